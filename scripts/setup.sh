@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what dbxops needs on a fresh Debian machine with Node 20+ and npm: Node 24 and the npm
+# packages (through npm ci: the `node` dev dependency brings Node 24), and the Debian packages the
+# embedded default runs (redis-server). With --test also the servers the test suite starts itself
+# (PostgreSQL). Safe to run again: it installs only what is missing and never starts a system service.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=true ;;
+    *) echo "setup.sh: unknown option $arg (use --test)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if $want_test; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+fi
+
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: please install as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup.sh: installing ${missing[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # policy-rc.d keeps the packages' own services from starting: dbxops and the tests start their own.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-fund --no-audit --loglevel=error
+fi
+echo "setup.sh: ready (node $(node_modules/.bin/node --version))"

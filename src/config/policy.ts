@@ -1,0 +1,174 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors.js';
+
+const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
+const minutes = z.number().int().positive();
+
+/** Detection thresholds (issue 3's defaults). Ratios are fractions of the baseline. */
+export const thresholdsSchema = z
+  .object({
+    row_count_drop: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.2)
+      .describe('fraction below the baseline that is a drop'),
+    row_count_spike: z.number().gt(1).default(3.0).describe('multiple of the baseline that is a spike'),
+    duration_spike: z.number().gt(1).default(2.0).describe('multiple of the baseline duration'),
+    failure_rate: z.number().gt(0).lt(1).default(0.05),
+    zero_rows_consecutive: z.number().int().min(1).default(3),
+    min_history_runs: z.number().int().min(2).default(5).describe('runs a baseline needs before it judges'),
+    cost_anomaly_ratio: z.number().gt(1).default(1.5),
+    warehouse_idle_minutes: z.number().int().positive().default(30),
+    runaway_query_minutes: z.number().int().positive().default(30),
+    correlation_window_minutes: z.number().int().positive().default(30),
+  })
+  .strict()
+  .prefault({});
+
+/**
+ * One triage condition: every key present must hold (AND). A level's `when` list matches when any
+ * condition matches (OR).
+ */
+export const triageConditionSchema = z
+  .object({
+    sla_minutes_left_below: z.number().min(0).optional(),
+    criticality: z.union([z.string(), z.array(z.string())]).optional(),
+    blast_radius_above: z.number().int().min(0).optional(),
+    transient: z.boolean().optional(),
+    repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
+    cost_ratio_above: z.number().min(0).optional(),
+    category: z.union([z.string(), z.array(z.string())]).optional(),
+  })
+  .strict();
+
+const levelSchema = z
+  .object({
+    when: z.array(triageConditionSchema).default([]),
+    response_minutes: minutes,
+    escalation_minutes: minutes,
+    channels: z.array(z.string()).default([]),
+    mention_oncall: z.boolean().default(false),
+  })
+  .strict();
+
+export const DEFAULT_TRIAGE = {
+  P1: {
+    when: [{ sla_minutes_left_below: 30 }, { criticality: 'financial-critical' }, { blast_radius_above: 50 }],
+    response_minutes: 15,
+    escalation_minutes: 30,
+    channels: [],
+    mention_oncall: true,
+  },
+  P2: {
+    when: [{ sla_minutes_left_below: 120 }, { blast_radius_above: 10 }],
+    response_minutes: 60,
+    escalation_minutes: 120,
+    channels: [],
+    mention_oncall: false,
+  },
+  P3: {
+    when: [{ repeated: true, transient: false }, { cost_ratio_above: 1.5 }],
+    response_minutes: 240,
+    escalation_minutes: 1440,
+    channels: [],
+    mention_oncall: false,
+  },
+  P4: { when: [], response_minutes: 1440, escalation_minutes: 4320, channels: [], mention_oncall: false },
+} as const;
+
+export const triagePolicySchema = z
+  .object({ P1: levelSchema, P2: levelSchema, P3: levelSchema, P4: levelSchema })
+  .strict()
+  .default(structuredClone(DEFAULT_TRIAGE) as never);
+
+const routeRuleSchema = z
+  .object({
+    match: z
+      .object({
+        team: z.union([z.string(), z.array(z.string())]).optional(),
+        severity: z.union([severity, z.array(severity)]).optional(),
+        workspace: z.union([z.string(), z.array(z.string())]).optional(),
+      })
+      .strict(),
+    channel: z.string().min(1),
+  })
+  .strict();
+
+export const routingSchema = z
+  .object({
+    default_channel: z.string().min(1).default('#incidents'),
+    oncall_mention: z.string().default('@oncall').describe('who a P1 mentions, e.g. a Slack user group'),
+    rules: z.array(routeRuleSchema).default([]),
+    cost_channels: z.record(z.string(), z.string()).default({}).describe('team → channel for cost reports'),
+    digest_channel: z.string().default('#digest'),
+  })
+  .strict()
+  .prefault({});
+
+const workspaceSchema = z
+  .object({
+    name: z.string().min(1),
+    host: z.string().min(1).optional(),
+    profile: z.string().optional(),
+    warehouse_id: z.string().optional(),
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    workspaces: z.array(workspaceSchema).default([]),
+    thresholds: thresholdsSchema,
+    triage: triagePolicySchema,
+    routing: routingSchema,
+    budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof policySchema>;
+export type TriageCondition = z.infer<typeof triageConditionSchema>;
+export type Thresholds = z.infer<typeof thresholdsSchema>;
+
+/** The policy when no `dbxops.yaml` exists. */
+export function defaultPolicy(): Policy {
+  return policySchema.parse({});
+}
+
+/** Parses policy text; errors name the file, the path inside it and what was expected. */
+export function parsePolicy(text: string, file = 'dbxops.yaml'): Policy {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid YAML: ${(e as Error).message}`, { file });
+  }
+  const parsed = policySchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`);
+    throw new ConfigError(problems.join('\n'), { file, problems });
+  }
+  return parsed.data;
+}
+
+/** Loads `dbxops.yaml`; a missing file means the defaults, any other read error is reported. */
+export async function loadPolicy(file = 'dbxops.yaml'): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return defaultPolicy();
+    throw new ConfigError(`${file}: cannot be read: ${(e as Error).message}`, { file });
+  }
+  if (text.length > 1_000_000)
+    throw new ConfigError(`${file}: larger than 1 MB; is this the right file?`, { file });
+  return parsePolicy(text, file);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}

@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * DESIGN.md's folder map as a rule: arrows point one way (adapters → handlers → agents →
+ * databricks/store → domain), and only the chat edges import platform SDKs.
+ */
+const ALLOWED: Record<string, readonly string[]> = {
+  domain: [],
+  config: ['domain'],
+  databricks: ['domain', 'config'],
+  sim: ['domain', 'config', 'databricks'],
+  store: ['domain', 'config'],
+  llm: ['domain', 'config'],
+  agents: ['domain', 'config', 'databricks', 'store', 'llm'],
+  jobs: ['domain', 'config', 'agents', 'store', 'databricks'],
+  cards: ['domain'],
+  handlers: ['domain', 'config', 'agents', 'cards', 'store', 'databricks'],
+  bot: ['domain', 'config', 'handlers', 'cards'],
+};
+/** Folders that may reach `src/databricks` only for types (`import type`). */
+const TYPES_ONLY: Record<string, readonly string[]> = { sim: ['databricks'] };
+const PLATFORM_SDK = /^@slack\/|^@microsoft\/teams\./;
+
+const SRC = resolve(import.meta.dirname, '../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+type ImportRef = { specifier: string; typeOnly: boolean };
+
+function importsOf(code: string): ImportRef[] {
+  const refs: ImportRef[] = [];
+  const statement = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm;
+  for (const m of code.matchAll(statement)) refs.push({ specifier: m[3]!, typeOnly: Boolean(m[2]) });
+  for (const m of code.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm))
+    refs.push({ specifier: m[1]!, typeOnly: false });
+  for (const m of code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g))
+    refs.push({ specifier: m[1]!, typeOnly: false });
+  return refs;
+}
+
+function layerOf(file: string): string | undefined {
+  const rel = relative(SRC, file);
+  const [first] = rel.split(/[\\/]/);
+  return first === undefined || first.endsWith('.ts') ? undefined : first;
+}
+
+describe('import boundaries', () => {
+  const files = sourceFiles(SRC);
+
+  it('finds the source tree', () => {
+    expect(files.length).toBeGreaterThan(3);
+  });
+
+  it('keeps every arrow pointing the way DESIGN.md draws it', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const from = layerOf(file);
+      if (from === undefined || ALLOWED[from] === undefined) continue; // src/cli.ts and src/cli/ wire everything
+      for (const ref of importsOf(readFileSync(file, 'utf8'))) {
+        if (!ref.specifier.startsWith('.')) continue;
+        const to = layerOf(resolve(dirname(file), ref.specifier));
+        if (to === undefined || to === from) continue;
+        const allowed = ALLOWED[from]!.includes(to);
+        const typesOnly = TYPES_ONLY[from]?.includes(to) ?? false;
+        if (!allowed || (typesOnly && !ref.typeOnly)) {
+          violations.push(
+            `${relative(SRC, file)} imports ${ref.specifier} (${from} → ${to}${typesOnly ? ', types only' : ''})`,
+          );
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('lets only src/bot and src/cards touch the Slack and Teams SDKs, and cards only for types', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const from = layerOf(file);
+      for (const ref of importsOf(readFileSync(file, 'utf8'))) {
+        if (!PLATFORM_SDK.test(ref.specifier)) continue;
+        if (from === 'bot' || (from === 'cards' && ref.typeOnly)) continue;
+        violations.push(`${relative(SRC, file)} imports ${ref.specifier}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});

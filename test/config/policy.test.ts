@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { defaultPolicy, parsePolicy } from '../../src/config/policy.js';
+import { ConfigError } from '../../src/domain/errors.js';
+
+describe('policy (dbxops.yaml)', () => {
+  it('defaults to the thresholds and triage levels the issue names', () => {
+    const p = defaultPolicy();
+    expect(p.thresholds).toMatchObject({
+      row_count_drop: 0.2,
+      row_count_spike: 3,
+      duration_spike: 2,
+      failure_rate: 0.05,
+      zero_rows_consecutive: 3,
+    });
+    expect(p.triage.P1.when).toContainEqual({ sla_minutes_left_below: 30 });
+    expect(p.triage.P1.when).toContainEqual({ criticality: 'financial-critical' });
+    expect(p.triage.P2.when).toContainEqual({ blast_radius_above: 10 });
+    expect(p.routing.default_channel).toBe('#incidents');
+  });
+
+  it('keeps defaults for what a partial file leaves out', () => {
+    const p = parsePolicy(
+      'thresholds:\n  duration_spike: 3\nrouting:\n  rules:\n    - match: { team: finance }\n      channel: "#fin"\n',
+    );
+    expect(p.thresholds.duration_spike).toBe(3);
+    expect(p.thresholds.row_count_drop).toBe(0.2);
+    expect(p.routing.rules[0]?.channel).toBe('#fin');
+  });
+
+  it('names the file and the path of a wrong value', () => {
+    expect(() => parsePolicy('thresholds:\n  row_count_drop: 2\n', 'ops/dbxops.yaml')).toThrowError(
+      /ops\/dbxops\.yaml: thresholds\.row_count_drop/,
+    );
+    expect(() =>
+      parsePolicy('routing:\n  rules:\n    - match: { severity: P9 }\n      channel: x\n'),
+    ).toThrowError(/routing\.rules\[0\]\.match\.severity/);
+  });
+
+  it('rejects unknown keys instead of ignoring a typo', () => {
+    expect(() => parsePolicy('thresholds:\n  duration_spik: 3\n')).toThrowError(ConfigError);
+  });
+
+  it('rejects broken YAML and alias bombs with a clear error', () => {
+    expect(() => parsePolicy('thresholds: [unclosed')).toThrowError(/not valid YAML/);
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 0; i < 12; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+      );
+    expect(() => parsePolicy(bomb.join('\n'))).toThrowError(ConfigError);
+  });
+});

@@ -34,7 +34,10 @@ if ((${#missing[@]})); then
   rm -f /usr/sbin/policy-rc.d
 fi
 
-if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci wipes node_modules: run it only when the lock file changed since the last install here.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -x node_modules/.bin/node ] || [ "$(cat node_modules/.dbxops-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
   npm ci --no-fund --no-audit --loglevel=error
+  echo "$lock_hash" > node_modules/.dbxops-lock-hash
 fi
 echo "setup.sh: ready (node $(node_modules/.bin/node --version))"

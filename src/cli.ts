@@ -1,0 +1,86 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DbxopsError } from './domain/errors.js';
+
+/**
+ * The `dbxops` command. Each subcommand imports its module lazily so `dbxops classify` does not pay
+ * for DuckDB, and a missing optional piece only fails the command that needs it.
+ */
+const program = new Command()
+  .name('dbxops')
+  .description('Databricks platform operations from chat: incidents, answers, remediation')
+  .showHelpAfterError('(run dbxops --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+const positiveNumber = (label: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${label} must be a positive number`);
+  return n;
+};
+const wholeNumber = (label: string, min = 0) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${label} must be a whole number ≥ ${min}`);
+  return n;
+};
+
+program
+  .command('start')
+  .description('run dbxops; with no configuration: the embedded workspace and the local console')
+  .action(async () => {
+    const { runStart } = await import('./cli/start-command.js');
+    await runStart();
+  });
+
+const sim = program.command('sim').description('the embedded Databricks workspace simulator');
+
+sim
+  .command('serve')
+  .description('serve a scenario over the Databricks REST API on loopback')
+  .option('--scenario <file>', 'scenario YAML', 'scenarios/demo.yaml')
+  .option('--jobs <n>', 'instead of a scenario file: a generated workspace with N jobs', wholeNumber('--jobs', 1))
+  .option('--port <port>', 'port (0 = any free port)', wholeNumber('--port'), 8001)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--speed <x>', 'simulated seconds per real second', positiveNumber('--speed'), 60)
+  .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)
+  .option('--webhook-url <url>', 'send job notification webhooks here')
+  .option('--webhook-user <user>', 'Basic auth user for webhooks')
+  .option('--webhook-password <password>', 'Basic auth password for webhooks')
+  .option('--token <token>', 'personal access token the server accepts', 'dapi-sim-0000')
+  .action(async (opts) => {
+    const { runSimServe } = await import('./cli/sim-commands.js');
+    await runSimServe(opts);
+  });
+
+sim
+  .command('export')
+  .description('run a scenario flat out and write its system tables to a DuckDB file')
+  .option('--scenario <file>', 'scenario YAML', 'scenarios/demo.yaml')
+  .option('--jobs <n>', 'instead of a scenario file: a generated workspace with N jobs', wholeNumber('--jobs', 1))
+  .requiredOption('--out <file>', 'the .duckdb file to write')
+  .option('--hours <h>', 'simulated hours (default: the scenario duration)', positiveNumber('--hours'))
+  .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)
+  .option('--force', 'overwrite the output file if it exists', false)
+  .action(async (opts) => {
+    const { runSimExport } = await import('./cli/sim-commands.js');
+    await runSimExport(opts);
+  });
+
+program
+  .command('classify')
+  .description('classify errors: JSONL {"id","message"[,"error_code"]} on stdin → JSONL on stdout')
+  .action(async () => {
+    const { runClassify } = await import('./cli/classify-command.js');
+    await runClassify();
+  });
+
+program.addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').hideHelp());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof DbxopsError) {
+    process.stderr.write(`dbxops: ${e.message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,112 @@
+import type { CardView, CardViewInput } from '../cards/card-views.js';
+
+/**
+ * The platform-neutral request and response every chat surface speaks. Adapters in `src/bot/<surface>/`
+ * translate Slack payloads, Teams activities and console posts into a `ChatRequest`, call the handler,
+ * and turn the `ChatResponse` back into platform calls. Nothing here names a Slack `ts` or a Teams
+ * activity id: those stay opaque strings inside `MessageRef`.
+ */
+export type Surface = 'slack' | 'teams' | 'console';
+
+/** The person behind a request, as the surface identifies them. */
+export interface Actor {
+  surface: Surface;
+  /** Slack user id (`U…`), Teams AAD object id, console user name. */
+  userId: string;
+  displayName?: string;
+  email?: string;
+}
+
+/** Where a request came from and where channel replies go. Ids are the platform's, opaque here. */
+export interface Conversation {
+  surface: Surface;
+  channelId: string;
+  /** Thread root (Slack `thread_ts`, Teams reply chain id) when the request came from a thread. */
+  threadId?: string;
+  /** A direct message with the bot. */
+  isDirect?: boolean;
+}
+
+/** A message the bot posted, so it can be updated in place. */
+export interface MessageRef {
+  surface: Surface;
+  channelId: string;
+  messageId: string;
+}
+
+interface RequestBase {
+  actor: Actor;
+  conversation: Conversation;
+  /**
+   * Unique per delivery attempt group: Slack `trigger_id`/`event_id`, Teams activity `id`. A request
+   * seen twice (a retry, a double click) carries the same id and must have one effect.
+   */
+  requestId: string;
+  /** When the platform says the request happened (epoch ms). */
+  receivedAt: number;
+}
+
+export type ChatRequest =
+  /** `/dbx <text>` in Slack, `dbx <text>` to the bot in Teams, the console composer. `text` excludes `/dbx`. */
+  | (RequestBase & { kind: 'command'; text: string })
+  /** A mention, DM or console message that is not a command: a question in plain language. */
+  | (RequestBase & { kind: 'question'; text: string })
+  /** A card button: `actionId` like `dbx:ack`, `value` the encoded button value (`src/cards/button-value.ts`). */
+  | (RequestBase & { kind: 'button'; actionId: string; value: string; message?: MessageRef })
+  /** Slack's Home tab opened, or the console's home page. */
+  | (RequestBase & { kind: 'home' });
+
+/** Who sees a reply. */
+export type Audience =
+  /** Only the person who asked (Slack ephemeral, Teams reply in 1:1, console DM). */
+  | 'requester'
+  /** The conversation the request came from (in its thread when `thread` is set). */
+  | 'conversation';
+
+export interface Reply {
+  audience: Audience;
+  card: CardViewInput;
+  /** Post into the thread of the request's message (timeline entries, answers in threads). */
+  inThread?: boolean;
+}
+
+/** Side effects for the adapters to carry out after replying. */
+export type Effect =
+  /** An incident changed: every posted copy of its card is re-rendered and updated in place. */
+  | { kind: 'incident_changed'; incidentId: string }
+  /** A line for the incident's thread (timeline entry), posted under every copy of its card. */
+  | { kind: 'incident_thread_note'; incidentId: string; text: string };
+
+export type ChatResponse =
+  | { ok: true; replies: Reply[]; effects: Effect[] }
+  | {
+      ok: false;
+      reason:
+        | 'unknown_command'
+        | 'not_found'
+        | 'forbidden'
+        | 'stale_card'
+        | 'invalid_request'
+        | 'duplicate'
+        | 'unavailable';
+      /** Shown to the requester only. */
+      userMessage: string;
+    };
+
+/** One place that answers every chat request. */
+export type ChatHandler = (request: ChatRequest) => Promise<ChatResponse>;
+
+/**
+ * What each surface adapter implements so the notifier can post and update incident cards without
+ * knowing the platform (kysely-style: one interface, one folder per surface with the same files).
+ */
+export interface ChatSurface {
+  readonly surface: Surface;
+  /** Posts a card to a channel (or a thread). Resolves once the platform accepted it. */
+  postCard(target: { channelId: string; threadOf?: MessageRef }, card: CardView): Promise<MessageRef>;
+  /** Replaces a posted card in place. */
+  updateCard(ref: MessageRef, card: CardView): Promise<void>;
+  /** Posts plain text into a card's thread. */
+  postThreadNote(ref: MessageRef, text: string): Promise<MessageRef>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import { Queue, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DbxopsError } from '../domain/errors.js';
+
+/**
+ * Moves work between the pipeline's stages. The stages are plain async functions (`Processors`); a
+ * dispatcher decides where they run: BullMQ workers in production (any number of processes), or an
+ * in-process FIFO for `dbxops eval` and tests, so both exercise the same production code.
+ */
+export interface Dispatcher<P extends Record<string, unknown>> {
+  /**
+   * Queues one unit of work. Work with the same `key` queued again while the first is still known to
+   * the queue is dropped: a webhook delivered twice is one job.
+   */
+  dispatch<Q extends keyof P & string>(queue: Q, payload: P[Q], options?: DispatchOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DispatchOptions {
+  /** Idempotency key; any string (hashed for BullMQ, which forbids `:` in ids). */
+  key?: string;
+  delayMs?: number;
+}
+
+export type Processors<P extends Record<string, unknown>> = {
+  [Q in keyof P]: (payload: P[Q]) => Promise<void>;
+};
+
+/**
+ * Throw from a processor when the workspace throttles us: the queue pauses for `retryAfterMs` and the job
+ * is retried without spending an attempt.
+ */
+export class RateLimitedError extends DbxopsError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super('RATE_LIMITED', message, { retryAfterMs });
+  }
+}
+
+/** Throw from a processor when retrying cannot help (bad payload, a deleted object): the job fails at once. */
+export class PermanentJobError extends DbxopsError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('PERMANENT_JOB_FAILURE', message, details);
+  }
+}
+
+/** Runs work in this process, in order: deterministic, for replays and tests. */
+export class InlineDispatcher<P extends Record<string, unknown>> implements Dispatcher<P> {
+  readonly #processors: Processors<P>;
+  readonly #pending: { queue: keyof P & string; payload: unknown; key?: string }[] = [];
+  readonly #seenKeys = new Set<string>();
+  readonly #onError: (queue: string, error: unknown) => void;
+  #draining = false;
+  readonly failures: { queue: string; error: unknown }[] = [];
+
+  constructor(
+    processors: Processors<P>,
+    options: { onError?: (queue: string, error: unknown) => void } = {},
+  ) {
+    this.#processors = processors;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  async dispatch<Q extends keyof P & string>(
+    queue: Q,
+    payload: P[Q],
+    options: DispatchOptions = {},
+  ): Promise<void> {
+    if (options.key !== undefined) {
+      const scoped = `${queue}\u0000${options.key}`;
+      if (this.#seenKeys.has(scoped)) return;
+      this.#seenKeys.add(scoped);
+    }
+    this.#pending.push(options.key === undefined ? { queue, payload } : { queue, payload, key: options.key });
+  }
+
+  /** Runs queued work, including work it queues, until nothing is left. Failures are recorded, not thrown. */
+  async drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let item = this.#pending.shift(); item; item = this.#pending.shift()) {
+        const run = this.#processors[item.queue] as (payload: unknown) => Promise<void>;
+        try {
+          await run(item.payload);
+        } catch (error) {
+          this.failures.push({ queue: item.queue, error });
+          this.#onError(item.queue, error);
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  async close(): Promise<void> {
+    this.#pending.length = 0;
+  }
+}
+
+export interface BullmqOptions<P extends Record<string, unknown>> {
+  connection: { url: string };
+  /** Key prefix: separates deployments (and tests) sharing one Redis. */
+  prefix?: string;
+  /** Processors to run here; leave out to only enqueue (a web process). */
+  processors?: Processors<P>;
+  queues: readonly (keyof P & string)[];
+  concurrency?: number;
+  attempts?: number;
+  onFailed?: (queue: string, jobId: string | undefined, error: Error) => void;
+}
+
+/** BullMQ queues and, where processors are given, workers: the scaled-out deployment. */
+export class BullmqDispatcher<P extends Record<string, unknown>> implements Dispatcher<P> {
+  readonly queues = new Map<string, Queue>();
+  readonly workers: Worker[] = [];
+  readonly #attempts: number;
+
+  constructor(options: BullmqOptions<P>) {
+    const connection = redisConnection(options.connection.url);
+    const prefix = options.prefix ?? 'dbxops';
+    this.#attempts = options.attempts ?? 5;
+    for (const name of options.queues) {
+      this.queues.set(name, new Queue(name, { connection, prefix }));
+      const processor = options.processors?.[name] as ((payload: unknown) => Promise<void>) | undefined;
+      if (!processor) continue;
+      const worker: Worker = new Worker(
+        name,
+        async (job: Job) => {
+          try {
+            await processor(job.data);
+          } catch (error) {
+            if (error instanceof RateLimitedError) {
+              await worker.rateLimit(error.retryAfterMs);
+              throw Worker.RateLimitError();
+            }
+            if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+            throw error;
+          }
+        },
+        { connection, prefix, concurrency: options.concurrency ?? 4, autorun: true },
+      );
+      worker.on('failed', (job, error) => options.onFailed?.(name, job?.id, error));
+      // An error event without a listener would crash the process; the failed handler reports jobs.
+      worker.on('error', () => {});
+      this.workers.push(worker);
+    }
+  }
+
+  async dispatch<Q extends keyof P & string>(
+    queue: Q,
+    payload: P[Q],
+    options: DispatchOptions = {},
+  ): Promise<void> {
+    const q = this.queues.get(queue);
+    if (!q) throw new DbxopsError('UNKNOWN_QUEUE', `No queue named ${queue}`, { queue });
+    await q.add(queue, payload, {
+      ...(options.key === undefined ? {} : { jobId: jobIdFor(options.key) }),
+      ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
+      attempts: this.#attempts,
+      backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      // Failed jobs stay visible for a week: an operator can see and retry them.
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  /** Job counts per queue and state, for the queue-depth metric. */
+  async depths(): Promise<{ queue: string; state: string; count: number }[]> {
+    const out: { queue: string; state: string; count: number }[] = [];
+    for (const [name, q] of this.queues) {
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+      for (const [state, count] of Object.entries(counts)) out.push({ queue: name, state, count });
+    }
+    return out;
+  }
+
+  /** Graceful: workers finish their current jobs, then the connections close. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}
+
+export function jobIdFor(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 40);
+}
+
+function redisConnection(url: string): {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: object;
+  maxRetriesPerRequest: null;
+} {
+  const u = new URL(url);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new DbxopsError(
+      'CONFIG_INVALID',
+      `REDIS_URL must start with redis:// or rediss://, got ${u.protocol}`,
+    );
+  }
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    // BullMQ workers block on Redis; ioredis must not give up on those requests.
+    maxRetriesPerRequest: null,
+  };
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BullmqDispatcher,
+  InlineDispatcher,
+  PermanentJobError,
+  RateLimitedError,
+} from '../../src/jobs/dispatcher.js';
+import { type RedisServerHandle, startRedisServer } from '../../src/jobs/redis-server.js';
+
+type Payloads = { detect: { n: number }; notify: { id: string } };
+
+describe('InlineDispatcher', () => {
+  it('runs work in order, including work queued by work', async () => {
+    const seen: string[] = [];
+    const d: InlineDispatcher<Payloads> = new InlineDispatcher<Payloads>({
+      detect: async ({ n }) => {
+        seen.push(`detect ${n}`);
+        await d.dispatch('notify', { id: `i${n}` });
+      },
+      notify: async ({ id }) => {
+        seen.push(`notify ${id}`);
+      },
+    });
+    await d.dispatch('detect', { n: 1 });
+    await d.dispatch('detect', { n: 2 });
+    await d.drain();
+    expect(seen).toEqual(['detect 1', 'detect 2', 'notify i1', 'notify i2']);
+  });
+
+  it('drops a second dispatch with the same key', async () => {
+    let runs = 0;
+    const d = new InlineDispatcher<Payloads>({ detect: async () => void runs++, notify: async () => {} });
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    await d.drain();
+    expect(runs).toBe(1);
+  });
+
+  it('records a failing job and goes on with the rest', async () => {
+    const done: number[] = [];
+    const d = new InlineDispatcher<Payloads>({
+      detect: async ({ n }) => {
+        if (n === 1) throw new Error('odd data');
+        done.push(n);
+      },
+      notify: async () => {},
+    });
+    await d.dispatch('detect', { n: 1 });
+    await d.dispatch('detect', { n: 2 });
+    await d.drain();
+    expect(done).toEqual([2]);
+    expect(d.failures).toHaveLength(1);
+  });
+});
+
+describe('BullmqDispatcher on a real Redis', () => {
+  let redis: RedisServerHandle;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  const until = async (check: () => boolean, ms = 10_000) => {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end) throw new Error('timed out waiting');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('delivers work to a worker once per key', async () => {
+    const got: number[] = [];
+    const d = new BullmqDispatcher<Payloads>({
+      connection: { url: redis.url },
+      prefix: `test-${randomUUID()}`,
+      queues: ['detect', 'notify'],
+      processors: { detect: async ({ n }) => void got.push(n), notify: async () => {} },
+    });
+    await d.dispatch('detect', { n: 7 }, { key: 'webhook:ws:run:7' });
+    await d.dispatch('detect', { n: 7 }, { key: 'webhook:ws:run:7' });
+    await d.dispatch('detect', { n: 8 });
+    await until(() => got.length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got.sort()).toEqual([7, 8]);
+    await d.close();
+  });
+
+  it('retries a failing job and keeps a permanently failed one visible', async () => {
+    let attempts = 0;
+    const failed: string[] = [];
+    const d = new BullmqDispatcher<Payloads>({
+      connection: { url: redis.url },
+      prefix: `test-${randomUUID()}`,
+      queues: ['detect', 'notify'],
+      attempts: 3,
+      processors: {
+        detect: async () => {
+          attempts++;
+          if (attempts < 2) throw new Error('flaky');
+        },
+        notify: async () => {
+          throw new PermanentJobError('incident gone');
+        },
+      },
+      onFailed: (q) => failed.push(q),
+    });
+    await d.dispatch('detect', { n: 1 });
+    await d.dispatch('notify', { id: 'x' });
+    await until(() => attempts >= 2 && failed.includes('notify'));
+    const depths = await d.depths();
+    expect(depths.find((x) => x.queue === 'notify' && x.state === 'failed')?.count).toBe(1);
+    await d.close();
+  });
+
+  it('pauses on a rate limit without spending an attempt', async () => {
+    let calls = 0;
+    const d = new BullmqDispatcher<Payloads>({
+      connection: { url: redis.url },
+      prefix: `test-${randomUUID()}`,
+      queues: ['detect', 'notify'],
+      attempts: 1,
+      processors: {
+        detect: async () => {
+          calls++;
+          if (calls === 1) throw new RateLimitedError('429 from workspace', 200);
+        },
+        notify: async () => {},
+      },
+    });
+    await d.dispatch('detect', { n: 1 });
+    await until(() => calls >= 2);
+    expect(calls).toBe(2);
+    await d.close();
+  });
+
+  it('refuses a Redis URL that is not one', () => {
+    expect(
+      () => new BullmqDispatcher<Payloads>({ connection: { url: 'http://x' }, queues: ['detect'] }),
+    ).toThrow(/redis:\/\//);
+  });
+});

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { severitySchema } from '../domain/severity.js';
+
+/**
+ * Platform-neutral view models, one per card. Handlers build them from domain types; the renderers in
+ * `slack-cards.ts`, `teams-cards.ts` and `html-cards.ts` turn them into Block Kit, Adaptive Cards 1.5
+ * and console HTML. Strings here are plain text written by people or machines we do not control
+ * (error messages, job names): every renderer escapes them for its surface.
+ */
+
+/** Ids we put into button values: short and free of separators, so the codec stays unambiguous. */
+export const cardIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:-]+$/, { message: 'may only contain letters, digits and _ . : -' });
+
+/** Links shown on cards: http(s) only, so a hostile `javascript:` run URL can never become a link. */
+export const linkSchema = z.url({ protocol: /^https?$/ }).max(2000);
+
+const text = (max: number) => z.string().max(max);
+// Input caps are generous (a 100 KB error excerpt or job name is accepted): renderers cut to each
+// surface's budget, so a card is shortened rather than a handler failing on an odd workspace.
+const LONG = 200_000;
+
+export const INCIDENT_STATES = [
+  'open',
+  'acknowledged',
+  'mitigating',
+  'resolved',
+  'escalated',
+  'snoozed',
+] as const;
+export const incidentStateSchema = z.enum(INCIDENT_STATES);
+export type IncidentState = z.infer<typeof incidentStateSchema>;
+
+export const RISKS = ['low', 'medium', 'high'] as const;
+export const riskSchema = z.enum(RISKS);
+export type Risk = z.infer<typeof riskSchema>;
+
+export const timelineEntrySchema = z.object({
+  atMs: z.number().int().nonnegative(),
+  phase: text(LONG),
+  text: text(LONG),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+export const remediationOptionSchema = z.object({
+  id: cardIdSchema,
+  label: text(LONG),
+  risk: riskSchema,
+  description: text(LONG),
+});
+export type RemediationOption = z.infer<typeof remediationOptionSchema>;
+
+export const incidentCardViewSchema = z.object({
+  kind: z.literal('incident'),
+  incidentId: cardIdSchema,
+  /** Bumped on every change; buttons carry it so a click on a stale card is detected. */
+  version: z.number().int().nonnegative(),
+  severity: severitySchema,
+  state: incidentStateSchema,
+  /** Plain words: "Nightly orders ETL failing since 02:10", not an error class. */
+  title: text(LONG),
+  workspace: z.object({ name: text(LONG), url: linkSchema.nullable().default(null) }),
+  rootCause: z.object({
+    summary: text(LONG),
+    evidence: z.object({
+      errorExcerpt: text(LONG).nullable().default(null),
+      failingJob: text(LONG).nullable().default(null),
+      failingTask: text(LONG).nullable().default(null),
+      runUrl: linkSchema.nullable().default(null),
+    }),
+  }),
+  classification: z
+    .object({
+      category: text(LONG),
+      transient: z.boolean(),
+      /** What the classifier suggests: "retry", "repair", "resize cluster", "page owner". */
+      action: text(LONG),
+      fixHint: text(LONG).nullable().default(null),
+    })
+    .nullable()
+    .default(null),
+  blastRadius: z.object({
+    downstreamJobs: z.array(text(LONG)).default([]),
+    tables: z.array(text(LONG)).default([]),
+    dashboards: z.array(text(LONG)).default([]),
+    teams: z.array(text(LONG)).default([]),
+    /** Everything affected, which may exceed the lists when the correlator sent only a sample. */
+    total: z.number().int().nonnegative(),
+  }),
+  slaDeadlineMs: z.number().int().nonnegative().nullable(),
+  costUsd: z.number().nonnegative().nullable().default(null),
+  owner: text(LONG).nullable().default(null),
+  team: text(LONG).nullable().default(null),
+  assignee: text(LONG).nullable().default(null),
+  acknowledgedBy: text(LONG).nullable().default(null),
+  snoozedUntilMs: z.number().int().nonnegative().nullable().default(null),
+  /** Oldest first; cards show the last few entries and count the earlier ones. */
+  timeline: z.array(timelineEntrySchema).default([]),
+  remediations: z.array(remediationOptionSchema).default([]),
+  /** Where the whole story lives (the console incident page); cut text links here. */
+  detailsUrl: linkSchema.nullable().default(null),
+});
+export type IncidentCardView = z.infer<typeof incidentCardViewSchema>;
+
+export const cellSchema = z.union([z.string().max(LONG), z.number(), z.boolean(), z.null()]);
+export type Cell = z.infer<typeof cellSchema>;
+
+export const answerCardViewSchema = z.object({
+  kind: z.literal('answer'),
+  question: text(LONG),
+  answer: text(LONG),
+  table: z
+    .object({
+      columns: z.array(text(LONG)),
+      rows: z.array(z.array(cellSchema)),
+      /** Rows the query returned in total, when more were fetched than are carried here. */
+      totalRows: z.number().int().nonnegative().nullable().default(null),
+    })
+    .nullable()
+    .default(null),
+  sql: text(LONG).nullable().default(null),
+  /** "system.billing.usage is about 2 h behind" — shown under the answer. */
+  freshness: text(LONG).nullable().default(null),
+  detailsUrl: linkSchema.nullable().default(null),
+});
+export type AnswerCardView = z.infer<typeof answerCardViewSchema>;
+
+export const apiCallSchema = z.object({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  path: text(LONG),
+  body: z.unknown().optional(),
+});
+export type ApiCall = z.infer<typeof apiCallSchema>;
+
+export const planCardViewSchema = z.object({
+  kind: z.literal('plan'),
+  incidentId: cardIdSchema,
+  version: z.number().int().nonnegative(),
+  remediationId: cardIdSchema,
+  title: text(LONG),
+  calls: z.array(apiCallSchema),
+  estimatedCostUsd: z.number().nonnegative().nullable().default(null),
+  rollback: text(LONG),
+  risk: riskSchema,
+  /** Once run or cancelled the buttons disappear and this says what happened. */
+  status: z.enum(['proposed', 'running', 'succeeded', 'failed', 'cancelled']).default('proposed'),
+});
+export type PlanCardView = z.infer<typeof planCardViewSchema>;
+
+export const messageCardViewSchema = z.object({
+  kind: z.literal('message'),
+  tone: z.enum(['info', 'success', 'warning', 'error']).default('info'),
+  title: text(LONG).nullable().default(null),
+  text: text(LONG),
+  fields: z.array(z.object({ label: text(LONG), value: text(LONG) })).default([]),
+});
+export type MessageCardView = z.infer<typeof messageCardViewSchema>;
+
+export const homeIncidentSchema = z.object({
+  incidentId: cardIdSchema,
+  severity: severitySchema,
+  state: incidentStateSchema,
+  title: text(LONG),
+  slaDeadlineMs: z.number().int().nonnegative().nullable().default(null),
+  assignee: text(LONG).nullable().default(null),
+  url: linkSchema.nullable().default(null),
+});
+export type HomeIncident = z.infer<typeof homeIncidentSchema>;
+
+export const homeViewSchema = z.object({
+  kind: z.literal('home'),
+  team: text(LONG),
+  incidents: z.array(homeIncidentSchema),
+});
+export type HomeView = z.infer<typeof homeViewSchema>;
+
+/** Any card a handler can return; `kind` tells the renderers apart. */
+export const cardViewSchema = z.discriminatedUnion('kind', [
+  incidentCardViewSchema,
+  answerCardViewSchema,
+  planCardViewSchema,
+  messageCardViewSchema,
+  homeViewSchema,
+]);
+export type CardView = z.infer<typeof cardViewSchema>;
+/** What a handler writes: defaults may be left out. */
+export type CardViewInput = z.input<typeof cardViewSchema>;

@@ -1,0 +1,452 @@
+import {
+  formatCell,
+  formatDateTimeUtc,
+  formatJson,
+  formatTimeUtc,
+  formatUsd,
+  RISK_LABEL,
+  SEVERITY_STYLE,
+  STATE_LABEL,
+} from './card-format.js';
+import type {
+  AnswerCardView,
+  CardView,
+  HomeView,
+  IncidentCardView,
+  MessageCardView,
+  PlanCardView,
+} from './card-views.js';
+import { actionIdFor, encodeButtonValue } from './button-value.js';
+import { safeHttpUrl } from './html-escape.js';
+import { type CardButton, incidentButtons, planButtons, refreshPayload } from './incident-buttons.js';
+import { slaCountdown } from './sla-countdown.js';
+import { TEAMS_CARD_BUDGET, TEAMS_LIMITS } from './teams-limits.js';
+import { takeWithRest, truncate } from './truncate.js';
+
+/** Adaptive Card JSON as sent to Teams (`application/vnd.microsoft.card.adaptive` attachment content). */
+export type AdaptiveCardJson = {
+  type: 'AdaptiveCard';
+  version: '1.5';
+  body: AcElement[];
+  actions?: AcAction[];
+  refresh?: { action: AcAction; userIds?: string[] };
+  msteams?: { width: 'Full' };
+  fallbackText?: string;
+};
+export type AcElement = { type: string } & Record<string, unknown>;
+export type AcAction = { type: 'Action.Execute' | 'Action.OpenUrl'; title: string } & Record<string, unknown>;
+
+export interface TeamsRenderOptions {
+  /**
+   * Users (`29:…` MRIs) whose clients refresh the card automatically when they see it, at most 60.
+   * Omitted: everyone in chats of ≤ 60 members refreshes, which is what a small on-call channel wants.
+   */
+  readonly refreshUserIds?: readonly string[];
+}
+
+type Budget = { -readonly [K in keyof typeof TEAMS_CARD_BUDGET]: number };
+
+/** The data of every `Action.Execute`: teams.apps routes `card.action.<data.action>`; `value` is the codec. */
+export interface TeamsActionData {
+  readonly action: string;
+  readonly value: string;
+}
+
+// Untrusted prose goes into RichTextBlock TextRuns, which Teams shows verbatim (no markdown), so an
+// error message with `*`, `[x](url)` or `<at>` renders as typed. FactSet values are markdown, so
+// those get backslash escapes for the characters that would format or link.
+const run = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'TextRun', text, ...extra });
+const para = (runs: Array<ReturnType<typeof run>>, extra: Record<string, unknown> = {}): AcElement => {
+  const inlines = runs.filter((r) => r.text.length > 0);
+  // An empty RichTextBlock is an invalid card; an empty answer still gets a visible placeholder.
+  return { type: 'RichTextBlock', inlines: inlines.length > 0 ? inlines : [run('—')], ...extra };
+};
+const heading = (text: string): AcElement => ({
+  type: 'TextBlock',
+  text,
+  weight: 'Bolder',
+  wrap: true,
+  spacing: 'Medium',
+});
+
+/** Escapes the Markdown subset Teams renders in TextBlock and FactSet values. */
+export function escapeTeamsMarkdown(text: string): string {
+  return text.replace(/[\\`*_[\]~#]/g, (c) => `\\${c}`);
+}
+
+const fact = (title: string, value: string) => ({ title, value });
+
+function execute(b: CardButton): AcAction {
+  const data: TeamsActionData = { action: b.payload.action, value: b.value };
+  return {
+    type: 'Action.Execute',
+    title: truncate(b.label, TEAMS_LIMITS.actionTitle),
+    verb: b.actionId,
+    data,
+    ...(b.style === 'primary' ? { style: 'positive' } : b.style === 'danger' ? { style: 'destructive' } : {}),
+  };
+}
+
+function openUrl(title: string, url: string | null): AcAction[] {
+  const safe = safeHttpUrl(url);
+  return safe === null ? [] : [{ type: 'Action.OpenUrl', title, url: safe }];
+}
+
+function refresh(
+  view: IncidentCardView | PlanCardView,
+  options: TeamsRenderOptions,
+): AdaptiveCardJson['refresh'] {
+  const payload = refreshPayload(view);
+  const data: TeamsActionData = { action: 'refresh', value: encodeButtonValue(payload) };
+  const action: AcAction = { type: 'Action.Execute', title: 'Refresh', verb: actionIdFor(payload), data };
+  if (options.refreshUserIds === undefined) return { action };
+  // Teams refuses more than 60 ids; the rest still get the card and its "Refresh card" menu item.
+  return { action, userIds: options.refreshUserIds.slice(0, TEAMS_LIMITS.refreshUserIds) };
+}
+
+/** Renders with smaller budgets until the JSON fits the payload ceiling: cut, never rejected. */
+function fitToLimits(render: (budget: Budget) => AdaptiveCardJson): AdaptiveCardJson {
+  let card: AdaptiveCardJson | undefined;
+  for (const scale of [1, 0.5, 0.25, 0.1]) {
+    card = render(scaled(scale));
+    if (Buffer.byteLength(JSON.stringify(card)) <= TEAMS_LIMITS.payloadBytes) return card;
+  }
+  return card!;
+}
+
+function scaled(scale: number): Budget {
+  const out = {} as Budget;
+  for (const [k, v] of Object.entries(TEAMS_CARD_BUDGET)) {
+    out[k as keyof Budget] = Math.max(
+      k === 'listItems' || k === 'timelineEntries' ? 1 : 8,
+      Math.floor(v * scale),
+    );
+  }
+  return out;
+}
+
+function card(body: AcElement[], actions: AcAction[], fallbackText: string): AdaptiveCardJson {
+  return {
+    type: 'AdaptiveCard',
+    version: TEAMS_LIMITS.cardVersion,
+    body,
+    ...(actions.length > 0 ? { actions: actions.slice(0, TEAMS_LIMITS.actionsPerSet) } : {}),
+    msteams: { width: 'Full' },
+    // Shown by clients that cannot render the card; an empty one is dropped, so there is always a text.
+    fallbackText: truncate(fallbackText.trim() === '' ? 'dbxops card' : fallbackText, 300),
+  };
+}
+
+const CONTAINER_STYLE = { P1: 'attention', P2: 'warning', P3: 'accent', P4: 'emphasis' } as const;
+
+function list(items: readonly string[], b: Budget): string {
+  const { shown, rest } = takeWithRest(items, b.listItems);
+  const text = shown.map((i) => truncate(i, b.listItemChars)).join(', ');
+  return rest > 0 ? `${text} and ${rest} more` : text;
+}
+
+/** An incident card as an Adaptive Card 1.5 with `Action.Execute` buttons and a `refresh`. */
+export function renderIncidentCardTeams(
+  view: IncidentCardView,
+  nowMs: number,
+  options: TeamsRenderOptions = {},
+): AdaptiveCardJson {
+  return fitToLimits((b) => {
+    const style = SEVERITY_STYLE[view.severity];
+    const sla = slaCountdown(view.slaDeadlineMs, nowMs);
+    const ev = view.rootCause.evidence;
+    const body: AcElement[] = [
+      {
+        type: 'Container',
+        style: CONTAINER_STYLE[view.severity],
+        bleed: true,
+        items: [
+          para(
+            [run(`${style.emoji} ${view.severity} · `, { weight: 'Bolder', size: 'Large' })].concat(
+              run(truncate(view.title, b.title), { weight: 'Bolder', size: 'Large' }),
+            ),
+          ),
+          para([
+            run(`${STATE_LABEL[view.state]} · ${truncate(view.workspace.name, 200)} · ${sla.text}`, {
+              isSubtle: true,
+            }),
+          ]),
+        ],
+      },
+    ];
+    const ownerLine = [view.owner, view.team === null ? null : `(${view.team})`]
+      .filter((x) => x !== null)
+      .join(' ');
+    body.push({
+      type: 'FactSet',
+      facts: [
+        fact('Status', STATE_LABEL[view.state]),
+        fact('Severity', style.label),
+        fact('SLA', sla.text),
+        fact('Cost so far', formatUsd(view.costUsd)),
+        fact('Owner', ownerLine === '' ? 'unknown' : escapeTeamsMarkdown(truncate(ownerLine, 300))),
+        fact(
+          'Assignee',
+          view.assignee === null ? 'nobody yet' : escapeTeamsMarkdown(truncate(view.assignee, 300)),
+        ),
+        ...(view.acknowledgedBy === null
+          ? []
+          : [fact('Acknowledged by', escapeTeamsMarkdown(truncate(view.acknowledgedBy, 300)))]),
+        ...(view.state === 'snoozed' && view.snoozedUntilMs !== null
+          ? [fact('Snoozed until', formatDateTimeUtc(view.snoozedUntilMs))]
+          : []),
+        fact('Incident', `${escapeTeamsMarkdown(view.incidentId)} · v${view.version}`),
+      ],
+    });
+
+    body.push(heading('Root cause'), para([run(truncate(view.rootCause.summary, b.summary))]));
+    const where = [
+      ev.failingJob === null ? null : `job ${truncate(ev.failingJob, 200)}`,
+      ev.failingTask === null ? null : `task ${truncate(ev.failingTask, 200)}`,
+    ].filter((x) => x !== null);
+    if (where.length > 0) body.push(para([run(`Failing: ${where.join(' · ')}`, { isSubtle: true })]));
+    // The run link sits by the evidence, not in the top-level row, which the standard buttons fill.
+    const runLink = openUrl('Open run', ev.runUrl);
+    if (runLink.length > 0) body.push({ type: 'ActionSet', actions: runLink });
+    if (ev.errorExcerpt !== null && ev.errorExcerpt.length > 0) {
+      body.push(
+        para([run(truncate(ev.errorExcerpt, b.errorExcerpt), { fontType: 'Monospace', size: 'Small' })], {
+          separator: true,
+        }),
+      );
+    }
+
+    if (view.classification !== null) {
+      const c = view.classification;
+      body.push(
+        heading('Classification'),
+        para([
+          run(
+            `${truncate(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${truncate(c.action, 200)}`,
+          ),
+        ]),
+      );
+      if (c.fixHint !== null) body.push(para([run(`💡 ${truncate(c.fixHint, b.summary)}`)]));
+    }
+
+    const br = view.blastRadius;
+    const groups = (
+      [
+        ['Downstream jobs', br.downstreamJobs],
+        ['Tables', br.tables],
+        ['Dashboards', br.dashboards],
+        ['Teams', br.teams],
+      ] as const
+    ).filter(([, items]) => items.length > 0);
+    if (groups.length > 0 || br.total > 0) {
+      body.push(heading(`Blast radius · ${br.total} affected`));
+      for (const [label, items] of groups) {
+        body.push(para([run(`${label} (${items.length}): `, { weight: 'Bolder' }), run(list(items, b))]));
+      }
+    }
+
+    if (view.timeline.length > 0) {
+      const recent = view.timeline.slice(-b.timelineEntries);
+      const older = view.timeline.length - recent.length;
+      body.push(heading(older > 0 ? `Timeline (last ${recent.length}, ${older} earlier)` : 'Timeline'));
+      for (const t of recent) {
+        body.push(
+          para([
+            run(`${formatTimeUtc(t.atMs)} `, { fontType: 'Monospace' }),
+            run(`${truncate(t.phase, 40)} `, { weight: 'Bolder' }),
+            run(truncate(t.text, b.listItemChars * 2)),
+          ]),
+        );
+      }
+    }
+
+    const buttons = incidentButtons(view);
+    if (buttons.remediations.length > 0) {
+      const { shown, rest } = takeWithRest(view.remediations, b.remediations);
+      body.push(heading('Suggested remediations (each shows a plan first)'));
+      for (const r of shown) {
+        body.push(
+          para([
+            run(`${truncate(r.label, 100)} `, { weight: 'Bolder' }),
+            run(`(${RISK_LABEL[r.risk]}) `),
+            run(truncate(r.description, b.listItemChars * 2)),
+          ]),
+        );
+      }
+      if (rest > 0) body.push(para([run(`and ${rest} more`, { isSubtle: true })]));
+      const fixes = buttons.remediations.slice(0, Math.min(b.remediations, TEAMS_LIMITS.actionsPerSet));
+      body.push({ type: 'ActionSet', actions: fixes.map(execute) });
+    }
+
+    const actions = [...buttons.standard.map(execute), ...openUrl('Full incident', view.detailsUrl)];
+    return {
+      ...card(body, actions, `${view.severity} ${STATE_LABEL[view.state]}: ${view.title} · ${sla.text}`),
+      refresh: refresh(view, options),
+    };
+  });
+}
+
+/** An answer: the short answer, a Table (1.5) of the rows, the SQL in monospace, data freshness. */
+export function renderAnswerCardTeams(view: AnswerCardView, _nowMs: number): AdaptiveCardJson {
+  return fitToLimits((b) => {
+    const body: AcElement[] = [
+      para([run(`❓ ${truncate(view.question, 500)}`, { isSubtle: true })]),
+      para([run(truncate(view.answer, b.summary))]),
+    ];
+    if (view.table !== null && view.table.columns.length > 0) {
+      const cols = view.table.columns.slice(0, b.tableColumns);
+      const cell = (text: string, bold = false) => ({
+        type: 'TableCell',
+        items: [para([run(truncate(text, b.cellChars), bold ? { weight: 'Bolder' } : {})])],
+      });
+      const rows = view.table.rows.slice(0, b.tableRows);
+      body.push({
+        type: 'Table',
+        firstRowAsHeader: true,
+        columns: cols.map(() => ({ width: 1 })),
+        rows: [
+          { type: 'TableRow', cells: cols.map((c) => cell(c, true)) },
+          ...rows.map((r) => ({
+            type: 'TableRow',
+            cells: cols.map((_, i) => cell(formatCell(r[i] ?? null))),
+          })),
+        ],
+      });
+      const total = Math.max(view.table.totalRows ?? 0, view.table.rows.length);
+      if (total > rows.length)
+        body.push(para([run(`Showing ${rows.length} of ${total} rows`, { isSubtle: true })]));
+    }
+    if (view.sql !== null) {
+      body.push(
+        heading('SQL'),
+        para([run(truncate(view.sql, b.sql), { fontType: 'Monospace', size: 'Small' })]),
+      );
+    }
+    if (view.freshness !== null)
+      body.push(para([run(`🕒 ${truncate(view.freshness, 500)}`, { isSubtle: true })]));
+    return card(body, openUrl('Details', view.detailsUrl), view.answer);
+  });
+}
+
+/** A dry-run plan with Run / Cancel as `Action.Execute`. */
+export function renderPlanCardTeams(
+  view: PlanCardView,
+  _nowMs: number,
+  options: TeamsRenderOptions = {},
+): AdaptiveCardJson {
+  return fitToLimits((b) => {
+    const body: AcElement[] = [
+      para([run(`🛠️ Plan: ${truncate(view.title, b.title)}`, { weight: 'Bolder', size: 'Large' })]),
+      {
+        type: 'FactSet',
+        facts: [
+          fact('Risk', RISK_LABEL[view.risk]),
+          fact('Estimated cost', formatUsd(view.estimatedCostUsd)),
+          fact('Incident', escapeTeamsMarkdown(view.incidentId)),
+          fact('Status', view.status),
+        ],
+      },
+    ];
+    const { shown, rest } = takeWithRest(view.calls, 6);
+    shown.forEach((c, i) => {
+      const json = formatJson(c.body);
+      body.push(
+        heading(`Call ${i + 1}`),
+        para([
+          run(truncate(`${c.method} ${c.path}${json === '' ? '' : `\n${json}`}`, b.apiBody), {
+            fontType: 'Monospace',
+            size: 'Small',
+          }),
+        ]),
+      );
+    });
+    if (rest > 0) body.push(para([run(`and ${rest} more calls`, { isSubtle: true })]));
+    body.push(heading('Rollback'), para([run(truncate(view.rollback, b.summary))]));
+    return {
+      ...card(body, planButtons(view).map(execute), `Plan: ${view.title}`),
+      refresh: refresh(view, options),
+    };
+  });
+}
+
+const TONE_COLOR = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' } as const;
+
+/** Plain text with optional fields: help, confirmations and errors. */
+export function renderMessageCardTeams(view: MessageCardView, _nowMs: number): AdaptiveCardJson {
+  return fitToLimits((b) => {
+    const body: AcElement[] = [];
+    if (view.title !== null) {
+      body.push(
+        para([run(truncate(view.title, b.title), { weight: 'Bolder', color: TONE_COLOR[view.tone] })]),
+      );
+    }
+    body.push(para([run(truncate(view.text, b.summary * 2))]));
+    if (view.fields.length > 0) {
+      const { shown, rest } = takeWithRest(view.fields, b.listItems * 2);
+      body.push({
+        type: 'FactSet',
+        facts: shown.map((f) =>
+          fact(
+            escapeTeamsMarkdown(truncate(f.label, 100)),
+            escapeTeamsMarkdown(truncate(f.value, b.listItemChars * 4)),
+          ),
+        ),
+      });
+      if (rest > 0) body.push(para([run(`and ${rest} more`, { isSubtle: true })]));
+    }
+    return card(body, [], view.title ?? view.text);
+  });
+}
+
+/** The team's open incidents. */
+export function renderHomeTeams(view: HomeView, nowMs: number): AdaptiveCardJson {
+  return fitToLimits((b) => {
+    const body: AcElement[] = [
+      para([run(`Open incidents · ${truncate(view.team, 200)}`, { weight: 'Bolder', size: 'Large' })]),
+    ];
+    if (view.incidents.length === 0) body.push(para([run('🎉 No open incidents.')]));
+    const { shown, rest } = takeWithRest(view.incidents, b.homeIncidents);
+    for (const i of shown) {
+      const url = safeHttpUrl(i.url);
+      body.push({
+        type: 'Container',
+        separator: true,
+        ...(url === null ? {} : { selectAction: { type: 'Action.OpenUrl', title: 'Open', url } }),
+        items: [
+          para([
+            run(`${SEVERITY_STYLE[i.severity].emoji} ${i.severity} `, { weight: 'Bolder' }),
+            run(truncate(i.title, 200)),
+          ]),
+          para([
+            run(
+              `${STATE_LABEL[i.state]} · ${slaCountdown(i.slaDeadlineMs, nowMs).text} · ${i.assignee === null ? 'unassigned' : truncate(i.assignee, 100)} · ${i.incidentId}`,
+              { isSubtle: true },
+            ),
+          ]),
+        ],
+      });
+    }
+    if (rest > 0) body.push(para([run(`and ${rest} more`, { isSubtle: true })]));
+    return card(body, [], `${view.incidents.length} open incidents for ${view.team}`);
+  });
+}
+
+/** Any card view as an Adaptive Card. */
+export function renderCardTeams(
+  view: CardView,
+  nowMs: number,
+  options: TeamsRenderOptions = {},
+): AdaptiveCardJson {
+  switch (view.kind) {
+    case 'incident':
+      return renderIncidentCardTeams(view, nowMs, options);
+    case 'answer':
+      return renderAnswerCardTeams(view, nowMs);
+    case 'plan':
+      return renderPlanCardTeams(view, nowMs, options);
+    case 'message':
+      return renderMessageCardTeams(view, nowMs);
+    case 'home':
+      return renderHomeTeams(view, nowMs);
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { type TriageFacts, triageIncident } from '../../../src/agents/triage/triage-incident.js';
+import { defaultPolicy, parsePolicy } from '../../../src/config/policy.js';
+
+const calm: TriageFacts = {
+  slaMinutesLeft: null,
+  criticality: [],
+  blastRadius: 0,
+  transient: true,
+  repeated: false,
+  costRatio: null,
+  category: 'network',
+};
+const policy = defaultPolicy().triage;
+
+describe('triageIncident with the default policy', () => {
+  it('makes a lone transient failure with nothing downstream a P4', () => {
+    expect(triageIncident(calm, policy).severity).toBe('P4');
+  });
+
+  it('makes an SLA under 30 minutes away a P1 and says why', () => {
+    const d = triageIncident({ ...calm, slaMinutesLeft: 25 }, policy);
+    expect(d.severity).toBe('P1');
+    expect(d.reason).toContain('SLA in 25 min');
+    expect(d.mentionOncall).toBe(true);
+  });
+
+  it('raises the severity as the SLA nears', () => {
+    const at = (left: number) => triageIncident({ ...calm, slaMinutesLeft: left }, policy).severity;
+    expect([at(300), at(119), at(29), at(-5)]).toEqual(['P4', 'P2', 'P1', 'P1']);
+  });
+
+  it('makes financial-critical data a P1 whatever else', () => {
+    expect(triageIncident({ ...calm, criticality: ['Financial-Critical'] }, policy).severity).toBe('P1');
+  });
+
+  it('uses the blast radius thresholds 10 and 50', () => {
+    expect(triageIncident({ ...calm, blastRadius: 10 }, policy).severity).toBe('P4');
+    expect(triageIncident({ ...calm, blastRadius: 11 }, policy).severity).toBe('P2');
+    expect(triageIncident({ ...calm, blastRadius: 51 }, policy).severity).toBe('P1');
+  });
+
+  it('makes a repeated non-transient failure a P3, but not a repeated transient one', () => {
+    expect(triageIncident({ ...calm, repeated: true, transient: false }, policy).severity).toBe('P3');
+    expect(triageIncident({ ...calm, repeated: true, transient: true }, policy).severity).toBe('P4');
+  });
+
+  it('makes a cost anomaly over 1.5× a P3', () => {
+    expect(triageIncident({ ...calm, costRatio: 1.6 }, policy).severity).toBe('P3');
+    expect(triageIncident({ ...calm, costRatio: 1.4 }, policy).severity).toBe('P4');
+  });
+});
+
+describe('triageIncident with a custom policy', () => {
+  it('follows the levels a team writes in dbxops.yaml', () => {
+    const custom = parsePolicy(`
+triage:
+  P1: { when: [{ category: permission, criticality: pii }], response_minutes: 5, escalation_minutes: 10, channels: ["#sec"] }
+  P2: { when: [], response_minutes: 60, escalation_minutes: 120 }
+  P3: { when: [{ transient: false }], response_minutes: 60, escalation_minutes: 120 }
+  P4: { when: [], response_minutes: 60, escalation_minutes: 120 }
+`).triage;
+    const d = triageIncident({ ...calm, category: 'permission', criticality: ['pii'] }, custom);
+    expect(d).toMatchObject({ severity: 'P1', channels: ['#sec'], responseMinutes: 5 });
+    expect(triageIncident({ ...calm, category: 'permission' }, custom).severity).toBe('P4');
+    expect(triageIncident({ ...calm, transient: false }, custom).severity).toBe('P3');
+  });
+});

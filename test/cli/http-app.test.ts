@@ -1,0 +1,90 @@
+import type { Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpApp, listen, readBody } from '../../src/cli/http-app.js';
+import { createMetrics } from '../../src/jobs/metrics.js';
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise((r) => server?.close(r));
+  server = undefined;
+});
+
+async function start(app: Server): Promise<string> {
+  server = app;
+  const { port } = await listen(app, 0, '127.0.0.1');
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('createHttpApp', () => {
+  it('serves health, readiness and metrics beside the mounted routes', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.signals.inc({ kind: 'job_failed' });
+    const url = await start(
+      createHttpApp({
+        routes: [{ path: '/slack/events', listener: (_q, s) => void s.end('slack') }],
+        metrics: metrics.registry,
+        ready: async () => ({ ok: false, checks: { redis: 'down' } }),
+      }),
+    );
+    expect(await (await fetch(`${url}/healthz`)).text()).toBe('ok\n');
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ ok: false, checks: { redis: 'down' } });
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain(
+      'dbxops_signals_total{kind="job_failed"} 1',
+    );
+    expect(await (await fetch(`${url}/slack/events`, { method: 'POST' })).text()).toBe('slack');
+  });
+
+  it('routes a prefix to its listener and answers unknown paths with 404 JSON', async () => {
+    const url = await start(
+      createHttpApp({ routes: [{ path: '/console/', listener: (q, s) => void s.end(q.url) }] }),
+    );
+    expect(await (await fetch(`${url}/console/channels/x?y=1`)).text()).toBe('/console/channels/x?y=1');
+    const missing = await fetch(`${url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: 'not_found' });
+  });
+
+  it('answers a throwing listener with 500 and no stack trace', async () => {
+    const errors: unknown[] = [];
+    const url = await start(
+      createHttpApp({
+        routes: [
+          {
+            path: '/boom',
+            listener: async () => {
+              throw new Error('secret internals');
+            },
+          },
+        ],
+        onError: (e) => errors.push(e),
+      }),
+    );
+    const res = await fetch(`${url}/boom`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('secret internals');
+    expect(errors).toHaveLength(1);
+  });
+
+  it('reads a body up to a limit and reports a larger one', async () => {
+    const sizes: (number | null)[] = [];
+    const url = await start(
+      createHttpApp({
+        routes: [
+          {
+            path: '/in',
+            listener: async (q, s) => {
+              const body = await readBody(q, 1000);
+              sizes.push(body?.length ?? null);
+              s.writeHead(body ? 200 : 413).end();
+            },
+          },
+        ],
+      }),
+    );
+    expect((await fetch(`${url}/in`, { method: 'POST', body: 'x'.repeat(10) })).status).toBe(200);
+    expect((await fetch(`${url}/in`, { method: 'POST', body: 'x'.repeat(5000) })).status).toBe(413);
+    expect(sizes).toEqual([10, null]);
+  });
+});

@@ -2,7 +2,7 @@
 # Installs what dbxops needs on a fresh Debian machine with Node 20+ and npm: Node 24 and the npm
 # packages (through npm ci: the `node` dev dependency brings Node 24), and the Debian packages the
 # embedded default runs (redis-server). With --test also the servers the test suite starts itself
-# (PostgreSQL). Safe to run again: it installs only what is missing and never starts a system service.
+# (PostgreSQL, Chromium). Safe to run again: it installs only what is missing and never starts a system service.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if $want_test; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  # Browser tests drive Debian's Chromium with playwright-core (no browser download).
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 
 if ((${#missing[@]})); then

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+// PostgreSQL rejects U+0000 in text and jsonb, and jsonb rejects lone UTF-16 surrogates; both arrive in
+// real error messages (binary output, truncated multi-byte strings), so they are replaced, not refused.
+const NUL = '\u0000';
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Makes a string storable anywhere: NUL and lone surrogates become U+FFFD. Everything else is kept. */
+export function cleanText(value: string): string {
+  return value.replaceAll(NUL, '\ufffd').replace(LONE_SURROGATE, '\ufffd');
+}
+
+/** Cuts `value` to at most `max` UTF-16 units, ending with an ellipsis, never splitting a surrogate pair. */
+export function truncateText(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let end = Math.max(0, max - 1);
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${value.slice(0, end)}…`;
+}
+
+/** Deep-cleans every string (keys too) of a JSON-like value so it can be stored as jsonb. */
+export function cleanJson(value: unknown): unknown {
+  if (typeof value === 'string') return cleanText(value);
+  if (Array.isArray(value)) return value.map(cleanJson);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[cleanText(k)] = cleanJson(v);
+    return out;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+/** A cleaned string of at most `max` characters; longer input is refused with the limit in the message. */
+export const boundedText = (max: number) =>
+  z
+    .string()
+    .max(max, { message: `must be at most ${max} characters` })
+    .transform(cleanText);
+
+/** Databricks ids are int64 and exceed Number.MAX_SAFE_INTEGER: always carried as strings. */
+export const idString = z
+  .union([z.string().min(1).max(256), z.number().int().nonnegative(), z.bigint().nonnegative()])
+  .transform((v) => cleanText(String(v)));
+
+/** A JSON object of bounded serialised size, cleaned for jsonb. */
+export const jsonObject = (maxBytes: number) =>
+  z
+    .record(z.string(), z.unknown())
+    .transform((v) => cleanJson(v) as Record<string, unknown>)
+    .refine((v) => Buffer.byteLength(JSON.stringify(v)) <= maxBytes, {
+      message: `must serialise to at most ${maxBytes} bytes of JSON`,
+    });

@@ -1,0 +1,118 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** timestamptz: written and read as Date; repositories convert to epoch ms at the boundary. */
+type Timestamp = ColumnType<Date, Date, Date>;
+/**
+ * jsonb: always written as a JSON string (node-postgres would turn a JS array into a Postgres array
+ * literal), read back as parsed JSON.
+ */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface IncidentsTable {
+  id: string;
+  workspace_id: string;
+  fingerprint: string;
+  correlation_key: string | null;
+  title: string;
+  summary: string | null;
+  severity: string;
+  state: string;
+  root_cause_signal_id: string | null;
+  category: string | null;
+  opened_at: Timestamp;
+  updated_at: Timestamp;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+  resolved_at: Timestamp | null;
+  sla_deadline: Timestamp | null;
+  blast_radius: Json<unknown>;
+  cost_usd: number | null;
+  owner: string | null;
+  team: string | null;
+  assignee: string | null;
+  snoozed_until: Timestamp | null;
+  version: number;
+}
+
+export interface SignalsTable {
+  id: string;
+  workspace_id: string;
+  kind: string;
+  source: string;
+  fingerprint: string;
+  observed_at: Timestamp;
+  occurred_at: Timestamp;
+  body: Json<unknown>;
+}
+
+export interface IncidentSignalsTable {
+  /** A signal belongs to exactly one incident: the primary key is the signal. */
+  signal_id: string;
+  incident_id: string;
+  attached_at: Timestamp;
+}
+
+export interface TimelineEntriesTable {
+  id: Generated<string | number>;
+  incident_id: string;
+  at: Timestamp;
+  phase: string;
+  summary: string;
+  actor: string;
+  data: Json<unknown>;
+  dedup_key: string | null;
+}
+
+export interface RecurringOccurrencesTable {
+  workspace_id: string;
+  fingerprint: string;
+  occurrence_key: string;
+  occurred_at: Timestamp;
+  category: string | null;
+  kind: string | null;
+}
+
+export interface RecurringIssuesTable {
+  id: string;
+  workspace_id: string;
+  fingerprint: string;
+  state: string;
+  title: string | null;
+  category: string | null;
+  kind: string | null;
+  recommendation_kind: string;
+  recommendation: string;
+  occurrences: number;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  opened_at: Timestamp;
+}
+
+export interface WatermarksTable {
+  workspace_id: string;
+  source: string;
+  last_seen_at: Timestamp | null;
+  last_seen_id: string | null;
+  updated_at: Timestamp;
+}
+
+export interface ProcessedKeysTable {
+  scope: string;
+  key: string;
+  processed_at: Timestamp;
+}
+
+/** The whole schema as Kysely sees it; grows with each migration. */
+export interface Database {
+  incidents: IncidentsTable;
+  signals: SignalsTable;
+  incident_signals: IncidentSignalsTable;
+  timeline_entries: TimelineEntriesTable;
+  recurring_occurrences: RecurringOccurrencesTable;
+  recurring_issues: RecurringIssuesTable;
+  watermarks: WatermarksTable;
+  processed_keys: ProcessedKeysTable;
+}
+
+export type IncidentRow = Selectable<IncidentsTable>;
+export type NewIncidentRow = Insertable<IncidentsTable>;

@@ -1,0 +1,489 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { fingerprint as fingerprintOf } from '../domain/fingerprint.js';
+import {
+  type Incident,
+  type IncidentEvent,
+  type NewIncident,
+  newIncident,
+  parseIncident,
+  SYSTEM_ACTOR,
+  type TimelineEntry,
+  type TimelineEntryInput,
+  type TimelinePhase,
+  type TransitionRefusal,
+  timelineEntrySchema,
+  transition,
+} from '../domain/incident.js';
+import { err, ok, type Result } from '../domain/result.js';
+import type { Severity } from '../domain/severity.js';
+import { type Signal, signalSchema } from '../domain/signal.js';
+import type { Database, IncidentRow } from './database.js';
+import { isForeignKeyViolation, isUniqueViolation } from './store-error.js';
+import { fromDate, fromDateOrNull, toDate, toDateOrNull, toJson } from './rows.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Fields a caller may change through `update`; state changes go through `applyEvent`. */
+export type IncidentChanges = Partial<
+  Pick<
+    Incident,
+    | 'title'
+    | 'summary'
+    | 'severity'
+    | 'correlationKey'
+    | 'rootCauseSignalId'
+    | 'category'
+    | 'slaDeadline'
+    | 'blastRadius'
+    | 'costUsd'
+    | 'owner'
+    | 'team'
+    | 'assignee'
+    | 'snoozedUntil'
+  >
+>;
+
+export type UpdateRefusal = 'not_found' | 'version_conflict' | 'invalid_incident';
+export type EventRefusal = TransitionRefusal | UpdateRefusal | 'duplicate_active';
+
+export interface OpenIncidentOutcome {
+  readonly incident: Incident;
+  /** False when an unresolved incident with this fingerprint already existed and is returned instead. */
+  readonly created: boolean;
+}
+
+export interface AttachOutcome {
+  /** False when the signal was already attached (to this or another incident): nothing changed. */
+  readonly attached: boolean;
+  /** The incident the signal belongs to, which is another one if it had been attached elsewhere first. */
+  readonly incidentId: string;
+}
+
+export interface ListOpenFilter {
+  readonly workspaceId?: string;
+  readonly team?: string;
+  readonly severities?: readonly Severity[];
+  readonly limit?: number;
+}
+
+// Timeline phase recorded for each event applied through `applyEvent`.
+const EVENT_PHASE: Record<IncidentEvent['type'], TimelinePhase> = {
+  acknowledge: 'ANALYZE',
+  assign: 'ANALYZE',
+  snooze: 'ANALYZE',
+  escalate: 'ANALYZE',
+  mitigate: 'REMEDIATE',
+  resolve: 'CLOSE',
+  reopen: 'DISCOVER',
+};
+
+function describeEvent(event: IncidentEvent, next: Incident): string {
+  switch (event.type) {
+    case 'acknowledge':
+      return `Acknowledged by ${event.actor}`;
+    case 'assign':
+      return event.assignee === null
+        ? `Unassigned by ${event.actor}`
+        : `Assigned to ${event.assignee} by ${event.actor}`;
+    case 'snooze':
+      return event.until === null
+        ? `Snooze cleared by ${event.actor}`
+        : `Snoozed until ${new Date(event.until).toISOString()} by ${event.actor}`;
+    case 'escalate':
+      return `Escalated to ${next.severity} by ${event.actor}`;
+    case 'mitigate':
+      return `Mitigation started by ${event.actor}`;
+    case 'resolve':
+      return `Resolved by ${event.actor}`;
+    case 'reopen':
+      return `Reopened by ${event.actor}`;
+  }
+}
+
+/** Maps a row to the domain incident. */
+export function incidentFromRow(row: IncidentRow): Incident {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    fingerprint: row.fingerprint,
+    correlationKey: row.correlation_key,
+    title: row.title,
+    summary: row.summary,
+    severity: row.severity as Severity,
+    state: row.state as Incident['state'],
+    rootCauseSignalId: row.root_cause_signal_id,
+    category: row.category,
+    openedAt: fromDate(row.opened_at),
+    updatedAt: fromDate(row.updated_at),
+    acknowledgedAt: fromDateOrNull(row.acknowledged_at),
+    acknowledgedBy: row.acknowledged_by,
+    resolvedAt: fromDateOrNull(row.resolved_at),
+    slaDeadline: fromDateOrNull(row.sla_deadline),
+    blastRadius: row.blast_radius as Incident['blastRadius'],
+    costUsd: row.cost_usd,
+    owner: row.owner,
+    team: row.team,
+    assignee: row.assignee,
+    snoozedUntil: fromDateOrNull(row.snoozed_until),
+    version: row.version,
+  };
+}
+
+function rowFromIncident(i: Incident): IncidentRow {
+  return {
+    id: i.id,
+    workspace_id: i.workspaceId,
+    fingerprint: i.fingerprint,
+    correlation_key: i.correlationKey,
+    title: i.title,
+    summary: i.summary,
+    severity: i.severity,
+    state: i.state,
+    root_cause_signal_id: i.rootCauseSignalId,
+    category: i.category,
+    opened_at: toDate(i.openedAt),
+    updated_at: toDate(i.updatedAt),
+    acknowledged_at: toDateOrNull(i.acknowledgedAt),
+    acknowledged_by: i.acknowledgedBy,
+    resolved_at: toDateOrNull(i.resolvedAt),
+    sla_deadline: toDateOrNull(i.slaDeadline),
+    blast_radius: i.blastRadius,
+    cost_usd: i.costUsd,
+    owner: i.owner,
+    team: i.team,
+    assignee: i.assignee,
+    snoozed_until: toDateOrNull(i.snoozedUntil),
+    version: i.version,
+  };
+}
+
+function insertable(i: Incident) {
+  const row = rowFromIncident(i);
+  return { ...row, blast_radius: toJson(row.blast_radius) };
+}
+
+/**
+ * Incidents, the signals attached to them and their timeline. Every write that can be repeated is
+ * idempotent, and every race between workers is settled by a unique constraint, not check-then-insert.
+ */
+export class IncidentRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /**
+   * Opens an incident, or returns the unresolved one that already has this fingerprint: two workers
+   * opening the same root cause at once get one incident (`created` is true for exactly one of them).
+   */
+  async open(input: NewIncident): Promise<Result<OpenIncidentOutcome, 'invalid_incident'>> {
+    const built = newIncident(input);
+    if (!built.ok) return built;
+    const incident = built.value;
+    // A concurrent resolve can remove the winner between our conflict and our read: retry a few times.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const inserted = await this.#db
+        .insertInto('incidents')
+        .values(insertable(incident))
+        .onConflict((oc) => oc.doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted !== undefined) return ok({ incident: incidentFromRow(inserted), created: true });
+      const existing =
+        (await this.findOpenByFingerprint(incident.workspaceId, incident.fingerprint)) ??
+        (await this.get(incident.id));
+      if (existing !== undefined) return ok({ incident: existing, created: false });
+    }
+    throw new Error(`Incident ${incident.id} could neither be inserted nor found after 5 attempts`);
+  }
+
+  /** The incident with this id, or undefined. */
+  async get(id: string, db: Db = this.#db): Promise<Incident | undefined> {
+    const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : incidentFromRow(row);
+  }
+
+  /** The unresolved incident for this root cause, if any (at most one exists). */
+  async findOpenByFingerprint(workspaceId: string, fingerprint: string): Promise<Incident | undefined> {
+    const row = await this.#db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('fingerprint', '=', fingerprint)
+      .where('state', '<>', 'resolved')
+      .executeTakeFirst();
+    return row === undefined ? undefined : incidentFromRow(row);
+  }
+
+  /** Unresolved incidents sharing a correlation key, most severe then newest first. */
+  async findOpenByCorrelationKey(workspaceId: string, correlationKey: string): Promise<Incident[]> {
+    const rows = await this.#db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('correlation_key', '=', correlationKey)
+      .where('state', '<>', 'resolved')
+      .orderBy('severity')
+      .orderBy('opened_at', 'desc')
+      .execute();
+    return rows.map(incidentFromRow);
+  }
+
+  /** Unresolved incidents, most severe first then newest, optionally for one workspace/team/severities. */
+  async listOpen(filter: ListOpenFilter = {}): Promise<Incident[]> {
+    let query = this.#db.selectFrom('incidents').selectAll().where('state', '<>', 'resolved');
+    if (filter.workspaceId !== undefined) query = query.where('workspace_id', '=', filter.workspaceId);
+    if (filter.team !== undefined) query = query.where('team', '=', filter.team);
+    if (filter.severities !== undefined) {
+      if (filter.severities.length === 0) return [];
+      query = query.where('severity', 'in', [...filter.severities]);
+    }
+    const rows = await query
+      .orderBy('severity')
+      .orderBy('opened_at', 'desc')
+      .orderBy('id')
+      .limit(Math.min(Math.max(filter.limit ?? 100, 1), 1_000))
+      .execute();
+    return rows.map(incidentFromRow);
+  }
+
+  /**
+   * Changes fields if the stored version is still `expectedVersion` (optimistic concurrency), bumping the
+   * version and setting `updatedAt = now`. A stale version is a `version_conflict` value, not an error.
+   */
+  async update(
+    id: string,
+    expectedVersion: number,
+    changes: IncidentChanges,
+    now: number,
+  ): Promise<Result<Incident, UpdateRefusal>> {
+    const current = await this.get(id);
+    if (current === undefined) return err('not_found', `Incident ${id} does not exist.`);
+    if (current.version !== expectedVersion) return this.#conflict(current, expectedVersion);
+    const next = parseIncident({
+      ...current,
+      ...changes,
+      updatedAt: Math.max(now, current.updatedAt),
+      version: current.version + 1,
+    });
+    if (!next.ok) return next;
+    return this.#write(next.value, expectedVersion);
+  }
+
+  /**
+   * Applies a state change or assignment (see `transition`) and records it on the timeline, in one
+   * transaction. With `expectedVersion` (the version a card showed) a stale click is a `version_conflict`;
+   * without it, the event is applied to the latest version.
+   */
+  async applyEvent(
+    id: string,
+    event: IncidentEvent,
+    now: number,
+    expectedVersion?: number,
+  ): Promise<Result<Incident, EventRefusal>> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.get(id);
+      if (current === undefined) return err('not_found', `Incident ${id} does not exist.`);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        return this.#conflict(current, expectedVersion);
+      }
+      const next = transition(current, event, now);
+      if (!next.ok) return next;
+      try {
+        const written = await this.#db.transaction().execute(async (trx) => {
+          const result = await this.#write(next.value, current.version, trx);
+          if (result.ok) {
+            await this.#insertTimeline(trx, {
+              incidentId: id,
+              at: now,
+              phase: EVENT_PHASE[event.type],
+              summary: describeEvent(event, result.value),
+              actor: event.actor,
+              data: { event: event.type, version: result.value.version },
+              dedupKey: `event:${result.value.version}`,
+            });
+          }
+          return result;
+        });
+        if (written.ok || expectedVersion !== undefined) return written;
+      } catch (error) {
+        if (isUniqueViolation(error) && event.type === 'reopen') {
+          return err(
+            'duplicate_active',
+            'Another unresolved incident already tracks this root cause; it was not reopened.',
+            { fingerprint: current.fingerprint },
+          );
+        }
+        throw error;
+      }
+    }
+    return err('version_conflict', `Incident ${id} kept changing while the event was applied; try again.`);
+  }
+
+  /**
+   * Attaches a signal to an incident, idempotently: the same signal (same id) attached twice, or by two
+   * workers at once, is stored once and bumps the incident's version once.
+   */
+  async attachSignal(
+    incidentId: string,
+    signal: Signal,
+    now: number,
+  ): Promise<Result<AttachOutcome, 'not_found' | 'invalid_signal'>> {
+    const parsed = signalSchema.safeParse(signal);
+    if (!parsed.success) return err('invalid_signal', 'The signal does not have the expected shape.');
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('signals')
+          .values({
+            id: signal.id,
+            workspace_id: signal.workspaceId,
+            kind: signal.kind,
+            source: signal.source,
+            fingerprint: fingerprintOf(parsed.data),
+            observed_at: toDate(signal.observedAt),
+            occurred_at: toDate(signal.occurredAt),
+            body: toJson(parsed.data),
+          })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+        const link = await trx
+          .insertInto('incident_signals')
+          .values({ signal_id: signal.id, incident_id: incidentId, attached_at: toDate(now) })
+          .onConflict((oc) => oc.column('signal_id').doNothing())
+          .returning('incident_id')
+          .executeTakeFirst();
+        if (link === undefined) {
+          const owner = await trx
+            .selectFrom('incident_signals')
+            .select('incident_id')
+            .where('signal_id', '=', signal.id)
+            .executeTakeFirstOrThrow();
+          return ok({ attached: false, incidentId: owner.incident_id });
+        }
+        // A new signal changes what the card shows, so the incident's version moves on.
+        await trx
+          .updateTable('incidents')
+          .set((eb) => ({
+            version: eb('version', '+', 1),
+            updated_at: sql<Date>`greatest(${eb.ref('updated_at')}, ${toDate(now)})`,
+          }))
+          .where('id', '=', incidentId)
+          .execute();
+        return ok({ attached: true, incidentId });
+      });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return err('not_found', `Incident ${incidentId} does not exist.`);
+      throw error;
+    }
+  }
+
+  /** The signals attached to an incident, oldest occurrence first. */
+  async listSignals(incidentId: string): Promise<Signal[]> {
+    const rows = await this.#db
+      .selectFrom('incident_signals')
+      .innerJoin('signals', 'signals.id', 'incident_signals.signal_id')
+      .select('signals.body')
+      .where('incident_signals.incident_id', '=', incidentId)
+      .orderBy('signals.occurred_at')
+      .orderBy('signals.id')
+      .execute();
+    return rows.map((r) => r.body as Signal);
+  }
+
+  /**
+   * Appends a timeline entry. With a `dedupKey`, the same entry recorded twice is stored once
+   * (`added: false`). Over-long summaries are truncated; oversized `data` is refused.
+   */
+  async addTimelineEntry(
+    input: TimelineEntryInput,
+  ): Promise<Result<{ added: boolean }, 'invalid_timeline_entry' | 'not_found'>> {
+    const parsed = timelineEntrySchema.safeParse(input);
+    if (!parsed.success) {
+      return err(
+        'invalid_timeline_entry',
+        `The timeline entry was not recorded: ${parsed.error.issues[0]?.message}`,
+        {
+          issues: parsed.error.issues.map((i) => ({
+            path: i.path.map(String).join('.'),
+            message: i.message,
+          })),
+        },
+      );
+    }
+    try {
+      return ok({ added: await this.#insertTimeline(this.#db, parsed.data) });
+    } catch (error) {
+      if (isForeignKeyViolation(error))
+        return err('not_found', `Incident ${parsed.data.incidentId} does not exist.`);
+      throw error;
+    }
+  }
+
+  /** The incident's timeline in the order it happened. */
+  async timeline(incidentId: string): Promise<TimelineEntry[]> {
+    const rows = await this.#db
+      .selectFrom('timeline_entries')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      incidentId: r.incident_id,
+      at: fromDate(r.at),
+      phase: r.phase as TimelinePhase,
+      summary: r.summary,
+      actor: r.actor,
+      data: r.data as Record<string, unknown>,
+      dedupKey: r.dedup_key,
+    }));
+  }
+
+  async #insertTimeline(db: Db, entry: TimelineEntryInput & { actor?: string }): Promise<boolean> {
+    const e = timelineEntrySchema.parse({ actor: SYSTEM_ACTOR, ...entry });
+    const inserted = await db
+      .insertInto('timeline_entries')
+      .values({
+        incident_id: e.incidentId,
+        at: toDate(e.at),
+        phase: e.phase,
+        summary: e.summary,
+        actor: e.actor,
+        data: toJson(e.data),
+        dedup_key: e.dedupKey,
+      })
+      .onConflict((oc) => oc.columns(['incident_id', 'dedup_key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async #write(
+    next: Incident,
+    expectedVersion: number,
+    db: Db = this.#db,
+  ): Promise<Result<Incident, UpdateRefusal>> {
+    const { id: _id, ...values } = insertable(next);
+    const row = await db
+      .updateTable('incidents')
+      .set(values)
+      .where('id', '=', next.id)
+      .where('version', '=', expectedVersion)
+      .returningAll()
+      .executeTakeFirst();
+    if (row !== undefined) return ok(incidentFromRow(row));
+    const current = await this.get(next.id, db);
+    if (current === undefined) return err('not_found', `Incident ${next.id} does not exist.`);
+    return this.#conflict(current, expectedVersion);
+  }
+
+  #conflict(current: Incident, expectedVersion: number): Result<never, 'version_conflict'> {
+    return err(
+      'version_conflict',
+      `Incident ${current.id} changed since version ${expectedVersion} (now version ${current.version}); reload it and try again.`,
+      { expectedVersion, currentVersion: current.version },
+    );
+  }
+}

@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './migrations/0001-incidents.js';
+
+/**
+ * Every migration, in order. Static imports instead of a folder scan so the store runs under tsx and
+ * bundlers alike. Append new entries (actions, approvals, audit log …); never rename or edit a shipped one.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-incidents': m0001,
+};
+
+/** Hands Kysely's Migrator the static list above. */
+export const staticMigrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};

@@ -1,0 +1,117 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, type MigrationResultSet, Migrator, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Database } from './database.js';
+import { staticMigrationProvider } from './migrations.js';
+import { StoreError } from './store-error.js';
+
+/** Where the embedded store keeps its files unless told otherwise. */
+export const DEFAULT_PGLITE_DIR = './data/pglite';
+
+export interface StoreOptions {
+  /** `postgres://…` selects a real PostgreSQL server (env `DATABASE_URL`). Wins over `dataDir`. */
+  readonly databaseUrl?: string | undefined;
+  /** PGlite data directory (default `./data/pglite`); `memory://` keeps everything in memory. */
+  readonly dataDir?: string | undefined;
+  /** Run pending migrations before returning (default true). */
+  readonly migrate?: boolean;
+  /** Connection pool size for PostgreSQL (default 10). PGlite has exactly one connection. */
+  readonly poolSize?: number;
+}
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: 'pglite' | 'postgres';
+  /** Applies pending migrations; a second call is a no-op. */
+  migrate(): Promise<MigrationResultSet>;
+  /** Closes connections (and PGlite's files). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+function postgresDialect(databaseUrl: string, poolSize: number): PostgresDialect {
+  if (!/^postgres(?:ql)?:\/\//.test(databaseUrl)) {
+    throw new StoreError('invalid_url', 'DATABASE_URL must start with postgres:// or postgresql://.', {
+      scheme: databaseUrl.split(':')[0],
+    });
+  }
+  return new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: poolSize }) });
+}
+
+function pgliteDialect(dataDir: string): PGliteDialect {
+  if (dataDir === 'memory://' || dataDir === '') return new PGliteDialect(new PGlite());
+  mkdirSync(dataDir, { recursive: true });
+  return new PGliteDialect(new PGlite(dataDir));
+}
+
+// Connection errors name host and port, never the password; keep only the message.
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Runs Kysely's migrator over the static migration list and throws a StoreError if one fails. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: staticMigrationProvider });
+  const result = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    if (failed === undefined) {
+      // No migration ran: the database itself is unreachable or refused us.
+      throw new StoreError(
+        'unavailable',
+        `The database could not be reached: ${describe(result.error)}`,
+        {},
+        {
+          cause: result.error,
+        },
+      );
+    }
+    throw new StoreError(
+      'migration_failed',
+      `Database migration ${failed} failed; nothing after it ran.`,
+      { migration: failed },
+      { cause: result.error },
+    );
+  }
+  return result;
+}
+
+/**
+ * Opens the store: PostgreSQL when `databaseUrl` is given, otherwise PGlite in `dataDir` (default
+ * `./data/pglite`, `memory://` for an in-memory database). Migrates to the latest schema unless
+ * `migrate: false`.
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const dialectName = options.databaseUrl ? 'postgres' : 'pglite';
+  const dialect = options.databaseUrl
+    ? postgresDialect(options.databaseUrl, options.poolSize ?? 10)
+    : pgliteDialect(options.dataDir ?? DEFAULT_PGLITE_DIR);
+  const db = new Kysely<Database>({ dialect });
+  let closed = false;
+  const store: Store = {
+    db,
+    dialect: dialectName,
+    migrate: () => migrateToLatest(db),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.close();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(
+        'unavailable',
+        `The ${dialectName} store could not be opened: ${String(error)}`,
+        {
+          dialect: dialectName,
+        },
+        { cause: error },
+      );
+    }
+  }
+  return store;
+}

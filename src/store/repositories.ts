@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+import { IncidentRepository } from './incident-repository.js';
+import { ProcessedKeyRepository } from './processed-key-repository.js';
+import { RecurringIssueRepository } from './recurring-issue-repository.js';
+import { WatermarkRepository } from './watermark-repository.js';
+
+/** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
+export interface Repositories {
+  readonly incidents: IncidentRepository;
+  readonly recurringIssues: RecurringIssueRepository;
+  readonly watermarks: WatermarkRepository;
+  readonly processedKeys: ProcessedKeyRepository;
+}
+
+/** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
+export function createRepositories(db: Kysely<Database>): Repositories {
+  return {
+    incidents: new IncidentRepository(db),
+    recurringIssues: new RecurringIssueRepository(db),
+    watermarks: new WatermarkRepository(db),
+    processedKeys: new ProcessedKeyRepository(db),
+  };
+}

@@ -1,0 +1,128 @@
+import type { Kysely } from 'kysely';
+import { cleanText } from '../domain/text.js';
+import type { Database } from './database.js';
+import { fromDate, fromDateOrNull, toDate, toDateOrNull } from './rows.js';
+
+/** How far a collector has read one source of one workspace, so it can resume after a restart. */
+export interface Watermark {
+  readonly workspaceId: string;
+  /** e.g. `jobs.runs`, `system.access.audit`, `webhook`. */
+  readonly source: string;
+  readonly lastSeenAt: number | null;
+  readonly lastSeenId: string | null;
+  readonly updatedAt: number;
+}
+
+export interface WatermarkPosition {
+  readonly lastSeenAt: number | null;
+  readonly lastSeenId?: string | null;
+}
+
+function fromRow(r: {
+  workspace_id: string;
+  source: string;
+  last_seen_at: Date | null;
+  last_seen_id: string | null;
+  updated_at: Date;
+}): Watermark {
+  return {
+    workspaceId: r.workspace_id,
+    source: r.source,
+    lastSeenAt: fromDateOrNull(r.last_seen_at),
+    lastSeenId: r.last_seen_id,
+    updatedAt: fromDate(r.updated_at),
+  };
+}
+
+/** Collector watermarks per workspace and source. */
+export class WatermarkRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** The watermark, or null when the source was never read (start from the beginning or a lookback). */
+  async get(workspaceId: string, source: string): Promise<Watermark | null> {
+    const row = await this.#db
+      .selectFrom('watermarks')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('source', '=', source)
+      .executeTakeFirst();
+    return row === undefined ? null : fromRow(row);
+  }
+
+  /**
+   * Moves the watermark forward, never back: a slow worker that finishes after a faster one cannot rewind
+   * it (the upsert only applies when the new time is not older). Returns the stored watermark.
+   */
+  async advance(
+    workspaceId: string,
+    source: string,
+    position: WatermarkPosition,
+    now: number,
+  ): Promise<Watermark> {
+    const lastSeenId = position.lastSeenId == null ? null : cleanText(position.lastSeenId);
+    await this.#db
+      .insertInto('watermarks')
+      .values({
+        workspace_id: workspaceId,
+        source,
+        last_seen_at: toDateOrNull(position.lastSeenAt),
+        last_seen_id: lastSeenId,
+        updated_at: toDate(now),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'source'])
+          .doUpdateSet((eb) => ({
+            last_seen_at: eb.ref('excluded.last_seen_at'),
+            last_seen_id: eb.ref('excluded.last_seen_id'),
+            updated_at: eb.ref('excluded.updated_at'),
+          }))
+          .where((eb) =>
+            eb.or([
+              eb('watermarks.last_seen_at', 'is', null),
+              eb('watermarks.last_seen_at', '<=', eb.ref('excluded.last_seen_at')),
+            ]),
+          ),
+      )
+      .execute();
+    const stored = await this.get(workspaceId, source);
+    if (stored === null) throw new Error(`Watermark ${workspaceId}/${source} vanished after upsert`);
+    return stored;
+  }
+
+  /** Sets the watermark unconditionally, e.g. an operator replaying the last day. */
+  async reset(
+    workspaceId: string,
+    source: string,
+    position: WatermarkPosition,
+    now: number,
+  ): Promise<Watermark> {
+    const values = {
+      last_seen_at: toDateOrNull(position.lastSeenAt),
+      last_seen_id: position.lastSeenId == null ? null : cleanText(position.lastSeenId),
+      updated_at: toDate(now),
+    };
+    const row = await this.#db
+      .insertInto('watermarks')
+      .values({ workspace_id: workspaceId, source, ...values })
+      .onConflict((oc) => oc.columns(['workspace_id', 'source']).doUpdateSet(values))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return fromRow(row);
+  }
+
+  /** All watermarks of a workspace, by source. */
+  async list(workspaceId: string): Promise<Watermark[]> {
+    const rows = await this.#db
+      .selectFrom('watermarks')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('source')
+      .execute();
+    return rows.map(fromRow);
+  }
+}

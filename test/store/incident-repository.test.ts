@@ -1,0 +1,353 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../src/domain/fingerprint.js';
+import type { NewIncident } from '../../src/domain/incident.js';
+import { IncidentRepository } from '../../src/store/incident-repository.js';
+import type { Store } from '../../src/store/open-store.js';
+import { failedTaskSignal } from '../domain/signal-factory.js';
+import { dialects } from './dialects.js';
+
+const T0 = Date.UTC(2024, 4, 1, 2, 0, 0);
+
+describe.each(dialects())('IncidentRepository on $name', (dialect) => {
+  let store: Store;
+  let incidents: IncidentRepository;
+
+  beforeAll(async () => {
+    store = await dialect.open();
+    incidents = new IncidentRepository(store.db);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await dialect.stop();
+  });
+
+  // Each test works in its own workspace, so tests sharing the store cannot see each other's rows.
+  const draft = (overrides: Partial<NewIncident> = {}): NewIncident => ({
+    id: `inc_${randomUUID().replaceAll('-', '')}`,
+    workspaceId: `ws-${randomUUID()}`,
+    fingerprint: 'fp_abc',
+    title: 'nightly_sales/ingest failed: table main.sales.orders not found',
+    severity: 'P2',
+    openedAt: T0,
+    team: 'sales-data',
+    ...overrides,
+  });
+
+  async function opened(overrides: Partial<NewIncident> = {}) {
+    const result = await incidents.open(draft(overrides));
+    if (!result.ok) throw new Error(result.userMessage);
+    return result.value.incident;
+  }
+
+  it('opens an incident and reads it back unchanged', async () => {
+    const input = draft({
+      slaDeadline: T0 + 3_600_000,
+      costUsd: 12.5,
+      blastRadius: { jobs: ['publish'], count: 1 },
+    });
+    const result = await incidents.open(input);
+    expect(result.ok && result.value.created).toBe(true);
+    const stored = await incidents.get(input.id);
+    expect(stored).toMatchObject({
+      id: input.id,
+      state: 'open',
+      version: 1,
+      openedAt: T0,
+      slaDeadline: T0 + 3_600_000,
+      costUsd: 12.5,
+      blastRadius: { jobs: ['publish'], tables: [], count: 1 },
+    });
+    expect(stored).toEqual(result.ok ? result.value.incident : undefined);
+  });
+
+  it('returns the existing unresolved incident when the same root cause opens again', async () => {
+    const first = await opened();
+    const again = await incidents.open(
+      draft({ workspaceId: first.workspaceId, fingerprint: first.fingerprint }),
+    );
+    expect(again.ok && again.value).toMatchObject({ created: false, incident: { id: first.id } });
+  });
+
+  it('opens exactly one incident when ten workers open the same root cause at once', async () => {
+    const workspaceId = `ws-${randomUUID()}`;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => incidents.open(draft({ workspaceId, fingerprint: 'fp_race' }))),
+    );
+    const ids = new Set(results.map((r) => (r.ok ? r.value.incident.id : r.reason)));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.ok && r.value.created)).toHaveLength(1);
+    expect(await incidents.listOpen({ workspaceId })).toHaveLength(1);
+  });
+
+  it('opens a new incident for a root cause whose last incident was resolved', async () => {
+    const first = await opened();
+    await incidents.applyEvent(first.id, { type: 'resolve', actor: 'U1' }, T0 + 1_000);
+    const second = await incidents.open(
+      draft({ workspaceId: first.workspaceId, fingerprint: first.fingerprint }),
+    );
+    expect(second.ok && second.value.created).toBe(true);
+    expect(second.ok && second.value.incident.id).not.toBe(first.id);
+  });
+
+  it('treats the same incident id opened twice as one', async () => {
+    const input = draft();
+    await incidents.open(input);
+    const again = await incidents.open({ ...input, fingerprint: 'fp_other' });
+    expect(again.ok && again.value).toMatchObject({
+      created: false,
+      incident: { id: input.id, fingerprint: 'fp_abc' },
+    });
+  });
+
+  it('finds unresolved incidents by correlation key, most severe first', async () => {
+    const workspaceId = `ws-${randomUUID()}`;
+    const p3 = await opened({
+      workspaceId,
+      fingerprint: 'a',
+      severity: 'P3',
+      correlationKey: 'table:main.sales.orders',
+    });
+    const p1 = await opened({
+      workspaceId,
+      fingerprint: 'b',
+      severity: 'P1',
+      correlationKey: 'table:main.sales.orders',
+    });
+    await opened({ workspaceId, fingerprint: 'c', correlationKey: 'table:other' });
+    const found = await incidents.findOpenByCorrelationKey(workspaceId, 'table:main.sales.orders');
+    expect(found.map((i) => i.id)).toEqual([p1.id, p3.id]);
+  });
+
+  it('lists open incidents by team and severity', async () => {
+    const workspaceId = `ws-${randomUUID()}`;
+    const a = await opened({ workspaceId, fingerprint: 'a', severity: 'P1', team: 'finance' });
+    await opened({ workspaceId, fingerprint: 'b', severity: 'P4', team: 'finance' });
+    await opened({ workspaceId, fingerprint: 'c', severity: 'P1', team: 'marketing' });
+    const resolved = await opened({ workspaceId, fingerprint: 'd', severity: 'P1', team: 'finance' });
+    await incidents.applyEvent(resolved.id, { type: 'resolve', actor: 'U1' }, T0 + 1);
+    const list = await incidents.listOpen({ workspaceId, team: 'finance', severities: ['P1', 'P2'] });
+    expect(list.map((i) => i.id)).toEqual([a.id]);
+    expect(await incidents.listOpen({ workspaceId, severities: [] })).toEqual([]);
+  });
+
+  it('updates with the expected version and bumps it', async () => {
+    const incident = await opened();
+    const result = await incidents.update(incident.id, 1, { severity: 'P1', assignee: 'U7' }, T0 + 5_000);
+    expect(result.ok && result.value).toMatchObject({
+      severity: 'P1',
+      assignee: 'U7',
+      version: 2,
+      updatedAt: T0 + 5_000,
+    });
+  });
+
+  it('answers a stale version with version_conflict and leaves the incident alone', async () => {
+    const incident = await opened();
+    await incidents.update(incident.id, 1, { severity: 'P1' }, T0 + 1);
+    const stale = await incidents.update(incident.id, 1, { severity: 'P4' }, T0 + 2);
+    expect(stale).toMatchObject({ ok: false, reason: 'version_conflict', details: { currentVersion: 2 } });
+    expect((await incidents.get(incident.id))?.severity).toBe('P1');
+  });
+
+  it('lets exactly one of two concurrent updates of the same version win', async () => {
+    const incident = await opened();
+    const results = await Promise.all([
+      incidents.update(incident.id, 1, { assignee: 'U1' }, T0 + 1),
+      incidents.update(incident.id, 1, { assignee: 'U2' }, T0 + 1),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.reason === 'version_conflict')).toHaveLength(1);
+    expect((await incidents.get(incident.id))?.version).toBe(2);
+  });
+
+  it('answers an unknown incident with not_found', async () => {
+    expect(await incidents.update('inc_missing0', 1, {}, T0)).toMatchObject({
+      ok: false,
+      reason: 'not_found',
+    });
+    expect(await incidents.applyEvent('inc_missing0', { type: 'resolve', actor: 'U1' }, T0)).toMatchObject({
+      ok: false,
+      reason: 'not_found',
+    });
+  });
+
+  it('applies state transitions and records each on the timeline', async () => {
+    const incident = await opened();
+    const acked = await incidents.applyEvent(
+      incident.id,
+      { type: 'acknowledge', actor: 'U1' },
+      T0 + 60_000,
+      1,
+    );
+    expect(acked.ok && acked.value).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: 'U1',
+      version: 2,
+    });
+    const resolved = await incidents.applyEvent(incident.id, { type: 'resolve', actor: 'U1' }, T0 + 120_000);
+    expect(resolved.ok && resolved.value).toMatchObject({
+      state: 'resolved',
+      resolvedAt: T0 + 120_000,
+      version: 3,
+    });
+    const timeline = await incidents.timeline(incident.id);
+    expect(timeline.map((e) => [e.phase, e.summary, e.actor])).toEqual([
+      ['ANALYZE', 'Acknowledged by U1', 'U1'],
+      ['CLOSE', 'Resolved by U1', 'U1'],
+    ]);
+  });
+
+  it('refuses a forbidden transition and a double click without writing anything', async () => {
+    const incident = await opened();
+    await incidents.applyEvent(incident.id, { type: 'resolve', actor: 'U1' }, T0 + 1);
+    expect(
+      await incidents.applyEvent(incident.id, { type: 'acknowledge', actor: 'U2' }, T0 + 2),
+    ).toMatchObject({
+      ok: false,
+      reason: 'invalid_transition',
+    });
+    expect(await incidents.applyEvent(incident.id, { type: 'resolve', actor: 'U2' }, T0 + 3)).toMatchObject({
+      ok: false,
+      reason: 'unchanged',
+    });
+    expect((await incidents.get(incident.id))?.version).toBe(2);
+    expect(await incidents.timeline(incident.id)).toHaveLength(1);
+  });
+
+  it('answers a click on an outdated card with version_conflict', async () => {
+    const incident = await opened();
+    await incidents.applyEvent(incident.id, { type: 'assign', actor: 'U1', assignee: 'U1' }, T0 + 1);
+    expect(
+      await incidents.applyEvent(incident.id, { type: 'acknowledge', actor: 'U2' }, T0 + 2, 1),
+    ).toMatchObject({
+      ok: false,
+      reason: 'version_conflict',
+    });
+  });
+
+  it('refuses to reopen when another incident already tracks the root cause', async () => {
+    const first = await opened();
+    await incidents.applyEvent(first.id, { type: 'resolve', actor: 'U1' }, T0 + 1);
+    await opened({ workspaceId: first.workspaceId, fingerprint: first.fingerprint });
+    expect(await incidents.applyEvent(first.id, { type: 'reopen', actor: 'U1' }, T0 + 2)).toMatchObject({
+      ok: false,
+      reason: 'duplicate_active',
+    });
+  });
+
+  it('attaches a signal once however often it is attached', async () => {
+    const incident = await opened();
+    const signal = failedTaskSignal({ workspaceId: incident.workspaceId, dedupKey: `run:${randomUUID()}` });
+    const first = await incidents.attachSignal(incident.id, signal, T0 + 1);
+    const second = await incidents.attachSignal(incident.id, signal, T0 + 2);
+    expect(first).toMatchObject({ ok: true, value: { attached: true, incidentId: incident.id } });
+    expect(second).toMatchObject({ ok: true, value: { attached: false, incidentId: incident.id } });
+    expect(await incidents.listSignals(incident.id)).toEqual([signal]);
+    expect((await incidents.get(incident.id))?.version).toBe(2);
+  });
+
+  it('attaches a signal to one incident when two workers race to attach it to two', async () => {
+    const a = await opened({ fingerprint: 'a' });
+    const b = await opened({ workspaceId: a.workspaceId, fingerprint: 'b' });
+    const signal = failedTaskSignal({ workspaceId: a.workspaceId, dedupKey: `run:${randomUUID()}` });
+    const results = await Promise.all([
+      incidents.attachSignal(a.id, signal, T0 + 1),
+      incidents.attachSignal(b.id, signal, T0 + 1),
+      incidents.attachSignal(a.id, signal, T0 + 1),
+    ]);
+    const owners = new Set(results.map((r) => r.ok && r.value.incidentId));
+    expect(owners.size).toBe(1);
+    expect(results.filter((r) => r.ok && r.value.attached)).toHaveLength(1);
+    const counts = [(await incidents.listSignals(a.id)).length, (await incidents.listSignals(b.id)).length];
+    expect(counts.sort()).toEqual([0, 1]);
+  });
+
+  it('answers attaching to an unknown incident with not_found', async () => {
+    const signal = failedTaskSignal({ dedupKey: `run:${randomUUID()}` });
+    expect(await incidents.attachSignal('inc_missing0', signal, T0)).toMatchObject({
+      ok: false,
+      reason: 'not_found',
+    });
+  });
+
+  it('keeps a timeline entry once per dedup key', async () => {
+    const incident = await opened();
+    const entry = {
+      incidentId: incident.id,
+      at: T0 + 1,
+      phase: 'FETCH' as const,
+      summary: 'Fetched run output',
+      dedupKey: 'fetch:1',
+    };
+    expect(await incidents.addTimelineEntry(entry)).toEqual({ ok: true, value: { added: true } });
+    expect(await incidents.addTimelineEntry(entry)).toEqual({ ok: true, value: { added: false } });
+    expect(await incidents.addTimelineEntry({ ...entry, dedupKey: null })).toEqual({
+      ok: true,
+      value: { added: true },
+    });
+    expect(await incidents.timeline(incident.id)).toHaveLength(2);
+  });
+
+  it('refuses a timeline entry with an unknown phase or oversized data', async () => {
+    const incident = await opened();
+    const base = { incidentId: incident.id, at: T0, summary: 'x' };
+    expect(await incidents.addTimelineEntry({ ...base, phase: 'PANIC' as 'RCA' })).toMatchObject({
+      ok: false,
+      reason: 'invalid_timeline_entry',
+    });
+    expect(
+      await incidents.addTimelineEntry({ ...base, phase: 'RCA', data: { blob: 'x'.repeat(100_000) } }),
+    ).toMatchObject({
+      ok: false,
+      reason: 'invalid_timeline_entry',
+    });
+    expect(
+      await incidents.addTimelineEntry({ ...base, incidentId: 'inc_missing0', phase: 'RCA' }),
+    ).toMatchObject({
+      ok: false,
+      reason: 'not_found',
+    });
+  });
+
+  it('stores hostile strings byte for byte, and NUL as a replacement character', async () => {
+    const hostile = `Robert'); DROP TABLE incidents;-- "quoted" \\ back\\slash $1 \u202e RTL 😀 中文 \ud800`;
+    const incident = await opened({ title: hostile, owner: "o'brien@example.com", team: '$$; --' });
+    const stored = await incidents.get(incident.id);
+    expect(stored?.title).toBe(hostile.replace('\ud800', '\ufffd'));
+    expect(stored?.owner).toBe("o'brien@example.com");
+    await incidents.addTimelineEntry({
+      incidentId: incident.id,
+      at: T0,
+      phase: 'RCA',
+      summary: 'nul\u0000byte',
+      data: { "k'ey\u0000": ['\u0000', '\udfff', { nested: hostile }] },
+    });
+    const [entry] = await incidents.timeline(incident.id);
+    expect(entry?.summary).toBe('nul\ufffdbyte');
+    expect(entry?.data).toEqual({
+      "k'ey\ufffd": ['\ufffd', '\ufffd', { nested: hostile.replace('\ud800', '\ufffd') }],
+    });
+    expect((await incidents.listOpen({ workspaceId: incident.workspaceId })).length).toBe(1);
+  });
+
+  it('truncates a 1 MB title and refuses a 1 MB owner with a clear reason', async () => {
+    const incident = await opened({ title: 't'.repeat(1_048_576) });
+    expect((await incidents.get(incident.id))?.title).toHaveLength(300);
+    const refused = await incidents.open(draft({ owner: 'o'.repeat(1_048_576) }));
+    expect(refused).toMatchObject({ ok: false, reason: 'invalid_incident' });
+    expect(!refused.ok && refused.userMessage).toContain('owner');
+  });
+
+  it('stores the signal fingerprint the domain computes', async () => {
+    const signal = failedTaskSignal({ dedupKey: `run:${randomUUID()}` });
+    const incident = await opened({ workspaceId: signal.workspaceId, fingerprint: fingerprint(signal) });
+    await incidents.attachSignal(incident.id, signal, T0);
+    const row = await store.db
+      .selectFrom('signals')
+      .select('fingerprint')
+      .where('id', '=', signal.id)
+      .executeTakeFirst();
+    expect(row?.fingerprint).toBe(incident.fingerprint);
+  });
+});

@@ -1,0 +1,282 @@
+import { z } from 'zod';
+import {
+  ERROR_CATEGORIES,
+  type ErrorCategory,
+  type ErrorPattern,
+  loadDefaultErrorPatterns,
+  NEVER_RETRY_CATEGORIES,
+  REMEDIATION_ACTIONS,
+  type RemediationAction,
+} from './error-patterns.js';
+
+/** What is known about one failure. Only `message` is required; everything else sharpens the answer. */
+export interface ClassifyInput {
+  message: string;
+  /** REST `error_code` (e.g. `REQUEST_LIMIT_EXCEEDED`) or a statement's `status.error.error_code`. */
+  errorCode?: string;
+  /** Spark/Databricks error class (e.g. `TABLE_OR_VIEW_NOT_FOUND`) when the caller already has it. */
+  errorClass?: string;
+  /** Run termination code or cluster termination reason code (e.g. `DRIVER_ERROR`, `SPOT_INSTANCE_TERMINATION`). */
+  terminationCode?: string;
+  /** Stack trace or run output; searched after the message. */
+  trace?: string;
+}
+
+export type ParamsHint = Readonly<Record<string, string | number | boolean>>;
+
+export interface Classification {
+  category: ErrorCategory;
+  transient: boolean;
+  action: RemediationAction;
+  paramsHint: ParamsHint | null;
+  fixHint: string;
+  /** The pattern id that decided, `fallback` when none matched, `second_opinion` when the hook decided. */
+  rule: string;
+  /** 0..1: how directly the evidence identified the pattern (exact error class > exception > wording). */
+  confidence: number;
+}
+
+/** Texts longer than this are scanned as head + tail: the message sits at the top, root causes near the end. */
+export const MAX_SCANNED_CHARS = 64 * 1024;
+const HEAD_CHARS = 48 * 1024;
+const TAIL_CHARS = MAX_SCANNED_CHARS - HEAD_CHARS;
+/** A match inside the last "Caused by:" section outranks an equal-priority match in the wrapper. */
+const ROOT_CAUSE_BONUS = 5;
+
+const FALLBACK: Classification = Object.freeze({
+  category: 'unknown',
+  transient: false,
+  action: 'ESCALATE',
+  paramsHint: null,
+  fixHint:
+    'No known pattern matched; read the run output for the root exception and add a pattern if it recurs.',
+  rule: 'fallback',
+  confidence: 0.1,
+});
+
+// Control characters other than tab/newline/CR, DEL, and the replacement character binary decoding leaves.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/g;
+const UPPER_TOKEN = /(?<![\w.])_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?:\.[A-Z][A-Z0-9_]*)*(?![\w])/g;
+const SQLSTATE = /SQL ?STATE[:=]?\s*['"]?([0-9A-Z]{5})\b/gi;
+
+interface CompiledPattern {
+  pattern: ErrorPattern;
+  classification: Classification;
+  codes: ReadonlySet<string>;
+  sqlstates: readonly string[];
+  exceptions: readonly RegExp[];
+  regexes: readonly RegExp[];
+}
+
+interface PreparedText {
+  text: string;
+  /** Text from the last "Caused by:" on, or '' when there is no Java cause chain. */
+  rootText: string;
+  rootStart: number;
+  tokens: ReadonlySet<string>;
+  explicitCodes: ReadonlySet<string>;
+  sqlstates: ReadonlySet<string>;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function compile(pattern: ErrorPattern): CompiledPattern {
+  const m = pattern.match;
+  return {
+    pattern,
+    classification: Object.freeze({
+      category: pattern.category,
+      transient: pattern.transient,
+      action: pattern.action,
+      paramsHint: pattern.params_hint === null ? null : Object.freeze({ ...pattern.params_hint }),
+      fixHint: pattern.fix_hint,
+      rule: pattern.id,
+      confidence: 0,
+    }),
+    codes: new Set([...(m.error_class ?? []), ...(m.error_code ?? []), ...(m.termination_code ?? [])]),
+    sqlstates: m.sqlstate ?? [],
+    // Exception names are case-sensitive and may be qualified (`java.lang.OutOfMemoryError`).
+    exceptions: (m.exception ?? []).map((name) => new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`)),
+    regexes: (m.regex ?? []).map((source) => new RegExp(source, 'i')),
+  };
+}
+
+function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  try {
+    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  } catch {
+    return '';
+  }
+}
+
+function cap(text: string): string {
+  if (text.length <= MAX_SCANNED_CHARS) return text;
+  return `${text.slice(0, HEAD_CHARS)}\n…\n${text.slice(-TAIL_CHARS)}`;
+}
+
+function addCode(set: Set<string>, raw: string): void {
+  const value = raw.trim().toUpperCase();
+  if (value.length < 3) return;
+  set.add(value);
+  const dot = value.indexOf('.');
+  if (dot > 0) set.add(value.slice(0, dot));
+}
+
+function prepare(input: ClassifyInput): PreparedText {
+  const parts = [toText(input?.message), toText(input?.trace)].filter((s) => s.length > 0);
+  // Control characters become spaces and space runs collapse, so wordings match across terminal noise.
+  const text = cap(parts.join('\n'))
+    .replace(CONTROL_CHARS, ' ')
+    .replace(/[ \t]{2,}/g, ' ');
+
+  const explicitCodes = new Set<string>();
+  for (const field of [input?.errorCode, input?.errorClass, input?.terminationCode]) {
+    const value = toText(field);
+    if (value) addCode(explicitCodes, value.slice(0, 256));
+  }
+  const tokens = new Set<string>(explicitCodes);
+  for (const match of text.matchAll(UPPER_TOKEN)) {
+    if (match[0].length >= 4) addCode(tokens, match[0]);
+  }
+  const sqlstates = new Set<string>();
+  for (const match of text.matchAll(SQLSTATE)) {
+    if (match[1]) sqlstates.add(match[1].toUpperCase());
+  }
+  const rootStart = text.lastIndexOf('Caused by:');
+  return {
+    text,
+    rootText: rootStart >= 0 ? text.slice(rootStart) : '',
+    rootStart,
+    tokens,
+    explicitCodes,
+    sqlstates,
+  };
+}
+
+interface Hit {
+  confidence: number;
+  inRoot: boolean;
+}
+
+function firstHit(regexes: readonly RegExp[], prepared: PreparedText, confidence: number): Hit | null {
+  let found: Hit | null = null;
+  for (const re of regexes) {
+    const match = re.exec(prepared.text);
+    if (match === null) continue;
+    const inRoot =
+      prepared.rootStart >= 0 && (match.index >= prepared.rootStart || re.test(prepared.rootText));
+    if (inRoot) return { confidence, inRoot };
+    found ??= { confidence, inRoot: false };
+  }
+  return found;
+}
+
+function evaluate(c: CompiledPattern, prepared: PreparedText): Hit | null {
+  for (const code of c.codes) {
+    if (prepared.explicitCodes.has(code)) return { confidence: 0.95, inRoot: true };
+  }
+  for (const code of c.codes) {
+    if (prepared.tokens.has(code)) return { confidence: 0.9, inRoot: false };
+  }
+  for (const state of c.sqlstates) {
+    if (prepared.sqlstates.has(state)) return { confidence: 0.85, inRoot: false };
+  }
+  const exception = firstHit(c.exceptions, prepared, 0.85);
+  if (exception?.inRoot) return exception;
+  const wording = firstHit(c.regexes, prepared, 0.75);
+  if (wording?.inRoot) return wording;
+  return exception ?? wording;
+}
+
+/** A classifier bound to one compiled pattern set. */
+export type ErrorClassifier = (input: ClassifyInput) => Classification;
+
+/**
+ * Compiles `patterns` once and returns a classifier. Classification is total: any input, including
+ * empty, binary or megabytes of text, yields a `Classification` (the `fallback` rule when nothing matches).
+ */
+export function createErrorClassifier(patterns: readonly ErrorPattern[]): ErrorClassifier {
+  // Highest priority first (stable, so file order breaks ties) to stop as soon as nothing can win.
+  const compiled = patterns.map(compile).sort((a, b) => b.pattern.priority - a.pattern.priority);
+  return (input) => {
+    const prepared = prepare(input);
+    let best: { c: CompiledPattern; score: number; hit: Hit } | null = null;
+    for (const c of compiled) {
+      if (best !== null && c.pattern.priority + ROOT_CAUSE_BONUS <= best.score) break;
+      const hit = evaluate(c, prepared);
+      if (hit === null) continue;
+      const score = c.pattern.priority + (hit.inRoot && prepared.rootStart >= 0 ? ROOT_CAUSE_BONUS : 0);
+      if (best === null || score > best.score) best = { c, score, hit };
+    }
+    if (best === null) return { ...FALLBACK };
+    // Generic last-resort wordings are guesses; say so.
+    const confidence =
+      best.c.pattern.priority < 30 ? Math.min(best.hit.confidence, 0.4) : best.hit.confidence;
+    return { ...best.c.classification, confidence };
+  };
+}
+
+let defaultClassifier: ErrorClassifier | undefined;
+
+/**
+ * Classifies one failure against the shipped error-pattern matrix: what kind of problem it is, whether a
+ * retry can fix it, what to do, and a one-sentence fix hint. Never throws on input; fast enough for tens
+ * of thousands of calls per second on ordinary messages.
+ */
+export function classifyError(input: ClassifyInput): Classification {
+  defaultClassifier ??= createErrorClassifier(loadDefaultErrorPatterns());
+  return defaultClassifier(input);
+}
+
+/** A second opinion (e.g. a language model) consulted only for errors the patterns left `unknown`. */
+export type SecondOpinion = (input: ClassifyInput, first: Classification) => Promise<unknown>;
+
+const secondOpinionVerdictSchema = z.object({
+  category: z.enum(ERROR_CATEGORIES),
+  transient: z.boolean(),
+  action: z.enum(REMEDIATION_ACTIONS),
+  paramsHint: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .nullable()
+    .optional(),
+  fixHint: z.string().min(1).max(500).optional(),
+  confidence: z.number().min(0).max(1).optional(),
+});
+export type SecondOpinionVerdict = z.infer<typeof secondOpinionVerdictSchema>;
+
+/**
+ * `classifyError`, then — only when the result is `unknown` and a hook is given — asks the hook. A verdict
+ * that is malformed, late to fail, or proposes a plain RETRY for a non-retryable category is not trusted
+ * blindly: malformed or failed answers keep the rule-based result, and RETRY is downgraded to NOTIFY_OWNER.
+ */
+export async function classifyErrorWithSecondOpinion(
+  input: ClassifyInput,
+  options: { secondOpinion?: SecondOpinion; classifier?: ErrorClassifier } = {},
+): Promise<Classification> {
+  const first = (options.classifier ?? classifyError)(input);
+  if (first.category !== 'unknown' || options.secondOpinion === undefined) return first;
+  let raw: unknown;
+  try {
+    raw = await options.secondOpinion(input, first);
+  } catch {
+    return first;
+  }
+  const verdict = secondOpinionVerdictSchema.safeParse(raw);
+  if (!verdict.success) return first;
+  const v = verdict.data;
+  const forbidden = v.action === 'RETRY' && NEVER_RETRY_CATEGORIES.has(v.category);
+  return {
+    category: v.category,
+    transient: forbidden ? false : v.transient,
+    action: forbidden ? 'NOTIFY_OWNER' : v.action,
+    paramsHint: v.paramsHint ?? null,
+    fixHint: v.fixHint ?? first.fixHint,
+    rule: 'second_opinion',
+    confidence: Math.min(v.confidence ?? 0.5, 0.6),
+  };
+}

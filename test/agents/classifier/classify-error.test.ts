@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Classification,
+  classifyError,
+  classifyErrorWithSecondOpinion,
+  createErrorClassifier,
+} from '../../../src/agents/classifier/classify-error.js';
+import { parseErrorPatterns } from '../../../src/agents/classifier/error-patterns.js';
+
+const verdict = (message: string, extra: Partial<Parameters<typeof classifyError>[0]> = {}) =>
+  classifyError({ message, ...extra });
+
+describe('classifyError by family', () => {
+  it.each([
+    ['java.lang.OutOfMemoryError: Java heap space', 'resource', 'RETRY_WITH_NEW_PARAMS'],
+    ['java.lang.OutOfMemoryError: GC overhead limit exceeded', 'resource', 'RETRY_WITH_NEW_PARAMS'],
+    ['java.lang.OutOfMemoryError: Metaspace', 'resource', 'RETRY_WITH_NEW_PARAMS'],
+    [
+      'Container killed by YARN for exceeding memory limits. 5.5 GB of 5.5 GB physical memory used.',
+      'resource',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    [
+      'org.apache.spark.shuffle.FetchFailedException: Failed to connect to host/10.0.0.1:7337',
+      'resource',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    ['Could not execute broadcast in 300 secs.', 'timeout', 'RETRY_WITH_NEW_PARAMS'],
+    ['org.apache.spark.SparkException: Task not serializable', 'syntax', 'NOTIFY_OWNER'],
+    ["ModuleNotFoundError: No module named 'great_expectations'", 'dependency', 'NOTIFY_OWNER'],
+    ["KeyError: 'amount'", 'data_quality', 'NOTIFY_OWNER'],
+    ["AttributeError: 'NoneType' object has no attribute 'split'", 'syntax', 'NOTIFY_OWNER'],
+    ['ZeroDivisionError: division by zero', 'data_quality', 'NOTIFY_OWNER'],
+    ['MemoryError', 'resource', 'RETRY_WITH_NEW_PARAMS'],
+    [
+      '[DELTA_CONCURRENT_APPEND] Files were added to the root of the table by a concurrent update.',
+      'concurrency',
+      'RETRY',
+    ],
+    [
+      '[DELTA_MULTIPLE_SOURCE_ROW_MATCHING_TARGET_ROW_IN_MERGE] Cannot perform Merge as multiple source rows matched',
+      'data_quality',
+      'NOTIFY_OWNER',
+    ],
+    ["[DELTA_FAILED_TO_MERGE_FIELDS] Failed to merge fields 'a' and 'a'", 'data_quality', 'NOTIFY_OWNER'],
+    ['[SCHEMA_NOT_FOUND] The schema `main`.`x` cannot be found.', 'missing_object', 'NOTIFY_OWNER'],
+    ["[NO_SUCH_CATALOG_EXCEPTION] Catalog 'x' was not found.", 'missing_object', 'NOTIFY_OWNER'],
+    [
+      '[INSUFFICIENT_PERMISSIONS] Insufficient privileges: User does not have MODIFY on Table main.a.b.',
+      'permission',
+      'NOTIFY_OWNER',
+    ],
+    ['Status Code: 403; Error Code: AccessDenied', 'permission', 'NOTIFY_OWNER'],
+    ['java.net.UnknownHostException: foo.example.com', 'network', 'RETRY'],
+    [
+      'Cluster terminated. Reason: AWS_INSUFFICIENT_INSTANCE_CAPACITY_FAILURE',
+      'capacity',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    ['ZONE_RESOURCE_POOL_EXHAUSTED', 'capacity', 'RETRY_WITH_NEW_PARAMS'],
+    ['REQUEST_LIMIT_EXCEEDED: RPC token bucket limit has been exceeded.', 'capacity', 'RETRY'],
+    ['[PARSE_SYNTAX_ERROR] Syntax error at or near end of input.', 'syntax', 'NOTIFY_OWNER'],
+    ['Compilation Error in model orders (models/orders.sql)', 'syntax', 'NOTIFY_OWNER'],
+    ['Error: default auth: cannot configure default credentials', 'config', 'NOTIFY_OWNER'],
+    ["Flow 'silver' had 3 rows that failed expectations", 'data_quality', 'NOTIFY_OWNER'],
+  ])('classifies %j as %s / %s', (message, category, action) => {
+    const got = verdict(message);
+    expect([got.category, got.action]).toEqual([category, action]);
+  });
+
+  it('reads termination codes when the message says little', () => {
+    expect(verdict('', { terminationCode: 'SPOT_INSTANCE_TERMINATION' }).category).toBe('capacity');
+    expect(verdict('Run timed out', { terminationCode: 'TIMEDOUT' }).paramsHint).toEqual({
+      timeout_seconds: 'x2',
+    });
+    expect(verdict('Workload failed', { terminationCode: 'LIBRARY_INSTALLATION_ERROR' }).category).toBe(
+      'dependency',
+    );
+  });
+
+  it('does not treat RUN_EXECUTION_ERROR as a category: the message decides', () => {
+    const got = verdict("NameError: name 'df' is not defined", { terminationCode: 'RUN_EXECUTION_ERROR' });
+    expect(got.category).toBe('syntax');
+    expect(verdict('something odd', { terminationCode: 'RUN_EXECUTION_ERROR' }).action).toBe('ESCALATE');
+  });
+
+  it('answers the REST not-found quirk (400 INVALID_PARAMETER_VALUE) as a missing object', () => {
+    const got = verdict('Run 42 does not exist', { errorCode: 'INVALID_PARAMETER_VALUE' });
+    expect(got.category).toBe('missing_object');
+  });
+
+  it('lets the root cause inside a Py4JJavaError decide', () => {
+    const got = verdict(
+      'py4j.protocol.Py4JJavaError: An error occurred while calling o77.save.\n: org.apache.spark.SparkException: Job aborted due to stage failure\nCaused by: java.lang.OutOfMemoryError: Java heap space',
+    );
+    expect(got.category).toBe('resource');
+    expect(got.rule).toBe('spark.oom.java_heap');
+  });
+
+  it('prefers the last Caused by over an equally specific wrapper', () => {
+    const got = verdict(
+      'java.net.SocketTimeoutException: Read timed out while talking to metastore\nCaused by: java.net.UnknownHostException: metastore.internal',
+    );
+    expect(got.rule).toBe('network.dns');
+  });
+
+  it('reads the error class from an explicit field and from the bracket prefix alike', () => {
+    expect(verdict('whatever', { errorClass: 'TABLE_OR_VIEW_NOT_FOUND' }).rule).toBe('uc.table_not_found');
+    expect(verdict('[TABLE_OR_VIEW_NOT_FOUND] nope').rule).toBe('uc.table_not_found');
+    expect(verdict('failed: SQLSTATE: 42P01').category).toBe('missing_object');
+  });
+
+  it('reports how directly it recognised the error', () => {
+    expect(verdict('x', { errorClass: 'DELTA_CONCURRENT_APPEND' }).confidence).toBeGreaterThan(0.9);
+    expect(verdict('the thing was not found').confidence).toBeLessThanOrEqual(0.4);
+    expect(verdict('qwerty').confidence).toBeLessThan(0.2);
+  });
+});
+
+describe('the never-RETRY rule', () => {
+  it.each([
+    "NameError: name 'x' is not defined",
+    '[TABLE_OR_VIEW_NOT_FOUND] The table or view `a`.`b` cannot be found.',
+    'PERMISSION_DENIED: User does not have SELECT on Table a.b.c',
+    '[PARSE_SYNTAX_ERROR] Syntax error at or near SELECT',
+    'Error: cannot create job: Missing required field',
+    '[CAST_INVALID_INPUT] The value abc of the type STRING cannot be cast to INT',
+  ])('never proposes a plain RETRY for %j', (message) => {
+    expect(verdict(message).action).not.toBe('RETRY');
+  });
+});
+
+describe('totality', () => {
+  it('answers empty, whitespace and missing messages with the fallback', () => {
+    for (const message of ['', '   \n\t', undefined as unknown as string, null as unknown as string]) {
+      const got = verdict(message);
+      expect(got.rule).toBe('fallback');
+      expect(got.action).toBe('ESCALATE');
+    }
+  });
+
+  it('survives 1 MB of text, binary bytes, control characters and non-string input', () => {
+    const huge = `${'a'.repeat(600_000)} java.lang.OutOfMemoryError: Java heap space ${'b'.repeat(600_000)}`;
+    expect(() => verdict(huge)).not.toThrow();
+    // The cause sits in the middle of 1.2 MB, outside the scanned head and tail: a fallback is acceptable.
+    expect(['fallback', 'spark.oom.java_heap']).toContain(verdict(huge).rule);
+    expect(
+      verdict(`${'x'.repeat(2_000_000)}\nCaused by: java.net.ConnectException: Connection refused`).category,
+    ).toBe('network');
+    const binary = String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => i % 256));
+    expect(() => verdict(binary)).not.toThrow();
+    expect(verdict('\u0000\u0007Connection\u0000 reset by peer\u001b[0m').category).toBe('network');
+    expect(() =>
+      classifyError({ message: 42 as unknown as string, trace: { a: 1 } as unknown as string }),
+    ).not.toThrow();
+    expect(() => classifyError(undefined as unknown as { message: string })).not.toThrow();
+  });
+
+  it('resists catastrophic backtracking on adversarial repetition', () => {
+    const adversarial = `${'Table '.repeat(20_000)}${'a'.repeat(20_000)}`;
+    const started = performance.now();
+    verdict(adversarial);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('createErrorClassifier', () => {
+  it('lets a higher priority win over file order', () => {
+    const classify = createErrorClassifier(
+      parseErrorPatterns(`
+- id: a.generic
+  priority: 10
+  match: { regex: ['boom'] }
+  category: unknown
+  transient: false
+  action: ESCALATE
+  params_hint: null
+  fix_hint: Something went boom somewhere.
+- id: a.specific
+  priority: 90
+  match: { regex: ['big boom'] }
+  category: resource
+  transient: false
+  action: RETRY_WITH_NEW_PARAMS
+  params_hint: { increase: memory }
+  fix_hint: The big boom needs more memory.
+`),
+    );
+    expect(classify({ message: 'a big boom' }).rule).toBe('a.specific');
+    expect(classify({ message: 'a boom' }).rule).toBe('a.generic');
+  });
+});
+
+describe('classifyErrorWithSecondOpinion', () => {
+  const unknownInput = { message: 'the flux capacitor desynchronised' };
+
+  it('asks the second opinion only for unknown errors', async () => {
+    let calls = 0;
+    const secondOpinion = async () => {
+      calls += 1;
+      return { category: 'config', transient: false, action: 'NOTIFY_OWNER' };
+    };
+    const known = await classifyErrorWithSecondOpinion(
+      { message: 'java.lang.OutOfMemoryError' },
+      { secondOpinion },
+    );
+    expect(known.rule).toBe('spark.oom.java_heap');
+    expect(calls).toBe(0);
+    const decided = await classifyErrorWithSecondOpinion(unknownInput, { secondOpinion });
+    expect(calls).toBe(1);
+    expect(decided).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER', rule: 'second_opinion' });
+  });
+
+  it('keeps the rule-based answer when the second opinion throws or answers nonsense', async () => {
+    const failing = await classifyErrorWithSecondOpinion(unknownInput, {
+      secondOpinion: async () => {
+        throw new Error('model down');
+      },
+    });
+    expect(failing.rule).toBe('fallback');
+    const nonsense = await classifyErrorWithSecondOpinion(unknownInput, {
+      secondOpinion: async () => ({ category: 'vibes', action: 'PANIC' }),
+    });
+    expect(nonsense.rule).toBe('fallback');
+  });
+
+  it('downgrades a plain RETRY proposed for a non-retryable category', async () => {
+    const got: Classification = await classifyErrorWithSecondOpinion(unknownInput, {
+      secondOpinion: async () => ({ category: 'permission', transient: true, action: 'RETRY' }),
+    });
+    expect(got.action).toBe('NOTIFY_OWNER');
+    expect(got.transient).toBe(false);
+  });
+});

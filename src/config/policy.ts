@@ -117,8 +117,35 @@ const workspaceSchema = z
   })
   .strict();
 
+/**
+ * Who may press what. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or emails;
+ * `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; approvers approve remediations.
+ */
+export const accessSchema = z
+  .object({
+    responders: z.array(z.string().min(1)).default(['*']),
+    approvers: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .prefault({});
+
+/**
+ * Data freshness deadlines. Jobs can also carry them as tags (`sla: "06:00"`, `sla_timezone`), which
+ * apply to the tables the job writes; entries here win for the tables they name.
+ */
+export const slaSchema = z
+  .object({
+    table: z.string().min(1).describe('catalog.schema.table'),
+    deadline: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' }),
+    timezone: z.string().default('UTC'),
+    criticality: z.string().optional(),
+  })
+  .strict();
+
 export const policySchema = z
   .object({
+    access: accessSchema,
+    slas: z.array(slaSchema).default([]),
     workspaces: z.array(workspaceSchema).default([]),
     thresholds: thresholdsSchema,
     triage: triagePolicySchema,

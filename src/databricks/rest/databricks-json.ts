@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+type ReviverContext = { source?: string };
+
+/**
+ * `JSON.parse` that never silently rounds an integer: a whole number beyond 2^53 keeps its exact source
+ * text as a string, so the id schema below can refuse it instead of acting on a neighbouring job or run.
+ * Uses the reviver `context.source` (JSON.parse source text access, Node 21+). A `null` object field is
+ * dropped so it reads as absent, the way Databricks itself leaves out unset fields; nulls inside arrays
+ * (SQL NULLs in `data_array`) are kept.
+ */
+export function parseDatabricksJson(text: string): unknown {
+  return JSON.parse(text, function (this: unknown, _key: string, value: unknown, context?: ReviverContext) {
+    if (value === null && !Array.isArray(this)) return undefined;
+    if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined) {
+      if (/^-?\d+$/.test(context.source)) return context.source;
+    }
+    return value;
+  });
+}
+
+/**
+ * A Databricks int64 id (job_id, run_id, repair_id): a JSON number or a string of digits, kept as a
+ * `number`. Rejects fractions, negatives and anything beyond 2^53 rather than losing precision.
+ */
+export const databricksId = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const n =
+    typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a non-negative integer id below 2^53, got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** An enum Databricks may extend: known values are listed for editors, unknown ones pass as strings. */
+export function openEnum<const T extends readonly string[]>(_known: T) {
+  return z.string() as unknown as z.ZodType<T[number] | (string & {}), string>;
+}

@@ -1,0 +1,43 @@
+import { type BlastRadius, INCIDENT_LIMITS } from '../../domain/incident.js';
+import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
+
+export interface BlastRadiusResult extends BlastRadius {
+  /** The walk hit its depth or node limit: there may be more downstream than counted. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Who is hurt downstream of `root` (a node key or several): jobs, tables and dashboards by BFS, and
+ * the teams owning them. `count` is jobs + tables + dashboards found; each list keeps the nearest
+ * `INCIDENT_LIMITS.listItems` names. Bounded (default depth 6, 10 000 nodes) and cycle-safe.
+ */
+export function blastRadius(
+  root: string | readonly string[],
+  graph: GraphView,
+  limits: TraversalLimits = {},
+): BlastRadiusResult {
+  const roots = typeof root === 'string' ? [root] : root;
+  const walk = reachable(graph, roots, 'downstream', {
+    maxDepth: limits.maxDepth ?? 6,
+    maxNodes: limits.maxNodes,
+  });
+  // Nearest first, so the names a card shows are the most directly affected.
+  const ordered = [...walk.nodes].sort((a, b) => (walk.depth.get(a) ?? 0) - (walk.depth.get(b) ?? 0));
+  const jobs: string[] = [];
+  const tables: string[] = [];
+  const dashboards: string[] = [];
+  const teams = new Set<string>();
+  let count = 0;
+  const cap = INCIDENT_LIMITS.listItems;
+  for (const node of ordered) {
+    const kind = nodeKind(node);
+    const list =
+      kind === 'job' ? jobs : kind === 'table' ? tables : kind === 'dashboard' ? dashboards : undefined;
+    if (list === undefined) continue;
+    count += 1;
+    if (list.length < cap) list.push(graph.label(node).slice(0, INCIDENT_LIMITS.name));
+    const team = graph.team(node);
+    if (team !== undefined && teams.size < cap) teams.add(team.slice(0, INCIDENT_LIMITS.name));
+  }
+  return { jobs, tables, dashboards, teams: [...teams].sort(), count, truncated: walk.truncated };
+}

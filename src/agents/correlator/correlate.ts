@@ -1,0 +1,266 @@
+import { fingerprint } from '../../domain/fingerprint.js';
+import { incidentIdFor, type NewIncident } from '../../domain/incident.js';
+import { maxSeverity, type Severity } from '../../domain/severity.js';
+import type { Signal } from '../../domain/signal.js';
+import { type BlastRadiusResult, blastRadius } from './blast-radius.js';
+import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
+import { incidentCostUsd } from './incident-cost.js';
+import { incidentTitle } from './incident-title.js';
+import { CONSEQUENCE_KINDS, causeRank, pickRootCause } from './root-cause.js';
+import { primaryNode, signalNodes, withSignalEdges } from './signal-nodes.js';
+
+/** An open incident as the correlator needs it: its id and the signals it holds so far. */
+export interface OpenIncidentView {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly rootSignalId: string | null;
+  readonly signals: readonly Signal[];
+}
+
+/** How a signal is tied to an incident, strongest first. */
+export type LinkKind = 'same_subject' | 'shared_compute' | 'upstream' | 'downstream' | 'shared_source';
+
+const LINK_STRENGTH: Readonly<Record<LinkKind, number>> = {
+  same_subject: 5,
+  shared_compute: 4,
+  upstream: 3,
+  downstream: 3,
+  shared_source: 1,
+};
+
+export interface CorrelationOptions {
+  /** Signals join when they occur within this many minutes of a signal of the incident (policy default 30). */
+  readonly windowMinutes: number;
+  /**
+   * A consequence (skipped run, stale table, missed SLA) joins its upstream cause's incident this long
+   * after it, and a cause joins an incident opened by its consequence: an SLA miss at 06:00 belongs to
+   * the 02:30 extract timeout. Default 720 (12 h).
+   */
+  readonly consequenceHorizonMinutes?: number;
+  /** A table read by more than this many jobs is not a meaningful "shared upstream source". Default 25. */
+  readonly sharedSourceMaxReaders?: number;
+  readonly limits?: TraversalLimits;
+}
+
+/** Everything derived from an incident's signals: refresh the stored incident from it after a join. */
+export interface IncidentSummary {
+  readonly rootSignal: Signal;
+  readonly title: string;
+  readonly fingerprint: string;
+  /** The root cause's graph node, e.g. `job:42`: groups incidents that share a cause. */
+  readonly correlationKey: string;
+  readonly category: string | null;
+  readonly severity: Severity;
+  readonly blastRadius: BlastRadiusResult;
+  readonly costUsd: number | null;
+  readonly team: string | null;
+  readonly owner: string | null;
+  /** The earliest SLA deadline among the signals (epoch ms), for triage. */
+  readonly slaDeadline: number | null;
+}
+
+export type CorrelationDecision =
+  | {
+      readonly join: string;
+      readonly link: LinkKind;
+      /** The signal is already part of the incident (redelivered): nothing to update. */
+      readonly duplicate: boolean;
+      readonly summary: IncidentSummary;
+      /** Set when the new signal (or the re-evaluation) moved the root cause. */
+      readonly rootCauseChanged?: { readonly from: string | null; readonly to: string };
+    }
+  | { readonly open: NewIncident; readonly summary: IncidentSummary };
+
+/**
+ * Decides whether `signal` joins one of `openIncidents` or opens a new one. It joins when the dependency
+ * graph links it to a signal of the incident (same job/table/warehouse, upstream or downstream by lineage
+ * or `run_job_task`, a shared cluster or warehouse, a shared upstream source) and they occurred within
+ * the window — or, for a cause and its consequence, within the consequence horizon. Among several
+ * candidates the strongest link, then the closest in time, wins. The decision carries the recomputed
+ * summary (root cause, title, fingerprint, blast radius, cost) so the caller updates the card in place.
+ */
+export function correlate(
+  signal: Signal,
+  openIncidents: readonly OpenIncidentView[],
+  graph: GraphView,
+  options: CorrelationOptions,
+  now: number,
+): CorrelationDecision {
+  const candidates = openIncidents.filter(
+    (i) => i.workspaceId === signal.workspaceId && i.signals.length > 0,
+  );
+  const duplicate = candidates.find((i) => i.signals.some((s) => s.id === signal.id));
+  if (duplicate !== undefined) {
+    return {
+      join: duplicate.id,
+      link: 'same_subject',
+      duplicate: true,
+      summary: summariseIncident(duplicate.signals, graph, options.limits),
+    };
+  }
+
+  const view = withSignalEdges(graph, [signal, ...candidates.flatMap((i) => i.signals)]);
+  const linker = new Linker(signal, view, options);
+  let best: { incident: OpenIncidentView; link: LinkKind; gap: number } | undefined;
+  for (const incident of candidates) {
+    for (const member of incident.signals) {
+      const link = linker.linkTo(member);
+      if (link === undefined) continue;
+      const gap = Math.abs(member.occurredAt - signal.occurredAt);
+      if (!linker.inTime(member, link, gap)) continue;
+      const better =
+        best === undefined ||
+        LINK_STRENGTH[link] > LINK_STRENGTH[best.link] ||
+        (LINK_STRENGTH[link] === LINK_STRENGTH[best.link] && gap < best.gap);
+      if (better) best = { incident, link, gap };
+    }
+  }
+
+  if (best === undefined) {
+    const summary = summariseIncident([signal], graph, options.limits);
+    return {
+      open: {
+        id: incidentIdFor(signal.workspaceId, summary.fingerprint, signal.id),
+        workspaceId: signal.workspaceId,
+        fingerprint: summary.fingerprint,
+        title: summary.title,
+        severity: summary.severity,
+        openedAt: now,
+        correlationKey: summary.correlationKey,
+        rootCauseSignalId: signal.id,
+        category: summary.category,
+        slaDeadline: summary.slaDeadline,
+        blastRadius: {
+          jobs: summary.blastRadius.jobs,
+          tables: summary.blastRadius.tables,
+          dashboards: summary.blastRadius.dashboards,
+          teams: summary.blastRadius.teams,
+          count: summary.blastRadius.count,
+        },
+        costUsd: summary.costUsd,
+        owner: summary.owner,
+        team: summary.team,
+      },
+      summary,
+    };
+  }
+
+  const summary = summariseIncident([...best.incident.signals, signal], graph, options.limits);
+  const previousRoot = best.incident.rootSignalId;
+  return {
+    join: best.incident.id,
+    link: best.link,
+    duplicate: false,
+    summary,
+    ...(summary.rootSignal.id !== previousRoot
+      ? { rootCauseChanged: { from: previousRoot, to: summary.rootSignal.id } }
+      : {}),
+  };
+}
+
+/** Root cause, title, fingerprint, blast radius and cost of a set of signals forming one incident. */
+export function summariseIncident(
+  signals: readonly Signal[],
+  graph: GraphView,
+  limits: TraversalLimits = {},
+): IncidentSummary {
+  const view = withSignalEdges(graph, signals);
+  const root = pickRootCause(signals, view, limits);
+  const compute = root.subject.type === 'cluster' || root.subject.type === 'warehouse';
+  // A job's all-purpose cluster is not part of the job's blast radius; a cluster's own problem is.
+  const from = signalNodes(root).filter((n) => compute || !isCompute(n));
+  const deadlines = signals
+    .filter((s) => s.kind === 'sla_missed' || s.kind === 'sla_at_risk')
+    .map((s) => s.metrics.deadline)
+    .filter((d): d is number => d !== undefined);
+  return {
+    rootSignal: root,
+    title: incidentTitle(root),
+    fingerprint: fingerprint(root),
+    correlationKey: primaryNode(root).slice(0, 512),
+    category: root.classification?.category ?? null,
+    severity: maxSeverity(...signals.map((s) => s.severityHint)),
+    blastRadius: blastRadius(from, view, limits),
+    costUsd: incidentCostUsd(signals),
+    team: root.refs.team ?? signals.find((s) => s.refs.team !== undefined)?.refs.team ?? null,
+    owner: root.refs.owner ?? null,
+    slaDeadline: deadlines.length > 0 ? Math.min(...deadlines) : null,
+  };
+}
+
+function isCompute(node: string): boolean {
+  const kind = nodeKind(node);
+  return kind === 'cluster' || kind === 'warehouse';
+}
+
+/** The graph neighbourhood of the new signal, computed once and compared with every incident member. */
+class Linker {
+  readonly #nodes: Set<string>;
+  readonly #down: Set<string>;
+  readonly #up: Set<string>;
+  readonly #parents: Set<string>;
+  readonly #windowMs: number;
+  readonly #horizonMs: number;
+  readonly #maxReaders: number;
+
+  constructor(
+    private readonly signal: Signal,
+    private readonly view: GraphView,
+    options: CorrelationOptions,
+  ) {
+    this.#nodes = new Set(signalNodes(signal));
+    this.#down = reachable(view, this.#nodes, 'downstream', options.limits).nodes;
+    this.#up = reachable(view, this.#nodes, 'upstream', options.limits).nodes;
+    this.#parents = parentsOf(view, this.#nodes);
+    this.#windowMs = options.windowMinutes * 60_000;
+    this.#horizonMs = (options.consequenceHorizonMinutes ?? 720) * 60_000;
+    this.#maxReaders = options.sharedSourceMaxReaders ?? 25;
+  }
+
+  linkTo(member: Signal): LinkKind | undefined {
+    const theirs = signalNodes(member);
+    if (theirs.some((n) => !isCompute(n) && this.#nodes.has(n))) return 'same_subject';
+    const theirParents = parentsOf(this.view, theirs);
+    const mineCompute = [...this.#nodes, ...this.#parents].filter(isCompute);
+    if (mineCompute.length > 0) {
+      const theirCompute = new Set([...theirs, ...theirParents].filter(isCompute));
+      if (mineCompute.some((n) => theirCompute.has(n))) return 'shared_compute';
+    }
+    if (theirs.some((n) => !isCompute(n) && this.#down.has(n))) return 'upstream';
+    if (theirs.some((n) => !isCompute(n) && this.#up.has(n))) return 'downstream';
+    for (const p of this.#parents) {
+      if (nodeKind(p) === 'table' && theirParents.has(p) && this.view.fanOut(p) <= this.#maxReaders) {
+        return 'shared_source';
+      }
+    }
+    return undefined;
+  }
+
+  /** Within the window; or a cause and its own consequence within the horizon. */
+  inTime(member: Signal, link: LinkKind, gap: number): boolean {
+    if (gap <= this.#windowMs) return true;
+    if (gap > this.#horizonMs) return false;
+    const s = this.signal;
+    switch (link) {
+      case 'upstream':
+        return CONSEQUENCE_KINDS.has(member.kind);
+      case 'downstream':
+        return CONSEQUENCE_KINDS.has(s.kind);
+      case 'same_subject': {
+        // The same job on another run is a new failure, not a consequence of this one.
+        const sameRun =
+          s.refs.runId === undefined || member.refs.runId === undefined || s.refs.runId === member.refs.runId;
+        const later = causeRank(s.kind) >= causeRank(member.kind) ? s : member;
+        return sameRun && CONSEQUENCE_KINDS.has(later.kind) && s.refs.runId !== undefined;
+      }
+      default:
+        return false;
+    }
+  }
+}
+
+function parentsOf(view: GraphView, nodes: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const n of nodes) for (const p of view.upstream(n)) out.add(p);
+  return out;
+}

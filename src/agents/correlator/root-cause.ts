@@ -1,0 +1,73 @@
+import type { Signal } from '../../domain/signal.js';
+import { type GraphView, reachable, type TraversalLimits } from './dependency-graph.js';
+import { signalNodes } from './signal-nodes.js';
+
+/**
+ * When the graph cannot tell which of two signals caused the other (same job, same warehouse), the
+ * kind decides: infrastructure before runs, runs before their consequences (skips, stale tables, SLAs).
+ */
+const CAUSE_RANK: Readonly<Record<string, number>> = {
+  cluster_event: 0,
+  grant_revoked: 0,
+  runaway_query: 1,
+  warehouse_idle_no_autostop: 1,
+  pipeline_failed: 2,
+  job_failed: 2,
+  task_failed: 2,
+  run_timed_out: 2,
+  duration_anomaly: 3,
+  warehouse_queueing: 3,
+  run_skipped: 4,
+  row_count_drop: 5,
+  row_count_spike: 5,
+  zero_rows: 5,
+  sla_at_risk: 6,
+  sla_missed: 7,
+  cost_anomaly: 8,
+  budget_exceeded: 8,
+};
+
+/** Kinds that are consequences of something upstream rather than causes of their own. */
+export const CONSEQUENCE_KINDS: ReadonlySet<string> = new Set([
+  'run_skipped',
+  'row_count_drop',
+  'zero_rows',
+  'sla_at_risk',
+  'sla_missed',
+]);
+
+export function causeRank(kind: string): number {
+  return Object.hasOwn(CAUSE_RANK, kind) ? CAUSE_RANK[kind]! : 5;
+}
+
+/**
+ * The root cause among an incident's signals: the one nothing else in the incident is strictly upstream
+ * of (by the graph), then the most cause-like kind, then the earliest, then the smallest id so that
+ * every worker picks the same one.
+ */
+export function pickRootCause(
+  signals: readonly Signal[],
+  graph: GraphView,
+  limits: TraversalLimits = {},
+): Signal {
+  if (signals.length === 0) throw new RangeError('pickRootCause needs at least one signal');
+  const unique = [...new Map(signals.map((s) => [s.id, s])).values()];
+  const nodes = unique.map((s) => new Set(signalNodes(s)));
+  const reach = unique.map(
+    (s) => reachable(graph, signalNodes(s), 'downstream', { maxNodes: 5_000, ...limits }).nodes,
+  );
+  const reaches = (i: number, j: number) => [...nodes[j]!].some((n) => reach[i]!.has(n));
+  const candidates = unique.filter((_, j) =>
+    unique.every((__, i) => i === j || !reaches(i, j) || reaches(j, i)),
+  );
+  const pool = candidates.length > 0 ? candidates : unique;
+  return pool.reduce((best, s) => (compareCause(s, best) < 0 ? s : best));
+}
+
+function compareCause(a: Signal, b: Signal): number {
+  return (
+    causeRank(a.kind) - causeRank(b.kind) ||
+    a.occurredAt - b.occurredAt ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}

@@ -1,0 +1,109 @@
+import type { Thresholds } from '../../config/policy.js';
+import { DetectorSink, type DetectorOutput } from './detector-output.js';
+import type { Budget, CostObservation } from './observations.js';
+import { median } from './sample-window.js';
+
+export interface CostOptions {
+  /** Earlier periods the baseline is the median of. Default 14 (two weeks of days). */
+  readonly trailingPeriods?: number;
+}
+
+/**
+ * Spend per team: the newest period of each team against the median of its trailing periods of the same
+ * granularity (`cost_anomaly`, once `min_history_runs` periods exist), and month-to-date spend against
+ * the team's monthly budget (`budget_exceeded`, once per team and month).
+ */
+export function detectCostProblems(
+  costs: readonly CostObservation[],
+  budgets: readonly Budget[],
+  thresholds: Thresholds,
+  now: number,
+  options: CostOptions = {},
+): DetectorOutput {
+  const trailing = options.trailingPeriods ?? 14;
+  const sink = new DetectorSink();
+  const groups = new Map<string, CostObservation[]>();
+  for (const c of costs) {
+    const key = `${c.workspaceId}\u0000${c.team}\u0000${c.granularity}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    sink.guard(`team:${first.team}`, () => {
+      // Several rows for one period (several SKUs) add up.
+      const byPeriod = new Map<number, number>();
+      for (const c of group) byPeriod.set(c.periodStart, (byPeriod.get(c.periodStart) ?? 0) + c.usd);
+      const periods = [...byPeriod.entries()].sort((a, b) => a[0] - b[0]);
+      const [latestStart, latestUsd] = periods.at(-1)!;
+      const history = periods
+        .slice(0, -1)
+        .slice(-trailing)
+        .map((p) => p[1]);
+      if (history.length < thresholds.min_history_runs) return;
+      const baseline = median(history);
+      if (!(baseline > 0)) return;
+      const ratio = latestUsd / baseline;
+      if (ratio < thresholds.cost_anomaly_ratio) return;
+      sink.emit(`team:${first.team}`, {
+        dedupKey: `${first.workspaceId}:cost:${first.team}:${first.granularity}:${latestStart}`,
+        workspaceId: first.workspaceId,
+        kind: 'cost_anomaly',
+        severityHint: 'P3',
+        observedAt: now,
+        occurredAt: latestStart,
+        subject: { type: 'team', id: first.team, name: first.team },
+        refs: { team: first.team },
+        metrics: {
+          usd: round2(latestUsd),
+          baselineUsd: round2(baseline),
+          ratio: round2(ratio),
+          periods: history.length,
+        },
+        evidence: [
+          {
+            label: `Spent $${round2(latestUsd)} this ${first.granularity}, ${ratio.toFixed(1)}× the usual $${round2(baseline)}`,
+          },
+        ],
+        costUsd: round2(Math.max(0, latestUsd - baseline)),
+      });
+    });
+  }
+
+  const month = new Date(now).toISOString().slice(0, 7);
+  for (const budget of budgets) {
+    sink.guard(`team:${budget.team}`, () => {
+      const mine = costs.filter(
+        (c) => c.team === budget.team && new Date(c.periodStart).toISOString().startsWith(month),
+      );
+      // Daily and hourly rows of one team overlap; days win when both are present.
+      const rows = mine.some((c) => c.granularity === 'day')
+        ? mine.filter((c) => c.granularity === 'day')
+        : mine;
+      const spent = rows.reduce((sum, c) => sum + c.usd, 0);
+      if (spent < budget.monthlyUsd || rows.length === 0) return;
+      const workspaceId = rows[0]!.workspaceId;
+      sink.emit(`team:${budget.team}`, {
+        dedupKey: `${workspaceId}:budget:${budget.team}:${month}`,
+        workspaceId,
+        kind: 'budget_exceeded',
+        severityHint: 'P3',
+        observedAt: now,
+        occurredAt: now,
+        subject: { type: 'team', id: budget.team, name: budget.team },
+        refs: { team: budget.team },
+        metrics: {
+          spentUsd: round2(spent),
+          budgetUsd: budget.monthlyUsd,
+          ratio: budget.monthlyUsd > 0 ? round2(spent / budget.monthlyUsd) : 0,
+        },
+        evidence: [{ label: `Spent $${round2(spent)} of a $${budget.monthlyUsd} budget in ${month}` }],
+      });
+    });
+  }
+  return sink.output();
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

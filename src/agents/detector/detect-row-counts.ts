@@ -1,0 +1,113 @@
+import type { Thresholds } from '../../config/policy.js';
+import { DetectorSink, type DetectorOutput } from './detector-output.js';
+import type { TableLoadObservation } from './observations.js';
+import { median, recordSamples, type SampleWindow } from './sample-window.js';
+
+/** Per table (`workspaceId:table`): its recent loads as `[loadId, loadedAt, rowsWritten]`, zeros included. */
+export type RowCountBaselines = Readonly<Record<string, SampleWindow>>;
+
+export interface RowCountOutput extends DetectorOutput {
+  readonly baselines: RowCountBaselines;
+}
+
+/** Loads kept per table: enough for a month of daily loads plus a zero streak. */
+const MAX_LOADS = 60;
+
+/**
+ * Row-count drops and spikes against the median of the table's earlier non-empty loads (once it has
+ * `min_history_runs` of them), and `zero_rows_consecutive` empty loads in a row. A single empty load is
+ * not a drop: many loads are legitimately empty now and then; a streak is what breaks consumers.
+ */
+export function detectRowCountAnomalies(
+  loads: readonly TableLoadObservation[],
+  baselines: RowCountBaselines,
+  thresholds: Thresholds,
+  now: number,
+): RowCountOutput {
+  const sink = new DetectorSink();
+  const next: Record<string, SampleWindow> = { ...baselines };
+  const loadId = (l: TableLoadObservation) => `${l.runId}/${l.taskKey ?? ''}`;
+
+  // Record first, so a streak spread over one batch is seen whole; judging looks only backwards in time.
+  const byTable = new Map<string, TableLoadObservation[]>();
+  for (const l of loads)
+    byTable.set(`${l.workspaceId}:${l.table}`, [...(byTable.get(`${l.workspaceId}:${l.table}`) ?? []), l]);
+  for (const [key, tableLoads] of byTable) {
+    const valid = tableLoads.filter((l) => Number.isSafeInteger(l.rowsWritten) && l.rowsWritten >= 0);
+    next[key] = recordSamples(
+      next[key],
+      valid.map((l) => [loadId(l), l.loadedAt, l.rowsWritten] as const),
+      MAX_LOADS,
+    );
+  }
+
+  for (const load of loads) {
+    const key = `${load.workspaceId}:${load.table}`;
+    sink.guard(`table:${load.table}`, () => {
+      if (!Number.isSafeInteger(load.rowsWritten))
+        throw new Error(`rows_written ${load.rowsWritten} is not a count`);
+      const id = loadId(load);
+      const window = next[key]?.samples ?? [];
+      const upTo = window.filter((s) => s[1] < load.loadedAt || s[0] === id);
+      const earlier = upTo.filter((s) => s[0] !== id);
+      const base = {
+        workspaceId: load.workspaceId,
+        observedAt: now,
+        occurredAt: load.loadedAt,
+        subject: { type: 'table' as const, id: load.table, name: load.table },
+        refs: {
+          ...(load.jobId !== undefined ? { jobId: load.jobId } : {}),
+          runId: load.runId,
+          ...(load.taskKey !== undefined ? { taskKey: load.taskKey } : {}),
+          tablesWritten: [load.table],
+        },
+      };
+
+      if (load.rowsWritten === 0) {
+        let streak = 0;
+        let first = id;
+        for (let i = upTo.length - 1; i >= 0 && upTo[i]![2] === 0; i -= 1) {
+          streak += 1;
+          first = upTo[i]![0];
+        }
+        if (streak < thresholds.zero_rows_consecutive) return;
+        sink.emit(`table:${load.table}`, {
+          ...base,
+          dedupKey: `${load.workspaceId}:zero-rows:${load.table}:${first}`,
+          kind: 'zero_rows',
+          severityHint: 'P2',
+          metrics: { consecutiveZeroLoads: streak },
+          evidence: [{ label: `${streak} loads in a row wrote no rows` }],
+        });
+        return;
+      }
+
+      const history = earlier.map((s) => s[2]).filter((v) => v > 0);
+      if (history.length < thresholds.min_history_runs) return;
+      const med = median(history);
+      const ratio = load.rowsWritten / med;
+      const drop = ratio < 1 - thresholds.row_count_drop;
+      const spike = ratio >= thresholds.row_count_spike;
+      if (!drop && !spike) return;
+      sink.emit(`table:${load.table}`, {
+        ...base,
+        dedupKey: `${load.workspaceId}:rows:${load.table}:${id}`,
+        kind: drop ? 'row_count_drop' : 'row_count_spike',
+        severityHint: 'P3',
+        metrics: {
+          rowsWritten: load.rowsWritten,
+          medianRows: Math.round(med),
+          ratio: Math.round(ratio * 1000) / 1000,
+        },
+        evidence: [
+          {
+            label: drop
+              ? `Wrote ${load.rowsWritten} rows, ${Math.round((1 - ratio) * 100)}% below the usual ${Math.round(med)}`
+              : `Wrote ${load.rowsWritten} rows, ${ratio.toFixed(1)}× the usual ${Math.round(med)}`,
+          },
+        ],
+      });
+    });
+  }
+  return { ...sink.output(), baselines: next };
+}

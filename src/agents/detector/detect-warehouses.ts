@@ -1,0 +1,92 @@
+import type { Thresholds } from '../../config/policy.js';
+import { DetectorSink, type DetectorOutput } from './detector-output.js';
+import { DEFAULT_LIST_PRICES, type ListPrices, warehouseCostUsd } from './list-prices.js';
+import type { WarehouseObservation } from './observations.js';
+
+export interface WarehouseOptions {
+  /** Queued statements that count as queueing even below max clusters. Default 10. */
+  readonly queuedQueries?: number;
+  /** A queue wait that counts as queueing on its own. Default 60 000 ms. */
+  readonly queuedMs?: number;
+  readonly prices?: ListPrices;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * SQL warehouses that queue (statements waiting while the warehouse is at `max_num_clusters`, or many
+ * waiting, or waiting long) and warehouses left running idle with auto-stop off (`auto_stop_mins` 0 and
+ * no statement for `thresholds.warehouse_idle_minutes`). Queueing reports once per warehouse per hour;
+ * an idle stretch reports once, with the dollars it has burned so far.
+ */
+export function detectWarehouseProblems(
+  warehouses: readonly WarehouseObservation[],
+  thresholds: Thresholds,
+  now: number,
+  options: WarehouseOptions = {},
+): DetectorOutput {
+  const sink = new DetectorSink();
+  const queuedLimit = options.queuedQueries ?? 10;
+  const queuedMsLimit = options.queuedMs ?? 60_000;
+  for (const w of warehouses) {
+    sink.guard(`warehouse:${w.warehouseId}`, () => {
+      const running = w.state.toUpperCase() === 'RUNNING';
+      const name = w.name ?? `warehouse ${w.warehouseId}`;
+      const subject = { type: 'warehouse' as const, id: w.warehouseId, name };
+      const refs = { warehouseId: w.warehouseId, ...(w.team !== undefined ? { team: w.team } : {}) };
+      const atMax = w.numClusters >= w.maxNumClusters;
+      const queueing =
+        w.queuedQueries > 0 &&
+        (atMax || w.queuedQueries >= queuedLimit || (w.maxQueuedMs ?? 0) >= queuedMsLimit);
+      if (queueing) {
+        sink.emit(`warehouse:${w.warehouseId}`, {
+          dedupKey: `${w.workspaceId}:warehouse-queue:${w.warehouseId}:${Math.floor(now / HOUR)}`,
+          workspaceId: w.workspaceId,
+          kind: 'warehouse_queueing',
+          severityHint: 'P3',
+          observedAt: now,
+          occurredAt: now,
+          subject,
+          refs,
+          metrics: {
+            queuedQueries: w.queuedQueries,
+            runningQueries: w.runningQueries,
+            clusters: w.numClusters,
+            maxClusters: w.maxNumClusters,
+            ...(w.maxQueuedMs !== undefined ? { maxQueuedSeconds: Math.round(w.maxQueuedMs / 1000) } : {}),
+          },
+          evidence: [
+            {
+              label: `${w.queuedQueries} statements queued on ${w.numClusters}/${w.maxNumClusters} clusters`,
+            },
+          ],
+        });
+      }
+
+      if (!running || w.autoStopMins !== 0 || w.runningQueries > 0 || w.idleSince === undefined) return;
+      if (w.idleSince > now) throw new Error(`idle since ${w.idleSince} is in the future`);
+      const idleMinutes = (now - w.idleSince) / 60_000;
+      if (idleMinutes < thresholds.warehouse_idle_minutes) return;
+      const costUsd = warehouseCostUsd(
+        { size: w.size, warehouseType: w.warehouseType, clusters: w.numClusters, minutes: idleMinutes },
+        options.prices ?? DEFAULT_LIST_PRICES,
+      );
+      sink.emit(`warehouse:${w.warehouseId}`, {
+        dedupKey: `${w.workspaceId}:warehouse-idle:${w.warehouseId}:${w.idleSince}`,
+        workspaceId: w.workspaceId,
+        kind: 'warehouse_idle_no_autostop',
+        severityHint: 'P4',
+        observedAt: now,
+        occurredAt: w.idleSince + thresholds.warehouse_idle_minutes * 60_000,
+        subject,
+        refs,
+        metrics: { idleMinutes: Math.floor(idleMinutes), clusters: w.numClusters, autoStopMins: 0 },
+        evidence: [
+          { label: `Running with no statements for ${Math.floor(idleMinutes)} min and auto-stop off` },
+        ],
+        costUsd,
+      });
+    });
+  }
+  return sink.output();
+}

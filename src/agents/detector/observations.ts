@@ -1,0 +1,245 @@
+import { z } from 'zod';
+import { err, ok, type Result } from '../../domain/result.js';
+import { idString } from '../../domain/text.js';
+
+/**
+ * What the collector hands the detectors: plain observations shaped after the REST API and the system
+ * tables (reference §2.17), camelCase, ids as strings, times as epoch milliseconds. The collector parses
+ * raw workspace data through these schemas once; detectors trust the parsed output.
+ */
+
+const LIMITS = { name: 512, text: 65_536, list: 1_000, tasks: 1_000, events: 5_000 } as const;
+
+const name = z.string().max(LIMITS.name);
+const code = z.string().max(128);
+const epochMs = z.number().int().nonnegative();
+const usd = z.number().finite().nonnegative();
+const tableName = z.string().min(1).max(LIMITS.name);
+// Error text comes from user code and can be any size: keep the head, which is where the message sits.
+const errorText = z.string().transform((v) => v.slice(0, LIMITS.text));
+
+/** One attempt of one task inside a job run (`runs/get` `tasks[]`, `job_task_run_timeline`). */
+export const taskRunObservationSchema = z.object({
+  taskKey: z.string().min(1).max(256),
+  /** The task run id (not the parent job run id). */
+  runId: idString,
+  attemptNumber: z.number().int().nonnegative().default(0),
+  /** REST `state.life_cycle_state` / `status.state` (QUEUED … TERMINATED, INTERNAL_ERROR, SKIPPED …). */
+  lifeCycleState: code.optional(),
+  /** REST `state.result_state` or system-table `result_state`; either vocabulary is understood. */
+  resultState: code.optional(),
+  terminationCode: code.optional(),
+  terminationType: code.optional(),
+  stateMessage: errorText.optional(),
+  /** `runs/get-output` `error` for this task run. */
+  errorMessage: errorText.optional(),
+  /** `runs/get-output` `error_trace`. */
+  errorTrace: errorText.optional(),
+  startTime: epochMs.optional(),
+  endTime: epochMs.optional(),
+  dependsOn: z.array(z.string().max(256)).max(LIMITS.list).default([]),
+  clusterId: idString.optional(),
+  /** The task's `max_retries` when known: a failed attempt at it is final even while the run goes on. */
+  maxRetries: z.number().int().min(-1).optional(),
+  costUsd: usd.optional(),
+});
+export type TaskRunObservation = z.output<typeof taskRunObservationSchema>;
+
+/** One job run (`runs/get`, `job_run_timeline` end row ⨝ `lakeflow.jobs`). */
+export const runObservationSchema = z.object({
+  workspaceId: idString,
+  jobId: idString,
+  jobName: name.optional(),
+  runId: idString,
+  runName: name.optional(),
+  /** REST `trigger` (PERIODIC, ONE_TIME, RETRY, RUN_JOB_TASK …) or system-table `trigger_type`. */
+  trigger: code.optional(),
+  lifeCycleState: code.optional(),
+  resultState: code.optional(),
+  terminationCode: code.optional(),
+  terminationType: code.optional(),
+  stateMessage: errorText.optional(),
+  startTime: epochMs,
+  endTime: epochMs.optional(),
+  tasks: z.array(taskRunObservationSchema).max(LIMITS.tasks).default([]),
+  /** Job tags; `team`, `cost_center` and `criticality` are the ones the bot reads. */
+  tags: z.record(z.string().max(256), z.string().max(LIMITS.name)).default({}),
+  owner: name.optional(),
+  tablesRead: z.array(tableName).max(LIMITS.list).default([]),
+  tablesWritten: z.array(tableName).max(LIMITS.list).default([]),
+  /** Cluster and warehouse ids the run used (`compute_ids`). */
+  computeIds: z.array(idString).max(LIMITS.list).default([]),
+  /** For runs started by a `run_job_task`: the parent job. */
+  parentJobId: idString.optional(),
+  costUsd: usd.optional(),
+  runPageUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2_048)
+    .optional(),
+});
+export type RunObservation = z.output<typeof runObservationSchema>;
+export type RunObservationInput = z.input<typeof runObservationSchema>;
+
+/** One load into a table by a job task (from lineage + `query.history.written_rows`, or the task's metrics). */
+export const tableLoadObservationSchema = z.object({
+  workspaceId: idString,
+  table: tableName,
+  jobId: idString.optional(),
+  runId: idString,
+  taskKey: z.string().max(256).optional(),
+  rowsWritten: z.number().int().nonnegative(),
+  loadedAt: epochMs,
+});
+export type TableLoadObservation = z.output<typeof tableLoadObservationSchema>;
+
+/** A freshness promise: `table` is refreshed every day before `deadline` (HH:MM) in `timezone`. */
+export const tableSlaSchema = z.object({
+  workspaceId: idString,
+  table: tableName,
+  deadline: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' }),
+  timezone: z
+    .string()
+    .max(64)
+    .refine((tz) => isTimeZone(tz), { message: 'must be an IANA time zone such as Europe/Berlin' }),
+  upstreamJobIds: z.array(idString).max(LIMITS.list).default([]),
+  team: name.optional(),
+  criticality: name.optional(),
+  /** The last time the table was written (lineage `event_time` or `information_schema.tables.last_altered`). */
+  lastRefreshedAt: epochMs.optional(),
+});
+export type TableSla = z.output<typeof tableSlaSchema>;
+
+/** A DLT / Lakeflow pipeline update (`pipeline_update_timeline`, `pipelines/{id}/updates`, events). */
+export const pipelineUpdateObservationSchema = z.object({
+  workspaceId: idString,
+  pipelineId: idString,
+  pipelineName: name.optional(),
+  updateId: idString,
+  /** Update `state` (COMPLETED, FAILED, CANCELED, RUNNING …) or `result_state`. */
+  state: code,
+  cause: code.optional(),
+  startTime: epochMs,
+  endTime: epochMs.optional(),
+  /** ERROR-level event messages (`error.exceptions[].message`), newest first. */
+  errors: z
+    .array(z.object({ message: errorText, className: z.string().max(512).optional() }))
+    .max(LIMITS.list)
+    .default([]),
+  tablesWritten: z.array(tableName).max(LIMITS.list).default([]),
+  /** The job whose pipeline task triggered the update (`trigger_details.job_task.job_id`). */
+  jobId: idString.optional(),
+  clusterId: idString.optional(),
+  team: name.optional(),
+  costUsd: usd.optional(),
+});
+export type PipelineUpdateObservation = z.output<typeof pipelineUpdateObservationSchema>;
+
+/** One cluster event (`clusters/events`), with the termination reason when there is one. */
+export const clusterEventObservationSchema = z.object({
+  workspaceId: idString,
+  clusterId: idString,
+  clusterName: name.optional(),
+  timestamp: epochMs,
+  /** Event `type`: NODES_LOST, DRIVER_NOT_RESPONDING, TERMINATING … */
+  type: code,
+  /** `details.reason.code`, e.g. SPOT_INSTANCE_TERMINATION. */
+  reasonCode: code.optional(),
+  reasonType: code.optional(),
+  message: errorText.optional(),
+  /** Job clusters: the job and run that own the cluster. */
+  jobId: idString.optional(),
+  runId: idString.optional(),
+  team: name.optional(),
+});
+export type ClusterEventObservation = z.output<typeof clusterEventObservationSchema>;
+
+/** A SQL warehouse right now (`warehouses/get` + `warehouse_events` + `query.history`). */
+export const warehouseObservationSchema = z.object({
+  workspaceId: idString,
+  warehouseId: idString,
+  name: name.optional(),
+  /** STARTING, RUNNING, STOPPING, STOPPED … */
+  state: code,
+  /** `cluster_size`: 2X-Small … 4X-Large (either spelling: `X_SMALL` or `X-Small`). */
+  size: code.optional(),
+  warehouseType: code.optional(),
+  autoStopMins: z.number().int().nonnegative(),
+  numClusters: z.number().int().nonnegative().default(1),
+  maxNumClusters: z.number().int().positive().default(1),
+  queuedQueries: z.number().int().nonnegative().default(0),
+  runningQueries: z.number().int().nonnegative().default(0),
+  /** Since when the warehouse has run with no statement (last statement end, else the RUNNING event). */
+  idleSince: epochMs.optional(),
+  /** Longest current queue wait, from `waiting_at_capacity_duration_ms`. */
+  maxQueuedMs: z.number().int().nonnegative().optional(),
+  team: name.optional(),
+});
+export type WarehouseObservation = z.output<typeof warehouseObservationSchema>;
+
+/** One statement (`query/history` API or `system.query.history`). */
+export const queryObservationSchema = z.object({
+  workspaceId: idString,
+  statementId: idString,
+  warehouseId: idString.optional(),
+  user: name.optional(),
+  /** RUNNING, QUEUED, FINISHED, FAILED, CANCELED. */
+  state: code,
+  startTime: epochMs,
+  /** Duration so far for a running statement, total for a finished one. */
+  durationMs: z.number().int().nonnegative(),
+  readBytes: z.number().int().nonnegative().default(0),
+  statementText: z
+    .string()
+    .transform((v) => v.slice(0, 2_000))
+    .optional(),
+  jobId: idString.optional(),
+  dashboardId: idString.optional(),
+  costUsd: usd.optional(),
+});
+export type QueryObservation = z.output<typeof queryObservationSchema>;
+
+/** Spend of one team in one period (`billing.usage` ⨝ `list_prices`, grouped by `custom_tags['team']`). */
+export const costObservationSchema = z.object({
+  workspaceId: idString,
+  team: z.string().min(1).max(256),
+  /** Start of the day or hour, UTC epoch ms. */
+  periodStart: epochMs,
+  granularity: z.enum(['day', 'hour']).default('day'),
+  usd,
+});
+export type CostObservation = z.output<typeof costObservationSchema>;
+
+/** A team's monthly budget (policy `budgets`). */
+export const budgetSchema = z.object({ team: z.string().min(1).max(256), monthlyUsd: usd });
+export type Budget = z.output<typeof budgetSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses a list of untrusted observations item by item: the good ones come back, each bad one is named
+ * with its index and the first problem, so one malformed row never hides the rest.
+ */
+export function parseObservations<S extends z.ZodType>(
+  schema: S,
+  items: unknown,
+): Result<{ items: z.output<S>[]; rejected: { index: number; reason: string }[] }, 'not_a_list'> {
+  if (!Array.isArray(items)) return err('not_a_list', 'Observations must arrive as a list.');
+  const good: z.output<S>[] = [];
+  const rejected: { index: number; reason: string }[] = [];
+  items.forEach((item, index) => {
+    const parsed = schema.safeParse(item);
+    if (parsed.success) good.push(parsed.data);
+    else {
+      const issue = parsed.error.issues[0];
+      rejected.push({ index, reason: `${issue?.path.map(String).join('.') || '(item)'}: ${issue?.message}` });
+    }
+  });
+  return ok({ items: good, rejected });
+}

@@ -1,0 +1,66 @@
+/** The wall-clock date of `epochMs` in `timeZone`. */
+export function localDate(epochMs: number, timeZone: string): { year: number; month: number; day: number } {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+  }).formatToParts(epochMs);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get('year'), month: get('month'), day: get('day') };
+}
+
+/** Offset of `timeZone` from UTC at `epochMs`, in ms (Berlin in summer: +7,200,000). */
+function offsetMs(epochMs: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(epochMs);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return asUtc - Math.floor(epochMs / 1000) * 1000;
+}
+
+/**
+ * The instant a wall-clock time (`HH:MM` on a date) happens in `timeZone`. Across a DST change the offset
+ * is looked up twice, so a deadline in the skipped or repeated hour still lands on one real instant.
+ */
+export function zonedTime(
+  date: { year: number; month: number; day: number },
+  hhmm: string,
+  timeZone: string,
+): number {
+  const [hh, mm] = hhmm.split(':').map(Number);
+  const wall = Date.UTC(date.year, date.month - 1, date.day, hh ?? 0, mm ?? 0);
+  const first = wall - offsetMs(wall, timeZone);
+  return wall - offsetMs(first, timeZone);
+}
+
+/** The last deadline at or before `now` and the next one after it, for a daily `HH:MM` in `timeZone`. */
+export function deadlinesAround(
+  now: number,
+  hhmm: string,
+  timeZone: string,
+): { previous: number; next: number } {
+  const today = localDate(now, timeZone);
+  const day = 86_400_000;
+  const shift = (delta: number) =>
+    localDate(Date.UTC(today.year, today.month - 1, today.day + delta, 12), 'UTC');
+  const candidates = [-1, 0, 1].map((d) => zonedTime(shift(d), hhmm, timeZone));
+  const previous = candidates.filter((c) => c <= now).at(-1) ?? now - day;
+  const next = candidates.find((c) => c > now) ?? now + day;
+  return { previous, next };
+}

@@ -1,0 +1,365 @@
+import { describe, expect, it } from 'vitest';
+import { buildDependencyGraph } from '../../../src/agents/correlator/build-dependency-graph.js';
+import {
+  type CorrelationDecision,
+  type CorrelationOptions,
+  correlate,
+  type OpenIncidentView,
+} from '../../../src/agents/correlator/correlate.js';
+import type { GraphView } from '../../../src/agents/correlator/dependency-graph.js';
+import { detectClusterEvents } from '../../../src/agents/detector/detect-cluster-events.js';
+import { detectRunFailures } from '../../../src/agents/detector/detect-run-failures.js';
+import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
+import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
+import { detectWarehouseProblems } from '../../../src/agents/detector/detect-warehouses.js';
+import {
+  clusterEventObservationSchema,
+  queryObservationSchema,
+  tableSlaSchema,
+  warehouseObservationSchema,
+} from '../../../src/agents/detector/observations.js';
+import { newIncident } from '../../../src/domain/incident.js';
+import type { Signal } from '../../../src/domain/signal.js';
+import { HOUR, MIN, run, task, thresholds, WS } from '../detector/observation-factory.js';
+
+const OPTIONS: CorrelationOptions = { windowMinutes: 30 };
+const DEADLINE = Date.UTC(2026, 10, 20, 6, 0); // 06:00 UTC
+
+/** The nightly pipeline: orders ETL writes sales.orders; the revenue mart reads it and feeds a dashboard. */
+const graph = buildDependencyGraph({
+  lineage: [
+    { sourceTable: 'main.raw.orders', targetTable: 'main.sales.orders', entityType: 'JOB', entityId: 'E' },
+    {
+      sourceTable: 'main.sales.orders',
+      targetTable: 'main.mart.daily_revenue',
+      entityType: 'JOB',
+      entityId: 'M',
+    },
+    { sourceTable: 'main.mart.daily_revenue', entityType: 'DASHBOARD_V3', entityId: 'dash-rev' },
+    { sourceTable: null, targetTable: null, entityType: 'NOTEBOOK' },
+  ],
+  jobs: [
+    { jobId: 'E', name: 'Nightly orders ETL', team: 'data-eng' },
+    { jobId: 'M', name: 'Revenue mart', team: 'finance' },
+    { jobId: 'X', name: 'Clickstream sessionizer', team: 'web' },
+  ],
+  dashboards: [
+    {
+      dashboardId: 'dash-rev',
+      name: 'Revenue daily',
+      team: 'finance',
+      tablesRead: ['main.mart.daily_revenue'],
+    },
+  ],
+});
+
+function cascade(): { extract: Signal; transform: Signal; load: Signal; sla: Signal } {
+  const etl = run({
+    jobId: 'E',
+    jobName: 'Nightly orders ETL',
+    runId: '100',
+    resultState: 'TIMEDOUT',
+    startTime: DEADLINE - 4 * HOUR,
+    endTime: DEADLINE - 3 * HOUR,
+    tablesWritten: [],
+    tablesRead: [],
+    computeIds: [],
+    tasks: [
+      task('extract', '101', { resultState: 'TIMEDOUT', endTime: DEADLINE - 3 * HOUR, costUsd: 7.5 }),
+      task('transform', '102', {
+        resultState: 'UPSTREAM_FAILED',
+        dependsOn: ['extract'],
+        endTime: DEADLINE - 3 * HOUR,
+      }),
+      task('load', '103', {
+        resultState: 'UPSTREAM_FAILED',
+        dependsOn: ['transform'],
+        endTime: DEADLINE - 3 * HOUR,
+      }),
+    ],
+  });
+  const [extract, transform, load] = detectRunFailures([etl], DEADLINE - 3 * HOUR).signals;
+  const slaRow = tableSlaSchema.parse({
+    workspaceId: WS,
+    table: 'main.mart.daily_revenue',
+    deadline: '06:00',
+    timezone: 'UTC',
+    upstreamJobIds: ['M'],
+    lastRefreshedAt: DEADLINE - 30 * HOUR,
+  });
+  const [sla] = detectSlaBreaches([slaRow], [], DEADLINE + 5 * MIN).signals;
+  return { extract: extract!, transform: transform!, load: load!, sla: sla! };
+}
+
+/** Feeds signals one by one through `correlate`, keeping open incidents the way the store would. */
+function feed(signals: readonly Signal[], g: GraphView = graph, options = OPTIONS) {
+  const incidents: (OpenIncidentView & { title: string })[] = [];
+  const decisions: CorrelationDecision[] = [];
+  for (const s of signals) {
+    const d = correlate(s, incidents, g, options, s.observedAt);
+    decisions.push(d);
+    if ('open' in d) {
+      incidents.push({
+        id: d.open.id,
+        workspaceId: s.workspaceId,
+        rootSignalId: s.id,
+        signals: [s],
+        title: d.open.title,
+      });
+    } else if (!d.duplicate) {
+      const i = incidents.findIndex((x) => x.id === d.join);
+      const current = incidents[i]!;
+      incidents[i] = {
+        ...current,
+        signals: [...current.signals, s],
+        rootSignalId: d.summary.rootSignal.id,
+        title: d.summary.title,
+      };
+    }
+  }
+  return { incidents, decisions };
+}
+
+describe('correlate', () => {
+  it('turns a cascade (extract timeout, transform and load skipped, mart SLA missed) into one incident', () => {
+    const { extract, transform, load, sla } = cascade();
+    const { incidents, decisions } = feed([extract, transform, load, sla]);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]!.rootSignalId).toBe(extract.id);
+    expect(incidents[0]!.title).toBe('Nightly orders ETL timed out on task extract');
+    const last = decisions.at(-1)!;
+    expect('join' in last && last.link).toBe('downstream');
+    expect(last.summary.blastRadius).toMatchObject({
+      jobs: ['Revenue mart'],
+      tables: ['main.sales.orders', 'main.mart.daily_revenue'],
+      dashboards: ['Revenue daily'],
+      teams: ['finance'],
+      count: 4,
+    });
+    expect(last.summary.costUsd).toBe(7.5);
+    expect(last.summary.slaDeadline).toBe(DEADLINE);
+  });
+
+  it('keeps the extract as root cause when the SLA signal arrives first, and says the root changed', () => {
+    const { extract, transform, load, sla } = cascade();
+    const { incidents, decisions } = feed([sla, load, extract, transform]);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]!.rootSignalId).toBe(extract.id);
+    const changes = decisions.flatMap((d) => ('join' in d && d.rootCauseChanged ? [d.rootCauseChanged] : []));
+    expect(changes.at(-1)).toEqual({ from: load.id, to: extract.id });
+    expect(changes[0]).toEqual({ from: sla.id, to: load.id });
+  });
+
+  it('opens an incident the store accepts', () => {
+    const { extract } = cascade();
+    const d = correlate(extract, [], graph, OPTIONS, extract.observedAt);
+    if (!('open' in d)) throw new Error('expected a new incident');
+    const made = newIncident(d.open);
+    expect(made.ok).toBe(true);
+    expect(d.open).toMatchObject({
+      rootCauseSignalId: extract.id,
+      correlationKey: 'job:E',
+      team: 'data-eng',
+      severity: 'P2',
+    });
+  });
+
+  it('splits two unrelated failures in the same window into two incidents', () => {
+    const { extract } = cascade();
+    const other = detectRunFailures(
+      [
+        run({
+          jobId: 'X',
+          jobName: 'Clickstream sessionizer',
+          runId: '900',
+          resultState: 'FAILED',
+          endTime: extract.occurredAt + 5 * MIN,
+          tablesRead: ['main.web.clicks'],
+          tablesWritten: ['main.web.sessions'],
+          computeIds: ['1120-010101-zzzz9999'],
+          tasks: [task('sessionize', '901', { resultState: 'FAILED', errorMessage: 'boom' })],
+        }),
+      ],
+      extract.occurredAt + 6 * MIN,
+    ).signals;
+    expect(feed([extract, ...other]).incidents).toHaveLength(2);
+  });
+
+  it('splits the same job failing again two hours later into a second incident', () => {
+    const fail = (runId: string, at: number) =>
+      detectRunFailures(
+        [
+          run({
+            jobId: 'X',
+            runId,
+            resultState: 'FAILED',
+            endTime: at,
+            tasks: [task('t', `${runId}1`, { resultState: 'FAILED', endTime: at })],
+          }),
+        ],
+        at,
+      ).signals[0]!;
+    const first = fail('1', DEADLINE);
+    const second = fail('2', DEADLINE + 2 * HOUR);
+    const { incidents, decisions } = feed([first, second]);
+    expect(incidents).toHaveLength(2);
+    expect(incidents[0]!.title).toBe(incidents[1]!.title);
+    // The same root cause again: the fingerprint recognises it, the incident id does not collide.
+    expect(decisions[0]!.summary.fingerprint).toBe(decisions[1]!.summary.fingerprint);
+    expect(incidents[0]!.id).not.toBe(incidents[1]!.id);
+  });
+
+  it('joins problems on a shared warehouse, with the runaway query as root cause', () => {
+    const now = DEADLINE;
+    const wh = warehouseObservationSchema.parse({
+      workspaceId: WS,
+      warehouseId: '1a2b3c4d5e6f7a8b',
+      name: 'bi-prod',
+      state: 'RUNNING',
+      autoStopMins: 10,
+      queuedQueries: 12,
+      runningQueries: 1,
+    });
+    const query = queryObservationSchema.parse({
+      workspaceId: WS,
+      statementId: '01ef8a7c-0000-4000-8000-000000000001',
+      warehouseId: '1a2b3c4d5e6f7a8b',
+      state: 'RUNNING',
+      startTime: now - 40 * MIN,
+      durationMs: 40 * MIN,
+    });
+    const [queueing] = detectWarehouseProblems([wh], thresholds(), now).signals;
+    const [runaway] = detectRunawayQueries([query], thresholds(), now).signals;
+    const { incidents, decisions } = feed([queueing!, runaway!]);
+    expect(incidents).toHaveLength(1);
+    expect(decisions[1]).toMatchObject({ join: incidents[0]!.id, link: 'shared_compute' });
+    expect(incidents[0]!.rootSignalId).toBe(runaway!.id);
+  });
+
+  it('joins two job failures on one all-purpose cluster and a cluster event as their root', () => {
+    const shared = buildDependencyGraph({
+      jobs: [
+        { jobId: 'A', computeIds: ['0929-205554-jm9y8aqe'] },
+        { jobId: 'B', computeIds: ['0929-205554-jm9y8aqe'] },
+      ],
+    });
+    const failure = (jobId: string, at: number) =>
+      detectRunFailures(
+        [
+          run({
+            jobId,
+            runId: `${jobId}1`,
+            resultState: 'FAILED',
+            endTime: at,
+            computeIds: [],
+            tablesRead: [],
+            tablesWritten: [],
+          }),
+        ],
+        at,
+      ).signals[0]!;
+    const a = failure('A', DEADLINE);
+    const b = failure('B', DEADLINE + 3 * MIN);
+    const [driver] = detectClusterEvents(
+      [
+        clusterEventObservationSchema.parse({
+          workspaceId: WS,
+          clusterId: '0929-205554-jm9y8aqe',
+          clusterName: 'shared-etl',
+          timestamp: DEADLINE + 5 * MIN,
+          type: 'DRIVER_NOT_RESPONDING',
+        }),
+      ],
+      DEADLINE + 6 * MIN,
+    ).signals;
+    const { incidents, decisions } = feed([a, b, driver!], shared);
+    expect(incidents).toHaveLength(1);
+    expect(decisions[1]).toMatchObject({ link: 'shared_compute' });
+    expect(decisions[2]).toMatchObject({
+      link: 'shared_compute',
+      rootCauseChanged: { from: a.id, to: driver!.id },
+    });
+    expect(incidents[0]!.title).toBe(
+      'Cluster shared-etl: Cluster shared-etl driver is not responding (DRIVER_NOT_RESPONDING)',
+    );
+    expect(decisions[2]!.summary.blastRadius.count).toBe(2);
+  });
+
+  it('treats a signal delivered twice as a duplicate of the incident it is in', () => {
+    const { extract } = cascade();
+    const { decisions, incidents } = feed([extract, extract]);
+    expect(incidents).toHaveLength(1);
+    expect(decisions[1]).toMatchObject({ join: incidents[0]!.id, duplicate: true });
+  });
+
+  it('never joins across workspaces', () => {
+    const { extract } = cascade();
+    const elsewhere = {
+      ...extract,
+      workspaceId: '999',
+      id: 'sig_00000000000000000000000000000001',
+    } as Signal;
+    expect(feed([extract, elsewhere]).incidents).toHaveLength(2);
+  });
+
+  it('joins failures sharing a small upstream source, but not a table everyone reads', () => {
+    const readers = Array.from({ length: 40 }, (_, i) => ({ jobId: `R${i}`, tablesRead: ['main.dim.date'] }));
+    const g = buildDependencyGraph({
+      jobs: [
+        { jobId: 'P', tablesRead: ['main.raw.payments', 'main.dim.date'] },
+        { jobId: 'Q', tablesRead: ['main.raw.payments'] },
+        { jobId: 'Z', tablesRead: ['main.dim.date'] },
+        ...readers,
+      ],
+    });
+    const failure = (jobId: string, at: number) =>
+      detectRunFailures(
+        [
+          run({
+            jobId,
+            runId: `${jobId}1`,
+            resultState: 'FAILED',
+            endTime: at,
+            computeIds: [],
+            tablesRead: [],
+            tablesWritten: [],
+          }),
+        ],
+        at,
+      ).signals[0]!;
+    expect(feed([failure('P', DEADLINE), failure('Q', DEADLINE + MIN)], g).incidents).toHaveLength(1);
+    expect(feed([failure('Q', DEADLINE), failure('Z', DEADLINE + MIN)], g).incidents).toHaveLength(2);
+  });
+
+  it('lets a consequence hours later join only within the consequence horizon', () => {
+    const { extract, sla } = cascade();
+    expect(
+      feed([extract, sla], graph, { windowMinutes: 30, consequenceHorizonMinutes: 60 }).incidents,
+    ).toHaveLength(2);
+    expect(feed([extract, sla], graph, { windowMinutes: 30 }).incidents).toHaveLength(1);
+  });
+
+  it('decides quickly among 500 open incidents', () => {
+    const { extract } = cascade();
+    const open: OpenIncidentView[] = Array.from({ length: 500 }, (_, i) => {
+      const s = detectRunFailures(
+        [
+          run({
+            jobId: `J${i}`,
+            runId: `${i}`,
+            resultState: 'FAILED',
+            endTime: extract.occurredAt,
+            computeIds: [`c-${i}`],
+          }),
+        ],
+        extract.occurredAt,
+      ).signals[0]!;
+      return { id: `inc_${String(i).padStart(6, '0')}`, workspaceId: WS, rootSignalId: s.id, signals: [s] };
+    });
+    const started = performance.now();
+    const d = correlate(extract, open, graph, OPTIONS, extract.observedAt);
+    expect('open' in d).toBe(true);
+    // A guard against quadratic blow-ups, not a benchmark.
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});

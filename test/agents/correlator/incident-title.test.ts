@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { incidentTitle } from '../../../src/agents/correlator/incident-title.js';
+import { incidentCostUsd } from '../../../src/agents/correlator/incident-cost.js';
+import { failedTaskSignal } from '../../domain/signal-factory.js';
+
+describe('incidentTitle', () => {
+  it('says what failed and why in plain words', () => {
+    const s = failedTaskSignal({
+      subject: { type: 'task', id: '42/load_orders', name: 'Nightly orders ETL / load_orders' },
+      refs: { jobId: '42', runId: '1', taskKey: 'load_orders' },
+      error: { message: 'java.lang.OutOfMemoryError: Java heap space' },
+      classification: { category: 'resource', transient: false, rule: 'spark.oom' },
+    });
+    expect(incidentTitle(s)).toBe('Nightly orders ETL failed: out of memory on task load_orders');
+  });
+
+  it('falls back to the category, then to the first line of the error', () => {
+    expect(incidentTitle(failedTaskSignal())).toBe(
+      'nightly_sales failed: a table or file is missing on task ingest',
+    );
+    const unknown = failedTaskSignal({
+      classification: undefined,
+      error: { message: '[WEIRD_THING] Something odd happened\n  at frame 1' },
+    });
+    expect(incidentTitle(unknown)).toBe('nightly_sales failed: Something odd happened on task ingest');
+  });
+
+  it('keeps a hostile 100 kB job name within the title limit', () => {
+    const s = failedTaskSignal({ subject: { type: 'task', id: '42/ingest', name: 'x'.repeat(100_000) } });
+    expect(incidentTitle(s).length).toBeLessThanOrEqual(300);
+  });
+
+  it('words SLA and cost signals too', () => {
+    const sla = failedTaskSignal({
+      kind: 'sla_missed',
+      subject: { type: 'table', id: 'main.mart.rev', name: 'main.mart.rev' },
+      refs: {},
+      error: undefined,
+      classification: undefined,
+    });
+    expect(incidentTitle(sla)).toBe('main.mart.rev missed its freshness SLA');
+    const cost = failedTaskSignal({
+      kind: 'cost_anomaly',
+      subject: { type: 'team', id: 'data-eng', name: 'data-eng' },
+      metrics: { ratio: 2.29 },
+      error: undefined,
+      classification: undefined,
+    });
+    expect(incidentTitle(cost)).toBe('data-eng spent 2.3× the usual');
+  });
+});
+
+describe('incidentCostUsd', () => {
+  it('adds each signal once and is null when no cost is known', () => {
+    const a = failedTaskSignal({ costUsd: 7.5 });
+    const b = failedTaskSignal({ dedupKey: 'other', costUsd: 13.2 });
+    expect(incidentCostUsd([a, b, a])).toBe(20.7);
+    expect(incidentCostUsd([failedTaskSignal()])).toBeNull();
+  });
+});

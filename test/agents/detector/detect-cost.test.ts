@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { detectCostProblems } from '../../../src/agents/detector/detect-cost.js';
+import { type CostObservation, costObservationSchema } from '../../../src/agents/detector/observations.js';
+import { DAY, thresholds, WS } from './observation-factory.js';
+
+const NOV1 = Date.UTC(2026, 10, 1);
+const cost = (day: number, usd: number, team = 'data-eng'): CostObservation =>
+  costObservationSchema.parse({ workspaceId: WS, team, periodStart: NOV1 + day * DAY, usd });
+const usualDays = (n: number, team = 'data-eng') =>
+  Array.from({ length: n }, (_, d) => cost(d, 100 + (d % 3) * 5, team));
+
+describe('detectCostProblems', () => {
+  it('reports a team spending cost_anomaly_ratio × its trailing median', () => {
+    const out = detectCostProblems([...usualDays(10), cost(10, 240)], [], thresholds(), NOV1 + 11 * DAY);
+    expect(out.signals).toHaveLength(1);
+    expect(out.signals[0]).toMatchObject({
+      kind: 'cost_anomaly',
+      subject: { type: 'team', id: 'data-eng' },
+      metrics: { usd: 240, baselineUsd: 105, ratio: 2.29 },
+      costUsd: 135,
+    });
+  });
+
+  it('stays quiet for a normal day and without enough history', () => {
+    expect(
+      detectCostProblems([...usualDays(10), cost(10, 120)], [], thresholds(), NOV1 + 11 * DAY).signals,
+    ).toEqual([]);
+    expect(
+      detectCostProblems([...usualDays(3), cost(3, 900)], [], thresholds(), NOV1 + 4 * DAY).signals,
+    ).toEqual([]);
+  });
+
+  it('adds up several rows of one day (several SKUs) before judging', () => {
+    const out = detectCostProblems(
+      [...usualDays(10), cost(10, 80), cost(10, 80)],
+      [],
+      thresholds(),
+      NOV1 + 11 * DAY,
+    );
+    expect(out.signals[0]!.metrics.usd).toBe(160);
+  });
+
+  it('reports a budget exceeded once per team and month', () => {
+    const days = usualDays(12);
+    const budgets = [
+      { team: 'data-eng', monthlyUsd: 1_000 },
+      { team: 'bi', monthlyUsd: 1_000 },
+    ];
+    const a = detectCostProblems(days, budgets, thresholds(), NOV1 + 12 * DAY);
+    const b = detectCostProblems(days, budgets, thresholds(), NOV1 + 13 * DAY);
+    expect(a.signals.map((s) => [s.kind, s.subject.id])).toEqual([['budget_exceeded', 'data-eng']]);
+    expect(b.signals.map((s) => s.id)).toEqual(a.signals.map((s) => s.id));
+  });
+
+  it('ignores last month for the budget', () => {
+    const october = Array.from({ length: 20 }, (_, d) => cost(-d - 1, 100));
+    expect(
+      detectCostProblems(october, [{ team: 'data-eng', monthlyUsd: 500 }], thresholds(), NOV1 + DAY).signals,
+    ).toEqual([]);
+  });
+
+  it('refuses negative or non-finite spend at the boundary', () => {
+    expect(
+      costObservationSchema.safeParse({ workspaceId: WS, team: 'x', periodStart: 0, usd: -1 }).success,
+    ).toBe(false);
+    expect(
+      costObservationSchema.safeParse({ workspaceId: WS, team: 'x', periodStart: 0, usd: Infinity }).success,
+    ).toBe(false);
+  });
+});

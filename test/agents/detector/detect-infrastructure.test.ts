@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { classifyError } from '../../../src/agents/classifier/classify-error.js';
+import { detectClusterEvents } from '../../../src/agents/detector/detect-cluster-events.js';
+import { detectPipelineFailures } from '../../../src/agents/detector/detect-pipeline-failures.js';
+import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
+import { detectWarehouseProblems } from '../../../src/agents/detector/detect-warehouses.js';
+import {
+  clusterEventObservationSchema,
+  pipelineUpdateObservationSchema,
+  queryObservationSchema,
+  warehouseObservationSchema,
+} from '../../../src/agents/detector/observations.js';
+import { MIN, T0, thresholds, WS } from './observation-factory.js';
+
+const NOW = T0 + 120 * MIN;
+
+describe('detectPipelineFailures', () => {
+  const update = (state: string, updateId = 'u-1') =>
+    pipelineUpdateObservationSchema.parse({
+      workspaceId: WS,
+      pipelineId: 'b3f1c2d4-0000-4000-8000-000000000001',
+      pipelineName: 'orders_dlt',
+      updateId,
+      state,
+      startTime: T0,
+      endTime: T0 + 10 * MIN,
+      errors: [
+        { message: '[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`raw`.`orders` cannot be found.' },
+      ],
+      tablesWritten: ['main.silver.orders'],
+    });
+
+  it('reports a failed update with its first error and classification', () => {
+    const out = detectPipelineFailures([update('FAILED'), update('COMPLETED', 'u-2')], NOW, {
+      classify: classifyError,
+    });
+    expect(out.signals).toHaveLength(1);
+    expect(out.signals[0]).toMatchObject({
+      kind: 'pipeline_failed',
+      subject: { type: 'pipeline', name: 'orders_dlt' },
+      error: { errorClass: 'TABLE_OR_VIEW_NOT_FOUND' },
+      classification: { category: 'missing_object' },
+    });
+    expect(detectPipelineFailures([update('FAILED')], NOW + MIN).signals[0]!.id).toBe(out.signals[0]!.id);
+  });
+});
+
+describe('detectClusterEvents', () => {
+  const event = (type: string, reasonCode?: string, timestamp = T0) =>
+    clusterEventObservationSchema.parse({
+      workspaceId: WS,
+      clusterId: '0929-205554-jm9y8aqe',
+      clusterName: 'shared-etl',
+      timestamp,
+      type,
+      ...(reasonCode !== undefined ? { reasonCode } : {}),
+    });
+
+  it('reports driver trouble, spot loss and launch failures, and ignores routine events', () => {
+    const out = detectClusterEvents(
+      [
+        event('RUNNING'),
+        event('DRIVER_NOT_RESPONDING', undefined, T0 + 1),
+        event('NODES_LOST', 'SPOT_INSTANCE_TERMINATION', T0 + 2),
+        event('TERMINATING', 'AWS_INSUFFICIENT_INSTANCE_CAPACITY_FAILURE', T0 + 3),
+        event('TERMINATING', 'INACTIVITY', T0 + 4),
+      ],
+      NOW,
+    );
+    expect(out.signals.map((s) => s.error?.errorClass)).toEqual([
+      'driver_unresponsive',
+      'spot_loss',
+      'launch_failure',
+    ]);
+  });
+
+  it('reports the same event once however often it is polled', () => {
+    const e = event('DRIVER_UNAVAILABLE');
+    expect(detectClusterEvents([e, e], NOW).signals).toHaveLength(1);
+  });
+});
+
+describe('detectWarehouseProblems', () => {
+  const wh = (overrides: Record<string, unknown> = {}) =>
+    warehouseObservationSchema.parse({
+      workspaceId: WS,
+      warehouseId: '1a2b3c4d5e6f7a8b',
+      name: 'bi-prod',
+      state: 'RUNNING',
+      size: 'Medium',
+      warehouseType: 'PRO',
+      autoStopMins: 0,
+      numClusters: 1,
+      maxNumClusters: 1,
+      ...overrides,
+    });
+
+  it('reports a warehouse idle with auto-stop off, with the dollars burned', () => {
+    const out = detectWarehouseProblems([wh({ idleSince: NOW - 60 * MIN })], thresholds(), NOW);
+    expect(out.signals).toHaveLength(1);
+    // Medium = 24 DBU/h × 1 h × $0.55.
+    expect(out.signals[0]).toMatchObject({
+      kind: 'warehouse_idle_no_autostop',
+      costUsd: 13.2,
+      metrics: { idleMinutes: 60 },
+    });
+  });
+
+  it('does not report an idle warehouse that will auto-stop, or one idle briefly', () => {
+    const t = thresholds({ warehouse_idle_minutes: 30 });
+    expect(
+      detectWarehouseProblems([wh({ autoStopMins: 10, idleSince: NOW - 60 * MIN })], t, NOW).signals,
+    ).toEqual([]);
+    expect(detectWarehouseProblems([wh({ idleSince: NOW - 10 * MIN })], t, NOW).signals).toEqual([]);
+  });
+
+  it('reports queueing at max clusters once per hour', () => {
+    const busy = wh({ autoStopMins: 10, queuedQueries: 4, runningQueries: 10 });
+    const a = detectWarehouseProblems([busy], thresholds(), NOW);
+    const b = detectWarehouseProblems([busy], thresholds(), NOW + 5 * MIN);
+    expect(a.signals.map((s) => s.kind)).toEqual(['warehouse_queueing']);
+    expect(b.signals[0]!.id).toBe(a.signals[0]!.id);
+    const roomToScale = wh({ autoStopMins: 10, queuedQueries: 2, maxNumClusters: 4 });
+    expect(detectWarehouseProblems([roomToScale], thresholds(), NOW).signals).toEqual([]);
+  });
+
+  it('skips a warehouse whose idle time lies in the future and judges the rest', () => {
+    const odd = wh({ warehouseId: 'ffffffffffffffff', idleSince: NOW + 60 * MIN });
+    const out = detectWarehouseProblems([odd, wh({ idleSince: NOW - 60 * MIN })], thresholds(), NOW);
+    expect(out.skipped.map((s) => s.subject)).toEqual(['warehouse:ffffffffffffffff']);
+    expect(out.signals).toHaveLength(1);
+  });
+});
+
+describe('detectRunawayQueries', () => {
+  const q = (overrides: Record<string, unknown> = {}) =>
+    queryObservationSchema.parse({
+      workspaceId: WS,
+      statementId: '01ef8a7c-0000-4000-8000-000000000001',
+      warehouseId: '1a2b3c4d5e6f7a8b',
+      user: 'analyst@example.com',
+      state: 'RUNNING',
+      startTime: NOW - 45 * MIN,
+      durationMs: 45 * MIN,
+      readBytes: 5 * 1024 ** 3,
+      ...overrides,
+    });
+
+  it('reports a statement running past runaway_query_minutes or reading huge bytes', () => {
+    const long = q();
+    const huge = q({ statementId: 'b', durationMs: 2 * MIN, readBytes: 2 * 1024 ** 4 });
+    const fine = q({ statementId: 'c', durationMs: 2 * MIN });
+    const finished = q({ statementId: 'd', state: 'FINISHED' });
+    const out = detectRunawayQueries(
+      [long, huge, fine, finished],
+      thresholds({ runaway_query_minutes: 30 }),
+      NOW,
+    );
+    expect(out.signals.map((s) => s.subject.id)).toEqual(['01ef8a7c-0000-4000-8000-000000000001', 'b']);
+    expect(out.signals[0]).toMatchObject({
+      kind: 'runaway_query',
+      refs: { warehouseId: '1a2b3c4d5e6f7a8b' },
+    });
+  });
+
+  it('gives a statement polled twice one signal id', () => {
+    const a = detectRunawayQueries([q()], thresholds(), NOW);
+    const b = detectRunawayQueries([q({ durationMs: 60 * MIN })], thresholds(), NOW + 15 * MIN);
+    expect(b.signals[0]!.id).toBe(a.signals[0]!.id);
+  });
+});

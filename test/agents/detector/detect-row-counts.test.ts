@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
+import {
+  type TableLoadObservation,
+  tableLoadObservationSchema,
+} from '../../../src/agents/detector/observations.js';
+import { DAY, T0, thresholds, WS } from './observation-factory.js';
+
+const TABLE = 'main.sales.orders';
+
+function load(day: number, rowsWritten: number, table = TABLE): TableLoadObservation {
+  return tableLoadObservationSchema.parse({
+    workspaceId: WS,
+    table,
+    jobId: '42',
+    runId: `r${day}`,
+    taskKey: 'load',
+    rowsWritten,
+    loadedAt: T0 + day * DAY,
+  });
+}
+
+const usual = (days: number, table = TABLE) =>
+  Array.from({ length: days }, (_, d) => load(d, 100_000 + (d % 3) * 1_000, table));
+
+describe('detectRowCountAnomalies', () => {
+  it('reports a drop of more than row_count_drop below the usual load', () => {
+    const out = detectRowCountAnomalies([...usual(10), load(10, 60_000)], {}, thresholds(), T0 + 11 * DAY);
+    expect(out.signals.map((s) => [s.kind, s.subject.id, s.metrics.rowsWritten])).toEqual([
+      ['row_count_drop', TABLE, 60_000],
+    ]);
+  });
+
+  it('reports a spike at row_count_spike × the usual load', () => {
+    const out = detectRowCountAnomalies([...usual(10), load(10, 350_000)], {}, thresholds(), T0 + 11 * DAY);
+    expect(out.signals.map((s) => s.kind)).toEqual(['row_count_spike']);
+  });
+
+  it('stays quiet within the usual range', () => {
+    const out = detectRowCountAnomalies([...usual(10), load(10, 85_000)], {}, thresholds(), T0 + 11 * DAY);
+    expect(out.signals).toEqual([]);
+  });
+
+  it('judges nothing before min_history_runs non-empty loads', () => {
+    const out = detectRowCountAnomalies([...usual(3), load(3, 10)], {}, thresholds(), T0 + 4 * DAY);
+    expect(out.signals).toEqual([]);
+  });
+
+  it('reports zero_rows_consecutive empty loads once, not a single empty load', () => {
+    const one = detectRowCountAnomalies([...usual(10), load(10, 0)], {}, thresholds(), T0 + 11 * DAY);
+    expect(one.signals).toEqual([]);
+    const streak = [...usual(10), load(10, 0), load(11, 0), load(12, 0), load(13, 0)];
+    const out = detectRowCountAnomalies(streak, {}, thresholds({ zero_rows_consecutive: 3 }), T0 + 14 * DAY);
+    expect(out.signals).toHaveLength(1);
+    expect(out.signals[0]).toMatchObject({ kind: 'zero_rows', metrics: { consecutiveZeroLoads: 3 } });
+  });
+
+  it('finds a streak that spans passes through the stored baseline, with the same id each pass', () => {
+    const t = thresholds({ zero_rows_consecutive: 3 });
+    let state = detectRowCountAnomalies(
+      [...usual(10), load(10, 0), load(11, 0)],
+      {},
+      t,
+      T0 + 12 * DAY,
+    ).baselines;
+    const third = detectRowCountAnomalies([load(12, 0)], JSON.parse(JSON.stringify(state)), t, T0 + 13 * DAY);
+    expect(third.signals.map((s) => s.kind)).toEqual(['zero_rows']);
+    state = third.baselines;
+    const fourth = detectRowCountAnomalies([load(13, 0)], state, t, T0 + 14 * DAY);
+    expect(fourth.signals.map((s) => s.id)).toEqual(third.signals.map((s) => s.id));
+  });
+
+  it('gives the same answer when the same loads arrive twice', () => {
+    const input = [...usual(10), load(10, 60_000)];
+    const first = detectRowCountAnomalies(input, {}, thresholds(), T0 + 11 * DAY);
+    const again = detectRowCountAnomalies([...input, ...input], first.baselines, thresholds(), T0 + 11 * DAY);
+    expect(again.signals.map((s) => s.id)).toEqual(first.signals.map((s) => s.id));
+    expect(again.baselines).toEqual(first.baselines);
+  });
+
+  it('skips a load with an impossible row count and judges the other tables', () => {
+    const bad = { ...load(10, 5, 'main.sales.returns'), rowsWritten: Number.NaN };
+    const out = detectRowCountAnomalies(
+      [...usual(10), load(10, 60_000), ...usual(10, 'main.sales.returns'), bad],
+      {},
+      thresholds(),
+      T0 + 11 * DAY,
+    );
+    expect(out.skipped.map((s) => s.subject)).toEqual(['table:main.sales.returns']);
+    expect(out.signals.map((s) => s.subject.id)).toEqual([TABLE]);
+  });
+
+  it('refuses malformed loads at the boundary', () => {
+    expect(
+      tableLoadObservationSchema.safeParse({
+        workspaceId: WS,
+        table: '',
+        runId: '1',
+        rowsWritten: -1,
+        loadedAt: 0,
+      }).success,
+    ).toBe(false);
+  });
+});

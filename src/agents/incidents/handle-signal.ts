@@ -1,0 +1,255 @@
+import type { Policy } from '../../config/policy.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Incident } from '../../domain/incident.js';
+import { maxSeverity } from '../../domain/severity.js';
+import type { Signal } from '../../domain/signal.js';
+import type { IncidentRepository } from '../../store/incident-repository.js';
+import type { RecurringIssueRepository } from '../../store/recurring-issue-repository.js';
+import {
+  correlate,
+  type IncidentSummary,
+  type OpenIncidentView,
+  summariseIncident,
+} from '../correlator/correlate.js';
+import type { GraphView } from '../correlator/dependency-graph.js';
+import { triageFacts } from '../correlator/triage-facts.js';
+import { triageIncident } from '../triage/triage-incident.js';
+
+export interface HandleSignalDeps {
+  incidents: IncidentRepository;
+  recurring: RecurringIssueRepository;
+  /** The current dependency graph of the signal's workspace (lineage, job edges, shared compute). */
+  graph: (workspaceId: string) => GraphView;
+  /** Criticality tags (`financial-critical` …) of the jobs and tables an incident touches. */
+  criticality: (summary: IncidentSummary) => readonly string[];
+  policy: Policy;
+  clock: Clock;
+}
+
+export type SignalOutcome =
+  /** The signal was already part of an incident: nothing changed, nobody is told again. */
+  | { kind: 'duplicate'; incidentId: string }
+  | { kind: 'opened'; incident: Incident; recurring: boolean }
+  | { kind: 'joined'; incident: Incident; rootCauseChanged: boolean }
+  /** The incident could not be written (validation); reported, not retried. */
+  | { kind: 'rejected'; reason: string };
+
+/** How often a version conflict with a concurrent writer is retried before giving up to the queue. */
+const MAX_UPDATE_ATTEMPTS = 5;
+
+/**
+ * The orient-and-decide step for one signal: correlate it with the open incidents of its workspace, open
+ * an incident or update the one it joins (root cause, title, blast radius, cost, SLA), triage it with the
+ * policy (severity only ever rises while an incident is open), write the timeline, and count the
+ * fingerprint towards a recurring issue. Idempotent: the same signal handled twice changes nothing.
+ */
+export async function handleSignal(deps: HandleSignalDeps, signal: Signal): Promise<SignalOutcome> {
+  const now = deps.clock.now();
+  const open = await openIncidentViews(deps.incidents, signal.workspaceId);
+  const decision = correlate(
+    signal,
+    open,
+    deps.graph(signal.workspaceId),
+    { windowMinutes: deps.policy.thresholds.correlation_window_minutes },
+    now,
+  );
+
+  if ('join' in decision) {
+    if (decision.duplicate) return { kind: 'duplicate', incidentId: decision.join };
+    return joinIncident(
+      deps,
+      decision.join,
+      signal,
+      decision.summary,
+      decision.rootCauseChanged !== undefined,
+      now,
+    );
+  }
+
+  const recurrence = await deps.recurring.recordOccurrence({
+    workspaceId: signal.workspaceId,
+    fingerprint: decision.summary.fingerprint,
+    occurrenceKey: decision.open.id,
+    occurredAt: signal.occurredAt,
+    category: decision.summary.category ?? undefined,
+    kind: signal.kind,
+    title: decision.summary.title,
+  });
+  const repeated = recurrence.occurrencesInWindow > 1;
+  const triage = triageIncident(
+    triageFacts(decision.summary, [signal], now, {
+      repeated,
+      criticality: deps.criticality(decision.summary),
+    }),
+    deps.policy.triage,
+  );
+  // The policy decides, not the detectors' hints: a team's dbxops.yaml must be able to lower a level.
+  const severity = triage.severity;
+  const opened = await deps.incidents.open({ ...decision.open, severity });
+  if (!opened.ok) return { kind: 'rejected', reason: opened.userMessage };
+  const { incident, created } = opened.value;
+  if (!created) {
+    // Another worker opened the same root cause a moment ago: join it instead of opening a second.
+    return joinIncident(deps, incident.id, signal, decision.summary, false, now);
+  }
+  await deps.incidents.attachSignal(incident.id, signal, now);
+  await deps.incidents.addTimelineEntry({
+    incidentId: incident.id,
+    at: now,
+    phase: 'DISCOVER',
+    summary: `Detected: ${decision.summary.title}`,
+    data: { signalId: signal.id, kind: signal.kind },
+    dedupKey: `discover:${signal.id}`,
+  });
+  await deps.incidents.addTimelineEntry({
+    incidentId: incident.id,
+    at: now,
+    phase: 'ANALYZE',
+    summary: `Triage ${triage.reason}`,
+    data: { severity, responseMinutes: triage.responseMinutes },
+    dedupKey: `triage:${incident.id}:${severity}`,
+  });
+  if (recurrence.opened) {
+    await deps.incidents.addTimelineEntry({
+      incidentId: incident.id,
+      at: now,
+      phase: 'RCA',
+      summary: `Recurring: seen ${recurrence.occurrencesInWindow} times in 7 days. ${recurrence.opened.recommendation.text}`,
+      data: { recurringIssueId: recurrence.opened.id },
+      dedupKey: `recurring:${recurrence.opened.id}`,
+    });
+  }
+  const current = (await deps.incidents.get(incident.id)) ?? incident;
+  return { kind: 'opened', incident: current, recurring: recurrence.issue !== null };
+}
+
+async function joinIncident(
+  deps: HandleSignalDeps,
+  incidentId: string,
+  signal: Signal,
+  summaryHint: IncidentSummary,
+  rootChangedHint: boolean,
+  now: number,
+): Promise<SignalOutcome> {
+  const attached = await deps.incidents.attachSignal(incidentId, signal, now);
+  if (!attached.ok) return { kind: 'rejected', reason: attached.userMessage };
+  if (!attached.value.attached) return { kind: 'duplicate', incidentId: attached.value.incidentId };
+
+  for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+    const incident = await deps.incidents.get(incidentId);
+    if (!incident) return { kind: 'rejected', reason: `Incident ${incidentId} disappeared` };
+    // Recompute from every stored signal: another worker may have joined one in between.
+    const signals = await deps.incidents.listSignals(incidentId);
+    const summary =
+      attempt === 0 && signals.length <= 1 ? summaryHint : summarise(deps, incident.workspaceId, signals);
+    const rootChanged = summary.rootSignal.id !== incident.rootCauseSignalId;
+    const repeated = (await deps.recurring.findOpen(incident.workspaceId, summary.fingerprint)) !== null;
+    const triage = triageIncident(
+      triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary) }),
+      deps.policy.triage,
+    );
+    const severity = maxSeverity(incident.severity, triage.severity);
+    const updated = await deps.incidents.update(
+      incidentId,
+      incident.version,
+      {
+        title: summary.title,
+        rootCauseSignalId: summary.rootSignal.id,
+        category: summary.category ?? incident.category,
+        slaDeadline: summary.slaDeadline ?? incident.slaDeadline,
+        blastRadius: {
+          jobs: summary.blastRadius.jobs,
+          tables: summary.blastRadius.tables,
+          dashboards: summary.blastRadius.dashboards,
+          teams: summary.blastRadius.teams,
+          count: summary.blastRadius.count,
+        },
+        costUsd: summary.costUsd,
+        severity,
+        team: incident.team ?? summary.team,
+        owner: incident.owner ?? summary.owner,
+        correlationKey: summary.correlationKey,
+      },
+      now,
+    );
+    if (!updated.ok) {
+      if (updated.reason === 'version_conflict') continue;
+      return { kind: 'rejected', reason: updated.userMessage };
+    }
+    await deps.incidents.addTimelineEntry({
+      incidentId,
+      at: now,
+      phase: 'ANALYZE',
+      summary: `Joined: ${signal.kind.replaceAll('_', ' ')} on ${signal.subject.name ?? signal.subject.id}`,
+      data: { signalId: signal.id },
+      dedupKey: `join:${signal.id}`,
+    });
+    if (rootChanged || (rootChangedHint && attempt === 0)) {
+      await deps.incidents.addTimelineEntry({
+        incidentId,
+        at: now,
+        phase: 'RCA',
+        summary: `Root cause is now upstream: ${summary.title}`,
+        data: { rootSignalId: summary.rootSignal.id },
+        dedupKey: `rca:${summary.rootSignal.id}`,
+      });
+    }
+    if (severity !== incident.severity) {
+      await deps.incidents.addTimelineEntry({
+        incidentId,
+        at: now,
+        phase: 'ANALYZE',
+        summary: `Severity raised to ${severity}: ${triage.reason}`,
+        data: { from: incident.severity, to: severity },
+        dedupKey: `triage:${incidentId}:${severity}`,
+      });
+    }
+    return { kind: 'joined', incident: updated.value, rootCauseChanged: rootChanged };
+  }
+  return { kind: 'rejected', reason: `Incident ${incidentId} kept changing under concurrent writers` };
+}
+
+/**
+ * Re-applies triage to an open incident as time passes: an SLA that nears raises the severity. Returns
+ * the incident when its severity rose.
+ */
+export async function retriageIncident(deps: HandleSignalDeps, incident: Incident): Promise<Incident | null> {
+  const now = deps.clock.now();
+  const signals = await deps.incidents.listSignals(incident.id);
+  if (signals.length === 0) return null;
+  const summary = summarise(deps, incident.workspaceId, signals);
+  const repeated = (await deps.recurring.findOpen(incident.workspaceId, summary.fingerprint)) !== null;
+  const triage = triageIncident(
+    triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary) }),
+    deps.policy.triage,
+  );
+  const severity = maxSeverity(incident.severity, triage.severity);
+  if (severity === incident.severity) return null;
+  const updated = await deps.incidents.update(incident.id, incident.version, { severity }, now);
+  if (!updated.ok) return null;
+  await deps.incidents.addTimelineEntry({
+    incidentId: incident.id,
+    at: now,
+    phase: 'ANALYZE',
+    summary: `Severity raised to ${severity}: ${triage.reason}`,
+    data: { from: incident.severity, to: severity },
+    dedupKey: `triage:${incident.id}:${severity}`,
+  });
+  return updated.value;
+}
+
+function summarise(deps: HandleSignalDeps, workspaceId: string, signals: readonly Signal[]): IncidentSummary {
+  return summariseIncident(signals, deps.graph(workspaceId));
+}
+
+async function openIncidentViews(repo: IncidentRepository, workspaceId: string): Promise<OpenIncidentView[]> {
+  const open = await repo.listOpen({ workspaceId, limit: 500 });
+  return Promise.all(
+    open.map(async (incident) => ({
+      id: incident.id,
+      workspaceId: incident.workspaceId,
+      rootSignalId: incident.rootCauseSignalId,
+      signals: await repo.listSignals(incident.id),
+    })),
+  );
+}

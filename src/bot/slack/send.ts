@@ -1,0 +1,185 @@
+import type { webApi } from '@slack/bolt';
+import type { CardView } from '../../cards/card-views.js';
+import { renderCardSlack, type SlackMessage } from '../../cards/slack-cards.js';
+import type { Clock } from '../../domain/clock.js';
+import { DbxopsError } from '../../domain/errors.js';
+import type { ChatSurface, MessageRef } from '../../handlers/chat-request.js';
+import { slackMessageRef, slackTarget } from './ids.js';
+import type { SendQueue } from './send-queue.js';
+
+type WebClient = webApi.WebClient;
+
+/** Remembers where each incident's card was posted so an `incident_changed` effect updates every copy. */
+export class CardRegistry {
+  readonly #refs = new Map<string, MessageRef[]>();
+  readonly #max: number;
+
+  constructor(maxPerIncident = 20) {
+    this.#max = maxPerIncident;
+  }
+
+  add(incidentId: string, ref: MessageRef): void {
+    const refs = this.#refs.get(incidentId) ?? [];
+    if (refs.some((r) => r.channelId === ref.channelId && r.messageId === ref.messageId)) return;
+    refs.push(ref);
+    this.#refs.set(incidentId, refs.slice(-this.#max));
+  }
+
+  refs(incidentId: string): readonly MessageRef[] {
+    return this.#refs.get(incidentId) ?? [];
+  }
+}
+
+/** A `response_url` POST that Slack did not accept; `statusCode`/`retryAfter` drive the send queue. */
+export class SlackResponseUrlError extends DbxopsError {
+  readonly statusCode: number | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(message: string, details: { statusCode?: number; retryAfter?: number; network?: boolean }) {
+    super(
+      details.network === true ? 'slack_response_url_network' : 'SLACK_RESPONSE_URL_FAILED',
+      message,
+      details,
+    );
+    this.statusCode = details.statusCode;
+    this.retryAfter = details.retryAfter;
+  }
+}
+
+export interface SlackSenderOptions {
+  readonly client: WebClient;
+  readonly queue: SendQueue;
+  readonly clock: Clock;
+  readonly registry: CardRegistry;
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * Everything dbxops sends to Slack, through the per-channel queue: cards (the `ChatSurface`), ephemeral
+ * replies, `response_url` replies and the Home tab.
+ */
+export class SlackSender implements ChatSurface {
+  readonly surface = 'slack' as const;
+  readonly #client: WebClient;
+  readonly #queue: SendQueue;
+  readonly #clock: Clock;
+  readonly #registry: CardRegistry;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: SlackSenderOptions) {
+    this.#client = options.client;
+    this.#queue = options.queue;
+    this.#clock = options.clock;
+    this.#registry = options.registry;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  render(card: CardView): SlackMessage {
+    return renderCardSlack(card, this.#clock.now());
+  }
+
+  async postCard(target: { channelId: string; threadOf?: MessageRef }, card: CardView): Promise<MessageRef> {
+    const message = this.render(card);
+    const thread = target.threadOf === undefined ? {} : { thread_ts: slackTarget(target.threadOf).ts };
+    const result = await this.#queue.enqueue(target.channelId, () =>
+      this.#client.chat.postMessage({
+        channel: target.channelId,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        ...thread,
+      }),
+    );
+    const ref = slackMessageRef(result.channel ?? target.channelId, result.ts ?? '');
+    if (card.kind === 'incident') this.#registry.add(card.incidentId, ref);
+    return ref;
+  }
+
+  async updateCard(ref: MessageRef, card: CardView): Promise<void> {
+    const { channel, ts } = slackTarget(ref);
+    if (card.kind === 'incident') this.#registry.add(card.incidentId, ref);
+    // Keyed by message: a newer render of the same card replaces one still waiting in the queue.
+    await this.#queue.enqueue(
+      channel,
+      () => {
+        const message = this.render(card);
+        return this.#client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      },
+      `update:${channel}:${ts}`,
+    );
+  }
+
+  async postThreadNote(ref: MessageRef, text: string): Promise<MessageRef> {
+    const { channel, ts } = slackTarget(ref);
+    const message = this.render({ kind: 'message', tone: 'info', title: null, text, fields: [] });
+    const result = await this.#queue.enqueue(channel, () =>
+      this.#client.chat.postMessage({
+        channel,
+        thread_ts: ts,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+      }),
+    );
+    return slackMessageRef(result.channel ?? channel, result.ts ?? '');
+  }
+
+  /** A card only `user` sees in `channel` (`chat.postEphemeral`). */
+  async postEphemeral(channel: string, user: string, card: CardView, threadTs?: string): Promise<void> {
+    const message = this.render(card);
+    await this.#queue.enqueue(channel, () =>
+      this.#client.chat.postEphemeral({
+        channel,
+        user,
+        text: message.text,
+        blocks: message.blocks,
+        ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+      }),
+    );
+  }
+
+  /** Answers through a `response_url` (slash commands): works in DMs and channels the bot is not in. */
+  async respond(
+    responseUrl: string,
+    channel: string,
+    card: CardView,
+    responseType: 'ephemeral' | 'in_channel',
+  ): Promise<void> {
+    const message = this.render(card);
+    const body = JSON.stringify({ response_type: responseType, text: message.text, blocks: message.blocks });
+    await this.#queue.enqueue(channel, async () => {
+      let res: Response;
+      try {
+        res = await this.#fetch(responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+      } catch (error) {
+        throw new SlackResponseUrlError(`Slack's response_url could not be reached: ${String(error)}`, {
+          network: true,
+        });
+      }
+      await res.arrayBuffer();
+      if (!res.ok) {
+        const retryAfter = Number(res.headers.get('retry-after'));
+        throw new SlackResponseUrlError(`Slack's response_url answered HTTP ${res.status}`, {
+          statusCode: res.status,
+          ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfter } : {}),
+        });
+      }
+    });
+  }
+
+  /** Publishes the Home tab for `user` (`views.publish`). */
+  async publishHome(user: string, card: CardView): Promise<void> {
+    const message = this.render(card);
+    await this.#queue.enqueue(`home:${user}`, () =>
+      this.#client.views.publish({ user_id: user, view: { type: 'home', blocks: message.blocks } }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.close();
+  }
+}

@@ -1,0 +1,138 @@
+import type { CardView } from '../../cards/card-views.js';
+import { type AdaptiveCardJson, renderCardTeams, type TeamsRenderOptions } from '../../cards/teams-cards.js';
+import type { Clock } from '../../domain/clock.js';
+import type { ChatSurface, MessageRef } from '../../handlers/chat-request.js';
+import type { BotConnectorClient, OutgoingActivity } from './connector-client.js';
+import type { ConversationReferenceStore } from './conversation-references.js';
+import { baseConversationId, teamsMessageRef, teamsTarget, threadConversationId } from './ids.js';
+import type { TeamsSendQueue } from './send-queue.js';
+
+/** The Bot Framework content type of an Adaptive Card attachment. */
+export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+/** Remembers where each incident's card was posted so an `incident_changed` effect updates every copy. */
+export class TeamsCardRegistry {
+  readonly #refs = new Map<string, MessageRef[]>();
+  readonly #max: number;
+
+  constructor(maxPerIncident = 20) {
+    this.#max = maxPerIncident;
+  }
+
+  add(incidentId: string, ref: MessageRef): void {
+    const refs = this.#refs.get(incidentId) ?? [];
+    if (refs.some((r) => r.channelId === ref.channelId && r.messageId === ref.messageId)) return;
+    refs.push(ref);
+    this.#refs.set(incidentId, refs.slice(-this.#max));
+  }
+
+  refs(incidentId: string): readonly MessageRef[] {
+    return this.#refs.get(incidentId) ?? [];
+  }
+}
+
+/** A message activity carrying one Adaptive Card (its fallback text doubles as the notification summary). */
+export function cardActivity(card: AdaptiveCardJson, id?: string): OutgoingActivity {
+  return {
+    type: 'message',
+    ...(id === undefined ? {} : { id }),
+    ...(card.fallbackText === undefined ? {} : { summary: card.fallbackText }),
+    attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }],
+  };
+}
+
+export interface TeamsSenderOptions {
+  readonly connector: BotConnectorClient;
+  readonly queue: TeamsSendQueue;
+  readonly clock: Clock;
+  readonly registry: TeamsCardRegistry;
+  readonly references: ConversationReferenceStore;
+  /** For conversations no activity has told us about yet (default the global `https://smba.trafficmanager.net/teams/`). */
+  readonly defaultServiceUrl: string;
+  readonly render?: TeamsRenderOptions;
+}
+
+/**
+ * Everything dbxops sends to Teams, through the per-conversation queue: cards for the notifier (the
+ * `ChatSurface`), replies to activities and thread notes. Each conversation is reached at the
+ * `serviceUrl` of its latest activity.
+ */
+export class TeamsSender implements ChatSurface {
+  readonly surface = 'teams' as const;
+  readonly #options: TeamsSenderOptions;
+
+  constructor(options: TeamsSenderOptions) {
+    this.#options = options;
+  }
+
+  render(card: CardView): AdaptiveCardJson {
+    return renderCardTeams(card, this.#options.clock.now(), this.#options.render);
+  }
+
+  serviceUrlOf(conversationId: string): string {
+    return this.#options.references.get(conversationId)?.serviceUrl ?? this.#options.defaultServiceUrl;
+  }
+
+  async postCard(target: { channelId: string; threadOf?: MessageRef }, card: CardView): Promise<MessageRef> {
+    const channel = baseConversationId(target.channelId);
+    const conversationId =
+      target.threadOf === undefined
+        ? channel
+        : threadConversationId(channel, teamsTarget(target.threadOf).activityId);
+    const activity = cardActivity(this.render(card));
+    const { connector, queue } = this.#options;
+    const result = await queue.enqueue(channel, () =>
+      connector.sendToConversation(this.serviceUrlOf(channel), conversationId, activity),
+    );
+    const ref = teamsMessageRef(channel, result.id);
+    if (card.kind === 'incident') this.#options.registry.add(card.incidentId, ref);
+    return ref;
+  }
+
+  async updateCard(ref: MessageRef, card: CardView): Promise<void> {
+    const { conversationId, activityId } = teamsTarget(ref);
+    if (card.kind === 'incident') this.#options.registry.add(card.incidentId, ref);
+    const { connector, queue } = this.#options;
+    // Keyed by message: a newer render of the same card replaces one still waiting in the queue.
+    await queue.enqueue(
+      conversationId,
+      () =>
+        connector.updateActivity(
+          this.serviceUrlOf(conversationId),
+          conversationId,
+          activityId,
+          cardActivity(this.render(card), activityId),
+        ),
+      `update:${conversationId}:${activityId}`,
+    );
+  }
+
+  async postThreadNote(ref: MessageRef, text: string): Promise<MessageRef> {
+    // A card, not `text`: Teams renders message text as markdown/HTML, a RichTextBlock shows it verbatim.
+    return this.postCard(
+      { channelId: ref.channelId, threadOf: ref },
+      { kind: 'message', tone: 'info', title: null, text, fields: [] },
+    );
+  }
+
+  /** Answers an activity in its conversation (in its reply chain in a channel). */
+  async reply(
+    serviceUrl: string,
+    conversationId: string,
+    replyToId: string,
+    card: CardView,
+  ): Promise<MessageRef> {
+    const activity = cardActivity(this.render(card));
+    const { connector, queue } = this.#options;
+    const result = await queue.enqueue(baseConversationId(conversationId), () =>
+      connector.replyToActivity(serviceUrl, conversationId, replyToId, activity),
+    );
+    const ref = teamsMessageRef(conversationId, result.id);
+    if (card.kind === 'incident') this.#options.registry.add(card.incidentId, ref);
+    return ref;
+  }
+
+  async close(): Promise<void> {
+    await this.#options.queue.close();
+  }
+}

@@ -1,0 +1,407 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../config/logger.js';
+import {
+  type PlanRefusal,
+  planRemediation,
+  type RemediationContext,
+} from '../agents/remediation/plan-remediation.js';
+import {
+  REMEDIATION_INFO,
+  type RemediationKind,
+  remediationKindSchema,
+} from '../agents/remediation/remediation-kind.js';
+import { type ButtonPayload, decodeButtonValue } from '../cards/button-value.js';
+import type { CardViewInput, IncidentCardView } from '../cards/card-views.js';
+import type { Policy } from '../config/policy.js';
+import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
+import type { Clock } from '../domain/clock.js';
+import type { Incident, IncidentEvent } from '../domain/incident.js';
+import type { Result } from '../domain/result.js';
+import type { Severity } from '../domain/severity.js';
+import type { Signal } from '../domain/signal.js';
+import type { IncidentRepository } from '../store/incident-repository.js';
+import type { ProcessedKeyRepository } from '../store/processed-key-repository.js';
+import { FORBIDDEN_MESSAGE, isResponder } from './access.js';
+import type { Actor, ChatHandler, ChatRequest, ChatResponse, Effect, Reply } from './chat-request.js';
+import { comingLater, HELP_TEXT, questionHint } from './help-text.js';
+import { homeIncident, incidentCardView } from './incident-card-view.js';
+import { type ParsedCommand, parseCommand } from './parse-command.js';
+import { jobStatus } from './job-status.js';
+
+export interface ChatHandlerDeps {
+  readonly incidents: IncidentRepository;
+  readonly processedKeys: ProcessedKeyRepository;
+  readonly clock: Clock;
+  readonly policy: Policy;
+  /** For `/dbx status` and for reading current settings into dry-run plans; without it both say so. */
+  readonly databricks?: DatabricksClient | undefined;
+  readonly logger: Logger;
+  /** The person's team for the Home tab; undefined shows every team's open incidents. */
+  readonly teamOf?: ((actor: Actor) => string | undefined) | undefined;
+  /** The console page of an incident, for "see more" links. */
+  readonly detailsUrl?: ((incidentId: string) => string | null) | undefined;
+}
+
+const SNOOZE_MS = 60 * 60 * 1000;
+const IDEMPOTENCY_SCOPE = 'chat-request';
+const LIST_LIMIT = 20;
+
+const message = (
+  text: string,
+  tone: 'info' | 'success' | 'warning' | 'error' = 'info',
+  title: string | null = null,
+  fields: { label: string; value: string }[] = [],
+): CardViewInput => ({ kind: 'message', tone, title, text, fields });
+
+const toRequester = (card: CardViewInput): Reply => ({ audience: 'requester', card });
+const done = (replies: Reply[], effects: Effect[] = []): ChatResponse => ({ ok: true, replies, effects });
+const fail = (reason: Extract<ChatResponse, { ok: false }>['reason'], userMessage: string): ChatResponse => ({
+  ok: false,
+  reason,
+  userMessage,
+});
+
+/** The name a card and the timeline show for a person. */
+const who = (actor: Actor) => actor.displayName ?? actor.userId;
+
+/**
+ * Loads an incident as a card view (timeline, root signal, suggested remediations), or undefined when it
+ * does not exist. Adapters use it to re-render every copy of a card after an `incident_changed` effect.
+ */
+export async function loadIncidentCard(
+  deps: Pick<ChatHandlerDeps, 'incidents' | 'clock' | 'policy' | 'detailsUrl'>,
+  incidentId: string,
+): Promise<IncidentCardView | undefined> {
+  const incident = await deps.incidents.get(incidentId);
+  if (incident === undefined) return undefined;
+  const [timeline, rootSignal] = await Promise.all([
+    deps.incidents.timeline(incidentId),
+    rootSignalOf(deps.incidents, incident),
+  ]);
+  const workspace = deps.policy.workspaces.find((w) => w.name === incident.workspaceId);
+  return incidentCardView(incident, {
+    timeline,
+    rootSignal,
+    workspaceName: workspace?.name,
+    workspaceUrl: workspace?.host?.startsWith('https://') ? workspace.host : null,
+    detailsUrl: deps.detailsUrl?.(incidentId) ?? null,
+    nowMs: deps.clock.now(),
+  });
+}
+
+async function rootSignalOf(incidents: IncidentRepository, incident: Incident): Promise<Signal | undefined> {
+  const signals = await incidents.listSignals(incident.id);
+  return signals.find((s) => s.id === incident.rootCauseSignalId) ?? signals[0];
+}
+
+/**
+ * Builds the one handler every chat surface calls: `/dbx` commands, card buttons, questions and the
+ * Home tab. Expected outcomes (unknown command, missing incident, missing role, duplicate delivery) are
+ * `ok: false` values with a message for the requester; only infrastructure failures throw.
+ */
+export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
+  const log = deps.logger.child({ module: 'chat-handler' });
+
+  /** True the first time a request id is seen; ids longer than the key limit are hashed. */
+  async function firstDelivery(request: ChatRequest): Promise<boolean> {
+    const raw = `${request.actor.surface}:${request.kind}:${request.requestId}`;
+    const key = raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+    return deps.processedKeys.markProcessed(key, deps.clock.now(), IDEMPOTENCY_SCOPE);
+  }
+
+  async function command(
+    request: Extract<ChatRequest, { kind: 'command' }>,
+    parsed: ParsedCommand,
+  ): Promise<ChatResponse> {
+    switch (parsed.name) {
+      case 'help':
+        return done([toRequester(message(HELP_TEXT, 'info', 'dbxops commands'))]);
+      case 'incidents':
+        return listIncidents(parsed.team, parsed.severity);
+      case 'status':
+        return jobStatus(deps.databricks, parsed.job, deps.incidents);
+      case 'ack':
+        return applyToIncident(request.actor, parsed.incidentId, {
+          type: 'acknowledge',
+          actor: who(request.actor),
+        });
+      case 'cost':
+        return done([toRequester(message(comingLater('The cost report'), 'info'))]);
+      case 'ask':
+        return done([toRequester(message(comingLater('Answering questions'), 'info'))]);
+      case 'unknown':
+        return fail('unknown_command', `${parsed.problem}\n\n${HELP_TEXT}`);
+    }
+  }
+
+  async function listIncidents(
+    team: string | undefined,
+    severity: Severity | undefined,
+  ): Promise<ChatResponse> {
+    const open = await deps.incidents.listOpen({
+      ...(team === undefined ? {} : { team }),
+      ...(severity === undefined ? {} : { severities: [severity] }),
+      limit: LIST_LIMIT,
+    });
+    const now = deps.clock.now();
+    const label = team ?? (severity === undefined ? 'all teams' : `${severity}, all teams`);
+    return done([
+      toRequester({
+        kind: 'home',
+        team: label,
+        incidents: open.map((i) => homeIncident(i, now, deps.detailsUrl?.(i.id) ?? null)),
+      }),
+    ]);
+  }
+
+  /**
+   * Applies a person's event to the current incident. A stale card still acts on the current version and
+   * says so; an event that changes nothing (a double click) is answered without any effect.
+   */
+  async function applyToIncident(
+    actor: Actor,
+    incidentId: string,
+    event: IncidentEvent,
+    cardVersion?: number,
+  ): Promise<ChatResponse> {
+    if (!isResponder(deps.policy, actor)) return fail('forbidden', FORBIDDEN_MESSAGE);
+    const current = await deps.incidents.get(incidentId);
+    if (current === undefined) return notFound(incidentId);
+    const result = await deps.incidents.applyEvent(incidentId, event, deps.clock.now());
+    if (!result.ok) {
+      switch (result.reason) {
+        case 'unchanged':
+          return done([toRequester(message(result.userMessage, 'info'))]);
+        case 'not_found':
+          return notFound(incidentId);
+        case 'invalid_transition':
+        case 'duplicate_active':
+          return fail('stale_card', result.userMessage);
+        default:
+          log.warn({ incidentId, reason: result.reason }, 'incident event not applied');
+          return fail('unavailable', 'The incident changed while I was updating it; please try again.');
+      }
+    }
+    const replies: Reply[] = [];
+    if (cardVersion !== undefined && cardVersion !== current.version) {
+      replies.push(
+        toRequester(
+          message(
+            `Your card was out of date (version ${cardVersion}, the incident was at ${current.version}); I applied it to the current incident and refreshed the card.`,
+            'warning',
+          ),
+        ),
+      );
+    }
+    return done(replies, [
+      { kind: 'incident_changed', incidentId },
+      { kind: 'incident_thread_note', incidentId, text: threadNote(event, result.value) },
+    ]);
+  }
+
+  async function button(request: Extract<ChatRequest, { kind: 'button' }>): Promise<ChatResponse> {
+    const decoded = decodeButtonValue(request.value);
+    if (!decoded.ok) return fail('invalid_request', decoded.userMessage);
+    const p = decoded.value;
+    const now = deps.clock.now();
+    const actor = request.actor;
+    switch (p.action) {
+      case 'ack':
+        return applyToIncident(actor, p.incidentId, { type: 'acknowledge', actor: who(actor) }, p.version);
+      case 'assign_me':
+        return applyToIncident(
+          actor,
+          p.incidentId,
+          { type: 'assign', actor: who(actor), assignee: who(actor) },
+          p.version,
+        );
+      case 'snooze':
+        return applyToIncident(
+          actor,
+          p.incidentId,
+          { type: 'snooze', actor: who(actor), until: now + SNOOZE_MS },
+          p.version,
+        );
+      case 'resolve':
+        return applyToIncident(actor, p.incidentId, { type: 'resolve', actor: who(actor) }, p.version);
+      case 'reopen':
+        return applyToIncident(actor, p.incidentId, { type: 'reopen', actor: who(actor) }, p.version);
+      case 'refresh':
+        if ((await deps.incidents.get(p.incidentId)) === undefined) return notFound(p.incidentId);
+        return done([], [{ kind: 'incident_changed', incidentId: p.incidentId }]);
+      case 'remediate':
+        return remediate(actor, p);
+      case 'run_plan':
+        return done([
+          toRequester(
+            message(
+              'Running plans from chat comes in a later release. The plan above shows the exact calls to make by hand.',
+              'info',
+            ),
+          ),
+        ]);
+      case 'cancel_plan':
+        return done([toRequester(message('Plan dismissed; nothing was changed.', 'info'))]);
+    }
+  }
+
+  /** A dry-run plan card in the incident's thread: the exact calls, risk, rollback and cost. */
+  async function remediate(actor: Actor, p: ButtonPayload): Promise<ChatResponse> {
+    if (!isResponder(deps.policy, actor)) return fail('forbidden', FORBIDDEN_MESSAGE);
+    const kind = remediationKindSchema.safeParse(p.remediationId);
+    if (!kind.success)
+      return fail('invalid_request', 'This remediation is not one I know. Refresh the card and try again.');
+    const incident = await deps.incidents.get(p.incidentId);
+    if (incident === undefined) return notFound(p.incidentId);
+    const signal = await rootSignalOf(deps.incidents, incident);
+    const context = await remediationContext(kind.data, incident, signal);
+    const plan = planRemediation(kind.data, context);
+    if (!plan.ok) return planRefused(kind.data, plan);
+    const v = plan.value;
+    return done([
+      {
+        audience: 'conversation',
+        inThread: true,
+        card: {
+          kind: 'plan',
+          incidentId: incident.id,
+          version: incident.version,
+          remediationId: kind.data,
+          title: `Dry run: ${v.title}`,
+          calls: v.calls.map((c) => ({
+            method: c.method,
+            path: c.path,
+            ...(c.body === undefined ? {} : { body: c.body }),
+          })),
+          estimatedCostUsd: v.estimatedCostUsd === null ? null : Math.max(0, v.estimatedCostUsd),
+          rollback: v.rollback,
+          risk: v.risk,
+        },
+      },
+    ]);
+  }
+
+  /** Ids from the root signal, plus fresh settings read from the workspace when a plan edits them. */
+  async function remediationContext(
+    kind: RemediationKind,
+    incident: Incident,
+    signal: Signal | undefined,
+  ): Promise<RemediationContext> {
+    const refs = signal?.refs ?? {};
+    const num = (v: string | undefined) => (v !== undefined && /^\d{1,16}$/.test(v) ? Number(v) : undefined);
+    const context: {
+      -readonly [K in keyof RemediationContext]: RemediationContext[K];
+    } = {
+      jobId: num(refs.jobId),
+      runId: num(refs.runId),
+      taskKey: refs.taskKey,
+      clusterId: refs.clusterId,
+      warehouseId: refs.warehouseId,
+      statementId: signal?.subject.type === 'query' ? signal.subject.id : undefined,
+      idempotencyToken: `dbxops-${createHash('sha256').update(`${incident.id}:${incident.version}`).digest('hex').slice(0, 32)}`,
+    };
+    const api = deps.databricks;
+    if (api === undefined) return context;
+    try {
+      if (
+        ['bigger_cluster', 'longer_timeout', 'pause_schedule'].includes(kind) &&
+        context.jobId !== undefined
+      ) {
+        context.job = await api.jobs.getJob(context.jobId);
+      }
+      if (
+        ['scale_warehouse', 'stop_warehouse', 'start_warehouse'].includes(kind) &&
+        context.warehouseId !== undefined
+      ) {
+        context.warehouse = await api.warehouses.getWarehouse(context.warehouseId);
+      }
+      if (kind === 'repair' && context.runId !== undefined) {
+        const run = await api.jobs.getRun(context.runId, { include_history: true });
+        const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
+        const last = repairs[repairs.length - 1]?.id;
+        if (last !== undefined) context.latestRepairId = Number(last);
+      }
+    } catch (error) {
+      // The plan then says which setting it could not read instead of guessing one.
+      log.warn({ err: error, kind, incidentId: incident.id }, 'could not read current settings for a plan');
+    }
+    return context;
+  }
+
+  function planRefused(
+    kind: RemediationKind,
+    plan: Extract<Result<unknown, PlanRefusal>, { ok: false }>,
+  ): ChatResponse {
+    return done([
+      toRequester(
+        message(`I can't plan "${REMEDIATION_INFO[kind].label}" yet: ${plan.userMessage}`, 'warning'),
+      ),
+    ]);
+  }
+
+  function notFound(incidentId: string): ChatResponse {
+    return fail(
+      'not_found',
+      `Incident ${incidentId.slice(0, 128)} no longer exists (it may have been merged or removed). Run /dbx incidents to see the open ones.`,
+    );
+  }
+
+  async function home(actor: Actor): Promise<ChatResponse> {
+    const team = deps.teamOf?.(actor);
+    const open = await deps.incidents.listOpen({ ...(team === undefined ? {} : { team }), limit: 50 });
+    const now = deps.clock.now();
+    return done([
+      toRequester({
+        kind: 'home',
+        team: team ?? 'all teams',
+        incidents: open.map((i) => homeIncident(i, now, deps.detailsUrl?.(i.id) ?? null)),
+      }),
+    ]);
+  }
+
+  function question(request: Extract<ChatRequest, { kind: 'question' }>): ChatResponse {
+    const hint = questionHint(request.text);
+    const text = `I can't answer questions yet — try /dbx help.${hint === undefined ? '' : `\n${hint}`}`;
+    return done([
+      { audience: 'conversation', inThread: request.conversation.isDirect !== true, card: message(text) },
+    ]);
+  }
+
+  return async (request) => {
+    // The Home tab is a read: re-rendering it twice is harmless, so it skips the idempotency key.
+    if (request.kind === 'home') return home(request.actor);
+    if (!(await firstDelivery(request))) {
+      return fail('duplicate', 'I already handled this request.');
+    }
+    switch (request.kind) {
+      case 'command':
+        return command(request, parseCommand(request.text));
+      case 'button':
+        return button(request);
+      case 'question':
+        return question(request);
+    }
+  };
+}
+
+/** The line the incident's thread gets for a person's action. */
+function threadNote(event: IncidentEvent, next: Incident): string {
+  switch (event.type) {
+    case 'acknowledge':
+      return `Acknowledged by ${event.actor}.`;
+    case 'assign':
+      return `Assigned to ${event.assignee ?? 'nobody'} by ${event.actor}.`;
+    case 'snooze':
+      return event.until === null
+        ? `Snooze cleared by ${event.actor}.`
+        : `Snoozed by ${event.actor} until ${new Date(event.until).toISOString().slice(11, 16)} UTC.`;
+    case 'resolve':
+      return `Resolved by ${event.actor}.`;
+    case 'reopen':
+      return `Reopened by ${event.actor}.`;
+    case 'escalate':
+      return `Escalated to ${next.severity} by ${event.actor}.`;
+    case 'mitigate':
+      return `Mitigation started by ${event.actor}.`;
+  }
+}

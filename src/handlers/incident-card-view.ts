@@ -1,0 +1,104 @@
+import { REMEDIATION_INFO } from '../agents/remediation/remediation-kind.js';
+import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
+import type { HomeIncident, IncidentCardView, IncidentState } from '../cards/card-views.js';
+import { linkSchema } from '../cards/card-views.js';
+import type { Incident, TimelineEntry } from '../domain/incident.js';
+import type { Signal } from '../domain/signal.js';
+
+export interface IncidentCardContext {
+  readonly timeline?: readonly TimelineEntry[];
+  /** The signal that opened the incident (its root cause), when known. */
+  readonly rootSignal?: Signal | undefined;
+  readonly workspaceName?: string | undefined;
+  readonly workspaceUrl?: string | null | undefined;
+  /** The console page with the whole story. */
+  readonly detailsUrl?: string | null | undefined;
+  /** Decides whether a snooze is still running. */
+  readonly nowMs: number;
+}
+
+/** A link the card schema accepts, or null: a hostile `javascript:` URL from a webhook never becomes a link. */
+function safeLink(url: string | null | undefined): string | null {
+  if (url === null || url === undefined) return null;
+  return linkSchema.safeParse(url).success ? url : null;
+}
+
+/** The card's state: the domain has no "snoozed" state, it is an open incident with a running snooze. */
+export function cardState(incident: Pick<Incident, 'state' | 'snoozedUntil'>, nowMs: number): IncidentState {
+  if (incident.state !== 'resolved' && incident.snoozedUntil !== null && incident.snoozedUntil > nowMs)
+    return 'snoozed';
+  return incident.state;
+}
+
+/**
+ * Builds the platform-neutral incident card from the stored incident, its timeline and its root signal.
+ * The suggested remediations come from the root signal; their ids are remediation kinds.
+ */
+export function incidentCardView(incident: Incident, context: IncidentCardContext): IncidentCardView {
+  const signal = context.rootSignal;
+  const evidenceUrl = signal?.evidence.find((e) => e.url !== undefined)?.url;
+  const classification = signal?.classification;
+  return {
+    kind: 'incident',
+    incidentId: incident.id,
+    version: incident.version,
+    severity: incident.severity,
+    state: cardState(incident, context.nowMs),
+    title: incident.title,
+    workspace: { name: context.workspaceName ?? incident.workspaceId, url: safeLink(context.workspaceUrl) },
+    rootCause: {
+      summary: incident.summary ?? signal?.error?.message.split('\n')[0] ?? incident.title,
+      evidence: {
+        errorExcerpt:
+          signal?.error?.message ?? signal?.evidence.find((e) => e.excerpt !== undefined)?.excerpt ?? null,
+        failingJob: signal?.subject.name ?? signal?.refs.jobId ?? null,
+        failingTask: signal?.refs.taskKey ?? null,
+        runUrl: safeLink(evidenceUrl),
+      },
+    },
+    classification:
+      classification === undefined
+        ? null
+        : {
+            category: classification.category,
+            transient: classification.transient,
+            action: classification.action ?? (classification.transient ? 'retry' : 'page owner'),
+            fixHint: classification.fixHint ?? null,
+          },
+    blastRadius: {
+      downstreamJobs: [...incident.blastRadius.jobs],
+      tables: [...incident.blastRadius.tables],
+      dashboards: [...incident.blastRadius.dashboards],
+      teams: [...incident.blastRadius.teams],
+      total: incident.blastRadius.count,
+    },
+    slaDeadlineMs: incident.slaDeadline,
+    costUsd: incident.costUsd,
+    owner: incident.owner,
+    team: incident.team,
+    assignee: incident.assignee,
+    acknowledgedBy: incident.acknowledgedBy,
+    snoozedUntilMs: incident.snoozedUntil,
+    timeline: (context.timeline ?? []).map((t) => ({ atMs: t.at, phase: t.phase, text: t.summary })),
+    remediations: suggestRemediations(signal).map((kind) => ({
+      id: kind,
+      label: REMEDIATION_INFO[kind].label,
+      risk: REMEDIATION_INFO[kind].risk,
+      description: REMEDIATION_INFO[kind].description,
+    })),
+    detailsUrl: safeLink(context.detailsUrl),
+  };
+}
+
+/** One row of the Home tab / `/dbx incidents` list. */
+export function homeIncident(incident: Incident, nowMs: number, url: string | null = null): HomeIncident {
+  return {
+    incidentId: incident.id,
+    severity: incident.severity,
+    state: cardState(incident, nowMs),
+    title: incident.title,
+    slaDeadlineMs: incident.slaDeadline,
+    assignee: incident.assignee,
+    url: safeLink(url),
+  };
+}

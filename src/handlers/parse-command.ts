@@ -1,0 +1,58 @@
+import { severitySchema, type Severity } from '../domain/severity.js';
+
+/** A `/dbx` command as the handler understands it. `text` beyond this many characters is not ours. */
+export const MAX_COMMAND_LENGTH = 2_000;
+
+export type ParsedCommand =
+  | { readonly name: 'help' }
+  | { readonly name: 'incidents'; readonly team?: string; readonly severity?: Severity }
+  | { readonly name: 'status'; readonly job: string }
+  | { readonly name: 'ack'; readonly incidentId: string }
+  | { readonly name: 'cost'; readonly args: string }
+  | { readonly name: 'ask'; readonly args: string }
+  | { readonly name: 'unknown'; readonly word: string; readonly problem: string };
+
+/**
+ * Parses the text after `/dbx`. Never throws: anything it cannot read becomes `unknown` with a
+ * problem the help reply can show. Subcommands are case-insensitive; arguments keep their case.
+ */
+export function parseCommand(raw: string): ParsedCommand {
+  if (raw.length > MAX_COMMAND_LENGTH) {
+    return {
+      name: 'unknown',
+      word: '',
+      problem: `That command is longer than ${MAX_COMMAND_LENGTH} characters.`,
+    };
+  }
+  // Slack may send non-breaking spaces and newlines from pasted text; treat all whitespace alike.
+  const text = raw.replace(/[\s\u00a0]+/g, ' ').trim();
+  if (text === '') return { name: 'help' };
+  const space = text.indexOf(' ');
+  const word = (space === -1 ? text : text.slice(0, space)).toLowerCase();
+  const rest = space === -1 ? '' : text.slice(space + 1).trim();
+  switch (word) {
+    case 'help':
+    case '?':
+      return { name: 'help' };
+    case 'incidents':
+    case 'incident': {
+      if (rest === '') return { name: 'incidents' };
+      const sev = severitySchema.safeParse(rest.toUpperCase());
+      return sev.success ? { name: 'incidents', severity: sev.data } : { name: 'incidents', team: rest };
+    }
+    case 'status':
+      return rest === ''
+        ? { name: 'unknown', word, problem: 'Tell me which job: `/dbx status <job name or id>`.' }
+        : { name: 'status', job: rest };
+    case 'ack':
+      return /^[A-Za-z0-9_.:-]{1,128}$/.test(rest)
+        ? { name: 'ack', incidentId: rest }
+        : { name: 'unknown', word, problem: 'Tell me which incident: `/dbx ack <incident id>`.' };
+    case 'cost':
+      return { name: 'cost', args: rest };
+    case 'ask':
+      return { name: 'ask', args: rest };
+    default:
+      return { name: 'unknown', word, problem: `I don't know the command "${word.slice(0, 40)}".` };
+  }
+}

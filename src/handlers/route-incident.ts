@@ -1,0 +1,52 @@
+import type { Policy } from '../config/policy.js';
+import type { Incident } from '../domain/incident.js';
+
+export interface IncidentRoute {
+  /** Channels that get the card, without duplicates, rule order first. Never empty. */
+  readonly channels: readonly string[];
+  /** Who the post mentions (the on-call group) or null. */
+  readonly mention: string | null;
+}
+
+const asList = <T>(v: T | readonly T[] | undefined): readonly T[] | undefined =>
+  v === undefined ? undefined : Array.isArray(v) ? (v as readonly T[]) : [v as T];
+
+/**
+ * Where an incident's card goes: every routing rule whose `match` holds (team tag, severity, workspace;
+ * all keys present must match), plus the channels its severity level lists; the default channel when
+ * nothing matched. The severity level's `mention_oncall` (true for P1 by default) adds the on-call mention.
+ * `workspaceName` lets rules name workspaces as `dbxops.yaml` does rather than by id.
+ */
+export function routeIncident(
+  incident: Pick<Incident, 'team' | 'severity' | 'workspaceId'>,
+  policy: Pick<Policy, 'routing' | 'triage'>,
+  workspaceName?: string,
+): IncidentRoute {
+  const channels: string[] = [];
+  for (const rule of policy.routing.rules) {
+    const teams = asList(rule.match.team);
+    const severities = asList(rule.match.severity);
+    const workspaces = asList(rule.match.workspace);
+    if (teams !== undefined && (incident.team === null || !teams.includes(incident.team))) continue;
+    if (severities !== undefined && !severities.includes(incident.severity)) continue;
+    if (
+      workspaces !== undefined &&
+      !workspaces.includes(incident.workspaceId) &&
+      (workspaceName === undefined || !workspaces.includes(workspaceName))
+    ) {
+      continue;
+    }
+    channels.push(rule.channel);
+  }
+  const level = policy.triage[incident.severity];
+  channels.push(...level.channels);
+  if (channels.length === 0) channels.push(policy.routing.default_channel);
+  const mention =
+    level.mention_oncall && policy.routing.oncall_mention !== '' ? policy.routing.oncall_mention : null;
+  return { channels: [...new Set(channels)], mention };
+}
+
+/** The one channel a team's cost reports go to: its `cost_channels` entry, else the default channel. */
+export function costChannelFor(team: string, policy: Pick<Policy, 'routing'>): string {
+  return policy.routing.cost_channels[team] ?? policy.routing.default_channel;
+}

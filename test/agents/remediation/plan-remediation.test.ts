@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { largerNodeType, planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
+import { REMEDIATION_KINDS } from '../../../src/agents/remediation/remediation-kind.js';
+import { suggestRemediations } from '../../../src/agents/remediation/suggest-remediations.js';
+import type { Job } from '../../../src/databricks/rest/jobs-api.js';
+import type { Warehouse } from '../../../src/databricks/rest/warehouses-api.js';
+
+const JOB_ID = 684914303928317;
+const RUN_ID = 455644833361223;
+
+const job: Job = {
+  job_id: JOB_ID,
+  settings: {
+    name: 'nightly_orders',
+    schedule: { quartz_cron_expression: '0 0 2 * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' },
+    job_clusters: [
+      {
+        job_cluster_key: 'etl',
+        new_cluster: {
+          spark_version: '15.4.x-scala2.12',
+          node_type_id: 'i3.xlarge',
+          num_workers: 4,
+          custom_tags: { team: 'data-eng' },
+        },
+      },
+    ],
+    tasks: [
+      {
+        task_key: 'extract',
+        job_cluster_key: 'etl',
+        timeout_seconds: 1800,
+        max_retries: 1,
+        notebook_task: { notebook_path: '/x' },
+      },
+      {
+        task_key: 'load_orders',
+        job_cluster_key: 'etl',
+        timeout_seconds: 3600,
+        depends_on: [{ task_key: 'extract' }],
+      },
+    ],
+  },
+} as Job;
+
+const warehouse: Warehouse = {
+  id: 'wh-1',
+  name: 'bi',
+  state: 'RUNNING',
+  cluster_size: 'Small',
+  min_num_clusters: 1,
+  max_num_clusters: 2,
+  num_clusters: 1,
+  auto_stop_mins: 20,
+  enable_photon: true,
+  warehouse_type: 'PRO',
+  tags: { custom_tags: [{ key: 'team', value: 'bi' }] },
+} as Warehouse;
+
+describe('planRemediation', () => {
+  it('retries with run-now and an idempotency token of at most 64 characters', () => {
+    const plan = planRemediation('retry', { jobId: JOB_ID, idempotencyToken: 'x'.repeat(100) });
+    expect(plan.ok && plan.value.calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/2.2/jobs/run-now',
+        body: { job_id: JOB_ID, idempotency_token: 'x'.repeat(64) },
+      },
+    ]);
+  });
+
+  it('repairs all failed tasks, naming the latest repair when the run was repaired before', () => {
+    const first = planRemediation('repair', { runId: RUN_ID });
+    expect(first.ok && first.value.calls[0]?.body).toEqual({ run_id: RUN_ID, rerun_all_failed_tasks: true });
+    const again = planRemediation('repair', { runId: RUN_ID, latestRepairId: 734650698524280 });
+    expect(again.ok && again.value.calls[0]?.body).toMatchObject({ latest_repair_id: 734650698524280 });
+  });
+
+  it('sends the whole job_clusters entry with a larger node type for a bigger cluster', () => {
+    const plan = planRemediation('bigger_cluster', { jobId: JOB_ID, taskKey: 'load_orders', job });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(plan.value.calls[0]).toEqual({
+      method: 'POST',
+      path: '/api/2.2/jobs/update',
+      body: {
+        job_id: JOB_ID,
+        new_settings: {
+          job_clusters: [
+            {
+              job_cluster_key: 'etl',
+              new_cluster: {
+                spark_version: '15.4.x-scala2.12',
+                node_type_id: 'i3.2xlarge',
+                num_workers: 4,
+                custom_tags: { team: 'data-eng' },
+              },
+            },
+          ],
+        },
+      },
+    });
+    // (2.0 − 1.0 DBU) × 5 nodes × $0.15
+    expect(plan.value.estimatedCostUsd).toBe(0.75);
+    expect(plan.value.rollback).toContain('i3.xlarge');
+  });
+
+  it('doubles the workers when the node type has no known larger sibling', () => {
+    const odd = structuredClone(job);
+    const cluster = odd.settings?.job_clusters?.[0];
+    if (cluster === undefined) throw new Error('fixture');
+    cluster.new_cluster.node_type_id = 'custom-node';
+    const plan = planRemediation('bigger_cluster', { jobId: JOB_ID, job: odd });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(plan.value.calls[0]?.body).toMatchObject({
+      new_settings: { job_clusters: [{ new_cluster: { node_type_id: 'custom-node', num_workers: 8 } }] },
+    });
+    expect(plan.ok && plan.value.estimatedCostUsd).toBeNull();
+  });
+
+  it('sends the whole task with twice its timeout', () => {
+    const plan = planRemediation('longer_timeout', { jobId: JOB_ID, taskKey: 'load_orders', job });
+    expect(plan.ok && plan.value.calls[0]?.body).toEqual({
+      job_id: JOB_ID,
+      new_settings: {
+        tasks: [
+          {
+            task_key: 'load_orders',
+            job_cluster_key: 'etl',
+            timeout_seconds: 7200,
+            depends_on: [{ task_key: 'extract' }],
+          },
+        ],
+      },
+    });
+  });
+
+  it('pauses the schedule by sending the whole schedule', () => {
+    const plan = planRemediation('pause_schedule', { jobId: JOB_ID, job });
+    expect(plan.ok && plan.value.calls[0]?.body).toEqual({
+      job_id: JOB_ID,
+      new_settings: {
+        schedule: { quartz_cron_expression: '0 0 2 * * ?', timezone_id: 'UTC', pause_status: 'PAUSED' },
+      },
+    });
+  });
+
+  it('scales a warehouse one size up with its full config and prices the change', () => {
+    const plan = planRemediation('scale_warehouse', { warehouseId: 'wh-1', warehouse });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(plan.value.calls[0]).toEqual({
+      method: 'POST',
+      path: '/api/2.0/sql/warehouses/wh-1/edit',
+      body: {
+        name: 'bi',
+        cluster_size: 'Medium',
+        min_num_clusters: 1,
+        max_num_clusters: 3,
+        auto_stop_mins: 20,
+        enable_photon: true,
+        warehouse_type: 'PRO',
+        tags: { custom_tags: [{ key: 'team', value: 'bi' }] },
+      },
+    });
+    // At full scale-out: (24 DBU × 3 clusters − 12 DBU × 2 clusters) × $0.70 per hour
+    expect(plan.value.estimatedCostUsd).toBe(33.6);
+  });
+
+  it('stops, starts, restarts and cancels with the documented paths', () => {
+    const paths = (
+      [
+        ['stop_warehouse', { warehouseId: 'wh-1' }],
+        ['start_warehouse', { warehouseId: 'wh-1' }],
+        ['restart_cluster', { clusterId: '1121-020000-abcd1234' }],
+        ['cancel_run', { runId: RUN_ID }],
+        ['cancel_statement', { statementId: '01ef-abc' }],
+      ] as const
+    ).map(([kind, ctx]) => {
+      const plan = planRemediation(kind, ctx);
+      return plan.ok ? `${plan.value.calls[0]?.method} ${plan.value.calls[0]?.path}` : plan.reason;
+    });
+    expect(paths).toEqual([
+      'POST /api/2.0/sql/warehouses/wh-1/stop',
+      'POST /api/2.0/sql/warehouses/wh-1/start',
+      'POST /api/2.1/clusters/restart',
+      'POST /api/2.2/jobs/runs/cancel',
+      'POST /api/2.0/sql/statements/01ef-abc/cancel',
+    ]);
+  });
+
+  it('refuses with missing_context instead of guessing when an id or a setting is missing', () => {
+    for (const kind of REMEDIATION_KINDS) {
+      const plan = planRemediation(kind, {});
+      expect(plan.ok, kind).toBe(false);
+      expect(!plan.ok && plan.reason).toBe('missing_context');
+    }
+  });
+
+  it('escapes hostile ids in paths', () => {
+    const plan = planRemediation('stop_warehouse', { warehouseId: '../../clusters/delete?x=1' });
+    expect(plan.ok && plan.value.calls[0]?.path).toBe(
+      '/api/2.0/sql/warehouses/..%2F..%2Fclusters%2Fdelete%3Fx%3D1/stop',
+    );
+  });
+
+  it('gives every plan a risk and a rollback', () => {
+    const plan = planRemediation('restart_cluster', { clusterId: 'c-1' });
+    expect(plan.ok && plan.value).toMatchObject({
+      risk: 'high',
+      rollback: expect.stringContaining('cannot be undone'),
+    });
+  });
+});
+
+describe('largerNodeType', () => {
+  it('steps up known families and gives up on unknown ones', () => {
+    expect(largerNodeType('Standard_DS3_v2')).toBe('Standard_DS4_v2');
+    expect(largerNodeType('Standard_DS5_v2')).toBeUndefined();
+    expect(largerNodeType('m5.xlarge')).toBe('m5.2xlarge');
+    expect(largerNodeType('r5.4xlarge')).toBe('r5.8xlarge');
+    expect(largerNodeType('n2-highmem-8')).toBeUndefined();
+  });
+});
+
+describe('suggestRemediations', () => {
+  it('offers repair, retry and a bigger cluster for a transient out-of-memory failure', () => {
+    expect(
+      suggestRemediations({
+        kind: 'job_failed',
+        refs: { jobId: '1', runId: '2' },
+        classification: { category: 'resource', transient: true, rule: 'oom' },
+      }),
+    ).toEqual(['repair', 'retry', 'bigger_cluster']);
+  });
+
+  it('never offers a plain retry for a failure a retry cannot fix', () => {
+    const kinds = suggestRemediations({
+      kind: 'job_failed',
+      refs: { jobId: '1', runId: '2' },
+      classification: { category: 'permission', transient: false, rule: 'grant' },
+    });
+    expect(kinds).not.toContain('retry');
+    expect(kinds).not.toContain('repair');
+  });
+
+  it('offers warehouse and query fixes for their signals', () => {
+    expect(suggestRemediations({ kind: 'warehouse_queueing', refs: { warehouseId: 'w' } })).toEqual([
+      'scale_warehouse',
+    ]);
+    expect(suggestRemediations({ kind: 'runaway_query', refs: {} })).toEqual(['cancel_statement']);
+    expect(suggestRemediations(undefined)).toEqual([]);
+  });
+});

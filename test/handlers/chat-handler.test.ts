@@ -1,0 +1,387 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeButtonValue } from '../../src/cards/button-value.js';
+import type { CardViewInput } from '../../src/cards/card-views.js';
+import { type Policy, parsePolicy } from '../../src/config/policy.js';
+import { patAuth } from '../../src/databricks/auth/auth-provider.js';
+import {
+  createDatabricksClient,
+  type DatabricksClient,
+} from '../../src/databricks/rest/databricks-client.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import {
+  createChatHandler,
+  type ChatHandlerDeps,
+  loadIncidentCard,
+} from '../../src/handlers/chat-handler.js';
+import type { Actor, ChatRequest, ChatResponse } from '../../src/handlers/chat-request.js';
+import { IncidentRepository } from '../../src/store/incident-repository.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { ProcessedKeyRepository } from '../../src/store/processed-key-repository.js';
+import { openIncident } from '../fixtures/slack/incident-fixture.js';
+
+const NOW = Date.UTC(2026, 0, 1, 4, 0, 0);
+const ALICE: Actor = { surface: 'slack', userId: 'U0ALICE01', displayName: 'alice' };
+const BOB: Actor = { surface: 'teams', userId: 'aad-bob', email: 'Bob@Example.com' };
+const MALLORY: Actor = { surface: 'slack', userId: 'U0MALLORY', displayName: 'mallory' };
+
+let store: Store;
+let incidents: IncidentRepository;
+let workspace: Server;
+let databricks: DatabricksClient;
+let workspaceDown = false;
+let clock: ManualClock;
+let seq = 0;
+
+const policy: Policy = parsePolicy(`access:\n  responders: ['U0ALICE01', 'bob@example.com']\n`);
+
+/** A loopback Databricks workspace answering the three Jobs calls `/dbx status` and plans make. */
+function startWorkspace(): Promise<Server> {
+  const job = {
+    job_id: 684914303928317,
+    settings: {
+      name: 'nightly_orders',
+      job_clusters: [
+        {
+          job_cluster_key: 'etl',
+          new_cluster: { spark_version: '15.4.x-scala2.12', node_type_id: 'i3.xlarge', num_workers: 4 },
+        },
+      ],
+      tasks: [{ task_key: 'load_orders', job_cluster_key: 'etl', timeout_seconds: 3600 }],
+      schedule: { quartz_cron_expression: '0 0 2 * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' },
+    },
+  };
+  const s = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (workspaceDown) return json(503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'down' });
+    if (url.pathname === '/api/2.2/jobs/get') {
+      return url.searchParams.get('job_id') === String(job.job_id)
+        ? json(200, job)
+        : json(400, {
+            error_code: 'INVALID_PARAMETER_VALUE',
+            message: `Job ${url.searchParams.get('job_id')} does not exist.`,
+          });
+    }
+    if (url.pathname === '/api/2.2/jobs/list') {
+      return json(200, {
+        jobs: url.searchParams.get('name') === 'nightly_orders' ? [job] : [],
+        has_more: false,
+      });
+    }
+    if (url.pathname === '/api/2.2/jobs/runs/list') {
+      return json(200, {
+        runs: [
+          {
+            run_id: 1,
+            job_id: job.job_id,
+            start_time: NOW - 3_600_000,
+            run_duration: 600_000,
+            state: { life_cycle_state: 'TERMINATED', result_state: 'FAILED' },
+          },
+        ],
+        has_more: false,
+      });
+    }
+    json(404, { error_code: 'ENDPOINT_NOT_FOUND', message: 'no' });
+  });
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
+}
+
+beforeAll(async () => {
+  store = await openStore({ dataDir: 'memory://' });
+  incidents = new IncidentRepository(store.db);
+  workspace = await startWorkspace();
+  databricks = createDatabricksClient({
+    host: `http://127.0.0.1:${(workspace.address() as AddressInfo).port}`,
+    auth: patAuth('dapi-test'),
+    retry: { maxAttempts: 1 },
+  });
+});
+
+afterAll(async () => {
+  await store?.close();
+  await new Promise<void>((r) => workspace?.close(() => r()));
+});
+
+beforeEach(() => {
+  clock = new ManualClock(NOW);
+  workspaceDown = false;
+});
+
+function handler(overrides: Partial<ChatHandlerDeps> = {}) {
+  return createChatHandler({
+    incidents,
+    processedKeys: new ProcessedKeyRepository(store.db),
+    clock,
+    policy,
+    databricks,
+    logger: pino({ level: 'silent' }),
+    ...overrides,
+  });
+}
+
+const base = (actor: Actor = ALICE) => ({
+  actor,
+  conversation: { surface: actor.surface, channelId: 'C0OPS' },
+  requestId: `req-${++seq}`,
+  receivedAt: NOW,
+});
+const command = (text: string, actor?: Actor): ChatRequest => ({ ...base(actor), kind: 'command', text });
+const button = (value: string, actor?: Actor): ChatRequest => ({
+  ...base(actor),
+  kind: 'button',
+  actionId: 'dbx:x',
+  value,
+});
+const incidentButton = (
+  action: 'ack' | 'assign_me' | 'snooze' | 'resolve' | 'reopen',
+  incidentId: string,
+  version: number,
+) => encodeButtonValue({ kind: 'incident', action, incidentId, version });
+
+function firstCard(response: ChatResponse): CardViewInput {
+  if (!response.ok) throw new Error(`expected ok, got ${response.reason}: ${response.userMessage}`);
+  const card = response.replies[0]?.card;
+  if (card === undefined) throw new Error('no reply');
+  return card;
+}
+const text = (response: ChatResponse) =>
+  JSON.stringify(response.ok ? response.replies : response.userMessage);
+
+describe('/dbx commands', () => {
+  it('answers help and an empty command with the command list, to the requester only', async () => {
+    for (const t of ['help', '', '   ']) {
+      const response = await handler()(command(t));
+      expect(response.ok && response.replies[0]?.audience).toBe('requester');
+      expect(text(response)).toContain('/dbx status <job name or id>');
+    }
+  });
+
+  it('answers an unknown subcommand with unknown_command and the help text', async () => {
+    const response = await handler()(command('deploy everything'));
+    expect(response).toMatchObject({ ok: false, reason: 'unknown_command' });
+    expect(!response.ok && response.userMessage).toContain('/dbx incidents');
+    expect(!response.ok && response.userMessage).toContain('"deploy"');
+  });
+
+  it('treats an oversized or hostile command as unknown without echoing it whole', async () => {
+    const huge = await handler()(command(`status ${'x'.repeat(5_000)}`));
+    expect(huge).toMatchObject({ ok: false, reason: 'unknown_command' });
+    const hostile = await handler()(command(`<!channel>${'y'.repeat(100)} now`));
+    expect(!hostile.ok && hostile.userMessage.length).toBeLessThan(1_000);
+  });
+
+  it('says cost and ask come in a later release', async () => {
+    expect(text(await handler()(command('cost data-eng')))).toContain('later release');
+    expect(text(await handler()(command('ask why is it slow')))).toContain('later release');
+  });
+
+  it('lists open incidents, filtered by team or by severity', async () => {
+    const team = `team-${++seq}`;
+    const p1 = await openIncident(incidents, { openedAt: NOW, team, severity: 'P1' });
+    const p3 = await openIncident(incidents, { openedAt: NOW, team, severity: 'P3' });
+    const byTeam = firstCard(await handler()(command(`incidents ${team}`)));
+    expect(byTeam).toMatchObject({ kind: 'home', team });
+    expect(byTeam.kind === 'home' && byTeam.incidents.map((i) => i.incidentId)).toEqual([p1.id, p3.id]);
+    const bySeverity = firstCard(await handler()(command('incidents p1')));
+    expect(bySeverity.kind === 'home' && bySeverity.incidents.every((i) => i.severity === 'P1')).toBe(true);
+  });
+
+  it('acknowledges with /dbx ack and asks the adapter to update the card and its thread', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    clock.advance(60_000);
+    const response = await handler()(command(`ack ${incident.id}`));
+    expect(response).toEqual({
+      ok: true,
+      replies: [],
+      effects: [
+        { kind: 'incident_changed', incidentId: incident.id },
+        { kind: 'incident_thread_note', incidentId: incident.id, text: 'Acknowledged by alice.' },
+      ],
+    });
+    expect(await incidents.get(incident.id)).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: 'alice',
+    });
+  });
+
+  it('answers /dbx ack of an unknown incident with not_found and a way forward', async () => {
+    const response = await handler()(command('ack inc_doesnotexist'));
+    expect(response).toMatchObject({ ok: false, reason: 'not_found' });
+    expect(!response.ok && response.userMessage).toContain('/dbx incidents');
+  });
+
+  it('reports a job status with its latest runs from the workspace', async () => {
+    const byName = firstCard(await handler()(command('status nightly_orders')));
+    expect(JSON.stringify(byName)).toContain('FAILED');
+    const byId = firstCard(await handler()(command('status 684914303928317')));
+    expect(byId).toMatchObject({ kind: 'message', title: 'Status of nightly_orders' });
+  });
+
+  it('answers a status for a missing job with not_found, and a workspace outage with unavailable', async () => {
+    expect(await handler()(command('status 42'))).toMatchObject({ ok: false, reason: 'not_found' });
+    expect(await handler()(command('status no_such_job'))).toMatchObject({ ok: false, reason: 'not_found' });
+    workspaceDown = true;
+    const down = await handler()(command('status nightly_orders'));
+    expect(down).toMatchObject({ ok: false, reason: 'unavailable' });
+    expect(await handler({ databricks: undefined })(command('status x'))).toMatchObject({
+      ok: false,
+      reason: 'unavailable',
+    });
+  });
+});
+
+describe('card buttons', () => {
+  it('has one effect when the same request is delivered twice', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const h = handler();
+    const request = button(incidentButton('ack', incident.id, incident.version));
+    const first = await h(request);
+    const second = await h(request);
+    expect(first.ok).toBe(true);
+    expect(second).toMatchObject({ ok: false, reason: 'duplicate' });
+    expect((await incidents.get(incident.id))?.version).toBe(incident.version + 1);
+  });
+
+  it('answers a double click (two deliveries, same card) with one change and an explanation', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const value = incidentButton('ack', incident.id, incident.version);
+    await handler()(button(value));
+    const again = await handler()(button(value));
+    expect(again.ok && again.effects).toEqual([]);
+    expect(text(again)).toContain('already acknowledged');
+  });
+
+  it('acts on the current incident from a stale card and says the card was out of date', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    await handler()(button(incidentButton('assign_me', incident.id, incident.version)));
+    const response = await handler()(button(incidentButton('resolve', incident.id, incident.version)));
+    expect(text(response)).toContain('out of date');
+    expect((await incidents.get(incident.id))?.state).toBe('resolved');
+  });
+
+  it('snoozes for one hour and shows the card as snoozed', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    await handler()(button(incidentButton('snooze', incident.id, incident.version)));
+    expect((await incidents.get(incident.id))?.snoozedUntil).toBe(NOW + 3_600_000);
+    expect((await loadIncidentCard({ incidents, clock, policy }, incident.id))?.state).toBe('snoozed');
+    clock.advance(3_600_001);
+    expect((await loadIncidentCard({ incidents, clock, policy }, incident.id))?.state).toBe('open');
+  });
+
+  it('refuses acknowledging a resolved incident as a stale card, and says why', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    await handler()(button(incidentButton('resolve', incident.id, incident.version)));
+    const response = await handler()(button(incidentButton('ack', incident.id, incident.version)));
+    expect(response).toMatchObject({ ok: false, reason: 'stale_card' });
+    expect(!response.ok && response.userMessage).toContain('resolved');
+  });
+
+  it('answers a button on a missing incident with not_found', async () => {
+    expect(await handler()(button(incidentButton('ack', 'inc_gone000000', 1)))).toMatchObject({
+      ok: false,
+      reason: 'not_found',
+    });
+  });
+
+  it('tells a user without the responder role to ask an admin, by id or by email', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const denied = await handler()(button(incidentButton('resolve', incident.id, incident.version), MALLORY));
+    expect(denied).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(!denied.ok && denied.userMessage).toContain('access.responders');
+    const allowed = await handler()(button(incidentButton('resolve', incident.id, incident.version), BOB));
+    expect(allowed.ok).toBe(true);
+  });
+
+  it('answers garbled, oversized and foreign button values with invalid_request', async () => {
+    for (const value of [
+      '',
+      'd1|i|ack',
+      `d1|i|ack|${'x'.repeat(700)}|1`,
+      '{"incidentId":"inc-42"}',
+      'd1|i|rm -rf|inc_x|1',
+    ]) {
+      expect(await handler()(button(value))).toMatchObject({ ok: false, reason: 'invalid_request' });
+    }
+  });
+
+  it('answers a remediation button with a dry-run plan built from the current job settings', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const value = encodeButtonValue({
+      kind: 'incident',
+      action: 'remediate',
+      incidentId: incident.id,
+      version: incident.version,
+      remediationId: 'bigger_cluster',
+    });
+    const response = await handler()(button(value));
+    const reply = response.ok ? response.replies[0] : undefined;
+    expect(reply).toMatchObject({
+      audience: 'conversation',
+      inThread: true,
+      card: { kind: 'plan', remediationId: 'bigger_cluster', risk: 'medium' },
+    });
+    expect(reply?.card.kind === 'plan' && reply.card.calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/2.2/jobs/update',
+      body: {
+        job_id: 684914303928317,
+        new_settings: {
+          job_clusters: [{ job_cluster_key: 'etl', new_cluster: { node_type_id: 'i3.2xlarge' } }],
+        },
+      },
+    });
+  });
+
+  it('explains what is missing when a plan cannot be built, and refuses unknown remediations', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const plan = (remediationId: string) =>
+      encodeButtonValue({
+        kind: 'incident',
+        action: 'remediate',
+        incidentId: incident.id,
+        version: incident.version,
+        remediationId,
+      });
+    expect(text(await handler({ databricks: undefined })(button(plan('pause_schedule'))))).toContain(
+      "can't plan",
+    );
+    expect(await handler()(button(plan('drop_database')))).toMatchObject({
+      ok: false,
+      reason: 'invalid_request',
+    });
+  });
+});
+
+describe('questions and home', () => {
+  it('answers a question politely in its thread with a hint, and in a DM without a thread', async () => {
+    const inChannel = await handler()({
+      ...base(),
+      kind: 'question',
+      text: 'why is the nightly job failing?',
+    });
+    expect(inChannel.ok && inChannel.replies[0]).toMatchObject({ audience: 'conversation', inThread: true });
+    expect(text(inChannel)).toContain("can't answer questions yet");
+    expect(text(inChannel)).toContain('/dbx incidents');
+    const dm = await handler()({
+      ...base(),
+      conversation: { surface: 'slack', channelId: 'D0DM', isDirect: true },
+      kind: 'question',
+      text: 'hello',
+    });
+    expect(dm.ok && dm.replies[0]?.inThread).toBe(false);
+  });
+
+  it("shows my team's open incidents on the home tab", async () => {
+    const team = `home-${++seq}`;
+    const mine = await openIncident(incidents, { openedAt: NOW, team });
+    await openIncident(incidents, { openedAt: NOW, team: 'someone-else' });
+    const card = firstCard(await handler({ teamOf: () => team })({ ...base(), kind: 'home' }));
+    expect(card).toMatchObject({ kind: 'home', team });
+    expect(card.kind === 'home' && card.incidents.map((i) => i.incidentId)).toEqual([mine.id]);
+  });
+});

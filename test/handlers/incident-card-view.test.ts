@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { incidentCardViewSchema } from '../../src/cards/card-views.js';
+import { newIncident } from '../../src/domain/incident.js';
+import { incidentCardView } from '../../src/handlers/incident-card-view.js';
+import { failedRunSignal } from '../fixtures/slack/incident-fixture.js';
+
+const NOW = Date.UTC(2026, 0, 1, 4, 0, 0);
+
+function incident() {
+  const made = newIncident({
+    id: 'inc_abc123456',
+    workspaceId: 'ws-prod',
+    fingerprint: 'fp',
+    title: 'Nightly orders ETL failing',
+    severity: 'P1',
+    openedAt: NOW,
+    team: 'data-eng',
+    slaDeadline: NOW + 1_800_000,
+    blastRadius: { jobs: ['daily_revenue'], tables: ['main.sales.orders'], count: 7 },
+  });
+  if (!made.ok) throw new Error(made.userMessage);
+  return made.value;
+}
+
+describe('incidentCardView', () => {
+  it('builds a valid card with root cause evidence, blast radius, timeline and suggested fixes', () => {
+    const view = incidentCardView(incident(), {
+      nowMs: NOW,
+      rootSignal: failedRunSignal('ws-prod'),
+      timeline: [
+        {
+          incidentId: 'inc_abc123456',
+          at: NOW,
+          phase: 'DISCOVER',
+          summary: 'Run failed',
+          actor: 'system',
+          data: {},
+          dedupKey: null,
+        },
+      ],
+    });
+    expect(incidentCardViewSchema.safeParse(view).success).toBe(true);
+    expect(view).toMatchObject({
+      incidentId: 'inc_abc123456',
+      version: 1,
+      severity: 'P1',
+      state: 'open',
+      rootCause: {
+        evidence: {
+          failingJob: 'nightly_orders',
+          failingTask: 'load_orders',
+          errorExcerpt: expect.stringContaining('OutOfMemoryError'),
+        },
+      },
+      blastRadius: { downstreamJobs: ['daily_revenue'], tables: ['main.sales.orders'], total: 7 },
+      timeline: [{ atMs: NOW, phase: 'DISCOVER', text: 'Run failed' }],
+    });
+    expect(view.remediations.map((r) => r.id)).toEqual(['repair', 'retry', 'bigger_cluster']);
+    expect(view.remediations[2]).toMatchObject({ label: 'Bigger cluster', risk: 'medium' });
+  });
+
+  it('never turns a hostile URL into a link', () => {
+    const view = incidentCardView(incident(), {
+      nowMs: NOW,
+      detailsUrl: 'javascript:alert(1)',
+      workspaceUrl: 'data:text/html,x',
+    });
+    expect(view.detailsUrl).toBeNull();
+    expect(view.workspace.url).toBeNull();
+  });
+
+  it('works without a root signal', () => {
+    const view = incidentCardView(incident(), { nowMs: NOW });
+    expect(view.rootCause.summary).toBe('Nightly orders ETL failing');
+    expect(view.remediations).toEqual([]);
+    expect(incidentCardViewSchema.safeParse(view).success).toBe(true);
+  });
+});

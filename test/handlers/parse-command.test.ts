@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/handlers/parse-command.js';
+
+describe('parseCommand', () => {
+  it('reads every subcommand, case-insensitively, keeping argument case', () => {
+    expect(parseCommand('HELP')).toEqual({ name: 'help' });
+    expect(parseCommand('incidents')).toEqual({ name: 'incidents' });
+    expect(parseCommand('incidents p2')).toEqual({ name: 'incidents', severity: 'P2' });
+    expect(parseCommand('Incidents Data-Eng')).toEqual({ name: 'incidents', team: 'Data-Eng' });
+    expect(parseCommand('status  Nightly Orders ')).toEqual({ name: 'status', job: 'Nightly Orders' });
+    expect(parseCommand('ack inc_abc123')).toEqual({ name: 'ack', incidentId: 'inc_abc123' });
+    expect(parseCommand('cost data-eng last month')).toEqual({ name: 'cost', args: 'data-eng last month' });
+    expect(parseCommand('ask why?')).toEqual({ name: 'ask', args: 'why?' });
+  });
+
+  it('treats pasted whitespace (newlines, non-breaking spaces) like spaces', () => {
+    expect(parseCommand('status\u00a0nightly\norders')).toEqual({ name: 'status', job: 'nightly orders' });
+  });
+
+  it('explains missing or malformed arguments', () => {
+    expect(parseCommand('status')).toMatchObject({
+      name: 'unknown',
+      problem: expect.stringContaining('which job'),
+    });
+    expect(parseCommand('ack')).toMatchObject({
+      name: 'unknown',
+      problem: expect.stringContaining('which incident'),
+    });
+    expect(parseCommand('ack inc|1; drop')).toMatchObject({ name: 'unknown' });
+  });
+
+  it('refuses oversized input and cuts echoed words', () => {
+    expect(parseCommand('x'.repeat(2_001))).toMatchObject({ name: 'unknown' });
+    const odd = parseCommand(`${'z'.repeat(500)} now`);
+    expect(odd.name === 'unknown' && odd.problem.length).toBeLessThan(100);
+  });
+});

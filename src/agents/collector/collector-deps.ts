@@ -1,0 +1,31 @@
+import type { Policy } from '../../config/policy.js';
+import type { Logger } from '../../config/logger.js';
+import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
+import type { Warehouse } from '../../databricks/warehouse.js';
+import type { Clock } from '../../domain/clock.js';
+import type { WatermarkRepository } from '../../store/watermark-repository.js';
+
+/** What every collector function needs for one workspace; all I/O and time come in here. */
+export interface CollectorDeps {
+  readonly workspaceId: string;
+  readonly client: DatabricksClient;
+  readonly warehouse: Warehouse;
+  readonly watermarks: WatermarkRepository;
+  readonly clock: Clock;
+  readonly policy: Policy;
+  readonly logger?: Pick<Logger, 'warn' | 'debug'> | undefined;
+}
+
+/** The watermark sources the collector keeps per workspace. */
+export const COLLECTOR_SOURCES = [
+  'runs',
+  'billing',
+  'warehouse_events',
+  'query_history',
+  'audit',
+  'lineage',
+  'pipelines',
+  'table_loads',
+  'cluster_events',
+] as const;
+export type CollectorSource = (typeof COLLECTOR_SOURCES)[number];

@@ -1,0 +1,215 @@
+import { type TableSla, tableSlaSchema } from '../detector/observations.js';
+import type { CollectorCache } from './collector-cache.js';
+import type { CollectorDeps } from './collector-deps.js';
+import { type JobInfo, jobInfoOf } from './job-info.js';
+import { asDegraded, type Degraded } from './monitoring-degraded.js';
+import { dateParam, ms, str } from './sql-row.js';
+import type { Topology, TopologyJob, TopologyLineageEdge } from './topology.js';
+
+export interface LoadTopologyOptions {
+  /** How far back lineage is read. Default 30 days (lineage is kept 395 days; older edges are stale). */
+  readonly lineageDays?: number;
+  /** Longest upstream walk for an SLA's `upstreamJobIds`. Default 10 hops. */
+  readonly maxHops?: number;
+}
+
+export type TopologyOutcome =
+  | { readonly topology: Topology; readonly degraded?: undefined }
+  | { readonly degraded: Degraded };
+
+const DAY_MS = 86_400_000;
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+// Distinct edges only: a daily job writes the same edge every run, and the graph needs it once.
+const LINEAGE_SQL = `
+SELECT source_table_full_name AS source_table,
+       target_table_full_name AS target_table,
+       entity_type,
+       entity_id,
+       entity_metadata.job_info.job_id AS job_id,
+       MAX(event_time) AS last_event
+FROM system.access.table_lineage
+WHERE event_date >= :since_date
+  AND workspace_id = :workspace_id
+GROUP BY ALL`;
+
+/**
+ * Builds the workspace's dependency picture: job settings (`jobs/list` with tasks) for names, tags,
+ * owners, `run_job_task` edges and named compute; `system.access.table_lineage` for the tables each job
+ * reads and writes; SLAs from the `sla`/`sla_timezone` job tags on the tables a job writes, overridden
+ * by `policy.slas`, each with the jobs upstream of its table. Stores the result in `cache` when given,
+ * where `fetchRunObservation` reads tables from it. A throttled or unavailable workspace returns
+ * `degraded` and leaves any cached topology in place.
+ */
+export async function loadTopology(
+  deps: CollectorDeps,
+  cache?: CollectorCache,
+  options: LoadTopologyOptions = {},
+): Promise<TopologyOutcome> {
+  const now = deps.clock.now();
+  let infos: JobInfo[];
+  let lineageRows: Awaited<ReturnType<CollectorDeps['warehouse']['query']>>['rows'];
+  try {
+    infos = [];
+    for await (const job of deps.client.jobs.listJobs({ expand_tasks: true, limit: 100 })) {
+      const info = jobInfoOf(job);
+      infos.push(info);
+      cache?.jobs.set(info.jobId, { fetchedAt: now, info });
+    }
+    const result = await deps.warehouse.query(LINEAGE_SQL, {
+      params: {
+        since_date: dateParam(now - (options.lineageDays ?? 30) * DAY_MS),
+        workspace_id: deps.workspaceId,
+      },
+      rowLimit: 100_000,
+    });
+    lineageRows = result.rows;
+  } catch (error) {
+    const degraded = asDegraded(error, 'topology');
+    if (degraded) return { degraded };
+    throw error;
+  }
+
+  const lineage: TopologyLineageEdge[] = [];
+  const lastWrites: Record<string, number> = {};
+  const reads = new Map<string, Set<string>>();
+  const writes = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, key: string, value: string) => {
+    const set = map.get(key) ?? new Set<string>();
+    set.add(value);
+    map.set(key, set);
+  };
+  for (const row of lineageRows) {
+    const entityType = str(row, 'entity_type') ?? null;
+    const entityId = str(row, 'entity_id') ?? null;
+    const jobId = str(row, 'job_id') ?? (entityType === 'JOB' ? entityId : null);
+    const edge: TopologyLineageEdge = {
+      sourceTable: str(row, 'source_table') ?? null,
+      targetTable: str(row, 'target_table') ?? null,
+      entityType,
+      entityId,
+      jobId,
+    };
+    if (edge.sourceTable === null && edge.targetTable === null) continue;
+    lineage.push(edge);
+    const at = ms(row, 'last_event');
+    if (edge.targetTable !== null && at !== undefined) {
+      lastWrites[edge.targetTable] = Math.max(lastWrites[edge.targetTable] ?? 0, at);
+    }
+    if (jobId !== null) {
+      if (edge.sourceTable !== null) add(reads, jobId, edge.sourceTable);
+      if (edge.targetTable !== null) add(writes, jobId, edge.targetTable);
+    }
+  }
+
+  const jobs: TopologyJob[] = infos.map((info) => ({
+    jobId: info.jobId,
+    name: info.name,
+    team: info.tags.team,
+    owner: info.owner,
+    tags: info.tags,
+    tablesRead: [...(reads.get(info.jobId) ?? [])].sort(),
+    tablesWritten: [...(writes.get(info.jobId) ?? [])].sort(),
+    computeIds: info.computeIds,
+  }));
+  const jobEdges = infos.flatMap((info) =>
+    info.childJobIds.map((childJobId) => ({ parentJobId: info.jobId, childJobId })),
+  );
+
+  const tableTeams: Record<string, string> = {};
+  for (const job of jobs) {
+    for (const table of job.tablesWritten)
+      if (job.team && !(table in tableTeams)) tableTeams[table] = job.team;
+  }
+
+  const slas = buildSlas(deps, jobs, jobEdges, lastWrites, options.maxHops ?? 10);
+  const topology: Topology = {
+    workspaceId: deps.workspaceId,
+    builtAt: now,
+    jobs,
+    lineage,
+    jobEdges,
+    slas,
+    tableTeams,
+    lastWrites,
+  };
+  if (cache) cache.topology = topology;
+  return { topology };
+}
+
+/** Jobs upstream of `table`: its writers, the writers of what they read, and parents of those jobs. */
+export function upstreamJobIds(
+  table: string,
+  jobs: readonly TopologyJob[],
+  jobEdges: readonly { parentJobId: string; childJobId: string }[],
+  maxHops: number,
+): string[] {
+  const writersOf = new Map<string, string[]>();
+  for (const job of jobs) {
+    for (const t of job.tablesWritten) writersOf.set(t, [...(writersOf.get(t) ?? []), job.jobId]);
+  }
+  const byId = new Map(jobs.map((j) => [j.jobId, j]));
+  const found = new Set<string>();
+  let frontier = [...(writersOf.get(table) ?? [])];
+  for (let hop = 0; hop < maxHops && frontier.length > 0; hop++) {
+    const next: string[] = [];
+    for (const jobId of frontier) {
+      if (found.has(jobId)) continue;
+      found.add(jobId);
+      for (const read of byId.get(jobId)?.tablesRead ?? []) next.push(...(writersOf.get(read) ?? []));
+      for (const edge of jobEdges) if (edge.childJobId === jobId) next.push(edge.parentJobId);
+    }
+    frontier = next;
+  }
+  return [...found].sort();
+}
+
+function buildSlas(
+  deps: CollectorDeps,
+  jobs: readonly TopologyJob[],
+  jobEdges: readonly { parentJobId: string; childJobId: string }[],
+  lastWrites: Readonly<Record<string, number>>,
+  maxHops: number,
+): TableSla[] {
+  const byTable = new Map<string, Record<string, unknown>>();
+  for (const job of jobs) {
+    const deadline = job.tags.sla?.trim();
+    if (deadline === undefined || !HH_MM.test(deadline)) continue;
+    for (const table of job.tablesWritten) {
+      byTable.set(table, {
+        table,
+        deadline,
+        timezone: job.tags.sla_timezone?.trim() || 'UTC',
+        team: job.team,
+        criticality: job.tags.criticality,
+      });
+    }
+  }
+  const teamOf = (table: string) => jobs.find((j) => j.tablesWritten.includes(table))?.team;
+  // Policy entries win for the tables they name: the operator's word over a tag someone set on a job.
+  for (const sla of deps.policy.slas) {
+    byTable.set(sla.table, {
+      table: sla.table,
+      deadline: sla.deadline,
+      timezone: sla.timezone,
+      team: teamOf(sla.table),
+      criticality: sla.criticality ?? byTable.get(sla.table)?.criticality,
+    });
+  }
+  const out: TableSla[] = [];
+  for (const [table, raw] of byTable) {
+    const parsed = tableSlaSchema.safeParse({
+      ...raw,
+      workspaceId: deps.workspaceId,
+      upstreamJobIds: upstreamJobIds(table, jobs, jobEdges, maxHops),
+      lastRefreshedAt: lastWrites[table],
+    });
+    if (parsed.success) out.push(parsed.data);
+    else
+      deps.logger?.warn(
+        { table, issue: parsed.error.issues[0]?.message },
+        'ignoring an SLA that does not parse',
+      );
+  }
+  return out.sort((a, b) => a.table.localeCompare(b.table));
+}

@@ -1,0 +1,497 @@
+import type { z } from 'zod';
+import {
+  type ClusterEventObservation,
+  type CostObservation,
+  clusterEventObservationSchema,
+  costObservationSchema,
+  type PipelineUpdateObservation,
+  pipelineUpdateObservationSchema,
+  type QueryObservation,
+  queryObservationSchema,
+  type TableLoadObservation,
+  tableLoadObservationSchema,
+  type WarehouseObservation,
+  warehouseObservationSchema,
+} from '../detector/observations.js';
+import { seenRowsOf, type CollectorCache } from './collector-cache.js';
+import type { CollectorDeps } from './collector-deps.js';
+import {
+  type GrantChangeObservation,
+  grantChangeObservationSchema,
+  parsePermissionChanges,
+} from './grant-change-observation.js';
+import { asDegraded, type Degraded } from './monitoring-degraded.js';
+import { dateParam, ms, num, str, stringMap, tsParam } from './sql-row.js';
+
+/** How far back each source re-reads on every poll, because its table fills late (reference §2). */
+export const DEFAULT_LAG_ALLOWANCE_MS: Readonly<Record<SystemTableSource, number>> = {
+  table_loads: 30 * 60_000,
+  billing: 12 * 3_600_000,
+  warehouse_events: 30 * 60_000,
+  query_history: 30 * 60_000,
+  audit: 60 * 60_000,
+  pipelines: 30 * 60_000,
+  cluster_events: 10 * 60_000,
+};
+export type SystemTableSource =
+  | 'table_loads'
+  | 'billing'
+  | 'warehouse_events'
+  | 'query_history'
+  | 'audit'
+  | 'pipelines'
+  | 'cluster_events';
+
+export interface PollSystemTablesOptions {
+  readonly lagAllowanceMs?: Partial<Record<SystemTableSource, number>>;
+  /** How far back the first poll of a source looks. Default 24 hours. */
+  readonly initialLookbackMs?: number;
+  /** Only these sources (default all). */
+  readonly sources?: readonly SystemTableSource[];
+}
+
+export interface SystemTableObservations {
+  tableLoads: TableLoadObservation[];
+  costs: CostObservation[];
+  grantChanges: GrantChangeObservation[];
+  queries: QueryObservation[];
+  warehouses: WarehouseObservation[];
+  pipelineUpdates: PipelineUpdateObservation[];
+  clusterEvents: ClusterEventObservation[];
+  /** Sources the workspace turned away this time; their watermarks did not move. */
+  degraded: Degraded[];
+  /** Rows that did not make valid observations, per source (logged, never fatal). */
+  rejected: { source: SystemTableSource; reason: string }[];
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+interface Window {
+  readonly since: number;
+  readonly until: number;
+}
+
+/**
+ * Polls the system tables (and the REST views that complete them) source by source. Each source has
+ * its own watermark and re-reads its last `lagAllowance` every poll, since these tables fill minutes to
+ * hours late; a row handed out once (by its natural key) is not handed out again by this process. A
+ * source the workspace throttles is reported in `degraded` and keeps its watermark; the others go on.
+ * After a restart rows inside the lag allowance are handed out once more: signal ids collapse them.
+ */
+export async function pollSystemTables(
+  deps: CollectorDeps,
+  cache: CollectorCache,
+  options: PollSystemTablesOptions = {},
+): Promise<SystemTableObservations> {
+  const out: SystemTableObservations = {
+    tableLoads: [],
+    costs: [],
+    grantChanges: [],
+    queries: [],
+    warehouses: [],
+    pipelineUpdates: [],
+    clusterEvents: [],
+    degraded: [],
+    rejected: [],
+  };
+  const wanted = new Set(options.sources ?? (Object.keys(DEFAULT_LAG_ALLOWANCE_MS) as SystemTableSource[]));
+  const now = deps.clock.now();
+
+  const run = async (source: SystemTableSource, read: (w: Window) => Promise<void>) => {
+    if (!wanted.has(source)) return;
+    const lag = options.lagAllowanceMs?.[source] ?? DEFAULT_LAG_ALLOWANCE_MS[source];
+    const mark = await deps.watermarks.get(deps.workspaceId, source);
+    const since = Math.max(0, (mark?.lastSeenAt ?? now - (options.initialLookbackMs ?? DAY_MS)) - lag);
+    try {
+      await read({ since, until: now });
+      await deps.watermarks.advance(deps.workspaceId, source, { lastSeenAt: now }, now);
+    } catch (error) {
+      const degraded = asDegraded(error, source);
+      if (!degraded) throw error;
+      out.degraded.push(degraded);
+    }
+  };
+
+  /** Parses, dedupes by `key` and collects; the key is remembered only once the poll has succeeded. */
+  const accept = <S extends z.ZodType>(
+    source: SystemTableSource,
+    schema: S,
+    key: string | undefined,
+    input: unknown,
+    into: z.output<S>[],
+  ) => {
+    const seen = seenRowsOf(cache, source);
+    if (key !== undefined && seen.has(key)) return;
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      out.rejected.push({
+        source,
+        reason: `${issue?.path.map(String).join('.') || '(row)'}: ${issue?.message}`,
+      });
+      return;
+    }
+    if (key !== undefined) seen.add(key);
+    into.push(parsed.data);
+  };
+
+  const sql = async (
+    text: string,
+    params: Record<string, ReturnType<typeof tsParam> | ReturnType<typeof dateParam> | string>,
+  ) => (await deps.warehouse.query(text, { params, rowLimit: 100_000 })).rows;
+  const ws = deps.workspaceId;
+
+  await run('table_loads', async ({ since, until }) => {
+    const rows = await sql(TABLE_LOADS_SQL, { since: tsParam(since), until: tsParam(until) });
+    for (const r of rows) {
+      if (str(r, 'status') === 'FAILED') continue;
+      const table = str(r, 'table_full_name');
+      const taskRunId = str(r, 'task_run_id') ?? str(r, 'run_id');
+      accept(
+        'table_loads',
+        tableLoadObservationSchema,
+        `${taskRunId}|${table}`,
+        {
+          workspaceId: ws,
+          table,
+          jobId: str(r, 'job_id'),
+          runId: str(r, 'run_id'),
+          taskKey: str(r, 'task_key'),
+          rowsWritten: num(r, 'rows_written'),
+          loadedAt: ms(r, 'load_time'),
+        },
+        out.tableLoads,
+      );
+    }
+  });
+
+  await run('billing', async ({ since }) => {
+    for (const granularity of ['hour', 'day'] as const) {
+      const step = granularity === 'hour' ? HOUR_MS : DAY_MS;
+      const from = Math.floor(since / step) * step;
+      const rows = await sql(granularity === 'hour' ? COST_BY_HOUR_SQL : COST_BY_DAY_SQL, {
+        since: tsParam(from),
+        since_date: dateParam(from),
+        workspace_id: ws,
+      });
+      for (const r of rows) {
+        const team = str(r, 'team');
+        const periodStart = ms(r, 'period_start');
+        if (team === undefined || periodStart === undefined) continue;
+        // Retractions can leave a period negative for a while; spend is never below zero.
+        const usd = Math.max(0, Math.round((num(r, 'usd') ?? 0) * 1e6) / 1e6);
+        const key = `${granularity}|${team}|${periodStart}`;
+        if (cache.costs.get(key) === usd) continue;
+        const before = out.costs.length;
+        accept(
+          'billing',
+          costObservationSchema,
+          undefined,
+          { workspaceId: ws, team, periodStart, granularity, usd },
+          out.costs,
+        );
+        if (out.costs.length > before) cache.costs.set(key, usd);
+      }
+    }
+  });
+
+  await run('audit', async ({ since, until }) => {
+    const rows = await sql(AUDIT_SQL, {
+      since: tsParam(since),
+      until: tsParam(until),
+      since_date: dateParam(since),
+    });
+    for (const r of rows) {
+      const params = stringMap(r, 'request_params');
+      for (const change of parsePermissionChanges(params.changes)) {
+        if (change.remove.length === 0) continue;
+        const eventId = str(r, 'event_id') ?? str(r, 'request_id') ?? `${ms(r, 'event_time')}`;
+        accept(
+          'audit',
+          grantChangeObservationSchema,
+          `${eventId}|${change.principal}`,
+          {
+            workspaceId: ws,
+            eventId,
+            at: ms(r, 'event_time'),
+            actor: str(r, 'actor'),
+            securableType: params.securable_type,
+            securable: params.securable_full_name,
+            principal: change.principal,
+            removed: change.remove,
+            added: change.add,
+          },
+          out.grantChanges,
+        );
+      }
+    }
+  });
+
+  // Warehouse state and running queries share the REST query-history snapshot.
+  const running: { warehouseId?: string | undefined; status: string; start: number }[] = [];
+  await run('query_history', async ({ since, until }) => {
+    for await (const q of deps.client.queryHistory.listQueries({
+      filter_by: {
+        statuses: ['RUNNING', 'QUEUED'],
+        query_start_time_range: { start_time_ms: now - 7 * DAY_MS, end_time_ms: now },
+      },
+      max_results: 500,
+    })) {
+      const start = q.query_start_time_ms ?? now;
+      const warehouseId = q.warehouse_id ?? q.endpoint_id;
+      running.push({ warehouseId, status: q.status ?? 'RUNNING', start });
+      accept(
+        'query_history',
+        queryObservationSchema,
+        undefined,
+        {
+          workspaceId: ws,
+          statementId: q.query_id,
+          warehouseId,
+          user: q.user_name,
+          state: q.status ?? 'RUNNING',
+          startTime: start,
+          durationMs: Math.max(0, now - start),
+          readBytes: q.metrics?.read_bytes ?? 0,
+          statementText: q.query_text,
+        },
+        out.queries,
+      );
+    }
+    const rows = await sql(QUERY_HISTORY_SQL, { since: tsParam(since), until: tsParam(until) });
+    for (const r of rows) {
+      const id = str(r, 'statement_id');
+      accept(
+        'query_history',
+        queryObservationSchema,
+        `${id}|${str(r, 'execution_status')}`,
+        {
+          workspaceId: ws,
+          statementId: id,
+          warehouseId: str(r, 'warehouse_id'),
+          user: str(r, 'executed_by'),
+          state: str(r, 'execution_status'),
+          startTime: ms(r, 'start_time'),
+          durationMs: Math.max(0, Math.round(num(r, 'total_duration_ms') ?? 0)),
+          readBytes: Math.max(0, Math.round(num(r, 'read_bytes') ?? 0)),
+          statementText: str(r, 'statement_text'),
+          jobId: str(r, 'job_id'),
+          dashboardId: str(r, 'dashboard_id'),
+        },
+        out.queries,
+      );
+    }
+  });
+
+  await run('warehouse_events', async () => {
+    const idle = new Map<string, number>();
+    for (const text of WAREHOUSE_ACTIVITY_SQL) {
+      for (const r of await sql(text, { since: tsParam(now - DAY_MS) })) {
+        const id = str(r, 'warehouse_id');
+        const at = ms(r, 'last_activity');
+        if (id !== undefined && at !== undefined) idle.set(id, Math.max(idle.get(id) ?? 0, at));
+      }
+    }
+    for await (const w of deps.client.warehouses.listWarehouses()) {
+      const mine = running.filter((q) => q.warehouseId === w.id);
+      const queued = mine.filter((q) => q.status === 'QUEUED');
+      const busy = mine.length - queued.length;
+      const team = w.tags?.custom_tags?.find((t) => t.key === 'team')?.value;
+      accept(
+        'warehouse_events',
+        warehouseObservationSchema,
+        undefined,
+        {
+          workspaceId: ws,
+          warehouseId: w.id,
+          name: w.name,
+          state: w.state ?? 'UNKNOWN',
+          size: w.cluster_size,
+          warehouseType: w.enable_serverless_compute ? 'SERVERLESS' : w.warehouse_type,
+          autoStopMins: Math.max(0, w.auto_stop_mins ?? 0),
+          numClusters: Math.max(0, w.num_clusters ?? 0),
+          maxNumClusters: Math.max(1, w.max_num_clusters ?? 1),
+          queuedQueries: queued.length,
+          runningQueries: busy,
+          idleSince: w.state === 'RUNNING' && mine.length === 0 ? idle.get(w.id) : undefined,
+          maxQueuedMs:
+            queued.length > 0 ? Math.max(...queued.map((q) => Math.max(0, now - q.start))) : undefined,
+          team,
+        },
+        out.warehouses,
+      );
+    }
+  });
+
+  await run('pipelines', async ({ since, until }) => {
+    const rows = await sql(PIPELINE_UPDATES_SQL, {
+      since: tsParam(since),
+      until: tsParam(until),
+      lookback: tsParam(since - 7 * DAY_MS),
+    });
+    for (const r of rows) {
+      const pipelineId = str(r, 'pipeline_id');
+      const updateId = str(r, 'update_id');
+      const state = str(r, 'result_state');
+      const errors: { message: string; className?: string }[] = [];
+      if (state === 'FAILED' && pipelineId !== undefined)
+        errors.push(...(await pipelineErrors(deps, pipelineId, updateId)));
+      accept(
+        'pipelines',
+        pipelineUpdateObservationSchema,
+        `${pipelineId}|${updateId}`,
+        {
+          workspaceId: ws,
+          pipelineId,
+          pipelineName: str(r, 'name'),
+          updateId,
+          state,
+          cause: str(r, 'trigger_type'),
+          startTime: ms(r, 'started') ?? ms(r, 'period_end_time'),
+          endTime: ms(r, 'period_end_time'),
+          errors,
+          jobId: str(r, 'job_id'),
+          clusterId: str(r, 'cluster_id'),
+          team: stringMap(r, 'tags').team,
+        },
+        out.pipelineUpdates,
+      );
+    }
+  });
+
+  await run('cluster_events', async ({ since, until }) => {
+    const ids = new Set<string>();
+    for await (const c of deps.client.clusters.listClusters({
+      filter_by: { cluster_states: ['RUNNING', 'PENDING', 'RESTARTING', 'RESIZING', 'ERROR'] },
+    })) {
+      ids.add(c.cluster_id);
+    }
+    // Job clusters live only as long as their run: the poller remembers the ones runs used.
+    for (const id of cache.clusters.values()) ids.add(id);
+    for (const clusterId of ids) {
+      for await (const e of deps.client.clusters.clusterEvents({
+        cluster_id: clusterId,
+        start_time: since,
+        end_time: until,
+        order: 'ASC',
+        page_size: 500,
+      })) {
+        accept(
+          'cluster_events',
+          clusterEventObservationSchema,
+          `${clusterId}|${e.timestamp}|${e.type}`,
+          {
+            workspaceId: ws,
+            clusterId,
+            timestamp: e.timestamp,
+            type: e.type,
+            reasonCode: e.details?.reason?.code,
+            reasonType: e.details?.reason?.type,
+            message: (e.details as Record<string, unknown> | undefined)?.driver_state_message as
+              | string
+              | undefined,
+          },
+          out.clusterEvents,
+        );
+      }
+    }
+  });
+
+  for (const r of out.rejected) deps.logger?.debug(r, 'system-table row rejected');
+  return out;
+}
+
+async function pipelineErrors(deps: CollectorDeps, pipelineId: string, updateId: string | undefined) {
+  const errors: { message: string; className?: string }[] = [];
+  try {
+    for await (const e of deps.client.pipelines.pipelineEvents(pipelineId, {
+      filter: "level='ERROR'",
+      max_results: 100,
+    })) {
+      const origin = (e as { origin?: { update_id?: string } }).origin;
+      if (updateId !== undefined && origin?.update_id !== undefined && origin.update_id !== updateId)
+        continue;
+      const exceptions =
+        (e as { error?: { exceptions?: { class_name?: string; message?: string }[] } }).error?.exceptions ??
+        [];
+      if (exceptions.length === 0 && typeof e.message === 'string') errors.push({ message: e.message });
+      for (const x of exceptions)
+        errors.push({
+          message: x.message ?? String(e.message ?? ''),
+          ...(x.class_name ? { className: x.class_name } : {}),
+        });
+      if (errors.length >= 20) break;
+    }
+  } catch (error) {
+    // The update's failure is known from the table; its text is a bonus, unless the workspace is throttling.
+    if (asDegraded(error, 'pipelines')) throw error;
+  }
+  return errors;
+}
+
+const TABLE_LOADS_SQL = `
+SELECT table_full_name, job_id, run_id, task_key, task_run_id, rows_written, load_time, status
+FROM main.ops.etl_audit
+WHERE load_time >= :since AND load_time <= :until`;
+
+const COST_SELECT = (unit: string) => `
+SELECT u.custom_tags['team'] AS team,
+       date_trunc('${unit}', u.usage_start_time) AS period_start,
+       SUM(u.usage_quantity * lp.pricing.effective_list.\`default\`) AS usd
+FROM system.billing.usage u
+JOIN system.billing.list_prices lp
+  ON u.sku_name = lp.sku_name AND u.cloud = lp.cloud AND u.usage_unit = lp.usage_unit
+ AND u.usage_start_time >= lp.price_start_time
+ AND (lp.price_end_time IS NULL OR u.usage_end_time <= lp.price_end_time)
+WHERE u.usage_date >= :since_date
+  AND u.usage_start_time >= :since
+  AND u.workspace_id = :workspace_id
+  AND u.custom_tags['team'] IS NOT NULL
+GROUP BY ALL`;
+const COST_BY_HOUR_SQL = COST_SELECT('HOUR');
+const COST_BY_DAY_SQL = COST_SELECT('DAY');
+
+const AUDIT_SQL = `
+SELECT event_id, request_id, event_time, user_identity.email AS actor, request_params
+FROM system.access.audit
+WHERE event_date >= :since_date
+  AND event_time >= :since AND event_time <= :until
+  AND service_name = 'unityCatalog' AND action_name = 'updatePermissions'`;
+
+const QUERY_HISTORY_SQL = `
+SELECT statement_id, compute.warehouse_id AS warehouse_id, executed_by, execution_status, start_time,
+       total_duration_ms, read_bytes, statement_text,
+       query_source.job_info.job_id AS job_id, query_source.dashboard_id AS dashboard_id
+FROM system.query.history
+WHERE end_time >= :since AND end_time <= :until`;
+
+// Two statements, not a UNION in a derived table: the embedded DuckDB translation refuses that shape.
+const WAREHOUSE_ACTIVITY_SQL = [
+  `SELECT compute.warehouse_id AS warehouse_id, MAX(end_time) AS last_activity
+   FROM system.query.history
+   WHERE end_time >= :since AND compute.warehouse_id IS NOT NULL
+   GROUP BY compute.warehouse_id`,
+  `SELECT warehouse_id, MAX(event_time) AS last_activity
+   FROM system.compute.warehouse_events
+   WHERE event_time >= :since AND event_type IN ('STARTING', 'RUNNING')
+   GROUP BY warehouse_id`,
+];
+
+const PIPELINE_UPDATES_SQL = `
+WITH ends AS (
+  SELECT pipeline_id, update_id, result_state, trigger_type, period_end_time,
+         trigger_details.job_task.job_id AS job_id, compute.cluster_id AS cluster_id
+  FROM system.lakeflow.pipeline_update_timeline
+  WHERE result_state IS NOT NULL AND period_end_time >= :since AND period_end_time <= :until),
+starts AS (
+  SELECT update_id, MIN(period_start_time) AS started
+  FROM system.lakeflow.pipeline_update_timeline
+  WHERE period_end_time >= :lookback
+  GROUP BY update_id),
+names AS (
+  SELECT pipeline_id, name, tags FROM system.lakeflow.pipelines
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY pipeline_id ORDER BY change_time DESC) = 1)
+SELECT ends.*, starts.started, names.name, names.tags
+FROM ends LEFT JOIN starts ON ends.update_id = starts.update_id
+LEFT JOIN names ON ends.pipeline_id = names.pipeline_id`;

@@ -1,0 +1,48 @@
+import type { TableSla } from '../detector/observations.js';
+
+/**
+ * The workspace's dependency picture as plain, serialisable data: what the correlator's graph builder
+ * (`buildDependencyGraph`) takes as input, plus the SLAs the detectors watch. Rebuilt periodically by
+ * `loadTopology`; never mutated after it is built.
+ */
+export interface Topology {
+  readonly workspaceId: string;
+  /** When it was built (epoch ms). */
+  readonly builtAt: number;
+  readonly jobs: readonly TopologyJob[];
+  /** Distinct lineage edges from `system.access.table_lineage` over the lookback. */
+  readonly lineage: readonly TopologyLineageEdge[];
+  /** `run_job_task` edges: the parent job starts the child job. */
+  readonly jobEdges: readonly { readonly parentJobId: string; readonly childJobId: string }[];
+  readonly slas: readonly TableSla[];
+  /** Table → owning team (from the teams of the jobs that write it). */
+  readonly tableTeams: Readonly<Record<string, string>>;
+  /** Table → last write seen in lineage (epoch ms). */
+  readonly lastWrites: Readonly<Record<string, number>>;
+}
+
+export interface TopologyJob {
+  readonly jobId: string;
+  readonly name?: string | undefined;
+  readonly team?: string | undefined;
+  readonly owner?: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly tablesRead: readonly string[];
+  readonly tablesWritten: readonly string[];
+  /** Clusters and warehouses the job's settings name (shared compute). */
+  readonly computeIds: readonly string[];
+}
+
+export interface TopologyLineageEdge {
+  readonly sourceTable: string | null;
+  readonly targetTable: string | null;
+  readonly entityType: string | null;
+  readonly entityId: string | null;
+  /** The writing job when the entity is a job (or a notebook inside one). */
+  readonly jobId: string | null;
+}
+
+/** The job of `jobId` in `topology`, if known. */
+export function topologyJob(topology: Topology | undefined, jobId: string): TopologyJob | undefined {
+  return topology?.jobs.find((j) => j.jobId === jobId);
+}

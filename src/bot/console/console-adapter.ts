@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../domain/clock.js';
+import type { ChatHandler, ChatSurface } from '../../handlers/chat-request.js';
+import { ChannelLog, type ConsoleChannel } from './channel-log.js';
+import { EventStream } from './event-stream.js';
+import { loadPageAssets } from './page-assets.js';
+import { createConsoleListener, type Listener } from './receive.js';
+import { applyResponse, ephemeralText, type IncidentCardLoader } from './respond.js';
+import { ConsoleSender } from './send.js';
+
+export interface ConsoleAdapterOptions {
+  readonly handler: ChatHandler;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The sidebar (default `#incidents`, `#finops`, `#digest` and the DM with the bot). */
+  readonly channels?: readonly ConsoleChannel[] | undefined;
+  /**
+   * Re-reads an incident's card after a button or command changed it (`incident_changed`), e.g.
+   * `(id) => loadIncidentCard(handlerDeps, id)`. Without it, cards change only when the notifier updates them.
+   */
+  readonly loadIncidentCard?: IncidentCardLoader | undefined;
+  /** Host names the console answers to (default loopback names only; `['*']` for any). */
+  readonly allowedHosts?: readonly string[] | undefined;
+  /** Messages kept per channel (default 500). */
+  readonly maxMessagesPerChannel?: number | undefined;
+  /** Open pages at once (default 100). */
+  readonly maxStreams?: number | undefined;
+  /** SSE keep-alive interval (default 25 s). */
+  readonly heartbeatMs?: number | undefined;
+}
+
+export interface ConsoleAdapter {
+  /** Mount at `/` (last route): serves the page, its assets, the JSON API and `/api/events`. */
+  readonly listener: Listener;
+  /** How the notifier posts and updates incident cards in the console, as it does in Slack. */
+  readonly surface: ChatSurface;
+  /** Ends every open event stream. */
+  close(): Promise<void>;
+}
+
+/**
+ * The local console, the embedded default's chat: channels and a DM in memory, cards with working
+ * buttons, a `/dbx` composer and live updates, all answered by the same handler as Slack and Teams.
+ */
+export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAdapter {
+  const log = new ChannelLog({
+    clock: options.clock,
+    channels: options.channels,
+    ...(options.maxMessagesPerChannel === undefined
+      ? {}
+      : { maxMessagesPerChannel: options.maxMessagesPerChannel }),
+  });
+  const events = new EventStream({
+    log,
+    clock: options.clock,
+    ...(options.maxStreams === undefined ? {} : { maxClients: options.maxStreams }),
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  });
+  const logger = options.logger.child({ module: 'console' });
+  const listener = createConsoleListener({
+    log,
+    events,
+    assets: loadPageAssets(),
+    clock: options.clock,
+    logger: options.logger,
+    allowedHosts: options.allowedHosts,
+    async handle(request, origin) {
+      try {
+        const response = await options.handler(request);
+        return await applyResponse(
+          { log, logger, nowMs: options.clock.now(), loadIncidentCard: options.loadIncidentCard },
+          response,
+          origin,
+        );
+      } catch (error) {
+        // Infrastructure failed (store down); the requester hears it, the log keeps the detail.
+        logger.error({ err: error, kind: request.kind }, 'console request failed');
+        return {
+          ok: false,
+          reason: 'unavailable',
+          ephemeral: [
+            ephemeralText(
+              'Something went wrong on my side. Check the card, then try again in a moment.',
+              'error',
+              options.clock.now(),
+            ),
+          ],
+        };
+      }
+    },
+  });
+  const surface = new ConsoleSender(log);
+  return {
+    listener,
+    surface,
+    async close() {
+      events.close();
+      await surface.close();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import { type CardView, cardViewSchema, type IncidentCardView } from '../../cards/card-views.js';
+import { renderCardHtml } from '../../cards/html-cards.js';
+import type { ChatResponse } from '../../handlers/chat-request.js';
+import { BOT_AUTHOR, type ChannelLog, type StoredMessage } from './channel-log.js';
+
+/** Loads an incident's current card view (`loadIncidentCard` from the handlers, bound to the store). */
+export type IncidentCardLoader = (incidentId: string) => Promise<IncidentCardView | undefined>;
+
+/** A reply only the requester sees, shown in the page and never stored. */
+export interface EphemeralJson {
+  readonly html: string;
+}
+
+/** What `POST /api/messages` and `POST /api/actions` answer. */
+export type ConsoleOutcome =
+  | { readonly ok: true; readonly ephemeral: readonly EphemeralJson[] }
+  | { readonly ok: false; readonly reason: string; readonly ephemeral: readonly EphemeralJson[] };
+
+export interface RespondDeps {
+  readonly log: ChannelLog;
+  readonly logger: Logger;
+  readonly nowMs: number;
+  readonly loadIncidentCard?: IncidentCardLoader | undefined;
+}
+
+/** Where the request came from: its channel, and the message a thread reply goes under. */
+export interface ResponseOrigin {
+  readonly channelId: string;
+  readonly threadParent?: StoredMessage | undefined;
+}
+
+const TONE: Record<Extract<ChatResponse, { ok: false }>['reason'], 'info' | 'warning' | 'error'> = {
+  unknown_command: 'warning',
+  not_found: 'warning',
+  forbidden: 'error',
+  stale_card: 'warning',
+  invalid_request: 'warning',
+  duplicate: 'info',
+  unavailable: 'error',
+};
+
+/** A plain message card, rendered for the requester only. */
+export function ephemeralText(
+  text: string,
+  tone: 'info' | 'warning' | 'error',
+  nowMs: number,
+): EphemeralJson {
+  return { html: renderCardHtml({ kind: 'message', tone, title: null, text, fields: [] }, nowMs) };
+}
+
+/**
+ * Carries out a handler's response in the console: requester replies come back to the page (ephemeral),
+ * conversation replies are posted (in the thread when asked), and effects re-render every copy of an
+ * incident's card and add its thread note.
+ */
+export async function applyResponse(
+  deps: RespondDeps,
+  response: ChatResponse,
+  origin: ResponseOrigin,
+): Promise<ConsoleOutcome> {
+  if (!response.ok) {
+    return {
+      ok: false,
+      reason: response.reason,
+      ephemeral: [ephemeralText(response.userMessage, TONE[response.reason], deps.nowMs)],
+    };
+  }
+  const ephemeral: EphemeralJson[] = [];
+  for (const reply of response.replies) {
+    const card = parseCard(deps, reply.card);
+    if (card === undefined) continue;
+    if (reply.audience === 'requester') {
+      ephemeral.push({ html: renderCardHtml(card, deps.nowMs) });
+    } else if (reply.inThread === true && origin.threadParent !== undefined) {
+      deps.log.reply(origin.threadParent, BOT_AUTHOR, { kind: 'card', view: card });
+    } else {
+      deps.log.post(origin.channelId, BOT_AUTHOR, { kind: 'card', view: card });
+    }
+  }
+  for (const effect of response.effects) {
+    const copies = deps.log.incidentCards(effect.incidentId);
+    if (effect.kind === 'incident_thread_note') {
+      for (const copy of copies) deps.log.reply(copy, BOT_AUTHOR, { kind: 'text', text: effect.text });
+      continue;
+    }
+    if (copies.length === 0 || deps.loadIncidentCard === undefined) continue;
+    const view = await deps.loadIncidentCard(effect.incidentId);
+    // A removed incident keeps its last card; the next button press on it explains why it does nothing.
+    if (view === undefined) continue;
+    for (const copy of copies) deps.log.replace(copy, { kind: 'card', view });
+  }
+  return { ok: true, ephemeral };
+}
+
+/** Handler replies carry card inputs (defaults left out); a card that does not parse is a handler bug. */
+function parseCard(deps: RespondDeps, input: unknown): CardView | undefined {
+  const parsed = cardViewSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  deps.logger.error(
+    { issues: parsed.error.issues.slice(0, 5) },
+    'handler returned a card that does not fit its schema',
+  );
+  return undefined;
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import {
+  createConsoleAdapter,
+  type ConsoleAdapter,
+  type ConsoleAdapterOptions,
+} from '../../../src/bot/console/console-adapter.js';
+import type { IncidentCardView } from '../../../src/cards/card-views.js';
+import { createHttpApp, listen } from '../../../src/cli/http-app.js';
+import { defaultPolicy, type Policy } from '../../../src/config/policy.js';
+import { ManualClock } from '../../../src/domain/clock.js';
+import type { NewIncident } from '../../../src/domain/incident.js';
+import { createChatHandler, loadIncidentCard } from '../../../src/handlers/chat-handler.js';
+import type { ChatHandler, MessageRef } from '../../../src/handlers/chat-request.js';
+import { openStore, type Store } from '../../../src/store/open-store.js';
+import { createRepositories, type Repositories } from '../../../src/store/repositories.js';
+
+export const T0 = Date.UTC(2024, 4, 1, 2, 0, 0);
+
+export interface ConsoleHarness {
+  readonly baseUrl: string;
+  readonly adapter: ConsoleAdapter;
+  readonly repos: Repositories;
+  readonly clock: ManualClock;
+  /** Opens an incident in the store and posts its card to `#incidents` through the surface. */
+  postIncident(overrides?: Partial<NewIncident>): Promise<{ view: IncidentCardView; ref: MessageRef }>;
+  close(): Promise<void>;
+}
+
+/**
+ * One in-memory PGlite store per test file: opening one takes seconds, and tests stay apart anyway
+ * because every incident, request id and console is their own.
+ */
+export function openConsoleStore(): Promise<Store> {
+  return openStore({ dataDir: 'memory://' });
+}
+
+/**
+ * The console as `dbxops start` wires it, on a free loopback port: the real chat handler over `store`,
+ * the one HTTP app with the console mounted at `/`.
+ */
+export async function startConsole(
+  store: Store,
+  options: {
+    policy?: Policy;
+    /** Wraps the real handler, e.g. to make it fail like a store that went away. */
+    wrapHandler?: (real: ChatHandler) => ChatHandler;
+  } & Partial<Omit<ConsoleAdapterOptions, 'handler' | 'clock' | 'logger'>> = {},
+): Promise<ConsoleHarness> {
+  const repos = createRepositories(store.db);
+  const clock = new ManualClock(T0);
+  const logger = pino({ level: 'silent' });
+  const deps = {
+    incidents: repos.incidents,
+    processedKeys: repos.processedKeys,
+    clock,
+    policy: options.policy ?? defaultPolicy(),
+    logger,
+  };
+  const real = createChatHandler(deps);
+  const adapter = createConsoleAdapter({
+    heartbeatMs: 0,
+    ...options,
+    handler: options.wrapHandler?.(real) ?? real,
+    clock,
+    logger,
+    loadIncidentCard: (id) => loadIncidentCard(deps, id),
+  });
+  const server: Server = createHttpApp({ routes: [{ path: '/', listener: adapter.listener }] });
+  const address = await listen(server, 0, '127.0.0.1');
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    adapter,
+    repos,
+    clock,
+    async postIncident(overrides = {}) {
+      const opened = await repos.incidents.open({
+        id: `inc_${randomUUID().replaceAll('-', '').slice(0, 12)}`,
+        workspaceId: 'demo',
+        fingerprint: `fp_${randomUUID()}`,
+        title: 'Nightly orders ETL failing since 02:10',
+        summary: 'Task ingest failed: table main.sales.orders_2024 cannot be found.',
+        severity: 'P1',
+        openedAt: clock.now(),
+        slaDeadline: clock.now() + 45 * 60_000,
+        team: 'sales-data',
+        owner: 'sales-data-eng',
+        blastRadius: { jobs: ['publish_orders', 'finance_rollup'], tables: ['main.sales.daily'], count: 3 },
+        costUsd: 18.4,
+        ...overrides,
+      });
+      if (!opened.ok) throw new Error(opened.userMessage);
+      const view = await loadIncidentCard(deps, opened.value.incident.id);
+      if (view === undefined) throw new Error('incident vanished');
+      const ref = await adapter.surface.postCard({ channelId: '#incidents' }, view);
+      return { view, ref };
+    },
+    async close() {
+      await adapter.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -36,7 +36,8 @@ GROUP BY ALL`;
 /**
  * Builds the workspace's dependency picture: job settings (`jobs/list` with tasks) for names, tags,
  * owners, `run_job_task` edges and named compute; `system.access.table_lineage` for the tables each job
- * reads and writes; SLAs from the `sla`/`sla_timezone` job tags on the tables a job writes, overridden
+ * reads and writes; SLAs from the `sla`/`sla_timezone` job tags on the tables a job writes (only
+ * `sla_table` when that tag names one), overridden
  * by `policy.slas`, each with the jobs upstream of its table. Stores the result in `cache` when given,
  * where `fetchRunObservation` reads tables from it. A throttled or unavailable workspace returns
  * `degraded` and leaves any cached topology in place.
@@ -175,7 +176,9 @@ function buildSlas(
   for (const job of jobs) {
     const deadline = job.tags.sla?.trim();
     if (deadline === undefined || !HH_MM.test(deadline)) continue;
-    for (const table of job.tablesWritten) {
+    // `sla_table` narrows the deadline to one of the tables the job writes.
+    const only = job.tags.sla_table?.trim();
+    for (const table of job.tablesWritten.filter((t) => !only || t === only)) {
       byTable.set(table, {
         table,
         deadline,

@@ -1,0 +1,96 @@
+/**
+ * Numbers the simulator bills and sizes with (reference §6): node types, warehouse DBU rates, list prices.
+ * Approximate list prices; what matters is that the cost queries join them the way Databricks does.
+ */
+export interface NodeType {
+  node_type: string;
+  core_count: number;
+  memory_mb: number;
+  gpu_count: number;
+  dbu_per_hour: number;
+}
+
+export const NODE_TYPES: readonly NodeType[] = [
+  { node_type: 'm5.xlarge', core_count: 4, memory_mb: 16_384, gpu_count: 0, dbu_per_hour: 0.69 },
+  { node_type: 'm5.2xlarge', core_count: 8, memory_mb: 32_768, gpu_count: 0, dbu_per_hour: 1.37 },
+  { node_type: 'i3.xlarge', core_count: 4, memory_mb: 31_232, gpu_count: 0, dbu_per_hour: 1.0 },
+  { node_type: 'i3.2xlarge', core_count: 8, memory_mb: 62_464, gpu_count: 0, dbu_per_hour: 2.0 },
+  { node_type: 'r5.xlarge', core_count: 4, memory_mb: 32_768, gpu_count: 0, dbu_per_hour: 0.9 },
+  { node_type: 'r5.2xlarge', core_count: 8, memory_mb: 65_536, gpu_count: 0, dbu_per_hour: 1.8 },
+  { node_type: 'r5.4xlarge', core_count: 16, memory_mb: 131_072, gpu_count: 0, dbu_per_hour: 3.6 },
+  { node_type: 'Standard_DS3_v2', core_count: 4, memory_mb: 14_336, gpu_count: 0, dbu_per_hour: 0.75 },
+  { node_type: 'Standard_DS4_v2', core_count: 8, memory_mb: 28_672, gpu_count: 0, dbu_per_hour: 1.5 },
+  { node_type: 'Standard_DS5_v2', core_count: 16, memory_mb: 57_344, gpu_count: 0, dbu_per_hour: 3.0 },
+  { node_type: 'Standard_E8ds_v4', core_count: 8, memory_mb: 65_536, gpu_count: 0, dbu_per_hour: 2.0 },
+  { node_type: 'Standard_F4s_v2', core_count: 4, memory_mb: 8_192, gpu_count: 0, dbu_per_hour: 0.5 },
+  { node_type: 'n2-highmem-4', core_count: 4, memory_mb: 32_768, gpu_count: 0, dbu_per_hour: 0.9 },
+];
+
+const BY_NAME = new Map(NODE_TYPES.map((n) => [n.node_type, n]));
+
+/** Unknown node types get m5.xlarge-like numbers rather than failing: scenarios may name any type. */
+export function nodeType(name: string): NodeType {
+  return (
+    BY_NAME.get(name) ?? {
+      node_type: name,
+      core_count: 4,
+      memory_mb: 16_384,
+      gpu_count: 0,
+      dbu_per_hour: 0.75,
+    }
+  );
+}
+
+export const WAREHOUSE_DBU_PER_HOUR: Readonly<Record<string, number>> = {
+  '2X-Small': 4,
+  'X-Small': 6,
+  Small: 12,
+  Medium: 24,
+  Large: 40,
+  'X-Large': 80,
+  '2X-Large': 144,
+  '3X-Large': 272,
+  '4X-Large': 528,
+};
+
+export type Cloud = 'AWS' | 'AZURE' | 'GCP';
+
+const SERVERLESS_REGION: Record<Cloud, string> = {
+  AWS: 'US_EAST_N_VIRGINIA',
+  AZURE: 'US_EAST',
+  GCP: 'US_CENTRAL',
+};
+
+export function skuNames(cloud: Cloud) {
+  const region = SERVERLESS_REGION[cloud];
+  return {
+    jobs: 'PREMIUM_JOBS_COMPUTE',
+    jobsPhoton: 'PREMIUM_JOBS_COMPUTE_(PHOTON)',
+    jobsServerless: `PREMIUM_JOBS_SERVERLESS_COMPUTE_${region}`,
+    allPurpose: 'PREMIUM_ALL_PURPOSE_COMPUTE',
+    sqlClassic: 'PREMIUM_SQL_COMPUTE',
+    sqlPro: 'PREMIUM_SQL_PRO_COMPUTE',
+    sqlServerless: `PREMIUM_SERVERLESS_SQL_COMPUTE_${region}`,
+    dltCore: 'PREMIUM_DLT_CORE_COMPUTE',
+    dltPro: 'PREMIUM_DLT_PRO_COMPUTE',
+    dltAdvanced: 'PREMIUM_DLT_ADVANCED_COMPUTE',
+  };
+}
+
+/** USD per DBU by cloud (reference §6.1). */
+export function listPrices(cloud: Cloud): { sku_name: string; price: number }[] {
+  const s = skuNames(cloud);
+  const az = cloud === 'AZURE';
+  return [
+    { sku_name: s.jobs, price: az ? 0.3 : 0.15 },
+    { sku_name: s.jobsPhoton, price: az ? 0.3 : 0.15 },
+    { sku_name: s.jobsServerless, price: az ? 0.45 : 0.35 },
+    { sku_name: s.allPurpose, price: 0.55 },
+    { sku_name: s.sqlClassic, price: 0.22 },
+    { sku_name: s.sqlPro, price: az ? 0.66 : 0.55 },
+    { sku_name: s.sqlServerless, price: 0.7 },
+    { sku_name: s.dltCore, price: az ? 0.3 : 0.2 },
+    { sku_name: s.dltPro, price: az ? 0.38 : 0.25 },
+    { sku_name: s.dltAdvanced, price: az ? 0.54 : 0.36 },
+  ];
+}

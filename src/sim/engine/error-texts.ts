@@ -1,0 +1,160 @@
+/**
+ * Failure wording as Databricks, Spark and Python really word it, so that classifiers trained on real
+ * messages work on simulated ones. Each returns what `runs/get` (state message), `runs/get-output`
+ * (`error`, `error_trace`) and the termination details show.
+ */
+export interface TaskFailure {
+  /** REST `state.result_state`. */
+  result: 'FAILED' | 'TIMEDOUT' | 'CANCELED';
+  /** REST `status.termination_details.code` (also the system-table termination_code). */
+  code: string;
+  /** REST `status.termination_details.type`. */
+  type: 'CLIENT_ERROR' | 'INTERNAL_ERROR' | 'CLOUD_FAILURE' | 'SUCCESS';
+  error: string;
+  errorTrace: string;
+}
+
+const trace = (head: string, frames: string[]) => [head, ...frames.map((f) => `\tat ${f}`)].join('\n');
+
+export function oomFailure(): TaskFailure {
+  const error = 'java.lang.OutOfMemoryError: Java heap space';
+  return {
+    result: 'FAILED',
+    code: 'DRIVER_ERROR',
+    type: 'INTERNAL_ERROR',
+    error,
+    errorTrace: trace(error, [
+      'java.util.Arrays.copyOf(Arrays.java:3236)',
+      'org.apache.spark.sql.execution.SparkPlan.executeCollect(SparkPlan.scala:467)',
+      'org.apache.spark.sql.Dataset.collectToPython(Dataset.scala:4215)',
+    ]),
+  };
+}
+
+export function timeoutFailure(timeoutSeconds: number): TaskFailure {
+  const error = `Run timed out after ${timeoutSeconds} seconds.`;
+  return { result: 'TIMEDOUT', code: 'CANCELED', type: 'CLIENT_ERROR', error, errorTrace: '' };
+}
+
+export function tableNotFoundFailure(table: string): TaskFailure {
+  const quoted = table
+    .split('.')
+    .map((p) => `\`${p}\``)
+    .join('.');
+  const error = `[TABLE_OR_VIEW_NOT_FOUND] The table or view ${quoted} cannot be found. Verify the spelling and correctness of the schema and catalog.
+If you did not qualify the name with a schema, verify the current_schema() output, or qualify the name with the correct schema and catalog.
+To tolerate the error on drop use DROP VIEW IF EXISTS or DROP TABLE IF EXISTS. SQLSTATE: 42P01`;
+  return pythonFailure('AnalysisException', error);
+}
+
+export function customFailure(message: string): TaskFailure {
+  return {
+    result: 'FAILED',
+    code: 'RUN_EXECUTION_ERROR',
+    type: 'CLIENT_ERROR',
+    error: message,
+    errorTrace: `---------------------------------------------------------------------------\n${message}\n  File "<command-1234567890>", line 42, in <module>`,
+  };
+}
+
+function pythonFailure(pyClass: string, message: string): TaskFailure {
+  return {
+    result: 'FAILED',
+    code: 'RUN_EXECUTION_ERROR',
+    type: 'CLIENT_ERROR',
+    error: `${pyClass}: ${message}`,
+    errorTrace: [
+      '---------------------------------------------------------------------------',
+      `${pyClass}                         Traceback (most recent call last)`,
+      'File <command-3551942519418893>, line 12',
+      '---> 12 df = spark.read.table(source_table)',
+      `File /databricks/spark/python/pyspark/errors/exceptions/captured.py:261, in capture_sql_exception.<locals>.deco(*a, **kw)`,
+      `${pyClass}: ${message}`,
+    ].join('\n'),
+  };
+}
+
+export function concurrentAppendFailure(table: string): TaskFailure {
+  return pythonFailure(
+    'ConcurrentAppendException',
+    `[DELTA_CONCURRENT_APPEND] ConcurrentAppendException: Files were added to the root of the table by a concurrent update. Please try the operation again.
+Conflicting commit: {"timestamp":1763712000000,"operation":"WRITE","operationParameters":{"mode":"Append"},"isBlindAppend":true}
+Refer to https://docs.databricks.com/delta/concurrency-control.html for more details. Table: ${table}`,
+  );
+}
+
+export function insufficientPermissionsFailure(table: string, privilege: string): TaskFailure {
+  return pythonFailure(
+    'AnalysisException',
+    `[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have ${privilege} on Table '${table}'. SQLSTATE: 42501`,
+  );
+}
+
+export interface ClusterTermination {
+  code: string;
+  type: 'CLOUD_FAILURE' | 'CLIENT_ERROR' | 'SERVICE_FAULT' | 'SUCCESS';
+  parameters: Record<string, string>;
+}
+
+export function capacityTermination(cloud: string, nodeType: string): ClusterTermination {
+  if (cloud === 'AWS') {
+    return {
+      code: 'AWS_INSUFFICIENT_INSTANCE_CAPACITY_FAILURE',
+      type: 'CLOUD_FAILURE',
+      parameters: {
+        aws_api_error_code: 'InsufficientInstanceCapacity',
+        aws_error_message: `We currently do not have sufficient ${nodeType} capacity in the Availability Zone you requested (us-east-1a). Our system will be working on provisioning additional capacity. You can currently get ${nodeType} capacity by not specifying an Availability Zone in your request or choosing us-east-1b, us-east-1c, us-east-1d.`,
+      },
+    };
+  }
+  return {
+    code: cloud === 'AZURE' ? 'AZURE_QUOTA_EXCEEDED_EXCEPTION' : 'CLOUD_PROVIDER_RESOURCE_STOCKOUT',
+    type: 'CLOUD_FAILURE',
+    parameters: {
+      azure_error_code: 'OperationNotAllowed',
+      azure_error_message: `Operation could not be completed as it results in exceeding approved standardDSv2Family Cores quota. Node type ${nodeType}.`,
+    },
+  };
+}
+
+export function clusterLaunchFailure(clusterId: string, t: ClusterTermination): TaskFailure {
+  const params = JSON.stringify(t.parameters);
+  const error = `Cluster '${clusterId}' was terminated. Reason: ${t.code} (${t.type}). Parameters: ${params}.`;
+  return { result: 'FAILED', code: 'CLUSTER_ERROR', type: 'CLOUD_FAILURE', error, errorTrace: '' };
+}
+
+export function spotLossFailure(): TaskFailure {
+  const error =
+    'org.apache.spark.SparkException: Job aborted due to stage failure: Task 17 in stage 42.0 failed 4 times, most recent failure: Lost task 17.3 in stage 42.0 (TID 1093) (10.68.12.34 executor 3): ExecutorLostFailure (executor 3 exited caused by one of the running tasks) Reason: Executor lost: worker decommissioned because of spot instance termination (SPOT_INSTANCE_TERMINATION).';
+  return {
+    result: 'FAILED',
+    code: 'RUN_EXECUTION_ERROR',
+    type: 'CLIENT_ERROR',
+    error,
+    errorTrace: trace(error, [
+      'org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:3628)',
+    ]),
+  };
+}
+
+export function driverUnresponsiveFailure(): TaskFailure {
+  const error =
+    'The spark driver has stopped unexpectedly and is restarting. Your notebook will be automatically reattached.';
+  return { result: 'FAILED', code: 'DRIVER_ERROR', type: 'INTERNAL_ERROR', error, errorTrace: '' };
+}
+
+export function backgroundFailure(pick: number): TaskFailure {
+  const options = [
+    () => pythonFailure('KeyError', "'customer_id'"),
+    () => pythonFailure('ZeroDivisionError', 'division by zero'),
+    () =>
+      pythonFailure(
+        'Py4JJavaError',
+        'An error occurred while calling o412.save.\n: org.apache.spark.SparkException: [TASK_WRITE_FAILED] Task failed while writing rows to s3://lake/tmp.',
+      ),
+  ];
+  return options[Math.floor(pick * options.length) % options.length]!();
+}
+
+export const PIPELINE_ERROR_DEFAULT =
+  '[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column, variable, or function parameter with name `amount_usd` cannot be resolved. Did you mean one of the following? [`amount`, `currency`]. SQLSTATE: 42703';

@@ -1,0 +1,440 @@
+import type { ScenarioPipeline } from '../scenario/schema.js';
+import { nodeType, skuNames } from './catalog.js';
+import { PIPELINE_ERROR_DEFAULT } from './error-texts.js';
+import { quartzCron } from './quartz-cron.js';
+import { SimApiError } from './sim-api-error.js';
+import { type SimContext, isTransient } from './sim-context.js';
+import { hourSlices, isoDate } from './time-slices.js';
+
+export interface PipelineEvent {
+  id: string;
+  sequence: { control_plane_seq_no: number };
+  origin: Record<string, string>;
+  timestamp: string;
+  timestampMs: number;
+  message: string;
+  level: 'INFO' | 'WARN' | 'ERROR' | 'METRICS';
+  maturity_level: 'STABLE';
+  event_type: string;
+  details: Record<string, unknown>;
+  error?: { fatal: boolean; exceptions: { class_name: string; message: string }[] };
+}
+
+export interface PipelineUpdate {
+  updateId: string;
+  pipelineId: string;
+  cause: string;
+  fullRefresh: boolean;
+  createdAt: number;
+  /** [state, from ms] in order; the state at time t is the last with from ≤ t. */
+  phases: [string, number][];
+  endAt: number;
+  ended: boolean;
+  result: 'COMPLETED' | 'FAILED' | 'CANCELED' | undefined;
+  clusterId: string;
+  error: string | undefined;
+  token: number;
+  onEnd: ((u: PipelineUpdate) => void) | undefined;
+  triggeredBy: { jobId: number; runId: number; taskRunId: number } | undefined;
+}
+
+export interface PipelineState {
+  pipelineId: string;
+  spec: ScenarioPipeline;
+  active: PipelineUpdate | undefined;
+  /** Newest last; bounded. */
+  updates: PipelineUpdate[];
+  events: PipelineEvent[];
+  lastModified: number;
+  seq: number;
+}
+
+const MAX_UPDATES = 50;
+const MAX_EVENTS = 500;
+
+/** DLT pipelines: updates through their states, events, timeline rows, lineage and billing. */
+export class PipelineFleet {
+  readonly byId = new Map<string, PipelineState>();
+  readonly byName = new Map<string, PipelineState>();
+
+  constructor(private readonly ctx: SimContext) {
+    for (const spec of ctx.scenario.pipelines) {
+      const p: PipelineState = {
+        pipelineId: ctx.prng.uuid(),
+        spec,
+        active: undefined,
+        updates: [],
+        events: [],
+        lastModified: ctx.startMs - 7 * 86_400_000,
+        seq: 0,
+      };
+      this.byId.set(p.pipelineId, p);
+      this.byName.set(spec.name, p);
+      ctx.emit('lakeflow.pipelines', {
+        account_id: ctx.accountId,
+        workspace_id: ctx.workspaceId,
+        pipeline_id: p.pipelineId,
+        pipeline_type: 'WORKSPACE',
+        name: spec.name,
+        created_by: spec.owner,
+        run_as: spec.owner,
+        tags: { team: spec.team },
+        settings: {
+          photon: true,
+          development: false,
+          continuous: false,
+          serverless: false,
+          edition: spec.edition,
+          channel: 'CURRENT',
+        },
+        configuration: {},
+        change_time: p.lastModified,
+        delete_time: null,
+        create_time: p.lastModified,
+      });
+      if (spec.schedule && spec.schedule.pause_status !== 'PAUSED') {
+        const cron = quartzCron(spec.schedule.quartz_cron_expression, spec.schedule.timezone_id);
+        const arm = (after: number) => {
+          const next = cron.nextRun(new Date(after));
+          if (!next) return;
+          const at = next.getTime();
+          ctx.at(at, () => {
+            if (!p.active) this.startUpdate(p.pipelineId, { cause: 'SCHEDULE', user: spec.owner });
+            arm(at);
+          });
+        };
+        arm(ctx.startMs - 1000);
+      }
+    }
+  }
+
+  get(id: string): PipelineState {
+    const p = this.byId.get(id);
+    if (!p) throw new SimApiError(404, 'RESOURCE_DOES_NOT_EXIST', `Pipeline ${id} does not exist.`);
+    return p;
+  }
+
+  stateAt(u: PipelineUpdate, at: number): string {
+    if (u.ended && at >= u.endAt) return u.result ?? 'COMPLETED';
+    let state = 'QUEUED';
+    for (const [name, from] of u.phases) if (from <= at) state = name;
+    return state;
+  }
+
+  pipelineState(p: PipelineState): string {
+    if (!p.active) {
+      const last = p.updates.at(-1);
+      return last?.result === 'FAILED' ? 'FAILED' : 'IDLE';
+    }
+    const s = this.stateAt(p.active, this.ctx.now());
+    return s === 'RUNNING' || s === 'SETTING_UP_TABLES' ? 'RUNNING' : 'STARTING';
+  }
+
+  /** Starts an update (REST `updates`, a schedule or a pipeline task). Refuses while one is active. */
+  startUpdate(
+    id: string,
+    opts: {
+      cause: string;
+      user: string;
+      fullRefresh?: boolean;
+      onEnd?: (u: PipelineUpdate) => void;
+      triggeredBy?: { jobId: number; runId: number; taskRunId: number };
+    },
+  ): PipelineUpdate {
+    const ctx = this.ctx;
+    const p = this.get(id);
+    if (p.active) {
+      throw new SimApiError(
+        409,
+        'INVALID_STATE_TRANSITION',
+        `Pipeline ${id} already has an active update ${p.active.updateId}.`,
+      );
+    }
+    const now = ctx.now();
+    const manual = opts.cause === 'USER_ACTION' || opts.cause === 'API_CALL';
+    const faults = ctx.activeFaults(
+      now,
+      (f) => f.kind === 'pipeline_error' && f.target.pipeline === p.spec.name,
+    );
+    const fault = faults.find((f) => !(manual && isTransient(f)));
+    const wait = ctx.prng.int(60_000, 240_000);
+    const phases: [string, number][] = [
+      ['CREATED', now],
+      ['WAITING_FOR_RESOURCES', now + 1_000],
+      ['INITIALIZING', now + wait],
+      ['SETTING_UP_TABLES', now + wait + 30_000],
+      ['RUNNING', now + wait + 60_000],
+    ];
+    const runMs = Math.round(ctx.prng.jitter(p.spec.duration.mean_minutes, p.spec.duration.jitter) * 60_000);
+    const u: PipelineUpdate = {
+      updateId: ctx.prng.uuid(),
+      pipelineId: id,
+      cause: opts.cause,
+      fullRefresh: opts.fullRefresh ?? false,
+      createdAt: now,
+      phases,
+      endAt: now + wait + 60_000 + (fault ? Math.round(runMs * 0.3) : runMs),
+      ended: false,
+      result: undefined,
+      clusterId: ctx.clusterId(now),
+      error: fault ? (fault.fault.message ?? PIPELINE_ERROR_DEFAULT) : undefined,
+      token: 0,
+      onEnd: opts.onEnd,
+      triggeredBy: opts.triggeredBy,
+    };
+    if (fault) {
+      ctx.hit(fault, now, {
+        resourceId: id,
+        ...(opts.triggeredBy ? { runId: opts.triggeredBy.runId, taskRunId: opts.triggeredBy.taskRunId } : {}),
+      });
+    }
+    p.active = u;
+    p.updates.push(u);
+    if (p.updates.length > MAX_UPDATES) p.updates.shift();
+    if (manual)
+      ctx.audit('deltaPipelines', 'startUpdate', opts.user, {
+        pipeline_id: id,
+        full_refresh: String(u.fullRefresh),
+      });
+    this.#event(
+      p,
+      u,
+      now,
+      'create_update',
+      'INFO',
+      `Update ${u.updateId.slice(0, 6)} started by ${opts.cause}.`,
+      {
+        create_update: { cause: opts.cause, full_refresh: u.fullRefresh },
+      },
+    );
+    for (const [state, at] of phases.slice(1)) {
+      this.#event(p, u, at, 'update_progress', 'INFO', `Update ${u.updateId.slice(0, 6)} is ${state}.`, {
+        update_progress: { state },
+      });
+    }
+    const token = u.token;
+    ctx.at(u.endAt, () => {
+      if (u.token === token) this.#end(p, u, u.error ? 'FAILED' : 'COMPLETED');
+    });
+    return u;
+  }
+
+  /** `pipelines/{id}/stop`: cancels the active update; a no-op when idle. */
+  stop(id: string, user: string): void {
+    const p = this.get(id);
+    this.ctx.audit('deltaPipelines', 'stop', user, { pipeline_id: id });
+    if (!p.active) return;
+    p.active.token += 1;
+    this.#end(p, p.active, 'CANCELED');
+  }
+
+  #end(p: PipelineState, u: PipelineUpdate, result: 'COMPLETED' | 'FAILED' | 'CANCELED'): void {
+    const ctx = this.ctx;
+    const now = ctx.now();
+    u.ended = true;
+    u.endAt = now;
+    u.result = result;
+    p.active = undefined;
+    if (result === 'FAILED') {
+      const table = p.spec.writes[0] ?? 'main.default.unknown';
+      this.#event(
+        p,
+        u,
+        now,
+        'flow_progress',
+        'ERROR',
+        `Failed to resolve flow: '${table.split('.').at(-1)}'.`,
+        {
+          flow_progress: { status: 'FAILED' },
+        },
+        {
+          fatal: true,
+          exceptions: [
+            {
+              class_name: 'org.apache.spark.sql.AnalysisException',
+              message: u.error ?? PIPELINE_ERROR_DEFAULT,
+            },
+          ],
+        },
+      );
+    }
+    this.#event(
+      p,
+      u,
+      now,
+      'update_progress',
+      result === 'FAILED' ? 'ERROR' : 'INFO',
+      `Update ${u.updateId.slice(0, 6)} is ${result}.`,
+      {
+        update_progress: { state: result },
+      },
+    );
+    const slices = hourSlices(u.createdAt, now);
+    slices.forEach(([s, e], i) => {
+      ctx.emit('lakeflow.pipeline_update_timeline', {
+        account_id: ctx.accountId,
+        workspace_id: ctx.workspaceId,
+        pipeline_id: p.pipelineId,
+        update_id: u.updateId,
+        update_type: u.fullRefresh ? 'FULL_REFRESH' : 'REFRESH',
+        request_id: u.updateId,
+        run_as_user_name: p.spec.owner,
+        trigger_type: u.triggeredBy ? 'JOB_TASK' : u.cause === 'SCHEDULE' ? 'CRON' : u.cause,
+        trigger_details: u.triggeredBy
+          ? {
+              job_task: {
+                job_id: String(u.triggeredBy.jobId),
+                job_task_run_id: String(u.triggeredBy.taskRunId),
+                performance_target: null,
+              },
+            }
+          : null,
+        result_state: i === slices.length - 1 ? result : null,
+        compute: { type: 'CLASSIC', cluster_id: u.clusterId },
+        period_start_time: s,
+        period_end_time: e,
+        refresh_selection: [],
+        full_refresh_selection: [],
+        reset_checkpoint_selection: [],
+      });
+    });
+    const nt = nodeType(p.spec.node_type);
+    const skus = skuNames(ctx.cloud);
+    const sku =
+      p.spec.edition === 'CORE' ? skus.dltCore : p.spec.edition === 'PRO' ? skus.dltPro : skus.dltAdvanced;
+    ctx.bill(u.createdAt, now, (p.spec.workers + 1) * nt.dbu_per_hour, {
+      sku_name: sku,
+      billing_origin_product: 'DLT',
+      custom_tags: { team: p.spec.team },
+      usage_metadata: {
+        cluster_id: u.clusterId,
+        dlt_pipeline_id: p.pipelineId,
+        dlt_update_id: u.updateId,
+        dlt_maintenance_id: null,
+        node_type: p.spec.node_type,
+        job_id: null,
+        job_run_id: null,
+        warehouse_id: null,
+      },
+      identity_metadata: { run_as: p.spec.owner, owned_by: p.spec.owner, created_by: p.spec.owner },
+      product_features: {
+        jobs_tier: null,
+        sql_tier: null,
+        dlt_tier: p.spec.edition,
+        is_serverless: false,
+        is_photon: true,
+        serving_type: null,
+      },
+    });
+    if (result === 'COMPLETED') {
+      for (const target of p.spec.writes) {
+        const sources = p.spec.reads.length > 0 ? p.spec.reads : [undefined];
+        for (const source of sources) {
+          lineageRow(ctx, {
+            source,
+            target,
+            entityType: 'PIPELINE',
+            entityId: p.pipelineId,
+            runId: u.updateId,
+            createdBy: p.spec.owner,
+            metadata: { dlt_pipeline_info: { dlt_pipeline_id: p.pipelineId, dlt_update_id: u.updateId } },
+          });
+        }
+      }
+    }
+    u.onEnd?.(u);
+  }
+
+  #event(
+    p: PipelineState,
+    u: PipelineUpdate,
+    at: number,
+    type: string,
+    level: PipelineEvent['level'],
+    message: string,
+    details: Record<string, unknown>,
+    error?: PipelineEvent['error'],
+  ): void {
+    p.seq += 1;
+    const event: PipelineEvent = {
+      id: this.ctx.prng.uuid(),
+      sequence: { control_plane_seq_no: p.seq },
+      origin: {
+        pipeline_id: p.pipelineId,
+        pipeline_name: p.spec.name,
+        update_id: u.updateId,
+        cluster_id: u.clusterId,
+      },
+      timestamp: new Date(at).toISOString(),
+      timestampMs: at,
+      message,
+      level,
+      maturity_level: 'STABLE',
+      event_type: type,
+      details,
+    };
+    if (error) event.error = error;
+    p.events.push(event);
+    if (p.events.length > MAX_EVENTS) p.events.shift();
+  }
+}
+
+/** One `access.table_lineage` row (shared by jobs and pipelines). */
+export function lineageRow(
+  ctx: SimContext,
+  r: {
+    source: string | undefined;
+    target: string | undefined;
+    entityType: 'JOB' | 'PIPELINE';
+    entityId: string;
+    runId: string;
+    createdBy: string;
+    metadata: Record<string, unknown>;
+  },
+): void {
+  const now = ctx.now();
+  const parts = (name: string | undefined) => {
+    const [catalog, schema, table] = name === undefined ? [] : name.split('.');
+    return { catalog: catalog ?? null, schema: schema ?? null, table: table ?? null };
+  };
+  const s = parts(r.source);
+  const t = parts(r.target);
+  ctx.emit('access.table_lineage', {
+    account_id: ctx.accountId,
+    metastore_id: ctx.metastoreId,
+    workspace_id: ctx.workspaceId,
+    entity_type: r.entityType,
+    entity_id: r.entityId,
+    entity_run_id: r.runId,
+    source_table_full_name: r.source ?? null,
+    source_table_catalog: s.catalog,
+    source_table_schema: s.schema,
+    source_table_name: s.table,
+    source_path: null,
+    source_type: r.source === undefined ? null : 'TABLE',
+    target_table_full_name: r.target ?? null,
+    target_table_catalog: t.catalog,
+    target_table_schema: t.schema,
+    target_table_name: t.table,
+    target_path: null,
+    target_type: r.target === undefined ? null : 'TABLE',
+    created_by: r.createdBy,
+    event_time: now,
+    event_date: isoDate(now),
+    record_id: ctx.recordId(),
+    event_id: ctx.recordId(),
+    statement_id: null,
+    entity_metadata: {
+      job_info: null,
+      dashboard_id: null,
+      legacy_dashboard_id: null,
+      notebook_id: null,
+      sql_query_id: null,
+      dlt_pipeline_info: null,
+      genie_space_id: null,
+      alert_id: null,
+      ...r.metadata,
+    },
+    direct_access: false,
+  });
+}

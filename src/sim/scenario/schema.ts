@@ -1,0 +1,326 @@
+import { z } from 'zod';
+
+/**
+ * The scenario format: a simulated Databricks workspace (topology + baseline behaviour) and the faults
+ * injected into it, each with the ground truth an evaluation scores against. Field names are snake_case
+ * because people write these files in YAML; `docs/scenarios.md` documents every field.
+ */
+
+const name = z.string().min(1).max(200);
+const email = z
+  .string()
+  .min(3)
+  .max(320)
+  .regex(/^[^@\s]+@[^@\s]+$/, 'an email address like alice@example.com');
+
+/** An instant: ISO-8601 with an offset (`2026-11-20T02:00:00Z`) or an offset from `start` (`+2h`, `+90m`, `+1d`). */
+export const instantSchema = z
+  .string()
+  .regex(
+    /^(\+\d+(\.\d+)?[smhd]|\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d))$/,
+    'an ISO instant like 2026-11-20T02:00:00Z or an offset from start like +2h',
+  );
+
+const tableName = z
+  .string()
+  .regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, 'a three-part table name like main.finance.orders');
+
+export const CATEGORIES = [
+  'timeout',
+  'resource',
+  'capacity',
+  'permission',
+  'syntax',
+  'missing_object',
+  'network',
+  'dependency',
+  'data_quality',
+  'concurrency',
+  'config',
+  'unknown',
+] as const;
+export const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+export const ACTIONS = ['RETRY', 'RETRY_WITH_NEW_PARAMS', 'NOTIFY_OWNER', 'ESCALATE'] as const;
+
+export const FAULT_KINDS = [
+  'task_error',
+  'timeout',
+  'oom',
+  'cloud_capacity',
+  'concurrency_conflict',
+  'duration_spike',
+  'row_count_drop',
+  'zero_rows',
+  'skipped_downstream',
+  'stale_table',
+  'revoked_grant',
+  'runaway_query',
+  'idle_warehouse_no_autostop',
+  'cost_spike',
+  'pipeline_error',
+  'driver_unresponsive',
+  'spot_loss',
+  'throttle',
+  'server_error',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+const jitter = z.number().min(0).max(1);
+
+const durationSchema = z.strictObject({
+  mean_minutes: z
+    .number()
+    .positive()
+    .max(7 * 24 * 60),
+  jitter: jitter.default(0.1),
+});
+const rowsSchema = z.strictObject({
+  mean: z.number().int().min(0).max(1e13),
+  jitter: jitter.default(0.1),
+});
+
+const scheduleSchema = z.strictObject({
+  quartz_cron_expression: z.string().min(9).max(120),
+  timezone_id: z.string().min(1).max(64).default('UTC'),
+  pause_status: z.enum(['PAUSED', 'UNPAUSED']).default('UNPAUSED'),
+});
+
+export const TASK_TYPES = ['notebook', 'sql', 'python_wheel', 'pipeline', 'run_job'] as const;
+
+const taskSchema = z.strictObject({
+  key: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'a task key of letters, digits, _ and -'),
+  type: z.enum(TASK_TYPES).default('notebook'),
+  depends_on: z.array(z.string()).max(100).default([]),
+  /** job_cluster_key of a cluster in the job's `job_clusters`. */
+  cluster: z.string().optional(),
+  /** name of an all-purpose cluster (existing_cluster_id). */
+  existing_cluster: z.string().optional(),
+  /** name of a warehouse, for sql tasks. */
+  warehouse: z.string().optional(),
+  /** name of a pipeline, for pipeline tasks. */
+  pipeline: z.string().optional(),
+  /** name of a job, for run_job tasks. */
+  run_job: z.string().optional(),
+  max_retries: z.number().int().min(-1).max(100).default(0),
+  min_retry_interval_millis: z.number().int().min(0).max(86_400_000).default(0),
+  retry_on_timeout: z.boolean().default(false),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(0),
+  reads: z.array(tableName).max(100).default([]),
+  writes: z.array(tableName).max(100).default([]),
+  duration: durationSchema.optional(),
+  rows: rowsSchema.optional(),
+});
+
+const jobClusterSchema = z.strictObject({
+  key: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'a job cluster key of letters, digits, _ and -'),
+  node_type: z.string().min(1).max(64).default('i3.xlarge'),
+  driver_node_type: z.string().min(1).max(64).optional(),
+  workers: z.number().int().min(0).max(1000).default(2),
+  spark_version: z.string().default('15.4.x-scala2.12'),
+  photon: z.boolean().default(false),
+});
+
+const slaSchema = z.union([
+  z.string().regex(/^\d\d:\d\d$/, 'a deadline like "06:00"'),
+  z.strictObject({
+    deadline: z.string().regex(/^\d\d:\d\d$/, 'a deadline like "06:00"'),
+    table: tableName.optional(),
+    timezone_id: z.string().default('UTC'),
+  }),
+]);
+
+const jobSchema = z.strictObject({
+  name,
+  team: z.string().min(1),
+  cost_center: z.string().max(64).optional(),
+  owner: email,
+  criticality: z.string().max(64).default('standard'),
+  description: z.string().max(10_000).default(''),
+  schedule: scheduleSchema.optional(),
+  max_concurrent_runs: z.number().int().min(1).max(1000).default(1),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(0),
+  job_clusters: z.array(jobClusterSchema).max(100).default([]),
+  tasks: z.array(taskSchema).min(1).max(1000),
+  sla: slaSchema.optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+const teamSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'a lower-case team name'),
+  cost_center: z.string().max(64).optional(),
+  slack_channel: z.string().max(100).optional(),
+});
+
+const userSchema = z.strictObject({
+  email,
+  team: z.string().optional(),
+  display_name: z.string().max(200).optional(),
+  service_principal: z.boolean().default(false),
+});
+
+const groupSchema = z.strictObject({ name, members: z.array(email).max(10_000).default([]) });
+
+const tableSchema = z.strictObject({
+  name: tableName,
+  owner: z.string().min(1).max(320),
+  criticality: z.string().max(64).default('standard'),
+  team: z.string().optional(),
+});
+
+const pipelineSchema = z.strictObject({
+  name,
+  team: z.string().min(1),
+  owner: email,
+  edition: z.enum(['CORE', 'PRO', 'ADVANCED']).default('ADVANCED'),
+  schedule: scheduleSchema.optional(),
+  node_type: z.string().default('i3.xlarge'),
+  workers: z.number().int().min(0).max(1000).default(2),
+  duration: durationSchema.default({ mean_minutes: 15, jitter: 0.1 }),
+  reads: z.array(tableName).max(100).default([]),
+  writes: z.array(tableName).max(100).default([]),
+});
+
+const clusterSchema = z.strictObject({
+  name,
+  team: z.string().min(1),
+  owner: email,
+  node_type: z.string().default('i3.xlarge'),
+  workers: z.number().int().min(0).max(1000).default(2),
+  spark_version: z.string().default('15.4.x-scala2.12'),
+  autotermination_minutes: z.number().int().min(0).max(43_200).default(120),
+  state: z.enum(['RUNNING', 'TERMINATED']).default('RUNNING'),
+});
+
+export const WAREHOUSE_SIZES = [
+  '2X-Small',
+  'X-Small',
+  'Small',
+  'Medium',
+  'Large',
+  'X-Large',
+  '2X-Large',
+  '3X-Large',
+  '4X-Large',
+] as const;
+
+const warehouseSchema = z.strictObject({
+  name,
+  team: z.string().min(1),
+  owner: email,
+  size: z.enum(WAREHOUSE_SIZES).default('Small'),
+  min_clusters: z.number().int().min(1).max(30).default(1),
+  max_clusters: z.number().int().min(1).max(40).default(1),
+  auto_stop_mins: z.number().int().min(0).max(10_000).default(20),
+  type: z.enum(['PRO', 'CLASSIC', 'SERVERLESS']).default('PRO'),
+  tags: z.record(z.string(), z.string()).default({}),
+  queries_per_hour: z.number().min(0).max(100_000).default(0),
+  /** UTC hours [from, to) in which queries arrive; outside them the warehouse idles and auto-stops. */
+  business_hours: z
+    .tuple([z.number().int().min(0).max(23), z.number().int().min(1).max(24)])
+    .default([8, 18]),
+  users: z.array(email).max(1000).default([]),
+});
+
+const grantSchema = z.strictObject({
+  table: tableName,
+  principal: z.string().min(1).max(320),
+  privilege: z.enum(['SELECT', 'MODIFY', 'ALL PRIVILEGES', 'USE SCHEMA', 'USE CATALOG']).default('SELECT'),
+  grantor: z.string().max(320).optional(),
+});
+
+const targetSchema = z.strictObject({
+  job: z.string().optional(),
+  task: z.string().optional(),
+  warehouse: z.string().optional(),
+  cluster: z.string().optional(),
+  pipeline: z.string().optional(),
+  team: z.string().optional(),
+  table: tableName.optional(),
+  grant: z.strictObject({ table: tableName, principal: z.string().min(1) }).optional(),
+});
+
+const faultSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'a fault id of letters, digits, _ . and -'),
+  kind: z.enum(FAULT_KINDS),
+  target: targetSchema,
+  start: instantSchema,
+  end: instantSchema.optional(),
+  /** How many runs/attempts the fault hits (from `start`); without it the fault lasts until `end`. */
+  occurrences: z.number().int().min(1).max(100_000).optional(),
+  /** Error text to use instead of the kind's realistic default (task_error, pipeline_error). */
+  message: z.string().max(10_000).optional(),
+  /** Multiplier for duration_spike/timeout (×duration), row_count_drop (×rows), cost_spike (×workers). */
+  factor: z.number().positive().max(10_000).optional(),
+  expected: z.strictObject({
+    category: z.enum(CATEGORIES),
+    severity: z.enum(SEVERITIES),
+    action: z.enum(ACTIONS),
+  }),
+  caused_by: z.string().optional(),
+  note: z.string().max(2000).optional(),
+});
+
+const baselineSchema = z.strictObject({
+  duration: durationSchema.default({ mean_minutes: 12, jitter: 0.15 }),
+  rows: rowsSchema.default({ mean: 100_000, jitter: 0.1 }),
+  /** Background probability that a task attempt fails with a generic error (outside any fault). */
+  failure_rate: z.number().min(0).max(1).default(0),
+  /** Record compute.node_timeline per node per minute: `all`, only `all_purpose` clusters, or `off`. */
+  node_timeline: z.enum(['all', 'all_purpose', 'off']).default('all'),
+});
+
+export const scenarioSchema = z.strictObject({
+  name,
+  description: z.string().max(10_000).default(''),
+  start: instantSchema.refine((s) => !s.startsWith('+'), 'start must be an absolute ISO instant'),
+  duration_hours: z
+    .number()
+    .positive()
+    .max(24 * 90)
+    .default(24),
+  workspace: z.strictObject({
+    id: z.string().regex(/^\d{10,19}$/, 'a numeric workspace id like 1234567890123456'),
+    host: z.string().regex(/^[a-z0-9.-]+$/, 'a host name like dbc-1a2b3c4d-5e6f.cloud.databricks.com'),
+    cloud: z.enum(['AWS', 'AZURE', 'GCP']).default('AWS'),
+    name: z.string().max(200).optional(),
+    account_id: z.uuid().optional(),
+    metastore_id: z.uuid().optional(),
+  }),
+  teams: z.array(teamSchema).max(1000).default([]),
+  users: z.array(userSchema).max(100_000).default([]),
+  groups: z.array(groupSchema).max(10_000).default([]),
+  jobs: z.array(jobSchema).max(100_000).default([]),
+  tables: z.array(tableSchema).max(1_000_000).default([]),
+  pipelines: z.array(pipelineSchema).max(10_000).default([]),
+  clusters: z.array(clusterSchema).max(10_000).default([]),
+  warehouses: z.array(warehouseSchema).max(1000).default([]),
+  grants: z.array(grantSchema).max(1_000_000).default([]),
+  baseline: baselineSchema.default({
+    duration: { mean_minutes: 12, jitter: 0.15 },
+    rows: { mean: 100_000, jitter: 0.1 },
+    failure_rate: 0,
+    node_timeline: 'all',
+  }),
+  faults: z.array(faultSchema).max(100_000).default([]),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioJob = Scenario['jobs'][number];
+export type ScenarioTask = ScenarioJob['tasks'][number];
+export type ScenarioJobCluster = ScenarioJob['job_clusters'][number];
+export type ScenarioFault = Scenario['faults'][number];
+export type ScenarioWarehouse = Scenario['warehouses'][number];
+export type ScenarioCluster = Scenario['clusters'][number];
+export type ScenarioPipeline = Scenario['pipelines'][number];
+export type FaultExpectation = ScenarioFault['expected'];

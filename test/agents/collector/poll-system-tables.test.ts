@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCollectorCache } from '../../../src/agents/collector/collector-cache.js';
+import { loadTopology } from '../../../src/agents/collector/load-topology.js';
+import { monitoringDegradedSignal } from '../../../src/agents/collector/monitoring-degraded.js';
+import { pollSystemTables } from '../../../src/agents/collector/poll-system-tables.js';
+import { makeSignal } from '../../../src/domain/signal.js';
+import { scenarioWith } from '../../sim/fixtures.js';
+import { type Harness, startHarness } from './collector-harness.js';
+
+const START = Date.parse('2026-11-20T00:00:00Z');
+const MIN = 60_000;
+const HOUR = 3_600_000;
+
+const scenario = scenarioWith((s) => {
+  // The scenario's SLA becomes the job's sla / sla_timezone / sla_table tags, as a team would set them.
+  s.jobs![0]!.sla = { deadline: '06:00', table: 'main.finance.daily_revenue', timezone_id: 'Europe/Berlin' };
+  s.faults = [
+    {
+      id: 'revoke',
+      kind: 'revoked_grant',
+      target: { grant: { table: 'main.finance.raw_orders', principal: 'finance-etl' } },
+      start: '+90m',
+      expected: { category: 'permission', severity: 'P2', action: 'NOTIFY_OWNER' },
+    },
+  ];
+});
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness(scenario);
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('pollSystemTables on a simulated workspace', () => {
+  const cache = createCollectorCache();
+
+  it('collects table loads, costs per team and revoked grants, each row once', async () => {
+    await h.advanceTo(START + 2 * HOUR);
+    const first = await pollSystemTables(h.deps, cache);
+    expect(first.degraded).toEqual([]);
+    const tables = new Set(first.tableLoads.map((l) => l.table));
+    expect(tables).toEqual(
+      new Set(['main.finance.raw_orders', 'main.finance.orders', 'main.finance.daily_revenue']),
+    );
+    expect(first.tableLoads.every((l) => l.rowsWritten > 0 && l.jobId !== undefined)).toBe(true);
+    expect(first.costs.some((c) => c.team === 'finance' && c.granularity === 'day' && c.usd > 0)).toBe(true);
+    expect(first.grantChanges).toEqual([
+      expect.objectContaining({
+        securable: 'main.finance.raw_orders',
+        principal: 'finance-etl',
+        removed: ['SELECT'],
+      }),
+    ]);
+
+    const again = await pollSystemTables(h.deps, cache);
+    expect(again.tableLoads).toEqual([]);
+    expect(again.grantChanges).toEqual([]);
+    expect(again.costs).toEqual([]);
+  });
+
+  it('picks up a row that lands late, inside the lag allowance', async () => {
+    await h.advanceTo(START + 2 * HOUR + 5 * MIN);
+    await pollSystemTables(h.deps, cache, { sources: ['table_loads'] });
+    // A load from ten minutes ago arrives only now, the way system tables fill late.
+    h.sink.append('ops.etl_audit', [
+      {
+        table_full_name: 'main.finance.late_table',
+        job_id: '1',
+        run_id: '42',
+        task_key: 'late',
+        task_run_id: '43',
+        rows_written: 7,
+        load_time: START + 2 * HOUR - 5 * MIN,
+        status: 'SUCCEEDED',
+      },
+    ]);
+    await h.sink.flush();
+    const next = await pollSystemTables(h.deps, cache, { sources: ['table_loads'] });
+    expect(next.tableLoads.map((l) => l.table)).toEqual(['main.finance.late_table']);
+  });
+
+  it('refuses a hostile permission change quietly and keeps the good ones', async () => {
+    h.sink.append('access.audit', [
+      {
+        event_id: 'evil-1',
+        event_time: START + 2 * HOUR + 4 * MIN,
+        event_date: '2026-11-20',
+        service_name: 'unityCatalog',
+        action_name: 'updatePermissions',
+        request_params: { securable_full_name: 'main.x.y', changes: '{"not":"a list"' },
+      },
+      {
+        event_id: 'dup-1',
+        event_time: START + 2 * HOUR + 4 * MIN,
+        event_date: '2026-11-20',
+        service_name: 'unityCatalog',
+        action_name: 'updatePermissions',
+        request_params: {
+          securable_full_name: 'main.x.y',
+          changes: JSON.stringify([{ principal: 'bob', remove: ['MODIFY'] }]),
+        },
+      },
+    ]);
+    await h.sink.flush();
+    const out = await pollSystemTables(h.deps, cache, { sources: ['audit'] });
+    expect(out.grantChanges.map((g) => `${g.eventId}:${g.principal}`)).toEqual(['dup-1:bob']);
+  });
+});
+
+describe('loadTopology', () => {
+  it('has the lineage edges, the writing jobs and the SLAs of the scenario', async () => {
+    const outcome = await loadTopology(h.deps);
+    if (outcome.degraded) throw new Error('degraded');
+    const t = outcome.topology;
+    const job = t.jobs.find((j) => j.name === 'orders_etl')!;
+    expect(job.tablesWritten).toEqual([
+      'main.finance.daily_revenue',
+      'main.finance.orders',
+      'main.finance.raw_orders',
+    ]);
+    expect(t.lineage).toContainEqual(
+      expect.objectContaining({
+        sourceTable: 'main.finance.raw_orders',
+        targetTable: 'main.finance.orders',
+        entityType: 'JOB',
+        jobId: job.jobId,
+      }),
+    );
+    const sla = t.slas.find((s) => s.table === 'main.finance.daily_revenue');
+    expect(sla).toMatchObject({
+      deadline: '06:00',
+      timezone: 'Europe/Berlin',
+      team: 'finance',
+      upstreamJobIds: [job.jobId],
+    });
+    expect(sla!.lastRefreshedAt).toBeGreaterThan(START);
+    expect(t.tableTeams['main.finance.orders']).toBe('finance');
+    expect(JSON.parse(JSON.stringify(t))).toEqual(t);
+  });
+
+  it('lets a policy SLA win over the job tag for the table it names', async () => {
+    const deps = {
+      ...h.deps,
+      policy: {
+        ...h.deps.policy,
+        slas: [{ table: 'main.finance.daily_revenue', deadline: '04:30', timezone: 'UTC' }],
+      },
+    };
+    const outcome = await loadTopology(deps);
+    if (outcome.degraded) throw new Error('degraded');
+    expect(outcome.topology.slas.find((s) => s.table === 'main.finance.daily_revenue')).toMatchObject({
+      deadline: '04:30',
+      timezone: 'UTC',
+    });
+  });
+});
+
+describe('monitoringDegradedSignal', () => {
+  const degraded = {
+    source: 'runs',
+    reason: 'RATE_LIMITED',
+    retryAfterMs: 30_000,
+    message: 'GET /api/2.2/jobs/runs/list failed',
+  } as const;
+
+  it('makes a valid signal that is the same signal for the rest of the hour and a new one the next hour', () => {
+    const a = makeSignal(monitoringDegradedSignal('1234567890123456', degraded, START + 5 * MIN));
+    const b = makeSignal(monitoringDegradedSignal('1234567890123456', degraded, START + 55 * MIN));
+    const c = makeSignal(monitoringDegradedSignal('1234567890123456', degraded, START + 65 * MIN));
+    if (!a.ok || !b.ok || !c.ok) throw new Error('invalid signal');
+    expect(a.value.kind).toBe('monitoring_degraded');
+    expect(a.value.id).toBe(b.value.id);
+    expect(c.value.id).not.toBe(a.value.id);
+    const other = makeSignal(
+      monitoringDegradedSignal('1234567890123456', { ...degraded, source: 'billing' }, START + 5 * MIN),
+    );
+    expect(other.ok && other.value.id).not.toBe(a.value.id);
+  });
+});

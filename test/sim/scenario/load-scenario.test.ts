@@ -1,0 +1,174 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/domain/errors.js';
+import {
+  loadScenario,
+  MAX_SCENARIO_BYTES,
+  parseScenario,
+  validateScenario,
+} from '../../../src/sim/scenario/load-scenario.js';
+import { stringify } from 'yaml';
+import { baseScenario } from '../fixtures.js';
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseScenario', () => {
+  it('accepts a valid scenario and fills defaults', () => {
+    const s = parseScenario(stringify(baseScenario()), 'ok.yaml');
+    expect(s.jobs[0]?.tasks[0]?.max_retries).toBe(0);
+    expect(s.jobs[0]?.schedule?.pause_status).toBe('UNPAUSED');
+    expect(s.faults).toEqual([]);
+  });
+
+  it('names the file, the path and the expectation for a wrong type', () => {
+    const doc = baseScenario();
+    (doc.jobs?.[0]?.tasks[1] as { depends_on: unknown }).depends_on = [42];
+    const e = errorOf(() => parseScenario(stringify(doc), 'scenarios/bad.yaml'));
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.message).toContain('scenarios/bad.yaml');
+    expect(e.message).toContain('jobs[0].tasks[1].depends_on[0]');
+    expect(e.message).toMatch(/string/);
+  });
+
+  it('reports a depends_on naming no task with its path', () => {
+    const doc = baseScenario();
+    doc.jobs![0]!.tasks[1]!.depends_on = ['nope'];
+    const e = errorOf(() => parseScenario(stringify(doc), 'x.yaml'));
+    expect(e.message).toContain('jobs[0].tasks[1].depends_on[0]');
+    expect(e.message).toContain('"nope" is not a task key');
+  });
+
+  it('reports a fault that targets no job', () => {
+    const doc = baseScenario();
+    doc.faults = [
+      {
+        id: 'f1',
+        kind: 'oom',
+        target: { job: 'ghost' },
+        start: '+1h',
+        expected: { category: 'resource', severity: 'P2', action: 'RETRY_WITH_NEW_PARAMS' },
+      },
+    ];
+    expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain(
+      'faults[0].target.job: "ghost" is not one of jobs[].name',
+    );
+  });
+
+  it('reports duplicate fault ids, job names and task keys', () => {
+    const doc = baseScenario();
+    const fault = {
+      id: 'dup',
+      kind: 'throttle' as const,
+      target: {},
+      start: '+1h',
+      expected: { category: 'network' as const, severity: 'P4' as const, action: 'RETRY' as const },
+    };
+    doc.faults = [fault, { ...fault }];
+    doc.jobs!.push({ ...doc.jobs![0]!, tasks: [...doc.jobs![0]!.tasks, { key: 'extract' }] });
+    const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+    expect(e.message).toContain('faults[1].id: duplicate id "dup"');
+    expect(e.message).toContain('jobs[1].name: duplicate name "orders_etl"');
+    expect(e.message).toContain('jobs[1].tasks[3].key: duplicate task key "extract"');
+  });
+
+  it('reports a dependency cycle and an unknown caused_by', () => {
+    const doc = baseScenario();
+    doc.jobs![0]!.tasks[0]!.depends_on = ['load'];
+    doc.faults = [
+      {
+        id: 'f',
+        kind: 'task_error',
+        target: { job: 'orders_etl' },
+        start: '+1h',
+        caused_by: 'nothing',
+        expected: { category: 'unknown', severity: 'P3', action: 'NOTIFY_OWNER' },
+      },
+    ];
+    const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+    expect(e.message).toMatch(/cycle: .*extract/);
+    expect(e.message).toContain('faults[0].caused_by');
+  });
+
+  it('rejects unknown keys, so a typo does not silently do nothing', () => {
+    const doc = baseScenario() as Record<string, unknown>;
+    doc.jobz = [];
+    expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toMatch(/jobz/);
+  });
+
+  it('rejects malformed YAML with the file name', () => {
+    const e = errorOf(() => parseScenario('name: [unclosed\n  - x: :', 'broken.yaml'));
+    expect(e.message).toContain('broken.yaml');
+    expect(e.message).toContain('(yaml)');
+  });
+
+  it('rejects a YAML alias bomb without expanding it', () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    const names = 'bcdefghij'.split('');
+    let prev = 'a';
+    for (const n of names) {
+      lines.push(`${n}: &${n} [${Array(10).fill(`*${prev}`).join(',')}]`);
+      prev = n;
+    }
+    const started = Date.now();
+    const e = errorOf(() => parseScenario(lines.join('\n'), 'bomb.yaml'));
+    expect(e.message).toMatch(/alias/i);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('rejects oversized input before parsing', () => {
+    const big = `name: x\ndescription: "${'a'.repeat(MAX_SCENARIO_BYTES)}"\n`;
+    expect(errorOf(() => parseScenario(big, 'big.yaml')).message).toMatch(/larger than/);
+  });
+
+  it('rejects a 50 MB file by its size without reading it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-scn-'));
+    const path = join(dir, 'huge.yaml');
+    writeFileSync(path, Buffer.alloc(50 * 1024 * 1024, 0x61));
+    await expect(loadScenario(path)).rejects.toThrow(/huge\.yaml.*limit/s);
+  });
+
+  it('reports a missing file as a ConfigError', async () => {
+    await expect(loadScenario('/nonexistent/dir/x.yaml')).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('rejects a scalar or empty document', () => {
+    expect(errorOf(() => parseScenario('just a string', 's.yaml')).message).toContain('(root)');
+    expect(errorOf(() => parseScenario('', 'e.yaml')).message).toContain('e.yaml');
+  });
+
+  it('rejects hostile strings in ids and hosts', () => {
+    const doc = baseScenario();
+    doc.workspace!.host = 'evil.com/<script>';
+    doc.jobs![0]!.tasks[0]!.key = '../../etc/passwd';
+    const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+    expect(e.message).toContain('workspace.host');
+    expect(e.message).toContain('jobs[0].tasks[0].key');
+  });
+
+  it('checks that a fault ends after it starts and names its target kind', () => {
+    const doc = baseScenario();
+    doc.faults = [
+      {
+        id: 'w',
+        kind: 'runaway_query',
+        target: {},
+        start: '+2h',
+        end: '+1h',
+        expected: { category: 'resource', severity: 'P3', action: 'NOTIFY_OWNER' },
+      },
+    ];
+    const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+    expect(e.message).toContain('faults[0].target.warehouse: a runaway_query fault needs target.warehouse');
+    expect(e.message).toContain('faults[0].end: must be after start');
+  });
+});

@@ -45,6 +45,7 @@ sim
   .option('--webhook-user <user>', 'Basic auth user for webhooks')
   .option('--webhook-password <password>', 'Basic auth password for webhooks')
   .option('--token <token>', 'personal access token the server accepts', 'dapi-sim-0000')
+  .option('--tls', 'serve HTTPS with a locally generated certificate (prints its CA for NODE_EXTRA_CA_CERTS)', false)
   .action(async (opts) => {
     const { runSimServe } = await import('./cli/sim-commands.js');
     await runSimServe(opts);
@@ -62,6 +63,19 @@ sim
   .action(async (opts) => {
     const { runSimExport } = await import('./cli/sim-commands.js');
     await runSimExport(opts);
+  });
+
+program
+  .command('eval')
+  .description('replay a scenario through the real pipeline and score it against its ground truth')
+  .option('--scenario <file>', 'scenario YAML', 'scenarios/demo.yaml')
+  .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)
+  .option('--step <seconds>', 'simulated seconds between webhook deliveries', positiveNumber('--step'), 30)
+  .option('--policy <file>', 'dbxops.yaml to triage with (default: the built-in policy)')
+  .option('--json', 'print JSON', false)
+  .action(async (opts) => {
+    const { runEval } = await import('./cli/eval-command.js');
+    await runEval(opts);
   });
 
 program

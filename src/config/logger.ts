@@ -20,6 +20,9 @@ export const REDACTED_PATHS = [
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'OPENAI_API_KEY',
+  'TEAMS_APP_PASSWORD',
+  'appPassword',
+  '*.appPassword',
 ];
 
 /** One logger for the process; modules take a child (`logger.child({ module })`). */

@@ -103,7 +103,18 @@ export interface ProcessedKeysTable {
 }
 
 /** The whole schema as Kysely sees it; grows with each migration. */
+export interface CardPostsTable {
+  incident_id: string;
+  surface: string;
+  channel_id: string;
+  message_id: string;
+  shown_version: number;
+  notes_through: Date | null;
+  posted_at: Date;
+}
+
 export interface Database {
+  card_posts: CardPostsTable;
   incidents: IncidentsTable;
   signals: SignalsTable;
   incident_signals: IncidentSignalsTable;

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001-incidents.js';
+import * as m0002 from './migrations/0002-card-posts.js';
 
 /**
  * Every migration, in order. Static imports instead of a folder scan so the store runs under tsx and
@@ -7,6 +8,7 @@ import * as m0001 from './migrations/0001-incidents.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-incidents': m0001,
+  '0002-card-posts': m0002,
 };
 
 /** Hands Kysely's Migrator the static list above. */

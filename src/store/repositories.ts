@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { CardPostRepository } from './card-post-repository.js';
 import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
@@ -8,6 +9,7 @@ import { WatermarkRepository } from './watermark-repository.js';
 /** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
 export interface Repositories {
   readonly incidents: IncidentRepository;
+  readonly cardPosts: CardPostRepository;
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
   readonly processedKeys: ProcessedKeyRepository;
@@ -17,6 +19,7 @@ export interface Repositories {
 export function createRepositories(db: Kysely<Database>): Repositories {
   return {
     incidents: new IncidentRepository(db),
+    cardPosts: new CardPostRepository(db),
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
     processedKeys: new ProcessedKeyRepository(db),

@@ -1,0 +1,213 @@
+import type { WebhookCredentials } from '../agents/collector/job-webhook.js';
+import { createCollectorCache } from '../agents/collector/collector-cache.js';
+import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
+import { createConsoleAdapter } from '../bot/console/console-adapter.js';
+import { createSlackAdapter, type SlackAdapter } from '../bot/slack/slack-adapter.js';
+import { createTeamsAdapter, type TeamsAdapter } from '../bot/teams/teams-adapter.js';
+import type { Env } from '../config/env.js';
+import type { Logger } from '../config/logger.js';
+import type { Policy } from '../config/policy.js';
+import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
+import type { Warehouse } from '../databricks/warehouse.js';
+import type { Clock } from '../domain/clock.js';
+import type { Signal } from '../domain/signal.js';
+import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
+import { createChatHandler, loadIncidentCard } from '../handlers/chat-handler.js';
+import { notifyIncident } from '../handlers/notify-incident.js';
+import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
+import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
+import {
+  createMonitoringStages,
+  MONITORING_QUEUES,
+  type MonitoringPayloads,
+  type MonitoringState,
+} from '../jobs/monitoring.js';
+import type { Store } from '../store/open-store.js';
+import { createRepositories, type Repositories } from '../store/repositories.js';
+import type { Route } from './http-app.js';
+import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
+
+export type QueueChoice =
+  /** In this process, drained by the caller (`dbxops eval`, tests). */
+  | { kind: 'inline' }
+  /** BullMQ on Redis; `workers` false for a web-only process. */
+  | { kind: 'bullmq'; url: string; prefix?: string; workers: boolean };
+
+export interface BotAppOptions {
+  env: Env;
+  policy: Policy;
+  clock: Clock;
+  logger: Logger;
+  databricks: { client: DatabricksClient; warehouse: Warehouse; workspaceId: string };
+  store: Store;
+  queue: QueueChoice;
+  webhookCredentials: WebhookCredentials | null;
+  metrics?: DbxopsMetrics;
+  onPosted?: (incidentId: string, cards: number) => void;
+  onSignal?: (signal: Signal, outcome: string, incidentId: string | null) => void;
+  /** Base URL of the console, for "see more" links on cards. */
+  consoleUrl?: string;
+  /** Extra surfaces (tests). */
+  surfaces?: ChatSurface[];
+}
+
+/** Everything `dbxops start` runs behind its HTTP server, and what `dbxops eval` replays through. */
+export interface BotApp {
+  repos: Repositories;
+  handler: ChatHandler;
+  console: ConsoleAdapter;
+  slack: SlackAdapter | null;
+  teams: TeamsAdapter | null;
+  dispatcher: Dispatcher<MonitoringPayloads>;
+  /** Set when the queue is inline: run queued work to completion. */
+  drain: (() => Promise<void>) | null;
+  state: MonitoringState;
+  metrics: DbxopsMetrics;
+  /** Mount on the one HTTP server, in this order (the console last: it answers `/`). */
+  routes: Route[];
+  close(): Promise<void>;
+}
+
+export function createBotApp(options: BotAppOptions): BotApp {
+  const { env, policy, clock, logger } = options;
+  const metrics = options.metrics ?? createMetrics();
+  const repos = createRepositories(options.store.db);
+  const handlerDeps = {
+    incidents: repos.incidents,
+    processedKeys: repos.processedKeys,
+    clock,
+    policy,
+    databricks: options.databricks.client,
+    logger: logger.child({ module: 'handlers' }),
+    ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
+  };
+  const handler = createChatHandler(handlerDeps);
+  const incidentCard = (id: string) => loadIncidentCard(handlerDeps, id);
+
+  const consoleAdapter = createConsoleAdapter({
+    handler,
+    clock,
+    logger: logger.child({ module: 'console' }),
+    loadIncidentCard: incidentCard,
+  });
+  const slack =
+    env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)
+      ? createSlackAdapter({ env, handler, logger: logger.child({ module: 'slack' }), clock, incidentCard })
+      : null;
+  const teamsEnv = teamsSettings();
+  const teams = teamsEnv
+    ? createTeamsAdapter({
+        env: teamsEnv,
+        handler,
+        incidentCard,
+        clock,
+        logger: logger.child({ module: 'teams' }),
+      })
+    : null;
+  const surfaces: ChatSurface[] = [
+    consoleAdapter.surface,
+    ...(slack ? [slack.surface] : []),
+    ...(teams ? [teams.surface] : []),
+    ...(options.surfaces ?? []),
+  ];
+
+  let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
+  const { processors, state } = createMonitoringStages(
+    {
+      collector: {
+        workspaceId: options.databricks.workspaceId,
+        client: options.databricks.client,
+        warehouse: options.databricks.warehouse,
+        watermarks: repos.watermarks,
+        clock,
+        policy,
+        logger: logger.child({ module: 'collector' }),
+      },
+      cache: createCollectorCache(),
+      repos,
+      policy,
+      clock,
+      logger: logger.child({ module: 'monitoring' }),
+      metrics,
+      notify: (incidentId) =>
+        notifyIncident(
+          {
+            incidents: repos.incidents,
+            cardPosts: repos.cardPosts,
+            surfaces,
+            policy,
+            clock,
+            loadCard: incidentCard,
+            logger: logger.child({ module: 'notifier' }),
+          },
+          incidentId,
+        ),
+      ...(options.onPosted ? { onPosted: options.onPosted } : {}),
+      ...(options.onSignal ? { onSignal: options.onSignal } : {}),
+    },
+    () => dispatcher!,
+  );
+
+  let drain: (() => Promise<void>) | null = null;
+  if (options.queue.kind === 'inline') {
+    const inline = new InlineDispatcher<MonitoringPayloads>(processors, {
+      onError: (queue, error) => logger.warn({ queue, err: error }, 'monitoring job failed'),
+    });
+    dispatcher = inline;
+    drain = () => inline.drain();
+  } else {
+    dispatcher = new BullmqDispatcher<MonitoringPayloads>({
+      connection: { url: options.queue.url },
+      ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
+      queues: MONITORING_QUEUES,
+      ...(options.queue.workers ? { processors } : {}),
+      onFailed: (queue, jobId, error) =>
+        logger.warn({ queue, jobId, err: error.message }, 'monitoring job failed'),
+    });
+  }
+
+  const routes: Route[] = [
+    {
+      path: WEBHOOK_PATH,
+      listener: createWebhookRoute({
+        credentials: options.webhookCredentials,
+        dispatcher: () => dispatcher!,
+        processedKeys: repos.processedKeys,
+        clock,
+        logger: logger.child({ module: 'webhook' }),
+        metrics,
+      }),
+    },
+    ...(slack ? [{ path: '/slack/events', listener: slack.listener }] : []),
+    ...(teams ? [{ path: '/api/messages', listener: teams.listener }] : []),
+    { path: '/', listener: consoleAdapter.listener },
+  ];
+
+  return {
+    repos,
+    handler,
+    console: consoleAdapter,
+    slack,
+    teams,
+    dispatcher,
+    drain,
+    state,
+    metrics,
+    routes,
+    close: async () => {
+      await dispatcher?.close();
+      await slack?.stop();
+      await teams?.close();
+      await consoleAdapter.close();
+    },
+  };
+
+  function teamsSettings() {
+    if (!env.TEAMS_APP_ID || !env.TEAMS_APP_PASSWORD) return null;
+    return {
+      appId: env.TEAMS_APP_ID,
+      appPassword: env.TEAMS_APP_PASSWORD,
+      ...(env.TEAMS_TENANT_ID ? { tenantId: env.TEAMS_TENANT_ID } : {}),
+    };
+  }
+}

@@ -1,0 +1,95 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDbWarehouse } from '../databricks/duckdb-warehouse.js';
+import type { Warehouse } from '../databricks/warehouse.js';
+import { SimWorkspace } from '../sim/engine/sim-workspace.js';
+import { generateScenario } from '../sim/generate-scenario.js';
+import { loadScenario } from '../sim/scenario/load-scenario.js';
+import type { Scenario } from '../sim/scenario/schema.js';
+import { DuckDbSink } from '../sim/tables/duckdb-sink.js';
+import { ensureLocalTls, type LocalTls } from '../sim/wire/tls.js';
+import { startWireServer, type WireServerHandle } from '../sim/wire/start-wire-server.js';
+
+export const EMBEDDED_TOKEN = 'dapi-sim-0000';
+
+export interface EmbeddedWorkspaceOptions {
+  /** A scenario file, or a generated workspace of `jobs` jobs. */
+  scenario: { file: string } | { jobs: number; hours?: number } | { scenario: Scenario; name?: string };
+  seed: number;
+  host?: string;
+  port?: number;
+  /** Simulated seconds per real second; 0 = only the caller moves the clock. */
+  speed: number;
+  token?: string;
+  tls?: boolean;
+  webhook?: { url: string; username?: string; password?: string };
+  fetch?: typeof fetch;
+}
+
+/** The embedded Databricks workspace: the simulator, its system tables in DuckDB, and its wire endpoints. */
+export interface EmbeddedWorkspace {
+  scenarioName: string;
+  workspace: SimWorkspace;
+  /** Runs Databricks SQL on the system tables, in-process (what the bot uses in the embedded default). */
+  warehouse: Warehouse;
+  server: WireServerHandle;
+  url: string;
+  token: string;
+  tls: LocalTls | null;
+  close(): Promise<void>;
+}
+
+/** Loads a scenario (or generates one), starts the simulator on loopback and keeps its tables in DuckDB. */
+export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions): Promise<EmbeddedWorkspace> {
+  const { scenario, name } = await resolveScenario(options.scenario);
+  const instance = await DuckDBInstance.create(':memory:');
+  const sink = await DuckDbSink.create(await instance.connect());
+  const workspace = new SimWorkspace({ scenario, seed: options.seed, sink });
+  const warehouse = await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock });
+  const token = options.token ?? EMBEDDED_TOKEN;
+  const tls = options.tls ? await ensureLocalTls({}) : null;
+  const server = await startWireServer({
+    workspace,
+    warehouse,
+    ...(tls ? { tls } : {}),
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    sim: {
+      tokens: [token],
+      speed: options.speed,
+      ...(options.webhook ? { webhook: options.webhook } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    },
+  });
+  return {
+    scenarioName: name,
+    workspace,
+    warehouse,
+    server,
+    url: server.url,
+    token,
+    tls,
+    close: async () => {
+      await server.close();
+      await warehouse.close();
+      await sink.close();
+      instance.closeSync();
+    },
+  };
+}
+
+export async function resolveScenario(
+  source: EmbeddedWorkspaceOptions['scenario'],
+): Promise<{ scenario: Scenario; name: string }> {
+  if ('file' in source) {
+    const scenario = await loadScenario(source.file);
+    return { scenario, name: scenario.name };
+  }
+  if ('jobs' in source) {
+    const scenario = generateScenario({
+      jobs: source.jobs,
+      ...(source.hours ? { hours: source.hours } : {}),
+    });
+    return { scenario, name: scenario.name };
+  }
+  return { scenario: source.scenario, name: source.name ?? source.scenario.name };
+}

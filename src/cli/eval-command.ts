@@ -1,0 +1,223 @@
+import type { Server } from 'node:http';
+import { loadEnv } from '../config/env.js';
+import { createLogger } from '../config/logger.js';
+import { defaultPolicy, loadPolicy } from '../config/policy.js';
+import { patAuth } from '../databricks/auth/auth-provider.js';
+import { createDatabricksClient } from '../databricks/rest/databricks-client.js';
+import type { Severity } from '../domain/severity.js';
+import type { FaultTruth } from '../sim/engine/model.js';
+import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
+import { openStore } from '../store/open-store.js';
+import { createBotApp } from './bot-app.js';
+import { startEmbeddedWorkspace } from './embedded-workspace.js';
+import { createHttpApp, listen } from './http-app.js';
+import { WEBHOOK_PATH } from './webhook-route.js';
+
+export interface EvalOptions {
+  scenario: string;
+  seed: number;
+  json: boolean;
+  /** Simulated seconds per step; webhooks are handled at the end of each step. */
+  step?: number;
+  policy?: string;
+}
+
+const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
+
+/** Polling cadence in simulated time, as `dbxops start` runs it. */
+export const POLL_EVERY_MS = {
+  runs: 60_000,
+  system_tables: 300_000,
+  topology: 1_800_000,
+  retriage: 300_000,
+} as const;
+
+/**
+ * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,
+ * the REST client, the collector, detectors, correlator, triage, the store and the notifier — with the
+ * simulated clock at full speed, then scores the incidents against the scenario's ground truth.
+ */
+export async function evaluateScenario(
+  options: EvalOptions,
+): Promise<DetectionScore & { scenario: string; seed: number; seconds: number }> {
+  const started = performance.now();
+  const env = loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  const policy = options.policy ? await loadPolicy(options.policy) : defaultPolicy();
+  const store = await openStore({ dataDir: 'memory://' });
+
+  let webhookUrl = '';
+  const embedded = await startEmbeddedWorkspace({
+    scenario: { file: options.scenario },
+    seed: options.seed,
+    speed: 0,
+    webhook: { url: 'http://127.0.0.1:9/placeholder', ...WEBHOOK_AUTH },
+    // The webhook goes to our own HTTP server, which starts after the simulator: resolve the URL late.
+    fetch: (input, init) => fetch(String(input).replace('http://127.0.0.1:9/placeholder', webhookUrl), init),
+  });
+  const ws = embedded.workspace;
+  const clock = ws.clock;
+  let cards = 0;
+  const app = createBotApp({
+    env,
+    policy,
+    clock,
+    logger,
+    databricks: {
+      client: createDatabricksClient({
+        host: embedded.url,
+        auth: patAuth(embedded.token),
+        clock,
+        // Throttling waits happen in simulated time: the replay must not sleep for real.
+        sleep: async () => {},
+        retry: { maxAttempts: 2 },
+      }),
+      warehouse: embedded.warehouse,
+      workspaceId: ws.workspaceId,
+    },
+    store,
+    queue: { kind: 'inline' },
+    webhookCredentials: WEBHOOK_AUTH,
+    onPosted: (_id, n) => {
+      cards += n;
+    },
+  });
+  const server: Server = createHttpApp({ routes: app.routes, metrics: app.metrics.registry });
+  const address = await listen(server, 0, '127.0.0.1');
+  webhookUrl = `http://127.0.0.1:${address.port}${WEBHOOK_PATH}`;
+
+  try {
+    const step = (options.step ?? 30) * 1000;
+    const due = { runs: 0, system_tables: 0, topology: 0, retriage: 0 };
+    for (let t = ws.startMs; t <= ws.endMs; t += step) {
+      ws.advanceTo(t);
+      await ws.flush();
+      await embedded.server.sim.webhooksSettled();
+      for (const source of ['topology', 'runs', 'system_tables', 'retriage'] as const) {
+        if (t >= due[source]) {
+          await app.dispatcher.dispatch('poll', { source });
+          due[source] = t + POLL_EVERY_MS[source];
+        }
+      }
+      await app.drain!();
+    }
+
+    const incidents = await app.repos.incidents.listOpen({ limit: 10_000 });
+    const resolved = await store.db
+      .selectFrom('incidents')
+      .select('id')
+      .where('state', '=', 'resolved')
+      .execute();
+    const all = [...incidents];
+    for (const r of resolved) {
+      const i = await app.repos.incidents.get(r.id);
+      if (i) all.push(i);
+    }
+    const scored = await Promise.all(
+      all.map(async (i) => ({
+        id: i.id,
+        severity: i.severity as Severity,
+        openedAt: i.openedAt,
+        signals: await app.repos.incidents.listSignals(i.id),
+      })),
+    );
+    const faults = ws.faults();
+    const score = scoreDetection({
+      faults,
+      incidents: scored,
+      names: nameIndex(ws),
+      manifestAt: await manifestTimes(embedded.warehouse, faults),
+      cards,
+      naiveAlerts: await naiveAlerts(embedded.warehouse),
+    });
+    return {
+      scenario: options.scenario,
+      seed: options.seed,
+      seconds: (performance.now() - started) / 1000,
+      ...score,
+    };
+  } finally {
+    await new Promise((r) => server.close(r));
+    await app.close();
+    await embedded.close();
+    await store.close();
+  }
+}
+
+/** `dbxops eval`: prints the score as JSON or as a table a person reads. */
+export async function runEval(options: EvalOptions): Promise<void> {
+  const result = await evaluateScenario(options);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
+  const lines = [
+    `dbxops eval: ${result.scenario} (seed ${result.seed}) in ${result.seconds.toFixed(1)} s`,
+    `  faults ${result.faults}, detected ${result.detected} — recall ${pct(result.recall)}, precision ${pct(result.precision)}`,
+    `  time to detect p50 ${result.mttd_p50_s ?? '—'} s, p95 ${result.mttd_p95_s ?? '—'} s (simulated)`,
+    `  incidents ${result.incidents}, cards ${result.cards} vs ${result.naive_alerts} naive alerts (noise ratio ${result.noise_ratio?.toFixed(2) ?? '—'})`,
+    `  correlation accuracy ${pct(result.correlation_accuracy)}, severity accuracy ${pct(result.severity_accuracy)}`,
+    '',
+    '  fault                              kind                        detected  ttd(s)  severity  incident',
+  ];
+  for (const f of result.per_fault) {
+    lines.push(
+      `  ${f.id.padEnd(34)} ${f.kind.padEnd(27)} ${(f.detected ? 'yes' : 'NO').padEnd(9)} ${String(f.timeToDetectS ?? '—').padEnd(7)} ${`${f.severity ?? '—'}/${f.expectedSeverity}`.padEnd(9)} ${f.incidentId ?? ''}`,
+    );
+  }
+  for (const i of result.unmatched_incidents) {
+    lines.push(`  unmatched incident ${i.id} ${i.severity} (${i.kinds.join(', ')})`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function nameIndex(ws: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['workspace']): NameIndex {
+  const jobIdByName = new Map<string, string>();
+  for (const job of ws.listJobs()) jobIdByName.set(job.settings.name ?? '', String(job.jobId));
+  const warehouseIdByName = new Map<string, string>();
+  for (const w of ws.warehouses.byId.values()) warehouseIdByName.set(w.config.name, w.id);
+  return { jobIdByName, warehouseIdByName, clusterIdByName: new Map(), pipelineIdByName: new Map() };
+}
+
+/** When each fault became observable: the end of its first affected run, else its first effect. */
+async function manifestTimes(
+  warehouse: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['warehouse'],
+  faults: readonly FaultTruth[],
+): Promise<(f: FaultTruth) => number> {
+  const ends = new Map<string, number>();
+  const runIds = [...new Set(faults.flatMap((f) => [...f.affected_run_ids, ...f.affected_task_run_ids]))];
+  for (let i = 0; i < runIds.length; i += 500) {
+    const chunk = runIds.slice(i, i + 500);
+    const params = Object.fromEntries(chunk.map((id, j) => [`r${j}`, id]));
+    const list = chunk.map((_, j) => `:r${j}`).join(', ');
+    for (const table of ['job_run_timeline', 'job_task_run_timeline']) {
+      const result = await warehouse.query(
+        `SELECT run_id, MIN(period_end_time) AS ended FROM system.lakeflow.${table}
+         WHERE run_id IN (${list}) AND result_state IS NOT NULL GROUP BY run_id`,
+        { params, rowLimit: 100_000 },
+      );
+      for (const row of result.rows) ends.set(String(row.run_id), Date.parse(String(row.ended)));
+    }
+  }
+  return (f) => {
+    const times = [...f.affected_run_ids, ...f.affected_task_run_ids]
+      .map((id) => ends.get(id))
+      .filter((x): x is number => x !== undefined);
+    return times.length > 0 ? Math.min(...times) : (f.first_affected_ms ?? f.start_ms);
+  };
+}
+
+/** One alert per failed, timed-out, errored or skipped job run, and per failed pipeline update. */
+async function naiveAlerts(
+  warehouse: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['warehouse'],
+): Promise<number> {
+  const runs = await warehouse.query(
+    `SELECT count(*) AS n FROM system.lakeflow.job_run_timeline
+     WHERE result_state IN ('FAILED', 'TIMED_OUT', 'ERROR', 'SKIPPED')`,
+  );
+  const pipelines = await warehouse.query(
+    `SELECT count(*) AS n FROM system.lakeflow.pipeline_update_timeline WHERE result_state = 'FAILED'`,
+  );
+  return Number(runs.rows[0]?.n ?? 0) + Number(pipelines.rows[0]?.n ?? 0);
+}

@@ -1,0 +1,109 @@
+import type { Policy } from '../config/policy.js';
+import type { Logger } from '../config/logger.js';
+import type { Clock } from '../domain/clock.js';
+import type { IncidentCardView } from '../cards/card-views.js';
+import type { CardPostRepository } from '../store/card-post-repository.js';
+import type { IncidentRepository } from '../store/incident-repository.js';
+import type { ChatSurface } from './chat-request.js';
+import { routeIncident } from './route-incident.js';
+
+export interface NotifierDeps {
+  incidents: IncidentRepository;
+  cardPosts: CardPostRepository;
+  /** Every chat surface that is configured: the console always, Slack and Teams when set up. */
+  surfaces: readonly ChatSurface[];
+  policy: Policy;
+  clock: Clock;
+  loadCard: (incidentId: string) => Promise<IncidentCardView | undefined>;
+  logger?: Logger;
+}
+
+export interface NotifyOutcome {
+  /** New cards posted: each is a notification someone sees. */
+  posted: number;
+  /** Cards updated in place. */
+  updated: number;
+  notes: number;
+  failures: { surface: string; channelId: string; error: string }[];
+}
+
+/**
+ * Brings every copy of an incident's card up to date: the first time, posts it to the channels routing
+ * picks (mentioning on-call when the level asks), on every surface; afterwards, updates each copy in
+ * place and adds the new timeline entries to its thread. Safe to run again after a crash or on another
+ * worker: copies already recorded are updated, never posted twice.
+ */
+export async function notifyIncident(deps: NotifierDeps, incidentId: string): Promise<NotifyOutcome> {
+  const outcome: NotifyOutcome = { posted: 0, updated: 0, notes: 0, failures: [] };
+  const incident = await deps.incidents.get(incidentId);
+  if (!incident) return outcome;
+  const card = await deps.loadCard(incidentId);
+  if (!card) return outcome;
+  const timeline = await deps.incidents.timeline(incidentId);
+  const latestEntry = timeline.reduce((max, e) => Math.max(max, e.at), 0);
+  const posts = await deps.cardPosts.list(incidentId);
+  const route = routeIncident(incident, deps.policy);
+
+  for (const surface of deps.surfaces) {
+    const mine = posts.filter((p) => p.surface === surface.surface);
+    const channels = mine.length > 0 ? [] : route.channels;
+    for (const channelId of channels) {
+      try {
+        const ref = await surface.postCard({ channelId }, card);
+        const recorded = await deps.cardPosts.record({
+          incidentId,
+          surface: surface.surface,
+          channelId,
+          messageId: ref.messageId,
+          shownVersion: incident.version,
+          notesThrough: latestEntry,
+          postedAt: deps.clock.now(),
+        });
+        if (!recorded) continue;
+        outcome.posted++;
+        if (route.mention) {
+          await surface.postThreadNote(ref, `${route.mention} ${incident.severity}: ${incident.title}`);
+          outcome.notes++;
+        }
+      } catch (error) {
+        outcome.failures.push({ surface: surface.surface, channelId, error: describe(error) });
+      }
+    }
+    for (const post of mine) {
+      const ref = { surface: surface.surface, channelId: post.channelId, messageId: post.messageId };
+      try {
+        if (post.shownVersion < incident.version) {
+          await surface.updateCard(ref, card);
+          outcome.updated++;
+        }
+        const fresh = timeline.filter((e) => e.at > (post.notesThrough ?? 0) && e.actor === 'system');
+        for (const entry of fresh.slice(-5)) {
+          await surface.postThreadNote(ref, `${entry.phase}: ${entry.summary}`);
+          outcome.notes++;
+        }
+        await deps.cardPosts.markShown(
+          { incidentId, surface: surface.surface, channelId: post.channelId },
+          incident.version,
+          latestEntry,
+        );
+      } catch (error) {
+        outcome.failures.push({
+          surface: surface.surface,
+          channelId: post.channelId,
+          error: describe(error),
+        });
+      }
+    }
+  }
+  if (outcome.failures.length > 0) {
+    deps.logger?.warn(
+      { incidentId, failures: outcome.failures },
+      'some incident cards could not be delivered',
+    );
+  }
+  return outcome;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+}

@@ -1,0 +1,270 @@
+import type { JobNotification } from '../agents/collector/job-webhook.js';
+import { buildDependencyGraph } from '../agents/correlator/build-dependency-graph.js';
+import type { IncidentSummary } from '../agents/correlator/correlate.js';
+import type { DependencyGraph } from '../agents/correlator/dependency-graph.js';
+import type { CollectorCache } from '../agents/collector/collector-cache.js';
+import type { CollectorDeps } from '../agents/collector/collector-deps.js';
+import { loadTopology } from '../agents/collector/load-topology.js';
+import { type Degraded, monitoringDegradedSignal } from '../agents/collector/monitoring-degraded.js';
+import { pollRuns } from '../agents/collector/poll-runs.js';
+import { pollSystemTables } from '../agents/collector/poll-system-tables.js';
+import { fetchRunObservation } from '../agents/collector/run-observation.js';
+import type { Topology } from '../agents/collector/topology.js';
+import { classifyError } from '../agents/classifier/classify-error.js';
+import { detectRunFailures } from '../agents/detector/detect-run-failures.js';
+import type { TableSla } from '../agents/detector/observations.js';
+import {
+  type DetectorInputs,
+  type DetectorState,
+  emptyDetectorState,
+  runDetectors,
+} from '../agents/detector/run-detectors.js';
+import { handleSignal, retriageIncident } from '../agents/incidents/handle-signal.js';
+import type { Logger } from '../config/logger.js';
+import type { Policy } from '../config/policy.js';
+import type { Clock } from '../domain/clock.js';
+import { makeSignal, type Signal, signalSchema } from '../domain/signal.js';
+import type { Repositories } from '../store/repositories.js';
+import { type Dispatcher, PermanentJobError, type Processors, RateLimitedError } from './dispatcher.js';
+import type { DbxopsMetrics } from './metrics.js';
+
+/** The work the monitoring loop moves between its stages. Payloads are JSON: they cross Redis. */
+export type MonitoringPayloads = {
+  /** A Databricks job notification: the instant path. */
+  webhook: { notification: JobNotification; receivedAt: number };
+  /** A scheduled collection. */
+  poll: { source: PollSource };
+  /** One detected signal to correlate, triage and store. */
+  signal: { signal: Signal; detectedAt: number };
+  /** An incident changed: bring its cards up to date. */
+  notify: { incidentId: string };
+};
+
+export const MONITORING_QUEUES = ['webhook', 'poll', 'signal', 'notify'] as const;
+
+export type PollSource = 'runs' | 'system_tables' | 'topology' | 'retriage';
+
+export interface MonitoringDeps {
+  collector: CollectorDeps;
+  cache: CollectorCache;
+  repos: Repositories;
+  policy: Policy;
+  clock: Clock;
+  logger: Logger;
+  metrics?: DbxopsMetrics;
+  /** Brings an incident's cards up to date on every surface (the chat layer's notifier). */
+  notify: (incidentId: string) => Promise<{ posted: number }>;
+  /** Called for every incident notification posted (a new card); the evaluation counts them. */
+  onPosted?: (incidentId: string, cards: number) => void;
+  /** Called for every signal handled, with its outcome; the evaluation and benchmarks listen. */
+  onSignal?: (signal: Signal, outcome: string, incidentId: string | null) => void;
+}
+
+/** Per-process state the monitoring stages keep between calls. */
+export interface MonitoringState {
+  detector: DetectorState;
+  graph: DependencyGraph;
+  /** Latest load seen per table, to judge SLA freshness between topology refreshes. */
+  lastLoads: Map<string, number>;
+  /** Runs in flight at the last runs poll, for SLA-at-risk between polls. */
+  activeRuns: DetectorInputs['runs'];
+}
+
+/**
+ * Builds the monitoring stages over a dispatcher (BullMQ in production, inline for `dbxops eval`):
+ * webhook → run observation → failure detectors → signals; polls → observations → every detector →
+ * signals; signal → correlate, open or update the incident, triage → notify; notify → cards.
+ */
+export function createMonitoringStages(
+  deps: MonitoringDeps,
+  dispatcher: () => Dispatcher<MonitoringPayloads>,
+): { processors: Processors<MonitoringPayloads>; state: MonitoringState } {
+  const state: MonitoringState = {
+    detector: emptyDetectorState(),
+    graph: buildDependencyGraph({}),
+    lastLoads: new Map(),
+    activeRuns: [],
+  };
+  const workspaceId = deps.collector.workspaceId;
+  const log = deps.logger;
+
+  const emit = async (signals: readonly Signal[]) => {
+    const now = deps.clock.now();
+    for (const signal of signals) {
+      await dispatcher().dispatch('signal', { signal, detectedAt: now }, { key: `signal:${signal.id}` });
+    }
+  };
+
+  const degraded = async (d: Degraded) => {
+    deps.metrics?.monitoringDegraded.set({ workspace: workspaceId, source: d.source }, 1);
+    const draft = makeSignal(monitoringDegradedSignal(workspaceId, d, deps.clock.now()));
+    if (draft.ok) await emit([draft.value]);
+    log.warn(
+      { source: d.source, reason: d.reason },
+      'monitoring degraded: the workspace is throttling or failing',
+    );
+    throw new RateLimitedError(`${d.source} is ${d.reason}`, d.retryAfterMs ?? 30_000);
+  };
+
+  const setTopology = (topology: Topology) => {
+    deps.cache.topology = topology;
+    state.graph = buildDependencyGraph({
+      lineage: topology.lineage,
+      jobs: topology.jobs,
+      jobEdges: topology.jobEdges,
+      slas: topology.slas,
+      tableTeams: topology.tableTeams,
+    });
+  };
+
+  const slasNow = (): TableSla[] =>
+    (deps.cache.topology?.slas ?? []).map((sla) => {
+      const seen = Math.max(sla.lastRefreshedAt ?? 0, state.lastLoads.get(sla.table) ?? 0);
+      return seen > 0 ? { ...sla, lastRefreshedAt: seen } : sla;
+    });
+
+  const detect = async (inputs: DetectorInputs) => {
+    const out = runDetectors(inputs, state.detector, deps.policy, deps.clock.now(), {
+      classify: classifyError,
+    });
+    state.detector = out.state;
+    for (const s of out.skipped)
+      log.warn({ subject: s.subject, reason: s.reason }, 'detector skipped a subject');
+    await emit(out.signals);
+  };
+
+  const processors: Processors<MonitoringPayloads> = {
+    webhook: async ({ notification }) => {
+      if (notification.eventType === 'jobs.on_start') return;
+      if (!deps.cache.topology) await processors.poll({ source: 'topology' });
+      const outcome = await fetchRunObservation(deps.collector, notification.jobRunId, deps.cache);
+      if (outcome.status === 'degraded') return degraded(outcome.degraded);
+      if (outcome.status !== 'ok') {
+        throw new PermanentJobError(`Run ${notification.jobRunId}: ${outcome.message}`, {
+          status: outcome.status,
+        });
+      }
+      // Baselines learn from polls only, so a run seen by both paths is counted once.
+      const out = detectRunFailures([outcome.observation], deps.clock.now(), { classify: classifyError });
+      await emit(out.signals);
+    },
+
+    poll: async ({ source }) => {
+      if (source === 'topology') {
+        const outcome = await loadTopology(deps.collector, deps.cache);
+        if (outcome.degraded) return degraded(outcome.degraded);
+        setTopology(outcome.topology);
+        return;
+      }
+      if (source === 'retriage') {
+        for (const incident of await deps.repos.incidents.listOpen({ workspaceId, limit: 500 })) {
+          const raised = await retriageIncident(signalDeps(), incident);
+          if (raised) await dispatcher().dispatch('notify', { incidentId: raised.id });
+        }
+        return;
+      }
+      if (!deps.cache.topology) await processors.poll({ source: 'topology' });
+      if (source === 'runs') {
+        const outcome = await pollRuns(deps.collector, deps.cache);
+        if (outcome.degraded) return degraded(outcome.degraded);
+        deps.metrics?.monitoringDegraded.set({ workspace: workspaceId, source: 'runs' }, 0);
+        state.activeRuns = outcome.active;
+        await detect({ runs: [...outcome.completed, ...outcome.active], slas: slasNow() });
+        return;
+      }
+      const tables = await pollSystemTables(deps.collector, deps.cache);
+      for (const load of tables.tableLoads) {
+        state.lastLoads.set(load.table, Math.max(state.lastLoads.get(load.table) ?? 0, load.loadedAt));
+      }
+      for (const r of tables.rejected) log.warn(r, 'system-table rows rejected');
+      await detect({
+        loads: tables.tableLoads,
+        costs: tables.costs,
+        queries: tables.queries,
+        warehouses: tables.warehouses,
+        pipelineUpdates: tables.pipelineUpdates,
+        clusterEvents: tables.clusterEvents,
+        slas: slasNow(),
+        runs: state.activeRuns ?? [],
+      });
+      const first = tables.degraded[0];
+      if (first) await degraded(first);
+    },
+
+    signal: async ({ signal: raw, detectedAt }) => {
+      const parsed = signalSchema.safeParse(raw);
+      if (!parsed.success)
+        throw new PermanentJobError('Not a signal', { issues: parsed.error.issues.length });
+      const signal = parsed.data as Signal;
+      const outcome = await handleSignal(signalDeps(), signal);
+      const incidentId =
+        outcome.kind === 'opened' || outcome.kind === 'joined'
+          ? outcome.incident.id
+          : outcome.kind === 'duplicate'
+            ? outcome.incidentId
+            : null;
+      deps.onSignal?.(signal, outcome.kind, incidentId);
+      deps.metrics?.pipelineLatency.observe(
+        { stage: 'signal' },
+        Math.max(0, deps.clock.now() - detectedAt) / 1000,
+      );
+      if (outcome.kind === 'rejected') {
+        log.warn({ signalId: signal.id, reason: outcome.reason }, 'signal could not be stored');
+        return;
+      }
+      if (outcome.kind === 'duplicate') return;
+      deps.metrics?.signals.inc({ kind: signal.kind });
+      if (outcome.kind === 'opened')
+        deps.metrics?.incidentsOpened.inc({ severity: outcome.incident.severity });
+      else deps.metrics?.incidentsUpdated.inc({ severity: outcome.incident.severity });
+      await dispatcher().dispatch(
+        'notify',
+        { incidentId: outcome.incident.id },
+        { key: `notify:${outcome.incident.id}:${outcome.incident.version}` },
+      );
+    },
+
+    notify: async ({ incidentId }) => {
+      const { posted } = await deps.notify(incidentId);
+      if (posted > 0) deps.onPosted?.(incidentId, posted);
+    },
+  };
+
+  function signalDeps() {
+    return {
+      incidents: deps.repos.incidents,
+      recurring: deps.repos.recurringIssues,
+      graph: () => state.graph,
+      criticality: (summary: IncidentSummary) => criticalityOf(deps.cache.topology, summary),
+      policy: deps.policy,
+      clock: deps.clock,
+    };
+  }
+
+  return { processors, state };
+}
+
+/** Criticality tags of the root cause's job and the jobs and tables downstream of it. */
+export function criticalityOf(topology: Topology | undefined, summary: IncidentSummary): string[] {
+  if (!topology) return [];
+  const root = summary.rootSignal;
+  const jobIds = new Set(
+    [root.refs.jobId, ...summary.blastRadius.jobs].filter((x): x is string => Boolean(x)),
+  );
+  const tables = new Set([
+    ...(root.refs.tablesWritten ?? []),
+    ...summary.blastRadius.tables,
+    ...(root.subject.type === 'table' ? [root.subject.id] : []),
+  ]);
+  const tags = new Set<string>();
+  for (const job of topology.jobs) {
+    const touches =
+      jobIds.has(job.jobId) ||
+      (job.name !== undefined && jobIds.has(job.name)) ||
+      job.tablesWritten.some((t) => tables.has(t));
+    const c = job.tags.criticality;
+    if (touches && c) tags.add(c);
+  }
+  for (const sla of topology.slas) if (tables.has(sla.table) && sla.criticality) tags.add(sla.criticality);
+  return [...tags];
+}

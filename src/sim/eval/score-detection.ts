@@ -1,0 +1,211 @@
+import type { Severity } from '../../domain/severity.js';
+import type { Signal } from '../../domain/signal.js';
+import type { FaultTruth } from '../engine/model.js';
+
+/**
+ * Scores what the pipeline concluded against a scenario's ground truth: which faults were detected and
+ * how fast, whether each incident stood for a real fault, whether a cascade ended in one incident and
+ * unrelated faults apart, whether severities match, and how much quieter than one alert per failed run.
+ */
+
+export interface ScoredIncident {
+  id: string;
+  severity: Severity;
+  openedAt: number;
+  signals: readonly Signal[];
+}
+
+/** Names in a scenario resolved to the ids the workspace gave them. */
+export interface NameIndex {
+  jobIdByName: ReadonlyMap<string, string>;
+  warehouseIdByName: ReadonlyMap<string, string>;
+  clusterIdByName: ReadonlyMap<string, string>;
+  pipelineIdByName: ReadonlyMap<string, string>;
+}
+
+export interface ScoreInput {
+  faults: readonly FaultTruth[];
+  incidents: readonly ScoredIncident[];
+  names: NameIndex;
+  /** When each fault first became observable (e.g. its first affected run ended); defaults below. */
+  manifestAt?: (fault: FaultTruth) => number;
+  /** Incident notifications posted (new cards, not updates). */
+  cards: number;
+  /** What one alert per failed or skipped run would have sent. */
+  naiveAlerts: number;
+}
+
+export interface FaultScore {
+  id: string;
+  kind: string;
+  detected: boolean;
+  incidentId: string | null;
+  timeToDetectS: number | null;
+  expectedSeverity: Severity;
+  severity: Severity | null;
+  rootFault: string;
+  matchedSignals: number;
+}
+
+export interface DetectionScore {
+  faults: number;
+  detected: number;
+  precision: number;
+  recall: number;
+  mttd_p50_s: number | null;
+  mttd_p95_s: number | null;
+  incidents: number;
+  cards: number;
+  naive_alerts: number;
+  noise_ratio: number | null;
+  correlation_accuracy: number | null;
+  severity_accuracy: number | null;
+  per_fault: FaultScore[];
+  unmatched_incidents: { id: string; title?: string; severity: Severity; kinds: string[] }[];
+}
+
+/** Faults that only change how the API answers; no incident is expected for them. */
+const API_ONLY_KINDS = new Set(['throttle', 'server_error']);
+/** After a fault's last effect, how long a signal about it still counts (SLA misses come late). */
+const AFTERMATH_MS = 12 * 3600_000;
+
+export function scoreDetection(input: ScoreInput): DetectionScore {
+  const faults = input.faults.filter((f) => !API_ONLY_KINDS.has(f.kind));
+  const rootOf = cascadeRoots(faults);
+  const manifestAt = input.manifestAt ?? ((f: FaultTruth) => f.first_affected_ms ?? f.start_ms);
+
+  const perFault: FaultScore[] = faults.map((fault) => {
+    let best: { incident: ScoredIncident; matched: Signal[] } | null = null;
+    for (const incident of input.incidents) {
+      const matched = incident.signals.filter((s) => signalMatchesFault(s, fault, input.names));
+      if (matched.length === 0) continue;
+      const earliest = (xs: Signal[]) => Math.min(...xs.map((s) => s.observedAt));
+      if (!best || earliest(matched) < earliest(best.matched)) best = { incident, matched };
+    }
+    const firstSeen = best ? Math.min(...best.matched.map((s) => s.observedAt)) : null;
+    return {
+      id: fault.id,
+      kind: fault.kind,
+      detected: best !== null,
+      incidentId: best?.incident.id ?? null,
+      timeToDetectS: firstSeen === null ? null : Math.max(0, (firstSeen - manifestAt(fault)) / 1000),
+      expectedSeverity: fault.expected.severity as Severity,
+      severity: best?.incident.severity ?? null,
+      rootFault: rootOf.get(fault.id) ?? fault.id,
+      matchedSignals: best?.matched.length ?? 0,
+    };
+  });
+
+  const matchedIncidents = new Set(
+    input.incidents
+      .filter((i) => i.signals.some((s) => faults.some((f) => signalMatchesFault(s, f, input.names))))
+      .map((i) => i.id),
+  );
+  const detected = perFault.filter((f) => f.detected);
+  const ttd = detected.map((f) => f.timeToDetectS!).sort((a, b) => a - b);
+
+  // Pairwise: faults of one cascade belong in one incident, faults of different cascades apart.
+  let pairs = 0;
+  let correctPairs = 0;
+  for (let i = 0; i < detected.length; i++) {
+    for (let j = i + 1; j < detected.length; j++) {
+      const a = detected[i]!;
+      const b = detected[j]!;
+      pairs++;
+      const shouldJoin = a.rootFault === b.rootFault;
+      const joined = a.incidentId === b.incidentId;
+      if (shouldJoin === joined) correctPairs++;
+    }
+  }
+  // Severity is judged on each cascade's root: the incident stands for the whole cascade.
+  const roots = detected.filter((f) => f.rootFault === f.id);
+  const severityRight = roots.filter((f) => f.severity === f.expectedSeverity).length;
+
+  return {
+    faults: faults.length,
+    detected: detected.length,
+    precision: input.incidents.length === 0 ? 0 : matchedIncidents.size / input.incidents.length,
+    recall: faults.length === 0 ? 1 : detected.length / faults.length,
+    mttd_p50_s: percentile(ttd, 0.5),
+    mttd_p95_s: percentile(ttd, 0.95),
+    incidents: input.incidents.length,
+    cards: input.cards,
+    naive_alerts: input.naiveAlerts,
+    noise_ratio: input.naiveAlerts === 0 ? null : input.cards / input.naiveAlerts,
+    correlation_accuracy: pairs === 0 ? (detected.length > 0 ? 1 : null) : correctPairs / pairs,
+    severity_accuracy: roots.length === 0 ? null : severityRight / roots.length,
+    per_fault: perFault,
+    unmatched_incidents: input.incidents
+      .filter((i) => !matchedIncidents.has(i.id))
+      .map((i) => ({ id: i.id, severity: i.severity, kinds: [...new Set(i.signals.map((s) => s.kind))] })),
+  };
+}
+
+/** Follows `caused_by` to the first fault of each cascade (cycles stop where they repeat). */
+export function cascadeRoots(faults: readonly FaultTruth[]): Map<string, string> {
+  const byId = new Map(faults.map((f) => [f.id, f]));
+  const roots = new Map<string, string>();
+  for (const f of faults) {
+    let current = f;
+    const seen = new Set<string>([f.id]);
+    while (current.caused_by && byId.has(current.caused_by) && !seen.has(current.caused_by)) {
+      seen.add(current.caused_by);
+      current = byId.get(current.caused_by)!;
+    }
+    roots.set(f.id, current.id);
+  }
+  return roots;
+}
+
+/**
+ * Whether a signal is about a fault: it names one of the runs, task runs or statements the fault hit,
+ * or, while the fault or its aftermath lasts, a resource it hit (cluster, warehouse, pipeline) or its target (job, warehouse, cluster, pipeline, table, team) while the fault or its
+ * aftermath lasts.
+ */
+export function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex): boolean {
+  const refs = signal.refs;
+  if (refs.runId && fault.affected_run_ids.includes(refs.runId)) return true;
+  if (refs.taskRunId && fault.affected_task_run_ids.includes(refs.taskRunId)) return true;
+  if (signal.subject.type === 'query' && fault.affected_statement_ids.includes(signal.subject.id))
+    return true;
+
+  const from = fault.start_ms - 60_000;
+  const to = Math.max(fault.end_ms, fault.last_affected_ms ?? fault.start_ms) + AFTERMATH_MS;
+  if (signal.occurredAt < from || signal.occurredAt > to) return false;
+
+  const resources = [refs.clusterId, refs.warehouseId, refs.pipelineId, signal.subject.id];
+  if (resources.some((r) => r !== undefined && fault.affected_resource_ids.includes(r))) return true;
+
+  const t = fault.target;
+  const ids = (m: ReadonlyMap<string, string>, name: string | undefined) =>
+    name === undefined ? undefined : (m.get(name) ?? name);
+  const checks: boolean[] = [];
+  // A task-level target counts only for that task; a job-level one for any of the job's signals.
+  if (t.job !== undefined) {
+    const jobId = ids(names.jobIdByName, t.job);
+    const sameJob = refs.jobId === jobId || (signal.subject.type === 'job' && signal.subject.id === jobId);
+    checks.push(sameJob && (t.task === undefined || refs.taskKey === undefined || refs.taskKey === t.task));
+  }
+  if (t.warehouse !== undefined) checks.push(refs.warehouseId === ids(names.warehouseIdByName, t.warehouse));
+  if (t.cluster !== undefined) checks.push(refs.clusterId === ids(names.clusterIdByName, t.cluster));
+  if (t.pipeline !== undefined) checks.push(refs.pipelineId === ids(names.pipelineIdByName, t.pipeline));
+  if (t.table !== undefined) {
+    checks.push(
+      (signal.subject.type === 'table' && signal.subject.id === t.table) ||
+        (refs.tablesWritten ?? []).includes(t.table) ||
+        (refs.tablesRead ?? []).includes(t.table),
+    );
+  }
+  if (t.grant !== undefined)
+    checks.push((refs.tablesRead ?? []).includes(t.grant.table) || signal.kind === 'grant_revoked');
+  if (t.team !== undefined && t.job === undefined && t.warehouse === undefined) {
+    checks.push(refs.team === t.team || (signal.subject.type === 'team' && signal.subject.id === t.team));
+  }
+  return checks.length > 0 && checks.some(Boolean);
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return Math.round(sorted[rank]! * 10) / 10;
+}

@@ -1,0 +1,280 @@
+import { describe, expect, it } from 'vitest';
+import { makeSignal, type Signal } from '../../../src/domain/signal.js';
+import type { FaultTruth } from '../../../src/sim/engine/model.js';
+import { cascadeRoots, type NameIndex, scoreDetection } from '../../../src/sim/eval/score-detection.js';
+
+const H = 3600_000;
+const names: NameIndex = {
+  jobIdByName: new Map([
+    ['extract_orders', '101'],
+    ['transform_orders', '102'],
+    ['nightly_sales', '201'],
+  ]),
+  warehouseIdByName: new Map([['bi', 'wh1']]),
+  clusterIdByName: new Map(),
+  pipelineIdByName: new Map(),
+};
+
+function fault(id: string, over: Partial<FaultTruth> = {}): FaultTruth {
+  return {
+    id,
+    kind: 'task_error',
+    target: { job: 'nightly_sales' },
+    expected: { category: 'unknown', severity: 'P3', action: 'ESCALATE' },
+    caused_by: undefined,
+    start_ms: 0,
+    end_ms: H,
+    resolved_at_ms: undefined,
+    affected_run_ids: [],
+    affected_task_run_ids: [],
+    affected_statement_ids: [],
+    affected_resource_ids: [],
+    first_affected_ms: 1000,
+    last_affected_ms: 2000,
+    ...over,
+  };
+}
+
+let n = 0;
+function signal(over: {
+  kind?: string;
+  refs?: Record<string, unknown>;
+  subject?: { type: string; id: string };
+  at?: number;
+}): Signal {
+  const r = makeSignal({
+    source: 'test',
+    dedupKey: `k${n++}`,
+    workspaceId: '1',
+    kind: over.kind ?? 'job_failed',
+    severityHint: 'P3',
+    observedAt: over.at ?? 31_000,
+    occurredAt: over.at ?? 31_000,
+    subject: over.subject ?? { type: 'job', id: String(over.refs?.jobId ?? 'none') },
+    refs: over.refs ?? {},
+  });
+  if (!r.ok) throw new Error(r.userMessage);
+  return r.value;
+}
+
+describe('scoreDetection', () => {
+  it('counts a fault detected when an incident holds a signal about one of its runs', () => {
+    const s = scoreDetection({
+      faults: [fault('f1', { affected_run_ids: ['r9'] })],
+      incidents: [
+        { id: 'i1', severity: 'P3', openedAt: 0, signals: [signal({ refs: { runId: 'r9' }, at: 31_000 })] },
+      ],
+      names,
+      cards: 1,
+      naiveAlerts: 4,
+    });
+    expect(s).toMatchObject({
+      faults: 1,
+      detected: 1,
+      recall: 1,
+      precision: 1,
+      noise_ratio: 0.25,
+      severity_accuracy: 1,
+    });
+    expect(s.per_fault[0]).toMatchObject({ incidentId: 'i1', timeToDetectS: 30 });
+  });
+
+  it('does not count an incident about something else, and lowers precision for it', () => {
+    const s = scoreDetection({
+      faults: [fault('f1', { affected_run_ids: ['r9'] })],
+      incidents: [
+        { id: 'i1', severity: 'P3', openedAt: 0, signals: [signal({ refs: { runId: 'r9' } })] },
+        {
+          id: 'noise',
+          severity: 'P4',
+          openedAt: 0,
+          signals: [signal({ refs: { runId: 'other', jobId: '999' }, subject: { type: 'job', id: '999' } })],
+        },
+      ],
+      names,
+      cards: 2,
+      naiveAlerts: 2,
+    });
+    expect(s.precision).toBe(0.5);
+    expect(s.unmatched_incidents.map((i) => i.id)).toEqual(['noise']);
+  });
+
+  it('matches a signal by target name only within the fault window and its aftermath', () => {
+    const f = fault('f1', {
+      target: { warehouse: 'bi' },
+      kind: 'idle_warehouse_no_autostop',
+      start_ms: 10 * H,
+      end_ms: 12 * H,
+      last_affected_ms: undefined,
+    });
+    const inside = signal({
+      kind: 'warehouse_idle_no_autostop',
+      refs: { warehouseId: 'wh1' },
+      subject: { type: 'warehouse', id: 'wh1' },
+      at: 11 * H,
+    });
+    const before = signal({
+      kind: 'warehouse_idle_no_autostop',
+      refs: { warehouseId: 'wh1' },
+      subject: { type: 'warehouse', id: 'wh1' },
+      at: 2 * H,
+    });
+    expect(
+      scoreDetection({
+        faults: [f],
+        incidents: [{ id: 'i', severity: 'P3', openedAt: 0, signals: [inside] }],
+        names,
+        cards: 1,
+        naiveAlerts: 0,
+      }).detected,
+    ).toBe(1);
+    expect(
+      scoreDetection({
+        faults: [f],
+        incidents: [{ id: 'i', severity: 'P3', openedAt: 0, signals: [before] }],
+        names,
+        cards: 1,
+        naiveAlerts: 0,
+      }).detected,
+    ).toBe(0);
+  });
+
+  it('rewards a cascade in one incident and unrelated faults apart', () => {
+    const faults = [
+      fault('timeout', {
+        target: { job: 'extract_orders' },
+        affected_run_ids: ['e1'],
+        expected: { category: 'timeout', severity: 'P1', action: 'RETRY_WITH_NEW_PARAMS' },
+      }),
+      fault('skip', {
+        kind: 'skipped_downstream',
+        caused_by: 'timeout',
+        target: { job: 'transform_orders' },
+        affected_run_ids: ['t1'],
+      }),
+      fault('other', { target: { job: 'nightly_sales' }, affected_run_ids: ['n1'] }),
+    ];
+    const cascade = {
+      id: 'c',
+      severity: 'P1' as const,
+      openedAt: 0,
+      signals: [signal({ refs: { runId: 'e1' } }), signal({ refs: { runId: 't1' } })],
+    };
+    const apart = {
+      id: 'o',
+      severity: 'P3' as const,
+      openedAt: 0,
+      signals: [signal({ refs: { runId: 'n1' } })],
+    };
+    const good = scoreDetection({ faults, incidents: [cascade, apart], names, cards: 2, naiveAlerts: 3 });
+    expect(good.correlation_accuracy).toBe(1);
+    expect(good.severity_accuracy).toBe(1);
+
+    const split = scoreDetection({
+      faults,
+      incidents: [
+        { ...cascade, signals: [cascade.signals[0]!] },
+        { id: 'c2', severity: 'P3', openedAt: 0, signals: [cascade.signals[1]!] },
+        apart,
+      ],
+      names,
+      cards: 3,
+      naiveAlerts: 3,
+    });
+    expect(split.correlation_accuracy).toBeCloseTo(2 / 3);
+  });
+
+  it('judges severity on the cascade root only', () => {
+    const faults = [
+      fault('root', {
+        affected_run_ids: ['a'],
+        expected: { category: 'timeout', severity: 'P1', action: 'RETRY' },
+      }),
+      fault('child', {
+        caused_by: 'root',
+        affected_run_ids: ['b'],
+        expected: { category: 'dependency', severity: 'P2', action: 'RETRY' },
+      }),
+    ];
+    const s = scoreDetection({
+      faults,
+      incidents: [
+        {
+          id: 'x',
+          severity: 'P1',
+          openedAt: 0,
+          signals: [signal({ refs: { runId: 'a' } }), signal({ refs: { runId: 'b' } })],
+        },
+      ],
+      names,
+      cards: 1,
+      naiveAlerts: 2,
+    });
+    expect(s.severity_accuracy).toBe(1);
+  });
+
+  it('matches a signal about a cluster the fault hit, inside its window', () => {
+    const f = fault('spot', {
+      kind: 'spot_loss',
+      target: { cluster: 'shared' },
+      affected_resource_ids: ['0101-000000-abcd1234'],
+      start_ms: H,
+      end_ms: 2 * H,
+    });
+    const s = signal({
+      kind: 'cluster_event',
+      refs: { clusterId: '0101-000000-abcd1234' },
+      subject: { type: 'cluster', id: '0101-000000-abcd1234' },
+      at: H + 60_000,
+    });
+    expect(
+      scoreDetection({
+        faults: [f],
+        incidents: [{ id: 'i', severity: 'P3', openedAt: 0, signals: [s] }],
+        names,
+        cards: 1,
+        naiveAlerts: 0,
+      }).detected,
+    ).toBe(1);
+  });
+
+  it('leaves API-only faults (throttling, server errors) out of recall', () => {
+    const s = scoreDetection({
+      faults: [fault('t', { kind: 'throttle' })],
+      incidents: [],
+      names,
+      cards: 0,
+      naiveAlerts: 0,
+    });
+    expect(s).toMatchObject({ faults: 0, recall: 1, mttd_p95_s: null });
+  });
+
+  it('reports p50 and p95 time to detect', () => {
+    const faults = Array.from({ length: 20 }, (_, i) =>
+      fault(`f${i}`, { affected_run_ids: [`r${i}`], first_affected_ms: 0 }),
+    );
+    const incidents = faults.map((f, i) => ({
+      id: `i${i}`,
+      severity: 'P3' as const,
+      openedAt: 0,
+      signals: [signal({ refs: { runId: `r${i}` }, at: (i + 1) * 1000 })],
+    }));
+    const s = scoreDetection({ faults, incidents, names, cards: 20, naiveAlerts: 20 });
+    expect(s.mttd_p50_s).toBe(10);
+    expect(s.mttd_p95_s).toBe(19);
+  });
+});
+
+describe('cascadeRoots', () => {
+  it('follows caused_by to the first fault and survives a cycle', () => {
+    const roots = cascadeRoots([
+      fault('a'),
+      fault('b', { caused_by: 'a' }),
+      fault('c', { caused_by: 'b' }),
+      fault('x', { caused_by: 'y' }),
+      fault('y', { caused_by: 'x' }),
+    ]);
+    expect(roots.get('c')).toBe('a');
+    expect(['x', 'y']).toContain(roots.get('x'));
+  });
+});

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { loadEnv } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
-import { defaultPolicy, loadPolicy } from '../config/policy.js';
+import { defaultPolicy, loadPolicy, type Policy } from '../config/policy.js';
 import { patAuth } from '../databricks/auth/auth-provider.js';
 import { createDatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Severity } from '../domain/severity.js';
@@ -91,10 +91,11 @@ export async function evaluateScenario(
     const due = { runs: 0, system_tables: 0, topology: 0, retriage: 0 };
     for (let t = ws.startMs; t <= ws.endMs; t += step) {
       ws.advanceTo(t);
-      await ws.flush();
       await embedded.server.sim.webhooksSettled();
       for (const source of ['topology', 'runs', 'system_tables', 'retriage'] as const) {
         if (t >= due[source]) {
+          // System tables are read through SQL: make the rows written so far queryable first.
+          if (source === 'topology' || source === 'system_tables') await ws.flush();
           await app.dispatcher.dispatch('poll', { source });
           due[source] = t + POLL_EVERY_MS[source];
         }
@@ -126,7 +127,7 @@ export async function evaluateScenario(
       faults,
       incidents: scored,
       names: nameIndex(ws),
-      manifestAt: await manifestTimes(embedded.warehouse, faults),
+      manifestAt: await manifestTimes(embedded.warehouse, faults, policy.thresholds),
       cards,
       naiveAlerts: await naiveAlerts(embedded.warehouse),
     });
@@ -167,7 +168,9 @@ export async function runEval(options: EvalOptions): Promise<void> {
     );
   }
   for (const i of result.unmatched_incidents) {
-    lines.push(`  unmatched incident ${i.id} ${i.severity} (${i.kinds.join(', ')})`);
+    lines.push(
+      `  unmatched incident ${i.id} ${i.severity} at ${new Date(i.firstAt).toISOString()}: ${i.kinds.join(', ')} on ${i.subjects.slice(0, 3).join(', ')}`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -180,10 +183,16 @@ function nameIndex(ws: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['works
   return { jobIdByName, warehouseIdByName, clusterIdByName: new Map(), pipelineIdByName: new Map() };
 }
 
-/** When each fault became observable: the end of its first affected run, else its first effect. */
+/**
+ * When each fault became observable, the moment time to detect counts from: the end of its first
+ * affected job run (a retried task attempt is not a failure yet), else of its first affected task run;
+ * for faults defined by a duration (idle, runaway), when that duration was first exceeded; for a cost
+ * spike, when its first billing hour closed; else its first effect.
+ */
 async function manifestTimes(
   warehouse: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['warehouse'],
   faults: readonly FaultTruth[],
+  thresholds: Policy['thresholds'],
 ): Promise<(f: FaultTruth) => number> {
   const ends = new Map<string, number>();
   const runIds = [...new Set(faults.flatMap((f) => [...f.affected_run_ids, ...f.affected_task_run_ids]))];
@@ -200,24 +209,56 @@ async function manifestTimes(
       for (const row of result.rows) ends.set(String(row.run_id), Date.parse(String(row.ended)));
     }
   }
+  const earliest = (ids: readonly string[]) => {
+    const times = ids.map((id) => ends.get(id)).filter((x): x is number => x !== undefined);
+    return times.length > 0 ? Math.min(...times) : undefined;
+  };
+  // A warehouse idles from when it is RUNNING (a Pro warehouse takes minutes to start), not from its start.
+  const runningSince = new Map<string, number>();
+  for (const f of faults.filter((x) => x.kind === 'idle_warehouse_no_autostop')) {
+    const id = f.affected_resource_ids[0];
+    if (id === undefined) continue;
+    const result = await warehouse.query(
+      `SELECT MIN(event_time) AS at FROM system.compute.warehouse_events
+       WHERE warehouse_id = :id AND event_type = 'RUNNING' AND event_time >= :since`,
+      { params: { id, since: new Date(f.first_affected_ms ?? f.start_ms).toISOString() } },
+    );
+    const at = result.rows[0]?.at;
+    if (at) runningSince.set(f.id, Date.parse(String(at)));
+  }
+  const HOUR = 3_600_000;
   return (f) => {
-    const times = [...f.affected_run_ids, ...f.affected_task_run_ids]
-      .map((id) => ends.get(id))
-      .filter((x): x is number => x !== undefined);
-    return times.length > 0 ? Math.min(...times) : (f.first_affected_ms ?? f.start_ms);
+    const first = f.first_affected_ms ?? f.start_ms;
+    switch (f.kind) {
+      case 'idle_warehouse_no_autostop':
+        return (runningSince.get(f.id) ?? first) + thresholds.warehouse_idle_minutes * 60_000;
+      case 'runaway_query':
+        return first + thresholds.runaway_query_minutes * 60_000;
+      case 'cost_spike':
+        return Math.ceil((first + 1) / HOUR) * HOUR;
+      default:
+        return earliest(f.affected_run_ids) ?? earliest(f.affected_task_run_ids) ?? first;
+    }
   };
 }
 
-/** One alert per failed, timed-out, errored or skipped job run, and per failed pipeline update. */
+/**
+ * What one notification per failed or skipped run would have sent: every job run and every task run
+ * (each retry attempt is a run of its own) that failed, timed out, errored or was skipped, and every
+ * failed pipeline update — what a workspace sends with notifications on every job and task.
+ */
 async function naiveAlerts(
   warehouse: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['warehouse'],
 ): Promise<number> {
-  const runs = await warehouse.query(
-    `SELECT count(*) AS n FROM system.lakeflow.job_run_timeline
-     WHERE result_state IN ('FAILED', 'TIMED_OUT', 'ERROR', 'SKIPPED')`,
+  const failedOrSkipped = "result_state IN ('FAILED', 'TIMED_OUT', 'ERROR', 'SKIPPED')";
+  const count = async (sql: string) => Number((await warehouse.query(sql)).rows[0]?.n ?? 0);
+  return (
+    (await count(`SELECT count(*) AS n FROM system.lakeflow.job_run_timeline WHERE ${failedOrSkipped}`)) +
+    (await count(
+      `SELECT count(*) AS n FROM system.lakeflow.job_task_run_timeline WHERE ${failedOrSkipped}`,
+    )) +
+    (await count(
+      `SELECT count(*) AS n FROM system.lakeflow.pipeline_update_timeline WHERE result_state = 'FAILED'`,
+    ))
   );
-  const pipelines = await warehouse.query(
-    `SELECT count(*) AS n FROM system.lakeflow.pipeline_update_timeline WHERE result_state = 'FAILED'`,
-  );
-  return Number(runs.rows[0]?.n ?? 0) + Number(pipelines.rows[0]?.n ?? 0);
 }

@@ -17,6 +17,11 @@ export const thresholdsSchema = z
       .describe('fraction below the baseline that is a drop'),
     row_count_spike: z.number().gt(1).default(3.0).describe('multiple of the baseline that is a spike'),
     duration_spike: z.number().gt(1).default(2.0).describe('multiple of the baseline duration'),
+    duration_min_extra_minutes: z
+      .number()
+      .min(0)
+      .default(10)
+      .describe('a duration anomaly must also be at least this many minutes longer than usual'),
     failure_rate: z.number().gt(0).lt(1).default(0.05),
     zero_rows_consecutive: z.number().int().min(1).default(3),
     min_history_runs: z.number().int().min(2).default(5).describe('runs a baseline needs before it judges'),
@@ -51,6 +56,12 @@ const levelSchema = z
     escalation_minutes: minutes,
     channels: z.array(z.string()).default([]),
     mention_oncall: z.boolean().default(false),
+    post_card: z
+      .boolean()
+      .default(true)
+      .describe(
+        'post a card when an incident opens at this level; otherwise it waits in /dbx incidents and the digest',
+      ),
   })
   .strict();
 
@@ -61,6 +72,7 @@ export const DEFAULT_TRIAGE = {
     escalation_minutes: 30,
     channels: [],
     mention_oncall: true,
+    post_card: true,
   },
   P2: {
     when: [{ sla_minutes_left_below: 120 }, { blast_radius_above: 10 }],
@@ -68,6 +80,7 @@ export const DEFAULT_TRIAGE = {
     escalation_minutes: 120,
     channels: [],
     mention_oncall: false,
+    post_card: true,
   },
   P3: {
     when: [{ repeated: true, transient: false }, { cost_ratio_above: 1.5 }],
@@ -75,8 +88,17 @@ export const DEFAULT_TRIAGE = {
     escalation_minutes: 1440,
     channels: [],
     mention_oncall: false,
+    post_card: true,
   },
-  P4: { when: [], response_minutes: 1440, escalation_minutes: 4320, channels: [], mention_oncall: false },
+  // Informational: listed in /dbx incidents, the Home tab and the digest; a card appears if it rises.
+  P4: {
+    when: [],
+    response_minutes: 1440,
+    escalation_minutes: 4320,
+    channels: [],
+    mention_oncall: false,
+    post_card: false,
+  },
 } as const;
 
 export const triagePolicySchema = z

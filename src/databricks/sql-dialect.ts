@@ -356,7 +356,29 @@ function showTablesSql(statement: Node): string | undefined {
  * Throws `WarehouseError`: SYNTAX (does not parse), READ_ONLY (a write, DDL or several statements),
  * INVALID_PARAMETER (`?` markers, reserved names), NOT_FOUND (a `system.*` table the simulator lacks).
  */
+// Collectors and reports send the same statements on every poll; translation is pure, so keep the last
+// results. Bounded: a one-off statement evicts the oldest entry.
+const TRANSLATION_CACHE_SIZE = 512;
+const translations = new Map<string, TranslatedStatement>();
+
+/**
+ * Databricks SQL → DuckDB SQL for the embedded warehouse (see the top of this file). Memoised by the
+ * statement text; failures are not cached, so they are reported every time.
+ */
 export function translateDatabricksSql(sql: string): TranslatedStatement {
+  const cached = translations.get(sql);
+  if (cached !== undefined) {
+    translations.delete(sql);
+    translations.set(sql, cached);
+    return cached;
+  }
+  const translated = Object.freeze(translateUncached(sql));
+  translations.set(sql, translated);
+  if (translations.size > TRANSLATION_CACHE_SIZE) translations.delete(translations.keys().next().value!);
+  return translated;
+}
+
+function translateUncached(sql: string): TranslatedStatement {
   const statement = checkReadOnly(sql, parseDatabricks(sql));
   const showTables = showTablesSql(statement);
   if (showTables !== undefined) return { sql: showTables, params: [], clockParams: [] };

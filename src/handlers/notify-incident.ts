@@ -46,7 +46,10 @@ export async function notifyIncident(deps: NotifierDeps, incidentId: string): Pr
 
   for (const surface of deps.surfaces) {
     const mine = posts.filter((p) => p.surface === surface.surface);
-    const channels = mine.length > 0 ? [] : route.channels;
+    // A level that does not post (P4 by default) waits in /dbx incidents and the digest; if the
+    // incident rises to a posting level later, this same call posts it then.
+    const postsCards = deps.policy.triage[incident.severity].post_card;
+    const channels = mine.length > 0 || !postsCards ? [] : route.channels;
     for (const channelId of channels) {
       try {
         const ref = await surface.postCard({ channelId }, card);

@@ -12,10 +12,7 @@ export function triageFacts(
   now: number,
   context: { readonly repeated: boolean; readonly criticality?: readonly string[] },
 ): TriageFacts {
-  const costRatios = signals
-    .filter((s) => s.kind === 'cost_anomaly')
-    .map((s) => s.metrics.ratio)
-    .filter((r): r is number => r !== undefined);
+  const costRatios = signals.map(costRatioOf).filter((r): r is number => r !== undefined);
   return {
     slaMinutesLeft: summary.slaDeadline !== null ? (summary.slaDeadline - now) / 60_000 : null,
     criticality: context.criticality ?? [],
@@ -25,4 +22,28 @@ export function triageFacts(
     costRatio: costRatios.length > 0 ? Math.max(...costRatios) : null,
     category: summary.category,
   };
+}
+
+/**
+ * Compute burning money with no useful work behind it is a cost anomaly by definition; its ratio is the
+ * waste against what a well-configured workspace would spend: idle minutes against a 10-minute auto-stop,
+ * a query's running minutes against the 10 minutes that even the long tail of BI queries stays under.
+ */
+const WASTE_BASELINE_MINUTES = 10;
+
+function costRatioOf(signal: Signal): number | undefined {
+  switch (signal.kind) {
+    case 'cost_anomaly':
+      return signal.metrics.ratio;
+    case 'warehouse_idle_no_autostop':
+      return signal.metrics.idleMinutes === undefined
+        ? undefined
+        : signal.metrics.idleMinutes / WASTE_BASELINE_MINUTES;
+    case 'runaway_query':
+      return signal.metrics.runningMinutes === undefined
+        ? undefined
+        : signal.metrics.runningMinutes / WASTE_BASELINE_MINUTES;
+    default:
+      return undefined;
+  }
 }

@@ -65,7 +65,13 @@ export function detectDurationAnomalies(
       if (history.length < thresholds.min_history_runs) return;
       const med = median(history);
       if (!(med > 0)) return;
-      const limit = Math.max(med + k * scaledMad(history), thresholds.duration_spike * med);
+      // Relative rules alone flag a 3-minute job that took 7 (a warehouse cold start): it must also run
+      // `duration_min_extra_minutes` longer than usual to matter to anyone.
+      const limit = Math.max(
+        med + k * scaledMad(history),
+        thresholds.duration_spike * med,
+        med + thresholds.duration_min_extra_minutes * 60,
+      );
       if (seconds < limit) return;
 
       const jobName = run.jobName ?? run.runName ?? `job ${run.jobId}`;

@@ -3,6 +3,9 @@ import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { TableLoadObservation } from './observations.js';
 import { median, recordSamples, type SampleWindow } from './sample-window.js';
 
+/** How many median absolute deviations from the median a load must be to count as a drop or spike. */
+const NOISE_MADS = 3;
+
 /** Per table (`workspaceId:table`): its recent loads as `[loadId, loadedAt, rowsWritten]`, zeros included. */
 export type RowCountBaselines = Readonly<Record<string, SampleWindow>>;
 
@@ -86,8 +89,12 @@ export function detectRowCountAnomalies(
       if (history.length < thresholds.min_history_runs) return;
       const med = median(history);
       const ratio = load.rowsWritten / med;
-      const drop = ratio < 1 - thresholds.row_count_drop;
-      const spike = ratio >= thresholds.row_count_spike;
+      // A change must clear the threshold and the table's own noise: with ±15 % jitter a 20 % dip is
+      // ordinary, and paging someone for it teaches them to ignore the bot.
+      const mad = median(history.map((v) => Math.abs(v - med)));
+      const beyondNoise = Math.abs(load.rowsWritten - med) > NOISE_MADS * mad;
+      const drop = ratio < 1 - thresholds.row_count_drop && beyondNoise;
+      const spike = ratio >= thresholds.row_count_spike && beyondNoise;
       if (!drop && !spike) return;
       sink.emit(`table:${load.table}`, {
         ...base,

@@ -27,6 +27,7 @@ export function detectWarehouseProblems(
 ): DetectorOutput {
   const sink = new DetectorSink();
   const queuedLimit = options.queuedQueries ?? 10;
+  const AT_MAX_BACKLOG = 3;
   const queuedMsLimit = options.queuedMs ?? 60_000;
   for (const w of warehouses) {
     sink.guard(`warehouse:${w.warehouseId}`, () => {
@@ -35,9 +36,13 @@ export function detectWarehouseProblems(
       const subject = { type: 'warehouse' as const, id: w.warehouseId, name };
       const refs = { warehouseId: w.warehouseId, ...(w.team !== undefined ? { team: w.team } : {}) };
       const atMax = w.numClusters >= w.maxNumClusters;
+      // A statement or two waiting a few seconds at max clusters is a busy warehouse, not an incident:
+      // it takes a backlog at max clusters, a long queue anywhere, or a long wait.
       const queueing =
         w.queuedQueries > 0 &&
-        (atMax || w.queuedQueries >= queuedLimit || (w.maxQueuedMs ?? 0) >= queuedMsLimit);
+        ((atMax && w.queuedQueries >= AT_MAX_BACKLOG) ||
+          w.queuedQueries >= queuedLimit ||
+          (w.maxQueuedMs ?? 0) >= queuedMsLimit);
       if (queueing) {
         sink.emit(`warehouse:${w.warehouseId}`, {
           dedupKey: `${w.workspaceId}:warehouse-queue:${w.warehouseId}:${Math.floor(now / HOUR)}`,

@@ -143,7 +143,9 @@ async function joinIncident(
     const summary =
       attempt === 0 && signals.length <= 1 ? summaryHint : summarise(deps, incident.workspaceId, signals);
     const rootChanged = summary.rootSignal.id !== incident.rootCauseSignalId;
-    const repeated = (await deps.recurring.findOpen(incident.workspaceId, summary.fingerprint)) !== null;
+    const repeated =
+      recurredWithin(summary, signals) ||
+      (await deps.recurring.findOpen(incident.workspaceId, summary.fingerprint)) !== null;
     const triage = triageIncident(
       triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary) }),
       deps.policy.triage,
@@ -218,7 +220,9 @@ export async function retriageIncident(deps: HandleSignalDeps, incident: Inciden
   const signals = await deps.incidents.listSignals(incident.id);
   if (signals.length === 0) return null;
   const summary = summarise(deps, incident.workspaceId, signals);
-  const repeated = (await deps.recurring.findOpen(incident.workspaceId, summary.fingerprint)) !== null;
+  const repeated =
+    recurredWithin(summary, signals) ||
+    (await deps.recurring.findOpen(incident.workspaceId, summary.fingerprint)) !== null;
   const triage = triageIncident(
     triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary) }),
     deps.policy.triage,
@@ -236,6 +240,19 @@ export async function retriageIncident(deps: HandleSignalDeps, incident: Inciden
     dedupKey: `triage:${incident.id}:${severity}`,
   });
   return updated.value;
+}
+
+/** The root cause's subject failed again within this incident (a job failing every hour, say). */
+function recurredWithin(summary: IncidentSummary, signals: readonly Signal[]): boolean {
+  const root = summary.rootSignal;
+  return signals.some(
+    (s) =>
+      s.id !== root.id &&
+      s.kind === root.kind &&
+      s.subject.type === root.subject.type &&
+      s.subject.id === root.subject.id &&
+      s.occurredAt !== root.occurredAt,
+  );
 }
 
 function summarise(deps: HandleSignalDeps, workspaceId: string, signals: readonly Signal[]): IncidentSummary {

@@ -61,16 +61,25 @@ export interface DetectionScore {
   correlation_accuracy: number | null;
   severity_accuracy: number | null;
   per_fault: FaultScore[];
-  unmatched_incidents: { id: string; title?: string; severity: Severity; kinds: string[] }[];
+  unmatched_incidents: {
+    id: string;
+    severity: Severity;
+    kinds: string[];
+    subjects: string[];
+    firstAt: number;
+  }[];
 }
 
-/** Faults that only change how the API answers; no incident is expected for them. */
-const API_ONLY_KINDS = new Set(['throttle', 'server_error']);
+/**
+ * Faults that only change how the API answers: the right response is a `monitoring_degraded` signal
+ * (monitoring must not fail silently), so they count like any other fault.
+ */
+const API_KINDS = new Set(['throttle', 'server_error']);
 /** After a fault's last effect, how long a signal about it still counts (SLA misses come late). */
 const AFTERMATH_MS = 12 * 3600_000;
 
 export function scoreDetection(input: ScoreInput): DetectionScore {
-  const faults = input.faults.filter((f) => !API_ONLY_KINDS.has(f.kind));
+  const faults = input.faults;
   const rootOf = cascadeRoots(faults);
   const manifestAt = input.manifestAt ?? ((f: FaultTruth) => f.first_affected_ms ?? f.start_ms);
 
@@ -137,7 +146,13 @@ export function scoreDetection(input: ScoreInput): DetectionScore {
     per_fault: perFault,
     unmatched_incidents: input.incidents
       .filter((i) => !matchedIncidents.has(i.id))
-      .map((i) => ({ id: i.id, severity: i.severity, kinds: [...new Set(i.signals.map((s) => s.kind))] })),
+      .map((i) => ({
+        id: i.id,
+        severity: i.severity,
+        kinds: [...new Set(i.signals.map((s) => s.kind))],
+        subjects: [...new Set(i.signals.map((s) => `${s.subject.type}:${s.subject.name ?? s.subject.id}`))],
+        firstAt: Math.min(...i.signals.map((s) => s.occurredAt)),
+      })),
   };
 }
 
@@ -164,6 +179,14 @@ export function cascadeRoots(faults: readonly FaultTruth[]): Map<string, string>
  */
 export function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex): boolean {
   const refs = signal.refs;
+  if (API_KINDS.has(fault.kind)) {
+    const end = Math.max(fault.end_ms, fault.last_affected_ms ?? fault.start_ms);
+    return (
+      signal.kind === 'monitoring_degraded' &&
+      signal.occurredAt >= fault.start_ms - 60_000 &&
+      signal.occurredAt <= end + 3_600_000
+    );
+  }
   if (refs.runId && fault.affected_run_ids.includes(refs.runId)) return true;
   if (refs.taskRunId && fault.affected_task_run_ids.includes(refs.taskRunId)) return true;
   if (signal.subject.type === 'query' && fault.affected_statement_ids.includes(signal.subject.id))

@@ -36,4 +36,22 @@ describe('triageFacts', () => {
     });
     expect(triageIncident(facts, defaultPolicy().triage).severity).toBe('P1');
   });
+
+  it('treats a warehouse idling without auto-stop as a cost anomaly once it has wasted 15 minutes', () => {
+    const idle = (idleMinutes: number) =>
+      failedTaskSignal({
+        dedupKey: `idle-${idleMinutes}`,
+        kind: 'warehouse_idle_no_autostop',
+        subject: { type: 'warehouse', id: '1a2b3c4d5e6f7a8b' },
+        refs: { warehouseId: '1a2b3c4d5e6f7a8b' },
+        metrics: { idleMinutes },
+        error: undefined,
+        classification: undefined,
+      });
+    const facts = (s: ReturnType<typeof idle>) =>
+      triageFacts(summariseIncident([s], new DependencyGraph()), [s], s.occurredAt, { repeated: false });
+    expect(facts(idle(30)).costRatio).toBe(3);
+    expect(triageIncident(facts(idle(30)), defaultPolicy().triage).severity).toBe('P3');
+    expect(triageIncident(facts(idle(12)), defaultPolicy().triage).severity).toBe('P4');
+  });
 });

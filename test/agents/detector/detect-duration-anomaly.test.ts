@@ -46,6 +46,16 @@ describe('detectDurationAnomalies', () => {
     ).toHaveLength(1);
   });
 
+  it('does not flag a short job that merely doubled (a warehouse cold start), only a real slowdown', () => {
+    const short = Array.from({ length: 10 }, (_, i) =>
+      run({ runId: `s${i}`, startTime: T0 + i * DAY, endTime: T0 + i * DAY + 3 * MIN + (i % 3) * 5_000 }),
+    );
+    const coldStart = run({ runId: 'cold', startTime: today, endTime: today + 7 * MIN });
+    expect(detectDurationAnomalies([...short, coldStart], {}, thresholds(), today + DAY).signals).toEqual([]);
+    const stuck = run({ runId: 'stuck', startTime: today, endTime: today + 25 * MIN });
+    expect(detectDurationAnomalies([...short, stuck], {}, thresholds(), today + DAY).signals).toHaveLength(1);
+  });
+
   it('judges nothing before the job has min_history_runs successful runs', () => {
     const out = detectDurationAnomalies(
       [...history(4), slow],

@@ -124,6 +124,15 @@ describe('detectWarehouseProblems', () => {
     expect(detectWarehouseProblems([roomToScale], thresholds(), NOW).signals).toEqual([]);
   });
 
+  it('does not call one statement briefly waiting at max clusters an incident', () => {
+    const blip = wh({ autoStopMins: 10, queuedQueries: 1, runningQueries: 3, maxQueuedMs: 5_000 });
+    expect(detectWarehouseProblems([blip], thresholds(), NOW).signals).toEqual([]);
+    const longWait = wh({ autoStopMins: 10, queuedQueries: 1, runningQueries: 3, maxQueuedMs: 120_000 });
+    expect(detectWarehouseProblems([longWait], thresholds(), NOW).signals.map((s) => s.kind)).toEqual([
+      'warehouse_queueing',
+    ]);
+  });
+
   it('skips a warehouse whose idle time lies in the future and judges the rest', () => {
     const odd = wh({ warehouseId: 'ffffffffffffffff', idleSince: NOW + 60 * MIN });
     const out = detectWarehouseProblems([odd, wh({ idleSince: NOW - 60 * MIN })], thresholds(), NOW);

@@ -41,6 +41,16 @@ describe('detectRowCountAnomalies', () => {
     expect(out.signals).toEqual([]);
   });
 
+  it('does not call a dip within a noisy table own jitter a drop, but still sees a real one', () => {
+    const noisy = [118_000, 84_000, 102_000, 91_000, 115_000, 87_000, 109_000, 95_000].map((rows, d) =>
+      load(d, rows),
+    );
+    const dip = detectRowCountAnomalies([...noisy, load(8, 78_000)], {}, thresholds(), T0 + 9 * DAY);
+    expect(dip.signals).toEqual([]);
+    const real = detectRowCountAnomalies([...noisy, load(8, 30_000)], {}, thresholds(), T0 + 9 * DAY);
+    expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
+  });
+
   it('judges nothing before min_history_runs non-empty loads', () => {
     const out = detectRowCountAnomalies([...usual(3), load(3, 10)], {}, thresholds(), T0 + 4 * DAY);
     expect(out.signals).toEqual([]);

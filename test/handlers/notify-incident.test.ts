@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChannelLog } from '../../src/bot/console/channel-log.js';
+import { ConsoleSender } from '../../src/bot/console/send.js';
+import { createLogger } from '../../src/config/logger.js';
+import { defaultPolicy, parsePolicy } from '../../src/config/policy.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { incidentIdFor } from '../../src/domain/incident.js';
+import { loadIncidentCard } from '../../src/handlers/chat-handler.js';
+import { type NotifierDeps, notifyIncident } from '../../src/handlers/notify-incident.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { createRepositories, type Repositories } from '../../src/store/repositories.js';
+
+const clock = new ManualClock(Date.UTC(2026, 10, 20, 3, 0));
+let store: Store;
+let repos: Repositories;
+let log: ChannelLog;
+let deps: NotifierDeps;
+
+beforeAll(async () => {
+  store = await openStore({ dataDir: 'memory://' });
+  repos = createRepositories(store.db);
+  log = new ChannelLog({ clock });
+  const policy = parsePolicy('routing:\n  rules:\n    - match: { team: finance }\n      channel: "#finance-oncall"\n');
+  deps = {
+    incidents: repos.incidents,
+    cardPosts: repos.cardPosts,
+    surfaces: [new ConsoleSender(log)],
+    policy,
+    clock,
+    loadCard: (id) =>
+      loadIncidentCard({ incidents: repos.incidents, clock, policy, detailsUrl: () => null }, id),
+    logger: createLogger({ level: 'silent' }),
+  };
+});
+afterAll(async () => {
+  await store?.close();
+});
+
+async function open(fp: string, severity: 'P1' | 'P2' | 'P3' | 'P4', team = 'marketing') {
+  const r = await repos.incidents.open({
+    id: incidentIdFor('ws', fp, `sig-${fp}`),
+    workspaceId: 'ws',
+    fingerprint: fp,
+    title: `Nightly ${fp} failed`,
+    severity,
+    team,
+    openedAt: clock.now(),
+  });
+  if (!r.ok) throw new Error(r.userMessage);
+  return r.value.incident;
+}
+
+const cardsIn = (channel: string, incidentId: string) =>
+  log.messages(channel).filter((m) => m.body.kind === 'card' && 'incidentId' in m.body.view && m.body.view.incidentId === incidentId);
+
+describe('notifyIncident', () => {
+  it('posts a new incident once to the routed channel and updates that card in place afterwards', async () => {
+    const incident = await open('fp-orders', 'P2');
+    expect((await notifyIncident(deps, incident.id)).posted).toBe(1);
+    expect(cardsIn('incidents', incident.id)).toHaveLength(1);
+    expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 0 });
+
+    await repos.incidents.update(incident.id, incident.version, { title: 'Nightly orders failed: out of memory' }, clock.now());
+    expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 1 });
+    const [card] = cardsIn('incidents', incident.id);
+    expect(card?.body.kind === 'card' && card.body.view.kind === 'incident' && card.body.view.title).toBe(
+      'Nightly orders failed: out of memory',
+    );
+  });
+
+  it('routes by team and mentions on-call for a P1', async () => {
+    const incident = await open('fp-gl', 'P1', 'finance');
+    await notifyIncident(deps, incident.id);
+    const [card] = cardsIn('finance-oncall', incident.id);
+    expect(card).toBeDefined();
+    expect(card!.replies.map((r) => (r.body.kind === 'text' ? r.body.text : ''))).toContainEqual(
+      expect.stringContaining('@oncall'),
+    );
+  });
+
+  it('keeps a P4 out of the channels until it rises to a level that posts', async () => {
+    const incident = await open('fp-throttle', 'P4');
+    expect((await notifyIncident(deps, incident.id)).posted).toBe(0);
+    expect(cardsIn('incidents', incident.id)).toHaveLength(0);
+    await repos.incidents.update(incident.id, incident.version, { severity: 'P3' }, clock.now());
+    expect((await notifyIncident(deps, incident.id)).posted).toBe(1);
+  });
+
+  it('adds new system timeline entries to the card thread once', async () => {
+    const incident = await open('fp-thread', 'P3');
+    await notifyIncident(deps, incident.id);
+    clock.advance(60_000);
+    await repos.incidents.addTimelineEntry({ incidentId: incident.id, at: clock.now(), phase: 'RCA', summary: 'Root cause is upstream' });
+    const current = (await repos.incidents.get(incident.id))!;
+    await repos.incidents.update(incident.id, current.version, { category: 'timeout' }, clock.now());
+    await notifyIncident(deps, incident.id);
+    await notifyIncident(deps, incident.id);
+    const [card] = cardsIn('incidents', incident.id);
+    const notes = card!.replies.filter((r) => r.body.kind === 'text' && r.body.text.includes('Root cause is upstream'));
+    expect(notes).toHaveLength(1);
+  });
+
+  it('does nothing for an incident that does not exist', async () => {
+    expect(await notifyIncident(deps, 'inc_doesnotexist000000')).toMatchObject({ posted: 0, updated: 0 });
+  });
+
+  it('uses the default policy P4 rule', () => {
+    expect(defaultPolicy().triage.P4.post_card).toBe(false);
+    expect(defaultPolicy().triage.P3.post_card).toBe(true);
+  });
+});

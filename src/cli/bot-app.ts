@@ -160,6 +160,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
       connection: { url: options.queue.url },
       ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
       queues: MONITORING_QUEUES,
+      serial: ['signal'],
       ...(options.queue.workers ? { processors } : {}),
       onFailed: (queue, jobId, error) =>
         logger.warn({ queue, jobId, err: error.message }, 'monitoring job failed'),

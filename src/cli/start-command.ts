@@ -1,5 +1,190 @@
-/** `dbxops start` — filled in as the embedded workspace, workers and console land. */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { type Env, loadEnv } from '../config/env.js';
+import { createLogger, type Logger } from '../config/logger.js';
+import { loadPolicy } from '../config/policy.js';
+import { patAuth } from '../databricks/auth/auth-provider.js';
+import { connectDatabricks } from '../databricks/auth/connect-databricks.js';
+import { createWarehouse } from '../databricks/create-warehouse.js';
+import { createDatabricksClient } from '../databricks/rest/databricks-client.js';
+import { type Clock, systemClock } from '../domain/clock.js';
+import { ConfigError } from '../domain/errors.js';
+import type { BullmqDispatcher } from '../jobs/dispatcher.js';
+import type { MonitoringPayloads, PollSource } from '../jobs/monitoring.js';
+import { startRedisServer } from '../jobs/redis-server.js';
+import { openStore } from '../store/open-store.js';
+import { type BotApp, createBotApp } from './bot-app.js';
+import { type EmbeddedWorkspace, startEmbeddedWorkspace } from './embedded-workspace.js';
+import { POLL_EVERY_MS } from './eval-command.js';
+import { createHttpApp, freePort, listen } from './http-app.js';
+import { WEBHOOK_PATH } from './webhook-route.js';
+
+export interface RunningDbxops {
+  /** The console and every endpoint: `http://host:port`. */
+  url: string;
+  app: BotApp;
+  embedded: EmbeddedWorkspace | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything `dbxops start` runs: with no Databricks configured, the embedded workspace playing
+ * its scenario (accelerated), a private Redis, PGlite, the workers and the console; with
+ * `DATABRICKS_HOST`, the real workspace. Slack and Teams join when their variables are set. One HTTP
+ * server serves the console, `/slack/events`, `/api/messages`, the webhook endpoint, `/metrics` and
+ * health checks.
+ */
+export async function startDbxops(
+  env: Env = loadEnv(),
+  logger: Logger = createLogger({ level: env.LOG_LEVEL }),
+): Promise<RunningDbxops> {
+  const policy = await loadPolicy(process.env.DBXOPS_POLICY ?? 'dbxops.yaml');
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((e: unknown) => logger.warn({ err: e }, 'shutdown step failed'));
+    }
+  };
+  try {
+    const embeddedMode = env.DATABRICKS_HOST === undefined && env.DATABRICKS_CONFIG_PROFILE === undefined;
+    const webhookPassword =
+      env.DBXOPS_WEBHOOK_PASSWORD ?? (embeddedMode ? randomBytes(18).toString('base64url') : undefined);
+    if (!webhookPassword && !env.DBXOPS_DANGEROUSLY_ACCEPT_UNAUTHENTICATED_WEBHOOKS) {
+      logger.warn(
+        'DBXOPS_WEBHOOK_PASSWORD is not set: Databricks webhooks will be refused; polling still runs',
+      );
+    }
+    const credentials = webhookPassword
+      ? { username: env.DBXOPS_WEBHOOK_USERNAME, password: webhookPassword }
+      : null;
+    // The simulator needs the webhook URL before the server listens: settle PORT=0 on a real port now.
+    const port = env.PORT === 0 ? await freePort(env.HOST) : env.PORT;
+    const publicUrl = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;
+
+    let embedded: EmbeddedWorkspace | null = null;
+    let clock: Clock = systemClock;
+    let databricks: Parameters<typeof createBotApp>[0]['databricks'];
+    if (embeddedMode) {
+      embedded = await startEmbeddedWorkspace({
+        scenario: { file: env.DBXOPS_SCENARIO },
+        seed: env.DBXOPS_SEED,
+        speed: env.DBXOPS_SIM_SPEED,
+        webhook: {
+          url: `${publicUrl}${WEBHOOK_PATH}`,
+          username: env.DBXOPS_WEBHOOK_USERNAME,
+          password: webhookPassword!,
+        },
+      });
+      const sim = embedded;
+      cleanups.push(() => sim.close());
+      clock = sim.workspace.clock;
+      databricks = {
+        client: createDatabricksClient({ host: sim.url, auth: patAuth(sim.token), clock }),
+        warehouse: sim.warehouse,
+        workspaceId: sim.workspace.workspaceId,
+      };
+    } else {
+      const { client } = await connectDatabricks({});
+      if (!env.DATABRICKS_WAREHOUSE_ID) {
+        throw new ConfigError(
+          'Set DATABRICKS_WAREHOUSE_ID: dbxops reads the system tables through a SQL warehouse',
+        );
+      }
+      const warehouse = await createWarehouse({
+        kind: 'statement-execution',
+        transport: client.transport,
+        warehouseId: env.DATABRICKS_WAREHOUSE_ID,
+      });
+      databricks = { client, warehouse, workspaceId: new URL(client.host).hostname };
+    }
+
+    // The embedded workspace restarts its scenario on every start, so its incidents live in memory too.
+    const store = await openStore(
+      env.DATABASE_URL
+        ? { databaseUrl: env.DATABASE_URL }
+        : { dataDir: embeddedMode ? 'memory://' : join(env.DBXOPS_DATA_DIR, 'pglite') },
+    );
+    cleanups.push(() => store.close());
+
+    let redisUrl = env.REDIS_URL;
+    if (!redisUrl) {
+      const redis = await startRedisServer();
+      cleanups.push(() => redis.stop());
+      redisUrl = redis.url;
+    }
+
+    const app = createBotApp({
+      env,
+      policy,
+      clock,
+      logger,
+      databricks,
+      store,
+      queue: { kind: 'bullmq', url: redisUrl, workers: true },
+      webhookCredentials: credentials,
+      consoleUrl: publicUrl,
+    });
+    cleanups.push(() => app.close());
+
+    // Poll in simulated time: at 60× a simulated minute passes every real second.
+    const speed = embeddedMode ? env.DBXOPS_SIM_SPEED : 1;
+    const dispatcher = app.dispatcher as BullmqDispatcher<MonitoringPayloads>;
+    await dispatcher.ready;
+    for (const [source, every] of Object.entries(POLL_EVERY_MS) as [PollSource, number][]) {
+      await dispatcher.schedule('poll', `poll-${source}`, Math.max(1000, every / speed), { source });
+    }
+    const depthTimer = setInterval(() => {
+      dispatcher
+        .depths()
+        .then((rows) => {
+          for (const r of rows) app.metrics.queueDepth.set({ queue: r.queue, state: r.state }, r.count);
+        })
+        .catch(() => {});
+    }, 5000);
+    depthTimer.unref();
+    cleanups.push(async () => clearInterval(depthTimer));
+
+    const server: Server = createHttpApp({
+      routes: app.routes,
+      metrics: app.metrics.registry,
+      ready: async () => ({ ok: true, checks: { store: store.dialect, queue: 'redis' } }),
+      onError: (error) => logger.error({ err: error }, 'request failed'),
+    });
+    await listen(server, port, env.HOST);
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await app.slack?.start();
+
+    return { url: publicUrl, app, embedded, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** `dbxops start`: runs until Ctrl-C, then shuts down gracefully (workers finish their current jobs). */
 export async function runStart(): Promise<void> {
-  process.stderr.write('dbxops start: not wired yet\n');
-  process.exitCode = 1;
+  const env = loadEnv();
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  const running = await startDbxops(env, logger);
+  const lines = [`dbxops is running — open ${running.url}`];
+  if (running.embedded) {
+    const ws = running.embedded.workspace;
+    const hours = (ws.endMs - ws.startMs) / 3_600_000;
+    lines.push(
+      `  embedded workspace: ${running.embedded.scenarioName} at ${env.DBXOPS_SIM_SPEED}× (${hours} simulated hours in ${Math.round((hours * 60) / env.DBXOPS_SIM_SPEED)} min), REST at ${running.embedded.url}`,
+    );
+  }
+  lines.push(
+    `  Slack: ${running.app.slack ? `${running.url}/slack/events` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
+    `  Teams: ${running.app.teams ? `${running.url}/api/messages` : 'off (set TEAMS_APP_ID and TEAMS_APP_PASSWORD)'}`,
+    `  metrics ${running.url}/metrics · health ${running.url}/healthz · Ctrl-C stops`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  process.stdout.write('dbxops: stopping…\n');
+  await running.stop();
 }

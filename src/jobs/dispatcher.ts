@@ -112,6 +112,12 @@ export interface BullmqOptions<P extends Record<string, unknown>> {
   processors?: Processors<P>;
   queues: readonly (keyof P & string)[];
   concurrency?: number;
+  /**
+   * Queues whose jobs must run one at a time across every worker process (BullMQ global concurrency):
+   * correlation decides "join or open" from the open incidents, which two concurrent jobs would both
+   * miss.
+   */
+  serial?: readonly (keyof P & string)[];
   attempts?: number;
   onFailed?: (queue: string, jobId: string | undefined, error: Error) => void;
 }
@@ -121,13 +127,18 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
   readonly queues = new Map<string, Queue>();
   readonly workers: Worker[] = [];
   readonly #attempts: number;
+  /** Resolves once queue settings (global concurrency) are in Redis. */
+  readonly ready: Promise<void>;
 
   constructor(options: BullmqOptions<P>) {
     const connection = redisConnection(options.connection.url);
     const prefix = options.prefix ?? 'dbxops';
     this.#attempts = options.attempts ?? 5;
+    const settings: Promise<unknown>[] = [];
     for (const name of options.queues) {
-      this.queues.set(name, new Queue(name, { connection, prefix }));
+      const queue = new Queue(name, { connection, prefix });
+      this.queues.set(name, queue);
+      if (options.serial?.includes(name)) settings.push(queue.setGlobalConcurrency(1));
       const processor = options.processors?.[name] as ((payload: unknown) => Promise<void>) | undefined;
       if (!processor) continue;
       const worker: Worker = new Worker(
@@ -144,13 +155,19 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
             throw error;
           }
         },
-        { connection, prefix, concurrency: options.concurrency ?? 4, autorun: true },
+        {
+          connection,
+          prefix,
+          concurrency: options.serial?.includes(name) ? 1 : (options.concurrency ?? 4),
+          autorun: true,
+        },
       );
       worker.on('failed', (job, error) => options.onFailed?.(name, job?.id, error));
       // An error event without a listener would crash the process; the failed handler reports jobs.
       worker.on('error', () => {});
       this.workers.push(worker);
     }
+    this.ready = Promise.all(settings).then(() => undefined);
   }
 
   async dispatch<Q extends keyof P & string>(
@@ -169,6 +186,29 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
       // Failed jobs stay visible for a week: an operator can see and retry them.
       removeOnFail: { age: 7 * 24 * 3600 },
     });
+  }
+
+  /**
+   * A repeatable schedule (BullMQ job scheduler): `payload` lands on `queue` every `everyMs`. Upserted by
+   * id, so every process may declare the same schedules at start-up without doubling them.
+   */
+  async schedule<Q extends keyof P & string>(
+    queue: Q,
+    id: string,
+    everyMs: number,
+    payload: P[Q],
+  ): Promise<void> {
+    const q = this.queues.get(queue);
+    if (!q) throw new DbxopsError('UNKNOWN_QUEUE', `No queue named ${queue}`, { queue });
+    await q.upsertJobScheduler(
+      id,
+      { every: Math.max(250, Math.round(everyMs)) },
+      {
+        name: queue,
+        data: payload,
+        opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+      },
+    );
   }
 
   /** Job counts per queue and state, for the queue-depth metric. */

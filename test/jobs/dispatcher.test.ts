@@ -142,3 +142,45 @@ describe('BullmqDispatcher on a real Redis', () => {
     ).toThrow(/redis:\/\//);
   });
 });
+
+describe('BullmqDispatcher serial queues', () => {
+  let redis: RedisServerHandle;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('runs a serial queue one job at a time even across two worker processes', async () => {
+    const prefix = `test-${randomUUID()}`;
+    let running = 0;
+    let most = 0;
+    let done = 0;
+    const slow = async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 30));
+      running--;
+      done++;
+    };
+    const make = () =>
+      new BullmqDispatcher<Payloads>({
+        connection: { url: redis.url },
+        prefix,
+        queues: ['detect', 'notify'],
+        serial: ['detect'],
+        concurrency: 8,
+        processors: { detect: slow, notify: async () => {} },
+      });
+    const a = make();
+    const b = make();
+    await Promise.all([a.ready, b.ready]);
+    for (let i = 0; i < 12; i++) await a.dispatch('detect', { n: i });
+    const end = Date.now() + 15_000;
+    while (done < 12 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(12);
+    expect(most).toBe(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+});

@@ -39,7 +39,10 @@ fi
 # npm ci wipes node_modules: run it only when the lock file changed since the last install here.
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -x node_modules/.bin/node ] || [ "$(cat node_modules/.dbxops-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
-  npm ci --no-fund --no-audit --loglevel=error
+  # With omit-lockfile-registry-resolved (locks that name no registry host), npm leaves other
+  # platforms' optional packages out of the lock and then refuses it in npm ci; npm install still
+  # installs exactly the locked versions.
+  npm ci --no-fund --no-audit --loglevel=error 2>/dev/null || npm install --no-fund --no-audit --loglevel=error
   echo "$lock_hash" > node_modules/.dbxops-lock-hash
 fi
 echo "setup.sh: ready (node $(node_modules/.bin/node --version))"

@@ -16,11 +16,14 @@ const positiveNumber = (label: string) => (value: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${label} must be a positive number`);
   return n;
 };
-const wholeNumber = (label: string, min = 0) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${label} must be a whole number ≥ ${min}`);
-  return n;
-};
+const wholeNumber =
+  (label: string, min = 0) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${label} must be a whole number ≥ ${min}`);
+    return n;
+  };
 
 program
   .command('start')
@@ -36,7 +39,11 @@ sim
   .command('serve')
   .description('serve a scenario over the Databricks REST API on loopback')
   .option('--scenario <file>', 'scenario YAML', 'scenarios/demo.yaml')
-  .option('--jobs <n>', 'instead of a scenario file: a generated workspace with N jobs', wholeNumber('--jobs', 1))
+  .option(
+    '--jobs <n>',
+    'instead of a scenario file: a generated workspace with N jobs',
+    wholeNumber('--jobs', 1),
+  )
   .option('--port <port>', 'port (0 = any free port)', wholeNumber('--port'), 8001)
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--speed <x>', 'simulated seconds per real second', positiveNumber('--speed'), 60)
@@ -45,7 +52,11 @@ sim
   .option('--webhook-user <user>', 'Basic auth user for webhooks')
   .option('--webhook-password <password>', 'Basic auth password for webhooks')
   .option('--token <token>', 'personal access token the server accepts', 'dapi-sim-0000')
-  .option('--tls', 'serve HTTPS with a locally generated certificate (prints its CA for NODE_EXTRA_CA_CERTS)', false)
+  .option(
+    '--tls',
+    'serve HTTPS with a locally generated certificate (prints its CA for NODE_EXTRA_CA_CERTS)',
+    false,
+  )
   .action(async (opts) => {
     const { runSimServe } = await import('./cli/sim-commands.js');
     await runSimServe(opts);
@@ -55,7 +66,11 @@ sim
   .command('export')
   .description('run a scenario flat out and write its system tables to a DuckDB file')
   .option('--scenario <file>', 'scenario YAML', 'scenarios/demo.yaml')
-  .option('--jobs <n>', 'instead of a scenario file: a generated workspace with N jobs', wholeNumber('--jobs', 1))
+  .option(
+    '--jobs <n>',
+    'instead of a scenario file: a generated workspace with N jobs',
+    wholeNumber('--jobs', 1),
+  )
   .requiredOption('--out <file>', 'the .duckdb file to write')
   .option('--hours <h>', 'simulated hours (default: the scenario duration)', positiveNumber('--hours'))
   .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)

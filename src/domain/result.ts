@@ -13,4 +13,5 @@ export const err = <R extends string>(
   reason: R,
   userMessage: string,
   details?: Record<string, unknown>,
-): Err<R> => (details === undefined ? { ok: false, reason, userMessage } : { ok: false, reason, userMessage, details });
+): Err<R> =>
+  details === undefined ? { ok: false, reason, userMessage } : { ok: false, reason, userMessage, details };

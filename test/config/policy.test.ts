@@ -53,8 +53,16 @@ describe('policy (dbxops.yaml)', () => {
 
 describe('policy SLAs', () => {
   it('reads table deadlines and refuses a time that is not HH:MM', () => {
-    const p = parsePolicy('slas:\n  - { table: main.finance.gl_mart, deadline: "06:00", timezone: Europe/Berlin }\n');
-    expect(p.slas[0]).toMatchObject({ table: 'main.finance.gl_mart', deadline: '06:00', timezone: 'Europe/Berlin' });
-    expect(() => parsePolicy('slas:\n  - { table: t, deadline: "25:00" }\n')).toThrowError(/slas\[0\]\.deadline/);
+    const p = parsePolicy(
+      'slas:\n  - { table: main.finance.gl_mart, deadline: "06:00", timezone: Europe/Berlin }\n',
+    );
+    expect(p.slas[0]).toMatchObject({
+      table: 'main.finance.gl_mart',
+      deadline: '06:00',
+      timezone: 'Europe/Berlin',
+    });
+    expect(() => parsePolicy('slas:\n  - { table: t, deadline: "25:00" }\n')).toThrowError(
+      /slas\[0\]\.deadline/,
+    );
   });
 });

@@ -20,7 +20,9 @@ beforeAll(async () => {
   store = await openStore({ dataDir: 'memory://' });
   repos = createRepositories(store.db);
   log = new ChannelLog({ clock });
-  const policy = parsePolicy('routing:\n  rules:\n    - match: { team: finance }\n      channel: "#finance-oncall"\n');
+  const policy = parsePolicy(
+    'routing:\n  rules:\n    - match: { team: finance }\n      channel: "#finance-oncall"\n',
+  );
   deps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
@@ -51,7 +53,11 @@ async function open(fp: string, severity: 'P1' | 'P2' | 'P3' | 'P4', team = 'mar
 }
 
 const cardsIn = (channel: string, incidentId: string) =>
-  log.messages(channel).filter((m) => m.body.kind === 'card' && 'incidentId' in m.body.view && m.body.view.incidentId === incidentId);
+  log
+    .messages(channel)
+    .filter(
+      (m) => m.body.kind === 'card' && 'incidentId' in m.body.view && m.body.view.incidentId === incidentId,
+    );
 
 describe('notifyIncident', () => {
   it('posts a new incident once to the routed channel and updates that card in place afterwards', async () => {
@@ -60,7 +66,12 @@ describe('notifyIncident', () => {
     expect(cardsIn('incidents', incident.id)).toHaveLength(1);
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 0 });
 
-    await repos.incidents.update(incident.id, incident.version, { title: 'Nightly orders failed: out of memory' }, clock.now());
+    await repos.incidents.update(
+      incident.id,
+      incident.version,
+      { title: 'Nightly orders failed: out of memory' },
+      clock.now(),
+    );
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 1 });
     const [card] = cardsIn('incidents', incident.id);
     expect(card?.body.kind === 'card' && card.body.view.kind === 'incident' && card.body.view.title).toBe(
@@ -90,13 +101,20 @@ describe('notifyIncident', () => {
     const incident = await open('fp-thread', 'P3');
     await notifyIncident(deps, incident.id);
     clock.advance(60_000);
-    await repos.incidents.addTimelineEntry({ incidentId: incident.id, at: clock.now(), phase: 'RCA', summary: 'Root cause is upstream' });
+    await repos.incidents.addTimelineEntry({
+      incidentId: incident.id,
+      at: clock.now(),
+      phase: 'RCA',
+      summary: 'Root cause is upstream',
+    });
     const current = (await repos.incidents.get(incident.id))!;
     await repos.incidents.update(incident.id, current.version, { category: 'timeout' }, clock.now());
     await notifyIncident(deps, incident.id);
     await notifyIncident(deps, incident.id);
     const [card] = cardsIn('incidents', incident.id);
-    const notes = card!.replies.filter((r) => r.body.kind === 'text' && r.body.text.includes('Root cause is upstream'));
+    const notes = card!.replies.filter(
+      (r) => r.body.kind === 'text' && r.body.text.includes('Root cause is upstream'),
+    );
     expect(notes).toHaveLength(1);
   });
 

@@ -238,22 +238,32 @@ describe('scoreDetection', () => {
     ).toBe(1);
   });
 
-  it('leaves API-only faults (throttling, server errors) out of recall', () => {
-    const s = scoreDetection({
-      faults: [fault('t', { kind: 'throttle' })],
-      incidents: [],
-      names,
-      cards: 0,
-      naiveAlerts: 0,
+  it('expects a monitoring-degraded signal while the workspace throttles, and nothing else for it', () => {
+    const t = fault('t', { kind: 'throttle', target: {}, start_ms: H, end_ms: 2 * H });
+    const degraded = signal({
+      kind: 'monitoring_degraded',
+      subject: { type: 'workspace', id: '1' },
+      at: H + 30_000,
     });
-    expect(s).toMatchObject({ faults: 0, recall: 1, mttd_p95_s: null });
+    const unrelated = signal({ kind: 'job_failed', refs: { jobId: '201', runId: 'x' }, at: H + 30_000 });
+    const score = (signals: Signal[]) =>
+      scoreDetection({
+        faults: [t],
+        incidents: signals.length ? [{ id: 'i', severity: 'P4', openedAt: 0, signals }] : [],
+        names,
+        cards: 0,
+        naiveAlerts: 0,
+      });
+    expect(score([])).toMatchObject({ faults: 1, recall: 0 });
+    expect(score([degraded])).toMatchObject({ recall: 1, precision: 1 });
+    expect(score([unrelated]).recall).toBe(0);
   });
 
   it('reports p50 and p95 time to detect', () => {
     const faults = Array.from({ length: 20 }, (_, i) =>
       fault(`f${i}`, { affected_run_ids: [`r${i}`], first_affected_ms: 0 }),
     );
-    const incidents = faults.map((f, i) => ({
+    const incidents = faults.map((_f, i) => ({
       id: `i${i}`,
       severity: 'P3' as const,
       openedAt: 0,

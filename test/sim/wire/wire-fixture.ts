@@ -2,7 +2,6 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbWarehouse } from '../../../src/databricks/duckdb-warehouse.js';
 import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import type { ScenarioInput } from '../../../src/sim/scenario/schema.js';
-import type { SinkTableName, SystemTableRow, SystemTableSink } from '../../../src/sim/system-table-sink.js';
 import { DuckDbSink } from '../../../src/sim/tables/duckdb-sink.js';
 import { scenarioWith } from '../fixtures.js';
 

@@ -87,6 +87,7 @@ program
   .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)
   .option('--step <seconds>', 'simulated seconds between webhook deliveries', positiveNumber('--step'), 30)
   .option('--policy <file>', 'dbxops.yaml to triage with (default: the built-in policy)')
+  .option('--hours <h>', 'replay only the first hours of the scenario', positiveNumber('--hours'))
   .option('--json', 'print JSON', false)
   .action(async (opts) => {
     const { runEval } = await import('./cli/eval-command.js');

@@ -61,6 +61,8 @@ export interface BotApp {
   dispatcher: Dispatcher<MonitoringPayloads>;
   /** Set when the queue is inline: run queued work to completion. */
   drain: (() => Promise<void>) | null;
+  /** Inline queue only: the jobs that failed so far, as `queue: message`. */
+  failures: () => string[];
   state: MonitoringState;
   metrics: DbxopsMetrics;
   /** Mount on the one HTTP server, in this order (the console last: it answers `/`). */
@@ -149,12 +151,17 @@ export function createBotApp(options: BotAppOptions): BotApp {
   );
 
   let drain: (() => Promise<void>) | null = null;
+  let failures: () => string[] = () => [];
   if (options.queue.kind === 'inline') {
     const inline = new InlineDispatcher<MonitoringPayloads>(processors, {
       onError: (queue, error) => logger.warn({ queue, err: error }, 'monitoring job failed'),
     });
     dispatcher = inline;
     drain = () => inline.drain();
+    failures = () =>
+      inline.failures.map(
+        (f) => `${f.queue}: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
+      );
   } else {
     dispatcher = new BullmqDispatcher<MonitoringPayloads>({
       connection: { url: options.queue.url },
@@ -192,6 +199,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     teams,
     dispatcher,
     drain,
+    failures,
     state,
     metrics,
     routes,

@@ -20,16 +20,20 @@ export interface EvalOptions {
   /** Simulated seconds per step; webhooks are handled at the end of each step. */
   step?: number;
   policy?: string;
+  /** Replay only the first hours of the scenario (faults after them are left out of the score). */
+  hours?: number;
 }
 
 const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
 
-/** Polling cadence in simulated time, as `dbxops start` runs it. */
+/**
+ * How often each source is polled. A real workspace reads system tables through a SQL warehouse that
+ * must be allowed to auto-stop and bills by the minute, so every five minutes; the embedded workspace's
+ * tables are in-process and free, so every minute (in simulated time).
+ */
 export const POLL_EVERY_MS = {
-  runs: 60_000,
-  system_tables: 300_000,
-  topology: 1_800_000,
-  retriage: 300_000,
+  real: { runs: 60_000, system_tables: 300_000, topology: 1_800_000, retriage: 300_000 },
+  embedded: { runs: 60_000, system_tables: 60_000, topology: 1_800_000, retriage: 300_000 },
 } as const;
 
 /**
@@ -37,9 +41,7 @@ export const POLL_EVERY_MS = {
  * the REST client, the collector, detectors, correlator, triage, the store and the notifier — with the
  * simulated clock at full speed, then scores the incidents against the scenario's ground truth.
  */
-export async function evaluateScenario(
-  options: EvalOptions,
-): Promise<DetectionScore & { scenario: string; seed: number; seconds: number }> {
+export async function evaluateScenario(options: EvalOptions): Promise<EvalResult> {
   const started = performance.now();
   const env = loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
   const logger = createLogger({ level: env.LOG_LEVEL });
@@ -58,6 +60,8 @@ export async function evaluateScenario(
   const ws = embedded.workspace;
   const clock = ws.clock;
   let cards = 0;
+  const outcomes: Record<string, number> = {};
+  const rejected: string[] = [];
   const app = createBotApp({
     env,
     policy,
@@ -81,6 +85,11 @@ export async function evaluateScenario(
     onPosted: (_id, n) => {
       cards += n;
     },
+    onSignal: (signal, outcome) => {
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      if (outcome === 'rejected' && rejected.length < 5)
+        rejected.push(`${signal.kind} on ${signal.subject.id}`);
+    },
   });
   const server: Server = createHttpApp({ routes: app.routes, metrics: app.metrics.registry });
   const address = await listen(server, 0, '127.0.0.1');
@@ -89,7 +98,8 @@ export async function evaluateScenario(
   try {
     const step = (options.step ?? 30) * 1000;
     const due = { runs: 0, system_tables: 0, topology: 0, retriage: 0 };
-    for (let t = ws.startMs; t <= ws.endMs; t += step) {
+    const end = options.hours ? Math.min(ws.endMs, ws.startMs + options.hours * 3_600_000) : ws.endMs;
+    for (let t = ws.startMs; t <= end; t += step) {
       ws.advanceTo(t);
       await embedded.server.sim.webhooksSettled();
       for (const source of ['topology', 'runs', 'system_tables', 'retriage'] as const) {
@@ -97,7 +107,7 @@ export async function evaluateScenario(
           // System tables are read through SQL: make the rows written so far queryable first.
           if (source === 'topology' || source === 'system_tables') await ws.flush();
           await app.dispatcher.dispatch('poll', { source });
-          due[source] = t + POLL_EVERY_MS[source];
+          due[source] = t + POLL_EVERY_MS.embedded[source];
         }
       }
       await app.drain!();
@@ -122,7 +132,7 @@ export async function evaluateScenario(
         signals: await app.repos.incidents.listSignals(i.id),
       })),
     );
-    const faults = ws.faults();
+    const faults = ws.faults().filter((f) => f.start_ms <= end);
     const score = scoreDetection({
       faults,
       incidents: scored,
@@ -131,11 +141,16 @@ export async function evaluateScenario(
       cards,
       naiveAlerts: await naiveAlerts(embedded.warehouse),
     });
+    const failures = app.failures();
     return {
       scenario: options.scenario,
       seed: options.seed,
       seconds: (performance.now() - started) / 1000,
       ...score,
+      pipeline_failures: failures.length,
+      pipeline_failure_examples: failures.slice(0, 5),
+      signal_outcomes: outcomes,
+      rejected_signal_examples: rejected,
     };
   } finally {
     await new Promise((r) => server.close(r));
@@ -144,6 +159,16 @@ export async function evaluateScenario(
     await store.close();
   }
 }
+
+export type EvalResult = DetectionScore & {
+  scenario: string;
+  seed: number;
+  seconds: number;
+  pipeline_failures: number;
+  pipeline_failure_examples: string[];
+  signal_outcomes: Record<string, number>;
+  rejected_signal_examples: string[];
+};
 
 /** `dbxops eval`: prints the score as JSON or as a table a person reads. */
 export async function runEval(options: EvalOptions): Promise<void> {
@@ -165,6 +190,11 @@ export async function runEval(options: EvalOptions): Promise<void> {
   for (const f of result.per_fault) {
     lines.push(
       `  ${f.id.padEnd(34)} ${f.kind.padEnd(27)} ${(f.detected ? 'yes' : 'NO').padEnd(9)} ${String(f.timeToDetectS ?? '—').padEnd(7)} ${`${f.severity ?? '—'}/${f.expectedSeverity}`.padEnd(9)} ${f.incidentId ?? ''}`,
+    );
+  }
+  if (result.pipeline_failures > 0) {
+    lines.push(
+      `  ${result.pipeline_failures} pipeline jobs failed, e.g. ${result.pipeline_failure_examples.join(' | ')}`,
     );
   }
   for (const i of result.unmatched_incidents) {

@@ -131,7 +131,8 @@ export async function startDbxops(
     const speed = embeddedMode ? env.DBXOPS_SIM_SPEED : 1;
     const dispatcher = app.dispatcher as BullmqDispatcher<MonitoringPayloads>;
     await dispatcher.ready;
-    for (const [source, every] of Object.entries(POLL_EVERY_MS) as [PollSource, number][]) {
+    const cadence = embeddedMode ? POLL_EVERY_MS.embedded : POLL_EVERY_MS.real;
+    for (const [source, every] of Object.entries(cadence) as [PollSource, number][]) {
       await dispatcher.schedule('poll', `poll-${source}`, Math.max(1000, every / speed), { source });
     }
     const depthTimer = setInterval(() => {

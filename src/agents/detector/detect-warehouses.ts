@@ -6,7 +6,7 @@ import type { WarehouseObservation } from './observations.js';
 export interface WarehouseOptions {
   /** Queued statements that count as queueing even below max clusters. Default 10. */
   readonly queuedQueries?: number;
-  /** A queue wait that counts as queueing on its own. Default 60 000 ms. */
+  /** A queue wait that counts as queueing on its own. Default 300 000 ms (five minutes). */
   readonly queuedMs?: number;
   readonly prices?: ListPrices;
 }
@@ -27,8 +27,7 @@ export function detectWarehouseProblems(
 ): DetectorOutput {
   const sink = new DetectorSink();
   const queuedLimit = options.queuedQueries ?? 10;
-  const AT_MAX_BACKLOG = 3;
-  const queuedMsLimit = options.queuedMs ?? 60_000;
+  const queuedMsLimit = options.queuedMs ?? 300_000;
   for (const w of warehouses) {
     sink.guard(`warehouse:${w.warehouseId}`, () => {
       const running = w.state.toUpperCase() === 'RUNNING';
@@ -36,13 +35,10 @@ export function detectWarehouseProblems(
       const subject = { type: 'warehouse' as const, id: w.warehouseId, name };
       const refs = { warehouseId: w.warehouseId, ...(w.team !== undefined ? { team: w.team } : {}) };
       const atMax = w.numClusters >= w.maxNumClusters;
-      // A statement or two waiting a few seconds at max clusters is a busy warehouse, not an incident:
-      // it takes a backlog at max clusters, a long queue anywhere, or a long wait.
+      // A morning burst that queues for a minute is a busy warehouse, not an incident: it takes people
+      // waiting minutes, or a long backlog. `atMax` shapes the advice (raise max_num_clusters).
       const queueing =
-        w.queuedQueries > 0 &&
-        ((atMax && w.queuedQueries >= AT_MAX_BACKLOG) ||
-          w.queuedQueries >= queuedLimit ||
-          (w.maxQueuedMs ?? 0) >= queuedMsLimit);
+        w.queuedQueries > 0 && (w.queuedQueries >= queuedLimit || (w.maxQueuedMs ?? 0) >= queuedMsLimit);
       if (queueing) {
         sink.emit(`warehouse:${w.warehouseId}`, {
           dedupKey: `${w.workspaceId}:warehouse-queue:${w.warehouseId}:${Math.floor(now / HOUR)}`,

@@ -115,7 +115,7 @@ describe('detectWarehouseProblems', () => {
   });
 
   it('reports queueing at max clusters once per hour', () => {
-    const busy = wh({ autoStopMins: 10, queuedQueries: 4, runningQueries: 10 });
+    const busy = wh({ autoStopMins: 10, queuedQueries: 4, runningQueries: 10, maxQueuedMs: 6 * MIN });
     const a = detectWarehouseProblems([busy], thresholds(), NOW);
     const b = detectWarehouseProblems([busy], thresholds(), NOW + 5 * MIN);
     expect(a.signals.map((s) => s.kind)).toEqual(['warehouse_queueing']);
@@ -124,10 +124,10 @@ describe('detectWarehouseProblems', () => {
     expect(detectWarehouseProblems([roomToScale], thresholds(), NOW).signals).toEqual([]);
   });
 
-  it('does not call one statement briefly waiting at max clusters an incident', () => {
-    const blip = wh({ autoStopMins: 10, queuedQueries: 1, runningQueries: 3, maxQueuedMs: 5_000 });
+  it('does not call a burst that queues for a minute an incident, but does a five-minute wait', () => {
+    const blip = wh({ autoStopMins: 10, queuedQueries: 3, runningQueries: 3, maxQueuedMs: 60_000 });
     expect(detectWarehouseProblems([blip], thresholds(), NOW).signals).toEqual([]);
-    const longWait = wh({ autoStopMins: 10, queuedQueries: 1, runningQueries: 3, maxQueuedMs: 120_000 });
+    const longWait = wh({ autoStopMins: 10, queuedQueries: 1, runningQueries: 3, maxQueuedMs: 6 * MIN });
     expect(detectWarehouseProblems([longWait], thresholds(), NOW).signals.map((s) => s.kind)).toEqual([
       'warehouse_queueing',
     ]);

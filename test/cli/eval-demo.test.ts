@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateScenario } from '../../src/cli/eval-command.js';
+
+/**
+ * Issue 3's acceptance: the demo scenario replayed through the production pipeline meets the targets.
+ * Slow (the whole 48 h at full speed), so it runs once, on its own.
+ */
+describe('dbxops eval on scenarios/demo.yaml', () => {
+  it('detects every fault, opens no incident without a cause, and stays quiet', async () => {
+    const r = await evaluateScenario({ scenario: 'scenarios/demo.yaml', seed: 42, json: true });
+    const summary = { ...r, per_fault: r.per_fault.filter((f) => !f.detected).map((f) => f.id) };
+    expect(r.recall, JSON.stringify(summary)).toBe(1);
+    expect(r.precision, JSON.stringify(r.unmatched_incidents)).toBeGreaterThanOrEqual(0.95);
+    expect(r.mttd_p95_s).toBeLessThanOrEqual(60);
+    expect(r.noise_ratio).toBeLessThanOrEqual(0.25);
+    expect(r.correlation_accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(r.severity_accuracy).toBeGreaterThanOrEqual(0.9);
+    // The cascade is one incident: its three faults share it.
+    const cascade = r.per_fault.filter((f) => f.rootFault === 'orders-extract-timeout');
+    expect(new Set(cascade.map((f) => f.incidentId)).size).toBe(1);
+    expect(r.rejected_signal_examples).toEqual([]);
+  }, 900_000);
+});

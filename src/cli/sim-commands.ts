@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { runScenario } from '../sim/run-scenario.js';
 import { finishExport, openExportFile } from '../sim/tables/export-duckdb-file.js';
 import { resolveScenario, startEmbeddedWorkspace } from './embedded-workspace.js';
@@ -47,7 +47,7 @@ export async function runSimServe(opts: SimServeOptions): Promise<void> {
   for (const w of ws.warehouses.byId.values()) {
     lines.push(`  SQL warehouse ${w.config.name}: ${embedded.url}${embedded.server.warehousePath(w.id)}`);
   }
-  if (embedded.tls) lines.push(`  NODE_EXTRA_CA_CERTS=${embedded.tls.caCertPath}`);
+  if (embedded.tls) lines.push(`  NODE_EXTRA_CA_CERTS=${resolve(embedded.tls.caCertPath)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   await waitForSignal();
   await embedded.close();

@@ -19,7 +19,20 @@ let caCert = '';
 
 describe.skipIf(!canBind443)('Databricks SDK against the simulator over TLS on 443', () => {
   beforeAll(async () => {
-    sim = await simWithTables(2);
+    // One transient failure of orders_etl in the first hours, for the SDK to repair.
+    sim = await simWithTables(2, (s) => {
+      s.faults = [
+        {
+          id: 'flaky-read',
+          kind: 'task_error',
+          target: { job: 'orders_etl' },
+          start: '+0h',
+          occurrences: 1,
+          message: 'java.net.SocketTimeoutException: Read timed out',
+          expected: { category: 'network', severity: 'P4', action: 'RETRY' },
+        },
+      ];
+    });
     const tls = await ensureLocalTls({ dir: mkdtempSync(join(tmpdir(), 'dbxops-tls-')) });
     wire = await startWireServer({ workspace: sim.workspace, warehouse: sim.warehouse, tls, port: 443 });
     // The SDK's default agent skips certificate checks unless told otherwise; ours trusts only the local CA.
@@ -39,9 +52,8 @@ describe.skipIf(!canBind443)('Databricks SDK against the simulator over TLS on 4
     expect(jobs.map((j) => j.settings?.name)).toContain('orders_etl');
   });
 
-  // SDK 0.14.2 bug, not a simulator one: ApiClient.request applies `query` only when a payload is set,
-  // so every GET with query parameters (jobs/get, runs/get) reaches any workspace without them.
-  it.fails('gets a job by id (fails until the SDK sends GET query parameters)', async () => {
+  // SDK 0.14.2 sent GET query parameters only with a payload (jobs/get, runs/get lost them); 0.17.0 does.
+  it('gets a job by id', async () => {
     const [first] = [...sim.workspace.jobs.values()];
     const got = await client.jobs.get({ job_id: first!.jobId });
     expect(got.settings?.name).toBe('orders_etl');
@@ -94,4 +106,45 @@ describe.skipIf(!canBind443)('Databricks SDK against the simulator over TLS on 4
     expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ statusCode: 401, errorCode: 'UNAUTHENTICATED' });
   });
+
+  /** Runs `body` while the simulated clock moves a minute every 20 ms, so the SDK's waiters see progress. */
+  async function whileTimePasses<T>(body: () => Promise<T>): Promise<T> {
+    const ticker = setInterval(() => sim.workspace.advanceBy(60_000), 20);
+    try {
+      return await body();
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  it('runs a job now and waits with the SDK waiter until it terminates', async () => {
+    const [job] = [...sim.workspace.jobs.values()];
+    const run = await whileTimePasses(async () => (await client.jobs.runNow({ job_id: job!.jobId })).wait());
+    expect(run.state?.life_cycle_state).toBe('TERMINATED');
+    expect(run.state?.result_state).toBe('SUCCESS');
+  }, 60_000);
+
+  it('repairs the failed run and waits until the repaired tasks succeed', async () => {
+    const failed: { run_id?: number }[] = [];
+    for await (const r of client.jobs.listRuns({ completed_only: true })) {
+      if (r.state?.result_state === 'FAILED') failed.push(r);
+    }
+    expect(failed.length).toBeGreaterThan(0);
+    const run = await whileTimePasses(async () =>
+      (await client.jobs.repairRun({ run_id: failed[0]!.run_id!, rerun_all_failed_tasks: true })).wait(),
+    );
+    expect(run.state?.result_state).toBe('SUCCESS');
+    // The waiter polls runs/get without include_history; ask for it to see the repair recorded.
+    const withHistory = await client.jobs.getRun({ run_id: failed[0]!.run_id!, include_history: true });
+    expect(withHistory.repair_history?.some((h) => h.type === 'REPAIR')).toBe(true);
+  }, 60_000);
+
+  it('cancels a run and waits until it is canceled', async () => {
+    const [job] = [...sim.workspace.jobs.values()];
+    const started = await client.jobs.runNow({ job_id: job!.jobId });
+    const run = await whileTimePasses(async () =>
+      (await client.jobs.cancelRun({ run_id: started.run_id! })).wait(),
+    );
+    expect(run.state?.result_state).toBe('CANCELED');
+  }, 60_000);
 });

@@ -18,7 +18,8 @@ import { boltLogger } from './bolt-logger.js';
 import { slackMessageRef } from './ids.js';
 import { SlackHttpReceiver } from './receive.js';
 import { CardRegistry, SlackSender } from './send.js';
-import { SendQueue, type Sleep } from './send-queue.js';
+import type { Sleep } from '../channel-send-queue.js';
+import { SendQueue } from './send-queue.js';
 import { SlackUserDirectory } from './users.js';
 import {
   blockActionsSchema,

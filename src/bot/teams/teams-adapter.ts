@@ -30,7 +30,8 @@ import {
 } from './invoke-response.js';
 import { BridgeHttpAdapter, createTeamsListener } from './receive.js';
 import { TeamsCardRegistry, TeamsSender } from './send.js';
-import { type Sleep, TeamsSendQueue } from './send-queue.js';
+import type { Sleep } from '../channel-send-queue.js';
+import { TeamsSendQueue } from './send-queue.js';
 import { teamsLogger } from './teams-logger.js';
 import { type Activity, activitySchema, buttonRequest, messageRequest } from './translate.js';
 

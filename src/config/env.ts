@@ -42,6 +42,10 @@ export const envSchema = z.object({
   DATABRICKS_CLIENT_SECRET: optionalString.describe('DATABRICKS_CLIENT_SECRET: OAuth M2M secret'),
   DATABRICKS_CONFIG_PROFILE: optionalString.describe('DATABRICKS_CONFIG_PROFILE: ~/.databrickscfg profile'),
   DATABRICKS_WAREHOUSE_ID: optionalString.describe('DATABRICKS_WAREHOUSE_ID: warehouse for system tables'),
+  DATABRICKS_SQL_TRANSPORT: z
+    .enum(['thrift', 'statement-execution'])
+    .default('thrift')
+    .describe('DATABRICKS_SQL_TRANSPORT: @databricks/sql (Thrift), or the Statement Execution API'),
   DATABASE_URL: optionalString.describe('DATABASE_URL: PostgreSQL 15+; PGlite in DBXOPS_DATA_DIR when unset'),
   REDIS_URL: optionalString.describe('REDIS_URL: Redis 7 / Valkey; a private redis-server when unset'),
   SLACK_BOT_TOKEN: optionalString.describe('SLACK_BOT_TOKEN'),

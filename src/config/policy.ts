@@ -122,7 +122,12 @@ const routeRuleSchema = z
 export const routingSchema = z
   .object({
     default_channel: z.string().min(1).default('#incidents'),
-    oncall_mention: z.string().default('@oncall').describe('who a P1 mentions, e.g. a Slack user group'),
+    oncall_mention: z
+      .string()
+      .default('@oncall')
+      .describe(
+        "who a P1 mentions, in Slack's syntax to ping: '<!subteam^S0123|oncall>' (a user group) or '<@U0123>'",
+      ),
     rules: z.array(routeRuleSchema).default([]),
     cost_channels: z.record(z.string(), z.string()).default({}).describe('team → channel for cost reports'),
     digest_channel: z.string().default('#digest'),

@@ -106,7 +106,11 @@ export interface ChatSurface {
   postCard(target: { channelId: string; threadOf?: MessageRef }, card: CardView): Promise<MessageRef>;
   /** Replaces a posted card in place. */
   updateCard(ref: MessageRef, card: CardView): Promise<void>;
-  /** Posts plain text into a card's thread. */
-  postThreadNote(ref: MessageRef, text: string): Promise<MessageRef>;
+  /**
+   * Posts plain text into a card's thread. `mention` (the policy's on-call group, in the platform's own
+   * syntax, e.g. Slack's `<!subteam^S0123|oncall>`) is trusted configuration: a surface that can ping
+   * renders it as a mention; the text itself never pings anyone.
+   */
+  postThreadNote(ref: MessageRef, text: string, options?: { mention?: string }): Promise<MessageRef>;
   close(): Promise<void>;
 }

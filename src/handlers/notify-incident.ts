@@ -65,7 +65,9 @@ export async function notifyIncident(deps: NotifierDeps, incidentId: string): Pr
         if (!recorded) continue;
         outcome.posted++;
         if (route.mention) {
-          await surface.postThreadNote(ref, `${route.mention} ${incident.severity}: ${incident.title}`);
+          await surface.postThreadNote(ref, `${incident.severity}: ${incident.title}`, {
+            mention: route.mention,
+          });
           outcome.notes++;
         }
       } catch (error) {

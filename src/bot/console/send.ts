@@ -49,7 +49,12 @@ export class ConsoleSender implements ChatSurface {
   }
 
   /** A note under the card; when the card was dropped from history, the note goes to its channel. */
-  async postThreadNote(ref: MessageRef, text: string): Promise<MessageRef> {
+  async postThreadNote(
+    ref: MessageRef,
+    note: string,
+    options: { mention?: string } = {},
+  ): Promise<MessageRef> {
+    const text = options.mention ? `${options.mention} ${note}` : note;
     const parent = this.#parent(ref);
     if (parent !== undefined) {
       return consoleMessageRef(

@@ -10,6 +10,9 @@ import type { SendQueue } from './send-queue.js';
 type WebClient = webApi.WebClient;
 
 /** Remembers where each incident's card was posted so an `incident_changed` effect updates every copy. */
+/** `<!subteam^ID>` / `<!subteam^ID|handle>`, `<@U…>`, `<!here>`: what Slack renders as a mention. */
+const SLACK_MENTION = /^<(!subteam\^[A-Z0-9]{2,32}(\|[^<>|]{1,80})?|@[UW][A-Z0-9]{2,32}|!here)>$/;
+
 export class CardRegistry {
   readonly #refs = new Map<string, MessageRef[]>();
   readonly #max: number;
@@ -109,15 +112,26 @@ export class SlackSender implements ChatSurface {
     );
   }
 
-  async postThreadNote(ref: MessageRef, text: string): Promise<MessageRef> {
+  async postThreadNote(
+    ref: MessageRef,
+    text: string,
+    options: { mention?: string } = {},
+  ): Promise<MessageRef> {
     const { channel, ts } = slackTarget(ref);
     const message = this.render({ kind: 'message', tone: 'info', title: null, text, fields: [] });
+    // Only a well-formed Slack mention is passed through raw; anything else would be text someone could
+    // abuse to ping a channel, so it is left out.
+    const mention =
+      options.mention !== undefined && SLACK_MENTION.test(options.mention) ? options.mention : undefined;
+    const blocks = mention
+      ? [{ type: 'section', text: { type: 'mrkdwn', text: mention } }, ...(message.blocks ?? [])]
+      : message.blocks;
     const result = await this.#queue.enqueue(channel, () =>
       this.#client.chat.postMessage({
         channel,
         thread_ts: ts,
-        text: message.text,
-        blocks: message.blocks,
+        text: mention ? `${mention} ${message.text}` : message.text,
+        blocks,
         unfurl_links: false,
       }),
     );

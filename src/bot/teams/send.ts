@@ -107,7 +107,13 @@ export class TeamsSender implements ChatSurface {
     );
   }
 
-  async postThreadNote(ref: MessageRef, text: string): Promise<MessageRef> {
+  async postThreadNote(
+    ref: MessageRef,
+    note: string,
+    options: { mention?: string } = {},
+  ): Promise<MessageRef> {
+    // A Teams ping needs a mention entity with the group's id; until routing carries one, name it in text.
+    const text = options.mention ? `${options.mention} ${note}` : note;
     // A card, not `text`: Teams renders message text as markdown/HTML, a RichTextBlock shows it verbatim.
     return this.postCard(
       { channelId: ref.channelId, threadOf: ref },

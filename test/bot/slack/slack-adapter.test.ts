@@ -411,4 +411,17 @@ describe('Slack sending under rate limits and outages', () => {
     expect(sleeps.filter((ms) => ms === 1_000)).toHaveLength(2);
     expect(fake.accepted('chat.postMessage')).toHaveLength(3);
   });
+
+  it('pings the on-call group in a P1 thread note, and never anything smuggled in as a mention', async () => {
+    const { ts } = await postedCard();
+    const ref = { surface: 'slack' as const, channelId: CHANNEL, messageId: ts };
+    const before = fake.accepted('chat.postMessage').length;
+    await adapter.surface.postThreadNote(ref, 'P1: nightly orders timed out', {
+      mention: '<!subteam^S0ONCALL1|oncall>',
+    });
+    await adapter.surface.postThreadNote(ref, 'P1: again', { mention: '<!channel> <@U123>' });
+    const [pinged, refused] = fake.accepted('chat.postMessage').slice(before);
+    expect(String(pinged?.args.text)).toMatch(/^<!subteam\^S0ONCALL1\|oncall> /);
+    expect(String(refused?.args.text)).not.toContain('<!channel>');
+  });
 });

@@ -1,4 +1,6 @@
 import { DBSQLClient, DBSQLParameter, type DBSQLParameterType } from '@databricks/sql';
+import type { AuthProvider } from './auth/auth-provider.js';
+import { oauthM2MAuth } from './auth/oauth-m2m.js';
 import {
   canonicalFromWire,
   type DatabricksType,
@@ -34,6 +36,8 @@ export interface DatabricksSqlWarehouseOptions {
   readonly caCert?: string | Buffer;
   /** Socket timeout in ms. Default the driver's 15 minutes. */
   readonly socketTimeoutMs?: number;
+  /** For the OAuth token endpoint (OAuth M2M only); default global fetch. */
+  readonly fetch?: typeof fetch;
 }
 
 type IDBSQLSession = Awaited<ReturnType<DBSQLClient['openSession']>>;
@@ -164,6 +168,18 @@ function toWarehouseError(error: unknown, sql: string): WarehouseError {
  * whether it was truncated), is cancelled at its timeout or abort, and returns canonical values.
  * Telemetry is off: dbxops sends nothing to Databricks beyond the queries themselves.
  */
+/** The driver's custom authentication: our provider's `Authorization` header on every request. */
+function bearerHeaders(auth: AuthProvider): { authenticate(): Promise<Record<string, string>> } {
+  return {
+    authenticate: async (): Promise<Record<string, string>> => {
+      const header = await auth.authorization();
+      const headers: Record<string, string> = {};
+      if (header !== undefined) headers.Authorization = header;
+      return headers;
+    },
+  };
+}
+
 export class DatabricksSqlWarehouse implements Warehouse {
   readonly #options: DatabricksSqlWarehouseOptions;
   #client: DBSQLClient | undefined;
@@ -180,13 +196,22 @@ export class DatabricksSqlWarehouse implements Warehouse {
     const client = new DBSQLClient({ logger: { log: () => {} } });
     this.#client = client;
     const host = o.host.replace(/^[a-z]+:\/\//i, '').replace(/[/:].*$/, '');
+    // OAuth M2M goes through our own token provider, shared with the REST client's behaviour: the
+    // driver's built-in OAuth only accepts hosts it recognises by domain (not private links, not the
+    // simulator), and ours caches the token and refreshes it before it expires.
     const auth =
       o.auth.kind === 'pat'
         ? { token: o.auth.token }
         : {
-            authType: 'databricks-oauth' as const,
-            oauthClientId: o.auth.clientId,
-            oauthClientSecret: o.auth.clientSecret,
+            authType: 'custom' as const,
+            provider: bearerHeaders(
+              oauthM2MAuth({
+                host: `https://${host}${o.port !== undefined && o.port !== 443 ? `:${o.port}` : ''}`,
+                clientId: o.auth.clientId,
+                clientSecret: o.auth.clientSecret,
+                fetch: o.fetch,
+              }),
+            ),
           };
     const opened = client
       .connect({

@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabricksSqlWarehouse } from '../../src/databricks/databricks-sql-warehouse.js';
 import { patAuth } from '../../src/databricks/auth/auth-provider.js';
@@ -19,6 +20,9 @@ import { join } from 'node:path';
 let sim: SimWithTables;
 let wire: WireServerHandle;
 let warehouses: Record<'duckdb' | 'statement-execution' | 'thrift', Warehouse>;
+let tlsCa = '';
+/** A service principal the simulator knows, for OAuth M2M (client credentials). */
+const OAUTH = { clientId: 'dbxops-monitoring-sp', clientSecret: 'sp-secret-not-a-token' };
 
 beforeAll(async () => {
   sim = await simWithTables(4);
@@ -28,7 +32,9 @@ beforeAll(async () => {
     warehouse: sim.warehouse,
     tls,
     statements: { chunkRows: 5 },
+    sim: { tokens: [TOKEN], oauthClients: [{ clientId: OAUTH.clientId, clientSecret: OAUTH.clientSecret }] },
   });
+  tlsCa = tls.caCert;
   const sim443 = new URL(wire.url);
   warehouses = {
     duckdb: sim.direct,
@@ -141,4 +147,51 @@ describe('the same SQL through all three Warehouse implementations', () => {
       expect(new Set(reasons.map((r) => r.join('/'))).size, JSON.stringify(reasons)).toBe(1);
     });
   }
+});
+
+/** fetch that trusts the simulator's local CA, for the OAuth token endpoint on the workspace host. */
+function trustingLocalCa(): typeof fetch {
+  const dispatcher = new Agent({ connect: { ca: tlsCa } });
+  return ((input: string | URL | Request, init?: RequestInit) =>
+    undiciFetch(String(input instanceof Request ? input.url : input), {
+      ...(init as Record<string, unknown>),
+      dispatcher,
+    })) as unknown as typeof fetch;
+}
+
+describe('@databricks/sql with OAuth M2M', () => {
+  it('gets a token for the service principal from the workspace and returns the same rows', async () => {
+    const oauth = new DatabricksSqlWarehouse({
+      host: new URL(wire.url).hostname,
+      port: wire.port,
+      path: wire.warehousePath(sim.warehouseId),
+      auth: { kind: 'oauth-m2m', ...OAUTH },
+      caCert: tlsCa,
+      fetch: trustingLocalCa(),
+    });
+    try {
+      const sql =
+        'SELECT sku_name, count(*) AS n FROM system.billing.usage GROUP BY sku_name ORDER BY sku_name';
+      const [viaOauth, embedded] = await Promise.all([oauth.query(sql), warehouses.duckdb.query(sql)]);
+      expect(viaOauth.rows).toEqual(embedded.rows);
+    } finally {
+      await oauth.close();
+    }
+  });
+
+  it('is refused with a wrong client secret', async () => {
+    const wrong = new DatabricksSqlWarehouse({
+      host: new URL(wire.url).hostname,
+      port: wire.port,
+      path: wire.warehousePath(sim.warehouseId),
+      auth: { kind: 'oauth-m2m', clientId: OAUTH.clientId, clientSecret: 'wrong' },
+      caCert: tlsCa,
+      fetch: trustingLocalCa(),
+    });
+    try {
+      await expect(wrong.query('SELECT 1 AS one')).rejects.toThrow();
+    } finally {
+      await wrong.close();
+    }
+  });
 });

@@ -81,6 +81,9 @@ export function createBotApp(options: BotAppOptions): BotApp {
     policy,
     databricks: options.databricks.client,
     logger: logger.child({ module: 'handlers' }),
+    teamOf: (actor: { userId: string; email?: string }) =>
+      policy.access.teams[actor.userId] ??
+      (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
   };
   const handler = createChatHandler(handlerDeps);

@@ -152,6 +152,10 @@ export const accessSchema = z
   .object({
     responders: z.array(z.string().min(1)).default(['*']),
     approvers: z.array(z.string().min(1)).default([]),
+    teams: z
+      .record(z.string().min(1), z.string().min(1))
+      .default({})
+      .describe('person (chat user id or email) → team, for "my team" in the Home tab and /dbx incidents'),
   })
   .strict()
   .prefault({});

@@ -66,3 +66,11 @@ describe('policy SLAs', () => {
     );
   });
 });
+
+describe('policy access', () => {
+  it('maps people to their team for the Home tab', () => {
+    const p = parsePolicy('access:\n  teams: { U0ALICE: finance, bob@example.com: marketing }\n');
+    expect(p.access.teams).toEqual({ U0ALICE: 'finance', 'bob@example.com': 'marketing' });
+    expect(p.access.responders).toEqual(['*']);
+  });
+});

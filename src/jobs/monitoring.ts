@@ -244,27 +244,48 @@ export function createMonitoringStages(
   return { processors, state };
 }
 
+/** Per topology (never mutated once built): criticality tags by job id or name, and by table written. */
+const criticalityIndexes = new WeakMap<
+  Topology,
+  { byJob: Map<string, string>; byTable: Map<string, Set<string>> }
+>();
+
+function criticalityIndex(topology: Topology) {
+  let index = criticalityIndexes.get(topology);
+  if (index) return index;
+  index = { byJob: new Map(), byTable: new Map() };
+  const addTable = (table: string, tag: string) => {
+    const tags = index!.byTable.get(table) ?? new Set<string>();
+    tags.add(tag);
+    index!.byTable.set(table, tags);
+  };
+  for (const job of topology.jobs) {
+    const c = job.tags.criticality;
+    if (!c) continue;
+    index.byJob.set(job.jobId, c);
+    if (job.name !== undefined) index.byJob.set(job.name, c);
+    for (const table of job.tablesWritten) addTable(table, c);
+  }
+  for (const sla of topology.slas) if (sla.criticality) addTable(sla.table, sla.criticality);
+  criticalityIndexes.set(topology, index);
+  return index;
+}
+
 /** Criticality tags of the root cause's job and the jobs and tables downstream of it. */
 export function criticalityOf(topology: Topology | undefined, summary: IncidentSummary): string[] {
   if (!topology) return [];
+  const { byJob, byTable } = criticalityIndex(topology);
   const root = summary.rootSignal;
-  const jobIds = new Set(
-    [root.refs.jobId, ...summary.blastRadius.jobs].filter((x): x is string => Boolean(x)),
-  );
-  const tables = new Set([
+  const tags = new Set<string>();
+  for (const job of [root.refs.jobId, ...summary.blastRadius.jobs]) {
+    const c = job === undefined ? undefined : byJob.get(job);
+    if (c) tags.add(c);
+  }
+  const tables = [
     ...(root.refs.tablesWritten ?? []),
     ...summary.blastRadius.tables,
     ...(root.subject.type === 'table' ? [root.subject.id] : []),
-  ]);
-  const tags = new Set<string>();
-  for (const job of topology.jobs) {
-    const touches =
-      jobIds.has(job.jobId) ||
-      (job.name !== undefined && jobIds.has(job.name)) ||
-      job.tablesWritten.some((t) => tables.has(t));
-    const c = job.tags.criticality;
-    if (touches && c) tags.add(c);
-  }
-  for (const sla of topology.slas) if (tables.has(sla.table) && sla.criticality) tags.add(sla.criticality);
+  ];
+  for (const table of tables) for (const c of byTable.get(table) ?? []) tags.add(c);
   return [...tags];
 }

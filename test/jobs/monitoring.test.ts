@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { Topology } from '../../src/agents/collector/topology.js';
+import { summariseIncident } from '../../src/agents/correlator/correlate.js';
+import { DependencyGraph } from '../../src/agents/correlator/dependency-graph.js';
+import { criticalityOf } from '../../src/jobs/monitoring.js';
+import { failedTaskSignal } from '../domain/signal-factory.js';
+
+const job = (
+  jobId: string,
+  name: string,
+  criticality: string | undefined,
+  tablesWritten: string[] = [],
+): Topology['jobs'][number] => ({
+  jobId,
+  name,
+  tags: criticality ? { criticality } : ({} as Record<string, string>),
+  tablesRead: [],
+  tablesWritten,
+  computeIds: [],
+});
+
+const topology: Topology = {
+  workspaceId: '1234567890123456',
+  builtAt: 0,
+  jobs: [
+    job('42', 'nightly_sales', undefined, ['main.sales.orders']),
+    job('77', 'gl_close', 'financial-critical', ['main.finance.gl']),
+    job('88', 'payments', 'pii', ['main.finance.payments']),
+  ],
+  lineage: [],
+  jobEdges: [],
+  slas: [
+    {
+      workspaceId: '1234567890123456',
+      table: 'main.sales.orders',
+      deadline: '06:00',
+      timezone: 'UTC',
+      upstreamJobIds: ['42'],
+      criticality: 'exec-dashboard',
+    },
+  ],
+  tableTeams: {},
+  lastWrites: {},
+};
+
+describe('criticalityOf', () => {
+  it('takes the criticality of the failing job, the tables it writes, and what is downstream', () => {
+    const signal = failedTaskSignal({ refs: { jobId: '42', tablesWritten: ['main.sales.orders'] } });
+    const summary = summariseIncident([signal], new DependencyGraph());
+    expect(criticalityOf(topology, summary)).toEqual(['exec-dashboard']);
+    const downstream = {
+      ...summary,
+      blastRadius: { ...summary.blastRadius, jobs: ['gl_close'], tables: ['main.finance.payments'] },
+    };
+    expect(criticalityOf(topology, downstream).sort()).toEqual([
+      'exec-dashboard',
+      'financial-critical',
+      'pii',
+    ]);
+  });
+
+  it('knows nothing before the topology is loaded', () => {
+    const summary = summariseIncident([failedTaskSignal()], new DependencyGraph());
+    expect(criticalityOf(undefined, summary)).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 
 /** One request the fake received: a Web API method (`chat.update`) or a `response_url` post (`respond:<id>`). */
@@ -26,6 +27,20 @@ export interface FakeSlack {
     failure: { status: 429; retryAfterSec: number } | { status: 500 },
     method?: string,
   ): void;
+  /** Socket Mode: the app's WebSocket (opened through `apps.connections.open`), envelopes and acks. */
+  readonly socket: {
+    /** Resolves once an app connected and was sent Slack's `hello`. */
+    connected(timeoutMs?: number): Promise<void>;
+    /** Sends an envelope (`slash_commands`, `interactive`, `events_api`) as Slack does. */
+    send(envelope: {
+      envelope_id: string;
+      type: string;
+      payload: unknown;
+      accepts_response_payload?: boolean;
+    }): void;
+    /** Acks the app sent back, by envelope id. */
+    readonly acks: { envelope_id: string; payload?: unknown }[];
+  };
   /** Waits until `predicate` holds over the calls, or throws after `timeoutMs`. */
   waitFor(predicate: (calls: FakeSlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   reset(): void;
@@ -75,12 +90,16 @@ export interface FakeSlackUser {
   readonly email: string;
 }
 const users = new Map<string, FakeSlackUser>();
+/** Where `apps.connections.open` sends the app (set when a fake starts). */
+let socketUrl = '';
 
 /** Slack's answers for the methods dbxops calls, shaped as the real Web API answers them. */
 function answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
   switch (method) {
     case 'auth.test':
       return { ok: true, ...BOT };
+    case 'apps.connections.open':
+      return { ok: true, url: socketUrl };
     case 'chat.postMessage': {
       tsCounter += 1;
       const ts = `1700000000.${String(tsCounter).padStart(6, '0')}`;
@@ -179,14 +198,55 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const body = method.startsWith('respond:') ? { ok: true } : answer(method, args);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
+  // Socket Mode: upgrades on /link become the app's WebSocket; Slack greets with `hello`.
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets: WebSocket[] = [];
+  const acks: { envelope_id: string; payload?: unknown }[] = [];
+  server.on('upgrade', (req, socket, head) => {
+    if (!req.url?.startsWith('/link')) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.push(ws);
+      ws.on('message', (data) => {
+        try {
+          const ack = JSON.parse(String(data)) as { envelope_id?: unknown; payload?: unknown };
+          if (typeof ack.envelope_id === 'string')
+            acks.push({ envelope_id: ack.envelope_id, payload: ack.payload });
+        } catch {
+          // Slack ignores frames it cannot read; so does the fake.
+        }
+      });
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: 1,
+          debug_info: { host: 'applink-fake', build_number: 1, approximate_connection_time: 18060 },
+          connection_info: { app_id: 'A0APP0001' },
+        }),
+      );
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  socketUrl = `${base.replace('http://', 'ws://')}/link/?ticket=fake`;
   return {
     apiUrl: `${base}/api/`,
     responseUrl: (id) => `${base}/respond/${id}`,
     calls,
     addUser: (id, user) => {
       users.set(id, user);
+    },
+    socket: {
+      async connected(timeoutMs = 5_000) {
+        const deadline = Date.now() + timeoutMs;
+        while (sockets.length === 0) {
+          if (Date.now() > deadline) throw new Error('No app opened a Socket Mode connection');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+      send(envelope) {
+        for (const ws of sockets) ws.send(JSON.stringify(envelope));
+      },
+      acks,
     },
     accepted: (method) =>
       calls.filter((c) => c.status === 200 && (method === undefined || c.method === method)),
@@ -210,6 +270,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

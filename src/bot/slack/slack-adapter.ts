@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, webApi } from '@slack/bolt';
+import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from '../../config/logger.js';
 import { decodeButtonValue } from '../../cards/button-value.js';
 import type { CardView, IncidentCardView } from '../../cards/card-views.js';
@@ -103,8 +103,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     rejectRateLimitedCalls: true,
     ...(env.SLACK_API_URL === undefined ? {} : { slackApiUrl: env.SLACK_API_URL }),
   };
+  // Bolt's own Socket Mode receiver is built without our client options, so apps.connections.open would
+  // ignore SLACK_API_URL (proxies, tests): build it here with them.
   const receiver = socket
-    ? undefined
+    ? new SocketModeReceiver({
+        appToken: env.SLACK_APP_TOKEN ?? '',
+        logger: bolt,
+        installerOptions: { clientOptions },
+      })
     : new SlackHttpReceiver({
         signingSecret: env.SLACK_SIGNING_SECRET ?? '',
         clock,
@@ -118,7 +124,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     logger: bolt,
     clientOptions,
     tokenVerificationEnabled: false,
-    ...(receiver === undefined ? { socketMode: true, appToken: env.SLACK_APP_TOKEN } : { receiver }),
+    receiver,
   });
   const registry = new CardRegistry();
   const queue = new SendQueue({
@@ -304,12 +310,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   return {
     mode: socket ? 'socket' : 'http',
     listener:
-      receiver?.listener ??
-      ((_req, res) => {
-        res
-          .writeHead(404, { 'content-type': 'text/plain' })
-          .end('Slack runs in Socket Mode here; no HTTP endpoint.');
-      }),
+      receiver instanceof SlackHttpReceiver
+        ? receiver.listener
+        : (_req, res) => {
+            res
+              .writeHead(404, { 'content-type': 'text/plain' })
+              .end('Slack runs in Socket Mode here; no HTTP endpoint.');
+          },
     surface: sender,
     async start() {
       if (socket) await app.start();

@@ -60,6 +60,11 @@ export function detectWarehouseProblems(
             {
               label: `${w.queuedQueries} statements queued on ${w.numClusters}/${w.maxNumClusters} clusters`,
             },
+            {
+              label: atMax
+                ? 'At max_num_clusters: raise max_num_clusters, or move heavy queries to another warehouse'
+                : 'Below max_num_clusters: it is still scaling up; check for a long-running statement holding it',
+            },
           ],
         });
       }

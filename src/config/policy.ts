@@ -128,6 +128,11 @@ export const routingSchema = z
       .describe(
         "who a P1 mentions, in Slack's syntax to ping: '<!subteam^S0123|oncall>' (a user group) or '<@U0123>'",
       ),
+    oncall_teams: z
+      .object({ id: z.string().min(1), name: z.string().min(1) })
+      .strict()
+      .optional()
+      .describe('the Teams tag or group a P1 pings: its id and display name'),
     rules: z.array(routeRuleSchema).default([]),
     cost_channels: z.record(z.string(), z.string()).default({}).describe('team → channel for cost reports'),
     digest_channel: z.string().default('#digest'),

@@ -74,3 +74,13 @@ describe('policy access', () => {
     expect(p.access.responders).toEqual(['*']);
   });
 });
+
+describe('policy routing', () => {
+  it('names the Teams group a P1 pings', () => {
+    const p = parsePolicy('routing:\n  oncall_teams: { id: tag-1, name: On-call }\n');
+    expect(p.routing.oncall_teams).toEqual({ id: 'tag-1', name: 'On-call' });
+    expect(() => parsePolicy('routing:\n  oncall_teams: { id: "" , name: x }\n')).toThrowError(
+      /oncall_teams\.id/,
+    );
+  });
+});

@@ -34,6 +34,12 @@ export interface OutgoingActivity {
   readonly text?: string;
   readonly summary?: string;
   readonly attachments?: ReadonlyArray<{ contentType: string; content: unknown }>;
+  /** Mentions named in `text` as `<at>name</at>`. */
+  readonly entities?: ReadonlyArray<{
+    type: 'mention';
+    text: string;
+    mentioned: { id: string; name: string };
+  }>;
   readonly replyToId?: string;
 }
 

@@ -50,6 +50,8 @@ export interface TeamsSenderOptions {
   /** For conversations no activity has told us about yet (default the global `https://smba.trafficmanager.net/teams/`). */
   readonly defaultServiceUrl: string;
   readonly render?: TeamsRenderOptions;
+  /** The on-call group to ping on P1 notes (`routing.oncall_teams`): a Teams tag or group id and its name. */
+  readonly oncall?: { readonly id: string; readonly name: string } | undefined;
 }
 
 /**
@@ -112,7 +114,25 @@ export class TeamsSender implements ChatSurface {
     note: string,
     options: { mention?: string } = {},
   ): Promise<MessageRef> {
-    // A Teams ping needs a mention entity with the group's id; until routing carries one, name it in text.
+    const oncall = this.#options.oncall;
+    if (options.mention !== undefined && oncall !== undefined) {
+      // A real ping: a text message carrying a mention entity for the configured group. The note is
+      // escaped, since Teams renders message text as HTML.
+      const at = `<at>${escapeXml(oncall.name)}</at>`;
+      const channel = baseConversationId(ref.channelId);
+      const conversationId = threadConversationId(channel, teamsTarget(ref).activityId);
+      const activity: OutgoingActivity = {
+        type: 'message',
+        text: `${at} ${escapeXml(note)}`,
+        entities: [{ type: 'mention', text: at, mentioned: { id: oncall.id, name: oncall.name } }],
+      };
+      const { connector, queue } = this.#options;
+      const result = await queue.enqueue(channel, () =>
+        connector.sendToConversation(this.serviceUrlOf(channel), conversationId, activity),
+      );
+      return teamsMessageRef(channel, result.id);
+    }
+    // Without a configured group there is nobody to ping: name the mention in text.
     const text = options.mention ? `${options.mention} ${note}` : note;
     // A card, not `text`: Teams renders message text as markdown/HTML, a RichTextBlock shows it verbatim.
     return this.postCard(
@@ -141,4 +161,8 @@ export class TeamsSender implements ChatSurface {
   async close(): Promise<void> {
     await this.#options.queue.close();
   }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -39,6 +39,8 @@ import { type Activity, activitySchema, buttonRequest, messageRequest } from './
 export const GLOBAL_SERVICE_URL = 'https://smba.trafficmanager.net/teams/';
 
 export interface TeamsAdapterOptions {
+  /** The on-call group a P1 note pings (`routing.oncall_teams`). */
+  readonly oncall?: { readonly id: string; readonly name: string } | undefined;
   readonly env: {
     /** The Azure Bot's Microsoft App ID (env `TEAMS_APP_ID`). */
     readonly appId: string | undefined;
@@ -147,6 +149,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     registry,
     references,
     defaultServiceUrl: env.serviceUrl ?? GLOBAL_SERVICE_URL,
+    ...(options.oncall === undefined ? {} : { oncall: options.oncall }),
     ...(options.render === undefined ? {} : { render: options.render }),
   });
   const inFlight = new Set<Promise<void>>();

@@ -78,6 +78,7 @@ describe('Teams adapter against a fake Bot Connector', () => {
       tokenUrl: fake.tokenUrl,
       minIntervalMs: 0,
       random: () => 0.5,
+      oncall: { id: 'tag-oncall-0001', name: 'On-call' },
       sleep: async (ms) => {
         sleeps.push(ms);
         clock.advance(ms);
@@ -370,6 +371,29 @@ describe('Teams adapter against a fake Bot Connector', () => {
         activityId: ref.messageId,
       });
       expect(textOf(cardOf(put))).toContain('Acknowledged');
+    });
+
+    it('pings the configured on-call group with a mention entity in a P1 thread note', async () => {
+      const id = await openIncident();
+      const card = await loadIncidentCard(
+        { incidents: repos.incidents, clock, policy, detailsUrl: undefined },
+        id,
+      );
+      if (card === undefined) throw new Error('no card');
+      const ref = await adapter.surface.postCard({ channelId: CHANNEL_ID }, card);
+      await adapter.surface.postThreadNote(ref, 'P1: <b>orders</b> timed out', { mention: '@oncall' });
+      const note = fake.delivered().at(-1)!;
+      expect(note.body).toMatchObject({
+        type: 'message',
+        text: '<at>On-call</at> P1: &lt;b&gt;orders&lt;/b&gt; timed out',
+        entities: [
+          {
+            type: 'mention',
+            text: '<at>On-call</at>',
+            mentioned: { id: 'tag-oncall-0001', name: 'On-call' },
+          },
+        ],
+      });
     });
 
     it('delays a post on 429 by Retry-After and delivers it, never dropping it', async () => {

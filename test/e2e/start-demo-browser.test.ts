@@ -44,5 +44,17 @@ describe('dbxops start with the demo scenario, in a browser', () => {
       .toBe('Acknowledged');
     expect(await card.textContent()).toContain('Acknowledged byyou');
     await page.screenshot({ path: '/tmp/start-demo.png' });
+
+    // The card's "Full incident" link brings it back into view from another channel, highlighted.
+    const id = await card.getAttribute('data-incident-id');
+    await page.goto(`${running.url}/#finops`);
+    await expect.poll(() => page.locator('#channel-name').textContent(), { timeout: 10_000 }).toBe('#finops');
+    await page.evaluate(`location.hash = ${JSON.stringify(`incident/${id}`)}`);
+    await expect
+      .poll(() => page.locator(`article.dbx-incident.dbx-focus[data-incident-id="${id}"]`).count(), {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    expect(await page.locator('#channel-name').textContent()).toBe('#incidents');
   }, 120_000);
 });

@@ -95,6 +95,29 @@
     return s.scrollHeight - s.scrollTop - s.clientHeight < 120;
   }
 
+  /** `#<channel>` opens a channel; `#incident/<id>` (the cards' "Full incident" link) finds its card. */
+  async function openFromHash() {
+    const target = decodeURIComponent(location.hash.slice(1));
+    const incident = /^incident\/([A-Za-z0-9_.:-]{1,128})$/.exec(target);
+    if (!incident) {
+      await selectChannel(target || 'incidents');
+      return;
+    }
+    for (const channel of state.channels) {
+      if (channel.kind !== 'channel') continue;
+      await selectChannel(channel.id);
+      const card = document.querySelector(`article.dbx-incident[data-incident-id="${incident[1]}"]`);
+      if (card) {
+        card.scrollIntoView({ block: 'center' });
+        card.classList.add('dbx-focus');
+        setTimeout(() => card.classList.remove('dbx-focus'), 4000);
+        return;
+      }
+    }
+    await selectChannel('incidents');
+    showError(`Incident ${incident[1]} is not in any channel's recent messages; try /dbx incidents.`);
+  }
+
   function scrollToBottom() {
     const s = $('scroller');
     s.scrollTop = s.scrollHeight;
@@ -339,7 +362,10 @@
     connect();
     try {
       await loadChannels();
-      await selectChannel(decodeURIComponent(location.hash.slice(1)) || 'incidents');
+      await openFromHash();
+      window.addEventListener('hashchange', () => {
+        openFromHash().catch((error) => showError(`Could not open ${location.hash}: ${error.message}`));
+      });
     } catch (error) {
       showError(`The console could not load: ${error.message}`);
     }

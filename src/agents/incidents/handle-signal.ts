@@ -13,7 +13,7 @@ import {
 } from '../correlator/correlate.js';
 import type { GraphView } from '../correlator/dependency-graph.js';
 import { triageFacts } from '../correlator/triage-facts.js';
-import { triageIncident } from '../triage/triage-incident.js';
+import { type TriageDecision, triageIncident } from '../triage/triage-incident.js';
 
 export interface HandleSignalDeps {
   incidents: IncidentRepository;
@@ -143,13 +143,7 @@ async function joinIncident(
     const summary =
       attempt === 0 && signals.length <= 1 ? summaryHint : summarise(deps, incident.workspaceId, signals);
     const rootChanged = summary.rootSignal.id !== incident.rootCauseSignalId;
-    const repeated =
-      recurredWithin(summary, signals) ||
-      (await deps.recurring.findOpen(incident.workspaceId, summary.fingerprint)) !== null;
-    const triage = triageIncident(
-      triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary) }),
-      deps.policy.triage,
-    );
+    const triage = await triageOpenIncident(deps, incident.workspaceId, summary, signals, now);
     const severity = maxSeverity(incident.severity, triage.severity);
     const updated = await deps.incidents.update(
       incidentId,
@@ -220,13 +214,7 @@ export async function retriageIncident(deps: HandleSignalDeps, incident: Inciden
   const signals = await deps.incidents.listSignals(incident.id);
   if (signals.length === 0) return null;
   const summary = summarise(deps, incident.workspaceId, signals);
-  const repeated =
-    recurredWithin(summary, signals) ||
-    (await deps.recurring.findOpen(incident.workspaceId, summary.fingerprint)) !== null;
-  const triage = triageIncident(
-    triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary) }),
-    deps.policy.triage,
-  );
+  const triage = await triageOpenIncident(deps, incident.workspaceId, summary, signals, now);
   const severity = maxSeverity(incident.severity, triage.severity);
   if (severity === incident.severity) return null;
   const updated = await deps.incidents.update(incident.id, incident.version, { severity }, now);
@@ -240,6 +228,26 @@ export async function retriageIncident(deps: HandleSignalDeps, incident: Inciden
     dedupKey: `triage:${incident.id}:${severity}`,
   });
   return updated.value;
+}
+
+/**
+ * Triage for an incident already open: repeated when its root cause failed again inside it or its
+ * fingerprint has an open recurring issue.
+ */
+async function triageOpenIncident(
+  deps: HandleSignalDeps,
+  workspaceId: string,
+  summary: IncidentSummary,
+  signals: readonly Signal[],
+  now: number,
+): Promise<TriageDecision> {
+  const repeated =
+    recurredWithin(summary, signals) ||
+    (await deps.recurring.findOpen(workspaceId, summary.fingerprint)) !== null;
+  return triageIncident(
+    triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary) }),
+    deps.policy.triage,
+  );
 }
 
 /** The root cause's subject failed again within this incident (a job failing every hour, say). */

@@ -8,6 +8,7 @@ import type { Severity } from '../domain/severity.js';
 import type { FaultTruth } from '../sim/engine/model.js';
 import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
 import { openStore } from '../store/open-store.js';
+import { POLL_EVERY_MS } from '../jobs/monitoring.js';
 import { createBotApp } from './bot-app.js';
 import { startEmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, listen } from './http-app.js';
@@ -25,16 +26,6 @@ export interface EvalOptions {
 }
 
 const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
-
-/**
- * How often each source is polled. A real workspace reads system tables through a SQL warehouse that
- * must be allowed to auto-stop and bills by the minute, so every five minutes; the embedded workspace's
- * tables are in-process and free, so every minute (in simulated time).
- */
-export const POLL_EVERY_MS = {
-  real: { runs: 60_000, system_tables: 300_000, topology: 1_800_000, retriage: 300_000 },
-  embedded: { runs: 60_000, system_tables: 60_000, topology: 1_800_000, retriage: 300_000 },
-} as const;
 
 /**
  * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,

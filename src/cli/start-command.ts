@@ -11,12 +11,11 @@ import { createDatabricksClient } from '../databricks/rest/databricks-client.js'
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
 import type { BullmqDispatcher } from '../jobs/dispatcher.js';
-import type { MonitoringPayloads, PollSource } from '../jobs/monitoring.js';
+import { type MonitoringPayloads, POLL_EVERY_MS, type PollSource } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
 import { openStore } from '../store/open-store.js';
 import { type BotApp, createBotApp } from './bot-app.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from './embedded-workspace.js';
-import { POLL_EVERY_MS } from './eval-command.js';
 import { createHttpApp, freePort, listen } from './http-app.js';
 import { WEBHOOK_PATH } from './webhook-route.js';
 

@@ -44,6 +44,16 @@ export const MONITORING_QUEUES = ['webhook', 'poll', 'signal', 'notify'] as cons
 
 export type PollSource = 'runs' | 'system_tables' | 'topology' | 'retriage';
 
+/**
+ * How often each source is polled. A real workspace reads system tables through a SQL warehouse that
+ * must be allowed to auto-stop and bills by the minute, so every five minutes; the embedded workspace's
+ * tables are in-process and free, so every minute (in simulated time).
+ */
+export const POLL_EVERY_MS = {
+  real: { runs: 60_000, system_tables: 300_000, topology: 1_800_000, retriage: 300_000 },
+  embedded: { runs: 60_000, system_tables: 60_000, topology: 1_800_000, retriage: 300_000 },
+} as const;
+
 export interface MonitoringDeps {
   collector: CollectorDeps;
   cache: CollectorCache;

@@ -23,6 +23,7 @@ import {
   type MonitoringState,
 } from '../jobs/monitoring.js';
 import type { Store } from '../store/open-store.js';
+import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
 import type { Route } from './http-app.js';
 import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
@@ -130,6 +131,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
       },
       cache: createCollectorCache(),
       repos,
+      correlationLock: createCorrelationLock(options.store.db, { dialect: options.store.dialect }),
       policy,
       clock,
       logger: logger.child({ module: 'monitoring' }),
@@ -170,7 +172,10 @@ export function createBotApp(options: BotAppOptions): BotApp {
       connection: { url: options.queue.url },
       ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
       queues: MONITORING_QUEUES,
-      serial: ['signal'],
+      // Webhook jobs wait on the workspace's REST API, signal jobs on the store: both are I/O-bound. Signals
+      // that could correlate take turns on the store's correlation lock (PostgreSQL advisory locks;
+      // PGlite, one connection, runs them one at a time anyway).
+      concurrency: { webhook: 16, signal: 8 },
       ...(options.queue.workers ? { processors } : {}),
       onFailed: (queue, jobId, error) =>
         logger.warn({ queue, jobId, err: error.message }, 'monitoring job failed'),

@@ -111,7 +111,8 @@ export interface BullmqOptions<P extends Record<string, unknown>> {
   /** Processors to run here; leave out to only enqueue (a web process). */
   processors?: Processors<P>;
   queues: readonly (keyof P & string)[];
-  concurrency?: number;
+  /** Jobs each worker runs at once: one number for every queue, or per queue (default 4). */
+  concurrency?: number | Partial<Record<keyof P & string, number>>;
   /**
    * Queues whose jobs must run one at a time across every worker process (BullMQ global concurrency):
    * correlation decides "join or open" from the open incidents, which two concurrent jobs would both
@@ -158,7 +159,11 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
         {
           connection,
           prefix,
-          concurrency: options.serial?.includes(name) ? 1 : (options.concurrency ?? 4),
+          concurrency: options.serial?.includes(name)
+            ? 1
+            : ((typeof options.concurrency === 'number'
+                ? options.concurrency
+                : options.concurrency?.[name]) ?? 4),
           autorun: true,
         },
       );

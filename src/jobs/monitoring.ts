@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import type { JobNotification } from '../agents/collector/job-webhook.js';
 import { buildDependencyGraph } from '../agents/correlator/build-dependency-graph.js';
 import type { IncidentSummary } from '../agents/correlator/correlate.js';
@@ -24,14 +25,21 @@ import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
 import { makeSignal, type Signal, signalSchema } from '../domain/signal.js';
+import type { CorrelationLock } from '../store/correlation-lock.js';
 import type { Repositories } from '../store/repositories.js';
 import { type Dispatcher, PermanentJobError, type Processors, RateLimitedError } from './dispatcher.js';
 import type { DbxopsMetrics } from './metrics.js';
 
 /** The work the monitoring loop moves between its stages. Payloads are JSON: they cross Redis. */
 export type MonitoringPayloads = {
-  /** A Databricks job notification: the instant path. */
-  webhook: { notification: JobNotification; receivedAt: number };
+  /**
+   * Databricks job notifications, the instant path: the deliveries the webhook endpoint accepted
+   * together (one under light load, hundreds in a burst). `notification` is the shape of one, as queued
+   * before batches.
+   */
+  webhook:
+    | { notifications: readonly JobNotification[]; receivedAt: number }
+    | { notification: JobNotification; receivedAt: number };
   /** A scheduled collection. */
   poll: { source: PollSource };
   /** One detected signal to correlate, triage and store. */
@@ -39,6 +47,9 @@ export type MonitoringPayloads = {
   /** An incident changed: bring its cards up to date. */
   notify: { incidentId: string };
 };
+
+/** Runs of one webhook batch fetched at once: the workspace's REST API is the wait, not our CPU. */
+const WEBHOOK_BATCH_CONCURRENCY = 16;
 
 export const MONITORING_QUEUES = ['webhook', 'poll', 'signal', 'notify'] as const;
 
@@ -58,6 +69,8 @@ export interface MonitoringDeps {
   collector: CollectorDeps;
   cache: CollectorCache;
   repos: Repositories;
+  /** Lets signals be handled concurrently (see `HandleSignalDeps.lock`); without it, one at a time. */
+  correlationLock?: CorrelationLock;
   policy: Policy;
   clock: Clock;
   logger: Logger;
@@ -143,29 +156,79 @@ export function createMonitoringStages(
     await emit(out.signals);
   };
 
-  const processors: Processors<MonitoringPayloads> = {
-    webhook: async ({ notification }) => {
-      if (notification.eventType === 'jobs.on_start') return;
-      if (!deps.cache.topology) await processors.poll({ source: 'topology' });
-      const outcome = await fetchRunObservation(deps.collector, notification.jobRunId, deps.cache);
-      if (outcome.status === 'degraded') return degraded(outcome.degraded);
-      if (outcome.status !== 'ok') {
-        throw new PermanentJobError(`Run ${notification.jobRunId}: ${outcome.message}`, {
-          status: outcome.status,
-        });
-      }
-      // Baselines learn from polls only, so a run seen by both paths is counted once.
-      const out = detectRunFailures([outcome.observation], deps.clock.now(), { classify: classifyError });
-      await emit(out.signals);
-    },
-
-    poll: async ({ source }) => {
-      if (source === 'topology') {
+  // One load at a time: the first burst of webhooks after a start would otherwise load it once each.
+  let loading: Promise<void> | undefined;
+  const refreshTopology = (): Promise<void> => {
+    loading ??= (async () => {
+      try {
         const outcome = await loadTopology(deps.collector, deps.cache);
         if (outcome.degraded) return degraded(outcome.degraded);
         setTopology(outcome.topology);
-        return;
+      } finally {
+        loading = undefined;
       }
+    })();
+    return loading;
+  };
+  /** Correlating or observing without the topology would miss every lineage link: load it first. */
+  const topologyLoaded = async () => {
+    if (!deps.cache.topology) await refreshTopology();
+  };
+
+  // Two notifications of one incident at once would both find no card yet and both post one: this
+  // process brings an incident's cards up to date one call at a time.
+  const notifying = new Map<string, Promise<void>>();
+
+  /** One run notification → its observation over REST → the failure detectors → signals. */
+  const observeRun = async (notification: JobNotification) => {
+    const outcome = await fetchRunObservation(deps.collector, notification.jobRunId, deps.cache);
+    if (outcome.status === 'degraded') return degraded(outcome.degraded);
+    if (outcome.status !== 'ok') {
+      throw new PermanentJobError(`Run ${notification.jobRunId}: ${outcome.message}`, {
+        status: outcome.status,
+      });
+    }
+    // Baselines learn from polls only, so a run seen by both paths is counted once.
+    const out = detectRunFailures([outcome.observation], deps.clock.now(), { classify: classifyError });
+    await emit(out.signals);
+  };
+
+  const processors: Processors<MonitoringPayloads> = {
+    webhook: async (payload) => {
+      const all = 'notifications' in payload ? payload.notifications : [payload.notification];
+      const runs = all.filter((n) => n.eventType !== 'jobs.on_start');
+      if (runs.length === 0) return;
+      await topologyLoaded();
+      const [only] = runs;
+      if (runs.length === 1 && only) return observeRun(only);
+      // A batch: the runs are fetched side by side. One that fails gets a job of its own, retried (or
+      // failed, visibly) exactly as a single delivery is; once the workspace throttles, the rest wait.
+      const leftovers: JobNotification[] = [];
+      let retryAfterMs: number | undefined;
+      await pMap(
+        runs,
+        async (notification) => {
+          if (retryAfterMs !== undefined) return void leftovers.push(notification);
+          try {
+            await observeRun(notification);
+          } catch (error) {
+            if (error instanceof RateLimitedError) retryAfterMs = error.retryAfterMs;
+            leftovers.push(notification);
+          }
+        },
+        { concurrency: WEBHOOK_BATCH_CONCURRENCY },
+      );
+      for (const notification of leftovers) {
+        await dispatcher().dispatch(
+          'webhook',
+          { notifications: [notification], receivedAt: payload.receivedAt },
+          { key: notification.dedupKey, ...(retryAfterMs === undefined ? {} : { delayMs: retryAfterMs }) },
+        );
+      }
+    },
+
+    poll: async ({ source }) => {
+      if (source === 'topology') return refreshTopology();
       if (source === 'retriage') {
         for (const incident of await deps.repos.incidents.listOpen({ workspaceId, limit: 500 })) {
           const raised = await retriageIncident(signalDeps(), incident);
@@ -173,7 +236,7 @@ export function createMonitoringStages(
         }
         return;
       }
-      if (!deps.cache.topology) await processors.poll({ source: 'topology' });
+      await topologyLoaded();
       if (source === 'runs') {
         const outcome = await pollRuns(deps.collector, deps.cache);
         if (outcome.degraded) return degraded(outcome.degraded);
@@ -206,6 +269,7 @@ export function createMonitoringStages(
       if (!parsed.success)
         throw new PermanentJobError('Not a signal', { issues: parsed.error.issues.length });
       const signal = parsed.data as Signal;
+      await topologyLoaded();
       const outcome = await handleSignal(signalDeps(), signal);
       const incidentId =
         outcome.kind === 'opened' || outcome.kind === 'joined'
@@ -234,10 +298,11 @@ export function createMonitoringStages(
       );
     },
 
-    notify: async ({ incidentId }) => {
-      const { posted } = await deps.notify(incidentId);
-      if (posted > 0) deps.onPosted?.(incidentId, posted);
-    },
+    notify: ({ incidentId }) =>
+      oneAtATime(notifying, incidentId, async () => {
+        const { posted } = await deps.notify(incidentId);
+        if (posted > 0) deps.onPosted?.(incidentId, posted);
+      }),
   };
 
   function signalDeps() {
@@ -248,10 +313,26 @@ export function createMonitoringStages(
       criticality: (summary: IncidentSummary) => criticalityOf(deps.cache.topology, summary),
       policy: deps.policy,
       clock: deps.clock,
+      ...(deps.correlationLock ? { lock: deps.correlationLock } : {}),
     };
   }
 
   return { processors, state };
+}
+
+/** Runs `work` after every earlier call with the same key has settled. */
+function oneAtATime(
+  chains: Map<string, Promise<void>>,
+  key: string,
+  work: () => Promise<void>,
+): Promise<void> {
+  const run = (chains.get(key) ?? Promise.resolve()).catch(() => {}).then(work);
+  const settled = run.catch(() => {});
+  chains.set(key, settled);
+  void settled.then(() => {
+    if (chains.get(key) === settled) chains.delete(key);
+  });
+  return run;
 }
 
 /** Per topology (never mutated once built): criticality tags by job id or name, and by table written. */

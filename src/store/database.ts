@@ -52,6 +52,12 @@ export interface IncidentSignalsTable {
   attached_at: Timestamp;
 }
 
+/** The keys a signal is found by when correlating (`signalLinkKeys`): `job:42`, `table:main.a.b` … */
+export interface SignalLinkKeysTable {
+  signal_id: string;
+  link_key: string;
+}
+
 export interface TimelineEntriesTable {
   id: Generated<string | number>;
   incident_id: string;
@@ -118,6 +124,7 @@ export interface Database {
   incidents: IncidentsTable;
   signals: SignalsTable;
   incident_signals: IncidentSignalsTable;
+  signal_link_keys: SignalLinkKeysTable;
   timeline_entries: TimelineEntriesTable;
   recurring_occurrences: RecurringOccurrencesTable;
   recurring_issues: RecurringIssuesTable;

@@ -1,3 +1,4 @@
+import { cleanText } from '../domain/text.js';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { fingerprint as fingerprintOf } from '../domain/fingerprint.js';
 import {
@@ -57,6 +58,8 @@ export interface AttachOutcome {
   readonly attached: boolean;
   /** The incident the signal belongs to, which is another one if it had been attached elsewhere first. */
   readonly incidentId: string;
+  /** The incident as the attachment left it (its version moved on), when `attached`. */
+  readonly incident?: Incident;
 }
 
 export interface ListOpenFilter {
@@ -162,6 +165,42 @@ function insertable(i: Incident) {
   return { ...row, blast_radius: toJson(row.blast_radius) };
 }
 
+function timelineRow(e: TimelineEntry) {
+  return {
+    incident_id: e.incidentId,
+    at: toDate(e.at),
+    phase: e.phase,
+    summary: e.summary,
+    actor: e.actor,
+    data: toJson(e.data),
+    dedup_key: e.dedupKey,
+  };
+}
+
+/** Runs `work` in a transaction, or in the caller's when the repository is bound to one already. */
+function inTransaction<T>(db: Kysely<Database>, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
+/** Link keys are node keys (`table:catalog.schema.table`); anything longer is not one. */
+const MAX_LINK_KEY_LENGTH = 1_000;
+/**
+ * Link keys as stored: cleaned the way every stored text is (a NUL in a table name from lineage would
+ * otherwise fail the statement), deduplicated, empty and over-long ones dropped. Lookups clean the same
+ * way, so a cleaned key still matches.
+ */
+function storableLinkKeys(keys: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const key of keys) {
+    const clean = cleanText(key);
+    if (clean.length > 0 && clean.length <= MAX_LINK_KEY_LENGTH) out.add(clean);
+  }
+  return [...out];
+}
+
+/** Bind parameters per statement stay far below PostgreSQL's 65,535. */
+const KEYS_PER_STATEMENT = 1_000;
+
 /**
  * Incidents, the signals attached to them and their timeline. Every write that can be repeated is
  * idempotent, and every race between workers is settled by a unique constraint, not check-then-insert.
@@ -202,6 +241,21 @@ export class IncidentRepository {
   async get(id: string, db: Db = this.#db): Promise<Incident | undefined> {
     const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? undefined : incidentFromRow(row);
+  }
+
+  /** The incidents with these ids that exist, in id order. */
+  async getMany(ids: readonly string[]): Promise<Incident[]> {
+    const out: Incident[] = [];
+    for (let i = 0; i < ids.length; i += KEYS_PER_STATEMENT) {
+      const rows = await this.#db
+        .selectFrom('incidents')
+        .selectAll()
+        .where('id', 'in', ids.slice(i, i + KEYS_PER_STATEMENT))
+        .orderBy('id')
+        .execute();
+      out.push(...rows.map(incidentFromRow));
+    }
+    return out;
   }
 
   /** The unresolved incident for this root cause, if any (at most one exists). */
@@ -291,7 +345,7 @@ export class IncidentRepository {
       const next = transition(current, event, now);
       if (!next.ok) return next;
       try {
-        const written = await this.#db.transaction().execute(async (trx) => {
+        const written = await inTransaction(this.#db, async (trx) => {
           const result = await this.#write(next.value, current.version, trx);
           if (result.ok) {
             await this.#insertTimeline(trx, {
@@ -323,17 +377,19 @@ export class IncidentRepository {
 
   /**
    * Attaches a signal to an incident, idempotently: the same signal (same id) attached twice, or by two
-   * workers at once, is stored once and bumps the incident's version once.
+   * workers at once, is stored once and bumps the incident's version once. `linkKeys` (the correlator's
+   * `signalLinkKeys`) are what later signals find it by, in `openIncidentIdsLinkedTo`.
    */
   async attachSignal(
     incidentId: string,
     signal: Signal,
     now: number,
+    linkKeys: readonly string[] = [],
   ): Promise<Result<AttachOutcome, 'not_found' | 'invalid_signal'>> {
     const parsed = signalSchema.safeParse(signal);
     if (!parsed.success) return err('invalid_signal', 'The signal does not have the expected shape.');
     try {
-      return await this.#db.transaction().execute(async (trx) => {
+      return await inTransaction(this.#db, async (trx) => {
         await trx
           .insertInto('signals')
           .values({
@@ -362,21 +418,89 @@ export class IncidentRepository {
             .executeTakeFirstOrThrow();
           return ok({ attached: false, incidentId: owner.incident_id });
         }
+        const keys = storableLinkKeys(linkKeys);
+        for (let i = 0; i < keys.length; i += KEYS_PER_STATEMENT) {
+          await trx
+            .insertInto('signal_link_keys')
+            .values(
+              keys.slice(i, i + KEYS_PER_STATEMENT).map((link_key) => ({ signal_id: signal.id, link_key })),
+            )
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+        }
         // A new signal changes what the card shows, so the incident's version moves on.
-        await trx
+        const updated = await trx
           .updateTable('incidents')
           .set((eb) => ({
             version: eb('version', '+', 1),
             updated_at: sql<Date>`greatest(${eb.ref('updated_at')}, ${toDate(now)})`,
           }))
           .where('id', '=', incidentId)
-          .execute();
-        return ok({ attached: true, incidentId });
+          .returningAll()
+          .executeTakeFirst();
+        return ok({
+          attached: true,
+          incidentId,
+          ...(updated === undefined ? {} : { incident: incidentFromRow(updated) }),
+        });
       });
     } catch (error) {
       if (isForeignKeyViolation(error)) return err('not_found', `Incident ${incidentId} does not exist.`);
       throw error;
     }
+  }
+
+  /**
+   * Unresolved incidents of a workspace holding a signal stored under any of `linkKeys` (see
+   * `attachSignal`): the incidents a new signal can correlate with, without reading every open one.
+   */
+  async openIncidentIdsLinkedTo(
+    workspaceId: string,
+    linkKeys: Iterable<string>,
+    options: { readonly orHoldingSignal?: string } = {},
+  ): Promise<string[]> {
+    const keys = storableLinkKeys(linkKeys);
+    const ids = new Set<string>();
+    const signalId = options.orHoldingSignal;
+    for (let i = 0; i === 0 || i < keys.length; i += KEYS_PER_STATEMENT) {
+      const chunk = keys.slice(i, i + KEYS_PER_STATEMENT);
+      if (chunk.length === 0 && signalId === undefined) break;
+      // From the incidents' signals, so the holding signal is found even when it has no keys.
+      const rows = await this.#db
+        .selectFrom('incident_signals as s')
+        .innerJoin('incidents as i', 'i.id', 's.incident_id')
+        .leftJoin('signal_link_keys as k', 'k.signal_id', 's.signal_id')
+        .select('i.id')
+        .distinct()
+        .where((eb) =>
+          eb.or([
+            ...(chunk.length > 0 ? [eb('k.link_key', 'in', chunk)] : []),
+            ...(signalId !== undefined && i === 0 ? [eb('s.signal_id', '=', signalId)] : []),
+          ]),
+        )
+        .where('i.workspace_id', '=', workspaceId)
+        .where('i.state', '<>', 'resolved')
+        .execute();
+      for (const row of rows) ids.add(row.id);
+    }
+    return [...ids].sort();
+  }
+
+  /** The signals of several incidents at once (oldest occurrence first within each), in one query. */
+  async listSignalsOf(incidentIds: readonly string[]): Promise<Map<string, Signal[]>> {
+    const out = new Map<string, Signal[]>(incidentIds.map((id) => [id, []]));
+    for (let i = 0; i < incidentIds.length; i += KEYS_PER_STATEMENT) {
+      const rows = await this.#db
+        .selectFrom('incident_signals')
+        .innerJoin('signals', 'signals.id', 'incident_signals.signal_id')
+        .select(['incident_signals.incident_id', 'signals.body'])
+        .where('incident_signals.incident_id', 'in', incidentIds.slice(i, i + KEYS_PER_STATEMENT))
+        .orderBy('signals.occurred_at')
+        .orderBy('signals.id')
+        .execute();
+      for (const row of rows) out.get(row.incident_id)?.push(row.body as Signal);
+    }
+    return out;
   }
 
   /** The signals attached to an incident, oldest occurrence first. */
@@ -421,6 +545,36 @@ export class IncidentRepository {
     }
   }
 
+  /** `addTimelineEntry` for several entries of one incident in one statement; each is checked first. */
+  async addTimelineEntries(
+    inputs: readonly TimelineEntryInput[],
+  ): Promise<Result<{ added: number }, 'invalid_timeline_entry' | 'not_found'>> {
+    const entries: TimelineEntry[] = [];
+    for (const input of inputs) {
+      const parsed = timelineEntrySchema.safeParse({ actor: SYSTEM_ACTOR, ...input });
+      if (!parsed.success) {
+        return err(
+          'invalid_timeline_entry',
+          `The timeline entry was not recorded: ${parsed.error.issues[0]?.message}`,
+        );
+      }
+      entries.push(parsed.data);
+    }
+    if (entries.length === 0) return ok({ added: 0 });
+    try {
+      const rows = await this.#db
+        .insertInto('timeline_entries')
+        .values(entries.map(timelineRow))
+        .onConflict((oc) => oc.columns(['incident_id', 'dedup_key']).doNothing())
+        .returning('id')
+        .execute();
+      return ok({ added: rows.length });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return err('not_found', 'The incident does not exist.');
+      throw error;
+    }
+  }
+
   /** The incident's timeline in the order it happened. */
   async timeline(incidentId: string): Promise<TimelineEntry[]> {
     const rows = await this.#db
@@ -445,15 +599,7 @@ export class IncidentRepository {
     const e = timelineEntrySchema.parse({ actor: SYSTEM_ACTOR, ...entry });
     const inserted = await db
       .insertInto('timeline_entries')
-      .values({
-        incident_id: e.incidentId,
-        at: toDate(e.at),
-        phase: e.phase,
-        summary: e.summary,
-        actor: e.actor,
-        data: toJson(e.data),
-        dedup_key: e.dedupKey,
-      })
+      .values(timelineRow(e))
       .onConflict((oc) => oc.columns(['incident_id', 'dedup_key']).doNothing())
       .returning('id')
       .executeTakeFirst();

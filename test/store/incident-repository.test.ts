@@ -350,4 +350,179 @@ describe.each(dialects())('IncidentRepository on $name', (dialect) => {
       .executeTakeFirst();
     expect(row?.fingerprint).toBe(incident.fingerprint);
   });
+
+  /** A signal of `workspaceId` stored on `incident` under `keys`, occurring at `at`. */
+  async function attached(incident: { id: string; workspaceId: string }, keys: string[], at = T0) {
+    const signal = failedTaskSignal({
+      workspaceId: incident.workspaceId,
+      dedupKey: `run:${randomUUID()}`,
+      occurredAt: at,
+    });
+    const result = await incidents.attachSignal(incident.id, signal, T0, keys);
+    if (!result.ok) throw new Error(result.userMessage);
+    return signal;
+  }
+
+  it('finds the open incidents holding a signal stored under any of the keys', async () => {
+    const workspaceId = `ws-${randomUUID()}`;
+    const a = await opened({ workspaceId, fingerprint: 'a' });
+    const b = await opened({ workspaceId, fingerprint: 'b' });
+    const unrelated = await opened({ workspaceId, fingerprint: 'c' });
+    await attached(a, ['job:1', 'table:main.sales.orders']);
+    await attached(b, ['cluster:0523-101010-abcde123']);
+    await attached(unrelated, ['job:2']);
+    const found = await incidents.openIncidentIdsLinkedTo(workspaceId, [
+      'job:1',
+      'cluster:0523-101010-abcde123',
+      'table:main.nothing.here',
+    ]);
+    expect(found).toEqual([a.id, b.id].sort());
+    expect(await incidents.openIncidentIdsLinkedTo(workspaceId, ['table:main.sales.orders'])).toEqual([a.id]);
+    expect(await incidents.getMany([b.id, 'inc_missing0', a.id])).toEqual(
+      [await incidents.get(a.id), await incidents.get(b.id)].sort((x, y) => (x!.id < y!.id ? -1 : 1)),
+    );
+  });
+
+  it('never finds a resolved incident, nor one of another workspace, by its keys', async () => {
+    const resolved = await opened();
+    await attached(resolved, ['job:1']);
+    await incidents.applyEvent(resolved.id, { type: 'resolve', actor: 'U1' }, T0 + 1);
+    const elsewhere = await opened();
+    await attached(elsewhere, ['job:1']);
+    expect(await incidents.openIncidentIdsLinkedTo(resolved.workspaceId, ['job:1'])).toEqual([]);
+    expect(await incidents.openIncidentIdsLinkedTo(elsewhere.workspaceId, ['job:1'])).toEqual([elsewhere.id]);
+    const acknowledged = await opened();
+    await attached(acknowledged, ['job:1']);
+    await incidents.applyEvent(acknowledged.id, { type: 'acknowledge', actor: 'U1' }, T0 + 1);
+    expect(await incidents.openIncidentIdsLinkedTo(acknowledged.workspaceId, ['job:1'])).toEqual([
+      acknowledged.id,
+    ]);
+  });
+
+  it('finds the incident already holding a given signal, with or without keys in common', async () => {
+    const workspaceId = `ws-${randomUUID()}`;
+    const holder = await opened({ workspaceId, fingerprint: 'a' });
+    const other = await opened({ workspaceId, fingerprint: 'b' });
+    const signal = await attached(holder, ['job:holder']);
+    await attached(other, ['job:9']);
+    expect(await incidents.openIncidentIdsLinkedTo(workspaceId, [], { orHoldingSignal: signal.id })).toEqual([
+      holder.id,
+    ]);
+    expect(
+      await incidents.openIncidentIdsLinkedTo(workspaceId, ['job:9'], { orHoldingSignal: signal.id }),
+    ).toEqual([holder.id, other.id].sort());
+    expect(
+      await incidents.openIncidentIdsLinkedTo(workspaceId, [], { orHoldingSignal: 'sig_unknown' }),
+    ).toEqual([]);
+  });
+
+  it('answers an empty key list with no incidents', async () => {
+    const incident = await opened();
+    await attached(incident, ['job:1']);
+    expect(await incidents.openIncidentIdsLinkedTo(incident.workspaceId, [])).toEqual([]);
+    expect(await incidents.openIncidentIdsLinkedTo(incident.workspaceId, new Set())).toEqual([]);
+  });
+
+  it('looks 5,000 keys up at once and finds the one that matches', async () => {
+    const incident = await opened();
+    await attached(incident, ['table:main.wide.t4321']);
+    const keys = Array.from({ length: 5_000 }, (_, i) => `table:main.wide.t${i}`);
+    expect(await incidents.openIncidentIdsLinkedTo(incident.workspaceId, keys)).toEqual([incident.id]);
+    expect(await incidents.openIncidentIdsLinkedTo(incident.workspaceId, keys.slice(0, 4_000))).toEqual([]);
+  });
+
+  it('stores and finds keys with quotes, newlines, backslashes and unicode as given', async () => {
+    const hostile = [
+      `table:main."we'ird".t; DROP TABLE incidents;--`,
+      'job:line\nbreak\r\ttab',
+      'table:C:\\path\\%_like',
+      'table:数据.销售.订单 😀 \u202e',
+    ];
+    const incident = await opened();
+    await attached(incident, hostile);
+    for (const key of hostile) {
+      expect(await incidents.openIncidentIdsLinkedTo(incident.workspaceId, [key])).toEqual([incident.id]);
+    }
+    // Near misses do not match: no LIKE wildcards, no case folding, no trimming.
+    for (const key of ['table:C:\\path\\x_like', 'JOB:line\nbreak\r\ttab', `${hostile[0]} `]) {
+      expect(await incidents.openIncidentIdsLinkedTo(incident.workspaceId, [key])).toEqual([]);
+    }
+  });
+
+  it('ignores empty and overlong keys instead of failing the lookup', async () => {
+    const incident = await opened();
+    await attached(incident, ['', 'k'.repeat(100_000), 'job:1']);
+    expect(
+      await incidents.openIncidentIdsLinkedTo(incident.workspaceId, ['', 'k'.repeat(100_000), 'job:1']),
+    ).toEqual([incident.id]);
+    expect(await incidents.openIncidentIdsLinkedTo(incident.workspaceId, ['k'.repeat(100_000)])).toEqual([]);
+  });
+
+  it('lists the signals of several incidents at once, each in occurrence order', async () => {
+    const workspaceId = `ws-${randomUUID()}`;
+    const a = await opened({ workspaceId, fingerprint: 'a' });
+    const b = await opened({ workspaceId, fingerprint: 'b' });
+    const empty = await opened({ workspaceId, fingerprint: 'c' });
+    const a2 = await attached(a, [], T0 + 2_000);
+    const b1 = await attached(b, [], T0 + 1_000);
+    const a1 = await attached(a, [], T0);
+    const a3 = await attached(a, [], T0 + 3_000);
+    const grouped = await incidents.listSignalsOf([a.id, b.id, empty.id]);
+    expect(grouped).toEqual(
+      new Map([
+        [a.id, [a1, a2, a3]],
+        [b.id, [b1]],
+        [empty.id, []],
+      ]),
+    );
+    expect(grouped.get(a.id)).toEqual(await incidents.listSignals(a.id));
+    expect(await incidents.listSignalsOf([])).toEqual(new Map());
+  });
+
+  it('stores several timeline entries at once and ignores repeated dedup keys', async () => {
+    const incident = await opened();
+    const entry = (dedupKey: string | null, summary: string, at = T0 + 1) => ({
+      incidentId: incident.id,
+      at,
+      phase: 'ANALYZE' as const,
+      summary,
+      dedupKey,
+    });
+    expect(
+      await incidents.addTimelineEntries([
+        entry('discover:1', 'Detected', T0 + 1),
+        entry('triage:1', 'Triage P2', T0 + 2),
+        entry(null, 'A note', T0 + 3),
+        entry(null, 'Another note', T0 + 4),
+      ]),
+    ).toEqual({ ok: true, value: { added: 4 } });
+    expect(
+      await incidents.addTimelineEntries([
+        entry('discover:1', 'Detected again', T0 + 5),
+        entry('rca:1', 'Root cause', T0 + 6),
+        entry('rca:1', 'Root cause twice in one call', T0 + 7),
+      ]),
+    ).toEqual({ ok: true, value: { added: 1 } });
+    const timeline = await incidents.timeline(incident.id);
+    expect(timeline.map((e) => [e.summary, e.actor, e.dedupKey])).toEqual([
+      ['Detected', 'system', 'discover:1'],
+      ['Triage P2', 'system', 'triage:1'],
+      ['A note', 'system', null],
+      ['Another note', 'system', null],
+      ['Root cause', 'system', 'rca:1'],
+    ]);
+    expect(await incidents.addTimelineEntries([])).toEqual({ ok: true, value: { added: 0 } });
+  });
+
+  it('refuses a batch of timeline entries whole when one is invalid or its incident unknown', async () => {
+    const incident = await opened();
+    const good = { incidentId: incident.id, at: T0, phase: 'RCA' as const, summary: 'fine' };
+    expect(
+      await incidents.addTimelineEntries([good, { ...good, phase: 'PANIC' as 'RCA', summary: 'bad' }]),
+    ).toMatchObject({ ok: false, reason: 'invalid_timeline_entry' });
+    expect(await incidents.addTimelineEntries([good, { ...good, incidentId: 'inc_missing0' }])).toMatchObject(
+      { ok: false, reason: 'not_found' },
+    );
+    expect(await incidents.timeline(incident.id)).toEqual([]);
+  });
 });

@@ -12,8 +12,11 @@ const run = promisify(execFile);
 export interface PostgresServer {
   /** Connection URL of the `postgres` database (superuser, trust auth, 127.0.0.1 only). */
   readonly url: string;
-  /** Creates an empty database and returns its URL: one per test keeps state isolated. */
-  createDatabase(): Promise<string>;
+  /**
+   * Creates an empty database and returns its URL: one per test keeps state isolated. With `socket`, the
+   * URL reaches the server over its Unix socket (how a colocated deployment connects: no TCP stack).
+   */
+  createDatabase(options?: { socket?: boolean }): Promise<string>;
   /** Stops the server and removes its files. */
   stop(): Promise<void>;
 }
@@ -118,7 +121,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   let counter = 0;
   return {
     url,
-    async createDatabase() {
+    async createDatabase(options = {}) {
       const name = `t_${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -127,7 +130,9 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       } finally {
         await client.end();
       }
-      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+      return options.socket
+        ? `postgres://postgres@localhost:${port}/${name}?host=${encodeURIComponent(dir)}`
+        : `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     async stop() {
       try {

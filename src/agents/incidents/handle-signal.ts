@@ -3,6 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Incident } from '../../domain/incident.js';
 import { maxSeverity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
+import type { CorrelationScope } from '../../store/correlation-lock.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import type { RecurringIssueRepository } from '../../store/recurring-issue-repository.js';
 import {
@@ -12,6 +13,8 @@ import {
   summariseIncident,
 } from '../correlator/correlate.js';
 import type { GraphView } from '../correlator/dependency-graph.js';
+import { linkQueryKeys, signalLinkKeys } from '../correlator/link-keys.js';
+import { withSignalEdges } from '../correlator/signal-nodes.js';
 import { triageFacts } from '../correlator/triage-facts.js';
 import { type TriageDecision, triageIncident } from '../triage/triage-incident.js';
 
@@ -24,6 +27,12 @@ export interface HandleSignalDeps {
   criticality: (summary: IncidentSummary) => readonly string[];
   policy: Policy;
   clock: Clock;
+  /**
+   * Runs a step holding the locks of the signal's link keys, with repositories bound to that transaction
+   * (the store's `createCorrelationLock`), so signals are handled concurrently. Without it the caller
+   * must hand signals over one at a time.
+   */
+  lock?: <T>(keys: Iterable<string>, work: (scope: CorrelationScope) => Promise<T>) => Promise<T>;
 }
 
 export type SignalOutcome =
@@ -33,6 +42,9 @@ export type SignalOutcome =
   | { kind: 'joined'; incident: Incident; rootCauseChanged: boolean }
   /** The incident could not be written (validation); reported, not retried. */
   | { kind: 'rejected'; reason: string };
+
+/** Rounds of "their signals reach further incidents" before correlating with what was found. */
+const MAX_LINK_ROUNDS = 5;
 
 /** How often a version conflict with a concurrent writer is retried before giving up to the queue. */
 const MAX_UPDATE_ATTEMPTS = 5;
@@ -44,12 +56,27 @@ const MAX_UPDATE_ATTEMPTS = 5;
  * fingerprint towards a recurring issue. Idempotent: the same signal handled twice changes nothing.
  */
 export async function handleSignal(deps: HandleSignalDeps, signal: Signal): Promise<SignalOutcome> {
+  const { lock } = deps;
+  if (lock === undefined) return correlateAndStore(deps, signal);
+  // Every key under which a signal this one could join is stored, and its own: two signals that could
+  // correlate always share one, so they take turns.
+  const graph = deps.graph(signal.workspaceId);
+  const keys = linkQueryKeys(signal, withSignalEdges(graph, [signal]));
+  for (const key of signalLinkKeys(signal)) keys.add(key);
+  return lock(keys, (scope) => {
+    const { lock: _held, ...rest } = deps;
+    return correlateAndStore({ ...rest, ...scope }, signal);
+  });
+}
+
+async function correlateAndStore(deps: HandleSignalDeps, signal: Signal): Promise<SignalOutcome> {
   const now = deps.clock.now();
-  const open = await openIncidentViews(deps.incidents, signal.workspaceId);
+  const graph = deps.graph(signal.workspaceId);
+  const open = await linkableIncidents(deps.incidents, signal, graph);
   const decision = correlate(
     signal,
     open,
-    deps.graph(signal.workspaceId),
+    graph,
     { windowMinutes: deps.policy.thresholds.correlation_window_minutes },
     now,
   );
@@ -92,34 +119,38 @@ export async function handleSignal(deps: HandleSignalDeps, signal: Signal): Prom
     // Another worker opened the same root cause a moment ago: join it instead of opening a second.
     return joinIncident(deps, incident.id, signal, decision.summary, false, now);
   }
-  await deps.incidents.attachSignal(incident.id, signal, now);
-  await deps.incidents.addTimelineEntry({
-    incidentId: incident.id,
-    at: now,
-    phase: 'DISCOVER',
-    summary: `Detected: ${decision.summary.title}`,
-    data: { signalId: signal.id, kind: signal.kind },
-    dedupKey: `discover:${signal.id}`,
-  });
-  await deps.incidents.addTimelineEntry({
-    incidentId: incident.id,
-    at: now,
-    phase: 'ANALYZE',
-    summary: `Triage ${triage.reason}`,
-    data: { severity, responseMinutes: triage.responseMinutes },
-    dedupKey: `triage:${incident.id}:${severity}`,
-  });
-  if (recurrence.opened) {
-    await deps.incidents.addTimelineEntry({
+  const attached = await deps.incidents.attachSignal(incident.id, signal, now, signalLinkKeys(signal));
+  await deps.incidents.addTimelineEntries([
+    {
       incidentId: incident.id,
       at: now,
-      phase: 'RCA',
-      summary: `Recurring: seen ${recurrence.occurrencesInWindow} times in 7 days. ${recurrence.opened.recommendation.text}`,
-      data: { recurringIssueId: recurrence.opened.id },
-      dedupKey: `recurring:${recurrence.opened.id}`,
-    });
-  }
-  const current = (await deps.incidents.get(incident.id)) ?? incident;
+      phase: 'DISCOVER',
+      summary: `Detected: ${decision.summary.title}`,
+      data: { signalId: signal.id, kind: signal.kind },
+      dedupKey: `discover:${signal.id}`,
+    },
+    {
+      incidentId: incident.id,
+      at: now,
+      phase: 'ANALYZE',
+      summary: `Triage ${triage.reason}`,
+      data: { severity, responseMinutes: triage.responseMinutes },
+      dedupKey: `triage:${incident.id}:${severity}`,
+    },
+    ...(recurrence.opened
+      ? [
+          {
+            incidentId: incident.id,
+            at: now,
+            phase: 'RCA' as const,
+            summary: `Recurring: seen ${recurrence.occurrencesInWindow} times in 7 days. ${recurrence.opened.recommendation.text}`,
+            data: { recurringIssueId: recurrence.opened.id },
+            dedupKey: `recurring:${recurrence.opened.id}`,
+          },
+        ]
+      : []),
+  ]);
+  const current = (attached.ok ? attached.value.incident : undefined) ?? incident;
   return { kind: 'opened', incident: current, recurring: recurrence.issue !== null };
 }
 
@@ -131,7 +162,7 @@ async function joinIncident(
   rootChangedHint: boolean,
   now: number,
 ): Promise<SignalOutcome> {
-  const attached = await deps.incidents.attachSignal(incidentId, signal, now);
+  const attached = await deps.incidents.attachSignal(incidentId, signal, now, signalLinkKeys(signal));
   if (!attached.ok) return { kind: 'rejected', reason: attached.userMessage };
   if (!attached.value.attached) return { kind: 'duplicate', incidentId: attached.value.incidentId };
 
@@ -267,14 +298,46 @@ function summarise(deps: HandleSignalDeps, workspaceId: string, signals: readonl
   return summariseIncident(signals, deps.graph(workspaceId));
 }
 
-async function openIncidentViews(repo: IncidentRepository, workspaceId: string): Promise<OpenIncidentView[]> {
-  const open = await repo.listOpen({ workspaceId, limit: 500 });
-  return Promise.all(
-    open.map(async (incident) => ({
-      id: incident.id,
-      workspaceId: incident.workspaceId,
-      rootSignalId: incident.rootCauseSignalId,
-      signals: await repo.listSignals(incident.id),
-    })),
-  );
+/**
+ * The open incidents `signal` could join, with their signals: those holding a signal stored under one of
+ * the signal's link keys (and the incident it already belongs to, for a redelivery). Their signals add
+ * edges to the graph (the tables their runs read and wrote), which can reach further incidents, so the
+ * search repeats until it finds nothing new. Reading only these keeps correlation fast with thousands of
+ * open incidents, and never misses one: the keys are a superset of what `correlate` links.
+ */
+async function linkableIncidents(
+  repo: IncidentRepository,
+  signal: Signal,
+  graph: GraphView,
+): Promise<OpenIncidentView[]> {
+  const views = new Map<string, OpenIncidentView>();
+  const seen = new Set<string>();
+  for (let round = 0; round < MAX_LINK_ROUNDS; round++) {
+    const view = withSignalEdges(graph, [signal, ...[...views.values()].flatMap((v) => v.signals)]);
+    const keys = linkQueryKeys(signal, view);
+    const fresh: string[] = [];
+    // The first round also finds the incident already holding this signal (a redelivery).
+    const found = await repo.openIncidentIdsLinkedTo(
+      signal.workspaceId,
+      keys,
+      round === 0 ? { orHoldingSignal: signal.id } : {},
+    );
+    for (const id of found) {
+      if (!seen.has(id)) fresh.push(id);
+      seen.add(id);
+    }
+    if (fresh.length === 0) break;
+    const incidents = await repo.getMany(fresh);
+    const signals = await repo.listSignalsOf(fresh);
+    for (const incident of incidents) {
+      if (incident.state === 'resolved') continue;
+      views.set(incident.id, {
+        id: incident.id,
+        workspaceId: incident.workspaceId,
+        rootSignalId: incident.rootCauseSignalId,
+        signals: signals.get(incident.id) ?? [],
+      });
+    }
+  }
+  return [...views.values()];
 }

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../../src/agents/correlator/build-dependency-graph.js';
+import { correlate } from '../../../src/agents/correlator/correlate.js';
+import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
+import { signalLinkKeys } from '../../../src/agents/correlator/link-keys.js';
 import { detectRunFailures } from '../../../src/agents/detector/detect-run-failures.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
 import { tableSlaSchema } from '../../../src/agents/detector/observations.js';
@@ -207,5 +210,144 @@ describe('handleSignal', () => {
     const raised = await retriageIncident(deps, opened.incident);
     expect(startSeverity).not.toBe('P1');
     expect(raised?.severity).toBe('P1');
+  });
+});
+
+describe('handleSignal among many open incidents', () => {
+  const MIN = 60_000;
+  const at = DEADLINE - 3 * HOUR;
+
+  /** The nightly extract of job E timing out in workspace `workspaceId`. */
+  const extractIn = (workspaceId: string) =>
+    failures(
+      {
+        workspaceId,
+        jobId: 'E',
+        jobName: 'Nightly orders ETL',
+        runId: '100',
+        resultState: 'TIMEDOUT',
+        startTime: at - HOUR,
+        endTime: at,
+        tasks: [task('extract', '101', { resultState: 'TIMEDOUT', endTime: at })],
+      },
+      at,
+    )[0]!;
+
+  /** The revenue mart (job M, downstream of E by lineage) failing ten minutes later. */
+  const martIn = (workspaceId: string, refs: Partial<Parameters<typeof run>[0]> = {}) =>
+    failures(
+      {
+        workspaceId,
+        jobId: 'M',
+        jobName: 'Revenue mart',
+        runId: '200',
+        resultState: 'FAILED',
+        startTime: at,
+        endTime: at + 10 * MIN,
+        tasks: [
+          task('aggregate', '201', {
+            resultState: 'FAILED',
+            errorMessage: 'Table main.sales.orders has no rows for 2026-11-20',
+            endTime: at + 10 * MIN,
+          }),
+        ],
+        ...refs,
+      },
+      at + 10 * MIN,
+    )[0]!;
+
+  /** Opens `count` incidents for unrelated jobs (each its own cluster, no tables), more severe and newer. */
+  async function openUnrelated(workspaceId: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const s = failures(
+        {
+          workspaceId,
+          jobId: `U${i}`,
+          jobName: `Unrelated ${i}`,
+          runId: `9${i}`,
+          resultState: 'FAILED',
+          startTime: at,
+          endTime: at + MIN,
+          tasks: [
+            task('t', `8${i}`, { resultState: 'FAILED', errorMessage: `boom ${i}`, endTime: at + MIN }),
+          ],
+        },
+        at + MIN,
+      )[0]!;
+      const d = correlate(s, [], graph, { windowMinutes: 30 }, at + MIN);
+      if (!('open' in d)) throw new Error('expected a new incident');
+      const opened = await repos.incidents.open({ ...d.open, severity: 'P1', openedAt: at + MIN + i });
+      if (!opened.ok) throw new Error(opened.userMessage);
+      await repos.incidents.attachSignal(opened.value.incident.id, s, at + MIN, signalLinkKeys(s));
+    }
+  }
+
+  it('joins the right incident while 600 unrelated incidents are open', async () => {
+    const workspaceId = '2000000000000600';
+    const time = new ManualClock(at);
+    const local: HandleSignalDeps = { ...deps, clock: time };
+    const extract = extractIn(workspaceId);
+    const first = await handleSignal(local, extract);
+    if (first.kind !== 'opened') throw new Error(`expected a new incident, got ${first.kind}`);
+    await openUnrelated(workspaceId, 600);
+    // The 500 most severe and newest open incidents (what correlation used to read) leave it out.
+    const newest = await repos.incidents.listOpen({ workspaceId, limit: 500 });
+    expect(newest.map((i) => i.id)).not.toContain(first.incident.id);
+
+    time.advance(10 * MIN);
+    const mart = martIn(workspaceId);
+    const outcome = await handleSignal(local, mart);
+    expect(outcome).toMatchObject({ kind: 'joined', incident: { id: first.incident.id } });
+    expect((await repos.incidents.listSignals(first.incident.id)).map((s) => s.id)).toEqual([
+      extract.id,
+      mart.id,
+    ]);
+    expect(await repos.incidents.listOpen({ workspaceId, limit: 1_000 })).toHaveLength(601);
+  });
+
+  it('joins a signal to an incident found only through its run’s tables', async () => {
+    const workspaceId = '2000000000000601';
+    // Lineage has not seen either job yet: only the runs say E wrote sales.orders and M read it.
+    const time = new ManualClock(at);
+    const local: HandleSignalDeps = { ...deps, graph: () => new DependencyGraph(), clock: time };
+    const extract = failures(
+      {
+        workspaceId,
+        jobId: 'E',
+        runId: '100',
+        resultState: 'FAILED',
+        endTime: at,
+        tablesWritten: ['main.sales.orders'],
+        tasks: [task('extract', '101', { resultState: 'FAILED', errorMessage: 'boom', endTime: at })],
+      },
+      at,
+    )[0]!;
+    const first = await handleSignal(local, extract);
+    if (first.kind !== 'opened') throw new Error(`expected a new incident, got ${first.kind}`);
+    await openUnrelated(workspaceId, 20);
+    time.advance(10 * MIN);
+    const outcome = await handleSignal(local, martIn(workspaceId, { tablesRead: ['main.sales.orders'] }));
+    expect(outcome).toMatchObject({ kind: 'joined', incident: { id: first.incident.id } });
+  });
+
+  it('treats a redelivered signal as a duplicate of its incident and changes nothing', async () => {
+    const workspaceId = '2000000000000602';
+    const time = new ManualClock(at);
+    const local: HandleSignalDeps = { ...deps, clock: time };
+    const first = await handleSignal(local, extractIn(workspaceId));
+    if (first.kind !== 'opened') throw new Error(`expected a new incident, got ${first.kind}`);
+    await openUnrelated(workspaceId, 20);
+    time.advance(10 * MIN);
+    const mart = martIn(workspaceId);
+    expect((await handleSignal(local, mart)).kind).toBe('joined');
+    const before = await repos.incidents.get(first.incident.id);
+    const timeline = await repos.incidents.timeline(first.incident.id);
+
+    time.advance(MIN);
+    expect(await handleSignal(local, mart)).toEqual({ kind: 'duplicate', incidentId: first.incident.id });
+    expect(await repos.incidents.get(first.incident.id)).toEqual(before);
+    expect(await repos.incidents.timeline(first.incident.id)).toEqual(timeline);
+    expect(await repos.incidents.listSignals(first.incident.id)).toHaveLength(2);
+    expect(await repos.incidents.listOpen({ workspaceId })).toHaveLength(21);
   });
 });

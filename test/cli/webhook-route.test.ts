@@ -1,0 +1,135 @@
+import type { Server } from 'node:http';
+import { Agent, fetch } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp, listen } from '../../src/cli/http-app.js';
+import { createWebhookRoute, WEBHOOK_PATH } from '../../src/cli/webhook-route.js';
+import { createLogger } from '../../src/config/logger.js';
+import { type Dispatcher, InlineDispatcher } from '../../src/jobs/dispatcher.js';
+import type { MonitoringPayloads } from '../../src/jobs/monitoring.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { ProcessedKeyRepository } from '../../src/store/processed-key-repository.js';
+
+const AUTH = { username: 'dbxops', password: 's3cret' };
+const HEADER = `Basic ${Buffer.from('dbxops:s3cret').toString('base64')}`;
+
+let store: Store;
+let server: Server | undefined;
+beforeAll(async () => {
+  store = await openStore({ dataDir: 'memory://' });
+});
+afterAll(async () => {
+  await store.close();
+});
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  server = undefined;
+});
+
+type WebhookPayload = MonitoringPayloads['webhook'];
+
+/** The real route on a loopback server, queueing into an in-process dispatcher that records jobs. */
+async function startRoute(dispatcher?: Dispatcher<MonitoringPayloads>) {
+  const jobs: WebhookPayload[] = [];
+  const inline = new InlineDispatcher<MonitoringPayloads>({
+    webhook: async (payload) => void jobs.push(payload),
+    poll: async () => {},
+    signal: async () => {},
+    notify: async () => {},
+  });
+  const route = createWebhookRoute({
+    credentials: AUTH,
+    dispatcher: () => dispatcher ?? inline,
+    processedKeys: new ProcessedKeyRepository(store.db),
+    clock: { now: () => Date.UTC(2026, 10, 22) },
+    logger: createLogger({ level: 'silent' }),
+  });
+  server = createHttpApp({ routes: [{ path: WEBHOOK_PATH, listener: route }] });
+  const { port } = await listen(server, 0, '127.0.0.1');
+  // Many connections at once, as Databricks' delivery fleet opens them.
+  const dispatcherOfFetch = new Agent({ connections: 64 });
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: HEADER, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      dispatcher: dispatcherOfFetch,
+    });
+  return {
+    post,
+    jobs: async () => {
+      await inline.drain();
+      return jobs;
+    },
+  };
+}
+
+let nextRun = 1_000_000;
+const failure = (runId = nextRun++) => ({
+  event_type: 'jobs.on_failure',
+  workspace_id: '1234',
+  run: { run_id: String(runId) },
+  job: { job_id: '42', name: 'nightly' },
+});
+
+const queued = (jobs: WebhookPayload[]) =>
+  jobs.flatMap((j) => ('notifications' in j ? j.notifications : [j.notification]).map((n) => n.jobRunId));
+
+describe('the Databricks webhook endpoint', () => {
+  it('queues a burst of deliveries in a few batched jobs and answers each one 202', async () => {
+    const { post, jobs } = await startRoute();
+    const bodies = Array.from({ length: 200 }, () => failure());
+    const statuses = await Promise.all(bodies.map(async (b) => (await post(b)).status));
+    expect(statuses.every((s) => s === 202)).toBe(true);
+    const done = await jobs();
+    expect(queued(done).sort()).toEqual(bodies.map((b) => b.run.run_id).sort());
+    expect(done.length).toBeLessThan(200);
+  });
+
+  it('accepts a delivery repeated inside one burst once, and answers the copies as duplicates', async () => {
+    const { post, jobs } = await startRoute();
+    const body = failure();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => post(body)));
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(19);
+    expect(await responses.find((r) => r.status === 200)?.json()).toEqual({ ok: true, duplicate: true });
+    expect(queued(await jobs())).toEqual([body.run.run_id]);
+  });
+
+  it('refuses bad credentials, bad JSON and non-notifications without queueing anything', async () => {
+    const { post, jobs } = await startRoute();
+    expect((await post(failure(), { authorization: 'Basic AAAA' })).status).toBe(401);
+    expect((await post('{"event_type":')).status).toBe(400);
+    expect((await post({ hello: 'world' })).status).toBe(400);
+    expect((await post('x'.repeat(70_000))).status).toBe(413);
+    expect(await jobs()).toEqual([]);
+  });
+
+  it('answers 503 when the queue is down, and accepts Databricks’ redelivery once it is back', async () => {
+    let down = true;
+    const inline = new InlineDispatcher<MonitoringPayloads>({
+      webhook: async () => {},
+      poll: async () => {},
+      signal: async () => {},
+      notify: async () => {},
+    });
+    const flaky: Dispatcher<MonitoringPayloads> = {
+      dispatch: async (queue, payload, options) => {
+        if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+        return inline.dispatch(queue, payload, options);
+      },
+      close: async () => {},
+    };
+    const { post } = await startRoute(flaky);
+    const body = failure();
+    const refused = await post(body);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(await refused.json()).toMatchObject({ error: 'unavailable' });
+    down = false;
+    expect((await post(body)).status).toBe(202);
+    expect((await post(body)).status).toBe(200);
+    expect(inline.pending).toBe(1);
+  });
+});

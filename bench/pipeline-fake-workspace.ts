@@ -17,7 +17,6 @@ const START = Date.UTC(2026, 10, 20);
 export interface FakeWorkspace {
   readonly url: string;
   readonly jobs: number;
-  readonly warehouse: Warehouse;
   /** A run id for `job` (0-based index) that failed or succeeded; distinct for distinct `seq`. */
   runId(job: number, seq: number, failed: boolean): number;
   jobId(job: number): number;
@@ -176,7 +175,22 @@ export async function startFakeWorkspace(jobs: number): Promise<FakeWorkspace> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
-  const warehouse: Warehouse = {
+  return {
+    url: `http://127.0.0.1:${port}`,
+    jobs,
+    runId: (job, seq, failed) => (seq * jobs + job) * 2 + (failed ? 1 : 0),
+    jobId: jobIdOf,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** `system.access.table_lineage` of the same topology, as the SQL warehouse answers the collector. */
+export function fakeLineageWarehouse(jobs: number): Warehouse {
+  return {
     // Only the collector's lineage query reaches this warehouse.
     async query(_sql, options): Promise<QueryResult> {
       const limit = options?.rowLimit ?? 10_000;
@@ -202,18 +216,5 @@ export async function startFakeWorkspace(jobs: number): Promise<FakeWorkspace> {
       };
     },
     close: async () => {},
-  };
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    jobs,
-    warehouse,
-    runId: (job, seq, failed) => (seq * jobs + job) * 2 + (failed ? 1 : 0),
-    jobId: jobIdOf,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }

@@ -3,7 +3,9 @@
  * deliveries to the real webhook route, the BullMQ dispatcher on a private `redis-server`, the real
  * stages (run observation over REST, detectors, correlator, triage, the incident store on PGlite in
  * memory, the console notifier) — against a generated 100,000-job workspace served over loopback by
- * `pipeline-fake-workspace.ts`. Prints figures only; never passes or fails on time.
+ * `pipeline-fake-workspace.ts`. Databricks (that REST API and the webhook deliveries) runs in a child
+ * process, `pipeline-databricks.ts`, as redis-server and PostgreSQL do: the figures are dbxops' own.
+ * Prints figures only; never passes or fails on time.
  *
  *   npm run bench:pipeline
  *   npm run bench:pipeline -- --jobs 100000 --throughput-seconds 15 --latency-seconds 10 --failures 200
@@ -15,7 +17,11 @@
  * `--background` success notifications per second); latency = from sending the webhook until its first
  * signal is stored in an incident (the signal stage's `onSignal`).
  */
-import { Agent, request } from 'node:http';
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createBotApp } from '../src/cli/bot-app.js';
 import { createHttpApp, listen } from '../src/cli/http-app.js';
@@ -28,10 +34,10 @@ import { createDatabricksClient } from '../src/databricks/rest/databricks-client
 import { systemClock } from '../src/domain/clock.js';
 import type { BullmqDispatcher } from '../src/jobs/dispatcher.js';
 import { startRedisServer } from '../src/jobs/redis-server.js';
-import { Prng } from '../src/sim/engine/prng.js';
 import { openStore } from '../src/store/open-store.js';
 import { startPostgresServer } from '../test/support/postgres-server.js';
-import { startFakeWorkspace, WORKSPACE_ID } from './pipeline-fake-workspace.js';
+import type { DatabricksCommand, DatabricksReport } from './pipeline-databricks.js';
+import { fakeLineageWarehouse, WORKSPACE_ID } from './pipeline-fake-workspace.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,37 +49,66 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     seed: { type: 'string', default: '7' },
     'database-url': { type: 'string' },
-    /** Start a private PostgreSQL (Debian's server binaries) instead of PGlite. */
-    postgres: { type: 'boolean', default: false },
+    /** Use PGlite in memory (the embedded default) instead of a private PostgreSQL. */
+    pglite: { type: 'boolean', default: false },
+    /** Write a CPU profile of dbxops during phase 2 to this file (open it in Chrome DevTools). */
+    profile: { type: 'string' },
+    /** Reach the private PostgreSQL over TCP loopback instead of its Unix socket. */
+    tcp: { type: 'boolean', default: false },
   },
 });
 const JOBS = Number(values.jobs);
-const THROUGHPUT_MS = Number(values['throughput-seconds']) * 1000;
-const LATENCY_MS = Number(values['latency-seconds']) * 1000;
-const FAILURES_PER_S = Number(values.failures);
-const BACKGROUND_PER_S = Number(values.background);
-const CONCURRENCY = Number(values.concurrency);
 const AUTH = { username: 'dbxops', password: 'bench-webhook-secret' };
-const AUTH_HEADER = `Basic ${Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')}`;
 
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 50);
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
+const memory = () => {
+  const m = process.memoryUsage();
+  return `rss ${mib(m.rss)}, heap ${mib(m.heapUsed)}`;
+};
+const now = () => performance.timeOrigin + performance.now();
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
+/** Databricks: the fake workspace's REST API and the webhook sender, in a child process. */
+const databricks: ChildProcess = fork(new URL('./pipeline-databricks.ts', import.meta.url), {
+  execArgv: ['--import', 'tsx'],
+  env: { ...process.env, BENCH_JOBS: String(JOBS), BENCH_SEED: values.seed },
+});
+const reports: DatabricksReport[] = [];
+const waiters: ((r: DatabricksReport) => void)[] = [];
+databricks.on('message', (r: DatabricksReport) => {
+  const waiter = waiters.shift();
+  if (waiter) waiter(r);
+  else reports.push(r);
+});
+function next<T extends DatabricksReport['type']>(type: T): Promise<Extract<DatabricksReport, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const take = (r: DatabricksReport) =>
+      r.type === type
+        ? resolve(r as Extract<DatabricksReport, { type: T }>)
+        : reject(new Error(`got ${r.type}`));
+    const queued = reports.shift();
+    if (queued) take(queued);
+    else waiters.push(take);
+  });
+}
+const command = (c: DatabricksCommand) => databricks.send(c);
+
+const ready = await next('ready');
 const redis = await startRedisServer();
-const workspace = await startFakeWorkspace(JOBS);
-const postgres = values.postgres ? await startPostgresServer() : undefined;
-const databaseUrl = values['database-url'] ?? (postgres ? await postgres.createDatabase() : undefined);
+const postgres = values.pglite || values['database-url'] ? undefined : await startPostgresServer();
+const databaseUrl =
+  values['database-url'] ?? (postgres ? await postgres.createDatabase({ socket: !values.tcp }) : undefined);
 const store = await openStore(databaseUrl ? { databaseUrl } : { dataDir: 'memory://' });
 const env = loadEnv({ LOG_LEVEL: 'silent' });
 const logger = createLogger({ level: 'silent' });
 
-/** Send time of each run's webhook, until its first signal is stored. */
-const sentAt = new Map<string, number>();
-const latencies: number[] = [];
-let measuring = false;
+/** When each run's first signal was stored in an incident (epoch ms). */
+const storedAt = new Map<string, number>();
 let webhooksDone = 0;
 let webhooksFailed = 0;
 
@@ -83,8 +118,8 @@ const app = createBotApp({
   clock: systemClock,
   logger,
   databricks: {
-    client: createDatabricksClient({ host: workspace.url, auth: patAuth('dapi-bench'), clock: systemClock }),
-    warehouse: workspace.warehouse,
+    client: createDatabricksClient({ host: ready.url, auth: patAuth('dapi-bench'), clock: systemClock }),
+    warehouse: fakeLineageWarehouse(JOBS),
     workspaceId: WORKSPACE_ID,
   },
   store,
@@ -92,64 +127,26 @@ const app = createBotApp({
   webhookCredentials: AUTH,
   onSignal: (signal, outcome) => {
     const runId = signal.refs.runId;
-    if (runId === undefined || outcome === 'rejected') return;
-    const sent = sentAt.get(runId);
-    if (sent === undefined) return;
-    sentAt.delete(runId);
-    if (measuring) latencies.push(performance.now() - sent);
+    if (runId === undefined || outcome === 'rejected' || storedAt.has(runId)) return;
+    storedAt.set(runId, now());
   },
 });
 const dispatcher = app.dispatcher as BullmqDispatcher<Record<string, unknown>>;
 for (const worker of dispatcher.workers) {
   if (worker.name !== 'webhook') continue;
-  worker.on('completed', () => webhooksDone++);
+  worker.on('completed', (job) => {
+    const data = job.data as { notifications?: unknown[] };
+    webhooksDone += data.notifications?.length ?? 1;
+  });
   worker.on('failed', () => webhooksFailed++);
 }
 const server = createHttpApp({ routes: app.routes, metrics: app.metrics.registry });
 const { port } = await listen(server, 0, '127.0.0.1');
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-const prng = new Prng(Number(values.seed));
-let seq = 0;
-let refused = 0;
-
-/** One webhook delivery for a random job's run; resolves with the HTTP status. */
-function deliver(failed: boolean): Promise<number> {
-  const job = prng.int(0, JOBS - 1);
-  const runId = String(workspace.runId(job, seq++, failed));
-  if (failed) sentAt.set(runId, performance.now());
-  const body = JSON.stringify({
-    event_type: failed ? 'jobs.on_failure' : 'jobs.on_success',
-    workspace_id: WORKSPACE_ID,
-    run: { run_id: runId },
-    job: { job_id: String(workspace.jobId(job)), name: `job_${job}` },
-  });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        path: WEBHOOK_PATH,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: AUTH_HEADER,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 202) refused++;
-          resolve(res.statusCode ?? 0);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+command({
+  type: 'target',
+  url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
+  auth: `${AUTH.username}:${AUTH.password}`,
+});
 
 async function drained(timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -163,6 +160,17 @@ async function drained(timeoutMs: number): Promise<void> {
   }
 }
 
+/** The V8 profiler over the inspector protocol, for phase 2 alone. */
+async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async () => (await session.post('Profiler.stop')).profile,
+  };
+}
+
 const percentile = (sorted: readonly number[], p: number) =>
   sorted.length === 0
     ? Number.NaN
@@ -172,79 +180,75 @@ try {
   out(
     `dbxops bench:pipeline — ${JOBS.toLocaleString('en-US')} jobs, node ${process.version}, redis ${redis.url}`,
   );
-  out(
-    `  store: ${store.dialect}${databaseUrl ? '' : ' (in memory)'}; webhook worker concurrency: BullMQ default`,
-  );
+  out(`  store: ${store.dialect}${databaseUrl ? '' : ' (in memory)'}`);
 
   // Warm-up: the first webhook loads the topology (jobs/list over every job, lineage).
   const warm = performance.now();
-  await deliver(false);
+  command({ type: 'warm' });
+  await next('warm');
   await drained(300_000);
-  out(`  topology load (first webhook)  ${((performance.now() - warm) / 1000).toFixed(1)} s`);
+  out(`  topology load (first webhook)  ${((performance.now() - warm) / 1000).toFixed(1)} s; ${memory()}`);
 
   // Phase 1: throughput.
   const before = webhooksDone;
   const started = performance.now();
-  let sent = 0;
-  const sender = async () => {
-    while (performance.now() - started < THROUGHPUT_MS) {
-      await deliver(++sent % 50 === 0);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, sender));
-  const sendSeconds = (performance.now() - started) / 1000;
+  command({
+    type: 'throughput',
+    ms: Number(values['throughput-seconds']) * 1000,
+    concurrency: Number(values.concurrency),
+  });
+  const phase1 = await next('throughput');
   await drained(120_000);
   const totalSeconds = (performance.now() - started) / 1000;
   const processed = webhooksDone - before;
   out(
-    `  phase 1: ${sent.toLocaleString('en-US')} webhooks in ${sendSeconds.toFixed(1)} s (${Math.round(sent / sendSeconds).toLocaleString('en-US')}/s accepted), drained after ${totalSeconds.toFixed(1)} s`,
+    `  phase 1: ${phase1.sent.toLocaleString('en-US')} webhooks in ${phase1.seconds.toFixed(1)} s (${Math.round(phase1.sent / phase1.seconds).toLocaleString('en-US')}/s accepted, ${phase1.refused} refused), drained after ${totalSeconds.toFixed(1)} s`,
   );
   out(
     `  sustained run events/s        ${Math.round(processed / totalSeconds).toLocaleString('en-US')}  (${processed.toLocaleString('en-US')} processed end to end)`,
   );
 
-  // Phase 2: latency under an open-loop 200 failures/s.
-  sentAt.clear();
-  measuring = true;
-  const tickMs = 50;
-  const perTickFailures = (FAILURES_PER_S * tickMs) / 1000;
-  const perTickBackground = (BACKGROUND_PER_S * tickMs) / 1000;
-  const inFlight: Promise<number>[] = [];
-  const phase2 = performance.now();
-  let failuresSent = 0;
-  for (let tick = 0; tick * tickMs < LATENCY_MS; tick++) {
-    const due = phase2 + tick * tickMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const failures = Math.floor((tick + 1) * perTickFailures) - Math.floor(tick * perTickFailures);
-    const background = Math.floor((tick + 1) * perTickBackground) - Math.floor(tick * perTickBackground);
-    for (let i = 0; i < failures; i++) inFlight.push(deliver(true));
-    for (let i = 0; i < background; i++) inFlight.push(deliver(false));
-    failuresSent += failures;
-  }
-  await Promise.all(inFlight);
+  // Phase 2: latency under an open-loop rate of failures.
+  storedAt.clear();
+  loopDelay.enable();
+  const profiler = values.profile ? await startProfiler() : undefined;
+  command({
+    type: 'latency',
+    ms: Number(values['latency-seconds']) * 1000,
+    failuresPerS: Number(values.failures),
+    backgroundPerS: Number(values.background),
+  });
+  const phase2 = await next('latency');
   await drained(120_000);
-  measuring = false;
-  const sorted = [...latencies].sort((a, b) => a - b);
+  loopDelay.disable();
+  if (profiler && values.profile) writeFileSync(values.profile, JSON.stringify(await profiler.stop()));
+  const latencies = phase2.sentAt
+    .map(([runId, sent]) => (storedAt.get(runId) ?? Number.NaN) - sent)
+    .filter((ms) => !Number.isNaN(ms))
+    .sort((a, b) => a - b);
   out(
-    `  phase 2: ${failuresSent.toLocaleString('en-US')} failures at ${FAILURES_PER_S}/s + ${BACKGROUND_PER_S}/s successes for ${LATENCY_MS / 1000} s; ${sorted.length.toLocaleString('en-US')} stored`,
+    `  phase 2: ${phase2.failures.toLocaleString('en-US')} failures at ${values.failures}/s + ${values.background}/s successes for ${values['latency-seconds']} s; ${latencies.length.toLocaleString('en-US')} stored`,
   );
   out(
-    `  webhook → incident stored     p50 ${percentile(sorted, 0.5).toFixed(0)} ms, p99 ${percentile(sorted, 0.99).toFixed(0)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(0)} ms`,
+    `  webhook → incident stored     p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms, max ${(latencies.at(-1) ?? Number.NaN).toFixed(0)} ms`,
   );
-  const incidents = await app.repos.incidents.listOpen({ limit: 100_000 });
-  out(`  open incidents                ${incidents.length.toLocaleString('en-US')}`);
-  out(`  refused webhooks / failed jobs ${refused} / ${webhooksFailed}`);
+  out(
+    `  event-loop delay (phase 2)    p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`,
+  );
+  const incidents = await app.repos.incidents.listOpen({ limit: 1_000 });
+  out(`  open incidents                ${incidents.length >= 1_000 ? '1,000 or more' : incidents.length}`);
+  out(`  failed webhook jobs           ${webhooksFailed}`);
+  out(`  memory at the end             ${memory()}`);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  out(`  peak RSS (this process)       ${(peakRss / 1024 / 1024).toFixed(0)} MiB (redis-server runs apart)`);
+  out(`  peak RSS (dbxops)             ${mib(peakRss)} (Databricks, redis-server and PostgreSQL run apart)`);
 } finally {
   clearInterval(sampler);
-  agent.destroy();
+  command({ type: 'stop' });
+  await once(databricks, 'exit');
   await new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await app.close();
   await store.close();
-  await workspace.close();
   await redis.stop();
   await postgres?.stop();
 }

@@ -1,0 +1,127 @@
+/**
+ * The Databricks side of `pipeline.bench.ts`, in its own process so that dbxops' figures (CPU, RSS) are
+ * its own: the fake workspace's REST API and the webhook deliveries Databricks would send. The parent
+ * drives it over IPC: `target` (where to deliver), `warm` (one delivery), `throughput` (closed loop), `latency` (open loop); each
+ * answers with what it sent. Send times are epoch ms with sub-millisecond precision
+ * (`performance.timeOrigin + performance.now()`), comparable across processes on one machine.
+ */
+import { Agent, request } from 'node:http';
+import { Prng } from '../src/sim/engine/prng.js';
+import { startFakeWorkspace, WORKSPACE_ID } from './pipeline-fake-workspace.js';
+
+export type DatabricksCommand =
+  /** Where webhooks go, and the Basic credentials (`user:password`) to send. */
+  | { type: 'target'; url: string; auth: string }
+  | { type: 'warm' }
+  | { type: 'throughput'; ms: number; concurrency: number }
+  | { type: 'latency'; ms: number; failuresPerS: number; backgroundPerS: number }
+  | { type: 'stop' };
+
+export type DatabricksReport =
+  | { type: 'ready'; url: string }
+  | { type: 'warm'; status: number }
+  | { type: 'throughput'; sent: number; refused: number; seconds: number }
+  | { type: 'latency'; failures: number; refused: number; sentAt: [string, number][] };
+
+const env = process.env;
+const JOBS = Number(env.BENCH_JOBS);
+const now = () => performance.timeOrigin + performance.now();
+const send = (report: DatabricksReport) => process.send?.(report);
+
+const workspace = await startFakeWorkspace(JOBS);
+const prng = new Prng(Number(env.BENCH_SEED ?? 7));
+let target = new URL('http://127.0.0.1:1/');
+let authHeader = '';
+let agent = new Agent({ keepAlive: true, maxSockets: 64 });
+let seq = 0;
+let refused = 0;
+
+/** One webhook delivery for a random job's run: its run id and the HTTP status. */
+function deliver(failed: boolean, sentAt?: Map<string, number>): Promise<number> {
+  const job = prng.int(0, JOBS - 1);
+  const runId = String(workspace.runId(job, seq++, failed));
+  const body = JSON.stringify({
+    event_type: failed ? 'jobs.on_failure' : 'jobs.on_success',
+    workspace_id: WORKSPACE_ID,
+    run: { run_id: runId },
+    job: { job_id: String(workspace.jobId(job)), name: `job_${job}` },
+  });
+  sentAt?.set(runId, now());
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: authHeader,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== 202) refused++;
+          resolve(res.statusCode ?? 0);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function throughput(ms: number, concurrency: number): Promise<DatabricksReport> {
+  agent.destroy();
+  agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  refused = 0;
+  const started = performance.now();
+  let sent = 0;
+  const sender = async () => {
+    while (performance.now() - started < ms) await deliver(++sent % 50 === 0);
+  };
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  return { type: 'throughput', sent, refused, seconds: (performance.now() - started) / 1000 };
+}
+
+async function latency(ms: number, failuresPerS: number, backgroundPerS: number): Promise<DatabricksReport> {
+  refused = 0;
+  const sentAt = new Map<string, number>();
+  const tickMs = 50;
+  const inFlight: Promise<number>[] = [];
+  const started = performance.now();
+  let failures = 0;
+  for (let tick = 0; tick * tickMs < ms; tick++) {
+    const wait = started + tick * tickMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const due = (rate: number) =>
+      Math.floor(((tick + 1) * rate * tickMs) / 1000) - Math.floor((tick * rate * tickMs) / 1000);
+    for (let i = due(failuresPerS); i > 0; i--, failures++) inFlight.push(deliver(true, sentAt));
+    for (let i = due(backgroundPerS); i > 0; i--) inFlight.push(deliver(false));
+  }
+  await Promise.all(inFlight);
+  return { type: 'latency', failures, refused, sentAt: [...sentAt] };
+}
+
+process.on('message', async (command: DatabricksCommand) => {
+  switch (command.type) {
+    case 'target':
+      target = new URL(command.url);
+      authHeader = `Basic ${Buffer.from(command.auth).toString('base64')}`;
+      return;
+    case 'warm':
+      return send({ type: 'warm', status: await deliver(false) });
+    case 'throughput':
+      return send(await throughput(command.ms, command.concurrency));
+    case 'latency':
+      return send(await latency(command.ms, command.failuresPerS, command.backgroundPerS));
+    case 'stop':
+      agent.destroy();
+      await workspace.close();
+      process.disconnect();
+  }
+});
+send({ type: 'ready', url: workspace.url });

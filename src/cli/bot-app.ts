@@ -12,7 +12,7 @@ import type { Warehouse } from '../databricks/warehouse.js';
 import type { Clock } from '../domain/clock.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
-import { createChatHandler, loadIncidentCard } from '../handlers/chat-handler.js';
+import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
 import { notifyIncident } from '../handlers/notify-incident.js';
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
@@ -88,7 +88,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
   };
   const handler = createChatHandler(handlerDeps);
-  const incidentCard = (id: string) => loadIncidentCard(handlerDeps, id);
+  const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);
 
   const consoleAdapter = createConsoleAdapter({
     handler,
@@ -117,6 +117,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
     ...(options.surfaces ?? []),
   ];
 
+  const parallelSignals = options.store.dialect === 'postgres';
   let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
   const { processors, state } = createMonitoringStages(
     {
@@ -132,6 +133,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
       cache: createCollectorCache(),
       repos,
       correlationLock: createCorrelationLock(options.store.db, { dialect: options.store.dialect }),
+      signalConcurrency: parallelSignals ? 8 : 1,
       policy,
       clock,
       logger: logger.child({ module: 'monitoring' }),
@@ -172,10 +174,10 @@ export function createBotApp(options: BotAppOptions): BotApp {
       connection: { url: options.queue.url },
       ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
       queues: MONITORING_QUEUES,
-      // Webhook jobs wait on the workspace's REST API, signal jobs on the store: both are I/O-bound. Signals
-      // that could correlate take turns on the store's correlation lock (PostgreSQL advisory locks;
-      // PGlite, one connection, runs them one at a time anyway).
-      concurrency: { webhook: 16, signal: 8 },
+      // Webhook jobs wait on the workspace's REST API, signal jobs on the store: both are I/O-bound. On
+      // PostgreSQL, signals that could correlate take turns on the correlation lock (advisory locks)
+      // and the rest run side by side; PGlite, one connection, takes them in order.
+      concurrency: { webhook: 16, signal: parallelSignals ? 4 : 1 },
       ...(options.queue.workers ? { processors } : {}),
       onFailed: (queue, jobId, error) =>
         logger.warn({ queue, jobId, err: error.message }, 'monitoring job failed'),

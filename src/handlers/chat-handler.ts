@@ -15,7 +15,7 @@ import type { CardViewInput, IncidentCardView } from '../cards/card-views.js';
 import type { Policy } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Clock } from '../domain/clock.js';
-import type { Incident, IncidentEvent } from '../domain/incident.js';
+import type { Incident, IncidentEvent, TimelineEntry } from '../domain/incident.js';
 import type { Result } from '../domain/result.js';
 import type { Severity } from '../domain/severity.js';
 import type { Signal } from '../domain/signal.js';
@@ -64,6 +64,12 @@ const fail = (reason: Extract<ChatResponse, { ok: false }>['reason'], userMessag
 /** The name a card and the timeline show for a person. */
 const who = (actor: Actor) => actor.displayName ?? actor.userId;
 
+/** What a caller of `loadIncidentCard` may already have read (the same incident, just now). */
+export interface KnownIncident {
+  readonly incident?: Incident;
+  readonly timeline?: readonly TimelineEntry[];
+}
+
 /**
  * Loads an incident as a card view (timeline, root signal, suggested remediations), or undefined when it
  * does not exist. Adapters use it to re-render every copy of a card after an `incident_changed` effect.
@@ -71,11 +77,12 @@ const who = (actor: Actor) => actor.displayName ?? actor.userId;
 export async function loadIncidentCard(
   deps: Pick<ChatHandlerDeps, 'incidents' | 'clock' | 'policy' | 'detailsUrl'>,
   incidentId: string,
+  known: KnownIncident = {},
 ): Promise<IncidentCardView | undefined> {
-  const incident = await deps.incidents.get(incidentId);
+  const incident = known.incident ?? (await deps.incidents.get(incidentId));
   if (incident === undefined) return undefined;
   const [timeline, rootSignal] = await Promise.all([
-    deps.incidents.timeline(incidentId),
+    known.timeline ?? deps.incidents.timeline(incidentId),
     rootSignalOf(deps.incidents, incident),
   ]);
   const workspace = deps.policy.workspaces.find((w) => w.name === incident.workspaceId);

@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.js';
 import type { IncidentCardView } from '../cards/card-views.js';
 import type { CardPostRepository } from '../store/card-post-repository.js';
 import type { IncidentRepository } from '../store/incident-repository.js';
+import type { KnownIncident } from './chat-handler.js';
 import type { ChatSurface } from './chat-request.js';
 import { routeIncident } from './route-incident.js';
 
@@ -14,7 +15,8 @@ export interface NotifierDeps {
   surfaces: readonly ChatSurface[];
   policy: Policy;
   clock: Clock;
-  loadCard: (incidentId: string) => Promise<IncidentCardView | undefined>;
+  /** The card of an incident; `known` saves reading again what the notifier has just read. */
+  loadCard: (incidentId: string, known?: KnownIncident) => Promise<IncidentCardView | undefined>;
   logger?: Logger;
 }
 
@@ -37,11 +39,13 @@ export async function notifyIncident(deps: NotifierDeps, incidentId: string): Pr
   const outcome: NotifyOutcome = { posted: 0, updated: 0, notes: 0, failures: [] };
   const incident = await deps.incidents.get(incidentId);
   if (!incident) return outcome;
-  const card = await deps.loadCard(incidentId);
-  if (!card) return outcome;
-  const timeline = await deps.incidents.timeline(incidentId);
-  const latestEntry = timeline.reduce((max, e) => Math.max(max, e.at), 0);
   const posts = await deps.cardPosts.list(incidentId);
+  // Nothing posted and a level that does not post (P4 by default): nothing to render either.
+  if (posts.length === 0 && !deps.policy.triage[incident.severity].post_card) return outcome;
+  const timeline = await deps.incidents.timeline(incidentId);
+  const card = await deps.loadCard(incidentId, { incident, timeline });
+  if (!card) return outcome;
+  const latestEntry = timeline.reduce((max, e) => Math.max(max, e.at), 0);
   const route = routeIncident(incident, deps.policy);
 
   for (const surface of deps.surfaces) {

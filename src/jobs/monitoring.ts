@@ -24,6 +24,7 @@ import { handleSignal, retriageIncident } from '../agents/incidents/handle-signa
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
+import type { Incident } from '../domain/incident.js';
 import { makeSignal, type Signal, signalSchema } from '../domain/signal.js';
 import type { CorrelationLock } from '../store/correlation-lock.js';
 import type { Repositories } from '../store/repositories.js';
@@ -42,8 +43,8 @@ export type MonitoringPayloads = {
     | { notification: JobNotification; receivedAt: number };
   /** A scheduled collection. */
   poll: { source: PollSource };
-  /** One detected signal to correlate, triage and store. */
-  signal: { signal: Signal; detectedAt: number };
+  /** Detected signals to correlate, triage and store: one, or all of a poll's or a webhook batch's. */
+  signal: { signal: Signal; detectedAt: number } | { signals: readonly Signal[]; detectedAt: number };
   /** An incident changed: bring its cards up to date. */
   notify: { incidentId: string };
 };
@@ -71,6 +72,11 @@ export interface MonitoringDeps {
   repos: Repositories;
   /** Lets signals be handled concurrently (see `HandleSignalDeps.lock`); without it, one at a time. */
   correlationLock?: CorrelationLock;
+  /**
+   * Signals of one batch correlated at once, each in its own locked transaction (default 1: in order).
+   * Worth more than 1 only on PostgreSQL; PGlite runs transactions one at a time anyway.
+   */
+  signalConcurrency?: number;
   policy: Policy;
   clock: Clock;
   logger: Logger;
@@ -111,10 +117,15 @@ export function createMonitoringStages(
   const workspaceId = deps.collector.workspaceId;
   const log = deps.logger;
 
+  /** Queues signals for correlation: one job for all of them (a poll's or a webhook batch's). */
   const emit = async (signals: readonly Signal[]) => {
-    const now = deps.clock.now();
-    for (const signal of signals) {
-      await dispatcher().dispatch('signal', { signal, detectedAt: now }, { key: `signal:${signal.id}` });
+    const detectedAt = deps.clock.now();
+    const [only] = signals;
+    if (signals.length === 1 && only) {
+      await dispatcher().dispatch('signal', { signal: only, detectedAt }, { key: `signal:${only.id}` });
+    } else if (signals.length > 1) {
+      const key = `signals:${signals.map((s) => s.id).join(',')}`;
+      await dispatcher().dispatch('signal', { signals, detectedAt }, { key });
     }
   };
 
@@ -179,8 +190,8 @@ export function createMonitoringStages(
   // process brings an incident's cards up to date one call at a time.
   const notifying = new Map<string, Promise<void>>();
 
-  /** One run notification → its observation over REST → the failure detectors → signals. */
-  const observeRun = async (notification: JobNotification) => {
+  /** One run notification → its observation over REST → the failure detectors → its signals. */
+  const observeRun = async (notification: JobNotification): Promise<readonly Signal[]> => {
     const outcome = await fetchRunObservation(deps.collector, notification.jobRunId, deps.cache);
     if (outcome.status === 'degraded') return degraded(outcome.degraded);
     if (outcome.status !== 'ok') {
@@ -189,8 +200,7 @@ export function createMonitoringStages(
       });
     }
     // Baselines learn from polls only, so a run seen by both paths is counted once.
-    const out = detectRunFailures([outcome.observation], deps.clock.now(), { classify: classifyError });
-    await emit(out.signals);
+    return detectRunFailures([outcome.observation], deps.clock.now(), { classify: classifyError }).signals;
   };
 
   const processors: Processors<MonitoringPayloads> = {
@@ -200,17 +210,18 @@ export function createMonitoringStages(
       if (runs.length === 0) return;
       await topologyLoaded();
       const [only] = runs;
-      if (runs.length === 1 && only) return observeRun(only);
+      if (runs.length === 1 && only) return emit(await observeRun(only));
       // A batch: the runs are fetched side by side. One that fails gets a job of its own, retried (or
       // failed, visibly) exactly as a single delivery is; once the workspace throttles, the rest wait.
       const leftovers: JobNotification[] = [];
+      const signals: Signal[] = [];
       let retryAfterMs: number | undefined;
       await pMap(
         runs,
         async (notification) => {
           if (retryAfterMs !== undefined) return void leftovers.push(notification);
           try {
-            await observeRun(notification);
+            signals.push(...(await observeRun(notification)));
           } catch (error) {
             if (error instanceof RateLimitedError) retryAfterMs = error.retryAfterMs;
             leftovers.push(notification);
@@ -218,6 +229,7 @@ export function createMonitoringStages(
         },
         { concurrency: WEBHOOK_BATCH_CONCURRENCY },
       );
+      await emit(signals);
       for (const notification of leftovers) {
         await dispatcher().dispatch(
           'webhook',
@@ -264,38 +276,19 @@ export function createMonitoringStages(
       if (first) await degraded(first);
     },
 
-    signal: async ({ signal: raw, detectedAt }) => {
-      const parsed = signalSchema.safeParse(raw);
-      if (!parsed.success)
-        throw new PermanentJobError('Not a signal', { issues: parsed.error.issues.length });
-      const signal = parsed.data as Signal;
+    signal: async (payload) => {
       await topologyLoaded();
-      const outcome = await handleSignal(signalDeps(), signal);
-      const incidentId =
-        outcome.kind === 'opened' || outcome.kind === 'joined'
-          ? outcome.incident.id
-          : outcome.kind === 'duplicate'
-            ? outcome.incidentId
-            : null;
-      deps.onSignal?.(signal, outcome.kind, incidentId);
-      deps.metrics?.pipelineLatency.observe(
-        { stage: 'signal' },
-        Math.max(0, deps.clock.now() - detectedAt) / 1000,
-      );
-      if (outcome.kind === 'rejected') {
-        log.warn({ signalId: signal.id, reason: outcome.reason }, 'signal could not be stored');
+      if ('signal' in payload) {
+        const incident = await correlateOne(payload.signal, payload.detectedAt, true);
+        if (incident) await notifyOf([incident]);
         return;
       }
-      if (outcome.kind === 'duplicate') return;
-      deps.metrics?.signals.inc({ kind: signal.kind });
-      if (outcome.kind === 'opened')
-        deps.metrics?.incidentsOpened.inc({ severity: outcome.incident.severity });
-      else deps.metrics?.incidentsUpdated.inc({ severity: outcome.incident.severity });
-      await dispatcher().dispatch(
-        'notify',
-        { incidentId: outcome.incident.id },
-        { key: `notify:${outcome.incident.id}:${outcome.incident.version}` },
-      );
+      // A batch: signals that could correlate take turns on the correlation lock, the rest run side
+      // by side; each incident is notified once, at the latest version the batch left it.
+      const changed = await pMap(payload.signals, (raw) => correlateOne(raw, payload.detectedAt, false), {
+        concurrency: deps.signalConcurrency ?? 1,
+      });
+      await notifyOf(changed.filter((i): i is Incident => i !== undefined));
     },
 
     notify: ({ incidentId }) =>
@@ -304,6 +297,58 @@ export function createMonitoringStages(
         if (posted > 0) deps.onPosted?.(incidentId, posted);
       }),
   };
+
+  /**
+   * Correlates, stores and counts one signal; the incident it opened or changed, if any. A payload that
+   * is not a signal fails its job when it came alone, and is skipped (and logged) inside a batch.
+   */
+  async function correlateOne(
+    raw: unknown,
+    detectedAt: number,
+    alone: boolean,
+  ): Promise<Incident | undefined> {
+    const parsed = signalSchema.safeParse(raw);
+    if (!parsed.success) {
+      if (alone) throw new PermanentJobError('Not a signal', { issues: parsed.error.issues.length });
+      log.warn({ issues: parsed.error.issues.length }, 'a queued signal was not a signal; skipped');
+      return undefined;
+    }
+    const signal = parsed.data as Signal;
+    const outcome = await handleSignal(signalDeps(), signal);
+    const incidentId =
+      outcome.kind === 'opened' || outcome.kind === 'joined'
+        ? outcome.incident.id
+        : outcome.kind === 'duplicate'
+          ? outcome.incidentId
+          : null;
+    deps.onSignal?.(signal, outcome.kind, incidentId);
+    deps.metrics?.pipelineLatency.observe(
+      { stage: 'signal' },
+      Math.max(0, deps.clock.now() - detectedAt) / 1000,
+    );
+    if (outcome.kind === 'rejected') {
+      log.warn({ signalId: signal.id, reason: outcome.reason }, 'signal could not be stored');
+      return undefined;
+    }
+    if (outcome.kind === 'duplicate') return undefined;
+    deps.metrics?.signals.inc({ kind: signal.kind });
+    if (outcome.kind === 'opened') deps.metrics?.incidentsOpened.inc({ severity: outcome.incident.severity });
+    else deps.metrics?.incidentsUpdated.inc({ severity: outcome.incident.severity });
+    return outcome.incident;
+  }
+
+  /** Queues a card update per incident, at the newest version seen. */
+  async function notifyOf(incidents: readonly Incident[]) {
+    const latest = new Map<string, Incident>();
+    for (const i of incidents) if ((latest.get(i.id)?.version ?? 0) < i.version) latest.set(i.id, i);
+    for (const incident of latest.values()) {
+      await dispatcher().dispatch(
+        'notify',
+        { incidentId: incident.id },
+        { key: `notify:${incident.id}:${incident.version}` },
+      );
+    }
+  }
 
   function signalDeps() {
     return {

@@ -389,60 +389,54 @@ export class IncidentRepository {
     const parsed = signalSchema.safeParse(signal);
     if (!parsed.success) return err('invalid_signal', 'The signal does not have the expected shape.');
     try {
-      return await inTransaction(this.#db, async (trx) => {
-        await trx
-          .insertInto('signals')
-          .values({
-            id: signal.id,
-            workspace_id: signal.workspaceId,
-            kind: signal.kind,
-            source: signal.source,
-            fingerprint: fingerprintOf(parsed.data),
-            observed_at: toDate(signal.observedAt),
-            occurred_at: toDate(signal.occurredAt),
-            body: toJson(parsed.data),
-          })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
-        const link = await trx
-          .insertInto('incident_signals')
-          .values({ signal_id: signal.id, incident_id: incidentId, attached_at: toDate(now) })
-          .onConflict((oc) => oc.column('signal_id').doNothing())
-          .returning('incident_id')
-          .executeTakeFirst();
-        if (link === undefined) {
-          const owner = await trx
-            .selectFrom('incident_signals')
-            .select('incident_id')
-            .where('signal_id', '=', signal.id)
-            .executeTakeFirstOrThrow();
-          return ok({ attached: false, incidentId: owner.incident_id });
-        }
-        const keys = storableLinkKeys(linkKeys);
-        for (let i = 0; i < keys.length; i += KEYS_PER_STATEMENT) {
-          await trx
-            .insertInto('signal_link_keys')
-            .values(
-              keys.slice(i, i + KEYS_PER_STATEMENT).map((link_key) => ({ signal_id: signal.id, link_key })),
-            )
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-        }
-        // A new signal changes what the card shows, so the incident's version moves on.
-        const updated = await trx
-          .updateTable('incidents')
-          .set((eb) => ({
-            version: eb('version', '+', 1),
-            updated_at: sql<Date>`greatest(${eb.ref('updated_at')}, ${toDate(now)})`,
-          }))
-          .where('id', '=', incidentId)
-          .returningAll()
-          .executeTakeFirst();
-        return ok({
-          attached: true,
-          incidentId,
-          ...(updated === undefined ? {} : { incident: incidentFromRow(updated) }),
-        });
+      const at = toDate(now);
+      // One statement (one round trip, atomic): store the signal, link it unless it is linked already,
+      // and only then store its keys and move the incident's version on (a new signal changes the card).
+      const result = await sql<IncidentRow & { linked: string | null; owner: string | null }>`
+        WITH sig AS (
+          INSERT INTO signals (id, workspace_id, kind, source, fingerprint, observed_at, occurred_at, body)
+          VALUES (${signal.id}, ${signal.workspaceId}, ${signal.kind}, ${signal.source},
+                  ${fingerprintOf(parsed.data)}, ${toDate(signal.observedAt)}, ${toDate(signal.occurredAt)},
+                  ${toJson(parsed.data)})
+          ON CONFLICT (id) DO NOTHING
+        ), link AS (
+          INSERT INTO incident_signals (signal_id, incident_id, attached_at)
+          VALUES (${signal.id}, ${incidentId}, ${at})
+          ON CONFLICT (signal_id) DO NOTHING
+          RETURNING incident_id
+        ), keys AS (
+          INSERT INTO signal_link_keys (signal_id, link_key)
+          SELECT ${signal.id}, k FROM jsonb_array_elements_text(${JSON.stringify(storableLinkKeys(linkKeys))}::jsonb) AS k
+          WHERE EXISTS (SELECT 1 FROM link)
+          ON CONFLICT DO NOTHING
+        ), bump AS (
+          UPDATE incidents SET version = version + 1, updated_at = greatest(updated_at, ${at})
+          WHERE id = ${incidentId} AND EXISTS (SELECT 1 FROM link)
+          RETURNING *
+        )
+        SELECT (SELECT incident_id FROM link) AS linked,
+               (SELECT incident_id FROM incident_signals WHERE signal_id = ${signal.id}) AS owner,
+               bump.*
+        FROM (SELECT 1) AS one LEFT JOIN bump ON true`.execute(this.#db);
+      const row = result.rows[0];
+      if (row?.linked == null) {
+        // Linked by a concurrent attach that committed after this statement's snapshot: read it now.
+        const owner =
+          row?.owner ??
+          (
+            await this.#db
+              .selectFrom('incident_signals')
+              .select('incident_id')
+              .where('signal_id', '=', signal.id)
+              .executeTakeFirstOrThrow()
+          ).incident_id;
+        return ok({ attached: false, incidentId: owner });
+      }
+      const { linked: _linked, owner: _owner, ...bumped } = row;
+      return ok({
+        attached: true,
+        incidentId,
+        ...(bumped.id == null ? {} : { incident: incidentFromRow(bumped as IncidentRow) }),
       });
     } catch (error) {
       if (isForeignKeyViolation(error)) return err('not_found', `Incident ${incidentId} does not exist.`);

@@ -17,7 +17,7 @@ export interface StoreOptions {
   readonly dataDir?: string | undefined;
   /** Run pending migrations before returning (default true). */
   readonly migrate?: boolean;
-  /** Connection pool size for PostgreSQL (default 10). PGlite has exactly one connection. */
+  /** Connection pool size for PostgreSQL (default 20). PGlite has exactly one connection. */
   readonly poolSize?: number;
 }
 
@@ -83,7 +83,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const dialectName = options.databaseUrl ? 'postgres' : 'pglite';
   const dialect = options.databaseUrl
-    ? postgresDialect(options.databaseUrl, options.poolSize ?? 10)
+    ? postgresDialect(options.databaseUrl, options.poolSize ?? 20)
     : pgliteDialect(options.dataDir ?? DEFAULT_PGLITE_DIR);
   const db = new Kysely<Database>({ dialect });
   let closed = false;

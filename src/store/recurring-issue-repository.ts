@@ -77,31 +77,39 @@ export class RecurringIssueRepository {
   async recordOccurrence(o: Occurrence): Promise<OccurrenceOutcome> {
     const at = toDate(o.occurredAt);
     const occurrenceKey = cleanText(o.occurrenceKey);
-    const inserted = await this.#db
-      .insertInto('recurring_occurrences')
-      .values({
-        workspace_id: o.workspaceId,
-        fingerprint: o.fingerprint,
-        occurrence_key: occurrenceKey,
-        occurred_at: at,
-        category: o.category ?? null,
-        kind: o.kind ?? null,
-      })
-      .onConflict((oc) => oc.columns(['workspace_id', 'fingerprint', 'occurrence_key']).doNothing())
-      .returning('occurred_at')
-      .executeTakeFirst();
-
-    const window = await this.#db
-      .selectFrom('recurring_occurrences')
-      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('occurred_at').as('first')])
-      .where('workspace_id', '=', o.workspaceId)
-      .where('fingerprint', '=', o.fingerprint)
-      .where('occurred_at', '>=', toDate(o.occurredAt - RECURRENCE_WINDOW_MS))
-      .where('occurred_at', '<=', at)
-      .executeTakeFirstOrThrow();
+    const from = toDate(o.occurredAt - RECURRENCE_WINDOW_MS);
+    // One round trip: record the occurrence, count the window (the statement's snapshot predates the
+    // insert, so the new row is counted from the CTE) and find the open issue.
+    const inWindow = (table: 'recurring_occurrences' | 'ins') =>
+      table === 'ins'
+        ? sql`FROM ins WHERE occurred_at >= ${from} AND occurred_at <= ${at}`
+        : sql`FROM recurring_occurrences WHERE workspace_id = ${o.workspaceId} AND fingerprint = ${o.fingerprint}
+                AND occurred_at >= ${from} AND occurred_at <= ${at}`;
+    const result = await sql<{
+      inserted: number | string;
+      n: number | string;
+      first: Date | string | null;
+      open_id: string | null;
+    }>`
+      WITH ins AS (
+        INSERT INTO recurring_occurrences (workspace_id, fingerprint, occurrence_key, occurred_at, category, kind)
+        VALUES (${o.workspaceId}, ${o.fingerprint}, ${occurrenceKey}, ${at}, ${o.category ?? null}, ${o.kind ?? null})
+        ON CONFLICT (workspace_id, fingerprint, occurrence_key) DO NOTHING
+        RETURNING occurred_at
+      )
+      SELECT (SELECT count(*) FROM ins) AS inserted,
+             (SELECT count(*) ${inWindow('recurring_occurrences')}) + (SELECT count(*) ${inWindow('ins')}) AS n,
+             LEAST((SELECT min(occurred_at) ${inWindow('recurring_occurrences')}),
+                   (SELECT min(occurred_at) ${inWindow('ins')})) AS first,
+             (SELECT id FROM recurring_issues
+              WHERE workspace_id = ${o.workspaceId} AND fingerprint = ${o.fingerprint} AND state = 'open') AS open_id
+    `.execute(this.#db);
+    const counted = result.rows[0];
+    const inserted = toCount(counted?.inserted) > 0 ? true : undefined;
+    const window = { n: counted?.n ?? 0, first: counted?.first ?? null };
     const occurrencesInWindow = toCount(window.n);
 
-    const existing = await this.findOpen(o.workspaceId, o.fingerprint);
+    const existing = counted?.open_id == null ? null : await this.findOpen(o.workspaceId, o.fingerprint);
     if (existing !== null) {
       if (inserted === undefined) return { occurrencesInWindow, opened: null, issue: existing };
       const row = await this.#db

@@ -177,7 +177,7 @@ export function createBotApp(options: BotAppOptions): BotApp {
       // Webhook jobs wait on the workspace's REST API, signal jobs on the store: both are I/O-bound. On
       // PostgreSQL, signals that could correlate take turns on the correlation lock (advisory locks)
       // and the rest run side by side; PGlite, one connection, takes them in order.
-      concurrency: { webhook: 16, signal: parallelSignals ? 4 : 1 },
+      concurrency: { webhook: 16, signal: parallelSignals ? 16 : 1 },
       ...(options.queue.workers ? { processors } : {}),
       onFailed: (queue, jobId, error) =>
         logger.warn({ queue, jobId, err: error.message }, 'monitoring job failed'),

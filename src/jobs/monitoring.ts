@@ -214,14 +214,14 @@ export function createMonitoringStages(
       // A batch: the runs are fetched side by side. One that fails gets a job of its own, retried (or
       // failed, visibly) exactly as a single delivery is; once the workspace throttles, the rest wait.
       const leftovers: JobNotification[] = [];
-      const signals: Signal[] = [];
       let retryAfterMs: number | undefined;
       await pMap(
         runs,
         async (notification) => {
           if (retryAfterMs !== undefined) return void leftovers.push(notification);
           try {
-            signals.push(...(await observeRun(notification)));
+            // Queued as soon as the run is observed: a failure's latency is its own, not its batch's.
+            await emit(await observeRun(notification));
           } catch (error) {
             if (error instanceof RateLimitedError) retryAfterMs = error.retryAfterMs;
             leftovers.push(notification);
@@ -229,7 +229,6 @@ export function createMonitoringStages(
         },
         { concurrency: WEBHOOK_BATCH_CONCURRENCY },
       );
-      await emit(signals);
       for (const notification of leftovers) {
         await dispatcher().dispatch(
           'webhook',

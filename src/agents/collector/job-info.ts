@@ -47,8 +47,12 @@ export function jobInfoOf(job: BaseJob): JobInfo {
     tags: { ...(job.settings?.tags ?? {}) },
     owner: job.creator_user_name ?? job.run_as_user_name,
     maxRetries,
-    childJobIds: [...childJobIds],
-    computeIds: [...computeIds],
-    pipelineIds: [...pipelineIds],
+    childJobIds: listOf(childJobIds),
+    computeIds: listOf(computeIds),
+    pipelineIds: listOf(pipelineIds),
   };
 }
+
+// Most jobs start no other job and name no shared compute: one shared empty list instead of 100,000.
+const NONE: readonly string[] = Object.freeze([]);
+const listOf = (set: ReadonlySet<string>): readonly string[] => (set.size === 0 ? NONE : [...set]);

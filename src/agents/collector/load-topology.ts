@@ -109,8 +109,8 @@ export async function loadTopology(
     team: info.tags.team,
     owner: info.owner,
     tags: info.tags,
-    tablesRead: [...(reads.get(info.jobId) ?? [])].sort(),
-    tablesWritten: [...(writes.get(info.jobId) ?? [])].sort(),
+    tablesRead: sortedList(reads.get(info.jobId)),
+    tablesWritten: sortedList(writes.get(info.jobId)),
     computeIds: info.computeIds,
   }));
   const jobEdges = infos.flatMap((info) =>
@@ -137,6 +137,10 @@ export async function loadTopology(
   if (cache) cache.topology = topology;
   return { topology };
 }
+
+const NONE: readonly string[] = Object.freeze([]);
+const sortedList = (set: ReadonlySet<string> | undefined): readonly string[] =>
+  set === undefined || set.size === 0 ? NONE : [...set].sort();
 
 /** Jobs upstream of `table`: its writers, the writers of what they read, and parents of those jobs. */
 export function upstreamJobIds(

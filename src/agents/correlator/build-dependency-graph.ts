@@ -1,6 +1,6 @@
 import { isWarehouseId } from '../detector/compute-ids.js';
 import type { TableSla } from '../detector/observations.js';
-import { DependencyGraph, nodeKey } from './dependency-graph.js';
+import { DependencyGraph, type NodeKind, nodeKey } from './dependency-graph.js';
 
 /** One row of `system.access.table_lineage`, camelCase; a read has no target, a write from literals no source. */
 export interface LineageEdge {
@@ -66,64 +66,70 @@ const DASHBOARD_ENTITIES = new Set(['DASHBOARD_V3', 'DBSQL_DASHBOARD', 'DASHBOAR
  */
 export function buildDependencyGraph(input: GraphInput): DependencyGraph {
   const g = new DependencyGraph();
-  const table = (name: string) => nodeKey('table', name);
+  // One string per node key, however many edges name it: on a 100,000-job workspace the copies cost
+  // tens of megabytes (bench/pipeline.bench.ts).
+  const interned = new Map<string, string>();
+  const key = (kind: NodeKind, id: string) => {
+    const k = nodeKey(kind, id);
+    const known = interned.get(k);
+    if (known !== undefined) return known;
+    interned.set(k, k);
+    return k;
+  };
+  const table = (name: string) => key('table', name);
 
   for (const row of input.lineage ?? []) {
     const source = row.sourceTable ?? undefined;
     const target = row.targetTable ?? undefined;
-    const entity = lineageEntity(row);
+    const entity = lineageEntity(row, key);
     if (source && target) g.addEdge(table(source), table(target));
     if (entity !== undefined) {
       if (source) g.addEdge(table(source), entity);
       if (target) g.addEdge(entity, table(target));
     }
-    if (source) g.setLabel(table(source), source);
-    if (target) g.setLabel(table(target), target);
   }
 
   for (const job of input.jobs ?? []) {
-    const j = nodeKey('job', job.jobId);
+    const j = key('job', job.jobId);
     g.setLabel(j, job.name).setTeam(j, job.team);
     for (const t of job.tablesRead ?? []) g.addEdge(table(t), j);
     for (const t of job.tablesWritten ?? []) g.addEdge(j, table(t)).setTeam(table(t), job.team);
-    for (const c of job.computeIds ?? [])
-      g.addEdge(nodeKey(isWarehouseId(c) ? 'warehouse' : 'cluster', c), j);
+    for (const c of job.computeIds ?? []) g.addEdge(key(isWarehouseId(c) ? 'warehouse' : 'cluster', c), j);
   }
 
-  for (const e of input.jobEdges ?? [])
-    g.addEdge(nodeKey('job', e.parentJobId), nodeKey('job', e.childJobId));
+  for (const e of input.jobEdges ?? []) g.addEdge(key('job', e.parentJobId), key('job', e.childJobId));
 
   for (const d of input.dashboards ?? []) {
-    const node = nodeKey('dashboard', d.dashboardId);
+    const node = key('dashboard', d.dashboardId);
     g.setLabel(node, d.name).setTeam(node, d.team);
     for (const t of d.tablesRead) g.addEdge(table(t), node);
   }
 
   for (const p of input.pipelines ?? []) {
-    const node = nodeKey('pipeline', p.pipelineId);
+    const node = key('pipeline', p.pipelineId);
     g.setLabel(node, p.name).setTeam(node, p.team);
     for (const t of p.tablesRead ?? []) g.addEdge(table(t), node);
     for (const t of p.tablesWritten ?? []) g.addEdge(node, table(t)).setTeam(table(t), p.team);
-    if (p.jobId !== undefined) g.addEdge(nodeKey('job', p.jobId), node);
+    if (p.jobId !== undefined) g.addEdge(key('job', p.jobId), node);
   }
 
   for (const sla of input.slas ?? []) {
     g.setTeam(table(sla.table), sla.team);
-    for (const jobId of sla.upstreamJobIds) g.addEdge(nodeKey('job', jobId), table(sla.table));
+    for (const jobId of sla.upstreamJobIds) g.addEdge(key('job', jobId), table(sla.table));
   }
 
   for (const [t, team] of Object.entries(input.tableTeams ?? {})) g.setTeam(table(t), team);
   return g;
 }
 
-function lineageEntity(row: LineageEdge): string | undefined {
+function lineageEntity(row: LineageEdge, key: (kind: NodeKind, id: string) => string): string | undefined {
   const type = row.entityType?.toUpperCase();
-  if (row.jobId) return nodeKey('job', row.jobId);
-  if (type === 'JOB' && row.entityId) return nodeKey('job', row.entityId);
-  if (row.pipelineId) return nodeKey('pipeline', row.pipelineId);
-  if (type === 'PIPELINE' && row.entityId) return nodeKey('pipeline', row.entityId);
-  if (row.dashboardId) return nodeKey('dashboard', row.dashboardId);
+  if (row.jobId) return key('job', row.jobId);
+  if (type === 'JOB' && row.entityId) return key('job', row.entityId);
+  if (row.pipelineId) return key('pipeline', row.pipelineId);
+  if (type === 'PIPELINE' && row.entityId) return key('pipeline', row.entityId);
+  if (row.dashboardId) return key('dashboard', row.dashboardId);
   if (type !== undefined && DASHBOARD_ENTITIES.has(type) && row.entityId)
-    return nodeKey('dashboard', row.entityId);
+    return key('dashboard', row.entityId);
   return undefined;
 }

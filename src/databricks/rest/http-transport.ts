@@ -1,3 +1,4 @@
+import { type FetchLike, undiciFetch } from './undici-fetch.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { z } from 'zod';
 import { type Clock, systemClock } from '../../domain/clock.js';
@@ -43,6 +44,7 @@ export interface HttpTransportOptions {
   /** Workspace origin, e.g. `https://adb-123.4.azuredatabricks.net` (already normalised). */
   baseUrl: string;
   auth: AuthProvider;
+  /** Default: undici's `request` (`undiciFetch`); tests and fakes pass a `fetch`. */
   fetch?: typeof fetch | undefined;
   /** Per-attempt timeout. Default 30 s. */
   timeoutMs?: number | undefined;
@@ -99,7 +101,7 @@ function errorCodeOf(error: unknown): string | undefined {
  */
 export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const fetchFn = options.fetch ?? globalThis.fetch;
+  const fetchFn: FetchLike = options.fetch ?? undiciFetch;
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? defaultSleep;

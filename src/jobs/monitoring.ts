@@ -298,7 +298,7 @@ export function createMonitoringStages(
   };
 
   /**
-   * Correlates, stores and counts one signal; the incident it opened or changed, if any. A payload that
+   * Correlates, stores and counts one signal; the incident whose cards need updating, if any. A payload that
    * is not a signal fails its job when it came alone, and is skipped (and logged) inside a batch.
    */
   async function correlateOne(
@@ -333,7 +333,9 @@ export function createMonitoringStages(
     deps.metrics?.signals.inc({ kind: signal.kind });
     if (outcome.kind === 'opened') deps.metrics?.incidentsOpened.inc({ severity: outcome.incident.severity });
     else deps.metrics?.incidentsUpdated.inc({ severity: outcome.incident.severity });
-    return outcome.incident;
+    // A new incident at a level that posts no card (P4 by default) has no card to bring up to date.
+    const quiet = outcome.kind === 'opened' && !deps.policy.triage[outcome.incident.severity].post_card;
+    return quiet ? undefined : outcome.incident;
   }
 
   /** Queues a card update per incident, at the newest version seen. */

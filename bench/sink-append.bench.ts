@@ -1,32 +1,23 @@
 /**
- * Appends 1,000,000 `lakeflow.job_task_run_timeline` rows to the DuckDB sink (in memory) and prints
- * rows/s and peak RSS. Prints figures only; never passes or fails on time.
+ * Appends 1,000,000 `lakeflow.job_task_run_timeline` rows to each DuckDB sink (in memory) — the
+ * appender sink the live simulator uses and the bulk sink exports use — and prints rows/s and peak
+ * RSS for each. Prints figures only; never passes or fails on time.
  *
  *   npx tsx bench/sink-append.bench.ts [rows]
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { SystemTableRow } from '../src/sim/system-table-sink.js';
+import { DuckDbBulkSink } from '../src/sim/tables/duckdb-bulk-sink.js';
 import { DuckDbSink } from '../src/sim/tables/duckdb-sink.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const BATCH = 1_000;
 const START = Date.UTC(2026, 10, 1);
 
-const instance = await DuckDBInstance.create(':memory:');
-const connection = await instance.connect();
-const sink = await DuckDbSink.create(connection);
-
-let peakRss = process.memoryUsage.rss();
-const sampleRss = (): void => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
-};
-const sampler = setInterval(sampleRss, 50);
-
-const started = performance.now();
-let batch: Record<string, unknown>[] = [];
-for (let i = 0; i < ROWS; i++) {
+function row(i: number): SystemTableRow {
   const start = START + i * 1_000;
   const failed = i % 97 === 0;
-  batch.push({
+  return {
     account_id: 'acc-0001',
     workspace_id: '1234567890123456',
     job_id: String(298_120_471_834_650 + (i % 300)),
@@ -45,25 +36,55 @@ for (let i = 0; i < ROWS; i++) {
     setup_duration_seconds: 30,
     cleanup_duration_seconds: 5,
     execution_duration_seconds: 565,
-  });
-  if (batch.length === BATCH) {
-    sink.append('lakeflow.job_task_run_timeline', batch);
-    batch = [];
-    if (i % 100_000 === 99_999) sampleRss();
-  }
+  };
 }
-if (batch.length > 0) sink.append('lakeflow.job_task_run_timeline', batch);
-await sink.flush();
-const seconds = (performance.now() - started) / 1000;
-clearInterval(sampler);
-sampleRss();
 
-const check = await connection.runAndReadAll('SELECT count(*) FROM lakeflow.job_task_run_timeline');
-await sink.close();
-connection.closeSync();
-instance.closeSync();
+const sinks = {
+  'DuckDbSink (appender)': DuckDbSink.create,
+  'DuckDbBulkSink (JSON files, loads in the background)': DuckDbBulkSink.create,
+} as const;
 
-console.log(`rows appended:  ${ROWS.toLocaleString('en-US')} (table holds ${check.getRowsJson()[0]?.[0]})`);
-console.log(`elapsed:        ${seconds.toFixed(2)} s`);
-console.log(`throughput:     ${Math.round(ROWS / seconds).toLocaleString('en-US')} rows/s`);
-console.log(`peak RSS:       ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+for (const [name, create] of Object.entries(sinks)) {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const sink = await create(connection);
+
+  let peakRss = process.memoryUsage.rss();
+  const sampleRss = (): void => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const sampler = setInterval(sampleRss, 50);
+
+  const started = performance.now();
+  let batch: SystemTableRow[] = [];
+  for (let i = 0; i < ROWS; i++) {
+    batch.push(row(i));
+    if (batch.length === BATCH) {
+      sink.append('lakeflow.job_task_run_timeline', batch);
+      batch = [];
+      // The bulk sink loads what it has so far while the next rows are made (runScenario does this hourly).
+      if (i % 100_000 === 99_999) {
+        sampleRss();
+        if (sink instanceof DuckDbBulkSink) await sink.ready();
+      }
+    }
+  }
+  if (batch.length > 0) sink.append('lakeflow.job_task_run_timeline', batch);
+  await sink.flush();
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  sampleRss();
+
+  const check = await connection.runAndReadAll('SELECT count(*) FROM lakeflow.job_task_run_timeline');
+  await sink.close();
+  connection.closeSync();
+  instance.closeSync();
+
+  console.log(name);
+  console.log(
+    `  rows appended:  ${ROWS.toLocaleString('en-US')} (table holds ${check.getRowsJson()[0]?.[0]})`,
+  );
+  console.log(`  elapsed:        ${seconds.toFixed(2)} s`);
+  console.log(`  throughput:     ${Math.round(ROWS / seconds).toLocaleString('en-US')} rows/s`);
+  console.log(`  peak RSS:       ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+}

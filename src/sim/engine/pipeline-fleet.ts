@@ -1,7 +1,7 @@
 import type { ScenarioPipeline } from '../scenario/schema.js';
 import { nodeType, skuNames } from './catalog.js';
 import { PIPELINE_ERROR_DEFAULT } from './error-texts.js';
-import { quartzCron } from './quartz-cron.js';
+import { nextFireAfter, quartzCron } from './quartz-cron.js';
 import { SimApiError } from './sim-api-error.js';
 import { type SimContext, isTransient } from './sim-context.js';
 import { hourSlices, isoDate } from './time-slices.js';
@@ -95,9 +95,8 @@ export class PipelineFleet {
       if (spec.schedule && spec.schedule.pause_status !== 'PAUSED') {
         const cron = quartzCron(spec.schedule.quartz_cron_expression, spec.schedule.timezone_id);
         const arm = (after: number) => {
-          const next = cron.nextRun(new Date(after));
-          if (!next) return;
-          const at = next.getTime();
+          const at = nextFireAfter(cron, after);
+          if (at === undefined) return;
           ctx.at(at, () => {
             if (!p.active) this.startUpdate(p.pipelineId, { cause: 'SCHEDULE', user: spec.owner });
             arm(at);
@@ -379,6 +378,28 @@ export class PipelineFleet {
   }
 }
 
+interface TableNameParts {
+  readonly catalog: string | null;
+  readonly schema: string | null;
+  readonly table: string | null;
+}
+
+const NO_TABLE: TableNameParts = { catalog: null, schema: null, table: null };
+/** A workspace has a few thousand tables and writes a lineage row per task run; split each name once. */
+const partsByName = new Map<string, TableNameParts>();
+
+function tableNameParts(name: string | undefined): TableNameParts {
+  if (name === undefined) return NO_TABLE;
+  let parts = partsByName.get(name);
+  if (parts === undefined) {
+    const [catalog, schema, table] = name.split('.');
+    parts = { catalog: catalog ?? null, schema: schema ?? null, table: table ?? null };
+    if (partsByName.size >= 10_000) partsByName.clear();
+    partsByName.set(name, parts);
+  }
+  return parts;
+}
+
 /** One `access.table_lineage` row (shared by jobs and pipelines). */
 export function lineageRow(
   ctx: SimContext,
@@ -393,12 +414,8 @@ export function lineageRow(
   },
 ): void {
   const now = ctx.now();
-  const parts = (name: string | undefined) => {
-    const [catalog, schema, table] = name === undefined ? [] : name.split('.');
-    return { catalog: catalog ?? null, schema: schema ?? null, table: table ?? null };
-  };
-  const s = parts(r.source);
-  const t = parts(r.target);
+  const s = tableNameParts(r.source);
+  const t = tableNameParts(r.target);
   ctx.emit('access.table_lineage', {
     account_id: ctx.accountId,
     metastore_id: ctx.metastoreId,

@@ -22,3 +22,20 @@ export function quartzCron(expression: string, timezone: string): Cron {
   cache.set(key, cron);
   return cron;
 }
+
+/** The last answer per shared schedule: every job on one expression asks the same question in a row. */
+const lastNext = new WeakMap<Cron, { after: number; next: number | undefined }>();
+
+/**
+ * Epoch ms of the schedule's first fire strictly after `afterMs`, or undefined when there is none.
+ * Same as `cron.nextRun(new Date(afterMs))`, memoised: jobs sharing an expression fire together and
+ * each re-arms with the same `afterMs`, and croner takes microseconds per call (profiled: 3 s of a
+ * 10,000-job day, nearly all of it the same question asked again).
+ */
+export function nextFireAfter(cron: Cron, afterMs: number): number | undefined {
+  const last = lastNext.get(cron);
+  if (last !== undefined && last.after === afterMs) return last.next;
+  const next = cron.nextRun(new Date(afterMs))?.getTime();
+  lastNext.set(cron, { after: afterMs, next });
+  return next;
+}

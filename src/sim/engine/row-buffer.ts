@@ -6,7 +6,10 @@ export class RowBuffer {
   readonly #batch: number;
   readonly #pending = new Map<SinkTableName, SystemTableRow[]>();
 
-  constructor(sink: SystemTableSink, batch = 2000) {
+  // 250 rather than thousands: a buffered row outlives a young-generation GC or two, gets copied and
+  // promoted, and then dies in the old generation. Measured on the 10,000-job export: 2,000 → 250
+  // saved 3–6 s of CPU (GC on both threads) at the same peak RSS.
+  constructor(sink: SystemTableSink, batch = 250) {
     this.#sink = sink;
     this.#batch = batch;
   }

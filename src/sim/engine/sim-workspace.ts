@@ -30,7 +30,7 @@ import type {
 } from './model.js';
 import { lineageRow, PipelineFleet } from './pipeline-fleet.js';
 import { Prng } from './prng.js';
-import { quartzCron } from './quartz-cron.js';
+import { nextFireAfter, quartzCron } from './quartz-cron.js';
 import { RowBuffer } from './row-buffer.js';
 import { invalidParam, invalidState } from './sim-api-error.js';
 import { SimClock } from './sim-clock.js';
@@ -472,9 +472,8 @@ export class SimWorkspace {
     job.cron = cron;
     const epoch = job.cronEpoch;
     const arm = (after: number) => {
-      const next = cron.nextRun(new Date(after));
-      if (!next) return;
-      const at = next.getTime();
+      const at = nextFireAfter(cron, after);
+      if (at === undefined) return;
       this.#ctx.at(at, () => {
         if (job.cronEpoch !== epoch) return;
         this.#scheduledFire(job, at);

@@ -15,6 +15,7 @@ import {
   storageNameOf,
   systemTableDdl,
 } from './system-table-ddl.js';
+import { checkRowShape } from './value-checks.js';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
@@ -120,21 +121,7 @@ export class DuckDbSink implements SystemTableSink {
 }
 
 function convertRow(writer: TableWriter, row: SystemTableRow, index: number): DuckDBValue[] {
-  if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-    throw new SinkError('INVALID_VALUE', `Row ${index} for ${writer.name} is not an object.`, {
-      table: writer.name,
-      row: index,
-    });
-  }
-  for (const key in row) {
-    if (!writer.known.has(key)) {
-      throw new SinkError('UNKNOWN_COLUMN', `Table ${writer.name} has no column '${key}'.`, {
-        table: writer.name,
-        column: key,
-        columns: writer.columnNames,
-      });
-    }
-  }
+  checkRowShape(writer.name, writer.known, writer.columnNames, row, index);
   const values: DuckDBValue[] = new Array(writer.converters.length);
   for (let column = 0; column < writer.converters.length; column++) {
     values[column] = writer.converters[column]!(row[writer.columnNames[column]!], index);

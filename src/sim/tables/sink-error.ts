@@ -1,6 +1,13 @@
 import { DbxopsError } from '../../domain/errors.js';
 
-export type SinkErrorReason = 'UNKNOWN_TABLE' | 'UNKNOWN_COLUMN' | 'INVALID_VALUE' | 'CLOSED' | 'EXPORT_FILE';
+export type SinkErrorReason =
+  | 'UNKNOWN_TABLE'
+  | 'UNKNOWN_COLUMN'
+  | 'INVALID_VALUE'
+  | 'CLOSED'
+  | 'EXPORT_FILE'
+  /** A bulk load into DuckDB (or writing its batch file) failed: infrastructure, not the row. */
+  | 'LOAD_FAILED';
 
 /**
  * The simulator handed the system tables something they cannot store: a table or column Databricks

@@ -123,3 +123,61 @@ describe('DuckDB export file', () => {
     expect(() => file.append('billing.usage', [{}])).toThrow(SinkError);
   });
 });
+
+describe('DuckDB export file, loading in the background', () => {
+  it('keeps rows appended before and after ready() and faults recorded in between, in order', async () => {
+    const file = await openExportFile(path);
+    file.append('compute.warehouse_events', [{ warehouse_id: 'a' }, { warehouse_id: 'b' }]);
+    await file.ready();
+    await file.recordFaults([
+      {
+        fault_id: 'f1',
+        kind: 'oom',
+        target: 'job:1',
+        start: BASE_MS,
+        end: BASE_MS + 1000,
+        category: 'RESOURCE',
+        severity: 'P2',
+        action: null,
+        caused_by: null,
+        affected: {},
+      },
+    ]);
+    file.append('compute.warehouse_events', [{ warehouse_id: 'c' }]);
+    await file.ready();
+    await finishExport(file, { scenario: 's', seed: 1, startedAt: BASE_MS, now: BASE_MS });
+    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    try {
+      const events = await connection.runAndReadAll('SELECT warehouse_id FROM compute.warehouse_events');
+      expect(events.getRowsJson().flat()).toEqual(['a', 'b', 'c']);
+      const faults = await connection.runAndReadAll('SELECT fault_id FROM meta.faults');
+      expect(faults.getRowsJson()).toEqual([['f1']]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+
+  it('stores a value larger than its DuckDB memory limit lets the JSON reader take in one go', async () => {
+    // 70 MB needs a ~134 MiB read buffer; the export runs DuckDB with 128 MB.
+    const text = `${'x'.repeat(70_000_000)}«ü»`;
+    const file = await openExportFile(path);
+    file.append('query.history', [{ statement_id: 'big', statement_text: text }, { statement_id: 'small' }]);
+    await finishExport(file, { scenario: 's', seed: 1, startedAt: BASE_MS, now: BASE_MS });
+    const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    const connection = await instance.connect();
+    try {
+      const rows = await connection.runAndReadAll(
+        'SELECT statement_id, length(statement_text), right(statement_text, 3) FROM query.history',
+      );
+      expect(rows.getRowsJson()).toEqual([
+        ['big', '70000003', '«ü»'],
+        ['small', null, null],
+      ]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});

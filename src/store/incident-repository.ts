@@ -458,24 +458,30 @@ export class IncidentRepository {
     const signalId = options.orHoldingSignal;
     for (let i = 0; i === 0 || i < keys.length; i += KEYS_PER_STATEMENT) {
       const chunk = keys.slice(i, i + KEYS_PER_STATEMENT);
-      if (chunk.length === 0 && signalId === undefined) break;
-      // From the incidents' signals, so the holding signal is found even when it has no keys.
-      const rows = await this.#db
-        .selectFrom('incident_signals as s')
+      const holding = signalId !== undefined && i === 0;
+      if (chunk.length === 0 && !holding) break;
+      // Two index lookups in one round trip: by key (the link keys' index), and the incident holding the
+      // signal even when it has no keys (the signal's primary key). An OR across the join scans instead.
+      const byKey = this.#db
+        .selectFrom('signal_link_keys as k')
+        .innerJoin('incident_signals as s', 's.signal_id', 'k.signal_id')
         .innerJoin('incidents as i', 'i.id', 's.incident_id')
-        .leftJoin('signal_link_keys as k', 'k.signal_id', 's.signal_id')
         .select('i.id')
-        .distinct()
-        .where((eb) =>
-          eb.or([
-            ...(chunk.length > 0 ? [eb('k.link_key', 'in', chunk)] : []),
-            ...(signalId !== undefined && i === 0 ? [eb('s.signal_id', '=', signalId)] : []),
-          ]),
-        )
+        .where('k.link_key', 'in', chunk.length > 0 ? chunk : [''])
         .where('i.workspace_id', '=', workspaceId)
-        .where('i.state', '<>', 'resolved')
-        .execute();
-      for (const row of rows) ids.add(row.id);
+        .where('i.state', '<>', 'resolved');
+      const query = holding
+        ? byKey.union(
+            this.#db
+              .selectFrom('incident_signals as s')
+              .innerJoin('incidents as i', 'i.id', 's.incident_id')
+              .select('i.id')
+              .where('s.signal_id', '=', signalId)
+              .where('i.workspace_id', '=', workspaceId)
+              .where('i.state', '<>', 'resolved'),
+          )
+        : byKey;
+      for (const row of await query.execute()) ids.add(row.id);
     }
     return [...ids].sort();
   }

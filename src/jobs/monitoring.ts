@@ -210,7 +210,7 @@ export function createMonitoringStages(
       if (runs.length === 0) return;
       await topologyLoaded();
       const [only] = runs;
-      if (runs.length === 1 && only) return emit(await observeRun(only));
+      if (runs.length === 1 && only) return handOn(await observeRun(only));
       // A batch: the runs are fetched side by side. One that fails gets a job of its own, retried (or
       // failed, visibly) exactly as a single delivery is; once the workspace throttles, the rest wait.
       const leftovers: JobNotification[] = [];
@@ -221,7 +221,7 @@ export function createMonitoringStages(
           if (retryAfterMs !== undefined) return void leftovers.push(notification);
           try {
             // Queued as soon as the run is observed: a failure's latency is its own, not its batch's.
-            await emit(await observeRun(notification));
+            await handOn(await observeRun(notification));
           } catch (error) {
             if (error instanceof RateLimitedError) retryAfterMs = error.retryAfterMs;
             leftovers.push(notification);
@@ -282,12 +282,7 @@ export function createMonitoringStages(
         if (incident) await notifyOf([incident]);
         return;
       }
-      // A batch: signals that could correlate take turns on the correlation lock, the rest run side
-      // by side; each incident is notified once, at the latest version the batch left it.
-      const changed = await pMap(payload.signals, (raw) => correlateOne(raw, payload.detectedAt, false), {
-        concurrency: deps.signalConcurrency ?? 1,
-      });
-      await notifyOf(changed.filter((i): i is Incident => i !== undefined));
+      await correlateAll(payload.signals, payload.detectedAt);
     },
 
     notify: ({ incidentId }) =>
@@ -336,6 +331,30 @@ export function createMonitoringStages(
     // A new incident at a level that posts no card (P4 by default) has no card to bring up to date.
     const quiet = outcome.kind === 'opened' && !deps.policy.triage[outcome.incident.severity].post_card;
     return quiet ? undefined : outcome.incident;
+  }
+
+  /**
+   * Correlates signals side by side (those that could correlate take turns on the correlation lock)
+   * and notifies each incident once, at the latest version they left it.
+   */
+  async function correlateAll(signals: readonly unknown[], detectedAt: number) {
+    const changed = await pMap(signals, (raw) => correlateOne(raw, detectedAt, false), {
+      concurrency: deps.signalConcurrency ?? 1,
+    });
+    await notifyOf(changed.filter((i): i is Incident => i !== undefined));
+  }
+
+  /**
+   * A run's signals go on to correlation: in this job when signals may be correlated concurrently (the
+   * correlation lock keeps related ones in turn, and a failure retries the run, whose signals are
+   * idempotent), saving a queue hop per failure; otherwise through the signal queue, in order.
+   */
+  async function handOn(signals: readonly Signal[]) {
+    if ((deps.signalConcurrency ?? 1) > 1 && signals.length > 0) {
+      await topologyLoaded();
+      return correlateAll(signals, deps.clock.now());
+    }
+    return emit(signals);
   }
 
   /** Queues a card update per incident, at the newest version seen. */

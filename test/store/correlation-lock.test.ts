@@ -93,50 +93,57 @@ describe.each(dialects())('the correlation lock on $name', (dialect: DialectCase
     expect(ids[0]).not.toBeNull();
     expect(ids[0]).toBe(ids[1]);
   });
+});
 
-  it.runIf(dialect.name === 'postgres')(
-    'lets steps on unrelated keys run side by side and makes steps sharing a key take turns',
-    async () => {
-      const lock = createCorrelationLock(store.db, { dialect: 'postgres' });
-      const held = deferred();
-      const entered = deferred();
-      const holder = lock(['job:1', 'table:a'], async () => {
-        entered.resolve();
-        await held.promise;
-      });
-      await entered.promise;
-      const order: string[] = [];
-      const unrelated = lock(['job:2'], async () => void order.push('unrelated'));
-      const sharing = lock(['table:a', 'job:3'], async () => void order.push('sharing'));
-      await unrelated;
-      expect(order).toEqual(['unrelated']);
-      held.resolve();
-      await Promise.all([holder, sharing]);
-      expect(order).toEqual(['unrelated', 'sharing']);
-    },
-  );
+// Advisory locks are PostgreSQL's: PGlite, one connection, runs transactions one at a time anyway.
+describe('the correlation lock on a PostgreSQL server', () => {
+  const [postgres] = dialects().filter((d) => d.name === 'postgres');
+  let store: Store;
+  beforeAll(async () => {
+    store = await postgres!.open();
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    await postgres?.stop();
+  });
 
-  it.runIf(dialect.name === 'postgres')(
-    'makes a step with more keys than it may lock one at a time wait for every other step',
-    async () => {
-      const lock = createCorrelationLock(store.db, { dialect: 'postgres', maxKeys: 4 });
-      const held = deferred();
-      const entered = deferred();
-      const holder = lock(['job:1'], async () => {
-        entered.resolve();
-        await held.promise;
-      });
-      await entered.promise;
-      const order: string[] = [];
-      const wide = lock(
-        Array.from({ length: 10 }, (_, i) => `job:${100 + i}`),
-        async () => void order.push('wide'),
-      );
-      await new Promise((r) => setTimeout(r, 200));
-      expect(order).toEqual([]);
-      held.resolve();
-      await Promise.all([holder, wide]);
-      expect(order).toEqual(['wide']);
-    },
-  );
+  it('lets steps on unrelated keys run side by side and makes steps sharing a key take turns', async () => {
+    const lock = createCorrelationLock(store.db, { dialect: 'postgres' });
+    const held = deferred();
+    const entered = deferred();
+    const holder = lock(['job:1', 'table:a'], async () => {
+      entered.resolve();
+      await held.promise;
+    });
+    await entered.promise;
+    const order: string[] = [];
+    const unrelated = lock(['job:2'], async () => void order.push('unrelated'));
+    const sharing = lock(['table:a', 'job:3'], async () => void order.push('sharing'));
+    await unrelated;
+    expect(order).toEqual(['unrelated']);
+    held.resolve();
+    await Promise.all([holder, sharing]);
+    expect(order).toEqual(['unrelated', 'sharing']);
+  });
+
+  it('makes a step with more keys than it may lock one at a time wait for every other step', async () => {
+    const lock = createCorrelationLock(store.db, { dialect: 'postgres', maxKeys: 4 });
+    const held = deferred();
+    const entered = deferred();
+    const holder = lock(['job:1'], async () => {
+      entered.resolve();
+      await held.promise;
+    });
+    await entered.promise;
+    const order: string[] = [];
+    const wide = lock(
+      Array.from({ length: 10 }, (_, i) => `job:${100 + i}`),
+      async () => void order.push('wide'),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(order).toEqual([]);
+    held.resolve();
+    await Promise.all([holder, wide]);
+    expect(order).toEqual(['wide']);
+  });
 });

@@ -1,7 +1,7 @@
 import type { Policy } from '../../config/policy.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Incident } from '../../domain/incident.js';
-import { maxSeverity } from '../../domain/severity.js';
+import { maxSeverity, type Severity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
 import type { CorrelationScope } from '../../store/correlation-lock.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
@@ -56,23 +56,25 @@ const MAX_UPDATE_ATTEMPTS = 5;
  * fingerprint towards a recurring issue. Idempotent: the same signal handled twice changes nothing.
  */
 export async function handleSignal(deps: HandleSignalDeps, signal: Signal): Promise<SignalOutcome> {
-  const { lock } = deps;
-  if (lock === undefined) return correlateAndStore(deps, signal);
+  const graph = deps.graph(signal.workspaceId);
+  const queryKeys = linkQueryKeys(signal, withSignalEdges(graph, [signal]));
+  const { lock, ...rest } = deps;
+  if (lock === undefined) return correlateAndStore(deps, signal, graph, queryKeys);
   // Every key under which a signal this one could join is stored, and its own: two signals that could
   // correlate always share one, so they take turns.
-  const graph = deps.graph(signal.workspaceId);
-  const keys = linkQueryKeys(signal, withSignalEdges(graph, [signal]));
-  for (const key of signalLinkKeys(signal)) keys.add(key);
-  return lock(keys, (scope) => {
-    const { lock: _held, ...rest } = deps;
-    return correlateAndStore({ ...rest, ...scope }, signal);
-  });
+  return lock([...queryKeys, ...signalLinkKeys(signal)], (scope) =>
+    correlateAndStore({ ...rest, ...scope }, signal, graph, queryKeys),
+  );
 }
 
-async function correlateAndStore(deps: HandleSignalDeps, signal: Signal): Promise<SignalOutcome> {
+async function correlateAndStore(
+  deps: HandleSignalDeps,
+  signal: Signal,
+  graph: GraphView,
+  queryKeys: Set<string>,
+): Promise<SignalOutcome> {
   const now = deps.clock.now();
-  const graph = deps.graph(signal.workspaceId);
-  const open = await linkableIncidents(deps.incidents, signal, graph);
+  const open = await linkableIncidents(deps.incidents, signal, graph, queryKeys);
   const decision = correlate(
     signal,
     open,
@@ -203,34 +205,31 @@ async function joinIncident(
       if (updated.reason === 'version_conflict') continue;
       return { kind: 'rejected', reason: updated.userMessage };
     }
-    await deps.incidents.addTimelineEntry({
-      incidentId,
-      at: now,
-      phase: 'ANALYZE',
-      summary: `Joined: ${signal.kind.replaceAll('_', ' ')} on ${signal.subject.name ?? signal.subject.id}`,
-      data: { signalId: signal.id },
-      dedupKey: `join:${signal.id}`,
-    });
-    if (rootChanged || (rootChangedHint && attempt === 0)) {
-      await deps.incidents.addTimelineEntry({
-        incidentId,
-        at: now,
-        phase: 'RCA',
-        summary: `Root cause is now upstream: ${summary.title}`,
-        data: { rootSignalId: summary.rootSignal.id },
-        dedupKey: `rca:${summary.rootSignal.id}`,
-      });
-    }
-    if (severity !== incident.severity) {
-      await deps.incidents.addTimelineEntry({
+    await deps.incidents.addTimelineEntries([
+      {
         incidentId,
         at: now,
         phase: 'ANALYZE',
-        summary: `Severity raised to ${severity}: ${triage.reason}`,
-        data: { from: incident.severity, to: severity },
-        dedupKey: `triage:${incidentId}:${severity}`,
-      });
-    }
+        summary: `Joined: ${signal.kind.replaceAll('_', ' ')} on ${signal.subject.name ?? signal.subject.id}`,
+        data: { signalId: signal.id },
+        dedupKey: `join:${signal.id}`,
+      },
+      ...(rootChanged || (rootChangedHint && attempt === 0)
+        ? [
+            {
+              incidentId,
+              at: now,
+              phase: 'RCA' as const,
+              summary: `Root cause is now upstream: ${summary.title}`,
+              data: { rootSignalId: summary.rootSignal.id },
+              dedupKey: `rca:${summary.rootSignal.id}`,
+            },
+          ]
+        : []),
+      ...(severity !== incident.severity
+        ? [severityRaised(incidentId, incident.severity, severity, triage.reason, now)]
+        : []),
+    ]);
     return { kind: 'joined', incident: updated.value, rootCauseChanged: rootChanged };
   }
   return { kind: 'rejected', reason: `Incident ${incidentId} kept changing under concurrent writers` };
@@ -250,15 +249,22 @@ export async function retriageIncident(deps: HandleSignalDeps, incident: Inciden
   if (severity === incident.severity) return null;
   const updated = await deps.incidents.update(incident.id, incident.version, { severity }, now);
   if (!updated.ok) return null;
-  await deps.incidents.addTimelineEntry({
-    incidentId: incident.id,
-    at: now,
-    phase: 'ANALYZE',
-    summary: `Severity raised to ${severity}: ${triage.reason}`,
-    data: { from: incident.severity, to: severity },
-    dedupKey: `triage:${incident.id}:${severity}`,
-  });
+  await deps.incidents.addTimelineEntry(
+    severityRaised(incident.id, incident.severity, severity, triage.reason, now),
+  );
   return updated.value;
+}
+
+/** The timeline entry for a severity raised by triage (once per incident and level). */
+function severityRaised(incidentId: string, from: Severity, to: Severity, reason: string, at: number) {
+  return {
+    incidentId,
+    at,
+    phase: 'ANALYZE' as const,
+    summary: `Severity raised to ${to}: ${reason}`,
+    data: { from, to },
+    dedupKey: `triage:${incidentId}:${to}`,
+  };
 }
 
 /**
@@ -300,7 +306,7 @@ function summarise(deps: HandleSignalDeps, workspaceId: string, signals: readonl
 
 /**
  * The open incidents `signal` could join, with their signals: those holding a signal stored under one of
- * the signal's link keys (and the incident it already belongs to, for a redelivery). Their signals add
+ * the signal's link keys (`firstKeys`: its query keys on the graph alone) (and the incident it already belongs to, for a redelivery). Their signals add
  * edges to the graph (the tables their runs read and wrote), which can reach further incidents, so the
  * search repeats until it finds nothing new. Reading only these keeps correlation fast with thousands of
  * open incidents, and never misses one: the keys are a superset of what `correlate` links.
@@ -309,12 +315,18 @@ async function linkableIncidents(
   repo: IncidentRepository,
   signal: Signal,
   graph: GraphView,
+  firstKeys: Set<string>,
 ): Promise<OpenIncidentView[]> {
   const views = new Map<string, OpenIncidentView>();
   const seen = new Set<string>();
   for (let round = 0; round < MAX_LINK_ROUNDS; round++) {
-    const view = withSignalEdges(graph, [signal, ...[...views.values()].flatMap((v) => v.signals)]);
-    const keys = linkQueryKeys(signal, view);
+    const keys =
+      round === 0
+        ? firstKeys
+        : linkQueryKeys(
+            signal,
+            withSignalEdges(graph, [signal, ...[...views.values()].flatMap((v) => v.signals)]),
+          );
     const fresh: string[] = [];
     // The first round also finds the incident already holding this signal (a redelivery).
     const found = await repo.openIncidentIdsLinkedTo(

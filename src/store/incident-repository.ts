@@ -462,25 +462,17 @@ export class IncidentRepository {
       if (chunk.length === 0 && !holding) break;
       // Two index lookups in one round trip: by key (the link keys' index), and the incident holding the
       // signal even when it has no keys (the signal's primary key). An OR across the join scans instead.
-      const byKey = this.#db
-        .selectFrom('signal_link_keys as k')
-        .innerJoin('incident_signals as s', 's.signal_id', 'k.signal_id')
+      const open = this.#db
+        .selectFrom('incident_signals as s')
         .innerJoin('incidents as i', 'i.id', 's.incident_id')
         .select('i.id')
-        .where('k.link_key', 'in', chunk.length > 0 ? chunk : [''])
         .where('i.workspace_id', '=', workspaceId)
         .where('i.state', '<>', 'resolved');
-      const query = holding
-        ? byKey.union(
-            this.#db
-              .selectFrom('incident_signals as s')
-              .innerJoin('incidents as i', 'i.id', 's.incident_id')
-              .select('i.id')
-              .where('s.signal_id', '=', signalId)
-              .where('i.workspace_id', '=', workspaceId)
-              .where('i.state', '<>', 'resolved'),
-          )
-        : byKey;
+      const byKey = open
+        .innerJoin('signal_link_keys as k', 'k.signal_id', 's.signal_id')
+        .where('k.link_key', 'in', chunk);
+      const byHolding = open.where('s.signal_id', '=', signalId ?? '');
+      const query = chunk.length === 0 ? byHolding : holding ? byKey.union(byHolding) : byKey;
       for (const row of await query.execute()) ids.add(row.id);
     }
     return [...ids].sort();
@@ -523,29 +515,14 @@ export class IncidentRepository {
   async addTimelineEntry(
     input: TimelineEntryInput,
   ): Promise<Result<{ added: boolean }, 'invalid_timeline_entry' | 'not_found'>> {
-    const parsed = timelineEntrySchema.safeParse(input);
-    if (!parsed.success) {
-      return err(
-        'invalid_timeline_entry',
-        `The timeline entry was not recorded: ${parsed.error.issues[0]?.message}`,
-        {
-          issues: parsed.error.issues.map((i) => ({
-            path: i.path.map(String).join('.'),
-            message: i.message,
-          })),
-        },
-      );
-    }
-    try {
-      return ok({ added: await this.#insertTimeline(this.#db, parsed.data) });
-    } catch (error) {
-      if (isForeignKeyViolation(error))
-        return err('not_found', `Incident ${parsed.data.incidentId} does not exist.`);
-      throw error;
-    }
+    const result = await this.addTimelineEntries([input]);
+    return result.ok ? ok({ added: result.value.added > 0 }) : result;
   }
 
-  /** `addTimelineEntry` for several entries of one incident in one statement; each is checked first. */
+  /**
+   * Appends several entries in one statement; each is checked first, and one that does not parse
+   * refuses them all. Repeated dedup keys are stored once (see `addTimelineEntry`).
+   */
   async addTimelineEntries(
     inputs: readonly TimelineEntryInput[],
   ): Promise<Result<{ added: number }, 'invalid_timeline_entry' | 'not_found'>> {
@@ -556,6 +533,12 @@ export class IncidentRepository {
         return err(
           'invalid_timeline_entry',
           `The timeline entry was not recorded: ${parsed.error.issues[0]?.message}`,
+          {
+            issues: parsed.error.issues.map((i) => ({
+              path: i.path.map(String).join('.'),
+              message: i.message,
+            })),
+          },
         );
       }
       entries.push(parsed.data);
@@ -570,7 +553,8 @@ export class IncidentRepository {
         .execute();
       return ok({ added: rows.length });
     } catch (error) {
-      if (isForeignKeyViolation(error)) return err('not_found', 'The incident does not exist.');
+      if (isForeignKeyViolation(error))
+        return err('not_found', `Incident ${entries[0]?.incidentId} does not exist.`);
       throw error;
     }
   }

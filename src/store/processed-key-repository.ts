@@ -35,14 +35,7 @@ export class ProcessedKeyRepository {
    * workers race, because the decision is one `INSERT … ON CONFLICT DO NOTHING`.
    */
   async markProcessed(key: string, now: number, scope = 'default'): Promise<boolean> {
-    checkKey(key);
-    const row = await this.#db
-      .insertInto('processed_keys')
-      .values({ scope: cleanText(scope), key: cleanText(key), processed_at: toDate(now) })
-      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-      .returning('key')
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await this.markManyProcessed([key], now, scope)).has(key);
   }
 
   /**

@@ -114,9 +114,8 @@ export interface BullmqOptions<P extends Record<string, unknown>> {
   /** Jobs each worker runs at once: one number for every queue, or per queue (default 4). */
   concurrency?: number | Partial<Record<keyof P & string, number>>;
   /**
-   * Queues whose jobs must run one at a time across every worker process (BullMQ global concurrency):
-   * correlation decides "join or open" from the open incidents, which two concurrent jobs would both
-   * miss.
+   * Queues whose jobs must run one at a time across every worker process (BullMQ global concurrency),
+   * for work that has no finer way to take turns. (Correlation has one: the store's correlation lock.)
    */
   serial?: readonly (keyof P & string)[];
   attempts?: number;

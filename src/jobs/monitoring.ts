@@ -117,7 +117,7 @@ export function createMonitoringStages(
   const workspaceId = deps.collector.workspaceId;
   const log = deps.logger;
 
-  /** Queues signals for correlation: one job for all of them (a poll's or a webhook batch's). */
+  /** Queues signals for correlation: one job for all of them (a poll's, or a run's). */
   const emit = async (signals: readonly Signal[]) => {
     const detectedAt = deps.clock.now();
     const [only] = signals;
@@ -277,12 +277,21 @@ export function createMonitoringStages(
 
     signal: async (payload) => {
       await topologyLoaded();
+      // Payloads crossed Redis: check them. A lone one that is not a signal fails its job; inside a
+      // batch it is skipped and logged, and the rest go on.
       if ('signal' in payload) {
-        const incident = await correlateOne(payload.signal, payload.detectedAt, true);
-        if (incident) await notifyOf([incident]);
-        return;
+        const parsed = signalSchema.safeParse(payload.signal);
+        if (!parsed.success)
+          throw new PermanentJobError('Not a signal', { issues: parsed.error.issues.length });
+        return correlateAll([parsed.data as Signal], payload.detectedAt);
       }
-      await correlateAll(payload.signals, payload.detectedAt);
+      const signals: Signal[] = [];
+      for (const raw of payload.signals) {
+        const parsed = signalSchema.safeParse(raw);
+        if (parsed.success) signals.push(parsed.data as Signal);
+        else log.warn({ issues: parsed.error.issues.length }, 'a queued signal was not a signal; skipped');
+      }
+      await correlateAll(signals, payload.detectedAt);
     },
 
     notify: ({ incidentId }) =>
@@ -292,22 +301,8 @@ export function createMonitoringStages(
       }),
   };
 
-  /**
-   * Correlates, stores and counts one signal; the incident whose cards need updating, if any. A payload that
-   * is not a signal fails its job when it came alone, and is skipped (and logged) inside a batch.
-   */
-  async function correlateOne(
-    raw: unknown,
-    detectedAt: number,
-    alone: boolean,
-  ): Promise<Incident | undefined> {
-    const parsed = signalSchema.safeParse(raw);
-    if (!parsed.success) {
-      if (alone) throw new PermanentJobError('Not a signal', { issues: parsed.error.issues.length });
-      log.warn({ issues: parsed.error.issues.length }, 'a queued signal was not a signal; skipped');
-      return undefined;
-    }
-    const signal = parsed.data as Signal;
+  /** Correlates, stores and counts one signal; the incident whose cards need updating, if any. */
+  async function correlateOne(signal: Signal, detectedAt: number): Promise<Incident | undefined> {
     const outcome = await handleSignal(signalDeps(), signal);
     const incidentId =
       outcome.kind === 'opened' || outcome.kind === 'joined'
@@ -337,8 +332,8 @@ export function createMonitoringStages(
    * Correlates signals side by side (those that could correlate take turns on the correlation lock)
    * and notifies each incident once, at the latest version they left it.
    */
-  async function correlateAll(signals: readonly unknown[], detectedAt: number) {
-    const changed = await pMap(signals, (raw) => correlateOne(raw, detectedAt, false), {
+  async function correlateAll(signals: readonly Signal[], detectedAt: number) {
+    const changed = await pMap(signals, (signal) => correlateOne(signal, detectedAt), {
       concurrency: deps.signalConcurrency ?? 1,
     });
     await notifyOf(changed.filter((i): i is Incident => i !== undefined));
@@ -350,10 +345,9 @@ export function createMonitoringStages(
    * idempotent), saving a queue hop per failure; otherwise through the signal queue, in order.
    */
   async function handOn(signals: readonly Signal[]) {
-    if ((deps.signalConcurrency ?? 1) > 1 && signals.length > 0) {
-      await topologyLoaded();
+    // The webhook job loaded the topology before it observed the run.
+    if ((deps.signalConcurrency ?? 1) > 1 && signals.length > 0)
       return correlateAll(signals, deps.clock.now());
-    }
     return emit(signals);
   }
 

@@ -53,6 +53,9 @@ export function jobInfoOf(job: BaseJob): JobInfo {
   };
 }
 
-// Most jobs start no other job and name no shared compute: one shared empty list instead of 100,000.
-const NONE: readonly string[] = Object.freeze([]);
-const listOf = (set: ReadonlySet<string>): readonly string[] => (set.size === 0 ? NONE : [...set]);
+/**
+ * One shared empty list: most jobs start no other job, name no shared compute and, in lineage, read or
+ * write nothing; 100,000 jobs need not hold 100,000 empty arrays each.
+ */
+export const NO_IDS: readonly string[] = Object.freeze([]);
+const listOf = (set: ReadonlySet<string>): readonly string[] => (set.size === 0 ? NO_IDS : [...set]);

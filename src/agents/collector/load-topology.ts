@@ -1,7 +1,7 @@
 import { type TableSla, tableSlaSchema } from '../detector/observations.js';
 import type { CollectorCache } from './collector-cache.js';
 import type { CollectorDeps } from './collector-deps.js';
-import { type JobInfo, jobInfoOf } from './job-info.js';
+import { type JobInfo, jobInfoOf, NO_IDS } from './job-info.js';
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
 import { dateParam, ms, str } from './sql-row.js';
 import type { Topology, TopologyJob, TopologyLineageEdge } from './topology.js';
@@ -138,9 +138,8 @@ export async function loadTopology(
   return { topology };
 }
 
-const NONE: readonly string[] = Object.freeze([]);
 const sortedList = (set: ReadonlySet<string> | undefined): readonly string[] =>
-  set === undefined || set.size === 0 ? NONE : [...set].sort();
+  set === undefined || set.size === 0 ? NO_IDS : [...set].sort();
 
 /** Jobs upstream of `table`: its writers, the writers of what they read, and parents of those jobs. */
 export function upstreamJobIds(

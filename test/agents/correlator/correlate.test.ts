@@ -21,6 +21,7 @@ import {
 import { newIncident } from '../../../src/domain/incident.js';
 import type { Signal } from '../../../src/domain/signal.js';
 import { HOUR, MIN, run, task, thresholds, WS } from '../detector/observation-factory.js';
+import { NIGHTLY_ORDERS_LINEAGE } from './nightly-orders-lineage.js';
 
 const OPTIONS: CorrelationOptions = { windowMinutes: 30 };
 const DEADLINE = Date.UTC(2026, 10, 20, 6, 0); // 06:00 UTC
@@ -28,13 +29,7 @@ const DEADLINE = Date.UTC(2026, 10, 20, 6, 0); // 06:00 UTC
 /** The nightly pipeline: orders ETL writes sales.orders; the revenue mart reads it and feeds a dashboard. */
 const graph = buildDependencyGraph({
   lineage: [
-    { sourceTable: 'main.raw.orders', targetTable: 'main.sales.orders', entityType: 'JOB', entityId: 'E' },
-    {
-      sourceTable: 'main.sales.orders',
-      targetTable: 'main.mart.daily_revenue',
-      entityType: 'JOB',
-      entityId: 'M',
-    },
+    ...NIGHTLY_ORDERS_LINEAGE,
     { sourceTable: 'main.mart.daily_revenue', entityType: 'DASHBOARD_V3', entityId: 'dash-rev' },
     { sourceTable: null, targetTable: null, entityType: 'NOTEBOOK' },
   ],

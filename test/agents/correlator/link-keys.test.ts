@@ -11,6 +11,7 @@ import { linkQueryKeys, signalLinkKeys } from '../../../src/agents/correlator/li
 import { withSignalEdges } from '../../../src/agents/correlator/signal-nodes.js';
 import { makeSignal, type Signal, type SignalDraft } from '../../../src/domain/signal.js';
 import { Prng } from '../../../src/sim/engine/prng.js';
+import { NIGHTLY_ORDERS_LINEAGE } from './nightly-orders-lineage.js';
 
 const WS = '1234567890123456';
 const T0 = Date.UTC(2026, 10, 20, 2, 0);
@@ -71,15 +72,7 @@ function sharedKeys(s: Signal, members: readonly Signal[], graph: GraphView, opt
 
 /** The nightly pipeline: E writes sales.orders, M reads it and writes the revenue mart. */
 const lineage = buildDependencyGraph({
-  lineage: [
-    { sourceTable: 'main.raw.orders', targetTable: 'main.sales.orders', entityType: 'JOB', entityId: 'E' },
-    {
-      sourceTable: 'main.sales.orders',
-      targetTable: 'main.mart.daily_revenue',
-      entityType: 'JOB',
-      entityId: 'M',
-    },
-  ],
+  lineage: NIGHTLY_ORDERS_LINEAGE,
 });
 const empty = new DependencyGraph();
 

@@ -17,18 +17,11 @@ import type { Signal } from '../../../src/domain/signal.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../../src/store/repositories.js';
 import { HOUR, run, task, WS } from '../detector/observation-factory.js';
+import { NIGHTLY_ORDERS_LINEAGE } from '../correlator/nightly-orders-lineage.js';
 
 const DEADLINE = Date.UTC(2026, 10, 20, 6, 0);
 const graph = buildDependencyGraph({
-  lineage: [
-    { sourceTable: 'main.raw.orders', targetTable: 'main.sales.orders', entityType: 'JOB', entityId: 'E' },
-    {
-      sourceTable: 'main.sales.orders',
-      targetTable: 'main.mart.daily_revenue',
-      entityType: 'JOB',
-      entityId: 'M',
-    },
-  ],
+  lineage: NIGHTLY_ORDERS_LINEAGE,
   jobs: [
     { jobId: 'E', name: 'Nightly orders ETL', team: 'data-eng' },
     { jobId: 'M', name: 'Revenue mart', team: 'finance' },

@@ -454,28 +454,27 @@ export class IncidentRepository {
     options: { readonly orHoldingSignal?: string } = {},
   ): Promise<string[]> {
     const keys = storableLinkKeys(linkKeys);
-    const ids = new Set<string>();
     const signalId = options.orHoldingSignal;
-    for (let i = 0; i === 0 || i < keys.length; i += KEYS_PER_STATEMENT) {
-      const chunk = keys.slice(i, i + KEYS_PER_STATEMENT);
-      const holding = signalId !== undefined && i === 0;
-      if (chunk.length === 0 && !holding) break;
-      // Two index lookups in one round trip: by key (the link keys' index), and the incident holding the
-      // signal even when it has no keys (the signal's primary key). An OR across the join scans instead.
-      const open = this.#db
-        .selectFrom('incident_signals as s')
-        .innerJoin('incidents as i', 'i.id', 's.incident_id')
-        .select('i.id')
-        .where('i.workspace_id', '=', workspaceId)
-        .where('i.state', '<>', 'resolved');
-      const byKey = open
-        .innerJoin('signal_link_keys as k', 'k.signal_id', 's.signal_id')
-        .where('k.link_key', 'in', chunk);
-      const byHolding = open.where('s.signal_id', '=', signalId ?? '');
-      const query = chunk.length === 0 ? byHolding : holding ? byKey.union(byHolding) : byKey;
-      for (const row of await query.execute()) ids.add(row.id);
-    }
-    return [...ids].sort();
+    if (keys.length === 0 && signalId === undefined) return [];
+    // Each step feeds the next an array (an init plan, run once), so every table is read through its
+    // primary key or key index by the few ids found so far; OFFSET 0 keeps the incident filter out of
+    // the last step, where the partial index on open incidents would otherwise win. Joins leave the
+    // order to the planner, which, on statistics taken while the tables were young, hashed every open
+    // incident and probed their signals' keys one by one: 15 ms a lookup after a burst of a few
+    // thousand failures, instead of a tenth of a millisecond.
+    const { rows } = await sql<{ id: string }>`
+      SELECT id FROM (
+        SELECT i.id, i.workspace_id, i.state FROM incidents i
+        WHERE i.id = ANY(ARRAY(
+                SELECT s.incident_id FROM incident_signals s
+                WHERE s.signal_id = ANY(ARRAY(
+                        SELECT k.signal_id FROM signal_link_keys k WHERE k.link_key = ANY(${keys}::text[])
+                        UNION ALL SELECT ${signalId ?? null}::text))))
+        OFFSET 0
+      ) AS linked
+      WHERE workspace_id = ${workspaceId} AND state <> 'resolved'
+      ORDER BY id`.execute(this.#db);
+    return rows.map((row) => row.id);
   }
 
   /** The signals of several incidents at once (oldest occurrence first within each), in one query. */

@@ -23,6 +23,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { createBotApp } from '../src/cli/bot-app.js';
 import { createHttpApp, listen } from '../src/cli/http-app.js';
 import { WEBHOOK_PATH } from '../src/cli/webhook-route.js';
@@ -55,6 +56,15 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Reach the private PostgreSQL over TCP loopback instead of its Unix socket. */
     tcp: { type: 'boolean', default: false },
+    /** Print PostgreSQL's busiest statements of each phase (pg_stat_statements on the private server). */
+    'pg-stats': { type: 'boolean', default: false },
+    /**
+     * A setting for the private PostgreSQL, `name=value`; repeatable. E.g. the plans of slow statements:
+     * --pg-setting "shared_preload_libraries='pg_stat_statements,auto_explain'" --pg-setting
+     * auto_explain.log_min_duration=5 --pg-setting auto_explain.log_analyze=on --pg-setting
+     * logging_collector=on --pg-setting "log_directory='/tmp/pglog'" (a directory the postgres user can write).
+     */
+    'pg-setting': { type: 'string', multiple: true, default: [] },
   },
 });
 const JOBS = Number(values.jobs);
@@ -100,9 +110,21 @@ const command = (c: DatabricksCommand) => databricks.send(c);
 
 const ready = await next('ready');
 const redis = await startRedisServer();
-const postgres = values.pglite || values['database-url'] ? undefined : await startPostgresServer();
+const postgres =
+  values.pglite || values['database-url']
+    ? undefined
+    : await startPostgresServer({
+        settings: [
+          ...(values['pg-stats'] &&
+          !values['pg-setting'].some((x) => x.startsWith('shared_preload_libraries='))
+            ? ['shared_preload_libraries=pg_stat_statements']
+            : []),
+          ...values['pg-setting'],
+        ],
+      });
 const databaseUrl =
   values['database-url'] ?? (postgres ? await postgres.createDatabase({ socket: !values.tcp }) : undefined);
+const pgStats = values['pg-stats'] && databaseUrl ? await statementStats(databaseUrl) : undefined;
 const store = await openStore(databaseUrl ? { databaseUrl } : { dataDir: 'memory://' });
 const env = loadEnv({ LOG_LEVEL: 'silent' });
 const logger = createLogger({ level: 'silent' });
@@ -171,6 +193,31 @@ async function startProfiler() {
   };
 }
 
+/** PostgreSQL's own account of where its time went, per statement, between two resets. */
+async function statementStats(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  return {
+    reset: () => client.query('SELECT pg_stat_statements_reset()'),
+    async print(label: string) {
+      const { rows } = await client.query<{ calls: string; total: number; mean: number; query: string }>(
+        `SELECT calls, total_exec_time AS total, mean_exec_time AS mean, query FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+         ORDER BY total_exec_time DESC LIMIT 15`,
+      );
+      out(`  PostgreSQL, ${label}: calls, total ms, mean ms, statement`);
+      for (const row of rows) {
+        const query = row.query.replace(/\s+/g, ' ').slice(0, 110);
+        out(
+          `    ${row.calls.padStart(7)} ${row.total.toFixed(0).padStart(7)} ${row.mean.toFixed(3).padStart(8)}  ${query}`,
+        );
+      }
+    },
+    close: () => client.end(),
+  };
+}
+
 const percentile = (sorted: readonly number[], p: number) =>
   sorted.length === 0
     ? Number.NaN
@@ -190,6 +237,7 @@ try {
   out(`  topology load (first webhook)  ${((performance.now() - warm) / 1000).toFixed(1)} s; ${memory()}`);
 
   // Phase 1: throughput.
+  await pgStats?.reset();
   const before = webhooksDone;
   const started = performance.now();
   command({
@@ -208,7 +256,10 @@ try {
     `  sustained run events/s        ${Math.round(processed / totalSeconds).toLocaleString('en-US')}  (${processed.toLocaleString('en-US')} processed end to end)`,
   );
 
+  await pgStats?.print('phase 1');
+
   // Phase 2: latency under an open-loop rate of failures.
+  await pgStats?.reset();
   storedAt.clear();
   loopDelay.enable();
   const profiler = values.profile ? await startProfiler() : undefined;
@@ -235,6 +286,7 @@ try {
   out(
     `  event-loop delay (phase 2)    p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`,
   );
+  await pgStats?.print('phase 2');
   const incidents = await app.repos.incidents.listOpen({ limit: 1_000 });
   out(`  open incidents                ${incidents.length >= 1_000 ? '1,000 or more' : incidents.length}`);
   out(`  failed webhook jobs           ${webhooksFailed}`);
@@ -249,6 +301,7 @@ try {
   server.closeAllConnections();
   await app.close();
   await store.close();
+  await pgStats?.close();
   await redis.stop();
   await postgres?.stop();
 }

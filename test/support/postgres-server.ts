@@ -49,7 +49,12 @@ async function freePort(): Promise<number> {
  * to run as root, so as root the server runs as the `postgres` OS user (via runuser) in a directory that
  * user owns. Durability is switched off: the data dies with the test anyway.
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(
+  serverOptions: {
+    /** Extra server settings, `name=value` each (e.g. `shared_preload_libraries=pg_stat_statements`). */
+    settings?: readonly string[];
+  } = {},
+): Promise<PostgresServer> {
   const bin = findPostgresBinDir();
   if (bin === undefined) {
     throw new Error(
@@ -93,6 +98,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
       '-c max_connections=60',
+      ...(serverOptions.settings ?? []).map((setting) => `-c ${setting}`),
     ].join(' ');
     try {
       await exec('pg_ctl', [

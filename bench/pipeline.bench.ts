@@ -134,7 +134,7 @@ const storedAt = new Map<string, number>();
 let webhooksDone = 0;
 let webhooksFailed = 0;
 
-const app = createBotApp({
+const app = await createBotApp({
   env,
   policy: defaultPolicy(),
   clock: systemClock,

@@ -53,7 +53,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   let cards = 0;
   const outcomes: Record<string, number> = {};
   const rejected: string[] = [];
-  const app = createBotApp({
+  const app = await createBotApp({
     env,
     policy,
     clock,

@@ -15,7 +15,7 @@ import { type MonitoringPayloads, POLL_EVERY_MS, type PollSource } from '../jobs
 import { startRedisServer } from '../jobs/redis-server.js';
 import { openStore } from '../store/open-store.js';
 import { type BotApp, createBotApp } from './bot-app.js';
-import { type EmbeddedWorkspace, startEmbeddedWorkspace } from './embedded-workspace.js';
+import type { EmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, freePort, listen } from './http-app.js';
 import { WEBHOOK_PATH } from './webhook-route.js';
 
@@ -65,6 +65,8 @@ export async function startDbxops(
     let clock: Clock = systemClock;
     let databricks: Parameters<typeof createBotApp>[0]['databricks'];
     if (embeddedMode) {
+      // Loaded only here: a deployment watching a real workspace does not carry the simulator and DuckDB.
+      const { startEmbeddedWorkspace } = await import('./embedded-workspace.js');
       embedded = await startEmbeddedWorkspace({
         scenario: { file: env.DBXOPS_SCENARIO },
         seed: env.DBXOPS_SEED,
@@ -113,7 +115,7 @@ export async function startDbxops(
       redisUrl = redis.url;
     }
 
-    const app = createBotApp({
+    const app = await createBotApp({
       env,
       policy,
       clock,

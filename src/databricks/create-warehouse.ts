@@ -1,7 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
-import { type DatabricksSqlAuth, DatabricksSqlWarehouse } from './databricks-sql-warehouse.js';
-import { DuckDbWarehouse } from './duckdb-warehouse.js';
+import type { DatabricksSqlAuth } from './databricks-sql-warehouse.js';
 import type { HttpTransport } from './rest/http-transport.js';
 import { StatementExecutionWarehouse } from './statement-execution-warehouse.js';
 import type { Warehouse } from './warehouse.js';
@@ -26,9 +25,15 @@ export type WarehouseConfig =
 
 const WAREHOUSE_ID = /^[A-Za-z0-9]{1,64}$/;
 
-/** Builds the `Warehouse` the configuration names. Refuses a malformed warehouse id with `ConfigError`. */
+/**
+ * Builds the `Warehouse` the configuration names. Refuses a malformed warehouse id with `ConfigError`.
+ * DuckDB and the Thrift driver are loaded only by the configuration that uses them.
+ */
 export async function createWarehouse(config: WarehouseConfig): Promise<Warehouse> {
-  if (config.kind === 'duckdb') return DuckDbWarehouse.openFile(config.path, { clock: config.clock });
+  if (config.kind === 'duckdb') {
+    const { DuckDbWarehouse } = await import('./duckdb-warehouse.js');
+    return DuckDbWarehouse.openFile(config.path, { clock: config.clock });
+  }
   if (!WAREHOUSE_ID.test(config.warehouseId)) {
     throw new ConfigError(
       `The SQL warehouse id ${JSON.stringify(config.warehouseId)} is not valid; copy it from the warehouse's Connection details (16 hex characters).`,
@@ -38,6 +43,7 @@ export async function createWarehouse(config: WarehouseConfig): Promise<Warehous
   if (config.kind === 'statement-execution') {
     return new StatementExecutionWarehouse({ transport: config.transport, warehouseId: config.warehouseId });
   }
+  const { DatabricksSqlWarehouse } = await import('./databricks-sql-warehouse.js');
   return new DatabricksSqlWarehouse({
     host: config.host,
     ...(config.port === undefined ? {} : { port: config.port }),

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
+import type { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { staticMigrationProvider } from './migrations.js';
@@ -39,7 +38,12 @@ function postgresDialect(databaseUrl: string, poolSize: number): PostgresDialect
   return new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: poolSize }) });
 }
 
-function pgliteDialect(dataDir: string): PGliteDialect {
+/** Loaded only for the embedded store: a PostgreSQL deployment need not carry PGlite's WebAssembly. */
+async function pgliteDialect(dataDir: string): Promise<PGliteDialect> {
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('kysely-pglite-dialect'),
+  ]);
   if (dataDir === 'memory://' || dataDir === '') return new PGliteDialect(new PGlite());
   mkdirSync(dataDir, { recursive: true });
   return new PGliteDialect(new PGlite(dataDir));
@@ -84,7 +88,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const dialectName = options.databaseUrl ? 'postgres' : 'pglite';
   const dialect = options.databaseUrl
     ? postgresDialect(options.databaseUrl, options.poolSize ?? 20)
-    : pgliteDialect(options.dataDir ?? DEFAULT_PGLITE_DIR);
+    : await pgliteDialect(options.dataDir ?? DEFAULT_PGLITE_DIR);
   const db = new Kysely<Database>({ dialect });
   let closed = false;
   const store: Store = {

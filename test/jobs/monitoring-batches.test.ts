@@ -27,7 +27,7 @@ describe.each(dialects())('on $name', (dialect: DialectCase) => {
     embedded.workspace.advanceTo(embedded.workspace.startMs + 8 * HOUR);
     await embedded.workspace.flush();
     store = await dialect.open();
-    app = createBotApp({
+    app = await createBotApp({
       env: loadEnv({ LOG_LEVEL: 'silent' }),
       policy: defaultPolicy(),
       clock: embedded.workspace.clock,

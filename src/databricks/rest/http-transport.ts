@@ -144,7 +144,15 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       const authorization = await options.auth.authorization(req.signal);
       if (authorization !== undefined) headers.authorization = authorization;
 
-      const timeoutSignal = AbortSignal.timeout(timeoutMs);
+      // A timer cleared when the attempt ends: AbortSignal.timeout's lives out the whole timeout, holding
+      // its signal, so at 2,000 requests/s some 25,000 of them were alive at any moment.
+      const timeout = new AbortController();
+      const timer = setTimeout(
+        () => timeout.abort(new DOMException(`no response within ${timeoutMs} ms`, 'TimeoutError')),
+        timeoutMs,
+      );
+      timer.unref();
+      const timeoutSignal = timeout.signal;
       const signal = req.signal ? AbortSignal.any([req.signal, timeoutSignal]) : timeoutSignal;
 
       let failure: AttemptFailure;
@@ -220,6 +228,8 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
             caught,
           );
         }
+      } finally {
+        clearTimeout(timer);
       }
 
       if (!isRetryable(failure, idempotent) || attempt >= policy.maxAttempts) throw error;

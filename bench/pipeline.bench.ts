@@ -54,6 +54,8 @@ const { values } = parseArgs({
     pglite: { type: 'boolean', default: false },
     /** Write a CPU profile of dbxops during phase 2 to this file (open it in Chrome DevTools). */
     profile: { type: 'string' },
+    /** The same for phase 1 (throughput). */
+    'profile-throughput': { type: 'string' },
     /** Reach the private PostgreSQL over TCP loopback instead of its Unix socket. */
     tcp: { type: 'boolean', default: false },
     /** Print PostgreSQL's busiest statements of each phase (pg_stat_statements on the private server). */
@@ -182,7 +184,7 @@ async function drained(timeoutMs: number): Promise<void> {
   }
 }
 
-/** The V8 profiler over the inspector protocol, for phase 2 alone. */
+/** The V8 profiler over the inspector protocol, for one phase. */
 async function startProfiler() {
   const session = new Session();
   session.connect();
@@ -239,6 +241,7 @@ try {
   // Phase 1: throughput.
   await pgStats?.reset();
   const before = webhooksDone;
+  const throughputProfiler = values['profile-throughput'] ? await startProfiler() : undefined;
   const started = performance.now();
   command({
     type: 'throughput',
@@ -249,6 +252,8 @@ try {
   await drained(120_000);
   const totalSeconds = (performance.now() - started) / 1000;
   const processed = webhooksDone - before;
+  if (throughputProfiler && values['profile-throughput'])
+    writeFileSync(values['profile-throughput'], JSON.stringify(await throughputProfiler.stop()));
   out(
     `  phase 1: ${phase1.sent.toLocaleString('en-US')} webhooks in ${phase1.seconds.toFixed(1)} s (${Math.round(phase1.sent / phase1.seconds).toLocaleString('en-US')}/s accepted, ${phase1.refused} refused), drained after ${totalSeconds.toFixed(1)} s`,
   );

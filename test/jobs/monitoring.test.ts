@@ -40,7 +40,6 @@ const topology: Topology = {
     },
   ],
   tableTeams: {},
-  lastWrites: {},
 };
 
 describe('criticalityOf', () => {

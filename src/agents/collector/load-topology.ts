@@ -48,14 +48,13 @@ export async function loadTopology(
   options: LoadTopologyOptions = {},
 ): Promise<TopologyOutcome> {
   const now = deps.clock.now();
+  const intern = interner();
   let infos: JobInfo[];
   let lineageRows: Awaited<ReturnType<CollectorDeps['warehouse']['query']>>['rows'];
   try {
     infos = [];
     for await (const job of deps.client.jobs.listJobs({ expand_tasks: true, limit: 100 })) {
-      const info = jobInfoOf(job);
-      infos.push(info);
-      cache?.jobs.set(info.jobId, { fetchedAt: now, info });
+      infos.push(shareStrings(jobInfoOf(job), intern));
     }
     const result = await deps.warehouse.query(LINEAGE_SQL, {
       params: {
@@ -85,9 +84,9 @@ export async function loadTopology(
     const entityId = str(row, 'entity_id') ?? null;
     const jobId = str(row, 'job_id') ?? (entityType === 'JOB' ? entityId : null);
     const edge: TopologyLineageEdge = {
-      sourceTable: str(row, 'source_table') ?? null,
-      targetTable: str(row, 'target_table') ?? null,
-      entityType,
+      sourceTable: internOrNull(intern, str(row, 'source_table')),
+      targetTable: internOrNull(intern, str(row, 'target_table')),
+      entityType: internOrNull(intern, entityType),
       entityId,
       jobId,
     };
@@ -103,16 +102,15 @@ export async function loadTopology(
     }
   }
 
-  const jobs: TopologyJob[] = infos.map((info) => ({
-    jobId: info.jobId,
-    name: info.name,
+  // One object per job serves as both its topology entry and its cached summary: two cost ~20 MB more
+  // on 100,000 jobs.
+  const jobs: (TopologyJob & JobInfo)[] = infos.map((info) => ({
+    ...info,
     team: info.tags.team,
-    owner: info.owner,
-    tags: info.tags,
     tablesRead: sortedList(reads.get(info.jobId)),
     tablesWritten: sortedList(writes.get(info.jobId)),
-    computeIds: info.computeIds,
   }));
+  for (const job of jobs) cache?.jobs.set(job.jobId, { fetchedAt: now, info: job });
   const jobEdges = infos.flatMap((info) =>
     info.childJobIds.map((childJobId) => ({ parentJobId: info.jobId, childJobId })),
   );
@@ -132,10 +130,32 @@ export async function loadTopology(
     jobEdges,
     slas,
     tableTeams,
-    lastWrites,
   };
   if (cache) cache.topology = topology;
   return { topology };
+}
+
+/**
+ * The same text as one string: JSON parsing makes a new string for every occurrence, and a workspace
+ * repeats its owners, tag values and table names across thousands of jobs and lineage rows.
+ */
+function interner(): (text: string) => string {
+  const seen = new Map<string, string>();
+  return (text) => {
+    const known = seen.get(text);
+    if (known !== undefined) return known;
+    seen.set(text, text);
+    return text;
+  };
+}
+
+const internOrNull = (intern: (text: string) => string, text: string | null | undefined) =>
+  text == null ? null : intern(text);
+
+function shareStrings(info: JobInfo, intern: (text: string) => string): JobInfo {
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(info.tags)) tags[key] = intern(value);
+  return { ...info, tags, ...(info.owner === undefined ? {} : { owner: intern(info.owner) }) };
 }
 
 const sortedList = (set: ReadonlySet<string> | undefined): readonly string[] =>

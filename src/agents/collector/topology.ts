@@ -17,8 +17,6 @@ export interface Topology {
   readonly slas: readonly TableSla[];
   /** Table → owning team (from the teams of the jobs that write it). */
   readonly tableTeams: Readonly<Record<string, string>>;
-  /** Table → last write seen in lineage (epoch ms). */
-  readonly lastWrites: Readonly<Record<string, number>>;
 }
 
 export interface TopologyJob {

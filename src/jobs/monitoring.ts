@@ -2,7 +2,7 @@ import pMap from 'p-map';
 import type { JobNotification } from '../agents/collector/job-webhook.js';
 import { buildDependencyGraph } from '../agents/correlator/build-dependency-graph.js';
 import type { IncidentSummary } from '../agents/correlator/correlate.js';
-import type { DependencyGraph } from '../agents/correlator/dependency-graph.js';
+import type { FrozenGraph } from '../agents/correlator/dependency-graph.js';
 import type { CollectorCache } from '../agents/collector/collector-cache.js';
 import type { CollectorDeps } from '../agents/collector/collector-deps.js';
 import { loadTopology } from '../agents/collector/load-topology.js';
@@ -92,7 +92,7 @@ export interface MonitoringDeps {
 /** Per-process state the monitoring stages keep between calls. */
 export interface MonitoringState {
   detector: DetectorState;
-  graph: DependencyGraph;
+  graph: FrozenGraph;
   /** Latest load seen per table, to judge SLA freshness between topology refreshes. */
   lastLoads: Map<string, number>;
   /** Runs in flight at the last runs poll, for SLA-at-risk between polls. */
@@ -140,15 +140,15 @@ export function createMonitoringStages(
     throw new RateLimitedError(`${d.source} is ${d.reason}`, d.retryAfterMs ?? 30_000);
   };
 
-  const setTopology = (topology: Topology) => {
-    deps.cache.topology = topology;
+  const setTopology = ({ lineage, tableTeams, ...kept }: Topology) => {
     state.graph = buildDependencyGraph({
-      lineage: topology.lineage,
-      jobs: topology.jobs,
-      jobEdges: topology.jobEdges,
-      slas: topology.slas,
-      tableTeams: topology.tableTeams,
+      lineage,
+      jobs: kept.jobs,
+      jobEdges: kept.jobEdges,
+      slas: kept.slas,
+      tableTeams,
     });
+    deps.cache.topology = kept;
   };
 
   const slasNow = (): TableSla[] =>

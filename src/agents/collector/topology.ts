@@ -10,13 +10,17 @@ export interface Topology {
   /** When it was built (epoch ms). */
   readonly builtAt: number;
   readonly jobs: readonly TopologyJob[];
-  /** Distinct lineage edges from `system.access.table_lineage` over the lookback. */
-  readonly lineage: readonly TopologyLineageEdge[];
+  /**
+   * Distinct lineage edges from `system.access.table_lineage` over the lookback. Like `tableTeams`, an
+   * input of the dependency graph: `loadTopology` returns it, and monitoring drops it from its cached
+   * copy once the graph holds it (~15 MB on 100,000 jobs). Ask the graph, not this.
+   */
+  readonly lineage?: readonly TopologyLineageEdge[] | undefined;
   /** `run_job_task` edges: the parent job starts the child job. */
   readonly jobEdges: readonly { readonly parentJobId: string; readonly childJobId: string }[];
   readonly slas: readonly TableSla[];
-  /** Table → owning team (from the teams of the jobs that write it). */
-  readonly tableTeams: Readonly<Record<string, string>>;
+  /** Table → owning team (from the teams of the jobs that write it). A graph input, as `lineage` is. */
+  readonly tableTeams?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface TopologyJob {

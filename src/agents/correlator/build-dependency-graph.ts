@@ -1,6 +1,6 @@
 import { isWarehouseId } from '../detector/compute-ids.js';
 import type { TableSla } from '../detector/observations.js';
-import { DependencyGraph, type NodeKind, nodeKey } from './dependency-graph.js';
+import { DependencyGraph, type FrozenGraph, type NodeKind, nodeKey } from './dependency-graph.js';
 
 /** One row of `system.access.table_lineage`, camelCase; a read has no target, a write from literals no source. */
 export interface LineageEdge {
@@ -64,7 +64,7 @@ const DASHBOARD_ENTITIES = new Set(['DASHBOARD_V3', 'DBSQL_DASHBOARD', 'DASHBOAR
  * pipelines and SLAs. Rows with nothing usable (no tables, unknown entity) are ignored, not refused:
  * lineage is best-effort by nature.
  */
-export function buildDependencyGraph(input: GraphInput): DependencyGraph {
+export function buildDependencyGraph(input: GraphInput): FrozenGraph {
   const g = new DependencyGraph();
   // One string per node key, however many edges name it: on a 100,000-job workspace the copies cost
   // tens of megabytes (bench/pipeline.bench.ts).
@@ -119,7 +119,7 @@ export function buildDependencyGraph(input: GraphInput): DependencyGraph {
   }
 
   for (const [t, team] of Object.entries(input.tableTeams ?? {})) g.setTeam(table(t), team);
-  return g;
+  return g.freeze();
 }
 
 function lineageEntity(row: LineageEdge, key: (kind: NodeKind, id: string) => string): string | undefined {

@@ -113,6 +113,129 @@ export class DependencyGraph implements GraphView {
   get size(): number {
     return new Set([...this.#down.keys(), ...this.#up.keys()]).size;
   }
+
+  /** The same graph, read-only and compact (see `FrozenGraph`). */
+  freeze(): FrozenGraph {
+    const nodes = new Set([
+      ...this.#down.keys(),
+      ...this.#up.keys(),
+      ...this.#labels.keys(),
+      ...this.#teams.keys(),
+    ]);
+    return new FrozenGraph([...nodes], this.#down, this.#up, this.#labels, this.#teams);
+  }
+}
+
+/** Neighbour lists of every node in two typed arrays: node i's are `targets[offsets[i] … offsets[i+1])`. */
+interface Adjacency {
+  readonly offsets: Int32Array;
+  readonly targets: Int32Array;
+}
+
+function adjacency(
+  keys: readonly string[],
+  index: ReadonlyMap<string, number>,
+  map: Map<string, Neighbours>,
+): Adjacency {
+  const offsets = new Int32Array(keys.length + 1);
+  let edges = 0;
+  for (let i = 0; i < keys.length; i++) {
+    offsets[i] = edges;
+    const n = map.get(keys[i]!);
+    edges += n === undefined ? 0 : typeof n === 'string' ? 1 : Array.isArray(n) ? n.length : n.size;
+  }
+  offsets[keys.length] = edges;
+  const targets = new Int32Array(edges);
+  let at = 0;
+  for (const key of keys)
+    for (const neighbour of neighbours(map.get(key))) targets[at++] = index.get(neighbour)!;
+  return { offsets, targets };
+}
+
+/**
+ * A built graph frozen for queries: nodes numbered, edges in typed arrays, teams as small numbers. A
+ * 100,000-job workspace's graph drops from ~45 MB of maps and lists to about half, and the garbage
+ * collector no longer walks hundreds of thousands of objects it can never free. Neighbours come out in
+ * the order they were added, as from `DependencyGraph`.
+ */
+export class FrozenGraph implements GraphView {
+  readonly #keys: readonly string[];
+  readonly #index: ReadonlyMap<string, number>;
+  readonly #down: Adjacency;
+  readonly #up: Adjacency;
+  readonly #labels: ReadonlyMap<number, string>;
+  readonly #teamOf: Uint32Array;
+  readonly #teamNames: readonly string[];
+
+  constructor(
+    keys: readonly string[],
+    down: Map<string, Neighbours>,
+    up: Map<string, Neighbours>,
+    labels: ReadonlyMap<string, string>,
+    teams: ReadonlyMap<string, string>,
+  ) {
+    const index = new Map<string, number>();
+    keys.forEach((key, i) => index.set(key, i));
+    this.#keys = keys;
+    this.#index = index;
+    this.#down = adjacency(keys, index, down);
+    this.#up = adjacency(keys, index, up);
+    // Only a job's, dashboard's or pipeline's name differs from its key: a map of those, not a slot each.
+    this.#labels = new Map([...labels].map(([node, label]) => [index.get(node)!, label]));
+    const teamIds = new Map<string, number>();
+    this.#teamOf = new Uint32Array(keys.length);
+    for (const [node, team] of teams) {
+      let id = teamIds.get(team);
+      if (id === undefined) teamIds.set(team, (id = teamIds.size + 1));
+      this.#teamOf[index.get(node)!] = id;
+    }
+    this.#teamNames = ['', ...teamIds.keys()];
+  }
+
+  #neighbours(node: string, adjacency: Adjacency): string[] {
+    const i = this.#index.get(node);
+    if (i === undefined) return [];
+    const out: string[] = [];
+    for (let at = adjacency.offsets[i]!; at < adjacency.offsets[i + 1]!; at++)
+      out.push(this.#keys[adjacency.targets[at]!]!);
+    return out;
+  }
+
+  downstream(node: string): Iterable<string> {
+    return this.#neighbours(node, this.#down);
+  }
+
+  upstream(node: string): Iterable<string> {
+    return this.#neighbours(node, this.#up);
+  }
+
+  fanOut(node: string): number {
+    const i = this.#index.get(node);
+    return i === undefined ? 0 : this.#down.offsets[i + 1]! - this.#down.offsets[i]!;
+  }
+
+  label(node: string): string {
+    const i = this.#index.get(node);
+    return (i === undefined ? undefined : this.#labels.get(i)) ?? node.slice(node.indexOf(':') + 1);
+  }
+
+  team(node: string): string | undefined {
+    const i = this.#index.get(node);
+    const id = i === undefined ? 0 : this.#teamOf[i]!;
+    return id === 0 ? undefined : this.#teamNames[id];
+  }
+
+  /** Number of nodes with at least one edge. */
+  get size(): number {
+    let count = 0;
+    for (let i = 0; i < this.#keys.length; i++)
+      if (
+        this.#down.offsets[i + 1]! > this.#down.offsets[i]! ||
+        this.#up.offsets[i + 1]! > this.#up.offsets[i]!
+      )
+        count++;
+    return count;
+  }
 }
 
 /** A base graph plus a few extra edges (e.g. from the signals being correlated), without copying the base. */

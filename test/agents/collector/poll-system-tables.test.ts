@@ -136,7 +136,7 @@ describe('loadTopology', () => {
       upstreamJobIds: [job.jobId],
     });
     expect(sla!.lastRefreshedAt).toBeGreaterThan(START);
-    expect(t.tableTeams['main.finance.orders']).toBe('finance');
+    expect(t.tableTeams?.['main.finance.orders']).toBe('finance');
     expect(JSON.parse(JSON.stringify(t))).toEqual(t);
   });
 

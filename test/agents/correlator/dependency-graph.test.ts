@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../../src/agents/correlator/build-dependency-graph.js';
 import { DependencyGraph, OverlayGraph, reachable } from '../../../src/agents/correlator/dependency-graph.js';
+import { Prng } from '../../../src/sim/engine/prng.js';
 
 describe('DependencyGraph', () => {
   it('keeps each edge once, in the order added, however many neighbours a node has', () => {
@@ -29,6 +30,33 @@ describe('DependencyGraph', () => {
     expect(view.fanOut('cluster:shared')).toBe(21);
     expect(base.fanOut('cluster:shared')).toBe(20);
     expect(reachable(view, ['cluster:shared'], 'downstream').nodes.has('job:extra')).toBe(true);
+  });
+});
+
+describe('FrozenGraph', () => {
+  it('answers every query as the graph it was frozen from, in the same order', () => {
+    const rng = new Prng(11);
+    for (let round = 0; round < 50; round++) {
+      const g = new DependencyGraph();
+      const nodes = Array.from(
+        { length: rng.int(1, 40) },
+        (_, i) => `${rng.pick(['job', 'table', 'cluster'])}:${i}`,
+      );
+      for (let e = rng.int(0, 120); e > 0; e--) g.addEdge(rng.pick(nodes), rng.pick(nodes));
+      for (const node of nodes) {
+        if (rng.chance(0.3)) g.setLabel(node, `name of ${node}`);
+        if (rng.chance(0.3)) g.setTeam(node, rng.pick(['finance', 'sales', 'ops']));
+      }
+      const frozen = g.freeze();
+      for (const node of [...nodes, 'job:unknown']) {
+        expect([...frozen.downstream(node)]).toEqual([...g.downstream(node)]);
+        expect([...frozen.upstream(node)]).toEqual([...g.upstream(node)]);
+        expect(frozen.fanOut(node)).toBe(g.fanOut(node));
+        expect(frozen.label(node)).toBe(g.label(node));
+        expect(frozen.team(node)).toBe(g.team(node));
+      }
+      expect(frozen.size).toBe(g.size);
+    }
   });
 });
 

@@ -257,7 +257,7 @@ function some<T>(rng: Prng, items: readonly T[], max: number): T[] {
 }
 
 /** A random graph, half the time from job settings and lineage, half the time edge by edge. */
-function randomGraph(rng: Prng): DependencyGraph {
+function randomGraph(rng: Prng): GraphView {
   if (rng.chance(0.5)) {
     return buildDependencyGraph({
       lineage: Array.from({ length: rng.int(0, 4) }, () => ({

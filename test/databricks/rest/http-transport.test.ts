@@ -226,6 +226,23 @@ describe('createHttpTransport', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('stops the timeout clock once a call has answered', async () => {
+    const signals: AbortSignal[] = [];
+    const { transport } = setup({
+      timeoutMs: 30,
+      fetch: (async (url: string, init: RequestInit) => {
+        if (init.signal) signals.push(init.signal);
+        return fetch(url, init);
+      }) as typeof fetch,
+    });
+    server.reply({ status: 200, body: { ok: true } });
+    await transport.request({ method: 'GET', path: '/api/2.2/jobs/get' }, anything);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    // A timer left running would abort the finished call's signal, and hold it until then.
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(false);
+  });
+
   it('does not repeat a timed-out POST that may have acted', async () => {
     const { transport } = setup({ timeoutMs: 50 });
     server.reply({ hang: true });

@@ -175,7 +175,7 @@ export class FrozenGraph implements GraphView {
     teams: ReadonlyMap<string, string>,
   ) {
     const index = new Map<string, number>();
-    keys.forEach((key, i) => index.set(key, i));
+    for (const [i, key] of keys.entries()) index.set(key, i);
     this.#keys = keys;
     this.#index = index;
     this.#down = adjacency(keys, index, down);
@@ -186,7 +186,10 @@ export class FrozenGraph implements GraphView {
     this.#teamOf = new Uint32Array(keys.length);
     for (const [node, team] of teams) {
       let id = teamIds.get(team);
-      if (id === undefined) teamIds.set(team, (id = teamIds.size + 1));
+      if (id === undefined) {
+        id = teamIds.size + 1;
+        teamIds.set(team, id);
+      }
       this.#teamOf[index.get(node)!] = id;
     }
     this.#teamNames = ['', ...teamIds.keys()];

@@ -58,6 +58,13 @@ function addNeighbour(map: Map<string, Neighbours>, node: string, neighbour: str
   } else current.add(neighbour);
 }
 
+function neighbourCount(n: Neighbours | undefined): number {
+  return n === undefined ? 0 : typeof n === 'string' ? 1 : Array.isArray(n) ? n.length : n.size;
+}
+
+/** What a node without a name is called on a card: its id (`main.sales.orders` for `table:main.sales.orders`). */
+const unnamedLabel = (node: string): string => node.slice(node.indexOf(':') + 1);
+
 function neighbours(n: Neighbours | undefined): Iterable<string> {
   return n === undefined ? [] : typeof n === 'string' ? [n] : n;
 }
@@ -97,12 +104,11 @@ export class DependencyGraph implements GraphView {
   }
 
   fanOut(node: string): number {
-    const n = this.#down.get(node);
-    return n === undefined ? 0 : typeof n === 'string' ? 1 : Array.isArray(n) ? n.length : n.size;
+    return neighbourCount(this.#down.get(node));
   }
 
   label(node: string): string {
-    return this.#labels.get(node) ?? node.slice(node.indexOf(':') + 1);
+    return this.#labels.get(node) ?? unnamedLabel(node);
   }
 
   team(node: string): string | undefined {
@@ -141,8 +147,7 @@ function adjacency(
   let edges = 0;
   for (let i = 0; i < keys.length; i++) {
     offsets[i] = edges;
-    const n = map.get(keys[i]!);
-    edges += n === undefined ? 0 : typeof n === 'string' ? 1 : Array.isArray(n) ? n.length : n.size;
+    edges += neighbourCount(map.get(keys[i]!));
   }
   offsets[keys.length] = edges;
   const targets = new Int32Array(edges);
@@ -219,7 +224,7 @@ export class FrozenGraph implements GraphView {
 
   label(node: string): string {
     const i = this.#index.get(node);
-    return (i === undefined ? undefined : this.#labels.get(i)) ?? node.slice(node.indexOf(':') + 1);
+    return (i === undefined ? undefined : this.#labels.get(i)) ?? unnamedLabel(node);
   }
 
   team(node: string): string | undefined {

@@ -184,14 +184,15 @@ async function drained(timeoutMs: number): Promise<void> {
   }
 }
 
-/** The V8 profiler over the inspector protocol, for one phase. */
-async function startProfiler() {
+/** The V8 profiler over the inspector protocol, for one phase; `stop` writes the profile to `file`. */
+async function startProfiler(file: string | undefined) {
+  if (file === undefined) return undefined;
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
   return {
-    stop: async () => (await session.post('Profiler.stop')).profile,
+    stop: async () => writeFileSync(file, JSON.stringify((await session.post('Profiler.stop')).profile)),
   };
 }
 
@@ -245,7 +246,7 @@ try {
   // Phase 1: throughput.
   await pgStats?.reset();
   const before = webhooksDone;
-  const throughputProfiler = values['profile-throughput'] ? await startProfiler() : undefined;
+  const throughputProfiler = await startProfiler(values['profile-throughput']);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   command({
@@ -258,8 +259,7 @@ try {
   const totalSeconds = (performance.now() - started) / 1000;
   const processed = webhooksDone - before;
   const cpu = process.cpuUsage(cpuBefore);
-  if (throughputProfiler && values['profile-throughput'])
-    writeFileSync(values['profile-throughput'], JSON.stringify(await throughputProfiler.stop()));
+  await throughputProfiler?.stop();
   out(
     `  phase 1: ${phase1.sent.toLocaleString('en-US')} webhooks in ${phase1.seconds.toFixed(1)} s (${Math.round(phase1.sent / phase1.seconds).toLocaleString('en-US')}/s accepted, ${phase1.refused} refused), drained after ${totalSeconds.toFixed(1)} s`,
   );
@@ -277,7 +277,7 @@ try {
   await pgStats?.reset();
   storedAt.clear();
   loopDelay.enable();
-  const profiler = values.profile ? await startProfiler() : undefined;
+  const profiler = await startProfiler(values.profile);
   command({
     type: 'latency',
     ms: Number(values['latency-seconds']) * 1000,
@@ -287,7 +287,7 @@ try {
   const phase2 = await next('latency');
   await drained(120_000);
   loopDelay.disable();
-  if (profiler && values.profile) writeFileSync(values.profile, JSON.stringify(await profiler.stop()));
+  await profiler?.stop();
   const latencies = phase2.sentAt
     .map(([runId, sent]) => (storedAt.get(runId) ?? Number.NaN) - sent)
     .filter((ms) => !Number.isNaN(ms))

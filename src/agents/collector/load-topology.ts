@@ -49,10 +49,9 @@ export async function loadTopology(
 ): Promise<TopologyOutcome> {
   const now = deps.clock.now();
   const intern = interner();
-  let infos: JobInfo[];
+  const infos: JobInfo[] = [];
   let lineageRows: Awaited<ReturnType<CollectorDeps['warehouse']['query']>>['rows'];
   try {
-    infos = [];
     for await (const job of deps.client.jobs.listJobs({ expand_tasks: true, limit: 100 })) {
       infos.push(shareStrings(jobInfoOf(job), intern));
     }
@@ -65,6 +64,8 @@ export async function loadTopology(
     });
     lineageRows = result.rows;
   } catch (error) {
+    // The jobs listed before the failure still spare their runs a `jobs/get` each.
+    for (const info of infos) cache?.jobs.set(info.jobId, { fetchedAt: now, info });
     const degraded = asDegraded(error, 'topology');
     if (degraded) return { degraded };
     throw error;

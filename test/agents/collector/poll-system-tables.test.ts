@@ -3,6 +3,7 @@ import { createCollectorCache } from '../../../src/agents/collector/collector-ca
 import { loadTopology } from '../../../src/agents/collector/load-topology.js';
 import { monitoringDegradedSignal } from '../../../src/agents/collector/monitoring-degraded.js';
 import { pollSystemTables } from '../../../src/agents/collector/poll-system-tables.js';
+import { WarehouseError } from '../../../src/databricks/warehouse.js';
 import { makeSignal } from '../../../src/domain/signal.js';
 import { scenarioWith } from '../../sim/fixtures.js';
 import { type Harness, startHarness } from './collector-harness.js';
@@ -138,6 +139,20 @@ describe('loadTopology', () => {
     expect(sla!.lastRefreshedAt).toBeGreaterThan(START);
     expect(t.tableTeams?.['main.finance.orders']).toBe('finance');
     expect(JSON.parse(JSON.stringify(t))).toEqual(t);
+  });
+
+  it('reports a warehouse out of capacity as degraded and still caches the jobs it listed', async () => {
+    const cache = createCollectorCache();
+    const warehouse = {
+      ...h.deps.warehouse,
+      query: async () => {
+        throw new WarehouseError('RESOURCE_EXHAUSTED', 'the warehouse is at capacity');
+      },
+    };
+    const outcome = await loadTopology({ ...h.deps, warehouse }, cache);
+    expect(outcome.degraded).toMatchObject({ source: 'topology', reason: 'RATE_LIMITED' });
+    expect(cache.topology).toBeUndefined();
+    expect([...cache.jobs.values()].map((entry) => entry.info.name)).toContain('orders_etl');
   });
 
   it('lets a policy SLA win over the job tag for the table it names', async () => {

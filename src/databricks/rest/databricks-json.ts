@@ -4,10 +4,14 @@ type ReviverContext = { source?: string };
 
 const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
 
+// A match may start only where a run of digits starts: without the lookbehind the engine retries at every
+// digit of every shorter run (timestamps, ids), which cost as much as parsing the text.
+const LONG_DIGIT_RUN = /(?<!\d)\d{16,}/g;
+
 /** Only a `null` or a number beyond 2^53 makes the reviver change anything (a cheap, conservative test). */
 function mayNeedReviver(text: string): boolean {
   if (text.includes('null')) return true;
-  for (const [digits] of text.matchAll(/\d{16,}/g)) {
+  for (const [digits] of text.matchAll(LONG_DIGIT_RUN)) {
     if (digits.length > MAX_SAFE_DIGITS.length || digits > MAX_SAFE_DIGITS) return true;
   }
   return false;

@@ -40,9 +40,12 @@ export const boundedText = (max: number) =>
     .max(max, { message: `must be at most ${max} characters` })
     .transform(cleanText);
 
+/** The longest id string accepted (Databricks ids are far shorter; this bounds hostile input). */
+export const ID_MAX_LENGTH = 256;
+
 /** Databricks ids are int64 and exceed Number.MAX_SAFE_INTEGER: always carried as strings. */
 export const idString = z
-  .union([z.string().min(1).max(256), z.number().int().nonnegative(), z.bigint().nonnegative()])
+  .union([z.string().min(1).max(ID_MAX_LENGTH), z.number().int().nonnegative(), z.bigint().nonnegative()])
   .transform((v) => cleanText(String(v)));
 
 /** A JSON object of bounded serialised size, cleaned for jsonb. */

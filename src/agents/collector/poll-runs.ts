@@ -3,13 +3,7 @@ import type { RunObservation } from '../detector/observations.js';
 import type { CollectorCache } from './collector-cache.js';
 import type { CollectorDeps } from './collector-deps.js';
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
-import {
-  fetchRunObservation,
-  jobInfoFor,
-  observationOutcome,
-  taskAttemptFailed,
-  toRunObservation,
-} from './run-observation.js';
+import { fetchRunObservation, jobInfoFor, taskAttemptFailed, toRunObservation } from './run-observation.js';
 
 export interface PollRunsOptions {
   /**
@@ -104,10 +98,8 @@ export async function pollRuns(
     for await (const run of deps.client.jobs.listRuns({ active_only: true, expand_tasks: true, limit: 25 })) {
       if (++read > maxRuns) break;
       const info = run.job_id === undefined ? undefined : await jobInfoFor(deps, cache, String(run.job_id));
-      const outcome = observationOutcome(
-        toRunObservation(deps.workspaceId, run, { info, topology: cache.topology }),
-      );
-      if (outcome.status === 'ok') active.push(outcome.observation);
+      const observed = toRunObservation(deps.workspaceId, run, { info, topology: cache.topology });
+      if (observed.ok) active.push(observed.value);
       for (const task of run.tasks ?? [])
         if (task.cluster_instance?.cluster_id) cache.clusters.add(task.cluster_instance.cluster_id);
       const start = run.start_time ?? 0;
@@ -160,14 +152,9 @@ async function observe(
     if (outcome.status === 'ok') return outcome.observation;
   }
   const info = run.job_id === undefined ? undefined : await jobInfoFor(deps, cache, String(run.job_id));
-  const outcome = observationOutcome(
-    toRunObservation(deps.workspaceId, run, { info, topology: cache.topology }),
-  );
-  if (outcome.status === 'ok') return outcome.observation;
-  deps.logger?.warn(
-    { runId: run.run_id, problem: outcome.status === 'invalid' ? outcome.message : outcome.status },
-    'skipping a run that does not parse',
-  );
+  const observed = toRunObservation(deps.workspaceId, run, { info, topology: cache.topology });
+  if (observed.ok) return observed.value;
+  deps.logger?.warn({ runId: run.run_id, problem: observed.userMessage }, 'skipping a run it cannot observe');
   return undefined;
 }
 

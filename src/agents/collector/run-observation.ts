@@ -1,12 +1,23 @@
 import { DatabricksApiError } from '../../databricks/rest/databricks-api-error.js';
 import type { Run, RunOutput, RunTask } from '../../databricks/rest/jobs-api.js';
-import {
-  type RunObservation,
-  type RunObservationInput,
-  runObservationSchema,
-} from '../detector/observations.js';
+import { err, ok, type Result } from '../../domain/result.js';
+import { LIMITS, type RunObservation, type TaskRunObservation } from '../detector/observations.js';
 import type { CollectorCache } from './collector-cache.js';
 import type { CollectorDeps } from './collector-deps.js';
+import {
+  fitCode,
+  fitEpochMs,
+  fitErrorText,
+  fitId,
+  fitIds,
+  fitKey,
+  fitName,
+  fitNonBlankName,
+  fitTables,
+  fitTags,
+  fitUrl,
+  fitWhole,
+} from './fit-observation.js';
 import { type JobInfo, jobInfoOf } from './job-info.js';
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
 import { type Topology, topologyJob } from './topology.js';
@@ -90,9 +101,10 @@ export async function fetchRunObservation(
         );
       }
     }
-    return observationOutcome(
-      toRunObservation(deps.workspaceId, run, { info, outputs, topology: cache.topology }),
-    );
+    const observed = toRunObservation(deps.workspaceId, run, { info, outputs, topology: cache.topology });
+    return observed.ok
+      ? { status: 'ok', observation: observed.value }
+      : { status: 'invalid', message: observed.userMessage };
   } catch (error) {
     const degraded = asDegraded(error, 'runs');
     if (degraded) return { status: 'degraded', degraded };
@@ -109,28 +121,11 @@ export async function fetchRunObservation(
   }
 }
 
-/** Validates a mapped run; a run that does not fit the schema is reported, never thrown. */
-export function observationOutcome(input: RunObservationInput): FetchRunOutcome {
-  const parsed = runObservationSchema.safeParse(input);
-  if (parsed.success) return { status: 'ok', observation: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { status: 'invalid', message: `${issue?.path.map(String).join('.') || '(run)'}: ${issue?.message}` };
-}
-
-const positive = (n: number | undefined) => (n !== undefined && n > 0 ? n : undefined);
-const nonEmpty = (s: string | undefined) => (s !== undefined && s.trim() !== '' ? s : undefined);
-
-function validUrl(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Maps a Databricks run (from `runs/get` or `runs/list?expand_tasks=true`) to observation input. */
+/**
+ * Maps a Databricks run (from `runs/get` or `runs/list?expand_tasks=true`) to an observation, fitting
+ * every field into the observation's bounds (`fit-observation.ts`), so it needs no second validation.
+ * Only a run without a job is refused: a one-time `runs/submit` run belongs to no job to report on.
+ */
 export function toRunObservation(
   workspaceId: string,
   run: Run,
@@ -139,60 +134,80 @@ export function toRunObservation(
     outputs?: ReadonlyMap<number, RunOutput>;
     topology?: Topology | undefined;
   },
-): RunObservationInput {
-  const jobId = String(run.job_id ?? '');
+): Result<RunObservation, 'invalid_run'> {
+  const jobId = fitId(run.job_id);
+  if (jobId === undefined) {
+    return err(
+      'invalid_run',
+      `Run ${run.run_id} belongs to no job (a one-time submitted run); not observed.`,
+    );
+  }
   const info = context.info;
   const job = topologyJob(context.topology, jobId);
-  const computeIds = new Set<string>(info?.computeIds ?? []);
-  const tasks = (run.tasks ?? []).map((task) => {
+  const computeIds = [...(info?.computeIds ?? [])];
+  const tasks = tasksWithinLimit(run.tasks ?? []).map((task): TaskRunObservation => {
     const output = context.outputs?.get(task.run_id);
-    const clusterId = task.cluster_instance?.cluster_id ?? task.existing_cluster_id;
-    if (clusterId) computeIds.add(clusterId);
+    const clusterId = fitId(task.cluster_instance?.cluster_id || task.existing_cluster_id || undefined);
+    if (clusterId !== undefined) computeIds.push(clusterId);
     return {
-      taskKey: task.task_key,
+      taskKey: fitKey(task.task_key || UNNAMED_TASK),
       runId: String(task.run_id),
-      attemptNumber: task.attempt_number ?? 0,
-      lifeCycleState: task.state?.life_cycle_state ?? task.status?.state,
-      resultState: task.state?.result_state,
-      terminationCode: task.status?.termination_details?.code,
-      terminationType: task.status?.termination_details?.type,
+      attemptNumber: fitWhole(task.attempt_number, 0) ?? 0,
+      lifeCycleState: fitCode(task.state?.life_cycle_state ?? task.status?.state),
+      resultState: fitCode(task.state?.result_state),
+      terminationCode: fitCode(task.status?.termination_details?.code),
+      terminationType: fitCode(task.status?.termination_details?.type),
       stateMessage:
-        nonEmpty(task.state?.state_message) ?? nonEmpty(task.status?.termination_details?.message),
-      errorMessage: nonEmpty(output?.error),
-      errorTrace: nonEmpty(output?.error_trace),
-      startTime: positive(task.start_time),
-      endTime: positive(task.end_time),
-      dependsOn: (task.depends_on ?? []).map((d) => d.task_key),
-      clusterId: clusterId || undefined,
-      maxRetries: info?.maxRetries[task.task_key],
+        fitErrorText(task.state?.state_message) ?? fitErrorText(task.status?.termination_details?.message),
+      errorMessage: fitErrorText(output?.error),
+      errorTrace: fitErrorText(output?.error_trace),
+      startTime: fitEpochMs(task.start_time),
+      endTime: fitEpochMs(task.end_time),
+      dependsOn: (task.depends_on ?? []).slice(0, LIMITS.list).map((d) => fitKey(d.task_key)),
+      clusterId,
+      maxRetries: fitWhole(info?.maxRetries[task.task_key], -1),
     };
   });
   const parent =
     run.trigger === 'RUN_JOB_TASK'
       ? context.topology?.jobEdges.find((e) => e.childJobId === jobId)?.parentJobId
       : undefined;
-  const lifeCycle = run.state?.life_cycle_state ?? run.status?.state;
-  return {
+  return ok({
     workspaceId,
     jobId,
-    jobName: info?.name ?? job?.name ?? nonEmpty(run.run_name),
+    jobName: fitNonBlankName(info?.name ?? job?.name ?? run.run_name),
     runId: String(run.run_id),
-    runName: nonEmpty(run.run_name),
-    trigger: run.trigger,
-    lifeCycleState: lifeCycle,
-    resultState: run.state?.result_state,
-    terminationCode: run.status?.termination_details?.code,
-    terminationType: run.status?.termination_details?.type,
-    stateMessage: nonEmpty(run.state?.state_message) ?? nonEmpty(run.status?.termination_details?.message),
-    startTime: run.start_time ?? 0,
-    endTime: positive(run.end_time),
+    runName: fitNonBlankName(run.run_name),
+    trigger: fitCode(run.trigger),
+    lifeCycleState: fitCode(run.state?.life_cycle_state ?? run.status?.state),
+    resultState: fitCode(run.state?.result_state),
+    terminationCode: fitCode(run.status?.termination_details?.code),
+    terminationType: fitCode(run.status?.termination_details?.type),
+    stateMessage:
+      fitErrorText(run.state?.state_message) ?? fitErrorText(run.status?.termination_details?.message),
+    startTime: fitEpochMs(run.start_time) ?? 0,
+    endTime: fitEpochMs(run.end_time),
     tasks,
-    tags: { ...(job?.tags ?? {}), ...(info?.tags ?? {}) },
-    owner: info?.owner ?? job?.owner ?? run.creator_user_name,
-    tablesRead: [...(job?.tablesRead ?? [])],
-    tablesWritten: [...(job?.tablesWritten ?? [])],
-    computeIds: [...computeIds],
-    parentJobId: parent,
-    runPageUrl: validUrl(run.run_page_url),
-  };
+    tags: fitTags(job?.tags, info?.tags),
+    owner: fitName(info?.owner ?? job?.owner ?? run.creator_user_name),
+    tablesRead: fitTables(job?.tablesRead),
+    tablesWritten: fitTables(job?.tablesWritten),
+    computeIds: fitIds(computeIds),
+    parentJobId: fitId(parent),
+    runPageUrl: fitUrl(run.run_page_url),
+  });
+}
+
+/** The key a task without one is reported under (Databricks requires keys; a forged run may not). */
+const UNNAMED_TASK = '(unnamed task)';
+
+/**
+ * At most `LIMITS.tasks` task attempts: a repaired run of a large job can list more. The failed ones are
+ * kept first, since they are what gets reported; the rest fill up in order.
+ */
+function tasksWithinLimit(tasks: readonly RunTask[]): readonly RunTask[] {
+  if (tasks.length <= LIMITS.tasks) return tasks;
+  const failed = new Set(tasks.filter(taskAttemptFailed).slice(0, LIMITS.tasks));
+  let room = LIMITS.tasks - failed.size;
+  return tasks.filter((task) => failed.has(task) || (room > 0 && room-- > 0));
 }

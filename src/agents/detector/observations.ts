@@ -8,10 +8,23 @@ import { idString } from '../../domain/text.js';
  * raw workspace data through these schemas once; detectors trust the parsed output.
  */
 
-const LIMITS = { name: 512, text: 65_536, list: 1_000, tasks: 1_000, events: 5_000 } as const;
+/**
+ * The bounds of an observation's fields. The collector's mappers fit what the workspace sent into them
+ * (`fit-observation.ts`) rather than refuse a run for a long name.
+ */
+export const LIMITS = {
+  name: 512,
+  text: 65_536,
+  list: 1_000,
+  tasks: 1_000,
+  events: 5_000,
+  code: 128,
+  key: 256,
+  url: 2_048,
+} as const;
 
 const name = z.string().max(LIMITS.name);
-const code = z.string().max(128);
+const code = z.string().max(LIMITS.code);
 const epochMs = z.number().int().nonnegative();
 const usd = z.number().finite().nonnegative();
 const tableName = z.string().min(1).max(LIMITS.name);
@@ -20,7 +33,7 @@ const errorText = z.string().transform((v) => v.slice(0, LIMITS.text));
 
 /** One attempt of one task inside a job run (`runs/get` `tasks[]`, `job_task_run_timeline`). */
 export const taskRunObservationSchema = z.object({
-  taskKey: z.string().min(1).max(256),
+  taskKey: z.string().min(1).max(LIMITS.key),
   /** The task run id (not the parent job run id). */
   runId: idString,
   attemptNumber: z.number().int().nonnegative().default(0),
@@ -37,7 +50,7 @@ export const taskRunObservationSchema = z.object({
   errorTrace: errorText.optional(),
   startTime: epochMs.optional(),
   endTime: epochMs.optional(),
-  dependsOn: z.array(z.string().max(256)).max(LIMITS.list).default([]),
+  dependsOn: z.array(z.string().max(LIMITS.key)).max(LIMITS.list).default([]),
   clusterId: idString.optional(),
   /** The task's `max_retries` when known: a failed attempt at it is final even while the run goes on. */
   maxRetries: z.number().int().min(-1).optional(),
@@ -63,7 +76,7 @@ export const runObservationSchema = z.object({
   endTime: epochMs.optional(),
   tasks: z.array(taskRunObservationSchema).max(LIMITS.tasks).default([]),
   /** Job tags; `team`, `cost_center` and `criticality` are the ones the bot reads. */
-  tags: z.record(z.string().max(256), z.string().max(LIMITS.name)).default({}),
+  tags: z.record(z.string().max(LIMITS.key), z.string().max(LIMITS.name)).default({}),
   owner: name.optional(),
   tablesRead: z.array(tableName).max(LIMITS.list).default([]),
   tablesWritten: z.array(tableName).max(LIMITS.list).default([]),
@@ -74,7 +87,7 @@ export const runObservationSchema = z.object({
   costUsd: usd.optional(),
   runPageUrl: z
     .url({ protocol: /^https?$/ })
-    .max(2_048)
+    .max(LIMITS.url)
     .optional(),
 });
 export type RunObservation = z.output<typeof runObservationSchema>;
@@ -86,7 +99,7 @@ export const tableLoadObservationSchema = z.object({
   table: tableName,
   jobId: idString.optional(),
   runId: idString,
-  taskKey: z.string().max(256).optional(),
+  taskKey: z.string().max(LIMITS.key).optional(),
   rowsWritten: z.number().int().nonnegative(),
   loadedAt: epochMs,
 });

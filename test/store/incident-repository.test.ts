@@ -236,6 +236,102 @@ describe.each(dialects())('IncidentRepository on $name', (dialect) => {
     });
   });
 
+  const firstEntries = (signalId: string) => [
+    {
+      at: T0,
+      phase: 'DISCOVER' as const,
+      summary: 'Detected: nightly_sales/ingest failed',
+      data: { signalId },
+      dedupKey: `discover:${signalId}`,
+    },
+    { at: T0, phase: 'ANALYZE' as const, summary: 'Triage P2: failed job', dedupKey: 'triage:P2' },
+  ];
+
+  it('opens an incident with its first signal, link keys and timeline in one call', async () => {
+    const input = draft();
+    const signal = failedTaskSignal({ workspaceId: input.workspaceId, dedupKey: `run:${randomUUID()}` });
+    const result = await incidents.openWithSignal(
+      input,
+      { signal, linkKeys: ['table:main.sales.orders'], now: T0 },
+      firstEntries(signal.id),
+    );
+    expect(result.ok && result.value).toMatchObject({
+      created: true,
+      incident: { id: input.id, version: 1 },
+    });
+    expect(await incidents.get(input.id)).toEqual(result.ok ? result.value.incident : undefined);
+    expect(await incidents.listSignals(input.id)).toEqual([signal]);
+    expect(await incidents.openIncidentIdsLinkedTo(input.workspaceId, ['table:main.sales.orders'])).toEqual([
+      input.id,
+    ]);
+    const timeline = await incidents.timeline(input.id);
+    expect(timeline.map((e) => [e.phase, e.summary, e.actor, e.data])).toEqual([
+      ['DISCOVER', 'Detected: nightly_sales/ingest failed', 'system', { signalId: signal.id }],
+      ['ANALYZE', 'Triage P2: failed job', 'system', {}],
+    ]);
+  });
+
+  it('returns the open incident of a taken fingerprint and attaches nothing to it', async () => {
+    const first = await opened();
+    const signal = failedTaskSignal({ workspaceId: first.workspaceId, dedupKey: `run:${randomUUID()}` });
+    const again = await incidents.openWithSignal(
+      draft({ workspaceId: first.workspaceId, fingerprint: first.fingerprint }),
+      { signal, linkKeys: ['table:x'], now: T0 + 1 },
+      firstEntries(signal.id),
+    );
+    expect(again.ok && again.value).toMatchObject({ created: false, incident: { id: first.id, version: 1 } });
+    expect(await incidents.listSignals(first.id)).toEqual([]);
+    expect(await incidents.timeline(first.id)).toEqual([]);
+    // The signal is stored, unlinked: joining it afterwards links it as usual.
+    expect(await incidents.attachSignal(first.id, signal, T0 + 2)).toMatchObject({
+      ok: true,
+      value: { attached: true },
+    });
+  });
+
+  it('opens one incident when the same signal opens it twice or ten workers open it at once', async () => {
+    const input = draft();
+    const signal = failedTaskSignal({ workspaceId: input.workspaceId, dedupKey: `run:${randomUUID()}` });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        incidents.openWithSignal(input, { signal, linkKeys: ['table:y'], now: T0 }, firstEntries(signal.id)),
+      ),
+    );
+    expect(results.filter((r) => r.ok && r.value.created)).toHaveLength(1);
+    expect(await incidents.listOpen({ workspaceId: input.workspaceId })).toHaveLength(1);
+    expect(await incidents.listSignals(input.id)).toEqual([signal]);
+    expect(await incidents.timeline(input.id)).toHaveLength(2);
+  });
+
+  it('refuses a malformed signal or timeline entry and stores nothing', async () => {
+    const input = draft();
+    const signal = failedTaskSignal({ workspaceId: input.workspaceId, dedupKey: `run:${randomUUID()}` });
+    const badSignal = await incidents.openWithSignal(
+      input,
+      { signal: { ...signal, kind: '<script>' } as unknown as typeof signal, linkKeys: [], now: T0 },
+      firstEntries(signal.id),
+    );
+    expect(badSignal).toMatchObject({ ok: false, reason: 'invalid_signal' });
+    const badEntry = await incidents.openWithSignal(input, { signal, linkKeys: [], now: T0 }, [
+      { at: T0, phase: 'LUNCH' as 'RCA', summary: 'x' },
+    ]);
+    expect(badEntry).toMatchObject({ ok: false, reason: 'invalid_timeline_entry' });
+    expect(await incidents.get(input.id)).toBeUndefined();
+  });
+
+  it('stores hostile text in a first timeline entry as text', async () => {
+    const input = draft();
+    const signal = failedTaskSignal({ workspaceId: input.workspaceId, dedupKey: `run:${randomUUID()}` });
+    const summary = "Detected: '); DROP TABLE incidents; -- \u0000 \ud800 😀";
+    const result = await incidents.openWithSignal(input, { signal, linkKeys: [], now: T0 }, [
+      { at: T0, phase: 'DISCOVER', summary, data: { note: '$1 $(x) \u0000' } },
+    ]);
+    expect(result.ok).toBe(true);
+    const [entry] = await incidents.timeline(input.id);
+    expect(entry?.summary).toBe("Detected: '); DROP TABLE incidents; -- \ufffd \ufffd 😀");
+    expect(await incidents.get(input.id)).toBeDefined();
+  });
+
   it('attaches a signal once however often it is attached', async () => {
     const incident = await opened();
     const signal = failedTaskSignal({ workspaceId: incident.workspaceId, dedupKey: `run:${randomUUID()}` });

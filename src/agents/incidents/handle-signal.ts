@@ -114,46 +114,44 @@ async function correlateAndStore(
   );
   // The policy decides, not the detectors' hints: a team's dbxops.yaml must be able to lower a level.
   const severity = triage.severity;
-  const opened = await deps.incidents.open({ ...decision.open, severity });
+  const opened = await deps.incidents.openWithSignal(
+    { ...decision.open, severity },
+    { signal, linkKeys: signalLinkKeys(signal), now },
+    [
+      {
+        at: now,
+        phase: 'DISCOVER',
+        summary: `Detected: ${decision.summary.title}`,
+        data: { signalId: signal.id, kind: signal.kind },
+        dedupKey: `discover:${signal.id}`,
+      },
+      {
+        at: now,
+        phase: 'ANALYZE',
+        summary: `Triage ${triage.reason}`,
+        data: { severity, responseMinutes: triage.responseMinutes },
+        dedupKey: `triage:${decision.open.id}:${severity}`,
+      },
+      ...(recurrence.opened
+        ? [
+            {
+              at: now,
+              phase: 'RCA' as const,
+              summary: `Recurring: seen ${recurrence.occurrencesInWindow} times in 7 days. ${recurrence.opened.recommendation.text}`,
+              data: { recurringIssueId: recurrence.opened.id },
+              dedupKey: `recurring:${recurrence.opened.id}`,
+            },
+          ]
+        : []),
+    ],
+  );
   if (!opened.ok) return { kind: 'rejected', reason: opened.userMessage };
   const { incident, created } = opened.value;
   if (!created) {
     // Another worker opened the same root cause a moment ago: join it instead of opening a second.
     return joinIncident(deps, incident.id, signal, decision.summary, false, now);
   }
-  const attached = await deps.incidents.attachSignal(incident.id, signal, now, signalLinkKeys(signal));
-  await deps.incidents.addTimelineEntries([
-    {
-      incidentId: incident.id,
-      at: now,
-      phase: 'DISCOVER',
-      summary: `Detected: ${decision.summary.title}`,
-      data: { signalId: signal.id, kind: signal.kind },
-      dedupKey: `discover:${signal.id}`,
-    },
-    {
-      incidentId: incident.id,
-      at: now,
-      phase: 'ANALYZE',
-      summary: `Triage ${triage.reason}`,
-      data: { severity, responseMinutes: triage.responseMinutes },
-      dedupKey: `triage:${incident.id}:${severity}`,
-    },
-    ...(recurrence.opened
-      ? [
-          {
-            incidentId: incident.id,
-            at: now,
-            phase: 'RCA' as const,
-            summary: `Recurring: seen ${recurrence.occurrencesInWindow} times in 7 days. ${recurrence.opened.recommendation.text}`,
-            data: { recurringIssueId: recurrence.opened.id },
-            dedupKey: `recurring:${recurrence.opened.id}`,
-          },
-        ]
-      : []),
-  ]);
-  const current = (attached.ok ? attached.value.incident : undefined) ?? incident;
-  return { kind: 'opened', incident: current, recurring: recurrence.issue !== null };
+  return { kind: 'opened', incident, recurring: recurrence.issue !== null };
 }
 
 async function joinIncident(

@@ -177,11 +177,6 @@ function timelineRow(e: TimelineEntry) {
   };
 }
 
-/** Runs `work` in a transaction, or in the caller's when the repository is bound to one already. */
-function inTransaction<T>(db: Kysely<Database>, work: (trx: Db) => Promise<T>): Promise<T> {
-  return db.isTransaction ? work(db) : db.transaction().execute(work);
-}
-
 /** Checks timeline entries (the system is the actor unless one is named); one that does not parse refuses all. */
 function parseTimelineEntries(
   inputs: readonly TimelineEntryInput[],
@@ -249,9 +244,15 @@ const KEYS_PER_STATEMENT = 1_000;
  */
 export class IncidentRepository {
   readonly #db: Kysely<Database>;
+  readonly #inTransaction: boolean;
 
-  constructor(db: Kysely<Database>) {
+  /**
+   * `inTransaction`: `db` is bound to a connection inside a transaction its caller began (the
+   * correlation lock's), so multi-statement writes run in it instead of beginning their own.
+   */
+  constructor(db: Kysely<Database>, options: { readonly inTransaction?: boolean } = {}) {
     this.#db = db;
+    this.#inTransaction = options.inTransaction ?? db.isTransaction;
   }
 
   /**
@@ -452,7 +453,7 @@ export class IncidentRepository {
       const next = transition(current, event, now);
       if (!next.ok) return next;
       try {
-        const written = await inTransaction(this.#db, async (trx) => {
+        const written = await this.#transaction(async (trx) => {
           const result = await this.#write(next.value, current.version, trx);
           if (result.ok) {
             await this.#insertTimeline(trx, {
@@ -688,6 +689,11 @@ export class IncidentRepository {
     const current = await this.get(next.id, db);
     if (current === undefined) return err('not_found', `Incident ${next.id} does not exist.`);
     return this.#conflict(current, expectedVersion);
+  }
+
+  /** Runs `work` in a transaction, or in the caller's when the repository is bound to one already. */
+  #transaction<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    return this.#inTransaction ? work(this.#db) : this.#db.transaction().execute(work);
   }
 
   #conflict(current: Incident, expectedVersion: number): Result<never, 'version_conflict'> {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../src/agents/correlator/build-dependency-graph.js';
 import { detectRunFailures } from '../../src/agents/detector/detect-run-failures.js';
@@ -124,6 +125,48 @@ describe('the correlation lock on a PostgreSQL server', () => {
     held.resolve();
     await Promise.all([holder, sharing]);
     expect(order).toEqual(['unrelated', 'sharing']);
+  });
+
+  it('undoes a step that fails and hands the next step a clean connection', async () => {
+    const lock = createCorrelationLock(store.db, { dialect: 'postgres' });
+    const draft = (id: string) => ({
+      id,
+      workspaceId: 'ws-rollback',
+      fingerprint: id,
+      title: 'orders failed',
+      severity: 'P2' as const,
+      openedAt: NOW,
+    });
+    await expect(
+      lock(['job:rollback'], async ({ incidents }) => {
+        await incidents.open(draft('inc_thrown0001'));
+        throw new Error('the step failed after writing');
+      }),
+    ).rejects.toThrow('the step failed after writing');
+    await expect(
+      lock(['job:rollback'], async ({ incidents }) => {
+        await incidents.open(draft('inc_failed0001'));
+        // A refused statement (no such incident) aborts the transaction: the step's next one fails.
+        await incidents.addTimelineEntries([
+          { incidentId: 'inc_missing001', at: NOW, phase: 'RCA', summary: 'x' },
+        ]);
+        await incidents.open(draft('inc_failed0002'));
+      }),
+    ).rejects.toThrow(/aborted/);
+    await lock(
+      ['job:rollback'],
+      async ({ incidents }) => void (await incidents.open(draft('inc_kept00001'))),
+    );
+    const ids = await store.db
+      .selectFrom('incidents')
+      .select('id')
+      .where('workspace_id', '=', 'ws-rollback')
+      .execute();
+    expect(ids.map((r) => r.id)).toEqual(['inc_kept00001']);
+    const stuck = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND state LIKE 'idle in transaction%'`.execute(store.db);
+    expect(Number(stuck.rows[0]?.n)).toBe(0);
   });
 
   it('makes a step with more keys than it may lock one at a time wait for every other step', async () => {

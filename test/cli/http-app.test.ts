@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpApp, listen, readBody } from '../../src/cli/http-app.js';
 import { createMetrics } from '../../src/jobs/metrics.js';
 
@@ -86,5 +87,36 @@ describe('createHttpApp', () => {
     expect((await fetch(`${url}/in`, { method: 'POST', body: 'x'.repeat(10) })).status).toBe(200);
     expect((await fetch(`${url}/in`, { method: 'POST', body: 'x'.repeat(5000) })).status).toBe(413);
     expect(sizes).toEqual([10, null]);
+  });
+
+  it('gives up on a body whose client goes away half-way, and goes on serving', async () => {
+    const outcomes: string[] = [];
+    const url = await start(
+      createHttpApp({
+        routes: [
+          {
+            path: '/in',
+            listener: async (q, s) => {
+              const body = await readBody(q, 1000).then(
+                (b) => `read ${b?.length}`,
+                (e: Error) => `failed: ${e.message}`,
+              );
+              outcomes.push(body);
+              s.end();
+            },
+          },
+        ],
+      }),
+    );
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('POST /in HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n0123456789');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await vi.waitFor(() => expect(outcomes).toHaveLength(1));
+    expect(outcomes[0]).toMatch(/^failed: /);
+    expect((await fetch(`${url}/in`, { method: 'POST', body: 'x'.repeat(10) })).status).toBe(200);
+    expect(outcomes[1]).toBe('read 10');
   });
 });

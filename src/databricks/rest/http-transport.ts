@@ -117,17 +117,8 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     const started = clock.now();
     const timeoutMs = req.timeoutMs ?? defaultTimeout;
     let refreshedAuth = false;
-    const fail = (
-      init: Omit<ConstructorParameters<typeof DatabricksApiError>[0], 'method' | 'path'>,
-      cause?: unknown,
-    ) =>
-      new DatabricksApiError({ ...init, method: req.method, path: req.path }, cause ? { cause } : undefined);
-
-    const cancelled = (attempts: number, cause?: unknown) =>
-      fail({ reason: 'CANCELLED', message: 'the caller cancelled the request', status: 0, attempts }, cause);
-
     for (let attempt = 1; ; attempt++) {
-      if (req.signal?.aborted) throw cancelled(attempt - 1, req.signal.reason);
+      if (req.signal?.aborted) throw cancelledError(req, attempt - 1, req.signal.reason);
       const headers: Record<string, string> = {
         accept: 'application/json',
         'user-agent': userAgent,
@@ -163,7 +154,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         const declared = Number(response.headers.get('content-length') ?? '0');
         if (declared > maxResponseBytes) {
           await response.body?.cancel();
-          throw fail({
+          throw apiError(req, {
             reason: 'INVALID_RESPONSE',
             message: `the response is ${declared} bytes, more than the ${maxResponseBytes} this client accepts`,
             status: response.status,
@@ -172,7 +163,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         }
         const text = await response.text();
         if (text.length > maxResponseBytes) {
-          throw fail({
+          throw apiError(req, {
             reason: 'INVALID_RESPONSE',
             message: `the response is larger than the ${maxResponseBytes} bytes this client accepts`,
             status: response.status,
@@ -180,7 +171,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           });
         }
         if (response.ok) {
-          return parseSuccess(text, schema, fail, attempt);
+          return parseSuccess(text, schema, req, attempt);
         }
         if (response.status === 401 && options.auth.invalidate && !refreshedAuth) {
           refreshedAuth = true;
@@ -193,7 +184,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           retryAfterMs = policy.defaultRetryAfterMs;
         }
         failure = { kind: 'http', status: response.status, message: parsed.message };
-        error = fail({
+        error = apiError(req, {
           reason: classifyError(response.status, parsed),
           message: parsed.message,
           status: response.status,
@@ -205,10 +196,10 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         });
       } catch (caught) {
         if (caught instanceof DatabricksApiError) throw caught;
-        if (req.signal?.aborted) throw cancelled(attempt, caught);
+        if (req.signal?.aborted) throw cancelledError(req, attempt, caught);
         if (timeoutSignal.aborted) {
           failure = { kind: 'timeout' };
-          error = fail({
+          error = apiError(req, {
             reason: 'TIMEOUT',
             message: `no response within ${timeoutMs} ms`,
             status: 0,
@@ -218,7 +209,8 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           const code = errorCodeOf(caught);
           failure = { kind: 'network', refused: code !== undefined && REFUSED_CODES.has(code) };
           const detail = caught instanceof Error ? redactSecrets(caught.message) : 'unknown error';
-          error = fail(
+          error = apiError(
+            req,
             {
               reason: 'NETWORK',
               message: `could not reach the workspace (${code ?? detail})`,
@@ -246,7 +238,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       try {
         await sleep(wait, req.signal);
       } catch (caught) {
-        throw cancelled(attempt, caught);
+        throw cancelledError(req, attempt, caught);
       }
     }
   }
@@ -257,9 +249,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
 function parseSuccess<S extends z.ZodType>(
   text: string,
   schema: S,
-  fail: (
-    init: Omit<ConstructorParameters<typeof DatabricksApiError>[0], 'method' | 'path'>,
-  ) => DatabricksApiError,
+  req: RequestOptions,
   attempt: number,
 ): z.output<S> {
   let json: unknown = {};
@@ -267,7 +257,7 @@ function parseSuccess<S extends z.ZodType>(
     try {
       json = parseDatabricksJson(text);
     } catch {
-      throw fail({
+      throw apiError(req, {
         reason: 'INVALID_RESPONSE',
         message: 'the workspace answered with a body that is not JSON',
         status: 200,
@@ -281,7 +271,7 @@ function parseSuccess<S extends z.ZodType>(
       .slice(0, 5)
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
-    throw fail({
+    throw apiError(req, {
       reason: 'INVALID_RESPONSE',
       message: `the response does not have the expected shape (${problems})`,
       status: 200,
@@ -289,4 +279,21 @@ function parseSuccess<S extends z.ZodType>(
     });
   }
   return parsed.data;
+}
+
+type ApiErrorInit = Omit<ConstructorParameters<typeof DatabricksApiError>[0], 'method' | 'path'>;
+
+function apiError(req: RequestOptions, init: ApiErrorInit, cause?: unknown): DatabricksApiError {
+  return new DatabricksApiError(
+    { ...init, method: req.method, path: req.path },
+    cause ? { cause } : undefined,
+  );
+}
+
+function cancelledError(req: RequestOptions, attempts: number, cause?: unknown): DatabricksApiError {
+  return apiError(
+    req,
+    { reason: 'CANCELLED', message: 'the caller cancelled the request', status: 0, attempts },
+    cause,
+  );
 }

@@ -17,18 +17,21 @@ export type QueryParams = { readonly [key: string]: QueryValue };
  */
 export function toSearchParams(params: QueryParams | undefined): URLSearchParams {
   const out = new URLSearchParams();
-  const visit = (prefix: string, value: QueryValue): void => {
-    if (value === undefined || value === null) return;
-    if (Array.isArray(value)) {
-      for (const item of value) out.append(prefix, String(item));
-      return;
-    }
-    if (typeof value === 'object') {
-      for (const [k, v] of Object.entries(value as { [key: string]: QueryValue })) visit(`${prefix}.${k}`, v);
-      return;
-    }
-    out.append(prefix, String(value));
-  };
-  for (const [key, value] of Object.entries(params ?? {})) visit(key, value);
+  for (const [key, value] of Object.entries(params ?? {})) appendParam(out, key, value);
   return out;
+}
+
+function appendParam(out: URLSearchParams, prefix: string, value: QueryValue): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const item of value) out.append(prefix, String(item));
+    return;
+  }
+  if (typeof value === 'object') {
+    for (const [key, item] of Object.entries(value as { readonly [key: string]: QueryValue })) {
+      appendParam(out, `${prefix}.${key}`, item);
+    }
+    return;
+  }
+  out.append(prefix, String(value));
 }

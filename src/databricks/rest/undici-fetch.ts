@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { request } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Dispatcher, request } from 'undici';
 
 /** The part of `fetch` the HTTP transport uses; the global `fetch` is one. */
 export type FetchLike = (
@@ -22,25 +23,50 @@ export interface ResponseLike {
  * part of reading a run for every webhook (bench/pipeline.bench.ts). Redirects are not followed: the
  * Databricks REST API does not redirect.
  */
-export const undiciFetch: FetchLike = async (url, init) => {
-  const response = await request(url, {
-    method: init.method as 'GET',
-    headers: init.headers,
-    body: init.body,
-    signal: init.signal,
-  });
-  const status = response.statusCode;
-  return {
-    ok: status >= 200 && status < 300,
-    status,
-    statusText: STATUS_CODES[status] ?? '',
-    headers: {
-      get: (name) => {
-        const value = response.headers[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-      },
-    },
-    body: { cancel: () => response.body.destroy() },
-    text: () => response.body.text(),
-  };
-};
+export const undiciFetch: FetchLike = async (url, init) =>
+  new UndiciResponse(
+    await request(url, {
+      method: init.method as 'GET',
+      headers: init.headers,
+      body: init.body,
+      signal: init.signal,
+    }),
+  );
+
+/** A `ResponseLike` over undici's response data: methods on a class, not closures made per call. */
+class UndiciResponse implements ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: UndiciHeaders;
+  readonly body: UndiciBody;
+
+  constructor(response: Dispatcher.ResponseData) {
+    this.status = response.statusCode;
+    this.ok = this.status >= 200 && this.status < 300;
+    this.statusText = STATUS_CODES[this.status] ?? '';
+    this.headers = new UndiciHeaders(response.headers);
+    this.body = new UndiciBody(response.body);
+  }
+
+  text(): Promise<string> {
+    return this.body.readable.text();
+  }
+}
+
+class UndiciHeaders {
+  constructor(readonly raw: IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+}
+
+class UndiciBody {
+  constructor(readonly readable: Dispatcher.ResponseData['body']) {}
+
+  cancel(): void {
+    this.readable.destroy();
+  }
+}

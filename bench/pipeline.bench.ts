@@ -22,6 +22,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createBotApp } from '../src/cli/bot-app.js';
@@ -91,21 +92,38 @@ const databricks: ChildProcess = fork(new URL('./pipeline-databricks.ts', import
   env: { ...process.env, BENCH_JOBS: String(JOBS), BENCH_SEED: values.seed },
 });
 const reports: DatabricksReport[] = [];
-const waiters: ((r: DatabricksReport) => void)[] = [];
+const waiters: { take: (r: DatabricksReport) => void; fail: (e: Error) => void }[] = [];
+let databricksExit: Error | undefined;
 databricks.on('message', (r: DatabricksReport) => {
   const waiter = waiters.shift();
-  if (waiter) waiter(r);
+  if (waiter) waiter.take(r);
   else reports.push(r);
 });
-function next<T extends DatabricksReport['type']>(type: T): Promise<Extract<DatabricksReport, { type: T }>> {
+// A Databricks process that dies ends the benchmark with the reason, instead of leaving it waiting.
+databricks.once('exit', (code, signal) => {
+  databricksExit = new Error(`the Databricks process exited (${signal ?? `code ${code}`})`);
+  for (const waiter of waiters.splice(0)) waiter.fail(databricksExit);
+});
+/** The Databricks process's next report, which must be `type`; none within `timeoutMs` fails the run. */
+function next<T extends DatabricksReport['type']>(
+  type: T,
+  timeoutMs = 600_000,
+): Promise<Extract<DatabricksReport, { type: T }>> {
   return new Promise((resolve, reject) => {
-    const take = (r: DatabricksReport) =>
-      r.type === type
-        ? resolve(r as Extract<DatabricksReport, { type: T }>)
-        : reject(new Error(`got ${r.type}`));
+    const timer = setTimeout(
+      () => reject(new Error(`the Databricks process reported no ${type} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    timer.unref();
+    const take = (r: DatabricksReport) => {
+      clearTimeout(timer);
+      if (r.type === type) resolve(r as Extract<DatabricksReport, { type: T }>);
+      else reject(new Error(`got ${r.type}`));
+    };
     const queued = reports.shift();
     if (queued) take(queued);
-    else waiters.push(take);
+    else if (databricksExit) reject(databricksExit);
+    else waiters.push({ take, fail: reject });
   });
 }
 const command = (c: DatabricksCommand) => databricks.send(c);
@@ -310,10 +328,20 @@ try {
   out(`  peak RSS (dbxops)             ${mib(peakRss)} (Databricks, redis-server and PostgreSQL run apart)`);
 } finally {
   clearInterval(sampler);
-  command({ type: 'stop' });
-  await once(databricks, 'exit');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  // Stopping waits for active jobs and open connections; should one never end, say so and leave.
+  setTimeout(() => {
+    console.error('bench:pipeline: stopping took over 60 s (a job or a connection never ended); exiting');
+    process.exit(1);
+  }, 60_000).unref();
+  if (databricksExit === undefined) {
+    const exited = once(databricks, 'exit');
+    command({ type: 'stop' });
+    // It closes its server and exits; one that has not within 10 s is stopped.
+    const stopped = await Promise.race([exited, delay(10_000, false, { ref: false })]);
+    if (stopped === false) databricks.kill('SIGKILL');
+  }
   server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
   await app.close();
   await store.close();
   await pgStats?.close();

@@ -222,16 +222,23 @@ async function statementStats(url: string) {
   return {
     reset: () => client.query('SELECT pg_stat_statements_reset()'),
     async print(label: string) {
-      const { rows } = await client.query<{ calls: string; total: number; mean: number; query: string }>(
-        `SELECT calls, total_exec_time AS total, mean_exec_time AS mean, query FROM pg_stat_statements
+      const { rows } = await client.query<{
+        calls: string;
+        total: number;
+        mean: number;
+        max: number;
+        query: string;
+      }>(
+        `SELECT calls, total_exec_time AS total, mean_exec_time AS mean, max_exec_time AS max, query
+         FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
          ORDER BY total_exec_time DESC LIMIT 15`,
       );
-      out(`  PostgreSQL, ${label}: calls, total ms, mean ms, statement`);
+      out(`  PostgreSQL, ${label}: calls, total ms, mean ms, max ms, statement`);
       for (const row of rows) {
         const query = row.query.replace(/\s+/g, ' ').slice(0, 110);
         out(
-          `    ${row.calls.padStart(7)} ${row.total.toFixed(0).padStart(7)} ${row.mean.toFixed(3).padStart(8)}  ${query}`,
+          `    ${row.calls.padStart(7)} ${row.total.toFixed(0).padStart(7)} ${row.mean.toFixed(3).padStart(8)} ${row.max.toFixed(1).padStart(7)}  ${query}`,
         );
       }
     },

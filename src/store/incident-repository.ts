@@ -294,10 +294,12 @@ export class IncidentRepository {
     if (!entries.ok) return entries;
     const row = insertable(incident);
     const columns = sql.join(Object.keys(row).map((column) => sql.ref(column)));
-    const entryRows = entries.value.map(
-      (e) =>
-        sql`(${toDate(e.at)}::timestamptz, ${e.phase}, ${e.summary}, ${e.actor}, ${toJson(e.data)}::jsonb, ${e.dedupKey ?? null})`,
-    );
+    const entryRows = entries.value
+      .map(timelineRow)
+      .map(
+        (e) =>
+          sql`(${e.at}::timestamptz, ${e.phase}, ${e.summary}, ${e.actor}, ${e.data}::jsonb, ${e.dedup_key ?? null})`,
+      );
     // The link, keys and entries select from `inc`: when the fingerprint is taken, they store nothing.
     return this.#insertOrFindOpen(incident, async () => {
       const result = await sql<IncidentRow>`

@@ -153,12 +153,7 @@ export function toRunObservation(
       taskKey: fitKey(task.task_key || UNNAMED_TASK),
       runId: String(task.run_id),
       attemptNumber: fitWhole(task.attempt_number, 0) ?? 0,
-      lifeCycleState: fitCode(task.state?.life_cycle_state ?? task.status?.state),
-      resultState: fitCode(task.state?.result_state),
-      terminationCode: fitCode(task.status?.termination_details?.code),
-      terminationType: fitCode(task.status?.termination_details?.type),
-      stateMessage:
-        fitErrorText(task.state?.state_message) ?? fitErrorText(task.status?.termination_details?.message),
+      ...stateOf(task),
       errorMessage: fitErrorText(output?.error),
       errorTrace: fitErrorText(output?.error_trace),
       startTime: fitEpochMs(task.start_time),
@@ -179,12 +174,7 @@ export function toRunObservation(
     runId: String(run.run_id),
     runName: fitNonBlankName(run.run_name),
     trigger: fitCode(run.trigger),
-    lifeCycleState: fitCode(run.state?.life_cycle_state ?? run.status?.state),
-    resultState: fitCode(run.state?.result_state),
-    terminationCode: fitCode(run.status?.termination_details?.code),
-    terminationType: fitCode(run.status?.termination_details?.type),
-    stateMessage:
-      fitErrorText(run.state?.state_message) ?? fitErrorText(run.status?.termination_details?.message),
+    ...stateOf(run),
     startTime: fitEpochMs(run.start_time) ?? 0,
     endTime: fitEpochMs(run.end_time),
     tasks,
@@ -196,6 +186,18 @@ export function toRunObservation(
     parentJobId: fitId(parent),
     runPageUrl: fitUrl(run.run_page_url),
   });
+}
+
+/** The state fields a run and each of its tasks carry alike, from `state` and the newer `status`. */
+function stateOf(r: Pick<RunTask, 'state' | 'status'>) {
+  return {
+    lifeCycleState: fitCode(r.state?.life_cycle_state ?? r.status?.state),
+    resultState: fitCode(r.state?.result_state),
+    terminationCode: fitCode(r.status?.termination_details?.code),
+    terminationType: fitCode(r.status?.termination_details?.type),
+    stateMessage:
+      fitErrorText(r.state?.state_message) ?? fitErrorText(r.status?.termination_details?.message),
+  };
 }
 
 /** The key a task without one is reported under (Databricks requires keys; a forged run may not). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what dbxops needs on a fresh Debian machine with Node 20+ and npm: Node 24 and the npm
-# packages (through npm ci: the `node` dev dependency brings Node 24), and the Debian packages the
+# packages (the `node` dev dependency brings Node 24), and the Debian packages the
 # embedded default runs (redis-server). With --test also the servers the test suite starts itself
 # (PostgreSQL, Chromium). Safe to run again: it installs only what is missing and never starts a system service.
 set -euo pipefail
@@ -36,13 +36,13 @@ if ((${#missing[@]})); then
   rm -f /usr/sbin/policy-rc.d
 fi
 
-# npm ci wipes node_modules: run it only when the lock file changed since the last install here.
+# Install only when the lock file changed since the last install here.
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -x node_modules/.bin/node ] || [ "$(cat node_modules/.dbxops-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
-  # With omit-lockfile-registry-resolved (locks that name no registry host), npm leaves other
-  # platforms' optional packages out of the lock and then refuses it in npm ci; npm install still
-  # installs exactly the locked versions.
-  npm ci --no-fund --no-audit --loglevel=error 2>/dev/null || npm install --no-fund --no-audit --loglevel=error
+  # Not npm ci: @databricks/sql names an optional Windows kernel package at a version the registry does
+  # not have, so no lock file can list it and npm ci refuses every lock. npm install with a lock file in
+  # sync installs exactly the locked versions and leaves the lock as it is.
+  npm install --no-fund --no-audit --loglevel=error
   echo "$lock_hash" > node_modules/.dbxops-lock-hash
 fi
 echo "setup.sh: ready (node $(node_modules/.bin/node --version))"

@@ -9,7 +9,7 @@ import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Warehouse } from '../databricks/warehouse.js';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
@@ -37,7 +37,13 @@ export type QueueChoice =
 export interface BotAppOptions {
   env: Env;
   policy: Policy;
+  /** The workspace's clock (simulated in the embedded mode): detection, SLAs, what cards say. */
   clock: Clock;
+  /**
+   * The wall clock: request signatures and their replay window, token expiry, rate limits, idempotency
+   * keys and queue timing. Default the system clock; tests inject their own.
+   */
+  wallClock?: Clock;
   logger: Logger;
   databricks: { client: DatabricksClient; warehouse: Warehouse; workspaceId: string };
   store: Store;
@@ -77,12 +83,14 @@ export interface BotApp {
  */
 export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const { env, policy, clock, logger } = options;
+  const wallClock = options.wallClock ?? systemClock;
   const metrics = options.metrics ?? createMetrics();
   const repos = createRepositories(options.store.db);
   const handlerDeps = {
     incidents: repos.incidents,
     processedKeys: repos.processedKeys,
     clock,
+    wallClock,
     policy,
     databricks: options.databricks.client,
     logger: logger.child({ module: 'handlers' }),
@@ -107,6 +115,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
           handler,
           logger: logger.child({ module: 'slack' }),
           clock,
+          wallClock,
           incidentCard,
         })
       : null;
@@ -117,7 +126,10 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         handler,
         incidentCard,
         clock,
+        wallClock,
         logger: logger.child({ module: 'teams' }),
+        ...(env.TEAMS_OPENID_METADATA_URL ? { openIdMetadataUrl: env.TEAMS_OPENID_METADATA_URL } : {}),
+        ...(env.TEAMS_TOKEN_URL ? { tokenUrl: env.TEAMS_TOKEN_URL } : {}),
       })
     : null;
   const surfaces: ChatSurface[] = [
@@ -146,6 +158,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       signalConcurrency: parallelSignals ? 8 : 1,
       policy,
       clock,
+      wallClock,
       logger: logger.child({ module: 'monitoring' }),
       metrics,
       notify: (incidentId) =>
@@ -201,7 +214,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         credentials: options.webhookCredentials,
         dispatcher: () => dispatcher!,
         processedKeys: repos.processedKeys,
-        clock,
+        wallClock,
         logger: logger.child({ module: 'webhook' }),
         metrics,
       }),

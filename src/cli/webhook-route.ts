@@ -32,7 +32,8 @@ export function createWebhookRoute(deps: {
   credentials: WebhookCredentials | null;
   dispatcher: () => Dispatcher<MonitoringPayloads>;
   processedKeys: ProcessedKeyRepository;
-  clock: Clock;
+  /** The wall clock: when a delivery arrived, for redelivery checks and queue timing. */
+  wallClock: Clock;
   logger: Logger;
   metrics?: DbxopsMetrics;
 }) {
@@ -85,13 +86,13 @@ type IntakeOutcome = 'accepted' | 'duplicate';
 function createIntake(deps: {
   dispatcher: () => Dispatcher<MonitoringPayloads>;
   processedKeys: ProcessedKeyRepository;
-  clock: Clock;
+  wallClock: Clock;
 }): DataLoader<JobNotification, IntakeOutcome> {
   // One batch at a time: deliveries arriving while a batch is being stored join the next one, so
   // batches grow with the load instead of the statements.
   let inFlight: Promise<unknown> = Promise.resolve();
   const store = async (batch: readonly JobNotification[]): Promise<IntakeOutcome[]> => {
-    const now = deps.clock.now();
+    const now = deps.wallClock.now();
     const fresh = await deps.processedKeys.markManyProcessed(
       batch.map((n) => n.dedupKey),
       now,

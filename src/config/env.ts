@@ -55,6 +55,12 @@ export const envSchema = z.object({
   TEAMS_APP_ID: optionalString.describe('TEAMS_APP_ID: the bot registration (Entra app) id'),
   TEAMS_APP_PASSWORD: optionalString.describe('TEAMS_APP_PASSWORD: its client secret'),
   TEAMS_TENANT_ID: optionalString.describe('TEAMS_TENANT_ID: single-tenant bots'),
+  TEAMS_OPENID_METADATA_URL: optionalString.describe(
+    "TEAMS_OPENID_METADATA_URL: Bot Framework OpenID metadata for inbound JWTs (another cloud's, or a local fake); default the public cloud's",
+  ),
+  TEAMS_TOKEN_URL: optionalString.describe(
+    "TEAMS_TOKEN_URL: OAuth token endpoint for the bot's outbound token (another cloud's, or a local fake); default Entra ID's",
+  ),
   OPENAI_API_KEY: optionalString.describe('OPENAI_API_KEY'),
   OPENAI_BASE_URL: optionalString.describe('OPENAI_BASE_URL'),
   DBXOPS_LLM_MODEL: optionalString.describe('DBXOPS_LLM_MODEL'),

@@ -14,7 +14,7 @@ import { type ButtonPayload, decodeButtonValue } from '../cards/button-value.js'
 import type { CardViewInput, IncidentCardView } from '../cards/card-views.js';
 import type { Policy } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { Incident, IncidentEvent, TimelineEntry } from '../domain/incident.js';
 import type { Result } from '../domain/result.js';
 import type { Severity } from '../domain/severity.js';
@@ -31,7 +31,10 @@ import { jobStatus } from './job-status.js';
 export interface ChatHandlerDeps {
   readonly incidents: IncidentRepository;
   readonly processedKeys: ProcessedKeyRepository;
+  /** The workspace's clock (simulated in the embedded mode): timeline entries, snoozes, SLA countdowns. */
   readonly clock: Clock;
+  /** The wall clock: when a delivery was first seen, for idempotency (default the system clock). */
+  readonly wallClock?: Clock;
   readonly policy: Policy;
   /** For `/dbx status` and for reading current settings into dry-run plans; without it both say so. */
   readonly databricks?: DatabricksClient | undefined;
@@ -113,7 +116,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
   async function firstDelivery(request: ChatRequest): Promise<boolean> {
     const raw = `${request.actor.surface}:${request.kind}:${request.requestId}`;
     const key = raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-    return deps.processedKeys.markProcessed(key, deps.clock.now(), IDEMPOTENCY_SCOPE);
+    return deps.processedKeys.markProcessed(key, (deps.wallClock ?? systemClock).now(), IDEMPOTENCY_SCOPE);
   }
 
   async function command(

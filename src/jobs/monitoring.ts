@@ -23,7 +23,7 @@ import {
 import { handleSignal, retriageIncident } from '../agents/incidents/handle-signal.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { Incident } from '../domain/incident.js';
 import { makeSignal, type Signal, signalSchema } from '../domain/signal.js';
 import type { CorrelationLock } from '../store/correlation-lock.js';
@@ -44,6 +44,7 @@ export type MonitoringPayloads = {
   /** A scheduled collection. */
   poll: { source: PollSource };
   /** Detected signals to correlate, triage and store: one, or all of a poll's or a webhook batch's. */
+  /** `detectedAt`: wall-clock ms when the signals were queued, for the pipeline-latency metric. */
   signal: { signal: Signal; detectedAt: number } | { signals: readonly Signal[]; detectedAt: number };
   /** An incident changed: bring its cards up to date. */
   notify: { incidentId: string };
@@ -78,7 +79,10 @@ export interface MonitoringDeps {
    */
   signalConcurrency?: number;
   policy: Policy;
+  /** The workspace's clock (simulated in the embedded mode): detection, SLAs, what signals say. */
   clock: Clock;
+  /** The wall clock: how long a signal waited in the queues (default the system clock). */
+  wallClock?: Clock;
   logger: Logger;
   metrics?: DbxopsMetrics;
   /** Brings an incident's cards up to date on every surface (the chat layer's notifier). */
@@ -115,11 +119,12 @@ export function createMonitoringStages(
     activeRuns: [],
   };
   const workspaceId = deps.collector.workspaceId;
+  const wallClock = deps.wallClock ?? systemClock;
   const log = deps.logger;
 
   /** Queues signals for correlation: one job for all of them (a poll's, or a run's). */
   const emit = async (signals: readonly Signal[]) => {
-    const detectedAt = deps.clock.now();
+    const detectedAt = wallClock.now();
     const [only] = signals;
     if (signals.length === 1 && only) {
       await dispatcher().dispatch('signal', { signal: only, detectedAt }, { key: `signal:${only.id}` });
@@ -313,7 +318,7 @@ export function createMonitoringStages(
     deps.onSignal?.(signal, outcome.kind, incidentId);
     deps.metrics?.pipelineLatency.observe(
       { stage: 'signal' },
-      Math.max(0, deps.clock.now() - detectedAt) / 1000,
+      Math.max(0, wallClock.now() - detectedAt) / 1000,
     );
     if (outcome.kind === 'rejected') {
       log.warn({ signalId: signal.id, reason: outcome.reason }, 'signal could not be stored');

@@ -41,7 +41,7 @@ async function startRoute(dispatcher?: Dispatcher<MonitoringPayloads>) {
     credentials: AUTH,
     dispatcher: () => dispatcher ?? inline,
     processedKeys: new ProcessedKeyRepository(store.db),
-    clock: { now: () => Date.UTC(2026, 10, 22) },
+    wallClock: { now: () => Date.UTC(2026, 10, 22) },
     logger: createLogger({ level: 'silent' }),
   });
   server = createHttpApp({ routes: [{ path: WEBHOOK_PATH, listener: route }] });

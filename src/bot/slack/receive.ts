@@ -12,6 +12,7 @@ import { ReplayGuard, verifySlackSignature } from './verify.js';
 
 export interface SlackHttpReceiverOptions {
   readonly signingSecret: string;
+  /** The wall clock: Slack signs with real time, whatever time the workspace is at. */
   readonly clock: Clock;
   readonly logger: BoltLogger;
   /** Largest body accepted (default 1 MB; Slack's payloads are far smaller). */

@@ -34,7 +34,10 @@ export interface SlackAdapterOptions {
   readonly env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL'>;
   readonly handler: ChatHandler;
   readonly logger: Logger;
+  /** The workspace's clock (simulated in the embedded mode): what cards and requests say about the workspace. */
   readonly clock: Clock;
+  /** The wall clock: request signatures and their replay window, rate limits, caches. */
+  readonly wallClock: Clock;
   /** The current card of an incident (see `loadIncidentCard`), to update every copy in place. */
   readonly incidentCard: (incidentId: string) => Promise<IncidentCardView | undefined>;
   /** The slash command we answer (default `/dbx`). */
@@ -82,7 +85,7 @@ interface Origin {
  * `SLACK_API_URL` points every Web API call at another base (a local fake in tests).
  */
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
-  const { env, handler, clock } = options;
+  const { env, handler, clock, wallClock } = options;
   const logger = options.logger.child({ module: 'slack' });
   const token = env.SLACK_BOT_TOKEN;
   if (token === undefined)
@@ -113,7 +116,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       })
     : new SlackHttpReceiver({
         signingSecret: env.SLACK_SIGNING_SECRET ?? '',
-        clock,
+        clock: wallClock,
         logger: bolt,
         ...(options.processBeforeResponse === undefined
           ? {}
@@ -128,13 +131,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   });
   const registry = new CardRegistry();
   const queue = new SendQueue({
-    clock,
+    clock: wallClock,
     logger,
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.minIntervalMs === undefined ? {} : { minIntervalMs: options.minIntervalMs }),
   });
   const client = new webApi.WebClient(token, { ...clientOptions, logger: bolt });
-  const users = new SlackUserDirectory(client, clock, logger);
+  const users = new SlackUserDirectory(client, wallClock, logger);
   const sender = new SlackSender({
     client,
     queue,

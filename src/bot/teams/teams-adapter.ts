@@ -54,7 +54,10 @@ export interface TeamsAdapterOptions {
   readonly handler: ChatHandler;
   /** The current card of an incident (see `loadIncidentCard`), to answer clicks and update every copy. */
   readonly incidentCard: (incidentId: string) => Promise<IncidentCardView | undefined>;
+  /** The workspace's clock (simulated in the embedded mode): what cards and requests say about the workspace. */
   readonly clock: Clock;
+  /** The wall clock: token expiry, retry-after and rate limits. */
+  readonly wallClock: Clock;
   readonly logger: Logger;
   /** For the Bot Connector and the token endpoint. */
   readonly fetch?: typeof fetch;
@@ -90,7 +93,7 @@ type InvokeResult = { status: number; body?: unknown };
  * everything outbound goes through a per-conversation queue to the Bot Connector REST API.
  */
 export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
-  const { env, handler, clock } = options;
+  const { env, handler, clock, wallClock } = options;
   const logger = options.logger.child({ module: 'teams' });
   if (env.appId === undefined || env.appId === '') {
     throw new ConfigError("TEAMS_APP_ID is required for Teams (the Azure Bot's Microsoft App ID).", {
@@ -110,7 +113,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     appPassword: env.appPassword,
     tenantId: env.tenantId,
     tokenUrl: options.tokenUrl,
-    clock,
+    clock: wallClock,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   const bridge = new BridgeHttpAdapter('/api/messages');
@@ -132,7 +135,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
   const references = options.references ?? new MemoryConversationReferences();
   const registry = new TeamsCardRegistry();
   const queue = new TeamsSendQueue({
-    clock,
+    clock: wallClock,
     logger,
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.random === undefined ? {} : { random: options.random }),
@@ -141,7 +144,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
   const sender = new TeamsSender({
     connector: new BotConnectorClient({
       token,
-      clock,
+      clock: wallClock,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     }),
     queue,

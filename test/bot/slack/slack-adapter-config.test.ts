@@ -11,6 +11,7 @@ const base = {
   handler: (async () => ({ ok: true, replies: [], effects: [] })) satisfies ChatHandler,
   logger: pino({ level: 'silent' }),
   clock: new ManualClock(0),
+  wallClock: new ManualClock(0),
   incidentCard: async () => undefined,
 };
 

@@ -34,7 +34,11 @@ let incidents: IncidentRepository;
 let adapter: SlackAdapter;
 let server: Server;
 let botUrl: string;
+/** The workspace's clock: simulated, weeks behind the wall clock, as in the embedded mode. */
 const clock = new ManualClock(NOW);
+/** The wall clock Slack signs with. */
+const WALL_NOW = NOW + 16 * 24 * 3_600_000;
+const wall = new ManualClock(WALL_NOW);
 const sleeps: number[] = [];
 
 async function send(body: { body: string; headers: Record<string, string> }): Promise<number> {
@@ -83,6 +87,7 @@ beforeAll(async () => {
     handler,
     logger,
     clock,
+    wallClock: wall,
     incidentCard: (id) => loadIncidentCard({ incidents, clock, policy }, id),
     // Records the waits instead of sleeping them, so pacing and Retry-After are asserted, not endured.
     sleep: async (ms) => {
@@ -109,12 +114,13 @@ beforeEach(() => {
   fake.reset();
   sleeps.length = 0;
   clock.set(NOW);
+  wall.set(WALL_NOW);
 });
 
 describe('Slack end to end', () => {
   it('answers a signed /dbx help with the command list through the response_url', async () => {
     const status = await send(
-      signed(slashCommand('help', { responseUrl: fake.responseUrl('help-1') }), FORM, clock.now()),
+      signed(slashCommand('help', { responseUrl: fake.responseUrl('help-1') }), FORM, wall.now()),
     );
     expect(status).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:help-1'));
@@ -133,7 +139,7 @@ describe('Slack end to end', () => {
       messageTs: ts,
       responseUrl: fake.responseUrl('btn-1'),
     });
-    expect(await send(signed(body, FORM, clock.now()))).toBe(200);
+    expect(await send(signed(body, FORM, wall.now()))).toBe(200);
     await fake.waitFor(
       (calls) =>
         calls.some((c) => c.method === 'chat.update') &&
@@ -162,11 +168,11 @@ describe('Slack end to end', () => {
             responseUrl: fake.responseUrl('dbl'),
           }),
           FORM,
-          clock.now(),
+          wall.now(),
         ),
       );
     expect(await click()).toBe(200);
-    clock.advance(1_000);
+    wall.advance(1_000);
     expect(await click()).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postEphemeral'));
     await adapter.idle();
@@ -190,7 +196,7 @@ describe('Slack end to end', () => {
       messageTs: '1700000000.999999',
       responseUrl: fake.responseUrl('gone'),
     });
-    expect(await send(signed(body, FORM, clock.now()))).toBe(200);
+    expect(await send(signed(body, FORM, wall.now()))).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postEphemeral'));
     const eph = fake.accepted('chat.postEphemeral')[0];
     expect(eph?.args).toMatchObject({ channel: CHANNEL, user: ALICE });
@@ -209,7 +215,7 @@ describe('Slack end to end', () => {
       responseUrl: fake.responseUrl('f'),
       user: MALLORY,
     });
-    expect(await send(signed(body, FORM, clock.now()))).toBe(200);
+    expect(await send(signed(body, FORM, wall.now()))).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postEphemeral'));
     expect(JSON.stringify(fake.accepted('chat.postEphemeral')[0]?.args.blocks)).toContain(
       'access.responders',
@@ -221,7 +227,7 @@ describe('Slack end to end', () => {
   it('answers an unknown subcommand with the help text', async () => {
     expect(
       await send(
-        signed(slashCommand('frobnicate now', { responseUrl: fake.responseUrl('unk') }), FORM, clock.now()),
+        signed(slashCommand('frobnicate now', { responseUrl: fake.responseUrl('unk') }), FORM, wall.now()),
       ),
     ).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:unk'));
@@ -232,7 +238,7 @@ describe('Slack end to end', () => {
 
   it('says cost and ask arrive in a later release', async () => {
     await send(
-      signed(slashCommand('cost data-eng', { responseUrl: fake.responseUrl('cost') }), FORM, clock.now()),
+      signed(slashCommand('cost data-eng', { responseUrl: fake.responseUrl('cost') }), FORM, wall.now()),
     );
     await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:cost'));
     expect(JSON.stringify(fake.accepted('respond:cost')[0]?.args.blocks)).toContain('later release');
@@ -248,7 +254,7 @@ describe('Slack end to end', () => {
       messageTs: ts,
       responseUrl: fake.responseUrl('plan'),
     });
-    expect(await send(signed(body, FORM, clock.now()))).toBe(200);
+    expect(await send(signed(body, FORM, wall.now()))).toBe(200);
     await fake.waitFor((calls) =>
       calls.some((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts),
     );
@@ -268,7 +274,7 @@ describe('Slack events', () => {
       'Ev0HOME001',
       Math.floor(NOW / 1000),
     );
-    expect(await send(signed(body, 'application/json', clock.now()))).toBe(200);
+    expect(await send(signed(body, 'application/json', wall.now()))).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'views.publish'));
     const publish = fake.accepted('views.publish')[0];
     expect(publish?.args.user_id).toBe(ALICE);
@@ -289,7 +295,7 @@ describe('Slack events', () => {
       'Ev0DM00001',
       Math.floor(NOW / 1000),
     );
-    expect(await send(signed(body, 'application/json', clock.now()))).toBe(200);
+    expect(await send(signed(body, 'application/json', wall.now()))).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postMessage'));
     const answer = fake.accepted('chat.postMessage')[0];
     expect(answer?.args).toMatchObject({ channel: 'D0ALICE01' });
@@ -306,21 +312,26 @@ describe('Slack request authenticity', () => {
   });
 
   it('refuses a body changed after signing with 401', async () => {
-    const s = signed(help(), FORM, clock.now());
+    const s = signed(help(), FORM, wall.now());
     expect(await send({ body: s.body.replace('help', 'ack'), headers: s.headers })).toBe(401);
   });
 
   it('refuses a request signed with another secret with 401', async () => {
-    expect(await send(signed(help(), FORM, clock.now(), 'not-the-secret'))).toBe(401);
+    expect(await send(signed(help(), FORM, wall.now(), 'not-the-secret'))).toBe(401);
   });
 
   it('refuses timestamps more than five minutes old or ahead with 401', async () => {
-    expect(await send(signed(help(), FORM, clock.now() - 301_000))).toBe(401);
-    expect(await send(signed(help(), FORM, clock.now() + 301_000))).toBe(401);
+    expect(await send(signed(help(), FORM, wall.now() - 301_000))).toBe(401);
+    expect(await send(signed(help(), FORM, wall.now() + 301_000))).toBe(401);
+  });
+
+  it('checks the signature against the wall clock, not the workspace clock weeks behind it', async () => {
+    expect(await send(signed(help(), FORM, clock.now()))).toBe(401);
+    expect(await send(signed(help(), FORM, wall.now()))).toBe(200);
   });
 
   it('refuses the same signed request sent again, and acts once', async () => {
-    const s = signed(slashCommand('help', { responseUrl: fake.responseUrl('replay') }), FORM, clock.now());
+    const s = signed(slashCommand('help', { responseUrl: fake.responseUrl('replay') }), FORM, wall.now());
     expect(await send(s)).toBe(200);
     expect(await send(s)).toBe(401);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:replay'));
@@ -329,11 +340,7 @@ describe('Slack request authenticity', () => {
   });
 
   it('acks a byte-identical resend marked as a Slack retry without acting again', async () => {
-    const s = signed(
-      slashCommand('help', { responseUrl: fake.responseUrl('retry-same') }),
-      FORM,
-      clock.now(),
-    );
+    const s = signed(slashCommand('help', { responseUrl: fake.responseUrl('retry-same') }), FORM, wall.now());
     expect(await send(s)).toBe(200);
     expect(await send({ body: s.body, headers: { ...s.headers, 'x-slack-retry-num': '1' } })).toBe(200);
     await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:retry-same'));
@@ -350,9 +357,9 @@ describe('Slack request authenticity', () => {
       channel: CHANNEL,
     };
     const body = eventEnvelope(event, 'Ev0RETRY01', Math.floor(NOW / 1000));
-    expect(await send(signed(body, 'application/json', clock.now()))).toBe(200);
-    clock.advance(3_000);
-    const retry = signed(body, 'application/json', clock.now());
+    expect(await send(signed(body, 'application/json', wall.now()))).toBe(200);
+    wall.advance(3_000);
+    const retry = signed(body, 'application/json', wall.now());
     expect(
       await send({
         body,
@@ -371,15 +378,15 @@ describe('Slack request authenticity', () => {
     const body = JSON.stringify({ token: 'x', challenge: 'c-123', type: 'url_verification' });
     const res = await fetch(`${botUrl}/slack/events`, {
       method: 'POST',
-      ...signed(body, 'application/json', clock.now()),
+      ...signed(body, 'application/json', wall.now()),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ challenge: 'c-123' });
   });
 
   it('refuses a malformed signed body with 400 and an oversized one with 413', async () => {
-    expect(await send(signed('{not json', 'application/json', clock.now()))).toBe(400);
-    expect(await send(signed(`payload=${'x'.repeat(1_100_000)}`, FORM, clock.now()))).toBe(413);
+    expect(await send(signed('{not json', 'application/json', wall.now()))).toBe(400);
+    expect(await send(signed(`payload=${'x'.repeat(1_100_000)}`, FORM, wall.now()))).toBe(413);
   });
 });
 

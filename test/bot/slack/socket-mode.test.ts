@@ -39,6 +39,7 @@ describe('Slack over Socket Mode', () => {
       handler,
       logger,
       clock,
+      wallClock: clock,
       incidentCard: (id) => loadIncidentCard({ incidents, clock, policy }, id),
       sleep: async () => {},
     });

@@ -72,7 +72,9 @@ describe('Teams adapter against a fake Bot Connector', () => {
       },
       handler: createChatHandler(deps),
       incidentCard: (id) => loadIncidentCard(deps, id),
+      // One manual clock for both: the token's expiry and the send pacing are asserted against it.
       clock,
+      wallClock: clock,
       logger,
       openIdMetadataUrl: fake.openIdMetadataUrl,
       tokenUrl: fake.tokenUrl,

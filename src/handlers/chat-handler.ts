@@ -112,11 +112,10 @@ async function rootSignalOf(incidents: IncidentRepository, incident: Incident): 
 export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
   const log = deps.logger.child({ module: 'chat-handler' });
 
-  /** True the first time a request id is seen; ids longer than the key limit are hashed. */
-  async function firstDelivery(request: ChatRequest): Promise<boolean> {
+  /** The request's idempotency key; ids longer than the key limit are hashed. */
+  function deliveryKey(request: ChatRequest): string {
     const raw = `${request.actor.surface}:${request.kind}:${request.requestId}`;
-    const key = raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-    return deps.processedKeys.markProcessed(key, (deps.wallClock ?? systemClock).now(), IDEMPOTENCY_SCOPE);
+    return raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   }
 
   async function command(
@@ -380,9 +379,21 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
   return async (request) => {
     // The Home tab is a read: re-rendering it twice is harmless, so it skips the idempotency key.
     if (request.kind === 'home') return home(request.actor);
-    if (!(await firstDelivery(request))) {
+    const key = deliveryKey(request);
+    const now = (deps.wallClock ?? systemClock).now();
+    if (!(await deps.processedKeys.markProcessed(key, now, IDEMPOTENCY_SCOPE))) {
       return fail('duplicate', 'I already handled this request.');
     }
+    try {
+      return await act(request);
+    } catch (error) {
+      // Nothing was stored: Slack's or Teams' retry of this request must be handled, not refused as a duplicate.
+      await deps.processedKeys.forget([key], IDEMPOTENCY_SCOPE);
+      throw error;
+    }
+  };
+
+  function act(request: Exclude<ChatRequest, { kind: 'home' }>): Promise<ChatResponse> | ChatResponse {
     switch (request.kind) {
       case 'command':
         return command(request, parseCommand(request.text));
@@ -391,7 +402,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'question':
         return question(request);
     }
-  };
+  }
 }
 
 /** The line the incident's thread gets for a person's action. */

@@ -247,6 +247,19 @@ describe('card buttons', () => {
     expect((await incidents.get(incident.id))?.version).toBe(incident.version + 1);
   });
 
+  it("handles Slack's retry of a press whose first attempt failed, instead of calling it a duplicate", async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const request = button(incidentButton('ack', incident.id, incident.version));
+    // The first attempt reaches a store that has gone away; its key is on the healthy one.
+    const gone = await openStore({ dataDir: 'memory://' });
+    await gone.close();
+    await expect(handler({ incidents: new IncidentRepository(gone.db) })(request)).rejects.toThrow();
+    const retry = await handler()(request);
+    expect(retry.ok).toBe(true);
+    expect(await incidents.get(incident.id)).toMatchObject({ state: 'acknowledged' });
+    expect(await handler()(request)).toMatchObject({ ok: false, reason: 'duplicate' });
+  });
+
   it('answers a double click (two deliveries, same card) with one change and an explanation', async () => {
     const incident = await openIncident(incidents, { openedAt: NOW });
     const value = incidentButton('ack', incident.id, incident.version);

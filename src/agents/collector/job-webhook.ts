@@ -91,8 +91,12 @@ export function parseJobWebhook(input: {
       'too_large',
       `Webhook body is ${size} bytes; a job notification is under ${MAX_WEBHOOK_BYTES}`,
     );
-  if (input.contentType !== undefined && !/^application\/(.+\+)?json\b/i.test(input.contentType)) {
-    return err('unsupported_media_type', `Expected application/json, got ${input.contentType.slice(0, 100)}`);
+  // Databricks always says application/json; a delivery that names no type is refused like a wrong one.
+  if (input.contentType === undefined || !/^application\/(.+\+)?json\b/i.test(input.contentType)) {
+    return err(
+      'unsupported_media_type',
+      `Expected Content-Type application/json, got ${input.contentType === undefined ? 'none' : input.contentType.slice(0, 100)}`,
+    );
   }
   let json: unknown;
   try {

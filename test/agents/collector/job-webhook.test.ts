@@ -107,6 +107,10 @@ describe('parseJobWebhook', () => {
       ok: false,
       reason: 'unsupported_media_type',
     });
+    expect(deliver(jobFailure, { contentType: undefined })).toMatchObject({
+      ok: false,
+      reason: 'unsupported_media_type',
+    });
     expect(deliver('null')).toMatchObject({ ok: false, reason: 'malformed' });
     expect(deliver('[]')).toMatchObject({ ok: false, reason: 'malformed' });
   });

@@ -9,7 +9,7 @@ import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Warehouse } from '../databricks/warehouse.js';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
@@ -25,6 +25,7 @@ import {
 import type { Store } from '../store/open-store.js';
 import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
+import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
 
@@ -37,7 +38,10 @@ export type QueueChoice =
 export interface BotAppOptions {
   env: Env;
   policy: Policy;
+  /** The workspace's clock: simulated in the embedded default. */
   clock: Clock;
+  /** Real time for console sessions (default the system clock). */
+  wallClock?: Clock;
   logger: Logger;
   databricks: { client: DatabricksClient; warehouse: Warehouse; workspaceId: string };
   store: Store;
@@ -94,9 +98,19 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);
 
+  const consoleAuth = await setUpConsoleAuth(env);
+  if (consoleAuth.hostsUnconfigured) {
+    logger.warn(
+      { host: env.HOST },
+      'the console answers only to loopback host names; set DBXOPS_PUBLIC_URL or DBXOPS_CONSOLE_HOSTS to the name people open',
+    );
+  }
   const consoleAdapter = createConsoleAdapter({
     handler,
     clock,
+    wallClock: options.wallClock ?? systemClock,
+    auth: consoleAuth.auth,
+    allowedHosts: consoleAuth.allowedHosts,
     logger: logger.child({ module: 'console' }),
     loadIncidentCard: incidentCard,
   });

@@ -2,8 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hashConsolePassword } from '../../src/bot/console/console-password.js';
+import { PassThrough, Readable } from 'node:stream';
+import {
+  hashConsolePassword,
+  parseConsoleUsers,
+  verifyConsolePassword,
+} from '../../src/bot/console/console-password.js';
 import { localOperator, setUpConsoleAuth } from '../../src/cli/console-auth-setup.js';
+import { runConsoleUser } from '../../src/cli/console-user-command.js';
 import { loadEnv } from '../../src/config/env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbxops-console-users-'));
@@ -48,5 +54,32 @@ describe('setUpConsoleAuth', () => {
     await expect(
       setUpConsoleAuth(loadEnv({ DBXOPS_CONSOLE_USERS_FILE: usersFile('# nobody\n') })),
     ).rejects.toThrowError(/lists nobody/);
+  });
+});
+
+describe('dbxops console-user', () => {
+  it('prints a users-file line for a password piped on stdin', async () => {
+    // A pipe, not a terminal: the command reads its first line.
+    const stdin = Readable.from(['a long passphrase\nignored\n']) as unknown as NodeJS.ReadStream;
+    const stdout = new PassThrough();
+    await runConsoleUser('alice', { stdin, stdout, stderr: new PassThrough() });
+    const line = String(stdout.read());
+    expect(line).toMatch(/^alice:scrypt\$/);
+    const parsed = parseConsoleUsers(line);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const stored = parsed.users.get('alice');
+    if (stored === undefined) throw new Error('alice missing');
+    expect(await verifyConsolePassword('a long passphrase', stored)).toBe(true);
+    expect(await verifyConsolePassword('a long passphrasE', stored)).toBe(false);
+  });
+
+  it('refuses a name the console cannot use and a short password', async () => {
+    const io = () => ({
+      stdin: Readable.from(['short\n']) as unknown as NodeJS.ReadStream,
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+    });
+    await expect(runConsoleUser('alice,bob', io())).rejects.toThrowError(/console name/);
+    await expect(runConsoleUser('alice', io())).rejects.toThrowError(/at least 8/);
   });
 });

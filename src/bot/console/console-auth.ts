@@ -113,12 +113,15 @@ export function createConsoleAuthenticator(
       const remote = remoteAddress(req);
       if (auth.kind === 'local') {
         // HOST is loopback in this mode; this holds even if a forwarder is put in front by mistake.
-        if (!loopback(remote))
+        // A reverse proxy on this machine is loopback too, but says so: its clients are not the operator.
+        const proxied = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+        if (!loopback(remote) || proxied)
           return {
             ok: false,
             status: 403,
             error: 'not_local',
-            message: 'This console only answers this machine.',
+            message:
+              'This console answers only this machine; behind a proxy, set DBXOPS_CONSOLE_USERS_FILE or DBXOPS_CONSOLE_TRUSTED_HEADER.',
           };
         return { ok: true, identity: { user: auth.user } };
       }

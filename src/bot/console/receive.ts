@@ -117,7 +117,8 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
       if (post === undefined) return;
       const outcome = await options.auth.login(req, post);
       if (!outcome.ok) {
-        log.info({ error: outcome.error, user: post.user }, 'console sign-in refused');
+        // Not the typed name: people type passwords into the name field.
+        log.info({ error: outcome.error }, 'console sign-in refused');
         return refuse(reply, outcome, false);
       }
       log.info({ user: outcome.identity.user }, 'console sign-in');

@@ -351,6 +351,21 @@ describe('the console login', () => {
   });
 });
 
+describe('the local operator', () => {
+  it('refuses requests a reverse proxy on this machine forwards: its clients are not the operator', async () => {
+    const h = await startConsole(store);
+    open.push(h);
+    expect((await channels(h, {})).body).toMatchObject({ user: 'you', auth: 'local' });
+    const forwarded: Record<string, string>[] = [
+      { 'x-forwarded-for': '198.51.100.7' },
+      { forwarded: 'for=198.51.100.7' },
+    ];
+    for (const headers of forwarded) {
+      expect(await channels(h, headers)).toMatchObject({ status: 403, body: { error: 'not_local' } });
+    }
+  });
+});
+
 describe('identity from a trusted proxy', () => {
   it('acts as the person the proxy names, with their email', async () => {
     const h = await headerConsole(['127.0.0.1', '::1']);

@@ -102,6 +102,17 @@ program
     await runClassify();
   });
 
+program
+  .command('console-user')
+  .description(
+    'print a DBXOPS_CONSOLE_USERS_FILE line for <name>; the password is read from the terminal or stdin',
+  )
+  .argument('<name>', 'the name to sign in with')
+  .action(async (name: string) => {
+    const { runConsoleUser } = await import('./cli/console-user-command.js');
+    await runConsoleUser(name);
+  });
+
 program.addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').hideHelp());
 
 try {

@@ -25,6 +25,7 @@ import {
 import type { Store } from '../store/open-store.js';
 import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
+import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
 
@@ -102,9 +103,19 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);
 
+  const consoleAuth = await setUpConsoleAuth(env);
+  if (consoleAuth.hostsUnconfigured) {
+    logger.warn(
+      { host: env.HOST },
+      'the console answers only to loopback host names; set DBXOPS_PUBLIC_URL or DBXOPS_CONSOLE_HOSTS to the name people open',
+    );
+  }
   const consoleAdapter = createConsoleAdapter({
     handler,
     clock,
+    wallClock,
+    auth: consoleAuth.auth,
+    allowedHosts: consoleAuth.allowedHosts,
     logger: logger.child({ module: 'console' }),
     loadIncidentCard: incidentCard,
   });

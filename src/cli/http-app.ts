@@ -94,6 +94,16 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
   });
 }
 
+/**
+ * A URL this machine reaches a server bound to `host` at: a wildcard (`0.0.0.0`, `::`) is reached on
+ * loopback, and an IPv6 address needs brackets.
+ */
+export function loopbackReachableUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '') return `http://127.0.0.1:${port}`;
+  if (host === '::' || host === '[::]') return `http://[::1]:${port}`;
+  return host.includes(':') && !host.startsWith('[') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+}
+
 /** A port nothing listens on right now (for `PORT=0`, when the port must be known before listening). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { assertConsoleExposure } from '../config/console-exposure.js';
 import { type Env, loadEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { loadPolicy } from '../config/policy.js';
@@ -16,7 +17,7 @@ import { startRedisServer } from '../jobs/redis-server.js';
 import { openStore } from '../store/open-store.js';
 import { type BotApp, createBotApp } from './bot-app.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
-import { createHttpApp, freePort, listen } from './http-app.js';
+import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
 import { WEBHOOK_PATH } from './webhook-route.js';
 
 export interface RunningDbxops {
@@ -38,6 +39,8 @@ export async function startDbxops(
   env: Env = loadEnv(),
   logger: Logger = createLogger({ level: env.LOG_LEVEL }),
 ): Promise<RunningDbxops> {
+  // Before anything starts: a console others can reach must know who they are.
+  assertConsoleExposure(env);
   const policy = await loadPolicy(process.env.DBXOPS_POLICY ?? 'dbxops.yaml');
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -59,7 +62,7 @@ export async function startDbxops(
       : null;
     // The simulator needs the webhook URL before the server listens: settle PORT=0 on a real port now.
     const port = env.PORT === 0 ? await freePort(env.HOST) : env.PORT;
-    const publicUrl = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;
+    const publicUrl = loopbackReachableUrl(env.HOST, port);
 
     let embedded: EmbeddedWorkspace | null = null;
     let clock: Clock = systemClock;
@@ -124,7 +127,7 @@ export async function startDbxops(
       store,
       queue: { kind: 'bullmq', url: redisUrl, workers: true },
       webhookCredentials: credentials,
-      consoleUrl: publicUrl,
+      consoleUrl: env.DBXOPS_PUBLIC_URL?.replace(/\/$/, '') ?? publicUrl,
     });
     cleanups.push(() => app.close());
 

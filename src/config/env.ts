@@ -10,6 +10,15 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** A comma-separated list; blank means unset. */
+const optionalList = optionalString.transform((v) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+);
 
 /**
  * Every setting dbxops reads from the environment, with its default. Parsed once at start-up and frozen.
@@ -68,6 +77,41 @@ export const envSchema = z.object({
   DBXOPS_WEBHOOK_PASSWORD: optionalString.describe('DBXOPS_WEBHOOK_PASSWORD: Basic auth password'),
   DBXOPS_DANGEROUSLY_ACCEPT_UNAUTHENTICATED_WEBHOOKS: flag.describe(
     'DBXOPS_DANGEROUSLY_ACCEPT_UNAUTHENTICATED_WEBHOOKS: refused in production',
+  ),
+  DBXOPS_PUBLIC_URL: optionalString
+    .pipe(z.url({ protocol: /^https?$/ }).optional())
+    .describe(
+      'DBXOPS_PUBLIC_URL: the URL people open the console at (card links, the allowed Host, Secure cookies over https)',
+    ),
+  DBXOPS_CONSOLE_HOSTS: optionalList.describe(
+    'DBXOPS_CONSOLE_HOSTS: host names the console answers to on a public bind (default: the DBXOPS_PUBLIC_URL host)',
+  ),
+  DBXOPS_CONSOLE_USERS_FILE: optionalString.describe(
+    'DBXOPS_CONSOLE_USERS_FILE: `name:scrypt-hash` lines (dbxops console-user <name>); turns on the console login',
+  ),
+  DBXOPS_CONSOLE_SESSION_SECRET: optionalString
+    .pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional())
+    .describe(
+      'DBXOPS_CONSOLE_SESSION_SECRET: HMAC key for console session cookies (random per process when unset)',
+    ),
+  DBXOPS_CONSOLE_SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12)
+    .describe('DBXOPS_CONSOLE_SESSION_HOURS: how long a console login lasts'),
+  DBXOPS_CONSOLE_TRUSTED_HEADER: optionalString
+    .pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'must be a header name' })
+        .optional(),
+    )
+    .describe(
+      'DBXOPS_CONSOLE_TRUSTED_HEADER: identity header an authenticating proxy sets (e.g. X-Forwarded-Email)',
+    ),
+  DBXOPS_CONSOLE_TRUSTED_PROXIES: optionalList.describe(
+    'DBXOPS_CONSOLE_TRUSTED_PROXIES: addresses or CIDRs whose identity and X-Forwarded-* headers are believed (default loopback)',
   ),
 });
 

@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHttpApp, listen, readBody } from '../../src/cli/http-app.js';
+import { createHttpApp, listen, loopbackReachableUrl, readBody } from '../../src/cli/http-app.js';
 import { createMetrics } from '../../src/jobs/metrics.js';
 
 let server: Server | undefined;
 afterEach(async () => {
-  await new Promise((r) => server?.close(r));
+  // A test without a server would otherwise wait here for a close callback that never comes.
+  if (server !== undefined) await new Promise((r) => server?.close(r));
   server = undefined;
 });
 
@@ -118,5 +119,15 @@ describe('createHttpApp', () => {
     expect(outcomes[0]).toMatch(/^failed: /);
     expect((await fetch(`${url}/in`, { method: 'POST', body: 'x'.repeat(10) })).status).toBe(200);
     expect(outcomes[1]).toBe('read 10');
+  });
+});
+
+describe('loopbackReachableUrl', () => {
+  it('reaches a wildcard bind on loopback and brackets IPv6 addresses', () => {
+    expect(loopbackReachableUrl('0.0.0.0', 3000)).toBe('http://127.0.0.1:3000');
+    expect(loopbackReachableUrl('::', 3000)).toBe('http://[::1]:3000');
+    expect(loopbackReachableUrl('::1', 3000)).toBe('http://[::1]:3000');
+    expect(loopbackReachableUrl('127.0.0.1', 8080)).toBe('http://127.0.0.1:8080');
+    expect(loopbackReachableUrl('192.168.1.20', 80)).toBe('http://192.168.1.20:80');
   });
 });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { ChatHandler, ChatSurface } from '../../handlers/chat-request.js';
 import { ChannelLog, type ConsoleChannel } from './channel-log.js';
+import { type ConsoleAuth, createConsoleAuthenticator } from './console-auth.js';
 import { EventStream } from './event-stream.js';
 import { loadPageAssets } from './page-assets.js';
 import { createConsoleListener, type Listener } from './receive.js';
@@ -10,7 +11,12 @@ import { ConsoleSender } from './send.js';
 
 export interface ConsoleAdapterOptions {
   readonly handler: ChatHandler;
+  /** The workspace's clock (simulated in the embedded default): card times, SLA countdowns. */
   readonly clock: Clock;
+  /** Real time, for sessions and login limits; never the simulated clock. */
+  readonly wallClock: Clock;
+  /** Who the console believes: the local operator, a login, or a trusted proxy's header. */
+  readonly auth: ConsoleAuth;
   readonly logger: Logger;
   /** The sidebar (default `#incidents`, `#finops`, `#digest` and the DM with the bot). */
   readonly channels?: readonly ConsoleChannel[] | undefined;
@@ -19,7 +25,7 @@ export interface ConsoleAdapterOptions {
    * `(id) => loadIncidentCard(handlerDeps, id)`. Without it, cards change only when the notifier updates them.
    */
   readonly loadIncidentCard?: IncidentCardLoader | undefined;
-  /** Host names the console answers to (default loopback names only; `['*']` for any). */
+  /** Host names the console answers to, against DNS rebinding (default loopback names only; `['*']` for any). */
   readonly allowedHosts?: readonly string[] | undefined;
   /** Messages kept per channel (default 500). */
   readonly maxMessagesPerChannel?: number | undefined;
@@ -63,6 +69,7 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     assets: loadPageAssets(),
     clock: options.clock,
     logger: options.logger,
+    auth: createConsoleAuthenticator(options.auth, { wallClock: options.wallClock }),
     allowedHosts: options.allowedHosts,
     async handle(request, origin) {
       try {

@@ -6,8 +6,12 @@ export const CONSOLE_CHANNEL_ID = /^[a-z0-9][a-z0-9_-]{0,79}$/;
 /** Console message ids are ours (`m42`); anything else in a request is not a console message. */
 export const CONSOLE_MESSAGE_ID = /^m[0-9]{1,15}$/;
 
-/** A console user name from the query string or cookie; no auth on loopback, so it is only a label. */
-export const CONSOLE_USER = /^[A-Za-z0-9._@-]{1,64}$/;
+/**
+ * A console person: a users-file name, an email a trusted proxy sends, the local OS user. Narrow on
+ * purpose: it lands in cards, thread notes and the audit log, and a comma would let two joined header
+ * values pass as one person.
+ */
+export const CONSOLE_USER = /^[A-Za-z0-9._@+-]{1,128}$/;
 
 /**
  * The console's id for a channel name as routing writes it (`#incidents` → `incidents`), or undefined

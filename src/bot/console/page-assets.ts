@@ -11,6 +11,8 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
   '/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+  '/login': { file: 'login.html', type: 'text/html; charset=utf-8' },
+  '/login.js': { file: 'login.js', type: 'text/javascript; charset=utf-8' },
 };
 
 /** Reads the page files once, at start-up, so a request never touches the disk. */

@@ -5,8 +5,14 @@ import type { Clock } from '../../domain/clock.js';
 import type { ChatRequest } from '../../handlers/chat-request.js';
 import { HELP_TEXT } from '../../handlers/help-text.js';
 import type { ChannelLog, ConsoleChannel, StoredMessage } from './channel-log.js';
+import {
+  type ConsoleAuthenticator,
+  type ConsoleAuthRefusal,
+  type ConsoleIdentity,
+  loginPostSchema,
+} from './console-auth.js';
 import type { EventStream } from './event-stream.js';
-import { CONSOLE_CHANNEL_ID, CONSOLE_USER } from './ids.js';
+import { CONSOLE_CHANNEL_ID } from './ids.js';
 import { CONTENT_SECURITY_POLICY, type PageAsset } from './page-assets.js';
 import { messageJson } from './render.js';
 import { type ConsoleOutcome, ephemeralText, type ResponseOrigin } from './respond.js';
@@ -30,25 +36,32 @@ export interface ConsoleListenerOptions {
   readonly assets: ReadonlyMap<string, PageAsset>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Who a request acts as. Every `/api/` path but login and logout needs an identity; the page and
+   * its assets do not (they hold nothing but code).
+   */
+  readonly auth: ConsoleAuthenticator;
   /** Calls the chat handler and carries out its response. */
   readonly handle: (request: ChatRequest, origin: ResponseOrigin) => Promise<ConsoleOutcome>;
   /**
    * Host names the console answers to (default: `localhost`, `127.0.0.1`, `::1`). A web page elsewhere
-   * cannot reach a loopback console through DNS rebinding; `['*']` turns the check off behind a proxy.
+   * cannot reach the console through DNS rebinding; `['*']` turns the check off. Never authentication:
+   * the client chooses its Host header.
    */
   readonly allowedHosts?: readonly string[] | undefined;
   /** Largest request body (default 64 KB); larger gets 413. */
   readonly bodyLimitBytes?: number | undefined;
 }
 
-/** Who a console user is when the page names nobody. */
-export const DEFAULT_USER = 'you';
-const USER_COOKIE = 'dbxops_user';
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
 /** Composer sends remembered so a resent question is not shown twice (the handler dedupes its effect). */
 const REMEMBERED_SENDS = 1_000;
+/** A login body is a name and a password; anything near this size is not one. */
+const LOGIN_BODY_LIMIT = 4_096;
+const LOGIN_PAGE = '/login';
+const LOGIN_ONLY_ASSETS = new Set([LOGIN_PAGE, '/login.js']);
 
-type Reply = (status: number, body: unknown) => void;
+type Reply = (status: number, body: unknown, headers?: Record<string, string>) => void;
 
 /**
  * The console's HTTP listener, mounted at `/`: the page and its assets, the JSON API and the event
@@ -65,9 +78,10 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
     const path = url.pathname;
     const method = req.method ?? 'GET';
     setCommonHeaders(res);
-    const reply: Reply = (status, body) => {
+    const reply: Reply = (status, body, headers = {}) => {
       if (res.headersSent) return;
       res.writeHead(status, {
+        ...headers,
         'content-type': 'application/json; charset=utf-8',
         'cache-control': 'no-store',
       });
@@ -79,25 +93,57 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
         error: 'forbidden_host',
         message: 'This console only answers on its own host name.',
       });
-    const user = userOf(req, url);
+    const loginMode = options.auth.kind === 'login';
 
-    const asset = options.assets.get(path);
+    const asset = LOGIN_ONLY_ASSETS.has(path) && !loginMode ? undefined : options.assets.get(path);
     if (asset !== undefined) {
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-      const headers: Record<string, string> = { 'content-type': asset.type, 'cache-control': 'no-cache' };
-      const named = url.searchParams.get('user');
-      if (path === '/' && named !== null && CONSOLE_USER.test(named)) {
-        headers['set-cookie'] = `${USER_COOKIE}=${named}; Path=/; SameSite=Strict`;
+      // Straight to the form when signed out, straight to the console when signed in.
+      if (loginMode && (path === '/' || path === LOGIN_PAGE)) {
+        const signedIn = options.auth.identify(req).ok;
+        if (path === '/' && !signedIn) return redirect(res, LOGIN_PAGE);
+        if (path === LOGIN_PAGE && signedIn) return redirect(res, '/');
       }
-      res.writeHead(200, headers);
+      res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
       res.end(method === 'HEAD' ? undefined : asset.body);
       return;
     }
+
+    if (path === '/api/login' && loginMode) {
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      const body = await readJson(req, LOGIN_BODY_LIMIT, reply);
+      if (body === undefined) return;
+      const post = parse(loginPostSchema, body, reply);
+      if (post === undefined) return;
+      const outcome = await options.auth.login(req, post);
+      if (!outcome.ok) {
+        // Not the typed name: people type passwords into the name field.
+        log.info({ error: outcome.error }, 'console sign-in refused');
+        return refuse(reply, outcome, false);
+      }
+      log.info({ user: outcome.identity.user }, 'console sign-in');
+      return reply(200, { ok: true, user: outcome.identity.user }, { 'set-cookie': outcome.cookie });
+    }
+
+    if (path === '/api/logout' && loginMode) {
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      const body = await readJson(req, LOGIN_BODY_LIMIT, reply);
+      if (body === undefined) return;
+      return reply(200, { ok: true }, { 'set-cookie': options.auth.logout(req) });
+    }
+
+    if (!path.startsWith('/api/'))
+      return reply(404, { error: 'not_found', message: `Nothing at ${path.slice(0, 200)}.` });
+    const identified = options.auth.identify(req);
+    if (!identified.ok) return refuse(reply, identified, loginMode);
+    const identity = identified.identity;
+    const user = identity.user;
 
     if (path === '/api/channels') {
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
       return reply(200, {
         user,
+        auth: options.auth.kind,
         channels: options.log
           .channels()
           .map((c) => ({ ...c, messageCount: options.log.messages(c.id).length })),
@@ -131,7 +177,12 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
       const now = options.clock.now();
       const request: ChatRequest = {
         kind: 'home',
-        actor: { surface: 'console', userId: user, displayName: user },
+        actor: {
+          surface: 'console',
+          userId: user,
+          displayName: user,
+          ...(identity.email === undefined ? {} : { email: identity.email }),
+        },
         conversation: { surface: 'console', channelId: 'dm', isDirect: true },
         requestId: `home-${now}`,
         receivedAt: now,
@@ -145,13 +196,14 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
       const body = await readJson(req, bodyLimit, reply);
       if (body === undefined) return;
-      return path === '/api/actions' ? action(body, user, reply) : composer(body, user, reply);
+      return path === '/api/actions' ? action(body, identity, reply) : composer(body, identity, reply);
     }
 
     return reply(404, { error: 'not_found', message: `Nothing at ${path.slice(0, 200)}.` });
   };
 
-  async function composer(body: unknown, user: string, reply: Reply): Promise<void> {
+  async function composer(body: unknown, identity: ConsoleIdentity, reply: Reply): Promise<void> {
+    const user = identity.user;
     const post = parse(composerPostSchema, body, reply);
     if (post === undefined) return;
     const channel = options.log.channel(post.channelId);
@@ -171,7 +223,7 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
         ],
       } satisfies ConsoleOutcome);
     }
-    const request = composerRequest(post, { user, channel, nowMs });
+    const request = composerRequest(post, { ...identity, channel, nowMs });
     let parent: StoredMessage | undefined;
     if (request.kind === 'question') {
       // A person's question is part of the conversation, so it is shown to everyone, once per send.
@@ -187,14 +239,15 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
     reply(200, await options.handle(threaded, { channelId: channel.id, threadParent: parent }));
   }
 
-  async function action(body: unknown, user: string, reply: Reply): Promise<void> {
+  async function action(body: unknown, identity: ConsoleIdentity, reply: Reply): Promise<void> {
+    const user = identity.user;
     const post = parse(actionPostSchema, body, reply);
     if (post === undefined) return;
     const channel = options.log.channel(post.channelId);
     if (channel === undefined) return reply(404, { error: 'unknown_channel', message: 'No such channel.' });
     // A card that scrolled out of history still gets its click answered; replies then go to the channel.
     const parent = options.log.find(channel.id, post.messageId);
-    const request = buttonRequest(post, { user, channel, nowMs: options.clock.now() });
+    const request = buttonRequest(post, { ...identity, channel, nowMs: options.clock.now() });
     log.debug({ actionId: post.actionId, channel: channel.id, user }, 'console button');
     reply(200, await options.handle(request, { channelId: channel.id, threadParent: parent }));
   }
@@ -222,6 +275,24 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.end(JSON.stringify({ error: 'method_not_allowed', message: `Use ${allow}.` }));
 }
 
+/** 401/403/429 with a stable code; in login mode the body says where to sign in (the page goes there). */
+function refuse(reply: Reply, refusal: ConsoleAuthRefusal, loginMode: boolean): void {
+  reply(
+    refusal.status,
+    {
+      error: refusal.error,
+      message: refusal.message,
+      ...(loginMode && refusal.status === 401 ? { login: LOGIN_PAGE } : {}),
+    },
+    refusal.retryAfterSeconds === undefined ? {} : { 'retry-after': String(refusal.retryAfterSeconds) },
+  );
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { location, 'cache-control': 'no-store' });
+  res.end();
+}
+
 function hostAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {
   if (allowed.includes('*')) return true;
   const host = req.headers.host;
@@ -230,16 +301,6 @@ function hostAllowed(req: IncomingMessage, allowed: readonly string[]): boolean 
     host.startsWith('[') ? host.slice(1, host.indexOf(']')) : (host.split(':')[0] ?? '')
   ).toLowerCase();
   return allowed.includes(name);
-}
-
-function userOf(req: IncomingMessage, url: URL): string {
-  const named = url.searchParams.get('user');
-  if (named !== null && CONSOLE_USER.test(named)) return named;
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, value] = part.trim().split('=', 2);
-    if (key === USER_COOKIE && value !== undefined && CONSOLE_USER.test(value)) return value;
-  }
-  return DEFAULT_USER;
 }
 
 function decodeSegment(segment: string): string {

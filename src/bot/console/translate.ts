@@ -46,17 +46,24 @@ export function foreignSlashCommand(text: string): string | undefined {
 }
 
 interface Origin {
+  /** The authenticated person (never something the request body names). */
   readonly user: string;
+  readonly email?: string | undefined;
   readonly channel: ConsoleChannel;
   readonly nowMs: number;
 }
 
-const actorOf = (user: string) => ({ surface: 'console' as const, userId: user, displayName: user });
+const actorOf = (origin: Origin) => ({
+  surface: 'console' as const,
+  userId: origin.user,
+  displayName: origin.user,
+  ...(origin.email === undefined ? {} : { email: origin.email }),
+});
 
 /** `/dbx <text>` → a command (text without `/dbx`); anything else → a question. */
 export function composerRequest(post: ComposerPost, origin: Origin, threadId?: string): ChatRequest {
   const base = {
-    actor: actorOf(origin.user),
+    actor: actorOf(origin),
     conversation: {
       surface: 'console' as const,
       channelId: origin.channel.id,
@@ -78,7 +85,7 @@ export function buttonRequest(post: ActionPost, origin: Origin): ChatRequest {
     actionId: post.actionId,
     value: post.value,
     message: { surface: 'console', channelId: origin.channel.id, messageId: post.messageId },
-    actor: actorOf(origin.user),
+    actor: actorOf(origin),
     conversation: {
       surface: 'console',
       channelId: origin.channel.id,

@@ -121,13 +121,13 @@ describe('the console page', () => {
     expect(await missing.json()).toMatchObject({ error: 'not_found' });
   });
 
-  it('remembers the user the page was opened as in a cookie', async () => {
+  it('acts as the local operator whatever the query string or cookies name', async () => {
     const res = await fetch(`${h.baseUrl}/?user=alice`);
-    expect(res.headers.get('set-cookie')).toContain('dbxops_user=alice');
-    const hostile = await fetch(`${h.baseUrl}/?user=${encodeURIComponent('<script>;x=1')}`);
-    expect(hostile.headers.get('set-cookie')).toBeNull();
-    const channels = await fetch(`${h.baseUrl}/api/channels`, { headers: { cookie: 'dbxops_user=alice' } });
-    expect(await channels.json()).toMatchObject({ user: 'alice' });
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const channels = await fetch(`${h.baseUrl}/api/channels?user=alice`, {
+      headers: { cookie: 'dbxops_user=alice' },
+    });
+    expect(await channels.json()).toMatchObject({ user: 'you', auth: 'local' });
   });
 });
 
@@ -235,7 +235,11 @@ describe('buttons', () => {
     expect(card.replies.map((r) => text(r.html).trim())).toEqual(['Acknowledged by you.']);
   });
 
-  it('names the person from the cookie on the card', async () => {
+  it('names the person the sign-in proxy vouches for on the card', async () => {
+    await h.close();
+    h = await startConsole(store, {
+      auth: { kind: 'header', header: 'x-forwarded-email', trustedProxies: ['127.0.0.1', '::1'] },
+    });
     const { view, ref } = await h.postIncident();
     const ack = ackButton(view);
     const res = await post(
@@ -247,10 +251,14 @@ describe('buttons', () => {
         value: ack.value,
         requestId: rid(),
       },
-      { cookie: 'dbxops_user=maria.k' },
+      { 'x-forwarded-email': 'maria.k@example.com', cookie: 'dbxops_user=mallory' },
     );
     expect(res.status).toBe(200);
-    expect(text((await messages())[0]?.html ?? '')).toContain('Acknowledged by maria.k');
+    const card = await fetch(`${h.baseUrl}/api/channels/incidents/messages`, {
+      headers: { 'x-forwarded-email': 'maria.k@example.com' },
+    });
+    const [first] = ((await card.json()) as { messages: MessageJson[] }).messages;
+    expect(text(first?.html ?? '')).toContain('Acknowledged by maria.k@example.com');
   });
 
   it('gives a double click one effect', async () => {

@@ -22,7 +22,10 @@ export interface ConsoleHarness {
   readonly baseUrl: string;
   readonly adapter: ConsoleAdapter;
   readonly repos: Repositories;
+  /** The workspace's clock (cards, SLAs). */
   readonly clock: ManualClock;
+  /** Real time as the console's sessions see it. */
+  readonly wallClock: ManualClock;
   /** Opens an incident in the store and posts its card to `#incidents` through the surface. */
   postIncident(overrides?: Partial<NewIncident>): Promise<{ view: IncidentCardView; ref: MessageRef }>;
   close(): Promise<void>;
@@ -46,10 +49,12 @@ export async function startConsole(
     policy?: Policy;
     /** Wraps the real handler, e.g. to make it fail like a store that went away. */
     wrapHandler?: (real: ChatHandler) => ChatHandler;
-  } & Partial<Omit<ConsoleAdapterOptions, 'handler' | 'clock' | 'logger'>> = {},
+  } & Partial<Omit<ConsoleAdapterOptions, 'handler' | 'clock' | 'wallClock' | 'logger'>> = {},
 ): Promise<ConsoleHarness> {
   const repos = createRepositories(store.db);
   const clock = new ManualClock(T0);
+  // A different instant from the workspace's, so a test cannot pass by mixing the two up.
+  const wallClock = new ManualClock(Date.UTC(2031, 0, 1));
   const logger = pino({ level: 'silent' });
   const deps = {
     incidents: repos.incidents,
@@ -63,7 +68,10 @@ export async function startConsole(
     heartbeatMs: 0,
     ...options,
     handler: options.wrapHandler?.(real) ?? real,
+    // The embedded default with nobody configured: the local operator, named as the page shows them.
+    auth: options.auth ?? { kind: 'local', user: 'you' },
     clock,
+    wallClock,
     logger,
     loadIncidentCard: (id) => loadIncidentCard(deps, id),
   });
@@ -74,6 +82,7 @@ export async function startConsole(
     adapter,
     repos,
     clock,
+    wallClock,
     async postIncident(overrides = {}) {
       const opened = await repos.incidents.open({
         id: `inc_${randomUUID().replaceAll('-', '').slice(0, 12)}`,

@@ -4,7 +4,7 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const state = {
-    user: 'you',
+    user: null,
     channels: [],
     current: null,
     unread: new Map(),
@@ -33,6 +33,10 @@
       json = await res.json();
     } catch {
       json = null;
+    }
+    if (res.status === 401 && json && typeof json.login === 'string') {
+      // Signed out or the session ended: the server says where to sign in.
+      location.assign(json.login);
     }
     if (!res.ok) {
       const message = json && typeof json.message === 'string' ? json.message : `HTTP ${res.status}`;
@@ -151,6 +155,7 @@
     state.user = data.user;
     state.channels = data.channels;
     $('user').textContent = data.user;
+    $('sign-out').hidden = data.auth !== 'login';
   }
 
   async function loadMessages() {
@@ -355,6 +360,13 @@
         showEphemeral((await api('/api/home')).ephemeral);
       } catch (error) {
         showError(`Could not load open incidents: ${error.message}`);
+      }
+    });
+    $('sign-out').addEventListener('click', async () => {
+      try {
+        await api('/api/logout', {});
+      } finally {
+        location.assign('/login');
       }
     });
     wireComposer();

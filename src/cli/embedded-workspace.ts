@@ -6,6 +6,7 @@ import { generateScenario } from '../sim/generate-scenario.js';
 import { loadScenario } from '../sim/scenario/load-scenario.js';
 import type { Scenario } from '../sim/scenario/schema.js';
 import { DuckDbSink } from '../sim/tables/duckdb-sink.js';
+import { flushingWarehouse } from '../sim/tables/flushing-warehouse.js';
 import { ensureLocalTls, type LocalTls } from '../sim/wire/tls.js';
 import { startWireServer, type WireServerHandle } from '../sim/wire/start-wire-server.js';
 
@@ -29,7 +30,10 @@ export interface EmbeddedWorkspaceOptions {
 export interface EmbeddedWorkspace {
   scenarioName: string;
   workspace: SimWorkspace;
-  /** Runs Databricks SQL on the system tables, in-process (what the bot uses in the embedded default). */
+  /**
+   * Runs Databricks SQL on the system tables, in-process (what the bot uses in the embedded default);
+   * Statement Execution and Thrift run on it too. Each statement sees every row up to the simulated now.
+   */
   warehouse: Warehouse;
   server: WireServerHandle;
   url: string;
@@ -44,7 +48,10 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
   const instance = await DuckDBInstance.create(':memory:');
   const sink = await DuckDbSink.create(await instance.connect());
   const workspace = new SimWorkspace({ scenario, seed: options.seed, sink });
-  const warehouse = await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock });
+  const warehouse = flushingWarehouse(
+    await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock }),
+    workspace,
+  );
   const token = options.token ?? EMBEDDED_TOKEN;
   const tls = options.tls ? await ensureLocalTls({}) : null;
   const server = await startWireServer({

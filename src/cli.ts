@@ -16,6 +16,12 @@ const positiveNumber = (label: string) => (value: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${label} must be a positive number`);
   return n;
 };
+const nonNegativeNumber = (label: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`${label} must be a number ≥ 0`);
+  return n;
+};
 const wholeNumber =
   (label: string, min = 0) =>
   (value: string) => {
@@ -46,7 +52,16 @@ sim
   )
   .option('--port <port>', 'port (0 = any free port)', wholeNumber('--port'), 8001)
   .option('--host <host>', 'address to bind', '127.0.0.1')
-  .option('--speed <x>', 'simulated seconds per real second', positiveNumber('--speed'), 60)
+  .option('--speed <x>', 'simulated seconds per real second (default 60)', positiveNumber('--speed'))
+  .option(
+    '--wall-clock',
+    'place the scenario so that hour --at-hour is now, play its history, then run at 1× with the wall clock',
+  )
+  .option(
+    '--at-hour <h>',
+    'with --wall-clock: the scenario hour that is now (default: its end)',
+    nonNegativeNumber('--at-hour'),
+  )
   .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)
   .option('--webhook-url <url>', 'send job notification webhooks here')
   .option('--webhook-user <user>', 'Basic auth user for webhooks')

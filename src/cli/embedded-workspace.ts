@@ -1,11 +1,15 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbWarehouse } from '../databricks/duckdb-warehouse.js';
 import type { Warehouse } from '../databricks/warehouse.js';
+import type { Clock } from '../domain/clock.js';
+import { InvalidArgumentError } from '../domain/errors.js';
 import { SimWorkspace } from '../sim/engine/sim-workspace.js';
 import { generateScenario } from '../sim/generate-scenario.js';
 import { loadScenario } from '../sim/scenario/load-scenario.js';
+import { placeScenario } from '../sim/scenario/place-scenario.js';
 import type { Scenario } from '../sim/scenario/schema.js';
 import { DuckDbSink } from '../sim/tables/duckdb-sink.js';
+import { flushingWarehouse } from '../sim/tables/flushing-warehouse.js';
 import { ensureLocalTls, type LocalTls } from '../sim/wire/tls.js';
 import { startWireServer, type WireServerHandle } from '../sim/wire/start-wire-server.js';
 
@@ -17,8 +21,14 @@ export interface EmbeddedWorkspaceOptions {
   seed: number;
   host?: string;
   port?: number;
-  /** Simulated seconds per real second; 0 = only the caller moves the clock. */
+  /** Simulated seconds per real second; 0 = only the caller moves the clock. Must be 0 with `wallClock`. */
   speed: number;
+  /**
+   * Stand in for a workspace whose clock is now: the scenario is placed so that its hour `atHour`
+   * (default its end) is `clock.now()`, the history before that is played flat out before the server
+   * listens (so no webhooks for it), and then the simulated clock follows `clock` at 1×.
+   */
+  wallClock?: { clock: Clock; atHour?: number };
   token?: string;
   tls?: boolean;
   webhook?: { url: string; username?: string; password?: string };
@@ -29,7 +39,10 @@ export interface EmbeddedWorkspaceOptions {
 export interface EmbeddedWorkspace {
   scenarioName: string;
   workspace: SimWorkspace;
-  /** Runs Databricks SQL on the system tables, in-process (what the bot uses in the embedded default). */
+  /**
+   * Runs Databricks SQL on the system tables, in-process (what the bot uses in the embedded default);
+   * Statement Execution and Thrift run on it too. Each statement sees every row up to the simulated now.
+   */
   warehouse: Warehouse;
   server: WireServerHandle;
   url: string;
@@ -40,11 +53,26 @@ export interface EmbeddedWorkspace {
 
 /** Loads a scenario (or generates one), starts the simulator on loopback and keeps its tables in DuckDB. */
 export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions): Promise<EmbeddedWorkspace> {
-  const { scenario, name } = await resolveScenario(options.scenario);
+  const resolved = await resolveScenario(options.scenario);
+  const name = resolved.name;
+  const wall = options.wallClock;
+  if (wall && options.speed !== 0) {
+    throw new InvalidArgumentError(
+      'A workspace that follows the wall clock runs at 1×: pass speed 0 with wallClock.',
+      { speed: options.speed },
+    );
+  }
+  const scenario = wall
+    ? placeScenario(resolved.scenario, wall.clock.now(), wall.atHour).scenario
+    : resolved.scenario;
   const instance = await DuckDBInstance.create(':memory:');
   const sink = await DuckDbSink.create(await instance.connect());
   const workspace = new SimWorkspace({ scenario, seed: options.seed, sink });
-  const warehouse = await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock });
+  if (wall) await playUntil(workspace, wall.clock.now());
+  const warehouse = flushingWarehouse(
+    await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock }),
+    workspace,
+  );
   const token = options.token ?? EMBEDDED_TOKEN;
   const tls = options.tls ? await ensureLocalTls({}) : null;
   const server = await startWireServer({
@@ -56,6 +84,7 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
     sim: {
       tokens: [token],
       speed: options.speed,
+      ...(wall ? { wallClock: wall.clock } : {}),
       ...(options.webhook ? { webhook: options.webhook } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     },
@@ -75,6 +104,19 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
       instance.closeSync();
     },
   };
+}
+
+/**
+ * Plays the workspace flat out to `until`, an hour at a time as `sim export` does, so rows reach the
+ * sink steadily; the event loop gets a turn between hours.
+ */
+async function playUntil(workspace: SimWorkspace, until: number): Promise<void> {
+  for (let t = workspace.now() + 3_600_000; t < until; t += 3_600_000) {
+    workspace.advanceTo(t);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  workspace.advanceTo(Math.max(workspace.now(), until));
+  await workspace.flush();
 }
 
 export async function resolveScenario(

@@ -1,4 +1,6 @@
 import { basename, resolve } from 'node:path';
+import { type Clock, systemClock } from '../domain/clock.js';
+import { ConfigError } from '../domain/errors.js';
 import { runScenario } from '../sim/run-scenario.js';
 import { finishExport, openExportFile } from '../sim/tables/export-duckdb-file.js';
 import { resolveScenario, startEmbeddedWorkspace } from './embedded-workspace.js';
@@ -8,7 +10,12 @@ export interface SimServeOptions {
   jobs?: number;
   port: number;
   host: string;
-  speed: number;
+  /** Simulated seconds per real second. Default 60; refused with `wallClock`. */
+  speed?: number;
+  /** Place the scenario so that its hour `atHour` is now and run with the wall clock at 1×. */
+  wallClock?: boolean;
+  /** With `wallClock`: the scenario hour that is now. Default the scenario's end (`duration_hours`). */
+  atHour?: number;
   seed: number;
   token: string;
   tls?: boolean;
@@ -17,14 +24,35 @@ export interface SimServeOptions {
   webhookPassword?: string;
 }
 
-/** `dbxops sim serve`: the simulator on loopback until Ctrl-C. */
-export async function runSimServe(opts: SimServeOptions): Promise<void> {
+export const DEFAULT_SIM_SPEED = 60;
+
+/** `dbxops sim serve`: the simulator on loopback until Ctrl-C (or `until` resolves). */
+export async function runSimServe(
+  opts: SimServeOptions,
+  io: { clock?: Clock; write?: (text: string) => void; until?: Promise<void> } = {},
+): Promise<void> {
+  if (opts.wallClock && opts.speed !== undefined) {
+    throw new ConfigError(
+      '--speed cannot be used with --wall-clock: a workspace on the wall clock runs at 1× (simulated now is the real now).',
+      { options: ['--speed', '--wall-clock'] },
+    );
+  }
+  if (opts.atHour !== undefined && !opts.wallClock) {
+    throw new ConfigError('--at-hour places the scenario on the wall clock: add --wall-clock.', {
+      options: ['--at-hour'],
+    });
+  }
+  const speed = opts.wallClock ? 0 : (opts.speed ?? DEFAULT_SIM_SPEED);
+  const clock = io.clock ?? systemClock;
   const embedded = await startEmbeddedWorkspace({
     scenario: opts.jobs ? { jobs: opts.jobs } : { file: opts.scenario },
     seed: opts.seed,
     host: opts.host,
     port: opts.port,
-    speed: opts.speed,
+    speed,
+    ...(opts.wallClock
+      ? { wallClock: { clock, ...(opts.atHour === undefined ? {} : { atHour: opts.atHour }) } }
+      : {}),
     token: opts.token,
     ...(opts.tls ? { tls: true } : {}),
     ...(opts.webhookUrl
@@ -38,18 +66,27 @@ export async function runSimServe(opts: SimServeOptions): Promise<void> {
       : {}),
   });
   const ws = embedded.workspace;
-  const lines = [
-    `dbxops sim: scenario ${embedded.scenarioName} (seed ${opts.seed}) at ${opts.speed}× speed`,
+  const hours = (ws.endMs - ws.startMs) / 3_600_000;
+  const lines = opts.wallClock
+    ? [
+        `dbxops sim: scenario ${embedded.scenarioName} (seed ${opts.seed}) on the wall clock at 1×`,
+        `  placed at ${new Date(ws.startMs).toISOString()}: now is its hour ${((ws.now() - ws.startMs) / 3_600_000).toFixed(2)} of ${hours}; the history before now is played`,
+      ]
+    : [
+        `dbxops sim: scenario ${embedded.scenarioName} (seed ${opts.seed}) at ${speed}× speed`,
+        `  simulated time starts ${new Date(ws.startMs).toISOString()}`,
+      ];
+  lines.push(
     `  DATABRICKS_HOST=${embedded.url}`,
     `  DATABRICKS_TOKEN=${embedded.token}`,
-    `  workspace id ${ws.workspaceId}; simulated time starts ${new Date(ws.startMs).toISOString()}`,
-  ];
+    `  workspace id ${ws.workspaceId}`,
+  );
   for (const w of ws.warehouses.byId.values()) {
     lines.push(`  SQL warehouse ${w.config.name}: ${embedded.url}${embedded.server.warehousePath(w.id)}`);
   }
   if (embedded.tls) lines.push(`  NODE_EXTRA_CA_CERTS=${resolve(embedded.tls.caCertPath)}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  await waitForSignal();
+  (io.write ?? ((text) => process.stdout.write(text)))(`${lines.join('\n')}\n`);
+  await (io.until ?? waitForSignal());
   await embedded.close();
 }
 

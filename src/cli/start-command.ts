@@ -7,8 +7,9 @@ import { createLogger, type Logger } from '../config/logger.js';
 import { loadPolicy } from '../config/policy.js';
 import { patAuth } from '../databricks/auth/auth-provider.js';
 import { connectDatabricks } from '../databricks/auth/connect-databricks.js';
-import { createWarehouse } from '../databricks/create-warehouse.js';
-import { createDatabricksClient } from '../databricks/rest/databricks-client.js';
+import type { ResolvedDatabricksConfig } from '../databricks/auth/resolve-databricks-config.js';
+import { createWarehouse, type WarehouseConfig } from '../databricks/create-warehouse.js';
+import { createDatabricksClient, type DatabricksClient } from '../databricks/rest/databricks-client.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
 import type { BullmqDispatcher } from '../jobs/dispatcher.js';
@@ -89,17 +90,23 @@ export async function startDbxops(
         workspaceId: sim.workspace.workspaceId,
       };
     } else {
-      const { client } = await connectDatabricks({});
+      // The parsed environment, not process.env again: what startDbxops was given is what it connects to.
+      const { client, config } = await connectDatabricks({
+        host: env.DATABRICKS_HOST,
+        token: env.DATABRICKS_TOKEN,
+        clientId: env.DATABRICKS_CLIENT_ID,
+        clientSecret: env.DATABRICKS_CLIENT_SECRET,
+        profile: env.DATABRICKS_CONFIG_PROFILE,
+      });
       if (!env.DATABRICKS_WAREHOUSE_ID) {
         throw new ConfigError(
           'Set DATABRICKS_WAREHOUSE_ID: dbxops reads the system tables through a SQL warehouse',
         );
       }
-      const warehouse = await createWarehouse({
-        kind: 'statement-execution',
-        transport: client.transport,
-        warehouseId: env.DATABRICKS_WAREHOUSE_ID,
-      });
+      const warehouse = await createWarehouse(
+        warehouseConfig(env.DATABRICKS_SQL_TRANSPORT, env.DATABRICKS_WAREHOUSE_ID, client, config),
+      );
+      cleanups.push(() => warehouse.close());
       databricks = { client, warehouse, workspaceId: new URL(client.host).hostname };
     }
 
@@ -165,6 +172,30 @@ export async function startDbxops(
     await stop();
     throw error;
   }
+}
+
+/**
+ * The warehouse a real workspace's system tables are read through: `@databricks/sql` (Thrift) on the
+ * workspace's host and port by default, or the Statement Execution API on the REST client
+ * (`DATABRICKS_SQL_TRANSPORT=statement-execution`). A host with a port (the simulator's
+ * `https://127.0.0.1:8001`) keeps it: the driver otherwise dials 443.
+ */
+function warehouseConfig(
+  transport: Env['DATABRICKS_SQL_TRANSPORT'],
+  warehouseId: string,
+  client: DatabricksClient,
+  config: ResolvedDatabricksConfig,
+): WarehouseConfig {
+  if (transport === 'statement-execution')
+    return { kind: 'statement-execution', transport: client.transport, warehouseId };
+  const url = new URL(config.host);
+  return {
+    kind: 'thrift',
+    host: url.hostname,
+    ...(url.port === '' ? {} : { port: Number(url.port) }),
+    warehouseId,
+    auth: config.credentials,
+  };
 }
 
 /** `dbxops start`: runs until Ctrl-C, then shuts down gracefully (workers finish their current jobs). */

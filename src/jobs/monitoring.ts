@@ -13,7 +13,7 @@ import { fetchRunObservation } from '../agents/collector/run-observation.js';
 import type { Topology } from '../agents/collector/topology.js';
 import { classifyError } from '../agents/classifier/classify-error.js';
 import { detectRunFailures } from '../agents/detector/detect-run-failures.js';
-import type { TableSla } from '../agents/detector/observations.js';
+import type { CostObservation, TableSla } from '../agents/detector/observations.js';
 import {
   type DetectorInputs,
   type DetectorState,
@@ -101,7 +101,15 @@ export interface MonitoringState {
   lastLoads: Map<string, number>;
   /** Runs in flight at the last runs poll, for SLA-at-risk between polls. */
   activeRuns: DetectorInputs['runs'];
+  /**
+   * Spend per team and period seen so far (the newest amount per period), the cost detector's trailing
+   * history: the collector hands out only periods that changed, so one poll alone holds too few.
+   */
+  costs: Map<string, CostObservation>;
 }
+
+/** Cost periods kept for the baseline: the detector's 14 trailing days and the month to date. */
+const COST_HISTORY_MS = 35 * 86_400_000;
 
 /**
  * Builds the monitoring stages over a dispatcher (BullMQ in production, inline for `dbxops eval`):
@@ -117,6 +125,7 @@ export function createMonitoringStages(
     graph: buildDependencyGraph({}),
     lastLoads: new Map(),
     activeRuns: [],
+    costs: new Map(),
   };
   const workspaceId = deps.collector.workspaceId;
   const wallClock = deps.wallClock ?? systemClock;
@@ -268,7 +277,7 @@ export function createMonitoringStages(
       for (const r of tables.rejected) log.warn(r, 'system-table rows rejected');
       await detect({
         loads: tables.tableLoads,
-        costs: tables.costs,
+        costs: rememberCosts(state.costs, tables.costs, deps.clock.now()),
         queries: tables.queries,
         warehouses: tables.warehouses,
         pipelineUpdates: tables.pipelineUpdates,
@@ -382,6 +391,17 @@ export function createMonitoringStages(
   }
 
   return { processors, state };
+}
+
+/** Merges a poll's cost periods into the remembered ones (newest amount wins) and returns them all. */
+function rememberCosts(
+  remembered: Map<string, CostObservation>,
+  polled: readonly CostObservation[],
+  now: number,
+): CostObservation[] {
+  for (const c of polled) remembered.set(`${c.workspaceId}|${c.team}|${c.granularity}|${c.periodStart}`, c);
+  for (const [key, c] of remembered) if (c.periodStart < now - COST_HISTORY_MS) remembered.delete(key);
+  return [...remembered.values()];
 }
 
 /** Runs `work` after every earlier call with the same key has settled. */

@@ -66,6 +66,13 @@ export interface SystemTableObservations {
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/**
+ * How far back a running warehouse's last activity is looked for. A warehouse left on with auto-stop
+ * off (over a weekend, say) had its last statement or start days ago; with a day's window a freshly
+ * started dbxops found no activity, so no idle-since, and never reported it. Both tables are read
+ * aggregated per warehouse.
+ */
+const WAREHOUSE_ACTIVITY_LOOKBACK_MS = 7 * DAY_MS;
 
 interface Window {
   readonly since: number;
@@ -287,7 +294,7 @@ export async function pollSystemTables(
   await run('warehouse_events', async () => {
     const idle = new Map<string, number>();
     for (const text of WAREHOUSE_ACTIVITY_SQL) {
-      for (const r of await sql(text, { since: tsParam(now - DAY_MS) })) {
+      for (const r of await sql(text, { since: tsParam(now - WAREHOUSE_ACTIVITY_LOOKBACK_MS) })) {
         const id = str(r, 'warehouse_id');
         const at = ms(r, 'last_activity');
         if (id !== undefined && at !== undefined) idle.set(id, Math.max(idle.get(id) ?? 0, at));

@@ -3,13 +3,16 @@ import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { Budget, CostObservation } from './observations.js';
 import { median } from './sample-window.js';
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
 export interface CostOptions {
   /** Earlier periods the baseline is the median of. Default 14 (two weeks of days). */
   readonly trailingPeriods?: number;
 }
 
 /**
- * Spend per team: the newest period of each team against the median of its trailing periods of the same
+ * Spend per team: the newest whole period (ended by `now`) of each team against the median of its trailing periods of the same
  * granularity (`cost_anomaly`, once `min_history_runs` periods exist), and month-to-date spend against
  * the team's monthly budget (`budget_exceeded`, once per team and month).
  */
@@ -34,8 +37,16 @@ export function detectCostProblems(
       // Several rows for one period (several SKUs) add up.
       const byPeriod = new Map<number, number>();
       for (const c of group) byPeriod.set(c.periodStart, (byPeriod.get(c.periodStart) ?? 0) + c.usd);
-      const periods = [...byPeriod.entries()].sort((a, b) => a[0] - b[0]);
-      const [latestStart, latestUsd] = periods.at(-1)!;
+      // Only whole periods are judged: the hour or day still running has billed a fraction of what it
+      // will (warehouses bill at the hour, clusters when they stop), so against full periods it always
+      // looked cheap and the spike before it went unjudged.
+      const step = first.granularity === 'hour' ? HOUR_MS : DAY_MS;
+      const periods = [...byPeriod.entries()]
+        .filter(([start]) => start + step <= now)
+        .sort((a, b) => a[0] - b[0]);
+      const newest = periods.at(-1);
+      if (newest === undefined) return;
+      const [latestStart, latestUsd] = newest;
       const history = periods
         .slice(0, -1)
         .slice(-trailing)

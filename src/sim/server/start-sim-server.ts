@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '../../domain/clock.js';
 import { SimApiError } from '../engine/sim-api-error.js';
 import type { SimWorkspace } from '../engine/sim-workspace.js';
 import { type OAuthClient, OAuthIssuer } from './oauth.js';
@@ -21,6 +22,11 @@ export interface SimServerOptions {
   webhook?: { url: string; username?: string; password?: string; idsAsNumbers?: boolean };
   /** Simulated seconds per real second; 0 or undefined = the clock only moves when the caller advances it. */
   speed?: number;
+  /**
+   * Follow this clock at 1× instead: every tick moves the simulated clock to its `now()`, so simulated
+   * now equals it (the workspace's history up to it must already be played). Wins over `speed`.
+   */
+  wallClock?: Clock;
   /** For webhook delivery. Default global fetch. */
   fetch?: typeof fetch;
   /** Routes matched before the built-in ones (e.g. `/api/2.0/sql/statements…`). */
@@ -274,7 +280,11 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
   baseUrl = `http://${host}:${address.port}`;
 
   let timer: NodeJS.Timeout | undefined;
-  if (opts.speed && opts.speed > 0) {
+  const wallClock = opts.wallClock;
+  if (wallClock) {
+    timer = setInterval(() => workspace.advanceTo(Math.max(workspace.now(), wallClock.now())), 200);
+    timer.unref();
+  } else if (opts.speed && opts.speed > 0) {
     const speed = opts.speed;
     let last = performance.now();
     timer = setInterval(() => {

@@ -194,3 +194,37 @@ describe('monitoringDegradedSignal', () => {
     expect(other.ok && other.value.id).not.toBe(a.value.id);
   });
 });
+
+describe('pollSystemTables on a workspace with a past', () => {
+  it('finds a warehouse idle since more than a day on its first poll', async () => {
+    const idle = scenarioWith((s) => {
+      s.warehouses = [
+        { name: 'adhoc', team: 'finance', owner: 'alice@example.com', size: 'Large', queries_per_hour: 0 },
+      ];
+      s.faults = [
+        {
+          id: 'no-autostop',
+          kind: 'idle_warehouse_no_autostop',
+          target: { warehouse: 'adhoc' },
+          start: '+1h',
+          end: '+30h',
+          expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
+        },
+      ];
+    });
+    const fresh = await startHarness(idle);
+    try {
+      await fresh.advanceTo(START + 30 * HOUR);
+      const polled = await pollSystemTables(fresh.deps, createCollectorCache(), {
+        sources: ['query_history', 'warehouse_events'],
+      });
+      const adhoc = polled.warehouses.find((w) => w.name === 'adhoc');
+      expect(adhoc).toMatchObject({ state: 'RUNNING', autoStopMins: 0 });
+      // Started at +1h, up a few minutes later: idle for 29 hours, beyond the first poll's day.
+      expect(adhoc?.idleSince).toBeGreaterThanOrEqual(START + HOUR);
+      expect(adhoc?.idleSince).toBeLessThan(START + 2 * HOUR);
+    } finally {
+      await fresh.close();
+    }
+  });
+});

@@ -21,6 +21,17 @@ describe('detectCostProblems', () => {
     });
   });
 
+  it('judges the newest whole period, not the one still being billed', () => {
+    // Day 10 spiked; day 11 has barely begun billing when the detector runs.
+    const out = detectCostProblems(
+      [...usualDays(10), cost(10, 240), cost(11, 3)],
+      [],
+      thresholds(),
+      NOV1 + 11 * DAY + 2 * 3_600_000,
+    );
+    expect(out.signals.map((s) => [s.kind, s.occurredAt])).toEqual([['cost_anomaly', NOV1 + 10 * DAY]]);
+  });
+
   it('stays quiet for a normal day and without enough history', () => {
     expect(
       detectCostProblems([...usualDays(10), cost(10, 120)], [], thresholds(), NOV1 + 11 * DAY).signals,

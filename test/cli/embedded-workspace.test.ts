@@ -1,0 +1,204 @@
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/cli/embedded-workspace.js';
+import { runSimServe } from '../../src/cli/sim-commands.js';
+import { patAuth } from '../../src/databricks/auth/auth-provider.js';
+import { DatabricksSqlWarehouse } from '../../src/databricks/databricks-sql-warehouse.js';
+import {
+  createDatabricksClient,
+  type DatabricksClient,
+} from '../../src/databricks/rest/databricks-client.js';
+import { StatementExecutionWarehouse } from '../../src/databricks/statement-execution-warehouse.js';
+import type { Warehouse } from '../../src/databricks/warehouse.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { ConfigError } from '../../src/domain/errors.js';
+
+const HOUR = 3_600_000;
+const SCENARIO = { file: 'scenarios/demo.yaml' };
+
+/** Trust the simulator's local CA in this process, as NODE_EXTRA_CA_CERTS does for `dbxops start`. */
+function trustLocalCa(caCert: string): void {
+  if (!getCACertificates('default').includes(caCert))
+    setDefaultCACertificates([...getCACertificates('default'), caCert]);
+}
+
+async function count(warehouse: Warehouse, sql: string): Promise<number> {
+  const { rows } = await warehouse.query(sql);
+  return Number(Object.values(rows[0] ?? {})[0]);
+}
+
+async function restCounts(client: DatabricksClient): Promise<{ jobs: number; runs: number }> {
+  let jobs = 0;
+  for await (const _ of client.jobs.listJobs({ limit: 100 })) jobs++;
+  let runs = 0;
+  for await (const _ of client.jobs.listRuns({ completed_only: true, limit: 25 })) runs++;
+  return { jobs, runs };
+}
+
+describe('the embedded workspace served over HTTPS', () => {
+  let embedded: EmbeddedWorkspace;
+  let client: DatabricksClient;
+  let transports: Record<'statement-execution' | 'thrift', Warehouse>;
+
+  beforeAll(async () => {
+    embedded = await startEmbeddedWorkspace({ scenario: SCENARIO, seed: 42, speed: 0, tls: true });
+    trustLocalCa(embedded.tls!.caCert);
+    client = createDatabricksClient({ host: embedded.url, auth: patAuth(embedded.token) });
+    const warehouseId = [...embedded.workspace.warehouses.byId.keys()][0]!;
+    const url = new URL(embedded.url);
+    transports = {
+      'statement-execution': new StatementExecutionWarehouse({
+        transport: client.transport,
+        warehouseId,
+        pollMs: 10,
+      }),
+      thrift: new DatabricksSqlWarehouse({
+        host: url.hostname,
+        port: Number(url.port),
+        path: embedded.server.warehousePath(warehouseId),
+        auth: { kind: 'pat', token: embedded.token },
+      }),
+    };
+  });
+
+  afterAll(async () => {
+    await transports?.thrift.close();
+    await transports?.['statement-execution'].close();
+    await embedded?.close();
+  });
+
+  it.each(['statement-execution', 'thrift'] as const)(
+    'answers %s with the jobs and runs the REST API lists, as the clock moves',
+    async (kind) => {
+      const ws = embedded.workspace;
+      for (const hours of [3, 8]) {
+        if (ws.now() < ws.startMs + hours * HOUR) ws.advanceTo(ws.startMs + hours * HOUR);
+        const rest = await restCounts(client);
+        expect(rest.runs).toBeGreaterThan(0);
+        const sql = transports[kind];
+        expect(await count(sql, 'SELECT count(DISTINCT job_id) FROM system.lakeflow.jobs')).toBe(rest.jobs);
+        expect(
+          await count(
+            sql,
+            'SELECT count(DISTINCT run_id) FROM system.lakeflow.job_run_timeline WHERE result_state IS NOT NULL',
+          ),
+        ).toBe(rest.runs);
+        // Billing, warehouse events, query history, audit and lineage fill with the same clock.
+        for (const table of [
+          'system.billing.usage',
+          'system.compute.warehouse_events',
+          'system.query.history',
+          'system.access.audit',
+          'system.access.table_lineage',
+        ]) {
+          const rows = await count(
+            sql,
+            `SELECT count(*) FROM ${table} WHERE ${table === 'system.billing.usage' ? 'usage_end_time' : table === 'system.query.history' ? 'end_time' : 'event_time'} <= current_timestamp()`,
+          );
+          expect(rows, table).toBeGreaterThan(0);
+        }
+      }
+    },
+  );
+
+  it('answers the newest rows at once: a statement sees everything up to the simulated now', async () => {
+    const ws = embedded.workspace;
+    const sql = transports['statement-execution'];
+    const before = await count(sql, 'SELECT count(*) FROM system.lakeflow.job_run_timeline');
+    ws.advanceTo(ws.now() + 2 * HOUR);
+    const after = await count(sql, 'SELECT count(*) FROM system.lakeflow.job_run_timeline');
+    expect(after).toBeGreaterThan(before);
+    const latest = await embedded.warehouse.query(
+      'SELECT max(period_end_time) AS latest FROM system.lakeflow.job_run_timeline',
+    );
+    expect(Date.parse(String(latest.rows[0]?.latest))).toBeGreaterThan(ws.now() - HOUR);
+  });
+
+  it('keeps a flush with nothing new cheap', async () => {
+    const ws = embedded.workspace;
+    await ws.flush();
+    const n = 1000;
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await ws.flush();
+    const perFlushUs = ((performance.now() - started) / n) * 1000;
+    // A figure, not a pass/fail on time: the machine is shared.
+    process.stdout.write(`flush with nothing new: ${perFlushUs.toFixed(1)} µs\n`);
+    expect(perFlushUs).toBeGreaterThan(0);
+  });
+});
+
+describe('the embedded workspace on the wall clock', () => {
+  it('places the scenario so that its hour is now, plays the history, then follows the wall clock', async () => {
+    const wall = new ManualClock(Date.UTC(2027, 2, 14, 9, 41, 7));
+    const embedded = await startEmbeddedWorkspace({
+      scenario: SCENARIO,
+      seed: 42,
+      speed: 0,
+      wallClock: { clock: wall, atHour: 30 },
+    });
+    try {
+      const ws = embedded.workspace;
+      expect(new Date(ws.startMs).toISOString()).toBe('2027-03-13T03:00:00.000Z');
+      expect(ws.now()).toBe(wall.now());
+      const played = await embedded.warehouse.query(
+        'SELECT count(DISTINCT run_id) AS runs, max(period_end_time) AS latest FROM system.lakeflow.job_run_timeline',
+      );
+      expect(Number(played.rows[0]?.runs)).toBeGreaterThan(100);
+      expect(Date.parse(String(played.rows[0]?.latest))).toBeLessThanOrEqual(wall.now());
+      // The idle-warehouse fault began at +1h of the placed scenario.
+      const fault = ws.faults().find((f) => f.id === 'platform-adhoc-no-autostop');
+      expect(fault?.start_ms).toBe(ws.startMs + HOUR);
+
+      wall.advance(25 * 60_000);
+      await expect.poll(() => ws.now(), { timeout: 5000, interval: 50 }).toBe(wall.now());
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  it('keeps running the schedules after the scenario ends', async () => {
+    const wall = new ManualClock(Date.UTC(2027, 2, 14, 9, 0, 0));
+    const embedded = await startEmbeddedWorkspace({
+      scenario: SCENARIO,
+      seed: 42,
+      speed: 0,
+      wallClock: { clock: wall, atHour: 60 },
+    });
+    try {
+      const ws = embedded.workspace;
+      const after = await embedded.warehouse.query(
+        'SELECT count(DISTINCT run_id) AS runs FROM system.lakeflow.job_run_timeline WHERE period_start_time >= :end',
+        { params: { end: new Date(ws.endMs) } },
+      );
+      expect(Number(after.rows[0]?.runs)).toBeGreaterThan(10);
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  it('refuses --speed together with --wall-clock, and --at-hour without it', async () => {
+    const base = { scenario: SCENARIO.file, port: 0, host: '127.0.0.1', seed: 42, token: 'dapi-sim-0000' };
+    await expect(runSimServe({ ...base, wallClock: true, speed: 10 })).rejects.toThrow(
+      /--speed cannot be used with --wall-clock/,
+    );
+    await expect(runSimServe({ ...base, atHour: 3 })).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('prints where the scenario was placed', async () => {
+    const wall = new ManualClock(Date.UTC(2027, 2, 14, 9, 30, 0));
+    let printed = '';
+    await runSimServe(
+      {
+        scenario: SCENARIO.file,
+        port: 0,
+        host: '127.0.0.1',
+        seed: 42,
+        token: 'dapi-sim-0000',
+        wallClock: true,
+        atHour: 30,
+      },
+      { clock: wall, write: (text) => (printed += text), until: Promise.resolve() },
+    );
+    expect(printed).toContain('placed at 2027-03-13T03:00:00.000Z: now is its hour 30.50 of 48');
+  });
+});

@@ -9,6 +9,7 @@ import { patAuth } from '../databricks/auth/auth-provider.js';
 import { connectDatabricks } from '../databricks/auth/connect-databricks.js';
 import type { ResolvedDatabricksConfig } from '../databricks/auth/resolve-databricks-config.js';
 import { createWarehouse, type WarehouseConfig } from '../databricks/create-warehouse.js';
+import { currentWorkspaceId } from '../databricks/rest/current-workspace-id.js';
 import { createDatabricksClient, type DatabricksClient } from '../databricks/rest/databricks-client.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
@@ -107,7 +108,9 @@ export async function startDbxops(
         warehouseConfig(env.DATABRICKS_SQL_TRANSPORT, env.DATABRICKS_WAREHOUSE_ID, client, config),
       );
       cleanups.push(() => warehouse.close());
-      databricks = { client, warehouse, workspaceId: new URL(client.host).hostname };
+      // The system tables filter on the numeric workspace id, which the host name does not carry.
+      const workspaceId = env.DATABRICKS_WORKSPACE_ID ?? (await currentWorkspaceId(client.transport));
+      databricks = { client, warehouse, workspaceId };
     }
 
     // The embedded workspace restarts its scenario on every start, so its incidents live in memory too.

@@ -50,6 +50,9 @@ export const envSchema = z.object({
   DATABRICKS_CLIENT_ID: optionalString.describe('DATABRICKS_CLIENT_ID: OAuth M2M service principal'),
   DATABRICKS_CLIENT_SECRET: optionalString.describe('DATABRICKS_CLIENT_SECRET: OAuth M2M secret'),
   DATABRICKS_CONFIG_PROFILE: optionalString.describe('DATABRICKS_CONFIG_PROFILE: ~/.databrickscfg profile'),
+  DATABRICKS_WORKSPACE_ID: optionalString.describe(
+    'DATABRICKS_WORKSPACE_ID: the numeric workspace id the system tables filter on; asked of the workspace when unset',
+  ),
   DATABRICKS_WAREHOUSE_ID: optionalString.describe('DATABRICKS_WAREHOUSE_ID: warehouse for system tables'),
   DATABRICKS_SQL_TRANSPORT: z
     .enum(['thrift', 'statement-execution'])

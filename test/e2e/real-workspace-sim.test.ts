@@ -33,12 +33,14 @@ async function seen(running: RunningDbxops, workspaceId: string) {
  * once per SQL transport. The simulator runs in this process; dbxops reaches it only over HTTPS.
  */
 describe.each([
-  { transport: 'thrift', atHour: 30, expected: ['warehouse_idle_no_autostop'] },
-  { transport: 'statement-execution', atHour: 30, expected: ['warehouse_idle_no_autostop'] },
-  // Hour 13: the runaway query on marketing_bi runs since +9h. The marketing cost spike (+12h) is not
-  // expected: real-workspace mode filters billing by the host name as workspace id, which matches no
-  // system.billing.usage row (see the report on issue 11).
-  { transport: 'thrift', atHour: 13, expected: ['warehouse_idle_no_autostop', 'runaway_query'] },
+  { transport: 'thrift', atHour: 30, expected: ['warehouse_idle_no_autostop', 'cost_anomaly'] },
+  { transport: 'statement-execution', atHour: 30, expected: ['warehouse_idle_no_autostop', 'cost_anomaly'] },
+  // Hour 13: the runaway query on marketing_bi runs since +9h, marketing's job clusters cost 5× since +12h.
+  {
+    transport: 'thrift',
+    atHour: 13,
+    expected: ['warehouse_idle_no_autostop', 'runaway_query', 'cost_anomaly'],
+  },
 ] as const)(
   'dbxops on a real-workspace configuration against sim serve --tls --wall-clock --at-hour $atHour, over $transport',
   ({ transport, atHour, expected }) => {
@@ -81,7 +83,7 @@ describe.each([
       const started = Date.now();
       running = await startDbxops(env, createLogger({ level: 'silent' }));
       expect(running.embedded).toBeNull();
-      const workspaceId = new URL(sim.url).hostname;
+      const workspaceId = sim.workspace.workspaceId;
       const seenKinds = new Set<string>();
       const watch = setInterval(() => {
         seen(running!, workspaceId).then(

@@ -36,6 +36,8 @@ export interface RequestOptions {
   timeoutMs?: number | undefined;
   /** Cancels the call and any pending backoff. */
   signal?: AbortSignal | undefined;
+  /** Reads a header of the successful answer (the workspace id comes only as a header). */
+  onResponseHeaders?: ((get: (name: string) => string | null) => void) | undefined;
 }
 
 export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -171,6 +173,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           });
         }
         if (response.ok) {
+          req.onResponseHeaders?.((name) => response.headers.get(name));
           return parseSuccess(text, schema, req, attempt);
         }
         if (response.status === 401 && options.auth.invalidate && !refreshedAuth) {

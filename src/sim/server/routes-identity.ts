@@ -102,8 +102,10 @@ export const identityRoutes: SimRoute[] = [
   {
     method: 'GET',
     pattern: new RegExp(`${SCIM}/Me$`),
+    // Databricks names the workspace's id only in this header; the SDKs read it here.
     handle: (ctx) => ({
       body: { id: scimId(ctx.user), userName: ctx.user, displayName: ctx.user.split('@')[0], active: true },
+      headers: { 'x-databricks-org-id': ctx.workspace.workspaceId },
     }),
   },
   {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
+import { currentWorkspaceId } from '../../../src/databricks/rest/current-workspace-id.js';
 import { oauthM2MAuth } from '../../../src/databricks/auth/oauth-m2m.js';
 import { DatabricksApiError } from '../../../src/databricks/rest/databricks-api-error.js';
 import {
@@ -360,5 +361,9 @@ describe('the REST client against the simulated workspace', () => {
   it('rejects a wrong PAT with UNAUTHENTICATED', async () => {
     const wrong = createDatabricksClient({ host: sim.url, auth: patAuth('dapi-wrong') });
     expect((await failure(wrong.jobs.listJobsPage())).reason).toBe('UNAUTHENTICATED');
+  });
+
+  it("learns the workspace's numeric id from the X-Databricks-Org-Id header, as the SDKs do", async () => {
+    expect(await currentWorkspaceId(client.transport)).toBe(workspace.workspaceId);
   });
 });

@@ -8,6 +8,7 @@ import {
   createHttpTransport,
   type HttpTransportOptions,
 } from '../../../src/databricks/rest/http-transport.js';
+import { currentWorkspaceId } from '../../../src/databricks/rest/current-workspace-id.js';
 import { ScriptedServer } from './scripted-server.js';
 
 const TOKEN = 'dapi0123456789abcdef0123456789abcdef';
@@ -501,5 +502,26 @@ describe('createHttpTransport', () => {
     const error = await failure(transport.request({ method: 'GET', path: '/x' }, anything));
     expect(error.reason).toBe('INVALID_RESPONSE');
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('currentWorkspaceId', () => {
+  it('reads the id from the X-Databricks-Org-Id header of the SCIM Me answer', async () => {
+    server.reply({
+      status: 200,
+      body: { userName: 'a@b.c' },
+      headers: { 'x-databricks-org-id': '1234567890123456' },
+    });
+    expect(await currentWorkspaceId(setup().transport)).toBe('1234567890123456');
+    expect(server.requests[0]?.path).toBe('/api/2.0/preview/scim/v2/Me');
+  });
+
+  it('says to set DATABRICKS_WORKSPACE_ID when the header is missing or not an id', async () => {
+    server.reply({ status: 200, body: {} });
+    const missing = await failure(currentWorkspaceId(setup().transport));
+    expect(missing.reason).toBe('INVALID_RESPONSE');
+    expect(missing.message).toContain('DATABRICKS_WORKSPACE_ID');
+    server.reply({ status: 200, body: {}, headers: { 'x-databricks-org-id': '12; drop table' } });
+    expect((await failure(currentWorkspaceId(setup().transport))).reason).toBe('INVALID_RESPONSE');
   });
 });

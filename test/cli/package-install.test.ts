@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -167,4 +168,25 @@ describe('dbxops installed from its npm package', () => {
       }
     }
   }, 180_000);
+});
+
+/** Whether setup.sh would skip `npm install` here: it reinstalls only when the lock file changed. */
+function installIsCurrent(): boolean {
+  const read = (file: string) => (existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), 'utf8') : '');
+  const lockHash = createHash('sha256').update(read('package-lock.json')).digest('hex');
+  return (
+    existsSync(join(ROOT, 'node_modules/.bin/node')) &&
+    read('node_modules/.dbxops-lock-hash').trim() === lockHash
+  );
+}
+
+describe('scripts/setup.sh', () => {
+  // A reinstall is slow and would rewrite node_modules under other test files: only the cheap path runs.
+  it.skipIf(!installIsCurrent())('leaves the checkout as it found it', async () => {
+    const status = () => run('git', ['status', '--porcelain', '--untracked-files=all'], ROOT);
+    const before = await status();
+    const setup = await run('bash', ['scripts/setup.sh'], ROOT);
+    expectSuccess(setup, 'setup.sh');
+    expect((await status()).stdout).toBe(before.stdout);
+  });
 });

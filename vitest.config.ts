@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Tests that run bin/dbxops.js run the compiled dist/.
+    globalSetup: ['test/support/build-dist.ts'],
     // CI reads the JSON report to print its closing `tests: N passed, N failed` line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
   },

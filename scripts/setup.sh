@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what dbxops needs on a fresh Debian machine with Node 20+ and npm: Node 24 and the npm
-# packages (the `node` dev dependency brings Node 24), and the Debian packages the
-# embedded default runs (redis-server). With --test also the servers the test suite starts itself
-# (PostgreSQL, Chromium). Safe to run again: it installs only what is missing and never starts a system service.
+# packages (the `node` dependency brings Node 24), the Debian packages the embedded default runs
+# (redis-server), and the compiled dist/ that bin/dbxops.js runs. With --test also the servers the test
+# suite starts itself (PostgreSQL, Chromium). Safe to run again: it installs only what is missing and
+# never starts a system service.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,4 +46,6 @@ if [ ! -x node_modules/.bin/node ] || [ "$(cat node_modules/.dbxops-lock-hash 2>
   npm install --no-fund --no-audit --loglevel=error
   echo "$lock_hash" > node_modules/.dbxops-lock-hash
 fi
+# bin/dbxops.js runs the compiled JavaScript; rebuilt only when the sources changed since the last build.
+node_modules/.bin/node scripts/build.js --if-stale
 echo "setup.sh: ready (node $(node_modules/.bin/node --version))"

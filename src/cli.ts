@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_SCENARIO_FILE } from './config/default-scenario-file.js';
 import { DbxopsError } from './domain/errors.js';
 
 /**
@@ -31,6 +32,10 @@ const wholeNumber =
     return n;
   };
 
+// Help shows a name, not the absolute path of wherever dbxops is installed.
+const scenarioOption = () =>
+  new Option('--scenario <file>', 'scenario YAML').default(DEFAULT_SCENARIO_FILE, 'the shipped demo');
+
 program
   .command('start')
   .description('run dbxops; with no configuration: the embedded workspace and the local console')
@@ -44,7 +49,7 @@ const sim = program.command('sim').description('the embedded Databricks workspac
 sim
   .command('serve')
   .description('serve a scenario over the Databricks REST API on loopback')
-  .option('--scenario <file>', 'scenario YAML', 'scenarios/demo.yaml')
+  .addOption(scenarioOption())
   .option(
     '--jobs <n>',
     'instead of a scenario file: a generated workspace with N jobs',
@@ -80,7 +85,7 @@ sim
 sim
   .command('export')
   .description('run a scenario flat out and write its system tables to a DuckDB file')
-  .option('--scenario <file>', 'scenario YAML', 'scenarios/demo.yaml')
+  .addOption(scenarioOption())
   .option(
     '--jobs <n>',
     'instead of a scenario file: a generated workspace with N jobs',
@@ -98,7 +103,7 @@ sim
 program
   .command('eval')
   .description('replay a scenario through the real pipeline and score it against its ground truth')
-  .option('--scenario <file>', 'scenario YAML', 'scenarios/demo.yaml')
+  .addOption(scenarioOption())
   .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)
   .option('--step <seconds>', 'simulated seconds between webhook deliveries', positiveNumber('--step'), 30)
   .option('--policy <file>', 'dbxops.yaml to triage with (default: the built-in policy)')

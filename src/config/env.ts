@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
+import { DEFAULT_SCENARIO_FILE } from './default-scenario-file.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const optionalString = z
@@ -36,7 +37,7 @@ export const envSchema = z.object({
   DBXOPS_DATA_DIR: z.string().default('./data').describe('DBXOPS_DATA_DIR: PGlite files and exports'),
   DBXOPS_SCENARIO: z
     .string()
-    .default('scenarios/demo.yaml')
+    .default(DEFAULT_SCENARIO_FILE)
     .describe('DBXOPS_SCENARIO: the scenario the embedded workspace plays'),
   DBXOPS_SIM_SPEED: z.coerce
     .number()

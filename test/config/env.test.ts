@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env.js';
 import { DbxopsError } from '../../src/domain/errors.js';
@@ -6,7 +7,8 @@ describe('loadEnv', () => {
   it('runs the embedded default when nothing is set', () => {
     const env = loadEnv({});
     expect(env.PORT).toBe(3000);
-    expect(env.DBXOPS_SCENARIO).toBe('scenarios/demo.yaml');
+    // The shipped demo, whatever the working directory.
+    expect(env.DBXOPS_SCENARIO).toBe(resolve(import.meta.dirname, '../../scenarios/demo.yaml'));
     expect(env.DATABRICKS_HOST).toBeUndefined();
     expect(Object.isFrozen(env)).toBe(true);
   });

@@ -25,7 +25,8 @@ export async function currentWorkspaceId(transport: HttpTransport): Promise<stri
   if (id === undefined || !WORKSPACE_ID.test(id)) {
     throw new DatabricksApiError({
       reason: 'INVALID_RESPONSE',
-      message: 'the answer carries no X-Databricks-Org-Id header naming the workspace id; set DATABRICKS_WORKSPACE_ID',
+      message:
+        'the answer carries no X-Databricks-Org-Id header naming the workspace id; set DATABRICKS_WORKSPACE_ID',
       status: 200,
       method: 'GET',
       path: '/api/2.0/preview/scim/v2/Me',

@@ -25,7 +25,12 @@ export const thresholdsSchema = z
     failure_rate: z.number().gt(0).lt(1).default(0.05),
     zero_rows_consecutive: z.number().int().min(1).default(3),
     min_history_runs: z.number().int().min(2).default(5).describe('runs a baseline needs before it judges'),
-    cost_anomaly_ratio: z.number().gt(1).default(1.5),
+    cost_anomaly_ratio: z.number().gt(1).default(1.5).describe('multiple of the usual spend that is an anomaly'),
+    cost_anomaly_min_usd: z
+      .number()
+      .min(0)
+      .default(5)
+      .describe('a cost anomaly must also be at least this many dollars over the usual spend of its period'),
     warehouse_idle_minutes: z.number().int().positive().default(30),
     runaway_query_minutes: z.number().int().positive().default(30),
     correlation_window_minutes: z.number().int().positive().default(30),

@@ -5,6 +5,12 @@ import { median } from './sample-window.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/**
+ * How far back whole periods are judged. Not only the newest: a dbxops started on a workspace with a
+ * past reports yesterday afternoon's spike, and a period that was still running at the last poll is
+ * judged once it is whole. Each period's signal has its own dedup key, so a repeat changes nothing.
+ */
+const JUDGED_WITHIN_MS = { hour: DAY_MS, day: 7 * DAY_MS } as const;
 
 export interface CostOptions {
   /** Earlier periods the baseline is the median of. Default 14 (two weeks of days). */
@@ -12,9 +18,11 @@ export interface CostOptions {
 }
 
 /**
- * Spend per team: the newest whole period (ended by `now`) of each team against the median of its trailing periods of the same
- * granularity (`cost_anomaly`, once `min_history_runs` periods exist), and month-to-date spend against
- * the team's monthly budget (`budget_exceeded`, once per team and month).
+ * Spend per team: each whole period (ended by `now`) of the last day of hours or week of days against
+ * the median of the trailing periods before it, of the same granularity (`cost_anomaly`, once
+ * `min_history_runs` periods exist, when both `cost_anomaly_ratio` and `cost_anomaly_min_usd` are
+ * exceeded), and month-to-date spend against the team's monthly budget (`budget_exceeded`, once per
+ * team and month).
  */
 export function detectCostProblems(
   costs: readonly CostObservation[],
@@ -44,39 +52,37 @@ export function detectCostProblems(
       const periods = [...byPeriod.entries()]
         .filter(([start]) => start + step <= now)
         .sort((a, b) => a[0] - b[0]);
-      const newest = periods.at(-1);
-      if (newest === undefined) return;
-      const [latestStart, latestUsd] = newest;
-      const history = periods
-        .slice(0, -1)
-        .slice(-trailing)
-        .map((p) => p[1]);
-      if (history.length < thresholds.min_history_runs) return;
-      const baseline = median(history);
-      if (!(baseline > 0)) return;
-      const ratio = latestUsd / baseline;
-      if (ratio < thresholds.cost_anomaly_ratio) return;
-      sink.emit(`team:${first.team}`, {
-        dedupKey: `${first.workspaceId}:cost:${first.team}:${first.granularity}:${latestStart}`,
-        workspaceId: first.workspaceId,
-        kind: 'cost_anomaly',
-        severityHint: 'P3',
-        observedAt: now,
-        occurredAt: latestStart,
-        subject: { type: 'team', id: first.team, name: first.team },
-        refs: { team: first.team },
-        metrics: {
-          usd: round2(latestUsd),
-          baselineUsd: round2(baseline),
-          ratio: round2(ratio),
-          periods: history.length,
-        },
-        evidence: [
-          {
-            label: `Spent $${round2(latestUsd)} this ${first.granularity}, ${ratio.toFixed(1)}× the usual $${round2(baseline)}`,
+      const judgedFrom = now - JUDGED_WITHIN_MS[first.granularity];
+      periods.forEach(([periodStart, usd], index) => {
+        if (periodStart + step <= judgedFrom) return;
+        const history = periods.slice(Math.max(0, index - trailing), index).map((p) => p[1]);
+        if (history.length < thresholds.min_history_runs) return;
+        const baseline = median(history);
+        if (!(baseline > 0)) return;
+        const ratio = usd / baseline;
+        if (ratio < thresholds.cost_anomaly_ratio || usd - baseline < thresholds.cost_anomaly_min_usd) return;
+        sink.emit(`team:${first.team}`, {
+          dedupKey: `${first.workspaceId}:cost:${first.team}:${first.granularity}:${periodStart}`,
+          workspaceId: first.workspaceId,
+          kind: 'cost_anomaly',
+          severityHint: 'P3',
+          observedAt: now,
+          occurredAt: periodStart,
+          subject: { type: 'team', id: first.team, name: first.team },
+          refs: { team: first.team },
+          metrics: {
+            usd: round2(usd),
+            baselineUsd: round2(baseline),
+            ratio: round2(ratio),
+            periods: history.length,
           },
-        ],
-        costUsd: round2(Math.max(0, latestUsd - baseline)),
+          evidence: [
+            {
+              label: `Spent $${round2(usd)} in the ${first.granularity} from ${new Date(periodStart).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${ratio.toFixed(1)}× the usual $${round2(baseline)}`,
+            },
+          ],
+          costUsd: round2(Math.max(0, usd - baseline)),
+        });
       });
     });
   }

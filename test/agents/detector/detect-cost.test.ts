@@ -32,6 +32,34 @@ describe('detectCostProblems', () => {
     expect(out.signals.map((s) => [s.kind, s.occurredAt])).toEqual([['cost_anomaly', NOV1 + 10 * DAY]]);
   });
 
+  it('reports a spike from days ago on a fresh start, once per anomalous day within the week', () => {
+    const out = detectCostProblems(
+      [...usualDays(10), cost(10, 260), cost(11, 250), ...[12, 13, 14].map((d) => cost(d, 104))],
+      [],
+      thresholds(),
+      NOV1 + 15 * DAY,
+    );
+    expect(out.signals.map((s) => s.occurredAt)).toEqual([NOV1 + 10 * DAY, NOV1 + 11 * DAY]);
+    expect(new Set(out.signals.map((s) => s.dedupKey)).size).toBe(2);
+  });
+
+  it('does not call a rise of a few dollars an anomaly, however large the ratio', () => {
+    const hour = (h: number, usd: number) =>
+      costObservationSchema.parse({
+        workspaceId: WS,
+        team: 'finance',
+        granularity: 'hour',
+        periodStart: NOV1 + h * 3_600_000,
+        usd,
+      });
+    const cheap = [1.5, 2.7, 2.1, 2.7, 2.4].map((usd, h) => hour(h, usd));
+    const now = NOV1 + 6 * 3_600_000;
+    expect(detectCostProblems([...cheap, hour(5, 3.8)], [], thresholds(), now).signals).toEqual([]);
+    expect(
+      detectCostProblems([...cheap, hour(5, 3.8)], [], thresholds({ cost_anomaly_min_usd: 1 }), now).signals,
+    ).toHaveLength(1);
+  });
+
   it('stays quiet for a normal day and without enough history', () => {
     expect(
       detectCostProblems([...usualDays(10), cost(10, 120)], [], thresholds(), NOV1 + 11 * DAY).signals,

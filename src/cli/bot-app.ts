@@ -4,6 +4,7 @@ import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
 import type { SlackAdapter } from '../bot/slack/slack-adapter.js';
 import type { TeamsAdapter } from '../bot/teams/teams-adapter.js';
+import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
 import type { Env } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
@@ -28,6 +29,7 @@ import { createRepositories, type Repositories } from '../store/repositories.js'
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
+import { realWorkspaceStatus } from './workspace-status.js';
 
 export type QueueChoice =
   /** In this process, drained by the caller (`dbxops eval`, tests). */
@@ -55,6 +57,8 @@ export interface BotAppOptions {
   onSignal?: (signal: Signal, outcome: string, incidentId: string | null) => void;
   /** Base URL of the console, for "see more" links on cards. */
   consoleUrl?: string;
+  /** What the console's header says about the watched workspace (default: its host and clock). */
+  workspaceStatus?: () => WorkspaceStatus;
   /** Extra surfaces (tests). */
   surfaces?: ChatSurface[];
 }
@@ -116,6 +120,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     wallClock,
     auth: consoleAuth.auth,
     allowedHosts: consoleAuth.allowedHosts,
+    status: options.workspaceStatus ?? realWorkspaceStatus(options.databricks.client.host, clock),
     logger: logger.child({ module: 'console' }),
     loadIncidentCard: incidentCard,
   });

@@ -3,6 +3,7 @@ import { DuckDbWarehouse } from '../databricks/duckdb-warehouse.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import type { Clock } from '../domain/clock.js';
 import { InvalidArgumentError } from '../domain/errors.js';
+import { type FirstFailure, findFirstFailure } from '../sim/engine/first-failure.js';
 import { SimWorkspace } from '../sim/engine/sim-workspace.js';
 import { generateScenario } from '../sim/generate-scenario.js';
 import { loadScenario } from '../sim/scenario/load-scenario.js';
@@ -14,6 +15,9 @@ import { ensureLocalTls, type LocalTls } from '../sim/wire/tls.js';
 import { startWireServer, type WireServerHandle } from '../sim/wire/start-wire-server.js';
 
 export const EMBEDDED_TOKEN = 'dapi-sim-0000';
+/** How far into a scenario its first failure is looked for (a scratch run of the same seed). */
+const FIRST_FAILURE_WITHIN_MS = 24 * 3_600_000;
+const LEAD_IN_MAX_JOBS = 1_000;
 
 export interface EmbeddedWorkspaceOptions {
   /** A scenario file, or a generated workspace of `jobs` jobs. */
@@ -29,6 +33,12 @@ export interface EmbeddedWorkspaceOptions {
    * listens (so no webhooks for it), and then the simulated clock follows `clock` at 1×.
    */
   wallClock?: { clock: Clock; atHour?: number };
+  /**
+   * Real milliseconds of quiet before the scenario's first failure: the history before that moment is
+   * played flat out at start-up, so a newcomer meets the first incident within a minute instead of
+   * watching quiet simulated hours pass. Ignored with `wallClock`, speed 0, or over 1,000 jobs.
+   */
+  leadInMs?: number;
   token?: string;
   tls?: boolean;
   webhook?: { url: string; username?: string; password?: string };
@@ -45,6 +55,8 @@ export interface EmbeddedWorkspace {
    */
   warehouse: Warehouse;
   server: WireServerHandle;
+  /** The scenario's first failing run (within its first day), for the console's "what comes next". */
+  firstFailure: FirstFailure | undefined;
   url: string;
   token: string;
   tls: LocalTls | null;
@@ -68,7 +80,16 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
   const instance = await DuckDBInstance.create(':memory:');
   const sink = await DuckDbSink.create(await instance.connect());
   const workspace = new SimWorkspace({ scenario, seed: options.seed, sink });
+  // A scratch run costs what the scenario costs: worth it for a demo-sized workspace, not a benchmark's.
+  const firstFailure =
+    wall || options.speed === 0 || options.leadInMs === undefined || scenario.jobs.length > LEAD_IN_MAX_JOBS
+      ? undefined
+      : findFirstFailure(scenario, options.seed, FIRST_FAILURE_WITHIN_MS);
   if (wall) await playUntil(workspace, wall.clock.now());
+  else if (firstFailure && options.leadInMs !== undefined) {
+    const from = firstFailure.at - options.leadInMs * options.speed;
+    if (from > workspace.now()) await playUntil(workspace, from);
+  }
   const warehouse = flushingWarehouse(
     await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock }),
     workspace,
@@ -94,6 +115,7 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
     workspace,
     warehouse,
     server,
+    firstFailure,
     url: server.url,
     token,
     tls,

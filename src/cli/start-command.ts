@@ -13,6 +13,7 @@ import { currentWorkspaceId } from '../databricks/rest/current-workspace-id.js';
 import { createDatabricksClient, type DatabricksClient } from '../databricks/rest/databricks-client.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
+import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
 import type { BullmqDispatcher } from '../jobs/dispatcher.js';
 import { type MonitoringPayloads, POLL_EVERY_MS, type PollSource } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
@@ -21,6 +22,13 @@ import { type BotApp, createBotApp } from './bot-app.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
 import { WEBHOOK_PATH } from './webhook-route.js';
+import { embeddedWorkspaceStatus, realWorkspaceStatus } from './workspace-status.js';
+
+/**
+ * Real time between start-up and the demo's first failure: the quiet hours before it are played flat
+ * out, so the first incident card reaches the console well within a minute of `dbxops start`.
+ */
+const DEMO_LEAD_IN_MS = 25_000;
 
 export interface RunningDbxops {
   /** The console and every endpoint: `http://host:port`. */
@@ -69,6 +77,7 @@ export async function startDbxops(
     let embedded: EmbeddedWorkspace | null = null;
     let clock: Clock = systemClock;
     let databricks: Parameters<typeof createBotApp>[0]['databricks'];
+    let workspaceStatus: () => WorkspaceStatus;
     if (embeddedMode) {
       // Loaded only here: a deployment watching a real workspace does not carry the simulator and DuckDB.
       const { startEmbeddedWorkspace } = await import('./embedded-workspace.js');
@@ -76,6 +85,7 @@ export async function startDbxops(
         scenario: { file: env.DBXOPS_SCENARIO },
         seed: env.DBXOPS_SEED,
         speed: env.DBXOPS_SIM_SPEED,
+        leadInMs: DEMO_LEAD_IN_MS,
         webhook: {
           url: `${publicUrl}${WEBHOOK_PATH}`,
           username: env.DBXOPS_WEBHOOK_USERNAME,
@@ -85,6 +95,7 @@ export async function startDbxops(
       const sim = embedded;
       cleanups.push(() => sim.close());
       clock = sim.workspace.clock;
+      workspaceStatus = embeddedWorkspaceStatus(sim.workspace, env.DBXOPS_SIM_SPEED, sim.firstFailure);
       databricks = {
         client: createDatabricksClient({ host: sim.url, auth: patAuth(sim.token), clock }),
         warehouse: sim.warehouse,
@@ -111,6 +122,7 @@ export async function startDbxops(
       // The system tables filter on the numeric workspace id, which the host name does not carry.
       const workspaceId = env.DATABRICKS_WORKSPACE_ID ?? (await currentWorkspaceId(client.transport));
       databricks = { client, warehouse, workspaceId };
+      workspaceStatus = realWorkspaceStatus(client.host, clock);
     }
 
     // The embedded workspace restarts its scenario on every start, so its incidents live in memory too.
@@ -138,6 +150,7 @@ export async function startDbxops(
       queue: { kind: 'bullmq', url: redisUrl, workers: true },
       webhookCredentials: credentials,
       consoleUrl: env.DBXOPS_PUBLIC_URL?.replace(/\/$/, '') ?? publicUrl,
+      workspaceStatus,
     });
     cleanups.push(() => app.close());
 
@@ -213,6 +226,13 @@ export async function runStart(): Promise<void> {
     lines.push(
       `  embedded workspace: ${running.embedded.scenarioName} at ${env.DBXOPS_SIM_SPEED}× (${hours} simulated hours in ${Math.round((hours * 60) / env.DBXOPS_SIM_SPEED)} min), REST at ${running.embedded.url}`,
     );
+    const first = running.embedded.firstFailure;
+    if (first !== undefined && first.at > ws.now()) {
+      const seconds = Math.round((first.at - ws.now()) / env.DBXOPS_SIM_SPEED / 1000);
+      lines.push(
+        `  first failure in about ${seconds} s: ${first.jobName} — its incident card appears in the console`,
+      );
+    }
   }
   lines.push(
     `  Slack: ${running.app.slack ? `${running.url}/slack/events` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,

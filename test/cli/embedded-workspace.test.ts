@@ -202,3 +202,39 @@ describe('the embedded workspace on the wall clock', () => {
     expect(printed).toContain('placed at 2027-03-13T03:00:00.000Z: now is its hour 30.50 of 48');
   });
 });
+
+describe('the embedded demo for a newcomer', () => {
+  it('starts its clock shortly before the first failure, so the first incident comes within a minute', async () => {
+    const embedded = await startEmbeddedWorkspace({
+      scenario: SCENARIO,
+      seed: 42,
+      speed: 60,
+      leadInMs: 25_000,
+    });
+    try {
+      const first = embedded.firstFailure;
+      expect(first?.jobName).toBe('finance_orders_daily');
+      // 25 real seconds at 60× are 25 simulated minutes; the clock has run a little since start-up.
+      const lead = (first?.at ?? 0) - embedded.workspace.now();
+      expect(lead).toBeGreaterThan(20 * 60_000);
+      expect(lead).toBeLessThanOrEqual(25 * 60_000);
+      expect(embedded.workspace.now()).toBeGreaterThan(embedded.workspace.startMs + HOUR);
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  it('plays from the scenario start when the first failure is closer than the lead-in', async () => {
+    const embedded = await startEmbeddedWorkspace({
+      scenario: SCENARIO,
+      seed: 42,
+      speed: 600,
+      leadInMs: 25_000,
+    });
+    try {
+      expect(embedded.workspace.now() - embedded.workspace.startMs).toBeLessThan(10 * 60_000);
+    } finally {
+      await embedded.close();
+    }
+  });
+});

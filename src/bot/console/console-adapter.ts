@@ -8,6 +8,7 @@ import { loadPageAssets } from './page-assets.js';
 import { createConsoleListener, type Listener } from './receive.js';
 import { applyResponse, ephemeralText, type IncidentCardLoader } from './respond.js';
 import { ConsoleSender } from './send.js';
+import type { WorkspaceStatus } from './workspace-status.js';
 
 export interface ConsoleAdapterOptions {
   readonly handler: ChatHandler;
@@ -31,6 +32,8 @@ export interface ConsoleAdapterOptions {
   readonly maxMessagesPerChannel?: number | undefined;
   /** Open pages at once (default 100). */
   readonly maxStreams?: number | undefined;
+  /** What the page's header says about the watched workspace: its clock, and what comes next. */
+  readonly status: () => WorkspaceStatus;
   /** SSE keep-alive interval (default 25 s). */
   readonly heartbeatMs?: number | undefined;
 }
@@ -71,6 +74,7 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     logger: options.logger,
     auth: createConsoleAuthenticator(options.auth, { wallClock: options.wallClock }),
     allowedHosts: options.allowedHosts,
+    status: options.status,
     async handle(request, origin) {
       try {
         const response = await options.handler(request);

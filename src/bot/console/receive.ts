@@ -12,6 +12,7 @@ import {
   loginPostSchema,
 } from './console-auth.js';
 import type { EventStream } from './event-stream.js';
+import type { WorkspaceStatus } from './workspace-status.js';
 import { CONSOLE_CHANNEL_ID } from './ids.js';
 import { CONTENT_SECURITY_POLICY, type PageAsset } from './page-assets.js';
 import { messageJson } from './render.js';
@@ -41,6 +42,8 @@ export interface ConsoleListenerOptions {
    * its assets do not (they hold nothing but code).
    */
   readonly auth: ConsoleAuthenticator;
+  /** What the header says about the watched workspace (`GET /api/status`). */
+  readonly status: () => WorkspaceStatus;
   /** Calls the chat handler and carries out its response. */
   readonly handle: (request: ChatRequest, origin: ResponseOrigin) => Promise<ConsoleOutcome>;
   /**
@@ -148,6 +151,11 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
           .channels()
           .map((c) => ({ ...c, messageCount: options.log.messages(c.id).length })),
       });
+    }
+
+    if (path === '/api/status') {
+      if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      return reply(200, options.status());
     }
 
     const messagesPath = /^\/api\/channels\/([^/]+)\/messages$/.exec(path);

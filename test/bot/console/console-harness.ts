@@ -66,6 +66,7 @@ export async function startConsole(
   const real = createChatHandler(deps);
   const adapter = createConsoleAdapter({
     heartbeatMs: 0,
+    status: () => ({ mode: 'workspace', name: 'demo', host: 'demo', now: clock.now(), speed: 1 }),
     ...options,
     handler: options.wrapHandler?.(real) ?? real,
     // The embedded default with nobody configured: the local operator, named as the page shows them.

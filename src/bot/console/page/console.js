@@ -57,6 +57,47 @@
     return node;
   }
 
+  /**
+   * The strip under the channel header: which workspace dbxops watches, its clock (simulated in the
+   * embedded demo, ticking here at the demo's speed between refreshes) and what the demo does next.
+   */
+  const workspace = { status: null, fetchedAt: 0 };
+
+  async function loadStatus() {
+    try {
+      workspace.status = await api('/api/status');
+      workspace.fetchedAt = Date.now();
+    } catch {
+      workspace.status = null;
+    }
+    renderStatus();
+  }
+
+  function clockLabel(ms) {
+    return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  }
+
+  function renderStatus() {
+    const s = workspace.status;
+    $('workspace-status').hidden = s === null;
+    if (s === null) return;
+    const now = s.now + (Date.now() - workspace.fetchedAt) * s.speed;
+    const demo = s.mode === 'embedded';
+    $('ws-name').textContent = demo ? `Demo workspace ${s.name}` : `Watching ${s.name}`;
+    $('ws-name').title = s.description || s.host;
+    $('ws-clock').textContent = demo
+      ? `simulated ${clockLabel(now)} · ${s.speed}× speed`
+      : `workspace time ${clockLabel(now)}`;
+    const next = s.next;
+    if (next && next.at > now) {
+      const inSeconds = Math.max(0, Math.round((next.at - now) / s.speed / 1000));
+      const when = inSeconds < 120 ? `in ~${inSeconds} s` : `in ~${Math.round(inSeconds / 60)} min`;
+      $('ws-next').textContent = `Next, at ${clockLabel(next.at).slice(11, 16)} (${when}): ${next.text}`;
+    } else {
+      $('ws-next').textContent = '';
+    }
+  }
+
   /** Author and time; `at` is the server's clock (simulated in the embedded default), so ephemerals omit it. */
   function meta(author, at) {
     const line = el('div', 'meta');
@@ -372,6 +413,9 @@
     wireComposer();
     wireKeys();
     connect();
+    loadStatus();
+    setInterval(renderStatus, 1_000);
+    setInterval(loadStatus, 15_000);
     try {
       await loadChannels();
       await openFromHash();

@@ -1,0 +1,47 @@
+import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
+import type { FirstFailure } from '../sim/engine/first-failure.js';
+import type { SimWorkspace } from '../sim/engine/sim-workspace.js';
+
+/**
+ * The console header's view of the embedded demo: the simulated clock and speed, the workspace, and what
+ * comes next — the first failure until it happens, then each scripted fault as its window opens.
+ */
+export function embeddedWorkspaceStatus(
+  workspace: SimWorkspace,
+  speed: number,
+  firstFailure: FirstFailure | undefined,
+): () => WorkspaceStatus {
+  const scenario = workspace.scenario;
+  const name = scenario.workspace.name ?? scenario.name;
+  const notes = new Map(scenario.faults.flatMap((f) => (f.note ? [[f.id, f.note] as const] : [])));
+  const upcoming = [
+    ...(firstFailure
+      ? [{ at: firstFailure.at, text: `${firstFailure.jobName} fails: the first incident card appears here` }]
+      : []),
+    ...workspace.faults().map((f) => ({ at: f.start_ms, text: notes.get(f.id) ?? faultText(f) })),
+  ].sort((a, b) => a.at - b.at);
+  return () => {
+    const now = workspace.now();
+    const next = upcoming.find((u) => u.at > now);
+    return {
+      mode: 'embedded',
+      name,
+      host: scenario.workspace.host,
+      ...(scenario.description ? { description: scenario.description.trim() } : {}),
+      now,
+      speed,
+      ...(next ? { next } : {}),
+    };
+  };
+}
+
+/** A real workspace: its host and the wall clock, nothing scripted. */
+export function realWorkspaceStatus(host: string, clock: { now(): number }): () => WorkspaceStatus {
+  const name = new URL(host).hostname;
+  return () => ({ mode: 'workspace', name, host: name, now: clock.now(), speed: 1 });
+}
+
+function faultText(fault: ReturnType<SimWorkspace['faults']>[number]): string {
+  const target = Object.values(fault.target).join('/');
+  return `${fault.kind.replaceAll('_', ' ')} on ${target}`;
+}

@@ -25,7 +25,11 @@ export const thresholdsSchema = z
     failure_rate: z.number().gt(0).lt(1).default(0.05),
     zero_rows_consecutive: z.number().int().min(1).default(3),
     min_history_runs: z.number().int().min(2).default(5).describe('runs a baseline needs before it judges'),
-    cost_anomaly_ratio: z.number().gt(1).default(1.5).describe('multiple of the usual spend that is an anomaly'),
+    cost_anomaly_ratio: z
+      .number()
+      .gt(1)
+      .default(1.5)
+      .describe('multiple of the usual spend that is an anomaly'),
     cost_anomaly_min_usd: z
       .number()
       .min(0)

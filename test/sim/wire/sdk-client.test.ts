@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, WorkspaceClient } from '@databricks/sdk-experimental';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../../src/cli/embedded-workspace.js';
+import { systemClock } from '../../../src/domain/clock.js';
 import { startWireServer, type WireServerHandle } from '../../../src/sim/wire/start-wire-server.js';
 import { ensureLocalTls } from '../../../src/sim/wire/tls.js';
 import { type SimWithTables, simWithTables, TOKEN } from './wire-fixture.js';
@@ -147,4 +149,49 @@ describe.skipIf(!canBind443)('Databricks SDK against the simulator over TLS on 4
     );
     expect(run.state?.result_state).toBe('CANCELED');
   }, 60_000);
+});
+
+// In this file, not its own: both bind 443 on loopback, and test files run side by side.
+describe.skipIf(!canBind443)('Databricks SDK against sim serve --tls --wall-clock on 443', () => {
+  let placed: EmbeddedWorkspace;
+  let client: WorkspaceClient;
+
+  beforeAll(async () => {
+    placed = await startEmbeddedWorkspace({
+      scenario: { file: 'scenarios/demo.yaml' },
+      seed: 42,
+      speed: 0,
+      tls: true,
+      port: 443,
+      wallClock: { clock: systemClock, atHour: 30 },
+    });
+    // The SDK's default agent skips certificate checks unless told otherwise; ours trusts only the local CA.
+    const agent = new Agent({ ca: placed.tls!.caCert, keepAlive: true });
+    client = new WorkspaceClient(
+      { host: 'https://localhost', token: placed.token, authType: 'pat' },
+      { agent },
+    );
+  });
+
+  afterAll(async () => {
+    await placed?.close();
+  });
+
+  it('lists the played runs and counts the jobs REST lists with SQL', async () => {
+    const runs = [];
+    for await (const run of client.jobs.listRuns({ completed_only: true })) runs.push(run);
+    expect(runs.length).toBeGreaterThan(100);
+
+    const jobs = [];
+    for await (const job of client.jobs.list({})) jobs.push(job);
+    const warehouse = placed.workspace.warehouses.byName.get('finance_wh')!;
+    const answer = await client.statementExecution.executeStatement({
+      warehouse_id: warehouse.id,
+      statement: 'SELECT count(*) AS n FROM system.lakeflow.jobs',
+      wait_timeout: '30s',
+    });
+    expect(answer.status?.state).toBe('SUCCEEDED');
+    expect(Number(answer.result?.data_array?.[0]?.[0])).toBe(jobs.length);
+    expect(jobs.length).toBe(15);
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * Each table's columns and Databricks types as /work/shared/reference/databricks.md §2 lists them
+ * Each table's columns and Databricks types as Databricks documents its system tables
  * (complex types by kind only: the reference often names struct fields without types).
  * Written by hand from the reference, independently of src/sim/tables/system-table-columns.ts.
  */

@@ -23,8 +23,10 @@ function trustLocalCa(caCert: string): void {
 async function seen(running: RunningDbxops, workspaceId: string) {
   const open = await running.app.repos.incidents.listOpen({ workspaceId, limit: 500 });
   const signals = await running.app.repos.incidents.listSignalsOf(open.map((i) => i.id));
-  const kinds = new Set([...signals.values()].flat().map((s) => s.kind));
-  return { incidents: open.length, kinds };
+  const all = [...signals.values()].flat();
+  const kinds = new Set(all.map((s) => s.kind));
+  const overspent = new Set(all.filter((s) => s.kind === 'cost_anomaly').map((s) => s.subject.id));
+  return { incidents: open.length, kinds, overspent };
 }
 
 /**
@@ -33,12 +35,16 @@ async function seen(running: RunningDbxops, workspaceId: string) {
  * once per SQL transport. The simulator runs in this process; dbxops reaches it only over HTTPS.
  */
 describe.each([
-  { transport: 'thrift', atHour: 30, expected: ['warehouse_idle_no_autostop', 'cost_anomaly'] },
-  { transport: 'statement-execution', atHour: 30, expected: ['warehouse_idle_no_autostop', 'cost_anomaly'] },
-  // Hour 13: the runaway query on marketing_bi runs since +9h, marketing's job clusters cost 5× since +12h.
+  // Hour 30: platform_adhoc idles without auto-stop since +1h, a reconciliation query runs away on
+  // finance_wh since +28h, and yesterday afternoon's marketing cost spike (+12h to +20h) is in the window.
   {
     transport: 'thrift',
-    atHour: 13,
+    atHour: 30,
+    expected: ['warehouse_idle_no_autostop', 'runaway_query', 'cost_anomaly'],
+  },
+  {
+    transport: 'statement-execution',
+    atHour: 30,
     expected: ['warehouse_idle_no_autostop', 'runaway_query', 'cost_anomaly'],
   },
 ] as const)(
@@ -106,6 +112,8 @@ describe.each([
         `${transport}: ${after.incidents} incidents in ${((Date.now() - started) / 1000).toFixed(1)} s; signals ${[...after.kinds].sort().join(', ')}\n`,
       );
       expect(after.incidents).toBeGreaterThan(1);
+      // The cost anomaly is marketing's spike, not a cheap team's few dollars of nightly batch.
+      expect([...after.overspent]).toEqual(['marketing']);
     }, 180_000);
   },
 );

@@ -22,7 +22,8 @@ export interface StartRedisOptions {
 
 /**
  * Starts a private `redis-server` on a free loopback port: the embedded default's queue, and the
- * tests'. Nothing is persisted; the process ends with `stop()` or with ours.
+ * tests'. Nothing is persisted; the process ends with `stop()` or with ours, and a Ctrl-C meant for
+ * dbxops does not reach it first.
  */
 export async function startRedisServer(options: StartRedisOptions = {}): Promise<RedisServerHandle> {
   const binary = options.binary ?? 'redis-server';
@@ -56,7 +57,13 @@ function spawnRedis(binary: string, port: number, dir: string, timeoutMs: number
   args.push('--dir', dir, '--protected-mode', 'yes', '--loglevel', 'notice', '--daemonize', 'no');
   // BullMQ needs noeviction: evicting a job key would silently drop work.
   args.push('--maxmemory-policy', 'noeviction');
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and a Redis that
+  // died with it left dbxops' graceful shutdown retrying a dead connection for ever. We stop it ourselves,
+  // on stop() or, at the latest, when this process exits.
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => {

@@ -44,6 +44,17 @@ type IDBSQLSession = Awaited<ReturnType<DBSQLClient['openSession']>>;
 
 // Rows fetched per round trip; the driver's own default is 100 000.
 const FETCH_ROWS = 10_000;
+/** How long closing waits for the warehouse to answer. */
+const CLOSE_WAIT_MS = 5_000;
+
+/** `work`, or a rejection once `ms` have passed without it settling. */
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 interface ThriftColumn {
   readonly columnName: string;
@@ -312,10 +323,12 @@ export class DatabricksSqlWarehouse implements Warehouse {
     const session = this.#session;
     this.#session = undefined;
     try {
-      if (session) await (await session).close();
+      // A warehouse that no longer answers would keep the driver retrying for minutes; it drops idle
+      // sessions on its own, so shutdown gives up after a few seconds rather than hang.
+      if (session) await withinMs((await session).close(), CLOSE_WAIT_MS);
     } catch {
       // Closing a session that never opened or already dropped: nothing left to release.
     }
-    await this.#client?.close().catch(() => {});
+    await withinMs(this.#client?.close() ?? Promise.resolve(), CLOSE_WAIT_MS).catch(() => {});
   }
 }

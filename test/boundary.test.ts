@@ -3,7 +3,7 @@ import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * DESIGN.md's folder map as a rule: arrows point one way (adapters → handlers → agents →
+ * docs/design.md's import rules: arrows point one way (adapters → handlers → agents →
  * databricks/store → domain), and only the chat edges import platform SDKs.
  */
 const ALLOWED: Record<string, readonly string[]> = {
@@ -65,7 +65,7 @@ describe('import boundaries', () => {
     expect(files.length).toBeGreaterThan(3);
   });
 
-  it('keeps every arrow pointing the way DESIGN.md draws it', () => {
+  it('keeps every arrow pointing the way docs/design.md draws it', () => {
     const violations: string[] = [];
     for (const file of files) {
       const from = layerOf(file);

@@ -1,6 +1,6 @@
 /**
  * Block Kit limits the renderers obey, from the Block Kit reference and `@slack/types` 3.x JSDoc
- * (chat-platforms.md §1.7). Lengths are UTF-16 units. Slack answers `invalid_blocks` or
+ * (docs/chat-platforms.md, Block Kit limits). Lengths are UTF-16 units. Slack answers `invalid_blocks` or
  * `msg_blocks_too_long` when one is exceeded, and the card is lost — so we cut instead.
  */
 export const SLACK_LIMITS = {

@@ -1,5 +1,5 @@
 /**
- * Adaptive Card limits for Teams (chat-platforms.md §2.3, §4). Teams renders schema 1.5 at most, and
+ * Adaptive Card limits for Teams (docs/chat-platforms.md, Adaptive Card limits). Teams renders schema 1.5 at most, and
  * `Action.Execute`/`refresh` need exactly 1.5. A bot message must stay under 100 KB, but incoming
  * webhooks and Workflows cap near 28 KB — we budget for the smaller so one card works everywhere.
  */

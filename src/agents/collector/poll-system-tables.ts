@@ -23,7 +23,7 @@ import {
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
 import { dateParam, ms, num, str, stringMap, tsParam } from './sql-row.js';
 
-/** How far back each source re-reads on every poll, because its table fills late (reference §2). */
+/** How far back each source re-reads on every poll, because its table fills late (docs/databricks.md, System tables). */
 export const DEFAULT_LAG_ALLOWANCE_MS: Readonly<Record<SystemTableSource, number>> = {
   table_loads: 30 * 60_000,
   billing: 12 * 3_600_000,

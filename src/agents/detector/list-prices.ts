@@ -1,5 +1,5 @@
 /**
- * Approximate list prices (reference §6.1–§6.2, premium tier, US regions) for turning idle or runaway
+ * Approximate list prices (docs/databricks.md, Prices and sizes: premium tier, US regions) for turning idle or runaway
  * compute into dollars when billing has not caught up yet. Callers may inject real `list_prices` rows.
  */
 export interface ListPrices {

@@ -4,7 +4,7 @@ import { idString } from '../../domain/text.js';
 
 /**
  * What the collector hands the detectors: plain observations shaped after the REST API and the system
- * tables (reference §2.17), camelCase, ids as strings, times as epoch milliseconds. The collector parses
+ * tables (docs/databricks.md, System tables), camelCase, ids as strings, times as epoch milliseconds. The collector parses
  * raw workspace data through these schemas once; detectors trust the parsed output.
  */
 

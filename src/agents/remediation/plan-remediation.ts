@@ -51,7 +51,7 @@ const JOBS = '/api/2.2/jobs';
 const WAREHOUSES = '/api/2.0/sql/warehouses';
 const CLUSTERS = '/api/2.1/clusters';
 
-/** Warehouse sizes smallest first, with their DBU/hour per running cluster (databricks.md §6.2). */
+/** Warehouse sizes smallest first, with their DBU/hour per running cluster (docs/databricks.md, Prices and sizes). */
 export const WAREHOUSE_SIZES = [
   ['2X-Small', 4],
   ['X-Small', 6],
@@ -64,7 +64,7 @@ export const WAREHOUSE_SIZES = [
   ['4X-Large', 528],
 ] as const;
 
-/** Approximate DBU per node-hour of common node types (databricks.md §6.3). */
+/** Approximate DBU per node-hour of common node types (docs/databricks.md, Prices and sizes). */
 const NODE_DBU: Record<string, number> = {
   Standard_DS3_v2: 0.75,
   Standard_DS4_v2: 1.5,

@@ -1,5 +1,5 @@
 /**
- * Numbers the simulator bills and sizes with (reference §6): node types, warehouse DBU rates, list prices.
+ * Numbers the simulator bills and sizes with (docs/databricks.md, Prices and sizes): node types, warehouse DBU rates, list prices.
  * Approximate list prices; what matters is that the cost queries join them the way Databricks does.
  */
 export interface NodeType {
@@ -77,7 +77,7 @@ export function skuNames(cloud: Cloud) {
   };
 }
 
-/** USD per DBU by cloud (reference §6.1). */
+/** USD per DBU by cloud (docs/databricks.md, Prices and sizes). */
 export function listPrices(cloud: Cloud): { sku_name: string; price: number }[] {
   const s = skuNames(cloud);
   const az = cloud === 'AZURE';

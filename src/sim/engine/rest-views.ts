@@ -5,7 +5,7 @@ import type { SimWorkspace } from './sim-workspace.js';
 import type { QueryRecord, WarehouseState } from './warehouse-fleet.js';
 
 /**
- * Renders the engine's state as the Databricks REST API spells it (reference §3): int64 ids as JSON
+ * Renders the engine's state as the Databricks REST API spells it (docs/databricks.md, Identifiers and time): int64 ids as JSON
  * numbers, epoch-ms times, REST enum spellings, arrays paged at 100 in jobs/get and runs/get.
  */
 

@@ -48,7 +48,7 @@ export interface SimWorkspaceOptions {
   recentRunsPerJob?: number;
 }
 
-/** A job run lifecycle notification, the source of job webhooks (reference §4). */
+/** A job run lifecycle notification, the source of job webhooks (docs/databricks.md, Job notification webhooks). */
 export interface JobRunEvent {
   event_type: 'jobs.on_start' | 'jobs.on_success' | 'jobs.on_failure';
   jobId: number;
@@ -61,7 +61,7 @@ const HOUR = 3_600_000;
 const SUCCESSFUL = new Set(['SUCCESS', 'SUCCESS_WITH_FAILURES']);
 const NULL_SINK: SystemTableSink = { append: () => {}, flush: async () => {} };
 
-/** System-table spelling of REST result states (reference §1.6). */
+/** System-table spelling of REST result states (docs/databricks.md, Same thing, different spelling). */
 export function tableResultState(rest: string | undefined): string | null {
   switch (rest) {
     case undefined:
@@ -566,7 +566,7 @@ export class SimWorkspace {
     return jobId;
   }
 
-  /** `jobs/update`: top-level keys replace; `tasks`/`job_clusters` merge by key (reference §3.1.2). */
+  /** `jobs/update`: top-level keys replace; `tasks`/`job_clusters` merge by key (docs/databricks.md, Jobs: update against reset). */
   updateJob(jobId: number, newSettings: Partial<JobSettings>, fieldsToRemove: string[], user: string): void {
     const job = this.getJob(jobId);
     const next: JobSettings = { ...job.settings };
@@ -615,7 +615,7 @@ export class SimWorkspace {
     if (next.tags?.team) job.team = next.tags.team;
     this.#jobRows(job, this.now());
     if (scheduleChanged) this.#armSchedule(job);
-    // Only timeout changes reach runs already in flight (reference §3.1.2).
+    // Only timeout changes reach runs already in flight (docs/databricks.md, Jobs: update against reset).
     if (timeoutChanged) {
       for (const run of this.#activeRuns(job))
         run.settings = { ...run.settings, timeout_seconds: next.timeout_seconds };

@@ -368,7 +368,7 @@ export class WarehouseFleet {
     });
   }
 
-  /** `warehouses/{id}/edit`: merges the given fields (forgiving, see reference §3.3) and records an SCD2 row. */
+  /** `warehouses/{id}/edit`: merges the given fields (forgiving, as Databricks is) and records an SCD2 row. */
   edit(id: string, patch: Partial<WarehouseConfig>, user: string): void {
     const w = this.get(id);
     const next = { ...w.config, ...definedOnly(patch) };

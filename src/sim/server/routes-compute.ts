@@ -32,7 +32,7 @@ const W = String.raw`^/api/2\.0/sql/warehouses`;
 const P = String.raw`^/api/2\.0/pipelines`;
 const ID = '([A-Za-z0-9-]{1,64})';
 
-/** Clusters API 2.0/2.1 (reference §3.2). */
+/** Clusters API 2.0/2.1 (docs/databricks.md, REST calls). */
 export const clusterRoutes: SimRoute[] = [
   {
     method: 'GET',
@@ -172,7 +172,7 @@ function invalidOffset(token: string): never {
   throw invalidParam(`Invalid page_token: ${token.slice(0, 64)}`);
 }
 
-/** SQL Warehouses API 2.0 (reference §3.3). */
+/** SQL Warehouses API 2.0 (docs/databricks.md, REST calls). */
 export const warehouseRoutes: SimRoute[] = [
   {
     method: 'GET',
@@ -241,7 +241,7 @@ export const warehouseRoutes: SimRoute[] = [
   },
 ];
 
-/** Pipelines (DLT) API 2.0 (reference §3.4). */
+/** Pipelines (DLT) API 2.0 (docs/databricks.md, REST calls). */
 export const pipelineRoutes: SimRoute[] = [
   {
     method: 'GET',
@@ -368,7 +368,7 @@ export const pipelineRoutes: SimRoute[] = [
   },
 ];
 
-/** Query History API 2.0 (reference §3.6): query string or (older clients) a JSON body on GET. */
+/** Query History API 2.0 (docs/databricks.md, REST calls): query string or (older clients) a JSON body on GET. */
 export const queryHistoryRoutes: SimRoute[] = [
   {
     method: 'GET',

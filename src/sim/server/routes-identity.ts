@@ -4,8 +4,8 @@ import type { SimWorkspace } from '../engine/sim-workspace.js';
 import type { RouteContext, SimRoute } from './route.js';
 
 /**
- * Who is who: SCIM users and groups (system tables hold no group membership, reference §2.16) and the
- * Permissions API for jobs (reference §3.7), so the bot can resolve owners and check levels.
+ * Who is who: SCIM users and groups (system tables hold no group membership, docs/databricks.md) and the
+ * Permissions API for jobs (docs/databricks.md, Other APIs the simulator serves), so the bot can resolve owners and check levels.
  */
 
 function scimId(s: string): string {

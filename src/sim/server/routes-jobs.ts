@@ -85,7 +85,7 @@ function paged<T>(items: T[], offset: number, limit: number) {
 
 const J = String.raw`^/api/2\.[12]/jobs`;
 
-/** Jobs API 2.1/2.2 (reference §3.1). */
+/** Jobs API 2.1/2.2 (docs/databricks.md, REST calls). */
 export const jobRoutes: SimRoute[] = [
   {
     method: 'GET',

@@ -8,7 +8,7 @@ export interface WebhookOptions {
   idsAsNumbers?: boolean;
 }
 
-/** The job-level notification payload Databricks POSTs to a generic webhook destination (reference §4). */
+/** The job-level notification payload Databricks POSTs to a generic webhook destination (docs/databricks.md, Job notification webhooks). */
 export function webhookPayload(
   e: JobRunEvent,
   workspaceId: string,

@@ -17,8 +17,8 @@ import {
 
 /**
  * Every simulated table's columns, in Databricks' order and with Databricks' types
- * (reference/databricks.md §2). Other code introspects this (DDL, the sink, a schema prompt for the
- * analyst); a test compares it against the reference.
+ * (docs/databricks.md, System tables). Other code introspects this (DDL, the sink, a schema prompt for the
+ * analyst); a test compares it against `test/sim/tables/reference-columns.ts`, written independently.
  */
 export type TableColumns = readonly (readonly [name: string, type: ColumnType])[];
 

@@ -117,7 +117,7 @@ const value = async (expression: string): Promise<unknown> =>
   (await warehouse.query(`SELECT ${expression} AS v`)).rows[0]?.v;
 
 describe('Databricks → DuckDB translation, run on real rows', () => {
-  it('answers reference §2.17 "failed runs in the last 24 h with job name" with the latest job name', async () => {
+  it('answers "failed runs in the last 24 h with job name" (docs/databricks.md) with the latest job name', async () => {
     const { rows } = await warehouse.query(`WITH j AS (SELECT * FROM system.lakeflow.jobs
            QUALIFY ROW_NUMBER() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1)
 SELECT r.workspace_id, r.job_id, j.name, r.run_id, r.period_end_time, r.result_state, r.termination_code
@@ -135,7 +135,7 @@ ORDER BY r.period_end_time DESC;`);
     );
   });
 
-  it('answers reference §2.17 "duration anomaly" with the one run over twice its p90', async () => {
+  it('answers "duration anomaly" (docs/databricks.md) with the one run over twice its p90', async () => {
     const { rows } = await warehouse.query(`WITH runs AS (
   SELECT workspace_id, job_id, run_id,
          MIN(period_start_time) AS started, MAX(period_end_time) AS ended,
@@ -158,7 +158,7 @@ WHERE r.secs > 2 * b.p90 AND r.started >= current_date() - INTERVAL 1 DAY;`);
     });
   });
 
-  it('answers reference §2.2 cost join per team at the price valid at the time, last 30 days only', async () => {
+  it('answers the per-team cost join (docs/databricks.md) at the price valid at the time, last 30 days only', async () => {
     const { rows, columns } = await warehouse.query(`SELECT u.custom_tags['team'] AS team,
        SUM(u.usage_quantity * lp.pricing.effective_list.\`default\`) AS list_cost_usd
 FROM system.billing.usage u

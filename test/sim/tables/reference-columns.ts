@@ -1,7 +1,7 @@
 /**
  * Each table's columns and Databricks types as Databricks documents its system tables
- * (complex types by kind only: the reference often names struct fields without types).
- * Written by hand from the reference, independently of src/sim/tables/system-table-columns.ts.
+ * (complex types by kind only: the documentation often names struct fields without types).
+ * Written by hand from that documentation, independently of src/sim/tables/system-table-columns.ts.
  */
 const s = 'string';
 const ts = 'timestamp';
@@ -353,7 +353,7 @@ const lineage: Record<string, string> = {
 REFERENCE_COLUMNS['access.table_lineage'] = lineage;
 REFERENCE_COLUMNS['access.column_lineage'] = { ...lineage, source_column_name: s, target_column_name: s };
 
-/** Struct fields the reference spells out for the columns the bot reads most. */
+/** Struct fields the documentation spells out for the columns the bot reads most. */
 export const REFERENCE_STRUCT_FIELDS: Record<string, string[]> = {
   'billing.usage.usage_metadata': [
     'cluster_id',

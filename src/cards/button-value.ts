@@ -15,7 +15,6 @@ export const BUTTON_ACTIONS = [
   'resolve',
   'reopen',
   'remediate',
-  'run_plan',
   'cancel_plan',
   'refresh',
 ] as const;
@@ -24,9 +23,9 @@ export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 const ACTIONS_BY_KIND: Record<ButtonKind, readonly ButtonAction[]> = {
   incident: ['ack', 'assign_me', 'snooze', 'resolve', 'reopen', 'remediate', 'refresh'],
-  plan: ['run_plan', 'cancel_plan', 'refresh'],
+  plan: ['cancel_plan', 'refresh'],
 };
-const NEEDS_REMEDIATION: readonly ButtonAction[] = ['remediate', 'run_plan', 'cancel_plan'];
+const NEEDS_REMEDIATION: readonly ButtonAction[] = ['remediate', 'cancel_plan'];
 
 export const buttonPayloadSchema = z
   .object({
@@ -106,7 +105,7 @@ export function decodeButtonValue(raw: unknown): Result<ButtonPayload, ButtonDec
 export const ACTION_ID_PREFIX = 'dbx:';
 
 /**
- * The stable `action_id` (Slack) and `verb` (Teams) for a payload: `dbx:ack`, `dbx:run_plan`.
+ * The stable `action_id` (Slack) and `verb` (Teams) for a payload: `dbx:ack`, `dbx:cancel_plan`.
  * Remediation buttons get `dbx:remediate:<id>` because Slack wants action ids unique in a message.
  */
 export function actionIdFor(payload: Pick<ButtonPayload, 'action' | 'remediationId'>): string {

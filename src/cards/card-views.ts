@@ -145,8 +145,8 @@ export const planCardViewSchema = z.object({
   estimatedCostUsd: z.number().nonnegative().nullable().default(null),
   rollback: text(LONG),
   risk: riskSchema,
-  /** Once run or cancelled the buttons disappear and this says what happened. */
-  status: z.enum(['proposed', 'running', 'succeeded', 'failed', 'cancelled']).default('proposed'),
+  /** Once cancelled the button disappears and this says so. */
+  status: z.enum(['proposed', 'cancelled']).default('proposed'),
 });
 export type PlanCardView = z.infer<typeof planCardViewSchema>;
 

@@ -240,15 +240,6 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         return done([], [{ kind: 'incident_changed', incidentId: p.incidentId }]);
       case 'remediate':
         return remediate(actor, p);
-      case 'run_plan':
-        return done([
-          toRequester(
-            message(
-              'Running plans from chat comes in a later release. The plan above shows the exact calls to make by hand.',
-              'info',
-            ),
-          ),
-        ]);
       case 'cancel_plan':
         return done([toRequester(message('Plan dismissed; nothing was changed.', 'info'))]);
     }

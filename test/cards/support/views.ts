@@ -294,7 +294,7 @@ export function cardVariations(): Array<[string, CardView]> {
       },
     }),
   ]);
-  out.push(['plan already run', planView({ status: 'succeeded' })]);
+  out.push(['plan cancelled', planView({ status: 'cancelled' })]);
   out.push([
     'plan with many calls',
     planView({

@@ -149,12 +149,19 @@ export const routingSchema = z
   .strict()
   .prefault({});
 
+/**
+ * A watched workspace as cards and routing rules name it. Incidents carry the workspace id (what
+ * `DATABRICKS_WORKSPACE_ID` holds, the number in the workspace's `?o=` URLs), so entries are found by
+ * `id`; `name` is what cards show and what a routing rule's `workspace` may say instead of the id.
+ */
 const workspaceSchema = z
   .object({
-    name: z.string().min(1),
-    host: z.string().min(1).optional(),
-    profile: z.string().optional(),
-    warehouse_id: z.string().optional(),
+    id: z.string().trim().min(1).describe('the workspace id, as in DATABRICKS_WORKSPACE_ID'),
+    name: z.string().trim().min(1).optional().describe('what cards show; routing rules may match it'),
+    host: z
+      .url({ protocol: /^https$/ })
+      .optional()
+      .describe("the workspace's URL, linked from its cards"),
   })
   .strict();
 
@@ -191,7 +198,12 @@ export const policySchema = z
   .object({
     access: accessSchema,
     slas: z.array(slaSchema).default([]),
-    workspaces: z.array(workspaceSchema).default([]),
+    workspaces: z
+      .array(workspaceSchema)
+      .default([])
+      .refine((list) => new Set(list.map((w) => w.id)).size === list.length, {
+        message: 'each workspace id may be listed once',
+      }),
     thresholds: thresholdsSchema,
     triage: triagePolicySchema,
     routing: routingSchema,
@@ -202,6 +214,16 @@ export const policySchema = z
 export type Policy = z.infer<typeof policySchema>;
 export type TriageCondition = z.infer<typeof triageConditionSchema>;
 export type Thresholds = z.infer<typeof thresholdsSchema>;
+
+export type WorkspaceEntry = z.infer<typeof workspaceSchema>;
+
+/** The `workspaces` entry of the workspace with this id, if the policy lists it. */
+export function workspaceEntry(
+  policy: Pick<Policy, 'workspaces'>,
+  workspaceId: string,
+): WorkspaceEntry | undefined {
+  return policy.workspaces.find((w) => w.id === workspaceId);
+}
 
 /** The policy when no `dbxops.yaml` exists. */
 export function defaultPolicy(): Policy {

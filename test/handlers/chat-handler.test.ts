@@ -287,6 +287,21 @@ describe('card buttons', () => {
     expect((await loadIncidentCard({ incidents, clock, policy }, incident.id))?.state).toBe('open');
   });
 
+  it("shows the workspace's name and links its host on the card when the workspaces list has its id", async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW, workspaceId: '1234567890123456' });
+    const listed = parsePolicy(
+      "workspaces:\n  - { id: '1234567890123456', name: prod, host: 'https://adb-1.azuredatabricks.net' }\n",
+    );
+    expect((await loadIncidentCard({ incidents, clock, policy: listed }, incident.id))?.workspace).toEqual({
+      name: 'prod',
+      url: 'https://adb-1.azuredatabricks.net',
+    });
+    expect((await loadIncidentCard({ incidents, clock, policy }, incident.id))?.workspace).toEqual({
+      name: '1234567890123456',
+      url: null,
+    });
+  });
+
   it('refuses acknowledging a resolved incident as a stale card, and says why', async () => {
     const incident = await openIncident(incidents, { openedAt: NOW });
     await handler()(button(incidentButton('resolve', incident.id, incident.version)));

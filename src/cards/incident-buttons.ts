@@ -15,7 +15,7 @@ export interface CardButton {
 type StandardAction = 'ack' | 'assign_me' | 'snooze' | 'resolve' | 'reopen';
 
 /** How long the Snooze button snoozes; the handler must use this so the label stays true. */
-export const SNOOZE_MS = 60 * 60_000;
+const SNOOZE_MS = 60 * 60_000;
 
 const LABEL: Record<StandardAction, string> = {
   ack: 'Acknowledge',

@@ -46,7 +46,7 @@ export const thresholdsSchema = z
  * One triage condition: every key present must hold (AND). A level's `when` list matches when any
  * condition matches (OR).
  */
-export const triageConditionSchema = z
+const triageConditionSchema = z
   .object({
     sla_minutes_left_below: z.number().min(0).optional(),
     criticality: z.union([z.string(), z.array(z.string())]).optional(),
@@ -74,7 +74,7 @@ const levelSchema = z
   })
   .strict();
 
-export const DEFAULT_TRIAGE = {
+const DEFAULT_TRIAGE = {
   P1: {
     when: [{ sla_minutes_left_below: 30 }, { criticality: 'financial-critical' }, { blast_radius_above: 50 }],
     response_minutes: 15,
@@ -110,7 +110,7 @@ export const DEFAULT_TRIAGE = {
   },
 } as const;
 
-export const triagePolicySchema = z
+const triagePolicySchema = z
   .object({ P1: levelSchema, P2: levelSchema, P3: levelSchema, P4: levelSchema })
   .strict()
   .default(structuredClone(DEFAULT_TRIAGE) as never);
@@ -128,7 +128,7 @@ const routeRuleSchema = z
   })
   .strict();
 
-export const routingSchema = z
+const routingSchema = z
   .object({
     default_channel: z.string().min(1).default('#incidents'),
     oncall_mention: z
@@ -169,7 +169,7 @@ const workspaceSchema = z
  * Who may press what. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or emails;
  * `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; approvers approve remediations.
  */
-export const accessSchema = z
+const accessSchema = z
   .object({
     responders: z.array(z.string().min(1)).default(['*']),
     approvers: z.array(z.string().min(1)).default([]),
@@ -185,7 +185,7 @@ export const accessSchema = z
  * Data freshness deadlines. Jobs can also carry them as tags (`sla: "06:00"`, `sla_timezone`), which
  * apply to the tables the job writes; entries here win for the tables they name.
  */
-export const slaSchema = z
+const slaSchema = z
   .object({
     table: z.string().min(1).describe('catalog.schema.table'),
     deadline: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' }),
@@ -194,7 +194,7 @@ export const slaSchema = z
   })
   .strict();
 
-export const policySchema = z
+const policySchema = z
   .object({
     access: accessSchema,
     slas: z.array(slaSchema).default([]),

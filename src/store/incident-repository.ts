@@ -104,7 +104,7 @@ function describeEvent(event: IncidentEvent, next: Incident): string {
 }
 
 /** Maps a row to the domain incident. */
-export function incidentFromRow(row: IncidentRow): Incident {
+function incidentFromRow(row: IncidentRow): Incident {
   return {
     id: row.id,
     workspaceId: row.workspace_id,

@@ -17,7 +17,7 @@ export interface CollectorDeps {
 }
 
 /** The watermark sources the collector keeps per workspace. */
-export const COLLECTOR_SOURCES = [
+const COLLECTOR_SOURCES = [
   'runs',
   'billing',
   'warehouse_events',
@@ -28,4 +28,4 @@ export const COLLECTOR_SOURCES = [
   'table_loads',
   'cluster_events',
 ] as const;
-export type CollectorSource = (typeof COLLECTOR_SOURCES)[number];
+type CollectorSource = (typeof COLLECTOR_SOURCES)[number];

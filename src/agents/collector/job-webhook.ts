@@ -10,7 +10,7 @@ const id = z
   .union([z.string().regex(/^\d{1,19}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
   .transform(String);
 
-export const JOB_EVENT_TYPES = [
+const JOB_EVENT_TYPES = [
   'jobs.on_start',
   'jobs.on_success',
   'jobs.on_failure',

@@ -7,7 +7,7 @@ export interface SampleWindow {
   readonly samples: readonly (readonly [id: string, at: number, value: number])[];
 }
 
-export const emptyWindow = (): SampleWindow => ({ samples: [] });
+const emptyWindow = (): SampleWindow => ({ samples: [] });
 
 /** Adds samples (replacing any with the same id), keeps the newest `maxSamples`. */
 export function recordSamples(

@@ -39,7 +39,7 @@ export function escalationDue(
  * When the incident reached its current severity: the latest timeline entry that raised it there
  * (triage records `{ from, to }`), else when it opened.
  */
-export function levelReachedAt(
+function levelReachedAt(
   incident: Pick<Incident, 'severity' | 'openedAt'>,
   timeline: readonly TimelineEntry[],
 ): number {

@@ -12,4 +12,4 @@ export function slackTarget(ref: MessageRef): { channel: string; ts: string } {
 }
 
 /** Slack ids we accept from payloads: letters, digits, a few separators; anything else is not Slack's. */
-export const SLACK_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const SLACK_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -30,7 +30,7 @@ export const HOSTILE = {
   huge: 'x'.repeat(100_000),
   hugeEmoji: '😀'.repeat(60_000),
 } as const;
-export type HostileName = keyof typeof HOSTILE;
+type HostileName = keyof typeof HOSTILE;
 
 export function incidentView(overrides: Partial<IncidentCardView> = {}): IncidentCardView {
   return incidentCardViewSchema.parse({
@@ -104,7 +104,7 @@ export function hostileIncident(s: string): IncidentCardView {
   });
 }
 
-export function answerView(overrides: Partial<AnswerCardView> = {}): AnswerCardView {
+function answerView(overrides: Partial<AnswerCardView> = {}): AnswerCardView {
   return answerCardViewSchema.parse({
     kind: 'answer',
     question: 'What did team-x spend yesterday?',
@@ -144,7 +144,7 @@ export function planView(overrides: Partial<PlanCardView> = {}): PlanCardView {
   });
 }
 
-export function messageView(overrides: Partial<MessageCardView> = {}): MessageCardView {
+function messageView(overrides: Partial<MessageCardView> = {}): MessageCardView {
   return messageCardViewSchema.parse({
     kind: 'message',
     tone: 'info',
@@ -155,7 +155,7 @@ export function messageView(overrides: Partial<MessageCardView> = {}): MessageCa
   });
 }
 
-export function homeView(overrides: Partial<HomeView> = {}): HomeView {
+function homeView(overrides: Partial<HomeView> = {}): HomeView {
   return homeViewSchema.parse({
     kind: 'home',
     team: 'data-eng',

@@ -36,7 +36,6 @@ const timelineEntrySchema = z.object({
   phase: text(LONG),
   text: text(LONG),
 });
-type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 
 const remediationOptionSchema = z.object({
   id: cardIdSchema,
@@ -44,7 +43,6 @@ const remediationOptionSchema = z.object({
   risk: riskSchema,
   description: text(LONG),
 });
-type RemediationOption = z.infer<typeof remediationOptionSchema>;
 
 export const incidentCardViewSchema = z.object({
   kind: z.literal('incident'),
@@ -99,7 +97,6 @@ export const incidentCardViewSchema = z.object({
 export type IncidentCardView = z.infer<typeof incidentCardViewSchema>;
 
 const cellSchema = z.union([z.string().max(LONG), z.number(), z.boolean(), z.null()]);
-type Cell = z.infer<typeof cellSchema>;
 
 export const answerCardViewSchema = z.object({
   kind: z.literal('answer'),
@@ -126,7 +123,6 @@ const apiCallSchema = z.object({
   path: text(LONG),
   body: z.unknown().optional(),
 });
-type ApiCall = z.infer<typeof apiCallSchema>;
 
 export const planCardViewSchema = z.object({
   kind: z.literal('plan'),

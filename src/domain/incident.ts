@@ -240,11 +240,6 @@ export function transition(
   }
 }
 
-/** True while the incident still needs someone (anything but resolved). */
-function isActive(incident: Pick<Incident, 'state'>): boolean {
-  return incident.state !== 'resolved';
-}
-
 const TIMELINE_PHASES = ['DISCOVER', 'FETCH', 'ANALYZE', 'RCA', 'REMEDIATE', 'VERIFY', 'CLOSE'] as const;
 const timelinePhaseSchema = z.enum(TIMELINE_PHASES);
 export type TimelinePhase = z.infer<typeof timelinePhaseSchema>;

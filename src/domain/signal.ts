@@ -42,7 +42,6 @@ const SUBJECT_TYPES = [
   'workspace',
 ] as const;
 const subjectTypeSchema = z.enum(SUBJECT_TYPES);
-type SubjectType = z.infer<typeof subjectTypeSchema>;
 
 /** Limits that keep one hostile or runaway error message from bloating the store and every card. */
 const SIGNAL_LIMITS = {

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** timestamptz: written and read as Date; repositories convert to epoch ms at the boundary. */
 type Timestamp = ColumnType<Date, Date, Date>;
@@ -133,4 +133,3 @@ export interface Database {
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
-type NewIncidentRow = Insertable<IncidentsTable>;

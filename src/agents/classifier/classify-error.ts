@@ -247,7 +247,6 @@ const secondOpinionVerdictSchema = z.object({
   fixHint: z.string().min(1).max(500).optional(),
   confidence: z.number().min(0).max(1).optional(),
 });
-type SecondOpinionVerdict = z.infer<typeof secondOpinionVerdictSchema>;
 
 /**
  * `classifyError`, then — only when the result is `unknown` and a hook is given — asks the hook. A verdict

@@ -47,7 +47,6 @@ const cardActionValueSchema = z.looseObject({
   }),
   trigger: z.string().max(32).optional(),
 });
-type CardActionValue = z.infer<typeof cardActionValueSchema>;
 
 /** First words that make a message a command even without `dbx` in front (`@dbxops incidents`). */
 const COMMAND_VERBS: ReadonlySet<string> = new Set([

@@ -30,7 +30,6 @@ export const HOSTILE = {
   huge: 'x'.repeat(100_000),
   hugeEmoji: '😀'.repeat(60_000),
 } as const;
-type HostileName = keyof typeof HOSTILE;
 
 export function incidentView(overrides: Partial<IncidentCardView> = {}): IncidentCardView {
   return incidentCardViewSchema.parse({

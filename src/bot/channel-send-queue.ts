@@ -2,7 +2,7 @@ import type { Logger } from '../config/logger.js';
 import type { Clock } from '../domain/clock.js';
 
 export type Sleep = (ms: number) => Promise<void>;
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How to treat a failed send: wait and retry, or give up on a permanent error. */
 export type RetryDecision =

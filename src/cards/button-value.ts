@@ -7,28 +7,27 @@ import { cardIdSchema } from './card-views.js';
  * Teams `Action.Execute`. Never trust it for authorisation: the handler re-checks the clicking user.
  * `version` is the incident version the card showed, so a click on a stale card can be refused.
  */
-export const BUTTON_KINDS = ['incident', 'plan'] as const;
-export const BUTTON_ACTIONS = [
+const BUTTON_KINDS = ['incident', 'plan'] as const;
+const BUTTON_ACTIONS = [
   'ack',
   'assign_me',
   'snooze',
   'resolve',
   'reopen',
   'remediate',
-  'run_plan',
   'cancel_plan',
   'refresh',
 ] as const;
-export type ButtonKind = (typeof BUTTON_KINDS)[number];
+type ButtonKind = (typeof BUTTON_KINDS)[number];
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 const ACTIONS_BY_KIND: Record<ButtonKind, readonly ButtonAction[]> = {
   incident: ['ack', 'assign_me', 'snooze', 'resolve', 'reopen', 'remediate', 'refresh'],
-  plan: ['run_plan', 'cancel_plan', 'refresh'],
+  plan: ['cancel_plan', 'refresh'],
 };
-const NEEDS_REMEDIATION: readonly ButtonAction[] = ['remediate', 'run_plan', 'cancel_plan'];
+const NEEDS_REMEDIATION: readonly ButtonAction[] = ['remediate', 'cancel_plan'];
 
-export const buttonPayloadSchema = z
+const buttonPayloadSchema = z
   .object({
     kind: z.enum(BUTTON_KINDS),
     action: z.enum(BUTTON_ACTIONS),
@@ -103,10 +102,10 @@ export function decodeButtonValue(raw: unknown): Result<ButtonPayload, ButtonDec
 }
 
 /** Every Slack `action_id` / Teams `verb` we emit starts with this; route on it. */
-export const ACTION_ID_PREFIX = 'dbx:';
+const ACTION_ID_PREFIX = 'dbx:';
 
 /**
- * The stable `action_id` (Slack) and `verb` (Teams) for a payload: `dbx:ack`, `dbx:run_plan`.
+ * The stable `action_id` (Slack) and `verb` (Teams) for a payload: `dbx:ack`, `dbx:cancel_plan`.
  * Remediation buttons get `dbx:remediate:<id>` because Slack wants action ids unique in a message.
  */
 export function actionIdFor(payload: Pick<ButtonPayload, 'action' | 'remediationId'>): string {

@@ -23,35 +23,26 @@ const text = (max: number) => z.string().max(max);
 // surface's budget, so a card is shortened rather than a handler failing on an odd workspace.
 const LONG = 200_000;
 
-export const INCIDENT_STATES = [
-  'open',
-  'acknowledged',
-  'mitigating',
-  'resolved',
-  'escalated',
-  'snoozed',
-] as const;
-export const incidentStateSchema = z.enum(INCIDENT_STATES);
+const INCIDENT_STATES = ['open', 'acknowledged', 'mitigating', 'resolved', 'escalated', 'snoozed'] as const;
+const incidentStateSchema = z.enum(INCIDENT_STATES);
 export type IncidentState = z.infer<typeof incidentStateSchema>;
 
-export const RISKS = ['low', 'medium', 'high'] as const;
-export const riskSchema = z.enum(RISKS);
+const RISKS = ['low', 'medium', 'high'] as const;
+const riskSchema = z.enum(RISKS);
 export type Risk = z.infer<typeof riskSchema>;
 
-export const timelineEntrySchema = z.object({
+const timelineEntrySchema = z.object({
   atMs: z.number().int().nonnegative(),
   phase: text(LONG),
   text: text(LONG),
 });
-export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 
-export const remediationOptionSchema = z.object({
+const remediationOptionSchema = z.object({
   id: cardIdSchema,
   label: text(LONG),
   risk: riskSchema,
   description: text(LONG),
 });
-export type RemediationOption = z.infer<typeof remediationOptionSchema>;
 
 export const incidentCardViewSchema = z.object({
   kind: z.literal('incident'),
@@ -105,8 +96,7 @@ export const incidentCardViewSchema = z.object({
 });
 export type IncidentCardView = z.infer<typeof incidentCardViewSchema>;
 
-export const cellSchema = z.union([z.string().max(LONG), z.number(), z.boolean(), z.null()]);
-export type Cell = z.infer<typeof cellSchema>;
+const cellSchema = z.union([z.string().max(LONG), z.number(), z.boolean(), z.null()]);
 
 export const answerCardViewSchema = z.object({
   kind: z.literal('answer'),
@@ -128,12 +118,11 @@ export const answerCardViewSchema = z.object({
 });
 export type AnswerCardView = z.infer<typeof answerCardViewSchema>;
 
-export const apiCallSchema = z.object({
+const apiCallSchema = z.object({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
   path: text(LONG),
   body: z.unknown().optional(),
 });
-export type ApiCall = z.infer<typeof apiCallSchema>;
 
 export const planCardViewSchema = z.object({
   kind: z.literal('plan'),
@@ -145,8 +134,8 @@ export const planCardViewSchema = z.object({
   estimatedCostUsd: z.number().nonnegative().nullable().default(null),
   rollback: text(LONG),
   risk: riskSchema,
-  /** Once run or cancelled the buttons disappear and this says what happened. */
-  status: z.enum(['proposed', 'running', 'succeeded', 'failed', 'cancelled']).default('proposed'),
+  /** Once cancelled the button disappears and this says so. */
+  status: z.enum(['proposed', 'cancelled']).default('proposed'),
 });
 export type PlanCardView = z.infer<typeof planCardViewSchema>;
 
@@ -159,7 +148,7 @@ export const messageCardViewSchema = z.object({
 });
 export type MessageCardView = z.infer<typeof messageCardViewSchema>;
 
-export const homeIncidentSchema = z.object({
+const homeIncidentSchema = z.object({
   incidentId: cardIdSchema,
   severity: severitySchema,
   state: incidentStateSchema,

@@ -162,7 +162,7 @@ export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): s
 }
 
 /** An answer card for the console. */
-export function renderAnswerCardHtml(view: AnswerCardView, _nowMs: number): string {
+function renderAnswerCardHtml(view: AnswerCardView, _nowMs: number): string {
   const parts = [
     `<p class="dbx-question">❓ ${t(view.question, 1000)}</p>`,
     `<p>${t(view.answer, BUDGET.summary)}</p>`,
@@ -209,7 +209,7 @@ export function renderPlanCardHtml(view: PlanCardView, _nowMs: number): string {
 }
 
 /** Plain text with optional fields, for the console. */
-export function renderMessageCardHtml(view: MessageCardView, _nowMs: number): string {
+function renderMessageCardHtml(view: MessageCardView, _nowMs: number): string {
   const title = view.title === null ? '' : `<h3>${t(view.title, BUDGET.title)}</h3>`;
   const fields =
     view.fields.length === 0
@@ -219,7 +219,7 @@ export function renderMessageCardHtml(view: MessageCardView, _nowMs: number): st
 }
 
 /** The team's open incidents for the console's home page. */
-export function renderHomeHtml(view: HomeView, nowMs: number): string {
+function renderHomeHtml(view: HomeView, nowMs: number): string {
   const { shown, rest } = takeWithRest(view.incidents, BUDGET.homeIncidents);
   const items = shown
     .map((i) => {

@@ -15,7 +15,7 @@ export interface CardButton {
 type StandardAction = 'ack' | 'assign_me' | 'snooze' | 'resolve' | 'reopen';
 
 /** How long the Snooze button snoozes; the handler must use this so the label stays true. */
-export const SNOOZE_MS = 60 * 60_000;
+const SNOOZE_MS = 60 * 60_000;
 
 const LABEL: Record<StandardAction, string> = {
   ack: 'Acknowledge',
@@ -68,18 +68,20 @@ export function incidentButtons(view: IncidentCardView): {
   return { standard, remediations };
 }
 
-/** Run / Cancel while a plan is proposed; nothing once it ran, failed or was cancelled. */
+/**
+ * Cancel while a plan is proposed; nothing once it was cancelled. A plan is a dry run: there is no Run
+ * button until running a plan from chat works (a button that answers "later" is a defect).
+ */
 export function planButtons(view: PlanCardView): readonly CardButton[] {
   if (view.status !== 'proposed') return [];
-  const base = {
-    kind: 'plan',
-    incidentId: view.incidentId,
-    version: view.version,
-    remediationId: view.remediationId,
-  } as const;
   return [
-    button('Run', view.risk === 'high' ? 'danger' : 'primary', { ...base, action: 'run_plan' }),
-    button('Cancel', 'default', { ...base, action: 'cancel_plan' }),
+    button('Cancel', 'default', {
+      kind: 'plan',
+      action: 'cancel_plan',
+      incidentId: view.incidentId,
+      version: view.version,
+      remediationId: view.remediationId,
+    }),
   ];
 }
 

@@ -3,7 +3,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** How close the deadline is; renderers colour by it. `due_soon` is the last 30 minutes. */
-export type SlaStatus = 'none' | 'on_track' | 'due_soon' | 'missed';
+type SlaStatus = 'none' | 'on_track' | 'due_soon' | 'missed';
 
 export interface SlaCountdown {
   readonly status: SlaStatus;
@@ -11,7 +11,7 @@ export interface SlaCountdown {
   readonly text: string;
 }
 
-export const DUE_SOON_MS = 30 * MINUTE;
+const DUE_SOON_MS = 30 * MINUTE;
 
 /**
  * The SLA as a countdown relative to `nowMs` (injected: cards are rendered again on every refresh, and
@@ -29,7 +29,7 @@ export function slaCountdown(deadlineMs: number | null, nowMs: number): SlaCount
 }
 
 /** 42 min · 2 h 5 min · 3 d 4 h — coarse on purpose: nobody needs seconds at 4 a.m. */
-export function span(ms: number): string {
+function span(ms: number): string {
   if (ms >= 2 * DAY) {
     const d = Math.floor(ms / DAY);
     const h = Math.floor((ms % DAY) / HOUR);

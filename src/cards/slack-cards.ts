@@ -243,7 +243,7 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
 }
 
 /** An answer to a question: the short answer, a small table, the SQL and how fresh the data is. */
-export function renderAnswerCardSlack(view: AnswerCardView, _nowMs: number): SlackMessage {
+function renderAnswerCardSlack(view: AnswerCardView, _nowMs: number): SlackMessage {
   return fitToLimits((b) => {
     const blocks: KnownBlock[] = [
       context([`❓ ${mrkdwn(view.question, 500)}`]),
@@ -324,7 +324,7 @@ export function renderPlanCardSlack(view: PlanCardView, _nowMs: number): SlackMe
 const TONE_EMOJI = { info: 'ℹ️', success: '✅', warning: '⚠️', error: '❌' } as const;
 
 /** Plain text with optional fields: help, confirmations and errors. */
-export function renderMessageCardSlack(view: MessageCardView, _nowMs: number): SlackMessage {
+function renderMessageCardSlack(view: MessageCardView, _nowMs: number): SlackMessage {
   return fitToLimits((b) => {
     const head = view.title === null ? '' : `${TONE_EMOJI[view.tone]} *${mrkdwn(view.title, 200)}*\n`;
     const blocks: KnownBlock[] = [section(`${head}${mrkdwn(view.text, b.summary * 2)}`)];
@@ -351,7 +351,7 @@ export function renderMessageCardSlack(view: MessageCardView, _nowMs: number): S
 }
 
 /** The team's open incidents, most severe first as given, for the Home tab or a `/dbx status` reply. */
-export function renderHomeSlack(view: HomeView, nowMs: number): SlackMessage {
+function renderHomeSlack(view: HomeView, nowMs: number): SlackMessage {
   return fitToLimits((b) => {
     const blocks: KnownBlock[] = [
       {

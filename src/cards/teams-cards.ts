@@ -33,7 +33,7 @@ export type AdaptiveCardJson = {
   msteams?: { width: 'Full' };
   fallbackText?: string;
 };
-export type AcElement = { type: string } & Record<string, unknown>;
+type AcElement = { type: string } & Record<string, unknown>;
 export type AcAction = { type: 'Action.Execute' | 'Action.OpenUrl'; title: string } & Record<string, unknown>;
 
 export interface TeamsRenderOptions {
@@ -47,7 +47,7 @@ export interface TeamsRenderOptions {
 type Budget = { -readonly [K in keyof typeof TEAMS_CARD_BUDGET]: number };
 
 /** The data of every `Action.Execute`: teams.apps routes `card.action.<data.action>`; `value` is the codec. */
-export interface TeamsActionData {
+interface TeamsActionData {
   readonly action: string;
   readonly value: string;
 }
@@ -70,7 +70,7 @@ const heading = (text: string): AcElement => ({
 });
 
 /** Escapes the Markdown subset Teams renders in TextBlock and FactSet values. */
-export function escapeTeamsMarkdown(text: string): string {
+function escapeTeamsMarkdown(text: string): string {
   return text.replace(/[\\`*_[\]~#]/g, (c) => `\\${c}`);
 }
 
@@ -287,7 +287,7 @@ export function renderIncidentCardTeams(
 }
 
 /** An answer: the short answer, a Table (1.5) of the rows, the SQL in monospace, data freshness. */
-export function renderAnswerCardTeams(view: AnswerCardView, _nowMs: number): AdaptiveCardJson {
+function renderAnswerCardTeams(view: AnswerCardView, _nowMs: number): AdaptiveCardJson {
   return fitToLimits((b) => {
     const body: AcElement[] = [
       para([run(`❓ ${truncate(view.question, 500)}`, { isSubtle: true })]),
@@ -372,7 +372,7 @@ export function renderPlanCardTeams(
 const TONE_COLOR = { info: 'Default', success: 'Good', warning: 'Warning', error: 'Attention' } as const;
 
 /** Plain text with optional fields: help, confirmations and errors. */
-export function renderMessageCardTeams(view: MessageCardView, _nowMs: number): AdaptiveCardJson {
+function renderMessageCardTeams(view: MessageCardView, _nowMs: number): AdaptiveCardJson {
   return fitToLimits((b) => {
     const body: AcElement[] = [];
     if (view.title !== null) {
@@ -399,7 +399,7 @@ export function renderMessageCardTeams(view: MessageCardView, _nowMs: number): A
 }
 
 /** The team's open incidents. */
-export function renderHomeTeams(view: HomeView, nowMs: number): AdaptiveCardJson {
+function renderHomeTeams(view: HomeView, nowMs: number): AdaptiveCardJson {
   return fitToLimits((b) => {
     const body: AcElement[] = [
       para([run(`Open incidents · ${truncate(view.team, 200)}`, { weight: 'Bolder', size: 'Large' })]),

@@ -31,7 +31,7 @@ import type { Route } from './http-app.js';
 import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
 import { realWorkspaceStatus } from './workspace-status.js';
 
-export type QueueChoice =
+type QueueChoice =
   /** In this process, drained by the caller (`dbxops eval`, tests). */
   | { kind: 'inline' }
   /** BullMQ on Redis; `workers` false for a web-only process. */

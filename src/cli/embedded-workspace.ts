@@ -14,7 +14,7 @@ import { flushingWarehouse } from '../sim/tables/flushing-warehouse.js';
 import { ensureLocalTls, type LocalTls } from '../sim/wire/tls.js';
 import { startWireServer, type WireServerHandle } from '../sim/wire/start-wire-server.js';
 
-export const EMBEDDED_TOKEN = 'dapi-sim-0000';
+const EMBEDDED_TOKEN = 'dapi-sim-0000';
 /** How far into a scenario its first failure is looked for (a scratch run of the same seed). */
 const FIRST_FAILURE_WITHIN_MS = 24 * 3_600_000;
 const LEAD_IN_MAX_JOBS = 1_000;

@@ -3,7 +3,7 @@ import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-export type Listener = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+type Listener = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export interface Route {
   /** Exact path, or a prefix ending in `/` (`/console/`); the first match in order wins. */

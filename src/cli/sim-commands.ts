@@ -24,7 +24,7 @@ export interface SimServeOptions {
   webhookPassword?: string;
 }
 
-export const DEFAULT_SIM_SPEED = 60;
+const DEFAULT_SIM_SPEED = 60;
 
 /** `dbxops sim serve`: the simulator on loopback until Ctrl-C (or `until` resolves). */
 export async function runSimServe(

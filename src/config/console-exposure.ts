@@ -3,7 +3,7 @@ import { ConfigError } from '../domain/errors.js';
 import type { Env } from './env.js';
 
 /** How the console knows who is at the other end. */
-export type ConsoleAuthSettings =
+type ConsoleAuthSettings =
   /** Loopback only: whoever reaches it is the local operator (the OS user running dbxops). */
   | { readonly kind: 'local' }
   /** A login page checked against `DBXOPS_CONSOLE_USERS_FILE`, then a signed session cookie. */
@@ -34,7 +34,7 @@ export type ConsoleExposureRefusal =
   | 'conflicting_console_authentication'
   | 'invalid_trusted_proxy';
 
-export const LOOPBACK_HOST_NAMES: readonly string[] = ['localhost', '127.0.0.1', '::1'];
+const LOOPBACK_HOST_NAMES: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 const DEFAULT_TRUSTED_PROXIES: readonly string[] = ['127.0.0.1', '::1'];
 
 const loopback = new BlockList();
@@ -51,7 +51,7 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /** `::ffff:10.0.0.1` (an IPv4 client of a dual-stack socket) → `10.0.0.1`. */
-export function unmapped(address: string): string {
+function unmapped(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 

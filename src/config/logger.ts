@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
 
 /** Paths pino masks in every log line: secrets never reach logs. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'token',
   '*.token',
   'authorization',

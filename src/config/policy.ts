@@ -46,7 +46,7 @@ export const thresholdsSchema = z
  * One triage condition: every key present must hold (AND). A level's `when` list matches when any
  * condition matches (OR).
  */
-export const triageConditionSchema = z
+const triageConditionSchema = z
   .object({
     sla_minutes_left_below: z.number().min(0).optional(),
     criticality: z.union([z.string(), z.array(z.string())]).optional(),
@@ -74,7 +74,7 @@ const levelSchema = z
   })
   .strict();
 
-export const DEFAULT_TRIAGE = {
+const DEFAULT_TRIAGE = {
   P1: {
     when: [{ sla_minutes_left_below: 30 }, { criticality: 'financial-critical' }, { blast_radius_above: 50 }],
     response_minutes: 15,
@@ -110,7 +110,7 @@ export const DEFAULT_TRIAGE = {
   },
 } as const;
 
-export const triagePolicySchema = z
+const triagePolicySchema = z
   .object({ P1: levelSchema, P2: levelSchema, P3: levelSchema, P4: levelSchema })
   .strict()
   .default(structuredClone(DEFAULT_TRIAGE) as never);
@@ -128,7 +128,7 @@ const routeRuleSchema = z
   })
   .strict();
 
-export const routingSchema = z
+const routingSchema = z
   .object({
     default_channel: z.string().min(1).default('#incidents'),
     oncall_mention: z
@@ -149,12 +149,19 @@ export const routingSchema = z
   .strict()
   .prefault({});
 
+/**
+ * A watched workspace as cards and routing rules name it. Incidents carry the workspace id (what
+ * `DATABRICKS_WORKSPACE_ID` holds, the number in the workspace's `?o=` URLs), so entries are found by
+ * `id`; `name` is what cards show and what a routing rule's `workspace` may say instead of the id.
+ */
 const workspaceSchema = z
   .object({
-    name: z.string().min(1),
-    host: z.string().min(1).optional(),
-    profile: z.string().optional(),
-    warehouse_id: z.string().optional(),
+    id: z.string().trim().min(1).describe('the workspace id, as in DATABRICKS_WORKSPACE_ID'),
+    name: z.string().trim().min(1).optional().describe('what cards show; routing rules may match it'),
+    host: z
+      .url({ protocol: /^https$/ })
+      .optional()
+      .describe("the workspace's URL, linked from its cards"),
   })
   .strict();
 
@@ -162,7 +169,7 @@ const workspaceSchema = z
  * Who may press what. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or emails;
  * `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; approvers approve remediations.
  */
-export const accessSchema = z
+const accessSchema = z
   .object({
     responders: z.array(z.string().min(1)).default(['*']),
     approvers: z.array(z.string().min(1)).default([]),
@@ -178,7 +185,7 @@ export const accessSchema = z
  * Data freshness deadlines. Jobs can also carry them as tags (`sla: "06:00"`, `sla_timezone`), which
  * apply to the tables the job writes; entries here win for the tables they name.
  */
-export const slaSchema = z
+const slaSchema = z
   .object({
     table: z.string().min(1).describe('catalog.schema.table'),
     deadline: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' }),
@@ -187,11 +194,16 @@ export const slaSchema = z
   })
   .strict();
 
-export const policySchema = z
+const policySchema = z
   .object({
     access: accessSchema,
     slas: z.array(slaSchema).default([]),
-    workspaces: z.array(workspaceSchema).default([]),
+    workspaces: z
+      .array(workspaceSchema)
+      .default([])
+      .refine((list) => new Set(list.map((w) => w.id)).size === list.length, {
+        message: 'each workspace id may be listed once',
+      }),
     thresholds: thresholdsSchema,
     triage: triagePolicySchema,
     routing: routingSchema,
@@ -202,6 +214,16 @@ export const policySchema = z
 export type Policy = z.infer<typeof policySchema>;
 export type TriageCondition = z.infer<typeof triageConditionSchema>;
 export type Thresholds = z.infer<typeof thresholdsSchema>;
+
+export type WorkspaceEntry = z.infer<typeof workspaceSchema>;
+
+/** The `workspaces` entry of the workspace with this id, if the policy lists it. */
+export function workspaceEntry(
+  policy: Pick<Policy, 'workspaces'>,
+  workspaceId: string,
+): WorkspaceEntry | undefined {
+  return policy.workspaces.find((w) => w.id === workspaceId);
+}
 
 /** The policy when no `dbxops.yaml` exists. */
 export function defaultPolicy(): Policy {

@@ -72,7 +72,7 @@ export interface QueryOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface QueryColumn {
+interface QueryColumn {
   readonly name: string;
   /** Databricks `type_text`, e.g. `BIGINT`, `ARRAY<STRING>`. */
   readonly type: string;
@@ -88,10 +88,10 @@ export interface QueryResult {
 /** Applied to every query that does not set its own: a chat answer never needs more. */
 export const DEFAULT_ROW_LIMIT = 10_000;
 /** Statement Execution's longest synchronous wait is 50 s; 30 s keeps a chat answer interactive. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 /** Upper bounds a caller cannot exceed. */
-export const MAX_ROW_LIMIT = 100_000;
-export const MAX_TIMEOUT_MS = 15 * 60_000;
+const MAX_ROW_LIMIT = 100_000;
+const MAX_TIMEOUT_MS = 15 * 60_000;
 
 export interface Warehouse {
   /** Runs one read-only statement of Databricks SQL. Failures reject with `WarehouseError`. */

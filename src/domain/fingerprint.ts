@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Signal } from './signal.js';
 
 /** How much of a normalised error takes part in the fingerprint; stack frames beyond it vary too much. */
-export const NORMALISED_ERROR_MAX = 400;
+const NORMALISED_ERROR_MAX = 400;
 
 type Mask = readonly [RegExp, string | ((match: string) => string)];
 

@@ -4,9 +4,9 @@ import { err, ok, type Result } from './result.js';
 import { raiseSeverity, type Severity, severitySchema } from './severity.js';
 import { boundedText, idString, jsonObject, truncateText } from './text.js';
 
-export const INCIDENT_STATES = ['open', 'acknowledged', 'mitigating', 'resolved', 'escalated'] as const;
-export const incidentStateSchema = z.enum(INCIDENT_STATES);
-export type IncidentState = z.infer<typeof incidentStateSchema>;
+const INCIDENT_STATES = ['open', 'acknowledged', 'mitigating', 'resolved', 'escalated'] as const;
+const incidentStateSchema = z.enum(INCIDENT_STATES);
+type IncidentState = z.infer<typeof incidentStateSchema>;
 
 /** Limits the store enforces; the factory truncates derived titles so that only hostile callers hit them. */
 export const INCIDENT_LIMITS = { title: 300, summary: 4_000, listItems: 500, name: 512 } as const;
@@ -14,7 +14,7 @@ export const INCIDENT_LIMITS = { title: 300, summary: 4_000, listItems: 500, nam
 const nameList = z.array(boundedText(INCIDENT_LIMITS.name)).max(INCIDENT_LIMITS.listItems);
 
 /** Who else is hurt: downstream jobs, tables, dashboards and teams, and how many things in total. */
-export const blastRadiusSchema = z.object({
+const blastRadiusSchema = z.object({
   jobs: nameList.default([]),
   tables: nameList.default([]),
   dashboards: nameList.default([]),
@@ -23,7 +23,7 @@ export const blastRadiusSchema = z.object({
 });
 export type BlastRadius = z.output<typeof blastRadiusSchema>;
 
-export const emptyBlastRadius = (): BlastRadius => ({
+const emptyBlastRadius = (): BlastRadius => ({
   jobs: [],
   tables: [],
   dashboards: [],
@@ -34,7 +34,7 @@ export const emptyBlastRadius = (): BlastRadius => ({
 const epochMs = z.number().int().nonnegative();
 const optionalName = boundedText(256).nullable();
 
-export const incidentSchema = z.object({
+const incidentSchema = z.object({
   id: z.string().regex(/^inc_[0-9a-z]{6,64}$/),
   workspaceId: idString,
   fingerprint: boundedText(128),
@@ -146,7 +146,7 @@ export type IncidentEvent =
 export type TransitionRefusal = 'invalid_transition' | 'unchanged';
 
 /** The states each state-changing event may start from; `assign` and `snooze` keep the state. */
-export const ALLOWED_FROM: Readonly<
+const ALLOWED_FROM: Readonly<
   Record<'acknowledge' | 'mitigate' | 'escalate' | 'resolve' | 'reopen', readonly IncidentState[]>
 > = {
   acknowledge: ['open', 'escalated'],
@@ -240,21 +240,8 @@ export function transition(
   }
 }
 
-/** True while the incident still needs someone (anything but resolved). */
-export function isActive(incident: Pick<Incident, 'state'>): boolean {
-  return incident.state !== 'resolved';
-}
-
-export const TIMELINE_PHASES = [
-  'DISCOVER',
-  'FETCH',
-  'ANALYZE',
-  'RCA',
-  'REMEDIATE',
-  'VERIFY',
-  'CLOSE',
-] as const;
-export const timelinePhaseSchema = z.enum(TIMELINE_PHASES);
+const TIMELINE_PHASES = ['DISCOVER', 'FETCH', 'ANALYZE', 'RCA', 'REMEDIATE', 'VERIFY', 'CLOSE'] as const;
+const timelinePhaseSchema = z.enum(TIMELINE_PHASES);
 export type TimelinePhase = z.infer<typeof timelinePhaseSchema>;
 
 /** The actor of entries nobody pressed a button for. */

@@ -5,7 +5,7 @@ import { severitySchema } from './severity.js';
 import { boundedText, cleanText, idString, jsonObject, truncateText } from './text.js';
 
 /** The kinds the detectors emit today. `SignalKind` stays open so a new detector needs no schema change. */
-export const KNOWN_SIGNAL_KINDS = [
+const KNOWN_SIGNAL_KINDS = [
   'job_failed',
   'task_failed',
   'run_timed_out',
@@ -26,11 +26,11 @@ export const KNOWN_SIGNAL_KINDS = [
   'grant_revoked',
   'monitoring_degraded',
 ] as const;
-export type KnownSignalKind = (typeof KNOWN_SIGNAL_KINDS)[number];
+type KnownSignalKind = (typeof KNOWN_SIGNAL_KINDS)[number];
 // `string & {}` keeps editor completion for the known kinds while accepting any other.
-export type SignalKind = KnownSignalKind | (string & {});
+type SignalKind = KnownSignalKind | (string & {});
 
-export const SUBJECT_TYPES = [
+const SUBJECT_TYPES = [
   'job',
   'task',
   'table',
@@ -41,11 +41,10 @@ export const SUBJECT_TYPES = [
   'team',
   'workspace',
 ] as const;
-export const subjectTypeSchema = z.enum(SUBJECT_TYPES);
-export type SubjectType = z.infer<typeof subjectTypeSchema>;
+const subjectTypeSchema = z.enum(SUBJECT_TYPES);
 
 /** Limits that keep one hostile or runaway error message from bloating the store and every card. */
-export const SIGNAL_LIMITS = {
+const SIGNAL_LIMITS = {
   errorMessage: 16_384,
   excerpt: 4_096,
   name: 512,
@@ -57,13 +56,13 @@ export const SIGNAL_LIMITS = {
 // Error text comes from user code and can be any size: it is truncated, never refused.
 const longText = (max: number) => z.string().transform((v) => truncateText(cleanText(v), max));
 
-export const signalSubjectSchema = z.object({
+const signalSubjectSchema = z.object({
   type: subjectTypeSchema,
   id: idString,
   name: longText(SIGNAL_LIMITS.name).optional(),
 });
 
-export const signalRefsSchema = z
+const signalRefsSchema = z
   .object({
     jobId: idString,
     runId: idString,
@@ -79,7 +78,7 @@ export const signalRefsSchema = z
   })
   .partial();
 
-export const signalErrorSchema = z.object({
+const signalErrorSchema = z.object({
   message: longText(SIGNAL_LIMITS.errorMessage),
   errorCode: boundedText(256).optional(),
   terminationCode: boundedText(256).optional(),
@@ -96,7 +95,7 @@ export const signalClassificationSchema = z.object({
   rule: boundedText(256),
 });
 
-export const evidenceSchema = z.object({
+const evidenceSchema = z.object({
   label: longText(256),
   url: z
     .url({ protocol: /^https?$/ })
@@ -106,7 +105,7 @@ export const evidenceSchema = z.object({
 });
 
 /** Everything a detector knows when it emits a signal; `id` is derived from `source` + `dedupKey`. */
-export const signalDraftSchema = z.object({
+const signalDraftSchema = z.object({
   source: boundedText(64),
   dedupKey: boundedText(1_024),
   workspaceId: idString,

@@ -20,7 +20,7 @@ export function truncateText(value: string, max: number): string {
 }
 
 /** Deep-cleans every string (keys too) of a JSON-like value so it can be stored as jsonb. */
-export function cleanJson(value: unknown): unknown {
+function cleanJson(value: unknown): unknown {
   if (typeof value === 'string') return cleanText(value);
   if (Array.isArray(value)) return value.map(cleanJson);
   if (value !== null && typeof value === 'object') {

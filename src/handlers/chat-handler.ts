@@ -12,7 +12,7 @@ import {
 } from '../agents/remediation/remediation-kind.js';
 import { type ButtonPayload, decodeButtonValue } from '../cards/button-value.js';
 import type { CardViewInput, IncidentCardView } from '../cards/card-views.js';
-import type { Policy } from '../config/policy.js';
+import { type Policy, workspaceEntry } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Incident, IncidentEvent, TimelineEntry } from '../domain/incident.js';
@@ -88,12 +88,12 @@ export async function loadIncidentCard(
     known.timeline ?? deps.incidents.timeline(incidentId),
     rootSignalOf(deps.incidents, incident),
   ]);
-  const workspace = deps.policy.workspaces.find((w) => w.name === incident.workspaceId);
+  const workspace = workspaceEntry(deps.policy, incident.workspaceId);
   return incidentCardView(incident, {
     timeline,
     rootSignal,
     workspaceName: workspace?.name,
-    workspaceUrl: workspace?.host?.startsWith('https://') ? workspace.host : null,
+    workspaceUrl: workspace?.host ?? null,
     detailsUrl: deps.detailsUrl?.(incidentId) ?? null,
     nowMs: deps.clock.now(),
   });
@@ -240,15 +240,6 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         return done([], [{ kind: 'incident_changed', incidentId: p.incidentId }]);
       case 'remediate':
         return remediate(actor, p);
-      case 'run_plan':
-        return done([
-          toRequester(
-            message(
-              'Running plans from chat comes in a later release. The plan above shows the exact calls to make by hand.',
-              'info',
-            ),
-          ),
-        ]);
       case 'cancel_plan':
         return done([toRequester(message('Plan dismissed; nothing was changed.', 'info'))]);
     }

@@ -6,7 +6,7 @@ import type { CardView, CardViewInput } from '../cards/card-views.js';
  * and turn the `ChatResponse` back into platform calls. Nothing here names a Slack `ts` or a Teams
  * activity id: those stay opaque strings inside `MessageRef`.
  */
-export type Surface = 'slack' | 'teams' | 'console';
+type Surface = 'slack' | 'teams' | 'console';
 
 /** The person behind a request, as the surface identifies them. */
 export interface Actor {
@@ -18,7 +18,7 @@ export interface Actor {
 }
 
 /** Where a request came from and where channel replies go. Ids are the platform's, opaque here. */
-export interface Conversation {
+interface Conversation {
   surface: Surface;
   channelId: string;
   /** Thread root (Slack `thread_ts`, Teams reply chain id) when the request came from a thread. */
@@ -57,7 +57,7 @@ export type ChatRequest =
   | (RequestBase & { kind: 'home' });
 
 /** Who sees a reply. */
-export type Audience =
+type Audience =
   /** Only the person who asked (Slack ephemeral, Teams reply in 1:1, console DM). */
   | 'requester'
   /** The conversation the request came from (in its thread when `thread` is set). */

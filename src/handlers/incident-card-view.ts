@@ -24,7 +24,7 @@ function safeLink(url: string | null | undefined): string | null {
 }
 
 /** The card's state: the domain has no "snoozed" state, it is an open incident with a running snooze. */
-export function cardState(incident: Pick<Incident, 'state' | 'snoozedUntil'>, nowMs: number): IncidentState {
+function cardState(incident: Pick<Incident, 'state' | 'snoozedUntil'>, nowMs: number): IncidentState {
   if (incident.state !== 'resolved' && incident.snoozedUntil !== null && incident.snoozedUntil > nowMs)
     return 'snoozed';
   return incident.state;

@@ -1,6 +1,8 @@
 import type { Policy } from '../config/policy.js';
 import type { Logger } from '../config/logger.js';
 import type { Clock } from '../domain/clock.js';
+import type { TimelineEntry } from '../domain/incident.js';
+import { ESCALATION_ENTRY_KIND } from '../agents/triage/escalate-incident.js';
 import type { IncidentCardView } from '../cards/card-views.js';
 import type { CardPostRepository } from '../store/card-post-repository.js';
 import type { IncidentRepository } from '../store/incident-repository.js';
@@ -87,7 +89,11 @@ export async function notifyIncident(deps: NotifierDeps, incidentId: string): Pr
         }
         const fresh = timeline.filter((e) => e.at > (post.notesThrough ?? 0) && e.actor === 'system');
         for (const entry of fresh.slice(-5)) {
-          await surface.postThreadNote(ref, `${entry.phase}: ${entry.summary}`);
+          await surface.postThreadNote(
+            ref,
+            `${entry.phase}: ${entry.summary}`,
+            noteOptions(entry, deps.policy),
+          );
           outcome.notes++;
         }
         await deps.cardPosts.markShown(
@@ -111,6 +117,15 @@ export async function notifyIncident(deps: NotifierDeps, incidentId: string): Pr
     );
   }
   return outcome;
+}
+
+/**
+ * An escalation (nobody acknowledged in time) mentions on-call again, whatever the level's
+ * `mention_oncall`: a level that did not page at first is exactly the one whose wait needs someone now.
+ */
+function noteOptions(entry: TimelineEntry, policy: Policy): { mention?: string } {
+  const mention = policy.routing.oncall_mention;
+  return entry.data.kind === ESCALATION_ENTRY_KIND && mention !== '' ? { mention } : {};
 }
 
 function describe(error: unknown): string {

@@ -1,7 +1,7 @@
 import { severitySchema, type Severity } from '../domain/severity.js';
 
 /** A `/dbx` command as the handler understands it. `text` beyond this many characters is not ours. */
-export const MAX_COMMAND_LENGTH = 2_000;
+const MAX_COMMAND_LENGTH = 2_000;
 
 export type ParsedCommand =
   | { readonly name: 'help' }

@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.js';
+import { type Policy, workspaceEntry } from '../config/policy.js';
 import type { Incident } from '../domain/incident.js';
 
 export interface IncidentRoute {
@@ -15,13 +15,13 @@ const asList = <T>(v: T | readonly T[] | undefined): readonly T[] | undefined =>
  * Where an incident's card goes: every routing rule whose `match` holds (team tag, severity, workspace;
  * all keys present must match), plus the channels its severity level lists; the default channel when
  * nothing matched. The severity level's `mention_oncall` (true for P1 by default) adds the on-call mention.
- * `workspaceName` lets rules name workspaces as `dbxops.yaml` does rather than by id.
+ * A rule's `workspace` is a workspace id, or the `name` its `workspaces` entry gives it.
  */
 export function routeIncident(
   incident: Pick<Incident, 'team' | 'severity' | 'workspaceId'>,
-  policy: Pick<Policy, 'routing' | 'triage'>,
-  workspaceName?: string,
+  policy: Pick<Policy, 'routing' | 'triage' | 'workspaces'>,
 ): IncidentRoute {
+  const workspaceName = workspaceEntry(policy, incident.workspaceId)?.name;
   const channels: string[] = [];
   for (const rule of policy.routing.rules) {
     const teams = asList(rule.match.team);

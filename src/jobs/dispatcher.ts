@@ -232,7 +232,7 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
   }
 }
 
-export function jobIdFor(key: string): string {
+function jobIdFor(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 40);
 }
 

@@ -21,6 +21,7 @@ import {
   runDetectors,
 } from '../agents/detector/run-detectors.js';
 import { handleSignal, retriageIncident } from '../agents/incidents/handle-signal.js';
+import { escalateIfOverdue } from '../agents/triage/escalate-incident.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, systemClock } from '../domain/clock.js';
@@ -252,12 +253,15 @@ export function createMonitoringStages(
       }
     },
 
+    // Retriage also escalates what waited too long for someone: both are time-driven reviews of the
+    // open incidents, on the workspace's clock.
     poll: async ({ source }) => {
       if (source === 'topology') return refreshTopology();
       if (source === 'retriage') {
         for (const incident of await deps.repos.incidents.listOpen({ workspaceId, limit: 500 })) {
           const raised = await retriageIncident(signalDeps(), incident);
-          if (raised) await dispatcher().dispatch('notify', { incidentId: raised.id });
+          const changed = (await escalateIfOverdue(signalDeps(), raised ?? incident)) ?? raised;
+          if (changed) await notifyOf([changed]);
         }
         return;
       }

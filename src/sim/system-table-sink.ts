@@ -34,7 +34,7 @@ export const SYSTEM_TABLES = [
   'information_schema.table_privileges',
 ] as const;
 
-export type SystemTableName = (typeof SYSTEM_TABLES)[number];
+type SystemTableName = (typeof SYSTEM_TABLES)[number];
 
 /**
  * Tables that are not Databricks system tables but customer tables the simulated teams keep, written
@@ -44,7 +44,7 @@ export type SystemTableName = (typeof SYSTEM_TABLES)[number];
  */
 export const WORKSPACE_TABLES = ['ops.etl_audit'] as const;
 
-export type WorkspaceTableName = (typeof WORKSPACE_TABLES)[number];
+type WorkspaceTableName = (typeof WORKSPACE_TABLES)[number];
 
 export type SinkTableName = SystemTableName | WorkspaceTableName;
 

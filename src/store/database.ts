@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** timestamptz: written and read as Date; repositories convert to epoch ms at the boundary. */
 type Timestamp = ColumnType<Date, Date, Date>;
@@ -8,7 +8,7 @@ type Timestamp = ColumnType<Date, Date, Date>;
  */
 type Json<T> = ColumnType<T, string, string>;
 
-export interface IncidentsTable {
+interface IncidentsTable {
   id: string;
   workspace_id: string;
   fingerprint: string;
@@ -34,7 +34,7 @@ export interface IncidentsTable {
   version: number;
 }
 
-export interface SignalsTable {
+interface SignalsTable {
   id: string;
   workspace_id: string;
   kind: string;
@@ -45,7 +45,7 @@ export interface SignalsTable {
   body: Json<unknown>;
 }
 
-export interface IncidentSignalsTable {
+interface IncidentSignalsTable {
   /** A signal belongs to exactly one incident: the primary key is the signal. */
   signal_id: string;
   incident_id: string;
@@ -53,12 +53,12 @@ export interface IncidentSignalsTable {
 }
 
 /** The keys a signal is found by when correlating (`signalLinkKeys`): `job:42`, `table:main.a.b` … */
-export interface SignalLinkKeysTable {
+interface SignalLinkKeysTable {
   signal_id: string;
   link_key: string;
 }
 
-export interface TimelineEntriesTable {
+interface TimelineEntriesTable {
   id: Generated<string | number>;
   incident_id: string;
   at: Timestamp;
@@ -69,7 +69,7 @@ export interface TimelineEntriesTable {
   dedup_key: string | null;
 }
 
-export interface RecurringOccurrencesTable {
+interface RecurringOccurrencesTable {
   workspace_id: string;
   fingerprint: string;
   occurrence_key: string;
@@ -94,7 +94,7 @@ export interface RecurringIssuesTable {
   opened_at: Timestamp;
 }
 
-export interface WatermarksTable {
+interface WatermarksTable {
   workspace_id: string;
   source: string;
   last_seen_at: Timestamp | null;
@@ -102,14 +102,14 @@ export interface WatermarksTable {
   updated_at: Timestamp;
 }
 
-export interface ProcessedKeysTable {
+interface ProcessedKeysTable {
   scope: string;
   key: string;
   processed_at: Timestamp;
 }
 
 /** The whole schema as Kysely sees it; grows with each migration. */
-export interface CardPostsTable {
+interface CardPostsTable {
   incident_id: string;
   surface: string;
   channel_id: string;
@@ -133,4 +133,3 @@ export interface Database {
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;
-export type NewIncidentRow = Insertable<IncidentsTable>;

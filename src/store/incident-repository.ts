@@ -104,7 +104,7 @@ function describeEvent(event: IncidentEvent, next: Incident): string {
 }
 
 /** Maps a row to the domain incident. */
-export function incidentFromRow(row: IncidentRow): Incident {
+function incidentFromRow(row: IncidentRow): Incident {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -483,6 +483,49 @@ export class IncidentRepository {
       }
     }
     return err('version_conflict', `Incident ${id} kept changing while the event was applied; try again.`);
+  }
+
+  /**
+   * Marks an incident that nobody acknowledged as escalated and records why, once per `entry.dedupKey`:
+   * the timeline entry decides, in the same transaction as the state change, so an escalation retried
+   * by a poll, or raced by a worker in another process, changes nothing the second time (`escalated`
+   * false). Refused when the incident changed since `expectedVersion` or is no longer waiting for
+   * someone (acknowledged, mitigating or resolved).
+   */
+  async escalate(
+    id: string,
+    expectedVersion: number,
+    entry: Omit<TimelineEntryInput, 'incidentId' | 'actor' | 'at'> & { readonly dedupKey: string },
+    now: number,
+  ): Promise<Result<{ escalated: boolean; incident: Incident }, UpdateRefusal | 'invalid_transition'>> {
+    const refused = Symbol('refused');
+    let refusal: Result<never, UpdateRefusal | 'invalid_transition'> | undefined;
+    try {
+      return await this.#transaction(async (trx) => {
+        const current = await this.get(id, trx);
+        if (current === undefined) return err('not_found', `Incident ${id} does not exist.`);
+        if (current.version !== expectedVersion) return this.#conflict(current, expectedVersion);
+        if (current.state !== 'open' && current.state !== 'escalated') {
+          return err('invalid_transition', `The incident is ${current.state}; it is not escalated.`);
+        }
+        const recorded = await this.#insertTimeline(trx, { ...entry, incidentId: id, at: now });
+        if (!recorded) return ok({ escalated: false, incident: current });
+        const next = parseIncident({
+          ...current,
+          state: 'escalated',
+          updatedAt: Math.max(now, current.updatedAt),
+          version: current.version + 1,
+        });
+        const written = next.ok ? await this.#write(next.value, expectedVersion, trx) : next;
+        if (written.ok) return ok({ escalated: true, incident: written.value });
+        // Changed under us: the entry must not stay behind without the state it records.
+        refusal = written;
+        throw refused;
+      });
+    } catch (error) {
+      if (error === refused && refusal !== undefined) return refusal;
+      throw error;
+    }
   }
 
   /**

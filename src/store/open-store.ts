@@ -7,7 +7,7 @@ import { staticMigrationProvider } from './migrations.js';
 import { StoreError } from './store-error.js';
 
 /** Where the embedded store keeps its files unless told otherwise. */
-export const DEFAULT_PGLITE_DIR = './data/pglite';
+const DEFAULT_PGLITE_DIR = './data/pglite';
 
 export interface StoreOptions {
   /** `postgres://…` selects a real PostgreSQL server (env `DATABASE_URL`). Wins over `dataDir`. */
@@ -53,7 +53,7 @@ async function pgliteDialect(dataDir: string): Promise<PGliteDialect> {
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Runs Kysely's migrator over the static migration list and throws a StoreError if one fails. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
   const migrator = new Migrator({ db, provider: staticMigrationProvider });
   const result = await migrator.migrateToLatest();
   if (result.error !== undefined) {

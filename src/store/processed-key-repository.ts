@@ -5,7 +5,7 @@ import type { Database } from './database.js';
 import { toDate } from './rows.js';
 
 /** Keys longer than this are hashed by the caller's convention; refusing them keeps the index small. */
-export const PROCESSED_KEY_MAX = 512;
+const PROCESSED_KEY_MAX = 512;
 
 /** Rows per multi-row insert: well under PostgreSQL's 65,535 bind parameters. */
 const KEYS_PER_STATEMENT = 1_000;

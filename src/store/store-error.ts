@@ -18,7 +18,7 @@ export class StoreError extends DbxopsError {
 }
 
 /** The SQLSTATE of a database error from node-postgres or PGlite, if there is one. */
-export function sqlState(error: unknown): string | undefined {
+function sqlState(error: unknown): string | undefined {
   if (error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
     return error.code;
   }

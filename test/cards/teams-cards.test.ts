@@ -105,13 +105,10 @@ describe('Teams Adaptive Cards', () => {
     expect(text).toContain('"value":"\\\\*boss\\\\* \\\\[x\\\\](y)"');
   });
 
-  it('turns Run into a destructive button for a high-risk plan and removes both buttons once it ran', () => {
+  it('offers only Cancel on a plan (it is a dry run) and no button once it was cancelled', () => {
     const high = renderPlanCardTeams(planView({ risk: 'high' }), NOW);
-    expect(high.actions?.map((a) => [a.title, a.style ?? 'default'])).toEqual([
-      ['Run', 'destructive'],
-      ['Cancel', 'default'],
-    ]);
-    expect(renderPlanCardTeams(planView({ status: 'succeeded' }), NOW).actions).toBeUndefined();
+    expect(high.actions?.map((a) => [a.title, a.style ?? 'default'])).toEqual([['Cancel', 'default']]);
+    expect(renderPlanCardTeams(planView({ status: 'cancelled' }), NOW).actions).toBeUndefined();
   });
 
   it('never links a javascript: URL, even when a view skipped validation', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, parsePolicy } from '../../src/config/policy.js';
+import { defaultPolicy, parsePolicy, workspaceEntry } from '../../src/config/policy.js';
 import { ConfigError } from '../../src/domain/errors.js';
 
 describe('policy (dbxops.yaml)', () => {
@@ -64,6 +64,36 @@ describe('policy SLAs', () => {
     expect(() => parsePolicy('slas:\n  - { table: t, deadline: "25:00" }\n')).toThrowError(
       /slas\[0\]\.deadline/,
     );
+  });
+});
+
+describe('policy workspaces', () => {
+  const yaml = (entries: string) => `workspaces:\n${entries}`;
+
+  it('finds a workspace by the id incidents carry, not by its name', () => {
+    const p = parsePolicy(
+      yaml("  - { id: '1234567890123456', name: prod, host: 'https://adb-1.azuredatabricks.net' }\n"),
+    );
+    expect(workspaceEntry(p, '1234567890123456')).toEqual({
+      id: '1234567890123456',
+      name: 'prod',
+      host: 'https://adb-1.azuredatabricks.net',
+    });
+    expect(workspaceEntry(p, 'prod')).toBeUndefined();
+  });
+
+  it('refuses an entry without an id, an id listed twice, a host that is not https and old keys', () => {
+    expect(() => parsePolicy(yaml('  - { name: prod }\n'))).toThrowError(/workspaces\[0\]\.id/);
+    expect(() => parsePolicy(yaml("  - { id: '1' }\n  - { id: '1', name: again }\n"))).toThrowError(
+      /listed once/,
+    );
+    expect(() => parsePolicy(yaml("  - { id: '1', host: 'javascript:alert(1)' }\n"))).toThrowError(
+      /workspaces\[0\]\.host/,
+    );
+    expect(() => parsePolicy(yaml("  - { id: '1', host: 'http://adb-1.net' }\n"))).toThrowError(
+      /workspaces\[0\]\.host/,
+    );
+    expect(() => parsePolicy(yaml("  - { id: '1', profile: prod }\n"))).toThrowError(/profile/);
   });
 });
 

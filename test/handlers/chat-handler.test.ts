@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeButtonValue } from '../../src/cards/button-value.js';
-import type { CardViewInput } from '../../src/cards/card-views.js';
+import { type CardViewInput, planCardViewSchema } from '../../src/cards/card-views.js';
+import { planButtons } from '../../src/cards/incident-buttons.js';
 import { type Policy, parsePolicy } from '../../src/config/policy.js';
 import { patAuth } from '../../src/databricks/auth/auth-provider.js';
 import {
@@ -286,6 +287,21 @@ describe('card buttons', () => {
     expect((await loadIncidentCard({ incidents, clock, policy }, incident.id))?.state).toBe('open');
   });
 
+  it("shows the workspace's name and links its host on the card when the workspaces list has its id", async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW, workspaceId: '1234567890123456' });
+    const listed = parsePolicy(
+      "workspaces:\n  - { id: '1234567890123456', name: prod, host: 'https://adb-1.azuredatabricks.net' }\n",
+    );
+    expect((await loadIncidentCard({ incidents, clock, policy: listed }, incident.id))?.workspace).toEqual({
+      name: 'prod',
+      url: 'https://adb-1.azuredatabricks.net',
+    });
+    expect((await loadIncidentCard({ incidents, clock, policy }, incident.id))?.workspace).toEqual({
+      name: '1234567890123456',
+      url: null,
+    });
+  });
+
   it('refuses acknowledging a resolved incident as a stale card, and says why', async () => {
     const incident = await openIncident(incidents, { openedAt: NOW });
     await handler()(button(incidentButton('resolve', incident.id, incident.version)));
@@ -367,6 +383,27 @@ describe('card buttons', () => {
       ok: false,
       reason: 'invalid_request',
     });
+  });
+
+  it('offers no Run on a plan, and answers a Run pressed on an old card as a button it cannot read', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const response = await handler()(
+      button(
+        encodeButtonValue({
+          kind: 'incident',
+          action: 'remediate',
+          incidentId: incident.id,
+          version: incident.version,
+          remediationId: 'bigger_cluster',
+        }),
+      ),
+    );
+    const plan = response.ok ? response.replies[0]?.card : undefined;
+    expect(planButtons(planCardViewSchema.parse(plan)).map((b) => b.label)).toEqual(['Cancel']);
+
+    const oldRun = await handler()(button(`d1|p|run_plan|${incident.id}|${incident.version}|bigger_cluster`));
+    expect(oldRun).toMatchObject({ ok: false, reason: 'invalid_request' });
+    expect(await incidents.get(incident.id)).toMatchObject({ state: 'open', version: incident.version });
   });
 });
 

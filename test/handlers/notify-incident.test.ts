@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escalateIfOverdue } from '../../src/agents/triage/escalate-incident.js';
 import { ChannelLog } from '../../src/bot/console/channel-log.js';
 import { ConsoleSender } from '../../src/bot/console/send.js';
 import { createLogger } from '../../src/config/logger.js';
@@ -116,6 +117,34 @@ describe('notifyIncident', () => {
       (r) => r.body.kind === 'text' && r.body.text.includes('Root cause is upstream'),
     );
     expect(notes).toHaveLength(1);
+  });
+
+  it('marks an escalated P2 on its card and mentions on-call again in its thread, once', async () => {
+    const incident = await open('fp-escalate', 'P2');
+    await notifyIncident(deps, incident.id);
+    const [posted] = cardsIn('incidents', incident.id);
+    // A P2 does not page when it opens.
+    expect(posted!.replies.some((r) => r.body.kind === 'text' && r.body.text.includes('@oncall'))).toBe(
+      false,
+    );
+
+    const later = {
+      incidents: repos.incidents,
+      policy: deps.policy,
+      clock: new ManualClock(clock.now() + 2 * 3_600_000),
+    };
+    expect(await escalateIfOverdue(later, incident)).toMatchObject({ state: 'escalated' });
+    expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 1, notes: 1 });
+    expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 0, notes: 0 });
+
+    const [card] = cardsIn('incidents', incident.id);
+    expect(card?.body.kind === 'card' && card.body.view.kind === 'incident' && card.body.view.state).toBe(
+      'escalated',
+    );
+    const pings = card!.replies.filter((r) => r.body.kind === 'text' && r.body.text.includes('@oncall'));
+    expect(pings.map((r) => r.body.kind === 'text' && r.body.text)).toEqual([
+      '@oncall ANALYZE: Escalated: P2 not acknowledged within 2 h',
+    ]);
   });
 
   it('does nothing for an incident that does not exist', async () => {

@@ -3,6 +3,8 @@ import { parsePolicy } from '../../src/config/policy.js';
 import { costChannelFor, routeIncident } from '../../src/handlers/route-incident.js';
 
 const policy = parsePolicy(`
+workspaces:
+  - { id: '1234567890123456', name: prod }
 routing:
   default_channel: '#incidents'
   oncall_mention: '@data-oncall'
@@ -18,10 +20,29 @@ routing:
 
 describe('routeIncident', () => {
   it("sends a team's incident to its channel and a P1 in prod also to the critical channel, mentioning on-call", () => {
-    expect(routeIncident({ team: 'data-eng', severity: 'P1', workspaceId: 'ws-1' }, policy, 'prod')).toEqual({
+    expect(
+      routeIncident({ team: 'data-eng', severity: 'P1', workspaceId: '1234567890123456' }, policy),
+    ).toEqual({
       channels: ['#data-eng-alerts', '#prod-critical'],
       mention: '@data-oncall',
     });
+  });
+
+  it("matches a rule's workspace by id as well as by the name the workspaces list gives it", () => {
+    const byId = parsePolicy(`
+routing:
+  rules:
+    - match: { workspace: '1234567890123456' }
+      channel: '#prod-alerts'
+`);
+    const prod = { team: null, severity: 'P3', workspaceId: '1234567890123456' } as const;
+    expect(routeIncident(prod, byId).channels).toEqual(['#prod-alerts']);
+    expect(routeIncident(prod, policy).channels).toEqual(['#incidents']);
+    expect(routeIncident({ ...prod, severity: 'P2' }, policy).channels).toEqual(['#prod-critical']);
+    // Another workspace does not become prod by being called so in a rule only.
+    expect(routeIncident({ ...prod, severity: 'P2', workspaceId: '99' }, policy).channels).toEqual([
+      '#incidents',
+    ]);
   });
 
   it('does not mention on-call below P1', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
 /** Debian's Chromium; the tests never download a browser. */
-export const CHROMIUM_PATH = process.env.DBXOPS_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_PATH = process.env.DBXOPS_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Launches headless Chromium with a fresh profile and everything that phones home switched off, so the

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
  * next N connector calls with a 429 or 500.
  */
 
-export const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
+const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
 
 export interface ConnectorCall {
   readonly method: string;
@@ -29,14 +29,14 @@ export interface ConnectorCall {
   readonly status: number;
 }
 
-export interface TokenRequest {
+interface TokenRequest {
   readonly clientId: string | null;
   readonly clientSecret: string | null;
   readonly grantType: string | null;
   readonly scope: string | null;
 }
 
-export interface SignOptions {
+interface SignOptions {
   readonly audience?: string;
   readonly issuer?: string;
   readonly serviceUrl?: string;

@@ -3,7 +3,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 
 /** One request the fake received: a Web API method (`chat.update`) or a `response_url` post (`respond:<id>`). */
-export interface FakeSlackCall {
+interface FakeSlackCall {
   readonly method: string;
   readonly auth: string | undefined;
   readonly args: Record<string, unknown>;
@@ -84,7 +84,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 let tsCounter = 0;
 
 /** A person `users.info` knows. */
-export interface FakeSlackUser {
+interface FakeSlackUser {
   readonly name: string;
   readonly realName: string;
   readonly email: string;

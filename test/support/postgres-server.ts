@@ -22,7 +22,7 @@ export interface PostgresServer {
 }
 
 /** The newest Debian PostgreSQL server binaries, or undefined when the package is not installed. */
-export function findPostgresBinDir(): string | undefined {
+function findPostgresBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root)

@@ -22,7 +22,7 @@ export interface ClassifyInput {
   trace?: string;
 }
 
-export type ParamsHint = Readonly<Record<string, string | number | boolean>>;
+type ParamsHint = Readonly<Record<string, string | number | boolean>>;
 
 export interface Classification {
   category: ErrorCategory;
@@ -37,7 +37,7 @@ export interface Classification {
 }
 
 /** Texts longer than this are scanned as head + tail: the message sits at the top, root causes near the end. */
-export const MAX_SCANNED_CHARS = 64 * 1024;
+const MAX_SCANNED_CHARS = 64 * 1024;
 const HEAD_CHARS = 48 * 1024;
 const TAIL_CHARS = MAX_SCANNED_CHARS - HEAD_CHARS;
 /** A match inside the last "Caused by:" section outranks an equal-priority match in the wrapper. */
@@ -247,7 +247,6 @@ const secondOpinionVerdictSchema = z.object({
   fixHint: z.string().min(1).max(500).optional(),
   confidence: z.number().min(0).max(1).optional(),
 });
-export type SecondOpinionVerdict = z.infer<typeof secondOpinionVerdictSchema>;
 
 /**
  * `classifyError`, then — only when the result is `unknown` and a hook is given — asks the hook. A verdict

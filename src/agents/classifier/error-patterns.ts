@@ -57,7 +57,7 @@ const matchSchema = z
 
 const paramsHintSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullable();
 
-export const errorPatternSchema = z
+const errorPatternSchema = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$/, 'ids look like family.name'),
     priority: z.number().int().min(0).max(100),
@@ -79,7 +79,7 @@ export const errorPatternSchema = z
   });
 export type ErrorPattern = z.output<typeof errorPatternSchema>;
 
-export const errorPatternsSchema = z
+const errorPatternsSchema = z
   .array(errorPatternSchema)
   .min(1)
   .superRefine((patterns, ctx) => {

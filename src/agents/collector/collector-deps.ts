@@ -15,17 +15,3 @@ export interface CollectorDeps {
   readonly policy: Policy;
   readonly logger?: Pick<Logger, 'warn' | 'debug'> | undefined;
 }
-
-/** The watermark sources the collector keeps per workspace. */
-export const COLLECTOR_SOURCES = [
-  'runs',
-  'billing',
-  'warehouse_events',
-  'query_history',
-  'audit',
-  'lineage',
-  'pipelines',
-  'table_loads',
-  'cluster_events',
-] as const;
-export type CollectorSource = (typeof COLLECTOR_SOURCES)[number];

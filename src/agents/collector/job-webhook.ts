@@ -10,14 +10,6 @@ const id = z
   .union([z.string().regex(/^\d{1,19}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
   .transform(String);
 
-export const JOB_EVENT_TYPES = [
-  'jobs.on_start',
-  'jobs.on_success',
-  'jobs.on_failure',
-  'jobs.on_duration_warning_threshold_exceeded',
-  'jobs.on_streaming_backlog_exceeded',
-] as const;
-
 const payloadSchema = z.object({
   event_type: z.string().min(1).max(100),
   workspace_id: id,

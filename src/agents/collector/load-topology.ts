@@ -163,7 +163,7 @@ const sortedList = (set: ReadonlySet<string> | undefined): readonly string[] =>
   set === undefined || set.size === 0 ? NO_IDS : [...set].sort();
 
 /** Jobs upstream of `table`: its writers, the writers of what they read, and parents of those jobs. */
-export function upstreamJobIds(
+function upstreamJobIds(
   table: string,
   jobs: readonly TopologyJob[],
   jobEdges: readonly { parentJobId: string; childJobId: string }[],

@@ -12,7 +12,7 @@ export interface Degraded {
 }
 
 /** Back-off when the workspace gives no Retry-After. */
-export const DEFAULT_DEGRADED_BACKOFF_MS = 60_000;
+const DEFAULT_DEGRADED_BACKOFF_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
 /**

@@ -24,7 +24,7 @@ import { asDegraded, type Degraded } from './monitoring-degraded.js';
 import { dateParam, ms, num, str, stringMap, tsParam } from './sql-row.js';
 
 /** How far back each source re-reads on every poll, because its table fills late (docs/databricks.md, System tables). */
-export const DEFAULT_LAG_ALLOWANCE_MS: Readonly<Record<SystemTableSource, number>> = {
+const DEFAULT_LAG_ALLOWANCE_MS: Readonly<Record<SystemTableSource, number>> = {
   table_loads: 30 * 60_000,
   billing: 12 * 3_600_000,
   warehouse_events: 30 * 60_000,
@@ -33,7 +33,7 @@ export const DEFAULT_LAG_ALLOWANCE_MS: Readonly<Record<SystemTableSource, number
   pipelines: 30 * 60_000,
   cluster_events: 10 * 60_000,
 };
-export type SystemTableSource =
+type SystemTableSource =
   | 'table_loads'
   | 'billing'
   | 'warehouse_events'

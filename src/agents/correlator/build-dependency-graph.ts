@@ -18,7 +18,7 @@ export interface LineageEdge {
 }
 
 /** What the job settings say about a job: its name, team, tables and compute. */
-export interface JobNode {
+interface JobNode {
   readonly jobId: string;
   readonly name?: string;
   readonly team?: string;
@@ -27,14 +27,14 @@ export interface JobNode {
   readonly computeIds?: readonly string[];
 }
 
-export interface DashboardNode {
+interface DashboardNode {
   readonly dashboardId: string;
   readonly name?: string;
   readonly team?: string;
   readonly tablesRead: readonly string[];
 }
 
-export interface PipelineNode {
+interface PipelineNode {
   readonly pipelineId: string;
   readonly name?: string;
   readonly team?: string;

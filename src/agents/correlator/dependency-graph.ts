@@ -5,7 +5,7 @@
  * (`job:42`, `table:main.sales.orders`). Built once per workspace from lineage and job settings;
  * queries never mutate it.
  */
-export const NODE_KINDS = [
+const NODE_KINDS = [
   'job',
   'table',
   'dashboard',

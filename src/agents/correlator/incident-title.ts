@@ -19,7 +19,7 @@ const CATEGORY_WORDS: Readonly<Record<string, string>> = {
 const OUT_OF_MEMORY = /out ?of ?memory|OutOfMemoryError|\bOOM\b|DRIVER_OUT_OF_MEMORY|GC overhead limit/i;
 
 /** The cause of a failure in a few plain words: "out of memory", "permission denied" … */
-export function causeWords(signal: Signal): string {
+function causeWords(signal: Signal): string {
   const message = signal.error?.message ?? '';
   if (OUT_OF_MEMORY.test(message) || OUT_OF_MEMORY.test(signal.error?.terminationCode ?? ''))
     return 'out of memory';

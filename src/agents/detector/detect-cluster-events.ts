@@ -2,7 +2,7 @@ import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { ClusterEventObservation } from './observations.js';
 
 /** What went wrong with a cluster, in the words a card shows. */
-export type ClusterProblem = 'driver_unresponsive' | 'spot_loss' | 'launch_failure' | 'node_loss';
+type ClusterProblem = 'driver_unresponsive' | 'spot_loss' | 'launch_failure' | 'node_loss';
 
 const BY_EVENT: Readonly<Record<string, ClusterProblem>> = {
   DRIVER_NOT_RESPONDING: 'driver_unresponsive',
@@ -38,7 +38,7 @@ const WORDS: Readonly<Record<ClusterProblem, string>> = {
 };
 
 /** The problem an event reports, or undefined for routine events (RUNNING, RESIZING, INACTIVITY …). */
-export function clusterProblem(
+function clusterProblem(
   event: Pick<ClusterEventObservation, 'type' | 'reasonCode'>,
 ): ClusterProblem | undefined {
   const reason = event.reasonCode?.toUpperCase();

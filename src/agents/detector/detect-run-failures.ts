@@ -12,7 +12,7 @@ export interface RunFailureOptions {
 }
 
 /** The severity a failure hints at before triage: financial-critical data is P1, everything else P2. */
-export function failureSeverity(run: RunObservation): Severity {
+function failureSeverity(run: RunObservation): Severity {
   return run.tags.criticality?.toLowerCase() === 'financial-critical' ? 'P1' : 'P2';
 }
 

@@ -1,7 +1,7 @@
 import { makeSignal, type Signal, type SignalDraft } from '../../domain/signal.js';
 
 /** Every detector reports under this source; dedup keys start with the workspace id. */
-export const DETECTOR_SOURCE = 'detector';
+const DETECTOR_SOURCE = 'detector';
 
 /** A subject a detector could not judge, and why; the loop logs it and carries on. */
 export interface SkippedSubject {

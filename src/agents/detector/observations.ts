@@ -32,7 +32,7 @@ const tableName = z.string().min(1).max(LIMITS.name);
 const errorText = z.string().transform((v) => v.slice(0, LIMITS.text));
 
 /** One attempt of one task inside a job run (`runs/get` `tasks[]`, `job_task_run_timeline`). */
-export const taskRunObservationSchema = z.object({
+const taskRunObservationSchema = z.object({
   taskKey: z.string().min(1).max(LIMITS.key),
   /** The task run id (not the parent job run id). */
   runId: idString,
@@ -223,7 +223,7 @@ export const costObservationSchema = z.object({
 export type CostObservation = z.output<typeof costObservationSchema>;
 
 /** A team's monthly budget (policy `budgets`). */
-export const budgetSchema = z.object({ team: z.string().min(1).max(256), monthlyUsd: usd });
+const budgetSchema = z.object({ team: z.string().min(1).max(256), monthlyUsd: usd });
 export type Budget = z.output<typeof budgetSchema>;
 
 function isTimeZone(tz: string): boolean {

@@ -7,8 +7,6 @@ export interface SampleWindow {
   readonly samples: readonly (readonly [id: string, at: number, value: number])[];
 }
 
-export const emptyWindow = (): SampleWindow => ({ samples: [] });
-
 /** Adds samples (replacing any with the same id), keeps the newest `maxSamples`. */
 export function recordSamples(
   window: SampleWindow | undefined,

@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../../domain/result.js';
 import { REMEDIATION_INFO, type RemediationKind, type RemediationRisk } from './remediation-kind.js';
 
 /** One Databricks REST call exactly as it would be sent. */
-export interface PlannedCall {
+interface PlannedCall {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly body?: unknown;
@@ -52,7 +52,7 @@ const WAREHOUSES = '/api/2.0/sql/warehouses';
 const CLUSTERS = '/api/2.1/clusters';
 
 /** Warehouse sizes smallest first, with their DBU/hour per running cluster (docs/databricks.md, Prices and sizes). */
-export const WAREHOUSE_SIZES = [
+const WAREHOUSE_SIZES = [
   ['2X-Small', 4],
   ['X-Small', 6],
   ['Small', 12],

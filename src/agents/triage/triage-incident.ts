@@ -60,7 +60,7 @@ function oneOf(expected: string | readonly string[], actual: readonly string[]):
 }
 
 /** Every key present in the condition must hold; an empty condition never matches (it would match all). */
-export function conditionHolds(condition: TriageCondition, facts: TriageFacts): boolean {
+function conditionHolds(condition: TriageCondition, facts: TriageFacts): boolean {
   const checks: boolean[] = [];
   if (condition.sla_minutes_left_below !== undefined) {
     checks.push(facts.slaMinutesLeft !== null && facts.slaMinutesLeft < condition.sla_minutes_left_below);

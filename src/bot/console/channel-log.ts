@@ -50,7 +50,7 @@ export type ChannelEvent =
 export const BOT_AUTHOR = 'dbxops';
 
 /** The sidebar of the embedded default: the channels `dbxops.yaml`'s defaults route to, and the DM. */
-export const DEFAULT_CHANNELS: readonly ConsoleChannel[] = [
+const DEFAULT_CHANNELS: readonly ConsoleChannel[] = [
   {
     id: 'incidents',
     name: '#incidents',

@@ -37,7 +37,7 @@ export interface ConsoleIdentity {
   readonly email?: string | undefined;
 }
 
-export type ConsoleAuthError =
+type ConsoleAuthError =
   | 'unauthenticated'
   | 'invalid_session'
   | 'session_expired'
@@ -62,7 +62,7 @@ export const loginPostSchema = z
     password: z.string().min(1).max(1_024),
   })
   .strict();
-export type LoginPost = z.infer<typeof loginPostSchema>;
+type LoginPost = z.infer<typeof loginPostSchema>;
 
 export interface ConsoleAuthenticator {
   readonly kind: ConsoleAuth['kind'];
@@ -81,7 +81,7 @@ export interface ConsoleAuthenticator {
   logout(req: IncomingMessage): string;
 }
 
-export const SESSION_COOKIE = 'dbxops_session';
+const SESSION_COOKIE = 'dbxops_session';
 /** Sessions ended by logout, remembered until they would have expired anyway. */
 const MAX_REVOKED = 100_000;
 

@@ -18,7 +18,7 @@ export interface MessageJson extends ReplyJson {
 }
 
 /** Console HTML for a body; cards are rendered at `nowMs` so an SLA countdown is current when shown. */
-export function bodyHtml(body: MessageBody, nowMs: number): string {
+function bodyHtml(body: MessageBody, nowMs: number): string {
   return body.kind === 'card'
     ? renderCardHtml(body.view, nowMs)
     : `<p class="dbx-text">${escapeHtml(body.text)}</p>`;

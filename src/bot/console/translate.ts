@@ -15,7 +15,7 @@ const requestId = z
 const channelId = z.string().regex(CONSOLE_CHANNEL_ID, { message: 'is not a console channel id' });
 
 /** Longest composer text; Slack allows 4,000 characters in a slash command, the console the same. */
-export const MAX_COMPOSER_CHARS = 4_000;
+const MAX_COMPOSER_CHARS = 4_000;
 
 export const composerPostSchema = z
   .object({

@@ -10,6 +10,3 @@ export function slackTarget(ref: MessageRef): { channel: string; ts: string } {
   if (ref.surface !== 'slack') throw new Error(`A ${ref.surface} message cannot be updated through Slack`);
   return { channel: ref.channelId, ts: ref.messageId };
 }
-
-/** Slack ids we accept from payloads: letters, digits, a few separators; anything else is not Slack's. */
-export const SLACK_ID = /^[A-Za-z0-9._-]{1,64}$/;

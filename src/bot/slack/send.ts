@@ -34,7 +34,7 @@ export class CardRegistry {
 }
 
 /** A `response_url` POST that Slack did not accept; `statusCode`/`retryAfter` drive the send queue. */
-export class SlackResponseUrlError extends DbxopsError {
+class SlackResponseUrlError extends DbxopsError {
   readonly statusCode: number | undefined;
   readonly retryAfter: number | undefined;
 

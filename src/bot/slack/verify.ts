@@ -2,7 +2,7 @@ import { verifySlackRequest } from '@slack/bolt';
 import { err, ok, type Result } from '../../domain/result.js';
 
 /** Slack's replay window, both directions (Bolt only rejects old timestamps; we also reject future ones). */
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export type VerifyRefusal = 'missing_headers' | 'stale' | 'bad_signature' | 'replayed';
 

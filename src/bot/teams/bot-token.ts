@@ -3,7 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import { TeamsConnectorError } from './connector-client.js';
 
 /** The scope of the bot's outbound token for the Bot Connector (public cloud). */
-export const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com/.default';
+const BOT_FRAMEWORK_SCOPE = 'https://api.botframework.com/.default';
 
 export interface BotTokenOptions {
   readonly appId: string;

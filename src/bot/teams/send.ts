@@ -32,7 +32,7 @@ export class TeamsCardRegistry {
 }
 
 /** A message activity carrying one Adaptive Card (its fallback text doubles as the notification summary). */
-export function cardActivity(card: AdaptiveCardJson, id?: string): OutgoingActivity {
+function cardActivity(card: AdaptiveCardJson, id?: string): OutgoingActivity {
   return {
     type: 'message',
     ...(id === undefined ? {} : { id }),

@@ -36,7 +36,7 @@ export const activitySchema = z.looseObject({
 export type Activity = z.infer<typeof activitySchema>;
 
 /** The `value` of an `adaptiveCard/action` invoke (an `Action.Execute` click or a card refresh). */
-export const cardActionValueSchema = z.looseObject({
+const cardActionValueSchema = z.looseObject({
   action: z.looseObject({
     type: z.literal('Action.Execute'),
     verb: z.string().min(1).max(255),
@@ -47,10 +47,9 @@ export const cardActionValueSchema = z.looseObject({
   }),
   trigger: z.string().max(32).optional(),
 });
-export type CardActionValue = z.infer<typeof cardActionValueSchema>;
 
 /** First words that make a message a command even without `dbx` in front (`@dbxops incidents`). */
-export const COMMAND_VERBS: ReadonlySet<string> = new Set([
+const COMMAND_VERBS: ReadonlySet<string> = new Set([
   'help',
   '?',
   'incidents',
@@ -121,7 +120,7 @@ function conversationOf(activity: Activity, threadId: string | undefined): ChatR
  * The request id of an activity: Teams activity ids are unique within a conversation, so the
  * conversation is part of it. A redelivery of the same activity carries the same id.
  */
-export function requestIdOf(activity: Activity): string | undefined {
+function requestIdOf(activity: Activity): string | undefined {
   return activity.id === undefined
     ? undefined
     : `${baseConversationId(activity.conversation.id)}|${activity.id}`;

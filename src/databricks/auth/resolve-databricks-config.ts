@@ -9,12 +9,12 @@ import { type DatabricksCfgProfile, parseDatabricksCfg } from './databrickscfg.j
 import { normalizeHost } from './normalize-host.js';
 import { oauthM2MAuth } from './oauth-m2m.js';
 
-export type DatabricksCredentials =
+type DatabricksCredentials =
   | { readonly kind: 'pat'; readonly token: string }
   | { readonly kind: 'oauth-m2m'; readonly clientId: string; readonly clientSecret: string };
 
 /** Where a setting came from, for `dbxops doctor`-style messages (never the value itself). */
-export type ConfigSource = 'explicit' | 'env' | 'config-file';
+type ConfigSource = 'explicit' | 'env' | 'config-file';
 
 export interface ResolvedDatabricksConfig {
   /** Normalised origin, e.g. `https://adb-1.2.azuredatabricks.net`. */

@@ -7,7 +7,7 @@ import type { QueryParams } from './query-string.js';
 
 const CLUSTERS = '/api/2.1/clusters';
 
-export const clusterState = openEnum([
+const clusterState = openEnum([
   'PENDING',
   'RUNNING',
   'RESTARTING',
@@ -18,13 +18,13 @@ export const clusterState = openEnum([
   'UNKNOWN',
 ] as const);
 
-export const terminationReasonSchema = z.looseObject({
+const terminationReasonSchema = z.looseObject({
   code: z.string().optional(),
   type: openEnum(['SUCCESS', 'CLIENT_ERROR', 'SERVICE_FAULT', 'CLOUD_FAILURE'] as const).optional(),
   parameters: z.record(z.string(), z.string()).optional(),
 });
 
-export const clusterDetailsSchema = clusterSpecSchema.extend({
+const clusterDetailsSchema = clusterSpecSchema.extend({
   cluster_id: z.string(),
   cluster_name: z.string().optional(),
   state: clusterState.optional(),
@@ -42,7 +42,7 @@ export const clusterDetailsSchema = clusterSpecSchema.extend({
   single_user_name: z.string().optional(),
 });
 
-export const clusterEventSchema = z.looseObject({
+const clusterEventSchema = z.looseObject({
   cluster_id: z.string(),
   timestamp: z.number().optional(),
   type: z.string(),
@@ -70,10 +70,10 @@ const eventsResponse = z.looseObject({
 });
 const empty = z.looseObject({});
 
-export type ClusterDetails = z.output<typeof clusterDetailsSchema>;
-export type ClusterEvent = z.output<typeof clusterEventSchema>;
+type ClusterDetails = z.output<typeof clusterDetailsSchema>;
+type ClusterEvent = z.output<typeof clusterEventSchema>;
 
-export interface ListClustersParams {
+interface ListClustersParams {
   page_size?: number | undefined;
   filter_by?:
     | {
@@ -86,7 +86,7 @@ export interface ListClustersParams {
   sort_by?: { field?: string | undefined; direction?: 'ASC' | 'DESC' | undefined } | undefined;
 }
 
-export interface ClusterEventsRequest {
+interface ClusterEventsRequest {
   cluster_id: string;
   start_time?: number | undefined;
   end_time?: number | undefined;
@@ -98,12 +98,12 @@ export interface ClusterEventsRequest {
 }
 
 /** A full edit: the cluster's complete spec (`spark_version` is required by Databricks). */
-export type EditClusterRequest = z.input<typeof clusterSpecSchema> & {
+type EditClusterRequest = z.input<typeof clusterSpecSchema> & {
   cluster_id: string;
   spark_version: string;
 };
 
-export type ResizeClusterRequest =
+type ResizeClusterRequest =
   | { cluster_id: string; num_workers: number }
   | { cluster_id: string; autoscale: { min_workers: number; max_workers: number } };
 

@@ -15,10 +15,10 @@ import {
   type RetryPolicy,
 } from './retry-policy.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One REST call. */
-export interface RequestOptions {
+interface RequestOptions {
   method: HttpMethod;
   /** Path under the host, e.g. `/api/2.2/jobs/get`. */
   path: string;

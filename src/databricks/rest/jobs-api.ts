@@ -5,7 +5,7 @@ import { loopError, MAX_PAGES, paginate } from './paginate.js';
 
 const JOBS = '/api/2.2/jobs';
 
-export const lifeCycleState = openEnum([
+const lifeCycleState = openEnum([
   'QUEUED',
   'PENDING',
   'RUNNING',
@@ -17,7 +17,7 @@ export const lifeCycleState = openEnum([
   'WAITING_FOR_RETRY',
 ] as const);
 
-export const resultState = openEnum([
+const resultState = openEnum([
   'SUCCESS',
   'FAILED',
   'TIMEDOUT',
@@ -30,7 +30,7 @@ export const resultState = openEnum([
   'DISABLED',
 ] as const);
 
-export const runStateSchema = z.looseObject({
+const runStateSchema = z.looseObject({
   life_cycle_state: lifeCycleState.optional(),
   result_state: resultState.optional(),
   state_message: z.string().optional(),
@@ -38,7 +38,7 @@ export const runStateSchema = z.looseObject({
   queue_reason: z.string().optional(),
 });
 
-export const runStatusSchema = z.looseObject({
+const runStatusSchema = z.looseObject({
   state: openEnum([
     'QUEUED',
     'PENDING',
@@ -73,7 +73,7 @@ export const clusterSpecSchema = z.looseObject({
   autotermination_minutes: z.number().int().optional(),
 });
 
-export const jobTaskSchema = z.looseObject({
+const jobTaskSchema = z.looseObject({
   task_key: z.string(),
   description: z.string().optional(),
   depends_on: z.array(z.looseObject({ task_key: z.string(), outcome: z.string().optional() })).optional(),
@@ -89,18 +89,18 @@ export const jobTaskSchema = z.looseObject({
   disabled: z.boolean().optional(),
 });
 
-export const jobClusterSchema = z.looseObject({
+const jobClusterSchema = z.looseObject({
   job_cluster_key: z.string(),
   new_cluster: clusterSpecSchema,
 });
 
-export const cronScheduleSchema = z.looseObject({
+const cronScheduleSchema = z.looseObject({
   quartz_cron_expression: z.string(),
   timezone_id: z.string(),
   pause_status: openEnum(['PAUSED', 'UNPAUSED'] as const).optional(),
 });
 
-export const jobSettingsSchema = z.looseObject({
+const jobSettingsSchema = z.looseObject({
   name: z.string().optional(),
   description: z.string().optional(),
   tags: z.record(z.string(), z.string()).optional(),
@@ -114,7 +114,7 @@ export const jobSettingsSchema = z.looseObject({
   format: z.string().optional(),
 });
 
-export const baseJobSchema = z.looseObject({
+const baseJobSchema = z.looseObject({
   job_id: databricksId,
   creator_user_name: z.string().optional(),
   run_as_user_name: z.string().optional(),
@@ -123,9 +123,9 @@ export const baseJobSchema = z.looseObject({
   has_more: z.boolean().optional(),
 });
 
-export const jobSchema = baseJobSchema.extend({ next_page_token: z.string().optional() });
+const jobSchema = baseJobSchema.extend({ next_page_token: z.string().optional() });
 
-export const runTaskSchema = z.looseObject({
+const runTaskSchema = z.looseObject({
   task_key: z.string(),
   run_id: databricksId,
   attempt_number: z.number().int().optional(),
@@ -146,7 +146,7 @@ export const runTaskSchema = z.looseObject({
   run_page_url: z.string().optional(),
 });
 
-export const repairHistoryItemSchema = z.looseObject({
+const repairHistoryItemSchema = z.looseObject({
   type: openEnum(['ORIGINAL', 'REPAIR'] as const),
   id: databricksId.optional(),
   start_time: z.number().optional(),
@@ -185,7 +185,7 @@ export const runSchema = z.looseObject({
   next_page_token: z.string().optional(),
 });
 
-export const runOutputSchema = z.looseObject({
+const runOutputSchema = z.looseObject({
   metadata: runSchema.optional(),
   error: z.string().optional(),
   error_trace: z.string().optional(),
@@ -215,7 +215,7 @@ const repairResponse = z.looseObject({ repair_id: databricksId });
 
 export type JobSettings = z.output<typeof jobSettingsSchema>;
 /** Settings as sent: the known fields typed, any other Databricks field passed through. */
-export type JobSettingsInput = z.input<typeof jobSettingsSchema>;
+type JobSettingsInput = z.input<typeof jobSettingsSchema>;
 export type BaseJob = z.output<typeof baseJobSchema>;
 export type Job = z.output<typeof jobSchema>;
 export type JobTask = z.output<typeof jobTaskSchema>;
@@ -223,19 +223,19 @@ export type Run = z.output<typeof runSchema>;
 export type RunTask = z.output<typeof runTaskSchema>;
 export type RunOutput = z.output<typeof runOutputSchema>;
 
-export interface ListJobsParams {
+interface ListJobsParams {
   /** 1–100; default 20 on the server. */
   limit?: number | undefined;
   name?: string | undefined;
   expand_tasks?: boolean | undefined;
 }
-export interface ListJobsPage {
+interface ListJobsPage {
   jobs: BaseJob[];
   has_more: boolean;
   next_page_token?: string | undefined;
 }
 
-export interface ListRunsParams {
+interface ListRunsParams {
   job_id?: number | undefined;
   active_only?: boolean | undefined;
   completed_only?: boolean | undefined;
@@ -245,13 +245,13 @@ export interface ListRunsParams {
   start_time_to?: number | undefined;
   expand_tasks?: boolean | undefined;
 }
-export interface ListRunsPage {
+interface ListRunsPage {
   runs: Run[];
   has_more: boolean;
   next_page_token?: string | undefined;
 }
 
-export interface RunNowRequest {
+interface RunNowRequest {
   job_id: number;
   job_parameters?: Record<string, string> | undefined;
   /** ≤64 chars; a repeat with the same token returns the existing run instead of starting another. */
@@ -263,7 +263,7 @@ export interface RunNowRequest {
   [extra: string]: unknown;
 }
 
-export type RepairRunRequest = {
+type RepairRunRequest = {
   run_id: number;
   /** Required from the second repair of the same run on. */
   latest_repair_id?: number | undefined;

@@ -5,7 +5,7 @@ import { paginate } from './paginate.js';
 
 const PIPELINES = '/api/2.0/pipelines';
 
-export const pipelineState = openEnum([
+const pipelineState = openEnum([
   'DEPLOYING',
   'STARTING',
   'RUNNING',
@@ -17,7 +17,7 @@ export const pipelineState = openEnum([
   'IDLE',
 ] as const);
 
-export const updateState = openEnum([
+const updateState = openEnum([
   'QUEUED',
   'CREATED',
   'WAITING_FOR_RESOURCES',
@@ -37,7 +37,7 @@ const latestUpdate = z.looseObject({
   creation_time: z.string().optional(),
 });
 
-export const pipelineStateInfoSchema = z.looseObject({
+const pipelineStateInfoSchema = z.looseObject({
   pipeline_id: z.string(),
   name: z.string().optional(),
   state: pipelineState.optional(),
@@ -48,13 +48,13 @@ export const pipelineStateInfoSchema = z.looseObject({
   latest_updates: z.array(latestUpdate).optional(),
 });
 
-export const pipelineSchema = pipelineStateInfoSchema.extend({
+const pipelineSchema = pipelineStateInfoSchema.extend({
   cause: z.string().optional(),
   last_modified: z.number().optional(),
   spec: z.looseObject({}).optional(),
 });
 
-export const pipelineEventSchema = z.looseObject({
+const pipelineEventSchema = z.looseObject({
   id: z.string().optional(),
   timestamp: z.string().optional(),
   message: z.string().optional(),
@@ -92,11 +92,11 @@ const eventsResponse = z.looseObject({
 const startUpdateResponse = z.looseObject({ update_id: z.string() });
 const empty = z.looseObject({});
 
-export type PipelineStateInfo = z.output<typeof pipelineStateInfoSchema>;
-export type Pipeline = z.output<typeof pipelineSchema>;
-export type PipelineEvent = z.output<typeof pipelineEventSchema>;
+type PipelineStateInfo = z.output<typeof pipelineStateInfoSchema>;
+type Pipeline = z.output<typeof pipelineSchema>;
+type PipelineEvent = z.output<typeof pipelineEventSchema>;
 
-export interface ListPipelinesParams {
+interface ListPipelinesParams {
   /** ≤ 100, default 25 on the server. */
   max_results?: number | undefined;
   /** e.g. `name LIKE '%orders%'`. */
@@ -104,7 +104,7 @@ export interface ListPipelinesParams {
   order_by?: string[] | undefined;
 }
 
-export interface PipelineEventsParams {
+interface PipelineEventsParams {
   max_results?: number | undefined;
   /** e.g. `level='ERROR'`, `level in ('ERROR','WARN')`, `timestamp > '2026-11-01T00:00:00Z'`. */
   filter?: string | undefined;
@@ -112,7 +112,7 @@ export interface PipelineEventsParams {
   order_by?: string[] | undefined;
 }
 
-export interface StartUpdateRequest {
+interface StartUpdateRequest {
   full_refresh?: boolean | undefined;
   refresh_selection?: string[] | undefined;
   full_refresh_selection?: string[] | undefined;

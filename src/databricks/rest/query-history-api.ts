@@ -5,7 +5,7 @@ import { paginate } from './paginate.js';
 
 const HISTORY = '/api/2.0/sql/history/queries';
 
-export const queryStatus = openEnum([
+const queryStatus = openEnum([
   'QUEUED',
   'RUNNING',
   'CANCELED',
@@ -16,7 +16,7 @@ export const queryStatus = openEnum([
   'STARTED',
 ] as const);
 
-export const queryInfoSchema = z.looseObject({
+const queryInfoSchema = z.looseObject({
   query_id: z.string(),
   status: queryStatus.optional(),
   query_text: z.string().optional(),
@@ -51,9 +51,9 @@ const listResponse = z.looseObject({
   next_page_token: z.string().optional(),
 });
 
-export type QueryInfo = z.output<typeof queryInfoSchema>;
+type QueryInfo = z.output<typeof queryInfoSchema>;
 
-export type QueryHistoryFilter = {
+type QueryHistoryFilter = {
   /** Epoch ms; the range may span at most 30 days. */
   query_start_time_range?:
     | { start_time_ms?: number | undefined; end_time_ms?: number | undefined }
@@ -64,7 +64,7 @@ export type QueryHistoryFilter = {
   statement_ids?: string[] | undefined;
 };
 
-export interface ListQueriesParams {
+interface ListQueriesParams {
   filter_by?: QueryHistoryFilter | undefined;
   /** < 1000, default 100 on the server. */
   max_results?: number | undefined;

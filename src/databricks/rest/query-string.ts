@@ -1,5 +1,5 @@
 /** A value that can sit in a Databricks query string; nested objects flatten with dots. */
-export type QueryValue =
+type QueryValue =
   | string
   | number
   | boolean

@@ -34,7 +34,7 @@ const TRANSIENT_MESSAGES: readonly string[] = [
 ];
 
 /** True when the message is one the official SDKs treat as transient. */
-export function isTransientMessage(message: string): boolean {
+function isTransientMessage(message: string): boolean {
   return TRANSIENT_MESSAGES.some((m) => message.includes(m));
 }
 

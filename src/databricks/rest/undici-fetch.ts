@@ -8,7 +8,7 @@ export type FetchLike = (
   init: { method: string; headers: Record<string, string>; body: string | undefined; signal: AbortSignal },
 ) => Promise<ResponseLike>;
 
-export interface ResponseLike {
+interface ResponseLike {
   readonly ok: boolean;
   readonly status: number;
   readonly statusText: string;

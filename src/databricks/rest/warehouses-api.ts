@@ -5,7 +5,7 @@ import { paginate } from './paginate.js';
 
 const WAREHOUSES = '/api/2.0/sql/warehouses';
 
-export const warehouseState = openEnum([
+const warehouseState = openEnum([
   'STARTING',
   'RUNNING',
   'STOPPING',
@@ -19,7 +19,7 @@ const customTags = z.looseObject({
 });
 
 /** Fields an edit sends (the full desired config); unknown fields pass through. */
-export const warehouseConfigSchema = z.looseObject({
+const warehouseConfigSchema = z.looseObject({
   name: z.string().optional(),
   cluster_size: z.string().optional(),
   min_num_clusters: z.number().int().optional(),
@@ -33,7 +33,7 @@ export const warehouseConfigSchema = z.looseObject({
   tags: customTags.optional(),
 });
 
-export const warehouseSchema = warehouseConfigSchema.extend({
+const warehouseSchema = warehouseConfigSchema.extend({
   id: z.string(),
   state: warehouseState.optional(),
   creator_name: z.string().optional(),
@@ -57,7 +57,7 @@ const listResponse = z.looseObject({
 const empty = z.looseObject({});
 
 export type Warehouse = z.output<typeof warehouseSchema>;
-export type WarehouseConfig = z.input<typeof warehouseConfigSchema>;
+type WarehouseConfig = z.input<typeof warehouseConfigSchema>;
 
 /** SQL Warehouses API 2.0. */
 export interface WarehousesApi {

@@ -6,7 +6,7 @@ import { invalidParam, invalidState } from './sim-api-error.js';
 import type { SimContext } from './sim-context.js';
 import { isoDate } from './time-slices.js';
 
-export type ClusterStateName =
+type ClusterStateName =
   | 'PENDING'
   | 'RUNNING'
   | 'RESTARTING'
@@ -15,7 +15,7 @@ export type ClusterStateName =
   | 'TERMINATED'
   | 'ERROR';
 
-export interface ClusterEvent {
+interface ClusterEvent {
   cluster_id: string;
   timestamp: number;
   type: string;

@@ -64,7 +64,7 @@ export interface JobState {
   deleted: boolean;
 }
 
-export type RunPhase =
+type RunPhase =
   | 'QUEUED'
   | 'PENDING'
   | 'RUNNING'
@@ -103,7 +103,7 @@ export interface TaskRun {
   slicedTo?: number;
 }
 
-export interface RepairItem {
+interface RepairItem {
   type: 'ORIGINAL' | 'REPAIR';
   id?: number;
   start_time: number;

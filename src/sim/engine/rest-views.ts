@@ -9,7 +9,7 @@ import type { QueryRecord, WarehouseState } from './warehouse-fleet.js';
  * numbers, epoch-ms times, REST enum spellings, arrays paged at 100 in jobs/get and runs/get.
  */
 
-export const ARRAY_PAGE = 100;
+const ARRAY_PAGE = 100;
 
 export function encodeOffset(offset: number): string {
   return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
@@ -82,7 +82,7 @@ function statusState(lifeCycle: string): string {
   return lifeCycle;
 }
 
-export function taskRunJson(ws: SimWorkspace, run: RunState, t: TaskRun): Record<string, unknown> {
+function taskRunJson(ws: SimWorkspace, run: RunState, t: TaskRun): Record<string, unknown> {
   const now = ws.now();
   const life = taskLifeCycle(run, t, now);
   const state: Record<string, unknown> = {

@@ -62,7 +62,7 @@ const SUCCESSFUL = new Set(['SUCCESS', 'SUCCESS_WITH_FAILURES']);
 const NULL_SINK: SystemTableSink = { append: () => {}, flush: async () => {} };
 
 /** System-table spelling of REST result states (docs/databricks.md, Same thing, different spelling). */
-export function tableResultState(rest: string | undefined): string | null {
+function tableResultState(rest: string | undefined): string | null {
   switch (rest) {
     case undefined:
       return null;

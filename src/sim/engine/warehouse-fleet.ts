@@ -4,7 +4,7 @@ import type { FaultState } from './model.js';
 import { type SimContext, isTransient } from './sim-context.js';
 import { invalidParam } from './sim-api-error.js';
 
-export type WarehouseStateName = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'DELETED';
+type WarehouseStateName = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'DELETED';
 
 export interface WarehouseConfig {
   name: string;

@@ -8,7 +8,7 @@ import type { FaultTruth } from '../engine/model.js';
  * unrelated faults apart, whether severities match, and how much quieter than one alert per failed run.
  */
 
-export interface ScoredIncident {
+interface ScoredIncident {
   id: string;
   severity: Severity;
   openedAt: number;
@@ -35,7 +35,7 @@ export interface ScoreInput {
   naiveAlerts: number;
 }
 
-export interface FaultScore {
+interface FaultScore {
   id: string;
   kind: string;
   detected: boolean;
@@ -177,7 +177,7 @@ export function cascadeRoots(faults: readonly FaultTruth[]): Map<string, string>
  * or, while the fault or its aftermath lasts, a resource it hit (cluster, warehouse, pipeline) or its target (job, warehouse, cluster, pipeline, table, team) while the fault or its
  * aftermath lasts.
  */
-export function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex): boolean {
+function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex): boolean {
   const refs = signal.refs;
   if (API_KINDS.has(fault.kind)) {
     const end = Math.max(fault.end_ms, fault.last_affected_ms ?? fault.start_ms);

@@ -10,13 +10,13 @@ export const MAX_SCENARIO_BYTES = 5 * 1024 * 1024;
 /** YAML aliases are useful for repeated task blocks; a few hundred is plenty and stops alias bombs. */
 const MAX_ALIASES = 200;
 
-export interface ScenarioIssue {
+interface ScenarioIssue {
   path: string;
   message: string;
 }
 
 /** Formats a zod/ours path as `jobs[3].tasks[0].depends_on[0]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;

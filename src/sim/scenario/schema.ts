@@ -14,7 +14,7 @@ const email = z
   .regex(/^[^@\s]+@[^@\s]+$/, 'an email address like alice@example.com');
 
 /** An instant: ISO-8601 with an offset (`2026-11-20T02:00:00Z`) or an offset from `start` (`+2h`, `+90m`, `+1d`). */
-export const instantSchema = z
+const instantSchema = z
   .string()
   .regex(
     /^(\+\d+(\.\d+)?[smhd]|\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d))$/,
@@ -25,7 +25,7 @@ const tableName = z
   .string()
   .regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, 'a three-part table name like main.finance.orders');
 
-export const CATEGORIES = [
+const CATEGORIES = [
   'timeout',
   'resource',
   'capacity',
@@ -39,10 +39,10 @@ export const CATEGORIES = [
   'config',
   'unknown',
 ] as const;
-export const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
-export const ACTIONS = ['RETRY', 'RETRY_WITH_NEW_PARAMS', 'NOTIFY_OWNER', 'ESCALATE'] as const;
+const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+const ACTIONS = ['RETRY', 'RETRY_WITH_NEW_PARAMS', 'NOTIFY_OWNER', 'ESCALATE'] as const;
 
-export const FAULT_KINDS = [
+const FAULT_KINDS = [
   'task_error',
   'timeout',
   'oom',
@@ -85,7 +85,7 @@ const scheduleSchema = z.strictObject({
   pause_status: z.enum(['PAUSED', 'UNPAUSED']).default('UNPAUSED'),
 });
 
-export const TASK_TYPES = ['notebook', 'sql', 'python_wheel', 'pipeline', 'run_job'] as const;
+const TASK_TYPES = ['notebook', 'sql', 'python_wheel', 'pipeline', 'run_job'] as const;
 
 const taskSchema = z.strictObject({
   key: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'a task key of letters, digits, _ and -'),
@@ -318,9 +318,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type ScenarioJob = Scenario['jobs'][number];
 export type ScenarioTask = ScenarioJob['tasks'][number];
-export type ScenarioJobCluster = ScenarioJob['job_clusters'][number];
 export type ScenarioFault = Scenario['faults'][number];
 export type ScenarioWarehouse = Scenario['warehouses'][number];
 export type ScenarioCluster = Scenario['clusters'][number];
 export type ScenarioPipeline = Scenario['pipelines'][number];
-export type FaultExpectation = ScenarioFault['expected'];

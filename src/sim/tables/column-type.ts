@@ -18,7 +18,7 @@ export type ColumnType =
 
 /** Databricks `decimal` columns in system tables are DECIMAL(38,18). */
 export const DECIMAL_WIDTH = 38;
-export const DECIMAL_SCALE = 18;
+const DECIMAL_SCALE = 18;
 /**
  * DuckDB stores them as DECIMAL(38,9). Measured with DuckDB 1.5: DECIMAL(38,18) × DECIMAL(38,18) is
  * typed DECIMAL(38,36) and overflows from 100 × 1 on ("Overflow in multiplication of DECIMAL(38)"), so

@@ -9,7 +9,7 @@ import { SinkError } from './sink-error.js';
 const EXPORT_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
 
 /** Schema holding what the simulation knows and the workspace does not: its parameters and faults. */
-export const META_SCHEMA = 'meta';
+const META_SCHEMA = 'meta';
 
 /** One injected fault, as ground truth for scoring what the bot found. */
 export interface FaultRecord {

@@ -24,10 +24,10 @@ import {
 } from './value-checks.js';
 
 /** Converts one value in the sink contract's conventions to the DuckDB value for its column. */
-export type ValueConverter = (value: unknown) => DuckDBValue;
+type ValueConverter = (value: unknown) => DuckDBValue;
 
 /** Builds the converter for one column type; nested types compose their children's converters. */
-export function converterFor(type: ColumnType): ValueConverter {
+function converterFor(type: ColumnType): ValueConverter {
   const nonNull = nonNullConverterFor(type);
   return (value) => (value === null || value === undefined ? null : nonNull(value));
 }

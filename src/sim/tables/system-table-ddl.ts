@@ -40,7 +40,7 @@ export function columnsOf(name: SinkTableName): TableColumns {
 }
 
 /** `CREATE TABLE` for one table (idempotent). */
-export function createTableSql(name: SinkTableName): string {
+function createTableSql(name: SinkTableName): string {
   const columns = columnsOf(name)
     .map(([column, type]) => `  ${quoteIdent(column)} ${toDuckDbType(type)}`)
     .join(',\n');

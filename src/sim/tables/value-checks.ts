@@ -10,7 +10,7 @@ import { SinkError } from './sink-error.js';
 const DAY_MS = 86_400_000;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DECIMAL_PATTERN = /^([+-]?)(\d+)(?:\.(\d+))?$/;
-export const INT32_MAX = 2_147_483_647;
+const INT32_MAX = 2_147_483_647;
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 const DECIMAL_LIMIT = 10n ** BigInt(DECIMAL_WIDTH);
@@ -102,7 +102,7 @@ export function toScaledDecimal(value: unknown): bigint {
 }
 
 /** A JavaScript number that is a safe integer (a bigint within that range counts too). */
-export function toSafeInteger(value: unknown, expected: string): number {
+function toSafeInteger(value: unknown, expected: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
   if (
     typeof value === 'bigint' &&

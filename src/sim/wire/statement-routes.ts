@@ -11,7 +11,7 @@ import { invalidParam, notFound, SimApiError } from '../engine/sim-api-error.js'
 import type { RouteContext, SimRoute } from '../server/route.js';
 import { paramFromWire, type WireColumn, wireColumn, wireString } from './wire-values.js';
 
-export type StatementState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'CLOSED';
+type StatementState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'CLOSED';
 
 export interface StatementServiceOptions {
   /** Runs the SQL: the simulator's `DuckDbWarehouse` on its system tables. */

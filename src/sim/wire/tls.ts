@@ -19,9 +19,9 @@ import { type Clock, systemClock } from '../../domain/clock.js';
 import { DbxopsError } from '../../domain/errors.js';
 
 /** Where the simulator keeps its generated certificates unless told otherwise. */
-export const DEFAULT_TLS_DIR = '.dbxops/tls';
+const DEFAULT_TLS_DIR = '.dbxops/tls';
 /** Names the server certificate is valid for: what `localhost` and loopback clients dial. */
-export const DEFAULT_TLS_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
+const DEFAULT_TLS_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 
 const DAY_MS = 86_400_000;
 const CA_DAYS = 3650;
@@ -54,7 +54,7 @@ export interface EnsureLocalTlsOptions {
 }
 
 /** Generating or loading the simulator's certificates failed (unwritable directory, corrupt files). */
-export class TlsSetupError extends DbxopsError {
+class TlsSetupError extends DbxopsError {
   constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
     super('SIM_TLS_SETUP_FAILED', message, details, options);
   }

@@ -29,7 +29,7 @@ const SIMPLE_TYPE_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** `type_name` (Statement Execution's enum) for a Databricks `type_text` such as `ARRAY<STRING>`. */
-export function typeNameOf(typeText: string): string {
+function typeNameOf(typeText: string): string {
   const upper = typeText.trim().toUpperCase();
   const head = /^[A-Z_]+/.exec(upper)?.[0] ?? upper;
   if (head === 'DECIMAL') return 'DECIMAL';

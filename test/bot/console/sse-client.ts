@@ -1,5 +1,5 @@
 /** One Server-Sent Event as the browser's EventSource would dispatch it. */
-export interface SseEvent {
+interface SseEvent {
   readonly type: string;
   readonly data: unknown;
 }

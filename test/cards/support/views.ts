@@ -30,7 +30,6 @@ export const HOSTILE = {
   huge: 'x'.repeat(100_000),
   hugeEmoji: '😀'.repeat(60_000),
 } as const;
-export type HostileName = keyof typeof HOSTILE;
 
 export function incidentView(overrides: Partial<IncidentCardView> = {}): IncidentCardView {
   return incidentCardViewSchema.parse({
@@ -104,7 +103,7 @@ export function hostileIncident(s: string): IncidentCardView {
   });
 }
 
-export function answerView(overrides: Partial<AnswerCardView> = {}): AnswerCardView {
+function answerView(overrides: Partial<AnswerCardView> = {}): AnswerCardView {
   return answerCardViewSchema.parse({
     kind: 'answer',
     question: 'What did team-x spend yesterday?',
@@ -144,7 +143,7 @@ export function planView(overrides: Partial<PlanCardView> = {}): PlanCardView {
   });
 }
 
-export function messageView(overrides: Partial<MessageCardView> = {}): MessageCardView {
+function messageView(overrides: Partial<MessageCardView> = {}): MessageCardView {
   return messageCardViewSchema.parse({
     kind: 'message',
     tone: 'info',
@@ -155,7 +154,7 @@ export function messageView(overrides: Partial<MessageCardView> = {}): MessageCa
   });
 }
 
-export function homeView(overrides: Partial<HomeView> = {}): HomeView {
+function homeView(overrides: Partial<HomeView> = {}): HomeView {
   return homeViewSchema.parse({
     kind: 'home',
     team: 'data-eng',
@@ -294,7 +293,7 @@ export function cardVariations(): Array<[string, CardView]> {
       },
     }),
   ]);
-  out.push(['plan already run', planView({ status: 'succeeded' })]);
+  out.push(['plan cancelled', planView({ status: 'cancelled' })]);
   out.push([
     'plan with many calls',
     planView({

@@ -13,7 +13,7 @@ interface Sample {
 }
 
 /** A deterministic value for a column type, and what the warehouse should give back for it. */
-export function sampleFor(type: ColumnType, seed: number, label: string): Sample {
+function sampleFor(type: ColumnType, seed: number, label: string): Sample {
   switch (type.kind) {
     case 'string': {
       // Quotes, a would-be injection and non-ASCII text must come back verbatim.

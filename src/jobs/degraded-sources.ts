@@ -3,7 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import type { DbxopsMetrics } from './metrics.js';
 
 /** The monitoring stages that call the workspace: the `source` label of `dbxops_monitoring_degraded`. */
-export const MONITORED_SOURCES = ['runs', 'system_tables', 'topology', 'webhook'] as const;
+const MONITORED_SOURCES = ['runs', 'system_tables', 'topology', 'webhook'] as const;
 export type MonitoredSource = (typeof MONITORED_SOURCES)[number];
 
 /**

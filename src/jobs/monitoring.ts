@@ -126,7 +126,7 @@ const COST_HISTORY_MS = 35 * 86_400_000;
 export function createMonitoringStages(
   deps: MonitoringDeps,
   dispatcher: () => Dispatcher<MonitoringPayloads>,
-): { processors: Processors<MonitoringPayloads>; state: MonitoringState; degraded: DegradedSources } {
+): { processors: Processors<MonitoringPayloads>; state: MonitoringState } {
   const state: MonitoringState = {
     detector: emptyDetectorState(),
     graph: buildDependencyGraph({}),
@@ -422,7 +422,6 @@ export function createMonitoringStages(
       poll: (payload) => poll(payload.source, () => processors.poll(payload)),
     },
     state,
-    degraded: sources,
   };
 }
 

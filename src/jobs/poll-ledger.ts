@@ -4,7 +4,7 @@ import { DbxopsError } from '../domain/errors.js';
 import type { PollSource } from './monitoring.js';
 
 /** How a source's last poll went: `degraded` when the workspace turned it away (it is retried). */
-export const pollEntrySchema = z.object({
+const pollEntrySchema = z.object({
   /** Wall-clock ms when the poll finished. */
   at: z.number().int().nonnegative(),
   outcome: z.enum(['ok', 'degraded']),

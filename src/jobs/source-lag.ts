@@ -16,7 +16,10 @@ export function showSourceLag(
 ): () => void {
   return metrics.refreshOnScrape('sourceLagSeconds', async () => {
     const now = deps.clock.now();
-    for (const mark of await deps.watermarks.list(deps.workspaceId)) {
+    // A store that does not answer must not take /metrics down with it: the lags keep their last
+    // values, and /readyz names the store.
+    const marks = await deps.watermarks.list(deps.workspaceId).catch(() => []);
+    for (const mark of marks) {
       if (mark.source === RUNS_ACTIVE_SOURCE || mark.lastSeenAt === null) continue;
       metrics.sourceLagSeconds.set(
         { workspace: deps.workspaceId, source: mark.source },

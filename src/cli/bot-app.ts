@@ -17,6 +17,7 @@ import { createChatHandler, type KnownIncident, loadIncidentCard } from '../hand
 import { notifyIncident } from '../handlers/notify-incident.js';
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
+import { PollLedger } from '../jobs/poll-ledger.js';
 import {
   createMonitoringStages,
   MONITORING_QUEUES,
@@ -77,6 +78,8 @@ export interface BotApp {
   failures: () => string[];
   state: MonitoringState;
   metrics: DbxopsMetrics;
+  /** BullMQ queue only: when each monitoring source last finished a poll, across every process. */
+  polls: PollLedger | null;
   /** Mount on the one HTTP server, in this order (the console last: it answers `/`). */
   routes: Route[];
   close(): Promise<void>;
@@ -157,6 +160,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
 
   const parallelSignals = options.store.dialect === 'postgres';
   let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
+  let polls: PollLedger | null = null;
   const { processors, state } = createMonitoringStages(
     {
       collector: {
@@ -192,6 +196,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         ),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
+      onPolled: async (source, outcome) => {
+        // A poll is not undone because its record could not be kept: readiness reports Redis itself.
+        await polls
+          ?.record(source, { at: wallClock.now(), outcome })
+          .catch((e: unknown) => logger.warn({ err: e, source }, 'could not record a poll'));
+      },
     },
     () => dispatcher!,
   );
@@ -209,7 +219,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         (f) => `${f.queue}: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
       );
   } else {
-    dispatcher = new BullmqDispatcher<MonitoringPayloads>({
+    const bullmq = new BullmqDispatcher<MonitoringPayloads>({
       connection: { url: options.queue.url },
       ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
       queues: MONITORING_QUEUES,
@@ -221,6 +231,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       onFailed: (queue, jobId, error) =>
         logger.warn({ queue, jobId, err: error.message }, 'monitoring job failed'),
     });
+    dispatcher = bullmq;
+    polls = new PollLedger(() => bullmq.redis(), bullmq.prefix);
   }
 
   const routes: Route[] = [
@@ -251,6 +263,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     failures,
     state,
     metrics,
+    polls,
     routes,
     close: async () => {
       await dispatcher?.close();

@@ -14,8 +14,8 @@ export interface Route {
 export interface HttpAppOptions {
   routes: readonly Route[];
   metrics?: Registry;
-  /** Reports readiness of what the process depends on (store, queue, workspace). */
-  ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** Reports readiness of what the process depends on (store, queue, monitoring); `failed` names what is not. */
+  ready?: () => Promise<{ ok: boolean; checks: Record<string, string>; failed?: string[] }>;
   onError?: (error: unknown, req: IncomingMessage) => void;
 }
 

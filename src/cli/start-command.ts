@@ -14,13 +14,16 @@ import { createDatabricksClient, type DatabricksClient } from '../databricks/res
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
 import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
+import { reportRetryWait } from '../jobs/degraded-sources.js';
 import type { BullmqDispatcher } from '../jobs/dispatcher.js';
-import { type MonitoringPayloads, POLL_EVERY_MS, type PollSource } from '../jobs/monitoring.js';
+import { keepPollSchedules, pollSchedules } from '../jobs/keep-poll-schedules.js';
+import type { MonitoringPayloads } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
 import { openStore } from '../store/open-store.js';
 import { type BotApp, createBotApp } from './bot-app.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
+import { monitoringReadiness } from './readiness.js';
 import { WEBHOOK_PATH } from './webhook-route.js';
 import { embeddedWorkspaceStatus, realWorkspaceStatus } from './workspace-status.js';
 
@@ -97,7 +100,12 @@ export async function startDbxops(
       clock = sim.workspace.clock;
       workspaceStatus = embeddedWorkspaceStatus(sim.workspace, env.DBXOPS_SIM_SPEED, sim.firstFailure);
       databricks = {
-        client: createDatabricksClient({ host: sim.url, auth: patAuth(sim.token), clock }),
+        client: createDatabricksClient({
+          host: sim.url,
+          auth: patAuth(sim.token),
+          clock,
+          onRetry: reportRetryWait,
+        }),
         warehouse: sim.warehouse,
         workspaceId: sim.workspace.workspaceId,
       };
@@ -109,6 +117,7 @@ export async function startDbxops(
         clientId: env.DATABRICKS_CLIENT_ID,
         clientSecret: env.DATABRICKS_CLIENT_SECRET,
         profile: env.DATABRICKS_CONFIG_PROFILE,
+        onRetry: reportRetryWait,
       });
       if (!env.DATABRICKS_WAREHOUSE_ID) {
         throw new ConfigError(
@@ -158,10 +167,10 @@ export async function startDbxops(
     const speed = embeddedMode ? env.DBXOPS_SIM_SPEED : 1;
     const dispatcher = app.dispatcher as BullmqDispatcher<MonitoringPayloads>;
     await dispatcher.ready;
-    const cadence = embeddedMode ? POLL_EVERY_MS.embedded : POLL_EVERY_MS.real;
-    for (const [source, every] of Object.entries(cadence) as [PollSource, number][]) {
-      await dispatcher.schedule('poll', `poll-${source}`, Math.max(1000, every / speed), { source });
-    }
+    const schedules = pollSchedules(embeddedMode ? 'embedded' : 'real', speed);
+    const pollingSince = systemClock.now();
+    const kept = await keepPollSchedules(dispatcher, schedules, { logger });
+    cleanups.push(() => kept.stop());
     const depthTimer = setInterval(() => {
       dispatcher
         .depths()
@@ -176,7 +185,13 @@ export async function startDbxops(
     const server: Server = createHttpApp({
       routes: app.routes,
       metrics: app.metrics.registry,
-      ready: async () => ({ ok: true, checks: { store: store.dialect, queue: 'redis' } }),
+      ready: monitoringReadiness({
+        store,
+        polls: app.polls!,
+        schedules,
+        wallClock: systemClock,
+        since: pollingSince,
+      }),
       onError: (error) => logger.error({ err: error }, 'request failed'),
     });
     await listen(server, port, env.HOST);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Queue, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, type Job, type RedisClient, UnrecoverableError, Worker } from 'bullmq';
 import { DbxopsError } from '../domain/errors.js';
 
 /**
@@ -127,12 +127,15 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
   readonly queues = new Map<string, Queue>();
   readonly workers: Worker[] = [];
   readonly #attempts: number;
+  /** The key prefix of every queue (and of anything else this deployment keeps in Redis). */
+  readonly prefix: string;
   /** Resolves once queue settings (global concurrency) are in Redis. */
   readonly ready: Promise<void>;
 
   constructor(options: BullmqOptions<P>) {
     const connection = redisConnection(options.connection.url);
     const prefix = options.prefix ?? 'dbxops';
+    this.prefix = prefix;
     this.#attempts = options.attempts ?? 5;
     const settings: Promise<unknown>[] = [];
     for (const name of options.queues) {
@@ -213,6 +216,23 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
         opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
       },
     );
+  }
+
+  /**
+   * Whether the schedule `id` is in Redis. A Redis that restarts without its data (a managed Redis
+   * failing over) has none: whoever declared them must declare them again (see `keepPollSchedules`).
+   */
+  async hasSchedule(queue: keyof P & string, id: string): Promise<boolean> {
+    const q = this.queues.get(queue);
+    if (!q) throw new DbxopsError('UNKNOWN_QUEUE', `No queue named ${queue}`, { queue });
+    return (await q.getJobScheduler(id)) !== undefined;
+  }
+
+  /** The Redis connection the queues use, for what the deployment keeps beside them. */
+  redis(): Promise<RedisClient> {
+    const [first] = this.queues.values();
+    if (!first) throw new DbxopsError('UNKNOWN_QUEUE', 'This dispatcher has no queues', {});
+    return first.backend.client;
   }
 
   /** Job counts per queue and state, for the queue-depth metric. */

@@ -14,12 +14,27 @@ export interface DbxopsMetrics {
   webhooks: Counter<'outcome'>;
   pipelineLatency: Histogram<'stage'>;
   monitoringDegraded: Gauge<'workspace' | 'source'>;
+  /**
+   * Has a gauge recomputed at every scrape, so it shows the state at that moment rather than at the last
+   * event (a lag grows while nothing happens; a Retry-After wait ends on its own). Returns an unsubscribe.
+   */
+  refreshOnScrape(gauge: ScrapedGauge, refresh: () => void | Promise<void>): () => void;
 }
+
+/** The gauges whose value is computed when they are scraped. */
+export type ScrapedGauge = 'sourceLagSeconds' | 'monitoringDegraded';
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): DbxopsMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'dbxops_' });
   const registers = [registry];
+  const refreshers: Record<ScrapedGauge, Set<() => void | Promise<void>>> = {
+    sourceLagSeconds: new Set(),
+    monitoringDegraded: new Set(),
+  };
+  const refreshAll = (gauge: ScrapedGauge) => async () => {
+    for (const refresh of refreshers[gauge]) await refresh();
+  };
   return {
     registry,
     queueDepth: new Gauge({
@@ -30,9 +45,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Dbxop
     }),
     sourceLagSeconds: new Gauge({
       name: 'dbxops_source_lag_seconds',
-      help: 'How far each collection source is behind now: now minus its watermark',
+      help: "How far each collection source is behind now: the workspace's now minus its watermark",
       labelNames: ['workspace', 'source'],
       registers,
+      collect: refreshAll('sourceLagSeconds'),
     }),
     signals: new Counter({
       name: 'dbxops_signals_total',
@@ -70,6 +86,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Dbxop
       help: '1 while a source is slowed by throttling or server errors from the workspace',
       labelNames: ['workspace', 'source'],
       registers,
+      collect: refreshAll('monitoringDegraded'),
     }),
+    refreshOnScrape(gauge, refresh) {
+      refreshers[gauge].add(refresh);
+      return () => void refreshers[gauge].delete(refresh);
+    },
   };
 }

@@ -30,7 +30,9 @@ import { makeSignal, type Signal, signalSchema } from '../domain/signal.js';
 import type { CorrelationLock } from '../store/correlation-lock.js';
 import type { Repositories } from '../store/repositories.js';
 import { type Dispatcher, PermanentJobError, type Processors, RateLimitedError } from './dispatcher.js';
+import { DegradedSources, type MonitoredSource } from './degraded-sources.js';
 import type { DbxopsMetrics } from './metrics.js';
+import { showSourceLag } from './source-lag.js';
 
 /** The work the monitoring loop moves between its stages. Payloads are JSON: they cross Redis. */
 export type MonitoringPayloads = {
@@ -92,6 +94,11 @@ export interface MonitoringDeps {
   onPosted?: (incidentId: string, cards: number) => void;
   /** Called for every signal handled, with its outcome; the evaluation and benchmarks listen. */
   onSignal?: (signal: Signal, outcome: string, incidentId: string | null) => void;
+  /**
+   * Called when a poll finished: `ok`, or `degraded` when the workspace turned it away (it is retried).
+   * Readiness listens: a source that stops polling makes the process unready.
+   */
+  onPolled?: (source: PollSource, outcome: 'ok' | 'degraded') => Promise<void>;
 }
 
 /** Per-process state the monitoring stages keep between calls. */
@@ -131,6 +138,9 @@ export function createMonitoringStages(
   const workspaceId = deps.collector.workspaceId;
   const wallClock = deps.wallClock ?? systemClock;
   const log = deps.logger;
+  const sources = new DegradedSources({ metrics: deps.metrics, workspaceId, wallClock });
+  if (deps.metrics)
+    showSourceLag(deps.metrics, { workspaceId, watermarks: deps.collector.watermarks, clock: deps.clock });
 
   /** Queues signals for correlation: one job for all of them (a poll's, or a run's). */
   const emit = async (signals: readonly Signal[]) => {
@@ -144,8 +154,8 @@ export function createMonitoringStages(
     }
   };
 
-  const degraded = async (d: Degraded) => {
-    deps.metrics?.monitoringDegraded.set({ workspace: workspaceId, source: d.source }, 1);
+  const degraded = async (source: MonitoredSource, d: Degraded) => {
+    sources.turnedAway(source);
     const draft = makeSignal(monitoringDegradedSignal(workspaceId, d, deps.clock.now()));
     if (draft.ok) await emit([draft.value]);
     log.warn(
@@ -188,7 +198,8 @@ export function createMonitoringStages(
     loading ??= (async () => {
       try {
         const outcome = await loadTopology(deps.collector, deps.cache);
-        if (outcome.degraded) return degraded(outcome.degraded);
+        if (outcome.degraded) return degraded('topology', outcome.degraded);
+        sources.recovered('topology');
         setTopology(outcome.topology);
       } finally {
         loading = undefined;
@@ -208,7 +219,8 @@ export function createMonitoringStages(
   /** One run notification → its observation over REST → the failure detectors → its signals. */
   const observeRun = async (notification: JobNotification): Promise<readonly Signal[]> => {
     const outcome = await fetchRunObservation(deps.collector, notification.jobRunId, deps.cache);
-    if (outcome.status === 'degraded') return degraded(outcome.degraded);
+    if (outcome.status === 'degraded') return degraded('webhook', outcome.degraded);
+    sources.recovered('webhook');
     if (outcome.status !== 'ok') {
       throw new PermanentJobError(`Run ${notification.jobRunId}: ${outcome.message}`, {
         status: outcome.status,
@@ -268,8 +280,8 @@ export function createMonitoringStages(
       await topologyLoaded();
       if (source === 'runs') {
         const outcome = await pollRuns(deps.collector, deps.cache);
-        if (outcome.degraded) return degraded(outcome.degraded);
-        deps.metrics?.monitoringDegraded.set({ workspace: workspaceId, source: 'runs' }, 0);
+        if (outcome.degraded) return degraded('runs', outcome.degraded);
+        sources.recovered('runs');
         state.activeRuns = outcome.active;
         await detect({ runs: [...outcome.completed, ...outcome.active], slas: slasNow() });
         return;
@@ -290,7 +302,8 @@ export function createMonitoringStages(
         runs: state.activeRuns ?? [],
       });
       const first = tables.degraded[0];
-      if (first) await degraded(first);
+      if (first) await degraded('system_tables', first);
+      sources.recovered('system_tables');
     },
 
     signal: async (payload) => {
@@ -394,7 +407,26 @@ export function createMonitoringStages(
     };
   }
 
-  return { processors, state };
+  /** Runs one poll as its source, and tells `onPolled` how it went. */
+  const poll = async (source: PollSource, work: () => Promise<void>) => {
+    const run = () => (source === 'retriage' ? work() : sources.within(source, work));
+    try {
+      await run();
+    } catch (error) {
+      if (error instanceof RateLimitedError) await deps.onPolled?.(source, 'degraded');
+      throw error;
+    }
+    await deps.onPolled?.(source, 'ok');
+  };
+
+  return {
+    processors: {
+      ...processors,
+      webhook: (payload) => sources.within('webhook', () => processors.webhook(payload)),
+      poll: (payload) => poll(payload.source, () => processors.poll(payload)),
+    },
+    state,
+  };
 }
 
 /** Merges a poll's cost periods into the remembered ones (newest amount wins) and returns them all. */

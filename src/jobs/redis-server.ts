@@ -9,6 +9,11 @@ export interface RedisServerHandle {
   /** `redis://127.0.0.1:<port>` */
   url: string;
   port: number;
+  /**
+   * Stops Redis and starts a fresh one on the same port, without the data (persistence is off): what a
+   * managed Redis failing over looks like to its clients, which reconnect to an empty server.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,11 +38,16 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
   // A free port can be taken between our probe and Redis' bind: try a few.
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
+    const timeoutMs = options.startTimeoutMs ?? 10_000;
     try {
-      const child = await spawnRedis(binary, port, dir, options.startTimeoutMs ?? 10_000);
+      let child = await spawnRedis(binary, port, dir, timeoutMs);
       return {
         url: `redis://127.0.0.1:${port}`,
         port,
+        restart: async () => {
+          await stopChild(child);
+          child = await spawnRedis(binary, port, dir, timeoutMs);
+        },
         stop: async () => {
           await stopChild(child);
           if (ownDir) await rm(dir, { recursive: true, force: true });

@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { startDbxops } from '../../src/cli/start-command.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Readiness } from '../../src/cli/readiness.js';
+import { type RunningDbxops, startDbxops } from '../../src/cli/start-command.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { DbxopsError } from '../../src/domain/errors.js';
+import { type RedisServerHandle, startRedisServer } from '../../src/jobs/redis-server.js';
 
 describe('startDbxops', () => {
   it('refuses to expose the console beyond loopback without authentication, saying what to set', async () => {
@@ -19,4 +21,53 @@ describe('startDbxops', () => {
     // Refused before the simulator, Redis or the store started.
     expect(Date.now() - started).toBeLessThan(2_000);
   });
+});
+
+describe('dbxops start after its Redis restarts without its data', () => {
+  let redis: RedisServerHandle | undefined;
+  let running: RunningDbxops | undefined;
+  afterAll(async () => {
+    await running?.stop();
+    await redis?.stop();
+  });
+
+  const readyz = async () => {
+    const response = await fetch(`${running!.url}/readyz`);
+    return { status: response.status, body: (await response.json()) as Readiness };
+  };
+  /** Seconds since each source's last poll, as /readyz says them. */
+  const pollAges = (body: Readiness) =>
+    Object.entries(body.checks)
+      .filter(([name]) => name.startsWith('poll:'))
+      .map(([, text]) => Number(/polled ([\d.]+) s ago/.exec(text)?.[1] ?? Number.POSITIVE_INFINITY));
+
+  it('declares its poll schedules again, polls every source again and is ready again', async () => {
+    redis = await startRedisServer();
+    const env = loadEnv({ PORT: '0', LOG_LEVEL: 'silent', DBXOPS_SIM_SPEED: '120', REDIS_URL: redis.url });
+    running = await startDbxops(env, createLogger({ level: 'silent' }));
+    await expect.poll(async () => (await readyz()).status, { timeout: 90_000, interval: 500 }).toBe(200);
+    const first = await readyz();
+    expect(Object.keys(first.body.checks).sort()).toEqual([
+      'poll:retriage',
+      'poll:runs',
+      'poll:system_tables',
+      'poll:topology',
+      'redis',
+      'store',
+    ]);
+
+    const restartedAt = Date.now();
+    await redis.restart();
+    // Ready again only once every source polled after the restart: nothing was left in Redis to poll.
+    await expect
+      .poll(
+        async () => {
+          const { status, body } = await readyz();
+          const sinceRestart = (Date.now() - restartedAt) / 1000;
+          return status === 200 && pollAges(body).every((age) => age < sinceRestart);
+        },
+        { timeout: 90_000, interval: 500 },
+      )
+      .toBe(true);
+  }, 200_000);
 });

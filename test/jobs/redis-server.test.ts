@@ -21,6 +21,19 @@ describe('startRedisServer', () => {
     after.disconnect();
   });
 
+  it('restarts on the same port without its data, as a managed Redis failing over does', async () => {
+    const redis = await startRedisServer();
+    const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    // While Redis is away the client reports its reconnect attempts as errors.
+    client.on('error', () => {});
+    await client.set('schedule', 'every minute');
+    await redis.restart();
+    expect(await client.get('schedule')).toBeNull();
+    expect(await client.ping()).toBe('PONG');
+    client.disconnect();
+    await redis.stop();
+  });
+
   it('runs two at once on different ports', async () => {
     const [a, b] = await Promise.all([startRedisServer(), startRedisServer()]);
     expect(a.port).not.toBe(b.port);

@@ -1,6 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import { createDatabricksClient, type DatabricksClient } from '../rest/databricks-client.js';
-import type { SleepFn } from '../rest/http-transport.js';
+import type { RetryEvent, SleepFn } from '../rest/http-transport.js';
 import type { RetryPolicy } from '../rest/retry-policy.js';
 import {
   createAuthProvider,
@@ -16,6 +16,8 @@ export interface ConnectDatabricksOptions extends ResolveDatabricksConfigInput {
   clock?: Clock | undefined;
   sleep?: SleepFn | undefined;
   random?: (() => number) | undefined;
+  /** Called before each backoff wait (for logs and metrics). */
+  onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function connectDatabricks(
     auth,
     timeoutMs: options.timeoutMs,
     retry: options.retry,
+    onRetry: options.onRetry,
     ...deps,
   });
   return { client, config };

@@ -1,0 +1,104 @@
+import { sql } from 'kysely';
+import type { Clock } from '../domain/clock.js';
+import type { PollSchedule } from '../jobs/keep-poll-schedules.js';
+import type { PollEntry, PollLedger } from '../jobs/poll-ledger.js';
+import type { Store } from '../store/open-store.js';
+
+/** What `/readyz` answers: `ok` only when every check is; `failed` names the checks that are not. */
+export interface Readiness {
+  ok: boolean;
+  checks: Record<string, string>;
+  failed: string[];
+}
+
+export interface ReadinessOptions {
+  store: Pick<Store, 'db' | 'dialect'>;
+  polls: Pick<PollLedger, 'read'>;
+  schedules: readonly PollSchedule[];
+  wallClock: Clock;
+  /** Wall-clock ms when this process began polling: a source has until then + its allowance to poll. */
+  since: number;
+  /** How long Redis and the store have to answer. Default 5 s. */
+  timeoutMs?: number;
+  /**
+   * A source is late once it has not finished a poll for two of its intervals plus this margin (a poll
+   * takes time, and a schedule may fire just after a check). Default 15 s.
+   */
+  marginMs?: number;
+}
+
+/**
+ * `/readyz` for a process that runs the monitoring: Redis (the queues), the store, and every monitoring
+ * source, which must have finished a poll within its allowance. A poll the workspace turned away counts:
+ * the schedule is alive and the workspace said "slow down", which `dbxops_monitoring_degraded` shows.
+ */
+export function monitoringReadiness(options: ReadinessOptions): () => Promise<Readiness> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const marginMs = options.marginMs ?? 15_000;
+  return async () => {
+    const now = options.wallClock.now();
+    const [polls, store] = await Promise.allSettled([
+      within(timeoutMs, options.polls.read()),
+      within(timeoutMs, sql`select 1`.execute(options.store.db)),
+    ]);
+    const checks: Record<string, string> = {};
+    const failed: string[] = [];
+    const report = (name: string, verdict: { ok: boolean; text: string }) => {
+      checks[name] = verdict.text;
+      if (!verdict.ok) failed.push(name);
+    };
+    report('redis', reachable(polls, 'ok'));
+    report('store', reachable(store, `ok (${options.store.dialect})`));
+    for (const schedule of options.schedules) {
+      report(
+        `poll:${schedule.source}`,
+        polls.status === 'fulfilled'
+          ? judgePoll(schedule, polls.value.get(schedule.source), now, options.since, marginMs)
+          : { ok: false, text: 'unknown: Redis, where polls are recorded, is unreachable' },
+      );
+    }
+    return { ok: failed.length === 0, checks, failed };
+  };
+}
+
+function judgePoll(
+  schedule: PollSchedule,
+  last: PollEntry | undefined,
+  now: number,
+  since: number,
+  marginMs: number,
+): { ok: boolean; text: string } {
+  const allowedMs = 2 * schedule.everyMs + marginMs;
+  const every = `every ${seconds(schedule.everyMs)}`;
+  if (last === undefined) {
+    const waited = now - since;
+    return waited <= allowedMs
+      ? { ok: true, text: `ok: no poll yet since start ${seconds(waited)} ago (${every})` }
+      : { ok: false, text: `late: no poll on record for ${seconds(waited)} (${every})` };
+  }
+  const age = Math.max(0, now - last.at);
+  const throttled = last.outcome === 'degraded' ? ', turned away by the workspace' : '';
+  return age <= allowedMs
+    ? { ok: true, text: `ok: polled ${seconds(age)} ago${throttled} (${every})` }
+    : { ok: false, text: `late: last poll ${seconds(age)} ago${throttled} (${every})` };
+}
+
+function reachable(outcome: PromiseSettledResult<unknown>, ok: string): { ok: boolean; text: string } {
+  if (outcome.status === 'fulfilled') return { ok: true, text: ok };
+  const message = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+  return { ok: false, text: `unreachable: ${message.slice(0, 200)}` };
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** `work`, or a rejection once `ms` have passed without an answer. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${seconds(ms)}`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

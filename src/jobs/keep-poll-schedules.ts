@@ -1,0 +1,91 @@
+import type { Logger } from '../config/logger.js';
+import type { BullmqDispatcher } from './dispatcher.js';
+import { type MonitoringPayloads, POLL_EVERY_MS, type PollSource } from './monitoring.js';
+
+/** One monitoring source's poll schedule, in real milliseconds. */
+export interface PollSchedule {
+  readonly source: PollSource;
+  readonly everyMs: number;
+}
+
+/** The slowest a lost schedule may go unnoticed, and the fastest it is looked for. */
+const CHECK_AT_MOST_EVERY_MS = 30_000;
+const CHECK_AT_LEAST_EVERY_MS = 1_000;
+
+/**
+ * The poll schedules of a deployment: `POLL_EVERY_MS`, in real time. The embedded workspace's clock runs
+ * `speed` times faster, so its polls come that much more often (at most once a second).
+ */
+export function pollSchedules(mode: keyof typeof POLL_EVERY_MS, speed = 1): PollSchedule[] {
+  return (Object.entries(POLL_EVERY_MS[mode]) as [PollSource, number][]).map(([source, every]) => ({
+    source,
+    everyMs: Math.max(1000, every / speed),
+  }));
+}
+
+export interface KeptSchedules {
+  /** Looks for lost schedules now (also done on every Redis reconnect and periodically). */
+  check(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Declares the poll schedules and keeps them declared. They live in Redis only, so a Redis that
+ * restarts without its data (a managed Redis failing over) would stop every poll for ever, unnoticed
+ * while webhook incidents keep arriving: every reconnect, and every `checkEveryMs` (default the
+ * shortest interval, between 1 and 30 s), each schedule missing from Redis is declared again. Declaring
+ * is an upsert by id, so any number of processes may keep the same schedules.
+ */
+export async function keepPollSchedules(
+  dispatcher: Pick<BullmqDispatcher<MonitoringPayloads>, 'schedule' | 'hasSchedule' | 'redis'>,
+  schedules: readonly PollSchedule[],
+  options: { logger: Logger; checkEveryMs?: number },
+): Promise<KeptSchedules> {
+  const declare = (s: PollSchedule) =>
+    dispatcher.schedule('poll', scheduleId(s.source), s.everyMs, { source: s.source });
+  for (const s of schedules) await declare(s);
+
+  let checking: Promise<void> | undefined;
+  const check = (): Promise<void> => {
+    checking ??= (async () => {
+      try {
+        for (const s of schedules) {
+          if (await dispatcher.hasSchedule('poll', scheduleId(s.source))) continue;
+          await declare(s);
+          options.logger.warn(
+            { source: s.source },
+            'poll schedule was missing from Redis (restarted without its data?): declared again',
+          );
+        }
+      } catch (error) {
+        // Redis is away: /readyz says so, and the next reconnect or check declares what is missing.
+        options.logger.debug({ err: error }, 'could not check the poll schedules');
+      } finally {
+        checking = undefined;
+      }
+    })();
+    return checking;
+  };
+
+  const shortest = Math.min(...schedules.map((s) => s.everyMs));
+  const every =
+    options.checkEveryMs ?? Math.min(CHECK_AT_MOST_EVERY_MS, Math.max(CHECK_AT_LEAST_EVERY_MS, shortest));
+  const timer = setInterval(() => void check(), every);
+  timer.unref();
+  const redis = await dispatcher.redis();
+  const onReady = () => void check();
+  redis.on('ready', onReady);
+
+  return {
+    check,
+    stop: async () => {
+      clearInterval(timer);
+      redis.off('ready', onReady);
+      await checking;
+    },
+  };
+}
+
+function scheduleId(source: PollSource): string {
+  return `poll-${source}`;
+}

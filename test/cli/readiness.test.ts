@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp, listen } from '../../src/cli/http-app.js';
+import { monitoringReadiness } from '../../src/cli/readiness.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { BullmqDispatcher } from '../../src/jobs/dispatcher.js';
+import type { PollSchedule } from '../../src/jobs/keep-poll-schedules.js';
+import { MONITORING_QUEUES, type MonitoringPayloads } from '../../src/jobs/monitoring.js';
+import { PollLedger } from '../../src/jobs/poll-ledger.js';
+import { type RedisServerHandle, startRedisServer } from '../../src/jobs/redis-server.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const SCHEDULES: PollSchedule[] = [
+  { source: 'runs', everyMs: 60_000 },
+  { source: 'topology', everyMs: 1_800_000 },
+];
+
+let redis: RedisServerHandle;
+let store: Store;
+let dispatcher: BullmqDispatcher<MonitoringPayloads>;
+let ledger: PollLedger;
+let server: Server;
+let url: string;
+const clock = new ManualClock(T0);
+
+beforeAll(async () => {
+  [redis, store] = await Promise.all([startRedisServer(), openStore({ dataDir: 'memory://' })]);
+  dispatcher = new BullmqDispatcher<MonitoringPayloads>({
+    connection: { url: redis.url },
+    prefix: `test-${randomUUID()}`,
+    queues: MONITORING_QUEUES,
+  });
+  ledger = new PollLedger(() => dispatcher.redis(), dispatcher.prefix);
+  server = createHttpApp({
+    routes: [],
+    ready: monitoringReadiness({
+      store,
+      polls: ledger,
+      schedules: SCHEDULES,
+      wallClock: clock,
+      since: T0,
+      timeoutMs: 1_000,
+    }),
+  });
+  const { port } = await listen(server, 0, '127.0.0.1');
+  url = `http://127.0.0.1:${port}`;
+}, 60_000);
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  await dispatcher?.close();
+  await store?.close();
+  await redis?.stop();
+});
+
+async function readyz() {
+  const response = await fetch(`${url}/readyz`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('/readyz', () => {
+  it('is ready at start-up, before any source had the time to poll', async () => {
+    clock.set(T0 + 5_000);
+    const { status, body } = await readyz();
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      ok: true,
+      failed: [],
+      checks: { redis: 'ok', store: 'ok (pglite)', 'poll:runs': expect.stringMatching(/^ok: no poll yet/) },
+    });
+  });
+
+  it('fails naming the source that has not polled within its interval, and the others stay ok', async () => {
+    await ledger.record('topology', { at: T0 + 10_000, outcome: 'ok' });
+    clock.set(T0 + 10 * 60_000);
+    const { status, body } = await readyz();
+    expect(status).toBe(503);
+    expect(body.failed).toEqual(['poll:runs']);
+    expect(body.checks).toMatchObject({
+      redis: 'ok',
+      'poll:runs': 'late: no poll on record for 600 s (every 60 s)',
+      'poll:topology': 'ok: polled 590 s ago (every 1800 s)',
+    });
+  });
+
+  it('is ready again once the source polls, even when the workspace turned the poll away', async () => {
+    await ledger.record('runs', { at: clock.now() - 1_000, outcome: 'degraded' });
+    const { status, body } = await readyz();
+    expect(status).toBe(200);
+    expect(body.checks).toMatchObject({
+      'poll:runs': 'ok: polled 1 s ago, turned away by the workspace (every 60 s)',
+    });
+  });
+
+  it('says a poll is late once two intervals and the margin have passed', async () => {
+    clock.advance(2 * 60_000 + 15_000 - 1_000);
+    expect((await readyz()).body.checks).toMatchObject({ 'poll:runs': expect.stringMatching(/^ok:/) });
+    clock.advance(1_000);
+    const { status, body } = await readyz();
+    expect(status).toBe(503);
+    expect(body.checks).toMatchObject({
+      'poll:runs': 'late: last poll 136 s ago, turned away by the workspace (every 60 s)',
+    });
+  });
+
+  it('leaves out a poll record that is not one', async () => {
+    const client = await dispatcher.redis();
+    await client.hset(`${dispatcher.prefix}:monitoring:polls`, {
+      runs: '{"at":"soon","outcome":"ok"}',
+      topology: 'x'.repeat(100_000),
+      '<script>': '{"at":1,"outcome":"ok"}',
+    });
+    const { status, body } = await readyz();
+    expect(status).toBe(503);
+    expect(body.failed).toEqual(['poll:runs']);
+    expect(body.checks).toMatchObject({
+      'poll:runs': expect.stringMatching(/^late: no poll on record/),
+      'poll:topology': expect.stringMatching(/^ok: no poll yet/),
+    });
+    expect(Object.keys(body.checks as object)).not.toContain('<script>');
+  });
+
+  it('after Redis restarts without its data, fails until the late source polls again', async () => {
+    await ledger.record('runs', { at: clock.now(), outcome: 'ok' });
+    expect((await readyz()).status).toBe(200);
+    await redis.restart();
+    let seen = await readyz();
+    for (let i = 0; i < 100 && (seen.body.checks as Record<string, string>).redis !== 'ok'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await readyz();
+    }
+    expect(seen.status).toBe(503);
+    expect(seen.body.failed).toEqual(['poll:runs']);
+    expect(seen.body.checks).toMatchObject({ 'poll:runs': 'late: no poll on record for 735 s (every 60 s)' });
+
+    await ledger.record('runs', { at: clock.now(), outcome: 'ok' });
+    expect((await readyz()).status).toBe(200);
+  });
+
+  it('fails naming Redis while Redis is away', async () => {
+    await redis.stop();
+    const { status, body } = await readyz();
+    expect(status).toBe(503);
+    expect(body.failed).toEqual(['redis', 'poll:runs', 'poll:topology']);
+    expect(body.checks).toMatchObject({
+      redis: expect.stringMatching(/^unreachable: Redis is not connected \(\w+\)$/),
+      store: 'ok (pglite)',
+      'poll:runs': 'unknown: Redis, where polls are recorded, is unreachable',
+    });
+  });
+});

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/config/logger.js';
+import { BullmqDispatcher } from '../../src/jobs/dispatcher.js';
+import { keepPollSchedules, pollSchedules } from '../../src/jobs/keep-poll-schedules.js';
+import { MONITORING_QUEUES, type MonitoringPayloads, type PollSource } from '../../src/jobs/monitoring.js';
+import { type RedisServerHandle, startRedisServer } from '../../src/jobs/redis-server.js';
+
+let redis: RedisServerHandle;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const logger = createLogger({ level: 'silent' });
+
+const until = async (check: () => boolean, ms = 20_000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/** A worker process of the monitoring: it counts the polls it is given, per source. */
+function monitoringProcess(prefix: string) {
+  const polls: PollSource[] = [];
+  const noop = async () => {};
+  const dispatcher = new BullmqDispatcher<MonitoringPayloads>({
+    connection: { url: redis.url },
+    prefix,
+    queues: MONITORING_QUEUES,
+    processors: {
+      poll: async ({ source }) => void polls.push(source),
+      webhook: noop,
+      signal: noop,
+      notify: noop,
+    },
+  });
+  return { dispatcher, polls };
+}
+
+describe('pollSchedules', () => {
+  it('polls the embedded workspace as often in its time as a real one is, at most once a second', () => {
+    expect(pollSchedules('real')).toEqual([
+      { source: 'runs', everyMs: 60_000 },
+      { source: 'system_tables', everyMs: 300_000 },
+      { source: 'topology', everyMs: 1_800_000 },
+      { source: 'retriage', everyMs: 300_000 },
+    ]);
+    expect(pollSchedules('embedded', 60)).toEqual([
+      { source: 'runs', everyMs: 1_000 },
+      { source: 'system_tables', everyMs: 1_000 },
+      { source: 'topology', everyMs: 30_000 },
+      { source: 'retriage', everyMs: 5_000 },
+    ]);
+  });
+});
+
+describe('keepPollSchedules on a real Redis', () => {
+  it('declares each schedule once however many processes keep them', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const schedules = pollSchedules('real');
+    const a = monitoringProcess(prefix);
+    const b = monitoringProcess(prefix);
+    const keptA = await keepPollSchedules(a.dispatcher, schedules, { logger });
+    const keptB = await keepPollSchedules(b.dispatcher, schedules, { logger });
+    await Promise.all([keptA.check(), keptB.check()]);
+    const queue = a.dispatcher.queues.get('poll')!;
+    expect((await queue.getJobSchedulers()).map((s) => s.key).sort()).toEqual([
+      'poll-retriage',
+      'poll-runs',
+      'poll-system_tables',
+      'poll-topology',
+    ]);
+    await Promise.all([keptA.stop(), keptB.stop()]);
+    await Promise.all([a.dispatcher.close(), b.dispatcher.close()]);
+  });
+
+  it('polls again after Redis restarts without its data', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const { dispatcher, polls } = monitoringProcess(prefix);
+    const schedules = [
+      { source: 'runs', everyMs: 300 },
+      { source: 'topology', everyMs: 300 },
+    ] as const;
+    const kept = await keepPollSchedules(dispatcher, schedules, { logger, checkEveryMs: 500 });
+    await until(() => polls.includes('runs') && polls.includes('topology'));
+
+    await redis.restart();
+    expect(await dispatcher.hasSchedule('poll', 'poll-runs')).toBe(false);
+    const before = polls.length;
+    await until(() => polls.slice(before).includes('runs') && polls.slice(before).includes('topology'));
+    expect(await dispatcher.hasSchedule('poll', 'poll-runs')).toBe(true);
+
+    await kept.stop();
+    await dispatcher.close();
+  });
+});

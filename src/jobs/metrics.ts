@@ -22,7 +22,7 @@ export interface DbxopsMetrics {
 }
 
 /** The gauges whose value is computed when they are scraped. */
-export type ScrapedGauge = 'sourceLagSeconds' | 'monitoringDegraded';
+type ScrapedGauge = 'sourceLagSeconds' | 'monitoringDegraded';
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): DbxopsMetrics {
   const registry = new Registry();

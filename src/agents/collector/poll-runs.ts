@@ -30,7 +30,7 @@ export type PollRunsOutcome =
 
 export const RUNS_SOURCE = 'runs';
 /** Holds the start of the oldest run seen in flight, so a run longer than the overlap is listed when it ends. */
-const RUNS_ACTIVE_SOURCE = 'runs_active';
+export const RUNS_ACTIVE_SOURCE = 'runs_active';
 const HOUR_MS = 3_600_000;
 
 interface Position {

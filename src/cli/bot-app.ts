@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../domain/clock.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
-import { notifyIncident } from '../handlers/notify-incident.js';
+import { notifyIncident } from '../notify/notify-incident.js';
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import {
@@ -91,8 +91,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const wallClock = options.wallClock ?? systemClock;
   const metrics = options.metrics ?? createMetrics();
   const repos = createRepositories(options.store.db);
+  let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
   const handlerDeps = {
     incidents: repos.incidents,
+    cardPosts: repos.cardPosts,
+    // What a press changed goes to the notifier, like every other change: one path updates every copy.
+    notify: (incidentId: string) => dispatcher!.dispatch('notify', { incidentId }),
     processedKeys: repos.processedKeys,
     clock,
     wallClock,
@@ -122,7 +126,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     allowedHosts: consoleAuth.allowedHosts,
     status: options.workspaceStatus ?? realWorkspaceStatus(options.databricks.client.host, clock),
     logger: logger.child({ module: 'console' }),
-    loadIncidentCard: incidentCard,
   });
   const slack =
     env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)
@@ -132,7 +135,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
           logger: logger.child({ module: 'slack' }),
           clock,
           wallClock,
-          incidentCard,
         })
       : null;
   const teamsEnv = teamsSettings();
@@ -156,7 +158,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   ];
 
   const parallelSignals = options.store.dialect === 'postgres';
-  let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
   const { processors, state } = createMonitoringStages(
     {
       collector: {
@@ -185,6 +186,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
             surfaces,
             policy,
             clock,
+            wallClock,
             loadCard: incidentCard,
             logger: logger.child({ module: 'notifier' }),
           },

@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../domain/clock.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
-import { notifyIncident } from '../notify/notify-incident.js';
+import { type NotifierDeps, notifyIncident, restoreSurface } from '../notify/notify-incident.js';
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import {
@@ -157,6 +157,21 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     ...(options.surfaces ?? []),
   ];
 
+  const notifier: NotifierDeps = {
+    incidents: repos.incidents,
+    cardPosts: repos.cardPosts,
+    surfaces,
+    policy,
+    clock,
+    wallClock,
+    loadCard: incidentCard,
+    logger: logger.child({ module: 'notifier' }),
+  };
+  // The console keeps its history in memory: the open incidents' cards it showed before a restart are
+  // posted again, current, from card_posts.
+  const restored = await restoreSurface(notifier, 'console');
+  if (restored > 0) logger.info({ cards: restored }, 'console cards restored from card_posts');
+
   const parallelSignals = options.store.dialect === 'postgres';
   const { processors, state } = createMonitoringStages(
     {
@@ -178,20 +193,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       wallClock,
       logger: logger.child({ module: 'monitoring' }),
       metrics,
-      notify: (incidentId) =>
-        notifyIncident(
-          {
-            incidents: repos.incidents,
-            cardPosts: repos.cardPosts,
-            surfaces,
-            policy,
-            clock,
-            wallClock,
-            loadCard: incidentCard,
-            logger: logger.child({ module: 'notifier' }),
-          },
-          incidentId,
-        ),
+      notify: (incidentId) => notifyIncident(notifier, incidentId),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
     },
@@ -268,6 +270,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       appId: env.TEAMS_APP_ID,
       appPassword: env.TEAMS_APP_PASSWORD,
       ...(env.TEAMS_TENANT_ID ? { tenantId: env.TEAMS_TENANT_ID } : {}),
+      ...(env.TEAMS_SERVICE_URL ? { serviceUrl: env.TEAMS_SERVICE_URL } : {}),
     };
   }
 }

@@ -68,7 +68,11 @@ const DEFAULT_CLAIM_TIMEOUT_MS = 60_000;
  * before it is posted, so two processes never post it twice, and every process, also after a restart,
  * updates every copy. Safe to run again at any time; a surface that failed is retried by the next call.
  */
-export async function notifyIncident(deps: NotifierDeps, incidentId: string): Promise<NotifyOutcome> {
+export async function notifyIncident(
+  deps: NotifierDeps,
+  incidentId: string,
+  options: NotifyOptions = {},
+): Promise<NotifyOutcome> {
   const outcome: NotifyOutcome = {
     posted: 0,
     updated: 0,
@@ -80,7 +84,7 @@ export async function notifyIncident(deps: NotifierDeps, incidentId: string): Pr
     const postedBefore = outcome.posted;
     outcome.failures = [];
     outcome.pending = { count: 0, retryAfterMs: 0 };
-    await notifyPass(deps, incidentId, outcome);
+    await notifyPass(deps, incidentId, outcome, pass === 0 ? options : {});
     if (outcome.posted === postedBefore) break;
   }
   if (outcome.failures.length > 0) {
@@ -92,7 +96,29 @@ export async function notifyIncident(deps: NotifierDeps, incidentId: string): Pr
   return outcome;
 }
 
-async function notifyPass(deps: NotifierDeps, incidentId: string, outcome: NotifyOutcome): Promise<void> {
+export interface NotifyOptions {
+  /** Re-render this surface's copies even when they show the current version (see `restoreSurface`). */
+  readonly rerender?: string;
+}
+
+/**
+ * Re-creates a surface's copies of the open incidents' cards, for a surface that keeps them in memory
+ * (the console, after a restart): each is re-rendered, found gone, and posted again, current.
+ */
+export async function restoreSurface(deps: NotifierDeps, surface: string): Promise<number> {
+  let restored = 0;
+  for (const incidentId of await deps.cardPosts.openIncidentsOn(surface)) {
+    restored += (await notifyIncident(deps, incidentId, { rerender: surface })).posted;
+  }
+  return restored;
+}
+
+async function notifyPass(
+  deps: NotifierDeps,
+  incidentId: string,
+  outcome: NotifyOutcome,
+  options: NotifyOptions,
+): Promise<void> {
   const incident = await deps.incidents.get(incidentId);
   if (!incident) return;
   const posts = await deps.cardPosts.list(incidentId);
@@ -121,7 +147,8 @@ async function notifyPass(deps: NotifierDeps, incidentId: string, outcome: Notif
       for (const channelId of channels)
         await postCopy(pass, surface, { incidentId, surface: surface.surface, channelId });
       for (const post of mine) {
-        if (isPosted(post)) await updateCopy(pass, surface, post);
+        const stale = options.rerender === surface.surface ? { ...post, shownVersion: 0 } : post;
+        if (isPosted(stale)) await updateCopy(pass, surface, stale);
         else await postClaimed(pass, surface, post);
       }
     }),

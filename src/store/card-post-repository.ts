@@ -168,6 +168,22 @@ export class CardPostRepository {
     }));
   }
 
+  /** Unresolved incidents with a copy on `surface`, newest first (at most `limit`, default 500). */
+  async openIncidentsOn(surface: string, limit = 500): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('card_posts')
+      .innerJoin('incidents', 'incidents.id', 'card_posts.incident_id')
+      .select('card_posts.incident_id')
+      .distinct()
+      .select('incidents.updated_at')
+      .where('card_posts.surface', '=', surface)
+      .where('incidents.state', '!=', 'resolved')
+      .orderBy('incidents.updated_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.incident_id);
+  }
+
   /** The incidents whose card is the message `messageId` on `surface` (one, unless ids collide across channels). */
   async incidentsOfMessage(surface: string, messageId: string): Promise<string[]> {
     const rows = await this.#db

@@ -12,13 +12,14 @@ import { createDatabricksClient } from '../../src/databricks/rest/databricks-cli
 import { type Warehouse, WarehouseError } from '../../src/databricks/warehouse.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { isPosted } from '../../src/store/card-post-repository.js';
-import type { Store } from '../../src/store/open-store.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories } from '../../src/store/repositories.js';
 import { ALICE, blockAction, SIGNING_SECRET, signed } from '../fixtures/slack/slack-requests.js';
 import { cardAction } from '../fixtures/teams/activities.js';
 import { type DialectCase, dialects } from '../store/dialects.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
+import { type PostgresServer, startPostgresServer } from '../support/postgres-server.js';
 
 /**
  * The one outbound path, end to end: an incident card reaches Slack (fake Web API), Teams (fake Bot
@@ -259,5 +260,44 @@ describe.each(dialects().slice(0, 1))('one notifier on $name', (dialect: Dialect
     // Never a second post of the card anywhere, only updates in place.
     expect(now).toMatchObject({ slackPosts: 1, teamsPosts: 1, consoleCount: 1 });
     await stopApp(running);
+  }, 60_000);
+});
+
+describe('two bot processes sharing one PostgreSQL', () => {
+  let server: PostgresServer;
+  let store: Store;
+  let other: Store;
+  const clock = new ManualClock(T0);
+
+  beforeAll(async () => {
+    server = await startPostgresServer();
+    const url = await server.createDatabase();
+    store = await openStore({ databaseUrl: url });
+    // A second pool on the same database: what a second process opens.
+    other = await openStore({ databaseUrl: url });
+  }, 120_000);
+  afterAll(async () => {
+    await other?.close();
+    await store?.close();
+    await server?.stop();
+  });
+
+  it('posts each card once per surface when both notify the same incident at once', async () => {
+    fakeSlack.reset();
+    connector.reset();
+    const [a, b] = await Promise.all([startApp(store, clock), startApp(other, clock)]);
+    const id = await openIncident(store, clock);
+    await Promise.all([
+      a.app.dispatcher.dispatch('notify', { incidentId: id }),
+      b.app.dispatcher.dispatch('notify', { incidentId: id }),
+    ]);
+    await Promise.all([settle(a), settle(b)]);
+    const seen = await copies(a, store, id);
+    expect(seen.slackPosts).toBe(1);
+    expect(seen.teamsPosts).toBe(1);
+    const posts = await createRepositories(store.db).cardPosts.list(id);
+    expect(posts.map((p) => p.surface).sort()).toEqual(['console', 'slack', 'teams']);
+    expect(posts.every(isPosted)).toBe(true);
+    await Promise.all([stopApp(a), stopApp(b)]);
   }, 60_000);
 });

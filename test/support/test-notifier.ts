@@ -47,13 +47,11 @@ export function testNotifier(options: {
     },
     async post(incidentId) {
       await run(incidentId);
-      return (await repos.cardPosts.list(incidentId))
-        .filter(isPosted)
-        .map((p) => ({
-          surface: p.surface as MessageRef['surface'],
-          channelId: p.messageChannelId,
-          messageId: p.messageId,
-        }));
+      return (await repos.cardPosts.list(incidentId)).filter(isPosted).map((p) => ({
+        surface: p.surface as MessageRef['surface'],
+        channelId: p.messageChannelId,
+        messageId: p.messageId,
+      }));
     },
   };
 }

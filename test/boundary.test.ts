@@ -17,10 +17,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   jobs: ['domain', 'config', 'agents', 'store', 'databricks'],
   cards: ['domain'],
   handlers: ['domain', 'config', 'agents', 'cards', 'store', 'databricks'],
+  notify: ['domain', 'config', 'agents', 'cards', 'store', 'handlers'],
   bot: ['domain', 'config', 'handlers', 'cards'],
 };
 /** Folders that may reach `src/databricks` only for types (`import type`). */
-const TYPES_ONLY: Record<string, readonly string[]> = { sim: ['databricks'] };
+const TYPES_ONLY: Record<string, readonly string[]> = {
+  sim: ['databricks'],
+  // The notifier speaks the handlers' `ChatSurface` interface; it runs none of their code.
+  notify: ['handlers'],
+};
 /**
  * Modules a types-only layer may still import at run time: the `Warehouse` interface module carries its
  * error class, which the simulator's SQL wire endpoints must recognise (`instanceof WarehouseError`) to

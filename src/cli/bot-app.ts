@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../domain/clock.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
-import { notifyIncident } from '../handlers/notify-incident.js';
+import { type NotifierDeps, notifyIncident, restoreSurface } from '../notify/notify-incident.js';
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
@@ -94,8 +94,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const wallClock = options.wallClock ?? systemClock;
   const metrics = options.metrics ?? createMetrics();
   const repos = createRepositories(options.store.db);
+  let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
   const handlerDeps = {
     incidents: repos.incidents,
+    cardPosts: repos.cardPosts,
+    // What a press changed goes to the notifier, like every other change: one path updates every copy.
+    notify: (incidentId: string) => dispatcher!.dispatch('notify', { incidentId }),
     processedKeys: repos.processedKeys,
     clock,
     wallClock,
@@ -125,7 +129,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     allowedHosts: consoleAuth.allowedHosts,
     status: options.workspaceStatus ?? realWorkspaceStatus(options.databricks.client.host, clock),
     logger: logger.child({ module: 'console' }),
-    loadIncidentCard: incidentCard,
   });
   const slack =
     env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)
@@ -135,7 +138,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
           logger: logger.child({ module: 'slack' }),
           clock,
           wallClock,
-          incidentCard,
         })
       : null;
   const teamsEnv = teamsSettings();
@@ -158,8 +160,22 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     ...(options.surfaces ?? []),
   ];
 
+  const notifier: NotifierDeps = {
+    incidents: repos.incidents,
+    cardPosts: repos.cardPosts,
+    surfaces,
+    policy,
+    clock,
+    wallClock,
+    loadCard: incidentCard,
+    logger: logger.child({ module: 'notifier' }),
+  };
+  // The console keeps its history in memory: the open incidents' cards it showed before a restart are
+  // posted again, current, from card_posts.
+  const restored = await restoreSurface(notifier, 'console');
+  if (restored > 0) logger.info({ cards: restored }, 'console cards restored from card_posts');
+
   const parallelSignals = options.store.dialect === 'postgres';
-  let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
   let polls: PollLedger | null = null;
   const { processors, state } = createMonitoringStages(
     {
@@ -181,19 +197,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       wallClock,
       logger: logger.child({ module: 'monitoring' }),
       metrics,
-      notify: (incidentId) =>
-        notifyIncident(
-          {
-            incidents: repos.incidents,
-            cardPosts: repos.cardPosts,
-            surfaces,
-            policy,
-            clock,
-            loadCard: incidentCard,
-            logger: logger.child({ module: 'notifier' }),
-          },
-          incidentId,
-        ),
+      notify: (incidentId) => notifyIncident(notifier, incidentId),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
       onPolled: async (source, outcome) => {
@@ -279,6 +283,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       appId: env.TEAMS_APP_ID,
       appPassword: env.TEAMS_APP_PASSWORD,
       ...(env.TEAMS_TENANT_ID ? { tenantId: env.TEAMS_TENANT_ID } : {}),
+      ...(env.TEAMS_SERVICE_URL ? { serviceUrl: env.TEAMS_SERVICE_URL } : {}),
     };
   }
 }

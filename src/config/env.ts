@@ -74,6 +74,9 @@ const envSchema = z.object({
   TEAMS_TOKEN_URL: optionalString.describe(
     "TEAMS_TOKEN_URL: OAuth token endpoint for the bot's outbound token (another cloud's, or a local fake); default Entra ID's",
   ),
+  TEAMS_SERVICE_URL: optionalString.describe(
+    "TEAMS_SERVICE_URL: Bot Connector for conversations no activity has told this process about yet, e.g. after a restart (another cloud's, or a local fake); default the global https://smba.trafficmanager.net/teams/",
+  ),
   OPENAI_API_KEY: optionalString.describe('OPENAI_API_KEY'),
   OPENAI_BASE_URL: optionalString.describe('OPENAI_BASE_URL'),
   DBXOPS_LLM_MODEL: optionalString.describe('DBXOPS_LLM_MODEL'),

@@ -19,10 +19,11 @@ import type { Incident, IncidentEvent, TimelineEntry } from '../domain/incident.
 import type { Result } from '../domain/result.js';
 import type { Severity } from '../domain/severity.js';
 import type { Signal } from '../domain/signal.js';
+import type { CardPostRepository } from '../store/card-post-repository.js';
 import type { IncidentRepository } from '../store/incident-repository.js';
 import type { ProcessedKeyRepository } from '../store/processed-key-repository.js';
 import { FORBIDDEN_MESSAGE, isResponder } from './access.js';
-import type { Actor, ChatHandler, ChatRequest, ChatResponse, Effect, Reply } from './chat-request.js';
+import type { Actor, ChatHandler, ChatRequest, ChatResponse, MessageRef, Reply } from './chat-request.js';
 import { comingLater, HELP_TEXT, questionHint } from './help-text.js';
 import { homeIncident, incidentCardView } from './incident-card-view.js';
 import { type ParsedCommand, parseCommand } from './parse-command.js';
@@ -30,6 +31,14 @@ import { jobStatus } from './job-status.js';
 
 export interface ChatHandlerDeps {
   readonly incidents: IncidentRepository;
+  /** Which incident a pressed card belongs to: a button is applied to its own card's incident only. */
+  readonly cardPosts: Pick<CardPostRepository, 'incidentsOfMessage'>;
+  /**
+   * Hands a changed incident to the notifier (the `notify` queue), which brings every copy of its card
+   * on every surface up to date and posts the new timeline entries in their threads. Resolves once the
+   * work is queued; a failure fails the request, so its retry is handled again.
+   */
+  readonly notify: (incidentId: string) => Promise<void>;
   readonly processedKeys: ProcessedKeyRepository;
   /** The workspace's clock (simulated in the embedded mode): timeline entries, snoozes, SLA countdowns. */
   readonly clock: Clock;
@@ -57,7 +66,7 @@ const message = (
 ): CardViewInput => ({ kind: 'message', tone, title, text, fields });
 
 const toRequester = (card: CardViewInput): Reply => ({ audience: 'requester', card });
-const done = (replies: Reply[], effects: Effect[] = []): ChatResponse => ({ ok: true, replies, effects });
+const done = (replies: Reply[]): ChatResponse => ({ ok: true, replies });
 const fail = (reason: Extract<ChatResponse, { ok: false }>['reason'], userMessage: string): ChatResponse => ({
   ok: false,
   reason,
@@ -75,7 +84,7 @@ export interface KnownIncident {
 
 /**
  * Loads an incident as a card view (timeline, root signal, suggested remediations), or undefined when it
- * does not exist. Adapters use it to re-render every copy of a card after an `incident_changed` effect.
+ * does not exist: what the notifier renders, and what Teams answers a card action with.
  */
 export async function loadIncidentCard(
   deps: Pick<ChatHandlerDeps, 'incidents' | 'clock' | 'policy' | 'detailsUrl'>,
@@ -164,8 +173,10 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
   }
 
   /**
-   * Applies a person's event to the current incident. A stale card still acts on the current version and
-   * says so; an event that changes nothing (a double click) is answered without any effect.
+   * Applies a person's event to the current incident and hands the incident to the notifier. A stale
+   * card still acts on the current version and says so. An event that changes nothing (a double click,
+   * a press replayed after a restart) changes nothing, yet the notifier still looks: a copy that missed
+   * the first change is brought up to date.
    */
   async function applyToIncident(
     actor: Actor,
@@ -180,6 +191,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     if (!result.ok) {
       switch (result.reason) {
         case 'unchanged':
+          await deps.notify(incidentId);
           return done([toRequester(message(result.userMessage, 'info'))]);
         case 'not_found':
           return notFound(incidentId);
@@ -202,16 +214,36 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         ),
       );
     }
-    return done(replies, [
-      { kind: 'incident_changed', incidentId },
-      { kind: 'incident_thread_note', incidentId, text: threadNote(event, result.value) },
-    ]);
+    // The timeline entry `applyEvent` wrote is the thread note: its wording lives with the store.
+    await deps.notify(incidentId);
+    return done(replies);
+  }
+
+  /**
+   * A button acts on the incident of the card it sits on: a value naming another incident (forged, or a
+   * card rendered wrong) is refused. Presses on messages that are no incident card's copy (a plan in a
+   * thread, the Home tab) carry their incident in the value alone.
+   */
+  async function ownCard(message: MessageRef | undefined, incidentId: string): Promise<boolean> {
+    if (message === undefined) return true;
+    const owners = await deps.cardPosts.incidentsOfMessage(message.surface, message.messageId);
+    return owners.length === 0 || owners.includes(incidentId);
   }
 
   async function button(request: Extract<ChatRequest, { kind: 'button' }>): Promise<ChatResponse> {
     const decoded = decodeButtonValue(request.value);
     if (!decoded.ok) return fail('invalid_request', decoded.userMessage);
     const p = decoded.value;
+    if (!(await ownCard(request.message, p.incidentId))) {
+      log.warn(
+        { actionId: request.actionId, surface: request.actor.surface },
+        'button names another incident',
+      );
+      return fail(
+        'invalid_request',
+        'This button does not belong to the card it was pressed on, so I did nothing. Refresh the card and try again.',
+      );
+    }
     const now = deps.clock.now();
     const actor = request.actor;
     switch (p.action) {
@@ -237,7 +269,8 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         return applyToIncident(actor, p.incidentId, { type: 'reopen', actor: who(actor) }, p.version);
       case 'refresh':
         if ((await deps.incidents.get(p.incidentId)) === undefined) return notFound(p.incidentId);
-        return done([], [{ kind: 'incident_changed', incidentId: p.incidentId }]);
+        await deps.notify(p.incidentId);
+        return done([]);
       case 'remediate':
         return remediate(actor, p);
       case 'cancel_plan':
@@ -393,27 +426,5 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'question':
         return question(request);
     }
-  }
-}
-
-/** The line the incident's thread gets for a person's action. */
-function threadNote(event: IncidentEvent, next: Incident): string {
-  switch (event.type) {
-    case 'acknowledge':
-      return `Acknowledged by ${event.actor}.`;
-    case 'assign':
-      return `Assigned to ${event.assignee ?? 'nobody'} by ${event.actor}.`;
-    case 'snooze':
-      return event.until === null
-        ? `Snooze cleared by ${event.actor}.`
-        : `Snoozed by ${event.actor} until ${new Date(event.until).toISOString().slice(11, 16)} UTC.`;
-    case 'resolve':
-      return `Resolved by ${event.actor}.`;
-    case 'reopen':
-      return `Reopened by ${event.actor}.`;
-    case 'escalate':
-      return `Escalated to ${next.severity} by ${event.actor}.`;
-    case 'mitigate':
-      return `Mitigation started by ${event.actor}.`;
   }
 }

@@ -3,7 +3,9 @@ import type { CardView, CardViewInput } from '../cards/card-views.js';
 /**
  * The platform-neutral request and response every chat surface speaks. Adapters in `src/bot/<surface>/`
  * translate Slack payloads, Teams activities and console posts into a `ChatRequest`, call the handler,
- * and turn the `ChatResponse` back into platform calls. Nothing here names a Slack `ts` or a Teams
+ * and turn the `ChatResponse`'s replies back into platform calls. What a request changes about an
+ * incident is not theirs to carry out: the handler hands it to the notifier (`src/notify/`), which
+ * updates every copy of the card on every surface. Nothing here names a Slack `ts` or a Teams
  * activity id: those stay opaque strings inside `MessageRef`.
  */
 type Surface = 'slack' | 'teams' | 'console';
@@ -70,15 +72,8 @@ export interface Reply {
   inThread?: boolean;
 }
 
-/** Side effects for the adapters to carry out after replying. */
-export type Effect =
-  /** An incident changed: every posted copy of its card is re-rendered and updated in place. */
-  | { kind: 'incident_changed'; incidentId: string }
-  /** A line for the incident's thread (timeline entry), posted under every copy of its card. */
-  | { kind: 'incident_thread_note'; incidentId: string; text: string };
-
 export type ChatResponse =
-  | { ok: true; replies: Reply[]; effects: Effect[] }
+  | { ok: true; replies: Reply[] }
   | {
       ok: false;
       reason:
@@ -97,15 +92,18 @@ export type ChatResponse =
 export type ChatHandler = (request: ChatRequest) => Promise<ChatResponse>;
 
 /**
- * What each surface adapter implements so the notifier can post and update incident cards without
- * knowing the platform (kysely-style: one interface, one folder per surface with the same files).
+ * What each surface adapter implements so the notifier (the one outbound path, `src/notify/`) can post
+ * and update cards and note in their threads without knowing the platform (kysely-style: one interface, one folder per surface with the same files).
  */
 export interface ChatSurface {
   readonly surface: Surface;
   /** Posts a card to a channel (or a thread). Resolves once the platform accepted it. */
   postCard(target: { channelId: string; threadOf?: MessageRef }, card: CardView): Promise<MessageRef>;
-  /** Replaces a posted card in place. */
-  updateCard(ref: MessageRef, card: CardView): Promise<void>;
+  /**
+   * Replaces a posted card in place. `gone` when the surface no longer holds the message (the console's
+   * history is in memory and starts empty after a restart): the notifier then posts a fresh copy.
+   */
+  updateCard(ref: MessageRef, card: CardView): Promise<'updated' | 'gone'>;
   /**
    * Posts plain text into a card's thread. `mention` (the policy's on-call group, in the platform's own
    * syntax, e.g. Slack's `<!subteam^S0123|oncall>`) is trusted configuration: a surface that can ping

@@ -96,7 +96,6 @@ export async function jobStatus(
           },
         },
       ],
-      effects: [],
     };
   } catch (error) {
     const reason = error instanceof DatabricksApiError ? error.reason : 'UNKNOWN';

@@ -25,6 +25,7 @@ import { escalateIfOverdue } from '../agents/triage/escalate-incident.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import { DbxopsError } from '../domain/errors.js';
 import type { Incident } from '../domain/incident.js';
 import { makeSignal, type Signal, signalSchema } from '../domain/signal.js';
 import type { CorrelationLock } from '../store/correlation-lock.js';
@@ -88,8 +89,16 @@ export interface MonitoringDeps {
   wallClock?: Clock;
   logger: Logger;
   metrics?: DbxopsMetrics;
-  /** Brings an incident's cards up to date on every surface (the chat layer's notifier). */
-  notify: (incidentId: string) => Promise<{ posted: number }>;
+  /**
+   * Brings an incident's cards up to date on every surface (the notifier, `src/notify/`): how many it
+   * posted, the copies that failed (the job fails and is retried for them) and the copies another
+   * process is posting (looked at again once that claim could have gone stale).
+   */
+  notify: (incidentId: string) => Promise<{
+    posted: number;
+    failures: readonly { surface: string; channelId: string; error: string }[];
+    pending: { count: number; retryAfterMs: number };
+  }>;
   /** Called for every incident notification posted (a new card); the evaluation counts them. */
   onPosted?: (incidentId: string, cards: number) => void;
   /** Called for every signal handled, with its outcome; the evaluation and benchmarks listen. */
@@ -327,8 +336,25 @@ export function createMonitoringStages(
 
     notify: ({ incidentId }) =>
       oneAtATime(notifying, incidentId, async () => {
-        const { posted } = await deps.notify(incidentId);
+        const { posted, failures, pending } = await deps.notify(incidentId);
         if (posted > 0) deps.onPosted?.(incidentId, posted);
+        if (pending.count > 0) {
+          // Keyed per period: one look-again per claim period, however many jobs found the claim.
+          const period = Math.floor(wallClock.now() / pending.retryAfterMs);
+          await dispatcher().dispatch(
+            'notify',
+            { incidentId },
+            { key: `notify:${incidentId}:claimed:${period}`, delayMs: pending.retryAfterMs },
+          );
+        }
+        if (failures.length > 0) {
+          // The copies that succeeded are recorded: the retry redoes only the failed ones.
+          throw new DbxopsError(
+            'NOTIFY_INCOMPLETE',
+            `${failures.length} card cop${failures.length === 1 ? 'y' : 'ies'} of ${incidentId} could not be delivered`,
+            { incidentId, failures: failures.map((f) => ({ surface: f.surface, channelId: f.channelId })) },
+          );
+        }
       }),
   };
 

@@ -113,9 +113,14 @@ interface CardPostsTable {
   incident_id: string;
   surface: string;
   channel_id: string;
-  message_id: string;
+  /** Null while the copy is claimed and being posted. */
+  message_id: string | null;
+  message_channel_id: string | null;
   shown_version: number;
-  notes_through: Date | null;
+  /** The last timeline entry (by id) the copy's thread holds. */
+  notes_through_id: string | number | null;
+  claim_token: string | null;
+  claimed_at: Date | null;
   posted_at: Date;
 }
 

@@ -69,6 +69,9 @@ export interface ListOpenFilter {
   readonly limit?: number;
 }
 
+/** A timeline entry as stored: `seq` is its place in the store's order (ids only grow). */
+export type StoredTimelineEntry = TimelineEntry & { readonly seq: number };
+
 // Timeline phase recorded for each event applied through `applyEvent`.
 const EVENT_PHASE: Record<IncidentEvent['type'], TimelinePhase> = {
   acknowledge: 'ANALYZE',
@@ -687,7 +690,8 @@ export class IncidentRepository {
   }
 
   /** The incident's timeline in the order it happened. */
-  async timeline(incidentId: string): Promise<TimelineEntry[]> {
+  /** The incident's timeline, oldest first; `seq` orders entries written at the same instant. */
+  async timeline(incidentId: string): Promise<StoredTimelineEntry[]> {
     const rows = await this.#db
       .selectFrom('timeline_entries')
       .selectAll()
@@ -696,6 +700,7 @@ export class IncidentRepository {
       .orderBy('id')
       .execute();
     return rows.map((r) => ({
+      seq: Number(r.id),
       incidentId: r.incident_id,
       at: fromDate(r.at),
       phase: r.phase as TimelinePhase,

@@ -50,7 +50,7 @@ describe('the local console in a browser', () => {
     expect(await card.textContent()).toContain('Acknowledged byyou');
     expect(await card.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
     const thread = page.locator('article.msg .thread .reply');
-    await expect.poll(() => thread.first().textContent()).toContain('Acknowledged by you.');
+    await expect.poll(() => thread.first().textContent()).toContain('Acknowledged by you');
     // Still one card: updated in place, not posted again.
     expect(await page.locator('article.dbx-incident').count()).toBe(1);
     await card.scrollIntoViewIfNeeded();

@@ -18,6 +18,7 @@ import {
   loadIncidentCard,
 } from '../../src/handlers/chat-handler.js';
 import type { Actor, ChatRequest, ChatResponse } from '../../src/handlers/chat-request.js';
+import { CardPostRepository } from '../../src/store/card-post-repository.js';
 import { IncidentRepository } from '../../src/store/incident-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { ProcessedKeyRepository } from '../../src/store/processed-key-repository.js';
@@ -35,6 +36,9 @@ let databricks: DatabricksClient;
 let workspaceDown = false;
 let clock: ManualClock;
 let seq = 0;
+let cardPosts: CardPostRepository;
+/** The incidents handed to the notifier (the notify queue), in order. */
+let notified: string[] = [];
 
 const policy: Policy = parsePolicy(`access:\n  responders: ['U0ALICE01', 'bob@example.com']\n`);
 
@@ -95,6 +99,7 @@ function startWorkspace(): Promise<Server> {
 beforeAll(async () => {
   store = await openStore({ dataDir: 'memory://' });
   incidents = new IncidentRepository(store.db);
+  cardPosts = new CardPostRepository(store.db);
   workspace = await startWorkspace();
   databricks = createDatabricksClient({
     host: `http://127.0.0.1:${(workspace.address() as AddressInfo).port}`,
@@ -111,11 +116,14 @@ afterAll(async () => {
 beforeEach(() => {
   clock = new ManualClock(NOW);
   workspaceDown = false;
+  notified = [];
 });
 
 function handler(overrides: Partial<ChatHandlerDeps> = {}) {
   return createChatHandler({
     incidents,
+    cardPosts,
+    notify: async (incidentId) => void notified.push(incidentId),
     processedKeys: new ProcessedKeyRepository(store.db),
     clock,
     policy,
@@ -192,22 +200,34 @@ describe('/dbx commands', () => {
     expect(bySeverity.kind === 'home' && bySeverity.incidents.every((i) => i.severity === 'P1')).toBe(true);
   });
 
-  it('acknowledges with /dbx ack and asks the adapter to update the card and its thread', async () => {
+  it('acknowledges with /dbx ack and hands the incident to the notifier, the note on its timeline', async () => {
     const incident = await openIncident(incidents, { openedAt: NOW });
     clock.advance(60_000);
     const response = await handler()(command(`ack ${incident.id}`));
-    expect(response).toEqual({
-      ok: true,
-      replies: [],
-      effects: [
-        { kind: 'incident_changed', incidentId: incident.id },
-        { kind: 'incident_thread_note', incidentId: incident.id, text: 'Acknowledged by alice.' },
-      ],
-    });
+    expect(response).toEqual({ ok: true, replies: [] });
+    expect(notified).toEqual([incident.id]);
     expect(await incidents.get(incident.id)).toMatchObject({
       state: 'acknowledged',
       acknowledgedBy: 'alice',
     });
+    expect((await incidents.timeline(incident.id)).at(-1)).toMatchObject({
+      summary: 'Acknowledged by alice',
+      actor: 'alice',
+    });
+  });
+
+  it('fails the request when the notify work cannot be queued, so the platform retry is handled', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const request = command(`ack ${incident.id}`);
+    const queueDown = async () => {
+      throw new Error('Redis is gone');
+    };
+    await expect(handler({ notify: queueDown })(request)).rejects.toThrow('Redis is gone');
+    // The event is stored; the retry finds nothing to change, yet hands the incident on.
+    const retry = await handler()(request);
+    expect(retry.ok).toBe(true);
+    expect(text(retry)).toContain('already acknowledged');
+    expect(notified).toEqual([incident.id]);
   });
 
   it('answers /dbx ack of an unknown incident with not_found and a way forward', async () => {
@@ -266,8 +286,39 @@ describe('card buttons', () => {
     const value = incidentButton('ack', incident.id, incident.version);
     await handler()(button(value));
     const again = await handler()(button(value));
-    expect(again.ok && again.effects).toEqual([]);
     expect(text(again)).toContain('already acknowledged');
+    // Nothing changed, yet the notifier looks again: a copy that missed the first change catches up.
+    expect(notified).toEqual([incident.id, incident.id]);
+    expect((await incidents.get(incident.id))?.version).toBe(incident.version + 1);
+  });
+
+  it('refuses a button naming another incident than the card it was pressed on, and changes neither', async () => {
+    const a = await openIncident(incidents, { openedAt: NOW });
+    const b = await openIncident(incidents, { openedAt: NOW });
+    const key = { incidentId: a.id, surface: 'slack', channelId: '#incidents' };
+    await cardPosts.claim(key, 't', NOW, 0);
+    await cardPosts.complete(key, 't', {
+      messageId: '1700000000.000100',
+      messageChannelId: 'C0OPS',
+      shownVersion: a.version,
+      notesThroughSeq: null,
+      postedAt: NOW,
+    });
+    const onA = (value: string): ChatRequest => ({
+      ...base(),
+      kind: 'button',
+      actionId: 'dbx:ack',
+      value,
+      message: { surface: 'slack', channelId: 'C0OPS', messageId: '1700000000.000100' },
+    });
+    const forged = await handler()(onA(incidentButton('ack', b.id, b.version)));
+    expect(forged).toMatchObject({ ok: false, reason: 'invalid_request' });
+    expect(!forged.ok && forged.userMessage).toContain('does not belong to the card');
+    expect((await incidents.get(b.id))?.state).toBe('open');
+    expect(notified).toEqual([]);
+
+    expect((await handler()(onA(incidentButton('ack', a.id, a.version)))).ok).toBe(true);
+    expect(notified).toEqual([a.id]);
   });
 
   it('acts on the current incident from a stale card and says the card was out of date', async () => {

@@ -46,12 +46,23 @@ export function triageIncident(facts: TriageFacts, policy: Policy['triage']): Tr
           : `${severity}: no higher level applies`,
         responseMinutes: level.response_minutes,
         escalationMinutes: level.escalation_minutes,
-        channels: level.channels,
-        mentionOncall: level.mention_oncall,
+        ...levelRouting(severity, policy),
       };
     }
   }
   throw new Error('unreachable: P4 always decides');
+}
+
+/**
+ * Where a level's cards go, as triage decides it: the level's channels and whether on-call is mentioned.
+ * The notifier routes by this, so what triage decided and where the card lands cannot drift apart.
+ */
+export function levelRouting(
+  severity: Severity,
+  policy: Policy['triage'],
+): Pick<TriageDecision, 'channels' | 'mentionOncall'> {
+  const level = policy[severity];
+  return { channels: level.channels, mentionOncall: level.mention_oncall };
 }
 
 function oneOf(expected: string | readonly string[], actual: readonly string[]): boolean {

@@ -71,6 +71,8 @@ export interface ChannelLogOptions {
   readonly maxRepliesPerMessage?: number;
   /** Channels the notifier may create by posting to them (default 50 in all). */
   readonly maxChannels?: number;
+  /** The number in the first message id (default 1); the console starts from the wall clock. */
+  readonly firstId?: number;
 }
 
 /**
@@ -94,6 +96,7 @@ export class ChannelLog {
     this.#maxMessages = options.maxMessagesPerChannel ?? 500;
     this.#maxReplies = options.maxRepliesPerMessage ?? 200;
     this.#maxChannels = options.maxChannels ?? 50;
+    this.#seq = Math.max(0, Math.floor(options.firstId ?? 1) - 1);
     for (const channel of options.channels ?? DEFAULT_CHANNELS) {
       this.#channels.set(channel.id, channel);
       this.#messages.set(channel.id, []);
@@ -136,16 +139,6 @@ export class ChannelLog {
     if (at === undefined || at.channelId !== channelId) return undefined;
     const id = at.parentId ?? messageId;
     return this.messages(channelId).find((m) => m.id === id);
-  }
-
-  /** Every live message showing this incident's card, in any channel. */
-  incidentCards(incidentId: string): StoredMessage[] {
-    return [...this.#messages.values()]
-      .flat()
-      .filter(
-        (m) =>
-          m.body.kind === 'card' && m.body.view.kind === 'incident' && m.body.view.incidentId === incidentId,
-      );
   }
 
   /** Appends a message to an existing channel; drops the oldest beyond the bound. */

@@ -6,7 +6,7 @@ import { type ConsoleAuth, createConsoleAuthenticator } from './console-auth.js'
 import { EventStream } from './event-stream.js';
 import { loadPageAssets } from './page-assets.js';
 import { createConsoleListener, type Listener } from './receive.js';
-import { applyResponse, ephemeralText, type IncidentCardLoader } from './respond.js';
+import { applyResponse, ephemeralText } from './respond.js';
 import { ConsoleSender } from './send.js';
 import type { WorkspaceStatus } from './workspace-status.js';
 
@@ -21,11 +21,6 @@ export interface ConsoleAdapterOptions {
   readonly logger: Logger;
   /** The sidebar (default `#incidents`, `#finops`, `#digest` and the DM with the bot). */
   readonly channels?: readonly ConsoleChannel[] | undefined;
-  /**
-   * Re-reads an incident's card after a button or command changed it (`incident_changed`), e.g.
-   * `(id) => loadIncidentCard(handlerDeps, id)`. Without it, cards change only when the notifier updates them.
-   */
-  readonly loadIncidentCard?: IncidentCardLoader | undefined;
   /** Host names the console answers to, against DNS rebinding (default loopback names only; `['*']` for any). */
   readonly allowedHosts?: readonly string[] | undefined;
   /** Messages kept per channel (default 500). */
@@ -41,7 +36,10 @@ export interface ConsoleAdapterOptions {
 export interface ConsoleAdapter {
   /** Mount at `/` (last route): serves the page, its assets, the JSON API and `/api/events`. */
   readonly listener: Listener;
-  /** How the notifier posts and updates incident cards in the console, as it does in Slack. */
+  /**
+   * How the notifier posts and updates incident cards in the console, as it does in Slack. The history
+   * is in memory: after a restart the notifier finds a copy gone and posts it again, current.
+   */
   readonly surface: ChatSurface;
   /** Ends every open event stream. */
   close(): Promise<void>;
@@ -54,6 +52,9 @@ export interface ConsoleAdapter {
 export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAdapter {
   const log = new ChannelLog({
     clock: options.clock,
+    // Ids that never repeat across restarts: `card_posts` still names the last process's messages, and
+    // one of those must never find (and update, or act for) a different card in this history.
+    firstId: options.wallClock.now() * 100,
     channels: options.channels,
     ...(options.maxMessagesPerChannel === undefined
       ? {}
@@ -78,11 +79,7 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     async handle(request, origin) {
       try {
         const response = await options.handler(request);
-        return await applyResponse(
-          { log, logger, nowMs: options.clock.now(), loadIncidentCard: options.loadIncidentCard },
-          response,
-          origin,
-        );
+        return await applyResponse({ log, logger, nowMs: options.clock.now() }, response, origin);
       } catch (error) {
         // Infrastructure failed (store down); the requester hears it, the log keeps the detail.
         logger.error({ err: error, kind: request.kind }, 'console request failed');

@@ -3,8 +3,11 @@ import type { MessageRef } from '../../handlers/chat-request.js';
 /** A console channel id: `incidents`, `finops`, `dm`. Lower-case so `#Incidents` and `#incidents` are one. */
 export const CONSOLE_CHANNEL_ID = /^[a-z0-9][a-z0-9_-]{0,79}$/;
 
-/** Console message ids are ours (`m42`); anything else in a request is not a console message. */
-export const CONSOLE_MESSAGE_ID = /^m[0-9]{1,15}$/;
+/**
+ * Console message ids are ours (`m42`, or `m178…` numbered from the wall clock at start-up); anything
+ * else in a request is not a console message.
+ */
+export const CONSOLE_MESSAGE_ID = /^m[0-9]{1,17}$/;
 
 /**
  * A console person: a users-file name, an email a trusted proxy sends, the local OS user. Narrow on

@@ -1,11 +1,8 @@
 import type { Logger } from 'pino';
-import { type CardView, cardViewSchema, type IncidentCardView } from '../../cards/card-views.js';
+import { type CardView, cardViewSchema } from '../../cards/card-views.js';
 import { renderCardHtml } from '../../cards/html-cards.js';
 import type { ChatResponse } from '../../handlers/chat-request.js';
 import { BOT_AUTHOR, type ChannelLog, type StoredMessage } from './channel-log.js';
-
-/** Loads an incident's current card view (`loadIncidentCard` from the handlers, bound to the store). */
-export type IncidentCardLoader = (incidentId: string) => Promise<IncidentCardView | undefined>;
 
 /** A reply only the requester sees, shown in the page and never stored. */
 export interface EphemeralJson {
@@ -21,7 +18,6 @@ export interface RespondDeps {
   readonly log: ChannelLog;
   readonly logger: Logger;
   readonly nowMs: number;
-  readonly loadIncidentCard?: IncidentCardLoader | undefined;
 }
 
 /** Where the request came from: its channel, and the message a thread reply goes under. */
@@ -51,8 +47,8 @@ export function ephemeralText(
 
 /**
  * Carries out a handler's response in the console: requester replies come back to the page (ephemeral),
- * conversation replies are posted (in the thread when asked), and effects re-render every copy of an
- * incident's card and add its thread note.
+ * conversation replies are posted (in the thread when asked). Incident cards and their thread notes are
+ * the notifier's: it updates the console's copies as it does Slack's and Teams'.
  */
 export async function applyResponse(
   deps: RespondDeps,
@@ -77,18 +73,6 @@ export async function applyResponse(
     } else {
       deps.log.post(origin.channelId, BOT_AUTHOR, { kind: 'card', view: card });
     }
-  }
-  for (const effect of response.effects) {
-    const copies = deps.log.incidentCards(effect.incidentId);
-    if (effect.kind === 'incident_thread_note') {
-      for (const copy of copies) deps.log.reply(copy, BOT_AUTHOR, { kind: 'text', text: effect.text });
-      continue;
-    }
-    if (copies.length === 0 || deps.loadIncidentCard === undefined) continue;
-    const view = await deps.loadIncidentCard(effect.incidentId);
-    // A removed incident keeps its last card; the next button press on it explains why it does nothing.
-    if (view === undefined) continue;
-    for (const copy of copies) deps.log.replace(copy, { kind: 'card', view });
   }
   return { ok: true, ephemeral };
 }

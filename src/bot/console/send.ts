@@ -40,12 +40,16 @@ export class ConsoleSender implements ChatSurface {
     return consoleMessageRef(channel.id, message.id);
   }
 
-  /** A card that scrolled out of the bounded history is simply not shown any more: nothing to update. */
-  async updateCard(ref: MessageRef, card: CardView): Promise<void> {
+  /**
+   * `gone` when the history no longer holds the card: a restart emptied it (the notifier posts it again)
+   * or it scrolled out of the bounded history.
+   */
+  async updateCard(ref: MessageRef, card: CardView): Promise<'updated' | 'gone'> {
     const { channelId, messageId } = consoleTarget(ref);
     const message = this.#log.find(channelId, messageId);
-    if (message === undefined || message.id !== messageId) return;
+    if (message === undefined || message.id !== messageId || message.body.kind !== 'card') return 'gone';
     this.#log.replace(message, { kind: 'card', view: card });
+    return 'updated';
   }
 
   /** A note under the card; when the card was dropped from history, the note goes to its channel. */

@@ -9,29 +9,8 @@ import type { SendQueue } from './send-queue.js';
 
 type WebClient = webApi.WebClient;
 
-/** Remembers where each incident's card was posted so an `incident_changed` effect updates every copy. */
 /** `<!subteam^ID>` / `<!subteam^ID|handle>`, `<@U…>`, `<!here>`: what Slack renders as a mention. */
 const SLACK_MENTION = /^<(!subteam\^[A-Z0-9]{2,32}(\|[^<>|]{1,80})?|@[UW][A-Z0-9]{2,32}|!here)>$/;
-
-export class CardRegistry {
-  readonly #refs = new Map<string, MessageRef[]>();
-  readonly #max: number;
-
-  constructor(maxPerIncident = 20) {
-    this.#max = maxPerIncident;
-  }
-
-  add(incidentId: string, ref: MessageRef): void {
-    const refs = this.#refs.get(incidentId) ?? [];
-    if (refs.some((r) => r.channelId === ref.channelId && r.messageId === ref.messageId)) return;
-    refs.push(ref);
-    this.#refs.set(incidentId, refs.slice(-this.#max));
-  }
-
-  refs(incidentId: string): readonly MessageRef[] {
-    return this.#refs.get(incidentId) ?? [];
-  }
-}
 
 /** A `response_url` POST that Slack did not accept; `statusCode`/`retryAfter` drive the send queue. */
 class SlackResponseUrlError extends DbxopsError {
@@ -53,7 +32,6 @@ export interface SlackSenderOptions {
   readonly client: WebClient;
   readonly queue: SendQueue;
   readonly clock: Clock;
-  readonly registry: CardRegistry;
   readonly fetch?: typeof fetch;
 }
 
@@ -66,14 +44,12 @@ export class SlackSender implements ChatSurface {
   readonly #client: WebClient;
   readonly #queue: SendQueue;
   readonly #clock: Clock;
-  readonly #registry: CardRegistry;
   readonly #fetch: typeof fetch;
 
   constructor(options: SlackSenderOptions) {
     this.#client = options.client;
     this.#queue = options.queue;
     this.#clock = options.clock;
-    this.#registry = options.registry;
     this.#fetch = options.fetch ?? globalThis.fetch;
   }
 
@@ -93,14 +69,11 @@ export class SlackSender implements ChatSurface {
         ...thread,
       }),
     );
-    const ref = slackMessageRef(result.channel ?? target.channelId, result.ts ?? '');
-    if (card.kind === 'incident') this.#registry.add(card.incidentId, ref);
-    return ref;
+    return slackMessageRef(result.channel ?? target.channelId, result.ts ?? '');
   }
 
-  async updateCard(ref: MessageRef, card: CardView): Promise<void> {
+  async updateCard(ref: MessageRef, card: CardView): Promise<'updated'> {
     const { channel, ts } = slackTarget(ref);
-    if (card.kind === 'incident') this.#registry.add(card.incidentId, ref);
     // Keyed by message: a newer render of the same card replaces one still waiting in the queue.
     await this.#queue.enqueue(
       channel,
@@ -110,6 +83,7 @@ export class SlackSender implements ChatSurface {
       },
       `update:${channel}:${ts}`,
     );
+    return 'updated';
   }
 
   async postThreadNote(

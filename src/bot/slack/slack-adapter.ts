@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from '../../config/logger.js';
-import { decodeButtonValue } from '../../cards/button-value.js';
-import type { CardView, IncidentCardView } from '../../cards/card-views.js';
+import type { CardView } from '../../cards/card-views.js';
 import { cardViewSchema } from '../../cards/card-views.js';
 import type { Env } from '../../config/env.js';
 import type { Clock } from '../../domain/clock.js';
@@ -17,7 +16,7 @@ import type {
 import { boltLogger } from './bolt-logger.js';
 import { slackMessageRef } from './ids.js';
 import { SlackHttpReceiver } from './receive.js';
-import { CardRegistry, SlackSender } from './send.js';
+import { SlackSender } from './send.js';
 import type { Sleep } from '../channel-send-queue.js';
 import { SendQueue } from './send-queue.js';
 import { SlackUserDirectory } from './users.js';
@@ -38,8 +37,6 @@ export interface SlackAdapterOptions {
   readonly clock: Clock;
   /** The wall clock: request signatures and their replay window, rate limits, caches. */
   readonly wallClock: Clock;
-  /** The current card of an incident (see `loadIncidentCard`), to update every copy in place. */
-  readonly incidentCard: (incidentId: string) => Promise<IncidentCardView | undefined>;
   /** The slash command we answer (default `/dbx`). */
   readonly command?: string;
   readonly sleep?: Sleep;
@@ -129,7 +126,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     tokenVerificationEnabled: false,
     receiver,
   });
-  const registry = new CardRegistry();
   const queue = new SendQueue({
     clock: wallClock,
     logger,
@@ -142,12 +138,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     client,
     queue,
     clock,
-    registry,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   const inFlight = new Set<Promise<void>>();
 
-  /** Runs after `ack()`: the handler, then replies and effects. Failures are logged, never thrown at Bolt. */
+  /** Runs after `ack()`: the handler, then its replies (the notifier updates the cards). Failures are logged, never thrown at Bolt. */
   function process(origin: Origin): Promise<void> {
     const work = (async () => {
       try {
@@ -217,15 +212,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         card,
       );
     }
-    for (const effect of response.effects) {
-      const refs = registry.refs(effect.incidentId);
-      if (effect.kind === 'incident_changed') {
-        const card = await options.incidentCard(effect.incidentId);
-        if (card !== undefined) await Promise.all(refs.map((ref) => sender.updateCard(ref, card)));
-      } else {
-        await Promise.all(refs.map((ref) => sender.postThreadNote(ref, effect.text)));
-      }
-    }
   }
 
   const commandName = options.command ?? '/dbx';
@@ -248,11 +234,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     if (!parsed.success) return logger.warn('block_actions payload not understood; ignored');
     const origin = buttonRequest(parsed.data, clock.now());
     if (origin === undefined) return;
-    // The message a button sits on is a copy of that incident's card: remember it for in-place updates.
-    const payload = decodeButtonValue(origin.request.value);
-    if (payload.ok && payload.value.kind === 'incident' && origin.message !== undefined) {
-      registry.add(payload.value.incidentId, origin.message);
-    }
     await process({
       request: origin.request,
       userId: parsed.data.user.id,

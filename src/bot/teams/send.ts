@@ -10,27 +10,6 @@ import type { TeamsSendQueue } from './send-queue.js';
 /** The Bot Framework content type of an Adaptive Card attachment. */
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
-/** Remembers where each incident's card was posted so an `incident_changed` effect updates every copy. */
-export class TeamsCardRegistry {
-  readonly #refs = new Map<string, MessageRef[]>();
-  readonly #max: number;
-
-  constructor(maxPerIncident = 20) {
-    this.#max = maxPerIncident;
-  }
-
-  add(incidentId: string, ref: MessageRef): void {
-    const refs = this.#refs.get(incidentId) ?? [];
-    if (refs.some((r) => r.channelId === ref.channelId && r.messageId === ref.messageId)) return;
-    refs.push(ref);
-    this.#refs.set(incidentId, refs.slice(-this.#max));
-  }
-
-  refs(incidentId: string): readonly MessageRef[] {
-    return this.#refs.get(incidentId) ?? [];
-  }
-}
-
 /** A message activity carrying one Adaptive Card (its fallback text doubles as the notification summary). */
 function cardActivity(card: AdaptiveCardJson, id?: string): OutgoingActivity {
   return {
@@ -45,7 +24,6 @@ export interface TeamsSenderOptions {
   readonly connector: BotConnectorClient;
   readonly queue: TeamsSendQueue;
   readonly clock: Clock;
-  readonly registry: TeamsCardRegistry;
   readonly references: ConversationReferenceStore;
   /** For conversations no activity has told us about yet (default the global `https://smba.trafficmanager.net/teams/`). */
   readonly defaultServiceUrl: string;
@@ -86,14 +64,11 @@ export class TeamsSender implements ChatSurface {
     const result = await queue.enqueue(channel, () =>
       connector.sendToConversation(this.serviceUrlOf(channel), conversationId, activity),
     );
-    const ref = teamsMessageRef(channel, result.id);
-    if (card.kind === 'incident') this.#options.registry.add(card.incidentId, ref);
-    return ref;
+    return teamsMessageRef(channel, result.id);
   }
 
-  async updateCard(ref: MessageRef, card: CardView): Promise<void> {
+  async updateCard(ref: MessageRef, card: CardView): Promise<'updated'> {
     const { conversationId, activityId } = teamsTarget(ref);
-    if (card.kind === 'incident') this.#options.registry.add(card.incidentId, ref);
     const { connector, queue } = this.#options;
     // Keyed by message: a newer render of the same card replaces one still waiting in the queue.
     await queue.enqueue(
@@ -107,6 +82,7 @@ export class TeamsSender implements ChatSurface {
         ),
       `update:${conversationId}:${activityId}`,
     );
+    return 'updated';
   }
 
   async postThreadNote(
@@ -153,9 +129,7 @@ export class TeamsSender implements ChatSurface {
     const result = await queue.enqueue(baseConversationId(conversationId), () =>
       connector.replyToActivity(serviceUrl, conversationId, replyToId, activity),
     );
-    const ref = teamsMessageRef(conversationId, result.id);
-    if (card.kind === 'incident') this.#options.registry.add(card.incidentId, ref);
-    return ref;
+    return teamsMessageRef(conversationId, result.id);
   }
 
   async close(): Promise<void> {

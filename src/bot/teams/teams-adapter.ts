@@ -7,13 +7,7 @@ import { type CardView, cardViewSchema, type IncidentCardView } from '../../card
 import type { TeamsRenderOptions } from '../../cards/teams-cards.js';
 import type { Clock } from '../../domain/clock.js';
 import { ConfigError } from '../../domain/errors.js';
-import type {
-  ChatHandler,
-  ChatRequest,
-  ChatResponse,
-  Effect,
-  MessageRef,
-} from '../../handlers/chat-request.js';
+import type { ChatHandler, ChatRequest, ChatResponse, MessageRef } from '../../handlers/chat-request.js';
 import { createBotTokenProvider } from './bot-token.js';
 import { BotConnectorClient } from './connector-client.js';
 import {
@@ -29,7 +23,7 @@ import {
   messageResponse,
 } from './invoke-response.js';
 import { BridgeHttpAdapter, createTeamsListener } from './receive.js';
-import { TeamsCardRegistry, TeamsSender } from './send.js';
+import { TeamsSender } from './send.js';
 import type { Sleep } from '../channel-send-queue.js';
 import { TeamsSendQueue } from './send-queue.js';
 import { teamsLogger } from './teams-logger.js';
@@ -52,7 +46,7 @@ export interface TeamsAdapterOptions {
     readonly serviceUrl?: string | undefined;
   };
   readonly handler: ChatHandler;
-  /** The current card of an incident (see `loadIncidentCard`), to answer clicks and update every copy. */
+  /** The current card of an incident (see `loadIncidentCard`), to answer a click with the pressed card. */
   readonly incidentCard: (incidentId: string) => Promise<IncidentCardView | undefined>;
   /** The workspace's clock (simulated in the embedded mode): what cards and requests say about the workspace. */
   readonly clock: Clock;
@@ -133,7 +127,6 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     logger: teamsLogger(logger),
   });
   const references = options.references ?? new MemoryConversationReferences();
-  const registry = new TeamsCardRegistry();
   const queue = new TeamsSendQueue({
     clock: wallClock,
     logger,
@@ -149,7 +142,6 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     }),
     queue,
     clock,
-    registry,
     references,
     defaultServiceUrl: env.serviceUrl ?? GLOBAL_SERVICE_URL,
     ...(options.oncall === undefined ? {} : { oncall: options.oncall }),
@@ -173,19 +165,6 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     text,
     fields: [],
   });
-
-  /** Every copy of an incident's card is updated in place; timeline notes go under each copy. */
-  async function applyEffects(effects: readonly Effect[]): Promise<void> {
-    for (const effect of effects) {
-      const refs = registry.refs(effect.incidentId);
-      if (effect.kind === 'incident_changed') {
-        const card = await options.incidentCard(effect.incidentId);
-        if (card !== undefined) await Promise.all(refs.map((ref) => sender.updateCard(ref, card)));
-      } else {
-        await Promise.all(refs.map((ref) => sender.postThreadNote(ref, effect.text)));
-      }
-    }
-  }
 
   /** Where `conversation` replies of a button press go: the reply chain of the card, or the chat. */
   function threadTarget(request: ChatRequest): { channelId: string; threadOf?: MessageRef } {
@@ -214,7 +193,6 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     }
     // Teams has no ephemeral messages: an answer for the requester goes where they asked, as a reply.
     for (const r of response.replies) await reply(cardViewSchema.parse(r.card));
-    await applyEffects(response.effects);
   }
 
   async function onCardAction(activity: Activity): Promise<CardActionResponseBody> {
@@ -229,9 +207,6 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     const decoded = decodeButtonValue(origin.request.value);
     const payload: ButtonPayload | undefined = decoded.ok ? decoded.value : undefined;
     const onIncidentCard = payload?.kind === 'incident';
-    // The message a button sits on is a copy of that incident's card: remember it for in-place updates.
-    if (payload !== undefined && onIncidentCard && origin.message !== undefined)
-      registry.add(payload.incidentId, origin.message);
     // A plan card cannot be rebuilt from the store; its refresh leaves it as it is.
     if (payload?.kind === 'plan' && payload.action === 'refresh')
       return messageResponse('This plan is up to date.');
@@ -248,7 +223,6 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
         return (await currentCard()) ?? messageResponse(response.userMessage);
       return messageResponse(response.userMessage);
     }
-    const refresh = payload?.action === 'refresh';
     const notes: CardView[] = [];
     const posts: CardView[] = [];
     for (const r of response.replies) {
@@ -256,13 +230,13 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
       if (r.audience === 'requester' && card.kind === 'message') notes.push(card);
       else posts.push(card);
     }
-    background('card action replies', async () => {
-      for (const card of posts) await sender.postCard(threadTarget(origin.request), card);
-      // A refresh is one viewer's; other copies need no PUT.
-      if (!refresh) await applyEffects(response.effects);
-    });
-    const changed = response.effects.some((e) => e.kind === 'incident_changed');
-    const shown = changed ? await currentCard() : undefined;
+    if (posts.length > 0)
+      background('card action replies', async () => {
+        for (const card of posts) await sender.postCard(threadTarget(origin.request), card);
+      });
+    // The notifier updates every copy, this one included; the answer shows the pressed card at once.
+    const changes = onIncidentCard && payload?.action !== 'remediate' && notes.length === 0;
+    const shown = changes ? await currentCard() : undefined;
     if (shown !== undefined) return shown;
     const note = notes[0];
     if (note?.kind === 'message') return messageResponse(note.text);

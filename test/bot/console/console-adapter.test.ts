@@ -232,7 +232,7 @@ describe('buttons', () => {
     expect(text(card.html)).toContain('Status Acknowledged');
     expect(text(card.html)).toContain('Acknowledged by you');
     expect(card.html).not.toContain('data-action-id="dbx:ack"');
-    expect(card.replies.map((r) => text(r.html).trim())).toEqual(['Acknowledged by you.']);
+    expect(card.replies.map((r) => text(r.html).trim())).toEqual(['Acknowledged by you']);
   });
 
   it('names the person the sign-in proxy vouches for on the card', async () => {
@@ -301,6 +301,28 @@ describe('buttons', () => {
     const out = await press(ref.messageId, 'dbx:ack', 'd1|i|ack|inc_x|1|<script>');
     expect(out).toMatchObject({ ok: false, reason: 'invalid_request' });
     expect(text(out.ephemeral[0]?.html ?? '')).toContain('Refresh the card');
+  });
+
+  it("refuses a button naming another incident than its card's, and changes neither", async () => {
+    const a = await h.postIncident();
+    const b = await h.postIncident();
+    const forBOnA = encodeButtonValue({
+      kind: 'incident',
+      action: 'ack',
+      incidentId: b.view.incidentId,
+      version: 1,
+    });
+    const out = await press(a.ref.messageId, 'dbx:ack', forBOnA);
+    expect(out).toMatchObject({ ok: false, reason: 'invalid_request' });
+    expect(text(out.ephemeral[0]?.html ?? '')).toContain('does not belong to the card');
+    expect((await h.repos.incidents.get(b.view.incidentId))?.state).toBe('open');
+    expect((await h.repos.incidents.get(a.view.incidentId))?.state).toBe('open');
+    // B's card still answers B's own button.
+    const own = await press(b.ref.messageId, 'dbx:ack', forBOnA);
+    expect(own.ok).toBe(true);
+    expect((await h.repos.incidents.get(b.view.incidentId))?.state).toBe('acknowledged');
+    const cardA = (await messages()).find((m) => m.id === a.ref.messageId);
+    expect(text(cardA?.html ?? '')).not.toContain('Acknowledged by');
   });
 
   it('posts a remediation plan into the card thread', async () => {
@@ -413,7 +435,7 @@ describe('live updates', () => {
       expect(text(updated.message.html)).toContain('Acknowledged by you');
       const note = (await stream.next('reply')) as { parentId: string; reply: { html: string } };
       expect(note.parentId).toBe(ref.messageId);
-      expect(text(note.reply.html)).toContain('Acknowledged by you.');
+      expect(text(note.reply.html)).toContain('Acknowledged by you');
     } finally {
       stream.close();
     }

@@ -13,6 +13,7 @@ import { ManualClock } from '../../../src/domain/clock.js';
 import type { NewIncident } from '../../../src/domain/incident.js';
 import { createChatHandler, loadIncidentCard } from '../../../src/handlers/chat-handler.js';
 import type { ChatHandler, MessageRef } from '../../../src/handlers/chat-request.js';
+import { type NotifierDeps, notifyIncident } from '../../../src/notify/notify-incident.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../../src/store/repositories.js';
 
@@ -56,11 +57,26 @@ export async function startConsole(
   // A different instant from the workspace's, so a test cannot pass by mixing the two up.
   const wallClock = new ManualClock(Date.UTC(2031, 0, 1));
   const logger = pino({ level: 'silent' });
+  const policy = options.policy ?? defaultPolicy();
+  const card = (id: string) => loadIncidentCard({ incidents: repos.incidents, clock, policy }, id);
+  // What a press changed goes through the real notifier, at once (the queue in between is the app's).
+  const notifier = (): NotifierDeps => ({
+    incidents: repos.incidents,
+    cardPosts: repos.cardPosts,
+    surfaces: [adapter.surface],
+    policy,
+    clock,
+    wallClock,
+    loadCard: card,
+    logger,
+  });
   const deps = {
     incidents: repos.incidents,
+    cardPosts: repos.cardPosts,
+    notify: async (id: string) => void (await notifyIncident(notifier(), id)),
     processedKeys: repos.processedKeys,
     clock,
-    policy: options.policy ?? defaultPolicy(),
+    policy,
     logger,
   };
   const real = createChatHandler(deps);
@@ -74,7 +90,6 @@ export async function startConsole(
     clock,
     wallClock,
     logger,
-    loadIncidentCard: (id) => loadIncidentCard(deps, id),
   });
   const server: Server = createHttpApp({ routes: [{ path: '/', listener: adapter.listener }] });
   const address = await listen(server, 0, '127.0.0.1');
@@ -101,9 +116,20 @@ export async function startConsole(
         ...overrides,
       });
       if (!opened.ok) throw new Error(opened.userMessage);
-      const view = await loadIncidentCard(deps, opened.value.incident.id);
+      const incident = opened.value.incident;
+      const view = await card(incident.id);
       if (view === undefined) throw new Error('incident vanished');
+      // Posted and recorded as the notifier does, without the on-call note a P1 gets in its thread.
+      const key = { incidentId: incident.id, surface: 'console', channelId: '#incidents' };
+      await repos.cardPosts.claim(key, 'harness', wallClock.now(), 0);
       const ref = await adapter.surface.postCard({ channelId: '#incidents' }, view);
+      await repos.cardPosts.complete(key, 'harness', {
+        messageId: ref.messageId,
+        messageChannelId: ref.channelId,
+        shownVersion: incident.version,
+        notesThroughSeq: Math.max(0, ...(await repos.incidents.timeline(incident.id)).map((e) => e.seq)),
+        postedAt: clock.now(),
+      });
       return { view, ref };
     },
     async close() {

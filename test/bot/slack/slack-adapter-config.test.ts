@@ -8,11 +8,10 @@ import { ConfigError } from '../../../src/domain/errors.js';
 import type { ChatHandler } from '../../../src/handlers/chat-request.js';
 
 const base = {
-  handler: (async () => ({ ok: true, replies: [], effects: [] })) satisfies ChatHandler,
+  handler: (async () => ({ ok: true, replies: [] })) satisfies ChatHandler,
   logger: pino({ level: 'silent' }),
   clock: new ManualClock(0),
   wallClock: new ManualClock(0),
-  incidentCard: async () => undefined,
 };
 
 describe('createSlackAdapter configuration', () => {

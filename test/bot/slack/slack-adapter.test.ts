@@ -9,9 +9,9 @@ import { incidentButtons } from '../../../src/cards/incident-buttons.js';
 import { parsePolicy } from '../../../src/config/policy.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import { createChatHandler, loadIncidentCard } from '../../../src/handlers/chat-handler.js';
-import { IncidentRepository } from '../../../src/store/incident-repository.js';
+import type { IncidentRepository } from '../../../src/store/incident-repository.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
-import { ProcessedKeyRepository } from '../../../src/store/processed-key-repository.js';
+import { createRepositories } from '../../../src/store/repositories.js';
 import { openIncident } from '../../fixtures/slack/incident-fixture.js';
 import {
   ALICE,
@@ -24,6 +24,7 @@ import {
   slashCommand,
 } from '../../fixtures/slack/slack-requests.js';
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack-server.js';
+import { type TestNotifier, testNotifier } from '../../support/test-notifier.js';
 
 const NOW = Date.UTC(2026, 0, 1, 4, 0, 0);
 const FORM = 'application/x-www-form-urlencoded';
@@ -51,28 +52,36 @@ async function send(body: { body: string; headers: Record<string, string> }): Pr
   return res.status;
 }
 
-/** Posts an incident card through the adapter's surface, as the notifier would, and returns its ts. */
+/** Posts an incident card through the notifier (to the channel routing picks) and returns its ts. */
 async function postedCard() {
   const incident = await openIncident(incidents, { openedAt: clock.now() });
   const card = await loadIncidentCard({ incidents, clock, policy }, incident.id);
   if (card === undefined) throw new Error('card missing');
-  const ref = await adapter.surface.postCard({ channelId: CHANNEL }, card);
+  const [ref] = await notifier.post(incident.id);
+  if (ref === undefined) throw new Error('card not posted');
   return { incident, card, ts: ref.messageId };
 }
 
 // Responders by email: Slack payloads carry only user ids, so this also proves the users.info lookup.
-const policy = parsePolicy(`access:\n  responders: ['alice@example.com']\n`);
+const policy = parsePolicy(
+  `access:\n  responders: ['alice@example.com']\nrouting:\n  default_channel: ${CHANNEL}\n`,
+);
+let notifier: TestNotifier;
 
 beforeAll(async () => {
   fake = await startFakeSlack();
   fake.addUser(ALICE, { name: 'alice', realName: 'Alice Example', email: 'Alice@Example.com' });
   fake.addUser(MALLORY, { name: 'mallory', realName: 'Mallory', email: 'mallory@example.com' });
   store = await openStore({ dataDir: 'memory://' });
-  incidents = new IncidentRepository(store.db);
+  const repos = createRepositories(store.db);
+  incidents = repos.incidents;
+  notifier = testNotifier({ repos, surfaces: () => [adapter.surface], policy, clock, wallClock: wall });
   const logger = pino({ level: 'silent' });
   const handler = createChatHandler({
     incidents,
-    processedKeys: new ProcessedKeyRepository(store.db),
+    cardPosts: repos.cardPosts,
+    notify: notifier.notify,
+    processedKeys: repos.processedKeys,
     clock,
     policy,
     logger,
@@ -88,7 +97,6 @@ beforeAll(async () => {
     logger,
     clock,
     wallClock: wall,
-    incidentCard: (id) => loadIncidentCard({ incidents, clock, policy }, id),
     // Records the waits instead of sleeping them, so pacing and Retry-After are asserted, not endured.
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -152,6 +160,32 @@ describe('Slack end to end', () => {
     const note = fake.accepted('chat.postMessage').find((c) => c.args.thread_ts === ts);
     expect(note?.args.text).toContain('Acknowledged by Alice Example');
     expect(update?.auth).toBe('Bearer xoxb-test-token');
+  });
+
+  it("refuses a button naming another incident than its card's: neither incident nor card changes", async () => {
+    const a = await postedCard();
+    const b = await postedCard();
+    fake.reset();
+    const forB = encodeButtonValue({
+      kind: 'incident',
+      action: 'ack',
+      incidentId: b.incident.id,
+      version: 1,
+    });
+    const body = blockAction({
+      actionId: 'dbx:ack',
+      value: forB,
+      messageTs: a.ts,
+      responseUrl: fake.responseUrl('x'),
+    });
+    expect(await send(signed(body, FORM, wall.now()))).toBe(200);
+    await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.postEphemeral'));
+    await adapter.idle();
+    expect(JSON.stringify(fake.accepted('chat.postEphemeral')[0]?.args.blocks)).toContain(
+      'does not belong to the card',
+    );
+    expect((await incidents.get(b.incident.id))?.state).toBe('open');
+    expect(fake.accepted('chat.update')).toEqual([]);
   });
 
   it('acts once when the same button is clicked twice', async () => {

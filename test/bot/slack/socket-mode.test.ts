@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/bot/slack/slack-adapter.js';
 import { parsePolicy } from '../../../src/config/policy.js';
 import { ManualClock } from '../../../src/domain/clock.js';
-import { createChatHandler, loadIncidentCard } from '../../../src/handlers/chat-handler.js';
+import { createChatHandler } from '../../../src/handlers/chat-handler.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
-import { IncidentRepository } from '../../../src/store/incident-repository.js';
-import { ProcessedKeyRepository } from '../../../src/store/processed-key-repository.js';
+import { createRepositories } from '../../../src/store/repositories.js';
 import { type FakeSlack, startFakeSlack } from '../../support/fake-slack-server.js';
+import { testNotifier } from '../../support/test-notifier.js';
 
 /** Socket Mode as Slack runs it: apps.connections.open, a WebSocket, `hello`, envelopes, acks. */
 describe('Slack over Socket Mode', () => {
@@ -19,12 +19,21 @@ describe('Slack over Socket Mode', () => {
   beforeAll(async () => {
     fake = await startFakeSlack();
     store = await openStore({ dataDir: 'memory://' });
-    const incidents = new IncidentRepository(store.db);
+    const repos = createRepositories(store.db);
     const policy = parsePolicy('');
     const logger = pino({ level: 'silent' });
+    const notifier = testNotifier({
+      repos,
+      surfaces: () => [adapter.surface],
+      policy,
+      clock,
+      wallClock: clock,
+    });
     const handler = createChatHandler({
-      incidents,
-      processedKeys: new ProcessedKeyRepository(store.db),
+      incidents: repos.incidents,
+      cardPosts: repos.cardPosts,
+      notify: notifier.notify,
+      processedKeys: repos.processedKeys,
       clock,
       policy,
       logger,
@@ -40,7 +49,6 @@ describe('Slack over Socket Mode', () => {
       logger,
       clock,
       wallClock: clock,
-      incidentCard: (id) => loadIncidentCard({ incidents, clock, policy }, id),
       sleep: async () => {},
     });
     await adapter.start();

@@ -10,6 +10,7 @@ import { ManualClock } from '../../../src/domain/clock.js';
 import { createChatHandler, loadIncidentCard } from '../../../src/handlers/chat-handler.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../../src/store/repositories.js';
+import { type TestNotifier, testNotifier } from '../../support/test-notifier.js';
 import {
   CHANNEL_ID,
   cardAction,
@@ -47,6 +48,17 @@ describe('Teams adapter against a fake Bot Connector', () => {
   let sleeps: number[];
   let policy: Policy;
   let incidentSeq = 0;
+  let post: TestNotifier['post'];
+
+  /** An incident whose card the notifier posted to the channel: the activity id its buttons sit on. */
+  async function postedIncident(): Promise<{ id: string; activityId: string }> {
+    const id = await openIncident();
+    const [ref] = await post(id);
+    if (ref === undefined) throw new Error('card not posted');
+    await adapter.idle();
+    fake.reset();
+    return { id, activityId: ref.messageId };
+  }
 
   beforeAll(async () => {
     fake = await startFakeBotConnector();
@@ -61,8 +73,29 @@ describe('Teams adapter against a fake Bot Connector', () => {
   async function start(access: string[] = ['*']): Promise<void> {
     clock = new ManualClock(T0);
     sleeps = [];
-    policy = { ...defaultPolicy(), access: { ...defaultPolicy().access, responders: access } };
-    const deps = { incidents: repos.incidents, processedKeys: repos.processedKeys, clock, policy, logger };
+    const base = defaultPolicy();
+    policy = {
+      ...base,
+      access: { ...base.access, responders: access },
+      routing: { ...base.routing, default_channel: CHANNEL_ID },
+    };
+    const notifier = testNotifier({
+      repos,
+      surfaces: () => [adapter.surface],
+      policy,
+      clock,
+      wallClock: clock,
+    });
+    post = notifier.post;
+    const deps = {
+      incidents: repos.incidents,
+      cardPosts: repos.cardPosts,
+      notify: notifier.notify,
+      processedKeys: repos.processedKeys,
+      clock,
+      policy,
+      logger,
+    };
     adapter = createTeamsAdapter({
       env: {
         appId: fake.appId,
@@ -186,8 +219,8 @@ describe('Teams adapter against a fake Bot Connector', () => {
 
   describe('card actions (Action.Execute)', () => {
     it('acknowledges on a click: the invoke answers with the updated card, the store and every copy follow', async () => {
-      const id = await openIncident();
-      const res = await fake.post(endpoint, ack(id));
+      const { id, activityId } = await postedIncident();
+      const res = await fake.post(endpoint, ack(id, activityId));
       expect(res.status).toBe(200);
       const body = res.body as { statusCode: number; type: string; value: CardBody };
       expect(body.statusCode).toBe(200);
@@ -197,16 +230,16 @@ describe('Teams adapter against a fake Bot Connector', () => {
       expect((await repos.incidents.get(id))?.state).toBe('acknowledged');
       await adapter.idle();
       const put = fake.delivered().find((c) => c.operation === 'update');
-      expect(put).toMatchObject({ method: 'PUT', conversationId: CHANNEL_ID, activityId: 'card-msg-1' });
+      expect(put).toMatchObject({ method: 'PUT', conversationId: CHANNEL_ID, activityId });
       expect(textOf(cardOf(put))).toContain('Acknowledged');
       const note = fake.delivered().find((c) => c.operation === 'send');
-      expect(note?.conversationId).toBe(`${CHANNEL_ID};messageid=card-msg-1`);
+      expect(note?.conversationId).toBe(`${CHANNEL_ID};messageid=${activityId}`);
       expect(textOf(cardOf(note))).toContain('Acknowledged by Test User');
     });
 
     it('has one effect when the same invoke is delivered twice, and answers the retry with the current card', async () => {
-      const id = await openIncident();
-      const activity = ack(id);
+      const { id, activityId } = await postedIncident();
+      const activity = ack(id, activityId);
       await fake.post(endpoint, activity);
       const again = await fake.post(endpoint, activity);
       expect((again.body as { type: string }).type).toBe('application/vnd.microsoft.card.adaptive');
@@ -251,7 +284,17 @@ describe('Teams adapter against a fake Bot Connector', () => {
       expect((await repos.incidents.get(id))?.state).toBe('acknowledged');
     });
 
-    it('answers a refresh with the current card and does not PUT the other copies', async () => {
+    it("refuses a button naming another incident than its card's, and changes neither", async () => {
+      const a = await postedIncident();
+      const b = await postedIncident();
+      const res = await fake.post(endpoint, ack(b.id, a.activityId));
+      expect(String((res.body as { value: string }).value)).toContain('does not belong to the card');
+      expect((await repos.incidents.get(b.id))?.state).toBe('open');
+      await adapter.idle();
+      expect(fake.delivered().filter((c) => c.operation === 'update')).toHaveLength(0);
+    });
+
+    it('answers a refresh with the current card and does not PUT copies that are current', async () => {
       const id = await openIncident();
       const refresh = cardAction({
         verb: 'dbx:refresh',

@@ -7,11 +7,12 @@ import { defaultPolicy, parsePolicy } from '../../src/config/policy.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { incidentIdFor } from '../../src/domain/incident.js';
 import { loadIncidentCard } from '../../src/handlers/chat-handler.js';
-import { type NotifierDeps, notifyIncident } from '../../src/handlers/notify-incident.js';
+import { type NotifierDeps, notifyIncident } from '../../src/notify/notify-incident.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../src/store/repositories.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 20, 3, 0));
+const wallClock = new ManualClock(Date.UTC(2026, 0, 1));
 let store: Store;
 let repos: Repositories;
 let log: ChannelLog;
@@ -30,6 +31,7 @@ beforeAll(async () => {
     surfaces: [new ConsoleSender(log)],
     policy,
     clock,
+    wallClock,
     loadCard: (id) =>
       loadIncidentCard({ incidents: repos.incidents, clock, policy, detailsUrl: () => null }, id),
     logger: createLogger({ level: 'silent' }),
@@ -98,7 +100,7 @@ describe('notifyIncident', () => {
     expect((await notifyIncident(deps, incident.id)).posted).toBe(1);
   });
 
-  it('adds new system timeline entries to the card thread once', async () => {
+  it('adds new timeline entries to the card thread once', async () => {
     const incident = await open('fp-thread', 'P3');
     await notifyIncident(deps, incident.id);
     clock.advance(60_000);
@@ -143,8 +145,81 @@ describe('notifyIncident', () => {
     );
     const pings = card!.replies.filter((r) => r.body.kind === 'text' && r.body.text.includes('@oncall'));
     expect(pings.map((r) => r.body.kind === 'text' && r.body.text)).toEqual([
-      '@oncall ANALYZE: Escalated: P2 not acknowledged within 2 h',
+      '@oncall Escalated: P2 not acknowledged within 2 h',
     ]);
+  });
+
+  it("notes a person's action in the thread, even when it happened at the same instant as the last note", async () => {
+    const incident = await open('fp-same-instant', 'P3');
+    await notifyIncident(deps, incident.id);
+    await repos.incidents.applyEvent(incident.id, { type: 'acknowledge', actor: 'alice' }, clock.now());
+    expect(await notifyIncident(deps, incident.id)).toMatchObject({ updated: 1, notes: 1 });
+    const [card] = cardsIn('incidents', incident.id);
+    expect(card!.replies.map((r) => (r.body.kind === 'text' ? r.body.text : ''))).toEqual([
+      'Acknowledged by alice',
+    ]);
+    expect(card!.body.kind === 'card' && card!.body.view.kind === 'incident' && card!.body.view.state).toBe(
+      'acknowledged',
+    );
+  });
+
+  it('posts one card when two notifiers bring the same incident up at once', async () => {
+    const incident = await open('fp-race', 'P3');
+    const outcomes = await Promise.all([
+      notifyIncident(deps, incident.id),
+      notifyIncident(deps, incident.id),
+    ]);
+    expect(outcomes.map((o) => o.posted).sort()).toEqual([0, 1]);
+    expect(cardsIn('incidents', incident.id)).toHaveLength(1);
+  });
+
+  it('leaves a copy another process is posting alone, and takes it over once that claim is old', async () => {
+    const incident = await open('fp-claimed', 'P3');
+    const key = { incidentId: incident.id, surface: 'console', channelId: '#incidents' };
+    expect(await repos.cardPosts.claim(key, 'other-process', wallClock.now(), 0)).toBe(true);
+
+    const waiting = await notifyIncident(deps, incident.id);
+    expect(waiting).toMatchObject({ posted: 0, pending: { count: 1, retryAfterMs: 60_000 } });
+    expect(cardsIn('incidents', incident.id)).toHaveLength(0);
+
+    wallClock.advance(61_000);
+    expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 1, pending: { count: 0 } });
+    expect(cardsIn('incidents', incident.id)).toHaveLength(1);
+    // The process that died mid-post cannot record its message over the one that was posted.
+    expect(
+      await repos.cardPosts.complete(key, 'other-process', {
+        messageId: 'm999',
+        messageChannelId: 'incidents',
+        shownVersion: 1,
+        notesThroughSeq: null,
+        postedAt: clock.now(),
+      }),
+    ).toBe(false);
+  });
+
+  it('posts a current copy again when the console lost it in a restart', async () => {
+    const incident = await open('fp-restart', 'P3');
+    await notifyIncident(deps, incident.id);
+    const restarted = new ChannelLog({ clock, firstId: 1_000_000 });
+    const after = { ...deps, surfaces: [new ConsoleSender(restarted)] };
+    await repos.incidents.applyEvent(incident.id, { type: 'resolve', actor: 'bob' }, clock.now());
+
+    expect(await notifyIncident(after, incident.id)).toMatchObject({ posted: 1 });
+    const copies = restarted
+      .messages('incidents')
+      .filter(
+        (m) =>
+          m.body.kind === 'card' && m.body.view.kind === 'incident' && m.body.view.incidentId === incident.id,
+      );
+    expect(copies).toHaveLength(1);
+    expect(
+      copies[0]!.body.kind === 'card' &&
+        copies[0]!.body.view.kind === 'incident' &&
+        copies[0]!.body.view.state,
+    ).toBe('resolved');
+    const [post] = await repos.cardPosts.list(incident.id);
+    expect(post?.messageId).toBe(copies[0]!.id);
+    expect(await notifyIncident(after, incident.id)).toMatchObject({ posted: 0, updated: 0 });
   });
 
   it('does nothing for an incident that does not exist', async () => {

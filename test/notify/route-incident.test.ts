@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import { costChannelFor, routeIncident } from '../../src/handlers/route-incident.js';
+import { costChannelFor, routeIncident } from '../../src/notify/route-incident.js';
 
 const policy = parsePolicy(`
 workspaces:

@@ -1,3 +1,4 @@
+import { levelRouting } from '../agents/triage/triage-incident.js';
 import { type Policy, workspaceEntry } from '../config/policy.js';
 import type { Incident } from '../domain/incident.js';
 
@@ -14,7 +15,8 @@ const asList = <T>(v: T | readonly T[] | undefined): readonly T[] | undefined =>
 /**
  * Where an incident's card goes: every routing rule whose `match` holds (team tag, severity, workspace;
  * all keys present must match), plus the channels its severity level lists; the default channel when
- * nothing matched. The severity level's `mention_oncall` (true for P1 by default) adds the on-call mention.
+ * nothing matched. The level's part is what triage decided (`levelRouting`): its channels, and whether
+ * on-call is mentioned (`mention_oncall`, true for P1 by default).
  * A rule's `workspace` is a workspace id, or the `name` its `workspaces` entry gives it.
  */
 export function routeIncident(
@@ -38,11 +40,11 @@ export function routeIncident(
     }
     channels.push(rule.channel);
   }
-  const level = policy.triage[incident.severity];
-  channels.push(...level.channels);
+  const decided = levelRouting(incident.severity, policy.triage);
+  channels.push(...decided.channels);
   if (channels.length === 0) channels.push(policy.routing.default_channel);
   const mention =
-    level.mention_oncall && policy.routing.oncall_mention !== '' ? policy.routing.oncall_mention : null;
+    decided.mentionOncall && policy.routing.oncall_mention !== '' ? policy.routing.oncall_mention : null;
   return { channels: [...new Set(channels)], mention };
 }
 

@@ -31,7 +31,12 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 
-/** Targets on the unseen split (issue 16, item 1). */
+/**
+ * Targets on the unseen split (issue 16, item 1). `unknown` counts answers that gave up on an error whose
+ * label names a category: some real errors are labelled `unknown` (SDK parse bugs, provider crashes) and
+ * answering `unknown` for those is right, so they cannot count against the classifier. The raw share is
+ * printed beside it.
+ */
 const HOLDOUT_TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
@@ -47,7 +52,10 @@ interface Report {
   total: number;
   category: number;
   action: number;
+  /** Share answered `unknown` although the label names a category: the classifier gave up. */
   unknown: number;
+  /** Share answered `unknown` at all, including errors labelled `unknown` (platform bugs nobody can attribute). */
+  unknownAny: number;
   /** Plain RETRY proposed for an error whose labelled action is not RETRY: retries that cannot help. */
   needlessRetries: Outcome[];
   misses: Outcome[];
@@ -60,6 +68,7 @@ function evaluate(subset: readonly CorpusRow[]): Report {
     category: 0,
     action: 0,
     unknown: 0,
+    unknownAny: 0,
     needlessRetries: [],
     misses: [],
     perCategory: new Map(),
@@ -67,6 +76,7 @@ function evaluate(subset: readonly CorpusRow[]): Report {
   let category = 0;
   let action = 0;
   let unknown = 0;
+  let unknownAny = 0;
   for (const row of subset) {
     const got = classifyError({
       message: row.message,
@@ -82,7 +92,8 @@ function evaluate(subset: readonly CorpusRow[]): Report {
     }
     report.perCategory.set(row.expected_category, bucket);
     if (got.action === row.expected_action) action += 1;
-    if (got.category === 'unknown') unknown += 1;
+    if (got.category === 'unknown') unknownAny += 1;
+    if (got.category === 'unknown' && row.expected_category !== 'unknown') unknown += 1;
     if (got.action === 'RETRY' && row.expected_action !== 'RETRY') report.needlessRetries.push(outcome);
     if (got.category !== row.expected_category || got.action !== row.expected_action) {
       report.misses.push(outcome);
@@ -91,6 +102,7 @@ function evaluate(subset: readonly CorpusRow[]): Report {
   report.category = category / subset.length;
   report.action = action / subset.length;
   report.unknown = unknown / subset.length;
+  report.unknownAny = unknownAny / subset.length;
   return report;
 }
 
@@ -102,8 +114,8 @@ function summary(name: string, r: Report): string[] {
     .map(([cat, { right, total }]) => `${cat} ${right}/${total}`)
     .join(', ');
   return [
-    `${name} (${r.total}): category ${pct(r.category)}, action ${pct(r.action)}, unknown ${pct(r.unknown)}, ` +
-      `needless RETRY ${r.needlessRetries.length}`,
+    `${name} (${r.total}): category ${pct(r.category)}, action ${pct(r.action)}, gave up (unknown) ${pct(r.unknown)}, ` +
+      `unknown at all ${pct(r.unknownAny)}, needless RETRY ${r.needlessRetries.length}`,
     `  per expected category: ${perCategory}`,
   ];
 }
@@ -169,7 +181,7 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
     expect(holdout.action).toBeGreaterThanOrEqual(HOLDOUT_TARGETS.action);
   });
 
-  it(`answers unknown for at most ${pct(HOLDOUT_TARGETS.unknown)}`, () => {
+  it(`gives up (unknown for a categorisable error) on at most ${pct(HOLDOUT_TARGETS.unknown)}`, () => {
     expect(holdout.unknown).toBeLessThanOrEqual(HOLDOUT_TARGETS.unknown);
   });
 

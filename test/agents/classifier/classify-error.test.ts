@@ -51,14 +51,24 @@ describe('classifyError by family', () => {
       'NOTIFY_OWNER',
     ],
     ['Status Code: 403; Error Code: AccessDenied', 'permission', 'NOTIFY_OWNER'],
-    ['java.net.UnknownHostException: foo.example.com', 'network', 'RETRY'],
+    ['java.net.UnknownHostException: foo.example.com', 'config', 'NOTIFY_OWNER'],
+    ['socket.gaierror: [Errno -3] Temporary failure in name resolution', 'network', 'RETRY'],
+    [
+      'requests.exceptions.ReadTimeout: Read timed out. (read timeout=60)',
+      'timeout',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    ['java.net.SocketTimeoutException: connect timed out', 'network', 'RETRY'],
+    ['[INVALID_HANDLE.SESSION_CLOSED] The handle abc is invalid. Session was closed.', 'timeout', 'RETRY'],
+    ['[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed', 'network', 'NOTIFY_OWNER'],
+    ['INVALID_STATE: Cluster 0101-abc is in unexpected state Pending.', 'concurrency', 'RETRY'],
     [
       'Cluster terminated. Reason: AWS_INSUFFICIENT_INSTANCE_CAPACITY_FAILURE',
       'capacity',
       'RETRY_WITH_NEW_PARAMS',
     ],
     ['ZONE_RESOURCE_POOL_EXHAUSTED', 'capacity', 'RETRY_WITH_NEW_PARAMS'],
-    ['REQUEST_LIMIT_EXCEEDED: RPC token bucket limit has been exceeded.', 'capacity', 'RETRY'],
+    ['REQUEST_LIMIT_EXCEEDED: RPC token bucket limit has been exceeded.', 'network', 'RETRY'],
     ['[PARSE_SYNTAX_ERROR] Syntax error at or near end of input.', 'syntax', 'NOTIFY_OWNER'],
     ['Compilation Error in model orders (models/orders.sql)', 'syntax', 'NOTIFY_OWNER'],
     ['Error: default auth: cannot configure default credentials', 'config', 'NOTIFY_OWNER'],
@@ -99,9 +109,9 @@ describe('classifyError by family', () => {
 
   it('prefers the last Caused by over an equally specific wrapper', () => {
     const got = verdict(
-      'java.net.SocketTimeoutException: Read timed out while talking to metastore\nCaused by: java.net.UnknownHostException: metastore.internal',
+      'java.net.SocketException: Connection reset while talking to metastore\nCaused by: java.net.ConnectException: Connection refused',
     );
-    expect(got.rule).toBe('network.dns');
+    expect(got.rule).toBe('network.connection_refused');
   });
 
   it('reads the error class from an explicit field and from the bracket prefix alike', () => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { z } from 'zod';
 import type { Logger } from '../../config/logger.js';
 import type { CardView } from '../../cards/card-views.js';
 import { cardViewSchema } from '../../cards/card-views.js';
@@ -26,6 +27,7 @@ import {
   commandRequest,
   messageEventSchema,
   questionRequest,
+  refusalOf,
   slashCommandSchema,
 } from './translate.js';
 
@@ -214,11 +216,29 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }
   }
 
+  /** A signed request we cannot read is answered, not swallowed: the person learns nothing was done. */
+  async function refuse(body: unknown, error: z.ZodError, what: 'command' | 'button'): Promise<void> {
+    logger.warn(
+      { issues: error.issues.slice(0, 3).map((i) => i.path.join('.')) },
+      `Slack ${what} not understood`,
+    );
+    const refusal = refusalOf(body, error, what);
+    if (refusal === undefined) return;
+    await sender
+      .respond(
+        refusal.responseUrl,
+        refusal.channelId,
+        { kind: 'message', tone: 'warning', title: null, text: refusal.text, fields: [] },
+        'ephemeral',
+      )
+      .catch((e: unknown) => logger.warn({ err: e }, 'could not tell the person their request was refused'));
+  }
+
   const commandName = options.command ?? '/dbx';
   app.command(commandName, async ({ ack, body }) => {
     await ack();
     const parsed = slashCommandSchema.safeParse(body);
-    if (!parsed.success) return logger.warn('slash command payload not understood; ignored');
+    if (!parsed.success) return refuse(body, parsed.error, 'command');
     const request = commandRequest(parsed.data, clock.now());
     await process({
       request,
@@ -231,7 +251,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   app.action(/^dbx:/, async ({ ack, body }) => {
     await ack();
     const parsed = blockActionsSchema.safeParse(body);
-    if (!parsed.success) return logger.warn('block_actions payload not understood; ignored');
+    if (!parsed.success) return refuse(body, parsed.error, 'button');
     const origin = buttonRequest(parsed.data, clock.now());
     if (origin === undefined) return;
     await process({

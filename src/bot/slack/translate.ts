@@ -63,6 +63,42 @@ export const messageEventSchema = z.looseObject({
   bot_id: z.string().max(64).optional(),
 });
 
+/** Where to tell the person that their signed request could not be read: its response URL, if usable. */
+const refusalTargetSchema = z.looseObject({
+  response_url: z.url({ protocol: /^https?$/ }).max(3_000),
+  channel_id: id.optional(),
+  channel: z.looseObject({ id }).optional(),
+});
+
+/**
+ * What a person is told when Slack sent a signed command or button press we cannot read (too long, a
+ * missing field), and where: the request's `response_url`. Undefined when it has none to answer on.
+ */
+export function refusalOf(
+  body: unknown,
+  error: z.ZodError,
+  what: 'command' | 'button',
+): { responseUrl: string; channelId: string; text: string } | undefined {
+  const target = refusalTargetSchema.safeParse(body);
+  if (!target.success) return undefined;
+  const issue = error.issues[0];
+  const field = issue?.path.map(String).join('.') ?? '';
+  const tooLong = issue?.code === 'too_big';
+  const text =
+    what === 'command'
+      ? tooLong && field === 'text'
+        ? 'That /dbx command is too long to be one (over 40,000 characters), so I did not run it. Shorten it and try again.'
+        : `I could not read that /dbx command (${field || 'its payload'} is not what Slack sends), so I did not run it.`
+      : tooLong && /value$/.test(field)
+        ? 'That button carries a value longer than a dbxops button ever does (over 2,000 characters), so I did not act on it.'
+        : `I could not read that button press (${field || 'its payload'} is not what Slack sends), so I did not act on it.`;
+  return {
+    responseUrl: target.data.response_url,
+    channelId: target.data.channel_id ?? target.data.channel?.id ?? 'unknown',
+    text,
+  };
+}
+
 const secondsToMs = (s: string | number | undefined, fallback: number) => {
   const n = Number(s);
   return Number.isFinite(n) && n > 0 ? Math.floor(n * 1000) : fallback;

@@ -137,6 +137,32 @@ describe('Slack end to end', () => {
     expect(JSON.stringify(reply?.args.blocks)).toContain('/dbx status');
   });
 
+  it('tells the person why a 100 KB /dbx command was not run, instead of staying silent', async () => {
+    const huge = slashCommand(`ack ${'x'.repeat(100_000)}`, { responseUrl: fake.responseUrl('huge') });
+    expect(await send(signed(huge, FORM, wall.now()))).toBe(200);
+    await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:huge'));
+    const reply = fake.accepted('respond:huge')[0];
+    expect(reply?.args.response_type).toBe('ephemeral');
+    expect(JSON.stringify(reply?.args.blocks)).toContain('too long');
+  });
+
+  it('tells the person a button with a 2,001-character value was not acted on', async () => {
+    const { card, ts } = await postedCard();
+    const ack = incidentButtons(card).standard.find((b) => b.payload.action === 'ack');
+    if (ack === undefined) throw new Error('no ack button');
+    const body = blockAction({
+      actionId: ack.actionId,
+      value: 'v'.repeat(2_001),
+      messageTs: ts,
+      responseUrl: fake.responseUrl('long-value'),
+    });
+    expect(await send(signed(body, FORM, wall.now()))).toBe(200);
+    await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:long-value'));
+    expect(JSON.stringify(fake.accepted('respond:long-value')[0]?.args.blocks)).toContain('did not act');
+    await adapter.idle();
+    expect(fake.accepted('chat.update')).toHaveLength(0);
+  });
+
   it('acknowledges on a signed button press, updates the card in place and notes it in the thread', async () => {
     const { card, ts } = await postedCard();
     const ack = incidentButtons(card).standard.find((b) => b.payload.action === 'ack');

@@ -6,6 +6,7 @@ import { type BlastRadiusResult, blastRadius } from './blast-radius.js';
 import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
 import { incidentCostUsd } from './incident-cost.js';
 import { incidentTitle } from './incident-title.js';
+import { revocationExplains } from './revocation-explains.js';
 import { CONSEQUENCE_KINDS, causeRank, pickRootCause } from './root-cause.js';
 import { primaryNode, signalNodes, withSignalEdges } from './signal-nodes.js';
 
@@ -75,7 +76,8 @@ export type CorrelationDecision =
  * Decides whether `signal` joins one of `openIncidents` or opens a new one. It joins when the dependency
  * graph links it to a signal of the incident (same job/table/warehouse, upstream or downstream by lineage
  * or `run_job_task`, a shared cluster or warehouse, a shared upstream source) and they occurred within
- * the window — or, for a cause and its consequence, within the consequence horizon. Among several
+ * the window — or, for a cause and its consequence, within the consequence horizon; a permission failure
+ * on a table whose grant was revoked joins the revocation for days (`revocationExplains`). Among several
  * candidates the strongest link, then the closest in time, wins. The decision carries the recomputed
  * summary (root cause, title, fingerprint, blast radius, cost) so the caller updates the card in place.
  */
@@ -107,7 +109,7 @@ export function correlate(
       const link = linker.linkTo(member);
       if (link === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
-      if (!linker.inTime(member, link, gap)) continue;
+      if (!linker.inTime(member, link, gap) && !revocationExplains(signal, member, view)) continue;
       const better =
         best === undefined ||
         LINK_STRENGTH[link] > LINK_STRENGTH[best.link] ||

@@ -19,9 +19,18 @@ export interface OpenIncidentView {
 }
 
 /** How a signal is tied to an incident, strongest first. */
-export type LinkKind = 'same_subject' | 'shared_compute' | 'upstream' | 'downstream' | 'shared_source';
+export type LinkKind =
+  | 'explained_by_revocation'
+  | 'same_subject'
+  | 'shared_compute'
+  | 'upstream'
+  | 'downstream'
+  | 'shared_source';
 
 const LINK_STRENGTH: Readonly<Record<LinkKind, number>> = {
+  // The error names the very privilege that was taken away: stronger than any graph proximity (a job
+  // upstream running long at the same time explains nothing about a permission denied).
+  explained_by_revocation: 6,
   same_subject: 5,
   shared_compute: 4,
   upstream: 3,
@@ -106,10 +115,11 @@ export function correlate(
   let best: { incident: OpenIncidentView; link: LinkKind; gap: number } | undefined;
   for (const incident of candidates) {
     for (const member of incident.signals) {
-      const link = linker.linkTo(member);
-      if (link === undefined) continue;
+      const graphLink = linker.linkTo(member);
+      if (graphLink === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
-      if (!linker.inTime(member, link, gap) && !revocationExplains(signal, member, view)) continue;
+      const link = revocationExplains(signal, member, view) ? 'explained_by_revocation' : graphLink;
+      if (link !== 'explained_by_revocation' && !linker.inTime(member, link, gap)) continue;
       const better =
         best === undefined ||
         LINK_STRENGTH[link] > LINK_STRENGTH[best.link] ||

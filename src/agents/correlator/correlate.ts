@@ -28,7 +28,7 @@ export type LinkKind =
   | 'shared_source';
 
 const LINK_STRENGTH: Readonly<Record<LinkKind, number>> = {
-  // The error names the very privilege that was taken away: stronger than any graph proximity (a job
+  // Denied on the very table whose grant was taken away: stronger than any graph proximity (a job
   // upstream running long at the same time explains nothing about a permission denied).
   explained_by_revocation: 6,
   same_subject: 5,

@@ -75,6 +75,12 @@ const signalRefsSchema = z
     tablesWritten: z.array(boundedText(512)).max(SIGNAL_LIMITS.tables),
     team: boundedText(256),
     owner: boundedText(256),
+    /** A permission change: the user, group or service principal whose privileges changed. */
+    principal: boundedText(512),
+    /** A permission change: the privileges removed (`SELECT`, `MODIFY` …). */
+    privileges: z.array(boundedText(128)).max(100),
+    /** A permission change: who made it (the audit log's `user_identity.email`). */
+    changedBy: boundedText(512),
   })
   .partial();
 

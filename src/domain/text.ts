@@ -19,6 +19,11 @@ export function truncateText(value: string, max: number): string {
   return `${value.slice(0, end)}…`;
 }
 
+/** `epochMs` as cards and evidence write a moment: `2024-05-01 05:02 UTC`. */
+export function utcMinute(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** Deep-cleans every string (keys too) of a JSON-like value so it can be stored as jsonb. */
 function cleanJson(value: unknown): unknown {
   if (typeof value === 'string') return cleanText(value);

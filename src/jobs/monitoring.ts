@@ -307,6 +307,7 @@ export function createMonitoringStages(
         warehouses: tables.warehouses,
         pipelineUpdates: tables.pipelineUpdates,
         clusterEvents: tables.clusterEvents,
+        grantChanges: tables.grantChanges,
         slas: slasNow(),
         runs: state.activeRuns ?? [],
       });

@@ -27,18 +27,35 @@ const changesSchema = z
   )
   .max(1_000);
 
-/** Parses audit `request_params.changes` (a JSON string); anything unreadable reads as no change. */
-export function parsePermissionChanges(
-  text: string | undefined,
-): { principal: string; add: string[]; remove: string[] }[] {
-  if (text === undefined || text.length > 1_000_000) return [];
+/** The longest `request_params.changes` read; a real change list is a few hundred bytes. */
+const CHANGES_MAX_CHARS = 1_000_000;
+
+export type PermissionChanges =
+  | { readonly ok: true; readonly changes: { principal: string; add: string[]; remove: string[] }[] }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Parses audit `request_params.changes` (a JSON string). Anything unreadable is a refusal with the reason,
+ * for the poll's `rejected` list: a change dbxops could not read must not vanish without a trace.
+ */
+export function parsePermissionChanges(text: string | undefined): PermissionChanges {
+  if (text === undefined) return { ok: false, reason: 'request_params.changes: missing' };
+  if (text.length > CHANGES_MAX_CHARS)
+    return { ok: false, reason: `request_params.changes: longer than ${CHANGES_MAX_CHARS} characters` };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return [];
+    return { ok: false, reason: 'request_params.changes: not JSON' };
   }
   const parsed = changesSchema.safeParse(json);
-  if (!parsed.success) return [];
-  return parsed.data.map((c) => ({ principal: c.principal, add: c.add ?? [], remove: c.remove ?? [] }));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = ['request_params.changes', ...(issue?.path.map(String) ?? [])].join('.');
+    return { ok: false, reason: `${at}: ${issue?.message ?? 'invalid'}` };
+  }
+  return {
+    ok: true,
+    changes: parsed.data.map((c) => ({ principal: c.principal, add: c.add ?? [], remove: c.remove ?? [] })),
+  };
 }

@@ -211,9 +211,17 @@ export async function pollSystemTables(
     });
     for (const r of rows) {
       const params = stringMap(r, 'request_params');
-      for (const change of parsePermissionChanges(params.changes)) {
+      const eventId = str(r, 'event_id') ?? str(r, 'request_id') ?? `${ms(r, 'event_time')}`;
+      const parsed = parsePermissionChanges(params.changes);
+      if (!parsed.ok) {
+        // Reported once, not on every re-read of the lag allowance.
+        const seen = seenRowsOf(cache, 'audit');
+        if (!seen.has(`${eventId}|unreadable`)) out.rejected.push({ source: 'audit', reason: parsed.reason });
+        seen.add(`${eventId}|unreadable`);
+        continue;
+      }
+      for (const change of parsed.changes) {
         if (change.remove.length === 0) continue;
-        const eventId = str(r, 'event_id') ?? str(r, 'request_id') ?? `${ms(r, 'event_time')}`;
         accept(
           'audit',
           grantChangeObservationSchema,

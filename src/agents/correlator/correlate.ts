@@ -6,6 +6,7 @@ import { type BlastRadiusResult, blastRadius } from './blast-radius.js';
 import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
 import { incidentCostUsd } from './incident-cost.js';
 import { incidentTitle } from './incident-title.js';
+import { revocationExplains } from './revocation-explains.js';
 import { CONSEQUENCE_KINDS, causeRank, pickRootCause } from './root-cause.js';
 import { primaryNode, signalNodes, withSignalEdges } from './signal-nodes.js';
 
@@ -18,9 +19,18 @@ export interface OpenIncidentView {
 }
 
 /** How a signal is tied to an incident, strongest first. */
-export type LinkKind = 'same_subject' | 'shared_compute' | 'upstream' | 'downstream' | 'shared_source';
+export type LinkKind =
+  | 'explained_by_revocation'
+  | 'same_subject'
+  | 'shared_compute'
+  | 'upstream'
+  | 'downstream'
+  | 'shared_source';
 
 const LINK_STRENGTH: Readonly<Record<LinkKind, number>> = {
+  // Denied on the very table whose grant was taken away: stronger than any graph proximity (a job
+  // upstream running long at the same time explains nothing about a permission denied).
+  explained_by_revocation: 6,
   same_subject: 5,
   shared_compute: 4,
   upstream: 3,
@@ -75,7 +85,8 @@ export type CorrelationDecision =
  * Decides whether `signal` joins one of `openIncidents` or opens a new one. It joins when the dependency
  * graph links it to a signal of the incident (same job/table/warehouse, upstream or downstream by lineage
  * or `run_job_task`, a shared cluster or warehouse, a shared upstream source) and they occurred within
- * the window — or, for a cause and its consequence, within the consequence horizon. Among several
+ * the window — or, for a cause and its consequence, within the consequence horizon; a permission failure
+ * on a table whose grant was revoked joins the revocation for days (`revocationExplains`). Among several
  * candidates the strongest link, then the closest in time, wins. The decision carries the recomputed
  * summary (root cause, title, fingerprint, blast radius, cost) so the caller updates the card in place.
  */
@@ -104,10 +115,11 @@ export function correlate(
   let best: { incident: OpenIncidentView; link: LinkKind; gap: number } | undefined;
   for (const incident of candidates) {
     for (const member of incident.signals) {
-      const link = linker.linkTo(member);
-      if (link === undefined) continue;
+      const graphLink = linker.linkTo(member);
+      if (graphLink === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
-      if (!linker.inTime(member, link, gap)) continue;
+      const link = revocationExplains(signal, member, view) ? 'explained_by_revocation' : graphLink;
+      if (link !== 'explained_by_revocation' && !linker.inTime(member, link, gap)) continue;
       const better =
         best === undefined ||
         LINK_STRENGTH[link] > LINK_STRENGTH[best.link] ||

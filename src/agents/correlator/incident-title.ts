@@ -114,6 +114,12 @@ export function incidentTitle(root: Signal): string {
           : `${name} spent far more than usual`;
       break;
     }
+    case 'grant_revoked': {
+      const what = root.refs.privileges?.join(', ') ?? 'A privilege';
+      const from = root.refs.principal !== undefined ? ` from ${root.refs.principal}` : '';
+      title = `${what} on ${name} revoked${from}`;
+      break;
+    }
     case 'budget_exceeded':
       title = `${name} is over its monthly budget`;
       break;

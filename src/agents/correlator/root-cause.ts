@@ -36,6 +36,12 @@ export const CONSEQUENCE_KINDS: ReadonlySet<string> = new Set([
   'sla_missed',
 ]);
 
+/**
+ * Causes that happen once and then stay (a revoked grant): they do not recur themselves, so their
+ * incident counts as repeated when what they break fails again.
+ */
+export const STANDING_CAUSE_KINDS: ReadonlySet<string> = new Set(['grant_revoked']);
+
 export function causeRank(kind: string): number {
   return Object.hasOwn(CAUSE_RANK, kind) ? CAUSE_RANK[kind]! : 5;
 }

@@ -1,4 +1,5 @@
 import type { Thresholds } from '../../config/policy.js';
+import { utcMinute } from '../../domain/text.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { Budget, CostObservation } from './observations.js';
 import { median } from './sample-window.js';
@@ -78,7 +79,7 @@ export function detectCostProblems(
           },
           evidence: [
             {
-              label: `Spent $${round2(usd)} in the ${first.granularity} from ${new Date(periodStart).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${ratio.toFixed(1)}× the usual $${round2(baseline)}`,
+              label: `Spent $${round2(usd)} in the ${first.granularity} from ${utcMinute(periodStart)}, ${ratio.toFixed(1)}× the usual $${round2(baseline)}`,
             },
           ],
           costUsd: round2(Math.max(0, usd - baseline)),

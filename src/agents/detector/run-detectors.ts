@@ -1,7 +1,9 @@
 import type { Policy } from '../../config/policy.js';
+import type { GrantChangeObservation } from '../collector/grant-change-observation.js';
 import type { ClassifyFn } from './classify-hook.js';
 import { detectClusterEvents } from './detect-cluster-events.js';
 import { detectCostProblems } from './detect-cost.js';
+import { detectGrantChanges } from './detect-grant-changes.js';
 import { type DurationBaselines, detectDurationAnomalies } from './detect-duration-anomaly.js';
 import { detectPipelineFailures } from './detect-pipeline-failures.js';
 import { detectRowCountAnomalies, type RowCountBaselines } from './detect-row-counts.js';
@@ -31,6 +33,7 @@ export interface DetectorInputs {
   readonly warehouses?: readonly WarehouseObservation[];
   readonly queries?: readonly QueryObservation[];
   readonly costs?: readonly CostObservation[];
+  readonly grantChanges?: readonly GrantChangeObservation[];
 }
 
 /** The baselines detectors keep between ticks: plain JSON, store it per workspace. */
@@ -92,5 +95,6 @@ export function runDetectors(
     const budgets = Object.entries(policy.budgets).map(([team, monthlyUsd]) => ({ team, monthlyUsd }));
     return detectCostProblems(inputs.costs ?? [], budgets, t, now);
   });
+  run('grants', () => detectGrantChanges(inputs.grantChanges ?? [], now));
   return { ...mergeOutputs(...outputs), state: next };
 }

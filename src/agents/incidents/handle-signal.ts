@@ -14,6 +14,7 @@ import {
 } from '../correlator/correlate.js';
 import type { GraphView } from '../correlator/dependency-graph.js';
 import { linkQueryKeys, signalLinkKeys } from '../correlator/link-keys.js';
+import { STANDING_CAUSE_KINDS } from '../correlator/root-cause.js';
 import { withSignalEdges } from '../correlator/signal-nodes.js';
 import { triageFacts } from '../correlator/triage-facts.js';
 import { type TriageDecision, triageIncident } from '../triage/triage-incident.js';
@@ -285,17 +286,23 @@ async function triageOpenIncident(
   );
 }
 
-/** The root cause's subject failed again within this incident (a job failing every hour, say). */
+/**
+ * The root cause's subject failed again within this incident (a job failing every hour, say); for a
+ * standing cause (a revoked grant), something it broke failed again.
+ */
 function recurredWithin(summary: IncidentSummary, signals: readonly Signal[]): boolean {
   const root = summary.rootSignal;
-  return signals.some(
-    (s) =>
-      s.id !== root.id &&
-      s.kind === root.kind &&
-      s.subject.type === root.subject.type &&
-      s.subject.id === root.subject.id &&
-      s.occurredAt !== root.occurredAt,
-  );
+  const again = (first: Signal) =>
+    signals.some(
+      (s) =>
+        s.id !== first.id &&
+        s.kind === first.kind &&
+        s.subject.type === first.subject.type &&
+        s.subject.id === first.subject.id &&
+        s.occurredAt !== first.occurredAt,
+    );
+  if (STANDING_CAUSE_KINDS.has(root.kind)) return signals.some((s) => s.id !== root.id && again(s));
+  return again(root);
 }
 
 function summarise(deps: HandleSignalDeps, workspaceId: string, signals: readonly Signal[]): IncidentSummary {

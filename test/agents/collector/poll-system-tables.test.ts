@@ -82,7 +82,7 @@ describe('pollSystemTables on a simulated workspace', () => {
     expect(next.tableLoads.map((l) => l.table)).toEqual(['main.finance.late_table']);
   });
 
-  it('refuses a hostile permission change quietly and keeps the good ones', async () => {
+  it('reports an unreadable permission change as a rejected row, once, and keeps the good ones', async () => {
     h.sink.append('access.audit', [
       {
         event_id: 'evil-1',
@@ -107,6 +107,37 @@ describe('pollSystemTables on a simulated workspace', () => {
     await h.sink.flush();
     const out = await pollSystemTables(h.deps, cache, { sources: ['audit'] });
     expect(out.grantChanges.map((g) => `${g.eventId}:${g.principal}`)).toEqual(['dup-1:bob']);
+    expect(out.rejected).toEqual([{ source: 'audit', reason: 'request_params.changes: not JSON' }]);
+    // The next poll re-reads the lag allowance: neither row comes back.
+    const again = await pollSystemTables(h.deps, cache, { sources: ['audit'] });
+    expect(again.grantChanges).toEqual([]);
+    expect(again.rejected).toEqual([]);
+  });
+
+  it('rejects a change list of the wrong shape or without a securable, and throws nothing', async () => {
+    const row = (id: string, request_params: Record<string, string>) => ({
+      event_id: id,
+      event_time: START + 2 * HOUR + 4 * MIN,
+      event_date: '2026-11-20',
+      service_name: 'unityCatalog',
+      action_name: 'updatePermissions',
+      request_params,
+    });
+    h.sink.append('access.audit', [
+      row('shape-1', { securable_full_name: 'main.x.y', changes: JSON.stringify([{ principal: 7 }]) }),
+      row('nochange-1', { securable_full_name: 'main.x.y' }),
+      row('nosecurable-1', { changes: JSON.stringify([{ principal: 'eve', remove: ['SELECT'] }]) }),
+      row('huge-1', { securable_full_name: 'main.x.y', changes: `[${'{"principal":"a"},'.repeat(70_000)}]` }),
+    ]);
+    await h.sink.flush();
+    const out = await pollSystemTables(h.deps, cache, { sources: ['audit'] });
+    expect(out.grantChanges).toEqual([]);
+    expect(out.rejected.map((r) => r.reason).sort()).toEqual([
+      'request_params.changes.0.principal: Invalid input: expected string, received number',
+      'request_params.changes: longer than 1000000 characters',
+      'request_params.changes: missing',
+      'securable: Invalid input: expected string, received undefined',
+    ]);
   });
 });
 

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { grantChangeObservationSchema } from '../../../src/agents/collector/grant-change-observation.js';
+import { correlate, type OpenIncidentView } from '../../../src/agents/correlator/correlate.js';
+import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
+import { detectGrantChanges } from '../../../src/agents/detector/detect-grant-changes.js';
+import type { Signal } from '../../../src/domain/signal.js';
+import { failedTaskSignal } from '../../domain/signal-factory.js';
+
+const WS = '1234567890123456';
+const HOUR = 3_600_000;
+const REVOKED_AT = 1_717_000_000_000;
+const SESSIONS = 'main.marketing.sessions';
+const OPTIONS = { windowMinutes: 30 };
+
+const revocation: Signal = detectGrantChanges(
+  [
+    grantChangeObservationSchema.parse({
+      workspaceId: WS,
+      eventId: 'evt-1',
+      at: REVOKED_AT,
+      actor: 'frank@acme.example',
+      securableType: 'table',
+      securable: SESSIONS,
+      principal: 'marketing-analysts',
+      removed: ['SELECT'],
+    }),
+  ],
+  REVOKED_AT,
+).signals[0]!;
+
+/** The campaign rollup (job 7), reading sessions, denied after `hoursLater`. */
+function denied(hoursLater: number, message?: string, tablesRead = [SESSIONS, 'main.marketing.campaigns']) {
+  return failedTaskSignal({
+    dedupKey: `run:${hoursLater}:rollup:failed`,
+    occurredAt: REVOKED_AT + hoursLater * HOUR,
+    subject: { type: 'task', id: '7/rollup', name: 'mkt_campaign_performance / rollup' },
+    refs: { jobId: '7', runId: `r${hoursLater}`, taskKey: 'rollup', tablesRead },
+    error: {
+      message:
+        message ??
+        `[INSUFFICIENT_PERMISSIONS] Insufficient privileges:\nUser does not have SELECT on Table '${SESSIONS}'.`,
+    },
+    classification: { category: 'permission', transient: false, rule: 'uc.insufficient_permissions' },
+  });
+}
+
+const open = (id: string, ...signals: Signal[]): OpenIncidentView => ({
+  id,
+  workspaceId: WS,
+  rootSignalId: signals[0]!.id,
+  signals,
+});
+
+describe('correlating a revoked grant with the failures it explains', () => {
+  it('joins a permission failure hours after the revocation, far beyond the window, and roots it there', () => {
+    const d = correlate(denied(6), [open('inc-grant', revocation)], new DependencyGraph(), OPTIONS, 0);
+    expect('join' in d && d.join).toBe('inc-grant');
+    expect(d.summary.rootSignal.id).toBe(revocation.id);
+  });
+
+  it('joins the revocation to the incident its failures opened, when the audit log arrives late', () => {
+    const d = correlate(
+      revocation,
+      [open('inc-fail', denied(1), denied(3))],
+      new DependencyGraph(),
+      OPTIONS,
+      0,
+    );
+    expect('join' in d && d.join).toBe('inc-fail');
+    expect('join' in d && d.rootCauseChanged?.to).toBe(revocation.id);
+  });
+
+  it('prefers the revocation over a graph neighbour closer in time', () => {
+    const neighbour = failedTaskSignal({
+      dedupKey: 'upstream-slow',
+      kind: 'duration_anomaly',
+      occurredAt: REVOKED_AT + 6 * HOUR - 60_000,
+      subject: { type: 'job', id: '7' },
+      refs: { jobId: '7' },
+    });
+    const d = correlate(
+      denied(6),
+      [open('inc-slow', neighbour), open('inc-grant', revocation)],
+      new DependencyGraph(),
+      OPTIONS,
+      0,
+    );
+    expect('join' in d && d.join).toBe('inc-grant');
+  });
+
+  it('leaves a failure from before the revocation alone', () => {
+    const d = correlate(denied(-2), [open('inc-grant', revocation)], new DependencyGraph(), OPTIONS, 0);
+    expect('open' in d).toBe(true);
+  });
+
+  it('leaves a permission failure on another table the job reads alone', () => {
+    const other = denied(6, "User does not have SELECT on Table 'main.marketing.campaigns'.");
+    const d = correlate(other, [open('inc-grant', revocation)], new DependencyGraph(), OPTIONS, 0);
+    expect('open' in d).toBe(true);
+  });
+
+  it('leaves a failure that is not about permissions alone', () => {
+    const oom = failedTaskSignal({
+      ...denied(6),
+      dedupKey: 'oom',
+      classification: { category: 'resource', transient: true, rule: 'oom' },
+    });
+    const d = correlate(oom, [open('inc-grant', revocation)], new DependencyGraph(), OPTIONS, 0);
+    expect('open' in d).toBe(true);
+  });
+
+  it('leaves a permission failure of a job that does not read the table alone', () => {
+    const d = correlate(
+      denied(6, undefined, ['main.marketing.campaigns']),
+      [open('inc-grant', revocation)],
+      new DependencyGraph(),
+      OPTIONS,
+      0,
+    );
+    expect('open' in d).toBe(true);
+  });
+});

@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two workers even on two cores (the default is cores − 1): the demo's full eval keeps one busy for
+    // five minutes, and the rest of the suite waits on I/O and servers more than on CPU.
+    maxWorkers: 2,
     // Tests that run bin/dbxops.js run the compiled dist/.
     globalSetup: ['test/support/build-dist.ts'],
     // CI reads the JSON report to print its closing `tests: N passed, N failed` line.

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
 import { fromDate, toDate } from './rows.js';
 
@@ -76,9 +76,7 @@ export class CardPostRepository {
     const taken = await this.#db
       .updateTable('card_posts')
       .set({ claim_token: token, claimed_at: toDate(now) })
-      .where('incident_id', '=', key.incidentId)
-      .where('surface', '=', key.surface)
-      .where('channel_id', '=', key.channelId)
+      .where(sameCopy(key))
       .where('message_id', 'is', null)
       .where('claimed_at', '<', toDate(staleBefore))
       .returning('incident_id')
@@ -94,9 +92,7 @@ export class CardPostRepository {
     const taken = await this.#db
       .updateTable('card_posts')
       .set({ message_id: null, message_channel_id: null, claim_token: token, claimed_at: toDate(now) })
-      .where('incident_id', '=', key.incidentId)
-      .where('surface', '=', key.surface)
-      .where('channel_id', '=', key.channelId)
+      .where(sameCopy(key))
       .where('message_id', '=', messageId)
       .returning('incident_id')
       .executeTakeFirst();
@@ -126,9 +122,7 @@ export class CardPostRepository {
         claimed_at: null,
         posted_at: toDate(posted.postedAt),
       })
-      .where('incident_id', '=', key.incidentId)
-      .where('surface', '=', key.surface)
-      .where('channel_id', '=', key.channelId)
+      .where(sameCopy(key))
       .where('claim_token', '=', token)
       .returning('incident_id')
       .executeTakeFirst();
@@ -139,9 +133,7 @@ export class CardPostRepository {
   async release(key: CardPostKey, token: string): Promise<void> {
     await this.#db
       .deleteFrom('card_posts')
-      .where('incident_id', '=', key.incidentId)
-      .where('surface', '=', key.surface)
-      .where('channel_id', '=', key.channelId)
+      .where(sameCopy(key))
       .where('claim_token', '=', token)
       .where('message_id', 'is', null)
       .execute();
@@ -203,9 +195,7 @@ export class CardPostRepository {
     await this.#db
       .updateTable('card_posts')
       .set({ shown_version: sql<number>`greatest(shown_version, ${version})` })
-      .where('incident_id', '=', key.incidentId)
-      .where('surface', '=', key.surface)
-      .where('channel_id', '=', key.channelId)
+      .where(sameCopy(key))
       .execute();
   }
 
@@ -218,12 +208,16 @@ export class CardPostRepository {
     const moved = await this.#db
       .updateTable('card_posts')
       .set({ notes_through_id: to })
-      .where('incident_id', '=', key.incidentId)
-      .where('surface', '=', key.surface)
-      .where('channel_id', '=', key.channelId)
+      .where(sameCopy(key))
       .where('notes_through_id', from === null ? 'is' : '=', from)
       .returning('incident_id')
       .executeTakeFirst();
     return moved !== undefined;
   }
+}
+
+/** The row of one copy: its incident, surface and channel. */
+function sameCopy(key: CardPostKey) {
+  return (eb: ExpressionBuilder<Database, 'card_posts'>) =>
+    eb.and({ incident_id: key.incidentId, surface: key.surface, channel_id: key.channelId });
 }

@@ -24,7 +24,7 @@ import type { IncidentRepository } from '../store/incident-repository.js';
 import type { ProcessedKeyRepository } from '../store/processed-key-repository.js';
 import { FORBIDDEN_MESSAGE, isResponder } from './access.js';
 import type { Actor, ChatHandler, ChatRequest, ChatResponse, MessageRef, Reply } from './chat-request.js';
-import { comingLater, HELP_TEXT, questionHint } from './help-text.js';
+import { HELP_TEXT, questionHint } from './help-text.js';
 import { homeIncident, incidentCardView } from './incident-card-view.js';
 import { type ParsedCommand, parseCommand } from './parse-command.js';
 import { jobStatus } from './job-status.js';
@@ -143,10 +143,6 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
           type: 'acknowledge',
           actor: who(request.actor),
         });
-      case 'cost':
-        return done([toRequester(message(comingLater('The cost report'), 'info'))]);
-      case 'ask':
-        return done([toRequester(message(comingLater('Answering questions'), 'info'))]);
       case 'unknown':
         return fail('unknown_command', `${parsed.problem}\n\n${HELP_TEXT}`);
     }

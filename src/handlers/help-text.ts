@@ -4,15 +4,7 @@ export const HELP_TEXT = [
   '/dbx incidents [team | P1–P4] — open incidents, most severe first',
   '/dbx status <job name or id> — the job and its latest runs',
   '/dbx ack <incident id> — acknowledge an incident',
-  '/dbx cost <team> — cost report (coming in a later release)',
-  '/dbx ask <question> — ask about your Databricks platform (coming in a later release)',
-  'Mention me or send me a direct message to ask a question.',
 ].join('\n');
-
-/** What `cost` and `ask` say until the analyst and the cost report land. */
-export function comingLater(feature: string): string {
-  return `${feature} is coming in a later release. Until then, try /dbx incidents or /dbx status <job>.`;
-}
 
 /**
  * A best-effort pointer to the command that can answer a question today, from a few keywords. Returns
@@ -20,7 +12,6 @@ export function comingLater(feature: string): string {
  */
 export function questionHint(question: string): string | undefined {
   const q = question.toLowerCase();
-  if (/\b(cost|spend|spent|budget|dbu|bill|\$)/.test(q)) return 'For cost, /dbx cost <team> is on its way.';
   if (/\b(incident|incidents|fail|failing|failed|broken|down|alert|outage)/.test(q)) {
     return 'For what is broken right now, try /dbx incidents.';
   }

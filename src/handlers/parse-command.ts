@@ -8,8 +8,6 @@ export type ParsedCommand =
   | { readonly name: 'incidents'; readonly team?: string; readonly severity?: Severity }
   | { readonly name: 'status'; readonly job: string }
   | { readonly name: 'ack'; readonly incidentId: string }
-  | { readonly name: 'cost'; readonly args: string }
-  | { readonly name: 'ask'; readonly args: string }
   | { readonly name: 'unknown'; readonly word: string; readonly problem: string };
 
 /**
@@ -48,10 +46,6 @@ export function parseCommand(raw: string): ParsedCommand {
       return /^[A-Za-z0-9_.:-]{1,128}$/.test(rest)
         ? { name: 'ack', incidentId: rest }
         : { name: 'unknown', word, problem: 'Tell me which incident: `/dbx ack <incident id>`.' };
-    case 'cost':
-      return { name: 'cost', args: rest };
-    case 'ask':
-      return { name: 'ask', args: rest };
     default:
       return { name: 'unknown', word, problem: `I don't know the command "${word.slice(0, 40)}".` };
   }

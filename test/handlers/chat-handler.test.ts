@@ -184,9 +184,13 @@ describe('/dbx commands', () => {
     expect(!hostile.ok && hostile.userMessage.length).toBeLessThan(1_000);
   });
 
-  it('says cost and ask come in a later release', async () => {
-    expect(text(await handler()(command('cost data-eng')))).toContain('later release');
-    expect(text(await handler()(command('ask why is it slow')))).toContain('later release');
+  it('offers no cost or ask command until they answer: both get the command list', async () => {
+    for (const t of ['cost data-eng', 'ask why is it slow']) {
+      const response = await handler()(command(t));
+      expect(response).toMatchObject({ ok: false, reason: 'unknown_command' });
+      expect(text(response)).toContain('/dbx status <job name or id>');
+      expect(text(response)).not.toContain('later');
+    }
   });
 
   it('lists open incidents, filtered by team or by severity', async () => {

@@ -95,8 +95,6 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       await embedded.server.sim.webhooksSettled();
       for (const source of ['topology', 'runs', 'system_tables', 'retriage'] as const) {
         if (t >= due[source]) {
-          // System tables are read through SQL: make the rows written so far queryable first.
-          if (source === 'topology' || source === 'system_tables') await ws.flush();
           await app.dispatcher.dispatch('poll', { source });
           due[source] = t + POLL_EVERY_MS.embedded[source];
         }

@@ -40,7 +40,7 @@ program
   .command('start')
   .description('run dbxops; with no configuration: the embedded workspace and the local console')
   .action(async () => {
-    const { runStart } = await import('./cli/start-command.js');
+    const { runStart } = await import('./app/start-command.js');
     await runStart();
   });
 
@@ -78,7 +78,7 @@ sim
     false,
   )
   .action(async (opts) => {
-    const { runSimServe } = await import('./cli/sim-commands.js');
+    const { runSimServe } = await import('./app/sim-commands.js');
     await runSimServe(opts);
   });
 
@@ -96,7 +96,7 @@ sim
   .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)
   .option('--force', 'overwrite the output file if it exists', false)
   .action(async (opts) => {
-    const { runSimExport } = await import('./cli/sim-commands.js');
+    const { runSimExport } = await import('./app/sim-commands.js');
     await runSimExport(opts);
   });
 
@@ -110,7 +110,7 @@ program
   .option('--hours <h>', 'replay only the first hours of the scenario', positiveNumber('--hours'))
   .option('--json', 'print JSON', false)
   .action(async (opts) => {
-    const { runEval } = await import('./cli/eval-command.js');
+    const { runEval } = await import('./app/eval-command.js');
     await runEval(opts);
   });
 
@@ -118,7 +118,7 @@ program
   .command('classify')
   .description('classify errors: JSONL {"id","message"[,"error_code"]} on stdin → JSONL on stdout')
   .action(async () => {
-    const { runClassify } = await import('./cli/classify-command.js');
+    const { runClassify } = await import('./app/classify-command.js');
     await runClassify();
   });
 
@@ -129,7 +129,7 @@ program
   )
   .argument('<name>', 'the name to sign in with')
   .action(async (name: string) => {
-    const { runConsoleUser } = await import('./cli/console-user-command.js');
+    const { runConsoleUser } = await import('./app/console-user-command.js');
     await runConsoleUser(name);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDbxops, startDbxops } from '../../src/cli/start-command.js';
+import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { SIGNING_SECRET, signed, slashCommand } from '../fixtures/slack/slack-requests.js';

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localOperator } from '../../src/cli/console-auth-setup.js';
-import { type RunningDbxops, startDbxops } from '../../src/cli/start-command.js';
+import { localOperator } from '../../src/app/console-auth-setup.js';
+import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { launchBrowser } from '../support/browser.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BotApp, createBotApp } from '../../src/cli/bot-app.js';
-import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/cli/embedded-workspace.js';
+import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
+import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { defaultPolicy } from '../../src/config/policy.js';

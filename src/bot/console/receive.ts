@@ -26,7 +26,7 @@ import {
 } from './translate.js';
 
 /**
- * A `node:http` request listener, the shape `src/cli/http-app.ts` mounts (declared here because `bot`
+ * A `node:http` request listener, the shape `src/app/http-app.ts` mounts (declared here because `bot`
  * may not import `cli`; the two are structurally the same type).
  */
 export type Listener = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;

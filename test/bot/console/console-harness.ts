@@ -7,7 +7,7 @@ import {
   type ConsoleAdapterOptions,
 } from '../../../src/bot/console/console-adapter.js';
 import type { IncidentCardView } from '../../../src/cards/card-views.js';
-import { createHttpApp, listen } from '../../../src/cli/http-app.js';
+import { createHttpApp, listen } from '../../../src/app/http-app.js';
 import { defaultPolicy, type Policy } from '../../../src/config/policy.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import type { NewIncident } from '../../../src/domain/incident.js';

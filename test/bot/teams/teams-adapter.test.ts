@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTeamsAdapter, type TeamsAdapter } from '../../../src/bot/teams/teams-adapter.js';
 import { encodeButtonValue } from '../../../src/cards/button-value.js';
 import type { CardView } from '../../../src/cards/card-views.js';
-import { createHttpApp, listen } from '../../../src/cli/http-app.js';
+import { createHttpApp, listen } from '../../../src/app/http-app.js';
 import { defaultPolicy, type Policy } from '../../../src/config/policy.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import { createChatHandler, loadIncidentCard } from '../../../src/handlers/chat-handler.js';

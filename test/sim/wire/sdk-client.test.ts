@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, WorkspaceClient } from '@databricks/sdk-experimental';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../../src/cli/embedded-workspace.js';
+import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../../src/app/embedded-workspace.js';
 import { systemClock } from '../../../src/domain/clock.js';
 import { startWireServer, type WireServerHandle } from '../../../src/sim/wire/start-wire-server.js';
 import { ensureLocalTls } from '../../../src/sim/wire/tls.js';

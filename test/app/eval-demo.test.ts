@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateScenario } from '../../src/cli/eval-command.js';
+import { evaluateScenario } from '../../src/app/eval-command.js';
 
 /**
  * Issue 3's acceptance: the demo scenario replayed through the production pipeline meets the targets.

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { Agent, fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApp, listen } from '../../src/cli/http-app.js';
-import { createWebhookRoute, WEBHOOK_PATH } from '../../src/cli/webhook-route.js';
+import { createHttpApp, listen } from '../../src/app/http-app.js';
+import { createWebhookRoute, WEBHOOK_PATH } from '../../src/app/webhook-route.js';
 import { createLogger } from '../../src/config/logger.js';
 import { type Dispatcher, InlineDispatcher } from '../../src/jobs/dispatcher.js';
 import type { MonitoringPayloads } from '../../src/jobs/monitoring.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApp, listen } from '../../src/cli/http-app.js';
-import { monitoringReadiness } from '../../src/cli/readiness.js';
+import { createHttpApp, listen } from '../../src/app/http-app.js';
+import { monitoringReadiness } from '../../src/app/readiness.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { BullmqDispatcher } from '../../src/jobs/dispatcher.js';
 import type { PollSchedule } from '../../src/jobs/keep-poll-schedules.js';

@@ -8,8 +8,8 @@ import {
   parseConsoleUsers,
   verifyConsolePassword,
 } from '../../src/bot/console/console-password.js';
-import { localOperator, setUpConsoleAuth } from '../../src/cli/console-auth-setup.js';
-import { runConsoleUser } from '../../src/cli/console-user-command.js';
+import { localOperator, setUpConsoleAuth } from '../../src/app/console-auth-setup.js';
+import { runConsoleUser } from '../../src/app/console-user-command.js';
 import { loadEnv } from '../../src/config/env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbxops-console-users-'));

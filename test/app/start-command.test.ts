@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Readiness } from '../../src/cli/readiness.js';
-import { type RunningDbxops, startDbxops } from '../../src/cli/start-command.js';
+import type { Readiness } from '../../src/app/readiness.js';
+import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { DbxopsError } from '../../src/domain/errors.js';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHttpApp, listen, loopbackReachableUrl, readBody } from '../../src/cli/http-app.js';
+import { createHttpApp, listen, loopbackReachableUrl, readBody } from '../../src/app/http-app.js';
 import { createMetrics } from '../../src/jobs/metrics.js';
 
 let server: Server | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { embeddedWorkspaceStatus, realWorkspaceStatus } from '../../src/cli/workspace-status.js';
+import { embeddedWorkspaceStatus, realWorkspaceStatus } from '../../src/app/workspace-status.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { findFirstFailure } from '../../src/sim/engine/first-failure.js';
 import { SimWorkspace } from '../../src/sim/engine/sim-workspace.js';

@@ -1,7 +1,7 @@
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/cli/embedded-workspace.js';
-import { runSimServe } from '../../src/cli/sim-commands.js';
+import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
+import { runSimServe } from '../../src/app/sim-commands.js';
 import { patAuth } from '../../src/databricks/auth/auth-provider.js';
 import { DatabricksSqlWarehouse } from '../../src/databricks/databricks-sql-warehouse.js';
 import {

@@ -20,8 +20,9 @@ export default defineConfig({
     // five minutes, and the rest of the suite waits on I/O and servers more than on CPU.
     maxWorkers: 2,
     // Run once for the whole run, whichever projects run: the projects do not extend this config, so
-    // its global setup is not repeated per project. Tests that run bin/dbxops.js run the compiled dist/.
-    globalSetup: ['test/support/build-dist.ts'],
+    // its global setup is not repeated per project. Tests that run bin/dbxops.js run the compiled dist/;
+    // tests on PostgreSQL share one server, a fresh database each (test/support/test-database.ts).
+    globalSetup: ['test/support/build-dist.ts', 'test/support/postgres-global-setup.ts'],
     // CI reads the JSON report to print its closing `tests: N passed, N failed` line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
   },

@@ -19,7 +19,7 @@ import { cardAction } from '../fixtures/teams/activities.js';
 import { type DialectCase, dialects } from '../store/dialects.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
-import { type PostgresServer, startPostgresServer } from '../support/postgres-server.js';
+import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
 
 /**
  * The one outbound path, end to end: an incident card reaches Slack (fake Web API), Teams (fake Bot
@@ -264,14 +264,13 @@ describe.each(dialects().slice(0, 1))('one notifier on $name', (dialect: Dialect
 });
 
 describe('two bot processes sharing one PostgreSQL', () => {
-  let server: PostgresServer;
+  let url: string;
   let store: Store;
   let other: Store;
   const clock = new ManualClock(T0);
 
   beforeAll(async () => {
-    server = await startPostgresServer();
-    const url = await server.createDatabase();
+    url = await createTestDatabase();
     store = await openStore({ databaseUrl: url });
     // A second pool on the same database: what a second process opens.
     other = await openStore({ databaseUrl: url });
@@ -279,7 +278,7 @@ describe('two bot processes sharing one PostgreSQL', () => {
   afterAll(async () => {
     await other?.close();
     await store?.close();
-    await server?.stop();
+    if (url !== undefined) await dropTestDatabase(url);
   });
 
   it('posts each card once per surface when both notify the same incident at once', async () => {

@@ -114,3 +114,23 @@ describe('policy routing', () => {
     );
   });
 });
+
+describe('policy time zone and questions', () => {
+  it('defaults to UTC and the questions defaults', () => {
+    const policy = defaultPolicy();
+    expect(policy.timezone).toBe('UTC');
+    expect(policy.ask).toEqual({
+      schemas: [],
+      max_rows: 1000,
+      timeout_seconds: 30,
+      max_period_days: 92,
+      daily_token_budget: 200_000,
+      llm_timeout_seconds: 30,
+    });
+  });
+
+  it('refuses a time zone that does not exist and a schema that is not catalog.schema', () => {
+    expect(() => parsePolicy('timezone: Mars/Olympus')).toThrow(/timezone: must be an IANA time zone/);
+    expect(() => parsePolicy('ask:\n  schemas: [ops]')).toThrow(/ask.schemas\[0\]: must be catalog.schema/);
+  });
+});

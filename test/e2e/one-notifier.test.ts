@@ -62,7 +62,11 @@ const policy: Policy = (() => {
   return {
     ...base,
     access: { ...base.access, responders: ['*'] },
-    routing: { ...base.routing, default_channel: CHANNEL },
+    routing: {
+      ...base.routing,
+      default_channel: CHANNEL,
+      oncall_teams: { id: 'tag-oncall-e2e', name: 'Data On-call' },
+    },
   };
 })();
 
@@ -121,14 +125,14 @@ async function settle(running: Running): Promise<void> {
   await running.app.teams?.idle();
 }
 
-async function openIncident(store: Store, clock: ManualClock): Promise<string> {
+async function openIncident(store: Store, clock: ManualClock, severity: 'P1' | 'P2' = 'P2'): Promise<string> {
   const id = `inc_one${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const opened = await createRepositories(store.db).incidents.open({
     id,
     workspaceId: 'ws-one',
     fingerprint: `fp-${id}`,
     title: 'nightly_orders failed: table main.sales.orders not found',
-    severity: 'P2',
+    severity,
     team: 'sales-data',
     openedAt: clock.now(),
   });
@@ -287,6 +291,27 @@ describe.each<Surface>(['slack', 'teams', 'console'])('a press on %s', (surface)
     // Never a second post of the card anywhere, only updates in place.
     expect(seen).toMatchObject({ slackPosts: 1, teamsPosts: 1, consoleCount: 1 });
     await stopApp(running);
+  }, 60_000);
+});
+
+describe('the on-call group of routing.oncall_teams', () => {
+  it('is mentioned in the Teams thread of a P1 card', async () => {
+    const store = await openStore({ dataDir: 'memory://' });
+    const clock = new ManualClock(T0);
+    fakeSlack.reset();
+    connector.reset();
+    const running = await startApp(store, clock);
+    const id = await openIncident(store, clock, 'P1');
+    await running.app.dispatcher.dispatch('notify', { incidentId: id });
+    await settle(running);
+    const mentions = connector
+      .delivered()
+      .filter((c) => JSON.stringify(c.body).includes('tag-oncall-e2e'))
+      .map((c) => JSON.stringify(c.body));
+    expect(mentions.length).toBeGreaterThan(0);
+    expect(mentions.join()).toContain('Data On-call');
+    await stopApp(running);
+    await store.close();
   }, 60_000);
 });
 

@@ -63,8 +63,12 @@ function startWorkspace(): Promise<Server> {
   };
   const s = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    // One connection per answer: with `maxAttempts: 1` a kept-alive socket the server has meanwhile
+    // closed would fail the next call with ECONNRESET, which is this harness's artefact, not a workspace's.
     const json = (status: number, body: unknown) =>
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      res
+        .writeHead(status, { 'content-type': 'application/json', connection: 'close' })
+        .end(JSON.stringify(body));
     if (workspaceDown) return json(503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'down' });
     if (url.pathname === '/api/2.2/jobs/get') {
       return url.searchParams.get('job_id') === String(job.job_id)

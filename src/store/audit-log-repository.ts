@@ -9,7 +9,7 @@ import type { Database } from './database.js';
 import { fromDate, toCount, toDate } from './rows.js';
 
 /** Propose (a press and the guardrails' decision), approve, execute and verify are separate entries. */
-export const AUDIT_ENTRY_KINDS = ['propose', 'approve', 'execute', 'verify'] as const;
+const AUDIT_ENTRY_KINDS = ['propose', 'approve', 'execute', 'verify'] as const;
 
 const text = (max: number) => z.string().max(max);
 const optionalText = (max: number) => text(max).nullish();
@@ -29,7 +29,7 @@ const callSchema = z
  * resource), why (incident and classification), how (the calls and their statuses) and the result.
  * When is set by the log itself (`at`, UTC). Secrets are masked before anything is stored.
  */
-export const auditEntryInputSchema = z
+const auditEntryInputSchema = z
   .object({
     kind: z.enum(AUDIT_ENTRY_KINDS),
     who: z
@@ -100,7 +100,7 @@ export function chainHash(prevHash: string, body: string): string {
 }
 
 /** Where the chain first goes wrong, and how. */
-export interface AuditBreak {
+interface AuditBreak {
   /** The sequence number of the first bad entry (or of the missing one). */
   readonly seq: number;
   readonly at: string | null;

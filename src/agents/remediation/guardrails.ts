@@ -37,7 +37,7 @@ export interface RecentActionCounts {
 }
 
 /** The guardrail that refused; stable, for branching and for the audit log. */
-export type Guardrail =
+type Guardrail =
   | 'kill_switch'
   | 'allowed_actions'
   | 'roles'
@@ -48,7 +48,7 @@ export type Guardrail =
   | 'four_eyes';
 
 /** Why an action needs a second person. */
-export type ApprovalReason = 'action' | 'risk' | 'cost' | 'unknown_cost';
+type ApprovalReason = 'action' | 'risk' | 'cost' | 'unknown_cost';
 
 export type Refusal = {
   readonly outcome: 'refused';
@@ -65,6 +65,8 @@ type Verdict =
       readonly outcome: 'needs_approval';
       readonly reasons: readonly ApprovalReason[];
       readonly message: string;
+      /** How long the approval request stays valid (`remediation.approval_ttl_minutes`). */
+      readonly approvalTtlMs: number;
     }
   | Refusal;
 
@@ -170,6 +172,7 @@ function judge(input: {
   return {
     outcome: 'needs_approval',
     reasons,
+    approvalTtlMs: policy.approval_ttl_minutes * 60_000,
     message: `${kind} waits for a second person to approve it: ${reasons.map((r) => APPROVAL_REASON_TEXT[r](action, policy)).join('; ')}.`,
   };
 }

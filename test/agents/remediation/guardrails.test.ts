@@ -69,6 +69,29 @@ describe('decideGuardrails', () => {
     });
   });
 
+  it('gives the approval request the lifetime approval_ttl_minutes sets', () => {
+    expect(decide('', { risk: 'high' })).toMatchObject({ approvalTtlMs: 30 * 60_000 });
+    expect(decide('  approval_ttl_minutes: 5\n', { risk: 'high' })).toMatchObject({
+      approvalTtlMs: 5 * 60_000,
+    });
+  });
+
+  it('asks a second person above the cost requires_approval.cost_above_usd sets', () => {
+    expect(decide('  requires_approval:\n    cost_above_usd: 50\n', { estimatedCostUsd: 42 })).toEqual({
+      outcome: 'allowed',
+    });
+    expect(
+      decide('  requires_approval:\n    cost_above_usd: 0\n    risk: []\n', { estimatedCostUsd: 0.01 }),
+    ).toMatchObject({
+      outcome: 'needs_approval',
+      reasons: ['cost'],
+    });
+    expect(decide('  requires_approval:\n    risk: [low]\n')).toMatchObject({
+      outcome: 'needs_approval',
+      reasons: ['risk'],
+    });
+  });
+
   it('asks a second person for the actions requires_approval lists', () => {
     expect(decide('  requires_approval:\n    actions: [repair]\n')).toMatchObject({
       outcome: 'needs_approval',

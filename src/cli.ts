@@ -145,6 +145,7 @@ audit
   .command('verify')
   .description('check the hash chain and name the first entry that was edited, deleted or reordered')
   .addOption(databaseUrlOption())
+  .option('--head <hash>', 'a head hash an earlier verify printed: also check no entry after it was removed')
   .action(async (opts) => {
     const { runAuditVerify } = await import('./app/audit-command.js');
     await runAuditVerify(opts);

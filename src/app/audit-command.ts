@@ -50,14 +50,20 @@ async function withAuditLog<T>(
 }
 
 /**
- * `dbxops audit verify`: walks the hash chain and names the first entry that does not hold. Exit
- * status 1 when the chain is broken.
+ * `dbxops audit verify`: walks the hash chain and names the first entry that does not hold; with
+ * `--head`, also that the entry an earlier run printed as the head is still there. Exit status 1 when
+ * the chain is broken.
  */
 export async function runAuditVerify(
-  options: AuditOptions,
+  options: AuditOptions & { readonly head?: string | undefined },
   output: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
-  const result = await withAuditLog(options, (log) => log.verify());
+  if (options.head !== undefined && !/^[0-9a-f]{64}$/.test(options.head)) {
+    throw new ConfigError('--head takes a head hash as verify prints it: 64 lower-case hex characters.');
+  }
+  const result = await withAuditLog(options, (log) =>
+    log.verify(options.head === undefined ? {} : { head: options.head }),
+  );
   if (result.ok) {
     output.write(`audit log verified: ${result.entries} entries, chain intact (head ${result.headHash})\n`);
     return;

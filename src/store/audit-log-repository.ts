@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { canonicalJson } from '../domain/canonical-json.js';
 import { InvalidArgumentError } from '../domain/errors.js';
+import { type Err, err, ok, type Result } from '../domain/result.js';
 import { redactSecrets } from '../domain/redact-secrets.js';
 import { cleanText, truncateText } from '../domain/text.js';
 import type { Database } from './database.js';
@@ -78,7 +79,8 @@ const auditEntryInputSchema = z
   .strict();
 
 export type AuditEntryInput = z.input<typeof auditEntryInputSchema>;
-type AuditBody = z.output<typeof auditEntryInputSchema> & { readonly seq: number; readonly at: string };
+type AuditEntry = z.output<typeof auditEntryInputSchema>;
+type AuditBody = AuditEntry & { readonly seq: number; readonly at: string };
 
 /** A stored entry as `export` writes it: the body, and the chain's two hashes. */
 export type AuditRecord = AuditBody & { readonly prevHash: string; readonly hash: string };
@@ -90,6 +92,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 const DETAIL_STRING_MAX = 4_000;
 const DETAIL_ITEMS_MAX = 200;
 const DETAIL_DEPTH_MAX = 8;
+
+const HOUR_MS = 3_600_000;
 
 /** Advisory-lock key of the chain's head ('dx' + 5): one appender at a time extends it. */
 const CHAIN_LOCK = 0x6478_0005;
@@ -105,7 +109,7 @@ interface AuditBreak {
   readonly seq: number;
   readonly at: string | null;
   readonly kind: string | null;
-  readonly problem: 'edited' | 'missing' | 'out_of_order' | 'broken_link' | 'unreadable';
+  readonly problem: 'edited' | 'missing' | 'out_of_order' | 'broken_link' | 'unreadable' | 'truncated';
   readonly message: string;
 }
 
@@ -130,6 +134,44 @@ export class AuditLogRepository {
    * @throws InvalidArgumentError when `input` does not have the entry's shape.
    */
   async append(input: AuditEntryInput, now: number): Promise<AuditRecord> {
+    const appended = await this.#append(input, now);
+    if (!appended.ok) throw new Error('unreachable: an append without limits was refused');
+    return appended.value;
+  }
+
+  /**
+   * Appends an `execute` entry only while the hourly rate limits hold (`remediation.rate_limits`),
+   * counting under the chain's lock: two presses racing for a job's last action of the hour cannot
+   * both be recorded, so the runner that records first runs and the other is refused.
+   */
+  async appendExecution(
+    input: AuditEntryInput & { readonly kind: 'execute' },
+    now: number,
+    limits: { readonly perJobPerHour: number; readonly totalPerHour: number },
+  ): Promise<Result<AuditRecord, 'rate_limit_per_job' | 'rate_limit_total'>> {
+    return this.#append(input, now, async (trx, entry) => {
+      const counts = await countExecutedSince(trx, now - HOUR_MS, entry.where.resource ?? '');
+      if (counts.forResource >= limits.perJobPerHour) {
+        return err(
+          'rate_limit_per_job',
+          `${counts.forResource} actions already ran on ${entry.where.resource} in the last hour; the limit is ${limits.perJobPerHour}.`,
+        );
+      }
+      if (counts.total >= limits.totalPerHour) {
+        return err(
+          'rate_limit_total',
+          `${counts.total} actions already ran in the last hour; the limit is ${limits.totalPerHour} in all.`,
+        );
+      }
+      return undefined;
+    });
+  }
+
+  async #append<R extends string>(
+    input: AuditEntryInput,
+    now: number,
+    admit?: (trx: Kysely<Database>, entry: AuditEntry) => Promise<Err<R> | undefined>,
+  ): Promise<Result<AuditRecord, R>> {
     const parsed = auditEntryInputSchema.safeParse(input);
     if (!parsed.success) {
       throw new InvalidArgumentError(
@@ -142,9 +184,11 @@ export class AuditLogRepository {
         },
       );
     }
-    const entry = storable(redactSecrets(parsed.data)) as z.output<typeof auditEntryInputSchema>;
+    const entry = storable(redactSecrets(parsed.data)) as AuditEntry;
     return this.#db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(trx);
+      const refused = await admit?.(trx, entry);
+      if (refused !== undefined) return refused;
       const head = await trx
         .selectFrom('audit_entries')
         .select(['seq', 'hash'])
@@ -170,7 +214,7 @@ export class AuditLogRepository {
           hash,
         })
         .execute();
-      return { ...body, prevHash, hash };
+      return ok({ ...body, prevHash, hash });
     });
   }
 
@@ -179,16 +223,7 @@ export class AuditLogRepository {
    * the rate limits of `dbxops.yaml` compare with.
    */
   async countExecutedSince(since: number, resource: string): Promise<{ forResource: number; total: number }> {
-    const row = await this.#db
-      .selectFrom('audit_entries')
-      .select((eb) => [
-        eb.fn.countAll().as('total'),
-        eb.fn.count(eb.case().when('resource', '=', resource).then(1).end()).as('for_resource'),
-      ])
-      .where('kind', '=', 'execute')
-      .where('at', '>=', toDate(since))
-      .executeTakeFirstOrThrow();
-    return { forResource: toCount(row.for_resource), total: toCount(row.total) };
+    return countExecutedSince(this.#db, since, resource);
   }
 
   /** Every entry in chain order, read in pages so a long log never sits in memory. */
@@ -202,12 +237,18 @@ export class AuditLogRepository {
    * Walks the chain from the first entry and reports the first one that does not hold: a body that
    * does not hash to its hash (edited), a link that does not point at the entry before (an entry
    * before it was edited and re-hashed, or entries swapped), a gap in the sequence (deleted), or
-   * columns that disagree with the hashed body.
+   * columns that disagree with the hashed body. With `head` (a head hash an earlier verify printed and
+   * someone kept elsewhere), the chain must also still hold that entry: removing the newest entries
+   * leaves a chain that checks, and only a hash kept outside the database shows it.
    */
-  async verify(pageSize = 500): Promise<AuditVerification> {
+  async verify(
+    options: { readonly head?: string; readonly pageSize?: number } = {},
+  ): Promise<AuditVerification> {
+    const pageSize = options.pageSize ?? 500;
     let expectedSeq = 1;
     let prevHash = GENESIS_HASH;
     let checked = 0;
+    let headSeen = options.head === undefined || options.head === GENESIS_HASH;
     for await (const row of this.#rows(pageSize)) {
       const seq = Number(row.seq);
       const at = safeIso(row.at);
@@ -262,6 +303,20 @@ export class AuditLogRepository {
       prevHash = row.hash;
       expectedSeq = seq + 1;
       checked += 1;
+      if (row.hash === options.head) headSeen = true;
+    }
+    if (!headSeen) {
+      return {
+        ok: false,
+        entries: checked,
+        firstBad: {
+          seq: expectedSeq,
+          at: null,
+          kind: null,
+          problem: 'truncated',
+          message: `The log ends at entry ${checked} and no entry has the head hash ${options.head}: entries were removed from its end, or the hash is from another log.`,
+        },
+      };
     }
     return { ok: true, entries: checked, headHash: prevHash };
   }
@@ -281,6 +336,23 @@ export class AuditLogRepository {
       after = Number(page.at(-1)?.seq);
     }
   }
+}
+
+async function countExecutedSince(
+  db: Kysely<Database>,
+  since: number,
+  resource: string,
+): Promise<{ forResource: number; total: number }> {
+  const row = await db
+    .selectFrom('audit_entries')
+    .select((eb) => [
+      eb.fn.countAll().as('total'),
+      eb.fn.count(eb.case().when('resource', '=', resource).then(1).end()).as('for_resource'),
+    ])
+    .where('kind', '=', 'execute')
+    .where('at', '>=', toDate(since))
+    .executeTakeFirstOrThrow();
+  return { forResource: toCount(row.for_resource), total: toCount(row.total) };
 }
 
 function safeIso(value: Date | string): string | null {

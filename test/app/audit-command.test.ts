@@ -133,6 +133,27 @@ describe('dbxops audit verify --database-url on PostgreSQL', () => {
     await server?.stop();
   });
 
+  it('names entries removed from the end once given the head hash an earlier verify printed', async () => {
+    const url2 = await server.createDatabase();
+    const store = await openStore({ databaseUrl: url2 });
+    await writeFourEntries(store);
+    const first = await dbxops(['verify', '--database-url', url2]);
+    const head = /head ([0-9a-f]{64})/.exec(first.stdout)?.[1] ?? '';
+    await sql`ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only`.execute(store.db);
+    await sql`DELETE FROM audit_entries WHERE seq = 4`.execute(store.db);
+    await store.close();
+    expect(await dbxops(['verify', '--database-url', url2, '--head', head])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(
+        'audit log BROKEN at entry 4: The log ends at entry 3 and no entry has the head hash',
+      ),
+    });
+    expect(await dbxops(['verify', '--database-url', url2, '--head', 'not-a-hash'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('64 lower-case hex'),
+    });
+  });
+
   it('verifies, then names a deleted entry', async () => {
     expect(await dbxops(['verify', '--database-url', url])).toMatchObject({
       code: 0,

@@ -208,6 +208,47 @@ describe.each(dialects())('AuditLogRepository on $name', (dialect) => {
     expect(await log.verify()).toMatchObject({ ok: true, entries: 0 });
   });
 
+  it('records at most the hourly limit of executions, also when presses race for the last one', async () => {
+    const limits = { perJobPerHour: 3, totalPerHour: 5 };
+    await log.append(auditEntry(), T0 - 2 * 3_600_000); // an hour and more ago: does not count
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        log.appendExecution({ ...auditEntry(), kind: 'execute' }, T0 + i, limits),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    expect(results.find((r) => !r.ok)).toMatchObject({
+      reason: 'rate_limit_per_job',
+      userMessage: '3 actions already ran on job:42 in the last hour; the limit is 3.',
+    });
+    const other = (resource: string) =>
+      log.appendExecution(
+        { ...auditEntry({ where: { workspaceId: '1', resource } }), kind: 'execute' },
+        T0 + 10,
+        limits,
+      );
+    expect((await other('warehouse:w1')).ok).toBe(true);
+    expect((await other('warehouse:w2')).ok).toBe(true);
+    expect(await other('warehouse:w3')).toMatchObject({ ok: false, reason: 'rate_limit_total' });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 6 });
+  });
+
+  it('names entries removed from the end when given the head hash kept from an earlier check', async () => {
+    await appendFive();
+    const before = await log.verify();
+    expect(before.ok).toBe(true);
+    const head = before.ok ? before.headHash : '';
+    expect(await log.verify({ head })).toMatchObject({ ok: true, entries: 5 });
+    await tamper(sql`DELETE FROM audit_entries WHERE seq >= 4`);
+    // Without the kept hash the shorter chain checks out; with it, the removal shows.
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 3 });
+    expect(await log.verify({ head })).toMatchObject({
+      ok: false,
+      entries: 3,
+      firstBad: { seq: 4, problem: 'truncated' },
+    });
+  });
+
   it('counts executions of the last hour on a resource and in all', async () => {
     await log.append(auditEntry(), T0 - 2 * 3_600_000); // too old
     await log.append(auditEntry(), T0 - 600_000);

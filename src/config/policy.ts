@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
+import { remediationPolicySchema } from './remediation-policy.js';
 
 const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 const minutes = z.number().int().positive();
@@ -264,6 +265,7 @@ const policySchema = z
     triage: triagePolicySchema,
     routing: routingSchema,
     budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+    remediation: remediationPolicySchema,
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import type { PermissionObjectType, Scenario } from '../scenario/schema.js';
+import { BUILT_IN_GROUPS, type PermissionObjectType, type Scenario } from '../scenario/schema.js';
 
 /** A workspace object as its access control list needs it. */
 export interface AclObject {
@@ -29,7 +29,7 @@ const SPELLING: Record<PermissionObjectType, { path: string; objectType: string 
 };
 
 /** A stable UUID-shaped application id for a service principal, as the ACL names it. */
-export function applicationIdOf(email: string): string {
+function applicationIdOf(email: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193;
   for (let i = 0; i < email.length; i++) {
@@ -50,13 +50,14 @@ export function objectAcl(scenario: Scenario, object: AclObject) {
   const spelling = SPELLING[object.type];
   const servicePrincipals = new Set(scenario.users.filter((u) => u.service_principal).map((u) => u.email));
   const names = new Map(scenario.users.map((u) => [u.email, u.display_name ?? u.email]));
+  const groups = new Set<string>([...scenario.groups.map((g) => g.name), ...BUILT_IN_GROUPS]);
   const entries = new Map<string, { principal: Principal; display: string; all: Permission[] }>();
   const grant = (who: string, permission: Permission) => {
     let entry = entries.get(who);
     if (entry === undefined) {
       const principal: Principal = servicePrincipals.has(who)
         ? { service_principal_name: applicationIdOf(who) }
-        : names.has(who) || who.includes('@')
+        : names.has(who) || !groups.has(who)
           ? { user_name: who }
           : { group_name: who };
       entry = { principal, display: names.get(who) ?? who, all: [] };

@@ -349,4 +349,3 @@ export type ScenarioFault = Scenario['faults'][number];
 export type ScenarioWarehouse = Scenario['warehouses'][number];
 export type ScenarioCluster = Scenario['clusters'][number];
 export type ScenarioPipeline = Scenario['pipelines'][number];
-export type ScenarioPermission = Scenario['permissions'][number];

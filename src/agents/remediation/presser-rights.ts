@@ -55,7 +55,7 @@ type Requirement = { readonly kind: ObjectKind; readonly level: string } | null;
  * warehouse is within `CAN_USE`; stopping or resizing it needs `CAN_MANAGE`. Restarting a cluster needs
  * `CAN_RESTART`. Cancelling a query needs `CAN_MANAGE` on its warehouse unless it is the presser's own.
  */
-export const REQUIRED_PERMISSION: Readonly<Record<RightsAction, Requirement>> = {
+const REQUIRED_PERMISSION: Readonly<Record<RightsAction, Requirement>> = {
   rerun: { kind: 'job', level: 'CAN_MANAGE_RUN' },
   repair: { kind: 'job', level: 'CAN_MANAGE_RUN' },
   cancel_run: { kind: 'job', level: 'CAN_MANAGE_RUN' },

@@ -82,6 +82,7 @@ export async function resolvePrincipal(
   } else if (
     identity.email !== undefined &&
     identity.emailVerified === true &&
+    identity.email.length <= 320 &&
     PLAIN_EMAIL.test(identity.email)
   ) {
     name = identity.email.trim();

@@ -182,6 +182,36 @@ const accessSchema = z
   .strict()
   .prefault({});
 
+/** A Databricks user name as SCIM spells it: an e-mail address, with nothing a SCIM filter would misread. */
+const workspaceUserName = z
+  .string()
+  .trim()
+  .max(320)
+  .regex(/^[^\s@"\\]+@[^\s@"\\]+$/, { message: 'must be a Databricks user name (an e-mail address)' });
+
+/**
+ * Chat user → Databricks user, per surface: who a button press acts as when dbxops checks the presser's
+ * own rights (docs/remediation-rights.md). An entry wins over the e-mail the chat platform reports;
+ * without one, a confirmed e-mail is looked up through SCIM.
+ */
+const principalsSchema = z
+  .object({
+    slack: z
+      .record(z.string().min(1).max(64), workspaceUserName)
+      .default({})
+      .describe('Slack user id (U…) → Databricks user name'),
+    teams: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('Teams user (Entra object id) → Databricks user name'),
+    console: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('console user name → Databricks user name'),
+  })
+  .strict()
+  .prefault({});
+
 /**
  * Data freshness deadlines. Jobs can also carry them as tags (`sla: "06:00"`, `sla_timezone`), which
  * apply to the tables the job writes; entries here win for the tables they name.
@@ -254,6 +284,7 @@ const policySchema = z
       .describe('the workspace time zone: where "yesterday", "this week" and "last night" start'),
     ask: askSchema,
     access: accessSchema,
+    principals: principalsSchema,
     slas: z.array(slaSchema).default([]),
     workspaces: z
       .array(workspaceSchema)

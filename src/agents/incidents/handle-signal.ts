@@ -44,6 +44,29 @@ export type SignalOutcome =
   /** The incident could not be written (validation); reported, not retried. */
   | { kind: 'rejected'; reason: string };
 
+/** The incident a signal went to (opened, joined, or already part of), or null when it was rejected. */
+export function incidentIdOf(outcome: SignalOutcome): string | null {
+  switch (outcome.kind) {
+    case 'opened':
+    case 'joined':
+      return outcome.incident.id;
+    case 'duplicate':
+      return outcome.incidentId;
+    case 'rejected':
+      return null;
+  }
+}
+
+/**
+ * The incident whose cards a signal changed, if any: none for a duplicate or a rejection, and none for a
+ * new incident at a level that posts no card (P4 by default), which has no card to bring up to date.
+ */
+export function cardToUpdate(outcome: SignalOutcome, policy: Pick<Policy, 'triage'>): Incident | undefined {
+  if (outcome.kind === 'opened')
+    return policy.triage[outcome.incident.severity].post_card ? outcome.incident : undefined;
+  return outcome.kind === 'joined' ? outcome.incident : undefined;
+}
+
 /** Rounds of "their signals reach further incidents" before correlating with what was found. */
 const MAX_LINK_ROUNDS = 5;
 

@@ -1,3 +1,4 @@
+import type { ErrorCategory } from '../../domain/error-label.js';
 import { fingerprint } from '../../domain/fingerprint.js';
 import { incidentIdFor, type NewIncident } from '../../domain/incident.js';
 import { maxSeverity, type Severity } from '../../domain/severity.js';
@@ -59,7 +60,7 @@ export interface IncidentSummary {
   readonly fingerprint: string;
   /** The root cause's graph node, e.g. `job:42`: groups incidents that share a cause. */
   readonly correlationKey: string;
-  readonly category: string | null;
+  readonly category: ErrorCategory | null;
   readonly severity: Severity;
   readonly blastRadius: BlastRadiusResult;
   readonly costUsd: number | null;

@@ -24,7 +24,7 @@ import { type BotApp, createBotApp } from './bot-app.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
 import { monitoringReadiness } from './readiness.js';
-import { WEBHOOK_PATH } from './webhook-route.js';
+import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { embeddedWorkspaceStatus, realWorkspaceStatus } from './workspace-status.js';
 
 /**

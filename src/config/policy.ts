@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { errorCategorySchema } from '../domain/error-label.js';
 import { ConfigError } from '../domain/errors.js';
+import { SEVERITIES, type Severity, severitySchema as severity } from '../domain/severity.js';
 import { remediationPolicySchema } from './remediation-policy.js';
 
-const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 const minutes = z.number().int().positive();
 
 /** Detection thresholds (issue 3's defaults). Ratios are fractions of the baseline. */
@@ -55,7 +56,7 @@ const triageConditionSchema = z
     transient: z.boolean().optional(),
     repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
     cost_ratio_above: z.number().min(0).optional(),
-    category: z.union([z.string(), z.array(z.string())]).optional(),
+    category: z.union([errorCategorySchema, z.array(errorCategorySchema)]).optional(),
   })
   .strict();
 
@@ -109,10 +110,16 @@ const DEFAULT_TRIAGE = {
     mention_oncall: false,
     post_card: false,
   },
-} as const;
+} as const satisfies Record<Severity, unknown>;
+
+/** One entry per severity, each a triage level. */
+const levelShape = Object.fromEntries(SEVERITIES.map((s) => [s, levelSchema])) as Record<
+  Severity,
+  typeof levelSchema
+>;
 
 const triagePolicySchema = z
-  .object({ P1: levelSchema, P2: levelSchema, P3: levelSchema, P4: levelSchema })
+  .object(levelShape)
   .strict()
   .default(structuredClone(DEFAULT_TRIAGE) as never);
 

@@ -36,6 +36,19 @@ describe('policy (dbxops.yaml)', () => {
     ).toThrowError(/routing\.rules\[0\]\.match\.severity/);
   });
 
+  it('refuses a triage condition on a category the classifier never gives, which could never match', () => {
+    const level = (category: string) =>
+      'triage:\n' +
+      ['P1', 'P2', 'P3', 'P4']
+        .map(
+          (s) =>
+            `  ${s}:\n    when: [${s === 'P3' ? `{ category: ${category} }` : ''}]\n    response_minutes: 60\n    escalation_minutes: 120\n`,
+        )
+        .join('');
+    expect(parsePolicy(level('permission')).triage.P3.when).toEqual([{ category: 'permission' }]);
+    expect(() => parsePolicy(level('oom'))).toThrowError(/triage\.P3\.when\[0\]\.category/);
+  });
+
   it('rejects unknown keys instead of ignoring a typo', () => {
     expect(() => parsePolicy('thresholds:\n  duration_spik: 3\n')).toThrowError(ConfigError);
   });

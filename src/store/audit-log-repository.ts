@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { canonicalJson } from '../domain/canonical-json.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { type Err, err, ok, type Result } from '../domain/result.js';
+import { SURFACE_NAMES } from '../domain/surface-name.js';
 import { redactSecrets } from '../domain/redact-secrets.js';
 import { cleanText, truncateText } from '../domain/text.js';
 import type { Database } from './database.js';
@@ -37,7 +38,7 @@ const auditEntryInputSchema = z
       .object({
         chat: z
           .object({
-            surface: z.enum(['slack', 'teams', 'console']),
+            surface: z.enum(SURFACE_NAMES),
             userId: text(256),
             displayName: optionalText(256),
           })

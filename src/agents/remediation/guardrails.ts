@@ -1,9 +1,9 @@
 import type { RemediationPolicy, RemediationRole } from '../../config/remediation-policy.js';
+import type { SurfaceName } from '../../domain/surface-name.js';
 import { utcMinute } from '../../domain/text.js';
 import { activeBlackout } from './blackout-windows.js';
 
 type Risk = 'low' | 'medium' | 'high';
-type Surface = 'slack' | 'teams' | 'console';
 
 /** The action a person pressed, as the guardrails judge it. */
 export interface ProposedAction {
@@ -20,7 +20,7 @@ export interface ProposedAction {
 
 /** The person who pressed (or approves), as their chat surface and the workspace know them. */
 export interface Presser {
-  readonly surface: Surface;
+  readonly surface: SurfaceName;
   /** Slack user id, Entra object id, console user name. */
   readonly userId: string;
   /** Slack user group ids or Entra group object ids the person belongs to. */
@@ -293,7 +293,7 @@ const normalisePrincipal = (principal: string | undefined): string | undefined =
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 };
 
-const SURFACE_ID: Record<Surface, string> = {
+const SURFACE_ID: Record<SurfaceName, string> = {
   slack: 'Slack user id',
   teams: 'Entra object id',
   console: 'console user',

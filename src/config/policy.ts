@@ -182,6 +182,36 @@ const accessSchema = z
   .strict()
   .prefault({});
 
+/** A Databricks user name as SCIM spells it: an e-mail address, with nothing a SCIM filter would misread. */
+const workspaceUserName = z
+  .string()
+  .trim()
+  .max(320)
+  .regex(/^[^\s@"\\]+@[^\s@"\\]+$/, { message: 'must be a Databricks user name (an e-mail address)' });
+
+/**
+ * Chat user → Databricks user, per surface: who a button press acts as when dbxops checks the presser's
+ * own rights (docs/remediation-rights.md). An entry wins over the e-mail the chat platform reports;
+ * without one, a confirmed e-mail is looked up through SCIM.
+ */
+const principalsSchema = z
+  .object({
+    slack: z
+      .record(z.string().min(1).max(64), workspaceUserName)
+      .default({})
+      .describe('Slack user id (U…) → Databricks user name'),
+    teams: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('Teams user (Entra object id) → Databricks user name'),
+    console: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('console user name → Databricks user name'),
+  })
+  .strict()
+  .prefault({});
+
 /**
  * Data freshness deadlines. Jobs can also carry them as tags (`sla: "06:00"`, `sla_timezone`), which
  * apply to the tables the job writes; entries here win for the tables they name.
@@ -195,9 +225,66 @@ const slaSchema = z
   })
   .strict();
 
+const knownTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Questions in plain language (`/dbx ask`, mentions, DMs, the console composer). */
+const askSchema = z
+  .object({
+    schemas: z
+      .array(z.string().regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, { message: 'must be catalog.schema' }))
+      .default([])
+      .describe('schemas besides system.* that answers (and model-written SQL) may read, e.g. main.ops'),
+    max_rows: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(1_000)
+      .describe('the LIMIT every statement gets at most'),
+    timeout_seconds: z.number().int().min(1).max(300).default(30).describe('how long one statement may run'),
+    max_period_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(366)
+      .default(92)
+      .describe('the longest period a question may scan; a longer one is refused with the reason'),
+    daily_token_budget: z
+      .number()
+      .int()
+      .min(0)
+      .default(200_000)
+      .describe(
+        'language-model tokens per UTC day for questions the router cannot answer; 0 turns the model off',
+      ),
+    llm_timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(30)
+      .describe('how long a model-drafted answer may take in all before the router answers instead'),
+  })
+  .strict()
+  .prefault({});
+
 const policySchema = z
   .object({
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine(knownTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+      .describe('the workspace time zone: where "yesterday", "this week" and "last night" start'),
+    ask: askSchema,
     access: accessSchema,
+    principals: principalsSchema,
     slas: z.array(slaSchema).default([]),
     workspaces: z
       .array(workspaceSchema)

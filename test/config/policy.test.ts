@@ -105,6 +105,26 @@ describe('policy access', () => {
   });
 });
 
+describe('policy principals', () => {
+  it('maps chat users to Databricks user names per surface, empty by default', () => {
+    expect(defaultPolicy().principals).toEqual({ slack: {}, teams: {}, console: {} });
+    const p = parsePolicy(
+      'principals:\n  slack: { U0ALICE: alice@acme.example }\n  console: { you: erin@acme.example }\n',
+    );
+    expect(p.principals.slack).toEqual({ U0ALICE: 'alice@acme.example' });
+    expect(p.principals.console).toEqual({ you: 'erin@acme.example' });
+  });
+
+  it('refuses a target that is no plain user name, and an unknown surface', () => {
+    for (const bad of ['alice', '"a@b" or 1', 'a@b\\\\', 'a b@c']) {
+      expect(() => parsePolicy(`principals:\n  slack: { U1: ${JSON.stringify(bad)} }\n`)).toThrowError(
+        /principals\.slack\.U1: must be a Databricks user name/,
+      );
+    }
+    expect(() => parsePolicy('principals:\n  discord: { x: a@b.c }\n')).toThrowError(/principals/);
+  });
+});
+
 describe('policy routing', () => {
   it('names the Teams group a P1 pings', () => {
     const p = parsePolicy('routing:\n  oncall_teams: { id: tag-1, name: On-call }\n');
@@ -112,6 +132,26 @@ describe('policy routing', () => {
     expect(() => parsePolicy('routing:\n  oncall_teams: { id: "" , name: x }\n')).toThrowError(
       /oncall_teams\.id/,
     );
+  });
+});
+
+describe('policy time zone and questions', () => {
+  it('defaults to UTC and the questions defaults', () => {
+    const policy = defaultPolicy();
+    expect(policy.timezone).toBe('UTC');
+    expect(policy.ask).toEqual({
+      schemas: [],
+      max_rows: 1000,
+      timeout_seconds: 30,
+      max_period_days: 92,
+      daily_token_budget: 200_000,
+      llm_timeout_seconds: 30,
+    });
+  });
+
+  it('refuses a time zone that does not exist and a schema that is not catalog.schema', () => {
+    expect(() => parsePolicy('timezone: Mars/Olympus')).toThrow(/timezone: must be an IANA time zone/);
+    expect(() => parsePolicy('ask:\n  schemas: [ops]')).toThrow(/ask.schemas\[0\]: must be catalog.schema/);
   });
 });
 

@@ -206,7 +206,7 @@ export function decideApprover(input: {
     return refuse(
       'four_eyes',
       'dbxops does not know your Databricks identity, so it cannot tell you apart from the person who asked.',
-      'Link your chat account to your Databricks user (the same e-mail address in both, or an entry in the principal map of dbxops.yaml), then approve again.',
+      'Link your chat account to your Databricks user (a confirmed e-mail address that is also your Databricks user name, or an entry under principals in dbxops.yaml), then approve again.',
     );
   }
   const requesterPrincipal = normalisePrincipal(requester.principal);

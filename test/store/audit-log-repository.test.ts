@@ -249,6 +249,30 @@ describe.each(dialects())('AuditLogRepository on $name', (dialect) => {
     });
   });
 
+  it('records an entry written again under the same idempotency key once, and hands back the first', async () => {
+    const key = 'inc-1:repair:1:execute';
+    const first = await log.append({ ...auditEntry(), idempotencyKey: key }, T0);
+    const again = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        log.append({ ...auditEntry(), idempotencyKey: key }, T0 + 1_000 + i),
+      ),
+    );
+    for (const entry of again) expect(entry).toEqual(first);
+    // A redelivered execution is not counted against the rate limit a second time, nor refused by it.
+    const limits = { perJobPerHour: 1, totalPerHour: 1 };
+    expect(
+      await log.appendExecution(
+        { ...auditEntry(), kind: 'execute', idempotencyKey: key },
+        T0 + 2_000,
+        limits,
+      ),
+    ).toEqual({
+      ok: true,
+      value: first,
+    });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 1 });
+  });
+
   it('counts executions of the last hour on a resource and in all', async () => {
     await log.append(auditEntry(), T0 - 2 * 3_600_000); // too old
     await log.append(auditEntry(), T0 - 600_000);

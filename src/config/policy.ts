@@ -174,13 +174,13 @@ const workspaceSchema = z
   .strict();
 
 /**
- * Who may press what. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or emails;
- * `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; approvers approve remediations.
+ * Who may act on incidents. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or
+ * emails; `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; who may press and
+ * approve remediations is `remediation.roles`.
  */
 const accessSchema = z
   .object({
     responders: z.array(z.string().min(1)).default(['*']),
-    approvers: z.array(z.string().min(1)).default([]),
     teams: z
       .record(z.string().min(1), z.string().min(1))
       .default({})

@@ -206,3 +206,13 @@ describe('policy remediation', () => {
     ).toThrowError(/slack_users/);
   });
 });
+
+describe('policy access and remediation roles', () => {
+  it('has one place for who approves remediations: remediation.roles, not access.approvers', () => {
+    expect(() => parsePolicy('access:\n  approvers: [U0LEAD]\n')).toThrowError(/access/);
+    const p = parsePolicy(
+      'remediation:\n  roles:\n    lead:\n      approve: ["*"]\n      slack_users: [U0LEAD]\n',
+    );
+    expect(p.remediation.roles.lead?.approve).toEqual(['*']);
+  });
+});

@@ -66,7 +66,7 @@ const noPrincipals = parsePolicy('');
 let sim: SimServerHandle;
 let workspace: SimWorkspace;
 let client: DatabricksClient;
-let failPermissions: 'never' | 'always' | 'once-429' = 'never';
+let failPermissions: 'never' | 'always' | 'once-429' | 'garbage' = 'never';
 let permissionCalls = 0;
 
 /**
@@ -80,6 +80,10 @@ const flakyPermissions: SimRoute = {
     permissionCalls++;
     if (failPermissions === 'always')
       return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'Internal error.' } };
+    if (failPermissions === 'garbage')
+      return {
+        body: { object_id: '/jobs/1', access_control_list: [{ user_name: 7, all_permissions: 'ALL' }] },
+      };
     if (failPermissions === 'once-429' && permissionCalls === 1)
       return {
         status: 429,
@@ -320,6 +324,16 @@ describe('checkPresserRights', () => {
       expect(result).toMatchObject({ ok: false, reason: 'rights_unavailable' });
       if (!result.ok) expect(result.userMessage).toContain('HTTP 500');
       expect(permissionCalls).toBeGreaterThan(1);
+    } finally {
+      failPermissions = 'never';
+    }
+  });
+
+  it('fails closed when the Permissions API answers a body that is not an ACL', async () => {
+    failPermissions = 'garbage';
+    try {
+      const result = await press(slackUser('owner@acme.example'), 'rerun', jobNamed('orders_daily'));
+      expect(result).toMatchObject({ ok: false, reason: 'rights_unavailable' });
     } finally {
       failPermissions = 'never';
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPresserRights, type RightsObject } from '../../../src/agents/remediation/presser-rights.js';
+import { withEmbeddedOperator } from '../../../src/app/embedded-operator.js';
 import type { ChatIdentity } from '../../../src/agents/remediation/workspace-principal.js';
 import { parsePolicy } from '../../../src/config/policy.js';
 import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
@@ -350,7 +351,7 @@ describe('checkPresserRights', () => {
 });
 
 describe('checkPresserRights on the demo workspace', () => {
-  it('lets on-call Bob repair finance_orders_daily and refuses Gus, naming CAN_MANAGE_RUN', async () => {
+  it('lets on-call Bob repair finance_orders_daily and the console operator change it, and refuses Gus, naming CAN_MANAGE_RUN', async () => {
     const demo = new SimWorkspace({ scenario: await loadScenario('scenarios/demo.yaml'), seed: 1 });
     const server = await startSimServer({ workspace: demo, tokens: [TOKEN] });
     try {
@@ -371,6 +372,20 @@ describe('checkPresserRights on the demo workspace', () => {
         object,
       });
       expect(gus).toMatchObject({ ok: false, reason: 'lacks_permission' });
+      const operator = await checkPresserRights(
+        {
+          ...demoDeps,
+          policy: withEmbeddedOperator(noPrincipals, {
+            consoleUser: 'you',
+            operator: demo.scenario.operator,
+          }),
+        },
+        { presser: { surface: 'console', userId: 'you' }, action: 'retry_with_params', object },
+      );
+      expect(operator).toMatchObject({
+        ok: true,
+        value: { principal: { userName: 'erin@acme.example' }, granted: { through: 'inherited' } },
+      });
       if (!gus.ok)
         expect(gus.userMessage).toContain(
           'gus@acme.example lacks CAN_MANAGE_RUN on job finance_orders_daily',

@@ -12,6 +12,7 @@ import { objectAcl } from '../../../src/sim/engine/object-acl.js';
 import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import { loadScenario, validateScenario } from '../../../src/sim/scenario/load-scenario.js';
 import type { SimRoute } from '../../../src/sim/server/route.js';
+import { identityRoutes } from '../../../src/sim/server/routes-identity.js';
 import { type SimServerHandle, startSimServer } from '../../../src/sim/server/start-sim-server.js';
 
 const TOKEN = 'dapi-rights-test-0001';
@@ -106,9 +107,23 @@ const flakyPermissions: SimRoute = {
   },
 };
 
+let scimIgnoresFilter = false;
+
+/** SCIM Users as the simulator answers it, or, when asked, every user whatever the filter says. */
+const carelessScim: SimRoute = {
+  method: 'GET',
+  pattern: /^\/api\/2\.0\/preview\/scim\/v2\/Users$/,
+  handle(ctx) {
+    const users = identityRoutes.find((r) => r.pattern.test(ctx.path) && r.method === 'GET');
+    if (users === undefined) throw new Error('the simulator serves no SCIM Users');
+    if (!scimIgnoresFilter) return users.handle(ctx);
+    return users.handle({ ...ctx, query: new URLSearchParams() });
+  },
+};
+
 beforeAll(async () => {
   workspace = new SimWorkspace({ scenario, seed: 5 });
-  sim = await startSimServer({ workspace, tokens: [TOKEN], extraRoutes: [flakyPermissions] });
+  sim = await startSimServer({ workspace, tokens: [TOKEN], extraRoutes: [flakyPermissions, carelessScim] });
   client = createDatabricksClient({
     host: sim.url,
     auth: patAuth(TOKEN),
@@ -282,6 +297,18 @@ describe('checkPresserRights', () => {
     expect(unknown).toMatchObject({ ok: false, reason: 'unknown_principal' });
     const gone = await press(slackUser('gone@acme.example'), 'rerun', jobNamed('orders_daily'));
     expect(gone).toMatchObject({ ok: false, reason: 'inactive_principal' });
+  });
+
+  it('checks the SCIM answer itself: a server that ignores the filter hands the press to nobody', async () => {
+    scimIgnoresFilter = true;
+    try {
+      const stranger = await press(slackUser('stranger@acme.example'), 'rerun', jobNamed('orders_daily'));
+      expect(stranger).toMatchObject({ ok: false, reason: 'unknown_principal' });
+      const known = await press(slackUser('direct@acme.example'), 'rerun', jobNamed('orders_daily'));
+      expect(known).toMatchObject({ ok: true, value: { principal: { userName: 'direct@acme.example' } } });
+    } finally {
+      scimIgnoresFilter = false;
+    }
   });
 
   it('never lets a hostile e-mail reach a SCIM filter', async () => {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { checkPresserRights, type RightsObject } from '../../../src/agents/remediation/presser-rights.js';
 import { withEmbeddedOperator } from '../../../src/app/embedded-operator.js';
+import type { Actor } from '../../../src/handlers/chat-request.js';
 import type { ChatIdentity } from '../../../src/agents/remediation/workspace-principal.js';
 import { parsePolicy } from '../../../src/config/policy.js';
 import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
@@ -365,6 +366,10 @@ describe('checkPresserRights', () => {
     } finally {
       failPermissions = 'never';
     }
+  });
+
+  it("takes a chat request's actor as the presser as it is", () => {
+    expectTypeOf<Actor>().toExtend<ChatIdentity>();
   });
 
   it('needs no workspace rights to notify the owner', async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
+import { remediationPolicySchema } from './remediation-policy.js';
 
 const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 const minutes = z.number().int().positive();
@@ -224,8 +225,64 @@ const slaSchema = z
   })
   .strict();
 
+const knownTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Questions in plain language (`/dbx ask`, mentions, DMs, the console composer). */
+const askSchema = z
+  .object({
+    schemas: z
+      .array(z.string().regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, { message: 'must be catalog.schema' }))
+      .default([])
+      .describe('schemas besides system.* that answers (and model-written SQL) may read, e.g. main.ops'),
+    max_rows: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(1_000)
+      .describe('the LIMIT every statement gets at most'),
+    timeout_seconds: z.number().int().min(1).max(300).default(30).describe('how long one statement may run'),
+    max_period_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(366)
+      .default(92)
+      .describe('the longest period a question may scan; a longer one is refused with the reason'),
+    daily_token_budget: z
+      .number()
+      .int()
+      .min(0)
+      .default(200_000)
+      .describe(
+        'language-model tokens per UTC day for questions the router cannot answer; 0 turns the model off',
+      ),
+    llm_timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(30)
+      .describe('how long a model-drafted answer may take in all before the router answers instead'),
+  })
+  .strict()
+  .prefault({});
+
 const policySchema = z
   .object({
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine(knownTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+      .describe('the workspace time zone: where "yesterday", "this week" and "last night" start'),
+    ask: askSchema,
     access: accessSchema,
     principals: principalsSchema,
     slas: z.array(slaSchema).default([]),
@@ -239,6 +296,7 @@ const policySchema = z
     triage: triagePolicySchema,
     routing: routingSchema,
     budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+    remediation: remediationPolicySchema,
   })
   .strict();
 

@@ -134,3 +134,62 @@ describe('policy routing', () => {
     );
   });
 });
+
+describe('policy time zone and questions', () => {
+  it('defaults to UTC and the questions defaults', () => {
+    const policy = defaultPolicy();
+    expect(policy.timezone).toBe('UTC');
+    expect(policy.ask).toEqual({
+      schemas: [],
+      max_rows: 1000,
+      timeout_seconds: 30,
+      max_period_days: 92,
+      daily_token_budget: 200_000,
+      llm_timeout_seconds: 30,
+    });
+  });
+
+  it('refuses a time zone that does not exist and a schema that is not catalog.schema', () => {
+    expect(() => parsePolicy('timezone: Mars/Olympus')).toThrow(/timezone: must be an IANA time zone/);
+    expect(() => parsePolicy('ask:\n  schemas: [ops]')).toThrow(/ask.schemas\[0\]: must be catalog.schema/);
+  });
+});
+
+describe('policy remediation', () => {
+  it('defaults to the safe guardrails: approval for high risk and over $10, a $100 cap, 3 and 20 an hour', () => {
+    const { remediation } = defaultPolicy();
+    expect(remediation).toMatchObject({
+      kill_switch: false,
+      shadow: false,
+      allowed_actions: ['*'],
+      requires_approval: { actions: [], risk: ['high'], cost_above_usd: 10 },
+      approval_ttl_minutes: 30,
+      max_cost_usd_per_action: 100,
+      rate_limits: { per_job_per_hour: 3, total_per_hour: 20 },
+      roles: {},
+      blackouts: [],
+    });
+  });
+
+  it('names the path of a wrong value and refuses unknown keys', () => {
+    expect(() => parsePolicy('remediation:\n  allowed_actions: ["rm -rf"]\n')).toThrowError(
+      /remediation\.allowed_actions\[0\]: must be an action kind/,
+    );
+    expect(() =>
+      parsePolicy('remediation:\n  roles:\n    ops:\n      press: [repair]\n      slack_user: [U1]\n'),
+    ).toThrowError(/remediation\.roles\.ops/);
+    expect(() => parsePolicy('remediation:\n  rate_limits:\n    per_job_per_hour: -1\n')).toThrowError(
+      /remediation\.rate_limits\.per_job_per_hour/,
+    );
+    expect(() => parsePolicy('remediation:\n  kill_switch: "yes please"\n')).toThrowError(
+      /remediation\.kill_switch/,
+    );
+  });
+
+  it('bounds hostile role lists', () => {
+    const many = Array.from({ length: 1_001 }, (_, i) => `U${i}`).join(', ');
+    expect(() =>
+      parsePolicy(`remediation:\n  roles:\n    ops:\n      slack_users: [${many}]\n`),
+    ).toThrowError(/slack_users/);
+  });
+});

@@ -61,6 +61,7 @@ const scenario = validateScenario({
     { job: 'orders_daily', principal: 'nobody@acme.example', level: 'CAN_VIEW' },
     { job: HOSTILE_JOB, principal: 'Robert"); DROP TABLE acl;-- <@U999>', level: 'CAN_VIEW' },
     { cluster: 'shared', principal: 'finance-oncall', level: 'CAN_RESTART' },
+    { warehouse: 'bi', principal: 'users', level: 'CAN_USE' },
   ],
   faults: [],
 });
@@ -227,6 +228,16 @@ describe('checkPresserRights', () => {
     const scale = await press(slackUser('analyst@acme.example'), 'scale_warehouse', bi);
     expect(scale).toMatchObject({ ok: false, reason: 'lacks_permission' });
     if (!scale.ok) expect(scale.userMessage).toContain('lacks CAN_MANAGE on warehouse bi');
+  });
+
+  it('counts a grant to the built-in users group for every workspace user', async () => {
+    const warehouse = [...workspace.warehouses.byId.values()][0];
+    if (warehouse === undefined) throw new Error('no warehouse');
+    const bi: RightsObject = { kind: 'warehouse', warehouseId: warehouse.id, name: 'bi' };
+    expect(await press(slackUser('nobody@acme.example'), 'start_warehouse', bi)).toMatchObject({
+      ok: true,
+      value: { granted: { level: 'CAN_USE', through: 'group', group: 'users' } },
+    });
   });
 
   it("lets a person kill their own query without CAN_MANAGE on the warehouse, and nobody else's", async () => {

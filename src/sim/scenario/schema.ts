@@ -309,6 +309,8 @@ export const scenarioSchema = z.strictObject({
   }),
   teams: z.array(teamSchema).max(1000).default([]),
   users: z.array(userSchema).max(100_000).default([]),
+  /** The user the local console operator acts as when dbxops runs this scenario embedded. */
+  operator: email.optional(),
   groups: z.array(groupSchema).max(10_000).default([]),
   jobs: z.array(jobSchema).max(100_000).default([]),
   tables: z.array(tableSchema).max(1_000_000).default([]),

@@ -27,6 +27,7 @@ import {
   buttonRequest,
   composerPostSchema,
   composerRequest,
+  consoleActor,
   foreignSlashCommand,
 } from './translate.js';
 
@@ -190,12 +191,7 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
       const now = options.clock.now();
       const request: ChatRequest = {
         kind: 'home',
-        actor: {
-          surface: 'console',
-          userId: user,
-          displayName: user,
-          ...(identity.email === undefined ? {} : { email: identity.email }),
-        },
+        actor: consoleActor({ user, email: identity.email }),
         conversation: { surface: 'console', channelId: 'dm', isDirect: true },
         requestId: `home-${now}`,
         receivedAt: now,

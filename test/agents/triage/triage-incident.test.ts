@@ -85,7 +85,7 @@ triage:
     ['{ transient: false }', { transient: false }, { transient: true }],
     ['{ repeated: true }', { repeated: true }, { repeated: false }],
     ['{ cost_ratio_above: 2 }', { costRatio: 2.5 }, { costRatio: 1.9 }],
-    ['{ category: [permission, schema] }', { category: 'schema' }, { category: 'network' }],
+    ['{ category: [permission, data_quality] }', { category: 'data_quality' }, { category: 'network' }],
   ])('%s makes a P2 when it holds, and nothing when it does not', (condition, holds, fails) => {
     const policy = levels(condition);
     expect(triageIncident({ ...calm, ...holds }, policy)).toMatchObject({

@@ -26,7 +26,7 @@ import { withEmbeddedOperator } from './embedded-operator.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
 import { monitoringReadiness } from './readiness.js';
-import { WEBHOOK_PATH } from './webhook-route.js';
+import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { embeddedWorkspaceStatus, realWorkspaceStatus } from './workspace-status.js';
 
 /**

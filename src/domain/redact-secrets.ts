@@ -14,6 +14,11 @@ const SECRET_PATTERNS: readonly [RegExp, string][] = [
   // OpenAI-style API keys and GitHub tokens.
   [/\bsk-[A-Za-z0-9_-]{20,}/g, REDACTED],
   [/\bgh[pousr]_[A-Za-z0-9]{20,}/g, REDACTED],
+  // Query parameters that carry credentials: ?access_token=…, &client_secret=…
+  [
+    /([?&](?:access_token|refresh_token|id_token|token|api_key|apikey|key|password|secret|client_secret|sig|signature)=)[^&\s#"']+/gi,
+    `$1${REDACTED}`,
+  ],
   // The password of a URL's user info: postgres://user:secret@host.
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`],
 ];

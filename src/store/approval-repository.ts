@@ -2,15 +2,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { isSurfaceName, type SurfaceName } from '../domain/surface-name.js';
 import { cleanText } from '../domain/text.js';
 import type { Database } from './database.js';
 import { fromDate, fromDateOrNull, toDate } from './rows.js';
 
-type Surface = 'slack' | 'teams' | 'console';
-
 /** A person as an approval records them: their chat handle and, when known, Databricks principal. */
 export interface ApprovalParty {
-  readonly surface: Surface;
+  readonly surface: SurfaceName;
   readonly userId: string;
   readonly principal?: string | undefined;
 }
@@ -215,11 +214,11 @@ type ApprovalRow = {
   approver_principal: string | null;
 };
 
-const party = (surface: string, userId: string, principal: string | null): ApprovalParty => ({
-  surface: surface as Surface,
-  userId,
-  ...(principal === null ? {} : { principal }),
-});
+function party(surface: string, userId: string, principal: string | null): ApprovalParty {
+  // Written by request() and approve() from a SurfaceName; anything else was put there by hand.
+  if (!isSurfaceName(surface)) throw new Error(`approvals row names an unknown surface: ${surface}`);
+  return { surface, userId, ...(principal === null ? {} : { principal }) };
+}
 
 function toApproval(row: ApprovalRow): Approval {
   return {

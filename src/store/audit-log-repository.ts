@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { canonicalJson } from '../domain/canonical-json.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { type Err, err, ok, type Result } from '../domain/result.js';
+import { SURFACE_NAMES } from '../domain/surface-name.js';
 import { redactSecrets } from '../domain/redact-secrets.js';
 import { cleanText, truncateText } from '../domain/text.js';
 import type { Database } from './database.js';
@@ -37,7 +38,7 @@ const auditEntryInputSchema = z
       .object({
         chat: z
           .object({
-            surface: z.enum(['slack', 'teams', 'console']),
+            surface: z.enum(SURFACE_NAMES),
             userId: text(256),
             displayName: optionalText(256),
           })
@@ -75,6 +76,11 @@ const auditEntryInputSchema = z
       .strict(),
     /** Anything else worth keeping (the guardrail decision, the approval id, an attempt number). */
     details: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * The same key twice records one entry: a redelivered job or a retried step that already wrote its
+     * entry gets that entry back (e.g. `incident:action:attempt:execute`).
+     */
+    idempotencyKey: z.string().min(1).max(256).optional(),
   })
   .strict();
 
@@ -187,6 +193,14 @@ export class AuditLogRepository {
     const entry = storable(redactSecrets(parsed.data)) as AuditEntry;
     return this.#db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(trx);
+      if (entry.idempotencyKey !== undefined) {
+        const earlier = await trx
+          .selectFrom('audit_entries')
+          .select(['body', 'prev_hash', 'hash'])
+          .where('idempotency_key', '=', entry.idempotencyKey)
+          .executeTakeFirst();
+        if (earlier !== undefined) return ok(toRecord(earlier));
+      }
       const refused = await admit?.(trx, entry);
       if (refused !== undefined) return refused;
       const head = await trx
@@ -209,6 +223,7 @@ export class AuditLogRepository {
           workspace_id: body.where.workspaceId,
           resource: body.where.resource,
           incident_id: body.why.incidentId,
+          idempotency_key: body.idempotencyKey ?? null,
           body: bodyText,
           prev_hash: prevHash,
           hash,
@@ -229,7 +244,7 @@ export class AuditLogRepository {
   /** Every entry in chain order, read in pages so a long log never sits in memory. */
   async *entries(pageSize = 500): AsyncGenerator<AuditRecord> {
     for await (const row of this.#rows(pageSize)) {
-      yield { ...(JSON.parse(row.body) as AuditBody), prevHash: row.prev_hash, hash: row.hash };
+      yield toRecord(row);
     }
   }
 
@@ -291,7 +306,8 @@ export class AuditLogRepository {
         body.kind === row.kind &&
         body.where?.workspaceId === row.workspace_id &&
         (body.where?.resource ?? null) === row.resource &&
-        (body.why?.incidentId ?? null) === row.incident_id;
+        (body.why?.incidentId ?? null) === row.incident_id &&
+        (body.idempotencyKey ?? null) === row.idempotency_key;
       if (!columnsAgree) {
         return bad(
           body.seq === seq ? 'edited' : 'out_of_order',
@@ -337,6 +353,12 @@ export class AuditLogRepository {
     }
   }
 }
+
+const toRecord = (row: { body: string; prev_hash: string; hash: string }): AuditRecord => ({
+  ...(JSON.parse(row.body) as AuditBody),
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
 
 async function countExecutedSince(
   db: Kysely<Database>,

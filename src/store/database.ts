@@ -151,6 +151,7 @@ interface AuditEntriesTable {
   workspace_id: string | null;
   resource: string | null;
   incident_id: string | null;
+  idempotency_key: string | null;
   body: string;
   prev_hash: string;
   hash: string;

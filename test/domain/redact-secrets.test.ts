@@ -23,6 +23,12 @@ describe('redactSecretText', () => {
     );
   });
 
+  it('masks credentials in query strings and keeps the other parameters', () => {
+    expect(redactSecretText('GET /oauth?client_id=abc&client_secret=s3cr3t&access_token=t0k&page=2')).toBe(
+      'GET /oauth?client_id=abc&client_secret=[redacted]&access_token=[redacted]&page=2',
+    );
+  });
+
   it('leaves ordinary text alone', () => {
     const text = 'Run 7 of job 42 failed: OutOfMemoryError on Standard_DS3_v2 (cluster 0923-164208-meows279)';
     expect(redactSecretText(text)).toBe(text);

@@ -1,15 +1,14 @@
 import type { RemediationPolicy, RemediationRole } from '../../config/remediation-policy.js';
+import type { SurfaceName } from '../../domain/surface-name.js';
 import { utcMinute } from '../../domain/text.js';
 import { activeBlackout } from './blackout-windows.js';
-
-type Risk = 'low' | 'medium' | 'high';
-type Surface = 'slack' | 'teams' | 'console';
+import type { RemediationRisk } from './remediation-kind.js';
 
 /** The action a person pressed, as the guardrails judge it. */
 export interface ProposedAction {
   /** The catalogue's action kind (`repair`, `scale_warehouse` …). */
   readonly kind: string;
-  readonly risk: Risk;
+  readonly risk: RemediationRisk;
   readonly incidentId: string;
   readonly workspaceId: string;
   /** What the action changes, as one key (`job:42`, `warehouse:abc`): the per-job rate limit counts by it. */
@@ -20,7 +19,7 @@ export interface ProposedAction {
 
 /** The person who pressed (or approves), as their chat surface and the workspace know them. */
 export interface Presser {
-  readonly surface: Surface;
+  readonly surface: SurfaceName;
   /** Slack user id, Entra object id, console user name. */
   readonly userId: string;
   /** Slack user group ids or Entra group object ids the person belongs to. */
@@ -30,7 +29,7 @@ export interface Presser {
 }
 
 /** Actions executed in the last hour (from `AuditLogRepository.countExecutedSince`). */
-export interface RecentActionCounts {
+interface RecentActionCounts {
   /** On the same resource (job, warehouse …) as the proposed action. */
   readonly forResource: number;
   readonly total: number;
@@ -76,6 +75,15 @@ type Verdict =
  */
 export type GuardrailDecision = Verdict | { readonly outcome: 'shadow'; readonly wouldBe: Verdict };
 
+interface GuardrailInput {
+  readonly policy: RemediationPolicy;
+  readonly action: ProposedAction;
+  readonly presser: Presser;
+  readonly recent: RecentActionCounts;
+  /** The workspace clock's time (epoch ms). */
+  readonly now: number;
+}
+
 const POLICY_FILE = 'dbxops.yaml';
 
 /**
@@ -84,13 +92,7 @@ const POLICY_FILE = 'dbxops.yaml';
  * workspace's hours) are the caller's. The kill switch is checked first and holds even in shadow mode;
  * otherwise shadow mode reports what would have happened, refusals included.
  */
-export function decideGuardrails(input: {
-  readonly policy: RemediationPolicy;
-  readonly action: ProposedAction;
-  readonly presser: Presser;
-  readonly recent: RecentActionCounts;
-  readonly now: number;
-}): GuardrailDecision {
+export function decideGuardrails(input: GuardrailInput): GuardrailDecision {
   const { policy } = input;
   if (policy.kill_switch) {
     return refuse(
@@ -103,13 +105,7 @@ export function decideGuardrails(input: {
   return policy.shadow ? { outcome: 'shadow', wouldBe: verdict } : verdict;
 }
 
-function judge(input: {
-  readonly policy: RemediationPolicy;
-  readonly action: ProposedAction;
-  readonly presser: Presser;
-  readonly recent: RecentActionCounts;
-  readonly now: number;
-}): Verdict {
+function judge(input: GuardrailInput): Verdict {
   const { policy, action, presser, recent, now } = input;
   const { kind } = action;
 
@@ -121,16 +117,7 @@ function judge(input: {
     );
   }
 
-  if (!mayPress(policy, presser, kind)) {
-    const granting = rolesGranting(policy, 'press', kind);
-    return refuse(
-      'roles',
-      `You hold no role that may press ${kind}.`,
-      granting.length === 0
-        ? `An admin gives a role the right to press ${kind} (remediation.roles.<role>.press in ${POLICY_FILE}) and adds you (${describeIdentity(presser)}) to it.`
-        : `An admin adds you (${describeIdentity(presser)}) or one of your groups to ${listOf(granting)} under remediation.roles in ${POLICY_FILE}.`,
-    );
-  }
+  if (!holdsRight(policy, presser, 'press', kind)) return roleRefusal(policy, presser, 'press', kind);
 
   const blackout = activeBlackout(policy.blackouts, kind, now);
   if (blackout !== undefined) {
@@ -219,7 +206,7 @@ export function decideApprover(input: {
     return refuse(
       'four_eyes',
       'dbxops does not know your Databricks identity, so it cannot tell you apart from the person who asked.',
-      'Link your chat account to your Databricks user (the same e-mail address in both, or an entry in the principal map of dbxops.yaml), then approve again.',
+      'Link your chat account to your Databricks user (a confirmed e-mail address that is also your Databricks user name, or an entry under principals in dbxops.yaml), then approve again.',
     );
   }
   const requesterPrincipal = normalisePrincipal(requester.principal);
@@ -240,16 +227,7 @@ export function decideApprover(input: {
       'Another person with the right to approve it approves it.',
     );
   }
-  if (!mayApprove(policy, approver, kind)) {
-    const granting = rolesGranting(policy, 'approve', kind);
-    return refuse(
-      'roles',
-      `You hold no role that may approve ${kind}.`,
-      granting.length === 0
-        ? `An admin gives a role the right to approve ${kind} (remediation.roles.<role>.approve in ${POLICY_FILE}) and adds you (${describeIdentity(approver)}) to it.`
-        : `Someone in ${listOf(granting)} approves it, or an admin adds you (${describeIdentity(approver)}) to one of them in ${POLICY_FILE}.`,
-    );
-  }
+  if (!holdsRight(policy, approver, 'approve', kind)) return roleRefusal(policy, approver, 'approve', kind);
   return { outcome: 'allowed' };
 }
 
@@ -268,18 +246,30 @@ function rolesOf(policy: RemediationPolicy, person: Presser): string[] {
     .map(([name]) => name);
 }
 
+type Right = 'press' | 'approve';
+
 /** With no roles configured, whoever the chat handler lets act on incidents may press and approve. */
-function mayPress(policy: RemediationPolicy, person: Presser, kind: string): boolean {
+function holdsRight(policy: RemediationPolicy, person: Presser, right: Right, kind: string): boolean {
   if (Object.keys(policy.roles).length === 0) return true;
-  return rolesOf(policy, person).some((name) => matches(policy.roles[name]?.press ?? [], kind));
+  return rolesOf(policy, person).some((name) => matches(policy.roles[name]?.[right] ?? [], kind));
 }
 
-function mayApprove(policy: RemediationPolicy, person: Presser, kind: string): boolean {
-  if (Object.keys(policy.roles).length === 0) return true;
-  return rolesOf(policy, person).some((name) => matches(policy.roles[name]?.approve ?? [], kind));
+/** The refusal of a person whose roles lack `right`, naming the roles that have it. */
+function roleRefusal(policy: RemediationPolicy, person: Presser, right: Right, kind: string): Refusal {
+  const granting = rolesGranting(policy, right, kind);
+  const you = `you (${describeIdentity(person)})`;
+  return refuse(
+    'roles',
+    `You hold no role that may ${right} ${kind}.`,
+    granting.length === 0
+      ? `An admin gives a role the right to ${right} ${kind} (remediation.roles.<role>.${right} in ${POLICY_FILE}) and adds ${you} to it.`
+      : right === 'press'
+        ? `An admin adds ${you} or one of your groups to ${listOf(granting)} under remediation.roles in ${POLICY_FILE}.`
+        : `Someone in ${listOf(granting)} approves it, or an admin adds ${you} to one of them in ${POLICY_FILE}.`,
+  );
 }
 
-function rolesGranting(policy: RemediationPolicy, right: 'press' | 'approve', kind: string): string[] {
+function rolesGranting(policy: RemediationPolicy, right: Right, kind: string): string[] {
   return Object.entries(policy.roles)
     .filter(([, role]) => matches(role[right], kind))
     .map(([name]) => name);
@@ -293,7 +283,7 @@ const normalisePrincipal = (principal: string | undefined): string | undefined =
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 };
 
-const SURFACE_ID: Record<Surface, string> = {
+const SURFACE_ID: Record<SurfaceName, string> = {
   slack: 'Slack user id',
   teams: 'Entra object id',
   console: 'console user',

@@ -41,6 +41,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('workspace_id', 'text')
     .addColumn('resource', 'text')
     .addColumn('incident_id', 'text')
+    .addColumn('idempotency_key', 'text', (c) => c.unique())
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('prev_hash', 'text', (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())

@@ -7,7 +7,8 @@ import {
   chainHash,
   GENESIS_HASH,
 } from '../../src/store/audit-log-repository.js';
-import type { Store } from '../../src/store/open-store.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { type PostgresServer, startPostgresServer } from '../support/postgres-server.js';
 import { dialects } from './dialects.js';
 
 const T0 = Date.UTC(2026, 11, 6, 4, 0);
@@ -249,6 +250,30 @@ describe.each(dialects())('AuditLogRepository on $name', (dialect) => {
     });
   });
 
+  it('records an entry written again under the same idempotency key once, and hands back the first', async () => {
+    const key = 'inc-1:repair:1:execute';
+    const first = await log.append({ ...auditEntry(), idempotencyKey: key }, T0);
+    const again = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        log.append({ ...auditEntry(), idempotencyKey: key }, T0 + 1_000 + i),
+      ),
+    );
+    for (const entry of again) expect(entry).toEqual(first);
+    // A redelivered execution is not counted against the rate limit a second time, nor refused by it.
+    const limits = { perJobPerHour: 1, totalPerHour: 1 };
+    expect(
+      await log.appendExecution(
+        { ...auditEntry(), kind: 'execute', idempotencyKey: key },
+        T0 + 2_000,
+        limits,
+      ),
+    ).toEqual({
+      ok: true,
+      value: first,
+    });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 1 });
+  });
+
   it('counts executions of the last hour on a resource and in all', async () => {
     await log.append(auditEntry(), T0 - 2 * 3_600_000); // too old
     await log.append(auditEntry(), T0 - 600_000);
@@ -257,5 +282,34 @@ describe.each(dialects())('AuditLogRepository on $name', (dialect) => {
     await log.append(auditEntry({ kind: 'propose' }), T0 - 60_000); // not an execution
     expect(await log.countExecutedSince(T0 - 3_600_000, 'job:42')).toEqual({ forResource: 2, total: 3 });
     expect(await log.countExecutedSince(T0 - 3_600_000, 'job:7')).toEqual({ forResource: 0, total: 3 });
+  });
+});
+
+describe('AuditLogRepository across processes sharing one PostgreSQL database', () => {
+  let server: PostgresServer;
+  const stores: Store[] = [];
+
+  beforeAll(async () => {
+    server = await startPostgresServer();
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await server?.stop();
+  });
+
+  it('keeps one chain when two dbxops processes append at once', async () => {
+    const url = await server.createDatabase();
+    // Two stores, two connection pools: what a web process and a worker process each hold.
+    stores.push(await openStore({ databaseUrl: url }), await openStore({ databaseUrl: url, migrate: false }));
+    const [web, worker] = stores.map((s) => new AuditLogRepository(s.db)) as [
+      AuditLogRepository,
+      AuditLogRepository,
+    ];
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 === 0 ? web : worker).append(auditEntry({ what: { action: `step${i}` } }), T0 + i),
+      ),
+    );
+    expect(await worker.verify()).toMatchObject({ ok: true, entries: 40 });
   });
 });

@@ -304,6 +304,36 @@ describe('checkPresserRights', () => {
     });
   });
 
+  it('maps Teams and console users by their own principals entries', async () => {
+    const policy =
+      'principals:\n  teams: { aad-0001: direct@acme.example }\n  console: { ops: nobody@acme.example }\n';
+    const teams = await press(
+      { surface: 'teams', userId: 'aad-0001' },
+      'rerun',
+      jobNamed('orders_daily'),
+      policy,
+    );
+    expect(teams).toMatchObject({
+      ok: true,
+      value: { principal: { userName: 'direct@acme.example', via: 'policy' } },
+    });
+    const fromConsole = await press(
+      { surface: 'console', userId: 'ops' },
+      'rerun',
+      jobNamed('orders_daily'),
+      policy,
+    );
+    expect(fromConsole).toMatchObject({ ok: false, reason: 'lacks_permission' });
+    // An id is looked up only under its own surface.
+    const slack = await press(
+      { surface: 'slack', userId: 'aad-0001' },
+      'rerun',
+      jobNamed('orders_daily'),
+      policy,
+    );
+    expect(slack).toMatchObject({ ok: false, reason: 'unmapped' });
+  });
+
   it('refuses a mapped name the workspace does not know, and a deactivated user', async () => {
     const unknown = await press(
       slackUser('x@acme.example'),

@@ -33,7 +33,7 @@ import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
-import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
+import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { realWorkspaceStatus } from './workspace-status.js';
 
 type QueueChoice =
@@ -158,6 +158,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         logger: logger.child({ module: 'teams' }),
         ...(env.TEAMS_OPENID_METADATA_URL ? { openIdMetadataUrl: env.TEAMS_OPENID_METADATA_URL } : {}),
         ...(env.TEAMS_TOKEN_URL ? { tokenUrl: env.TEAMS_TOKEN_URL } : {}),
+        oncall: policy.routing.oncall_teams,
       })
     : null;
   const surfaces: ChatSurface[] = [
@@ -249,7 +250,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const routes: Route[] = [
     {
       path: WEBHOOK_PATH,
-      listener: createWebhookRoute({
+      listener: createDatabricksWebhookRoute({
         credentials: options.webhookCredentials,
         dispatcher: () => dispatcher!,
         processedKeys: repos.processedKeys,

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { errorCategorySchema } from '../domain/error-label.js';
 import { ConfigError } from '../domain/errors.js';
+import { SEVERITIES, type Severity, severitySchema as severity } from '../domain/severity.js';
 import { remediationPolicySchema } from './remediation-policy.js';
 
-const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 const minutes = z.number().int().positive();
 
 /** Detection thresholds (issue 3's defaults). Ratios are fractions of the baseline. */
@@ -23,7 +24,6 @@ export const thresholdsSchema = z
       .min(0)
       .default(10)
       .describe('a duration anomaly must also be at least this many minutes longer than usual'),
-    failure_rate: z.number().gt(0).lt(1).default(0.05),
     zero_rows_consecutive: z.number().int().min(1).default(3),
     min_history_runs: z.number().int().min(2).default(5).describe('runs a baseline needs before it judges'),
     cost_anomaly_ratio: z
@@ -55,7 +55,7 @@ const triageConditionSchema = z
     transient: z.boolean().optional(),
     repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
     cost_ratio_above: z.number().min(0).optional(),
-    category: z.union([z.string(), z.array(z.string())]).optional(),
+    category: z.union([errorCategorySchema, z.array(errorCategorySchema)]).optional(),
   })
   .strict();
 
@@ -109,10 +109,16 @@ const DEFAULT_TRIAGE = {
     mention_oncall: false,
     post_card: false,
   },
-} as const;
+} as const satisfies Record<Severity, unknown>;
+
+/** One entry per severity, each a triage level. */
+const levelShape = Object.fromEntries(SEVERITIES.map((s) => [s, levelSchema])) as Record<
+  Severity,
+  typeof levelSchema
+>;
 
 const triagePolicySchema = z
-  .object({ P1: levelSchema, P2: levelSchema, P3: levelSchema, P4: levelSchema })
+  .object(levelShape)
   .strict()
   .default(structuredClone(DEFAULT_TRIAGE) as never);
 
@@ -275,7 +281,7 @@ const askSchema = z
   .strict()
   .prefault({});
 
-const policySchema = z
+export const policySchema = z
   .object({
     timezone: z
       .string()

@@ -9,7 +9,6 @@ describe('policy (dbxops.yaml)', () => {
       row_count_drop: 0.2,
       row_count_spike: 3,
       duration_spike: 2,
-      failure_rate: 0.05,
       zero_rows_consecutive: 3,
     });
     expect(p.triage.P1.when).toContainEqual({ sla_minutes_left_below: 30 });
@@ -34,6 +33,19 @@ describe('policy (dbxops.yaml)', () => {
     expect(() =>
       parsePolicy('routing:\n  rules:\n    - match: { severity: P9 }\n      channel: x\n'),
     ).toThrowError(/routing\.rules\[0\]\.match\.severity/);
+  });
+
+  it('refuses a triage condition on a category the classifier never gives, which could never match', () => {
+    const level = (category: string) =>
+      'triage:\n' +
+      ['P1', 'P2', 'P3', 'P4']
+        .map(
+          (s) =>
+            `  ${s}:\n    when: [${s === 'P3' ? `{ category: ${category} }` : ''}]\n    response_minutes: 60\n    escalation_minutes: 120\n`,
+        )
+        .join('');
+    expect(parsePolicy(level('permission')).triage.P3.when).toEqual([{ category: 'permission' }]);
+    expect(() => parsePolicy(level('oom'))).toThrowError(/triage\.P3\.when\[0\]\.category/);
   });
 
   it('rejects unknown keys instead of ignoring a typo', () => {

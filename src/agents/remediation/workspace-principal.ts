@@ -109,8 +109,14 @@ export async function resolvePrincipal(
     if (error instanceof DatabricksApiError) return err('rights_unavailable', unavailableMessage(error));
     throw error;
   }
+  // The filter is Databricks' to apply, the match is ours to check: a server that ignored the filter
+  // must not hand a press to whichever user came back.
   const wanted = name.toLowerCase();
-  const matches = via === 'policy' ? found.filter((u) => u.userName.toLowerCase() === wanted) : found;
+  const matches = found.filter(
+    (u) =>
+      u.userName.toLowerCase() === wanted ||
+      (via === 'verified_email' && u.emails.some((e) => e.value.toLowerCase() === wanted)),
+  );
   const source = via === 'policy' ? `dbxops.yaml maps you to ${quoted(name)}` : `your e-mail ${quoted(name)}`;
   if (matches.length === 0)
     return err(

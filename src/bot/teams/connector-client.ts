@@ -151,13 +151,19 @@ export class BotConnectorClient {
    * `GET v3/conversations/{id}/members/{memberId}`: one member as Teams knows them, with the e-mail and
    * UPN Microsoft Entra ID holds for them. The member id may be the `29:` id or the Entra object id.
    */
-  async getMember(serviceUrl: string, conversationId: string, memberId: string): Promise<unknown> {
+  async getMember(
+    serviceUrl: string,
+    conversationId: string,
+    memberId: string,
+    options: { readonly timeoutMs?: number } = {},
+  ): Promise<unknown> {
     const text = await this.#send(
       'GET',
       serviceUrl,
       ['v3', 'conversations', conversationId, 'members', memberId],
       undefined,
       'get_member',
+      options.timeoutMs,
     );
     try {
       return JSON.parse(text) as unknown;
@@ -193,6 +199,7 @@ export class BotConnectorClient {
     path: string[],
     body: unknown,
     operation: string,
+    timeoutMs = this.#timeoutMs,
   ): Promise<string> {
     const base = serviceUrl.endsWith('/') ? serviceUrl : `${serviceUrl}/`;
     const url = new URL(path.map(encodeURIComponent).join('/'), base);
@@ -206,7 +213,7 @@ export class BotConnectorClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       if (error instanceof TeamsConnectorError) throw error;

@@ -23,13 +23,17 @@ const memberSchema = z.looseObject({
 
 const ADDRESS = /^[^\s@"\\]+@[^\s@"\\]+$/;
 const TTL_MS = 60 * 60 * 1000;
+/** A failed lookup is not repeated for this long: the invoke it delays has about five seconds in all. */
+const FAILURE_TTL_MS = 5 * 60 * 1000;
+const LOOKUP_TIMEOUT_MS = 2_000;
 const MAX_ENTRIES = 10_000;
 
 /**
  * E-mails of Teams users, from the Bot Connector's member lookup (cached for an hour): activities carry
  * only ids. The mail attribute wins; a user without one has their UPN, which is what Entra ID
- * provisions into Databricks as the user name by default. A lookup that fails returns nothing rather
- * than failing the request: the Entra object id alone still identifies the person.
+ * provisions into Databricks as the user name by default. A lookup that fails (or takes over 2 s)
+ * returns nothing rather than failing the request, and is not repeated for five minutes: the Entra
+ * object id alone still identifies the person.
  */
 export class TeamsMemberDirectory {
   readonly #connector: BotConnectorClient;
@@ -53,6 +57,7 @@ export class TeamsMemberDirectory {
         activity.serviceUrl,
         baseConversationId(activity.conversation.id),
         activity.from.id,
+        { timeoutMs: LOOKUP_TIMEOUT_MS },
       );
       const member = memberSchema.parse(raw);
       // Only the person who sent the activity: a member answer for someone else is not theirs.
@@ -65,12 +70,16 @@ export class TeamsMemberDirectory {
       );
       const info: TeamsMemberInfo =
         same && address !== undefined ? { email: address.trim(), emailVerified: true } : {};
-      if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
-      this.#cache.set(key, { info, expires: now + TTL_MS });
-      return info;
+      return this.#remember(key, info, now + TTL_MS);
     } catch (error) {
       this.#logger.warn({ err: error }, 'Teams member lookup failed; continuing with the user id only');
-      return {};
+      return this.#remember(key, {}, now + FAILURE_TTL_MS);
     }
+  }
+
+  #remember(key: string, info: TeamsMemberInfo, expires: number): TeamsMemberInfo {
+    if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
+    this.#cache.set(key, { info, expires });
+    return info;
   }
 }

@@ -266,6 +266,11 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
     ...s.groups.map((g) => g.name),
     ...BUILT_IN_GROUPS,
   ]);
+  if (s.operator !== undefined) {
+    const operator = s.users.find((u) => u.email === s.operator);
+    if (operator === undefined) add(['operator'], `"${s.operator}" is not one of users[].email`);
+    else if (operator.service_principal) add(['operator'], 'must be a person, not a service principal');
+  }
   const objects = {
     job: new Set(jobs.keys()),
     cluster: clusters,

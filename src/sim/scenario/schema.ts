@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { errorCategorySchema, failureActionSchema } from '../../domain/error-label.js';
+import { severitySchema } from '../../domain/severity.js';
 
 /**
  * The scenario format: a simulated Databricks workspace (topology + baseline behaviour) and the faults
@@ -24,23 +26,6 @@ const instantSchema = z
 const tableName = z
   .string()
   .regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, 'a three-part table name like main.finance.orders');
-
-const CATEGORIES = [
-  'timeout',
-  'resource',
-  'capacity',
-  'permission',
-  'syntax',
-  'missing_object',
-  'network',
-  'dependency',
-  'data_quality',
-  'concurrency',
-  'config',
-  'unknown',
-] as const;
-const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
-const ACTIONS = ['RETRY', 'RETRY_WITH_NEW_PARAMS', 'NOTIFY_OWNER', 'ESCALATE'] as const;
 
 const FAULT_KINDS = [
   'task_error',
@@ -288,9 +273,9 @@ const faultSchema = z.strictObject({
   /** Multiplier for duration_spike/timeout (×duration), row_count_drop (×rows), cost_spike (×workers). */
   factor: z.number().positive().max(10_000).optional(),
   expected: z.strictObject({
-    category: z.enum(CATEGORIES),
-    severity: z.enum(SEVERITIES),
-    action: z.enum(ACTIONS),
+    category: errorCategorySchema,
+    severity: severitySchema,
+    action: failureActionSchema,
   }),
   caused_by: z.string().optional(),
   note: z.string().max(2000).optional(),
@@ -324,6 +309,8 @@ export const scenarioSchema = z.strictObject({
   }),
   teams: z.array(teamSchema).max(1000).default([]),
   users: z.array(userSchema).max(100_000).default([]),
+  /** The user the local console operator acts as when dbxops runs this scenario embedded. */
+  operator: email.optional(),
   groups: z.array(groupSchema).max(10_000).default([]),
   jobs: z.array(jobSchema).max(100_000).default([]),
   tables: z.array(tableSchema).max(1_000_000).default([]),

@@ -201,4 +201,15 @@ describe('parseScenario', () => {
     doc.permissions = [{ job: 'orders_etl', principal: 'users', level: 'IS_OWNER' }];
     expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('permissions[0].level');
   });
+
+  it('refuses an operator who is no user of the scenario, or a service principal', () => {
+    const doc = baseScenario();
+    doc.operator = 'ghost@example.com';
+    expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain(
+      'operator: "ghost@example.com" is not one of users[].email',
+    );
+    doc.users = [...(doc.users ?? []), { email: 'etl-sp@example.com', service_principal: true }];
+    doc.operator = 'etl-sp@example.com';
+    expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('operator: must be a person');
+  });
 });

@@ -71,7 +71,7 @@ describe('TeamsMemberDirectory against a fake Bot Connector', () => {
   });
 
   it('gives nothing for an unknown member, an answer about someone else, or an address that is not one', async () => {
-    expect(await directory.lookup(activity('29:ghost'))).toEqual({});
+    expect(await directory.lookup(activity('29:ghost', '77777777-0000-0000-0000-000000000000'))).toEqual({});
     fake.addMember({
       id: '29:carol',
       aadObjectId: '99999999-0000-0000-0000-000000000000',
@@ -88,5 +88,17 @@ describe('TeamsMemberDirectory against a fake Bot Connector', () => {
       userPrincipalName: 'not an address',
     });
     expect(await directory.lookup(activity('29:dave', '88888888-0000-0000-0000-000000000000'))).toEqual({});
+  });
+
+  it('does not ask again for five minutes after a lookup failed', async () => {
+    expect(await directory.lookup(activity('29:erin'))).toEqual({});
+    fake.addMember({ id: '29:erin', aadObjectId: AAD, name: 'Erin', userPrincipalName: 'erin@acme.example' });
+    expect(await directory.lookup(activity('29:erin'))).toEqual({});
+    expect(fake.memberLookups).toHaveLength(1);
+    clock.advance(5 * 60_000 + 1);
+    expect(await directory.lookup(activity('29:erin'))).toEqual({
+      email: 'erin@acme.example',
+      emailVerified: true,
+    });
   });
 });

@@ -28,7 +28,7 @@ import { openIncident } from '../fixtures/slack/incident-fixture.js';
 
 const NOW = Date.UTC(2026, 0, 1, 4, 0, 0);
 const ALICE: Actor = { surface: 'slack', userId: 'U0ALICE01', displayName: 'alice' };
-const BOB: Actor = { surface: 'teams', userId: 'aad-bob', email: 'Bob@Example.com' };
+const BOB: Actor = { surface: 'teams', userId: 'aad-bob', email: 'Bob@Example.com', emailVerified: true };
 const MALLORY: Actor = { surface: 'slack', userId: 'U0MALLORY', displayName: 'mallory' };
 
 let store: Store;
@@ -380,11 +380,16 @@ describe('card buttons', () => {
     });
   });
 
-  it('tells a user without the responder role to ask an admin, by id or by email', async () => {
+  it('tells a user without the responder role to ask an admin, by id or by a confirmed email', async () => {
     const incident = await openIncident(incidents, { openedAt: NOW });
     const denied = await handler()(button(incidentButton('resolve', incident.id, incident.version), MALLORY));
     expect(denied).toMatchObject({ ok: false, reason: 'forbidden' });
     expect(!denied.ok && denied.userMessage).toContain('access.responders');
+    const spoofed = { ...MALLORY, email: 'bob@example.com', emailVerified: false };
+    const refused = await handler()(
+      button(incidentButton('resolve', incident.id, incident.version), spoofed),
+    );
+    expect(refused).toMatchObject({ ok: false, reason: 'forbidden' });
     const allowed = await handler()(button(incidentButton('resolve', incident.id, incident.version), BOB));
     expect(allowed.ok).toBe(true);
   });

@@ -600,6 +600,30 @@ describe('sim server permissions', () => {
     );
   });
 
+  it('lists a principal granted the same level twice once, with each distinct level', async () => {
+    const s = await start((doc) => {
+      withObjects(doc);
+      doc.permissions = [
+        { job: 'orders_etl', principal: 'oncall', level: 'CAN_VIEW' },
+        { job: 'orders_etl', principal: 'oncall', level: 'CAN_VIEW' },
+        { job: 'orders_etl', principal: 'oncall', level: 'CAN_MANAGE_RUN' },
+        { job: 'orders_etl', principal: owner, level: 'CAN_MANAGE' },
+      ];
+    });
+    const acl = (await call(s, 'GET', `/api/2.0/permissions/jobs/${jobIdOf(s)}`)).body as unknown as Acl;
+    expect(acl.access_control_list.filter((e) => e.group_name === 'oncall')).toEqual([
+      {
+        group_name: 'oncall',
+        display_name: 'oncall',
+        all_permissions: [
+          { permission_level: 'CAN_VIEW', inherited: false },
+          { permission_level: 'CAN_MANAGE_RUN', inherited: false },
+        ],
+      },
+    ]);
+    expect(acl.access_control_list.filter((e) => e.user_name === owner)).toHaveLength(1);
+  });
+
   it('answers the ACL of a missing object with 404 RESOURCE_DOES_NOT_EXIST', async () => {
     const s = await start(withObjects);
     for (const path of ['jobs/987654', 'clusters/nope-1', 'sql/warehouses/abc', 'pipelines/nope']) {

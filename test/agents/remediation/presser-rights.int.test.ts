@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { checkPresserRights, type RightsObject } from '../../../src/agents/remediation/presser-rights.js';
+import { withEmbeddedOperator } from '../../../src/app/embedded-operator.js';
+import type { Actor } from '../../../src/handlers/chat-request.js';
 import type { ChatIdentity } from '../../../src/agents/remediation/workspace-principal.js';
 import { parsePolicy } from '../../../src/config/policy.js';
 import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
@@ -11,6 +13,7 @@ import { objectAcl } from '../../../src/sim/engine/object-acl.js';
 import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import { loadScenario, validateScenario } from '../../../src/sim/scenario/load-scenario.js';
 import type { SimRoute } from '../../../src/sim/server/route.js';
+import { identityRoutes } from '../../../src/sim/server/routes-identity.js';
 import { type SimServerHandle, startSimServer } from '../../../src/sim/server/start-sim-server.js';
 
 const TOKEN = 'dapi-rights-test-0001';
@@ -58,6 +61,7 @@ const scenario = validateScenario({
     { job: 'orders_daily', principal: 'nobody@acme.example', level: 'CAN_VIEW' },
     { job: HOSTILE_JOB, principal: 'Robert"); DROP TABLE acl;-- <@U999>', level: 'CAN_VIEW' },
     { cluster: 'shared', principal: 'finance-oncall', level: 'CAN_RESTART' },
+    { warehouse: 'bi', principal: 'users', level: 'CAN_USE' },
   ],
   faults: [],
 });
@@ -66,7 +70,7 @@ const noPrincipals = parsePolicy('');
 let sim: SimServerHandle;
 let workspace: SimWorkspace;
 let client: DatabricksClient;
-let failPermissions: 'never' | 'always' | 'once-429' = 'never';
+let failPermissions: 'never' | 'always' | 'once-429' | 'garbage' = 'never';
 let permissionCalls = 0;
 
 /**
@@ -80,6 +84,10 @@ const flakyPermissions: SimRoute = {
     permissionCalls++;
     if (failPermissions === 'always')
       return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'Internal error.' } };
+    if (failPermissions === 'garbage')
+      return {
+        body: { object_id: '/jobs/1', access_control_list: [{ user_name: 7, all_permissions: 'ALL' }] },
+      };
     if (failPermissions === 'once-429' && permissionCalls === 1)
       return {
         status: 429,
@@ -101,9 +109,23 @@ const flakyPermissions: SimRoute = {
   },
 };
 
+let scimIgnoresFilter = false;
+
+/** SCIM Users as the simulator answers it, or, when asked, every user whatever the filter says. */
+const carelessScim: SimRoute = {
+  method: 'GET',
+  pattern: /^\/api\/2\.0\/preview\/scim\/v2\/Users$/,
+  handle(ctx) {
+    const users = identityRoutes.find((r) => r.pattern.test(ctx.path) && r.method === 'GET');
+    if (users === undefined) throw new Error('the simulator serves no SCIM Users');
+    if (!scimIgnoresFilter) return users.handle(ctx);
+    return users.handle({ ...ctx, query: new URLSearchParams() });
+  },
+};
+
 beforeAll(async () => {
   workspace = new SimWorkspace({ scenario, seed: 5 });
-  sim = await startSimServer({ workspace, tokens: [TOKEN], extraRoutes: [flakyPermissions] });
+  sim = await startSimServer({ workspace, tokens: [TOKEN], extraRoutes: [flakyPermissions, carelessScim] });
   client = createDatabricksClient({
     host: sim.url,
     auth: patAuth(TOKEN),
@@ -208,6 +230,16 @@ describe('checkPresserRights', () => {
     if (!scale.ok) expect(scale.userMessage).toContain('lacks CAN_MANAGE on warehouse bi');
   });
 
+  it('counts a grant to the built-in users group for every workspace user', async () => {
+    const warehouse = [...workspace.warehouses.byId.values()][0];
+    if (warehouse === undefined) throw new Error('no warehouse');
+    const bi: RightsObject = { kind: 'warehouse', warehouseId: warehouse.id, name: 'bi' };
+    expect(await press(slackUser('nobody@acme.example'), 'start_warehouse', bi)).toMatchObject({
+      ok: true,
+      value: { granted: { level: 'CAN_USE', through: 'group', group: 'users' } },
+    });
+  });
+
   it("lets a person kill their own query without CAN_MANAGE on the warehouse, and nobody else's", async () => {
     const warehouse = [...workspace.warehouses.byId.values()][0];
     if (warehouse === undefined) throw new Error('no warehouse');
@@ -279,6 +311,18 @@ describe('checkPresserRights', () => {
     expect(gone).toMatchObject({ ok: false, reason: 'inactive_principal' });
   });
 
+  it('checks the SCIM answer itself: a server that ignores the filter hands the press to nobody', async () => {
+    scimIgnoresFilter = true;
+    try {
+      const stranger = await press(slackUser('stranger@acme.example'), 'rerun', jobNamed('orders_daily'));
+      expect(stranger).toMatchObject({ ok: false, reason: 'unknown_principal' });
+      const known = await press(slackUser('direct@acme.example'), 'rerun', jobNamed('orders_daily'));
+      expect(known).toMatchObject({ ok: true, value: { principal: { userName: 'direct@acme.example' } } });
+    } finally {
+      scimIgnoresFilter = false;
+    }
+  });
+
   it('never lets a hostile e-mail reach a SCIM filter', async () => {
     for (const email of ['a" or userName ne "x@y', 'owner@acme.example"', 'x@y\\', `${'a'.repeat(400)}@x`]) {
       const result = await press(slackUser(email), 'rerun', jobNamed('orders_daily'));
@@ -325,6 +369,20 @@ describe('checkPresserRights', () => {
     }
   });
 
+  it('fails closed when the Permissions API answers a body that is not an ACL', async () => {
+    failPermissions = 'garbage';
+    try {
+      const result = await press(slackUser('owner@acme.example'), 'rerun', jobNamed('orders_daily'));
+      expect(result).toMatchObject({ ok: false, reason: 'rights_unavailable' });
+    } finally {
+      failPermissions = 'never';
+    }
+  });
+
+  it("takes a chat request's actor as the presser as it is", () => {
+    expectTypeOf<Actor>().toExtend<ChatIdentity>();
+  });
+
   it('needs no workspace rights to notify the owner', async () => {
     expect(
       await press({ surface: 'console', userId: 'you' }, 'notify_owner', jobNamed('orders_daily')),
@@ -336,7 +394,7 @@ describe('checkPresserRights', () => {
 });
 
 describe('checkPresserRights on the demo workspace', () => {
-  it('lets on-call Bob repair finance_orders_daily and refuses Gus, naming CAN_MANAGE_RUN', async () => {
+  it('lets on-call Bob repair finance_orders_daily and the console operator change it, and refuses Gus, naming CAN_MANAGE_RUN', async () => {
     const demo = new SimWorkspace({ scenario: await loadScenario('scenarios/demo.yaml'), seed: 1 });
     const server = await startSimServer({ workspace: demo, tokens: [TOKEN] });
     try {
@@ -357,6 +415,20 @@ describe('checkPresserRights on the demo workspace', () => {
         object,
       });
       expect(gus).toMatchObject({ ok: false, reason: 'lacks_permission' });
+      const operator = await checkPresserRights(
+        {
+          ...demoDeps,
+          policy: withEmbeddedOperator(noPrincipals, {
+            consoleUser: 'you',
+            operator: demo.scenario.operator,
+          }),
+        },
+        { presser: { surface: 'console', userId: 'you' }, action: 'retry_with_params', object },
+      );
+      expect(operator).toMatchObject({
+        ok: true,
+        value: { principal: { userName: 'erin@acme.example' }, granted: { through: 'inherited' } },
+      });
       if (!gus.ok)
         expect(gus.userMessage).toContain(
           'gus@acme.example lacks CAN_MANAGE_RUN on job finance_orders_daily',

@@ -3,7 +3,9 @@ import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { canonicalJson } from '../domain/canonical-json.js';
 import { InvalidArgumentError } from '../domain/errors.js';
+import { type Err, err, ok, type Result } from '../domain/result.js';
 import { SURFACE_NAMES } from '../domain/surface-name.js';
+import { rateLimitMessage } from '../domain/rate-limit-message.js';
 import { redactSecrets } from '../domain/redact-secrets.js';
 import { cleanText, truncateText } from '../domain/text.js';
 import type { Database } from './database.js';
@@ -139,39 +141,41 @@ export class AuditLogRepository {
    * @throws InvalidArgumentError when `input` does not have the entry's shape.
    */
   async append(input: AuditEntryInput, now: number): Promise<AuditRecord> {
-    const result = await this.#append<never>(input, now);
-    if ('refusal' in result) throw new Error('unreachable: an append without admit was refused');
-    return result.entry;
+    const appended = await this.#append(input, now);
+    if (!appended.ok) throw new Error('unreachable: an append without limits was refused');
+    return appended.value;
   }
 
   /**
-   * Appends an `execute` entry only if `admit` lets it, given the executions of the last hour on the
-   * entry's resource and in all, counted under the chain's lock. The runner passes its rate-limit
-   * decision (`decideGuardrails` with these counts), so two presses racing for a job's last action of
-   * the hour cannot both be recorded: the one recorded first runs, the other gets the refusal back.
-   * An entry whose idempotency key was recorded before is handed back without asking `admit` again.
+   * Appends an `execute` entry only while the hourly rate limits hold (`remediation.rate_limits`),
+   * counting under the chain's lock: two presses racing for a job's last action of the hour cannot
+   * both be recorded, so the runner that records first runs and the other is refused.
    */
-  async appendExecution<R>(
+  async appendExecution(
     input: AuditEntryInput & { readonly kind: 'execute' },
     now: number,
-    admit: (recent: { readonly forResource: number; readonly total: number }) => R | undefined,
-  ): Promise<
-    | { readonly recorded: true; readonly entry: AuditRecord }
-    | { readonly recorded: false; readonly refusal: R }
-  > {
-    const result = await this.#append(input, now, async (trx, entry) =>
-      admit(await countExecutedSince(trx, now - HOUR_MS, entry.where.resource ?? '')),
-    );
-    return 'refusal' in result
-      ? { recorded: false, refusal: result.refusal }
-      : { recorded: true, entry: result.entry };
+    limits: { readonly perJobPerHour: number; readonly totalPerHour: number },
+  ): Promise<Result<AuditRecord, 'rate_limit_per_job' | 'rate_limit_total'>> {
+    return this.#append(input, now, async (trx, entry) => {
+      const counts = await countExecutedSince(trx, now - HOUR_MS, entry.where.resource ?? '');
+      if (counts.forResource >= limits.perJobPerHour) {
+        return err(
+          'rate_limit_per_job',
+          rateLimitMessage('per_job', counts.forResource, limits.perJobPerHour, entry.where.resource),
+        );
+      }
+      if (counts.total >= limits.totalPerHour) {
+        return err('rate_limit_total', rateLimitMessage('total', counts.total, limits.totalPerHour, null));
+      }
+      return undefined;
+    });
   }
 
-  async #append<R>(
+  async #append<R extends string>(
     input: AuditEntryInput,
     now: number,
-    admit?: (trx: Kysely<Database>, entry: AuditEntry) => Promise<R | undefined>,
-  ): Promise<{ readonly entry: AuditRecord } | { readonly refusal: R }> {
+    admit?: (trx: Kysely<Database>, entry: AuditEntry) => Promise<Err<R> | undefined>,
+  ): Promise<Result<AuditRecord, R>> {
     const parsed = auditEntryInputSchema.safeParse(input);
     if (!parsed.success) {
       throw new InvalidArgumentError(
@@ -193,10 +197,10 @@ export class AuditLogRepository {
           .select(['body', 'prev_hash', 'hash'])
           .where('idempotency_key', '=', entry.idempotencyKey)
           .executeTakeFirst();
-        if (earlier !== undefined) return { entry: toRecord(earlier) };
+        if (earlier !== undefined) return ok(toRecord(earlier));
       }
-      const refusal = await admit?.(trx, entry);
-      if (refusal !== undefined) return { refusal };
+      const refused = await admit?.(trx, entry);
+      if (refused !== undefined) return refused;
       const head = await trx
         .selectFrom('audit_entries')
         .select(['seq', 'hash'])
@@ -223,7 +227,7 @@ export class AuditLogRepository {
           hash,
         })
         .execute();
-      return { entry: { ...body, prevHash, hash } };
+      return ok({ ...body, prevHash, hash });
     });
   }
 

@@ -1,6 +1,4 @@
 import { sql } from 'kysely';
-import { decideGuardrails } from '../../src/agents/remediation/guardrails.js';
-import { parsePolicy } from '../../src/config/policy.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
 import {
@@ -211,52 +209,28 @@ describe.each(dialects())('AuditLogRepository on $name', (dialect) => {
     expect(await log.verify()).toMatchObject({ ok: true, entries: 0 });
   });
 
-  /** The runner's rate-limit decision for an execution on `resource`, as it passes it to appendExecution. */
-  const rateLimits = (yaml: string, resource: string) => (recent: { forResource: number; total: number }) => {
-    const decision = decideGuardrails({
-      policy: parsePolicy(`remediation:\n  rate_limits:\n${yaml}`).remediation,
-      action: {
-        kind: 'repair',
-        risk: 'low',
-        incidentId: 'inc-1',
-        workspaceId: '1',
-        resource,
-        estimatedCostUsd: 0,
-      },
-      presser: { surface: 'slack', userId: 'U0ALICE', groups: [], principal: 'alice@example.com' },
-      recent,
-      now: T0,
-    });
-    return decision.outcome === 'refused' ? decision : undefined;
-  };
-
   it('records at most the hourly limit of executions, also when presses race for the last one', async () => {
-    const limits = '    per_job_per_hour: 3\n    total_per_hour: 5\n';
+    const limits = { perJobPerHour: 3, totalPerHour: 5 };
     await log.append(auditEntry(), T0 - 2 * 3_600_000); // an hour and more ago: does not count
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        log.appendExecution({ ...auditEntry(), kind: 'execute' }, T0 + i, rateLimits(limits, 'job:42')),
+        log.appendExecution({ ...auditEntry(), kind: 'execute' }, T0 + i, limits),
       ),
     );
-    expect(results.filter((r) => r.recorded)).toHaveLength(3);
-    expect(results.find((r) => !r.recorded)).toMatchObject({
-      refusal: {
-        guardrail: 'rate_limit_per_job',
-        message: '3 actions already ran on job:42 in the last hour; the limit is 3.',
-      },
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    expect(results.find((r) => !r.ok)).toMatchObject({
+      reason: 'rate_limit_per_job',
+      userMessage: '3 actions already ran on job:42 in the last hour; the limit is 3.',
     });
     const other = (resource: string) =>
       log.appendExecution(
         { ...auditEntry({ where: { workspaceId: '1', resource } }), kind: 'execute' },
         T0 + 10,
-        rateLimits(limits, resource),
+        limits,
       );
-    expect((await other('warehouse:w1')).recorded).toBe(true);
-    expect((await other('warehouse:w2')).recorded).toBe(true);
-    expect(await other('warehouse:w3')).toMatchObject({
-      recorded: false,
-      refusal: { guardrail: 'rate_limit_total' },
-    });
+    expect((await other('warehouse:w1')).ok).toBe(true);
+    expect((await other('warehouse:w2')).ok).toBe(true);
+    expect(await other('warehouse:w3')).toMatchObject({ ok: false, reason: 'rate_limit_total' });
     expect(await log.verify()).toMatchObject({ ok: true, entries: 6 });
   });
 
@@ -286,13 +260,17 @@ describe.each(dialects())('AuditLogRepository on $name', (dialect) => {
     );
     for (const entry of again) expect(entry).toEqual(first);
     // A redelivered execution is not counted against the rate limit a second time, nor refused by it.
+    const limits = { perJobPerHour: 1, totalPerHour: 1 };
     expect(
       await log.appendExecution(
         { ...auditEntry(), kind: 'execute', idempotencyKey: key },
         T0 + 2_000,
-        () => 'refused',
+        limits,
       ),
-    ).toEqual({ recorded: true, entry: first });
+    ).toEqual({
+      ok: true,
+      value: first,
+    });
     expect(await log.verify()).toMatchObject({ ok: true, entries: 1 });
   });
 

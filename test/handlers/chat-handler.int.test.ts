@@ -28,7 +28,7 @@ import { openIncident } from '../fixtures/slack/incident-fixture.js';
 
 const NOW = Date.UTC(2026, 0, 1, 4, 0, 0);
 const ALICE: Actor = { surface: 'slack', userId: 'U0ALICE01', displayName: 'alice' };
-const BOB: Actor = { surface: 'teams', userId: 'aad-bob', email: 'Bob@Example.com' };
+const BOB: Actor = { surface: 'teams', userId: 'aad-bob', email: 'Bob@Example.com', emailVerified: true };
 const MALLORY: Actor = { surface: 'slack', userId: 'U0MALLORY', displayName: 'mallory' };
 
 let store: Store;
@@ -63,8 +63,12 @@ function startWorkspace(): Promise<Server> {
   };
   const s = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    // One connection per answer: with `maxAttempts: 1` a kept-alive socket the server has meanwhile
+    // closed would fail the next call with ECONNRESET, which is this harness's artefact, not a workspace's.
     const json = (status: number, body: unknown) =>
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      res
+        .writeHead(status, { 'content-type': 'application/json', connection: 'close' })
+        .end(JSON.stringify(body));
     if (workspaceDown) return json(503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'down' });
     if (url.pathname === '/api/2.2/jobs/get') {
       return url.searchParams.get('job_id') === String(job.job_id)
@@ -376,11 +380,16 @@ describe('card buttons', () => {
     });
   });
 
-  it('tells a user without the responder role to ask an admin, by id or by email', async () => {
+  it('tells a user without the responder role to ask an admin, by id or by a confirmed email', async () => {
     const incident = await openIncident(incidents, { openedAt: NOW });
     const denied = await handler()(button(incidentButton('resolve', incident.id, incident.version), MALLORY));
     expect(denied).toMatchObject({ ok: false, reason: 'forbidden' });
     expect(!denied.ok && denied.userMessage).toContain('access.responders');
+    const spoofed = { ...MALLORY, email: 'bob@example.com', emailVerified: false };
+    const refused = await handler()(
+      button(incidentButton('resolve', incident.id, incident.version), spoofed),
+    );
+    expect(refused).toMatchObject({ ok: false, reason: 'forbidden' });
     const allowed = await handler()(button(incidentButton('resolve', incident.id, incident.version), BOB));
     expect(allowed.ok).toBe(true);
   });

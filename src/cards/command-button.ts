@@ -42,7 +42,8 @@ export function encodeCommandValue(command: string): string {
 /** The command a pressed button carries; anything else (forged, oversized) is an `Err`. */
 export function decodeCommandValue(raw: string): Result<string, 'malformed'> {
   const stale = 'This button could not be read. Run the command again.';
-  if (!raw.startsWith(FORMAT) || raw.length > FORMAT.length + MAX_COMMAND_TEXT) return err('malformed', stale);
+  if (!raw.startsWith(FORMAT) || raw.length > FORMAT.length + MAX_COMMAND_TEXT)
+    return err('malformed', stale);
   const command = raw.slice(FORMAT.length).trim();
   return command === '' ? err('malformed', stale) : ok(command);
 }

@@ -1,6 +1,7 @@
 import { formatUsd } from './card-format.js';
 import type { CostCardView, ShownSql } from './card-views.js';
 import { encodeCommandValue } from './command-button.js';
+import type { CostChart } from './cost-chart.js';
 
 /**
  * The words of a cost card, shared by the Slack, Teams and console renderers so the three say the same
@@ -93,4 +94,12 @@ export function chartAltText(view: CostCardView): string {
   return `Daily spend of ${view.target}, ${view.periodLabel}: ${view.daily
     .map((d) => `${d.day} ${formatUsd(d.usd)}`)
     .join(', ')}`.slice(0, 1000);
+}
+
+/** The chart a cost card shows: the same figures on every surface. */
+export function costChartOf(view: CostCardView): CostChart {
+  return {
+    title: `Daily spend · ${view.target} · ${view.periodLabel} (${view.timeZone})`,
+    days: view.daily,
+  };
 }

@@ -45,7 +45,11 @@ export function costChartSpec(chart: CostChart): TopLevelSpec {
     padding: 12,
     background: 'white',
     data: {
-      values: chart.days.map((d) => ({ day: d.day, label: dayLabel(d.day), usd: Math.round(d.usd * 100) / 100 })),
+      values: chart.days.map((d) => ({
+        day: d.day,
+        label: dayLabel(d.day),
+        usd: Math.round(d.usd * 100) / 100,
+      })),
     },
     mark: { type: 'bar', color: '#2f6fdf', cornerRadiusEnd: 2 },
     encoding: {

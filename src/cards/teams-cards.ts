@@ -45,10 +45,10 @@ export type AdaptiveCardJson = {
   fallbackText?: string;
 };
 type AcElement = { type: string } & Record<string, unknown>;
-export type AcAction = { type: 'Action.Execute' | 'Action.OpenUrl' | 'Action.ShowCard'; title: string } & Record<
-  string,
-  unknown
->;
+export type AcAction = {
+  type: 'Action.Execute' | 'Action.OpenUrl' | 'Action.ShowCard';
+  title: string;
+} & Record<string, unknown>;
 
 export interface TeamsRenderOptions {
   /**
@@ -432,7 +432,12 @@ function renderCostCardTeams(view: CostCardView, _nowMs: number): AdaptiveCardJs
     const empty = isEmptyCost(view);
     const sql = para([run(truncate(sqlText(view.sql), b.sql), { fontType: 'Monospace', size: 'Small' })]);
     const body: AcElement[] = [
-      para([run(`💰 Spend · ${truncate(view.target, 200)} · ${view.periodLabel}`, { weight: 'Bolder', size: 'Large' })]),
+      para([
+        run(`💰 Spend · ${truncate(view.target, 200)} · ${view.periodLabel}`, {
+          weight: 'Bolder',
+          size: 'Large',
+        }),
+      ]),
       para([run(truncate(costHeadline(view), b.summary))]),
     ];
     if (!empty) {
@@ -453,7 +458,10 @@ function renderCostCardTeams(view: CostCardView, _nowMs: number): AdaptiveCardJs
     for (const [title, lines] of lists) {
       if (lines.length === 0) continue;
       const { shown, rest } = takeWithRest(lines, b.listItems);
-      body.push(heading(title), para([run(shown.map((l) => `• ${truncate(l, b.listItemChars)}`).join('\n'))]));
+      body.push(
+        heading(title),
+        para([run(shown.map((l) => `• ${truncate(l, b.listItemChars)}`).join('\n'))]),
+      );
       if (rest > 0) body.push(para([run(`and ${rest} more`, { isSubtle: true })]));
     }
     if (empty && view.sql.length > 0) body.push(heading('SQL'), sql);

@@ -162,8 +162,22 @@ const workspaceSchema = z
       .url({ protocol: /^https$/ })
       .optional()
       .describe("the workspace's URL, linked from its cards"),
+    timezone: z
+      .string()
+      .refine(isIanaTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+      .optional()
+      .describe('the time zone days, weeks and months are counted in (cost reports); default UTC'),
   })
   .strict();
+
+function isIanaTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Who may press what. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or emails;
@@ -207,7 +221,12 @@ const policySchema = z
     thresholds: thresholdsSchema,
     triage: triagePolicySchema,
     routing: routingSchema,
-    budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+    budgets: z
+      .record(z.string().min(1), z.number().positive())
+      .default({})
+      .describe(
+        'monthly USD budget per team (`finance: 5000`) or per custom tag (`cost_center=CC-100: 2000`)',
+      ),
   })
   .strict();
 

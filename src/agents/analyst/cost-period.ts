@@ -17,17 +17,16 @@ export interface CostPeriod {
 }
 
 /** The words `/dbx cost` accepts for a period, for help texts and error messages. */
-export const PERIOD_WORDS = ['7d', '30d', 'yesterday', 'today', 'this week', 'last week', 'this month', 'last month'];
-
-/** True when `timeZone` is an IANA name this runtime knows. */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const PERIOD_WORDS = [
+  '7d',
+  '30d',
+  'yesterday',
+  'today',
+  'this week',
+  'last week',
+  'this month',
+  'last month',
+];
 
 interface ZonedDate {
   readonly year: number;
@@ -77,7 +76,14 @@ function offsetMs(ms: number, timeZone: string): number {
     second: 'numeric',
   }).formatToParts(ms);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return asUtc - (ms - (ms % 1000));
 }
 
@@ -106,7 +112,8 @@ export function parseCostPeriod(
 ): Result<CostPeriod, 'unknown_period'> {
   const text = raw.trim().toLowerCase().replace(/\s+/g, ' ');
   const today = zonedDate(nowMs, timeZone);
-  const midnight = (offsetDays: number) => zonedMidnight(today.year, today.month, today.day + offsetDays, timeZone);
+  const midnight = (offsetDays: number) =>
+    zonedMidnight(today.year, today.month, today.day + offsetDays, timeZone);
   const make = (label: string, fromMs: number, toMs: number, previousFromMs: number, previousToMs: number) =>
     ok({ label, fromMs, toMs, previousFromMs, previousToMs, timeZone });
 
@@ -162,4 +169,15 @@ export function parseCostPeriod(
 export function monthStart(nowMs: number, timeZone: string): number {
   const d = zonedDate(nowMs, timeZone);
   return zonedMidnight(d.year, d.month, 1, timeZone);
+}
+
+/** A period phrase at the end of a command: `7d`, `last 30 days`, `this week`, `yesterday` … */
+const TRAILING_PERIOD =
+  /(?:^|\s)((?:last |past )?\d{1,4} ?(?:d|days?)|today|yesterday|(?:this|last) (?:week|month))$/i;
+
+/** Splits `finance last month` into the target (`finance`) and the period words (`last month`). */
+export function splitTrailingPeriod(text: string): { rest: string; period: string } {
+  const match = TRAILING_PERIOD.exec(text.trim());
+  if (match === null) return { rest: text.trim(), period: '' };
+  return { rest: text.trim().slice(0, match.index).trim(), period: match[1]!.toLowerCase() };
 }

@@ -176,7 +176,8 @@ export async function resolveCostTarget(
   if (tag !== null && !KIND_PREFIX.test(text)) {
     const key = tag[1]!.trim();
     const value = tag[2]!.trim();
-    if (key === '' || value === '') return invalid('A tag needs a key and a value: `/dbx cost cost_center=CC-100`.');
+    if (key === '' || value === '')
+      return invalid('A tag needs a key and a value: `/dbx cost cost_center=CC-100`.');
     if (key.length > MAX_TAG_KEY || value.length > MAX_TAG_VALUE) {
       return invalid(
         `Tag keys are at most ${MAX_TAG_KEY} characters and values at most ${MAX_TAG_VALUE} in Databricks.`,
@@ -185,7 +186,9 @@ export async function resolveCostTarget(
     return { ok: true, target: { kind: 'tag', key, value }, statements: ran };
   }
   const prefixed = KIND_PREFIX.exec(text);
-  const kinds: readonly Kind[] = prefixed ? [prefixed[1]!.toLowerCase() as Kind] : ['team', 'job', 'warehouse'];
+  const kinds: readonly Kind[] = prefixed
+    ? [prefixed[1]!.toLowerCase() as Kind]
+    : ['team', 'job', 'warehouse'];
   const name = prefixed ? prefixed[2]!.trim() : text;
   if (name === '') return invalid('Tell me which one: `/dbx cost team:finance`.');
 
@@ -232,7 +235,9 @@ export async function resolveCostTarget(
     nameOf,
   );
   const match =
-    exact.kind === 'one' || teamPrefix.kind !== 'one' || found.some((t) => normaliseName(nameOf(t)) === normaliseName(name))
+    exact.kind === 'one' ||
+    teamPrefix.kind !== 'one' ||
+    found.some((t) => normaliseName(nameOf(t)) === normaliseName(name))
       ? exact
       : teamPrefix;
   const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name;
@@ -250,7 +255,9 @@ export async function resolveCostTarget(
     case 'none': {
       const teams = found.filter((t) => t.kind === 'team');
       const known = teams.length > 0 ? teams : found;
-      const sorted = [...known].sort((a, b) => normaliseName(nameOf(a)).localeCompare(normaliseName(nameOf(b))));
+      const sorted = [...known].sort((a, b) =>
+        normaliseName(nameOf(a)).localeCompare(normaliseName(nameOf(b))),
+      );
       const what = kinds.length === 1 ? `${kinds[0]}` : 'team, job or warehouse';
       return {
         ok: false,
@@ -449,14 +456,7 @@ export async function costReport(
     ...scope.params,
   });
 
-  const hourly = await run(
-    deps,
-    ran,
-    'spend per hour',
-    HOURLY_SQL(scope.sql),
-    window(since, until),
-    100_000,
-  );
+  const hourly = await run(deps, ran, 'spend per hour', HOURLY_SQL(scope.sql), window(since, until), 100_000);
   let usd = 0;
   let dbus = 0;
   let previousUsd = 0;
@@ -521,14 +521,19 @@ export async function costReport(
     topJobs,
     topWarehouses,
     byTeam,
-    budget: options.budget ? budgetStatus(options.budget, monthToDateUsd, month, options.nowMs, period.timeZone) : null,
+    budget: options.budget
+      ? budgetStatus(options.budget, monthToDateUsd, month, options.nowMs, period.timeZone)
+      : null,
     newestRecordMs: newestRecordMs !== null && Number.isFinite(newestRecordMs) ? newestRecordMs : null,
     statements: ran,
   };
 }
 
 /** The period's days in order, zero where nothing was billed, so the chart's gaps show as zero. */
-function everyDay(period: CostPeriod, days: ReadonlyMap<string, { usd: number; dbus: number }>): DailySpend[] {
+function everyDay(
+  period: CostPeriod,
+  days: ReadonlyMap<string, { usd: number; dbus: number }>,
+): DailySpend[] {
   const out: DailySpend[] = [];
   const first = zonedDate(period.fromMs, period.timeZone);
   for (let i = 0; i < 400; i++) {

@@ -1,0 +1,178 @@
+import { parseCostPeriod } from '../agents/analyst/cost-period.js';
+import {
+  budgetFor,
+  type CostReport,
+  type CostTarget,
+  costReport,
+  resolveCostTarget,
+  targetArgument,
+  targetLabel,
+} from '../agents/analyst/cost-report.js';
+import { formatDateTimeUtc } from '../cards/card-format.js';
+import type { CardViewInput, CostCardView } from '../cards/card-views.js';
+import type { CommandButton } from '../cards/command-button.js';
+import type { CostChart } from '../cards/cost-chart.js';
+import { costChartOf, sqlText } from '../cards/cost-card-text.js';
+import type { Logger } from '../config/logger.js';
+import type { Policy } from '../config/policy.js';
+import { type Warehouse, WarehouseError } from '../databricks/warehouse.js';
+import type { Clock } from '../domain/clock.js';
+import type { ChatResponse, Reply } from './chat-request.js';
+
+export interface CostCommandDeps {
+  /** Runs SQL on the system tables; without it `/dbx cost` says it cannot read billing. */
+  readonly warehouse?: Warehouse | undefined;
+  /** The workspace whose billing records are read (`workspace_id` in the system tables). */
+  readonly workspaceId?: string | undefined;
+  /** `budgets:` and the workspace's `timezone`. */
+  readonly policy: Pick<Policy, 'budgets' | 'workspaces'>;
+  /** The workspace clock: "now" for periods, month-to-date and freshness. */
+  readonly clock: Clock;
+  /** A signed URL dbxops serves the chart at (Teams and the console load it); null leaves it out. */
+  readonly chartUrl?: ((chart: CostChart) => string | null) | undefined;
+  readonly logger: Logger;
+}
+
+export interface CostCommand {
+  readonly target: string;
+  readonly period: string;
+}
+
+const MINUTE_MS = 60_000;
+
+const message = (
+  text: string,
+  tone: 'info' | 'warning' | 'error',
+  fields: { label: string; value: string }[] = [],
+  commands: CommandButton[] = [],
+): CardViewInput => ({ kind: 'message', tone, title: null, text, fields, commands });
+
+const toRequester = (card: CardViewInput): ChatResponse => ({
+  ok: true,
+  replies: [{ audience: 'requester', card }],
+});
+
+/** "3 h 10 min" */
+function lag(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / MINUTE_MS));
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return h === 0 ? `${m} min` : m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/** How fresh the figures are: billing records arrive hours after the usage. */
+function freshness(newestMs: number | null, nowMs: number): string {
+  if (newestMs === null) {
+    return 'No billing records in the last 30 days: is system.billing enabled and readable by dbxops?';
+  }
+  return `Billing data up to ${formatDateTimeUtc(newestMs)}, ${lag(nowMs - newestMs)} behind the workspace clock (billing arrives hours after the usage).`;
+}
+
+/** The command that reproduces a card, for its "Show SQL" and candidate buttons. */
+function commandFor(target: CostTarget, periodWords: string): string {
+  return `cost ${targetArgument(target)}${periodWords === '' ? '' : ` ${periodWords}`}`;
+}
+
+/** The report as a card; an empty period keeps its SQL and has no chart (nothing to draw). */
+function costCardView(report: CostReport, command: string, nowMs: number): CostCardView {
+  const empty = report.usd === 0 && report.dbus === 0;
+  const rows = (list: CostReport['topJobs']) => list.map((r) => ({ name: r.name, usd: r.usd, dbus: r.dbus }));
+  return {
+    kind: 'cost',
+    target: targetLabel(report.target),
+    periodLabel: report.period.label,
+    fromMs: report.period.fromMs,
+    toMs: report.period.toMs,
+    timeZone: report.period.timeZone,
+    usd: report.usd,
+    dbus: report.dbus,
+    previousUsd: report.previousUsd,
+    daily: empty ? [] : report.daily.map((d) => ({ day: d.day, usd: d.usd })),
+    topJobs: rows(report.topJobs),
+    topWarehouses: rows(report.topWarehouses),
+    byTeam: report.byTeam.map((t) => ({ name: t.team, usd: t.usd })),
+    budget: report.budget,
+    freshness: freshness(report.newestRecordMs, nowMs),
+    sql: report.statements.map((s) => ({ label: s.label, sql: s.sql, params: { ...s.params } })),
+    chartUrl: null,
+    command,
+  };
+}
+
+/** A statement the warehouse refused, in Databricks' words with the SQL — never a stack trace. */
+function warehouseRefusal(error: WarehouseError): ChatResponse {
+  const code = [error.errorCode, error.sqlState === undefined ? undefined : `SQLSTATE ${error.sqlState}`]
+    .filter((x) => x !== undefined)
+    .join(', ');
+  const statement = error.details.statement;
+  return toRequester(
+    message(
+      `The SQL warehouse refused the query: ${error.message}${code === '' ? '' : ` (${code})`}`,
+      'error',
+      typeof statement === 'string' ? [{ label: 'SQL', value: statement }] : [],
+    ),
+  );
+}
+
+/**
+ * `/dbx cost <target> [period]`: resolves the target forgivingly, reads the report and answers with a
+ * cost card in the conversation (so Slack can attach the chart), or — for `showSql` — with the SQL
+ * behind it for the requester. A name that fits several things, or nothing, gets candidates as buttons.
+ */
+export async function costCommand(
+  deps: CostCommandDeps,
+  command: CostCommand,
+  options: { readonly showSql?: boolean } = {},
+): Promise<ChatResponse> {
+  const { warehouse, workspaceId } = deps;
+  if (warehouse === undefined || workspaceId === undefined) {
+    return {
+      ok: false,
+      reason: 'unavailable',
+      userMessage: 'I have no SQL warehouse to read billing from; set DATABRICKS_WAREHOUSE_ID.',
+    };
+  }
+  const nowMs = deps.clock.now();
+  const timeZone = deps.policy.workspaces.find((w) => w.id === workspaceId)?.timezone ?? 'UTC';
+  const period = parseCostPeriod(command.period, nowMs, timeZone);
+  if (!period.ok) return toRequester(message(period.userMessage, 'warning'));
+  const costDeps = { warehouse, workspaceId };
+
+  try {
+    const resolved = await resolveCostTarget(costDeps, command.target, nowMs);
+    if (!resolved.ok) {
+      const commands = resolved.candidates.map((c) => ({
+        label: targetLabel(c),
+        action: 'run' as const,
+        command: commandFor(c, command.period),
+      }));
+      return toRequester(
+        message(resolved.userMessage, resolved.reason === 'invalid' ? 'warning' : 'info', [], commands),
+      );
+    }
+    const report = await costReport(costDeps, resolved.target, period.value, {
+      nowMs,
+      budget: budgetFor(deps.policy.budgets, resolved.target),
+    });
+    const again = commandFor(resolved.target, command.period);
+    if (options.showSql === true) {
+      return toRequester({
+        kind: 'answer',
+        question: `/dbx ${again}`,
+        answer: `The SQL behind the spend of ${targetLabel(resolved.target)} in the ${period.value.label}: ${report.statements.length} statements, values bound as parameters.`,
+        sql: sqlText(report.statements),
+        freshness: freshness(report.newestRecordMs, nowMs),
+      });
+    }
+    const view = costCardView(report, again, nowMs);
+    const chartUrl = view.daily.length > 0 ? (deps.chartUrl?.(costChartOf(view)) ?? null) : null;
+    const reply: Reply = { audience: 'conversation', card: { ...view, chartUrl } };
+    return { ok: true, replies: [reply] };
+  } catch (error) {
+    if (error instanceof WarehouseError) {
+      deps.logger.warn({ code: error.code, reason: error.reason }, 'a cost query failed');
+      return warehouseRefusal(error);
+    }
+    throw error;
+  }
+}

@@ -5,7 +5,7 @@ import { type CostChart, renderCostChartPng } from '../cards/cost-chart.js';
 import type { Logger } from '../config/logger.js';
 import type { Route } from './http-app.js';
 
-export const CHART_PATH = '/charts/cost.png';
+const CHART_PATH = '/charts/cost.png';
 
 /** A chart URL longer than this is not one we made (a year of days is about 9 KB). */
 const MAX_URL_CHARS = 16_000;

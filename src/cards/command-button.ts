@@ -13,7 +13,7 @@ export type CommandAction = (typeof COMMAND_ACTIONS)[number];
 /** Format tag of the value: `r1|<command text>`. */
 const FORMAT = 'r1|';
 /** Commands on buttons are short; Slack allows 2,000 characters in a value. */
-export const MAX_COMMAND_TEXT = 500;
+const MAX_COMMAND_TEXT = 500;
 
 export const commandButtonSchema = z.object({
   label: z.string().max(200_000),

@@ -11,12 +11,12 @@ import type { CostChart } from './cost-chart.js';
 const dbu = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 /** "1,234.5 DBU" */
-export function formatDbus(amount: number): string {
+function formatDbus(amount: number): string {
   return `${dbu.format(amount)} DBU`;
 }
 
 /** "▲ 12% vs the previous 7 days ($1,100.00)", or why there is no comparison. */
-export function changeText(view: CostCardView): string {
+function changeText(view: CostCardView): string {
   if (view.previousUsd <= 0) {
     return view.usd > 0 ? 'no spend in the period before to compare with' : 'no spend in either period';
   }
@@ -26,7 +26,7 @@ export function changeText(view: CostCardView): string {
 }
 
 /** Where the month stands against the `budgets:` entry, or null when none applies. */
-export function budgetText(view: CostCardView): string | null {
+function budgetText(view: CostCardView): string | null {
   const b = view.budget;
   if (b === null) return null;
   const used = b.monthlyUsd > 0 ? (b.monthToDateUsd / b.monthlyUsd) * 100 : 0;

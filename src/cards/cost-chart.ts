@@ -10,7 +10,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
  * on a fresh Debian container that has no fonts at all.
  */
 
-export interface ChartDay {
+interface ChartDay {
   /** `YYYY-MM-DD` in the workspace's time zone. */
   readonly day: string;
   readonly usd: number;

@@ -114,3 +114,20 @@ describe('policy routing', () => {
     );
   });
 });
+
+describe('policy for cost reports', () => {
+  it("takes a workspace's time zone and budgets per team or per tag", () => {
+    const policy = parsePolicy(
+      'workspaces:\n  - id: "123"\n    timezone: Europe/Berlin\nbudgets:\n  finance: 5000\n  cost_center=CC-100: 2000\n',
+    );
+    expect(workspaceEntry(policy, '123')?.timezone).toBe('Europe/Berlin');
+    expect(policy.budgets).toEqual({ finance: 5000, 'cost_center=CC-100': 2000 });
+  });
+
+  it('refuses a time zone that does not exist and a budget that is not positive', () => {
+    expect(() => parsePolicy('workspaces:\n  - id: "123"\n    timezone: Mars/Olympus\n')).toThrowError(
+      /workspaces\[0\]\.timezone: must be an IANA time zone/,
+    );
+    expect(() => parsePolicy('budgets:\n  finance: -5\n')).toThrowError(/budgets\.finance/);
+  });
+});

@@ -12,7 +12,7 @@ interface FakeSlackCall {
 }
 
 /** A file uploaded through `files.getUploadURLExternal` → upload URL → `files.completeUploadExternal`. */
-export interface FakeSlackUpload {
+interface FakeSlackUpload {
   readonly fileId: string;
   readonly filename: string;
   /** The length `files.getUploadURLExternal` was told. */
@@ -108,7 +108,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  */
 async function uploadedBytes(raw: Buffer, contentType: string): Promise<Buffer> {
   if (!contentType.startsWith('multipart/form-data')) return raw;
-  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+  const form = await new Response(new Uint8Array(raw), {
+    headers: { 'content-type': contentType },
+  }).formData();
   for (const value of form.values()) {
     if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
   }
@@ -137,7 +139,12 @@ function answer(
   switch (method) {
     case 'files.getUploadURLExternal': {
       const length = Number(args.length);
-      if (typeof args.filename !== 'string' || args.filename === '' || !Number.isInteger(length) || length < 1) {
+      if (
+        typeof args.filename !== 'string' ||
+        args.filename === '' ||
+        !Number.isInteger(length) ||
+        length < 1
+      ) {
         return { ok: false, error: 'invalid_arguments' };
       }
       fileCounter += 1;
@@ -258,7 +265,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return;
       }
       pending.bytes = await uploadedBytes(bytes, type);
-      calls.push({ method: `upload:${pending.fileId}`, auth: req.headers.authorization, args: {}, status: 200 });
+      calls.push({
+        method: `upload:${pending.fileId}`,
+        auth: req.headers.authorization,
+        args: {},
+        status: 200,
+      });
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${pending.bytes.length}`);
       return;
     }

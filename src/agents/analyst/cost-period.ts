@@ -17,7 +17,7 @@ export interface CostPeriod {
 }
 
 /** The words `/dbx cost` accepts for a period, for help texts and error messages. */
-export const PERIOD_WORDS = [
+const PERIOD_WORDS = [
   '7d',
   '30d',
   'yesterday',

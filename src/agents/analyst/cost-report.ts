@@ -29,7 +29,7 @@ export type CostTarget =
   | { readonly kind: 'warehouse'; readonly warehouseId: string; readonly name: string };
 
 /** A statement as it ran: what the card's "Show SQL" shows. Parameters are listed beside it. */
-export interface RanStatement {
+interface RanStatement {
   readonly label: string;
   readonly sql: string;
   readonly params: Readonly<Record<string, string | number>>;
@@ -273,27 +273,27 @@ export async function resolveCostTarget(
 }
 
 /** One day of spend, in the workspace's time zone. */
-export interface DailySpend {
+interface DailySpend {
   /** `YYYY-MM-DD` */
   readonly day: string;
   readonly usd: number;
   readonly dbus: number;
 }
 
-export interface RankedSpend {
+interface RankedSpend {
   readonly id: string;
   readonly name: string;
   readonly usd: number;
   readonly dbus: number;
 }
 
-export interface TeamSpend {
+interface TeamSpend {
   /** null: records without a `team` tag. */
   readonly team: string | null;
   readonly usd: number;
 }
 
-export interface BudgetStatus {
+interface BudgetStatus {
   /** The `budgets:` key it came from: a team, or `key=value`. */
   readonly key: string;
   readonly monthlyUsd: number;

@@ -43,7 +43,9 @@ const cents = (n: unknown) => Math.round(Number(n) * 100);
 
 describe("a team's spend from the billing tables `dbxops sim export` writes", () => {
   it('matches a hand-written query: dollars, DBUs, days and top jobs of team finance over the last 7 days', async () => {
-    const report = await costReport(deps, { kind: 'team', team: 'finance' }, period('7d'), { nowMs: DEMO_END });
+    const report = await costReport(deps, { kind: 'team', team: 'finance' }, period('7d'), {
+      nowMs: DEMO_END,
+    });
     const [total] = await demo.hand(`
       SELECT SUM(${PRICE}) AS usd, SUM(CAST(u.usage_quantity AS DOUBLE)) AS dbus ${PRICED}
       WHERE u.custom_tags['team'] = 'finance'
@@ -70,7 +72,9 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
       SELECT u.usage_metadata.job_id AS job_id, SUM(${PRICE}) AS usd ${PRICED}
       WHERE u.custom_tags['team'] = 'finance' AND u.usage_metadata.job_id IS NOT NULL
       GROUP BY 1 ORDER BY usd DESC, job_id LIMIT 5`);
-    expect(report.topJobs.map((j) => [j.id, cents(j.usd)])).toEqual(jobs.map((j) => [j.job_id, cents(j.usd)]));
+    expect(report.topJobs.map((j) => [j.id, cents(j.usd)])).toEqual(
+      jobs.map((j) => [j.job_id, cents(j.usd)]),
+    );
     expect(report.topJobs[0]?.name).toMatch(/^finance_/);
     expect(report.topWarehouses.map((w) => w.name)).toEqual(['finance_wh']);
   });
@@ -87,9 +91,14 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
   });
 
   it('counts days in the workspace time zone', async () => {
-    const report = await costReport(deps, { kind: 'team', team: 'finance' }, period('7d', 'America/New_York'), {
-      nowMs: DEMO_END,
-    });
+    const report = await costReport(
+      deps,
+      { kind: 'team', team: 'finance' },
+      period('7d', 'America/New_York'),
+      {
+        nowMs: DEMO_END,
+      },
+    );
     // 00:00 UTC on the 22nd is 19:00 on the 21st in New York: the 21st is the last day shown.
     expect(report.daily.at(-1)?.day).toBe('2026-11-21');
     expect(report.daily[0]?.day).toBe('2026-11-15');
@@ -120,9 +129,14 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
   });
 
   it('reads a custom tag and binds a hostile tag value as a value, never as SQL', async () => {
-    const center = await costReport(deps, { kind: 'tag', key: 'cost_center', value: 'CC-100' }, period('7d'), {
-      nowMs: DEMO_END,
-    });
+    const center = await costReport(
+      deps,
+      { kind: 'tag', key: 'cost_center', value: 'CC-100' },
+      period('7d'),
+      {
+        nowMs: DEMO_END,
+      },
+    );
     expect(center.usd).toBeGreaterThan(0);
     const hostile = "finance' OR '1'='1";
     const report = await costReport(deps, { kind: 'tag', key: 'team', value: hostile }, period('7d'), {
@@ -136,7 +150,9 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
   it('reports an empty period as zero, with the SQL it ran', async () => {
     const early = parseCostPeriod('last month', DEMO_END, 'UTC');
     if (!early.ok) throw new Error(early.userMessage);
-    const report = await costReport(deps, { kind: 'team', team: 'finance' }, early.value, { nowMs: DEMO_END });
+    const report = await costReport(deps, { kind: 'team', team: 'finance' }, early.value, {
+      nowMs: DEMO_END,
+    });
     expect(report.usd).toBe(0);
     expect(report.statements.map((s) => s.label)).toContain('spend per hour');
   });

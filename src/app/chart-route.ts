@@ -7,22 +7,48 @@ import type { Route } from './http-app.js';
 
 const CHART_PATH = '/charts/cost.png';
 
-/** A chart URL longer than this is not one we made (a year of days is about 9 KB). */
-const MAX_URL_CHARS = 16_000;
+/** A chart URL longer than this is not one we made (a year of days is about 4 KB). */
+const MAX_URL_CHARS = 8_000;
+const DAY_MS = 86_400_000;
 
 /**
  * The chart's figures travel in the URL itself, signed: any dbxops process holding the key renders
  * the same PNG from it, nothing is stored, and nobody can make the server draw figures it did not
  * sign. Teams loads it for the card's `Image`; the console loads the same path from its own origin.
  */
-const chartSchema = z
+const payloadSchema = z
   .object({
-    title: z.string().max(300),
-    days: z
-      .array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), usd: z.number().finite() }).strict())
-      .max(400),
+    /** The title. */
+    t: z.string().max(300),
+    /** The first day, `YYYY-MM-DD`. */
+    s: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    /** Cents spent on each consecutive day from `s`: a year fits a URL a chat client will load. */
+    c: z.array(z.number().int().finite()).max(400),
   })
   .strict();
+
+/** A cost card's days are consecutive (every day of its period), so the first day and the cents suffice. */
+function encodeChart(chart: CostChart): string {
+  const payload = {
+    t: chart.title,
+    s: chart.days[0]?.day ?? '1970-01-01',
+    c: chart.days.map((d) => Math.round(d.usd * 100)),
+  };
+  return Buffer.from(JSON.stringify(payload)).toString('base64url');
+}
+
+function decodeChart(encoded: string): CostChart {
+  const p = payloadSchema.parse(JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')));
+  const first = Date.parse(`${p.s}T00:00:00Z`);
+  if (!Number.isFinite(first)) throw new Error('not a day');
+  return {
+    title: p.t,
+    days: p.c.map((cents, i) => ({
+      day: new Date(first + i * DAY_MS).toISOString().slice(0, 10),
+      usd: cents / 100,
+    })),
+  };
+}
 
 export interface ChartLinks {
   /** The signed absolute URL of `chart`. */
@@ -64,7 +90,7 @@ export function createChartLinks(options: {
     }
     let chart: CostChart;
     try {
-      chart = chartSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+      chart = decodeChart(payload);
     } catch {
       return reply(res, 400, 'This chart link cannot be read.');
     }
@@ -86,9 +112,7 @@ export function createChartLinks(options: {
 
   return {
     url(chart) {
-      const payload = Buffer.from(JSON.stringify({ title: chart.title, days: chart.days })).toString(
-        'base64url',
-      );
+      const payload = encodeChart(chart);
       return `${base}${CHART_PATH}?c=${payload}&s=${sign(payload)}`;
     },
     route: { path: CHART_PATH, listener },

@@ -153,6 +153,21 @@ describe('/dbx cost for a team of the demo scenario', () => {
     expect(blocks).toContain('of $500.00 in 2026-11');
   });
 
+  it('still answers the person who asked when Slack refuses the upload', async () => {
+    slack.refuseNext('files.getUploadURLExternal', 'missing_scope');
+    const request = signed(
+      slashCommand('cost finance', { responseUrl: slack.responseUrl('refused') }),
+      'application/x-www-form-urlencoded',
+      Date.now(),
+    );
+    expect((await fetch(`${url}/slack/events`, { method: 'POST', ...request })).status).toBe(200);
+    await slack.waitFor((calls) => calls.filter((c) => c.method === 'respond:refused').length === 2, 60_000);
+    const [answer, note] = slack.accepted('respond:refused').map((c) => JSON.stringify(c.args));
+    expect(answer).toContain(financeUsd);
+    expect(note).toContain('Slack said missing_scope');
+    expect(note).toContain('without its chart');
+  });
+
   it('answers a signed Teams message with an Adaptive Card whose chart dbxops serves', async () => {
     const res = await teams.post(
       `${url}/api/messages`,

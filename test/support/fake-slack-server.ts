@@ -62,6 +62,8 @@ export interface FakeSlack {
     /** Acks the app sent back, by envelope id. */
     readonly acks: { envelope_id: string; payload?: unknown }[];
   };
+  /** The next call of `method` answers HTTP 200 `{ ok: false, error }`, as Slack refuses a call. */
+  refuseNext(method: string, error: string): void;
   /** Waits until `predicate` holds over the calls, or throws after `timeoutMs`. */
   waitFor(predicate: (calls: FakeSlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   reset(): void;
@@ -252,6 +254,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     method?: string;
   }[] = [];
   const uploads: FakeSlackUpload[] = [];
+  const refusals: { method: string; error: string }[] = [];
   let base = '';
   const server: Server = createServer(async (req, res) => {
     const bytes = await readBody(req);
@@ -301,6 +304,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       } else {
         res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
       }
+      return;
+    }
+    const refusal = refusals.findIndex((r) => r.method === method);
+    if (refusal !== -1) {
+      const [{ error }] = refusals.splice(refusal, 1) as [{ method: string; error: string }];
+      calls.push({ method, auth: req.headers.authorization, args, status: 200 });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error }));
       return;
     }
     calls.push({ method, auth: req.headers.authorization, args, status: 200 });
@@ -360,6 +370,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     accepted: (method) =>
       calls.filter((c) => c.status === 200 && (method === undefined || c.method === method)),
+    refuseNext(method, error) {
+      refusals.push({ method, error });
+    },
     failNext(count, failure, method) {
       failures.push({ remaining: count, failure, ...(method === undefined ? {} : { method }) });
     },
@@ -377,6 +390,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     reset() {
       calls.length = 0;
       uploads.length = 0;
+      refusals.length = 0;
       failures = [];
     },
     close: () =>

@@ -1,5 +1,8 @@
 import type { WebhookCredentials } from '../agents/collector/job-webhook.js';
 import { createCollectorCache } from '../agents/collector/collector-cache.js';
+import { readPlanContext } from '../agents/remediation/plan-context.js';
+import type { RemediationKind } from '../agents/remediation/remediation-kind.js';
+import { lookUpJobStatus } from '../agents/status/job-status.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
 import type { SlackAdapter } from '../bot/slack/slack-adapter.js';
@@ -11,6 +14,7 @@ import type { Policy } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import type { Incident } from '../domain/incident.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
@@ -28,10 +32,11 @@ import type { Store } from '../store/open-store.js';
 import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
 import type { CostChart } from '../cards/cost-chart.js';
+import { createCostAnalyst } from '../agents/analyst/cost-report.js';
 import { createChartLinks } from './chart-route.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
-import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
+import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { realWorkspaceStatus } from './workspace-status.js';
 
 type QueueChoice =
@@ -105,6 +110,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         logger: logger.child({ module: 'charts' }),
       })
     : null;
+  const handlerLog = logger.child({ module: 'handlers' });
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
@@ -114,14 +120,19 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     clock,
     wallClock,
     policy,
-    databricks: options.databricks.client,
-    logger: logger.child({ module: 'handlers' }),
+    jobStatus: (query: string) => lookUpJobStatus(options.databricks.client, repos.incidents, query),
+    planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
+      readPlanContext(options.databricks.client, kind, incident, signal, handlerLog),
+    logger: handlerLog,
     teamOf: (actor: { userId: string; email?: string }) =>
       policy.access.teams[actor.userId] ??
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
-    warehouse: options.databricks.warehouse,
-    workspaceId: options.databricks.workspaceId,
+    cost: createCostAnalyst({
+      warehouse: options.databricks.warehouse,
+      workspaceId: options.databricks.workspaceId,
+      timeoutMs: policy.ask.timeout_seconds * 1000,
+    }),
     ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
   };
   const handler = createChatHandler(handlerDeps);
@@ -164,6 +175,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         logger: logger.child({ module: 'teams' }),
         ...(env.TEAMS_OPENID_METADATA_URL ? { openIdMetadataUrl: env.TEAMS_OPENID_METADATA_URL } : {}),
         ...(env.TEAMS_TOKEN_URL ? { tokenUrl: env.TEAMS_TOKEN_URL } : {}),
+        oncall: policy.routing.oncall_teams,
       })
     : null;
   const surfaces: ChatSurface[] = [
@@ -255,7 +267,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const routes: Route[] = [
     {
       path: WEBHOOK_PATH,
-      listener: createWebhookRoute({
+      listener: createDatabricksWebhookRoute({
         credentials: options.webhookCredentials,
         dispatcher: () => dispatcher!,
         processedKeys: repos.processedKeys,

@@ -1,10 +1,9 @@
 import { parseCostPeriod } from '../agents/analyst/cost-period.js';
 import {
   budgetFor,
+  type CostAnalyst,
   type CostReport,
   type CostTarget,
-  costReport,
-  resolveCostTarget,
   targetArgument,
   targetLabel,
 } from '../agents/analyst/cost-report.js';
@@ -15,17 +14,14 @@ import type { CostChart } from '../cards/cost-chart.js';
 import { costChartOf, sqlText } from '../cards/cost-card-text.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
-import { type Warehouse, WarehouseError } from '../databricks/warehouse.js';
 import type { Clock } from '../domain/clock.js';
 import type { ChatResponse, Reply } from './chat-request.js';
 
 export interface CostCommandDeps {
-  /** Runs SQL on the system tables; without it `/dbx cost` says it cannot read billing. */
-  readonly warehouse?: Warehouse | undefined;
-  /** The workspace whose billing records are read (`workspace_id` in the system tables). */
-  readonly workspaceId?: string | undefined;
+  /** Reads the billing tables of the watched workspace; without it `/dbx cost` says it cannot. */
+  readonly cost?: CostAnalyst | undefined;
   /** `budgets:` and the workspace's `timezone`. */
-  readonly policy: Pick<Policy, 'budgets' | 'workspaces'>;
+  readonly policy: Pick<Policy, 'budgets' | 'timezone'>;
   /** The workspace clock: "now" for periods, month-to-date and freshness. */
   readonly clock: Clock;
   /** A signed URL dbxops serves the chart at (Teams and the console load it); null leaves it out. */
@@ -99,15 +95,15 @@ function costCardView(report: CostReport, command: string, nowMs: number): CostC
   };
 }
 
-/** A statement the warehouse refused, in Databricks' words with the SQL — never a stack trace. */
-function warehouseRefusal(error: WarehouseError): ChatResponse {
-  const code = [error.errorCode, error.sqlState === undefined ? undefined : `SQLSTATE ${error.sqlState}`]
-    .filter((x) => x !== undefined)
-    .join(', ');
-  const statement = error.details.statement;
+/** A statement the guard or the warehouse refused, in their words with the SQL — never a stack trace. */
+function refused(refusal: {
+  userMessage: string;
+  details?: Readonly<Record<string, unknown>>;
+}): ChatResponse {
+  const statement = refusal.details?.statement;
   return toRequester(
     message(
-      `The SQL warehouse refused the query: ${error.message}${code === '' ? '' : ` (${code})`}`,
+      refusal.userMessage,
       'error',
       typeof statement === 'string' ? [{ label: 'SQL', value: statement }] : [],
     ),
@@ -124,8 +120,8 @@ export async function costCommand(
   command: CostCommand,
   options: { readonly showSql?: boolean } = {},
 ): Promise<ChatResponse> {
-  const { warehouse, workspaceId } = deps;
-  if (warehouse === undefined || workspaceId === undefined) {
+  const analyst = deps.cost;
+  if (analyst === undefined) {
     return {
       ok: false,
       reason: 'unavailable',
@@ -133,46 +129,43 @@ export async function costCommand(
     };
   }
   const nowMs = deps.clock.now();
-  const timeZone = deps.policy.workspaces.find((w) => w.id === workspaceId)?.timezone ?? 'UTC';
-  const period = parseCostPeriod(command.period, nowMs, timeZone);
+  const period = parseCostPeriod(command.period, nowMs, deps.policy.timezone);
   if (!period.ok) return toRequester(message(period.userMessage, 'warning'));
-  const costDeps = { warehouse, workspaceId };
 
-  try {
-    const resolved = await resolveCostTarget(costDeps, command.target, nowMs);
-    if (!resolved.ok) {
-      const commands = resolved.candidates.map((c) => ({
-        label: targetLabel(c),
-        action: 'run' as const,
-        command: commandFor(c, command.period),
-      }));
-      return toRequester(
-        message(resolved.userMessage, resolved.reason === 'invalid' ? 'warning' : 'info', [], commands),
-      );
-    }
-    const report = await costReport(costDeps, resolved.target, period.value, {
-      nowMs,
-      budget: budgetFor(deps.policy.budgets, resolved.target),
-    });
-    const again = commandFor(resolved.target, command.period);
-    if (options.showSql === true) {
-      return toRequester({
-        kind: 'answer',
-        question: `/dbx ${again}`,
-        answer: `The SQL behind the spend of ${targetLabel(resolved.target)} in the ${period.value.label}: ${report.statements.length} statements, values bound as parameters.`,
-        sql: sqlText(report.statements),
-        freshness: freshness(report.newestRecordMs, nowMs),
-      });
-    }
-    const view = costCardView(report, again, nowMs);
-    const chartUrl = view.daily.length > 0 ? (deps.chartUrl?.(costChartOf(view)) ?? null) : null;
-    const reply: Reply = { audience: 'conversation', card: { ...view, chartUrl } };
-    return { ok: true, replies: [reply] };
-  } catch (error) {
-    if (error instanceof WarehouseError) {
-      deps.logger.warn({ code: error.code, reason: error.reason }, 'a cost query failed');
-      return warehouseRefusal(error);
-    }
-    throw error;
+  const resolved = await analyst.resolveTarget(command.target, nowMs);
+  if (!resolved.ok) return refused(resolved);
+  const target = resolved.value;
+  if (!target.ok) {
+    const commands = target.candidates.map((c) => ({
+      label: targetLabel(c),
+      action: 'run' as const,
+      command: commandFor(c, command.period),
+    }));
+    return toRequester(
+      message(target.userMessage, target.reason === 'invalid' ? 'warning' : 'info', [], commands),
+    );
   }
+  const read = await analyst.report(target.target, period.value, {
+    nowMs,
+    budget: budgetFor(deps.policy.budgets, target.target),
+  });
+  if (!read.ok) {
+    deps.logger.warn({ reason: read.reason }, 'a cost query was refused');
+    return refused(read);
+  }
+  const report = read.value;
+  const again = commandFor(target.target, command.period);
+  if (options.showSql === true) {
+    return toRequester({
+      kind: 'answer',
+      question: `/dbx ${again}`,
+      answer: `The SQL behind the spend of ${targetLabel(target.target)} in the ${period.value.label}: ${report.statements.length} statements, values bound as parameters.`,
+      sql: sqlText(report.statements),
+      freshness: freshness(report.newestRecordMs, nowMs),
+    });
+  }
+  const view = costCardView(report, again, nowMs);
+  const chartUrl = view.daily.length > 0 ? (deps.chartUrl?.(costChartOf(view)) ?? null) : null;
+  const reply: Reply = { audience: 'conversation', card: { ...view, chartUrl } };
+  return { ok: true, replies: [reply] };
 }

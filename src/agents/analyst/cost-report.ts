@@ -1,7 +1,9 @@
 import type { Policy } from '../../config/policy.js';
-import type { SqlParam, SqlValue, Warehouse } from '../../databricks/warehouse.js';
+import { type SqlParam, type SqlValue, type Warehouse, WarehouseError } from '../../databricks/warehouse.js';
+import { err, ok, type Result } from '../../domain/result.js';
 import { type CostPeriod, monthStart, zonedDate, zonedDay, zonedMidnight } from './cost-period.js';
 import { matchName, normaliseName } from './match-name.js';
+import { guardSql } from './sql-guard.js';
 
 /**
  * Spend from the billing system tables: `system.billing.usage` priced with `system.billing.list_prices`
@@ -38,10 +40,29 @@ interface RanStatement {
 export interface CostDeps {
   readonly warehouse: Warehouse;
   readonly workspaceId: string;
+  /** How long one statement may run (the policy's `ask.timeout_seconds`). Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The most rows one cost statement returns: the hourly scan of a year and the year before. Cost
+ * statements are aggregates the code reads, not tables shown to a person, so the answers' row cap
+ * (`ask.max_rows`) does not apply; the guard still sets this LIMIT.
+ */
+const COST_MAX_ROWS = 20_000;
+
+/** A statement the SQL guard or the warehouse refused; the analyst turns it into a value. */
+class StatementRefused extends Error {
+  constructor(
+    message: string,
+    readonly statement: string,
+  ) {
+    super(message);
+  }
 }
 
 /** What a person typed, read as a target: `ambiguous` and `unknown` carry names to choose from. */
-export type TargetResolution =
+type TargetResolution =
   | { readonly ok: true; readonly target: CostTarget; readonly statements: readonly RanStatement[] }
   | {
       readonly ok: false;
@@ -88,17 +109,26 @@ const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const dateParam = (ms: number): SqlParam => ({ value: isoDate(ms), type: 'DATE' });
 const tsParam = (ms: number): SqlParam => ({ value: new Date(ms).toISOString(), type: 'TIMESTAMP' });
 
-/** Runs `sql` and records it, with its parameters in a form fit to show. */
+/**
+ * Checks `sql` with the SQL guard (one read-only SELECT over `system.*`, a LIMIT, values bound), runs
+ * what the guard printed and records it with its parameters in a form fit to show.
+ */
 async function run(
   deps: CostDeps,
   ran: RanStatement[],
   label: string,
   sql: string,
   params: Record<string, SqlParam>,
-  rowLimit = 10_000,
 ): Promise<readonly Readonly<Record<string, SqlValue>>[]> {
+  const guarded = guardSql(sql, params, {
+    allowedSchemas: [],
+    maxRows: COST_MAX_ROWS,
+    timeoutMs: deps.timeoutMs ?? 30_000,
+  });
+  if (!guarded.ok)
+    throw new StatementRefused(`The SQL guard refused the query: ${guarded.userMessage}`, sql.trim());
   const shown: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(params)) {
+  for (const [name, value] of Object.entries(guarded.value.params)) {
     shown[name] =
       value === null
         ? 'NULL'
@@ -106,15 +136,55 @@ async function run(
           ? (value.value ?? 'NULL')
           : value instanceof Date
             ? value.toISOString()
-            : typeof value === 'bigint'
-              ? value.toString()
-              : typeof value === 'boolean'
-                ? String(value)
-                : value;
+            : typeof value === 'bigint' || typeof value === 'boolean'
+              ? String(value)
+              : value;
   }
-  ran.push({ label, sql: sql.trim(), params: shown });
-  const result = await deps.warehouse.query(sql, { params, rowLimit });
-  return result.rows;
+  ran.push({ label, sql: guarded.value.sql, params: shown });
+  try {
+    const result = await deps.warehouse.query(guarded.value.sql, {
+      params: guarded.value.params,
+      rowLimit: guarded.value.rowLimit,
+      timeoutMs: guarded.value.timeoutMs,
+    });
+    return result.rows;
+  } catch (error) {
+    if (!(error instanceof WarehouseError)) throw error;
+    const codes = [error.errorCode, error.sqlState === undefined ? undefined : `SQLSTATE ${error.sqlState}`]
+      .filter((x) => x !== undefined)
+      .join(', ');
+    throw new StatementRefused(
+      `The SQL warehouse refused the query: ${error.message}${codes === '' ? '' : ` (${codes})`}`,
+      guarded.value.sql,
+    );
+  }
+}
+
+/** A cost answer, or why the guard or the warehouse refused one of its statements (in their words). */
+type CostAnswer<T> = Result<T, 'query_refused'>;
+
+async function answer<T>(work: () => Promise<T>): Promise<CostAnswer<T>> {
+  try {
+    return ok(await work());
+  } catch (error) {
+    if (error instanceof StatementRefused) {
+      return err('query_refused', error.message, { statement: error.statement });
+    }
+    throw error;
+  }
+}
+
+/** What the chat handler is handed: cost answers as values, never a warehouse or its exceptions. */
+export interface CostAnalyst {
+  resolveTarget(typed: string, nowMs: number): Promise<CostAnswer<TargetResolution>>;
+  report(target: CostTarget, period: CostPeriod, options: CostReportOptions): Promise<CostAnswer<CostReport>>;
+}
+
+export function createCostAnalyst(deps: CostDeps): CostAnalyst {
+  return {
+    resolveTarget: (typed, nowMs) => answer(() => resolveCostTarget(deps, typed, nowMs)),
+    report: (target, period, options) => answer(() => costReport(deps, target, period, options)),
+  };
 }
 
 const str = (row: Readonly<Record<string, SqlValue>>, key: string): string | undefined => {
@@ -155,11 +225,7 @@ const KIND_PREFIX = /^(team|job|warehouse)s?:\s*(.*)$/i;
  * the last 90 days), jobs and warehouses — forgivingly (case, `-`/`_`, a prefix). A job may also be
  * named by its id.
  */
-export async function resolveCostTarget(
-  deps: CostDeps,
-  typed: string,
-  nowMs: number,
-): Promise<TargetResolution> {
+async function resolveCostTarget(deps: CostDeps, typed: string, nowMs: number): Promise<TargetResolution> {
   const ran: RanStatement[] = [];
   const text = typed.trim();
   const invalid = (userMessage: string): TargetResolution => ({
@@ -434,11 +500,16 @@ export function budgetFor(
  * and warehouses, spend per team (untagged shown as such), month-to-date against a budget, and the
  * newest billing record. `nowMs` is the workspace clock.
  */
-export async function costReport(
+interface CostReportOptions {
+  readonly nowMs: number;
+  readonly budget?: { key: string; monthlyUsd: number } | undefined;
+}
+
+async function costReport(
   deps: CostDeps,
   target: CostTarget,
   period: CostPeriod,
-  options: { readonly nowMs: number; readonly budget?: { key: string; monthlyUsd: number } | undefined },
+  options: CostReportOptions,
 ): Promise<CostReport> {
   const ran: RanStatement[] = [];
   const scope = scopeOf(target);
@@ -456,7 +527,7 @@ export async function costReport(
     ...scope.params,
   });
 
-  const hourly = await run(deps, ran, 'spend per hour', HOURLY_SQL(scope.sql), window(since, until), 100_000);
+  const hourly = await run(deps, ran, 'spend per hour', HOURLY_SQL(scope.sql), window(since, until));
   let usd = 0;
   let dbus = 0;
   let previousUsd = 0;

@@ -301,7 +301,9 @@ describe('Slack end to end', () => {
       signed(slashCommand('cost data-eng', { responseUrl: fake.responseUrl('cost') }), FORM, wall.now()),
     );
     await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:cost'));
-    expect(JSON.stringify(fake.accepted('respond:cost')[0]?.args.blocks)).toContain('DATABRICKS_WAREHOUSE_ID');
+    expect(JSON.stringify(fake.accepted('respond:cost')[0]?.args.blocks)).toContain(
+      'DATABRICKS_WAREHOUSE_ID',
+    );
   });
 
   it('posts a dry-run plan with the exact API calls in the card thread when a remediation is pressed', async () => {

@@ -2,6 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CardViewInput } from '../../src/cards/card-views.js';
+import { createCostAnalyst } from '../../src/agents/analyst/cost-report.js';
 import { encodeCommandValue } from '../../src/cards/command-button.js';
 import { defaultPolicy, parsePolicy } from '../../src/config/policy.js';
 import { DuckDbWarehouse } from '../../src/databricks/duckdb-warehouse.js';
@@ -38,8 +39,7 @@ function handler(overrides: { warehouse?: DuckDbWarehouse; policyYaml?: string }
     clock: new ManualClock(DEMO_END),
     policy: overrides.policyYaml === undefined ? defaultPolicy() : parsePolicy(overrides.policyYaml),
     logger: pino({ level: 'silent' }),
-    warehouse: overrides.warehouse ?? warehouse,
-    workspaceId: demo.workspaceId,
+    cost: createCostAnalyst({ warehouse: overrides.warehouse ?? warehouse, workspaceId: demo.workspaceId }),
     chartUrl: (chart) => `https://dbxops.example.com/charts/cost.png?days=${chart.days.length}`,
   });
 }
@@ -80,10 +80,8 @@ describe('/dbx cost in the chat handler', () => {
   });
 
   it('reads the workspace time zone and a tag budget from dbxops.yaml', async () => {
-    const yaml = `workspaces:\n  - id: "${'{id}'}"\n    timezone: Asia/Tokyo\nbudgets:\n  cost_center=CC-100: 5\n`;
-    const reply = await handler({ policyYaml: yaml.replace('{id}', demo.workspaceId) })(
-      command('cost cost_center=CC-100 this month'),
-    );
+    const yaml = 'timezone: Asia/Tokyo\nbudgets:\n  cost_center=CC-100: 5\n';
+    const reply = await handler({ policyYaml: yaml })(command('cost cost_center=CC-100 this month'));
     expect(card(reply)).toMatchObject({
       kind: 'cost',
       timeZone: 'Asia/Tokyo',

@@ -2,27 +2,44 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCostPeriod } from '../../../src/agents/analyst/cost-period.js';
 import {
   budgetFor,
-  costReport,
-  type CostDeps,
-  resolveCostTarget,
+  type CostAnalyst,
+  type CostReport,
+  type CostTarget,
+  createCostAnalyst,
 } from '../../../src/agents/analyst/cost-report.js';
 import { DuckDbWarehouse } from '../../../src/databricks/duckdb-warehouse.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import { DEMO_END, type DemoExport, exportDemo } from './demo-export.js';
 
 let demo: DemoExport;
-let deps: CostDeps;
+let analyst: CostAnalyst;
 let warehouse: DuckDbWarehouse;
 
 beforeAll(async () => {
   demo = await exportDemo();
   warehouse = await DuckDbWarehouse.openFile(demo.path, { clock: new ManualClock(DEMO_END) });
-  deps = { warehouse, workspaceId: demo.workspaceId };
+  analyst = createCostAnalyst({ warehouse, workspaceId: demo.workspaceId });
 }, 120_000);
 afterAll(async () => {
   await warehouse?.close();
   await demo?.close();
 });
+
+async function costReport(
+  target: CostTarget,
+  period: Parameters<CostAnalyst['report']>[1],
+  options: Parameters<CostAnalyst['report']>[2],
+): Promise<CostReport> {
+  const read = await analyst.report(target, period, options);
+  if (!read.ok) throw new Error(read.userMessage);
+  return read.value;
+}
+
+async function resolveCostTarget(typed: string) {
+  const read = await analyst.resolveTarget(typed, DEMO_END);
+  if (!read.ok) throw new Error(read.userMessage);
+  return read.value;
+}
 
 function period(words: string, timeZone = 'UTC') {
   const parsed = parseCostPeriod(words, DEMO_END, timeZone);
@@ -43,7 +60,7 @@ const cents = (n: unknown) => Math.round(Number(n) * 100);
 
 describe("a team's spend from the billing tables `dbxops sim export` writes", () => {
   it('matches a hand-written query: dollars, DBUs, days and top jobs of team finance over the last 7 days', async () => {
-    const report = await costReport(deps, { kind: 'team', team: 'finance' }, period('7d'), {
+    const report = await costReport({ kind: 'team', team: 'finance' }, period('7d'), {
       nowMs: DEMO_END,
     });
     const [total] = await demo.hand(`
@@ -80,7 +97,7 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
   });
 
   it('compares yesterday with the day before, both whole days', async () => {
-    const report = await costReport(deps, { kind: 'team', team: 'finance' }, period('yesterday'), {
+    const report = await costReport({ kind: 'team', team: 'finance' }, period('yesterday'), {
       nowMs: DEMO_END,
     });
     const [day] = await demo.hand(`
@@ -91,21 +108,16 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
   });
 
   it('counts days in the workspace time zone', async () => {
-    const report = await costReport(
-      deps,
-      { kind: 'team', team: 'finance' },
-      period('7d', 'America/New_York'),
-      {
-        nowMs: DEMO_END,
-      },
-    );
+    const report = await costReport({ kind: 'team', team: 'finance' }, period('7d', 'America/New_York'), {
+      nowMs: DEMO_END,
+    });
     // 00:00 UTC on the 22nd is 19:00 on the 21st in New York: the 21st is the last day shown.
     expect(report.daily.at(-1)?.day).toBe('2026-11-21');
     expect(report.daily[0]?.day).toBe('2026-11-15');
   });
 
   it('shows the whole workspace per team, and says how fresh billing is', async () => {
-    const report = await costReport(deps, { kind: 'workspace' }, period('7d'), { nowMs: DEMO_END });
+    const report = await costReport({ kind: 'workspace' }, period('7d'), { nowMs: DEMO_END });
     expect(report.byTeam.map((t) => t.team).sort()).toEqual(['data-platform', 'finance', 'marketing']);
     expect(cents(report.byTeam.reduce((s, t) => s + t.usd, 0))).toBe(cents(report.usd));
     const [newest] = await demo.hand('SELECT MAX(usage_end_time) AS newest FROM billing.usage');
@@ -115,7 +127,7 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
   it('holds month-to-date spend against a budget from `budgets:`', async () => {
     const budget = budgetFor({ finance: 100 }, { kind: 'team', team: 'finance' });
     expect(budget).toEqual({ key: 'finance', monthlyUsd: 100 });
-    const report = await costReport(deps, { kind: 'team', team: 'finance' }, period('yesterday'), {
+    const report = await costReport({ kind: 'team', team: 'finance' }, period('yesterday'), {
       nowMs: DEMO_END,
       budget,
     });
@@ -129,17 +141,12 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
   });
 
   it('reads a custom tag and binds a hostile tag value as a value, never as SQL', async () => {
-    const center = await costReport(
-      deps,
-      { kind: 'tag', key: 'cost_center', value: 'CC-100' },
-      period('7d'),
-      {
-        nowMs: DEMO_END,
-      },
-    );
+    const center = await costReport({ kind: 'tag', key: 'cost_center', value: 'CC-100' }, period('7d'), {
+      nowMs: DEMO_END,
+    });
     expect(center.usd).toBeGreaterThan(0);
     const hostile = "finance' OR '1'='1";
-    const report = await costReport(deps, { kind: 'tag', key: 'team', value: hostile }, period('7d'), {
+    const report = await costReport({ kind: 'tag', key: 'team', value: hostile }, period('7d'), {
       nowMs: DEMO_END,
     });
     expect(report.usd).toBe(0);
@@ -150,7 +157,7 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
   it('reports an empty period as zero, with the SQL it ran', async () => {
     const early = parseCostPeriod('last month', DEMO_END, 'UTC');
     if (!early.ok) throw new Error(early.userMessage);
-    const report = await costReport(deps, { kind: 'team', team: 'finance' }, early.value, {
+    const report = await costReport({ kind: 'team', team: 'finance' }, early.value, {
       nowMs: DEMO_END,
     });
     expect(report.usd).toBe(0);
@@ -160,26 +167,26 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
 
 describe('naming what to cost, forgivingly', () => {
   it('finds a team whatever its case, and a warehouse with _ typed as -', async () => {
-    expect(await resolveCostTarget(deps, 'FINANCE', DEMO_END)).toMatchObject({
+    expect(await resolveCostTarget('FINANCE')).toMatchObject({
       ok: true,
       target: { kind: 'team', team: 'finance' },
     });
-    expect(await resolveCostTarget(deps, 'finance-wh', DEMO_END)).toMatchObject({
+    expect(await resolveCostTarget('finance-wh')).toMatchObject({
       ok: true,
       target: { kind: 'warehouse', name: 'finance_wh' },
     });
-    expect(await resolveCostTarget(deps, 'job:finance fx rates', DEMO_END)).toMatchObject({
+    expect(await resolveCostTarget('job:finance fx rates')).toMatchObject({
       ok: true,
       target: { kind: 'job', name: 'finance_fx_rates' },
     });
   });
 
   it('reads a prefix of one team as that team, and a prefix of several jobs as a choice', async () => {
-    expect(await resolveCostTarget(deps, 'fin', DEMO_END)).toMatchObject({
+    expect(await resolveCostTarget('fin')).toMatchObject({
       ok: true,
       target: { kind: 'team', team: 'finance' },
     });
-    const mkt = await resolveCostTarget(deps, 'mkt', DEMO_END);
+    const mkt = await resolveCostTarget('mkt');
     expect(mkt.ok).toBe(false);
     if (mkt.ok) return;
     expect(mkt.reason).toBe('ambiguous');
@@ -188,7 +195,7 @@ describe('naming what to cost, forgivingly', () => {
   });
 
   it('answers an unknown name with the teams that exist', async () => {
-    const unknown = await resolveCostTarget(deps, 'team-x', DEMO_END);
+    const unknown = await resolveCostTarget('team-x');
     expect(unknown).toMatchObject({ ok: false, reason: 'unknown' });
     if (unknown.ok) return;
     expect(unknown.candidates).toEqual([
@@ -199,15 +206,15 @@ describe('naming what to cost, forgivingly', () => {
   });
 
   it('takes tags as key=value and refuses a tag longer than Databricks allows', async () => {
-    expect(await resolveCostTarget(deps, 'cost_center=CC-100', DEMO_END)).toMatchObject({
+    expect(await resolveCostTarget('cost_center=CC-100')).toMatchObject({
       ok: true,
       target: { kind: 'tag', key: 'cost_center', value: 'CC-100' },
     });
-    expect(await resolveCostTarget(deps, `team=${'x'.repeat(300)}`, DEMO_END)).toMatchObject({
+    expect(await resolveCostTarget(`team=${'x'.repeat(300)}`)).toMatchObject({
       ok: false,
       reason: 'invalid',
     });
-    expect(await resolveCostTarget(deps, 'workspace', DEMO_END)).toMatchObject({
+    expect(await resolveCostTarget('workspace')).toMatchObject({
       ok: true,
       target: { kind: 'workspace' },
     });

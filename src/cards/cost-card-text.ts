@@ -39,10 +39,15 @@ function budgetText(view: CostCardView): string | null {
   return `${state}: ${formatUsd(b.monthToDateUsd)} of ${formatUsd(b.monthlyUsd)} in ${b.month} (${used.toFixed(0)}%), heading for ${formatUsd(b.projectedUsd)}`;
 }
 
-/** The one-line answer: "team finance spent $219.91 (439.7 DBU) in the last 7 days". */
+/** "in the past 7 days", "yesterday", "since Monday": a period label as it reads after a verb. */
+export function periodPhrase(label: string): string {
+  return label.startsWith('the ') ? `in ${label}` : label;
+}
+
+/** The one-line answer: "team finance spent $219.91 (439.7 DBU) in the past 7 days". */
 export function costHeadline(view: CostCardView): string {
-  if (isEmptyCost(view)) return `No billing records for ${view.target} in the ${view.periodLabel}.`;
-  return `${view.target} spent ${formatUsd(view.usd)} (${formatDbus(view.dbus)}) in the ${view.periodLabel}`;
+  if (isEmptyCost(view)) return `No billing records for ${view.target} ${periodPhrase(view.periodLabel)}.`;
+  return `${view.target} spent ${formatUsd(view.usd)} (${formatDbus(view.dbus)}) ${periodPhrase(view.periodLabel)}`;
 }
 
 export function isEmptyCost(view: CostCardView): boolean {

@@ -11,7 +11,7 @@ import { formatDateTimeUtc } from '../cards/card-format.js';
 import type { CardViewInput, CostCardView } from '../cards/card-views.js';
 import type { CommandButton } from '../cards/command-button.js';
 import type { CostChart } from '../cards/cost-chart.js';
-import { costChartOf, sqlText } from '../cards/cost-card-text.js';
+import { costChartOf, periodPhrase, sqlText } from '../cards/cost-card-text.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
@@ -159,7 +159,7 @@ export async function costCommand(
     return toRequester({
       kind: 'answer',
       question: `/dbx ${again}`,
-      answer: `The SQL behind the spend of ${targetLabel(target.target)} in the ${period.value.label}: ${report.statements.length} statements, values bound as parameters.`,
+      answer: `The SQL behind the spend of ${targetLabel(target.target)} ${periodPhrase(period.value.label)}: ${report.statements.length} statements, values bound as parameters.`,
       sql: sqlText(report.statements),
       freshness: freshness(report.newestRecordMs, nowMs),
     });

@@ -13,7 +13,7 @@ function view(overrides: Partial<CostCardView> = {}): CostCardView {
   return costCardViewSchema.parse({
     kind: 'cost',
     target: 'team finance',
-    periodLabel: 'last 7 days',
+    periodLabel: 'the past 7 days',
     fromMs: NOW - 7 * 86_400_000,
     toMs: NOW,
     timeZone: 'UTC',
@@ -88,7 +88,7 @@ describe('the cost card', () => {
       topWarehouses: [],
     });
     const slack = JSON.stringify(renderCardSlack(empty, NOW));
-    expect(slack).toContain('No billing records for team finance in the last 7 days.');
+    expect(slack).toContain('No billing records for team finance in the past 7 days.');
     expect(slack).toContain('SELECT 1 FROM system.billing.usage u');
     const html = renderCardHtml(empty, NOW);
     expect(html).toContain('<details open><summary>Show SQL</summary>');

@@ -47,7 +47,7 @@ beforeAll(async () => {
       ON u.sku_name = lp.sku_name AND u.cloud = lp.cloud AND u.usage_unit = lp.usage_unit
      AND u.usage_start_time >= lp.price_start_time
      AND (lp.price_end_time IS NULL OR u.usage_end_time <= lp.price_end_time)
-    WHERE u.custom_tags['team'] = 'finance' AND u.usage_start_time >= TIMESTAMP '2026-11-16 00:00:00'`);
+    WHERE u.custom_tags['team'] = 'finance' AND u.usage_start_time >= TIMESTAMP '2026-11-15 00:00:00'`);
   financeUsd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(
     Number(row?.usd),
   );
@@ -247,7 +247,7 @@ describe('/dbx cost with bad input', () => {
   it('says an empty period is empty and shows its SQL', async () => {
     await consoleSend('/dbx cost finance last month');
     const html = (await consoleCards()).at(-1) ?? '';
-    expect(html).toContain('No billing records for team finance in the last month.');
+    expect(html).toContain('No billing records for team finance last month.');
     expect(html).toContain(':team = &#39;finance&#39;');
     expect(html).not.toContain('<img');
   });

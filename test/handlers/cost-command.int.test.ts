@@ -72,9 +72,8 @@ describe('/dbx cost in the chat handler', () => {
     expect(card(reply)).toMatchObject({
       kind: 'cost',
       target: 'team finance',
-      periodLabel: 'last 30 days',
-      // The workspace clock stands at midnight: today has not begun, so 29 days have spend to chart.
-      chartUrl: 'https://dbxops.example.com/charts/cost.png?days=29',
+      periodLabel: 'the past 30 days',
+      chartUrl: 'https://dbxops.example.com/charts/cost.png?days=30',
       command: 'cost team:finance 30d',
     });
   });

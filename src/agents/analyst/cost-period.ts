@@ -1,12 +1,15 @@
 import { err, ok, type Result } from '../../domain/result.js';
+import { localDate, zonedTime } from '../detector/zoned-time.js';
+import { findPeriod, previousPeriod, recentPeriod } from './time-words.js';
 
 const DAY_MS = 86_400_000;
-/** Longest `Nd` a cost report takes: a year of days keeps the chart and the scan reasonable. */
+/** The longest period a cost report takes: a year of days keeps the chart and the scan reasonable. */
 const MAX_DAYS = 366;
+const DEFAULT_HOURS = 7 * 24;
 
 /** A reporting window `[fromMs, toMs)` and the window it is compared with, in the workspace's time zone. */
 export interface CostPeriod {
-  /** What the card says: "last 7 days", "last month". */
+  /** The time words as read back: "the past 7 days", "yesterday", "last month". */
   readonly label: string;
   readonly fromMs: number;
   readonly toMs: number;
@@ -16,7 +19,7 @@ export interface CostPeriod {
   readonly timeZone: string;
 }
 
-/** The words `/dbx cost` accepts for a period, for help texts and error messages. */
+/** The words `/dbx cost` is documented with, for the answer to one it cannot read. */
 const PERIOD_WORDS = [
   '7d',
   '30d',
@@ -28,147 +31,59 @@ const PERIOD_WORDS = [
   'last month',
 ];
 
-interface ZonedDate {
-  readonly year: number;
-  /** 1–12 */
-  readonly month: number;
-  readonly day: number;
-  /** 0 = Monday … 6 = Sunday (ISO weeks start on Monday). */
-  readonly weekday: number;
-}
-
-const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-
-/** The calendar date at `ms` in `timeZone`. */
-export function zonedDate(ms: number, timeZone: string): ZonedDate {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    weekday: 'short',
-  }).formatToParts(ms);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return {
-    year: Number(get('year')),
-    month: Number(get('month')),
-    day: Number(get('day')),
-    weekday: WEEKDAYS.indexOf(get('weekday')),
-  };
-}
-
 /** `YYYY-MM-DD` of `ms` in `timeZone`: the day a spend record is charted under. */
 export function zonedDay(ms: number, timeZone: string): string {
-  const d = zonedDate(ms, timeZone);
+  const d = localDate(ms, timeZone);
   return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
 
-/** Offset of `timeZone` from UTC at `ms`, in milliseconds (positive east of Greenwich). */
-function offsetMs(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(ms);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return asUtc - (ms - (ms % 1000));
+/** Midnight starting the day `offset` days after the one `ms` falls on, in `timeZone`. */
+export function zonedMidnight(ms: number, offset: number, timeZone: string): number {
+  const d = localDate(ms, timeZone);
+  return zonedTime(localDate(Date.UTC(d.year, d.month - 1, d.day + offset, 12), 'UTC'), '00:00', timeZone);
+}
+
+/** The first moment of the month `nowMs` falls in, in `timeZone`: where a monthly budget starts. */
+export function monthStart(nowMs: number, timeZone: string): number {
+  return zonedTime({ ...localDate(nowMs, timeZone), day: 1 }, '00:00', timeZone);
 }
 
 /**
- * Epoch ms of midnight starting `year-month-day` in `timeZone`. Out-of-range days and months roll over
- * (day 0 is the last day of the month before), as `Date.UTC` does. Re-checked after the first guess
- * because the offset at midnight can differ from the offset a few hours away (a DST change).
- */
-export function zonedMidnight(year: number, month: number, day: number, timeZone: string): number {
-  const wall = Date.UTC(year, month - 1, day);
-  const guess = wall - offsetMs(wall, timeZone);
-  return wall - offsetMs(guess, timeZone);
-}
-
-/**
- * Reads a period word in the workspace's time zone, relative to `nowMs` (the workspace clock).
- * `Nd` is the last N calendar days including today (up to now), compared with the N×24 h before;
- * `this week`/`this month` (so far) are compared with the same stretch of the week or month before;
- * `yesterday`, `last week`, `last month` are whole and compared with the whole one before.
- * Blank means `7d`. Unknown words are an `Err` naming the accepted ones.
+ * Reads a period with the questions' time words (`src/agents/analyst/time-words.ts`) in the workspace's
+ * time zone at `nowMs` (the workspace clock): `7d`, `past 30 days`, `yesterday`, `this week`,
+ * `last month`, `since Monday` … Blank means the past 7 days. Each is compared with the stretch of the
+ * same length just before it. Anything else — words left over, more than a year — is an `Err`
+ * naming what it accepts.
  */
 export function parseCostPeriod(
   raw: string,
   nowMs: number,
   timeZone: string,
 ): Result<CostPeriod, 'unknown_period'> {
-  const text = raw.trim().toLowerCase().replace(/\s+/g, ' ');
-  const today = zonedDate(nowMs, timeZone);
-  const midnight = (offsetDays: number) =>
-    zonedMidnight(today.year, today.month, today.day + offsetDays, timeZone);
-  const make = (label: string, fromMs: number, toMs: number, previousFromMs: number, previousToMs: number) =>
-    ok({ label, fromMs, toMs, previousFromMs, previousToMs, timeZone });
-
-  const days = /^(?:last |past )?(\d{1,4}) ?(?:d|days?)$/.exec(text === '' ? '7d' : text);
-  if (days !== null) {
-    const n = Number(days[1]);
-    if (n >= 1 && n <= MAX_DAYS) {
-      const from = midnight(-(n - 1));
-      const length = nowMs - from;
-      return make(n === 1 ? 'today' : `last ${n} days`, from, nowMs, from - length, from);
-    }
+  const text = raw.trim();
+  const ctx = { nowMs, timeZone };
+  const found = text === '' ? { period: recentPeriod(DEFAULT_HOURS, ctx), rest: '' } : findPeriod(text, ctx);
+  const period = found?.period;
+  if (
+    found === undefined ||
+    period === undefined ||
+    found.rest !== '' ||
+    period.endMs - period.startMs > MAX_DAYS * DAY_MS
+  ) {
+    return err(
+      'unknown_period',
+      `I don't know the period "${text.slice(0, 40)}". Try ${PERIOD_WORDS.join(', ')}, or Nd for the last N days (up to ${MAX_DAYS}).`,
+    );
   }
-  switch (text) {
-    case 'today': {
-      const from = midnight(0);
-      return make('today', from, nowMs, from - DAY_MS, nowMs - DAY_MS);
-    }
-    case 'yesterday': {
-      const from = midnight(-1);
-      const to = midnight(0);
-      return make('yesterday', from, to, midnight(-2), from);
-    }
-    case 'this week':
-    case 'week': {
-      const from = midnight(-today.weekday);
-      return make('this week', from, nowMs, from - 7 * DAY_MS, nowMs - 7 * DAY_MS);
-    }
-    case 'last week': {
-      const to = midnight(-today.weekday);
-      const from = midnight(-today.weekday - 7);
-      return make('last week', from, to, midnight(-today.weekday - 14), from);
-    }
-    case 'this month':
-    case 'month': {
-      const from = zonedMidnight(today.year, today.month, 1, timeZone);
-      const previousFrom = zonedMidnight(today.year, today.month - 1, 1, timeZone);
-      return make('this month', from, nowMs, previousFrom, Math.min(from, previousFrom + (nowMs - from)));
-    }
-    case 'last month': {
-      const to = zonedMidnight(today.year, today.month, 1, timeZone);
-      const from = zonedMidnight(today.year, today.month - 1, 1, timeZone);
-      return make('last month', from, to, zonedMidnight(today.year, today.month - 2, 1, timeZone), from);
-    }
-    default:
-      return err(
-        'unknown_period',
-        `I don't know the period "${raw.trim().slice(0, 40)}". Try ${PERIOD_WORDS.join(', ')}, or Nd for the last N days (up to ${MAX_DAYS}).`,
-      );
-  }
-}
-
-/** The first moment of the month `nowMs` falls in, in `timeZone`: where a monthly budget starts. */
-export function monthStart(nowMs: number, timeZone: string): number {
-  const d = zonedDate(nowMs, timeZone);
-  return zonedMidnight(d.year, d.month, 1, timeZone);
+  const before = previousPeriod(period);
+  return ok({
+    label: period.label,
+    fromMs: period.startMs,
+    toMs: period.endMs,
+    previousFromMs: before.startMs,
+    previousToMs: before.endMs,
+    timeZone,
+  });
 }
 
 /** A period phrase at the end of a command: `7d`, `last 30 days`, `this week`, `yesterday` … */

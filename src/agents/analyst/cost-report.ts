@@ -1,7 +1,7 @@
 import type { Policy } from '../../config/policy.js';
 import { type SqlParam, type SqlValue, type Warehouse, WarehouseError } from '../../databricks/warehouse.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import { type CostPeriod, monthStart, zonedDate, zonedDay, zonedMidnight } from './cost-period.js';
+import { type CostPeriod, monthStart, zonedDay, zonedMidnight } from './cost-period.js';
 import { matchName, normaliseName } from './match-name.js';
 import { guardSql } from './sql-guard.js';
 
@@ -606,9 +606,9 @@ function everyDay(
   days: ReadonlyMap<string, { usd: number; dbus: number }>,
 ): DailySpend[] {
   const out: DailySpend[] = [];
-  const first = zonedDate(period.fromMs, period.timeZone);
   for (let i = 0; i < 400; i++) {
-    const start = zonedMidnight(first.year, first.month, first.day + i, period.timeZone);
+    // The first day may have begun before the period (a rolling "past 7 days"): it is charted whole-named.
+    const start = i === 0 ? period.fromMs : zonedMidnight(period.fromMs, i, period.timeZone);
     if (start >= period.toMs) break;
     const day = zonedDay(start, period.timeZone);
     const sum = days.get(day);
@@ -624,14 +624,13 @@ function budgetStatus(
   nowMs: number,
   timeZone: string,
 ): BudgetStatus {
-  const d = zonedDate(month, timeZone);
-  const next = zonedMidnight(d.year, d.month + 1, 1, timeZone);
+  const next = monthStart(month + 32 * DAY_MS, timeZone);
   const elapsed = Math.max(nowMs - month, 1);
   return {
     key: budget.key,
     monthlyUsd: budget.monthlyUsd,
     monthToDateUsd,
-    month: `${d.year}-${String(d.month).padStart(2, '0')}`,
+    month: zonedDay(month, timeZone).slice(0, 7),
     projectedUsd: monthToDateUsd * ((next - month) / elapsed),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCostPeriod, zonedMidnight } from '../../../src/agents/analyst/cost-period.js';
+import { monthStart, parseCostPeriod, zonedMidnight } from '../../../src/agents/analyst/cost-period.js';
 
 /** Wednesday 2026-03-11 15:30 UTC. */
 const NOW = Date.parse('2026-03-11T15:30:00Z');
@@ -11,48 +11,44 @@ function read(words: string, timeZone = 'UTC') {
   return parsed.value;
 }
 
-describe('cost periods in the workspace time zone', () => {
-  it('reads the last N days as whole calendar days up to now, against as long a stretch before', () => {
-    const p = read('7d');
-    expect([iso(p.fromMs), iso(p.toMs)]).toEqual(['2026-03-05T00:00:00.000Z', '2026-03-11T15:30:00.000Z']);
-    expect(p.previousToMs).toBe(p.fromMs);
-    expect(p.fromMs - p.previousFromMs).toBe(p.toMs - p.fromMs);
-    expect(read('').label).toBe('last 7 days');
-    expect(read('last 30 days').label).toBe('last 30 days');
+describe('cost periods, read with the time words of questions', () => {
+  it('reads nothing as the past 7 days, compared with the 7 days before', () => {
+    const p = read('');
+    expect([iso(p.fromMs), iso(p.toMs)]).toEqual(['2026-03-04T15:30:00.000Z', '2026-03-11T15:30:00.000Z']);
+    expect([iso(p.previousFromMs), iso(p.previousToMs)]).toEqual([
+      '2026-02-25T15:30:00.000Z',
+      '2026-03-04T15:30:00.000Z',
+    ]);
+    expect(p.label).toBe('the past 7 days');
+    expect(read('30d').label).toBe('the past 30 days');
+    expect(read('last 30 days').label).toBe('the past 30 days');
   });
 
-  it('reads yesterday, weeks from Monday and months from the first, whole against whole', () => {
-    const y = read('yesterday');
+  it('reads yesterday, this week and last month in the workspace time zone', () => {
+    const y = read('yesterday', 'Europe/Berlin');
     expect([iso(y.fromMs), iso(y.toMs), iso(y.previousFromMs)]).toEqual([
-      '2026-03-10T00:00:00.000Z',
-      '2026-03-11T00:00:00.000Z',
-      '2026-03-09T00:00:00.000Z',
+      '2026-03-09T23:00:00.000Z',
+      '2026-03-10T23:00:00.000Z',
+      '2026-03-08T23:00:00.000Z',
     ]);
     expect(iso(read('this week').fromMs)).toBe('2026-03-09T00:00:00.000Z');
-    const lastWeek = read('last week');
-    expect([iso(lastWeek.fromMs), iso(lastWeek.toMs)]).toEqual([
-      '2026-03-02T00:00:00.000Z',
-      '2026-03-09T00:00:00.000Z',
-    ]);
     const lastMonth = read('last month');
-    expect([iso(lastMonth.fromMs), iso(lastMonth.toMs), iso(lastMonth.previousFromMs)]).toEqual([
+    expect([iso(lastMonth.fromMs), iso(lastMonth.toMs)]).toEqual([
       '2026-02-01T00:00:00.000Z',
       '2026-03-01T00:00:00.000Z',
-      '2026-01-01T00:00:00.000Z',
     ]);
-    const thisMonth = read('this month');
-    expect(thisMonth.previousToMs - thisMonth.previousFromMs).toBe(thisMonth.toMs - thisMonth.fromMs);
+    expect(lastMonth.previousToMs).toBe(lastMonth.fromMs);
   });
 
-  it("starts days at the workspace's midnight, across a daylight saving change", () => {
-    expect(iso(read('yesterday', 'Europe/Berlin').fromMs)).toBe('2026-03-09T23:00:00.000Z');
-    // New York springs forward on 2026-03-08: that Monday starts at 04:00 UTC, the Sunday before at 05:00.
-    expect(iso(zonedMidnight(2026, 3, 9, 'America/New_York'))).toBe('2026-03-09T04:00:00.000Z');
-    expect(iso(zonedMidnight(2026, 3, 7, 'America/New_York'))).toBe('2026-03-07T05:00:00.000Z');
-    expect(iso(read('this week', 'Asia/Kolkata').fromMs)).toBe('2026-03-08T18:30:00.000Z');
+  it("finds days and months at the workspace's midnight, across a daylight saving change", () => {
+    // New York springs forward on 2026-03-08: the Monday after starts at 04:00 UTC, Saturday at 05:00.
+    const sunday = Date.parse('2026-03-08T12:00:00Z');
+    expect(iso(zonedMidnight(sunday, 1, 'America/New_York'))).toBe('2026-03-09T04:00:00.000Z');
+    expect(iso(zonedMidnight(sunday, -1, 'America/New_York'))).toBe('2026-03-07T05:00:00.000Z');
+    expect(iso(monthStart(NOW, 'Asia/Kolkata'))).toBe('2026-02-28T18:30:00.000Z');
   });
 
-  it('names the periods it knows for one it does not, and refuses more than a year of days', () => {
+  it('names the periods it knows for one it does not, and refuses more than a year', () => {
     for (const bad of ['fortnight', '0d', '400d', "7d'; DROP TABLE x", 'x'.repeat(10_000)]) {
       const parsed = parseCostPeriod(bad, NOW, 'UTC');
       expect(parsed.ok).toBe(false);

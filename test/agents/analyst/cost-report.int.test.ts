@@ -66,7 +66,7 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
     const [total] = await demo.hand(`
       SELECT SUM(${PRICE}) AS usd, SUM(CAST(u.usage_quantity AS DOUBLE)) AS dbus ${PRICED}
       WHERE u.custom_tags['team'] = 'finance'
-        AND u.usage_start_time >= TIMESTAMP '2026-11-16 00:00:00' AND u.usage_start_time < TIMESTAMP '2026-11-22 00:00:00'`);
+        AND u.usage_start_time >= TIMESTAMP '2026-11-15 00:00:00' AND u.usage_start_time < TIMESTAMP '2026-11-22 00:00:00'`);
     expect(cents(report.usd)).toBe(cents(total?.usd));
     expect(Math.round(report.dbus)).toBe(Math.round(Number(total?.dbus)));
     expect(report.usd).toBeGreaterThan(100);
@@ -77,6 +77,7 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
     const charted = report.daily.filter((d) => d.usd > 0).map((d) => [d.day, cents(d.usd)]);
     expect(charted).toEqual(days.map((d) => [d.day, cents(d.usd)]));
     expect(report.daily.map((d) => d.day)).toEqual([
+      '2026-11-15',
       '2026-11-16',
       '2026-11-17',
       '2026-11-18',
@@ -113,7 +114,7 @@ describe("a team's spend from the billing tables `dbxops sim export` writes", ()
     });
     // 00:00 UTC on the 22nd is 19:00 on the 21st in New York: the 21st is the last day shown.
     expect(report.daily.at(-1)?.day).toBe('2026-11-21');
-    expect(report.daily[0]?.day).toBe('2026-11-15');
+    expect(report.daily[0]?.day).toBe('2026-11-14');
   });
 
   it('shows the whole workspace per team, and says how fresh billing is', async () => {

@@ -70,7 +70,6 @@ const NOT_YET_SHOWN = new Set([
   'ask.max_period_days',
   'ask.daily_token_budget',
   'ask.llm_timeout_seconds',
-  'access.approvers',
   'routing.digest_channel',
 ]);
 

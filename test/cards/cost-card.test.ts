@@ -66,6 +66,23 @@ describe('the cost card', () => {
     expect(html).toContain('<img src="/charts/cost.png?c=abc&amp;s=def"');
   });
 
+  it('names untagged spend as such', () => {
+    const workspace = view({
+      target: 'the workspace',
+      byTeam: [
+        { name: 'finance', usd: 150 },
+        { name: null, usd: 69.91 },
+      ],
+    });
+    for (const out of [
+      JSON.stringify(renderCardSlack(workspace, NOW)),
+      JSON.stringify(renderCardTeams(workspace, NOW)),
+      renderCardHtml(workspace, NOW),
+    ]) {
+      expect(out).toContain('(untagged) — $69.91');
+    }
+  });
+
   it('stays within Slack and Teams limits however large and hostile its text', () => {
     const slack = renderCardSlack(huge(), NOW);
     expect(validateSlackMessage(slack)).toEqual([]);

@@ -213,6 +213,26 @@ describe('/dbx cost with bad input', () => {
     expect(html).toContain('I found no team, job or warehouse called');
     expect(html).toContain('data-action-id="dbx:run"');
     expect(html).toContain('team finance');
+    // Pressed as the console page presses a button on an answer only you see: it names message m0.
+    const value = /data-action-id="dbx:run" data-value="([^"]+)">team finance</
+      .exec(html)?.[1]
+      ?.replaceAll('&#124;', '|');
+    const before = (await consoleCards()).length;
+    const res = await fetch(`${url}/api/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channelId: 'finops',
+        messageId: 'm0',
+        actionId: 'dbx:run',
+        value,
+        requestId: requestId(),
+      }),
+    });
+    expect(res.status).toBe(200);
+    const cards = await consoleCards();
+    expect(cards.length).toBe(before + 1);
+    expect(cards.at(-1)).toContain(financeUsd);
   });
 
   it('refuses a 100 KB argument from Slack with a reason, and the console turns the body away', async () => {

@@ -31,6 +31,9 @@ import {
 import type { Store } from '../store/open-store.js';
 import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
+import type { CostChart } from '../cards/cost-chart.js';
+import { createCostAnalyst } from '../agents/analyst/cost-report.js';
+import { createChartLinks } from './chart-route.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
@@ -99,6 +102,14 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const metrics = options.metrics ?? createMetrics();
   const repos = createRepositories(options.store.db);
   let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
+  // Charts are served where chat clients reach dbxops: the console's public (or local) address.
+  const charts = options.consoleUrl
+    ? createChartLinks({
+        baseUrl: options.consoleUrl,
+        key: env.DBXOPS_CONSOLE_SESSION_SECRET,
+        logger: logger.child({ module: 'charts' }),
+      })
+    : null;
   const handlerLog = logger.child({ module: 'handlers' });
   const handlerDeps = {
     incidents: repos.incidents,
@@ -117,6 +128,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       policy.access.teams[actor.userId] ??
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
+    cost: createCostAnalyst({
+      warehouse: options.databricks.warehouse,
+      workspaceId: options.databricks.workspaceId,
+      timeoutMs: policy.ask.timeout_seconds * 1000,
+    }),
+    ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
   };
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);
@@ -259,6 +276,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         metrics,
       }),
     },
+    ...(charts ? [charts.route] : []),
     ...(slack ? [{ path: '/slack/events', listener: slack.listener }] : []),
     ...(teams ? [{ path: '/api/messages', listener: teams.listener }] : []),
     { path: '/', listener: consoleAdapter.listener },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { severitySchema } from '../domain/severity.js';
+import { commandButtonSchema } from './command-button.js';
 
 /**
  * Platform-neutral view models, one per card. Handlers build them from domain types; the renderers in
@@ -145,8 +146,65 @@ export const messageCardViewSchema = z.object({
   title: text(LONG).nullable().default(null),
   text: text(LONG),
   fields: z.array(z.object({ label: text(LONG), value: text(LONG) })).default([]),
+  /** Commands offered as buttons: the candidates for an ambiguous name, say. */
+  commands: z.array(commandButtonSchema).max(20).optional(),
 });
 export type MessageCardView = z.infer<typeof messageCardViewSchema>;
+
+const spendRowSchema = z.object({
+  name: text(LONG),
+  usd: z.number(),
+  dbus: z.number(),
+});
+
+/** A statement the answer ran, with the values bound to its `:name` markers. */
+const shownSqlSchema = z.object({
+  label: text(LONG),
+  sql: text(LONG),
+  params: z.record(z.string(), z.union([z.string().max(LONG), z.number()])).default({}),
+});
+export type ShownSql = z.infer<typeof shownSqlSchema>;
+
+/**
+ * `/dbx cost`: spend of a team, tag, job, warehouse or the workspace over a period, against the period
+ * before, with a daily chart. `chartUrl` is where Teams and the console load the chart (a signed URL
+ * dbxops serves); Slack gets the same chart as an uploaded PNG.
+ */
+export const costCardViewSchema = z.object({
+  kind: z.literal('cost'),
+  /** "team finance" */
+  target: text(LONG),
+  /** "last 7 days" */
+  periodLabel: text(LONG),
+  fromMs: z.number().int(),
+  toMs: z.number().int(),
+  timeZone: text(100),
+  usd: z.number(),
+  dbus: z.number(),
+  previousUsd: z.number(),
+  daily: z.array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), usd: z.number() })).max(400),
+  topJobs: z.array(spendRowSchema).default([]),
+  topWarehouses: z.array(spendRowSchema).default([]),
+  /** Spend per `team` tag; `name` null is untagged spend. */
+  byTeam: z.array(z.object({ name: text(LONG).nullable(), usd: z.number() })).default([]),
+  budget: z
+    .object({
+      key: text(LONG),
+      monthlyUsd: z.number(),
+      monthToDateUsd: z.number(),
+      month: text(20),
+      projectedUsd: z.number(),
+    })
+    .nullable()
+    .default(null),
+  /** "Billing data up to 08:00 UTC (3 h behind)". */
+  freshness: text(LONG),
+  sql: z.array(shownSqlSchema).default([]),
+  chartUrl: linkSchema.nullable().default(null),
+  /** The command that produced this card, for the "Show SQL" button (Slack has no expanding section). */
+  command: text(500),
+});
+export type CostCardView = z.infer<typeof costCardViewSchema>;
 
 const homeIncidentSchema = z.object({
   incidentId: cardIdSchema,
@@ -173,6 +231,7 @@ export const cardViewSchema = z.discriminatedUnion('kind', [
   planCardViewSchema,
   messageCardViewSchema,
   homeViewSchema,
+  costCardViewSchema,
 ]);
 export type CardView = z.infer<typeof cardViewSchema>;
 /** What a handler writes: defaults may be left out. */

@@ -11,12 +11,23 @@ import {
 import type {
   AnswerCardView,
   CardView,
+  CostCardView,
   HomeView,
   IncidentCardView,
   MessageCardView,
   PlanCardView,
 } from './card-views.js';
 import { escapeHtml as e, safeHttpUrl } from './html-escape.js';
+import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
+import {
+  chartAltText,
+  costFacts,
+  costHeadline,
+  isEmptyCost,
+  spendLines,
+  sqlText,
+  teamLines,
+} from './cost-card-text.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
 import { takeWithRest, truncate } from './truncate.js';
@@ -215,7 +226,67 @@ function renderMessageCardHtml(view: MessageCardView, _nowMs: number): string {
     view.fields.length === 0
       ? ''
       : `<dl class="dbx-facts">${view.fields.map((f) => row(truncate(f.label, 200), t(f.value, BUDGET.summary))).join('')}</dl>`;
-  return `<article class="dbx-card dbx-message dbx-tone-${e(view.tone)}">${title}<p>${t(view.text, BUDGET.summary * 2)}</p>${fields}</article>`;
+  const commands = (view.commands ?? []).map(commandButton).join('');
+  return `<article class="dbx-card dbx-message dbx-tone-${e(view.tone)}">${title}<p>${t(view.text, BUDGET.summary * 2)}</p>${fields}${
+    commands === '' ? '' : `<div class="dbx-actions">${commands}</div>`
+  }</article>`;
+}
+
+function commandButton(c: CommandButton): string {
+  return `<button type="button" class="dbx-btn dbx-btn-default" data-action-id="${e(commandActionId(c.action))}" data-value="${e(encodeCommandValue(c.command))}">${t(c.label, 200)}</button>`;
+}
+
+/**
+ * The chart's address as the console loads it: the path of the signed URL, so it comes from the
+ * console's own origin (its Content-Security-Policy allows images from 'self' only) whatever public
+ * URL Teams was given.
+ */
+function sameOriginPath(url: string | null): string | null {
+  const safe = safeHttpUrl(url);
+  if (safe === null) return null;
+  const parsed = new URL(safe);
+  return `${parsed.pathname}${parsed.search}`;
+}
+
+/** A cost card for the console: the chart inline, the SQL in an expanding section. */
+function renderCostCardHtml(view: CostCardView, _nowMs: number): string {
+  const empty = isEmptyCost(view);
+  const parts = [
+    `<header><h3>💰 Spend · ${t(view.target, BUDGET.title)} · ${t(view.periodLabel, 100)}</h3></header>`,
+    `<p class="dbx-answer-line">${t(costHeadline(view), BUDGET.summary)}</p>`,
+  ];
+  if (!empty) {
+    parts.push(
+      `<dl class="dbx-facts">${costFacts(view)
+        .map((f) => row(f.label, t(f.value, 1000)))
+        .join('')}</dl>`,
+    );
+  }
+  const chart = sameOriginPath(view.chartUrl);
+  if (chart !== null && !empty) {
+    parts.push(
+      `<figure class="dbx-chart"><img src="${e(chart)}" alt="${t(chartAltText(view), 1000)}" width="800" height="320" loading="lazy"></figure>`,
+    );
+  }
+  const lists: [string, string[]][] = [
+    ['Top jobs', spendLines(view.topJobs)],
+    ['Top warehouses', spendLines(view.topWarehouses)],
+    ['By team', teamLines(view)],
+  ];
+  for (const [title, lines] of lists) {
+    if (lines.length === 0) continue;
+    const { shown, rest } = takeWithRest(lines, BUDGET.listItems);
+    parts.push(
+      `<h4>${e(title)}</h4><ul>${shown.map((l) => `<li>${t(l, BUDGET.listItemChars)}</li>`).join('')}${rest > 0 ? `<li>and ${rest} more</li>` : ''}</ul>`,
+    );
+  }
+  if (view.sql.length > 0) {
+    parts.push(
+      `<details${empty ? ' open' : ''}><summary>Show SQL</summary><pre><code>${t(sqlText(view.sql), BUDGET.sql)}</code></pre></details>`,
+    );
+  }
+  parts.push(`<p class="dbx-note">🕒 ${t(view.freshness, 1000)}</p>`);
+  return `<article class="dbx-card dbx-cost">${parts.join('')}</article>`;
 }
 
 /** The team's open incidents for the console's home page. */
@@ -245,5 +316,7 @@ export function renderCardHtml(view: CardView, nowMs: number): string {
       return renderMessageCardHtml(view, nowMs);
     case 'home':
       return renderHomeHtml(view, nowMs);
+    case 'cost':
+      return renderCostCardHtml(view, nowMs);
   }
 }

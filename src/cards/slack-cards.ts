@@ -12,11 +12,22 @@ import {
 import type {
   AnswerCardView,
   CardView,
+  CostCardView,
   HomeView,
   IncidentCardView,
   MessageCardView,
   PlanCardView,
 } from './card-views.js';
+import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
+import {
+  costFacts,
+  costHeadline,
+  isEmptyCost,
+  showSqlValue,
+  spendLines,
+  sqlText,
+  teamLines,
+} from './cost-card-text.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
 import { SLACK_CARD_BUDGET, SLACK_LIMITS } from './slack-limits.js';
@@ -346,7 +357,89 @@ function renderMessageCardSlack(view: MessageCardView, _nowMs: number): SlackMes
     }
     if (view.fields.length > fields.length)
       blocks.push(context([`and ${view.fields.length - fields.length} more`]));
+    const commands = view.commands ?? [];
+    if (commands.length > 0) {
+      blocks.push({
+        type: 'actions',
+        elements: commands.slice(0, SLACK_LIMITS.actionsElements).map(commandButton),
+      });
+    }
     return { text: mrkdwn(view.title ?? view.text, 300), blocks };
+  });
+}
+
+function commandButton(c: CommandButton, index: number): Button {
+  return {
+    type: 'button',
+    // Slack wants action ids unique within a message; the handler routes on the `dbx:run` prefix.
+    action_id: `${commandActionId(c.action)}:${index}`,
+    text: { type: 'plain_text', text: plain(c.label, SLACK_LIMITS.buttonText), emoji: true },
+    value: encodeCommandValue(c.command),
+  };
+}
+
+/**
+ * A cost card: the answer, its facts, top jobs and warehouses, spend per team, how fresh billing is
+ * and a "Show SQL" button. The daily chart is not a block: the sender uploads it as a PNG with the
+ * message (`files.completeUploadExternal` with these blocks).
+ */
+function renderCostCardSlack(view: CostCardView, _nowMs: number): SlackMessage {
+  return fitToLimits((b) => {
+    const blocks: KnownBlock[] = [
+      {
+        type: 'header',
+        text: {
+          type: 'plain_text',
+          text: plain(`💰 Spend · ${view.target} · ${view.periodLabel}`, SLACK_LIMITS.headerText),
+          emoji: true,
+        },
+      },
+      section(`*${mrkdwn(costHeadline(view), b.summary)}*`),
+    ];
+    if (!isEmptyCost(view)) {
+      blocks.push({
+        type: 'section',
+        fields: costFacts(view)
+          .slice(0, SLACK_LIMITS.sectionFields)
+          .map((f) => ({
+            type: 'mrkdwn',
+            text: truncate(`*${f.label}*\n${mrkdwn(f.value, 500)}`, SLACK_LIMITS.sectionFieldText, {
+              mrkdwn: true,
+            }),
+          })),
+      });
+    }
+    const lists: [string, string[]][] = [
+      ['Top jobs', spendLines(view.topJobs)],
+      ['Top warehouses', spendLines(view.topWarehouses)],
+      ['By team', teamLines(view)],
+    ];
+    for (const [title, lines] of lists) {
+      if (lines.length === 0) continue;
+      const { shown, rest } = takeWithRest(lines, b.listItems);
+      const body = shown.map((l) => `• ${mrkdwn(l, b.listItemChars)}`);
+      if (rest > 0) body.push(`and ${rest} more`);
+      blocks.push(section([`*${title}*`, ...body].join('\n')));
+    }
+    // An empty answer shows its SQL at once: "nothing" is only believable with the query beside it.
+    if (isEmptyCost(view) && view.sql.length > 0) {
+      blocks.push(section(`*SQL*\n${codeBlock(sqlText(view.sql), b.sql)}`));
+    }
+    blocks.push(context([`🕒 ${mrkdwn(view.freshness, 500)}`]));
+    if (view.sql.length > 0 && !isEmptyCost(view)) {
+      blocks.push({
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: commandActionId('show_sql'),
+            text: { type: 'plain_text', text: 'Show SQL', emoji: true },
+            value: showSqlValue(view),
+          },
+        ],
+      });
+    }
+    return { text: mrkdwn(costHeadline(view), 300), blocks };
   });
 }
 
@@ -396,5 +489,7 @@ export function renderCardSlack(view: CardView, nowMs: number): SlackMessage {
       return renderMessageCardSlack(view, nowMs);
     case 'home':
       return renderHomeSlack(view, nowMs);
+    case 'cost':
+      return renderCostCardSlack(view, nowMs);
   }
 }

@@ -11,12 +11,23 @@ import {
 import type {
   AnswerCardView,
   CardView,
+  CostCardView,
   HomeView,
   IncidentCardView,
   MessageCardView,
   PlanCardView,
 } from './card-views.js';
 import { actionIdFor, encodeButtonValue } from './button-value.js';
+import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
+import {
+  chartAltText,
+  costFacts,
+  costHeadline,
+  isEmptyCost,
+  spendLines,
+  sqlText,
+  teamLines,
+} from './cost-card-text.js';
 import { safeHttpUrl } from './html-escape.js';
 import { type CardButton, incidentButtons, planButtons, refreshPayload } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
@@ -34,7 +45,10 @@ export type AdaptiveCardJson = {
   fallbackText?: string;
 };
 type AcElement = { type: string } & Record<string, unknown>;
-export type AcAction = { type: 'Action.Execute' | 'Action.OpenUrl'; title: string } & Record<string, unknown>;
+export type AcAction = {
+  type: 'Action.Execute' | 'Action.OpenUrl' | 'Action.ShowCard';
+  title: string;
+} & Record<string, unknown>;
 
 export interface TeamsRenderOptions {
   /**
@@ -392,7 +406,75 @@ function renderMessageCardTeams(view: MessageCardView, _nowMs: number): Adaptive
       });
       if (rest > 0) body.push(para([run(`and ${rest} more`, { isSubtle: true })]));
     }
-    return card(body, [], view.title ?? view.text);
+    return card(body, (view.commands ?? []).map(commandExecute), view.title ?? view.text);
+  });
+}
+
+function commandExecute(c: CommandButton): AcAction {
+  const data: TeamsActionData = { action: c.action, value: encodeCommandValue(c.command) };
+  return {
+    type: 'Action.Execute',
+    title: truncate(c.label, TEAMS_LIMITS.actionTitle),
+    verb: commandActionId(c.action),
+    data,
+  };
+}
+
+/**
+ * A cost card: the answer, facts, the daily chart as an `Image` loaded from `chartUrl` (a signed URL
+ * dbxops serves), top jobs and warehouses, spend per team, freshness, and "Show SQL" as an
+ * `Action.ShowCard` that expands in place.
+ */
+function renderCostCardTeams(view: CostCardView, _nowMs: number): AdaptiveCardJson {
+  return fitToLimits((b) => {
+    const empty = isEmptyCost(view);
+    const sql = para([run(truncate(sqlText(view.sql), b.sql), { fontType: 'Monospace', size: 'Small' })]);
+    const body: AcElement[] = [
+      para([
+        run(`💰 Spend · ${truncate(view.target, 200)} · ${view.periodLabel}`, {
+          weight: 'Bolder',
+          size: 'Large',
+        }),
+      ]),
+      para([run(truncate(costHeadline(view), b.summary))]),
+    ];
+    if (!empty) {
+      body.push({
+        type: 'FactSet',
+        facts: costFacts(view).map((f) => fact(f.label, escapeTeamsMarkdown(truncate(f.value, 500)))),
+      });
+    }
+    const image = safeHttpUrl(view.chartUrl);
+    if (image !== null && !empty) {
+      body.push({ type: 'Image', url: image, altText: chartAltText(view), size: 'Stretch' });
+    }
+    const lists: [string, string[]][] = [
+      ['Top jobs', spendLines(view.topJobs)],
+      ['Top warehouses', spendLines(view.topWarehouses)],
+      ['By team', teamLines(view)],
+    ];
+    for (const [title, lines] of lists) {
+      if (lines.length === 0) continue;
+      const { shown, rest } = takeWithRest(lines, b.listItems);
+      body.push(
+        heading(title),
+        para([run(shown.map((l) => `• ${truncate(l, b.listItemChars)}`).join('\n'))]),
+      );
+      if (rest > 0) body.push(para([run(`and ${rest} more`, { isSubtle: true })]));
+    }
+    if (empty && view.sql.length > 0) body.push(heading('SQL'), sql);
+    body.push(para([run(`🕒 ${truncate(view.freshness, 500)}`, { isSubtle: true })]));
+    const actions: AcAction[] =
+      empty || view.sql.length === 0
+        ? []
+        : [
+            {
+              type: 'Action.ShowCard',
+              title: 'Show SQL',
+              card: { type: 'AdaptiveCard', version: TEAMS_LIMITS.cardVersion, body: [sql] },
+            },
+          ];
+    return card(body, actions, costHeadline(view));
   });
 }
 
@@ -446,5 +528,7 @@ export function renderCardTeams(
       return renderMessageCardTeams(view, nowMs);
     case 'home':
       return renderHomeTeams(view, nowMs);
+    case 'cost':
+      return renderCostCardTeams(view, nowMs);
   }
 }

@@ -301,7 +301,12 @@ export const policySchema = z
     thresholds: thresholdsSchema,
     triage: triagePolicySchema,
     routing: routingSchema,
-    budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+    budgets: z
+      .record(z.string().min(1), z.number().positive())
+      .default({})
+      .describe(
+        'monthly USD budget per team (`finance: 5000`) or per custom tag (`cost_center=CC-100: 2000`)',
+      ),
     remediation: remediationPolicySchema,
   })
   .strict();

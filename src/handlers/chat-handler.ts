@@ -26,6 +26,10 @@ import { FORBIDDEN_MESSAGE, isResponder } from './access.js';
 import type { Actor, ChatHandler, ChatRequest, ChatResponse, MessageRef, Reply } from './chat-request.js';
 import { HELP_TEXT, questionHint } from './help-text.js';
 import { homeIncident, incidentCardView } from './incident-card-view.js';
+import { commandActionOf, decodeCommandValue } from '../cards/command-button.js';
+import type { CostChart } from '../cards/cost-chart.js';
+import type { CostAnalyst } from '../agents/analyst/cost-report.js';
+import { costCommand } from './cost-command.js';
 import { type ParsedCommand, parseCommand } from './parse-command.js';
 import { jobStatusReply } from './job-status-reply.js';
 import type { JobStatus, JobStatusRefusal } from '../agents/status/job-status.js';
@@ -63,6 +67,10 @@ export interface ChatHandlerDeps {
   readonly teamOf?: ((actor: Actor) => string | undefined) | undefined;
   /** The console page of an incident, for "see more" links. */
   readonly detailsUrl?: ((incidentId: string) => string | null) | undefined;
+  /** Reads the billing tables (`/dbx cost`); without it the command says it cannot. */
+  readonly cost?: CostAnalyst | undefined;
+  /** Where dbxops serves a cost chart (a signed URL), for Teams and the console. */
+  readonly chartUrl?: ((chart: CostChart) => string | null) | undefined;
 }
 
 const SNOOZE_MS = 60 * 60 * 1000;
@@ -136,6 +144,13 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     deps.planContext ??
     ((kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
       readPlanContext(undefined, kind, incident, signal, log));
+  const costDeps = {
+    cost: deps.cost,
+    policy: deps.policy,
+    clock: deps.clock,
+    chartUrl: deps.chartUrl,
+    logger: log,
+  };
 
   /** The request's idempotency key; ids longer than the key limit are hashed. */
   function deliveryKey(request: ChatRequest): string {
@@ -143,10 +158,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     return raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   }
 
-  async function command(
-    request: Extract<ChatRequest, { kind: 'command' }>,
-    parsed: ParsedCommand,
-  ): Promise<ChatResponse> {
+  async function command(actor: Actor, parsed: ParsedCommand): Promise<ChatResponse> {
     switch (parsed.name) {
       case 'help':
         return done([toRequester(message(HELP_TEXT, 'info', 'dbxops commands'))]);
@@ -158,10 +170,12 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         }
         return jobStatusReply(await deps.jobStatus(parsed.job));
       case 'ack':
-        return applyToIncident(request.actor, parsed.incidentId, {
+        return applyToIncident(actor, parsed.incidentId, {
           type: 'acknowledge',
-          actor: who(request.actor),
+          actor: who(actor),
         });
+      case 'cost':
+        return costCommand(costDeps, parsed);
       case 'unknown':
         return fail('unknown_command', `${parsed.problem}\n\n${HELP_TEXT}`);
     }
@@ -245,7 +259,30 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     return owners.length === 0 || owners.includes(incidentId);
   }
 
+  /**
+   * A command button (a candidate name, "Show SQL") runs its command as the person who pressed it,
+   * parsed and checked again exactly as if they had typed it.
+   */
+  async function commandButton(
+    request: Extract<ChatRequest, { kind: 'button' }>,
+    action: 'run' | 'show_sql',
+  ): Promise<ChatResponse> {
+    const decoded = decodeCommandValue(request.value);
+    if (!decoded.ok) return fail('invalid_request', decoded.userMessage);
+    const parsed = parseCommand(decoded.value);
+    if (action === 'show_sql') {
+      if (parsed.name !== 'cost')
+        return fail('invalid_request', 'This button could not be read. Run the command again.');
+      return costCommand(costDeps, parsed, { showSql: true });
+    }
+    return parsed.name === 'unknown'
+      ? fail('unknown_command', `${parsed.problem}\n\n${HELP_TEXT}`)
+      : command(request.actor, parsed);
+  }
+
   async function button(request: Extract<ChatRequest, { kind: 'button' }>): Promise<ChatResponse> {
+    const commandAction = commandActionOf(request.actionId);
+    if (commandAction !== undefined) return commandButton(request, commandAction);
     const decoded = decodeButtonValue(request.value);
     if (!decoded.ok) return fail('invalid_request', decoded.userMessage);
     const p = decoded.value;
@@ -388,7 +425,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
   function act(request: Exclude<ChatRequest, { kind: 'home' }>): Promise<ChatResponse> | ChatResponse {
     switch (request.kind) {
       case 'command':
-        return command(request, parseCommand(request.text));
+        return command(request.actor, parseCommand(request.text));
       case 'button':
         return button(request);
       case 'question':

@@ -4,6 +4,7 @@ export const HELP_TEXT = [
   '/dbx incidents [team | P1–P4] — open incidents, most severe first',
   '/dbx status <job name or id> — the job and its latest runs',
   '/dbx ack <incident id> — acknowledge an incident',
+  '/dbx cost [team | tag=value | job | warehouse | workspace] [7d | 30d | yesterday | this week | last week | this month | last month] — spend in dollars and DBUs, against the period before, with a daily chart',
 ].join('\n');
 
 /**

@@ -1,13 +1,18 @@
+import { splitTrailingPeriod } from '../agents/analyst/cost-period.js';
 import { severitySchema, type Severity } from '../domain/severity.js';
 
 /** A `/dbx` command as the handler understands it. `text` beyond this many characters is not ours. */
 const MAX_COMMAND_LENGTH = 2_000;
+/** A tag is at most 127 + 1 + 255 characters in Databricks; names are shorter. */
+const MAX_COST_TARGET = 400;
 
 export type ParsedCommand =
   | { readonly name: 'help' }
   | { readonly name: 'incidents'; readonly team?: string; readonly severity?: Severity }
   | { readonly name: 'status'; readonly job: string }
   | { readonly name: 'ack'; readonly incidentId: string }
+  /** `target` as typed (blank: the workspace); `period` the trailing period words (blank: 7 days). */
+  | { readonly name: 'cost'; readonly target: string; readonly period: string }
   | { readonly name: 'unknown'; readonly word: string; readonly problem: string };
 
 /**
@@ -46,6 +51,16 @@ export function parseCommand(raw: string): ParsedCommand {
       return /^[A-Za-z0-9_.:-]{1,128}$/.test(rest)
         ? { name: 'ack', incidentId: rest }
         : { name: 'unknown', word, problem: 'Tell me which incident: `/dbx ack <incident id>`.' };
+    case 'cost': {
+      const { rest: target, period } = splitTrailingPeriod(rest);
+      return target.length > MAX_COST_TARGET
+        ? {
+            name: 'unknown',
+            word,
+            problem: `That name is longer than ${MAX_COST_TARGET} characters; no team, tag, job or warehouse is.`,
+          }
+        : { name: 'cost', target, period };
+    }
     default:
       return { name: 'unknown', word, problem: `I don't know the command "${word.slice(0, 40)}".` };
   }

@@ -64,7 +64,6 @@ const NOT_YET_SHOWN = new Set([
   'OPENAI_API_KEY',
   'OPENAI_BASE_URL',
   'DBXOPS_LLM_MODEL',
-  'timezone',
   'ask.schemas',
   'ask.max_rows',
   'ask.timeout_seconds',

@@ -147,6 +147,17 @@ describe('policy routing', () => {
   });
 });
 
+describe('policy for cost reports', () => {
+  it('takes budgets per team or per tag', () => {
+    const policy = parsePolicy('budgets:\n  finance: 5000\n  cost_center=CC-100: 2000\n');
+    expect(policy.budgets).toEqual({ finance: 5000, 'cost_center=CC-100': 2000 });
+  });
+
+  it('refuses a budget that is not positive', () => {
+    expect(() => parsePolicy('budgets:\n  finance: -5\n')).toThrowError(/budgets\.finance/);
+  });
+});
+
 describe('policy time zone and questions', () => {
   it('defaults to UTC and the questions defaults', () => {
     const policy = defaultPolicy();

@@ -192,13 +192,17 @@ describe('/dbx commands', () => {
     expect(!hostile.ok && hostile.userMessage.length).toBeLessThan(1_000);
   });
 
-  it('offers no cost or ask command until they answer: both get the command list', async () => {
-    for (const t of ['cost data-eng', 'ask why is it slow']) {
-      const response = await handler()(command(t));
-      expect(response).toMatchObject({ ok: false, reason: 'unknown_command' });
-      expect(text(response)).toContain('/dbx status <job name or id>');
-      expect(text(response)).not.toContain('later');
-    }
+  it('offers no ask command until it answers: it gets the command list', async () => {
+    const response = await handler()(command('ask why is it slow'));
+    expect(response).toMatchObject({ ok: false, reason: 'unknown_command' });
+    expect(text(response)).toContain('/dbx status <job name or id>');
+    expect(text(response)).not.toContain('later');
+  });
+
+  it('says /dbx cost needs a SQL warehouse when it has none', async () => {
+    const response = await handler()(command('cost data-eng'));
+    expect(response).toMatchObject({ ok: false, reason: 'unavailable' });
+    expect(!response.ok && response.userMessage).toContain('DATABRICKS_WAREHOUSE_ID');
   });
 
   it('lists open incidents, filtered by team or by severity', async () => {

@@ -32,4 +32,28 @@ describe('parseCommand', () => {
     const odd = parseCommand(`${'z'.repeat(500)} now`);
     expect(odd.name === 'unknown' && odd.problem.length).toBeLessThan(100);
   });
+
+  it('splits /dbx cost into what to cost and a trailing period', () => {
+    expect(parseCommand('cost')).toEqual({ name: 'cost', target: '', period: '' });
+    expect(parseCommand('cost Finance')).toEqual({ name: 'cost', target: 'Finance', period: '' });
+    expect(parseCommand('cost finance 30d')).toEqual({ name: 'cost', target: 'finance', period: '30d' });
+    expect(parseCommand('cost team:finance Last Month')).toEqual({
+      name: 'cost',
+      target: 'team:finance',
+      period: 'last month',
+    });
+    expect(parseCommand('cost cost_center=CC-100 past 2 days')).toEqual({
+      name: 'cost',
+      target: 'cost_center=CC-100',
+      period: 'past 2 days',
+    });
+    expect(parseCommand('cost yesterday')).toEqual({ name: 'cost', target: '', period: 'yesterday' });
+  });
+
+  it('refuses a cost target longer than any tag can be', () => {
+    expect(parseCommand(`cost ${'t'.repeat(401)}`)).toMatchObject({
+      name: 'unknown',
+      problem: expect.stringContaining('longer than 400'),
+    });
+  });
 });

@@ -11,12 +11,33 @@ interface FakeSlackCall {
   readonly status: number;
 }
 
+/** A file uploaded through `files.getUploadURLExternal` → upload URL → `files.completeUploadExternal`. */
+interface FakeSlackUpload {
+  readonly fileId: string;
+  readonly filename: string;
+  /** The length `files.getUploadURLExternal` was told. */
+  readonly declaredLength: number;
+  readonly altText: string | undefined;
+  /** The bytes posted to the upload URL; undefined until then. */
+  bytes: Buffer | undefined;
+  /** Set by `files.completeUploadExternal`: where it was shared and with which message. */
+  completed?: {
+    readonly title: string | undefined;
+    readonly channelId: string | undefined;
+    readonly threadTs: string | undefined;
+    readonly blocks: unknown;
+    readonly initialComment: string | undefined;
+  };
+}
+
 export interface FakeSlack {
   /** Base for `SLACK_API_URL` (`http://127.0.0.1:PORT/api/`). */
   readonly apiUrl: string;
   /** A `response_url` the fake records as `respond:<id>`. */
   responseUrl(id: string): string;
   readonly calls: FakeSlackCall[];
+  /** Files uploaded with Slack's external upload protocol, in the order their URLs were asked for. */
+  readonly uploads: FakeSlackUpload[];
   /** Adds a person `users.info` knows; unknown ids answer `user_not_found` as Slack does. */
   addUser(id: string, user: FakeSlackUser): void;
   /** Calls that Slack accepted (status 200), optionally of one method. */
@@ -41,6 +62,8 @@ export interface FakeSlack {
     /** Acks the app sent back, by envelope id. */
     readonly acks: { envelope_id: string; payload?: unknown }[];
   };
+  /** The next call of `method` answers HTTP 200 `{ ok: false, error }`, as Slack refuses a call. */
+  refuseNext(method: string, error: string): void;
   /** Waits until `predicate` holds over the calls, or throws after `timeoutMs`. */
   waitFor(predicate: (calls: FakeSlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   reset(): void;
@@ -72,16 +95,32 @@ function decodeForm(raw: string): Record<string, unknown> {
   return out;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
+/**
+ * The bytes of an upload-URL POST: Slack takes the raw file or a multipart form (what
+ * `@slack/web-api` sends, the file in its one part).
+ */
+async function uploadedBytes(raw: Buffer, contentType: string): Promise<Buffer> {
+  if (!contentType.startsWith('multipart/form-data')) return raw;
+  const form = await new Response(new Uint8Array(raw), {
+    headers: { 'content-type': contentType },
+  }).formData();
+  for (const value of form.values()) {
+    if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  }
+  return Buffer.alloc(0);
+}
+
 let tsCounter = 0;
+let fileCounter = 0;
 
 /** A person `users.info` knows. */
 interface FakeSlackUser {
@@ -96,8 +135,59 @@ const users = new Map<string, FakeSlackUser>();
 let socketUrl = '';
 
 /** Slack's answers for the methods dbxops calls, shaped as the real Web API answers them. */
-function answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+function answer(
+  method: string,
+  args: Record<string, unknown>,
+  files: { uploads: FakeSlackUpload[]; base: string },
+): Record<string, unknown> {
   switch (method) {
+    case 'files.getUploadURLExternal': {
+      const length = Number(args.length);
+      if (
+        typeof args.filename !== 'string' ||
+        args.filename === '' ||
+        !Number.isInteger(length) ||
+        length < 1
+      ) {
+        return { ok: false, error: 'invalid_arguments' };
+      }
+      fileCounter += 1;
+      const fileId = `F0FILE${String(fileCounter).padStart(5, '0')}`;
+      files.uploads.push({
+        fileId,
+        filename: args.filename,
+        declaredLength: length,
+        altText: typeof args.alt_text === 'string' ? args.alt_text : undefined,
+        bytes: undefined,
+      });
+      return { ok: true, upload_url: `${files.base}/upload/v1/${fileId}`, file_id: fileId };
+    }
+    case 'files.completeUploadExternal': {
+      const listed = Array.isArray(args.files) ? (args.files as { id?: unknown; title?: unknown }[]) : [];
+      if (listed.length === 0) return { ok: false, error: 'invalid_arguments' };
+      const found = listed.map((f) => files.uploads.find((u) => u.fileId === f.id));
+      // Slack refuses to complete a file whose bytes never arrived.
+      if (found.some((u) => u?.bytes === undefined)) return { ok: false, error: 'file_not_found' };
+      listed.forEach((f, i) => {
+        const upload = found[i]!;
+        upload.completed = {
+          title: typeof f.title === 'string' ? f.title : undefined,
+          channelId: typeof args.channel_id === 'string' ? args.channel_id : undefined,
+          threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : undefined,
+          blocks: args.blocks,
+          initialComment: typeof args.initial_comment === 'string' ? args.initial_comment : undefined,
+        };
+      });
+      return {
+        ok: true,
+        files: found.map((u) => ({
+          id: u!.fileId,
+          title: u!.completed?.title ?? u!.filename,
+          name: u!.filename,
+          size: u!.bytes?.length ?? 0,
+        })),
+      };
+    }
     case 'auth.test':
       return { ok: true, ...BOT };
     case 'apps.connections.open':
@@ -175,9 +265,31 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     failure: { status: 429; retryAfterSec: number } | { status: 500 };
     method?: string;
   }[] = [];
+  const uploads: FakeSlackUpload[] = [];
+  const refusals: { method: string; error: string }[] = [];
+  let base = '';
   const server: Server = createServer(async (req, res) => {
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
     const type = req.headers['content-type'] ?? '';
+    const upload = /^\/upload\/v1\/(F0FILE\d+)$/.exec(req.url ?? '');
+    if (upload !== null) {
+      // The upload URL: not a Web API method, answers plain text as Slack's file servers do.
+      const pending = uploads.find((u) => u.fileId === upload[1]);
+      if (pending === undefined || req.method !== 'POST') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      pending.bytes = await uploadedBytes(bytes, type);
+      calls.push({
+        method: `upload:${pending.fileId}`,
+        auth: req.headers.authorization,
+        args: {},
+        status: 200,
+      });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${pending.bytes.length}`);
+      return;
+    }
+    const raw = bytes.toString('utf8');
     let args: Record<string, unknown>;
     try {
       args = type.startsWith('application/json')
@@ -206,8 +318,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       return;
     }
+    const refusal = refusals.findIndex((r) => r.method === method);
+    if (refusal !== -1) {
+      const [{ error }] = refusals.splice(refusal, 1) as [{ method: string; error: string }];
+      calls.push({ method, auth: req.headers.authorization, args, status: 200 });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error }));
+      return;
+    }
     calls.push({ method, auth: req.headers.authorization, args, status: 200 });
-    const body = method.startsWith('respond:') ? { ok: true } : answer(method, args);
+    const body = method.startsWith('respond:') ? { ok: true } : answer(method, args, { uploads, base });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   // Socket Mode: upgrades on /link become the app's WebSocket; Slack greets with `hello`.
@@ -238,12 +357,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   socketUrl = `${base.replace('http://', 'ws://')}/link/?ticket=fake`;
   return {
     apiUrl: `${base}/api/`,
     responseUrl: (id) => `${base}/respond/${id}`,
     calls,
+    uploads,
     addUser: (id, user) => {
       users.set(id, user);
     },
@@ -262,6 +382,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     accepted: (method) =>
       calls.filter((c) => c.status === 200 && (method === undefined || c.method === method)),
+    refuseNext(method, error) {
+      refusals.push({ method, error });
+    },
     failNext(count, failure, method) {
       failures.push({ remaining: count, failure, ...(method === undefined ? {} : { method }) });
     },
@@ -278,6 +401,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     reset() {
       calls.length = 0;
+      uploads.length = 0;
+      refusals.length = 0;
       failures = [];
     },
     close: () =>

@@ -1,5 +1,7 @@
 import type { webApi } from '@slack/bolt';
-import type { CardView } from '../../cards/card-views.js';
+import { chartAltText, costChartOf } from '../../cards/cost-card-text.js';
+import { renderCostChartPng } from '../../cards/cost-chart.js';
+import type { CardView, CostCardView } from '../../cards/card-views.js';
 import { renderCardSlack, type SlackMessage } from '../../cards/slack-cards.js';
 import type { Clock } from '../../domain/clock.js';
 import { DbxopsError } from '../../domain/errors.js';
@@ -60,6 +62,8 @@ export class SlackSender implements ChatSurface {
   async postCard(target: { channelId: string; threadOf?: MessageRef }, card: CardView): Promise<MessageRef> {
     const message = this.render(card);
     const thread = target.threadOf === undefined ? {} : { thread_ts: slackTarget(target.threadOf).ts };
+    if (card.kind === 'cost' && card.daily.length > 0)
+      return this.#postWithChart(target.channelId, thread, card, message);
     const result = await this.#queue.enqueue(target.channelId, () =>
       this.#client.chat.postMessage({
         channel: target.channelId,
@@ -70,6 +74,39 @@ export class SlackSender implements ChatSurface {
       }),
     );
     return slackMessageRef(result.channel ?? target.channelId, result.ts ?? '');
+  }
+
+  /**
+   * A cost card and its chart as one message: the PNG is uploaded the way Slack's Web API takes files
+   * now (`files.getUploadURLExternal`, a POST of the bytes to the URL it returns, then
+   * `files.completeUploadExternal` with `channel_id`, `thread_ts` and the card's blocks). That answer
+   * names the file, not the message, so the returned ref has no `ts`: cost cards are never updated.
+   */
+  async #postWithChart(
+    channel: string,
+    thread: { thread_ts?: string },
+    card: CostCardView,
+
+    message: SlackMessage,
+  ): Promise<MessageRef> {
+    const chart = costChartOf(card);
+    const png = await renderCostChartPng(chart);
+    // The SDK's types want `thread_ts` either present or absent per overload, not optional.
+    const destination =
+      thread.thread_ts === undefined
+        ? { channel_id: channel }
+        : { channel_id: channel, thread_ts: thread.thread_ts };
+    await this.#queue.enqueue(channel, () =>
+      this.#client.filesUploadV2({
+        ...destination,
+        file: png,
+        filename: 'daily-spend.png',
+        title: chart.title,
+        alt_text: chartAltText(card),
+        blocks: message.blocks,
+      }),
+    );
+    return slackMessageRef(channel, '');
   }
 
   async updateCard(ref: MessageRef, card: CardView): Promise<'updated'> {

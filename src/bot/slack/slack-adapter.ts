@@ -64,6 +64,12 @@ export interface SlackAdapter {
   idle(): Promise<void>;
 }
 
+/** Slack's error code (`not_in_channel`, `missing_scope`) of a failed Web API call, when it has one. */
+function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' && /^[a-z_]{1,64}$/.test(data.error) ? data.error : undefined;
+}
+
 /** Where a request came from, for sending its replies back. */
 interface Origin {
   readonly request: ChatRequest;
@@ -206,13 +212,39 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       }
       if (origin.channelId === undefined || origin.channelId === '') continue;
       const threadTs = reply.inThread === true ? origin.threadTs : undefined;
-      await sender.postCard(
-        {
-          channelId: origin.channelId,
-          ...(threadTs === undefined ? {} : { threadOf: slackMessageRef(origin.channelId, threadTs) }),
-        },
-        card,
-      );
+      try {
+        await sender.postCard(
+          {
+            channelId: origin.channelId,
+            ...(threadTs === undefined ? {} : { threadOf: slackMessageRef(origin.channelId, threadTs) }),
+          },
+          card,
+        );
+      } catch (error) {
+        // A slash command in a channel the bot is not in (`not_in_channel`), or an app installed without
+        // a scope the answer needs (`missing_scope` for a chart), still answers the person who asked.
+        if (origin.responseUrl === undefined) throw error;
+        logger.warn(
+          { err: error, kind: card.kind },
+          'could not post to the conversation; answering the requester',
+        );
+        const why = slackErrorCode(error);
+        await sender.respond(origin.responseUrl, origin.channelId, card, 'ephemeral');
+        await sender.respond(
+          origin.responseUrl,
+          origin.channelId,
+          {
+            kind: 'message',
+            tone: 'warning',
+            title: null,
+            text: `I could not post this in the channel${why === undefined ? '' : ` (Slack said ${why})`}, so only you see it${
+              card.kind === 'cost' ? ', without its chart' : ''
+            }. Invite the app to the channel, or check it has the files:write scope.`,
+            fields: [],
+          },
+          'ephemeral',
+        );
+      }
     }
   }
 

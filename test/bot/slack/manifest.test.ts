@@ -39,6 +39,7 @@ describe('manifest/slack.yaml', () => {
         'im:write',
         'users:read',
         'users:read.email',
+        'files:write',
       ]),
     );
   });

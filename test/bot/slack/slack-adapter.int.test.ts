@@ -296,12 +296,14 @@ describe('Slack end to end', () => {
     expect(text).toContain('/dbx incidents');
   });
 
-  it('answers /dbx cost, not offered yet, with the command list', async () => {
+  it('answers /dbx cost without a SQL warehouse by saying what it needs', async () => {
     await send(
       signed(slashCommand('cost data-eng', { responseUrl: fake.responseUrl('cost') }), FORM, wall.now()),
     );
     await fake.waitFor((calls) => calls.some((c) => c.method === 'respond:cost'));
-    expect(JSON.stringify(fake.accepted('respond:cost')[0]?.args.blocks)).toContain('/dbx incidents');
+    expect(JSON.stringify(fake.accepted('respond:cost')[0]?.args.blocks)).toContain(
+      'DATABRICKS_WAREHOUSE_ID',
+    );
   });
 
   it('posts a dry-run plan with the exact API calls in the card thread when a remediation is pressed', async () => {

@@ -252,7 +252,9 @@
   }
 
   async function pressButton(button) {
-    const msg = button.closest('[data-message-id]');
+    // An answer only you see (the candidates for an ambiguous name) is no message of the channel: its
+    // buttons run a command and act on no card, so they name message m0, which never exists.
+    const msg = button.closest('[data-message-id]') ?? button.closest('.ephemeral');
     if (!msg || button.disabled) return;
     // Disabled while in flight; a second click that still gets through carries its own request id and
     // the handler makes it a no-op.
@@ -261,7 +263,7 @@
     try {
       const out = await api('/api/actions', {
         channelId: state.current,
-        messageId: msg.dataset.messageId,
+        messageId: msg.dataset.messageId ?? 'm0',
         actionId: button.dataset.actionId,
         value: button.dataset.value,
         requestId: newRequestId(),

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { monthStart, parseCostPeriod, zonedMidnight } from '../../../src/agents/analyst/cost-period.js';
+
+/** Wednesday 2026-03-11 15:30 UTC. */
+const NOW = Date.parse('2026-03-11T15:30:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function read(words: string, timeZone = 'UTC') {
+  const parsed = parseCostPeriod(words, NOW, timeZone);
+  if (!parsed.ok) throw new Error(parsed.userMessage);
+  return parsed.value;
+}
+
+describe('cost periods, read with the time words of questions', () => {
+  it('reads nothing as the past 7 days, compared with the 7 days before', () => {
+    const p = read('');
+    expect([iso(p.fromMs), iso(p.toMs)]).toEqual(['2026-03-04T15:30:00.000Z', '2026-03-11T15:30:00.000Z']);
+    expect([iso(p.previousFromMs), iso(p.previousToMs)]).toEqual([
+      '2026-02-25T15:30:00.000Z',
+      '2026-03-04T15:30:00.000Z',
+    ]);
+    expect(p.label).toBe('the past 7 days');
+    expect(read('30d').label).toBe('the past 30 days');
+    expect(read('last 30 days').label).toBe('the past 30 days');
+  });
+
+  it('reads yesterday, this week and last month in the workspace time zone', () => {
+    const y = read('yesterday', 'Europe/Berlin');
+    expect([iso(y.fromMs), iso(y.toMs), iso(y.previousFromMs)]).toEqual([
+      '2026-03-09T23:00:00.000Z',
+      '2026-03-10T23:00:00.000Z',
+      '2026-03-08T23:00:00.000Z',
+    ]);
+    expect(iso(read('this week').fromMs)).toBe('2026-03-09T00:00:00.000Z');
+    const lastMonth = read('last month');
+    expect([iso(lastMonth.fromMs), iso(lastMonth.toMs)]).toEqual([
+      '2026-02-01T00:00:00.000Z',
+      '2026-03-01T00:00:00.000Z',
+    ]);
+    expect(lastMonth.previousToMs).toBe(lastMonth.fromMs);
+  });
+
+  it("finds days and months at the workspace's midnight, across a daylight saving change", () => {
+    // New York springs forward on 2026-03-08: the Monday after starts at 04:00 UTC, Saturday at 05:00.
+    const sunday = Date.parse('2026-03-08T12:00:00Z');
+    expect(iso(zonedMidnight(sunday, 1, 'America/New_York'))).toBe('2026-03-09T04:00:00.000Z');
+    expect(iso(zonedMidnight(sunday, -1, 'America/New_York'))).toBe('2026-03-07T05:00:00.000Z');
+    expect(iso(monthStart(NOW, 'Asia/Kolkata'))).toBe('2026-02-28T18:30:00.000Z');
+  });
+
+  it('names the periods it knows for one it does not, and refuses more than a year', () => {
+    for (const bad of ['fortnight', '0d', '400d', "7d'; DROP TABLE x", 'x'.repeat(10_000)]) {
+      const parsed = parseCostPeriod(bad, NOW, 'UTC');
+      expect(parsed.ok).toBe(false);
+      expect(!parsed.ok && parsed.userMessage).toContain('last month');
+      expect(!parsed.ok && parsed.userMessage.length).toBeLessThan(300);
+    }
+  });
+});

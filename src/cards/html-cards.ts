@@ -20,6 +20,7 @@ import { escapeHtml as e, safeHttpUrl } from './html-escape.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
 import { takeWithRest, truncate } from './truncate.js';
+import { renderDigestCardHtml } from './html-digest-card.js';
 
 /**
  * Console HTML fragments. The console has no payload limit, but a 100 KB error excerpt still makes a
@@ -245,5 +246,7 @@ export function renderCardHtml(view: CardView, nowMs: number): string {
       return renderMessageCardHtml(view, nowMs);
     case 'home':
       return renderHomeHtml(view, nowMs);
+    case 'digest':
+      return renderDigestCardHtml(view);
   }
 }

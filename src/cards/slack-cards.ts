@@ -22,6 +22,7 @@ import { slaCountdown } from './sla-countdown.js';
 import { SLACK_CARD_BUDGET, SLACK_LIMITS } from './slack-limits.js';
 import { codeBlock, escapeMrkdwn, mrkdwn, plain, slackLink } from './slack-text.js';
 import { takeWithRest, truncate } from './truncate.js';
+import { renderDigestCardSlack } from './slack-digest-card.js';
 
 /** A Slack message body for `chat.postMessage` / `chat.update` / `respond()`. */
 export interface SlackMessage {
@@ -396,5 +397,7 @@ export function renderCardSlack(view: CardView, nowMs: number): SlackMessage {
       return renderMessageCardSlack(view, nowMs);
     case 'home':
       return renderHomeSlack(view, nowMs);
+    case 'digest':
+      return renderDigestCardSlack(view);
   }
 }

@@ -22,6 +22,7 @@ import { type CardButton, incidentButtons, planButtons, refreshPayload } from '.
 import { slaCountdown } from './sla-countdown.js';
 import { TEAMS_CARD_BUDGET, TEAMS_LIMITS } from './teams-limits.js';
 import { takeWithRest, truncate } from './truncate.js';
+import { renderDigestCardTeams } from './teams-digest-card.js';
 
 /** Adaptive Card JSON as sent to Teams (`application/vnd.microsoft.card.adaptive` attachment content). */
 export type AdaptiveCardJson = {
@@ -448,5 +449,7 @@ export function renderCardTeams(
       return renderMessageCardTeams(view, nowMs);
     case 'home':
       return renderHomeTeams(view, nowMs);
+    case 'digest':
+      return renderDigestCardTeams(view);
   }
 }

@@ -3,6 +3,7 @@ import type { ButtonAction, ButtonPayload } from '../../src/cards/button-value.j
 import {
   type AnswerCardView,
   type CardView,
+  type DigestCardView,
   cardViewSchema,
   type HomeView,
   type IncidentCardView,
@@ -23,7 +24,10 @@ describe('card view models', () => {
     expectTypeOf<Extract<CardView, { kind: 'plan' }>>().toEqualTypeOf<PlanCardView>();
     expectTypeOf<Extract<CardView, { kind: 'message' }>>().toEqualTypeOf<MessageCardView>();
     expectTypeOf<Extract<CardView, { kind: 'home' }>>().toEqualTypeOf<HomeView>();
-    expectTypeOf<CardView['kind']>().toEqualTypeOf<'incident' | 'answer' | 'plan' | 'message' | 'home'>();
+    expectTypeOf<Extract<CardView, { kind: 'digest' }>>().toEqualTypeOf<DigestCardView>();
+    expectTypeOf<CardView['kind']>().toEqualTypeOf<
+      'incident' | 'answer' | 'plan' | 'message' | 'home' | 'digest'
+    >();
   });
 
   it('types severity, state, SLA and buttons precisely', () => {

@@ -194,6 +194,47 @@ const slaSchema = z
   })
   .strict();
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' });
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as UTC or Europe/Berlin' },
+);
+
+/** One digest destination; `at` and `timezone` default to the digest's own. */
+const digestChannelSchema = z
+  .object({
+    channel: z.string().min(1),
+    at: hhmm.optional().describe('when this channel gets it (default digest.at)'),
+    timezone: timeZone.optional().describe('the zone of `at` for this channel (default digest.timezone)'),
+  })
+  .strict();
+
+/**
+ * The daily digest, the weekly summary (Mondays) and each team's daily cost report (to the channels
+ * `routing.cost_channels` names), posted on the workspace clock.
+ */
+const digestSchema = z
+  .object({
+    timezone: timeZone
+      .default('UTC')
+      .describe("the workspace's time zone: what yesterday and this month mean, and the zone of `at`"),
+    at: hhmm.default('07:00').describe('when the digest, the weekly summary and cost reports are posted'),
+    channels: z
+      .array(digestChannelSchema)
+      .default([])
+      .describe('where the digest goes; empty means routing.digest_channel at `at`'),
+    weekly: z.boolean().default(true).describe('also post the weekly summary on Mondays'),
+  })
+  .strict()
+  .prefault({});
+
 const policySchema = z
   .object({
     access: accessSchema,
@@ -208,6 +249,7 @@ const policySchema = z
     triage: triagePolicySchema,
     routing: routingSchema,
     budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+    digest: digestSchema,
   })
   .strict();
 

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
+import { DigestRepository } from './digest-repository.js';
 import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
+import { ScheduledPostRepository } from './scheduled-post-repository.js';
 import { WatermarkRepository } from './watermark-repository.js';
 
 /** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
@@ -13,6 +15,8 @@ export interface Repositories {
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
   readonly processedKeys: ProcessedKeyRepository;
+  readonly digests: DigestRepository;
+  readonly scheduledPosts: ScheduledPostRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -23,5 +27,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
     processedKeys: new ProcessedKeyRepository(db),
+    digests: new DigestRepository(db),
+    scheduledPosts: new ScheduledPostRepository(db),
   };
 }

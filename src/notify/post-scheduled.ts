@@ -117,7 +117,7 @@ export async function postDueDigests(deps: ScheduledPostDeps): Promise<Scheduled
   for (const schedule of deps.schedules) {
     const cards = new Map<number, Promise<DigestCardView>>();
     for (const surface of deps.surfaces) {
-      const latest = await deps.posts.latestDue(schedule.key, surface.surface);
+      const latest = await deps.posts.latestSettled(schedule.key, surface.surface);
       for (const dueAt of dueTimes(schedule, latest ?? deps.since, now)) {
         await postOne(deps, schedule, surface, dueAt, cards, outcome);
       }

@@ -118,13 +118,17 @@ export class ScheduledPostRepository {
       .execute();
   }
 
-  /** When the latest period of a schedule on a surface was due (any state); null before the first. */
-  async latestDue(scheduleKey: string, surface: string): Promise<number | null> {
+  /**
+   * When the latest period of a schedule on a surface that is settled (posted, or uncertain) was due;
+   * null before the first. A period still claimed is not settled: its claim is looked at again.
+   */
+  async latestSettled(scheduleKey: string, surface: string): Promise<number | null> {
     const row = await this.#db
       .selectFrom('scheduled_posts')
       .select((eb) => eb.fn.max('due_at').as('due'))
       .where('schedule_key', '=', scheduleKey)
       .where('surface', '=', surface)
+      .where('state', 'in', ['posted', 'uncertain'])
       .executeTakeFirst();
     return row?.due == null ? null : fromDate(row.due);
   }

@@ -99,6 +99,9 @@ async function scenarioSource(
     scenario: options.scenario ?? env.DBXOPS_SCENARIO,
     seed: options.seed ?? env.DBXOPS_SEED,
     policy,
+    // Runs are polled every simulated minute in the embedded mode: stepping by it replays what a running
+    // dbxops would have seen, at half the work of eval's 30 s.
+    step: 60,
     ...(options.hours === undefined ? {} : { hours: options.hours }),
   });
   const ws = replay.embedded.workspace;

@@ -278,9 +278,9 @@ async function spendSection(
             : `system.billing.usage is late: it holds usage up to ${new Date(latest).toISOString()}, before the end of ${day.date}.`,
       };
     }
-    const rows = (await spendByTeamHour(deps.warehouse, params)).filter(
-      (r) => onlyTeam === null || r.team === onlyTeam,
-    );
+    const all = await spendByTeamHour(deps.warehouse, params);
+    if (!all.some((r) => r.hour >= day.start && r.hour < day.end)) return noUsage(day);
+    const rows = all.filter((r) => onlyTeam === null || r.team === onlyTeam);
     // The average rests on the days billing has data for: a workspace two days old has one day of history.
     const firstHour = Math.min(...rows.map((r) => r.hour));
     const historyDays = history.filter((d) => d.end > firstHour);
@@ -321,6 +321,14 @@ async function spendSection(
   });
 }
 
+/** Billing has nothing for the day: a day without any spend is not a workspace that exists. */
+function noUsage(day: ReportWindow): { status: 'missing'; reason: string } {
+  return {
+    status: 'missing',
+    reason: `system.billing.usage holds no usage for ${day.date}: it is late, or the day is before its history.`,
+  };
+}
+
 function dayOfMonth(day: ReportWindow): number {
   return Number(day.date.slice(8, 10));
 }
@@ -332,6 +340,8 @@ async function savingsSection(
 ): Promise<Section<SavingsFigures>> {
   return section('system.billing.usage, system.compute.*, system.query.history', async () => {
     const params = windowParams(deps.workspace.id, day.start, day.end);
+    const spent = await spendByTeamHour(deps.warehouse, params);
+    if (spent.length === 0) return noUsage(day);
     const items: Saving[] = [];
     const monthly = (usd: number) => round2(usd * DAYS_PER_MONTH);
 
@@ -387,9 +397,7 @@ async function savingsSection(
       }
     }
 
-    const untagged = (await spendByTeamHour(deps.warehouse, params))
-      .filter((r) => r.team === null)
-      .reduce((a, r) => a + r.usd, 0);
+    const untagged = spent.filter((r) => r.team === null).reduce((a, r) => a + r.usd, 0);
     if (untagged > 0)
       items.push({
         kind: 'untagged_spend',

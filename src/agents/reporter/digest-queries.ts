@@ -32,7 +32,7 @@ SELECT u.custom_tags['team'] AS team,
 GROUP BY ALL`;
 
 /** The newest usage billing holds, to tell a late table from a quiet day. */
-export const BILLING_FRESHNESS_SQL = `
+const BILLING_FRESHNESS_SQL = `
 SELECT MAX(usage_end_time) AS latest
 FROM system.billing.usage
 WHERE workspace_id = :workspace_id AND usage_date >= :since_date`;
@@ -46,7 +46,7 @@ SELECT u.usage_metadata.warehouse_id AS warehouse_id,
 GROUP BY ALL`;
 
 /** Hours in which each warehouse started or finished a statement: its busy hours. */
-export const WAREHOUSE_BUSY_HOURS_SQL = [
+const WAREHOUSE_BUSY_HOURS_SQL = [
   `SELECT compute.warehouse_id AS warehouse_id, date_trunc('HOUR', start_time) AS hour
    FROM system.query.history
    WHERE start_time >= :since AND start_time < :until AND compute.warehouse_id IS NOT NULL
@@ -58,7 +58,7 @@ export const WAREHOUSE_BUSY_HOURS_SQL = [
 ];
 
 /** Each warehouse's configuration as it stood at the end of the window. */
-export const WAREHOUSES_SQL = `
+const WAREHOUSES_SQL = `
 SELECT warehouse_id, warehouse_name, warehouse_size, warehouse_type, auto_stop_minutes,
        tags['team'] AS team, delete_time
 FROM system.compute.warehouses
@@ -66,7 +66,7 @@ WHERE workspace_id = :workspace_id AND change_time < :until
 QUALIFY ROW_NUMBER() OVER (PARTITION BY warehouse_id ORDER BY change_time DESC) = 1`;
 
 /** Each all-purpose cluster's configuration as it stood at the end of the window. */
-export const ALL_PURPOSE_CLUSTERS_SQL = `
+const ALL_PURPOSE_CLUSTERS_SQL = `
 SELECT cluster_id, cluster_name, auto_termination_minutes, tags['team'] AS team, delete_time
 FROM system.compute.clusters
 WHERE workspace_id = :workspace_id AND change_time < :until AND cluster_source IN ('UI', 'API')
@@ -86,7 +86,7 @@ SELECT u.usage_metadata.job_id AS job_id, MAX(u.usage_metadata.job_name) AS job_
 GROUP BY ALL`;
 
 /** List price per DBU of jobs compute against all-purpose compute, for what moving a job saves. */
-export const JOBS_VS_ALL_PURPOSE_PRICE_SQL = `
+const JOBS_VS_ALL_PURPOSE_PRICE_SQL = `
 SELECT AVG(CASE WHEN sku_name LIKE '%JOBS_COMPUTE' AND sku_name NOT LIKE '%SERVERLESS%' THEN pricing.effective_list.\`default\` END) AS jobs,
        AVG(CASE WHEN sku_name LIKE '%ALL_PURPOSE_COMPUTE' THEN pricing.effective_list.\`default\` END) AS all_purpose
 FROM system.billing.list_prices

@@ -46,7 +46,7 @@ export interface SlaItem {
   readonly landedAt: number | null;
 }
 
-export interface SlaCounts {
+interface SlaCounts {
   readonly met: number;
   readonly atRisk: number;
   readonly missed: number;

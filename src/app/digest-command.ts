@@ -78,7 +78,7 @@ export async function buildDigestOutput(options: DigestOptions, env: Env = loadE
       recurringIssues: source.repos.recurringIssues,
       workspace: source.workspace,
       budgets: policy.budgets,
-      timeZone: policy.digest.timezone,
+      timeZone: policy.timezone,
     };
     const digest: Digest = options.weekly
       ? await buildWeeklyDigest(deps, source.at)

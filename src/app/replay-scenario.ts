@@ -10,7 +10,7 @@ import { openStore, type Store } from '../store/open-store.js';
 import { type BotApp, createBotApp } from './bot-app.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, listen } from './http-app.js';
-import { WEBHOOK_PATH } from './webhook-route.js';
+import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 
 export interface ReplayOptions {
   readonly scenario: string;

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { errorCategorySchema } from '../domain/error-label.js';
 import { ConfigError } from '../domain/errors.js';
+import { SEVERITIES, type Severity, severitySchema as severity } from '../domain/severity.js';
+import { remediationPolicySchema } from './remediation-policy.js';
 
-const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 const minutes = z.number().int().positive();
 
 /** Detection thresholds (issue 3's defaults). Ratios are fractions of the baseline. */
@@ -22,7 +24,6 @@ export const thresholdsSchema = z
       .min(0)
       .default(10)
       .describe('a duration anomaly must also be at least this many minutes longer than usual'),
-    failure_rate: z.number().gt(0).lt(1).default(0.05),
     zero_rows_consecutive: z.number().int().min(1).default(3),
     min_history_runs: z.number().int().min(2).default(5).describe('runs a baseline needs before it judges'),
     cost_anomaly_ratio: z
@@ -54,7 +55,7 @@ const triageConditionSchema = z
     transient: z.boolean().optional(),
     repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
     cost_ratio_above: z.number().min(0).optional(),
-    category: z.union([z.string(), z.array(z.string())]).optional(),
+    category: z.union([errorCategorySchema, z.array(errorCategorySchema)]).optional(),
   })
   .strict();
 
@@ -108,10 +109,16 @@ const DEFAULT_TRIAGE = {
     mention_oncall: false,
     post_card: false,
   },
-} as const;
+} as const satisfies Record<Severity, unknown>;
+
+/** One entry per severity, each a triage level. */
+const levelShape = Object.fromEntries(SEVERITIES.map((s) => [s, levelSchema])) as Record<
+  Severity,
+  typeof levelSchema
+>;
 
 const triagePolicySchema = z
-  .object({ P1: levelSchema, P2: levelSchema, P3: levelSchema, P4: levelSchema })
+  .object(levelShape)
   .strict()
   .default(structuredClone(DEFAULT_TRIAGE) as never);
 
@@ -166,17 +173,47 @@ const workspaceSchema = z
   .strict();
 
 /**
- * Who may press what. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or emails;
- * `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; approvers approve remediations.
+ * Who may act on incidents. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or
+ * emails; `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; who may press and
+ * approve remediations is `remediation.roles`.
  */
 const accessSchema = z
   .object({
     responders: z.array(z.string().min(1)).default(['*']),
-    approvers: z.array(z.string().min(1)).default([]),
     teams: z
       .record(z.string().min(1), z.string().min(1))
       .default({})
       .describe('person (chat user id or email) → team, for "my team" in the Home tab and /dbx incidents'),
+  })
+  .strict()
+  .prefault({});
+
+/** A Databricks user name as SCIM spells it: an e-mail address, with nothing a SCIM filter would misread. */
+const workspaceUserName = z
+  .string()
+  .trim()
+  .max(320)
+  .regex(/^[^\s@"\\]+@[^\s@"\\]+$/, { message: 'must be a Databricks user name (an e-mail address)' });
+
+/**
+ * Chat user → Databricks user, per surface: who a button press acts as when dbxops checks the presser's
+ * own rights (docs/remediation-rights.md). An entry wins over the e-mail the chat platform reports;
+ * without one, a confirmed e-mail is looked up through SCIM.
+ */
+const principalsSchema = z
+  .object({
+    slack: z
+      .record(z.string().min(1).max(64), workspaceUserName)
+      .default({})
+      .describe('Slack user id (U…) → Databricks user name'),
+    teams: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('Teams user (Entra object id) → Databricks user name'),
+    console: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('console user name → Databricks user name'),
   })
   .strict()
   .prefault({});
@@ -194,38 +231,39 @@ const slaSchema = z
   })
   .strict();
 
+const knownTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' });
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone such as UTC or Europe/Berlin' },
-);
+const timeZone = z
+  .string()
+  .refine(knownTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
 
 /** One digest destination; `at` and `timezone` default to the digest's own. */
 const digestChannelSchema = z
   .object({
     channel: z.string().min(1),
     at: hhmm.optional().describe('when this channel gets it (default digest.at)'),
-    timezone: timeZone.optional().describe('the zone of `at` for this channel (default digest.timezone)'),
+    timezone: timeZone.optional().describe('the zone of `at` for this channel (default the policy timezone)'),
   })
   .strict();
 
 /**
  * The daily digest, the weekly summary (Mondays) and each team's daily cost report (to the channels
- * `routing.cost_channels` names), posted on the workspace clock.
+ * `routing.cost_channels` names), posted on the workspace clock. What "yesterday" means is the
+ * policy's `timezone`.
  */
 const digestSchema = z
   .object({
-    timezone: timeZone
-      .default('UTC')
-      .describe("the workspace's time zone: what yesterday and this month mean, and the zone of `at`"),
-    at: hhmm.default('07:00').describe('when the digest, the weekly summary and cost reports are posted'),
+    at: hhmm
+      .default('07:00')
+      .describe('when the digest, the weekly summary and cost reports are posted, in the policy timezone'),
     channels: z
       .array(digestChannelSchema)
       .default([])
@@ -235,9 +273,57 @@ const digestSchema = z
   .strict()
   .prefault({});
 
-const policySchema = z
+/** Questions in plain language (`/dbx ask`, mentions, DMs, the console composer). */
+const askSchema = z
   .object({
+    schemas: z
+      .array(z.string().regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, { message: 'must be catalog.schema' }))
+      .default([])
+      .describe('schemas besides system.* that answers (and model-written SQL) may read, e.g. main.ops'),
+    max_rows: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(1_000)
+      .describe('the LIMIT every statement gets at most'),
+    timeout_seconds: z.number().int().min(1).max(300).default(30).describe('how long one statement may run'),
+    max_period_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(366)
+      .default(92)
+      .describe('the longest period a question may scan; a longer one is refused with the reason'),
+    daily_token_budget: z
+      .number()
+      .int()
+      .min(0)
+      .default(200_000)
+      .describe(
+        'language-model tokens per UTC day for questions the router cannot answer; 0 turns the model off',
+      ),
+    llm_timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(30)
+      .describe('how long a model-drafted answer may take in all before the router answers instead'),
+  })
+  .strict()
+  .prefault({});
+
+export const policySchema = z
+  .object({
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine(knownTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+      .describe('the workspace time zone: where "yesterday", "this week" and "last night" start'),
+    ask: askSchema,
     access: accessSchema,
+    principals: principalsSchema,
     slas: z.array(slaSchema).default([]),
     workspaces: z
       .array(workspaceSchema)
@@ -249,6 +335,7 @@ const policySchema = z
     triage: triagePolicySchema,
     routing: routingSchema,
     budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+    remediation: remediationPolicySchema,
     digest: digestSchema,
   })
   .strict();

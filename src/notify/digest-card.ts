@@ -154,12 +154,21 @@ function openIssuesSection(s: Section<OpenIssueFigures>, links: DigestLinks): Di
   });
 }
 
-function decisionsSection(title: string, s: Section<DecisionFigures>, none: string): DigestSection {
+function decisionsSection(
+  title: string,
+  s: Section<DecisionFigures>,
+  none: string,
+  links: DigestLinks,
+): DigestSection {
   return fromSection(title, s, (f) => ({
     lines:
       f.items.length > 0
-        ? f.items.map((i) => ({ text: `${i.title} — ${i.outcome}`, url: null, command: null }))
-        : [{ text: f.recorded ? 'None.' : none, url: null, command: null }],
+        ? f.items.map((i) => ({
+            text: `${i.title} — ${i.outcome}`,
+            url: i.incidentId === null ? null : (links.incidentUrl?.(i.incidentId) ?? null),
+            command: null,
+          }))
+        : [{ text: none, url: null, command: null }],
     chart: null,
     sql: null,
   }));
@@ -264,19 +273,15 @@ function daily(d: DailyDigest, links: DigestLinks): Omit<DigestCardView, 'late'>
       incidentsSection(d.incidents, links, d.day.date),
       slaSection(d.sla, d.day.date),
       openIssuesSection(d.openIssues, links),
-      decisionsSection('Pending approvals', d.approvals, 'None: this dbxops records no approvals yet.'),
-      decisionsSection(
-        'Remediations run',
-        d.remediations,
-        'None: this dbxops records no remediation runs yet.',
-      ),
+      decisionsSection('Pending approvals', d.approvals, 'No approval is waiting.', links),
+      decisionsSection('Remediations run', d.remediations, `No remediation ran on ${d.day.date}.`, links),
       spendSection(d.spend, d.day.date),
       savingsSection(d.savings),
     ],
   };
 }
 
-function weekly(w: WeeklyDigest): Omit<DigestCardView, 'late'> {
+function weekly(w: WeeklyDigest, links: DigestLinks): Omit<DigestCardView, 'late'> {
   return {
     kind: 'digest',
     title: `Weekly summary · ${w.workspace.name} · week of ${w.week.date}`,
@@ -289,11 +294,7 @@ function weekly(w: WeeklyDigest): Omit<DigestCardView, 'late'> {
         chart: null,
         sql: null,
       },
-      decisionsSection(
-        'Savings realised',
-        w.savingsRealised,
-        'None: this dbxops records no remediation runs yet, so no saving is realised through it.',
-      ),
+      decisionsSection('Remediations run this week', w.remediations, 'No remediation ran this week.', links),
       fromSection('Recurring issues and how to prevent them', w.recurring, (list) => ({
         lines:
           list.length === 0
@@ -329,7 +330,7 @@ export function digestCard(
     digest.kind === 'daily'
       ? daily(digest, links)
       : digest.kind === 'weekly'
-        ? weekly(digest)
+        ? weekly(digest, links)
         : costReport(digest);
   return {
     ...body,

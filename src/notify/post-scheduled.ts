@@ -37,8 +37,12 @@ export function digestSchedules(policy: Policy): Schedule[] {
   const d = policy.digest;
   const channels =
     d.channels.length > 0
-      ? d.channels.map((c) => ({ channel: c.channel, at: c.at ?? d.at, timeZone: c.timezone ?? d.timezone }))
-      : [{ channel: policy.routing.digest_channel, at: d.at, timeZone: d.timezone }];
+      ? d.channels.map((c) => ({
+          channel: c.channel,
+          at: c.at ?? d.at,
+          timeZone: c.timezone ?? policy.timezone,
+        }))
+      : [{ channel: policy.routing.digest_channel, at: d.at, timeZone: policy.timezone }];
   const out: Schedule[] = [];
   for (const c of channels) {
     out.push({ key: `daily:${c.channel}`, kind: 'daily', ...c });
@@ -51,7 +55,7 @@ export function digestSchedules(policy: Policy): Schedule[] {
       team,
       channel,
       at: d.at,
-      timeZone: d.timezone,
+      timeZone: policy.timezone,
     });
   }
   return out;

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { fromDate, toDate } from './rows.js';
 
@@ -15,9 +15,37 @@ export interface DigestIncidentRow {
   readonly firstOccurredAt: number | null;
 }
 
+export interface DigestApprovalRow {
+  readonly id: string;
+  readonly incidentId: string;
+  readonly actionKind: string;
+  readonly requestedAt: number;
+  readonly expiresAt: number;
+}
+
+export interface DigestRemediationRow {
+  readonly incidentId: string | null;
+  readonly action: string;
+  readonly at: number;
+  /** The execution's outcome (`succeeded`, `failed` …). */
+  readonly outcome: string;
+  /** The verification's outcome, when one was recorded. */
+  verified: string | null;
+}
+
+/** The parts of an audit entry's canonical JSON the digest shows; anything unreadable reads as absent. */
+function auditBody(text: string): { what?: { action?: string }; result?: { outcome?: string } } {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' ? (parsed as ReturnType<typeof auditBody>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /**
  * What the digest reads from the store, in one place: incidents opened in a window, incidents still
- * unresolved, and whether tables other parts of dbxops add (actions, approvals) exist yet. Read-only.
+ * unresolved, pending approvals and the remediations the audit log records. Read-only.
  */
 export class DigestRepository {
   readonly #db: Kysely<Database>;
@@ -36,12 +64,54 @@ export class DigestRepository {
     return this.#incidents(workspaceId, { openedBefore: at, unresolvedAt: at });
   }
 
-  /** True when the store has a table named `name` (a migration of a later part of dbxops created it). */
-  async hasTable(name: string): Promise<boolean> {
-    const result = await sql<{ n: number | string }>`
-      SELECT count(*) AS n FROM information_schema.tables
-      WHERE table_schema = current_schema() AND table_name = ${name}`.execute(this.#db);
-    return Number(result.rows[0]?.n ?? 0) > 0;
+  /** Approvals of `workspaceId` requested by `at` and neither used nor expired then, oldest first. */
+  async pendingApprovals(workspaceId: string, at: number): Promise<DigestApprovalRow[]> {
+    const rows = await this.#db
+      .selectFrom('approvals')
+      .select(['id', 'incident_id', 'action_kind', 'requested_at', 'expires_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('requested_at', '<=', toDate(at))
+      .where('expires_at', '>', toDate(at))
+      .where((eb) => eb.or([eb('used_at', 'is', null), eb('used_at', '>', toDate(at))]))
+      .orderBy('requested_at')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      incidentId: r.incident_id,
+      actionKind: r.action_kind,
+      requestedAt: fromDate(r.requested_at),
+      expiresAt: fromDate(r.expires_at),
+    }));
+  }
+
+  /**
+   * Remediations executed in `[from, to)` as the audit log records them, oldest first: the action, its
+   * incident, and its outcome — the verification's when one was recorded, else the execution's.
+   */
+  async remediationsRun(workspaceId: string, from: number, to: number): Promise<DigestRemediationRow[]> {
+    const rows = await this.#db
+      .selectFrom('audit_entries')
+      .select(['seq', 'kind', 'at', 'incident_id', 'body'])
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', 'in', ['execute', 'verify'])
+      .where('at', '>=', toDate(from))
+      .where('at', '<', toDate(to))
+      .orderBy('seq')
+      .execute();
+    const runs: DigestRemediationRow[] = [];
+    for (const r of rows) {
+      const body = auditBody(r.body);
+      const action = body.what?.action ?? 'action';
+      const outcome = body.result?.outcome ?? 'unknown';
+      if (r.kind === 'execute') {
+        runs.push({ incidentId: r.incident_id, action, at: fromDate(r.at), outcome, verified: null });
+        continue;
+      }
+      // A verification settles the latest execution of the same action on the same incident.
+      const run = runs.findLast((x) => x.incidentId === r.incident_id && x.action === action);
+      if (run !== undefined) run.verified = outcome;
+    }
+    return runs;
   }
 
   async #incidents(

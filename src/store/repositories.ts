@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { ApprovalRepository } from './approval-repository.js';
+import { AuditLogRepository } from './audit-log-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
 import { DigestRepository } from './digest-repository.js';
@@ -17,6 +19,8 @@ export interface Repositories {
   readonly processedKeys: ProcessedKeyRepository;
   readonly digests: DigestRepository;
   readonly scheduledPosts: ScheduledPostRepository;
+  readonly approvals: ApprovalRepository;
+  readonly audit: AuditLogRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -29,5 +33,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     processedKeys: new ProcessedKeyRepository(db),
     digests: new DigestRepository(db),
     scheduledPosts: new ScheduledPostRepository(db),
+    approvals: new ApprovalRepository(db),
+    audit: new AuditLogRepository(db),
   };
 }

@@ -82,8 +82,8 @@ export async function buildDailyDigest(deps: ReporterDeps, at: number): Promise<
     },
     sla: await slaSection(deps, day),
     openIssues: { status: 'ok', data: await openIssues(deps, at) },
-    approvals: { status: 'ok', data: await decisions(deps, 'approvals') },
-    remediations: { status: 'ok', data: await decisions(deps, 'actions') },
+    approvals: { status: 'ok', data: await pendingApprovals(deps, at) },
+    remediations: { status: 'ok', data: await remediationsRun(deps, day) },
     spend,
     savings: await savingsSection(deps, day, null),
   };
@@ -117,7 +117,7 @@ export async function buildWeeklyDigest(deps: ReporterDeps, at: number): Promise
     previousWeek: previous,
     thisWeek: await weekSection(deps, week, at),
     lastWeek: await weekSection(deps, previous, at),
-    savingsRealised: { status: 'ok', data: await decisions(deps, 'actions') },
+    remediations: { status: 'ok', data: await remediationsRun(deps, week) },
     recurring: { status: 'ok', data: recurring },
   };
 }
@@ -185,12 +185,28 @@ async function openIssues(deps: ReporterDeps, at: number): Promise<OpenIssueFigu
   return { open, recurring };
 }
 
-/**
- * Approvals and remediation runs live in tables later parts of dbxops add. Until the store has one,
- * the digest says none were recorded rather than inventing a count.
- */
-async function decisions(deps: ReporterDeps, table: 'approvals' | 'actions'): Promise<DecisionFigures> {
-  return { recorded: await deps.digests.hasTable(table), items: [] };
+const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+async function pendingApprovals(deps: ReporterDeps, at: number): Promise<DecisionFigures> {
+  const rows = await deps.digests.pendingApprovals(deps.workspace.id, at);
+  return {
+    items: rows.map((a) => ({
+      incidentId: a.incidentId,
+      title: `${a.actionKind.replaceAll('_', ' ')}, requested ${utcMinute(a.requestedAt)}`,
+      outcome: `waiting for a second person until ${utcMinute(a.expiresAt)}`,
+    })),
+  };
+}
+
+async function remediationsRun(deps: ReporterDeps, window: ReportWindow): Promise<DecisionFigures> {
+  const rows = await deps.digests.remediationsRun(deps.workspace.id, window.start, window.end);
+  return {
+    items: rows.map((r) => ({
+      incidentId: r.incidentId,
+      title: `${r.action.replaceAll('_', ' ')} at ${utcMinute(r.at)}`,
+      outcome: r.verified === null ? r.outcome : `${r.outcome}, verified ${r.verified}`,
+    })),
+  };
 }
 
 async function slaSection(deps: ReporterDeps, day: ReportWindow): Promise<Section<SlaFigures>> {

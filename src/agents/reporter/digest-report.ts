@@ -69,10 +69,13 @@ export interface OpenIssueFigures {
   }[];
 }
 
-/** Approvals or remediations: `recorded` false when this store keeps none (no such table yet). */
+/** Pending approvals, or remediations run: what, for which incident, and where it stands. */
 export interface DecisionFigures {
-  readonly recorded: boolean;
-  readonly items: readonly { readonly id: string; readonly title: string; readonly outcome: string }[];
+  readonly items: readonly {
+    readonly incidentId: string | null;
+    readonly title: string;
+    readonly outcome: string;
+  }[];
 }
 
 export interface TeamSpend {
@@ -153,7 +156,8 @@ export interface WeeklyDigest extends DigestBase {
   readonly previousWeek: ReportWindow;
   readonly thisWeek: Section<WeekFigures>;
   readonly lastWeek: Section<WeekFigures>;
-  readonly savingsRealised: Section<DecisionFigures>;
+  /** Remediations run in the week, with their outcomes. */
+  readonly remediations: Section<DecisionFigures>;
   readonly recurring: Section<OpenIssueFigures['recurring']>;
 }
 

@@ -210,8 +210,15 @@ describe('the daily digest of the demo', () => {
     ]);
   });
 
-  it('says honestly that no approvals or remediation runs are recorded', () => {
-    expect(digest.approvals).toEqual({ status: 'ok', data: { recorded: false, items: [] } });
-    expect(digest.remediations).toEqual({ status: 'ok', data: { recorded: false, items: [] } });
+  it('lists the approvals and remediation runs the store holds: none in a replay nobody pressed in', async () => {
+    const approvals = await sql<{ n: string | number }>`SELECT count(*) AS n FROM approvals`.execute(
+      replay.store.db,
+    );
+    const runs = await sql<{ n: string | number }>`
+      SELECT count(*) AS n FROM audit_entries WHERE kind = 'execute'`.execute(replay.store.db);
+    expect(digest.approvals).toEqual({ status: 'ok', data: { items: [] } });
+    expect(Number(approvals.rows[0]!.n)).toBe(0);
+    expect(digest.remediations).toEqual({ status: 'ok', data: { items: [] } });
+    expect(Number(runs.rows[0]!.n)).toBe(0);
   });
 });

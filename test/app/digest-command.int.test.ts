@@ -47,7 +47,8 @@ describe('dbxops digest', () => {
     expect(text).toMatch(
       /SLAs on 2026-11-19\n-+\n {2}Missing: system\.lakeflow\.job_run_timeline holds no finished runs for 2026-11-19/,
     );
-    expect(text).toContain('None: this dbxops records no approvals yet.');
+    expect(text).toContain('No approval is waiting.');
+    expect(text).toContain('No remediation ran on 2026-11-19.');
   }, 600_000);
 
   it('prints every figure as JSON with --json, and the weekly summary with --weekly', async () => {

@@ -73,7 +73,7 @@ function worker(
         recurringIssues: repos.recurringIssues,
         workspace: { id: '1234567890123456', name: 'acme-prod' },
         budgets: policy.budgets,
-        timeZone: policy.digest.timezone,
+        timeZone: policy.timezone,
       },
       {},
     ),
@@ -224,8 +224,8 @@ describe('the scheduled digest', () => {
 });
 
 describe('digest settings in dbxops.yaml', () => {
-  it('digest.at and digest.timezone move the time: 08:30 in Berlin is 07:30 UTC in November', () => {
-    const [daily] = digestSchedules(parsePolicy('digest: { at: "08:30", timezone: Europe/Berlin }'));
+  it('digest.at in the policy timezone moves the time: 08:30 in Berlin is 07:30 UTC in November', () => {
+    const [daily] = digestSchedules(parsePolicy('timezone: Europe/Berlin\ndigest: { at: "08:30" }'));
     expect(dueTimes(daily!, at('2026-11-20T00:00:00Z'), at('2026-11-20T23:00:00Z'))).toEqual([
       at('2026-11-20T07:30:00Z'),
     ]);
@@ -238,6 +238,11 @@ describe('digest settings in dbxops.yaml', () => {
       at('2026-11-23T07:00:00Z'),
     ]);
     expect(digestSchedules(parsePolicy('digest: { weekly: false }')).map((s) => s.kind)).toEqual(['daily']);
+  });
+
+  it('routing.digest_channel moves the digest and the weekly summary when digest.channels is empty', () => {
+    const schedules = digestSchedules(parsePolicy('routing: { digest_channel: "#managers" }'));
+    expect(schedules.map((s) => s.key)).toEqual(['daily:#managers', 'weekly:#managers']);
   });
 
   it('digest.channels sends the digest where it says, each at its own time', () => {
@@ -270,8 +275,8 @@ describe('digest settings in dbxops.yaml', () => {
 
   it('refuses a time that is not HH:MM and a time zone that does not exist', () => {
     expect(() => parsePolicy('digest: { at: "7am" }')).toThrow(/digest\.at: must be HH:MM/);
-    expect(() => parsePolicy('digest: { timezone: Mars/Olympus }')).toThrow(
-      /digest\.timezone: must be an IANA time zone/,
+    expect(() => parsePolicy('digest: { channels: [{ channel: "#x", timezone: Mars/Olympus }] }')).toThrow(
+      /digest\.channels\[0\]\.timezone: must be an IANA time zone/,
     );
     expect(() => parsePolicy('digest: { channels: [{ chanel: "#x" }] }')).toThrow(/digest\.channels\[0\]/);
   });

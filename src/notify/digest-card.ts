@@ -177,9 +177,14 @@ function decisionsSection(
 function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
   return fromSection(`Spend on ${date}`, s, (f) => {
     const history = `${f.historyDays}-day average`;
+    // The workspace's first day of billing has nothing before it to compare with: it says so.
+    const against = (x: { dayUsd: number; averageUsd: number }) =>
+      f.historyDays === 0
+        ? '(no earlier day to compare with)'
+        : `against the ${history} of ${money(x.averageUsd)} (${percent(x.dayUsd, x.averageUsd)})`;
     const lines: DigestSection['lines'] = [
       {
-        text: `${money(f.total.dayUsd)} against a ${history} of ${money(f.total.averageUsd)} (${percent(f.total.dayUsd, f.total.averageUsd)}); ${f.month} to date ${money(f.total.monthToDateUsd)}, forecast ${money(f.total.forecastUsd)}`,
+        text: `${money(f.total.dayUsd)} ${against(f.total)}; ${f.month} to date ${money(f.total.monthToDateUsd)}, forecast ${money(f.total.forecastUsd)}`,
         url: null,
         command: null,
       },
@@ -191,7 +196,7 @@ function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
               ? 'no budget set'
               : `${Math.round((t.forecastUsd / t.budgetUsd) * 100)} % of its ${money(t.budgetUsd)} budget${t.forecastUsd > t.budgetUsd ? ' — over' : ''}`;
         return {
-          text: `${teamName(t.team)}: ${money(t.dayUsd)} vs ${money(t.averageUsd)} (${percent(t.dayUsd, t.averageUsd)}); month to date ${money(t.monthToDateUsd)}, forecast ${money(t.forecastUsd)}, ${budget}`,
+          text: `${teamName(t.team)}: ${money(t.dayUsd)} ${against(t)}; month to date ${money(t.monthToDateUsd)}, forecast ${money(t.forecastUsd)}, ${budget}`,
           url: null,
           command: null,
         };
@@ -200,7 +205,7 @@ function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
     return {
       lines,
       chart: {
-        title: `${date} against the ${history}, per team`,
+        title: f.historyDays === 0 ? `${date}, per team` : `${date} against the ${history}, per team`,
         unit: 'usd',
         bars: f.teams.map((t) => ({
           label: teamName(t.team),

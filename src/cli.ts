@@ -115,6 +115,31 @@ program
   });
 
 program
+  .command('digest')
+  .description("the daily digest (or the weekly summary) as the managers' channel gets it")
+  .option('--print', 'print it here (dbxops start posts it on its schedule)', false)
+  .option('--weekly', 'the weekly summary instead of the daily digest', false)
+  .option(
+    '--at <iso-time>',
+    'build it as of this time, e.g. 2026-11-22T07:00:00Z (default: now, or the end of --hours)',
+  )
+  .option('--json', 'print every figure as JSON', false)
+  .option(
+    '--scenario <file>',
+    'replay this scenario, exactly as dbxops sim export writes it, instead of the configured workspace',
+  )
+  .option(
+    '--hours <h>',
+    'with --scenario: replay its first hours (default: all of it)',
+    positiveNumber('--hours'),
+  )
+  .option('--seed <n>', 'with --scenario: random seed (default DBXOPS_SEED, 42)', wholeNumber('--seed'))
+  .action(async (opts) => {
+    const { runDigest } = await import('./app/digest-command.js');
+    await runDigest(opts);
+  });
+
+program
   .command('classify')
   .description('classify errors: JSONL {"id","message"[,"error_code"]} on stdin → JSONL on stdout')
   .action(async () => {

@@ -10,7 +10,7 @@ import type { TeamsAdapter } from '../bot/teams/teams-adapter.js';
 import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
 import type { Env } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
-import type { Policy } from '../config/policy.js';
+import { type Policy, workspaceEntry } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
@@ -19,6 +19,12 @@ import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
 import { type NotifierDeps, notifyIncident, restoreSurface } from '../notify/notify-incident.js';
+import {
+  digestSchedules,
+  postDueDigests,
+  type ScheduledOutcome,
+  scheduledCard,
+} from '../notify/post-scheduled.js';
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
@@ -69,6 +75,8 @@ export interface BotAppOptions {
   workspaceStatus?: () => WorkspaceStatus;
   /** Extra surfaces (tests). */
   surfaces?: ChatSurface[];
+  /** What the digest calls the workspace when the policy does not name it (the scenario's name). */
+  workspaceName?: string;
 }
 
 /** Everything `dbxops start` runs behind its HTTP server, and what `dbxops eval` replays through. */
@@ -89,6 +97,11 @@ export interface BotApp {
   polls: PollLedger | null;
   /** Mount on the one HTTP server, in this order (the console last: it answers `/`). */
   routes: Route[];
+  /**
+   * Posts the digest, weekly summary and cost reports that are due and not yet posted (claimed in the
+   * store first, so any number of processes may call it); `dbxops start` calls it on a timer.
+   */
+  postDigests: () => Promise<ScheduledOutcome>;
   close(): Promise<void>;
 }
 
@@ -200,6 +213,31 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const restored = await restoreSurface(notifier, 'console');
   if (restored > 0) logger.info({ cards: restored }, 'console cards restored from card_posts');
 
+  const workspaceId = options.databricks.workspaceId;
+  const digestDeps = {
+    posts: repos.scheduledPosts,
+    surfaces,
+    schedules: digestSchedules(policy),
+    clock,
+    wallClock,
+    since: clock.now(),
+    logger: logger.child({ module: 'digest' }),
+    build: scheduledCard(
+      {
+        warehouse: options.databricks.warehouse,
+        digests: repos.digests,
+        recurringIssues: repos.recurringIssues,
+        workspace: {
+          id: workspaceId,
+          name: workspaceEntry(policy, workspaceId)?.name ?? options.workspaceName ?? workspaceId,
+        },
+        budgets: policy.budgets,
+        timeZone: policy.timezone,
+      },
+      options.consoleUrl ? { incidentUrl: (id) => `${options.consoleUrl}/#incident/${id}` } : {},
+    ),
+  };
+
   const parallelSignals = options.store.dialect === 'postgres';
   let polls: PollLedger | null = null;
   const { processors, state } = createMonitoringStages(
@@ -295,6 +333,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     metrics,
     polls,
     routes,
+    postDigests: () => postDueDigests(digestDeps),
     close: async () => {
       await dispatcher?.close();
       await slack?.stop();

@@ -1,18 +1,9 @@
-import type { Server } from 'node:http';
-import { loadEnv } from '../config/env.js';
-import { createLogger } from '../config/logger.js';
 import { defaultPolicy, loadPolicy, type Policy } from '../config/policy.js';
-import { patAuth } from '../databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Severity } from '../domain/severity.js';
 import type { FaultTruth } from '../sim/engine/model.js';
 import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
-import { openStore } from '../store/open-store.js';
-import { POLL_EVERY_MS } from '../jobs/monitoring.js';
-import { createBotApp } from './bot-app.js';
-import { startEmbeddedWorkspace } from './embedded-workspace.js';
-import { createHttpApp, listen } from './http-app.js';
-import { WEBHOOK_PATH } from './databricks-webhook-route.js';
+import type { startEmbeddedWorkspace } from './embedded-workspace.js';
+import { replayScenario } from './replay-scenario.js';
 
 export interface EvalOptions {
   scenario: string;
@@ -25,8 +16,6 @@ export interface EvalOptions {
   hours?: number;
 }
 
-const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
-
 /**
  * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,
  * the REST client, the collector, detectors, correlator, triage, the store and the notifier — with the
@@ -34,45 +23,16 @@ const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
  */
 export async function evaluateScenario(options: EvalOptions): Promise<EvalResult> {
   const started = performance.now();
-  const env = loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
-  const logger = createLogger({ level: env.LOG_LEVEL });
   const policy = options.policy ? await loadPolicy(options.policy) : defaultPolicy();
-  const store = await openStore({ dataDir: 'memory://' });
-
-  let webhookUrl = '';
-  const embedded = await startEmbeddedWorkspace({
-    scenario: { file: options.scenario },
-    seed: options.seed,
-    speed: 0,
-    webhook: { url: 'http://127.0.0.1:9/placeholder', ...WEBHOOK_AUTH },
-    // The webhook goes to our own HTTP server, which starts after the simulator: resolve the URL late.
-    fetch: (input, init) => fetch(String(input).replace('http://127.0.0.1:9/placeholder', webhookUrl), init),
-  });
-  const ws = embedded.workspace;
-  const clock = ws.clock;
   let cards = 0;
   const outcomes: Record<string, number> = {};
   const rejected: string[] = [];
-  const app = await createBotApp({
-    env,
+  const replay = await replayScenario({
+    scenario: options.scenario,
+    seed: options.seed,
     policy,
-    clock,
-    logger,
-    databricks: {
-      client: createDatabricksClient({
-        host: embedded.url,
-        auth: patAuth(embedded.token),
-        clock,
-        // Throttling waits happen in simulated time: the replay must not sleep for real.
-        sleep: async () => {},
-        retry: { maxAttempts: 2 },
-      }),
-      warehouse: embedded.warehouse,
-      workspaceId: ws.workspaceId,
-    },
-    store,
-    queue: { kind: 'inline' },
-    webhookCredentials: WEBHOOK_AUTH,
+    ...(options.step === undefined ? {} : { step: options.step }),
+    ...(options.hours === undefined ? {} : { hours: options.hours }),
     onPosted: (_id, n) => {
       cards += n;
     },
@@ -82,26 +42,10 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
         rejected.push(`${signal.kind} on ${signal.subject.id}`);
     },
   });
-  const server: Server = createHttpApp({ routes: app.routes, metrics: app.metrics.registry });
-  const address = await listen(server, 0, '127.0.0.1');
-  webhookUrl = `http://127.0.0.1:${address.port}${WEBHOOK_PATH}`;
+  const { app, store, embedded, end } = replay;
+  const ws = embedded.workspace;
 
   try {
-    const step = (options.step ?? 30) * 1000;
-    const due = { runs: 0, system_tables: 0, topology: 0, retriage: 0 };
-    const end = options.hours ? Math.min(ws.endMs, ws.startMs + options.hours * 3_600_000) : ws.endMs;
-    for (let t = ws.startMs; t <= end; t += step) {
-      ws.advanceTo(t);
-      await embedded.server.sim.webhooksSettled();
-      for (const source of ['topology', 'runs', 'system_tables', 'retriage'] as const) {
-        if (t >= due[source]) {
-          await app.dispatcher.dispatch('poll', { source });
-          due[source] = t + POLL_EVERY_MS.embedded[source];
-        }
-      }
-      await app.drain!();
-    }
-
     const incidents = await app.repos.incidents.listOpen({ limit: 10_000 });
     const resolved = await store.db
       .selectFrom('incidents')
@@ -142,10 +86,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       rejected_signal_examples: rejected,
     };
   } finally {
-    await new Promise((r) => server.close(r));
-    await app.close();
-    await embedded.close();
-    await store.close();
+    await replay.close();
   }
 }
 

@@ -168,6 +168,7 @@ export async function startDbxops(
       webhookCredentials: credentials,
       consoleUrl: env.DBXOPS_PUBLIC_URL?.replace(/\/$/, '') ?? publicUrl,
       workspaceStatus,
+      ...(embedded ? { workspaceName: embedded.workspace.scenario.workspace.name } : {}),
     });
     cleanups.push(() => app.close());
 
@@ -179,6 +180,24 @@ export async function startDbxops(
     const pollingSince = systemClock.now();
     const kept = await keepPollSchedules(dispatcher, schedules, { logger });
     cleanups.push(() => kept.stop());
+    // Scheduled posts (digest, weekly summary, cost reports) are due on the workspace clock: at 60× a
+    // simulated minute passes every real second, so the embedded mode looks every second.
+    let posting = false;
+    const digestTimer = setInterval(
+      () => {
+        if (posting) return;
+        posting = true;
+        app
+          .postDigests()
+          .catch((e: unknown) => logger.warn({ err: e }, 'scheduled posts failed; retried on the next tick'))
+          .finally(() => {
+            posting = false;
+          });
+      },
+      embeddedMode ? 1_000 : 30_000,
+    );
+    digestTimer.unref();
+    cleanups.push(async () => clearInterval(digestTimer));
     const depthTimer = setInterval(() => {
       dispatcher
         .depths()
@@ -219,7 +238,7 @@ export async function startDbxops(
  * (`DATABRICKS_SQL_TRANSPORT=statement-execution`). A host with a port (the simulator's
  * `https://127.0.0.1:8001`) keeps it: the driver otherwise dials 443.
  */
-function warehouseConfig(
+export function warehouseConfig(
   transport: Env['DATABRICKS_SQL_TRANSPORT'],
   warehouseId: string,
   client: DatabricksClient,

@@ -224,6 +224,47 @@ export const homeViewSchema = z.object({
 });
 export type HomeView = z.infer<typeof homeViewSchema>;
 
+/** One line of a digest section: a figure in words, and where its detail is. */
+const digestLineSchema = z.object({
+  text: text(LONG),
+  /** The incident or page the figure comes from. */
+  url: linkSchema.nullable().default(null),
+  /** The `/dbx …` command that answers with the detail, e.g. `/dbx cost team finance`. */
+  command: text(500).nullable().default(null),
+});
+
+/** A bar per team: the reported day against its trailing average. */
+const digestBarSchema = z.object({
+  label: text(LONG),
+  value: z.number().nonnegative(),
+  baseline: z.number().nonnegative().nullable().default(null),
+});
+
+const digestSectionSchema = z.object({
+  title: text(LONG),
+  /** Why the section has no figures (a system table late or unreachable); null when it has them. */
+  missing: text(LONG).nullable().default(null),
+  lines: z.array(digestLineSchema).default([]),
+  chart: z
+    .object({ title: text(LONG), unit: z.literal('usd'), bars: z.array(digestBarSchema) })
+    .nullable()
+    .default(null),
+  /** The statements behind the section's figures ("Show SQL"). */
+  sql: text(LONG).nullable().default(null),
+});
+export type DigestSection = z.infer<typeof digestSectionSchema>;
+
+/** The daily digest, the weekly summary or a team's cost report: sections of figures with their detail. */
+export const digestCardViewSchema = z.object({
+  kind: z.literal('digest'),
+  title: text(LONG),
+  subtitle: text(LONG).nullable().default(null),
+  /** Set when the post went out after its time (the bot was down): says when it was due. */
+  late: text(LONG).nullable().default(null),
+  sections: z.array(digestSectionSchema),
+});
+export type DigestCardView = z.infer<typeof digestCardViewSchema>;
+
 /** Any card a handler can return; `kind` tells the renderers apart. */
 export const cardViewSchema = z.discriminatedUnion('kind', [
   incidentCardViewSchema,
@@ -232,6 +273,7 @@ export const cardViewSchema = z.discriminatedUnion('kind', [
   messageCardViewSchema,
   homeViewSchema,
   costCardViewSchema,
+  digestCardViewSchema,
 ]);
 export type CardView = z.infer<typeof cardViewSchema>;
 /** What a handler writes: defaults may be left out. */

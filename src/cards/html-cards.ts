@@ -31,6 +31,7 @@ import {
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
 import { takeWithRest, truncate } from './truncate.js';
+import { renderDigestCardHtml } from './html-digest-card.js';
 
 /**
  * Console HTML fragments. The console has no payload limit, but a 100 KB error excerpt still makes a
@@ -318,5 +319,7 @@ export function renderCardHtml(view: CardView, nowMs: number): string {
       return renderHomeHtml(view, nowMs);
     case 'cost':
       return renderCostCardHtml(view, nowMs);
+    case 'digest':
+      return renderDigestCardHtml(view);
   }
 }

@@ -33,6 +33,7 @@ import { slaCountdown } from './sla-countdown.js';
 import { SLACK_CARD_BUDGET, SLACK_LIMITS } from './slack-limits.js';
 import { codeBlock, escapeMrkdwn, mrkdwn, plain, slackLink } from './slack-text.js';
 import { takeWithRest, truncate } from './truncate.js';
+import { renderDigestCardSlack } from './slack-digest-card.js';
 
 /** A Slack message body for `chat.postMessage` / `chat.update` / `respond()`. */
 export interface SlackMessage {
@@ -491,5 +492,7 @@ export function renderCardSlack(view: CardView, nowMs: number): SlackMessage {
       return renderHomeSlack(view, nowMs);
     case 'cost':
       return renderCostCardSlack(view, nowMs);
+    case 'digest':
+      return renderDigestCardSlack(view);
   }
 }

@@ -33,6 +33,7 @@ import { type CardButton, incidentButtons, planButtons, refreshPayload } from '.
 import { slaCountdown } from './sla-countdown.js';
 import { TEAMS_CARD_BUDGET, TEAMS_LIMITS } from './teams-limits.js';
 import { takeWithRest, truncate } from './truncate.js';
+import { renderDigestCardTeams } from './teams-digest-card.js';
 
 /** Adaptive Card JSON as sent to Teams (`application/vnd.microsoft.card.adaptive` attachment content). */
 export type AdaptiveCardJson = {
@@ -530,5 +531,7 @@ export function renderCardTeams(
       return renderHomeTeams(view, nowMs);
     case 'cost':
       return renderCostCardTeams(view, nowMs);
+    case 'digest':
+      return renderDigestCardTeams(view);
   }
 }

@@ -240,6 +240,39 @@ const knownTimeZone = (zone: string): boolean => {
   }
 };
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' });
+const timeZone = z
+  .string()
+  .refine(knownTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
+
+/** One digest destination; `at` and `timezone` default to the digest's own. */
+const digestChannelSchema = z
+  .object({
+    channel: z.string().min(1),
+    at: hhmm.optional().describe('when this channel gets it (default digest.at)'),
+    timezone: timeZone.optional().describe('the zone of `at` for this channel (default the policy timezone)'),
+  })
+  .strict();
+
+/**
+ * The daily digest, the weekly summary (Mondays) and each team's daily cost report (to the channels
+ * `routing.cost_channels` names), posted on the workspace clock. What "yesterday" means is the
+ * policy's `timezone`.
+ */
+const digestSchema = z
+  .object({
+    at: hhmm
+      .default('07:00')
+      .describe('when the digest, the weekly summary and cost reports are posted, in the policy timezone'),
+    channels: z
+      .array(digestChannelSchema)
+      .default([])
+      .describe('where the digest goes; empty means routing.digest_channel at `at`'),
+    weekly: z.boolean().default(true).describe('also post the weekly summary on Mondays'),
+  })
+  .strict()
+  .prefault({});
+
 /** Questions in plain language (`/dbx ask`, mentions, DMs, the console composer). */
 const askSchema = z
   .object({
@@ -308,6 +341,7 @@ export const policySchema = z
         'monthly USD budget per team (`finance: 5000`) or per custom tag (`cost_center=CC-100: 2000`)',
       ),
     remediation: remediationPolicySchema,
+    digest: digestSchema,
   })
   .strict();
 

@@ -124,6 +124,21 @@ interface CardPostsTable {
   posted_at: Date;
 }
 
+/** One scheduled post (digest, weekly summary, cost report) per schedule, period and surface. */
+interface ScheduledPostsTable {
+  schedule_key: string;
+  period: string;
+  surface: string;
+  channel_id: string;
+  due_at: Timestamp;
+  state: string;
+  claim_token: string | null;
+  claimed_at: Date | null;
+  message_id: string | null;
+  posted_at: Date | null;
+  late: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
 /** A four-eyes approval request, bound to one plan; `used_at` is set by the one approval it allows. */
 interface ApprovalsTable {
   id: string;
@@ -161,6 +176,7 @@ export interface Database {
   approvals: ApprovalsTable;
   audit_entries: AuditEntriesTable;
   card_posts: CardPostsTable;
+  scheduled_posts: ScheduledPostsTable;
   incidents: IncidentsTable;
   signals: SignalsTable;
   incident_signals: IncidentSignalsTable;

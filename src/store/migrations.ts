@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002-card-posts.js';
 import * as m0003 from './migrations/0003-signal-link-keys.js';
 import * as m0004 from './migrations/0004-card-post-claims.js';
 import * as m0005 from './migrations/0005-approvals-audit-log.js';
+import * as m0006 from './migrations/0006-scheduled-posts.js';
 
 /**
  * Every migration, in order. Static imports instead of a folder scan so the store runs under tsx and
@@ -15,6 +16,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-signal-link-keys': m0003,
   '0004-card-post-claims': m0004,
   '0005-approvals-audit-log': m0005,
+  '0006-scheduled-posts': m0006,
 };
 
 /** Hands Kysely's Migrator the static list above. */

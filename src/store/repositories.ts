@@ -3,9 +3,11 @@ import { ApprovalRepository } from './approval-repository.js';
 import { AuditLogRepository } from './audit-log-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
+import { DigestRepository } from './digest-repository.js';
 import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
+import { ScheduledPostRepository } from './scheduled-post-repository.js';
 import { WatermarkRepository } from './watermark-repository.js';
 
 /** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
@@ -15,6 +17,8 @@ export interface Repositories {
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
   readonly processedKeys: ProcessedKeyRepository;
+  readonly digests: DigestRepository;
+  readonly scheduledPosts: ScheduledPostRepository;
   readonly approvals: ApprovalRepository;
   readonly audit: AuditLogRepository;
 }
@@ -27,6 +31,8 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
     processedKeys: new ProcessedKeyRepository(db),
+    digests: new DigestRepository(db),
+    scheduledPosts: new ScheduledPostRepository(db),
     approvals: new ApprovalRepository(db),
     audit: new AuditLogRepository(db),
   };

@@ -4,6 +4,7 @@ import {
   type AnswerCardView,
   type CardView,
   type CostCardView,
+  type DigestCardView,
   cardViewSchema,
   type HomeView,
   type IncidentCardView,
@@ -25,8 +26,9 @@ describe('card view models', () => {
     expectTypeOf<Extract<CardView, { kind: 'message' }>>().toEqualTypeOf<MessageCardView>();
     expectTypeOf<Extract<CardView, { kind: 'home' }>>().toEqualTypeOf<HomeView>();
     expectTypeOf<Extract<CardView, { kind: 'cost' }>>().toEqualTypeOf<CostCardView>();
+    expectTypeOf<Extract<CardView, { kind: 'digest' }>>().toEqualTypeOf<DigestCardView>();
     expectTypeOf<CardView['kind']>().toEqualTypeOf<
-      'incident' | 'answer' | 'plan' | 'message' | 'home' | 'cost'
+      'incident' | 'answer' | 'plan' | 'message' | 'home' | 'cost' | 'digest'
     >();
   });
 

@@ -1,0 +1,283 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ChannelLog } from '../../src/bot/console/channel-log.js';
+import { ConsoleSender } from '../../src/bot/console/send.js';
+import { createLogger } from '../../src/config/logger.js';
+import { parsePolicy, type Policy } from '../../src/config/policy.js';
+import { DuckDbWarehouse } from '../../src/databricks/duckdb-warehouse.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import type { ChatSurface } from '../../src/handlers/chat-request.js';
+import {
+  digestSchedules,
+  dueTimes,
+  postDueDigests,
+  type ScheduledPostDeps,
+  scheduledCard,
+} from '../../src/notify/post-scheduled.js';
+import { runSimExport } from '../../src/app/sim-commands.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { createRepositories, type Repositories } from '../../src/store/repositories.js';
+
+const at = (iso: string) => Date.parse(iso);
+const dir = mkdtempSync(join(tmpdir(), 'dbxops-digest-'));
+const file = join(dir, 'demo.duckdb');
+let warehouse: DuckDbWarehouse;
+let store: Store;
+let repos: Repositories;
+let log: ChannelLog;
+let clock: ManualClock;
+let wallClock: ManualClock;
+
+beforeAll(async () => {
+  store = await openStore({ dataDir: 'memory://' });
+  repos = createRepositories(store.db);
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  try {
+    await runSimExport({ scenario: 'scenarios/demo.yaml', out: file, seed: 42, force: true });
+  } finally {
+    process.stdout.write = write;
+  }
+  warehouse = await DuckDbWarehouse.openFile(file, { clock: { now: () => at('2026-11-22T00:00:00Z') } });
+}, 120_000);
+afterAll(async () => {
+  await store?.close();
+  await warehouse?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await store.db.deleteFrom('scheduled_posts').execute();
+  clock = new ManualClock(at('2026-11-20T00:00:00Z'));
+  wallClock = new ManualClock(at('2026-12-06T10:00:00Z'));
+  log = new ChannelLog({ clock });
+});
+
+/** A worker's scheduler: its own surfaces over the shared chat, the shared store. */
+function worker(
+  policy: Policy = parsePolicy(''),
+  surfaces: ChatSurface[] = [new ConsoleSender(log)],
+): ScheduledPostDeps {
+  return {
+    posts: repos.scheduledPosts,
+    surfaces,
+    schedules: digestSchedules(policy),
+    clock,
+    wallClock,
+    since: at('2026-11-20T00:00:00Z'),
+    build: scheduledCard(
+      {
+        warehouse,
+        digests: repos.digests,
+        recurringIssues: repos.recurringIssues,
+        workspace: { id: '1234567890123456', name: 'acme-prod' },
+        budgets: policy.budgets,
+        timeZone: policy.timezone,
+      },
+      {},
+    ),
+    logger: createLogger({ level: 'silent' }),
+  };
+}
+
+/** The digest cards in a console channel (the console's ids drop the `#`). */
+const digestsIn = (channel: string, in_: ChannelLog = log) =>
+  in_
+    .messages(channel.replace(/^#/, ''))
+    .flatMap((m) => (m.body.kind === 'card' && m.body.view.kind === 'digest' ? [m.body.view] : []));
+
+describe('the scheduled digest', () => {
+  it('reaches #digest at 07:00 on the workspace clock and not a minute before', async () => {
+    clock.set(at('2026-11-20T06:59:00Z'));
+    expect((await postDueDigests(worker())).posted).toBe(0);
+    expect(digestsIn('#digest')).toHaveLength(0);
+    clock.set(at('2026-11-20T07:00:00Z'));
+    expect((await postDueDigests(worker())).posted).toBe(1);
+    const [digest] = digestsIn('#digest');
+    expect(digest?.title).toBe('Daily digest · acme-prod · 2026-11-19');
+    expect(digest?.late).toBeNull();
+  });
+
+  it('is posted once by two workers that look at the same moment', async () => {
+    clock.set(at('2026-11-20T07:00:30Z'));
+    const [a, b] = await Promise.all([postDueDigests(worker()), postDueDigests(worker())]);
+    expect(a.posted + b.posted).toBe(1);
+    expect(digestsIn('#digest')).toHaveLength(1);
+    expect((await postDueDigests(worker())).posted).toBe(0);
+  });
+
+  it('is sent late, marked as late, once, for the 07:00 the bot was down at', async () => {
+    clock.set(at('2026-11-20T07:01:00Z'));
+    await postDueDigests(worker());
+    // Down from 07:05 on the 20th until 09:30 on the 21st.
+    clock.set(at('2026-11-21T09:30:00Z'));
+    const outcome = await postDueDigests(worker());
+    expect(outcome).toMatchObject({ posted: 1, late: 1 });
+    const digests = digestsIn('#digest');
+    expect(digests.map((d) => d.title)).toEqual([
+      'Daily digest · acme-prod · 2026-11-19',
+      'Daily digest · acme-prod · 2026-11-20',
+    ]);
+    expect(digests[1]?.late).toBe(
+      'Sent late: due 2026-11-21 07:00 UTC, sent 2026-11-21 09:30 UTC (dbxops was not running at the time).',
+    );
+    clock.set(at('2026-11-21T09:31:00Z'));
+    expect((await postDueDigests(worker())).posted).toBe(0);
+    const posts = await repos.scheduledPosts.list('daily:#digest');
+    expect(posts.map((p) => [p.period, p.state, p.late])).toEqual([
+      ['2026-11-20T07:00:00.000Z', 'posted', false],
+      ['2026-11-21T07:00:00.000Z', 'posted', true],
+    ]);
+  });
+
+  it('sends each missed day once, oldest first, after a long outage', async () => {
+    clock.set(at('2026-11-20T07:00:00Z'));
+    await postDueDigests(worker());
+    clock.set(at('2026-11-23T08:00:00Z'));
+    const outcome = await postDueDigests(worker(parsePolicy('digest: { weekly: false }')));
+    expect(outcome).toMatchObject({ posted: 3, late: 3 });
+    expect(digestsIn('#digest').map((d) => d.title.slice(-10))).toEqual([
+      '2026-11-19',
+      '2026-11-20',
+      '2026-11-21',
+      '2026-11-22',
+    ]);
+  });
+
+  it('does not post for times before the bot began watching', async () => {
+    const late = { ...worker(), since: at('2026-11-20T09:00:00Z') };
+    clock.set(at('2026-11-20T09:00:00Z'));
+    expect((await postDueDigests(late)).posted).toBe(0);
+    clock.set(at('2026-11-21T07:00:00Z'));
+    expect((await postDueDigests(late)).posted).toBe(1);
+  });
+
+  it('takes over a claim whose worker died before sending, once the claim is old', async () => {
+    clock.set(at('2026-11-20T07:00:00Z'));
+    const key = { scheduleKey: 'daily:#digest', period: '2026-11-20T07:00:00.000Z', surface: 'console' };
+    await repos.scheduledPosts.claim(
+      { ...key, channelId: '#digest', dueAt: clock.now() },
+      'dead',
+      wallClock.now(),
+      0,
+    );
+    wallClock.advance(60_000);
+    expect((await postDueDigests(worker())).posted).toBe(0);
+    wallClock.advance(5 * 60_000);
+    expect((await postDueDigests(worker())).posted).toBe(1);
+    expect(digestsIn('#digest')).toHaveLength(1);
+  });
+
+  it('never sends again a post whose worker died while sending it: it may have arrived', async () => {
+    clock.set(at('2026-11-20T07:00:00Z'));
+    const key = { scheduleKey: 'daily:#digest', period: '2026-11-20T07:00:00.000Z', surface: 'console' };
+    await repos.scheduledPosts.claim(
+      { ...key, channelId: '#digest', dueAt: clock.now() },
+      'dead',
+      wallClock.now(),
+      0,
+    );
+    expect(await repos.scheduledPosts.sending(key, 'dead', wallClock.now())).toBe(true);
+    wallClock.advance(60 * 60_000);
+    expect((await postDueDigests(worker())).posted).toBe(0);
+    expect(digestsIn('#digest')).toHaveLength(0);
+    expect((await repos.scheduledPosts.list('daily:#digest')).map((p) => p.state)).toEqual(['uncertain']);
+  });
+
+  it('retries a post the chat refused on the next call, and then posts it once', async () => {
+    const sender = new ConsoleSender(log);
+    let refuse = true;
+    const flaky: ChatSurface = {
+      surface: 'console',
+      postCard: (target, card) =>
+        refuse ? Promise.reject(new Error('chat is down')) : sender.postCard(target, card),
+      updateCard: (ref, card) => sender.updateCard(ref, card),
+      postThreadNote: (ref, text) => sender.postThreadNote(ref, text),
+      close: () => sender.close(),
+    };
+    clock.set(at('2026-11-20T07:00:00Z'));
+    const failed = await postDueDigests(worker(parsePolicy(''), [flaky]));
+    expect(failed.failures).toEqual([
+      { schedule: 'daily:#digest', surface: 'console', error: 'chat is down' },
+    ]);
+    refuse = false;
+    expect((await postDueDigests(worker(parsePolicy(''), [flaky]))).posted).toBe(1);
+    expect(digestsIn('#digest')).toHaveLength(1);
+  });
+
+  it('posts the same digest to every configured surface', async () => {
+    const slackLog = new ChannelLog({ clock });
+    const slackSender = new ConsoleSender(slackLog);
+    const slack: ChatSurface = {
+      surface: 'slack',
+      postCard: (target, card) => slackSender.postCard(target, card),
+      updateCard: (ref, card) => slackSender.updateCard(ref, card),
+      postThreadNote: (ref, text) => slackSender.postThreadNote(ref, text),
+      close: () => slackSender.close(),
+    };
+    clock.set(at('2026-11-20T07:00:00Z'));
+    const outcome = await postDueDigests(worker(parsePolicy(''), [new ConsoleSender(log), slack]));
+    expect(outcome.posted).toBe(2);
+    expect(digestsIn('#digest', slackLog)).toEqual(digestsIn('#digest'));
+  });
+});
+
+describe('digest settings in dbxops.yaml', () => {
+  it('digest.at in the policy timezone moves the time: 08:30 in Berlin is 07:30 UTC in November', () => {
+    const [daily] = digestSchedules(parsePolicy('timezone: Europe/Berlin\ndigest: { at: "08:30" }'));
+    expect(dueTimes(daily!, at('2026-11-20T00:00:00Z'), at('2026-11-20T23:00:00Z'))).toEqual([
+      at('2026-11-20T07:30:00Z'),
+    ]);
+  });
+
+  it('posts the weekly summary on Mondays only, unless digest.weekly is off', () => {
+    const weekly = digestSchedules(parsePolicy('')).find((s) => s.kind === 'weekly')!;
+    // 2026-11-23 is a Monday.
+    expect(dueTimes(weekly, at('2026-11-17T00:00:00Z'), at('2026-11-25T00:00:00Z'))).toEqual([
+      at('2026-11-23T07:00:00Z'),
+    ]);
+    expect(digestSchedules(parsePolicy('digest: { weekly: false }')).map((s) => s.kind)).toEqual(['daily']);
+  });
+
+  it('routing.digest_channel moves the digest and the weekly summary when digest.channels is empty', () => {
+    const schedules = digestSchedules(parsePolicy('routing: { digest_channel: "#managers" }'));
+    expect(schedules.map((s) => s.key)).toEqual(['daily:#managers', 'weekly:#managers']);
+  });
+
+  it('digest.channels sends the digest where it says, each at its own time', () => {
+    const schedules = digestSchedules(
+      parsePolicy(
+        'digest:\n  weekly: false\n  channels:\n    - { channel: "#mgmt" }\n    - { channel: "#apac", at: "06:00", timezone: Asia/Singapore }\n',
+      ),
+    );
+    expect(schedules.map((s) => [s.key, s.at, s.timeZone])).toEqual([
+      ['daily:#mgmt', '07:00', 'UTC'],
+      ['daily:#apac', '06:00', 'Asia/Singapore'],
+    ]);
+  });
+
+  it('routing.cost_channels gives each named team a daily cost report in its channel', async () => {
+    const policy = parsePolicy(
+      'digest: { weekly: false }\nrouting:\n  cost_channels: { finance: "#finance-data" }\nbudgets: { finance: 3000 }\n',
+    );
+    expect(digestSchedules(policy).map((s) => s.key)).toEqual([
+      'daily:#digest',
+      'cost:finance:#finance-data',
+    ]);
+    clock.set(at('2026-11-22T07:00:00Z'));
+    await postDueDigests(worker(policy));
+    const report = digestsIn('#finance-data').at(-1);
+    expect(report?.title).toBe('Cost report · finance · 2026-11-21');
+    expect(JSON.stringify(report)).toContain('of its $3,000.00 budget');
+    expect(JSON.stringify(report)).not.toContain('marketing');
+  });
+
+  it('refuses a time that is not HH:MM and a time zone that does not exist', () => {
+    expect(() => parsePolicy('digest: { at: "7am" }')).toThrow(/digest\.at: must be HH:MM/);
+    expect(() => parsePolicy('digest: { channels: [{ channel: "#x", timezone: Mars/Olympus }] }')).toThrow(
+      /digest\.channels\[0\]\.timezone: must be an IANA time zone/,
+    );
+    expect(() => parsePolicy('digest: { channels: [{ chanel: "#x" }] }')).toThrow(/digest\.channels\[0\]/);
+  });
+});

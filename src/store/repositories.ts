@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
 import { IncidentRepository } from './incident-repository.js';
@@ -13,6 +14,7 @@ export interface Repositories {
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
   readonly processedKeys: ProcessedKeyRepository;
+  readonly askContexts: AskContextRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -23,5 +25,6 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
     processedKeys: new ProcessedKeyRepository(db),
+    askContexts: new AskContextRepository(db),
   };
 }

@@ -4,6 +4,7 @@ export const HELP_TEXT = [
   '/dbx incidents [team | P1–P4] — open incidents, most severe first',
   '/dbx status <job name or id> — the job and its latest runs',
   '/dbx ack <incident id> — acknowledge an incident',
+  '/dbx ask <question> — a question about failures, SLAs, spend, warehouses, clusters or tables, answered from the system tables',
 ].join('\n');
 
 /**

@@ -8,6 +8,7 @@ export type ParsedCommand =
   | { readonly name: 'incidents'; readonly team?: string; readonly severity?: Severity }
   | { readonly name: 'status'; readonly job: string }
   | { readonly name: 'ack'; readonly incidentId: string }
+  | { readonly name: 'ask'; readonly question: string }
   | { readonly name: 'unknown'; readonly word: string; readonly problem: string };
 
 /**
@@ -46,6 +47,10 @@ export function parseCommand(raw: string): ParsedCommand {
       return /^[A-Za-z0-9_.:-]{1,128}$/.test(rest)
         ? { name: 'ack', incidentId: rest }
         : { name: 'unknown', word, problem: 'Tell me which incident: `/dbx ack <incident id>`.' };
+    case 'ask':
+      return rest === ''
+        ? { name: 'unknown', word, problem: 'Tell me the question: `/dbx ask what failed last night?`.' }
+        : { name: 'ask', question: rest };
     default:
       return { name: 'unknown', word, problem: `I don't know the command "${word.slice(0, 40)}".` };
   }

@@ -1,0 +1,33 @@
+import type { Answer } from '../agents/analyst/analyst.js';
+import { describePeriod } from '../agents/analyst/time-words.js';
+import type { CardViewInput } from '../cards/card-views.js';
+import type { SqlValue } from '../databricks/warehouse.js';
+
+/** A cell as cards carry it: arrays, maps and structs as their JSON text. */
+const cell = (value: SqlValue): string | number | boolean | null =>
+  value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? value
+    : JSON.stringify(value);
+
+/**
+ * An analyst's answer as the answer card: the one-line summary, the top rows, the SQL ("Show SQL"),
+ * the period it covers in the workspace's time zone, and the follow-ups (or candidates) as buttons.
+ */
+export function answerCardView(answer: Answer, timeZone: string): CardViewInput {
+  return {
+    kind: 'answer',
+    question: answer.question,
+    answer: answer.summary,
+    table:
+      answer.columns.length === 0
+        ? null
+        : {
+            columns: [...answer.columns],
+            rows: answer.rows.map((r) => r.map(cell)),
+            totalRows: answer.rows.length,
+          },
+    sql: answer.sql,
+    freshness: answer.period === null ? null : `Covers ${describePeriod(answer.period, timeZone)}.`,
+    buttons: answer.followUps.slice(0, 10).map((f) => ({ label: f.label, question: f.question })),
+  };
+}

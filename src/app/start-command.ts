@@ -211,7 +211,7 @@ export async function startDbxops(
  * (`DATABRICKS_SQL_TRANSPORT=statement-execution`). A host with a port (the simulator's
  * `https://127.0.0.1:8001`) keeps it: the driver otherwise dials 443.
  */
-function warehouseConfig(
+export function warehouseConfig(
   transport: Env['DATABRICKS_SQL_TRANSPORT'],
   warehouseId: string,
   client: DatabricksClient,

@@ -66,6 +66,9 @@ export interface Question {
 
 /** Questions longer than this are not read: no one types 2,000 characters to ask about a job. */
 const MAX_QUESTION_CHARS = 2_000;
+/** A request to change something, not a question: "drop table …", "delete from …", "grant select on …". */
+const WRITE_REQUEST =
+  /\b(?:drop|truncate|delete|insert|update|merge|alter|grant|revoke|create|vacuum|optimize|restore|undrop)\s+(?:(?:or\s+replace\s+)?(?:table|from|into|schema|catalog|database|view|volume|function|all|select|modify|on)\b|`?[a-z0-9_]+`?\.)/i;
 /** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
 const NAMES_TTL_MS = 5 * 60_000;
 /** Rows carried on an answer; renderers show fewer. */
@@ -239,6 +242,13 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
         return refused(
           question.slice(0, 200),
           `That question is ${question.length.toLocaleString('en-US')} characters long; I read questions of up to ${MAX_QUESTION_CHARS.toLocaleString('en-US')}. Ask it in a sentence or two.`,
+          'refused',
+        );
+      }
+      if (WRITE_REQUEST.test(question)) {
+        return refused(
+          question,
+          'I only read the system tables: I never drop, delete, change or grant anything, whatever a question asks.',
           'refused',
         );
       }

@@ -1,4 +1,3 @@
-import { createAnalyst } from '../agents/analyst/analyst.js';
 import type { Answer } from '../agents/analyst/analyst.js';
 import { DEFAULT_SCENARIO_FILE } from '../config/default-scenario-file.js';
 import { type Env, loadEnv } from '../config/env.js';
@@ -8,6 +7,7 @@ import { createWarehouse } from '../databricks/create-warehouse.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
+import { analystFor } from './analyst-setup.js';
 import { openScenarioWarehouse } from './scenario-warehouse.js';
 import { warehouseConfig } from './start-command.js';
 
@@ -100,7 +100,7 @@ export async function runAsk(
   const policy = await loadPolicy(process.env.DBXOPS_POLICY ?? 'dbxops.yaml');
   const workspace = await openWorkspace(opts, env);
   try {
-    const analyst = createAnalyst({
+    const analyst = analystFor(env, {
       warehouse: workspace.warehouse,
       clock: workspace.clock,
       wallClock: systemClock,

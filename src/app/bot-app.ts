@@ -27,7 +27,7 @@ import {
 import type { Store } from '../store/open-store.js';
 import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
-import { createAnalyst } from '../agents/analyst/analyst.js';
+import { analystFor } from './analyst-setup.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
@@ -111,7 +111,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       policy.access.teams[actor.userId] ??
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
-    analyst: createAnalyst({
+    analyst: analystFor(env, {
       warehouse: options.databricks.warehouse,
       clock,
       wallClock,

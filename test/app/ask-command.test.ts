@@ -7,7 +7,12 @@ async function askJson(question: string, hours = 3): Promise<Record<string, unkn
   let out = '';
   await runAsk(
     { question, json: true, scenario: DEFAULT_SCENARIO_FILE, hours, seed: 42 },
-    { write: (t) => void (out += t), env: loadEnv({}) },
+    {
+      write: (t) => {
+        out += t;
+      },
+      env: loadEnv({}),
+    },
   );
   expect(out.endsWith('\n')).toBe(true);
   return JSON.parse(out) as Record<string, unknown>;

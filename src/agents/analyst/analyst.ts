@@ -58,7 +58,7 @@ export interface AnalystDeps {
   readonly model?: ModelFallback | undefined;
 }
 
-export interface Question {
+interface Question {
   readonly text: string;
   /** Where follow-ups find this question's context: the thread first, then the person in the channel. */
   readonly contextKeys?: readonly string[];

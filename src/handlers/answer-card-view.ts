@@ -28,6 +28,11 @@ export function answerCardView(answer: Answer, timeZone: string): CardViewInput 
           },
     sql: answer.sql,
     freshness: answer.period === null ? null : `Covers ${describePeriod(answer.period, timeZone)}.`,
-    buttons: answer.followUps.slice(0, 10).map((f) => ({ label: f.label, question: f.question })),
+    // A button carries its question; one too long for a button value (a long question with a
+    // candidate name put in) is left off rather than cut into another question.
+    buttons: answer.followUps
+      .filter((f) => f.question.length <= 500)
+      .slice(0, 10)
+      .map((f) => ({ label: f.label.slice(0, 200), question: f.question })),
   };
 }

@@ -244,3 +244,37 @@ describe('the analyst refuses questions that ask it to change something', () => 
     expect((await ask('which jobs failed after the update yesterday?')).intent).toBe('failures');
   });
 });
+
+describe('the questions settings in dbxops.yaml', () => {
+  it('reads time words in the policy time zone', async () => {
+    const policy = { ...defaultPolicy(), timezone: 'Asia/Tokyo' };
+    const answer = await analyst({ policy }).ask({ text: 'what failed yesterday' });
+    // Now is 2026-11-22 00:00 UTC, 09:00 in Tokyo: yesterday is Tokyo's 21 November.
+    expect(answer.period).toMatchObject({
+      startMs: Date.UTC(2026, 10, 20, 15),
+      endMs: Date.UTC(2026, 10, 21, 15),
+    });
+  });
+
+  it('gives every statement the policy row limit and timeout', async () => {
+    const seen: { sql: string; rowLimit?: number; timeoutMs?: number }[] = [];
+    const recording: Warehouse = {
+      query: (sql, options) => {
+        seen.push({
+          sql,
+          ...(options?.rowLimit === undefined ? {} : { rowLimit: options.rowLimit }),
+          ...(options?.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        });
+        return demo.warehouse.query(sql, options);
+      },
+      close: async () => {},
+    };
+    const policy = { ...defaultPolicy(), ask: { ...defaultPolicy().ask, max_rows: 5, timeout_seconds: 7 } };
+    const answer = await analyst({ policy, warehouse: recording }).ask({
+      text: 'most expensive queries yesterday',
+    });
+    expect(answer.rows).toHaveLength(5);
+    expect(seen.at(-1)).toMatchObject({ rowLimit: 5, timeoutMs: 7_000 });
+    expect(seen.at(-1)?.sql).toMatch(/LIMIT 5$/);
+  });
+});

@@ -124,6 +124,16 @@ describe('a question the router cannot place goes to the model, through the SQL 
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('lets the model read a configured schema only once ask.schemas lists it', async () => {
+    const sql = 'SELECT count(*) AS loads FROM main.ops.etl_audit';
+    fake.script.push({ toolCalls: [call('run_query', { sql })] }, { content: 'no' });
+    expect((await analyst().ask({ text: QUESTION })).outcome).toBe('unanswerable');
+    expect(toolResults(fake.requests[1])[0]).toMatch(/outside what I may read: system\.\*\.$/);
+    const policy = { ...defaultPolicy(), ask: { ...defaultPolicy().ask, schemas: ['main.ops'] } };
+    fake.script.push({ toolCalls: [call('run_query', { sql })] }, { content: 'Loads counted.' });
+    expect((await analyst(policy).ask({ text: QUESTION })).outcome).toBe('answered');
+  });
+
   it('answers the questions the router knows without the model', async () => {
     await analyst().ask({ text: 'idle warehouses' });
     expect(fake.requests).toHaveLength(0);

@@ -1,5 +1,8 @@
 import type { WebhookCredentials } from '../agents/collector/job-webhook.js';
 import { createCollectorCache } from '../agents/collector/collector-cache.js';
+import { readPlanContext } from '../agents/remediation/plan-context.js';
+import type { RemediationKind } from '../agents/remediation/remediation-kind.js';
+import { lookUpJobStatus } from '../agents/status/job-status.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
 import type { SlackAdapter } from '../bot/slack/slack-adapter.js';
@@ -11,6 +14,7 @@ import type { Policy } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import type { Incident } from '../domain/incident.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
@@ -30,7 +34,7 @@ import { createRepositories, type Repositories } from '../store/repositories.js'
 import { analystFor } from './analyst-setup.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
-import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
+import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { realWorkspaceStatus } from './workspace-status.js';
 
 type QueueChoice =
@@ -96,6 +100,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const metrics = options.metrics ?? createMetrics();
   const repos = createRepositories(options.store.db);
   let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
+  const handlerLog = logger.child({ module: 'handlers' });
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
@@ -105,8 +110,10 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     clock,
     wallClock,
     policy,
-    databricks: options.databricks.client,
-    logger: logger.child({ module: 'handlers' }),
+    jobStatus: (query: string) => lookUpJobStatus(options.databricks.client, repos.incidents, query),
+    planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
+      readPlanContext(options.databricks.client, kind, incident, signal, handlerLog),
+    logger: handlerLog,
     teamOf: (actor: { userId: string; email?: string }) =>
       policy.access.teams[actor.userId] ??
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
@@ -161,6 +168,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         logger: logger.child({ module: 'teams' }),
         ...(env.TEAMS_OPENID_METADATA_URL ? { openIdMetadataUrl: env.TEAMS_OPENID_METADATA_URL } : {}),
         ...(env.TEAMS_TOKEN_URL ? { tokenUrl: env.TEAMS_TOKEN_URL } : {}),
+        oncall: policy.routing.oncall_teams,
       })
     : null;
   const surfaces: ChatSurface[] = [
@@ -252,7 +260,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const routes: Route[] = [
     {
       path: WEBHOOK_PATH,
-      listener: createWebhookRoute({
+      listener: createDatabricksWebhookRoute({
         credentials: options.webhookCredentials,
         dispatcher: () => dispatcher!,
         processedKeys: repos.processedKeys,

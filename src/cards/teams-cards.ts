@@ -141,8 +141,6 @@ function card(body: AcElement[], actions: AcAction[], fallbackText: string): Ada
   };
 }
 
-const CONTAINER_STYLE = { P1: 'attention', P2: 'warning', P3: 'accent', P4: 'emphasis' } as const;
-
 function list(items: readonly string[], b: Budget): string {
   const { shown, rest } = takeWithRest(items, b.listItems);
   const text = shown.map((i) => truncate(i, b.listItemChars)).join(', ');
@@ -162,7 +160,7 @@ export function renderIncidentCardTeams(
     const body: AcElement[] = [
       {
         type: 'Container',
-        style: CONTAINER_STYLE[view.severity],
+        style: style.teamsContainer,
         bleed: true,
         items: [
           para(

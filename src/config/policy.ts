@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { errorCategorySchema } from '../domain/error-label.js';
 import { ConfigError } from '../domain/errors.js';
+import { SEVERITIES, type Severity, severitySchema as severity } from '../domain/severity.js';
+import { remediationPolicySchema } from './remediation-policy.js';
 
-const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 const minutes = z.number().int().positive();
 
 /** Detection thresholds (issue 3's defaults). Ratios are fractions of the baseline. */
@@ -22,7 +24,6 @@ export const thresholdsSchema = z
       .min(0)
       .default(10)
       .describe('a duration anomaly must also be at least this many minutes longer than usual'),
-    failure_rate: z.number().gt(0).lt(1).default(0.05),
     zero_rows_consecutive: z.number().int().min(1).default(3),
     min_history_runs: z.number().int().min(2).default(5).describe('runs a baseline needs before it judges'),
     cost_anomaly_ratio: z
@@ -54,7 +55,7 @@ const triageConditionSchema = z
     transient: z.boolean().optional(),
     repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
     cost_ratio_above: z.number().min(0).optional(),
-    category: z.union([z.string(), z.array(z.string())]).optional(),
+    category: z.union([errorCategorySchema, z.array(errorCategorySchema)]).optional(),
   })
   .strict();
 
@@ -108,10 +109,16 @@ const DEFAULT_TRIAGE = {
     mention_oncall: false,
     post_card: false,
   },
-} as const;
+} as const satisfies Record<Severity, unknown>;
+
+/** One entry per severity, each a triage level. */
+const levelShape = Object.fromEntries(SEVERITIES.map((s) => [s, levelSchema])) as Record<
+  Severity,
+  typeof levelSchema
+>;
 
 const triagePolicySchema = z
-  .object({ P1: levelSchema, P2: levelSchema, P3: levelSchema, P4: levelSchema })
+  .object(levelShape)
   .strict()
   .default(structuredClone(DEFAULT_TRIAGE) as never);
 
@@ -166,17 +173,47 @@ const workspaceSchema = z
   .strict();
 
 /**
- * Who may press what. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or emails;
- * `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; approvers approve remediations.
+ * Who may act on incidents. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or
+ * emails; `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; who may press and
+ * approve remediations is `remediation.roles`.
  */
 const accessSchema = z
   .object({
     responders: z.array(z.string().min(1)).default(['*']),
-    approvers: z.array(z.string().min(1)).default([]),
     teams: z
       .record(z.string().min(1), z.string().min(1))
       .default({})
       .describe('person (chat user id or email) → team, for "my team" in the Home tab and /dbx incidents'),
+  })
+  .strict()
+  .prefault({});
+
+/** A Databricks user name as SCIM spells it: an e-mail address, with nothing a SCIM filter would misread. */
+const workspaceUserName = z
+  .string()
+  .trim()
+  .max(320)
+  .regex(/^[^\s@"\\]+@[^\s@"\\]+$/, { message: 'must be a Databricks user name (an e-mail address)' });
+
+/**
+ * Chat user → Databricks user, per surface: who a button press acts as when dbxops checks the presser's
+ * own rights (docs/remediation-rights.md). An entry wins over the e-mail the chat platform reports;
+ * without one, a confirmed e-mail is looked up through SCIM.
+ */
+const principalsSchema = z
+  .object({
+    slack: z
+      .record(z.string().min(1).max(64), workspaceUserName)
+      .default({})
+      .describe('Slack user id (U…) → Databricks user name'),
+    teams: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('Teams user (Entra object id) → Databricks user name'),
+    console: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('console user name → Databricks user name'),
   })
   .strict()
   .prefault({});
@@ -244,7 +281,7 @@ const askSchema = z
   .strict()
   .prefault({});
 
-const policySchema = z
+export const policySchema = z
   .object({
     timezone: z
       .string()
@@ -253,6 +290,7 @@ const policySchema = z
       .describe('the workspace time zone: where "yesterday", "this week" and "last night" start'),
     ask: askSchema,
     access: accessSchema,
+    principals: principalsSchema,
     slas: z.array(slaSchema).default([]),
     workspaces: z
       .array(workspaceSchema)
@@ -264,6 +302,7 @@ const policySchema = z
     triage: triagePolicySchema,
     routing: routingSchema,
     budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+    remediation: remediationPolicySchema,
   })
   .strict();
 

@@ -1,7 +1,8 @@
 import type { Answer } from '../agents/analyst/analyst.js';
 import { describePeriod } from '../agents/analyst/time-words.js';
 import type { CardViewInput } from '../cards/card-views.js';
-import type { SqlValue } from '../databricks/warehouse.js';
+
+type SqlValue = Answer['rows'][number][number];
 
 /** A cell as cards carry it: arrays, maps and structs as their JSON text. */
 const cell = (value: SqlValue): string | number | boolean | null =>

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../config/logger.js';
+import { readPlanContext } from '../agents/remediation/plan-context.js';
 import {
   type PlanRefusal,
   planRemediation,
@@ -15,7 +16,6 @@ import { ASK_ACTION_PREFIX, decodeAskValue } from '../cards/ask-button.js';
 import { type ButtonPayload, decodeButtonValue } from '../cards/button-value.js';
 import type { CardViewInput, IncidentCardView } from '../cards/card-views.js';
 import { type Policy, workspaceEntry } from '../config/policy.js';
-import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Incident, IncidentEvent, TimelineEntry } from '../domain/incident.js';
 import type { Result } from '../domain/result.js';
@@ -30,7 +30,8 @@ import type { Actor, ChatHandler, ChatRequest, ChatResponse, MessageRef, Reply }
 import { HELP_TEXT, questionHint } from './help-text.js';
 import { homeIncident, incidentCardView } from './incident-card-view.js';
 import { type ParsedCommand, parseCommand } from './parse-command.js';
-import { jobStatus } from './job-status.js';
+import { jobStatusReply } from './job-status-reply.js';
+import type { JobStatus, JobStatusRefusal } from '../agents/status/job-status.js';
 
 export interface ChatHandlerDeps {
   readonly incidents: IncidentRepository;
@@ -48,8 +49,18 @@ export interface ChatHandlerDeps {
   /** The wall clock: when a delivery was first seen, for idempotency (default the system clock). */
   readonly wallClock?: Clock;
   readonly policy: Policy;
-  /** For `/dbx status` and for reading current settings into dry-run plans; without it both say so. */
-  readonly databricks?: DatabricksClient | undefined;
+  /**
+   * `/dbx status <job>`: the job's status read from the workspace (`lookUpJobStatus` in
+   * `src/agents/status/job-status.ts`). Without it the command says no workspace is connected.
+   */
+  readonly jobStatus?: ((query: string) => Promise<Result<JobStatus, JobStatusRefusal>>) | undefined;
+  /**
+   * What a dry-run plan is built from, with current settings read from the workspace (`readPlanContext`
+   * in `src/agents/remediation/plan-context.ts`). Without it a plan gets the root signal's ids alone.
+   */
+  readonly planContext?:
+    | ((kind: RemediationKind, incident: Incident, signal: Signal | undefined) => Promise<RemediationContext>)
+    | undefined;
   readonly logger: Logger;
   /** The person's team for the Home tab; undefined shows every team's open incidents. */
   readonly teamOf?: ((actor: Actor) => string | undefined) | undefined;
@@ -142,7 +153,10 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'incidents':
         return listIncidents(parsed.team, parsed.severity);
       case 'status':
-        return jobStatus(deps.databricks, parsed.job, deps.incidents);
+        if (deps.jobStatus === undefined) {
+          return fail('unavailable', 'No Databricks workspace is connected, so I cannot look up jobs.');
+        }
+        return jobStatusReply(await deps.jobStatus(parsed.job));
       case 'ack':
         return applyToIncident(request.actor, parsed.incidentId, {
           type: 'acknowledge',
@@ -295,7 +309,11 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     const incident = await deps.incidents.get(p.incidentId);
     if (incident === undefined) return notFound(p.incidentId);
     const signal = await rootSignalOf(deps.incidents, incident);
-    const context = await remediationContext(kind.data, incident, signal);
+    const context = await (deps.planContext ?? ((k, i, s) => readPlanContext(undefined, k, i, s, log)))(
+      kind.data,
+      incident,
+      signal,
+    );
     const plan = planRemediation(kind.data, context);
     if (!plan.ok) return planRefused(kind.data, plan);
     const v = plan.value;
@@ -320,53 +338,6 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         },
       },
     ]);
-  }
-
-  /** Ids from the root signal, plus fresh settings read from the workspace when a plan edits them. */
-  async function remediationContext(
-    kind: RemediationKind,
-    incident: Incident,
-    signal: Signal | undefined,
-  ): Promise<RemediationContext> {
-    const refs = signal?.refs ?? {};
-    const num = (v: string | undefined) => (v !== undefined && /^\d{1,16}$/.test(v) ? Number(v) : undefined);
-    const context: {
-      -readonly [K in keyof RemediationContext]: RemediationContext[K];
-    } = {
-      jobId: num(refs.jobId),
-      runId: num(refs.runId),
-      taskKey: refs.taskKey,
-      clusterId: refs.clusterId,
-      warehouseId: refs.warehouseId,
-      statementId: signal?.subject.type === 'query' ? signal.subject.id : undefined,
-      idempotencyToken: `dbxops-${createHash('sha256').update(`${incident.id}:${incident.version}`).digest('hex').slice(0, 32)}`,
-    };
-    const api = deps.databricks;
-    if (api === undefined) return context;
-    try {
-      if (
-        ['bigger_cluster', 'longer_timeout', 'pause_schedule'].includes(kind) &&
-        context.jobId !== undefined
-      ) {
-        context.job = await api.jobs.getJob(context.jobId);
-      }
-      if (
-        ['scale_warehouse', 'stop_warehouse', 'start_warehouse'].includes(kind) &&
-        context.warehouseId !== undefined
-      ) {
-        context.warehouse = await api.warehouses.getWarehouse(context.warehouseId);
-      }
-      if (kind === 'repair' && context.runId !== undefined) {
-        const run = await api.jobs.getRun(context.runId, { include_history: true });
-        const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
-        const last = repairs[repairs.length - 1]?.id;
-        if (last !== undefined) context.latestRepairId = Number(last);
-      }
-    } catch (error) {
-      // The plan then says which setting it could not read instead of guessing one.
-      log.warn({ err: error, kind, incidentId: incident.id }, 'could not read current settings for a plan');
-    }
-    return context;
   }
 
   function planRefused(

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { ApprovalRepository } from './approval-repository.js';
+import { AuditLogRepository } from './audit-log-repository.js';
 import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
@@ -14,6 +16,8 @@ export interface Repositories {
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
   readonly processedKeys: ProcessedKeyRepository;
+  readonly approvals: ApprovalRepository;
+  readonly audit: AuditLogRepository;
   readonly askContexts: AskContextRepository;
 }
 
@@ -25,6 +29,8 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
     processedKeys: new ProcessedKeyRepository(db),
+    approvals: new ApprovalRepository(db),
+    audit: new AuditLogRepository(db),
     askContexts: new AskContextRepository(db),
   };
 }

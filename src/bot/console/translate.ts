@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatRequest } from '../../handlers/chat-request.js';
+import { MAX_BUTTON_VALUE_CHARS, MAX_COMMAND_CHARS } from '../../handlers/input-limits.js';
 import type { ConsoleChannel } from './channel-log.js';
 import { CONSOLE_CHANNEL_ID, CONSOLE_MESSAGE_ID } from './ids.js';
 
@@ -14,13 +15,10 @@ const requestId = z
   .regex(/^[A-Za-z0-9_-]{8,64}$/, { message: 'must be 8–64 letters, digits, _ or -' });
 const channelId = z.string().regex(CONSOLE_CHANNEL_ID, { message: 'is not a console channel id' });
 
-/** Longest composer text; Slack allows 4,000 characters in a slash command, the console the same. */
-const MAX_COMPOSER_CHARS = 4_000;
-
 export const composerPostSchema = z
   .object({
     channelId,
-    text: z.string().trim().min(1, { message: 'is empty' }).max(MAX_COMPOSER_CHARS),
+    text: z.string().trim().min(1, { message: 'is empty' }).max(MAX_COMMAND_CHARS),
     requestId,
   })
   .strict();
@@ -31,7 +29,7 @@ export const actionPostSchema = z
     channelId,
     messageId: z.string().regex(CONSOLE_MESSAGE_ID, { message: 'is not a console message id' }),
     actionId: z.string().min(1).max(255),
-    value: z.string().max(2_000),
+    value: z.string().max(MAX_BUTTON_VALUE_CHARS),
     requestId,
   })
   .strict();
@@ -53,17 +51,21 @@ interface Origin {
   readonly nowMs: number;
 }
 
-const actorOf = (origin: Origin) => ({
-  surface: 'console' as const,
+/**
+ * The console person as a request's actor. Only the sign-in proxy names an e-mail (console-auth.ts),
+ * and it authenticated the person, so that e-mail is theirs (docs/remediation-rights.md).
+ */
+export const consoleActor = (origin: Pick<Origin, 'user' | 'email'>): ChatRequest['actor'] => ({
+  surface: 'console',
   userId: origin.user,
   displayName: origin.user,
-  ...(origin.email === undefined ? {} : { email: origin.email }),
+  ...(origin.email === undefined ? {} : { email: origin.email, emailVerified: true }),
 });
 
 /** `/dbx <text>` → a command (text without `/dbx`); anything else → a question. */
 export function composerRequest(post: ComposerPost, origin: Origin, threadId?: string): ChatRequest {
   const base = {
-    actor: actorOf(origin),
+    actor: consoleActor(origin),
     conversation: {
       surface: 'console' as const,
       channelId: origin.channel.id,
@@ -85,7 +87,7 @@ export function buttonRequest(post: ActionPost, origin: Origin): ChatRequest {
     actionId: post.actionId,
     value: post.value,
     message: { surface: 'console', channelId: origin.channel.id, messageId: post.messageId },
-    actor: actorOf(origin),
+    actor: consoleActor(origin),
     conversation: {
       surface: 'console',
       channelId: origin.channel.id,

@@ -13,6 +13,8 @@ export interface StoredAskContext {
 
 /** Conversation keys are built by the handler from platform ids; longer ones are not ours. */
 const MAX_KEY = 512;
+/** A conversation quiet this long has no follow-ups left; its context is dropped on the next save. */
+const KEEP_MS = 30 * 24 * 3_600_000;
 
 /**
  * The context of follow-up questions: the last intent, names and period per conversation key. Keys are
@@ -44,7 +46,10 @@ export class AskContextRepository {
     return undefined;
   }
 
-  /** Saves `context` under every key (replacing what was there). `now` is the wall clock. */
+  /**
+   * Saves `context` under every key (replacing what was there) and drops contexts unused for 30 days,
+   * so the table holds the live conversations only. `now` is the wall clock.
+   */
   async save(keys: readonly string[], context: StoredAskContext, now: number): Promise<void> {
     const usable = [...new Set(keys.filter((k) => k.length > 0 && k.length <= MAX_KEY))];
     if (usable.length === 0) return;
@@ -60,6 +65,10 @@ export class AskContextRepository {
       .insertInto('ask_contexts')
       .values(usable.map((key) => ({ key, ...row })))
       .onConflict((oc) => oc.column('key').doUpdateSet(row))
+      .execute();
+    await this.#db
+      .deleteFrom('ask_contexts')
+      .where('updated_at', '<', toDate(now - KEEP_MS))
       .execute();
   }
 }

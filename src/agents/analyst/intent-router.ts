@@ -99,7 +99,7 @@ const C = {
     'right now|currently|now\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
   ),
   access: concept(
-    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read\\b|reads\\b|accessed|access|queried|touched|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
+    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touched|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
   ),
   downstream: concept(
     'downstream|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',

@@ -46,4 +46,15 @@ export const PARAPHRASES: readonly (readonly [question: string, intent: IntentNa
   ['what depends on main.finance.orders', 'downstream'],
   ['if main.finance.raw_orders breaks what is affected', 'downstream'],
   ['lineage downstream of raw_orders', 'downstream'],
+  // Written later, at 11:40, after the router was done; kept whatever the router made of them.
+  ['did anything fail in the last 6 hours', 'failures'],
+  ['list of jobs that errored out today', 'failures'],
+  ['why is finance_fx_rates broken', 'why_failed'],
+  ['how many times did mkt_events_ingest run this week', 'job_status'],
+  ['what did we spend on the marketing team last month', 'spend_by_team'],
+  ['which jobs cost us the most money', 'expensive_jobs'],
+  ['show warehouses with auto stop turned off', 'warehouses_without_autostop'],
+  ['who has been reading main.marketing.sessions', 'table_access'],
+  ['what tables are built from main.finance.orders', 'downstream'],
+  ['queries that have been running for over an hour', 'long_queries_now'],
 ];

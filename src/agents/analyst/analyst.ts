@@ -6,6 +6,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { AskContextRepository } from '../../store/ask-context-repository.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import { runGuarded } from './guarded-query.js';
+import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './running-queries.js';
 import { type FollowUp, INTENT_SPECS, type IntentContext, type Row } from './intent-queries.js';
 import { INTENTS, type IntentName, routeQuestion, type Slots, slotsFit } from './intent-router.js';
 import type { SqlGuardPolicy } from './sql-guard.js';
@@ -176,6 +177,29 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       idleMinutes: deps.policy.thresholds.warehouse_idle_minutes,
       longQueryMinutes: deps.policy.thresholds.runaway_query_minutes,
     };
+    if (intent === 'long_queries_now' && deps.databricks !== undefined) {
+      let rows: Row[];
+      try {
+        rows = await runningQueries(deps.databricks, ctx.nowMs, ctx.longQueryMinutes);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        return refused(question, `Databricks could not list the running queries: ${why}`, 'warehouse_error', {
+          sql: RUNNING_QUERIES_CALL,
+          intent,
+        });
+      }
+      return {
+        question,
+        summary: spec.summary(rows, ctx),
+        columns: RUNNING_QUERY_COLUMNS,
+        rows: rows.slice(0, ANSWER_ROWS).map((r) => RUNNING_QUERY_COLUMNS.map((c) => r[c] ?? null)),
+        sql: RUNNING_QUERIES_CALL,
+        followUps: spec.followUps(rows, ctx),
+        intent,
+        outcome: 'answered',
+        period: null,
+      };
+    }
     const built = spec.query(ctx);
     const outcome = await runGuarded(deps.warehouse, built.sql, built.params, guard);
     if (!outcome.ok) {

@@ -1,4 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
+import { createDatabricksClient } from '../../../src/databricks/rest/databricks-client.js';
 import { type Analyst, createAnalyst } from '../../../src/agents/analyst/analyst.js';
 import { openScenarioWarehouse, type ScenarioWarehouse } from '../../../src/app/scenario-warehouse.js';
 import { DEFAULT_SCENARIO_FILE } from '../../../src/config/default-scenario-file.js';
@@ -276,5 +280,54 @@ describe('the questions settings in dbxops.yaml', () => {
     expect(answer.rows).toHaveLength(5);
     expect(seen.at(-1)).toMatchObject({ rowLimit: 5, timeoutMs: 7_000 });
     expect(seen.at(-1)?.sql).toMatch(/LIMIT 5$/);
+  });
+});
+
+describe('queries running long right now', () => {
+  it('come from the Query History API, which holds running statements, and show that call', async () => {
+    const now = demo.clock.now();
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname !== '/api/2.0/sql/history/queries') return void res.writeHead(404).end();
+      expect(url.searchParams.getAll('filter_by.statuses')).toEqual(['RUNNING', 'QUEUED']);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          res: [
+            { query_id: 'q-short', status: 'QUEUED', query_start_time_ms: now - 5 * 60_000 },
+            {
+              query_id: 'q-long',
+              status: 'RUNNING',
+              user_name: 'alice@acme.example',
+              warehouse_id: 'dd04b5cc4a1c5eea',
+              query_start_time_ms: now - 95 * 60_000,
+              query_text: 'SELECT e.*, s.* FROM main.marketing.events e CROSS JOIN main.marketing.sessions s',
+            },
+          ],
+          has_next_page: false,
+        }),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const databricks = createDatabricksClient({
+        host: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        auth: patAuth('dapi-test'),
+        retry: { maxAttempts: 1 },
+      });
+      const answer = await createAnalyst({
+        warehouse: demo.warehouse,
+        clock: demo.clock,
+        wallClock,
+        policy: defaultPolicy(),
+        databricks,
+      }).ask({ text: 'any stuck queries at the moment?' });
+      expect(answer.summary).toBe(
+        '1 query running longer than 30 min; the longest 95 min by alice@acme.example.',
+      );
+      expect(answer.rows.map((r) => r[0])).toEqual(['q-long']);
+      expect(answer.sql).toContain('GET /api/2.0/sql/history/queries');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

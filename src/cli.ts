@@ -140,6 +140,19 @@ program
   });
 
 program
+  .command('ask')
+  .description('answer a question from the system tables, as the bot would in chat')
+  .argument('<question>', 'the question, in plain language')
+  .option('--json', 'print {"question","sql","columns","rows","summary"}', false)
+  .option('--scenario <file>', 'answer from this scenario played into DuckDB (default: the demo, 48 h)')
+  .option('--hours <h>', 'simulated hours of the scenario; now is their end', positiveNumber('--hours'))
+  .option('--seed <n>', 'random seed', wholeNumber('--seed'), 42)
+  .action(async (question: string, opts) => {
+    const { runAsk } = await import('./app/ask-command.js');
+    await runAsk({ question, ...opts });
+  });
+
+program
   .command('classify')
   .description('classify errors: JSONL {"id","message"[,"error_code"]} on stdin → JSONL on stdout')
   .action(async () => {

@@ -40,6 +40,7 @@ import { createRepositories, type Repositories } from '../store/repositories.js'
 import type { CostChart } from '../cards/cost-chart.js';
 import { createCostAnalyst } from '../agents/analyst/cost-report.js';
 import { createChartLinks } from './chart-route.js';
+import { analystFor } from './analyst-setup.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
@@ -147,6 +148,15 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       timeoutMs: policy.ask.timeout_seconds * 1000,
     }),
     ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
+    analyst: analystFor(env, {
+      warehouse: options.databricks.warehouse,
+      clock,
+      wallClock,
+      policy,
+      contexts: repos.askContexts,
+      incidents: repos.incidents,
+      databricks: options.databricks.client,
+    }),
   };
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);

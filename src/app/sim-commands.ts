@@ -99,9 +99,20 @@ export interface SimExportOptions {
   force: boolean;
 }
 
-/** `dbxops sim export`: runs the scenario flat out into a DuckDB file and prints what it wrote. */
-export async function runSimExport(opts: SimExportOptions): Promise<void> {
-  const started = performance.now();
+/** What `exportScenario` wrote: the scenario's name and the simulated clock at the end. */
+export interface ExportedScenario {
+  readonly name: string;
+  readonly startMs: number;
+  readonly nowMs: number;
+}
+
+/**
+ * Runs the scenario flat out into a new DuckDB file at `out` and finishes it: what `dbxops sim export`
+ * writes, and what `dbxops ask --scenario` answers from, so both hold the same rows.
+ */
+export async function exportScenario(
+  opts: Pick<SimExportOptions, 'scenario' | 'jobs' | 'out' | 'hours' | 'seed' | 'force'>,
+): Promise<ExportedScenario> {
   const { scenario, name } = await resolveScenario(
     opts.jobs ? { jobs: opts.jobs, ...(opts.hours ? { hours: opts.hours } : {}) } : { file: opts.scenario },
   );
@@ -132,9 +143,16 @@ export async function runSimExport(opts: SimExportOptions): Promise<void> {
       }),
     })),
   });
+  return { name, startMs: workspace.startMs, nowMs: workspace.now() };
+}
+
+/** `dbxops sim export`: runs the scenario flat out into a DuckDB file and prints what it wrote. */
+export async function runSimExport(opts: SimExportOptions): Promise<void> {
+  const started = performance.now();
+  const exported = await exportScenario(opts);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
-    `dbxops sim: wrote ${opts.out} — ${name}, ${(workspace.now() - workspace.startMs) / 3_600_000} h simulated in ${seconds.toFixed(1)} s\n` +
+    `dbxops sim: wrote ${opts.out} — ${exported.name}, ${(exported.nowMs - exported.startMs) / 3_600_000} h simulated in ${seconds.toFixed(1)} s\n` +
       `  ATTACH '${opts.out}' AS ws (READ_ONLY); SELECT * FROM ws.meta.simulation;\n`,
   );
 }

@@ -116,6 +116,11 @@ export const answerCardViewSchema = z.object({
   /** "system.billing.usage is about 2 h behind" — shown under the answer. */
   freshness: text(LONG).nullable().default(null),
   detailsUrl: linkSchema.nullable().default(null),
+  /** Follow-up questions, or the candidates of an ambiguous name: each button asks its question. */
+  buttons: z
+    .array(z.object({ label: text(200), question: text(500) }))
+    .max(10)
+    .default([]),
 });
 export type AnswerCardView = z.infer<typeof answerCardViewSchema>;
 

@@ -17,6 +17,7 @@ import type {
   MessageCardView,
   PlanCardView,
 } from './card-views.js';
+import { type AskButton, askButtons } from './ask-button.js';
 import { escapeHtml as e, safeHttpUrl } from './html-escape.js';
 import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
 import {
@@ -63,11 +64,11 @@ function link(url: string | null, label: string): string {
     : `<a href="${e(safe)}" target="_blank" rel="noopener noreferrer">${e(label)}</a>`;
 }
 
-function button(b: CardButton): string {
+function button(b: CardButton | AskButton): string {
   return `<button type="button" class="dbx-btn dbx-btn-${b.style}" data-action-id="${e(b.actionId)}" data-value="${e(b.value)}">${e(b.label)}</button>`;
 }
 
-function buttons(list: readonly CardButton[], cls = 'dbx-actions'): string {
+function buttons(list: readonly (CardButton | AskButton)[], cls = 'dbx-actions'): string {
   return list.length === 0 ? '' : `<div class="${cls}">${list.map(button).join('')}</div>`;
 }
 
@@ -194,8 +195,11 @@ function renderAnswerCardHtml(view: AnswerCardView, _nowMs: number): string {
     if (total > rows.length) parts.push(`<p class="dbx-note">Showing ${rows.length} of ${total} rows</p>`);
   }
   if (view.sql !== null)
-    parts.push(`<details><summary>SQL</summary><pre><code>${t(view.sql, BUDGET.sql)}</code></pre></details>`);
+    parts.push(
+      `<details><summary>Show SQL</summary><pre><code>${t(view.sql, BUDGET.sql)}</code></pre></details>`,
+    );
   if (view.freshness !== null) parts.push(`<p class="dbx-note">🕒 ${t(view.freshness, 1000)}</p>`);
+  parts.push(buttons(askButtons(view)));
   const details = link(view.detailsUrl, 'Details');
   if (details !== '') parts.push(`<footer>${details}</footer>`);
   return `<article class="dbx-card dbx-answer">${parts.join('')}</article>`;

@@ -28,6 +28,7 @@ import {
   sqlText,
   teamLines,
 } from './cost-card-text.js';
+import { type AskButton, askButtons } from './ask-button.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
 import { SLACK_CARD_BUDGET, SLACK_LIMITS } from './slack-limits.js';
@@ -88,7 +89,7 @@ const context = (texts: readonly string[]): ContextBlock => ({
     .map((t) => ({ type: 'mrkdwn', text: truncate(t, SLACK_LIMITS.textObject, { mrkdwn: true }) })),
 });
 
-function slackButton(b: CardButton): Button {
+function slackButton(b: CardButton | AskButton): Button {
   return {
     type: 'button',
     action_id: b.actionId,
@@ -98,7 +99,7 @@ function slackButton(b: CardButton): Button {
   };
 }
 
-function actions(blockId: string, buttons: readonly CardButton[]): ActionsBlock[] {
+function actions(blockId: string, buttons: readonly (CardButton | AskButton)[]): ActionsBlock[] {
   if (buttons.length === 0) return [];
   return [
     {
@@ -269,8 +270,10 @@ function renderAnswerCardSlack(view: AnswerCardView, _nowMs: number): SlackMessa
       if (total > b.tableRows)
         blocks.push(context([`Showing ${b.tableRows} of ${total} rows${more(view.detailsUrl)}`]));
     }
-    if (view.sql !== null) blocks.push(section(`*SQL*\n${codeBlock(view.sql, b.sql)}`));
+    // Slack has no collapsible block: the SQL is shown under its own heading, after the rows.
+    if (view.sql !== null) blocks.push(section(`*Show SQL*\n${codeBlock(view.sql, b.sql)}`));
     if (view.freshness !== null) blocks.push(context([`🕒 ${mrkdwn(view.freshness, 500)}`]));
+    blocks.push(...actions('dbx-answer-actions', askButtons(view)));
     return { text: mrkdwn(view.answer, 300), blocks };
   });
 }

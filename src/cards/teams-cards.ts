@@ -17,6 +17,7 @@ import type {
   MessageCardView,
   PlanCardView,
 } from './card-views.js';
+import { type AskButton, askButtons } from './ask-button.js';
 import { actionIdFor, encodeButtonValue } from './button-value.js';
 import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
 import {
@@ -91,8 +92,8 @@ function escapeTeamsMarkdown(text: string): string {
 
 const fact = (title: string, value: string) => ({ title, value });
 
-function execute(b: CardButton): AcAction {
-  const data: TeamsActionData = { action: b.payload.action, value: b.value };
+function execute(b: CardButton | AskButton): AcAction {
+  const data: TeamsActionData = { action: 'payload' in b ? b.payload.action : 'ask', value: b.value };
   return {
     type: 'Action.Execute',
     title: truncate(b.label, TEAMS_LIMITS.actionTitle),
@@ -329,15 +330,27 @@ function renderAnswerCardTeams(view: AnswerCardView, _nowMs: number): AdaptiveCa
       if (total > rows.length)
         body.push(para([run(`Showing ${rows.length} of ${total} rows`, { isSubtle: true })]));
     }
-    if (view.sql !== null) {
-      body.push(
-        heading('SQL'),
-        para([run(truncate(view.sql, b.sql), { fontType: 'Monospace', size: 'Small' })]),
-      );
-    }
     if (view.freshness !== null)
       body.push(para([run(`🕒 ${truncate(view.freshness, 500)}`, { isSubtle: true })]));
-    return card(body, openUrl('Details', view.detailsUrl), view.answer);
+    // The SQL opens under its button (Action.ShowCard), so the answer stays short until asked.
+    const showSql: AcAction[] =
+      view.sql === null
+        ? []
+        : [
+            {
+              type: 'Action.ShowCard',
+              title: 'Show SQL',
+              card: {
+                type: 'AdaptiveCard',
+                body: [para([run(truncate(view.sql, b.sql), { fontType: 'Monospace', size: 'Small' })])],
+              },
+            },
+          ];
+    return card(
+      body,
+      [...showSql, ...askButtons(view).map(execute), ...openUrl('Details', view.detailsUrl)],
+      view.answer,
+    );
   });
 }
 

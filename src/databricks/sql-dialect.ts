@@ -313,6 +313,8 @@ function rewrite(node: unknown, state: RewriteState): void {
   if (Array.isArray(node)) {
     for (let index = 0; index < node.length; index++) {
       const item: unknown = node[index];
+      // CASE keeps its branches as [condition, result] pairs: arrays inside arrays.
+      if (Array.isArray(item)) rewrite(item, state);
       if (!isNode(item)) continue;
       const replacement = rewriteNode(item, state);
       if (replacement) node[index] = replacement;

@@ -11,6 +11,8 @@ import {
   type RemediationKind,
   remediationKindSchema,
 } from '../agents/remediation/remediation-kind.js';
+import type { Analyst } from '../agents/analyst/analyst.js';
+import { ASK_ACTION_PREFIX, decodeAskValue } from '../cards/ask-button.js';
 import { type ButtonPayload, decodeButtonValue } from '../cards/button-value.js';
 import type { CardViewInput, IncidentCardView } from '../cards/card-views.js';
 import { type Policy, workspaceEntry } from '../config/policy.js';
@@ -23,6 +25,7 @@ import type { CardPostRepository } from '../store/card-post-repository.js';
 import type { IncidentRepository } from '../store/incident-repository.js';
 import type { ProcessedKeyRepository } from '../store/processed-key-repository.js';
 import { FORBIDDEN_MESSAGE, isResponder } from './access.js';
+import { answerCardView } from './answer-card-view.js';
 import type { Actor, ChatHandler, ChatRequest, ChatResponse, MessageRef, Reply } from './chat-request.js';
 import { HELP_TEXT, questionHint } from './help-text.js';
 import { homeIncident, incidentCardView } from './incident-card-view.js';
@@ -71,6 +74,8 @@ export interface ChatHandlerDeps {
   readonly cost?: CostAnalyst | undefined;
   /** Where dbxops serves a cost chart (a signed URL), for Teams and the console. */
   readonly chartUrl?: ((chart: CostChart) => string | null) | undefined;
+  /** Answers questions from the system tables; without it a question gets a pointer to /dbx help. */
+  readonly analyst?: Analyst | undefined;
 }
 
 const SNOOZE_MS = 60 * 60 * 1000;
@@ -158,7 +163,8 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     return raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
   }
 
-  async function command(actor: Actor, parsed: ParsedCommand): Promise<ChatResponse> {
+  async function command(request: ChatRequest, parsed: ParsedCommand): Promise<ChatResponse> {
+    const actor = request.actor;
     switch (parsed.name) {
       case 'help':
         return done([toRequester(message(HELP_TEXT, 'info', 'dbxops commands'))]);
@@ -176,6 +182,8 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         });
       case 'cost':
         return costCommand(costDeps, parsed);
+      case 'ask':
+        return answer(request, parsed.question, 'requester');
       case 'unknown':
         return fail('unknown_command', `${parsed.problem}\n\n${HELP_TEXT}`);
     }
@@ -277,12 +285,17 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     }
     return parsed.name === 'unknown'
       ? fail('unknown_command', `${parsed.problem}\n\n${HELP_TEXT}`)
-      : command(request.actor, parsed);
+      : command(request, parsed);
   }
 
   async function button(request: Extract<ChatRequest, { kind: 'button' }>): Promise<ChatResponse> {
     const commandAction = commandActionOf(request.actionId);
     if (commandAction !== undefined) return commandButton(request, commandAction);
+    if (request.actionId.startsWith(ASK_ACTION_PREFIX)) {
+      const question = decodeAskValue(request.value);
+      if (!question.ok) return fail('invalid_request', question.userMessage);
+      return answer(request, question.value, 'conversation');
+    }
     const decoded = decodeButtonValue(request.value);
     if (!decoded.ok) return fail('invalid_request', decoded.userMessage);
     const p = decoded.value;
@@ -397,12 +410,38 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     ]);
   }
 
-  function question(request: Extract<ChatRequest, { kind: 'question' }>): ChatResponse {
-    const hint = questionHint(request.text);
-    const text = `I can't answer questions yet — try /dbx help.${hint === undefined ? '' : `\n${hint}`}`;
-    return done([
-      { audience: 'conversation', inThread: request.conversation.isDirect !== true, card: message(text) },
-    ]);
+  /** Where a follow-up finds this question's context: its thread, then the person in the channel. */
+  function contextKeys(request: ChatRequest): string[] {
+    const c = request.conversation;
+    const key = (raw: string) =>
+      raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+    const keys = [key(`${c.surface}:${c.channelId}:user:${request.actor.userId}`)];
+    if (c.threadId !== undefined) keys.unshift(key(`${c.surface}:${c.channelId}:thread:${c.threadId}`));
+    return keys;
+  }
+
+  /**
+   * A question — typed after `/dbx ask`, in a mention, a DM, the console composer, or carried by an
+   * answer's button — answered by the analyst as an answer card. Mentions are answered in their thread
+   * for everyone; `/dbx ask` to the person who asked, like every command.
+   */
+  async function answer(
+    request: ChatRequest,
+    text: string,
+    audience: Reply['audience'],
+  ): Promise<ChatResponse> {
+    const inThread = request.conversation.isDirect !== true;
+    if (deps.analyst === undefined) {
+      const hint = questionHint(text);
+      const reply = `I can't answer questions here: no workspace's system tables are configured — try /dbx help.${hint === undefined ? '' : `\n${hint}`}`;
+      return done([{ audience, inThread, card: message(reply) }]);
+    }
+    const result = await deps.analyst.ask({ text, contextKeys: contextKeys(request) });
+    return done([{ audience, inThread, card: answerCardView(result, deps.policy.timezone) }]);
+  }
+
+  function question(request: Extract<ChatRequest, { kind: 'question' }>): Promise<ChatResponse> {
+    return answer(request, request.text, 'conversation');
   }
 
   return async (request) => {
@@ -425,7 +464,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
   function act(request: Exclude<ChatRequest, { kind: 'home' }>): Promise<ChatResponse> | ChatResponse {
     switch (request.kind) {
       case 'command':
-        return command(request.actor, parseCommand(request.text));
+        return command(request, parseCommand(request.text));
       case 'button':
         return button(request);
       case 'question':

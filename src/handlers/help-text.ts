@@ -5,6 +5,7 @@ export const HELP_TEXT = [
   '/dbx status <job name or id> — the job and its latest runs',
   '/dbx ack <incident id> — acknowledge an incident',
   '/dbx cost [team | tag=value | job | warehouse | workspace] [7d | 30d | yesterday | this week | last week | this month | last month] — spend in dollars and DBUs, against the period before, with a daily chart',
+  '/dbx ask <question> — a question about failures, SLAs, spend, warehouses, clusters or tables, answered from the system tables',
 ].join('\n');
 
 /**

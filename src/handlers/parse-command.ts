@@ -13,6 +13,7 @@ export type ParsedCommand =
   | { readonly name: 'ack'; readonly incidentId: string }
   /** `target` as typed (blank: the workspace); `period` the trailing period words (blank: 7 days). */
   | { readonly name: 'cost'; readonly target: string; readonly period: string }
+  | { readonly name: 'ask'; readonly question: string }
   | { readonly name: 'unknown'; readonly word: string; readonly problem: string };
 
 /**
@@ -61,6 +62,10 @@ export function parseCommand(raw: string): ParsedCommand {
           }
         : { name: 'cost', target, period };
     }
+    case 'ask':
+      return rest === ''
+        ? { name: 'unknown', word, problem: 'Tell me the question: `/dbx ask what failed last night?`.' }
+        : { name: 'ask', question: rest };
     default:
       return { name: 'unknown', word, problem: `I don't know the command "${word.slice(0, 40)}".` };
   }

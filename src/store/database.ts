@@ -108,6 +108,17 @@ interface ProcessedKeysTable {
   processed_at: Timestamp;
 }
 
+interface AskContextsTable {
+  key: string;
+  intent: string;
+  /** The question's names (team, job, table), as the analyst's `Slots`. */
+  slots: unknown;
+  period_start: Timestamp;
+  period_end: Timestamp;
+  period_label: string;
+  updated_at: Timestamp;
+}
+
 /** The whole schema as Kysely sees it; grows with each migration. */
 interface CardPostsTable {
   incident_id: string;
@@ -186,6 +197,7 @@ export interface Database {
   recurring_issues: RecurringIssuesTable;
   watermarks: WatermarksTable;
   processed_keys: ProcessedKeysTable;
+  ask_contexts: AskContextsTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ApprovalRepository } from './approval-repository.js';
 import { AuditLogRepository } from './audit-log-repository.js';
+import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
 import { DigestRepository } from './digest-repository.js';
@@ -21,6 +22,7 @@ export interface Repositories {
   readonly scheduledPosts: ScheduledPostRepository;
   readonly approvals: ApprovalRepository;
   readonly audit: AuditLogRepository;
+  readonly askContexts: AskContextRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -35,5 +37,6 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     scheduledPosts: new ScheduledPostRepository(db),
     approvals: new ApprovalRepository(db),
     audit: new AuditLogRepository(db),
+    askContexts: new AskContextRepository(db),
   };
 }

@@ -170,6 +170,19 @@ function enforceLimit(statement: Node, maxRows: number): void {
 const refuse = (reason: GuardRefusal, message: string, details?: Record<string, unknown>) =>
   err(reason, message, details);
 
+/** A statement that passed the checks, before its values are bound. */
+interface CheckedStatement {
+  readonly sql: string;
+  readonly tables: readonly string[];
+  readonly namedParams: readonly string[];
+}
+
+// Templates send the same statements again and again, and parsing and printing a long one costs a few
+// hundred milliseconds on this machine; a check depends only on the text and the policy, so keep the
+// last ones. Bounded: a one-off statement evicts the oldest entry.
+const CHECK_CACHE_SIZE = 256;
+const checks = new Map<string, Result<CheckedStatement, GuardRefusal>>();
+
 /**
  * Checks one statement and returns what may run, or a refusal whose message says why in words a
  * person (or a model retrying) can act on. Never throws on any input.
@@ -179,6 +192,31 @@ export function guardSql(
   params: Readonly<Record<string, SqlParam>>,
   policy: SqlGuardPolicy,
 ): Result<GuardedSql, GuardRefusal> {
+  const key = `${policy.maxRows}|${policy.allowedSchemas.join(',')}|${sql}`;
+  let checked = checks.get(key);
+  if (checked === undefined) {
+    checked = checkStatement(sql, policy);
+    checks.set(key, checked);
+    if (checks.size > CHECK_CACHE_SIZE) checks.delete(checks.keys().next().value!);
+  }
+  if (!checked.ok) return checked;
+  const unbound = checked.value.namedParams.filter((p) => !Object.hasOwn(params, p));
+  if (unbound.length > 0) {
+    return refuse('unbound_parameter', `The parameter :${unbound[0]} has no value.`, { unbound });
+  }
+  return ok({
+    sql: checked.value.sql,
+    params: Object.fromEntries(checked.value.namedParams.map((p) => [p, params[p] ?? null])),
+    tables: checked.value.tables,
+    rowLimit: policy.maxRows,
+    timeoutMs: policy.timeoutMs,
+  });
+}
+
+function checkStatement(
+  sql: string,
+  policy: Pick<SqlGuardPolicy, 'allowedSchemas' | 'maxRows'>,
+): Result<CheckedStatement, GuardRefusal> {
   if (typeof sql !== 'string' || sql.trim() === '') return refuse('empty', 'There is no SQL statement.');
   if (sql.length > MAX_SQL_CHARS) {
     return refuse(
@@ -271,11 +309,6 @@ export function guardSql(
   if (found.positional) {
     return refuse('positional_parameter', 'Values must be bound as named parameters (:name), not ? or $1.');
   }
-  const unbound = [...found.namedParams].filter((p) => !Object.hasOwn(params, p));
-  if (unbound.length > 0) {
-    return refuse('unbound_parameter', `The parameter :${unbound[0]} has no value.`, { unbound });
-  }
-
   enforceLimit(statement, policy.maxRows);
   const printed = generate([statement], Dialect.Databricks);
   const text = printed.success ? printed.sql?.[0] : undefined;
@@ -284,12 +317,5 @@ export function guardSql(
   if (text === undefined || reread?.success !== true || (reread.ast as unknown[]).length !== 1) {
     return refuse('syntax', `The statement could not be printed back: ${printed.error ?? 'no output'}.`);
   }
-  const bound = Object.fromEntries([...found.namedParams].map((p) => [p, params[p] ?? null]));
-  return ok({
-    sql: text,
-    params: bound,
-    tables: [...tables].sort(),
-    rowLimit: policy.maxRows,
-    timeoutMs: policy.timeoutMs,
-  });
+  return ok({ sql: text, tables: [...tables].sort(), namedParams: [...found.namedParams] });
 }

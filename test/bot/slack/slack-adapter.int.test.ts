@@ -433,7 +433,7 @@ describe('Slack request authenticity', () => {
     const answers = fake.accepted('chat.postMessage');
     expect(answers).toHaveLength(1);
     expect(answers[0]?.args.thread_ts).toBe('1767225600.000100');
-    expect(answers[0]?.args.text).toContain("can't answer questions yet");
+    expect(answers[0]?.args.text).toContain("can't answer questions here");
   });
 
   it('answers the url_verification challenge when signed', async () => {

@@ -189,7 +189,7 @@ describe('Teams adapter against a fake Bot Connector', () => {
       await adapter.idle();
       const reply = fake.delivered().find((c) => c.operation === 'reply');
       expect(reply?.conversationId).toBe('a:1FakePersonalConversationId');
-      expect(textOf(cardOf(reply))).toContain("can't answer questions yet");
+      expect(textOf(cardOf(reply))).toContain("can't answer questions here");
     });
 
     it('answers an unknown command with the help text', async () => {

@@ -119,6 +119,10 @@ function answerView(overrides: Partial<AnswerCardView> = {}): AnswerCardView {
     },
     sql: 'SELECT sku_name, SUM(usage_quantity) FROM system.billing.usage GROUP BY 1',
     freshness: 'system.billing.usage is about 2 h behind',
+    buttons: [
+      { label: 'Most expensive jobs', question: 'most expensive jobs of team team-x' },
+      { label: 'Untagged spend', question: 'untagged spend' },
+    ],
     ...overrides,
   });
 }
@@ -280,6 +284,15 @@ export function cardVariations(): Array<[string, CardView]> {
       }),
     ]);
   }
+  out.push([
+    'answer with ten long hostile buttons',
+    answerView({
+      buttons: Array.from({ length: 10 }, (_, i) => ({
+        label: `${i} <@U1> *bold* ${'x'.repeat(180)}`,
+        question: `why did <script>alert(${i})</script> fail? ${'y'.repeat(450)}`,
+      })),
+    }),
+  ]);
   out.push([
     'answer without table or sql',
     answerView({ table: null, sql: null, freshness: null, answer: '' }),

@@ -1,0 +1,355 @@
+import { z } from 'zod';
+import type { Policy } from '../../config/policy.js';
+import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
+import type { SqlValue, Warehouse } from '../../databricks/warehouse.js';
+import type { Clock } from '../../domain/clock.js';
+import type { AskContextRepository } from '../../store/ask-context-repository.js';
+import type { IncidentRepository } from '../../store/incident-repository.js';
+import { runGuarded } from './guarded-query.js';
+import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './running-queries.js';
+import { type FollowUp, INTENT_SPECS, type IntentContext, type Row } from './intent-queries.js';
+import { INTENTS, type IntentName, routeQuestion, type Slots, slotsFit } from './intent-router.js';
+import type { SqlGuardPolicy } from './sql-guard.js';
+import { findPeriod, type Period, recentPeriod } from './time-words.js';
+import { loadWorkspaceNames, type WorkspaceNames } from './workspace-names.js';
+
+/**
+ * The analyst: a question in plain language → an answer computed from the system tables, with its
+ * figures, its rows and the SQL that produced them. The deterministic router answers what it knows;
+ * a language model (when configured) gets only what the router cannot place, and its SQL passes the
+ * same guard. Every outcome is an `Answer` — refusals and warehouse errors included — so each surface
+ * (chat, `dbxops ask --json`) shows the same thing.
+ */
+export interface Answer {
+  readonly question: string;
+  /** One line with the figures; for a refusal, the reason. */
+  readonly summary: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly SqlValue[])[];
+  /** The SQL that ran (or was refused by the warehouse); null when none ran. */
+  readonly sql: string | null;
+  /** Buttons: follow-up questions, or the candidates of an ambiguous name. */
+  readonly followUps: readonly FollowUp[];
+  readonly intent: IntentName | 'model' | null;
+  readonly outcome: 'answered' | 'ambiguous' | 'refused' | 'unanswerable' | 'warehouse_error';
+  /** The period the answer covers, when it has one. */
+  readonly period: Period | null;
+}
+
+/** A model's attempt at a question the router could not place (`src/agents/analyst/nl-to-sql.ts`). */
+export type ModelFallback = (
+  question: string,
+) => Promise<
+  | { readonly ok: true; readonly answer: Pick<Answer, 'summary' | 'columns' | 'rows' | 'sql'> }
+  | { readonly ok: false; readonly reason: string }
+>;
+
+export interface AnalystDeps {
+  readonly warehouse: Warehouse;
+  /** The workspace clock: "yesterday" and "now" are the workspace's. */
+  readonly clock: Clock;
+  /** The wall clock, for when a context was saved. */
+  readonly wallClock: Clock;
+  readonly policy: Pick<Policy, 'timezone' | 'ask' | 'thresholds'>;
+  readonly contexts?: AskContextRepository | undefined;
+  /** For "why did X fail": the open incident that names the job. */
+  readonly incidents?: Pick<IncidentRepository, 'listOpen' | 'listSignalsOf'> | undefined;
+  /** For "why did X fail": the failed task's error from the run's output. */
+  readonly databricks?: DatabricksClient | undefined;
+  readonly model?: ModelFallback | undefined;
+}
+
+interface Question {
+  readonly text: string;
+  /** Where follow-ups find this question's context: the thread first, then the person in the channel. */
+  readonly contextKeys?: readonly string[];
+}
+
+/** Questions longer than this are not read: no one types 2,000 characters to ask about a job. */
+const MAX_QUESTION_CHARS = 2_000;
+/** A request to change something, not a question: "drop table …", "delete from …", "grant select on …". */
+const WRITE_REQUEST =
+  /\b(?:drop|truncate|delete|insert|update|merge|alter|grant|revoke|create|vacuum|optimize|restore|undrop)\s+(?:(?:or\s+replace\s+)?(?:table|from|into|schema|catalog|database|view|volume|function|all|select|modify|on)\b|`?[a-z0-9_]+`?\.)/i;
+/** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
+const NAMES_TTL_MS = 5 * 60_000;
+/** Rows carried on an answer; renderers show fewer. */
+const ANSWER_ROWS = 50;
+
+const slotsSchema: z.ZodType<Slots> = z.object({
+  team: z.string().optional(),
+  job: z.object({ id: z.string(), name: z.string(), team: z.string().nullable() }).optional(),
+  table: z.string().optional(),
+  byTeam: z.boolean().optional(),
+});
+
+/** What the router answers, one example each: shown when a question cannot be answered. */
+function answerableExamples(): string[] {
+  return INTENTS.map((intent) => INTENT_SPECS[intent].example);
+}
+
+const refused = (
+  question: string,
+  summary: string,
+  outcome: Answer['outcome'],
+  extra: Partial<Answer> = {},
+): Answer => ({
+  question,
+  summary,
+  columns: [],
+  rows: [],
+  sql: null,
+  followUps: [],
+  intent: null,
+  outcome,
+  period: null,
+  ...extra,
+});
+
+const EXAMPLE_BUTTONS: readonly FollowUp[] = [
+  { label: 'What failed last night?', question: 'what failed last night?' },
+  { label: 'Spend by team', question: 'spend by team week over week' },
+  { label: 'Idle warehouses', question: 'idle warehouses' },
+];
+
+export interface Analyst {
+  ask(question: Question): Promise<Answer>;
+}
+
+/** Builds the analyst over one warehouse. Names are cached per analyst for a few minutes. */
+export function createAnalyst(deps: AnalystDeps): Analyst {
+  const guard: SqlGuardPolicy = {
+    allowedSchemas: deps.policy.ask.schemas,
+    maxRows: deps.policy.ask.max_rows,
+    timeoutMs: deps.policy.ask.timeout_seconds * 1000,
+  };
+  let names: { at: number; value: Promise<WorkspaceNames> } | undefined;
+
+  function workspaceNames(now: number): Promise<WorkspaceNames> {
+    if (names === undefined || now - names.at > NAMES_TTL_MS || now < names.at) {
+      const value = loadWorkspaceNames(deps.warehouse, guard, now);
+      names = { at: now, value };
+      value.catch(() => {
+        names = undefined;
+      });
+    }
+    return names.value;
+  }
+
+  function cannotAnswer(question: string, why = "I can't answer that yet"): Answer {
+    return refused(
+      question,
+      `${why} — here is what I can answer: ${answerableExamples().join('; ')}.`,
+      'unanswerable',
+      { followUps: EXAMPLE_BUTTONS },
+    );
+  }
+
+  async function fallback(question: string): Promise<Answer> {
+    if (deps.model === undefined) return cannotAnswer(question);
+    const drafted = await deps.model(question);
+    if (!drafted.ok) return cannotAnswer(question, `I can't answer that yet (${drafted.reason})`);
+    return {
+      question,
+      ...drafted.answer,
+      followUps: [],
+      intent: 'model',
+      outcome: 'answered',
+      period: null,
+    };
+  }
+
+  async function run(question: string, intent: IntentName, slots: Slots, period: Period): Promise<Answer> {
+    const maxDays = deps.policy.ask.max_period_days;
+    const days = (period.endMs - period.startMs) / 86_400_000;
+    const spec = INTENT_SPECS[intent];
+    if (spec.usesPeriod && days > maxDays) {
+      return refused(
+        question,
+        `That would scan ${Math.ceil(days)} days of system tables; I read at most ${maxDays} days per question. Ask about a shorter period.`,
+        'refused',
+        { intent, period },
+      );
+    }
+    const ctx: IntentContext = {
+      slots,
+      period,
+      nowMs: deps.clock.now(),
+      idleMinutes: deps.policy.thresholds.warehouse_idle_minutes,
+      longQueryMinutes: deps.policy.thresholds.runaway_query_minutes,
+    };
+    if (intent === 'long_queries_now' && deps.databricks !== undefined) {
+      let rows: Row[];
+      try {
+        rows = await runningQueries(deps.databricks, ctx.nowMs, ctx.longQueryMinutes);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        return refused(question, `Databricks could not list the running queries: ${why}`, 'warehouse_error', {
+          sql: RUNNING_QUERIES_CALL,
+          intent,
+        });
+      }
+      return {
+        question,
+        summary: spec.summary(rows, ctx),
+        columns: RUNNING_QUERY_COLUMNS,
+        rows: rows.slice(0, ANSWER_ROWS).map((r) => RUNNING_QUERY_COLUMNS.map((c) => r[c] ?? null)),
+        sql: RUNNING_QUERIES_CALL,
+        followUps: spec.followUps(rows, ctx),
+        intent,
+        outcome: 'answered',
+        period: null,
+      };
+    }
+    const built = spec.query(ctx);
+    const outcome = await runGuarded(deps.warehouse, built.sql, built.params, guard);
+    if (!outcome.ok) {
+      const sql = typeof outcome.details?.sql === 'string' ? outcome.details.sql : built.sql;
+      return outcome.reason === 'warehouse_error'
+        ? refused(question, `Databricks could not run the query: ${outcome.userMessage}`, 'warehouse_error', {
+            sql,
+            intent,
+            period,
+          })
+        : refused(question, `I refused my own query: ${outcome.userMessage}`, 'refused', {
+            sql,
+            intent,
+            period,
+          });
+    }
+    const { result, guarded } = outcome.value;
+    const rows: readonly Row[] = result.rows;
+    let summary = spec.summary(rows, ctx);
+    if (intent === 'why_failed') summary = await withFailureEvidence(summary, slots, rows);
+    const columns = result.columns.map((c) => c.name);
+    return {
+      question,
+      summary,
+      columns,
+      rows: rows.slice(0, ANSWER_ROWS).map((r) => columns.map((c) => r[c] ?? null)),
+      sql: guarded.sql,
+      followUps: spec.followUps(rows, ctx).filter((f) => f.question.trim() !== ''),
+      intent,
+      outcome: 'answered',
+      period: spec.usesPeriod ? period : null,
+    };
+  }
+
+  /** "Why did X fail": the open incident naming the job and the failed task's own error, when known. */
+  async function withFailureEvidence(summary: string, slots: Slots, rows: readonly Row[]): Promise<string> {
+    const parts = [summary];
+    const jobId = slots.job?.id;
+    if (jobId !== undefined && deps.incidents !== undefined) {
+      const open = await deps.incidents.listOpen({ limit: 100 });
+      const signals = await deps.incidents.listSignalsOf(open.map((i) => i.id));
+      const incident = open.find((i) => (signals.get(i.id) ?? []).some((s) => s.refs.jobId === jobId));
+      if (incident !== undefined)
+        parts.push(`Open incident ${incident.id} (${incident.severity}): ${incident.title}.`);
+    }
+    const taskRun = rows[0]?.task_run_id;
+    if (deps.databricks !== undefined && typeof taskRun === 'string' && /^\d{1,18}$/.test(taskRun)) {
+      try {
+        const output = await deps.databricks.jobs.getRunOutput(Number(taskRun));
+        const error = output.error?.split('\n')[0]?.trim();
+        if (error) parts.push(`The run's error: ${error.slice(0, 300)}`);
+      } catch {
+        // The run's output is a bonus: the answer stands on the system tables without it.
+      }
+    }
+    return parts.join(' ');
+  }
+
+  return {
+    async ask({ text, contextKeys = [] }) {
+      const question = text.replace(/[\s\u00a0]+/g, ' ').trim();
+      if (question === '') return cannotAnswer('', 'Ask me something');
+      if (question.length > MAX_QUESTION_CHARS) {
+        return refused(
+          question.slice(0, 200),
+          `That question is ${question.length.toLocaleString('en-US')} characters long; I read questions of up to ${MAX_QUESTION_CHARS.toLocaleString('en-US')}. Ask it in a sentence or two.`,
+          'refused',
+        );
+      }
+      if (WRITE_REQUEST.test(question)) {
+        return refused(
+          question,
+          'I only read the system tables: I never drop, delete, change or grant anything, whatever a question asks.',
+          'refused',
+        );
+      }
+      const nowMs = deps.clock.now();
+      const time = { nowMs, timeZone: deps.policy.timezone };
+      const found = findPeriod(question, time);
+      const routed = routeQuestion(found?.rest ?? question, await workspaceNames(nowMs));
+
+      if (routed.kind === 'ambiguous') {
+        const pattern = new RegExp(routed.typed.split('_').map(escapeRegExp).join('[\\s_-]+'), 'i');
+        return refused(
+          question,
+          `"${routed.typed}" fits ${routed.candidates.length} ${routed.what === 'job' ? 'jobs' : `${routed.what}s`}: ${routed.candidates.join(', ')}. Which one?`,
+          'ambiguous',
+          {
+            followUps: routed.candidates.map((c) => ({
+              label: c.slice(0, 75),
+              question: question.replace(pattern, c),
+            })),
+            intent: routed.intent ?? null,
+          },
+        );
+      }
+
+      let intent: IntentName | undefined;
+      let slots: Slots = {};
+      let period = found?.period;
+      if (routed.kind === 'intent') {
+        intent = routed.intent;
+        slots = routed.slots;
+      } else if (routed.kind === 'follow_up' || (routed.kind === 'unknown' && found !== undefined)) {
+        const previous = await deps.contexts?.find(contextKeys);
+        const parsedSlots = slotsSchema.safeParse(previous?.slots);
+        const previousIntent = INTENTS.find((i) => i === previous?.intent);
+        if (previous !== undefined && previousIntent !== undefined && parsedSlots.success) {
+          const extra = routed.kind === 'follow_up' ? routed.slots : {};
+          const merged: Slots = { ...parsedSlots.data, ...extra };
+          if (slotsFit(previousIntent, merged)) {
+            intent = previousIntent;
+            slots = merged;
+            period ??= {
+              startMs: previous.periodStartMs,
+              endMs: previous.periodEndMs,
+              label: previous.periodLabel,
+            };
+          }
+        } else if (routed.kind === 'follow_up' && routed.slots.job !== undefined) {
+          intent = 'job_status';
+          slots = routed.slots;
+        } else if (routed.kind === 'follow_up' && routed.slots.team !== undefined) {
+          intent = 'failures';
+          slots = routed.slots;
+        }
+      }
+      if (intent === undefined) return fallback(question);
+
+      const spec = INTENT_SPECS[intent];
+      const chosen = period ?? recentPeriod(spec.defaultHours, time);
+      const answer = await run(question, intent, slots, chosen);
+      if (answer.outcome === 'answered' && deps.contexts !== undefined) {
+        await deps.contexts.save(
+          contextKeys,
+          {
+            intent,
+            slots,
+            periodStartMs: chosen.startMs,
+            periodEndMs: chosen.endMs,
+            periodLabel: chosen.label,
+          },
+          deps.wallClock.now(),
+        );
+      }
+      return answer;
+    },
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

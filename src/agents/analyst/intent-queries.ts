@@ -1,0 +1,575 @@
+import type { SqlParam, SqlValue } from '../../databricks/warehouse.js';
+import type { IntentName, Slots } from './intent-router.js';
+import { previousPeriod, type Period } from './time-words.js';
+import { CURRENT_JOBS } from './workspace-names.js';
+
+/**
+ * One SQL template per intent, with its summary and follow-ups. Templates only ever hold `:name`
+ * markers; every value (team, job id, table, period) is bound, never spliced, and the statement still
+ * passes the SQL guard like any other.
+ */
+export interface IntentContext {
+  readonly slots: Slots;
+  readonly period: Period;
+  readonly nowMs: number;
+  /** A running warehouse without a query for this long is idle (policy `thresholds`). */
+  readonly idleMinutes: number;
+  /** A query running this long is long-running (policy `thresholds.runaway_query_minutes`). */
+  readonly longQueryMinutes: number;
+}
+
+interface IntentQuery {
+  readonly sql: string;
+  readonly params: Readonly<Record<string, SqlParam>>;
+}
+
+export type Row = Readonly<Record<string, SqlValue>>;
+
+export interface FollowUp {
+  readonly label: string;
+  readonly question: string;
+}
+
+interface IntentSpec {
+  /** The default period when the question names none, in hours. */
+  readonly defaultHours: number;
+  /** What this intent answers, for "here is what I can answer". */
+  readonly example: string;
+  /** Whether the intent reads a period at all (a setting like auto-stop does not). */
+  readonly usesPeriod: boolean;
+  readonly query: (ctx: IntentContext) => IntentQuery;
+  readonly summary: (rows: readonly Row[], ctx: IntentContext) => string;
+  readonly followUps: (rows: readonly Row[], ctx: IntentContext) => FollowUp[];
+}
+
+const FAILED = "('FAILED', 'ERROR', 'TIMED_OUT')";
+
+const ts = (ms: number): SqlParam => new Date(ms);
+const day = (ms: number): SqlParam => ({ value: new Date(ms).toISOString().slice(0, 10), type: 'DATE' });
+const periodParams = (p: Period) => ({ start: ts(p.startMs), end: ts(p.endMs) });
+
+const num = (v: SqlValue | undefined): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
+const str = (v: SqlValue | undefined): string => (v === null || v === undefined ? '' : String(v));
+const usd = (n: number): string =>
+  `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const plural = (n: number, word: string, many = `${word}s`) =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+const sum = (rows: readonly Row[], key: string) => rows.reduce((s, r) => s + num(r[key]), 0);
+const top = (rows: readonly Row[], key: string, n = 3) =>
+  rows
+    .slice(0, n)
+    .map((r) => str(r[key]))
+    .filter((s) => s !== '');
+
+/** The price valid when each usage record started, joined the way Databricks documents it. */
+const PRICED_USAGE = `SELECT u.*, u.usage_quantity * p.pricing.effective_list.default AS usd
+    FROM system.billing.usage u
+    JOIN system.billing.list_prices p
+      ON u.sku_name = p.sku_name AND u.cloud = p.cloud AND u.usage_unit = p.usage_unit
+     AND u.usage_start_time >= p.price_start_time
+     AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)
+    WHERE u.usage_date >= :start_date AND u.usage_date <= :end_date
+      AND u.usage_start_time >= :start AND u.usage_start_time < :end`;
+
+const pricedParams = (p: Period) => ({
+  ...periodParams(p),
+  start_date: day(p.startMs),
+  end_date: day(p.endMs),
+});
+
+const changeText = (now: number, before: number): string => {
+  if (before === 0) return now === 0 ? 'unchanged' : 'new';
+  const pct = ((now - before) / before) * 100;
+  return `${pct >= 0 ? '+' : ''}${pct.toFixed(0)} %`;
+};
+
+const jobFilter = (slots: Slots) => (slots.job === undefined ? '' : ' AND r.job_id = :job_id');
+const teamFilter = (slots: Slots, column: string) =>
+  slots.team === undefined ? '' : ` AND ${column} = :team`;
+const slotParams = (slots: Slots): Record<string, SqlParam> => ({
+  ...(slots.job === undefined ? {} : { job_id: slots.job.id }),
+  ...(slots.team === undefined ? {} : { team: slots.team }),
+  ...(slots.table === undefined ? {} : { table_name: slots.table }),
+});
+
+const scope = (slots: Slots): string =>
+  slots.job !== undefined
+    ? ` of ${slots.job.name}`
+    : slots.team !== undefined
+      ? ` of team ${slots.team}`
+      : '';
+
+/** A run is several timeline slices; these give one row per run. */
+const RUNS = `SELECT job_id, run_id, min(period_start_time) AS started, max(period_end_time) AS ended,
+      max_by(result_state, period_end_time) AS result_state,
+      max_by(termination_code, period_end_time) AS termination_code,
+      round((unix_timestamp(max(period_end_time)) - unix_timestamp(min(period_start_time))) / 60.0, 1) AS minutes
+    FROM system.lakeflow.job_run_timeline
+    WHERE period_end_time >= :start AND period_start_time < :end
+    GROUP BY job_id, run_id`;
+
+export const INTENT_SPECS: Readonly<Record<IntentName, IntentSpec>> = {
+  failures: {
+    defaultHours: 24,
+    usesPeriod: true,
+    example: 'what failed last night? (by job or by team)',
+    query: ({ slots, period }) => ({
+      sql: slots.byTeam
+        ? `WITH jobs AS (${CURRENT_JOBS}), runs AS (${RUNS})
+SELECT coalesce(j.team, '(no team)') AS team, count(*) AS failures, count(DISTINCT r.job_id) AS jobs,
+       max(r.ended) AS last_failure
+FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
+WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end
+GROUP BY 1 ORDER BY failures DESC, team`
+        : `WITH jobs AS (${CURRENT_JOBS}), runs AS (${RUNS})
+SELECT coalesce(j.name, r.job_id) AS job, j.team AS team, count(*) AS failures, max(r.ended) AS last_failure,
+       max_by(r.termination_code, r.ended) AS last_code
+FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
+WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${jobFilter(slots)}${teamFilter(slots, 'j.team')}
+GROUP BY 1, 2 ORDER BY failures DESC, last_failure DESC`,
+      params: { ...periodParams(period), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) => {
+      const total = sum(rows, 'failures');
+      if (total === 0) return `No failed runs${scope(slots)} ${period.label}.`;
+      const key = slots.byTeam ? 'team' : 'job';
+      const count = slots.byTeam ? plural(rows.length, 'team') : plural(rows.length, 'job');
+      return `${plural(total, 'failed run')}${scope(slots)} ${period.label} across ${count}; most: ${top(rows, key).join(', ')}.`;
+    },
+    followUps: (rows, { slots }) => {
+      const first = str(rows[0]?.job);
+      return [
+        ...(first !== '' && !slots.byTeam ? [ask(`Why did ${first} fail?`)] : []),
+        ...(slots.byTeam ? [] : [ask('Failures by team', 'failures by team')]),
+        ask('SLA misses', 'SLA misses'),
+      ];
+    },
+  },
+
+  why_failed: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'why did finance_orders_daily fail?',
+    query: ({ slots, period }) => ({
+      sql: `WITH runs AS (${RUNS})
+SELECT r.run_id, r.ended, r.result_state, r.termination_code, t.task_key, t.termination_code AS task_code,
+       t.run_id AS task_run_id
+FROM runs r
+LEFT JOIN system.lakeflow.job_task_run_timeline t
+  ON t.job_run_id = r.run_id AND t.result_state IN ${FAILED}
+WHERE r.job_id = :job_id AND r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end
+ORDER BY r.ended DESC`,
+      params: { ...periodParams(period), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) => {
+      const job = slots.job?.name ?? 'The job';
+      if (rows.length === 0) return `${job} did not fail ${period.label}.`;
+      const last = rows[0]!;
+      const task = str(last.task_key);
+      return `${job} last failed at ${str(last.ended).slice(0, 16).replace('T', ' ')} UTC (run ${str(last.run_id)})${task === '' ? '' : ` in task ${task}`}: ${str(last.task_code) || str(last.termination_code) || str(last.result_state)}; ${plural(new Set(rows.map((r) => str(r.run_id))).size, 'failed run')} ${period.label}.`;
+    },
+    followUps: (_rows, { slots }) => [
+      ask(`Status of ${slots.job?.name ?? ''}`),
+      ask(`How long does ${slots.job?.name ?? ''} take?`),
+    ],
+  },
+
+  job_status: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'how is finance_orders_daily doing?',
+    query: ({ slots, period }) => ({
+      sql: `WITH runs AS (${RUNS})
+SELECT r.run_id, r.started, r.ended, r.result_state, r.termination_code, r.minutes
+FROM runs r
+WHERE r.job_id = :job_id AND r.ended >= :start AND r.ended < :end
+ORDER BY r.ended DESC`,
+      params: { ...periodParams(period), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) => {
+      const job = slots.job?.name ?? 'The job';
+      if (rows.length === 0) return `${job} has no finished runs ${period.label}.`;
+      const failed = rows.filter((r) =>
+        ['FAILED', 'ERROR', 'TIMED_OUT'].includes(str(r.result_state)),
+      ).length;
+      const last = rows[0]!;
+      const minutes = rows.map((r) => num(r.minutes)).sort((a, b) => a - b);
+      const median = minutes[Math.floor(minutes.length / 2)] ?? 0;
+      return `${job}: last run ${str(last.result_state)} at ${str(last.ended).slice(0, 16).replace('T', ' ')} UTC; ${failed} of ${plural(rows.length, 'run')} failed ${period.label}; median ${median} min.`;
+    },
+    followUps: (_rows, { slots }) => [
+      ask(`Why did ${slots.job?.name ?? ''} fail?`),
+      ask(`Duration trend of ${slots.job?.name ?? ''}`),
+    ],
+  },
+
+  job_duration: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'is finance_orders_daily getting slower?',
+    query: ({ slots, period }) => ({
+      sql: `WITH runs AS (${RUNS})
+SELECT to_date(r.ended) AS day, count(*) AS runs, round(avg(r.minutes), 1) AS avg_minutes,
+       round(max(r.minutes), 1) AS max_minutes
+FROM runs r
+WHERE r.job_id = :job_id AND r.ended >= :start AND r.ended < :end AND r.result_state IS NOT NULL
+GROUP BY 1 ORDER BY day`,
+      params: { ...periodParams(period), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) => {
+      const job = slots.job?.name ?? 'The job';
+      if (rows.length === 0) return `${job} has no finished runs ${period.label}.`;
+      const first = num(rows[0]?.avg_minutes);
+      const last = num(rows.at(-1)?.avg_minutes);
+      return `${job} ran ${plural(sum(rows, 'runs'), 'time')} ${period.label}; average ${last} min on the last day against ${first} min on the first (${changeText(last, first)}).`;
+    },
+    followUps: (_rows, { slots }) => [ask(`Status of ${slots.job?.name ?? ''}`)],
+  },
+
+  sla_misses: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'which SLAs did we miss this week?',
+    query: ({ slots, period }) => ({
+      sql: `WITH jobs AS (
+  SELECT job_id, name, tags['team'] AS team, tags['sla'] AS deadline,
+         coalesce(tags['sla_timezone'], 'UTC') AS time_zone, tags['sla_table'] AS sla_table
+  FROM system.lakeflow.jobs
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1
+), days AS (
+  SELECT j.name AS job, j.team, j.sla_table, j.deadline, j.time_zone,
+         to_date(from_utc_timestamp(r.period_end_time, j.time_zone)) AS day,
+         min(CASE WHEN r.result_state = 'SUCCEEDED'
+             THEN date_format(from_utc_timestamp(r.period_end_time, j.time_zone), 'HH:mm') END) AS refreshed_at
+  FROM system.lakeflow.job_run_timeline r JOIN jobs j ON j.job_id = r.job_id
+  WHERE j.deadline IS NOT NULL AND r.result_state IS NOT NULL
+    AND r.period_end_time >= :start AND r.period_end_time < :end${teamFilter(slots, 'j.team')}
+  GROUP BY 1, 2, 3, 4, 5, 6
+)
+SELECT job, team, sla_table, day, deadline, time_zone, coalesce(refreshed_at, 'not refreshed') AS refreshed_at
+FROM days WHERE refreshed_at IS NULL OR refreshed_at > deadline
+ORDER BY day DESC, job`,
+      params: { ...periodParams(period), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) =>
+      rows.length === 0
+        ? `No SLA missed${scope(slots)} ${period.label}.`
+        : `${plural(rows.length, 'SLA miss', 'SLA misses')}${scope(slots)} ${period.label}: ${top(rows, 'job').join(', ')}.`,
+    followUps: (rows) => {
+      const first = str(rows[0]?.job);
+      return first === '' ? [ask('Failures', 'what failed?')] : [ask(`Why did ${first} fail?`)];
+    },
+  },
+
+  expensive_jobs: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'most expensive jobs this week',
+    query: ({ slots, period }) => ({
+      sql: `WITH jobs AS (${CURRENT_JOBS}), usage AS (${PRICED_USAGE})
+SELECT coalesce(j.name, u.usage_metadata.job_id) AS job, j.team AS team, round(sum(u.usd), 2) AS usd,
+       round(sum(u.usage_quantity), 2) AS dbus
+FROM usage u LEFT JOIN jobs j ON j.job_id = u.usage_metadata.job_id
+WHERE u.usage_metadata.job_id IS NOT NULL${teamFilter(slots, 'j.team')}
+GROUP BY 1, 2 ORDER BY usd DESC`,
+      params: { ...pricedParams(period), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) =>
+      rows.length === 0
+        ? `No job spend${scope(slots)} ${period.label}.`
+        : `Jobs${scope(slots)} cost ${usd(sum(rows, 'usd'))} ${period.label}; the most: ${rows
+            .slice(0, 3)
+            .map((r) => `${str(r.job)} ${usd(num(r.usd))}`)
+            .join(', ')}.`,
+    followUps: () => [
+      ask('Spend by team', 'spend by team week over week'),
+      ask('Untagged spend', 'untagged spend'),
+    ],
+  },
+
+  expensive_queries: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'most expensive queries yesterday',
+    query: ({ period }) => ({
+      sql: `SELECT statement_id, executed_by, compute.warehouse_id AS warehouse_id,
+       round(total_duration_ms / 60000.0, 1) AS minutes, round(read_bytes / 1e9, 2) AS read_gb,
+       execution_status, substr(statement_text, 1, 120) AS statement
+FROM system.query.history
+WHERE start_time >= :start AND start_time < :end
+ORDER BY total_duration_ms DESC`,
+      params: periodParams(period),
+    }),
+    summary: (rows, { period }) =>
+      rows.length === 0
+        ? `No queries ${period.label}.`
+        : `The longest query ${period.label} ran ${num(rows[0]?.minutes)} min (${str(rows[0]?.executed_by)}); the top ${Math.min(rows.length, 10)} ran ${sum(rows.slice(0, 10), 'minutes').toFixed(1)} min together.`,
+    followUps: () => [
+      ask('Most expensive users', 'most expensive users'),
+      ask('Long-running queries now', 'queries running long right now'),
+    ],
+  },
+
+  expensive_users: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'who spends the most warehouse time?',
+    query: ({ period }) => ({
+      sql: `SELECT executed_by AS user_name, count(*) AS queries,
+       round(sum(total_duration_ms) / 3600000.0, 2) AS hours, round(sum(read_bytes) / 1e9, 2) AS read_gb
+FROM system.query.history
+WHERE start_time >= :start AND start_time < :end
+GROUP BY 1 ORDER BY hours DESC`,
+      params: periodParams(period),
+    }),
+    summary: (rows, { period }) =>
+      rows.length === 0
+        ? `No queries ${period.label}.`
+        : `${plural(rows.length, 'person', 'people')} ran queries ${period.label}; the most warehouse time: ${rows
+            .slice(0, 3)
+            .map((r) => `${str(r.user_name)} ${num(r.hours)} h`)
+            .join(', ')}.`,
+    followUps: () => [ask('Most expensive queries', 'most expensive queries')],
+  },
+
+  spend_by_team: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'spend by team week over week',
+    query: ({ slots, period }) => {
+      const before = previousPeriod(period);
+      const whole = { ...period, startMs: before.startMs };
+      const group =
+        slots.team === undefined ? "coalesce(custom_tags['team'], '(untagged)')" : 'billing_origin_product';
+      return {
+        sql: `WITH usage AS (${PRICED_USAGE})
+SELECT ${group} AS ${slots.team === undefined ? 'team' : 'product'},
+       round(sum(CASE WHEN usage_start_time >= :period_start THEN usd ELSE 0 END), 2) AS usd,
+       round(sum(CASE WHEN usage_start_time < :period_start THEN usd ELSE 0 END), 2) AS previous_usd
+FROM usage
+WHERE 1 = 1${teamFilter(slots, "custom_tags['team']")}
+GROUP BY 1 ORDER BY usd DESC`,
+        params: { ...pricedParams(whole), period_start: ts(period.startMs), ...slotParams(slots) },
+      };
+    },
+    summary: (rows, { slots, period }) => {
+      const now = sum(rows, 'usd');
+      const before = sum(rows, 'previous_usd');
+      if (now === 0 && before === 0) return `No spend${scope(slots)} ${period.label}.`;
+      const lead = slots.team === undefined ? 'team' : 'product';
+      return `Spend${scope(slots)} ${period.label}: ${usd(now)} against ${usd(before)} the period before (${changeText(now, before)}); the most: ${rows
+        .slice(0, 3)
+        .map((r) => `${str(r[lead])} ${usd(num(r.usd))} (${changeText(num(r.usd), num(r.previous_usd))})`)
+        .join(', ')}.`;
+    },
+    followUps: (_rows, { slots }) => [
+      ask(
+        'Most expensive jobs',
+        slots.team === undefined ? 'most expensive jobs' : `most expensive jobs of team ${slots.team}`,
+      ),
+      ask('Untagged spend', 'untagged spend'),
+    ],
+  },
+
+  untagged_spend: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'how much spend has no team tag?',
+    query: ({ period }) => ({
+      sql: `WITH usage AS (${PRICED_USAGE})
+SELECT billing_origin_product AS product,
+       coalesce(usage_metadata.job_id, usage_metadata.warehouse_id, usage_metadata.cluster_id,
+                usage_metadata.dlt_pipeline_id, '(none)') AS resource,
+       round(sum(usd), 2) AS usd, round(sum(usage_quantity), 2) AS dbus
+FROM usage WHERE custom_tags['team'] IS NULL
+GROUP BY 1, 2 ORDER BY usd DESC`,
+      params: pricedParams(period),
+    }),
+    summary: (rows, { period }) =>
+      rows.length === 0
+        ? `All spend ${period.label} carries a team tag.`
+        : `${usd(sum(rows, 'usd'))} of spend ${period.label} has no team tag, from ${plural(rows.length, 'resource')}; the most: ${top(rows, 'resource').join(', ')}.`,
+    followUps: () => [ask('Spend by team', 'spend by team week over week')],
+  },
+
+  idle_warehouses: {
+    defaultHours: 24,
+    usesPeriod: true,
+    example: 'which warehouses are idle or oversized?',
+    query: ({ period, idleMinutes, nowMs }) => ({
+      sql: `WITH wh AS (
+  SELECT warehouse_id, warehouse_name, warehouse_size, auto_stop_minutes, max_clusters
+  FROM system.compute.warehouses
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, warehouse_id ORDER BY change_time DESC) = 1
+    AND delete_time IS NULL
+), ev AS (
+  SELECT warehouse_id, max_by(event_type, event_time) AS state, max(event_time) AS since
+  FROM system.compute.warehouse_events WHERE event_time < :end GROUP BY 1
+), q AS (
+  SELECT compute.warehouse_id AS warehouse_id, count(*) AS queries, max(end_time) AS last_query,
+         round(percentile_approx(total_duration_ms, 0.95) / 1000.0, 1) AS p95_seconds
+  FROM system.query.history WHERE start_time >= :start AND start_time < :end GROUP BY 1
+)
+SELECT w.warehouse_name, w.warehouse_size, w.auto_stop_minutes, coalesce(e.state, 'UNKNOWN') AS state,
+       coalesce(q.queries, 0) AS queries, q.last_query, q.p95_seconds,
+       CASE
+         WHEN e.state IN ('RUNNING', 'STARTING', 'SCALED_UP', 'SCALED_DOWN')
+              AND coalesce(q.last_query, e.since) < :idle_since THEN 'idle'
+         WHEN w.warehouse_size IN ('LARGE', 'X-LARGE', '2X-LARGE', '3X-LARGE', '4X-LARGE')
+              AND coalesce(q.p95_seconds, 0) < 30 THEN 'oversized'
+         ELSE 'ok'
+       END AS finding
+FROM wh w LEFT JOIN ev e ON e.warehouse_id = w.warehouse_id LEFT JOIN q ON q.warehouse_id = w.warehouse_id
+ORDER BY CASE WHEN finding = 'ok' THEN 1 ELSE 0 END, w.warehouse_name`,
+      params: { ...periodParams(period), idle_since: ts(nowMs - idleMinutes * 60_000) },
+    }),
+    summary: (rows, { period, idleMinutes }) => {
+      const idle = rows.filter((r) => r.finding === 'idle').map((r) => str(r.warehouse_name));
+      const big = rows.filter((r) => r.finding === 'oversized').map((r) => str(r.warehouse_name));
+      if (idle.length + big.length === 0)
+        return `None of ${plural(rows.length, 'warehouse')} is idle or oversized ${period.label}.`;
+      const parts = [
+        idle.length > 0 ? `idle (running, no query for ${idleMinutes} min): ${idle.join(', ')}` : '',
+        big.length > 0 ? `oversized (large, 95 % of queries under 30 s): ${big.join(', ')}` : '',
+      ].filter((p) => p !== '');
+      return `${plural(idle.length + big.length, 'warehouse')} of ${rows.length} to look at: ${parts.join('; ')}.`;
+    },
+    followUps: () => [ask('Warehouses without auto-stop', 'warehouses without auto-stop')],
+  },
+
+  warehouses_without_autostop: {
+    defaultHours: 24,
+    usesPeriod: false,
+    example: 'which warehouses have no auto-stop?',
+    query: () => ({
+      sql: `SELECT warehouse_name, warehouse_id, warehouse_size, warehouse_type, auto_stop_minutes, change_time AS changed
+FROM system.compute.warehouses
+WHERE coalesce(auto_stop_minutes, 0) = 0
+QUALIFY row_number() OVER (PARTITION BY workspace_id, warehouse_id ORDER BY change_time DESC) = 1
+  AND delete_time IS NULL
+ORDER BY warehouse_name`,
+      params: {},
+    }),
+    summary: (rows) =>
+      rows.length === 0
+        ? 'Every warehouse stops on its own when idle.'
+        : `${plural(rows.length, 'warehouse')} never stop${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'warehouse_name', 5).join(', ')}.`,
+    followUps: () => [
+      ask('Idle warehouses', 'idle warehouses'),
+      ask('Clusters without auto-termination', 'clusters without auto-termination'),
+    ],
+  },
+
+  clusters_without_autotermination: {
+    defaultHours: 24,
+    usesPeriod: false,
+    example: 'which clusters never terminate?',
+    query: () => ({
+      sql: `SELECT cluster_name, cluster_id, owned_by, cluster_source, auto_termination_minutes, change_time AS changed
+FROM system.compute.clusters
+WHERE coalesce(auto_termination_minutes, 0) = 0 AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')
+QUALIFY row_number() OVER (PARTITION BY workspace_id, cluster_id ORDER BY change_time DESC) = 1
+  AND delete_time IS NULL
+ORDER BY cluster_name`,
+      params: {},
+    }),
+    summary: (rows) =>
+      rows.length === 0
+        ? 'Every all-purpose cluster terminates on its own when idle.'
+        : `${plural(rows.length, 'cluster')} never terminate${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'cluster_name', 5).join(', ')}.`,
+    followUps: () => [ask('Warehouses without auto-stop', 'warehouses without auto-stop')],
+  },
+
+  long_queries_now: {
+    defaultHours: 24,
+    usesPeriod: false,
+    example: 'which queries are running long right now?',
+    query: ({ nowMs, longQueryMinutes }) => ({
+      sql: `SELECT statement_id, executed_by, compute.warehouse_id AS warehouse_id, start_time,
+       round((unix_timestamp(:now) - unix_timestamp(start_time)) / 60.0, 1) AS minutes,
+       substr(statement_text, 1, 120) AS statement
+FROM system.query.history
+WHERE execution_status IN ('RUNNING', 'QUEUED', 'STARTED') AND start_time < :long_since
+  AND start_time >= :recent
+ORDER BY start_time`,
+      params: {
+        now: ts(nowMs),
+        long_since: ts(nowMs - longQueryMinutes * 60_000),
+        recent: ts(nowMs - 7 * 86_400_000),
+      },
+    }),
+    summary: (rows, { longQueryMinutes }) =>
+      rows.length === 0
+        ? `No query has been running longer than ${longQueryMinutes} min.`
+        : `${plural(rows.length, 'query', 'queries')} running longer than ${longQueryMinutes} min; the longest ${num(rows[0]?.minutes)} min by ${str(rows[0]?.executed_by)}.`,
+    followUps: () => [ask('Most expensive queries', 'most expensive queries today')],
+  },
+
+  table_access: {
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'who read or changed main.finance.orders?',
+    query: ({ slots, period }) => ({
+      sql: `SELECT event_time, 'read' AS action, created_by AS who, entity_type, entity_id
+FROM system.access.table_lineage
+WHERE source_table_full_name = :table_name AND event_date >= :start_date AND event_time >= :start AND event_time < :end
+UNION ALL
+SELECT event_time, 'wrote' AS action, created_by AS who, entity_type, entity_id
+FROM system.access.table_lineage
+WHERE target_table_full_name = :table_name AND event_date >= :start_date AND event_time >= :start AND event_time < :end
+UNION ALL
+SELECT event_time, action_name AS action, user_identity.email AS who, service_name AS entity_type,
+       request_params['securable_type'] AS entity_id
+FROM system.access.audit
+WHERE event_date >= :start_date AND event_time >= :start AND event_time < :end
+  AND (request_params['securable_full_name'] = :table_name OR request_params['full_name_arg'] = :table_name
+       OR request_params['table_full_name'] = :table_name)
+ORDER BY event_time DESC`,
+      params: { ...periodParams(period), start_date: day(period.startMs), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) => {
+      if (rows.length === 0) return `Nobody read or changed ${slots.table} ${period.label}.`;
+      const people = [...new Set(rows.map((r) => str(r.who)).filter((w) => w !== ''))];
+      const changes = rows.filter((r) => r.action !== 'read').length;
+      return `${slots.table} ${period.label}: ${plural(rows.length, 'access', 'accesses')} (${changes} changing it) by ${plural(people.length, 'identity', 'identities')}: ${people.slice(0, 3).join(', ')}.`;
+    },
+    followUps: (_rows, { slots }) => [ask(`What is downstream of ${slots.table}?`)],
+  },
+
+  downstream: {
+    defaultHours: 30 * 24,
+    usesPeriod: true,
+    example: 'what is downstream of main.finance.orders?',
+    query: ({ slots, period }) => ({
+      sql: `WITH edges AS (
+  SELECT DISTINCT source_table_full_name AS src, target_table_full_name AS dst, entity_type, entity_id
+  FROM system.access.table_lineage
+  WHERE event_date >= :start_date AND event_time >= :start AND event_time < :end
+    AND source_table_full_name IS NOT NULL AND target_table_full_name IS NOT NULL
+), jobs AS (${CURRENT_JOBS})
+SELECT DISTINCT hops, d.dst AS table_name, coalesce(j.name, d.entity_id) AS written_by, d.entity_type
+FROM (
+  SELECT 1 AS hops, e1.dst, e1.entity_type, e1.entity_id FROM edges e1 WHERE e1.src = :table_name
+  UNION ALL
+  SELECT 2 AS hops, e2.dst, e2.entity_type, e2.entity_id
+  FROM edges e1 JOIN edges e2 ON e2.src = e1.dst WHERE e1.src = :table_name
+  UNION ALL
+  SELECT 3 AS hops, e3.dst, e3.entity_type, e3.entity_id
+  FROM edges e1 JOIN edges e2 ON e2.src = e1.dst JOIN edges e3 ON e3.src = e2.dst WHERE e1.src = :table_name
+) d LEFT JOIN jobs j ON j.job_id = d.entity_id
+ORDER BY hops, table_name`,
+      params: { ...periodParams(period), start_date: day(period.startMs), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) => {
+      if (rows.length === 0) return `Nothing read ${slots.table} into another table ${period.label}.`;
+      const tables = [...new Set(rows.map((r) => str(r.table_name)))];
+      const jobs = [...new Set(rows.map((r) => str(r.written_by)))];
+      return `${plural(tables.length, 'table')} downstream of ${slots.table} (up to 3 hops), written by ${plural(jobs.length, 'job')}: ${tables.slice(0, 3).join(', ')}.`;
+    },
+    followUps: (_rows, { slots }) => [ask(`Who read or changed ${slots.table}?`)],
+  },
+};
+
+function ask(label: string, question: string = label): FollowUp {
+  return { label: label.slice(0, 75), question };
+}

@@ -1,0 +1,255 @@
+import { type NameMatch, matchName } from './name-match.js';
+import type { WorkspaceNames } from './workspace-names.js';
+
+/**
+ * The deterministic intent router: a question in plain language → one of the intents below and the
+ * names it is about, with no language model. It reads concepts, not sentences: each concept is a set
+ * of word stems ("fail", "broke", "error", "red" all mean FAIL), and an intent is chosen from the
+ * concepts present and the kind of name found (a job, a team, a table). So phrasings nobody wrote
+ * down still land, which `test/agents/analyst/paraphrases.ts` — written apart from these lists —
+ * checks.
+ */
+export const INTENTS = [
+  'failures',
+  'why_failed',
+  'job_status',
+  'job_duration',
+  'sla_misses',
+  'expensive_jobs',
+  'expensive_queries',
+  'expensive_users',
+  'spend_by_team',
+  'untagged_spend',
+  'idle_warehouses',
+  'warehouses_without_autostop',
+  'clusters_without_autotermination',
+  'long_queries_now',
+  'table_access',
+  'downstream',
+] as const;
+export type IntentName = (typeof INTENTS)[number];
+
+export interface JobRef {
+  readonly id: string;
+  readonly name: string;
+  readonly team: string | null;
+}
+
+/** What a question is about, besides its period. */
+export interface Slots {
+  readonly team?: string;
+  readonly job?: JobRef;
+  readonly table?: string;
+  /** "failures by team": group by team instead of job. */
+  readonly byTeam?: boolean;
+}
+
+export type Routed =
+  | { readonly kind: 'intent'; readonly intent: IntentName; readonly slots: Slots }
+  | {
+      readonly kind: 'ambiguous';
+      readonly what: 'job' | 'team' | 'table';
+      readonly typed: string;
+      readonly candidates: readonly string[];
+      /** The intent it would answer once a candidate is picked, if known. */
+      readonly intent: IntentName | undefined;
+    }
+  /** Only a name or only a period ("and last week?", "what about marketing?"): a follow-up. */
+  | { readonly kind: 'follow_up'; readonly slots: Slots }
+  | { readonly kind: 'unknown' };
+
+const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`, 'i');
+
+// Stems, matched at the start of a word: "fail" covers fail/failed/failing/failure(s).
+const C = {
+  fail: concept(
+    "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
+  ),
+  why: concept('why|cause|reason|root|what happened|what went wrong|explain|how come|diagnos'),
+  status: concept(
+    'status|state\\b|health|how (?:is|are|was|did)|how.?s\\b|doing|history|runs?\\b|last run|latest|recent|ok\\b|okay|succeed',
+  ),
+  duration: concept(
+    'duration|how long|slow|runtime|run ?time|taking|took|take longer|longer|faster|speed|trend|minutes|elapsed',
+  ),
+  sla: concept('sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses'),
+  cost: concept(
+    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|burn|usd|cheap',
+  ),
+  top: concept('expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest'),
+  query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
+  user: concept('users?\\b|who\\b|people|persons?|engineers?|analysts?|by user|per user|whom'),
+  job: concept('jobs?\\b|workflows?|pipelines?|etl'),
+  team: concept('teams?\\b|by team|per team|departments?|cost cent'),
+  change: concept(
+    'week.over.week|wow\\b|versus|vs\\.?\\b|compared?|comparison|change|up\\b|increase|grew|grow|went up|rise|rising|jump|higher|more than|delta|differen',
+  ),
+  warehouse: concept('warehouses?|sql endpoints?|endpoints?'),
+  idle: concept(
+    'idle|unused|doing nothing|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody uses|not used|right.?siz|too large',
+  ),
+  autostop: concept(
+    "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically",
+  ),
+  cluster: concept('clusters?|all.purpose|compute\\b'),
+  autoterm: concept(
+    "auto.?terminat|never terminat|don'?t terminat|do not terminat|without terminat|no terminat|terminate automatically|never shut|run forever|keep running|always on|never stop",
+  ),
+  now: concept(
+    'right now|currently|now\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
+  ),
+  access: concept(
+    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touched|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
+  ),
+  downstream: concept(
+    'downstream|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',
+  ),
+  untagged: concept(
+    "untagged|without (?:a )?tags?|no tags?|missing tags?|unattributed|not tagged|unallocated|unowned|without (?:a )?team|no team|isn'?t tagged|aren'?t tagged|tagless",
+  ),
+  byTeam: concept('by team|per team|each team|every team|which teams?|teams?\\b'),
+} as const;
+
+/** Words that are never names, whatever a job happens to start with. */
+const STOP_WORDS = new Set(
+  `a an the and or of in on at to for from by with without about is are was were be been being do does did
+  done what which who whom whose why how when where this that these those it its me my we our us you your
+  i any all some each every most top show list tell give get find me please can could would should will
+  there here than then so vs versus last past previous this next today yesterday night week weeks month
+  months day days hour hours since ago now right currently still running run runs ran job jobs team teams
+  table tables query queries user users warehouse warehouses cluster clusters cost costs spend spent bill
+  failed fail fails failing failure failures error errors status history trend duration slow long sla slas
+  expensive biggest highest who read changed downstream upstream lineage idle oversized untagged tag tags
+  auto stop terminate termination happened happen over under up down much many more less`.split(/\s+/),
+);
+
+const tokensOf = (text: string): string[] =>
+  text
+    .toLowerCase()
+    .replace(/[`"'’]s\b/g, '')
+    .split(/[^a-z0-9_.-]+/)
+    .map((t) => t.replace(/^[.-]+|[.-]+$/g, ''))
+    .filter((t) => t.length > 0);
+
+interface Found {
+  readonly job?: NameMatch<JobRef> & { typed: string };
+  readonly team?: NameMatch<string> & { typed: string };
+  readonly table?: NameMatch<string> & { typed: string };
+}
+
+/** Finds the names a question mentions: exact matches anywhere first, then prefixes. */
+function findNames(text: string, names: WorkspaceNames): Found {
+  const tokens = tokensOf(text);
+  // Also try neighbouring words joined, so "orders etl" finds `orders_etl`.
+  const grams: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (i + 2 < tokens.length) grams.push(`${tokens[i]}_${tokens[i + 1]}_${tokens[i + 2]}`);
+    if (i + 1 < tokens.length) grams.push(`${tokens[i]}_${tokens[i + 1]}`);
+    grams.push(tokens[i]!);
+  }
+  const candidates = grams.filter((g) => !STOP_WORDS.has(g) && !/^\d+$/.test(g) && g.length >= 2);
+  const found: { -readonly [K in keyof Found]: Found[K] } = {};
+  for (const exactOnly of [true, false]) {
+    for (const typed of candidates) {
+      const isExact = <T>(m: NameMatch<T>) => m.kind === 'one' || (m.kind === 'many' && exactOnly === false);
+      if (found.table === undefined && (typed.includes('.') || !exactOnly)) {
+        const m = matchName(typed, names.tables, (t) => t);
+        if (m.kind !== 'none' && (typed.includes('.') || isExact(m))) found.table = { ...m, typed };
+      }
+      if (found.team === undefined) {
+        const m = matchName(typed, names.teams, (t) => t);
+        if (m.kind !== 'none' && (!exactOnly || exactTeam(typed, m))) found.team = { ...m, typed };
+      }
+      if (found.job === undefined) {
+        const m = matchName(typed, names.jobs, (j) => j.name);
+        if (m.kind !== 'none' && (!exactOnly || exactJob(typed, m))) found.job = { ...m, typed };
+      }
+    }
+    if (found.job !== undefined || found.team !== undefined || found.table !== undefined) break;
+  }
+  return found;
+}
+
+const norm = (s: string) => s.toLowerCase().replace(/[\s\-_]+/g, '_');
+const exactTeam = (typed: string, m: NameMatch<string>) => m.kind === 'one' && norm(m.item) === norm(typed);
+const exactJob = (typed: string, m: NameMatch<JobRef>) =>
+  m.kind === 'one' && norm(m.item.name) === norm(typed);
+
+const has = (text: string, ...keys: (keyof typeof C)[]) => keys.every((k) => C[k].test(text));
+
+/** Decides the intent from the concepts present and the names found. */
+function chooseIntent(text: string, found: Found): IntentName | undefined {
+  const job = found.job !== undefined;
+  const table = found.table !== undefined;
+  if (has(text, 'untagged')) return 'untagged_spend';
+  if (has(text, 'autostop') && !has(text, 'cluster')) return 'warehouses_without_autostop';
+  if (has(text, 'autoterm') || (has(text, 'cluster') && has(text, 'autostop')))
+    return 'clusters_without_autotermination';
+  if (has(text, 'warehouse', 'idle') || (has(text, 'idle') && !job)) return 'idle_warehouses';
+  if (table && has(text, 'downstream')) return 'downstream';
+  if (table && has(text, 'access')) return 'table_access';
+  if (table) return has(text, 'fail') ? 'failures' : 'downstream';
+  if (has(text, 'query') && has(text, 'now') && !has(text, 'cost')) return 'long_queries_now';
+  if (has(text, 'sla')) return 'sla_misses';
+  if (
+    has(text, 'cost') ||
+    (has(text, 'top') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
+  ) {
+    if (has(text, 'query')) return 'expensive_queries';
+    if (has(text, 'user') && !has(text, 'team')) return 'expensive_users';
+    if ((has(text, 'job') || job) && !has(text, 'team') && found.team === undefined) return 'expensive_jobs';
+    return 'spend_by_team';
+  }
+  if (has(text, 'why') && job) return 'why_failed';
+  if (has(text, 'why') && has(text, 'fail') && found.team === undefined) return 'why_failed';
+  if (has(text, 'fail')) return 'failures';
+  if (job && has(text, 'duration')) return 'job_duration';
+  if (job) return 'job_status';
+  if (has(text, 'query') && has(text, 'duration')) return 'long_queries_now';
+  return undefined;
+}
+
+/** Intents that need a job named, and those that need a table. */
+const NEEDS_JOB: ReadonlySet<IntentName> = new Set(['why_failed', 'job_status', 'job_duration']);
+const NEEDS_TABLE: ReadonlySet<IntentName> = new Set(['table_access', 'downstream']);
+
+/**
+ * Routes `text` (time words already taken out) given the workspace's names. Never throws; returns
+ * `unknown` for what it cannot place, `ambiguous` with candidates when a name fits several.
+ */
+export function routeQuestion(text: string, names: WorkspaceNames): Routed {
+  const found = findNames(text, names);
+  const intent = chooseIntent(text, found);
+  for (const what of ['table', 'job', 'team'] as const) {
+    const m = found[what];
+    if (m?.kind !== 'many') continue;
+    // An ambiguous job prefix that is also exactly a team is the team ("finance" → the finance team).
+    if (what === 'job' && found.team?.kind === 'one') continue;
+    const label = (c: unknown) => (typeof c === 'string' ? c : (c as JobRef).name);
+    return { kind: 'ambiguous', what, typed: m.typed, candidates: m.candidates.map(label), intent };
+  }
+  const slots: { -readonly [K in keyof Slots]: Slots[K] } = {};
+  if (found.team?.kind === 'one') slots.team = found.team.item;
+  if (found.job?.kind === 'one') slots.job = found.job.item;
+  if (found.table?.kind === 'one') slots.table = found.table.item;
+  if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;
+  if (intent === undefined) {
+    const named = slots.team !== undefined || slots.job !== undefined || slots.table !== undefined;
+    const words = tokensOf(text).filter((t) => !STOP_WORDS.has(t));
+    return named || words.length === 0 ? { kind: 'follow_up', slots } : { kind: 'unknown' };
+  }
+  if (NEEDS_JOB.has(intent) && slots.job === undefined) {
+    return intent === 'why_failed'
+      ? { kind: 'intent', intent: 'failures', slots }
+      : { kind: 'follow_up', slots };
+  }
+  if (NEEDS_TABLE.has(intent) && slots.table === undefined) return { kind: 'unknown' };
+  return { kind: 'intent', intent, slots };
+}
+
+/** Whether an intent can be answered with these slots (a follow-up that drops the job cannot). */
+export function slotsFit(intent: IntentName, slots: Slots): boolean {
+  if (NEEDS_JOB.has(intent)) return slots.job !== undefined;
+  if (NEEDS_TABLE.has(intent)) return slots.table !== undefined;
+  return true;
+}

@@ -1,0 +1,63 @@
+import type { Warehouse } from '../../databricks/warehouse.js';
+import { runGuarded } from './guarded-query.js';
+import type { JobRef } from './intent-router.js';
+import type { SqlGuardPolicy } from './sql-guard.js';
+
+/** The names questions are matched against: read from the system tables, never typed in config. */
+export interface WorkspaceNames {
+  readonly jobs: readonly JobRef[];
+  readonly teams: readonly string[];
+  readonly tables: readonly string[];
+}
+
+/** The current row of each job (the SCD2 table adds one per change), not deleted. */
+export const CURRENT_JOBS = `SELECT job_id, name, tags['team'] AS team
+  FROM system.lakeflow.jobs
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1
+    AND delete_time IS NULL`;
+
+const TEAMS = `SELECT DISTINCT team FROM (
+  SELECT tags['team'] AS team FROM system.lakeflow.jobs
+  UNION ALL SELECT custom_tags['team'] AS team FROM system.billing.usage WHERE usage_date >= :since
+) WHERE team IS NOT NULL ORDER BY team`;
+
+const TABLES = `SELECT DISTINCT name FROM (
+  SELECT source_table_full_name AS name FROM system.access.table_lineage WHERE event_date >= :since
+  UNION ALL SELECT target_table_full_name AS name FROM system.access.table_lineage WHERE event_date >= :since
+) WHERE name IS NOT NULL ORDER BY name`;
+
+/** How far back names are looked for in the partitioned tables. */
+const NAME_DAYS = 30;
+
+/**
+ * Loads the workspace's job, team and table names. `nowMs` is the workspace clock. Names come from
+ * the same guarded path as answers, so a limit on rows applies to them too.
+ */
+export async function loadWorkspaceNames(
+  warehouse: Warehouse,
+  policy: SqlGuardPolicy,
+  nowMs: number,
+): Promise<WorkspaceNames> {
+  const since = {
+    value: new Date(nowMs - NAME_DAYS * 86_400_000).toISOString().slice(0, 10),
+    type: 'DATE',
+  } as const;
+  const limits = { ...policy, maxRows: 10_000 };
+  const [jobs, teams, tables] = await Promise.all([
+    runGuarded(warehouse, CURRENT_JOBS, {}, limits),
+    runGuarded(warehouse, TEAMS, { since }, limits),
+    runGuarded(warehouse, TABLES, { since }, limits),
+  ]);
+  const text = (v: unknown) => (typeof v === 'string' ? v : v === null || v === undefined ? null : String(v));
+  return {
+    jobs: jobs.ok
+      ? jobs.value.result.rows.flatMap((r) => {
+          const id = text(r.job_id);
+          const name = text(r.name);
+          return id === null || name === null ? [] : [{ id, name, team: text(r.team) }];
+        })
+      : [],
+    teams: teams.ok ? teams.value.result.rows.flatMap((r) => text(r.team) ?? []) : [],
+    tables: tables.ok ? tables.value.result.rows.flatMap((r) => text(r.name) ?? []) : [],
+  };
+}

@@ -124,8 +124,27 @@ interface CardPostsTable {
   posted_at: Date;
 }
 
+/** See migration 0007: one row per pressed remediation, keyed by its idempotency key. */
+interface RemediationAttemptsTable {
+  id: string;
+  incident_id: string;
+  workspace_id: string;
+  action: string;
+  attempt: number;
+  state: string;
+  requested_by: string;
+  plan: Json<unknown>;
+  steps: Json<unknown>;
+  verify: Json<unknown>;
+  outcome: Json<unknown> | null;
+  runbook: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   card_posts: CardPostsTable;
+  remediation_attempts: RemediationAttemptsTable;
   incidents: IncidentsTable;
   signals: SignalsTable;
   incident_signals: IncidentSignalsTable;

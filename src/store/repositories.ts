@@ -4,6 +4,7 @@ import { CardPostRepository } from './card-post-repository.js';
 import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
+import { RemediationRepository } from './remediation-repository.js';
 import { WatermarkRepository } from './watermark-repository.js';
 
 /** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
@@ -13,6 +14,7 @@ export interface Repositories {
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
   readonly processedKeys: ProcessedKeyRepository;
+  readonly remediations: RemediationRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -23,5 +25,6 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
     processedKeys: new ProcessedKeyRepository(db),
+    remediations: new RemediationRepository(db),
   };
 }

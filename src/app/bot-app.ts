@@ -1,5 +1,12 @@
 import type { WebhookCredentials } from '../agents/collector/job-webhook.js';
 import { createCollectorCache } from '../agents/collector/collector-cache.js';
+import { pressRemediation } from '../agents/remediation/press-remediation.js';
+import {
+  chainGates,
+  type RemediationAudit,
+  type RemediationGate,
+} from '../agents/remediation/remediation-gate.js';
+import type { RemediationRunnerDeps } from '../agents/remediation/run-remediation.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
 import type { SlackAdapter } from '../bot/slack/slack-adapter.js';
@@ -18,6 +25,12 @@ import { type NotifierDeps, notifyIncident, restoreSurface } from '../notify/not
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
+import {
+  createRemediationProcessors,
+  queueAttempt,
+  REMEDIATION_QUEUES,
+  type RemediationPayloads,
+} from '../jobs/remediation-jobs.js';
 import {
   createMonitoringStages,
   MONITORING_QUEUES,
@@ -62,7 +75,17 @@ export interface BotAppOptions {
   workspaceStatus?: () => WorkspaceStatus;
   /** Extra surfaces (tests). */
   surfaces?: ChatSurface[];
+  /**
+   * Checks a remediation must pass when pressed and again right before it executes (guardrails, the
+   * presser's own rights, approvals), in order. None by default.
+   */
+  remediationGates?: readonly RemediationGate[];
+  /** Where remediation steps are recorded (the audit log). */
+  remediationAudit?: RemediationAudit;
 }
+
+/** Remediations per incident before dbxops stops offering fixes and escalates to a person. */
+const MAX_REMEDIATION_ATTEMPTS = 3;
 
 /** Everything `dbxops start` runs behind its HTTP server, and what `dbxops eval` replays through. */
 export interface BotApp {
@@ -72,7 +95,12 @@ export interface BotApp {
   slack: SlackAdapter | null;
   teams: TeamsAdapter | null;
   dispatcher: Dispatcher<MonitoringPayloads>;
-  /** Set when the queue is inline: run queued work to completion. */
+  /** Executes pressed remediations and verifies them (`remediate`, `verify`). */
+  remediationDispatcher: Dispatcher<RemediationPayloads>;
+  /**
+   * Set when the queue is inline: run queued work to completion. Remediation polls wait for the
+   * workspace clock to reach their time, so a replay verifies in simulated time.
+   */
   drain: (() => Promise<void>) | null;
   /** Inline queue only: the jobs that failed so far, as `queue: message`. */
   failures: () => string[];
@@ -95,11 +123,27 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const metrics = options.metrics ?? createMetrics();
   const repos = createRepositories(options.store.db);
   let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
+  let remediationDispatcher: Dispatcher<RemediationPayloads> | undefined;
+  const notifyQueued = (incidentId: string) => dispatcher!.dispatch('notify', { incidentId });
+  const gate = chainGates(options.remediationGates ?? []);
+  const audit: RemediationAudit = options.remediationAudit ?? (async () => {});
+  const runner: RemediationRunnerDeps = {
+    remediations: repos.remediations,
+    incidents: repos.incidents,
+    databricks: options.databricks.client,
+    clock,
+    wallClock,
+    notify: notifyQueued,
+    gate,
+    audit,
+    logger: logger.child({ module: 'remediation' }),
+    maxAttempts: MAX_REMEDIATION_ATTEMPTS,
+  };
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
     // What a press changed goes to the notifier, like every other change: one path updates every copy.
-    notify: (incidentId: string) => dispatcher!.dispatch('notify', { incidentId }),
+    notify: notifyQueued,
     processedKeys: repos.processedKeys,
     clock,
     wallClock,
@@ -110,6 +154,23 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       policy.access.teams[actor.userId] ??
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
+    press: (input: Parameters<typeof pressRemediation>[1]) =>
+      pressRemediation(
+        {
+          incidents: repos.incidents,
+          remediations: repos.remediations,
+          databricks: options.databricks.client,
+          logger: logger.child({ module: 'remediation' }),
+          gate,
+          audit,
+          queue: (attemptId) => queueAttempt(remediationDispatcher!, attemptId),
+          wallClock,
+          maxAttempts: MAX_REMEDIATION_ATTEMPTS,
+          host: options.databricks.client.host,
+          escalateTo: policy.routing.oncall_mention || 'the on-call engineer',
+        },
+        input,
+      ),
   };
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);
@@ -210,16 +271,27 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     () => dispatcher!,
   );
 
+  const remediationProcessors = createRemediationProcessors(runner, () => remediationDispatcher!);
   let drain: (() => Promise<void>) | null = null;
   let failures: () => string[] = () => [];
   if (options.queue.kind === 'inline') {
     const inline = new InlineDispatcher<MonitoringPayloads>(processors, {
       onError: (queue, error) => logger.warn({ queue, err: error }, 'monitoring job failed'),
     });
+    const remediationInline = new InlineDispatcher<RemediationPayloads>(remediationProcessors, {
+      onError: (queue, error) => logger.warn({ queue, err: error }, 'remediation job failed'),
+      clock,
+    });
     dispatcher = inline;
-    drain = () => inline.drain();
+    remediationDispatcher = remediationInline;
+    drain = async () => {
+      await inline.drain();
+      await remediationInline.drain();
+      // What a remediation changed goes to the notifier queue.
+      await inline.drain();
+    };
     failures = () =>
-      inline.failures.map(
+      [...inline.failures, ...remediationInline.failures].map(
         (f) => `${f.queue}: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
       );
   } else {
@@ -237,6 +309,14 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     });
     dispatcher = bullmq;
     polls = new PollLedger(() => bullmq.redis(), bullmq.prefix);
+    remediationDispatcher = new BullmqDispatcher<RemediationPayloads>({
+      connection: { url: options.queue.url },
+      ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
+      queues: REMEDIATION_QUEUES,
+      ...(options.queue.workers ? { processors: remediationProcessors } : {}),
+      onFailed: (queue, jobId, error) =>
+        logger.warn({ queue, jobId, err: error.message }, 'remediation job failed'),
+    });
   }
 
   const routes: Route[] = [
@@ -263,6 +343,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     slack,
     teams,
     dispatcher,
+    remediationDispatcher,
     drain,
     failures,
     state,
@@ -271,6 +352,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     routes,
     close: async () => {
       await dispatcher?.close();
+      await remediationDispatcher?.close();
       await slack?.stop();
       await teams?.close();
       await consoleAdapter.close();

@@ -15,6 +15,7 @@ const BUTTON_ACTIONS = [
   'resolve',
   'reopen',
   'remediate',
+  'run_plan',
   'cancel_plan',
   'refresh',
 ] as const;
@@ -23,9 +24,9 @@ export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 const ACTIONS_BY_KIND: Record<ButtonKind, readonly ButtonAction[]> = {
   incident: ['ack', 'assign_me', 'snooze', 'resolve', 'reopen', 'remediate', 'refresh'],
-  plan: ['cancel_plan', 'refresh'],
+  plan: ['run_plan', 'cancel_plan', 'refresh'],
 };
-const NEEDS_REMEDIATION: readonly ButtonAction[] = ['remediate', 'cancel_plan'];
+const NEEDS_REMEDIATION: readonly ButtonAction[] = ['remediate', 'run_plan', 'cancel_plan'];
 
 const buttonPayloadSchema = z
   .object({

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../config/logger.js';
-import {
-  type PlanRefusal,
-  planRemediation,
-  type RemediationContext,
-} from '../agents/remediation/plan-remediation.js';
+import { readPlanContext } from '../agents/remediation/plan-context.js';
+import { type PlanRefusal, planRemediation } from '../agents/remediation/plan-remediation.js';
+import type { PressInput, PressRefusal, Pressed } from '../agents/remediation/press-remediation.js';
 import {
   REMEDIATION_INFO,
   type RemediationKind,
@@ -52,6 +50,11 @@ export interface ChatHandlerDeps {
   readonly teamOf?: ((actor: Actor) => string | undefined) | undefined;
   /** The console page of an incident, for "see more" links. */
   readonly detailsUrl?: ((incidentId: string) => string | null) | undefined;
+  /**
+   * Runs a plan a person pressed Run on (see `press-remediation.ts`): checked, recorded under its
+   * idempotency key and queued. Without it a Run press is answered as unavailable.
+   */
+  readonly press?: ((input: PressInput) => Promise<Result<Pressed, PressRefusal>>) | undefined;
 }
 
 const SNOOZE_MS = 60 * 60 * 1000;
@@ -269,6 +272,8 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         return done([]);
       case 'remediate':
         return remediate(actor, p);
+      case 'run_plan':
+        return runPlan(actor, p);
       case 'cancel_plan':
         return done([toRequester(message('Plan dismissed; nothing was changed.', 'info'))]);
     }
@@ -283,7 +288,12 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     const incident = await deps.incidents.get(p.incidentId);
     if (incident === undefined) return notFound(p.incidentId);
     const signal = await rootSignalOf(deps.incidents, incident);
-    const context = await remediationContext(kind.data, incident, signal);
+    const context = await readPlanContext(
+      { databricks: deps.databricks, logger: log },
+      kind.data,
+      incident,
+      signal,
+    );
     const plan = planRemediation(kind.data, context);
     if (!plan.ok) return planRefused(kind.data, plan);
     const v = plan.value;
@@ -310,51 +320,70 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     ]);
   }
 
-  /** Ids from the root signal, plus fresh settings read from the workspace when a plan edits them. */
-  async function remediationContext(
-    kind: RemediationKind,
-    incident: Incident,
-    signal: Signal | undefined,
-  ): Promise<RemediationContext> {
-    const refs = signal?.refs ?? {};
-    const num = (v: string | undefined) => (v !== undefined && /^\d{1,16}$/.test(v) ? Number(v) : undefined);
-    const context: {
-      -readonly [K in keyof RemediationContext]: RemediationContext[K];
-    } = {
-      jobId: num(refs.jobId),
-      runId: num(refs.runId),
-      taskKey: refs.taskKey,
-      clusterId: refs.clusterId,
-      warehouseId: refs.warehouseId,
-      statementId: signal?.subject.type === 'query' ? signal.subject.id : undefined,
-      idempotencyToken: `dbxops-${createHash('sha256').update(`${incident.id}:${incident.version}`).digest('hex').slice(0, 32)}`,
-    };
-    const api = deps.databricks;
-    if (api === undefined) return context;
-    try {
-      if (
-        ['bigger_cluster', 'longer_timeout', 'pause_schedule'].includes(kind) &&
-        context.jobId !== undefined
-      ) {
-        context.job = await api.jobs.getJob(context.jobId);
+  /**
+   * Run on a plan card: the press goes through `press` (checked against the incident and the gates,
+   * recorded once, queued); the runbook entry is posted in the thread, and the incident card on every
+   * surface shows the running remediation and then its verified outcome.
+   */
+  async function runPlan(actor: Actor, p: ButtonPayload): Promise<ChatResponse> {
+    if (!isResponder(deps.policy, actor)) return fail('forbidden', FORBIDDEN_MESSAGE);
+    const kind = remediationKindSchema.safeParse(p.remediationId);
+    if (!kind.success)
+      return fail('invalid_request', 'This remediation is not one I know. Refresh the card and try again.');
+    if (deps.press === undefined)
+      return fail('unavailable', 'Remediations cannot run in this deployment: no workspace is connected.');
+    const pressed = await deps.press({
+      incidentId: p.incidentId,
+      version: p.version,
+      action: kind.data,
+      presser: {
+        surface: actor.surface,
+        userId: actor.userId,
+        ...(actor.displayName === undefined ? {} : { displayName: actor.displayName }),
+        ...(actor.email === undefined ? {} : { email: actor.email }),
+      },
+    });
+    if (!pressed.ok) {
+      switch (pressed.reason) {
+        case 'not_found':
+          return notFound(p.incidentId);
+        case 'stale_card':
+        case 'busy':
+          return fail('stale_card', pressed.userMessage);
+        case 'not_offered':
+          return fail('invalid_request', pressed.userMessage);
+        case 'refused':
+        case 'exhausted':
+          return fail('forbidden', pressed.userMessage);
+        case 'plan_refused':
+          return done([toRequester(message(pressed.userMessage, 'warning'))]);
       }
-      if (
-        ['scale_warehouse', 'stop_warehouse', 'start_warehouse'].includes(kind) &&
-        context.warehouseId !== undefined
-      ) {
-        context.warehouse = await api.warehouses.getWarehouse(context.warehouseId);
-      }
-      if (kind === 'repair' && context.runId !== undefined) {
-        const run = await api.jobs.getRun(context.runId, { include_history: true });
-        const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
-        const last = repairs[repairs.length - 1]?.id;
-        if (last !== undefined) context.latestRepairId = Number(last);
-      }
-    } catch (error) {
-      // The plan then says which setting it could not read instead of guessing one.
-      log.warn({ err: error, kind, incidentId: incident.id }, 'could not read current settings for a plan');
     }
-    return context;
+    const { attempt, duplicate } = pressed.value;
+    const label = REMEDIATION_INFO[kind.data].label;
+    if (duplicate) {
+      return done([
+        toRequester(
+          message(
+            `"${label}" was already pressed for this plan (attempt ${attempt.attempt}, ${attempt.state}); it runs once. The incident card shows its outcome.`,
+            'info',
+          ),
+        ),
+      ]);
+    }
+    return done([
+      toRequester(
+        message(
+          `Running "${label}" (attempt ${attempt.attempt}). The incident card shows the verified outcome.`,
+          'success',
+        ),
+      ),
+      {
+        audience: 'conversation',
+        inThread: true,
+        card: message(attempt.runbook, 'info', `Runbook: ${label}`),
+      },
+    ]);
   }
 
   function planRefused(

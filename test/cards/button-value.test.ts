@@ -63,8 +63,8 @@ describe('button value codec', () => {
     ['an unknown kind', 'd1|x|ack|inc-42|3', 'malformed'],
     ['an unknown action', 'd1|i|delete_workspace|inc-42|3', 'invalid'],
     ['a plan action on an incident', 'd1|i|cancel_plan|inc-42|3|rem-1', 'invalid'],
-    // Running a plan from chat does not exist yet: an old card's Run button is not a button.
-    ['Run on a plan', 'd1|p|run_plan|inc-42|3|rem-1', 'invalid'],
+    ['Run on an incident card', 'd1|i|run_plan|inc-42|3|rem-1', 'invalid'],
+    ['Run without a remediation', 'd1|p|run_plan|inc-42|3', 'invalid'],
     ['remediate without a remediation', 'd1|i|remediate|inc-42|3', 'invalid'],
     ['ack with a remediation', 'd1|i|ack|inc-42|3|rem-1', 'invalid'],
     ['an id with a script', 'd1|i|ack|<script>|3', 'invalid'],

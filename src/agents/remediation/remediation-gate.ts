@@ -9,7 +9,7 @@ export interface Presser {
   readonly email?: string | undefined;
 }
 
-export interface GateInput {
+interface GateInput {
   readonly incidentId: string;
   readonly workspaceId: string;
   readonly action: RemediationKind;
@@ -19,7 +19,7 @@ export interface GateInput {
   readonly phase: 'press' | 'execute';
 }
 
-export type GateDecision =
+type GateDecision =
   | { readonly ok: true }
   /** `gate` names the check that refused; `userMessage` says why and what would allow it. */
   | { readonly ok: false; readonly gate: string; readonly userMessage: string };
@@ -43,7 +43,7 @@ export function chainGates(gates: readonly RemediationGate[]): RemediationGate {
 }
 
 /** One step of a remediation's life, for the audit log. */
-export interface RemediationAuditEvent {
+interface RemediationAuditEvent {
   readonly type: 'propose' | 'execute' | 'verify' | 'refuse';
   readonly attemptId: string;
   readonly incidentId: string;

@@ -28,7 +28,7 @@ export type RemediationRisk = 'low' | 'medium' | 'high';
  * What verification watches after the calls were made: a run to its end, a warehouse or cluster to
  * RUNNING, a statement to its end, settings read back, or nothing (a note to a person).
  */
-export type VerifyTarget = 'run' | 'warehouse' | 'cluster' | 'statement' | 'job_settings' | 'none';
+type VerifyTarget = 'run' | 'warehouse' | 'cluster' | 'statement' | 'job_settings' | 'none';
 
 export interface RemediationInfo {
   readonly label: string;

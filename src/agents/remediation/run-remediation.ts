@@ -67,7 +67,7 @@ const presserOf = (attempt: RemediationAttempt): Presser => {
 };
 
 /** Backoff for verification polls: 2 s doubling to a minute. */
-export const pollDelayMs = (poll: number) => Math.min(MAX_POLL_MS, FIRST_POLL_MS * 2 ** Math.max(0, poll));
+const pollDelayMs = (poll: number) => Math.min(MAX_POLL_MS, FIRST_POLL_MS * 2 ** Math.max(0, poll));
 
 const responseSchema = z.looseObject({ run_id: z.number().optional(), repair_id: z.number().optional() });
 

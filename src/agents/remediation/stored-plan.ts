@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RemediationPlan, VerifySpec } from './plan-remediation.js';
+import type { RemediationPlan } from './plan-remediation.js';
 import { remediationKindSchema } from './remediation-kind.js';
 
 const callSchema = z.object({
@@ -8,7 +8,7 @@ const callSchema = z.object({
   body: z.unknown().optional(),
 });
 
-export const verifySpecSchema = z.discriminatedUnion('target', [
+const verifySpecSchema = z.discriminatedUnion('target', [
   z.object({
     target: z.literal('run'),
     runId: z.number().optional(),
@@ -52,6 +52,3 @@ export function readStoredVerify(value: unknown): StoredVerify | undefined {
   const parsed = verifySpecSchema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }
-
-/** The type check that `VerifySpec` stays storable. */
-export const asStoredVerify = (spec: VerifySpec): StoredVerify => spec;

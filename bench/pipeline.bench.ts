@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createBotApp } from '../src/app/bot-app.js';
 import { createHttpApp, listen } from '../src/app/http-app.js';
-import { WEBHOOK_PATH } from '../src/app/webhook-route.js';
+import { WEBHOOK_PATH } from '../src/app/databricks-webhook-route.js';
 import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/config/logger.js';
 import { defaultPolicy } from '../src/config/policy.js';

@@ -133,6 +133,35 @@ program
     await runConsoleUser(name);
   });
 
+const audit = program.command('audit').description('the hash-chained audit log of remediations');
+
+const databaseUrlOption = () =>
+  new Option(
+    '--database-url <url>',
+    'PostgreSQL to read (default: DATABASE_URL, else PGlite in DBXOPS_DATA_DIR)',
+  );
+
+audit
+  .command('verify')
+  .description('check the hash chain and name the first entry that was edited, deleted or reordered')
+  .addOption(databaseUrlOption())
+  .option('--head <hash>', 'a head hash an earlier verify printed: also check no entry after it was removed')
+  .action(async (opts) => {
+    const { runAuditVerify } = await import('./app/audit-command.js');
+    await runAuditVerify(opts);
+  });
+
+audit
+  .command('export')
+  .description('write every audit entry as one JSON line (stdout, or --out)')
+  .addOption(databaseUrlOption())
+  .option('--out <file>', 'the JSONL file to write')
+  .option('--force', 'overwrite the output file if it exists', false)
+  .action(async (opts) => {
+    const { runAuditExport } = await import('./app/audit-command.js');
+    await runAuditExport(opts);
+  });
+
 program.addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').hideHelp());
 
 try {

@@ -14,9 +14,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['domain', 'config'],
   llm: ['domain', 'config'],
   agents: ['domain', 'config', 'databricks', 'store', 'llm'],
-  jobs: ['domain', 'config', 'agents', 'store', 'databricks'],
+  // Jobs only move work between agents; the workspace is reached through them.
+  jobs: ['domain', 'config', 'agents', 'store'],
   cards: ['domain'],
-  handlers: ['domain', 'config', 'agents', 'cards', 'store', 'databricks'],
+  // Handlers take a request and render what agents found; reading the workspace is agents' work.
+  handlers: ['domain', 'config', 'agents', 'cards', 'store'],
   notify: ['domain', 'config', 'agents', 'cards', 'store', 'handlers'],
   bot: ['domain', 'config', 'handlers', 'cards'],
 };

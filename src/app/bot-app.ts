@@ -1,12 +1,12 @@
 import type { WebhookCredentials } from '../agents/collector/job-webhook.js';
 import { createCollectorCache } from '../agents/collector/collector-cache.js';
 import { pressRemediation } from '../agents/remediation/press-remediation.js';
-import {
-  chainGates,
-  type RemediationAudit,
-  type RemediationGate,
-} from '../agents/remediation/remediation-gate.js';
+import { chainGates, type RemediationAudit } from '../agents/remediation/remediation-gate.js';
+import { auditRecorder, guardrailsGate, rightsGate } from '../agents/remediation/remediation-gates.js';
 import type { RemediationRunnerDeps } from '../agents/remediation/run-remediation.js';
+import { readPlanContext } from '../agents/remediation/plan-context.js';
+import type { RemediationKind } from '../agents/remediation/remediation-kind.js';
+import { lookUpJobStatus } from '../agents/status/job-status.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
 import type { SlackAdapter } from '../bot/slack/slack-adapter.js';
@@ -18,6 +18,7 @@ import type { Policy } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import type { Incident } from '../domain/incident.js';
 import type { Signal } from '../domain/signal.js';
 import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
@@ -42,7 +43,7 @@ import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
-import { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
+import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { realWorkspaceStatus } from './workspace-status.js';
 
 type QueueChoice =
@@ -75,13 +76,6 @@ export interface BotAppOptions {
   workspaceStatus?: () => WorkspaceStatus;
   /** Extra surfaces (tests). */
   surfaces?: ChatSurface[];
-  /**
-   * Checks a remediation must pass when pressed and again right before it executes (guardrails, the
-   * presser's own rights, approvals), in order. None by default.
-   */
-  remediationGates?: readonly RemediationGate[];
-  /** Where remediation steps are recorded (the audit log). */
-  remediationAudit?: RemediationAudit;
 }
 
 /** Remediations per incident before dbxops stops offering fixes and escalates to a person. */
@@ -125,8 +119,17 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
   let remediationDispatcher: Dispatcher<RemediationPayloads> | undefined;
   const notifyQueued = (incidentId: string) => dispatcher!.dispatch('notify', { incidentId });
-  const gate = chainGates(options.remediationGates ?? []);
-  const audit: RemediationAudit = options.remediationAudit ?? (async () => {});
+  // Before anything runs: guardrails, then the presser's own Databricks rights (docs/guardrails-and-audit.md,
+  // docs/remediation-rights.md); every step goes to the hash-chained audit log.
+  const gate = chainGates([
+    guardrailsGate({ policy: policy.remediation, audit: repos.audit, clock, wallClock }),
+    rightsGate({
+      policy,
+      scim: options.databricks.client.scim,
+      permissions: options.databricks.client.permissions,
+    }),
+  ]);
+  const audit: RemediationAudit = auditRecorder({ log: repos.audit, wallClock, policy: policy.remediation });
   const runner: RemediationRunnerDeps = {
     remediations: repos.remediations,
     incidents: repos.incidents,
@@ -139,6 +142,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     logger: logger.child({ module: 'remediation' }),
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
   };
+  const handlerLog = logger.child({ module: 'handlers' });
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
@@ -148,8 +152,10 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     clock,
     wallClock,
     policy,
-    databricks: options.databricks.client,
-    logger: logger.child({ module: 'handlers' }),
+    jobStatus: (query: string) => lookUpJobStatus(options.databricks.client, repos.incidents, query),
+    planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
+      readPlanContext({ databricks: options.databricks.client, logger: handlerLog }, kind, incident, signal),
+    logger: handlerLog,
     teamOf: (actor: { userId: string; email?: string }) =>
       policy.access.teams[actor.userId] ??
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
@@ -322,7 +328,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const routes: Route[] = [
     {
       path: WEBHOOK_PATH,
-      listener: createWebhookRoute({
+      listener: createDatabricksWebhookRoute({
         credentials: options.webhookCredentials,
         dispatcher: () => dispatcher!,
         processedKeys: repos.processedKeys,

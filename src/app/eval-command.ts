@@ -12,7 +12,7 @@ import { POLL_EVERY_MS } from '../jobs/monitoring.js';
 import { createBotApp } from './bot-app.js';
 import { startEmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, listen } from './http-app.js';
-import { WEBHOOK_PATH } from './webhook-route.js';
+import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 
 export interface EvalOptions {
   scenario: string;

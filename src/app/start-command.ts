@@ -21,10 +21,12 @@ import type { MonitoringPayloads } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
 import { openStore } from '../store/open-store.js';
 import { type BotApp, createBotApp } from './bot-app.js';
+import { localOperator } from './console-auth-setup.js';
+import { withEmbeddedOperator } from './embedded-operator.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
 import { monitoringReadiness } from './readiness.js';
-import { WEBHOOK_PATH } from './webhook-route.js';
+import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { embeddedWorkspaceStatus, realWorkspaceStatus } from './workspace-status.js';
 
 /**
@@ -54,7 +56,7 @@ export async function startDbxops(
 ): Promise<RunningDbxops> {
   // Before anything starts: a console others can reach must know who they are.
   assertConsoleExposure(env);
-  const policy = await loadPolicy(process.env.DBXOPS_POLICY ?? 'dbxops.yaml');
+  let policy = await loadPolicy(process.env.DBXOPS_POLICY ?? 'dbxops.yaml');
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -97,6 +99,12 @@ export async function startDbxops(
       });
       const sim = embedded;
       cleanups.push(() => sim.close());
+      const localConsole =
+        env.DBXOPS_CONSOLE_USERS_FILE === undefined && env.DBXOPS_CONSOLE_TRUSTED_HEADER === undefined;
+      policy = withEmbeddedOperator(policy, {
+        consoleUser: localConsole ? localOperator() : undefined,
+        operator: sim.workspace.scenario.operator,
+      });
       clock = sim.workspace.clock;
       workspaceStatus = embeddedWorkspaceStatus(sim.workspace, env.DBXOPS_SIM_SPEED, sim.firstFailure);
       databricks = {

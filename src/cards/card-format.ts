@@ -7,12 +7,18 @@ import type { IncidentState, Risk } from './card-views.js';
  */
 export const SEVERITY_STYLE: Record<
   Severity,
-  { emoji: string; label: string; hex: string; teamsColor: 'Attention' | 'Warning' | 'Accent' | 'Good' }
+  {
+    emoji: string;
+    label: string;
+    hex: string;
+    /** The Adaptive Card container style of the card's header. */
+    teamsContainer: 'attention' | 'warning' | 'accent' | 'emphasis';
+  }
 > = {
-  P1: { emoji: '🔴', label: 'P1 · critical', hex: '#d0312d', teamsColor: 'Attention' },
-  P2: { emoji: '🟠', label: 'P2 · high', hex: '#e8912d', teamsColor: 'Warning' },
-  P3: { emoji: '🟡', label: 'P3 · medium', hex: '#d4b106', teamsColor: 'Accent' },
-  P4: { emoji: '🔵', label: 'P4 · low', hex: '#3b73b9', teamsColor: 'Good' },
+  P1: { emoji: '🔴', label: 'P1 · critical', hex: '#d0312d', teamsContainer: 'attention' },
+  P2: { emoji: '🟠', label: 'P2 · high', hex: '#e8912d', teamsContainer: 'warning' },
+  P3: { emoji: '🟡', label: 'P3 · medium', hex: '#d4b106', teamsContainer: 'accent' },
+  P4: { emoji: '🔵', label: 'P4 · low', hex: '#3b73b9', teamsContainer: 'emphasis' },
 };
 
 export const STATE_LABEL: Record<IncidentState, string> = {

@@ -137,8 +137,6 @@ function card(body: AcElement[], actions: AcAction[], fallbackText: string): Ada
   };
 }
 
-const CONTAINER_STYLE = { P1: 'attention', P2: 'warning', P3: 'accent', P4: 'emphasis' } as const;
-
 function list(items: readonly string[], b: Budget): string {
   const { shown, rest } = takeWithRest(items, b.listItems);
   const text = shown.map((i) => truncate(i, b.listItemChars)).join(', ');
@@ -158,7 +156,7 @@ export function renderIncidentCardTeams(
     const body: AcElement[] = [
       {
         type: 'Container',
-        style: CONTAINER_STYLE[view.severity],
+        style: style.teamsContainer,
         bleed: true,
         items: [
           para(

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { errorCategorySchema } from '../domain/error-label.js';
 import { ConfigError } from '../domain/errors.js';
+import { SEVERITIES, type Severity, severitySchema as severity } from '../domain/severity.js';
+import { remediationPolicySchema } from './remediation-policy.js';
 
-const severity = z.enum(['P1', 'P2', 'P3', 'P4']);
 const minutes = z.number().int().positive();
 
 /** Detection thresholds (issue 3's defaults). Ratios are fractions of the baseline. */
@@ -54,7 +56,7 @@ const triageConditionSchema = z
     transient: z.boolean().optional(),
     repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
     cost_ratio_above: z.number().min(0).optional(),
-    category: z.union([z.string(), z.array(z.string())]).optional(),
+    category: z.union([errorCategorySchema, z.array(errorCategorySchema)]).optional(),
   })
   .strict();
 
@@ -108,10 +110,16 @@ const DEFAULT_TRIAGE = {
     mention_oncall: false,
     post_card: false,
   },
-} as const;
+} as const satisfies Record<Severity, unknown>;
+
+/** One entry per severity, each a triage level. */
+const levelShape = Object.fromEntries(SEVERITIES.map((s) => [s, levelSchema])) as Record<
+  Severity,
+  typeof levelSchema
+>;
 
 const triagePolicySchema = z
-  .object({ P1: levelSchema, P2: levelSchema, P3: levelSchema, P4: levelSchema })
+  .object(levelShape)
   .strict()
   .default(structuredClone(DEFAULT_TRIAGE) as never);
 
@@ -166,17 +174,47 @@ const workspaceSchema = z
   .strict();
 
 /**
- * Who may press what. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or emails;
- * `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; approvers approve remediations.
+ * Who may act on incidents. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or
+ * emails; `'*'` is everyone. Responders acknowledge, assign, snooze and resolve; who may press and
+ * approve remediations is `remediation.roles`.
  */
 const accessSchema = z
   .object({
     responders: z.array(z.string().min(1)).default(['*']),
-    approvers: z.array(z.string().min(1)).default([]),
     teams: z
       .record(z.string().min(1), z.string().min(1))
       .default({})
       .describe('person (chat user id or email) → team, for "my team" in the Home tab and /dbx incidents'),
+  })
+  .strict()
+  .prefault({});
+
+/** A Databricks user name as SCIM spells it: an e-mail address, with nothing a SCIM filter would misread. */
+const workspaceUserName = z
+  .string()
+  .trim()
+  .max(320)
+  .regex(/^[^\s@"\\]+@[^\s@"\\]+$/, { message: 'must be a Databricks user name (an e-mail address)' });
+
+/**
+ * Chat user → Databricks user, per surface: who a button press acts as when dbxops checks the presser's
+ * own rights (docs/remediation-rights.md). An entry wins over the e-mail the chat platform reports;
+ * without one, a confirmed e-mail is looked up through SCIM.
+ */
+const principalsSchema = z
+  .object({
+    slack: z
+      .record(z.string().min(1).max(64), workspaceUserName)
+      .default({})
+      .describe('Slack user id (U…) → Databricks user name'),
+    teams: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('Teams user (Entra object id) → Databricks user name'),
+    console: z
+      .record(z.string().min(1).max(256), workspaceUserName)
+      .default({})
+      .describe('console user name → Databricks user name'),
   })
   .strict()
   .prefault({});
@@ -194,9 +232,66 @@ const slaSchema = z
   })
   .strict();
 
+const knownTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Questions in plain language (`/dbx ask`, mentions, DMs, the console composer). */
+const askSchema = z
+  .object({
+    schemas: z
+      .array(z.string().regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, { message: 'must be catalog.schema' }))
+      .default([])
+      .describe('schemas besides system.* that answers (and model-written SQL) may read, e.g. main.ops'),
+    max_rows: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(1_000)
+      .describe('the LIMIT every statement gets at most'),
+    timeout_seconds: z.number().int().min(1).max(300).default(30).describe('how long one statement may run'),
+    max_period_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(366)
+      .default(92)
+      .describe('the longest period a question may scan; a longer one is refused with the reason'),
+    daily_token_budget: z
+      .number()
+      .int()
+      .min(0)
+      .default(200_000)
+      .describe(
+        'language-model tokens per UTC day for questions the router cannot answer; 0 turns the model off',
+      ),
+    llm_timeout_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(30)
+      .describe('how long a model-drafted answer may take in all before the router answers instead'),
+  })
+  .strict()
+  .prefault({});
+
 const policySchema = z
   .object({
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine(knownTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+      .describe('the workspace time zone: where "yesterday", "this week" and "last night" start'),
+    ask: askSchema,
     access: accessSchema,
+    principals: principalsSchema,
     slas: z.array(slaSchema).default([]),
     workspaces: z
       .array(workspaceSchema)
@@ -208,6 +303,7 @@ const policySchema = z
     triage: triagePolicySchema,
     routing: routingSchema,
     budgets: z.record(z.string(), z.number().positive()).default({}).describe('team → monthly USD budget'),
+    remediation: remediationPolicySchema,
   })
   .strict();
 

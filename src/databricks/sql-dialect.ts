@@ -144,7 +144,8 @@ function parseDatabricks(sql: string): Node[] {
   return statements;
 }
 
-function findWriteKey(node: unknown): string | undefined {
+/** The first AST key that only a writing statement holds (`delete`, `insert`, `create_table`, `into` …), if any. */
+export function findWriteKey(node: unknown): string | undefined {
   if (Array.isArray(node)) {
     for (const item of node) {
       const found = findWriteKey(item);

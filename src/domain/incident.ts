@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { err, ok, type Result } from './result.js';
+import { type ErrorCategory, errorCategorySchema } from './error-label.js';
 import { raiseSeverity, type Severity, severitySchema } from './severity.js';
 import { boundedText, idString, jsonObject, truncateText } from './text.js';
 
@@ -47,7 +48,7 @@ const incidentSchema = z.object({
   severity: severitySchema,
   state: incidentStateSchema,
   rootCauseSignalId: z.string().max(64).nullable(),
-  category: boundedText(64).nullable(),
+  category: errorCategorySchema.nullable(),
   openedAt: epochMs,
   updatedAt: epochMs,
   acknowledgedAt: epochMs.nullable(),
@@ -87,7 +88,7 @@ export interface NewIncident {
   readonly correlationKey?: string | null;
   readonly summary?: string | null;
   readonly rootCauseSignalId?: string | null;
-  readonly category?: string | null;
+  readonly category?: ErrorCategory | null;
   readonly slaDeadline?: number | null;
   readonly blastRadius?: Partial<BlastRadius>;
   readonly costUsd?: number | null;

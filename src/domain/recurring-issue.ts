@@ -1,3 +1,5 @@
+import type { ErrorCategory } from './error-label.js';
+
 /** The same fingerprint this many times … */
 export const RECURRENCE_THRESHOLD = 3;
 /** … within this window opens a recurring-issue record. */
@@ -11,7 +13,7 @@ export interface PreventiveRecommendation {
   readonly text: string;
 }
 
-const BY_CATEGORY: Readonly<Record<string, PreventiveRecommendation>> = {
+const BY_CATEGORY: Readonly<Partial<Record<ErrorCategory, PreventiveRecommendation>>> = {
   timeout: {
     kind: 'timeout_policy',
     text: 'Set a realistic timeout_seconds and a health rule (RUN_DURATION_SECONDS) on the job, and look at why runs got slower.',
@@ -100,7 +102,8 @@ export function preventiveRecommendation(
   kind?: string | null,
 ): PreventiveRecommendation {
   // hasOwn: a category such as `constructor` must not pick up Object.prototype members.
-  if (category !== null && Object.hasOwn(BY_CATEGORY, category)) return BY_CATEGORY[category]!;
+  if (category !== null && Object.hasOwn(BY_CATEGORY, category))
+    return BY_CATEGORY[category as ErrorCategory]!;
   if (kind !== undefined && kind !== null && Object.hasOwn(BY_KIND, kind)) return BY_KIND[kind]!;
   return FALLBACK;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { err, ok, type Result } from './result.js';
+import { errorCategorySchema, failureActionSchema } from './error-label.js';
 import { severitySchema } from './severity.js';
 import { boundedText, cleanText, idString, jsonObject, truncateText } from './text.js';
 
@@ -91,11 +92,11 @@ const signalErrorSchema = z.object({
   errorClass: boundedText(256).optional(),
 });
 
-/** What the classifier concluded; `category` follows the classifier's list (timeout, resource, …). */
+/** What the classifier concluded, in the labels of `error-label.ts`. */
 export const signalClassificationSchema = z.object({
-  category: boundedText(64),
+  category: errorCategorySchema,
   transient: z.boolean(),
-  action: boundedText(64).optional(),
+  action: failureActionSchema.optional(),
   paramsHint: jsonObject(4_096).nullable().optional(),
   fixHint: longText(1_024).optional(),
   rule: boundedText(256),

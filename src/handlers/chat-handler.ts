@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../config/logger.js';
 import { readPlanContext } from '../agents/remediation/plan-context.js';
-import { type PlanRefusal, planRemediation } from '../agents/remediation/plan-remediation.js';
+import {
+  type PlanRefusal,
+  planRemediation,
+  type RemediationContext,
+} from '../agents/remediation/plan-remediation.js';
 import type { PressInput, PressRefusal, Pressed } from '../agents/remediation/press-remediation.js';
 import {
   REMEDIATION_INFO,
@@ -11,7 +15,6 @@ import {
 import { type ButtonPayload, decodeButtonValue } from '../cards/button-value.js';
 import type { CardViewInput, IncidentCardView } from '../cards/card-views.js';
 import { type Policy, workspaceEntry } from '../config/policy.js';
-import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Incident, IncidentEvent, TimelineEntry } from '../domain/incident.js';
 import type { Result } from '../domain/result.js';
@@ -25,7 +28,8 @@ import type { Actor, ChatHandler, ChatRequest, ChatResponse, MessageRef, Reply }
 import { HELP_TEXT, questionHint } from './help-text.js';
 import { homeIncident, incidentCardView } from './incident-card-view.js';
 import { type ParsedCommand, parseCommand } from './parse-command.js';
-import { jobStatus } from './job-status.js';
+import { jobStatusReply } from './job-status-reply.js';
+import type { JobStatus, JobStatusRefusal } from '../agents/status/job-status.js';
 
 export interface ChatHandlerDeps {
   readonly incidents: IncidentRepository;
@@ -43,8 +47,18 @@ export interface ChatHandlerDeps {
   /** The wall clock: when a delivery was first seen, for idempotency (default the system clock). */
   readonly wallClock?: Clock;
   readonly policy: Policy;
-  /** For `/dbx status` and for reading current settings into dry-run plans; without it both say so. */
-  readonly databricks?: DatabricksClient | undefined;
+  /**
+   * `/dbx status <job>`: the job's status read from the workspace (`lookUpJobStatus` in
+   * `src/agents/status/job-status.ts`). Without it the command says no workspace is connected.
+   */
+  readonly jobStatus?: ((query: string) => Promise<Result<JobStatus, JobStatusRefusal>>) | undefined;
+  /**
+   * What a dry-run plan is built from, with current settings read from the workspace (`readPlanContext`
+   * in `src/agents/remediation/plan-context.ts`). Without it a plan gets the root signal's ids alone.
+   */
+  readonly planContext?:
+    | ((kind: RemediationKind, incident: Incident, signal: Signal | undefined) => Promise<RemediationContext>)
+    | undefined;
   readonly logger: Logger;
   /** The person's team for the Home tab; undefined shows every team's open incidents. */
   readonly teamOf?: ((actor: Actor) => string | undefined) | undefined;
@@ -140,7 +154,10 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'incidents':
         return listIncidents(parsed.team, parsed.severity);
       case 'status':
-        return jobStatus(deps.databricks, parsed.job, deps.incidents);
+        if (deps.jobStatus === undefined) {
+          return fail('unavailable', 'No Databricks workspace is connected, so I cannot look up jobs.');
+        }
+        return jobStatusReply(await deps.jobStatus(parsed.job));
       case 'ack':
         return applyToIncident(request.actor, parsed.incidentId, {
           type: 'acknowledge',
@@ -288,8 +305,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     const incident = await deps.incidents.get(p.incidentId);
     if (incident === undefined) return notFound(p.incidentId);
     const signal = await rootSignalOf(deps.incidents, incident);
-    const context = await readPlanContext(
-      { databricks: deps.databricks, logger: log },
+    const context = await (deps.planContext ?? ((k, i, s) => readPlanContext({ logger: log }, k, i, s)))(
       kind.data,
       incident,
       signal,

@@ -17,6 +17,12 @@ export interface Actor {
   userId: string;
   displayName?: string;
   email?: string;
+  /**
+   * True only when the platform vouches that `email` is this person's: Slack `is_email_confirmed`, a
+   * Teams member's Entra ID mail or UPN, the console's sign-in proxy. Only then may it name the
+   * Databricks user whose rights a remediation runs under (docs/remediation-rights.md).
+   */
+  emailVerified?: boolean;
 }
 
 /** Where a request came from and where channel replies go. Ids are the platform's, opaque here. */

@@ -1,7 +1,6 @@
 import pMap from 'p-map';
 import type { JobNotification } from '../agents/collector/job-webhook.js';
 import { buildDependencyGraph } from '../agents/correlator/build-dependency-graph.js';
-import type { IncidentSummary } from '../agents/correlator/correlate.js';
 import type { FrozenGraph } from '../agents/correlator/dependency-graph.js';
 import type { CollectorCache } from '../agents/collector/collector-cache.js';
 import type { CollectorDeps } from '../agents/collector/collector-deps.js';
@@ -11,17 +10,16 @@ import { pollRuns } from '../agents/collector/poll-runs.js';
 import { pollSystemTables } from '../agents/collector/poll-system-tables.js';
 import { fetchRunObservation } from '../agents/collector/run-observation.js';
 import type { Topology } from '../agents/collector/topology.js';
-import { classifyError } from '../agents/classifier/classify-error.js';
-import { detectRunFailures } from '../agents/detector/detect-run-failures.js';
-import type { CostObservation, TableSla } from '../agents/detector/observations.js';
+import { criticalityOf } from '../agents/correlator/criticality.js';
+import { Detection } from '../agents/detector/detection.js';
+import type { DetectorOutput } from '../agents/detector/detector-output.js';
 import {
-  type DetectorInputs,
-  type DetectorState,
-  emptyDetectorState,
-  runDetectors,
-} from '../agents/detector/run-detectors.js';
-import { handleSignal, retriageIncident } from '../agents/incidents/handle-signal.js';
-import { escalateIfOverdue } from '../agents/triage/escalate-incident.js';
+  cardToUpdate,
+  type HandleSignalDeps,
+  handleSignal,
+  incidentIdOf,
+} from '../agents/incidents/handle-signal.js';
+import { reviewOpenIncidents } from '../agents/incidents/review-open-incidents.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, systemClock } from '../domain/clock.js';
@@ -112,21 +110,10 @@ export interface MonitoringDeps {
 
 /** Per-process state the monitoring stages keep between calls. */
 export interface MonitoringState {
-  detector: DetectorState;
+  /** What the detectors remember between polls (baselines, latest loads, runs in flight, costs). */
+  readonly detection: Detection;
   graph: FrozenGraph;
-  /** Latest load seen per table, to judge SLA freshness between topology refreshes. */
-  lastLoads: Map<string, number>;
-  /** Runs in flight at the last runs poll, for SLA-at-risk between polls. */
-  activeRuns: DetectorInputs['runs'];
-  /**
-   * Spend per team and period seen so far (the newest amount per period), the cost detector's trailing
-   * history: the collector hands out only periods that changed, so one poll alone holds too few.
-   */
-  costs: Map<string, CostObservation>;
 }
-
-/** Cost periods kept for the baseline: the detector's 14 trailing days and the month to date. */
-const COST_HISTORY_MS = 35 * 86_400_000;
 
 /**
  * Builds the monitoring stages over a dispatcher (BullMQ in production, inline for `dbxops eval`):
@@ -137,13 +124,7 @@ export function createMonitoringStages(
   deps: MonitoringDeps,
   dispatcher: () => Dispatcher<MonitoringPayloads>,
 ): { processors: Processors<MonitoringPayloads>; state: MonitoringState } {
-  const state: MonitoringState = {
-    detector: emptyDetectorState(),
-    graph: buildDependencyGraph({}),
-    lastLoads: new Map(),
-    activeRuns: [],
-    costs: new Map(),
-  };
+  const state: MonitoringState = { detection: new Detection(deps.policy), graph: buildDependencyGraph({}) };
   const workspaceId = deps.collector.workspaceId;
   const wallClock = deps.wallClock ?? systemClock;
   const log = deps.logger;
@@ -185,17 +166,11 @@ export function createMonitoringStages(
     deps.cache.topology = kept;
   };
 
-  const slasNow = (): TableSla[] =>
-    (deps.cache.topology?.slas ?? []).map((sla) => {
-      const seen = Math.max(sla.lastRefreshedAt ?? 0, state.lastLoads.get(sla.table) ?? 0);
-      return seen > 0 ? { ...sla, lastRefreshedAt: seen } : sla;
-    });
+  /** The SLAs of the topology loaded last. */
+  const slas = () => deps.cache.topology?.slas ?? [];
 
-  const detect = async (inputs: DetectorInputs) => {
-    const out = runDetectors(inputs, state.detector, deps.policy, deps.clock.now(), {
-      classify: classifyError,
-    });
-    state.detector = out.state;
+  /** Queues what the detectors found; what they could not judge is logged. */
+  const found = async (out: DetectorOutput) => {
     for (const s of out.skipped)
       log.warn({ subject: s.subject, reason: s.reason }, 'detector skipped a subject');
     await emit(out.signals);
@@ -235,8 +210,7 @@ export function createMonitoringStages(
         status: outcome.status,
       });
     }
-    // Baselines learn from polls only, so a run seen by both paths is counted once.
-    return detectRunFailures([outcome.observation], deps.clock.now(), { classify: classifyError }).signals;
+    return state.detection.ofNotifiedRun(outcome.observation, deps.clock.now()).signals;
   };
 
   const processors: Processors<MonitoringPayloads> = {
@@ -278,39 +252,17 @@ export function createMonitoringStages(
     // open incidents, on the workspace's clock.
     poll: async ({ source }) => {
       if (source === 'topology') return refreshTopology();
-      if (source === 'retriage') {
-        for (const incident of await deps.repos.incidents.listOpen({ workspaceId, limit: 500 })) {
-          const raised = await retriageIncident(signalDeps(), incident);
-          const changed = (await escalateIfOverdue(signalDeps(), raised ?? incident)) ?? raised;
-          if (changed) await notifyOf([changed]);
-        }
-        return;
-      }
+      if (source === 'retriage') return reviewOpenIncidents(signalDeps(), workspaceId, (i) => notifyOf([i]));
       await topologyLoaded();
       if (source === 'runs') {
         const outcome = await pollRuns(deps.collector, deps.cache);
         if (outcome.degraded) return degraded('runs', outcome.degraded);
         sources.recovered('runs');
-        state.activeRuns = outcome.active;
-        await detect({ runs: [...outcome.completed, ...outcome.active], slas: slasNow() });
-        return;
+        return found(state.detection.ofRunsPoll(outcome, slas(), deps.clock.now()));
       }
       const tables = await pollSystemTables(deps.collector, deps.cache);
-      for (const load of tables.tableLoads) {
-        state.lastLoads.set(load.table, Math.max(state.lastLoads.get(load.table) ?? 0, load.loadedAt));
-      }
       for (const r of tables.rejected) log.warn(r, 'system-table rows rejected');
-      await detect({
-        loads: tables.tableLoads,
-        costs: rememberCosts(state.costs, tables.costs, deps.clock.now()),
-        queries: tables.queries,
-        warehouses: tables.warehouses,
-        pipelineUpdates: tables.pipelineUpdates,
-        clusterEvents: tables.clusterEvents,
-        grantChanges: tables.grantChanges,
-        slas: slasNow(),
-        runs: state.activeRuns ?? [],
-      });
+      await found(state.detection.ofSystemTables(tables, slas(), deps.clock.now()));
       const first = tables.degraded[0];
       if (first) await degraded('system_tables', first);
       sources.recovered('system_tables');
@@ -362,13 +314,7 @@ export function createMonitoringStages(
   /** Correlates, stores and counts one signal; the incident whose cards need updating, if any. */
   async function correlateOne(signal: Signal, detectedAt: number): Promise<Incident | undefined> {
     const outcome = await handleSignal(signalDeps(), signal);
-    const incidentId =
-      outcome.kind === 'opened' || outcome.kind === 'joined'
-        ? outcome.incident.id
-        : outcome.kind === 'duplicate'
-          ? outcome.incidentId
-          : null;
-    deps.onSignal?.(signal, outcome.kind, incidentId);
+    deps.onSignal?.(signal, outcome.kind, incidentIdOf(outcome));
     deps.metrics?.pipelineLatency.observe(
       { stage: 'signal' },
       Math.max(0, wallClock.now() - detectedAt) / 1000,
@@ -381,9 +327,7 @@ export function createMonitoringStages(
     deps.metrics?.signals.inc({ kind: signal.kind });
     if (outcome.kind === 'opened') deps.metrics?.incidentsOpened.inc({ severity: outcome.incident.severity });
     else deps.metrics?.incidentsUpdated.inc({ severity: outcome.incident.severity });
-    // A new incident at a level that posts no card (P4 by default) has no card to bring up to date.
-    const quiet = outcome.kind === 'opened' && !deps.policy.triage[outcome.incident.severity].post_card;
-    return quiet ? undefined : outcome.incident;
+    return cardToUpdate(outcome, deps.policy);
   }
 
   /**
@@ -422,12 +366,12 @@ export function createMonitoringStages(
     }
   }
 
-  function signalDeps() {
+  function signalDeps(): HandleSignalDeps {
     return {
       incidents: deps.repos.incidents,
       recurring: deps.repos.recurringIssues,
       graph: () => state.graph,
-      criticality: (summary: IncidentSummary) => criticalityOf(deps.cache.topology, summary),
+      criticality: (summary) => criticalityOf(deps.cache.topology, summary),
       policy: deps.policy,
       clock: deps.clock,
       ...(deps.correlationLock ? { lock: deps.correlationLock } : {}),
@@ -456,17 +400,6 @@ export function createMonitoringStages(
   };
 }
 
-/** Merges a poll's cost periods into the remembered ones (newest amount wins) and returns them all. */
-function rememberCosts(
-  remembered: Map<string, CostObservation>,
-  polled: readonly CostObservation[],
-  now: number,
-): CostObservation[] {
-  for (const c of polled) remembered.set(`${c.workspaceId}|${c.team}|${c.granularity}|${c.periodStart}`, c);
-  for (const [key, c] of remembered) if (c.periodStart < now - COST_HISTORY_MS) remembered.delete(key);
-  return [...remembered.values()];
-}
-
 /** Runs `work` after every earlier call with the same key has settled. */
 function oneAtATime(
   chains: Map<string, Promise<void>>,
@@ -480,55 +413,4 @@ function oneAtATime(
     if (chains.get(key) === settled) chains.delete(key);
   });
   return run;
-}
-
-/**
- * Per topology (never mutated once built): criticality tags by job id or name, and by table written.
- * A table's tags are a list, almost always of one: a Set per table cost ~26 MB on 100,000 tables.
- */
-const criticalityIndexes = new WeakMap<
-  Topology,
-  { byJob: Map<string, string>; byTable: Map<string, readonly string[]> }
->();
-
-function criticalityIndex(topology: Topology) {
-  let index = criticalityIndexes.get(topology);
-  if (index) return index;
-  const byJob = new Map<string, string>();
-  const byTable = new Map<string, readonly string[]>();
-  const addTable = (table: string, tag: string) => {
-    const tags = byTable.get(table);
-    if (tags === undefined) byTable.set(table, [tag]);
-    else if (!tags.includes(tag)) byTable.set(table, [...tags, tag]);
-  };
-  for (const job of topology.jobs) {
-    const c = job.tags.criticality;
-    if (!c) continue;
-    byJob.set(job.jobId, c);
-    if (job.name !== undefined) byJob.set(job.name, c);
-    for (const table of job.tablesWritten) addTable(table, c);
-  }
-  for (const sla of topology.slas) if (sla.criticality) addTable(sla.table, sla.criticality);
-  index = { byJob, byTable };
-  criticalityIndexes.set(topology, index);
-  return index;
-}
-
-/** Criticality tags of the root cause's job and the jobs and tables downstream of it. */
-export function criticalityOf(topology: Topology | undefined, summary: IncidentSummary): string[] {
-  if (!topology) return [];
-  const { byJob, byTable } = criticalityIndex(topology);
-  const root = summary.rootSignal;
-  const tags = new Set<string>();
-  for (const job of [root.refs.jobId, ...summary.blastRadius.jobs]) {
-    const c = job === undefined ? undefined : byJob.get(job);
-    if (c) tags.add(c);
-  }
-  const tables = [
-    ...(root.refs.tablesWritten ?? []),
-    ...summary.blastRadius.tables,
-    ...(root.subject.type === 'table' ? [root.subject.id] : []),
-  ];
-  for (const table of tables) for (const c of byTable.get(table) ?? []) tags.add(c);
-  return [...tags];
 }

@@ -1,3 +1,5 @@
+import type { ErrorCategory, FailureAction } from '../domain/error-label.js';
+import type { Severity } from '../domain/severity.js';
 import { Prng } from './engine/prng.js';
 import type { FaultKind, Scenario, ScenarioInput } from './scenario/schema.js';
 import { validateScenario } from './scenario/load-scenario.js';
@@ -18,16 +20,17 @@ export interface GenerateScenarioOptions {
 const DEFAULT_TEAMS = ['finance', 'marketing', 'sales', 'supply-chain', 'data-platform'];
 const NODE_TYPES = ['m5.xlarge', 'i3.xlarge', 'r5.xlarge'];
 
-const FAULT_PLAN: { kind: FaultKind; category: string; severity: string; action: string }[] = [
-  { kind: 'task_error', category: 'syntax', severity: 'P3', action: 'NOTIFY_OWNER' },
-  { kind: 'timeout', category: 'timeout', severity: 'P2', action: 'RETRY_WITH_NEW_PARAMS' },
-  { kind: 'oom', category: 'resource', severity: 'P2', action: 'RETRY_WITH_NEW_PARAMS' },
-  { kind: 'cloud_capacity', category: 'capacity', severity: 'P3', action: 'RETRY' },
-  { kind: 'concurrency_conflict', category: 'concurrency', severity: 'P3', action: 'RETRY' },
-  { kind: 'duration_spike', category: 'resource', severity: 'P3', action: 'NOTIFY_OWNER' },
-  { kind: 'row_count_drop', category: 'data_quality', severity: 'P2', action: 'NOTIFY_OWNER' },
-  { kind: 'zero_rows', category: 'data_quality', severity: 'P2', action: 'NOTIFY_OWNER' },
-];
+const FAULT_PLAN: { kind: FaultKind; category: ErrorCategory; severity: Severity; action: FailureAction }[] =
+  [
+    { kind: 'task_error', category: 'syntax', severity: 'P3', action: 'NOTIFY_OWNER' },
+    { kind: 'timeout', category: 'timeout', severity: 'P2', action: 'RETRY_WITH_NEW_PARAMS' },
+    { kind: 'oom', category: 'resource', severity: 'P2', action: 'RETRY_WITH_NEW_PARAMS' },
+    { kind: 'cloud_capacity', category: 'capacity', severity: 'P3', action: 'RETRY' },
+    { kind: 'concurrency_conflict', category: 'concurrency', severity: 'P3', action: 'RETRY' },
+    { kind: 'duration_spike', category: 'resource', severity: 'P3', action: 'NOTIFY_OWNER' },
+    { kind: 'row_count_drop', category: 'data_quality', severity: 'P2', action: 'NOTIFY_OWNER' },
+    { kind: 'zero_rows', category: 'data_quality', severity: 'P2', action: 'NOTIFY_OWNER' },
+  ];
 
 /**
  * A large synthetic workspace for benchmarks and scale tests: hourly jobs of ~4 tasks (a chain with a
@@ -114,9 +117,9 @@ export function generateScenario(opts: GenerateScenarioOptions): Scenario {
         start: `+${startHour}h`,
         end: `+${startHour + 2}h`,
         expected: {
-          category: plan.category as 'timeout',
-          severity: plan.severity as 'P2',
-          action: plan.action as 'RETRY',
+          category: plan.category,
+          severity: plan.severity,
+          action: plan.action,
         },
       });
     }

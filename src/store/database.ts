@@ -142,7 +142,42 @@ interface RemediationAttemptsTable {
   updated_at: Timestamp;
 }
 
+/** A four-eyes approval request, bound to one plan; `used_at` is set by the one approval it allows. */
+interface ApprovalsTable {
+  id: string;
+  token_hash: string;
+  plan_hash: string;
+  incident_id: string;
+  workspace_id: string;
+  action_kind: string;
+  requester_surface: string;
+  requester_user_id: string;
+  requester_principal: string | null;
+  requested_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  approver_surface: string | null;
+  approver_user_id: string | null;
+  approver_principal: string | null;
+}
+
+/** One hash-chained audit entry; `body` is its canonical JSON, the other columns repeat parts of it. */
+interface AuditEntriesTable {
+  seq: string | number;
+  at: Timestamp;
+  kind: string;
+  workspace_id: string | null;
+  resource: string | null;
+  incident_id: string | null;
+  idempotency_key: string | null;
+  body: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface Database {
+  approvals: ApprovalsTable;
+  audit_entries: AuditEntriesTable;
   card_posts: CardPostsTable;
   remediation_attempts: RemediationAttemptsTable;
   incidents: IncidentsTable;

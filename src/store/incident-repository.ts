@@ -16,6 +16,7 @@ import {
   transition,
 } from '../domain/incident.js';
 import { err, ok, type Result } from '../domain/result.js';
+import type { ErrorCategory } from '../domain/error-label.js';
 import type { Severity } from '../domain/severity.js';
 import { type Signal, signalSchema } from '../domain/signal.js';
 import type { Database, IncidentRow } from './database.js';
@@ -121,7 +122,7 @@ function incidentFromRow(row: IncidentRow): Incident {
     severity: row.severity as Severity,
     state: row.state as Incident['state'],
     rootCauseSignalId: row.root_cause_signal_id,
-    category: row.category,
+    category: row.category as ErrorCategory | null,
     openedAt: fromDate(row.opened_at),
     updatedAt: fromDate(row.updated_at),
     acknowledgedAt: fromDateOrNull(row.acknowledged_at),

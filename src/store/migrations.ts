@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001-incidents.js';
 import * as m0002 from './migrations/0002-card-posts.js';
 import * as m0003 from './migrations/0003-signal-link-keys.js';
 import * as m0004 from './migrations/0004-card-post-claims.js';
+import * as m0005 from './migrations/0005-approvals-audit-log.js';
 import * as m0007 from './migrations/0007-remediation-attempts.js';
 
 /**
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-card-posts': m0002,
   '0003-signal-link-keys': m0003,
   '0004-card-post-claims': m0004,
+  '0005-approvals-audit-log': m0005,
   '0007-remediation-attempts': m0007,
 };
 

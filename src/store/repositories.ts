@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { ApprovalRepository } from './approval-repository.js';
+import { AuditLogRepository } from './audit-log-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
 import { IncidentRepository } from './incident-repository.js';
@@ -15,6 +17,8 @@ export interface Repositories {
   readonly watermarks: WatermarkRepository;
   readonly processedKeys: ProcessedKeyRepository;
   readonly remediations: RemediationRepository;
+  readonly approvals: ApprovalRepository;
+  readonly audit: AuditLogRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -26,5 +30,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     watermarks: new WatermarkRepository(db),
     processedKeys: new ProcessedKeyRepository(db),
     remediations: new RemediationRepository(db),
+    approvals: new ApprovalRepository(db),
+    audit: new AuditLogRepository(db),
   };
 }

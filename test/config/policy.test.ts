@@ -36,6 +36,19 @@ describe('policy (dbxops.yaml)', () => {
     ).toThrowError(/routing\.rules\[0\]\.match\.severity/);
   });
 
+  it('refuses a triage condition on a category the classifier never gives, which could never match', () => {
+    const level = (category: string) =>
+      'triage:\n' +
+      ['P1', 'P2', 'P3', 'P4']
+        .map(
+          (s) =>
+            `  ${s}:\n    when: [${s === 'P3' ? `{ category: ${category} }` : ''}]\n    response_minutes: 60\n    escalation_minutes: 120\n`,
+        )
+        .join('');
+    expect(parsePolicy(level('permission')).triage.P3.when).toEqual([{ category: 'permission' }]);
+    expect(() => parsePolicy(level('oom'))).toThrowError(/triage\.P3\.when\[0\]\.category/);
+  });
+
   it('rejects unknown keys instead of ignoring a typo', () => {
     expect(() => parsePolicy('thresholds:\n  duration_spik: 3\n')).toThrowError(ConfigError);
   });
@@ -105,6 +118,26 @@ describe('policy access', () => {
   });
 });
 
+describe('policy principals', () => {
+  it('maps chat users to Databricks user names per surface, empty by default', () => {
+    expect(defaultPolicy().principals).toEqual({ slack: {}, teams: {}, console: {} });
+    const p = parsePolicy(
+      'principals:\n  slack: { U0ALICE: alice@acme.example }\n  console: { you: erin@acme.example }\n',
+    );
+    expect(p.principals.slack).toEqual({ U0ALICE: 'alice@acme.example' });
+    expect(p.principals.console).toEqual({ you: 'erin@acme.example' });
+  });
+
+  it('refuses a target that is no plain user name, and an unknown surface', () => {
+    for (const bad of ['alice', '"a@b" or 1', 'a@b\\\\', 'a b@c']) {
+      expect(() => parsePolicy(`principals:\n  slack: { U1: ${JSON.stringify(bad)} }\n`)).toThrowError(
+        /principals\.slack\.U1: must be a Databricks user name/,
+      );
+    }
+    expect(() => parsePolicy('principals:\n  discord: { x: a@b.c }\n')).toThrowError(/principals/);
+  });
+});
+
 describe('policy routing', () => {
   it('names the Teams group a P1 pings', () => {
     const p = parsePolicy('routing:\n  oncall_teams: { id: tag-1, name: On-call }\n');
@@ -112,5 +145,74 @@ describe('policy routing', () => {
     expect(() => parsePolicy('routing:\n  oncall_teams: { id: "" , name: x }\n')).toThrowError(
       /oncall_teams\.id/,
     );
+  });
+});
+
+describe('policy time zone and questions', () => {
+  it('defaults to UTC and the questions defaults', () => {
+    const policy = defaultPolicy();
+    expect(policy.timezone).toBe('UTC');
+    expect(policy.ask).toEqual({
+      schemas: [],
+      max_rows: 1000,
+      timeout_seconds: 30,
+      max_period_days: 92,
+      daily_token_budget: 200_000,
+      llm_timeout_seconds: 30,
+    });
+  });
+
+  it('refuses a time zone that does not exist and a schema that is not catalog.schema', () => {
+    expect(() => parsePolicy('timezone: Mars/Olympus')).toThrow(/timezone: must be an IANA time zone/);
+    expect(() => parsePolicy('ask:\n  schemas: [ops]')).toThrow(/ask.schemas\[0\]: must be catalog.schema/);
+  });
+});
+
+describe('policy remediation', () => {
+  it('defaults to the safe guardrails: approval for high risk and over $10, a $100 cap, 3 and 20 an hour', () => {
+    const { remediation } = defaultPolicy();
+    expect(remediation).toMatchObject({
+      kill_switch: false,
+      shadow: false,
+      allowed_actions: ['*'],
+      requires_approval: { actions: [], risk: ['high'], cost_above_usd: 10 },
+      approval_ttl_minutes: 30,
+      max_cost_usd_per_action: 100,
+      rate_limits: { per_job_per_hour: 3, total_per_hour: 20 },
+      roles: {},
+      blackouts: [],
+    });
+  });
+
+  it('names the path of a wrong value and refuses unknown keys', () => {
+    expect(() => parsePolicy('remediation:\n  allowed_actions: ["rm -rf"]\n')).toThrowError(
+      /remediation\.allowed_actions\[0\]: must be an action kind/,
+    );
+    expect(() =>
+      parsePolicy('remediation:\n  roles:\n    ops:\n      press: [repair]\n      slack_user: [U1]\n'),
+    ).toThrowError(/remediation\.roles\.ops/);
+    expect(() => parsePolicy('remediation:\n  rate_limits:\n    per_job_per_hour: -1\n')).toThrowError(
+      /remediation\.rate_limits\.per_job_per_hour/,
+    );
+    expect(() => parsePolicy('remediation:\n  kill_switch: "yes please"\n')).toThrowError(
+      /remediation\.kill_switch/,
+    );
+  });
+
+  it('bounds hostile role lists', () => {
+    const many = Array.from({ length: 1_001 }, (_, i) => `U${i}`).join(', ');
+    expect(() =>
+      parsePolicy(`remediation:\n  roles:\n    ops:\n      slack_users: [${many}]\n`),
+    ).toThrowError(/slack_users/);
+  });
+});
+
+describe('policy access and remediation roles', () => {
+  it('has one place for who approves remediations: remediation.roles, not access.approvers', () => {
+    expect(() => parsePolicy('access:\n  approvers: [U0LEAD]\n')).toThrowError(/access/);
+    const p = parsePolicy(
+      'remediation:\n  roles:\n    lead:\n      approve: ["*"]\n      slack_users: [U0LEAD]\n',
+    );
+    expect(p.remediation.roles.lead?.approve).toEqual(['*']);
   });
 });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { freePort } from '../../src/app/http-app.js';
 import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
-import { WEBHOOK_PATH } from '../../src/app/webhook-route.js';
+import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { systemClock } from '../../src/domain/clock.js';

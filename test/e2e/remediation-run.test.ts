@@ -16,7 +16,8 @@ import type { ScenarioInput } from '../../src/sim/scenario/schema.js';
 import { isPosted } from '../../src/store/card-post-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { ALICE, blockAction, SIGNING_SECRET, signed } from '../fixtures/slack/slack-requests.js';
-import { cardAction } from '../fixtures/teams/activities.js';
+import { cardAction, USER_AAD_ID } from '../fixtures/teams/activities.js';
+import { localOperator } from '../../src/app/console-auth-setup.js';
 import { baseScenario } from '../sim/fixtures.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
@@ -45,12 +46,18 @@ afterAll(async () => {
   await fakeSlack?.close();
 });
 
+/** Alice (the job's owner in the unit workspace) on every surface, so her own rights are checked. */
 const policy: Policy = (() => {
   const base = defaultPolicy();
   return {
     ...base,
     access: { ...base.access, responders: ['*'] },
     routing: { ...base.routing, default_channel: CHANNEL },
+    principals: {
+      slack: { [ALICE]: 'alice@example.com' },
+      teams: { [USER_AAD_ID]: 'alice@example.com' },
+      console: { [localOperator()]: 'alice@example.com' },
+    },
   };
 })();
 
@@ -404,9 +411,17 @@ describe('a pressed remediation', () => {
     expect(incident?.state).toBe('escalated');
     const timeline = await w.app.repos.incidents.timeline(w.incidentId);
     expect(timeline.map((e) => e.summary).join('\n')).toContain('Escalating after 3 attempts');
-    // A fourth press is refused: the incident is a person's now.
-    expect(await pressRun(w, 'console', runValue(w, incident?.version ?? 0))).toContain(
-      'tried on this incident already',
-    );
+    // A fourth press is refused (here the job's hourly guardrail answers first): it is a person's now.
+    const fourth = await pressRun(w, 'console', runValue(w, incident?.version ?? 0));
+    expect(fourth).toContain('"reason":"forbidden"');
+    expect(fourth).toContain('rate_limit_per_job');
+    // Propose, execute and verify of each attempt, and the refused fourth press, are in the audit log.
+    const kinds: string[] = [];
+    for await (const entry of w.app.repos.audit.entries())
+      kinds.push(`${entry.kind}:${entry.result.outcome}`);
+    expect(kinds.filter((k) => k === 'execute:started')).toHaveLength(3);
+    expect(kinds.filter((k) => k === 'verify:failed')).toHaveLength(3);
+    expect(kinds).toContain('propose:refused');
+    expect(await w.app.repos.audit.verify()).toMatchObject({ ok: true });
   }, 180_000);
 });

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readPlanContext } from '../../src/agents/remediation/plan-context.js';
+import { lookUpJobStatus } from '../../src/agents/status/job-status.js';
 import { encodeButtonValue } from '../../src/cards/button-value.js';
 import { type CardViewInput, planCardViewSchema } from '../../src/cards/card-views.js';
 import { planButtons } from '../../src/cards/incident-buttons.js';
@@ -26,7 +28,7 @@ import { openIncident } from '../fixtures/slack/incident-fixture.js';
 
 const NOW = Date.UTC(2026, 0, 1, 4, 0, 0);
 const ALICE: Actor = { surface: 'slack', userId: 'U0ALICE01', displayName: 'alice' };
-const BOB: Actor = { surface: 'teams', userId: 'aad-bob', email: 'Bob@Example.com' };
+const BOB: Actor = { surface: 'teams', userId: 'aad-bob', email: 'Bob@Example.com', emailVerified: true };
 const MALLORY: Actor = { surface: 'slack', userId: 'U0MALLORY', displayName: 'mallory' };
 
 let store: Store;
@@ -40,6 +42,7 @@ let cardPosts: CardPostRepository;
 /** The incidents handed to the notifier (the notify queue), in order. */
 let notified: string[] = [];
 
+const silent = pino({ level: 'silent' });
 const policy: Policy = parsePolicy(`access:\n  responders: ['U0ALICE01', 'bob@example.com']\n`);
 
 /** A loopback Databricks workspace answering the three Jobs calls `/dbx status` and plans make. */
@@ -60,8 +63,12 @@ function startWorkspace(): Promise<Server> {
   };
   const s = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    // One connection per answer: with `maxAttempts: 1` a kept-alive socket the server has meanwhile
+    // closed would fail the next call with ECONNRESET, which is this harness's artefact, not a workspace's.
     const json = (status: number, body: unknown) =>
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      res
+        .writeHead(status, { 'content-type': 'application/json', connection: 'close' })
+        .end(JSON.stringify(body));
     if (workspaceDown) return json(503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'down' });
     if (url.pathname === '/api/2.2/jobs/get') {
       return url.searchParams.get('job_id') === String(job.job_id)
@@ -129,8 +136,10 @@ function handler(overrides: Partial<ChatHandlerDeps> = {}) {
     processedKeys: new ProcessedKeyRepository(store.db),
     clock,
     policy,
-    databricks,
-    logger: pino({ level: 'silent' }),
+    jobStatus: (query) => lookUpJobStatus(databricks, incidents, query),
+    planContext: (kind, incident, signal) =>
+      readPlanContext({ databricks, logger: silent }, kind, incident, signal),
+    logger: silent,
     ...overrides,
   });
 }
@@ -255,7 +264,7 @@ describe('/dbx commands', () => {
     workspaceDown = true;
     const down = await handler()(command('status nightly_orders'));
     expect(down).toMatchObject({ ok: false, reason: 'unavailable' });
-    expect(await handler({ databricks: undefined })(command('status x'))).toMatchObject({
+    expect(await handler({ jobStatus: undefined })(command('status x'))).toMatchObject({
       ok: false,
       reason: 'unavailable',
     });
@@ -374,11 +383,16 @@ describe('card buttons', () => {
     });
   });
 
-  it('tells a user without the responder role to ask an admin, by id or by email', async () => {
+  it('tells a user without the responder role to ask an admin, by id or by a confirmed email', async () => {
     const incident = await openIncident(incidents, { openedAt: NOW });
     const denied = await handler()(button(incidentButton('resolve', incident.id, incident.version), MALLORY));
     expect(denied).toMatchObject({ ok: false, reason: 'forbidden' });
     expect(!denied.ok && denied.userMessage).toContain('access.responders');
+    const spoofed = { ...MALLORY, email: 'bob@example.com', emailVerified: false };
+    const refused = await handler()(
+      button(incidentButton('resolve', incident.id, incident.version), spoofed),
+    );
+    expect(refused).toMatchObject({ ok: false, reason: 'forbidden' });
     const allowed = await handler()(button(incidentButton('resolve', incident.id, incident.version), BOB));
     expect(allowed.ok).toBe(true);
   });
@@ -433,7 +447,7 @@ describe('card buttons', () => {
         version: incident.version,
         remediationId,
       });
-    expect(text(await handler({ databricks: undefined })(button(plan('pause_schedule'))))).toContain(
+    expect(text(await handler({ planContext: undefined })(button(plan('pause_schedule'))))).toContain(
       "can't plan",
     );
     expect(await handler()(button(plan('drop_database')))).toMatchObject({

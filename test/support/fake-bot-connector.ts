@@ -76,8 +76,21 @@ export interface FakeBotConnector {
     activity: Record<string, unknown>,
     token?: string | null,
   ): Promise<{ status: number; body: unknown }>;
+  /** Adds a person the member lookup knows, by their `29:` id (and Entra object id). */
+  addMember(member: FakeTeamsMember): void;
+  /** Member lookups (`GET v3/conversations/{id}/members/{memberId}`): kept apart from `calls`, and never failed by `failNext`. */
+  readonly memberLookups: { conversationId: string; memberId: string; status: number }[];
   reset(): void;
   close(): Promise<void>;
+}
+
+/** A person as the Bot Connector's member lookup answers them (a TeamsChannelAccount). */
+interface FakeTeamsMember {
+  readonly id: string;
+  readonly aadObjectId: string;
+  readonly name: string;
+  readonly email?: string;
+  readonly userPrincipalName: string;
 }
 
 const b64url = (v: Buffer | string) => Buffer.from(v).toString('base64url');
@@ -115,6 +128,8 @@ export async function startFakeBotConnector(
   const forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
   const calls: ConnectorCall[] = [];
+  const members = new Map<string, FakeTeamsMember>();
+  const memberLookups: FakeBotConnector['memberLookups'] = [];
   const tokenRequests: TokenRequest[] = [];
   const issuedTokens = new Set<string>();
   let failures: Failure[] = [];
@@ -184,6 +199,43 @@ export async function startFakeBotConnector(
     send(res, status, answer, headers);
   }
 
+  /** `GET v3/conversations/{id}/members/{memberId}`, by `29:` id or Entra object id, as Teams answers it. */
+  function member(req: IncomingMessage, res: ServerResponse, segments: string[]): void {
+    const [, , conversationId = '', , memberId = ''] = segments;
+    const authorization = req.headers.authorization;
+    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
+    const known = [...members.values()].find((m) => m.id === memberId || m.aadObjectId === memberId);
+    const status = bearer === undefined || !issuedTokens.has(bearer) ? 401 : known === undefined ? 404 : 200;
+    memberLookups.push({ conversationId, memberId, status });
+    if (status === 401) {
+      send(res, 401, {
+        error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' },
+      });
+      return;
+    }
+    if (known === undefined) {
+      send(res, 404, {
+        error: {
+          code: 'MemberNotFoundInConversation',
+          message: 'The member was not found in the conversation.',
+        },
+      });
+      return;
+    }
+    const [givenName, ...rest] = known.name.split(' ');
+    send(res, 200, {
+      id: known.id,
+      name: known.name,
+      aadObjectId: known.aadObjectId,
+      givenName,
+      surname: rest.join(' '),
+      ...(known.email === undefined ? {} : { email: known.email }),
+      userPrincipalName: known.userPrincipalName,
+      tenantId: 'fake-tenant',
+      userRole: 'user',
+    });
+  }
+
   async function token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = new URLSearchParams(await readBody(req));
     const request: TokenRequest = {
@@ -241,7 +293,20 @@ export async function startFakeBotConnector(
       }
       if (req.method === 'GET' && rawPath === '/v1/.well-known/keys') return send(res, 200, { keys: [jwk] });
       if (req.method === 'POST' && rawPath.endsWith('/oauth2/v2.0/token')) return token(req, res);
-      if (rawPath.includes('/v3/')) return connector(req, res, rawPath);
+      if (rawPath.includes('/v3/')) {
+        const segments = rawPath
+          .slice(rawPath.indexOf('/v3/') + 1)
+          .split('/')
+          .map((p) => decodeURIComponent(p));
+        if (
+          req.method === 'GET' &&
+          segments[1] === 'conversations' &&
+          segments[3] === 'members' &&
+          segments.length === 5
+        )
+          return member(req, res, segments);
+        return connector(req, res, rawPath);
+      }
       send(res, 404, { error: 'not found' });
     };
     route().catch(() => send(res, 500, { error: 'fake failed' }));
@@ -300,8 +365,13 @@ export async function startFakeBotConnector(
       }
       return { status: res.status, body };
     },
+    addMember: (m) => {
+      members.set(m.id, m);
+    },
+    memberLookups,
     reset() {
       calls.length = 0;
+      memberLookups.length = 0;
       failures = [];
     },
     close: () =>

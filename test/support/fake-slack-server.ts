@@ -88,6 +88,8 @@ interface FakeSlackUser {
   readonly name: string;
   readonly realName: string;
   readonly email: string;
+  /** `is_email_confirmed` (default true): false for an address nobody has confirmed yet. */
+  readonly emailConfirmed?: boolean;
 }
 const users = new Map<string, FakeSlackUser>();
 /** Where `apps.connections.open` sends the app (set when a fake starts). */
@@ -141,9 +143,19 @@ function answer(method: string, args: Record<string, unknown>): Record<string, u
         ok: true,
         user: {
           id,
+          team_id: 'T0FAKE0001',
           name: known.name,
+          deleted: false,
           real_name: known.realName,
+          tz: 'Europe/Berlin',
+          tz_offset: 3600,
           profile: { real_name: known.realName, display_name: '', email: known.email },
+          is_admin: false,
+          is_owner: false,
+          is_bot: false,
+          is_app_user: false,
+          updated: 1_700_000_000,
+          is_email_confirmed: known.emailConfirmed ?? true,
         },
       };
     }

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import {
-  ERROR_CATEGORIES,
   type ErrorCategory,
-  type ErrorPattern,
-  loadDefaultErrorPatterns,
-  NEVER_RETRY_CATEGORIES,
-  REMEDIATION_ACTIONS,
-  type RemediationAction,
-} from './error-patterns.js';
+  errorCategorySchema,
+  type FailureAction,
+  failureActionSchema,
+} from '../../domain/error-label.js';
+import { type ErrorPattern, loadDefaultErrorPatterns, NEVER_RETRY_CATEGORIES } from './error-patterns.js';
 
 /** What is known about one failure. Only `message` is required; everything else sharpens the answer. */
 export interface ClassifyInput {
@@ -27,7 +25,7 @@ type ParamsHint = Readonly<Record<string, string | number | boolean>>;
 export interface Classification {
   category: ErrorCategory;
   transient: boolean;
-  action: RemediationAction;
+  action: FailureAction;
   paramsHint: ParamsHint | null;
   fixHint: string;
   /** The pattern id that decided, `fallback` when none matched, `second_opinion` when the hook decided. */
@@ -237,9 +235,9 @@ export function classifyError(input: ClassifyInput): Classification {
 export type SecondOpinion = (input: ClassifyInput, first: Classification) => Promise<unknown>;
 
 const secondOpinionVerdictSchema = z.object({
-  category: z.enum(ERROR_CATEGORIES),
+  category: errorCategorySchema,
   transient: z.boolean(),
-  action: z.enum(REMEDIATION_ACTIONS),
+  action: failureActionSchema,
   paramsHint: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
     .nullable()

@@ -2,25 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../domain/errors.js';
-
-export const ERROR_CATEGORIES = [
-  'timeout',
-  'resource',
-  'capacity',
-  'permission',
-  'syntax',
-  'missing_object',
-  'network',
-  'dependency',
-  'data_quality',
-  'concurrency',
-  'config',
-  'unknown',
-] as const;
-export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
-
-export const REMEDIATION_ACTIONS = ['RETRY', 'RETRY_WITH_NEW_PARAMS', 'NOTIFY_OWNER', 'ESCALATE'] as const;
-export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];
+import { type ErrorCategory, errorCategorySchema, failureActionSchema } from '../../domain/error-label.js';
 
 /** Categories whose cause a plain retry cannot remove: a person must change code, grants, data or config. */
 export const NEVER_RETRY_CATEGORIES: ReadonlySet<ErrorCategory> = new Set([
@@ -62,9 +44,9 @@ const errorPatternSchema = z
     id: z.string().regex(/^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$/, 'ids look like family.name'),
     priority: z.number().int().min(0).max(100),
     match: matchSchema,
-    category: z.enum(ERROR_CATEGORIES),
+    category: errorCategorySchema,
     transient: z.boolean(),
-    action: z.enum(REMEDIATION_ACTIONS),
+    action: failureActionSchema,
     params_hint: paramsHintSchema,
     fix_hint: z.string().min(10).max(300),
   })

@@ -1,3 +1,4 @@
+import type { ErrorCategory } from '../../domain/error-label.js';
 import { fingerprint } from '../../domain/fingerprint.js';
 import { incidentIdFor, type NewIncident } from '../../domain/incident.js';
 import { maxSeverity, type Severity } from '../../domain/severity.js';
@@ -8,6 +9,7 @@ import { incidentCostUsd } from './incident-cost.js';
 import { incidentTitle } from './incident-title.js';
 import { revocationExplains } from './revocation-explains.js';
 import { CONSEQUENCE_KINDS, causeRank, pickRootCause } from './root-cause.js';
+import type { SignalFootprint } from './signal-footprint.js';
 import { primaryNode, signalNodes, withSignalEdges } from './signal-nodes.js';
 
 /** An open incident as the correlator needs it: its id and the signals it holds so far. */
@@ -59,7 +61,7 @@ export interface IncidentSummary {
   readonly fingerprint: string;
   /** The root cause's graph node, e.g. `job:42`: groups incidents that share a cause. */
   readonly correlationKey: string;
-  readonly category: string | null;
+  readonly category: ErrorCategory | null;
   readonly severity: Severity;
   readonly blastRadius: BlastRadiusResult;
   readonly costUsd: number | null;
@@ -82,7 +84,7 @@ export type CorrelationDecision =
   | { readonly open: NewIncident; readonly summary: IncidentSummary };
 
 /**
- * Decides whether `signal` joins one of `openIncidents` or opens a new one. It joins when the dependency
+ * Decides whether the footprint's signal joins one of `openIncidents` or opens a new one. It joins when the dependency
  * graph links it to a signal of the incident (same job/table/warehouse, upstream or downstream by lineage
  * or `run_job_task`, a shared cluster or warehouse, a shared upstream source) and they occurred within
  * the window — or, for a cause and its consequence, within the consequence horizon; a permission failure
@@ -91,12 +93,13 @@ export type CorrelationDecision =
  * summary (root cause, title, fingerprint, blast radius, cost) so the caller updates the card in place.
  */
 export function correlate(
-  signal: Signal,
+  footprint: SignalFootprint,
   openIncidents: readonly OpenIncidentView[],
   graph: GraphView,
   options: CorrelationOptions,
   now: number,
 ): CorrelationDecision {
+  const { signal } = footprint;
   const candidates = openIncidents.filter(
     (i) => i.workspaceId === signal.workspaceId && i.signals.length > 0,
   );
@@ -110,8 +113,8 @@ export function correlate(
     };
   }
 
-  const view = withSignalEdges(graph, [signal, ...candidates.flatMap((i) => i.signals)]);
-  const linker = new Linker(signal, view, options);
+  const view = withSignalEdges(graph, [footprint, ...candidates.flatMap((i) => i.signals)]);
+  const linker = new Linker(footprint, view, options);
   let best: { incident: OpenIncidentView; link: LinkKind; gap: number } | undefined;
   for (const incident of candidates) {
     for (const member of incident.signals) {
@@ -215,12 +218,15 @@ class Linker {
   readonly #horizonMs: number;
   readonly #maxReaders: number;
 
+  private readonly signal: Signal;
+
   constructor(
-    private readonly signal: Signal,
+    footprint: SignalFootprint,
     private readonly view: GraphView,
     options: CorrelationOptions,
   ) {
-    this.#nodes = new Set(signalNodes(signal));
+    this.signal = footprint.signal;
+    this.#nodes = new Set(footprint.nodes);
     this.#down = reachable(view, this.#nodes, 'downstream', options.limits).nodes;
     this.#up = reachable(view, this.#nodes, 'upstream', options.limits).nodes;
     this.#parents = parentsOf(view, this.#nodes);

@@ -1,8 +1,10 @@
+import type { ErrorCategory } from '../../domain/error-label.js';
 import { INCIDENT_LIMITS } from '../../domain/incident.js';
 import type { Signal } from '../../domain/signal.js';
 import { truncateText } from '../../domain/text.js';
 
-const CATEGORY_WORDS: Readonly<Record<string, string>> = {
+/** Every category but `unknown`, which says nothing: the error's own first line does better. */
+const CATEGORY_WORDS: Readonly<Record<Exclude<ErrorCategory, 'unknown'>, string>> = {
   timeout: 'timed out',
   resource: 'ran out of memory or disk',
   capacity: 'no cloud capacity',
@@ -24,7 +26,7 @@ function causeWords(signal: Signal): string {
   if (OUT_OF_MEMORY.test(message) || OUT_OF_MEMORY.test(signal.error?.terminationCode ?? ''))
     return 'out of memory';
   const category = signal.classification?.category;
-  if (category !== undefined && Object.hasOwn(CATEGORY_WORDS, category)) return CATEGORY_WORDS[category]!;
+  if (category !== undefined && category !== 'unknown') return CATEGORY_WORDS[category];
   const firstLine = message
     .replace(/^\s*\[[A-Z0-9_.]+\]\s*/, '')
     .split('\n')[0]

@@ -1,5 +1,6 @@
 import type { Signal } from '../../domain/signal.js';
 import { type GraphView, nodeKey, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
+import type { SignalFootprint } from './signal-footprint.js';
 import { signalNodes } from './signal-nodes.js';
 
 /**
@@ -8,7 +9,12 @@ import { signalNodes } from './signal-nodes.js';
  * the graph of the day, so they can be stored once with it.
  */
 export function signalLinkKeys(signal: Signal): string[] {
-  const keys = new Set(signalNodes(signal));
+  return linkKeysOf(signal, signalNodes(signal));
+}
+
+/** `signalLinkKeys` of a signal whose nodes (`signalNodes`) are already known. */
+export function linkKeysOf(signal: Signal, nodes: readonly string[]): string[] {
+  const keys = new Set(nodes);
   for (const table of [...(signal.refs.tablesRead ?? []), ...(signal.refs.tablesWritten ?? [])]) {
     keys.add(nodeKey('table', table));
   }
@@ -22,13 +28,17 @@ export interface LinkQueryOptions {
 }
 
 /**
- * Every key under which a signal the correlator could link to `signal` has been stored: its own nodes,
+ * Every key under which a signal the correlator could link to the footprint's signal has been stored: its own nodes,
  * everything up- and downstream of them, their parents, the other jobs on the same cluster or warehouse,
  * and the other readers of a shared source. A superset of what `correlate` accepts as a link, so looking
  * incidents up by these keys (instead of reading every open incident) never misses a join.
  */
-export function linkQueryKeys(signal: Signal, view: GraphView, options: LinkQueryOptions = {}): Set<string> {
-  const nodes = new Set(signalNodes(signal));
+export function linkQueryKeys(
+  footprint: SignalFootprint,
+  view: GraphView,
+  options: LinkQueryOptions = {},
+): Set<string> {
+  const nodes = new Set(footprint.nodes);
   const keys = new Set(nodes);
   for (const n of reachable(view, nodes, 'downstream', options.limits).nodes) keys.add(n);
   for (const n of reachable(view, nodes, 'upstream', options.limits).nodes) keys.add(n);

@@ -1,5 +1,9 @@
 import type { Signal } from '../../domain/signal.js';
 import { type DependencyGraph, type GraphView, nodeKey, OverlayGraph } from './dependency-graph.js';
+import type { SignalFootprint } from './signal-footprint.js';
+
+/** An edge `from → to` (upstream to downstream) between two graph nodes. */
+export type SignalEdge = readonly [from: string, to: string];
 
 /** The graph node a signal is about: a task's job, a table, a cluster … */
 export function primaryNode(signal: Signal): string {
@@ -29,29 +33,41 @@ export function signalNodes(signal: Signal): string[] {
 }
 
 /**
- * The graph plus what the signals themselves say: the tables a run read and wrote, the compute under
- * it. Correlation then works even for jobs lineage has not seen yet.
+ * What a signal itself says of the graph: the tables its run read and wrote, the compute under it. A
+ * signal with neither a job nor a pipeline behind it says nothing.
  */
-export function withSignalEdges(graph: DependencyGraph | GraphView, signals: Iterable<Signal>): GraphView {
+export function signalEdges(s: Signal): SignalEdge[] {
+  const { refs } = s;
+  const owner =
+    refs.jobId !== undefined
+      ? nodeKey('job', refs.jobId)
+      : refs.pipelineId !== undefined
+        ? nodeKey('pipeline', refs.pipelineId)
+        : undefined;
+  if (owner === undefined) return [];
+  const edges: SignalEdge[] = [];
+  for (const t of refs.tablesRead ?? []) edges.push([nodeKey('table', t), owner]);
+  // A table signal names its own table in tablesWritten; that is not a write by the job behind it.
+  if (s.subject.type !== 'table')
+    for (const t of refs.tablesWritten ?? []) edges.push([owner, nodeKey('table', t)]);
+  else edges.push([owner, primaryNode(s)]);
+  if (refs.clusterId !== undefined && s.subject.type !== 'cluster')
+    edges.push([nodeKey('cluster', refs.clusterId), owner]);
+  if (refs.warehouseId !== undefined && s.subject.type !== 'warehouse')
+    edges.push([nodeKey('warehouse', refs.warehouseId), owner]);
+  return edges;
+}
+
+/**
+ * The graph plus what the signals themselves say (`signalEdges`; a footprint brings them already
+ * derived). Correlation then works even for jobs lineage has not seen yet.
+ */
+export function withSignalEdges(
+  graph: DependencyGraph | GraphView,
+  signals: Iterable<Signal | SignalFootprint>,
+): GraphView {
   const overlay = new OverlayGraph(graph);
-  for (const s of signals) {
-    const { refs } = s;
-    const owner =
-      refs.jobId !== undefined
-        ? nodeKey('job', refs.jobId)
-        : refs.pipelineId !== undefined
-          ? nodeKey('pipeline', refs.pipelineId)
-          : undefined;
-    if (owner === undefined) continue;
-    for (const t of refs.tablesRead ?? []) overlay.addEdge(nodeKey('table', t), owner);
-    // A table signal names its own table in tablesWritten; that is not a write by the job behind it.
-    if (s.subject.type !== 'table')
-      for (const t of refs.tablesWritten ?? []) overlay.addEdge(owner, nodeKey('table', t));
-    else overlay.addEdge(owner, primaryNode(s));
-    if (refs.clusterId !== undefined && s.subject.type !== 'cluster')
-      overlay.addEdge(nodeKey('cluster', refs.clusterId), owner);
-    if (refs.warehouseId !== undefined && s.subject.type !== 'warehouse')
-      overlay.addEdge(nodeKey('warehouse', refs.warehouseId), owner);
-  }
+  for (const s of signals)
+    for (const [from, to] of 'edges' in s ? s.edges : signalEdges(s)) overlay.addEdge(from, to);
   return overlay;
 }

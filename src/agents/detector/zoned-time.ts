@@ -1,5 +1,5 @@
 /** The wall-clock date of `epochMs` in `timeZone`. */
-function localDate(epochMs: number, timeZone: string): { year: number; month: number; day: number } {
+export function localDate(epochMs: number, timeZone: string): { year: number; month: number; day: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     year: 'numeric',
@@ -38,7 +38,7 @@ function offsetMs(epochMs: number, timeZone: string): number {
  * The instant a wall-clock time (`HH:MM` on a date) happens in `timeZone`. Across a DST change the offset
  * is looked up twice, so a deadline in the skipped or repeated hour still lands on one real instant.
  */
-function zonedTime(
+export function zonedTime(
   date: { year: number; month: number; day: number },
   hhmm: string,
   timeZone: string,

@@ -13,8 +13,9 @@ import {
   summariseIncident,
 } from '../correlator/correlate.js';
 import type { GraphView } from '../correlator/dependency-graph.js';
-import { linkQueryKeys, signalLinkKeys } from '../correlator/link-keys.js';
+import { linkQueryKeys } from '../correlator/link-keys.js';
 import { STANDING_CAUSE_KINDS } from '../correlator/root-cause.js';
+import { type SignalFootprint, signalFootprint } from '../correlator/signal-footprint.js';
 import { withSignalEdges } from '../correlator/signal-nodes.js';
 import { triageFacts } from '../correlator/triage-facts.js';
 import { type TriageDecision, triageIncident } from '../triage/triage-incident.js';
@@ -44,6 +45,29 @@ export type SignalOutcome =
   /** The incident could not be written (validation); reported, not retried. */
   | { kind: 'rejected'; reason: string };
 
+/** The incident a signal went to (opened, joined, or already part of), or null when it was rejected. */
+export function incidentIdOf(outcome: SignalOutcome): string | null {
+  switch (outcome.kind) {
+    case 'opened':
+    case 'joined':
+      return outcome.incident.id;
+    case 'duplicate':
+      return outcome.incidentId;
+    case 'rejected':
+      return null;
+  }
+}
+
+/**
+ * The incident whose cards a signal changed, if any: none for a duplicate or a rejection, and none for a
+ * new incident at a level that posts no card (P4 by default), which has no card to bring up to date.
+ */
+export function cardToUpdate(outcome: SignalOutcome, policy: Pick<Policy, 'triage'>): Incident | undefined {
+  if (outcome.kind === 'opened')
+    return policy.triage[outcome.incident.severity].post_card ? outcome.incident : undefined;
+  return outcome.kind === 'joined' ? outcome.incident : undefined;
+}
+
 /** Rounds of "their signals reach further incidents" before correlating with what was found. */
 const MAX_LINK_ROUNDS = 5;
 
@@ -57,27 +81,30 @@ const MAX_UPDATE_ATTEMPTS = 5;
  * fingerprint towards a recurring issue. Idempotent: the same signal handled twice changes nothing.
  */
 export async function handleSignal(deps: HandleSignalDeps, signal: Signal): Promise<SignalOutcome> {
+  // Its nodes, link keys and edges, derived here once and read by every step after.
+  const footprint = signalFootprint(signal);
   const graph = deps.graph(signal.workspaceId);
-  const queryKeys = linkQueryKeys(signal, withSignalEdges(graph, [signal]));
+  const queryKeys = linkQueryKeys(footprint, withSignalEdges(graph, [footprint]));
   const { lock, ...rest } = deps;
-  if (lock === undefined) return correlateAndStore(deps, signal, graph, queryKeys);
+  if (lock === undefined) return correlateAndStore(deps, footprint, graph, queryKeys);
   // Every key under which a signal this one could join is stored, and its own: two signals that could
   // correlate always share one, so they take turns.
-  return lock([...queryKeys, ...signalLinkKeys(signal)], (scope) =>
-    correlateAndStore({ ...rest, ...scope }, signal, graph, queryKeys),
+  return lock([...queryKeys, ...footprint.linkKeys], (scope) =>
+    correlateAndStore({ ...rest, ...scope }, footprint, graph, queryKeys),
   );
 }
 
 async function correlateAndStore(
   deps: HandleSignalDeps,
-  signal: Signal,
+  footprint: SignalFootprint,
   graph: GraphView,
   queryKeys: Set<string>,
 ): Promise<SignalOutcome> {
+  const { signal } = footprint;
   const now = deps.clock.now();
-  const open = await linkableIncidents(deps.incidents, signal, graph, queryKeys);
+  const open = await linkableIncidents(deps.incidents, footprint, graph, queryKeys);
   const decision = correlate(
-    signal,
+    footprint,
     open,
     graph,
     { windowMinutes: deps.policy.thresholds.correlation_window_minutes },
@@ -89,7 +116,7 @@ async function correlateAndStore(
     return joinIncident(
       deps,
       decision.join,
-      signal,
+      footprint,
       decision.summary,
       decision.rootCauseChanged !== undefined,
       now,
@@ -117,7 +144,7 @@ async function correlateAndStore(
   const severity = triage.severity;
   const opened = await deps.incidents.openWithSignal(
     { ...decision.open, severity },
-    { signal, linkKeys: signalLinkKeys(signal), now },
+    { signal, linkKeys: footprint.linkKeys, now },
     [
       {
         at: now,
@@ -150,7 +177,7 @@ async function correlateAndStore(
   const { incident, created } = opened.value;
   if (!created) {
     // Another worker opened the same root cause a moment ago: join it instead of opening a second.
-    return joinIncident(deps, incident.id, signal, decision.summary, false, now);
+    return joinIncident(deps, incident.id, footprint, decision.summary, false, now);
   }
   return { kind: 'opened', incident, recurring: recurrence.issue !== null };
 }
@@ -158,12 +185,12 @@ async function correlateAndStore(
 async function joinIncident(
   deps: HandleSignalDeps,
   incidentId: string,
-  signal: Signal,
+  { signal, linkKeys }: SignalFootprint,
   summaryHint: IncidentSummary,
   rootChangedHint: boolean,
   now: number,
 ): Promise<SignalOutcome> {
-  const attached = await deps.incidents.attachSignal(incidentId, signal, now, signalLinkKeys(signal));
+  const attached = await deps.incidents.attachSignal(incidentId, signal, now, linkKeys);
   if (!attached.ok) return { kind: 'rejected', reason: attached.userMessage };
   if (!attached.value.attached) return { kind: 'duplicate', incidentId: attached.value.incidentId };
 
@@ -310,18 +337,20 @@ function summarise(deps: HandleSignalDeps, workspaceId: string, signals: readonl
 }
 
 /**
- * The open incidents `signal` could join, with their signals: those holding a signal stored under one of
- * the signal's link keys (`firstKeys`: its query keys on the graph alone) (and the incident it already belongs to, for a redelivery). Their signals add
+ * The open incidents the footprint's signal could join, with their signals: those holding a signal
+ * stored under one of its query keys (`firstKeys`: those on the graph alone), and the incident it already
+ * belongs to, for a redelivery. Their signals add
  * edges to the graph (the tables their runs read and wrote), which can reach further incidents, so the
  * search repeats until it finds nothing new. Reading only these keeps correlation fast with thousands of
  * open incidents, and never misses one: the keys are a superset of what `correlate` links.
  */
 async function linkableIncidents(
   repo: IncidentRepository,
-  signal: Signal,
+  footprint: SignalFootprint,
   graph: GraphView,
   firstKeys: Set<string>,
 ): Promise<OpenIncidentView[]> {
+  const { signal } = footprint;
   const views = new Map<string, OpenIncidentView>();
   const seen = new Set<string>();
   for (let round = 0; round < MAX_LINK_ROUNDS; round++) {
@@ -329,8 +358,8 @@ async function linkableIncidents(
       round === 0
         ? firstKeys
         : linkQueryKeys(
-            signal,
-            withSignalEdges(graph, [signal, ...[...views.values()].flatMap((v) => v.signals)]),
+            footprint,
+            withSignalEdges(graph, [footprint, ...[...views.values()].flatMap((v) => v.signals)]),
           );
     const fresh: string[] = [];
     // The first round also finds the incident already holding this signal (a redelivery).

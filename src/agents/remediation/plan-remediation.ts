@@ -22,8 +22,16 @@ export type VerifySpec =
   | { readonly target: 'job_settings'; readonly jobId: number; readonly settings: Record<string, unknown> }
   | { readonly target: 'none' };
 
+/** The workspace object an action acts on: what the presser's rights are checked on and rate limits count. */
+export type PlanTarget =
+  | { readonly kind: 'job'; readonly jobId: number; readonly name?: string | undefined }
+  | { readonly kind: 'warehouse'; readonly warehouseId: string; readonly name?: string | undefined }
+  | { readonly kind: 'cluster'; readonly clusterId: string; readonly name?: string | undefined };
+
 /** A dry-run plan: what would be sent, how risky it is, how to undo it and what it may cost. */
 export interface RemediationPlan {
+  /** Undefined for an action that touches no workspace object (`notify_owner`). */
+  readonly target?: PlanTarget | undefined;
   readonly kind: RemediationKind;
   readonly title: string;
   readonly calls: readonly PlannedCall[];
@@ -157,8 +165,10 @@ function failedTasks(run: Run): string[] {
  */
 export function planRemediation(kind: RemediationKind, context: RemediationContext): PlanResult {
   const info = REMEDIATION_INFO[kind];
+  const target = targetOf(kind, context);
   const plan = (parts: PlanParts): PlanResult =>
     ok({
+      ...(target === undefined ? {} : { target }),
       kind,
       title: parts.title ?? info.label,
       calls: parts.calls,
@@ -206,6 +216,7 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
       return plan({
         calls: [{ method: 'POST', path: `${JOBS}/runs/cancel`, body: { run_id: context.runId } }],
         rollback: `A cancelled run cannot be resumed: start the job again with POST ${JOBS}/run-now, or repair the cancelled run.`,
+        estimatedCostUsd: 0,
         verify: { target: 'run', runId: context.runId, expect: 'stopped' },
       });
     }
@@ -219,6 +230,7 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
           },
         ],
         rollback: 'A cancelled statement cannot be resumed; run the query again if it is still needed.',
+        estimatedCostUsd: 0,
         verify: { target: 'statement', statementId: context.statementId },
       });
     }
@@ -246,6 +258,7 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
       return plan({
         calls: [{ method: 'POST', path: `${CLUSTERS}/restart`, body: { cluster_id: context.clusterId } }],
         rollback: 'A restart cannot be undone; state lost on the cluster must be recomputed.',
+        estimatedCostUsd: 0,
         verify: { target: 'cluster', clusterId: context.clusterId },
       });
     }
@@ -267,6 +280,7 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
         calls: [update(target)],
         rollback: `Set pause_status back to ${before} with POST ${JOBS}/update.`,
         rollbackCalls: [update(before)],
+        estimatedCostUsd: 0,
         verify: {
           target: 'job_settings',
           jobId: context.jobId,
@@ -283,6 +297,7 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
         calls: [jobsUpdate(context.jobId, { tasks: [after] })],
         rollback: `Send the task back with max_retries ${task.max_retries ?? 0} via POST ${JOBS}/update.`,
         rollbackCalls: [jobsUpdate(context.jobId, { tasks: [task] })],
+        estimatedCostUsd: 0,
         verify: {
           target: 'job_settings',
           jobId: context.jobId,
@@ -297,10 +312,30 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
       return plan({
         calls: [],
         rollback: 'Nothing to roll back: no Databricks call is made, only a note in the incident thread.',
+        estimatedCostUsd: 0,
         verify: { target: 'none' },
         notify: { owner, text },
       });
     }
+  }
+}
+
+function targetOf(kind: RemediationKind, context: RemediationContext): PlanTarget | undefined {
+  switch (kind) {
+    case 'notify_owner':
+      return undefined;
+    case 'start_warehouse':
+    case 'scale_warehouse':
+    case 'kill_query':
+      return context.warehouseId === undefined
+        ? undefined
+        : { kind: 'warehouse', warehouseId: context.warehouseId, name: context.warehouse?.name };
+    case 'restart_cluster':
+      return context.clusterId === undefined ? undefined : { kind: 'cluster', clusterId: context.clusterId };
+    default:
+      return context.jobId === undefined
+        ? undefined
+        : { kind: 'job', jobId: context.jobId, name: context.job?.settings?.name };
   }
 }
 

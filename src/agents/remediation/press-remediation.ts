@@ -101,7 +101,21 @@ export async function pressRemediation(
     presser: input.presser,
     phase: 'press',
   });
-  if (!decision.ok) return err('refused', `Refused by ${decision.gate}: ${decision.userMessage}`);
+  if (!decision.ok) {
+    await deps.audit({
+      type: 'propose',
+      attemptId: id,
+      incidentId: incident.id,
+      workspaceId: incident.workspaceId,
+      action: input.action,
+      plan: plan.value,
+      presser: input.presser,
+      classification: signal?.classification?.category,
+      outcome: decision.gate === 'shadow' ? 'shadow' : 'refused',
+      message: `${decision.gate}: ${decision.userMessage}`,
+    });
+    return err('refused', `Refused by ${decision.gate}: ${decision.userMessage}`);
+  }
   const now = deps.wallClock.now();
   const claimed = await deps.remediations.claim(
     {
@@ -109,7 +123,7 @@ export async function pressRemediation(
       incidentId: incident.id,
       workspaceId: incident.workspaceId,
       action: input.action,
-      requestedBy: `${input.presser.surface}:${input.presser.userId}`,
+      requestedBy: JSON.stringify(input.presser),
       plan: plan.value,
       verify: plan.value.verify,
       runbook: renderRunbook(plan.value, {
@@ -139,12 +153,15 @@ export async function pressRemediation(
       await deps.audit({
         type: 'propose',
         attemptId: id,
+        attempt: claimed.attempt.attempt,
         incidentId: incident.id,
         workspaceId: incident.workspaceId,
         action: input.action,
+        plan: plan.value,
         presser: input.presser,
-        result: 'queued',
-        at: now,
+        classification: signal?.classification?.category,
+        outcome: 'queued',
+        message: `Pressed Run on "${plan.value.title}"`,
       });
       await deps.queue(id);
       return ok({ attempt: claimed.attempt, duplicate: false });

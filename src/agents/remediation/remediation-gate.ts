@@ -1,12 +1,15 @@
+import type { SurfaceName } from '../../domain/surface-name.js';
 import type { RemediationPlan } from './plan-remediation.js';
 import type { RemediationKind } from './remediation-kind.js';
 
 /** The person who pressed, as their chat surface names them (mapped to a workspace principal by a gate). */
 export interface Presser {
-  readonly surface: string;
+  readonly surface: SurfaceName;
   readonly userId: string;
   readonly displayName?: string | undefined;
   readonly email?: string | undefined;
+  /** True only when the platform vouches for `email` (see docs/remediation-rights.md). */
+  readonly emailVerified?: boolean | undefined;
 }
 
 interface GateInput {
@@ -42,24 +45,27 @@ export function chainGates(gates: readonly RemediationGate[]): RemediationGate {
   };
 }
 
-/** One step of a remediation's life, for the audit log. */
+/** One step of a remediation's life, for the audit log: propose (a press, allowed or not), execute, verify. */
 interface RemediationAuditEvent {
-  readonly type: 'propose' | 'execute' | 'verify' | 'refuse';
+  readonly type: 'propose' | 'execute' | 'verify';
   readonly attemptId: string;
+  readonly attempt?: number | undefined;
   readonly incidentId: string;
   readonly workspaceId: string;
   readonly action: RemediationKind;
+  readonly plan: RemediationPlan;
   readonly presser: Presser;
-  /** The calls made and the answers' status, for `execute`. */
-  readonly calls?: readonly {
-    method: string;
-    path: string;
-    status: string;
-    httpStatus?: number | undefined;
-  }[];
-  readonly result: string;
-  readonly at: number;
+  /** The incident's classification, for `why`. */
+  readonly classification?: string | undefined;
+  /** The calls made (or, for `execute`, about to be made) and the answers' status (null: none came back). */
+  readonly calls?: readonly { method: string; path: string; httpStatus: number | null }[];
+  /** `queued`, `refused`, `shadow`, `started`, `recovered`, `failed` … */
+  readonly outcome: string;
+  readonly message: string;
 }
 
-/** Where remediation steps are recorded (the audit log); the default records nothing. */
-export type RemediationAudit = (event: RemediationAuditEvent) => Promise<void>;
+/**
+ * Where remediation steps are recorded (the audit log). Answers a refusal message when the log refuses
+ * an `execute` entry (the hourly rate limits, counted under the log's lock): the calls are then not sent.
+ */
+export type RemediationAudit = (event: RemediationAuditEvent) => Promise<string | undefined>;

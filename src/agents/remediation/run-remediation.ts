@@ -17,6 +17,7 @@ import type { Presser, RemediationAudit, RemediationGate } from './remediation-g
 import { REMEDIATION_INFO } from './remediation-kind.js';
 import { readStoredPlan, readStoredVerify, type StoredVerify } from './stored-plan.js';
 import { checkOutcome } from './verify-remediation.js';
+import { SURFACE_NAMES } from '../../domain/surface-name.js';
 import { ESCALATION_ENTRY_KIND } from '../triage/escalate-incident.js';
 
 export interface RemediationRunnerDeps {
@@ -61,10 +62,24 @@ function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
   return true;
 }
 
-const presserOf = (attempt: RemediationAttempt): Presser => {
-  const [surface = 'unknown', ...rest] = attempt.requestedBy.split(':');
-  return { surface, userId: rest.join(':') };
-};
+const presserSchema = z.object({
+  surface: z.enum(SURFACE_NAMES),
+  userId: z.string(),
+  displayName: z.string().optional(),
+  email: z.string().optional(),
+  emailVerified: z.boolean().optional(),
+});
+
+/** The presser as the attempt recorded them (JSON), for the gates' re-check at execution. */
+function presserOf(attempt: RemediationAttempt): Presser {
+  try {
+    const parsed = presserSchema.safeParse(JSON.parse(attempt.requestedBy));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // Not JSON: an attempt recorded by hand; the gates then refuse an unknown person.
+  }
+  return { surface: 'console', userId: attempt.requestedBy };
+}
 
 /** Backoff for verification polls: 2 s doubling to a minute. */
 const pollDelayMs = (poll: number) => Math.min(MAX_POLL_MS, FIRST_POLL_MS * 2 ** Math.max(0, poll));
@@ -101,9 +116,10 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
     });
     if (!decision.ok) {
       await deps.audit({
-        ...auditBase(attempt, plan, presser, deps),
-        type: 'refuse',
-        result: decision.userMessage,
+        ...auditBase(attempt, plan, presser),
+        type: 'propose',
+        outcome: decision.gate === 'shadow' ? 'shadow' : 'refused',
+        message: `At execution (${decision.gate}): ${decision.userMessage}`,
       });
       await finish(deps, attempt, 'failed', {
         summary: `Refused before running (${decision.gate}): ${decision.userMessage}`,
@@ -112,6 +128,18 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
     }
     if (!(await deps.remediations.transition(attempt.id, ['queued'], 'executing', deps.wallClock.now())))
       return { kind: 'finished' };
+    // Recorded before any call: the log refuses it when the hourly rate limits were reached meanwhile.
+    const limited = await deps.audit({
+      ...auditBase(attempt, plan, presser),
+      type: 'execute',
+      calls: plan.calls.map((c) => ({ method: c.method, path: c.path, httpStatus: null })),
+      outcome: 'started',
+      message: `Running ${plan.title}`,
+    });
+    if (limited !== undefined) {
+      await finish(deps, attempt, 'failed', { summary: `Refused before running (rate limit): ${limited}` });
+      return { kind: 'finished' };
+    }
     await applyIncidentEvent(deps, attempt.incidentId, { type: 'mitigate', actor: ACTOR });
     await deps.incidents.addTimelineEntry({
       incidentId: attempt.incidentId,
@@ -136,12 +164,6 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       const sent = await sendCall(deps, current, plan, index, call, record);
       if (sent.kind === 'retry') return sent;
       if (sent.kind === 'failed' || sent.kind === 'unknown') {
-        await deps.audit({
-          ...auditBase(attempt, plan, presser, deps),
-          type: 'execute',
-          calls: await ledgerOf(deps, attempt.id),
-          result: sent.summary,
-        });
         await finish(deps, attempt, sent.kind, {
           summary: sent.summary,
           ...(sent.error ? { error: sent.error } : {}),
@@ -167,12 +189,6 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       dedupKey: `remediation:${attempt.id}:notified`,
     });
   }
-  await deps.audit({
-    ...auditBase(attempt, plan, presser, deps),
-    type: 'execute',
-    calls: await ledgerOf(deps, attempt.id),
-    result: 'accepted',
-  });
   await deps.remediations.transition(attempt.id, ['executing'], 'verifying', deps.wallClock.now(), {
     verify,
   });
@@ -261,22 +277,18 @@ function compact(response: unknown): unknown {
 
 async function ledgerOf(deps: RemediationRunnerDeps, id: string) {
   const steps = (await deps.remediations.get(id))?.steps ?? [];
-  return steps.map((s) => ({ method: s.method, path: s.path, status: s.status, httpStatus: s.httpStatus }));
+  return steps.map((s) => ({ method: s.method, path: s.path, httpStatus: s.httpStatus ?? null }));
 }
 
-function auditBase(
-  attempt: RemediationAttempt,
-  plan: RemediationPlan,
-  presser: Presser,
-  deps: RemediationRunnerDeps,
-) {
+function auditBase(attempt: RemediationAttempt, plan: RemediationPlan, presser: Presser) {
   return {
     attemptId: attempt.id,
+    attempt: attempt.attempt,
     incidentId: attempt.incidentId,
     workspaceId: attempt.workspaceId,
     action: plan.kind,
+    plan,
     presser,
-    at: deps.wallClock.now(),
   };
 }
 
@@ -323,11 +335,6 @@ export async function verifyAttempt(
     return { kind: 'verify', delayMs: pollDelayMs(poll + 1), poll: poll + 1 };
   }
   const { state, ...rest } = outcome;
-  await deps.audit({
-    ...auditBase(attempt, plan, presserOf(attempt), deps),
-    type: 'verify',
-    result: `${state}: ${rest.summary}`,
-  });
   await finish(deps, attempt, state, rest);
   return { kind: 'finished' };
 }
@@ -354,6 +361,17 @@ async function finish(
     { outcome },
   );
   if (!moved) return;
+  const plan = readStoredPlan(attempt.plan);
+  if (plan !== undefined) {
+    await deps.audit({
+      ...auditBase(attempt, plan, presserOf(attempt)),
+      type: 'verify',
+      calls: await ledgerOf(deps, attempt.id),
+      outcome: state,
+      message: outcome.summary,
+      ...(outcome.category === undefined ? {} : { classification: outcome.category }),
+    });
+  }
   const label = REMEDIATION_INFO[attempt.action as keyof typeof REMEDIATION_INFO]?.label ?? attempt.action;
   const classified = outcome.category === undefined ? '' : ` (classified: ${outcome.category})`;
   await deps.incidents.addTimelineEntry({

@@ -28,7 +28,14 @@ const verifySpecSchema = z.discriminatedUnion('target', [
 ]);
 export type StoredVerify = z.infer<typeof verifySpecSchema>;
 
+const targetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('job'), jobId: z.number(), name: z.string().optional() }),
+  z.object({ kind: z.literal('warehouse'), warehouseId: z.string(), name: z.string().optional() }),
+  z.object({ kind: z.literal('cluster'), clusterId: z.string(), name: z.string().optional() }),
+]);
+
 const planSchema = z.object({
+  target: targetSchema.optional(),
   kind: remediationKindSchema,
   title: z.string(),
   calls: z.array(callSchema),

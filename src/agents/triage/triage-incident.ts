@@ -1,4 +1,5 @@
 import type { Policy, TriageCondition } from '../../config/policy.js';
+import type { ErrorCategory } from '../../domain/error-label.js';
 import { SEVERITIES, type Severity } from '../../domain/severity.js';
 
 /** What triage needs to know about an incident, already computed by the correlator. */
@@ -16,7 +17,7 @@ export interface TriageFacts {
   /** Observed cost ÷ baseline cost, for cost anomalies; null otherwise. */
   costRatio: number | null;
   /** Classification category of the root cause, when known. */
-  category: string | null;
+  category: ErrorCategory | null;
 }
 
 export interface TriageDecision {

@@ -22,6 +22,7 @@ import {
   buttonRequest,
   composerPostSchema,
   composerRequest,
+  consoleActor,
   foreignSlashCommand,
 } from './translate.js';
 
@@ -185,12 +186,7 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
       const now = options.clock.now();
       const request: ChatRequest = {
         kind: 'home',
-        actor: {
-          surface: 'console',
-          userId: user,
-          displayName: user,
-          ...(identity.email === undefined ? {} : { email: identity.email }),
-        },
+        actor: consoleActor({ user, email: identity.email }),
         conversation: { surface: 'console', channelId: 'dm', isDirect: true },
         requestId: `home-${now}`,
         receivedAt: now,

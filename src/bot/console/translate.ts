@@ -53,17 +53,21 @@ interface Origin {
   readonly nowMs: number;
 }
 
-const actorOf = (origin: Origin) => ({
-  surface: 'console' as const,
+/**
+ * The console person as a request's actor. Only the sign-in proxy names an e-mail (console-auth.ts),
+ * and it authenticated the person, so that e-mail is theirs (docs/remediation-rights.md).
+ */
+export const consoleActor = (origin: Pick<Origin, 'user' | 'email'>): ChatRequest['actor'] => ({
+  surface: 'console',
   userId: origin.user,
   displayName: origin.user,
-  ...(origin.email === undefined ? {} : { email: origin.email }),
+  ...(origin.email === undefined ? {} : { email: origin.email, emailVerified: true }),
 });
 
 /** `/dbx <text>` → a command (text without `/dbx`); anything else → a question. */
 export function composerRequest(post: ComposerPost, origin: Origin, threadId?: string): ChatRequest {
   const base = {
-    actor: actorOf(origin),
+    actor: consoleActor(origin),
     conversation: {
       surface: 'console' as const,
       channelId: origin.channel.id,
@@ -85,7 +89,7 @@ export function buttonRequest(post: ActionPost, origin: Origin): ChatRequest {
     actionId: post.actionId,
     value: post.value,
     message: { surface: 'console', channelId: origin.channel.id, messageId: post.messageId },
-    actor: actorOf(origin),
+    actor: consoleActor(origin),
     conversation: {
       surface: 'console',
       channelId: origin.channel.id,

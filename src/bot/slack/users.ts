@@ -5,14 +5,16 @@ import type { Clock } from '../../domain/clock.js';
 export interface SlackUserInfo {
   readonly displayName?: string;
   readonly email?: string;
+  /** Slack's `is_email_confirmed`: anyone can type any address into a profile until it is confirmed. */
+  readonly emailVerified?: boolean;
 }
 
 const TTL_MS = 60 * 60 * 1000;
 const MAX_ENTRIES = 10_000;
 
 /**
- * Names and emails of Slack users (`users.info`, cached for an hour), so cards say "Alice Example" and
- * `access.responders` may list emails. A lookup that fails returns nothing rather than failing the
+ * Names and emails of Slack users (`users.info`, cached for an hour), so cards say "Alice Example",
+ * `access.responders` may list emails, and a confirmed e-mail names the person's Databricks user. A lookup that fails returns nothing rather than failing the
  * request: the user id alone still identifies the person.
  */
 export class SlackUserDirectory {
@@ -37,7 +39,9 @@ export class SlackUserDirectory {
       const name = profile?.display_name || profile?.real_name || res.user?.real_name || res.user?.name;
       const info: SlackUserInfo = {
         ...(name ? { displayName: name.slice(0, 256) } : {}),
-        ...(profile?.email ? { email: profile.email.slice(0, 320) } : {}),
+        ...(profile?.email
+          ? { email: profile.email.slice(0, 320), emailVerified: res.user?.is_email_confirmed === true }
+          : {}),
       };
       if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
       this.#cache.set(userId, { info, expires: now + TTL_MS });

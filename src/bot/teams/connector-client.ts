@@ -147,6 +147,33 @@ export class BotConnectorClient {
     );
   }
 
+  /**
+   * `GET v3/conversations/{id}/members/{memberId}`: one member as Teams knows them, with the e-mail and
+   * UPN Microsoft Entra ID holds for them. The member id may be the `29:` id or the Entra object id.
+   */
+  async getMember(
+    serviceUrl: string,
+    conversationId: string,
+    memberId: string,
+    options: { readonly timeoutMs?: number } = {},
+  ): Promise<unknown> {
+    const text = await this.#send(
+      'GET',
+      serviceUrl,
+      ['v3', 'conversations', conversationId, 'members', memberId],
+      undefined,
+      'get_member',
+      options.timeoutMs,
+    );
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new TeamsConnectorError('rejected', 'The Bot Connector answered a member lookup with no JSON.', {
+        operation: 'get_member',
+      });
+    }
+  }
+
   async #call(
     method: 'POST' | 'PUT',
     serviceUrl: string,
@@ -154,6 +181,26 @@ export class BotConnectorClient {
     body: unknown,
     operation: string,
   ): Promise<{ id: string }> {
+    const text = await this.#send(method, serviceUrl, path, body, operation);
+    // PUT answers `{ id }` too, but an empty 200/202 is legal; the id we asked for is the answer then.
+    try {
+      const parsed = JSON.parse(text) as { id?: unknown };
+      if (typeof parsed?.id === 'string') return { id: parsed.id };
+    } catch {
+      // fall through
+    }
+    return { id: method === 'PUT' ? (path[path.length - 1] ?? '') : '' };
+  }
+
+  /** Sends one call and returns the answer's text; every failure becomes a `TeamsConnectorError`. */
+  async #send(
+    method: 'GET' | 'POST' | 'PUT',
+    serviceUrl: string,
+    path: string[],
+    body: unknown,
+    operation: string,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<string> {
     const base = serviceUrl.endsWith('/') ? serviceUrl : `${serviceUrl}/`;
     const url = new URL(path.map(encodeURIComponent).join('/'), base);
     let res: Response;
@@ -161,9 +208,12 @@ export class BotConnectorClient {
       const token = await this.#token();
       res = await this.#fetch(url, {
         method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       if (error instanceof TeamsConnectorError) throw error;
@@ -196,13 +246,6 @@ export class BotConnectorClient {
         },
       );
     }
-    // PUT answers `{ id }` too, but an empty 200/202 is legal; the id we asked for is the answer then.
-    try {
-      const parsed = JSON.parse(text) as { id?: unknown };
-      if (typeof parsed?.id === 'string') return { id: parsed.id };
-    } catch {
-      // fall through
-    }
-    return { id: method === 'PUT' ? (path[path.length - 1] ?? '') : '' };
+    return text;
   }
 }

@@ -16,6 +16,7 @@ import {
   referenceOf,
 } from './conversation-references.js';
 import { teamsMessageRef } from './ids.js';
+import { TeamsMemberDirectory } from './members.js';
 import {
   type CardActionResponseBody,
   cardResponse,
@@ -134,12 +135,19 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.minIntervalMs === undefined ? {} : { minIntervalMs: options.minIntervalMs }),
   });
+  const connector = new BotConnectorClient({
+    token,
+    clock: wallClock,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  });
+  // E-mails for `access.responders` and the presser's Databricks user: activities carry only ids.
+  const members = new TeamsMemberDirectory(connector, wallClock, logger);
+  const withMember = async <R extends ChatRequest>(request: R, activity: Activity): Promise<R> => ({
+    ...request,
+    actor: { ...request.actor, ...(await members.lookup(activity)) },
+  });
   const sender = new TeamsSender({
-    connector: new BotConnectorClient({
-      token,
-      clock: wallClock,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    }),
+    connector,
     queue,
     clock,
     references,
@@ -180,7 +188,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     const request = messageRequest(activity, clock.now());
     if (request === undefined || activity.id === undefined) return;
     const activityId = activity.id;
-    const response = await handler(request);
+    const response = await handler(await withMember(request, activity));
     const reply = (card: CardView) =>
       sender.reply(activity.serviceUrl, activity.conversation.id, activityId, card);
     if (!response.ok) {
@@ -211,7 +219,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
     if (payload?.kind === 'plan' && payload.action === 'refresh')
       return messageResponse('This plan is up to date.');
 
-    const response: ChatResponse = await handler(origin.request);
+    const response: ChatResponse = await handler(await withMember(origin.request, activity));
     const currentCard = async (): Promise<CardActionResponseBody | undefined> => {
       if (payload === undefined || !onIncidentCard) return undefined;
       const card = await options.incidentCard(payload.incidentId);

@@ -1,4 +1,5 @@
 import { DbxopsError } from '../../domain/errors.js';
+import { redactSecretText } from '../../domain/redact-secrets.js';
 
 /** The families of failure a caller branches on. Databricks' own `error_code` stays in `errorCode`. */
 export type DatabricksErrorReason =
@@ -102,23 +103,8 @@ const PLAIN_TEXT_ERROR = /^([A-Z][A-Z0-9_]{2,}):\s*([\s\S]*)$/;
 const HTML_TITLE = /<title[^>]*>([\s\S]*?)<\/title>/i;
 const HTML_H1 = /<h1[^>]*>([\s\S]*?)<\/h1>/i;
 const HTML_PRE = /<pre[^>]*>([\s\S]*?)<\/pre>/i;
-// Secrets can come back inside messages (a proxy echoing the request, an OAuth error quoting a token).
-const SECRET_PATTERNS: readonly RegExp[] = [
-  /\bdapi[0-9a-f]{16,}(-\d+)?\b/gi,
-  /\bdose[0-9a-f]{16,}\b/gi,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g,
-];
-
-/** Masks token-shaped substrings so an error message can be shown or logged safely. */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '[redacted]');
-  return out;
-}
-
 function clean(text: string): string {
-  const collapsed = redactSecrets(text.replace(/\s+/g, ' ').trim());
+  const collapsed = redactSecretText(text.replace(/\s+/g, ' ').trim());
   return collapsed.length > MAX_MESSAGE_CHARS ? `${collapsed.slice(0, MAX_MESSAGE_CHARS)}…` : collapsed;
 }
 

@@ -3,9 +3,11 @@ import type { AuthProvider } from '../auth/auth-provider.js';
 import { type ClustersApi, createClustersApi } from './clusters-api.js';
 import { createHttpTransport, type HttpTransport, type RetryEvent, type SleepFn } from './http-transport.js';
 import { createJobsApi, type JobsApi } from './jobs-api.js';
+import { createPermissionsApi, type PermissionsApi } from './permissions-api.js';
 import { createPipelinesApi, type PipelinesApi } from './pipelines-api.js';
 import { createQueryHistoryApi, type QueryHistoryApi } from './query-history-api.js';
 import type { RetryPolicy } from './retry-policy.js';
+import { createScimApi, type ScimApi } from './scim-api.js';
 import { createStatementsApi, type StatementsApi } from './statements-api.js';
 import { createWarehousesApi, type WarehousesApi } from './warehouses-api.js';
 
@@ -19,6 +21,8 @@ export interface DatabricksClient {
   readonly pipelines: PipelinesApi;
   readonly queryHistory: QueryHistoryApi;
   readonly statements: StatementsApi;
+  readonly permissions: PermissionsApi;
+  readonly scim: ScimApi;
 }
 
 export interface DatabricksClientOptions {
@@ -48,5 +52,7 @@ export function createDatabricksClient(options: DatabricksClientOptions): Databr
     pipelines: createPipelinesApi(transport),
     queryHistory: createQueryHistoryApi(transport),
     statements: createStatementsApi(transport),
+    permissions: createPermissionsApi(transport),
+    scim: createScimApi(transport),
   });
 }

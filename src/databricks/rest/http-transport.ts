@@ -3,7 +3,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { z } from 'zod';
 import { type Clock, systemClock } from '../../domain/clock.js';
 import type { AuthProvider } from '../auth/auth-provider.js';
-import { classifyError, DatabricksApiError, parseErrorBody, redactSecrets } from './databricks-api-error.js';
+import { redactSecretText } from '../../domain/redact-secrets.js';
+import { classifyError, DatabricksApiError, parseErrorBody } from './databricks-api-error.js';
 import { parseDatabricksJson } from './databricks-json.js';
 import { type QueryParams, toSearchParams } from './query-string.js';
 import {
@@ -211,7 +212,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         } else {
           const code = errorCodeOf(caught);
           failure = { kind: 'network', refused: code !== undefined && REFUSED_CODES.has(code) };
-          const detail = caught instanceof Error ? redactSecrets(caught.message) : 'unknown error';
+          const detail = caught instanceof Error ? redactSecretText(caught.message) : 'unknown error';
           error = apiError(
             req,
             {

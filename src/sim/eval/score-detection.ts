@@ -98,7 +98,7 @@ export function scoreDetection(input: ScoreInput): DetectionScore {
       detected: best !== null,
       incidentId: best?.incident.id ?? null,
       timeToDetectS: firstSeen === null ? null : Math.max(0, (firstSeen - manifestAt(fault)) / 1000),
-      expectedSeverity: fault.expected.severity as Severity,
+      expectedSeverity: fault.expected.severity,
       severity: best?.incident.severity ?? null,
       rootFault: rootOf.get(fault.id) ?? fault.id,
       matchedSignals: best?.matched.length ?? 0,

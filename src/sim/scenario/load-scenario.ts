@@ -3,7 +3,14 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../../domain/errors.js';
 import { resolveInstant } from './instant.js';
-import { type FaultKind, type Scenario, scenarioSchema } from './schema.js';
+import {
+  BUILT_IN_GROUPS,
+  type FaultKind,
+  OBJECT_TYPES,
+  PERMISSION_LEVELS,
+  type Scenario,
+  scenarioSchema,
+} from './schema.js';
 
 /** Scenario files are hand-written topology; anything bigger is a mistake or an attack. */
 export const MAX_SCENARIO_BYTES = 5 * 1024 * 1024;
@@ -252,6 +259,38 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
       const written = job.tasks.some((t) => t.writes.includes((job.sla as { table: string }).table));
       if (!written) add(['jobs', j, 'sla', 'table'], `no task of job "${job.name}" writes ${job.sla.table}`);
     }
+  });
+
+  const principals = new Set([
+    ...s.users.map((u) => u.email),
+    ...s.groups.map((g) => g.name),
+    ...BUILT_IN_GROUPS,
+  ]);
+  if (s.operator !== undefined) {
+    const operator = s.users.find((u) => u.email === s.operator);
+    if (operator === undefined) add(['operator'], `"${s.operator}" is not one of users[].email`);
+    else if (operator.service_principal) add(['operator'], 'must be a person, not a service principal');
+  }
+  const objects = {
+    job: new Set(jobs.keys()),
+    cluster: clusters,
+    warehouse: warehouses,
+    pipeline: pipelines,
+  };
+  s.permissions.forEach((p, i) => {
+    const at = ['permissions', i];
+    const named = OBJECT_TYPES.filter((type) => p[type] !== undefined);
+    const type = named[0];
+    if (type === undefined || named.length > 1) {
+      add(at, 'name exactly one of job, cluster, warehouse or pipeline');
+      return;
+    }
+    const object = p[type] ?? '';
+    if (!objects[type].has(object)) add([...at, type], `"${object}" is not one of ${type}s[].name`);
+    if (!principals.has(p.principal))
+      add([...at, 'principal'], `"${p.principal}" is not one of users[].email or groups[].name`);
+    const levels: readonly string[] = PERMISSION_LEVELS[type];
+    if (!levels.includes(p.level)) add([...at, 'level'], `a ${type} takes ${levels.join(', ')}`);
   });
 
   const startMs = Date.parse(s.start);

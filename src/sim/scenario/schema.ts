@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { errorCategorySchema, failureActionSchema } from '../../domain/error-label.js';
+import { severitySchema } from '../../domain/severity.js';
 
 /**
  * The scenario format: a simulated Databricks workspace (topology + baseline behaviour) and the faults
@@ -24,23 +26,6 @@ const instantSchema = z
 const tableName = z
   .string()
   .regex(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/, 'a three-part table name like main.finance.orders');
-
-const CATEGORIES = [
-  'timeout',
-  'resource',
-  'capacity',
-  'permission',
-  'syntax',
-  'missing_object',
-  'network',
-  'dependency',
-  'data_quality',
-  'concurrency',
-  'config',
-  'unknown',
-] as const;
-const SEVERITIES = ['P1', 'P2', 'P3', 'P4'] as const;
-const ACTIONS = ['RETRY', 'RETRY_WITH_NEW_PARAMS', 'NOTIFY_OWNER', 'ESCALATE'] as const;
 
 const FAULT_KINDS = [
   'task_error',
@@ -166,9 +151,35 @@ const userSchema = z.strictObject({
   team: z.string().optional(),
   display_name: z.string().max(200).optional(),
   service_principal: z.boolean().default(false),
+  /** A deactivated user keeps their grants in the ACLs but may no longer act (SCIM `active: false`). */
+  active: z.boolean().default(true),
 });
 
 const groupSchema = z.strictObject({ name, members: z.array(email).max(10_000).default([]) });
+
+/** Workspace object permission levels, per object type (the Permissions API's `permission_level`). */
+export const PERMISSION_LEVELS = {
+  job: ['CAN_VIEW', 'CAN_MANAGE_RUN', 'CAN_MANAGE'],
+  cluster: ['CAN_ATTACH_TO', 'CAN_RESTART', 'CAN_MANAGE'],
+  warehouse: ['CAN_VIEW', 'CAN_MONITOR', 'CAN_USE', 'CAN_MANAGE'],
+  pipeline: ['CAN_VIEW', 'CAN_RUN', 'CAN_MANAGE'],
+} as const;
+export type PermissionObjectType = keyof typeof PERMISSION_LEVELS;
+export const OBJECT_TYPES = Object.keys(PERMISSION_LEVELS) as PermissionObjectType[];
+/** Groups every workspace has: `admins` manage everything, `users` holds every user. */
+export const BUILT_IN_GROUPS = ['admins', 'users'] as const;
+const ALL_LEVELS = [...new Set(Object.values(PERMISSION_LEVELS).flat())] as [string, ...string[]];
+
+/** One grant on a workspace object: exactly one of job/cluster/warehouse/pipeline names the object. */
+const permissionSchema = z.strictObject({
+  job: name.optional(),
+  cluster: name.optional(),
+  warehouse: name.optional(),
+  pipeline: name.optional(),
+  /** A user's or service principal's email, or a group's name. */
+  principal: z.string().min(1).max(320),
+  level: z.enum(ALL_LEVELS),
+});
 
 const tableSchema = z.strictObject({
   name: tableName,
@@ -262,9 +273,9 @@ const faultSchema = z.strictObject({
   /** Multiplier for duration_spike/timeout (×duration), row_count_drop (×rows), cost_spike (×workers). */
   factor: z.number().positive().max(10_000).optional(),
   expected: z.strictObject({
-    category: z.enum(CATEGORIES),
-    severity: z.enum(SEVERITIES),
-    action: z.enum(ACTIONS),
+    category: errorCategorySchema,
+    severity: severitySchema,
+    action: failureActionSchema,
   }),
   caused_by: z.string().optional(),
   note: z.string().max(2000).optional(),
@@ -298,6 +309,8 @@ export const scenarioSchema = z.strictObject({
   }),
   teams: z.array(teamSchema).max(1000).default([]),
   users: z.array(userSchema).max(100_000).default([]),
+  /** The user the local console operator acts as when dbxops runs this scenario embedded. */
+  operator: email.optional(),
   groups: z.array(groupSchema).max(10_000).default([]),
   jobs: z.array(jobSchema).max(100_000).default([]),
   tables: z.array(tableSchema).max(1_000_000).default([]),
@@ -305,6 +318,7 @@ export const scenarioSchema = z.strictObject({
   clusters: z.array(clusterSchema).max(10_000).default([]),
   warehouses: z.array(warehouseSchema).max(1000).default([]),
   grants: z.array(grantSchema).max(1_000_000).default([]),
+  permissions: z.array(permissionSchema).max(1_000_000).default([]),
   baseline: baselineSchema.default({
     duration: { mean_minutes: 12, jitter: 0.15 },
     rows: { mean: 100_000, jitter: 0.1 },

@@ -1,11 +1,12 @@
-import type { JobState } from '../engine/model.js';
-import { SimApiError } from '../engine/sim-api-error.js';
+import { type AclObject, objectAcl } from '../engine/object-acl.js';
+import { notFound, SimApiError } from '../engine/sim-api-error.js';
 import type { SimWorkspace } from '../engine/sim-workspace.js';
 import type { RouteContext, SimRoute } from './route.js';
 
 /**
  * Who is who: SCIM users and groups (system tables hold no group membership, docs/databricks.md) and the
- * Permissions API for jobs (docs/databricks.md, Other APIs the simulator serves), so the bot can resolve owners and check levels.
+ * Permissions API for jobs, clusters, SQL warehouses and pipelines, so the bot can resolve owners and
+ * check the level a person holds on an object (docs/scenarios.md, `permissions`).
  */
 
 function scimId(s: string): string {
@@ -14,17 +15,28 @@ function scimId(s: string): string {
   return String(1_000_000_000_000 + h);
 }
 
+const USER_SCHEMAS = [
+  'urn:ietf:params:scim:schemas:core:2.0:User',
+  'urn:ietf:params:scim:schemas:extension:workspace:2.0:User',
+];
+
 function users(ws: SimWorkspace) {
   const s = ws.scenario;
   const groupsOf = (email: string) =>
     s.groups
       .filter((g) => g.members.includes(email))
-      .map((g) => ({ display: g.name, value: scimId(g.name) }));
+      .map((g) => ({
+        display: g.name,
+        type: 'direct',
+        value: scimId(g.name),
+        $ref: `Groups/${scimId(g.name)}`,
+      }));
   return s.users.map((u) => ({
+    schemas: USER_SCHEMAS,
     id: scimId(u.email),
     userName: u.email,
     displayName: u.display_name ?? u.email.split('@')[0],
-    active: true,
+    active: u.active,
     emails: [{ value: u.email, primary: true, type: 'work' }],
     groups: groupsOf(u.email),
     ...(u.service_principal ? { entitlements: [{ value: 'workspace-access' }] } : {}),
@@ -33,22 +45,41 @@ function users(ws: SimWorkspace) {
 
 function groups(ws: SimWorkspace) {
   return ws.scenario.groups.map((g) => ({
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
     id: scimId(g.name),
     displayName: g.name,
-    members: g.members.map((m) => ({ display: m, value: scimId(m) })),
+    members: g.members.map((m) => ({ display: m, value: scimId(m), $ref: `Users/${scimId(m)}` })),
   }));
 }
 
-/** SCIM list response with `startIndex`/`count` paging and `filter=userName eq "…"` / `displayName eq "…"`. */
-function scimList<T extends Record<string, unknown>>(ctx: RouteContext, all: T[], field: string) {
+type ScimResource = ReturnType<typeof users>[number] | ReturnType<typeof groups>[number];
+
+const FILTER_ATTRIBUTES = new Set(['username', 'emails', 'emails.value', 'displayname']);
+
+/**
+ * The values a SCIM filter attribute compares against. `userName` and `emails` are case-insensitive
+ * (SCIM's `caseExact: false`), so they are compared lower-cased.
+ */
+function attributeValues(resource: ScimResource, attribute: string): string[] {
+  if (attribute === 'displayname') return [resource.displayName ?? ''];
+  if (attribute === 'username') return 'userName' in resource ? [resource.userName.toLowerCase()] : [];
+  return 'emails' in resource ? resource.emails.map((e) => e.value.toLowerCase()) : [];
+}
+
+/**
+ * SCIM list response with `startIndex`/`count` paging and `filter=<attribute> eq "…"` on `userName`,
+ * `emails` (or `emails.value`) and `displayName`.
+ */
+function scimList(ctx: RouteContext, all: ScimResource[]) {
   const filter = ctx.query.get('filter');
   let list = all;
   if (filter) {
-    const m = /^\s*(\w+)\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
-    if (!m)
+    const m = /^\s*([\w.]+)\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
+    const attribute = (m?.[1] ?? '').toLowerCase();
+    if (!m || !FILTER_ATTRIBUTES.has(attribute))
       throw new SimApiError(400, 'INVALID_PARAMETER_VALUE', `Unsupported filter: ${filter.slice(0, 100)}`);
-    const [, key, value] = m;
-    list = all.filter((x) => String(x[key === 'userName' || key === 'displayName' ? key : field]) === value);
+    const value = attribute === 'displayname' ? (m[2] ?? '') : (m[2] ?? '').toLowerCase();
+    list = all.filter((x) => attributeValues(x, attribute).includes(value));
   }
   const start = Math.max(1, Number(ctx.query.get('startIndex') ?? 1) || 1);
   const count = Math.min(1000, Math.max(0, Number(ctx.query.get('count') ?? 100) || 100));
@@ -64,40 +95,64 @@ function scimList<T extends Record<string, unknown>>(ctx: RouteContext, all: T[]
   };
 }
 
-function jobAcl(ws: SimWorkspace, job: JobState) {
-  const team = ws.scenario.groups.find((g) => g.name.startsWith(job.team));
-  const acl: Record<string, unknown>[] = [
-    {
-      user_name: job.owner,
-      all_permissions: [{ permission_level: 'IS_OWNER', inherited: false }],
-    },
-    {
-      group_name: 'admins',
-      all_permissions: [
-        { permission_level: 'CAN_MANAGE', inherited: true, inherited_from_object: ['/jobs/'] },
-      ],
-    },
-  ];
-  if (team)
-    acl.push({
-      group_name: team.name,
-      all_permissions: [{ permission_level: 'CAN_MANAGE_RUN', inherited: false }],
-    });
-  return { object_id: `/jobs/${job.jobId}`, object_type: 'job', access_control_list: acl };
+/** Looks an object up for its ACL; a missing one is 404, as the Permissions API answers. */
+function aclObject(ctx: RouteContext, type: AclObject['type']): AclObject {
+  const ws = ctx.workspace;
+  const id = ctx.params[0] ?? '';
+  try {
+    switch (type) {
+      case 'job': {
+        const job = ws.getJob(Number(id));
+        return { type, id, name: job.settings.name, owner: job.owner };
+      }
+      case 'cluster': {
+        const c = ws.clusters.get(id);
+        return { type, id, name: c.name, owner: c.owner };
+      }
+      case 'warehouse': {
+        const w = ws.warehouses.get(id);
+        return { type, id, name: w.spec.name, owner: w.creator, users: w.spec.users };
+      }
+      case 'pipeline': {
+        const p = ws.pipelines.get(id);
+        return { type, id, name: p.spec.name, owner: p.spec.owner };
+      }
+    }
+  } catch (error) {
+    if (error instanceof SimApiError) throw notFound(error.message);
+    throw error;
+  }
 }
 
 const SCIM = String.raw`^/api/2\.0/preview/scim/v2`;
+const PERMISSIONS = String.raw`^/api/2\.0/permissions`;
+const ID = '([A-Za-z0-9-]{1,64})';
+
+/** `GET /api/2.0/permissions/{type}/{id}` for each object type, under every path Databricks accepts. */
+const permissionRoutes: SimRoute[] = (
+  [
+    ['jobs', 'job'],
+    ['clusters', 'cluster'],
+    ['sql/warehouses', 'warehouse'],
+    ['warehouses', 'warehouse'],
+    ['pipelines', 'pipeline'],
+  ] as const
+).map(([path, type]) => ({
+  method: 'GET',
+  pattern: new RegExp(`${PERMISSIONS}/${path}/${ID}$`),
+  handle: (ctx) => ({ body: objectAcl(ctx.workspace.scenario, aclObject(ctx, type)) }),
+}));
 
 export const identityRoutes: SimRoute[] = [
   {
     method: 'GET',
     pattern: new RegExp(`${SCIM}/Users$`),
-    handle: (ctx) => scimList(ctx, users(ctx.workspace), 'userName'),
+    handle: (ctx) => scimList(ctx, users(ctx.workspace)),
   },
   {
     method: 'GET',
     pattern: new RegExp(`${SCIM}/Groups$`),
-    handle: (ctx) => scimList(ctx, groups(ctx.workspace), 'displayName'),
+    handle: (ctx) => scimList(ctx, groups(ctx.workspace)),
   },
   {
     method: 'GET',
@@ -108,12 +163,5 @@ export const identityRoutes: SimRoute[] = [
       headers: { 'x-databricks-org-id': ctx.workspace.workspaceId },
     }),
   },
-  {
-    method: 'GET',
-    pattern: /^\/api\/2\.0\/permissions\/jobs\/(\d{1,19})$/,
-    handle(ctx) {
-      const job = ctx.workspace.getJob(Number(ctx.params[0]));
-      return { body: jobAcl(ctx.workspace, job) };
-    },
-  },
+  ...permissionRoutes,
 ];

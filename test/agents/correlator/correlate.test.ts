@@ -1,3 +1,4 @@
+import { signalFootprint } from '../../../src/agents/correlator/signal-footprint.js';
 import { describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../../src/agents/correlator/build-dependency-graph.js';
 import {
@@ -91,7 +92,7 @@ function feed(signals: readonly Signal[], g: GraphView = graph, options = OPTION
   const incidents: (OpenIncidentView & { title: string })[] = [];
   const decisions: CorrelationDecision[] = [];
   for (const s of signals) {
-    const d = correlate(s, incidents, g, options, s.observedAt);
+    const d = correlate(signalFootprint(s), incidents, g, options, s.observedAt);
     decisions.push(d);
     if ('open' in d) {
       incidents.push({
@@ -147,7 +148,7 @@ describe('correlate', () => {
 
   it('opens an incident the store accepts', () => {
     const { extract } = cascade();
-    const d = correlate(extract, [], graph, OPTIONS, extract.observedAt);
+    const d = correlate(signalFootprint(extract), [], graph, OPTIONS, extract.observedAt);
     if (!('open' in d)) throw new Error('expected a new incident');
     const made = newIncident(d.open);
     expect(made.ok).toBe(true);
@@ -352,7 +353,7 @@ describe('correlate', () => {
       return { id: `inc_${String(i).padStart(6, '0')}`, workspaceId: WS, rootSignalId: s.id, signals: [s] };
     });
     const started = performance.now();
-    const d = correlate(extract, open, graph, OPTIONS, extract.observedAt);
+    const d = correlate(signalFootprint(extract), open, graph, OPTIONS, extract.observedAt);
     expect('open' in d).toBe(true);
     // A guard against quadratic blow-ups, not a benchmark.
     expect(performance.now() - started).toBeLessThan(2_000);

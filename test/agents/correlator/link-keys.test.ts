@@ -1,3 +1,4 @@
+import { signalFootprint } from '../../../src/agents/correlator/signal-footprint.js';
 import { describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../../src/agents/correlator/build-dependency-graph.js';
 import {
@@ -60,13 +61,13 @@ function linkOf(
   graph: GraphView,
   options = OPTIONS,
 ): LinkKind | undefined {
-  const d = correlate(s, [incidentOf(members)], graph, options, s.observedAt);
+  const d = correlate(signalFootprint(s), [incidentOf(members)], graph, options, s.observedAt);
   return 'join' in d ? d.link : undefined;
 }
 
 /** The keys shared by what `s` looks up and what the incident's signals are stored under. */
 function sharedKeys(s: Signal, members: readonly Signal[], graph: GraphView, options = OPTIONS): string[] {
-  const query = linkQueryKeys(s, withSignalEdges(graph, [s, ...members]), options);
+  const query = linkQueryKeys(signalFootprint(s), withSignalEdges(graph, [s, ...members]), options);
   return [...new Set(members.flatMap(signalLinkKeys))].filter((k) => query.has(k)).sort();
 }
 
@@ -163,7 +164,7 @@ describe('linkQueryKeys', () => {
     const b = taskFailure('B', { clusterId: CLUSTER }, T0 + 3 * MIN);
     expect(linkOf(b, [a], empty)).toBe('shared_compute');
     expect(sharedKeys(b, [a], empty)).toEqual([`cluster:${CLUSTER}`, 'job:A']);
-    const firstLookup = linkQueryKeys(b, withSignalEdges(empty, [b]));
+    const firstLookup = linkQueryKeys(signalFootprint(b), withSignalEdges(empty, [b]));
     expect(signalLinkKeys(a).filter((k) => firstLookup.has(k))).toEqual([`cluster:${CLUSTER}`]);
   });
 
@@ -193,7 +194,7 @@ describe('linkQueryKeys', () => {
     const r0 = taskFailure('R0');
     const r1 = taskFailure('R1', {}, T0 + MIN);
     expect(linkOf(r1, [r0], g)).toBeUndefined();
-    const query = linkQueryKeys(r1, withSignalEdges(g, [r1]));
+    const query = linkQueryKeys(signalFootprint(r1), withSignalEdges(g, [r1]));
     expect(query.has('table:main.dim.date')).toBe(true);
     expect(query.has('job:R0')).toBe(false);
     expect(sharedKeys(r1, [r0], g)).toEqual([]);
@@ -213,7 +214,7 @@ describe('linkQueryKeys', () => {
     const mart = taskFailure('M', { tablesRead: ['main.sales.orders'] }, T0 + 10 * MIN);
     expect(linkOf(mart, [extract], empty)).toBe('downstream');
     // The lookup sees only the new signal's own edges: the stored table key is what connects them.
-    const firstLookup = linkQueryKeys(mart, withSignalEdges(empty, [mart]));
+    const firstLookup = linkQueryKeys(signalFootprint(mart), withSignalEdges(empty, [mart]));
     expect(signalLinkKeys(extract).filter((k) => firstLookup.has(k))).toEqual(['table:main.sales.orders']);
   });
 
@@ -221,7 +222,7 @@ describe('linkQueryKeys', () => {
     const p = taskFailure('P', { tablesRead: ['main.raw.payments'] });
     const q = taskFailure('Q', { tablesRead: ['main.raw.payments'] }, T0 + MIN);
     expect(linkOf(q, [p], empty)).toBe('shared_source');
-    const firstLookup = linkQueryKeys(q, withSignalEdges(empty, [q]));
+    const firstLookup = linkQueryKeys(signalFootprint(q), withSignalEdges(empty, [q]));
     expect(signalLinkKeys(p).filter((k) => firstLookup.has(k))).toEqual(['table:main.raw.payments']);
   });
 
@@ -372,9 +373,9 @@ describe('linkQueryKeys against correlate', () => {
       links.set(link, (links.get(link) ?? 0) + 1);
       const stored = new Set(members.flatMap(signalLinkKeys));
       // As the brief states the claim: with the incident's signals' edges in the view …
-      const withMembers = linkQueryKeys(s, withSignalEdges(graph, [s, ...members]), options);
+      const withMembers = linkQueryKeys(signalFootprint(s), withSignalEdges(graph, [s, ...members]), options);
       // … and as handleSignal's first lookup runs it, knowing only the new signal's own edges.
-      const firstLookup = linkQueryKeys(s, withSignalEdges(graph, [s]), options);
+      const firstLookup = linkQueryKeys(signalFootprint(s), withSignalEdges(graph, [s]), options);
       const reached =
         [...stored].some((k) => withMembers.has(k)) && [...stored].some((k) => firstLookup.has(k));
       if (!reached) missed = { round, link, s, members, withMembers: [...withMembers], stored: [...stored] };

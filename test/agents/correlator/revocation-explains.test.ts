@@ -1,3 +1,4 @@
+import { signalFootprint } from '../../../src/agents/correlator/signal-footprint.js';
 import { describe, expect, it } from 'vitest';
 import { grantChangeObservationSchema } from '../../../src/agents/collector/grant-change-observation.js';
 import { correlate, type OpenIncidentView } from '../../../src/agents/correlator/correlate.js';
@@ -53,14 +54,20 @@ const open = (id: string, ...signals: Signal[]): OpenIncidentView => ({
 
 describe('correlating a revoked grant with the failures it explains', () => {
   it('joins a permission failure hours after the revocation, far beyond the window, and roots it there', () => {
-    const d = correlate(denied(6), [open('inc-grant', revocation)], new DependencyGraph(), OPTIONS, 0);
+    const d = correlate(
+      signalFootprint(denied(6)),
+      [open('inc-grant', revocation)],
+      new DependencyGraph(),
+      OPTIONS,
+      0,
+    );
     expect('join' in d && d.join).toBe('inc-grant');
     expect(d.summary.rootSignal.id).toBe(revocation.id);
   });
 
   it('joins the revocation to the incident its failures opened, when the audit log arrives late', () => {
     const d = correlate(
-      revocation,
+      signalFootprint(revocation),
       [open('inc-fail', denied(1), denied(3))],
       new DependencyGraph(),
       OPTIONS,
@@ -79,7 +86,7 @@ describe('correlating a revoked grant with the failures it explains', () => {
       refs: { jobId: '7' },
     });
     const d = correlate(
-      denied(6),
+      signalFootprint(denied(6)),
       [open('inc-slow', neighbour), open('inc-grant', revocation)],
       new DependencyGraph(),
       OPTIONS,
@@ -89,13 +96,25 @@ describe('correlating a revoked grant with the failures it explains', () => {
   });
 
   it('leaves a failure from before the revocation alone', () => {
-    const d = correlate(denied(-2), [open('inc-grant', revocation)], new DependencyGraph(), OPTIONS, 0);
+    const d = correlate(
+      signalFootprint(denied(-2)),
+      [open('inc-grant', revocation)],
+      new DependencyGraph(),
+      OPTIONS,
+      0,
+    );
     expect('open' in d).toBe(true);
   });
 
   it('leaves a permission failure on another table the job reads alone', () => {
     const other = denied(6, "User does not have SELECT on Table 'main.marketing.campaigns'.");
-    const d = correlate(other, [open('inc-grant', revocation)], new DependencyGraph(), OPTIONS, 0);
+    const d = correlate(
+      signalFootprint(other),
+      [open('inc-grant', revocation)],
+      new DependencyGraph(),
+      OPTIONS,
+      0,
+    );
     expect('open' in d).toBe(true);
   });
 
@@ -105,13 +124,19 @@ describe('correlating a revoked grant with the failures it explains', () => {
       dedupKey: 'oom',
       classification: { category: 'resource', transient: true, rule: 'oom' },
     });
-    const d = correlate(oom, [open('inc-grant', revocation)], new DependencyGraph(), OPTIONS, 0);
+    const d = correlate(
+      signalFootprint(oom),
+      [open('inc-grant', revocation)],
+      new DependencyGraph(),
+      OPTIONS,
+      0,
+    );
     expect('open' in d).toBe(true);
   });
 
   it('leaves a permission failure of a job that does not read the table alone', () => {
     const d = correlate(
-      denied(6, undefined, ['main.marketing.campaigns']),
+      signalFootprint(denied(6, undefined, ['main.marketing.campaigns'])),
       [open('inc-grant', revocation)],
       new DependencyGraph(),
       OPTIONS,

@@ -1,3 +1,4 @@
+import { signalFootprint } from '../../../src/agents/correlator/signal-footprint.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../../src/agents/correlator/build-dependency-graph.js';
 import { correlate } from '../../../src/agents/correlator/correlate.js';
@@ -267,7 +268,7 @@ describe('handleSignal among many open incidents', () => {
         },
         at + MIN,
       )[0]!;
-      const d = correlate(s, [], graph, { windowMinutes: 30 }, at + MIN);
+      const d = correlate(signalFootprint(s), [], graph, { windowMinutes: 30 }, at + MIN);
       if (!('open' in d)) throw new Error('expected a new incident');
       const opened = await repos.incidents.open({ ...d.open, severity: 'P1', openedAt: at + MIN + i });
       if (!opened.ok) throw new Error(opened.userMessage);

@@ -284,6 +284,25 @@ describe('Teams adapter against a fake Bot Connector', () => {
       expect((await repos.incidents.get(id))?.state).toBe('acknowledged');
     });
 
+    it("lets a responder named by e-mail act: the Bot Connector's member lookup gives Entra ID's address", async () => {
+      await adapter.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await start(['test.user@contoso.example']);
+      fake.addMember({
+        id: '29:1xXxFakeUserId',
+        aadObjectId: USER_AAD_ID,
+        name: 'Test User',
+        email: 'Test.User@contoso.example',
+        userPrincipalName: 'tuser@contoso.onmicrosoft.example',
+      });
+      const id = await openIncident();
+      await fake.post(endpoint, ack(id));
+      expect((await repos.incidents.get(id))?.state).toBe('acknowledged');
+      expect(fake.memberLookups).toEqual([
+        { conversationId: CHANNEL_ID, memberId: '29:1xXxFakeUserId', status: 200 },
+      ]);
+    });
+
     it("refuses a button naming another incident than its card's, and changes neither", async () => {
       const a = await postedIncident();
       const b = await postedIncident();

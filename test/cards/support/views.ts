@@ -11,6 +11,7 @@ import {
   type PlanCardView,
   planCardViewSchema,
 } from '../../../src/cards/card-views.js';
+import { SEVERITIES } from '../../../src/domain/severity.js';
 
 /** 2026-11-22 04:00 UTC: every card in these tests is rendered at this instant. */
 export const NOW = Date.UTC(2026, 10, 22, 4, 0, 0);
@@ -187,7 +188,7 @@ const many = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => 
 export function cardVariations(): Array<[string, CardView]> {
   const out: Array<[string, CardView]> = [];
   for (const state of ['open', 'acknowledged', 'mitigating', 'resolved', 'escalated', 'snoozed'] as const) {
-    for (const severity of ['P1', 'P2', 'P3', 'P4'] as const) {
+    for (const severity of SEVERITIES) {
       out.push([
         `incident ${state} ${severity}`,
         incidentView({

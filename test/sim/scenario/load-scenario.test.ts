@@ -171,4 +171,45 @@ describe('parseScenario', () => {
     expect(e.message).toContain('faults[0].target.warehouse: a runaway_query fault needs target.warehouse');
     expect(e.message).toContain('faults[0].end: must be after start');
   });
+
+  it('reports permissions naming no object, two objects, an unknown principal or a level the object does not take', () => {
+    const doc = baseScenario();
+    doc.permissions = [
+      { job: 'ghost', principal: 'finance-etl', level: 'CAN_MANAGE_RUN' },
+      { job: 'orders_etl', cluster: 'shared', principal: 'finance-etl', level: 'CAN_MANAGE' },
+      { principal: 'finance-etl', level: 'CAN_VIEW' },
+      { job: 'orders_etl', principal: 'mallory@example.com', level: 'CAN_MANAGE' },
+      { job: 'orders_etl', principal: 'finance-etl', level: 'CAN_RESTART' },
+    ];
+    const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+    expect(e.message).toContain('permissions[0].job: "ghost" is not one of jobs[].name');
+    expect(e.message).toContain('permissions[1]: name exactly one of job, cluster, warehouse or pipeline');
+    expect(e.message).toContain('permissions[2]: name exactly one of');
+    expect(e.message).toContain(
+      'permissions[3].principal: "mallory@example.com" is not one of users[].email',
+    );
+    expect(e.message).toContain('permissions[4].level: a job takes CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE');
+  });
+
+  it('accepts grants to the built-in admins and users groups, and refuses IS_OWNER, which only the owner holds', () => {
+    const doc = baseScenario();
+    doc.permissions = [
+      { job: 'orders_etl', principal: 'users', level: 'CAN_VIEW' },
+      { job: 'orders_etl', principal: 'admins', level: 'CAN_MANAGE' },
+    ];
+    expect(validateScenario(doc, 'x.yaml').permissions).toHaveLength(2);
+    doc.permissions = [{ job: 'orders_etl', principal: 'users', level: 'IS_OWNER' }];
+    expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('permissions[0].level');
+  });
+
+  it('refuses an operator who is no user of the scenario, or a service principal', () => {
+    const doc = baseScenario();
+    doc.operator = 'ghost@example.com';
+    expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain(
+      'operator: "ghost@example.com" is not one of users[].email',
+    );
+    doc.users = [...(doc.users ?? []), { email: 'etl-sp@example.com', service_principal: true }];
+    doc.operator = 'etl-sp@example.com';
+    expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('operator: must be a person');
+  });
 });

@@ -504,6 +504,152 @@ describe('sim server identity', () => {
   });
 });
 
+describe('sim server permissions', () => {
+  const owner = 'alice@example.com';
+  const withObjects = (s: ScenarioInput) => {
+    s.users = [
+      { email: owner, team: 'finance', display_name: 'Alice' },
+      { email: 'bob@example.com', team: 'finance' },
+      { email: 'eve@example.com', team: 'finance', active: false },
+    ];
+    s.groups = [
+      { name: 'finance-etl', members: [owner] },
+      { name: 'oncall', members: ['bob@example.com'] },
+    ];
+    s.clusters = [{ name: 'shared', team: 'finance', owner }];
+    s.warehouses = [{ name: 'bi', team: 'finance', owner, users: ['bob@example.com'] }];
+    s.pipelines = [{ name: 'orders_dlt', team: 'finance', owner }];
+    s.permissions = [
+      { job: 'orders_etl', principal: 'oncall', level: 'CAN_MANAGE_RUN' },
+      { cluster: 'shared', principal: 'oncall', level: 'CAN_RESTART' },
+      { pipeline: 'orders_dlt', principal: 'bob@example.com', level: 'CAN_RUN' },
+    ];
+  };
+  type Acl = {
+    object_id: string;
+    object_type: string;
+    access_control_list: Record<string, unknown>[];
+  };
+
+  it("answers a job's ACL: its owner, the scenario's grants and the admins' inherited CAN_MANAGE", async () => {
+    const s = await start(withObjects);
+    const id = jobIdOf(s);
+    const acl = (await call(s, 'GET', `/api/2.0/permissions/jobs/${id}`)).body as unknown as Acl;
+    expect(acl.object_id).toBe(`/jobs/${id}`);
+    expect(acl.object_type).toBe('job');
+    expect(acl.access_control_list).toEqual([
+      {
+        user_name: owner,
+        display_name: 'Alice',
+        all_permissions: [{ permission_level: 'IS_OWNER', inherited: false }],
+      },
+      {
+        group_name: 'oncall',
+        display_name: 'oncall',
+        all_permissions: [{ permission_level: 'CAN_MANAGE_RUN', inherited: false }],
+      },
+      {
+        group_name: 'admins',
+        display_name: 'admins',
+        all_permissions: [
+          { permission_level: 'CAN_MANAGE', inherited: true, inherited_from_object: ['/jobs/'] },
+        ],
+      },
+    ]);
+  });
+
+  it('answers cluster, warehouse (under both paths) and pipeline ACLs with their own levels', async () => {
+    const s = await start(withObjects);
+    const cluster = [...s.workspace.clusters.byId.values()].find((c) => c.name === 'shared')!;
+    const clusterAcl = (await call(s, 'GET', `/api/2.0/permissions/clusters/${cluster.clusterId}`))
+      .body as unknown as Acl;
+    expect(clusterAcl.access_control_list).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          user_name: owner,
+          all_permissions: [{ permission_level: 'CAN_MANAGE', inherited: false }],
+        }),
+        expect.objectContaining({
+          group_name: 'oncall',
+          all_permissions: [{ permission_level: 'CAN_RESTART', inherited: false }],
+        }),
+      ]),
+    );
+    const warehouse = [...s.workspace.warehouses.byId.values()][0]!;
+    const sqlPath = await call(s, 'GET', `/api/2.0/permissions/sql/warehouses/${warehouse.id}`);
+    const sdkPath = await call(s, 'GET', `/api/2.0/permissions/warehouses/${warehouse.id}`);
+    expect(sqlPath.body).toEqual(sdkPath.body);
+    expect(sqlPath.body).toMatchObject({
+      object_id: `/sql/warehouses/${warehouse.id}`,
+      object_type: 'warehouses',
+    });
+    expect((sqlPath.body as unknown as Acl).access_control_list).toContainEqual(
+      expect.objectContaining({
+        user_name: 'bob@example.com',
+        all_permissions: [{ permission_level: 'CAN_USE', inherited: false }],
+      }),
+    );
+    const pipeline = [...s.workspace.pipelines.byId.values()][0]!;
+    const pipelineAcl = (await call(s, 'GET', `/api/2.0/permissions/pipelines/${pipeline.pipelineId}`))
+      .body as unknown as Acl;
+    expect(pipelineAcl.access_control_list).toContainEqual(
+      expect.objectContaining({
+        user_name: 'bob@example.com',
+        all_permissions: [{ permission_level: 'CAN_RUN', inherited: false }],
+      }),
+    );
+  });
+
+  it('lists a principal granted the same level twice once, with each distinct level', async () => {
+    const s = await start((doc) => {
+      withObjects(doc);
+      doc.permissions = [
+        { job: 'orders_etl', principal: 'oncall', level: 'CAN_VIEW' },
+        { job: 'orders_etl', principal: 'oncall', level: 'CAN_VIEW' },
+        { job: 'orders_etl', principal: 'oncall', level: 'CAN_MANAGE_RUN' },
+        { job: 'orders_etl', principal: owner, level: 'CAN_MANAGE' },
+      ];
+    });
+    const acl = (await call(s, 'GET', `/api/2.0/permissions/jobs/${jobIdOf(s)}`)).body as unknown as Acl;
+    expect(acl.access_control_list.filter((e) => e.group_name === 'oncall')).toEqual([
+      {
+        group_name: 'oncall',
+        display_name: 'oncall',
+        all_permissions: [
+          { permission_level: 'CAN_VIEW', inherited: false },
+          { permission_level: 'CAN_MANAGE_RUN', inherited: false },
+        ],
+      },
+    ]);
+    expect(acl.access_control_list.filter((e) => e.user_name === owner)).toHaveLength(1);
+  });
+
+  it('answers the ACL of a missing object with 404 RESOURCE_DOES_NOT_EXIST', async () => {
+    const s = await start(withObjects);
+    for (const path of ['jobs/987654', 'clusters/nope-1', 'sql/warehouses/abc', 'pipelines/nope']) {
+      expect(await call(s, 'GET', `/api/2.0/permissions/${path}`)).toMatchObject({
+        status: 404,
+        body: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
+      });
+    }
+  });
+
+  it('finds SCIM users by e-mail case-insensitively, shows deactivated ones, and refuses other filters', async () => {
+    const s = await start(withObjects);
+    const find = (filter: string) =>
+      call(s, 'GET', `/api/2.0/preview/scim/v2/Users?filter=${encodeURIComponent(filter)}`);
+    const byEmail = await find('emails eq "Bob@Example.com"');
+    expect(byEmail.body).toMatchObject({ totalResults: 1, Resources: [{ userName: 'bob@example.com' }] });
+    expect((await find('emails.value eq "bob@example.com"')).body.totalResults).toBe(1);
+    expect((await find('userName eq "ALICE@example.com"')).body.totalResults).toBe(1);
+    expect((await find('userName eq "eve@example.com"')).body).toMatchObject({
+      Resources: [{ active: false }],
+    });
+    expect((await find('title eq "x"')).status).toBe(400);
+    expect((await find('userName eq "a" or userName ne "b"')).status).toBe(400);
+  });
+});
+
 describe('sim server OAuth M2M', () => {
   it('issues a token for client credentials sent with Basic or as form fields, and accepts it', async () => {
     const s = await start(() => {}, { oauthClients: [{ clientId: 'sp-1', clientSecret: 'dose-secret' }] });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Topology } from '../../src/agents/collector/topology.js';
-import { summariseIncident } from '../../src/agents/correlator/correlate.js';
-import { DependencyGraph } from '../../src/agents/correlator/dependency-graph.js';
-import { criticalityOf } from '../../src/jobs/monitoring.js';
-import { failedTaskSignal } from '../domain/signal-factory.js';
+import type { Topology } from '../../../src/agents/collector/topology.js';
+import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
+import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
+import { criticalityOf } from '../../../src/agents/correlator/criticality.js';
+import { failedTaskSignal } from '../../domain/signal-factory.js';
 
 const job = (
   jobId: string,

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import DataLoader from 'dataloader';
+import { createJobWebhookIntake, type IntakeOutcome } from '../agents/collector/job-webhook-intake.js';
 import {
-  type JobNotification,
   MAX_WEBHOOK_BYTES,
   parseJobWebhook,
   type WebhookCredentials,
@@ -24,11 +23,13 @@ const STATUS: Record<string, number> = {
 };
 
 /**
- * The Databricks job-notification endpoint: authenticate, parse, drop redeliveries, queue. It answers
- * fast (Databricks does not wait long) and never with a stack trace; a refused delivery gets a 4xx and a
- * log line.
+ * The HTTP route of Databricks job notifications. What a delivery means is the collector's edge:
+ * `parseJobWebhook` authenticates and parses it, the intake (`job-webhook-intake.ts`) drops
+ * redeliveries and queues it; this route reads the body and turns their answers into statuses. It
+ * answers fast (Databricks does not wait long) and never with a stack trace; a refused delivery gets a
+ * 4xx and a log line.
  */
-export function createWebhookRoute(deps: {
+export function createDatabricksWebhookRoute(deps: {
   credentials: WebhookCredentials | null;
   dispatcher: () => Dispatcher<MonitoringPayloads>;
   processedKeys: ProcessedKeyRepository;
@@ -41,7 +42,12 @@ export function createWebhookRoute(deps: {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
-  const intake = createIntake(deps);
+  const intake = createJobWebhookIntake({
+    processedKeys: deps.processedKeys,
+    wallClock: deps.wallClock,
+    queue: (notifications, receivedAt) =>
+      deps.dispatcher().dispatch('webhook', { notifications, receivedAt }),
+  });
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'POST') return reply(res, 405, { error: 'method_not_allowed' });
     const body = await readBody(req, MAX_WEBHOOK_BYTES);
@@ -62,7 +68,7 @@ export function createWebhookRoute(deps: {
     }
     let outcome: IntakeOutcome;
     try {
-      outcome = await intake.load(parsed.value);
+      outcome = await intake(parsed.value);
     } catch (error) {
       deps.metrics?.webhooks.inc({ outcome: 'unavailable' });
       deps.logger.error({ err: error }, 'webhook could not be queued; Databricks will redeliver it');
@@ -74,59 +80,3 @@ export function createWebhookRoute(deps: {
     reply(res, 202, { ok: true });
   };
 }
-
-type IntakeOutcome = 'accepted' | 'duplicate';
-
-/**
- * Group commit: the deliveries that arrive together are deduplicated in one statement and queued as one
- * job, and each is answered only once its batch is queued. Under a burst
- * this turns thousands of inserts and queue writes a second into tens; alone, a delivery waits for
- * nothing. If queueing fails, the batch's keys are unmarked so Databricks' redelivery is processed.
- */
-function createIntake(deps: {
-  dispatcher: () => Dispatcher<MonitoringPayloads>;
-  processedKeys: ProcessedKeyRepository;
-  wallClock: Clock;
-}): DataLoader<JobNotification, IntakeOutcome> {
-  // One batch at a time: deliveries arriving while a batch is being stored join the next one, so
-  // batches grow with the load instead of the statements.
-  let inFlight: Promise<unknown> = Promise.resolve();
-  const store = async (batch: readonly JobNotification[]): Promise<IntakeOutcome[]> => {
-    const now = deps.wallClock.now();
-    const fresh = await deps.processedKeys.markManyProcessed(
-      batch.map((n) => n.dedupKey),
-      now,
-      'webhook',
-    );
-    // A key redelivered within the same batch is accepted once.
-    const accepted = batch.filter((n) => fresh.delete(n.dedupKey));
-    const isAccepted = new Set(accepted);
-    const outcomes = batch.map((n): IntakeOutcome => (isAccepted.has(n) ? 'accepted' : 'duplicate'));
-    if (accepted.length === 0) return outcomes;
-    try {
-      await deps.dispatcher().dispatch('webhook', { notifications: accepted, receivedAt: now });
-    } catch (error) {
-      await deps.processedKeys.forget(
-        accepted.map((n) => n.dedupKey),
-        'webhook',
-      );
-      throw error;
-    }
-    return outcomes;
-  };
-  return new DataLoader<JobNotification, IntakeOutcome>(
-    (batch) => {
-      const stored = store(batch);
-      inFlight = stored.catch(() => {});
-      return stored;
-    },
-    {
-      cache: false,
-      maxBatchSize: MAX_WEBHOOK_BATCH,
-      batchScheduleFn: (flush) => void inFlight.then(() => setImmediate(flush)),
-    },
-  );
-}
-
-/** Deliveries per queued job at most. */
-const MAX_WEBHOOK_BATCH = 500;

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { Agent, fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, listen } from '../../src/app/http-app.js';
-import { createWebhookRoute, WEBHOOK_PATH } from '../../src/app/webhook-route.js';
+import { createDatabricksWebhookRoute, WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { createLogger } from '../../src/config/logger.js';
 import { type Dispatcher, InlineDispatcher } from '../../src/jobs/dispatcher.js';
 import type { MonitoringPayloads } from '../../src/jobs/monitoring.js';
@@ -37,7 +37,7 @@ async function startRoute(dispatcher?: Dispatcher<MonitoringPayloads>) {
     signal: async () => {},
     notify: async () => {},
   });
-  const route = createWebhookRoute({
+  const route = createDatabricksWebhookRoute({
     credentials: AUTH,
     dispatcher: () => dispatcher ?? inline,
     processedKeys: new ProcessedKeyRepository(store.db),

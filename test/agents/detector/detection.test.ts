@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { SystemTableObservations } from '../../../src/agents/collector/poll-system-tables.js';
+import { Detection } from '../../../src/agents/detector/detection.js';
+import {
+  type CostObservation,
+  costObservationSchema,
+  type TableSla,
+  tableLoadObservationSchema,
+  tableSlaSchema,
+} from '../../../src/agents/detector/observations.js';
+import { defaultPolicy } from '../../../src/config/policy.js';
+import { DAY, HOUR, MIN, WS } from './observation-factory.js';
+
+// 06:00 in Berlin on 2026-11-20 is 05:00 UTC.
+const DEADLINE = Date.UTC(2026, 10, 20, 5, 0);
+const NOV1 = Date.UTC(2026, 10, 1);
+
+const sla: TableSla = tableSlaSchema.parse({
+  workspaceId: WS,
+  table: 'main.mart.daily_revenue',
+  deadline: '06:00',
+  timezone: 'Europe/Berlin',
+  upstreamJobIds: ['684914303928317'],
+  lastRefreshedAt: DEADLINE - 25 * HOUR,
+});
+
+const cost = (day: number, usd: number): CostObservation =>
+  costObservationSchema.parse({ workspaceId: WS, team: 'data-eng', periodStart: NOV1 + day * DAY, usd });
+
+function tables(found: Partial<SystemTableObservations> = {}): SystemTableObservations {
+  return {
+    tableLoads: [],
+    costs: [],
+    grantChanges: [],
+    queries: [],
+    warehouses: [],
+    pipelineUpdates: [],
+    clusterEvents: [],
+    degraded: [],
+    rejected: [],
+    ...found,
+  };
+}
+
+const kinds = (out: { signals: readonly { kind: string }[] }) => out.signals.map((s) => s.kind);
+
+describe('Detection', () => {
+  it('counts a table load from a later poll as the refresh an SLA asked for', () => {
+    const late = DEADLINE + 10 * MIN;
+    expect(
+      kinds(new Detection(defaultPolicy()).ofRunsPoll({ completed: [], active: [] }, [sla], late)),
+    ).toEqual(['sla_missed']);
+
+    const detection = new Detection(defaultPolicy());
+    const load = tableLoadObservationSchema.parse({
+      workspaceId: WS,
+      table: sla.table,
+      runId: '455644833361223',
+      rowsWritten: 1_000,
+      loadedAt: DEADLINE - HOUR,
+    });
+    detection.ofSystemTables(tables({ tableLoads: [load] }), [], DEADLINE - HOUR);
+    expect(kinds(detection.ofRunsPoll({ completed: [], active: [] }, [sla], late))).toEqual([]);
+  });
+
+  it('judges a cost spike against the periods earlier polls handed out', () => {
+    const detection = new Detection(defaultPolicy());
+    const usual = Array.from({ length: 10 }, (_, d) => cost(d, 100 + (d % 3) * 5));
+    expect(kinds(detection.ofSystemTables(tables({ costs: usual }), [], NOV1 + 10 * DAY))).toEqual([]);
+    // The collector hands out only the period that changed; the history it is judged by is remembered.
+    const spike = detection.ofSystemTables(tables({ costs: [cost(10, 240)] }), [], NOV1 + 11 * DAY);
+    expect(kinds(spike)).toEqual(['cost_anomaly']);
+  });
+});

@@ -9,7 +9,15 @@ import type { FaultTruth } from '../sim/engine/model.js';
 import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
 import { openStore } from '../store/open-store.js';
 import { POLL_EVERY_MS } from '../jobs/monitoring.js';
+import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
+import { encodeButtonValue } from '../cards/button-value.js';
+import {
+  type RemediationScore,
+  type RespondedIncident,
+  scoreRemediation,
+} from '../sim/eval/score-remediation.js';
 import { createBotApp } from './bot-app.js';
+import { withEmbeddedOperator } from './embedded-operator.js';
 import { startEmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, listen } from './http-app.js';
 import { WEBHOOK_PATH } from './databricks-webhook-route.js';
@@ -23,7 +31,15 @@ export interface EvalOptions {
   policy?: string;
   /** Replay only the first hours of the scenario (faults after them are left out of the score). */
   hours?: number;
+  /**
+   * Simulated seconds after an incident opens before the simulated responder presses its first
+   * suggested remediation (default 120, `--responder-delay`).
+   */
+  responderDelay?: number;
 }
+
+/** The console user the simulated responder presses as; mapped to the scenario's operator. */
+const RESPONDER = 'eval-responder';
 
 const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
 
@@ -36,7 +52,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   const started = performance.now();
   const env = loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
   const logger = createLogger({ level: env.LOG_LEVEL });
-  const policy = options.policy ? await loadPolicy(options.policy) : defaultPolicy();
+  const basePolicy = options.policy ? await loadPolicy(options.policy) : defaultPolicy();
   const store = await openStore({ dataDir: 'memory://' });
 
   let webhookUrl = '';
@@ -50,6 +66,8 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   });
   const ws = embedded.workspace;
   const clock = ws.clock;
+  // The responder acts as the scenario's operator, whose Databricks rights are checked like anyone's.
+  const policy = withEmbeddedOperator(basePolicy, { consoleUser: RESPONDER, operator: ws.scenario.operator });
   let cards = 0;
   const outcomes: Record<string, number> = {};
   const rejected: string[] = [];
@@ -57,6 +75,8 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
     env,
     policy,
     clock,
+    // The replay is the time: hourly rate limits and queue delays count in simulated time too.
+    wallClock: clock,
     logger,
     databricks: {
       client: createDatabricksClient({
@@ -86,6 +106,36 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   const address = await listen(server, 0, '127.0.0.1');
   webhookUrl = `http://127.0.0.1:${address.port}${WEBHOOK_PATH}`;
 
+  const responderDelayMs = (options.responderDelay ?? 120) * 1000;
+  const responded = new Map<string, { suggested: string[] }>();
+  /** The simulated responder: the first suggested remediation of each incident, after the delay. */
+  const respond = async (now: number) => {
+    for (const incident of await app.repos.incidents.listOpen({ limit: 10_000 })) {
+      if (responded.has(incident.id) || now < incident.openedAt + responderDelayMs) continue;
+      const signals = await app.repos.incidents.listSignals(incident.id);
+      const root = signals.find((x) => x.id === incident.rootCauseSignalId) ?? signals[0];
+      const suggested = suggestRemediations(root);
+      responded.set(incident.id, { suggested });
+      const first = suggested[0];
+      if (first === undefined) continue;
+      await app.handler({
+        kind: 'button',
+        actor: { surface: 'console', userId: RESPONDER },
+        conversation: { surface: 'console', channelId: 'incidents' },
+        requestId: `eval-${incident.id}`,
+        receivedAt: now,
+        actionId: 'dbx:run_plan',
+        value: encodeButtonValue({
+          kind: 'plan',
+          action: 'run_plan',
+          incidentId: incident.id,
+          version: incident.version,
+          remediationId: first,
+        }),
+      });
+    }
+  };
+
   try {
     const step = (options.step ?? 30) * 1000;
     const due = { runs: 0, system_tables: 0, topology: 0, retriage: 0 };
@@ -99,6 +149,8 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
           due[source] = t + POLL_EVERY_MS.embedded[source];
         }
       }
+      await app.drain!();
+      await respond(t);
       await app.drain!();
     }
 
@@ -130,12 +182,34 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       cards,
       naiveAlerts: await naiveAlerts(embedded.warehouse),
     });
+    const respondedIncidents = new Map<string, RespondedIncident>();
+    for (const [incidentId, r] of responded) {
+      const [first] = await app.repos.remediations.listForIncident(incidentId);
+      const incident = await app.repos.incidents.get(incidentId);
+      respondedIncidents.set(incidentId, {
+        incidentId,
+        suggested: r.suggested,
+        firstOutcome: first?.state ?? null,
+        recoveredAfterMs:
+          first?.state === 'recovered' && incident?.resolvedAt != null
+            ? incident.resolvedAt - incident.openedAt
+            : null,
+      });
+    }
+    const remediation = scoreRemediation({
+      faults,
+      incidentOf: new Map(score.per_fault.map((f) => [f.id, f.incidentId])),
+      responded: respondedIncidents,
+    });
+    const audit = await app.repos.audit.verify();
     const failures = app.failures();
     return {
       scenario: options.scenario,
       seed: options.seed,
       seconds: (performance.now() - started) / 1000,
       ...score,
+      ...remediation,
+      audit_verified: audit.ok,
       pipeline_failures: failures.length,
       pipeline_failure_examples: failures.slice(0, 5),
       signal_outcomes: outcomes,
@@ -149,15 +223,17 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   }
 }
 
-export type EvalResult = DetectionScore & {
-  scenario: string;
-  seed: number;
-  seconds: number;
-  pipeline_failures: number;
-  pipeline_failure_examples: string[];
-  signal_outcomes: Record<string, number>;
-  rejected_signal_examples: string[];
-};
+export type EvalResult = DetectionScore &
+  RemediationScore & {
+    audit_verified: boolean;
+    scenario: string;
+    seed: number;
+    seconds: number;
+    pipeline_failures: number;
+    pipeline_failure_examples: string[];
+    signal_outcomes: Record<string, number>;
+    rejected_signal_examples: string[];
+  };
 
 /** `dbxops eval`: prints the score as JSON or as a table a person reads. */
 export async function runEval(options: EvalOptions): Promise<void> {
@@ -173,6 +249,7 @@ export async function runEval(options: EvalOptions): Promise<void> {
     `  time to detect p50 ${result.mttd_p50_s ?? '—'} s, p95 ${result.mttd_p95_s ?? '—'} s (simulated)`,
     `  incidents ${result.incidents}, cards ${result.cards} vs ${result.naive_alerts} naive alerts (noise ratio ${result.noise_ratio?.toFixed(2) ?? '—'})`,
     `  correlation accuracy ${pct(result.correlation_accuracy)}, severity accuracy ${pct(result.severity_accuracy)}`,
+    `  remediations run ${result.remediations_run}, recovered first try ${pct(result.recovered_first_try)}, harmful suggested ${result.harmful_suggested}, MTTR p50 ${result.mttr_p50_s ?? '—'} s, p95 ${result.mttr_p95_s ?? '—'} s (simulated), audit ${result.audit_verified ? 'verified' : 'BROKEN'}`,
     '',
     '  fault                              kind                        detected  ttd(s)  severity  incident',
   ];

@@ -378,6 +378,73 @@ describe('a pressed remediation', () => {
     expect(second).toBeDefined();
   }, 120_000);
 
+  it('retries Databricks 429 and a 500 that came after the repair acted, and repairs once', async () => {
+    let throttled = 0;
+    let failedAfterActing = 0;
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+    const flaky: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/api/2.2/jobs/runs/repair')) {
+        if (throttled < 2) {
+          throttled++;
+          return json(
+            429,
+            { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'Too many requests' },
+            { 'retry-after': '1' },
+          );
+        }
+        if (failedAfterActing < 1) {
+          failedAfterActing++;
+          await fetch(input, init);
+          return json(500, { error_code: 'INTERNAL_ERROR', message: 'Internal error' });
+        }
+      }
+      return fetch(input, init);
+    };
+    w = await world(TRANSIENT, flaky);
+    await pressRun(w, 'console', runValue(w, 1));
+    await w.settle();
+    await w.until(finished(w));
+    expect({ throttled, failedAfterActing }).toEqual({ throttled: 2, failedAfterActing: 1 });
+    expect(w.embedded.workspace.getRun(w.runId).repairs.filter((r) => r.type === 'REPAIR')).toHaveLength(1);
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+  }, 120_000);
+
+  it('reconciles a repair whose answer never came (a reset, or a worker killed mid-call) instead of sending it again', async () => {
+    let resets = 0;
+    const dropping: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/api/2.2/jobs/runs/repair') && resets < 1) {
+        resets++;
+        await fetch(input, init);
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+        });
+      }
+      return fetch(input, init);
+    };
+    w = await world(TRANSIENT, dropping);
+    await pressRun(w, 'console', runValue(w, 1));
+    await w.settle();
+    await w.until(finished(w));
+    expect(resets).toBe(1);
+    expect(w.embedded.workspace.getRun(w.runId).repairs.filter((r) => r.type === 'REPAIR')).toHaveLength(1);
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+    // A redelivered job for the finished attempt changes nothing.
+    if (attempt === undefined) throw new Error('no attempt');
+    await w.app.remediationDispatcher.dispatch(
+      'remediate',
+      { attemptId: attempt.id },
+      { key: 'redelivered' },
+    );
+    await w.settle();
+    expect(w.embedded.workspace.getRun(w.runId).repairs.filter((r) => r.type === 'REPAIR')).toHaveLength(1);
+  }, 120_000);
+
   it('refuses a forged Run for another incident, and for an action the card never offered', async () => {
     w = await world(TRANSIENT);
     const other = encodeButtonValue({

@@ -51,15 +51,27 @@ const FIRST_POLL_MS = 2_000;
 const MAX_POLL_MS = 60_000;
 const DEFAULT_MAX_VERIFY_MS = 6 * 3_600_000;
 
-/** Whether a call may be sent again after an answer that leaves its effect unknown. */
-function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
-  if (plan.destructive) return false;
+/**
+ * Whether the transport may repeat a call by itself after an ambiguous failure (5xx, reset, timeout):
+ * only calls that converge on a state (settings, start, edit, cancel) and a run-now carrying its
+ * idempotency token. A repair or a restart is not repeated blindly: the runner reconciles it first.
+ */
+function convergent(call: PlannedCall, plan: RemediationPlan): boolean {
   if (call.path.endsWith('/run-now')) {
     const body = call.body as { idempotency_token?: unknown } | undefined;
     return typeof body?.idempotency_token === 'string';
   }
-  // A repair names the latest repair id: a repeated one is refused by Databricks, never run twice.
-  return true;
+  if (call.path.endsWith('/runs/repair') || call.path.endsWith('/clusters/restart')) return false;
+  return !plan.destructive || call.path.endsWith('/cancel');
+}
+
+/**
+ * Whether the runner may send a call again once reconciling found no trace of it: never a destructive
+ * call, whose unknown outcome is reported instead. A repair names the latest repair id, so a repeat
+ * that did act after all is refused by Databricks rather than run twice.
+ */
+function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
+  return !plan.destructive && (convergent(call, plan) || call.path.endsWith('/runs/repair'));
 }
 
 const presserSchema = z.object({
@@ -216,6 +228,17 @@ async function sendCall(
 ): Promise<SendResult> {
   const base = { index, method: call.method, path: call.path };
   const ambiguous = previous !== undefined && previous.status === 'sent';
+  if (ambiguous) {
+    const found = await reconcile(deps, call);
+    if (found !== undefined) {
+      await deps.remediations.recordCall(
+        attempt.id,
+        { ...base, status: 'done', httpStatus: 200, response: found },
+        deps.wallClock.now(),
+      );
+      return { kind: 'done', response: found };
+    }
+  }
   if (ambiguous && !repeatable(call, plan)) {
     return {
       kind: 'unknown',
@@ -225,7 +248,7 @@ async function sendCall(
   await deps.remediations.recordCall(attempt.id, { ...base, status: 'sent' }, deps.wallClock.now());
   try {
     const response = await deps.databricks.transport.request(
-      { method: call.method, path: call.path, body: call.body ?? {}, idempotent: repeatable(call, plan) },
+      { method: call.method, path: call.path, body: call.body ?? {}, idempotent: convergent(call, plan) },
       z.unknown(),
     );
     await deps.remediations.recordCall(
@@ -267,6 +290,24 @@ async function sendCall(
       error: error.message,
     };
   }
+}
+
+/**
+ * Whether a call sent without a clear answer took effect, read from the workspace: a repair shows in
+ * the run's repair history as a repair newer than the one the call named. Undefined: not known to have
+ * happened (the caller then resends what cannot act twice, and reports the rest).
+ */
+async function reconcile(deps: RemediationRunnerDeps, call: PlannedCall): Promise<unknown> {
+  if (!call.path.endsWith('/runs/repair')) return undefined;
+  const body = z
+    .looseObject({ run_id: z.number(), latest_repair_id: z.number().optional() })
+    .safeParse(call.body);
+  if (!body.success) return undefined;
+  const run = await deps.databricks.jobs.getRun(body.data.run_id, { include_history: true });
+  const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
+  const newest = repairs.at(-1)?.id;
+  if (newest === undefined || Number(newest) === body.data.latest_repair_id) return undefined;
+  return { repair_id: Number(newest) };
 }
 
 /** Answers kept in the ledger are small: ids and states, not whole settings. */

@@ -1,17 +1,28 @@
 import { defineConfig } from 'vitest/config';
+import { suiteProjects } from './test/suite-projects.js';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Tests start real servers (DuckDB, PGlite, the simulator); give slow CI machines room.
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
+    // Unit, integration and acceptance tests, each a project chosen by path (test/suite-projects.ts);
+    // `npm test` runs all three, `npm run test:unit` (and so on) one of them.
+    projects: suiteProjects.map((project) => ({
+      test: {
+        name: project.name,
+        include: [...project.include],
+        exclude: [...project.exclude],
+        // Tests start real servers (DuckDB, PGlite, the simulator); give slow CI machines room.
+        testTimeout: 60_000,
+        hookTimeout: 120_000,
+        pool: 'forks',
+      },
+    })),
     // Two workers even on two cores (the default is cores − 1): the demo's full eval keeps one busy for
     // five minutes, and the rest of the suite waits on I/O and servers more than on CPU.
     maxWorkers: 2,
-    // Tests that run bin/dbxops.js run the compiled dist/.
-    globalSetup: ['test/support/build-dist.ts'],
+    // Run once for the whole run, whichever projects run: the projects do not extend this config, so
+    // its global setup is not repeated per project. Tests that run bin/dbxops.js run the compiled dist/;
+    // tests on PostgreSQL share one server, a fresh database each (test/support/test-database.ts).
+    globalSetup: ['test/support/build-dist.ts', 'test/support/postgres-global-setup.ts'],
     // CI reads the JSON report to print its closing `tests: N passed, N failed` line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
   },

@@ -218,6 +218,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         logger: logger.child({ module: 'teams' }),
         ...(env.TEAMS_OPENID_METADATA_URL ? { openIdMetadataUrl: env.TEAMS_OPENID_METADATA_URL } : {}),
         ...(env.TEAMS_TOKEN_URL ? { tokenUrl: env.TEAMS_TOKEN_URL } : {}),
+        oncall: policy.routing.oncall_teams,
       })
     : null;
   const surfaces: ChatSurface[] = [

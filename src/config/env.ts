@@ -26,7 +26,7 @@ const optionalList = optionalString.transform((v) =>
  * With nothing set, dbxops runs the embedded default: the simulated workspace, PGlite, a private Redis
  * and the local console.
  */
-const envSchema = z.object({
+export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('NODE_ENV'),
   PORT: port.default(3000).describe('PORT: the one HTTP port for console, Slack, Teams, webhooks, metrics'),
   HOST: z.string().default('127.0.0.1').describe('HOST: the address the HTTP server binds'),

@@ -24,7 +24,6 @@ export const thresholdsSchema = z
       .min(0)
       .default(10)
       .describe('a duration anomaly must also be at least this many minutes longer than usual'),
-    failure_rate: z.number().gt(0).lt(1).default(0.05),
     zero_rows_consecutive: z.number().int().min(1).default(3),
     min_history_runs: z.number().int().min(2).default(5).describe('runs a baseline needs before it judges'),
     cost_anomaly_ratio: z
@@ -282,7 +281,7 @@ const askSchema = z
   .strict()
   .prefault({});
 
-const policySchema = z
+export const policySchema = z
   .object({
     timezone: z
       .string()

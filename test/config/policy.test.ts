@@ -9,7 +9,6 @@ describe('policy (dbxops.yaml)', () => {
       row_count_drop: 0.2,
       row_count_spike: 3,
       duration_spike: 2,
-      failure_rate: 0.05,
       zero_rows_consecutive: 3,
     });
     expect(p.triage.P1.when).toContainEqual({ sla_minutes_left_below: 30 });

@@ -16,10 +16,9 @@ import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories } from '../../src/store/repositories.js';
 import { ALICE, blockAction, SIGNING_SECRET, signed } from '../fixtures/slack/slack-requests.js';
 import { cardAction } from '../fixtures/teams/activities.js';
-import { type DialectCase, dialects } from '../store/dialects.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
-import { type PostgresServer, startPostgresServer } from '../support/postgres-server.js';
+import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
 
 /**
  * The one outbound path, end to end: an incident card reaches Slack (fake Web API), Teams (fake Bot
@@ -63,7 +62,11 @@ const policy: Policy = (() => {
   return {
     ...base,
     access: { ...base.access, responders: ['*'] },
-    routing: { ...base.routing, default_channel: CHANNEL },
+    routing: {
+      ...base.routing,
+      default_channel: CHANNEL,
+      oncall_teams: { id: 'tag-oncall-e2e', name: 'Data On-call' },
+    },
   };
 })();
 
@@ -122,14 +125,14 @@ async function settle(running: Running): Promise<void> {
   await running.app.teams?.idle();
 }
 
-async function openIncident(store: Store, clock: ManualClock): Promise<string> {
+async function openIncident(store: Store, clock: ManualClock, severity: 'P1' | 'P2' = 'P2'): Promise<string> {
   const id = `inc_one${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const opened = await createRepositories(store.db).incidents.open({
     id,
     workspaceId: 'ws-one',
     fingerprint: `fp-${id}`,
     title: 'nightly_orders failed: table main.sales.orders not found',
-    severity: 'P2',
+    severity,
     team: 'sales-data',
     openedAt: clock.now(),
   });
@@ -173,105 +176,153 @@ async function copies(running: Running, store: Store, incidentId: string) {
   };
 }
 
-const buttonValue = (action: 'ack' | 'assign_me' | 'resolve', incidentId: string, version: number) =>
+const buttonValue = (action: 'ack' | 'resolve', incidentId: string, version: number) =>
   encodeButtonValue({ kind: 'incident', action, incidentId, version });
 
-describe.each(dialects().slice(0, 1))('one notifier on $name', (dialect: DialectCase) => {
-  let store: Store;
-  const clock = new ManualClock(T0);
+type Surface = 'slack' | 'teams' | 'console';
+type Copies = Awaited<ReturnType<typeof copies>>;
 
-  beforeEach(async () => {
-    store = await dialect.open();
-    fakeSlack.reset();
-    connector.reset();
-  });
-  afterEach(async () => {
-    await store?.close();
-  });
-  afterAll(async () => {
-    await dialect.stop();
-  });
-
-  it('updates every copy on Slack, Teams and the console from a press on each, across restarts', async () => {
-    let running = await startApp(store, clock);
-    const id = await openIncident(store, clock);
-    await running.app.dispatcher.dispatch('notify', { incidentId: id });
-    await settle(running);
-    const posted = await copies(running, store, id);
-    expect(posted).toMatchObject({ slackPosts: 1, teamsPosts: 1, consoleCount: 1 });
-
-    // Slack: Alice acknowledges with the card's button.
-    const ack = blockAction({
-      actionId: 'dbx:ack',
-      value: buttonValue('ack', id, 1),
-      messageTs: posted.slackTs,
-      responseUrl: fakeSlack.responseUrl('ack-1'),
-    });
-    const body = signed(ack, FORM, Date.now());
+/** Presses a button of the incident's card on one surface the way that surface does; returns who pressed. */
+async function press(
+  surface: Surface,
+  running: Running,
+  id: string,
+  action: 'ack' | 'resolve',
+  version: number,
+  seen: Copies,
+): Promise<string> {
+  const value = buttonValue(action, id, version);
+  if (surface === 'slack') {
+    // A signed block_actions request, as Slack sends it to the app's request URL.
+    const body = signed(
+      blockAction({
+        actionId: `dbx:${action}`,
+        value,
+        messageTs: seen.slackTs,
+        responseUrl: fakeSlack.responseUrl(`${action}-${version}`),
+      }),
+      FORM,
+      Date.now(),
+    );
     const res = await fetch(`${running.url}/slack/events`, {
       method: 'POST',
       body: body.body,
       headers: body.headers,
     });
     expect(res.status).toBe(200);
+    return 'Alice Example';
+  }
+  if (surface === 'teams') {
+    // An Action.Execute invoke with a token the fake Bot Connector signed.
+    const invoke = cardAction({
+      verb: `dbx:${action}`,
+      action,
+      value,
+      replyToId: seen.teamsActivityId,
+      serviceUrl: connector.serviceUrl('teams'),
+    });
+    expect((await connector.post(`${running.url}/api/messages`, invoke)).status).toBe(200);
+    return 'Test User';
+  }
+  // The console page's own call.
+  const res = await fetch(`${running.url}/api/actions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      channelId: 'incidents',
+      messageId: seen.consoleMessageId,
+      actionId: `dbx:${action}`,
+      value,
+      requestId: randomUUID(),
+    }),
+  });
+  expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+  const channels = await fetch(`${running.url}/api/channels`);
+  return ((await channels.json()) as { user: string }).user;
+}
+
+/** Every copy of the card on every surface. */
+const everyCopy = (seen: Copies) => [seen.slack, seen.teams, seen.console];
+
+// The key scenario once per surface (kysely's dialect loop): the press comes from a different surface
+// each time, and every copy follows it, across two restarts of the bot.
+describe.each<Surface>(['slack', 'teams', 'console'])('a press on %s', (surface) => {
+  let store: Store;
+  const clock = new ManualClock(T0);
+
+  beforeEach(async () => {
+    store = await openStore({ dataDir: 'memory://' });
+    fakeSlack.reset();
+    connector.reset();
+  });
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  it('updates the copies on Slack, Teams and the console, also after the bot restarts', async () => {
+    let running = await startApp(store, clock);
+    const id = await openIncident(store, clock);
+    await running.app.dispatcher.dispatch('notify', { incidentId: id });
     await settle(running);
-    let now = await copies(running, store, id);
-    for (const copy of [now.slack, now.teams, now.console]) expect(copy).toContain('Alice Example');
+    let seen = await copies(running, store, id);
+    expect(seen).toMatchObject({ slackPosts: 1, teamsPosts: 1, consoleCount: 1 });
+    for (const copy of everyCopy(seen)) expect(copy).not.toContain('Acknowledged by');
+
+    const presser = await press(surface, running, id, 'ack', 1, seen);
+    await settle(running);
+    seen = await copies(running, store, id);
+    for (const copy of everyCopy(seen)) {
+      expect(copy).toContain('Acknowledged by');
+      expect(copy).toContain(presser);
+    }
 
     // A restart: a new app over the same store. The console's copy comes back, current.
     await stopApp(running);
     running = await startApp(store, clock);
-    now = await copies(running, store, id);
-    expect(now.consoleCount).toBe(1);
-    expect(now.console).toContain('Alice Example');
+    seen = await copies(running, store, id);
+    expect(seen.consoleCount).toBe(1);
+    expect(seen.console).toContain(presser);
 
-    // Teams: Test User assigns it to themselves on the card's Action.Execute.
-    const invoke = cardAction({
-      verb: 'dbx:assign_me',
-      action: 'assign_me',
-      value: buttonValue('assign_me', id, 2),
-      replyToId: posted.teamsActivityId,
-      serviceUrl: connector.serviceUrl('teams'),
-    });
-    expect((await connector.post(`${running.url}/api/messages`, invoke)).status).toBe(200);
+    // The same surface resolves it through the new process.
+    await press(surface, running, id, 'resolve', 2, seen);
     await settle(running);
-    now = await copies(running, store, id);
-    for (const copy of [now.slack, now.teams, now.console]) expect(copy).toContain('Test User');
-
-    // Another restart; then the console resolves it.
-    await stopApp(running);
-    running = await startApp(store, clock);
-    now = await copies(running, store, id);
-    const press = await fetch(`${running.url}/api/actions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        channelId: 'incidents',
-        messageId: now.consoleMessageId,
-        actionId: 'dbx:resolve',
-        value: buttonValue('resolve', id, 3),
-        requestId: randomUUID(),
-      }),
-    });
-    expect(((await press.json()) as { ok: boolean }).ok).toBe(true);
-    await settle(running);
-    now = await copies(running, store, id);
-    for (const copy of [now.slack, now.teams, now.console]) expect(copy).toContain('Resolved');
+    seen = await copies(running, store, id);
+    for (const copy of everyCopy(seen)) expect(copy).toContain('Resolved');
     // Never a second post of the card anywhere, only updates in place.
-    expect(now).toMatchObject({ slackPosts: 1, teamsPosts: 1, consoleCount: 1 });
+    expect(seen).toMatchObject({ slackPosts: 1, teamsPosts: 1, consoleCount: 1 });
     await stopApp(running);
   }, 60_000);
 });
 
+describe('the on-call group of routing.oncall_teams', () => {
+  it('is mentioned in the Teams thread of a P1 card', async () => {
+    const store = await openStore({ dataDir: 'memory://' });
+    const clock = new ManualClock(T0);
+    fakeSlack.reset();
+    connector.reset();
+    const running = await startApp(store, clock);
+    const id = await openIncident(store, clock, 'P1');
+    await running.app.dispatcher.dispatch('notify', { incidentId: id });
+    await settle(running);
+    const mentions = connector
+      .delivered()
+      .filter((c) => JSON.stringify(c.body).includes('tag-oncall-e2e'))
+      .map((c) => JSON.stringify(c.body));
+    expect(mentions.length).toBeGreaterThan(0);
+    expect(mentions.join()).toContain('Data On-call');
+    await stopApp(running);
+    await store.close();
+  }, 60_000);
+});
+
 describe('two bot processes sharing one PostgreSQL', () => {
-  let server: PostgresServer;
+  let url: string;
   let store: Store;
   let other: Store;
   const clock = new ManualClock(T0);
 
   beforeAll(async () => {
-    server = await startPostgresServer();
-    const url = await server.createDatabase();
+    url = await createTestDatabase();
     store = await openStore({ databaseUrl: url });
     // A second pool on the same database: what a second process opens.
     other = await openStore({ databaseUrl: url });
@@ -279,7 +330,7 @@ describe('two bot processes sharing one PostgreSQL', () => {
   afterAll(async () => {
     await other?.close();
     await store?.close();
-    await server?.stop();
+    if (url !== undefined) await dropTestDatabase(url);
   });
 
   it('posts each card once per surface when both notify the same incident at once', async () => {

@@ -1,12 +1,12 @@
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { type PostgresServer, startPostgresServer } from '../support/postgres-server.js';
+import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
 
 /** One backend the store runs on; each test file runs its suite once per entry (kysely's dialect loop). */
 export interface DialectCase {
   readonly name: 'pglite' | 'postgres';
   /** Opens a fresh, migrated store on an empty database. */
   open(): Promise<Store>;
-  /** Releases what `open` needed beyond the stores themselves (the PostgreSQL server). */
+  /** Releases what `open` needed beyond the stores themselves (the databases it created). */
   stop(): Promise<void>;
 }
 
@@ -15,19 +15,19 @@ function pglite(): DialectCase {
 }
 
 function postgres(): DialectCase {
-  let server: Promise<PostgresServer> | undefined;
+  const databases: string[] = [];
   return {
     name: 'postgres',
     async open() {
-      server ??= startPostgresServer();
-      const url = await (await server).createDatabase();
+      const url = await createTestDatabase();
+      databases.push(url);
       return openStore({ databaseUrl: url });
     },
     async stop() {
-      if (server !== undefined) await (await server).stop();
+      for (const url of databases.splice(0)) await dropTestDatabase(url);
     },
   };
 }
 
-/** PGlite in memory and a real PostgreSQL server started for this test file. */
+/** PGlite in memory and a fresh database on the run's PostgreSQL server. */
 export const dialects = (): DialectCase[] => [pglite(), postgres()];

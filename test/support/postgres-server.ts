@@ -8,7 +8,7 @@ import pg from 'pg';
 
 const run = promisify(execFile);
 
-/** A throwaway PostgreSQL server on loopback, owned by one test file. */
+/** A throwaway PostgreSQL server on loopback: one for the test run (postgres-global-setup.ts), or a bench's. */
 export interface PostgresServer {
   /** Connection URL of the `postgres` database (superuser, trust auth, 127.0.0.1 only). */
   readonly url: string;
@@ -97,7 +97,8 @@ export async function startPostgresServer(
       '-c fsync=off',
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
-      '-c max_connections=60',
+      // The whole test run shares one server: two files at once, each with a few pools.
+      '-c max_connections=200',
       ...(serverOptions.settings ?? []).map((setting) => `-c ${setting}`),
     ].join(' ');
     try {

@@ -4,6 +4,11 @@ import type { z } from 'zod';
 import type { Clock } from '../../domain/clock.js';
 import type { ChatRequest } from '../../handlers/chat-request.js';
 import { HELP_TEXT } from '../../handlers/help-text.js';
+import {
+  type OversizedInput,
+  oversizedInputRefusal,
+  oversizedInputText,
+} from '../../handlers/input-limits.js';
 import type { ChannelLog, ConsoleChannel, StoredMessage } from './channel-log.js';
 import {
   type ConsoleAuthenticator,
@@ -198,9 +203,11 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
     // server, so that path reaches the console only when Teams is not mounted in front of it.
     if (path === '/api/composer' || path === '/api/messages' || path === '/api/actions') {
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
-      const body = await readJson(req, bodyLimit, reply);
+      // The one large field of each is the command's text or the button's value: say which was too long.
+      const what: OversizedInput = path === '/api/actions' ? 'button' : 'command';
+      const body = await readJson(req, bodyLimit, reply, oversizedInputText(what));
       if (body === undefined) return;
-      return path === '/api/actions' ? action(body, identity, reply) : composer(body, identity, reply);
+      return what === 'button' ? action(body, identity, reply) : composer(body, identity, reply);
     }
 
     return reply(404, { error: 'not_found', message: `Nothing at ${path.slice(0, 200)}.` });
@@ -208,7 +215,7 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
 
   async function composer(body: unknown, identity: ConsoleIdentity, reply: Reply): Promise<void> {
     const user = identity.user;
-    const post = parse(composerPostSchema, body, reply);
+    const post = parse(composerPostSchema, body, reply, 'command');
     if (post === undefined) return;
     const channel = options.log.channel(post.channelId);
     if (channel === undefined) return reply(404, { error: 'unknown_channel', message: 'No such channel.' });
@@ -245,7 +252,7 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
 
   async function action(body: unknown, identity: ConsoleIdentity, reply: Reply): Promise<void> {
     const user = identity.user;
-    const post = parse(actionPostSchema, body, reply);
+    const post = parse(actionPostSchema, body, reply, 'button');
     if (post === undefined) return;
     const channel = options.log.channel(post.channelId);
     if (channel === undefined) return reply(404, { error: 'unknown_channel', message: 'No such channel.' });
@@ -321,9 +328,15 @@ function channelOf(log: ChannelLog, id: string): ConsoleChannel | undefined {
 
 /**
  * Reads a JSON body or answers: 415 unless `application/json` (which also makes a browser on another
- * site ask first, and we never say yes), 403 for another site's origin, 413 over the cap, 400 malformed.
+ * site ask first, and we never say yes), 403 for another site's origin, 413 over the cap (saying
+ * `tooLarge` when given), 400 malformed.
  */
-async function readJson(req: IncomingMessage, limit: number, reply: Reply): Promise<unknown> {
+async function readJson(
+  req: IncomingMessage,
+  limit: number,
+  reply: Reply,
+  tooLarge = `Bodies are limited to ${limit} bytes.`,
+): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     req.resume();
@@ -338,12 +351,12 @@ async function readJson(req: IncomingMessage, limit: number, reply: Reply): Prom
   }
   if (Number(req.headers['content-length'] ?? 0) > limit) {
     req.resume();
-    reply(413, { error: 'payload_too_large', message: `Bodies are limited to ${limit} bytes.` });
+    reply(413, { error: 'payload_too_large', message: tooLarge });
     return undefined;
   }
   const body = await readBody(req, limit);
   if (body === null) {
-    reply(413, { error: 'payload_too_large', message: `Bodies are limited to ${limit} bytes.` });
+    reply(413, { error: 'payload_too_large', message: tooLarge });
     return undefined;
   }
   try {
@@ -377,12 +390,15 @@ function safeHost(origin: string): string | undefined {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, body: unknown, reply: Reply): T | undefined {
+/** Parses a body or answers 400, saying so when the command's text or the button's value is too long. */
+function parse<T>(schema: z.ZodType<T>, body: unknown, reply: Reply, what?: OversizedInput): T | undefined {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   reply(400, {
     error: 'invalid_request',
-    message: 'The request does not have the expected shape.',
+    message:
+      (what === undefined ? undefined : oversizedInputRefusal(parsed.error, what)) ??
+      'The request does not have the expected shape.',
     issues: parsed.error.issues
       .slice(0, 10)
       .map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatRequest } from '../../handlers/chat-request.js';
+import { MAX_BUTTON_VALUE_CHARS, MAX_COMMAND_CHARS } from '../../handlers/input-limits.js';
 import type { ConsoleChannel } from './channel-log.js';
 import { CONSOLE_CHANNEL_ID, CONSOLE_MESSAGE_ID } from './ids.js';
 
@@ -14,13 +15,10 @@ const requestId = z
   .regex(/^[A-Za-z0-9_-]{8,64}$/, { message: 'must be 8–64 letters, digits, _ or -' });
 const channelId = z.string().regex(CONSOLE_CHANNEL_ID, { message: 'is not a console channel id' });
 
-/** Longest composer text; Slack allows 4,000 characters in a slash command, the console the same. */
-const MAX_COMPOSER_CHARS = 4_000;
-
 export const composerPostSchema = z
   .object({
     channelId,
-    text: z.string().trim().min(1, { message: 'is empty' }).max(MAX_COMPOSER_CHARS),
+    text: z.string().trim().min(1, { message: 'is empty' }).max(MAX_COMMAND_CHARS),
     requestId,
   })
   .strict();
@@ -31,7 +29,7 @@ export const actionPostSchema = z
     channelId,
     messageId: z.string().regex(CONSOLE_MESSAGE_ID, { message: 'is not a console message id' }),
     actionId: z.string().min(1).max(255),
-    value: z.string().max(2_000),
+    value: z.string().max(MAX_BUTTON_VALUE_CHARS),
     requestId,
   })
   .strict();

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import type { ChatRequest, MessageRef } from '../../handlers/chat-request.js';
+import {
+  MAX_BUTTON_VALUE_CHARS,
+  MAX_COMMAND_CHARS,
+  oversizedInputRefusal,
+} from '../../handlers/input-limits.js';
 import { slackMessageRef } from './ids.js';
 
 /**
@@ -9,7 +14,7 @@ import { slackMessageRef } from './ids.js';
  */
 
 const id = z.string().min(1).max(255);
-const text = z.string().max(40_000);
+const text = z.string().max(MAX_COMMAND_CHARS);
 
 export const slashCommandSchema = z.looseObject({
   command: z.string().max(64),
@@ -42,7 +47,7 @@ export const blockActionsSchema = z.looseObject({
     .array(
       z.looseObject({
         action_id: z.string().max(255),
-        value: z.string().max(2_000).optional(),
+        value: z.string().max(MAX_BUTTON_VALUE_CHARS).optional(),
         action_ts: z.string().max(64).optional(),
       }),
     )
@@ -81,17 +86,12 @@ export function refusalOf(
 ): { responseUrl: string; channelId: string; text: string } | undefined {
   const target = refusalTargetSchema.safeParse(body);
   if (!target.success) return undefined;
-  const issue = error.issues[0];
-  const field = issue?.path.map(String).join('.') ?? '';
-  const tooLong = issue?.code === 'too_big';
+  const field = error.issues[0]?.path.map(String).join('.') || 'its payload';
   const text =
-    what === 'command'
-      ? tooLong && field === 'text'
-        ? 'That /dbx command is too long to be one (over 40,000 characters), so I did not run it. Shorten it and try again.'
-        : `I could not read that /dbx command (${field || 'its payload'} is not what Slack sends), so I did not run it.`
-      : tooLong && /value$/.test(field)
-        ? 'That button carries a value longer than a dbxops button ever does (over 2,000 characters), so I did not act on it.'
-        : `I could not read that button press (${field || 'its payload'} is not what Slack sends), so I did not act on it.`;
+    oversizedInputRefusal(error, what) ??
+    (what === 'command'
+      ? `I could not read that /dbx command (${field} is not what Slack sends), so I did not run it.`
+      : `I could not read that button press (${field} is not what Slack sends), so I did not act on it.`);
   return {
     responseUrl: target.data.response_url,
     channelId: target.data.channel_id ?? target.data.channel?.id ?? 'unknown',

@@ -28,7 +28,14 @@ import { TeamsSender } from './send.js';
 import type { Sleep } from '../channel-send-queue.js';
 import { TeamsSendQueue } from './send-queue.js';
 import { teamsLogger } from './teams-logger.js';
-import { type Activity, activitySchema, buttonRequest, messageRequest } from './translate.js';
+import {
+  type Activity,
+  activitySchema,
+  buttonRequest,
+  cardActionRefusal,
+  messageRequest,
+  oversizedMessageRefusal,
+} from './translate.js';
 
 /** The global Bot Connector endpoint; routes to the right region for conversations we know nothing about. */
 export const GLOBAL_SERVICE_URL = 'https://smba.trafficmanager.net/teams/';
@@ -185,12 +192,18 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
   async function onMessage(activity: Activity): Promise<void> {
     // The bot's own posts are never echoed by Teams, but a relayed copy must not start a loop.
     if (activity.from.id === activity.recipient.id) return;
-    const request = messageRequest(activity, clock.now());
-    if (request === undefined || activity.id === undefined) return;
+    if (activity.id === undefined) return;
     const activityId = activity.id;
-    const response = await handler(await withMember(request, activity));
     const reply = (card: CardView) =>
       sender.reply(activity.serviceUrl, activity.conversation.id, activityId, card);
+    const tooLong = oversizedMessageRefusal(activity);
+    if (tooLong !== undefined) {
+      await reply(message(tooLong, 'warning'));
+      return;
+    }
+    const request = messageRequest(activity, clock.now());
+    if (request === undefined) return;
+    const response = await handler(await withMember(request, activity));
     if (!response.ok) {
       // A redelivered activity already got its answer the first time.
       if (response.reason !== 'duplicate')
@@ -209,7 +222,7 @@ export function createTeamsAdapter(options: TeamsAdapterOptions): TeamsAdapter {
       return errorResponse(
         400,
         'BadRequest',
-        'This card action could not be read. Refresh the card and try again.',
+        cardActionRefusal(activity) ?? 'This card action could not be read. Refresh the card and try again.',
       );
     }
     const decoded = decodeButtonValue(origin.request.value);

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import type { ChatRequest, MessageRef } from '../../handlers/chat-request.js';
+import {
+  MAX_BUTTON_VALUE_CHARS,
+  MAX_COMMAND_CHARS,
+  oversizedInputRefusal,
+  oversizedInputText,
+} from '../../handlers/input-limits.js';
 import { baseConversationId, isChannelConversation, TEAMS_ID, teamsMessageRef, threadRootOf } from './ids.js';
 
 /**
@@ -20,7 +26,8 @@ export const activitySchema = z.looseObject({
   channelId: z.string().max(64).optional(),
   serviceUrl: z.url({ protocol: /^https?$/ }).max(2_048),
   timestamp: z.string().max(64).optional(),
-  text: z.string().max(40_000).optional(),
+  // Not capped here: a message over the limit is answered (input-limits.ts), not dropped as unreadable.
+  text: z.string().optional(),
   replyToId: id.optional(),
   from: accountSchema,
   recipient: accountSchema,
@@ -42,7 +49,10 @@ const cardActionValueSchema = z.looseObject({
     verb: z.string().min(1).max(255),
     id: z.string().max(255).optional(),
     data: z
-      .looseObject({ action: z.string().max(64).optional(), value: z.string().max(2_000).optional() })
+      .looseObject({
+        action: z.string().max(64).optional(),
+        value: z.string().max(MAX_BUTTON_VALUE_CHARS).optional(),
+      })
       .optional(),
   }),
   trigger: z.string().max(32).optional(),
@@ -130,7 +140,7 @@ function requestIdOf(activity: Activity): string | undefined {
 export function messageRequest(activity: Activity, nowMs: number): ChatRequest | undefined {
   const requestId = requestIdOf(activity);
   if (requestId === undefined || activity.type !== 'message') return undefined;
-  const text = stripMentions(activity.text ?? '').slice(0, 4_000);
+  const text = stripMentions(activity.text ?? '');
   const { kind, text: body } = classifyText(text);
   const root =
     threadRootOf(activity.conversation.id) ??
@@ -151,6 +161,17 @@ export interface ButtonOrigin {
   readonly message: MessageRef | undefined;
   /** `manual` for a click; anything else is an automatic `refresh`. */
   readonly manual: boolean;
+}
+
+/** What a person is told when a message is too long to read; undefined when it is not. */
+export function oversizedMessageRefusal(activity: Activity): string | undefined {
+  return (activity.text ?? '').length > MAX_COMMAND_CHARS ? oversizedInputText('command') : undefined;
+}
+
+/** What a person is told when a card action's value is too long to read; undefined for any other fault. */
+export function cardActionRefusal(activity: Activity): string | undefined {
+  const value = cardActionValueSchema.safeParse(activity.value);
+  return value.success ? undefined : oversizedInputRefusal(value.error, 'button');
 }
 
 /** An `adaptiveCard/action` invoke → a button request; undefined when its value is not an `Action.Execute`. */

@@ -56,6 +56,22 @@ describe('detectDurationAnomalies', () => {
     expect(detectDurationAnomalies([...short, stuck], {}, thresholds(), today + DAY).signals).toHaveLength(1);
   });
 
+  it('needs a slowdown of at least duration_min_extra_minutes besides the spike', () => {
+    const short = Array.from({ length: 10 }, (_, i) =>
+      run({ runId: `s${i}`, startTime: T0 + i * DAY, endTime: T0 + i * DAY + 3 * MIN + (i % 3) * 5_000 }),
+    );
+    const stuck = run({ runId: 'stuck', startTime: today, endTime: today + 25 * MIN });
+    const judge = (extra: number) =>
+      detectDurationAnomalies(
+        [...short, stuck],
+        {},
+        thresholds({ duration_min_extra_minutes: extra }),
+        today + DAY,
+      ).signals;
+    expect(judge(10)).toHaveLength(1);
+    expect(judge(30)).toEqual([]);
+  });
+
   it('judges nothing before the job has min_history_runs successful runs', () => {
     const out = detectDurationAnomalies(
       [...history(4), slow],

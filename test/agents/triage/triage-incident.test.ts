@@ -66,3 +66,35 @@ triage:
     expect(triageIncident({ ...calm, transient: false }, custom).severity).toBe('P3');
   });
 });
+
+describe('each triage condition key', () => {
+  // P2 holds only the condition under test; everything else falls through to P4.
+  const levels = (condition: string) =>
+    parsePolicy(`
+triage:
+  P1: { when: [], response_minutes: 5, escalation_minutes: 10 }
+  P2: { when: [${condition}], response_minutes: 45, escalation_minutes: 90, channels: ["#p2"], mention_oncall: true }
+  P3: { when: [], response_minutes: 60, escalation_minutes: 120 }
+  P4: { when: [], response_minutes: 60, escalation_minutes: 120 }
+`).triage;
+
+  it.each<[string, Partial<TriageFacts>, Partial<TriageFacts>]>([
+    ['{ sla_minutes_left_below: 60 }', { slaMinutesLeft: 59 }, { slaMinutesLeft: 61 }],
+    ['{ criticality: [pii, gold] }', { criticality: ['gold'] }, { criticality: ['bronze'] }],
+    ['{ blast_radius_above: 3 }', { blastRadius: 4 }, { blastRadius: 3 }],
+    ['{ transient: false }', { transient: false }, { transient: true }],
+    ['{ repeated: true }', { repeated: true }, { repeated: false }],
+    ['{ cost_ratio_above: 2 }', { costRatio: 2.5 }, { costRatio: 1.9 }],
+    ['{ category: [permission, data_quality] }', { category: 'data_quality' }, { category: 'network' }],
+  ])('%s makes a P2 when it holds, and nothing when it does not', (condition, holds, fails) => {
+    const policy = levels(condition);
+    expect(triageIncident({ ...calm, ...holds }, policy)).toMatchObject({
+      severity: 'P2',
+      responseMinutes: 45,
+      escalationMinutes: 90,
+      channels: ['#p2'],
+      mentionOncall: true,
+    });
+    expect(triageIncident({ ...calm, ...fails }, policy).severity).toBe('P4');
+  });
+});

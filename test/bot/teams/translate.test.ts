@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   activitySchema,
   buttonRequest,
+  cardActionRefusal,
   classifyText,
   messageRequest,
+  oversizedMessageRefusal,
   stripMentions,
 } from '../../../src/bot/teams/translate.js';
 import {
@@ -79,9 +81,13 @@ describe('messageRequest', () => {
     ).toBe(NOW);
   });
 
-  it('cuts a very long message instead of refusing it', () => {
-    const request = messageRequest(parse(personalMessage(`why ${'a'.repeat(30_000)}`, SERVICE)), NOW);
-    expect(request?.kind === 'question' && request.text.length).toBe(4_000);
+  it('keeps a long message whole up to the limit, and has a refusal ready past it', () => {
+    const long = parse(personalMessage(`why ${'a'.repeat(30_000)}`, SERVICE));
+    const request = messageRequest(long, NOW);
+    expect(request?.kind === 'question' && request.text.length).toBe(30_004);
+    expect(oversizedMessageRefusal(long)).toBeUndefined();
+    const huge = parse(personalMessage(`dbx help ${'a'.repeat(100_000)}`, SERVICE));
+    expect(oversizedMessageRefusal(huge)).toMatch(/too long.*40,000 characters/);
   });
 
   it('ignores activities without an id', () => {
@@ -96,7 +102,6 @@ describe('activitySchema', () => {
     ['with a javascript: serviceUrl', { serviceUrl: 'javascript:alert(1)' }],
     ['with a conversation id containing spaces', { conversation: { id: '19:a b' } }],
     ['with a conversation id of 10k characters', { conversation: { id: `19:${'a'.repeat(10_000)}` } }],
-    ['with a 50k text', { text: 'x'.repeat(50_000) }],
   ])('refuses an activity %s', (_name, override) => {
     expect(activitySchema.safeParse({ ...personalMessage('x', SERVICE), ...override }).success).toBe(false);
   });
@@ -142,7 +147,16 @@ describe('buttonRequest', () => {
       'a data value that is not a string',
       { value: { action: { type: 'Action.Execute', verb: 'dbx:ack', data: { value: { $gt: '' } } } } },
     ],
-  ])('refuses an invoke with %s', (_name, overrides) => {
+  ])('refuses an invoke with %s, without calling it too long', (_name, overrides) => {
     expect(buttonRequest(click(overrides), NOW)).toBeUndefined();
+    expect(cardActionRefusal(click(overrides))).toBeUndefined();
+  });
+
+  it('refuses an invoke whose value is 2,001 characters, saying it is too long', () => {
+    const long = click({
+      value: { action: { type: 'Action.Execute', verb: 'dbx:ack', data: { value: 'v'.repeat(2_001) } } },
+    });
+    expect(buttonRequest(long, NOW)).toBeUndefined();
+    expect(cardActionRefusal(long)).toMatch(/over 2,000 characters/);
   });
 });

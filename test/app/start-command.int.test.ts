@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Readiness } from '../../src/app/readiness.js';
 import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
@@ -43,8 +46,26 @@ describe('dbxops start after its Redis restarts without its data', () => {
 
   it('declares its poll schedules again, polls every source again and is ready again', async () => {
     redis = await startRedisServer();
-    const env = loadEnv({ PORT: '0', LOG_LEVEL: 'silent', DBXOPS_SIM_SPEED: '120', REDIS_URL: redis.url });
+    // The demo under another workspace name: the console's status shows which scenario is playing.
+    const scenario = join(mkdtempSync(join(tmpdir(), 'dbxops-scenario-')), 'renamed.yaml');
+    writeFileSync(
+      scenario,
+      readFileSync('scenarios/demo.yaml', 'utf8').replace('name: acme-prod', 'name: acme-renamed'),
+    );
+    const env = loadEnv({
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DBXOPS_SIM_SPEED: '120',
+      DBXOPS_SCENARIO: scenario,
+      DBXOPS_SEED: '7',
+      REDIS_URL: redis.url,
+    });
     running = await startDbxops(env, createLogger({ level: 'silent' }));
+    const status = (await (await fetch(`${running.url}/api/status`)).json()) as {
+      name: string;
+      speed: number;
+    };
+    expect(status).toMatchObject({ name: 'acme-renamed', speed: 120 });
     await expect.poll(async () => (await readyz()).status, { timeout: 90_000, interval: 500 }).toBe(200);
     const first = await readyz();
     expect(Object.keys(first.body.checks).sort()).toEqual([

@@ -345,3 +345,56 @@ describe('handleSignal among many open incidents', () => {
     expect(await repos.incidents.listOpen({ workspaceId })).toHaveLength(21);
   });
 });
+
+describe('handleSignal with thresholds.correlation_window_minutes', () => {
+  const T = DEADLINE - 6 * HOUR;
+  const failure = (jobId: string, runId: string, at: number, errorMessage: string, io: object) =>
+    failures(
+      {
+        jobId,
+        jobName: `job ${jobId}`,
+        runId,
+        ...io,
+        resultState: 'FAILED',
+        startTime: at - 10 * 60_000,
+        endTime: at,
+        tasks: [task('main', `${runId}1`, { resultState: 'FAILED', errorMessage, endTime: at })],
+      },
+      at,
+    )[0]!;
+  // The ETL fails; the mart that reads its table fails on its own 45 minutes later.
+  const etl = failure('E', '500', T, 'java.lang.OutOfMemoryError: Java heap space', {
+    tablesWritten: ['main.sales.orders'],
+  });
+  const mart = failure('M', '600', T + 45 * 60_000, 'ConnectException: Connection refused', {
+    tablesRead: ['main.sales.orders'],
+  });
+
+  async function incidentsFor(windowMinutes: number): Promise<number> {
+    const own = await openStore({ dataDir: 'memory://' });
+    try {
+      const policy = defaultPolicy();
+      const ownDeps: HandleSignalDeps = {
+        incidents: createRepositories(own.db).incidents,
+        recurring: createRepositories(own.db).recurringIssues,
+        graph: () => graph,
+        criticality: () => [],
+        policy: {
+          ...policy,
+          thresholds: { ...policy.thresholds, correlation_window_minutes: windowMinutes },
+        },
+        clock: new ManualClock(T + HOUR),
+      };
+      await handleSignal(ownDeps, etl);
+      await handleSignal(ownDeps, mart);
+      return (await ownDeps.incidents.listOpen({ workspaceId: WS })).length;
+    } finally {
+      await own.close();
+    }
+  }
+
+  it('keeps a related failure 45 minutes later apart at 30 minutes, and joins it at 60', async () => {
+    expect(await incidentsFor(30)).toBe(2);
+    expect(await incidentsFor(60)).toBe(1);
+  });
+});

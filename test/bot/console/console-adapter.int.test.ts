@@ -468,7 +468,7 @@ describe('bad input', () => {
       null,
       [],
       { channelId: 'incidents', text: '', requestId: rid() },
-      { channelId: 'incidents', text: 'x'.repeat(4_001), requestId: rid() },
+      { channelId: 'incidents', text: 'x'.repeat(40_001), requestId: rid() },
       { channelId: 'incidents', text: 'hi', requestId: 'short' },
       { channelId: 'incidents', text: 'hi', requestId: rid(), extra: true },
       { channelId: '../etc', text: 'hi', requestId: rid() },
@@ -495,6 +495,50 @@ describe('bad input', () => {
       requestId: rid(),
     });
     expect(res.status).toBe(413);
+  });
+
+  it('tells the sender why a 100 KB /dbx command was not run, and runs nothing', async () => {
+    const { view } = await h.postIncident();
+    const res = await post('/api/composer', {
+      channelId: 'incidents',
+      text: `/dbx ack ${view.incidentId} ${'x'.repeat(100_000)}`,
+      requestId: rid(),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { message: string }).message).toMatch(/too long.*40,000 characters/);
+    expect(text((await messages())[0]?.html ?? '')).not.toContain('Acknowledged by');
+  });
+
+  it('says a /dbx command just over 40,000 characters is too long, as Slack and Teams do', async () => {
+    const res = await post('/api/composer', {
+      channelId: 'incidents',
+      text: `/dbx help ${'x'.repeat(40_000)}`,
+      requestId: rid(),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: 'invalid_request',
+      message: expect.stringMatching(/too long.*did not run/),
+    });
+  });
+
+  it('says a 2,001-character button value is too long, echoes none of it, and changes nothing', async () => {
+    const { ref } = await h.postIncident();
+    const body = {
+      channelId: 'incidents',
+      messageId: ref.messageId,
+      actionId: 'dbx:ack',
+      value: `<img src=x onerror=alert(1)>${'v'.repeat(2_001)}`,
+      requestId: rid(),
+    };
+    for (const delivery of [1, 2]) {
+      const res = await post('/api/actions', body);
+      expect(res.status, `delivery ${delivery}`).toBe(400);
+      const answer = (await res.json()) as { message: string };
+      expect(answer.message).toMatch(/over 2,000 characters.*did not act/);
+      expect(answer.message).not.toContain('<img');
+    }
+    expect(text((await messages())[0]?.html ?? '')).not.toContain('Acknowledged by');
   });
 
   it('answers a chunked body over 64 KB with 413', async () => {

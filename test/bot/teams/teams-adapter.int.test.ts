@@ -330,10 +330,10 @@ describe('Teams adapter against a fake Bot Connector', () => {
     });
 
     it.each([
-      ['garbled', 'not-a-button-value'],
-      ['oversized', `d1|i|ack|${'x'.repeat(5_000)}|1`],
-      ['hostile', 'd1|i|ack|inc-1/../../etc|1'],
-    ])('answers a %s button value with "refresh the card", never a 500', async (_name, value) => {
+      ['garbled', 'not-a-button-value', /Refresh the card/i],
+      ['oversized', `d1|i|ack|${'x'.repeat(5_000)}|1`, /over 2,000 characters/],
+      ['hostile', 'd1|i|ack|inc-1/../../etc|1', /Refresh the card/i],
+    ])('answers a %s button value with what was wrong, never a 500', async (_name, value, answer) => {
       const res = await fake.post(
         endpoint,
         cardAction({
@@ -345,7 +345,7 @@ describe('Teams adapter against a fake Bot Connector', () => {
         }),
       );
       expect(res.status).toBe(200);
-      expect(textOf(res.body)).toMatch(/Refresh the card/i);
+      expect(textOf(res.body)).toMatch(answer);
     });
 
     it('refuses an invoke whose value is not an Action.Execute with a 400 card error', async () => {
@@ -391,6 +391,49 @@ describe('Teams adapter against a fake Bot Connector', () => {
       expect(await post('type=message', 'application/x-www-form-urlencoded')).toBe(415);
       expect(await post(JSON.stringify({ type: 'message', text: 'x'.repeat(1_100_000) }))).toBe(413);
       expect((await fetch(endpoint)).status).toBe(405);
+    });
+
+    it('tells the person why a 100 KB /dbx command was not run, once per delivery, and runs nothing', async () => {
+      const id = await openIncident();
+      const activity = channelMessage(`dbx ack ${id} ${'x'.repeat(100_000)}`, fake.serviceUrl());
+      expect((await fake.post(endpoint, activity)).status).toBe(200);
+      await adapter.idle();
+      const replies = fake.delivered().filter((c) => c.operation === 'reply');
+      expect(replies).toHaveLength(1);
+      expect(textOf(cardOf(replies[0]))).toContain('too long');
+      expect(textOf(cardOf(replies[0]))).toContain('40,000 characters');
+      expect((await repos.incidents.get(id))?.state).toBe('open');
+    });
+
+    it('runs a long command that is still under the limit instead of cutting it', async () => {
+      const id = await openIncident();
+      await fake.post(endpoint, channelMessage(`dbx incidents ${' '.repeat(39_000)}`, fake.serviceUrl()));
+      await adapter.idle();
+      expect(textOf(cardOf(fake.delivered().find((c) => c.operation === 'reply')))).toContain(id);
+    });
+
+    it('says a 2,001-character button value is too long, echoes none of it, and changes nothing', async () => {
+      const { id, activityId } = await postedIncident();
+      const hostile = `<script>alert(1)</script>${'v'.repeat(2_001)}`;
+      const activity = cardAction({
+        verb: 'dbx:ack',
+        action: 'ack',
+        value: hostile,
+        replyToId: activityId,
+        serviceUrl: fake.serviceUrl(),
+      });
+      for (const delivery of [1, 2]) {
+        const res = await fake.post(endpoint, activity);
+        expect(res.body, `delivery ${delivery}`).toMatchObject({
+          statusCode: 400,
+          type: 'application/vnd.microsoft.error',
+        });
+        expect(textOf(res.body)).toContain('over 2,000 characters');
+        expect(textOf(res.body)).not.toContain('<script>');
+      }
+      await adapter.idle();
+      expect((await repos.incidents.get(id))?.state).toBe('open');
+      expect(fake.delivered().filter((c) => c.operation === 'update')).toHaveLength(0);
     });
 
     it('answers a signed activity it cannot read with 400', async () => {

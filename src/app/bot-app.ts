@@ -1,6 +1,15 @@
 import type { WebhookCredentials } from '../agents/collector/job-webhook.js';
 import { createCollectorCache } from '../agents/collector/collector-cache.js';
-import { pressRemediation } from '../agents/remediation/press-remediation.js';
+import {
+  type ApproveInput,
+  approveRemediation,
+  type PressDeps,
+  type PressInput,
+  pressRemediation,
+} from '../agents/remediation/press-remediation.js';
+import { decideApprover } from '../agents/remediation/guardrails.js';
+import { resolvePrincipal } from '../agents/remediation/workspace-principal.js';
+import { err, ok } from '../domain/result.js';
 import { chainGates, type RemediationAudit } from '../agents/remediation/remediation-gate.js';
 import { auditRecorder, guardrailsGate, rightsGate } from '../agents/remediation/remediation-gates.js';
 import type { RemediationRunnerDeps } from '../agents/remediation/run-remediation.js';
@@ -143,6 +152,39 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
   };
   const handlerLog = logger.child({ module: 'handlers' });
+  const scim = options.databricks.client.scim;
+  const pressDeps: PressDeps = {
+    incidents: repos.incidents,
+    remediations: repos.remediations,
+    databricks: options.databricks.client,
+    logger: logger.child({ module: 'remediation' }),
+    gate,
+    audit,
+    queue: (attemptId) => queueAttempt(remediationDispatcher!, attemptId),
+    wallClock,
+    maxAttempts: MAX_REMEDIATION_ATTEMPTS,
+    host: options.databricks.client.host,
+    escalateTo: policy.routing.oncall_mention || 'the on-call engineer',
+    fourEyes: {
+      approvals: repos.approvals,
+      principalOf: async (presser) => {
+        const found = await resolvePrincipal(presser, { policy, scim });
+        return found.ok ? ok(found.value.userName) : found;
+      },
+      mayApprove: (kind, requester, approver) => {
+        const decision = decideApprover({
+          policy: policy.remediation,
+          kind,
+          requester: { ...requester, groups: [] },
+          approver: { ...approver, groups: [] },
+        });
+        return decision.outcome === 'allowed'
+          ? ok(undefined)
+          : err('four_eyes', `${decision.message} ${decision.toAllow}`);
+      },
+      approverRights: rightsGate({ policy, scim, permissions: options.databricks.client.permissions }),
+    },
+  };
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
@@ -160,23 +202,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       policy.access.teams[actor.userId] ??
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
-    press: (input: Parameters<typeof pressRemediation>[1]) =>
-      pressRemediation(
-        {
-          incidents: repos.incidents,
-          remediations: repos.remediations,
-          databricks: options.databricks.client,
-          logger: logger.child({ module: 'remediation' }),
-          gate,
-          audit,
-          queue: (attemptId) => queueAttempt(remediationDispatcher!, attemptId),
-          wallClock,
-          maxAttempts: MAX_REMEDIATION_ATTEMPTS,
-          host: options.databricks.client.host,
-          escalateTo: policy.routing.oncall_mention || 'the on-call engineer',
-        },
-        input,
-      ),
+    press: (input: PressInput) => pressRemediation(pressDeps, input),
+    approve: (input: ApproveInput) => approveRemediation(pressDeps, input),
   };
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);

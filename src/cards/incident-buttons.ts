@@ -73,13 +73,16 @@ export function incidentButtons(view: IncidentCardView): {
  * (re-drawn and re-checked when pressed); a high-risk plan's Run is styled as dangerous.
  */
 export function planButtons(view: PlanCardView): readonly CardButton[] {
-  if (view.status !== 'proposed') return [];
   const base = {
     kind: 'plan',
     incidentId: view.incidentId,
     version: view.version,
     remediationId: view.remediationId,
   } as const;
+  // A gated plan: a second person approves it with the request's single-use token.
+  if (view.status === 'awaiting_approval' && view.approvalToken !== undefined)
+    return [button('Approve', 'primary', { ...base, action: 'approve_plan', token: view.approvalToken })];
+  if (view.status !== 'proposed') return [];
   return [
     button('Run', view.risk === 'high' ? 'danger' : 'primary', { ...base, action: 'run_plan' }),
     button('Cancel', 'default', { ...base, action: 'cancel_plan' }),

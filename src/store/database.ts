@@ -138,6 +138,7 @@ interface RemediationAttemptsTable {
   verify: Json<unknown>;
   outcome: Json<unknown> | null;
   runbook: string;
+  approval_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -5,6 +5,7 @@ import { isUniqueViolation } from './store-error.js';
 
 /** Where a pressed remediation stands. `unknown`: a destructive call's outcome could not be learnt. */
 export type AttemptState =
+  | 'awaiting_approval'
   | 'queued'
   | 'executing'
   | 'verifying'
@@ -48,11 +49,16 @@ export interface RemediationAttempt {
   readonly verify: unknown;
   readonly outcome: AttemptOutcome | null;
   readonly runbook: string;
+  /** The approval that let a gated attempt run. */
+  readonly approvalId: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
 
-export type NewAttempt = Omit<RemediationAttempt, 'attempt' | 'state' | 'steps' | 'outcome' | 'updatedAt'>;
+export type NewAttempt = Omit<
+  RemediationAttempt,
+  'attempt' | 'state' | 'steps' | 'outcome' | 'updatedAt' | 'approvalId'
+>;
 
 export type ClaimOutcome =
   | { readonly kind: 'claimed'; readonly attempt: RemediationAttempt }
@@ -77,7 +83,11 @@ export class RemediationRepository {
    * Records a press as attempt n+1 of its incident, once per id. Two racing presses of different plans
    * meet the unique (incident, attempt) constraint: the second is told the first is running.
    */
-  async claim(input: NewAttempt, maxAttempts: number): Promise<ClaimOutcome> {
+  async claim(
+    input: NewAttempt,
+    maxAttempts: number,
+    initial: 'queued' | 'awaiting_approval' = 'queued',
+  ): Promise<ClaimOutcome> {
     for (let tries = 0; tries < 3; tries++) {
       const same = await this.get(input.id);
       if (same !== undefined) return { kind: 'duplicate', attempt: same };
@@ -94,13 +104,14 @@ export class RemediationRepository {
             workspace_id: input.workspaceId,
             action: input.action,
             attempt: earlier.length + 1,
-            state: 'queued',
+            state: initial,
             requested_by: input.requestedBy,
             plan: toJson(input.plan),
             steps: toJson([]),
             verify: toJson(input.verify),
             outcome: null,
             runbook: input.runbook,
+            approval_id: null,
             created_at: toDate(input.createdAt),
             updated_at: toDate(input.createdAt),
           })
@@ -143,7 +154,7 @@ export class RemediationRepository {
     from: readonly AttemptState[],
     to: AttemptState,
     now: number,
-    changes: { verify?: unknown; outcome?: AttemptOutcome } = {},
+    changes: { verify?: unknown; outcome?: AttemptOutcome; approvalId?: string } = {},
   ): Promise<boolean> {
     const result = await this.#db
       .updateTable('remediation_attempts')
@@ -152,6 +163,7 @@ export class RemediationRepository {
         updated_at: toDate(now),
         ...(changes.verify === undefined ? {} : { verify: toJson(changes.verify) }),
         ...(changes.outcome === undefined ? {} : { outcome: toJson(changes.outcome) }),
+        ...(changes.approvalId === undefined ? {} : { approval_id: changes.approvalId }),
       })
       .where('id', '=', id)
       .where('state', 'in', [...from])
@@ -192,6 +204,7 @@ function fromRow(row: Row): RemediationAttempt {
     verify: row.verify,
     outcome: (row.outcome as AttemptOutcome | null) ?? null,
     runbook: row.runbook,
+    approvalId: row.approval_id,
     createdAt: fromDate(row.created_at),
     updatedAt: fromDate(row.updated_at),
   };

@@ -103,7 +103,11 @@ interface World {
   close(): Promise<void>;
 }
 
-async function world(input: ScenarioInput, fetchOverride?: typeof fetch): Promise<World> {
+async function world(
+  input: ScenarioInput,
+  fetchOverride?: typeof fetch,
+  worldPolicy: Policy = policy,
+): Promise<World> {
   const embedded = await startEmbeddedWorkspace({
     scenario: { scenario: validate(input) },
     seed: 7,
@@ -133,7 +137,7 @@ async function world(input: ScenarioInput, fetchOverride?: typeof fetch): Promis
       TEAMS_TOKEN_URL: connector.tokenUrl,
       TEAMS_SERVICE_URL: connector.serviceUrl('teams'),
     }),
-    policy,
+    policy: worldPolicy,
     clock: ws.clock,
     logger: createLogger({ level: 'silent' }),
     databricks: {
@@ -286,6 +290,26 @@ async function pressRun(w: World, surface: 'console' | 'slack' | 'teams', value:
       return JSON.stringify(res.body);
     }
   }
+}
+
+/** Presses a button value as `who` on a surface (the console's local operator, or another console user). */
+async function pressAs(
+  w: World,
+  surface: 'console' | 'teams',
+  value: string,
+  consoleUser?: string,
+): Promise<string> {
+  if (surface === 'teams' || consoleUser === undefined) return pressRun(w, surface, value);
+  const res = await w.app.handler({
+    kind: 'button',
+    actor: { surface: 'console', userId: consoleUser },
+    conversation: { surface: 'console', channelId: 'incidents' },
+    requestId: randomUUID(),
+    receivedAt: Date.now(),
+    actionId: 'dbx:approve_plan',
+    value,
+  });
+  return JSON.stringify(res);
 }
 
 /** The latest rendering of the incident card on each surface, as text. */
@@ -443,6 +467,59 @@ describe('a pressed remediation', () => {
     );
     await w.settle();
     expect(w.embedded.workspace.getRun(w.runId).repairs.filter((r) => r.type === 'REPAIR')).toHaveLength(1);
+  }, 120_000);
+
+  it('holds a gated repair for a second person: not the requester under another handle, then Bob approves once', async () => {
+    const input = structuredClone(TRANSIENT);
+    input.users = [...(input.users ?? []), { email: 'bob@example.com', team: 'finance' }];
+    input.permissions = [{ job: 'orders_etl', principal: 'bob@example.com', level: 'CAN_MANAGE_RUN' }];
+    const gated: Policy = {
+      ...policy,
+      principals: {
+        ...policy.principals,
+        teams: { [USER_AAD_ID]: 'alice@example.com' },
+        console: { bob: 'bob@example.com' },
+      },
+      remediation: {
+        ...policy.remediation,
+        requires_approval: { ...policy.remediation.requires_approval, actions: ['repair'] },
+      },
+    };
+    w = await world(input, undefined, gated);
+    // Alice presses Run in Slack: the plan waits, with an Approve button carrying a single-use token.
+    await pressRun(w, 'slack', runValue(w, 1));
+    await w.settle();
+    const [waiting] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(waiting?.state).toBe('awaiting_approval');
+    const approveButton = /d1\|p\|approve_plan\|[^"\\]+/.exec(JSON.stringify(fakeSlack.calls))?.[0];
+    expect(approveButton).toBeDefined();
+    const approve = approveButton ?? '';
+    // Alice again, from Teams (another chat handle, the same Databricks user): refused.
+    const self = await pressAs(w, 'teams', approve);
+    expect(self).toContain('cannot approve it too');
+    expect((await w.app.repos.remediations.listForIncident(w.incidentId))[0]?.state).toBe(
+      'awaiting_approval',
+    );
+    // Bob, in the console: approved; it runs, once.
+    const bob = await pressAs(w, 'console', approve, 'bob');
+    expect(bob).toContain('"ok":true');
+    expect(await pressAs(w, 'console', approve, 'bob')).toContain('not waiting for an approval');
+    await w.settle();
+    await w.until(finished(w));
+    const [ran] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(ran?.state).toBe('recovered');
+    expect(w.embedded.workspace.getRun(w.runId).repairs.filter((r) => r.type === 'REPAIR')).toHaveLength(1);
+    const kinds: string[] = [];
+    for await (const entry of w.app.repos.audit.entries())
+      kinds.push(`${entry.kind}:${entry.result.outcome}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'propose:needs_approval',
+        'approve:approved',
+        'execute:started',
+        'verify:recovered',
+      ]),
+    );
   }, 120_000);
 
   it('refuses a forged Run for another incident, and for an action the card never offered', async () => {

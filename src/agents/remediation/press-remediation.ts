@@ -10,9 +10,27 @@ import { planRemediation } from './plan-remediation.js';
 import type { Presser, RemediationAudit, RemediationGate } from './remediation-gate.js';
 import { REMEDIATION_INFO, type RemediationKind } from './remediation-kind.js';
 import { renderRunbook } from './runbook.js';
+import { canonicalHash } from '../../domain/canonical-json.js';
+import type { ApprovalRepository } from '../../store/approval-repository.js';
 import { suggestRemediations } from './suggest-remediations.js';
 
+/** What four eyes needs: the approval requests, who a chat user is in the workspace, the approver rule. */
+interface ApprovalDeps {
+  readonly approvals: ApprovalRepository;
+  /** The presser's Databricks principal (`resolvePrincipal`); people are compared by it, never by handle. */
+  readonly principalOf: (presser: Presser) => Promise<Result<string, string>>;
+  /** `decideApprover` over the policy: another person, holding the approve right. */
+  readonly mayApprove: (
+    kind: RemediationKind,
+    requester: Presser & { principal: string },
+    approver: Presser & { principal: string },
+  ) => Result<void, string>;
+  /** The approver's own Databricks rights on the object, as the presser's are checked. */
+  readonly approverRights: RemediationGate;
+}
+
 export interface PressDeps {
+  readonly fourEyes?: ApprovalDeps | undefined;
   readonly incidents: IncidentRepository;
   readonly remediations: RemediationRepository;
   readonly databricks?: DatabricksClient | undefined;
@@ -50,6 +68,8 @@ export interface Pressed {
   readonly attempt: RemediationAttempt;
   /** The same plan was pressed before: nothing new was queued. */
   readonly duplicate: boolean;
+  /** The plan waits for a second person: the token their Approve button carries, and why. */
+  readonly approval?: { readonly token: string; readonly reason: string } | undefined;
 }
 
 /**
@@ -101,7 +121,8 @@ export async function pressRemediation(
     presser: input.presser,
     phase: 'press',
   });
-  if (!decision.ok) {
+  const needsApproval = !decision.ok && decision.approvalTtlMs !== undefined && deps.fourEyes !== undefined;
+  if (!decision.ok && !needsApproval) {
     await deps.audit({
       type: 'propose',
       attemptId: id,
@@ -117,6 +138,12 @@ export async function pressRemediation(
     return err('refused', `Refused by ${decision.gate}: ${decision.userMessage}`);
   }
   const now = deps.wallClock.now();
+  let requesterPrincipal: string | undefined;
+  if (needsApproval && deps.fourEyes !== undefined) {
+    const principal = await deps.fourEyes.principalOf(input.presser);
+    if (!principal.ok) return err('refused', `Refused by four_eyes: ${principal.userMessage}`);
+    requesterPrincipal = principal.value;
+  }
   const claimed = await deps.remediations.claim(
     {
       id,
@@ -135,6 +162,7 @@ export async function pressRemediation(
       createdAt: now,
     },
     deps.maxAttempts,
+    needsApproval ? 'awaiting_approval' : 'queued',
   );
   switch (claimed.kind) {
     case 'duplicate':
@@ -160,12 +188,113 @@ export async function pressRemediation(
         plan: plan.value,
         presser: input.presser,
         classification: signal?.classification?.category,
-        outcome: 'queued',
-        message: `Pressed Run on "${plan.value.title}"`,
+        outcome: needsApproval ? 'needs_approval' : 'queued',
+        message:
+          needsApproval && !decision.ok ? decision.userMessage : `Pressed Run on "${plan.value.title}"`,
       });
+      if (needsApproval && !decision.ok && deps.fourEyes !== undefined) {
+        const request = await deps.fourEyes.approvals.request({
+          planHash: canonicalHash(plan.value.calls),
+          incidentId: incident.id,
+          workspaceId: incident.workspaceId,
+          actionKind: input.action,
+          requester: {
+            surface: input.presser.surface,
+            userId: input.presser.userId,
+            principal: requesterPrincipal,
+          },
+          now,
+          ttlMs: decision.approvalTtlMs ?? 0,
+        });
+        return ok({
+          attempt: claimed.attempt,
+          duplicate: false,
+          approval: { token: request.token, reason: decision.userMessage },
+        });
+      }
       await deps.queue(id);
       return ok({ attempt: claimed.attempt, duplicate: false });
   }
+}
+
+export interface ApproveInput extends PressInput {
+  readonly token: string;
+}
+
+/**
+ * A second person pressed Approve on a gated plan. The approver must be another Databricks principal
+ * holding the approve right (`mayApprove`) and the Databricks permission the action needs; the plan is
+ * drawn again and must be the one approval was asked for (the token is bound to its hash, used once,
+ * before it expires). Then the attempt is queued like any other, and its execution re-checks the gates.
+ */
+export async function approveRemediation(
+  deps: PressDeps,
+  input: ApproveInput,
+): Promise<Result<RemediationAttempt, PressRefusal>> {
+  const fourEyes = deps.fourEyes;
+  const attempt = await deps.remediations.get(attemptId(input));
+  if (fourEyes === undefined || attempt === undefined || attempt.state !== 'awaiting_approval')
+    return err('stale_card', 'This plan is not waiting for an approval any more. Refresh the card.');
+  const requester = JSON.parse(attempt.requestedBy) as Presser;
+  const [requesterPrincipal, approverPrincipal] = await Promise.all([
+    fourEyes.principalOf(requester),
+    fourEyes.principalOf(input.presser),
+  ]);
+  if (!approverPrincipal.ok) return err('refused', approverPrincipal.userMessage);
+  if (!requesterPrincipal.ok) return err('refused', requesterPrincipal.userMessage);
+  const allowed = fourEyes.mayApprove(
+    input.action,
+    { ...requester, principal: requesterPrincipal.value },
+    { ...input.presser, principal: approverPrincipal.value },
+  );
+  if (!allowed.ok) return err('refused', allowed.userMessage);
+  const incident = await deps.incidents.get(input.incidentId);
+  if (incident === undefined)
+    return err('not_found', `Incident ${input.incidentId.slice(0, 128)} no longer exists.`);
+  const signals = await deps.incidents.listSignals(incident.id);
+  const signal = signals.find((s) => s.id === incident.rootCauseSignalId) ?? signals[0];
+  const plan = planRemediation(input.action, await readPlanContext(deps, input.action, incident, signal));
+  if (!plan.ok) return err('plan_refused', plan.userMessage);
+  const rights = await fourEyes.approverRights({
+    incidentId: incident.id,
+    workspaceId: incident.workspaceId,
+    action: input.action,
+    plan: plan.value,
+    presser: input.presser,
+    phase: 'press',
+  });
+  if (!rights.ok) return err('refused', `Refused by ${rights.gate}: ${rights.userMessage}`);
+  const approved = await fourEyes.approvals.approve({
+    token: input.token,
+    planHash: canonicalHash(plan.value.calls),
+    approver: {
+      surface: input.presser.surface,
+      userId: input.presser.userId,
+      principal: approverPrincipal.value,
+    },
+    now: deps.wallClock.now(),
+  });
+  if (!approved.ok) return err('refused', approved.userMessage);
+  if (
+    !(await deps.remediations.transition(attempt.id, ['awaiting_approval'], 'queued', deps.wallClock.now(), {
+      approvalId: approved.value.id,
+    }))
+  )
+    return err('stale_card', 'This plan is not waiting for an approval any more. Refresh the card.');
+  await deps.audit({
+    type: 'approve',
+    attemptId: attempt.id,
+    attempt: attempt.attempt,
+    incidentId: incident.id,
+    workspaceId: incident.workspaceId,
+    action: input.action,
+    plan: plan.value,
+    presser: input.presser,
+    outcome: 'approved',
+    message: `Approved by ${approverPrincipal.value} for ${requesterPrincipal.value}`,
+  });
+  await deps.queue(attempt.id);
+  return ok(attempt);
 }
 
 /** A press seen before queues nothing new, unless its first queueing never happened (the key dedupes). */

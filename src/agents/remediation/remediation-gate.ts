@@ -20,12 +20,22 @@ interface GateInput {
   readonly presser: Presser;
   /** `press`: the button was pressed (refuse early, with a reason); `execute`: the calls are about to go out. */
   readonly phase: 'press' | 'execute';
+  /** A second person approved this plan (four eyes): a gate that asks for approval lets it pass. */
+  readonly approved?: boolean | undefined;
 }
 
 type GateDecision =
   | { readonly ok: true }
-  /** `gate` names the check that refused; `userMessage` says why and what would allow it. */
-  | { readonly ok: false; readonly gate: string; readonly userMessage: string };
+  /**
+   * `gate` names the check that refused; `userMessage` says why and what would allow it. With
+   * `approvalTtlMs`, a second person's approval allows it: an approval request lives that long.
+   */
+  | {
+      readonly ok: false;
+      readonly gate: string;
+      readonly userMessage: string;
+      readonly approvalTtlMs?: number;
+    };
 
 /**
  * A check that runs before a remediation executes: guardrails (allowed actions, limits, blackout
@@ -47,7 +57,7 @@ export function chainGates(gates: readonly RemediationGate[]): RemediationGate {
 
 /** One step of a remediation's life, for the audit log: propose (a press, allowed or not), execute, verify. */
 interface RemediationAuditEvent {
-  readonly type: 'propose' | 'execute' | 'verify';
+  readonly type: 'propose' | 'approve' | 'execute' | 'verify';
   readonly attemptId: string;
   readonly attempt?: number | undefined;
   readonly incidentId: string;

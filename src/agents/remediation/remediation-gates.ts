@@ -60,10 +60,12 @@ export function guardrailsGate(deps: {
           userMessage: `${decision.message} ${decision.toAllow}`,
         };
       case 'needs_approval':
+        if (input.approved === true) return { ok: true };
         return {
           ok: false,
           gate: 'four_eyes',
-          userMessage: `${decision.message} Nothing was run. A person with the approve right for ${input.action} can press it instead, or an admin changes remediation.requires_approval in dbxops.yaml.`,
+          userMessage: decision.message,
+          approvalTtlMs: decision.approvalTtlMs,
         };
       case 'shadow':
         return {

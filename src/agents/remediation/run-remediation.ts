@@ -125,6 +125,7 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       plan,
       presser,
       phase: 'execute',
+      approved: attempt.approvalId !== null,
     });
     if (!decision.ok) {
       await deps.audit({
@@ -380,7 +381,10 @@ export async function verifyAttempt(
   return { kind: 'finished' };
 }
 
-const STATE_WORDS: Record<Exclude<AttemptState, 'queued' | 'executing' | 'verifying'>, string> = {
+const STATE_WORDS: Record<
+  Exclude<AttemptState, 'awaiting_approval' | 'queued' | 'executing' | 'verifying'>,
+  string
+> = {
   recovered: 'Verified: recovered',
   applied: 'Verified: applied',
   failed: 'Failed again',

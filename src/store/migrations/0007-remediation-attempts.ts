@@ -23,6 +23,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('verify', 'jsonb', (c) => c.notNull())
     .addColumn('outcome', 'jsonb')
     .addColumn('runbook', 'text', (c) => c.notNull())
+    // The four-eyes approval that let a gated attempt run (approvals.id), when one was needed.
+    .addColumn('approval_id', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addUniqueConstraint('remediation_attempts_incident_attempt', ['incident_id', 'attempt'])

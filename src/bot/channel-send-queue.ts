@@ -1,5 +1,6 @@
 import type { Logger } from '../config/logger.js';
 import type { Clock } from '../domain/clock.js';
+import { DeliveryDeferredError } from '../domain/errors.js';
 
 export type Sleep = (ms: number) => Promise<void>;
 const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,7 +20,15 @@ export interface ChannelSendQueueOptions {
   readonly minIntervalMs: number;
   /** The platform's rules for a failed send: how long to wait, or that it is permanent. */
   readonly classify: (error: unknown, attempt: number) => RetryDecision;
+  /**
+   * How long one send keeps retrying throttles and server errors before its caller is told, with a
+   * `DeliveryDeferredError`, to try again later (default 2 minutes). Waiting longer would hold up the
+   * caller's other work: the notifier's next change of the same incident, on every surface.
+   */
+  readonly giveUpAfterMs?: number;
 }
+
+const DEFAULT_GIVE_UP_AFTER_MS = 120_000;
 
 interface Job {
   key: string | undefined;
@@ -30,7 +39,9 @@ interface Job {
 /**
  * One FIFO per channel (a Slack channel, a Teams conversation): sends to a channel happen one at a
  * time, spaced by `minIntervalMs`, and a throttle or server error delays the send instead of losing it
- * (it is retried until it succeeds or the platform's rules call the error permanent). Channels do not
+ * (it is retried, honouring Retry-After, until it succeeds, the platform's rules call the error
+ * permanent, or `giveUpAfterMs` passes: then the caller gets a `DeliveryDeferredError` saying when to
+ * try again). Channels do not
  * wait for each other. A queued job with the same `key` (an update of one message) is replaced by the
  * newer one — last write wins — so a burst of changes becomes one update.
  */
@@ -98,6 +109,8 @@ export class ChannelSendQueue {
 
   async #runJob(channel: string, job: Job): Promise<void> {
     const { clock, minIntervalMs, classify, logger, platform } = this.#options;
+    const giveUpAfterMs = this.#options.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
+    const startedAt = clock.now();
     for (let attempt = 0; ; attempt++) {
       const last = this.#lastSentAt.get(channel);
       const wait = last === undefined ? 0 : last + minIntervalMs - clock.now();
@@ -112,6 +125,16 @@ export class ChannelSendQueue {
         const decision = classify(error, attempt);
         if (!decision.retry) {
           for (const w of job.waiters) w.reject(error);
+          return;
+        }
+        const waited = clock.now() - startedAt;
+        if (waited + decision.delayMs > giveUpAfterMs) {
+          const deferred = new DeliveryDeferredError(platform, decision.delayMs, waited, { cause: error });
+          logger.warn(
+            { channel, attempt, retryAfterMs: decision.delayMs, why: decision.why },
+            deferred.message,
+          );
+          for (const w of job.waiters) w.reject(deferred);
           return;
         }
         logger.warn(

@@ -27,3 +27,21 @@ export class InvalidArgumentError extends DbxopsError {
     super('INVALID_ARGUMENT', message, details);
   }
 }
+
+/**
+ * A chat platform kept answering 429 or 5xx for longer than one send waits: nothing was delivered, and
+ * the caller should try again after `retryAfterMs` (the platform's last Retry-After, or the backoff).
+ */
+export class DeliveryDeferredError extends DbxopsError {
+  readonly retryAfterMs: number;
+
+  constructor(platform: string, retryAfterMs: number, waitedMs: number, options?: ErrorOptions) {
+    super(
+      'DELIVERY_DEFERRED',
+      `${platform} kept refusing the send for ${Math.round(waitedMs / 1000)} s; try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+      { platform, retryAfterMs, waitedMs },
+      options,
+    );
+    this.retryAfterMs = retryAfterMs;
+  }
+}

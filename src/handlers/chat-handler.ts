@@ -155,6 +155,11 @@ async function rootSignalOf(incidents: IncidentRepository, incident: Incident): 
  */
 export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
   const log = deps.logger.child({ module: 'chat-handler' });
+  // Without a workspace, a plan still gets the ids on the incident's root signal.
+  const planContext =
+    deps.planContext ??
+    ((kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
+      readPlanContext({ logger: log }, kind, incident, signal));
 
   /** The request's idempotency key; ids longer than the key limit are hashed. */
   function deliveryKey(request: ChatRequest): string {
@@ -325,11 +330,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     const incident = await deps.incidents.get(p.incidentId);
     if (incident === undefined) return notFound(p.incidentId);
     const signal = await rootSignalOf(deps.incidents, incident);
-    const context = await (deps.planContext ?? ((k, i, s) => readPlanContext({ logger: log }, k, i, s)))(
-      kind.data,
-      incident,
-      signal,
-    );
+    const context = await planContext(kind.data, incident, signal);
     const plan = planRemediation(kind.data, context);
     if (!plan.ok) return planRefused(kind.data, plan);
     const v = plan.value;

@@ -94,7 +94,7 @@ export interface MonitoringDeps {
    */
   notify: (incidentId: string) => Promise<{
     posted: number;
-    failures: readonly { surface: string; channelId: string; error: string }[];
+    failures: readonly { surface: string; channelId: string; error: string; retryAfterMs?: number }[];
     pending: { count: number; retryAfterMs: number };
   }>;
   /** Called for every incident notification posted (a new card); the evaluation counts them. */
@@ -291,14 +291,22 @@ export function createMonitoringStages(
       oneAtATime(notifying, incidentId, async () => {
         const { posted, failures, pending } = await deps.notify(incidentId);
         if (posted > 0) deps.onPosted?.(incidentId, posted);
-        if (pending.count > 0) {
-          // Keyed per period: one look-again per claim period, however many jobs found the claim.
-          const period = Math.floor(wallClock.now() / pending.retryAfterMs);
+        // Keyed per period: one look-again per period, however many jobs asked for it.
+        const lookAgain = async (why: string, delayMs: number) => {
+          const period = Math.floor(wallClock.now() / delayMs);
           await dispatcher().dispatch(
             'notify',
             { incidentId },
-            { key: `notify:${incidentId}:claimed:${period}`, delayMs: pending.retryAfterMs },
+            { key: `notify:${incidentId}:${why}:${period}`, delayMs },
           );
+        };
+        if (pending.count > 0) await lookAgain('claimed', pending.retryAfterMs);
+        // A surface that only throttles or fails for a while is tried again when it said to, for as long
+        // as it takes, without spending the job's attempts; the copies that succeeded are recorded.
+        const deferred = failures.map((f) => f.retryAfterMs);
+        if (failures.length > 0 && deferred.every((ms) => ms !== undefined)) {
+          await lookAgain('deferred', Math.max(1_000, ...deferred));
+          return;
         }
         if (failures.length > 0) {
           // The copies that succeeded are recorded: the retry redoes only the failed ones.

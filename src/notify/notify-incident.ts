@@ -3,6 +3,7 @@ import type { IncidentCardView } from '../cards/card-views.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
+import { DeliveryDeferredError } from '../domain/errors.js';
 import type { Incident } from '../domain/incident.js';
 import type { ChatSurface, MessageRef } from '../handlers/chat-request.js';
 import type { KnownIncident } from '../handlers/chat-handler.js';
@@ -38,6 +39,8 @@ interface NotifyFailure {
   surface: string;
   channelId: string;
   error: string;
+  /** Set when the platform only throttled or failed for a while: try this copy again after so long. */
+  retryAfterMs?: number;
 }
 
 export interface NotifyOutcome {
@@ -287,7 +290,12 @@ function claimTimeout(deps: NotifierDeps): number {
 
 function failure(key: CardPostKey, error: unknown): NotifyFailure {
   const text = error instanceof Error ? error.message : String(error);
-  return { surface: key.surface, channelId: key.channelId, error: text.slice(0, 500) };
+  return {
+    surface: key.surface,
+    channelId: key.channelId,
+    error: text.slice(0, 500),
+    ...(error instanceof DeliveryDeferredError ? { retryAfterMs: error.retryAfterMs } : {}),
+  };
 }
 
 /**

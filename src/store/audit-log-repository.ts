@@ -5,6 +5,7 @@ import { canonicalJson } from '../domain/canonical-json.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { type Err, err, ok, type Result } from '../domain/result.js';
 import { SURFACE_NAMES } from '../domain/surface-name.js';
+import { rateLimitMessage } from '../domain/rate-limit-message.js';
 import { redactSecrets } from '../domain/redact-secrets.js';
 import { cleanText, truncateText } from '../domain/text.js';
 import type { Database } from './database.js';
@@ -160,14 +161,11 @@ export class AuditLogRepository {
       if (counts.forResource >= limits.perJobPerHour) {
         return err(
           'rate_limit_per_job',
-          `${counts.forResource} actions already ran on ${entry.where.resource} in the last hour; the limit is ${limits.perJobPerHour}.`,
+          rateLimitMessage('per_job', counts.forResource, limits.perJobPerHour, entry.where.resource),
         );
       }
       if (counts.total >= limits.totalPerHour) {
-        return err(
-          'rate_limit_total',
-          `${counts.total} actions already ran in the last hour; the limit is ${limits.totalPerHour} in all.`,
-        );
+        return err('rate_limit_total', rateLimitMessage('total', counts.total, limits.totalPerHour, null));
       }
       return undefined;
     });

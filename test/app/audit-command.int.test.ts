@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
 import { type AuditEntryInput, AuditLogRepository, chainHash } from '../../src/store/audit-log-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { type PostgresServer, startPostgresServer } from '../support/postgres-server.js';
+import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/dbxops.js');
@@ -119,22 +119,27 @@ describe('dbxops audit on the embedded store (PGlite in DBXOPS_DATA_DIR)', () =>
 });
 
 describe('dbxops audit verify --database-url on PostgreSQL', () => {
-  let server: PostgresServer;
+  const databases: string[] = [];
+  /** A fresh database on the run's PostgreSQL server, dropped after the file. */
+  const freshDatabase = async () => {
+    const created = await createTestDatabase();
+    databases.push(created);
+    return created;
+  };
   let url: string;
 
   beforeAll(async () => {
-    server = await startPostgresServer();
-    url = await server.createDatabase();
+    url = await freshDatabase();
     const store = await openStore({ databaseUrl: url });
     await writeFourEntries(store);
     await store.close();
   });
   afterAll(async () => {
-    await server?.stop();
+    for (const created of databases) await dropTestDatabase(created);
   });
 
   it('names entries removed from the end once given the head hash an earlier verify printed', async () => {
-    const url2 = await server.createDatabase();
+    const url2 = await freshDatabase();
     const store = await openStore({ databaseUrl: url2 });
     await writeFourEntries(store);
     const first = await dbxops(['verify', '--database-url', url2]);
@@ -169,7 +174,7 @@ describe('dbxops audit verify --database-url on PostgreSQL', () => {
   });
 
   it('refuses a database dbxops never wrote to', async () => {
-    const empty = await server.createDatabase();
+    const empty = await freshDatabase();
     const result = await dbxops(['verify', '--database-url', empty]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('holds no audit log');

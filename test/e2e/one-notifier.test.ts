@@ -294,6 +294,41 @@ describe.each<Surface>(['slack', 'teams', 'console'])('a press on %s', (surface)
   }, 60_000);
 });
 
+describe('a surface answering 429 or 500 while the others succeed', () => {
+  it('retries it until every copy shows the current state, and posts no card twice', async () => {
+    const store = await openStore({ dataDir: 'memory://' });
+    const clock = new ManualClock(T0);
+    fakeSlack.reset();
+    connector.reset();
+    const running = await startApp(store, clock);
+    const id = await openIncident(store, clock);
+
+    // Slack throttles the post with a Retry-After longer than one send waits: the notifier is told to
+    // come back later and does; Teams fails twice with 500 and the send queue retries it.
+    fakeSlack.failNext(1, { status: 429, retryAfterSec: 200 }, 'chat.postMessage');
+    connector.failNext(2, 500);
+    await running.app.dispatcher.dispatch('notify', { incidentId: id });
+    await settle(running);
+    let seen = await copies(running, store, id);
+    expect(seen).toMatchObject({ slackPosts: 1, teamsPosts: 1, consoleCount: 1 });
+    expect(fakeSlack.calls.filter((c) => c.status === 429)).toHaveLength(1);
+    expect(connector.calls.length).toBeGreaterThan(connector.delivered().length);
+
+    // Acknowledged in the console while Slack answers 500 and Teams 429 for a while.
+    fakeSlack.failNext(2, { status: 500 }, 'chat.update');
+    connector.failNext(1, 429, { 'retry-after': '1' });
+    const presser = await press('console', running, id, 'ack', 1, seen);
+    await settle(running);
+    seen = await copies(running, store, id);
+    for (const copy of everyCopy(seen)) expect(copy).toContain(`Acknowledged by`);
+    expect(seen.slack).toContain(presser);
+    expect(seen.teams).toContain(presser);
+    expect(seen).toMatchObject({ slackPosts: 1, teamsPosts: 1, consoleCount: 1 });
+    await stopApp(running);
+    await store.close();
+  }, 90_000);
+});
+
 describe('the on-call group of routing.oncall_teams', () => {
   it('is mentioned in the Teams thread of a P1 card', async () => {
     const store = await openStore({ dataDir: 'memory://' });

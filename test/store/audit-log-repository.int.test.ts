@@ -8,7 +8,7 @@ import {
   GENESIS_HASH,
 } from '../../src/store/audit-log-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { type PostgresServer, startPostgresServer } from '../support/postgres-server.js';
+import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
 import { dialects } from './dialects.js';
 
 const T0 = Date.UTC(2026, 11, 6, 4, 0);
@@ -286,19 +286,18 @@ describe.each(dialects())('AuditLogRepository on $name', (dialect) => {
 });
 
 describe('AuditLogRepository across processes sharing one PostgreSQL database', () => {
-  let server: PostgresServer;
   const stores: Store[] = [];
+  let url: string;
 
   beforeAll(async () => {
-    server = await startPostgresServer();
+    url = await createTestDatabase();
   });
   afterAll(async () => {
     for (const store of stores) await store.close();
-    await server?.stop();
+    await dropTestDatabase(url);
   });
 
   it('keeps one chain when two dbxops processes append at once', async () => {
-    const url = await server.createDatabase();
     // Two stores, two connection pools: what a web process and a worker process each hold.
     stores.push(await openStore({ databaseUrl: url }), await openStore({ databaseUrl: url, migrate: false }));
     const [web, worker] = stores.map((s) => new AuditLogRepository(s.db)) as [

@@ -1,4 +1,5 @@
 import type { RemediationPolicy, RemediationRole } from '../../config/remediation-policy.js';
+import { rateLimitMessage } from '../../domain/rate-limit-message.js';
 import type { SurfaceName } from '../../domain/surface-name.js';
 import { utcMinute } from '../../domain/text.js';
 import { activeBlackout } from './blackout-windows.js';
@@ -141,7 +142,7 @@ function judge(input: GuardrailInput): Verdict {
   if (recent.forResource >= perJob) {
     return refuse(
       'rate_limit_per_job',
-      `${plural(recent.forResource, 'action')} already ran on ${action.resource} in the last hour; the limit is ${perJob}.`,
+      rateLimitMessage('per_job', recent.forResource, perJob, action.resource),
       `Wait until an earlier one is an hour old, or an admin raises remediation.rate_limits.per_job_per_hour in ${POLICY_FILE}.`,
     );
   }
@@ -149,7 +150,7 @@ function judge(input: GuardrailInput): Verdict {
   if (recent.total >= total) {
     return refuse(
       'rate_limit_total',
-      `${plural(recent.total, 'action')} already ran in the last hour; the limit is ${total} in all.`,
+      rateLimitMessage('total', recent.total, total, null),
       `Wait until an earlier one is an hour old, or an admin raises remediation.rate_limits.total_per_hour in ${POLICY_FILE}.`,
     );
   }
@@ -299,6 +300,5 @@ const refuse = (guardrail: Guardrail, message: string, toAllow: string): Refusal
 });
 
 const usd = (amount: number): string => `$${amount.toFixed(2)}`;
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const listOf = (names: readonly string[]): string =>
   names.length === 1 ? `the role ${names[0]}` : `one of the roles ${names.join(', ')}`;

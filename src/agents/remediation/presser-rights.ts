@@ -191,6 +191,11 @@ export async function checkPresserRights(
         'object_not_found',
         `The ${describe(object)} no longer exists in Databricks. Nothing was done.`,
       );
+    if (error.reason === 'PERMISSION_DENIED')
+      return err(
+        'rights_unavailable',
+        `dbxops's own Databricks identity may not read who may act on the ${describe(object)}, so your rights cannot be checked. Nothing was done; a workspace admin can give dbxops CAN_MANAGE on it, or make it an admin.`,
+      );
     return err('rights_unavailable', unavailableMessage(error));
   }
 

@@ -191,7 +191,14 @@ describe('loadTopology', () => {
       ...h.deps,
       policy: {
         ...h.deps.policy,
-        slas: [{ table: 'main.finance.daily_revenue', deadline: '04:30', timezone: 'UTC' }],
+        slas: [
+          {
+            table: 'main.finance.daily_revenue',
+            deadline: '04:30',
+            timezone: 'UTC',
+            criticality: 'board-reporting',
+          },
+        ],
       },
     };
     const outcome = await loadTopology(deps);
@@ -199,6 +206,7 @@ describe('loadTopology', () => {
     expect(outcome.topology.slas.find((s) => s.table === 'main.finance.daily_revenue')).toMatchObject({
       deadline: '04:30',
       timezone: 'UTC',
+      criticality: 'board-reporting',
     });
   });
 });

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   decideApprover,
   decideGuardrails,
+  type GuardrailDecision,
   type Presser,
   type ProposedAction,
 } from '../../../src/agents/remediation/guardrails.js';
@@ -123,6 +124,11 @@ describe('decideGuardrails', () => {
       outcome: 'shadow',
       wouldBe: { outcome: 'refused', guardrail: 'allowed_actions' },
     });
+  });
+
+  it('reports in shadow mode what would have happened, never another shadow', () => {
+    type WouldBe = Extract<GuardrailDecision, { outcome: 'shadow' }>['wouldBe'];
+    expectTypeOf<WouldBe['outcome']>().toEqualTypeOf<'allowed' | 'needs_approval' | 'refused'>();
   });
 
   it('refuses an action the policy does not allow, naming the key that would allow it', () => {

@@ -70,7 +70,7 @@ const noPrincipals = parsePolicy('');
 let sim: SimServerHandle;
 let workspace: SimWorkspace;
 let client: DatabricksClient;
-let failPermissions: 'never' | 'always' | 'once-429' | 'garbage' = 'never';
+let failPermissions: 'never' | 'always' | 'once-429' | 'garbage' | 'forbidden' = 'never';
 let permissionCalls = 0;
 
 /**
@@ -84,6 +84,11 @@ const flakyPermissions: SimRoute = {
     permissionCalls++;
     if (failPermissions === 'always')
       return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'Internal error.' } };
+    if (failPermissions === 'forbidden')
+      return {
+        status: 403,
+        body: { error_code: 'PERMISSION_DENIED', message: 'User does not have permission to read ACLs.' },
+      };
     if (failPermissions === 'garbage')
       return {
         body: { object_id: '/jobs/1', access_control_list: [{ user_name: 7, all_permissions: 'ALL' }] },
@@ -299,6 +304,36 @@ describe('checkPresserRights', () => {
     });
   });
 
+  it('maps Teams and console users by their own principals entries', async () => {
+    const policy =
+      'principals:\n  teams: { aad-0001: direct@acme.example }\n  console: { ops: nobody@acme.example }\n';
+    const teams = await press(
+      { surface: 'teams', userId: 'aad-0001' },
+      'rerun',
+      jobNamed('orders_daily'),
+      policy,
+    );
+    expect(teams).toMatchObject({
+      ok: true,
+      value: { principal: { userName: 'direct@acme.example', via: 'policy' } },
+    });
+    const fromConsole = await press(
+      { surface: 'console', userId: 'ops' },
+      'rerun',
+      jobNamed('orders_daily'),
+      policy,
+    );
+    expect(fromConsole).toMatchObject({ ok: false, reason: 'lacks_permission' });
+    // An id is looked up only under its own surface.
+    const slack = await press(
+      { surface: 'slack', userId: 'aad-0001' },
+      'rerun',
+      jobNamed('orders_daily'),
+      policy,
+    );
+    expect(slack).toMatchObject({ ok: false, reason: 'unmapped' });
+  });
+
   it('refuses a mapped name the workspace does not know, and a deactivated user', async () => {
     const unknown = await press(
       slackUser('x@acme.example'),
@@ -364,6 +399,17 @@ describe('checkPresserRights', () => {
       expect(result).toMatchObject({ ok: false, reason: 'rights_unavailable' });
       if (!result.ok) expect(result.userMessage).toContain('HTTP 500');
       expect(permissionCalls).toBeGreaterThan(1);
+    } finally {
+      failPermissions = 'never';
+    }
+  });
+
+  it("fails closed when dbxops's own identity may not read the ACL, saying who can fix it", async () => {
+    failPermissions = 'forbidden';
+    try {
+      const result = await press(slackUser('owner@acme.example'), 'rerun', jobNamed('orders_daily'));
+      expect(result).toMatchObject({ ok: false, reason: 'rights_unavailable' });
+      if (!result.ok) expect(result.userMessage).toContain("dbxops's own Databricks identity may not read");
     } finally {
       failPermissions = 'never';
     }

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { retryDecision, SendQueue } from '../../../src/bot/slack/send-queue.js';
 import { ManualClock } from '../../../src/domain/clock.js';
+import { DeliveryDeferredError } from '../../../src/domain/errors.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -20,6 +21,43 @@ function queue(clock = new ManualClock(0)) {
 }
 
 describe('SendQueue', () => {
+  it('honours Retry-After while Slack throttles, then tells the caller when to try again instead of waiting on', async () => {
+    const { q, sleeps } = queue();
+    const throttled = Object.assign(new Error('rate limited'), {
+      code: 'slack_webapi_rate_limited_error',
+      retryAfter: 50,
+    });
+    let calls = 0;
+    const sent = q.enqueue('C1', async () => {
+      calls++;
+      throw throttled;
+    });
+    const error = await sent.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DeliveryDeferredError);
+    expect(error).toMatchObject({ code: 'DELIVERY_DEFERRED', retryAfterMs: 50_000 });
+    // Two waits of exactly Retry-After fit in the two minutes one send may wait; a third would not.
+    expect(sleeps).toEqual([50_000, 50_000]);
+    expect(calls).toBe(3);
+    // The channel is free again: the next send goes out.
+    await expect(q.enqueue('C1', async () => 'ok')).resolves.toBe('ok');
+  });
+
+  it('delivers a send that succeeds after a while of 500s, once', async () => {
+    const { q, sleeps } = queue();
+    let calls = 0;
+    const sent = await q.enqueue('C1', async () => {
+      calls++;
+      if (calls <= 3) throw Object.assign(new Error('internal error'), { statusCode: 500 });
+      return 'posted';
+    });
+    expect(sent).toBe('posted');
+    expect(calls).toBe(4);
+    expect(sleeps).toEqual([1_000, 2_000, 4_000]);
+  });
+
   it('sends to one channel in order, one per second, and to other channels without waiting', async () => {
     const { q, sleeps } = queue();
     const order: string[] = [];

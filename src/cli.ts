@@ -108,6 +108,12 @@ program
   .option('--step <seconds>', 'simulated seconds between webhook deliveries', positiveNumber('--step'), 30)
   .option('--policy <file>', 'dbxops.yaml to triage with (default: the built-in policy)')
   .option('--hours <h>', 'replay only the first hours of the scenario', positiveNumber('--hours'))
+  .option(
+    '--responder-delay <seconds>',
+    'simulated seconds before the simulated responder presses an incident’s first suggested remediation',
+    wholeNumber('--responder-delay'),
+    120,
+  )
   .option('--json', 'print JSON', false)
   .action(async (opts) => {
     const { runEval } = await import('./app/eval-command.js');

@@ -1,5 +1,18 @@
 import type { WebhookCredentials } from '../agents/collector/job-webhook.js';
 import { createCollectorCache } from '../agents/collector/collector-cache.js';
+import {
+  type ApproveInput,
+  approveRemediation,
+  type PressDeps,
+  type PressInput,
+  pressRemediation,
+} from '../agents/remediation/press-remediation.js';
+import { decideApprover } from '../agents/remediation/guardrails.js';
+import { resolvePrincipal } from '../agents/remediation/workspace-principal.js';
+import { err, ok } from '../domain/result.js';
+import { chainGates, type RemediationAudit } from '../agents/remediation/remediation-gate.js';
+import { auditRecorder, guardrailsGate, rightsGate } from '../agents/remediation/remediation-gates.js';
+import type { RemediationRunnerDeps } from '../agents/remediation/run-remediation.js';
 import { readPlanContext } from '../agents/remediation/plan-context.js';
 import type { RemediationKind } from '../agents/remediation/remediation-kind.js';
 import { lookUpJobStatus } from '../agents/status/job-status.js';
@@ -28,6 +41,12 @@ import {
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
+import {
+  createRemediationProcessors,
+  queueAttempt,
+  REMEDIATION_QUEUES,
+  type RemediationPayloads,
+} from '../jobs/remediation-jobs.js';
 import {
   createMonitoringStages,
   MONITORING_QUEUES,
@@ -80,6 +99,9 @@ export interface BotAppOptions {
   workspaceName?: string;
 }
 
+/** Remediations per incident before dbxops stops offering fixes and escalates to a person. */
+const MAX_REMEDIATION_ATTEMPTS = 3;
+
 /** Everything `dbxops start` runs behind its HTTP server, and what `dbxops eval` replays through. */
 export interface BotApp {
   repos: Repositories;
@@ -88,7 +110,12 @@ export interface BotApp {
   slack: SlackAdapter | null;
   teams: TeamsAdapter | null;
   dispatcher: Dispatcher<MonitoringPayloads>;
-  /** Set when the queue is inline: run queued work to completion. */
+  /** Executes pressed remediations and verifies them (`remediate`, `verify`). */
+  remediationDispatcher: Dispatcher<RemediationPayloads>;
+  /**
+   * Set when the queue is inline: run queued work to completion. Remediation polls wait for the
+   * workspace clock to reach their time, so a replay verifies in simulated time.
+   */
   drain: (() => Promise<void>) | null;
   /** Inline queue only: the jobs that failed so far, as `queue: message`. */
   failures: () => string[];
@@ -124,19 +151,77 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         logger: logger.child({ module: 'charts' }),
       })
     : null;
+  let remediationDispatcher: Dispatcher<RemediationPayloads> | undefined;
+  const notifyQueued = (incidentId: string) => dispatcher!.dispatch('notify', { incidentId });
+  // Before anything runs: guardrails, then the presser's own Databricks rights (docs/guardrails-and-audit.md,
+  // docs/remediation-rights.md); every step goes to the hash-chained audit log.
+  const gate = chainGates([
+    guardrailsGate({ policy: policy.remediation, audit: repos.audit, clock, wallClock }),
+    rightsGate({
+      policy,
+      scim: options.databricks.client.scim,
+      permissions: options.databricks.client.permissions,
+    }),
+  ]);
+  const audit: RemediationAudit = auditRecorder({ log: repos.audit, wallClock, policy: policy.remediation });
+  const runner: RemediationRunnerDeps = {
+    remediations: repos.remediations,
+    incidents: repos.incidents,
+    databricks: options.databricks.client,
+    clock,
+    wallClock,
+    notify: notifyQueued,
+    gate,
+    audit,
+    logger: logger.child({ module: 'remediation' }),
+    maxAttempts: MAX_REMEDIATION_ATTEMPTS,
+  };
   const handlerLog = logger.child({ module: 'handlers' });
+  const scim = options.databricks.client.scim;
+  const pressDeps: PressDeps = {
+    incidents: repos.incidents,
+    remediations: repos.remediations,
+    databricks: options.databricks.client,
+    logger: logger.child({ module: 'remediation' }),
+    gate,
+    audit,
+    queue: (attemptId) => queueAttempt(remediationDispatcher!, attemptId),
+    wallClock,
+    maxAttempts: MAX_REMEDIATION_ATTEMPTS,
+    host: options.databricks.client.host,
+    escalateTo: policy.routing.oncall_mention || 'the on-call engineer',
+    fourEyes: {
+      approvals: repos.approvals,
+      principalOf: async (presser) => {
+        const found = await resolvePrincipal(presser, { policy, scim });
+        return found.ok ? ok(found.value.userName) : found;
+      },
+      mayApprove: (kind, requester, approver) => {
+        const decision = decideApprover({
+          policy: policy.remediation,
+          kind,
+          requester: { ...requester, groups: [] },
+          approver: { ...approver, groups: [] },
+        });
+        return decision.outcome === 'allowed'
+          ? ok(undefined)
+          : err('four_eyes', `${decision.message} ${decision.toAllow}`);
+      },
+      approverRights: rightsGate({ policy, scim, permissions: options.databricks.client.permissions }),
+    },
+  };
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
     // What a press changed goes to the notifier, like every other change: one path updates every copy.
-    notify: (incidentId: string) => dispatcher!.dispatch('notify', { incidentId }),
+    notify: notifyQueued,
     processedKeys: repos.processedKeys,
     clock,
     wallClock,
     policy,
     jobStatus: (query: string) => lookUpJobStatus(options.databricks.client, repos.incidents, query),
     planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
-      readPlanContext(options.databricks.client, kind, incident, signal, handlerLog),
+      readPlanContext({ databricks: options.databricks.client, logger: handlerLog }, kind, incident, signal),
     logger: handlerLog,
     teamOf: (actor: { userId: string; email?: string }) =>
       policy.access.teams[actor.userId] ??
@@ -157,6 +242,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       incidents: repos.incidents,
       databricks: options.databricks.client,
     }),
+    press: (input: PressInput) => pressRemediation(pressDeps, input),
+    approve: (input: ApproveInput) => approveRemediation(pressDeps, input),
   };
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);
@@ -283,16 +370,27 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     () => dispatcher!,
   );
 
+  const remediationProcessors = createRemediationProcessors(runner, () => remediationDispatcher!);
   let drain: (() => Promise<void>) | null = null;
   let failures: () => string[] = () => [];
   if (options.queue.kind === 'inline') {
     const inline = new InlineDispatcher<MonitoringPayloads>(processors, {
       onError: (queue, error) => logger.warn({ queue, err: error }, 'monitoring job failed'),
     });
+    const remediationInline = new InlineDispatcher<RemediationPayloads>(remediationProcessors, {
+      onError: (queue, error) => logger.warn({ queue, err: error }, 'remediation job failed'),
+      clock,
+    });
     dispatcher = inline;
-    drain = () => inline.drain();
+    remediationDispatcher = remediationInline;
+    drain = async () => {
+      await inline.drain();
+      await remediationInline.drain();
+      // What a remediation changed goes to the notifier queue.
+      await inline.drain();
+    };
     failures = () =>
-      inline.failures.map(
+      [...inline.failures, ...remediationInline.failures].map(
         (f) => `${f.queue}: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
       );
   } else {
@@ -310,6 +408,14 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     });
     dispatcher = bullmq;
     polls = new PollLedger(() => bullmq.redis(), bullmq.prefix);
+    remediationDispatcher = new BullmqDispatcher<RemediationPayloads>({
+      connection: { url: options.queue.url },
+      ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
+      queues: REMEDIATION_QUEUES,
+      ...(options.queue.workers ? { processors: remediationProcessors } : {}),
+      onFailed: (queue, jobId, error) =>
+        logger.warn({ queue, jobId, err: error.message }, 'remediation job failed'),
+    });
   }
 
   const routes: Route[] = [
@@ -337,6 +443,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     slack,
     teams,
     dispatcher,
+    remediationDispatcher,
     drain,
     failures,
     state,
@@ -346,6 +453,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     postDigests: () => postDueDigests(digestDeps),
     close: async () => {
       await dispatcher?.close();
+      await remediationDispatcher?.close();
       await slack?.stop();
       await teams?.close();
       await consoleAdapter.close();

@@ -1,9 +1,26 @@
+import type { Server } from 'node:http';
+import { loadEnv } from '../config/env.js';
+import { createLogger } from '../config/logger.js';
 import { defaultPolicy, loadPolicy, type Policy } from '../config/policy.js';
+import { patAuth } from '../databricks/auth/auth-provider.js';
+import { createDatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Severity } from '../domain/severity.js';
 import type { FaultTruth } from '../sim/engine/model.js';
 import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
-import type { startEmbeddedWorkspace } from './embedded-workspace.js';
-import { replayScenario } from './replay-scenario.js';
+import { openStore } from '../store/open-store.js';
+import { POLL_EVERY_MS } from '../jobs/monitoring.js';
+import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
+import { encodeButtonValue } from '../cards/button-value.js';
+import {
+  type RemediationScore,
+  type RespondedIncident,
+  scoreRemediation,
+} from '../sim/eval/score-remediation.js';
+import { createBotApp } from './bot-app.js';
+import { withEmbeddedOperator } from './embedded-operator.js';
+import { startEmbeddedWorkspace } from './embedded-workspace.js';
+import { createHttpApp, listen } from './http-app.js';
+import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 
 export interface EvalOptions {
   scenario: string;
@@ -14,7 +31,17 @@ export interface EvalOptions {
   policy?: string;
   /** Replay only the first hours of the scenario (faults after them are left out of the score). */
   hours?: number;
+  /**
+   * Simulated seconds after an incident opens before the simulated responder presses its first
+   * suggested remediation (default 120, `--responder-delay`).
+   */
+  responderDelay?: number;
 }
+
+/** The console user the simulated responder presses as; mapped to the scenario's operator. */
+const RESPONDER = 'eval-responder';
+
+const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
 
 /**
  * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,
@@ -23,16 +50,49 @@ export interface EvalOptions {
  */
 export async function evaluateScenario(options: EvalOptions): Promise<EvalResult> {
   const started = performance.now();
-  const policy = options.policy ? await loadPolicy(options.policy) : defaultPolicy();
+  const env = loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
+  const logger = createLogger({ level: env.LOG_LEVEL });
+  const basePolicy = options.policy ? await loadPolicy(options.policy) : defaultPolicy();
+  const store = await openStore({ dataDir: 'memory://' });
+
+  let webhookUrl = '';
+  const embedded = await startEmbeddedWorkspace({
+    scenario: { file: options.scenario },
+    seed: options.seed,
+    speed: 0,
+    webhook: { url: 'http://127.0.0.1:9/placeholder', ...WEBHOOK_AUTH },
+    // The webhook goes to our own HTTP server, which starts after the simulator: resolve the URL late.
+    fetch: (input, init) => fetch(String(input).replace('http://127.0.0.1:9/placeholder', webhookUrl), init),
+  });
+  const ws = embedded.workspace;
+  const clock = ws.clock;
+  // The responder acts as the scenario's operator, whose Databricks rights are checked like anyone's.
+  const policy = withEmbeddedOperator(basePolicy, { consoleUser: RESPONDER, operator: ws.scenario.operator });
   let cards = 0;
   const outcomes: Record<string, number> = {};
   const rejected: string[] = [];
-  const replay = await replayScenario({
-    scenario: options.scenario,
-    seed: options.seed,
+  const app = await createBotApp({
+    env,
     policy,
-    ...(options.step === undefined ? {} : { step: options.step }),
-    ...(options.hours === undefined ? {} : { hours: options.hours }),
+    clock,
+    // The replay is the time: hourly rate limits and queue delays count in simulated time too.
+    wallClock: clock,
+    logger,
+    databricks: {
+      client: createDatabricksClient({
+        host: embedded.url,
+        auth: patAuth(embedded.token),
+        clock,
+        // Throttling waits happen in simulated time: the replay must not sleep for real.
+        sleep: async () => {},
+        retry: { maxAttempts: 2 },
+      }),
+      warehouse: embedded.warehouse,
+      workspaceId: ws.workspaceId,
+    },
+    store,
+    queue: { kind: 'inline' },
+    webhookCredentials: WEBHOOK_AUTH,
     onPosted: (_id, n) => {
       cards += n;
     },
@@ -42,10 +102,58 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
         rejected.push(`${signal.kind} on ${signal.subject.id}`);
     },
   });
-  const { app, store, embedded, end } = replay;
-  const ws = embedded.workspace;
+  const server: Server = createHttpApp({ routes: app.routes, metrics: app.metrics.registry });
+  const address = await listen(server, 0, '127.0.0.1');
+  webhookUrl = `http://127.0.0.1:${address.port}${WEBHOOK_PATH}`;
+
+  const responderDelayMs = (options.responderDelay ?? 120) * 1000;
+  const responded = new Map<string, { suggested: string[] }>();
+  /** The simulated responder: the first suggested remediation of each incident, after the delay. */
+  const respond = async (now: number) => {
+    for (const incident of await app.repos.incidents.listOpen({ limit: 10_000 })) {
+      if (responded.has(incident.id) || now < incident.openedAt + responderDelayMs) continue;
+      const signals = await app.repos.incidents.listSignals(incident.id);
+      const root = signals.find((x) => x.id === incident.rootCauseSignalId) ?? signals[0];
+      const suggested = suggestRemediations(root);
+      responded.set(incident.id, { suggested });
+      const first = suggested[0];
+      if (first === undefined) continue;
+      await app.handler({
+        kind: 'button',
+        actor: { surface: 'console', userId: RESPONDER },
+        conversation: { surface: 'console', channelId: 'incidents' },
+        requestId: `eval-${incident.id}`,
+        receivedAt: now,
+        actionId: 'dbx:run_plan',
+        value: encodeButtonValue({
+          kind: 'plan',
+          action: 'run_plan',
+          incidentId: incident.id,
+          version: incident.version,
+          remediationId: first,
+        }),
+      });
+    }
+  };
 
   try {
+    const step = (options.step ?? 30) * 1000;
+    const due = { runs: 0, system_tables: 0, topology: 0, retriage: 0 };
+    const end = options.hours ? Math.min(ws.endMs, ws.startMs + options.hours * 3_600_000) : ws.endMs;
+    for (let t = ws.startMs; t <= end; t += step) {
+      ws.advanceTo(t);
+      await embedded.server.sim.webhooksSettled();
+      for (const source of ['topology', 'runs', 'system_tables', 'retriage'] as const) {
+        if (t >= due[source]) {
+          await app.dispatcher.dispatch('poll', { source });
+          due[source] = t + POLL_EVERY_MS.embedded[source];
+        }
+      }
+      await app.drain!();
+      await respond(t);
+      await app.drain!();
+    }
+
     const incidents = await app.repos.incidents.listOpen({ limit: 10_000 });
     const resolved = await store.db
       .selectFrom('incidents')
@@ -74,31 +182,58 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       cards,
       naiveAlerts: await naiveAlerts(embedded.warehouse),
     });
+    const respondedIncidents = new Map<string, RespondedIncident>();
+    for (const [incidentId, r] of responded) {
+      const [first] = await app.repos.remediations.listForIncident(incidentId);
+      const incident = await app.repos.incidents.get(incidentId);
+      respondedIncidents.set(incidentId, {
+        incidentId,
+        suggested: r.suggested,
+        firstOutcome: first?.state ?? null,
+        recoveredAfterMs:
+          first?.state === 'recovered' && incident?.resolvedAt != null
+            ? incident.resolvedAt - incident.openedAt
+            : null,
+      });
+    }
+    const remediation = scoreRemediation({
+      faults,
+      incidentOf: new Map(score.per_fault.map((f) => [f.id, f.incidentId])),
+      responded: respondedIncidents,
+    });
+    const audit = await app.repos.audit.verify();
     const failures = app.failures();
     return {
       scenario: options.scenario,
       seed: options.seed,
       seconds: (performance.now() - started) / 1000,
       ...score,
+      ...remediation,
+      audit_verified: audit.ok,
       pipeline_failures: failures.length,
       pipeline_failure_examples: failures.slice(0, 5),
       signal_outcomes: outcomes,
       rejected_signal_examples: rejected,
     };
   } finally {
-    await replay.close();
+    await new Promise((r) => server.close(r));
+    await app.close();
+    await embedded.close();
+    await store.close();
   }
 }
 
-export type EvalResult = DetectionScore & {
-  scenario: string;
-  seed: number;
-  seconds: number;
-  pipeline_failures: number;
-  pipeline_failure_examples: string[];
-  signal_outcomes: Record<string, number>;
-  rejected_signal_examples: string[];
-};
+export type EvalResult = DetectionScore &
+  RemediationScore & {
+    audit_verified: boolean;
+    scenario: string;
+    seed: number;
+    seconds: number;
+    pipeline_failures: number;
+    pipeline_failure_examples: string[];
+    signal_outcomes: Record<string, number>;
+    rejected_signal_examples: string[];
+  };
 
 /** `dbxops eval`: prints the score as JSON or as a table a person reads. */
 export async function runEval(options: EvalOptions): Promise<void> {
@@ -114,6 +249,7 @@ export async function runEval(options: EvalOptions): Promise<void> {
     `  time to detect p50 ${result.mttd_p50_s ?? '—'} s, p95 ${result.mttd_p95_s ?? '—'} s (simulated)`,
     `  incidents ${result.incidents}, cards ${result.cards} vs ${result.naive_alerts} naive alerts (noise ratio ${result.noise_ratio?.toFixed(2) ?? '—'})`,
     `  correlation accuracy ${pct(result.correlation_accuracy)}, severity accuracy ${pct(result.severity_accuracy)}`,
+    `  remediations run ${result.remediations_run}, recovered first try ${pct(result.recovered_first_try)}, harmful suggested ${result.harmful_suggested}, MTTR p50 ${result.mttr_p50_s ?? '—'} s, p95 ${result.mttr_p95_s ?? '—'} s (simulated), audit ${result.audit_verified ? 'verified' : 'BROKEN'}`,
     '',
     '  fault                              kind                        detected  ttd(s)  severity  incident',
   ];

@@ -15,6 +15,8 @@ const BUTTON_ACTIONS = [
   'resolve',
   'reopen',
   'remediate',
+  'run_plan',
+  'approve_plan',
   'cancel_plan',
   'refresh',
 ] as const;
@@ -23,9 +25,9 @@ export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 const ACTIONS_BY_KIND: Record<ButtonKind, readonly ButtonAction[]> = {
   incident: ['ack', 'assign_me', 'snooze', 'resolve', 'reopen', 'remediate', 'refresh'],
-  plan: ['cancel_plan', 'refresh'],
+  plan: ['run_plan', 'approve_plan', 'cancel_plan', 'refresh'],
 };
-const NEEDS_REMEDIATION: readonly ButtonAction[] = ['remediate', 'cancel_plan'];
+const NEEDS_REMEDIATION: readonly ButtonAction[] = ['remediate', 'run_plan', 'approve_plan', 'cancel_plan'];
 
 const buttonPayloadSchema = z
   .object({
@@ -34,6 +36,8 @@ const buttonPayloadSchema = z
     incidentId: cardIdSchema,
     version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
     remediationId: cardIdSchema.optional(),
+    /** Approve only: the approval request's single-use token. */
+    token: cardIdSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -47,6 +51,9 @@ const buttonPayloadSchema = z
     // A plan's refresh names its remediation; an incident's does not.
     if (!needs && p.action !== 'refresh' && p.remediationId !== undefined) {
       ctx.addIssue({ code: 'custom', message: `action ${p.action} takes no remediationId` });
+    }
+    if ((p.action === 'approve_plan') !== (p.token !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a token goes with approve_plan, and only with it' });
     }
   });
 export type ButtonPayload = z.infer<typeof buttonPayloadSchema>;
@@ -69,6 +76,7 @@ export function encodeButtonValue(payload: ButtonPayload): string {
   const p = buttonPayloadSchema.parse(payload);
   const parts = [FORMAT, KIND_CODE[p.kind], p.action, p.incidentId, String(p.version)];
   if (p.remediationId !== undefined) parts.push(p.remediationId);
+  if (p.token !== undefined) parts.push(p.token);
   return parts.join(SEP);
 }
 
@@ -82,8 +90,8 @@ export function decodeButtonValue(raw: unknown): Result<ButtonPayload, ButtonDec
   if (raw.length > MAX_ENCODED_LENGTH) return err('oversized', stale, { length: raw.length });
   const parts = raw.split(SEP);
   if (parts[0] !== FORMAT) return err('unsupported_format', stale);
-  if (parts.length < 5 || parts.length > 6) return err('malformed', stale, { parts: parts.length });
-  const [, kindCode, action, incidentId, version, remediationId] = parts;
+  if (parts.length < 5 || parts.length > 7) return err('malformed', stale, { parts: parts.length });
+  const [, kindCode, action, incidentId, version, remediationId, token] = parts;
   const kind = BUTTON_KINDS.find((k) => KIND_CODE[k] === kindCode);
   if (kind === undefined || version === undefined || !/^(0|[1-9]\d{0,15})$/.test(version)) {
     return err('malformed', stale);
@@ -94,6 +102,7 @@ export function decodeButtonValue(raw: unknown): Result<ButtonPayload, ButtonDec
     incidentId,
     version: Number(version),
     ...(remediationId === undefined ? {} : { remediationId }),
+    ...(token === undefined ? {} : { token }),
   });
   if (!parsed.success) {
     return err('invalid', stale, { issues: parsed.error.issues.map((i) => i.message) });

@@ -140,8 +140,10 @@ export const planCardViewSchema = z.object({
   estimatedCostUsd: z.number().nonnegative().nullable().default(null),
   rollback: text(LONG),
   risk: riskSchema,
-  /** Once cancelled the button disappears and this says so. */
-  status: z.enum(['proposed', 'cancelled']).default('proposed'),
+  /** Once cancelled the button disappears and this says so; a gated plan waits for a second person. */
+  status: z.enum(['proposed', 'cancelled', 'awaiting_approval']).default('proposed'),
+  /** The single-use approval token the Approve button carries while the plan awaits approval. */
+  approvalToken: cardIdSchema.optional(),
 });
 export type PlanCardView = z.infer<typeof planCardViewSchema>;
 

@@ -69,19 +69,23 @@ export function incidentButtons(view: IncidentCardView): {
 }
 
 /**
- * Cancel while a plan is proposed; nothing once it was cancelled. A plan is a dry run: there is no Run
- * button until running a plan from chat works (a button that answers "later" is a defect).
+ * Run and Cancel while a plan is proposed; nothing once it was cancelled. Run executes exactly this plan
+ * (re-drawn and re-checked when pressed); a high-risk plan's Run is styled as dangerous.
  */
 export function planButtons(view: PlanCardView): readonly CardButton[] {
+  const base = {
+    kind: 'plan',
+    incidentId: view.incidentId,
+    version: view.version,
+    remediationId: view.remediationId,
+  } as const;
+  // A gated plan: a second person approves it with the request's single-use token.
+  if (view.status === 'awaiting_approval' && view.approvalToken !== undefined)
+    return [button('Approve', 'primary', { ...base, action: 'approve_plan', token: view.approvalToken })];
   if (view.status !== 'proposed') return [];
   return [
-    button('Cancel', 'default', {
-      kind: 'plan',
-      action: 'cancel_plan',
-      incidentId: view.incidentId,
-      version: view.version,
-      remediationId: view.remediationId,
-    }),
+    button('Run', view.risk === 'high' ? 'danger' : 'primary', { ...base, action: 'run_plan' }),
+    button('Cancel', 'default', { ...base, action: 'cancel_plan' }),
   ];
 }
 

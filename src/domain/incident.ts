@@ -138,6 +138,8 @@ export function parseIncident(value: unknown): Result<Incident, 'invalid_inciden
 export type IncidentEvent =
   | { readonly type: 'acknowledge'; readonly actor: string }
   | { readonly type: 'mitigate'; readonly actor: string }
+  /** A remediation ended without resolving the incident: it waits for people (and buttons) again. */
+  | { readonly type: 'unmitigate'; readonly actor: string }
   | { readonly type: 'escalate'; readonly actor: string; readonly severity?: Severity }
   | { readonly type: 'resolve'; readonly actor: string }
   | { readonly type: 'reopen'; readonly actor: string }
@@ -148,10 +150,14 @@ export type TransitionRefusal = 'invalid_transition' | 'unchanged';
 
 /** The states each state-changing event may start from; `assign` and `snooze` keep the state. */
 const ALLOWED_FROM: Readonly<
-  Record<'acknowledge' | 'mitigate' | 'escalate' | 'resolve' | 'reopen', readonly IncidentState[]>
+  Record<
+    'acknowledge' | 'mitigate' | 'unmitigate' | 'escalate' | 'resolve' | 'reopen',
+    readonly IncidentState[]
+  >
 > = {
   acknowledge: ['open', 'escalated'],
   mitigate: ['open', 'acknowledged', 'escalated'],
+  unmitigate: ['mitigating'],
   escalate: ['open', 'acknowledged', 'mitigating'],
   resolve: ['open', 'acknowledged', 'mitigating', 'escalated'],
   reopen: ['resolved'],
@@ -160,6 +166,7 @@ const ALLOWED_FROM: Readonly<
 const TARGET = {
   acknowledge: 'acknowledged',
   mitigate: 'mitigating',
+  unmitigate: 'open',
   escalate: 'escalated',
   resolve: 'resolved',
   reopen: 'open',
@@ -168,6 +175,7 @@ const TARGET = {
 const VERB = {
   acknowledge: 'acknowledged',
   mitigate: 'marked as mitigating',
+  unmitigate: 'taken out of mitigation',
   escalate: 'escalated',
   resolve: 'resolved',
   reopen: 'reopened',
@@ -238,6 +246,9 @@ export function transition(
       return ok(bump({ state: target, resolvedAt: null }));
     case 'mitigate':
       return ok(bump({ state: target }));
+    case 'unmitigate':
+      // Back to where people left it: acknowledged stays acknowledged.
+      return ok(bump({ state: incident.acknowledgedBy === null ? target : 'acknowledged' }));
   }
 }
 

@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../config/logger.js';
 import { readPlanContext } from '../agents/remediation/plan-context.js';
+import { readStoredPlan } from '../agents/remediation/stored-plan.js';
 import {
   type PlanRefusal,
   planRemediation,
   type RemediationContext,
 } from '../agents/remediation/plan-remediation.js';
+import type {
+  ApproveInput,
+  PressInput,
+  PressRefusal,
+  Pressed,
+} from '../agents/remediation/press-remediation.js';
+import type { RemediationAttempt } from '../store/remediation-repository.js';
 import {
   REMEDIATION_INFO,
   type RemediationKind,
@@ -76,6 +84,13 @@ export interface ChatHandlerDeps {
   readonly chartUrl?: ((chart: CostChart) => string | null) | undefined;
   /** Answers questions from the system tables; without it a question gets a pointer to /dbx help. */
   readonly analyst?: Analyst | undefined;
+  /**
+   * Runs a plan a person pressed Run on (see `press-remediation.ts`): checked, recorded under its
+   * idempotency key and queued. Without it a Run press is answered as unavailable.
+   */
+  readonly press?: ((input: PressInput) => Promise<Result<Pressed, PressRefusal>>) | undefined;
+  /** A second person approves a gated plan (four eyes, see `approveRemediation`). */
+  readonly approve?: ((input: ApproveInput) => Promise<Result<RemediationAttempt, PressRefusal>>) | undefined;
 }
 
 const SNOOZE_MS = 60 * 60 * 1000;
@@ -95,6 +110,15 @@ const fail = (reason: Extract<ChatResponse, { ok: false }>['reason'], userMessag
   ok: false,
   reason,
   userMessage,
+});
+
+/** The person who pressed, as the remediation gates see them. */
+const presserOf = (actor: Actor) => ({
+  surface: actor.surface,
+  userId: actor.userId,
+  ...(actor.displayName === undefined ? {} : { displayName: actor.displayName }),
+  ...(actor.email === undefined ? {} : { email: actor.email }),
+  ...(actor.emailVerified === undefined ? {} : { emailVerified: actor.emailVerified }),
 });
 
 /** The name a card and the timeline show for a person. */
@@ -148,7 +172,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
   const planContext =
     deps.planContext ??
     ((kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
-      readPlanContext(undefined, kind, incident, signal, log));
+      readPlanContext({ logger: log }, kind, incident, signal));
   const costDeps = {
     cost: deps.cost,
     policy: deps.policy,
@@ -338,6 +362,10 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         return done([]);
       case 'remediate':
         return remediate(actor, p);
+      case 'run_plan':
+        return runPlan(actor, p);
+      case 'approve_plan':
+        return approvePlan(actor, p);
       case 'cancel_plan':
         return done([toRequester(message('Plan dismissed; nothing was changed.', 'info'))]);
     }
@@ -377,6 +405,125 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
         },
       },
     ]);
+  }
+
+  /**
+   * Run on a plan card: the press goes through `press` (checked against the incident and the gates,
+   * recorded once, queued); the runbook entry is posted in the thread, and the incident card on every
+   * surface shows the running remediation and then its verified outcome.
+   */
+  async function runPlan(actor: Actor, p: ButtonPayload): Promise<ChatResponse> {
+    if (!isResponder(deps.policy, actor)) return fail('forbidden', FORBIDDEN_MESSAGE);
+    const kind = remediationKindSchema.safeParse(p.remediationId);
+    if (!kind.success)
+      return fail('invalid_request', 'This remediation is not one I know. Refresh the card and try again.');
+    if (deps.press === undefined)
+      return fail('unavailable', 'Remediations cannot run in this deployment: no workspace is connected.');
+    const pressed = await deps.press({
+      incidentId: p.incidentId,
+      version: p.version,
+      action: kind.data,
+      presser: presserOf(actor),
+    });
+    if (!pressed.ok) return pressRefused(p.incidentId, pressed);
+    const { attempt, duplicate, approval } = pressed.value;
+    const label = REMEDIATION_INFO[kind.data].label;
+    if (approval !== undefined) {
+      const plan = readStoredPlan(attempt.plan);
+      return done([
+        toRequester(message(`${approval.reason} It runs once another person approves it.`, 'warning')),
+        {
+          audience: 'conversation',
+          inThread: true,
+          card: {
+            kind: 'plan',
+            incidentId: attempt.incidentId,
+            version: p.version,
+            remediationId: kind.data,
+            title: `Awaiting approval: ${plan?.title ?? label}`,
+            calls: (plan?.calls ?? []).map((c) => ({
+              method: c.method,
+              path: c.path,
+              ...(c.body === undefined ? {} : { body: c.body }),
+            })),
+            estimatedCostUsd: plan?.estimatedCostUsd == null ? null : Math.max(0, plan.estimatedCostUsd),
+            rollback: plan?.rollback ?? '',
+            risk: plan?.risk ?? REMEDIATION_INFO[kind.data].risk,
+            status: 'awaiting_approval',
+            approvalToken: approval.token,
+          },
+        },
+      ]);
+    }
+    if (duplicate) {
+      return done([
+        toRequester(
+          message(
+            `"${label}" was already pressed for this plan (attempt ${attempt.attempt}, ${attempt.state}); it runs once. The incident card shows its outcome.`,
+            'info',
+          ),
+        ),
+      ]);
+    }
+    return done([
+      toRequester(
+        message(
+          `Running "${label}" (attempt ${attempt.attempt}). The incident card shows the verified outcome.`,
+          'success',
+        ),
+      ),
+      {
+        audience: 'conversation',
+        inThread: true,
+        card: message(attempt.runbook, 'info', `Runbook: ${label}`),
+      },
+    ]);
+  }
+
+  /** Approve on a gated plan: a second person lets it run (see `approveRemediation`). */
+  async function approvePlan(actor: Actor, p: ButtonPayload): Promise<ChatResponse> {
+    if (!isResponder(deps.policy, actor)) return fail('forbidden', FORBIDDEN_MESSAGE);
+    const kind = remediationKindSchema.safeParse(p.remediationId);
+    if (!kind.success || p.token === undefined)
+      return fail('invalid_request', 'This approval could not be read. Refresh the card and try again.');
+    if (deps.approve === undefined)
+      return fail('unavailable', 'Remediations cannot run in this deployment: no workspace is connected.');
+    const approved = await deps.approve({
+      incidentId: p.incidentId,
+      version: p.version,
+      action: kind.data,
+      token: p.token,
+      presser: presserOf(actor),
+    });
+    if (!approved.ok) return pressRefused(p.incidentId, approved);
+    return done([
+      toRequester(
+        message(
+          `Approved: "${REMEDIATION_INFO[kind.data].label}" runs now. The incident card shows the verified outcome.`,
+          'success',
+        ),
+      ),
+    ]);
+  }
+
+  function pressRefused(
+    incidentId: string,
+    refusal: Extract<Result<unknown, PressRefusal>, { ok: false }>,
+  ): ChatResponse {
+    switch (refusal.reason) {
+      case 'not_found':
+        return notFound(incidentId);
+      case 'stale_card':
+      case 'busy':
+        return fail('stale_card', refusal.userMessage);
+      case 'not_offered':
+        return fail('invalid_request', refusal.userMessage);
+      case 'refused':
+      case 'exhausted':
+        return fail('forbidden', refusal.userMessage);
+      case 'plan_refused':
+        return done([toRequester(message(refusal.userMessage, 'warning'))]);
+    }
   }
 
   function planRefused(

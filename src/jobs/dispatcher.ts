@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue, type Job, type RedisClient, UnrecoverableError, Worker } from 'bullmq';
+import type { Clock } from '../domain/clock.js';
 import { DbxopsError } from '../domain/errors.js';
 
 /**
@@ -46,21 +47,27 @@ export class PermanentJobError extends DbxopsError {
   }
 }
 
-/** Runs work in this process, in order: deterministic, for replays and tests. */
+/**
+ * Runs work in this process, in order: deterministic, for replays and tests. Without a `clock`, delays
+ * are ignored (work runs at the next drain); with one, delayed work waits until that clock reaches its
+ * time, so a replay on a simulated clock polls in simulated time.
+ */
 export class InlineDispatcher<P extends Record<string, unknown>> implements Dispatcher<P> {
   readonly #processors: Processors<P>;
-  readonly #pending: { queue: keyof P & string; payload: unknown; key?: string }[] = [];
+  readonly #pending: { queue: keyof P & string; payload: unknown; key?: string; dueAt?: number }[] = [];
   readonly #seenKeys = new Set<string>();
   readonly #onError: (queue: string, error: unknown) => void;
+  readonly #clock: Clock | undefined;
   #draining = false;
   readonly failures: { queue: string; error: unknown }[] = [];
 
   constructor(
     processors: Processors<P>,
-    options: { onError?: (queue: string, error: unknown) => void } = {},
+    options: { onError?: (queue: string, error: unknown) => void; clock?: Clock } = {},
   ) {
     this.#processors = processors;
     this.#onError = options.onError ?? (() => {});
+    this.#clock = options.clock;
   }
 
   async dispatch<Q extends keyof P & string>(
@@ -73,7 +80,25 @@ export class InlineDispatcher<P extends Record<string, unknown>> implements Disp
       if (this.#seenKeys.has(scoped)) return;
       this.#seenKeys.add(scoped);
     }
-    this.#pending.push(options.key === undefined ? { queue, payload } : { queue, payload, key: options.key });
+    const dueAt =
+      this.#clock !== undefined && options.delayMs !== undefined
+        ? this.#clock.now() + options.delayMs
+        : undefined;
+    this.#pending.push({
+      queue,
+      payload,
+      ...(options.key === undefined ? {} : { key: options.key }),
+      ...(dueAt === undefined ? {} : { dueAt }),
+    });
+  }
+
+  /** Runs a queued item, when one is due. */
+  #next() {
+    const now = this.#clock?.now();
+    const index = this.#pending.findIndex(
+      (i) => i.dueAt === undefined || now === undefined || i.dueAt <= now,
+    );
+    return index < 0 ? undefined : this.#pending.splice(index, 1)[0];
   }
 
   /** Runs queued work, including work it queues, until nothing is left. Failures are recorded, not thrown. */
@@ -81,7 +106,7 @@ export class InlineDispatcher<P extends Record<string, unknown>> implements Disp
     if (this.#draining) return;
     this.#draining = true;
     try {
-      for (let item = this.#pending.shift(); item; item = this.#pending.shift()) {
+      for (let item = this.#next(); item; item = this.#next()) {
         const run = this.#processors[item.queue] as (payload: unknown) => Promise<void>;
         try {
           await run(item.payload);

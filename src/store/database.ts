@@ -150,6 +150,25 @@ interface ScheduledPostsTable {
   late: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
+/** See migration 0007: one row per pressed remediation, keyed by its idempotency key. */
+interface RemediationAttemptsTable {
+  id: string;
+  incident_id: string;
+  workspace_id: string;
+  action: string;
+  attempt: number;
+  state: string;
+  requested_by: string;
+  plan: Json<unknown>;
+  steps: Json<unknown>;
+  verify: Json<unknown>;
+  outcome: Json<unknown> | null;
+  runbook: string;
+  approval_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** A four-eyes approval request, bound to one plan; `used_at` is set by the one approval it allows. */
 interface ApprovalsTable {
   id: string;
@@ -188,6 +207,7 @@ export interface Database {
   audit_entries: AuditEntriesTable;
   card_posts: CardPostsTable;
   scheduled_posts: ScheduledPostsTable;
+  remediation_attempts: RemediationAttemptsTable;
   incidents: IncidentsTable;
   signals: SignalsTable;
   incident_signals: IncidentSignalsTable;

@@ -80,6 +80,7 @@ const EVENT_PHASE: Record<IncidentEvent['type'], TimelinePhase> = {
   snooze: 'ANALYZE',
   escalate: 'ANALYZE',
   mitigate: 'REMEDIATE',
+  unmitigate: 'VERIFY',
   resolve: 'CLOSE',
   reopen: 'DISCOVER',
 };
@@ -100,6 +101,8 @@ function describeEvent(event: IncidentEvent, next: Incident): string {
       return `Escalated to ${next.severity} by ${event.actor}`;
     case 'mitigate':
       return `Mitigation started by ${event.actor}`;
+    case 'unmitigate':
+      return `Mitigation ended without a fix (${event.actor})`;
     case 'resolve':
       return `Resolved by ${event.actor}`;
     case 'reopen':

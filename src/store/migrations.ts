@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003-signal-link-keys.js';
 import * as m0004 from './migrations/0004-card-post-claims.js';
 import * as m0005 from './migrations/0005-approvals-audit-log.js';
 import * as m0006 from './migrations/0006-scheduled-posts.js';
+import * as m0007 from './migrations/0007-remediation-attempts.js';
 import * as m0008 from './migrations/0008-ask-contexts.js';
 
 /**
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-card-post-claims': m0004,
   '0005-approvals-audit-log': m0005,
   '0006-scheduled-posts': m0006,
+  '0007-remediation-attempts': m0007,
   '0008-ask-contexts': m0008,
 };
 

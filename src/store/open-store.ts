@@ -54,7 +54,9 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 
 /** Runs Kysely's migrator over the static migration list and throws a StoreError if one fails. */
 async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: staticMigrationProvider });
+  // Migrations are numbered per feature (0005 audit, 0006 digest, 0007 remediation …) and may ship in any
+  // order: a database that already ran 0007 still runs a 0005 that arrives later.
+  const migrator = new Migrator({ db, provider: staticMigrationProvider, allowUnorderedMigrations: true });
   const result = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;

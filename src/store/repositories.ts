@@ -9,6 +9,7 @@ import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
 import { ScheduledPostRepository } from './scheduled-post-repository.js';
+import { RemediationRepository } from './remediation-repository.js';
 import { WatermarkRepository } from './watermark-repository.js';
 
 /** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
@@ -20,6 +21,7 @@ export interface Repositories {
   readonly processedKeys: ProcessedKeyRepository;
   readonly digests: DigestRepository;
   readonly scheduledPosts: ScheduledPostRepository;
+  readonly remediations: RemediationRepository;
   readonly approvals: ApprovalRepository;
   readonly audit: AuditLogRepository;
   readonly askContexts: AskContextRepository;
@@ -35,6 +37,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     processedKeys: new ProcessedKeyRepository(db),
     digests: new DigestRepository(db),
     scheduledPosts: new ScheduledPostRepository(db),
+    remediations: new RemediationRepository(db),
     approvals: new ApprovalRepository(db),
     audit: new AuditLogRepository(db),
     askContexts: new AskContextRepository(db),

@@ -127,12 +127,12 @@ describe('console HTML cards', () => {
     expect(html).toContain('<span class="dbx-sla dbx-sla-missed">SLA missed 12 min ago</span>');
   });
 
-  it('shows only Cancel on a proposed plan, and the API body as escaped JSON', () => {
+  it('shows Run and Cancel on a proposed plan, and the API body as escaped JSON', () => {
     const html = renderPlanCardHtml(
       planView({ calls: [{ method: 'POST', path: '/x', body: { s: '</code><b>' } }] }),
       NOW,
     );
-    expect(html).not.toContain('dbx:run_plan');
+    expect(html).toContain('data-action-id="dbx:run_plan"');
     expect(html).toContain('data-action-id="dbx:cancel_plan"');
     expect(html).toContain('&quot;s&quot;: &quot;&lt;/code&gt;&lt;b&gt;&quot;');
   });

@@ -118,10 +118,13 @@ describe('Slack Block Kit cards', () => {
     expect(v4[0]?.block_id).toBe('inc-42-v4-header');
   });
 
-  it('offers only Cancel on a plan (it is a dry run) and shows the exact API call', () => {
+  it('offers Run (danger when high-risk) and Cancel on a plan, and shows the exact API call', () => {
     const { blocks } = renderPlanCardSlack(planView({ risk: 'high' }), NOW);
     const buttons = buttonsOf(blocks);
-    expect(buttons.map((b) => [b.action_id, b.style])).toEqual([['dbx:cancel_plan', undefined]]);
+    expect(buttons.map((b) => [b.action_id, b.style])).toEqual([
+      ['dbx:run_plan', 'danger'],
+      ['dbx:cancel_plan', undefined],
+    ]);
     expect(json(blocks)).toContain('POST /api/2.2/jobs/runs/repair');
     expect(json(blocks)).toContain('\\"run_id\\": 2');
   });

@@ -105,9 +105,13 @@ describe('Teams Adaptive Cards', () => {
     expect(text).toContain('"value":"\\\\*boss\\\\* \\\\[x\\\\](y)"');
   });
 
-  it('offers only Cancel on a plan (it is a dry run) and no button once it was cancelled', () => {
+  it('offers Run (destructive when high-risk) and Cancel on a plan, and no button once it was cancelled', () => {
     const high = renderPlanCardTeams(planView({ risk: 'high' }), NOW);
-    expect(high.actions?.map((a) => [a.title, a.style ?? 'default'])).toEqual([['Cancel', 'default']]);
+    expect(high.actions?.map((a) => [a.title, a.style ?? 'default'])).toEqual([
+      ['Run', 'destructive'],
+      ['Cancel', 'default'],
+    ]);
+    expect(high.actions?.map((a) => a.type)).toEqual(['Action.Execute', 'Action.Execute']);
     expect(renderPlanCardTeams(planView({ status: 'cancelled' }), NOW).actions).toBeUndefined();
   });
 

@@ -100,6 +100,8 @@ function startWorkspace(): Promise<Server> {
     }
     json(404, { error_code: 'ENDPOINT_NOT_FOUND', message: 'no' });
   });
+  // Idle sockets outlive the slowest test: a reused socket the server closed meanwhile is a reset.
+  s.keepAliveTimeout = 120_000;
   return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
 }
 
@@ -135,7 +137,8 @@ function handler(overrides: Partial<ChatHandlerDeps> = {}) {
     clock,
     policy,
     jobStatus: (query) => lookUpJobStatus(databricks, incidents, query),
-    planContext: (kind, incident, signal) => readPlanContext(databricks, kind, incident, signal, silent),
+    planContext: (kind, incident, signal) =>
+      readPlanContext({ databricks, logger: silent }, kind, incident, signal),
     logger: silent,
     ...overrides,
   });
@@ -410,14 +413,14 @@ describe('card buttons', () => {
       action: 'remediate',
       incidentId: incident.id,
       version: incident.version,
-      remediationId: 'bigger_cluster',
+      remediationId: 'retry_with_params',
     });
     const response = await handler()(button(value));
     const reply = response.ok ? response.replies[0] : undefined;
     expect(reply).toMatchObject({
       audience: 'conversation',
       inThread: true,
-      card: { kind: 'plan', remediationId: 'bigger_cluster', risk: 'medium' },
+      card: { kind: 'plan', remediationId: 'retry_with_params', risk: 'medium' },
     });
     expect(reply?.card.kind === 'plan' && reply.card.calls[0]).toMatchObject({
       method: 'POST',
@@ -450,7 +453,7 @@ describe('card buttons', () => {
     });
   });
 
-  it('offers no Run on a plan, and answers a Run pressed on an old card as a button it cannot read', async () => {
+  it('offers Run and Cancel on a plan, and answers Run as unavailable when no workspace can run it', async () => {
     const incident = await openIncident(incidents, { openedAt: NOW });
     const response = await handler()(
       button(
@@ -459,15 +462,15 @@ describe('card buttons', () => {
           action: 'remediate',
           incidentId: incident.id,
           version: incident.version,
-          remediationId: 'bigger_cluster',
+          remediationId: 'retry_with_params',
         }),
       ),
     );
     const plan = response.ok ? response.replies[0]?.card : undefined;
-    expect(planButtons(planCardViewSchema.parse(plan)).map((b) => b.label)).toEqual(['Cancel']);
+    expect(planButtons(planCardViewSchema.parse(plan)).map((b) => b.label)).toEqual(['Run', 'Cancel']);
 
-    const oldRun = await handler()(button(`d1|p|run_plan|${incident.id}|${incident.version}|bigger_cluster`));
-    expect(oldRun).toMatchObject({ ok: false, reason: 'invalid_request' });
+    const run = await handler()(button(`d1|p|run_plan|${incident.id}|${incident.version}|retry_with_params`));
+    expect(run).toMatchObject({ ok: false, reason: 'unavailable' });
     expect(await incidents.get(incident.id)).toMatchObject({ state: 'open', version: incident.version });
   });
 });

@@ -55,8 +55,9 @@ describe('incidentCardView', () => {
       blastRadius: { downstreamJobs: ['daily_revenue'], tables: ['main.sales.orders'], total: 7 },
       timeline: [{ atMs: NOW, phase: 'DISCOVER', text: 'Run failed' }],
     });
-    expect(view.remediations.map((r) => r.id)).toEqual(['repair', 'retry', 'bigger_cluster']);
-    expect(view.remediations[2]).toMatchObject({ label: 'Bigger cluster', risk: 'medium' });
+    // Out of memory: new settings first (the simulated responder presses the first), then the owner.
+    expect(view.remediations.map((r) => r.id)).toEqual(['retry_with_params', 'notify_owner']);
+    expect(view.remediations[0]).toMatchObject({ label: 'Retry with new settings', risk: 'medium' });
   });
 
   it('never turns a hostile URL into a link', () => {

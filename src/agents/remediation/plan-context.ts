@@ -6,54 +6,66 @@ import type { Signal } from '../../domain/signal.js';
 import type { RemediationContext } from './plan-remediation.js';
 import type { RemediationKind } from './remediation-kind.js';
 
+const READS_JOB: readonly RemediationKind[] = [
+  'rerun',
+  'repair',
+  'retry_with_params',
+  'pause_schedule',
+  'resume_schedule',
+  'set_retry_policy',
+  'notify_owner',
+];
+const READS_RUN: readonly RemediationKind[] = ['rerun', 'repair', 'retry_with_params', 'cancel_run'];
+const READS_WAREHOUSE: readonly RemediationKind[] = ['scale_warehouse', 'start_warehouse'];
+
 /**
- * What a dry-run plan is built from: the ids on the incident's root signal, plus the current settings
- * read from the workspace when the plan edits them. Without a workspace (`api` undefined), or when a
- * read fails, the plan gets the ids alone and says which setting it could not read.
+ * Ids from the root signal, plus fresh state read from the workspace for what the plan checks or edits
+ * (the job's settings, the run's state and repair history, the warehouse, the cluster). Read again at
+ * every press, so a plan is drawn, and its preconditions checked, against the workspace as it is now.
+ * A read that fails leaves its field out: the plan then says what it could not read.
  */
 export async function readPlanContext(
-  api: DatabricksClient | undefined,
+  deps: { readonly databricks?: DatabricksClient | undefined; readonly logger: Logger },
   kind: RemediationKind,
   incident: Incident,
   signal: Signal | undefined,
-  log: Pick<Logger, 'warn'>,
 ): Promise<RemediationContext> {
   const refs = signal?.refs ?? {};
   const num = (v: string | undefined) => (v !== undefined && /^\d{1,16}$/.test(v) ? Number(v) : undefined);
-  const context: {
-    -readonly [K in keyof RemediationContext]: RemediationContext[K];
-  } = {
+  const context: { -readonly [K in keyof RemediationContext]: RemediationContext[K] } = {
     jobId: num(refs.jobId),
     runId: num(refs.runId),
     taskKey: refs.taskKey,
     clusterId: refs.clusterId,
     warehouseId: refs.warehouseId,
     statementId: signal?.subject.type === 'query' ? signal.subject.id : undefined,
-    idempotencyToken: `dbxops-${createHash('sha256').update(`${incident.id}:${incident.version}`).digest('hex').slice(0, 32)}`,
+    category: signal?.classification?.category ?? (signal?.kind === 'run_timed_out' ? 'timeout' : undefined),
+    owner: incident.owner ?? undefined,
+    incidentTitle: incident.title,
+    // The same incident version gives the same token: a rerun pressed twice starts one run.
+    idempotencyToken: `dbxops-${createHash('sha256').update(`${incident.id}:${incident.version}:${kind}`).digest('hex').slice(0, 32)}`,
   };
+  const api = deps.databricks;
   if (api === undefined) return context;
   try {
-    if (
-      ['bigger_cluster', 'longer_timeout', 'pause_schedule'].includes(kind) &&
-      context.jobId !== undefined
-    ) {
+    if (READS_JOB.includes(kind) && context.jobId !== undefined)
       context.job = await api.jobs.getJob(context.jobId);
-    }
-    if (
-      ['scale_warehouse', 'stop_warehouse', 'start_warehouse'].includes(kind) &&
-      context.warehouseId !== undefined
-    ) {
-      context.warehouse = await api.warehouses.getWarehouse(context.warehouseId);
-    }
-    if (kind === 'repair' && context.runId !== undefined) {
+    if (READS_RUN.includes(kind) && context.runId !== undefined) {
       const run = await api.jobs.getRun(context.runId, { include_history: true });
+      context.run = run;
       const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
       const last = repairs[repairs.length - 1]?.id;
       if (last !== undefined) context.latestRepairId = Number(last);
     }
+    if (READS_WAREHOUSE.includes(kind) && context.warehouseId !== undefined)
+      context.warehouse = await api.warehouses.getWarehouse(context.warehouseId);
+    if (kind === 'restart_cluster' && context.clusterId !== undefined)
+      context.cluster = await api.clusters.getCluster(context.clusterId);
   } catch (error) {
-    // The plan then says which setting it could not read instead of guessing one.
-    log.warn({ err: error, kind, incidentId: incident.id }, 'could not read current settings for a plan');
+    deps.logger.warn(
+      { err: error, kind, incidentId: incident.id },
+      'could not read current state for a plan',
+    );
   }
   return context;
 }

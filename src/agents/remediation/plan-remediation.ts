@@ -1,29 +1,57 @@
-import type { Job, JobSettings } from '../../databricks/rest/jobs-api.js';
+import type { ClusterDetails } from '../../databricks/rest/clusters-api.js';
+import type { Job, JobSettings, JobTask, Run } from '../../databricks/rest/jobs-api.js';
 import type { Warehouse } from '../../databricks/rest/warehouses-api.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import { REMEDIATION_INFO, type RemediationKind, type RemediationRisk } from './remediation-kind.js';
 
 /** One Databricks REST call exactly as it would be sent. */
-interface PlannedCall {
+export interface PlannedCall {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly body?: unknown;
 }
 
+/** What verification polls once the calls were accepted (see `verify-remediation.ts`). */
+export type VerifySpec =
+  /** The run the calls started or repaired; a rerun's run id is learnt from `run-now`'s answer. */
+  | { readonly target: 'run'; readonly runId?: number | undefined; readonly expect: 'success' | 'stopped' }
+  | { readonly target: 'warehouse'; readonly warehouseId: string; readonly clusterSize?: string | undefined }
+  | { readonly target: 'cluster'; readonly clusterId: string }
+  | { readonly target: 'statement'; readonly statementId: string }
+  /** `jobs/get` must show every field of `settings` as sent. */
+  | { readonly target: 'job_settings'; readonly jobId: number; readonly settings: Record<string, unknown> }
+  | { readonly target: 'none' };
+
+/** The workspace object an action acts on: what the presser's rights are checked on and rate limits count. */
+export type PlanTarget =
+  | { readonly kind: 'job'; readonly jobId: number; readonly name?: string | undefined }
+  | { readonly kind: 'warehouse'; readonly warehouseId: string; readonly name?: string | undefined }
+  | { readonly kind: 'cluster'; readonly clusterId: string; readonly name?: string | undefined };
+
 /** A dry-run plan: what would be sent, how risky it is, how to undo it and what it may cost. */
 export interface RemediationPlan {
+  /** Undefined for an action that touches no workspace object (`notify_owner`). */
+  readonly target?: PlanTarget | undefined;
   readonly kind: RemediationKind;
   readonly title: string;
   readonly calls: readonly PlannedCall[];
   readonly risk: RemediationRisk;
+  /** Sent at most once; see `RemediationInfo.destructive`. */
+  readonly destructive: boolean;
   readonly rollback: string;
+  /** The calls that undo the change, with the settings as they were before it; empty when none can. */
+  readonly rollbackCalls: readonly PlannedCall[];
   /** Extra spend per hour of running (or per run) where it can be computed; null when it cannot. */
   readonly estimatedCostUsd: number | null;
+  readonly verify: VerifySpec;
+  /** `notify_owner`: who is asked, and what. */
+  readonly notify?: { readonly owner: string; readonly text: string } | undefined;
 }
 
 /**
- * What the planner needs to know about the incident's subject. Settings are the caller's fresh reads
- * (`jobs/get`, `warehouses/{id}`), so the plan is pure and read-modify-write uses the current state.
+ * What the planner needs to know about the incident's subject. Settings and states are the caller's
+ * fresh reads (`jobs/get`, `runs/get`, `warehouses/{id}`, `clusters/get`), so the plan is pure, its
+ * preconditions are checked against the current state, and read-modify-write uses current settings.
  */
 export interface RemediationContext {
   readonly jobId?: number | undefined;
@@ -32,20 +60,26 @@ export interface RemediationContext {
   readonly clusterId?: string | undefined;
   readonly warehouseId?: string | undefined;
   readonly statementId?: string | undefined;
-  /** `jobs/get` result for the job. */
+  /** The classifier's category of the failure (`resource`, `timeout`, `capacity` …). */
+  readonly category?: string | undefined;
+  /** Who owns the failing object, for `notify_owner`. */
+  readonly owner?: string | undefined;
+  /** One line about the incident, for `notify_owner`. */
+  readonly incidentTitle?: string | undefined;
   readonly job?: Job | undefined;
-  /** `warehouses/{id}` result. */
+  readonly run?: Run | undefined;
   readonly warehouse?: Warehouse | undefined;
+  readonly cluster?: ClusterDetails | undefined;
   /** The newest `repair_history` REPAIR id of the run, when it was repaired before. */
   readonly latestRepairId?: number | undefined;
-  /** Makes a retry idempotent: the same token twice returns the first run (≤ 64 chars). */
+  /** Makes a rerun idempotent: the same token twice returns the first run (≤ 64 chars). */
   readonly idempotencyToken?: string | undefined;
   /** USD per DBU for jobs compute (default 0.15, AWS premium) and SQL (default 0.70, serverless). */
   readonly jobsUsdPerDbu?: number | undefined;
   readonly sqlUsdPerDbu?: number | undefined;
 }
 
-export type PlanRefusal = 'missing_context';
+export type PlanRefusal = 'missing_context' | 'precondition_failed';
 
 const JOBS = '/api/2.2/jobs';
 const WAREHOUSES = '/api/2.0/sql/warehouses';
@@ -81,145 +115,324 @@ const NODE_DBU: Record<string, number> = {
 };
 
 const MAX_WORKERS = 1_000;
+/** What `set_retry_policy` sets: two retries a minute apart, also after a timeout. */
+const RETRY_POLICY = { max_retries: 2, min_retry_interval_millis: 60_000, retry_on_timeout: true } as const;
 
 const missing = (what: string) =>
   err('missing_context', `This plan needs ${what}, which the incident does not carry.`, { missing: what });
+const refused = (why: string) => err('precondition_failed', why, {});
+
+type PlanResult = Result<RemediationPlan, PlanRefusal>;
+
+interface PlanParts {
+  calls: PlannedCall[];
+  rollback: string;
+  rollbackCalls?: PlannedCall[];
+  estimatedCostUsd?: number | null;
+  title?: string;
+  verify: VerifySpec;
+  notify?: RemediationPlan['notify'];
+}
+
+const ACTIVE_RUN_STATES = new Set([
+  'QUEUED',
+  'PENDING',
+  'RUNNING',
+  'TERMINATING',
+  'BLOCKED',
+  'WAITING_FOR_RETRY',
+]);
+const OK_RESULTS = new Set(['SUCCESS', 'SUCCESS_WITH_FAILURES', 'EXCLUDED']);
+
+/** True while the run has not ended (by `state` or the newer `status`). */
+export function runIsActive(run: Run): boolean {
+  const state = run.status?.state ?? run.state?.life_cycle_state;
+  return state !== undefined && ACTIVE_RUN_STATES.has(state);
+}
+
+/** Task keys whose latest attempt did not succeed. */
+function failedTasks(run: Run): string[] {
+  const latest = new Map<string, string | undefined>();
+  for (const t of run.tasks ?? []) latest.set(t.task_key, t.state?.result_state);
+  return [...latest].filter(([, r]) => r !== undefined && !OK_RESULTS.has(r)).map(([k]) => k);
+}
 
 /**
  * Builds the dry-run plan for `kind`. Pure: the same context gives the same plan. Refuses with
- * `missing_context` (and says what is missing) rather than guessing an id or a setting.
+ * `missing_context` (and says what is missing) rather than guessing an id or a setting, and with
+ * `precondition_failed` when the workspace is not in a state the action fits (repairing a run that is
+ * still going, starting a running warehouse).
  */
-export function planRemediation(
-  kind: RemediationKind,
-  context: RemediationContext,
-): Result<RemediationPlan, PlanRefusal> {
+export function planRemediation(kind: RemediationKind, context: RemediationContext): PlanResult {
   const info = REMEDIATION_INFO[kind];
-  const plan = (
-    calls: PlannedCall[],
-    rollback: string,
-    estimatedCostUsd: number | null = null,
-    title = info.label,
-  ) => ok<RemediationPlan>({ kind, title, calls, risk: info.risk, rollback, estimatedCostUsd });
+  const target = targetOf(kind, context);
+  const plan = (parts: PlanParts): PlanResult =>
+    ok({
+      ...(target === undefined ? {} : { target }),
+      kind,
+      title: parts.title ?? info.label,
+      calls: parts.calls,
+      risk: info.risk,
+      destructive: info.destructive,
+      rollback: parts.rollback,
+      rollbackCalls: parts.rollbackCalls ?? [],
+      estimatedCostUsd: parts.estimatedCostUsd ?? null,
+      verify: parts.verify,
+      ...(parts.notify === undefined ? {} : { notify: parts.notify }),
+    });
+  const jobsRate = context.jobsUsdPerDbu ?? 0.15;
 
   switch (kind) {
-    case 'retry': {
+    case 'rerun': {
       if (context.jobId === undefined) return missing('a job id');
+      if (context.run !== undefined && runIsActive(context.run))
+        return refused(`Run ${context.runId} is still going; a rerun would race it. Cancel it first.`);
       const body: Record<string, unknown> = { job_id: context.jobId };
       if (context.idempotencyToken !== undefined)
         body.idempotency_token = context.idempotencyToken.slice(0, 64);
-      return plan(
-        [{ method: 'POST', path: `${JOBS}/run-now`, body }],
-        'Cancel the new run with POST /api/2.2/jobs/runs/cancel if it should not continue.',
-      );
+      return plan({
+        calls: [{ method: 'POST', path: `${JOBS}/run-now`, body }],
+        rollback: `Cancel the new run with POST ${JOBS}/runs/cancel if it should not continue.`,
+        estimatedCostUsd: jobHourlyUsd(context.job?.settings, jobsRate),
+        verify: { target: 'run', expect: 'success' },
+      });
     }
     case 'repair': {
-      if (context.runId === undefined) return missing('a run id');
-      const body: Record<string, unknown> = { run_id: context.runId, rerun_all_failed_tasks: true };
-      if (context.latestRepairId !== undefined) body.latest_repair_id = context.latestRepairId;
-      return plan(
-        [{ method: 'POST', path: `${JOBS}/runs/repair`, body }],
-        'Cancel the repaired run with POST /api/2.2/jobs/runs/cancel; tasks that already succeeded keep their output.',
-      );
+      const repair = repairCall(context);
+      if (!repair.ok) return repair;
+      return plan({
+        calls: [repair.value],
+        rollback: `Cancel the repaired run with POST ${JOBS}/runs/cancel; tasks that already succeeded keep their output.`,
+        estimatedCostUsd: jobHourlyUsd(context.job?.settings, jobsRate),
+        verify: { target: 'run', runId: context.runId, expect: 'success' },
+      });
     }
-    case 'bigger_cluster':
-      return planBiggerCluster(context, plan);
-    case 'longer_timeout':
-      return planLongerTimeout(context, plan);
-    case 'pause_schedule': {
-      if (context.jobId === undefined) return missing('a job id');
-      const schedule = context.job?.settings?.schedule;
-      if (schedule === undefined) return missing("the job's current schedule (jobs/get)");
-      return plan(
-        [
-          {
-            method: 'POST',
-            path: `${JOBS}/update`,
-            body: {
-              job_id: context.jobId,
-              new_settings: { schedule: { ...schedule, pause_status: 'PAUSED' } },
-            },
-          },
-        ],
-        `Unpause: POST /api/2.2/jobs/update with the same schedule and pause_status ${schedule.pause_status ?? 'UNPAUSED'}.`,
-      );
-    }
-    case 'scale_warehouse':
-      return planScaleWarehouse(context, plan);
-    case 'stop_warehouse': {
-      if (context.warehouseId === undefined) return missing('a warehouse id');
-      const perHour = warehouseDbuPerHour(context.warehouse);
-      return plan(
-        [{ method: 'POST', path: `${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}/stop`, body: {} }],
-        `Start it again with POST ${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}/start.`,
-        // Stopping saves money; the estimate is what one more hour running would have cost.
-        perHour === null ? null : round(-perHour * (context.sqlUsdPerDbu ?? 0.7)),
-      );
-    }
-    case 'start_warehouse': {
-      if (context.warehouseId === undefined) return missing('a warehouse id');
-      const perHour = warehouseDbuPerHour(context.warehouse);
-      return plan(
-        [
-          {
-            method: 'POST',
-            path: `${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}/start`,
-            body: {},
-          },
-        ],
-        `Stop it again with POST ${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}/stop.`,
-        perHour === null ? null : round(perHour * (context.sqlUsdPerDbu ?? 0.7)),
-      );
-    }
-    case 'restart_cluster': {
-      if (context.clusterId === undefined) return missing('a cluster id');
-      return plan(
-        [{ method: 'POST', path: `${CLUSTERS}/restart`, body: { cluster_id: context.clusterId } }],
-        'A restart cannot be undone; state lost on the cluster must be recomputed.',
-      );
-    }
+    case 'retry_with_params':
+      return planRetryWithParams(context, plan);
     case 'cancel_run': {
       if (context.runId === undefined) return missing('a run id');
-      return plan(
-        [{ method: 'POST', path: `${JOBS}/runs/cancel`, body: { run_id: context.runId } }],
-        'Start the job again with POST /api/2.2/jobs/run-now, or repair the cancelled run.',
-      );
+      if (context.run !== undefined && !runIsActive(context.run))
+        return refused(`Run ${context.runId} has already ended; there is nothing to cancel.`);
+      return plan({
+        calls: [{ method: 'POST', path: `${JOBS}/runs/cancel`, body: { run_id: context.runId } }],
+        rollback: `A cancelled run cannot be resumed: start the job again with POST ${JOBS}/run-now, or repair the cancelled run.`,
+        estimatedCostUsd: 0,
+        verify: { target: 'run', runId: context.runId, expect: 'stopped' },
+      });
     }
-    case 'cancel_statement': {
+    case 'kill_query': {
       if (context.statementId === undefined) return missing('a statement id');
-      return plan(
-        [
+      return plan({
+        calls: [
           {
             method: 'POST',
             path: `/api/2.0/sql/statements/${encodeURIComponent(context.statementId)}/cancel`,
           },
         ],
-        'A cancelled statement cannot be resumed; run the query again if it is still needed.',
-      );
+        rollback: 'A cancelled statement cannot be resumed; run the query again if it is still needed.',
+        estimatedCostUsd: 0,
+        verify: { target: 'statement', statementId: context.statementId },
+      });
+    }
+    case 'start_warehouse': {
+      if (context.warehouseId === undefined) return missing('a warehouse id');
+      const state = context.warehouse?.state;
+      if (state === 'RUNNING' || state === 'STARTING') return refused(`The warehouse is already ${state}.`);
+      const perHour = warehouseDbuPerHour(context.warehouse);
+      const path = `${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}`;
+      return plan({
+        calls: [{ method: 'POST', path: `${path}/start`, body: {} }],
+        rollback: `Stop it again with POST ${path}/stop.`,
+        rollbackCalls: [{ method: 'POST', path: `${path}/stop`, body: {} }],
+        estimatedCostUsd: perHour === null ? null : round(perHour * (context.sqlUsdPerDbu ?? 0.7)),
+        verify: { target: 'warehouse', warehouseId: context.warehouseId },
+      });
+    }
+    case 'scale_warehouse':
+      return planScaleWarehouse(context, plan);
+    case 'restart_cluster': {
+      if (context.clusterId === undefined) return missing('a cluster id');
+      const state = context.cluster?.state;
+      if (state !== undefined && state !== 'RUNNING')
+        return refused(`The cluster is ${state}; only a running cluster can be restarted.`);
+      return plan({
+        calls: [{ method: 'POST', path: `${CLUSTERS}/restart`, body: { cluster_id: context.clusterId } }],
+        rollback: 'A restart cannot be undone; state lost on the cluster must be recomputed.',
+        estimatedCostUsd: 0,
+        verify: { target: 'cluster', clusterId: context.clusterId },
+      });
+    }
+    case 'pause_schedule':
+    case 'resume_schedule': {
+      if (context.jobId === undefined) return missing('a job id');
+      const schedule = context.job?.settings?.schedule;
+      if (schedule === undefined) return missing("the job's schedule (jobs/get)");
+      const target = kind === 'pause_schedule' ? 'PAUSED' : 'UNPAUSED';
+      const before = schedule.pause_status ?? 'UNPAUSED';
+      if (before === target)
+        return refused(`The schedule is already ${target === 'PAUSED' ? 'paused' : 'running'}.`);
+      const update = (pause_status: string): PlannedCall => ({
+        method: 'POST',
+        path: `${JOBS}/update`,
+        body: { job_id: context.jobId, new_settings: { schedule: { ...schedule, pause_status } } },
+      });
+      return plan({
+        calls: [update(target)],
+        rollback: `Set pause_status back to ${before} with POST ${JOBS}/update.`,
+        rollbackCalls: [update(before)],
+        estimatedCostUsd: 0,
+        verify: {
+          target: 'job_settings',
+          jobId: context.jobId,
+          settings: { schedule: { pause_status: target } },
+        },
+      });
+    }
+    case 'set_retry_policy': {
+      if (context.jobId === undefined) return missing('a job id');
+      const task = taskOf(context);
+      if (task === undefined) return missing("the failing task's settings (jobs/get and a task key)");
+      const after = { ...task, ...RETRY_POLICY };
+      return plan({
+        calls: [jobsUpdate(context.jobId, { tasks: [after] })],
+        rollback: `Send the task back with max_retries ${task.max_retries ?? 0} via POST ${JOBS}/update.`,
+        rollbackCalls: [jobsUpdate(context.jobId, { tasks: [task] })],
+        estimatedCostUsd: 0,
+        verify: {
+          target: 'job_settings',
+          jobId: context.jobId,
+          settings: { tasks: [{ task_key: task.task_key, ...RETRY_POLICY }] },
+        },
+      });
+    }
+    case 'notify_owner': {
+      const owner = context.owner ?? context.job?.creator_user_name;
+      if (owner === undefined) return missing('an owner');
+      const text = `${owner}: dbxops asks you to look at "${context.incidentTitle ?? 'this incident'}": no automatic fix fits it.`;
+      return plan({
+        calls: [],
+        rollback: 'Nothing to roll back: no Databricks call is made, only a note in the incident thread.',
+        estimatedCostUsd: 0,
+        verify: { target: 'none' },
+        notify: { owner, text },
+      });
     }
   }
 }
 
-type Planner = (
-  calls: PlannedCall[],
-  rollback: string,
-  estimatedCostUsd?: number | null,
-  title?: string,
-) => Result<RemediationPlan, PlanRefusal>;
+function targetOf(kind: RemediationKind, context: RemediationContext): PlanTarget | undefined {
+  switch (kind) {
+    case 'notify_owner':
+      return undefined;
+    case 'start_warehouse':
+    case 'scale_warehouse':
+    case 'kill_query':
+      return context.warehouseId === undefined
+        ? undefined
+        : { kind: 'warehouse', warehouseId: context.warehouseId, name: context.warehouse?.name };
+    case 'restart_cluster':
+      return context.clusterId === undefined ? undefined : { kind: 'cluster', clusterId: context.clusterId };
+    default:
+      return context.jobId === undefined
+        ? undefined
+        : { kind: 'job', jobId: context.jobId, name: context.job?.settings?.name };
+  }
+}
 
-/** Read-modify-write of the whole `job_clusters` entry: a larger node type when known, else 2× workers. */
-function planBiggerCluster(context: RemediationContext, plan: Planner): Result<RemediationPlan, PlanRefusal> {
+function repairCall(context: RemediationContext): Result<PlannedCall, PlanRefusal> {
+  if (context.runId === undefined) return missing('a run id');
+  const run = context.run;
+  if (run !== undefined) {
+    if (runIsActive(run))
+      return refused(`Run ${context.runId} is still going; it can be repaired once it ends.`);
+    if (failedTasks(run).length === 0 && (run.tasks ?? []).length > 0)
+      return refused(`Run ${context.runId} has no failed task to repair.`);
+  }
+  // Failed tasks only (and what depends on them); the repair history is honoured so a second repair is
+  // accepted and a repeated one refused by Databricks.
+  const body: Record<string, unknown> = { run_id: context.runId, rerun_all_failed_tasks: true };
+  if (context.latestRepairId !== undefined) body.latest_repair_id = context.latestRepairId;
+  return ok({ method: 'POST', path: `${JOBS}/runs/repair`, body });
+}
+
+const jobsUpdate = (jobId: number, newSettings: Record<string, unknown>): PlannedCall => ({
+  method: 'POST',
+  path: `${JOBS}/update`,
+  body: { job_id: jobId, new_settings: newSettings },
+});
+
+function taskOf(context: RemediationContext): JobTask | undefined {
+  const tasks = context.job?.settings?.tasks ?? [];
+  return tasks.find((t) => t.task_key === context.taskKey) ?? (tasks.length === 1 ? tasks[0] : undefined);
+}
+
+type Planner = (parts: PlanParts) => PlanResult;
+
+/**
+ * The change the classification calls for, then a repair of the failed run (or a one-off run when
+ * there is none to repair): bigger nodes for memory, a doubled timeout for timeouts, on-demand nodes
+ * for lost spot capacity, more workers otherwise. The whole entry is sent, and the entry as it was is
+ * kept as the rollback call.
+ */
+function planRetryWithParams(context: RemediationContext, plan: Planner): PlanResult {
   if (context.jobId === undefined) return missing('a job id');
   const settings: JobSettings | undefined = context.job?.settings;
-  const clusters = settings?.job_clusters ?? [];
-  const task = settings?.tasks?.find((t) => t.task_key === context.taskKey);
+  if (settings === undefined) return missing("the job's settings (jobs/get)");
+  const change = paramsChange(context, settings);
+  if (!change.ok) return change;
+  const { update, before, title, cost } = change.value;
+  const then = context.runId !== undefined ? repairCall(context) : undefined;
+  if (then !== undefined && !then.ok) return then;
+  const rerunBody: Record<string, unknown> = { job_id: context.jobId };
+  if (context.idempotencyToken !== undefined)
+    rerunBody.idempotency_token = context.idempotencyToken.slice(0, 64);
+  const second: PlannedCall = then?.value ?? { method: 'POST', path: `${JOBS}/run-now`, body: rerunBody };
+  return plan({
+    title,
+    calls: [jobsUpdate(context.jobId, update), second],
+    rollback: `Send the saved settings back with POST ${JOBS}/update (${describeBefore(before)}).`,
+    rollbackCalls: [jobsUpdate(context.jobId, before)],
+    estimatedCostUsd: cost,
+    verify: { target: 'run', runId: then === undefined ? undefined : context.runId, expect: 'success' },
+  });
+}
+
+interface ParamsChange {
+  update: Record<string, unknown>;
+  before: Record<string, unknown>;
+  title: string;
+  cost: number | null;
+}
+
+function paramsChange(context: RemediationContext, settings: JobSettings): Result<ParamsChange, PlanRefusal> {
+  const category = context.category ?? 'resource';
+  const task = taskOf(context);
+  if (category === 'timeout') {
+    if (task === undefined) return missing("the failing task's settings (jobs/get and a task key)");
+    const current = task.timeout_seconds ?? 0;
+    // 0 means "no timeout": there is nothing to double, and a timeout failure then came from the job level.
+    if (current <= 0) return missing('a task timeout to double (the task has none)');
+    return ok({
+      update: { tasks: [{ ...task, timeout_seconds: current * 2 }] },
+      before: { tasks: [task] },
+      title: `${task.task_key}: timeout ${current} s → ${current * 2} s`,
+      cost: null,
+    });
+  }
+  const clusters = settings.job_clusters ?? [];
   const entry = clusters.find((c) => c.job_cluster_key === task?.job_cluster_key) ?? clusters[0];
   if (entry === undefined) return missing("a job cluster in the job's settings (jobs/get)");
   const before = entry.new_cluster;
+  const after: Record<string, unknown> & typeof before = { ...before };
+  let title: string;
   const larger = before.node_type_id === undefined ? undefined : largerNodeType(before.node_type_id);
-  const after = { ...before };
-  if (larger !== undefined) {
+  if ((category === 'capacity' || category === 'node_lost') && !isOnDemand(before)) {
+    Object.assign(after, onDemand(before));
+    title = `${entry.job_cluster_key} on on-demand nodes instead of spot`;
+  } else if (category === 'resource' && larger !== undefined) {
     after.node_type_id = larger;
     if (before.driver_node_type_id !== undefined) after.driver_node_type_id = larger;
+    title = `${entry.job_cluster_key} on ${larger}`;
   } else if (before.autoscale !== undefined) {
     after.autoscale = {
       ...before.autoscale,
@@ -228,56 +441,48 @@ function planBiggerCluster(context: RemediationContext, plan: Planner): Result<R
         Math.max(before.autoscale.max_workers * 2, before.autoscale.min_workers + 1),
       ),
     };
+    title = `More workers for ${entry.job_cluster_key}`;
   } else {
     after.num_workers = Math.min(MAX_WORKERS, Math.max(1, (before.num_workers ?? 0) * 2));
+    title = `More workers for ${entry.job_cluster_key}`;
   }
-  const cost = clusterCostDelta(before, after, context.jobsUsdPerDbu ?? 0.15);
-  return plan(
-    [
-      {
-        method: 'POST',
-        path: `${JOBS}/update`,
-        body: {
-          job_id: context.jobId,
-          new_settings: { job_clusters: [{ ...entry, new_cluster: after }] },
-        },
-      },
-    ],
-    `Send the previous job_clusters entry back with POST /api/2.2/jobs/update (node type ${before.node_type_id ?? 'unchanged'}, ${workersText(before)}).`,
-    cost,
-    larger === undefined
-      ? `More workers for ${entry.job_cluster_key}`
-      : `${entry.job_cluster_key} on ${larger}`,
-  );
+  return ok({
+    update: { job_clusters: [{ ...entry, new_cluster: after }] },
+    before: { job_clusters: [entry] },
+    title,
+    cost: clusterCostDelta(before, after, context.jobsUsdPerDbu ?? 0.15),
+  });
 }
 
-/** Doubles the task's `timeout_seconds`, sending the whole task object as `jobs/update` requires. */
-function planLongerTimeout(context: RemediationContext, plan: Planner): Result<RemediationPlan, PlanRefusal> {
-  if (context.jobId === undefined) return missing('a job id');
-  const tasks = context.job?.settings?.tasks ?? [];
-  const task =
-    tasks.find((t) => t.task_key === context.taskKey) ?? (tasks.length === 1 ? tasks[0] : undefined);
-  if (task === undefined) return missing("the failing task's settings (jobs/get and a task key)");
-  const current = task.timeout_seconds ?? 0;
-  // 0 means "no timeout": there is nothing to double, and a timeout failure then came from the job level.
-  if (current <= 0) return missing('a task timeout to double (the task has none)');
-  return plan(
-    [
-      {
-        method: 'POST',
-        path: `${JOBS}/update`,
-        body: { job_id: context.jobId, new_settings: { tasks: [{ ...task, timeout_seconds: current * 2 }] } },
-      },
-    ],
-    `Send the task back with timeout_seconds ${current} via POST /api/2.2/jobs/update.`,
+type Availability = { availability?: unknown };
+function isOnDemand(spec: Record<string, unknown>): boolean {
+  const attrs = ['aws_attributes', 'azure_attributes', 'gcp_attributes'].map(
+    (k) => spec[k] as Availability | undefined,
   );
+  return attrs.some((a) => typeof a?.availability === 'string' && a.availability.startsWith('ON_DEMAND'));
+}
+
+/** The cloud's on-demand setting, on the attributes block the spec already uses (AWS when none). */
+function onDemand(spec: Record<string, unknown>): Record<string, unknown> {
+  if (spec.azure_attributes !== undefined)
+    return { azure_attributes: { ...(spec.azure_attributes as object), availability: 'ON_DEMAND_AZURE' } };
+  if (spec.gcp_attributes !== undefined)
+    return { gcp_attributes: { ...(spec.gcp_attributes as object), availability: 'ON_DEMAND_GCP' } };
+  return {
+    aws_attributes: { ...((spec.aws_attributes as object | undefined) ?? {}), availability: 'ON_DEMAND' },
+  };
+}
+
+function describeBefore(before: Record<string, unknown>): string {
+  const [entry] = (before.job_clusters as { new_cluster: ClusterShape }[] | undefined) ?? [];
+  if (entry !== undefined)
+    return `node type ${entry.new_cluster.node_type_id ?? 'unchanged'}, ${workersText(entry.new_cluster)}`;
+  const [task] = (before.tasks as JobTask[] | undefined) ?? [];
+  return task === undefined ? 'as saved' : `timeout_seconds ${task.timeout_seconds ?? 0}`;
 }
 
 /** One size up and one more cluster; the full config is sent because omitted fields may be reset. */
-function planScaleWarehouse(
-  context: RemediationContext,
-  plan: Planner,
-): Result<RemediationPlan, PlanRefusal> {
+function planScaleWarehouse(context: RemediationContext, plan: Planner): PlanResult {
   if (context.warehouseId === undefined) return missing('a warehouse id');
   const w = context.warehouse;
   if (w === undefined) return missing("the warehouse's current config (warehouses/{id})");
@@ -309,11 +514,14 @@ function planScaleWarehouse(
       : round(
           (afterRate * maxClusters - beforeRate * (w.max_num_clusters ?? 1)) * (context.sqlUsdPerDbu ?? 0.7),
         );
-  return plan(
-    [{ method: 'POST', path: `${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}/edit`, body: edited }],
-    `Edit it back to cluster_size ${w.cluster_size ?? '(unchanged)'} and max_num_clusters ${w.max_num_clusters ?? 1}.`,
-    cost,
-  );
+  const path = `${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}/edit`;
+  return plan({
+    calls: [{ method: 'POST', path, body: edited }],
+    rollback: `Edit it back to cluster_size ${w.cluster_size ?? '(unchanged)'} and max_num_clusters ${w.max_num_clusters ?? 1}.`,
+    rollbackCalls: [{ method: 'POST', path, body: config }],
+    estimatedCostUsd: cost,
+    verify: { target: 'warehouse', warehouseId: context.warehouseId, clusterSize: edited.cluster_size },
+  });
 }
 
 /** The next node type up the same family, for the families we know; undefined otherwise. */
@@ -361,3 +569,16 @@ function warehouseDbuPerHour(w: Warehouse | undefined): number | null {
 }
 
 const round = (usd: number) => Math.round(usd * 100) / 100;
+
+/** What one more hour of the job's clusters costs at list price, or null for unknown node types. */
+function jobHourlyUsd(settings: JobSettings | undefined, usdPerDbu: number): number | null {
+  const clusters = settings?.job_clusters ?? [];
+  if (clusters.length === 0) return null;
+  let dbu = 0;
+  for (const c of clusters) {
+    const rate = c.new_cluster.node_type_id === undefined ? undefined : NODE_DBU[c.new_cluster.node_type_id];
+    if (rate === undefined) return null;
+    dbu += rate * ((c.new_cluster.autoscale?.max_workers ?? c.new_cluster.num_workers ?? 0) + 1);
+  }
+  return round(dbu * usdPerDbu);
+}

@@ -70,7 +70,7 @@ const eventsResponse = z.looseObject({
 });
 const empty = z.looseObject({});
 
-type ClusterDetails = z.output<typeof clusterDetailsSchema>;
+export type ClusterDetails = z.output<typeof clusterDetailsSchema>;
 type ClusterEvent = z.output<typeof clusterEventSchema>;
 
 interface ListClustersParams {

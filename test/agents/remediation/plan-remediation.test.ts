@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { largerNodeType, planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
 import { REMEDIATION_KINDS } from '../../../src/agents/remediation/remediation-kind.js';
 import { suggestRemediations } from '../../../src/agents/remediation/suggest-remediations.js';
-import type { Job } from '../../../src/databricks/rest/jobs-api.js';
+import type { Job, Run } from '../../../src/databricks/rest/jobs-api.js';
 import type { Warehouse } from '../../../src/databricks/rest/warehouses-api.js';
 
 const JOB_ID = 684914303928317;
@@ -57,8 +57,8 @@ const warehouse: Warehouse = {
 } as Warehouse;
 
 describe('planRemediation', () => {
-  it('retries with run-now and an idempotency token of at most 64 characters', () => {
-    const plan = planRemediation('retry', { jobId: JOB_ID, idempotencyToken: 'x'.repeat(100) });
+  it('reruns with run-now and an idempotency token of at most 64 characters', () => {
+    const plan = planRemediation('rerun', { jobId: JOB_ID, idempotencyToken: 'x'.repeat(100) });
     expect(plan.ok && plan.value.calls).toEqual([
       {
         method: 'POST',
@@ -75,8 +75,14 @@ describe('planRemediation', () => {
     expect(again.ok && again.value.calls[0]?.body).toMatchObject({ latest_repair_id: 734650698524280 });
   });
 
-  it('sends the whole job_clusters entry with a larger node type for a bigger cluster', () => {
-    const plan = planRemediation('bigger_cluster', { jobId: JOB_ID, taskKey: 'load_orders', job });
+  it('retries an out-of-memory failure on a larger node type, sending the whole job_clusters entry, then repairs', () => {
+    const plan = planRemediation('retry_with_params', {
+      jobId: JOB_ID,
+      runId: RUN_ID,
+      taskKey: 'load_orders',
+      category: 'resource',
+      job,
+    });
     if (!plan.ok) throw new Error(plan.userMessage);
     expect(plan.value.calls[0]).toEqual({
       method: 'POST',
@@ -99,8 +105,27 @@ describe('planRemediation', () => {
       },
     });
     // (2.0 − 1.0 DBU) × 5 nodes × $0.15
+    expect(plan.value.calls[1]).toEqual({
+      method: 'POST',
+      path: '/api/2.2/jobs/runs/repair',
+      body: { run_id: RUN_ID, rerun_all_failed_tasks: true },
+    });
     expect(plan.value.estimatedCostUsd).toBe(0.75);
     expect(plan.value.rollback).toContain('i3.xlarge');
+    // The original entry is kept as the rollback call.
+    expect(plan.value.rollbackCalls[0]?.body).toMatchObject({
+      new_settings: { job_clusters: [{ new_cluster: { node_type_id: 'i3.xlarge' } }] },
+    });
+  });
+
+  it('moves a cluster that lost spot capacity to on-demand nodes', () => {
+    const plan = planRemediation('retry_with_params', { jobId: JOB_ID, category: 'capacity', job });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(plan.value.calls[0]?.body).toMatchObject({
+      new_settings: { job_clusters: [{ new_cluster: { aws_attributes: { availability: 'ON_DEMAND' } } }] },
+    });
+    // Without a run to repair, a one-off run follows the change.
+    expect(plan.value.calls[1]?.path).toBe('/api/2.2/jobs/run-now');
   });
 
   it('doubles the workers when the node type has no known larger sibling', () => {
@@ -108,7 +133,7 @@ describe('planRemediation', () => {
     const cluster = odd.settings?.job_clusters?.[0];
     if (cluster === undefined) throw new Error('fixture');
     cluster.new_cluster.node_type_id = 'custom-node';
-    const plan = planRemediation('bigger_cluster', { jobId: JOB_ID, job: odd });
+    const plan = planRemediation('retry_with_params', { jobId: JOB_ID, category: 'resource', job: odd });
     if (!plan.ok) throw new Error(plan.userMessage);
     expect(plan.value.calls[0]?.body).toMatchObject({
       new_settings: { job_clusters: [{ new_cluster: { node_type_id: 'custom-node', num_workers: 8 } }] },
@@ -116,8 +141,13 @@ describe('planRemediation', () => {
     expect(plan.ok && plan.value.estimatedCostUsd).toBeNull();
   });
 
-  it('sends the whole task with twice its timeout', () => {
-    const plan = planRemediation('longer_timeout', { jobId: JOB_ID, taskKey: 'load_orders', job });
+  it('retries a timeout with the whole task at twice its timeout', () => {
+    const plan = planRemediation('retry_with_params', {
+      jobId: JOB_ID,
+      taskKey: 'load_orders',
+      category: 'timeout',
+      job,
+    });
     expect(plan.ok && plan.value.calls[0]?.body).toEqual({
       job_id: JOB_ID,
       new_settings: {
@@ -164,21 +194,19 @@ describe('planRemediation', () => {
     expect(plan.value.estimatedCostUsd).toBe(33.6);
   });
 
-  it('stops, starts, restarts and cancels with the documented paths', () => {
+  it('starts, restarts and cancels with the documented paths', () => {
     const paths = (
       [
-        ['stop_warehouse', { warehouseId: 'wh-1' }],
         ['start_warehouse', { warehouseId: 'wh-1' }],
         ['restart_cluster', { clusterId: '1121-020000-abcd1234' }],
         ['cancel_run', { runId: RUN_ID }],
-        ['cancel_statement', { statementId: '01ef-abc' }],
+        ['kill_query', { statementId: '01ef-abc' }],
       ] as const
     ).map(([kind, ctx]) => {
       const plan = planRemediation(kind, ctx);
       return plan.ok ? `${plan.value.calls[0]?.method} ${plan.value.calls[0]?.path}` : plan.reason;
     });
     expect(paths).toEqual([
-      'POST /api/2.0/sql/warehouses/wh-1/stop',
       'POST /api/2.0/sql/warehouses/wh-1/start',
       'POST /api/2.1/clusters/restart',
       'POST /api/2.2/jobs/runs/cancel',
@@ -195,10 +223,65 @@ describe('planRemediation', () => {
   });
 
   it('escapes hostile ids in paths', () => {
-    const plan = planRemediation('stop_warehouse', { warehouseId: '../../clusters/delete?x=1' });
+    const plan = planRemediation('start_warehouse', { warehouseId: '../../clusters/delete?x=1' });
     expect(plan.ok && plan.value.calls[0]?.path).toBe(
-      '/api/2.0/sql/warehouses/..%2F..%2Fclusters%2Fdelete%3Fx%3D1/stop',
+      '/api/2.0/sql/warehouses/..%2F..%2Fclusters%2Fdelete%3Fx%3D1/start',
     );
+  });
+
+  it('checks preconditions against the current state', () => {
+    const running: Run = { run_id: RUN_ID, state: { life_cycle_state: 'RUNNING' } };
+    const repair = planRemediation('repair', { runId: RUN_ID, run: running });
+    expect(!repair.ok && repair.reason).toBe('precondition_failed');
+    const succeeded: Run = {
+      run_id: RUN_ID,
+      state: { life_cycle_state: 'TERMINATED', result_state: 'SUCCESS' },
+      tasks: [{ task_key: 'a', run_id: 1, state: { result_state: 'SUCCESS' } }],
+    };
+    expect(planRemediation('repair', { runId: RUN_ID, run: succeeded }).ok).toBe(false);
+    expect(planRemediation('cancel_run', { runId: RUN_ID, run: succeeded }).ok).toBe(false);
+    expect(planRemediation('start_warehouse', { warehouseId: 'wh-1', warehouse }).ok).toBe(false);
+    expect(planRemediation('resume_schedule', { jobId: JOB_ID, job }).ok).toBe(false);
+  });
+
+  it('sets a retry policy on the failing task and keeps the old one for rollback', () => {
+    const plan = planRemediation('set_retry_policy', { jobId: JOB_ID, taskKey: 'extract', job });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(plan.value.calls[0]?.body).toMatchObject({
+      new_settings: { tasks: [{ task_key: 'extract', max_retries: 2, retry_on_timeout: true }] },
+    });
+    expect(plan.value.rollbackCalls[0]?.body).toMatchObject({
+      new_settings: { tasks: [{ task_key: 'extract', max_retries: 1 }] },
+    });
+  });
+
+  it('notifies the owner without any Databricks call', () => {
+    const plan = planRemediation('notify_owner', {
+      owner: 'alice@acme.example',
+      incidentTitle: 'orders failing',
+    });
+    expect(plan.ok && plan.value).toMatchObject({ calls: [], notify: { owner: 'alice@acme.example' } });
+  });
+
+  it('never plans a call that deletes or drops anything', () => {
+    const full = {
+      jobId: JOB_ID,
+      runId: RUN_ID,
+      taskKey: 'extract',
+      clusterId: 'c-1',
+      warehouseId: 'wh-1',
+      statementId: 's-1',
+      owner: 'a@b.c',
+      job,
+      warehouse: { ...warehouse, state: 'STOPPED' },
+    } as const;
+    for (const kind of REMEDIATION_KINDS) {
+      const plan = planRemediation(kind, full);
+      for (const call of plan.ok ? [...plan.value.calls, ...plan.value.rollbackCalls] : []) {
+        expect(call.method, kind).not.toBe('DELETE');
+        expect(call.path, kind).not.toMatch(/delete|drop/i);
+      }
+    }
   });
 
   it('gives every plan a risk and a rollback', () => {
@@ -221,14 +304,26 @@ describe('largerNodeType', () => {
 });
 
 describe('suggestRemediations', () => {
-  it('offers repair, retry and a bigger cluster for a transient out-of-memory failure', () => {
+  it('offers repair first for a transient failure, and new settings first for an out-of-memory one', () => {
     expect(
       suggestRemediations({
         kind: 'job_failed',
         refs: { jobId: '1', runId: '2' },
-        classification: { category: 'resource', transient: true, rule: 'oom' },
+        classification: { category: 'network', transient: true, action: 'RETRY', rule: 'blip' },
       }),
-    ).toEqual(['repair', 'retry', 'bigger_cluster']);
+    ).toEqual(['repair', 'rerun', 'set_retry_policy']);
+    expect(
+      suggestRemediations({
+        kind: 'job_failed',
+        refs: { jobId: '1', runId: '2' },
+        classification: {
+          category: 'resource',
+          transient: false,
+          action: 'RETRY_WITH_NEW_PARAMS',
+          rule: 'oom',
+        },
+      }),
+    ).toEqual(['retry_with_params', 'notify_owner']);
   });
 
   it('never offers a plain retry for a failure a retry cannot fix', () => {
@@ -237,15 +332,16 @@ describe('suggestRemediations', () => {
       refs: { jobId: '1', runId: '2' },
       classification: { category: 'permission', transient: false, rule: 'grant' },
     });
-    expect(kinds).not.toContain('retry');
+    expect(kinds).not.toContain('rerun');
     expect(kinds).not.toContain('repair');
+    expect(kinds[0]).toBe('notify_owner');
   });
 
   it('offers warehouse and query fixes for their signals', () => {
     expect(suggestRemediations({ kind: 'warehouse_queueing', refs: { warehouseId: 'w' } })).toEqual([
       'scale_warehouse',
     ]);
-    expect(suggestRemediations({ kind: 'runaway_query', refs: {} })).toEqual(['cancel_statement']);
+    expect(suggestRemediations({ kind: 'runaway_query', refs: {} })).toEqual(['kill_query', 'notify_owner']);
     expect(suggestRemediations(undefined)).toEqual([]);
   });
 });

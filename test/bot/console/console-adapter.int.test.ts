@@ -332,9 +332,9 @@ describe('buttons', () => {
       action: 'remediate',
       incidentId: view.incidentId,
       version: 1,
-      remediationId: 'retry',
+      remediationId: 'rerun',
     });
-    const out = await press(ref.messageId, 'dbx:remediate:retry', value);
+    const out = await press(ref.messageId, 'dbx:remediate:rerun', value);
     expect(out.ok).toBe(true);
     const [card] = await messages();
     // Either the plan card or the reason it cannot be planned reaches the clicker.

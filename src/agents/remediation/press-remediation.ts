@@ -1,0 +1,315 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../config/logger.js';
+import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
+import type { Clock } from '../../domain/clock.js';
+import { err, ok, type Result } from '../../domain/result.js';
+import type { IncidentRepository } from '../../store/incident-repository.js';
+import type { RemediationAttempt, RemediationRepository } from '../../store/remediation-repository.js';
+import { readPlanContext } from './plan-context.js';
+import { planRemediation } from './plan-remediation.js';
+import type { Presser, RemediationAudit, RemediationGate } from './remediation-gate.js';
+import { REMEDIATION_INFO, type RemediationKind } from './remediation-kind.js';
+import { renderRunbook } from './runbook.js';
+import { canonicalHash } from '../../domain/canonical-json.js';
+import type { ApprovalRepository } from '../../store/approval-repository.js';
+import { suggestRemediations } from './suggest-remediations.js';
+
+/** What four eyes needs: the approval requests, who a chat user is in the workspace, the approver rule. */
+interface ApprovalDeps {
+  readonly approvals: ApprovalRepository;
+  /** The presser's Databricks principal (`resolvePrincipal`); people are compared by it, never by handle. */
+  readonly principalOf: (presser: Presser) => Promise<Result<string, string>>;
+  /** `decideApprover` over the policy: another person, holding the approve right. */
+  readonly mayApprove: (
+    kind: RemediationKind,
+    requester: Presser & { principal: string },
+    approver: Presser & { principal: string },
+  ) => Result<void, string>;
+  /** The approver's own Databricks rights on the object, as the presser's are checked. */
+  readonly approverRights: RemediationGate;
+}
+
+export interface PressDeps {
+  readonly fourEyes?: ApprovalDeps | undefined;
+  readonly incidents: IncidentRepository;
+  readonly remediations: RemediationRepository;
+  readonly databricks?: DatabricksClient | undefined;
+  readonly logger: Logger;
+  readonly gate: RemediationGate;
+  readonly audit: RemediationAudit;
+  /** Queues the execution of a recorded attempt (keyed by its id). */
+  readonly queue: (attemptId: string) => Promise<void>;
+  readonly wallClock: Clock;
+  readonly maxAttempts: number;
+  /** The workspace origin written into the runbook's commands. */
+  readonly host: string;
+  /** Who the runbook says to page. */
+  readonly escalateTo: string;
+}
+
+export interface PressInput {
+  readonly incidentId: string;
+  /** The incident version the plan card was drawn at. */
+  readonly version: number;
+  readonly action: RemediationKind;
+  readonly presser: Presser;
+}
+
+export type PressRefusal =
+  | 'not_found'
+  | 'stale_card'
+  | 'not_offered'
+  | 'plan_refused'
+  | 'refused'
+  | 'busy'
+  | 'exhausted';
+
+export interface Pressed {
+  readonly attempt: RemediationAttempt;
+  /** The same plan was pressed before: nothing new was queued. */
+  readonly duplicate: boolean;
+  /** The plan waits for a second person: the token their Approve button carries, and why. */
+  readonly approval?: { readonly token: string; readonly reason: string } | undefined;
+}
+
+/**
+ * A person pressed Run on a plan. Checks that the plan still fits (the incident is at the version the
+ * plan was drawn for, and still suggests this action: a forged or replayed button for an action the
+ * card never offered is refused), draws the plan again from the workspace as it is now, asks the gates,
+ * records the attempt under its idempotency key (incident, action, plan version) and queues it. A
+ * second press of the same plan finds the recorded attempt and queues nothing.
+ */
+export async function pressRemediation(
+  deps: PressDeps,
+  input: PressInput,
+): Promise<Result<Pressed, PressRefusal>> {
+  const incident = await deps.incidents.get(input.incidentId);
+  if (incident === undefined)
+    return err('not_found', `Incident ${input.incidentId.slice(0, 128)} no longer exists.`);
+  const id = attemptId(input);
+  const earlier = await deps.remediations.get(id);
+  if (earlier !== undefined) return duplicate(deps, earlier);
+  if (incident.state === 'resolved')
+    return err('stale_card', 'The incident is resolved; there is nothing to run.');
+  if (incident.version !== input.version) {
+    return err(
+      'stale_card',
+      `This plan was drawn for version ${input.version} of the incident, which is now at ${incident.version}. Press the remediation on the card again for a current plan.`,
+    );
+  }
+  const signals = await deps.incidents.listSignals(incident.id);
+  const signal = signals.find((s) => s.id === incident.rootCauseSignalId) ?? signals[0];
+  if (!suggestRemediations(signal).includes(input.action)) {
+    deps.logger.warn(
+      { incidentId: incident.id, action: input.action },
+      'run pressed for an action the card never offered',
+    );
+    return err(
+      'not_offered',
+      'This incident does not offer that remediation, so I did nothing. Refresh the card.',
+    );
+  }
+  const context = await readPlanContext(deps, input.action, incident, signal);
+  const plan = planRemediation(input.action, context);
+  if (!plan.ok)
+    return err('plan_refused', `I can't run "${REMEDIATION_INFO[input.action].label}": ${plan.userMessage}`);
+  const decision = await deps.gate({
+    incidentId: incident.id,
+    workspaceId: incident.workspaceId,
+    action: input.action,
+    plan: plan.value,
+    presser: input.presser,
+    phase: 'press',
+  });
+  const needsApproval = !decision.ok && decision.approvalTtlMs !== undefined && deps.fourEyes !== undefined;
+  if (!decision.ok && !needsApproval) {
+    await deps.audit({
+      type: 'propose',
+      attemptId: id,
+      incidentId: incident.id,
+      workspaceId: incident.workspaceId,
+      action: input.action,
+      plan: plan.value,
+      presser: input.presser,
+      classification: signal?.classification?.category,
+      outcome: decision.gate === 'shadow' ? 'shadow' : 'refused',
+      message: `${decision.gate}: ${decision.userMessage}`,
+    });
+    return err('refused', `Refused by ${decision.gate}: ${decision.userMessage}`);
+  }
+  const now = deps.wallClock.now();
+  let requesterPrincipal: string | undefined;
+  if (needsApproval && deps.fourEyes !== undefined) {
+    const principal = await deps.fourEyes.principalOf(input.presser);
+    if (!principal.ok) return err('refused', `Refused by four_eyes: ${principal.userMessage}`);
+    requesterPrincipal = principal.value;
+  }
+  const claimed = await deps.remediations.claim(
+    {
+      id,
+      incidentId: incident.id,
+      workspaceId: incident.workspaceId,
+      action: input.action,
+      requestedBy: JSON.stringify(input.presser),
+      plan: plan.value,
+      verify: plan.value.verify,
+      runbook: renderRunbook(plan.value, {
+        incidentId: incident.id,
+        host: deps.host,
+        escalateTo: deps.escalateTo,
+        maxAttempts: deps.maxAttempts,
+      }),
+      createdAt: now,
+    },
+    deps.maxAttempts,
+    needsApproval ? 'awaiting_approval' : 'queued',
+  );
+  switch (claimed.kind) {
+    case 'duplicate':
+      return duplicate(deps, claimed.attempt);
+    case 'busy':
+      return err(
+        'busy',
+        `"${REMEDIATION_INFO[claimed.running.action as RemediationKind]?.label ?? claimed.running.action}" is still running on this incident; fixes never race. Wait for its outcome on the card.`,
+      );
+    case 'exhausted':
+      return err(
+        'exhausted',
+        `${claimed.attempts.length} remediations were tried on this incident already; it is escalated to a person instead.`,
+      );
+    case 'claimed':
+      await deps.audit({
+        type: 'propose',
+        attemptId: id,
+        attempt: claimed.attempt.attempt,
+        incidentId: incident.id,
+        workspaceId: incident.workspaceId,
+        action: input.action,
+        plan: plan.value,
+        presser: input.presser,
+        classification: signal?.classification?.category,
+        outcome: needsApproval ? 'needs_approval' : 'queued',
+        message:
+          needsApproval && !decision.ok ? decision.userMessage : `Pressed Run on "${plan.value.title}"`,
+      });
+      if (needsApproval && !decision.ok && deps.fourEyes !== undefined) {
+        const request = await deps.fourEyes.approvals.request({
+          planHash: canonicalHash(plan.value.calls),
+          incidentId: incident.id,
+          workspaceId: incident.workspaceId,
+          actionKind: input.action,
+          requester: {
+            surface: input.presser.surface,
+            userId: input.presser.userId,
+            principal: requesterPrincipal,
+          },
+          now,
+          ttlMs: decision.approvalTtlMs ?? 0,
+        });
+        return ok({
+          attempt: claimed.attempt,
+          duplicate: false,
+          approval: { token: request.token, reason: decision.userMessage },
+        });
+      }
+      await deps.queue(id);
+      return ok({ attempt: claimed.attempt, duplicate: false });
+  }
+}
+
+export interface ApproveInput extends PressInput {
+  readonly token: string;
+}
+
+/**
+ * A second person pressed Approve on a gated plan. The approver must be another Databricks principal
+ * holding the approve right (`mayApprove`) and the Databricks permission the action needs; the plan is
+ * drawn again and must be the one approval was asked for (the token is bound to its hash, used once,
+ * before it expires). Then the attempt is queued like any other, and its execution re-checks the gates.
+ */
+export async function approveRemediation(
+  deps: PressDeps,
+  input: ApproveInput,
+): Promise<Result<RemediationAttempt, PressRefusal>> {
+  const fourEyes = deps.fourEyes;
+  const attempt = await deps.remediations.get(attemptId(input));
+  if (fourEyes === undefined || attempt === undefined || attempt.state !== 'awaiting_approval')
+    return err('stale_card', 'This plan is not waiting for an approval any more. Refresh the card.');
+  const requester = JSON.parse(attempt.requestedBy) as Presser;
+  const [requesterPrincipal, approverPrincipal] = await Promise.all([
+    fourEyes.principalOf(requester),
+    fourEyes.principalOf(input.presser),
+  ]);
+  if (!approverPrincipal.ok) return err('refused', approverPrincipal.userMessage);
+  if (!requesterPrincipal.ok) return err('refused', requesterPrincipal.userMessage);
+  const allowed = fourEyes.mayApprove(
+    input.action,
+    { ...requester, principal: requesterPrincipal.value },
+    { ...input.presser, principal: approverPrincipal.value },
+  );
+  if (!allowed.ok) return err('refused', allowed.userMessage);
+  const incident = await deps.incidents.get(input.incidentId);
+  if (incident === undefined)
+    return err('not_found', `Incident ${input.incidentId.slice(0, 128)} no longer exists.`);
+  const signals = await deps.incidents.listSignals(incident.id);
+  const signal = signals.find((s) => s.id === incident.rootCauseSignalId) ?? signals[0];
+  const plan = planRemediation(input.action, await readPlanContext(deps, input.action, incident, signal));
+  if (!plan.ok) return err('plan_refused', plan.userMessage);
+  const rights = await fourEyes.approverRights({
+    incidentId: incident.id,
+    workspaceId: incident.workspaceId,
+    action: input.action,
+    plan: plan.value,
+    presser: input.presser,
+    phase: 'press',
+  });
+  if (!rights.ok) return err('refused', `Refused by ${rights.gate}: ${rights.userMessage}`);
+  const approved = await fourEyes.approvals.approve({
+    token: input.token,
+    planHash: canonicalHash(plan.value.calls),
+    approver: {
+      surface: input.presser.surface,
+      userId: input.presser.userId,
+      principal: approverPrincipal.value,
+    },
+    now: deps.wallClock.now(),
+  });
+  if (!approved.ok) return err('refused', approved.userMessage);
+  if (
+    !(await deps.remediations.transition(attempt.id, ['awaiting_approval'], 'queued', deps.wallClock.now(), {
+      approvalId: approved.value.id,
+    }))
+  )
+    return err('stale_card', 'This plan is not waiting for an approval any more. Refresh the card.');
+  await deps.audit({
+    type: 'approve',
+    attemptId: attempt.id,
+    attempt: attempt.attempt,
+    incidentId: incident.id,
+    workspaceId: incident.workspaceId,
+    action: input.action,
+    plan: plan.value,
+    presser: input.presser,
+    outcome: 'approved',
+    message: `Approved by ${approverPrincipal.value} for ${requesterPrincipal.value}`,
+  });
+  await deps.queue(attempt.id);
+  return ok(attempt);
+}
+
+/** A press seen before queues nothing new, unless its first queueing never happened (the key dedupes). */
+async function duplicate(
+  deps: PressDeps,
+  attempt: RemediationAttempt,
+): Promise<Result<Pressed, PressRefusal>> {
+  if (attempt.state === 'queued') await deps.queue(attempt.id);
+  return ok({ attempt, duplicate: true });
+}
+
+/** The idempotency key of a press: one incident, one action, one plan version. */
+function attemptId(input: PressInput): string {
+  const digest = createHash('sha256')
+    .update(`${input.incidentId}\u0000${input.action}\u0000${input.version}`)
+    .digest('hex');
+  return `rem_${digest.slice(0, 32)}`;
+}

@@ -1,0 +1,476 @@
+import { z } from 'zod';
+import type { Logger } from '../../config/logger.js';
+import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
+import { DatabricksApiError } from '../../databricks/rest/databricks-api-error.js';
+import type { Clock } from '../../domain/clock.js';
+import type { IncidentEvent } from '../../domain/incident.js';
+import type { IncidentRepository } from '../../store/incident-repository.js';
+import type {
+  AttemptOutcome,
+  AttemptState,
+  CallRecord,
+  RemediationAttempt,
+  RemediationRepository,
+} from '../../store/remediation-repository.js';
+import type { PlannedCall, RemediationPlan } from './plan-remediation.js';
+import type { Presser, RemediationAudit, RemediationGate } from './remediation-gate.js';
+import { REMEDIATION_INFO } from './remediation-kind.js';
+import { readStoredPlan, readStoredVerify, type StoredVerify } from './stored-plan.js';
+import { checkOutcome } from './verify-remediation.js';
+import { SURFACE_NAMES } from '../../domain/surface-name.js';
+import { ESCALATION_ENTRY_KIND } from '../triage/escalate-incident.js';
+
+export interface RemediationRunnerDeps {
+  readonly remediations: RemediationRepository;
+  readonly incidents: IncidentRepository;
+  readonly databricks: DatabricksClient;
+  /** The workspace's clock: timeline entries. */
+  readonly clock: Clock;
+  /** The wall clock: the verification budget and poll backoff. */
+  readonly wallClock: Clock;
+  /** Hands the incident to the notifier: every copy of its card on every surface is brought up to date. */
+  readonly notify: (incidentId: string) => Promise<void>;
+  /** Re-checked right before the calls go out (see `remediation-gate.ts`). */
+  readonly gate: RemediationGate;
+  readonly audit: RemediationAudit;
+  readonly logger: Logger;
+  /** Attempts per incident before dbxops escalates instead (default 3). */
+  readonly maxAttempts: number;
+  /** How long verification polls before it reports the outcome as unknown (wall clock, default 6 h). */
+  readonly maxVerifyMs?: number | undefined;
+}
+
+/** What the queue should do next with an attempt. */
+export type RunnerStep =
+  | { readonly kind: 'verify'; readonly delayMs: number; readonly poll: number }
+  | { readonly kind: 'retry'; readonly delayMs: number }
+  | { readonly kind: 'finished' };
+
+const ACTOR = 'dbxops';
+const FIRST_POLL_MS = 2_000;
+const MAX_POLL_MS = 60_000;
+const DEFAULT_MAX_VERIFY_MS = 6 * 3_600_000;
+
+/**
+ * Whether the transport may repeat a call by itself after an ambiguous failure (5xx, reset, timeout):
+ * only calls that converge on a state (settings, start, edit, cancel) and a run-now carrying its
+ * idempotency token. A repair or a restart is not repeated blindly: the runner reconciles it first.
+ */
+function convergent(call: PlannedCall, plan: RemediationPlan): boolean {
+  if (call.path.endsWith('/run-now')) {
+    const body = call.body as { idempotency_token?: unknown } | undefined;
+    return typeof body?.idempotency_token === 'string';
+  }
+  if (call.path.endsWith('/runs/repair') || call.path.endsWith('/clusters/restart')) return false;
+  return !plan.destructive || call.path.endsWith('/cancel');
+}
+
+/**
+ * Whether the runner may send a call again once reconciling found no trace of it: never a destructive
+ * call, whose unknown outcome is reported instead. A repair names the latest repair id, so a repeat
+ * that did act after all is refused by Databricks rather than run twice.
+ */
+function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
+  return !plan.destructive && (convergent(call, plan) || call.path.endsWith('/runs/repair'));
+}
+
+const presserSchema = z.object({
+  surface: z.enum(SURFACE_NAMES),
+  userId: z.string(),
+  displayName: z.string().optional(),
+  email: z.string().optional(),
+  emailVerified: z.boolean().optional(),
+});
+
+/** The presser as the attempt recorded them (JSON), for the gates' re-check at execution. */
+function presserOf(attempt: RemediationAttempt): Presser {
+  try {
+    const parsed = presserSchema.safeParse(JSON.parse(attempt.requestedBy));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // Not JSON: an attempt recorded by hand; the gates then refuse an unknown person.
+  }
+  return { surface: 'console', userId: attempt.requestedBy };
+}
+
+/** Backoff for verification polls: 2 s doubling to a minute. */
+const pollDelayMs = (poll: number) => Math.min(MAX_POLL_MS, FIRST_POLL_MS * 2 ** Math.max(0, poll));
+
+const responseSchema = z.looseObject({ run_id: z.number().optional(), repair_id: z.number().optional() });
+
+/**
+ * Executes a claimed attempt: re-checks the gates, marks the incident mitigating, then sends the plan's
+ * calls through the call ledger, so that a redelivered job, a replay or a worker killed mid-call never
+ * sends a call twice that could act twice. Returns when verification should start.
+ */
+export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: string): Promise<RunnerStep> {
+  const log = deps.logger.child({ attemptId });
+  const attempt = await deps.remediations.get(attemptId);
+  if (attempt === undefined) return { kind: 'finished' };
+  if (attempt.state === 'verifying') return { kind: 'verify', delayMs: 0, poll: 0 };
+  if (attempt.state !== 'queued' && attempt.state !== 'executing') return { kind: 'finished' };
+  const plan = readStoredPlan(attempt.plan);
+  if (plan === undefined) {
+    await finish(deps, attempt, 'failed', {
+      summary: 'The stored plan could not be read; nothing was sent.',
+    });
+    return { kind: 'finished' };
+  }
+  const presser = presserOf(attempt);
+  if (attempt.state === 'queued') {
+    const decision = await deps.gate({
+      incidentId: attempt.incidentId,
+      workspaceId: attempt.workspaceId,
+      action: plan.kind,
+      plan,
+      presser,
+      phase: 'execute',
+      approved: attempt.approvalId !== null,
+    });
+    if (!decision.ok) {
+      await deps.audit({
+        ...auditBase(attempt, plan, presser),
+        type: 'propose',
+        outcome: decision.gate === 'shadow' ? 'shadow' : 'refused',
+        message: `At execution (${decision.gate}): ${decision.userMessage}`,
+      });
+      await finish(deps, attempt, 'failed', {
+        summary: `Refused before running (${decision.gate}): ${decision.userMessage}`,
+      });
+      return { kind: 'finished' };
+    }
+    if (!(await deps.remediations.transition(attempt.id, ['queued'], 'executing', deps.wallClock.now())))
+      return { kind: 'finished' };
+    // Recorded before any call: the log refuses it when the hourly rate limits were reached meanwhile.
+    const limited = await deps.audit({
+      ...auditBase(attempt, plan, presser),
+      type: 'execute',
+      calls: plan.calls.map((c) => ({ method: c.method, path: c.path, httpStatus: null })),
+      outcome: 'started',
+      message: `Running ${plan.title}`,
+    });
+    if (limited !== undefined) {
+      await finish(deps, attempt, 'failed', { summary: `Refused before running (rate limit): ${limited}` });
+      return { kind: 'finished' };
+    }
+    await applyIncidentEvent(deps, attempt.incidentId, { type: 'mitigate', actor: ACTOR });
+    await deps.incidents.addTimelineEntry({
+      incidentId: attempt.incidentId,
+      at: deps.clock.now(),
+      phase: 'REMEDIATE',
+      summary: `Running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${presser.userId}.`,
+      actor: presser.userId,
+      data: { kind: 'remediation_started', attemptId: attempt.id, action: plan.kind },
+      dedupKey: `remediation:${attempt.id}:started`,
+    });
+    await deps.notify(attempt.incidentId);
+  }
+
+  let verify: StoredVerify = readStoredVerify(attempt.verify) ?? plan.verify;
+  const current = (await deps.remediations.get(attempt.id)) ?? attempt;
+  for (const [index, call] of plan.calls.entries()) {
+    const record = current.steps.find((s) => s.index === index);
+    let response: unknown;
+    if (record?.status === 'done') {
+      response = record.response;
+    } else {
+      const sent = await sendCall(deps, current, plan, index, call, record);
+      if (sent.kind === 'retry') return sent;
+      if (sent.kind === 'failed' || sent.kind === 'unknown') {
+        await finish(deps, attempt, sent.kind, {
+          summary: sent.summary,
+          ...(sent.error ? { error: sent.error } : {}),
+        });
+        return { kind: 'finished' };
+      }
+      response = sent.kind === 'done' ? sent.response : undefined;
+    }
+    const answer = responseSchema.safeParse(response ?? {});
+    if (answer.success && verify.target === 'run') {
+      if (answer.data.run_id !== undefined) verify = { ...verify, runId: answer.data.run_id };
+      if (answer.data.repair_id !== undefined) verify = { ...verify, repairId: answer.data.repair_id };
+    }
+  }
+  if (plan.notify !== undefined) {
+    await deps.incidents.addTimelineEntry({
+      incidentId: attempt.incidentId,
+      at: deps.clock.now(),
+      phase: 'REMEDIATE',
+      summary: plan.notify.text,
+      actor: presser.userId,
+      data: { kind: 'owner_notified', attemptId: attempt.id, owner: plan.notify.owner },
+      dedupKey: `remediation:${attempt.id}:notified`,
+    });
+  }
+  await deps.remediations.transition(attempt.id, ['executing'], 'verifying', deps.wallClock.now(), {
+    verify,
+  });
+  log.info({ action: plan.kind }, 'remediation executed; verifying');
+  return { kind: 'verify', delayMs: plan.verify.target === 'none' ? 0 : FIRST_POLL_MS, poll: 0 };
+}
+
+type SendResult =
+  | { kind: 'done'; response: unknown }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'failed' | 'unknown'; summary: string; error?: string };
+
+/**
+ * One call through the ledger. A call recorded `sent` with no answer (a worker killed mid-call, or a
+ * 5xx that may have acted) is sent again only when that cannot act twice: never for a destructive call,
+ * whose unknown outcome is reported instead.
+ */
+async function sendCall(
+  deps: RemediationRunnerDeps,
+  attempt: RemediationAttempt,
+  plan: RemediationPlan,
+  index: number,
+  call: PlannedCall,
+  previous: CallRecord | undefined,
+): Promise<SendResult> {
+  const base = { index, method: call.method, path: call.path };
+  const ambiguous = previous !== undefined && previous.status === 'sent';
+  if (ambiguous) {
+    const found = await reconcile(deps, call);
+    if (found !== undefined) {
+      await deps.remediations.recordCall(
+        attempt.id,
+        { ...base, status: 'done', httpStatus: 200, response: found },
+        deps.wallClock.now(),
+      );
+      return { kind: 'done', response: found };
+    }
+  }
+  if (ambiguous && !repeatable(call, plan)) {
+    return {
+      kind: 'unknown',
+      summary: `"${plan.title}" may or may not have happened: ${call.method} ${call.path} got no clear answer, and a destructive call is never sent twice. Check the state by hand (see the runbook).`,
+    };
+  }
+  await deps.remediations.recordCall(attempt.id, { ...base, status: 'sent' }, deps.wallClock.now());
+  try {
+    const response = await deps.databricks.transport.request(
+      { method: call.method, path: call.path, body: call.body ?? {}, idempotent: convergent(call, plan) },
+      z.unknown(),
+    );
+    await deps.remediations.recordCall(
+      attempt.id,
+      { ...base, status: 'done', httpStatus: 200, response: compact(response) },
+      deps.wallClock.now(),
+    );
+    return { kind: 'done', response };
+  } catch (error) {
+    if (!(error instanceof DatabricksApiError)) throw error;
+    // 429 and 503 mean the workspace did not act: the call is simply sent again later.
+    if (error.status === 429 || error.status === 503) {
+      await deps.remediations.recordCall(
+        attempt.id,
+        { ...base, status: 'error', httpStatus: error.status, error: error.message.slice(0, 500) },
+        deps.wallClock.now(),
+      );
+      return { kind: 'retry', delayMs: error.retryAfterMs ?? 5_000 };
+    }
+    // 5xx, a reset or a timeout may have acted: the ledger keeps `sent`, so the retry reconciles.
+    if (error.status >= 500 || error.status === 0) {
+      if (!repeatable(call, plan)) {
+        return {
+          kind: 'unknown',
+          summary: `"${plan.title}" may or may not have happened: ${call.method} ${call.path} answered ${error.status || 'nothing'}, and a destructive call is never sent twice. Check the state by hand (see the runbook).`,
+          error: error.message,
+        };
+      }
+      return { kind: 'retry', delayMs: 5_000 };
+    }
+    await deps.remediations.recordCall(
+      attempt.id,
+      { ...base, status: 'error', httpStatus: error.status, error: error.message.slice(0, 500) },
+      deps.wallClock.now(),
+    );
+    return {
+      kind: 'failed',
+      summary: `"${plan.title}" was refused by Databricks: ${error.message.slice(0, 400)}`,
+      error: error.message,
+    };
+  }
+}
+
+/**
+ * Whether a call sent without a clear answer took effect, read from the workspace: a repair shows in
+ * the run's repair history as a repair newer than the one the call named. Undefined: not known to have
+ * happened (the caller then resends what cannot act twice, and reports the rest).
+ */
+async function reconcile(deps: RemediationRunnerDeps, call: PlannedCall): Promise<unknown> {
+  if (!call.path.endsWith('/runs/repair')) return undefined;
+  const body = z
+    .looseObject({ run_id: z.number(), latest_repair_id: z.number().optional() })
+    .safeParse(call.body);
+  if (!body.success) return undefined;
+  const run = await deps.databricks.jobs.getRun(body.data.run_id, { include_history: true });
+  const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
+  const newest = repairs.at(-1)?.id;
+  if (newest === undefined || Number(newest) === body.data.latest_repair_id) return undefined;
+  return { repair_id: Number(newest) };
+}
+
+/** Answers kept in the ledger are small: ids and states, not whole settings. */
+function compact(response: unknown): unknown {
+  const text = JSON.stringify(response ?? {});
+  return text.length <= 2_000 ? response : { truncated: true };
+}
+
+async function ledgerOf(deps: RemediationRunnerDeps, id: string) {
+  const steps = (await deps.remediations.get(id))?.steps ?? [];
+  return steps.map((s) => ({ method: s.method, path: s.path, httpStatus: s.httpStatus ?? null }));
+}
+
+function auditBase(attempt: RemediationAttempt, plan: RemediationPlan, presser: Presser) {
+  return {
+    attemptId: attempt.id,
+    attempt: attempt.attempt,
+    incidentId: attempt.incidentId,
+    workspaceId: attempt.workspaceId,
+    action: plan.kind,
+    plan,
+    presser,
+  };
+}
+
+async function applyIncidentEvent(deps: RemediationRunnerDeps, incidentId: string, event: IncidentEvent) {
+  const result = await deps.incidents.applyEvent(incidentId, event, deps.clock.now());
+  // `unchanged` and `invalid_transition` (resolved by a person meanwhile) leave the incident as people set it.
+  if (!result.ok && result.reason !== 'unchanged' && result.reason !== 'invalid_transition')
+    deps.logger.warn({ incidentId, reason: result.reason }, 'incident event after a remediation not applied');
+}
+
+/**
+ * One verification poll. Pending: poll again later, with backoff. Terminal: the attempt records the
+ * outcome, the card on every surface says it (recovered: resolved; failed again: the new error and its
+ * classification), and the third failure escalates with every error and fix tried.
+ */
+export async function verifyAttempt(
+  deps: RemediationRunnerDeps,
+  attemptId: string,
+  poll: number,
+): Promise<RunnerStep> {
+  const attempt = await deps.remediations.get(attemptId);
+  if (attempt === undefined || attempt.state !== 'verifying') return { kind: 'finished' };
+  const plan = readStoredPlan(attempt.plan);
+  const verify = readStoredVerify(attempt.verify);
+  if (plan === undefined || verify === undefined) {
+    await finish(deps, attempt, 'unknown', { summary: 'The stored verification could not be read.' });
+    return { kind: 'finished' };
+  }
+  let outcome: Awaited<ReturnType<typeof checkOutcome>>;
+  try {
+    outcome = await checkOutcome(deps.databricks, verify, plan);
+  } catch (error) {
+    if (error instanceof DatabricksApiError && error.transient)
+      return { kind: 'verify', delayMs: pollDelayMs(poll + 1), poll: poll + 1 };
+    throw error;
+  }
+  if (outcome.state === 'pending') {
+    if (deps.wallClock.now() - attempt.updatedAt > (deps.maxVerifyMs ?? DEFAULT_MAX_VERIFY_MS)) {
+      await finish(deps, attempt, 'unknown', {
+        summary: `"${plan.title}" was sent, but ${outcome.summary} after the verification budget ran out; check it by hand.`,
+      });
+      return { kind: 'finished' };
+    }
+    return { kind: 'verify', delayMs: pollDelayMs(poll + 1), poll: poll + 1 };
+  }
+  const { state, ...rest } = outcome;
+  await finish(deps, attempt, state, rest);
+  return { kind: 'finished' };
+}
+
+const STATE_WORDS: Record<
+  Exclude<AttemptState, 'awaiting_approval' | 'queued' | 'executing' | 'verifying'>,
+  string
+> = {
+  recovered: 'Verified: recovered',
+  applied: 'Verified: applied',
+  failed: 'Failed again',
+  unknown: 'Outcome unknown',
+};
+
+/** Records the end of an attempt on the attempt, the incident's timeline and state, and every card. */
+async function finish(
+  deps: RemediationRunnerDeps,
+  attempt: RemediationAttempt,
+  state: 'recovered' | 'applied' | 'failed' | 'unknown',
+  outcome: AttemptOutcome,
+): Promise<void> {
+  const moved = await deps.remediations.transition(
+    attempt.id,
+    ['queued', 'executing', 'verifying'],
+    state,
+    deps.wallClock.now(),
+    { outcome },
+  );
+  if (!moved) return;
+  const plan = readStoredPlan(attempt.plan);
+  if (plan !== undefined) {
+    await deps.audit({
+      ...auditBase(attempt, plan, presserOf(attempt)),
+      type: 'verify',
+      calls: await ledgerOf(deps, attempt.id),
+      outcome: state,
+      message: outcome.summary,
+      ...(outcome.category === undefined ? {} : { classification: outcome.category }),
+    });
+  }
+  const label = REMEDIATION_INFO[attempt.action as keyof typeof REMEDIATION_INFO]?.label ?? attempt.action;
+  const classified = outcome.category === undefined ? '' : ` (classified: ${outcome.category})`;
+  await deps.incidents.addTimelineEntry({
+    incidentId: attempt.incidentId,
+    at: deps.clock.now(),
+    phase: 'VERIFY',
+    summary: `${STATE_WORDS[state]} — ${label}, attempt ${attempt.attempt}: ${outcome.summary}${classified}`,
+    actor: ACTOR,
+    data: {
+      kind: 'remediation_outcome',
+      attemptId: attempt.id,
+      action: attempt.action,
+      state,
+      ...(outcome.error === undefined ? {} : { error: outcome.error.slice(0, 2_000) }),
+      ...(outcome.category === undefined ? {} : { category: outcome.category }),
+    },
+    dedupKey: `remediation:${attempt.id}:outcome`,
+  });
+  if (state === 'recovered') {
+    await applyIncidentEvent(deps, attempt.incidentId, { type: 'resolve', actor: ACTOR });
+  } else {
+    await applyIncidentEvent(deps, attempt.incidentId, { type: 'unmitigate', actor: ACTOR });
+    if (state === 'failed' && attempt.attempt >= deps.maxAttempts) await escalate(deps, attempt.incidentId);
+  }
+  await deps.notify(attempt.incidentId);
+}
+
+/** After the last attempt failed: one entry with every fix tried and every error, and a page. */
+async function escalate(deps: RemediationRunnerDeps, incidentId: string): Promise<void> {
+  const attempts = await deps.remediations.listForIncident(incidentId);
+  const tried = attempts.map((a) => {
+    const label = REMEDIATION_INFO[a.action as keyof typeof REMEDIATION_INFO]?.label ?? a.action;
+    const error = a.outcome?.error ?? a.outcome?.summary ?? a.state;
+    const cat = a.outcome?.category === undefined ? '' : ` [${a.outcome.category}]`;
+    const run = a.outcome?.runId === undefined ? '' : ` (run ${a.outcome.runId})`;
+    return `${a.attempt}. ${label}${run}: ${error.slice(0, 300)}${cat}`;
+  });
+  const categories = attempts.map((a) => a.outcome?.category).filter((c) => c !== undefined);
+  const hypothesis =
+    categories.length > 0 && categories.every((c) => c === categories[0])
+      ? `every attempt failed as ${categories[0]}: the cause is not something a retry or a bigger cluster fixes; the owner must change code, data or grants.`
+      : 'the attempts failed differently: the root cause is unclear and needs a person.';
+  await deps.incidents.addTimelineEntry({
+    incidentId,
+    at: deps.clock.now(),
+    phase: 'VERIFY',
+    summary: [
+      `Escalating after ${attempts.length} attempts. Fixes tried and errors:`,
+      ...tried,
+      `Hypothesis: ${hypothesis}`,
+    ].join('\n'),
+    actor: ACTOR,
+    data: { kind: ESCALATION_ENTRY_KIND, reason: 'remediation_attempts_exhausted' },
+    dedupKey: `remediation:${incidentId}:escalated`,
+  });
+  await applyIncidentEvent(deps, incidentId, { type: 'escalate', actor: ACTOR });
+}

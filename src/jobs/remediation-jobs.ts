@@ -1,0 +1,64 @@
+import {
+  executeAttempt,
+  type RemediationRunnerDeps,
+  type RunnerStep,
+  verifyAttempt,
+} from '../agents/remediation/run-remediation.js';
+import type { Dispatcher, Processors } from './dispatcher.js';
+
+/** Remediation work: execute a pressed plan, then poll its outcome. Keyed by attempt, so each runs once. */
+export type RemediationPayloads = {
+  remediate: { attemptId: string; retry?: number };
+  verify: { attemptId: string; poll: number };
+};
+
+export const REMEDIATION_QUEUES = ['remediate', 'verify'] as const;
+
+/** Throttled or ambiguous calls are tried again this many times before the attempt is left for a person. */
+const MAX_EXECUTE_RETRIES = 8;
+
+/**
+ * The processors of the remediation queues. Every job is keyed (`attempt`, `attempt:retry:n`,
+ * `attempt:verify:n`): a double click, a replayed request or a redelivered job lands on a job that
+ * exists already, and the runner's state checks make a job that does run twice do nothing the second
+ * time.
+ */
+export function createRemediationProcessors(
+  deps: RemediationRunnerDeps,
+  dispatcher: () => Dispatcher<RemediationPayloads>,
+): Processors<RemediationPayloads> {
+  const next = async (attemptId: string, step: RunnerStep, retry: number) => {
+    switch (step.kind) {
+      case 'verify':
+        await dispatcher().dispatch(
+          'verify',
+          { attemptId, poll: step.poll },
+          { key: `${attemptId}:verify:${step.poll}`, delayMs: step.delayMs },
+        );
+        return;
+      case 'retry':
+        if (retry >= MAX_EXECUTE_RETRIES) {
+          deps.logger.warn({ attemptId }, 'remediation still throttled after its retries; left for a person');
+          return;
+        }
+        await dispatcher().dispatch(
+          'remediate',
+          { attemptId, retry: retry + 1 },
+          { key: `${attemptId}:retry:${retry + 1}`, delayMs: step.delayMs },
+        );
+        return;
+      case 'finished':
+        return;
+    }
+  };
+  return {
+    remediate: async ({ attemptId, retry = 0 }) =>
+      next(attemptId, await executeAttempt(deps, attemptId), retry),
+    verify: async ({ attemptId, poll }) => next(attemptId, await verifyAttempt(deps, attemptId, poll), 0),
+  };
+}
+
+/** Queues the execution of a claimed attempt (the handler calls this after the press was recorded). */
+export function queueAttempt(dispatcher: Dispatcher<RemediationPayloads>, attemptId: string): Promise<void> {
+  return dispatcher.dispatch('remediate', { attemptId }, { key: attemptId });
+}

@@ -1,0 +1,73 @@
+import type { FaultTruth } from '../engine/model.js';
+
+/** What the simulated responder did about one incident. */
+export interface RespondedIncident {
+  readonly incidentId: string;
+  /** The actions the card suggested, first first. */
+  readonly suggested: readonly string[];
+  /** The first attempt's end state (`recovered`, `failed` …), or null when nothing ran. */
+  readonly firstOutcome: string | null;
+  /** Simulated ms from the incident opening to a verified recovery; null when it did not recover. */
+  readonly recoveredAfterMs: number | null;
+}
+
+export interface RemediationScore {
+  /** Opening to verified recovery, simulated seconds, over the incidents a remediation recovered. */
+  readonly mttr_p50_s: number | null;
+  readonly mttr_p95_s: number | null;
+  /** Share of the faults an action can fix (RETRY, RETRY_WITH_NEW_PARAMS) whose first suggested action recovered them. */
+  readonly recovered_first_try: number | null;
+  /** Suggested actions the scenario marks wrong for their fault (a plain retry where a retry cannot help). */
+  readonly harmful_suggested: number;
+  readonly remediations_run: number;
+}
+
+const FIXABLE = new Set(['RETRY', 'RETRY_WITH_NEW_PARAMS']);
+const PLAIN_RETRIES = ['rerun', 'repair', 'set_retry_policy'];
+const ANY_RETRY = [...PLAIN_RETRIES, 'retry_with_params'];
+
+/**
+ * The actions a fault's expected action marks as wrong: any retry of what only a person can fix
+ * (NOTIFY_OWNER, ESCALATE), and a plain retry of a failure that needs new settings.
+ */
+function wrongFor(expectedAction: string): readonly string[] {
+  if (expectedAction === 'RETRY_WITH_NEW_PARAMS') return PLAIN_RETRIES;
+  if (expectedAction === 'RETRY') return [];
+  return ANY_RETRY;
+}
+
+/** Scores the responder's presses against the scenario's ground truth (faults matched to incidents). */
+export function scoreRemediation(input: {
+  readonly faults: readonly FaultTruth[];
+  /** Fault id → the incident detection matched it to. */
+  readonly incidentOf: ReadonlyMap<string, string | null>;
+  readonly responded: ReadonlyMap<string, RespondedIncident>;
+}): RemediationScore {
+  let fixable = 0;
+  let recovered = 0;
+  let harmful = 0;
+  for (const fault of input.faults) {
+    const incidentId = input.incidentOf.get(fault.id) ?? null;
+    const response = incidentId === null ? undefined : input.responded.get(incidentId);
+    const wrong = wrongFor(fault.expected.action);
+    harmful += (response?.suggested ?? []).filter((a) => wrong.includes(a)).length;
+    if (!FIXABLE.has(fault.expected.action)) continue;
+    fixable++;
+    if (response?.firstOutcome === 'recovered') recovered++;
+  }
+  const times = [...input.responded.values()]
+    .map((r) => r.recoveredAfterMs)
+    .filter((ms): ms is number => ms !== null)
+    .sort((a, b) => a - b);
+  const pct = (p: number) =>
+    times.length === 0
+      ? null
+      : Math.round((times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)] ?? 0) / 1000);
+  return {
+    mttr_p50_s: pct(0.5),
+    mttr_p95_s: pct(0.95),
+    recovered_first_try: fixable === 0 ? null : Math.round((recovered / fixable) * 1000) / 1000,
+    harmful_suggested: harmful,
+    remediations_run: [...input.responded.values()].filter((r) => r.firstOutcome !== null).length,
+  };
+}

@@ -1,0 +1,211 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from './database.js';
+import { fromDate, toDate, toJson } from './rows.js';
+import { isUniqueViolation } from './store-error.js';
+
+/** Where a pressed remediation stands. `unknown`: a destructive call's outcome could not be learnt. */
+export type AttemptState =
+  | 'awaiting_approval'
+  | 'queued'
+  | 'executing'
+  | 'verifying'
+  | 'recovered'
+  | 'applied'
+  | 'failed'
+  | 'unknown';
+
+const FINISHED: readonly AttemptState[] = ['recovered', 'applied', 'failed', 'unknown'];
+
+/** One Databricks call in an attempt's ledger: written `sent` before it goes out, then `done` or `error`. */
+export interface CallRecord {
+  readonly index: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: 'sent' | 'done' | 'error';
+  readonly httpStatus?: number | undefined;
+  readonly response?: unknown;
+  readonly error?: string | undefined;
+}
+
+export interface AttemptOutcome {
+  readonly summary: string;
+  readonly error?: string | undefined;
+  readonly category?: string | undefined;
+  readonly runId?: number | undefined;
+}
+
+export interface RemediationAttempt {
+  readonly id: string;
+  readonly incidentId: string;
+  readonly workspaceId: string;
+  readonly action: string;
+  readonly attempt: number;
+  readonly state: AttemptState;
+  /** `surface:userId`, as the chat surface names the presser. */
+  readonly requestedBy: string;
+  readonly plan: unknown;
+  readonly steps: readonly CallRecord[];
+  /** The verification spec, completed with ids the calls answered (a rerun's run id). */
+  readonly verify: unknown;
+  readonly outcome: AttemptOutcome | null;
+  readonly runbook: string;
+  /** The approval that let a gated attempt run. */
+  readonly approvalId: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type NewAttempt = Omit<
+  RemediationAttempt,
+  'attempt' | 'state' | 'steps' | 'outcome' | 'updatedAt' | 'approvalId'
+>;
+
+export type ClaimOutcome =
+  | { readonly kind: 'claimed'; readonly attempt: RemediationAttempt }
+  /** The same key was pressed before: nothing new happens. */
+  | { readonly kind: 'duplicate'; readonly attempt: RemediationAttempt }
+  /** Another remediation of the incident has not finished: fixes never race. */
+  | { readonly kind: 'busy'; readonly running: RemediationAttempt }
+  /** `maxAttempts` were made already. */
+  | { readonly kind: 'exhausted'; readonly attempts: readonly RemediationAttempt[] };
+
+type Row = Selectable<Database['remediation_attempts']>;
+
+/** The remediation attempts of incidents: their idempotency, their call ledger and their outcome. */
+export class RemediationRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /**
+   * Records a press as attempt n+1 of its incident, once per id. Two racing presses of different plans
+   * meet the unique (incident, attempt) constraint: the second is told the first is running.
+   */
+  async claim(
+    input: NewAttempt,
+    maxAttempts: number,
+    initial: 'queued' | 'awaiting_approval' = 'queued',
+  ): Promise<ClaimOutcome> {
+    for (let tries = 0; tries < 3; tries++) {
+      const same = await this.get(input.id);
+      if (same !== undefined) return { kind: 'duplicate', attempt: same };
+      const earlier = await this.listForIncident(input.incidentId);
+      const running = earlier.find((a) => !FINISHED.includes(a.state));
+      if (running !== undefined) return { kind: 'busy', running };
+      if (earlier.length >= maxAttempts) return { kind: 'exhausted', attempts: earlier };
+      try {
+        await this.#db
+          .insertInto('remediation_attempts')
+          .values({
+            id: input.id,
+            incident_id: input.incidentId,
+            workspace_id: input.workspaceId,
+            action: input.action,
+            attempt: earlier.length + 1,
+            state: initial,
+            requested_by: input.requestedBy,
+            plan: toJson(input.plan),
+            steps: toJson([]),
+            verify: toJson(input.verify),
+            outcome: null,
+            runbook: input.runbook,
+            approval_id: null,
+            created_at: toDate(input.createdAt),
+            updated_at: toDate(input.createdAt),
+          })
+          .execute();
+        const claimed = await this.get(input.id);
+        if (claimed !== undefined) return { kind: 'claimed', attempt: claimed };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    const again = await this.get(input.id);
+    if (again !== undefined) return { kind: 'duplicate', attempt: again };
+    const running = (await this.listForIncident(input.incidentId)).find((a) => !FINISHED.includes(a.state));
+    if (running !== undefined) return { kind: 'busy', running };
+    throw new Error(`could not record remediation attempt ${input.id}`);
+  }
+
+  async get(id: string): Promise<RemediationAttempt | undefined> {
+    const row = await this.#rowById(id);
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  /** Oldest first. */
+  async listForIncident(incidentId: string): Promise<RemediationAttempt[]> {
+    const rows = await this.#db
+      .selectFrom('remediation_attempts')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('attempt')
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Moves an attempt on, only from the states given: a redelivered job that finds the attempt already
+   * past its step does nothing (false).
+   */
+  async transition(
+    id: string,
+    from: readonly AttemptState[],
+    to: AttemptState,
+    now: number,
+    changes: { verify?: unknown; outcome?: AttemptOutcome; approvalId?: string } = {},
+  ): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('remediation_attempts')
+      .set({
+        state: to,
+        updated_at: toDate(now),
+        ...(changes.verify === undefined ? {} : { verify: toJson(changes.verify) }),
+        ...(changes.outcome === undefined ? {} : { outcome: toJson(changes.outcome) }),
+        ...(changes.approvalId === undefined ? {} : { approval_id: changes.approvalId }),
+      })
+      .where('id', '=', id)
+      .where('state', 'in', [...from])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Writes one call's record into the ledger (replacing the record of the same index). */
+  async recordCall(id: string, record: CallRecord, now: number): Promise<void> {
+    const current = await this.get(id);
+    if (current === undefined) return;
+    const steps = [...current.steps.filter((s) => s.index !== record.index), record].sort(
+      (a, b) => a.index - b.index,
+    );
+    await this.#db
+      .updateTable('remediation_attempts')
+      .set({ steps: toJson(steps), updated_at: toDate(now) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  #rowById(id: string): Promise<Row | undefined> {
+    return this.#db.selectFrom('remediation_attempts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+}
+
+function fromRow(row: Row): RemediationAttempt {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    workspaceId: row.workspace_id,
+    action: row.action,
+    attempt: row.attempt,
+    state: row.state as AttemptState,
+    requestedBy: row.requested_by,
+    plan: row.plan,
+    steps: (row.steps as CallRecord[] | null) ?? [],
+    verify: row.verify,
+    outcome: (row.outcome as AttemptOutcome | null) ?? null,
+    runbook: row.runbook,
+    approvalId: row.approval_id,
+    createdAt: fromDate(row.created_at),
+    updatedAt: fromDate(row.updated_at),
+  };
+}

@@ -69,9 +69,16 @@ interface CompiledPattern {
 
 interface PreparedText {
   text: string;
-  /** Text from the last "Caused by:" on, or '' when there is no Java cause chain. */
+  /**
+   * The root cause's section: from the last Java "Caused by:" to the end, or, in a chained Python
+   * traceback, the first exception (before "The above exception was the direct cause…"). '' when the
+   * text has no cause chain.
+   */
   rootText: string;
+  /** Where `rootText` starts in `text`, -1 when there is none. */
   rootStart: number;
+  /** Where `rootText` ends in `text` (exclusive). */
+  rootEnd: number;
   tokens: ReadonlySet<string>;
   explicitCodes: ReadonlySet<string>;
   sqlstates: ReadonlySet<string>;
@@ -145,15 +152,28 @@ function prepare(input: ClassifyInput): PreparedText {
   for (const match of text.matchAll(SQLSTATE)) {
     if (match[1]) sqlstates.add(match[1].toUpperCase());
   }
-  const rootStart = text.lastIndexOf('Caused by:');
+  const root = rootCauseSection(text);
   return {
     text,
-    rootText: rootStart >= 0 ? text.slice(rootStart) : '',
-    rootStart,
+    rootText: root === null ? '' : text.slice(root.start, root.end),
+    rootStart: root?.start ?? -1,
+    rootEnd: root?.end ?? text.length,
     tokens,
     explicitCodes,
     sqlstates,
   };
+}
+
+// Python prints a chain oldest first: the cause, then this line, then what it led to.
+const PYTHON_CAUSE_MARKER = 'The above exception was the direct cause of the following exception';
+
+/** Java puts the root cause last ("Caused by:"); Python puts it first, before the cause marker. */
+function rootCauseSection(text: string): { start: number; end: number } | null {
+  const javaCause = text.lastIndexOf('Caused by:');
+  if (javaCause >= 0) return { start: javaCause, end: text.length };
+  const pythonCause = text.indexOf(PYTHON_CAUSE_MARKER);
+  if (pythonCause > 0) return { start: 0, end: pythonCause };
+  return null;
 }
 
 interface Hit {
@@ -167,7 +187,8 @@ function firstHit(regexes: readonly RegExp[], prepared: PreparedText, confidence
     const match = re.exec(prepared.text);
     if (match === null) continue;
     const inRoot =
-      prepared.rootStart >= 0 && (match.index >= prepared.rootStart || re.test(prepared.rootText));
+      prepared.rootStart >= 0 &&
+      ((match.index >= prepared.rootStart && match.index < prepared.rootEnd) || re.test(prepared.rootText));
     if (inRoot) return { confidence, inRoot };
     found ??= { confidence, inRoot: false };
   }

@@ -114,6 +114,21 @@ describe('classifyError by family', () => {
     expect(got.rule).toBe('network.connection_refused');
   });
 
+  it('reads a chained Python traceback at its first exception, where Python prints the cause', () => {
+    const got = verdict(
+      [
+        'Traceback (most recent call last):',
+        "KeyError: 'warehouse_id'",
+        '',
+        'The above exception was the direct cause of the following exception:',
+        '',
+        'Traceback (most recent call last):',
+        "AttributeError: 'NoneType' object has no attribute 'id'",
+      ].join('\n'),
+    );
+    expect(got.rule).toBe('python.key_error');
+  });
+
   it('reads the error class from an explicit field and from the bracket prefix alike', () => {
     expect(verdict('whatever', { errorClass: 'TABLE_OR_VIEW_NOT_FOUND' }).rule).toBe('uc.table_not_found');
     expect(verdict('[TABLE_OR_VIEW_NOT_FOUND] nope').rule).toBe('uc.table_not_found');

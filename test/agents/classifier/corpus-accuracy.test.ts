@@ -40,10 +40,11 @@ const holdoutRows = rows.filter((r) => r.split === 'holdout');
 /** Issue 16's targets on unseen errors: printed with every run until they are met. */
 const HOLDOUT_TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
 /**
- * What the classifier reaches on the unseen split today (77.6 %, 84.1 %, 10.6 %, one needless retry):
- * a change that makes it worse fails here. Raise these as the patterns improve, up to the targets.
+ * What the classifier reaches on the unseen split today (132 and 143 of 170 right, 18 given up, one
+ * needless retry), rounded towards failing: a change that makes any of them worse fails here. Raise
+ * these as the patterns improve, up to the targets.
  */
-const HOLDOUT_FLOOR = { category: 0.775, action: 0.84, unknown: 0.11, needlessRetries: 1 } as const;
+const HOLDOUT_FLOOR = { category: 0.776, action: 0.841, unknown: 0.106, needlessRetries: 1 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 

@@ -12,7 +12,8 @@ import { createChatHandler, loadIncidentCard } from '../../../src/handlers/chat-
 import type { IncidentRepository } from '../../../src/store/incident-repository.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createRepositories } from '../../../src/store/repositories.js';
-import { openIncident } from '../../fixtures/slack/incident-fixture.js';
+import { CONNECTION_RESET, openIncident } from '../../fixtures/slack/incident-fixture.js';
+import type { Signal } from '../../../src/domain/signal.js';
 import {
   ALICE,
   blockAction,
@@ -53,8 +54,11 @@ async function send(body: { body: string; headers: Record<string, string> }): Pr
 }
 
 /** Posts an incident card through the notifier (to the channel routing picks) and returns its ts. */
-async function postedCard() {
-  const incident = await openIncident(incidents, { openedAt: clock.now() });
+async function postedCard(classification?: Signal['classification']) {
+  const incident = await openIncident(incidents, {
+    openedAt: clock.now(),
+    ...(classification === undefined ? {} : { classification }),
+  });
   const card = await loadIncidentCard({ incidents, clock, policy }, incident.id);
   if (card === undefined) throw new Error('card missing');
   const [ref] = await notifier.post(incident.id);
@@ -307,7 +311,7 @@ describe('Slack end to end', () => {
   });
 
   it('posts a dry-run plan with the exact API calls in the card thread when a remediation is pressed', async () => {
-    const { card, ts } = await postedCard();
+    const { card, ts } = await postedCard(CONNECTION_RESET);
     const repair = incidentButtons(card).remediations.find((b) => b.payload.remediationId === 'repair');
     if (repair === undefined) throw new Error('no repair button');
     const body = blockAction({

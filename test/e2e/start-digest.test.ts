@@ -22,8 +22,8 @@ describe('dbxops start posts the daily digest at 07:00 workspace time', () => {
     const env = loadEnv({
       PORT: '0',
       LOG_LEVEL: 'silent',
-      // Seven simulated hours in about 20 real seconds.
-      DBXOPS_SIM_SPEED: '1200',
+      // An hour a second: the first 07:00 about 7 s in, the 21st's (the first with a day of billing) 31 s in.
+      DBXOPS_SIM_SPEED: '3600',
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
@@ -32,6 +32,9 @@ describe('dbxops start posts the daily digest at 07:00 workspace time', () => {
       TEAMS_TENANT_ID: 'fake-tenant',
       TEAMS_OPENID_METADATA_URL: teams.openIdMetadataUrl,
       TEAMS_TOKEN_URL: teams.tokenUrl,
+      // #digest has never written to the bot, so no conversation reference names its service URL: a
+      // proactive post goes to the configured one (in production Teams' global one, here the fake).
+      TEAMS_SERVICE_URL: teams.serviceUrl('teams'),
     });
     running = await startDbxops(env, createLogger({ level: 'silent' }));
   }, 600_000);

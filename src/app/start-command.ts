@@ -180,8 +180,9 @@ export async function startDbxops(
     const pollingSince = systemClock.now();
     const kept = await keepPollSchedules(dispatcher, schedules, { logger });
     cleanups.push(() => kept.stop());
-    // Scheduled posts (digest, weekly summary, cost reports) are due on the workspace clock: at 60× a
-    // simulated minute passes every real second, so the embedded mode looks every second.
+    // Scheduled posts (digest, weekly summary, cost reports) are due on the workspace clock: the embedded
+    // mode looks every simulated minute (every second at 60×, every 100 ms from 600× up), so an
+    // accelerated demo does not let 15 simulated minutes pass between looks and mark its post late.
     let posting = false;
     const digestTimer = setInterval(
       () => {
@@ -194,7 +195,7 @@ export async function startDbxops(
             posting = false;
           });
       },
-      embeddedMode ? 1_000 : 30_000,
+      embeddedMode ? Math.min(1_000, Math.max(100, 60_000 / speed)) : 30_000,
     );
     digestTimer.unref();
     cleanups.push(async () => clearInterval(digestTimer));

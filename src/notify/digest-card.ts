@@ -186,7 +186,8 @@ function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
       {
         text: `${money(f.total.dayUsd)} ${against(f.total)}; ${f.month} to date ${money(f.total.monthToDateUsd)}, forecast ${money(f.total.forecastUsd)}`,
         url: null,
-        command: null,
+        // The whole workspace, each team and the untagged share: `/dbx cost`'s default answer.
+        command: '/dbx cost',
       },
       ...f.teams.map((t) => {
         const budget =
@@ -198,7 +199,8 @@ function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
         return {
           text: `${teamName(t.team)}: ${money(t.dayUsd)} ${against(t)}; month to date ${money(t.monthToDateUsd)}, forecast ${money(t.forecastUsd)}, ${budget}`,
           url: null,
-          command: null,
+          // Untagged spend has no team to cost: the workspace's answer shows it as its own line.
+          command: t.team === null ? '/dbx cost' : `/dbx cost ${t.team}`,
         };
       }),
     ];

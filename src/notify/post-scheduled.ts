@@ -120,12 +120,16 @@ export async function postDueDigests(deps: ScheduledPostDeps): Promise<Scheduled
   const now = deps.clock.now();
   for (const schedule of deps.schedules) {
     const cards = new Map<number, Promise<DigestCardView>>();
-    for (const surface of deps.surfaces) {
-      const latest = await deps.posts.latestSettled(schedule.key, surface.surface);
-      for (const dueAt of dueTimes(schedule, latest ?? deps.since, now)) {
-        await postOne(deps, schedule, surface, dueAt, cards, outcome);
-      }
-    }
+    // Surfaces side by side: one that is down (its send queue retrying for minutes) must not hold the
+    // others' post back until it is late.
+    await Promise.all(
+      deps.surfaces.map(async (surface) => {
+        const latest = await deps.posts.latestSettled(schedule.key, surface.surface);
+        for (const dueAt of dueTimes(schedule, latest ?? deps.since, now)) {
+          await postOne(deps, schedule, surface, dueAt, cards, outcome);
+        }
+      }),
+    );
   }
   if (outcome.failures.length > 0)
     deps.logger?.warn({ failures: outcome.failures }, 'some scheduled posts failed; they are retried');

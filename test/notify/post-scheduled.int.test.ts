@@ -221,6 +221,32 @@ describe('the scheduled digest', () => {
     expect(outcome.posted).toBe(2);
     expect(digestsIn('#digest', slackLog)).toEqual(digestsIn('#digest'));
   });
+
+  it('posts on time to the surfaces that are up while another is still retrying its send', async () => {
+    const teamsLog = new ChannelLog({ clock });
+    const teamsSender = new ConsoleSender(teamsLog);
+    let recover: () => void = () => {};
+    const recovered = new Promise<void>((resolve) => {
+      recover = resolve;
+    });
+    const retrying: ChatSurface = {
+      surface: 'teams',
+      postCard: async (target, card) => {
+        await recovered;
+        return teamsSender.postCard(target, card);
+      },
+      updateCard: (ref, card) => teamsSender.updateCard(ref, card),
+      postThreadNote: (ref, text) => teamsSender.postThreadNote(ref, text),
+      close: () => teamsSender.close(),
+    };
+    clock.set(at('2026-11-20T07:00:00Z'));
+    const pending = postDueDigests(worker(parsePolicy(''), [retrying, new ConsoleSender(log)]));
+    await expect.poll(() => digestsIn('#digest'), { timeout: 30_000 }).toHaveLength(1);
+    expect(digestsIn('#digest', teamsLog)).toHaveLength(0);
+    recover();
+    expect((await pending).posted).toBe(2);
+    expect(digestsIn('#digest', teamsLog)).toEqual(digestsIn('#digest'));
+  });
 });
 
 describe('digest settings in dbxops.yaml', () => {

@@ -9,6 +9,7 @@ import type { DailyDigest } from '../../../src/agents/reporter/digest-report.js'
 import { type Replay, replayScenario } from '../../../src/app/replay-scenario.js';
 import { runSimExport } from '../../../src/app/sim-commands.js';
 import { parsePolicy } from '../../../src/config/policy.js';
+import { digestCard } from '../../../src/notify/digest-card.js';
 
 /**
  * Scores that can be checked: the digest of the demo's second day, built by the reporter on a replay of
@@ -29,7 +30,10 @@ let instance: DuckDBInstance;
 let duck: DuckDBConnection;
 
 beforeAll(async () => {
-  replay = await replayScenario({ scenario: SCENARIO, seed: SEED, hours: HOURS, policy, step: 60 });
+  // Half-hour steps: a thirtieth of the work of the minute `dbxops digest` steps by (minutes, not a
+  // quarter of an hour, on a loaded CI machine). Detection times are coarser than a running bot's, but
+  // every figure below is checked against this replay's own store and the exported tables.
+  replay = await replayScenario({ scenario: SCENARIO, seed: SEED, hours: HOURS, policy, step: 1800 });
   digest = await buildDailyDigest(
     {
       warehouse: replay.embedded.warehouse,
@@ -50,7 +54,7 @@ beforeAll(async () => {
   }
   instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   duck = await instance.connect();
-}, 1_800_000);
+}, 600_000);
 afterAll(async () => {
   duck?.closeSync();
   instance?.closeSync();
@@ -151,6 +155,17 @@ describe('the daily digest of the demo', () => {
     expect(digest.spend.data.teams.find((t) => t.team === 'finance')?.budgetUsd).toBe(3000);
     expect(digest.spend.data.teams.find((t) => t.team === 'marketing')?.budgetUsd).toBeNull();
     expect(digest.spend.data.total.dayUsd).toBe(cents([...day.values()].reduce((a, b) => a + b, 0)));
+  });
+
+  it("points each team's spend line at `/dbx cost <team>` and the total and untagged lines at `/dbx cost`", () => {
+    const spend = digestCard(digest, {}, null).sections.find((s) => s.title === 'Spend on 2026-11-21');
+    const commands = spend?.lines.map((l) => l.command);
+    expect(commands?.[0]).toBe('/dbx cost');
+    if (digest.spend.status !== 'ok') throw new Error('spend missing');
+    expect(commands?.slice(1)).toEqual(
+      digest.spend.data.teams.map((t) => (t.team === null ? '/dbx cost' : `/dbx cost ${t.team}`)),
+    );
+    expect(commands).toContain('/dbx cost finance');
   });
 
   it('prices the idle warehouse without auto-stop at its billed hours with no query, times 30', async () => {

@@ -35,7 +35,12 @@ function postgresDialect(databaseUrl: string, poolSize: number): PostgresDialect
       scheme: databaseUrl.split(':')[0],
     });
   }
-  return new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: poolSize }) });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // A server restart, a failover or an administrator ending sessions breaks the idle connections, and
+  // the pool reports each one as an 'error' event, which without a listener ends the process. The pool
+  // has already dropped the broken client; the next query opens a new one or fails with its own error.
+  pool.on('error', () => {});
+  return new PostgresDialect({ pool });
 }
 
 /** Loaded only for the embedded store: a PostgreSQL deployment need not carry PGlite's WebAssembly. */

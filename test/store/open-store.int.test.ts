@@ -41,6 +41,31 @@ describe.each(dialects())('openStore on $name', (dialect) => {
   });
 });
 
+describe('openStore on PostgreSQL', () => {
+  const postgres = dialects().find((d) => d.name === 'postgres')!;
+  afterAll(() => postgres.stop());
+
+  it('keeps serving after the server ends its idle sessions, as a restart or failover does', async () => {
+    const store = await postgres.open();
+    const other = await postgres.open();
+    try {
+      // Several idle connections in the pool, then every session of that database is ended from outside.
+      await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.05)`.execute(store.db)));
+      const database = (await sql<{ d: string }>`select current_database() as d`.execute(store.db)).rows[0]!
+        .d;
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()`.execute(
+        other.db,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const repos = createRepositories(store.db);
+      expect(await repos.processedKeys.markProcessed('after-restart', 0)).toBe(true);
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  });
+});
+
 describe('openStore', () => {
   it('refuses a DATABASE_URL that is not PostgreSQL', async () => {
     await expect(openStore({ databaseUrl: 'mysql://root@localhost/db' })).rejects.toMatchObject({

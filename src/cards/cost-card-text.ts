@@ -68,13 +68,22 @@ export function costFacts(view: CostCardView): { label: string; value: string }[
 }
 
 /** "finance_fx_rates — $4.98 (14.2 DBU)" lines of a ranked list. */
-export function spendLines(rows: CostCardView['topJobs']): string[] {
+function spendLines(rows: CostCardView['topJobs']): string[] {
   return rows.map((r) => `${r.name} — ${formatUsd(r.usd)} (${formatDbus(r.dbus)})`);
 }
 
 /** Spend per team, untagged spend named as such. */
-export function teamLines(view: CostCardView): string[] {
+function teamLines(view: CostCardView): string[] {
   return view.byTeam.map((t) => `${t.name ?? '(untagged)'} — ${formatUsd(t.usd)}`);
+}
+
+/** The card's titled lists — top jobs, top warehouses, spend by team — in the order every surface shows them. */
+export function costLists(view: CostCardView): [string, string[]][] {
+  return [
+    ['Top jobs', spendLines(view.topJobs)],
+    ['Top warehouses', spendLines(view.topWarehouses)],
+    ['By team', teamLines(view)],
+  ];
 }
 
 /** Every statement as one SQL text, each under a comment naming it and its bound values. */

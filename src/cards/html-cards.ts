@@ -20,15 +20,7 @@ import type {
 import { type AskButton, askButtons } from './ask-button.js';
 import { escapeHtml as e, safeHttpUrl } from './html-escape.js';
 import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
-import {
-  chartAltText,
-  costFacts,
-  costHeadline,
-  isEmptyCost,
-  spendLines,
-  sqlText,
-  teamLines,
-} from './cost-card-text.js';
+import { chartAltText, costFacts, costHeadline, isEmptyCost, costLists, sqlText } from './cost-card-text.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
 import { takeWithRest, truncate } from './truncate.js';
@@ -273,12 +265,7 @@ function renderCostCardHtml(view: CostCardView, _nowMs: number): string {
       `<figure class="dbx-chart"><img src="${e(chart)}" alt="${t(chartAltText(view), 1000)}" width="800" height="320" loading="lazy"></figure>`,
     );
   }
-  const lists: [string, string[]][] = [
-    ['Top jobs', spendLines(view.topJobs)],
-    ['Top warehouses', spendLines(view.topWarehouses)],
-    ['By team', teamLines(view)],
-  ];
-  for (const [title, lines] of lists) {
+  for (const [title, lines] of costLists(view)) {
     if (lines.length === 0) continue;
     const { shown, rest } = takeWithRest(lines, BUDGET.listItems);
     parts.push(

@@ -19,15 +19,7 @@ import type {
   PlanCardView,
 } from './card-views.js';
 import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
-import {
-  costFacts,
-  costHeadline,
-  isEmptyCost,
-  showSqlValue,
-  spendLines,
-  sqlText,
-  teamLines,
-} from './cost-card-text.js';
+import { costFacts, costHeadline, isEmptyCost, showSqlValue, costLists, sqlText } from './cost-card-text.js';
 import { type AskButton, askButtons } from './ask-button.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
@@ -413,12 +405,7 @@ function renderCostCardSlack(view: CostCardView, _nowMs: number): SlackMessage {
           })),
       });
     }
-    const lists: [string, string[]][] = [
-      ['Top jobs', spendLines(view.topJobs)],
-      ['Top warehouses', spendLines(view.topWarehouses)],
-      ['By team', teamLines(view)],
-    ];
-    for (const [title, lines] of lists) {
+    for (const [title, lines] of costLists(view)) {
       if (lines.length === 0) continue;
       const { shown, rest } = takeWithRest(lines, b.listItems);
       const body = shown.map((l) => `• ${mrkdwn(l, b.listItemChars)}`);

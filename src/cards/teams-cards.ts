@@ -20,15 +20,7 @@ import type {
 import { type AskButton, askButtons } from './ask-button.js';
 import { actionIdFor, encodeButtonValue } from './button-value.js';
 import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
-import {
-  chartAltText,
-  costFacts,
-  costHeadline,
-  isEmptyCost,
-  spendLines,
-  sqlText,
-  teamLines,
-} from './cost-card-text.js';
+import { chartAltText, costFacts, costHeadline, isEmptyCost, costLists, sqlText } from './cost-card-text.js';
 import { safeHttpUrl } from './html-escape.js';
 import { type CardButton, incidentButtons, planButtons, refreshPayload } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
@@ -462,12 +454,7 @@ function renderCostCardTeams(view: CostCardView, _nowMs: number): AdaptiveCardJs
     if (image !== null && !empty) {
       body.push({ type: 'Image', url: image, altText: chartAltText(view), size: 'Stretch' });
     }
-    const lists: [string, string[]][] = [
-      ['Top jobs', spendLines(view.topJobs)],
-      ['Top warehouses', spendLines(view.topWarehouses)],
-      ['By team', teamLines(view)],
-    ];
-    for (const [title, lines] of lists) {
+    for (const [title, lines] of costLists(view)) {
       if (lines.length === 0) continue;
       const { shown, rest } = takeWithRest(lines, b.listItems);
       body.push(

@@ -434,37 +434,35 @@ SELECT date_trunc('HOUR', u.usage_start_time) AS hour,
 GROUP BY 1
 ORDER BY 1`;
 
-const TOP_JOBS_SQL = (scope: string) => `
+/**
+ * The costliest jobs or warehouses of a scope, named from their newest row in the system table that
+ * lists them (a renamed one shows its current name).
+ */
+const topSpendSql = (
+  scope: string,
+  id: 'job_id' | 'warehouse_id',
+  names: { table: string; column: string },
+) => `
 WITH names AS (
-  SELECT job_id, name
-  FROM system.lakeflow.jobs
+  SELECT ${id}, ${names.column}
+  FROM ${names.table}
   WHERE workspace_id = :workspace_id
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY job_id ORDER BY change_time DESC) = 1
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${id} ORDER BY change_time DESC) = 1
 ), spend AS (
-  SELECT u.usage_metadata.job_id AS job_id, ${USD} AS usd, ${DBUS} AS dbus${PRICED_USAGE(scope)}
-    AND u.usage_metadata.job_id IS NOT NULL
+  SELECT u.usage_metadata.${id} AS ${id}, ${USD} AS usd, ${DBUS} AS dbus${PRICED_USAGE(scope)}
+    AND u.usage_metadata.${id} IS NOT NULL
   GROUP BY 1
 )
-SELECT s.job_id, n.name, s.usd, s.dbus
-FROM spend s LEFT JOIN names n ON s.job_id = n.job_id
-ORDER BY s.usd DESC, s.job_id
+SELECT s.${id}, n.${names.column}, s.usd, s.dbus
+FROM spend s LEFT JOIN names n ON s.${id} = n.${id}
+ORDER BY s.usd DESC, s.${id}
 LIMIT ${TOP}`;
 
-const TOP_WAREHOUSES_SQL = (scope: string) => `
-WITH names AS (
-  SELECT warehouse_id, warehouse_name
-  FROM system.compute.warehouses
-  WHERE workspace_id = :workspace_id
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY warehouse_id ORDER BY change_time DESC) = 1
-), spend AS (
-  SELECT u.usage_metadata.warehouse_id AS warehouse_id, ${USD} AS usd, ${DBUS} AS dbus${PRICED_USAGE(scope)}
-    AND u.usage_metadata.warehouse_id IS NOT NULL
-  GROUP BY 1
-)
-SELECT s.warehouse_id, n.warehouse_name, s.usd, s.dbus
-FROM spend s LEFT JOIN names n ON s.warehouse_id = n.warehouse_id
-ORDER BY s.usd DESC, s.warehouse_id
-LIMIT ${TOP}`;
+const TOP_JOBS_SQL = (scope: string) =>
+  topSpendSql(scope, 'job_id', { table: 'system.lakeflow.jobs', column: 'name' });
+
+const TOP_WAREHOUSES_SQL = (scope: string) =>
+  topSpendSql(scope, 'warehouse_id', { table: 'system.compute.warehouses', column: 'warehouse_name' });
 
 const BY_TEAM_SQL = (scope: string) => `
 SELECT u.custom_tags['team'] AS team, ${USD} AS usd${PRICED_USAGE(scope)}

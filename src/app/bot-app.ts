@@ -59,7 +59,7 @@ import { createRepositories, type Repositories } from '../store/repositories.js'
 import type { CostChart } from '../cards/cost-chart.js';
 import { createCostAnalyst } from '../agents/analyst/cost-report.js';
 import { createChartLinks } from './chart-route.js';
-import { analystFor } from './analyst-setup.js';
+import { analystFor, languageModelFor } from './analyst-setup.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
@@ -177,6 +177,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
   };
   const handlerLog = logger.child({ module: 'handlers' });
+  // One model, one daily budget in the store: questions and incident explanations draw on both.
+  const language = languageModelFor(env, policy, wallClock, repos.tokenUsage);
   const scim = options.databricks.client.scim;
   const pressDeps: PressDeps = {
     incidents: repos.incidents,
@@ -233,7 +235,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       timeoutMs: policy.ask.timeout_seconds * 1000,
     }),
     ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
-    analyst: analystFor(env, {
+    analyst: analystFor(language, {
       warehouse: options.databricks.warehouse,
       clock,
       wallClock,

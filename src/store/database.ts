@@ -119,6 +119,25 @@ interface AskContextsTable {
   updated_at: Timestamp;
 }
 
+/** See migration 0010: model tokens spent per UTC day, by every process together. */
+interface LlmTokenUsageTable {
+  day: string;
+  /** bigint: a string in node-postgres, a number in PGlite. */
+  tokens: ColumnType<string | number, number, number>;
+  updated_at: Timestamp;
+}
+
+/** See migration 0010: the model's draft explanation of one incident. */
+interface IncidentExplanationsTable {
+  incident_id: string;
+  state: string;
+  text: string | null;
+  model: string | null;
+  reason: string | null;
+  claimed_at: Timestamp;
+  drafted_at: Timestamp | null;
+}
+
 /** The whole schema as Kysely sees it; grows with each migration. */
 interface CardPostsTable {
   incident_id: string;
@@ -218,6 +237,8 @@ export interface Database {
   watermarks: WatermarksTable;
   processed_keys: ProcessedKeysTable;
   ask_contexts: AskContextsTable;
+  llm_token_usage: LlmTokenUsageTable;
+  incident_explanations: IncidentExplanationsTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

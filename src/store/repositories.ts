@@ -10,6 +10,7 @@ import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
 import { ScheduledPostRepository } from './scheduled-post-repository.js';
 import { RemediationRepository } from './remediation-repository.js';
+import { TokenUsageRepository } from './token-usage-repository.js';
 import { WatermarkRepository } from './watermark-repository.js';
 
 /** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
@@ -25,6 +26,7 @@ export interface Repositories {
   readonly approvals: ApprovalRepository;
   readonly audit: AuditLogRepository;
   readonly askContexts: AskContextRepository;
+  readonly tokenUsage: TokenUsageRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -41,5 +43,6 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     approvals: new ApprovalRepository(db),
     audit: new AuditLogRepository(db),
     askContexts: new AskContextRepository(db),
+    tokenUsage: new TokenUsageRepository(db),
   };
 }

@@ -172,7 +172,7 @@ export function createNlToSql(deps: NlToSqlDeps): ModelFallback {
   }
 
   return async (question) => {
-    if (!deps.budget.available()) return { ok: false, reason: "today's model budget is spent" };
+    if (!(await deps.budget.available())) return { ok: false, reason: "today's model budget is spent" };
     const signal = AbortSignal.timeout(deps.timeoutMs);
     const messages: ChatMessage[] = [
       { role: 'system', content: systemPrompt(deps.clock.now(), deps.guard) },
@@ -181,9 +181,9 @@ export function createNlToSql(deps: NlToSqlDeps): ModelFallback {
     let last: LastResult | undefined;
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        if (!deps.budget.available()) return { ok: false, reason: "today's model budget is spent" };
+        if (!(await deps.budget.available())) return { ok: false, reason: "today's model budget is spent" };
         const turn = await deps.model.complete(messages, TOOLS, signal);
-        deps.budget.spend(turn.tokens);
+        await deps.budget.spend(turn.tokens);
         if (turn.toolCalls.length === 0) {
           if (last === undefined) return { ok: false, reason: 'the model did not run a query' };
           const summary = turn.content.replace(/\s+/g, ' ').trim().slice(0, 500);

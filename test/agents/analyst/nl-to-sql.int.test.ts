@@ -1,19 +1,25 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { analystFor } from '../../../src/app/analyst-setup.js';
+import { analystFor, languageModelFor } from '../../../src/app/analyst-setup.js';
 import { openScenarioWarehouse, type ScenarioWarehouse } from '../../../src/app/scenario-warehouse.js';
 import { DEFAULT_SCENARIO_FILE } from '../../../src/config/default-scenario-file.js';
 import { defaultPolicy, type Policy } from '../../../src/config/policy.js';
 import { ManualClock } from '../../../src/domain/clock.js';
+import { openStore, type Store } from '../../../src/store/open-store.js';
+import { TokenUsageRepository } from '../../../src/store/token-usage-repository.js';
 import { type FakeChatCompletions, startFakeChatCompletions } from '../../support/fake-chat-completions.js';
 
 // Two hours of the demo scenario, seed 42; the model is a scripted chat-completions server on loopback.
 let demo: ScenarioWarehouse;
 let fake: FakeChatCompletions;
 let wallClock: ManualClock;
+let store: Store;
+let usage: TokenUsageRepository;
 
 beforeAll(async () => {
   demo = await openScenarioWarehouse({ scenario: DEFAULT_SCENARIO_FILE, hours: 2, seed: 42 });
   fake = await startFakeChatCompletions();
+  store = await openStore({ dataDir: 'memory://' });
+  usage = new TokenUsageRepository(store.db);
 }, 120_000);
 
 afterAll(async () => {
@@ -21,20 +27,29 @@ afterAll(async () => {
   await fake?.close();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   fake.script.length = 0;
   fake.requests.length = 0;
   wallClock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+  await store.db.deleteFrom('llm_token_usage').execute();
+});
+
+afterAll(async () => {
+  await store?.close();
 });
 
 const QUESTION = 'how many distinct SKUs are there?';
 const GOOD_SQL = 'SELECT count(DISTINCT sku_name) AS skus FROM system.billing.usage';
 
+/** An analyst as one process builds it; several share the store's daily budget like processes do. */
 function analyst(policy: Policy = defaultPolicy(), model: string | null = 'gpt-test') {
-  return analystFor(
+  const language = languageModelFor(
     { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL, DBXOPS_LLM_MODEL: model ?? undefined },
-    { warehouse: demo.warehouse, clock: demo.clock, wallClock, policy },
+    policy,
+    wallClock,
+    usage,
   );
+  return analystFor(language, { warehouse: demo.warehouse, clock: demo.clock, wallClock, policy });
 }
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({
@@ -115,6 +130,23 @@ describe('a question the router cannot place goes to the model, through the SQL 
     wallClock.advance(24 * 3_600_000);
     fake.script.push({ toolCalls: [call('run_query', { sql: GOOD_SQL })] }, { content: 'Four.' });
     expect((await a.ask({ text: QUESTION })).outcome).toBe('answered');
+  });
+
+  it("shares the day's budget between processes and keeps it across a restart, in the store", async () => {
+    const policy = { ...defaultPolicy(), ask: { ...defaultPolicy().ask, daily_token_budget: 500 } };
+    fake.script.push({ toolCalls: [call('run_query', { sql: GOOD_SQL })], totalTokens: 600 });
+    await analyst(policy).ask({ text: QUESTION });
+    // Another process, or this one after a restart: same store, same day, nothing left.
+    const other = await analyst(policy).ask({ text: QUESTION });
+    expect(other.summary).toMatch(/today's model budget is spent/);
+    expect(fake.requests).toHaveLength(1);
+    expect(await usage.used('2026-01-01')).toBe(600);
+  });
+
+  it('adds what processes spend at the same moment without losing any of it', async () => {
+    await Promise.all(Array.from({ length: 20 }, () => usage.add('2026-01-02', 7, wallClock.now())));
+    expect(await usage.used('2026-01-02')).toBe(140);
+    expect(await usage.used('2026-01-03')).toBe(0);
   });
 
   it('does not ask a model when the budget is 0 or no model is named', async () => {

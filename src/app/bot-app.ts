@@ -58,6 +58,7 @@ import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
 import type { CostChart } from '../cards/cost-chart.js';
 import { createCostAnalyst } from '../agents/analyst/cost-report.js';
+import { explainIncident } from '../agents/analyst/explain-incident.js';
 import { createChartLinks } from './chart-route.js';
 import { analystFor, languageModelFor } from './analyst-setup.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
@@ -235,6 +236,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       timeoutMs: policy.ask.timeout_seconds * 1000,
     }),
     ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
+    explanations: repos.explanations,
     analyst: analystFor(language, {
       warehouse: options.databricks.warehouse,
       clock,
@@ -360,6 +362,21 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       logger: logger.child({ module: 'monitoring' }),
       metrics,
       notify: (incidentId) => notifyIncident(notifier, incidentId),
+      ...(language === undefined
+        ? {}
+        : {
+            explain: (incidentId: string) =>
+              explainIncident(
+                {
+                  ...language,
+                  incidents: repos.incidents,
+                  explanations: repos.explanations,
+                  wallClock,
+                  logger: logger.child({ module: 'explain' }),
+                },
+                incidentId,
+              ),
+          }),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
       onPolled: async (source, outcome) => {

@@ -72,3 +72,8 @@ export function formatJson(body: unknown): string {
     return '(body cannot be shown as JSON)';
   }
 }
+
+/** Which model's words these are, and that a person checks them: under every drafted explanation. */
+export function draftByline(model: string): string {
+  return `Draft by ${model.slice(0, 100)}, from the evidence above — check before acting`;
+}

@@ -94,6 +94,14 @@ export const incidentCardViewSchema = z.object({
   remediations: z.array(remediationOptionSchema).default([]),
   /** Where the whole story lives (the console incident page); cut text links here. */
   detailsUrl: linkSchema.nullable().default(null),
+  /**
+   * A language model's plain-words draft from the evidence above, shown marked as the model's (with
+   * its name): untrusted text like the rest, escaped by every renderer.
+   */
+  explanation: z
+    .object({ text: text(LONG), model: text(LONG) })
+    .nullable()
+    .default(null),
 });
 export type IncidentCardView = z.infer<typeof incidentCardViewSchema>;
 

@@ -1,4 +1,5 @@
 import {
+  draftByline,
   formatCell,
   formatDateTimeUtc,
   formatJson,
@@ -116,6 +117,11 @@ export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): s
       `<section class="dbx-class"><h4>Classification</h4><p>${t(c.category, 200)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${t(c.action, 300)}</p>${
         c.fixHint === null ? '' : `<p>💡 ${t(c.fixHint, BUDGET.summary)}</p>`
       }</section>`,
+    );
+  }
+  if (view.explanation !== null) {
+    parts.push(
+      `<section class="dbx-explain"><h4>In plain words</h4><p>${t(view.explanation.text, BUDGET.summary)}</p><p class="dbx-note">🤖 ${e(draftByline(view.explanation.model))}</p></section>`,
     );
   }
   const br = view.blastRadius;

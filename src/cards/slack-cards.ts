@@ -1,5 +1,6 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import {
+  draftByline,
   formatCell,
   formatDateTimeUtc,
   formatJson,
@@ -193,6 +194,13 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
           (c.fixHint === null ? '' : `\n💡 ${mrkdwn(c.fixHint, b.summary)}`),
         `${id}-class`,
       ),
+    );
+  }
+
+  if (view.explanation !== null) {
+    blocks.push(
+      section(`*In plain words*\n${mrkdwn(view.explanation.text, b.summary)}`, `${id}-explain`),
+      context([`🤖 ${escapeMrkdwn(draftByline(view.explanation.model))}`]),
     );
   }
 

@@ -1,4 +1,5 @@
 import {
+  draftByline,
   formatCell,
   formatDateTimeUtc,
   formatJson,
@@ -233,6 +234,14 @@ export function renderIncidentCardTeams(
         ]),
       );
       if (c.fixHint !== null) body.push(para([run(`💡 ${truncate(c.fixHint, b.summary)}`)]));
+    }
+
+    if (view.explanation !== null) {
+      body.push(
+        heading('In plain words'),
+        para([run(truncate(view.explanation.text, b.summary))]),
+        para([run(`🤖 ${draftByline(view.explanation.model)}`, { isSubtle: true, size: 'Small' })]),
+      );
     }
 
     const br = view.blastRadius;

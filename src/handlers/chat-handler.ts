@@ -30,6 +30,7 @@ import type { Result } from '../domain/result.js';
 import type { Severity } from '../domain/severity.js';
 import type { Signal } from '../domain/signal.js';
 import type { CardPostRepository } from '../store/card-post-repository.js';
+import type { IncidentExplanationRepository } from '../store/incident-explanation-repository.js';
 import type { IncidentRepository } from '../store/incident-repository.js';
 import type { ProcessedKeyRepository } from '../store/processed-key-repository.js';
 import { FORBIDDEN_MESSAGE, isResponder } from './access.js';
@@ -82,6 +83,8 @@ export interface ChatHandlerDeps {
   readonly cost?: CostAnalyst | undefined;
   /** Where dbxops serves a cost chart (a signed URL), for Teams and the console. */
   readonly chartUrl?: ((chart: CostChart) => string | null) | undefined;
+  /** The model's drafted explanations, shown on incident cards once drafted (none without a model). */
+  readonly explanations?: Pick<IncidentExplanationRepository, 'get'> | undefined;
   /** Answers questions from the system tables; without it a question gets a pointer to /dbx help. */
   readonly analyst?: Analyst | undefined;
   /**
@@ -135,15 +138,16 @@ export interface KnownIncident {
  * does not exist: what the notifier renders, and what Teams answers a card action with.
  */
 export async function loadIncidentCard(
-  deps: Pick<ChatHandlerDeps, 'incidents' | 'clock' | 'policy' | 'detailsUrl'>,
+  deps: Pick<ChatHandlerDeps, 'incidents' | 'clock' | 'policy' | 'detailsUrl' | 'explanations'>,
   incidentId: string,
   known: KnownIncident = {},
 ): Promise<IncidentCardView | undefined> {
   const incident = known.incident ?? (await deps.incidents.get(incidentId));
   if (incident === undefined) return undefined;
-  const [timeline, rootSignal] = await Promise.all([
+  const [timeline, rootSignal, explanation] = await Promise.all([
     known.timeline ?? deps.incidents.timeline(incidentId),
     rootSignalOf(deps.incidents, incident),
+    deps.explanations?.get(incidentId),
   ]);
   const workspace = workspaceEntry(deps.policy, incident.workspaceId);
   return incidentCardView(incident, {
@@ -153,6 +157,7 @@ export async function loadIncidentCard(
     workspaceUrl: workspace?.host ?? null,
     detailsUrl: deps.detailsUrl?.(incidentId) ?? null,
     nowMs: deps.clock.now(),
+    explanation,
   });
 }
 

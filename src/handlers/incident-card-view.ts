@@ -4,6 +4,7 @@ import type { HomeIncident, IncidentCardView, IncidentState } from '../cards/car
 import { linkSchema } from '../cards/card-views.js';
 import type { Incident, TimelineEntry } from '../domain/incident.js';
 import type { Signal } from '../domain/signal.js';
+import type { IncidentExplanation } from '../store/incident-explanation-repository.js';
 
 export interface IncidentCardContext {
   readonly timeline?: readonly TimelineEntry[];
@@ -15,6 +16,8 @@ export interface IncidentCardContext {
   readonly detailsUrl?: string | null | undefined;
   /** Decides whether a snooze is still running. */
   readonly nowMs: number;
+  /** The model's drafted explanation, once there is one. */
+  readonly explanation?: IncidentExplanation | undefined;
 }
 
 /** A link the card schema accepts, or null: a hostile `javascript:` URL from a webhook never becomes a link. */
@@ -87,6 +90,10 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
       description: REMEDIATION_INFO[kind].description,
     })),
     detailsUrl: safeLink(context.detailsUrl),
+    explanation:
+      context.explanation === undefined
+        ? null
+        : { text: context.explanation.text, model: context.explanation.model },
   };
 }
 

@@ -50,12 +50,14 @@ export type MonitoringPayloads = {
   signal: { signal: Signal; detectedAt: number } | { signals: readonly Signal[]; detectedAt: number };
   /** An incident changed: bring its cards up to date. */
   notify: { incidentId: string };
+  /** A new incident's card was posted: draft the model's explanation of it, then update the card. */
+  explain: { incidentId: string };
 };
 
 /** Runs of one webhook batch fetched at once: the workspace's REST API is the wait, not our CPU. */
 const WEBHOOK_BATCH_CONCURRENCY = 16;
 
-export const MONITORING_QUEUES = ['webhook', 'poll', 'signal', 'notify'] as const;
+export const MONITORING_QUEUES = ['webhook', 'poll', 'signal', 'notify', 'explain'] as const;
 
 export type PollSource = 'runs' | 'system_tables' | 'topology' | 'retriage';
 
@@ -97,6 +99,11 @@ export interface MonitoringDeps {
     failures: readonly { surface: string; channelId: string; error: string; retryAfterMs?: number }[];
     pending: { count: number; retryAfterMs: number };
   }>;
+  /**
+   * Drafts the model's explanation of an incident whose card was just posted (only given when a model
+   * is configured): `drafted` when the card has a newer version to show.
+   */
+  explain?: (incidentId: string) => Promise<'drafted' | 'skipped' | 'failed'>;
   /** Called for every incident notification posted (a new card); the evaluation counts them. */
   onPosted?: (incidentId: string, cards: number) => void;
   /** Called for every signal handled, with its outcome; the evaluation and benchmarks listen. */
@@ -291,6 +298,9 @@ export function createMonitoringStages(
       oneAtATime(notifying, incidentId, async () => {
         const { posted, failures, pending } = await deps.notify(incidentId);
         if (posted > 0) deps.onPosted?.(incidentId, posted);
+        // The card is out first; the model's draft follows in its own job and updates it in place.
+        if (posted > 0 && deps.explain !== undefined)
+          await dispatcher().dispatch('explain', { incidentId }, { key: `explain:${incidentId}` });
         // Keyed per period: one look-again per period, however many jobs asked for it.
         const lookAgain = async (why: string, delayMs: number) => {
           const period = Math.floor(wallClock.now() / delayMs);
@@ -317,6 +327,11 @@ export function createMonitoringStages(
           );
         }
       }),
+
+    explain: async ({ incidentId }) => {
+      if ((await deps.explain?.(incidentId)) !== 'drafted') return;
+      await dispatcher().dispatch('notify', { incidentId }, { key: `notify:${incidentId}:explained` });
+    },
   };
 
   /** Correlates, stores and counts one signal; the incident whose cards need updating, if any. */

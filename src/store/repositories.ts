@@ -5,6 +5,7 @@ import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
 import { DigestRepository } from './digest-repository.js';
+import { IncidentExplanationRepository } from './incident-explanation-repository.js';
 import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
@@ -27,6 +28,7 @@ export interface Repositories {
   readonly audit: AuditLogRepository;
   readonly askContexts: AskContextRepository;
   readonly tokenUsage: TokenUsageRepository;
+  readonly explanations: IncidentExplanationRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -44,5 +46,6 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     audit: new AuditLogRepository(db),
     askContexts: new AskContextRepository(db),
     tokenUsage: new TokenUsageRepository(db),
+    explanations: new IncidentExplanationRepository(db),
   };
 }

@@ -36,6 +36,7 @@ async function startRoute(dispatcher?: Dispatcher<MonitoringPayloads>) {
     poll: async () => {},
     signal: async () => {},
     notify: async () => {},
+    explain: async () => {},
   });
   const route = createDatabricksWebhookRoute({
     credentials: AUTH,
@@ -113,6 +114,7 @@ describe('the Databricks webhook endpoint', () => {
       poll: async () => {},
       signal: async () => {},
       notify: async () => {},
+      explain: async () => {},
     });
     const flaky: Dispatcher<MonitoringPayloads> = {
       dispatch: async (queue, payload, options) => {

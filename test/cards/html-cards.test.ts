@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { decodeButtonValue } from '../../src/cards/button-value.js';
 import { renderCardHtml, renderIncidentCardHtml, renderPlanCardHtml } from '../../src/cards/html-cards.js';
 import { escapeHtml } from '../../src/cards/html-escape.js';
-import { cardVariations, HOSTILE, hostileIncident, incidentView, NOW, planView } from './support/views.js';
+import {
+  cardVariations,
+  DRAFTED,
+  HOSTILE,
+  hostileIncident,
+  incidentView,
+  NOW,
+  planView,
+} from './support/views.js';
 
 /** Every tag name in the fragment: only markup written by the renderer may appear. */
 const ALLOWED_TAGS = new Set([
@@ -79,6 +87,13 @@ describe('console HTML cards', () => {
     const html = renderIncidentCardHtml(hostileIncident(HOSTILE.img), NOW);
     expect(html).not.toContain('<img');
     expect(html).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it("shows the model's explanation marked as its draft", () => {
+    expect(renderIncidentCardHtml(incidentView(), NOW)).not.toContain('In plain words');
+    const html = renderIncidentCardHtml(incidentView({ explanation: DRAFTED }), NOW);
+    expect(html).toContain('<h4>In plain words</h4><p>The orders load ran out of driver memory');
+    expect(html).toContain('Draft by gpt-4o-mini, from the evidence above — check before acting');
   });
 
   it('escapes a <script> payload', () => {

@@ -6,7 +6,15 @@ import {
   renderPlanCardSlack,
 } from '../../src/cards/slack-cards.js';
 import { validateSlackMessage } from '../../src/cards/slack-validate.js';
-import { cardVariations, HOSTILE, hostileIncident, incidentView, NOW, planView } from './support/views.js';
+import {
+  cardVariations,
+  DRAFTED,
+  HOSTILE,
+  hostileIncident,
+  incidentView,
+  NOW,
+  planView,
+} from './support/views.js';
 
 type Button = { action_id: string; value: string; text: { text: string }; style?: string };
 const buttonsOf = (blocks: unknown[]): Button[] =>
@@ -34,6 +42,13 @@ describe('Slack Block Kit cards', () => {
   it('turns <!channel> in an error message into visible, harmless text', () => {
     const message = renderIncidentCardSlack(hostileIncident(HOSTILE.pings), NOW);
     expect(json(message)).toContain('&lt;!channel&gt;');
+  });
+
+  it("shows the model's explanation marked as its draft, and nothing of it before there is one", () => {
+    expect(json(renderIncidentCardSlack(incidentView(), NOW))).not.toContain('In plain words');
+    const text = json(renderIncidentCardSlack(incidentView({ explanation: DRAFTED }), NOW));
+    expect(text).toContain('*In plain words*\\nThe orders load ran out of driver memory');
+    expect(text).toContain('Draft by gpt-4o-mini, from the evidence above — check before acting');
   });
 
   it('shows the severity and title in the header and the SLA countdown in the facts', () => {

@@ -9,7 +9,7 @@ import {
 } from '../../src/cards/teams-cards.js';
 import { TEAMS_LIMITS } from '../../src/cards/teams-limits.js';
 import { cardProblems, droppedProperties } from './support/adaptive-card.js';
-import { cardVariations, HOSTILE, incidentView, NOW, planView } from './support/views.js';
+import { cardVariations, DRAFTED, HOSTILE, incidentView, NOW, planView } from './support/views.js';
 
 const titles = (actions: readonly AcAction[] | undefined) => (actions ?? []).map((a) => a.title);
 const allText = (card: AdaptiveCardJson) => JSON.stringify(card);
@@ -39,6 +39,21 @@ describe('Teams Adaptive Cards', () => {
       ok: true,
       value: { kind: 'incident', action: 'ack', incidentId: 'inc-42', version: 3 },
     });
+  });
+
+  it("shows the model's explanation as verbatim text runs, marked as its draft", () => {
+    expect(allText(renderIncidentCardTeams(incidentView(), NOW))).not.toContain('In plain words');
+    const card = renderIncidentCardTeams(incidentView({ explanation: DRAFTED }), NOW);
+    expect(allText(card)).toContain('"type":"TextRun","text":"The orders load ran out of driver memory');
+    expect(allText(card)).toContain('Draft by gpt-4o-mini, from the evidence above — check before acting');
+    const hostile = renderIncidentCardTeams(
+      incidentView({ explanation: { text: HOSTILE.markdownLink, model: '<at>everyone</at>' } }),
+      NOW,
+    );
+    expect(cardProblems(hostile)).toEqual([]);
+    // Text runs show markdown and <at> tags literally: no link, no mention entity.
+    expect(allText(hostile)).not.toContain('"entities"');
+    expect(allText(hostile)).toContain('Draft by <at>everyone</at>');
   });
 
   it('shows who acknowledged and drops the Acknowledge button once acknowledged', () => {

@@ -37,6 +37,7 @@ function monitoringProcess(prefix: string) {
       webhook: noop,
       signal: noop,
       notify: noop,
+      explain: noop,
     },
   });
   return { dispatcher, polls };

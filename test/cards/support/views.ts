@@ -101,8 +101,15 @@ export function hostileIncident(s: string): IncidentCardView {
     acknowledgedBy: s,
     timeline: [{ atMs: NOW, phase: s, text: s }],
     remediations: [{ id: 'rem-1', label: s, risk: 'high', description: s }],
+    explanation: { text: s, model: s },
   });
 }
+
+/** The model's drafted explanation, as the incident card carries it once drafted. */
+export const DRAFTED = {
+  text: 'The orders load ran out of driver memory, so main.sales.orders is stale. Retry on bigger nodes.',
+  model: 'gpt-4o-mini',
+} as const;
 
 function answerView(overrides: Partial<AnswerCardView> = {}): AnswerCardView {
   return answerCardViewSchema.parse({

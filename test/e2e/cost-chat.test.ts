@@ -210,7 +210,7 @@ describe('/dbx cost with bad input', () => {
   it('offers the teams that exist, as buttons, for an unknown team', async () => {
     const outcome = await consoleSend('/dbx cost team-x');
     const html = outcome.ephemeral.map((e) => e.html).join('');
-    expect(html).toContain('I found no team, job or warehouse called');
+    expect(html).toContain('No team, job or warehouse named');
     expect(html).toContain('data-action-id="dbx:run"');
     expect(html).toContain('team finance');
     // Pressed as the console page presses a button on an answer only you see: it names message m0.

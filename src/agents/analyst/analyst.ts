@@ -31,7 +31,13 @@ export interface Answer {
   /** Buttons: follow-up questions, or the candidates of an ambiguous name. */
   readonly followUps: readonly FollowUp[];
   readonly intent: IntentName | 'model' | null;
-  readonly outcome: 'answered' | 'ambiguous' | 'refused' | 'unanswerable' | 'warehouse_error';
+  readonly outcome:
+    | 'answered'
+    | 'ambiguous'
+    | 'unknown_name'
+    | 'refused'
+    | 'unanswerable'
+    | 'warehouse_error';
   /** The period the answer covers, when it has one. */
   readonly period: Period | null;
 }
@@ -282,18 +288,23 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       const routed = routeQuestion(found?.rest ?? question, await workspaceNames(nowMs));
 
       if (routed.kind === 'ambiguous') {
-        const pattern = new RegExp(routed.typed.split('_').map(escapeRegExp).join('[\\s_-]+'), 'i');
         return refused(
           question,
           `"${routed.typed}" fits ${routed.candidates.length} ${routed.what === 'job' ? 'jobs' : `${routed.what}s`}: ${routed.candidates.join(', ')}. Which one?`,
           'ambiguous',
-          {
-            followUps: routed.candidates.map((c) => ({
-              label: c.slice(0, 75),
-              question: question.replace(pattern, c),
-            })),
-            intent: routed.intent ?? null,
-          },
+          { followUps: askedWith(question, routed.typed, routed.candidates), intent: routed.intent ?? null },
+        );
+      }
+      if (routed.kind === 'unknown_name') {
+        const what = routed.what ?? 'team, job or table';
+        const shown = routed.typed.length > 60 ? `${routed.typed.slice(0, 60)}…` : routed.typed;
+        return refused(
+          question,
+          `No ${what} named "${shown}" in this workspace's system tables${
+            routed.nearest.length > 0 ? `; the nearest: ${routed.nearest.join(', ')}.` : '.'
+          }`,
+          'unknown_name',
+          { followUps: askedWith(question, routed.typed, routed.nearest), intent: routed.intent ?? null },
         );
       }
 
@@ -348,6 +359,12 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       return answer;
     },
   };
+}
+
+/** The question asked again about each of `names` instead of `typed`: the candidates' buttons. */
+function askedWith(question: string, typed: string, names: readonly string[]): FollowUp[] {
+  const pattern = new RegExp(typed.split(/[_-]/).map(escapeRegExp).join('[\\s_-]+'), 'i');
+  return names.map((name) => ({ label: name.slice(0, 75), question: question.replace(pattern, name) }));
 }
 
 function escapeRegExp(text: string): string {

@@ -3,6 +3,7 @@ import { type SqlParam, type SqlValue, type Warehouse, WarehouseError } from '..
 import { err, ok, type Result } from '../../domain/result.js';
 import { type CostPeriod, monthStart, zonedDay, zonedMidnight } from './cost-period.js';
 import { matchName, normaliseName } from './match-name.js';
+import { nearestNames } from './name-match.js';
 import { guardSql } from './sql-guard.js';
 
 /**
@@ -319,19 +320,23 @@ async function resolveCostTarget(deps: CostDeps, typed: string, nowMs: number): 
         statements: ran,
       };
     case 'none': {
+      // The nearest names first (a typo, a part of a name); with none near, some teams that exist.
+      const nearest = nearestNames(name, found, nameOf);
       const teams = found.filter((t) => t.kind === 'team');
       const known = teams.length > 0 ? teams : found;
       const sorted = [...known].sort((a, b) =>
         normaliseName(nameOf(a)).localeCompare(normaliseName(nameOf(b))),
       );
       const what = kinds.length === 1 ? `${kinds[0]}` : 'team, job or warehouse';
+      const offered = nearest.length > 0 ? nearest : sorted.slice(0, 8);
+      const offer = nearest.length > 0 ? ' The nearest names are below.' : ' Some that exist are below.';
       return {
         ok: false,
         reason: 'unknown',
-        userMessage: `I found no ${what} called "${shown}" in this workspace's billing records, jobs or warehouses.${
-          sorted.length > 0 ? ' Some that exist are below.' : ''
+        userMessage: `No ${what} named "${shown}" in this workspace's billing records, jobs or warehouses.${
+          offered.length > 0 ? offer : ''
         }`,
-        candidates: sorted.slice(0, 8),
+        candidates: offered,
         statements: ran,
       };
     }

@@ -1,4 +1,4 @@
-import { type NameMatch, matchName } from './name-match.js';
+import { type NameMatch, matchName, nearestNames } from './name-match.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -52,6 +52,17 @@ export type Routed =
       readonly typed: string;
       readonly candidates: readonly string[];
       /** The intent it would answer once a candidate is picked, if known. */
+      readonly intent: IntentName | undefined;
+    }
+  /**
+   * The question names something that is no team, job or table of the workspace ("what failed for
+   * team-x?"): said so, with the nearest names, instead of answering for everything.
+   */
+  | {
+      readonly kind: 'unknown_name';
+      readonly what: 'team' | 'job' | 'table' | null;
+      readonly typed: string;
+      readonly nearest: readonly string[];
       readonly intent: IntentName | undefined;
     }
   /** Only a name or only a period ("and last week?", "what about marketing?"): a follow-up. */
@@ -177,6 +188,83 @@ const exactJob = (typed: string, m: NameMatch<JobRef>) =>
 
 const has = (text: string, ...keys: (keyof typeof C)[]) => keys.every((k) => C[k].test(text));
 
+/** Words that say what the next (or previous) word names: "team growth", "the orders job". */
+const KIND_WORDS: Readonly<Record<string, 'team' | 'job' | 'table'>> = {
+  team: 'team',
+  job: 'job',
+  workflow: 'job',
+  pipeline: 'job',
+  table: 'table',
+};
+/** Before "<name> team": "the growth team", "for growth team" — not "spend per team". */
+const BEFORE_NAME = new Set(['the', 'our', 'my', 'their', 'for', 'of', 'about', 'from', 'on', 'in']);
+/** Next to these, a word names something the router has no list of: never flagged as unknown. */
+const UNLISTED_KINDS = new Set([
+  'warehouse',
+  'warehouses',
+  'cluster',
+  'clusters',
+  'endpoint',
+  'endpoints',
+  'query',
+]);
+/** Plain words that follow a kind word without naming anything ("team members", "job settings"). */
+const NOT_NAMES = new Set(
+  `usage members member owner owners names name settings config configuration list count number ids id
+  activity load loads data spending size sizes own owned running ran members' level levels level's wide
+  overall total totals breakdown summary report overview today tonight morning evening`.split(/\s+/),
+);
+/** Hyphenated words the concepts use, whose parts read as English, not as a name. */
+const WORD_PARTS = new Set(
+  `week over month day year auto stop stopped terminate terminated termination long running all purpose
+  right size sized provisioned under utilised utilized utilization on call real time top most per non re
+  self serve up to date in out of off sub multi well known high low cost costs run runs last so far`.split(
+    /\s+/,
+  ),
+);
+
+const looksLikeName = (token: string): boolean => {
+  if (/^[\d:./-]+$/.test(token) || /^\d+[a-z]{0,3}$/.test(token)) return false;
+  if (/[_.]|\d/.test(token)) return true;
+  return token.includes('-') && !token.split('-').every((part) => WORD_PARTS.has(part));
+};
+const isConceptWord = (token: string) => Object.values(C).some((pattern) => pattern.test(token));
+
+/**
+ * A word the question uses as a name — name-shaped (`team-x`, `orders_v2`, `main.sales.x`) or next to
+ * a kind word ("team growth") — when none of the workspace's names was found: the name the person
+ * meant and the kind, if the question says it.
+ */
+function unknownNameOf(text: string): { typed: string; what: 'team' | 'job' | 'table' | null } | undefined {
+  const tokens = tokensOf(text);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const before = tokens[i - 1] ?? '';
+    const after = tokens[i + 1] ?? '';
+    if (UNLISTED_KINDS.has(before) || UNLISTED_KINDS.has(after)) continue;
+    if (STOP_WORDS.has(token) || NOT_NAMES.has(token) || token.length < 2) continue;
+    const kind = KIND_WORDS[before] ?? (BEFORE_NAME.has(before) ? KIND_WORDS[after] : undefined);
+    const named = looksLikeName(token);
+    if (!named && (kind === undefined || isConceptWord(token) || /^\d+$/.test(token))) continue;
+    if (KIND_WORDS[token] !== undefined) continue;
+    return {
+      typed: token,
+      what: kind ?? (/^[a-z0-9_-]+\.[a-z0-9_-]+\.[a-z0-9_-]+$/.test(token) ? 'table' : null),
+    };
+  }
+  return undefined;
+}
+
+/** The workspace's names of one kind (or of every kind), nearest to what was typed first. */
+function nearestOf(typed: string, what: 'team' | 'job' | 'table' | null, names: WorkspaceNames): string[] {
+  const pool = [
+    ...(what === null || what === 'team' ? names.teams : []),
+    ...(what === null || what === 'job' ? names.jobs.map((j) => j.name) : []),
+    ...(what === null || what === 'table' ? names.tables : []),
+  ];
+  return nearestNames(typed, [...new Set(pool)], (n) => n);
+}
+
 /** Decides the intent from the concepts present and the names found. */
 function chooseIntent(text: string, found: Found): IntentName | undefined {
   const job = found.job !== undefined;
@@ -227,6 +315,24 @@ export function routeQuestion(text: string, names: WorkspaceNames): Routed {
     if (what === 'job' && found.team?.kind === 'one') continue;
     const label = (c: unknown) => (typeof c === 'string' ? c : (c as JobRef).name);
     return { kind: 'ambiguous', what, typed: m.typed, candidates: m.candidates.map(label), intent };
+  }
+  if (found.job === undefined && found.team === undefined && found.table === undefined) {
+    const unknown = unknownNameOf(text);
+    // A question the router would answer for everything, one it would answer about a job ("how long
+    // does X take"), or a bare name as a follow-up ("and team-x?"): the name matched nothing, so say
+    // so. Anything else ("average usage_quantity per sku_name") may still be the model's to answer.
+    const bare = tokensOf(text).every(
+      (t) => STOP_WORDS.has(t) || t === unknown?.typed || KIND_WORDS[t] !== undefined,
+    );
+    const aboutAJob = has(text, 'status') || has(text, 'duration') || has(text, 'why');
+    if (unknown !== undefined && (intent !== undefined || bare || aboutAJob)) {
+      return {
+        kind: 'unknown_name',
+        ...unknown,
+        nearest: nearestOf(unknown.typed, unknown.what, names),
+        intent,
+      };
+    }
   }
   const slots: { -readonly [K in keyof Slots]: Slots[K] } = {};
   if (found.team?.kind === 'one') slots.team = found.team.item;

@@ -45,3 +45,54 @@ export function matchName<T>(typed: string, items: readonly T[], nameOf: (item: 
   }
   return { kind: 'none' };
 }
+
+/** Nearest names offered for a name that matches nothing. */
+const NEAREST = 5;
+
+/**
+ * Edits between two strings (insert, delete, substitute, swap two neighbours): how far a typo is from
+ * a name. Stops counting past `max`, so ranking thousands of job names stays cheap.
+ */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, before[j - 2]! + 1);
+      current.push(d);
+      best = Math.min(best, d);
+    }
+    if (best > max) return max + 1;
+    before = previous;
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The names nearest to `typed`, nearest first, for a name that matched nothing: one that contains
+ * what was typed ("orders" → `nightly_orders`) before one a few typos away ("finanse" → `finance`).
+ * Names further than half their length away are no suggestion; at most five come back.
+ */
+export function nearestNames<T>(typed: string, items: readonly T[], nameOf: (item: T) => string): T[] {
+  const wanted = normaliseName(typed);
+  if (wanted === '') return [];
+  const max = Math.max(2, Math.ceil(wanted.length / 2));
+  const scored: { item: T; score: number; name: string }[] = [];
+  for (const item of items) {
+    const full = normaliseName(nameOf(item));
+    const last = full.split('.').at(-1) ?? full;
+    const score = full.includes(wanted)
+      ? 0.5 + (full.length - wanted.length) / 1_000
+      : Math.min(editDistance(wanted, full, max), editDistance(wanted, last, max));
+    if (score <= max) scored.push({ item, score, name: full });
+  }
+  scored.sort((x, y) => x.score - y.score || x.name.localeCompare(y.name));
+  return scored.slice(0, NEAREST).map((s) => s.item);
+}

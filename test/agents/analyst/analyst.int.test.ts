@@ -140,6 +140,38 @@ describe('the analyst with bad input', () => {
     expect(answer.followUps.map((f) => f.question)).toContain('status of mkt_sessionize');
   });
 
+  it('says a name matches nothing, instead of answering for everything, and offers the nearest as buttons', async () => {
+    const answer = await ask('what failed for team finanse last night?');
+    expect(answer.outcome).toBe('unknown_name');
+    expect(answer.summary).toBe(
+      'No team named "finanse" in this workspace\'s system tables; the nearest: finance.',
+    );
+    expect(answer.sql).toBeNull();
+    expect(answer.rows).toEqual([]);
+    expect(answer.followUps).toEqual([
+      { label: 'finance', question: 'what failed for team finance last night?' },
+    ]);
+    // The button's question is answered for that team.
+    const pressed = await ask(answer.followUps[0]!.question);
+    expect(pressed).toMatchObject({ outcome: 'answered', intent: 'failures' });
+  });
+
+  it('flags a name-shaped word that is no job, with the nearest jobs', async () => {
+    const answer = await ask('status of mkt_sesionize');
+    expect(answer.outcome).toBe('unknown_name');
+    expect(answer.summary).toMatch(
+      /^No team, job or table named "mkt_sesionize".*the nearest: mkt_sessionize/,
+    );
+    expect(answer.followUps[0]).toEqual({ label: 'mkt_sessionize', question: 'status of mkt_sessionize' });
+  });
+
+  it('says so without buttons when nothing is near, and never echoes a huge name whole', async () => {
+    const answer = await ask(`what failed for team ${'zq'.repeat(400)}`);
+    expect(answer.outcome).toBe('unknown_name');
+    expect(answer.followUps).toEqual([]);
+    expect(answer.summary.length).toBeLessThan(200);
+  });
+
   it('says what it can answer when it cannot answer', async () => {
     const answer = await ask("what's the weather?");
     expect(answer.outcome).toBe('unanswerable');

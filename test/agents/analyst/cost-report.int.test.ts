@@ -195,7 +195,18 @@ describe('naming what to cost, forgivingly', () => {
     expect(mkt.candidates.every((c) => c.kind === 'job' && c.name.startsWith('mkt_'))).toBe(true);
   });
 
-  it('answers an unknown name with the teams that exist', async () => {
+  it('answers a misspelt name with the nearest names', async () => {
+    const unknown = await resolveCostTarget('finanse');
+    expect(unknown).toMatchObject({ ok: false, reason: 'unknown' });
+    if (unknown.ok) return;
+    expect(unknown.userMessage).toBe(
+      'No team, job or warehouse named "finanse" in this workspace\'s billing records, jobs or warehouses. The nearest names are below.',
+    );
+    expect(unknown.candidates[0]).toEqual({ kind: 'team', team: 'finance' });
+    expect(unknown.candidates.length).toBeLessThanOrEqual(5);
+  });
+
+  it('answers a name with nothing near it with the teams that exist', async () => {
     const unknown = await resolveCostTarget('team-x');
     expect(unknown).toMatchObject({ ok: false, reason: 'unknown' });
     if (unknown.ok) return;

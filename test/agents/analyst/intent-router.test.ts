@@ -92,6 +92,40 @@ describe('routeQuestion matches names forgivingly', () => {
     expect(route('what about marketing?')).toEqual({ kind: 'follow_up', slots: { team: 'marketing' } });
   });
 
+  it('flags a name that matches nothing, with the nearest names of its kind', () => {
+    expect(route('what failed for team finanse last night')).toEqual({
+      kind: 'unknown_name',
+      what: 'team',
+      typed: 'finanse',
+      nearest: ['finance'],
+      intent: 'failures',
+    });
+    const table = route('who read main.finance.ordrs');
+    expect(table).toMatchObject({ kind: 'unknown_name', what: 'table' });
+    expect(table.kind === 'unknown_name' && table.nearest[0]).toBe('main.finance.orders');
+    const job = route('how long does finance_order_daily take');
+    expect(job).toMatchObject({ kind: 'unknown_name', typed: 'finance_order_daily' });
+    expect(job.kind === 'unknown_name' && job.nearest[0]).toBe('finance_orders_daily');
+    expect(route('and team-x?')).toMatchObject({ kind: 'unknown_name', typed: 'team-x' });
+    expect(route('failures of the sales team yesterday')).toMatchObject({
+      kind: 'unknown_name',
+      what: 'team',
+    });
+  });
+
+  it('does not take words of the question for names', () => {
+    expect(route('spend by team week-over-week')).toMatchObject({ kind: 'intent', intent: 'spend_by_team' });
+    expect(route('clusters without auto-termination')).toMatchObject({ kind: 'intent' });
+    expect(route('which jobs went red yesterday')).toMatchObject({ kind: 'intent', intent: 'failures' });
+    expect(route('failures since 2026-11-20')).toMatchObject({ kind: 'intent', intent: 'failures' });
+    expect(route('is warehouse bi_serving idle')).toMatchObject({
+      kind: 'intent',
+      intent: 'idle_warehouses',
+    });
+    // Column names in a question the router cannot place are the model's to read, not unknown names.
+    expect(route('average usage_quantity per sku_name')).toEqual({ kind: 'unknown' });
+  });
+
   it('does not guess at what it cannot place', () => {
     expect(route('what is the weather in Berlin')).toEqual({ kind: 'unknown' });
     expect(route('x'.repeat(100_000))).toEqual({ kind: 'unknown' });

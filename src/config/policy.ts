@@ -301,7 +301,7 @@ const askSchema = z
       .min(0)
       .default(200_000)
       .describe(
-        'language-model tokens per UTC day for questions the router cannot answer; 0 turns the model off',
+        'language-model tokens per UTC day for the deployment (questions the router cannot answer, incident explanations); 0 turns the model off',
       ),
     llm_timeout_seconds: z
       .number()
@@ -309,7 +309,9 @@ const askSchema = z
       .min(1)
       .max(300)
       .default(30)
-      .describe('how long a model-drafted answer may take in all before the router answers instead'),
+      .describe(
+        'how long a model-drafted answer may take in all before the router answers instead, and an incident explanation before the card stays without one',
+      ),
   })
   .strict()
   .prefault({});

@@ -143,12 +143,6 @@ describe('a question the router cannot place goes to the model, through the SQL 
     expect(await usage.used('2026-01-01')).toBe(600);
   });
 
-  it('adds what processes spend at the same moment without losing any of it', async () => {
-    await Promise.all(Array.from({ length: 20 }, () => usage.add('2026-01-02', 7, wallClock.now())));
-    expect(await usage.used('2026-01-02')).toBe(140);
-    expect(await usage.used('2026-01-03')).toBe(0);
-  });
-
   it('does not ask a model when the budget is 0 or no model is named', async () => {
     const off = { ...defaultPolicy(), ask: { ...defaultPolicy().ask, daily_token_budget: 0 } };
     expect((await analyst(off).ask({ text: QUESTION })).outcome).toBe('unanswerable');

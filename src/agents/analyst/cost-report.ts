@@ -2,8 +2,7 @@ import type { Policy } from '../../config/policy.js';
 import { type SqlParam, type SqlValue, type Warehouse, WarehouseError } from '../../databricks/warehouse.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import { type CostPeriod, monthStart, zonedDay, zonedMidnight } from './cost-period.js';
-import { matchName, normaliseName } from './match-name.js';
-import { nearestNames } from './name-match.js';
+import { matchName, nearestNames, normaliseName } from './name-match.js';
 import { guardSql } from './sql-guard.js';
 
 /**
@@ -311,7 +310,7 @@ async function resolveCostTarget(deps: CostDeps, typed: string, nowMs: number): 
   switch (match.kind) {
     case 'one':
       return { ok: true, target: match.item, statements: ran };
-    case 'ambiguous':
+    case 'many':
       return {
         ok: false,
         reason: 'ambiguous',

@@ -10,7 +10,7 @@ export type NameMatch<T> =
   | { readonly kind: 'none' };
 
 /** `Team-X`, `team_x` and `team x` all become `team_x`. */
-function normaliseName(name: string): string {
+export function normaliseName(name: string): string {
   return name
     .toLowerCase()
     .replace(/[\s\-_]+/g, '_')

@@ -3,7 +3,7 @@
  * the demo scenario (48 h) and on a generated workspace (default 10,000 jobs × 7 days, as the issue
  * asks). Each workspace is played into a DuckDB file exactly as `dbxops sim export` writes it, then
  * every question below is asked `--rounds` times through one analyst (names cached, as in the bot).
- * Prints p50/p95 per workspace and the slowest questions; never passes or fails on time.
+ * Prints p50/p95 per workspace and each question's slowest time; never passes or fails on time.
  *
  * The generated workspace's export is kept in `--cache` (default `$TMPDIR/dbxops-bench-ask`) and reused
  * by the next run with the same arguments: 10,000 hourly jobs × 7 days is about 30 million rows, which
@@ -149,9 +149,10 @@ async function bench(label: string, open: () => Promise<ScenarioWarehouse>): Pro
     );
     const slowest = [...byQuestion.entries()]
       .map(([q, ms]) => [q, Math.max(...ms)] as const)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 5);
-    for (const [q, ms] of slowest) console.log(`  slowest: ${ms.toFixed(0).padStart(6)} ms  ${q}`);
+      .sort((a, b) => b[1] - a[1]);
+    // Every question, slowest first: which ones miss a target is the point of the figures.
+    for (const [q, ms] of slowest)
+      console.log(`  ${ms.toFixed(0).padStart(6)} ms (slowest of ${values.rounds})  ${q}`);
   } finally {
     await ws.close();
   }

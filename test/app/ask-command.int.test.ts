@@ -1,9 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsk } from '../../src/app/ask-command.js';
 import { DEFAULT_SCENARIO_FILE } from '../../src/config/default-scenario-file.js';
-import { loadEnv } from '../../src/config/env.js';
+import { type Env, loadEnv } from '../../src/config/env.js';
+import { openStore } from '../../src/store/open-store.js';
+import { TokenUsageRepository } from '../../src/store/token-usage-repository.js';
+import { type FakeChatCompletions, startFakeChatCompletions } from '../support/fake-chat-completions.js';
+import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
 
-async function askJson(question: string, hours = 3): Promise<Record<string, unknown>> {
+async function askJson(
+  question: string,
+  hours = 3,
+  env: Env = loadEnv({}),
+): Promise<Record<string, unknown>> {
   let out = '';
   await runAsk(
     { question, json: true, scenario: DEFAULT_SCENARIO_FILE, hours, seed: 42 },
@@ -11,7 +19,7 @@ async function askJson(question: string, hours = 3): Promise<Record<string, unkn
       write: (t) => {
         out += t;
       },
-      env: loadEnv({}),
+      env,
     },
   );
   expect(out.endsWith('\n')).toBe(true);
@@ -43,5 +51,38 @@ describe('dbxops ask --json', () => {
     const answer = await askJson('drop table system.billing.usage', 1);
     expect(answer).toMatchObject({ sql: null, columns: [], rows: [] });
     expect(answer.summary).toMatch(/^I only read the system tables/);
+  }, 120_000);
+});
+
+describe('dbxops ask with a model and DATABASE_URL', () => {
+  let fake: FakeChatCompletions;
+  let url: string;
+
+  beforeAll(async () => {
+    fake = await startFakeChatCompletions();
+    url = await createTestDatabase();
+  }, 120_000);
+  afterAll(async () => {
+    await fake?.close();
+    if (url !== undefined) await dropTestDatabase(url);
+  });
+
+  it("counts against the deployment's daily budget: spent by other processes, the model is not asked", async () => {
+    const store = await openStore({ databaseUrl: url });
+    // dbxops ask reads the system clock: spend today and tomorrow, so a run across midnight holds too.
+    const usage = new TokenUsageRepository(store.db);
+    for (const ms of [Date.now(), Date.now() + 86_400_000])
+      await usage.add(new Date(ms).toISOString().slice(0, 10), 10_000_000, ms);
+    await store.close();
+    const env = loadEnv({
+      DATABASE_URL: url,
+      OPENAI_API_KEY: 'sk-ask-command-test',
+      OPENAI_BASE_URL: fake.baseURL,
+      DBXOPS_LLM_MODEL: 'gpt-test',
+    });
+    const answer = await askJson('how many distinct SKUs are there?', 1, env);
+    expect(answer).toMatchObject({ sql: null });
+    expect(answer.summary).toMatch(/^I can't answer that yet \(today's model budget is spent\)/);
+    expect(fake.requests).toHaveLength(0);
   }, 120_000);
 });

@@ -156,7 +156,13 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   // Before anything runs: guardrails, then the presser's own Databricks rights (docs/guardrails-and-audit.md,
   // docs/remediation-rights.md); every step goes to the hash-chained audit log.
   const gate = chainGates([
-    guardrailsGate({ policy: policy.remediation, audit: repos.audit, clock, wallClock }),
+    guardrailsGate({
+      policy: policy.remediation,
+      switches: repos.switches,
+      audit: repos.audit,
+      clock,
+      wallClock,
+    }),
     rightsGate({
       policy,
       scim: options.databricks.client.scim,
@@ -196,9 +202,11 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         const found = await resolvePrincipal(presser, { policy, scim });
         return found.ok ? ok(found.value.userName) : found;
       },
-      mayApprove: (kind, requester, approver) => {
+      mayApprove: async (kind, requester, approver) => {
+        const live = await repos.switches.killSwitch();
         const decision = decideApprover({
           policy: policy.remediation,
+          killSwitch: live?.on === true ? live : undefined,
           kind,
           requester: { ...requester, groups: [] },
           approver: { ...approver, groups: [] },

@@ -19,12 +19,12 @@ interface ApprovalDeps {
   readonly approvals: ApprovalRepository;
   /** The presser's Databricks principal (`resolvePrincipal`); people are compared by it, never by handle. */
   readonly principalOf: (presser: Presser) => Promise<Result<string, string>>;
-  /** `decideApprover` over the policy: another person, holding the approve right. */
+  /** `decideApprover` over the policy and the live kill switch: another person, holding the approve right. */
   readonly mayApprove: (
     kind: RemediationKind,
     requester: Presser & { principal: string },
     approver: Presser & { principal: string },
-  ) => Result<void, string>;
+  ) => Promise<Result<void, string>>;
   /** The approver's own Databricks rights on the object, as the presser's are checked. */
   readonly approverRights: RemediationGate;
 }
@@ -242,7 +242,7 @@ export async function approveRemediation(
   ]);
   if (!approverPrincipal.ok) return err('refused', approverPrincipal.userMessage);
   if (!requesterPrincipal.ok) return err('refused', requesterPrincipal.userMessage);
-  const allowed = fourEyes.mayApprove(
+  const allowed = await fourEyes.mayApprove(
     input.action,
     { ...requester, principal: requesterPrincipal.value },
     { ...input.presser, principal: approverPrincipal.value },

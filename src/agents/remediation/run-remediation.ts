@@ -13,7 +13,12 @@ import type {
   RemediationRepository,
 } from '../../store/remediation-repository.js';
 import type { PlannedCall, RemediationPlan } from './plan-remediation.js';
-import type { Presser, RemediationAudit, RemediationGate } from './remediation-gate.js';
+import {
+  AUTO_HEAL_ACTOR,
+  type Presser,
+  type RemediationAudit,
+  type RemediationGate,
+} from './remediation-gate.js';
 import { REMEDIATION_INFO } from './remediation-kind.js';
 import { readStoredPlan, readStoredVerify, type StoredVerify } from './stored-plan.js';
 import { checkOutcome } from './verify-remediation.js';
@@ -80,6 +85,7 @@ const presserSchema = z.object({
   displayName: z.string().optional(),
   email: z.string().optional(),
   emailVerified: z.boolean().optional(),
+  autoHeal: z.literal(true).optional(),
 });
 
 /** The presser as the attempt recorded them (JSON), for the gates' re-check at execution. */
@@ -158,7 +164,10 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       incidentId: attempt.incidentId,
       at: deps.clock.now(),
       phase: 'REMEDIATE',
-      summary: `Running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${presser.userId}.`,
+      summary:
+        presser.autoHeal === true
+          ? `Auto-healing: running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${AUTO_HEAL_ACTOR} under remediation.auto_heal.`
+          : `Running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${presser.userId}.`,
       actor: presser.userId,
       data: { kind: 'remediation_started', attemptId: attempt.id, action: plan.kind },
       dedupKey: `remediation:${attempt.id}:started`,
@@ -423,7 +432,7 @@ async function finish(
     incidentId: attempt.incidentId,
     at: deps.clock.now(),
     phase: 'VERIFY',
-    summary: `${STATE_WORDS[state]} — ${label}, attempt ${attempt.attempt}: ${outcome.summary}${classified}`,
+    summary: `${STATE_WORDS[state]}${presserOf(attempt).autoHeal === true ? ' (auto-healed by dbxops)' : ''} — ${label}, attempt ${attempt.attempt}: ${outcome.summary}${classified}`,
     actor: ACTOR,
     data: {
       kind: 'remediation_outcome',

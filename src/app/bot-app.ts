@@ -15,6 +15,8 @@ import { auditRecorder, guardrailsGate, rightsGate } from '../agents/remediation
 import type { RemediationRunnerDeps } from '../agents/remediation/run-remediation.js';
 import { readPlanContext } from '../agents/remediation/plan-context.js';
 import type { RemediationKind } from '../agents/remediation/remediation-kind.js';
+import { recordFix } from '../agents/remediation/record-fix.js';
+import { describeKillSwitch, setKillSwitch } from '../agents/remediation/kill-switch.js';
 import { lookUpJobStatus } from '../agents/status/job-status.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
@@ -29,7 +31,7 @@ import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Incident } from '../domain/incident.js';
 import type { Signal } from '../domain/signal.js';
-import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
+import type { Actor, ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
 import { type NotifierDeps, notifyIncident, restoreSurface } from '../notify/notify-incident.js';
 import {
@@ -252,6 +254,29 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     }),
     press: (input: PressInput) => pressRemediation(pressDeps, input),
     approve: (input: ApproveInput) => approveRemediation(pressDeps, input),
+    lastFix: (workspaceId: string, fingerprint: string, exceptIncidentId: string) =>
+      repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
+    recordFix: (input: Parameters<typeof recordFix>[1]) =>
+      recordFix(
+        { incidents: repos.incidents, fixes: repos.fixes, audit: repos.audit, clock, wallClock },
+        input,
+      ),
+    killSwitch: {
+      set: (on: boolean, actor: Actor, reason: string) =>
+        setKillSwitch(
+          { switches: repos.switches, audit: repos.audit, wallClock },
+          {
+            on,
+            actor: {
+              surface: actor.surface,
+              userId: actor.userId,
+              ...(actor.displayName === undefined ? {} : { displayName: actor.displayName }),
+            },
+            reason,
+          },
+        ),
+      describe: () => describeKillSwitch({ switches: repos.switches }, policy.remediation.kill_switch),
+    },
   };
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);

@@ -254,6 +254,27 @@ export function decideApprover(input: {
 }
 
 /**
+ * Who may turn the live kill switch off from chat: with no roles configured, whoever may act on
+ * incidents; with roles, a member of a role that may approve every action (`approve: ["*"]`). Turning it
+ * on is any responder's: stopping is the safe direction.
+ */
+export function mayLiftKillSwitch(policy: RemediationPolicy, person: Presser): Refusal | undefined {
+  if (Object.keys(policy.roles).length === 0) return undefined;
+  const lifts = rolesOf(policy, person).some((name) => policy.roles[name]?.approve.includes('*') === true);
+  if (lifts) return undefined;
+  const granting = Object.entries(policy.roles)
+    .filter(([, role]) => role.approve.includes('*'))
+    .map(([name]) => name);
+  return refuse(
+    'roles',
+    'Only someone who may approve every action turns the kill switch off.',
+    granting.length === 0
+      ? `An admin runs dbxops remediation kill-switch off, or gives a role approve: ["*"] in ${POLICY_FILE}.`
+      : `Someone in ${listOf(granting)} turns it off, or an admin runs dbxops remediation kill-switch off.`,
+  );
+}
+
+/**
  * The kill switch's refusal, when either switch is on: the policy file's (read at start-up) or the live
  * one an operator flipped while dbxops runs (read at every press and execution).
  */

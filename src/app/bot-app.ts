@@ -16,6 +16,7 @@ import type { RemediationRunnerDeps } from '../agents/remediation/run-remediatio
 import { readPlanContext } from '../agents/remediation/plan-context.js';
 import type { RemediationKind } from '../agents/remediation/remediation-kind.js';
 import { recordFix } from '../agents/remediation/record-fix.js';
+import { type AutoHealDeps, autoHeal } from '../agents/remediation/auto-heal.js';
 import { describeKillSwitch, setKillSwitch } from '../agents/remediation/kill-switch.js';
 import { lookUpJobStatus } from '../agents/status/job-status.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
@@ -46,6 +47,7 @@ import { PollLedger } from '../jobs/poll-ledger.js';
 import {
   createRemediationProcessors,
   queueAttempt,
+  queueAutoHeal,
   REMEDIATION_QUEUES,
   type RemediationPayloads,
 } from '../jobs/remediation-jobs.js';
@@ -393,6 +395,10 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       notify: (incidentId) => notifyIncident(notifier, incidentId),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
+      // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.
+      ...(policy.remediation.auto_heal.enabled
+        ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }
+        : {}),
       onPolled: async (source, outcome) => {
         // A poll is not undone because its record could not be kept: readiness reports Redis itself.
         await polls
@@ -403,7 +409,23 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     () => dispatcher!,
   );
 
-  const remediationProcessors = createRemediationProcessors(runner, () => remediationDispatcher!);
+  const healDeps: AutoHealDeps = {
+    policy: policy.remediation,
+    incidents: repos.incidents,
+    processedKeys: repos.processedKeys,
+    lastFix: (workspaceId, fingerprint, exceptIncidentId) =>
+      repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
+    press: (input) => pressRemediation(pressDeps, input),
+    notify: notifyQueued,
+    clock,
+    wallClock,
+    logger: logger.child({ module: 'auto-heal' }),
+  };
+  const remediationProcessors = createRemediationProcessors(
+    runner,
+    () => remediationDispatcher!,
+    (incidentId) => autoHeal(healDeps, incidentId),
+  );
   let drain: (() => Promise<void>) | null = null;
   let failures: () => string[] = () => [];
   if (options.queue.kind === 'inline') {

@@ -664,6 +664,8 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'refused':
       case 'exhausted':
         return fail('forbidden', refusal.userMessage);
+      case 'shadow':
+        return fail('forbidden', `Refused by shadow: ${refusal.userMessage}`);
       case 'plan_refused':
         return done([toRequester(message(refusal.userMessage, 'warning'))]);
     }

@@ -61,6 +61,8 @@ export type PressRefusal =
   | 'not_offered'
   | 'plan_refused'
   | 'refused'
+  /** Shadow mode: decided and recorded in the audit log, nothing executed. */
+  | 'shadow'
   | 'busy'
   | 'exhausted';
 
@@ -135,6 +137,7 @@ export async function pressRemediation(
       outcome: decision.gate === 'shadow' ? 'shadow' : 'refused',
       message: `${decision.gate}: ${decision.userMessage}`,
     });
+    if (decision.gate === 'shadow') return err('shadow', decision.userMessage);
     return err('refused', `Refused by ${decision.gate}: ${decision.userMessage}`);
   }
   const now = deps.wallClock.now();

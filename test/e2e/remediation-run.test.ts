@@ -378,9 +378,7 @@ async function cards(w: World, incidentId = w.incidentId) {
     .filter((c) => (c.operation === 'update' || c.operation === 'send') && mentions(c.body));
   const res = await fetch(`${w.url}/api/channels/incidents/messages`);
   const { messages } = (await res.json()) as { messages: { id: string; html: string }[] };
-  const consoleCards = messages.filter(
-    (m) => m.html.includes(incidentId) && !m.html.includes('dbx-message'),
-  );
+  const consoleCards = messages.filter((m) => m.html.includes(incidentId) && !m.html.includes('dbx-message'));
   return {
     posts: posts.length,
     slack: JSON.stringify(slack.at(-1)?.args.blocks ?? ''),
@@ -635,6 +633,7 @@ async function dbx(w: World, surface: 'console' | 'slack' | 'teams', text: strin
     }
     case 'slack': {
       const id = `cmd-${randomUUID()}`;
+      const before = fakeSlack.calls.length;
       const body = signed(slashCommand(text, { responseUrl: fakeSlack.responseUrl(id) }), FORM, Date.now());
       const res = await fetch(`${w.url}/slack/events`, {
         method: 'POST',
@@ -642,8 +641,14 @@ async function dbx(w: World, surface: 'console' | 'slack' | 'teams', text: strin
         headers: body.headers,
       });
       expect(res.status).toBe(200);
-      await fakeSlack.waitFor((calls) => calls.some((c) => c.method === `respond:${id}`), 60_000);
-      return JSON.stringify(fakeSlack.calls.filter((c) => c.method === `respond:${id}`));
+      // An answer for the sender comes through the response URL; one for the channel is posted there.
+      await fakeSlack.waitFor(
+        (calls) =>
+          calls.slice(before).some((c) => c.method === `respond:${id}` || c.method === 'chat.postMessage'),
+        60_000,
+      );
+      await w.app.slack?.idle();
+      return JSON.stringify(fakeSlack.calls.slice(before));
     }
     case 'teams': {
       const before = connector.delivered().length;

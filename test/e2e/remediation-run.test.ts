@@ -385,6 +385,12 @@ async function cards(w: World, incidentId = w.incidentId) {
     teams: JSON.stringify(teams.at(-1)?.body ?? ''),
     console: consoleCards.at(-1)?.html ?? '',
     everything: JSON.stringify({ slack: fakeSlack.accepted(), teams: connector.delivered(), messages }),
+    /** Everything each surface was sent: the card's copies and the notes in its thread. */
+    threads: [
+      JSON.stringify(fakeSlack.accepted()),
+      JSON.stringify(connector.delivered()),
+      JSON.stringify(messages),
+    ],
   };
 }
 

@@ -52,7 +52,8 @@ export class IncidentFixRepository {
         .where('incident_id', '=', fix.incidentId)
         .forUpdate()
         .executeTakeFirst();
-      if (before !== undefined && before.action === fix.action && before.text === fix.text) return 'unchanged';
+      if (before !== undefined && before.action === fix.action && before.text === fix.text)
+        return 'unchanged';
       const row = {
         incident_id: fix.incidentId,
         workspace_id: fix.workspaceId,
@@ -79,7 +80,11 @@ export class IncidentFixRepository {
   }
 
   /** The newest fix recorded for another incident with this fingerprint in this workspace. */
-  async lastFor(workspaceId: string, fingerprint: string, exceptIncidentId: string): Promise<IncidentFix | undefined> {
+  async lastFor(
+    workspaceId: string,
+    fingerprint: string,
+    exceptIncidentId: string,
+  ): Promise<IncidentFix | undefined> {
     const row = await this.#db
       .selectFrom('incident_fixes')
       .selectAll()

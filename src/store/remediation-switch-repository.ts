@@ -35,7 +35,12 @@ export class RemediationSwitchRepository {
       .executeTakeFirst();
     return row === undefined
       ? undefined
-      : { on: row.enabled, changedBy: row.changed_by, reason: row.reason, changedAt: fromDate(row.changed_at) };
+      : {
+          on: row.enabled,
+          changedBy: row.changed_by,
+          reason: row.reason,
+          changedAt: fromDate(row.changed_at),
+        };
   }
 
   /** Sets the kill switch; answers whether that changed it (setting it to what it is changes nothing). */

@@ -904,6 +904,29 @@ describe('auto-heal', () => {
     expect(await w.app.repos.audit.verify()).toMatchObject({ ok: true });
   }, 180_000);
 
+  it.each([
+    ['a class auto_heal.classes does not list', { enabled: true, classes: ['network'], actions: ['repair'] }],
+    [
+      'a first suggestion auto_heal.actions does not list',
+      { enabled: true, classes: ['concurrency'], actions: ['rerun'] },
+    ],
+  ])(
+    'leaves %s to a person, without a word in the audit log',
+    async (_, autoHeal) => {
+      w = await world(
+        TRANSIENT,
+        undefined,
+        { ...policy, remediation: { ...policy.remediation, auto_heal: autoHeal } },
+        'signal',
+      );
+      await w.settle();
+      expect(await w.app.repos.remediations.listForIncident(w.incidentId)).toHaveLength(0);
+      expect(repairs(w)).toHaveLength(0);
+      expect(await auditTrail(w)).toHaveLength(0);
+    },
+    180_000,
+  );
+
   it('in shadow mode records what it would have done and executes nothing', async () => {
     w = await world(TRANSIENT, undefined, healing({ shadow: true }), 'signal');
     await w.settle();

@@ -185,6 +185,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     audit,
     logger: logger.child({ module: 'remediation' }),
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
+    fixes: repos.fixes,
   };
   const handlerLog = logger.child({ module: 'handlers' });
   const scim = options.databricks.client.scim;

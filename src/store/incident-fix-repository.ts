@@ -79,6 +79,27 @@ export class IncidentFixRepository {
     });
   }
 
+  /**
+   * Records a fix only when none was recorded for the incident yet: what dbxops verified recovered it,
+   * which never overwrites what a person said. Answers whether it was recorded.
+   */
+  async recordUnlessRecorded(fix: IncidentFix): Promise<boolean> {
+    const inserted = await this.#db
+      .insertInto('incident_fixes')
+      .values({
+        incident_id: fix.incidentId,
+        workspace_id: fix.workspaceId,
+        fingerprint: fix.fingerprint,
+        action: fix.action,
+        text: fix.text,
+        recorded_by: fix.recordedBy,
+        recorded_at: toDate(fix.recordedAt),
+      })
+      .onConflict((oc) => oc.column('incident_id').doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
   /** The newest fix recorded for another incident with this fingerprint in this workspace. */
   async lastFor(
     workspaceId: string,

@@ -199,7 +199,8 @@ async function world(
     if (!signal.ok) throw new Error(signal.userMessage);
     return signal.value;
   };
-  const fingerprint = `fp-${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  // The signal stage names its own fingerprint; `another` follows whichever the first incident has.
+  let fingerprint = `fp-${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const openIncident = async (dedupKey: string): Promise<string> => {
     const incidentId = `inc_rem${randomUUID().replaceAll('-', '').slice(0, 12)}`;
     const signal = signalOf(dedupKey);
@@ -233,6 +234,7 @@ async function world(
     const [opened] = await app.repos.incidents.listOpen({ limit: 5 });
     if (opened === undefined) throw new Error('the signal opened no incident');
     incidentId = opened.id;
+    fingerprint = opened.fingerprint;
   }
   const url = `http://127.0.0.1:${address.port}`;
   const settle = async () => {
@@ -902,6 +904,11 @@ describe('auto-heal', () => {
     expect(trail.map((e) => e.line)).toEqual(['propose:queued', 'execute:started', 'verify:recovered']);
     for (const entry of trail) expect(entry).toMatchObject({ chat: null, principal: 'dbxops auto-heal' });
     expect(await w.app.repos.audit.verify()).toMatchObject({ ok: true });
+    // What dbxops verified is what fixed it: the next incident like it says so first.
+    const next = await w.another();
+    await w.app.dispatcher.dispatch('notify', { incidentId: next });
+    await w.settle();
+    expect((await cards(w, next)).console).toContain('Fixed last time by dbxops (verified)');
   }, 180_000);
 
   it.each([

@@ -83,6 +83,20 @@ describe.each(dialects())('IncidentFixRepository on $name', (dialect) => {
     expect(await fixes.lastFor(ws, 'fp_orders', 'another')).toMatchObject({ text: 'scaled the gateway' });
   });
 
+  it('keeps what dbxops verified only where nobody recorded a fix, and never over what a person said', async () => {
+    const ws = `ws-${randomUUID()}`;
+    const [person, verified] = [await opened(ws), await opened(ws)];
+    await fixes.record(fixOf(person, ws, { action: null, text: 'bounced the gateway' }));
+    const byDbxops = { recordedBy: 'dbxops (verified)', recordedAt: T0 + 60_000 };
+    expect(await fixes.recordUnlessRecorded(fixOf(person, ws, byDbxops))).toBe(false);
+    expect(await fixes.recordUnlessRecorded(fixOf(verified, ws, byDbxops))).toBe(true);
+    expect(await fixes.lastFor(ws, 'fp_orders', verified)).toMatchObject({ text: 'bounced the gateway' });
+    expect(await fixes.lastFor(ws, 'fp_orders', person)).toMatchObject({
+      action: 'repair',
+      recordedBy: 'dbxops (verified)',
+    });
+  });
+
   it('stores hostile text as given', async () => {
     const ws = `ws-${randomUUID()}`;
     const id = await opened(ws);

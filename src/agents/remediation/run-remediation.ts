@@ -4,6 +4,7 @@ import type { DatabricksClient } from '../../databricks/rest/databricks-client.j
 import { DatabricksApiError } from '../../databricks/rest/databricks-api-error.js';
 import type { Clock } from '../../domain/clock.js';
 import type { IncidentEvent } from '../../domain/incident.js';
+import type { IncidentFixRepository } from '../../store/incident-fix-repository.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import type {
   AttemptOutcome,
@@ -43,6 +44,11 @@ export interface RemediationRunnerDeps {
   readonly maxAttempts: number;
   /** How long verification polls before it reports the outcome as unknown (wall clock, default 6 h). */
   readonly maxVerifyMs?: number | undefined;
+  /**
+   * Where a remediation verified to have recovered its incident is kept as what fixed it, for the next
+   * incident with the same fingerprint — unless a person recorded a fix already.
+   */
+  readonly fixes?: Pick<IncidentFixRepository, 'recordUnlessRecorded'> | undefined;
 }
 
 /** What the queue should do next with an attempt. */
@@ -446,6 +452,17 @@ async function finish(
   });
   if (state === 'recovered') {
     await applyIncidentEvent(deps, attempt.incidentId, { type: 'resolve', actor: ACTOR });
+    const incident = await deps.incidents.get(attempt.incidentId);
+    if (incident !== undefined)
+      await deps.fixes?.recordUnlessRecorded({
+        incidentId: incident.id,
+        workspaceId: incident.workspaceId,
+        fingerprint: incident.fingerprint,
+        action: attempt.action,
+        text: label,
+        recordedBy: `${ACTOR} (verified)`,
+        recordedAt: deps.clock.now(),
+      });
   } else {
     await applyIncidentEvent(deps, attempt.incidentId, { type: 'unmitigate', actor: ACTOR });
     if (state === 'failed' && attempt.attempt >= deps.maxAttempts) await escalate(deps, attempt.incidentId);

@@ -216,7 +216,12 @@ remediation
     'on: refuse every remediation press and queued execution at once, in every dbxops process, without a restart; off: allow them again; status: where it stands',
   )
   .argument('<state>', 'on, off or status')
-  .addOption(databaseUrlOption())
+  .addOption(
+    new Option(
+      '--database-url <url>',
+      'the PostgreSQL dbxops runs on (default: DATABASE_URL, else PGlite in DBXOPS_DATA_DIR)',
+    ),
+  )
   .option('--reason <text>', 'why, recorded with the switch and in the audit log')
   .action(async (state: string, opts) => {
     const { runKillSwitch } = await import('./app/remediation-command.js');

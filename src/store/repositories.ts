@@ -6,12 +6,14 @@ import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
 import { DigestRepository } from './digest-repository.js';
 import { IncidentExplanationRepository } from './incident-explanation-repository.js';
+import { IncidentFixRepository } from './incident-fix-repository.js';
 import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
 import { ScheduledPostRepository } from './scheduled-post-repository.js';
 import { RemediationRepository } from './remediation-repository.js';
 import { TokenUsageRepository } from './token-usage-repository.js';
+import { RemediationSwitchRepository } from './remediation-switch-repository.js';
 import { WatermarkRepository } from './watermark-repository.js';
 
 /** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
@@ -29,6 +31,8 @@ export interface Repositories {
   readonly askContexts: AskContextRepository;
   readonly tokenUsage: TokenUsageRepository;
   readonly explanations: IncidentExplanationRepository;
+  readonly fixes: IncidentFixRepository;
+  readonly switches: RemediationSwitchRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -47,5 +51,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     askContexts: new AskContextRepository(db),
     tokenUsage: new TokenUsageRepository(db),
     explanations: new IncidentExplanationRepository(db),
+    fixes: new IncidentFixRepository(db),
+    switches: new RemediationSwitchRepository(db),
   };
 }

@@ -40,6 +40,20 @@ const HEAD_CHARS = 48 * 1024;
 const TAIL_CHARS = MAX_SCANNED_CHARS - HEAD_CHARS;
 /** A match inside the last "Caused by:" section outranks an equal-priority match in the wrapper. */
 const ROOT_CAUSE_BONUS = 5;
+/**
+ * A wrapper pattern yields to any specific (non-wrapper) pattern at or above this priority: below it
+ * are the generic words, which are guesses too and must not overrule a wrapper's own wording.
+ */
+const WRAPPER_YIELDS_TO = 20;
+/**
+ * The text says the failing step was already attempted several times (Spark's task attempts, a
+ * client's retry loop). A blip would have cleared by then, so a plain RETRY is the costly guess: the
+ * owner is told instead. "failed 1 times" and urllib3's "Max retries exceeded" (printed even with no
+ * retry configured) say nothing of the kind.
+ */
+const RETRIES_SPENT =
+  /\bfailed (?:[2-9]|\d{2,}) times\b|\b(?:after|Error after) (?:[2-9]|\d{2,}) (?:retries|attempts|tries)\b|\bgiving up after (?:[2-9]|\d{2,}) attempt|\bretries (?:were )?exhausted\b|\bexhausted (?:all )?retries\b/i;
+const RETRIES_SPENT_HINT = ' It was already retried several times, so a plain retry is unlikely to help.';
 
 const FALLBACK: Classification = Object.freeze({
   category: 'unknown',
@@ -224,20 +238,49 @@ export function createErrorClassifier(patterns: readonly ErrorPattern[]): ErrorC
   const compiled = patterns.map(compile).sort((a, b) => b.pattern.priority - a.pattern.priority);
   return (input) => {
     const prepared = prepare(input);
-    let best: { c: CompiledPattern; score: number; hit: Hit } | null = null;
+    // Causes and wrappers are ranked apart: a wrapper only decides when no cause above the generic
+    // tier matched, however loud its own wording (root cause over loudest word).
+    let cause: Scored | null = null;
+    let wrapper: Scored | null = null;
     for (const c of compiled) {
-      if (best !== null && c.pattern.priority + ROOT_CAUSE_BONUS <= best.score) break;
+      if (cause !== null && c.pattern.priority + ROOT_CAUSE_BONUS <= cause.score) break;
       const hit = evaluate(c, prepared);
       if (hit === null) continue;
       const score = c.pattern.priority + (hit.inRoot && prepared.rootStart >= 0 ? ROOT_CAUSE_BONUS : 0);
-      if (best === null || score > best.score) best = { c, score, hit };
+      const scored = { c, score, hit };
+      if (c.pattern.wrapper) {
+        if (wrapper === null || score > wrapper.score) wrapper = scored;
+      } else if (cause === null || score > cause.score) {
+        cause = scored;
+      }
     }
+    const best =
+      cause !== null &&
+      (wrapper === null || cause.c.pattern.priority >= WRAPPER_YIELDS_TO || cause.score > wrapper.score)
+        ? cause
+        : wrapper;
     if (best === null) return { ...FALLBACK };
     // Generic last-resort wordings are guesses; say so.
     const confidence =
       best.c.pattern.priority < 30 ? Math.min(best.hit.confidence, 0.4) : best.hit.confidence;
-    return { ...best.c.classification, confidence };
+    const chosen = best.c.classification;
+    if (chosen.action === 'RETRY' && RETRIES_SPENT.test(prepared.text)) {
+      return {
+        ...chosen,
+        action: 'NOTIFY_OWNER',
+        transient: false,
+        fixHint: `${chosen.fixHint}${RETRIES_SPENT_HINT}`,
+        confidence,
+      };
+    }
+    return { ...chosen, confidence };
   };
+}
+
+interface Scored {
+  c: CompiledPattern;
+  score: number;
+  hit: Hit;
 }
 
 let defaultClassifier: ErrorClassifier | undefined;

@@ -60,6 +60,7 @@ import type { CostChart } from '../cards/cost-chart.js';
 import { createCostAnalyst } from '../agents/analyst/cost-report.js';
 import { createChartLinks } from './chart-route.js';
 import { analystFor } from './analyst-setup.js';
+import { secondOpinionFor } from './classifier-setup.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
@@ -336,6 +337,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   };
 
   const parallelSignals = options.store.dialect === 'postgres';
+  // Failures the rules cannot label get the model's opinion, when a model is configured.
+  const secondOpinion = secondOpinionFor(env, policy, wallClock);
   let polls: PollLedger | null = null;
   const { processors, state } = createMonitoringStages(
     {
@@ -358,6 +361,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       logger: logger.child({ module: 'monitoring' }),
       metrics,
       notify: (incidentId) => notifyIncident(notifier, incidentId),
+      ...(secondOpinion === undefined ? {} : { secondOpinion }),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
       onPolled: async (source, outcome) => {

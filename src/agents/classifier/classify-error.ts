@@ -295,8 +295,16 @@ export function classifyError(input: ClassifyInput): Classification {
   return defaultClassifier(input);
 }
 
-/** A second opinion (e.g. a language model) consulted only for errors the patterns left `unknown`. */
+/**
+ * A second opinion (a language model) consulted only for errors the patterns left `unknown` or only
+ * guessed at; what it returns is validated before it is trusted.
+ */
 export type SecondOpinion = (input: ClassifyInput, first: Classification) => Promise<unknown>;
+
+/** The rule a classification carries when the second opinion decided it: cards show it as the model's. */
+export const SECOND_OPINION_RULE = 'second_opinion';
+/** Below this, a rule-based answer is a guess (the generic tier is capped at 0.4): worth a second opinion. */
+const ASK_BELOW_CONFIDENCE = 0.5;
 
 const secondOpinionVerdictSchema = z.object({
   category: errorCategorySchema,
@@ -310,34 +318,50 @@ const secondOpinionVerdictSchema = z.object({
   confidence: z.number().min(0).max(1).optional(),
 });
 
+/** Whether a rule-based answer is worth a second opinion: it gave up, or only guessed. */
+export function wantsSecondOpinion(first: Pick<Classification, 'category' | 'confidence'>): boolean {
+  return first.category === 'unknown' || first.confidence < ASK_BELOW_CONFIDENCE;
+}
+
 /**
- * `classifyError`, then — only when the result is `unknown` and a hook is given — asks the hook. A verdict
- * that is malformed, late to fail, or proposes a plain RETRY for a non-retryable category is not trusted
- * blindly: malformed or failed answers keep the rule-based result, and RETRY is downgraded to NOTIFY_OWNER.
+ * Asks `secondOpinion` about `first` when the rules gave up or guessed. A verdict that is malformed,
+ * fails, or says `unknown` where the rules had a guess keeps the rule-based answer; a plain RETRY for a
+ * category a retry cannot fix becomes NOTIFY_OWNER. The answer's rule is `second_opinion`.
  */
-export async function classifyErrorWithSecondOpinion(
+export async function reconsider(
   input: ClassifyInput,
-  options: { secondOpinion?: SecondOpinion; classifier?: ErrorClassifier } = {},
+  first: Classification,
+  secondOpinion: SecondOpinion,
 ): Promise<Classification> {
-  const first = (options.classifier ?? classifyError)(input);
-  if (first.category !== 'unknown' || options.secondOpinion === undefined) return first;
+  if (!wantsSecondOpinion(first)) return first;
   let raw: unknown;
   try {
-    raw = await options.secondOpinion(input, first);
+    raw = await secondOpinion(input, first);
   } catch {
     return first;
   }
   const verdict = secondOpinionVerdictSchema.safeParse(raw);
   if (!verdict.success) return first;
   const v = verdict.data;
-  const forbidden = v.action === 'RETRY' && NEVER_RETRY_CATEGORIES.has(v.category);
+  if (v.category === 'unknown' && first.category !== 'unknown') return first;
+  const forbidden = v.action === 'RETRY' && (NEVER_RETRY_CATEGORIES.has(v.category) || !v.transient);
   return {
     category: v.category,
     transient: forbidden ? false : v.transient,
     action: forbidden ? 'NOTIFY_OWNER' : v.action,
     paramsHint: v.paramsHint ?? null,
     fixHint: v.fixHint ?? first.fixHint,
-    rule: 'second_opinion',
+    rule: SECOND_OPINION_RULE,
     confidence: Math.min(v.confidence ?? 0.5, 0.6),
   };
+}
+
+/** `classifyError`, then — when the rules gave up or guessed and a hook is given — `reconsider`. */
+export async function classifyErrorWithSecondOpinion(
+  input: ClassifyInput,
+  options: { secondOpinion?: SecondOpinion; classifier?: ErrorClassifier } = {},
+): Promise<Classification> {
+  const first = (options.classifier ?? classifyError)(input);
+  if (options.secondOpinion === undefined) return first;
+  return reconsider(input, first, options.secondOpinion);
 }

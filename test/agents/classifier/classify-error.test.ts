@@ -289,6 +289,18 @@ describe('retries already spent', () => {
   });
 });
 
+describe('HTTP statuses behind a client retry wrapper', () => {
+  it('reads the status urllib3 gave up on, not the "max retries" around it', () => {
+    const wrap = (status: number) =>
+      verdict(
+        `urllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='x.cloud.databricks.com', port=443): Max retries exceeded with url: /sql/1.0/warehouses/abc (Caused by ResponseError('too many ${status} error responses'))`,
+      );
+    expect(wrap(404)).toMatchObject({ category: 'missing_object', action: 'NOTIFY_OWNER' });
+    expect(wrap(403)).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+    expect(wrap(503)).toMatchObject({ category: 'network', action: 'RETRY' });
+  });
+});
+
 describe('classifyErrorWithSecondOpinion', () => {
   const unknownInput = { message: 'the flux capacitor desynchronised' };
 

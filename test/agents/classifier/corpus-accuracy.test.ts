@@ -43,12 +43,12 @@ const freshRows = rows.filter((r) => r.split === 'fresh');
 /** Issue 16's targets on unseen errors: printed with every run until they are met. */
 const HOLDOUT_TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
 /**
- * What the classifier reaches on the unseen split today (158 and 164 of 170 right, one given up, no
+ * What the classifier reaches on the unseen split today (159 and 164 of 170 right, one given up, no
  * needless retry), rounded towards failing: a change that makes any of them worse fails here. The
  * holdout was read once, by kind, to find the rules its misses broke (wrappers outranking causes,
  * status codes and exception families not read); the fixes are general rules backed by new tune rows.
  */
-const HOLDOUT_FLOOR = { category: 0.929, action: 0.964, unknown: 0.006, needlessRetries: 0 } as const;
+const HOLDOUT_FLOOR = { category: 0.935, action: 0.964, unknown: 0.006, needlessRetries: 0 } as const;
 /**
  * The fresh split before the last round of pattern work scored 44 and 53 of 62 (3 given up, two
  * needless retries); after it, 45 and 53. Floor at today's figures, rounded towards failing.

@@ -79,6 +79,9 @@ interface CompiledPattern {
   sqlstates: readonly string[];
   exceptions: readonly RegExp[];
   regexes: readonly RegExp[];
+  /** All of `exceptions` (and of `regexes`) in one alternation: one scan rules a pattern out. */
+  anyException: RegExp | null;
+  anyRegex: RegExp | null;
 }
 
 interface PreparedText {
@@ -102,8 +105,15 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** One regex matching wherever any of `sources` matches; `null` for none. */
+function alternation(sources: readonly string[], flags: string): RegExp | null {
+  return sources.length === 0 ? null : new RegExp(sources.map((s) => `(?:${s})`).join('|'), flags);
+}
+
 function compile(pattern: ErrorPattern): CompiledPattern {
   const m = pattern.match;
+  // Exception names are case-sensitive and may be qualified (`java.lang.OutOfMemoryError`).
+  const exceptionSources = (m.exception ?? []).map((name) => `(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`);
   return {
     pattern,
     classification: Object.freeze({
@@ -117,9 +127,10 @@ function compile(pattern: ErrorPattern): CompiledPattern {
     }),
     codes: new Set([...(m.error_class ?? []), ...(m.error_code ?? []), ...(m.termination_code ?? [])]),
     sqlstates: m.sqlstate ?? [],
-    // Exception names are case-sensitive and may be qualified (`java.lang.OutOfMemoryError`).
-    exceptions: (m.exception ?? []).map((name) => new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`)),
+    exceptions: exceptionSources.map((source) => new RegExp(source)),
     regexes: (m.regex ?? []).map((source) => new RegExp(source, 'i')),
+    anyException: alternation(exceptionSources, ''),
+    anyRegex: alternation(m.regex ?? [], 'i'),
   };
 }
 
@@ -195,7 +206,14 @@ interface Hit {
   inRoot: boolean;
 }
 
-function firstHit(regexes: readonly RegExp[], prepared: PreparedText, confidence: number): Hit | null {
+function firstHit(
+  regexes: readonly RegExp[],
+  any: RegExp | null,
+  prepared: PreparedText,
+  confidence: number,
+): Hit | null {
+  // Most patterns match nothing: one scan with the alternation settles that before the per-regex work.
+  if (any === null || !any.test(prepared.text)) return null;
   let found: Hit | null = null;
   for (const re of regexes) {
     const match = re.exec(prepared.text);
@@ -219,9 +237,9 @@ function evaluate(c: CompiledPattern, prepared: PreparedText): Hit | null {
   for (const state of c.sqlstates) {
     if (prepared.sqlstates.has(state)) return { confidence: 0.85, inRoot: false };
   }
-  const exception = firstHit(c.exceptions, prepared, 0.85);
+  const exception = firstHit(c.exceptions, c.anyException, prepared, 0.85);
   if (exception?.inRoot) return exception;
-  const wording = firstHit(c.regexes, prepared, 0.75);
+  const wording = firstHit(c.regexes, c.anyRegex, prepared, 0.75);
   if (wording?.inRoot) return wording;
   return exception ?? wording;
 }
@@ -287,8 +305,8 @@ let defaultClassifier: ErrorClassifier | undefined;
 
 /**
  * Classifies one failure against the shipped error-pattern matrix: what kind of problem it is, whether a
- * retry can fix it, what to do, and a one-sentence fix hint. Never throws on input; fast enough for tens
- * of thousands of calls per second on ordinary messages.
+ * retry can fix it, what to do, and a one-sentence fix hint. Never throws on input; several thousand
+ * calls per second on short messages, a few thousand on stack traces.
  */
 export function classifyError(input: ClassifyInput): Classification {
   defaultClassifier ??= createErrorClassifier(loadDefaultErrorPatterns());

@@ -65,6 +65,7 @@ import { createCostAnalyst } from '../agents/analyst/cost-report.js';
 import { explainIncident } from '../agents/analyst/explain-incident.js';
 import { createChartLinks } from './chart-route.js';
 import { analystFor, languageModelFor } from './analyst-setup.js';
+import { secondOpinionFor } from './classifier-setup.js';
 import { setUpConsoleAuth } from './console-auth-setup.js';
 import type { Route } from './http-app.js';
 import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
@@ -376,6 +377,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   };
 
   const parallelSignals = options.store.dialect === 'postgres';
+  // Failures the rules cannot label get the model's opinion, when a model is configured.
+  const secondOpinion = secondOpinionFor(language);
   let polls: PollLedger | null = null;
   const { processors, state } = createMonitoringStages(
     {
@@ -413,6 +416,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
                 incidentId,
               ),
           }),
+      ...(secondOpinion === undefined ? {} : { secondOpinion }),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
       // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.

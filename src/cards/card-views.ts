@@ -71,6 +71,8 @@ export const incidentCardViewSchema = z.object({
       /** What the classifier suggests: "retry", "repair", "resize cluster", "page owner". */
       action: text(LONG),
       fixHint: text(LONG).nullable().default(null),
+      /** Who labelled it: the classifier's rules, or the language model when the rules could not. */
+      by: z.enum(['rules', 'model']).default('rules'),
     })
     .nullable()
     .default(null),

@@ -120,7 +120,7 @@ export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): s
   if (view.classification !== null) {
     const c = view.classification;
     parts.push(
-      `<section class="dbx-class"><h4>Classification</h4><p>${t(c.category, 200)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${t(c.action, 300)}</p>${
+      `<section class="dbx-class"><h4>Classification${c.by === 'model' ? ' — the language model’s opinion' : ''}</h4><p>${t(c.category, 200)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${t(c.action, 300)}</p>${
         c.fixHint === null ? '' : `<p>💡 ${t(c.fixHint, BUDGET.summary)}</p>`
       }</section>`,
     );

@@ -200,7 +200,7 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
     const c = view.classification;
     blocks.push(
       section(
-        `*Classification* ${mrkdwn(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${mrkdwn(c.action, 200)}` +
+        `*Classification*${c.by === 'model' ? ' _(the language model’s opinion)_' : ''} ${mrkdwn(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${mrkdwn(c.action, 200)}` +
           (c.fixHint === null ? '' : `\n💡 ${mrkdwn(c.fixHint, b.summary)}`),
         `${id}-class`,
       ),

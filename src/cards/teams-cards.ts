@@ -235,7 +235,7 @@ export function renderIncidentCardTeams(
     if (view.classification !== null) {
       const c = view.classification;
       body.push(
-        heading('Classification'),
+        heading(c.by === 'model' ? 'Classification — the language model’s opinion' : 'Classification'),
         para([
           run(
             `${truncate(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${truncate(c.action, 200)}`,

@@ -100,6 +100,8 @@ export const signalClassificationSchema = z.object({
   paramsHint: jsonObject(4_096).nullable().optional(),
   fixHint: longText(1_024).optional(),
   rule: boundedText(256),
+  /** How directly the evidence identified the label (0..1); low values are guesses worth a second opinion. */
+  confidence: z.number().min(0).max(1).optional(),
 });
 
 const evidenceSchema = z.object({

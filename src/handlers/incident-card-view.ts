@@ -1,3 +1,4 @@
+import { SECOND_OPINION_RULE } from '../agents/classifier/classify-error.js';
 import { REMEDIATION_INFO } from '../agents/remediation/remediation-kind.js';
 import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
 import { preferLastFix } from '../agents/remediation/last-fix.js';
@@ -71,6 +72,7 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
             transient: classification.transient,
             action: classification.action ?? (classification.transient ? 'retry' : 'page owner'),
             fixHint: classification.fixHint ?? null,
+            by: classification.rule === SECOND_OPINION_RULE ? 'model' : 'rules',
           },
     blastRadius: {
       downstreamJobs: [...incident.blastRadius.jobs],

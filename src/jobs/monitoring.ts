@@ -1,4 +1,6 @@
 import pMap from 'p-map';
+import type { SecondOpinion } from '../agents/classifier/classify-error.js';
+import { reconsiderSignal } from '../agents/classifier/reconsider-signal.js';
 import type { JobNotification } from '../agents/collector/job-webhook.js';
 import { buildDependencyGraph } from '../agents/correlator/build-dependency-graph.js';
 import type { FrozenGraph } from '../agents/correlator/dependency-graph.js';
@@ -104,6 +106,11 @@ export interface MonitoringDeps {
    * is configured): `drafted` when the card has a newer version to show.
    */
   explain?: (incidentId: string) => Promise<'drafted' | 'skipped' | 'failed'>;
+  /**
+   * The language model's second opinion on failures the classifier's rules left unknown or only guessed
+   * at (a model configured, see `secondOpinionFor`); without it, the rules' answer stands.
+   */
+  secondOpinion?: SecondOpinion;
   /** Called for every incident notification posted (a new card); the evaluation counts them. */
   onPosted?: (incidentId: string, cards: number) => void;
   /** Called for every signal handled, with its outcome; the evaluation and benchmarks listen. */
@@ -288,7 +295,7 @@ export function createMonitoringStages(
         const parsed = signalSchema.safeParse(payload.signal);
         if (!parsed.success)
           throw new PermanentJobError('Not a signal', { issues: parsed.error.issues.length });
-        return correlateAll([parsed.data as Signal], payload.detectedAt);
+        return correlateAll(await reconsidered([parsed.data as Signal]), payload.detectedAt);
       }
       const signals: Signal[] = [];
       for (const raw of payload.signals) {
@@ -296,7 +303,7 @@ export function createMonitoringStages(
         if (parsed.success) signals.push(parsed.data as Signal);
         else log.warn({ issues: parsed.error.issues.length }, 'a queued signal was not a signal; skipped');
       }
-      await correlateAll(signals, payload.detectedAt);
+      await correlateAll(await reconsidered(signals), payload.detectedAt);
     },
 
     notify: ({ incidentId }) =>
@@ -338,6 +345,13 @@ export function createMonitoringStages(
       await dispatcher().dispatch('notify', { incidentId }, { key: `notify:${incidentId}:explained` });
     },
   };
+
+  /** Failures the rules could not label, with the second opinion's label when one is configured. */
+  async function reconsidered(signals: readonly Signal[]): Promise<readonly Signal[]> {
+    const opinion = deps.secondOpinion;
+    if (opinion === undefined) return signals;
+    return Promise.all(signals.map((s) => reconsiderSignal(s, opinion)));
+  }
 
   /** Correlates, stores and counts one signal; the incident whose cards need updating, if any. */
   async function correlateOne(signal: Signal, detectedAt: number): Promise<Incident | undefined> {

@@ -96,6 +96,23 @@ describe('console HTML cards', () => {
     expect(html).toContain('Draft by gpt-4o-mini, from the evidence above — check before acting');
   });
 
+  it('says a classification the rules could not make is the language model’s opinion', () => {
+    const byModel = renderIncidentCardHtml(
+      incidentView({
+        classification: {
+          category: 'config',
+          transient: false,
+          action: 'NOTIFY_OWNER',
+          fixHint: 'Set the missing bundle variable.',
+          by: 'model',
+        },
+      }),
+      NOW,
+    );
+    expect(byModel).toContain('the language model’s opinion');
+    expect(renderIncidentCardHtml(incidentView(), NOW)).not.toContain('language model');
+  });
+
   it('escapes a <script> payload', () => {
     const html = renderIncidentCardHtml(hostileIncident(HOSTILE.script), NOW);
     expect(html).not.toContain('<script');

@@ -39,6 +39,25 @@ describe('Slack Block Kit cards', () => {
     expect(text).not.toMatch(/@(here|channel|everyone)\b/);
   });
 
+  it('says a classification the rules could not make is the language model’s opinion', () => {
+    const byModel = json(
+      renderIncidentCardSlack(
+        incidentView({
+          classification: {
+            category: 'config',
+            transient: false,
+            action: 'NOTIFY_OWNER',
+            fixHint: 'Set the missing bundle variable.',
+            by: 'model',
+          },
+        }),
+        NOW,
+      ),
+    );
+    expect(byModel).toContain('the language model’s opinion');
+    expect(json(renderIncidentCardSlack(incidentView(), NOW))).not.toContain('language model');
+  });
+
   it('turns <!channel> in an error message into visible, harmless text', () => {
     const message = renderIncidentCardSlack(hostileIncident(HOSTILE.pings), NOW);
     expect(json(message)).toContain('&lt;!channel&gt;');

@@ -27,6 +27,26 @@ describe('Teams Adaptive Cards', () => {
     },
   );
 
+  it('says a classification the rules could not make is the language model’s opinion', () => {
+    expect(
+      allText(
+        renderIncidentCardTeams(
+          incidentView({
+            classification: {
+              category: 'config',
+              transient: false,
+              action: 'NOTIFY_OWNER',
+              fixHint: 'Set the missing bundle variable.',
+              by: 'model',
+            },
+          }),
+          NOW,
+        ),
+      ),
+    ).toContain('the language model’s opinion');
+    expect(allText(renderIncidentCardTeams(incidentView(), NOW))).not.toContain('language model');
+  });
+
   it('puts Acknowledge, Assign to me, Snooze and Resolve on an open incident as Action.Execute with a decodable value', () => {
     const card = renderIncidentCardTeams(incidentView(), NOW);
     const execs = (card.actions ?? []).filter((a) => a.type === 'Action.Execute');

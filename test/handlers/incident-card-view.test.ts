@@ -60,6 +60,26 @@ describe('incidentCardView', () => {
     expect(view.remediations[0]).toMatchObject({ label: 'Retry with new settings', risk: 'medium' });
   });
 
+  it('marks a classification the second opinion made as the model’s, and the rules’ as theirs', () => {
+    const signal = failedRunSignal('ws-prod');
+    const byRules = incidentCardView(incident(), { nowMs: NOW, rootSignal: signal, timeline: [] });
+    expect(byRules.classification).toMatchObject({ by: 'rules' });
+    const byModel = incidentCardView(incident(), {
+      nowMs: NOW,
+      rootSignal: {
+        ...signal,
+        classification: {
+          category: 'config',
+          transient: false,
+          action: 'NOTIFY_OWNER',
+          rule: 'second_opinion',
+        },
+      },
+      timeline: [],
+    });
+    expect(byModel.classification).toMatchObject({ category: 'config', by: 'model' });
+  });
+
   it('shows what fixed the last incident like it, and offers that action first when it is a suggestion', () => {
     const retry = failedRunSignal('ws-prod');
     const transient = {

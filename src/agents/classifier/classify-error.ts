@@ -40,6 +40,20 @@ const HEAD_CHARS = 48 * 1024;
 const TAIL_CHARS = MAX_SCANNED_CHARS - HEAD_CHARS;
 /** A match inside the last "Caused by:" section outranks an equal-priority match in the wrapper. */
 const ROOT_CAUSE_BONUS = 5;
+/**
+ * A wrapper pattern yields to any specific (non-wrapper) pattern at or above this priority: below it
+ * are the generic words, which are guesses too and must not overrule a wrapper's own wording.
+ */
+const WRAPPER_YIELDS_TO = 20;
+/**
+ * The text says the failing step was already attempted several times (Spark's task attempts, a
+ * client's retry loop). A blip would have cleared by then, so a plain RETRY is the costly guess: the
+ * owner is told instead. "failed 1 times" and urllib3's "Max retries exceeded" (printed even with no
+ * retry configured) say nothing of the kind.
+ */
+const RETRIES_SPENT =
+  /\bfailed (?:[2-9]|\d{2,}) times\b|\b(?:after|Error after) (?:[2-9]|\d{2,}) (?:retries|attempts|tries)\b|\bgiving up after (?:[2-9]|\d{2,}) attempt|\bretries (?:were )?exhausted\b|\bexhausted (?:all )?retries\b/i;
+const RETRIES_SPENT_HINT = ' It was already retried several times, so a plain retry is unlikely to help.';
 
 const FALLBACK: Classification = Object.freeze({
   category: 'unknown',
@@ -65,6 +79,9 @@ interface CompiledPattern {
   sqlstates: readonly string[];
   exceptions: readonly RegExp[];
   regexes: readonly RegExp[];
+  /** All of `exceptions` (and of `regexes`) in one alternation: one scan rules a pattern out. */
+  anyException: RegExp | null;
+  anyRegex: RegExp | null;
 }
 
 interface PreparedText {
@@ -88,8 +105,15 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** One regex matching wherever any of `sources` matches; `null` for none. */
+function alternation(sources: readonly string[], flags: string): RegExp | null {
+  return sources.length === 0 ? null : new RegExp(sources.map((s) => `(?:${s})`).join('|'), flags);
+}
+
 function compile(pattern: ErrorPattern): CompiledPattern {
   const m = pattern.match;
+  // Exception names are case-sensitive and may be qualified (`java.lang.OutOfMemoryError`).
+  const exceptionSources = (m.exception ?? []).map((name) => `(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`);
   return {
     pattern,
     classification: Object.freeze({
@@ -103,9 +127,10 @@ function compile(pattern: ErrorPattern): CompiledPattern {
     }),
     codes: new Set([...(m.error_class ?? []), ...(m.error_code ?? []), ...(m.termination_code ?? [])]),
     sqlstates: m.sqlstate ?? [],
-    // Exception names are case-sensitive and may be qualified (`java.lang.OutOfMemoryError`).
-    exceptions: (m.exception ?? []).map((name) => new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`)),
+    exceptions: exceptionSources.map((source) => new RegExp(source)),
     regexes: (m.regex ?? []).map((source) => new RegExp(source, 'i')),
+    anyException: alternation(exceptionSources, ''),
+    anyRegex: alternation(m.regex ?? [], 'i'),
   };
 }
 
@@ -181,7 +206,14 @@ interface Hit {
   inRoot: boolean;
 }
 
-function firstHit(regexes: readonly RegExp[], prepared: PreparedText, confidence: number): Hit | null {
+function firstHit(
+  regexes: readonly RegExp[],
+  any: RegExp | null,
+  prepared: PreparedText,
+  confidence: number,
+): Hit | null {
+  // Most patterns match nothing: one scan with the alternation settles that before the per-regex work.
+  if (any === null || !any.test(prepared.text)) return null;
   let found: Hit | null = null;
   for (const re of regexes) {
     const match = re.exec(prepared.text);
@@ -205,9 +237,9 @@ function evaluate(c: CompiledPattern, prepared: PreparedText): Hit | null {
   for (const state of c.sqlstates) {
     if (prepared.sqlstates.has(state)) return { confidence: 0.85, inRoot: false };
   }
-  const exception = firstHit(c.exceptions, prepared, 0.85);
+  const exception = firstHit(c.exceptions, c.anyException, prepared, 0.85);
   if (exception?.inRoot) return exception;
-  const wording = firstHit(c.regexes, prepared, 0.75);
+  const wording = firstHit(c.regexes, c.anyRegex, prepared, 0.75);
   if (wording?.inRoot) return wording;
   return exception ?? wording;
 }
@@ -224,36 +256,73 @@ export function createErrorClassifier(patterns: readonly ErrorPattern[]): ErrorC
   const compiled = patterns.map(compile).sort((a, b) => b.pattern.priority - a.pattern.priority);
   return (input) => {
     const prepared = prepare(input);
-    let best: { c: CompiledPattern; score: number; hit: Hit } | null = null;
+    // Causes and wrappers are ranked apart: a wrapper only decides when no cause above the generic
+    // tier matched, however loud its own wording (root cause over loudest word).
+    let cause: Scored | null = null;
+    let wrapper: Scored | null = null;
     for (const c of compiled) {
-      if (best !== null && c.pattern.priority + ROOT_CAUSE_BONUS <= best.score) break;
+      if (cause !== null && c.pattern.priority + ROOT_CAUSE_BONUS <= cause.score) break;
       const hit = evaluate(c, prepared);
       if (hit === null) continue;
       const score = c.pattern.priority + (hit.inRoot && prepared.rootStart >= 0 ? ROOT_CAUSE_BONUS : 0);
-      if (best === null || score > best.score) best = { c, score, hit };
+      const scored = { c, score, hit };
+      if (c.pattern.wrapper) {
+        if (wrapper === null || score > wrapper.score) wrapper = scored;
+      } else if (cause === null || score > cause.score) {
+        cause = scored;
+      }
     }
+    const best =
+      cause !== null &&
+      (wrapper === null || cause.c.pattern.priority >= WRAPPER_YIELDS_TO || cause.score > wrapper.score)
+        ? cause
+        : wrapper;
     if (best === null) return { ...FALLBACK };
     // Generic last-resort wordings are guesses; say so.
     const confidence =
       best.c.pattern.priority < 30 ? Math.min(best.hit.confidence, 0.4) : best.hit.confidence;
-    return { ...best.c.classification, confidence };
+    const chosen = best.c.classification;
+    if (chosen.action === 'RETRY' && RETRIES_SPENT.test(prepared.text)) {
+      return {
+        ...chosen,
+        action: 'NOTIFY_OWNER',
+        transient: false,
+        fixHint: `${chosen.fixHint}${RETRIES_SPENT_HINT}`,
+        confidence,
+      };
+    }
+    return { ...chosen, confidence };
   };
+}
+
+interface Scored {
+  c: CompiledPattern;
+  score: number;
+  hit: Hit;
 }
 
 let defaultClassifier: ErrorClassifier | undefined;
 
 /**
  * Classifies one failure against the shipped error-pattern matrix: what kind of problem it is, whether a
- * retry can fix it, what to do, and a one-sentence fix hint. Never throws on input; fast enough for tens
- * of thousands of calls per second on ordinary messages.
+ * retry can fix it, what to do, and a one-sentence fix hint. Never throws on input; several thousand
+ * calls per second on short messages, a few thousand on stack traces.
  */
 export function classifyError(input: ClassifyInput): Classification {
   defaultClassifier ??= createErrorClassifier(loadDefaultErrorPatterns());
   return defaultClassifier(input);
 }
 
-/** A second opinion (e.g. a language model) consulted only for errors the patterns left `unknown`. */
+/**
+ * A second opinion (a language model) consulted only for errors the patterns left `unknown` or only
+ * guessed at; what it returns is validated before it is trusted.
+ */
 export type SecondOpinion = (input: ClassifyInput, first: Classification) => Promise<unknown>;
+
+/** The rule a classification carries when the second opinion decided it: cards show it as the model's. */
+export const SECOND_OPINION_RULE = 'second_opinion';
+/** Below this, a rule-based answer is a guess (the generic tier is capped at 0.4): worth a second opinion. */
+const ASK_BELOW_CONFIDENCE = 0.5;
 
 const secondOpinionVerdictSchema = z.object({
   category: errorCategorySchema,
@@ -267,34 +336,50 @@ const secondOpinionVerdictSchema = z.object({
   confidence: z.number().min(0).max(1).optional(),
 });
 
+/** Whether a rule-based answer is worth a second opinion: it gave up, or only guessed. */
+export function wantsSecondOpinion(first: Pick<Classification, 'category' | 'confidence'>): boolean {
+  return first.category === 'unknown' || first.confidence < ASK_BELOW_CONFIDENCE;
+}
+
 /**
- * `classifyError`, then — only when the result is `unknown` and a hook is given — asks the hook. A verdict
- * that is malformed, late to fail, or proposes a plain RETRY for a non-retryable category is not trusted
- * blindly: malformed or failed answers keep the rule-based result, and RETRY is downgraded to NOTIFY_OWNER.
+ * Asks `secondOpinion` about `first` when the rules gave up or guessed. A verdict that is malformed,
+ * fails, or says `unknown` where the rules had a guess keeps the rule-based answer; a plain RETRY for a
+ * category a retry cannot fix becomes NOTIFY_OWNER. The answer's rule is `second_opinion`.
  */
-export async function classifyErrorWithSecondOpinion(
+export async function reconsider(
   input: ClassifyInput,
-  options: { secondOpinion?: SecondOpinion; classifier?: ErrorClassifier } = {},
+  first: Classification,
+  secondOpinion: SecondOpinion,
 ): Promise<Classification> {
-  const first = (options.classifier ?? classifyError)(input);
-  if (first.category !== 'unknown' || options.secondOpinion === undefined) return first;
+  if (!wantsSecondOpinion(first)) return first;
   let raw: unknown;
   try {
-    raw = await options.secondOpinion(input, first);
+    raw = await secondOpinion(input, first);
   } catch {
     return first;
   }
   const verdict = secondOpinionVerdictSchema.safeParse(raw);
   if (!verdict.success) return first;
   const v = verdict.data;
-  const forbidden = v.action === 'RETRY' && NEVER_RETRY_CATEGORIES.has(v.category);
+  if (v.category === 'unknown' && first.category !== 'unknown') return first;
+  const forbidden = v.action === 'RETRY' && (NEVER_RETRY_CATEGORIES.has(v.category) || !v.transient);
   return {
     category: v.category,
     transient: forbidden ? false : v.transient,
     action: forbidden ? 'NOTIFY_OWNER' : v.action,
     paramsHint: v.paramsHint ?? null,
     fixHint: v.fixHint ?? first.fixHint,
-    rule: 'second_opinion',
+    rule: SECOND_OPINION_RULE,
     confidence: Math.min(v.confidence ?? 0.5, 0.6),
   };
+}
+
+/** `classifyError`, then — when the rules gave up or guessed and a hook is given — `reconsider`. */
+export async function classifyErrorWithSecondOpinion(
+  input: ClassifyInput,
+  options: { secondOpinion?: SecondOpinion; classifier?: ErrorClassifier } = {},
+): Promise<Classification> {
+  const first = (options.classifier ?? classifyError)(input);
+  if (options.secondOpinion === undefined) return first;
+  return reconsider(input, first, options.secondOpinion);
 }

@@ -49,6 +49,12 @@ const errorPatternSchema = z
     action: failureActionSchema,
     params_hint: paramsHintSchema,
     fix_hint: z.string().min(10).max(300),
+    /**
+     * The pattern names an envelope ("cluster could not start: …", "task failed with message: …",
+     * "Error: cannot create X: …") rather than a cause. A wrapper decides only when no specific cause
+     * matched: whatever it wraps is the root cause a person acts on.
+     */
+    wrapper: z.boolean().default(false),
   })
   .strict()
   .superRefine((p, ctx) => {

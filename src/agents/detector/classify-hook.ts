@@ -36,6 +36,7 @@ export function classifySafely(
       ...(c.action !== undefined ? { action: c.action } : {}),
       ...(c.paramsHint !== undefined ? { paramsHint: c.paramsHint } : {}),
       ...(c.fixHint !== undefined ? { fixHint: c.fixHint } : {}),
+      ...(c.confidence !== undefined ? { confidence: c.confidence } : {}),
     };
   } catch {
     return undefined;

@@ -216,6 +216,91 @@ describe('createErrorClassifier', () => {
   });
 });
 
+describe('wrappers and causes', () => {
+  const classify = createErrorClassifier(
+    parseErrorPatterns(`
+- id: w.cluster_start
+  wrapper: true
+  priority: 80
+  match: { regex: ['could not start the cluster'] }
+  category: capacity
+  transient: false
+  action: ESCALATE
+  params_hint: null
+  fix_hint: The cluster did not start; read why.
+- id: c.init_script
+  priority: 40
+  match: { regex: ['init script failed'] }
+  category: config
+  transient: false
+  action: NOTIFY_OWNER
+  params_hint: null
+  fix_hint: Fix the init script.
+- id: c.generic_words
+  priority: 12
+  match: { regex: ['failed'] }
+  category: unknown
+  transient: false
+  action: ESCALATE
+  params_hint: null
+  fix_hint: Something failed somewhere.
+`),
+  );
+
+  it('lets the cause a wrapper quotes decide, however high the wrapper ranks', () => {
+    expect(classify({ message: 'could not start the cluster: init script failed' }).rule).toBe(
+      'c.init_script',
+    );
+  });
+
+  it('keeps the wrapper when only generic words match inside it', () => {
+    expect(classify({ message: 'could not start the cluster: it failed' }).rule).toBe('w.cluster_start');
+  });
+
+  it('reads a real nested failure at its cause', () => {
+    expect(
+      verdict(
+        'Error: cannot create cluster: 1201-1 is not able to transition from TERMINATED to RUNNING: Init scripts failed. databricks_error_message: Cluster scoped init script /ETL/script.sh failed: Script exit status is non-zero',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        'Run failed with error message: Library installation failed: ModuleNotFoundError: No module named foo',
+      ),
+    ).toMatchObject({ category: 'dependency' });
+  });
+});
+
+describe('retries already spent', () => {
+  it('tells the owner instead of retrying a blip the run already retried several times', () => {
+    const spent = verdict(
+      'Job aborted due to stage failure: Task 0 in stage 0.0 failed 4 times, most recent failure: java.net.SocketTimeoutException: connect timed out',
+    );
+    expect(spent).toMatchObject({ category: 'network', action: 'NOTIFY_OWNER', transient: false });
+    expect(spent.fixHint).toContain('already retried');
+  });
+
+  it('still retries a blip seen once', () => {
+    expect(verdict('Caused by: java.net.SocketTimeoutException: connect timed out').action).toBe('RETRY');
+    expect(
+      verdict('Lost task 0.0 in stage 1.0 (TID 1): java.net.SocketTimeoutException: connect timed out')
+        .action,
+    ).toBe('RETRY');
+  });
+});
+
+describe('HTTP statuses behind a client retry wrapper', () => {
+  it('reads the status urllib3 gave up on, not the "max retries" around it', () => {
+    const wrap = (status: number) =>
+      verdict(
+        `urllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='x.cloud.databricks.com', port=443): Max retries exceeded with url: /sql/1.0/warehouses/abc (Caused by ResponseError('too many ${status} error responses'))`,
+      );
+    expect(wrap(404)).toMatchObject({ category: 'missing_object', action: 'NOTIFY_OWNER' });
+    expect(wrap(403)).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+    expect(wrap(503)).toMatchObject({ category: 'network', action: 'RETRY' });
+  });
+});
+
 describe('classifyErrorWithSecondOpinion', () => {
   const unknownInput = { message: 'the flux capacitor desynchronised' };
 

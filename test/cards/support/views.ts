@@ -93,7 +93,7 @@ export function hostileIncident(s: string): IncidentCardView {
     title: s,
     workspace: { name: s, url: null },
     rootCause: { summary: s, evidence: { errorExcerpt: s, failingJob: s, failingTask: s, runUrl: null } },
-    classification: { category: s, transient: true, action: s, fixHint: s },
+    classification: { category: s, transient: true, action: s, fixHint: s, by: 'rules' },
     blastRadius: { downstreamJobs: [s, s], tables: [s], dashboards: [s], teams: [s], total: 5 },
     owner: s,
     team: s,

@@ -415,11 +415,11 @@ export async function pollSystemTables(
         );
         last = e.type;
       }
-      // A remembered cluster that is no longer up and has nothing new, or just terminated, has said all
-      // it will: a job cluster never starts again, and an all-purpose one that does is listed as active
-      // (or used by a run) and remembered again. Without this every poll would read the events of every
-      // job cluster of the last thousand runs, a cost that grew with the hours watched.
-      if (!active.has(clusterId) && (last === undefined || last === 'TERMINATED'))
+      // A remembered cluster that is no longer up and has nothing new, or whose last word is that it
+      // terminates, has said all it will: a job cluster never starts again, and an all-purpose one that
+      // does is listed as active (or used by a run) and remembered again. Without this every poll read
+      // the events of every job cluster of the last thousand runs, a cost that grew with the hours watched.
+      if (!active.has(clusterId) && (last === undefined || last === 'TERMINATING'))
         cache.clusters.delete(clusterId);
     }
   });

@@ -1,14 +1,9 @@
-import type { Server } from 'node:http';
-import { loadEnv } from '../config/env.js';
-import { createLogger } from '../config/logger.js';
 import { defaultPolicy, loadPolicy, type Policy } from '../config/policy.js';
-import { patAuth } from '../databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../databricks/rest/databricks-client.js';
+import type { Warehouse } from '../databricks/warehouse.js';
 import type { Severity } from '../domain/severity.js';
 import type { FaultTruth } from '../sim/engine/model.js';
+import type { SimWorkspace } from '../sim/engine/sim-workspace.js';
 import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
-import { openStore } from '../store/open-store.js';
-import { POLL_EVERY_MS } from '../jobs/monitoring.js';
 import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
 import { encodeButtonValue } from '../cards/button-value.js';
 import {
@@ -16,11 +11,9 @@ import {
   type RespondedIncident,
   scoreRemediation,
 } from '../sim/eval/score-remediation.js';
-import { createBotApp } from './bot-app.js';
+import type { BotApp } from './bot-app.js';
 import { withEmbeddedOperator } from './embedded-operator.js';
-import { startEmbeddedWorkspace } from './embedded-workspace.js';
-import { createHttpApp, listen } from './http-app.js';
-import { WEBHOOK_PATH } from './databricks-webhook-route.js';
+import { replayScenario } from './replay-scenario.js';
 
 export interface EvalOptions {
   scenario: string;
@@ -41,8 +34,6 @@ export interface EvalOptions {
 /** The console user the simulated responder presses as; mapped to the scenario's operator. */
 const RESPONDER = 'eval-responder';
 
-const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
-
 /**
  * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,
  * the REST client, the collector, detectors, correlator, triage, the store and the notifier — with the
@@ -50,110 +41,36 @@ const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
  */
 export async function evaluateScenario(options: EvalOptions): Promise<EvalResult> {
   const started = performance.now();
-  const env = loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
-  const logger = createLogger({ level: env.LOG_LEVEL });
   const basePolicy = options.policy ? await loadPolicy(options.policy) : defaultPolicy();
-  const store = await openStore({ dataDir: 'memory://' });
-
-  let webhookUrl = '';
-  const embedded = await startEmbeddedWorkspace({
-    scenario: { file: options.scenario },
-    seed: options.seed,
-    speed: 0,
-    webhook: { url: 'http://127.0.0.1:9/placeholder', ...WEBHOOK_AUTH },
-    // The webhook goes to our own HTTP server, which starts after the simulator: resolve the URL late.
-    fetch: (input, init) => fetch(String(input).replace('http://127.0.0.1:9/placeholder', webhookUrl), init),
-  });
-  const ws = embedded.workspace;
-  const clock = ws.clock;
-  // The responder acts as the scenario's operator, whose Databricks rights are checked like anyone's.
-  const policy = withEmbeddedOperator(basePolicy, { consoleUser: RESPONDER, operator: ws.scenario.operator });
   let cards = 0;
   const outcomes: Record<string, number> = {};
   const rejected: string[] = [];
-  const app = await createBotApp({
-    env,
-    policy,
-    clock,
-    // The replay is the time: hourly rate limits and queue delays count in simulated time too.
-    wallClock: clock,
-    logger,
-    databricks: {
-      client: createDatabricksClient({
-        host: embedded.url,
-        auth: patAuth(embedded.token),
-        clock,
-        // Throttling waits happen in simulated time: the replay must not sleep for real.
-        sleep: async () => {},
-        retry: { maxAttempts: 2 },
-      }),
-      warehouse: embedded.warehouse,
-      workspaceId: ws.workspaceId,
-    },
-    store,
-    queue: { kind: 'inline' },
-    webhookCredentials: WEBHOOK_AUTH,
+  const responder = simulatedResponder((options.responderDelay ?? 120) * 1000);
+  const replay = await replayScenario({
+    scenario: options.scenario,
+    seed: options.seed,
+    ...(options.step === undefined ? {} : { step: options.step }),
+    ...(options.hours === undefined ? {} : { hours: options.hours }),
+    // The responder acts as the scenario's operator, whose Databricks rights are checked like anyone's.
+    policy: (ws) =>
+      withEmbeddedOperator(basePolicy, { consoleUser: RESPONDER, operator: ws.scenario.operator }),
     onPosted: (_id, n) => {
       cards += n;
     },
-    onSignal: (signal, outcome) => {
+    onSignal: (signal, outcome, incidentId) => {
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       if (outcome === 'rejected' && rejected.length < 5)
         rejected.push(`${signal.kind} on ${signal.subject.id}`);
+      if (outcome === 'opened' && incidentId !== null) responder.opened(incidentId);
     },
+    onStep: responder.respond,
   });
-  const server: Server = createHttpApp({ routes: app.routes, metrics: app.metrics.registry });
-  const address = await listen(server, 0, '127.0.0.1');
-  webhookUrl = `http://127.0.0.1:${address.port}${WEBHOOK_PATH}`;
-
-  const responderDelayMs = (options.responderDelay ?? 120) * 1000;
-  const responded = new Map<string, { suggested: string[] }>();
-  /** The simulated responder: the first suggested remediation of each incident, after the delay. */
-  const respond = async (now: number) => {
-    for (const incident of await app.repos.incidents.listOpen({ limit: 10_000 })) {
-      if (responded.has(incident.id) || now < incident.openedAt + responderDelayMs) continue;
-      const signals = await app.repos.incidents.listSignals(incident.id);
-      const root = signals.find((x) => x.id === incident.rootCauseSignalId) ?? signals[0];
-      const suggested = suggestRemediations(root);
-      responded.set(incident.id, { suggested });
-      const first = suggested[0];
-      if (first === undefined) continue;
-      await app.handler({
-        kind: 'button',
-        actor: { surface: 'console', userId: RESPONDER },
-        conversation: { surface: 'console', channelId: 'incidents' },
-        requestId: `eval-${incident.id}`,
-        receivedAt: now,
-        actionId: 'dbx:run_plan',
-        value: encodeButtonValue({
-          kind: 'plan',
-          action: 'run_plan',
-          incidentId: incident.id,
-          version: incident.version,
-          remediationId: first,
-        }),
-      });
-    }
-  };
+  const { app, store, embedded } = replay;
+  const ws = embedded.workspace;
+  const end = replay.end;
+  const policy = replay.policy;
 
   try {
-    const step = (options.step ?? 30) * 1000;
-    const due = { runs: 0, system_tables: 0, topology: 0, retriage: 0 };
-    const end = options.hours ? Math.min(ws.endMs, ws.startMs + options.hours * 3_600_000) : ws.endMs;
-    for (let t = ws.startMs; t <= end; t += step) {
-      ws.advanceTo(t);
-      await embedded.server.sim.webhooksSettled();
-      for (const source of ['topology', 'runs', 'system_tables', 'retriage'] as const) {
-        if (t >= due[source]) {
-          await app.dispatcher.dispatch('poll', { source });
-          due[source] = t + POLL_EVERY_MS.embedded[source];
-        }
-      }
-      await app.drain!();
-      await respond(t);
-      await app.drain!();
-    }
-
     const incidents = await app.repos.incidents.listOpen({ limit: 10_000 });
     const resolved = await store.db
       .selectFrom('incidents')
@@ -183,7 +100,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       naiveAlerts: await naiveAlerts(embedded.warehouse),
     });
     const respondedIncidents = new Map<string, RespondedIncident>();
-    for (const [incidentId, r] of responded) {
+    for (const [incidentId, r] of responder.responded) {
       const [first] = await app.repos.remediations.listForIncident(incidentId);
       const incident = await app.repos.incidents.get(incidentId);
       respondedIncidents.set(incidentId, {
@@ -216,11 +133,57 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       rejected_signal_examples: rejected,
     };
   } finally {
-    await new Promise((r) => server.close(r));
-    await app.close();
-    await embedded.close();
-    await store.close();
+    await replay.close();
   }
+}
+
+/**
+ * The simulated responder: presses the first suggested remediation of each incident once it has been
+ * open `delayMs`. It hears of each incident the pipeline opens (`opened`) and looks at the open
+ * incidents only in a step where one of those may be due, instead of listing them every step.
+ */
+function simulatedResponder(delayMs: number) {
+  const responded = new Map<string, { suggested: string[] }>();
+  /** Incidents not responded to yet, by the earliest step they can be due at. */
+  const awaiting = new Map<string, number>();
+  // An incident opens after the previous step (at the latest in this one): due no earlier than that.
+  let previousStep = Number.NEGATIVE_INFINITY;
+  return {
+    responded,
+    opened(incidentId: string) {
+      if (!responded.has(incidentId) && !awaiting.has(incidentId))
+        awaiting.set(incidentId, previousStep + delayMs);
+    },
+    async respond(now: number, app: BotApp) {
+      previousStep = now;
+      if (![...awaiting.values()].some((earliest) => now >= earliest)) return;
+      for (const incident of await app.repos.incidents.listOpen({ limit: 10_000 })) {
+        if (responded.has(incident.id) || now < incident.openedAt + delayMs) continue;
+        const signals = await app.repos.incidents.listSignals(incident.id);
+        const root = signals.find((x) => x.id === incident.rootCauseSignalId) ?? signals[0];
+        const suggested = suggestRemediations(root);
+        responded.set(incident.id, { suggested });
+        awaiting.delete(incident.id);
+        const first = suggested[0];
+        if (first === undefined) continue;
+        await app.handler({
+          kind: 'button',
+          actor: { surface: 'console', userId: RESPONDER },
+          conversation: { surface: 'console', channelId: 'incidents' },
+          requestId: `eval-${incident.id}`,
+          receivedAt: now,
+          actionId: 'dbx:run_plan',
+          value: encodeButtonValue({
+            kind: 'plan',
+            action: 'run_plan',
+            incidentId: incident.id,
+            version: incident.version,
+            remediationId: first,
+          }),
+        });
+      }
+    },
+  };
 }
 
 export type EvalResult = DetectionScore &
@@ -271,7 +234,7 @@ export async function runEval(options: EvalOptions): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function nameIndex(ws: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['workspace']): NameIndex {
+function nameIndex(ws: SimWorkspace): NameIndex {
   const jobIdByName = new Map<string, string>();
   for (const job of ws.listJobs()) jobIdByName.set(job.settings.name ?? '', String(job.jobId));
   const warehouseIdByName = new Map<string, string>();
@@ -286,7 +249,7 @@ function nameIndex(ws: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['works
  * spike, when its first billing hour closed; else its first effect.
  */
 async function manifestTimes(
-  warehouse: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['warehouse'],
+  warehouse: Warehouse,
   faults: readonly FaultTruth[],
   thresholds: Policy['thresholds'],
 ): Promise<(f: FaultTruth) => number> {
@@ -343,9 +306,7 @@ async function manifestTimes(
  * (each retry attempt is a run of its own) that failed, timed out, errored or was skipped, and every
  * failed pipeline update — what a workspace sends with notifications on every job and task.
  */
-async function naiveAlerts(
-  warehouse: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['warehouse'],
-): Promise<number> {
+async function naiveAlerts(warehouse: Warehouse): Promise<number> {
   const failedOrSkipped = "result_state IN ('FAILED', 'TIMED_OUT', 'ERROR', 'SKIPPED')";
   const count = async (sql: string) => Number((await warehouse.query(sql)).rows[0]?.n ?? 0);
   return (

@@ -6,6 +6,7 @@ import {
   type DuckDBConnection,
   DuckDBDateValue,
   DuckDBInstance,
+  type DuckDBPreparedStatement,
   DuckDBTimestampValue,
   type DuckDBType,
   type DuckDBValue,
@@ -28,6 +29,11 @@ import {
 } from './warehouse.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * Statements kept prepared per connection. A monitoring poll runs the same dozen statements every
+ * minute; parsing and planning each again cost more than running it on tables this size.
+ */
+const PREPARED_CAPACITY = 64;
 
 export interface DuckDbWarehouseOptions {
   /** `current_timestamp()`, `now()`, `current_date()` read this clock (the simulated one). */
@@ -58,6 +64,8 @@ export class DuckDbWarehouse implements Warehouse {
   readonly #connection: DuckDBConnection;
   readonly #clock: Clock;
   readonly #ownedInstance: DuckDBInstance | undefined;
+  /** Prepared statements by their DuckDB text, least recently used first. */
+  readonly #prepared = new Map<string, DuckDBPreparedStatement>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -130,12 +138,9 @@ export class DuckDbWarehouse implements Warehouse {
         if (state.timedOut) throw timeoutError(sql, timeoutMs);
         if (this.#closed) throw warehouseError('UNAVAILABLE', 'The warehouse is closed.');
         state.running = true;
-        const reader = await this.#connection.streamAndReadUntil(
-          translated.sql,
-          rowLimit + 1,
-          bound.values,
-          bound.types,
-        );
+        const prepared = await this.#prepare(translated.sql);
+        prepared.bind(bound.values, bound.types);
+        const reader = await prepared.streamAndReadUntil(rowLimit + 1);
         const names = reader.columnNames();
         const types = reader.columnTypes();
         const all = reader.getRows();
@@ -169,11 +174,31 @@ export class DuckDbWarehouse implements Warehouse {
     return result;
   }
 
+  /** The statement prepared once, then reused; the least recently used beyond the capacity is freed. */
+  async #prepare(sql: string): Promise<DuckDBPreparedStatement> {
+    const cached = this.#prepared.get(sql);
+    if (cached !== undefined) {
+      this.#prepared.delete(sql);
+      this.#prepared.set(sql, cached);
+      return cached;
+    }
+    const prepared = await this.#connection.prepare(sql);
+    this.#prepared.set(sql, prepared);
+    for (const [oldest, statement] of this.#prepared) {
+      if (this.#prepared.size <= PREPARED_CAPACITY) break;
+      this.#prepared.delete(oldest);
+      statement.destroySync();
+    }
+    return prepared;
+  }
+
   /** Waits for running statements, then closes the connection (and the file, if it opened one). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue;
+    for (const statement of this.#prepared.values()) statement.destroySync();
+    this.#prepared.clear();
     this.#connection.closeSync();
     this.#ownedInstance?.closeSync();
   }

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect } from 'kysely';
 import type { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
@@ -18,6 +22,11 @@ export interface StoreOptions {
   readonly migrate?: boolean;
   /** Connection pool size for PostgreSQL (default 20). PGlite has exactly one connection. */
   readonly poolSize?: number;
+  /**
+   * Where an in-memory PGlite store keeps the pristine database cluster it starts from (default
+   * `~/.cache/dbxops/`; `null` creates the cluster every time). See `scratchPglite`.
+   */
+  readonly clusterCacheDir?: string | null;
 }
 
 export interface Store {
@@ -44,14 +53,64 @@ function postgresDialect(databaseUrl: string, poolSize: number): PostgresDialect
 }
 
 /** Loaded only for the embedded store: a PostgreSQL deployment need not carry PGlite's WebAssembly. */
-async function pgliteDialect(dataDir: string): Promise<PGliteDialect> {
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([
-    import('@electric-sql/pglite'),
+async function pgliteDialect(dataDir: string, cacheDir: string | null): Promise<PGliteDialect> {
+  const [{ PGliteDialect }, pglite] = await Promise.all([
     import('kysely-pglite-dialect'),
+    import('@electric-sql/pglite'),
   ]);
-  if (dataDir === 'memory://' || dataDir === '') return new PGliteDialect(new PGlite());
+  if (dataDir === 'memory://' || dataDir === '')
+    return new PGliteDialect(await scratchPglite(pglite.PGlite, cacheDir));
   mkdirSync(dataDir, { recursive: true });
-  return new PGliteDialect(new PGlite(dataDir));
+  return new PGliteDialect(new pglite.PGlite(dataDir));
+}
+
+/**
+ * Settings of an in-memory store (an eval, a digest replay, a test): it holds a few thousand rows,
+ * and PostgreSQL's default 128 MB of shared buffers would be resident for nothing.
+ */
+const SCRATCH_SETTINGS = ['shared_buffers = 16MB'];
+
+/**
+ * An in-memory PGlite. Creating a database cluster (`initdb`) is most of the cost of opening one —
+ * seconds of CPU and a few hundred MB at its peak — and its result is the same every time, so the
+ * first one this user opens with this PGlite version is kept in the user's cache directory and the
+ * next ones start from a copy. Without a usable cache it is created as before.
+ */
+async function scratchPglite(PGlite: typeof import('@electric-sql/pglite').PGlite, cacheDir: string | null) {
+  const template = cacheDir === null ? undefined : await pristineClusterPath(cacheDir);
+  const bytes = template ? await readFile(template).catch(() => undefined) : undefined;
+  if (bytes) {
+    try {
+      return await PGlite.create({ loadDataDir: new Blob([bytes]), postgresqlconf: SCRATCH_SETTINGS });
+    } catch {
+      // A copy another version or a crash left behind: create the cluster and keep a fresh copy.
+    }
+  }
+  const db = await PGlite.create({ postgresqlconf: SCRATCH_SETTINGS });
+  if (template) {
+    try {
+      const dump = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer());
+      await mkdir(dirname(template), { recursive: true });
+      // Written aside and renamed: processes starting together never read half a file.
+      const aside = `${template}.${process.pid}.${randomUUID()}`;
+      await writeFile(aside, dump);
+      await rename(aside, template);
+    } catch {
+      // No cache this time (a read-only home, say): the next store creates its cluster too.
+    }
+  }
+  return db;
+}
+
+/** The file in `dir` holding the pristine cluster of the PGlite version installed. */
+async function pristineClusterPath(dir: string): Promise<string | undefined> {
+  try {
+    const manifest = new URL('../package.json', import.meta.resolve('@electric-sql/pglite'));
+    const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
+    return join(dir, `pglite-${version}-cluster.tar.gz`);
+  } catch {
+    return undefined;
+  }
 }
 
 // Connection errors name host and port, never the password; keep only the message.
@@ -95,7 +154,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const dialectName = options.databaseUrl ? 'postgres' : 'pglite';
   const dialect = options.databaseUrl
     ? postgresDialect(options.databaseUrl, options.poolSize ?? 20)
-    : await pgliteDialect(options.dataDir ?? DEFAULT_PGLITE_DIR);
+    : await pgliteDialect(
+        options.dataDir ?? DEFAULT_PGLITE_DIR,
+        options.clusterCacheDir === undefined ? join(homedir(), '.cache', 'dbxops') : options.clusterCacheDir,
+      );
   const db = new Kysely<Database>({ dialect });
   let closed = false;
   const store: Store = {

@@ -63,16 +63,42 @@ export class WatermarkRepository {
     position: WatermarkPosition,
     now: number,
   ): Promise<Watermark> {
-    const lastSeenId = position.lastSeenId == null ? null : cleanText(position.lastSeenId);
-    await this.#db
+    const [written] = await this.#upsertForward(workspaceId, [{ source, position }], now);
+    // Nothing returned: a newer position was already stored, and stays.
+    const stored = written ?? (await this.get(workspaceId, source));
+    if (stored === null) throw new Error(`Watermark ${workspaceId}/${source} vanished after upsert`);
+    return stored;
+  }
+
+  /**
+   * Moves several sources of one workspace forward in one statement (a poll's sources once it read
+   * them all), each never back, as `advance` does.
+   */
+  async advanceAll(
+    workspaceId: string,
+    positions: readonly { readonly source: string; readonly position: WatermarkPosition }[],
+    now: number,
+  ): Promise<void> {
+    if (positions.length > 0) await this.#upsertForward(workspaceId, positions, now);
+  }
+
+  /** The upsert behind `advance`: the rows it wrote (none for a source that already stood further). */
+  async #upsertForward(
+    workspaceId: string,
+    positions: readonly { readonly source: string; readonly position: WatermarkPosition }[],
+    now: number,
+  ): Promise<Watermark[]> {
+    const rows = await this.#db
       .insertInto('watermarks')
-      .values({
-        workspace_id: workspaceId,
-        source,
-        last_seen_at: toDateOrNull(position.lastSeenAt),
-        last_seen_id: lastSeenId,
-        updated_at: toDate(now),
-      })
+      .values(
+        positions.map(({ source, position }) => ({
+          workspace_id: workspaceId,
+          source,
+          last_seen_at: toDateOrNull(position.lastSeenAt),
+          last_seen_id: position.lastSeenId == null ? null : cleanText(position.lastSeenId),
+          updated_at: toDate(now),
+        })),
+      )
       .onConflict((oc) =>
         oc
           .columns(['workspace_id', 'source'])
@@ -88,10 +114,9 @@ export class WatermarkRepository {
             ]),
           ),
       )
+      .returningAll()
       .execute();
-    const stored = await this.get(workspaceId, source);
-    if (stored === null) throw new Error(`Watermark ${workspaceId}/${source} vanished after upsert`);
-    return stored;
+    return rows.map(fromRow);
   }
 
   /** Sets the watermark unconditionally, e.g. an operator replaying the last day. */

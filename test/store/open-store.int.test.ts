@@ -1,7 +1,10 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { openStore } from '../../src/store/open-store.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories } from '../../src/store/repositories.js';
 import { StoreError } from '../../src/store/store-error.js';
 import { dialects } from './dialects.js';
@@ -81,5 +84,40 @@ describe('openStore', () => {
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     expect(String((error as Error).message)).not.toContain('secret');
+  });
+});
+
+describe('openStore in memory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dbxops-cluster-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A store that works: migrated, and keeps what it is given. */
+  async function usable(store: Store) {
+    const repos = createRepositories(store.db);
+    await repos.watermarks.advance('ws', 'runs', { lastSeenAt: 5 }, 5);
+    expect(await repos.watermarks.get('ws', 'runs')).toMatchObject({ lastSeenAt: 5 });
+    await store.close();
+  }
+
+  it('keeps the pristine cluster it created, and the next store starts from it empty', async () => {
+    await usable(await openStore({ dataDir: 'memory://', clusterCacheDir: dir }));
+    const kept = readdirSync(dir).filter((f) => f.endsWith('-cluster.tar.gz'));
+    expect(kept).toHaveLength(1);
+    const next = await openStore({ dataDir: 'memory://', clusterCacheDir: dir });
+    // Nothing of the first store came along: the copy was taken before it migrated or stored a row.
+    expect(await createRepositories(next.db).watermarks.get('ws', 'runs')).toBeNull();
+    await usable(next);
+  });
+
+  it('creates the cluster afresh when the kept copy is damaged, and keeps a good one again', async () => {
+    await usable(await openStore({ dataDir: 'memory://', clusterCacheDir: dir }));
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('-cluster.tar.gz'));
+    writeFileSync(join(dir, file ?? 'missing'), 'not a tarball');
+    await usable(await openStore({ dataDir: 'memory://', clusterCacheDir: dir }));
+    expect(statSync(join(dir, file ?? 'missing')).size).toBeGreaterThan(100_000);
+  });
+
+  it('creates the cluster every time without a cache directory', async () => {
+    await usable(await openStore({ dataDir: 'memory://', clusterCacheDir: null }));
   });
 });

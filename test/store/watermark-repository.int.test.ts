@@ -51,6 +51,26 @@ describe.each(dialects())('WatermarkRepository on $name', (dialect) => {
     expect(after).toMatchObject({ lastSeenAt: T0 + 1_000, lastSeenId: 'b' });
   });
 
+  it('advances several sources at once, each never backwards, and leaves the others alone', async () => {
+    const ws = `ws-${randomUUID()}`;
+    await watermarks.advance(ws, 'billing', { lastSeenAt: T0 + 5_000 }, T0);
+    await watermarks.advance(ws, 'audit', { lastSeenAt: T0 }, T0);
+    await watermarks.advanceAll(
+      ws,
+      [
+        { source: 'billing', position: { lastSeenAt: T0 + 1_000 } },
+        { source: 'table_loads', position: { lastSeenAt: T0 + 2_000 } },
+      ],
+      T0 + 3_000,
+    );
+    await watermarks.advanceAll(ws, [], T0 + 4_000);
+    expect((await watermarks.list(ws)).map((w) => [w.source, w.lastSeenAt])).toEqual([
+      ['audit', T0],
+      ['billing', T0 + 5_000],
+      ['table_loads', T0 + 2_000],
+    ]);
+  });
+
   it('keeps sources and workspaces apart and lists them by source', async () => {
     const ws = `ws-${randomUUID()}`;
     await watermarks.advance(ws, 'system.access.audit', { lastSeenAt: T0 }, T0);

@@ -56,8 +56,10 @@ export async function pollRuns(
   const overlap = options.overlapMs ?? 6 * HOUR_MS;
   const maxRuns = options.maxRuns ?? 5_000;
   try {
-    const mark = await deps.watermarks.get(deps.workspaceId, RUNS_SOURCE);
-    const activeMark = await deps.watermarks.get(deps.workspaceId, RUNS_ACTIVE_SOURCE);
+    // Both watermarks in one read.
+    const marks = await deps.watermarks.list(deps.workspaceId);
+    const mark = marks.find((m) => m.source === RUNS_SOURCE);
+    const activeMark = marks.find((m) => m.source === RUNS_ACTIVE_SOURCE);
     const stored: Position | undefined =
       mark?.lastSeenAt == null ? undefined : { at: mark.lastSeenAt, id: Number(mark.lastSeenId ?? 0) || 0 };
     let from = stored === undefined ? now - (options.initialLookbackMs ?? 24 * HOUR_MS) : stored.at - overlap;

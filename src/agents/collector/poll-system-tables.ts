@@ -104,15 +104,18 @@ export async function pollSystemTables(
   };
   const wanted = new Set(options.sources ?? (Object.keys(DEFAULT_LAG_ALLOWANCE_MS) as SystemTableSource[]));
   const now = deps.clock.now();
+  // Every source's watermark in one read, and the ones read through in one write at the end.
+  const marks = new Map((await deps.watermarks.list(deps.workspaceId)).map((m) => [m.source, m]));
+  const readThrough: SystemTableSource[] = [];
 
   const run = async (source: SystemTableSource, read: (w: Window) => Promise<void>) => {
     if (!wanted.has(source)) return;
     const lag = options.lagAllowanceMs?.[source] ?? DEFAULT_LAG_ALLOWANCE_MS[source];
-    const mark = await deps.watermarks.get(deps.workspaceId, source);
+    const mark = marks.get(source);
     const since = Math.max(0, (mark?.lastSeenAt ?? now - (options.initialLookbackMs ?? DAY_MS)) - lag);
     try {
       await read({ since, until: now });
-      await deps.watermarks.advance(deps.workspaceId, source, { lastSeenAt: now }, now);
+      readThrough.push(source);
     } catch (error) {
       const degraded = asDegraded(error, source);
       if (!degraded) throw error;
@@ -376,15 +379,16 @@ export async function pollSystemTables(
   });
 
   await run('cluster_events', async ({ since, until }) => {
-    const ids = new Set<string>();
+    const active = new Set<string>();
     for await (const c of deps.client.clusters.listClusters({
       filter_by: { cluster_states: ['RUNNING', 'PENDING', 'RESTARTING', 'RESIZING', 'ERROR'] },
     })) {
-      ids.add(c.cluster_id);
+      active.add(c.cluster_id);
     }
     // Job clusters live only as long as their run: the poller remembers the ones runs used.
-    for (const id of cache.clusters.values()) ids.add(id);
+    const ids = new Set([...active, ...cache.clusters.values()]);
     for (const clusterId of ids) {
+      let last: string | undefined;
       for await (const e of deps.client.clusters.clusterEvents({
         cluster_id: clusterId,
         start_time: since,
@@ -409,10 +413,22 @@ export async function pollSystemTables(
           },
           out.clusterEvents,
         );
+        last = e.type;
       }
+      // A remembered cluster that is no longer up and has nothing new, or whose last word is that it
+      // terminates, has said all it will: a job cluster never starts again, and an all-purpose one that
+      // does is listed as active (or used by a run) and remembered again. Without this every poll read
+      // the events of every job cluster of the last thousand runs, a cost that grew with the hours watched.
+      if (!active.has(clusterId) && (last === undefined || last === 'TERMINATING'))
+        cache.clusters.delete(clusterId);
     }
   });
 
+  await deps.watermarks.advanceAll(
+    deps.workspaceId,
+    readThrough.map((source) => ({ source, position: { lastSeenAt: now } })),
+    now,
+  );
   for (const r of out.rejected) deps.logger?.debug(r, 'system-table row rejected');
   return out;
 }

@@ -43,6 +43,9 @@ export async function startHarness(scenario: Scenario, policy: Policy = defaultP
     workspace,
     sink,
     deps,
+    /** The simulator's REST endpoint and token, for a client of the test's own. */
+    url: server.url,
+    token: TOKEN,
     /** Moves simulated time and makes the new rows queryable. */
     async advanceTo(ms: number) {
       workspace.advanceTo(ms);

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollectorCache } from '../../../src/agents/collector/collector-cache.js';
 import { loadTopology } from '../../../src/agents/collector/load-topology.js';
+import { pollRuns } from '../../../src/agents/collector/poll-runs.js';
+import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
+import { createDatabricksClient } from '../../../src/databricks/rest/databricks-client.js';
 import { monitoringDegradedSignal } from '../../../src/agents/collector/monitoring-degraded.js';
 import { pollSystemTables } from '../../../src/agents/collector/poll-system-tables.js';
 import { WarehouseError } from '../../../src/databricks/warehouse.js';
@@ -264,6 +267,48 @@ describe('pollSystemTables on a workspace with a past', () => {
       expect(adhoc?.idleSince).toBeLessThan(START + 2 * HOUR);
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('pollSystemTables on the job clusters of past runs', () => {
+  it('reads the events of a run’s job cluster until it terminated, then stops asking for them', async () => {
+    const hourly = await startHarness(scenarioWith(() => {}));
+    try {
+      const asked: string[] = [];
+      const client = createDatabricksClient({
+        host: hourly.url,
+        auth: patAuth(hourly.token),
+        clock: hourly.workspace.clock,
+        retry: { maxAttempts: 1 },
+        sleep: async () => {},
+        fetch: async (input, init) => {
+          if (String(input).endsWith('/clusters/events'))
+            asked.push(String((JSON.parse(String(init?.body)) as { cluster_id: string }).cluster_id));
+          return fetch(input, init);
+        },
+      });
+      const deps = { ...hourly.deps, client };
+      const cache = createCollectorCache();
+      const seen = new Set<string>();
+      for (let t = START + 10 * MIN; t <= START + 6 * HOUR; t += 10 * MIN) {
+        await hourly.advanceTo(t);
+        await pollRuns(deps, cache);
+        asked.length = 0;
+        const polled = await pollSystemTables(deps, cache, { sources: ['cluster_events'] });
+        for (const e of polled.clusterEvents) seen.add(`${e.clusterId}|${e.type}`);
+      }
+      // Every hourly run had a job cluster of its own, and its whole life was read.
+      const clusters = new Set([...seen].map((k) => k.split('|')[0]));
+      expect(clusters.size).toBeGreaterThanOrEqual(5);
+      for (const id of clusters) expect(seen.has(`${id}|CREATING`)).toBe(true);
+      // Each earlier hour's cluster was read up to its end.
+      const ended = [...clusters].filter((id) => seen.has(`${id}|TERMINATING`));
+      expect(ended.length).toBeGreaterThanOrEqual(clusters.size - 1);
+      // The last poll asked only about clusters still up: none of the terminated ones of earlier hours.
+      expect(asked.length).toBeLessThanOrEqual(1);
+    } finally {
+      await hourly.close();
     }
   });
 });

@@ -254,6 +254,20 @@ describe('DuckDbWarehouse', () => {
     });
   });
 
+  it('answers a statement asked again with other parameters, or after a failure, with its own rows', async () => {
+    const sql = `SELECT count(*) AS n FROM system.compute.warehouse_events WHERE warehouse_id = :id
+                 AND cluster_count < :below`;
+    const count = async (id: string, below: number) =>
+      (await warehouse.query(sql, { params: { id, below } })).rows[0]?.n;
+    expect(await count('wh-even', 10)).toBe(5);
+    expect(await count('wh-odd', 50)).toBe(25);
+    expect(await reasonOf(warehouse.query(sql, { params: { id: 'wh-even' } }))).toBe('INVALID_PARAMETER');
+    expect(await count('wh-even', 10)).toBe(5);
+    // Many different statements, then the first again.
+    for (let i = 0; i < 100; i++) await warehouse.query(`SELECT ${i} AS n`);
+    expect(await count('wh-odd', 9)).toBe(4);
+  });
+
   it('follows the injected clock as it moves', async () => {
     const moving = new ManualClock(NOW);
     const own = await DuckDbWarehouse.open(await instance.connect(), { clock: moving });

@@ -163,8 +163,12 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
     this.prefix = prefix;
     this.#attempts = options.attempts ?? 5;
     const settings: Promise<unknown>[] = [];
+    // Producers fail fast while Redis is away (BullMQ's advice for queues): the webhook answers 503 at once
+    // and Databricks redelivers, where ioredis' offline queue would hold the request until Redis is back.
+    // A worker's own connection keeps waiting for Redis, as a blocking consumer must.
+    const producer = { ...connection, enableOfflineQueue: false };
     for (const name of options.queues) {
-      const queue = new Queue(name, { connection, prefix });
+      const queue = new Queue(name, { connection: producer, prefix });
       this.queues.set(name, queue);
       if (options.serial?.includes(name)) settings.push(queue.setGlobalConcurrency(1));
       const processor = options.processors?.[name] as ((payload: unknown) => Promise<void>) | undefined;

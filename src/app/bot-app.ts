@@ -361,10 +361,13 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
       onPolled: async (source, outcome) => {
+        const at = wallClock.now();
+        if (typeof outcome === 'object') logger.warn({ source, ...outcome.failed }, 'poll failed; retried');
         // A poll is not undone because its record could not be kept: readiness reports Redis itself.
-        await polls
-          ?.record(source, { at: wallClock.now(), outcome })
-          .catch((e: unknown) => logger.warn({ err: e, source }, 'could not record a poll'));
+        await (typeof outcome === 'object'
+          ? polls?.recordFailure(source, { at, ...outcome.failed })
+          : polls?.record(source, { at, outcome })
+        )?.catch((e: unknown) => logger.warn({ err: e, source }, 'could not record a poll'));
       },
     },
     () => dispatcher!,

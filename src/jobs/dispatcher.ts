@@ -147,6 +147,9 @@ export interface BullmqOptions<P extends Record<string, unknown>> {
   onFailed?: (queue: string, jobId: string | undefined, error: Error) => void;
 }
 
+/** Attempts of one scheduled run (a poll): the first and its retries. */
+const SCHEDULED_ATTEMPTS = 3;
+
 /** BullMQ queues and, where processors are given, workers: the scaled-out deployment. */
 export class BullmqDispatcher<P extends Record<string, unknown>> implements Dispatcher<P> {
   readonly queues = new Map<string, Queue>();
@@ -226,7 +229,10 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
 
   /**
    * A repeatable schedule (BullMQ job scheduler): `payload` lands on `queue` every `everyMs`. Upserted by
-   * id, so every process may declare the same schedules at start-up without doubling them.
+   * id, so every process may declare the same schedules at start-up without doubling them. A run that
+   * fails is retried with exponential backoff (`SCHEDULED_ATTEMPTS` in all, the first retry after a
+   * quarter of the interval, at least 250 ms and at most 5 s), so one failure does not cost a whole
+   * interval; the schedule's next run comes on time either way.
    */
   async schedule<Q extends keyof P & string>(
     queue: Q,
@@ -242,7 +248,12 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
       {
         name: queue,
         data: payload,
-        opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+        opts: {
+          attempts: SCHEDULED_ATTEMPTS,
+          backoff: { type: 'exponential', delay: Math.min(5_000, Math.max(250, Math.round(everyMs / 4))) },
+          removeOnComplete: { count: 100 },
+          removeOnFail: { count: 100 },
+        },
       },
     );
   }
@@ -277,7 +288,13 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
   /** Graceful: workers finish their current jobs, then the connections close. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    // While Redis is away a queue cannot send QUIT (producers have no offline queue): its connection is
+    // dropped instead, which also ends its attempts to reconnect.
+    await Promise.all(
+      [...this.queues.values()].map((q) =>
+        q.close().catch(async () => (await q.backend.client).disconnect()),
+      ),
+    );
   }
 }
 

@@ -102,11 +102,18 @@ export interface MonitoringDeps {
   /** Called for every signal handled, with its outcome; the evaluation and benchmarks listen. */
   onSignal?: (signal: Signal, outcome: string, incidentId: string | null) => void;
   /**
-   * Called when a poll finished: `ok`, or `degraded` when the workspace turned it away (it is retried).
-   * Readiness listens: a source that stops polling makes the process unready.
+   * Called when a poll finished: `ok`, `degraded` when the workspace turned it away, or `failed` with
+   * what went wrong (both are retried). Readiness listens: a source that stops polling, or a workspace
+   * that refuses us (a bad token, an unknown warehouse), makes the process unready.
    */
-  onPolled?: (source: PollSource, outcome: 'ok' | 'degraded') => Promise<void>;
+  onPolled?: (source: PollSource, outcome: PollOutcome) => Promise<void>;
 }
+
+/** How one poll ended; a failure carries its error's stable code (and reason) and message. */
+export type PollOutcome =
+  | 'ok'
+  | 'degraded'
+  | { readonly failed: { readonly code: string; readonly reason?: string; readonly message: string } };
 
 /** Per-process state the monitoring stages keep between calls. */
 export interface MonitoringState {
@@ -392,7 +399,10 @@ export function createMonitoringStages(
     try {
       await run();
     } catch (error) {
-      if (error instanceof RateLimitedError) await deps.onPolled?.(source, 'degraded');
+      await deps.onPolled?.(
+        source,
+        error instanceof RateLimitedError ? 'degraded' : { failed: failureOf(error) },
+      );
       throw error;
     }
     await deps.onPolled?.(source, 'ok');
@@ -406,6 +416,14 @@ export function createMonitoringStages(
     },
     state,
   };
+}
+
+/** What readiness needs of a failed poll: the error's stable code and reason, and a short message. */
+function failureOf(error: unknown): { code: string; reason?: string; message: string } {
+  const message = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+  if (!(error instanceof DbxopsError)) return { code: 'UNEXPECTED', message };
+  const reason = error.details.reason;
+  return { code: error.code, ...(typeof reason === 'string' ? { reason } : {}), message };
 }
 
 /** Runs `work` after every earlier call with the same key has settled. */

@@ -92,7 +92,7 @@ export interface BotAppOptions {
   /** Base URL of the console, for "see more" links on cards. */
   consoleUrl?: string;
   /** What the console's header says about the watched workspace (default: its host and clock). */
-  workspaceStatus?: () => WorkspaceStatus;
+  workspaceStatus?: () => WorkspaceStatus | Promise<WorkspaceStatus>;
   /** Extra surfaces (tests). */
   surfaces?: ChatSurface[];
   /** What the digest calls the workspace when the policy does not name it (the scenario's name). */

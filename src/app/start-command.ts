@@ -25,9 +25,9 @@ import { localOperator } from './console-auth-setup.js';
 import { withEmbeddedOperator } from './embedded-operator.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
-import { monitoringReadiness } from './readiness.js';
+import { monitoringReadiness, type Readiness } from './readiness.js';
 import { WEBHOOK_PATH } from './databricks-webhook-route.js';
-import { embeddedWorkspaceStatus, realWorkspaceStatus } from './workspace-status.js';
+import { embeddedWorkspaceStatus, realWorkspaceStatus, withMonitoringHealth } from './workspace-status.js';
 
 /**
  * Real time between start-up and the demo's first failure: the quiet hours before it are played flat
@@ -157,6 +157,8 @@ export async function startDbxops(
       redisUrl = redis.url;
     }
 
+    // Readiness is known once the queues are: the console's status asks it at every look.
+    let readiness: (() => Promise<Readiness>) | undefined;
     const app = await createBotApp({
       env,
       policy,
@@ -167,7 +169,7 @@ export async function startDbxops(
       queue: { kind: 'bullmq', url: redisUrl, workers: true },
       webhookCredentials: credentials,
       consoleUrl: env.DBXOPS_PUBLIC_URL?.replace(/\/$/, '') ?? publicUrl,
-      workspaceStatus,
+      workspaceStatus: withMonitoringHealth(workspaceStatus, () => readiness?.()),
       ...(embedded ? { workspaceName: embedded.workspace.scenario.workspace.name } : {}),
     });
     cleanups.push(() => app.close());
@@ -210,16 +212,17 @@ export async function startDbxops(
     depthTimer.unref();
     cleanups.push(async () => clearInterval(depthTimer));
 
+    readiness = monitoringReadiness({
+      store,
+      polls: app.polls!,
+      schedules,
+      wallClock: systemClock,
+      since: pollingSince,
+    });
     const server: Server = createHttpApp({
       routes: app.routes,
       metrics: app.metrics.registry,
-      ready: monitoringReadiness({
-        store,
-        polls: app.polls!,
-        schedules,
-        wallClock: systemClock,
-        since: pollingSince,
-      }),
+      ready: readiness,
       onError: (error) => logger.error({ err: error }, 'request failed'),
     });
     await listen(server, port, env.HOST);

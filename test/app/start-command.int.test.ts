@@ -75,6 +75,7 @@ describe('dbxops start after its Redis restarts without its data', () => {
       'poll:topology',
       'redis',
       'store',
+      'workspace',
     ]);
 
     const restartedAt = Date.now();

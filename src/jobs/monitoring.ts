@@ -13,6 +13,7 @@ import type { Topology } from '../agents/collector/topology.js';
 import { criticalityOf } from '../agents/correlator/criticality.js';
 import { Detection } from '../agents/detector/detection.js';
 import type { DetectorOutput } from '../agents/detector/detector-output.js';
+import { StoredDetection } from '../agents/detector/stored-detection.js';
 import {
   cardToUpdate,
   type HandleSignalDeps,
@@ -110,7 +111,7 @@ export interface MonitoringDeps {
 }
 
 /** How one poll ended; a failure carries its error's stable code (and reason) and message. */
-export type PollOutcome =
+type PollOutcome =
   | 'ok'
   | 'degraded'
   | { readonly failed: { readonly code: string; readonly reason?: string; readonly message: string } };
@@ -136,6 +137,14 @@ export function createMonitoringStages(
   const wallClock = deps.wallClock ?? systemClock;
   const log = deps.logger;
   const sources = new DegradedSources({ metrics: deps.metrics, workspaceId, wallClock });
+  // Polls judge on the detector state every worker saved (the store), not only on this process' memory.
+  const detection = new StoredDetection({
+    detection: state.detection,
+    repository: deps.repos.detectorState,
+    workspaceId,
+    wallClock,
+    logger: log,
+  });
   if (deps.metrics)
     showSourceLag(deps.metrics, { workspaceId, watermarks: deps.collector.watermarks, clock: deps.clock });
 
@@ -265,11 +274,13 @@ export function createMonitoringStages(
         const outcome = await pollRuns(deps.collector, deps.cache);
         if (outcome.degraded) return degraded('runs', outcome.degraded);
         sources.recovered('runs');
-        return found(state.detection.ofRunsPoll(outcome, slas(), deps.clock.now()));
+        const now = deps.clock.now();
+        return found(await detection.judge((d) => d.ofRunsPoll(outcome, slas(), now)));
       }
       const tables = await pollSystemTables(deps.collector, deps.cache);
       for (const r of tables.rejected) log.warn(r, 'system-table rows rejected');
-      await found(state.detection.ofSystemTables(tables, slas(), deps.clock.now()));
+      const now = deps.clock.now();
+      await found(await detection.judge((d) => d.ofSystemTables(tables, slas(), now)));
       const first = tables.degraded[0];
       if (first) await degraded('system_tables', first);
       sources.recovered('system_tables');

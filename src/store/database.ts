@@ -202,6 +202,16 @@ interface AuditEntriesTable {
   hash: string;
 }
 
+interface DetectorStateTable {
+  workspace_id: string;
+  part: string;
+  key: string;
+  /** null: the entry was forgotten. */
+  value: ColumnType<unknown | null, string | null, string | null>;
+  seq: number;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   approvals: ApprovalsTable;
   audit_entries: AuditEntriesTable;
@@ -218,6 +228,7 @@ export interface Database {
   watermarks: WatermarksTable;
   processed_keys: ProcessedKeysTable;
   ask_contexts: AskContextsTable;
+  detector_state: DetectorStateTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

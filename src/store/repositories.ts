@@ -4,6 +4,7 @@ import { AuditLogRepository } from './audit-log-repository.js';
 import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
+import { DetectorStateRepository } from './detector-state-repository.js';
 import { DigestRepository } from './digest-repository.js';
 import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
@@ -18,6 +19,7 @@ export interface Repositories {
   readonly cardPosts: CardPostRepository;
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
+  readonly detectorState: DetectorStateRepository;
   readonly processedKeys: ProcessedKeyRepository;
   readonly digests: DigestRepository;
   readonly scheduledPosts: ScheduledPostRepository;
@@ -34,6 +36,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     cardPosts: new CardPostRepository(db),
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
+    detectorState: new DetectorStateRepository(db),
     processedKeys: new ProcessedKeyRepository(db),
     digests: new DigestRepository(db),
     scheduledPosts: new ScheduledPostRepository(db),

@@ -172,8 +172,8 @@ export interface BullmqOptions<P extends Record<string, unknown>> {
   connection: { url: string };
   /** Key prefix: separates deployments (and tests) sharing one Redis. */
   prefix?: string;
-  /** Processors to run here; leave out to only enqueue (a web process). */
-  processors?: Processors<P>;
+  /** Processors of the queues worked here; a queue without one is only queued to. */
+  processors?: Partial<Processors<P>>;
   queues: readonly (keyof P & string)[];
   /** Jobs each worker runs at once: one number for every queue, or per queue (default 4). */
   concurrency?: number | Partial<Record<keyof P & string, number>>;

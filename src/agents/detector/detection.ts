@@ -41,10 +41,10 @@ const ENTRY_SCHEMAS: Record<DetectionPart, z.ZodType> = {
 const COST_HISTORY_MS = 35 * 86_400_000;
 
 /**
- * Detection for one workspace in one process, between polls: the detectors' baselines, the latest load
- * seen per table (to judge SLA freshness between topology refreshes), the runs in flight at the last
- * runs poll (for SLA-at-risk between polls) and the cost history. Losing it (a restart) loses no
- * incident: baselines are learnt again and signal ids collapse what is seen twice.
+ * Detection for one workspace, between polls: the detectors' baselines, the latest load seen per table
+ * (to judge SLA freshness between topology refreshes), the runs in flight at the last runs poll (for
+ * SLA-at-risk between polls) and the cost history. Kept in memory here; `StoredDetection` keeps it in
+ * the store too (`entries`, `restore`), so a restart or another worker judges on the same memory.
  */
 export class Detection {
   readonly #policy: Pick<Policy, 'thresholds' | 'budgets'>;

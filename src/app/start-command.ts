@@ -302,7 +302,11 @@ export async function runStart(role: ProcessRole = 'all'): Promise<void> {
   const env = loadEnv();
   const logger = createLogger({ level: env.LOG_LEVEL });
   const running = await startDbxops(env, logger, role);
-  const lines = [`dbxops is running — open ${running.url}`];
+  const lines = [
+    role === 'worker'
+      ? `dbxops worker is running — taking webhooks, polls, correlation and remediation from the shared queues`
+      : `dbxops ${role === 'web' ? 'web ' : ''}is running — open ${running.url}`,
+  ];
   if (running.embedded) {
     const ws = running.embedded.workspace;
     const hours = (ws.endMs - ws.startMs) / 3_600_000;
@@ -317,11 +321,12 @@ export async function runStart(role: ProcessRole = 'all'): Promise<void> {
       );
     }
   }
-  lines.push(
-    `  Slack: ${running.app.slack ? `${running.url}/slack/events` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
-    `  Teams: ${running.app.teams ? `${running.url}/api/messages` : 'off (set TEAMS_APP_ID and TEAMS_APP_PASSWORD)'}`,
-    `  metrics ${running.url}/metrics · health ${running.url}/healthz · Ctrl-C stops`,
-  );
+  if (role !== 'worker')
+    lines.push(
+      `  Slack: ${running.app.slack ? `${running.url}/slack/events` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
+      `  Teams: ${running.app.teams ? `${running.url}/api/messages` : 'off (set TEAMS_APP_ID and TEAMS_APP_PASSWORD)'}`,
+    );
+  lines.push(`  metrics ${running.url}/metrics · health ${running.url}/healthz · Ctrl-C or SIGTERM stops`);
   process.stdout.write(`${lines.join('\n')}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

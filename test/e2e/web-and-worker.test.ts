@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
@@ -91,4 +96,43 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
     });
     expect(open.length).toBeGreaterThan(0);
   }, 240_000);
+
+  it('a dbxops worker process drains and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbxops-worker-'));
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, sim!.tls!.caCert);
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../bin/dbxops.js'), 'worker'], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        NODE_EXTRA_CA_CERTS: caFile,
+        REDIS_URL: redis!.url,
+        DATABASE_URL: databaseUrl!,
+        DATABRICKS_HOST: sim!.url,
+        DATABRICKS_TOKEN: sim!.token,
+        DATABRICKS_WAREHOUSE_ID: sim!.workspace.warehouses.byName.get('finance_wh')!.id,
+        DATABRICKS_SQL_TRANSPORT: 'statement-execution',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+    });
+    const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    try {
+      await expect.poll(() => output, { timeout: 90_000, interval: 200 }).toContain('dbxops worker is running');
+      child.kill('SIGTERM');
+      const [code] = await closed;
+      expect(code, output).toBe(0);
+      expect(output).toContain('dbxops: stopping');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

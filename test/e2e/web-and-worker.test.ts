@@ -125,7 +125,9 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
     });
     const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
     try {
-      await expect.poll(() => output, { timeout: 90_000, interval: 200 }).toContain('dbxops worker is running');
+      await expect
+        .poll(() => output, { timeout: 90_000, interval: 200 })
+        .toContain('dbxops worker is running');
       child.kill('SIGTERM');
       const [code] = await closed;
       expect(code, output).toBe(0);

@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-approvals-audit-log.js';
 import * as m0006 from './migrations/0006-scheduled-posts.js';
 import * as m0007 from './migrations/0007-remediation-attempts.js';
 import * as m0008 from './migrations/0008-ask-contexts.js';
+import * as m0009 from './migrations/0009-incident-fixes-remediation-switches.js';
 import * as m0012 from './migrations/0012-detector-state.js';
 
 /**
@@ -22,6 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-scheduled-posts': m0006,
   '0007-remediation-attempts': m0007,
   '0008-ask-contexts': m0008,
+  '0009-incident-fixes-remediation-switches': m0009,
   '0012-detector-state': m0012,
 };
 

@@ -165,7 +165,7 @@ const app = await createBotApp({
     workspaceId: WORKSPACE_ID,
   },
   store,
-  queue: { kind: 'bullmq', url: redis.url, prefix: `bench-${process.pid}`, workers: true },
+  queue: { kind: 'bullmq', url: redis.url, prefix: `bench-${process.pid}`, role: 'all' },
   webhookCredentials: AUTH,
   onSignal: (signal, outcome) => {
     const runId = signal.refs.runId;

@@ -44,6 +44,26 @@ program
     await runStart();
   });
 
+program
+  .command('web')
+  .description(
+    'scaled out: the HTTP server (console, Slack, Teams, webhooks, health) and card updates; needs REDIS_URL, DATABASE_URL and a workspace',
+  )
+  .action(async () => {
+    const { runStart } = await import('./app/start-command.js');
+    await runStart('web');
+  });
+
+program
+  .command('worker')
+  .description(
+    'scaled out: webhooks taken in, polls, correlation and remediation; any number of them, on the same REDIS_URL, DATABASE_URL and workspace',
+  )
+  .action(async () => {
+    const { runStart } = await import('./app/start-command.js');
+    await runStart('worker');
+  });
+
 const sim = program.command('sim').description('the embedded Databricks workspace simulator');
 
 sim

@@ -41,7 +41,7 @@ import {
   type ScheduledOutcome,
   scheduledCard,
 } from '../notify/post-scheduled.js';
-import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../jobs/dispatcher.js';
+import { BullmqDispatcher, type Dispatcher, InlineDispatcher, type Processors } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
 import {
@@ -71,11 +71,21 @@ import type { Route } from './http-app.js';
 import { createDatabricksWebhookRoute, WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { realWorkspaceStatus } from './workspace-status.js';
 
+/**
+ * Which queues a process works: all of them (`dbxops start`); the card updates (`dbxops web`, where the
+ * console that shows them lives); or watching and acting on the workspace (`dbxops worker`: webhooks,
+ * polls, correlation, remediation).
+ */
+export type ProcessRole = 'all' | 'web' | 'worker';
+
+/** The monitoring queues a `dbxops web` process works; a worker works the others. */
+const WEB_QUEUES: ReadonlySet<string> = new Set(['notify']);
+
 type QueueChoice =
   /** In this process, drained by the caller (`dbxops eval`, tests). */
   | { kind: 'inline' }
-  /** BullMQ on Redis; `workers` false for a web-only process. */
-  | { kind: 'bullmq'; url: string; prefix?: string; workers: boolean };
+  /** BullMQ on Redis, working the queues of `role`. */
+  | { kind: 'bullmq'; url: string; prefix?: string; role: ProcessRole };
 
 export interface BotAppOptions {
   env: Env;
@@ -98,7 +108,7 @@ export interface BotAppOptions {
   /** Base URL of the console, for "see more" links on cards. */
   consoleUrl?: string;
   /** What the console's header says about the watched workspace (default: its host and clock). */
-  workspaceStatus?: () => WorkspaceStatus;
+  workspaceStatus?: () => WorkspaceStatus | Promise<WorkspaceStatus>;
   /** Extra surfaces (tests). */
   surfaces?: ChatSurface[];
   /** What the digest calls the workspace when the policy does not name it (the scenario's name). */
@@ -348,8 +358,13 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   };
   // The console keeps its history in memory: the open incidents' cards it showed before a restart are
   // posted again, current, from card_posts.
-  const restored = await restoreSurface(notifier, 'console');
-  if (restored > 0) logger.info({ cards: restored }, 'console cards restored from card_posts');
+  // A worker posts no cards: its console would be one nobody opens, and its copies would displace the
+  // web process' own in card_posts.
+  const role = options.queue.kind === 'bullmq' ? options.queue.role : 'all';
+  if (role !== 'worker') {
+    const restored = await restoreSurface(notifier, 'console');
+    if (restored > 0) logger.info({ cards: restored }, 'console cards restored from card_posts');
+  }
 
   const workspaceId = options.databricks.workspaceId;
   const digestDeps = {
@@ -424,10 +439,13 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }
         : {}),
       onPolled: async (source, outcome) => {
+        const at = wallClock.now();
+        if (typeof outcome === 'object') logger.warn({ source, ...outcome.failed }, 'poll failed; retried');
         // A poll is not undone because its record could not be kept: readiness reports Redis itself.
-        await polls
-          ?.record(source, { at: wallClock.now(), outcome })
-          .catch((e: unknown) => logger.warn({ err: e, source }, 'could not record a poll'));
+        await (typeof outcome === 'object'
+          ? polls?.recordFailure(source, { at, ...outcome.failed })
+          : polls?.record(source, { at, outcome })
+        )?.catch((e: unknown) => logger.warn({ err: e, source }, 'could not record a poll'));
       },
     },
     () => dispatcher!,
@@ -481,7 +499,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       // PostgreSQL, signals that could correlate take turns on the correlation lock (advisory locks)
       // and the rest run side by side; PGlite, one connection, takes them in order.
       concurrency: { webhook: 16, signal: parallelSignals ? 16 : 1 },
-      ...(options.queue.workers ? { processors } : {}),
+      processors: worksOn(role, processors),
       onFailed: (queue, jobId, error) =>
         logger.warn({ queue, jobId, err: error.message }, 'monitoring job failed'),
     });
@@ -491,7 +509,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       connection: { url: options.queue.url },
       ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
       queues: REMEDIATION_QUEUES,
-      ...(options.queue.workers ? { processors: remediationProcessors } : {}),
+      processors: role === 'web' ? {} : remediationProcessors,
       onFailed: (queue, jobId, error) =>
         logger.warn({ queue, jobId, err: error.message }, 'remediation job failed'),
     });
@@ -548,4 +566,15 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       ...(env.TEAMS_SERVICE_URL ? { serviceUrl: env.TEAMS_SERVICE_URL } : {}),
     };
   }
+}
+
+/** The monitoring processors a process of `role` runs. */
+function worksOn(
+  role: ProcessRole,
+  processors: Processors<MonitoringPayloads>,
+): Partial<Processors<MonitoringPayloads>> {
+  if (role === 'all') return processors;
+  return Object.fromEntries(
+    Object.entries(processors).filter(([queue]) => WEB_QUEUES.has(queue) === (role === 'web')),
+  );
 }

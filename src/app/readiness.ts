@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import type { PollSchedule } from '../jobs/keep-poll-schedules.js';
-import type { PollEntry, PollLedger } from '../jobs/poll-ledger.js';
+import type { PollFailure, PollLedger, PollRecord } from '../jobs/poll-ledger.js';
 import type { Store } from '../store/open-store.js';
 
 /** What `/readyz` answers: `ok` only when every check is; `failed` names the checks that are not. */
@@ -28,9 +28,12 @@ export interface ReadinessOptions {
 }
 
 /**
- * `/readyz` for a process that runs the monitoring: Redis (the queues), the store, and every monitoring
- * source, which must have finished a poll within its allowance. A poll the workspace turned away counts:
- * the schedule is alive and the workspace said "slow down", which `dbxops_monitoring_degraded` shows.
+ * `/readyz` for a process that runs the monitoring: Redis (the queues), the store, the workspace, and
+ * every monitoring source, which must have finished a poll within its allowance. A poll the workspace
+ * turned away counts: the schedule is alive and the workspace said "slow down", which
+ * `dbxops_monitoring_degraded` shows. The workspace is not ready while it refuses a poll in a way that
+ * retrying cannot mend (a bad token, missing rights, an unknown warehouse); a failure that may pass (an
+ * outage, a timeout) is retried and only named.
  */
 export function monitoringReadiness(options: ReadinessOptions): () => Promise<Readiness> {
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -49,6 +52,12 @@ export function monitoringReadiness(options: ReadinessOptions): () => Promise<Re
     };
     report('redis', reachable(polls, 'ok'));
     report('store', reachable(store, `ok (${options.store.dialect})`));
+    report(
+      'workspace',
+      polls.status === 'fulfilled'
+        ? judgeWorkspace(options.schedules, polls.value, now)
+        : { ok: false, text: 'unknown: Redis, where polls are recorded, is unreachable' },
+    );
     for (const schedule of options.schedules) {
       report(
         `poll:${schedule.source}`,
@@ -61,15 +70,66 @@ export function monitoringReadiness(options: ReadinessOptions): () => Promise<Re
   };
 }
 
+/** Sources that call the workspace (the retriage reads only the store). */
+const WORKSPACE_SOURCES: ReadonlySet<string> = new Set(['runs', 'system_tables', 'topology']);
+
+/**
+ * Failures no retry mends: the workspace refused our credentials or rights, or the thing we read is not
+ * there (a warehouse id that names none). Keyed by the error's stable code, then its reason.
+ */
+const REFUSALS: Readonly<Record<string, ReadonlySet<string> | true>> = {
+  DATABRICKS_UNAUTHENTICATED: true,
+  DATABRICKS_PERMISSION_DENIED: true,
+  DATABRICKS_NOT_FOUND: true,
+  DATABRICKS_INVALID_PARAMETER: true,
+  WAREHOUSE_QUERY_FAILED: new Set(['PERMISSION', 'NOT_FOUND', 'INVALID_PARAMETER']),
+  CONFIG_INVALID: true,
+};
+
+function isRefusal(failure: PollFailure): boolean {
+  const refusal = REFUSALS[failure.code];
+  return refusal === true || refusal?.has(failure.reason ?? '') === true;
+}
+
+function judgeWorkspace(
+  schedules: readonly PollSchedule[],
+  records: ReadonlyMap<string, PollRecord>,
+  now: number,
+): { ok: boolean; text: string } {
+  const failed = schedules
+    .filter((s) => WORKSPACE_SOURCES.has(s.source))
+    .flatMap((s) => {
+      const failure = records.get(s.source)?.failure;
+      return failure ? [{ source: s.source, failure }] : [];
+    });
+  const refused = failed.find((f) => isRefusal(f.failure));
+  if (refused) {
+    return {
+      ok: false,
+      text: `refused: the ${refused.source} poll ${seconds(now - refused.failure.at)} ago: ${refused.failure.message}`,
+    };
+  }
+  const [retrying] = failed;
+  if (retrying) {
+    return {
+      ok: true,
+      text: `ok: the ${retrying.source} poll is being retried after ${retrying.failure.message}`,
+    };
+  }
+  return { ok: true, text: 'ok' };
+}
+
 function judgePoll(
   schedule: PollSchedule,
-  last: PollEntry | undefined,
+  record: PollRecord | undefined,
   now: number,
   since: number,
   marginMs: number,
 ): { ok: boolean; text: string } {
   const allowedMs = 2 * schedule.everyMs + marginMs;
-  const every = `every ${seconds(schedule.everyMs)}`;
+  const failure = record?.failure;
+  const every = `every ${seconds(schedule.everyMs)}${failure ? `; the last attempt failed ${seconds(Math.max(0, now - failure.at))} ago` : ''}`;
+  const last = record?.last;
   if (last === undefined) {
     const waited = now - since;
     return waited <= allowedMs

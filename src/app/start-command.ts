@@ -20,14 +20,14 @@ import { keepPollSchedules, pollSchedules } from '../jobs/keep-poll-schedules.js
 import type { MonitoringPayloads } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
 import { openStore } from '../store/open-store.js';
-import { type BotApp, createBotApp } from './bot-app.js';
+import { type BotApp, createBotApp, type ProcessRole } from './bot-app.js';
 import { localOperator } from './console-auth-setup.js';
 import { withEmbeddedOperator } from './embedded-operator.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
-import { monitoringReadiness } from './readiness.js';
+import { monitoringReadiness, type Readiness } from './readiness.js';
 import { WEBHOOK_PATH } from './databricks-webhook-route.js';
-import { embeddedWorkspaceStatus, realWorkspaceStatus } from './workspace-status.js';
+import { embeddedWorkspaceStatus, realWorkspaceStatus, withMonitoringHealth } from './workspace-status.js';
 
 /**
  * Real time between start-up and the demo's first failure: the quiet hours before it are played flat
@@ -49,13 +49,20 @@ export interface RunningDbxops {
  * `DATABRICKS_HOST`, the real workspace. Slack and Teams join when their variables are set. One HTTP
  * server serves the console, `/slack/events`, `/api/messages`, the webhook endpoint, `/metrics` and
  * health checks.
+ *
+ * `role` splits that in two for a deployment of many processes on one Redis and one PostgreSQL:
+ * `web` serves HTTP and updates the cards (the console lives where its cards are posted) and posts the
+ * scheduled digests; `worker` takes in webhooks, polls, correlates and remediates, and serves only
+ * `/healthz`, `/readyz` and `/metrics`.
  */
 export async function startDbxops(
   env: Env = loadEnv(),
   logger: Logger = createLogger({ level: env.LOG_LEVEL }),
+  role: ProcessRole = 'all',
 ): Promise<RunningDbxops> {
   // Before anything starts: a console others can reach must know who they are.
   assertConsoleExposure(env);
+  if (role !== 'all') assertSharedState(env, role);
   let policy = await loadPolicy(process.env.DBXOPS_POLICY ?? 'dbxops.yaml');
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -157,6 +164,8 @@ export async function startDbxops(
       redisUrl = redis.url;
     }
 
+    // Readiness is known once the queues are: the console's status asks it at every look.
+    let readiness: (() => Promise<Readiness>) | undefined;
     const app = await createBotApp({
       env,
       policy,
@@ -164,10 +173,10 @@ export async function startDbxops(
       logger,
       databricks,
       store,
-      queue: { kind: 'bullmq', url: redisUrl, workers: true },
+      queue: { kind: 'bullmq', url: redisUrl, role },
       webhookCredentials: credentials,
       consoleUrl: env.DBXOPS_PUBLIC_URL?.replace(/\/$/, '') ?? publicUrl,
-      workspaceStatus,
+      workspaceStatus: withMonitoringHealth(workspaceStatus, () => readiness?.()),
       ...(embedded ? { workspaceName: embedded.workspace.scenario.workspace.name } : {}),
     });
     cleanups.push(() => app.close());
@@ -178,27 +187,35 @@ export async function startDbxops(
     await dispatcher.ready;
     const schedules = pollSchedules(embeddedMode ? 'embedded' : 'real', speed);
     const pollingSince = systemClock.now();
-    const kept = await keepPollSchedules(dispatcher, schedules, { logger });
-    cleanups.push(() => kept.stop());
-    // Scheduled posts (digest, weekly summary, cost reports) are due on the workspace clock: the embedded
-    // mode looks every simulated minute (every second at 60×, every 100 ms from 600× up), so an
-    // accelerated demo does not let 15 simulated minutes pass between looks and mark its post late.
-    let posting = false;
-    const digestTimer = setInterval(
-      () => {
-        if (posting) return;
-        posting = true;
-        app
-          .postDigests()
-          .catch((e: unknown) => logger.warn({ err: e }, 'scheduled posts failed; retried on the next tick'))
-          .finally(() => {
-            posting = false;
-          });
-      },
-      embeddedMode ? Math.min(1_000, Math.max(100, 60_000 / speed)) : 30_000,
-    );
-    digestTimer.unref();
-    cleanups.push(async () => clearInterval(digestTimer));
+    // Workers keep the schedules: a web process alone must not have polls queued that nobody takes.
+    if (role !== 'web') {
+      const kept = await keepPollSchedules(dispatcher, schedules, { logger });
+      cleanups.push(() => kept.stop());
+    }
+    // A worker posts no scheduled cards: the web processes do, where the console is.
+    if (role !== 'worker') {
+      // Scheduled posts (digest, weekly summary, cost reports) are due on the workspace clock: the embedded
+      // mode looks every simulated minute (every second at 60×, every 100 ms from 600× up), so an
+      // accelerated demo does not let 15 simulated minutes pass between looks and mark its post late.
+      let posting = false;
+      const digestTimer = setInterval(
+        () => {
+          if (posting) return;
+          posting = true;
+          app
+            .postDigests()
+            .catch((e: unknown) =>
+              logger.warn({ err: e }, 'scheduled posts failed; retried on the next tick'),
+            )
+            .finally(() => {
+              posting = false;
+            });
+        },
+        embeddedMode ? Math.min(1_000, Math.max(100, 60_000 / speed)) : 30_000,
+      );
+      digestTimer.unref();
+      cleanups.push(async () => clearInterval(digestTimer));
+    }
     const depthTimer = setInterval(() => {
       dispatcher
         .depths()
@@ -210,21 +227,23 @@ export async function startDbxops(
     depthTimer.unref();
     cleanups.push(async () => clearInterval(depthTimer));
 
+    readiness = monitoringReadiness({
+      store,
+      polls: app.polls!,
+      schedules,
+      wallClock: systemClock,
+      since: pollingSince,
+    });
     const server: Server = createHttpApp({
-      routes: app.routes,
+      // A worker answers health and metrics only: webhooks, chat and the console go to the web processes.
+      routes: role === 'worker' ? [] : app.routes,
       metrics: app.metrics.registry,
-      ready: monitoringReadiness({
-        store,
-        polls: app.polls!,
-        schedules,
-        wallClock: systemClock,
-        since: pollingSince,
-      }),
+      ready: readiness,
       onError: (error) => logger.error({ err: error }, 'request failed'),
     });
     await listen(server, port, env.HOST);
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    await app.slack?.start();
+    if (role !== 'worker') await app.slack?.start();
 
     return { url: publicUrl, app, embedded, stop };
   } catch (error) {
@@ -257,12 +276,37 @@ export function warehouseConfig(
   };
 }
 
-/** `dbxops start`: runs until Ctrl-C, then shuts down gracefully (workers finish their current jobs). */
-export async function runStart(): Promise<void> {
+/**
+ * `dbxops web` and `dbxops worker` share their work through Redis and PostgreSQL, and watch a workspace
+ * they all reach: the embedded one lives inside a single `dbxops start`.
+ */
+function assertSharedState(env: Env, role: ProcessRole): void {
+  const missing = [
+    ...(env.REDIS_URL ? [] : ['REDIS_URL']),
+    ...(env.DATABASE_URL ? [] : ['DATABASE_URL']),
+    ...(env.DATABRICKS_HOST || env.DATABRICKS_CONFIG_PROFILE ? [] : ['DATABRICKS_HOST']),
+  ];
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `dbxops ${role} shares one Redis, one PostgreSQL and a workspace with the other processes: set ${missing.join(', ')} (dbxops start runs everything in one process without them)`,
+      { missing },
+    );
+  }
+}
+
+/**
+ * `dbxops start` (or `web`, `worker`): runs until Ctrl-C or SIGTERM, then shuts down gracefully (workers
+ * finish their current jobs).
+ */
+export async function runStart(role: ProcessRole = 'all'): Promise<void> {
   const env = loadEnv();
   const logger = createLogger({ level: env.LOG_LEVEL });
-  const running = await startDbxops(env, logger);
-  const lines = [`dbxops is running — open ${running.url}`];
+  const running = await startDbxops(env, logger, role);
+  const lines = [
+    role === 'worker'
+      ? `dbxops worker is running — taking webhooks, polls, correlation and remediation from the shared queues`
+      : `dbxops ${role === 'web' ? 'web ' : ''}is running — open ${running.url}`,
+  ];
   if (running.embedded) {
     const ws = running.embedded.workspace;
     const hours = (ws.endMs - ws.startMs) / 3_600_000;
@@ -277,11 +321,12 @@ export async function runStart(): Promise<void> {
       );
     }
   }
-  lines.push(
-    `  Slack: ${running.app.slack ? `${running.url}/slack/events` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
-    `  Teams: ${running.app.teams ? `${running.url}/api/messages` : 'off (set TEAMS_APP_ID and TEAMS_APP_PASSWORD)'}`,
-    `  metrics ${running.url}/metrics · health ${running.url}/healthz · Ctrl-C stops`,
-  );
+  if (role !== 'worker')
+    lines.push(
+      `  Slack: ${running.app.slack ? `${running.url}/slack/events` : 'off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)'}`,
+      `  Teams: ${running.app.teams ? `${running.url}/api/messages` : 'off (set TEAMS_APP_ID and TEAMS_APP_PASSWORD)'}`,
+    );
+  lines.push(`  metrics ${running.url}/metrics · health ${running.url}/healthz · Ctrl-C or SIGTERM stops`);
   process.stdout.write(`${lines.join('\n')}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

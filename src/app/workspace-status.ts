@@ -1,4 +1,5 @@
 import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
+import type { Readiness } from './readiness.js';
 import type { FirstFailure } from '../sim/engine/first-failure.js';
 import type { SimWorkspace } from '../sim/engine/sim-workspace.js';
 
@@ -44,4 +45,21 @@ export function realWorkspaceStatus(host: string, clock: { now(): number }): () 
 function faultText(fault: ReturnType<SimWorkspace['faults']>[number]): string {
   const target = Object.values(fault.target).join('/');
   return `${fault.kind.replaceAll('_', ' ')} on ${target}`;
+}
+
+/**
+ * The console header's status with what `/readyz` finds wrong, one line per failed check (`poll:runs:
+ * late: last poll 135 s ago (every 60 s)`): a source that stopped polling shows where people look, not
+ * only in the metrics. Readiness that cannot be worked out leaves the status as it is.
+ */
+export function withMonitoringHealth(
+  status: () => WorkspaceStatus,
+  readiness: () => Promise<Readiness> | undefined,
+): () => Promise<WorkspaceStatus> {
+  return async () => {
+    const base = status();
+    const ready = await readiness()?.catch(() => undefined);
+    if (ready === undefined || ready.ok) return base;
+    return { ...base, health: ready.failed.map((name) => `${name}: ${ready.checks[name] ?? 'failing'}`) };
+  };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue, type Job, type RedisClient, UnrecoverableError, Worker } from 'bullmq';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import { DbxopsError } from '../domain/errors.js';
 
 /**
@@ -17,8 +17,18 @@ export interface Dispatcher<P extends Record<string, unknown>> {
   close(): Promise<void>;
 }
 
+/**
+ * How long a key is remembered once its work has run: a dispatch with the same key within this time is
+ * dropped, after it the work runs again. The same for both dispatchers (BullMQ keeps a keyed job this
+ * long after it completed), so a replay drops exactly the duplicates a deployment drops.
+ */
+export const DUPLICATE_KEY_WINDOW_MS = 3_600_000;
+
 export interface DispatchOptions {
-  /** Idempotency key; any string (hashed for BullMQ, which forbids `:` in ids). */
+  /**
+   * Idempotency key; any string (hashed for BullMQ, which forbids `:` in ids). Remembered while the work
+   * waits and `DUPLICATE_KEY_WINDOW_MS` after it ran.
+   */
   key?: string;
   delayMs?: number;
 }
@@ -55,19 +65,31 @@ export class PermanentJobError extends DbxopsError {
 export class InlineDispatcher<P extends Record<string, unknown>> implements Dispatcher<P> {
   readonly #processors: Processors<P>;
   readonly #pending: { queue: keyof P & string; payload: unknown; key?: string; dueAt?: number }[] = [];
-  readonly #seenKeys = new Set<string>();
+  /** Keys queued (undefined: not run yet) or run, with when they ran; in the order they were last set. */
+  readonly #seenKeys = new Map<string, number | undefined>();
   readonly #onError: (queue: string, error: unknown) => void;
   readonly #clock: Clock | undefined;
+  readonly #wallClock: Clock;
+  readonly #duplicateWindowMs: number;
   #draining = false;
   readonly failures: { queue: string; error: unknown }[] = [];
 
   constructor(
     processors: Processors<P>,
-    options: { onError?: (queue: string, error: unknown) => void; clock?: Clock } = {},
+    options: {
+      onError?: (queue: string, error: unknown) => void;
+      clock?: Clock;
+      /** When keyed work ran, for forgetting its key (default the system clock). */
+      wallClock?: Clock;
+      /** Default `DUPLICATE_KEY_WINDOW_MS`. */
+      duplicateWindowMs?: number;
+    } = {},
   ) {
     this.#processors = processors;
     this.#onError = options.onError ?? (() => {});
     this.#clock = options.clock;
+    this.#wallClock = options.wallClock ?? systemClock;
+    this.#duplicateWindowMs = options.duplicateWindowMs ?? DUPLICATE_KEY_WINDOW_MS;
   }
 
   async dispatch<Q extends keyof P & string>(
@@ -76,9 +98,10 @@ export class InlineDispatcher<P extends Record<string, unknown>> implements Disp
     options: DispatchOptions = {},
   ): Promise<void> {
     if (options.key !== undefined) {
-      const scoped = `${queue}\u0000${options.key}`;
+      this.#forgetOldKeys();
+      const scoped = scopedKey(queue, options.key);
       if (this.#seenKeys.has(scoped)) return;
-      this.#seenKeys.add(scoped);
+      this.#seenKeys.set(scoped, undefined);
     }
     const dueAt =
       this.#clock !== undefined && options.delayMs !== undefined
@@ -114,9 +137,25 @@ export class InlineDispatcher<P extends Record<string, unknown>> implements Disp
           this.failures.push({ queue: item.queue, error });
           this.#onError(item.queue, error);
         }
+        if (item.key !== undefined) {
+          // Re-set at the end: the map stays in the order keys ran, oldest first, for #forgetOldKeys.
+          const scoped = scopedKey(item.queue, item.key);
+          this.#seenKeys.delete(scoped);
+          this.#seenKeys.set(scoped, this.#wallClock.now());
+        }
       }
     } finally {
       this.#draining = false;
+    }
+  }
+
+  /** Forgets the keys whose work ran more than the window ago (they come first; queued ones never go). */
+  #forgetOldKeys(): void {
+    const before = this.#wallClock.now() - this.#duplicateWindowMs;
+    for (const [key, ranAt] of this.#seenKeys) {
+      if (ranAt === undefined) continue;
+      if (ranAt >= before) break;
+      this.#seenKeys.delete(key);
     }
   }
 
@@ -133,8 +172,8 @@ export interface BullmqOptions<P extends Record<string, unknown>> {
   connection: { url: string };
   /** Key prefix: separates deployments (and tests) sharing one Redis. */
   prefix?: string;
-  /** Processors to run here; leave out to only enqueue (a web process). */
-  processors?: Processors<P>;
+  /** Processors of the queues worked here; a queue without one is only queued to. */
+  processors?: Partial<Processors<P>>;
   queues: readonly (keyof P & string)[];
   /** Jobs each worker runs at once: one number for every queue, or per queue (default 4). */
   concurrency?: number | Partial<Record<keyof P & string, number>>;
@@ -144,14 +183,20 @@ export interface BullmqOptions<P extends Record<string, unknown>> {
    */
   serial?: readonly (keyof P & string)[];
   attempts?: number;
+  /** Default `DUPLICATE_KEY_WINDOW_MS`. */
+  duplicateWindowMs?: number;
   onFailed?: (queue: string, jobId: string | undefined, error: Error) => void;
 }
+
+/** Attempts of one scheduled run (a poll): the first and its retries. */
+const SCHEDULED_ATTEMPTS = 3;
 
 /** BullMQ queues and, where processors are given, workers: the scaled-out deployment. */
 export class BullmqDispatcher<P extends Record<string, unknown>> implements Dispatcher<P> {
   readonly queues = new Map<string, Queue>();
   readonly workers: Worker[] = [];
   readonly #attempts: number;
+  readonly #duplicateWindowMs: number;
   /** The key prefix of every queue (and of anything else this deployment keeps in Redis). */
   readonly prefix: string;
   /** Resolves once queue settings (global concurrency) are in Redis. */
@@ -162,9 +207,14 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
     const prefix = options.prefix ?? 'dbxops';
     this.prefix = prefix;
     this.#attempts = options.attempts ?? 5;
+    this.#duplicateWindowMs = options.duplicateWindowMs ?? DUPLICATE_KEY_WINDOW_MS;
     const settings: Promise<unknown>[] = [];
+    // Producers fail fast while Redis is away (BullMQ's advice for queues): the webhook answers 503 at once
+    // and Databricks redelivers, where ioredis' offline queue would hold the request until Redis is back.
+    // A worker's own connection keeps waiting for Redis, as a blocking consumer must.
+    const producer = { ...connection, enableOfflineQueue: false };
     for (const name of options.queues) {
-      const queue = new Queue(name, { connection, prefix });
+      const queue = new Queue(name, { connection: producer, prefix });
       this.queues.set(name, queue);
       if (options.serial?.includes(name)) settings.push(queue.setGlobalConcurrency(1));
       const processor = options.processors?.[name] as ((payload: unknown) => Promise<void>) | undefined;
@@ -214,7 +264,11 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
       ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
       attempts: this.#attempts,
       backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
-      removeOnComplete: { age: 3600, count: 10_000 },
+      // A keyed job is its key: kept the duplicate window after it completed. BullMQ sweeps completed
+      // jobs by the options of the job completing, so every keyed job carries the same age and no count
+      // (a count would drop keys early under load); a job without a key goes at once.
+      removeOnComplete:
+        options.key === undefined ? true : { age: Math.max(1, Math.round(this.#duplicateWindowMs / 1000)) },
       // Failed jobs stay visible for a week: an operator can see and retry them.
       removeOnFail: { age: 7 * 24 * 3600 },
     });
@@ -222,7 +276,10 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
 
   /**
    * A repeatable schedule (BullMQ job scheduler): `payload` lands on `queue` every `everyMs`. Upserted by
-   * id, so every process may declare the same schedules at start-up without doubling them.
+   * id, so every process may declare the same schedules at start-up without doubling them. A run that
+   * fails is retried with exponential backoff (`SCHEDULED_ATTEMPTS` in all, the first retry after a
+   * quarter of the interval, at least 250 ms and at most 5 s), so one failure does not cost a whole
+   * interval; the schedule's next run comes on time either way.
    */
   async schedule<Q extends keyof P & string>(
     queue: Q,
@@ -238,7 +295,12 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
       {
         name: queue,
         data: payload,
-        opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+        opts: {
+          attempts: SCHEDULED_ATTEMPTS,
+          backoff: { type: 'exponential', delay: Math.min(5_000, Math.max(250, Math.round(everyMs / 4))) },
+          removeOnComplete: { count: 100 },
+          removeOnFail: { count: 100 },
+        },
       },
     );
   }
@@ -273,8 +335,18 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
   /** Graceful: workers finish their current jobs, then the connections close. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    // While Redis is away a queue cannot send QUIT (producers have no offline queue): its connection is
+    // dropped instead, which also ends its attempts to reconnect.
+    await Promise.all(
+      [...this.queues.values()].map((q) =>
+        q.close().catch(async () => (await q.backend.client).disconnect()),
+      ),
+    );
   }
+}
+
+function scopedKey(queue: string, key: string): string {
+  return `${queue}\u0000${key}`;
 }
 
 function jobIdFor(key: string): string {

@@ -15,6 +15,7 @@ import type { Topology } from '../agents/collector/topology.js';
 import { criticalityOf } from '../agents/correlator/criticality.js';
 import { Detection } from '../agents/detector/detection.js';
 import type { DetectorOutput } from '../agents/detector/detector-output.js';
+import { StoredDetection } from '../agents/detector/stored-detection.js';
 import {
   cardToUpdate,
   type HandleSignalDeps,
@@ -121,11 +122,18 @@ export interface MonitoringDeps {
    */
   onOpened?: (incident: Incident) => Promise<void>;
   /**
-   * Called when a poll finished: `ok`, or `degraded` when the workspace turned it away (it is retried).
-   * Readiness listens: a source that stops polling makes the process unready.
+   * Called when a poll finished: `ok`, `degraded` when the workspace turned it away, or `failed` with
+   * what went wrong (both are retried). Readiness listens: a source that stops polling, or a workspace
+   * that refuses us (a bad token, an unknown warehouse), makes the process unready.
    */
-  onPolled?: (source: PollSource, outcome: 'ok' | 'degraded') => Promise<void>;
+  onPolled?: (source: PollSource, outcome: PollOutcome) => Promise<void>;
 }
+
+/** How one poll ended; a failure carries its error's stable code (and reason) and message. */
+type PollOutcome =
+  | 'ok'
+  | 'degraded'
+  | { readonly failed: { readonly code: string; readonly reason?: string; readonly message: string } };
 
 /** Per-process state the monitoring stages keep between calls. */
 export interface MonitoringState {
@@ -148,6 +156,14 @@ export function createMonitoringStages(
   const wallClock = deps.wallClock ?? systemClock;
   const log = deps.logger;
   const sources = new DegradedSources({ metrics: deps.metrics, workspaceId, wallClock });
+  // Polls judge on the detector state every worker saved (the store), not only on this process' memory.
+  const detection = new StoredDetection({
+    detection: state.detection,
+    repository: deps.repos.detectorState,
+    workspaceId,
+    wallClock,
+    logger: log,
+  });
   if (deps.metrics)
     showSourceLag(deps.metrics, { workspaceId, watermarks: deps.collector.watermarks, clock: deps.clock });
 
@@ -277,11 +293,13 @@ export function createMonitoringStages(
         const outcome = await pollRuns(deps.collector, deps.cache);
         if (outcome.degraded) return degraded('runs', outcome.degraded);
         sources.recovered('runs');
-        return found(state.detection.ofRunsPoll(outcome, slas(), deps.clock.now()));
+        const now = deps.clock.now();
+        return found(await detection.judge((d) => d.ofRunsPoll(outcome, slas(), now)));
       }
       const tables = await pollSystemTables(deps.collector, deps.cache);
       for (const r of tables.rejected) log.warn(r, 'system-table rows rejected');
-      await found(state.detection.ofSystemTables(tables, slas(), deps.clock.now()));
+      const now = deps.clock.now();
+      await found(await detection.judge((d) => d.ofSystemTables(tables, slas(), now)));
       const first = tables.degraded[0];
       if (first) await degraded('system_tables', first);
       sources.recovered('system_tables');
@@ -428,7 +446,10 @@ export function createMonitoringStages(
     try {
       await run();
     } catch (error) {
-      if (error instanceof RateLimitedError) await deps.onPolled?.(source, 'degraded');
+      await deps.onPolled?.(
+        source,
+        error instanceof RateLimitedError ? 'degraded' : { failed: failureOf(error) },
+      );
       throw error;
     }
     await deps.onPolled?.(source, 'ok');
@@ -442,6 +463,14 @@ export function createMonitoringStages(
     },
     state,
   };
+}
+
+/** What readiness needs of a failed poll: the error's stable code and reason, and a short message. */
+function failureOf(error: unknown): { code: string; reason?: string; message: string } {
+  const message = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+  if (!(error instanceof DbxopsError)) return { code: 'UNEXPECTED', message };
+  const reason = error.details.reason;
+  return { code: error.code, ...(typeof reason === 'string' ? { reason } : {}), message };
 }
 
 /** Runs `work` after every earlier call with the same key has settled. */

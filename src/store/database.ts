@@ -241,6 +241,16 @@ interface RemediationSwitchesTable {
   changed_at: Timestamp;
 }
 
+interface DetectorStateTable {
+  workspace_id: string;
+  part: string;
+  key: string;
+  /** null: the entry was forgotten. */
+  value: ColumnType<unknown | null, string | null, string | null>;
+  seq: number;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   incident_fixes: IncidentFixesTable;
   remediation_switches: RemediationSwitchesTable;
@@ -261,6 +271,7 @@ export interface Database {
   ask_contexts: AskContextsTable;
   llm_token_usage: LlmTokenUsageTable;
   incident_explanations: IncidentExplanationsTable;
+  detector_state: DetectorStateTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

@@ -9,6 +9,7 @@ import * as m0007 from './migrations/0007-remediation-attempts.js';
 import * as m0008 from './migrations/0008-ask-contexts.js';
 import * as m0009 from './migrations/0009-incident-fixes-remediation-switches.js';
 import * as m0010 from './migrations/0010-model-usage-explanations.js';
+import * as m0012 from './migrations/0012-detector-state.js';
 
 /**
  * Every migration, in order. Static imports instead of a folder scan so the store runs under tsx and
@@ -25,6 +26,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-ask-contexts': m0008,
   '0009-incident-fixes-remediation-switches': m0009,
   '0010-model-usage-explanations': m0010,
+  '0012-detector-state': m0012,
 };
 
 /** Hands Kysely's Migrator the static list above. */

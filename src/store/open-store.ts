@@ -3,11 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Kysely, type MigrationResultSet, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, sql } from 'kysely';
 import type { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Database } from './database.js';
-import { staticMigrationProvider } from './migrations.js';
+import { MIGRATIONS, staticMigrationProvider } from './migrations.js';
 import { StoreError } from './store-error.js';
 
 /** Where the embedded store keeps its files unless told otherwise. */
@@ -116,8 +116,33 @@ async function pristineClusterPath(dir: string): Promise<string | undefined> {
 // Connection errors name host and port, never the password; keep only the message.
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/**
+ * Refuses a database that a newer dbxops migrated: a process of this version would read and write tables
+ * whose shape it does not know. (Kysely's own refusal, "corrupted migrations", reads as damage.) An older
+ * schema is fine: the migrator brings it up to date.
+ */
+async function refuseUnknownSchema(db: Kysely<Database>): Promise<void> {
+  let applied: string[];
+  try {
+    const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    applied = rows.rows.map((r) => r.name);
+  } catch {
+    // No migration table yet (a new database), or no database at all: the migrator reports the latter.
+    return;
+  }
+  const unknown = applied.filter((name) => !(name in MIGRATIONS)).sort();
+  if (unknown.length === 0) return;
+  const known = Object.keys(MIGRATIONS).sort().at(-1);
+  throw new StoreError(
+    'schema_mismatch',
+    `The database was migrated by another dbxops version: it has migration${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}, which this version (up to ${known}) does not know. Run the same dbxops version as the processes that migrated it, or point DATABASE_URL at another database.`,
+    { unknown, known },
+  );
+}
+
 /** Runs Kysely's migrator over the static migration list and throws a StoreError if one fails. */
 async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+  await refuseUnknownSchema(db);
   // Migrations are numbered per feature (0005 audit, 0006 digest, 0007 remediation …) and may ship in any
   // order: a database that already ran 0007 still runs a 0005 that arrives later.
   const migrator = new Migrator({ db, provider: staticMigrationProvider, allowUnorderedMigrations: true });

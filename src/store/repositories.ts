@@ -4,6 +4,7 @@ import { AuditLogRepository } from './audit-log-repository.js';
 import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
+import { DetectorStateRepository } from './detector-state-repository.js';
 import { DigestRepository } from './digest-repository.js';
 import { IncidentExplanationRepository } from './incident-explanation-repository.js';
 import { IncidentFixRepository } from './incident-fix-repository.js';
@@ -22,6 +23,7 @@ export interface Repositories {
   readonly cardPosts: CardPostRepository;
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
+  readonly detectorState: DetectorStateRepository;
   readonly processedKeys: ProcessedKeyRepository;
   readonly digests: DigestRepository;
   readonly scheduledPosts: ScheduledPostRepository;
@@ -42,6 +44,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     cardPosts: new CardPostRepository(db),
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
+    detectorState: new DetectorStateRepository(db),
     processedKeys: new ProcessedKeyRepository(db),
     digests: new DigestRepository(db),
     scheduledPosts: new ScheduledPostRepository(db),

@@ -1,6 +1,6 @@
 import { DbxopsError } from '../domain/errors.js';
 
-export type StoreErrorReason = 'unavailable' | 'migration_failed' | 'invalid_url';
+export type StoreErrorReason = 'unavailable' | 'migration_failed' | 'invalid_url' | 'schema_mismatch';
 
 /** The store could not be opened or migrated: infrastructure, not an expected outcome. */
 export class StoreError extends DbxopsError {

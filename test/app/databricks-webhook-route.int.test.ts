@@ -1,11 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, listen } from '../../src/app/http-app.js';
 import { createDatabricksWebhookRoute, WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { createLogger } from '../../src/config/logger.js';
-import { type Dispatcher, InlineDispatcher } from '../../src/jobs/dispatcher.js';
-import type { MonitoringPayloads } from '../../src/jobs/monitoring.js';
+import { BullmqDispatcher, type Dispatcher, InlineDispatcher } from '../../src/jobs/dispatcher.js';
+import { MONITORING_QUEUES, type MonitoringPayloads } from '../../src/jobs/monitoring.js';
+import { startRedisServer } from '../../src/jobs/redis-server.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { ProcessedKeyRepository } from '../../src/store/processed-key-repository.js';
 
@@ -49,9 +54,10 @@ async function startRoute(dispatcher?: Dispatcher<MonitoringPayloads>) {
   const { port } = await listen(server, 0, '127.0.0.1');
   // Many connections at once, as Databricks' delivery fleet opens them.
   const dispatcherOfFetch = new Agent({ connections: 64 });
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
+  const post = (body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
     fetch(`http://127.0.0.1:${port}${WEBHOOK_PATH}`, {
       method: 'POST',
+      ...(signal ? { signal } : {}),
       headers: { 'content-type': 'application/json', authorization: HEADER, ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
       dispatcher: dispatcherOfFetch,
@@ -133,5 +139,42 @@ describe('the Databricks webhook endpoint', () => {
     expect((await post(body)).status).toBe(202);
     expect((await post(body)).status).toBe(200);
     expect(inline.pending).toBe(1);
+  });
+
+  it('answers 503 with Retry-After at once while a real Redis is down, and queues the redelivery once it is back', async () => {
+    // Its own folder: the server is stopped and started again on the same port, as a Redis restarting.
+    const dir = await mkdtemp(join(tmpdir(), 'dbxops-webhook-redis-'));
+    const redis = await startRedisServer({ dir });
+    const bullmq = new BullmqDispatcher<MonitoringPayloads>({
+      connection: { url: redis.url },
+      prefix: `test-${randomUUID()}`,
+      queues: MONITORING_QUEUES,
+    });
+    try {
+      const { post } = await startRoute(bullmq);
+      expect((await post(failure())).status).toBe(202);
+
+      await redis.stop();
+      const body = failure();
+      // Databricks gives a delivery a few seconds; one held until Redis returns would be lost to it.
+      const refused = await post(body, {}, AbortSignal.timeout(5_000));
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(await refused.json()).toMatchObject({ error: 'unavailable' });
+
+      await redis.restart();
+      let redelivered = await post(body);
+      for (let i = 0; i < 100 && redelivered.status === 503; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        redelivered = await post(body);
+      }
+      expect(redelivered.status).toBe(202);
+      const waiting = await bullmq.queues.get('webhook')!.getWaiting();
+      expect(waiting.flatMap((j) => queued([j.data as WebhookPayload]))).toEqual([body.run.run_id]);
+    } finally {
+      await bullmq.close();
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

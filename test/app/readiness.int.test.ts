@@ -138,11 +138,80 @@ describe('/readyz', () => {
     expect((await readyz()).status).toBe(200);
   });
 
+  it('stays ready while a failed poll is retried, naming the failure', async () => {
+    await ledger.recordFailure('runs', {
+      at: clock.now() - 2_000,
+      code: 'DATABRICKS_UNAVAILABLE',
+      reason: 'UNAVAILABLE',
+      message: 'GET /api/2.2/jobs/runs/list failed: HTTP 503',
+    });
+    const { status, body } = await readyz();
+    expect(status).toBe(200);
+    expect(body.checks).toMatchObject({
+      workspace: 'ok: the runs poll is being retried after GET /api/2.2/jobs/runs/list failed: HTTP 503',
+      'poll:runs': 'ok: polled 0 s ago (every 60 s; the last attempt failed 2 s ago)',
+    });
+  });
+
+  it('fails naming the workspace while it refuses our token, until a poll goes through', async () => {
+    await ledger.recordFailure('system_tables', {
+      at: clock.now() - 3_000,
+      code: 'DATABRICKS_UNAUTHENTICATED',
+      reason: 'UNAUTHENTICATED',
+      message: 'POST /api/2.0/sql/statements failed: Invalid access token',
+    });
+    const withTables = createHttpApp({
+      routes: [],
+      ready: monitoringReadiness({
+        store,
+        polls: ledger,
+        schedules: [...SCHEDULES, { source: 'system_tables', everyMs: 60_000 }],
+        wallClock: clock,
+        since: clock.now(),
+      }),
+    });
+    const { port } = await listen(withTables, 0, '127.0.0.1');
+    const ask = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    try {
+      const refused = await ask();
+      expect(refused.status).toBe(503);
+      expect(refused.body.failed).toEqual(['workspace']);
+      expect(refused.body.checks).toMatchObject({
+        workspace:
+          'refused: the system_tables poll 3 s ago: POST /api/2.0/sql/statements failed: Invalid access token',
+        'poll:system_tables':
+          'ok: no poll yet since start 0 s ago (every 60 s; the last attempt failed 3 s ago)',
+      });
+      await ledger.record('system_tables', { at: clock.now(), outcome: 'ok' });
+      await ledger.record('runs', { at: clock.now(), outcome: 'ok' });
+      const mended = await ask();
+      expect(mended.status).toBe(200);
+      expect(mended.body.checks).toMatchObject({ workspace: 'ok' });
+    } finally {
+      await new Promise((r) => withTables.close(r));
+    }
+  });
+
+  it('leaves out a failure record that is not one', async () => {
+    const client = await dispatcher.redis();
+    await client.hset(`${dispatcher.prefix}:monitoring:poll-failures`, {
+      runs: `{"at":1,"code":"DATABRICKS_UNAUTHENTICATED","message":"${'x'.repeat(5_000)}"}`,
+      topology: 'not json',
+    });
+    const { status, body } = await readyz();
+    expect(status).toBe(200);
+    expect(body.checks).toMatchObject({ workspace: 'ok' });
+    await client.del(`${dispatcher.prefix}:monitoring:poll-failures`);
+  });
+
   it('fails naming Redis while Redis is away', async () => {
     await redis.stop();
     const { status, body } = await readyz();
     expect(status).toBe(503);
-    expect(body.failed).toEqual(['redis', 'poll:runs', 'poll:topology']);
+    expect(body.failed).toEqual(['redis', 'workspace', 'poll:runs', 'poll:topology']);
     expect(body.checks).toMatchObject({
       redis: expect.stringMatching(/^unreachable: Redis is not connected \(\w+\)$/),
       store: 'ok (pglite)',

@@ -26,6 +26,19 @@ describe('startDbxops', () => {
   });
 });
 
+describe('dbxops web and dbxops worker', () => {
+  it.each(['web', 'worker'] as const)(
+    'dbxops %s refuses to start without the Redis, PostgreSQL and workspace it shares, naming them',
+    async (role) => {
+      const env = loadEnv({ PORT: '0', LOG_LEVEL: 'silent' });
+      await expect(startDbxops(env, createLogger({ level: 'silent' }), role)).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('set REDIS_URL, DATABASE_URL, DATABRICKS_HOST'),
+      });
+    },
+  );
+});
+
 describe('dbxops start after its Redis restarts without its data', () => {
   let redis: RedisServerHandle | undefined;
   let running: RunningDbxops | undefined;
@@ -75,6 +88,7 @@ describe('dbxops start after its Redis restarts without its data', () => {
       'poll:topology',
       'redis',
       'store',
+      'workspace',
     ]);
 
     const restartedAt = Date.now();

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { embeddedWorkspaceStatus, realWorkspaceStatus } from '../../src/app/workspace-status.js';
+import {
+  embeddedWorkspaceStatus,
+  realWorkspaceStatus,
+  withMonitoringHealth,
+} from '../../src/app/workspace-status.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { findFirstFailure } from '../../src/sim/engine/first-failure.js';
 import { SimWorkspace } from '../../src/sim/engine/sim-workspace.js';
@@ -45,5 +49,34 @@ describe('realWorkspaceStatus', () => {
       now: clock.now(),
       speed: 1,
     });
+  });
+});
+
+describe('withMonitoringHealth', () => {
+  const base = realWorkspaceStatus('https://adb-1.azuredatabricks.net', { now: () => 0 });
+
+  it('says on the console which source has stopped polling and why the workspace is not ready', async () => {
+    const status = await withMonitoringHealth(base, async () => ({
+      ok: false,
+      failed: ['poll:runs', 'workspace'],
+      checks: {
+        redis: 'ok',
+        'poll:runs': 'late: last poll 135 s ago (every 60 s)',
+        workspace: 'refused: the runs poll 3 s ago: Invalid access token',
+      },
+    }))();
+    expect(status.health).toEqual([
+      'poll:runs: late: last poll 135 s ago (every 60 s)',
+      'workspace: refused: the runs poll 3 s ago: Invalid access token',
+    ]);
+    expect(status.name).toBe('adb-1.azuredatabricks.net');
+  });
+
+  it('adds nothing while all is well, or while readiness cannot be worked out', async () => {
+    const well = await withMonitoringHealth(base, async () => ({ ok: true, failed: [], checks: {} }))();
+    expect(well.health).toBeUndefined();
+    const unknown = await withMonitoringHealth(base, () => Promise.reject(new Error('no store')))();
+    expect(unknown).toEqual(base());
+    expect((await withMonitoringHealth(base, () => undefined)()).health).toBeUndefined();
   });
 });

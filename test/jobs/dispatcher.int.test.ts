@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/domain/clock.js';
 import {
   BullmqDispatcher,
+  DUPLICATE_KEY_WINDOW_MS,
   InlineDispatcher,
   PermanentJobError,
   RateLimitedError,
@@ -35,6 +37,29 @@ describe('InlineDispatcher', () => {
     await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
     await d.drain();
     expect(runs).toBe(1);
+  });
+
+  it('forgets a key once the duplicate window has passed since its work ran, and not before', async () => {
+    let runs = 0;
+    const wallClock = new ManualClock(Date.UTC(2026, 10, 22));
+    const d = new InlineDispatcher<Payloads>(
+      { detect: async () => void runs++, notify: async () => {} },
+      { wallClock },
+    );
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    // Queued but not run yet: remembered however long it waits.
+    wallClock.advance(2 * DUPLICATE_KEY_WINDOW_MS);
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    await d.drain();
+    expect(runs).toBe(1);
+    wallClock.advance(DUPLICATE_KEY_WINDOW_MS - 1);
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    await d.drain();
+    expect(runs).toBe(1);
+    wallClock.advance(2);
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    await d.drain();
+    expect(runs).toBe(2);
   });
 
   it('records a failing job and goes on with the rest', async () => {
@@ -85,6 +110,30 @@ describe('BullmqDispatcher on a real Redis', () => {
     await until(() => got.length >= 2);
     await new Promise((r) => setTimeout(r, 200));
     expect(got.sort()).toEqual([7, 8]);
+    await d.close();
+  });
+
+  it('forgets a key the duplicate window after its job completed, as the inline dispatcher does', async () => {
+    const got: number[] = [];
+    const d = new BullmqDispatcher<Payloads>({
+      connection: { url: redis.url },
+      prefix: `test-${randomUUID()}`,
+      queues: ['detect', 'notify'],
+      duplicateWindowMs: 1_000,
+      processors: { detect: async ({ n }) => void got.push(n), notify: async () => {} },
+    });
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    await until(() => got.length === 1);
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    const [completed] = await d.queues.get('detect')!.getCompleted();
+    expect(completed?.opts.removeOnComplete).toEqual({ age: 1 });
+    await new Promise((r) => setTimeout(r, 2_100));
+    // BullMQ removes jobs past their age when a later keyed job completes.
+    await d.dispatch('detect', { n: 2 }, { key: 'run:2' });
+    await until(() => got.length === 2);
+    await d.dispatch('detect', { n: 1 }, { key: 'run:1' });
+    await until(() => got.length === 3);
+    expect(got).toEqual([1, 2, 1]);
     await d.close();
   });
 

@@ -24,8 +24,11 @@ const until = async (check: () => boolean, ms = 20_000) => {
   }
 };
 
-/** A worker process of the monitoring: it counts the polls it is given, per source. */
-function monitoringProcess(prefix: string) {
+/**
+ * A worker process of the monitoring: it counts the polls it is given, per source; `fail` decides
+ * whether a poll throws, as one the workspace failed would.
+ */
+function monitoringProcess(prefix: string, fail: (source: PollSource) => boolean = () => false) {
   const polls: PollSource[] = [];
   const noop = async () => {};
   const dispatcher = new BullmqDispatcher<MonitoringPayloads>({
@@ -33,7 +36,10 @@ function monitoringProcess(prefix: string) {
     prefix,
     queues: MONITORING_QUEUES,
     processors: {
-      poll: async ({ source }) => void polls.push(source),
+      poll: async ({ source }) => {
+        polls.push(source);
+        if (fail(source)) throw new Error('HTTP 503 from the workspace');
+      },
       webhook: noop,
       signal: noop,
       notify: noop,
@@ -91,11 +97,34 @@ describe('keepPollSchedules on a real Redis', () => {
     await until(() => polls.includes('runs') && polls.includes('topology'));
 
     await redis.restart();
-    expect(await dispatcher.hasSchedule('poll', 'poll-runs')).toBe(false);
+    // Asked while the queues reconnect, Redis answers nothing (they fail fast); once back, it is empty.
+    let declared: boolean | undefined;
+    for (let i = 0; i < 100 && declared === undefined; i++) {
+      declared = await dispatcher.hasSchedule('poll', 'poll-runs').catch(async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        return undefined;
+      });
+    }
+    expect(declared).toBe(false);
     const before = polls.length;
     await until(() => polls.slice(before).includes('runs') && polls.slice(before).includes('topology'));
     expect(await dispatcher.hasSchedule('poll', 'poll-runs')).toBe(true);
 
+    await kept.stop();
+    await dispatcher.close();
+  });
+
+  it('retries a poll that failed well before the next one is due, instead of losing it', async () => {
+    const prefix = `test-${randomUUID()}`;
+    let failures = 1;
+    const { dispatcher, polls } = monitoringProcess(prefix, () => failures-- > 0);
+    // An hour between polls: a second poll within the test can only be the failed one's retry.
+    const kept = await keepPollSchedules(dispatcher, [{ source: 'runs', everyMs: 3_600_000 }], { logger });
+    await until(() => polls.length === 2);
+    const queue = dispatcher.queues.get('poll')!;
+    const [done] = await queue.getCompleted();
+    expect(done?.attemptsMade).toBe(2);
+    expect(await queue.getFailed()).toEqual([]);
     await kept.stop();
     await dispatcher.close();
   });

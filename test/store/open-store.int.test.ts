@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories } from '../../src/store/repositories.js';
 import { StoreError } from '../../src/store/store-error.js';
+import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
 import { dialects } from './dialects.js';
 
 describe.each(dialects())('openStore on $name', (dialect) => {
@@ -42,6 +43,26 @@ describe.each(dialects())('openStore on $name', (dialect) => {
       await store.close();
     }
   });
+
+  it('refuses, naming the migration it does not know, a database a newer dbxops migrated', async () => {
+    const store = await dialect.open();
+    try {
+      await sql`insert into kysely_migration (name, timestamp) values ('9999-from-a-newer-dbxops', '2030-01-01T00:00:00Z')`.execute(
+        store.db,
+      );
+      const error = await store.migrate().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({
+        code: 'STORE_SCHEMA_MISMATCH',
+        details: { unknown: ['9999-from-a-newer-dbxops'] },
+      });
+      expect((error as Error).message).toMatch(
+        /migrated by another dbxops version: it has migration 9999-from-a-newer-dbxops, which this version \(up to \d{4}-[a-z-]+\) does not know/,
+      );
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('openStore on PostgreSQL', () => {
@@ -70,6 +91,23 @@ describe('openStore on PostgreSQL', () => {
 });
 
 describe('openStore', () => {
+  it('refuses to start a process on a PostgreSQL database a newer dbxops migrated', async () => {
+    const url = await createTestDatabase();
+    try {
+      const first = await openStore({ databaseUrl: url });
+      await sql`insert into kysely_migration (name, timestamp) values ('9999-from-a-newer-dbxops', '2030-01-01T00:00:00Z')`.execute(
+        first.db,
+      );
+      await first.close();
+      await expect(openStore({ databaseUrl: url })).rejects.toMatchObject({
+        code: 'STORE_SCHEMA_MISMATCH',
+        message: expect.stringContaining('Run the same dbxops version'),
+      });
+    } finally {
+      await dropTestDatabase(url);
+    }
+  });
+
   it('refuses a DATABASE_URL that is not PostgreSQL', async () => {
     await expect(openStore({ databaseUrl: 'mysql://root@localhost/db' })).rejects.toMatchObject({
       code: 'STORE_INVALID_URL',

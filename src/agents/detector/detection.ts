@@ -1,9 +1,17 @@
+import { z } from 'zod';
 import type { Policy } from '../../config/policy.js';
 import { classifyError } from '../classifier/classify-error.js';
 import type { SystemTableObservations } from '../collector/poll-system-tables.js';
 import { detectRunFailures } from './detect-run-failures.js';
 import type { DetectorOutput } from './detector-output.js';
-import type { CostObservation, RunObservation, TableSla } from './observations.js';
+import {
+  type CostObservation,
+  costObservationSchema,
+  type RunObservation,
+  runObservationSchema,
+  type TableSla,
+} from './observations.js';
+import type { SampleWindow } from './sample-window.js';
 import {
   type DetectorInputs,
   type DetectorState,
@@ -11,14 +19,32 @@ import {
   runDetectors,
 } from './run-detectors.js';
 
+/**
+ * The parts of what Detection remembers, each a map of plain-JSON entries: what a worker stores between
+ * polls (`StoredDetection`). `active_runs` is one entry, the runs in flight at the last runs poll.
+ */
+export const DETECTION_PARTS = ['duration', 'row_count', 'last_load', 'active_runs', 'cost'] as const;
+export type DetectionPart = (typeof DETECTION_PARTS)[number];
+
+const sampleWindowSchema = z.object({
+  samples: z.array(z.tuple([z.string(), z.number(), z.number()]).readonly()).readonly(),
+});
+const ENTRY_SCHEMAS: Record<DetectionPart, z.ZodType> = {
+  duration: sampleWindowSchema,
+  row_count: sampleWindowSchema,
+  last_load: z.number().finite(),
+  active_runs: z.array(runObservationSchema),
+  cost: costObservationSchema,
+};
+
 /** Cost periods kept for the baseline: the detector's 14 trailing days and the month to date. */
 const COST_HISTORY_MS = 35 * 86_400_000;
 
 /**
- * Detection for one workspace in one process, between polls: the detectors' baselines, the latest load
- * seen per table (to judge SLA freshness between topology refreshes), the runs in flight at the last
- * runs poll (for SLA-at-risk between polls) and the cost history. Losing it (a restart) loses no
- * incident: baselines are learnt again and signal ids collapse what is seen twice.
+ * Detection for one workspace, between polls: the detectors' baselines, the latest load seen per table
+ * (to judge SLA freshness between topology refreshes), the runs in flight at the last runs poll (for
+ * SLA-at-risk between polls) and the cost history. Kept in memory here; `StoredDetection` keeps it in
+ * the store too (`entries`, `restore`), so a restart or another worker judges on the same memory.
  */
 export class Detection {
   readonly #policy: Pick<Policy, 'thresholds' | 'budgets'>;
@@ -72,6 +98,63 @@ export class Detection {
       },
       now,
     );
+  }
+
+  /**
+   * The entries of one part as they are now. An entry no poll changed is the same object (or number) as
+   * before, so a caller keeping what it last saw can tell what changed without comparing contents.
+   */
+  entries(part: DetectionPart): Iterable<readonly [string, unknown]> {
+    switch (part) {
+      case 'duration':
+        return Object.entries(this.#baselines.durations);
+      case 'row_count':
+        return Object.entries(this.#baselines.rowCounts);
+      case 'last_load':
+        return this.#lastLoads.entries();
+      case 'active_runs':
+        return [['', this.#activeRuns]];
+      case 'cost':
+        return this.#costs.entries();
+    }
+  }
+
+  /**
+   * Puts back entries of `part` that were saved elsewhere (another worker's poll, or this process before
+   * a restart); `undefined` forgets an entry. Entries that are not what the part holds are skipped:
+   * the count of them is returned.
+   */
+  restore(part: DetectionPart, entries: readonly (readonly [string, unknown])[]): number {
+    const valid: [string, unknown][] = [];
+    for (const [key, value] of entries) {
+      if (value === undefined) valid.push([key, undefined]);
+      else {
+        const parsed = ENTRY_SCHEMAS[part].safeParse(value);
+        if (parsed.success) valid.push([key, parsed.data]);
+      }
+    }
+    const put = <V>(target: { set(k: string, v: V): unknown; delete(k: string): unknown }) => {
+      for (const [key, value] of valid) {
+        if (value === undefined) target.delete(key);
+        else target.set(key, value as V);
+      }
+    };
+    const windows = (current: Readonly<Record<string, SampleWindow>>) => {
+      const next = new Map(Object.entries(current));
+      put<SampleWindow>(next);
+      return Object.fromEntries(next);
+    };
+    if (part === 'duration')
+      this.#baselines = { ...this.#baselines, durations: windows(this.#baselines.durations) };
+    else if (part === 'row_count')
+      this.#baselines = { ...this.#baselines, rowCounts: windows(this.#baselines.rowCounts) };
+    else if (part === 'last_load') put<number>(this.#lastLoads);
+    else if (part === 'cost') put<CostObservation>(this.#costs);
+    else {
+      const runs = valid.find(([key]) => key === '');
+      if (runs) this.#activeRuns = (runs[1] as readonly RunObservation[] | undefined) ?? [];
+    }
+    return entries.length - valid.length;
   }
 
   #detect(inputs: DetectorInputs, now: number): DetectorOutput {

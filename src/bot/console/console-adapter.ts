@@ -28,7 +28,7 @@ export interface ConsoleAdapterOptions {
   /** Open pages at once (default 100). */
   readonly maxStreams?: number | undefined;
   /** What the page's header says about the watched workspace: its clock, and what comes next. */
-  readonly status: () => WorkspaceStatus;
+  readonly status: () => WorkspaceStatus | Promise<WorkspaceStatus>;
   /** SSE keep-alive interval (default 25 s). */
   readonly heartbeatMs?: number | undefined;
 }

@@ -49,7 +49,7 @@ export interface ConsoleListenerOptions {
    */
   readonly auth: ConsoleAuthenticator;
   /** What the header says about the watched workspace (`GET /api/status`). */
-  readonly status: () => WorkspaceStatus;
+  readonly status: () => WorkspaceStatus | Promise<WorkspaceStatus>;
   /** Calls the chat handler and carries out its response. */
   readonly handle: (request: ChatRequest, origin: ResponseOrigin) => Promise<ConsoleOutcome>;
   /**
@@ -161,7 +161,7 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
 
     if (path === '/api/status') {
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
-      return reply(200, options.status());
+      return reply(200, await options.status());
     }
 
     const messagesPath = /^\/api\/channels\/([^/]+)\/messages$/.exec(path);

@@ -17,4 +17,9 @@ export interface WorkspaceStatus {
   readonly speed: number;
   /** The next thing the demo has in store, when one is known. */
   readonly next?: { readonly at: number; readonly text: string };
+  /**
+   * What keeps the monitoring from working right now, one line each (a source that has not polled within
+   * its interval, Redis or the store away, a workspace refusing us); absent while all is well.
+   */
+  readonly health?: readonly string[];
 }

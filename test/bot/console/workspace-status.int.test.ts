@@ -35,6 +35,13 @@ describe('GET /api/status', () => {
     expect(await res.json()).toEqual(DEMO);
   });
 
+  it('says what stops the monitoring, when the status has to be worked out first', async () => {
+    const health = ['poll:runs: late: last poll 135 s ago (every 60 s)'];
+    h = await startConsole(store, { status: async () => ({ ...DEMO, health }) });
+    const res = await fetch(`${h.baseUrl}/api/status`);
+    expect(await res.json()).toEqual({ ...DEMO, health });
+  });
+
   it('answers only GET', async () => {
     h = await startConsole(store, { status: () => DEMO });
     expect((await fetch(`${h.baseUrl}/api/status`, { method: 'POST' })).status).toBe(405);

@@ -96,6 +96,9 @@
     } else {
       $('ws-next').textContent = '';
     }
+    const health = Array.isArray(s.health) ? s.health : [];
+    $('ws-health').hidden = health.length === 0;
+    $('ws-health').textContent = health.length === 0 ? '' : `⚠ Monitoring: ${health.join(' · ')}`;
   }
 
   /** Author and time; `at` is the server's clock (simulated in the embedded default), so ephemerals omit it. */

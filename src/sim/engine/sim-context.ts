@@ -1,4 +1,4 @@
-import type { Scenario, ScenarioFault } from '../scenario/schema.js';
+import { type Scenario, type ScenarioFault, TRANSIENT_FAULT_KINDS } from '../scenario/schema.js';
 import { resolveInstant } from '../scenario/instant.js';
 import type { SinkTableName, SystemTableRow } from '../system-table-sink.js';
 import type { Cloud } from './catalog.js';
@@ -242,7 +242,10 @@ function faultState(fault: ScenarioFault, startMs: number, scenarioEnd: number):
   };
 }
 
-/** A fault whose expected action is RETRY is transient: a person's repair or rerun gets past it. */
+/**
+ * Whether a person's repair or rerun gets past the fault unchanged: as the scenario says (`transient`), else
+ * by its kind. Never by `expected`: the engine reacts to what was done, not to what the evaluation expects.
+ */
 export function isTransient(f: FaultState): boolean {
-  return f.fault.expected.action === 'RETRY';
+  return f.fault.transient ?? TRANSIENT_FAULT_KINDS.has(f.fault.kind);
 }

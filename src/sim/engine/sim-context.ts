@@ -24,13 +24,20 @@ export class SimContext {
   readonly #runBase: number;
   readonly #idSalt: string;
 
+  /** The stream draws come from now: the workload's, or the people's inside `byPerson`. */
+  #prng: Prng;
+  readonly #people: Prng;
+
   constructor(
     readonly scenario: Scenario,
     readonly clock: SimClock,
-    readonly prng: Prng,
+    prng: Prng,
     readonly queue: EventQueue,
     readonly rows: RowBuffer,
+    people: Prng,
   ) {
+    this.#prng = prng;
+    this.#people = people;
     this.startMs = Date.parse(scenario.start);
     this.endMs = this.startMs + scenario.duration_hours * 3_600_000;
     this.workspaceId = scenario.workspace.id;
@@ -182,6 +189,28 @@ export class SimContext {
         product_features: row.product_features,
         usage_type: 'COMPUTE_TIME',
       });
+    }
+  }
+
+  /** Where random draws come from (durations, rows, setup times, ids). */
+  get prng(): Prng {
+    return this.#prng;
+  }
+
+  /**
+   * Runs what a person (or a client acting for one) did — a repair, a run-now, a restart, a cancel — and
+   * everything it starts, on a random stream of its own. The scheduled workload keeps its own stream, so
+   * a remediation changes what it touches and nothing else: every later scheduled run draws the same
+   * durations and row counts as in a replay where nobody acted, and a fix cannot conjure an unrelated
+   * anomaly in the data the detectors read.
+   */
+  byPerson<T>(act: () => T): T {
+    const before = this.#prng;
+    this.#prng = this.#people;
+    try {
+      return act();
+    } finally {
+      this.#prng = before;
     }
   }
 

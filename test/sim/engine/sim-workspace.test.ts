@@ -338,6 +338,37 @@ describe('SimWorkspace reactions to remediations', () => {
     expect(run.result).toBe('SUCCESS');
   });
 
+  it("leaves the scheduled workload's runs as they were when a person repairs one", async () => {
+    const race = (s: ScenarioInput) => {
+      s.faults = [
+        {
+          id: 'race',
+          kind: 'concurrency_conflict',
+          target: { job: 'orders_etl', task: 'transform' },
+          start: '+0h',
+          occurrences: 1,
+          expected: { category: 'concurrency', severity: 'P3', action: 'RETRY' },
+        },
+      ];
+    };
+    const scheduled = async (repair: boolean) => {
+      const { ws, sink } = workspace(race);
+      ws.advanceTo(START + 40 * MIN);
+      const failed = firstRun(ws);
+      if (repair)
+        ws.byPerson(() => ws.repairRun(failed.runId, { user: 'oncall@example.com', rerunAllFailed: true }));
+      ws.advanceTo(START + 5 * HOUR);
+      await ws.flush();
+      return sink
+        .rows('lakeflow.job_run_timeline')
+        .filter((r) => r.period_start_time !== undefined && Number(r.period_start_time) >= START + HOUR)
+        .map((r) => [r.job_id, r.period_start_time, r.period_end_time, r.result_state].join(' '));
+    };
+    const untouched = await scheduled(false);
+    expect(untouched.length).toBeGreaterThan(3);
+    expect(await scheduled(true)).toEqual(untouched);
+  });
+
   it('keeps failing with OutOfMemoryError until the job cluster is made bigger', () => {
     const { ws } = workspace((s) => {
       s.faults = [

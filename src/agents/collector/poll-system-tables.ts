@@ -383,7 +383,7 @@ export async function pollSystemTables(
       ids.add(c.cluster_id);
     }
     // Job clusters live only as long as their run: the poller remembers the ones runs used.
-    for (const id of cache.clusters.values()) ids.add(id);
+    for (const id of cache.clusters.keys()) ids.add(id);
     for (const clusterId of ids) {
       for await (const e of deps.client.clusters.clusterEvents({
         cluster_id: clusterId,
@@ -399,6 +399,8 @@ export async function pollSystemTables(
           {
             workspaceId: ws,
             clusterId,
+            // A job cluster's events are its run's: a launch failure is repaired on the run.
+            ...cache.clusters.get(clusterId),
             timestamp: e.timestamp,
             type: e.type,
             reasonCode: e.details?.reason?.code,

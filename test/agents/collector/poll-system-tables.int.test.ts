@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollectorCache } from '../../../src/agents/collector/collector-cache.js';
 import { loadTopology } from '../../../src/agents/collector/load-topology.js';
 import { monitoringDegradedSignal } from '../../../src/agents/collector/monitoring-degraded.js';
+import { pollRuns } from '../../../src/agents/collector/poll-runs.js';
 import { pollSystemTables } from '../../../src/agents/collector/poll-system-tables.js';
 import { WarehouseError } from '../../../src/databricks/warehouse.js';
 import { makeSignal } from '../../../src/domain/signal.js';
@@ -264,6 +265,38 @@ describe('pollSystemTables on a workspace with a past', () => {
       expect(adhoc?.idleSince).toBeLessThan(START + 2 * HOUR);
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('pollSystemTables reading cluster events', () => {
+  it("names the job and run of a job cluster's launch failure, which only a repair of that run fixes", async () => {
+    const h = await startHarness(
+      scenarioWith((s) => {
+        s.faults = [
+          {
+            id: 'no-capacity',
+            kind: 'cloud_capacity',
+            target: { job: 'orders_etl' },
+            start: '+0h',
+            occurrences: 1,
+            expected: { category: 'capacity', severity: 'P3', action: 'RETRY' },
+          },
+        ];
+      }),
+    );
+    try {
+      const cache = createCollectorCache();
+      await h.advanceTo(START + 30 * MIN);
+      await pollRuns(h.deps, cache, { overlapMs: 10 * MIN });
+      const polled = await pollSystemTables(h.deps, cache, { sources: ['cluster_events'] });
+      const [failed] = h.workspace.listRuns({});
+      const launch = polled.clusterEvents.find(
+        (e) => e.reasonCode === 'AWS_INSUFFICIENT_INSTANCE_CAPACITY_FAILURE',
+      );
+      expect(launch).toMatchObject({ jobId: String(failed?.job.jobId), runId: String(failed?.runId) });
+    } finally {
+      await h.close();
     }
   });
 });

@@ -7,10 +7,9 @@ import { createDatabricksClient } from '../databricks/rest/databricks-client.js'
 import type { Severity } from '../domain/severity.js';
 import type { FaultTruth } from '../sim/engine/model.js';
 import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
+import { countNaiveAlerts } from '../sim/eval/naive-alerts.js';
 import { openStore } from '../store/open-store.js';
 import { POLL_EVERY_MS } from '../jobs/monitoring.js';
-import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
-import { encodeButtonValue } from '../cards/button-value.js';
 import {
   type RemediationScore,
   type RespondedIncident,
@@ -21,6 +20,12 @@ import { withEmbeddedOperator } from './embedded-operator.js';
 import { startEmbeddedWorkspace } from './embedded-workspace.js';
 import { createHttpApp, listen } from './http-app.js';
 import { WEBHOOK_PATH } from './databricks-webhook-route.js';
+import {
+  APPROVER_USER,
+  createSimulatedResponder,
+  RESPONDER_USER,
+  secondAdmin,
+} from './simulated-responder.js';
 
 export interface EvalOptions {
   scenario: string;
@@ -37,9 +42,6 @@ export interface EvalOptions {
    */
   responderDelay?: number;
 }
-
-/** The console user the simulated responder presses as; mapped to the scenario's operator. */
-const RESPONDER = 'eval-responder';
 
 const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
 
@@ -66,8 +68,13 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   });
   const ws = embedded.workspace;
   const clock = ws.clock;
-  // The responder acts as the scenario's operator, whose Databricks rights are checked like anyone's.
-  const policy = withEmbeddedOperator(basePolicy, { consoleUser: RESPONDER, operator: ws.scenario.operator });
+  // The responder acts as the scenario's operator, and a gated press is approved by another workspace
+  // admin: both are mapped to their Databricks users, whose rights are checked like anyone's.
+  const approver = secondAdmin(ws.scenario);
+  const policy = withEmbeddedOperator(
+    withEmbeddedOperator(basePolicy, { consoleUser: RESPONDER_USER, operator: ws.scenario.operator }),
+    { consoleUser: APPROVER_USER, operator: approver },
+  );
   let cards = 0;
   const outcomes: Record<string, number> = {};
   const rejected: string[] = [];
@@ -106,35 +113,11 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   const address = await listen(server, 0, '127.0.0.1');
   webhookUrl = `http://127.0.0.1:${address.port}${WEBHOOK_PATH}`;
 
-  const responderDelayMs = (options.responderDelay ?? 120) * 1000;
-  const responded = new Map<string, { suggested: string[] }>();
-  /** The simulated responder: the first suggested remediation of each incident, after the delay. */
-  const respond = async (now: number) => {
-    for (const incident of await app.repos.incidents.listOpen({ limit: 10_000 })) {
-      if (responded.has(incident.id) || now < incident.openedAt + responderDelayMs) continue;
-      const signals = await app.repos.incidents.listSignals(incident.id);
-      const root = signals.find((x) => x.id === incident.rootCauseSignalId) ?? signals[0];
-      const suggested = suggestRemediations(root);
-      responded.set(incident.id, { suggested });
-      const first = suggested[0];
-      if (first === undefined) continue;
-      await app.handler({
-        kind: 'button',
-        actor: { surface: 'console', userId: RESPONDER },
-        conversation: { surface: 'console', channelId: 'incidents' },
-        requestId: `eval-${incident.id}`,
-        receivedAt: now,
-        actionId: 'dbx:run_plan',
-        value: encodeButtonValue({
-          kind: 'plan',
-          action: 'run_plan',
-          incidentId: incident.id,
-          version: incident.version,
-          remediationId: first,
-        }),
-      });
-    }
-  };
+  const responder = createSimulatedResponder({
+    app,
+    delayMs: (options.responderDelay ?? 120) * 1000,
+    approver: approver !== undefined,
+  });
 
   try {
     const step = (options.step ?? 30) * 1000;
@@ -150,7 +133,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
         }
       }
       await app.drain!();
-      await respond(t);
+      await responder.step(t);
       await app.drain!();
     }
 
@@ -180,26 +163,13 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       names: nameIndex(ws),
       manifestAt: await manifestTimes(embedded.warehouse, faults, policy.thresholds),
       cards,
-      naiveAlerts: await naiveAlerts(embedded.warehouse),
+      naiveAlerts: await countNaiveAlerts(ws.scenario, options.seed, end),
     });
-    const respondedIncidents = new Map<string, RespondedIncident>();
-    for (const [incidentId, r] of responded) {
-      const [first] = await app.repos.remediations.listForIncident(incidentId);
-      const incident = await app.repos.incidents.get(incidentId);
-      respondedIncidents.set(incidentId, {
-        incidentId,
-        suggested: r.suggested,
-        firstOutcome: first?.state ?? null,
-        recoveredAfterMs:
-          first?.state === 'recovered' && incident?.resolvedAt != null
-            ? incident.resolvedAt - incident.openedAt
-            : null,
-      });
-    }
+    const responses = await responder.responses();
     const remediation = scoreRemediation({
       faults,
       incidentOf: new Map(score.per_fault.map((f) => [f.id, f.incidentId])),
-      responded: respondedIncidents,
+      responded: new Map(responses.map((r) => [r.incidentId, r])),
     });
     const audit = await app.repos.audit.verify();
     const failures = app.failures();
@@ -210,6 +180,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       ...score,
       ...remediation,
       audit_verified: audit.ok,
+      responses,
       pipeline_failures: failures.length,
       pipeline_failure_examples: failures.slice(0, 5),
       signal_outcomes: outcomes,
@@ -226,6 +197,8 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
 export type EvalResult = DetectionScore &
   RemediationScore & {
     audit_verified: boolean;
+    /** What the simulated responder pressed on each incident, and how it ended. */
+    responses: RespondedIncident[];
     scenario: string;
     seed: number;
     seconds: number;
@@ -256,6 +229,16 @@ export async function runEval(options: EvalOptions): Promise<void> {
   for (const f of result.per_fault) {
     lines.push(
       `  ${f.id.padEnd(34)} ${f.kind.padEnd(27)} ${(f.detected ? 'yes' : 'NO').padEnd(9)} ${String(f.timeToDetectS ?? '—').padEnd(7)} ${`${f.severity ?? '—'}/${f.expectedSeverity}`.padEnd(9)} ${f.incidentId ?? ''}`,
+    );
+  }
+  lines.push(
+    '',
+    '  incident                        first suggested      outcome             recovered after(s)',
+  );
+  for (const r of result.responses) {
+    const first = `${r.suggested[0] ?? '—'}${r.approved === true ? ' (approved)' : ''}`;
+    lines.push(
+      `  ${r.incidentId.padEnd(31)} ${first.padEnd(20)} ${(r.firstOutcome ?? r.refused?.slice(0, 60) ?? 'not pressed').padEnd(19)} ${r.recoveredAfterMs === null ? '—' : Math.round(r.recoveredAfterMs / 1000)}`,
     );
   }
   if (result.pipeline_failures > 0) {
@@ -336,25 +319,4 @@ async function manifestTimes(
         return earliest(f.affected_run_ids) ?? earliest(f.affected_task_run_ids) ?? first;
     }
   };
-}
-
-/**
- * What one notification per failed or skipped run would have sent: every job run and every task run
- * (each retry attempt is a run of its own) that failed, timed out, errored or was skipped, and every
- * failed pipeline update — what a workspace sends with notifications on every job and task.
- */
-async function naiveAlerts(
-  warehouse: Awaited<ReturnType<typeof startEmbeddedWorkspace>>['warehouse'],
-): Promise<number> {
-  const failedOrSkipped = "result_state IN ('FAILED', 'TIMED_OUT', 'ERROR', 'SKIPPED')";
-  const count = async (sql: string) => Number((await warehouse.query(sql)).rows[0]?.n ?? 0);
-  return (
-    (await count(`SELECT count(*) AS n FROM system.lakeflow.job_run_timeline WHERE ${failedOrSkipped}`)) +
-    (await count(
-      `SELECT count(*) AS n FROM system.lakeflow.job_task_run_timeline WHERE ${failedOrSkipped}`,
-    )) +
-    (await count(
-      `SELECT count(*) AS n FROM system.lakeflow.pipeline_update_timeline WHERE result_state = 'FAILED'`,
-    ))
-  );
 }

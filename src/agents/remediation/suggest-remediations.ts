@@ -102,6 +102,10 @@ export function suggestRemediations(signal: SuggestInput | undefined): Remediati
         out.push('notify_owner');
       }
       break;
+    case 'monitoring_degraded':
+      // The workspace throttled or failed dbxops' own reads: there is nothing in it to act on, the
+      // collector backs off and reads again, and nobody owns a burst of 429s. No button beats a dead one.
+      break;
     default:
       // An idle warehouse without auto-stop, skipped runs, stale tables, dropped rows, revoked grants,
       // cost anomalies: a setting, an upstream fix or a decision about data that belongs to the owner.

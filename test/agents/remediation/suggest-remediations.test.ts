@@ -80,4 +80,8 @@ describe('suggestRemediations', () => {
     expect(suggestRemediations({ kind: 'runaway_query', refs: {} })).toEqual(['kill_query', 'notify_owner']);
     expect(suggestRemediations(undefined)).toEqual([]);
   });
+
+  it("offers nothing when the workspace throttled dbxops' own reads: there is nothing to act on", () => {
+    expect(suggestRemediations({ kind: 'monitoring_degraded', refs: {} })).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@ import { evaluateScenario } from '../../src/app/eval-command.js';
 
 /**
  * Issue 3's acceptance: the demo scenario replayed through the production pipeline meets the targets.
- * Slow (the whole 48 h at full speed, 12–20 minutes on a shared two-core machine), so it runs once, on
+ * Slow (the whole 48 h at full speed, 12–22 minutes on a shared two-core machine), so it runs once, on
  * its own.
  */
 describe('dbxops eval on scenarios/demo.yaml', () => {
@@ -29,5 +29,5 @@ describe('dbxops eval on scenarios/demo.yaml', () => {
     expect(r.harmful_suggested, responses).toBe(0);
     expect(r.audit_verified).toBe(true);
     expect(r.responses.some((x) => x.approved === true)).toBe(true);
-  }, 1_500_000);
+  }, 1_800_000);
 });

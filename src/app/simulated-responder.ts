@@ -1,3 +1,4 @@
+import { preferLastFix } from '../agents/remediation/last-fix.js';
 import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
 import { encodeButtonValue } from '../cards/button-value.js';
 import type { ChatResponse } from '../handlers/chat-request.js';
@@ -33,8 +34,8 @@ export interface SimulatedResponder {
 }
 
 /**
- * The evaluation's on-call engineer (issue 13): `delayMs` after an incident opens, they press its first
- * suggested remediation, through the same button, handler, guardrails and queues a person's press goes
+ * The evaluation's on-call engineer (issue 13): `delayMs` after an incident opens, they press the first
+ * remediation its card offers (the suggestions, with what fixed the last incident like it first), through the same button, handler, guardrails and queues a person's press goes
  * through. When the press is gated (four eyes), a second person approves it at once through the Approve
  * button, so the approval is checked like any other (another Databricks principal, their own rights,
  * the single-use token). They press once per incident: what happens next is the remediation's doing.
@@ -75,7 +76,13 @@ export function createSimulatedResponder(options: ResponderOptions): SimulatedRe
         if (responded.has(incident.id) || now < incident.openedAt + delayMs) continue;
         const signals = await app.repos.incidents.listSignals(incident.id);
         const root = signals.find((x) => x.id === incident.rootCauseSignalId) ?? signals[0];
-        const suggested = suggestRemediations(root);
+        // In the card's order: what fixed the last incident like this one first, when it is offered.
+        const lastFix = await app.repos.fixes.lastFor(
+          incident.workspaceId,
+          incident.fingerprint,
+          incident.id,
+        );
+        const suggested = preferLastFix(suggestRemediations(root), lastFix?.action);
         const response: Response = { suggested, pressedAt: now };
         responded.set(incident.id, response);
         const first = suggested[0];

@@ -3,17 +3,22 @@ import type { Warehouse } from '../databricks/warehouse.js';
 import type { Severity } from '../domain/severity.js';
 import type { FaultTruth } from '../sim/engine/model.js';
 import type { SimWorkspace } from '../sim/engine/sim-workspace.js';
+import { countNaiveAlerts } from '../sim/eval/naive-alerts.js';
 import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
-import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
-import { encodeButtonValue } from '../cards/button-value.js';
 import {
   type RemediationScore,
   type RespondedIncident,
   scoreRemediation,
 } from '../sim/eval/score-remediation.js';
-import type { BotApp } from './bot-app.js';
 import { withEmbeddedOperator } from './embedded-operator.js';
 import { replayScenario } from './replay-scenario.js';
+import {
+  APPROVER_USER,
+  createSimulatedResponder,
+  RESPONDER_USER,
+  type SimulatedResponder,
+  secondAdmin,
+} from './simulated-responder.js';
 
 export interface EvalOptions {
   scenario: string;
@@ -31,9 +36,6 @@ export interface EvalOptions {
   responderDelay?: number;
 }
 
-/** The console user the simulated responder presses as; mapped to the scenario's operator. */
-const RESPONDER = 'eval-responder';
-
 /**
  * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,
  * the REST client, the collector, detectors, correlator, triage, the store and the notifier — with the
@@ -45,15 +47,25 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   let cards = 0;
   const outcomes: Record<string, number> = {};
   const rejected: string[] = [];
-  const responder = simulatedResponder((options.responderDelay ?? 120) * 1000);
+  const delayMs = (options.responderDelay ?? 120) * 1000;
+  let approver: string | undefined;
+  // Made at the first step, when the replay's app exists; incidents heard opening before it wait here.
+  let responder: SimulatedResponder | undefined;
+  const openedEarly: string[] = [];
   const replay = await replayScenario({
     scenario: options.scenario,
     seed: options.seed,
     ...(options.step === undefined ? {} : { step: options.step }),
     ...(options.hours === undefined ? {} : { hours: options.hours }),
-    // The responder acts as the scenario's operator, whose Databricks rights are checked like anyone's.
-    policy: (ws) =>
-      withEmbeddedOperator(basePolicy, { consoleUser: RESPONDER, operator: ws.scenario.operator }),
+    // The responder acts as the scenario's operator, and a gated press is approved by another workspace
+    // admin: both are mapped to their Databricks users, whose rights are checked like anyone's.
+    policy: (ws) => {
+      approver = secondAdmin(ws.scenario);
+      return withEmbeddedOperator(
+        withEmbeddedOperator(basePolicy, { consoleUser: RESPONDER_USER, operator: ws.scenario.operator }),
+        { consoleUser: APPROVER_USER, operator: approver },
+      );
+    },
     onPosted: (_id, n) => {
       cards += n;
     },
@@ -61,9 +73,18 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       if (outcome === 'rejected' && rejected.length < 5)
         rejected.push(`${signal.kind} on ${signal.subject.id}`);
-      if (outcome === 'opened' && incidentId !== null) responder.opened(incidentId);
+      if (outcome === 'opened' && incidentId !== null) {
+        if (responder === undefined) openedEarly.push(incidentId);
+        else responder.opened(incidentId);
+      }
     },
-    onStep: responder.respond,
+    onStep: async (now, app) => {
+      if (responder === undefined) {
+        responder = createSimulatedResponder({ app, delayMs, approver: approver !== undefined });
+        for (const id of openedEarly.splice(0)) responder.opened(id);
+      }
+      await responder.step(now);
+    },
   });
   const { app, store, embedded } = replay;
   const ws = embedded.workspace;
@@ -97,26 +118,13 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       names: nameIndex(ws),
       manifestAt: await manifestTimes(embedded.warehouse, faults, policy.thresholds),
       cards,
-      naiveAlerts: await naiveAlerts(embedded.warehouse),
+      naiveAlerts: await countNaiveAlerts(ws.scenario, options.seed, end),
     });
-    const respondedIncidents = new Map<string, RespondedIncident>();
-    for (const [incidentId, r] of responder.responded) {
-      const [first] = await app.repos.remediations.listForIncident(incidentId);
-      const incident = await app.repos.incidents.get(incidentId);
-      respondedIncidents.set(incidentId, {
-        incidentId,
-        suggested: r.suggested,
-        firstOutcome: first?.state ?? null,
-        recoveredAfterMs:
-          first?.state === 'recovered' && incident?.resolvedAt != null
-            ? incident.resolvedAt - incident.openedAt
-            : null,
-      });
-    }
+    const responses: RespondedIncident[] = (await responder?.responses()) ?? [];
     const remediation = scoreRemediation({
       faults,
       incidentOf: new Map(score.per_fault.map((f) => [f.id, f.incidentId])),
-      responded: respondedIncidents,
+      responded: new Map(responses.map((r) => [r.incidentId, r])),
     });
     const audit = await app.repos.audit.verify();
     const failures = app.failures();
@@ -127,6 +135,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       ...score,
       ...remediation,
       audit_verified: audit.ok,
+      responses,
       pipeline_failures: failures.length,
       pipeline_failure_examples: failures.slice(0, 5),
       signal_outcomes: outcomes,
@@ -137,58 +146,11 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
   }
 }
 
-/**
- * The simulated responder: presses the first suggested remediation of each incident once it has been
- * open `delayMs`. It hears of each incident the pipeline opens (`opened`) and looks at the open
- * incidents only in a step where one of those may be due, instead of listing them every step.
- */
-function simulatedResponder(delayMs: number) {
-  const responded = new Map<string, { suggested: string[] }>();
-  /** Incidents not responded to yet, by the earliest step they can be due at. */
-  const awaiting = new Map<string, number>();
-  // An incident opens after the previous step (at the latest in this one): due no earlier than that.
-  let previousStep = Number.NEGATIVE_INFINITY;
-  return {
-    responded,
-    opened(incidentId: string) {
-      if (!responded.has(incidentId) && !awaiting.has(incidentId))
-        awaiting.set(incidentId, previousStep + delayMs);
-    },
-    async respond(now: number, app: BotApp) {
-      previousStep = now;
-      if (![...awaiting.values()].some((earliest) => now >= earliest)) return;
-      for (const incident of await app.repos.incidents.listOpen({ limit: 10_000 })) {
-        if (responded.has(incident.id) || now < incident.openedAt + delayMs) continue;
-        const signals = await app.repos.incidents.listSignals(incident.id);
-        const root = signals.find((x) => x.id === incident.rootCauseSignalId) ?? signals[0];
-        const suggested = suggestRemediations(root);
-        responded.set(incident.id, { suggested });
-        awaiting.delete(incident.id);
-        const first = suggested[0];
-        if (first === undefined) continue;
-        await app.handler({
-          kind: 'button',
-          actor: { surface: 'console', userId: RESPONDER },
-          conversation: { surface: 'console', channelId: 'incidents' },
-          requestId: `eval-${incident.id}`,
-          receivedAt: now,
-          actionId: 'dbx:run_plan',
-          value: encodeButtonValue({
-            kind: 'plan',
-            action: 'run_plan',
-            incidentId: incident.id,
-            version: incident.version,
-            remediationId: first,
-          }),
-        });
-      }
-    },
-  };
-}
-
 export type EvalResult = DetectionScore &
   RemediationScore & {
     audit_verified: boolean;
+    /** What the simulated responder pressed on each incident, and how it ended. */
+    responses: RespondedIncident[];
     scenario: string;
     seed: number;
     seconds: number;
@@ -219,6 +181,16 @@ export async function runEval(options: EvalOptions): Promise<void> {
   for (const f of result.per_fault) {
     lines.push(
       `  ${f.id.padEnd(34)} ${f.kind.padEnd(27)} ${(f.detected ? 'yes' : 'NO').padEnd(9)} ${String(f.timeToDetectS ?? '—').padEnd(7)} ${`${f.severity ?? '—'}/${f.expectedSeverity}`.padEnd(9)} ${f.incidentId ?? ''}`,
+    );
+  }
+  lines.push(
+    '',
+    '  incident                        first suggested      outcome             recovered after(s)',
+  );
+  for (const r of result.responses) {
+    const first = `${r.suggested[0] ?? '—'}${r.approved === true ? ' (approved)' : ''}`;
+    lines.push(
+      `  ${r.incidentId.padEnd(31)} ${first.padEnd(20)} ${(r.firstOutcome ?? r.refused?.slice(0, 60) ?? 'not pressed').padEnd(19)} ${r.recoveredAfterMs === null ? '—' : Math.round(r.recoveredAfterMs / 1000)}`,
     );
   }
   if (result.pipeline_failures > 0) {
@@ -299,23 +271,4 @@ async function manifestTimes(
         return earliest(f.affected_run_ids) ?? earliest(f.affected_task_run_ids) ?? first;
     }
   };
-}
-
-/**
- * What one notification per failed or skipped run would have sent: every job run and every task run
- * (each retry attempt is a run of its own) that failed, timed out, errored or was skipped, and every
- * failed pipeline update — what a workspace sends with notifications on every job and task.
- */
-async function naiveAlerts(warehouse: Warehouse): Promise<number> {
-  const failedOrSkipped = "result_state IN ('FAILED', 'TIMED_OUT', 'ERROR', 'SKIPPED')";
-  const count = async (sql: string) => Number((await warehouse.query(sql)).rows[0]?.n ?? 0);
-  return (
-    (await count(`SELECT count(*) AS n FROM system.lakeflow.job_run_timeline WHERE ${failedOrSkipped}`)) +
-    (await count(
-      `SELECT count(*) AS n FROM system.lakeflow.job_task_run_timeline WHERE ${failedOrSkipped}`,
-    )) +
-    (await count(
-      `SELECT count(*) AS n FROM system.lakeflow.pipeline_update_timeline WHERE result_state = 'FAILED'`,
-    ))
-  );
 }

@@ -25,16 +25,6 @@ export class BoundedSet {
     return true;
   }
 
-  /** Forgets `key`; true when it was there. */
-  delete(key: string): boolean {
-    return this.#items.delete(key);
-  }
-
-  /** The remembered keys, oldest first. */
-  values(): string[] {
-    return [...this.#items];
-  }
-
   get size(): number {
     return this.#items.size;
   }

@@ -1,4 +1,5 @@
 import { BoundedSet } from './bounded-set.js';
+import type { Run } from '../../databricks/rest/jobs-api.js';
 import type { JobInfo } from './job-info.js';
 import type { Topology } from './topology.js';
 
@@ -14,8 +15,11 @@ export interface CollectorCache {
   readonly seenRows: Map<string, BoundedSet>;
   /** The last cost figure handed out per team and period, so only changed totals are repeated. */
   readonly costs: Map<string, number>;
-  /** Clusters recently used by runs, for `clusters/events`. */
-  readonly clusters: BoundedSet;
+  /**
+   * Clusters recently used by runs, for `clusters/events`, oldest first; a job cluster with the job and
+   * run that own it (its events are that run's), an all-purpose cluster with none.
+   */
+  readonly clusters: Map<string, ClusterOwner>;
   topology: Topology | undefined;
   readonly capacity: number;
 }
@@ -36,10 +40,38 @@ export function createCollectorCache(options: CollectorCacheOptions = {}): Colle
     seenRuns: new BoundedSet(capacity),
     seenRows: new Map(),
     costs: new Map(),
-    clusters: new BoundedSet(1_000),
+    clusters: new Map(),
     topology: undefined,
     capacity,
   };
+}
+
+/** The job and run a job cluster belongs to; empty for an all-purpose cluster. */
+interface ClusterOwner {
+  readonly jobId?: string;
+  readonly runId?: string;
+}
+
+/** Clusters remembered for `clusters/events`. */
+const CLUSTERS_REMEMBERED = 1_000;
+
+/**
+ * Remembers the clusters a run's tasks ran on. A job cluster (a task without `existing_cluster_id`) lives
+ * and dies with its run, so its events name that job and run; an all-purpose cluster serves many runs
+ * and belongs to none of them.
+ */
+export function rememberClusters(cache: CollectorCache, run: Run): void {
+  for (const task of run.tasks ?? []) {
+    const id = task.cluster_instance?.cluster_id;
+    if (id === undefined || id === '') continue;
+    const jobCluster = task.existing_cluster_id === undefined && run.job_id !== undefined;
+    const owner = jobCluster ? { jobId: String(run.job_id), runId: String(run.run_id) } : {};
+    if (!cache.clusters.has(id) && cache.clusters.size >= CLUSTERS_REMEMBERED) {
+      const oldest = cache.clusters.keys().next();
+      if (!oldest.done) cache.clusters.delete(oldest.value);
+    }
+    cache.clusters.set(id, owner);
+  }
 }
 
 /** The seen-set of one system-table source, created on first use. */

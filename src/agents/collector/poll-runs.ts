@@ -1,6 +1,6 @@
 import type { Run } from '../../databricks/rest/jobs-api.js';
 import type { RunObservation } from '../detector/observations.js';
-import type { CollectorCache } from './collector-cache.js';
+import { type CollectorCache, rememberClusters } from './collector-cache.js';
 import type { CollectorDeps } from './collector-deps.js';
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
 import { fetchRunObservation, jobInfoFor, taskAttemptFailed, toRunObservation } from './run-observation.js';
@@ -102,8 +102,7 @@ export async function pollRuns(
       const info = run.job_id === undefined ? undefined : await jobInfoFor(deps, cache, String(run.job_id));
       const observed = toRunObservation(deps.workspaceId, run, { info, topology: cache.topology });
       if (observed.ok) active.push(observed.value);
-      for (const task of run.tasks ?? [])
-        if (task.cluster_instance?.cluster_id) cache.clusters.add(task.cluster_instance.cluster_id);
+      rememberClusters(cache, run);
       const start = run.start_time ?? 0;
       if (start > 0) oldestActive = Math.min(oldestActive ?? start, start);
     }
@@ -145,8 +144,7 @@ async function observe(
   cache: CollectorCache,
   run: Run,
 ): Promise<RunObservation | undefined> {
-  for (const task of run.tasks ?? [])
-    if (task.cluster_instance?.cluster_id) cache.clusters.add(task.cluster_instance.cluster_id);
+  rememberClusters(cache, run);
   // Failed runs need their error text; the list has none, so the run is read in full.
   if ((run.tasks ?? []).some(taskAttemptFailed) || run.state?.life_cycle_state === 'INTERNAL_ERROR') {
     const outcome = await fetchRunObservation(deps, run.run_id, cache);

@@ -386,7 +386,7 @@ export async function pollSystemTables(
       active.add(c.cluster_id);
     }
     // Job clusters live only as long as their run: the poller remembers the ones runs used.
-    const ids = new Set([...active, ...cache.clusters.values()]);
+    const ids = new Set([...active, ...cache.clusters.keys()]);
     for (const clusterId of ids) {
       let last: string | undefined;
       for await (const e of deps.client.clusters.clusterEvents({
@@ -403,6 +403,8 @@ export async function pollSystemTables(
           {
             workspaceId: ws,
             clusterId,
+            // A job cluster's events are its run's: a launch failure is repaired on the run.
+            ...cache.clusters.get(clusterId),
             timestamp: e.timestamp,
             type: e.type,
             reasonCode: e.details?.reason?.code,

@@ -53,6 +53,18 @@ const MAX_UPDATES = 50;
 const MAX_EVENTS = 500;
 
 /** DLT pipelines: updates through their states, events, timeline rows, lineage and billing. */
+/** What starts a pipeline update: who and why, and whom to tell when it ends. */
+interface UpdateRequest {
+  cause: string;
+  user: string;
+  fullRefresh?: boolean;
+  onEnd?: (u: PipelineUpdate) => void;
+  triggeredBy?: { jobId: number; runId: number; taskRunId: number };
+}
+
+/** An update a person (or a client acting for one) started, rather than a schedule or a job. */
+const byPerson = (cause: string) => cause === 'USER_ACTION' || cause === 'API_CALL';
+
 export class PipelineFleet {
   readonly byId = new Map<string, PipelineState>();
   readonly byName = new Map<string, PipelineState>();
@@ -130,16 +142,14 @@ export class PipelineFleet {
   }
 
   /** Starts an update (REST `updates`, a schedule or a pipeline task). Refuses while one is active. */
-  startUpdate(
-    id: string,
-    opts: {
-      cause: string;
-      user: string;
-      fullRefresh?: boolean;
-      onEnd?: (u: PipelineUpdate) => void;
-      triggeredBy?: { jobId: number; runId: number; taskRunId: number };
-    },
-  ): PipelineUpdate {
+  startUpdate(id: string, opts: UpdateRequest): PipelineUpdate {
+    // A person's update (and a pipeline task of a person's run) draws from the people's stream.
+    return byPerson(opts.cause)
+      ? this.ctx.byPerson(() => this.#startUpdateNow(id, opts))
+      : this.#startUpdateNow(id, opts);
+  }
+
+  #startUpdateNow(id: string, opts: UpdateRequest): PipelineUpdate {
     const ctx = this.ctx;
     const p = this.get(id);
     if (p.active) {
@@ -150,7 +160,7 @@ export class PipelineFleet {
       );
     }
     const now = ctx.now();
-    const manual = opts.cause === 'USER_ACTION' || opts.cause === 'API_CALL';
+    const manual = byPerson(opts.cause);
     const faults = ctx.activeFaults(
       now,
       (f) => f.kind === 'pipeline_error' && f.target.pipeline === p.spec.name,

@@ -1,4 +1,4 @@
-import type { Scenario, ScenarioFault } from '../scenario/schema.js';
+import { type Scenario, type ScenarioFault, TRANSIENT_FAULT_KINDS } from '../scenario/schema.js';
 import { resolveInstant } from '../scenario/instant.js';
 import type { SinkTableName, SystemTableRow } from '../system-table-sink.js';
 import type { Cloud } from './catalog.js';
@@ -24,13 +24,20 @@ export class SimContext {
   readonly #runBase: number;
   readonly #idSalt: string;
 
+  /** The stream draws come from now: the workload's, or the people's inside `byPerson`. */
+  #prng: Prng;
+  readonly #people: Prng;
+
   constructor(
     readonly scenario: Scenario,
     readonly clock: SimClock,
-    readonly prng: Prng,
+    prng: Prng,
     readonly queue: EventQueue,
     readonly rows: RowBuffer,
+    people: Prng,
   ) {
+    this.#prng = prng;
+    this.#people = people;
     this.startMs = Date.parse(scenario.start);
     this.endMs = this.startMs + scenario.duration_hours * 3_600_000;
     this.workspaceId = scenario.workspace.id;
@@ -185,6 +192,28 @@ export class SimContext {
     }
   }
 
+  /** Where random draws come from (durations, rows, setup times, ids). */
+  get prng(): Prng {
+    return this.#prng;
+  }
+
+  /**
+   * Runs what a person (or a client acting for one) did — a repair, a run-now, a restart, a cancel — and
+   * everything it starts, on a random stream of its own. The scheduled workload keeps its own stream, so
+   * a remediation changes what it touches and nothing else: every later scheduled run draws the same
+   * durations and row counts as in a replay where nobody acted, and a fix cannot conjure an unrelated
+   * anomaly in the data the detectors read.
+   */
+  byPerson<T>(act: () => T): T {
+    const before = this.#prng;
+    this.#prng = this.#people;
+    try {
+      return act();
+    } finally {
+      this.#prng = before;
+    }
+  }
+
   /** Faults of `kind` whose window contains `at` and which still have occurrences left. */
   activeFaults(at: number, match: (f: ScenarioFault) => boolean): FaultState[] {
     return active(this.faults, at, match);
@@ -242,7 +271,10 @@ function faultState(fault: ScenarioFault, startMs: number, scenarioEnd: number):
   };
 }
 
-/** A fault whose expected action is RETRY is transient: a person's repair or rerun gets past it. */
+/**
+ * Whether a person's repair or rerun gets past the fault unchanged: as the scenario says (`transient`), else
+ * by its kind. Never by `expected`: the engine reacts to what was done, not to what the evaluation expects.
+ */
 export function isTransient(f: FaultState): boolean {
-  return f.fault.expected.action === 'RETRY';
+  return f.fault.transient ?? TRANSIENT_FAULT_KINDS.has(f.fault.kind);
 }

@@ -60,6 +60,8 @@ export interface JobRunEvent {
 const HOUR = 3_600_000;
 const SUCCESSFUL = new Set(['SUCCESS', 'SUCCESS_WITH_FAILURES']);
 const NULL_SINK: SystemTableSink = { append: () => {}, flush: async () => {} };
+/** Mixed into the seed of the people's random stream, so it differs from the workload's. */
+const PEOPLE_STREAM = 0x5eed_0b0e;
 
 /** System-table spelling of REST result states (docs/databricks.md, Same thing, different spelling). */
 function tableResultState(rest: string | undefined): string | null {
@@ -120,7 +122,9 @@ export class SimWorkspace {
     this.#rows = new RowBuffer(this.#sink);
     this.#recentPerJob = opts.recentRunsPerJob ?? 50;
     const prng = new Prng(opts.seed ?? 1);
-    this.#ctx = new SimContext(opts.scenario, this.#simClock, prng, this.#queue, this.#rows);
+    // People's actions draw from a stream of their own (see SimContext.byPerson), seeded from the same seed.
+    const people = new Prng((opts.seed ?? 1) ^ PEOPLE_STREAM);
+    this.#ctx = new SimContext(opts.scenario, this.#simClock, prng, this.#queue, this.#rows, people);
     this.#groups = new Map(opts.scenario.groups.map((g) => [g.name, new Set(g.members)]));
     this.#emitStatic();
     this.clusters = new ClusterFleet(this.#ctx);
@@ -152,6 +156,11 @@ export class SimWorkspace {
   }
   runPageUrl(jobId: number, runId: number): string {
     return this.#ctx.runPageUrl(jobId, runId);
+  }
+
+  /** Runs a person's action (a REST call that changes something) on the people's random stream. */
+  byPerson<T>(act: () => T): T {
+    return this.#ctx.byPerson(act);
   }
 
   /** Runs everything due up to `ms` in time order, then hands buffered rows to the sink. */
@@ -1044,6 +1053,13 @@ export class SimWorkspace {
   }
 
   #startTask(run: RunState, settings: TaskSettings, attempt: number): void {
+    // A task of a person's run (a repair, a run-now) draws from the people's stream, and so does the job
+    // cluster it launches: the scheduled workload's draws stay what they would have been.
+    if (run.manual) this.#ctx.byPerson(() => this.#startTaskNow(run, settings, attempt));
+    else this.#startTaskNow(run, settings, attempt);
+  }
+
+  #startTaskNow(run: RunState, settings: TaskSettings, attempt: number): void {
     const ctx = this.#ctx;
     const job = run.job;
     const task = this.#newTaskRun(run, settings, attempt);

@@ -1,4 +1,5 @@
 import type { FaultTruth } from '../engine/model.js';
+import { cascadeRoots } from './score-detection.js';
 
 /** What the simulated responder did about one incident. */
 export interface RespondedIncident {
@@ -9,13 +10,22 @@ export interface RespondedIncident {
   readonly firstOutcome: string | null;
   /** Simulated ms from the incident opening to a verified recovery; null when it did not recover. */
   readonly recoveredAfterMs: number | null;
+  /** Simulated ms from the incident opening to the press. */
+  readonly pressedAfterMs?: number | null;
+  /** A gated press: whether the second person's approval went through. */
+  readonly approved?: boolean;
+  /** Why the press or the approval was refused, in the words the presser saw. */
+  readonly refused?: string;
 }
 
 export interface RemediationScore {
   /** Opening to verified recovery, simulated seconds, over the incidents a remediation recovered. */
   readonly mttr_p50_s: number | null;
   readonly mttr_p95_s: number | null;
-  /** Share of the faults an action can fix (RETRY, RETRY_WITH_NEW_PARAMS) whose first suggested action recovered them. */
+  /**
+   * Share of the faults an action can fix — expected action RETRY or RETRY_WITH_NEW_PARAMS, on an object
+   * in the workspace — whose first suggested action recovered them.
+   */
   readonly recovered_first_try: number | null;
   /** Suggested actions the scenario marks wrong for their fault (a plain retry where a retry cannot help). */
   readonly harmful_suggested: number;
@@ -46,12 +56,24 @@ export function scoreRemediation(input: {
   let fixable = 0;
   let recovered = 0;
   let harmful = 0;
+  const rootOf = cascadeRoots(input.faults);
+  const byId = new Map(input.faults.map((f) => [f.id, f]));
   for (const fault of input.faults) {
     const incidentId = input.incidentOf.get(fault.id) ?? null;
     const response = incidentId === null ? undefined : input.responded.get(incidentId);
-    const wrong = wrongFor(fault.expected.action);
+    // An incident's actions are suggested for its root cause. A consequence that shares its root
+    // cause's incident (runs skipped downstream, a table gone stale) is fixed by fixing the root — what
+    // the scenario format names as its fix — so the actions are judged by the root's expectation: a
+    // longer timeout for the timed-out extract is not "a retry of a dependency failure". A consequence
+    // with an incident of its own is judged by its own.
+    const root = byId.get(rootOf.get(fault.id) ?? fault.id) ?? fault;
+    const judgedBy = input.incidentOf.get(root.id) === incidentId ? root : fault;
+    const wrong = wrongFor(judgedBy.expected.action);
     harmful += (response?.suggested ?? []).filter((a) => wrong.includes(a)).length;
-    if (!FIXABLE.has(fault.expected.action)) continue;
+    // An action can fix only what has an object in the workspace to act on: a burst of API throttling or
+    // server errors has none, ends by itself, and the fix is dbxops' own client retrying its calls.
+    if (!FIXABLE.has(fault.expected.action) || !Object.values(fault.target).some((v) => v !== undefined))
+      continue;
     fixable++;
     if (response?.firstOutcome === 'recovered') recovered++;
   }

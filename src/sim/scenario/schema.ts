@@ -50,6 +50,18 @@ const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/**
+ * Faults a retry gets past by their nature: a concurrent commit lost a race (the retry commits on the new
+ * snapshot), a cloud capacity shortage or a spot reclaim (the retry gets nodes again). The others stay
+ * until something changes: the code, grants or settings (task and pipeline errors, a revoked grant), the
+ * cluster size or timeout (out of memory, a timeout), a restart (a hung driver), or the window's end.
+ */
+export const TRANSIENT_FAULT_KINDS: ReadonlySet<FaultKind> = new Set([
+  'concurrency_conflict',
+  'cloud_capacity',
+  'spot_loss',
+]);
+
 const jitter = z.number().min(0).max(1);
 
 const durationSchema = z.strictObject({
@@ -272,6 +284,12 @@ const faultSchema = z.strictObject({
   message: z.string().max(10_000).optional(),
   /** Multiplier for duration_spike/timeout (×duration), row_count_drop (×rows), cost_spike (×workers). */
   factor: z.number().positive().max(10_000).optional(),
+  /**
+   * Whether a person's repair or run-now gets past the fault without changing anything first (a blip, a
+   * commit race, a capacity shortage that has passed). Defaults by kind (`TRANSIENT_FAULT_KINDS`); the
+   * engine never reads `expected`, which is the answer the evaluation grades, to decide how it behaves.
+   */
+  transient: z.boolean().optional(),
   expected: z.strictObject({
     category: errorCategorySchema,
     severity: severitySchema,

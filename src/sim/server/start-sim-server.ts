@@ -110,6 +110,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
   const tokens = new Set(opts.tokens ?? DEFAULT_TOKENS);
   const oauth = new OAuthIssuer(opts.oauthClients ?? []);
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+  const extra = new Set(opts.extraRoutes ?? []);
   const routes: SimRoute[] = [
     ...(opts.extraRoutes ?? []),
     ...jobRoutes,
@@ -238,7 +239,12 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
         user,
         request: req,
       };
-      const answer: RouteResponse = await route.handle(ctx);
+      // A call that changes something is a person's action (or a client's for them): it draws from the
+      // people's random stream, so it does not reshuffle the scheduled workload (SimContext.byPerson).
+      // The handlers act synchronously; a statement submitted through extra routes is the workload's.
+      const answer: RouteResponse = await (method !== 'GET' && !extra.has(route)
+        ? workspace.byPerson(() => route.handle(ctx))
+        : route.handle(ctx));
       send(res, answer.status ?? 200, answer.body, answer.headers);
       return;
     }

@@ -312,3 +312,35 @@ describe('pollSystemTables on the job clusters of past runs', () => {
     }
   });
 });
+
+describe('pollSystemTables reading cluster events', () => {
+  it("names the job and run of a job cluster's launch failure, which only a repair of that run fixes", async () => {
+    const h = await startHarness(
+      scenarioWith((s) => {
+        s.faults = [
+          {
+            id: 'no-capacity',
+            kind: 'cloud_capacity',
+            target: { job: 'orders_etl' },
+            start: '+0h',
+            occurrences: 1,
+            expected: { category: 'capacity', severity: 'P3', action: 'RETRY' },
+          },
+        ];
+      }),
+    );
+    try {
+      const cache = createCollectorCache();
+      await h.advanceTo(START + 30 * MIN);
+      await pollRuns(h.deps, cache, { overlapMs: 10 * MIN });
+      const polled = await pollSystemTables(h.deps, cache, { sources: ['cluster_events'] });
+      const [failed] = h.workspace.listRuns({});
+      const launch = polled.clusterEvents.find(
+        (e) => e.reasonCode === 'AWS_INSUFFICIENT_INSTANCE_CAPACITY_FAILURE',
+      );
+      expect(launch).toMatchObject({ jobId: String(failed?.job.jobId), runId: String(failed?.runId) });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { largerNodeType, planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
 import { REMEDIATION_KINDS } from '../../../src/agents/remediation/remediation-kind.js';
-import { suggestRemediations } from '../../../src/agents/remediation/suggest-remediations.js';
 import type { Job, Run } from '../../../src/databricks/rest/jobs-api.js';
 import type { Warehouse } from '../../../src/databricks/rest/warehouses-api.js';
 
@@ -300,48 +299,5 @@ describe('largerNodeType', () => {
     expect(largerNodeType('m5.xlarge')).toBe('m5.2xlarge');
     expect(largerNodeType('r5.4xlarge')).toBe('r5.8xlarge');
     expect(largerNodeType('n2-highmem-8')).toBeUndefined();
-  });
-});
-
-describe('suggestRemediations', () => {
-  it('offers repair first for a transient failure, and new settings first for an out-of-memory one', () => {
-    expect(
-      suggestRemediations({
-        kind: 'job_failed',
-        refs: { jobId: '1', runId: '2' },
-        classification: { category: 'network', transient: true, action: 'RETRY', rule: 'blip' },
-      }),
-    ).toEqual(['repair', 'rerun', 'set_retry_policy']);
-    expect(
-      suggestRemediations({
-        kind: 'job_failed',
-        refs: { jobId: '1', runId: '2' },
-        classification: {
-          category: 'resource',
-          transient: false,
-          action: 'RETRY_WITH_NEW_PARAMS',
-          rule: 'oom',
-        },
-      }),
-    ).toEqual(['retry_with_params', 'notify_owner']);
-  });
-
-  it('never offers a plain retry for a failure a retry cannot fix', () => {
-    const kinds = suggestRemediations({
-      kind: 'job_failed',
-      refs: { jobId: '1', runId: '2' },
-      classification: { category: 'permission', transient: false, rule: 'grant' },
-    });
-    expect(kinds).not.toContain('rerun');
-    expect(kinds).not.toContain('repair');
-    expect(kinds[0]).toBe('notify_owner');
-  });
-
-  it('offers warehouse and query fixes for their signals', () => {
-    expect(suggestRemediations({ kind: 'warehouse_queueing', refs: { warehouseId: 'w' } })).toEqual([
-      'scale_warehouse',
-    ]);
-    expect(suggestRemediations({ kind: 'runaway_query', refs: {} })).toEqual(['kill_query', 'notify_owner']);
-    expect(suggestRemediations(undefined)).toEqual([]);
   });
 });

@@ -271,6 +271,8 @@ describe('SimWorkspace reactions to remediations', () => {
           target: { job: 'orders_etl', task: 'transform' },
           start: '+0h',
           end: '+3h',
+          // A network blip: the repair's read goes through.
+          transient: true,
           expected: { category: 'network', severity: 'P3', action: 'RETRY' },
         },
       ];
@@ -288,6 +290,83 @@ describe('SimWorkspace reactions to remediations', () => {
       'load#1:TERMINATED/SUCCESS',
     ]);
     expect(() => ws.repairRun(run.runId, { user: 'x', rerunTasks: ['load'] })).toThrow(/latest repair ID/);
+  });
+
+  it("fails a repair again while the error's cause stays, whatever answer the scenario expects", () => {
+    const { ws } = workspace((s) => {
+      s.faults = [
+        {
+          id: 'missing-table',
+          kind: 'task_error',
+          target: { job: 'orders_etl', task: 'transform' },
+          start: '+0h',
+          end: '+3h',
+          // A wrong ground truth must not make the engine oblige: the table is still missing.
+          expected: { category: 'network', severity: 'P3', action: 'RETRY' },
+        },
+      ];
+    });
+    ws.advanceTo(START + 40 * MIN);
+    const run = firstRun(ws);
+    expect(run.result).toBe('FAILED');
+    ws.repairRun(run.runId, { user: 'oncall@example.com', rerunAllFailed: true });
+    ws.advanceTo(START + 80 * MIN);
+    expect(run.result).toBe('FAILED');
+    expect(run.tasks.filter((t) => t.key === 'transform').at(-1)?.failure?.error).toMatch(
+      /TABLE_OR_VIEW_NOT_FOUND/,
+    );
+  });
+
+  it('gets past a concurrent-append conflict on repair: the retry commits on the new snapshot', () => {
+    const { ws } = workspace((s) => {
+      s.faults = [
+        {
+          id: 'race',
+          kind: 'concurrency_conflict',
+          target: { job: 'orders_etl', task: 'transform' },
+          start: '+0h',
+          end: '+3h',
+          expected: { category: 'concurrency', severity: 'P3', action: 'NOTIFY_OWNER' },
+        },
+      ];
+    });
+    ws.advanceTo(START + 40 * MIN);
+    const run = firstRun(ws);
+    expect(run.result).toBe('FAILED');
+    ws.repairRun(run.runId, { user: 'oncall@example.com', rerunAllFailed: true });
+    ws.advanceTo(START + 80 * MIN);
+    expect(run.result).toBe('SUCCESS');
+  });
+
+  it("leaves the scheduled workload's runs as they were when a person repairs one", async () => {
+    const race = (s: ScenarioInput) => {
+      s.faults = [
+        {
+          id: 'race',
+          kind: 'concurrency_conflict',
+          target: { job: 'orders_etl', task: 'transform' },
+          start: '+0h',
+          occurrences: 1,
+          expected: { category: 'concurrency', severity: 'P3', action: 'RETRY' },
+        },
+      ];
+    };
+    const scheduled = async (repair: boolean) => {
+      const { ws, sink } = workspace(race);
+      ws.advanceTo(START + 40 * MIN);
+      const failed = firstRun(ws);
+      if (repair)
+        ws.byPerson(() => ws.repairRun(failed.runId, { user: 'oncall@example.com', rerunAllFailed: true }));
+      ws.advanceTo(START + 5 * HOUR);
+      await ws.flush();
+      return sink
+        .rows('lakeflow.job_run_timeline')
+        .filter((r) => r.period_start_time !== undefined && Number(r.period_start_time) >= START + HOUR)
+        .map((r) => [r.job_id, r.period_start_time, r.period_end_time, r.result_state].join(' '));
+    };
+    const untouched = await scheduled(false);
+    expect(untouched.length).toBeGreaterThan(3);
+    expect(await scheduled(true)).toEqual(untouched);
   });
 
   it('keeps failing with OutOfMemoryError until the job cluster is made bigger', () => {

@@ -304,6 +304,8 @@ describe('sim server jobs API', () => {
           target: { job: 'orders_etl', task: 'load' },
           start: '+0h',
           end: '+2h',
+          // A network blip: the repair's read goes through.
+          transient: true,
           expected: { category: 'network', severity: 'P3', action: 'RETRY' },
         },
       ];

@@ -331,7 +331,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         budgets: policy.budgets,
         timeZone: policy.timezone,
       },
-      options.consoleUrl ? { incidentUrl: (id) => `${options.consoleUrl}/#incident/${id}` } : {},
+      {
+        ...(options.consoleUrl
+          ? { incidentUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` }
+          : {}),
+        ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
+      },
     ),
   };
 

@@ -1,4 +1,6 @@
 import type { DigestCardView, DigestSection } from '../cards/card-views.js';
+import type { CostChart } from '../cards/cost-chart.js';
+import { digestChartOf } from '../cards/digest-chart.js';
 import type { ShownSql } from '../agents/reporter/digest-queries.js';
 import type {
   CostReport,
@@ -19,6 +21,8 @@ import type {
 /** Where figures link to: the console's incident page when a console URL is known. */
 export interface DigestLinks {
   readonly incidentUrl?: (incidentId: string) => string;
+  /** Where dbxops serves a chart as a PNG (a signed URL), for Teams and the console. */
+  readonly chartUrl?: (chart: CostChart) => string;
 }
 
 /** When a scheduled post went out after its time, what the card says about it. */
@@ -174,7 +178,7 @@ function decisionsSection(
   }));
 }
 
-function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
+function spendSection(s: Section<SpendFigures>, date: string, links: DigestLinks): DigestSection {
   return fromSection(`Spend on ${date}`, s, (f) => {
     const history = `${f.historyDays}-day average`;
     // The workspace's first day of billing has nothing before it to compare with: it says so.
@@ -204,19 +208,16 @@ function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
         };
       }),
     ];
-    return {
-      lines,
-      chart: {
-        title: f.historyDays === 0 ? `${date}, per team` : `${date} against the ${history}, per team`,
-        unit: 'usd',
-        bars: f.teams.map((t) => ({
-          label: teamName(t.team),
-          value: t.dayUsd,
-          baseline: f.historyDays > 0 ? t.averageUsd : null,
-        })),
-      },
-      sql: sqlText([f.sql]),
+    const chart = {
+      title: f.historyDays === 0 ? `${date}, per team` : `${date} against the ${history}, per team`,
+      bars: f.teams.map((t) => ({
+        label: teamName(t.team),
+        value: t.dayUsd,
+        baseline: f.historyDays > 0 ? t.averageUsd : null,
+      })),
     };
+    const url = chart.bars.length > 0 ? (links.chartUrl?.(digestChartOf(chart)) ?? null) : null;
+    return { lines, chart: { ...chart, unit: 'usd', url }, sql: sqlText([f.sql]) };
   });
 }
 
@@ -282,7 +283,7 @@ function daily(d: DailyDigest, links: DigestLinks): Omit<DigestCardView, 'late'>
       openIssuesSection(d.openIssues, links),
       decisionsSection('Pending approvals', d.approvals, 'No approval is waiting.', links),
       decisionsSection('Remediations run', d.remediations, `No remediation ran on ${d.day.date}.`, links),
-      spendSection(d.spend, d.day.date),
+      spendSection(d.spend, d.day.date, links),
       savingsSection(d.savings),
     ],
   };
@@ -318,12 +319,12 @@ function weekly(w: WeeklyDigest, links: DigestLinks): Omit<DigestCardView, 'late
   };
 }
 
-function costReport(c: CostReport): Omit<DigestCardView, 'late'> {
+function costReport(c: CostReport, links: DigestLinks): Omit<DigestCardView, 'late'> {
   return {
     kind: 'digest',
     title: `Cost report · ${c.team} · ${c.day.date}`,
     subtitle: `${c.workspace.name}, ${c.timeZone}`,
-    sections: [spendSection(c.spend, c.day.date), savingsSection(c.savings)],
+    sections: [spendSection(c.spend, c.day.date, links), savingsSection(c.savings)],
   };
 }
 
@@ -338,7 +339,7 @@ export function digestCard(
       ? daily(digest, links)
       : digest.kind === 'weekly'
         ? weekly(digest, links)
-        : costReport(digest);
+        : costReport(digest, links);
   return {
     ...body,
     late:

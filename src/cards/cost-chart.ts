@@ -25,7 +25,7 @@ interface DailySpendChart {
 }
 
 /** One team's bar pair in the digest: the reported day, and its trailing average (null: no history). */
-export interface TeamBar {
+interface TeamBar {
   readonly label: string;
   readonly usd: number;
   readonly averageUsd: number | null;

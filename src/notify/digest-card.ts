@@ -102,7 +102,13 @@ function slaSection(s: Section<SlaFigures>, date: string): DigestSection {
   return fromSection(`SLAs on ${date}`, s, (f) => {
     if (f.items.length === 0)
       return {
-        lines: [{ text: 'No job promises a deadline (an `sla` tag).', url: null, command: null }],
+        lines: [
+          {
+            text: 'No SLA is set: neither the policy (`slas:`) nor a job (an `sla` tag) promises a deadline.',
+            url: null,
+            command: null,
+          },
+        ],
         chart: null,
         sql: sqlText(f.sql),
       };
@@ -120,9 +126,9 @@ function slaSection(s: Section<SlaFigures>, date: string): DigestSection {
       ...f.items
         .filter((i) => i.status !== 'met')
         .map((i) => ({
-          text: `${i.status === 'missed' ? 'Missed' : 'At risk'}: ${i.job} (due ${utc(i.deadlineAt)}${i.landedAt === null ? '' : `, landed ${utc(i.landedAt)}`})`,
+          text: `${i.status === 'missed' ? 'Missed' : 'At risk'}: ${i.table}${i.job === null ? '' : ` (${i.job})`}, due ${utc(i.deadlineAt)}${i.landedAt === null ? '' : `, landed ${utc(i.landedAt)}`}`,
           url: null,
-          command: `/dbx status ${i.jobId}`,
+          command: i.jobId === null ? null : `/dbx status ${i.jobId}`,
         })),
     ];
     return { lines, chart: null, sql: sqlText(f.sql) };
@@ -261,6 +267,18 @@ function weekLines(label: string, s: Section<WeekFigures>): DigestSection['lines
     w.sla === null
       ? 'no SLA history'
       : `SLAs ${w.sla.met} met, ${w.sla.atRisk} at risk, ${w.sla.missed} missed`;
+  const slaByTeam =
+    w.sla === null || w.sla.byTeam.length === 0
+      ? []
+      : [
+          {
+            text: `${label} SLAs by team: ${w.sla.byTeam
+              .map((t) => `${teamName(t.team)} ${t.met} met, ${t.atRisk} at risk, ${t.missed} missed`)
+              .join('; ')}`,
+            url: null,
+            command: null,
+          },
+        ];
   const spend = w.spendByTeam.map((t) => `${teamName(t.team)} ${money(t.usd)}`).join(', ') || 'no spend';
   return [
     {
@@ -268,6 +286,7 @@ function weekLines(label: string, s: Section<WeekFigures>): DigestSection['lines
       url: null,
       command: null,
     },
+    ...slaByTeam,
     { text: `${label} spend: ${spend}`, url: null, command: null },
   ];
 }

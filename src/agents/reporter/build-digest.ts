@@ -3,27 +3,24 @@ import { type Warehouse, WarehouseError } from '../../databricks/warehouse.js';
 import { SEVERITIES } from '../../domain/severity.js';
 import type { DigestIncidentRow, DigestRepository } from '../../store/digest-repository.js';
 import type { RecurringIssueRepository } from '../../store/recurring-issue-repository.js';
-import { zonedTime } from '../detector/zoned-time.js';
+import { readSlaCompliance } from '../sla/read-sla-compliance.js';
+import { countSlas } from '../sla/sla-compliance.js';
 import {
   allPurposeClusters,
   billingLatest,
   clusterSpend,
-  finishedRuns,
   jobsOnAllPurpose,
   jobsPriceRatio,
   type HourlySpend,
   SPEND_BY_TEAM_HOUR_SQL,
   shown,
-  slaJobs,
   spendByTeamHour,
   warehouseBusyHours,
   warehouseConfigs,
   warehouseSpendByHour,
   windowParams,
   CLUSTER_SPEND_SQL,
-  FINISHED_RUNS_SQL,
   JOBS_ON_ALL_PURPOSE_SQL,
-  SLA_JOBS_SQL,
   WAREHOUSE_SPEND_BY_HOUR_SQL,
 } from './digest-queries.js';
 import type {
@@ -38,7 +35,6 @@ import type {
   Section,
   SlaFigures,
   SlaItem,
-  SlaStatus,
   SpendFigures,
   TeamSpend,
   WeekFigures,
@@ -51,8 +47,6 @@ const DAY_MS = 86_400_000;
 const AVERAGE_DAYS = 7;
 /** A day's avoidable spend becomes a month's at this many days. */
 const DAYS_PER_MONTH = 30;
-/** A deadline met with less time to spare than this was at risk. */
-const AT_RISK_MARGIN_MS = 60 * 60_000;
 /** Billing this far behind the end of the reported day leaves the day's spend incomplete: late. */
 const BILLING_LATE_AFTER_MS = 60 * 60_000;
 
@@ -62,6 +56,8 @@ export interface ReporterDeps {
   readonly recurringIssues: RecurringIssueRepository;
   readonly workspace: { readonly id: string; readonly name: string };
   readonly budgets: Policy['budgets'];
+  /** The policy's `slas:`, judged with the jobs' `sla` tags (`src/agents/sla/`). */
+  readonly slas: Policy['slas'];
   /** The workspace's time zone: what "yesterday" and "this month" mean. */
   readonly timeZone: string;
 }
@@ -210,58 +206,40 @@ async function remediationsRun(deps: ReporterDeps, window: ReportWindow): Promis
 }
 
 async function slaSection(deps: ReporterDeps, day: ReportWindow): Promise<Section<SlaFigures>> {
-  return section('system.lakeflow.jobs, system.lakeflow.job_run_timeline', async () => {
-    const params = windowParams(deps.workspace.id, day.start - DAY_MS, day.end + DAY_MS);
-    const jobs = await slaJobs(deps.warehouse, params);
-    const runs = await finishedRuns(deps.warehouse, params);
-    // No run of any job finished that day: the timeline is late or the day predates its history, and
-    // every promise would read as missed.
-    if (!runs.some((r) => r.ended >= day.start && r.ended < day.end)) {
+  return section(
+    'system.lakeflow.jobs, system.access.table_lineage, system.lakeflow.job_run_timeline',
+    async () => {
+      const read = await readSlaCompliance(deps.warehouse, {
+        workspaceId: deps.workspace.id,
+        policySlas: deps.slas,
+        from: day.start,
+        to: day.end,
+      });
+      // No run of any job finished that day: the timeline is late or the day predates its history, and
+      // every promise would read as missed.
+      if (read.runsFinished === 0) {
+        return {
+          status: 'missing',
+          reason: `system.lakeflow.job_run_timeline holds no finished runs for ${day.date}: it is late, or the day is before its history.`,
+        };
+      }
+      const promised = new Map(read.promises.map((p) => [p.table, p]));
+      const items: SlaItem[] = read.verdicts.map((v) => ({
+        table: v.table,
+        source: promised.get(v.table)?.source ?? 'policy',
+        jobId: v.jobId,
+        job: v.jobId === null ? null : (read.jobNames.get(v.jobId) ?? null),
+        team: v.team,
+        deadlineAt: v.deadlineAt,
+        status: v.status,
+        landedAt: v.landedAt,
+      }));
       return {
-        status: 'missing',
-        reason: `system.lakeflow.job_run_timeline holds no finished runs for ${day.date}: it is late, or the day is before its history.`,
+        status: 'ok',
+        data: { ...countSlas(read.verdicts), items, sql: read.statements },
       };
-    }
-    const items: SlaItem[] = jobs.map((job) => {
-      const [year, month, date] = day.date.split('-').map(Number);
-      const deadlineAt = zonedTime({ year: year!, month: month!, day: date! }, job.deadline, job.timeZone);
-      const landed = runs
-        .filter(
-          (r) =>
-            r.jobId === job.jobId &&
-            r.resultState === 'SUCCEEDED' &&
-            r.ended <= deadlineAt &&
-            r.ended > deadlineAt - DAY_MS,
-        )
-        .map((r) => r.ended)
-        .sort((a, b) => a - b)[0];
-      const status: SlaStatus =
-        landed === undefined ? 'missed' : deadlineAt - landed < AT_RISK_MARGIN_MS ? 'at_risk' : 'met';
-      return {
-        jobId: job.jobId,
-        job: job.name,
-        team: job.team,
-        deadlineAt,
-        status,
-        landedAt: landed ?? null,
-      };
-    });
-    const count = (list: readonly SlaItem[]) => ({
-      met: list.filter((i) => i.status === 'met').length,
-      atRisk: list.filter((i) => i.status === 'at_risk').length,
-      missed: list.filter((i) => i.status === 'missed').length,
-    });
-    const teams = [...new Set(items.map((i) => i.team))].sort(byTeam);
-    return {
-      status: 'ok',
-      data: {
-        ...count(items),
-        byTeam: teams.map((team) => ({ team, ...count(items.filter((i) => i.team === team)) })),
-        items,
-        sql: [shown(SLA_JOBS_SQL, params), shown(FINISHED_RUNS_SQL, params)],
-      },
-    };
-  });
+    },
+  );
 }
 
 /** Named teams alphabetically, untagged last. */
@@ -449,16 +427,10 @@ async function weekSection(
   );
   const slaDays = await Promise.all(days.map((d) => slaSection(deps, d)));
   // Days without run history are left out; a week with none has no SLA figure.
-  if (slaDays.some((s) => s.status === 'ok')) {
-    sla = { met: 0, atRisk: 0, missed: 0 };
-    for (const s of slaDays) {
-      if (s.status !== 'ok') continue;
-      sla = {
-        met: sla.met + s.data.met,
-        atRisk: sla.atRisk + s.data.atRisk,
-        missed: sla.missed + s.data.missed,
-      };
-    }
+  const judged = slaDays.flatMap((s) => (s.status === 'ok' ? [s.data.items] : []));
+  if (judged.length > 0) {
+    const { met, atRisk, missed, byTeam } = countSlas(judged.flat());
+    sla = { met, atRisk, missed, byTeam };
   }
   return section('system.billing.usage, system.billing.list_prices', async () => {
     const params = windowParams(deps.workspace.id, week.start, week.end);

@@ -1,3 +1,4 @@
+import type { SlaCounts, SlaStatus } from '../sla/sla-compliance.js';
 import type { ShownSql } from './digest-queries.js';
 import type { ReportWindow } from './report-period.js';
 
@@ -33,23 +34,21 @@ export interface IncidentFigures {
   readonly items: readonly DigestIncident[];
 }
 
-export type SlaStatus = 'met' | 'at_risk' | 'missed';
-
+/** One SLA deadline on the reported day (`src/agents/sla/sla-compliance.ts` judges it). */
 export interface SlaItem {
-  readonly jobId: string;
-  readonly job: string;
+  /** The table promised fresh by the deadline. */
+  readonly table: string;
+  /** Where it is promised: a job's `sla` tag or the policy's `slas:`. */
+  readonly source: 'job_tag' | 'policy';
+  /** The job whose run kept it, or the table's first writer; null when no job writes it. */
+  readonly jobId: string | null;
+  readonly job: string | null;
   readonly team: string | null;
   /** The deadline's instant on the reported day. */
   readonly deadlineAt: number;
   readonly status: SlaStatus;
   /** When the successful run that met it ended; null when none did. */
   readonly landedAt: number | null;
-}
-
-interface SlaCounts {
-  readonly met: number;
-  readonly atRisk: number;
-  readonly missed: number;
 }
 
 export interface SlaFigures extends SlaCounts {
@@ -146,7 +145,8 @@ export interface WeekFigures {
   readonly incidents: number;
   readonly meanDetectSeconds: number | null;
   readonly meanResolveSeconds: number | null;
-  readonly sla: SlaCounts | null;
+  /** Over the days of the week with run history; null when none had any. */
+  readonly sla: (SlaCounts & { readonly byTeam: SlaFigures['byTeam'] }) | null;
   readonly spendByTeam: readonly { readonly team: string | null; readonly usd: number }[];
 }
 

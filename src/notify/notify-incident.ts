@@ -94,7 +94,6 @@ export async function notifyIncident(
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const postedBefore = outcome.posted;
     outcome.failures = [];
-    outcome.unrouted = [];
     outcome.pending = { count: 0, retryAfterMs: 0 };
     await notifyPass(deps, incidentId, outcome, pass === 0 ? options : {});
     if (outcome.posted === postedBefore) break;
@@ -165,7 +164,9 @@ async function notifyPass(
       for (const channelId of channels) {
         const target = surfaceChannel(deps.policy, surface.surface, channelId);
         if (!target.ok) {
-          outcome.unrouted.push({ surface: surface.surface, channelId, reason: target.message });
+          // Once per call, whichever pass found it.
+          if (!outcome.unrouted.some((u) => u.surface === surface.surface && u.channelId === channelId))
+            outcome.unrouted.push({ surface: surface.surface, channelId, reason: target.message });
           continue;
         }
         await postCopy(pass, surface, { incidentId, surface: surface.surface, channelId });

@@ -16,7 +16,7 @@ import type { ScenarioInput } from '../../src/sim/scenario/schema.js';
 import { isPosted } from '../../src/store/card-post-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { ALICE, blockAction, SIGNING_SECRET, signed } from '../fixtures/slack/slack-requests.js';
-import { cardAction, USER_AAD_ID } from '../fixtures/teams/activities.js';
+import { CHANNEL_ID, cardAction, USER_AAD_ID } from '../fixtures/teams/activities.js';
 import { localOperator } from '../../src/app/console-auth-setup.js';
 import { baseScenario } from '../sim/fixtures.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
@@ -52,7 +52,8 @@ const policy: Policy = (() => {
   return {
     ...base,
     access: { ...base.access, responders: ['*'] },
-    routing: { ...base.routing, default_channel: CHANNEL },
+    // Teams posts to conversation ids only: the channel the recorded invokes come from.
+    routing: { ...base.routing, default_channel: CHANNEL, channels: { [CHANNEL]: { teams: CHANNEL_ID } } },
     principals: {
       slack: { [ALICE]: 'alice@example.com' },
       teams: { [USER_AAD_ID]: 'alice@example.com' },

@@ -11,6 +11,7 @@ import type {
   OpenIssueFigures,
   SavingKind,
   SavingsFigures,
+  SavingsRealisedFigures,
   Section,
   SlaFigures,
   SpendFigures,
@@ -260,6 +261,36 @@ function savingsSection(s: Section<SavingsFigures>): DigestSection {
   });
 }
 
+const REALISED_LABEL: Record<SavingsRealisedFigures['items'][number]['kind'], string> = {
+  auto_stop_set: 'Auto-stop set',
+  auto_termination_set: 'Auto-termination set',
+  warehouse_deleted: 'Warehouse deleted',
+  cluster_deleted: 'Cluster deleted',
+  schedule_paused: 'Schedule paused',
+};
+
+function savingsRealisedSection(s: Section<SavingsRealisedFigures>): DigestSection {
+  return fromSection('Savings realised (estimates)', s, (f) => {
+    const lines: DigestSection['lines'] = [
+      f.items.length === 0
+        ? { text: 'No change this week removed spend dbxops can estimate.', url: null, command: null }
+        : {
+            text: `About ${money(f.totalMonthlyUsd)}/month from ${f.items.length} ${f.items.length === 1 ? 'change' : 'changes'} this week — estimates at list price: the spend each change removes, per 30 days`,
+            url: null,
+            command: null,
+          },
+      ...f.items.map((i) => ({
+        text: `${REALISED_LABEL[i.kind]}: ${i.subject}${i.team === null ? '' : ` (${i.team})`} — ~${money(i.monthlyUsd)}/month; ${i.detail}`,
+        url: null,
+        command: null,
+      })),
+      ...f.notEstimated.map((text) => ({ text: `Not estimated: ${text}`, url: null, command: null })),
+    ];
+    const statements = [...new Map(f.items.map((i) => [i.sql.sql, i.sql])).values()];
+    return { lines, chart: null, sql: statements.length === 0 ? null : sqlText(statements) };
+  });
+}
+
 function weekLines(label: string, s: Section<WeekFigures>): DigestSection['lines'] {
   if (s.status === 'missing') return [{ text: `${label}: missing — ${s.reason}`, url: null, command: null }];
   const w = s.data;
@@ -322,6 +353,7 @@ function weekly(w: WeeklyDigest, links: DigestLinks): Omit<DigestCardView, 'late
         sql: null,
       },
       decisionsSection('Remediations run this week', w.remediations, 'No remediation ran this week.', links),
+      savingsRealisedSection(w.savingsRealised),
       fromSection('Recurring issues and how to prevent them', w.recurring, (list) => ({
         lines:
           list.length === 0

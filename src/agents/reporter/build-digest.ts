@@ -10,6 +10,7 @@ import {
   billingLatest,
   clusterSpend,
   jobsOnAllPurpose,
+  jobSpend,
   jobsPriceRatio,
   type HourlySpend,
   SPEND_BY_TEAM_HOUR_SQL,
@@ -20,6 +21,7 @@ import {
   warehouseSpendByHour,
   windowParams,
   CLUSTER_SPEND_SQL,
+  JOB_SPEND_SQL,
   JOBS_ON_ALL_PURPOSE_SQL,
   WAREHOUSE_SPEND_BY_HOUR_SQL,
 } from './digest-queries.js';
@@ -30,8 +32,10 @@ import type {
   DigestIncident,
   IncidentFigures,
   OpenIssueFigures,
+  RealisedSaving,
   Saving,
   SavingsFigures,
+  SavingsRealisedFigures,
   Section,
   SlaFigures,
   SlaItem,
@@ -114,6 +118,7 @@ export async function buildWeeklyDigest(deps: ReporterDeps, at: number): Promise
     thisWeek: await weekSection(deps, week, at),
     lastWeek: await weekSection(deps, previous, at),
     remediations: { status: 'ok', data: await remediationsRun(deps, week) },
+    savingsRealised: await savingsRealised(deps, week),
     recurring: { status: 'ok', data: recurring },
   };
 }
@@ -353,6 +358,7 @@ async function savingsSection(
       const noAutoStop = w.autoStopMinutes === 0;
       items.push({
         kind: noAutoStop ? 'warehouse_without_auto_stop' : 'idle_warehouse',
+        id: w.warehouseId,
         subject: w.name,
         team: w.team,
         monthlyUsd: monthly(spent.usd),
@@ -368,6 +374,7 @@ async function savingsSection(
       if (usd <= 0) continue;
       items.push({
         kind: 'cluster_without_auto_termination',
+        id: c.clusterId,
         subject: c.name,
         team: c.team,
         monthlyUsd: monthly(usd),
@@ -382,6 +389,7 @@ async function savingsSection(
       for (const j of jobs) {
         items.push({
           kind: 'job_on_all_purpose',
+          id: j.jobId,
           subject: j.jobName,
           team: j.team,
           monthlyUsd: monthly(j.usd * (1 - ratio)),
@@ -395,6 +403,7 @@ async function savingsSection(
     if (untagged > 0)
       items.push({
         kind: 'untagged_spend',
+        id: null,
         subject: 'spend without a team tag',
         team: null,
         monthlyUsd: monthly(untagged),
@@ -408,6 +417,108 @@ async function savingsSection(
     return {
       status: 'ok',
       data: { items: mine, totalMonthlyUsd: round2(mine.reduce((a, i) => a + i.monthlyUsd, 0)) },
+    };
+  });
+}
+
+/** Verified outcomes of an execution that mean its change is in place. */
+const APPLIED = new Set(['applied', 'recovered']);
+
+/**
+ * What the week's changes save from now on, each an estimate at list price like the savings section's:
+ * a finding of the day before the week (a warehouse without auto-stop, a cluster without
+ * auto-termination, an idle warehouse) whose cause is gone at the end of the week — auto-stop or
+ * auto-termination set, or the warehouse or cluster deleted — keeps that finding's $/month; a job schedule
+ * paused by a remediation that stays paused saves its spend of the 24 hours before the pause, × 30. A
+ * cancelled run or killed query saved something nobody can put a figure on, and is listed as such.
+ */
+async function savingsRealised(
+  deps: ReporterDeps,
+  week: ReportWindow,
+): Promise<Section<SavingsRealisedFigures>> {
+  return section('system.billing.usage, system.compute.*, system.query.history', async () => {
+    const items: RealisedSaving[] = [];
+    const notEstimated: string[] = [];
+    const before = lastFullDay(week.start, deps.timeZone);
+    const lastDay = lastFullDay(week.end, deps.timeZone).date;
+    const was = await savingsSection(deps, before, null);
+    if (was.status === 'missing') notEstimated.push(`Fixed findings not compared: ${was.reason}`);
+    else {
+      const params = windowParams(deps.workspace.id, week.start, week.end);
+      const warehouses = new Map(
+        (await warehouseConfigs(deps.warehouse, params)).map((w) => [w.warehouseId, w]),
+      );
+      const clusters = new Map(
+        (await allPurposeClusters(deps.warehouse, params)).map((c) => [c.clusterId, c]),
+      );
+      const kept = (f: Saving, kind: RealisedSaving['kind'], what: string): void => {
+        items.push({
+          kind,
+          subject: f.subject,
+          team: f.team,
+          monthlyUsd: f.monthlyUsd,
+          detail: `${what} by the end of ${lastDay}; on ${before.date} it was ${f.detail}`,
+          sql: f.sql,
+        });
+      };
+      for (const f of was.data.items) {
+        if (f.id === null) continue;
+        if (f.kind === 'warehouse_without_auto_stop' || f.kind === 'idle_warehouse') {
+          const now = warehouses.get(f.id);
+          if (now?.deleted) kept(f, 'warehouse_deleted', 'deleted');
+          else if (f.kind === 'warehouse_without_auto_stop' && (now?.autoStopMinutes ?? 0) > 0)
+            kept(f, 'auto_stop_set', `auto-stop set to ${now?.autoStopMinutes} min`);
+        } else if (f.kind === 'cluster_without_auto_termination') {
+          const now = clusters.get(f.id);
+          if (now?.deleted) kept(f, 'cluster_deleted', 'deleted');
+          else if ((now?.autoTerminationMinutes ?? 0) > 0)
+            kept(f, 'auto_termination_set', `auto-termination set to ${now?.autoTerminationMinutes} min`);
+        }
+      }
+    }
+
+    const runs = await deps.digests.remediationsRun(deps.workspace.id, week.start, week.end);
+    for (const r of runs) {
+      if (r.verified === null || !APPLIED.has(r.verified)) continue;
+      if (r.action === 'cancel_run' || r.action === 'kill_query') {
+        notEstimated.push(
+          `${r.action === 'cancel_run' ? 'A run cancelled' : 'A query killed'} at ${utcMinute(r.at)}: what it saved depends on how long it would have gone on, which nobody can know.`,
+        );
+        continue;
+      }
+      if (r.action !== 'pause_schedule' || r.resource === null || !r.resource.startsWith('job:')) continue;
+      const jobId = r.resource.slice('job:'.length);
+      const resumed = runs.find(
+        (x) =>
+          x.action === 'resume_schedule' &&
+          x.resource === r.resource &&
+          x.at > r.at &&
+          x.verified !== null &&
+          APPLIED.has(x.verified),
+      );
+      const params = windowParams(deps.workspace.id, r.at - DAY_MS, r.at);
+      const spent = (await jobSpend(deps.warehouse, params)).get(jobId);
+      const name = spent?.name ?? `job ${jobId}`;
+      if (resumed !== undefined) {
+        notEstimated.push(
+          `The schedule of ${name}, paused at ${utcMinute(r.at)}, was resumed at ${utcMinute(resumed.at)}: no lasting saving.`,
+        );
+        continue;
+      }
+      const usd = spent?.usd ?? 0;
+      items.push({
+        kind: 'schedule_paused',
+        subject: name,
+        team: spent?.team ?? null,
+        monthlyUsd: round2(usd * DAYS_PER_MONTH),
+        detail: `schedule paused at ${utcMinute(r.at)}; it spent $${round2(usd)} in the 24 hours before, at list price, saved each day it stays paused`,
+        sql: shown(JOB_SPEND_SQL, params),
+      });
+    }
+    items.sort((a, b) => b.monthlyUsd - a.monthlyUsd);
+    return {
+      status: 'ok',
+      data: { items, totalMonthlyUsd: round2(items.reduce((a, i) => a + i.monthlyUsd, 0)), notEstimated },
     };
   });
 }

@@ -78,6 +78,13 @@ SELECT u.usage_metadata.cluster_id AS cluster_id, ${USD} AS usd${PRICED_USAGE}
   AND u.usage_metadata.cluster_id IS NOT NULL
 GROUP BY ALL`;
 
+/** Spend per job. */
+export const JOB_SPEND_SQL = `
+SELECT u.usage_metadata.job_id AS job_id, MAX(u.usage_metadata.job_name) AS job_name,
+       MAX(u.custom_tags['team']) AS team, ${USD} AS usd${PRICED_USAGE}
+  AND u.usage_metadata.job_id IS NOT NULL
+GROUP BY u.usage_metadata.job_id`;
+
 /** Job runs billed at the all-purpose price, per job. */
 export const JOBS_ON_ALL_PURPOSE_SQL = `
 SELECT u.usage_metadata.job_id AS job_id, MAX(u.usage_metadata.job_name) AS job_name,
@@ -237,4 +244,24 @@ export async function jobsPriceRatio(warehouse: Warehouse): Promise<number | nul
   const jobs = row === undefined ? undefined : num(row, 'jobs');
   const allPurpose = row === undefined ? undefined : num(row, 'all_purpose');
   return jobs !== undefined && allPurpose !== undefined && allPurpose > 0 ? jobs / allPurpose : null;
+}
+
+export interface JobSpend {
+  readonly name: string | null;
+  readonly team: string | null;
+  readonly usd: number;
+}
+
+export async function jobSpend(warehouse: Warehouse, params: Params): Promise<Map<string, JobSpend>> {
+  const out = new Map<string, JobSpend>();
+  for (const r of await rows(warehouse, JOB_SPEND_SQL, params)) {
+    const jobId = str(r, 'job_id');
+    if (jobId === undefined) continue;
+    out.set(jobId, {
+      name: str(r, 'job_name') ?? null,
+      team: str(r, 'team') ?? null,
+      usd: num(r, 'usd') ?? 0,
+    });
+  }
+  return out;
 }

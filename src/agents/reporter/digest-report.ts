@@ -108,6 +108,8 @@ export type SavingKind =
 
 export interface Saving {
   readonly kind: SavingKind;
+  /** The warehouse, cluster or job id; null for untagged spend. */
+  readonly id: string | null;
   /** The warehouse, cluster or job by name; the team for untagged spend. */
   readonly subject: string;
   readonly team: string | null;
@@ -115,6 +117,30 @@ export interface Saving {
   readonly monthlyUsd: number;
   readonly detail: string;
   readonly sql: ShownSql;
+}
+
+/** What a change made in the week saves from now on, estimated as the savings section estimates. */
+export interface RealisedSaving {
+  readonly kind:
+    | 'auto_stop_set'
+    | 'auto_termination_set'
+    | 'warehouse_deleted'
+    | 'cluster_deleted'
+    | 'schedule_paused';
+  /** The warehouse, cluster or job by name. */
+  readonly subject: string;
+  readonly team: string | null;
+  /** An estimate at list price: the spend the change removes, per 30 days. */
+  readonly monthlyUsd: number;
+  readonly detail: string;
+  readonly sql: ShownSql;
+}
+
+export interface SavingsRealisedFigures {
+  readonly items: readonly RealisedSaving[];
+  readonly totalMonthlyUsd: number;
+  /** Changes that saved something nobody can put a figure on (a cancelled run, a killed query). */
+  readonly notEstimated: readonly string[];
 }
 
 export interface SavingsFigures {
@@ -158,6 +184,8 @@ export interface WeeklyDigest extends DigestBase {
   readonly lastWeek: Section<WeekFigures>;
   /** Remediations run in the week, with their outcomes. */
   readonly remediations: Section<DecisionFigures>;
+  /** What the week's changes save from now on: estimates, labelled as such. */
+  readonly savingsRealised: Section<SavingsRealisedFigures>;
   readonly recurring: Section<OpenIssueFigures['recurring']>;
 }
 

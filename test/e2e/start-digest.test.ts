@@ -85,6 +85,14 @@ describe('dbxops start posts the daily digest at 07:00 workspace time', () => {
     expect(html).toContain(`Daily digest · acme-prod · ${reported}`);
   }, 240_000);
 
+  it('says at start-up, in the console, that #incidents reaches no Teams conversation: the policy maps only #digest', async () => {
+    const res = await fetch(`${running.url}/api/channels/incidents/messages`);
+    const { messages } = (await res.json()) as { messages: { html: string }[] };
+    const notes = messages.map((m) => m.html).filter((html) => html.includes('Not posted on teams'));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('#incidents has no Teams conversation');
+  });
+
   it('reaches Slack and Teams too, once each, and a day with billing has the spend chart as a PNG everywhere', async () => {
     // Slack: a digest without a chart is a message; one with a chart is the PNG uploaded with its blocks.
     const slackDigests = () => [

@@ -93,8 +93,10 @@ export async function readSlaCompliance(warehouse: Warehouse, window: SlaWindow)
   for (const r of writeRows ?? []) {
     const jobId = str(r, 'job_id');
     const table = str(r, 'table_name');
-    if (jobId !== undefined && table !== undefined)
-      tablesOf.set(jobId, [...(tablesOf.get(jobId) ?? []), table]);
+    if (jobId === undefined || table === undefined) continue;
+    const list = tablesOf.get(jobId);
+    if (list === undefined) tablesOf.set(jobId, [table]);
+    else list.push(table);
   }
   const jobs: SlaJob[] = (jobRows ?? []).flatMap((r) => {
     const jobId = str(r, 'job_id');

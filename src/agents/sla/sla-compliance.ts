@@ -46,7 +46,11 @@ export interface SlaPromise {
 export function slaPromises(jobs: readonly SlaJob[], policySlas: Policy['slas']): SlaPromise[] {
   const writers = new Map<string, SlaJob[]>();
   for (const job of jobs)
-    for (const table of job.tablesWritten) writers.set(table, [...(writers.get(table) ?? []), job]);
+    for (const table of job.tablesWritten) {
+      const list = writers.get(table);
+      if (list === undefined) writers.set(table, [job]);
+      else list.push(job);
+    }
   const writerIds = (table: string) => (writers.get(table) ?? []).map((j) => j.jobId).sort();
   const byTable = new Map<string, SlaPromise>();
   for (const job of jobs) {
@@ -116,7 +120,12 @@ export function judgeSlas(
   to: number,
 ): SlaVerdict[] {
   const succeeded = new Map<string, number[]>();
-  for (const r of runs) if (r.succeeded) succeeded.set(r.jobId, [...(succeeded.get(r.jobId) ?? []), r.ended]);
+  for (const r of runs) {
+    if (!r.succeeded) continue;
+    const list = succeeded.get(r.jobId);
+    if (list === undefined) succeeded.set(r.jobId, [r.ended]);
+    else list.push(r.ended);
+  }
   const ends = runs.map((r) => r.ended).sort((a, b) => a - b);
   const hasHistory = (deadlineAt: number) => {
     // The first run that ended after the window opened: is it at or before the deadline?

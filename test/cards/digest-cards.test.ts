@@ -106,7 +106,9 @@ describe('the digest card', () => {
       ...view,
       sections: view.sections.map((s) => (s.chart === null ? s : { ...s, chart: { ...s.chart, url } })),
     };
-    const teams = JSON.stringify(renderCardTeams(withUrl, NOW));
+    const card = renderCardTeams(withUrl, NOW);
+    expect(cardProblems(card)).toEqual([]);
+    const teams = JSON.stringify(card);
     expect(teams).toContain(`"type":"Image","url":"${url}"`);
     expect(teams).toContain('finance $117.57 (avg $102.34)');
     // The console loads it from its own origin: its Content-Security-Policy allows images from 'self'.

@@ -12,6 +12,9 @@ import type { SendQueue } from './send-queue.js';
 
 type WebClient = webApi.WebClient;
 
+/** A Slack conversation id (`C…` public, `G…` private, `D…` direct), as opposed to a `#name`. */
+const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,30}$/;
+
 /** `<!subteam^ID>` / `<!subteam^ID|handle>`, `<@U…>`, `<!here>`: what Slack renders as a mention. */
 const SLACK_MENTION = /^<(!subteam\^[A-Z0-9]{2,32}(\|[^<>|]{1,80})?|@[UW][A-Z0-9]{2,32}|!here)>$/;
 
@@ -64,7 +67,10 @@ export class SlackSender implements ChatSurface {
     const message = this.render(card);
     const thread = target.threadOf === undefined ? {} : { thread_ts: slackTarget(target.threadOf).ts };
     const chart = chartOf(card);
-    if (chart !== null) return this.#postWithChart(target.channelId, thread, chart, message);
+    // A file upload takes a channel id only; a card for a channel named `#name` (not mapped in
+    // routing.channels) still goes out as a message, without its chart.
+    if (chart !== null && SLACK_CHANNEL_ID.test(target.channelId))
+      return this.#postWithChart(target.channelId, thread, chart, message);
     const result = await this.#queue.enqueue(target.channelId, () =>
       this.#client.chat.postMessage({
         channel: target.channelId,

@@ -206,6 +206,28 @@ audit
     await runAuditExport(opts);
   });
 
+const remediation = program
+  .command('remediation')
+  .description('remediation controls that act while dbxops runs');
+
+remediation
+  .command('kill-switch')
+  .description(
+    'on: refuse every remediation press and queued execution at once, in every dbxops process, without a restart; off: allow them again; status: where it stands',
+  )
+  .argument('<state>', 'on, off or status')
+  .addOption(
+    new Option(
+      '--database-url <url>',
+      'the PostgreSQL dbxops runs on (default: DATABASE_URL, else PGlite in DBXOPS_DATA_DIR)',
+    ),
+  )
+  .option('--reason <text>', 'why, recorded with the switch and in the audit log')
+  .action(async (state: string, opts) => {
+    const { runKillSwitch } = await import('./app/remediation-command.js');
+    await runKillSwitch(state, opts);
+  });
+
 program.addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').hideHelp());
 
 try {

@@ -14,9 +14,10 @@ interface AuditOptions {
 
 /**
  * Opens the store the running dbxops writes its audit log to, without migrating it: checking a log
- * must not change the database it checks.
+ * must not change the database it checks (and `dbxops remediation kill-switch` flips a switch in the
+ * schema the running dbxops made, never an older one).
  */
-async function openAuditStore(options: AuditOptions, env = loadEnv()): Promise<Store> {
+export async function openAuditStore(options: AuditOptions, env = loadEnv()): Promise<Store> {
   const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
   if (databaseUrl === undefined) {
     const dataDir = join(env.DBXOPS_DATA_DIR, 'pglite');

@@ -15,6 +15,9 @@ import { auditRecorder, guardrailsGate, rightsGate } from '../agents/remediation
 import type { RemediationRunnerDeps } from '../agents/remediation/run-remediation.js';
 import { readPlanContext } from '../agents/remediation/plan-context.js';
 import type { RemediationKind } from '../agents/remediation/remediation-kind.js';
+import { recordFix } from '../agents/remediation/record-fix.js';
+import { type AutoHealDeps, autoHeal } from '../agents/remediation/auto-heal.js';
+import { describeKillSwitch, setKillSwitch } from '../agents/remediation/kill-switch.js';
 import { lookUpJobStatus } from '../agents/status/job-status.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
@@ -29,7 +32,7 @@ import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Incident } from '../domain/incident.js';
 import type { Signal } from '../domain/signal.js';
-import type { ChatHandler, ChatSurface } from '../handlers/chat-request.js';
+import type { Actor, ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
 import { type NotifierDeps, notifyIncident, restoreSurface } from '../notify/notify-incident.js';
 import { unroutedChannels } from '../notify/channel-map.js';
@@ -45,6 +48,7 @@ import { PollLedger } from '../jobs/poll-ledger.js';
 import {
   createRemediationProcessors,
   queueAttempt,
+  queueAutoHeal,
   REMEDIATION_QUEUES,
   type RemediationPayloads,
 } from '../jobs/remediation-jobs.js';
@@ -184,7 +188,13 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   // Before anything runs: guardrails, then the presser's own Databricks rights (docs/guardrails-and-audit.md,
   // docs/remediation-rights.md); every step goes to the hash-chained audit log.
   const gate = chainGates([
-    guardrailsGate({ policy: policy.remediation, audit: repos.audit, clock, wallClock }),
+    guardrailsGate({
+      policy: policy.remediation,
+      switches: repos.switches,
+      audit: repos.audit,
+      clock,
+      wallClock,
+    }),
     rightsGate({
       policy,
       scim: options.databricks.client.scim,
@@ -203,6 +213,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     audit,
     logger: logger.child({ module: 'remediation' }),
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
+    fixes: repos.fixes,
   };
   const handlerLog = logger.child({ module: 'handlers' });
   const scim = options.databricks.client.scim;
@@ -224,9 +235,11 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         const found = await resolvePrincipal(presser, { policy, scim });
         return found.ok ? ok(found.value.userName) : found;
       },
-      mayApprove: (kind, requester, approver) => {
+      mayApprove: async (kind, requester, approver) => {
+        const live = await repos.switches.killSwitch();
         const decision = decideApprover({
           policy: policy.remediation,
+          killSwitch: live?.on === true ? live : undefined,
           kind,
           requester: { ...requester, groups: [] },
           approver: { ...approver, groups: [] },
@@ -272,6 +285,29 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     }),
     press: (input: PressInput) => pressRemediation(pressDeps, input),
     approve: (input: ApproveInput) => approveRemediation(pressDeps, input),
+    lastFix: (workspaceId: string, fingerprint: string, exceptIncidentId: string) =>
+      repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
+    recordFix: (input: Parameters<typeof recordFix>[1]) =>
+      recordFix(
+        { incidents: repos.incidents, fixes: repos.fixes, audit: repos.audit, clock, wallClock },
+        input,
+      ),
+    killSwitch: {
+      set: (on: boolean, actor: Actor, reason: string) =>
+        setKillSwitch(
+          { switches: repos.switches, audit: repos.audit, wallClock },
+          {
+            on,
+            actor: {
+              surface: actor.surface,
+              userId: actor.userId,
+              ...(actor.displayName === undefined ? {} : { displayName: actor.displayName }),
+            },
+            reason,
+          },
+        ),
+      describe: () => describeKillSwitch({ switches: repos.switches }, policy.remediation.kill_switch),
+    },
   };
   const handler = createChatHandler(handlerDeps);
   const incidentCard = (id: string, known?: KnownIncident) => loadIncidentCard(handlerDeps, id, known);
@@ -397,6 +433,10 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       notify: (incidentId) => notifyIncident(notifier, incidentId),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
+      // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.
+      ...(policy.remediation.auto_heal.enabled
+        ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }
+        : {}),
       onPolled: async (source, outcome) => {
         // A poll is not undone because its record could not be kept: readiness reports Redis itself.
         await polls
@@ -407,7 +447,23 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     () => dispatcher!,
   );
 
-  const remediationProcessors = createRemediationProcessors(runner, () => remediationDispatcher!);
+  const healDeps: AutoHealDeps = {
+    policy: policy.remediation,
+    incidents: repos.incidents,
+    processedKeys: repos.processedKeys,
+    lastFix: (workspaceId, fingerprint, exceptIncidentId) =>
+      repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
+    press: (input) => pressRemediation(pressDeps, input),
+    notify: notifyQueued,
+    clock,
+    wallClock,
+    logger: logger.child({ module: 'auto-heal' }),
+  };
+  const remediationProcessors = createRemediationProcessors(
+    runner,
+    () => remediationDispatcher!,
+    (incidentId) => autoHeal(healDeps, incidentId),
+  );
   let drain: (() => Promise<void>) | null = null;
   let failures: () => string[] = () => [];
   if (options.queue.kind === 'inline') {

@@ -56,6 +56,15 @@ export function formatDateTimeUtc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 10)} ${formatTimeUtc(ms)}`;
 }
 
+/**
+ * The line an incident card shows first when the last incident with its fingerprint had a recorded fix:
+ * "🛠 Fixed last time by Alice on 2026-12-05 04:12 UTC: Repair failed tasks". Plain text: each renderer
+ * escapes it and cuts `text` to its own budget.
+ */
+export function lastFixLine(fix: { by: string; atMs: number }): string {
+  return `🛠 Fixed last time by ${fix.by} on ${formatDateTimeUtc(fix.atMs)}: `;
+}
+
 /** A cell of an answer table as text: null shows as an em dash so an empty cell is visibly empty. */
 export function formatCell(cell: string | number | boolean | null): string {
   if (cell === null) return '—';

@@ -91,6 +91,19 @@ export const incidentCardViewSchema = z.object({
   snoozedUntilMs: z.number().int().nonnegative().nullable().default(null),
   /** Oldest first; cards show the last few entries and count the earlier ones. */
   timeline: z.array(timelineEntrySchema).default([]),
+  /**
+   * What fixed the last incident with the same fingerprint, as the person who resolved it recorded it:
+   * shown first ("Fixed last time by …"); `action` is the catalogue kind when it was a suggested action.
+   */
+  lastFix: z
+    .object({
+      text: text(LONG),
+      by: text(LONG),
+      atMs: z.number().int().nonnegative(),
+      action: cardIdSchema.nullable().default(null),
+    })
+    .nullable()
+    .default(null),
   remediations: z.array(remediationOptionSchema).default([]),
   /** Where the whole story lives (the console incident page); cut text links here. */
   detailsUrl: linkSchema.nullable().default(null),

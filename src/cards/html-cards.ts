@@ -4,6 +4,7 @@ import {
   formatJson,
   formatTimeUtc,
   formatUsd,
+  lastFixLine,
   RISK_LABEL,
   SEVERITY_STYLE,
   STATE_LABEL,
@@ -105,6 +106,11 @@ export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): s
     ev.failingTask === null ? '' : `task <b>${t(ev.failingTask, 300)}</b>`,
     link(ev.runUrl, 'open the run'),
   ].filter((x) => x !== '');
+  if (view.lastFix !== null) {
+    parts.push(
+      `<p class="dbx-lastfix"><b>${t(lastFixLine(view.lastFix), 400)}</b>${t(view.lastFix.text, BUDGET.summary)}</p>`,
+    );
+  }
   parts.push(
     `<section class="dbx-cause"><h4>Root cause</h4><p>${t(view.rootCause.summary, BUDGET.summary)}</p>${
       where.length > 0 ? `<p>Failing: ${where.join(' · ')}</p>` : ''

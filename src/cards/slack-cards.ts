@@ -5,6 +5,7 @@ import {
   formatJson,
   formatTimeUtc,
   formatUsd,
+  lastFixLine,
   RISK_LABEL,
   SEVERITY_STYLE,
   STATE_LABEL,
@@ -166,6 +167,15 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
   }
   status.push(`Incident ${escapeMrkdwn(view.incidentId)} · v${view.version}`);
   blocks.push(context(status));
+
+  if (view.lastFix !== null) {
+    blocks.push(
+      section(
+        `*${mrkdwn(lastFixLine(view.lastFix), 400)}*${mrkdwn(view.lastFix.text, b.summary)}`,
+        `${id}-lastfix`,
+      ),
+    );
+  }
 
   const ev = view.rootCause.evidence;
   const where = [

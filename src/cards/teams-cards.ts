@@ -4,6 +4,7 @@ import {
   formatJson,
   formatTimeUtc,
   formatUsd,
+  lastFixLine,
   RISK_LABEL,
   SEVERITY_STYLE,
   STATE_LABEL,
@@ -205,6 +206,14 @@ export function renderIncidentCardTeams(
       ],
     });
 
+    if (view.lastFix !== null) {
+      body.push(
+        para([
+          run(truncate(lastFixLine(view.lastFix), 400), { weight: 'Bolder' }),
+          run(truncate(view.lastFix.text, b.summary)),
+        ]),
+      );
+    }
     body.push(heading('Root cause'), para([run(truncate(view.rootCause.summary, b.summary))]));
     const where = [
       ev.failingJob === null ? null : `job ${truncate(ev.failingJob, 200)}`,

@@ -105,6 +105,42 @@ const blackoutSchema = z
   });
 
 /**
+ * Auto-heal: dbxops presses the first suggested action of a new incident itself, for the low-risk
+ * classes and actions listed, through the same guardrails, audit and verification as a person's press.
+ * Off by default; it never runs an action that needs a second person.
+ */
+const autoHealSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('true: new incidents of the listed classes are auto-healed'),
+    classes: z
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^[a-z][a-z0-9_]{0,63}$/, { message: 'must be a category like network' }),
+      )
+      .max(50)
+      .default(['network', 'capacity'])
+      .describe(
+        "the root signal's classification category (docs/error-labels.md), or for an unclassified signal its kind (runaway_query)",
+      ),
+    actions: z
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^[a-z][a-z0-9_]{0,63}$/, {
+            message: "must be an action kind (like repair); '*' is not allowed here",
+          }),
+      )
+      .max(50)
+      .default(['repair', 'rerun', 'kill_query', 'start_warehouse'])
+      .describe('the action kinds auto-heal may press; the first suggestion must be one of them'),
+  })
+  .strict()
+  .prefault({});
+
+/**
  * The guardrails every remediation passes before it runs (docs/guardrails-and-audit.md). The defaults
  * are the safe ones: high-risk actions, actions whose cost cannot be estimated and actions adding more
  * than $10 need a second person's approval; nothing adds more than $100; three runs per job and twenty
@@ -159,6 +195,7 @@ export const remediationPolicySchema = z
         'role name → what it may press and approve, and its members; none = everyone the chat handler lets act (access.responders)',
       ),
     blackouts: z.array(blackoutSchema).max(100).default([]),
+    auto_heal: autoHealSchema,
   })
   .strict()
   .prefault({});

@@ -19,6 +19,17 @@ export function truncateText(value: string, max: number): string {
   return `${value.slice(0, end)}…`;
 }
 
+/**
+ * Text a person typed (a reason, what fixed an incident) or a name from elsewhere, made safe to store and
+ * show in one line: control and line-separator characters become spaces, runs of whitespace one space,
+ * cut to `max` characters.
+ */
+export function oneLine(value: string, max: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  const flat = cleanText(value).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ');
+  return truncateText(flat.replace(/\s+/g, ' ').trim(), max);
+}
+
 /** `epochMs` as cards and evidence write a moment: `2024-05-01 05:02 UTC`. */
 export function utcMinute(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;

@@ -44,6 +44,11 @@ import { costCommand } from './cost-command.js';
 import { type ParsedCommand, parseCommand } from './parse-command.js';
 import { jobStatusReply } from './job-status-reply.js';
 import type { JobStatus, JobStatusRefusal } from '../agents/status/job-status.js';
+import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
+import { mayLiftKillSwitch } from '../agents/remediation/guardrails.js';
+import type { RecordFixRefusal } from '../agents/remediation/record-fix.js';
+import type { IncidentFix, FixRecordOutcome } from '../store/incident-fix-repository.js';
+import { MAX_FIX_CHARS } from './input-limits.js';
 
 export interface ChatHandlerDeps {
   readonly incidents: IncidentRepository;
@@ -91,6 +96,33 @@ export interface ChatHandlerDeps {
   readonly press?: ((input: PressInput) => Promise<Result<Pressed, PressRefusal>>) | undefined;
   /** A second person approves a gated plan (four eyes, see `approveRemediation`). */
   readonly approve?: ((input: ApproveInput) => Promise<Result<RemediationAttempt, PressRefusal>>) | undefined;
+  /**
+   * What fixed the last incident of the same fingerprint (`IncidentFixRepository.lastFor`): the card
+   * shows it first, and puts its action first among the suggestions.
+   */
+  readonly lastFix?:
+    | ((
+        workspaceId: string,
+        fingerprint: string,
+        exceptIncidentId: string,
+      ) => Promise<IncidentFix | undefined>)
+    | undefined;
+  /** Records what fixed a resolved incident (`recordFix` in `src/agents/remediation/record-fix.ts`). */
+  readonly recordFix?:
+    | ((input: {
+        incidentId: string;
+        fix: string;
+        by: { surface: Actor['surface']; userId: string; name: string };
+        maxChars: number;
+      }) => Promise<Result<{ outcome: FixRecordOutcome; fix: IncidentFix }, RecordFixRefusal>>)
+    | undefined;
+  /** The live remediation kill switch (`src/agents/remediation/kill-switch.ts`). */
+  readonly killSwitch?:
+    | {
+        set(on: boolean, actor: Actor, reason: string): Promise<{ changed: boolean; message: string }>;
+        describe(): Promise<string>;
+      }
+    | undefined;
 }
 
 const SNOOZE_MS = 60 * 60 * 1000;
@@ -135,15 +167,16 @@ export interface KnownIncident {
  * does not exist: what the notifier renders, and what Teams answers a card action with.
  */
 export async function loadIncidentCard(
-  deps: Pick<ChatHandlerDeps, 'incidents' | 'clock' | 'policy' | 'detailsUrl'>,
+  deps: Pick<ChatHandlerDeps, 'incidents' | 'clock' | 'policy' | 'detailsUrl' | 'lastFix'>,
   incidentId: string,
   known: KnownIncident = {},
 ): Promise<IncidentCardView | undefined> {
   const incident = known.incident ?? (await deps.incidents.get(incidentId));
   if (incident === undefined) return undefined;
-  const [timeline, rootSignal] = await Promise.all([
+  const [timeline, rootSignal, lastFix] = await Promise.all([
     known.timeline ?? deps.incidents.timeline(incidentId),
     rootSignalOf(deps.incidents, incident),
+    deps.lastFix?.(incident.workspaceId, incident.fingerprint, incident.id),
   ]);
   const workspace = workspaceEntry(deps.policy, incident.workspaceId);
   return incidentCardView(incident, {
@@ -153,6 +186,7 @@ export async function loadIncidentCard(
     workspaceUrl: workspace?.host ?? null,
     detailsUrl: deps.detailsUrl?.(incidentId) ?? null,
     nowMs: deps.clock.now(),
+    lastFix,
   });
 }
 
@@ -204,6 +238,12 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
           type: 'acknowledge',
           actor: who(actor),
         });
+      case 'resolve':
+        return resolve(actor, parsed.incidentId);
+      case 'fixed':
+        return fixed(actor, parsed.incidentId, parsed.fix);
+      case 'kill_switch':
+        return killSwitch(actor, parsed.state, parsed.reason);
       case 'cost':
         return costCommand(costDeps, parsed);
       case 'ask':
@@ -353,7 +393,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
           p.version,
         );
       case 'resolve':
-        return applyToIncident(actor, p.incidentId, { type: 'resolve', actor: who(actor) }, p.version);
+        return resolve(actor, p.incidentId, p.version);
       case 'reopen':
         return applyToIncident(actor, p.incidentId, { type: 'reopen', actor: who(actor) }, p.version);
       case 'refresh':
@@ -369,6 +409,109 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'cancel_plan':
         return done([toRequester(message('Plan dismissed; nothing was changed.', 'info'))]);
     }
+  }
+
+  /**
+   * Resolve (the button or `/dbx resolve`): the incident is resolved on every surface, and the person who
+   * resolved it is asked what fixed it — one button per suggested action, or their own words through
+   * `/dbx fixed` — so the next incident like it shows that fix first.
+   */
+  async function resolve(actor: Actor, incidentId: string, cardVersion?: number): Promise<ChatResponse> {
+    const response = await applyToIncident(
+      actor,
+      incidentId,
+      { type: 'resolve', actor: who(actor) },
+      cardVersion,
+    );
+    if (!response.ok || deps.recordFix === undefined) return response;
+    const incident = await deps.incidents.get(incidentId);
+    if (incident?.state !== 'resolved') return response;
+    const signal = await rootSignalOf(deps.incidents, incident);
+    const suggested = suggestRemediations(signal);
+    return done([
+      ...response.replies,
+      toRequester({
+        kind: 'message',
+        tone: 'success',
+        title: 'Resolved. What fixed it?',
+        text: `Press the action that fixed it, or say it in your own words: /dbx fixed ${incident.id} <what you did>. The next incident like this one shows it first.`,
+        fields: [],
+        commands: suggested.slice(0, 5).map((kind) => ({
+          label: REMEDIATION_INFO[kind].label,
+          action: 'run' as const,
+          command: `fixed ${incident.id} ${kind}`,
+        })),
+      }),
+    ]);
+  }
+
+  /** `/dbx fixed <incident> <what>` (typed, or one of the buttons after Resolve): records what fixed it. */
+  async function fixed(actor: Actor, incidentId: string, fix: string): Promise<ChatResponse> {
+    if (!isResponder(deps.policy, actor)) return fail('forbidden', FORBIDDEN_MESSAGE);
+    if (deps.recordFix === undefined)
+      return fail('unavailable', 'Fixes cannot be recorded in this deployment.');
+    const recorded = await deps.recordFix({
+      incidentId,
+      fix,
+      by: { surface: actor.surface, userId: actor.userId, name: who(actor) },
+      maxChars: MAX_FIX_CHARS,
+    });
+    if (!recorded.ok) {
+      switch (recorded.reason) {
+        case 'not_found':
+          return notFound(incidentId);
+        case 'not_resolved':
+          return fail('stale_card', recorded.userMessage);
+        case 'too_long':
+        case 'empty':
+          return fail('invalid_request', recorded.userMessage);
+      }
+    }
+    const { outcome, fix: stored } = recorded.value;
+    if (outcome === 'unchanged')
+      return done([toRequester(message(`Already recorded: fixed by ${stored.text}.`, 'info'))]);
+    await deps.notify(incidentId);
+    return done([
+      toRequester(
+        message(
+          `${outcome === 'replaced' ? 'Corrected' : 'Recorded'}: fixed by ${stored.text}. The next incident like this one shows it first.`,
+          'success',
+        ),
+      ),
+    ]);
+  }
+
+  /** `/dbx kill-switch on|off|status`: the live kill switch, read at every press and execution. */
+  async function killSwitch(
+    actor: Actor,
+    state: 'on' | 'off' | 'status',
+    reason: string,
+  ): Promise<ChatResponse> {
+    if (!isResponder(deps.policy, actor)) return fail('forbidden', FORBIDDEN_MESSAGE);
+    if (deps.killSwitch === undefined)
+      return fail(
+        'unavailable',
+        'Remediations cannot run in this deployment: there is nothing to switch off.',
+      );
+    if (state === 'status') return done([toRequester(message(await deps.killSwitch.describe()))]);
+    if (state === 'off') {
+      const refused = mayLiftKillSwitch(deps.policy.remediation, {
+        surface: actor.surface,
+        userId: actor.userId,
+        groups: [],
+      });
+      if (refused !== undefined) return fail('forbidden', `${refused.message} ${refused.toAllow}`);
+    }
+    const result = await deps.killSwitch.set(state === 'on', actor, reason);
+    return done([
+      {
+        audience: result.changed ? 'conversation' : 'requester',
+        card: message(
+          result.changed ? `${result.message} (${who(actor)})` : result.message,
+          state === 'on' ? 'warning' : 'success',
+        ),
+      },
+    ]);
   }
 
   /** A dry-run plan card in the incident's thread: the exact calls, risk, rollback and cost. */
@@ -521,6 +664,8 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'refused':
       case 'exhausted':
         return fail('forbidden', refusal.userMessage);
+      case 'shadow':
+        return fail('forbidden', `Refused by shadow: ${refusal.userMessage}`);
       case 'plan_refused':
         return done([toRequester(message(refusal.userMessage, 'warning'))]);
     }

@@ -1,5 +1,7 @@
 import { REMEDIATION_INFO } from '../agents/remediation/remediation-kind.js';
 import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
+import { preferLastFix } from '../agents/remediation/last-fix.js';
+import type { IncidentFix } from '../store/incident-fix-repository.js';
 import type { HomeIncident, IncidentCardView, IncidentState } from '../cards/card-views.js';
 import { linkSchema } from '../cards/card-views.js';
 import type { Incident, TimelineEntry } from '../domain/incident.js';
@@ -15,6 +17,8 @@ export interface IncidentCardContext {
   readonly detailsUrl?: string | null | undefined;
   /** Decides whether a snooze is still running. */
   readonly nowMs: number;
+  /** What fixed the last incident with the same fingerprint, as its resolver recorded it. */
+  readonly lastFix?: IncidentFix | undefined;
 }
 
 /** A link the card schema accepts, or null: a hostile `javascript:` URL from a webhook never becomes a link. */
@@ -80,7 +84,16 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
     acknowledgedBy: incident.acknowledgedBy,
     snoozedUntilMs: incident.snoozedUntil,
     timeline: (context.timeline ?? []).map((t) => ({ atMs: t.at, phase: t.phase, text: t.summary })),
-    remediations: suggestRemediations(signal).map((kind) => ({
+    lastFix:
+      context.lastFix === undefined
+        ? null
+        : {
+            text: context.lastFix.text,
+            by: context.lastFix.recordedBy,
+            atMs: context.lastFix.recordedAt,
+            action: context.lastFix.action,
+          },
+    remediations: preferLastFix(suggestRemediations(signal), context.lastFix?.action).map((kind) => ({
       id: kind,
       label: REMEDIATION_INFO[kind].label,
       risk: REMEDIATION_INFO[kind].risk,

@@ -11,6 +11,9 @@ export const MAX_COMMAND_CHARS = 40_000;
 /** Longest button value read: dbxops' own values are far shorter, and Slack caps a button's at 2,000. */
 export const MAX_BUTTON_VALUE_CHARS = 2_000;
 
+/** Longest "what fixed it" a person may record: a sentence or two, shown on the next incident's card. */
+export const MAX_FIX_CHARS = 500;
+
 /** What was too long: the text of a command or message, or the value a button carried. */
 export type OversizedInput = 'command' | 'button';
 

@@ -3,6 +3,8 @@ import { severitySchema, type Severity } from '../domain/severity.js';
 
 /** A `/dbx` command as the handler understands it. `text` beyond this many characters is not ours. */
 const MAX_COMMAND_LENGTH = 2_000;
+/** An incident id as cards and commands carry it. */
+const INCIDENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** A tag is at most 127 + 1 + 255 characters in Databricks; names are shorter. */
 const MAX_COST_TARGET = 400;
 
@@ -11,6 +13,11 @@ export type ParsedCommand =
   | { readonly name: 'incidents'; readonly team?: string; readonly severity?: Severity }
   | { readonly name: 'status'; readonly job: string }
   | { readonly name: 'ack'; readonly incidentId: string }
+  | { readonly name: 'resolve'; readonly incidentId: string }
+  /** What fixed a resolved incident: one of its suggested actions (by kind or label), or free text. */
+  | { readonly name: 'fixed'; readonly incidentId: string; readonly fix: string }
+  /** The live remediation kill switch; `reason` only with on and off. */
+  | { readonly name: 'kill_switch'; readonly state: 'on' | 'off' | 'status'; readonly reason: string }
   /** `target` as typed (blank: the workspace); `period` the trailing period words (blank: 7 days). */
   | { readonly name: 'cost'; readonly target: string; readonly period: string }
   | { readonly name: 'ask'; readonly question: string }
@@ -49,9 +56,39 @@ export function parseCommand(raw: string): ParsedCommand {
         ? { name: 'unknown', word, problem: 'Tell me which job: `/dbx status <job name or id>`.' }
         : { name: 'status', job: rest };
     case 'ack':
-      return /^[A-Za-z0-9_.:-]{1,128}$/.test(rest)
+      return INCIDENT_ID.test(rest)
         ? { name: 'ack', incidentId: rest }
         : { name: 'unknown', word, problem: 'Tell me which incident: `/dbx ack <incident id>`.' };
+    case 'resolve':
+      return INCIDENT_ID.test(rest)
+        ? { name: 'resolve', incidentId: rest }
+        : { name: 'unknown', word, problem: 'Tell me which incident: `/dbx resolve <incident id>`.' };
+    case 'fixed': {
+      const gap = rest.indexOf(' ');
+      const id = gap === -1 ? rest : rest.slice(0, gap);
+      const fix = gap === -1 ? '' : rest.slice(gap + 1).trim();
+      return INCIDENT_ID.test(id) && fix !== ''
+        ? { name: 'fixed', incidentId: id, fix }
+        : {
+            name: 'unknown',
+            word,
+            problem:
+              'Tell me which incident and what fixed it: `/dbx fixed <incident id> <suggested action, or what you did>`.',
+          };
+    }
+    case 'kill-switch':
+    case 'killswitch': {
+      const gap = rest.indexOf(' ');
+      const state = (gap === -1 ? rest : rest.slice(0, gap)).toLowerCase();
+      const reason = gap === -1 ? '' : rest.slice(gap + 1).trim();
+      return state === 'on' || state === 'off' || state === 'status'
+        ? { name: 'kill_switch', state, reason: state === 'status' ? '' : reason }
+        : {
+            name: 'unknown',
+            word,
+            problem: 'Say on, off or status: `/dbx kill-switch on [reason]`.',
+          };
+    }
     case 'cost': {
       const { rest: target, period } = splitTrailingPeriod(rest);
       return target.length > MAX_COST_TARGET

@@ -102,6 +102,11 @@ export interface MonitoringDeps {
   /** Called for every signal handled, with its outcome; the evaluation and benchmarks listen. */
   onSignal?: (signal: Signal, outcome: string, incidentId: string | null) => void;
   /**
+   * Called once when a signal opened a new incident, before its card is notified: auto-heal queues its
+   * look at it here (`remediation.auto_heal`). Awaited, so a failure to queue fails the signal's job.
+   */
+  onOpened?: (incident: Incident) => Promise<void>;
+  /**
    * Called when a poll finished: `ok`, or `degraded` when the workspace turned it away (it is retried).
    * Readiness listens: a source that stops polling makes the process unready.
    */
@@ -333,8 +338,10 @@ export function createMonitoringStages(
     }
     if (outcome.kind === 'duplicate') return undefined;
     deps.metrics?.signals.inc({ kind: signal.kind });
-    if (outcome.kind === 'opened') deps.metrics?.incidentsOpened.inc({ severity: outcome.incident.severity });
-    else deps.metrics?.incidentsUpdated.inc({ severity: outcome.incident.severity });
+    if (outcome.kind === 'opened') {
+      deps.metrics?.incidentsOpened.inc({ severity: outcome.incident.severity });
+      await deps.onOpened?.(outcome.incident);
+    } else deps.metrics?.incidentsUpdated.inc({ severity: outcome.incident.severity });
     return cardToUpdate(outcome, deps.policy);
   }
 

@@ -6,13 +6,17 @@ import {
 } from '../agents/remediation/run-remediation.js';
 import type { Dispatcher, Processors } from './dispatcher.js';
 
-/** Remediation work: execute a pressed plan, then poll its outcome. Keyed by attempt, so each runs once. */
+/**
+ * Remediation work: execute a pressed plan, then poll its outcome, keyed by attempt so each runs once;
+ * and auto-heal's look at a new incident, keyed by incident.
+ */
 export type RemediationPayloads = {
   remediate: { attemptId: string; retry?: number };
   verify: { attemptId: string; poll: number };
+  auto_heal: { incidentId: string };
 };
 
-export const REMEDIATION_QUEUES = ['remediate', 'verify'] as const;
+export const REMEDIATION_QUEUES = ['remediate', 'verify', 'auto_heal'] as const;
 
 /** Throttled or ambiguous calls are tried again this many times before the attempt is left for a person. */
 const MAX_EXECUTE_RETRIES = 8;
@@ -26,6 +30,8 @@ const MAX_EXECUTE_RETRIES = 8;
 export function createRemediationProcessors(
   deps: RemediationRunnerDeps,
   dispatcher: () => Dispatcher<RemediationPayloads>,
+  /** Auto-heal's look at a new incident (`autoHeal`); it claims the incident itself, so a redelivery is harmless. */
+  autoHeal: (incidentId: string) => Promise<unknown>,
 ): Processors<RemediationPayloads> {
   const next = async (attemptId: string, step: RunnerStep, retry: number) => {
     switch (step.kind) {
@@ -55,7 +61,18 @@ export function createRemediationProcessors(
     remediate: async ({ attemptId, retry = 0 }) =>
       next(attemptId, await executeAttempt(deps, attemptId), retry),
     verify: async ({ attemptId, poll }) => next(attemptId, await verifyAttempt(deps, attemptId, poll), 0),
+    auto_heal: async ({ incidentId }) => {
+      await autoHeal(incidentId);
+    },
   };
+}
+
+/** Queues auto-heal's look at a newly opened incident, once per incident. */
+export function queueAutoHeal(
+  dispatcher: Dispatcher<RemediationPayloads>,
+  incidentId: string,
+): Promise<void> {
+  return dispatcher.dispatch('auto_heal', { incidentId }, { key: `auto-heal:${incidentId}` });
 }
 
 /** Queues the execution of a claimed attempt (the handler calls this after the press was recorded). */

@@ -11,8 +11,11 @@ import { cleanText, truncateText } from '../domain/text.js';
 import type { Database } from './database.js';
 import { fromDate, toCount, toDate } from './rows.js';
 
-/** Propose (a press and the guardrails' decision), approve, execute and verify are separate entries. */
-const AUDIT_ENTRY_KINDS = ['propose', 'approve', 'execute', 'verify'] as const;
+/**
+ * Propose (a press and the guardrails' decision), approve, execute and verify are separate entries;
+ * `record_fix` is what a resolver said fixed an incident, `kill_switch` the live kill switch flipped.
+ */
+const AUDIT_ENTRY_KINDS = ['propose', 'approve', 'execute', 'verify', 'record_fix', 'kill_switch'] as const;
 
 const text = (max: number) => z.string().max(max);
 const optionalText = (max: number) => text(max).nullish();

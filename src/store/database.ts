@@ -202,7 +202,29 @@ interface AuditEntriesTable {
   hash: string;
 }
 
+/** See migration 0009: what fixed a resolved incident, recorded by the person who resolved it. */
+interface IncidentFixesTable {
+  incident_id: string;
+  workspace_id: string;
+  fingerprint: string;
+  action: string | null;
+  text: string;
+  recorded_by: string;
+  recorded_at: Timestamp;
+}
+
+/** See migration 0009: switches flipped while dbxops runs (the remediation kill switch). */
+interface RemediationSwitchesTable {
+  name: string;
+  enabled: boolean;
+  changed_by: string;
+  reason: string | null;
+  changed_at: Timestamp;
+}
+
 export interface Database {
+  incident_fixes: IncidentFixesTable;
+  remediation_switches: RemediationSwitchesTable;
   approvals: ApprovalsTable;
   audit_entries: AuditEntriesTable;
   card_posts: CardPostsTable;

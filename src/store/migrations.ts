@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005-approvals-audit-log.js';
 import * as m0006 from './migrations/0006-scheduled-posts.js';
 import * as m0007 from './migrations/0007-remediation-attempts.js';
 import * as m0008 from './migrations/0008-ask-contexts.js';
+import * as m0009 from './migrations/0009-incident-fixes-remediation-switches.js';
 
 /**
  * Every migration, in order. Static imports instead of a folder scan so the store runs under tsx and
@@ -21,6 +22,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-scheduled-posts': m0006,
   '0007-remediation-attempts': m0007,
   '0008-ask-contexts': m0008,
+  '0009-incident-fixes-remediation-switches': m0009,
 };
 
 /** Hands Kysely's Migrator the static list above. */

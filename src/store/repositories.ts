@@ -5,11 +5,13 @@ import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
 import { DigestRepository } from './digest-repository.js';
+import { IncidentFixRepository } from './incident-fix-repository.js';
 import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
 import { ScheduledPostRepository } from './scheduled-post-repository.js';
 import { RemediationRepository } from './remediation-repository.js';
+import { RemediationSwitchRepository } from './remediation-switch-repository.js';
 import { WatermarkRepository } from './watermark-repository.js';
 
 /** Every repository over one database, for wiring code (jobs, handlers) that needs several. */
@@ -25,6 +27,8 @@ export interface Repositories {
   readonly approvals: ApprovalRepository;
   readonly audit: AuditLogRepository;
   readonly askContexts: AskContextRepository;
+  readonly fixes: IncidentFixRepository;
+  readonly switches: RemediationSwitchRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -41,5 +45,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     approvals: new ApprovalRepository(db),
     audit: new AuditLogRepository(db),
     askContexts: new AskContextRepository(db),
+    fixes: new IncidentFixRepository(db),
+    switches: new RemediationSwitchRepository(db),
   };
 }

@@ -25,6 +25,11 @@ import { IncidentRepository } from '../../src/store/incident-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { ProcessedKeyRepository } from '../../src/store/processed-key-repository.js';
 import { openIncident } from '../fixtures/slack/incident-fixture.js';
+import { describeKillSwitch, setKillSwitch } from '../../src/agents/remediation/kill-switch.js';
+import { recordFix } from '../../src/agents/remediation/record-fix.js';
+import { AuditLogRepository } from '../../src/store/audit-log-repository.js';
+import { IncidentFixRepository } from '../../src/store/incident-fix-repository.js';
+import { RemediationSwitchRepository } from '../../src/store/remediation-switch-repository.js';
 
 const NOW = Date.UTC(2026, 0, 1, 4, 0, 0);
 const ALICE: Actor = { surface: 'slack', userId: 'U0ALICE01', displayName: 'alice' };
@@ -501,5 +506,46 @@ describe('questions and home', () => {
     const card = firstCard(await handler({ teamOf: () => team })({ ...base(), kind: 'home' }));
     expect(card).toMatchObject({ kind: 'home', team });
     expect(card.kind === 'home' && card.incidents.map((i) => i.incidentId)).toEqual([mine.id]);
+  });
+});
+
+describe('what fixed it, and the kill switch, as commands', () => {
+  const deps = (): Partial<ChatHandlerDeps> => {
+    const fixes = new IncidentFixRepository(store.db);
+    const audit = new AuditLogRepository(store.db);
+    const switches = new RemediationSwitchRepository(store.db);
+    return {
+      lastFix: (ws, fp, except) => fixes.lastFor(ws, fp, except),
+      recordFix: (input) => recordFix({ incidents, fixes, audit, clock, wallClock: clock }, input),
+      killSwitch: {
+        set: (on, actor, reason) =>
+          setKillSwitch(
+            { switches, audit, wallClock: clock },
+            { on, actor: { surface: actor.surface, userId: actor.userId }, reason },
+          ),
+        describe: () => describeKillSwitch({ switches }, false),
+      },
+    };
+  };
+
+  it('records a fix once however often the same request is delivered, and only for people who may act', async () => {
+    const incident = await openIncident(incidents, { openedAt: NOW });
+    const chat = handler(deps());
+    expect(text(await chat(command(`resolve ${incident.id}`)))).toContain('What fixed it?');
+    const typed = command(`fixed ${incident.id} bounced the gateway`);
+    expect(text(await chat(typed))).toContain('Recorded: fixed by bounced the gateway');
+    expect(await chat(typed)).toMatchObject({ ok: false, reason: 'duplicate' });
+    expect(await chat(command(`fixed ${incident.id} it was me`, MALLORY))).toMatchObject({
+      ok: false,
+      reason: 'forbidden',
+    });
+    const card = await loadIncidentCard({ incidents, clock, policy, ...deps() }, incident.id);
+    expect(card?.lastFix).toBeNull();
+  });
+
+  it('lets only people who may act on incidents turn the kill switch on', async () => {
+    const chat = handler(deps());
+    expect(await chat(command('kill-switch on', MALLORY))).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(text(await chat(command('kill-switch status')))).toContain('off');
   });
 });

@@ -60,6 +60,44 @@ describe('incidentCardView', () => {
     expect(view.remediations[0]).toMatchObject({ label: 'Retry with new settings', risk: 'medium' });
   });
 
+  it('shows what fixed the last incident like it, and offers that action first when it is a suggestion', () => {
+    const retry = failedRunSignal('ws-prod');
+    const transient = {
+      ...retry,
+      classification: {
+        category: 'network' as const,
+        transient: true,
+        action: 'RETRY' as const,
+        rule: 'network.reset',
+      },
+    };
+    const fix = {
+      incidentId: 'inc_before',
+      workspaceId: 'ws-prod',
+      fingerprint: 'fp',
+      action: 'rerun',
+      text: 'Rerun the job',
+      recordedBy: 'Alice',
+      recordedAt: NOW - 86_400_000,
+    };
+    const plain = incidentCardView(incident(), { nowMs: NOW, rootSignal: transient });
+    expect(plain.lastFix).toBeNull();
+    expect(plain.remediations.map((r) => r.id)).toEqual(['repair', 'rerun', 'set_retry_policy']);
+    const view = incidentCardView(incident(), { nowMs: NOW, rootSignal: transient, lastFix: fix });
+    expect(view.lastFix).toEqual({
+      text: 'Rerun the job',
+      by: 'Alice',
+      atMs: NOW - 86_400_000,
+      action: 'rerun',
+    });
+    expect(view.remediations.map((r) => r.id)).toEqual(['rerun', 'repair', 'set_retry_policy']);
+    // A recorded fix the classification does not suggest is shown, and adds no button.
+    const oom = incidentCardView(incident(), { nowMs: NOW, rootSignal: retry, lastFix: fix });
+    expect(oom.lastFix?.text).toBe('Rerun the job');
+    expect(oom.remediations.map((r) => r.id)).toEqual(['retry_with_params', 'notify_owner']);
+    expect(incidentCardViewSchema.safeParse(view).success).toBe(true);
+  });
+
   it('never turns a hostile URL into a link', () => {
     const view = incidentCardView(incident(), {
       nowMs: NOW,

@@ -11,6 +11,42 @@ describe('parseCommand', () => {
     expect(parseCommand('ack inc_abc123')).toEqual({ name: 'ack', incidentId: 'inc_abc123' });
   });
 
+  it('reads resolve, what fixed an incident, and the kill switch', () => {
+    expect(parseCommand('resolve inc_abc123')).toEqual({ name: 'resolve', incidentId: 'inc_abc123' });
+    expect(parseCommand('Fixed inc_abc123 Rerun the job')).toEqual({
+      name: 'fixed',
+      incidentId: 'inc_abc123',
+      fix: 'Rerun the job',
+    });
+    expect(parseCommand('kill-switch ON bad deploy')).toEqual({
+      name: 'kill_switch',
+      state: 'on',
+      reason: 'bad deploy',
+    });
+    expect(parseCommand('kill-switch status ignored')).toEqual({
+      name: 'kill_switch',
+      state: 'status',
+      reason: '',
+    });
+  });
+
+  it('explains a malformed resolve, fixed or kill-switch', () => {
+    expect(parseCommand('resolve')).toMatchObject({
+      name: 'unknown',
+      problem: expect.stringContaining('which incident'),
+    });
+    expect(parseCommand('resolve inc|1; drop')).toMatchObject({ name: 'unknown' });
+    expect(parseCommand('fixed inc_abc123')).toMatchObject({
+      name: 'unknown',
+      problem: expect.stringContaining('what fixed it'),
+    });
+    expect(parseCommand('fixed <!channel> it')).toMatchObject({ name: 'unknown' });
+    expect(parseCommand('kill-switch maybe')).toMatchObject({
+      name: 'unknown',
+      problem: expect.stringContaining('on, off or status'),
+    });
+  });
+
   it('treats pasted whitespace (newlines, non-breaking spaces) like spaces', () => {
     expect(parseCommand('status\u00a0nightly\norders')).toEqual({ name: 'status', job: 'nightly orders' });
   });

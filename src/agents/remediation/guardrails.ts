@@ -45,7 +45,8 @@ type Guardrail =
   | 'cost_cap'
   | 'rate_limit_per_job'
   | 'rate_limit_total'
-  | 'four_eyes';
+  | 'four_eyes'
+  | 'auto_heal';
 
 /** Why an action needs a second person. */
 type ApprovalReason = 'action' | 'risk' | 'cost' | 'unknown_cost';
@@ -76,10 +77,25 @@ type Verdict =
  */
 export type GuardrailDecision = Verdict | { readonly outcome: 'shadow'; readonly wouldBe: Verdict };
 
+/** The kill switch as an operator set it while dbxops runs (the store's switch, not the policy file). */
+export interface LiveKillSwitch {
+  readonly changedBy: string;
+  readonly reason: string | null;
+  /** Wall clock, epoch ms. */
+  readonly changedAt: number;
+}
+
 interface GuardrailInput {
   readonly policy: RemediationPolicy;
+  /** Set when the live kill switch is on (`dbxops remediation kill-switch on`, `/dbx kill-switch on`). */
+  readonly killSwitch?: LiveKillSwitch | undefined;
   readonly action: ProposedAction;
   readonly presser: Presser;
+  /**
+   * dbxops presses on its own (auto-heal): `remediation.auto_heal.actions` stands in for the roles, and
+   * an action that needs a second person is refused instead of waiting for one.
+   */
+  readonly autoHeal?: boolean | undefined;
   readonly recent: RecentActionCounts;
   /** The workspace clock's time (epoch ms). */
   readonly now: number;
@@ -95,13 +111,8 @@ const POLICY_FILE = 'dbxops.yaml';
  */
 export function decideGuardrails(input: GuardrailInput): GuardrailDecision {
   const { policy } = input;
-  if (policy.kill_switch) {
-    return refuse(
-      'kill_switch',
-      'Remediation is switched off: the kill switch is on, so nothing runs.',
-      `An admin sets remediation.kill_switch to false in ${POLICY_FILE}.`,
-    );
-  }
+  const switchedOff = killSwitchRefusal(policy, input.killSwitch, 'runs');
+  if (switchedOff !== undefined) return switchedOff;
   const verdict = judge(input);
   return policy.shadow ? { outcome: 'shadow', wouldBe: verdict } : verdict;
 }
@@ -118,7 +129,14 @@ function judge(input: GuardrailInput): Verdict {
     );
   }
 
-  if (!holdsRight(policy, presser, 'press', kind)) return roleRefusal(policy, presser, 'press', kind);
+  if (input.autoHeal === true) {
+    if (!policy.auto_heal.enabled || !matches(policy.auto_heal.actions, kind))
+      return refuse(
+        'auto_heal',
+        `Auto-heal may not press ${kind}.`,
+        `A person presses it on the card, or an admin adds ${kind} to remediation.auto_heal.actions in ${POLICY_FILE}.`,
+      );
+  } else if (!holdsRight(policy, presser, 'press', kind)) return roleRefusal(policy, presser, 'press', kind);
 
   const blackout = activeBlackout(policy.blackouts, kind, now);
   if (blackout !== undefined) {
@@ -157,11 +175,18 @@ function judge(input: GuardrailInput): Verdict {
 
   const reasons = approvalReasons(policy, action);
   if (reasons.length === 0) return { outcome: 'allowed' };
+  const why = reasons.map((r) => APPROVAL_REASON_TEXT[r](action, policy)).join('; ');
+  if (input.autoHeal === true)
+    return refuse(
+      'four_eyes',
+      `Auto-heal never runs an action that needs a second person, and ${kind} does: ${why}.`,
+      'A person presses it on the card and another approves it.',
+    );
   return {
     outcome: 'needs_approval',
     reasons,
     approvalTtlMs: policy.approval_ttl_minutes * 60_000,
-    message: `${kind} waits for a second person to approve it: ${reasons.map((r) => APPROVAL_REASON_TEXT[r](action, policy)).join('; ')}.`,
+    message: `${kind} waits for a second person to approve it: ${why}.`,
   };
 }
 
@@ -193,15 +218,11 @@ export function decideApprover(input: {
   readonly kind: string;
   readonly requester: Presser;
   readonly approver: Presser;
+  readonly killSwitch?: LiveKillSwitch | undefined;
 }): { readonly outcome: 'allowed' } | Refusal {
   const { policy, kind, requester, approver } = input;
-  if (policy.kill_switch) {
-    return refuse(
-      'kill_switch',
-      'Remediation is switched off: the kill switch is on, so nothing is approved.',
-      `An admin sets remediation.kill_switch to false in ${POLICY_FILE}.`,
-    );
-  }
+  const switchedOff = killSwitchRefusal(policy, input.killSwitch, 'is approved');
+  if (switchedOff !== undefined) return switchedOff;
   const approverPrincipal = normalisePrincipal(approver.principal);
   if (approverPrincipal === undefined) {
     return refuse(
@@ -230,6 +251,52 @@ export function decideApprover(input: {
   }
   if (!holdsRight(policy, approver, 'approve', kind)) return roleRefusal(policy, approver, 'approve', kind);
   return { outcome: 'allowed' };
+}
+
+/**
+ * Who may turn the live kill switch off from chat: with no roles configured, whoever may act on
+ * incidents; with roles, a member of a role that may approve every action (`approve: ["*"]`). Turning it
+ * on is any responder's: stopping is the safe direction.
+ */
+export function mayLiftKillSwitch(policy: RemediationPolicy, person: Presser): Refusal | undefined {
+  if (Object.keys(policy.roles).length === 0) return undefined;
+  const lifts = rolesOf(policy, person).some((name) => policy.roles[name]?.approve.includes('*') === true);
+  if (lifts) return undefined;
+  const granting = Object.entries(policy.roles)
+    .filter(([, role]) => role.approve.includes('*'))
+    .map(([name]) => name);
+  return refuse(
+    'roles',
+    'Only someone who may approve every action turns the kill switch off.',
+    granting.length === 0
+      ? `An admin runs dbxops remediation kill-switch off, or gives a role approve: ["*"] in ${POLICY_FILE}.`
+      : `Someone in ${listOf(granting)} turns it off, or an admin runs dbxops remediation kill-switch off.`,
+  );
+}
+
+/**
+ * The kill switch's refusal, when either switch is on: the policy file's (read at start-up) or the live
+ * one an operator flipped while dbxops runs (read at every press and execution).
+ */
+function killSwitchRefusal(
+  policy: RemediationPolicy,
+  live: LiveKillSwitch | undefined,
+  what: 'runs' | 'is approved',
+): Refusal | undefined {
+  if (policy.kill_switch) {
+    return refuse(
+      'kill_switch',
+      `Remediation is switched off: the kill switch is on, so nothing ${what}.`,
+      `An admin sets remediation.kill_switch to false in ${POLICY_FILE}.`,
+    );
+  }
+  if (live === undefined) return undefined;
+  const why = live.reason === null ? '' : ` ("${live.reason}")`;
+  return refuse(
+    'kill_switch',
+    `Remediation is switched off: ${live.changedBy} turned the kill switch on at ${utcMinute(live.changedAt)}${why}, so nothing ${what}.`,
+    'Someone who may turn it off runs /dbx kill-switch off, or an admin runs dbxops remediation kill-switch off.',
+  );
 }
 
 /** The role names that name this person (by chat id) or one of their groups. */

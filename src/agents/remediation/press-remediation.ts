@@ -19,12 +19,12 @@ interface ApprovalDeps {
   readonly approvals: ApprovalRepository;
   /** The presser's Databricks principal (`resolvePrincipal`); people are compared by it, never by handle. */
   readonly principalOf: (presser: Presser) => Promise<Result<string, string>>;
-  /** `decideApprover` over the policy: another person, holding the approve right. */
+  /** `decideApprover` over the policy and the live kill switch: another person, holding the approve right. */
   readonly mayApprove: (
     kind: RemediationKind,
     requester: Presser & { principal: string },
     approver: Presser & { principal: string },
-  ) => Result<void, string>;
+  ) => Promise<Result<void, string>>;
   /** The approver's own Databricks rights on the object, as the presser's are checked. */
   readonly approverRights: RemediationGate;
 }
@@ -61,6 +61,8 @@ export type PressRefusal =
   | 'not_offered'
   | 'plan_refused'
   | 'refused'
+  /** Shadow mode: decided and recorded in the audit log, nothing executed. */
+  | 'shadow'
   | 'busy'
   | 'exhausted';
 
@@ -86,7 +88,7 @@ export async function pressRemediation(
   const incident = await deps.incidents.get(input.incidentId);
   if (incident === undefined)
     return err('not_found', `Incident ${input.incidentId.slice(0, 128)} no longer exists.`);
-  const id = attemptId(input);
+  const id = await freshAttemptId(deps, input);
   const earlier = await deps.remediations.get(id);
   if (earlier !== undefined) return duplicate(deps, earlier);
   if (incident.state === 'resolved')
@@ -135,6 +137,7 @@ export async function pressRemediation(
       outcome: decision.gate === 'shadow' ? 'shadow' : 'refused',
       message: `${decision.gate}: ${decision.userMessage}`,
     });
+    if (decision.gate === 'shadow') return err('shadow', decision.userMessage);
     return err('refused', `Refused by ${decision.gate}: ${decision.userMessage}`);
   }
   const now = deps.wallClock.now();
@@ -232,7 +235,7 @@ export async function approveRemediation(
   input: ApproveInput,
 ): Promise<Result<RemediationAttempt, PressRefusal>> {
   const fourEyes = deps.fourEyes;
-  const attempt = await deps.remediations.get(attemptId(input));
+  const attempt = await deps.remediations.get(await freshAttemptId(deps, input));
   if (fourEyes === undefined || attempt === undefined || attempt.state !== 'awaiting_approval')
     return err('stale_card', 'This plan is not waiting for an approval any more. Refresh the card.');
   const requester = JSON.parse(attempt.requestedBy) as Presser;
@@ -242,7 +245,7 @@ export async function approveRemediation(
   ]);
   if (!approverPrincipal.ok) return err('refused', approverPrincipal.userMessage);
   if (!requesterPrincipal.ok) return err('refused', requesterPrincipal.userMessage);
-  const allowed = fourEyes.mayApprove(
+  const allowed = await fourEyes.mayApprove(
     input.action,
     { ...requester, principal: requesterPrincipal.value },
     { ...input.presser, principal: approverPrincipal.value },
@@ -304,6 +307,23 @@ async function duplicate(
 ): Promise<Result<Pressed, PressRefusal>> {
   if (attempt.state === 'queued') await deps.queue(attempt.id);
   return ok({ attempt, duplicate: true });
+}
+
+/**
+ * The key a press is recorded under. An attempt the gates stopped before it sent anything (the kill
+ * switch turned on, a permission revoked, a blackout begun between press and execution) leaves the
+ * incident at the same version, so the same plan pressed again — once the switch is off — gets the next
+ * key in line instead of finding that refusal; a double click of that new press still finds one key.
+ */
+async function freshAttemptId(deps: Pick<PressDeps, 'remediations' | 'maxAttempts'>, input: PressInput) {
+  const base = attemptId(input);
+  let id = base;
+  for (let n = 1; n <= deps.maxAttempts; n++) {
+    const earlier = await deps.remediations.get(id);
+    if (earlier === undefined || earlier.state !== 'failed' || earlier.steps.length > 0) return id;
+    id = `${base}_${n}`;
+  }
+  return id;
 }
 
 /** The idempotency key of a press: one incident, one action, one plan version. */

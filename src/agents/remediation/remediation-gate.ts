@@ -10,7 +10,26 @@ export interface Presser {
   readonly email?: string | undefined;
   /** True only when the platform vouches for `email` (see docs/remediation-rights.md). */
   readonly emailVerified?: boolean | undefined;
+  /**
+   * dbxops pressed on its own (auto-heal, `auto-heal.ts`); only dbxops's own code sets it, never a chat
+   * request. Such a press is judged by `remediation.auto_heal`, not by a person's roles and rights.
+   */
+  readonly autoHeal?: true | undefined;
 }
+
+/** Who auto-heal is in the audit log, on the timeline and on cards. */
+export const AUTO_HEAL_ACTOR = 'dbxops auto-heal';
+
+/**
+ * The presser of an auto-heal. The surface is only there to fit the shape: the audit log records it as
+ * no chat user at all (`who.chat: null`), and the gates branch on `autoHeal`.
+ */
+export const AUTO_HEAL_PRESSER: Presser = {
+  surface: 'console',
+  userId: AUTO_HEAL_ACTOR,
+  displayName: AUTO_HEAL_ACTOR,
+  autoHeal: true,
+};
 
 interface GateInput {
   readonly incidentId: string;
@@ -44,14 +63,22 @@ type GateDecision =
  */
 export type RemediationGate = (input: GateInput) => Promise<GateDecision>;
 
-/** Runs the gates in order; the first refusal wins. With none, everything passes. */
+/**
+ * Runs the gates in order; the first refusal wins. With none, everything passes. A gate that only asks
+ * for a second person's approval does not stop the others: the presser's own Databricks rights are
+ * still checked at the press, so a person who lacks them is refused at once, with the permission named,
+ * rather than after someone approved. The approval request is answered only when every gate passed.
+ */
 export function chainGates(gates: readonly RemediationGate[]): RemediationGate {
   return async (input) => {
+    let pending: GateDecision | undefined;
     for (const gate of gates) {
       const decision = await gate(input);
-      if (!decision.ok) return decision;
+      if (decision.ok) continue;
+      if (decision.approvalTtlMs === undefined) return decision;
+      pending ??= decision;
     }
-    return { ok: true };
+    return pending ?? { ok: true };
   };
 }
 

@@ -2,10 +2,11 @@ import type { RemediationPolicy } from '../../config/remediation-policy.js';
 import type { Clock } from '../../domain/clock.js';
 import { canonicalHash } from '../../domain/canonical-json.js';
 import type { AuditLogRepository } from '../../store/audit-log-repository.js';
+import type { RemediationSwitchRepository } from '../../store/remediation-switch-repository.js';
 import { decideGuardrails } from './guardrails.js';
 import type { PlanTarget } from './plan-remediation.js';
 import { checkPresserRights, type RightsAction, type RightsDeps } from './presser-rights.js';
-import type { RemediationAudit, RemediationGate } from './remediation-gate.js';
+import { AUTO_HEAL_ACTOR, type RemediationAudit, type RemediationGate } from './remediation-gate.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -26,18 +27,26 @@ function resourceKey(target: PlanTarget | undefined, incidentId: string): string
  * The `remediation:` guardrails of dbxops.yaml as a gate (`decideGuardrails`): kill switch, allowed
  * actions, roles, blackout windows (workspace clock), cost cap, hourly rate limits (counted from the
  * audit log's executions), four eyes, shadow mode. A refusal names the guardrail and what would allow it.
+ * The live kill switch is read from the store on every call, at the press and again at execution, so
+ * flipping it takes effect on the next press and stops what was queued, in every process, with no restart.
  */
 export function guardrailsGate(deps: {
   readonly policy: RemediationPolicy;
+  readonly switches: Pick<RemediationSwitchRepository, 'killSwitch'>;
   readonly audit: Pick<AuditLogRepository, 'countExecutedSince'>;
   readonly clock: Clock;
   readonly wallClock: Clock;
 }): RemediationGate {
   return async (input) => {
     const resource = resourceKey(input.plan.target, input.incidentId);
-    const recent = await deps.audit.countExecutedSince(deps.wallClock.now() - HOUR_MS, resource);
+    const [recent, live] = await Promise.all([
+      deps.audit.countExecutedSince(deps.wallClock.now() - HOUR_MS, resource),
+      deps.switches.killSwitch(),
+    ]);
     const decision = decideGuardrails({
       policy: deps.policy,
+      killSwitch: live?.on === true ? live : undefined,
+      autoHeal: input.presser.autoHeal === true,
       action: {
         kind: input.action,
         risk: input.plan.risk,
@@ -84,6 +93,9 @@ export function guardrailsGate(deps: {
 export function rightsGate(deps: RightsDeps): RemediationGate {
   return async (input) => {
     if (input.action === 'notify_owner') return { ok: true };
+    // No person pressed: auto-heal acts as dbxops's own identity, within what remediation.auto_heal
+    // grants (judged by the guardrails); Databricks itself refuses what dbxops's token may not do.
+    if (input.presser.autoHeal === true) return { ok: true };
     const object = input.plan.target;
     if (object === undefined)
       return {
@@ -118,14 +130,19 @@ export function auditRecorder(deps: {
 }): RemediationAudit {
   return async (event) => {
     const entry = {
-      who: {
-        chat: {
-          surface: event.presser.surface,
-          userId: event.presser.userId,
-          ...(event.presser.displayName === undefined ? {} : { displayName: event.presser.displayName }),
-        },
-        principal: null,
-      },
+      who:
+        event.presser.autoHeal === true
+          ? { chat: null, principal: AUTO_HEAL_ACTOR }
+          : {
+              chat: {
+                surface: event.presser.surface,
+                userId: event.presser.userId,
+                ...(event.presser.displayName === undefined
+                  ? {}
+                  : { displayName: event.presser.displayName }),
+              },
+              principal: null,
+            },
       what: { action: event.action, planHash: canonicalHash(event.plan.calls), summary: event.plan.title },
       where: { workspaceId: event.workspaceId, resource: resourceKey(event.plan.target, event.incidentId) },
       why: { incidentId: event.incidentId, classification: event.classification ?? null },

@@ -4,6 +4,7 @@ import type { DatabricksClient } from '../../databricks/rest/databricks-client.j
 import { DatabricksApiError } from '../../databricks/rest/databricks-api-error.js';
 import type { Clock } from '../../domain/clock.js';
 import type { IncidentEvent } from '../../domain/incident.js';
+import type { IncidentFixRepository } from '../../store/incident-fix-repository.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import type {
   AttemptOutcome,
@@ -13,7 +14,12 @@ import type {
   RemediationRepository,
 } from '../../store/remediation-repository.js';
 import type { PlannedCall, RemediationPlan } from './plan-remediation.js';
-import type { Presser, RemediationAudit, RemediationGate } from './remediation-gate.js';
+import {
+  AUTO_HEAL_ACTOR,
+  type Presser,
+  type RemediationAudit,
+  type RemediationGate,
+} from './remediation-gate.js';
 import { REMEDIATION_INFO } from './remediation-kind.js';
 import { readStoredPlan, readStoredVerify, type StoredVerify } from './stored-plan.js';
 import { checkOutcome } from './verify-remediation.js';
@@ -38,6 +44,11 @@ export interface RemediationRunnerDeps {
   readonly maxAttempts: number;
   /** How long verification polls before it reports the outcome as unknown (wall clock, default 6 h). */
   readonly maxVerifyMs?: number | undefined;
+  /**
+   * Where a remediation verified to have recovered its incident is kept as what fixed it, for the next
+   * incident with the same fingerprint — unless a person recorded a fix already.
+   */
+  readonly fixes?: Pick<IncidentFixRepository, 'recordUnlessRecorded'> | undefined;
 }
 
 /** What the queue should do next with an attempt. */
@@ -80,6 +91,7 @@ const presserSchema = z.object({
   displayName: z.string().optional(),
   email: z.string().optional(),
   emailVerified: z.boolean().optional(),
+  autoHeal: z.literal(true).optional(),
 });
 
 /** The presser as the attempt recorded them (JSON), for the gates' re-check at execution. */
@@ -158,7 +170,10 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       incidentId: attempt.incidentId,
       at: deps.clock.now(),
       phase: 'REMEDIATE',
-      summary: `Running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${presser.userId}.`,
+      summary:
+        presser.autoHeal === true
+          ? `Auto-healing: running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${AUTO_HEAL_ACTOR} under remediation.auto_heal.`
+          : `Running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${presser.userId}.`,
       actor: presser.userId,
       data: { kind: 'remediation_started', attemptId: attempt.id, action: plan.kind },
       dedupKey: `remediation:${attempt.id}:started`,
@@ -423,7 +438,7 @@ async function finish(
     incidentId: attempt.incidentId,
     at: deps.clock.now(),
     phase: 'VERIFY',
-    summary: `${STATE_WORDS[state]} — ${label}, attempt ${attempt.attempt}: ${outcome.summary}${classified}`,
+    summary: `${STATE_WORDS[state]}${presserOf(attempt).autoHeal === true ? ' (auto-healed by dbxops)' : ''} — ${label}, attempt ${attempt.attempt}: ${outcome.summary}${classified}`,
     actor: ACTOR,
     data: {
       kind: 'remediation_outcome',
@@ -437,6 +452,17 @@ async function finish(
   });
   if (state === 'recovered') {
     await applyIncidentEvent(deps, attempt.incidentId, { type: 'resolve', actor: ACTOR });
+    const incident = await deps.incidents.get(attempt.incidentId);
+    if (incident !== undefined)
+      await deps.fixes?.recordUnlessRecorded({
+        incidentId: incident.id,
+        workspaceId: incident.workspaceId,
+        fingerprint: incident.fingerprint,
+        action: attempt.action,
+        text: label,
+        recordedBy: `${ACTOR} (verified)`,
+        recordedAt: deps.clock.now(),
+      });
   } else {
     await applyIncidentEvent(deps, attempt.incidentId, { type: 'unmitigate', actor: ACTOR });
     if (state === 'failed' && attempt.attempt >= deps.maxAttempts) await escalate(deps, attempt.incidentId);

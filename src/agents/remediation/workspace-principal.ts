@@ -2,7 +2,7 @@ import type { Policy } from '../../config/policy.js';
 import { DatabricksApiError } from '../../databricks/rest/databricks-api-error.js';
 import type { ScimApi, ScimUser } from '../../databricks/rest/scim-api.js';
 import { err, ok, type Result } from '../../domain/result.js';
-import { cleanText, truncateText } from '../../domain/text.js';
+import { oneLine } from '../../domain/text.js';
 
 /** The person behind a chat request, as far as the workspace cares (a handler `Actor` fits). */
 export interface ChatIdentity {
@@ -45,8 +45,7 @@ const ALL_USERS_GROUP = 'users';
 
 /** A name from chat, a policy or Databricks as a refusal quotes it: storable, one line, short. */
 export function quoted(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  return truncateText(cleanText(name).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' '), 120);
+  return oneLine(name, 120);
 }
 
 function mapHint(identity: ChatIdentity): string {

@@ -3,6 +3,8 @@ import {
   decideApprover,
   decideGuardrails,
   type GuardrailDecision,
+  type LiveKillSwitch,
+  mayLiftKillSwitch,
   type Presser,
   type ProposedAction,
 } from '../../../src/agents/remediation/guardrails.js';
@@ -38,7 +40,13 @@ const policyOf = (yaml = '') => parsePolicy(yaml === '' ? '' : `remediation:\n${
 const decide = (
   yaml: string,
   action: Partial<ProposedAction> = {},
-  options: { presser?: Presser; recent?: typeof quiet; now?: number } = {},
+  options: {
+    presser?: Presser;
+    recent?: typeof quiet;
+    now?: number;
+    killSwitch?: LiveKillSwitch;
+    autoHeal?: boolean;
+  } = {},
 ) =>
   decideGuardrails({
     policy: policyOf(yaml),
@@ -46,7 +54,11 @@ const decide = (
     presser: options.presser ?? alice,
     recent: options.recent ?? quiet,
     now: options.now ?? NOW,
+    killSwitch: options.killSwitch,
+    autoHeal: options.autoHeal,
   });
+
+const flipped: LiveKillSwitch = { changedBy: 'slack:U0LEAD', reason: 'bad deploy', changedAt: NOW - 60_000 };
 
 describe('decideGuardrails', () => {
   it('lets a cheap low-risk action run at once under the default policy', () => {
@@ -111,6 +123,65 @@ describe('decideGuardrails', () => {
     expect(decide('  kill_switch: true\n  shadow: true\n')).toMatchObject({
       outcome: 'refused',
       guardrail: 'kill_switch',
+    });
+  });
+
+  it('refuses everything while the live kill switch is on, saying who turned it on, when and why', () => {
+    expect(decide('', {}, { killSwitch: flipped })).toEqual({
+      outcome: 'refused',
+      guardrail: 'kill_switch',
+      message:
+        'Remediation is switched off: slack:U0LEAD turned the kill switch on at 2026-12-06 03:59 UTC ("bad deploy"), so nothing runs.',
+      toAllow:
+        'Someone who may turn it off runs /dbx kill-switch off, or an admin runs dbxops remediation kill-switch off.',
+    });
+    expect(decide('  shadow: true\n', {}, { killSwitch: flipped })).toMatchObject({
+      guardrail: 'kill_switch',
+    });
+    expect(decide('', {}, { killSwitch: flipped, autoHeal: true })).toMatchObject({
+      guardrail: 'kill_switch',
+    });
+  });
+
+  it('lets auto-heal press only the actions remediation.auto_heal lists, and only while it is enabled', () => {
+    const on = '  auto_heal:\n    enabled: true\n';
+    expect(decide(on, {}, { autoHeal: true })).toEqual({ outcome: 'allowed' });
+    expect(decide('', {}, { autoHeal: true })).toMatchObject({ outcome: 'refused', guardrail: 'auto_heal' });
+    expect(decide(`${on}    actions: [kill_query]\n`, {}, { autoHeal: true })).toMatchObject({
+      outcome: 'refused',
+      guardrail: 'auto_heal',
+      toAllow: expect.stringContaining('remediation.auto_heal.actions'),
+    });
+    // The roles are for people: auto-heal's grant is the auto_heal section.
+    const roles = '  roles:\n    lead:\n      press: ["*"]\n      slack_users: [U0LEAD]\n';
+    expect(decide(`${on}${roles}`, {}, { autoHeal: true })).toEqual({ outcome: 'allowed' });
+  });
+
+  it('never lets auto-heal run an action that needs a second person: it is refused, not held', () => {
+    const on = '  auto_heal:\n    enabled: true\n  requires_approval:\n    actions: [repair]\n';
+    expect(decide(on, {}, { autoHeal: true })).toMatchObject({
+      outcome: 'refused',
+      guardrail: 'four_eyes',
+      message: expect.stringContaining('Auto-heal never runs an action that needs a second person'),
+    });
+  });
+
+  it('refuses auto-heal under every other guardrail as it refuses a person', () => {
+    const on = '  auto_heal:\n    enabled: true\n';
+    expect(
+      decide(`${on}  max_cost_usd_per_action: 1\n`, { estimatedCostUsd: 5 }, { autoHeal: true }),
+    ).toMatchObject({
+      guardrail: 'cost_cap',
+    });
+    expect(decide(on, {}, { autoHeal: true, recent: { forResource: 3, total: 3 } })).toMatchObject({
+      guardrail: 'rate_limit_per_job',
+    });
+    expect(decide(`${on}  allowed_actions: [rerun]\n`, {}, { autoHeal: true })).toMatchObject({
+      guardrail: 'allowed_actions',
+    });
+    expect(decide(`${on}  shadow: true\n`, {}, { autoHeal: true })).toEqual({
+      outcome: 'shadow',
+      wouldBe: { outcome: 'allowed' },
     });
   });
 
@@ -335,5 +406,32 @@ describe('decideApprover', () => {
 
   it('refuses every approval while the kill switch is on', () => {
     expect(approve(bob, '  kill_switch: true\n')).toMatchObject({ guardrail: 'kill_switch' });
+    expect(
+      decideApprover({
+        policy: policyOf(),
+        kind: 'repair',
+        requester: alice,
+        approver: bob,
+        killSwitch: flipped,
+      }),
+    ).toMatchObject({ guardrail: 'kill_switch', message: expect.stringContaining('nothing is approved') });
+  });
+});
+
+describe('mayLiftKillSwitch', () => {
+  const roles =
+    '  roles:\n    lead:\n      approve: ["*"]\n      slack_users: [U0LEAD]\n    operator:\n      press: ["*"]\n      slack_groups: [S0ONCALL]\n';
+  const lead: Presser = { surface: 'slack', userId: 'U0LEAD', groups: [] };
+
+  it('lets any responder turn it off when no roles are configured', () => {
+    expect(mayLiftKillSwitch(policyOf(), alice)).toBeUndefined();
+  });
+
+  it('with roles, lets only a role that may approve every action turn it off, naming that role', () => {
+    expect(mayLiftKillSwitch(policyOf(roles), lead)).toBeUndefined();
+    expect(mayLiftKillSwitch(policyOf(roles), alice)).toMatchObject({
+      guardrail: 'roles',
+      toAllow: expect.stringContaining('the role lead'),
+    });
   });
 });

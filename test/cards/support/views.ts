@@ -100,6 +100,7 @@ export function hostileIncident(s: string): IncidentCardView {
     assignee: s,
     acknowledgedBy: s,
     timeline: [{ atMs: NOW, phase: s, text: s }],
+    lastFix: { text: s, by: s, atMs: NOW, action: null },
     remediations: [{ id: 'rem-1', label: s, risk: 'high', description: s }],
   });
 }

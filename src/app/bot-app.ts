@@ -35,6 +35,7 @@ import type { Signal } from '../domain/signal.js';
 import type { Actor, ChatHandler, ChatSurface } from '../handlers/chat-request.js';
 import { createChatHandler, type KnownIncident, loadIncidentCard } from '../handlers/chat-handler.js';
 import { type NotifierDeps, notifyIncident, restoreSurface } from '../notify/notify-incident.js';
+import { unroutedChannels } from '../notify/channel-map.js';
 import {
   digestSchedules,
   postDueDigests,
@@ -113,6 +114,33 @@ export interface BotAppOptions {
   surfaces?: ChatSurface[];
   /** What the digest calls the workspace when the policy does not name it (the scenario's name). */
   workspaceName?: string;
+}
+
+/**
+ * A channel the policy posts to that a surface cannot reach (a Teams channel without a conversation
+ * id): said once at start-up in the log and in that channel of the console, instead of posts that go
+ * nowhere without a word. The notifier skips those copies until the policy maps them.
+ */
+async function reportUnroutedChannels(
+  policy: Policy,
+  surfaces: readonly ChatSurface[],
+  consoleSurface: ChatSurface,
+  logger: Logger,
+): Promise<void> {
+  const unrouted = unroutedChannels(
+    policy,
+    surfaces.map((s) => s.surface),
+  );
+  if (unrouted.length === 0) return;
+  logger.warn({ unrouted }, 'some policy channels have no channel on a surface; their posts skip it');
+  for (const { surface, channel, message } of unrouted) {
+    await consoleSurface
+      .postCard(
+        { channelId: channel },
+        { kind: 'message', tone: 'warning', title: `Not posted on ${surface}`, text: message, fields: [] },
+      )
+      .catch((error: unknown) => logger.warn({ err: error, channel }, 'could not tell the console'));
+  }
 }
 
 /** Remediations per incident before dbxops stops offering fixes and escalates to a person. */
@@ -366,9 +394,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     if (restored > 0) logger.info({ cards: restored }, 'console cards restored from card_posts');
   }
 
+  await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
+
   const workspaceId = options.databricks.workspaceId;
   const digestDeps = {
     posts: repos.scheduledPosts,
+    policy,
     surfaces,
     schedules: digestSchedules(policy),
     clock,
@@ -385,9 +416,15 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
           name: workspaceEntry(policy, workspaceId)?.name ?? options.workspaceName ?? workspaceId,
         },
         budgets: policy.budgets,
+        slas: policy.slas,
         timeZone: policy.timezone,
       },
-      options.consoleUrl ? { incidentUrl: (id) => `${options.consoleUrl}/#incident/${id}` } : {},
+      {
+        ...(options.consoleUrl
+          ? { incidentUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` }
+          : {}),
+        ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
+      },
     ),
   };
 

@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000;
  * the same PNG from it, nothing is stored, and nobody can make the server draw figures it did not
  * sign. Teams loads it for the card's `Image`; the console loads the same path from its own origin.
  */
-const payloadSchema = z
+const dailyPayloadSchema = z
   .object({
     /** The title. */
     t: z.string().max(300),
@@ -27,21 +27,57 @@ const payloadSchema = z
   })
   .strict();
 
+/** The digest's chart: per team its label, the day's cents and the average's cents (null: no history). */
+const teamsPayloadSchema = z
+  .object({
+    t: z.string().max(300),
+    b: z
+      .array(
+        z.tuple([
+          z.string().max(100),
+          z.number().int().nonnegative(),
+          z.number().int().nonnegative().nullable(),
+        ]),
+      )
+      .max(60),
+  })
+  .strict();
+
+const payloadSchema = z.union([dailyPayloadSchema, teamsPayloadSchema]);
+
 /** A cost card's days are consecutive (every day of its period), so the first day and the cents suffice. */
 function encodeChart(chart: CostChart): string {
-  const payload = {
-    t: chart.title,
-    s: chart.days[0]?.day ?? '1970-01-01',
-    c: chart.days.map((d) => Math.round(d.usd * 100)),
-  };
+  const toCents = (usd: number) => Math.round(usd * 100);
+  const payload =
+    chart.kind === 'daily'
+      ? { t: chart.title, s: chart.days[0]?.day ?? '1970-01-01', c: chart.days.map((d) => toCents(d.usd)) }
+      : {
+          t: chart.title,
+          b: chart.bars.map((b) => [
+            b.label.slice(0, 100),
+            toCents(b.usd),
+            b.averageUsd === null ? null : toCents(b.averageUsd),
+          ]),
+        };
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
 function decodeChart(encoded: string): CostChart {
   const p = payloadSchema.parse(JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')));
+  if ('b' in p)
+    return {
+      kind: 'teams',
+      title: p.t,
+      bars: p.b.map(([label, usd, avg]) => ({
+        label,
+        usd: usd / 100,
+        averageUsd: avg === null ? null : avg / 100,
+      })),
+    };
   const first = Date.parse(`${p.s}T00:00:00Z`);
   if (!Number.isFinite(first)) throw new Error('not a day');
   return {
+    kind: 'daily',
     title: p.t,
     days: p.c.map((cents, i) => ({
       day: new Date(first + i * DAY_MS).toISOString().slice(0, 10),

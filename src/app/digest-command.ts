@@ -78,6 +78,7 @@ export async function buildDigestOutput(options: DigestOptions, env: Env = loadE
       recurringIssues: source.repos.recurringIssues,
       workspace: source.workspace,
       budgets: policy.budgets,
+      slas: policy.slas,
       timeZone: policy.timezone,
     };
     const digest: Digest = options.weekly

@@ -276,7 +276,13 @@ const digestSectionSchema = z.object({
   missing: text(LONG).nullable().default(null),
   lines: z.array(digestLineSchema).default([]),
   chart: z
-    .object({ title: text(LONG), unit: z.literal('usd'), bars: z.array(digestBarSchema) })
+    .object({
+      title: text(LONG),
+      unit: z.literal('usd'),
+      bars: z.array(digestBarSchema),
+      /** Where Teams and the console load the chart as a PNG (a signed URL dbxops serves); null: text bars. */
+      url: linkSchema.nullable().default(null),
+    })
     .nullable()
     .default(null),
   /** The statements behind the section's figures ("Show SQL"). */

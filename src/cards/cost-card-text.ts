@@ -113,6 +113,7 @@ export function chartAltText(view: CostCardView): string {
 /** The chart a cost card shows: the same figures on every surface. */
 export function costChartOf(view: CostCardView): CostChart {
   return {
+    kind: 'daily',
     title: `Daily spend · ${view.target} · ${view.periodLabel} (${view.timeZone})`,
     days: view.daily,
   };

@@ -4,10 +4,11 @@ import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
 /**
- * The daily-spend chart of a cost card: a Vega-Lite spec, rendered to SVG by Vega on the server
- * (`view.toSVG()`, no browser or canvas) and rasterised to PNG by resvg. resvg is given DejaVu Sans
- * from the `dejavu-fonts-ttf` package and no system fonts, so the chart looks the same on a laptop and
- * on a fresh Debian container that has no fonts at all.
+ * The spend charts dbxops draws — a cost card's daily spend, and the digest's day against the average
+ * per team: a Vega-Lite spec, rendered to SVG by Vega on the server (`view.toSVG()`, no browser or
+ * canvas) and rasterised to PNG by resvg. resvg is given DejaVu Sans from the `dejavu-fonts-ttf`
+ * package and no system fonts, so a chart looks the same on a laptop and on a fresh Debian container
+ * that has no fonts at all. One renderer for both: only the spec differs.
  */
 
 interface ChartDay {
@@ -16,10 +17,28 @@ interface ChartDay {
   readonly usd: number;
 }
 
-export interface CostChart {
+/** A cost card's chart: one bar per day. */
+interface DailySpendChart {
+  readonly kind: 'daily';
   readonly title: string;
   readonly days: readonly ChartDay[];
 }
+
+/** One team's bar pair in the digest: the reported day, and its trailing average (null: no history). */
+interface TeamBar {
+  readonly label: string;
+  readonly usd: number;
+  readonly averageUsd: number | null;
+}
+
+/** The digest's chart: per team, the day's spend beside the trailing average. */
+interface TeamSpendChart {
+  readonly kind: 'teams';
+  readonly title: string;
+  readonly bars: readonly TeamBar[];
+}
+
+export type CostChart = DailySpendChart | TeamSpendChart;
 
 /** The chart's size in CSS pixels; the PNG is rendered at twice this for sharp text on retina screens. */
 export const CHART_SIZE = { width: 800, height: 320, pixelRatio: 2 } as const;
@@ -34,21 +53,35 @@ function dayLabel(day: string): string {
   return `${MONTHS[Number(month) - 1] ?? month} ${Number(date)}`;
 }
 
-/** The Vega-Lite spec of the chart: one bar per day, dollars on the y axis. */
-export function costChartSpec(chart: CostChart): TopLevelSpec {
+const cents = (usd: number) => Math.round(usd * 100) / 100;
+
+/** What every chart shares: size, title, font, background. */
+function frame(title: string) {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: chart.title.slice(0, 120), anchor: 'start', fontSize: 15 },
+    title: { text: title.slice(0, 120), anchor: 'start', fontSize: 15 },
     width: CHART_SIZE.width,
     height: CHART_SIZE.height,
     autosize: { type: 'fit', contains: 'padding' },
     padding: 12,
     background: 'white',
+    config: { font: FONT, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } },
+  } as const;
+}
+
+/** The Vega-Lite spec of the chart: dollars on the y axis; days, or teams with two bars each, on x. */
+export function costChartSpec(chart: CostChart): TopLevelSpec {
+  return chart.kind === 'daily' ? dailySpec(chart) : teamsSpec(chart);
+}
+
+function dailySpec(chart: DailySpendChart): TopLevelSpec {
+  return {
+    ...frame(chart.title),
     data: {
       values: chart.days.map((d) => ({
         day: d.day,
         label: dayLabel(d.day),
-        usd: Math.round(d.usd * 100) / 100,
+        usd: cents(d.usd),
       })),
     },
     mark: { type: 'bar', color: '#2f6fdf', cornerRadiusEnd: 2 },
@@ -66,7 +99,46 @@ export function costChartSpec(chart: CostChart): TopLevelSpec {
         { field: 'usd', type: 'quantitative', format: '$,.2f' },
       ],
     },
-    config: { font: FONT, view: { stroke: null }, axis: { labelFontSize: 12, titleFontSize: 12 } },
+  };
+}
+
+const DAY_SERIES = 'reported day';
+const AVERAGE_SERIES = 'average';
+
+/** Teams on x in the order given, each with the day's bar and, beside it, the average's lighter bar. */
+function teamsSpec(chart: TeamSpendChart): TopLevelSpec {
+  const values = chart.bars.flatMap((b, i) => [
+    { order: i, team: b.label, series: DAY_SERIES, usd: cents(b.usd) },
+    ...(b.averageUsd === null
+      ? []
+      : [{ order: i, team: b.label, series: AVERAGE_SERIES, usd: cents(b.averageUsd) }]),
+  ]);
+  return {
+    ...frame(chart.title),
+    data: { values },
+    mark: { type: 'bar', cornerRadiusEnd: 2 },
+    encoding: {
+      x: {
+        field: 'team',
+        type: 'nominal',
+        sort: { field: 'order' },
+        title: null,
+        axis: { labelAngle: chart.bars.length > 8 ? -45 : 0, labelLimit: 140 },
+      },
+      xOffset: { field: 'series', type: 'nominal', sort: [DAY_SERIES, AVERAGE_SERIES] },
+      y: { field: 'usd', type: 'quantitative', title: 'USD', axis: { format: '$,.0f' } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        scale: { domain: [DAY_SERIES, AVERAGE_SERIES], range: ['#2f6fdf', '#b9cdf2'] },
+        legend: { title: null, orient: 'top' },
+      },
+      tooltip: [
+        { field: 'team', type: 'nominal' },
+        { field: 'series', type: 'nominal' },
+        { field: 'usd', type: 'quantitative', format: '$,.2f' },
+      ],
+    },
   };
 }
 

@@ -20,7 +20,7 @@ import type {
   PlanCardView,
 } from './card-views.js';
 import { type AskButton, askButtons } from './ask-button.js';
-import { escapeHtml as e, safeHttpUrl } from './html-escape.js';
+import { escapeHtml as e, safeHttpUrl, sameOriginPath } from './html-escape.js';
 import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
 import { chartAltText, costFacts, costHeadline, isEmptyCost, costLists, sqlText } from './cost-card-text.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
@@ -243,18 +243,6 @@ function renderMessageCardHtml(view: MessageCardView, _nowMs: number): string {
 
 function commandButton(c: CommandButton): string {
   return `<button type="button" class="dbx-btn dbx-btn-default" data-action-id="${e(commandActionId(c.action))}" data-value="${e(encodeCommandValue(c.command))}">${t(c.label, 200)}</button>`;
-}
-
-/**
- * The chart's address as the console loads it: the path of the signed URL, so it comes from the
- * console's own origin (its Content-Security-Policy allows images from 'self' only) whatever public
- * URL Teams was given.
- */
-function sameOriginPath(url: string | null): string | null {
-  const safe = safeHttpUrl(url);
-  if (safe === null) return null;
-  const parsed = new URL(safe);
-  return `${parsed.pathname}${parsed.search}`;
 }
 
 /** A cost card for the console: the chart inline, the SQL in an expanding section. */

@@ -1,6 +1,7 @@
 import type { DigestCardView, DigestSection } from './card-views.js';
 import { formatUsd } from './card-format.js';
-import { escapeHtml as e, safeHttpUrl } from './html-escape.js';
+import { digestChartAltText } from './digest-chart.js';
+import { escapeHtml as e, safeHttpUrl, sameOriginPath } from './html-escape.js';
 import { takeWithRest, truncate } from './truncate.js';
 
 /** The console has no payload limit; a section still stops at a readable length. */
@@ -18,8 +19,14 @@ function line(l: DigestSection['lines'][number]): string {
   return `<li>${text}${command}</li>`;
 }
 
-/** Bars as widths in percent of the largest figure: the day filled, its average as a marker. */
+/**
+ * The chart as the PNG dbxops draws (loaded from the console's own origin); without a chart URL, bars as
+ * widths in percent of the largest figure: the day filled, its average as a marker.
+ */
 function chart(c: NonNullable<DigestSection['chart']>): string {
+  const image = sameOriginPath(c.url);
+  if (image !== null)
+    return `<figure class="dbx-chart"><img src="${e(image)}" alt="${t(digestChartAltText(c), 1000)}" width="800" height="320" loading="lazy"></figure>`;
   const top = Math.max(0, ...c.bars.map((b) => Math.max(b.value, b.baseline ?? 0)));
   const pct = (usd: number) => (top === 0 ? 0 : Math.round((usd / top) * 1000) / 10);
   const rows = c.bars

@@ -19,3 +19,15 @@ export function safeHttpUrl(url: string | null | undefined): string | null {
     return null;
   }
 }
+
+/**
+ * A chart's address as the console loads it: the path of the signed URL, so it comes from the
+ * console's own origin (its Content-Security-Policy allows images from 'self' only) whatever public
+ * URL Teams was given.
+ */
+export function sameOriginPath(url: string | null): string | null {
+  const safe = safeHttpUrl(url);
+  if (safe === null) return null;
+  const parsed = new URL(safe);
+  return `${parsed.pathname}${parsed.search}`;
+}

@@ -1,21 +1,20 @@
 import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import type { DigestCardView, DigestSection } from './card-views.js';
-import { chartLines } from './digest-chart.js';
 import { safeHttpUrl } from './html-escape.js';
 import type { SlackMessage } from './slack-cards.js';
 import { SLACK_LIMITS } from './slack-limits.js';
-import { codeBlock, escapeMrkdwn, mrkdwn, plain, slackLink } from './slack-text.js';
+import { escapeMrkdwn, mrkdwn, plain, slackLink } from './slack-text.js';
 import { takeWithRest, truncate } from './truncate.js';
 
 /**
- * How much of each section is shown, largest first: lines before "and N more", characters per line,
- * chart bars. Each budget is tried in turn until the message fits Slack's limits.
+ * How much of each section is shown, largest first: lines before "and N more", characters per line.
+ * Each budget is tried in turn until the message fits Slack's limits.
  */
 const BUDGETS = [
-  { lines: 8, chars: 500, bars: 16 },
-  { lines: 4, chars: 200, bars: 8 },
-  { lines: 2, chars: 100, bars: 4 },
-  { lines: 1, chars: 60, bars: 0 },
+  { lines: 8, chars: 500 },
+  { lines: 4, chars: 200 },
+  { lines: 2, chars: 100 },
+  { lines: 1, chars: 60 },
 ] as const;
 type Budget = (typeof BUDGETS)[number];
 
@@ -40,18 +39,14 @@ function sectionBlocks(s: DigestSection, b: Budget): KnownBlock[] {
   if (s.missing !== null) return [section(`${head}\n⚠️ Missing: ${mrkdwn(s.missing, b.chars * 2)}`)];
   const { shown, rest } = takeWithRest(s.lines, b.lines);
   const lines = [head, ...shown.map((l) => line(l, b)), ...(rest > 0 ? [`and ${rest} more`] : [])];
-  const blocks: KnownBlock[] = [section(lines.join('\n'))];
-  if (s.chart !== null && s.chart.bars.length > 0 && b.bars > 0)
-    blocks.push(
-      section(`${mrkdwn(s.chart.title, 200)}\n${codeBlock(chartLines(s.chart, b.bars).join('\n'), 2500)}`),
-    );
-  return blocks;
+  return [section(lines.join('\n'))];
 }
 
 /**
  * A digest as Block Kit: a header, then each section's figures as lines that link to their incident
- * and name the `/dbx` command with the detail. Cut to fewer lines per section until the message fits
- * Slack's limits; the SQL behind each figure stays in the console and `dbxops digest --json`.
+ * and name the `/dbx` command with the detail. The spend chart is not a block: the sender uploads it
+ * as a PNG with the message (`src/bot/slack/send.ts`). Cut to fewer lines per section until the
+ * message fits Slack's limits; the SQL behind each figure stays in the console and `dbxops digest --json`.
  */
 export function renderDigestCardSlack(view: DigestCardView): SlackMessage {
   let message: SlackMessage | undefined;

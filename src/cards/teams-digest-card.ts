@@ -1,5 +1,5 @@
 import type { DigestCardView, DigestSection } from './card-views.js';
-import { chartLines } from './digest-chart.js';
+import { chartLines, digestChartAltText } from './digest-chart.js';
 import { safeHttpUrl } from './html-escape.js';
 import type { AdaptiveCardJson } from './teams-cards.js';
 import { TEAMS_LIMITS } from './teams-limits.js';
@@ -42,15 +42,21 @@ function sectionElements(s: DigestSection, perSection: number): AcElement[] {
   if (rest > 0) out.push(para([run(`and ${rest} more`, { isSubtle: true })], { spacing: 'None' }));
   if (s.chart !== null && s.chart.bars.length > 0) {
     out.push(para([run(truncate(s.chart.title, 200), { isSubtle: true })]));
-    for (const text of chartLines(s.chart, perSection * 2))
-      out.push(para([run(text, { fontType: 'Monospace' })], { spacing: 'None' }));
+    const image = safeHttpUrl(s.chart.url);
+    // The PNG dbxops serves at a signed URL; text bars only when no URL is known (no public address).
+    if (image !== null)
+      out.push({ type: 'Image', url: image, altText: digestChartAltText(s.chart), size: 'Stretch' });
+    else
+      for (const text of chartLines(s.chart, perSection * 2))
+        out.push(para([run(text, { fontType: 'Monospace' })], { spacing: 'None' }));
   }
   return out;
 }
 
 /**
  * A digest as an Adaptive Card 1.5: each section's lines open their incident when selected and name
- * the `/dbx` command with the detail; the spend chart is drawn as monospace bars. Cut to fewer lines
+ * the `/dbx` command with the detail; the spend chart is an `Image` of the PNG dbxops serves (monospace
+ * bars when dbxops has no address to serve it at). Cut to fewer lines
  * per section until the card fits the payload ceiling.
  */
 export function renderDigestCardTeams(view: DigestCardView): AdaptiveCardJson {

@@ -135,6 +135,26 @@ const routeRuleSchema = z
   })
   .strict();
 
+/**
+ * What a channel name (`#digest`) is on each surface. Teams posts only to conversation ids, so a name
+ * without a `teams` id is not posted on Teams (and reported); Slack takes a name for a plain message
+ * but a file upload (a card with a chart) needs the channel's id.
+ */
+const channelIdsSchema = z
+  .object({
+    teams: z
+      .string()
+      .regex(/^[0-9a-z]{1,3}:[^\s;]{1,300}$/i, {
+        message: "must be a Teams conversation id such as '19:…@thread.tacv2'",
+      })
+      .optional(),
+    slack: z
+      .string()
+      .regex(/^[CGD][A-Z0-9]{2,30}$/, { message: 'must be a Slack channel id such as C0123ABCD' })
+      .optional(),
+  })
+  .strict();
+
 const routingSchema = z
   .object({
     default_channel: z.string().min(1).default('#incidents'),
@@ -152,6 +172,12 @@ const routingSchema = z
     rules: z.array(routeRuleSchema).default([]),
     cost_channels: z.record(z.string(), z.string()).default({}).describe('team → channel for cost reports'),
     digest_channel: z.string().default('#digest'),
+    channels: z
+      .record(z.string().min(1).max(200), channelIdsSchema)
+      .default({})
+      .describe(
+        "a channel name as routing and the digest use it → its id per surface: `'#digest': { teams: '19:…@thread.tacv2', slack: C0123 }`",
+      ),
   })
   .strict()
   .prefault({});

@@ -1,4 +1,6 @@
 import type { DigestCardView, DigestSection } from '../cards/card-views.js';
+import type { CostChart } from '../cards/cost-chart.js';
+import { digestChartOf } from '../cards/digest-chart.js';
 import type { ShownSql } from '../agents/reporter/digest-queries.js';
 import type {
   CostReport,
@@ -9,6 +11,7 @@ import type {
   OpenIssueFigures,
   SavingKind,
   SavingsFigures,
+  SavingsRealisedFigures,
   Section,
   SlaFigures,
   SpendFigures,
@@ -19,6 +22,8 @@ import type {
 /** Where figures link to: the console's incident page when a console URL is known. */
 export interface DigestLinks {
   readonly incidentUrl?: (incidentId: string) => string;
+  /** Where dbxops serves a chart as a PNG (a signed URL), for Teams and the console. */
+  readonly chartUrl?: (chart: CostChart) => string;
 }
 
 /** When a scheduled post went out after its time, what the card says about it. */
@@ -98,7 +103,13 @@ function slaSection(s: Section<SlaFigures>, date: string): DigestSection {
   return fromSection(`SLAs on ${date}`, s, (f) => {
     if (f.items.length === 0)
       return {
-        lines: [{ text: 'No job promises a deadline (an `sla` tag).', url: null, command: null }],
+        lines: [
+          {
+            text: 'No SLA is set: neither the policy (`slas:`) nor a job (an `sla` tag) promises a deadline.',
+            url: null,
+            command: null,
+          },
+        ],
         chart: null,
         sql: sqlText(f.sql),
       };
@@ -116,9 +127,9 @@ function slaSection(s: Section<SlaFigures>, date: string): DigestSection {
       ...f.items
         .filter((i) => i.status !== 'met')
         .map((i) => ({
-          text: `${i.status === 'missed' ? 'Missed' : 'At risk'}: ${i.job} (due ${utc(i.deadlineAt)}${i.landedAt === null ? '' : `, landed ${utc(i.landedAt)}`})`,
+          text: `${i.status === 'missed' ? 'Missed' : 'At risk'}: ${i.table}${i.job === null ? '' : ` (${i.job})`}, due ${utc(i.deadlineAt)}${i.landedAt === null ? '' : `, landed ${utc(i.landedAt)}`}`,
           url: null,
-          command: `/dbx status ${i.jobId}`,
+          command: i.jobId === null ? null : `/dbx status ${i.jobId}`,
         })),
     ];
     return { lines, chart: null, sql: sqlText(f.sql) };
@@ -174,7 +185,7 @@ function decisionsSection(
   }));
 }
 
-function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
+function spendSection(s: Section<SpendFigures>, date: string, links: DigestLinks): DigestSection {
   return fromSection(`Spend on ${date}`, s, (f) => {
     const history = `${f.historyDays}-day average`;
     // The workspace's first day of billing has nothing before it to compare with: it says so.
@@ -204,19 +215,16 @@ function spendSection(s: Section<SpendFigures>, date: string): DigestSection {
         };
       }),
     ];
-    return {
-      lines,
-      chart: {
-        title: f.historyDays === 0 ? `${date}, per team` : `${date} against the ${history}, per team`,
-        unit: 'usd',
-        bars: f.teams.map((t) => ({
-          label: teamName(t.team),
-          value: t.dayUsd,
-          baseline: f.historyDays > 0 ? t.averageUsd : null,
-        })),
-      },
-      sql: sqlText([f.sql]),
+    const chart = {
+      title: f.historyDays === 0 ? `${date}, per team` : `${date} against the ${history}, per team`,
+      bars: f.teams.map((t) => ({
+        label: teamName(t.team),
+        value: t.dayUsd,
+        baseline: f.historyDays > 0 ? t.averageUsd : null,
+      })),
     };
+    const url = chart.bars.length > 0 ? (links.chartUrl?.(digestChartOf(chart)) ?? null) : null;
+    return { lines, chart: { ...chart, unit: 'usd', url }, sql: sqlText([f.sql]) };
   });
 }
 
@@ -253,6 +261,36 @@ function savingsSection(s: Section<SavingsFigures>): DigestSection {
   });
 }
 
+const REALISED_LABEL: Record<SavingsRealisedFigures['items'][number]['kind'], string> = {
+  auto_stop_set: 'Auto-stop set',
+  auto_termination_set: 'Auto-termination set',
+  warehouse_deleted: 'Warehouse deleted',
+  cluster_deleted: 'Cluster deleted',
+  schedule_paused: 'Schedule paused',
+};
+
+function savingsRealisedSection(s: Section<SavingsRealisedFigures>): DigestSection {
+  return fromSection('Savings realised (estimates)', s, (f) => {
+    const lines: DigestSection['lines'] = [
+      f.items.length === 0
+        ? { text: 'No change this week removed spend dbxops can estimate.', url: null, command: null }
+        : {
+            text: `About ${money(f.totalMonthlyUsd)}/month from ${f.items.length} ${f.items.length === 1 ? 'change' : 'changes'} this week — estimates at list price: the spend each change removes, per 30 days`,
+            url: null,
+            command: null,
+          },
+      ...f.items.map((i) => ({
+        text: `${REALISED_LABEL[i.kind]}: ${i.subject}${i.team === null ? '' : ` (${i.team})`} — ~${money(i.monthlyUsd)}/month; ${i.detail}`,
+        url: null,
+        command: null,
+      })),
+      ...f.notEstimated.map((text) => ({ text: `Not estimated: ${text}`, url: null, command: null })),
+    ];
+    const statements = [...new Map(f.items.map((i) => [i.sql.sql, i.sql])).values()];
+    return { lines, chart: null, sql: statements.length === 0 ? null : sqlText(statements) };
+  });
+}
+
 function weekLines(label: string, s: Section<WeekFigures>): DigestSection['lines'] {
   if (s.status === 'missing') return [{ text: `${label}: missing — ${s.reason}`, url: null, command: null }];
   const w = s.data;
@@ -260,6 +298,18 @@ function weekLines(label: string, s: Section<WeekFigures>): DigestSection['lines
     w.sla === null
       ? 'no SLA history'
       : `SLAs ${w.sla.met} met, ${w.sla.atRisk} at risk, ${w.sla.missed} missed`;
+  const slaByTeam =
+    w.sla === null || w.sla.byTeam.length === 0
+      ? []
+      : [
+          {
+            text: `${label} SLAs by team: ${w.sla.byTeam
+              .map((t) => `${teamName(t.team)} ${t.met} met, ${t.atRisk} at risk, ${t.missed} missed`)
+              .join('; ')}`,
+            url: null,
+            command: null,
+          },
+        ];
   const spend = w.spendByTeam.map((t) => `${teamName(t.team)} ${money(t.usd)}`).join(', ') || 'no spend';
   return [
     {
@@ -267,6 +317,7 @@ function weekLines(label: string, s: Section<WeekFigures>): DigestSection['lines
       url: null,
       command: null,
     },
+    ...slaByTeam,
     { text: `${label} spend: ${spend}`, url: null, command: null },
   ];
 }
@@ -282,7 +333,7 @@ function daily(d: DailyDigest, links: DigestLinks): Omit<DigestCardView, 'late'>
       openIssuesSection(d.openIssues, links),
       decisionsSection('Pending approvals', d.approvals, 'No approval is waiting.', links),
       decisionsSection('Remediations run', d.remediations, `No remediation ran on ${d.day.date}.`, links),
-      spendSection(d.spend, d.day.date),
+      spendSection(d.spend, d.day.date, links),
       savingsSection(d.savings),
     ],
   };
@@ -302,6 +353,7 @@ function weekly(w: WeeklyDigest, links: DigestLinks): Omit<DigestCardView, 'late
         sql: null,
       },
       decisionsSection('Remediations run this week', w.remediations, 'No remediation ran this week.', links),
+      savingsRealisedSection(w.savingsRealised),
       fromSection('Recurring issues and how to prevent them', w.recurring, (list) => ({
         lines:
           list.length === 0
@@ -318,12 +370,12 @@ function weekly(w: WeeklyDigest, links: DigestLinks): Omit<DigestCardView, 'late
   };
 }
 
-function costReport(c: CostReport): Omit<DigestCardView, 'late'> {
+function costReport(c: CostReport, links: DigestLinks): Omit<DigestCardView, 'late'> {
   return {
     kind: 'digest',
     title: `Cost report · ${c.team} · ${c.day.date}`,
     subtitle: `${c.workspace.name}, ${c.timeZone}`,
-    sections: [spendSection(c.spend, c.day.date), savingsSection(c.savings)],
+    sections: [spendSection(c.spend, c.day.date, links), savingsSection(c.savings)],
   };
 }
 
@@ -338,7 +390,7 @@ export function digestCard(
       ? daily(digest, links)
       : digest.kind === 'weekly'
         ? weekly(digest, links)
-        : costReport(digest);
+        : costReport(digest, links);
   return {
     ...body,
     late:

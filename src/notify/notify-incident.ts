@@ -15,6 +15,7 @@ import {
   type PostedCard,
 } from '../store/card-post-repository.js';
 import type { IncidentRepository, StoredTimelineEntry } from '../store/incident-repository.js';
+import { surfaceChannel } from './channel-map.js';
 import { routeIncident } from './route-incident.js';
 import { ESCALATION_ENTRY_KIND } from '../agents/triage/escalate-incident.js';
 
@@ -52,6 +53,11 @@ export interface NotifyOutcome {
   /** Copies that could not be brought up to date; a later call retries exactly these. */
   failures: NotifyFailure[];
   /**
+   * Copies that cannot be posted on a surface as the policy stands (a Teams channel without a
+   * conversation id in `routing.channels`): not claimed, reported, posted once the policy maps them.
+   */
+  unrouted: { surface: string; channelId: string; reason: string }[];
+  /**
    * Copies another process has claimed and is posting. When its claim is older than the claim timeout
    * the next call takes it over; until then there is nothing to do here. `retryAfterMs` says when.
    */
@@ -82,6 +88,7 @@ export async function notifyIncident(
     updated: 0,
     notes: 0,
     failures: [],
+    unrouted: [],
     pending: { count: 0, retryAfterMs: 0 },
   };
   for (let pass = 0; pass < MAX_PASSES; pass++) {
@@ -90,6 +97,12 @@ export async function notifyIncident(
     outcome.pending = { count: 0, retryAfterMs: 0 };
     await notifyPass(deps, incidentId, outcome, pass === 0 ? options : {});
     if (outcome.posted === postedBefore) break;
+  }
+  if (outcome.unrouted.length > 0) {
+    deps.logger?.warn(
+      { incidentId, unrouted: outcome.unrouted },
+      'some incident cards have no channel to go to on a surface; map the channels in routing.channels',
+    );
   }
   if (outcome.failures.length > 0) {
     deps.logger?.warn(
@@ -148,8 +161,16 @@ async function notifyPass(
       // A level that does not post (P4 by default) waits in /dbx incidents and the digest; if the
       // incident rises to a posting level later, this same call posts it then.
       const channels = mine.length > 0 || !postsCards ? [] : pass.route.channels;
-      for (const channelId of channels)
+      for (const channelId of channels) {
+        const target = surfaceChannel(deps.policy, surface.surface, channelId);
+        if (!target.ok) {
+          // Once per call, whichever pass found it.
+          if (!outcome.unrouted.some((u) => u.surface === surface.surface && u.channelId === channelId))
+            outcome.unrouted.push({ surface: surface.surface, channelId, reason: target.message });
+          continue;
+        }
         await postCopy(pass, surface, { incidentId, surface: surface.surface, channelId });
+      }
       for (const post of mine) {
         const stale = options.rerender === surface.surface ? { ...post, shownVersion: 0 } : post;
         if (isPosted(stale)) await updateCopy(pass, surface, stale);
@@ -210,7 +231,10 @@ async function postClaimedCopy(
   const { deps, incident, outcome } = pass;
   let ref: MessageRef;
   try {
-    ref = await surface.postCard({ channelId: key.channelId }, pass.card);
+    const target = surfaceChannel(deps.policy, surface.surface, key.channelId);
+    // The policy lost the mapping since the copy was claimed: given back below, reported as a failure.
+    if (!target.ok) throw new Error(target.message);
+    ref = await surface.postCard({ channelId: target.channelId }, pass.card);
   } catch (error) {
     // Given back at once, so the retry (here or in another process) posts without waiting out the claim.
     await deps.cardPosts.release(key, token);

@@ -13,6 +13,7 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
 import type { ChatSurface } from '../handlers/chat-request.js';
 import type { ScheduledPostKey, ScheduledPostRepository } from '../store/scheduled-post-repository.js';
+import { surfaceChannel } from './channel-map.js';
 import { type DigestLinks, digestCard, type LateNote } from './digest-card.js';
 
 /** A post that recurs: the daily digest, the weekly summary, or one team's cost report. */
@@ -65,6 +66,8 @@ export interface ScheduledPostDeps {
   readonly posts: ScheduledPostRepository;
   readonly surfaces: readonly ChatSurface[];
   readonly schedules: readonly Schedule[];
+  /** `routing.channels`: what a schedule's channel is on each surface. */
+  readonly policy: Pick<Policy, 'routing'>;
   /** The workspace's clock: when a post is due, and whether it went out late. */
   readonly clock: Clock;
   /** The wall clock: claims and when one is old enough to take over. */
@@ -87,6 +90,8 @@ export interface ScheduledOutcome {
   posted: number;
   late: number;
   failures: { schedule: string; surface: string; error: string }[];
+  /** Posts with no channel on a surface (a Teams channel without a conversation id): not claimed, not sent. */
+  unrouted: { schedule: string; surface: string; reason: string }[];
 }
 
 const DAY_MS = 86_400_000;
@@ -116,7 +121,7 @@ export function dueTimes(schedule: Schedule, after: number, upTo: number): numbe
  * missed (it was down at 07:00) is posted late and says so. Safe to call as often as wanted.
  */
 export async function postDueDigests(deps: ScheduledPostDeps): Promise<ScheduledOutcome> {
-  const outcome: ScheduledOutcome = { posted: 0, late: 0, failures: [] };
+  const outcome: ScheduledOutcome = { posted: 0, late: 0, failures: [], unrouted: [] };
   const now = deps.clock.now();
   for (const schedule of deps.schedules) {
     const cards = new Map<number, Promise<DigestCardView>>();
@@ -124,9 +129,15 @@ export async function postDueDigests(deps: ScheduledPostDeps): Promise<Scheduled
     // others' post back until it is late.
     await Promise.all(
       deps.surfaces.map(async (surface) => {
+        // Reported once at start-up (`reportUnroutedChannels`); here only counted, as this runs every tick.
+        const target = surfaceChannel(deps.policy, surface.surface, schedule.channel);
+        if (!target.ok) {
+          outcome.unrouted.push({ schedule: schedule.key, surface: surface.surface, reason: target.message });
+          return;
+        }
         const latest = await deps.posts.latestSettled(schedule.key, surface.surface);
         for (const dueAt of dueTimes(schedule, latest ?? deps.since, now)) {
-          await postOne(deps, schedule, surface, dueAt, cards, outcome);
+          await postOne(deps, schedule, { surface, channelId: target.channelId }, dueAt, cards, outcome);
         }
       }),
     );
@@ -139,7 +150,7 @@ export async function postDueDigests(deps: ScheduledPostDeps): Promise<Scheduled
 async function postOne(
   deps: ScheduledPostDeps,
   schedule: Schedule,
-  surface: ChatSurface,
+  { surface, channelId }: { surface: ChatSurface; channelId: string },
   dueAt: number,
   cards: Map<number, Promise<DigestCardView>>,
   outcome: ScheduledOutcome,
@@ -172,7 +183,7 @@ async function postOne(
     }
     const view = await card;
     if (!(await deps.posts.sending(key, token, deps.wallClock.now()))) return;
-    const ref = await surface.postCard({ channelId: schedule.channel }, view);
+    const ref = await surface.postCard({ channelId }, view);
     await deps.posts.posted(key, token, { messageId: ref.messageId, postedAt: sentAt, late: late !== null });
     outcome.posted++;
     if (late !== null) outcome.late++;

@@ -26,6 +26,8 @@ export interface DigestApprovalRow {
 export interface DigestRemediationRow {
   readonly incidentId: string | null;
   readonly action: string;
+  /** What it acted on, as the audit log names it: `job:123`, `warehouse:abc`, `cluster:0101-…`. */
+  readonly resource: string | null;
   readonly at: number;
   /** The execution's outcome (`succeeded`, `failed` …). */
   readonly outcome: string;
@@ -34,7 +36,11 @@ export interface DigestRemediationRow {
 }
 
 /** The parts of an audit entry's canonical JSON the digest shows; anything unreadable reads as absent. */
-function auditBody(text: string): { what?: { action?: string }; result?: { outcome?: string } } {
+function auditBody(text: string): {
+  what?: { action?: string };
+  where?: { resource?: string };
+  result?: { outcome?: string };
+} {
   try {
     const parsed: unknown = JSON.parse(text);
     return parsed !== null && typeof parsed === 'object' ? (parsed as ReturnType<typeof auditBody>) : {};
@@ -104,7 +110,15 @@ export class DigestRepository {
       const action = body.what?.action ?? 'action';
       const outcome = body.result?.outcome ?? 'unknown';
       if (r.kind === 'execute') {
-        runs.push({ incidentId: r.incident_id, action, at: fromDate(r.at), outcome, verified: null });
+        const resource = typeof body.where?.resource === 'string' ? body.where.resource : null;
+        runs.push({
+          incidentId: r.incident_id,
+          action,
+          resource,
+          at: fromDate(r.at),
+          outcome,
+          verified: null,
+        });
         continue;
       }
       // A verification settles the latest execution of the same action on the same incident.

@@ -9,6 +9,7 @@ let server: Server;
 let base: string;
 const logger = pino({ level: 'silent' });
 const chart = {
+  kind: 'daily' as const,
   title: 'Daily spend · team finance · last 7 days (UTC)',
   days: [
     { day: '2026-11-20', usd: 100.17 },
@@ -57,18 +58,39 @@ describe('signed chart links', () => {
     expect((await fetch(good, { method: 'POST' })).status).toBe(405);
   });
 
+  it("serves the digest's per-team chart, and refuses one whose bars are not cents", async () => {
+    const teams = {
+      kind: 'teams' as const,
+      title: '2026-11-21 against the 7-day average, per team',
+      bars: [
+        { label: 'finance', usd: 117.57, averageUsd: 102.34 },
+        { label: 'untagged', usd: 3.5, averageUsd: null },
+      ],
+    };
+    const res = await fetch(links().url(teams));
+    expect(res.status).toBe(200);
+    expect(decodePng(Buffer.from(await res.arrayBuffer()))).toEqual({ width: 1600, height: 640 });
+    const negative = links().url({ ...teams, bars: [{ label: 'x', usd: -1, averageUsd: null }] });
+    expect((await fetch(negative)).status).toBe(400);
+    const tooMany = links().url({
+      ...teams,
+      bars: Array.from({ length: 61 }, (_, i) => ({ label: `t${i}`, usd: i, averageUsd: null })),
+    });
+    expect((await fetch(tooMany)).status).toBe(400);
+  });
+
   it('fits a year of days into a link a chat client loads', async () => {
     const year = Array.from({ length: 366 }, (_, i) => ({
       day: new Date(Date.UTC(2025, 0, 1) + i * 86_400_000).toISOString().slice(0, 10),
       usd: 12_345.67 + i,
     }));
-    const url = links().url({ title: chart.title, days: year });
+    const url = links().url({ kind: 'daily', title: chart.title, days: year });
     expect(url.length).toBeLessThan(8_000);
     expect((await fetch(url)).status).toBe(200);
   });
 
   it('refuses a signed payload that is not a chart, and an oversized link', async () => {
-    const notChart = links().url({ title: 'x'.repeat(1_000), days: [] });
+    const notChart = links().url({ kind: 'daily', title: 'x'.repeat(1_000), days: [] });
     expect((await fetch(notChart)).status).toBe(400);
     const huge = `${base}/charts/cost.png?c=${'A'.repeat(10_000)}&s=x`;
     expect((await fetch(huge)).status).toBe(414);

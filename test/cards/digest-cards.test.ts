@@ -65,6 +65,7 @@ function hugeHostileDigest(): DigestCardView {
         title: hostile,
         unit: 'usd' as const,
         bars: Array.from({ length: 300 }, (_, i) => ({ label: `${hostile}${i}`, value: i, baseline: i / 2 })),
+        url: 'javascript:alert(1)',
       },
       sql: hostile.repeat(100),
     })),
@@ -98,11 +99,29 @@ describe('the digest card', () => {
     );
   });
 
-  it('draws the spend chart: bars in the console, text bars in Slack and Teams', () => {
+  it('shows the spend chart as the PNG dbxops serves in Teams and the console, and not as Slack blocks', () => {
+    const url = 'https://dbxops.example/charts/cost.png?c=abc&s=def';
+    const view = digest();
+    const withUrl = {
+      ...view,
+      sections: view.sections.map((s) => (s.chart === null ? s : { ...s, chart: { ...s.chart, url } })),
+    };
+    const card = renderCardTeams(withUrl, NOW);
+    expect(cardProblems(card)).toEqual([]);
+    const teams = JSON.stringify(card);
+    expect(teams).toContain(`"type":"Image","url":"${url}"`);
+    expect(teams).toContain('finance $117.57 (avg $102.34)');
+    // The console loads it from its own origin: its Content-Security-Policy allows images from 'self'.
+    expect(renderCardHtml(withUrl, NOW)).toContain('<img src="/charts/cost.png?c=abc&amp;s=def"');
+    // Slack gets the PNG uploaded with the message (the sender), so the blocks hold no bars.
+    expect(JSON.stringify(renderCardSlack(withUrl, NOW))).not.toContain('█');
+  });
+
+  it('falls back to text bars where no image can be shown: no chart URL, and the terminal', () => {
     expect(renderCardHtml(digest(), NOW)).toContain('class="dbx-bar" style="width:100%"');
     const bars = 'finance          ████████████████████ $117.57 (avg $102.34)';
-    expect(JSON.stringify(renderCardSlack(digest(), NOW))).toContain(bars);
     expect(JSON.stringify(renderCardTeams(digest(), NOW))).toContain(bars);
+    expect(renderDigestCardText(digest())).toContain(bars);
   });
 
   it('marks a post sent late at the top', () => {

@@ -15,7 +15,7 @@ import { isPosted } from '../../src/store/card-post-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories } from '../../src/store/repositories.js';
 import { ALICE, blockAction, SIGNING_SECRET, signed } from '../fixtures/slack/slack-requests.js';
-import { cardAction } from '../fixtures/teams/activities.js';
+import { CHANNEL_ID, cardAction } from '../fixtures/teams/activities.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
 import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
@@ -66,6 +66,8 @@ const policy: Policy = (() => {
       ...base.routing,
       default_channel: CHANNEL,
       oncall_teams: { id: 'tag-oncall-e2e', name: 'Data On-call' },
+      // Teams posts to conversation ids only: the channel the recorded invokes come from.
+      channels: { [CHANNEL]: { teams: CHANNEL_ID } },
     },
   };
 })();

@@ -23,7 +23,7 @@ import {
   signed,
   slashCommand,
 } from '../fixtures/slack/slack-requests.js';
-import { cardAction, channelMessage, USER_AAD_ID } from '../fixtures/teams/activities.js';
+import { CHANNEL_ID, cardAction, channelMessage, USER_AAD_ID } from '../fixtures/teams/activities.js';
 import { localOperator } from '../../src/app/console-auth-setup.js';
 import { baseScenario } from '../sim/fixtures.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
@@ -60,7 +60,8 @@ const policy: Policy = (() => {
   return {
     ...base,
     access: { ...base.access, responders: ['*'] },
-    routing: { ...base.routing, default_channel: CHANNEL },
+    // Teams posts to conversation ids only: the channel the recorded invokes come from.
+    routing: { ...base.routing, default_channel: CHANNEL, channels: { [CHANNEL]: { teams: CHANNEL_ID } } },
     principals: {
       slack: { [ALICE]: 'alice@example.com' },
       teams: { [USER_AAD_ID]: 'alice@example.com' },

@@ -40,7 +40,8 @@ function handler(overrides: { warehouse?: DuckDbWarehouse; policyYaml?: string }
     policy: overrides.policyYaml === undefined ? defaultPolicy() : parsePolicy(overrides.policyYaml),
     logger: pino({ level: 'silent' }),
     cost: createCostAnalyst({ warehouse: overrides.warehouse ?? warehouse, workspaceId: demo.workspaceId }),
-    chartUrl: (chart) => `https://dbxops.example.com/charts/cost.png?days=${chart.days.length}`,
+    chartUrl: (chart) =>
+      `https://dbxops.example.com/charts/cost.png?days=${chart.kind === 'daily' ? chart.days.length : 0}`,
   });
 }
 

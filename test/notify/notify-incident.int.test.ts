@@ -10,6 +10,8 @@ import { loadIncidentCard } from '../../src/handlers/chat-handler.js';
 import { type NotifierDeps, notifyIncident } from '../../src/notify/notify-incident.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../src/store/repositories.js';
+import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
+import { teamsSenderFor } from '../support/teams-sender.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 20, 3, 0));
 const wallClock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -229,5 +231,44 @@ describe('notifyIncident', () => {
   it('uses the default policy P4 rule', () => {
     expect(defaultPolicy().triage.P4.post_card).toBe(false);
     expect(defaultPolicy().triage.P3.post_card).toBe(true);
+  });
+});
+
+describe('incident cards on Teams, through routing.channels', () => {
+  const FINANCE = '19:5b7c0d1e2f3a4b5c6d7e8f9a0b1c2d3e@thread.tacv2';
+  let connector: FakeBotConnector;
+  beforeAll(async () => {
+    connector = await startFakeBotConnector();
+  });
+  afterAll(async () => {
+    await connector?.close();
+  });
+  const sends = () => connector.delivered().filter((c) => c.operation === 'send');
+
+  it('posts to the conversation id the policy maps a channel to, and reports a #name it does not map', async () => {
+    const policy = parsePolicy(
+      `routing:\n  rules:\n    - match: { team: finance }\n      channel: "#finance-oncall"\n    - match: { team: finance }\n      channel: "#finance-leads"\n  channels:\n    "#finance-oncall": { teams: "${FINANCE}" }\n`,
+    );
+    const teams = teamsSenderFor(connector, { clock, wallClock });
+    const teamsDeps: NotifierDeps = { ...deps, policy, surfaces: [new ConsoleSender(log), teams] };
+    const { id } = await open('fp-teams-map', 'P2', 'finance');
+    const outcome = await notifyIncident(teamsDeps, id);
+    await teams.close();
+    expect(sends().map((c) => c.conversationId)).toEqual([FINANCE]);
+    expect(outcome.unrouted).toEqual([
+      {
+        surface: 'teams',
+        channelId: '#finance-leads',
+        reason: expect.stringContaining("routing.channels['#finance-leads'].teams"),
+      },
+    ]);
+    // The console has both channels; Teams' copy is recorded under the policy's name, with its real id.
+    const posts = await repos.cardPosts.list(id);
+    expect(posts.map((p) => [p.surface, p.channelId]).sort()).toEqual([
+      ['console', '#finance-leads'],
+      ['console', '#finance-oncall'],
+      ['teams', '#finance-oncall'],
+    ]);
+    expect(posts.find((p) => p.surface === 'teams')).toMatchObject({ messageChannelId: FINANCE });
   });
 });

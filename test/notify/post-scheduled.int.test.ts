@@ -19,6 +19,8 @@ import {
 import { runSimExport } from '../../src/app/sim-commands.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../src/store/repositories.js';
+import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
+import { teamsSenderFor } from '../support/teams-sender.js';
 
 const at = (iso: string) => Date.parse(iso);
 const dir = mkdtempSync(join(tmpdir(), 'dbxops-digest-'));
@@ -63,6 +65,7 @@ function worker(
     posts: repos.scheduledPosts,
     surfaces,
     schedules: digestSchedules(policy),
+    policy,
     clock,
     wallClock,
     since: at('2026-11-20T00:00:00Z'),
@@ -73,6 +76,7 @@ function worker(
         recurringIssues: repos.recurringIssues,
         workspace: { id: '1234567890123456', name: 'acme-prod' },
         budgets: policy.budgets,
+        slas: policy.slas,
         timeZone: policy.timezone,
       },
       {},
@@ -230,7 +234,8 @@ describe('the scheduled digest', () => {
       recover = resolve;
     });
     const retrying: ChatSurface = {
-      surface: 'teams',
+      // Slack: it posts to the #digest name (Teams needs a conversation id from routing.channels).
+      surface: 'slack',
       postCard: async (target, card) => {
         await recovered;
         return teamsSender.postCard(target, card);
@@ -246,6 +251,57 @@ describe('the scheduled digest', () => {
     recover();
     expect((await pending).posted).toBe(2);
     expect(digestsIn('#digest', teamsLog)).toEqual(digestsIn('#digest'));
+  });
+});
+
+describe('the digest on Teams, through routing.channels', () => {
+  const DIGEST = '19:0f3c5e2a9b7d4c1e8a6f2b3d4e5f6a7b@thread.tacv2';
+  let connector: FakeBotConnector;
+  beforeAll(async () => {
+    connector = await startFakeBotConnector();
+  });
+  afterAll(async () => {
+    await connector?.close();
+  });
+
+  const teamsSurface = () => teamsSenderFor(connector, { clock, wallClock });
+  const sends = () => connector.delivered().filter((c) => c.operation === 'send');
+
+  it("goes to the conversation id the policy maps #digest to, once, beside the console's #digest", async () => {
+    connector.reset();
+    const policy = parsePolicy(`routing:\n  channels:\n    "#digest": { teams: "${DIGEST}" }\n`);
+    clock.set(at('2026-11-20T07:00:00Z'));
+    const teams = teamsSurface();
+    const deps = worker(policy, [new ConsoleSender(log), teams]);
+    expect(await postDueDigests(deps)).toMatchObject({ posted: 2, unrouted: [] });
+    // Again, and from a second worker: claimed once, sent once.
+    expect((await postDueDigests(worker(policy, [new ConsoleSender(log), teamsSurface()]))).posted).toBe(0);
+    await teams.close();
+    expect(sends().map((c) => c.conversationId)).toEqual([DIGEST]);
+    expect(JSON.stringify(sends()[0]?.body)).toContain('Daily digest · acme-prod · 2026-11-19');
+    expect(digestsIn('#digest')).toHaveLength(1);
+  });
+
+  it('is not posted on Teams for a #name without a conversation id, and says so, while the console gets it', async () => {
+    connector.reset();
+    const policy = parsePolicy('routing:\n  channels:\n    "#other": { teams: "19:x@thread.tacv2" }\n');
+    clock.set(at('2026-11-20T07:00:00Z'));
+    const teams = teamsSurface();
+    const outcome = await postDueDigests(worker(policy, [new ConsoleSender(log), teams]));
+    await teams.close();
+    expect(outcome.posted).toBe(1);
+    expect(outcome.unrouted.map((u) => [u.schedule, u.surface])).toEqual([
+      ['daily:#digest', 'teams'],
+      ['weekly:#digest', 'teams'],
+    ]);
+    expect(outcome.unrouted[0]?.reason).toBe(
+      "#digest has no Teams conversation: set routing.channels['#digest'].teams in dbxops.yaml to its conversation id (19:…@thread.tacv2) for Teams to get its posts.",
+    );
+    expect(sends()).toEqual([]);
+    expect(digestsIn('#digest')).toHaveLength(1);
+    // Nothing was claimed for Teams: once the policy maps the channel, the next day's digest goes there.
+    const posts = await repos.scheduledPosts.list('daily:#digest');
+    expect(posts.map((p) => p.surface)).toEqual(['console']);
   });
 });
 

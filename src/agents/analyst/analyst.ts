@@ -5,6 +5,8 @@ import type { SqlValue, Warehouse } from '../../databricks/warehouse.js';
 import type { Clock } from '../../domain/clock.js';
 import type { AskContextRepository } from '../../store/ask-context-repository.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
+import { readSlaCompliance, type SlaCompliance } from '../sla/read-sla-compliance.js';
+import { WarehouseError } from '../../databricks/warehouse.js';
 import { runGuarded } from './guarded-query.js';
 import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './running-queries.js';
 import { type FollowUp, INTENT_SPECS, type IntentContext, type Row } from './intent-queries.js';
@@ -56,7 +58,7 @@ export interface AnalystDeps {
   readonly clock: Clock;
   /** The wall clock, for when a context was saved. */
   readonly wallClock: Clock;
-  readonly policy: Pick<Policy, 'timezone' | 'ask' | 'thresholds'>;
+  readonly policy: Pick<Policy, 'timezone' | 'ask' | 'thresholds' | 'slas'>;
   readonly contexts?: AskContextRepository | undefined;
   /** For "why did X fail": the open incident that names the job. */
   readonly incidents?: Pick<IncidentRepository, 'listOpen' | 'listSignalsOf'> | undefined;
@@ -206,6 +208,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
         period: null,
       };
     }
+    if (spec.query === undefined) return slaMisses(question, slots, period, ctx);
     const built = spec.query(ctx);
     const outcome = await runGuarded(deps.warehouse, built.sql, built.params, guard);
     if (!outcome.ok) {
@@ -237,6 +240,46 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       intent,
       outcome: 'answered',
       period: spec.usesPeriod ? period : null,
+    };
+  }
+
+  /**
+   * "Which SLAs did we miss": the deadlines in the period (up to now) that no writer of the table kept,
+   * judged as the digest judges them — the policy's `slas:` and the jobs' `sla` tags.
+   */
+  async function slaMisses(
+    question: string,
+    slots: Slots,
+    period: Period,
+    ctx: IntentContext,
+  ): Promise<Answer> {
+    const spec = INTENT_SPECS.sla_misses;
+    let read: SlaCompliance;
+    try {
+      read = await readSlaCompliance(deps.warehouse, {
+        policySlas: deps.policy.slas,
+        from: period.startMs,
+        to: Math.min(period.endMs, ctx.nowMs),
+        timeoutMs: deps.policy.ask.timeout_seconds * 1000,
+      });
+    } catch (error) {
+      if (!(error instanceof WarehouseError)) throw error;
+      return refused(question, `Databricks could not run the query: ${error.message}`, 'warehouse_error', {
+        intent: 'sla_misses',
+        period,
+      });
+    }
+    const rows = slaMissRows(read, slots);
+    return {
+      question,
+      summary: spec.summary(rows, ctx),
+      columns: SLA_MISS_COLUMNS,
+      rows: rows.slice(0, ANSWER_ROWS).map((r) => SLA_MISS_COLUMNS.map((c) => r[c] ?? null)),
+      sql: read.statements.map((s) => `${s.sql};`).join('\n\n'),
+      followUps: spec.followUps(rows, ctx),
+      intent: 'sla_misses',
+      outcome: 'answered',
+      period,
     };
   }
 
@@ -365,6 +408,24 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
 function askedWith(question: string, typed: string, names: readonly string[]): FollowUp[] {
   const pattern = new RegExp(typed.split(/[_-]/).map(escapeRegExp).join('[\\s_-]+'), 'i');
   return names.map((name) => ({ label: name.slice(0, 75), question: question.replace(pattern, name) }));
+}
+
+const SLA_MISS_COLUMNS = ['table', 'job', 'team', 'deadline'];
+
+/** The missed deadlines, newest first, of the team or job the question names. */
+function slaMissRows(read: SlaCompliance, slots: Slots): Row[] {
+  const writers = new Map(read.promises.map((p) => [p.table, p.writerJobIds]));
+  return read.verdicts
+    .filter((v) => v.status === 'missed')
+    .filter((v) => slots.team === undefined || v.team === slots.team)
+    .filter((v) => slots.job === undefined || (writers.get(v.table) ?? []).includes(slots.job.id))
+    .reverse()
+    .map((v) => ({
+      table: v.table,
+      job: v.jobId === null ? null : (read.jobNames.get(v.jobId) ?? v.jobId),
+      team: v.team,
+      deadline: new Date(v.deadlineAt).toISOString(),
+    }));
 }
 
 function escapeRegExp(text: string): string {

@@ -37,7 +37,11 @@ interface IntentSpec {
   readonly example: string;
   /** Whether the intent reads a period at all (a setting like auto-stop does not). */
   readonly usesPeriod: boolean;
-  readonly query: (ctx: IntentContext) => IntentQuery;
+  /**
+   * The one statement that answers it; absent for an intent computed by a shared module from several
+   * (SLA misses: `src/agents/sla/`, the same SLAs the digest counts).
+   */
+  readonly query?: (ctx: IntentContext) => IntentQuery;
   readonly summary: (rows: readonly Row[], ctx: IntentContext) => string;
   readonly followUps: (rows: readonly Row[], ctx: IntentContext) => FollowUp[];
 }
@@ -230,33 +234,19 @@ GROUP BY 1 ORDER BY day`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'which SLAs did we miss this week?',
-    query: ({ slots, period }) => ({
-      sql: `WITH jobs AS (
-  SELECT job_id, name, tags['team'] AS team, tags['sla'] AS deadline,
-         coalesce(tags['sla_timezone'], 'UTC') AS time_zone, tags['sla_table'] AS sla_table
-  FROM system.lakeflow.jobs
-  QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1
-), days AS (
-  SELECT j.name AS job, j.team, j.sla_table, j.deadline, j.time_zone,
-         to_date(from_utc_timestamp(r.period_end_time, j.time_zone)) AS day,
-         min(CASE WHEN r.result_state = 'SUCCEEDED'
-             THEN date_format(from_utc_timestamp(r.period_end_time, j.time_zone), 'HH:mm') END) AS refreshed_at
-  FROM system.lakeflow.job_run_timeline r JOIN jobs j ON j.job_id = r.job_id
-  WHERE j.deadline IS NOT NULL AND r.result_state IS NOT NULL
-    AND r.period_end_time >= :start AND r.period_end_time < :end${teamFilter(slots, 'j.team')}
-  GROUP BY 1, 2, 3, 4, 5, 6
-)
-SELECT job, team, sla_table, day, deadline, time_zone, coalesce(refreshed_at, 'not refreshed') AS refreshed_at
-FROM days WHERE refreshed_at IS NULL OR refreshed_at > deadline
-ORDER BY day DESC, job`,
-      params: { ...periodParams(period), ...slotParams(slots) },
-    }),
+    // Rows: the missed deadlines (`slaMissRows`), judged by `src/agents/sla/sla-compliance.ts`.
     summary: (rows, { slots, period }) =>
       rows.length === 0
         ? `No SLA missed${scope(slots)} ${period.label}.`
-        : `${plural(rows.length, 'SLA miss', 'SLA misses')}${scope(slots)} ${period.label}: ${top(rows, 'job').join(', ')}.`,
+        : `${plural(rows.length, 'SLA miss', 'SLA misses')}${scope(slots)} ${period.label}: ${[
+            ...new Set(
+              rows.map((r) => (str(r.job) === '' ? str(r.table) : `${str(r.table)} (${str(r.job)})`)),
+            ),
+          ]
+            .slice(0, 3)
+            .join(', ')}.`,
     followUps: (rows) => {
-      const first = str(rows[0]?.job);
+      const first = str(rows.find((r) => str(r.job) !== '')?.job);
       return first === '' ? [ask('Failures', 'what failed?')] : [ask(`Why did ${first} fail?`)];
     },
   },

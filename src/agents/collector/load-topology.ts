@@ -1,4 +1,5 @@
 import { type TableSla, tableSlaSchema } from '../detector/observations.js';
+import { slaPromises } from '../sla/sla-compliance.js';
 import type { CollectorCache } from './collector-cache.js';
 import type { CollectorDeps } from './collector-deps.js';
 import { type JobInfo, jobInfoOf, NO_IDS } from './job-info.js';
@@ -18,7 +19,6 @@ export type TopologyOutcome =
   | { readonly degraded: Degraded };
 
 const DAY_MS = 86_400_000;
-const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 // Distinct edges only: a daily job writes the same edge every run, and the graph needs it once.
 const LINEAGE_SQL = `
@@ -196,33 +196,19 @@ function buildSlas(
   lastWrites: Readonly<Record<string, number>>,
   maxHops: number,
 ): TableSla[] {
-  const byTable = new Map<string, Record<string, unknown>>();
-  for (const job of jobs) {
-    const deadline = job.tags.sla?.trim();
-    if (deadline === undefined || !HH_MM.test(deadline)) continue;
-    // `sla_table` narrows the deadline to one of the tables the job writes.
-    const only = job.tags.sla_table?.trim();
-    for (const table of job.tablesWritten.filter((t) => !only || t === only)) {
-      byTable.set(table, {
-        table,
-        deadline,
-        timezone: job.tags.sla_timezone?.trim() || 'UTC',
-        team: job.team,
-        criticality: job.tags.criticality,
-      });
-    }
-  }
-  const teamOf = (table: string) => jobs.find((j) => j.tablesWritten.includes(table))?.team;
-  // Policy entries win for the tables they name: the operator's word over a tag someone set on a job.
-  for (const sla of deps.policy.slas) {
-    byTable.set(sla.table, {
-      table: sla.table,
-      deadline: sla.deadline,
-      timezone: sla.timezone,
-      team: teamOf(sla.table),
-      criticality: sla.criticality ?? byTable.get(sla.table)?.criticality,
-    });
-  }
+  // The same SLAs the digest and the questions count (`src/agents/sla/sla-compliance.ts`).
+  const byTable = new Map<string, Record<string, unknown>>(
+    slaPromises(jobs, deps.policy.slas).map((p) => [
+      p.table,
+      {
+        table: p.table,
+        deadline: p.deadline,
+        timezone: p.timezone,
+        team: p.team,
+        criticality: p.criticality,
+      },
+    ]),
+  );
   const out: TableSla[] = [];
   for (const [table, raw] of byTable) {
     const parsed = tableSlaSchema.safeParse({

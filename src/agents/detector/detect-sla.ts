@@ -1,10 +1,11 @@
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { RunObservation, TableSla } from './observations.js';
 import { runOutcome } from './run-state.js';
+import { SLA_AT_RISK_MINUTES } from '../sla/sla-compliance.js';
 import { deadlinesAround } from './zoned-time.js';
 
 export interface SlaOptions {
-  /** How long before a deadline an unrefreshed table with a running or failed upstream is at risk. Default 60. */
+  /** How long before a deadline an unrefreshed table with a running or failed upstream is at risk (default `SLA_AT_RISK_MINUTES`). */
   readonly atRiskMinutes?: number;
 }
 
@@ -19,7 +20,7 @@ export function detectSlaBreaches(
   now: number,
   options: SlaOptions = {},
 ): DetectorOutput {
-  const atRiskMs = (options.atRiskMinutes ?? 60) * 60_000;
+  const atRiskMs = (options.atRiskMinutes ?? SLA_AT_RISK_MINUTES) * 60_000;
   const sink = new DetectorSink();
   for (const sla of slas) {
     sink.guard(`table:${sla.table}`, () => {

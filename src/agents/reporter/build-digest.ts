@@ -3,27 +3,26 @@ import { type Warehouse, WarehouseError } from '../../databricks/warehouse.js';
 import { SEVERITIES } from '../../domain/severity.js';
 import type { DigestIncidentRow, DigestRepository } from '../../store/digest-repository.js';
 import type { RecurringIssueRepository } from '../../store/recurring-issue-repository.js';
-import { zonedTime } from '../detector/zoned-time.js';
+import { readSlaCompliance } from '../sla/read-sla-compliance.js';
+import { countSlas } from '../sla/sla-compliance.js';
 import {
   allPurposeClusters,
   billingLatest,
   clusterSpend,
-  finishedRuns,
   jobsOnAllPurpose,
+  jobSpend,
   jobsPriceRatio,
   type HourlySpend,
   SPEND_BY_TEAM_HOUR_SQL,
   shown,
-  slaJobs,
   spendByTeamHour,
   warehouseBusyHours,
   warehouseConfigs,
   warehouseSpendByHour,
   windowParams,
   CLUSTER_SPEND_SQL,
-  FINISHED_RUNS_SQL,
+  JOB_SPEND_SQL,
   JOBS_ON_ALL_PURPOSE_SQL,
-  SLA_JOBS_SQL,
   WAREHOUSE_SPEND_BY_HOUR_SQL,
 } from './digest-queries.js';
 import type {
@@ -33,12 +32,13 @@ import type {
   DigestIncident,
   IncidentFigures,
   OpenIssueFigures,
+  RealisedSaving,
   Saving,
   SavingsFigures,
+  SavingsRealisedFigures,
   Section,
   SlaFigures,
   SlaItem,
-  SlaStatus,
   SpendFigures,
   TeamSpend,
   WeekFigures,
@@ -51,8 +51,6 @@ const DAY_MS = 86_400_000;
 const AVERAGE_DAYS = 7;
 /** A day's avoidable spend becomes a month's at this many days. */
 const DAYS_PER_MONTH = 30;
-/** A deadline met with less time to spare than this was at risk. */
-const AT_RISK_MARGIN_MS = 60 * 60_000;
 /** Billing this far behind the end of the reported day leaves the day's spend incomplete: late. */
 const BILLING_LATE_AFTER_MS = 60 * 60_000;
 
@@ -62,6 +60,8 @@ export interface ReporterDeps {
   readonly recurringIssues: RecurringIssueRepository;
   readonly workspace: { readonly id: string; readonly name: string };
   readonly budgets: Policy['budgets'];
+  /** The policy's `slas:`, judged with the jobs' `sla` tags (`src/agents/sla/`). */
+  readonly slas: Policy['slas'];
   /** The workspace's time zone: what "yesterday" and "this month" mean. */
   readonly timeZone: string;
 }
@@ -118,6 +118,7 @@ export async function buildWeeklyDigest(deps: ReporterDeps, at: number): Promise
     thisWeek: await weekSection(deps, week, at),
     lastWeek: await weekSection(deps, previous, at),
     remediations: { status: 'ok', data: await remediationsRun(deps, week) },
+    savingsRealised: await savingsRealised(deps, week),
     recurring: { status: 'ok', data: recurring },
   };
 }
@@ -210,58 +211,40 @@ async function remediationsRun(deps: ReporterDeps, window: ReportWindow): Promis
 }
 
 async function slaSection(deps: ReporterDeps, day: ReportWindow): Promise<Section<SlaFigures>> {
-  return section('system.lakeflow.jobs, system.lakeflow.job_run_timeline', async () => {
-    const params = windowParams(deps.workspace.id, day.start - DAY_MS, day.end + DAY_MS);
-    const jobs = await slaJobs(deps.warehouse, params);
-    const runs = await finishedRuns(deps.warehouse, params);
-    // No run of any job finished that day: the timeline is late or the day predates its history, and
-    // every promise would read as missed.
-    if (!runs.some((r) => r.ended >= day.start && r.ended < day.end)) {
+  return section(
+    'system.lakeflow.jobs, system.access.table_lineage, system.lakeflow.job_run_timeline',
+    async () => {
+      const read = await readSlaCompliance(deps.warehouse, {
+        workspaceId: deps.workspace.id,
+        policySlas: deps.slas,
+        from: day.start,
+        to: day.end,
+      });
+      // No run of any job finished that day: the timeline is late or the day predates its history, and
+      // every promise would read as missed.
+      if (read.runsFinished === 0) {
+        return {
+          status: 'missing',
+          reason: `system.lakeflow.job_run_timeline holds no finished runs for ${day.date}: it is late, or the day is before its history.`,
+        };
+      }
+      const promised = new Map(read.promises.map((p) => [p.table, p]));
+      const items: SlaItem[] = read.verdicts.map((v) => ({
+        table: v.table,
+        source: promised.get(v.table)?.source ?? 'policy',
+        jobId: v.jobId,
+        job: v.jobId === null ? null : (read.jobNames.get(v.jobId) ?? null),
+        team: v.team,
+        deadlineAt: v.deadlineAt,
+        status: v.status,
+        landedAt: v.landedAt,
+      }));
       return {
-        status: 'missing',
-        reason: `system.lakeflow.job_run_timeline holds no finished runs for ${day.date}: it is late, or the day is before its history.`,
+        status: 'ok',
+        data: { ...countSlas(read.verdicts), items, sql: read.statements },
       };
-    }
-    const items: SlaItem[] = jobs.map((job) => {
-      const [year, month, date] = day.date.split('-').map(Number);
-      const deadlineAt = zonedTime({ year: year!, month: month!, day: date! }, job.deadline, job.timeZone);
-      const landed = runs
-        .filter(
-          (r) =>
-            r.jobId === job.jobId &&
-            r.resultState === 'SUCCEEDED' &&
-            r.ended <= deadlineAt &&
-            r.ended > deadlineAt - DAY_MS,
-        )
-        .map((r) => r.ended)
-        .sort((a, b) => a - b)[0];
-      const status: SlaStatus =
-        landed === undefined ? 'missed' : deadlineAt - landed < AT_RISK_MARGIN_MS ? 'at_risk' : 'met';
-      return {
-        jobId: job.jobId,
-        job: job.name,
-        team: job.team,
-        deadlineAt,
-        status,
-        landedAt: landed ?? null,
-      };
-    });
-    const count = (list: readonly SlaItem[]) => ({
-      met: list.filter((i) => i.status === 'met').length,
-      atRisk: list.filter((i) => i.status === 'at_risk').length,
-      missed: list.filter((i) => i.status === 'missed').length,
-    });
-    const teams = [...new Set(items.map((i) => i.team))].sort(byTeam);
-    return {
-      status: 'ok',
-      data: {
-        ...count(items),
-        byTeam: teams.map((team) => ({ team, ...count(items.filter((i) => i.team === team)) })),
-        items,
-        sql: [shown(SLA_JOBS_SQL, params), shown(FINISHED_RUNS_SQL, params)],
-      },
-    };
-  });
+    },
+  );
 }
 
 /** Named teams alphabetically, untagged last. */
@@ -375,6 +358,7 @@ async function savingsSection(
       const noAutoStop = w.autoStopMinutes === 0;
       items.push({
         kind: noAutoStop ? 'warehouse_without_auto_stop' : 'idle_warehouse',
+        id: w.warehouseId,
         subject: w.name,
         team: w.team,
         monthlyUsd: monthly(spent.usd),
@@ -390,6 +374,7 @@ async function savingsSection(
       if (usd <= 0) continue;
       items.push({
         kind: 'cluster_without_auto_termination',
+        id: c.clusterId,
         subject: c.name,
         team: c.team,
         monthlyUsd: monthly(usd),
@@ -404,6 +389,7 @@ async function savingsSection(
       for (const j of jobs) {
         items.push({
           kind: 'job_on_all_purpose',
+          id: j.jobId,
           subject: j.jobName,
           team: j.team,
           monthlyUsd: monthly(j.usd * (1 - ratio)),
@@ -417,6 +403,7 @@ async function savingsSection(
     if (untagged > 0)
       items.push({
         kind: 'untagged_spend',
+        id: null,
         subject: 'spend without a team tag',
         team: null,
         monthlyUsd: monthly(untagged),
@@ -430,6 +417,108 @@ async function savingsSection(
     return {
       status: 'ok',
       data: { items: mine, totalMonthlyUsd: round2(mine.reduce((a, i) => a + i.monthlyUsd, 0)) },
+    };
+  });
+}
+
+/** Verified outcomes of an execution that mean its change is in place. */
+const APPLIED = new Set(['applied', 'recovered']);
+
+/**
+ * What the week's changes save from now on, each an estimate at list price like the savings section's:
+ * a finding of the day before the week (a warehouse without auto-stop, a cluster without
+ * auto-termination, an idle warehouse) whose cause is gone at the end of the week — auto-stop or
+ * auto-termination set, or the warehouse or cluster deleted — keeps that finding's $/month; a job schedule
+ * paused by a remediation that stays paused saves its spend of the 24 hours before the pause, × 30. A
+ * cancelled run or killed query saved something nobody can put a figure on, and is listed as such.
+ */
+async function savingsRealised(
+  deps: ReporterDeps,
+  week: ReportWindow,
+): Promise<Section<SavingsRealisedFigures>> {
+  return section('system.billing.usage, system.compute.*, system.query.history', async () => {
+    const items: RealisedSaving[] = [];
+    const notEstimated: string[] = [];
+    const before = lastFullDay(week.start, deps.timeZone);
+    const lastDay = lastFullDay(week.end, deps.timeZone).date;
+    const was = await savingsSection(deps, before, null);
+    if (was.status === 'missing') notEstimated.push(`Fixed findings not compared: ${was.reason}`);
+    else {
+      const params = windowParams(deps.workspace.id, week.start, week.end);
+      const warehouses = new Map(
+        (await warehouseConfigs(deps.warehouse, params)).map((w) => [w.warehouseId, w]),
+      );
+      const clusters = new Map(
+        (await allPurposeClusters(deps.warehouse, params)).map((c) => [c.clusterId, c]),
+      );
+      const kept = (f: Saving, kind: RealisedSaving['kind'], what: string): void => {
+        items.push({
+          kind,
+          subject: f.subject,
+          team: f.team,
+          monthlyUsd: f.monthlyUsd,
+          detail: `${what} by the end of ${lastDay}; on ${before.date} it was ${f.detail}`,
+          sql: f.sql,
+        });
+      };
+      for (const f of was.data.items) {
+        if (f.id === null) continue;
+        if (f.kind === 'warehouse_without_auto_stop' || f.kind === 'idle_warehouse') {
+          const now = warehouses.get(f.id);
+          if (now?.deleted) kept(f, 'warehouse_deleted', 'deleted');
+          else if (f.kind === 'warehouse_without_auto_stop' && (now?.autoStopMinutes ?? 0) > 0)
+            kept(f, 'auto_stop_set', `auto-stop set to ${now?.autoStopMinutes} min`);
+        } else if (f.kind === 'cluster_without_auto_termination') {
+          const now = clusters.get(f.id);
+          if (now?.deleted) kept(f, 'cluster_deleted', 'deleted');
+          else if ((now?.autoTerminationMinutes ?? 0) > 0)
+            kept(f, 'auto_termination_set', `auto-termination set to ${now?.autoTerminationMinutes} min`);
+        }
+      }
+    }
+
+    const runs = await deps.digests.remediationsRun(deps.workspace.id, week.start, week.end);
+    for (const r of runs) {
+      if (r.verified === null || !APPLIED.has(r.verified)) continue;
+      if (r.action === 'cancel_run' || r.action === 'kill_query') {
+        notEstimated.push(
+          `${r.action === 'cancel_run' ? 'A run cancelled' : 'A query killed'} at ${utcMinute(r.at)}: what it saved depends on how long it would have gone on, which nobody can know.`,
+        );
+        continue;
+      }
+      if (r.action !== 'pause_schedule' || r.resource === null || !r.resource.startsWith('job:')) continue;
+      const jobId = r.resource.slice('job:'.length);
+      const resumed = runs.find(
+        (x) =>
+          x.action === 'resume_schedule' &&
+          x.resource === r.resource &&
+          x.at > r.at &&
+          x.verified !== null &&
+          APPLIED.has(x.verified),
+      );
+      const params = windowParams(deps.workspace.id, r.at - DAY_MS, r.at);
+      const spent = (await jobSpend(deps.warehouse, params)).get(jobId);
+      const name = spent?.name ?? `job ${jobId}`;
+      if (resumed !== undefined) {
+        notEstimated.push(
+          `The schedule of ${name}, paused at ${utcMinute(r.at)}, was resumed at ${utcMinute(resumed.at)}: no lasting saving.`,
+        );
+        continue;
+      }
+      const usd = spent?.usd ?? 0;
+      items.push({
+        kind: 'schedule_paused',
+        subject: name,
+        team: spent?.team ?? null,
+        monthlyUsd: round2(usd * DAYS_PER_MONTH),
+        detail: `schedule paused at ${utcMinute(r.at)}; it spent $${round2(usd)} in the 24 hours before, at list price, saved each day it stays paused`,
+        sql: shown(JOB_SPEND_SQL, params),
+      });
+    }
+    items.sort((a, b) => b.monthlyUsd - a.monthlyUsd);
+    return {
+      status: 'ok',
+      data: { items, totalMonthlyUsd: round2(items.reduce((a, i) => a + i.monthlyUsd, 0)), notEstimated },
     };
   });
 }
@@ -449,16 +538,10 @@ async function weekSection(
   );
   const slaDays = await Promise.all(days.map((d) => slaSection(deps, d)));
   // Days without run history are left out; a week with none has no SLA figure.
-  if (slaDays.some((s) => s.status === 'ok')) {
-    sla = { met: 0, atRisk: 0, missed: 0 };
-    for (const s of slaDays) {
-      if (s.status !== 'ok') continue;
-      sla = {
-        met: sla.met + s.data.met,
-        atRisk: sla.atRisk + s.data.atRisk,
-        missed: sla.missed + s.data.missed,
-      };
-    }
+  const judged = slaDays.flatMap((s) => (s.status === 'ok' ? [s.data.items] : []));
+  if (judged.length > 0) {
+    const { met, atRisk, missed, byTeam } = countSlas(judged.flat());
+    sla = { met, atRisk, missed, byTeam };
   }
   return section('system.billing.usage, system.billing.list_prices', async () => {
     const params = windowParams(deps.workspace.id, week.start, week.end);

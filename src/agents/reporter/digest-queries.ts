@@ -78,6 +78,13 @@ SELECT u.usage_metadata.cluster_id AS cluster_id, ${USD} AS usd${PRICED_USAGE}
   AND u.usage_metadata.cluster_id IS NOT NULL
 GROUP BY ALL`;
 
+/** Spend per job. */
+export const JOB_SPEND_SQL = `
+SELECT u.usage_metadata.job_id AS job_id, MAX(u.usage_metadata.job_name) AS job_name,
+       MAX(u.custom_tags['team']) AS team, ${USD} AS usd${PRICED_USAGE}
+  AND u.usage_metadata.job_id IS NOT NULL
+GROUP BY u.usage_metadata.job_id`;
+
 /** Job runs billed at the all-purpose price, per job. */
 export const JOBS_ON_ALL_PURPOSE_SQL = `
 SELECT u.usage_metadata.job_id AS job_id, MAX(u.usage_metadata.job_name) AS job_name,
@@ -91,20 +98,6 @@ SELECT AVG(CASE WHEN sku_name LIKE '%JOBS_COMPUTE' AND sku_name NOT LIKE '%SERVE
        AVG(CASE WHEN sku_name LIKE '%ALL_PURPOSE_COMPUTE' THEN pricing.effective_list.\`default\` END) AS all_purpose
 FROM system.billing.list_prices
 WHERE price_end_time IS NULL`;
-
-/** Jobs that promise a daily deadline through their `sla` tag, as configured at the end of the window. */
-export const SLA_JOBS_SQL = `
-SELECT job_id, name, tags['sla'] AS sla, tags['sla_timezone'] AS sla_timezone, tags['team'] AS team
-FROM system.lakeflow.jobs
-WHERE workspace_id = :workspace_id AND change_time < :until
-QUALIFY ROW_NUMBER() OVER (PARTITION BY job_id ORDER BY change_time DESC) = 1`;
-
-/** Finished runs of jobs, when each ended and how. */
-export const FINISHED_RUNS_SQL = `
-SELECT job_id, run_id, period_end_time AS ended, result_state
-FROM system.lakeflow.job_run_timeline
-WHERE workspace_id = :workspace_id AND result_state IS NOT NULL
-  AND period_end_time >= :since AND period_end_time < :until`;
 
 /** The parameters every windowed statement takes. */
 export function windowParams(workspaceId: string, from: number, to: number) {
@@ -253,45 +246,22 @@ export async function jobsPriceRatio(warehouse: Warehouse): Promise<number | nul
   return jobs !== undefined && allPurpose !== undefined && allPurpose > 0 ? jobs / allPurpose : null;
 }
 
-export interface SlaJob {
-  readonly jobId: string;
-  readonly name: string;
-  readonly deadline: string;
-  readonly timeZone: string;
+export interface JobSpend {
+  readonly name: string | null;
   readonly team: string | null;
+  readonly usd: number;
 }
 
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
-
-/** Jobs whose `sla` tag is a valid `HH:MM`; others are not promises the digest can judge. */
-export async function slaJobs(warehouse: Warehouse, params: Params): Promise<SlaJob[]> {
-  return (await rows(warehouse, SLA_JOBS_SQL, params)).flatMap((r) => {
-    const deadline = str(r, 'sla')?.trim();
-    if (deadline === undefined || !HHMM.test(deadline)) return [];
-    return [
-      {
-        jobId: str(r, 'job_id') ?? '',
-        name: str(r, 'name') ?? `job ${str(r, 'job_id') ?? ''}`,
-        deadline,
-        timeZone: str(r, 'sla_timezone')?.trim() || 'UTC',
-        team: str(r, 'team') ?? null,
-      },
-    ];
-  });
-}
-
-export interface FinishedRun {
-  readonly jobId: string;
-  readonly runId: string;
-  readonly ended: number;
-  readonly resultState: string;
-}
-
-export async function finishedRuns(warehouse: Warehouse, params: Params): Promise<FinishedRun[]> {
-  return (await rows(warehouse, FINISHED_RUNS_SQL, params)).map((r) => ({
-    jobId: str(r, 'job_id') ?? '',
-    runId: str(r, 'run_id') ?? '',
-    ended: ms(r, 'ended') ?? 0,
-    resultState: str(r, 'result_state') ?? '',
-  }));
+export async function jobSpend(warehouse: Warehouse, params: Params): Promise<Map<string, JobSpend>> {
+  const out = new Map<string, JobSpend>();
+  for (const r of await rows(warehouse, JOB_SPEND_SQL, params)) {
+    const jobId = str(r, 'job_id');
+    if (jobId === undefined) continue;
+    out.set(jobId, {
+      name: str(r, 'job_name') ?? null,
+      team: str(r, 'team') ?? null,
+      usd: num(r, 'usd') ?? 0,
+    });
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import type { SlaCounts, SlaStatus } from '../sla/sla-compliance.js';
 import type { ShownSql } from './digest-queries.js';
 import type { ReportWindow } from './report-period.js';
 
@@ -33,23 +34,21 @@ export interface IncidentFigures {
   readonly items: readonly DigestIncident[];
 }
 
-export type SlaStatus = 'met' | 'at_risk' | 'missed';
-
+/** One SLA deadline on the reported day (`src/agents/sla/sla-compliance.ts` judges it). */
 export interface SlaItem {
-  readonly jobId: string;
-  readonly job: string;
+  /** The table promised fresh by the deadline. */
+  readonly table: string;
+  /** Where it is promised: a job's `sla` tag or the policy's `slas:`. */
+  readonly source: 'job_tag' | 'policy';
+  /** The job whose run kept it, or the table's first writer; null when no job writes it. */
+  readonly jobId: string | null;
+  readonly job: string | null;
   readonly team: string | null;
   /** The deadline's instant on the reported day. */
   readonly deadlineAt: number;
   readonly status: SlaStatus;
   /** When the successful run that met it ended; null when none did. */
   readonly landedAt: number | null;
-}
-
-interface SlaCounts {
-  readonly met: number;
-  readonly atRisk: number;
-  readonly missed: number;
 }
 
 export interface SlaFigures extends SlaCounts {
@@ -109,6 +108,8 @@ export type SavingKind =
 
 export interface Saving {
   readonly kind: SavingKind;
+  /** The warehouse, cluster or job id; null for untagged spend. */
+  readonly id: string | null;
   /** The warehouse, cluster or job by name; the team for untagged spend. */
   readonly subject: string;
   readonly team: string | null;
@@ -116,6 +117,30 @@ export interface Saving {
   readonly monthlyUsd: number;
   readonly detail: string;
   readonly sql: ShownSql;
+}
+
+/** What a change made in the week saves from now on, estimated as the savings section estimates. */
+export interface RealisedSaving {
+  readonly kind:
+    | 'auto_stop_set'
+    | 'auto_termination_set'
+    | 'warehouse_deleted'
+    | 'cluster_deleted'
+    | 'schedule_paused';
+  /** The warehouse, cluster or job by name. */
+  readonly subject: string;
+  readonly team: string | null;
+  /** An estimate at list price: the spend the change removes, per 30 days. */
+  readonly monthlyUsd: number;
+  readonly detail: string;
+  readonly sql: ShownSql;
+}
+
+export interface SavingsRealisedFigures {
+  readonly items: readonly RealisedSaving[];
+  readonly totalMonthlyUsd: number;
+  /** Changes that saved something nobody can put a figure on (a cancelled run, a killed query). */
+  readonly notEstimated: readonly string[];
 }
 
 export interface SavingsFigures {
@@ -146,7 +171,8 @@ export interface WeekFigures {
   readonly incidents: number;
   readonly meanDetectSeconds: number | null;
   readonly meanResolveSeconds: number | null;
-  readonly sla: SlaCounts | null;
+  /** Over the days of the week with run history; null when none had any. */
+  readonly sla: (SlaCounts & { readonly byTeam: SlaFigures['byTeam'] }) | null;
   readonly spendByTeam: readonly { readonly team: string | null; readonly usd: number }[];
 }
 
@@ -158,6 +184,8 @@ export interface WeeklyDigest extends DigestBase {
   readonly lastWeek: Section<WeekFigures>;
   /** Remediations run in the week, with their outcomes. */
   readonly remediations: Section<DecisionFigures>;
+  /** What the week's changes save from now on: estimates, labelled as such. */
+  readonly savingsRealised: Section<SavingsRealisedFigures>;
   readonly recurring: Section<OpenIssueFigures['recurring']>;
 }
 

@@ -1,7 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import { chartAltText, costChartOf } from '../../cards/cost-card-text.js';
-import { renderCostChartPng } from '../../cards/cost-chart.js';
-import type { CardView, CostCardView } from '../../cards/card-views.js';
+import { type CostChart, renderCostChartPng } from '../../cards/cost-chart.js';
+import type { CardView } from '../../cards/card-views.js';
+import { digestChartAltText, digestChartOf, firstDigestChart } from '../../cards/digest-chart.js';
 import { renderCardSlack, type SlackMessage } from '../../cards/slack-cards.js';
 import type { Clock } from '../../domain/clock.js';
 import { DbxopsError } from '../../domain/errors.js';
@@ -10,6 +11,9 @@ import { slackMessageRef, slackTarget } from './ids.js';
 import type { SendQueue } from './send-queue.js';
 
 type WebClient = webApi.WebClient;
+
+/** A Slack conversation id (`C…` public, `G…` private, `D…` direct), as opposed to a `#name`. */
+const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{2,30}$/;
 
 /** `<!subteam^ID>` / `<!subteam^ID|handle>`, `<@U…>`, `<!here>`: what Slack renders as a mention. */
 const SLACK_MENTION = /^<(!subteam\^[A-Z0-9]{2,32}(\|[^<>|]{1,80})?|@[UW][A-Z0-9]{2,32}|!here)>$/;
@@ -62,8 +66,11 @@ export class SlackSender implements ChatSurface {
   async postCard(target: { channelId: string; threadOf?: MessageRef }, card: CardView): Promise<MessageRef> {
     const message = this.render(card);
     const thread = target.threadOf === undefined ? {} : { thread_ts: slackTarget(target.threadOf).ts };
-    if (card.kind === 'cost' && card.daily.length > 0)
-      return this.#postWithChart(target.channelId, thread, card, message);
+    const chart = chartOf(card);
+    // A file upload takes a channel id only; a card for a channel named `#name` (not mapped in
+    // routing.channels) still goes out as a message, without its chart.
+    if (chart !== null && SLACK_CHANNEL_ID.test(target.channelId))
+      return this.#postWithChart(target.channelId, thread, chart, message);
     const result = await this.#queue.enqueue(target.channelId, () =>
       this.#client.chat.postMessage({
         channel: target.channelId,
@@ -77,20 +84,19 @@ export class SlackSender implements ChatSurface {
   }
 
   /**
-   * A cost card and its chart as one message: the PNG is uploaded the way Slack's Web API takes files
-   * now (`files.getUploadURLExternal`, a POST of the bytes to the URL it returns, then
-   * `files.completeUploadExternal` with `channel_id`, `thread_ts` and the card's blocks). That answer
-   * names the file, not the message, so the returned ref has no `ts`: cost cards are never updated.
+   * A card and its chart (a cost card's daily spend, the digest's spend per team) as one message: the
+   * PNG is uploaded the way Slack's Web API takes files now (`files.getUploadURLExternal`, a POST of the
+   * bytes to the URL it returns, then `files.completeUploadExternal` with `channel_id`, `thread_ts` and
+   * the card's blocks). That answer names the file, not the message, so the returned ref has no `ts`:
+   * cards with a chart are never updated.
    */
   async #postWithChart(
     channel: string,
     thread: { thread_ts?: string },
-    card: CostCardView,
-
+    chart: { chart: CostChart; alt: string; filename: string },
     message: SlackMessage,
   ): Promise<MessageRef> {
-    const chart = costChartOf(card);
-    const png = await renderCostChartPng(chart);
+    const png = await renderCostChartPng(chart.chart);
     // The SDK's types want `thread_ts` either present or absent per overload, not optional.
     const destination =
       thread.thread_ts === undefined
@@ -100,9 +106,9 @@ export class SlackSender implements ChatSurface {
       this.#client.filesUploadV2({
         ...destination,
         file: png,
-        filename: 'daily-spend.png',
-        title: chart.title,
-        alt_text: chartAltText(card),
+        filename: chart.filename,
+        title: chart.chart.title,
+        alt_text: chart.alt,
         blocks: message.blocks,
       }),
     );
@@ -207,4 +213,15 @@ export class SlackSender implements ChatSurface {
   async close(): Promise<void> {
     await this.#queue.close();
   }
+}
+
+/** The chart a card carries as an uploaded PNG in Slack, if it has one to draw. */
+function chartOf(card: CardView): { chart: CostChart; alt: string; filename: string } | null {
+  if (card.kind === 'cost' && card.daily.length > 0)
+    return { chart: costChartOf(card), alt: chartAltText(card), filename: 'daily-spend.png' };
+  if (card.kind !== 'digest') return null;
+  const chart = firstDigestChart(card);
+  return chart === null
+    ? null
+    : { chart: digestChartOf(chart), alt: digestChartAltText(chart), filename: 'spend-by-team.png' };
 }

@@ -75,7 +75,24 @@ describe('the analyst answers each intent on the demo scenario', () => {
 
   it('SLA misses', async () => {
     const answer = await ask('which SLAs did we miss this week?');
-    expect(answer.summary).toBe('1 SLA miss this week: finance_orders_daily.');
+    expect(answer.summary).toBe('1 SLA miss this week: main.finance.daily_revenue (finance_orders_daily).');
+    expect(answer.columns).toEqual(['table', 'job', 'team', 'deadline']);
+    expect(answer.sql).toContain('FROM system.access.table_lineage');
+    expect(answer.followUps.map((f) => f.question)).toEqual(['Why did finance_orders_daily fail?']);
+  });
+
+  it("SLA misses count the policy's slas: as the digest does, the policy's deadline over a job's tag", async () => {
+    // finance_orders_daily starts at 01:00 and takes about 40 minutes: a 01:30 promise is never kept.
+    const policy = {
+      ...defaultPolicy(),
+      slas: [{ table: 'main.finance.daily_revenue', deadline: '01:30', timezone: 'UTC' }],
+    };
+    const answer = await analyst({ policy }).ask({ text: 'which SLAs did we miss this week?' });
+    expect(answer.intent).toBe('sla_misses');
+    expect(answer.rows.map((r) => r[3])).toEqual(['2026-11-21T01:30:00.000Z', '2026-11-20T01:30:00.000Z']);
+    expect(answer.summary).toBe('2 SLA misses this week: main.finance.daily_revenue (finance_orders_daily).');
+    const none = await analyst({ policy }).ask({ text: 'which SLAs did marketing miss this week?' });
+    expect(none.summary).toBe('No SLA missed of team marketing this week.');
   });
 
   it('the most expensive jobs, queries and users', async () => {

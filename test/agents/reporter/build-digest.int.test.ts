@@ -22,7 +22,10 @@ const SEED = 42;
 const DAY = { start: '2026-11-21 00:00:00', end: '2026-11-22 00:00:00' };
 const dir = mkdtempSync(join(tmpdir(), 'dbxops-digest-'));
 const file = join(dir, 'demo.duckdb');
-const policy = parsePolicy('budgets: { finance: 3000 }');
+// A promise from the policy besides the demo's `sla` job tag: both are judged the same way.
+const policy = parsePolicy(
+  'budgets: { finance: 3000 }\nslas: [{ table: main.marketing.audiences, deadline: "06:30" }]',
+);
 
 let replay: Replay;
 let digest: DailyDigest;
@@ -41,6 +44,7 @@ beforeAll(async () => {
       recurringIssues: replay.app.repos.recurringIssues,
       workspace: { id: replay.embedded.workspace.workspaceId, name: 'acme-prod' },
       budgets: policy.budgets,
+      slas: policy.slas,
       timeZone: 'UTC',
     },
     replay.end,
@@ -199,30 +203,30 @@ describe('the daily digest of the demo', () => {
     );
   });
 
-  it('judges the nightly revenue SLA by when its successful run ended', async () => {
-    const landed = await rows(`
-      SELECT min(period_end_time) AS ended FROM lakeflow.job_run_timeline t
-      JOIN lakeflow.jobs j ON j.job_id = t.job_id
-      WHERE j.name = 'finance_orders_daily' AND t.result_state = 'SUCCEEDED'
-        AND t.period_end_time > TIMESTAMP '2026-11-20 06:00:00' AND t.period_end_time <= TIMESTAMP '2026-11-21 06:00:00'`);
-    if (digest.sla.status !== 'ok') throw new Error('SLA missing');
-    const [item] = digest.sla.data.items;
-    expect(item?.job).toBe('finance_orders_daily');
-    const ended = landed[0]?.ended;
-    if (ended === null || ended === undefined) expect(item?.status).toBe('missed');
-    else {
+  it("judges the job-tagged revenue SLA and the policy's audiences SLA by when a writer's run succeeded", async () => {
+    /** The status a hand-written query gives: the first successful run of `job` in the day before `deadline`. */
+    async function expected(job: string, deadline: string) {
+      const landed = await rows(`
+        SELECT min(period_end_time) AS ended FROM lakeflow.job_run_timeline t
+        JOIN lakeflow.jobs j ON j.job_id = t.job_id
+        WHERE j.name = '${job}' AND t.result_state = 'SUCCEEDED'
+          AND t.period_end_time > TIMESTAMP '${deadline}' - INTERVAL 1 DAY AND t.period_end_time <= TIMESTAMP '${deadline}'`);
+      const ended = landed[0]?.ended;
+      if (ended === null || ended === undefined) return { status: 'missed', landedAt: null };
       const at = Date.parse(`${String(ended).replace(' ', 'T')}Z`);
-      expect(item?.landedAt).toBe(at);
-      expect(item?.status).toBe(Date.parse('2026-11-21T06:00:00Z') - at < 3_600_000 ? 'at_risk' : 'met');
+      const due = Date.parse(`${deadline.replace(' ', 'T')}Z`);
+      return { status: due - at < 3_600_000 ? 'at_risk' : 'met', landedAt: at };
     }
-    expect(digest.sla.data.byTeam).toEqual([
-      {
-        team: 'finance',
-        met: digest.sla.data.met,
-        atRisk: digest.sla.data.atRisk,
-        missed: digest.sla.data.missed,
-      },
+    if (digest.sla.status !== 'ok') throw new Error('SLA missing');
+    expect(digest.sla.data.items.map((i) => [i.table, i.job, i.source])).toEqual([
+      ['main.finance.daily_revenue', 'finance_orders_daily', 'job_tag'],
+      ['main.marketing.audiences', 'mkt_audiences', 'policy'],
     ]);
+    const [revenue, audiences] = digest.sla.data.items;
+    expect(revenue).toMatchObject(await expected('finance_orders_daily', '2026-11-21 06:00:00'));
+    expect(audiences).toMatchObject(await expected('mkt_audiences', '2026-11-21 06:30:00'));
+    expect(digest.sla.data.byTeam.map((t) => t.team)).toEqual(['finance', 'marketing']);
+    expect(digest.sla.data.met + digest.sla.data.atRisk + digest.sla.data.missed).toBe(2);
   });
 
   it('lists the approvals and remediation runs the store holds: none in a replay nobody pressed in', async () => {

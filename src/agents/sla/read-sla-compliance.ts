@@ -1,0 +1,141 @@
+import type { Policy } from '../../config/policy.js';
+import type { SqlParam, Warehouse } from '../../databricks/warehouse.js';
+import { dateParam, ms, type SqlRow, str, tsParam } from '../collector/sql-row.js';
+import {
+  judgeSlas,
+  type SlaJob,
+  type SlaPromise,
+  type SlaRun,
+  type SlaVerdict,
+  slaPromises,
+} from './sla-compliance.js';
+
+/**
+ * The SLAs' inputs from the system tables — jobs and their tags, which jobs write which tables
+ * (lineage), and the runs that finished — judged by `sla-compliance.ts`. The digest, the weekly
+ * summary and the "SLA misses" question all read them here.
+ */
+
+/** Lineage this far back names a table's writers (as the collector's topology reads it). */
+const LINEAGE_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+const workspaceFilter = (on: boolean) => (on ? '\n  AND workspace_id = :workspace_id' : '');
+
+const jobsSql = (ws: boolean) => `
+SELECT job_id, name, tags['team'] AS team, tags['sla'] AS sla, tags['sla_timezone'] AS sla_timezone,
+       tags['sla_table'] AS sla_table, tags['criticality'] AS criticality
+FROM system.lakeflow.jobs
+WHERE change_time < :until${workspaceFilter(ws)}
+QUALIFY ROW_NUMBER() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1`;
+
+const writesSql = (ws: boolean) => `
+SELECT target_table_full_name AS table_name,
+       coalesce(entity_metadata.job_info.job_id, entity_id) AS job_id
+FROM system.access.table_lineage
+WHERE entity_type = 'JOB' AND target_table_full_name IS NOT NULL
+  AND event_date >= :lineage_since_date AND event_time < :until${workspaceFilter(ws)}
+GROUP BY ALL`;
+
+const runsSql = (ws: boolean) => `
+SELECT job_id, period_end_time AS ended, result_state
+FROM system.lakeflow.job_run_timeline
+WHERE result_state IS NOT NULL
+  AND period_end_time >= :since AND period_end_time < :until${workspaceFilter(ws)}`;
+
+/** A statement as it ran: its SQL and its parameters as text ("Show SQL"). */
+interface SlaStatement {
+  readonly sql: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export interface SlaCompliance {
+  readonly promises: readonly SlaPromise[];
+  /** Each deadline in the window, judged, oldest first. */
+  readonly verdicts: readonly SlaVerdict[];
+  /** Job id → name, for the jobs that write an SLA's table. */
+  readonly jobNames: ReadonlyMap<string, string>;
+  /** Runs of any job that finished in the window: none means the run timeline is late or young. */
+  readonly runsFinished: number;
+  readonly statements: readonly SlaStatement[];
+}
+
+export interface SlaWindow {
+  /** Only this workspace's rows; every workspace the tables hold when absent. */
+  readonly workspaceId?: string | undefined;
+  readonly policySlas: Policy['slas'];
+  /** Deadlines in `[from, to)` are judged. */
+  readonly from: number;
+  readonly to: number;
+  readonly timeoutMs?: number | undefined;
+}
+
+/** Reads the SLAs and the runs around `[from, to)` and judges each deadline in it. */
+export async function readSlaCompliance(warehouse: Warehouse, window: SlaWindow): Promise<SlaCompliance> {
+  const ws = window.workspaceId !== undefined;
+  // Runs from a day before `from`: a deadline early in the window is kept by a run the day before.
+  const params: Record<string, SqlParam> = {
+    since: tsParam(window.from - DAY_MS),
+    until: tsParam(window.to),
+    lineage_since_date: dateParam(window.to - LINEAGE_DAYS * DAY_MS),
+    ...(ws ? { workspace_id: window.workspaceId ?? '' } : {}),
+  };
+  const options = {
+    params,
+    rowLimit: 100_000,
+    ...(window.timeoutMs === undefined ? {} : { timeoutMs: window.timeoutMs }),
+  };
+  const statements = [jobsSql(ws), writesSql(ws), runsSql(ws)];
+  const [jobRows, writeRows, runRows] = await Promise.all(
+    statements.map(async (sql) => (await warehouse.query(sql, options)).rows),
+  );
+  const tablesOf = new Map<string, string[]>();
+  for (const r of writeRows ?? []) {
+    const jobId = str(r, 'job_id');
+    const table = str(r, 'table_name');
+    if (jobId === undefined || table === undefined) continue;
+    const list = tablesOf.get(jobId);
+    if (list === undefined) tablesOf.set(jobId, [table]);
+    else list.push(table);
+  }
+  const jobs: SlaJob[] = (jobRows ?? []).flatMap((r) => {
+    const jobId = str(r, 'job_id');
+    return jobId === undefined
+      ? []
+      : [{ jobId, name: str(r, 'name'), tags: tagsOf(r), tablesWritten: tablesOf.get(jobId) ?? [] }];
+  });
+  const runs: SlaRun[] = (runRows ?? []).flatMap((r) => {
+    const jobId = str(r, 'job_id');
+    const ended = ms(r, 'ended');
+    return jobId === undefined || ended === undefined
+      ? []
+      : [{ jobId, ended, succeeded: str(r, 'result_state') === 'SUCCEEDED' }];
+  });
+  const promises = slaPromises(jobs, window.policySlas);
+  const writers = new Set(promises.flatMap((p) => p.writerJobIds));
+  return {
+    promises,
+    jobNames: new Map(jobs.flatMap((j) => (writers.has(j.jobId) && j.name ? [[j.jobId, j.name]] : []))),
+    verdicts: judgeSlas(promises, runs, window.from, window.to),
+    runsFinished: runs.filter((r) => r.ended >= window.from && r.ended < window.to).length,
+    statements: statements.map((sql) => ({ sql: sql.trim(), params: paramText(params) })),
+  };
+}
+
+function tagsOf(row: SqlRow): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const key of ['team', 'sla', 'sla_timezone', 'sla_table', 'criticality']) {
+    const value = str(row, key);
+    if (value !== undefined) tags[key] = value;
+  }
+  return tags;
+}
+
+function paramText(params: Readonly<Record<string, SqlParam>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    out[key] =
+      value !== null && typeof value === 'object' && 'value' in value ? String(value.value) : String(value);
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import {
+  countSlas,
+  judgeSlas,
+  SLA_AT_RISK_MINUTES,
+  type SlaJob,
+  slaPromises,
+} from '../../../src/agents/sla/sla-compliance.js';
+
+const at = (iso: string) => Date.parse(iso);
+const revenue: SlaJob = {
+  jobId: '1',
+  name: 'finance_orders_daily',
+  tags: { team: 'finance', sla: '06:00', sla_table: 'main.finance.daily_revenue' },
+  tablesWritten: ['main.finance.orders', 'main.finance.daily_revenue'],
+};
+const events: SlaJob = {
+  jobId: '2',
+  name: 'mkt_events_ingest',
+  tags: { team: 'marketing' },
+  tablesWritten: ['main.marketing.events'],
+};
+
+describe('which SLAs exist', () => {
+  it("takes a job's sla tag for the table sla_table names, and every table it writes without one", () => {
+    expect(slaPromises([revenue], []).map((p) => [p.table, p.deadline, p.team, p.source])).toEqual([
+      ['main.finance.daily_revenue', '06:00', 'finance', 'job_tag'],
+    ]);
+    const wide = { ...revenue, tags: { team: 'finance', sla: '06:00' } };
+    expect(slaPromises([wide], []).map((p) => p.table)).toEqual([
+      'main.finance.daily_revenue',
+      'main.finance.orders',
+    ]);
+  });
+
+  it("lets the policy's slas: win for the tables they name, with the team of the table's writer", () => {
+    const policy = [
+      { table: 'main.finance.daily_revenue', deadline: '05:00', timezone: 'Europe/Berlin' },
+      { table: 'main.marketing.events', deadline: '09:00', timezone: 'UTC', criticality: 'high' },
+    ];
+    expect(slaPromises([revenue, events], policy)).toEqual([
+      {
+        table: 'main.finance.daily_revenue',
+        deadline: '05:00',
+        timezone: 'Europe/Berlin',
+        team: 'finance',
+        criticality: undefined,
+        source: 'policy',
+        writerJobIds: ['1'],
+      },
+      {
+        table: 'main.marketing.events',
+        deadline: '09:00',
+        timezone: 'UTC',
+        team: 'marketing',
+        criticality: 'high',
+        source: 'policy',
+        writerJobIds: ['2'],
+      },
+    ]);
+  });
+
+  it('ignores a malformed or hostile sla tag, and counts a table listed twice once', () => {
+    const bad = ['25:00', '6:00', 'tomorrow', '06:00; DROP TABLE x', '', ' '.repeat(10_000)].map(
+      (sla, i): SlaJob => ({ jobId: `b${i}`, tags: { sla }, tablesWritten: ['main.x.t'] }),
+    );
+    expect(slaPromises(bad, [])).toEqual([]);
+    const twice = slaPromises([revenue, { ...revenue, jobId: '9' }], []);
+    expect(twice).toHaveLength(1);
+    expect(twice[0]?.writerJobIds).toEqual(['1', '9']);
+  });
+});
+
+describe('whether each deadline was kept', () => {
+  const [promise] = slaPromises([revenue], []);
+  const day = { from: at('2026-11-21T00:00:00Z'), to: at('2026-11-22T00:00:00Z') };
+  // Another job's run: the run history reaches the day, so a deadline without a landing is a miss.
+  const history = { jobId: '2', ended: at('2026-11-21T00:10:00Z'), succeeded: true };
+  const judge = (runs: Parameters<typeof judgeSlas>[1]) =>
+    judgeSlas([promise!], [history, ...runs], day.from, day.to);
+
+  it('is met by a successful run of a writer in the day before it, at risk with under an hour to spare', () => {
+    expect(judge([{ jobId: '1', ended: at('2026-11-21T01:45:00Z'), succeeded: true }])).toEqual([
+      {
+        table: 'main.finance.daily_revenue',
+        team: 'finance',
+        deadlineAt: at('2026-11-21T06:00:00Z'),
+        status: 'met',
+        landedAt: at('2026-11-21T01:45:00Z'),
+        jobId: '1',
+      },
+    ]);
+    const late = at('2026-11-21T06:00:00Z') - (SLA_AT_RISK_MINUTES - 1) * 60_000;
+    expect(judge([{ jobId: '1', ended: late, succeeded: true }])[0]?.status).toBe('at_risk');
+  });
+
+  it('is missed when the writer failed, landed after the deadline, or landed the day before the window', () => {
+    expect(judge([{ jobId: '1', ended: at('2026-11-21T01:45:00Z'), succeeded: false }])[0]?.status).toBe(
+      'missed',
+    );
+    expect(judge([{ jobId: '1', ended: at('2026-11-21T06:00:01Z'), succeeded: true }])[0]?.status).toBe(
+      'missed',
+    );
+    expect(judge([{ jobId: '1', ended: at('2026-11-20T05:59:00Z'), succeeded: true }])[0]).toMatchObject({
+      status: 'missed',
+      landedAt: null,
+      jobId: '1',
+    });
+  });
+
+  it('takes the first landing, however often the same run is reported', () => {
+    const runs = Array.from({ length: 500 }, (_, i) => ({
+      jobId: '1',
+      ended: at('2026-11-21T02:00:00Z') + (i % 5) * 60_000,
+      succeeded: true,
+    }));
+    expect(judge(runs)[0]?.landedAt).toBe(at('2026-11-21T02:00:00Z'));
+  });
+
+  it('does not judge a deadline the run history does not reach', () => {
+    expect(judgeSlas([promise!], [], day.from, day.to)).toEqual([]);
+  });
+
+  it('finds the deadline in its own zone: 06:00 in Berlin is 05:00 UTC in winter', () => {
+    const [berlin] = slaPromises(
+      [revenue],
+      [{ table: 'main.finance.daily_revenue', deadline: '06:00', timezone: 'Europe/Berlin' }],
+    );
+    const verdicts = judgeSlas([berlin!], [history], day.from, day.to);
+    expect(verdicts.map((v) => new Date(v.deadlineAt).toISOString())).toEqual(['2026-11-21T05:00:00.000Z']);
+  });
+
+  it('counts met, at risk and missed in all and per team, teams alphabetically and no team last', () => {
+    const v = (team: string | null, status: 'met' | 'at_risk' | 'missed') => ({
+      table: 't',
+      team,
+      deadlineAt: 0,
+      status,
+      landedAt: null,
+      jobId: null,
+    });
+    expect(
+      countSlas([v(null, 'missed'), v('marketing', 'met'), v('finance', 'at_risk'), v('finance', 'met')]),
+    ).toEqual({
+      met: 2,
+      atRisk: 1,
+      missed: 1,
+      byTeam: [
+        { team: 'finance', met: 1, atRisk: 1, missed: 0 },
+        { team: 'marketing', met: 1, atRisk: 0, missed: 0 },
+        { team: null, met: 0, atRisk: 0, missed: 1 },
+      ],
+    });
+  });
+});

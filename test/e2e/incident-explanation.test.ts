@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories } from '../../src/store/repositories.js';
 import { SIGNING_SECRET } from '../fixtures/slack/slack-requests.js';
+import { CHANNEL_ID } from '../fixtures/teams/activities.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeChatCompletions, startFakeChatCompletions } from '../support/fake-chat-completions.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
@@ -52,7 +53,11 @@ afterAll(async () => {
 
 const policy: Policy = (() => {
   const base = defaultPolicy();
-  return { ...base, routing: { ...base.routing, default_channel: CHANNEL } };
+  // Teams posts to conversation ids only: map the channel to one.
+  return {
+    ...base,
+    routing: { ...base.routing, default_channel: CHANNEL, channels: { [CHANNEL]: { teams: CHANNEL_ID } } },
+  };
 })();
 
 interface Running {

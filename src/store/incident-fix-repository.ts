@@ -32,6 +32,16 @@ const toFix = (r: Row): IncidentFix => ({
   recordedAt: fromDate(r.recorded_at),
 });
 
+const toRow = (fix: IncidentFix) => ({
+  incident_id: fix.incidentId,
+  workspace_id: fix.workspaceId,
+  fingerprint: fix.fingerprint,
+  action: fix.action,
+  text: fix.text,
+  recorded_by: fix.recordedBy,
+  recorded_at: toDate(fix.recordedAt),
+});
+
 /** The fixes people recorded when they resolved incidents: one per incident, found again by fingerprint. */
 export class IncidentFixRepository {
   readonly #db: Kysely<Database>;
@@ -54,15 +64,7 @@ export class IncidentFixRepository {
         .executeTakeFirst();
       if (before !== undefined && before.action === fix.action && before.text === fix.text)
         return 'unchanged';
-      const row = {
-        incident_id: fix.incidentId,
-        workspace_id: fix.workspaceId,
-        fingerprint: fix.fingerprint,
-        action: fix.action,
-        text: fix.text,
-        recorded_by: fix.recordedBy,
-        recorded_at: toDate(fix.recordedAt),
-      };
+      const row = toRow(fix);
       await tx
         .insertInto('incident_fixes')
         .values(row)
@@ -86,15 +88,7 @@ export class IncidentFixRepository {
   async recordUnlessRecorded(fix: IncidentFix): Promise<boolean> {
     const inserted = await this.#db
       .insertInto('incident_fixes')
-      .values({
-        incident_id: fix.incidentId,
-        workspace_id: fix.workspaceId,
-        fingerprint: fix.fingerprint,
-        action: fix.action,
-        text: fix.text,
-        recorded_by: fix.recordedBy,
-        recorded_at: toDate(fix.recordedAt),
-      })
+      .values(toRow(fix))
       .onConflict((oc) => oc.column('incident_id').doNothing())
       .executeTakeFirst();
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;

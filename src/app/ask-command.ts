@@ -2,7 +2,6 @@ import type { Answer } from '../agents/analyst/analyst.js';
 import { DEFAULT_SCENARIO_FILE } from '../config/default-scenario-file.js';
 import { type Env, loadEnv } from '../config/env.js';
 import { loadPolicy } from '../config/policy.js';
-import { connectDatabricks } from '../databricks/auth/connect-databricks.js';
 import { createWarehouse } from '../databricks/create-warehouse.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
@@ -12,6 +11,7 @@ import { TokenUsageRepository } from '../store/token-usage-repository.js';
 import { analystFor, languageModelFor } from './analyst-setup.js';
 import { openScenarioWarehouse } from './scenario-warehouse.js';
 import { warehouseConfig } from './start-command.js';
+import { connectConfiguredWorkspace } from './connect-configured-workspace.js';
 
 export interface AskOptions {
   readonly question: string;
@@ -65,13 +65,7 @@ interface Opened {
 async function openWorkspace(opts: AskOptions, env: Env): Promise<Opened> {
   const configured = env.DATABRICKS_HOST !== undefined || env.DATABRICKS_CONFIG_PROFILE !== undefined;
   if (configured && opts.scenario === undefined) {
-    const { client, config } = await connectDatabricks({
-      host: env.DATABRICKS_HOST,
-      token: env.DATABRICKS_TOKEN,
-      clientId: env.DATABRICKS_CLIENT_ID,
-      clientSecret: env.DATABRICKS_CLIENT_SECRET,
-      profile: env.DATABRICKS_CONFIG_PROFILE,
-    });
+    const { client, config } = await connectConfiguredWorkspace(env);
     if (!env.DATABRICKS_WAREHOUSE_ID) {
       throw new ConfigError(
         'Set DATABRICKS_WAREHOUSE_ID: dbxops reads the system tables through a SQL warehouse',

@@ -4,7 +4,6 @@ import { buildDailyDigest, buildWeeklyDigest, type ReporterDeps } from '../agent
 import { renderDigestCardText } from '../cards/text-digest-card.js';
 import { type Env, loadEnv } from '../config/env.js';
 import { loadPolicy, type Policy, workspaceEntry } from '../config/policy.js';
-import { connectDatabricks } from '../databricks/auth/connect-databricks.js';
 import { createWarehouse } from '../databricks/create-warehouse.js';
 import { currentWorkspaceId } from '../databricks/rest/current-workspace-id.js';
 import type { Warehouse } from '../databricks/warehouse.js';
@@ -15,6 +14,7 @@ import { openStore } from '../store/open-store.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
 import { replayScenario } from './replay-scenario.js';
 import { warehouseConfig } from './start-command.js';
+import { connectConfiguredWorkspace } from './connect-configured-workspace.js';
 
 export interface DigestOptions {
   print: boolean;
@@ -119,13 +119,7 @@ async function scenarioSource(
 }
 
 async function workspaceSource(env: Env, policy: Policy, at: number | undefined): Promise<DigestSource> {
-  const { client, config } = await connectDatabricks({
-    host: env.DATABRICKS_HOST,
-    token: env.DATABRICKS_TOKEN,
-    clientId: env.DATABRICKS_CLIENT_ID,
-    clientSecret: env.DATABRICKS_CLIENT_SECRET,
-    profile: env.DATABRICKS_CONFIG_PROFILE,
-  });
+  const { client, config } = await connectConfiguredWorkspace(env);
   if (!env.DATABRICKS_WAREHOUSE_ID)
     throw new ConfigError(
       'Set DATABRICKS_WAREHOUSE_ID: the digest reads the system tables through a SQL warehouse',

@@ -6,7 +6,6 @@ import { type Env, loadEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { loadPolicy } from '../config/policy.js';
 import { patAuth } from '../databricks/auth/auth-provider.js';
-import { connectDatabricks } from '../databricks/auth/connect-databricks.js';
 import type { ResolvedDatabricksConfig } from '../databricks/auth/resolve-databricks-config.js';
 import { createWarehouse, type WarehouseConfig } from '../databricks/create-warehouse.js';
 import { currentWorkspaceId } from '../databricks/rest/current-workspace-id.js';
@@ -28,6 +27,7 @@ import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-ap
 import { monitoringReadiness, type Readiness } from './readiness.js';
 import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { embeddedWorkspaceStatus, realWorkspaceStatus, withMonitoringHealth } from './workspace-status.js';
+import { connectConfiguredWorkspace } from './connect-configured-workspace.js';
 
 /**
  * Real time between start-up and the demo's first failure: the quiet hours before it are played flat
@@ -125,15 +125,7 @@ export async function startDbxops(
         workspaceId: sim.workspace.workspaceId,
       };
     } else {
-      // The parsed environment, not process.env again: what startDbxops was given is what it connects to.
-      const { client, config } = await connectDatabricks({
-        host: env.DATABRICKS_HOST,
-        token: env.DATABRICKS_TOKEN,
-        clientId: env.DATABRICKS_CLIENT_ID,
-        clientSecret: env.DATABRICKS_CLIENT_SECRET,
-        profile: env.DATABRICKS_CONFIG_PROFILE,
-        onRetry: reportRetryWait,
-      });
+      const { client, config } = await connectConfiguredWorkspace(env, { onRetry: reportRetryWait });
       if (!env.DATABRICKS_WAREHOUSE_ID) {
         throw new ConfigError(
           'Set DATABRICKS_WAREHOUSE_ID: dbxops reads the system tables through a SQL warehouse',

@@ -88,6 +88,45 @@ describe('classifyError by family', () => {
     );
   });
 
+  it.each([
+    ['INTERNAL_CAPACITY_FAILURE', 'capacity', 'RETRY'],
+    ['DRIVER_LAUNCH_TIMEOUT', 'capacity', 'RETRY'],
+    ['IP_EXHAUSTION_FAILURE', 'capacity', 'RETRY'],
+    ['AZURE_VNET_CONFIGURATION_FAILURE', 'config', 'NOTIFY_OWNER'],
+    ['UNSUPPORTED_INSTANCE_TYPE', 'config', 'NOTIFY_OWNER'],
+    ['EOS_SPARK_IMAGE', 'config', 'NOTIFY_OWNER'],
+    ['AWS_INACCESSIBLE_KMS_KEY_FAILURE', 'permission', 'NOTIFY_OWNER'],
+    ['GCP_SERVICE_ACCOUNT_ACCESS_DENIED', 'permission', 'NOTIFY_OWNER'],
+    ['INSTANCE_POOL_NOT_FOUND', 'missing_object', 'NOTIFY_OWNER'],
+    ['DATABASE_CONNECTION_FAILURE', 'network', 'RETRY'],
+    ['DRIVER_UNEXPECTED_FAILURE', 'unknown', 'ESCALATE'],
+  ] as const)(
+    'labels the cluster termination reason %s from the code alone as %s, %s',
+    (code, category, action) => {
+      for (const got of [
+        verdict('Cluster terminated.', { terminationCode: code }),
+        verdict(`Cluster terminated. Reason: ${code}`),
+      ]) {
+        expect([got.category, got.action]).toEqual([category, action]);
+        expect(got.confidence).toBeGreaterThanOrEqual(0.9);
+      }
+    },
+  );
+
+  it.each([
+    ['RESOURCE_LIMIT_EXCEEDED', 'capacity', 'NOTIFY_OWNER'],
+    ['COULD_NOT_ACQUIRE_LOCK', 'concurrency', 'RETRY'],
+    ['INVALID_STATE_TRANSITION', 'concurrency', 'RETRY'],
+    ['ENDPOINT_NOT_FOUND', 'missing_object', 'NOTIFY_OWNER'],
+    ['CUSTOMER_UNAUTHORIZED', 'permission', 'NOTIFY_OWNER'],
+    ['MAX_NOTEBOOK_SIZE_EXCEEDED', 'config', 'NOTIFY_OWNER'],
+    ['DIRECTORY_NOT_EMPTY', 'config', 'NOTIFY_OWNER'],
+    ['UNAVAILABLE', 'network', 'RETRY'],
+  ] as const)('labels the API error code %s as %s, %s', (code, category, action) => {
+    const got = verdict('Request failed.', { errorCode: code });
+    expect([got.category, got.action]).toEqual([category, action]);
+  });
+
   it('does not treat RUN_EXECUTION_ERROR as a category: the message decides', () => {
     const got = verdict("NameError: name 'df' is not defined", { terminationCode: 'RUN_EXECUTION_ERROR' });
     expect(got.category).toBe('syntax');

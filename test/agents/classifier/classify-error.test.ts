@@ -127,6 +127,17 @@ describe('classifyError by family', () => {
     expect([got.category, got.action]).toEqual([category, action]);
   });
 
+  it('reads a grant to a principal nobody knows as configuration, not a missing table', () => {
+    for (const message of [
+      'Error: cannot create grants: Could not find principal with name data-eng',
+      'PrincipalNotFound: Principal 1f2e does not exist in the directory 9a8b. Check that you have the correct principal ID.',
+    ]) {
+      const got = verdict(message);
+      expect([got.category, got.action], message).toEqual(['config', 'NOTIFY_OWNER']);
+    }
+    expect(verdict('Could not find user with name ana@example.com').category).toBe('missing_object');
+  });
+
   it('does not treat RUN_EXECUTION_ERROR as a category: the message decides', () => {
     const got = verdict("NameError: name 'df' is not defined", { terminationCode: 'RUN_EXECUTION_ERROR' });
     expect(got.category).toBe('syntax');

@@ -59,7 +59,7 @@ const HOLDOUT_FLOOR = { category: 0.947, action: 0.964, unknown: 0.006, needless
  * principal the workspace does not know became `config`, as the holdout labels it; one unseen row
  * labels that wording `missing_object` after its API code. The labels were not changed to agree.)
  */
-const UNSEEN_FLOOR = { category: 0.707, action: 0.865, unknown: 0.068, needlessRetries: 2 } as const;
+const UNSEEN_FLOOR = { category: 0.7075, action: 0.865, unknown: 0.068, needlessRetries: 2 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 

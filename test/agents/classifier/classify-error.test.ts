@@ -127,6 +127,24 @@ describe('classifyError by family', () => {
     expect([got.category, got.action]).toEqual([category, action]);
   });
 
+  it.each([
+    ['21000', 'data_quality', 'NOTIFY_OWNER'],
+    ['23505', 'data_quality', 'NOTIFY_OWNER'],
+    ['40001', 'concurrency', 'RETRY'],
+    ['HYT00', 'timeout', 'RETRY_WITH_NEW_PARAMS'],
+  ] as const)('reads SQLSTATE %s alone as %s, %s', (state, category, action) => {
+    const got = verdict(`Query failed: the statement could not finish. SQLSTATE: ${state}`);
+    expect([got.category, got.action]).toEqual([category, action]);
+  });
+
+  it('reads Azure Storage being busy as a blip and a value too long for its column as data', () => {
+    expect(verdict('StorageException: The server is busy. ErrorCode: ServerBusy').action).toBe('RETRY');
+    expect(
+      verdict('[EXCEED_LIMIT_LENGTH] Exceeds char/varchar type length limitation: 10. SQLSTATE: 54006')
+        .category,
+    ).toBe('data_quality');
+  });
+
   it('reads a grant to a principal nobody knows as configuration, not a missing table', () => {
     for (const message of [
       'Error: cannot create grants: Could not find principal with name data-eng',

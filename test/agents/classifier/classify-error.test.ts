@@ -145,6 +145,11 @@ describe('classifyError by family', () => {
     ).toBe('data_quality');
   });
 
+  it('reads the SDK’s FeatureDisabled and Spark’s SparkUpgradeException by their names', () => {
+    expect(verdict('databricks.sdk.errors.platform.FeatureDisabled: x').category).toBe('config');
+    expect(verdict('org.apache.spark.SparkUpgradeException: x').category).toBe('data_quality');
+  });
+
   it('reads a grant to a principal nobody knows as configuration, not a missing table', () => {
     for (const message of [
       'Error: cannot create grants: Could not find principal with name data-eng',

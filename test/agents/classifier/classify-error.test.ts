@@ -150,6 +150,19 @@ describe('classifyError by family', () => {
     expect(verdict('org.apache.spark.SparkUpgradeException: x').category).toBe('data_quality');
   });
 
+  it.each([
+    ['Error: required flag(s) "job-id" not set', 'config', 'NOTIFY_OWNER'],
+    ['Error: Got unexpected extra argument (x)', 'config', 'NOTIFY_OWNER'],
+    ['Error: expected exactly one of [a b] to be set', 'config', 'NOTIFY_OWNER'],
+    ['Error: Backend initialization required, please run "terraform init"', 'config', 'NOTIFY_OWNER'],
+    ['Error: Error acquiring the state lock', 'concurrency', 'NOTIFY_OWNER'],
+    ['Error: cannot find job with name nightly', 'missing_object', 'NOTIFY_OWNER'],
+    ['Error: no matching cluster found', 'missing_object', 'NOTIFY_OWNER'],
+  ] as const)('reads the tool message "%s" as %s, %s', (message, category, action) => {
+    const got = verdict(message);
+    expect([got.category, got.action]).toEqual([category, action]);
+  });
+
   it('reads a grant to a principal nobody knows as configuration, not a missing table', () => {
     for (const message of [
       'Error: cannot create grants: Could not find principal with name data-eng',

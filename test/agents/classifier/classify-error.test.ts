@@ -366,6 +366,13 @@ describe('retries already spent', () => {
     expect(spent.fixHint).toContain('already retried');
   });
 
+  it('does not propose a plain retry on a guess from general words', () => {
+    const guess = verdict('sync stopped: the socket closed');
+    expect(guess).toMatchObject({ category: 'network', action: 'NOTIFY_OWNER', transient: false });
+    expect(guess.confidence).toBeLessThan(0.5);
+    expect(guess.fixHint).toContain('guess');
+  });
+
   it('still retries a blip seen once', () => {
     expect(verdict('Caused by: java.net.SocketTimeoutException: connect timed out').action).toBe('RETRY');
     expect(

@@ -163,6 +163,18 @@ describe('classifyError by family', () => {
     expect([got.category, got.action]).toEqual([category, action]);
   });
 
+  it.each([
+    ['Error: access was denied to the bucket', 'permission'],
+    ['Error: the library versions are incompatible', 'dependency'],
+    ['Error: checksum mismatch for part 3', 'data_quality'],
+    ['Error: the file is corrupt', 'data_quality'],
+    ['Error: the pod was evicted', 'resource'],
+  ] as const)('guesses "%s" as %s from general words, and says it is a guess', (message, category) => {
+    const got = verdict(message);
+    expect(got.category).toBe(category);
+    expect(got.confidence).toBeLessThan(0.5);
+  });
+
   it('reads a grant to a principal nobody knows as configuration, not a missing table', () => {
     for (const message of [
       'Error: cannot create grants: Could not find principal with name data-eng',

@@ -3,6 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Scenario, ScenarioJob, ScenarioTask } from '../scenario/schema.js';
 import type { SystemTableSink } from '../system-table-sink.js';
 import { listPrices, NODE_TYPES, nodeType, skuNames } from './catalog.js';
+import { attributesFromScenario } from './cluster-availability.js';
 import { ClusterFleet, type ClusterState } from './cluster-fleet.js';
 import {
   backgroundFailure,
@@ -14,9 +15,11 @@ import {
   insufficientPermissionsFailure,
   oomFailure,
   spotLossFailure,
+  spotReclaimFailure,
   type TaskFailure,
   tableNotFoundFailure,
   timeoutFailure,
+  withMessage,
 } from './error-texts.js';
 import { EventQueue } from './event-queue.js';
 import type {
@@ -330,9 +333,10 @@ export class SimWorkspace {
           spark_version: c.spark_version,
           node_type_id: c.node_type,
           driver_node_type_id: c.driver_node_type ?? c.node_type,
-          num_workers: c.workers,
+          ...(c.autoscale ? { autoscale: { ...c.autoscale } } : { num_workers: c.workers }),
           runtime_engine: c.photon ? 'PHOTON' : 'STANDARD',
           custom_tags: {},
+          ...attributesFromScenario(this.#ctx.cloud, c),
         },
       })),
       max_concurrent_runs: spec.max_concurrent_runs,
@@ -513,6 +517,10 @@ export class SimWorkspace {
   #scheduleFaultMarkers(): void {
     const ctx = this.#ctx;
     for (const f of ctx.faults) {
+      if (f.fault.kind === 'spot_loss' && f.fault.target.cluster !== undefined && !f.fault.target.job) {
+        const c = this.clusters.byName.get(f.fault.target.cluster);
+        if (c) ctx.at(f.startMs, () => this.#reclaimSpot(c, f));
+      }
       if (f.fault.kind === 'revoked_grant' && f.fault.target.grant) {
         const g = f.fault.target.grant;
         const owner = this.scenario.tables.find((t) => t.name === g.table)?.owner ?? 'admin@example.com';
@@ -529,6 +537,38 @@ export class SimWorkspace {
       }
       if (f.fault.kind === 'cost_spike' && f.fault.target.team) {
         ctx.at(f.startMs, () => ctx.hit(f, ctx.now(), {}));
+      }
+    }
+  }
+
+  /**
+   * The cloud reclaims a shared cluster's spot nodes: every task running on it fails within minutes, each
+   * job with the same executor-lost (or driver-lost) wording, and the cluster says NODES_LOST. An
+   * on-demand cluster (or one whose `first_on_demand` covers every node) loses nothing.
+   */
+  #reclaimSpot(c: ClusterState, f: FaultState): void {
+    const ctx = this.#ctx;
+    if (f.resolvedAt !== undefined) return;
+    const lost = this.clusters.reclaimSpot(c, f, f.endMs);
+    if (lost === undefined) return;
+    const now = this.now();
+    ctx.hit(f, now, { resourceId: c.clusterId });
+    let n = 0;
+    for (const run of [...this.#active].sort((a, b) => a.runId - b.runId)) {
+      for (const task of run.latest.values()) {
+        if (task.ended || task.clusterId !== c.clusterId) continue;
+        // Stages lose their executors one after another: the tasks fail a minute or two apart.
+        const at = Math.max(now, task.execAt) + 60_000 + 20_000 * n++;
+        if (task.endAt <= at) continue;
+        ctx.hit(f, now, { runId: run.runId, taskRunId: task.runId });
+        task.faultIds.push(f.fault.id);
+        task.rows = 0;
+        this.#scheduleEnd(
+          run,
+          task,
+          at,
+          withMessage(spotReclaimFailure(c.clusterId, lost.driver), f.fault.message),
+        );
       }
     }
   }
@@ -1113,6 +1153,7 @@ export class SimWorkspace {
           owner: job.owner,
           tags: { ...(job.settings.tags ?? {}), JobId: String(job.jobId), RunName: jobName },
           launchFailure: capacity ? capacityTermination(ctx.cloud, def.new_cluster.node_type_id) : undefined,
+          launchMessage: capacity?.fault.message,
         });
         run.clusters.set(key, cluster);
       }
@@ -1125,7 +1166,10 @@ export class SimWorkspace {
           run,
           task,
           setupEnd,
-          clusterLaunchFailure(cluster.clusterId, cluster.terminationReason),
+          withMessage(
+            clusterLaunchFailure(cluster.clusterId, cluster.terminationReason),
+            cluster.launchMessage,
+          ),
         );
         return;
       }
@@ -1147,7 +1191,25 @@ export class SimWorkspace {
       task.clusterId = cluster.clusterId;
       if (cluster.unresponsive) {
         hit(cluster.unresponsive);
-        this.#scheduleEnd(run, task, setupEnd + 60_000, driverUnresponsiveFailure());
+        this.#scheduleEnd(
+          run,
+          task,
+          setupEnd + 60_000,
+          withMessage(driverUnresponsiveFailure(), cluster.unresponsive.fault.message),
+        );
+        return;
+      }
+      // Spot nodes reclaimed and not replaced yet: the task's stages lose their executors too.
+      const lost = cluster.spotLost;
+      if (lost !== undefined && applies(lost.fault)) {
+        hit(lost.fault);
+        task.execAt = setupEnd;
+        this.#scheduleEnd(
+          run,
+          task,
+          setupEnd + 90_000,
+          withMessage(spotReclaimFailure(cluster.clusterId, lost.driver), lost.fault.fault.message),
+        );
         return;
       }
     } else if (settings.sql_task) {
@@ -1164,6 +1226,7 @@ export class SimWorkspace {
     let rows = Math.max(0, Math.round(ctx.prng.jitter(b.rows.mean, b.rows.jitter)));
     let failure: TaskFailure | undefined;
     let failAtFraction = 1;
+    let timeoutMessage: string | undefined;
 
     for (const f of faults) {
       const kind = f.fault.kind;
@@ -1184,7 +1247,7 @@ export class SimWorkspace {
         case 'oom': {
           f.baselineMemoryMb ??= memoryMb;
           if (memoryMb > f.baselineMemoryMb) break;
-          failure ??= oomFailure();
+          failure ??= withMessage(oomFailure(), f.fault.message);
           failAtFraction = 0.6;
           hit(f);
           break;
@@ -1194,7 +1257,10 @@ export class SimWorkspace {
           const ratio = memoryMb > 0 ? f.baselineMemoryMb / memoryMb : 1;
           durationMs = b.duration.mean_minutes * 60_000 * (f.fault.factor ?? 4) * ratio;
           if (manual && isTransient(f)) durationMs = b.duration.mean_minutes * 60_000;
-          else hit(f);
+          else {
+            hit(f);
+            timeoutMessage ??= f.fault.message;
+          }
           break;
         }
         case 'task_error':
@@ -1205,12 +1271,15 @@ export class SimWorkspace {
           hit(f);
           break;
         case 'concurrency_conflict':
-          failure ??= concurrentAppendFailure(b.writes[0] ?? 'main.default.target');
+          failure ??= withMessage(
+            concurrentAppendFailure(b.writes[0] ?? 'main.default.target'),
+            f.fault.message,
+          );
           failAtFraction = 0.9;
           hit(f);
           break;
         case 'spot_loss':
-          failure ??= spotLossFailure();
+          failure ??= withMessage(spotLossFailure(), f.fault.message);
           failAtFraction = 0.5;
           if (cluster)
             cluster.events.push({
@@ -1237,7 +1306,7 @@ export class SimWorkspace {
         const privilege =
           this.scenario.grants.find((x) => x.table === g.table && x.principal === g.principal)?.privilege ??
           'SELECT';
-        failure = insufficientPermissionsFailure(g.table, privilege);
+        failure = withMessage(insufficientPermissionsFailure(g.table, privilege), f.fault.message);
         failAtFraction = 0.05;
         hit(f);
       }
@@ -1248,7 +1317,7 @@ export class SimWorkspace {
     }
     const timeout = (settings.timeout_seconds ?? 0) || (run.settings.timeout_seconds ?? 0);
     if (timeout > 0 && durationMs * (failure ? failAtFraction : 1) > timeout * 1000) {
-      failure = timeoutFailure(timeout);
+      failure = withMessage(timeoutFailure(timeout), timeoutMessage);
       durationMs = timeout * 1000;
       failAtFraction = 1;
     }

@@ -1,5 +1,6 @@
 import type { ScenarioWarehouse } from '../scenario/schema.js';
 import { WAREHOUSE_DBU_PER_HOUR, skuNames } from './catalog.js';
+import { RUNAWAY_QUERY_DEFAULT, statementTypeOf } from './error-texts.js';
 import type { FaultState } from './model.js';
 import { type SimContext, isTransient } from './sim-context.js';
 import { invalidParam } from './sim-api-error.js';
@@ -406,11 +407,11 @@ export class WarehouseFleet {
     const ctx = this.ctx;
     const user = w.spec.users[0] ?? w.spec.owner;
     const record = this.runQuery(w, {
-      text: 'SELECT e.*, s.* FROM main.marketing.events e CROSS JOIN main.marketing.sessions s WHERE e.event_date >= date_sub(current_date(), 365)',
-      statementType: 'SELECT',
+      text: f.fault.query?.text ?? RUNAWAY_QUERY_DEFAULT.text,
+      statementType: statementTypeOf(f.fault.query?.text ?? RUNAWAY_QUERY_DEFAULT.text),
       user,
       durationMs: undefined,
-      readBytes: 2.4e12,
+      readBytes: f.fault.query?.read_bytes ?? RUNAWAY_QUERY_DEFAULT.readBytes,
       client: 'Databricks SQL Editor',
     });
     ctx.hit(f, ctx.now(), { statementId: record.statementId, resourceId: w.id });
@@ -428,6 +429,7 @@ export class WarehouseFleet {
       if (isTransient(f)) this.#finishQuery(w, record, 'FINISHED');
       else {
         record.errorMessage =
+          f.fault.message ??
           '[TASK_WRITE_FAILED] Query exceeded the maximum execution time and was cancelled by the warehouse (statement timeout 172800 s).';
         this.#finishQuery(w, record, 'FAILED');
       }

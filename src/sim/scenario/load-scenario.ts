@@ -121,7 +121,8 @@ const TARGET_NEEDS: Record<
   cost_spike: 'team',
   pipeline_error: 'pipeline',
   driver_unresponsive: 'cluster',
-  spot_loss: 'job',
+  // A spot loss hits one job's own cluster (target.job) or a shared all-purpose cluster (target.cluster).
+  spot_loss: 'none',
   throttle: 'none',
   server_error: 'none',
 };
@@ -301,6 +302,12 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
     const needField = need === 'none' ? undefined : need;
     if (needField !== undefined && target[needField] === undefined) {
       add([...at, 'target', needField], `a ${fault.kind} fault needs target.${needField}`);
+    }
+    if (fault.kind === 'spot_loss' && (target.job === undefined) === (target.cluster === undefined)) {
+      add([...at, 'target'], 'a spot_loss fault needs target.job or target.cluster (one of them)');
+    }
+    if (fault.query !== undefined && fault.kind !== 'runaway_query') {
+      add([...at, 'query'], 'only a runaway_query fault takes a query');
     }
     if (target.job !== undefined) {
       const job = jobs.get(target.job);

@@ -113,6 +113,31 @@ const taskSchema = z.strictObject({
   rows: rowsSchema.optional(),
 });
 
+// ── Shared compute (simcompute): autoscaling and spot/on-demand, on job and all-purpose clusters ──
+/**
+ * Spot or on-demand nodes, in AWS's words; the simulator writes each cloud's own spelling
+ * (`SPOT_WITH_FALLBACK_AZURE`, `PREEMPTIBLE_WITH_FALLBACK_GCP` …). Without it a cluster is what it
+ * always was: AWS spot with fallback, Azure on demand (and `first_on_demand` 1).
+ */
+export const AVAILABILITIES = ['SPOT_WITH_FALLBACK', 'SPOT', 'ON_DEMAND'] as const;
+export type Availability = (typeof AVAILABILITIES)[number];
+
+const autoscaleSchema = z
+  .strictObject({
+    min_workers: z.number().int().min(0).max(1000),
+    max_workers: z.number().int().min(1).max(1000),
+  })
+  .refine((a) => a.min_workers <= a.max_workers, 'min_workers must not exceed max_workers');
+
+/** Keys both kinds of cluster take; all optional, so a cluster without them behaves as before. */
+const computeKeys = {
+  /** Instead of a fixed `workers`: the cluster starts at `min_workers` and scales up to `max_workers` under load. */
+  autoscale: autoscaleSchema.optional(),
+  availability: z.enum(AVAILABILITIES).optional(),
+  /** How many of the nodes (the driver first) are on-demand; the rest follow `availability`. */
+  first_on_demand: z.number().int().min(0).max(1001).optional(),
+};
+
 const jobClusterSchema = z.strictObject({
   key: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'a job cluster key of letters, digits, _ and -'),
   node_type: z.string().min(1).max(64).default('i3.xlarge'),
@@ -120,6 +145,7 @@ const jobClusterSchema = z.strictObject({
   workers: z.number().int().min(0).max(1000).default(2),
   spark_version: z.string().default('15.4.x-scala2.12'),
   photon: z.boolean().default(false),
+  ...computeKeys,
 });
 
 const slaSchema = z.union([
@@ -222,6 +248,7 @@ const clusterSchema = z.strictObject({
   spark_version: z.string().default('15.4.x-scala2.12'),
   autotermination_minutes: z.number().int().min(0).max(43_200).default(120),
   state: z.enum(['RUNNING', 'TERMINATED']).default('RUNNING'),
+  ...computeKeys,
 });
 
 export const WAREHOUSE_SIZES = [
@@ -280,8 +307,19 @@ const faultSchema = z.strictObject({
   end: instantSchema.optional(),
   /** How many runs/attempts the fault hits (from `start`); without it the fault lasts until `end`. */
   occurrences: z.number().int().min(1).max(100_000).optional(),
-  /** Error text to use instead of the kind's realistic default (task_error, pipeline_error). */
+  /**
+   * Error text to use instead of the kind's realistic default: the run's error for the kinds that fail
+   * runs, the update's error for pipeline_error, the cluster event's message for driver_unresponsive and
+   * spot_loss on a cluster, the failed statement's error for runaway_query.
+   */
   message: z.string().max(10_000).optional(),
+  /** runaway_query: the statement that runs away and how much it reads, instead of the default cross join. */
+  query: z
+    .strictObject({
+      text: z.string().min(1).max(100_000),
+      read_bytes: z.number().int().min(0).max(1e18).optional(),
+    })
+    .optional(),
   /** Multiplier for duration_spike/timeout (×duration), row_count_drop (×rows), cost_spike (×workers). */
   factor: z.number().positive().max(10_000).optional(),
   /**

@@ -44,10 +44,13 @@ export const clusterRoutes: SimRoute[] = [
       let clusters = [...ctx.workspace.clusters.byId.values()];
       if (states.length > 0) clusters = clusters.filter((c) => states.includes(c.state));
       if (sources.length > 0) clusters = clusters.filter((c) => sources.includes(c.source));
-      if (size === 0) return { body: { clusters: clusters.map(clusterJson) } };
+      if (size === 0)
+        return { body: { clusters: clusters.map((c) => clusterJson(c, ctx.workspace.clusters.cloud)) } };
       const offset = offsetFrom(ctx);
       const body: Record<string, unknown> = {
-        clusters: clusters.slice(offset, offset + size).map(clusterJson),
+        clusters: clusters
+          .slice(offset, offset + size)
+          .map((c) => clusterJson(c, ctx.workspace.clusters.cloud)),
       };
       if (offset + size < clusters.length) body.next_page_token = encodeOffset(offset + size);
       if (offset > 0) body.prev_page_token = encodeOffset(Math.max(0, offset - size));
@@ -58,7 +61,9 @@ export const clusterRoutes: SimRoute[] = [
     method: 'GET',
     pattern: new RegExp(`${C}/get$`),
     handle(ctx) {
-      return { body: clusterJson(ctx.workspace.clusters.get(clusterIdOf(ctx))) };
+      return {
+        body: clusterJson(ctx.workspace.clusters.get(clusterIdOf(ctx)), ctx.workspace.clusters.cloud),
+      };
     },
   },
   {

@@ -125,6 +125,23 @@ export const clusterRoutes: SimRoute[] = [
       };
       const autoscale = objectParam(ctx, 'autoscale');
       if (autoscale) spec.autoscale = autoscale as { min_workers: number; max_workers: number };
+      // Spot or on-demand: kept as sent, and read back by the cluster (a spot loss spares on-demand nodes).
+      for (const key of ['aws_attributes', 'azure_attributes', 'gcp_attributes'] as const) {
+        const attributes = objectParam(ctx, key);
+        if (attributes === undefined) continue;
+        const { availability, first_on_demand: first } = attributes;
+        if (
+          availability !== undefined &&
+          (typeof availability !== 'string' || !/^[A-Z_]{1,40}$/.test(availability))
+        )
+          throw invalidParam(`Invalid value for ${key}.availability`);
+        if (
+          first !== undefined &&
+          (!Number.isInteger(first) || (first as number) < 0 || (first as number) > 100_000)
+        )
+          throw invalidParam(`Invalid value for ${key}.first_on_demand: expected a whole number ≥ 0`);
+        spec[key] = attributes;
+      }
       if (autoterm !== undefined) spec.autotermination_minutes = autoterm;
       const name = stringParam(ctx, 'cluster_name', true);
       if (name !== undefined) spec.cluster_name = name;

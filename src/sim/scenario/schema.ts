@@ -119,7 +119,7 @@ const taskSchema = z.strictObject({
  * (`SPOT_WITH_FALLBACK_AZURE`, `PREEMPTIBLE_WITH_FALLBACK_GCP` …). Without it a cluster is what it
  * always was: AWS spot with fallback, Azure on demand (and `first_on_demand` 1).
  */
-export const AVAILABILITIES = ['SPOT_WITH_FALLBACK', 'SPOT', 'ON_DEMAND'] as const;
+const AVAILABILITIES = ['SPOT_WITH_FALLBACK', 'SPOT', 'ON_DEMAND'] as const;
 export type Availability = (typeof AVAILABILITIES)[number];
 
 const autoscaleSchema = z

@@ -107,8 +107,18 @@ export function capacityTermination(cloud: string, nodeType: string): ClusterTer
       },
     };
   }
+  if (cloud === 'GCP') {
+    return {
+      code: 'CLOUD_PROVIDER_RESOURCE_STOCKOUT',
+      type: 'CLOUD_FAILURE',
+      parameters: {
+        gcp_error_code: 'ZONE_RESOURCE_POOL_EXHAUSTED',
+        gcp_error_message: `The zone 'projects/dbx-workspace/zones/us-central1-a' does not have enough resources available to fulfill the request (${nodeType}). Try a different zone, or try again later.`,
+      },
+    };
+  }
   return {
-    code: cloud === 'AZURE' ? 'AZURE_QUOTA_EXCEEDED_EXCEPTION' : 'CLOUD_PROVIDER_RESOURCE_STOCKOUT',
+    code: 'AZURE_QUOTA_EXCEEDED_EXCEPTION',
     type: 'CLOUD_FAILURE',
     parameters: {
       azure_error_code: 'OperationNotAllowed',

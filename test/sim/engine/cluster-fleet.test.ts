@@ -368,6 +368,17 @@ describe('each fault kind in its own words', () => {
     expect(capacity).toMatchObject({ error: 'Could not launch: no g5 capacity', code: 'CLUSTER_ERROR' });
   });
 
+  it('words a cloud capacity shortage the way each cloud does', () => {
+    const onCloud = (cloud: 'AWS' | 'AZURE' | 'GCP') =>
+      firstError((s) => {
+        s.workspace.cloud = cloud;
+        failing('cloud_capacity', { target: { job: 'orders_etl' } })(s);
+      })?.error;
+    expect(onCloud('AWS')).toContain('AWS_INSUFFICIENT_INSTANCE_CAPACITY_FAILURE');
+    expect(onCloud('AZURE')).toContain('AZURE_QUOTA_EXCEEDED_EXCEPTION');
+    expect(onCloud('GCP')).toContain('ZONE_RESOURCE_POOL_EXHAUSTED');
+  });
+
   it('gives a timeout fault its own message on the timed-out run', () => {
     const error = firstError((s) => {
       s.jobs![0]!.tasks[0]!.timeout_seconds = 600;

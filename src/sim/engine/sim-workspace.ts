@@ -16,6 +16,7 @@ import {
   oomFailure,
   spotLossFailure,
   spotReclaimFailure,
+  spotTermination,
   type TaskFailure,
   tableNotFoundFailure,
   timeoutFailure,
@@ -1289,7 +1290,7 @@ export class SimWorkspace {
               details: {
                 current_num_workers: Math.max(0, cluster.workers - 1),
                 target_num_workers: cluster.workers,
-                reason: { code: 'SPOT_INSTANCE_TERMINATION', type: 'CLOUD_FAILURE', parameters: {} },
+                reason: spotTermination(ctx.cloud, cluster.spec.node_type_id, cluster.clusterId),
               },
             });
           hit(f);

@@ -77,11 +77,20 @@ export function attributeColumns(
   const own = spec[ATTRIBUTES_KEY[cloud]] as Record<string, unknown> | undefined;
   const { availability, firstOnDemand } = nodeAvailability(cloud, spec);
   const block = { first_on_demand: firstOnDemand, availability: SPELLING[cloud][availability] };
+  const zone = typeof own?.zone_id === 'string' ? own.zone_id : 'auto';
   return {
-    aws_attributes: cloud === 'AWS' ? { ...block, zone_id: own?.zone_id ?? 'auto' } : null,
+    aws_attributes: cloud === 'AWS' ? { ...block, zone_id: zone } : null,
     azure_attributes: cloud === 'AZURE' ? block : null,
-    // GCP rows carried no attributes before: only a cluster that sets its own shows them.
-    gcp_attributes: cloud === 'GCP' && own !== undefined ? block : null,
+    // GCP rows carried no attributes before: only a cluster that sets its own shows them. The GCP
+    // struct has no first_on_demand; it says spot as `use_preemptible_executors`.
+    gcp_attributes:
+      cloud === 'GCP' && own !== undefined
+        ? {
+            use_preemptible_executors: availability !== 'ON_DEMAND',
+            availability: SPELLING.GCP[availability],
+            zone_id: zone,
+          }
+        : null,
   };
 }
 

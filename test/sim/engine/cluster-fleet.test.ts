@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { clusterJson, jobJson, runJson } from '../../../src/sim/engine/rest-views.js';
 import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import { MemorySink } from '../../../src/sim/memory-sink.js';
+import { compileCanonicalCheck } from '../../../src/sim/tables/canonical-row-check.js';
+import { columnsOf } from '../../../src/sim/tables/system-table-ddl.js';
 import type { ScenarioInput } from '../../../src/sim/scenario/schema.js';
 import { scenarioWith } from '../fixtures.js';
 
@@ -227,6 +229,18 @@ describe('cluster availability in the REST views and system tables', () => {
       aws_attributes: null,
       azure_attributes: { availability: 'SPOT_WITH_FALLBACK_AZURE' },
     });
+  });
+
+  it('writes compute.clusters rows the system table takes as they are, on every cloud', () => {
+    const check = compileCanonicalCheck(columnsOf('compute.clusters'));
+    for (const cloud of ['AWS', 'AZURE', 'GCP'] as const) {
+      const { sink } = workspace((s) => {
+        sharedCluster({ availability: 'SPOT', first_on_demand: 2 })(s);
+        s.workspace.cloud = cloud;
+      });
+      const row = sink.rows('compute.clusters').find((r) => r.cluster_name === 'shared-etl');
+      expect(check(row), cloud).toBe(true);
+    }
   });
 
   it('leaves a cluster that sets neither key as it always was', () => {

@@ -178,6 +178,21 @@ describe('spot instances reclaimed on a shared all-purpose cluster', () => {
     expect(back?.timestamp).toBe(START + 3.5 * HOUR);
   });
 
+  it('shows the lost nodes missing from compute.node_timeline until they are back', () => {
+    const { ws, sink } = workspace((s) => {
+      sharedCluster({ availability: 'SPOT' }, { end: '+3.5h' })(s);
+      s.baseline = { node_timeline: 'all_purpose' };
+    });
+    ws.advanceTo(START + 5 * HOUR);
+    const nodesAt = (at: number) =>
+      sink
+        .rows('compute.node_timeline')
+        .filter((r) => r.cluster_id === cluster(ws).clusterId && r.start_time === at).length;
+    expect(nodesAt(START + 1.5 * HOUR)).toBe(5);
+    expect(nodesAt(START + 2.5 * HOUR)).toBe(1);
+    expect(nodesAt(START + 4 * HOUR)).toBe(5);
+  });
+
   it('uses the fault’s own message for the jobs it fails', () => {
     const message =
       'ExecutorLostFailure (executor 2 exited unrelated to the running tasks) Reason: Remote RPC client disassociated.';

@@ -1424,6 +1424,7 @@ export class SimWorkspace {
       durationMs: 0,
       readBytes: task.rows * 200,
       client: 'Databricks Jobs',
+      recordOnly: true,
       jobInfo: {
         job_id: String(run.job.jobId),
         job_run_id: String(run.runId),

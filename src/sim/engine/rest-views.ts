@@ -336,7 +336,7 @@ export function pipelineJson(
       name: p.spec.name,
       edition: p.spec.edition,
       photon: true,
-      continuous: false,
+      continuous: p.spec.continuous,
       development: false,
       channel: 'CURRENT',
       clusters: [

@@ -62,6 +62,8 @@ export const TRANSIENT_FAULT_KINDS: ReadonlySet<FaultKind> = new Set([
   'concurrency_conflict',
   'cloud_capacity',
   'spot_loss',
+  // A hung pipeline update is what a stop and a fresh update get past.
+  'pipeline_hang',
 ]);
 
 const jitter = z.number().min(0).max(1);

@@ -109,7 +109,7 @@ function dashboardIdOf(warehouse: string, dashboard: string): string {
  * (every slot taken). The two never overlap: time spent while compute was still starting counts as
  * waiting for compute.
  */
-export function queryWaits(r: QueryRecord): { forCompute: number; atCapacity: number } {
+function queryWaits(r: QueryRecord): { forCompute: number; atCapacity: number } {
   const execStart = Number.isFinite(r.execStartMs) ? r.execStartMs : r.startMs;
   const forCompute = Math.max(0, Math.min(execStart, r.computeReadyAt) - r.startMs);
   const atCapacity = r.capacityQueuedAt === undefined ? 0 : Math.max(0, execStart - r.startMs - forCompute);

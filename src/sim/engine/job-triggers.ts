@@ -75,6 +75,66 @@ export function triggerColumns(s: JobSettings): {
   return { trigger: null, type: null };
 }
 
+const isSeconds = (v: unknown) => v === undefined || (Number.isInteger(v) && (v as number) >= 0);
+const isPause = (v: unknown) => v === undefined || v === 'PAUSED' || v === 'UNPAUSED';
+
+/**
+ * Why the `trigger` and `continuous` settings a client sent cannot be applied, as Databricks says it
+ * (`INVALID_PARAMETER_VALUE`); undefined when they can.
+ */
+export function triggerProblem(s: JobSettings): string | undefined {
+  const t = s.trigger as unknown;
+  const c = s.continuous as unknown;
+  if (
+    c !== undefined &&
+    (typeof c !== 'object' || c === null || !isPause((c as { pause_status?: unknown }).pause_status))
+  )
+    return 'continuous.pause_status must be PAUSED or UNPAUSED.';
+  if (c !== undefined && (t !== undefined || s.schedule !== undefined))
+    return 'A job can have only one of schedule, trigger and continuous.';
+  if (t === undefined) return undefined;
+  if (typeof t !== 'object' || t === null) return 'trigger must be an object.';
+  const { pause_status, file_arrival, table_update, periodic } = t as Record<string, unknown>;
+  if (!isPause(pause_status)) return 'trigger.pause_status must be PAUSED or UNPAUSED.';
+  if (s.schedule !== undefined) return 'A job can have only one of schedule, trigger and continuous.';
+  const kinds = [file_arrival, table_update, periodic].filter((k) => k !== undefined);
+  if (kinds.length !== 1) return 'trigger must set exactly one of file_arrival, table_update and periodic.';
+  const waits = (k: Record<string, unknown>) =>
+    isSeconds(k.min_time_between_triggers_seconds) && isSeconds(k.wait_after_last_change_seconds);
+  if (file_arrival !== undefined) {
+    const f = file_arrival as Record<string, unknown>;
+    if (typeof f !== 'object' || f === null || typeof f.url !== 'string' || f.url.length === 0 || !waits(f))
+      return 'trigger.file_arrival needs a url and non-negative whole seconds.';
+  }
+  if (table_update !== undefined) {
+    const u = table_update as Record<string, unknown>;
+    const names = u?.table_names;
+    if (
+      typeof u !== 'object' ||
+      u === null ||
+      !Array.isArray(names) ||
+      names.length === 0 ||
+      names.length > 10 ||
+      !names.every((n) => typeof n === 'string' && n.length > 0) ||
+      (u.condition !== undefined && u.condition !== 'ANY_UPDATED' && u.condition !== 'ALL_UPDATED') ||
+      !waits(u)
+    )
+      return 'trigger.table_update needs 1 to 10 table_names, condition ANY_UPDATED or ALL_UPDATED, and non-negative whole seconds.';
+  }
+  if (periodic !== undefined) {
+    const p = periodic as Record<string, unknown>;
+    if (
+      typeof p !== 'object' ||
+      p === null ||
+      !Number.isInteger(p.interval) ||
+      (p.interval as number) < 1 ||
+      !(typeof p.unit === 'string' && p.unit in UNIT_MS)
+    )
+      return 'trigger.periodic needs a positive whole interval and a unit of HOURS, DAYS or WEEKS.';
+  }
+  return undefined;
+}
+
 /** Whether the job's trigger (or continuous setting) is paused; null when it has neither. */
 export function triggerPaused(s: JobSettings): boolean | null {
   if (s.continuous) return s.continuous.pause_status === 'PAUSED';

@@ -40,6 +40,7 @@ import {
   type TriggeredBy,
   triggerColumns,
   triggerPaused,
+  triggerProblem,
   triggerSettings,
 } from './job-triggers.js';
 import { resolveInstant } from '../scenario/instant.js';
@@ -1746,6 +1747,8 @@ function validateSettings(s: JobSettings): void {
       );
     }
   }
+  const trigger = triggerProblem(s);
+  if (trigger !== undefined) throw invalidParam(trigger);
   if (s.schedule) {
     try {
       quartzCron(s.schedule.quartz_cron_expression, s.schedule.timezone_id);

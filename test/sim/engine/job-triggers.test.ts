@@ -206,6 +206,53 @@ describe('Job triggers', () => {
   });
 });
 
+describe('Job triggers sent through jobs/update', () => {
+  it('re-arms a trigger a client sets, and refuses malformed, hostile or doubled ones, keeping the old settings', () => {
+    const { ws } = workspace((s) => {
+      s.jobs?.push(consumer({}));
+    });
+    const job = ws.listJobs().find((j) => j.settings.name === 'consumer');
+    if (!job) throw new Error('no job');
+    const refused = (patch: Record<string, unknown>) => {
+      try {
+        ws.updateJob(job.jobId, patch, [], 'alice@example.com');
+      } catch (error) {
+        return (error as { errorCode?: string; message: string }).message;
+      }
+      return 'accepted';
+    };
+    expect(refused({ trigger: { periodic: { interval: 0, unit: 'HOURS' } } })).toMatch(
+      /positive whole interval/,
+    );
+    expect(refused({ trigger: { periodic: { interval: 1, unit: 'FORTNIGHTS' } } })).toMatch(/unit/);
+    expect(refused({ trigger: { table_update: { table_names: [] } } })).toMatch(/1 to 10 table_names/);
+    expect(refused({ trigger: { table_update: { table_names: 'main.finance.orders' } } })).toMatch(
+      /table_names/,
+    );
+    expect(refused({ trigger: { table_update: { table_names: Array(11).fill('main.a.b') } } })).toMatch(
+      /1 to 10/,
+    );
+    expect(
+      refused({ trigger: { periodic: { interval: 1, unit: 'HOURS' }, file_arrival: { url: 's3://x/' } } }),
+    ).toMatch(/exactly one/);
+    expect(
+      refused({ trigger: { file_arrival: { url: 's3://x/', wait_after_last_change_seconds: -5 } } }),
+    ).toMatch(/non-negative/);
+    expect(refused({ trigger: 'always' })).toMatch(/object/);
+    expect(refused({ continuous: { pause_status: 'SOMETIMES' } })).toMatch(/PAUSED or UNPAUSED/);
+    expect(
+      refused({
+        continuous: { pause_status: 'UNPAUSED' },
+        schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC' },
+      }),
+    ).toMatch(/only one of schedule, trigger and continuous/);
+    expect(job.settings.trigger).toBeUndefined();
+    expect(refused({ trigger: { periodic: { interval: 1, unit: 'HOURS' } } })).toBe('accepted');
+    ws.advanceTo(START + 3 * HOUR + MIN);
+    expect(runsOf(ws, 'consumer').map((r) => r.trigger)).toEqual(['PERIODIC', 'PERIODIC', 'PERIODIC', 'PERIODIC']);
+  });
+});
+
 describe('Runs cancelled by their owner', () => {
   it('cancels the run in flight: CANCELED with USER_CANCELED in REST and CANCELLED in the timeline', () => {
     const { ws, sink } = workspace((s) => {

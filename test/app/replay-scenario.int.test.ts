@@ -200,6 +200,8 @@ describe('the pipeline on what workspaces do every week', () => {
       expect(atRisk.length).toBeGreaterThan(0);
       const deadline = Date.parse('2026-11-21T06:00:00Z');
       expect(Math.min(...atRisk.map((x) => x.observedAt))).toBeLessThan(deadline);
+      // It names its evidence: the upstream job whose pipeline task is still waiting on the update.
+      expect(atRisk.flatMap((x) => x.evidence.map((e) => e.label)).join(' ')).toContain('stream_refresh');
     } finally {
       await replay.close();
     }

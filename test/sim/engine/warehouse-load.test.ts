@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queryInfoJson } from '../../../src/sim/engine/rest-views.js';
 import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
+import { runScenario } from '../../../src/sim/run-scenario.js';
 import { MemorySink } from '../../../src/sim/memory-sink.js';
 import type { ScenarioInput } from '../../../src/sim/scenario/schema.js';
 import { scenarioWith } from '../fixtures.js';
@@ -212,5 +213,50 @@ describe('Warehouse load model', () => {
     ws.advanceTo(START + 3 * HOUR);
     expect(history(sink).length).toBeGreaterThan(4000);
     expect(history(sink).every((r) => r.waiting_at_capacity_duration_ms === 0)).toBe(true);
+  });
+
+  it('is deterministic from the seed with every new key at once: load, storm, triggers, continuous pipeline, cancellation', async () => {
+    const scenario = scenarioWith((s) => {
+      s.warehouses = [
+        bi({ load: { dashboards: [{ name: 'kpis', queries: 12 }], adhoc: { queries_per_hour: 50 } } }),
+      ];
+      s.pipelines = [
+        {
+          name: 'stream',
+          team: 'finance',
+          owner: 'alice@example.com',
+          continuous: true,
+          writes: ['main.finance.s'],
+        },
+      ];
+      s.jobs?.push(
+        {
+          name: 'mart',
+          team: 'finance',
+          owner: 'alice@example.com',
+          trigger: {
+            table_update: { table_names: ['main.finance.s'], min_time_between_triggers_seconds: 1800 },
+          },
+          tasks: [{ key: 'build', reads: ['main.finance.s'] }],
+        },
+        {
+          name: 'ingest',
+          team: 'finance',
+          owner: 'alice@example.com',
+          trigger: { file_arrival: { url: 's3://landing/', arrivals: { every_minutes: 20 } } },
+          tasks: [{ key: 'load' }],
+        },
+      );
+      s.faults = [storm()];
+      s.cancellations = [{ job: 'orders_etl', at: '+3h' }];
+    });
+    const rows = async (seed: number) => {
+      const sink = new MemorySink();
+      await runScenario({ scenario, seed, sink });
+      return JSON.stringify([...sink.tables]);
+    };
+    const a = await rows(42);
+    expect(await rows(42)).toBe(a);
+    expect(await rows(43)).not.toBe(a);
   });
 });

@@ -62,6 +62,71 @@ describe('the pipeline on what workspaces do every week', () => {
     expect(r.pipeline_failures).toBe(0);
   }, 300_000);
 
+  it('raises nothing for a healthy workspace of triggered and continuous work and a busy dashboard warehouse', async () => {
+    const s = baseScenario();
+    s.duration_hours = 6;
+    s.pipelines = [
+      {
+        name: 'clickstream',
+        team: 'finance',
+        owner: 'alice@example.com',
+        continuous: true,
+        reads: ['main.finance.raw_orders'],
+        writes: ['main.finance.clicks'],
+        duration: { mean_minutes: 10, jitter: 0.1 },
+      },
+    ];
+    s.jobs?.push(
+      {
+        name: 'orders_ingest',
+        team: 'finance',
+        owner: 'alice@example.com',
+        trigger: {
+          file_arrival: {
+            url: 's3://acme-landing/orders/',
+            wait_after_last_change_seconds: 300,
+            arrivals: { every_minutes: 45 },
+          },
+        },
+        tasks: [{ key: 'ingest', writes: ['main.finance.landing'], duration: { mean_minutes: 3 } }],
+      },
+      {
+        name: 'clicks_mart',
+        team: 'finance',
+        owner: 'alice@example.com',
+        trigger: {
+          table_update: { table_names: ['main.finance.clicks'], min_time_between_triggers_seconds: 1800 },
+        },
+        tasks: [{ key: 'build', reads: ['main.finance.clicks'], writes: ['main.finance.clicks_mart'] }],
+      },
+      {
+        name: 'events_stream',
+        team: 'finance',
+        owner: 'alice@example.com',
+        continuous: {},
+        tasks: [
+          { key: 'consume', writes: ['main.finance.events'], duration: { mean_minutes: 20, jitter: 0.2 } },
+        ],
+      },
+    );
+    s.warehouses = [
+      warehouse('bi', {
+        load: {
+          dashboards: [{ name: 'exec-kpis', refresh_minutes: 15, queries: 8 }],
+          adhoc: { queries_per_hour: 30 },
+        },
+      }),
+    ];
+    const r = await evaluateScenario({
+      scenario: await write('healthy.json', s),
+      seed: 7,
+      json: true,
+      step: 60,
+    });
+    expect(r.unmatched_incidents).toEqual([]);
+    expect(r.cards).toBe(0);
+  }, 600_000);
+
   it('offers kill_query on a runaway query, and pressing it ends the statement', async () => {
     const s = baseScenario();
     s.duration_hours = 3;

@@ -249,7 +249,12 @@ describe('Job triggers sent through jobs/update', () => {
     expect(job.settings.trigger).toBeUndefined();
     expect(refused({ trigger: { periodic: { interval: 1, unit: 'HOURS' } } })).toBe('accepted');
     ws.advanceTo(START + 3 * HOUR + MIN);
-    expect(runsOf(ws, 'consumer').map((r) => r.trigger)).toEqual(['PERIODIC', 'PERIODIC', 'PERIODIC', 'PERIODIC']);
+    expect(runsOf(ws, 'consumer').map((r) => r.trigger)).toEqual([
+      'PERIODIC',
+      'PERIODIC',
+      'PERIODIC',
+      'PERIODIC',
+    ]);
   });
 });
 

@@ -340,7 +340,7 @@ export function pipelineJson(
       name: p.spec.name,
       edition: p.spec.edition,
       photon: true,
-      continuous: false,
+      continuous: p.spec.continuous,
       development: false,
       channel: 'CURRENT',
       clusters: [
@@ -402,7 +402,10 @@ export function queryInfoJson(q: QueryRecord, now: number, includeMetrics: boole
       spill_to_disk_bytes: q.readBytes > 1e11 ? Math.round(q.readBytes / 3) : 0,
       task_total_time_ms: ended ? q.taskMs : Math.max(0, end - q.execStartMs) * 64,
       result_from_cache: false,
-      provisioning_queue_start_timestamp: q.execStartMs > q.startMs ? q.startMs : undefined,
+      provisioning_queue_start_timestamp:
+        Math.min(q.execStartMs, q.computeReadyAt) > q.startMs ? q.startMs : undefined,
+      // Waiting because every cluster's slots were taken (the warehouse was at capacity).
+      overloading_queue_start_timestamp: q.capacityQueuedAt,
     };
   }
   return out;

@@ -39,6 +39,15 @@ import { RowBuffer } from './row-buffer.js';
 import { invalidParam, invalidState } from './sim-api-error.js';
 import { SimClock } from './sim-clock.js';
 import { SimContext, isTransient } from './sim-context.js';
+import {
+  JobTriggers,
+  type TriggeredBy,
+  triggerColumns,
+  triggerPaused,
+  triggerProblem,
+  triggerSettings,
+} from './job-triggers.js';
+import { resolveInstant } from '../scenario/instant.js';
 import { hourSlices } from './time-slices.js';
 import { WarehouseFleet } from './warehouse-fleet.js';
 
@@ -115,6 +124,9 @@ export class SimWorkspace {
   readonly #active = new Set<RunState>();
   readonly #recentPerJob: number;
   readonly #groups: Map<string, Set<string>>;
+  readonly #triggers: JobTriggers;
+  /** Jobs whose owner will cancel their next run a minute after it starts (`cancellations`). */
+  readonly #cancelNext = new Map<JobState, string>();
   #repairCounter = 0;
 
   constructor(opts: SimWorkspaceOptions) {
@@ -134,8 +146,10 @@ export class SimWorkspace {
     this.clusters = new ClusterFleet(this.#ctx);
     this.warehouses = new WarehouseFleet(this.#ctx);
     this.pipelines = new PipelineFleet(this.#ctx);
+    this.#triggers = new JobTriggers(this.#ctx, (job, trigger) => this.#triggerFire(job, trigger));
     this.#createScenarioJobs();
     this.#scheduleFaultMarkers();
+    this.#scheduleCancellations();
     this.#queue.push(startMs, () => this.#onHour(startMs));
   }
 
@@ -354,6 +368,7 @@ export class SimWorkspace {
         pause_status: spec.schedule.pause_status,
       };
     }
+    Object.assign(settings, triggerSettings(spec));
     return settings;
   }
 
@@ -429,6 +444,7 @@ export class SimWorkspace {
     const ctx = this.#ctx;
     const s = job.settings;
     const schedule = s.schedule;
+    const trigger = triggerColumns(s);
     ctx.emit('lakeflow.jobs', {
       account_id: ctx.accountId,
       workspace_id: ctx.workspaceId,
@@ -440,18 +456,11 @@ export class SimWorkspace {
       change_time: at,
       delete_time: deleted ? at : null,
       run_as: job.owner,
-      trigger: schedule
-        ? {
-            schedule: {
-              quartz_cron_expression: schedule.quartz_cron_expression,
-              timezone_id: schedule.timezone_id,
-            },
-          }
-        : null,
-      trigger_type: schedule ? 'CRON' : null,
+      trigger: trigger.trigger,
+      trigger_type: trigger.type,
       run_as_user_name: job.owner,
       creator_user_name: job.owner,
-      paused: schedule ? schedule.pause_status === 'PAUSED' : null,
+      paused: schedule ? schedule.pause_status === 'PAUSED' : triggerPaused(s),
       timeout_seconds: s.timeout_seconds ?? 0,
       health_rules: null,
       deployment: null,
@@ -473,6 +482,7 @@ export class SimWorkspace {
   }
 
   #armSchedule(job: JobState): void {
+    this.#triggers.arm(job);
     job.cronEpoch += 1;
     job.cron = undefined;
     const schedule = job.settings.schedule;
@@ -513,6 +523,29 @@ export class SimWorkspace {
       return;
     }
     this.#startRun(job, { trigger: 'PERIODIC', manual: false, user: job.owner });
+  }
+
+  /** A file-arrival, table-update, periodic or continuous trigger fired. */
+  #triggerFire(job: JobState, trigger: TriggeredBy): void {
+    this.#startRun(job, { trigger, manual: false, user: job.owner });
+  }
+
+  /**
+   * Owners cancelling their own runs: the run in flight at `at`, or else the next one a minute after it
+   * starts. Ordinary work (a wrong parameter, a run started by mistake), not a failure.
+   */
+  #scheduleCancellations(): void {
+    const ctx = this.#ctx;
+    for (const c of this.scenario.cancellations) {
+      const job = this.#jobsByName.get(c.job);
+      if (!job) continue;
+      const by = c.by ?? job.owner;
+      ctx.at(resolveInstant(c.at, ctx.startMs), () => {
+        const inFlight = this.#activeRuns(job).filter((r) => r.phase !== 'QUEUED');
+        if (inFlight.length === 0) this.#cancelNext.set(job, by);
+        for (const run of inFlight) this.byPerson(() => this.cancelRun(run.runId, by));
+      });
+    }
   }
 
   #scheduleFaultMarkers(): void {
@@ -584,6 +617,7 @@ export class SimWorkspace {
     }
     this.clusters.onHour(hourStart);
     this.warehouses.onHour(hourStart);
+    this.pipelines.onHour(hourStart);
     this.#queue.push(hourStart + HOUR, () => this.#onHour(hourStart + HOUR));
   }
 
@@ -658,7 +692,9 @@ export class SimWorkspace {
   }
 
   #applySettings(job: JobState, next: JobSettings, timeoutChanged: boolean): void {
-    const scheduleChanged = JSON.stringify(next.schedule) !== JSON.stringify(job.settings.schedule);
+    const scheduleChanged =
+      JSON.stringify([next.schedule, next.trigger, next.continuous]) !==
+      JSON.stringify([job.settings.schedule, job.settings.trigger, job.settings.continuous]);
     this.#jobsByName.delete(job.settings.name);
     job.settings = next;
     this.#jobsByName.set(next.name, job);
@@ -678,6 +714,7 @@ export class SimWorkspace {
     for (const run of this.#activeRuns(job)) this.cancelRun(run.runId, user);
     job.deleted = true;
     job.cronEpoch += 1;
+    this.#triggers.arm(job);
     this.#jobRows(job, this.now(), true);
   }
 
@@ -955,6 +992,11 @@ export class SimWorkspace {
       jobTriggerType: run.trigger === 'PERIODIC' ? 'cron' : 'manual',
     });
     this.#notify('jobs.on_start', run);
+    const canceller = this.#cancelNext.get(run.job);
+    if (canceller !== undefined) {
+      this.#cancelNext.delete(run.job);
+      this.#ctx.at(now + 60_000, () => this.byPerson(() => this.cancelRun(run.runId, canceller)));
+    }
     this.#advanceRun(run);
   }
 
@@ -1421,6 +1463,7 @@ export class SimWorkspace {
             metadata: { job_info: { job_id: String(run.job.jobId), job_run_id: String(run.runId) } },
           });
         }
+        if (!failure) ctx.tableUpdated(target);
         ctx.emit('ops.etl_audit', {
           table_full_name: target,
           job_id: String(run.job.jobId),
@@ -1494,6 +1537,7 @@ export class SimWorkspace {
       durationMs: 0,
       readBytes: task.rows * 200,
       client: 'Databricks Jobs',
+      recordOnly: true,
       jobInfo: {
         job_id: String(run.job.jobId),
         job_run_id: String(run.runId),
@@ -1615,6 +1659,7 @@ export class SimWorkspace {
     }
     const next = run.job.queued.shift();
     if (next) this.#beginRun(next);
+    else if (run.result !== undefined) this.#triggers.runEnded(run);
     this.#evict(run.job);
   }
 
@@ -1701,8 +1746,7 @@ export class SimWorkspace {
         run_id: String(run.runId),
         period_start_time: s,
         period_end_time: e,
-        trigger_type:
-          run.trigger === 'PERIODIC' ? 'CRON' : run.repairs.length > 1 ? 'ONETIME_RETRY' : 'ONETIME',
+        trigger_type: timelineTrigger(run),
         result_state: last ? tableResult : null,
         run_type: 'JOB_RUN',
         run_name: run.jobName,
@@ -1724,6 +1768,20 @@ export class SimWorkspace {
         execution_duration_seconds: last ? 0 : null,
       });
     });
+  }
+}
+
+/** The system tables' spelling of what started a run (docs/databricks.md, Same thing, different spelling). */
+function timelineTrigger(run: RunState): string {
+  switch (run.trigger) {
+    case 'PERIODIC':
+      return 'CRON';
+    case 'FILE_ARRIVAL':
+    case 'TABLE':
+    case 'CONTINUOUS':
+      return run.trigger;
+    default:
+      return run.repairs.length > 1 ? 'ONETIME_RETRY' : 'ONETIME';
   }
 }
 
@@ -1759,6 +1817,8 @@ function validateSettings(s: JobSettings): void {
       );
     }
   }
+  const trigger = triggerProblem(s);
+  if (trigger !== undefined) throw invalidParam(trigger);
   if (s.schedule) {
     try {
       quartzCron(s.schedule.quartz_cron_expression, s.schedule.timezone_id);

@@ -9,7 +9,9 @@ import {
   parseScenario,
   validateScenario,
 } from '../../../src/sim/scenario/load-scenario.js';
-import { stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import type { ScenarioInput } from '../../../src/sim/scenario/schema.js';
 import { baseScenario } from '../fixtures.js';
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -357,6 +359,32 @@ describe('parseScenario', () => {
       expect(errorOf(() => validateScenario(ghost, 'x.yaml')).message).toContain(
         'cancellations[0].job: "ghost" is not one of jobs[].name',
       );
+    });
+
+    it('shows examples in docs/scenarios.md that are valid scenario parts', () => {
+      const doc = readFileSync('docs/scenarios.md', 'utf8');
+      const examples = (heading: string) => {
+        const from = doc.indexOf(heading);
+        const section = doc.slice(from, doc.indexOf('\n#', from + heading.length));
+        return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map(
+          (m) => parse(m[1] ?? '') as ScenarioInput,
+        );
+      };
+      const [load] = examples('### Warehouse load');
+      const [triggers] = examples('### Triggers');
+      const [cancellations] = examples('### Runs cancelled by their owner');
+      const s = baseScenario();
+      s.users = [...(s.users ?? []), { email: 'bob@acme.example' }];
+      s.warehouses = (load?.warehouses ?? []).map((w) => ({ ...w, team: 'finance' }));
+      s.jobs = [...(s.jobs ?? []), ...(triggers?.jobs ?? []).map((j) => ({ ...j, team: 'finance' }))];
+      s.cancellations = (cancellations?.cancellations ?? []).map((c) => ({ ...c, job: 'orders_etl' }));
+      const valid = validateScenario(s, 'docs/scenarios.md');
+      expect(valid.warehouses[0]?.load?.dashboards[0]?.name).toBe('exec-kpis');
+      expect(valid.jobs.map((j) => Object.keys(j.trigger ?? {}).filter((k) => k !== 'pause_status'))).toEqual(
+        [[], ['file_arrival'], ['table_update']],
+      );
+      expect(valid.cancellations).toHaveLength(1);
+      for (const kind of ['query_storm', 'pipeline_hang']) expect(doc).toContain(`| \`${kind}\``);
     });
 
     it('needs a warehouse for a query storm and a pipeline for a hang', () => {

@@ -25,12 +25,12 @@ import { createTestDatabase, dropTestDatabase } from '../support/test-database.j
 
 const WEBHOOK = { username: 'dbxops', password: 'e2e-webhook-secret' };
 /**
- * The scenario hour that is "now" when the deployment starts: its first look back (a day) then reaches
- * the scenario's start, so baselines have the runs before each fault, as in `dbxops eval`.
+ * The scenario hour that is "now" when the deployment starts: its first look back (a day) holds most of
+ * the demo's faults, and a runaway query is still running.
  */
 const AT_HOUR = 30;
-/** How far back a new deployment's first polls read (`initialLookbackMs` of the collectors). */
 const DAY_MS = 24 * 3_600_000;
+/** How far back a new deployment's first polls read (`initialLookbackMs` of the collectors). */
 const FIRST_LOOKBACK_MS = DAY_MS;
 /** Faults that only change how the API answers: seen only while dbxops is polling. */
 const API_KINDS = new Set(['throttle', 'server_error']);
@@ -143,7 +143,8 @@ function postsPerIncident(bodies: readonly unknown[]): Map<string, number> {
  * --wall-clock --at-hour 30` on the demo scenario as a real workspace, posting to Slack (fake Web API),
  * Teams (fake Bot Connector) and the console. A worker is killed with SIGKILL while it holds a job and
  * started again; Redis restarts once without its data. The incidents must still be the scenario's
- * ground truth as `dbxops eval` scores it, and every card posted once per surface.
+ * ground truth as `dbxops eval` scores it (recall and precision; see `mustFind` for what a deployment
+ * that starts late cannot know), no job lost or failed, and every card posted once per surface.
  */
 describe('dbxops web and two workers through a SIGKILL and a Redis restart', () => {
   const processes: DbxopsProcess[] = [];

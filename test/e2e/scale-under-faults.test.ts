@@ -99,12 +99,16 @@ function lastSeen(fault: FaultTruth): number {
 
 /**
  * Of the faults in view, those it must have found: not those a deployment that starts late cannot
- * judge by design — an API fault (throttling, 5xx) before it polled, a runaway query that ended before
+ * judge by design — a fault that first became observable before its look back, an API fault
+ * (throttling, 5xx) before it polled, a runaway query that ended before
  * it started (statements are judged while they run), a duration or row count too early in its look
  * back for a baseline (`min_history_runs` hourly runs before it).
  */
-function mustFind(fault: FaultTruth, startedAt: number): boolean {
+function mustFind(fault: FaultTruth, manifestAt: (f: FaultTruth) => number, startedAt: number): boolean {
   const lastEffect = Math.max(fault.end_ms, fault.last_affected_ms ?? fault.start_ms);
+  // One that showed before the look back may have shown all its failures there (a later run of it
+  // retried and succeeded): found or not, it is in view, so its incident is no noise.
+  if (manifestAt(fault) < startedAt - FIRST_LOOKBACK_MS) return false;
   if (API_KINDS.has(fault.kind)) return lastEffect >= startedAt;
   if (fault.kind === 'runaway_query') return fault.end_ms >= startedAt;
   if (BASELINE_KINDS.has(fault.kind))
@@ -284,7 +288,9 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
     const judge = async () => {
       const faults = sim!.workspace.faults();
       const manifestAt = await manifestTimes(sim!.warehouse, faults, defaultPolicy().thresholds);
-      const required = faultsInView(faults, manifestAt, startedAt, cut).filter((f) => mustFind(f, startedAt));
+      const required = faultsInView(faults, manifestAt, startedAt, cut).filter((f) =>
+        mustFind(f, manifestAt, startedAt),
+      );
       const truth = new Set(required.map((f) => f.id));
       score = scoreDetection({
         faults: faultsInView(faults, manifestAt, startedAt, sim!.workspace.now()),

@@ -9,6 +9,12 @@
  *
  *   npm run bench:pipeline
  *   npm run bench:pipeline -- --jobs 100000 --throughput-seconds 15 --latency-seconds 10 --failures 200
+ *   npm run bench:pipeline -- --workers 2
+ *
+ * By default dbxops runs in this one process, as `dbxops start` does. With `--workers N` this process is
+ * `dbxops web` (the webhook intake and the card updates) and N child processes (`pipeline-worker.ts`)
+ * are the `dbxops worker`s that take the webhooks, correlate and store, all on the one Redis and
+ * PostgreSQL; the figures then count every dbxops process (CPU summed, RSS per process).
  *
  * Phase 1 (throughput): success and failure notifications (1 in 50 a failure) as fast as 64 concurrent
  * senders can deliver them; sustained events/s = run events fully processed by the webhook stage ÷ the
@@ -40,6 +46,7 @@ import { openStore } from '../src/store/open-store.js';
 import { startPostgresServer } from '../test/support/postgres-server.js';
 import type { DatabricksCommand, DatabricksReport } from './pipeline-databricks.js';
 import { fakeLineageWarehouse, WORKSPACE_ID } from './pipeline-fake-workspace.js';
+import type { WorkerCommand, WorkerReport } from './pipeline-worker.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +57,8 @@ const { values } = parseArgs({
     background: { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '64' },
     seed: { type: 'string', default: '7' },
+    /** Worker processes beside this one (then `dbxops web`); 0: everything in this process. */
+    workers: { type: 'string', default: '0' },
     'database-url': { type: 'string' },
     /** Use PGlite in memory (the embedded default) instead of a private PostgreSQL. */
     pglite: { type: 'boolean', default: false },
@@ -71,6 +80,13 @@ const { values } = parseArgs({
   },
 });
 const JOBS = Number(values.jobs);
+const WORKERS = Number(values.workers);
+if (!Number.isInteger(WORKERS) || WORKERS < 0) throw new Error('--workers takes a whole number, 0 or more');
+if (WORKERS > 0 && values.pglite) {
+  throw new Error(
+    '--workers shares one store between processes: drop --pglite (PGlite lives in one process)',
+  );
+}
 const AUTH = { username: 'dbxops', password: 'bench-webhook-secret' };
 
 let peakRss = process.memoryUsage.rss();
@@ -147,6 +163,7 @@ const databaseUrl =
 const pgStats = values['pg-stats'] && databaseUrl ? await statementStats(databaseUrl) : undefined;
 const store = await openStore(databaseUrl ? { databaseUrl } : { dataDir: 'memory://' });
 const env = loadEnv({ LOG_LEVEL: 'silent' });
+const prefix = `bench-${process.pid}`;
 const logger = createLogger({ level: 'silent' });
 
 /** When each run's first signal was stored in an incident (epoch ms). */
@@ -165,7 +182,7 @@ const app = await createBotApp({
     workspaceId: WORKSPACE_ID,
   },
   store,
-  queue: { kind: 'bullmq', url: redis.url, prefix: `bench-${process.pid}`, role: 'all' },
+  queue: { kind: 'bullmq', url: redis.url, prefix, role: WORKERS > 0 ? 'web' : 'all' },
   webhookCredentials: AUTH,
   onSignal: (signal, outcome) => {
     const runId = signal.refs.runId;
@@ -182,6 +199,59 @@ for (const worker of dispatcher.workers) {
   });
   worker.on('failed', () => webhooksFailed++);
 }
+
+/** The `dbxops worker` processes, each with the replies it owes. */
+const workers = await Promise.all(
+  Array.from({ length: WORKERS }, async () => {
+    const child = fork(new URL('./pipeline-worker.ts', import.meta.url), {
+      env: {
+        ...process.env,
+        BENCH_JOBS: String(JOBS),
+        BENCH_WORKSPACE_URL: ready.url,
+        BENCH_REDIS_URL: redis.url,
+        BENCH_PREFIX: prefix,
+        BENCH_DATABASE_URL: databaseUrl ?? '',
+      },
+    });
+    const replies: { take: (r: WorkerReport) => void; fail: (e: Error) => void }[] = [];
+    child.on('message', (r: WorkerReport) => replies.shift()?.take(r));
+    // A worker that dies ends the benchmark with the reason, instead of leaving it waiting.
+    child.once('exit', (code, signal) => {
+      const error = new Error(`a worker process exited (${signal ?? `code ${code}`})`);
+      for (const r of replies.splice(0)) r.fail(error);
+    });
+    const reply = () =>
+      new Promise<WorkerReport>((take, fail) => {
+        replies.push({ take, fail });
+      });
+    const started = reply();
+    await started;
+    return {
+      child,
+      async report(clearStored = false) {
+        const answer = reply();
+        child.send({ type: 'report', clearStored } satisfies WorkerCommand);
+        const r = await answer;
+        if (r.type !== 'report') throw new Error(`a worker answered ${r.type}`);
+        return r;
+      },
+    };
+  }),
+);
+/** What the worker processes did so far: run events taken in, runs stored (taken out), CPU µs. */
+async function workersSoFar(clearStored = false) {
+  const reports = await Promise.all(workers.map((w) => w.report(clearStored)));
+  for (const r of reports)
+    for (const [runId, at] of r.stored) if (!storedAt.has(runId)) storedAt.set(runId, at);
+  return {
+    done: reports.reduce((n, r) => n + r.done, 0),
+    failed: reports.reduce((n, r) => n + r.failed, 0),
+    cpuMicros: reports.reduce((n, r) => n + r.cpuMicros, 0),
+    peakRss: reports.map((r) => r.peakRss),
+  };
+}
+/** Run events processed end to end so far, in whichever processes take the webhooks. */
+const processedSoFar = async () => (WORKERS > 0 ? (await workersSoFar()).done : webhooksDone);
 const server = createHttpApp({ routes: app.routes, metrics: app.metrics.registry });
 const { port } = await listen(server, 0, '127.0.0.1');
 command({
@@ -260,18 +330,30 @@ try {
     `  node flags: ${process.execArgv.filter((a) => a.startsWith('--max') || a.startsWith('--heap')).join(' ') || 'none'}`,
   );
   out(`  store: ${store.dialect}${databaseUrl ? '' : ' (in memory)'}`);
+  out(
+    WORKERS > 0
+      ? `  processes: dbxops web (this one) + ${WORKERS} dbxops worker${WORKERS > 1 ? 's' : ''}`
+      : '  processes: one (as dbxops start)',
+  );
 
-  // Warm-up: the first webhook loads the topology (jobs/list over every job, lineage).
+  // Warm-up: the first webhook a process takes loads the topology (jobs/list over every job, lineage);
+  // deliveries go on until every worker process has taken one.
   const warm = performance.now();
-  command({ type: 'warm' });
-  await next('warm');
-  await drained(300_000);
+  for (let i = 0; i < Math.max(1, 20 * WORKERS); i++) {
+    command({ type: 'warm' });
+    await next('warm');
+    await drained(300_000);
+    if (WORKERS === 0) break;
+    const reports = await Promise.all(workers.map((w) => w.report()));
+    if (reports.every((r) => r.done > 0)) break;
+  }
   out(`  topology load (first webhook)  ${((performance.now() - warm) / 1000).toFixed(1)} s; ${memory()}`);
 
   // Phase 1: throughput.
   await pgStats?.reset();
-  const before = webhooksDone;
+  const before = await processedSoFar();
   const throughputProfiler = await startProfiler(values['profile-throughput']);
+  const workersCpuBefore = WORKERS > 0 ? (await workersSoFar()).cpuMicros : 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   command({
@@ -282,8 +364,12 @@ try {
   const phase1 = await next('throughput');
   await drained(120_000);
   const totalSeconds = (performance.now() - started) / 1000;
-  const processed = webhooksDone - before;
-  const cpu = process.cpuUsage(cpuBefore);
+  const processed = (await processedSoFar()) - before;
+  const own = process.cpuUsage(cpuBefore);
+  const cpu = {
+    user: own.user + (WORKERS > 0 ? (await workersSoFar()).cpuMicros - workersCpuBefore : 0),
+    system: own.system,
+  };
   await throughputProfiler?.stop();
   out(
     `  phase 1: ${phase1.sent.toLocaleString('en-US')} webhooks in ${phase1.seconds.toFixed(1)} s (${Math.round(phase1.sent / phase1.seconds).toLocaleString('en-US')}/s accepted, ${phase1.refused} refused), drained after ${totalSeconds.toFixed(1)} s`,
@@ -291,7 +377,8 @@ try {
   out(
     `  sustained run events/s        ${Math.round(processed / totalSeconds).toLocaleString('en-US')}  (${processed.toLocaleString('en-US')} processed end to end)`,
   );
-  // Steadier than events/s when other tenants share the machine: dbxops' own CPU (all its threads).
+  // Steadier than events/s when other tenants share the machine: dbxops' own CPU (all its threads, of
+  // every dbxops process).
   out(
     `  dbxops CPU per run event      ${((cpu.user + cpu.system) / processed).toFixed(0)} µs (${((cpu.user + cpu.system) / 1e6 / totalSeconds).toFixed(2)} cores busy)`,
   );
@@ -300,6 +387,8 @@ try {
 
   // Phase 2: latency under an open-loop rate of failures.
   await pgStats?.reset();
+  storedAt.clear();
+  if (WORKERS > 0) await workersSoFar(true);
   storedAt.clear();
   loopDelay.enable();
   const profiler = await startProfiler(values.profile);
@@ -313,6 +402,7 @@ try {
   await drained(120_000);
   loopDelay.disable();
   await profiler?.stop();
+  const fromWorkers = WORKERS > 0 ? await workersSoFar() : undefined;
   const latencies = phase2.sentAt
     .map(([runId, sent]) => (storedAt.get(runId) ?? Number.NaN) - sent)
     .filter((ms) => !Number.isNaN(ms))
@@ -329,10 +419,11 @@ try {
   await pgStats?.print('phase 2');
   const incidents = await app.repos.incidents.listOpen({ limit: 1_000 });
   out(`  open incidents                ${incidents.length >= 1_000 ? '1,000 or more' : incidents.length}`);
-  out(`  failed webhook jobs           ${webhooksFailed}`);
+  out(`  failed webhook jobs           ${webhooksFailed + (fromWorkers?.failed ?? 0)}`);
   out(`  memory at the end             ${memory()}`);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   out(`  peak RSS (dbxops)             ${mib(peakRss)} (Databricks, redis-server and PostgreSQL run apart)`);
+  if (fromWorkers) out(`  peak RSS (each worker)        ${fromWorkers.peakRss.map(mib).join(', ')}`);
 } finally {
   clearInterval(sampler);
   // Stopping waits for active jobs and open connections; should one never end, say so and leave.
@@ -349,6 +440,14 @@ try {
   }
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.all(
+    workers.map(async (w) => {
+      if (w.child.exitCode !== null) return;
+      const exited = once(w.child, 'exit');
+      w.child.send({ type: 'stop' } satisfies WorkerCommand);
+      await exited;
+    }),
+  );
   await app.close();
   await store.close();
   await pgStats?.close();

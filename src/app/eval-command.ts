@@ -206,7 +206,8 @@ export async function runEval(options: EvalOptions): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function nameIndex(ws: SimWorkspace): NameIndex {
+/** The scenario's job and warehouse names resolved to the ids the workspace gave them, for scoring. */
+export function nameIndex(ws: SimWorkspace): NameIndex {
   const jobIdByName = new Map<string, string>();
   for (const job of ws.listJobs()) jobIdByName.set(job.settings.name ?? '', String(job.jobId));
   const warehouseIdByName = new Map<string, string>();
@@ -220,7 +221,7 @@ function nameIndex(ws: SimWorkspace): NameIndex {
  * for faults defined by a duration (idle, runaway), when that duration was first exceeded; for a cost
  * spike, when its first billing hour closed; else its first effect.
  */
-async function manifestTimes(
+export async function manifestTimes(
   warehouse: Warehouse,
   faults: readonly FaultTruth[],
   thresholds: Policy['thresholds'],

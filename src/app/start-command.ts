@@ -181,7 +181,19 @@ export async function startDbxops(
     const pollingSince = systemClock.now();
     // Workers keep the schedules: a web process alone must not have polls queued that nobody takes.
     if (role !== 'web') {
-      const kept = await keepPollSchedules(dispatcher, schedules, { logger });
+      const workspaceId = databricks.workspaceId;
+      const kept = await keepPollSchedules(dispatcher, schedules, {
+        logger,
+        // Card updates queued and not yet taken went with Redis' data: a new incident's card would never
+        // be posted. Every open incident's cards are brought up to date again; the notifier posts the
+        // missing copies and leaves current ones as they are.
+        onLost: async () => {
+          const open = await app.repos.incidents.listOpen({ workspaceId, limit: 10_000 });
+          for (const i of open)
+            await dispatcher.dispatch('notify', { incidentId: i.id }, { key: `notify:${i.id}:${i.version}` });
+          logger.warn({ incidents: open.length }, 'Redis lost its data: open incidents’ cards queued again');
+        },
+      });
       cleanups.push(() => kept.stop());
     }
     // A worker posts no scheduled cards: the web processes do, where the console is.

@@ -39,7 +39,15 @@ export interface KeptSchedules {
 export async function keepPollSchedules(
   dispatcher: Pick<BullmqDispatcher<MonitoringPayloads>, 'schedule' | 'hasSchedule' | 'redis'>,
   schedules: readonly PollSchedule[],
-  options: { logger: Logger; checkEveryMs?: number },
+  options: {
+    logger: Logger;
+    checkEveryMs?: number;
+    /**
+     * Called after a check found schedules missing and declared them again (Redis lost its data): to
+     * queue again what else lived only in Redis. A failure is logged and tried at the next loss.
+     */
+    onLost?: () => Promise<void>;
+  },
 ): Promise<KeptSchedules> {
   const declare = (s: PollSchedule) =>
     dispatcher.schedule('poll', scheduleId(s.source), s.everyMs, { source: s.source });
@@ -49,14 +57,17 @@ export async function keepPollSchedules(
   const check = (): Promise<void> => {
     checking ??= (async () => {
       try {
+        let lost = false;
         for (const s of schedules) {
           if (await dispatcher.hasSchedule('poll', scheduleId(s.source))) continue;
           await declare(s);
+          lost = true;
           options.logger.warn(
             { source: s.source },
             'poll schedule was missing from Redis (restarted without its data?): declared again',
           );
         }
+        if (lost) await options.onLost?.();
       } catch (error) {
         // Redis is away: /readyz says so, and the next reconnect or check declares what is missing.
         options.logger.debug({ err: error }, 'could not check the poll schedules');

@@ -289,17 +289,26 @@ export function createMonitoringStages(
       if (source === 'topology') return refreshTopology();
       if (source === 'retriage') return reviewOpenIncidents(signalDeps(), workspaceId, (i) => notifyOf([i]));
       await topologyLoaded();
+      // What a poll read is judged and its signals queued before its watermarks move (`handOut`): a
+      // worker killed in between leaves them for the next poll, not lost.
       if (source === 'runs') {
-        const outcome = await pollRuns(deps.collector, deps.cache);
+        const outcome = await pollRuns(deps.collector, deps.cache, {
+          handOut: async (observed) => {
+            const now = deps.clock.now();
+            await found(await detection.judge((d) => d.ofRunsPoll(observed, slas(), now)));
+          },
+        });
         if (outcome.degraded) return degraded('runs', outcome.degraded);
         sources.recovered('runs');
-        const now = deps.clock.now();
-        return found(await detection.judge((d) => d.ofRunsPoll(outcome, slas(), now)));
+        return;
       }
-      const tables = await pollSystemTables(deps.collector, deps.cache);
-      for (const r of tables.rejected) log.warn(r, 'system-table rows rejected');
-      const now = deps.clock.now();
-      await found(await detection.judge((d) => d.ofSystemTables(tables, slas(), now)));
+      const tables = await pollSystemTables(deps.collector, deps.cache, {
+        handOut: async (observations) => {
+          for (const r of observations.rejected) log.warn(r, 'system-table rows rejected');
+          const now = deps.clock.now();
+          await found(await detection.judge((d) => d.ofSystemTables(observations, slas(), now)));
+        },
+      });
       const first = tables.degraded[0];
       if (first) await degraded('system_tables', first);
       sources.recovered('system_tables');

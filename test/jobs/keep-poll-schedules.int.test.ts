@@ -87,15 +87,23 @@ describe('keepPollSchedules on a real Redis', () => {
     await Promise.all([a.dispatcher.close(), b.dispatcher.close()]);
   });
 
-  it('polls again after Redis restarts without its data', async () => {
+  it('polls again after Redis restarts without its data, and says the data was lost once', async () => {
     const prefix = `test-${randomUUID()}`;
     const { dispatcher, polls } = monitoringProcess(prefix);
     const schedules = [
       { source: 'runs', everyMs: 300 },
       { source: 'topology', everyMs: 300 },
     ] as const;
-    const kept = await keepPollSchedules(dispatcher, schedules, { logger, checkEveryMs: 500 });
+    let lost = 0;
+    const kept = await keepPollSchedules(dispatcher, schedules, {
+      logger,
+      checkEveryMs: 500,
+      onLost: async () => {
+        lost++;
+      },
+    });
     await until(() => polls.includes('runs') && polls.includes('topology'));
+    expect(lost).toBe(0);
     const writer = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     await writer.set(`${prefix}:marker-before-restart`, '1');
     writer.disconnect();
@@ -112,6 +120,10 @@ describe('keepPollSchedules on a real Redis', () => {
     const before = polls.length;
     await until(() => polls.slice(before).includes('runs') && polls.slice(before).includes('topology'));
     expect(await dispatcher.hasSchedule('poll', 'poll-runs')).toBe(true);
+    // What else lived only in Redis is queued again, once per loss however often the check looks.
+    await until(() => lost === 1);
+    await kept.check();
+    expect(lost).toBe(1);
 
     await kept.stop();
     await dispatcher.close();

@@ -16,6 +16,12 @@ export interface PollRunsOptions {
   readonly initialLookbackMs?: number;
   /** A cap on runs read per poll, against a workspace that lists without end. Default 5 000. */
   readonly maxRuns?: number;
+  /**
+   * Takes what the poll read (judges it, queues its signals) before the watermarks move: a process
+   * killed in between reads the same runs again instead of skipping them (at least once; signal ids
+   * collapse the repeat). A hand-out that throws fails the poll and moves nothing.
+   */
+  readonly handOut?: (observed: { completed: RunObservation[]; active: RunObservation[] }) => Promise<void>;
 }
 
 export type PollRunsOutcome =
@@ -107,7 +113,8 @@ export async function pollRuns(
       if (start > 0) oldestActive = Math.min(oldestActive ?? start, start);
     }
 
-    // The whole poll succeeded: only now does anything move.
+    await options.handOut?.({ completed, active });
+    // The whole poll succeeded and was handed out: only now does anything move.
     if (newest !== undefined) {
       await deps.watermarks.advance(
         deps.workspaceId,

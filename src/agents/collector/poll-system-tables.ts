@@ -48,6 +48,12 @@ export interface PollSystemTablesOptions {
   readonly initialLookbackMs?: number;
   /** Only these sources (default all). */
   readonly sources?: readonly SystemTableSource[];
+  /**
+   * Takes what the poll read (judges it, queues its signals) before the watermarks move: a process
+   * killed in between reads the same rows again instead of skipping those older than the lag allowance
+   * (at least once; signal ids collapse the repeat). A hand-out that throws fails the poll and moves nothing.
+   */
+  readonly handOut?: (observations: SystemTableObservations) => Promise<void>;
 }
 
 export interface SystemTableObservations {
@@ -430,6 +436,7 @@ export async function pollSystemTables(
     }
   });
 
+  await options.handOut?.(out);
   await deps.watermarks.advanceAll(
     deps.workspaceId,
     readThrough.map((source) => ({ source, position: { lastSeenAt: now } })),

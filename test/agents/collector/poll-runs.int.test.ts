@@ -138,4 +138,32 @@ describe('the collector on the runs of a simulated workspace', () => {
     const starts = recovered.completed.map((r) => r.startTime);
     expect(starts.some((s) => s >= START + 4 * HOUR)).toBe(true);
   });
+
+  it('reads the runs again when the process dies while handing them out, before the watermark moves', async () => {
+    await h.advanceTo(START + 7 * HOUR);
+    const mark = await h.deps.watermarks.get(h.deps.workspaceId, RUNS_SOURCE);
+    const killed = pollRuns(h.deps, cache, {
+      overlapMs: 10 * MIN,
+      handOut: async () => {
+        throw new Error('SIGKILL while queueing the signals');
+      },
+    });
+    await expect(killed).rejects.toThrow('SIGKILL');
+    expect(await h.deps.watermarks.get(h.deps.workspaceId, RUNS_SOURCE)).toEqual(mark);
+
+    // The next process (a fresh cache) is handed the same runs, once.
+    const handedOut: string[] = [];
+    const again = await pollRuns(h.deps, createCollectorCache(), {
+      overlapMs: 10 * MIN,
+      handOut: async (observed) => {
+        handedOut.push(...runIds(observed.completed));
+      },
+    });
+    if (again.degraded) throw new Error('unexpected degraded');
+    expect(handedOut.length).toBeGreaterThan(0);
+    expect(handedOut).toEqual(runIds(again.completed));
+    const then = await pollRuns(h.deps, createCollectorCache(), { overlapMs: 10 * MIN });
+    if (then.degraded) throw new Error('unexpected degraded');
+    expect(then.completed).toEqual([]);
+  });
 });

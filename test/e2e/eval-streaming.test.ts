@@ -61,6 +61,18 @@ describe('dbxops eval on scenarios/streaming.yaml', () => {
     expect(oom.incidentId).not.toBe(code.incidentId);
   });
 
+  it('suggests on-demand nodes or a retry for the shared cluster whose spot nodes were reclaimed', () => {
+    const suggested = responseTo('playback-shared-spot-loss')?.suggested ?? [];
+    expect(suggested.some((a) => ['retry_with_params', 'repair', 'rerun'].includes(a))).toBe(true);
+  });
+
+  it('raises nothing for the training run its owner cancelled', () => {
+    const about = r.unmatched_incidents.filter((i) =>
+      i.subjects.some((x) => x.includes('recs_train_ranker')),
+    );
+    expect(about).toEqual([]);
+  });
+
   it('offers to kill the runaway query', () => {
     expect(responseTo('adhoc-runaway-query')?.suggested).toContain('kill_query');
   });

@@ -12,9 +12,15 @@ const HOUR = 3_600_000;
 describe('scenarios/streaming.yaml', () => {
   const play = async (hours: number) => {
     const s = await loadScenario('scenarios/streaming.yaml');
-    const ws = new SimWorkspace({ scenario: s, seed: 42, sink: new MemorySink() });
+    const sink = new MemorySink();
+    const ws = new SimWorkspace({ scenario: s, seed: 42, sink });
     ws.advanceTo(ws.startMs + hours * HOUR);
-    return { s, ws, truth: Object.fromEntries(ws.faults().map((f) => [f.id, f])) };
+    return { s, ws, sink, truth: Object.fromEntries(ws.faults().map((f) => [f.id, f])) };
+  };
+  const jobRuns = (ws: SimWorkspace, name: string) => {
+    const job = ws.listJobs().find((j) => j.settings.name === name);
+    if (job === undefined) throw new Error(`no job ${name}`);
+    return ws.listRuns({ jobId: job.jobId });
   };
   const runsOf = (ws: SimWorkspace, ids: readonly string[] | undefined) =>
     (ids ?? []).map((id) => ws.getRun(Number(id)));
@@ -30,7 +36,7 @@ describe('scenarios/streaming.yaml', () => {
 
   it('takes the shared cluster down under its three jobs in the same minute', async () => {
     const { ws, truth } = await play(11);
-    const runs = runsOf(ws, truth['playback-shared-down']?.affected_run_ids);
+    const runs = runsOf(ws, truth['playback-shared-spot-loss']?.affected_run_ids);
     const first = runs.filter((r) => r.startTime < ws.startMs + 10.5 * HOUR);
     expect(new Set(first.map((r) => r.jobName))).toEqual(
       new Set(['playback_qoe_hourly', 'playback_cdn_health', 'playback_startup_latency']),
@@ -81,5 +87,42 @@ describe('scenarios/streaming.yaml', () => {
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(new Set(runs.map((r) => r.jobName))).toEqual(new Set(['recs_features_hourly']));
     expect(runs[0]?.tasks[0]?.failure?.error).toContain('INSUFFICIENT_PERMISSIONS');
+  });
+
+  it('hangs the embeddings update without an error, holding the candidates job past its 07:00 SLA', async () => {
+    const { ws } = await play(7);
+    const [run] = jobRuns(ws, 'recs_candidates_daily');
+    expect(run?.result).toBeUndefined();
+    expect(run?.latest.get('refresh_embeddings')?.failure).toBeUndefined();
+    const pipeline = [...ws.pipelines.byId.values()].find((p) => p.spec.name === 'recs_embeddings_dlt');
+    const update = pipeline?.active;
+    expect(update?.phases.at(-1)?.[0]).toBe('RUNNING');
+    expect(update?.error).toBeUndefined();
+  });
+
+  it('queues the all-hands storm on the one-cluster BI warehouse: statements wait at capacity', async () => {
+    const { sink, truth } = await play(35);
+    const storm = new Set(truth['bi-query-storm']?.affected_statement_ids);
+    expect(storm.size).toBeGreaterThan(100);
+    const waited = sink
+      .rows('query.history')
+      .filter((q) => storm.has(String(q.statement_id)) && Number(q.waiting_at_capacity_duration_ms) > 0);
+    expect(waited.length).toBeGreaterThan(storm.size / 2);
+  });
+
+  it('starts jobs on file arrival, on table updates and continuously, as well as on a schedule', async () => {
+    const { ws } = await play(10);
+    expect(new Set(jobRuns(ws, 'content_deliveries_ingest').map((r) => r.trigger))).toEqual(
+      new Set(['FILE_ARRIVAL']),
+    );
+    expect(jobRuns(ws, 'playback_cdn_logs_stream').map((r) => r.trigger)).toContain('CONTINUOUS');
+    expect(jobRuns(ws, 'platform_exec_dashboard').map((r) => r.trigger)).toContain('TABLE');
+  });
+
+  it('has Mei cancel a training run on night two, which ends USER_CANCELED', async () => {
+    const { ws } = await play(27);
+    const cancelled = jobRuns(ws, 'recs_train_ranker').filter((r) => r.result === 'CANCELED');
+    expect(cancelled).toHaveLength(1);
+    expect(cancelled[0]?.termination?.code).toBe('USER_CANCELED');
   });
 });

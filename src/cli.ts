@@ -180,7 +180,9 @@ program
 
 program
   .command('classify')
-  .description('classify errors: JSONL {"id","message"[,"error_code"]} on stdin → JSONL on stdout')
+  .description(
+    'classify errors: JSONL {"id","message"[,"error_code"]} on stdin → JSONL on stdout; a configured language model labels what the rules cannot',
+  )
   .action(async () => {
     const { runClassify } = await import('./app/classify-command.js');
     await runClassify();

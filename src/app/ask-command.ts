@@ -6,9 +6,8 @@ import { createWarehouse } from '../databricks/create-warehouse.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
-import { openStore, type Store } from '../store/open-store.js';
-import { TokenUsageRepository } from '../store/token-usage-repository.js';
-import { analystFor, languageModelFor } from './analyst-setup.js';
+import { analystFor } from './analyst-setup.js';
+import { type CommandLanguageModel, openCommandLanguageModel } from './command-language-model.js';
 import { openScenarioWarehouse } from './scenario-warehouse.js';
 import { warehouseConfig } from './start-command.js';
 import { connectConfiguredWorkspace } from './connect-configured-workspace.js';
@@ -95,19 +94,10 @@ export async function runAsk(
   const env = io.env ?? loadEnv();
   const policy = await loadPolicy(process.env.DBXOPS_POLICY ?? 'dbxops.yaml');
   const workspace = await openWorkspace(opts, env);
-  let store: Store | undefined;
+  let model: CommandLanguageModel | undefined;
   try {
-    // The model's daily budget is the deployment's (DATABASE_URL); without one, this run's own. The
-    // router alone needs no store, so none is opened then.
-    const modelSet = env.OPENAI_API_KEY !== undefined && env.DBXOPS_LLM_MODEL !== undefined;
-    if (modelSet)
-      store = await openStore(
-        env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: 'memory://' },
-      );
-    const language =
-      store === undefined
-        ? undefined
-        : languageModelFor(env, policy, systemClock, new TokenUsageRepository(store.db));
+    model = await openCommandLanguageModel(env, policy);
+    const language = model.language;
     const analyst = analystFor(language, {
       warehouse: workspace.warehouse,
       clock: workspace.clock,
@@ -119,7 +109,7 @@ export async function runAsk(
       opts.json ? `${answerJson(answer)}\n` : answerText(answer),
     );
   } finally {
-    await store?.close();
+    await model?.close();
     await workspace.close();
   }
 }

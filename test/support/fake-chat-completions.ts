@@ -105,6 +105,10 @@ export async function startFakeChatCompletions(): Promise<FakeChatCompletions> {
     }
     res.end('data: [DONE]\n\n');
   });
+  // Node closes an idle keep-alive connection after 5 s, which is about how long a test that opens a
+  // store takes: a client reusing the pooled connection just as the server closes it fails its next
+  // request, a race real model endpoints do not run with us. Closing is ours to do, in `close`.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

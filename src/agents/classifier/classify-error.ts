@@ -54,6 +54,9 @@ const WRAPPER_YIELDS_TO = 20;
 const RETRIES_SPENT =
   /\bfailed (?:[2-9]|\d{2,}) times\b|\b(?:after|Error after) (?:[2-9]|\d{2,}) (?:retries|attempts|tries)\b|\bgiving up after (?:[2-9]|\d{2,}) attempt|\bretries (?:were )?exhausted\b|\bexhausted (?:all )?retries\b/i;
 const RETRIES_SPENT_HINT = ' It was already retried several times, so a plain retry is unlikely to help.';
+const GUESS_HINT = ' This is a guess from general wording, so look before re-running it.';
+/** Patterns below this priority match general words only: their answers are guesses. */
+const GUESS_BELOW_PRIORITY = 30;
 
 const FALLBACK: Classification = Object.freeze({
   category: 'unknown',
@@ -279,19 +282,21 @@ export function createErrorClassifier(patterns: readonly ErrorPattern[]): ErrorC
         : wrapper;
     if (best === null) return { ...FALLBACK };
     // Generic last-resort wordings are guesses; say so.
-    const confidence =
-      best.c.pattern.priority < 30 ? Math.min(best.hit.confidence, 0.4) : best.hit.confidence;
+    const guess = best.c.pattern.priority < GUESS_BELOW_PRIORITY;
+    const confidence = guess ? Math.min(best.hit.confidence, 0.4) : best.hit.confidence;
     const chosen = best.c.classification;
-    if (chosen.action === 'RETRY' && RETRIES_SPENT.test(prepared.text)) {
-      return {
-        ...chosen,
-        action: 'NOTIFY_OWNER',
-        transient: false,
-        fixHint: `${chosen.fixHint}${RETRIES_SPENT_HINT}`,
-        confidence,
-      };
-    }
-    return { ...chosen, confidence };
+    if (chosen.action !== 'RETRY') return { ...chosen, confidence };
+    // A plain retry costs a run and hides the problem when it cannot help: it is proposed only when
+    // a specific rule recognised a blip and the run has not already retried it away.
+    const notRetried = RETRIES_SPENT.test(prepared.text) ? RETRIES_SPENT_HINT : guess ? GUESS_HINT : null;
+    if (notRetried === null) return { ...chosen, confidence };
+    return {
+      ...chosen,
+      action: 'NOTIFY_OWNER',
+      transient: false,
+      fixHint: `${chosen.fixHint}${notRetried}`,
+      confidence,
+    };
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { classifyError, type ErrorClassifier } from './classify-error.js';
+import { classifyError, type ErrorClassifier, reconsider, type SecondOpinion } from './classify-error.js';
 
 /** Lines longer than this are answered with an error instead of being parsed. */
 export const MAX_JSONL_LINE_CHARS = 8 * 1024 * 1024;
@@ -56,12 +56,13 @@ function describeIssue(error: z.ZodError): string {
  * "error_class","trace"]}` and writes one JSONL line per non-blank input line, in input order:
  * `{"id","category","transient","action","params_hint","rule"}`. A malformed line yields
  * `{"id": <id or null>, "error": "…"}` and processing continues; blank lines are skipped; duplicated
- * ids are answered once per line (the caller decides what duplicates mean).
+ * ids are answered once per line (the caller decides what duplicates mean). With `secondOpinion`, a
+ * line the rules left `unknown` or only guessed at is reconsidered by it (`rule: "second_opinion"`).
  */
 export async function classifyJsonl(
   input: AsyncIterable<string>,
   write: (line: string) => void,
-  options: { classifier?: ErrorClassifier } = {},
+  options: { classifier?: ErrorClassifier; secondOpinion?: SecondOpinion } = {},
 ): Promise<ClassifyJsonlSummary> {
   const classify = options.classifier ?? classifyError;
   const summary: ClassifyJsonlSummary = { lines: 0, classified: 0, errors: 0 };
@@ -99,13 +100,16 @@ export async function classifyJsonl(
       continue;
     }
     const row = parsed.data;
-    const result = classify({
+    const error = {
       message: row.message,
       errorCode: row.error_code ?? undefined,
       terminationCode: row.termination_code ?? undefined,
       errorClass: row.error_class ?? undefined,
       trace: row.trace ?? undefined,
-    });
+    };
+    const first = classify(error);
+    const result =
+      options.secondOpinion === undefined ? first : await reconsider(error, first, options.secondOpinion);
     summary.classified += 1;
     write(
       JSON.stringify({

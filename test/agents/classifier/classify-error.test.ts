@@ -88,6 +88,104 @@ describe('classifyError by family', () => {
     );
   });
 
+  it.each([
+    ['INTERNAL_CAPACITY_FAILURE', 'capacity', 'RETRY'],
+    ['DRIVER_LAUNCH_TIMEOUT', 'capacity', 'RETRY'],
+    ['IP_EXHAUSTION_FAILURE', 'capacity', 'RETRY'],
+    ['AZURE_VNET_CONFIGURATION_FAILURE', 'config', 'NOTIFY_OWNER'],
+    ['UNSUPPORTED_INSTANCE_TYPE', 'config', 'NOTIFY_OWNER'],
+    ['EOS_SPARK_IMAGE', 'config', 'NOTIFY_OWNER'],
+    ['AWS_INACCESSIBLE_KMS_KEY_FAILURE', 'permission', 'NOTIFY_OWNER'],
+    ['GCP_SERVICE_ACCOUNT_ACCESS_DENIED', 'permission', 'NOTIFY_OWNER'],
+    ['INSTANCE_POOL_NOT_FOUND', 'missing_object', 'NOTIFY_OWNER'],
+    ['DATABASE_CONNECTION_FAILURE', 'network', 'RETRY'],
+    ['DRIVER_UNEXPECTED_FAILURE', 'unknown', 'ESCALATE'],
+  ] as const)(
+    'labels the cluster termination reason %s from the code alone as %s, %s',
+    (code, category, action) => {
+      for (const got of [
+        verdict('Cluster terminated.', { terminationCode: code }),
+        verdict(`Cluster terminated. Reason: ${code}`),
+      ]) {
+        expect([got.category, got.action]).toEqual([category, action]);
+        expect(got.confidence).toBeGreaterThanOrEqual(0.9);
+      }
+    },
+  );
+
+  it.each([
+    ['RESOURCE_LIMIT_EXCEEDED', 'capacity', 'NOTIFY_OWNER'],
+    ['COULD_NOT_ACQUIRE_LOCK', 'concurrency', 'RETRY'],
+    ['INVALID_STATE_TRANSITION', 'concurrency', 'RETRY'],
+    ['ENDPOINT_NOT_FOUND', 'missing_object', 'NOTIFY_OWNER'],
+    ['CUSTOMER_UNAUTHORIZED', 'permission', 'NOTIFY_OWNER'],
+    ['MAX_NOTEBOOK_SIZE_EXCEEDED', 'config', 'NOTIFY_OWNER'],
+    ['DIRECTORY_NOT_EMPTY', 'config', 'NOTIFY_OWNER'],
+    ['UNAVAILABLE', 'network', 'RETRY'],
+  ] as const)('labels the API error code %s as %s, %s', (code, category, action) => {
+    const got = verdict('Request failed.', { errorCode: code });
+    expect([got.category, got.action]).toEqual([category, action]);
+  });
+
+  it.each([
+    ['21000', 'data_quality', 'NOTIFY_OWNER'],
+    ['23505', 'data_quality', 'NOTIFY_OWNER'],
+    ['40001', 'concurrency', 'RETRY'],
+    ['HYT00', 'timeout', 'RETRY_WITH_NEW_PARAMS'],
+  ] as const)('reads SQLSTATE %s alone as %s, %s', (state, category, action) => {
+    const got = verdict(`Query failed: the statement could not finish. SQLSTATE: ${state}`);
+    expect([got.category, got.action]).toEqual([category, action]);
+  });
+
+  it('reads Azure Storage being busy as a blip and a value too long for its column as data', () => {
+    expect(verdict('StorageException: The server is busy. ErrorCode: ServerBusy').action).toBe('RETRY');
+    expect(
+      verdict('[EXCEED_LIMIT_LENGTH] Exceeds char/varchar type length limitation: 10. SQLSTATE: 54006')
+        .category,
+    ).toBe('data_quality');
+  });
+
+  it('reads the SDK’s FeatureDisabled and Spark’s SparkUpgradeException by their names', () => {
+    expect(verdict('databricks.sdk.errors.platform.FeatureDisabled: x').category).toBe('config');
+    expect(verdict('org.apache.spark.SparkUpgradeException: x').category).toBe('data_quality');
+  });
+
+  it.each([
+    ['Error: required flag(s) "job-id" not set', 'config', 'NOTIFY_OWNER'],
+    ['Error: Got unexpected extra argument (x)', 'config', 'NOTIFY_OWNER'],
+    ['Error: expected exactly one of [a b] to be set', 'config', 'NOTIFY_OWNER'],
+    ['Error: Backend initialization required, please run "terraform init"', 'config', 'NOTIFY_OWNER'],
+    ['Error: Error acquiring the state lock', 'concurrency', 'NOTIFY_OWNER'],
+    ['Error: cannot find job with name nightly', 'missing_object', 'NOTIFY_OWNER'],
+    ['Error: no matching cluster found', 'missing_object', 'NOTIFY_OWNER'],
+  ] as const)('reads the tool message "%s" as %s, %s', (message, category, action) => {
+    const got = verdict(message);
+    expect([got.category, got.action]).toEqual([category, action]);
+  });
+
+  it.each([
+    ['Error: access was denied to the bucket', 'permission'],
+    ['Error: the library versions are incompatible', 'dependency'],
+    ['Error: checksum mismatch for part 3', 'data_quality'],
+    ['Error: the file is corrupt', 'data_quality'],
+    ['Error: the pod was evicted', 'resource'],
+  ] as const)('guesses "%s" as %s from general words, and says it is a guess', (message, category) => {
+    const got = verdict(message);
+    expect(got.category).toBe(category);
+    expect(got.confidence).toBeLessThan(0.5);
+  });
+
+  it('reads a grant to a principal nobody knows as configuration, not a missing table', () => {
+    for (const message of [
+      'Error: cannot create grants: Could not find principal with name data-eng',
+      'PrincipalNotFound: Principal 1f2e does not exist in the directory 9a8b. Check that you have the correct principal ID.',
+    ]) {
+      const got = verdict(message);
+      expect([got.category, got.action], message).toEqual(['config', 'NOTIFY_OWNER']);
+    }
+    expect(verdict('Could not find user with name ana@example.com').category).toBe('missing_object');
+  });
+
   it('does not treat RUN_EXECUTION_ERROR as a category: the message decides', () => {
     const got = verdict("NameError: name 'df' is not defined", { terminationCode: 'RUN_EXECUTION_ERROR' });
     expect(got.category).toBe('syntax');
@@ -278,6 +376,13 @@ describe('retries already spent', () => {
     );
     expect(spent).toMatchObject({ category: 'network', action: 'NOTIFY_OWNER', transient: false });
     expect(spent.fixHint).toContain('already retried');
+  });
+
+  it('does not propose a plain retry on a guess from general words', () => {
+    const guess = verdict('sync stopped: the socket closed');
+    expect(guess).toMatchObject({ category: 'network', action: 'NOTIFY_OWNER', transient: false });
+    expect(guess.confidence).toBeLessThan(0.5);
+    expect(guess.fixHint).toContain('guess');
   });
 
   it('still retries a blip seen once', () => {

@@ -219,7 +219,8 @@ export function nameIndex(ws: SimWorkspace): NameIndex {
  * When each fault became observable, the moment time to detect counts from: the end of its first
  * affected job run (a retried task attempt is not a failure yet), else of its first affected task run;
  * for faults defined by a duration (idle, runaway), when that duration was first exceeded; for a cost
- * spike, when its first billing hour closed; else its first effect.
+ * spike, when its first billing hour closed; for zero-row loads, when the last of the consecutive ones
+ * the policy asks for ended; else its first effect.
  */
 export async function manifestTimes(
   warehouse: Warehouse,
@@ -268,6 +269,15 @@ export async function manifestTimes(
         return first + thresholds.runaway_query_minutes * 60_000;
       case 'cost_spike':
         return Math.ceil((first + 1) / HOUR) * HOUR;
+      case 'zero_rows': {
+        // One empty load is a quiet hour; the fault is there to find at the load that makes the empty
+        // ones consecutive enough to be told apart from it (`zero_rows_consecutive`).
+        const loads = f.affected_run_ids
+          .map((id) => ends.get(id))
+          .filter((x): x is number => x !== undefined)
+          .sort((a, b) => a - b);
+        return loads[thresholds.zero_rows_consecutive - 1] ?? loads.at(-1) ?? first;
+      }
       default:
         return earliest(f.affected_run_ids) ?? earliest(f.affected_task_run_ids) ?? first;
     }

@@ -1,0 +1,97 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js';
+
+/**
+ * Issue 16's second shipped scenario: a video-streaming company's workspace (scenarios/streaming.yaml),
+ * written apart from the detection code, replayed through the production pipeline and scored against
+ * its ground truth. Replayed once for every assertion below; slow, so it runs on its own like the
+ * demo's eval.
+ */
+/**
+ * Issue 16's targets this scenario does not meet yet, skipped by name (reported as skipped, never as
+ * passed). Measured on 2026-12-06 on main with the simulator's shared compute and load model, before
+ * history, must-not-page/recurring ground truth and the new correlation and triage rules had landed:
+ * recall 0.77 (a hung upstream update and the stale table it causes go unseen on a workspace without
+ * history; the retry-recovered blip counts as a fault to find), precision 0.79 (a ±20 % small feed
+ * taken for a row drop, the BI warehouse's 07:00 start taken for queueing, the platform team's spend
+ * after the idle warehouse and the runaway query matched to neither), severity 0.5 (the shared
+ * cluster, the code error and the query storm stay P4; the cost spike joins the revoked grant's
+ * incident). Take a name out when its target holds.
+ */
+const NOT_MET_YET: ReadonlySet<string> = new Set(['recall', 'precision', 'severity']);
+
+describe('dbxops eval on scenarios/streaming.yaml', () => {
+  let r: EvalResult;
+  const faultOf = (id: string) => {
+    const f = r.per_fault.find((x) => x.id === id);
+    if (f === undefined) throw new Error(`no fault ${id} in the score`);
+    return f;
+  };
+  const responseTo = (faultId: string) =>
+    r.responses.find((x) => x.incidentId === faultOf(faultId).incidentId);
+  const summary = () =>
+    JSON.stringify({
+      missed: r.per_fault.filter((f) => !f.detected).map((f) => f.id),
+      late: r.per_fault.filter((f) => (f.timeToDetectS ?? 0) > 600).map((f) => [f.id, f.timeToDetectS]),
+      severities: r.per_fault
+        .filter((f) => f.rootFault === f.id && f.severity !== f.expectedSeverity)
+        .map((f) => [f.id, f.severity, f.expectedSeverity]),
+      unmatched: r.unmatched_incidents,
+    });
+
+  beforeAll(async () => {
+    r = await evaluateScenario({ scenario: 'scenarios/streaming.yaml', seed: 42, json: true });
+  }, 1_800_000);
+
+  it.skipIf(NOT_MET_YET.has('recall'))('finds every fault', () => {
+    expect(r.recall, summary()).toBe(1);
+  });
+
+  it.skipIf(NOT_MET_YET.has('precision'))('opens almost no incident that stands for no fault', () => {
+    expect(r.precision, summary()).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('keeps each cascade in one incident and unrelated faults apart', () => {
+    expect(r.correlation_accuracy, summary()).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it.skipIf(NOT_MET_YET.has('severity'))('gives each root cause the severity its ground truth names', () => {
+    expect(r.severity_accuracy, summary()).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('detects 95 % of the faults within ten simulated minutes of their first effect', () => {
+    expect(r.mttd_p95_s, summary()).toBeLessThanOrEqual(600);
+  });
+
+  it('posts at most one card for every four failed or skipped runs', () => {
+    expect(r.noise_ratio).toBeLessThanOrEqual(0.25);
+  });
+
+  it('keeps two unrelated failures in the same minute as two incidents', () => {
+    const oom = faultOf('invoicing-oom');
+    const code = faultOf('artwork-code-error');
+    expect(oom.detected && code.detected).toBe(true);
+    expect(oom.incidentId).not.toBe(code.incidentId);
+  });
+
+  it('suggests on-demand nodes or a retry for the shared cluster whose spot nodes were reclaimed', () => {
+    const suggested = responseTo('playback-shared-spot-loss')?.suggested ?? [];
+    expect(suggested.some((a) => ['retry_with_params', 'repair', 'rerun'].includes(a))).toBe(true);
+  });
+
+  it('raises nothing for the training run its owner cancelled', () => {
+    const about = r.unmatched_incidents.filter((i) =>
+      i.subjects.some((x) => x.includes('recs_train_ranker')),
+    );
+    expect(about).toEqual([]);
+  });
+
+  it('offers to kill the runaway query', () => {
+    expect(responseTo('adhoc-runaway-query')?.suggested).toContain('kill_query');
+  });
+
+  it('runs its pipeline without a failed job or a rejected signal', () => {
+    expect(r.pipeline_failure_examples).toEqual([]);
+    expect(r.rejected_signal_examples).toEqual([]);
+  });
+});

@@ -32,6 +32,11 @@ export interface AttemptOutcome {
   readonly error?: string | undefined;
   readonly category?: string | undefined;
   readonly runId?: number | undefined;
+  /**
+   * The gate that stopped the attempt at execution, before any call went out (the kill switch, a
+   * blackout begun, a permission revoked, a rate limit reached): nothing was tried.
+   */
+  readonly refusedBy?: string | undefined;
 }
 
 export interface RemediationAttempt {
@@ -66,10 +71,23 @@ export type ClaimOutcome =
   | { readonly kind: 'duplicate'; readonly attempt: RemediationAttempt }
   /** Another remediation of the incident has not finished: fixes never race. */
   | { readonly kind: 'busy'; readonly running: RemediationAttempt }
-  /** `maxAttempts` were made already. */
+  /** `maxAttempts` were made already (attempts the gates stopped before any call do not count). */
   | { readonly kind: 'exhausted'; readonly attempts: readonly RemediationAttempt[] };
 
 type Row = Selectable<Database['remediation_attempts']>;
+
+/**
+ * Whether an attempt uses up one of the incident's `maxAttempts`: every attempt does but one the gates
+ * stopped at execution before it sent anything — nothing was tried, so pressing again once the gate
+ * allows it (the kill switch turned off) is still a first, second or third try.
+ */
+export function usesAnAttempt(attempt: RemediationAttempt): boolean {
+  return !(
+    attempt.state === 'failed' &&
+    attempt.outcome?.refusedBy !== undefined &&
+    attempt.steps.length === 0
+  );
+}
 
 /** The remediation attempts of incidents: their idempotency, their call ledger and their outcome. */
 export class RemediationRepository {
@@ -94,7 +112,8 @@ export class RemediationRepository {
       const earlier = await this.listForIncident(input.incidentId);
       const running = earlier.find((a) => !FINISHED.includes(a.state));
       if (running !== undefined) return { kind: 'busy', running };
-      if (earlier.length >= maxAttempts) return { kind: 'exhausted', attempts: earlier };
+      const used = earlier.filter(usesAnAttempt);
+      if (used.length >= maxAttempts) return { kind: 'exhausted', attempts: used };
       try {
         await this.#db
           .insertInto('remediation_attempts')

@@ -792,6 +792,11 @@ describe('the live kill switch', () => {
       'recovered',
     ]);
     expect(repairs(w)).toHaveLength(1);
+    // The press the switch stopped tried nothing, so it used up none of the incident's three attempts.
+    const started = (await w.app.repos.incidents.timeline(w.incidentId)).filter((e) =>
+      e.summary.startsWith('Running "'),
+    );
+    expect(started.map((e) => e.summary)).toEqual([expect.stringContaining('(attempt 1 of 3)')]);
     const trail = (await auditTrail(w)).map((e) => e.line);
     expect(trail).toEqual(expect.arrayContaining(['kill_switch:on', 'kill_switch:off', 'propose:refused']));
   }, 180_000);

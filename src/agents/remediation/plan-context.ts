@@ -16,7 +16,7 @@ const READS_JOB: readonly RemediationKind[] = [
   'notify_owner',
 ];
 const READS_RUN: readonly RemediationKind[] = ['rerun', 'repair', 'retry_with_params', 'cancel_run'];
-const READS_WAREHOUSE: readonly RemediationKind[] = ['scale_warehouse', 'start_warehouse'];
+const READS_WAREHOUSE: readonly RemediationKind[] = ['scale_warehouse', 'start_warehouse', 'set_auto_stop'];
 
 /**
  * Ids from the root signal, plus fresh state read from the workspace for what the plan checks or edits

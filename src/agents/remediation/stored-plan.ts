@@ -16,7 +16,12 @@ const verifySpecSchema = z.discriminatedUnion('target', [
     /** Learnt from `runs/repair`: verification waits for this repair's own state. */
     repairId: z.number().optional(),
   }),
-  z.object({ target: z.literal('warehouse'), warehouseId: z.string(), clusterSize: z.string().optional() }),
+  z.object({
+    target: z.literal('warehouse'),
+    warehouseId: z.string(),
+    clusterSize: z.string().optional(),
+    autoStopMins: z.number().optional(),
+  }),
   z.object({ target: z.literal('cluster'), clusterId: z.string() }),
   z.object({ target: z.literal('statement'), statementId: z.string() }),
   z.object({

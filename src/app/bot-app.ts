@@ -243,6 +243,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
     host: options.databricks.client.host,
     escalateTo: policy.routing.oncall_mention || 'the on-call engineer',
+    routing: policy.routing,
     fourEyes: {
       approvals: repos.approvals,
       principalOf: async (presser) => {
@@ -276,7 +277,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     policy,
     jobStatus: (query: string) => lookUpJobStatus(options.databricks.client, repos.incidents, query),
     planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
-      readPlanContext({ databricks: options.databricks.client, logger: handlerLog }, kind, incident, signal),
+      readPlanContext(
+        { databricks: options.databricks.client, logger: handlerLog, routing: policy.routing },
+        kind,
+        incident,
+        signal,
+      ),
     logger: handlerLog,
     teamOf: (actor: { userId: string; email?: string }) =>
       policy.access.teams[actor.userId] ??

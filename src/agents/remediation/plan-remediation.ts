@@ -50,8 +50,10 @@ export interface RemediationPlan {
   /** Extra spend per hour of running (or per run) where it can be computed; null when it cannot. */
   readonly estimatedCostUsd: number | null;
   readonly verify: VerifySpec;
-  /** `notify_owner`: who is asked, and what. */
-  readonly notify?: { readonly owner: string; readonly text: string } | undefined;
+  /** `notify_owner`: who is asked, where their name came from, and what. */
+  readonly notify?:
+    | { readonly owner: string; readonly source?: string | undefined; readonly text: string }
+    | undefined;
 }
 
 /**
@@ -68,8 +70,12 @@ export interface RemediationContext {
   readonly statementId?: string | undefined;
   /** The classifier's category of the failure (`resource`, `timeout`, `capacity` …). */
   readonly category?: string | undefined;
-  /** Who owns the failing object, for `notify_owner`. */
+  /** Who owns the failing object, for `notify_owner` (`findOwner`). */
   readonly owner?: string | undefined;
+  /** Where the owner's name came from ("the creator of job orders"), said in the note. */
+  readonly ownerSource?: string | undefined;
+  /** When no owner was found: what was looked at and what would give the incident one. */
+  readonly ownerHelp?: string | undefined;
   /** One line about the incident, for `notify_owner`. */
   readonly incidentTitle?: string | undefined;
   readonly job?: Job | undefined;
@@ -320,14 +326,20 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
     }
     case 'notify_owner': {
       const owner = context.owner ?? context.job?.creator_user_name;
-      if (owner === undefined) return missing('an owner');
-      const text = `${owner}: dbxops asks you to look at "${context.incidentTitle ?? 'this incident'}": no automatic fix fits it.`;
+      if (owner === undefined)
+        return context.ownerHelp === undefined
+          ? missing('an owner')
+          : err('missing_context', context.ownerHelp, { missing: 'an owner' });
+      const source =
+        context.owner === undefined ? `the creator of job ${context.jobId}` : context.ownerSource;
+      const text = `${owner}${source === undefined ? '' : ` (${source})`}: dbxops asks you to look at "${context.incidentTitle ?? 'this incident'}": no automatic fix fits it.`;
       return plan({
+        title: `Ask ${owner} in the incident's thread`,
         calls: [],
         rollback: 'Nothing to roll back: no Databricks call is made, only a note in the incident thread.',
         estimatedCostUsd: 0,
         verify: { target: 'none' },
-        notify: { owner, text },
+        notify: { owner, ...(source === undefined ? {} : { source }), text },
       });
     }
   }

@@ -5,6 +5,7 @@ import type { Clock } from '../../domain/clock.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import type { RemediationAttempt, RemediationRepository } from '../../store/remediation-repository.js';
+import type { FindOwnerDeps } from './find-owner.js';
 import { readPlanContext } from './plan-context.js';
 import { planRemediation } from './plan-remediation.js';
 import type { Presser, RemediationAudit, RemediationGate } from './remediation-gate.js';
@@ -45,6 +46,8 @@ export interface PressDeps {
   readonly host: string;
   /** Who the runbook says to page. */
   readonly escalateTo: string;
+  /** Routing rules: a team with a channel of its own is `notify_owner`'s last resort (`findOwner`). */
+  readonly routing?: FindOwnerDeps['routing'];
 }
 
 export interface PressInput {

@@ -50,7 +50,7 @@ const planSchema = z.object({
   rollbackCalls: z.array(callSchema),
   estimatedCostUsd: z.number().nullable(),
   verify: verifySpecSchema,
-  notify: z.object({ owner: z.string(), text: z.string() }).optional(),
+  notify: z.object({ owner: z.string(), source: z.string().optional(), text: z.string() }).optional(),
 });
 
 /** A plan as stored with its attempt, read back; undefined when the row holds something else. */

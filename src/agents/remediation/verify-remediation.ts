@@ -80,7 +80,10 @@ export async function checkOutcome(
     case 'none':
       return {
         state: 'applied',
-        summary: plan.notify === undefined ? 'done' : `${plan.notify.owner} was asked in the thread`,
+        summary:
+          plan.notify === undefined
+            ? 'done'
+            : `${plan.notify.owner}${plan.notify.source === undefined ? '' : ` (${plan.notify.source})`} was asked in the incident's thread, on every surface its card is on`,
       };
   }
 }

@@ -13,10 +13,10 @@ export interface FoundOwner {
 export interface FindOwnerDeps {
   readonly databricks?: DatabricksClient | undefined;
   /**
-   * `dbxops.yaml`'s routing: a team its rules give a channel of their own (`routing.rules[].match.team`)
-   * sees the note in the incident's thread there.
+   * `dbxops.yaml`'s routing: a team its rules give a channel of their own (`routing.rules[].match.team`,
+   * `routing.cost_channels`) sees the note in the incident's thread there.
    */
-  readonly routing?: Pick<Policy['routing'], 'rules'> | undefined;
+  readonly routing?: Pick<Policy['routing'], 'rules' | 'cost_channels'> | undefined;
 }
 
 export type OwnerLookup =
@@ -27,7 +27,7 @@ export type OwnerLookup =
       readonly help: string;
     };
 
-/** The channels routing rules name for `team`, whatever else the rules match on. */
+/** The channels routing names for `team` (its rules, whatever else they match on; its cost channel). */
 function teamChannels(team: string, routing: FindOwnerDeps['routing']): string[] {
   const channels = (routing?.rules ?? [])
     .filter((r) => {
@@ -35,7 +35,8 @@ function teamChannels(team: string, routing: FindOwnerDeps['routing']): string[]
       return teams === team || (Array.isArray(teams) && teams.includes(team));
     })
     .map((r) => r.channel);
-  return [...new Set(channels)];
+  const cost = routing?.cost_channels[team];
+  return [...new Set(cost === undefined ? channels : [...channels, cost])];
 }
 
 /** The tag keys read as an owner, as teams spell them. */
@@ -86,6 +87,13 @@ export async function findOwner(
     if (job?.creator_user_name) return found(job.creator_user_name, `the creator of job ${name}`);
     if (job?.run_as_user_name) return found(job.run_as_user_name, `the user job ${name} runs as`);
   }
+  if (refs.pipelineId !== undefined && api !== undefined) {
+    const id = refs.pipelineId;
+    const p = await read(`pipeline ${id}`, () => api.pipelines.getPipeline(id));
+    const name = p?.name ?? id;
+    if (p?.creator_user_name) return found(p.creator_user_name, `the creator of pipeline ${name}`);
+    if (p?.run_as_user_name) return found(p.run_as_user_name, `the user pipeline ${name} runs as`);
+  }
   if (refs.warehouseId !== undefined && api !== undefined) {
     const id = refs.warehouseId;
     const w = await read(`warehouse ${id}`, () => api.warehouses.getWarehouse(id));
@@ -104,24 +112,17 @@ export async function findOwner(
     if (c?.creator_user_name) return found(c.creator_user_name, `the creator of cluster ${name}`);
     if (c?.single_user_name) return found(c.single_user_name, `the single user of cluster ${name}`);
   }
-  if (refs.pipelineId !== undefined && api !== undefined) {
-    const id = refs.pipelineId;
-    const p = await read(`pipeline ${id}`, () => api.pipelines.getPipeline(id));
-    const name = p?.name ?? id;
-    if (p?.creator_user_name) return found(p.creator_user_name, `the creator of pipeline ${name}`);
-    if (p?.run_as_user_name) return found(p.run_as_user_name, `the user pipeline ${name} runs as`);
-  }
-  if (refs.changedBy) return found(refs.changedBy, 'who made the permission change (the audit log)');
+  if (refs.changedBy) return found(refs.changedBy, 'who made the permission change, per the audit log');
   const team = incident.team ?? refs.team;
   if (team) {
     const channels = teamChannels(team, deps.routing);
     if (channels.length > 0)
       return found(`the ${team} team`, `routed to ${channels.join(', ')} by dbxops.yaml`);
-    looked.push(`a routing rule for team ${team}`);
+    looked.push(`a routing rule or cost channel for team ${team}`);
   }
   const what = looked.length === 0 ? 'nothing names an owner' : `no owner in ${looked.join(', ')}`;
   return {
     found: false,
-    help: `No owner could be found (${what}). Give the ${signal?.subject.type ?? 'object'} an \`owner\` tag in Databricks, or route its team to a channel with a \`routing.rules\` entry in dbxops.yaml; meanwhile, ask in the thread yourself.`,
+    help: `No owner could be found (${what}). Give the ${signal?.subject.type ?? 'object'} an \`owner\` tag in Databricks, or route its team to a channel with a \`routing.rules\` (or \`routing.cost_channels\`) entry in dbxops.yaml; meanwhile, ask in the thread yourself.`,
   };
 }

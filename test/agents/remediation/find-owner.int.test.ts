@@ -137,6 +137,23 @@ describe('findOwner', () => {
     });
   });
 
+  it("takes a team's cost channel for a cost anomaly of that team", async () => {
+    const routing = parsePolicy('routing:\n  cost_channels: { marketing: "#mkt-cost" }\n').routing;
+    const found = await findOwner(
+      { databricks: client, routing },
+      { owner: null, team: null },
+      {
+        subject: subject('team'),
+        refs: { team: 'marketing' },
+      },
+    );
+    expect(found).toMatchObject({
+      found: true,
+      owner: 'the marketing team',
+      source: 'routed to #mkt-cost by dbxops.yaml',
+    });
+  });
+
   it('says what it looked at and what would give the incident an owner when nobody can be found', async () => {
     const found = await findOwner({ databricks: client, routing: parsePolicy('').routing }, noOwner, {
       subject: subject('team'),
@@ -145,7 +162,7 @@ describe('findOwner', () => {
     expect(found.found).toBe(false);
     if (found.found) return;
     expect(found.help).toContain('warehouse no-such-warehouse');
-    expect(found.help).toContain('a routing rule for team marketing');
+    expect(found.help).toContain('a routing rule or cost channel for team marketing');
     expect(found.help).toContain('an `owner` tag');
     expect(found.help).toContain('routing.rules');
   });

@@ -49,6 +49,7 @@ import {
   createRemediationProcessors,
   queueAttempt,
   queueAutoHeal,
+  verifyEndedRun,
   REMEDIATION_QUEUES,
   type RemediationPayloads,
 } from '../jobs/remediation-jobs.js';
@@ -477,6 +478,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       ...(secondOpinion === undefined ? {} : { secondOpinion }),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
+      // A remediation's run that ended is verified at once, not at its next poll up to a minute later.
+      onRunEnded: (runId: string) => verifyEndedRun(remediationDispatcher!, repos.remediations, runId),
       // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.
       ...(policy.remediation.auto_heal.enabled
         ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }

@@ -165,6 +165,22 @@ export class RemediationRepository {
   }
 
   /**
+   * The attempts verifying the run `runId` (a rerun's new run, a repaired run): a notification that it
+   * ended polls them at once. Few attempts verify at any time, so they are read and matched here.
+   */
+  async listVerifyingRun(runId: number): Promise<RemediationAttempt[]> {
+    const rows = await this.#db
+      .selectFrom('remediation_attempts')
+      .selectAll()
+      .where('state', '=', 'verifying')
+      .execute();
+    return rows.map(fromRow).filter((a) => {
+      const verify = a.verify as { target?: unknown; runId?: unknown } | null;
+      return verify?.target === 'run' && verify.runId === runId;
+    });
+  }
+
+  /**
    * Moves an attempt on, only from the states given: a redelivered job that finds the attempt already
    * past its step does nothing (false).
    */

@@ -90,4 +90,22 @@ describe.each(dialects())('RemediationRepository on $name', (dialect) => {
     // Only the tries that acted are named as the attempts made.
     expect(fourth.kind === 'exhausted' && fourth.attempts.map((a) => a.attempt)).toEqual([1, 3, 4]);
   });
+
+  it('finds the attempts verifying a run that ended, and no other', async () => {
+    const incidentId = await opened();
+    const claim = async (n: number, verify: unknown) => {
+      const claimed = await remediations.claim({ ...attempt(incidentId, n), verify }, 10);
+      if (claimed.kind !== 'claimed') throw new Error(claimed.kind);
+      return claimed.attempt.id;
+    };
+    const verifying = await claim(1, { target: 'run', runId: 42, expect: 'success' });
+    await remediations.transition(verifying, ['queued'], 'verifying', T0);
+    expect((await remediations.listVerifyingRun(42)).map((a) => a.id)).toEqual([verifying]);
+    expect(await remediations.listVerifyingRun(43)).toEqual([]);
+    // Once verified it is no longer waiting for its run.
+    await remediations.transition(verifying, ['verifying'], 'recovered', T0, { outcome: { summary: 'ok' } });
+    const queued = await claim(2, { target: 'run', runId: 42, expect: 'success' });
+    expect(queued).toBeDefined();
+    expect(await remediations.listVerifyingRun(42)).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@ import type { Incident } from '../../domain/incident.js';
 import type { Signal } from '../../domain/signal.js';
 
 /** Who `notify_owner` asks, and where that name came from (what the note and the card say). */
-export interface FoundOwner {
+interface FoundOwner {
   readonly owner: string;
   /** "the job's creator", "the owner tag of warehouse platform_adhoc" … */
   readonly source: string;

@@ -131,7 +131,7 @@ const MAX_WORKERS = 1_000;
  * What `set_auto_stop` sets: the shortest idle time Databricks accepts for every warehouse type (the
  * API takes 0 or at least 10 minutes), so an idle warehouse stops soon, and a busy one never does.
  */
-export const AUTO_STOP_MINS = 10;
+const AUTO_STOP_MINS = 10;
 /** What `set_retry_policy` sets: two retries a minute apart, also after a timeout. */
 const RETRY_POLICY = { max_retries: 2, min_retry_interval_millis: 60_000, retry_on_timeout: true } as const;
 

@@ -113,6 +113,7 @@ export async function findOwner(
     if (c?.single_user_name) return found(c.single_user_name, `the single user of cluster ${name}`);
   }
   if (refs.changedBy) return found(refs.changedBy, 'who made the permission change, per the audit log');
+  const objects = looked.length;
   const team = incident.team ?? refs.team;
   if (team) {
     const channels = teamChannels(team, deps.routing);
@@ -121,8 +122,16 @@ export async function findOwner(
     looked.push(`a routing rule or cost channel for team ${team}`);
   }
   const what = looked.length === 0 ? 'nothing names an owner' : `no owner in ${looked.join(', ')}`;
+  const fixes = [
+    ...(objects > 0
+      ? [`give the ${looked.slice(0, objects).join(' or ')} an \`owner\` tag in Databricks`]
+      : []),
+    team
+      ? `route team ${team} to a channel of its own (a \`routing.rules\` or \`routing.cost_channels\` entry in dbxops.yaml)`
+      : 'route its team to a channel of its own (a `routing.rules` entry in dbxops.yaml)',
+  ];
   return {
     found: false,
-    help: `No owner could be found (${what}). Give the ${signal?.subject.type ?? 'object'} an \`owner\` tag in Databricks, or route its team to a channel with a \`routing.rules\` (or \`routing.cost_channels\`) entry in dbxops.yaml; meanwhile, ask in the thread yourself.`,
+    help: `No owner could be found (${what}). To fix it, ${fixes.join(', or ')}; meanwhile, ask in the thread yourself.`,
   };
 }

@@ -167,6 +167,17 @@ describe('findOwner', () => {
     expect(found.help).toContain('routing.rules');
   });
 
+  it('says only what would help for a cost anomaly, which names a team and no object', async () => {
+    const found = await findOwner({ databricks: client, routing: parsePolicy('').routing }, noOwner, {
+      subject: subject('team'),
+      refs: { team: 'marketing' },
+    });
+    expect(found).toEqual({
+      found: false,
+      help: 'No owner could be found (no owner in a routing rule or cost channel for team marketing). To fix it, route team marketing to a channel of its own (a `routing.rules` or `routing.cost_channels` entry in dbxops.yaml); meanwhile, ask in the thread yourself.',
+    });
+  });
+
   it('never sends a hostile job id to the workspace', async () => {
     const found = await findOwner({ databricks: client }, noOwner, {
       subject: subject('job'),

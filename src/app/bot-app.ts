@@ -50,7 +50,7 @@ import {
   createRemediationProcessors,
   queueAttempt,
   queueAutoHeal,
-  verifyEndedRun,
+  verifyEndedRuns,
   REMEDIATION_QUEUES,
   type RemediationPayloads,
 } from '../jobs/remediation-jobs.js';
@@ -480,7 +480,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
       // A remediation's run that ended is verified at once, not at its next poll up to a minute later.
-      onRunEnded: (runId: string) => verifyEndedRun(remediationDispatcher!, repos.remediations, runId),
+      onRunsEnded: (runIds: readonly string[]) =>
+        verifyEndedRuns(remediationDispatcher!, repos.remediations, runIds),
       // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.
       ...(policy.remediation.auto_heal.enabled
         ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }

@@ -98,10 +98,10 @@ export interface MonitoringDeps {
    * process is posting (looked at again once that claim could have gone stale).
    */
   /**
-   * A job run ended (a webhook, or the runs poll listed it): remediations verifying that run check it at
-   * once (`verifyEndedRun`). Absent where nothing remediates.
+   * Job runs ended (a webhook, or the runs poll listed them): remediations verifying one of them check it
+   * at once (`verifyEndedRuns`). Absent where nothing remediates.
    */
-  onRunEnded?: ((runId: string) => Promise<void>) | undefined;
+  onRunsEnded?: ((runIds: readonly string[]) => Promise<void>) | undefined;
   notify: (incidentId: string) => Promise<{
     posted: number;
     failures: readonly { surface: string; channelId: string; error: string; retryAfterMs?: number }[];
@@ -250,7 +250,7 @@ export function createMonitoringStages(
         status: outcome.status,
       });
     }
-    await deps.onRunEnded?.(notification.jobRunId);
+    await deps.onRunsEnded?.([notification.jobRunId]);
     return state.detection.ofNotifiedRun(outcome.observation, deps.clock.now()).signals;
   };
 
@@ -299,7 +299,7 @@ export function createMonitoringStages(
         const outcome = await pollRuns(deps.collector, deps.cache);
         if (outcome.degraded) return degraded('runs', outcome.degraded);
         sources.recovered('runs');
-        for (const run of outcome.completed) await deps.onRunEnded?.(run.runId);
+        await deps.onRunsEnded?.(outcome.completed.map((run) => run.runId));
         const now = deps.clock.now();
         return found(await detection.judge((d) => d.ofRunsPoll(outcome, slas(), now)));
       }

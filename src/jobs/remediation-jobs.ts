@@ -72,17 +72,17 @@ export function createRemediationProcessors(
 }
 
 /**
- * A run ended (a webhook or the runs poll said so): the attempts verifying it poll it now rather than
- * at their next backoff step, up to a minute later. Once per attempt; the backoff chain stays the
- * fallback when no notification comes (webhooks off, a notification lost).
+ * Runs ended (a webhook or the runs poll said so): the attempts verifying them poll now rather than at
+ * their next backoff step, up to a minute later. Once per attempt; the backoff chain stays the fallback
+ * when no notification comes (webhooks off, a notification lost).
  */
-export async function verifyEndedRun(
+export async function verifyEndedRuns(
   dispatcher: Dispatcher<RemediationPayloads>,
-  remediations: Pick<RemediationRepository, 'listVerifyingRun'>,
-  runId: string,
+  remediations: Pick<RemediationRepository, 'listVerifyingRuns'>,
+  runIds: readonly string[],
 ): Promise<void> {
-  if (!/^\d{1,16}$/.test(runId)) return;
-  for (const attempt of await remediations.listVerifyingRun(Number(runId))) {
+  const ids = runIds.filter((id) => /^\d{1,16}$/.test(id)).map(Number);
+  for (const attempt of await remediations.listVerifyingRuns(ids)) {
     // A high poll number: were the run not yet terminal, the next poll backs off at most (no new chain).
     await dispatcher.dispatch(
       'verify',

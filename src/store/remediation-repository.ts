@@ -165,10 +165,13 @@ export class RemediationRepository {
   }
 
   /**
-   * The attempts verifying the run `runId` (a rerun's new run, a repaired run): a notification that it
-   * ended polls them at once. Few attempts verify at any time, so they are read and matched here.
+   * The attempts verifying one of the runs `runIds` (a rerun's new run, a repaired run): a notification
+   * that it ended polls them at once. Few attempts verify at any time, so they are read once and matched
+   * here, however many runs a poll reports.
    */
-  async listVerifyingRun(runId: number): Promise<RemediationAttempt[]> {
+  async listVerifyingRuns(runIds: readonly number[]): Promise<RemediationAttempt[]> {
+    if (runIds.length === 0) return [];
+    const ended = new Set(runIds);
     const rows = await this.#db
       .selectFrom('remediation_attempts')
       .selectAll()
@@ -176,7 +179,7 @@ export class RemediationRepository {
       .execute();
     return rows.map(fromRow).filter((a) => {
       const verify = a.verify as { target?: unknown; runId?: unknown } | null;
-      return verify?.target === 'run' && verify.runId === runId;
+      return verify?.target === 'run' && typeof verify.runId === 'number' && ended.has(verify.runId);
     });
   }
 

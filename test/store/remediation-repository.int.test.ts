@@ -100,12 +100,13 @@ describe.each(dialects())('RemediationRepository on $name', (dialect) => {
     };
     const verifying = await claim(1, { target: 'run', runId: 42, expect: 'success' });
     await remediations.transition(verifying, ['queued'], 'verifying', T0);
-    expect((await remediations.listVerifyingRun(42)).map((a) => a.id)).toEqual([verifying]);
-    expect(await remediations.listVerifyingRun(43)).toEqual([]);
+    expect((await remediations.listVerifyingRuns([41, 42])).map((a) => a.id)).toEqual([verifying]);
+    expect(await remediations.listVerifyingRuns([43])).toEqual([]);
+    expect(await remediations.listVerifyingRuns([])).toEqual([]);
     // Once verified it is no longer waiting for its run.
     await remediations.transition(verifying, ['verifying'], 'recovered', T0, { outcome: { summary: 'ok' } });
     const queued = await claim(2, { target: 'run', runId: 42, expect: 'success' });
     expect(queued).toBeDefined();
-    expect(await remediations.listVerifyingRun(42)).toEqual([]);
+    expect(await remediations.listVerifyingRuns([42])).toEqual([]);
   });
 });

@@ -241,8 +241,12 @@ remediation
   .addOption(
     new Option(
       '--database-url <url>',
-      'the PostgreSQL dbxops runs on (default: DATABASE_URL, else PGlite in DBXOPS_DATA_DIR)',
+      "a server deployment's PostgreSQL (default: DATABASE_URL); without one, the running dbxops is asked through its console",
     ),
+  )
+  .option(
+    '--url <url>',
+    'where the running dbxops serves its console (default: DBXOPS_PUBLIC_URL, else http://127.0.0.1:$PORT)',
   )
   .option('--reason <text>', 'why, recorded with the switch and in the audit log')
   .action(async (state: string, opts) => {

@@ -50,6 +50,7 @@ import {
   createRemediationProcessors,
   queueAttempt,
   queueAutoHeal,
+  verifyEndedRuns,
   REMEDIATION_QUEUES,
   type RemediationPayloads,
 } from '../jobs/remediation-jobs.js';
@@ -244,6 +245,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
     host: options.databricks.client.host,
     escalateTo: policy.routing.oncall_mention || 'the on-call engineer',
+    routing: policy.routing,
     fourEyes: {
       approvals: repos.approvals,
       principalOf: async (presser) => {
@@ -277,7 +279,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     policy,
     jobStatus: (query: string) => lookUpJobStatus(options.databricks.client, repos.incidents, query),
     planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
-      readPlanContext({ databricks: options.databricks.client, logger: handlerLog }, kind, incident, signal),
+      readPlanContext(
+        { databricks: options.databricks.client, logger: handlerLog, routing: policy.routing },
+        kind,
+        incident,
+        signal,
+      ),
     logger: handlerLog,
     teamOf: (actor: { userId: string; email?: string }) =>
       policy.access.teams[actor.userId] ??
@@ -472,6 +479,9 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       ...(secondOpinion === undefined ? {} : { secondOpinion }),
       ...(options.onPosted ? { onPosted: options.onPosted } : {}),
       ...(options.onSignal ? { onSignal: options.onSignal } : {}),
+      // A remediation's run that ended is verified at once, not at its next poll up to a minute later.
+      onRunsEnded: (runIds: readonly string[]) =>
+        verifyEndedRuns(remediationDispatcher!, repos.remediations, runIds),
       // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.
       ...(policy.remediation.auto_heal.enabled
         ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }

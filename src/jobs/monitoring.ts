@@ -97,6 +97,11 @@ export interface MonitoringDeps {
    * posted, the copies that failed (the job fails and is retried for them) and the copies another
    * process is posting (looked at again once that claim could have gone stale).
    */
+  /**
+   * Job runs ended (a webhook, or the runs poll listed them): remediations verifying one of them check it
+   * at once (`verifyEndedRuns`). Absent where nothing remediates.
+   */
+  onRunsEnded?: ((runIds: readonly string[]) => Promise<void>) | undefined;
   notify: (incidentId: string) => Promise<{
     posted: number;
     failures: readonly { surface: string; channelId: string; error: string; retryAfterMs?: number }[];
@@ -245,6 +250,7 @@ export function createMonitoringStages(
         status: outcome.status,
       });
     }
+    await deps.onRunsEnded?.([notification.jobRunId]);
     return state.detection.ofNotifiedRun(outcome.observation, deps.clock.now()).signals;
   };
 
@@ -300,6 +306,7 @@ export function createMonitoringStages(
         });
         if (outcome.degraded) return degraded('runs', outcome.degraded);
         sources.recovered('runs');
+        await deps.onRunsEnded?.(outcome.completed.map((run) => run.runId));
         return;
       }
       const tables = await pollSystemTables(deps.collector, deps.cache, {

@@ -4,6 +4,7 @@ import {
   type RunnerStep,
   verifyAttempt,
 } from '../agents/remediation/run-remediation.js';
+import type { RemediationRepository } from '../store/remediation-repository.js';
 import type { Dispatcher, Processors } from './dispatcher.js';
 
 /**
@@ -17,6 +18,9 @@ export type RemediationPayloads = {
 };
 
 export const REMEDIATION_QUEUES = ['remediate', 'verify', 'auto_heal'] as const;
+
+/** The poll number a run-ended check carries: its follow-up, if any, waits the longest backoff. */
+const ENDED_POLL = 100;
 
 /** Throttled or ambiguous calls are tried again this many times before the attempt is left for a person. */
 const MAX_EXECUTE_RETRIES = 8;
@@ -65,6 +69,27 @@ export function createRemediationProcessors(
       await autoHeal(incidentId);
     },
   };
+}
+
+/**
+ * Runs ended (a webhook or the runs poll said so): the attempts verifying them poll now rather than at
+ * their next backoff step, up to a minute later. Once per attempt; the backoff chain stays the fallback
+ * when no notification comes (webhooks off, a notification lost).
+ */
+export async function verifyEndedRuns(
+  dispatcher: Dispatcher<RemediationPayloads>,
+  remediations: Pick<RemediationRepository, 'listVerifyingRuns'>,
+  runIds: readonly string[],
+): Promise<void> {
+  const ids = runIds.filter((id) => /^\d{1,16}$/.test(id)).map(Number);
+  for (const attempt of await remediations.listVerifyingRuns(ids)) {
+    // A high poll number: were the run not yet terminal, the next poll backs off at most (no new chain).
+    await dispatcher.dispatch(
+      'verify',
+      { attemptId: attempt.id, poll: ENDED_POLL },
+      { key: `${attempt.id}:verify:ended` },
+    );
+  }
 }
 
 /** Queues auto-heal's look at a newly opened incident, once per incident. */

@@ -32,6 +32,11 @@ export interface AttemptOutcome {
   readonly error?: string | undefined;
   readonly category?: string | undefined;
   readonly runId?: number | undefined;
+  /**
+   * The gate that stopped the attempt at execution, before any call went out (the kill switch, a
+   * blackout begun, a permission revoked, a rate limit reached): nothing was tried.
+   */
+  readonly refusedBy?: string | undefined;
 }
 
 export interface RemediationAttempt {
@@ -66,10 +71,23 @@ export type ClaimOutcome =
   | { readonly kind: 'duplicate'; readonly attempt: RemediationAttempt }
   /** Another remediation of the incident has not finished: fixes never race. */
   | { readonly kind: 'busy'; readonly running: RemediationAttempt }
-  /** `maxAttempts` were made already. */
+  /** `maxAttempts` were made already (attempts the gates stopped before any call do not count). */
   | { readonly kind: 'exhausted'; readonly attempts: readonly RemediationAttempt[] };
 
 type Row = Selectable<Database['remediation_attempts']>;
+
+/**
+ * Whether an attempt uses up one of the incident's `maxAttempts`: every attempt does but one the gates
+ * stopped at execution before it sent anything — nothing was tried, so pressing again once the gate
+ * allows it (the kill switch turned off) is still a first, second or third try.
+ */
+export function usesAnAttempt(attempt: RemediationAttempt): boolean {
+  return !(
+    attempt.state === 'failed' &&
+    attempt.outcome?.refusedBy !== undefined &&
+    attempt.steps.length === 0
+  );
+}
 
 /** The remediation attempts of incidents: their idempotency, their call ledger and their outcome. */
 export class RemediationRepository {
@@ -94,7 +112,8 @@ export class RemediationRepository {
       const earlier = await this.listForIncident(input.incidentId);
       const running = earlier.find((a) => !FINISHED.includes(a.state));
       if (running !== undefined) return { kind: 'busy', running };
-      if (earlier.length >= maxAttempts) return { kind: 'exhausted', attempts: earlier };
+      const used = earlier.filter(usesAnAttempt);
+      if (used.length >= maxAttempts) return { kind: 'exhausted', attempts: used };
       try {
         await this.#db
           .insertInto('remediation_attempts')
@@ -143,6 +162,25 @@ export class RemediationRepository {
       .orderBy('attempt')
       .execute();
     return rows.map(fromRow);
+  }
+
+  /**
+   * The attempts verifying one of the runs `runIds` (a rerun's new run, a repaired run): a notification
+   * that it ended polls them at once. Few attempts verify at any time, so they are read once and matched
+   * here, however many runs a poll reports.
+   */
+  async listVerifyingRuns(runIds: readonly number[]): Promise<RemediationAttempt[]> {
+    if (runIds.length === 0) return [];
+    const ended = new Set(runIds);
+    const rows = await this.#db
+      .selectFrom('remediation_attempts')
+      .selectAll()
+      .where('state', '=', 'verifying')
+      .execute();
+    return rows.map(fromRow).filter((a) => {
+      const verify = a.verify as { target?: unknown; runId?: unknown } | null;
+      return verify?.target === 'run' && typeof verify.runId === 'number' && ended.has(verify.runId);
+    });
   }
 
   /**

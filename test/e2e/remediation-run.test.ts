@@ -758,6 +758,52 @@ describe('what fixed it last time', () => {
   }, 180_000);
 });
 
+describe('verification', () => {
+  let w: World;
+  afterEach(async () => {
+    await w?.close();
+  });
+
+  it('sees the repaired run end when Databricks says it ended, not at its next poll up to a minute later', async () => {
+    w = await world(TRANSIENT);
+    await pressRun(w, 'console', runValue(w, 1));
+    await w.settle();
+    const ws = w.embedded.workspace;
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    if (attempt === undefined) throw new Error('nothing was pressed');
+    // Simulated time moves on in 5 s steps, each drained, until the repair has ended.
+    for (let i = 0; i < 2_000 && ws.getRun(w.runId).endTime === undefined; i++) {
+      ws.advanceBy(5_000);
+      await w.settle();
+    }
+    const endedAt = ws.getRun(w.runId).endTime;
+    expect(endedAt).toBeDefined();
+    // The backoff poll (every minute by now) has not come round yet.
+    expect((await w.app.repos.remediations.get(attempt.id))?.state).toBe('verifying');
+    // Databricks' run notification arrives, as its webhook does.
+    await w.app.dispatcher.dispatch('webhook', {
+      notification: {
+        eventType: 'jobs.on_success',
+        workspaceId: ws.workspaceId,
+        jobId: String(ws.getRun(w.runId).job.jobId),
+        jobName: 'orders_etl',
+        jobRunId: String(w.runId),
+        taskRunId: null,
+        taskKey: null,
+        dedupKey: `run-ended-${w.runId}`,
+      },
+      receivedAt: Date.now(),
+    });
+    await w.settle();
+    expect((await w.app.repos.remediations.get(attempt.id))?.state).toBe('recovered');
+    const verified = (await w.app.repos.incidents.timeline(w.incidentId)).find((e) =>
+      e.summary.startsWith('Verified: recovered'),
+    );
+    expect(verified?.at).toBe(ws.now());
+    expect(ws.now() - (endedAt ?? 0)).toBeLessThan(5_000);
+  }, 180_000);
+});
+
 describe('the live kill switch', () => {
   let w: World;
   beforeEach(() => {
@@ -792,6 +838,11 @@ describe('the live kill switch', () => {
       'recovered',
     ]);
     expect(repairs(w)).toHaveLength(1);
+    // The press the switch stopped tried nothing, so it used up none of the incident's three attempts.
+    const started = (await w.app.repos.incidents.timeline(w.incidentId)).filter((e) =>
+      e.summary.startsWith('Running "'),
+    );
+    expect(started.map((e) => e.summary)).toEqual([expect.stringContaining('(attempt 1 of 3)')]);
     const trail = (await auditTrail(w)).map((e) => e.line);
     expect(trail).toEqual(expect.arrayContaining(['kill_switch:on', 'kill_switch:off', 'propose:refused']));
   }, 180_000);

@@ -3,6 +3,7 @@ import type { Logger } from '../../config/logger.js';
 import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
 import type { Incident } from '../../domain/incident.js';
 import type { Signal } from '../../domain/signal.js';
+import { type FindOwnerDeps, findOwner } from './find-owner.js';
 import type { RemediationContext } from './plan-remediation.js';
 import type { RemediationKind } from './remediation-kind.js';
 
@@ -13,10 +14,9 @@ const READS_JOB: readonly RemediationKind[] = [
   'pause_schedule',
   'resume_schedule',
   'set_retry_policy',
-  'notify_owner',
 ];
 const READS_RUN: readonly RemediationKind[] = ['rerun', 'repair', 'retry_with_params', 'cancel_run'];
-const READS_WAREHOUSE: readonly RemediationKind[] = ['scale_warehouse', 'start_warehouse'];
+const READS_WAREHOUSE: readonly RemediationKind[] = ['scale_warehouse', 'start_warehouse', 'set_auto_stop'];
 
 /**
  * Ids from the root signal, plus fresh state read from the workspace for what the plan checks or edits
@@ -25,7 +25,11 @@ const READS_WAREHOUSE: readonly RemediationKind[] = ['scale_warehouse', 'start_w
  * A read that fails leaves its field out: the plan then says what it could not read.
  */
 export async function readPlanContext(
-  deps: { readonly databricks?: DatabricksClient | undefined; readonly logger: Logger },
+  deps: {
+    readonly databricks?: DatabricksClient | undefined;
+    readonly logger: Logger;
+    readonly routing?: FindOwnerDeps['routing'];
+  },
   kind: RemediationKind,
   incident: Incident,
   signal: Signal | undefined,
@@ -40,11 +44,19 @@ export async function readPlanContext(
     warehouseId: refs.warehouseId,
     statementId: signal?.subject.type === 'query' ? signal.subject.id : undefined,
     category: signal?.classification?.category ?? (signal?.kind === 'run_timed_out' ? 'timeout' : undefined),
-    owner: incident.owner ?? undefined,
     incidentTitle: incident.title,
     // The same incident version gives the same token: a rerun pressed twice starts one run.
     idempotencyToken: `dbxops-${createHash('sha256').update(`${incident.id}:${incident.version}:${kind}`).digest('hex').slice(0, 32)}`,
   };
+  if (kind === 'notify_owner') {
+    const owner = await findOwner(deps, incident, signal);
+    if (owner.found) {
+      context.owner = owner.owner;
+      context.ownerSource = owner.source;
+    } else {
+      context.ownerHelp = owner.help;
+    }
+  }
   const api = deps.databricks;
   if (api === undefined) return context;
   try {

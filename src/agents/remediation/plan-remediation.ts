@@ -15,7 +15,13 @@ export interface PlannedCall {
 export type VerifySpec =
   /** The run the calls started or repaired; a rerun's run id is learnt from `run-now`'s answer. */
   | { readonly target: 'run'; readonly runId?: number | undefined; readonly expect: 'success' | 'stopped' }
-  | { readonly target: 'warehouse'; readonly warehouseId: string; readonly clusterSize?: string | undefined }
+  | {
+      readonly target: 'warehouse';
+      readonly warehouseId: string;
+      readonly clusterSize?: string | undefined;
+      /** `set_auto_stop`: the setting must read back so; the warehouse need not be running. */
+      readonly autoStopMins?: number | undefined;
+    }
   | { readonly target: 'cluster'; readonly clusterId: string }
   | { readonly target: 'statement'; readonly statementId: string }
   /** `jobs/get` must show every field of `settings` as sent. */
@@ -44,8 +50,10 @@ export interface RemediationPlan {
   /** Extra spend per hour of running (or per run) where it can be computed; null when it cannot. */
   readonly estimatedCostUsd: number | null;
   readonly verify: VerifySpec;
-  /** `notify_owner`: who is asked, and what. */
-  readonly notify?: { readonly owner: string; readonly text: string } | undefined;
+  /** `notify_owner`: who is asked, where their name came from, and what. */
+  readonly notify?:
+    | { readonly owner: string; readonly source?: string | undefined; readonly text: string }
+    | undefined;
 }
 
 /**
@@ -62,8 +70,12 @@ export interface RemediationContext {
   readonly statementId?: string | undefined;
   /** The classifier's category of the failure (`resource`, `timeout`, `capacity` …). */
   readonly category?: string | undefined;
-  /** Who owns the failing object, for `notify_owner`. */
+  /** Who owns the failing object, for `notify_owner` (`findOwner`). */
   readonly owner?: string | undefined;
+  /** Where the owner's name came from ("the creator of job orders"), said in the note. */
+  readonly ownerSource?: string | undefined;
+  /** When no owner was found: what was looked at and what would give the incident one. */
+  readonly ownerHelp?: string | undefined;
   /** One line about the incident, for `notify_owner`. */
   readonly incidentTitle?: string | undefined;
   readonly job?: Job | undefined;
@@ -115,6 +127,11 @@ const NODE_DBU: Record<string, number> = {
 };
 
 const MAX_WORKERS = 1_000;
+/**
+ * What `set_auto_stop` sets: the shortest idle time Databricks accepts for every warehouse type (the
+ * API takes 0 or at least 10 minutes), so an idle warehouse stops soon, and a busy one never does.
+ */
+const AUTO_STOP_MINS = 10;
 /** What `set_retry_policy` sets: two retries a minute apart, also after a timeout. */
 const RETRY_POLICY = { max_retries: 2, min_retry_interval_millis: 60_000, retry_on_timeout: true } as const;
 
@@ -250,6 +267,8 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
     }
     case 'scale_warehouse':
       return planScaleWarehouse(context, plan);
+    case 'set_auto_stop':
+      return planSetAutoStop(context, plan);
     case 'restart_cluster': {
       if (context.clusterId === undefined) return missing('a cluster id');
       const state = context.cluster?.state;
@@ -307,14 +326,20 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
     }
     case 'notify_owner': {
       const owner = context.owner ?? context.job?.creator_user_name;
-      if (owner === undefined) return missing('an owner');
-      const text = `${owner}: dbxops asks you to look at "${context.incidentTitle ?? 'this incident'}": no automatic fix fits it.`;
+      if (owner === undefined)
+        return context.ownerHelp === undefined
+          ? missing('an owner')
+          : err('missing_context', context.ownerHelp, { missing: 'an owner' });
+      const source =
+        context.owner === undefined ? `the creator of job ${context.jobId}` : context.ownerSource;
+      const text = `${owner}${source === undefined ? '' : ` (${source})`}: dbxops asks you to look at "${context.incidentTitle ?? 'this incident'}": no automatic fix fits it.`;
       return plan({
+        title: `Ask ${owner} in the incident's thread`,
         calls: [],
         rollback: 'Nothing to roll back: no Databricks call is made, only a note in the incident thread.',
         estimatedCostUsd: 0,
         verify: { target: 'none' },
-        notify: { owner, text },
+        notify: { owner, ...(source === undefined ? {} : { source }), text },
       });
     }
   }
@@ -326,6 +351,7 @@ function targetOf(kind: RemediationKind, context: RemediationContext): PlanTarge
       return undefined;
     case 'start_warehouse':
     case 'scale_warehouse':
+    case 'set_auto_stop':
     case 'kill_query':
       return context.warehouseId === undefined
         ? undefined
@@ -539,11 +565,8 @@ function describeBefore(before: Record<string, unknown>): string {
   return task === undefined ? 'as saved' : `timeout_seconds ${task.timeout_seconds ?? 0}`;
 }
 
-/** One size up and one more cluster; the full config is sent because omitted fields may be reset. */
-function planScaleWarehouse(context: RemediationContext, plan: Planner): PlanResult {
-  if (context.warehouseId === undefined) return missing('a warehouse id');
-  const w = context.warehouse;
-  if (w === undefined) return missing("the warehouse's current config (warehouses/{id})");
+/** The warehouse's settings as an edit sends them: its read-only fields (id, state, health …) left out. */
+function editableConfig(w: Warehouse) {
   const {
     id: _id,
     state: _s,
@@ -554,6 +577,15 @@ function planScaleWarehouse(context: RemediationContext, plan: Planner): PlanRes
     creator_name: _c,
     ...config
   } = w;
+  return config;
+}
+
+/** One size up and one more cluster; the full config is sent because omitted fields may be reset. */
+function planScaleWarehouse(context: RemediationContext, plan: Planner): PlanResult {
+  if (context.warehouseId === undefined) return missing('a warehouse id');
+  const w = context.warehouse;
+  if (w === undefined) return missing("the warehouse's current config (warehouses/{id})");
+  const config = editableConfig(w);
   const index = WAREHOUSE_SIZES.findIndex(([size]) => size === w.cluster_size);
   const nextSize =
     index >= 0 ? WAREHOUSE_SIZES[Math.min(index + 1, WAREHOUSE_SIZES.length - 1)]?.[0] : undefined;
@@ -579,6 +611,33 @@ function planScaleWarehouse(context: RemediationContext, plan: Planner): PlanRes
     rollbackCalls: [{ method: 'POST', path, body: config }],
     estimatedCostUsd: cost,
     verify: { target: 'warehouse', warehouseId: context.warehouseId, clusterSize: edited.cluster_size },
+  });
+}
+
+/**
+ * Auto-stop after `AUTO_STOP_MINS` idle minutes on a warehouse that has none (or a longer one): the
+ * whole config is sent with the new `auto_stop_mins` (omitted fields may be reset), and the config as
+ * it was, with its `auto_stop_mins`, is the rollback call. It adds nothing: the estimate is what it
+ * saves per hour the warehouse would have idled, as a negative change.
+ */
+function planSetAutoStop(context: RemediationContext, plan: Planner): PlanResult {
+  if (context.warehouseId === undefined) return missing('a warehouse id');
+  const w = context.warehouse;
+  if (w === undefined) return missing("the warehouse's current config (warehouses/{id})");
+  const before = w.auto_stop_mins ?? 0;
+  if (before > 0 && before <= AUTO_STOP_MINS)
+    return refused(`The warehouse already stops itself after ${before} idle minutes.`);
+  const config = { ...editableConfig(w), auto_stop_mins: before };
+  const perHour = warehouseDbuPerHour(w);
+  const saved = perHour === null ? null : round(perHour * (context.sqlUsdPerDbu ?? 0.7));
+  const path = `${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}/edit`;
+  return plan({
+    title: `Auto-stop ${w.name ?? 'the warehouse'} after ${AUTO_STOP_MINS} idle minutes${saved === null ? '' : ` (saves about $${saved.toFixed(2)} per idle hour)`}`,
+    calls: [{ method: 'POST', path, body: { ...config, auto_stop_mins: AUTO_STOP_MINS } }],
+    rollback: `Edit it back to auto_stop_mins ${before}${before === 0 ? ' (never stops by itself)' : ''}.`,
+    rollbackCalls: [{ method: 'POST', path, body: config }],
+    estimatedCostUsd: saved === null ? 0 : -saved,
+    verify: { target: 'warehouse', warehouseId: context.warehouseId, autoStopMins: AUTO_STOP_MINS },
   });
 }
 

@@ -5,6 +5,7 @@ import type { Clock } from '../../domain/clock.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import type { RemediationAttempt, RemediationRepository } from '../../store/remediation-repository.js';
+import type { FindOwnerDeps } from './find-owner.js';
 import { readPlanContext } from './plan-context.js';
 import { planRemediation } from './plan-remediation.js';
 import type { Presser, RemediationAudit, RemediationGate } from './remediation-gate.js';
@@ -45,6 +46,8 @@ export interface PressDeps {
   readonly host: string;
   /** Who the runbook says to page. */
   readonly escalateTo: string;
+  /** Routing rules: a team with a channel of its own is `notify_owner`'s last resort (`findOwner`). */
+  readonly routing?: FindOwnerDeps['routing'];
 }
 
 export interface PressInput {
@@ -315,16 +318,20 @@ async function duplicate(
  * incident at the same version, so the same plan pressed again — once the switch is off — gets the next
  * key in line instead of finding that refusal; a double click of that new press still finds one key.
  */
-async function freshAttemptId(deps: Pick<PressDeps, 'remediations' | 'maxAttempts'>, input: PressInput) {
+async function freshAttemptId(deps: Pick<PressDeps, 'remediations'>, input: PressInput) {
   const base = attemptId(input);
   let id = base;
-  for (let n = 1; n <= deps.maxAttempts; n++) {
+  // Such refusals use up no attempt (`usesAnAttempt`), so they are not bounded by `maxAttempts`; past
+  // this many for one plan the last is answered as already pressed, rather than reading on for ever.
+  for (let n = 1; n <= MAX_REFUSED_PRESSES; n++) {
     const earlier = await deps.remediations.get(id);
     if (earlier === undefined || earlier.state !== 'failed' || earlier.steps.length > 0) return id;
     id = `${base}_${n}`;
   }
   return id;
 }
+
+const MAX_REFUSED_PRESSES = 50;
 
 /** The idempotency key of a press: one incident, one action, one plan version. */
 function attemptId(input: PressInput): string {

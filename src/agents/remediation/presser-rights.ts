@@ -28,6 +28,7 @@ export type RightsAction =
   | 'start_warehouse'
   | 'stop_warehouse'
   | 'scale_warehouse'
+  | 'set_auto_stop'
   | 'kill_query'
   | 'restart_cluster'
   | 'notify_owner';
@@ -66,6 +67,7 @@ const REQUIRED_PERMISSION: Readonly<Record<RightsAction, Requirement>> = {
   start_warehouse: { kind: 'warehouse', level: 'CAN_USE' },
   stop_warehouse: { kind: 'warehouse', level: 'CAN_MANAGE' },
   scale_warehouse: { kind: 'warehouse', level: 'CAN_MANAGE' },
+  set_auto_stop: { kind: 'warehouse', level: 'CAN_MANAGE' },
   kill_query: { kind: 'warehouse', level: 'CAN_MANAGE' },
   restart_cluster: { kind: 'cluster', level: 'CAN_RESTART' },
   notify_owner: null,

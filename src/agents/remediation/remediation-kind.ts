@@ -13,6 +13,7 @@ export const REMEDIATION_KINDS = [
   'kill_query',
   'start_warehouse',
   'scale_warehouse',
+  'set_auto_stop',
   'restart_cluster',
   'pause_schedule',
   'resume_schedule',
@@ -91,6 +92,14 @@ export const REMEDIATION_INFO: Record<RemediationKind, RemediationInfo> = {
     label: 'Scale the warehouse',
     risk: 'medium',
     description: 'One size larger and one more cluster, so queued queries start.',
+    destructive: false,
+    verifies: 'warehouse',
+  },
+  set_auto_stop: {
+    label: 'Turn on auto-stop',
+    risk: 'low',
+    description:
+      'Let the warehouse stop itself after 10 minutes without queries (it starts again on the next query); the old auto_stop_mins is kept for rollback.',
     destructive: false,
     verifies: 'warehouse',
   },

@@ -6,12 +6,13 @@ import type { Clock } from '../../domain/clock.js';
 import type { IncidentEvent } from '../../domain/incident.js';
 import type { IncidentFixRepository } from '../../store/incident-fix-repository.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
-import type {
-  AttemptOutcome,
-  AttemptState,
-  CallRecord,
-  RemediationAttempt,
-  RemediationRepository,
+import {
+  type AttemptOutcome,
+  type AttemptState,
+  type CallRecord,
+  type RemediationAttempt,
+  type RemediationRepository,
+  usesAnAttempt,
 } from '../../store/remediation-repository.js';
 import type { PlannedCall, RemediationPlan } from './plan-remediation.js';
 import {
@@ -148,6 +149,7 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       });
       await finish(deps, attempt, 'failed', {
         summary: `Refused before running (${decision.gate}): ${decision.userMessage}`,
+        refusedBy: decision.gate,
       });
       return { kind: 'finished' };
     }
@@ -162,18 +164,22 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       message: `Running ${plan.title}`,
     });
     if (limited !== undefined) {
-      await finish(deps, attempt, 'failed', { summary: `Refused before running (rate limit): ${limited}` });
+      await finish(deps, attempt, 'failed', {
+        summary: `Refused before running (rate limit): ${limited}`,
+        refusedBy: 'rate_limit',
+      });
       return { kind: 'finished' };
     }
     await applyIncidentEvent(deps, attempt.incidentId, { type: 'mitigate', actor: ACTOR });
+    const ordinal = await ordinalOf(deps, attempt);
     await deps.incidents.addTimelineEntry({
       incidentId: attempt.incidentId,
       at: deps.clock.now(),
       phase: 'REMEDIATE',
       summary:
         presser.autoHeal === true
-          ? `Auto-healing: running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${AUTO_HEAL_ACTOR} under remediation.auto_heal.`
-          : `Running "${plan.title}" (attempt ${attempt.attempt} of ${deps.maxAttempts}), pressed by ${presser.userId}.`,
+          ? `Auto-healing: running "${plan.title}" (attempt ${ordinal} of ${deps.maxAttempts}), pressed by ${AUTO_HEAL_ACTOR} under remediation.auto_heal.`
+          : `Running "${plan.title}" (attempt ${ordinal} of ${deps.maxAttempts}), pressed by ${presser.userId}.`,
       actor: presser.userId,
       data: { kind: 'remediation_started', attemptId: attempt.id, action: plan.kind },
       dedupKey: `remediation:${attempt.id}:started`,
@@ -465,14 +471,29 @@ async function finish(
       });
   } else {
     await applyIncidentEvent(deps, attempt.incidentId, { type: 'unmitigate', actor: ACTOR });
-    if (state === 'failed' && attempt.attempt >= deps.maxAttempts) await escalate(deps, attempt.incidentId);
+    if (
+      state === 'failed' &&
+      outcome.refusedBy === undefined &&
+      (await ordinalOf(deps, attempt)) >= deps.maxAttempts
+    )
+      await escalate(deps, attempt.incidentId);
   }
   await deps.notify(attempt.incidentId);
 }
 
+/**
+ * Which of the incident's tries this attempt is (1-based): attempts the gates stopped before any call
+ * (the kill switch, a blackout) are not counted, as they do not use up one of the `maxAttempts`.
+ */
+async function ordinalOf(deps: RemediationRunnerDeps, attempt: RemediationAttempt): Promise<number> {
+  const earlier = await deps.remediations.listForIncident(attempt.incidentId);
+  return earlier.filter((a) => a.attempt < attempt.attempt && usesAnAttempt(a)).length + 1;
+}
+
 /** After the last attempt failed: one entry with every fix tried and every error, and a page. */
 async function escalate(deps: RemediationRunnerDeps, incidentId: string): Promise<void> {
-  const attempts = await deps.remediations.listForIncident(incidentId);
+  // Attempts the gates stopped before any call were not tries: they are not among the fixes tried.
+  const attempts = (await deps.remediations.listForIncident(incidentId)).filter(usesAnAttempt);
   const tried = attempts.map((a) => {
     const label = REMEDIATION_INFO[a.action as keyof typeof REMEDIATION_INFO]?.label ?? a.action;
     const error = a.outcome?.error ?? a.outcome?.summary ?? a.state;

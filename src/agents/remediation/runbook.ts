@@ -58,7 +58,8 @@ function validationCall(verify: VerifySpec): PlannedCall | undefined {
 
 const EXPECTED: Record<VerifySpec['target'], string> = {
   run: 'the run ends with result_state SUCCESS (a cancelled run: life_cycle_state TERMINATED)',
-  warehouse: 'state is RUNNING (and cluster_size the new size, after a scale)',
+  warehouse:
+    'state is RUNNING (and cluster_size the new size, after a scale; auto_stop_mins the new value, after auto-stop is set)',
   cluster: 'state goes RESTARTING, then RUNNING',
   statement: 'the statement is no longer RUNNING (CANCELED)',
   job_settings: 'the settings read back as sent',

@@ -16,7 +16,12 @@ const verifySpecSchema = z.discriminatedUnion('target', [
     /** Learnt from `runs/repair`: verification waits for this repair's own state. */
     repairId: z.number().optional(),
   }),
-  z.object({ target: z.literal('warehouse'), warehouseId: z.string(), clusterSize: z.string().optional() }),
+  z.object({
+    target: z.literal('warehouse'),
+    warehouseId: z.string(),
+    clusterSize: z.string().optional(),
+    autoStopMins: z.number().optional(),
+  }),
   z.object({ target: z.literal('cluster'), clusterId: z.string() }),
   z.object({ target: z.literal('statement'), statementId: z.string() }),
   z.object({
@@ -45,7 +50,7 @@ const planSchema = z.object({
   rollbackCalls: z.array(callSchema),
   estimatedCostUsd: z.number().nullable(),
   verify: verifySpecSchema,
-  notify: z.object({ owner: z.string(), text: z.string() }).optional(),
+  notify: z.object({ owner: z.string(), source: z.string().optional(), text: z.string() }).optional(),
 });
 
 /** A plan as stored with its attempt, read back; undefined when the row holds something else. */

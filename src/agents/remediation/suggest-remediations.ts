@@ -83,6 +83,12 @@ export function suggestRemediations(signal: SuggestInput | undefined): Remediati
       // Queries wait for capacity: one size and one cluster more lets them start.
       if (refs.warehouseId !== undefined) out.push('scale_warehouse');
       break;
+    case 'warehouse_idle_no_autostop':
+      // Running idle with auto-stop off burns money every hour: turning auto-stop on ends it now (the
+      // idle warehouse stops itself, and starts again on the next query); its owner knows why it was off.
+      if (refs.warehouseId !== undefined) out.push('set_auto_stop');
+      out.push('notify_owner');
+      break;
     case 'runaway_query':
       // One statement hogs the warehouse for hours: killing it frees the warehouse now; its author
       // fixes the query (a join without a key does not finish on a retry either).
@@ -111,7 +117,7 @@ export function suggestRemediations(signal: SuggestInput | undefined): Remediati
       // collector backs off and reads again, and nobody owns a burst of 429s. No button beats a dead one.
       break;
     default:
-      // An idle warehouse without auto-stop, skipped runs, stale tables, dropped rows, revoked grants,
+      // Skipped runs, stale tables, dropped rows, revoked grants,
       // cost anomalies: a setting, an upstream fix or a decision about data that belongs to the owner.
       out.push('notify_owner');
   }

@@ -1,5 +1,6 @@
 import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
 import type { Run } from '../../databricks/rest/jobs-api.js';
+import type { Warehouse } from '../../databricks/rest/warehouses-api.js';
 import { classifyError } from '../classifier/classify-error.js';
 import { type RemediationPlan, runIsActive } from './plan-remediation.js';
 import type { StoredVerify } from './stored-plan.js';
@@ -31,6 +32,7 @@ export async function checkOutcome(
       return verifyRun(api, verify);
     case 'warehouse': {
       const w = await api.warehouses.getWarehouse(verify.warehouseId);
+      if (verify.autoStopMins !== undefined) return autoStopOutcome(w, verify.autoStopMins);
       if (w.state === 'STOPPED' || w.state === 'DELETED' || w.state === 'DELETING')
         return { state: 'failed', summary: `the warehouse is ${w.state}`, error: `Warehouse ${w.state}` };
       if (w.state !== 'RUNNING')
@@ -78,9 +80,30 @@ export async function checkOutcome(
     case 'none':
       return {
         state: 'applied',
-        summary: plan.notify === undefined ? 'done' : `${plan.notify.owner} was asked in the thread`,
+        summary:
+          plan.notify === undefined
+            ? 'done'
+            : `${plan.notify.owner}${plan.notify.source === undefined ? '' : ` (${plan.notify.source})`} was asked in the incident's thread, on every surface its card is on`,
       };
   }
+}
+
+/**
+ * `set_auto_stop` is a setting: it holds once it reads back, whether or not the idle warehouse has
+ * stopped yet (it stops itself within the minutes set, and starts again on the next query).
+ */
+function autoStopOutcome(w: Warehouse, minutes: number): CheckedOutcome {
+  if (w.auto_stop_mins !== minutes)
+    return {
+      state: 'failed',
+      summary: `auto_stop_mins reads back as ${w.auto_stop_mins ?? 'unset'}, not ${minutes}`,
+      error: 'settings mismatch',
+    };
+  const now =
+    w.state === 'STOPPED' || w.state === 'STOPPING'
+      ? `it is ${w.state}`
+      : `it is ${w.state ?? 'in an unknown state'} and stops after ${minutes} minutes without queries`;
+  return { state: 'recovered', summary: `auto-stop reads back as ${minutes} min; ${now}` };
 }
 
 async function verifyRun(

@@ -1,14 +1,17 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
-import type { ChatHandler, ChatSurface } from '../../handlers/chat-request.js';
+import type { ChatHandler, ChatRequest, ChatResponse, ChatSurface } from '../../handlers/chat-request.js';
 import { ChannelLog, type ConsoleChannel } from './channel-log.js';
 import { type ConsoleAuth, createConsoleAuthenticator } from './console-auth.js';
 import { EventStream } from './event-stream.js';
 import { loadPageAssets } from './page-assets.js';
 import { createConsoleListener, type Listener } from './receive.js';
-import { applyResponse, ephemeralText } from './respond.js';
+import { applyResponse, ephemeralText, responseText } from './respond.js';
 import { ConsoleSender } from './send.js';
 import type { WorkspaceStatus } from './workspace-status.js';
+
+/** What the requester hears when infrastructure failed; the log keeps the detail. */
+const SOMETHING_WRONG = 'Something went wrong on my side. Check the card, then try again in a moment.';
 
 export interface ConsoleAdapterOptions {
   readonly handler: ChatHandler;
@@ -67,6 +70,15 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
   });
   const logger = options.logger.child({ module: 'console' });
+  /** The handler's answer; undefined when infrastructure failed (store down), which the log keeps. */
+  const answered = async (request: ChatRequest): Promise<ChatResponse | undefined> => {
+    try {
+      return await options.handler(request);
+    } catch (error) {
+      logger.error({ err: error, kind: request.kind }, 'console request failed');
+      return undefined;
+    }
+  };
   const listener = createConsoleListener({
     log,
     events,
@@ -77,24 +89,21 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
     allowedHosts: options.allowedHosts,
     status: options.status,
     async handle(request, origin) {
-      try {
-        const response = await options.handler(request);
-        return await applyResponse({ log, logger, nowMs: options.clock.now() }, response, origin);
-      } catch (error) {
-        // Infrastructure failed (store down); the requester hears it, the log keeps the detail.
-        logger.error({ err: error, kind: request.kind }, 'console request failed');
+      const response = await answered(request);
+      if (response === undefined)
         return {
           ok: false,
           reason: 'unavailable',
-          ephemeral: [
-            ephemeralText(
-              'Something went wrong on my side. Check the card, then try again in a moment.',
-              'error',
-              options.clock.now(),
-            ),
-          ],
+          ephemeral: [ephemeralText(SOMETHING_WRONG, 'error', options.clock.now())],
         };
-      }
+      return applyResponse({ log, logger, nowMs: options.clock.now() }, response, origin);
+    },
+    async handleForText(request, origin) {
+      const response = await answered(request);
+      if (response === undefined) return { ok: false, reason: 'unavailable', text: SOMETHING_WRONG };
+      // What it says in the conversation is posted there too, so people in the console see it.
+      await applyResponse({ log, logger, nowMs: options.clock.now() }, response, origin);
+      return responseText(response);
     },
   });
   const surface = new ConsoleSender(log);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Clock } from '../../domain/clock.js';
 import type { ChatRequest } from '../../handlers/chat-request.js';
 import { HELP_TEXT } from '../../handlers/help-text.js';
@@ -21,7 +21,7 @@ import type { WorkspaceStatus } from './workspace-status.js';
 import { CONSOLE_CHANNEL_ID } from './ids.js';
 import { CONTENT_SECURITY_POLICY, type PageAsset } from './page-assets.js';
 import { messageJson } from './render.js';
-import { type ConsoleOutcome, ephemeralText, type ResponseOrigin } from './respond.js';
+import { type ConsoleOutcome, ephemeralText, type ResponseOrigin, type TextOutcome } from './respond.js';
 import {
   actionPostSchema,
   buttonRequest,
@@ -52,6 +52,11 @@ export interface ConsoleListenerOptions {
   readonly status: () => WorkspaceStatus | Promise<WorkspaceStatus>;
   /** Calls the chat handler and carries out its response. */
   readonly handle: (request: ChatRequest, origin: ResponseOrigin) => Promise<ConsoleOutcome>;
+  /**
+   * Like `handle`, answering the replies as plain text for a program rather than a page: what
+   * `POST /api/kill-switch` (the `dbxops remediation kill-switch` command line) reads.
+   */
+  readonly handleForText: (request: ChatRequest, origin: ResponseOrigin) => Promise<TextOutcome>;
   /**
    * Host names the console answers to (default: `localhost`, `127.0.0.1`, `::1`). A web page elsewhere
    * cannot reach the console through DNS rebinding; `['*']` turns the check off. Never authentication:
@@ -186,6 +191,26 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
       return;
     }
 
+    // `dbxops remediation kill-switch` against a running dbxops: the embedded mode keeps the switch in
+    // its own in-memory store, which no other process can open. The same `/dbx kill-switch` command runs,
+    // as this console user, with the same rights; its answer comes back as text.
+    if (path === '/api/kill-switch') {
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      const body = await readJson(req, LOGIN_BODY_LIMIT, reply, oversizedInputText('command'));
+      if (body === undefined) return;
+      const post = parse(killSwitchPostSchema, body, reply, 'command');
+      if (post === undefined) return;
+      const dm = options.log.channel('dm');
+      if (dm === undefined) return reply(404, { error: 'unknown_channel', message: 'No such channel.' });
+      const text = `/dbx kill-switch ${post.state}${post.reason ? ` ${post.reason}` : ''}`;
+      const request = composerRequest(
+        { channelId: dm.id, text, requestId: post.requestId },
+        { ...identity, channel: dm, nowMs: options.clock.now() },
+      );
+      log.info({ state: post.state, user }, 'kill switch from the command line');
+      return reply(200, await options.handleForText(request, { channelId: dm.id }));
+    }
+
     if (path === '/api/home') {
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
       const now = options.clock.now();
@@ -272,6 +297,15 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
     }
   }
 }
+
+/** What `dbxops remediation kill-switch` posts: the state, and why (a reason of one line). */
+const killSwitchPostSchema = z
+  .object({
+    state: z.enum(['on', 'off', 'status']),
+    reason: z.string().max(500).optional(),
+    requestId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { message: 'must be 8–64 letters, digits, _ or -' }),
+  })
+  .strict();
 
 function setCommonHeaders(res: ServerResponse): void {
   res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);

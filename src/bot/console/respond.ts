@@ -14,6 +14,20 @@ export type ConsoleOutcome =
   | { readonly ok: true; readonly ephemeral: readonly EphemeralJson[] }
   | { readonly ok: false; readonly reason: string; readonly ephemeral: readonly EphemeralJson[] };
 
+/** The same response for a program: the texts of its replies, or of its refusal. */
+export type TextOutcome =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly reason: string; readonly text: string };
+
+/** The plain text of a handler's response: every message reply's text, or the refusal's words. */
+export function responseText(response: ChatResponse): TextOutcome {
+  if (!response.ok) return { ok: false, reason: response.reason, text: response.userMessage };
+  const texts = response.replies.flatMap((r) =>
+    r.card.kind === 'message' && typeof r.card.text === 'string' ? [r.card.text] : [],
+  );
+  return { ok: true, text: texts.join('\n') };
+}
+
 export interface RespondDeps {
   readonly log: ChannelLog;
   readonly logger: Logger;

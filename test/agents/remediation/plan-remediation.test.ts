@@ -239,6 +239,54 @@ describe('planRemediation', () => {
     expect(plan.value.estimatedCostUsd).toBe(33.6);
   });
 
+  it('turns auto-stop on for an idle warehouse with its full config, keeps the old value for rollback and prices the saving', () => {
+    const idle = { ...warehouse, auto_stop_mins: 0 } as Warehouse;
+    const plan = planRemediation('set_auto_stop', { warehouseId: 'wh-1', warehouse: idle });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    const config = {
+      name: 'bi',
+      cluster_size: 'Small',
+      min_num_clusters: 1,
+      max_num_clusters: 2,
+      enable_photon: true,
+      warehouse_type: 'PRO',
+      tags: { custom_tags: [{ key: 'team', value: 'bi' }] },
+    };
+    expect(plan.value.calls).toEqual([
+      { method: 'POST', path: '/api/2.0/sql/warehouses/wh-1/edit', body: { ...config, auto_stop_mins: 10 } },
+    ]);
+    expect(plan.value.rollbackCalls).toEqual([
+      { method: 'POST', path: '/api/2.0/sql/warehouses/wh-1/edit', body: { ...config, auto_stop_mins: 0 } },
+    ]);
+    expect(plan.value.rollback).toBe('Edit it back to auto_stop_mins 0 (never stops by itself).');
+    // It adds nothing: one running Small cluster idle is 12 DBU × $0.70 saved per hour.
+    expect(plan.value.estimatedCostUsd).toBe(-8.4);
+    expect(plan.value.title).toBe('Auto-stop bi after 10 idle minutes (saves about $8.40 per idle hour)');
+    expect(plan.value).toMatchObject({
+      risk: 'low',
+      destructive: false,
+      target: { kind: 'warehouse', warehouseId: 'wh-1', name: 'bi' },
+      verify: { target: 'warehouse', warehouseId: 'wh-1', autoStopMins: 10 },
+    });
+  });
+
+  it('shortens a long auto-stop but leaves one that is already short alone', () => {
+    const long = planRemediation('set_auto_stop', {
+      warehouseId: 'wh-1',
+      warehouse: { ...warehouse, auto_stop_mins: 120 } as Warehouse,
+    });
+    expect(long.ok && long.value.rollbackCalls[0]?.body).toMatchObject({ auto_stop_mins: 120 });
+    const short = planRemediation('set_auto_stop', {
+      warehouseId: 'wh-1',
+      warehouse: { ...warehouse, auto_stop_mins: 10 } as Warehouse,
+    });
+    expect(short).toMatchObject({
+      ok: false,
+      reason: 'precondition_failed',
+      userMessage: 'The warehouse already stops itself after 10 idle minutes.',
+    });
+  });
+
   it('starts, restarts and cancels with the documented paths', () => {
     const paths = (
       [

@@ -233,6 +233,14 @@ describe('checkPresserRights', () => {
     const scale = await press(slackUser('analyst@acme.example'), 'scale_warehouse', bi);
     expect(scale).toMatchObject({ ok: false, reason: 'lacks_permission' });
     if (!scale.ok) expect(scale.userMessage).toContain('lacks CAN_MANAGE on warehouse bi');
+    // Turning auto-stop on changes the warehouse's settings too: a manager's right, not a user's.
+    const autoStop = await press(slackUser('analyst@acme.example'), 'set_auto_stop', bi);
+    expect(autoStop).toMatchObject({
+      ok: false,
+      reason: 'lacks_permission',
+      details: { required: 'CAN_MANAGE' },
+    });
+    if (!autoStop.ok) expect(autoStop.userMessage).toContain('lacks CAN_MANAGE on warehouse bi');
   });
 
   it('counts a grant to the built-in users group for every workspace user', async () => {

@@ -25,6 +25,23 @@ describe('renderRunbook', () => {
     expect(text).toMatch(/When to escalate: .*after 3 attempts.*@oncall/);
   });
 
+  it('turns auto-stop on by hand with the same edit, validates it by reading the warehouse, and rolls back to the old value', () => {
+    const plan = planRemediation('set_auto_stop', {
+      warehouseId: 'wh-1',
+      warehouse: { id: 'wh-1', name: 'adhoc', cluster_size: 'Large', auto_stop_mins: 0 },
+    });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    const text = renderRunbook(plan.value, context);
+    expect(text).toContain(
+      `databricks api post '/api/2.0/sql/warehouses/wh-1/edit' --json '{"name":"adhoc","cluster_size":"Large","auto_stop_mins":10}'`,
+    );
+    expect(text).toContain("databricks api get '/api/2.0/sql/warehouses/wh-1'");
+    expect(text).toContain('auto_stop_mins the new value');
+    expect(text).toContain(
+      `How to roll back: Edit it back to auto_stop_mins 0 (never stops by itself).\ndatabricks api post '/api/2.0/sql/warehouses/wh-1/edit' --json '{"name":"adhoc","cluster_size":"Large","auto_stop_mins":0}'`,
+    );
+  });
+
   it('quotes hostile settings so a pasted command cannot break out of its JSON', () => {
     const job = {
       job_id: 1,

@@ -90,6 +90,14 @@ describe('suggestRemediations', () => {
     expect(suggestRemediations(undefined)).toEqual([]);
   });
 
+  it('turns auto-stop on first for a warehouse left running idle without it, and asks its owner next', () => {
+    expect(suggestRemediations({ kind: 'warehouse_idle_no_autostop', refs: { warehouseId: 'w' } })).toEqual([
+      'set_auto_stop',
+      'notify_owner',
+    ]);
+    expect(suggestRemediations({ kind: 'warehouse_idle_no_autostop', refs: {} })).toEqual(['notify_owner']);
+  });
+
   it("offers nothing when the workspace throttled dbxops' own reads: there is nothing to act on", () => {
     expect(suggestRemediations({ kind: 'monitoring_degraded', refs: {} })).toEqual([]);
   });

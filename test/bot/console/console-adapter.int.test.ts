@@ -622,3 +622,54 @@ describe('bad input', () => {
     }
   });
 });
+
+describe('the kill switch for the command line', () => {
+  it('runs /dbx kill-switch as the console user and answers its words as text', async () => {
+    const res = await post('/api/kill-switch', { state: 'on', reason: 'bad deploy', requestId: rid() });
+    expect(res.status).toBe(200);
+    // This console's handler has no remediations to switch off: the refusal comes back, as words.
+    expect(await res.json()).toEqual({
+      ok: false,
+      reason: 'unavailable',
+      text: 'Remediations cannot run in this deployment: there is nothing to switch off.',
+    });
+  });
+
+  it('runs the same request sent twice once, and says so the second time', async () => {
+    const body = { state: 'status', requestId: rid() };
+    expect((await post('/api/kill-switch', body)).status).toBe(200);
+    const again = await post('/api/kill-switch', body);
+    expect(await again.json()).toEqual({
+      ok: false,
+      reason: 'duplicate',
+      text: 'I already handled this request.',
+    });
+  });
+
+  it('refuses malformed, oversized, hostile and cross-site requests before anything runs', async () => {
+    expect((await post('/api/kill-switch', '{"state": "on", ')).status).toBe(400);
+    for (const body of [
+      null,
+      { state: 'maybe', requestId: rid() },
+      { state: 'on' },
+      { state: 'on', requestId: 'short' },
+      { state: 'on', requestId: rid(), reason: 'x'.repeat(501) },
+      { state: 'on; rm -rf /', requestId: rid() },
+      { state: 'on', requestId: rid(), channelId: 'incidents' },
+    ]) {
+      const res = await post('/api/kill-switch', body);
+      expect(res.status, JSON.stringify(body)?.slice(0, 80)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_request' });
+    }
+    expect(
+      (await post('/api/kill-switch', { state: 'on', requestId: rid(), reason: 'x'.repeat(5_000) })).status,
+    ).toBe(413);
+    const elsewhere = await post(
+      '/api/kill-switch',
+      { state: 'on', requestId: rid() },
+      { origin: 'https://evil.example' },
+    );
+    expect(elsewhere.status).toBe(403);
+    expect((await fetch(`${h.baseUrl}/api/kill-switch`)).status).toBe(405);
+  });
+});

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
+import { checkOutcome } from '../../../src/agents/remediation/verify-remediation.js';
+import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
+import {
+  createDatabricksClient,
+  type DatabricksClient,
+} from '../../../src/databricks/rest/databricks-client.js';
+import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
+import { validateScenario } from '../../../src/sim/scenario/load-scenario.js';
+import { type SimServerHandle, startSimServer } from '../../../src/sim/server/start-sim-server.js';
+import { z } from 'zod';
+
+const TOKEN = 'dapi-verify-test-0001';
+
+const scenario = validateScenario({
+  name: 'verify-auto-stop',
+  start: '2026-11-20T00:00:00Z',
+  duration_hours: 2,
+  workspace: { id: '1234567890123458', host: 'dbc-verify.cloud.databricks.com' },
+  teams: [{ name: 'platform' }],
+  users: [{ email: 'frank@acme.example', team: 'platform' }],
+  jobs: [
+    {
+      name: 'noop',
+      team: 'platform',
+      owner: 'frank@acme.example',
+      tasks: [{ key: 'main', duration: { mean_minutes: 5, jitter: 0 } }],
+    },
+  ],
+  warehouses: [
+    { name: 'adhoc', team: 'platform', owner: 'frank@acme.example', size: 'Large', auto_stop_mins: 0 },
+  ],
+  faults: [],
+});
+
+let sim: SimServerHandle;
+let workspace: SimWorkspace;
+let client: DatabricksClient;
+
+beforeAll(async () => {
+  workspace = new SimWorkspace({ scenario, seed: 4 });
+  sim = await startSimServer({ workspace, tokens: [TOKEN] });
+  client = createDatabricksClient({
+    host: sim.url,
+    auth: patAuth(TOKEN),
+    clock: workspace.clock,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      workspace.advanceBy(ms);
+    },
+  });
+});
+afterAll(async () => {
+  await sim?.close();
+});
+
+describe('checkOutcome of set_auto_stop', () => {
+  it('holds once auto-stop reads back as set, and the idle warehouse then stops itself', async () => {
+    const [w] = workspace.warehouses.byId.values();
+    if (w === undefined) throw new Error('no warehouse');
+    await client.warehouses.startWarehouse(w.id);
+    workspace.advanceBy(10 * 60_000);
+    const plan = planRemediation('set_auto_stop', {
+      warehouseId: w.id,
+      warehouse: await client.warehouses.getWarehouse(w.id),
+    });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    // Before the edit the setting is not what the plan verifies.
+    expect(await checkOutcome(client, plan.value.verify, plan.value)).toMatchObject({
+      state: 'failed',
+      summary: 'auto_stop_mins reads back as 0, not 10',
+    });
+    for (const call of plan.value.calls)
+      await client.transport.request({ method: call.method, path: call.path, body: call.body }, z.unknown());
+    const now = await checkOutcome(client, plan.value.verify, plan.value);
+    expect(now.state).toBe('recovered');
+    expect(now.summary).toMatch(
+      /^auto-stop reads back as 10 min; it is (RUNNING and stops after 10 minutes without queries|STOPP)/,
+    );
+    // Nobody queries it: within the ten minutes it has stopped, and the outcome says so.
+    workspace.advanceBy(11 * 60_000);
+    expect((await client.warehouses.getWarehouse(w.id)).state).toBe('STOPPED');
+    expect(await checkOutcome(client, plan.value.verify, plan.value)).toEqual({
+      state: 'recovered',
+      summary: 'auto-stop reads back as 10 min; it is STOPPED',
+    });
+    // The rollback call puts the old setting back.
+    for (const call of plan.value.rollbackCalls)
+      await client.transport.request({ method: call.method, path: call.path, body: call.body }, z.unknown());
+    expect((await client.warehouses.getWarehouse(w.id)).auto_stop_mins).toBe(0);
+  });
+});

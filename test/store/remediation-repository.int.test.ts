@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IncidentRepository } from '../../src/store/incident-repository.js';
+import type { Store } from '../../src/store/open-store.js';
+import { type NewAttempt, RemediationRepository } from '../../src/store/remediation-repository.js';
+import { dialects } from './dialects.js';
+
+const T0 = Date.UTC(2026, 11, 6, 4, 0);
+const MAX_ATTEMPTS = 3;
+
+describe.each(dialects())('RemediationRepository on $name', (dialect) => {
+  let store: Store;
+  let incidents: IncidentRepository;
+  let remediations: RemediationRepository;
+
+  beforeAll(async () => {
+    store = await dialect.open();
+    incidents = new IncidentRepository(store.db);
+    remediations = new RemediationRepository(store.db);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await dialect.stop();
+  });
+
+  async function opened(): Promise<string> {
+    const id = `inc_${randomUUID().replaceAll('-', '')}`;
+    const result = await incidents.open({
+      id,
+      workspaceId: 'ws-1',
+      fingerprint: `fp_${id}`,
+      title: 'orders_etl failed',
+      severity: 'P2',
+      openedAt: T0,
+    });
+    if (!result.ok) throw new Error(result.userMessage);
+    return id;
+  }
+
+  const attempt = (incidentId: string, n: number): NewAttempt => ({
+    id: `rem_${randomUUID().replaceAll('-', '')}`,
+    incidentId,
+    workspaceId: 'ws-1',
+    action: 'repair',
+    requestedBy: JSON.stringify({ surface: 'console', userId: 'alice' }),
+    plan: { n },
+    verify: { target: 'none' },
+    runbook: '',
+    createdAt: T0 + n,
+  });
+
+  /** Claims an attempt and ends it the way the runner does: stopped by a gate, or failed after its call. */
+  async function ended(incidentId: string, n: number, how: 'kill_switch' | 'failed_after_a_call') {
+    const claimed = await remediations.claim(attempt(incidentId, n), MAX_ATTEMPTS);
+    if (claimed.kind !== 'claimed') throw new Error(`not claimed: ${claimed.kind}`);
+    const id = claimed.attempt.id;
+    if (how === 'kill_switch') {
+      await remediations.transition(id, ['queued'], 'failed', T0 + n, {
+        outcome: { summary: 'Refused before running (kill_switch): …', refusedBy: 'kill_switch' },
+      });
+    } else {
+      await remediations.recordCall(
+        id,
+        { index: 0, method: 'POST', path: '/api/2.2/jobs/runs/repair', status: 'done', httpStatus: 200 },
+        T0 + n,
+      );
+      await remediations.transition(id, ['queued'], 'failed', T0 + n, {
+        outcome: { summary: 'run failed again', error: 'boom' },
+      });
+    }
+  }
+
+  it('does not count an attempt the kill switch stopped at execution among the three an incident gets', async () => {
+    const incidentId = await opened();
+    for (let n = 1; n <= 4; n++) await ended(incidentId, n, 'kill_switch');
+    await ended(incidentId, 5, 'failed_after_a_call');
+    await ended(incidentId, 6, 'failed_after_a_call');
+    const third = await remediations.claim(attempt(incidentId, 7), MAX_ATTEMPTS);
+    expect(third.kind).toBe('claimed');
+  });
+
+  it('refuses a fourth attempt once three attempts sent their calls', async () => {
+    const incidentId = await opened();
+    await ended(incidentId, 1, 'failed_after_a_call');
+    await ended(incidentId, 2, 'kill_switch');
+    await ended(incidentId, 3, 'failed_after_a_call');
+    await ended(incidentId, 4, 'failed_after_a_call');
+    const fourth = await remediations.claim(attempt(incidentId, 5), MAX_ATTEMPTS);
+    expect(fourth.kind).toBe('exhausted');
+    // Only the tries that acted are named as the attempts made.
+    expect(fourth.kind === 'exhausted' && fourth.attempts.map((a) => a.attempt)).toEqual([1, 3, 4]);
+  });
+
+  it('finds the attempts verifying a run that ended, and no other', async () => {
+    const incidentId = await opened();
+    const claim = async (n: number, verify: unknown) => {
+      const claimed = await remediations.claim({ ...attempt(incidentId, n), verify }, 10);
+      if (claimed.kind !== 'claimed') throw new Error(claimed.kind);
+      return claimed.attempt.id;
+    };
+    const verifying = await claim(1, { target: 'run', runId: 42, expect: 'success' });
+    await remediations.transition(verifying, ['queued'], 'verifying', T0);
+    expect((await remediations.listVerifyingRuns([41, 42])).map((a) => a.id)).toEqual([verifying]);
+    expect(await remediations.listVerifyingRuns([43])).toEqual([]);
+    expect(await remediations.listVerifyingRuns([])).toEqual([]);
+    // Once verified it is no longer waiting for its run.
+    await remediations.transition(verifying, ['verifying'], 'recovered', T0, { outcome: { summary: 'ok' } });
+    const queued = await claim(2, { target: 'run', runId: 42, expect: 'success' });
+    expect(queued).toBeDefined();
+    expect(await remediations.listVerifyingRuns([42])).toEqual([]);
+  });
+});

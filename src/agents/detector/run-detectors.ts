@@ -28,6 +28,8 @@ export interface DetectorInputs {
   readonly runs?: readonly RunObservation[];
   readonly loads?: readonly TableLoadObservation[];
   readonly slas?: readonly TableSla[];
+  /** The upstream runs SLAs are judged on: each job's latest finished run and those in flight (default `runs`). */
+  readonly slaRuns?: readonly RunObservation[];
   readonly pipelineUpdates?: readonly PipelineUpdateObservation[];
   readonly clusterEvents?: readonly ClusterEventObservation[];
   readonly warehouses?: readonly WarehouseObservation[];
@@ -86,7 +88,12 @@ export function runDetectors(
     next = { ...next, rowCounts: out.baselines };
     return out;
   });
-  run('sla', () => detectSlaBreaches(inputs.slas ?? [], runs, now));
+  run('sla', () =>
+    detectSlaBreaches(inputs.slas ?? [], inputs.slaRuns ?? runs, now, {
+      durations: next.durations,
+      minHistoryRuns: t.min_history_runs,
+    }),
+  );
   run('pipelines', () => detectPipelineFailures(inputs.pipelineUpdates ?? [], now, classify));
   run('clusters', () => detectClusterEvents(inputs.clusterEvents ?? [], now));
   run('warehouses', () => detectWarehouseProblems(inputs.warehouses ?? [], t, now));

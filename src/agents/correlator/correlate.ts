@@ -67,7 +67,7 @@ export interface IncidentSummary {
   readonly costUsd: number | null;
   readonly team: string | null;
   readonly owner: string | null;
-  /** The earliest SLA deadline among the signals (epoch ms), for triage. */
+  /** The earliest SLA deadline among the signals (epoch ms, `metrics.deadline`), for triage. */
   readonly slaDeadline: number | null;
 }
 
@@ -191,10 +191,8 @@ export function summariseIncident(
   const compute = root.subject.type === 'cluster' || root.subject.type === 'warehouse';
   // A job's all-purpose cluster is not part of the job's blast radius; a cluster's own problem is.
   const from = signalNodes(root).filter((n) => compute || !isCompute(n));
-  const deadlines = signals
-    .filter((s) => s.kind === 'sla_missed' || s.kind === 'sla_at_risk')
-    .map((s) => s.metrics.deadline)
-    .filter((d): d is number => d !== undefined);
+  // SLA signals carry their deadline, and so does a problem on data an SLA depends on (a zero-row streak).
+  const deadlines = signals.map((s) => s.metrics.deadline).filter((d): d is number => d !== undefined);
   return {
     rootSignal: root,
     title: incidentTitle(root),

@@ -84,7 +84,7 @@ export function runDetectors(
     return out;
   });
   run('row_counts', () => {
-    const out = detectRowCountAnomalies(inputs.loads ?? [], state.rowCounts, t, now);
+    const out = detectRowCountAnomalies(inputs.loads ?? [], state.rowCounts, t, now, inputs.slas ?? []);
     next = { ...next, rowCounts: out.baselines };
     return out;
   });

@@ -28,7 +28,7 @@ describe('triageIncident with the default policy', () => {
 
   it('raises the severity as the SLA nears', () => {
     const at = (left: number) => triageIncident({ ...calm, slaMinutesLeft: left }, policy).severity;
-    expect([at(300), at(119), at(29), at(-5)]).toEqual(['P4', 'P2', 'P1', 'P1']);
+    expect([at(1500), at(300), at(119), at(29), at(-5)]).toEqual(['P4', 'P3', 'P2', 'P1', 'P1']);
   });
 
   it('makes financial-critical data a P1 whatever else', () => {

@@ -19,8 +19,9 @@ export interface CostOptions {
 }
 
 /**
- * Spend per team: each whole period (ended by `now`) of the last day of hours or week of days against
- * the median of the trailing periods before it, of the same granularity (`cost_anomaly`, once
+ * Spend per team: each period of the last day of hours or week of days against the median of the
+ * trailing whole periods before it, of the same granularity — the period still running on what it
+ * billed so far, so a spike is reported within the billing lag and one poll (`cost_anomaly`, once
  * `min_history_runs` periods exist, when both `cost_anomaly_ratio` and `cost_anomaly_min_usd` are
  * exceeded), and month-to-date spend against the team's monthly budget (`budget_exceeded`, once per
  * team and month).
@@ -46,17 +47,17 @@ export function detectCostProblems(
       // Several rows for one period (several SKUs) add up.
       const byPeriod = new Map<number, number>();
       for (const c of group) byPeriod.set(c.periodStart, (byPeriod.get(c.periodStart) ?? 0) + c.usd);
-      // Only whole periods are judged: the hour or day still running has billed a fraction of what it
-      // will (warehouses bill at the hour, clusters when they stop), so against full periods it always
-      // looked cheap and the spike before it went unjudged.
+      // The baseline is whole periods only: the hour or day still running has billed a fraction of what
+      // it will (warehouses bill at the hour, clusters when they stop). The running period is judged
+      // too, but only upwards: when what it billed so far already beats a whole usual period, waiting
+      // for it to end (a day's spike reported at midnight) only makes the report hours late.
       const step = first.granularity === 'hour' ? HOUR_MS : DAY_MS;
-      const periods = [...byPeriod.entries()]
-        .filter(([start]) => start + step <= now)
-        .sort((a, b) => a[0] - b[0]);
+      const periods = [...byPeriod.entries()].filter(([start]) => start <= now).sort((a, b) => a[0] - b[0]);
+      const whole = periods.filter(([start]) => start + step <= now);
       const judgedFrom = now - JUDGED_WITHIN_MS[first.granularity];
       periods.forEach(([periodStart, usd], index) => {
         if (periodStart + step <= judgedFrom) return;
-        const history = periods.slice(Math.max(0, index - trailing), index).map((p) => p[1]);
+        const history = whole.slice(Math.max(0, index - trailing), index).map((p) => p[1]);
         if (history.length < thresholds.min_history_runs) return;
         const baseline = median(history);
         if (!(baseline > 0)) return;

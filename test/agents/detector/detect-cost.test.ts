@@ -32,6 +32,42 @@ describe('detectCostProblems', () => {
     expect(out.signals.map((s) => [s.kind, s.occurredAt])).toEqual([['cost_anomaly', NOV1 + 10 * DAY]]);
   });
 
+  it('reports a spike while its day is still running, as soon as what it billed beats a whole usual day', () => {
+    // A bad deploy at 08:00 multiplied the cluster sizes: by 14:00 the day has billed 2.4 usual days.
+    const early = detectCostProblems(
+      [...usualDays(10), cost(10, 240)],
+      [],
+      thresholds(),
+      NOV1 + 10 * DAY + 14 * 3_600_000,
+    );
+    expect(early.signals.map((s) => [s.kind, s.occurredAt, s.metrics.usd])).toEqual([
+      ['cost_anomaly', NOV1 + 10 * DAY, 240],
+    ]);
+    // Judged again once the day is whole, it is the same signal: reported once.
+    const whole = detectCostProblems([...usualDays(10), cost(10, 400)], [], thresholds(), NOV1 + 11 * DAY);
+    expect(whole.signals.map((s) => s.id)).toEqual(early.signals.map((s) => s.id));
+  });
+
+  it('reports an hour that beats a whole usual hour before the hour ends', () => {
+    const HOUR = 3_600_000;
+    const hour = (h: number, usd: number) =>
+      costObservationSchema.parse({
+        workspaceId: WS,
+        team: 'data-eng',
+        periodStart: NOV1 + h * HOUR,
+        granularity: 'hour',
+        usd,
+      });
+    const usual = Array.from({ length: 12 }, (_, h) => hour(h, 20 + (h % 3)));
+    const out = detectCostProblems(
+      [...usual, hour(12, 90)],
+      [],
+      thresholds(),
+      NOV1 + 12 * HOUR + 20 * 60_000,
+    );
+    expect(out.signals.map((s) => [s.kind, s.occurredAt])).toEqual([['cost_anomaly', NOV1 + 12 * HOUR]]);
+  });
+
   it('reports a spike from days ago on a fresh start, once per anomalous day within the week', () => {
     const out = detectCostProblems(
       [...usualDays(10), cost(10, 260), cost(11, 250), ...[12, 13, 14].map((d) => cost(d, 104))],

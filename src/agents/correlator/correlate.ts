@@ -293,8 +293,11 @@ class Linker {
     const gap = Math.abs(s.occurredAt - (activity ?? member.occurredAt));
     if (gap <= this.#windowMs) return true;
     if (gap > this.#horizonMs) return false;
-    // A cause beyond the window of the incident's cause is a cause of its own.
-    if (activity !== undefined && !CONSEQUENCE_KINDS.has(s.kind)) return false;
+    // A cause beyond the window of the incident's cause is a cause of its own; a consequence comes after
+    // its cause, and a cause before the consequences it explains.
+    const consequence = CONSEQUENCE_KINDS.has(s.kind);
+    if (activity !== undefined && (!consequence || s.occurredAt < activity)) return false;
+    if (activity === undefined && !consequence && s.occurredAt > member.occurredAt) return false;
     switch (link) {
       case 'upstream':
         return CONSEQUENCE_KINDS.has(member.kind);

@@ -373,6 +373,15 @@ describe('correlate', () => {
       expect(incidents.map((i) => i.signals.length)).toEqual([2, 1]);
     });
 
+    it('does not blame the morning’s missed SLA on a failure upstream of it that afternoon', () => {
+      const { sla } = cascade();
+      const afternoon = failed('E', '705', sla.occurredAt + 8 * HOUR);
+      expect(feed([sla, afternoon]).incidents).toHaveLength(2);
+      // … while the night's extract failure, found after the miss, still joins it as its cause.
+      const { extract } = cascade();
+      expect(feed([sla, extract]).incidents).toHaveLength(1);
+    });
+
     it('opens its own incident for a failure upstream of one that broke before it: its own upstream is healthy', () => {
       const mart = failed('M', '710', DEADLINE - 2 * HOUR);
       const etl = failed('E', '711', DEADLINE - 2 * HOUR + 10 * MIN);

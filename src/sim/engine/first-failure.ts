@@ -23,7 +23,12 @@ export function findFirstFailure(
   const scratch = new SimWorkspace({ scenario, seed, recentRunsPerJob: 1 });
   let found: FirstFailure | undefined;
   const unsubscribe = scratch.onJobRunEvent((event) => {
-    if (found === undefined && event.event_type === 'jobs.on_failure') {
+    // A run its owner cancelled notifies on_failure too (as Databricks does by default), but failed nothing.
+    if (
+      found === undefined &&
+      event.event_type === 'jobs.on_failure' &&
+      scratch.getRun(event.runId).result !== 'CANCELED'
+    ) {
       found = { at: event.at, jobName: event.jobName };
     }
   });

@@ -52,6 +52,12 @@ const triageConditionSchema = z
     sla_minutes_left_below: z.number().min(0).optional(),
     criticality: z.union([z.string(), z.array(z.string())]).optional(),
     blast_radius_above: z.number().int().min(0).optional(),
+    jobs_failed_above: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('more distinct jobs failed in the incident (a shared cluster taking several down at once)'),
     transient: z.boolean().optional(),
     repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
     cost_ratio_above: z.number().min(0).optional(),
@@ -92,8 +98,17 @@ const DEFAULT_TRIAGE = {
     mention_oncall: false,
     post_card: true,
   },
+  // Someone must be told of what only a person can fix (a grant, a configuration, code), of a failure
+  // that took several jobs down at once, SLA or not, and of broken data an SLA within a day depends on
+  // (a zero-row streak): P4 posts no card.
   P3: {
-    when: [{ repeated: true, transient: false }, { cost_ratio_above: 1.5 }],
+    when: [
+      { repeated: true, transient: false },
+      { cost_ratio_above: 1.5 },
+      { sla_minutes_left_below: 1440 },
+      { category: ['permission', 'config', 'syntax'] },
+      { jobs_failed_above: 1 },
+    ],
     response_minutes: 240,
     escalation_minutes: 1440,
     channels: [],

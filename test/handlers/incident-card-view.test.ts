@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { detectSlaBreaches } from '../../src/agents/detector/detect-sla.js';
+import { runObservationSchema, tableSlaSchema } from '../../src/agents/detector/observations.js';
 import { incidentCardViewSchema } from '../../src/cards/card-views.js';
 import { newIncident } from '../../src/domain/incident.js';
 import { incidentCardView } from '../../src/handlers/incident-card-view.js';
@@ -23,6 +25,32 @@ function incident() {
 }
 
 describe('incidentCardView', () => {
+  it('names the evidence of an SLA at risk on the card', () => {
+    const sla = tableSlaSchema.parse({
+      workspaceId: 'ws-prod',
+      table: 'main.mart.daily_revenue',
+      deadline: '04:30',
+      timezone: 'UTC',
+      upstreamJobIds: ['42'],
+      lastRefreshedAt: NOW - 25 * 3_600_000,
+    });
+    const failed = runObservationSchema.parse({
+      workspaceId: 'ws-prod',
+      jobId: '42',
+      jobName: 'Orders ETL',
+      runId: '7',
+      lifeCycleState: 'TERMINATED',
+      resultState: 'FAILED',
+      startTime: NOW - 3_600_000,
+      endTime: NOW - 1_800_000,
+    });
+    const [atRisk] = detectSlaBreaches([sla], [failed], NOW).signals;
+    const view = incidentCardView(incident(), { nowMs: NOW, rootSignal: atRisk });
+    expect(view.rootCause.evidence.errorExcerpt).toBe(
+      'Upstream Orders ETL failed at 2026-01-01 03:30 UTC (run 7)',
+    );
+  });
+
   it('builds a valid card with root cause evidence, blast radius, timeline and suggested fixes', () => {
     const view = incidentCardView(incident(), {
       nowMs: NOW,

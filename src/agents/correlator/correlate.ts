@@ -8,7 +8,7 @@ import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dep
 import { incidentCostUsd } from './incident-cost.js';
 import { incidentTitle } from './incident-title.js';
 import { revocationExplains } from './revocation-explains.js';
-import { CONSEQUENCE_KINDS, causeRank, pickRootCause } from './root-cause.js';
+import { CONSEQUENCE_KINDS, causeRank, FAILURE_KINDS, pickRootCause, WASTE_KINDS } from './root-cause.js';
 import type { SignalFootprint } from './signal-footprint.js';
 import { primaryNode, signalNodes, withSignalEdges } from './signal-nodes.js';
 
@@ -67,7 +67,7 @@ export interface IncidentSummary {
   readonly costUsd: number | null;
   readonly team: string | null;
   readonly owner: string | null;
-  /** The earliest SLA deadline among the signals (epoch ms), for triage. */
+  /** The earliest SLA deadline among the signals (epoch ms, `metrics.deadline`), for triage. */
   readonly slaDeadline: number | null;
 }
 
@@ -84,13 +84,19 @@ export type CorrelationDecision =
   | { readonly open: NewIncident; readonly summary: IncidentSummary };
 
 /**
- * Decides whether the footprint's signal joins one of `openIncidents` or opens a new one. It joins when the dependency
- * graph links it to a signal of the incident (same job/table/warehouse, upstream or downstream by lineage
- * or `run_job_task`, a shared cluster or warehouse, a shared upstream source) and they occurred within
- * the window — or, for a cause and its consequence, within the consequence horizon; a permission failure
- * on a table whose grant was revoked joins the revocation for days (`revocationExplains`). Among several
- * candidates the strongest link, then the closest in time, wins. The decision carries the recomputed
- * summary (root cause, title, fingerprint, blast radius, cost) so the caller updates the card in place.
+ * Decides whether the footprint's signal joins one of `openIncidents` or opens a new one. A join needs a
+ * link and time. The link: the dependency graph ties it to a signal of the incident (same job/table,
+ * upstream or downstream by lineage or `run_job_task`, a cluster or warehouse both failed on, a shared
+ * upstream source). The time: it occurred within the window of the incident's recent root-cause activity
+ * (its latest signal that is not a consequence), or — for a consequence of that cause — within the
+ * consequence horizon; an incident left open does not absorb, days later, whatever lineage links to it.
+ * A failure whose own upstream is healthy is a new root cause: it joins only as the cause of what it
+ * feeds (it happened first), never because it sits upstream of something that broke before it. An idle
+ * warehouse or a team's spend is nobody's cause or consequence: it joins only the same problem on the
+ * same subject. A permission failure on a table whose grant was revoked joins the revocation for days
+ * (`revocationExplains`). Among several candidates the strongest link, then the closest in time, wins.
+ * The decision carries the recomputed summary (root cause, title, fingerprint, blast radius, cost) so
+ * the caller updates the card in place.
  */
 export function correlate(
   footprint: SignalFootprint,
@@ -117,12 +123,13 @@ export function correlate(
   const linker = new Linker(footprint, view, options);
   let best: { incident: OpenIncidentView; link: LinkKind; gap: number } | undefined;
   for (const incident of candidates) {
+    const activity = rootCauseActivity(incident.signals);
     for (const member of incident.signals) {
       const graphLink = linker.linkTo(member);
       if (graphLink === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
       const link = revocationExplains(signal, member, view) ? 'explained_by_revocation' : graphLink;
-      if (link !== 'explained_by_revocation' && !linker.inTime(member, link, gap)) continue;
+      if (link !== 'explained_by_revocation' && !linker.joins(member, link, activity)) continue;
       const better =
         best === undefined ||
         LINK_STRENGTH[link] > LINK_STRENGTH[best.link] ||
@@ -184,10 +191,8 @@ export function summariseIncident(
   const compute = root.subject.type === 'cluster' || root.subject.type === 'warehouse';
   // A job's all-purpose cluster is not part of the job's blast radius; a cluster's own problem is.
   const from = signalNodes(root).filter((n) => compute || !isCompute(n));
-  const deadlines = signals
-    .filter((s) => s.kind === 'sla_missed' || s.kind === 'sla_at_risk')
-    .map((s) => s.metrics.deadline)
-    .filter((d): d is number => d !== undefined);
+  // SLA signals carry their deadline, and so does a problem on data an SLA depends on (a zero-row streak).
+  const deadlines = signals.map((s) => s.metrics.deadline).filter((d): d is number => d !== undefined);
   return {
     rootSignal: root,
     title: incidentTitle(root),
@@ -201,6 +206,20 @@ export function summariseIncident(
     owner: root.refs.owner ?? null,
     slaDeadline: deadlines.length > 0 ? Math.min(...deadlines) : null,
   };
+}
+
+/**
+ * When the incident's cause last showed itself: the latest signal that is not a consequence (a skipped
+ * run, a stale table, an SLA) — those only report the cause again, they do not keep it alive. Undefined
+ * for an incident of consequences only (an SLA at risk whose cause has not arrived yet).
+ */
+function rootCauseActivity(signals: readonly Signal[]): number | undefined {
+  let latest: number | undefined;
+  for (const s of signals) {
+    if (CONSEQUENCE_KINDS.has(s.kind)) continue;
+    if (latest === undefined || s.occurredAt > latest) latest = s.occurredAt;
+  }
+  return latest;
 }
 
 function isCompute(node: string): boolean {
@@ -236,6 +255,11 @@ class Linker {
   }
 
   linkTo(member: Signal): LinkKind | undefined {
+    // Idleness and spend share tables and compute with failures but neither cause nor follow them.
+    if (WASTE_KINDS.has(this.signal.kind) || WASTE_KINDS.has(member.kind)) {
+      const same = member.kind === this.signal.kind && primaryNode(member) === primaryNode(this.signal);
+      return same ? 'same_subject' : undefined;
+    }
     const theirs = signalNodes(member);
     if (theirs.some((n) => !isCompute(n) && this.#nodes.has(n))) return 'same_subject';
     const theirParents = parentsOf(this.view, theirs);
@@ -254,11 +278,26 @@ class Linker {
     return undefined;
   }
 
-  /** Within the window; or a cause and its own consequence within the horizon. */
-  inTime(member: Signal, link: LinkKind, gap: number): boolean {
+  /** Whether the signal, linked to `member` by `link`, joins its incident (last active at `activity`). */
+  joins(member: Signal, link: LinkKind, activity: number | undefined): boolean {
+    return this.#inTime(member, link, activity) && !this.#newRootCause(member, link, activity);
+  }
+
+  /**
+   * Within the window of the incident's root-cause activity; or a consequence of that cause within the
+   * horizon. An incident of consequences only is timed by the member itself, so a cause found late
+   * (the 02:30 extract timeout behind the 06:00 SLA miss) still joins its consequence.
+   */
+  #inTime(member: Signal, link: LinkKind, activity: number | undefined): boolean {
+    const s = this.signal;
+    const gap = Math.abs(s.occurredAt - (activity ?? member.occurredAt));
     if (gap <= this.#windowMs) return true;
     if (gap > this.#horizonMs) return false;
-    const s = this.signal;
+    // A cause beyond the window of the incident's cause is a cause of its own; a consequence comes after
+    // its cause, and a cause before the consequences it explains.
+    const consequence = CONSEQUENCE_KINDS.has(s.kind);
+    if (activity !== undefined && (!consequence || s.occurredAt < activity)) return false;
+    if (activity === undefined && !consequence && s.occurredAt > member.occurredAt) return false;
     switch (link) {
       case 'upstream':
         return CONSEQUENCE_KINDS.has(member.kind);
@@ -274,6 +313,18 @@ class Linker {
       default:
         return false;
     }
+  }
+
+  /**
+   * A failure linked only as upstream of the incident has a healthy upstream of its own (nothing of the
+   * incident feeds it). It explains what it feeds only if it broke first: upstream of a member that
+   * failed before it, or of consequences whose cause was already active, it is a new root cause.
+   */
+  #newRootCause(member: Signal, link: LinkKind, activity: number | undefined): boolean {
+    const s = this.signal;
+    if (link !== 'upstream' || !FAILURE_KINDS.has(s.kind)) return false;
+    const before = CONSEQUENCE_KINDS.has(member.kind) ? activity : member.occurredAt;
+    return before !== undefined && before < s.occurredAt;
   }
 }
 

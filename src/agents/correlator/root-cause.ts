@@ -36,6 +36,24 @@ export const CONSEQUENCE_KINDS: ReadonlySet<string> = new Set([
   'sla_missed',
 ]);
 
+/** Runs and updates that broke: the kinds that can be a root cause of their own. */
+export const FAILURE_KINDS: ReadonlySet<string> = new Set([
+  'job_failed',
+  'task_failed',
+  'run_timed_out',
+  'pipeline_failed',
+]);
+
+/**
+ * Money spent for nothing: an idle warehouse, a team's spend. They share compute and tables with
+ * failures but neither cause nor follow from them, so they join only the same problem again.
+ */
+export const WASTE_KINDS: ReadonlySet<string> = new Set([
+  'warehouse_idle_no_autostop',
+  'cost_anomaly',
+  'budget_exceeded',
+]);
+
 /**
  * Causes that happen once and then stay (a revoked grant): they do not recur themselves, so their
  * incident counts as repeated when what they break fails again.

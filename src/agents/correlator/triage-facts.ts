@@ -1,6 +1,7 @@
 import type { Signal } from '../../domain/signal.js';
 import type { TriageFacts } from '../triage/triage-incident.js';
 import type { IncidentSummary } from './correlate.js';
+import { FAILURE_KINDS } from './root-cause.js';
 
 /**
  * The facts triage decides on, from a correlated incident. `repeated` (the fingerprint was seen before)
@@ -17,6 +18,9 @@ export function triageFacts(
     slaMinutesLeft: summary.slaDeadline !== null ? (summary.slaDeadline - now) / 60_000 : null,
     criticality: context.criticality ?? [],
     blastRadius: summary.blastRadius.count,
+    jobsFailed: new Set(
+      signals.filter((s) => FAILURE_KINDS.has(s.kind) && s.refs.jobId !== undefined).map((s) => s.refs.jobId),
+    ).size,
     transient: summary.rootSignal.classification?.transient ?? null,
     repeated: context.repeated,
     costRatio: costRatios.length > 0 ? Math.max(...costRatios) : null,

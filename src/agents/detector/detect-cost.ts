@@ -19,8 +19,9 @@ export interface CostOptions {
 }
 
 /**
- * Spend per team: each whole period (ended by `now`) of the last day of hours or week of days against
- * the median of the trailing periods before it, of the same granularity (`cost_anomaly`, once
+ * Spend per team: each period of the last day of hours or week of days against the median of the
+ * trailing whole periods before it, of the same granularity — the period still running on what it
+ * billed so far, so a spike is reported within the billing lag and one poll (`cost_anomaly`, once
  * `min_history_runs` periods exist, when both `cost_anomaly_ratio` and `cost_anomaly_min_usd` are
  * exceeded), and month-to-date spend against the team's monthly budget (`budget_exceeded`, once per
  * team and month).
@@ -40,23 +41,44 @@ export function detectCostProblems(
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
 
+  // Each team's hourly spend: what a day still running is compared by, hour for hour.
+  const hourly = new Map<string, Map<number, number>>();
+  for (const c of costs) {
+    if (c.granularity !== 'hour') continue;
+    const key = `${c.workspaceId}\u0000${c.team}`;
+    const hours = hourly.get(key) ?? new Map<number, number>();
+    hours.set(c.periodStart, (hours.get(c.periodStart) ?? 0) + c.usd);
+    hourly.set(key, hours);
+  }
+
   for (const group of groups.values()) {
     const first = group[0]!;
     sink.guard(`team:${first.team}`, () => {
       // Several rows for one period (several SKUs) add up.
       const byPeriod = new Map<number, number>();
       for (const c of group) byPeriod.set(c.periodStart, (byPeriod.get(c.periodStart) ?? 0) + c.usd);
-      // Only whole periods are judged: the hour or day still running has billed a fraction of what it
-      // will (warehouses bill at the hour, clusters when they stop), so against full periods it always
-      // looked cheap and the spike before it went unjudged.
+      // The baseline is whole periods only: the hour or day still running has billed a fraction of what
+      // it will (warehouses bill at the hour, clusters when they stop). The running period is judged
+      // too: a day against the same hours of earlier days (`dayToDate`) where hourly rows cover them,
+      // otherwise what it billed so far against a whole usual period. Waiting for it to end (a day's
+      // spike reported at midnight) only makes the report hours late.
       const step = first.granularity === 'hour' ? HOUR_MS : DAY_MS;
-      const periods = [...byPeriod.entries()]
-        .filter(([start]) => start + step <= now)
-        .sort((a, b) => a[0] - b[0]);
+      const periods = [...byPeriod.entries()].filter(([start]) => start <= now).sort((a, b) => a[0] - b[0]);
+      const whole = periods.filter(([start]) => start + step <= now);
       const judgedFrom = now - JUDGED_WITHIN_MS[first.granularity];
-      periods.forEach(([periodStart, usd], index) => {
+      periods.forEach(([periodStart, billed], index) => {
         if (periodStart + step <= judgedFrom) return;
-        const history = periods.slice(Math.max(0, index - trailing), index).map((p) => p[1]);
+        const running = periodStart + step > now;
+        const sameHours =
+          running && first.granularity === 'day'
+            ? dayToDate(hourly.get(`${first.workspaceId}\u0000${first.team}`), periodStart, now, {
+                trailing,
+                minDays: thresholds.min_history_runs,
+              })
+            : undefined;
+        const history =
+          sameHours?.history ?? whole.slice(Math.max(0, index - trailing), index).map((p) => p[1]);
+        const usd = sameHours?.usd ?? billed;
         if (history.length < thresholds.min_history_runs) return;
         const baseline = median(history);
         if (!(baseline > 0)) return;
@@ -79,7 +101,10 @@ export function detectCostProblems(
           },
           evidence: [
             {
-              label: `Spent $${round2(usd)} in the ${first.granularity} from ${utcMinute(periodStart)}, ${ratio.toFixed(1)}× the usual $${round2(baseline)}`,
+              label:
+                sameHours !== undefined
+                  ? `Spent $${round2(usd)} by ${utcMinute(sameHours.until)} in the day from ${utcMinute(periodStart)}, ${ratio.toFixed(1)}× the usual $${round2(baseline)} by that hour`
+                  : `Spent $${round2(usd)} in the ${first.granularity} from ${utcMinute(periodStart)}, ${ratio.toFixed(1)}× the usual $${round2(baseline)}`,
             },
           ],
           costUsd: round2(Math.max(0, usd - baseline)),
@@ -124,4 +149,33 @@ export function detectCostProblems(
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/**
+ * A day still running against the same hours of the days before it: its whole hours so far and, for each
+ * earlier day the hourly rows cover, its spend in the same hours. A spike that starts in the afternoon
+ * beats "the usual by 17:00" within the hour, where against a whole usual day it might never. Earlier
+ * days are complete and today's runs in flight have not billed yet, so the comparison errs towards
+ * quiet. Undefined when the hourly rows cover too few days: the whole-period comparison decides then.
+ */
+function dayToDate(
+  hours: ReadonlyMap<number, number> | undefined,
+  dayStart: number,
+  now: number,
+  days: { readonly trailing: number; readonly minDays: number },
+): { usd: number; history: number[]; until: number } | undefined {
+  if (hours === undefined || hours.size === 0) return undefined;
+  const elapsed = Math.floor((now - dayStart) / HOUR_MS) * HOUR_MS;
+  if (elapsed <= 0) return undefined;
+  const firstHour = Math.min(...hours.keys());
+  const spent = (from: number) => {
+    let usd = 0;
+    for (const [hour, amount] of hours) if (hour >= from && hour < from + elapsed) usd += amount;
+    return usd;
+  };
+  const history: number[] = [];
+  for (let day = dayStart - DAY_MS; history.length < days.trailing && day >= firstHour; day -= DAY_MS)
+    history.push(spent(day));
+  if (history.length < days.minDays) return undefined;
+  return { usd: spent(dayStart), history, until: dayStart + elapsed };
 }

@@ -1,7 +1,8 @@
 import type { Thresholds } from '../../config/policy.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
-import type { TableLoadObservation } from './observations.js';
+import type { TableLoadObservation, TableSla } from './observations.js';
 import { median, recordSamples, type SampleWindow } from './sample-window.js';
+import { deadlinesAround } from './zoned-time.js';
 
 /** How many median absolute deviations from the median a load must be to count as a drop or spike. */
 const NOISE_MADS = 3;
@@ -19,13 +20,16 @@ const MAX_LOADS = 60;
 /**
  * Row-count drops and spikes against the median of the table's earlier non-empty loads (once it has
  * `min_history_runs` of them), and `zero_rows_consecutive` empty loads in a row. A single empty load is
- * not a drop: many loads are legitimately empty now and then; a streak is what breaks consumers.
+ * not a drop: many loads are legitimately empty now and then; a streak is what breaks consumers. A
+ * streak on a table an SLA depends on (the SLA's own table, or one its upstream jobs write) carries the
+ * nearest such deadline after the load, so its incident's severity follows that SLA.
  */
 export function detectRowCountAnomalies(
   loads: readonly TableLoadObservation[],
   baselines: RowCountBaselines,
   thresholds: Thresholds,
   now: number,
+  slas: readonly TableSla[] = [],
 ): RowCountOutput {
   const sink = new DetectorSink();
   const next: Record<string, SampleWindow> = { ...baselines };
@@ -74,13 +78,23 @@ export function detectRowCountAnomalies(
           first = upTo[i]![0];
         }
         if (streak < thresholds.zero_rows_consecutive) return;
+        const sla = downstreamSla(load, slas);
         sink.emit(`table:${load.table}`, {
           ...base,
           dedupKey: `${load.workspaceId}:zero-rows:${load.table}:${first}`,
           kind: 'zero_rows',
           severityHint: 'P2',
-          metrics: { consecutiveZeroLoads: streak },
-          evidence: [{ label: `${streak} loads in a row wrote no rows` }],
+          metrics: {
+            consecutiveZeroLoads: streak,
+            ...(sla !== undefined ? { deadline: sla.deadline } : {}),
+          },
+          evidence: [
+            {
+              label: `${streak} loads in a row wrote no rows${
+                sla !== undefined ? `; ${sla.table} has a freshness SLA downstream` : ''
+              }`,
+            },
+          ],
         });
         return;
       }
@@ -117,4 +131,21 @@ export function detectRowCountAnomalies(
     });
   }
   return { ...sink.output(), baselines: next };
+}
+
+/** The SLA downstream of a load with the nearest deadline after it, if any. */
+function downstreamSla(
+  load: TableLoadObservation,
+  slas: readonly TableSla[],
+): { readonly table: string; readonly deadline: number } | undefined {
+  let nearest: { table: string; deadline: number } | undefined;
+  for (const sla of slas) {
+    if (sla.workspaceId !== load.workspaceId) continue;
+    const feeds =
+      sla.table === load.table || (load.jobId !== undefined && sla.upstreamJobIds.includes(load.jobId));
+    if (!feeds) continue;
+    const { next } = deadlinesAround(load.loadedAt, sla.deadline, sla.timezone);
+    if (nearest === undefined || next < nearest.deadline) nearest = { table: sla.table, deadline: next };
+  }
+  return nearest;
 }

@@ -23,7 +23,14 @@ import {
  * The parts of what Detection remembers, each a map of plain-JSON entries: what a worker stores between
  * polls (`StoredDetection`). `active_runs` is one entry, the runs in flight at the last runs poll.
  */
-export const DETECTION_PARTS = ['duration', 'row_count', 'last_load', 'active_runs', 'cost'] as const;
+export const DETECTION_PARTS = [
+  'duration',
+  'row_count',
+  'last_load',
+  'active_runs',
+  'cost',
+  'last_run',
+] as const;
 export type DetectionPart = (typeof DETECTION_PARTS)[number];
 
 const sampleWindowSchema = z.object({
@@ -35,6 +42,7 @@ const ENTRY_SCHEMAS: Record<DetectionPart, z.ZodType> = {
   last_load: z.number().finite(),
   active_runs: z.array(runObservationSchema),
   cost: costObservationSchema,
+  last_run: runObservationSchema,
 };
 
 /** Cost periods kept for the baseline: the detector's 14 trailing days and the month to date. */
@@ -51,6 +59,11 @@ export class Detection {
   #baselines: DetectorState = emptyDetectorState();
   readonly #lastLoads = new Map<string, number>();
   #activeRuns: readonly RunObservation[] = [];
+  /**
+   * Each job's latest finished run (`workspaceId:jobId`): an upstream that failed at 02:00 is still the
+   * evidence against a 06:00 deadline when the at-risk window opens at 05:00, long after its poll.
+   */
+  readonly #lastRuns = new Map<string, RunObservation>();
   /**
    * Spend per team and period seen so far (the newest amount per period), the cost detector's trailing
    * history: the collector hands out only periods that changed, so one poll alone holds too few.
@@ -76,7 +89,15 @@ export class Detection {
     now: number,
   ): DetectorOutput {
     this.#activeRuns = polled.active;
-    return this.#detect({ runs: [...polled.completed, ...polled.active], slas: this.#fresh(slas) }, now);
+    for (const run of polled.completed) {
+      const key = `${run.workspaceId}:${run.jobId}`;
+      const known = this.#lastRuns.get(key);
+      if (known === undefined || known.startTime <= run.startTime) this.#lastRuns.set(key, run);
+    }
+    return this.#detect(
+      { runs: [...polled.completed, ...polled.active], slas: this.#fresh(slas), slaRuns: this.#slaRuns() },
+      now,
+    );
   }
 
   /** A system-tables poll, judged together with the runs in flight at the last runs poll. */
@@ -95,6 +116,7 @@ export class Detection {
         grantChanges: tables.grantChanges,
         slas: this.#fresh(slas),
         runs: this.#activeRuns,
+        slaRuns: this.#slaRuns(),
       },
       now,
     );
@@ -116,6 +138,8 @@ export class Detection {
         return [['', this.#activeRuns]];
       case 'cost':
         return this.#costs.entries();
+      case 'last_run':
+        return this.#lastRuns.entries();
     }
   }
 
@@ -150,6 +174,7 @@ export class Detection {
       this.#baselines = { ...this.#baselines, rowCounts: windows(this.#baselines.rowCounts) };
     else if (part === 'last_load') put<number>(this.#lastLoads);
     else if (part === 'cost') put<CostObservation>(this.#costs);
+    else if (part === 'last_run') put<RunObservation>(this.#lastRuns);
     else {
       const runs = valid.find(([key]) => key === '');
       if (runs) this.#activeRuns = (runs[1] as readonly RunObservation[] | undefined) ?? [];
@@ -161,6 +186,15 @@ export class Detection {
     const out = runDetectors(inputs, this.#baselines, this.#policy, now, { classify: classifyError });
     this.#baselines = out.state;
     return { signals: out.signals, skipped: out.skipped };
+  }
+
+  /** What SLAs are judged on: the runs in flight, and each job's latest finished run not restarted since. */
+  #slaRuns(): RunObservation[] {
+    const active = new Set(this.#activeRuns.map((r) => `${r.workspaceId}:${r.jobId}`));
+    return [
+      ...this.#activeRuns,
+      ...[...this.#lastRuns].filter(([key]) => !active.has(key)).map(([, run]) => run),
+    ];
   }
 
   /** The topology's SLAs, each with the newest load seen since the topology was read. */

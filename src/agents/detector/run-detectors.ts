@@ -28,6 +28,8 @@ export interface DetectorInputs {
   readonly runs?: readonly RunObservation[];
   readonly loads?: readonly TableLoadObservation[];
   readonly slas?: readonly TableSla[];
+  /** The upstream runs SLAs are judged on: each job's latest finished run and those in flight (default `runs`). */
+  readonly slaRuns?: readonly RunObservation[];
   readonly pipelineUpdates?: readonly PipelineUpdateObservation[];
   readonly clusterEvents?: readonly ClusterEventObservation[];
   readonly warehouses?: readonly WarehouseObservation[];
@@ -82,11 +84,16 @@ export function runDetectors(
     return out;
   });
   run('row_counts', () => {
-    const out = detectRowCountAnomalies(inputs.loads ?? [], state.rowCounts, t, now);
+    const out = detectRowCountAnomalies(inputs.loads ?? [], state.rowCounts, t, now, inputs.slas ?? []);
     next = { ...next, rowCounts: out.baselines };
     return out;
   });
-  run('sla', () => detectSlaBreaches(inputs.slas ?? [], runs, now));
+  run('sla', () =>
+    detectSlaBreaches(inputs.slas ?? [], inputs.slaRuns ?? runs, now, {
+      durations: next.durations,
+      minHistoryRuns: t.min_history_runs,
+    }),
+  );
   run('pipelines', () => detectPipelineFailures(inputs.pipelineUpdates ?? [], now, classify));
   run('clusters', () => detectClusterEvents(inputs.clusterEvents ?? [], now));
   run('warehouses', () => detectWarehouseProblems(inputs.warehouses ?? [], t, now));

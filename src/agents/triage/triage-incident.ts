@@ -10,6 +10,8 @@ export interface TriageFacts {
   criticality: readonly string[];
   /** Downstream jobs + tables + dashboards affected. */
   blastRadius: number;
+  /** Distinct jobs whose runs failed in the incident (a shared cluster can take several down at once). */
+  jobsFailed: number;
   /** Whether the root cause is transient (a retry would plausibly fix it); null when not classified. */
   transient: boolean | null;
   /** The same fingerprint was seen before (another day, or still recurring). */
@@ -80,6 +82,7 @@ function conditionHolds(condition: TriageCondition, facts: TriageFacts): boolean
   if (condition.criticality !== undefined) checks.push(oneOf(condition.criticality, facts.criticality));
   if (condition.blast_radius_above !== undefined)
     checks.push(facts.blastRadius > condition.blast_radius_above);
+  if (condition.jobs_failed_above !== undefined) checks.push(facts.jobsFailed > condition.jobs_failed_above);
   if (condition.transient !== undefined) checks.push(facts.transient === condition.transient);
   if (condition.repeated !== undefined) checks.push(facts.repeated === condition.repeated);
   if (condition.cost_ratio_above !== undefined) {
@@ -103,6 +106,7 @@ function describeCondition(severity: Severity, c: TriageCondition, f: TriageFact
   if (c.criticality !== undefined) parts.push(`data is ${[c.criticality].flat().join('/')}`);
   if (c.blast_radius_above !== undefined)
     parts.push(`blast radius ${f.blastRadius} > ${c.blast_radius_above}`);
+  if (c.jobs_failed_above !== undefined) parts.push(`${f.jobsFailed} jobs failed together`);
   if (c.repeated !== undefined) parts.push(c.repeated ? 'seen before' : 'first occurrence');
   if (c.transient !== undefined) parts.push(c.transient ? 'transient' : 'not transient');
   if (c.cost_ratio_above !== undefined && f.costRatio !== null) {

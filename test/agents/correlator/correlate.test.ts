@@ -160,7 +160,7 @@ describe('correlate', () => {
     });
   });
 
-  it('splits two unrelated failures in the same window into two incidents', () => {
+  it('keeps two unrelated failures in the same minute as two incidents', () => {
     const { extract } = cascade();
     const other = detectRunFailures(
       [
@@ -169,14 +169,14 @@ describe('correlate', () => {
           jobName: 'Clickstream sessionizer',
           runId: '900',
           resultState: 'FAILED',
-          endTime: extract.occurredAt + 5 * MIN,
+          endTime: extract.occurredAt + 30_000,
           tablesRead: ['main.web.clicks'],
           tablesWritten: ['main.web.sessions'],
           computeIds: ['1120-010101-zzzz9999'],
           tasks: [task('sessionize', '901', { resultState: 'FAILED', errorMessage: 'boom' })],
         }),
       ],
-      extract.occurredAt + 6 * MIN,
+      extract.occurredAt + MIN,
     ).signals;
     expect(feed([extract, ...other]).incidents).toHaveLength(2);
   });
@@ -333,6 +333,96 @@ describe('correlate', () => {
       feed([extract, sla], graph, { windowMinutes: 30, consequenceHorizonMinutes: 60 }).incidents,
     ).toHaveLength(2);
     expect(feed([extract, sla], graph, { windowMinutes: 30 }).incidents).toHaveLength(1);
+  });
+
+  describe('a join needs a link and time', () => {
+    /** A failed run of job `jobId` ending at `at`, on its own cluster, reading and writing nothing itself. */
+    const failed = (jobId: string, runId: string, at: number) =>
+      detectRunFailures(
+        [
+          run({
+            jobId,
+            jobName: jobId === 'E' ? 'Nightly orders ETL' : 'Revenue mart',
+            runId,
+            resultState: 'FAILED',
+            startTime: at - 20 * MIN,
+            endTime: at,
+            computeIds: [`cluster-${jobId}-${runId}`],
+            tablesRead: [],
+            tablesWritten: [],
+            tasks: [task('main', `${runId}1`, { resultState: 'FAILED', errorMessage: 'boom', endTime: at })],
+          }),
+        ],
+        at,
+      ).signals[0]!;
+
+    it('does not let an incident left open absorb, hours later, a failure its lineage links to', () => {
+      const { extract, transform, load, sla } = cascade();
+      // Upstream of the missed table, six hours after the miss: linked, but long after the extract broke.
+      const later = failed('M', '700', sla.occurredAt + 6 * HOUR);
+      const { incidents } = feed([extract, transform, load, sla, later]);
+      expect(incidents).toHaveLength(2);
+      expect(incidents[1]!.rootSignalId).toBe(later.id);
+    });
+
+    it('lets the SLA missed hours after its cause join the cause, but not a later failure the SLA links to', () => {
+      const { extract, sla } = cascade();
+      // Upstream of the missed table, four hours after the extract broke: a cause of its own.
+      const unrelated = failed('E', '701', extract.occurredAt + 4 * HOUR);
+      const { incidents } = feed([extract, sla, unrelated]);
+      expect(incidents.map((i) => i.signals.length)).toEqual([2, 1]);
+    });
+
+    it('does not blame the morning’s missed SLA on a failure upstream of it that afternoon', () => {
+      const { sla } = cascade();
+      const afternoon = failed('E', '705', sla.occurredAt + 8 * HOUR);
+      expect(feed([sla, afternoon]).incidents).toHaveLength(2);
+      // … while the night's extract failure, found after the miss, still joins it as its cause.
+      const { extract } = cascade();
+      expect(feed([sla, extract]).incidents).toHaveLength(1);
+    });
+
+    it('opens its own incident for a failure upstream of one that broke before it: its own upstream is healthy', () => {
+      const mart = failed('M', '710', DEADLINE - 2 * HOUR);
+      const etl = failed('E', '711', DEADLINE - 2 * HOUR + 10 * MIN);
+      const { incidents } = feed([mart, etl]);
+      expect(incidents).toHaveLength(2);
+    });
+
+    it('lets an upstream failure that broke first become the root cause of the downstream one', () => {
+      const etl = failed('E', '720', DEADLINE - 2 * HOUR);
+      const mart = failed('M', '721', DEADLINE - 2 * HOUR + 10 * MIN);
+      // The downstream failure is seen first (its notification came in), the upstream one at the next poll.
+      const { incidents, decisions } = feed([mart, etl]);
+      expect(incidents).toHaveLength(1);
+      expect(decisions[1]).toMatchObject({ link: 'upstream', rootCauseChanged: { to: etl.id } });
+    });
+
+    it('keeps an idle warehouse out of the SLA incident of a table it serves', () => {
+      const served = buildDependencyGraph({
+        lineage: NIGHTLY_ORDERS_LINEAGE,
+        jobs: [{ jobId: 'M', name: 'Revenue mart', computeIds: ['a1b2c3d4e5f60718'] }],
+      });
+      const { extract, sla } = cascade();
+      const [idle] = detectWarehouseProblems(
+        [
+          warehouseObservationSchema.parse({
+            workspaceId: WS,
+            warehouseId: 'a1b2c3d4e5f60718',
+            name: 'bi-prod',
+            state: 'RUNNING',
+            autoStopMins: 0,
+            idleSince: DEADLINE - 2 * HOUR,
+          }),
+        ],
+        thresholds(),
+        DEADLINE + 10 * MIN,
+      ).signals;
+      expect(idle!.kind).toBe('warehouse_idle_no_autostop');
+      const { incidents } = feed([extract, sla, idle!], served);
+      expect(incidents).toHaveLength(2);
+      expect(incidents[1]!.rootSignalId).toBe(idle!.id);
+    });
   });
 
   it('decides quickly among 500 open incidents', () => {

@@ -389,6 +389,7 @@ describe('linkQueryKeys against correlate', () => {
       'shared_source',
       'upstream',
     ]);
-    expect([...links.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(200);
+    // Fewer than links alone would give: a join also needs the time of the incident's cause.
+    expect([...links.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(150);
   });
 });

@@ -54,4 +54,30 @@ describe('triageFacts', () => {
     expect(triageIncident(facts(idle(30)), defaultPolicy().triage).severity).toBe('P3');
     expect(triageIncident(facts(idle(12)), defaultPolicy().triage).severity).toBe('P4');
   });
+
+  it('tells someone (P3) when the jobs on a shared cluster fail together, each only transiently', () => {
+    const lost = (jobId: string, taskKey: string) =>
+      failedTaskSignal({
+        dedupKey: `lost-${jobId}`,
+        subject: { type: 'task', id: `${jobId}/${taskKey}`, name: `job ${jobId} / ${taskKey}` },
+        refs: { jobId, runId: `${jobId}1`, taskKey, clusterId: '0523-101010-abcde123' },
+        error: { message: 'Spot instances were reclaimed; lost executors' },
+        classification: { category: 'capacity', transient: true, action: 'RETRY', rule: 'spot' },
+      });
+    const triaged = (signals: ReturnType<typeof lost>[]) => {
+      const facts = triageFacts(summariseIncident(signals, new DependencyGraph()), signals, 0, {
+        repeated: false,
+      });
+      return {
+        jobsFailed: facts.jobsFailed,
+        severity: triageIncident(facts, defaultPolicy().triage).severity,
+      };
+    };
+    // The same job's two tasks are one job down; three jobs down together reach a card.
+    expect(triaged([lost('42', 'a'), lost('42', 'b')])).toEqual({ jobsFailed: 1, severity: 'P4' });
+    expect(triaged([lost('42', 'a'), lost('43', 'a'), lost('44', 'a')])).toEqual({
+      jobsFailed: 3,
+      severity: 'P3',
+    });
+  });
 });

@@ -32,6 +32,77 @@ describe('detectCostProblems', () => {
     expect(out.signals.map((s) => [s.kind, s.occurredAt])).toEqual([['cost_anomaly', NOV1 + 10 * DAY]]);
   });
 
+  it('reports a spike while its day is still running, as soon as what it billed beats a whole usual day', () => {
+    // A bad deploy at 08:00 multiplied the cluster sizes: by 14:00 the day has billed 2.4 usual days.
+    const early = detectCostProblems(
+      [...usualDays(10), cost(10, 240)],
+      [],
+      thresholds(),
+      NOV1 + 10 * DAY + 14 * 3_600_000,
+    );
+    expect(early.signals.map((s) => [s.kind, s.occurredAt, s.metrics.usd])).toEqual([
+      ['cost_anomaly', NOV1 + 10 * DAY, 240],
+    ]);
+    // Judged again once the day is whole, it is the same signal: reported once.
+    const whole = detectCostProblems([...usualDays(10), cost(10, 400)], [], thresholds(), NOV1 + 11 * DAY);
+    expect(whole.signals.map((s) => s.id)).toEqual(early.signals.map((s) => s.id));
+  });
+
+  it('reports an afternoon spike within the hour, against the same hours of the days before', () => {
+    const HOUR = 3_600_000;
+    // Ten ordinary days: $3 an hour around the clock, $72 a day. From 17:00 on day 10, $20 an hour.
+    const rows: CostObservation[] = [];
+    for (let h = 0; h < 10 * 24 + 19; h++) {
+      const usd = h >= 10 * 24 + 17 ? 20 : 3;
+      rows.push(
+        costObservationSchema.parse({
+          workspaceId: WS,
+          team: 'data-eng',
+          periodStart: NOV1 + h * HOUR,
+          granularity: 'hour',
+          usd,
+        }),
+      );
+    }
+    const days = Array.from({ length: 11 }, (_, d) =>
+      cost(
+        d,
+        rows
+          .filter((r) => r.periodStart >= NOV1 + d * DAY && r.periodStart < NOV1 + (d + 1) * DAY)
+          .reduce((a, r) => a + r.usd, 0),
+      ),
+    );
+    // By 19:00 the day has billed $51 + $40 = $91 (the hour still running is left out): 1.6× the usual
+    // $57 by 19:00, though less than 1.5 whole usual days — against which it would wait for midnight.
+    const now = NOV1 + 10 * DAY + 19 * HOUR + 10 * 60_000;
+    const out = detectCostProblems([...rows, ...days], [], thresholds(), now);
+    const daily = out.signals.filter((s) => s.occurredAt === NOV1 + 10 * DAY);
+    expect(daily.map((s) => s.metrics)).toEqual([{ usd: 91, baselineUsd: 57, ratio: 1.6, periods: 10 }]);
+    expect(daily[0]!.evidence[0]!.label).toBe(
+      'Spent $91 by 2026-11-11 19:00 UTC in the day from 2026-11-11 00:00 UTC, 1.6× the usual $57 by that hour',
+    );
+  });
+
+  it('reports an hour that beats a whole usual hour before the hour ends', () => {
+    const HOUR = 3_600_000;
+    const hour = (h: number, usd: number) =>
+      costObservationSchema.parse({
+        workspaceId: WS,
+        team: 'data-eng',
+        periodStart: NOV1 + h * HOUR,
+        granularity: 'hour',
+        usd,
+      });
+    const usual = Array.from({ length: 12 }, (_, h) => hour(h, 20 + (h % 3)));
+    const out = detectCostProblems(
+      [...usual, hour(12, 90)],
+      [],
+      thresholds(),
+      NOV1 + 12 * HOUR + 20 * 60_000,
+    );
+    expect(out.signals.map((s) => [s.kind, s.occurredAt])).toEqual([['cost_anomaly', NOV1 + 12 * HOUR]]);
+  });
+
   it('reports a spike from days ago on a fresh start, once per anomalous day within the week', () => {
     const out = detectCostProblems(
       [...usualDays(10), cost(10, 260), cost(11, 250), ...[12, 13, 14].map((d) => cost(d, 104))],

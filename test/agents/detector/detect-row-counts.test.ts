@@ -3,8 +3,9 @@ import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row
 import {
   type TableLoadObservation,
   tableLoadObservationSchema,
+  tableSlaSchema,
 } from '../../../src/agents/detector/observations.js';
-import { DAY, T0, thresholds, WS } from './observation-factory.js';
+import { DAY, HOUR, T0, thresholds, WS } from './observation-factory.js';
 
 const TABLE = 'main.sales.orders';
 
@@ -63,6 +64,26 @@ describe('detectRowCountAnomalies', () => {
     const out = detectRowCountAnomalies(streak, {}, thresholds({ zero_rows_consecutive: 3 }), T0 + 14 * DAY);
     expect(out.signals).toHaveLength(1);
     expect(out.signals[0]).toMatchObject({ kind: 'zero_rows', metrics: { consecutiveZeroLoads: 3 } });
+  });
+
+  it('gives a zero-row streak the nearest deadline of an SLA downstream of it, and none without one', () => {
+    const streak = [...usual(10), load(10, 0), load(11, 0), load(12, 0)];
+    // The mart's 06:00 UTC SLA depends on job 42, which loads the empty table at 02:00.
+    const mart = tableSlaSchema.parse({
+      workspaceId: WS,
+      table: 'main.mart.daily_revenue',
+      deadline: '06:00',
+      timezone: 'UTC',
+      upstreamJobIds: ['42'],
+    });
+    const elsewhere = tableSlaSchema.parse({ ...mart, table: 'main.web.sessions', upstreamJobIds: ['7'] });
+    const out = detectRowCountAnomalies(streak, {}, thresholds(), T0 + 12 * DAY + HOUR, [elsewhere, mart]);
+    expect(out.signals[0]!.metrics).toEqual({ consecutiveZeroLoads: 3, deadline: T0 + 12 * DAY + 4 * HOUR });
+    expect(out.signals[0]!.evidence[0]!.label).toBe(
+      '3 loads in a row wrote no rows; main.mart.daily_revenue has a freshness SLA downstream',
+    );
+    const alone = detectRowCountAnomalies(streak, {}, thresholds(), T0 + 12 * DAY + HOUR, [elsewhere]);
+    expect(alone.signals[0]!.metrics).toEqual({ consecutiveZeroLoads: 3 });
   });
 
   it('finds a streak that spans passes through the stored baseline, with the same id each pass', () => {

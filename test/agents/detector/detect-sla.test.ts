@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { DurationBaselines } from '../../../src/agents/detector/detect-duration-anomaly.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
 import { type TableSla, tableSlaSchema } from '../../../src/agents/detector/observations.js';
 import { HOUR, MIN, run, WS } from './observation-factory.js';
@@ -18,14 +19,6 @@ function sla(overrides: Partial<TableSla> = {}): TableSla {
     ...overrides,
   });
 }
-
-const upstreamRunning = run({
-  runId: 'u1',
-  lifeCycleState: 'RUNNING',
-  resultState: undefined,
-  startTime: DEADLINE - 3 * HOUR,
-  endTime: undefined,
-});
 
 describe('detectSlaBreaches', () => {
   it('reports a table not refreshed by its deadline in its own time zone', () => {
@@ -51,29 +44,72 @@ describe('detectSlaBreaches', () => {
     expect(b.signals.map((s) => s.id)).toEqual(a.signals.map((s) => s.id));
   });
 
-  it('reports SLA at risk while an upstream run is still going as the deadline nears', () => {
-    const early = detectSlaBreaches([sla()], [upstreamRunning], DEADLINE - 2 * HOUR);
-    expect(early.signals).toEqual([]);
-    const out = detectSlaBreaches([sla()], [upstreamRunning], DEADLINE - 30 * MIN);
-    expect(out.signals).toHaveLength(1);
-    expect(out.signals[0]).toMatchObject({
-      kind: 'sla_at_risk',
-      metrics: { minutesLeft: 30, deadline: DEADLINE },
-    });
-  });
+  describe('SLA at risk fires only on evidence, and names it', () => {
+    /** The upstream job usually runs 40 minutes (five nights of history). */
+    const usual: DurationBaselines = {
+      [`${WS}:684914303928317`]: {
+        samples: [1, 2, 3, 4, 5].map((d) => [`h${d}`, DEADLINE - d * 24 * HOUR, (38 + d) * 60] as const),
+      },
+    };
+    const withUsual = { durations: usual, minHistoryRuns: 5 };
+    const running = (startedAgo: number) =>
+      run({
+        runId: 'u1',
+        jobName: 'Orders ETL',
+        lifeCycleState: 'RUNNING',
+        resultState: undefined,
+        startTime: DEADLINE - 30 * MIN - startedAgo,
+        endTime: undefined,
+      });
 
-  it('reports SLA at risk when an upstream run failed, and not when it succeeded', () => {
-    const failed = run({
-      runId: 'u2',
-      resultState: 'FAILED',
-      startTime: DEADLINE - 3 * HOUR,
-      endTime: DEADLINE - 2 * HOUR,
+    it('pages nobody while a healthy upstream is still running within its usual time', () => {
+      expect(detectSlaBreaches([sla()], [running(20 * MIN)], DEADLINE - 30 * MIN, withUsual).signals).toEqual(
+        [],
+      );
     });
-    const ok = run({ runId: 'u3', startTime: DEADLINE - 3 * HOUR, endTime: DEADLINE - 2 * HOUR });
-    expect(detectSlaBreaches([sla()], [failed], DEADLINE - 30 * MIN).signals.map((s) => s.kind)).toEqual([
-      'sla_at_risk',
-    ]);
-    expect(detectSlaBreaches([sla()], [ok], DEADLINE - 30 * MIN).signals).toEqual([]);
+
+    it('pages nobody for a running upstream whose usual duration is not known yet', () => {
+      expect(detectSlaBreaches([sla()], [running(3 * HOUR)], DEADLINE - 30 * MIN).signals).toEqual([]);
+    });
+
+    it('reports SLA at risk when an upstream runs past its own usual duration, and says so', () => {
+      expect(detectSlaBreaches([sla()], [running(2 * HOUR)], DEADLINE - 2 * HOUR, withUsual).signals).toEqual(
+        [],
+      );
+      const out = detectSlaBreaches([sla()], [running(90 * MIN)], DEADLINE - 30 * MIN, withUsual);
+      expect(out.signals).toHaveLength(1);
+      expect(out.signals[0]).toMatchObject({
+        kind: 'sla_at_risk',
+        metrics: { minutesLeft: 30, deadline: DEADLINE },
+      });
+      expect(out.signals[0]!.evidence[0]).toEqual({
+        label: 'Upstream Orders ETL has been running 90 min, past its usual 41 min (run u1)',
+        excerpt: 'Upstream Orders ETL has been running 90 min, past its usual 41 min (run u1)',
+      });
+    });
+
+    it('reports SLA at risk when an upstream run failed or was skipped, and not when it succeeded', () => {
+      const failed = run({
+        runId: 'u2',
+        jobName: 'Orders ETL',
+        resultState: 'FAILED',
+        startTime: DEADLINE - 3 * HOUR,
+        endTime: DEADLINE - 2 * HOUR,
+      });
+      const skipped = run({
+        runId: 'u4',
+        jobName: 'Orders ETL',
+        resultState: 'UPSTREAM_FAILED',
+        startTime: DEADLINE - 3 * HOUR,
+        endTime: DEADLINE - 3 * HOUR,
+      });
+      const ok = run({ runId: 'u3', startTime: DEADLINE - 3 * HOUR, endTime: DEADLINE - 2 * HOUR });
+      const labels = (r: typeof ok) =>
+        detectSlaBreaches([sla()], [r], DEADLINE - 30 * MIN).signals.map((s) => s.evidence[0]?.label);
+      expect(labels(failed)).toEqual(['Upstream Orders ETL failed at 2026-11-20 03:00 UTC (run u2)']);
+      expect(labels(skipped)).toEqual(['Upstream Orders ETL was skipped (run u4)']);
+      expect(labels(ok)).toEqual([]);
+    });
   });
 
   it('computes the deadline across a DST change (New York, 2026-03-08)', () => {

@@ -9,7 +9,7 @@ import {
   tableSlaSchema,
 } from '../../../src/agents/detector/observations.js';
 import { defaultPolicy } from '../../../src/config/policy.js';
-import { DAY, HOUR, MIN, WS } from './observation-factory.js';
+import { DAY, HOUR, MIN, run, WS } from './observation-factory.js';
 
 // 06:00 in Berlin on 2026-11-20 is 05:00 UTC.
 const DEADLINE = Date.UTC(2026, 10, 20, 5, 0);
@@ -61,6 +61,32 @@ describe('Detection', () => {
     });
     detection.ofSystemTables(tables({ tableLoads: [load] }), [], DEADLINE - HOUR);
     expect(kinds(detection.ofRunsPoll({ completed: [], active: [] }, [sla], late))).toEqual([]);
+  });
+
+  it('still names an upstream failure from hours before when the SLA at-risk window opens', () => {
+    const detection = new Detection(defaultPolicy());
+    const failed = run({
+      runId: 'f1',
+      jobName: 'Orders ETL',
+      resultState: 'FAILED',
+      startTime: DEADLINE - 3 * HOUR,
+      endTime: DEADLINE - 170 * MIN,
+    });
+    // The failure is polled when it happens, far before the deadline: nothing at risk yet.
+    expect(
+      kinds(detection.ofRunsPoll({ completed: [failed], active: [] }, [sla], DEADLINE - 170 * MIN)),
+    ).toEqual(['job_failed']);
+    // An hour before the deadline no poll brings the run again; detection remembers it.
+    const out = detection.ofRunsPoll({ completed: [], active: [] }, [sla], DEADLINE - 55 * MIN);
+    expect(kinds(out)).toEqual(['sla_at_risk']);
+    expect(out.signals[0]!.evidence[0]!.label).toMatch(/^Upstream Orders ETL failed at /);
+    // A rerun in flight supersedes the failed run: running within its usual time is no evidence.
+    const rerun = run({ runId: 'r2', lifeCycleState: 'RUNNING', resultState: undefined, endTime: undefined });
+    const later = new Detection(defaultPolicy());
+    later.ofRunsPoll({ completed: [failed], active: [] }, [], DEADLINE - 170 * MIN);
+    expect(kinds(later.ofRunsPoll({ completed: [], active: [rerun] }, [sla], DEADLINE - 55 * MIN))).toEqual(
+      [],
+    );
   });
 
   it('judges a cost spike against the periods earlier polls handed out', () => {

@@ -6,7 +6,8 @@ import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph
 import { signalLinkKeys } from '../../../src/agents/correlator/link-keys.js';
 import { detectRunFailures } from '../../../src/agents/detector/detect-run-failures.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
-import { tableSlaSchema } from '../../../src/agents/detector/observations.js';
+import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
+import { tableLoadObservationSchema, tableSlaSchema } from '../../../src/agents/detector/observations.js';
 import {
   type HandleSignalDeps,
   handleSignal,
@@ -167,7 +168,7 @@ describe('handleSignal', () => {
     expect(outcome.kind === 'opened' && outcome.incident.severity).toBe('P1');
   });
 
-  it('raises the severity of an open incident as its SLA nears', async () => {
+  it('raises the severity of an SLA at risk as its deadline nears', async () => {
     clock.set(DEADLINE + 24 * HOUR - 50 * 60_000);
     const signals = detectSlaBreaches(
       [
@@ -183,14 +184,14 @@ describe('handleSignal', () => {
       [
         run({
           jobId: 'Q',
+          jobName: 'Weekly mart',
           runId: '800',
           tablesRead: [],
           tablesWritten: [],
           computeIds: [],
-          startTime: clock.now() - 30 * 60_000,
-          lifeCycleState: 'RUNNING',
-          resultState: undefined,
-          endTime: undefined,
+          startTime: clock.now() - 90 * 60_000,
+          resultState: 'FAILED',
+          endTime: clock.now() - 60 * 60_000,
           tasks: [],
         }),
       ],
@@ -199,11 +200,45 @@ describe('handleSignal', () => {
     expect(signals.map((x) => x.kind)).toEqual(['sla_at_risk']);
     const opened = await handleSignal(deps, signals[0]!);
     if (opened.kind !== 'opened') throw new Error(`expected a new incident, got ${opened.kind}`);
-    const startSeverity = opened.incident.severity;
+    expect(opened.incident.severity).toBe('P2');
     clock.set(DEADLINE + 24 * HOUR - 10 * 60_000);
     const raised = await retriageIncident(deps, opened.incident);
-    expect(startSeverity).not.toBe('P1');
     expect(raised?.severity).toBe('P1');
+  });
+
+  it('gives three successful zero-row loads in a row the severity of the SLA downstream, rising as it nears', async () => {
+    const deadline = DEADLINE + 2 * 24 * HOUR;
+    clock.set(deadline - 4 * HOUR);
+    const mart = tableSlaSchema.parse({
+      workspaceId: WS,
+      table: 'main.mart.daily_stock',
+      deadline: '06:00',
+      timezone: 'UTC',
+      upstreamJobIds: ['S'],
+    });
+    const loads = [3, 2, 1].map((daysAgo, i) =>
+      tableLoadObservationSchema.parse({
+        workspaceId: WS,
+        table: 'main.raw.stock',
+        jobId: 'S',
+        runId: `s${i}`,
+        rowsWritten: 0,
+        loadedAt: clock.now() - (daysAgo - 1) * 24 * HOUR,
+      }),
+    );
+    const [zero] = detectRowCountAnomalies(loads, {}, defaultPolicy().thresholds, clock.now(), [
+      mart,
+    ]).signals;
+    expect(zero?.kind).toBe('zero_rows');
+    const opened = await handleSignal(deps, zero!);
+    if (opened.kind !== 'opened') throw new Error(`expected a new incident, got ${opened.kind}`);
+    // Four hours before the deadline someone is told (P3); the level follows the SLA from there.
+    expect(opened.incident).toMatchObject({ severity: 'P3', slaDeadline: deadline });
+    clock.set(deadline - 100 * 60_000);
+    const p2 = await retriageIncident(deps, opened.incident);
+    expect(p2?.severity).toBe('P2');
+    clock.set(deadline - 20 * 60_000);
+    expect((await retriageIncident(deps, p2!))?.severity).toBe('P1');
   });
 });
 

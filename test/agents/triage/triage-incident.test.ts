@@ -6,6 +6,7 @@ const calm: TriageFacts = {
   slaMinutesLeft: null,
   criticality: [],
   blastRadius: 0,
+  jobsFailed: 1,
   transient: true,
   repeated: false,
   costRatio: null,
@@ -27,7 +28,7 @@ describe('triageIncident with the default policy', () => {
 
   it('raises the severity as the SLA nears', () => {
     const at = (left: number) => triageIncident({ ...calm, slaMinutesLeft: left }, policy).severity;
-    expect([at(300), at(119), at(29), at(-5)]).toEqual(['P4', 'P2', 'P1', 'P1']);
+    expect([at(1500), at(300), at(119), at(29), at(-5)]).toEqual(['P4', 'P3', 'P2', 'P1', 'P1']);
   });
 
   it('makes financial-critical data a P1 whatever else', () => {
@@ -43,6 +44,22 @@ describe('triageIncident with the default policy', () => {
   it('makes a repeated non-transient failure a P3, but not a repeated transient one', () => {
     expect(triageIncident({ ...calm, repeated: true, transient: false }, policy).severity).toBe('P3');
     expect(triageIncident({ ...calm, repeated: true, transient: true }, policy).severity).toBe('P4');
+  });
+
+  it('tells someone (P3) of a failure only a person can fix, a grant, a configuration or code, with no SLA near', () => {
+    for (const category of ['permission', 'config', 'syntax'] as const) {
+      const d = triageIncident({ ...calm, transient: false, category }, policy);
+      expect(d.severity).toBe('P3');
+      expect(d.reason).toBe(`P3: category ${category}`);
+    }
+    expect(triageIncident({ ...calm, transient: false, category: 'resource' }, policy).severity).toBe('P4');
+  });
+
+  it('tells someone (P3) when a failure takes down several jobs at once, even transient and first seen', () => {
+    const d = triageIncident({ ...calm, jobsFailed: 3 }, policy);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe('P3: 3 jobs failed together');
+    expect(triageIncident({ ...calm, jobsFailed: 1 }, policy).severity).toBe('P4');
   });
 
   it('makes a cost anomaly over 1.5× a P3', () => {
@@ -82,6 +99,7 @@ triage:
     ['{ sla_minutes_left_below: 60 }', { slaMinutesLeft: 59 }, { slaMinutesLeft: 61 }],
     ['{ criticality: [pii, gold] }', { criticality: ['gold'] }, { criticality: ['bronze'] }],
     ['{ blast_radius_above: 3 }', { blastRadius: 4 }, { blastRadius: 3 }],
+    ['{ jobs_failed_above: 2 }', { jobsFailed: 3 }, { jobsFailed: 2 }],
     ['{ transient: false }', { transient: false }, { transient: true }],
     ['{ repeated: true }', { repeated: true }, { repeated: false }],
     ['{ cost_ratio_above: 2 }', { costRatio: 2.5 }, { costRatio: 1.9 }],

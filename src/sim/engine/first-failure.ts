@@ -23,7 +23,8 @@ export function findFirstFailure(
   const scratch = new SimWorkspace({ scenario, seed, recentRunsPerJob: 1 });
   let found: FirstFailure | undefined;
   const unsubscribe = scratch.onJobRunEvent((event) => {
-    if (found === undefined && event.event_type === 'jobs.on_failure') {
+    // A failure in the scenario's history (its background failure rate) is past by the time anyone watches.
+    if (found === undefined && event.event_type === 'jobs.on_failure' && event.at >= scratch.startMs) {
       found = { at: event.at, jobName: event.jobName };
     }
   });

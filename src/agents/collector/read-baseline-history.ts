@@ -7,7 +7,7 @@ import { COST_BY_DAY_SQL, COST_BY_HOUR_SQL } from './poll-system-tables.js';
 import { dateParam, ms, num, str, tsParam } from './sql-row.js';
 
 /** One successful run of the past: how long it took, for the job's duration baseline. */
-export interface PastRun {
+interface PastRun {
   readonly workspaceId: string;
   readonly jobId: string;
   readonly runId: string;
@@ -24,7 +24,7 @@ export interface BaselineHistory {
 
 const DAY_MS = 86_400_000;
 /** How far back the past is read: a month of a daily job's runs, and the cost detector's two weeks. */
-export const BASELINE_HISTORY_MS = 30 * DAY_MS;
+const BASELINE_HISTORY_MS = 30 * DAY_MS;
 /** Runs kept per job and loads per table: what the duration and row-count baselines keep anyway. */
 const RUNS_PER_JOB = DURATION_MAX_SAMPLES;
 const LOADS_PER_TABLE = ROW_COUNT_MAX_LOADS;

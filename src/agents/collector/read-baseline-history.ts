@@ -39,7 +39,10 @@ const COST_HISTORY_MS = 15 * DAY_MS;
  * waiting weeks to learn them. The same statements run on a real SQL warehouse and the embedded DuckDB.
  * Rows that are not valid observations are left out.
  */
-export async function readBaselineHistory(deps: CollectorDeps, now: number): Promise<BaselineHistory> {
+export async function readBaselineHistory(
+  deps: Pick<CollectorDeps, 'warehouse' | 'workspaceId'>,
+  now: number,
+): Promise<BaselineHistory> {
   const since = now - BASELINE_HISTORY_MS;
   const query = async (
     text: string,

@@ -242,10 +242,10 @@ export function createMonitoringStages(
    * the embedded one alike, rather than after dbxops has watched for weeks. A past that cannot be read
    * now is tried again by the next process; the polls go on without it.
    */
-  let seeded = false;
-  const seedBaselines = async () => {
-    if (seeded) return;
-    seeded = true;
+  let seeding: Promise<void> | undefined;
+  // One read at a time: a poll that comes while it runs waits for it instead of judging without it.
+  const seedBaselines = (): Promise<void> => (seeding ??= readPast());
+  const readPast = async () => {
     try {
       const marks = await deps.collector.watermarks.list(workspaceId);
       if (marks.some((m) => m.source === BASELINES_SOURCE)) return;

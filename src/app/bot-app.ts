@@ -45,6 +45,7 @@ import {
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher, type Processors } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
+import { showPollAge } from '../jobs/source-lag.js';
 import {
   createRemediationProcessors,
   queueAttempt,
@@ -542,6 +543,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     });
     dispatcher = bullmq;
     polls = new PollLedger(() => bullmq.redis(), bullmq.prefix);
+    showPollAge(metrics, { workspaceId, polls, wallClock });
     remediationDispatcher = new BullmqDispatcher<RemediationPayloads>({
       connection: { url: options.queue.url },
       ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),

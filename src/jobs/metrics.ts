@@ -45,7 +45,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Dbxop
     }),
     sourceLagSeconds: new Gauge({
       name: 'dbxops_source_lag_seconds',
-      help: "How far each collection source is behind now: the workspace's now minus its watermark",
+      help: "How far each collection source is behind now: the workspace's now minus its watermark (for topology and retriage, which keep none, seconds since their last finished poll)",
       labelNames: ['workspace', 'source'],
       registers,
       collect: refreshAll('sourceLagSeconds'),

@@ -184,7 +184,7 @@ export async function runEval(options: EvalOptions): Promise<void> {
     `  incidents ${result.incidents}, cards ${result.cards} vs ${result.naive_alerts} naive alerts (noise ratio ${result.noise_ratio?.toFixed(2) ?? '—'})`,
     `  correlation accuracy ${pct(result.correlation_accuracy)}, severity accuracy ${pct(result.severity_accuracy)}`,
     `  remediations run ${result.remediations_run}, recovered first try ${pct(result.recovered_first_try)}, harmful suggested ${result.harmful_suggested}, MTTR p50 ${result.mttr_p50_s ?? '—'} s, p95 ${result.mttr_p95_s ?? '—'} s (simulated), audit ${result.audit_verified ? 'verified' : 'BROKEN'}`,
-    `  must not page: ${result.must_not_page} events, ${result.must_not_page_violations} paged anyway; recurring issue open in time: ${result.recurring_detected} of ${result.recurring_expected}`,
+    `  must not page: ${result.must_not_page} event${result.must_not_page === 1 ? '' : 's'}, ${result.must_not_page_violations} paged anyway; recurring issue open in time: ${result.recurring_detected} of ${result.recurring_expected}`,
     '',
     '  fault                              kind                        detected  ttd(s)  severity  incident',
   ];

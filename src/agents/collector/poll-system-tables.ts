@@ -380,10 +380,13 @@ export async function pollSystemTables(
 
   await run('cluster_events', async ({ since, until }) => {
     const active = new Set<string>();
+    // A shared cluster's card names it as people know it, not by its id.
+    const names = new Map<string, string>();
     for await (const c of deps.client.clusters.listClusters({
       filter_by: { cluster_states: ['RUNNING', 'PENDING', 'RESTARTING', 'RESIZING', 'ERROR'] },
     })) {
       active.add(c.cluster_id);
+      if (c.cluster_name !== undefined && c.cluster_name !== '') names.set(c.cluster_id, c.cluster_name);
     }
     // Job clusters live only as long as their run: the poller remembers the ones runs used.
     const ids = new Set([...active, ...cache.clusters.keys()]);
@@ -403,6 +406,7 @@ export async function pollSystemTables(
           {
             workspaceId: ws,
             clusterId,
+            ...(names.has(clusterId) ? { clusterName: names.get(clusterId) } : {}),
             // A job cluster's events are its run's: a launch failure is repaired on the run.
             ...cache.clusters.get(clusterId),
             timestamp: e.timestamp,

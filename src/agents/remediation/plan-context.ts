@@ -59,7 +59,9 @@ export async function readPlanContext(
     }
     if (READS_WAREHOUSE.includes(kind) && context.warehouseId !== undefined)
       context.warehouse = await api.warehouses.getWarehouse(context.warehouseId);
-    if (kind === 'restart_cluster' && context.clusterId !== undefined)
+    // A restart checks the cluster's state; on-demand nodes for a shared cluster edit its full spec.
+    const editsCluster = kind === 'retry_with_params' && context.jobId === undefined;
+    if ((kind === 'restart_cluster' || editsCluster) && context.clusterId !== undefined)
       context.cluster = await api.clusters.getCluster(context.clusterId);
   } catch (error) {
     deps.logger.warn(

@@ -332,6 +332,13 @@ function targetOf(kind: RemediationKind, context: RemediationContext): PlanTarge
         : { kind: 'warehouse', warehouseId: context.warehouseId, name: context.warehouse?.name };
     case 'restart_cluster':
       return context.clusterId === undefined ? undefined : { kind: 'cluster', clusterId: context.clusterId };
+    case 'retry_with_params':
+      // Without a job, the change is to the shared cluster itself (on-demand nodes).
+      if (context.jobId === undefined && context.clusterId !== undefined)
+        return { kind: 'cluster', clusterId: context.clusterId };
+      return context.jobId === undefined
+        ? undefined
+        : { kind: 'job', jobId: context.jobId, name: context.job?.settings?.name };
     default:
       return context.jobId === undefined
         ? undefined
@@ -375,6 +382,8 @@ type Planner = (parts: PlanParts) => PlanResult;
  * kept as the rollback call.
  */
 function planRetryWithParams(context: RemediationContext, plan: Planner): PlanResult {
+  if (context.jobId === undefined && context.clusterId !== undefined)
+    return planClusterOnDemand(context, plan);
   if (context.jobId === undefined) return missing('a job id');
   const settings: JobSettings | undefined = context.job?.settings;
   if (settings === undefined) return missing("the job's settings (jobs/get)");
@@ -394,6 +403,55 @@ function planRetryWithParams(context: RemediationContext, plan: Planner): PlanRe
     rollbackCalls: [jobsUpdate(context.jobId, before)],
     estimatedCostUsd: cost,
     verify: { target: 'run', runId: then === undefined ? undefined : context.runId, expect: 'success' },
+  });
+}
+
+/** The spec fields `clusters/edit` takes back: everything it needs to keep the cluster as it is. */
+const EDITABLE = [
+  'cluster_name',
+  'spark_version',
+  'node_type_id',
+  'driver_node_type_id',
+  'num_workers',
+  'autoscale',
+  'autotermination_minutes',
+  'custom_tags',
+  'spark_conf',
+  'runtime_engine',
+  'data_security_mode',
+  'single_user_name',
+  'aws_attributes',
+  'azure_attributes',
+  'gcp_attributes',
+] as const;
+
+/**
+ * A shared all-purpose cluster lost its spot nodes under every job on it: the same settings lose them
+ * again, so the change is on-demand nodes for the whole cluster (`clusters/edit` with the full spec it
+ * has now, which restarts a running cluster). The spec as it was is the rollback; the jobs' failed runs
+ * are repaired by their owners once it runs again.
+ */
+function planClusterOnDemand(context: RemediationContext, plan: Planner): PlanResult {
+  const cluster = context.cluster;
+  if (cluster === undefined || context.clusterId === undefined)
+    return missing("the cluster's spec (clusters/get)");
+  const before: Record<string, unknown> = { cluster_id: context.clusterId };
+  for (const key of EDITABLE) if (cluster[key] !== undefined) before[key] = cluster[key];
+  if (isOnDemand(before))
+    return refused('The cluster already runs on on-demand nodes; another spot loss cannot explain this.');
+  const after = { ...before, ...onDemand(before) };
+  const edit = (body: Record<string, unknown>): PlannedCall => ({
+    method: 'POST',
+    path: `${CLUSTERS}/edit`,
+    body,
+  });
+  return plan({
+    title: `${cluster.cluster_name ?? context.clusterId} on on-demand nodes instead of spot`,
+    calls: [edit(after)],
+    rollback: `Send the saved spec back with POST ${CLUSTERS}/edit (spot nodes again); the cluster restarts once more.`,
+    rollbackCalls: [edit(before)],
+    estimatedCostUsd: null,
+    verify: { target: 'cluster', clusterId: context.clusterId },
   });
 }
 

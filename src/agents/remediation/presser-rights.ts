@@ -72,6 +72,14 @@ const REQUIRED_PERMISSION: Readonly<Record<RightsAction, Requirement>> = {
 };
 
 /**
+ * The same action on a cluster instead: new settings for a shared all-purpose cluster (on-demand nodes
+ * after its spot nodes were reclaimed) are a `clusters/edit`, which needs `CAN_MANAGE` on it.
+ */
+const REQUIRED_ON_CLUSTER: Readonly<Partial<Record<RightsAction, Requirement>>> = {
+  retry_with_params: { kind: 'cluster', level: 'CAN_MANAGE' },
+};
+
+/**
  * The held levels that grant a required one. Levels are not one ladder across object types, and the
  * warehouse's `CAN_MONITOR` is left out of `CAN_USE` on purpose: when in doubt, the check says no.
  */
@@ -86,6 +94,7 @@ const SATISFIED_BY: Record<ObjectKind, Record<string, readonly string[]>> = {
   },
   cluster: {
     CAN_RESTART: ['CAN_RESTART', 'CAN_MANAGE'],
+    CAN_MANAGE: ['CAN_MANAGE'],
   },
 };
 
@@ -161,7 +170,8 @@ export async function checkPresserRights(
   request: { readonly presser: ChatIdentity; readonly action: RightsAction; readonly object: RightsObject },
 ): Promise<Result<PresserRights, RightsRefusal>> {
   const { action, object } = request;
-  const requirement = REQUIRED_PERMISSION[action];
+  const requirement =
+    (object.kind === 'cluster' ? REQUIRED_ON_CLUSTER[action] : undefined) ?? REQUIRED_PERMISSION[action];
   if (requirement === null) return ok({ principal: null, required: null, granted: null });
   if (requirement.kind !== object.kind)
     throw new InvalidArgumentError(`${action} acts on a ${requirement.kind}, not a ${object.kind}`, {

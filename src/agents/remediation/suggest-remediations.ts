@@ -3,7 +3,7 @@ import type { FailureAction } from '../../domain/error-label.js';
 import type { Signal } from '../../domain/signal.js';
 import type { RemediationKind } from './remediation-kind.js';
 
-type SuggestInput = Pick<Signal, 'kind' | 'refs' | 'classification'>;
+type SuggestInput = Pick<Signal, 'kind' | 'refs' | 'classification'> & { readonly error?: Signal['error'] };
 
 /**
  * What the failure calls for (docs/error-labels.md). A category a retry never fixes (permission,
@@ -95,6 +95,10 @@ export function suggestRemediations(signal: SuggestInput | undefined): Remediati
         // retried; a classified event follows what its failure calls for.
         const c = signal.classification;
         out.push(...forFailedRun(refs, c === undefined ? 'RETRY' : failureAction(c)));
+      } else if (signal.error?.errorClass === 'spot_loss' && refs.clusterId !== undefined) {
+        // The cloud took a shared cluster's spot nodes, and every job on it failed: it replaces them
+        // itself, so a restart only costs the jobs still running; on-demand nodes stop it happening again.
+        out.push('retry_with_params', 'notify_owner');
       } else {
         // A stuck or unhealthy all-purpose cluster (driver unresponsive, lost nodes): a restart brings
         // it back, and the jobs failing on it recover with it.

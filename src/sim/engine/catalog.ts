@@ -24,6 +24,25 @@ export const NODE_TYPES: readonly NodeType[] = [
   { node_type: 'Standard_E8ds_v4', core_count: 8, memory_mb: 65_536, gpu_count: 0, dbu_per_hour: 2.0 },
   { node_type: 'Standard_F4s_v2', core_count: 4, memory_mb: 8_192, gpu_count: 0, dbu_per_hour: 0.5 },
   { node_type: 'n2-highmem-4', core_count: 4, memory_mb: 32_768, gpu_count: 0, dbu_per_hour: 0.9 },
+  // GPU nodes (ML training and inference): NVIDIA T4, A10G, L4, V100, A100 and H100.
+  { node_type: 'g4dn.xlarge', core_count: 4, memory_mb: 16_384, gpu_count: 1, dbu_per_hour: 0.71 },
+  { node_type: 'g4dn.12xlarge', core_count: 48, memory_mb: 196_608, gpu_count: 4, dbu_per_hour: 7.13 },
+  { node_type: 'g5.xlarge', core_count: 4, memory_mb: 16_384, gpu_count: 1, dbu_per_hour: 1.07 },
+  { node_type: 'g5.12xlarge', core_count: 48, memory_mb: 196_608, gpu_count: 4, dbu_per_hour: 8.4 },
+  { node_type: 'p3.2xlarge', core_count: 8, memory_mb: 62_464, gpu_count: 1, dbu_per_hour: 4.15 },
+  { node_type: 'p4d.24xlarge', core_count: 96, memory_mb: 1_179_648, gpu_count: 8, dbu_per_hour: 37.55 },
+  { node_type: 'p5.48xlarge', core_count: 192, memory_mb: 2_097_152, gpu_count: 8, dbu_per_hour: 92.0 },
+  { node_type: 'Standard_NC4as_T4_v3', core_count: 4, memory_mb: 28_672, gpu_count: 1, dbu_per_hour: 1.0 },
+  { node_type: 'Standard_NC6s_v3', core_count: 6, memory_mb: 114_688, gpu_count: 1, dbu_per_hour: 3.0 },
+  {
+    node_type: 'Standard_NC24ads_A100_v4',
+    core_count: 24,
+    memory_mb: 225_280,
+    gpu_count: 1,
+    dbu_per_hour: 6.0,
+  },
+  { node_type: 'g2-standard-4', core_count: 4, memory_mb: 16_384, gpu_count: 1, dbu_per_hour: 1.0 },
+  { node_type: 'a2-highgpu-1g', core_count: 12, memory_mb: 87_040, gpu_count: 1, dbu_per_hour: 4.67 },
 ];
 
 const BY_NAME = new Map(NODE_TYPES.map((n) => [n.node_type, n]));

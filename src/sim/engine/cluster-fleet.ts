@@ -1,6 +1,12 @@
 import type { ScenarioCluster } from '../scenario/schema.js';
-import { nodeType, skuNames } from './catalog.js';
-import type { ClusterTermination } from './error-texts.js';
+import { type Cloud, nodeType, skuNames } from './catalog.js';
+import {
+  attributeColumns,
+  attributesFromScenario,
+  nodeAvailability,
+  spotNodesAtRisk,
+} from './cluster-availability.js';
+import { type ClusterTermination, spotTermination } from './error-texts.js';
 import type { ClusterSpec, FaultState } from './model.js';
 import { invalidParam, invalidState } from './sim-api-error.js';
 import type { SimContext } from './sim-context.js';
@@ -50,6 +56,16 @@ export interface ClusterState {
   unresponsive: FaultState | undefined;
   /** Minutes in [from,to) UTC hours in which people use an all-purpose cluster. */
   busyHours: [number, number];
+  /** A job cluster whose launch fails: the scenario's own wording for the run's error, if it gave one. */
+  launchMessage: string | undefined;
+  /** Spot nodes reclaimed and not yet replaced: the fault, and whether the driver went with them. */
+  spotLost: { fault: FaultState; driver: boolean } | undefined;
+}
+
+/** What a spot reclaim took from a cluster. */
+export interface SpotReclaim {
+  readonly workers: number;
+  readonly driver: boolean;
 }
 
 const MAX_EVENTS = 500;
@@ -62,8 +78,11 @@ export class ClusterFleet {
   readonly byName = new Map<string, ClusterState>();
   readonly #jobClusterOrder: string[] = [];
   readonly #nodeTimeline: 'all' | 'all_purpose' | 'off';
+  /** The workspace's cloud: how the REST views spell spot and on-demand. */
+  readonly cloud: Cloud;
 
   constructor(private readonly ctx: SimContext) {
+    this.cloud = ctx.cloud;
     this.#nodeTimeline = ctx.scenario.baseline.node_timeline;
     for (const spec of ctx.scenario.clusters) this.#createAllPurpose(spec);
     for (const f of ctx.faults) {
@@ -96,8 +115,9 @@ export class ClusterFleet {
         spark_version: spec.spark_version,
         node_type_id: spec.node_type,
         driver_node_type_id: spec.node_type,
-        num_workers: spec.workers,
+        ...(spec.autoscale ? { autoscale: { ...spec.autoscale } } : { num_workers: spec.workers }),
         custom_tags: { team: spec.team },
+        ...attributesFromScenario(ctx.cloud, spec),
       },
       autoterminationMinutes: spec.autotermination_minutes,
       owner: spec.owner,
@@ -116,13 +136,15 @@ export class ClusterFleet {
       lastRestartedTime: undefined,
       events: [],
       billedTo: ctx.startMs,
-      workers: spec.workers,
+      workers: spec.autoscale?.min_workers ?? spec.workers,
       jobId: undefined,
       runId: undefined,
       runName: undefined,
       photon: false,
       unresponsive: undefined,
       busyHours: [8, 18],
+      launchMessage: undefined,
+      spotLost: undefined,
     };
     this.byId.set(c.clusterId, c);
     this.byName.set(c.name, c);
@@ -159,6 +181,7 @@ export class ClusterFleet {
     owner: string;
     tags: Record<string, string>;
     launchFailure: ClusterTermination | undefined;
+    launchMessage?: string | undefined;
   }): ClusterState {
     const ctx = this.ctx;
     const now = ctx.now();
@@ -188,6 +211,8 @@ export class ClusterFleet {
       photon: opts.spec.runtime_engine === 'PHOTON',
       unresponsive: undefined,
       busyHours: [0, 24],
+      launchMessage: opts.launchMessage,
+      spotLost: undefined,
     };
     this.byId.set(c.clusterId, c);
     this.#jobClusterOrder.push(c.clusterId);
@@ -254,12 +279,81 @@ export class ClusterFleet {
       if (c.state === 'RUNNING' || c.state === 'RESIZING' || c.state === 'RESTARTING')
         this.#accrue(c, hourStart);
       const hour = new Date(hourStart).getUTCHours();
+      if (c.state === 'RUNNING') this.#autoscale(c, hour >= c.busyHours[0] && hour < c.busyHours[1]);
       if (hour === c.busyHours[0] && c.state === 'TERMINATED' && c.terminationReason?.code === 'INACTIVITY') {
         this.ctx.at(hourStart + this.ctx.prng.int(0, 40) * MINUTE, () => {
           if (c.state === 'TERMINATED') this.start(c.clusterId, c.owner);
         });
       }
     }
+  }
+
+  /**
+   * An autoscaling all-purpose cluster follows its load: up to `max_workers` while people use it, back to
+   * `min_workers` when they stop (what the autoscaler's RESIZING and UPSIZE_COMPLETED events say). Lost
+   * spot nodes are replaced first, so a degraded cluster is left alone.
+   */
+  #autoscale(c: ClusterState, busy: boolean): void {
+    const range = c.spec.autoscale;
+    if (range === undefined || c.spotLost !== undefined) return;
+    const target = busy ? range.max_workers : range.min_workers;
+    if (target === c.workers) return;
+    const previous = c.workers;
+    c.workers = target;
+    this.#addEvent(c, 'RESIZING', {
+      current_num_workers: previous,
+      target_num_workers: target,
+      cause: 'AUTOSCALE',
+    });
+    if (target > previous)
+      this.#addEvent(c, 'UPSIZE_COMPLETED', { current_num_workers: target, target_num_workers: target });
+  }
+
+  /**
+   * The cloud takes back a running cluster's spot nodes (`spot_loss` on a cluster): a NODES_LOST event
+   * with the termination reason Databricks gives, and, with the driver among them, a restart. Spot with
+   * fallback gets on-demand replacements a few minutes later; plain spot waits until `until` (the spot
+   * market has capacity again). Returns what was lost, or undefined when nothing was at risk (an
+   * on-demand cluster, or one not running).
+   */
+  reclaimSpot(c: ClusterState, f: FaultState, until: number): SpotReclaim | undefined {
+    if (c.state !== 'RUNNING' && c.state !== 'RESIZING') return undefined;
+    const ctx = this.ctx;
+    const a = nodeAvailability(ctx.cloud, c.spec);
+    const atRisk = spotNodesAtRisk(a, c.workers);
+    if (atRisk.workers === 0 && !atRisk.driver) return undefined;
+    this.#accrue(c, ctx.now());
+    const target = c.workers;
+    const reason = spotTermination(ctx.cloud, c.spec.node_type_id, c.clusterId);
+    c.spotLost = { fault: f, driver: atRisk.driver };
+    c.workers = target - atRisk.workers;
+    this.#addEvent(c, 'NODES_LOST', {
+      current_num_workers: c.workers,
+      target_num_workers: target,
+      reason,
+      ...(f.fault.message !== undefined ? { driver_state_message: f.fault.message } : {}),
+    });
+    if (atRisk.driver) {
+      c.state = 'RESTARTING';
+      c.lastRestartedTime = ctx.now();
+      this.#addEvent(c, 'RESTARTING', { reason });
+    }
+    const fallback = a.availability === 'SPOT_WITH_FALLBACK';
+    const back = fallback ? ctx.now() + 4 * MINUTE : Math.max(until, ctx.now() + 4 * MINUTE);
+    ctx.at(back, () => {
+      if (c.spotLost?.fault !== f) return;
+      this.#accrue(c, ctx.now());
+      c.spotLost = undefined;
+      c.workers = target;
+      if (c.state === 'RESTARTING') {
+        c.state = 'RUNNING';
+        this.#addEvent(c, 'DRIVER_HEALTHY', { driver_state_message: 'Driver is healthy.' });
+        this.#addEvent(c, 'RUNNING', { current_num_workers: target, target_num_workers: target });
+      } else {
+        this.#addEvent(c, 'UPSIZE_COMPLETED', { current_num_workers: target, target_num_workers: target });
+      }
+    });
+    return atRisk;
   }
 
   #accrue(c: ClusterState, to: number): void {
@@ -527,13 +621,7 @@ export class ClusterFleet {
       tags: c.tags,
       cluster_source: c.source,
       init_scripts: [],
-      aws_attributes:
-        ctx.cloud === 'AWS'
-          ? { first_on_demand: 1, availability: 'SPOT_WITH_FALLBACK', zone_id: 'auto' }
-          : null,
-      azure_attributes:
-        ctx.cloud === 'AZURE' ? { first_on_demand: 1, availability: 'ON_DEMAND_AZURE' } : null,
-      gcp_attributes: null,
+      ...attributeColumns(ctx.cloud, c.spec),
       driver_instance_pool_id: null,
       worker_instance_pool_id: null,
       dbr_version: c.spec.spark_version,

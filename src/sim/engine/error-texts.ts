@@ -107,8 +107,18 @@ export function capacityTermination(cloud: string, nodeType: string): ClusterTer
       },
     };
   }
+  if (cloud === 'GCP') {
+    return {
+      code: 'CLOUD_PROVIDER_RESOURCE_STOCKOUT',
+      type: 'CLOUD_FAILURE',
+      parameters: {
+        gcp_error_code: 'ZONE_RESOURCE_POOL_EXHAUSTED',
+        gcp_error_message: `The zone 'projects/dbx-workspace/zones/us-central1-a' does not have enough resources available to fulfill the request (${nodeType}). Try a different zone, or try again later.`,
+      },
+    };
+  }
   return {
-    code: cloud === 'AZURE' ? 'AZURE_QUOTA_EXCEEDED_EXCEPTION' : 'CLOUD_PROVIDER_RESOURCE_STOCKOUT',
+    code: 'AZURE_QUOTA_EXCEEDED_EXCEPTION',
     type: 'CLOUD_FAILURE',
     parameters: {
       azure_error_code: 'OperationNotAllowed',
@@ -121,6 +131,93 @@ export function clusterLaunchFailure(clusterId: string, t: ClusterTermination): 
   const params = JSON.stringify(t.parameters);
   const error = `Cluster '${clusterId}' was terminated. Reason: ${t.code} (${t.type}). Parameters: ${params}.`;
   return { result: 'FAILED', code: 'CLUSTER_ERROR', type: 'CLOUD_FAILURE', error, errorTrace: '' };
+}
+
+/**
+ * The reason a cluster event gives when the cloud reclaims spot nodes (`NODES_LOST`, or `TERMINATING`
+ * for a cluster whose driver was spot), with the instance and the cloud's own words.
+ */
+export function spotTermination(cloud: string, nodeType: string, clusterId: string): ClusterTermination {
+  const instance = `i-0${clusterId
+    .replace(/[^0-9a-f]/g, '')
+    .slice(-16)
+    .padStart(16, '7')}`;
+  if (cloud === 'AZURE') {
+    return {
+      code: 'SPOT_INSTANCE_TERMINATION',
+      type: 'CLOUD_FAILURE',
+      parameters: {
+        instance_id: instance,
+        azure_error_code: 'SpotVMEvicted',
+        azure_error_message: `The Spot VM (${nodeType}) has been evicted because Azure needed the capacity back.`,
+      },
+    };
+  }
+  if (cloud === 'GCP') {
+    return {
+      code: 'SPOT_INSTANCE_TERMINATION',
+      type: 'CLOUD_FAILURE',
+      parameters: {
+        instance_id: instance,
+        gcp_error_message: `Instance was preempted: ${nodeType} preemptible capacity was reclaimed by Compute Engine.`,
+      },
+    };
+  }
+  return {
+    code: 'SPOT_INSTANCE_TERMINATION',
+    type: 'CLOUD_FAILURE',
+    parameters: {
+      instance_id: instance,
+      aws_instance_state_reason: 'Server.SpotInstanceTermination',
+      aws_error_message: `Server.SpotInstanceTermination: Spot instance ${instance} (${nodeType}) was terminated because EC2 needed the capacity back.`,
+    },
+  };
+}
+
+/**
+ * What a task on a shared cluster reports when the cloud reclaimed the cluster's spot nodes under it:
+ * its executors lost (the stage fails after its retries), or, when the driver itself was spot, the
+ * driver gone.
+ */
+export function spotReclaimFailure(clusterId: string, driver: boolean): TaskFailure {
+  if (driver) {
+    const error = `The spark driver has stopped unexpectedly and is restarting. Your notebook will be automatically reattached.\nCluster ${clusterId}: the driver node was lost (SPOT_INSTANCE_TERMINATION).`;
+    return { result: 'FAILED', code: 'CLUSTER_ERROR', type: 'CLOUD_FAILURE', error, errorTrace: '' };
+  }
+  const error = `org.apache.spark.SparkException: Job aborted due to stage failure: Task 3 in stage 118.0 failed 4 times, most recent failure: Lost task 3.3 in stage 118.0 (TID 2211) (10.139.64.12 executor 5): ExecutorLostFailure (executor 5 exited caused by one of the running tasks) Reason: Executor decommission: worker decommissioned because of spot instance termination (SPOT_INSTANCE_TERMINATION) on cluster ${clusterId}.`;
+  return {
+    result: 'FAILED',
+    code: 'RUN_EXECUTION_ERROR',
+    type: 'CLIENT_ERROR',
+    error,
+    errorTrace: trace(error, [
+      'org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:3628)',
+      'org.apache.spark.scheduler.DAGScheduler.$anonfun$abortStage$2(DAGScheduler.scala:3559)',
+    ]),
+  };
+}
+
+/**
+ * A failure with the scenario's own wording (a fault's `message`) in place of the kind's default: the
+ * result and termination code stay the kind's, so the run still ends the way that kind ends.
+ */
+export function withMessage(failure: TaskFailure, message: string | undefined): TaskFailure {
+  if (message === undefined) return failure;
+  return { ...failure, error: message, errorTrace: failure.errorTrace === '' ? '' : message };
+}
+
+/** The statement a runaway_query fault runs unless the scenario gives its own (`query`). */
+export const RUNAWAY_QUERY_DEFAULT = {
+  text: 'SELECT e.*, s.* FROM main.marketing.events e CROSS JOIN main.marketing.sessions s WHERE e.event_date >= date_sub(current_date(), 365)',
+  readBytes: 2.4e12,
+} as const;
+
+/** `system.query.history.statement_type` of a statement's text: its first keyword (a CTE is a SELECT). */
+export function statementTypeOf(text: string): string {
+  const first = /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase() ?? 'SELECT';
+  return ['INSERT', 'MERGE', 'UPDATE', 'DELETE', 'CREATE', 'OPTIMIZE', 'COPY'].includes(first)
+    ? first
+    : 'SELECT';
 }
 
 export function spotLossFailure(): TaskFailure {

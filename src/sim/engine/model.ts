@@ -2,6 +2,7 @@ import type { Cron } from 'croner';
 import type { ClusterState } from './cluster-fleet.js';
 import type { ScenarioFault, ScenarioJob, ScenarioTask } from '../scenario/schema.js';
 import type { TaskFailure } from './error-texts.js';
+import type { TriggerSettings } from './job-triggers.js';
 
 /** Internal state of the simulated workspace. REST shapes are rendered from it in `rest-views.ts`. */
 
@@ -41,6 +42,8 @@ export interface JobSettings {
   tags?: Record<string, string>;
   max_concurrent_runs?: number;
   timeout_seconds?: number;
+  trigger?: TriggerSettings;
+  continuous?: { pause_status?: 'PAUSED' | 'UNPAUSED' };
   [key: string]: unknown;
 }
 

@@ -3,6 +3,7 @@ import { nodeType, skuNames } from './catalog.js';
 import { PIPELINE_ERROR_DEFAULT } from './error-texts.js';
 import { nextFireAfter, quartzCron } from './quartz-cron.js';
 import { SimApiError } from './sim-api-error.js';
+import type { FaultState } from './model.js';
 import { type SimContext, isTransient } from './sim-context.js';
 import { hourSlices, isoDate } from './time-slices.js';
 
@@ -36,6 +37,10 @@ export interface PipelineUpdate {
   token: number;
   onEnd: ((u: PipelineUpdate) => void) | undefined;
   triggeredBy: { jobId: number; runId: number; taskRunId: number } | undefined;
+  /** Timeline rows and DBUs are written up to here (hour boundaries while it runs). */
+  slicedTo: number;
+  /** A `pipeline_hang` fault holds it: RUNNING without progress, no error, until the fault lets go. */
+  hung: FaultState | undefined;
 }
 
 export interface PipelineState {
@@ -51,6 +56,8 @@ export interface PipelineState {
 
 const MAX_UPDATES = 50;
 const MAX_EVENTS = 500;
+/** A continuous pipeline that failed is restarted after this long (Databricks retries it on failure). */
+const CONTINUOUS_RETRY_MS = 5 * 60_000;
 
 /** DLT pipelines: updates through their states, events, timeline rows, lineage and billing. */
 /** What starts a pipeline update: who and why, and whom to tell when it ends. */
@@ -94,7 +101,7 @@ export class PipelineFleet {
         settings: {
           photon: true,
           development: false,
-          continuous: false,
+          continuous: spec.continuous,
           serverless: false,
           edition: spec.edition,
           channel: 'CURRENT',
@@ -116,7 +123,87 @@ export class PipelineFleet {
         };
         arm(ctx.startMs - 1000);
       }
+      // A continuous pipeline's update was started by its owner and keeps running.
+      if (spec.continuous) {
+        ctx.at(ctx.startMs, () => {
+          if (!p.active) this.startUpdate(p.pipelineId, { cause: 'USER_ACTION', user: spec.owner });
+        });
+      }
     }
+  }
+
+  /** Bills in-flight updates and writes their finished hourly timeline slices (result columns NULL). */
+  onHour(hourStart: number): void {
+    for (const p of this.byId.values()) {
+      const u = p.active;
+      if (u && u.createdAt < hourStart) this.#slice(p, u, hourStart, false);
+    }
+  }
+
+  /** Timeline slices and billing from where the last call stopped to `to`; the end row when `final`. */
+  #slice(p: PipelineState, u: PipelineUpdate, to: number, final: boolean): void {
+    const ctx = this.ctx;
+    const from = u.slicedTo;
+    if (!final && to <= from) return;
+    u.slicedTo = to;
+    const slices = hourSlices(from, to);
+    slices.forEach(([s, e], i) => {
+      const last = final && i === slices.length - 1;
+      ctx.emit('lakeflow.pipeline_update_timeline', {
+        account_id: ctx.accountId,
+        workspace_id: ctx.workspaceId,
+        pipeline_id: p.pipelineId,
+        update_id: u.updateId,
+        update_type: u.fullRefresh ? 'FULL_REFRESH' : 'REFRESH',
+        request_id: u.updateId,
+        run_as_user_name: p.spec.owner,
+        trigger_type: u.triggeredBy ? 'JOB_TASK' : u.cause === 'SCHEDULE' ? 'CRON' : u.cause,
+        trigger_details: u.triggeredBy
+          ? {
+              job_task: {
+                job_id: String(u.triggeredBy.jobId),
+                job_task_run_id: String(u.triggeredBy.taskRunId),
+                performance_target: null,
+              },
+            }
+          : null,
+        result_state: last ? (u.result ?? null) : null,
+        compute: { type: 'CLASSIC', cluster_id: u.clusterId },
+        period_start_time: s,
+        period_end_time: e,
+        refresh_selection: [],
+        full_refresh_selection: [],
+        reset_checkpoint_selection: [],
+      });
+    });
+    const nt = nodeType(p.spec.node_type);
+    const skus = skuNames(ctx.cloud);
+    const sku =
+      p.spec.edition === 'CORE' ? skus.dltCore : p.spec.edition === 'PRO' ? skus.dltPro : skus.dltAdvanced;
+    ctx.bill(from, to, (p.spec.workers + 1) * nt.dbu_per_hour, {
+      sku_name: sku,
+      billing_origin_product: 'DLT',
+      custom_tags: { team: p.spec.team },
+      usage_metadata: {
+        cluster_id: u.clusterId,
+        dlt_pipeline_id: p.pipelineId,
+        dlt_update_id: u.updateId,
+        dlt_maintenance_id: null,
+        node_type: p.spec.node_type,
+        job_id: null,
+        job_run_id: null,
+        warehouse_id: null,
+      },
+      identity_metadata: { run_as: p.spec.owner, owned_by: p.spec.owner, created_by: p.spec.owner },
+      product_features: {
+        jobs_tier: null,
+        sql_tier: null,
+        dlt_tier: p.spec.edition,
+        is_serverless: false,
+        is_photon: true,
+        serving_type: null,
+      },
+    });
   }
 
   get(id: string): PipelineState {
@@ -166,6 +253,8 @@ export class PipelineFleet {
       (f) => f.kind === 'pipeline_error' && f.target.pipeline === p.spec.name,
     );
     const fault = faults.find((f) => !(manual && isTransient(f)));
+    // A hang holds a triggered update only; a continuous one stalls batch by batch (see #batch).
+    const hang = fault || p.spec.continuous ? undefined : this.#activeHang(p, manual);
     const wait = ctx.prng.int(60_000, 240_000);
     const phases: [string, number][] = [
       ['CREATED', now],
@@ -190,7 +279,17 @@ export class PipelineFleet {
       token: 0,
       onEnd: opts.onEnd,
       triggeredBy: opts.triggeredBy,
+      slicedTo: now,
+      hung: hang,
     };
+    // Held until the fault lets go: RUNNING far past its normal time, with no error, then completed late.
+    if (hang) u.endAt = Math.max(u.endAt, hang.endMs);
+    if (hang) {
+      ctx.hit(hang, now, {
+        resourceId: id,
+        ...(opts.triggeredBy ? { runId: opts.triggeredBy.runId, taskRunId: opts.triggeredBy.taskRunId } : {}),
+      });
+    }
     if (fault) {
       ctx.hit(fault, now, {
         resourceId: id,
@@ -222,10 +321,57 @@ export class PipelineFleet {
       });
     }
     const token = u.token;
+    if (p.spec.continuous && !u.error) {
+      const running = phases.at(-1)?.[1] ?? now;
+      ctx.at(running + this.#batchMs(p), () => this.#batch(p, u, token));
+      return u;
+    }
     ctx.at(u.endAt, () => {
       if (u.token === token) this.#end(p, u, u.error ? 'FAILED' : 'COMPLETED');
     });
     return u;
+  }
+
+  #activeHang(p: PipelineState, manual: boolean): FaultState | undefined {
+    return this.ctx
+      .activeOfKind('pipeline_hang', this.ctx.now(), (f) => f.target.pipeline === p.spec.name)
+      .find((f) => !(manual && isTransient(f)));
+  }
+
+  /** A continuous pipeline processes a micro-batch about every `duration.mean_minutes`. */
+  #batchMs(p: PipelineState): number {
+    return Math.max(30_000, Math.round(this.ctx.prng.jitter(p.spec.duration.mean_minutes, 0.2) * 60_000));
+  }
+
+  /**
+   * One micro-batch of a continuous update: its tables are refreshed, unless a hang holds it (RUNNING,
+   * no progress, no error) or a pipeline error fails it (and Databricks restarts it a few minutes later).
+   */
+  #batch(p: PipelineState, u: PipelineUpdate, token: number): void {
+    if (u.token !== token || u.ended) return;
+    const ctx = this.ctx;
+    const now = ctx.now();
+    const manual = byPerson(u.cause) && u.createdAt > ctx.startMs;
+    const hang = this.#activeHang(p, manual);
+    const error = ctx
+      .activeFaults(now, (f) => f.kind === 'pipeline_error' && f.target.pipeline === p.spec.name)
+      .find((f) => !(manual && isTransient(f)));
+    if (hang) {
+      u.hung = hang;
+      ctx.hit(hang, now, { resourceId: p.pipelineId });
+    } else if (error) {
+      ctx.hit(error, now, { resourceId: p.pipelineId });
+      u.error = error.fault.message ?? PIPELINE_ERROR_DEFAULT;
+      this.#end(p, u, 'FAILED');
+      return;
+    } else {
+      u.hung = undefined;
+      this.#event(p, u, now, 'flow_progress', 'INFO', 'Completed a streaming update batch.', {
+        flow_progress: { status: 'COMPLETED' },
+      });
+      this.#writeTables(p, u);
+    }
+    ctx.at(now + this.#batchMs(p), () => this.#batch(p, u, token));
   }
 
   /** `pipelines/{id}/stop`: cancels the active update; a no-op when idle. */
@@ -235,6 +381,13 @@ export class PipelineFleet {
     if (!p.active) return;
     p.active.token += 1;
     this.#end(p, p.active, 'CANCELED');
+  }
+
+  /** A continuous pipeline whose update failed is started again (`RETRY_ON_FAILURE`). */
+  #restartContinuous(p: PipelineState): void {
+    this.ctx.at(this.ctx.now() + CONTINUOUS_RETRY_MS, () => {
+      if (!p.active) this.startUpdate(p.pipelineId, { cause: 'RETRY_ON_FAILURE', user: p.spec.owner });
+    });
   }
 
   #end(p: PipelineState, u: PipelineUpdate, result: 'COMPLETED' | 'FAILED' | 'CANCELED'): void {
@@ -278,80 +431,30 @@ export class PipelineFleet {
         update_progress: { state: result },
       },
     );
-    const slices = hourSlices(u.createdAt, now);
-    slices.forEach(([s, e], i) => {
-      ctx.emit('lakeflow.pipeline_update_timeline', {
-        account_id: ctx.accountId,
-        workspace_id: ctx.workspaceId,
-        pipeline_id: p.pipelineId,
-        update_id: u.updateId,
-        update_type: u.fullRefresh ? 'FULL_REFRESH' : 'REFRESH',
-        request_id: u.updateId,
-        run_as_user_name: p.spec.owner,
-        trigger_type: u.triggeredBy ? 'JOB_TASK' : u.cause === 'SCHEDULE' ? 'CRON' : u.cause,
-        trigger_details: u.triggeredBy
-          ? {
-              job_task: {
-                job_id: String(u.triggeredBy.jobId),
-                job_task_run_id: String(u.triggeredBy.taskRunId),
-                performance_target: null,
-              },
-            }
-          : null,
-        result_state: i === slices.length - 1 ? result : null,
-        compute: { type: 'CLASSIC', cluster_id: u.clusterId },
-        period_start_time: s,
-        period_end_time: e,
-        refresh_selection: [],
-        full_refresh_selection: [],
-        reset_checkpoint_selection: [],
-      });
-    });
-    const nt = nodeType(p.spec.node_type);
-    const skus = skuNames(ctx.cloud);
-    const sku =
-      p.spec.edition === 'CORE' ? skus.dltCore : p.spec.edition === 'PRO' ? skus.dltPro : skus.dltAdvanced;
-    ctx.bill(u.createdAt, now, (p.spec.workers + 1) * nt.dbu_per_hour, {
-      sku_name: sku,
-      billing_origin_product: 'DLT',
-      custom_tags: { team: p.spec.team },
-      usage_metadata: {
-        cluster_id: u.clusterId,
-        dlt_pipeline_id: p.pipelineId,
-        dlt_update_id: u.updateId,
-        dlt_maintenance_id: null,
-        node_type: p.spec.node_type,
-        job_id: null,
-        job_run_id: null,
-        warehouse_id: null,
-      },
-      identity_metadata: { run_as: p.spec.owner, owned_by: p.spec.owner, created_by: p.spec.owner },
-      product_features: {
-        jobs_tier: null,
-        sql_tier: null,
-        dlt_tier: p.spec.edition,
-        is_serverless: false,
-        is_photon: true,
-        serving_type: null,
-      },
-    });
-    if (result === 'COMPLETED') {
-      for (const target of p.spec.writes) {
-        const sources = p.spec.reads.length > 0 ? p.spec.reads : [undefined];
-        for (const source of sources) {
-          lineageRow(ctx, {
-            source,
-            target,
-            entityType: 'PIPELINE',
-            entityId: p.pipelineId,
-            runId: u.updateId,
-            createdBy: p.spec.owner,
-            metadata: { dlt_pipeline_info: { dlt_pipeline_id: p.pipelineId, dlt_update_id: u.updateId } },
-          });
-        }
-      }
-    }
+    this.#slice(p, u, now, true);
+    if (result === 'COMPLETED') this.#writeTables(p, u);
+    if (result === 'FAILED' && p.spec.continuous) this.#restartContinuous(p);
     u.onEnd?.(u);
+  }
+
+  /** The pipeline's tables were refreshed by `u` (an update completing, or a continuous micro-batch). */
+  #writeTables(p: PipelineState, u: PipelineUpdate): void {
+    const ctx = this.ctx;
+    for (const target of p.spec.writes) {
+      const sources = p.spec.reads.length > 0 ? p.spec.reads : [undefined];
+      for (const source of sources) {
+        lineageRow(ctx, {
+          source,
+          target,
+          entityType: 'PIPELINE',
+          entityId: p.pipelineId,
+          runId: u.updateId,
+          createdBy: p.spec.owner,
+          metadata: { dlt_pipeline_info: { dlt_pipeline_id: p.pipelineId, dlt_update_id: u.updateId } },
+        });
+      }
+      ctx.tableUpdated(target);
+    }
   }
 
   #event(

@@ -1,3 +1,5 @@
+import type { Cloud } from './catalog.js';
+import { attributesJson } from './cluster-availability.js';
 import type { ClusterState } from './cluster-fleet.js';
 import type { JobState, RunState, TaskRun } from './model.js';
 import type { PipelineFleet, PipelineEvent, PipelineState, PipelineUpdate } from './pipeline-fleet.js';
@@ -227,7 +229,7 @@ export function runOutputJson(ws: SimWorkspace, run: RunState, t: TaskRun): Reco
   return out;
 }
 
-export function clusterJson(c: ClusterState): Record<string, unknown> {
+export function clusterJson(c: ClusterState, cloud: Cloud): Record<string, unknown> {
   const out: Record<string, unknown> = {
     cluster_id: c.clusterId,
     cluster_name: c.name,
@@ -255,7 +257,9 @@ export function clusterJson(c: ClusterState): Record<string, unknown> {
     runtime_engine: c.photon ? 'PHOTON' : 'STANDARD',
     spec: c.spec,
   };
+  // An autoscaling cluster reports its range beside the workers it has now (`num_workers`).
   if (c.spec.autoscale) out.autoscale = c.spec.autoscale;
+  Object.assign(out, attributesJson(cloud, c.spec));
   if (c.terminatedTime !== undefined) out.terminated_time = c.terminatedTime;
   if (c.terminationReason) out.termination_reason = c.terminationReason;
   if (c.lastRestartedTime !== undefined) out.last_restarted_time = c.lastRestartedTime;
@@ -336,7 +340,7 @@ export function pipelineJson(
       name: p.spec.name,
       edition: p.spec.edition,
       photon: true,
-      continuous: false,
+      continuous: p.spec.continuous,
       development: false,
       channel: 'CURRENT',
       clusters: [
@@ -398,7 +402,10 @@ export function queryInfoJson(q: QueryRecord, now: number, includeMetrics: boole
       spill_to_disk_bytes: q.readBytes > 1e11 ? Math.round(q.readBytes / 3) : 0,
       task_total_time_ms: ended ? q.taskMs : Math.max(0, end - q.execStartMs) * 64,
       result_from_cache: false,
-      provisioning_queue_start_timestamp: q.execStartMs > q.startMs ? q.startMs : undefined,
+      provisioning_queue_start_timestamp:
+        Math.min(q.execStartMs, q.computeReadyAt) > q.startMs ? q.startMs : undefined,
+      // Waiting because every cluster's slots were taken (the warehouse was at capacity).
+      overloading_queue_start_timestamp: q.capacityQueuedAt,
     };
   }
   return out;

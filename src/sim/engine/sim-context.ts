@@ -199,6 +199,18 @@ export class SimContext {
     }
   }
 
+  readonly #tableListeners: ((table: string, at: number) => void)[] = [];
+
+  /** Subscribes to successful writes of tables (what table-update triggers watch). */
+  onTableUpdated(listener: (table: string, at: number) => void): void {
+    this.#tableListeners.push(listener);
+  }
+
+  /** A job task or a pipeline refreshed `table` just now. */
+  tableUpdated(table: string): void {
+    for (const l of this.#tableListeners) l(table, this.now());
+  }
+
   /** Where random draws come from (durations, rows, setup times, ids). */
   get prng(): Prng {
     return this.#prng;

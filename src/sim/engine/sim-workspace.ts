@@ -3,6 +3,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Scenario, ScenarioJob, ScenarioTask } from '../scenario/schema.js';
 import type { SystemTableSink } from '../system-table-sink.js';
 import { listPrices, NODE_TYPES, nodeType, skuNames } from './catalog.js';
+import { attributesFromScenario } from './cluster-availability.js';
 import { ClusterFleet, type ClusterState } from './cluster-fleet.js';
 import {
   backgroundFailure,
@@ -14,9 +15,12 @@ import {
   insufficientPermissionsFailure,
   oomFailure,
   spotLossFailure,
+  spotReclaimFailure,
+  spotTermination,
   type TaskFailure,
   tableNotFoundFailure,
   timeoutFailure,
+  withMessage,
 } from './error-texts.js';
 import { EventQueue } from './event-queue.js';
 import type {
@@ -35,6 +39,15 @@ import { RowBuffer } from './row-buffer.js';
 import { invalidParam, invalidState } from './sim-api-error.js';
 import { SimClock } from './sim-clock.js';
 import { SimContext, isTransient, simulationStart } from './sim-context.js';
+import {
+  JobTriggers,
+  type TriggeredBy,
+  triggerColumns,
+  triggerPaused,
+  triggerProblem,
+  triggerSettings,
+} from './job-triggers.js';
+import { resolveInstant } from '../scenario/instant.js';
 import { hourSlices } from './time-slices.js';
 import { WarehouseFleet } from './warehouse-fleet.js';
 
@@ -111,6 +124,9 @@ export class SimWorkspace {
   readonly #active = new Set<RunState>();
   readonly #recentPerJob: number;
   readonly #groups: Map<string, Set<string>>;
+  readonly #triggers: JobTriggers;
+  /** Jobs whose owner will cancel their next run a minute after it starts (`cancellations`). */
+  readonly #cancelNext = new Map<JobState, string>();
   #repairCounter = 0;
 
   constructor(opts: SimWorkspaceOptions) {
@@ -131,8 +147,10 @@ export class SimWorkspace {
     this.clusters = new ClusterFleet(this.#ctx);
     this.warehouses = new WarehouseFleet(this.#ctx);
     this.pipelines = new PipelineFleet(this.#ctx);
+    this.#triggers = new JobTriggers(this.#ctx, (job, trigger) => this.#triggerFire(job, trigger));
     this.#createScenarioJobs();
     this.#scheduleFaultMarkers();
+    this.#scheduleCancellations();
     this.#queue.push(startMs, () => this.#onHour(startMs));
   }
 
@@ -338,9 +356,10 @@ export class SimWorkspace {
           spark_version: c.spark_version,
           node_type_id: c.node_type,
           driver_node_type_id: c.driver_node_type ?? c.node_type,
-          num_workers: c.workers,
+          ...(c.autoscale ? { autoscale: { ...c.autoscale } } : { num_workers: c.workers }),
           runtime_engine: c.photon ? 'PHOTON' : 'STANDARD',
           custom_tags: {},
+          ...attributesFromScenario(this.#ctx.cloud, c),
         },
       })),
       max_concurrent_runs: spec.max_concurrent_runs,
@@ -357,6 +376,7 @@ export class SimWorkspace {
         pause_status: spec.schedule.pause_status,
       };
     }
+    Object.assign(settings, triggerSettings(spec));
     return settings;
   }
 
@@ -432,6 +452,7 @@ export class SimWorkspace {
     const ctx = this.#ctx;
     const s = job.settings;
     const schedule = s.schedule;
+    const trigger = triggerColumns(s);
     ctx.emit('lakeflow.jobs', {
       account_id: ctx.accountId,
       workspace_id: ctx.workspaceId,
@@ -443,18 +464,11 @@ export class SimWorkspace {
       change_time: at,
       delete_time: deleted ? at : null,
       run_as: job.owner,
-      trigger: schedule
-        ? {
-            schedule: {
-              quartz_cron_expression: schedule.quartz_cron_expression,
-              timezone_id: schedule.timezone_id,
-            },
-          }
-        : null,
-      trigger_type: schedule ? 'CRON' : null,
+      trigger: trigger.trigger,
+      trigger_type: trigger.type,
       run_as_user_name: job.owner,
       creator_user_name: job.owner,
-      paused: schedule ? schedule.pause_status === 'PAUSED' : null,
+      paused: schedule ? schedule.pause_status === 'PAUSED' : triggerPaused(s),
       timeout_seconds: s.timeout_seconds ?? 0,
       health_rules: null,
       deployment: null,
@@ -476,6 +490,7 @@ export class SimWorkspace {
   }
 
   #armSchedule(job: JobState): void {
+    this.#triggers.arm(job);
     job.cronEpoch += 1;
     job.cron = undefined;
     const schedule = job.settings.schedule;
@@ -518,9 +533,36 @@ export class SimWorkspace {
     this.#startRun(job, { trigger: 'PERIODIC', manual: false, user: job.owner });
   }
 
+  /** A file-arrival, table-update, periodic or continuous trigger fired. */
+  #triggerFire(job: JobState, trigger: TriggeredBy): void {
+    this.#startRun(job, { trigger, manual: false, user: job.owner });
+  }
+
+  /**
+   * Owners cancelling their own runs: the run in flight at `at`, or else the next one a minute after it
+   * starts. Ordinary work (a wrong parameter, a run started by mistake), not a failure.
+   */
+  #scheduleCancellations(): void {
+    const ctx = this.#ctx;
+    for (const c of this.scenario.cancellations) {
+      const job = this.#jobsByName.get(c.job);
+      if (!job) continue;
+      const by = c.by ?? job.owner;
+      ctx.at(resolveInstant(c.at, ctx.scenarioStartMs), () => {
+        const inFlight = this.#activeRuns(job).filter((r) => r.phase !== 'QUEUED');
+        if (inFlight.length === 0) this.#cancelNext.set(job, by);
+        for (const run of inFlight) this.byPerson(() => this.cancelRun(run.runId, by));
+      });
+    }
+  }
+
   #scheduleFaultMarkers(): void {
     const ctx = this.#ctx;
     for (const f of ctx.faults) {
+      if (f.fault.kind === 'spot_loss' && f.fault.target.cluster !== undefined && !f.fault.target.job) {
+        const c = this.clusters.byName.get(f.fault.target.cluster);
+        if (c) ctx.at(f.startMs, () => this.#reclaimSpot(c, f));
+      }
       if (f.fault.kind === 'revoked_grant' && f.fault.target.grant) {
         const g = f.fault.target.grant;
         const owner = this.scenario.tables.find((t) => t.name === g.table)?.owner ?? 'admin@example.com';
@@ -541,6 +583,38 @@ export class SimWorkspace {
     }
   }
 
+  /**
+   * The cloud reclaims a shared cluster's spot nodes: every task running on it fails within minutes, each
+   * job with the same executor-lost (or driver-lost) wording, and the cluster says NODES_LOST. An
+   * on-demand cluster (or one whose `first_on_demand` covers every node) loses nothing.
+   */
+  #reclaimSpot(c: ClusterState, f: FaultState): void {
+    const ctx = this.#ctx;
+    if (f.resolvedAt !== undefined) return;
+    const lost = this.clusters.reclaimSpot(c, f, f.endMs);
+    if (lost === undefined) return;
+    const now = this.now();
+    ctx.hit(f, now, { resourceId: c.clusterId });
+    let n = 0;
+    for (const run of [...this.#active].sort((a, b) => a.runId - b.runId)) {
+      for (const task of run.latest.values()) {
+        if (task.ended || task.clusterId !== c.clusterId) continue;
+        // Stages lose their executors one after another: the tasks fail a minute or two apart.
+        const at = Math.max(now, task.execAt) + 60_000 + 20_000 * n++;
+        if (task.endAt <= at) continue;
+        ctx.hit(f, now, { runId: run.runId, taskRunId: task.runId });
+        task.faultIds.push(f.fault.id);
+        task.rows = 0;
+        this.#scheduleEnd(
+          run,
+          task,
+          at,
+          withMessage(spotReclaimFailure(c.clusterId, lost.driver), f.fault.message),
+        );
+      }
+    }
+  }
+
   #onHour(hourStart: number): void {
     // In-flight runs get their finished hourly slices now (result columns NULL), as Databricks writes them.
     for (const run of this.#active) {
@@ -551,6 +625,7 @@ export class SimWorkspace {
     }
     this.clusters.onHour(hourStart);
     this.warehouses.onHour(hourStart);
+    this.pipelines.onHour(hourStart);
     this.#queue.push(hourStart + HOUR, () => this.#onHour(hourStart + HOUR));
   }
 
@@ -625,7 +700,9 @@ export class SimWorkspace {
   }
 
   #applySettings(job: JobState, next: JobSettings, timeoutChanged: boolean): void {
-    const scheduleChanged = JSON.stringify(next.schedule) !== JSON.stringify(job.settings.schedule);
+    const scheduleChanged =
+      JSON.stringify([next.schedule, next.trigger, next.continuous]) !==
+      JSON.stringify([job.settings.schedule, job.settings.trigger, job.settings.continuous]);
     this.#jobsByName.delete(job.settings.name);
     job.settings = next;
     this.#jobsByName.set(next.name, job);
@@ -645,6 +722,7 @@ export class SimWorkspace {
     for (const run of this.#activeRuns(job)) this.cancelRun(run.runId, user);
     job.deleted = true;
     job.cronEpoch += 1;
+    this.#triggers.arm(job);
     this.#jobRows(job, this.now(), true);
   }
 
@@ -922,6 +1000,11 @@ export class SimWorkspace {
       jobTriggerType: run.trigger === 'PERIODIC' ? 'cron' : 'manual',
     });
     this.#notify('jobs.on_start', run);
+    const canceller = this.#cancelNext.get(run.job);
+    if (canceller !== undefined) {
+      this.#cancelNext.delete(run.job);
+      this.#ctx.at(now + 60_000, () => this.byPerson(() => this.cancelRun(run.runId, canceller)));
+    }
     this.#advanceRun(run);
   }
 
@@ -1121,6 +1204,7 @@ export class SimWorkspace {
           owner: job.owner,
           tags: { ...(job.settings.tags ?? {}), JobId: String(job.jobId), RunName: jobName },
           launchFailure: capacity ? capacityTermination(ctx.cloud, def.new_cluster.node_type_id) : undefined,
+          launchMessage: capacity?.fault.message,
         });
         run.clusters.set(key, cluster);
       }
@@ -1133,7 +1217,10 @@ export class SimWorkspace {
           run,
           task,
           setupEnd,
-          clusterLaunchFailure(cluster.clusterId, cluster.terminationReason),
+          withMessage(
+            clusterLaunchFailure(cluster.clusterId, cluster.terminationReason),
+            cluster.launchMessage,
+          ),
         );
         return;
       }
@@ -1155,7 +1242,25 @@ export class SimWorkspace {
       task.clusterId = cluster.clusterId;
       if (cluster.unresponsive) {
         hit(cluster.unresponsive);
-        this.#scheduleEnd(run, task, setupEnd + 60_000, driverUnresponsiveFailure());
+        this.#scheduleEnd(
+          run,
+          task,
+          setupEnd + 60_000,
+          withMessage(driverUnresponsiveFailure(), cluster.unresponsive.fault.message),
+        );
+        return;
+      }
+      // Spot nodes reclaimed and not replaced yet: the task's stages lose their executors too.
+      const lost = cluster.spotLost;
+      if (lost !== undefined && applies(lost.fault)) {
+        hit(lost.fault);
+        task.execAt = setupEnd;
+        this.#scheduleEnd(
+          run,
+          task,
+          setupEnd + 90_000,
+          withMessage(spotReclaimFailure(cluster.clusterId, lost.driver), lost.fault.fault.message),
+        );
         return;
       }
     } else if (settings.sql_task) {
@@ -1172,6 +1277,7 @@ export class SimWorkspace {
     let rows = Math.max(0, Math.round(ctx.prng.jitter(b.rows.mean, b.rows.jitter)));
     let failure: TaskFailure | undefined;
     let failAtFraction = 1;
+    let timeoutMessage: string | undefined;
 
     for (const f of faults) {
       const kind = f.fault.kind;
@@ -1192,7 +1298,7 @@ export class SimWorkspace {
         case 'oom': {
           f.baselineMemoryMb ??= memoryMb;
           if (memoryMb > f.baselineMemoryMb) break;
-          failure ??= oomFailure();
+          failure ??= withMessage(oomFailure(), f.fault.message);
           failAtFraction = 0.6;
           hit(f);
           break;
@@ -1202,7 +1308,10 @@ export class SimWorkspace {
           const ratio = memoryMb > 0 ? f.baselineMemoryMb / memoryMb : 1;
           durationMs = b.duration.mean_minutes * 60_000 * (f.fault.factor ?? 4) * ratio;
           if (manual && isTransient(f)) durationMs = b.duration.mean_minutes * 60_000;
-          else hit(f);
+          else {
+            hit(f);
+            timeoutMessage ??= f.fault.message;
+          }
           break;
         }
         case 'task_error':
@@ -1213,12 +1322,15 @@ export class SimWorkspace {
           hit(f);
           break;
         case 'concurrency_conflict':
-          failure ??= concurrentAppendFailure(b.writes[0] ?? 'main.default.target');
+          failure ??= withMessage(
+            concurrentAppendFailure(b.writes[0] ?? 'main.default.target'),
+            f.fault.message,
+          );
           failAtFraction = 0.9;
           hit(f);
           break;
         case 'spot_loss':
-          failure ??= spotLossFailure();
+          failure ??= withMessage(spotLossFailure(), f.fault.message);
           failAtFraction = 0.5;
           if (cluster)
             cluster.events.push({
@@ -1228,7 +1340,7 @@ export class SimWorkspace {
               details: {
                 current_num_workers: Math.max(0, cluster.workers - 1),
                 target_num_workers: cluster.workers,
-                reason: { code: 'SPOT_INSTANCE_TERMINATION', type: 'CLOUD_FAILURE', parameters: {} },
+                reason: spotTermination(ctx.cloud, cluster.spec.node_type_id, cluster.clusterId),
               },
             });
           hit(f);
@@ -1245,7 +1357,7 @@ export class SimWorkspace {
         const privilege =
           this.scenario.grants.find((x) => x.table === g.table && x.principal === g.principal)?.privilege ??
           'SELECT';
-        failure = insufficientPermissionsFailure(g.table, privilege);
+        failure = withMessage(insufficientPermissionsFailure(g.table, privilege), f.fault.message);
         failAtFraction = 0.05;
         hit(f);
       }
@@ -1256,7 +1368,7 @@ export class SimWorkspace {
     }
     const timeout = (settings.timeout_seconds ?? 0) || (run.settings.timeout_seconds ?? 0);
     if (timeout > 0 && durationMs * (failure ? failAtFraction : 1) > timeout * 1000) {
-      failure = timeoutFailure(timeout);
+      failure = withMessage(timeoutFailure(timeout), timeoutMessage);
       durationMs = timeout * 1000;
       failAtFraction = 1;
     }
@@ -1359,6 +1471,7 @@ export class SimWorkspace {
             metadata: { job_info: { job_id: String(run.job.jobId), job_run_id: String(run.runId) } },
           });
         }
+        if (!failure) ctx.tableUpdated(target);
         ctx.emit('ops.etl_audit', {
           table_full_name: target,
           job_id: String(run.job.jobId),
@@ -1432,6 +1545,7 @@ export class SimWorkspace {
       durationMs: 0,
       readBytes: task.rows * 200,
       client: 'Databricks Jobs',
+      recordOnly: true,
       jobInfo: {
         job_id: String(run.job.jobId),
         job_run_id: String(run.runId),
@@ -1553,6 +1667,7 @@ export class SimWorkspace {
     }
     const next = run.job.queued.shift();
     if (next) this.#beginRun(next);
+    else if (run.result !== undefined) this.#triggers.runEnded(run);
     this.#evict(run.job);
   }
 
@@ -1639,8 +1754,7 @@ export class SimWorkspace {
         run_id: String(run.runId),
         period_start_time: s,
         period_end_time: e,
-        trigger_type:
-          run.trigger === 'PERIODIC' ? 'CRON' : run.repairs.length > 1 ? 'ONETIME_RETRY' : 'ONETIME',
+        trigger_type: timelineTrigger(run),
         result_state: last ? tableResult : null,
         run_type: 'JOB_RUN',
         run_name: run.jobName,
@@ -1662,6 +1776,20 @@ export class SimWorkspace {
         execution_duration_seconds: last ? 0 : null,
       });
     });
+  }
+}
+
+/** The system tables' spelling of what started a run (docs/databricks.md, Same thing, different spelling). */
+function timelineTrigger(run: RunState): string {
+  switch (run.trigger) {
+    case 'PERIODIC':
+      return 'CRON';
+    case 'FILE_ARRIVAL':
+    case 'TABLE':
+    case 'CONTINUOUS':
+      return run.trigger;
+    default:
+      return run.repairs.length > 1 ? 'ONETIME_RETRY' : 'ONETIME';
   }
 }
 
@@ -1697,6 +1825,8 @@ function validateSettings(s: JobSettings): void {
       );
     }
   }
+  const trigger = triggerProblem(s);
+  if (trigger !== undefined) throw invalidParam(trigger);
   if (s.schedule) {
     try {
       quartzCron(s.schedule.quartz_cron_expression, s.schedule.timezone_id);

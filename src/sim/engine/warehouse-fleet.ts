@@ -1,5 +1,6 @@
 import type { ScenarioWarehouse } from '../scenario/schema.js';
 import { WAREHOUSE_DBU_PER_HOUR, skuNames } from './catalog.js';
+import { RUNAWAY_QUERY_DEFAULT, statementTypeOf } from './error-texts.js';
 import type { FaultState } from './model.js';
 import { type SimContext, isTransient } from './sim-context.js';
 import { invalidParam } from './sim-api-error.js';
@@ -36,7 +37,16 @@ export interface QueryRecord {
   errorMessage: string | null;
   clientApplication: string;
   jobInfo: { job_id: string; job_run_id: string; job_task_run_id: string } | null;
+  dashboardId: string | null;
   token: number;
+  /** When it was put in the at-capacity queue (all clusters busy); undefined if it never waited there. */
+  capacityQueuedAt: number | undefined;
+  /** Whether it holds one of the warehouse's statement slots. */
+  slot: boolean;
+  /** When the warehouse was to be ready at submission (the wait for compute ends there). */
+  computeReadyAt: number;
+  /** Planned execution time; undefined runs until cancelled or its fault ends. */
+  durationMs: number | undefined;
 }
 
 export interface WarehouseState {
@@ -53,9 +63,59 @@ export interface WarehouseState {
   /** Newest last; bounded for the query-history API. */
   recent: QueryRecord[];
   suppressQueries: boolean;
+  /** Statements one cluster runs at once; Infinity when the scenario models no load (nothing waits). */
+  concurrency: number;
+  /** Statements admitted to run (or waiting for compute to start), against `clusters × concurrency`. */
+  executing: number;
+  /** Statements waiting at capacity, first come first served. */
+  waiting: QueryRecord[];
+  /** A scale-up or scale-down is already on the way. */
+  scaling: boolean;
 }
 
 const RECENT_QUERIES = 1000;
+const HOUR = 3_600_000;
+
+type WarehouseLoad = NonNullable<ScenarioWarehouse['load']>;
+
+/**
+ * Statements one cluster runs at once: the scenario's load model says; a warehouse a query storm hits
+ * gets Databricks' usual ten; otherwise nothing ever waits, as before the load model existed.
+ */
+function concurrencyOf(spec: ScenarioWarehouse, ctx: SimContext): number {
+  if (spec.load) return spec.load.concurrency_per_cluster;
+  const stormed = ctx.faultsOfKind('query_storm').some((f) => f.fault.target.warehouse === spec.name);
+  return stormed ? 10 : Number.POSITIVE_INFINITY;
+}
+
+/** A statement's execution time, at least 200 ms. */
+function statementMs(ctx: SimContext, d: { mean_seconds: number; jitter: number }): number {
+  return Math.max(200, Math.round(ctx.prng.jitter(d.mean_seconds, d.jitter) * 1000));
+}
+
+/** A stable dashboard id (32 hex digits, as Lakeview's) from the warehouse and dashboard names. */
+function dashboardIdOf(warehouse: string, dashboard: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (const ch of `${warehouse}/${dashboard}`) {
+    h1 = Math.imul(h1 ^ ch.charCodeAt(0), 16_777_619) >>> 0;
+    h2 = Math.imul(h2 ^ ch.charCodeAt(0), 2_246_822_519) >>> 0;
+  }
+  const hex = (n: number) => n.toString(16).padStart(8, '0');
+  return `${hex(h1)}${hex(h2)}${hex(h1 ^ h2)}${hex((Math.imul(h1, 31) ^ h2) >>> 0)}`;
+}
+
+/**
+ * How long a statement waited before it ran: for compute (the warehouse starting) and at capacity
+ * (every slot taken). The two never overlap: time spent while compute was still starting counts as
+ * waiting for compute.
+ */
+function queryWaits(r: QueryRecord): { forCompute: number; atCapacity: number } {
+  const execStart = Number.isFinite(r.execStartMs) ? r.execStartMs : r.startMs;
+  const forCompute = Math.max(0, Math.min(execStart, r.computeReadyAt) - r.startMs);
+  const atCapacity = r.capacityQueuedAt === undefined ? 0 : Math.max(0, execStart - r.startMs - forCompute);
+  return { forCompute, atCapacity };
+}
 
 const QUERY_TEXTS = [
   [
@@ -109,6 +169,10 @@ export class WarehouseFleet {
         running: new Map(),
         recent: [],
         suppressQueries: false,
+        concurrency: concurrencyOf(spec, ctx),
+        executing: 0,
+        waiting: [],
+        scaling: false,
       };
       this.byId.set(id, w);
       this.byName.set(spec.name, w);
@@ -119,6 +183,7 @@ export class WarehouseFleet {
       const w = name === undefined ? undefined : this.byName.get(name);
       if (!w) continue;
       if (f.fault.kind === 'runaway_query') ctx.at(f.startMs, () => this.#startRunaway(w, f));
+      if (f.fault.kind === 'query_storm') ctx.at(f.startMs, () => this.#stormArrival(w, f));
       if (f.fault.kind === 'idle_warehouse_no_autostop') {
         ctx.at(f.startMs, () => {
           this.edit(w.id, { auto_stop_mins: 0 }, w.spec.owner);
@@ -156,7 +221,9 @@ export class WarehouseFleet {
       if (w.state === 'RUNNING') this.#billTo(w, hourStart);
       const hour = new Date(hourStart).getUTCHours();
       const [from, to] = w.spec.business_hours;
-      if (w.spec.queries_per_hour <= 0 || hour < from || hour >= to) continue;
+      if (hour < from || hour >= to) continue;
+      if (w.spec.load) this.#scheduleLoad(w, w.spec.load, hourStart);
+      if (w.spec.queries_per_hour <= 0) continue;
       const n = Math.max(0, Math.round(ctx.prng.jitter(w.spec.queries_per_hour, 0.3)));
       const starts: number[] = [];
       for (let i = 0; i < n; i++) starts.push(hourStart + Math.floor(ctx.prng.next() * 3_600_000));
@@ -182,7 +249,11 @@ export class WarehouseFleet {
     }
   }
 
-  /** Submits a query; starts the warehouse if needed (the query waits for compute). */
+  /**
+   * Submits a query; starts the warehouse if needed (the query waits for compute). When every slot of
+   * every running cluster is taken it waits at capacity, first come first served, and autoscaling adds
+   * a cluster if `max_num_clusters` allows.
+   */
   runQuery(
     w: WarehouseState,
     q: {
@@ -193,13 +264,15 @@ export class WarehouseFleet {
       readBytes: number;
       client: string;
       jobInfo?: QueryRecord['jobInfo'];
+      dashboardId?: string;
       error?: string;
+      /** A statement that already ran (a SQL task's, recorded as the task ends): it takes no slot. */
+      recordOnly?: boolean;
     },
   ): QueryRecord {
     const ctx = this.ctx;
     const now = ctx.now();
     if (w.state === 'STOPPED' || w.state === 'STOPPING') this.start(w.id, q.user, true);
-    const execStart = Math.max(now, w.readyAt);
     const record: QueryRecord = {
       statementId: ctx.prng.uuid(),
       warehouseId: w.id,
@@ -207,9 +280,9 @@ export class WarehouseFleet {
       statementType: q.statementType,
       user: q.user,
       startMs: now,
-      execStartMs: execStart,
+      execStartMs: Math.max(now, w.readyAt),
       endMs: undefined,
-      status: execStart > now ? 'QUEUED' : 'RUNNING',
+      status: w.readyAt > now ? 'QUEUED' : 'RUNNING',
       readBytes: q.readBytes,
       readRows: Math.round(q.readBytes / 120),
       producedRows: q.statementType === 'SELECT' ? ctx.prng.int(1, 5000) : 0,
@@ -217,21 +290,175 @@ export class WarehouseFleet {
       errorMessage: q.error ?? null,
       clientApplication: q.client,
       jobInfo: q.jobInfo ?? null,
+      dashboardId: q.dashboardId ?? null,
       token: 0,
+      capacityQueuedAt: undefined,
+      slot: false,
+      computeReadyAt: w.readyAt,
+      durationMs: q.durationMs,
     };
     w.running.set(record.statementId, record);
     this.#statements.set(record.statementId, record);
     w.lastActivity = now;
-    if (q.durationMs !== undefined) {
-      const token = record.token;
-      ctx.at(execStart + q.durationMs, () => {
-        if (record.token === token) this.#finishQuery(w, record, q.error ? 'FAILED' : 'FINISHED');
-      });
+    if (q.recordOnly) {
+      this.#scheduleEnd(w, record);
+      return record;
     }
+    if (w.waiting.length > 0 || w.executing >= this.#capacity(w)) {
+      record.status = 'QUEUED';
+      record.capacityQueuedAt = now;
+      record.execStartMs = Number.POSITIVE_INFINITY;
+      w.waiting.push(record);
+      this.#scaleUpSoon(w);
+      return record;
+    }
+    this.#admit(w, record);
     return record;
   }
 
-  /** Cancels a running statement; returns false when it is unknown or already ended. */
+  /** Slots for statements: every running cluster's, or the minimum's while the warehouse starts. */
+  #capacity(w: WarehouseState): number {
+    return Math.max(w.clusters, w.config.min_num_clusters) * w.concurrency;
+  }
+
+  /** Gives a statement a slot: it runs once compute is up, and ends after its duration. */
+  #admit(w: WarehouseState, record: QueryRecord): void {
+    const now = this.ctx.now();
+    w.executing += 1;
+    record.slot = true;
+    record.execStartMs = Math.max(now, w.readyAt);
+    record.status = record.execStartMs > now ? 'QUEUED' : 'RUNNING';
+    this.#scheduleEnd(w, record);
+  }
+
+  #scheduleEnd(w: WarehouseState, record: QueryRecord): void {
+    if (record.durationMs === undefined) return;
+    const token = record.token;
+    this.ctx.at(record.execStartMs + record.durationMs, () => {
+      if (record.token === token) this.#finishQuery(w, record, record.errorMessage ? 'FAILED' : 'FINISHED');
+    });
+  }
+
+  /** Admits waiting statements into free slots, oldest first. */
+  #admitWaiting(w: WarehouseState): void {
+    while (w.waiting.length > 0 && w.executing < this.#capacity(w)) {
+      const next = w.waiting.shift();
+      if (next) this.#admit(w, next);
+    }
+  }
+
+  /** Autoscaling adds one cluster a while after statements start queueing, up to `max_num_clusters`. */
+  #scaleUpSoon(w: WarehouseState): void {
+    if (w.scaling || w.state !== 'RUNNING' || w.clusters >= w.config.max_num_clusters) return;
+    w.scaling = true;
+    const ctx = this.ctx;
+    const delay = w.config.enable_serverless_compute ? 15_000 : 120_000;
+    ctx.at(ctx.now() + delay, () => {
+      w.scaling = false;
+      if (w.state !== 'RUNNING' || w.waiting.length === 0) return;
+      if (w.clusters >= w.config.max_num_clusters) return;
+      this.#billTo(w, ctx.now());
+      w.clusters += 1;
+      this.#event(w, 'SCALED_UP', w.clusters, ctx.now());
+      this.#admitWaiting(w);
+      this.#scaleUpSoon(w);
+    });
+  }
+
+  /** Once a cluster's worth of slots has been idle for ten minutes, autoscaling removes one. */
+  #scaleDownSoon(w: WarehouseState): void {
+    const spare = () =>
+      w.state === 'RUNNING' &&
+      w.clusters > w.config.min_num_clusters &&
+      w.waiting.length === 0 &&
+      w.executing <= (w.clusters - 1) * w.concurrency;
+    if (w.scaling || !Number.isFinite(w.concurrency) || !spare()) return;
+    w.scaling = true;
+    const ctx = this.ctx;
+    ctx.at(ctx.now() + 600_000, () => {
+      w.scaling = false;
+      if (!spare()) return;
+      this.#billTo(w, ctx.now());
+      w.clusters -= 1;
+      this.#event(w, 'SCALED_DOWN', w.clusters, ctx.now());
+      this.#scaleDownSoon(w);
+    });
+  }
+
+  /** This hour's dashboard refreshes and ad-hoc queries on a warehouse with a load model. */
+  #scheduleLoad(w: WarehouseState, load: WarehouseLoad, hourStart: number): void {
+    const ctx = this.ctx;
+    const user = () => (w.spec.users.length > 0 ? ctx.prng.pick(w.spec.users) : w.spec.owner);
+    for (const d of load.dashboards) {
+      const every = d.refresh_minutes * 60_000;
+      const dashboardId = dashboardIdOf(w.spec.name, d.name);
+      for (let at = Math.ceil(hourStart / every) * every; at < hourStart + HOUR; at += every) {
+        const durations = Array.from({ length: d.queries }, () => statementMs(ctx, d.duration));
+        const by = user();
+        ctx.at(at, () => {
+          if (this.isSuppressed(w, at) || w.state === 'DELETED') return;
+          durations.forEach((ms, i) => {
+            this.runQuery(w, {
+              text: `SELECT * FROM dashboard_dataset_${i + 1} /* ${d.name} */`,
+              statementType: 'SELECT',
+              user: by,
+              durationMs: ms,
+              readBytes: Math.round(ms * 40_000),
+              client: 'Databricks SQL Dashboard',
+              dashboardId,
+            });
+          });
+        });
+      }
+    }
+    if (load.adhoc && load.adhoc.queries_per_hour > 0) {
+      const n = Math.max(0, Math.round(ctx.prng.jitter(load.adhoc.queries_per_hour, 0.3)));
+      for (let i = 0; i < n; i++) {
+        const at = hourStart + Math.floor(ctx.prng.next() * HOUR);
+        const ms = statementMs(ctx, load.adhoc.duration);
+        const [type, text] = ctx.prng.pick(QUERY_TEXTS);
+        const by = user();
+        ctx.at(at, () => {
+          if (this.isSuppressed(w, at) || w.state === 'DELETED') return;
+          this.runQuery(w, {
+            text,
+            statementType: type,
+            user: by,
+            durationMs: ms,
+            readBytes: Math.round(ms * 60_000),
+            client: 'Databricks SQL Editor',
+          });
+        });
+      }
+    }
+  }
+
+  /**
+   * A storm: statements arrive `factor` a minute (default 20, Poisson) from the fault's start to its end,
+   * each one drawing the next arrival, so the cost stays one event per statement.
+   */
+  #stormArrival(w: WarehouseState, f: FaultState): void {
+    const ctx = this.ctx;
+    const now = ctx.now();
+    if (now >= f.endMs || f.resolvedAt !== undefined) return;
+    if (f.fault.occurrences !== undefined && f.hits >= f.fault.occurrences) return;
+    if (w.state !== 'DELETED') {
+      const record = this.runQuery(w, {
+        text: 'SELECT region, product, sum(amount) FROM main.sales.orders GROUP BY CUBE(region, product)',
+        statementType: 'SELECT',
+        user: w.spec.users.length > 0 ? ctx.prng.pick(w.spec.users) : w.spec.owner,
+        durationMs: statementMs(ctx, { mean_seconds: 30, jitter: 0.8 }),
+        readBytes: ctx.prng.int(1, 40) * 1e9,
+        client: 'Databricks SQL Dashboard',
+      });
+      ctx.hit(f, now, { statementId: record.statementId, resourceId: w.id });
+    }
+    const perMinute = f.fault.factor ?? 20;
+    const gap = Math.max(50, Math.round((-Math.log(1 - ctx.prng.next()) * 60_000) / perMinute));
+    ctx.at(now + gap, () => this.#stormArrival(w, f));
+  }
+
+  /** Cancels a running or queued statement; returns false when it is unknown or already ended. */
   cancelStatement(statementId: string, user: string): boolean {
     const record = this.#statements.get(statementId);
     if (!record || record.endMs !== undefined) return false;
@@ -250,6 +477,15 @@ export class WarehouseFleet {
   #finishQuery(w: WarehouseState, r: QueryRecord, status: 'FINISHED' | 'FAILED' | 'CANCELED'): void {
     const ctx = this.ctx;
     const now = ctx.now();
+    if (r.slot) {
+      r.slot = false;
+      w.executing = Math.max(0, w.executing - 1);
+    } else if (!Number.isFinite(r.execStartMs)) {
+      // Cancelled while it waited at capacity: it never ran.
+      const at = w.waiting.indexOf(r);
+      if (at >= 0) w.waiting.splice(at, 1);
+      r.execStartMs = now;
+    }
     r.endMs = now;
     r.status = status;
     if (status === 'CANCELED') r.errorMessage = 'Query has been cancelled.';
@@ -260,7 +496,7 @@ export class WarehouseFleet {
       if (old) this.#statements.delete(old.statementId);
     }
     w.lastActivity = now;
-    const waiting = Math.max(0, r.execStartMs - r.startMs);
+    const { forCompute: waiting, atCapacity } = queryWaits(r);
     const exec = Math.max(0, now - r.execStartMs);
     const taskMs =
       status === 'FINISHED' ? r.taskMs : Math.round((r.taskMs * exec) / Math.max(1, r.taskMs / 8));
@@ -282,7 +518,7 @@ export class WarehouseFleet {
       client_driver: null,
       total_duration_ms: now - r.startMs,
       waiting_for_compute_duration_ms: waiting,
-      waiting_at_capacity_duration_ms: 0,
+      waiting_at_capacity_duration_ms: atCapacity,
       execution_duration_ms: exec,
       compilation_duration_ms: Math.min(exec, 120),
       total_task_duration_ms: taskMs,
@@ -303,9 +539,11 @@ export class WarehouseFleet {
       shuffle_read_bytes: Math.round(r.readBytes / 4),
       written_rows: 0,
       written_files: 0,
-      query_source: { job_info: r.jobInfo },
+      query_source: { job_info: r.jobInfo, dashboard_id: r.dashboardId },
       query_tags: null,
     });
+    this.#admitWaiting(w);
+    this.#scaleDownSoon(w);
     this.#armAutoStop(w);
   }
 
@@ -340,7 +578,8 @@ export class WarehouseFleet {
       w.billedTo = readyAt;
       w.lastActivity = Math.max(w.lastActivity, readyAt);
       this.#event(w, 'RUNNING', w.clusters, readyAt);
-      for (const q of w.running.values()) if (q.status === 'QUEUED') q.status = 'RUNNING';
+      for (const q of w.running.values()) if (q.status === 'QUEUED' && q.slot) q.status = 'RUNNING';
+      this.#admitWaiting(w);
       this.#armAutoStop(w);
     });
   }
@@ -399,6 +638,9 @@ export class WarehouseFleet {
       w.clusters = next.max_num_clusters;
       this.#event(w, 'SCALED_DOWN', w.clusters, now);
     }
+    // More clusters allowed: the queue drains, and autoscaling may add what the new maximum allows.
+    this.#admitWaiting(w);
+    if (w.waiting.length > 0) this.#scaleUpSoon(w);
     this.#armAutoStop(w);
   }
 
@@ -406,11 +648,11 @@ export class WarehouseFleet {
     const ctx = this.ctx;
     const user = w.spec.users[0] ?? w.spec.owner;
     const record = this.runQuery(w, {
-      text: 'SELECT e.*, s.* FROM main.marketing.events e CROSS JOIN main.marketing.sessions s WHERE e.event_date >= date_sub(current_date(), 365)',
-      statementType: 'SELECT',
+      text: f.fault.query?.text ?? RUNAWAY_QUERY_DEFAULT.text,
+      statementType: statementTypeOf(f.fault.query?.text ?? RUNAWAY_QUERY_DEFAULT.text),
       user,
       durationMs: undefined,
-      readBytes: 2.4e12,
+      readBytes: f.fault.query?.read_bytes ?? RUNAWAY_QUERY_DEFAULT.readBytes,
       client: 'Databricks SQL Editor',
     });
     ctx.hit(f, ctx.now(), { statementId: record.statementId, resourceId: w.id });
@@ -421,6 +663,7 @@ export class WarehouseFleet {
         this.#billTo(w, ctx.now());
         w.clusters = w.config.max_num_clusters;
         this.#event(w, 'SCALED_UP', w.clusters, ctx.now());
+        this.#admitWaiting(w);
       }
     });
     ctx.at(f.endMs, () => {
@@ -428,6 +671,7 @@ export class WarehouseFleet {
       if (isTransient(f)) this.#finishQuery(w, record, 'FINISHED');
       else {
         record.errorMessage =
+          f.fault.message ??
           '[TASK_WRITE_FAILED] Query exceeded the maximum execution time and was cancelled by the warehouse (statement timeout 172800 s).';
         this.#finishQuery(w, record, 'FAILED');
       }

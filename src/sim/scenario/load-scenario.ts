@@ -121,9 +121,12 @@ const TARGET_NEEDS: Record<
   cost_spike: 'team',
   pipeline_error: 'pipeline',
   driver_unresponsive: 'cluster',
-  spot_loss: 'job',
+  // A spot loss hits one job's own cluster (target.job) or a shared all-purpose cluster (target.cluster).
+  spot_loss: 'none',
   throttle: 'none',
   server_error: 'none',
+  query_storm: 'warehouse',
+  pipeline_hang: 'pipeline',
 };
 
 function duplicates(values: readonly string[]): Map<string, number> {
@@ -191,6 +194,12 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
   const warehouses = new Set(s.warehouses.map((w) => w.name));
   const tables = new Set(s.tables.map((t) => t.name));
   const faults = new Set(s.faults.map((f) => f.id));
+  // A table-update trigger may watch any table the scenario names or something in it writes.
+  const knownTables = new Set([
+    ...tables,
+    ...s.jobs.flatMap((j) => j.tasks.flatMap((t) => t.writes)),
+    ...s.pipelines.flatMap((p) => p.writes),
+  ]);
   const teamRef = (path: PropertyKey[], team: string | undefined) => {
     if (team !== undefined && !teams.has(team)) add(path, `team "${team}" is not one of teams[].name`);
   };
@@ -253,6 +262,7 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
         else if (task.run_job === job.name) add([...at, 'run_job'], 'a job cannot run itself');
       }
     });
+    issues.push(...triggerIssues(job, j, knownTables));
     const cycle = findCycle(job.tasks);
     if (cycle) add(['jobs', j, 'tasks'], `depends_on forms a cycle: ${cycle.join(' → ')}`);
     if (typeof job.sla === 'object' && job.sla.table !== undefined) {
@@ -293,6 +303,14 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
     if (!levels.includes(p.level)) add([...at, 'level'], `a ${type} takes ${levels.join(', ')}`);
   });
 
+  s.warehouses.forEach((w, i) => {
+    for (const [dashboard, index] of duplicates((w.load?.dashboards ?? []).map((d) => d.name)))
+      add(['warehouses', i, 'load', 'dashboards', index, 'name'], `duplicate dashboard name "${dashboard}"`);
+  });
+  s.cancellations.forEach((c, i) => {
+    if (!jobs.has(c.job)) add(['cancellations', i, 'job'], `"${c.job}" is not one of jobs[].name`);
+  });
+
   const startMs = Date.parse(s.start);
   s.faults.forEach((fault, f) => {
     const at = ['faults', f];
@@ -301,6 +319,12 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
     const needField = need === 'none' ? undefined : need;
     if (needField !== undefined && target[needField] === undefined) {
       add([...at, 'target', needField], `a ${fault.kind} fault needs target.${needField}`);
+    }
+    if (fault.kind === 'spot_loss' && (target.job === undefined) === (target.cluster === undefined)) {
+      add([...at, 'target'], 'a spot_loss fault needs target.job or target.cluster (one of them)');
+    }
+    if (fault.query !== undefined && fault.kind !== 'runaway_query') {
+      add([...at, 'query'], 'only a runaway_query fault takes a query');
     }
     if (target.job !== undefined) {
       const job = jobs.get(target.job);
@@ -363,6 +387,35 @@ function checkTruth(
     add(['recurring_by'], `the fault happens only ${fault.occurrences} times (occurrences)`);
   if (hasHistory && resolveInstant(fault.start, startMs) < startMs)
     add(['start'], 'the history before start is healthy: a fault starts at or after start');
+}
+
+/** A job has one trigger at most: a schedule, one `trigger` kind, or `continuous`. */
+function triggerIssues(
+  job: Scenario['jobs'][number],
+  index: number,
+  knownTables: ReadonlySet<string>,
+): ScenarioIssue[] {
+  const at = formatPath(['jobs', index]);
+  const issues: ScenarioIssue[] = [];
+  const t = job.trigger;
+  const kinds = t ? [t.file_arrival, t.table_update, t.periodic].filter((k) => k !== undefined) : [];
+  if (t && kinds.length !== 1)
+    issues.push({
+      path: `${at}.trigger`,
+      message: 'name exactly one of file_arrival, table_update or periodic',
+    });
+  const ways = [job.schedule, job.trigger, job.continuous].filter((w) => w !== undefined).length;
+  if (ways > 1)
+    issues.push({ path: at, message: 'a job takes one of schedule, trigger or continuous, not several' });
+  t?.table_update?.table_names.forEach((table, i) => {
+    if (!knownTables.has(table)) {
+      issues.push({
+        path: `${at}.trigger.table_update.table_names[${i}]`,
+        message: `"${table}" is not one of tables[].name and nothing in the scenario writes it`,
+      });
+    }
+  });
+  return issues;
 }
 
 function findCycle(tasks: readonly { key: string; depends_on: string[] }[]): string[] | undefined {

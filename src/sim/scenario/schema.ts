@@ -47,6 +47,8 @@ const FAULT_KINDS = [
   'spot_loss',
   'throttle',
   'server_error',
+  'query_storm',
+  'pipeline_hang',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -60,6 +62,8 @@ export const TRANSIENT_FAULT_KINDS: ReadonlySet<FaultKind> = new Set([
   'concurrency_conflict',
   'cloud_capacity',
   'spot_loss',
+  // A hung pipeline update is what a stop and a fresh update get past.
+  'pipeline_hang',
 ]);
 
 const jitter = z.number().min(0).max(1);
@@ -113,6 +117,31 @@ const taskSchema = z.strictObject({
   rows: rowsSchema.optional(),
 });
 
+// ── Shared compute (simcompute): autoscaling and spot/on-demand, on job and all-purpose clusters ──
+/**
+ * Spot or on-demand nodes, in AWS's words; the simulator writes each cloud's own spelling
+ * (`SPOT_WITH_FALLBACK_AZURE`, `PREEMPTIBLE_WITH_FALLBACK_GCP` …). Without it a cluster is what it
+ * always was: AWS spot with fallback, Azure on demand (and `first_on_demand` 1).
+ */
+const AVAILABILITIES = ['SPOT_WITH_FALLBACK', 'SPOT', 'ON_DEMAND'] as const;
+export type Availability = (typeof AVAILABILITIES)[number];
+
+const autoscaleSchema = z
+  .strictObject({
+    min_workers: z.number().int().min(0).max(1000),
+    max_workers: z.number().int().min(1).max(1000),
+  })
+  .refine((a) => a.min_workers <= a.max_workers, 'min_workers must not exceed max_workers');
+
+/** Keys both kinds of cluster take; all optional, so a cluster without them behaves as before. */
+const computeKeys = {
+  /** Instead of a fixed `workers`: the cluster starts at `min_workers` and scales up to `max_workers` under load. */
+  autoscale: autoscaleSchema.optional(),
+  availability: z.enum(AVAILABILITIES).optional(),
+  /** How many of the nodes (the driver first) are on-demand; the rest follow `availability`. */
+  first_on_demand: z.number().int().min(0).max(1001).optional(),
+};
+
 const jobClusterSchema = z.strictObject({
   key: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'a job cluster key of letters, digits, _ and -'),
   node_type: z.string().min(1).max(64).default('i3.xlarge'),
@@ -120,6 +149,7 @@ const jobClusterSchema = z.strictObject({
   workers: z.number().int().min(0).max(1000).default(2),
   spark_version: z.string().default('15.4.x-scala2.12'),
   photon: z.boolean().default(false),
+  ...computeKeys,
 });
 
 const slaSchema = z.union([
@@ -130,6 +160,55 @@ const slaSchema = z.union([
     timezone_id: z.string().default('UTC'),
   }),
 ]);
+
+// ── Job triggers besides a cron schedule (the Jobs API `trigger` and `continuous` settings) ──
+
+const triggerPause = z.enum(['PAUSED', 'UNPAUSED']).default('UNPAUSED');
+const triggerSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(7 * 86_400)
+  .default(0);
+
+/** When files land in the watched location: every `every_minutes` (± jitter) inside the UTC `hours`. */
+const fileArrivalsSchema = z.strictObject({
+  every_minutes: z
+    .number()
+    .positive()
+    .max(7 * 24 * 60),
+  jitter: jitter.default(0.2),
+  hours: z.tuple([z.number().int().min(0).max(23), z.number().int().min(1).max(24)]).default([0, 24]),
+});
+
+const jobTriggerSchema = z.strictObject({
+  pause_status: triggerPause,
+  file_arrival: z
+    .strictObject({
+      url: z
+        .string()
+        .regex(/^(s3|abfss|gs|dbfs):\/\/\S+$|^\/Volumes\/\S+$/, 'a storage URL or /Volumes/ path'),
+      min_time_between_triggers_seconds: triggerSeconds,
+      wait_after_last_change_seconds: triggerSeconds,
+      /** The simulator's side: when files arrive there. */
+      arrivals: fileArrivalsSchema,
+    })
+    .optional(),
+  table_update: z
+    .strictObject({
+      table_names: z.array(tableName).min(1).max(10),
+      condition: z.enum(['ANY_UPDATED', 'ALL_UPDATED']).default('ANY_UPDATED'),
+      min_time_between_triggers_seconds: triggerSeconds,
+      wait_after_last_change_seconds: triggerSeconds,
+    })
+    .optional(),
+  periodic: z
+    .strictObject({
+      interval: z.number().int().min(1).max(10_000),
+      unit: z.enum(['HOURS', 'DAYS', 'WEEKS']),
+    })
+    .optional(),
+});
 
 const jobSchema = z.strictObject({
   name,
@@ -150,6 +229,10 @@ const jobSchema = z.strictObject({
   tasks: z.array(taskSchema).min(1).max(1000),
   sla: slaSchema.optional(),
   tags: z.record(z.string(), z.string()).default({}),
+  /** One of file_arrival, table_update or periodic (instead of `schedule`). */
+  trigger: jobTriggerSchema.optional(),
+  /** A continuous job: a new run starts as soon as the last one ends. */
+  continuous: z.strictObject({ pause_status: triggerPause }).optional(),
 });
 
 const teamSchema = z.strictObject({
@@ -211,6 +294,8 @@ const pipelineSchema = z.strictObject({
   duration: durationSchema.default({ mean_minutes: 15, jitter: 0.1 }),
   reads: z.array(tableName).max(100).default([]),
   writes: z.array(tableName).max(100).default([]),
+  /** A continuous pipeline: one update starts at the scenario's start and keeps RUNNING. */
+  continuous: z.boolean().default(false),
 });
 
 const clusterSchema = z.strictObject({
@@ -222,6 +307,7 @@ const clusterSchema = z.strictObject({
   spark_version: z.string().default('15.4.x-scala2.12'),
   autotermination_minutes: z.number().int().min(0).max(43_200).default(120),
   state: z.enum(['RUNNING', 'TERMINATED']).default('RUNNING'),
+  ...computeKeys,
 });
 
 export const WAREHOUSE_SIZES = [
@@ -235,6 +321,37 @@ export const WAREHOUSE_SIZES = [
   '3X-Large',
   '4X-Large',
 ] as const;
+
+// ── Warehouse load: dashboards and ad-hoc queries competing for a warehouse's clusters ──
+
+const statementDuration = z.strictObject({
+  mean_seconds: z.number().positive().max(86_400),
+  jitter: jitter.default(0.5),
+});
+
+const warehouseLoadSchema = z.strictObject({
+  /** Statements one cluster runs at once; more wait at capacity (`waiting_at_capacity_duration_ms`). */
+  concurrency_per_cluster: z.number().int().min(1).max(1000).default(10),
+  /** Dashboards refreshed every `refresh_minutes` in business hours, each refresh all `queries` at once. */
+  dashboards: z
+    .array(
+      z.strictObject({
+        name,
+        refresh_minutes: z.number().int().min(1).max(1440).default(15),
+        queries: z.number().int().min(1).max(500).default(8),
+        duration: statementDuration.default({ mean_seconds: 4, jitter: 0.5 }),
+      }),
+    )
+    .max(1000)
+    .default([]),
+  /** People's own queries in business hours, on top of `queries_per_hour`. */
+  adhoc: z
+    .strictObject({
+      queries_per_hour: z.number().min(0).max(100_000),
+      duration: statementDuration.default({ mean_seconds: 20, jitter: 0.8 }),
+    })
+    .optional(),
+});
 
 const warehouseSchema = z.strictObject({
   name,
@@ -252,6 +369,8 @@ const warehouseSchema = z.strictObject({
     .tuple([z.number().int().min(0).max(23), z.number().int().min(1).max(24)])
     .default([8, 18]),
   users: z.array(email).max(1000).default([]),
+  /** Dashboards, ad-hoc queries and a concurrency limit per cluster; without it statements never wait. */
+  load: warehouseLoadSchema.optional(),
 });
 
 const grantSchema = z.strictObject({
@@ -280,8 +399,19 @@ const faultSchema = z.strictObject({
   end: instantSchema.optional(),
   /** How many runs/attempts the fault hits (from `start`); without it the fault lasts until `end`. */
   occurrences: z.number().int().min(1).max(100_000).optional(),
-  /** Error text to use instead of the kind's realistic default (task_error, pipeline_error). */
+  /**
+   * Error text to use instead of the kind's realistic default: the run's error for the kinds that fail
+   * runs, the update's error for pipeline_error, the cluster event's message for driver_unresponsive and
+   * spot_loss on a cluster, the failed statement's error for runaway_query.
+   */
   message: z.string().max(10_000).optional(),
+  /** runaway_query: the statement that runs away and how much it reads, instead of the default cross join. */
+  query: z
+    .strictObject({
+      text: z.string().min(1).max(100_000),
+      read_bytes: z.number().int().min(0).max(1e18).optional(),
+    })
+    .optional(),
   /** Multiplier for duration_spike/timeout (×duration), row_count_drop (×rows), cost_spike (×workers). */
   factor: z.number().positive().max(10_000).optional(),
   /**
@@ -305,6 +435,16 @@ const faultSchema = z.strictObject({
   must_not_page: z.boolean().default(false),
   /** The fault repeats (night after night): a recurring issue must be open by its Nth occurrence. */
   recurring_by: z.number().int().min(2).max(1000).optional(),
+});
+
+// ── People cancelling their own runs ──
+
+const cancellationSchema = z.strictObject({
+  job: name,
+  /** The run in flight then is cancelled; with none, the next run a minute after it starts. */
+  at: instantSchema,
+  /** Who presses cancel; default the job's owner. */
+  by: email.optional(),
 });
 
 const baselineSchema = z.strictObject({
@@ -361,6 +501,8 @@ export const scenarioSchema = z.strictObject({
     node_timeline: 'all',
   }),
   faults: z.array(faultSchema).max(100_000).default([]),
+  /** Runs their owner (or `by`) cancels: ordinary work, nothing to alert on. */
+  cancellations: z.array(cancellationSchema).max(10_000).default([]),
   history: historySchema.optional(),
 });
 

@@ -44,10 +44,13 @@ export const clusterRoutes: SimRoute[] = [
       let clusters = [...ctx.workspace.clusters.byId.values()];
       if (states.length > 0) clusters = clusters.filter((c) => states.includes(c.state));
       if (sources.length > 0) clusters = clusters.filter((c) => sources.includes(c.source));
-      if (size === 0) return { body: { clusters: clusters.map(clusterJson) } };
+      if (size === 0)
+        return { body: { clusters: clusters.map((c) => clusterJson(c, ctx.workspace.clusters.cloud)) } };
       const offset = offsetFrom(ctx);
       const body: Record<string, unknown> = {
-        clusters: clusters.slice(offset, offset + size).map(clusterJson),
+        clusters: clusters
+          .slice(offset, offset + size)
+          .map((c) => clusterJson(c, ctx.workspace.clusters.cloud)),
       };
       if (offset + size < clusters.length) body.next_page_token = encodeOffset(offset + size);
       if (offset > 0) body.prev_page_token = encodeOffset(Math.max(0, offset - size));
@@ -58,7 +61,9 @@ export const clusterRoutes: SimRoute[] = [
     method: 'GET',
     pattern: new RegExp(`${C}/get$`),
     handle(ctx) {
-      return { body: clusterJson(ctx.workspace.clusters.get(clusterIdOf(ctx))) };
+      return {
+        body: clusterJson(ctx.workspace.clusters.get(clusterIdOf(ctx)), ctx.workspace.clusters.cloud),
+      };
     },
   },
   {
@@ -120,6 +125,23 @@ export const clusterRoutes: SimRoute[] = [
       };
       const autoscale = objectParam(ctx, 'autoscale');
       if (autoscale) spec.autoscale = autoscale as { min_workers: number; max_workers: number };
+      // Spot or on-demand: kept as sent, and read back by the cluster (a spot loss spares on-demand nodes).
+      for (const key of ['aws_attributes', 'azure_attributes', 'gcp_attributes'] as const) {
+        const attributes = objectParam(ctx, key);
+        if (attributes === undefined) continue;
+        const { availability, first_on_demand: first } = attributes;
+        if (
+          availability !== undefined &&
+          (typeof availability !== 'string' || !/^[A-Z_]{1,40}$/.test(availability))
+        )
+          throw invalidParam(`Invalid value for ${key}.availability`);
+        if (
+          first !== undefined &&
+          (!Number.isInteger(first) || (first as number) < 0 || (first as number) > 100_000)
+        )
+          throw invalidParam(`Invalid value for ${key}.first_on_demand: expected a whole number ≥ 0`);
+        spec[key] = attributes;
+      }
       if (autoterm !== undefined) spec.autotermination_minutes = autoterm;
       const name = stringParam(ctx, 'cluster_name', true);
       if (name !== undefined) spec.cluster_name = name;

@@ -127,6 +127,52 @@ describe('planRemediation', () => {
     expect(plan.value.calls[1]?.path).toBe('/api/2.2/jobs/run-now');
   });
 
+  it('puts a shared all-purpose cluster that lost its spot nodes on on-demand nodes, keeping its spec', () => {
+    const cluster = {
+      cluster_id: '1120-020000-shared01',
+      cluster_name: 'shared-etl',
+      spark_version: '15.4.x-scala2.12',
+      node_type_id: 'r5.xlarge',
+      num_workers: 4,
+      autotermination_minutes: 0,
+      aws_attributes: { first_on_demand: 1, availability: 'SPOT_WITH_FALLBACK', zone_id: 'auto' },
+      state: 'RUNNING' as const,
+    };
+    const plan = planRemediation('retry_with_params', { clusterId: cluster.cluster_id, cluster });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(plan.value.title).toBe('shared-etl on on-demand nodes instead of spot');
+    expect(plan.value.target).toEqual({ kind: 'cluster', clusterId: cluster.cluster_id });
+    expect(plan.value.calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/2.1/clusters/edit',
+        body: {
+          cluster_id: cluster.cluster_id,
+          cluster_name: 'shared-etl',
+          spark_version: '15.4.x-scala2.12',
+          node_type_id: 'r5.xlarge',
+          num_workers: 4,
+          autotermination_minutes: 0,
+          aws_attributes: { first_on_demand: 1, availability: 'ON_DEMAND', zone_id: 'auto' },
+        },
+      },
+    ]);
+    expect(plan.value.rollbackCalls[0]?.body).toMatchObject({
+      aws_attributes: { availability: 'SPOT_WITH_FALLBACK' },
+    });
+    expect(plan.value.verify).toEqual({ target: 'cluster', clusterId: cluster.cluster_id });
+  });
+
+  it('refuses on-demand nodes for a shared cluster that already has them, or whose spec it could not read', () => {
+    const cluster = {
+      cluster_id: 'c-1',
+      spark_version: '15.4.x-scala2.12',
+      azure_attributes: { availability: 'ON_DEMAND_AZURE' },
+    };
+    expect(planRemediation('retry_with_params', { clusterId: 'c-1', cluster }).ok).toBe(false);
+    expect(planRemediation('retry_with_params', { clusterId: 'c-1' }).ok).toBe(false);
+  });
+
   it('doubles the workers when the node type has no known larger sibling', () => {
     const odd = structuredClone(job);
     const cluster = odd.settings?.job_clusters?.[0];

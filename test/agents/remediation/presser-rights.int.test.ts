@@ -276,6 +276,20 @@ describe('checkPresserRights', () => {
     });
   });
 
+  it('lets only a CAN_MANAGE holder put the shared cluster on on-demand nodes, not a CAN_RESTART group', async () => {
+    const cluster = [...workspace.clusters.byId.values()].find((c) => c.name === 'shared');
+    if (cluster === undefined) throw new Error('no cluster');
+    const object: RightsObject = { kind: 'cluster', clusterId: cluster.clusterId, name: 'shared' };
+    expect(await press(slackUser('owner@acme.example'), 'retry_with_params', object)).toMatchObject({
+      ok: true,
+      value: { required: 'CAN_MANAGE' },
+    });
+    expect(await press(slackUser('oncall@acme.example'), 'retry_with_params', object)).toMatchObject({
+      ok: false,
+      reason: 'lacks_permission',
+    });
+  });
+
   it('refuses a chat user dbxops cannot map, saying how to map them', async () => {
     const result = await press({ surface: 'teams', userId: 'aad-0001' }, 'rerun', jobNamed('orders_daily'));
     expect(result).toMatchObject({ ok: false, reason: 'unmapped' });

@@ -67,6 +67,15 @@ describe('suggestRemediations', () => {
     ]);
   });
 
+  it('offers on-demand nodes, not a restart, for a shared cluster whose spot nodes the cloud took', () => {
+    const spotLoss = {
+      kind: 'cluster_event' as const,
+      refs: { clusterId: 'c' },
+      error: { message: 'Cluster shared-etl lost spot instances', errorClass: 'spot_loss' },
+    };
+    expect(suggestRemediations(spotLoss)).toEqual(['retry_with_params', 'notify_owner']);
+  });
+
   it('repairs the run instead of restarting a job cluster that failed to launch (it cannot be restarted)', () => {
     const kinds = suggestRemediations({ kind: 'cluster_event', refs: { clusterId: 'c', ...RUN } });
     expect(kinds).toEqual(['repair', 'rerun', 'set_retry_policy']);

@@ -32,4 +32,11 @@ describe('findFirstFailure', () => {
     const demo = await loadScenario('scenarios/demo.yaml');
     expect(findFirstFailure(demo, 42, HOUR)).toBeUndefined();
   });
+
+  it('passes over a run its owner cancelled: nothing failed', () => {
+    const scenario = scenarioWith((s) => {
+      s.cancellations = [{ job: 'orders_etl', at: '+62m' }];
+    });
+    expect(findFirstFailure(scenario, 1, 6 * HOUR)).toBeUndefined();
+  });
 });

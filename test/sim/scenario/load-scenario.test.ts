@@ -291,4 +291,163 @@ describe('parseScenario', () => {
     ];
     expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('faults[0].recurring_by');
   });
+
+  describe('triggers, load, continuous pipelines and cancellations', () => {
+    const job = (extra: Record<string, unknown>) => ({
+      name: 'consumer',
+      team: 'finance',
+      owner: 'alice@example.com',
+      tasks: [{ key: 'read', reads: ['main.finance.daily_revenue'] }],
+      ...extra,
+    });
+
+    it('accepts each trigger kind, continuous jobs and pipelines, a load model and cancellations, with defaults', () => {
+      const doc = baseScenario();
+      doc.jobs?.push(
+        job({ name: 'on_table', trigger: { table_update: { table_names: ['main.finance.orders'] } } }),
+        job({
+          name: 'on_files',
+          trigger: { file_arrival: { url: 's3://landing/orders/', arrivals: { every_minutes: 30 } } },
+        }),
+        job({ name: 'every_2h', trigger: { periodic: { interval: 2, unit: 'HOURS' } } }),
+        job({ name: 'always', continuous: {} }),
+      );
+      doc.pipelines = [
+        {
+          name: 'stream',
+          team: 'finance',
+          owner: 'alice@example.com',
+          continuous: true,
+          writes: ['main.finance.s'],
+        },
+      ];
+      doc.warehouses = [
+        {
+          name: 'bi',
+          team: 'finance',
+          owner: 'alice@example.com',
+          load: { dashboards: [{ name: 'kpis' }], adhoc: { queries_per_hour: 10 } },
+        },
+      ];
+      doc.cancellations = [{ job: 'orders_etl', at: '+2h' }];
+      const s = parseScenario(stringify(doc), 'ok.yaml');
+      expect(s.jobs[1]?.trigger).toMatchObject({
+        pause_status: 'UNPAUSED',
+        table_update: { condition: 'ANY_UPDATED', wait_after_last_change_seconds: 0 },
+      });
+      expect(s.jobs[2]?.trigger?.file_arrival?.arrivals).toEqual({
+        every_minutes: 30,
+        jitter: 0.2,
+        hours: [0, 24],
+      });
+      expect(s.jobs[4]?.continuous).toEqual({ pause_status: 'UNPAUSED' });
+      expect(s.warehouses[0]?.load).toMatchObject({
+        concurrency_per_cluster: 10,
+        dashboards: [{ name: 'kpis', refresh_minutes: 15, queries: 8 }],
+      });
+      expect(s.pipelines[0]?.continuous).toBe(true);
+    });
+
+    it('refuses a job with two ways to start, or a trigger naming none or two kinds', () => {
+      const doc = baseScenario();
+      doc.jobs?.push(
+        job({ continuous: {}, schedule: { quartz_cron_expression: '0 0 * * * ?' } }),
+        job({ name: 'empty', trigger: {} }),
+        job({
+          name: 'both',
+          trigger: {
+            periodic: { interval: 1, unit: 'DAYS' },
+            table_update: { table_names: ['main.finance.orders'] },
+          },
+        }),
+      );
+      const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+      expect(e.message).toContain('jobs[1]: a job takes one of schedule, trigger or continuous, not several');
+      expect(e.message).toContain(
+        'jobs[2].trigger: name exactly one of file_arrival, table_update or periodic',
+      );
+      expect(e.message).toContain('jobs[3].trigger: name exactly one of');
+    });
+
+    it('refuses a table-update trigger on a table nobody names or writes, and a malformed one', () => {
+      const doc = baseScenario();
+      doc.jobs?.push(job({ trigger: { table_update: { table_names: ['main.nowhere.ghost'] } } }));
+      expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain(
+        'jobs[1].trigger.table_update.table_names[0]: "main.nowhere.ghost" is not one of tables[].name',
+      );
+      const bad = baseScenario();
+      bad.jobs?.push(job({ trigger: { table_update: { table_names: ['orders; DROP TABLE x'] } } }));
+      expect(errorOf(() => validateScenario(bad, 'x.yaml')).message).toContain('three-part table name');
+      const none = baseScenario();
+      none.jobs?.push(job({ trigger: { table_update: { table_names: [] } } }));
+      expect(errorOf(() => validateScenario(none, 'x.yaml')).message).toContain('table_names');
+    });
+
+    it('refuses a file-arrival URL that is no storage location, and hostile or oversized values', () => {
+      const doc = baseScenario();
+      doc.jobs?.push(
+        job({
+          trigger: { file_arrival: { url: 'http://evil.example/$(rm -rf)', arrivals: { every_minutes: 5 } } },
+        }),
+        job({
+          name: 'huge',
+          trigger: { periodic: { interval: 10_000_000, unit: 'WEEKS' } },
+        }),
+      );
+      const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+      expect(e.message).toContain('jobs[1].trigger.file_arrival.url: a storage URL or /Volumes/ path');
+      expect(e.message).toContain('jobs[2].trigger.periodic.interval');
+    });
+
+    it('refuses duplicate dashboards, a zero concurrency and an unknown key in a load model', () => {
+      const w = (load: Record<string, unknown>) => ({
+        name: 'bi',
+        team: 'finance',
+        owner: 'alice@example.com',
+        load,
+      });
+      const dup = baseScenario();
+      dup.warehouses = [w({ dashboards: [{ name: 'kpis' }, { name: 'kpis' }] })];
+      expect(errorOf(() => validateScenario(dup, 'x.yaml')).message).toContain(
+        'warehouses[0].load.dashboards[1].name: duplicate dashboard name "kpis"',
+      );
+      const zero = baseScenario();
+      zero.warehouses = [w({ concurrency_per_cluster: 0 })];
+      expect(errorOf(() => validateScenario(zero, 'x.yaml')).message).toContain(
+        'warehouses[0].load.concurrency_per_cluster',
+      );
+      const typo = baseScenario();
+      typo.warehouses = [w({ dashbords: [] })];
+      expect(errorOf(() => validateScenario(typo, 'x.yaml')).message).toContain('dashbords');
+    });
+
+    it('refuses a cancellation of a job that does not exist or by someone who is not an address', () => {
+      const doc = baseScenario();
+      doc.cancellations = [
+        { job: 'ghost', at: '+1h' },
+        { job: 'orders_etl', at: 'yesterday' },
+        { job: 'orders_etl', at: '+1h', by: '<script>' },
+      ];
+      const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+      expect(e.message).toContain('cancellations[1].at');
+      expect(e.message).toContain('cancellations[2].by');
+      const ghost = baseScenario();
+      ghost.cancellations = [{ job: 'ghost', at: '+1h' }];
+      expect(errorOf(() => validateScenario(ghost, 'x.yaml')).message).toContain(
+        'cancellations[0].job: "ghost" is not one of jobs[].name',
+      );
+    });
+
+    it('needs a warehouse for a query storm and a pipeline for a hang', () => {
+      const doc = baseScenario();
+      const expected = { category: 'capacity', severity: 'P3', action: 'RETRY_WITH_NEW_PARAMS' } as const;
+      doc.faults = [
+        { id: 'storm', kind: 'query_storm', target: {}, start: '+1h', expected },
+        { id: 'hang', kind: 'pipeline_hang', target: {}, start: '+1h', expected },
+      ];
+      const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+      expect(e.message).toContain('faults[0].target.warehouse: a query_storm fault needs target.warehouse');
+      expect(e.message).toContain('faults[1].target.pipeline: a pipeline_hang fault needs target.pipeline');
+    });
+  });
 });

@@ -421,6 +421,71 @@ describe('sim server compute APIs', () => {
     );
   });
 
+  it('keeps a cluster edited onto on-demand nodes on them: a later spot reclaim takes nothing', async () => {
+    const s = await start((sc) => {
+      sc.clusters = [
+        {
+          name: 'shared-etl',
+          team: 'finance',
+          owner: 'alice@example.com',
+          workers: 3,
+          autotermination_minutes: 0,
+        },
+      ];
+      sc.faults = [
+        {
+          id: 'reclaim',
+          kind: 'spot_loss',
+          target: { cluster: 'shared-etl' },
+          start: '+1h',
+          expected: { category: 'capacity', severity: 'P3', action: 'RETRY_WITH_NEW_PARAMS' },
+        },
+      ];
+    });
+    const c = s.workspace.clusters.byName.get('shared-etl')!;
+    const get = async () => (await call(s, 'GET', `/api/2.1/clusters/get?cluster_id=${c.clusterId}`)).body;
+    expect((await get()).aws_attributes).toMatchObject({
+      availability: 'SPOT_WITH_FALLBACK',
+      first_on_demand: 1,
+    });
+    const spec = {
+      cluster_id: c.clusterId,
+      spark_version: '15.4.x-scala2.12',
+      node_type_id: 'i3.xlarge',
+      num_workers: 3,
+    };
+    const edit = await call(s, 'POST', '/api/2.1/clusters/edit', {
+      ...spec,
+      aws_attributes: { availability: 'ON_DEMAND', first_on_demand: 1, zone_id: 'auto' },
+    });
+    expect(edit.status).toBe(200);
+    expect((await get()).aws_attributes).toMatchObject({ availability: 'ON_DEMAND' });
+    s.workspace.advanceBy(90 * MIN);
+    const events = await call(s, 'POST', '/api/2.1/clusters/events', { cluster_id: c.clusterId });
+    expect((events.body.events as { type: string }[]).map((e) => e.type)).not.toContain('NODES_LOST');
+  });
+
+  it('refuses a cluster edit with a malformed availability or first_on_demand', async () => {
+    const s = await start((sc) => {
+      sc.clusters = [{ name: 'analysts', team: 'finance', owner: 'alice@example.com' }];
+    });
+    const c = s.workspace.clusters.byName.get('analysts')!;
+    const spec = { cluster_id: c.clusterId, spark_version: '15.4.x-scala2.12' };
+    for (const aws_attributes of [
+      { availability: 'on demand; DROP TABLE x' },
+      { availability: 42 },
+      { first_on_demand: -1 },
+      { first_on_demand: 1.5 },
+      'ON_DEMAND',
+    ]) {
+      const res = await call(s, 'POST', '/api/2.1/clusters/edit', { ...spec, aws_attributes });
+      expect(res, JSON.stringify(aws_attributes)).toMatchObject({
+        status: 400,
+        body: { error_code: 'INVALID_PARAMETER_VALUE' },
+      });
+    }
+  });
+
   it('starts, lists and stops a pipeline update and shows its events', async () => {
     const s = await start((sc) => {
       sc.pipelines = [

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { validateScenario } from '../../../src/sim/scenario/load-scenario.js';
+import { baseScenario } from '../fixtures.js';
+
+const doc = readFileSync('docs/scenarios.md', 'utf8');
+
+/** The YAML examples of the section under `heading`, in order. */
+function examplesUnder(heading: string): string[] {
+  const from = doc.indexOf(heading);
+  const to = doc.indexOf('\n#', from + heading.length);
+  const section = doc.slice(from, to === -1 ? undefined : to);
+  return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+}
+
+describe('docs/scenarios.md on shared compute', () => {
+  it('documents every compute key and the fault keys message and query', () => {
+    for (const key of ['autoscale', 'availability', 'first_on_demand', 'min_workers', 'max_workers']) {
+      expect(doc, key).toContain(`\`${key}\``);
+    }
+    expect(doc).toMatch(/\| `message` +\|/);
+    expect(doc).toMatch(/\| `query` +\|/);
+    expect(doc).toContain('`spot_loss`                   | cluster');
+  });
+
+  it('shows a shared cluster and its spot loss that are valid in a scenario', () => {
+    const [cluster] = examplesUnder('### Autoscaling and spot or on-demand nodes');
+    const [fault] = examplesUnder('**Spot nodes reclaimed on a shared cluster**');
+    const s = baseScenario();
+    s.clusters = (parse(cluster ?? '') as { clusters: [] }).clusters;
+    s.faults = (parse(fault ?? '') as { faults: [] }).faults;
+    const valid = validateScenario(s, 'docs/scenarios.md');
+    expect(valid.clusters[0]).toMatchObject({
+      name: 'shared-etl',
+      autoscale: { min_workers: 2, max_workers: 8 },
+      availability: 'SPOT_WITH_FALLBACK',
+      first_on_demand: 1,
+    });
+    expect(valid.faults[0]).toMatchObject({ kind: 'spot_loss', target: { cluster: 'shared-etl' } });
+  });
+});

@@ -85,6 +85,9 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
     wall || options.speed === 0 || options.leadInMs === undefined || scenario.jobs.length > LEAD_IN_MAX_JOBS
       ? undefined
       : findFirstFailure(scenario, options.seed, FIRST_FAILURE_WITHIN_MS);
+  // A scenario's healthy history is played before anyone watches: into the tables in bulk, with no
+  // server yet to send webhooks for it, as a workspace's past is there before dbxops first polls it.
+  if (workspace.now() < workspace.startMs) await playUntil(workspace, workspace.startMs);
   if (wall) await playUntil(workspace, wall.clock.now());
   else if (firstFailure && options.leadInMs !== undefined) {
     const from = firstFailure.at - options.leadInMs * options.speed;

@@ -4,7 +4,13 @@ import type { Severity } from '../domain/severity.js';
 import type { FaultTruth } from '../sim/engine/model.js';
 import type { SimWorkspace } from '../sim/engine/sim-workspace.js';
 import { countNaiveAlerts } from '../sim/eval/naive-alerts.js';
-import { type DetectionScore, type NameIndex, scoreDetection } from '../sim/eval/score-detection.js';
+import {
+  type DetectionScore,
+  type NameIndex,
+  type ScoredRecurringIssue,
+  scoreDetection,
+} from '../sim/eval/score-detection.js';
+import type { Store } from '../store/open-store.js';
 import {
   type RemediationScore,
   type RespondedIncident,
@@ -112,11 +118,14 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       })),
     );
     const faults = ws.faults().filter((f) => f.start_ms <= end);
+    const times = await manifestTimes(embedded.warehouse, faults, policy.thresholds);
     const score = scoreDetection({
       faults,
       incidents: scored,
       names: nameIndex(ws),
-      manifestAt: await manifestTimes(embedded.warehouse, faults, policy.thresholds),
+      manifestAt: times.manifestAt,
+      occurrencesOf: times.occurrencesOf,
+      recurringIssues: await recurringIssues(store, ws.workspaceId),
       cards,
       naiveAlerts: await countNaiveAlerts(ws.scenario, options.seed, end),
     });
@@ -175,6 +184,7 @@ export async function runEval(options: EvalOptions): Promise<void> {
     `  incidents ${result.incidents}, cards ${result.cards} vs ${result.naive_alerts} naive alerts (noise ratio ${result.noise_ratio?.toFixed(2) ?? '—'})`,
     `  correlation accuracy ${pct(result.correlation_accuracy)}, severity accuracy ${pct(result.severity_accuracy)}`,
     `  remediations run ${result.remediations_run}, recovered first try ${pct(result.recovered_first_try)}, harmful suggested ${result.harmful_suggested}, MTTR p50 ${result.mttr_p50_s ?? '—'} s, p95 ${result.mttr_p95_s ?? '—'} s (simulated), audit ${result.audit_verified ? 'verified' : 'BROKEN'}`,
+    `  must not page: ${result.must_not_page} event${result.must_not_page === 1 ? '' : 's'}, ${result.must_not_page_violations} paged anyway; recurring issue open in time: ${result.recurring_detected} of ${result.recurring_expected}`,
     '',
     '  fault                              kind                        detected  ttd(s)  severity  incident',
   ];
@@ -196,6 +206,14 @@ export async function runEval(options: EvalOptions): Promise<void> {
   if (result.pipeline_failures > 0) {
     lines.push(
       `  ${result.pipeline_failures} pipeline jobs failed, e.g. ${result.pipeline_failure_examples.join(' | ')}`,
+    );
+  }
+  for (const v of result.must_not_page_violation_examples) {
+    lines.push(`  must not page: ${v.fault} (${v.kind}) paged as ${v.severity} in ${v.incidentId}`);
+  }
+  for (const r of result.per_recurring) {
+    lines.push(
+      `  recurring ${r.id}: ${r.detected ? 'open' : 'NOT open'} by occurrence ${r.by} of ${r.occurrences}${r.openedAtOccurrence === null ? '' : ` (opened at occurrence ${r.openedAtOccurrence}: ${r.recommendation ?? ''})`}`,
     );
   }
   for (const i of result.unmatched_incidents) {
@@ -226,7 +244,10 @@ export async function manifestTimes(
   warehouse: Warehouse,
   faults: readonly FaultTruth[],
   thresholds: Policy['thresholds'],
-): Promise<(f: FaultTruth) => number> {
+): Promise<{
+  manifestAt: (f: FaultTruth) => number;
+  occurrencesOf: (f: FaultTruth) => readonly number[];
+}> {
   const ends = new Map<string, number>();
   const runIds = [...new Set(faults.flatMap((f) => [...f.affected_run_ids, ...f.affected_task_run_ids]))];
   for (let i = 0; i < runIds.length; i += 500) {
@@ -242,10 +263,12 @@ export async function manifestTimes(
       for (const row of result.rows) ends.set(String(row.run_id), Date.parse(String(row.ended)));
     }
   }
-  const earliest = (ids: readonly string[]) => {
-    const times = ids.map((id) => ends.get(id)).filter((x): x is number => x !== undefined);
-    return times.length > 0 ? Math.min(...times) : undefined;
-  };
+  const endsOf = (ids: readonly string[]) =>
+    ids
+      .map((id) => ends.get(id))
+      .filter((x): x is number => x !== undefined)
+      .sort((a, b) => a - b);
+  const earliest = (ids: readonly string[]) => endsOf(ids)[0];
   // A warehouse idles from when it is RUNNING (a Pro warehouse takes minutes to start), not from its start.
   const runningSince = new Map<string, number>();
   for (const f of faults.filter((x) => x.kind === 'idle_warehouse_no_autostop')) {
@@ -260,7 +283,12 @@ export async function manifestTimes(
     if (at) runningSince.set(f.id, Date.parse(String(at)));
   }
   const HOUR = 3_600_000;
-  return (f) => {
+  // Each affected job run is one occurrence (its retried attempts are one); else each task run.
+  const occurrencesOf = (f: FaultTruth): readonly number[] => {
+    const runs = endsOf(f.affected_run_ids);
+    return runs.length > 0 ? runs : endsOf(f.affected_task_run_ids);
+  };
+  const manifestAt = (f: FaultTruth): number => {
     const first = f.first_affected_ms ?? f.start_ms;
     switch (f.kind) {
       case 'idle_warehouse_no_autostop':
@@ -282,4 +310,30 @@ export async function manifestTimes(
         return earliest(f.affected_run_ids) ?? earliest(f.affected_task_run_ids) ?? first;
     }
   };
+  return { manifestAt, occurrencesOf };
+}
+
+/** The recurring issues the replay opened, each with the incidents whose opening counted towards it. */
+async function recurringIssues(store: Store, workspaceId: string): Promise<ScoredRecurringIssue[]> {
+  const issues = await store.db
+    .selectFrom('recurring_issues')
+    .select(['id', 'fingerprint', 'opened_at', 'recommendation_kind', 'recommendation'])
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  const out: ScoredRecurringIssue[] = [];
+  for (const issue of issues) {
+    const occurrences = await store.db
+      .selectFrom('recurring_occurrences')
+      .select('occurrence_key')
+      .where('workspace_id', '=', workspaceId)
+      .where('fingerprint', '=', issue.fingerprint)
+      .execute();
+    out.push({
+      id: issue.id,
+      openedAt: new Date(issue.opened_at).getTime(),
+      incidentIds: occurrences.map((o) => o.occurrence_key),
+      recommendation: { kind: issue.recommendation_kind, text: issue.recommendation },
+    });
+  }
+  return out;
 }

@@ -76,6 +76,12 @@ export async function runSimServe(
         `dbxops sim: scenario ${embedded.scenarioName} (seed ${opts.seed}) at ${speed}× speed`,
         `  simulated time starts ${new Date(ws.startMs).toISOString()}`,
       ];
+  if (ws.historyStartMs < ws.startMs) {
+    const days = (ws.startMs - ws.historyStartMs) / 86_400_000;
+    lines.push(
+      `  with ${days} days of healthy history before it, already in the system tables and run lists`,
+    );
+  }
   lines.push(
     `  DATABRICKS_HOST=${embedded.url}`,
     `  DATABRICKS_TOKEN=${embedded.token}`,

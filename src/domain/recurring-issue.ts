@@ -30,9 +30,11 @@ const BY_CATEGORY: Readonly<Partial<Record<ErrorCategory, PreventiveRecommendati
     kind: 'retry_policy',
     text: 'Add a task retry policy (max_retries 2–3, min_retry_interval_millis ≥ 60000) and check the network path to the failing endpoint.',
   },
+  // A commit race that comes back night after night is two writers scheduled onto the same minutes:
+  // retries only thin it out, moving one of them ends it.
   concurrency: {
-    kind: 'retry_policy',
-    text: 'Add a task retry policy and stop overlapping writers: set max_concurrent_runs to 1 or partition the writes.',
+    kind: 'separate_schedules',
+    text: 'Separate the schedules of the writers that collide on this table (move one, or chain them with a task dependency), so their commits stop overlapping; set max_concurrent_runs to 1 if runs of one job overlap, and keep a task retry policy for the odd collision.',
   },
   permission: {
     kind: 'ownership',

@@ -10,6 +10,7 @@ import { loadTopology } from '../agents/collector/load-topology.js';
 import { type Degraded, monitoringDegradedSignal } from '../agents/collector/monitoring-degraded.js';
 import { pollRuns } from '../agents/collector/poll-runs.js';
 import { pollSystemTables } from '../agents/collector/poll-system-tables.js';
+import { readBaselineHistory } from '../agents/collector/read-baseline-history.js';
 import { fetchRunObservation } from '../agents/collector/run-observation.js';
 import type { Topology } from '../agents/collector/topology.js';
 import { criticalityOf } from '../agents/correlator/criticality.js';
@@ -63,6 +64,9 @@ const WEBHOOK_BATCH_CONCURRENCY = 16;
 export const MONITORING_QUEUES = ['webhook', 'poll', 'signal', 'notify', 'explain'] as const;
 
 export type PollSource = 'runs' | 'system_tables' | 'topology' | 'retriage';
+
+/** Its watermark exists once a workspace's past was read into the detectors' baselines. */
+const BASELINES_SOURCE = 'baselines';
 
 /**
  * How often each source is polled. A real workspace reads system tables through a SQL warehouse that
@@ -236,6 +240,33 @@ export function createMonitoringStages(
     if (!deps.cache.topology) await refreshTopology();
   };
 
+  /**
+   * Before the first poll of a workspace is judged, its past is read from the system tables into the
+   * baselines (`readBaselineHistory`), once per workspace: a watermark marks it done for every process
+   * and restart. So a job's next run is judged against weeks of earlier ones, on a real workspace and
+   * the embedded one alike, rather than after dbxops has watched for weeks. A past that cannot be read
+   * now is tried again by the next process; the polls go on without it.
+   */
+  let seeding: Promise<void> | undefined;
+  // One read at a time: a poll that comes while it runs waits for it instead of judging without it.
+  const seedBaselines = (): Promise<void> => (seeding ??= readPast());
+  const readPast = async () => {
+    try {
+      const marks = await deps.collector.watermarks.list(workspaceId);
+      if (marks.some((m) => m.source === BASELINES_SOURCE)) return;
+      const now = deps.clock.now();
+      const history = await readBaselineHistory(deps.collector, now);
+      await detection.judge((d) => d.seed(history, now));
+      await deps.collector.watermarks.reset(workspaceId, BASELINES_SOURCE, { lastSeenAt: null }, now);
+      log.info(
+        { runs: history.runs.length, loads: history.loads.length, costs: history.costs.length },
+        "baselines seeded from the workspace's past",
+      );
+    } catch (error) {
+      log.warn({ error: String(error) }, "the workspace's past could not be read into the baselines");
+    }
+  };
+
   // Two notifications of one incident at once would both find no card yet and both post one: this
   // process brings an incident's cards up to date one call at a time.
   const notifying = new Map<string, Promise<void>>();
@@ -295,6 +326,7 @@ export function createMonitoringStages(
       if (source === 'topology') return refreshTopology();
       if (source === 'retriage') return reviewOpenIncidents(signalDeps(), workspaceId, (i) => notifyOf([i]));
       await topologyLoaded();
+      await seedBaselines();
       // What a poll read is judged and its signals queued before its watermarks move (`handOut`): a
       // worker killed in between leaves them for the next poll, not lost.
       if (source === 'runs') {

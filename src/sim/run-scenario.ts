@@ -41,7 +41,8 @@ export async function runScenario(opts: RunScenarioOptions): Promise<SimWorkspac
   const gc = (globalThis as { gc?: () => void }).gc;
   const paced = isPaced(opts.sink) ? opts.sink : undefined;
   let hour = 0;
-  for (let t = workspace.startMs + 3_600_000; t < until; t += 3_600_000) {
+  // From the clock, not the scenario's start: a scenario with a history begins that long before it.
+  for (let t = workspace.now() + 3_600_000; t < until; t += 3_600_000) {
     workspace.advanceTo(t);
     if (paced) await paced.ready();
     if (gc && ++hour % 2 === 0) gc();

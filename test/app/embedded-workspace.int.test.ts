@@ -12,6 +12,8 @@ import { StatementExecutionWarehouse } from '../../src/databricks/statement-exec
 import type { Warehouse } from '../../src/databricks/warehouse.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { ConfigError } from '../../src/domain/errors.js';
+import { readBaselineHistory } from '../../src/agents/collector/read-baseline-history.js';
+import { scenarioWith } from '../sim/fixtures.js';
 
 const HOUR = 3_600_000;
 const SCENARIO = { file: 'scenarios/demo.yaml' };
@@ -234,6 +236,52 @@ describe('the embedded demo for a newcomer', () => {
     try {
       expect(embedded.workspace.now() - embedded.workspace.startMs).toBeLessThan(10 * 60_000);
     } finally {
+      await embedded.close();
+    }
+  });
+
+  it('serves a scenario with history from its start, its past already in the tables and run lists, with no webhook for it', async () => {
+    const scenario = scenarioWith((x) => {
+      x.history = { days: 2 };
+      // The SQL warehouse a configured dbxops reads the system tables through.
+      x.warehouses = [{ name: 'ops', team: 'finance', owner: 'alice@example.com' }];
+    });
+    const delivered: string[] = [];
+    const embedded = await startEmbeddedWorkspace({
+      scenario: { scenario },
+      seed: 7,
+      speed: 0,
+      webhook: { url: 'http://127.0.0.1:9/hook' },
+      fetch: async (input) => {
+        delivered.push(String(input));
+        return new Response(null, { status: 204 });
+      },
+    });
+    const client = createDatabricksClient({ host: embedded.url, auth: patAuth(embedded.token) });
+    const warehouseId = [...embedded.workspace.warehouses.byId.keys()][0];
+    const statements = new StatementExecutionWarehouse({
+      transport: client.transport,
+      warehouseId: warehouseId ?? '',
+      pollMs: 10,
+    });
+    try {
+      const ws = embedded.workspace;
+      expect(ws.now()).toBe(ws.startMs);
+      expect(ws.historyStartMs).toBe(ws.startMs - 48 * HOUR);
+      const rest = await restCounts(client);
+      // The hourly job ran 48 times in the history; the run list keeps its last 50.
+      expect(rest.runs).toBe(48);
+      expect(delivered).toEqual([]);
+      // A dbxops pointed at it as a real workspace reads the same past over Statement Execution as the
+      // embedded one reads from DuckDB: the baselines its first poll takes in are the same.
+      const [embeddedPast, configuredPast] = await Promise.all([
+        readBaselineHistory({ warehouse: embedded.warehouse, workspaceId: ws.workspaceId }, ws.now()),
+        readBaselineHistory({ warehouse: statements, workspaceId: ws.workspaceId }, ws.now()),
+      ]);
+      expect(embeddedPast.runs).toHaveLength(30);
+      expect(configuredPast).toEqual(embeddedPast);
+    } finally {
+      await statements.close();
       await embedded.close();
     }
   });

@@ -8,6 +8,12 @@ describe('preventiveRecommendation', () => {
     expect(preventiveRecommendation('capacity').kind).toBe('compute_policy');
   });
 
+  it('recommends separating the schedules for a write conflict that keeps coming back', () => {
+    const recommendation = preventiveRecommendation('concurrency', 'job_failed');
+    expect(recommendation.kind).toBe('separate_schedules');
+    expect(recommendation.text).toMatch(/Separate the schedules/);
+  });
+
   it('falls back to the signal kind, then to a root-cause review', () => {
     expect(preventiveRecommendation(null, 'warehouse_queueing').kind).toBe('warehouse_scaling');
     expect(preventiveRecommendation('unknown', 'job_failed').kind).toBe('root_cause_review');

@@ -287,7 +287,7 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
     let score: DetectionScore | undefined;
     const judge = async () => {
       const faults = sim!.workspace.faults();
-      const manifestAt = await manifestTimes(sim!.warehouse, faults, defaultPolicy().thresholds);
+      const { manifestAt } = await manifestTimes(sim!.warehouse, faults, defaultPolicy().thresholds);
       const required = faultsInView(faults, manifestAt, startedAt, cut).filter((f) =>
         mustFind(f, manifestAt, startedAt),
       );

@@ -493,8 +493,8 @@ WHERE u.usage_date >= :since_date
   AND u.workspace_id = :workspace_id
   AND u.custom_tags['team'] IS NOT NULL
 GROUP BY ALL`;
-const COST_BY_HOUR_SQL = COST_SELECT('HOUR');
-const COST_BY_DAY_SQL = COST_SELECT('DAY');
+export const COST_BY_HOUR_SQL = COST_SELECT('HOUR');
+export const COST_BY_DAY_SQL = COST_SELECT('DAY');
 
 const AUDIT_SQL = `
 SELECT event_id, request_id, event_time, user_identity.email AS actor, request_params

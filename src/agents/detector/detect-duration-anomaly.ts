@@ -8,6 +8,9 @@ import { median, recordSamples, type SampleWindow, scaledMad, valuesBefore } fro
 /** Per job (`workspaceId:jobId`): durations in seconds of its recent successful runs. Store it as JSON. */
 export type DurationBaselines = Readonly<Record<string, SampleWindow>>;
 
+/** Samples kept per job: about a month of a daily job. */
+export const DURATION_MAX_SAMPLES = 30;
+
 export interface DurationOptions {
   /** How many MADs above the median a duration must be, on top of `duration_spike` × median. Default 3. */
   readonly madK?: number;
@@ -34,7 +37,7 @@ export function detectDurationAnomalies(
   options: DurationOptions = {},
 ): DurationOutput {
   const k = options.madK ?? 3;
-  const maxSamples = options.maxSamples ?? 30;
+  const maxSamples = options.maxSamples ?? DURATION_MAX_SAMPLES;
   const sink = new DetectorSink();
   const next: Record<string, SampleWindow> = { ...baselines };
 

@@ -15,7 +15,7 @@ export interface RowCountOutput extends DetectorOutput {
 }
 
 /** Loads kept per table: enough for a month of daily loads plus a zero streak. */
-const MAX_LOADS = 60;
+export const ROW_COUNT_MAX_LOADS = 60;
 
 /**
  * Row-count drops and spikes against the median of the table's earlier non-empty loads (once it has
@@ -44,7 +44,7 @@ export function detectRowCountAnomalies(
     next[key] = recordSamples(
       next[key],
       valid.map((l) => [loadId(l), l.loadedAt, l.rowsWritten] as const),
-      MAX_LOADS,
+      ROW_COUNT_MAX_LOADS,
     );
   }
 

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { Policy } from '../../config/policy.js';
 import { classifyError } from '../classifier/classify-error.js';
 import type { SystemTableObservations } from '../collector/poll-system-tables.js';
+import type { BaselineHistory } from '../collector/read-baseline-history.js';
+import { DURATION_MAX_SAMPLES } from './detect-duration-anomaly.js';
+import { ROW_COUNT_MAX_LOADS } from './detect-row-counts.js';
 import { detectRunFailures } from './detect-run-failures.js';
 import type { DetectorOutput } from './detector-output.js';
 import {
@@ -11,7 +14,7 @@ import {
   runObservationSchema,
   type TableSla,
 } from './observations.js';
-import type { SampleWindow } from './sample-window.js';
+import { recordSamples, type SampleWindow } from './sample-window.js';
 import {
   type DetectorInputs,
   type DetectorState,
@@ -120,6 +123,35 @@ export class Detection {
       },
       now,
     );
+  }
+
+  /**
+   * Takes in the workspace's past (`readBaselineHistory`) without judging it: samples for the duration
+   * and row-count baselines, and cost periods. Samples are kept by run and load id, so a run a poll
+   * hands out again later counts once.
+   */
+  seed(history: BaselineHistory, now: number): void {
+    const durations: Record<string, SampleWindow> = { ...this.#baselines.durations };
+    for (const r of history.runs) {
+      const key = `${r.workspaceId}:${r.jobId}`;
+      durations[key] = recordSamples(
+        durations[key],
+        [[r.runId, r.startTime, r.seconds]],
+        DURATION_MAX_SAMPLES,
+      );
+    }
+    const rowCounts: Record<string, SampleWindow> = { ...this.#baselines.rowCounts };
+    for (const l of history.loads) {
+      const key = `${l.workspaceId}:${l.table}`;
+      rowCounts[key] = recordSamples(
+        rowCounts[key],
+        [[`${l.runId}/${l.taskKey ?? ''}`, l.loadedAt, l.rowsWritten]],
+        ROW_COUNT_MAX_LOADS,
+      );
+      this.#lastLoads.set(l.table, Math.max(this.#lastLoads.get(l.table) ?? 0, l.loadedAt));
+    }
+    this.#baselines = { durations, rowCounts };
+    this.#rememberCosts(history.costs, now);
   }
 
   /**

@@ -23,10 +23,13 @@ export function findFirstFailure(
   const scratch = new SimWorkspace({ scenario, seed, recentRunsPerJob: 1 });
   let found: FirstFailure | undefined;
   const unsubscribe = scratch.onJobRunEvent((event) => {
-    // A run its owner cancelled notifies on_failure too (as Databricks does by default), but failed nothing.
+    // A run its owner cancelled notifies on_failure too (as Databricks does by default), but failed
+    // nothing; a failure in the scenario's history (its background failure rate) is past by the time
+    // anyone watches.
     if (
       found === undefined &&
       event.event_type === 'jobs.on_failure' &&
+      event.at >= scratch.startMs &&
       scratch.getRun(event.runId).result !== 'CANCELED'
     ) {
       found = { at: event.at, jobName: event.jobName };

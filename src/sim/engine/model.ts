@@ -179,4 +179,8 @@ export interface FaultTruth {
   affected_resource_ids: string[];
   first_affected_ms: number | undefined;
   last_affected_ms: number | undefined;
+  /** No incident at P1 or P2 may come of it; it is not a fault to find (`must_not_page`). */
+  must_not_page?: boolean | undefined;
+  /** A recurring issue must be open by its Nth occurrence (`recurring_by`). */
+  recurring_by?: number | undefined;
 }

@@ -16,7 +16,13 @@ export class SimContext {
   readonly metastoreId: string;
   readonly host: string;
   readonly cloud: Cloud;
+  /**
+   * When the simulation begins: the scenario's `start`, less its healthy `history` when it has one. The
+   * fleets start their clusters, warehouses and schedules here.
+   */
   readonly startMs: number;
+  /** The scenario's `start`: faults and `+2h` offsets resolve against it, and the scored window opens. */
+  readonly scenarioStartMs: number;
   readonly endMs: number;
   readonly faults: FaultState[];
   #counter = 0;
@@ -38,8 +44,9 @@ export class SimContext {
   ) {
     this.#prng = prng;
     this.#people = people;
-    this.startMs = Date.parse(scenario.start);
-    this.endMs = this.startMs + scenario.duration_hours * 3_600_000;
+    this.scenarioStartMs = Date.parse(scenario.start);
+    this.startMs = simulationStart(scenario);
+    this.endMs = this.scenarioStartMs + scenario.duration_hours * 3_600_000;
     this.workspaceId = scenario.workspace.id;
     this.host = scenario.workspace.host;
     this.cloud = scenario.workspace.cloud;
@@ -47,7 +54,7 @@ export class SimContext {
     this.metastoreId = scenario.workspace.metastore_id ?? prng.uuid();
     this.#runBase = 100_000_000_000_000 + prng.int(0, 800_000) * 1_000_000_000;
     this.#idSalt = prng.chars(8, '0123456789abcdef');
-    this.faults = scenario.faults.map((fault) => faultState(fault, this.startMs, this.endMs));
+    this.faults = scenario.faults.map((fault) => faultState(fault, this.scenarioStartMs, this.endMs));
     for (const f of this.faults) {
       const byKind = this.#byKind.get(f.fault.kind) ?? [];
       byKind.push(f);
@@ -245,6 +252,11 @@ export class SimContext {
     f.firstAffectedAt ??= at;
     f.lastAffectedAt = Math.max(f.lastAffectedAt ?? at, at);
   }
+}
+
+/** Where a scenario's simulation begins: its `start`, or `history.days` before it. */
+export function simulationStart(scenario: Scenario): number {
+  return Date.parse(scenario.start) - Math.round((scenario.history?.days ?? 0) * 86_400_000);
 }
 
 function active(list: readonly FaultState[], at: number, match: (f: ScenarioFault) => boolean): FaultState[] {

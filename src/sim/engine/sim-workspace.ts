@@ -38,7 +38,7 @@ import { nextFireAfter, quartzCron } from './quartz-cron.js';
 import { RowBuffer } from './row-buffer.js';
 import { invalidParam, invalidState } from './sim-api-error.js';
 import { SimClock } from './sim-clock.js';
-import { SimContext, isTransient } from './sim-context.js';
+import { SimContext, isTransient, simulationStart } from './sim-context.js';
 import {
   JobTriggers,
   type TriggeredBy,
@@ -131,7 +131,8 @@ export class SimWorkspace {
 
   constructor(opts: SimWorkspaceOptions) {
     this.scenario = opts.scenario;
-    const startMs = Date.parse(opts.scenario.start);
+    // With a history, the clock starts that long before the scenario's start (see SimContext.startMs).
+    const startMs = simulationStart(opts.scenario);
     this.#simClock = new SimClock(startMs);
     this.clock = this.#simClock;
     this.#sink = opts.sink ?? NULL_SINK;
@@ -162,7 +163,12 @@ export class SimWorkspace {
   get accountId(): string {
     return this.#ctx.accountId;
   }
+  /** The scenario's `start`: where its scored window (and its faults) begin. */
   get startMs(): number {
+    return this.#ctx.scenarioStartMs;
+  }
+  /** Where the simulated clock began: `startMs` less the scenario's healthy history, if it has one. */
+  get historyStartMs(): number {
     return this.#ctx.startMs;
   }
   /** Scenario start + duration_hours. */
@@ -235,6 +241,8 @@ export class SimWorkspace {
       affected_resource_ids: [...f.affectedResourceIds],
       first_affected_ms: f.firstAffectedAt,
       last_affected_ms: f.lastAffectedAt,
+      must_not_page: f.fault.must_not_page,
+      recurring_by: f.fault.recurring_by,
     }));
   }
 
@@ -540,7 +548,7 @@ export class SimWorkspace {
       const job = this.#jobsByName.get(c.job);
       if (!job) continue;
       const by = c.by ?? job.owner;
-      ctx.at(resolveInstant(c.at, ctx.startMs), () => {
+      ctx.at(resolveInstant(c.at, ctx.scenarioStartMs), () => {
         const inFlight = this.#activeRuns(job).filter((r) => r.phase !== 'QUEUED');
         if (inFlight.length === 0) this.#cancelNext.set(job, by);
         for (const run of inFlight) this.byPerson(() => this.cancelRun(run.runId, by));

@@ -33,6 +33,41 @@ export interface ScoreInput {
   cards: number;
   /** What one alert per failed or skipped run would have sent. */
   naiveAlerts: number;
+  /** The recurring issues the pipeline opened, each with the incidents counted as its occurrences. */
+  recurringIssues?: readonly ScoredRecurringIssue[];
+  /** When each occurrence of a fault became observable, oldest first (its affected runs' ends). */
+  occurrencesOf?: (fault: FaultTruth) => readonly number[];
+}
+
+/** A recurring issue as the evaluation sees it. */
+export interface ScoredRecurringIssue {
+  id: string;
+  openedAt: number;
+  /** The incidents whose opening counted towards it. */
+  incidentIds: readonly string[];
+  recommendation: { kind: string; text: string };
+}
+
+/** A fault that must page nobody, and the incident at P1 or P2 that paged for it anyway. */
+interface PageViolation {
+  fault: string;
+  kind: string;
+  incidentId: string;
+  severity: Severity;
+}
+
+/** A fault that recurs, and whether a recurring issue was open by its `recurring_by`-th occurrence. */
+interface RecurringScore {
+  id: string;
+  kind: string;
+  by: number;
+  occurrences: number;
+  detected: boolean;
+  recurringIssueId: string | null;
+  openedAt: number | null;
+  /** Which occurrence the recurring issue opened at (1-based), or null when none did. */
+  openedAtOccurrence: number | null;
+  recommendation: string | null;
 }
 
 interface FaultScore {
@@ -60,6 +95,15 @@ export interface DetectionScore {
   noise_ratio: number | null;
   correlation_accuracy: number | null;
   severity_accuracy: number | null;
+  /** Faults that must page nobody (`must_not_page`); they are left out of every figure above. */
+  must_not_page: number;
+  /** Incidents at P1 or P2 that came of a fault that must page nobody. */
+  must_not_page_violations: number;
+  must_not_page_violation_examples: PageViolation[];
+  /** Faults that must open a recurring issue (`recurring_by`), and how many did in time. */
+  recurring_expected: number;
+  recurring_detected: number;
+  per_recurring: RecurringScore[];
   per_fault: FaultScore[];
   unmatched_incidents: {
     id: string;
@@ -79,7 +123,9 @@ const API_KINDS = new Set(['throttle', 'server_error']);
 const AFTERMATH_MS = 12 * 3600_000;
 
 export function scoreDetection(input: ScoreInput): DetectionScore {
-  const faults = input.faults;
+  // A fault that must page nobody is not one to find: it is scored only on what must not come of it.
+  const quiet = input.faults.filter((f) => f.must_not_page === true);
+  const faults = input.faults.filter((f) => f.must_not_page !== true);
   const rootOf = cascadeRoots(faults);
   const manifestAt = input.manifestAt ?? ((f: FaultTruth) => f.first_affected_ms ?? f.start_ms);
 
@@ -105,11 +151,28 @@ export function scoreDetection(input: ScoreInput): DetectionScore {
     };
   });
 
+  // An incident about an event that must not page still stood for something real: not a false one.
   const matchedIncidents = new Set(
     input.incidents
-      .filter((i) => i.signals.some((s) => faults.some((f) => signalMatchesFault(s, f, input.names))))
+      .filter((i) => i.signals.some((s) => input.faults.some((f) => signalMatchesFault(s, f, input.names))))
       .map((i) => i.id),
   );
+  const violations: PageViolation[] = [];
+  for (const fault of quiet) {
+    for (const incident of input.incidents) {
+      if (incident.severity !== 'P1' && incident.severity !== 'P2') continue;
+      if (!incident.signals.some((s) => signalMatchesFault(s, fault, input.names))) continue;
+      violations.push({
+        fault: fault.id,
+        kind: fault.kind,
+        incidentId: incident.id,
+        severity: incident.severity,
+      });
+    }
+  }
+  const recurring = faults
+    .filter((f) => f.recurring_by !== undefined)
+    .map((f) => scoreRecurrence(f, perFault, input));
   const detected = perFault.filter((f) => f.detected);
   const ttd = detected.map((f) => f.timeToDetectS!).sort((a, b) => a - b);
 
@@ -143,6 +206,12 @@ export function scoreDetection(input: ScoreInput): DetectionScore {
     noise_ratio: input.naiveAlerts === 0 ? null : input.cards / input.naiveAlerts,
     correlation_accuracy: pairs === 0 ? (detected.length > 0 ? 1 : null) : correctPairs / pairs,
     severity_accuracy: roots.length === 0 ? null : severityRight / roots.length,
+    must_not_page: quiet.length,
+    must_not_page_violations: violations.length,
+    must_not_page_violation_examples: violations.slice(0, 10),
+    recurring_expected: recurring.length,
+    recurring_detected: recurring.filter((r) => r.detected).length,
+    per_recurring: recurring,
     per_fault: perFault,
     unmatched_incidents: input.incidents
       .filter((i) => !matchedIncidents.has(i.id))
@@ -153,6 +222,45 @@ export function scoreDetection(input: ScoreInput): DetectionScore {
         subjects: [...new Set(i.signals.map((s) => `${s.subject.type}:${s.subject.name ?? s.subject.id}`))],
         firstAt: Math.min(...i.signals.map((s) => s.occurredAt)),
       })),
+  };
+}
+
+/**
+ * Whether a recurring issue about the fault was open by its `recurring_by`-th occurrence: one whose
+ * occurrences include an incident that matched the fault, opened before the next occurrence after that
+ * one became observable. An issue opened later was too late: the fault had repeated once more unnamed.
+ */
+function scoreRecurrence(
+  fault: FaultTruth,
+  perFault: readonly FaultScore[],
+  input: ScoreInput,
+): RecurringScore {
+  const by = fault.recurring_by ?? 0;
+  const times = input.occurrencesOf?.(fault) ?? [];
+  // The incidents that matched this fault: its own best one and any other whose signals name it.
+  const mine = new Set(
+    input.incidents
+      .filter((i) => i.signals.some((s) => signalMatchesFault(s, fault, input.names)))
+      .map((i) => i.id),
+  );
+  const best = perFault.find((p) => p.id === fault.id)?.incidentId;
+  if (best) mine.add(best);
+  const issue = (input.recurringIssues ?? [])
+    .filter((r) => r.incidentIds.some((id) => mine.has(id)))
+    .sort((a, b) => a.openedAt - b.openedAt)[0];
+  const deadline = times[by] ?? Number.POSITIVE_INFINITY;
+  const openedAtOccurrence =
+    issue === undefined ? null : times.filter((t) => t <= issue.openedAt).length || 1;
+  return {
+    id: fault.id,
+    kind: fault.kind,
+    by,
+    occurrences: times.length,
+    detected: issue !== undefined && times.length >= by && issue.openedAt < deadline,
+    recurringIssueId: issue?.id ?? null,
+    openedAt: issue?.openedAt ?? null,
+    openedAtOccurrence,
+    recommendation: issue?.recommendation.text ?? null,
   };
 }
 

@@ -363,8 +363,30 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
     ) {
       add([...at, 'end'], 'must be after start');
     }
+    checkTruth(fault, startMs, s.history !== undefined, (path, message) => add([...at, ...path], message));
   });
   return issues;
+}
+
+/** Ground truth that contradicts itself, or a fault inside the healthy history, cannot be scored. */
+function checkTruth(
+  fault: Scenario['faults'][number],
+  startMs: number,
+  hasHistory: boolean,
+  add: (path: PropertyKey[], message: string) => void,
+): void {
+  if (fault.must_not_page && (fault.expected.severity === 'P1' || fault.expected.severity === 'P2'))
+    add(['expected', 'severity'], `a must_not_page fault cannot expect ${fault.expected.severity}, a page`);
+  if (fault.must_not_page && fault.recurring_by !== undefined)
+    add(['recurring_by'], 'a must_not_page fault is not one to find, so not one to find recurring');
+  if (
+    fault.recurring_by !== undefined &&
+    fault.occurrences !== undefined &&
+    fault.occurrences < fault.recurring_by
+  )
+    add(['recurring_by'], `the fault happens only ${fault.occurrences} times (occurrences)`);
+  if (hasHistory && resolveInstant(fault.start, startMs) < startMs)
+    add(['start'], 'the history before start is healthy: a fault starts at or after start');
 }
 
 /** A job has one trigger at most: a schedule, one `trigger` kind, or `continuous`. */

@@ -427,6 +427,14 @@ const faultSchema = z.strictObject({
   }),
   caused_by: z.string().optional(),
   note: z.string().max(2000).optional(),
+  // ── ground truth beyond "find it" (docs/scenarios.md, Ground truth that says what must not happen) ──
+  /**
+   * The fault must page nobody: no incident at P1 or P2 may come of it (a blip its own task retry
+   * recovered, a run its owner cancelled). It is not a fault to find: recall and precision leave it out.
+   */
+  must_not_page: z.boolean().default(false),
+  /** The fault repeats (night after night): a recurring issue must be open by its Nth occurrence. */
+  recurring_by: z.number().int().min(2).max(1000).optional(),
 });
 
 // ── People cancelling their own runs ──
@@ -446,6 +454,15 @@ const baselineSchema = z.strictObject({
   failure_rate: z.number().min(0).max(1).default(0),
   /** Record compute.node_timeline per node per minute: `all`, only `all_purpose` clusters, or `off`. */
   node_timeline: z.enum(['all', 'all_purpose', 'off']).default('all'),
+});
+
+/**
+ * Healthy history before `start`: the workspace runs its schedules for `days` days without faults, played
+ * flat out into the system tables and the REST run lists, so detectors find baselines at the first poll
+ * as they would on a workspace that has a past. Only `start` onwards is replayed and scored.
+ */
+const historySchema = z.strictObject({
+  days: z.number().positive().max(90),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -486,6 +503,7 @@ export const scenarioSchema = z.strictObject({
   faults: z.array(faultSchema).max(100_000).default([]),
   /** Runs their owner (or `by`) cancels: ordinary work, nothing to alert on. */
   cancellations: z.array(cancellationSchema).max(10_000).default([]),
+  history: historySchema.optional(),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

@@ -9,7 +9,7 @@ import {
   tableSlaSchema,
 } from '../../../src/agents/detector/observations.js';
 import { defaultPolicy } from '../../../src/config/policy.js';
-import { DAY, HOUR, MIN, run, WS } from './observation-factory.js';
+import { DAY, HOUR, MIN, run, T0, WS } from './observation-factory.js';
 
 // 06:00 in Berlin on 2026-11-20 is 05:00 UTC.
 const DEADLINE = Date.UTC(2026, 10, 20, 5, 0);
@@ -96,5 +96,62 @@ describe('Detection', () => {
     // The collector hands out only the period that changed; the history it is judged by is remembered.
     const spike = detection.ofSystemTables(tables({ costs: [cost(10, 240)] }), [], NOV1 + 11 * DAY);
     expect(kinds(spike)).toEqual(['cost_anomaly']);
+  });
+
+  it("judges the first poll's runs and loads against the past it was seeded with", () => {
+    const jobId = '684914303928317';
+    const past = Array.from({ length: 7 }, (_, d) => ({
+      workspaceId: WS,
+      jobId,
+      runId: `past-${d}`,
+      startTime: T0 - (7 - d) * DAY,
+      seconds: 30 * 60 + d * 10,
+    }));
+    const loads = Array.from({ length: 7 }, (_, d) =>
+      tableLoadObservationSchema.parse({
+        workspaceId: WS,
+        table: 'main.sales.orders',
+        runId: `past-${d}`,
+        rowsWritten: 100_000 + d * 100,
+        loadedAt: T0 - (7 - d) * DAY + 30 * MIN,
+      }),
+    );
+    const slow = run({ runId: 'tonight', startTime: T0, endTime: T0 + 3 * HOUR });
+    const thin = tableLoadObservationSchema.parse({
+      workspaceId: WS,
+      table: 'main.sales.orders',
+      runId: 'tonight',
+      rowsWritten: 100,
+      loadedAt: T0 + 3 * HOUR,
+    });
+    const now = T0 + 3 * HOUR + MIN;
+
+    // Without a past, a first poll has nothing to judge tonight's run by.
+    const fresh = new Detection(defaultPolicy());
+    expect(kinds(fresh.ofRunsPoll({ completed: [slow], active: [] }, [], now))).toEqual([]);
+    expect(kinds(fresh.ofSystemTables(tables({ tableLoads: [thin] }), [], now))).toEqual([]);
+
+    const seeded = new Detection(defaultPolicy());
+    seeded.seed({ runs: past, loads, costs: [] }, T0);
+    expect(kinds(seeded.ofRunsPoll({ completed: [slow], active: [] }, [], now))).toEqual([
+      'duration_anomaly',
+    ]);
+    expect(kinds(seeded.ofSystemTables(tables({ tableLoads: [thin] }), [], now))).toEqual(['row_count_drop']);
+  });
+
+  it('counts a past run once when a poll hands it out again after the seed', () => {
+    const detection = new Detection(defaultPolicy());
+    const again = run({ runId: 'r1', startTime: T0 - DAY, endTime: T0 - DAY + 30 * MIN });
+    detection.seed(
+      {
+        runs: [{ workspaceId: WS, jobId: again.jobId, runId: 'r1', startTime: T0 - DAY, seconds: 1800 }],
+        loads: [],
+        costs: [],
+      },
+      T0,
+    );
+    detection.ofRunsPoll({ completed: [again], active: [] }, [], T0);
+    const [[, window]] = [...detection.entries('duration')] as [[string, { samples: unknown[] }]];
+    expect(window.samples).toHaveLength(1);
   });
 });

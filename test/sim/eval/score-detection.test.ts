@@ -275,6 +275,100 @@ describe('scoreDetection', () => {
   });
 });
 
+describe('scoreDetection on what must not page', () => {
+  const blip = fault('blip', { kind: 'concurrency_conflict', affected_run_ids: ['r1'], must_not_page: true });
+  const real = fault('real', { affected_run_ids: ['r2'] });
+  const incident = (id: string, severity: 'P1' | 'P2' | 'P3' | 'P4', runId: string) => ({
+    id,
+    severity,
+    openedAt: 0,
+    signals: [signal({ refs: { runId } })],
+  });
+
+  it('leaves an event that must not page out of recall, and counts a P3 about it as no violation', () => {
+    const s = scoreDetection({
+      faults: [blip, real],
+      incidents: [incident('i1', 'P3', 'r1'), incident('i2', 'P3', 'r2')],
+      names,
+      cards: 2,
+      naiveAlerts: 2,
+    });
+    expect(s).toMatchObject({ faults: 1, detected: 1, recall: 1, precision: 1, must_not_page: 1 });
+    expect(s.must_not_page_violations).toBe(0);
+    expect(s.per_fault.map((f) => f.id)).toEqual(['real']);
+  });
+
+  it('reports a P1 or P2 incident about an event that must not page as a violation', () => {
+    const s = scoreDetection({
+      faults: [blip, real],
+      incidents: [incident('i1', 'P2', 'r1'), incident('i2', 'P1', 'r2')],
+      names,
+      cards: 2,
+      naiveAlerts: 2,
+    });
+    expect(s.must_not_page_violations).toBe(1);
+    expect(s.must_not_page_violation_examples).toEqual([
+      { fault: 'blip', kind: 'concurrency_conflict', incidentId: 'i1', severity: 'P2' },
+    ]);
+  });
+});
+
+describe('scoreDetection on faults that must be found recurring', () => {
+  const nightly = fault('nightly', {
+    kind: 'concurrency_conflict',
+    affected_run_ids: ['n1', 'n2', 'n3', 'n4'],
+    recurring_by: 3,
+  });
+  const nights = [1, 2, 3, 4].map((d) => d * 24 * H);
+  const incidents = ['n1', 'n2', 'n3', 'n4'].map((runId, i) => ({
+    id: `i${i + 1}`,
+    severity: 'P3' as const,
+    openedAt: nights[i]!,
+    signals: [signal({ refs: { runId }, at: nights[i]! })],
+  }));
+  const score = (openedAt: number, incidentIds: string[]) =>
+    scoreDetection({
+      faults: [nightly],
+      incidents,
+      names,
+      cards: 4,
+      naiveAlerts: 4,
+      occurrencesOf: () => nights,
+      recurringIssues: [
+        {
+          id: 'rec1',
+          openedAt,
+          incidentIds,
+          recommendation: { kind: 'separate_schedules', text: 'Separate the schedules.' },
+        },
+      ],
+    });
+
+  it('counts a recurring issue opened at the third occurrence as found in time', () => {
+    const s = score(nights[2]!, ['i1', 'i2', 'i3']);
+    expect(s.recurring_expected).toBe(1);
+    expect(s.recurring_detected).toBe(1);
+    expect(s.per_recurring[0]).toMatchObject({
+      id: 'nightly',
+      detected: true,
+      openedAtOccurrence: 3,
+      recommendation: 'Separate the schedules.',
+    });
+  });
+
+  it('counts one opened only at the fourth occurrence as too late', () => {
+    const s = score(nights[3]!, ['i2', 'i3', 'i4']);
+    expect(s.recurring_detected).toBe(0);
+    expect(s.per_recurring[0]).toMatchObject({ detected: false, openedAtOccurrence: 4 });
+  });
+
+  it('does not credit a recurring issue about other incidents', () => {
+    const s = score(nights[2]!, ['elsewhere']);
+    expect(s.recurring_detected).toBe(0);
+    expect(s.per_recurring[0]).toMatchObject({ detected: false, recurringIssueId: null });
+  });
+});
+
 describe('cascadeRoots', () => {
   it('follows caused_by to the first fault and survives a cycle', () => {
     const roots = cascadeRoots([

@@ -215,6 +215,85 @@ describe('parseScenario', () => {
     expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('operator: must be a person');
   });
 
+  it('accepts a history of healthy days and refuses one that is not a number of days, too long, or has stray keys', () => {
+    const ok = baseScenario();
+    ok.history = { days: 21 };
+    expect(validateScenario(ok, 'x.yaml').history).toEqual({ days: 21 });
+    for (const history of [
+      { days: 0 },
+      { days: -3 },
+      { days: 91 },
+      { days: '21' },
+      { days: 7, weeks: 1 },
+      'yes',
+    ]) {
+      const doc = { ...baseScenario(), history };
+      expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('history');
+    }
+  });
+
+  it('refuses a fault inside the healthy history, but not one at the start', () => {
+    const doc = baseScenario();
+    doc.history = { days: 7 };
+    const race = {
+      kind: 'concurrency_conflict' as const,
+      target: { job: 'orders_etl', task: 'transform' },
+      expected: { category: 'concurrency' as const, severity: 'P3' as const, action: 'RETRY' as const },
+    };
+    doc.faults = [
+      { ...race, id: 'early', start: '2026-11-19T00:00:00Z' },
+      { ...race, id: 'at-start', start: '+0h' },
+    ];
+    const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+    expect(e.message).toContain('faults[0].start: the history before start is healthy');
+    expect(e.message).not.toContain('faults[1]');
+  });
+
+  it('refuses ground truth that contradicts itself: a page that must not page, recurring more often than it happens', () => {
+    const doc = baseScenario();
+    const race = {
+      kind: 'concurrency_conflict' as const,
+      target: { job: 'orders_etl', task: 'transform' },
+      start: '+1h',
+    };
+    doc.faults = [
+      {
+        ...race,
+        id: 'paged',
+        must_not_page: true,
+        expected: { category: 'concurrency', severity: 'P2', action: 'RETRY' },
+      },
+      {
+        ...race,
+        id: 'twice',
+        occurrences: 2,
+        recurring_by: 3,
+        expected: { category: 'concurrency', severity: 'P3', action: 'RETRY' },
+      },
+      {
+        ...race,
+        id: 'quiet-recurring',
+        must_not_page: true,
+        recurring_by: 3,
+        expected: { category: 'concurrency', severity: 'P4', action: 'RETRY' },
+      },
+    ];
+    const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+    expect(e.message).toContain('faults[0].expected.severity: a must_not_page fault cannot expect P2');
+    expect(e.message).toContain('faults[1].recurring_by: the fault happens only 2 times');
+    expect(e.message).toContain('faults[2].recurring_by: a must_not_page fault is not one to find');
+    // Recurring by the first occurrence is no recurrence at all.
+    doc.faults = [
+      {
+        ...race,
+        id: 'once',
+        recurring_by: 1,
+        expected: { category: 'concurrency', severity: 'P3', action: 'RETRY' },
+      },
+    ];
+    expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('faults[0].recurring_by');
+  });
+
   describe('triggers, load, continuous pipelines and cancellations', () => {
     const job = (extra: Record<string, unknown>) => ({
       name: 'consumer',

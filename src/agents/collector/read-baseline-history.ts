@@ -1,0 +1,129 @@
+import type { CostObservation, TableLoadObservation } from '../detector/observations.js';
+import { costObservationSchema, tableLoadObservationSchema } from '../detector/observations.js';
+import { DURATION_MAX_SAMPLES } from '../detector/detect-duration-anomaly.js';
+import { ROW_COUNT_MAX_LOADS } from '../detector/detect-row-counts.js';
+import type { CollectorDeps } from './collector-deps.js';
+import { COST_BY_DAY_SQL, COST_BY_HOUR_SQL } from './poll-system-tables.js';
+import { dateParam, ms, num, str, tsParam } from './sql-row.js';
+
+/** One successful run of the past: how long it took, for the job's duration baseline. */
+interface PastRun {
+  readonly workspaceId: string;
+  readonly jobId: string;
+  readonly runId: string;
+  readonly startTime: number;
+  readonly seconds: number;
+}
+
+/** The workspace's past as the system tables hold it: what the detectors' baselines are made of. */
+export interface BaselineHistory {
+  readonly runs: readonly PastRun[];
+  readonly loads: readonly TableLoadObservation[];
+  readonly costs: readonly CostObservation[];
+}
+
+const DAY_MS = 86_400_000;
+/** How far back the past is read: a month of a daily job's runs, and the cost detector's two weeks. */
+const BASELINE_HISTORY_MS = 30 * DAY_MS;
+/** Runs kept per job and loads per table: what the duration and row-count baselines keep anyway. */
+const RUNS_PER_JOB = DURATION_MAX_SAMPLES;
+const LOADS_PER_TABLE = ROW_COUNT_MAX_LOADS;
+const COST_HISTORY_MS = 15 * DAY_MS;
+
+/**
+ * Reads the past the detectors' baselines are made of from the system tables, once, when dbxops first
+ * watches a workspace: the newest successful runs of each job (`system.lakeflow.job_run_timeline`), the
+ * newest loads of each table (`main.ops.etl_audit`) and two weeks of spend per team. A workspace with a
+ * past has it there whether dbxops is new to it or not (system tables keep a year; `runs/list` pages
+ * through it slowly), so a first poll judges the next run against weeks of earlier ones instead of
+ * waiting weeks to learn them. The same statements run on a real SQL warehouse and the embedded DuckDB.
+ * Rows that are not valid observations are left out.
+ */
+export async function readBaselineHistory(
+  deps: Pick<CollectorDeps, 'warehouse' | 'workspaceId'>,
+  now: number,
+): Promise<BaselineHistory> {
+  const since = now - BASELINE_HISTORY_MS;
+  const query = async (
+    text: string,
+    params: Record<string, ReturnType<typeof tsParam> | ReturnType<typeof dateParam> | string>,
+  ) => (await deps.warehouse.query(text, { params, rowLimit: 100_000 })).rows;
+  const ws = deps.workspaceId;
+
+  const runs: PastRun[] = [];
+  for (const r of await query(PAST_RUNS_SQL, {
+    since: tsParam(since),
+    until: tsParam(now),
+    workspace_id: ws,
+  })) {
+    const jobId = str(r, 'job_id');
+    const runId = str(r, 'run_id');
+    const started = ms(r, 'started');
+    const ended = ms(r, 'ended');
+    if (jobId === undefined || runId === undefined || started === undefined || ended === undefined) continue;
+    if (ended < started) continue;
+    runs.push({ workspaceId: ws, jobId, runId, startTime: started, seconds: (ended - started) / 1000 });
+  }
+
+  const loads: TableLoadObservation[] = [];
+  for (const r of await query(PAST_LOADS_SQL, {
+    since: tsParam(since),
+    until: tsParam(now),
+  })) {
+    const parsed = tableLoadObservationSchema.safeParse({
+      workspaceId: ws,
+      table: str(r, 'table_full_name'),
+      jobId: str(r, 'job_id'),
+      runId: str(r, 'run_id'),
+      taskKey: str(r, 'task_key'),
+      rowsWritten: num(r, 'rows_written'),
+      loadedAt: ms(r, 'load_time'),
+    });
+    if (parsed.success) loads.push(parsed.data);
+  }
+
+  const costs: CostObservation[] = [];
+  const costSince = now - COST_HISTORY_MS;
+  for (const granularity of ['hour', 'day'] as const) {
+    const from = Math.floor(costSince / DAY_MS) * DAY_MS;
+    for (const r of await query(granularity === 'hour' ? COST_BY_HOUR_SQL : COST_BY_DAY_SQL, {
+      since: tsParam(from),
+      since_date: dateParam(from),
+      workspace_id: ws,
+    })) {
+      const parsed = costObservationSchema.safeParse({
+        workspaceId: ws,
+        team: str(r, 'team'),
+        periodStart: ms(r, 'period_start'),
+        granularity,
+        usd: Math.max(0, Math.round((num(r, 'usd') ?? 0) * 1e6) / 1e6),
+      });
+      if (parsed.success) costs.push(parsed.data);
+    }
+  }
+  return { runs, loads, costs };
+}
+
+// A run's duration from its first slice's start to its last slice's end, for runs whose last slice says
+// they succeeded; the newest per job, as the duration baseline keeps them.
+const PAST_RUNS_SQL = `
+WITH ended AS (
+  SELECT job_id, run_id, MAX(period_end_time) AS ended
+  FROM system.lakeflow.job_run_timeline
+  WHERE workspace_id = :workspace_id AND result_state = 'SUCCEEDED'
+    AND period_end_time >= :since AND period_end_time <= :until
+  GROUP BY job_id, run_id),
+starts AS (
+  SELECT run_id, MIN(period_start_time) AS started
+  FROM system.lakeflow.job_run_timeline
+  WHERE workspace_id = :workspace_id AND period_end_time >= :since AND period_end_time <= :until
+  GROUP BY run_id)
+SELECT ended.job_id, ended.run_id, starts.started, ended.ended
+FROM ended JOIN starts ON ended.run_id = starts.run_id
+QUALIFY ROW_NUMBER() OVER (PARTITION BY ended.job_id ORDER BY ended.ended DESC) <= ${RUNS_PER_JOB}`;
+
+const PAST_LOADS_SQL = `
+SELECT table_full_name, job_id, run_id, task_key, rows_written, load_time
+FROM main.ops.etl_audit
+WHERE load_time >= :since AND load_time <= :until AND (status IS NULL OR status <> 'FAILED')
+QUALIFY ROW_NUMBER() OVER (PARTITION BY table_full_name ORDER BY load_time DESC) <= ${LOADS_PER_TABLE}`;

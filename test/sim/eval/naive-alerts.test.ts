@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { countNaiveAlerts } from '../../../src/sim/eval/naive-alerts.js';
+import { MemorySink } from '../../../src/sim/memory-sink.js';
+import { runScenario } from '../../../src/sim/run-scenario.js';
+import { scenarioWith } from '../fixtures.js';
+
+const START = Date.parse('2026-11-20T00:00:00Z');
+
+describe('countNaiveAlerts', () => {
+  it("counts the failed runs of the scored window only, not those of the scenario's history", async () => {
+    // The hourly job fails now and then all along: in its two days of history and after its start.
+    const scenario = scenarioWith((s) => {
+      s.history = { days: 2 };
+      s.baseline = { ...s.baseline, failure_rate: 0.2 };
+    });
+    const end = START + 6 * 3_600_000;
+    const sink = new MemorySink();
+    await runScenario({ scenario, seed: 5, sink, until: end });
+    const failed = (from: number) =>
+      sink
+        .rows('lakeflow.job_run_timeline')
+        .concat(sink.rows('lakeflow.job_task_run_timeline'))
+        .filter((r) => ['FAILED', 'TIMED_OUT', 'ERROR', 'SKIPPED'].includes(String(r.result_state)))
+        .filter((r) => Number(r.period_end_time) >= from).length;
+    expect(failed(0)).toBeGreaterThan(failed(START));
+    expect(failed(START)).toBeGreaterThan(0);
+    expect(await countNaiveAlerts(scenario, 5, end)).toBe(failed(START));
+  });
+});

@@ -16,6 +16,15 @@ export interface TaskFailure {
 
 const trace = (head: string, frames: string[]) => [head, ...frames.map((f) => `\tat ${f}`)].join('\n');
 
+/** A Spark stage failure, as the task's error and its trace through the DAG scheduler. */
+const stageFailure = (error: string, frames: string[]): TaskFailure => ({
+  result: 'FAILED',
+  code: 'RUN_EXECUTION_ERROR',
+  type: 'CLIENT_ERROR',
+  error,
+  errorTrace: trace(error, frames),
+});
+
 export function oomFailure(): TaskFailure {
   const error = 'java.lang.OutOfMemoryError: Java heap space';
   return {
@@ -185,16 +194,10 @@ export function spotReclaimFailure(clusterId: string, driver: boolean): TaskFail
     return { result: 'FAILED', code: 'CLUSTER_ERROR', type: 'CLOUD_FAILURE', error, errorTrace: '' };
   }
   const error = `org.apache.spark.SparkException: Job aborted due to stage failure: Task 3 in stage 118.0 failed 4 times, most recent failure: Lost task 3.3 in stage 118.0 (TID 2211) (10.139.64.12 executor 5): ExecutorLostFailure (executor 5 exited caused by one of the running tasks) Reason: Executor decommission: worker decommissioned because of spot instance termination (SPOT_INSTANCE_TERMINATION) on cluster ${clusterId}.`;
-  return {
-    result: 'FAILED',
-    code: 'RUN_EXECUTION_ERROR',
-    type: 'CLIENT_ERROR',
-    error,
-    errorTrace: trace(error, [
-      'org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:3628)',
-      'org.apache.spark.scheduler.DAGScheduler.$anonfun$abortStage$2(DAGScheduler.scala:3559)',
-    ]),
-  };
+  return stageFailure(error, [
+    'org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:3628)',
+    'org.apache.spark.scheduler.DAGScheduler.$anonfun$abortStage$2(DAGScheduler.scala:3559)',
+  ]);
 }
 
 /**
@@ -223,15 +226,9 @@ export function statementTypeOf(text: string): string {
 export function spotLossFailure(): TaskFailure {
   const error =
     'org.apache.spark.SparkException: Job aborted due to stage failure: Task 17 in stage 42.0 failed 4 times, most recent failure: Lost task 17.3 in stage 42.0 (TID 1093) (10.68.12.34 executor 3): ExecutorLostFailure (executor 3 exited caused by one of the running tasks) Reason: Executor lost: worker decommissioned because of spot instance termination (SPOT_INSTANCE_TERMINATION).';
-  return {
-    result: 'FAILED',
-    code: 'RUN_EXECUTION_ERROR',
-    type: 'CLIENT_ERROR',
-    error,
-    errorTrace: trace(error, [
-      'org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:3628)',
-    ]),
-  };
+  return stageFailure(error, [
+    'org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages(DAGScheduler.scala:3628)',
+  ]);
 }
 
 export function driverUnresponsiveFailure(): TaskFailure {

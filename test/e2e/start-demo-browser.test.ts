@@ -19,11 +19,13 @@ describe('dbxops start with the demo scenario, in a browser', () => {
 
   beforeAll(async () => {
     // The default 60×: the quiet hours before the 01:50 extract timeout are played at start-up.
+    // The browser first: the demo's clock runs from start-up, and a browser slow to launch on a busy
+    // machine would otherwise eat the lead-in before the page could show the header's "Next".
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
     startedAt = Date.now();
     const env = loadEnv({ PORT: '0', LOG_LEVEL: 'silent' });
     running = await startDbxops(env, createLogger({ level: 'silent' }));
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
   }, 120_000);
   afterAll(async () => {
     await browser?.cleanup();

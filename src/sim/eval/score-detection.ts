@@ -364,8 +364,10 @@ function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex)
   }
   if (t.grant !== undefined)
     checks.push((refs.tablesRead ?? []).includes(t.grant.table) || signal.kind === 'grant_revoked');
+  // A team-wide target (a team's spend) is found by a signal about the team itself: a failure of one of
+  // the team's jobs during the fault carries the team's tag but says nothing about its spend.
   if (t.team !== undefined && t.job === undefined && t.warehouse === undefined) {
-    checks.push(refs.team === t.team || (signal.subject.type === 'team' && signal.subject.id === t.team));
+    checks.push(signal.subject.type === 'team' && signal.subject.id === t.team);
   }
   return checks.length > 0 && checks.some(Boolean);
 }

@@ -98,15 +98,17 @@ const DEFAULT_TRIAGE = {
     mention_oncall: false,
     post_card: true,
   },
-  // Someone must be told of what only a person can fix (a grant, a configuration, code), of a failure
-  // that took several jobs down at once, SLA or not, and of broken data an SLA within a day depends on
-  // (a zero-row streak): P4 posts no card.
+  // Someone must be told of what only a person can fix (a grant, a configuration, code, a capacity
+  // shortage that does not pass by itself, such as a warehouse queueing at its max_num_clusters), of a
+  // failure that took several jobs down at once, SLA or not, and of broken data an SLA within a day
+  // depends on (a zero-row streak): P4 posts no card.
   P3: {
     when: [
       { repeated: true, transient: false },
       { cost_ratio_above: 1.5 },
       { sla_minutes_left_below: 1440 },
       { category: ['permission', 'config', 'syntax'] },
+      { category: 'capacity', transient: false },
       { jobs_failed_above: 1 },
     ],
     response_minutes: 240,

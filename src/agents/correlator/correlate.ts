@@ -93,8 +93,8 @@ export type CorrelationDecision =
  * A failure whose own upstream is healthy is a new root cause: it joins only as the cause of what it
  * feeds (it happened first), never because it sits upstream of something that broke before it. An idle
  * warehouse or a team's spend is nobody's cause or consequence: it joins only the same problem on the
- * same subject. A permission failure on a table whose grant was revoked joins the revocation for days
- * (`revocationExplains`). Among several candidates the strongest link, then the closest in time, wins.
+ * same subject. A revoked grant is the cause of the permission failures it explains, which join it for
+ * days (`revocationExplains`), and of nothing else lineage ties to its table. Among several candidates the strongest link, then the closest in time, wins.
  * The decision carries the recomputed summary (root cause, title, fingerprint, blast radius, cost) so
  * the caller updates the card in place.
  */
@@ -125,10 +125,11 @@ export function correlate(
   for (const incident of candidates) {
     const activity = rootCauseActivity(incident.signals);
     for (const member of incident.signals) {
-      const graphLink = linker.linkTo(member);
-      if (graphLink === undefined) continue;
+      const link = revocationExplains(signal, member, view)
+        ? 'explained_by_revocation'
+        : linker.linkTo(member);
+      if (link === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
-      const link = revocationExplains(signal, member, view) ? 'explained_by_revocation' : graphLink;
       if (link !== 'explained_by_revocation' && !linker.joins(member, link, activity)) continue;
       const better =
         best === undefined ||
@@ -222,6 +223,11 @@ function rootCauseActivity(signals: readonly Signal[]): number | undefined {
   return latest;
 }
 
+/** Kinds that join only the same problem on the same subject (their other ties are checked apart). */
+function standsApart(signal: Signal): boolean {
+  return WASTE_KINDS.has(signal.kind) || signal.kind === 'grant_revoked';
+}
+
 function isCompute(node: string): boolean {
   const kind = nodeKind(node);
   return kind === 'cluster' || kind === 'warehouse';
@@ -255,8 +261,10 @@ class Linker {
   }
 
   linkTo(member: Signal): LinkKind | undefined {
-    // Idleness and spend share tables and compute with failures but neither cause nor follow them.
-    if (WASTE_KINDS.has(this.signal.kind) || WASTE_KINDS.has(member.kind)) {
+    // Idleness and spend share tables and compute with failures but neither cause nor follow them. A
+    // revoked grant causes only the denials it explains (`revocationExplains`, checked before this): a
+    // zero-row load or another failure on its table has a cause of its own.
+    if (standsApart(this.signal) || standsApart(member)) {
       const same = member.kind === this.signal.kind && primaryNode(member) === primaryNode(this.signal);
       return same ? 'same_subject' : undefined;
     }

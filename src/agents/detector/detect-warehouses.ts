@@ -49,6 +49,20 @@ export function detectWarehouseProblems(
           occurredAt: now,
           subject,
           refs,
+          // At max_num_clusters the warehouse cannot scale out and the queue does not drain by itself:
+          // a person must raise the limit or move the load, so someone is told (triage's capacity rule).
+          // Below it the warehouse is still scaling, a blip: no classification, nothing to tell.
+          ...(atMax
+            ? {
+                classification: {
+                  category: 'capacity' as const,
+                  transient: false,
+                  action: 'RETRY_WITH_NEW_PARAMS' as const,
+                  fixHint: `Raise max_num_clusters (now ${w.maxNumClusters}) or move heavy queries to another warehouse`,
+                  rule: 'warehouse_queueing_at_max_clusters',
+                },
+              }
+            : {}),
           metrics: {
             queuedQueries: w.queuedQueries,
             runningQueries: w.runningQueries,

@@ -119,6 +119,38 @@ export interface DetectionScore {
  * (monitoring must not fail silently), so they count like any other fault.
  */
 const API_KINDS = new Set(['throttle', 'server_error']);
+/**
+ * The signal kinds that report a fault itself, by fault kind. A fault's target also matches signals of
+ * its neighbours (a team's spend matches every failure of the team's jobs; a job's zero-row load matches
+ * anything else about that job): the fault is credited to the incident that holds a signal of its own
+ * kind when one does, and to the earliest match otherwise.
+ */
+const FAILURES = ['job_failed', 'task_failed', 'run_timed_out', 'pipeline_failed', 'cluster_event'];
+const OWN_SIGNAL_KINDS: Readonly<Record<string, readonly string[]>> = {
+  task_error: FAILURES,
+  timeout: FAILURES,
+  oom: FAILURES,
+  cloud_capacity: FAILURES,
+  concurrency_conflict: FAILURES,
+  pipeline_error: FAILURES,
+  driver_unresponsive: FAILURES,
+  spot_loss: FAILURES,
+  duration_spike: ['duration_anomaly', 'run_timed_out'],
+  row_count_drop: ['row_count_drop', 'zero_rows'],
+  zero_rows: ['zero_rows', 'row_count_drop'],
+  skipped_downstream: ['run_skipped'],
+  stale_table: ['sla_at_risk', 'sla_missed'],
+  revoked_grant: ['grant_revoked'],
+  runaway_query: ['runaway_query'],
+  idle_warehouse_no_autostop: ['warehouse_idle_no_autostop'],
+  cost_spike: ['cost_anomaly', 'budget_exceeded'],
+  query_storm: ['warehouse_queueing'],
+};
+
+function isOwnSignal(signal: Signal, fault: FaultTruth): boolean {
+  return OWN_SIGNAL_KINDS[fault.kind]?.includes(signal.kind) ?? false;
+}
+
 /** After a fault's last effect, how long a signal about it still counts (SLA misses come late). */
 const AFTERMATH_MS = 12 * 3600_000;
 
@@ -130,12 +162,15 @@ export function scoreDetection(input: ScoreInput): DetectionScore {
   const manifestAt = input.manifestAt ?? ((f: FaultTruth) => f.first_affected_ms ?? f.start_ms);
 
   const perFault: FaultScore[] = faults.map((fault) => {
-    let best: { incident: ScoredIncident; matched: Signal[] } | null = null;
+    let best: { incident: ScoredIncident; matched: Signal[]; own: boolean } | null = null;
     for (const incident of input.incidents) {
       const matched = incident.signals.filter((s) => signalMatchesFault(s, fault, input.names));
       if (matched.length === 0) continue;
+      const own = matched.some((s) => isOwnSignal(s, fault));
       const earliest = (xs: Signal[]) => Math.min(...xs.map((s) => s.observedAt));
-      if (!best || earliest(matched) < earliest(best.matched)) best = { incident, matched };
+      const better =
+        !best || (own && !best.own) || (own === best.own && earliest(matched) < earliest(best.matched));
+      if (better) best = { incident, matched, own };
     }
     const firstSeen = best ? Math.min(...best.matched.map((s) => s.observedAt)) : null;
     return {
@@ -329,8 +364,10 @@ function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex)
   }
   if (t.grant !== undefined)
     checks.push((refs.tablesRead ?? []).includes(t.grant.table) || signal.kind === 'grant_revoked');
+  // A team-wide target (a team's spend) is found by a signal about the team itself: a failure of one of
+  // the team's jobs during the fault carries the team's tag but says nothing about its spend.
   if (t.team !== undefined && t.job === undefined && t.warehouse === undefined) {
-    checks.push(refs.team === t.team || (signal.subject.type === 'team' && signal.subject.id === t.team));
+    checks.push(signal.subject.type === 'team' && signal.subject.id === t.team);
   }
   return checks.length > 0 && checks.some(Boolean);
 }

@@ -95,6 +95,23 @@ describe('correlating a revoked grant with the failures it explains', () => {
     expect('join' in d && d.join).toBe('inc-grant');
   });
 
+  it('leaves zero-row loads of the revoked table alone, though the table is the same and denials still join', () => {
+    const zeroRows = failedTaskSignal({
+      dedupKey: 'zero-rows:sessions',
+      kind: 'zero_rows',
+      severityHint: 'P2',
+      occurredAt: REVOKED_AT + 16 * HOUR,
+      subject: { type: 'table', id: SESSIONS, name: SESSIONS },
+      refs: { jobId: '3', runId: 'load-3', taskKey: 'load', tablesWritten: [SESSIONS] },
+      metrics: { deadline: REVOKED_AT + 18 * HOUR },
+    });
+    const grant = open('inc-grant', revocation, denied(1), denied(10));
+    const d = correlate(signalFootprint(zeroRows), [grant], new DependencyGraph(), OPTIONS, 0);
+    expect('open' in d).toBe(true);
+    const later = correlate(signalFootprint(denied(17)), [grant], new DependencyGraph(), OPTIONS, 0);
+    expect('join' in later && later.join).toBe('inc-grant');
+  });
+
   it('leaves a failure from before the revocation alone', () => {
     const d = correlate(
       signalFootprint(denied(-2)),

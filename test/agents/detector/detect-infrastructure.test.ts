@@ -133,6 +133,18 @@ describe('detectWarehouseProblems', () => {
     ]);
   });
 
+  it('calls a queue at max_num_clusters a capacity problem only a person fixes, and one still scaling none', () => {
+    const atMax = wh({ autoStopMins: 10, queuedQueries: 12, runningQueries: 10, maxQueuedMs: 6 * MIN });
+    expect(detectWarehouseProblems([atMax], thresholds(), NOW).signals[0]?.classification).toMatchObject({
+      category: 'capacity',
+      transient: false,
+    });
+    const scaling = wh({ autoStopMins: 10, queuedQueries: 12, numClusters: 1, maxNumClusters: 4 });
+    const [signal] = detectWarehouseProblems([scaling], thresholds(), NOW).signals;
+    expect(signal?.kind).toBe('warehouse_queueing');
+    expect(signal?.classification).toBeUndefined();
+  });
+
   it('skips a warehouse whose idle time lies in the future and judges the rest', () => {
     const odd = wh({ warehouseId: 'ffffffffffffffff', idleSince: NOW + 60 * MIN });
     const out = detectWarehouseProblems([odd, wh({ idleSince: NOW - 60 * MIN })], thresholds(), NOW);

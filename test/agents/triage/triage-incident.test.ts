@@ -55,6 +55,13 @@ describe('triageIncident with the default policy', () => {
     expect(triageIncident({ ...calm, transient: false, category: 'resource' }, policy).severity).toBe('P4');
   });
 
+  it('tells someone (P3) of a capacity shortage that does not pass by itself, not of a capacity blip', () => {
+    const d = triageIncident({ ...calm, transient: false, category: 'capacity' }, policy);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe('P3: not transient, category capacity');
+    expect(triageIncident({ ...calm, transient: true, category: 'capacity' }, policy).severity).toBe('P4');
+  });
+
   it('tells someone (P3) when a failure takes down several jobs at once, even transient and first seen', () => {
     const d = triageIncident({ ...calm, jobsFailed: 3 }, policy);
     expect(d.severity).toBe('P3');

@@ -213,6 +213,80 @@ describe('scoreDetection', () => {
     expect(s.severity_accuracy).toBe(1);
   });
 
+  it("credits a team's cost spike to the incident about the spend, not to an earlier failure of the team's job", () => {
+    const spike = fault('spike', {
+      kind: 'cost_spike',
+      target: { team: 'recs' },
+      start_ms: H,
+      end_ms: 3 * H,
+    });
+    const failure = signal({
+      kind: 'job_failed',
+      refs: { jobId: '201', runId: 'r1', team: 'recs' },
+      at: H + 60_000,
+    });
+    const cost = signal({
+      kind: 'cost_anomaly',
+      refs: { team: 'recs' },
+      subject: { type: 'team', id: 'recs' },
+      at: 2 * H,
+    });
+    const s = scoreDetection({
+      faults: [spike],
+      incidents: [
+        { id: 'grant', severity: 'P1', openedAt: 0, signals: [failure] },
+        { id: 'spend', severity: 'P3', openedAt: 0, signals: [cost] },
+      ],
+      names,
+      cards: 2,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault[0]).toMatchObject({ incidentId: 'spend', severity: 'P3' });
+  });
+
+  it('still credits a fault to the earliest incident about it when none holds a signal of its own kind', () => {
+    const at = (t: number) =>
+      signal({
+        kind: 'run_skipped',
+        refs: { jobId: '201', runId: `r${t}` },
+        subject: { type: 'job', id: '201' },
+        at: t,
+      });
+    const s = scoreDetection({
+      faults: [fault('f1')],
+      incidents: [
+        { id: 'later', severity: 'P3', openedAt: 0, signals: [at(2000)] },
+        { id: 'first', severity: 'P1', openedAt: 0, signals: [at(1500)] },
+      ],
+      names,
+      cards: 2,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault[0]?.incidentId).toBe('first');
+  });
+
+  it("does not count a team's cost spike found by a failure of one of the team's jobs", () => {
+    const spike = fault('spike', {
+      kind: 'cost_spike',
+      target: { team: 'recs' },
+      start_ms: H,
+      end_ms: 3 * H,
+    });
+    const failure = signal({
+      kind: 'job_failed',
+      refs: { jobId: '201', runId: 'r1', team: 'recs' },
+      at: 2 * H,
+    });
+    const s = scoreDetection({
+      faults: [spike],
+      incidents: [{ id: 'grant', severity: 'P1', openedAt: 0, signals: [failure] }],
+      names,
+      cards: 1,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault[0]).toMatchObject({ detected: false, incidentId: null });
+  });
+
   it('matches a signal about a cluster the fault hit, inside its window', () => {
     const f = fault('spot', {
       kind: 'spot_loss',

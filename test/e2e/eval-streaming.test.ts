@@ -9,17 +9,13 @@ import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js
  */
 /**
  * Issue 16's targets this scenario does not meet yet, skipped by name (reported as skipped, never as
- * passed). Measured on 2026-12-06 with five days of history, must-not-page and recurring ground truth
- * and the time-bound correlation, a revoked grant joined only by the denials it explains: recall 1,
- * correlation 0.97, but precision 0.82 (the platform team's spend after the idle warehouse and the
- * runaway query matched to neither; a row-count spike on a ±20 % feed; the BI warehouse's 07:00 start
- * taken for queueing), severity 0.64 (the revoked grant's incident is P2 by the blast radius of the
- * whole table, though only one principal lost access, and the recs cost spike, whose widened runs are
- * those the grant broke, is scored on it; the zero-row streak rises to P1 as its SLA nears; the query
- * storm's incident is rooted at the 07:00 cold start on a warehouse the responder had already scaled to
- * two clusters, so it is no capacity shortage and stays P4), time to detect p95 3,600 s (the stale
- * candidates table is seen an hour late) and noise 0.286 against 0.25. Take a name out when its target
- * holds.
+ * passed). Figures of the last measurement are in the closing note of the session that wrote them;
+ * the kinds still short: precision (a team's spend rise caused by an idle warehouse and a runaway query
+ * matches neither: the cost detector cannot name the warehouse behind it), severity (a revoked grant's
+ * blast radius counted over the whole table though one principal lost access; a zero-row streak rising
+ * to P1 as its SLA nears where the scenario expects P2; the runaway query and the query storm stay P4),
+ * time to detect p95 (the stale candidates table is seen an hour late), noise (a zero-row streak now
+ * has its own card). Take a name out when its target holds.
  */
 const NOT_MET_YET: ReadonlySet<string> = new Set(['precision', 'severity', 'time to detect', 'noise']);
 

@@ -253,7 +253,12 @@ export async function pollSystemTables(
   });
 
   // Warehouse state and running queries share the REST query-history snapshot.
-  const running: { warehouseId?: string | undefined; status: string; start: number }[] = [];
+  const running: {
+    warehouseId?: string | undefined;
+    status: string;
+    start: number;
+    atCapacitySince?: number | undefined;
+  }[] = [];
   await run('query_history', async ({ since, until }) => {
     for await (const q of deps.client.queryHistory.listQueries({
       filter_by: {
@@ -261,10 +266,12 @@ export async function pollSystemTables(
         query_start_time_range: { start_time_ms: now - 7 * DAY_MS, end_time_ms: now },
       },
       max_results: 500,
+      include_metrics: true,
     })) {
       const start = q.query_start_time_ms ?? now;
       const warehouseId = q.warehouse_id ?? q.endpoint_id;
-      running.push({ warehouseId, status: q.status ?? 'RUNNING', start });
+      const atCapacitySince = q.metrics?.overloading_queue_start_timestamp;
+      running.push({ warehouseId, status: q.status ?? 'RUNNING', start, atCapacitySince });
       accept(
         'query_history',
         queryObservationSchema,
@@ -319,8 +326,10 @@ export async function pollSystemTables(
     }
     for await (const w of deps.client.warehouses.listWarehouses()) {
       const mine = running.filter((q) => q.warehouseId === w.id);
-      const queued = mine.filter((q) => q.status === 'QUEUED');
-      const busy = mine.length - queued.length;
+      // Only a wait at capacity is queueing: a statement waiting while the warehouse starts
+      // (`provisioning_queue_start_timestamp`) waits for compute that is on its way.
+      const queued = mine.filter((q) => q.status === 'QUEUED' && q.atCapacitySince !== undefined);
+      const busy = mine.filter((q) => q.status !== 'QUEUED').length;
       const team = w.tags?.custom_tags?.find((t) => t.key === 'team')?.value;
       accept(
         'warehouse_events',
@@ -340,7 +349,9 @@ export async function pollSystemTables(
           runningQueries: busy,
           idleSince: w.state === 'RUNNING' && mine.length === 0 ? idle.get(w.id) : undefined,
           maxQueuedMs:
-            queued.length > 0 ? Math.max(...queued.map((q) => Math.max(0, now - q.start))) : undefined,
+            queued.length > 0
+              ? Math.max(...queued.map((q) => Math.max(0, now - (q.atCapacitySince ?? q.start))))
+              : undefined,
           team,
         },
         out.warehouses,

@@ -25,15 +25,15 @@ export interface BaselineHistory {
 const DAY_MS = 86_400_000;
 /** How far back the past is read: a month of a daily job's runs, and the cost detector's two weeks. */
 const BASELINE_HISTORY_MS = 30 * DAY_MS;
-/** Runs kept per job and loads per table: what the duration and row-count baselines keep anyway. */
+/** Runs kept per job and loads per writer of a table: what the duration and row-count baselines keep anyway. */
 const RUNS_PER_JOB = DURATION_MAX_SAMPLES;
-const LOADS_PER_TABLE = ROW_COUNT_MAX_LOADS;
+const LOADS_PER_WRITER = ROW_COUNT_MAX_LOADS;
 const COST_HISTORY_MS = 15 * DAY_MS;
 
 /**
  * Reads the past the detectors' baselines are made of from the system tables, once, when dbxops first
  * watches a workspace: the newest successful runs of each job (`system.lakeflow.job_run_timeline`), the
- * newest loads of each table (`main.ops.etl_audit`) and two weeks of spend per team. A workspace with a
+ * newest loads of each table by each of its writers (`main.ops.etl_audit`) and two weeks of spend per team. A workspace with a
  * past has it there whether dbxops is new to it or not (system tables keep a year; `runs/list` pages
  * through it slowly), so a first poll judges the next run against weeks of earlier ones instead of
  * waiting weeks to learn them. The same statements run on a real SQL warehouse and the embedded DuckDB.
@@ -126,4 +126,4 @@ const PAST_LOADS_SQL = `
 SELECT table_full_name, job_id, run_id, task_key, rows_written, load_time
 FROM main.ops.etl_audit
 WHERE load_time >= :since AND load_time <= :until AND (status IS NULL OR status <> 'FAILED')
-QUALIFY ROW_NUMBER() OVER (PARTITION BY table_full_name ORDER BY load_time DESC) <= ${LOADS_PER_TABLE}`;
+QUALIFY ROW_NUMBER() OVER (PARTITION BY table_full_name, job_id, task_key ORDER BY load_time DESC) <= ${LOADS_PER_WRITER}`;

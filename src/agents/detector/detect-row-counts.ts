@@ -7,7 +7,10 @@ import { deadlinesAround } from './zoned-time.js';
 /** How many median absolute deviations from the median a load must be to count as a drop or spike. */
 const NOISE_MADS = 3;
 
-/** Per table (`workspaceId:table`): its recent loads as `[loadId, loadedAt, rowsWritten]`, zeros included. */
+/**
+ * Per writer of a table (`rowCountKey`): its recent loads as `[loadId, loadedAt, rowsWritten]`, zeros
+ * included.
+ */
 export type RowCountBaselines = Readonly<Record<string, SampleWindow>>;
 
 export interface RowCountOutput extends DetectorOutput {
@@ -18,7 +21,17 @@ export interface RowCountOutput extends DetectorOutput {
 export const ROW_COUNT_MAX_LOADS = 60;
 
 /**
- * Row-count drops and spikes against the median of the table's earlier non-empty loads (once it has
+ * The baseline a load is judged against: the table as written by one job's task. A table written by
+ * several jobs (a small privacy delete and a full rewrite, an hourly append and a nightly backfill) is
+ * several feeds, each with its own usual size; one median over them calls every load of the smaller
+ * feed a drop and of the larger a spike.
+ */
+export function rowCountKey(load: Pick<TableLoadObservation, 'workspaceId' | 'table' | 'jobId' | 'taskKey'>) {
+  return `${load.workspaceId}:${load.table}:${load.jobId ?? ''}/${load.taskKey ?? ''}`;
+}
+
+/**
+ * Row-count drops and spikes against the median of the writer's earlier non-empty loads (once it has
  * `min_history_runs` of them), and `zero_rows_consecutive` empty loads in a row. A single empty load is
  * not a drop: many loads are legitimately empty now and then; a streak is what breaks consumers. A
  * streak on a table an SLA depends on (the SLA's own table, or one its upstream jobs write) carries the
@@ -37,8 +50,7 @@ export function detectRowCountAnomalies(
 
   // Record first, so a streak spread over one batch is seen whole; judging looks only backwards in time.
   const byTable = new Map<string, TableLoadObservation[]>();
-  for (const l of loads)
-    byTable.set(`${l.workspaceId}:${l.table}`, [...(byTable.get(`${l.workspaceId}:${l.table}`) ?? []), l]);
+  for (const l of loads) byTable.set(rowCountKey(l), [...(byTable.get(rowCountKey(l)) ?? []), l]);
   for (const [key, tableLoads] of byTable) {
     const valid = tableLoads.filter((l) => Number.isSafeInteger(l.rowsWritten) && l.rowsWritten >= 0);
     next[key] = recordSamples(
@@ -49,7 +61,7 @@ export function detectRowCountAnomalies(
   }
 
   for (const load of loads) {
-    const key = `${load.workspaceId}:${load.table}`;
+    const key = rowCountKey(load);
     sink.guard(`table:${load.table}`, () => {
       if (!Number.isSafeInteger(load.rowsWritten))
         throw new Error(`rows_written ${load.rowsWritten} is not a count`);

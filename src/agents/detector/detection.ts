@@ -4,7 +4,7 @@ import { classifyError } from '../classifier/classify-error.js';
 import type { SystemTableObservations } from '../collector/poll-system-tables.js';
 import type { BaselineHistory } from '../collector/read-baseline-history.js';
 import { DURATION_MAX_SAMPLES } from './detect-duration-anomaly.js';
-import { ROW_COUNT_MAX_LOADS } from './detect-row-counts.js';
+import { ROW_COUNT_MAX_LOADS, rowCountKey } from './detect-row-counts.js';
 import { detectRunFailures } from './detect-run-failures.js';
 import type { DetectorOutput } from './detector-output.js';
 import {
@@ -142,7 +142,7 @@ export class Detection {
     }
     const rowCounts: Record<string, SampleWindow> = { ...this.#baselines.rowCounts };
     for (const l of history.loads) {
-      const key = `${l.workspaceId}:${l.table}`;
+      const key = rowCountKey(l);
       rowCounts[key] = recordSamples(
         rowCounts[key],
         [[`${l.runId}/${l.taskKey ?? ''}`, l.loadedAt, l.rowsWritten]],

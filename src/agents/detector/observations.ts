@@ -179,11 +179,12 @@ export const warehouseObservationSchema = z.object({
   autoStopMins: z.number().int().nonnegative(),
   numClusters: z.number().int().nonnegative().default(1),
   maxNumClusters: z.number().int().positive().default(1),
+  /** Statements waiting at capacity (the warehouse at its maximum load), not for it to start. */
   queuedQueries: z.number().int().nonnegative().default(0),
   runningQueries: z.number().int().nonnegative().default(0),
   /** Since when the warehouse has run with no statement (last statement end, else the RUNNING event). */
   idleSince: epochMs.optional(),
-  /** Longest current queue wait, from `waiting_at_capacity_duration_ms`. */
+  /** Longest current wait at capacity (since `overloading_queue_start_timestamp`); a start's wait is not counted. */
   maxQueuedMs: z.number().int().nonnegative().optional(),
   team: name.optional(),
 });

@@ -41,6 +41,10 @@ const queryInfoSchema = z.looseObject({
       rows_read_count: z.number().optional(),
       spill_to_disk_bytes: z.number().optional(),
       result_from_cache: z.boolean().optional(),
+      /** Set only when the statement waited for a cluster to be provisioned (the warehouse starting). */
+      provisioning_queue_start_timestamp: z.number().optional(),
+      /** Set only when the statement waited because the warehouse was at its maximum load. */
+      overloading_queue_start_timestamp: z.number().optional(),
     })
     .optional(),
 });

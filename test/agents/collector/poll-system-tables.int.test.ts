@@ -344,3 +344,54 @@ describe('pollSystemTables reading cluster events', () => {
     }
   });
 });
+
+describe('pollSystemTables on a warehouse under load', () => {
+  it('counts statements waiting at capacity as queued, and not those waiting for the warehouse to start', async () => {
+    const loaded = scenarioWith((s) => {
+      s.warehouses = [
+        {
+          name: 'bi',
+          team: 'finance',
+          owner: 'alice@example.com',
+          max_clusters: 1,
+          business_hours: [7, 19],
+          load: {
+            concurrency_per_cluster: 10,
+            dashboards: [{ name: 'kpis', refresh_minutes: 15, queries: 8 }],
+          },
+        },
+      ];
+      s.faults = [
+        {
+          id: 'storm',
+          kind: 'query_storm',
+          target: { warehouse: 'bi' },
+          start: '+10h',
+          end: '+11h',
+          factor: 30,
+          expected: { category: 'capacity', severity: 'P3', action: 'RETRY_WITH_NEW_PARAMS' },
+        },
+      ];
+    });
+    const fresh = await startHarness(loaded);
+    const bi = async () => {
+      const polled = await pollSystemTables(fresh.deps, createCollectorCache(), {
+        sources: ['query_history', 'warehouse_events'],
+      });
+      return polled.warehouses.find((w) => w.name === 'bi');
+    };
+    try {
+      // 07:00: the first dashboard refresh starts the stopped warehouse and waits minutes for compute.
+      await fresh.advanceTo(START + 7 * HOUR + MIN);
+      expect(await bi()).toMatchObject({ state: 'STARTING', queuedQueries: 0 });
+      expect((await bi())?.maxQueuedMs).toBeUndefined();
+      // 10:10: a storm of 30 statements a minute on one cluster's ten slots waits at capacity.
+      await fresh.advanceTo(START + 10 * HOUR + 10 * MIN);
+      const storm = await bi();
+      expect(storm?.queuedQueries).toBeGreaterThan(10);
+      expect(storm?.maxQueuedMs).toBeGreaterThan(MIN);
+    } finally {
+      await fresh.close();
+    }
+  });
+});

@@ -52,6 +52,38 @@ describe('detectRowCountAnomalies', () => {
     expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
   });
 
+  it('judges each writer of a table against its own loads, so a small delete beside a full rewrite is no spike', () => {
+    const writer = (jobId: string, day: number, rowsWritten: number) =>
+      tableLoadObservationSchema.parse({
+        workspaceId: WS,
+        table: TABLE,
+        jobId,
+        runId: `${jobId}-r${day}`,
+        taskKey: 'write',
+        rowsWritten,
+        loadedAt: T0 + day * DAY + Number(jobId) * HOUR,
+      });
+    // The delete runs every night; the rewrite every other night, so most of the table's loads are small.
+    const nights = Array.from({ length: 12 }, (_, d) => [
+      writer('1', d, 4_000 + (d % 3) * 500),
+      ...(d % 2 === 0 ? [writer('2', d, 100_000 + (d % 3) * 5_000)] : []),
+    ]).flat();
+    const quiet = detectRowCountAnomalies(
+      [...nights, writer('1', 12, 4_600), writer('2', 12, 97_000)],
+      {},
+      thresholds(),
+      T0 + 13 * DAY,
+    );
+    expect(quiet.signals).toEqual([]);
+    const drop = detectRowCountAnomalies(
+      [...nights, writer('2', 12, 30_000)],
+      {},
+      thresholds(),
+      T0 + 13 * DAY,
+    );
+    expect(drop.signals.map((s) => [s.kind, s.metrics.medianRows])).toEqual([['row_count_drop', 105_000]]);
+  });
+
   it('judges nothing before min_history_runs non-empty loads', () => {
     const out = detectRowCountAnomalies([...usual(3), load(3, 10)], {}, thresholds(), T0 + 4 * DAY);
     expect(out.signals).toEqual([]);

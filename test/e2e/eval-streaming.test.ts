@@ -14,8 +14,10 @@ import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js
  * spend after the idle warehouse and the runaway query matched to neither; a row-count spike on a
  * ±20 % feed; the BI warehouse's 07:00 start taken for queueing), severity 0.64 (the revoked grant's
  * incident takes the recs cost spike and the zero-row loads of the same table and ends P1; the query
- * storm stays P4), time to detect p95 3,600 s (the stale candidates table is seen an hour late) and
- * noise 0.257 against 0.25. Take a name out when its target holds.
+ * storm stays P4), time to detect p95 654 s (the stale candidates table, counted from when its refresh
+ * was due, is seen when the candidates job has run 1.2× its usual time, about 11 min later; a hung
+ * pipeline update upstream is not evidence yet) and noise 0.257 against 0.25 (the hung update and the
+ * stale table it causes post two P1 cards). Take a name out when its target holds.
  */
 const NOT_MET_YET: ReadonlySet<string> = new Set(['precision', 'severity', 'time to detect', 'noise']);
 

@@ -238,7 +238,8 @@ export function nameIndex(ws: SimWorkspace): NameIndex {
  * affected job run (a retried task attempt is not a failure yet), else of its first affected task run;
  * for faults defined by a duration (idle, runaway), when that duration was first exceeded; for a cost
  * spike, when its first billing hour closed; for zero-row loads, when the last of the consecutive ones
- * the policy asks for ended; else its first effect.
+ * the policy asks for ended; for a stale table, when its next refresh was due (`refreshDueAt`) — a table
+ * is not stale before then; else its first effect.
  */
 export async function manifestTimes(
   warehouse: Warehouse,
@@ -282,6 +283,21 @@ export async function manifestTimes(
     const at = result.rows[0]?.at;
     if (at) runningSince.set(f.id, Date.parse(String(at)));
   }
+  // A table is stale once its next refresh was due and did not come: its last write before the fault
+  // plus its usual time between writes. Before that it is as fresh as on any healthy day.
+  const dueAt = new Map<string, number>();
+  for (const f of faults.filter((x) => x.kind === 'stale_table' && x.target.table !== undefined)) {
+    const result = await warehouse.query(
+      `SELECT DISTINCT event_time FROM system.access.table_lineage
+       WHERE target_table_full_name = :table AND event_time < :before ORDER BY event_time`,
+      {
+        params: { table: f.target.table ?? '', before: new Date(f.start_ms).toISOString() },
+        rowLimit: 100_000,
+      },
+    );
+    const due = refreshDueAt(result.rows.map((r) => Date.parse(String(r.event_time))));
+    if (due !== undefined) dueAt.set(f.id, due);
+  }
   const HOUR = 3_600_000;
   // Each affected job run is one occurrence (its retried attempts are one); else each task run.
   const occurrencesOf = (f: FaultTruth): readonly number[] => {
@@ -295,6 +311,8 @@ export async function manifestTimes(
         return (runningSince.get(f.id) ?? first) + thresholds.warehouse_idle_minutes * 60_000;
       case 'runaway_query':
         return first + thresholds.runaway_query_minutes * 60_000;
+      case 'stale_table':
+        return Math.max(first, dueAt.get(f.id) ?? first);
       case 'cost_spike':
         return Math.ceil((first + 1) / HOUR) * HOUR;
       case 'zero_rows': {
@@ -311,6 +329,31 @@ export async function manifestTimes(
     }
   };
   return { manifestAt, occurrencesOf };
+}
+
+/** Writes closer together than this are one refresh (a job's tasks writing the same table in turn). */
+const ONE_REFRESH_MS = 30 * 60_000;
+
+/**
+ * When a table's next refresh is due: its last write plus the median gap between its refreshes;
+ * undefined with fewer than two refreshes to learn the gap from.
+ */
+export function refreshDueAt(writes: readonly number[]): number | undefined {
+  const refreshes: number[] = [];
+  for (const at of [...writes].sort((a, b) => a - b)) {
+    const last = refreshes.at(-1);
+    if (last === undefined || at - last >= ONE_REFRESH_MS) refreshes.push(at);
+    else refreshes[refreshes.length - 1] = at;
+  }
+  const last = refreshes.at(-1);
+  if (last === undefined || refreshes.length < 2) return undefined;
+  const gaps = refreshes
+    .slice(1)
+    .map((at, i) => at - (refreshes[i] ?? at))
+    .sort((a, b) => a - b);
+  const mid = Math.floor(gaps.length / 2);
+  const median = gaps.length % 2 === 1 ? (gaps[mid] ?? 0) : ((gaps[mid - 1] ?? 0) + (gaps[mid] ?? 0)) / 2;
+  return last + median;
 }
 
 /** The recurring issues the replay opened, each with the incidents whose opening counted towards it. */

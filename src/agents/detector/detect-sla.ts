@@ -1,5 +1,4 @@
 import { utcMinute } from '../../domain/text.js';
-import { SLA_AT_RISK_MINUTES } from '../sla/sla-compliance.js';
 import type { DurationBaselines } from './detect-duration-anomaly.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { RunObservation, TableSla } from './observations.js';
@@ -7,8 +6,17 @@ import { runOutcome } from './run-state.js';
 import { median, scaledMad, valuesBefore } from './sample-window.js';
 import { deadlinesAround } from './zoned-time.js';
 
+/**
+ * How early evidence against a refresh is reported: two hours, the outer band of the default triage
+ * (P2 under 2 h, P1 under 30 min), so a hung upstream is told while there is still time to fix it and
+ * the incident escalates as the deadline nears. Only evidence raises it, so a wider window pages no
+ * healthy night; a deadline kept with less than `SLA_AT_RISK_MINUTES` to spare still counts as at risk
+ * in the compliance figures.
+ */
+const SLA_WARNING_MINUTES = 120;
+
 export interface SlaOptions {
-  /** How long before a deadline an unrefreshed table with evidence against it is at risk (default `SLA_AT_RISK_MINUTES`). */
+  /** How long before a deadline an unrefreshed table with evidence against it is at risk (default `SLA_WARNING_MINUTES`). */
   readonly atRiskMinutes?: number;
   /** The upstream jobs' usual durations (the duration detector's baselines): what "running long" means. */
   readonly durations?: DurationBaselines;
@@ -30,7 +38,7 @@ export function detectSlaBreaches(
   now: number,
   options: SlaOptions = {},
 ): DetectorOutput {
-  const atRiskMs = (options.atRiskMinutes ?? SLA_AT_RISK_MINUTES) * 60_000;
+  const atRiskMs = (options.atRiskMinutes ?? SLA_WARNING_MINUTES) * 60_000;
   const sink = new DetectorSink();
   for (const sla of slas) {
     sink.guard(`table:${sla.table}`, () => {

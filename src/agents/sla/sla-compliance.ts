@@ -11,7 +11,7 @@ import { deadlinesAround } from '../detector/zoned-time.js';
  * table the job writes); the policy's `slas:` entries win for the tables they name.
  */
 
-/** How close to its deadline an SLA is at risk: the detector warns this long before; a deadline kept with less to spare was at risk. */
+/** How close to its deadline an SLA is at risk: a deadline kept with less to spare was at risk (the detector warns earlier, on evidence). */
 export const SLA_AT_RISK_MINUTES = 60;
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;

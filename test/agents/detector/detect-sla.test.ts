@@ -88,6 +88,21 @@ describe('detectSlaBreaches', () => {
       });
     });
 
+    it('warns of a long-running upstream up to two hours before the deadline, while there is time to act', () => {
+      const hung = run({
+        runId: 'u5',
+        jobName: 'Orders ETL',
+        lifeCycleState: 'RUNNING',
+        resultState: undefined,
+        startTime: DEADLINE - 4 * HOUR,
+        endTime: undefined,
+      });
+      const at = (before: number) =>
+        detectSlaBreaches([sla()], [hung], DEADLINE - before, withUsual).signals.map((s) => s.metrics);
+      expect(at(2 * HOUR + MIN)).toEqual([]);
+      expect(at(100 * MIN)).toEqual([{ deadline: DEADLINE, minutesLeft: 100 }]);
+    });
+
     it('reports SLA at risk when an upstream run failed or was skipped, and not when it succeeded', () => {
       const failed = run({
         runId: 'u2',

@@ -185,10 +185,12 @@ describe('the pipeline on what workspaces do every week', () => {
   }, 300_000);
 
   it('sees a hung upstream pipeline update as SLA at risk on the downstream table before its deadline', async () => {
-    // Day one is healthy (lineage and durations to learn from); on day two the nightly pipeline update
-    // hangs, so the table-update-triggered mart job never runs and its 06:00 table is at risk.
+    // A week of healthy history and a healthy day one (lineage and durations to learn from: a run going
+    // long is evidence only against its usual duration); on day two the nightly pipeline update hangs,
+    // so the table-update-triggered mart job never runs and its 06:00 table is at risk.
     const s = baseScenario();
     s.duration_hours = 30;
+    s.history = { days: 7 };
     s.jobs = [
       {
         name: 'stream_refresh',

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
+import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { createHttpApp, listen } from '../../src/app/http-app.js';
 import { encodeButtonValue } from '../../src/cards/button-value.js';
 import { loadEnv } from '../../src/config/env.js';
@@ -37,6 +38,8 @@ import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js'
  */
 
 const CHANNEL = '#incidents';
+/** The Basic credentials the workspace's notification destination is configured with. */
+const WEBHOOK = { username: 'dbxops', password: 'remediation-webhook-secret' };
 const FORM = 'application/x-www-form-urlencoded';
 const STEP_MS = 30_000;
 
@@ -169,7 +172,7 @@ async function world(
     },
     store,
     queue: { kind: 'inline' },
-    webhookCredentials: null,
+    webhookCredentials: WEBHOOK,
   });
   const server = createHttpApp({ routes: app.routes });
   const address = await listen(server, 0, '127.0.0.1');
@@ -780,20 +783,21 @@ describe('verification', () => {
     expect(endedAt).toBeDefined();
     // The backoff poll (every minute by now) has not come round yet.
     expect((await w.app.repos.remediations.get(attempt.id))?.state).toBe('verifying');
-    // Databricks' run notification arrives, as its webhook does.
-    await w.app.dispatcher.dispatch('webhook', {
-      notification: {
-        eventType: 'jobs.on_success',
-        workspaceId: ws.workspaceId,
-        jobId: String(ws.getRun(w.runId).job.jobId),
-        jobName: 'orders_etl',
-        jobRunId: String(w.runId),
-        taskRunId: null,
-        taskKey: null,
-        dedupKey: `run-ended-${w.runId}`,
+    // Databricks' run notification arrives over HTTP, as its webhook destination sends it.
+    const delivery = await fetch(`${w.url}${WEBHOOK_PATH}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${WEBHOOK.username}:${WEBHOOK.password}`).toString('base64')}`,
       },
-      receivedAt: Date.now(),
+      body: JSON.stringify({
+        event_type: 'jobs.on_success',
+        workspace_id: ws.workspaceId,
+        run: { run_id: w.runId },
+        job: { job_id: ws.getRun(w.runId).job.jobId, name: 'orders_etl' },
+      }),
     });
+    expect(delivery.status).toBe(202);
     await w.settle();
     expect((await w.app.repos.remediations.get(attempt.id))?.state).toBe('recovered');
     const verified = (await w.app.repos.incidents.timeline(w.incidentId)).find((e) =>

@@ -121,6 +121,6 @@ function describeCondition(severity: Severity, c: TriageCondition, f: TriageFact
     parts.push(`cost ${f.costRatio.toFixed(1)}× baseline`);
   }
   if (c.category !== undefined) parts.push(`category ${f.category}`);
-  if (c.action !== undefined) parts.push(`a person must act (${f.action})`);
+  if (c.action !== undefined) parts.push(`calls for ${f.action}`);
   return `${severity}: ${parts.join(', ')}`;
 }

@@ -67,7 +67,7 @@ describe('triageIncident with the default policy', () => {
     const runaway = { ...calm, transient: false, category: 'resource', action: 'NOTIFY_OWNER' } as const;
     const d = triageIncident(runaway, policy);
     expect(d.severity).toBe('P3');
-    expect(d.reason).toBe('P3: category resource, a person must act (NOTIFY_OWNER)');
+    expect(d.reason).toBe('P3: category resource, calls for NOTIFY_OWNER');
     // A first out-of-memory is retried on a bigger cluster from its card's button: no page-worthy news.
     const oom = { ...runaway, action: 'RETRY_WITH_NEW_PARAMS' } as const;
     expect(triageIncident(oom, policy).severity).toBe('P4');

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { errorCategorySchema } from '../domain/error-label.js';
+import { errorCategorySchema, failureActionSchema } from '../domain/error-label.js';
 import { ConfigError } from '../domain/errors.js';
 import { SEVERITIES, type Severity, severitySchema as severity } from '../domain/severity.js';
 import { remediationPolicySchema } from './remediation-policy.js';
@@ -62,6 +62,12 @@ const triageConditionSchema = z
     repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
     cost_ratio_above: z.number().min(0).optional(),
     category: z.union([errorCategorySchema, z.array(errorCategorySchema)]).optional(),
+    action: z
+      .union([failureActionSchema, z.array(failureActionSchema)])
+      .optional()
+      .describe(
+        "what the root cause's classification calls for: NOTIFY_OWNER, ESCALATE, RETRY, RETRY_WITH_NEW_PARAMS",
+      ),
   })
   .strict();
 
@@ -99,9 +105,10 @@ const DEFAULT_TRIAGE = {
     post_card: true,
   },
   // Someone must be told of what only a person can fix (a grant, a configuration, code, a capacity
-  // shortage that does not pass by itself, such as a warehouse queueing at its max_num_clusters), of a
-  // failure that took several jobs down at once, SLA or not, and of broken data an SLA within a day
-  // depends on (a zero-row streak): P4 posts no card.
+  // shortage that does not pass by itself, such as a warehouse queueing at its max_num_clusters, a
+  // resource exhausted until someone stops what exhausts it, such as a runaway query, where other
+  // settings would not help), of a failure that took several jobs down at once, SLA or not, and of
+  // broken data an SLA within a day depends on (a zero-row streak): P4 posts no card.
   P3: {
     when: [
       { repeated: true, transient: false },
@@ -109,6 +116,7 @@ const DEFAULT_TRIAGE = {
       { sla_minutes_left_below: 1440 },
       { category: ['permission', 'config', 'syntax'] },
       { category: 'capacity', transient: false },
+      { category: 'resource', action: 'NOTIFY_OWNER' },
       { jobs_failed_above: 1 },
     ],
     response_minutes: 240,

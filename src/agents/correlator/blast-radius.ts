@@ -1,5 +1,8 @@
 import { type BlastRadius, INCIDENT_LIMITS } from '../../domain/incident.js';
-import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
+import type { Signal } from '../../domain/signal.js';
+import { type GraphView, nodeKey, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
+import { revocationExplains } from './revocation-explains.js';
+import { primaryNode } from './signal-nodes.js';
 
 export interface BlastRadiusResult extends BlastRadius {
   /** The walk hit its depth or node limit: there may be more downstream than counted. */
@@ -40,4 +43,53 @@ export function blastRadius(
     if (team !== undefined && teams.size < cap) teams.add(team.slice(0, INCIDENT_LIMITS.name));
   }
   return { jobs, tables, dashboards, teams: [...teams].sort(), count, truncated: walk.truncated };
+}
+
+/**
+ * Who a revoked grant hurts: only the principal that lost the privilege, so only the jobs whose
+ * permission failures it explains and what those jobs feed — not every reader of the securable, most of
+ * which still hold their own grants. A revocation nothing has failed on yet hurts nobody known.
+ */
+export function revocationBlastRadius(
+  revocation: Signal,
+  signals: readonly Signal[],
+  graph: GraphView,
+  limits: TraversalLimits = {},
+): BlastRadiusResult {
+  const securable = primaryNode(revocation);
+  const broken = new Set<string>();
+  for (const s of signals) {
+    if (s.refs.jobId !== undefined && revocationExplains(revocation, s, graph))
+      broken.add(nodeKey('job', s.refs.jobId));
+  }
+  return blastRadius(securable, new OnlyThrough(graph, securable, broken), limits);
+}
+
+/** The graph, except that `node` leads only to `next` (the jobs that lost access through it). */
+class OnlyThrough implements GraphView {
+  constructor(
+    private readonly base: GraphView,
+    private readonly node: string,
+    private readonly next: ReadonlySet<string>,
+  ) {}
+
+  downstream(node: string): Iterable<string> {
+    return node === this.node ? this.next : this.base.downstream(node);
+  }
+
+  upstream(node: string): Iterable<string> {
+    return this.base.upstream(node);
+  }
+
+  fanOut(node: string): number {
+    return node === this.node ? this.next.size : this.base.fanOut(node);
+  }
+
+  label(node: string): string {
+    return this.base.label(node);
+  }
+
+  team(node: string): string | undefined {
+    return this.base.team(node);
+  }
 }

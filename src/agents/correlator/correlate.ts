@@ -3,7 +3,7 @@ import { fingerprint } from '../../domain/fingerprint.js';
 import { incidentIdFor, type NewIncident } from '../../domain/incident.js';
 import { maxSeverity, type Severity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
-import { type BlastRadiusResult, blastRadius } from './blast-radius.js';
+import { type BlastRadiusResult, blastRadius, revocationBlastRadius } from './blast-radius.js';
 import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
 import { incidentCostUsd } from './incident-cost.js';
 import { incidentTitle } from './incident-title.js';
@@ -201,7 +201,10 @@ export function summariseIncident(
     correlationKey: primaryNode(root).slice(0, 512),
     category: root.classification?.category ?? null,
     severity: maxSeverity(...signals.map((s) => s.severityHint)),
-    blastRadius: blastRadius(from, view, limits),
+    blastRadius:
+      root.kind === 'grant_revoked'
+        ? revocationBlastRadius(root, signals, view, limits)
+        : blastRadius(from, view, limits),
     costUsd: incidentCostUsd(signals),
     team: root.refs.team ?? signals.find((s) => s.refs.team !== undefined)?.refs.team ?? null,
     owner: root.refs.owner ?? null,

@@ -33,7 +33,11 @@ function criticalityIndex(topology: Topology) {
   return index;
 }
 
-/** Criticality tags of the root cause's job and the jobs and tables downstream of it. */
+/**
+ * Criticality tags of the root cause's job and the jobs and tables downstream of it. A revoked grant
+ * leaves its table intact (one principal lost access to it): only what that principal's broken jobs
+ * feed, its blast radius, lends the incident its criticality, not the table's own tags.
+ */
 export function criticalityOf(topology: Topology | undefined, summary: IncidentSummary): string[] {
   if (!topology) return [];
   const { byJob, byTable } = criticalityIndex(topology);
@@ -43,10 +47,11 @@ export function criticalityOf(topology: Topology | undefined, summary: IncidentS
     const c = job === undefined ? undefined : byJob.get(job);
     if (c) tags.add(c);
   }
+  const tableIsHurt = root.subject.type === 'table' && root.kind !== 'grant_revoked';
   const tables = [
     ...(root.refs.tablesWritten ?? []),
     ...summary.blastRadius.tables,
-    ...(root.subject.type === 'table' ? [root.subject.id] : []),
+    ...(tableIsHurt ? [root.subject.id] : []),
   ];
   for (const table of tables) for (const c of byTable.get(table) ?? []) tags.add(c);
   return [...tags];

@@ -15,7 +15,7 @@ export function triageFacts(
 ): TriageFacts {
   const costRatios = signals.map(costRatioOf).filter((r): r is number => r !== undefined);
   return {
-    slaMinutesLeft: summary.slaDeadline !== null ? (summary.slaDeadline - now) / 60_000 : null,
+    slaMinutesLeft: slaMinutesLeft(signals, now),
     criticality: context.criticality ?? [],
     blastRadius: summary.blastRadius.count,
     jobsFailed: new Set(
@@ -25,7 +25,30 @@ export function triageFacts(
     repeated: context.repeated,
     costRatio: costRatios.length > 0 ? Math.max(...costRatios) : null,
     category: summary.category,
+    action: summary.rootSignal.classification?.action ?? null,
   };
+}
+
+/** Signals about an SLA's deadline itself: the table is late, or about to be. */
+const SLA_KINDS: ReadonlySet<string> = new Set(['sla_at_risk', 'sla_missed']);
+
+/**
+ * Minutes until the nearest SLA deadline the incident's signals carry; null when none carries one. An SLA
+ * signal is about the deadline itself: its minutes run down with the clock, so the severity rises as the
+ * deadline nears. Any other signal carrying a deadline (a zero-row streak) is about data an SLA depends
+ * on being wrong, not late: the loads succeed and the SLA's table is refreshed on time, so nearing the
+ * deadline adds nothing; how urgent it is was fixed by how soon the SLA followed it. Should the deadline
+ * itself come under threat, an SLA signal says so.
+ */
+function slaMinutesLeft(signals: readonly Signal[], now: number): number | null {
+  let least: number | null = null;
+  for (const s of signals) {
+    const deadline = s.metrics.deadline;
+    if (deadline === undefined) continue;
+    const minutes = (deadline - (SLA_KINDS.has(s.kind) ? now : s.occurredAt)) / 60_000;
+    if (least === null || minutes < least) least = minutes;
+  }
+  return least;
 }
 
 /**

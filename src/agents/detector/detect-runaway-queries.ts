@@ -9,7 +9,10 @@ export interface RunawayOptions {
 
 /**
  * Statements still running after `thresholds.runaway_query_minutes`, or reading more than
- * `options.readBytes`. One signal per statement, however often it is polled.
+ * `options.readBytes`. One signal per statement, however often it is polled. A runaway burns the
+ * warehouse until someone kills it — it does not end by itself, and running it again runs away again —
+ * so it is classified as resource exhaustion only a person can stop, and someone is told (triage's
+ * resource rule) however early its bytes gave it away.
  */
 export function detectRunawayQueries(
   queries: readonly QueryObservation[],
@@ -39,6 +42,13 @@ export function detectRunawayQueries(
           ...(q.warehouseId !== undefined ? { warehouseId: q.warehouseId } : {}),
           ...(q.jobId !== undefined ? { jobId: q.jobId } : {}),
           ...(q.user !== undefined ? { owner: q.user } : {}),
+        },
+        classification: {
+          category: 'resource',
+          transient: false,
+          action: 'NOTIFY_OWNER',
+          fixHint: `Kill the statement, then ask ${q.user ?? 'its author'} to bound it (a join key, a filter, a LIMIT)`,
+          rule: 'runaway_query',
         },
         metrics: { runningMinutes: Math.floor(minutes), readGib: Math.round(gib * 10) / 10 },
         evidence: [

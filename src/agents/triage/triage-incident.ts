@@ -1,5 +1,5 @@
 import type { Policy, TriageCondition } from '../../config/policy.js';
-import type { ErrorCategory } from '../../domain/error-label.js';
+import type { ErrorCategory, FailureAction } from '../../domain/error-label.js';
 import { SEVERITIES, type Severity } from '../../domain/severity.js';
 
 /** What triage needs to know about an incident, already computed by the correlator. */
@@ -20,6 +20,11 @@ export interface TriageFacts {
   costRatio: number | null;
   /** Classification category of the root cause, when known. */
   category: ErrorCategory | null;
+  /**
+   * What the root cause's classification calls for, when known: `NOTIFY_OWNER` and `ESCALATE` are
+   * fixed by a person, `RETRY` and `RETRY_WITH_NEW_PARAMS` by a retry, as it is or with other settings.
+   */
+  action: FailureAction | null;
 }
 
 export interface TriageDecision {
@@ -91,6 +96,9 @@ function conditionHolds(condition: TriageCondition, facts: TriageFacts): boolean
   if (condition.category !== undefined) {
     checks.push(facts.category !== null && oneOf(condition.category, [facts.category]));
   }
+  if (condition.action !== undefined) {
+    checks.push(facts.action !== null && oneOf(condition.action, [facts.action]));
+  }
   return checks.length > 0 && checks.every(Boolean);
 }
 
@@ -113,5 +121,6 @@ function describeCondition(severity: Severity, c: TriageCondition, f: TriageFact
     parts.push(`cost ${f.costRatio.toFixed(1)}× baseline`);
   }
   if (c.category !== undefined) parts.push(`category ${f.category}`);
+  if (c.action !== undefined) parts.push(`calls for ${f.action}`);
   return `${severity}: ${parts.join(', ')}`;
 }

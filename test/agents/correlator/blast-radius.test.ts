@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { grantChangeObservationSchema } from '../../../src/agents/collector/grant-change-observation.js';
 import { blastRadius } from '../../../src/agents/correlator/blast-radius.js';
 import { buildDependencyGraph } from '../../../src/agents/correlator/build-dependency-graph.js';
+import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
 import { DependencyGraph, nodeKey, reachable } from '../../../src/agents/correlator/dependency-graph.js';
+import { detectGrantChanges } from '../../../src/agents/detector/detect-grant-changes.js';
+import { failedTaskSignal } from '../../domain/signal-factory.js';
 
 describe('blastRadius', () => {
   it('walks a graph with a cycle once and stops', () => {
@@ -53,6 +57,88 @@ describe('blastRadius', () => {
 
   it('finds nothing downstream of an unknown node', () => {
     expect(blastRadius('job:unknown', new DependencyGraph()).count).toBe(0);
+  });
+});
+
+describe('the blast radius of a revoked grant', () => {
+  const CATALOG = 'main.content.catalog';
+  const REVOKED_AT = 1_717_000_000_000;
+  // The catalog is read by the recs features job (whose principal loses SELECT) and by three jobs of
+  // other teams that keep their own grants, each feeding tables and jobs of its own.
+  const graph = buildDependencyGraph({
+    jobs: [
+      {
+        jobId: '7',
+        name: 'recs_features',
+        team: 'recs',
+        tablesRead: [CATALOG],
+        tablesWritten: ['main.recs.features'],
+      },
+      {
+        jobId: '8',
+        name: 'recs_train',
+        team: 'recs',
+        tablesRead: ['main.recs.features'],
+        tablesWritten: ['main.recs.model'],
+      },
+      ...['artwork', 'search', 'royalties'].flatMap((name, i) => [
+        {
+          jobId: `${20 + i}`,
+          name,
+          team: 'content',
+          tablesRead: [CATALOG],
+          tablesWritten: [`main.content.${name}`],
+        },
+        {
+          jobId: `${30 + i}`,
+          name: `${name}_report`,
+          team: 'content',
+          tablesRead: [`main.content.${name}`],
+          tablesWritten: [`main.reports.${name}`],
+        },
+      ]),
+    ],
+  });
+  const revocation = detectGrantChanges(
+    [
+      grantChangeObservationSchema.parse({
+        workspaceId: '1234567890123456',
+        eventId: 'evt-1',
+        at: REVOKED_AT,
+        actor: 'priya@example.com',
+        securableType: 'table',
+        securable: CATALOG,
+        principal: 'recs-etl',
+        removed: ['SELECT'],
+      }),
+    ],
+    REVOKED_AT,
+  ).signals[0]!;
+  const denied = failedTaskSignal({
+    occurredAt: REVOKED_AT + 3_600_000,
+    subject: { type: 'task', id: '7/build', name: 'recs_features / build' },
+    refs: { jobId: '7', runId: '71', taskKey: 'build', tablesRead: [CATALOG] },
+    error: { message: `[INSUFFICIENT_PERMISSIONS] User does not have SELECT on Table '${CATALOG}'.` },
+    classification: {
+      category: 'permission',
+      transient: false,
+      action: 'NOTIFY_OWNER',
+      rule: 'uc.insufficient_permissions',
+    },
+  });
+
+  it('counts the jobs that lost access and what they feed, not every reader of the table', () => {
+    const { blastRadius: radius } = summariseIncident([revocation, denied], graph);
+    expect(radius.jobs).toEqual(['recs_features', 'recs_train']);
+    expect(radius.tables).toEqual(['main.recs.features', 'main.recs.model']);
+    expect(radius.teams).toEqual(['recs']);
+    expect(radius.count).toBe(4);
+    // Walked from the table itself, the radius would take in every other team's readers too.
+    expect(blastRadius(nodeKey('table', CATALOG), graph).count).toBe(16);
+  });
+
+  it('is empty while nothing has failed for want of the grant', () => {
+    expect(summariseIncident([revocation], graph).blastRadius.count).toBe(0);
   });
 });
 

@@ -3,6 +3,7 @@ import type { Topology } from '../../../src/agents/collector/topology.js';
 import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
 import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
 import { criticalityOf } from '../../../src/agents/correlator/criticality.js';
+import { detectGrantChanges } from '../../../src/agents/detector/detect-grant-changes.js';
 import { failedTaskSignal } from '../../domain/signal-factory.js';
 
 const job = (
@@ -55,6 +56,35 @@ describe('criticalityOf', () => {
       'exec-dashboard',
       'financial-critical',
       'pii',
+    ]);
+  });
+
+  it('does not lend a revoked grant the tags of the table whose access it took from one principal', () => {
+    const revocation = detectGrantChanges(
+      [
+        {
+          workspaceId: '1234567890123456',
+          eventId: 'evt-1',
+          at: 1_717_000_000_000,
+          securableType: 'table',
+          securable: 'main.finance.gl',
+          principal: 'marketing-analysts',
+          added: [],
+          removed: ['SELECT'],
+        },
+      ],
+      1_717_000_000_000,
+    ).signals[0]!;
+    const summary = summariseIncident([revocation], new DependencyGraph());
+    expect(criticalityOf(topology, summary)).toEqual([]);
+    // A problem of the table's own data does carry them.
+    const emptied = failedTaskSignal({
+      kind: 'zero_rows',
+      subject: { type: 'table', id: 'main.finance.gl', name: 'main.finance.gl' },
+      refs: {},
+    });
+    expect(criticalityOf(topology, summariseIncident([emptied], new DependencyGraph()))).toEqual([
+      'financial-critical',
     ]);
   });
 

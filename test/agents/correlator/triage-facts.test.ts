@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
 import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
 import { triageFacts } from '../../../src/agents/correlator/triage-facts.js';
+import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
+import { queryObservationSchema } from '../../../src/agents/detector/observations.js';
 import { triageIncident } from '../../../src/agents/triage/triage-incident.js';
 import { defaultPolicy } from '../../../src/config/policy.js';
 import { failedTaskSignal } from '../../domain/signal-factory.js';
@@ -79,5 +81,67 @@ describe('triageFacts', () => {
       jobsFailed: 3,
       severity: 'P3',
     });
+  });
+
+  it('keeps a zero-row streak at the level its SLA gave it when found, while an SLA at risk rises as it nears', () => {
+    const deadline = 1_717_020_000_000;
+    const MIN = 60_000;
+    const zeroRows = failedTaskSignal({
+      dedupKey: 'zero',
+      kind: 'zero_rows',
+      occurredAt: deadline - 100 * MIN,
+      subject: { type: 'table', id: 'main.content.catalog' },
+      refs: { jobId: '42', tablesWritten: ['main.content.catalog'] },
+      metrics: { consecutiveZeroLoads: 3, deadline },
+      error: undefined,
+      classification: undefined,
+    });
+    const atRisk = failedTaskSignal({
+      dedupKey: 'risk',
+      kind: 'sla_at_risk',
+      occurredAt: deadline - 100 * MIN,
+      subject: { type: 'table', id: 'main.recs.candidates' },
+      refs: {},
+      metrics: { deadline },
+      error: undefined,
+      classification: undefined,
+    });
+    const severityAt = (signal: ReturnType<typeof failedTaskSignal>, now: number) =>
+      triageIncident(
+        triageFacts(summariseIncident([signal], new DependencyGraph()), [signal], now, { repeated: false }),
+        defaultPolicy().triage,
+      ).severity;
+    // Found 100 minutes before the deadline: P2, and still P2 twenty minutes before it, for the loads
+    // succeed and the SLA's table is refreshed on time; only the SLA's own signal pages as it nears.
+    expect(severityAt(zeroRows, deadline - 100 * MIN)).toBe('P2');
+    expect(severityAt(zeroRows, deadline - 20 * MIN)).toBe('P2');
+    expect(severityAt(atRisk, deadline - 100 * MIN)).toBe('P2');
+    expect(severityAt(atRisk, deadline - 20 * MIN)).toBe('P1');
+  });
+
+  it('tells someone (P3) of a runaway query caught by its bytes two minutes in, before it has wasted much', () => {
+    const now = 1_717_000_000_000;
+    const [runaway] = detectRunawayQueries(
+      [
+        queryObservationSchema.parse({
+          workspaceId: '1234567890123456',
+          statementId: '01ef8a7c-0000-4000-8000-000000000009',
+          warehouseId: '1a2b3c4d5e6f7a8b',
+          user: 'mei@example.com',
+          state: 'RUNNING',
+          startTime: now - 2 * 60_000,
+          durationMs: 2 * 60_000,
+          readBytes: 1.3e12,
+        }),
+      ],
+      defaultPolicy().thresholds,
+      now,
+    ).signals;
+    const facts = triageFacts(summariseIncident([runaway!], new DependencyGraph()), [runaway!], now, {
+      repeated: false,
+    });
+    // Two minutes of waste is no cost anomaly yet; it is a warehouse burning until someone kills it.
+    expect(facts.costRatio).toBeLessThan(1.5);
+    expect(triageIncident(facts, defaultPolicy().triage).severity).toBe('P3');
   });
 });

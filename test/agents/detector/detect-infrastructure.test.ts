@@ -184,6 +184,18 @@ describe('detectRunawayQueries', () => {
     });
   });
 
+  it('classifies a runaway as resource exhaustion only a person can stop, however early its bytes gave it away', () => {
+    const huge = q({ durationMs: 2 * MIN, readBytes: 2 * 1024 ** 4 });
+    const [signal] = detectRunawayQueries([huge], thresholds(), NOW).signals;
+    expect(signal?.classification).toMatchObject({
+      category: 'resource',
+      transient: false,
+      action: 'NOTIFY_OWNER',
+      rule: 'runaway_query',
+    });
+    expect(signal?.classification?.fixHint).toContain('analyst@example.com');
+  });
+
   it('gives a statement polled twice one signal id', () => {
     const a = detectRunawayQueries([q()], thresholds(), NOW);
     const b = detectRunawayQueries([q({ durationMs: 60 * MIN })], thresholds(), NOW + 15 * MIN);

@@ -11,6 +11,7 @@ const calm: TriageFacts = {
   repeated: false,
   costRatio: null,
   category: 'network',
+  action: 'RETRY',
 };
 const policy = defaultPolicy().triage;
 
@@ -62,6 +63,16 @@ describe('triageIncident with the default policy', () => {
     expect(triageIncident({ ...calm, transient: true, category: 'capacity' }, policy).severity).toBe('P4');
   });
 
+  it('tells someone (P3) of a resource exhausted until a person stops what exhausts it, not of one other settings fix', () => {
+    const runaway = { ...calm, transient: false, category: 'resource', action: 'NOTIFY_OWNER' } as const;
+    const d = triageIncident(runaway, policy);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe('P3: category resource, calls for NOTIFY_OWNER');
+    // A first out-of-memory is retried on a bigger cluster from its card's button: no page-worthy news.
+    const oom = { ...runaway, action: 'RETRY_WITH_NEW_PARAMS' } as const;
+    expect(triageIncident(oom, policy).severity).toBe('P4');
+  });
+
   it('tells someone (P3) when a failure takes down several jobs at once, even transient and first seen', () => {
     const d = triageIncident({ ...calm, jobsFailed: 3 }, policy);
     expect(d.severity).toBe('P3');
@@ -111,6 +122,7 @@ triage:
     ['{ repeated: true }', { repeated: true }, { repeated: false }],
     ['{ cost_ratio_above: 2 }', { costRatio: 2.5 }, { costRatio: 1.9 }],
     ['{ category: [permission, data_quality] }', { category: 'data_quality' }, { category: 'network' }],
+    ['{ action: [NOTIFY_OWNER, ESCALATE] }', { action: 'ESCALATE' }, { action: 'RETRY_WITH_NEW_PARAMS' }],
   ])('%s makes a P2 when it holds, and nothing when it does not', (condition, holds, fails) => {
     const policy = levels(condition);
     expect(triageIncident({ ...calm, ...holds }, policy)).toMatchObject({

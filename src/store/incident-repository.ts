@@ -626,6 +626,16 @@ export class IncidentRepository {
     return rows.map((row) => row.id);
   }
 
+  /** The incident a signal is part of, resolved or not; undefined for a signal no incident holds. */
+  async incidentHoldingSignal(signalId: string): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('incident_signals')
+      .select('incident_id')
+      .where('signal_id', '=', signalId)
+      .executeTakeFirst();
+    return row?.incident_id;
+  }
+
   /** The signals of several incidents at once (oldest occurrence first within each), in one query. */
   async listSignalsOf(incidentIds: readonly string[]): Promise<Map<string, Signal[]>> {
     const out = new Map<string, Signal[]>(incidentIds.map((id) => [id, []]));

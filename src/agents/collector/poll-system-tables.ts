@@ -15,6 +15,7 @@ import {
 } from '../detector/observations.js';
 import { seenRowsOf, type CollectorCache } from './collector-cache.js';
 import type { CollectorDeps } from './collector-deps.js';
+import { costPeriodsOf } from './cost-periods.js';
 import {
   type GrantChangeObservation,
   grantChangeObservationSchema,
@@ -191,23 +192,12 @@ export async function pollSystemTables(
         since_date: dateParam(from),
         workspace_id: ws,
       });
-      for (const r of rows) {
-        const team = str(r, 'team');
-        const periodStart = ms(r, 'period_start');
-        if (team === undefined || periodStart === undefined) continue;
-        // Retractions can leave a period negative for a while; spend is never below zero.
-        const usd = Math.max(0, Math.round((num(r, 'usd') ?? 0) * 1e6) / 1e6);
-        const key = `${granularity}|${team}|${periodStart}`;
-        if (cache.costs.get(key) === usd) continue;
+      for (const period of costPeriodsOf(rows, ws, granularity)) {
+        const key = `${granularity}|${period.team}|${period.periodStart}`;
+        if (cache.costs.get(key) === period.usd) continue;
         const before = out.costs.length;
-        accept(
-          'billing',
-          costObservationSchema,
-          undefined,
-          { workspaceId: ws, team, periodStart, granularity, usd },
-          out.costs,
-        );
-        if (out.costs.length > before) cache.costs.set(key, usd);
+        accept('billing', costObservationSchema, undefined, period, out.costs);
+        if (out.costs.length > before) cache.costs.set(key, period.usd);
       }
     }
   });
@@ -490,9 +480,17 @@ SELECT table_full_name, job_id, run_id, task_key, task_run_id, rows_written, loa
 FROM main.ops.etl_audit
 WHERE load_time >= :since AND load_time <= :until`;
 
+// Per team, period and resource: the warehouse, else the pipeline, else the job (whose job clusters get a
+// new id every run), else the all-purpose cluster (`costPeriodsOf` adds them up per team and period).
 const COST_SELECT = (unit: string) => `
 SELECT u.custom_tags['team'] AS team,
        date_trunc('${unit}', u.usage_start_time) AS period_start,
+       CASE WHEN u.usage_metadata.warehouse_id IS NOT NULL THEN 'warehouse'
+            WHEN u.usage_metadata.dlt_pipeline_id IS NOT NULL THEN 'pipeline'
+            WHEN u.usage_metadata.job_id IS NOT NULL THEN 'job'
+            WHEN u.usage_metadata.cluster_id IS NOT NULL THEN 'cluster' END AS resource_type,
+       COALESCE(u.usage_metadata.warehouse_id, u.usage_metadata.dlt_pipeline_id, u.usage_metadata.job_id,
+                u.usage_metadata.cluster_id) AS resource_id,
        SUM(u.usage_quantity * lp.pricing.effective_list.\`default\`) AS usd
 FROM system.billing.usage u
 JOIN system.billing.list_prices lp

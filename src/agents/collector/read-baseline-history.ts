@@ -3,6 +3,7 @@ import { costObservationSchema, tableLoadObservationSchema } from '../detector/o
 import { DURATION_MAX_SAMPLES } from '../detector/detect-duration-anomaly.js';
 import { ROW_COUNT_MAX_LOADS } from '../detector/detect-row-counts.js';
 import type { CollectorDeps } from './collector-deps.js';
+import { costPeriodsOf } from './cost-periods.js';
 import { COST_BY_DAY_SQL, COST_BY_HOUR_SQL } from './poll-system-tables.js';
 import { dateParam, ms, num, str, tsParam } from './sql-row.js';
 
@@ -86,18 +87,13 @@ export async function readBaselineHistory(
   const costSince = now - COST_HISTORY_MS;
   for (const granularity of ['hour', 'day'] as const) {
     const from = Math.floor(costSince / DAY_MS) * DAY_MS;
-    for (const r of await query(granularity === 'hour' ? COST_BY_HOUR_SQL : COST_BY_DAY_SQL, {
+    const rows = await query(granularity === 'hour' ? COST_BY_HOUR_SQL : COST_BY_DAY_SQL, {
       since: tsParam(from),
       since_date: dateParam(from),
       workspace_id: ws,
-    })) {
-      const parsed = costObservationSchema.safeParse({
-        workspaceId: ws,
-        team: str(r, 'team'),
-        periodStart: ms(r, 'period_start'),
-        granularity,
-        usd: Math.max(0, Math.round((num(r, 'usd') ?? 0) * 1e6) / 1e6),
-      });
+    });
+    for (const period of costPeriodsOf(rows, ws, granularity)) {
+      const parsed = costObservationSchema.safeParse(period);
       if (parsed.success) costs.push(parsed.data);
     }
   }

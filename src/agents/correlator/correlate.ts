@@ -8,7 +8,15 @@ import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dep
 import { incidentCostUsd } from './incident-cost.js';
 import { incidentTitle } from './incident-title.js';
 import { revocationExplains } from './revocation-explains.js';
-import { CONSEQUENCE_KINDS, causeRank, FAILURE_KINDS, pickRootCause, WASTE_KINDS } from './root-cause.js';
+import {
+  CONSEQUENCE_KINDS,
+  causeRank,
+  FAILURE_KINDS,
+  pickRootCause,
+  SPEND_CAUSE_KINDS,
+  SPEND_KINDS,
+  WASTE_KINDS,
+} from './root-cause.js';
 import type { SignalFootprint } from './signal-footprint.js';
 import { primaryNode, signalNodes, withSignalEdges } from './signal-nodes.js';
 
@@ -27,6 +35,7 @@ export type LinkKind =
   | 'shared_compute'
   | 'upstream'
   | 'downstream'
+  | 'spent_on'
   | 'shared_source';
 
 const LINK_STRENGTH: Readonly<Record<LinkKind, number>> = {
@@ -37,6 +46,8 @@ const LINK_STRENGTH: Readonly<Record<LinkKind, number>> = {
   shared_compute: 4,
   upstream: 3,
   downstream: 3,
+  // A team's rise in spend on a warehouse, and that warehouse idling, queueing or running away then.
+  spent_on: 2,
   shared_source: 1,
 };
 
@@ -92,8 +103,9 @@ export type CorrelationDecision =
  * consequence horizon; an incident left open does not absorb, days later, whatever lineage links to it.
  * A failure whose own upstream is healthy is a new root cause: it joins only as the cause of what it
  * feeds (it happened first), never because it sits upstream of something that broke before it. An idle
- * warehouse or a team's spend is nobody's cause or consequence: it joins only the same problem on the
- * same subject. A revoked grant is the cause of the permission failures it explains, which join it for
+ * warehouse or a team's spend is nobody's cause or consequence of a failure: it joins only the same
+ * problem on the same subject, and a team's spend what made the resource it names spend more
+ * (`spentOn`: idling, a runaway query, queueing) while its period lasted. A revoked grant is the cause of the permission failures it explains, which join it for
  * days (`revocationExplains`), and of nothing else lineage ties to its table. Among several candidates the strongest link, then the closest in time, wins.
  * The decision carries the recomputed summary (root cause, title, fingerprint, blast radius, cost) so
  * the caller updates the card in place.
@@ -190,8 +202,11 @@ export function summariseIncident(
   const view = withSignalEdges(graph, signals);
   const root = pickRootCause(signals, view, limits);
   const compute = root.subject.type === 'cluster' || root.subject.type === 'warehouse';
-  // A job's all-purpose cluster is not part of the job's blast radius; a cluster's own problem is.
-  const from = signalNodes(root).filter((n) => compute || !isCompute(n));
+  // A job's all-purpose cluster is not part of the job's blast radius; a cluster's own problem is. A
+  // team's spend harms nothing downstream of the job or warehouse it names.
+  const from = SPEND_KINDS.has(root.kind)
+    ? [primaryNode(root)]
+    : signalNodes(root).filter((n) => compute || !isCompute(n));
   // SLA signals carry their deadline, and so does a problem on data an SLA depends on (a zero-row streak).
   const deadlines = signals.map((s) => s.metrics.deadline).filter((d): d is number => d !== undefined);
   return {
@@ -269,7 +284,8 @@ class Linker {
     // zero-row load or another failure on its table has a cause of its own.
     if (standsApart(this.signal) || standsApart(member)) {
       const same = member.kind === this.signal.kind && primaryNode(member) === primaryNode(this.signal);
-      return same ? 'same_subject' : undefined;
+      if (same) return 'same_subject';
+      return spentOn(this.signal, member) || spentOn(member, this.signal) ? 'spent_on' : undefined;
     }
     const theirs = signalNodes(member);
     if (theirs.some((n) => !isCompute(n) && this.#nodes.has(n))) return 'same_subject';
@@ -291,6 +307,7 @@ class Linker {
 
   /** Whether the signal, linked to `member` by `link`, joins its incident (last active at `activity`). */
   joins(member: Signal, link: LinkKind, activity: number | undefined): boolean {
+    if (link === 'spent_on') return this.#duringSpend(member);
     return this.#inTime(member, link, activity) && !this.#newRootCause(member, link, activity);
   }
 
@@ -327,6 +344,18 @@ class Linker {
   }
 
   /**
+   * A team's spend and what made the resource spend more belong together when that began within the
+   * consequence horizon before the spend's period (`metrics.periodHours`, an hour by default) and before
+   * the period ended (give or take the window): a warehouse left idle from 18:45 explains the rise of
+   * the day from midnight, not that of next week.
+   */
+  #duringSpend(member: Signal): boolean {
+    const [spend, cause] = SPEND_KINDS.has(this.signal.kind) ? [this.signal, member] : [member, this.signal];
+    const end = spend.occurredAt + (spend.metrics.periodHours ?? 1) * 3_600_000;
+    return cause.occurredAt >= spend.occurredAt - this.#horizonMs && cause.occurredAt <= end + this.#windowMs;
+  }
+
+  /**
    * A failure linked only as upstream of the incident has a healthy upstream of its own (nothing of the
    * incident feeds it). It explains what it feeds only if it broke first: upstream of a member that
    * failed before it, or of consequences whose cause was already active, it is a new root cause.
@@ -337,6 +366,14 @@ class Linker {
     const before = CONSEQUENCE_KINDS.has(member.kind) ? activity : member.occurredAt;
     return before !== undefined && before < s.occurredAt;
   }
+}
+
+/** Whether `spend` (a team's) names the resource that `cause` says why it spends more than usual. */
+function spentOn(spend: Signal, cause: Signal): boolean {
+  if (!SPEND_KINDS.has(spend.kind) || !SPEND_CAUSE_KINDS.has(cause.kind)) return false;
+  const team = primaryNode(spend);
+  const spending = new Set(signalNodes(cause));
+  return signalNodes(spend).some((n) => n !== team && spending.has(n));
 }
 
 function parentsOf(view: GraphView, nodes: Iterable<string>): Set<string> {

@@ -1,5 +1,6 @@
 import type { Topology } from '../collector/topology.js';
 import type { IncidentSummary } from './correlate.js';
+import { SPEND_KINDS } from './root-cause.js';
 
 /**
  * Per topology (never mutated once built): criticality tags by job id or name, and by table written.
@@ -43,7 +44,9 @@ export function criticalityOf(topology: Topology | undefined, summary: IncidentS
   const { byJob, byTable } = criticalityIndex(topology);
   const root = summary.rootSignal;
   const tags = new Set<string>();
-  for (const job of [root.refs.jobId, ...summary.blastRadius.jobs]) {
+  // A team's spend on a job is not the job's data at risk: the job it names lends it no criticality.
+  const rootJob = SPEND_KINDS.has(root.kind) ? undefined : root.refs.jobId;
+  for (const job of [rootJob, ...summary.blastRadius.jobs]) {
     const c = job === undefined ? undefined : byJob.get(job);
     if (c) tags.add(c);
   }

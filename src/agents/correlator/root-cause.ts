@@ -54,6 +54,20 @@ export const WASTE_KINDS: ReadonlySet<string> = new Set([
   'budget_exceeded',
 ]);
 
+/** A team's spend: what the resource it names spending more than usual explains (`SPEND_CAUSE_KINDS`). */
+export const SPEND_KINDS: ReadonlySet<string> = new Set(['cost_anomaly', 'budget_exceeded']);
+
+/**
+ * Why one resource spends more than usual: a warehouse left idle with auto-stop off, a query running
+ * for hours, a warehouse queueing at capacity (scaled out to its maximum, or scaled up to drain the
+ * queue). A team's rise in spend on that resource comes of it.
+ */
+export const SPEND_CAUSE_KINDS: ReadonlySet<string> = new Set([
+  'warehouse_idle_no_autostop',
+  'runaway_query',
+  'warehouse_queueing',
+]);
+
 /**
  * Causes that happen once and then stay (a revoked grant): they do not recur themselves, so their
  * incident counts as repeated when what they break fails again.

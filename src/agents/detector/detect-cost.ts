@@ -1,7 +1,7 @@
 import type { Thresholds } from '../../config/policy.js';
 import { utcMinute } from '../../domain/text.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
-import type { Budget, CostObservation } from './observations.js';
+import type { Budget, CostObservation, CostResource } from './observations.js';
 import { median } from './sample-window.js';
 
 const HOUR_MS = 3_600_000;
@@ -41,14 +41,18 @@ export function detectCostProblems(
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
 
-  // Each team's hourly spend: what a day still running is compared by, hour for hour.
+  // Each team's hourly spend, in all and per resource: what a day still running is compared by, hour for hour.
   const hourly = new Map<string, Map<number, number>>();
+  const hourlyByResource = new Map<string, Map<number, Map<string, CostResource>>>();
   for (const c of costs) {
     if (c.granularity !== 'hour') continue;
     const key = `${c.workspaceId}\u0000${c.team}`;
     const hours = hourly.get(key) ?? new Map<number, number>();
     hours.set(c.periodStart, (hours.get(c.periodStart) ?? 0) + c.usd);
     hourly.set(key, hours);
+    const parts = hourlyByResource.get(key) ?? new Map<number, Map<string, CostResource>>();
+    addResources(parts, c);
+    hourlyByResource.set(key, parts);
   }
 
   for (const group of groups.values()) {
@@ -56,7 +60,11 @@ export function detectCostProblems(
     sink.guard(`team:${first.team}`, () => {
       // Several rows for one period (several SKUs) add up.
       const byPeriod = new Map<number, number>();
-      for (const c of group) byPeriod.set(c.periodStart, (byPeriod.get(c.periodStart) ?? 0) + c.usd);
+      const resourcesByPeriod = new Map<number, Map<string, CostResource>>();
+      for (const c of group) {
+        byPeriod.set(c.periodStart, (byPeriod.get(c.periodStart) ?? 0) + c.usd);
+        addResources(resourcesByPeriod, c);
+      }
       // The baseline is whole periods only: the hour or day still running has billed a fraction of what
       // it will (warehouses bill at the hour, clusters when they stop). The running period is judged
       // too: a day against the same hours of earlier days (`dayToDate`) where hourly rows cover them,
@@ -84,6 +92,21 @@ export function detectCostProblems(
         if (!(baseline > 0)) return;
         const ratio = usd / baseline;
         if (ratio < thresholds.cost_anomaly_ratio || usd - baseline < thresholds.cost_anomaly_min_usd) return;
+        const teamKey = `${first.workspaceId}\u0000${first.team}`;
+        const carrier =
+          sameHours !== undefined
+            ? carrierOf(hourlyByResource.get(teamKey) ?? new Map(), {
+                start: periodStart,
+                usual: sameHours.history.map((_, k) => periodStart - (k + 1) * DAY_MS),
+                length: sameHours.until - periodStart,
+                rise: usd - baseline,
+              })
+            : carrierOf(resourcesByPeriod, {
+                start: periodStart,
+                usual: whole.slice(Math.max(0, index - trailing), index).map((p) => p[0]),
+                length: step,
+                rise: usd - baseline,
+              });
         sink.emit(`team:${first.team}`, {
           dedupKey: `${first.workspaceId}:cost:${first.team}:${first.granularity}:${periodStart}`,
           workspaceId: first.workspaceId,
@@ -92,12 +115,19 @@ export function detectCostProblems(
           observedAt: now,
           occurredAt: periodStart,
           subject: { type: 'team', id: first.team, name: first.team },
-          refs: { team: first.team },
+          refs: {
+            team: first.team,
+            ...(carrier === undefined ? {} : RESOURCE_REF[carrier.type](carrier.id)),
+          },
           metrics: {
             usd: round2(usd),
             baselineUsd: round2(baseline),
             ratio: round2(ratio),
             periods: history.length,
+            periodHours: step / HOUR_MS,
+            ...(carrier === undefined
+              ? {}
+              : { resourceUsd: round2(carrier.usd), resourceBaselineUsd: round2(carrier.usual) }),
           },
           evidence: [
             {
@@ -106,6 +136,13 @@ export function detectCostProblems(
                   ? `Spent $${round2(usd)} by ${utcMinute(sameHours.until)} in the day from ${utcMinute(periodStart)}, ${ratio.toFixed(1)}× the usual $${round2(baseline)} by that hour`
                   : `Spent $${round2(usd)} in the ${first.granularity} from ${utcMinute(periodStart)}, ${ratio.toFixed(1)}× the usual $${round2(baseline)}`,
             },
+            ...(carrier === undefined
+              ? []
+              : [
+                  {
+                    label: `Most of the rise is on ${carrier.type} ${carrier.id}: $${round2(carrier.usd)} against its usual $${round2(carrier.usual)}`,
+                  },
+                ]),
           ],
           costUsd: round2(Math.max(0, usd - baseline)),
         });
@@ -145,6 +182,68 @@ export function detectCostProblems(
     });
   }
   return sink.output();
+}
+
+/** The share of a team's rise one resource must carry to be named as where the money went. */
+const CARRIER_SHARE = 0.5;
+
+/** Where a resource goes in a signal's refs: the warehouse, pipeline, job or cluster the spend is on. */
+const RESOURCE_REF: Readonly<
+  Record<
+    CostResource['type'],
+    (id: string) => { warehouseId?: string; pipelineId?: string; jobId?: string; clusterId?: string }
+  >
+> = {
+  warehouse: (id) => ({ warehouseId: id }),
+  pipeline: (id) => ({ pipelineId: id }),
+  job: (id) => ({ jobId: id }),
+  cluster: (id) => ({ clusterId: id }),
+};
+
+/** Adds an observation's resources to the spend per period and resource (`type:id`). */
+function addResources(into: Map<number, Map<string, CostResource>>, c: CostObservation): void {
+  const parts = into.get(c.periodStart) ?? new Map<string, CostResource>();
+  for (const r of c.resources) {
+    const key = `${r.type}:${r.id}`;
+    parts.set(key, { type: r.type, id: r.id, usd: (parts.get(key)?.usd ?? 0) + r.usd });
+  }
+  into.set(c.periodStart, parts);
+}
+
+/**
+ * The resource that carries a team's rise: the one whose spend in the judged span rose most over its own
+ * usual (the median of the same spans of the baseline's periods, nothing where it spent nothing), when
+ * that is at least `CARRIER_SHARE` of the team's rise. A rise spread over many jobs names none: the team
+ * is all there is to say. Spans are `length` ms from `start` and from each `usual` start, read from
+ * periods keyed by their start (hours for a day still running, else periods of the judged granularity).
+ */
+function carrierOf(
+  periods: ReadonlyMap<number, ReadonlyMap<string, CostResource>>,
+  span: {
+    readonly start: number;
+    readonly usual: readonly number[];
+    readonly length: number;
+    readonly rise: number;
+  },
+): (CostResource & { usual: number }) | undefined {
+  const spent = (start: number) => {
+    const out = new Map<string, CostResource>();
+    for (const [periodStart, parts] of periods) {
+      if (periodStart < start || periodStart >= start + span.length) continue;
+      for (const [key, r] of parts) out.set(key, { ...r, usd: (out.get(key)?.usd ?? 0) + r.usd });
+    }
+    return out;
+  };
+  const current = spent(span.start);
+  const usual = span.usual.map(spent);
+  let best: (CostResource & { usual: number; rise: number }) | undefined;
+  for (const [key, r] of current) {
+    const before = median(usual.map((u) => u.get(key)?.usd ?? 0));
+    const rise = r.usd - before;
+    if (best === undefined || rise > best.rise) best = { ...r, usual: before, rise };
+  }
+  if (best === undefined || !(best.rise >= CARRIER_SHARE * span.rise)) return undefined;
+  return { type: best.type, id: best.id, usd: best.usd, usual: best.usual };
 }
 
 function round2(n: number): number {

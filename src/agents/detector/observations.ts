@@ -212,6 +212,21 @@ export const queryObservationSchema = z.object({
 });
 export type QueryObservation = z.output<typeof queryObservationSchema>;
 
+/** The most resources a team's period names (its biggest spenders): bounds one observation's size. */
+export const COST_RESOURCES_MAX = 20;
+
+/**
+ * Part of a team's spend in a period, on one resource as `billing.usage.usage_metadata` names it: the
+ * warehouse, else the pipeline, else the job (a job cluster's id changes every run), else the
+ * all-purpose cluster.
+ */
+const costResourceSchema = z.object({
+  type: z.enum(['warehouse', 'pipeline', 'job', 'cluster']),
+  id: idString,
+  usd,
+});
+export type CostResource = z.output<typeof costResourceSchema>;
+
 /** Spend of one team in one period (`billing.usage` ⨝ `list_prices`, grouped by `custom_tags['team']`). */
 export const costObservationSchema = z.object({
   workspaceId: idString,
@@ -220,6 +235,11 @@ export const costObservationSchema = z.object({
   periodStart: epochMs,
   granularity: z.enum(['day', 'hour']).default('day'),
   usd,
+  /**
+   * The biggest parts of `usd` by resource, largest first (what usage without `usage_metadata` spent is
+   * in `usd` only): what lets a rise be put on the warehouse or job that carries it.
+   */
+  resources: z.array(costResourceSchema).max(COST_RESOURCES_MAX).default([]),
 });
 export type CostObservation = z.output<typeof costObservationSchema>;
 

@@ -123,6 +123,12 @@ async function correlateAndStore(
     );
   }
 
+  // A signal is part of one incident. One whose incident has been resolved since (a detector judging a
+  // window again hands the same signal out once more) is a duplicate too: an incident opened for it
+  // would hold no signal at all.
+  const holder = await deps.incidents.incidentHoldingSignal(signal.id);
+  if (holder !== undefined) return { kind: 'duplicate', incidentId: holder };
+
   const recurrence = await deps.recurring.recordOccurrence({
     workspaceId: signal.workspaceId,
     fingerprint: decision.summary.fingerprint,

@@ -50,6 +50,12 @@ describe('pollSystemTables on a simulated workspace', () => {
     );
     expect(first.tableLoads.every((l) => l.rowsWritten > 0 && l.jobId !== undefined)).toBe(true);
     expect(first.costs.some((c) => c.team === 'finance' && c.granularity === 'day' && c.usd > 0)).toBe(true);
+    // Each period names the jobs (usage_metadata.job_id) its spend went to, largest first.
+    const jobIds = new Set(h.workspace.listJobs().map((j) => String(j.jobId)));
+    const day = first.costs.find((c) => c.team === 'finance' && c.granularity === 'day');
+    expect(day!.resources.length).toBeGreaterThan(0);
+    expect(day!.resources.every((r) => r.type === 'job' && jobIds.has(r.id))).toBe(true);
+    expect(day!.resources.reduce((a, r) => a + r.usd, 0)).toBeCloseTo(day!.usd, 4);
     expect(first.grantChanges).toEqual([
       expect.objectContaining({
         securable: 'main.finance.raw_orders',

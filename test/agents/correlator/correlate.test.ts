@@ -9,12 +9,14 @@ import {
 } from '../../../src/agents/correlator/correlate.js';
 import type { GraphView } from '../../../src/agents/correlator/dependency-graph.js';
 import { detectClusterEvents } from '../../../src/agents/detector/detect-cluster-events.js';
+import { detectCostProblems } from '../../../src/agents/detector/detect-cost.js';
 import { detectRunFailures } from '../../../src/agents/detector/detect-run-failures.js';
 import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
 import { detectWarehouseProblems } from '../../../src/agents/detector/detect-warehouses.js';
 import {
   clusterEventObservationSchema,
+  costObservationSchema,
   queryObservationSchema,
   tableSlaSchema,
   warehouseObservationSchema,
@@ -422,6 +424,128 @@ describe('correlate', () => {
       const { incidents } = feed([extract, sla, idle!], served);
       expect(incidents).toHaveLength(2);
       expect(incidents[1]!.rootSignalId).toBe(idle!.id);
+    });
+  });
+
+  describe("a team's spend and the compute that burnt it", () => {
+    const WH = 'a1b2c3d4e5f60718';
+    const OTHER_WH = 'ffffeeeeddddcccc';
+    /** The platform team's cost anomaly for the hour from `hour`, its rise on `resource` ($60 on a usual $2). */
+    const spendRise = (hour: number, resource: { type: 'warehouse' | 'job'; id: string } | null) => {
+      const rows = Array.from({ length: 13 }, (_, i) => {
+        const h = hour - (12 - i) * HOUR;
+        const risen = h === hour;
+        const on = resource === null ? [] : [{ ...resource, usd: risen ? 60 : 2 }];
+        return costObservationSchema.parse({
+          workspaceId: WS,
+          team: 'platform',
+          periodStart: h,
+          granularity: 'hour',
+          usd: 7 + (risen ? 60 : 2),
+          resources: [...on, { type: 'job', id: 'nightly-maintenance', usd: 7 }],
+        });
+      });
+      const [signal] = detectCostProblems(rows, [], thresholds(), hour + 40 * MIN).signals;
+      expect(signal!.kind).toBe('cost_anomaly');
+      return signal!;
+    };
+    const idleSince = DEADLINE - 3 * HOUR;
+    const idle = (warehouseId = WH, since = idleSince) => {
+      const [signal] = detectWarehouseProblems(
+        [
+          warehouseObservationSchema.parse({
+            workspaceId: WS,
+            warehouseId,
+            name: 'bi-prod',
+            state: 'RUNNING',
+            autoStopMins: 0,
+            idleSince: since,
+          }),
+        ],
+        thresholds(),
+        since + 2 * HOUR,
+      ).signals;
+      expect(signal!.kind).toBe('warehouse_idle_no_autostop');
+      return signal!;
+    };
+
+    it('puts the rise on the warehouse left idle with auto-stop off, which stays the root cause', () => {
+      const rise = spendRise(DEADLINE, { type: 'warehouse', id: WH });
+      const { incidents, decisions } = feed([idle(), rise]);
+      expect(incidents).toHaveLength(1);
+      expect(decisions[1]).toMatchObject({ link: 'spent_on' });
+      expect(incidents[0]!.rootSignalId).toBe(incidents[0]!.signals[0]!.id);
+    });
+
+    it('puts it there too when the spend is reported before the idling', () => {
+      const rise = spendRise(DEADLINE, { type: 'warehouse', id: WH });
+      const quiet = idle();
+      const { incidents } = feed([rise, quiet]);
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]!.rootSignalId).toBe(quiet.id);
+    });
+
+    it('puts the rise on the runaway query running on that warehouse', () => {
+      const [runaway] = detectRunawayQueries(
+        [
+          queryObservationSchema.parse({
+            workspaceId: WS,
+            statementId: '01ef8a7c-0000-4000-8000-000000000002',
+            warehouseId: WH,
+            state: 'RUNNING',
+            startTime: DEADLINE - 2 * HOUR,
+            durationMs: 2 * HOUR,
+          }),
+        ],
+        thresholds(),
+        DEADLINE,
+      ).signals;
+      const { incidents } = feed([runaway!, spendRise(DEADLINE, { type: 'warehouse', id: WH })]);
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]!.rootSignalId).toBe(runaway!.id);
+    });
+
+    it('puts the rise on the warehouse queueing at capacity, scaled up to drain its queue', () => {
+      const [queueing] = detectWarehouseProblems(
+        [
+          warehouseObservationSchema.parse({
+            workspaceId: WS,
+            warehouseId: WH,
+            name: 'bi-prod',
+            state: 'RUNNING',
+            autoStopMins: 10,
+            queuedQueries: 25,
+            runningQueries: 10,
+          }),
+        ],
+        thresholds(),
+        DEADLINE + MIN,
+      ).signals;
+      expect(queueing!.kind).toBe('warehouse_queueing');
+      const { incidents } = feed([queueing!, spendRise(DEADLINE, { type: 'warehouse', id: WH })]);
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]!.rootSignalId).toBe(queueing!.id);
+    });
+
+    it('keeps apart a rise on another warehouse, one a day after the idling began, and one it does not name', () => {
+      expect(
+        feed([idle(OTHER_WH), spendRise(DEADLINE, { type: 'warehouse', id: WH })]).incidents,
+      ).toHaveLength(2);
+      expect(
+        feed([idle(WH, DEADLINE - 26 * HOUR), spendRise(DEADLINE, { type: 'warehouse', id: WH })]).incidents,
+      ).toHaveLength(2);
+      expect(feed([idle(), spendRise(DEADLINE, null)]).incidents).toHaveLength(2);
+    });
+
+    it("keeps a rise on a job out of that job's failure: spending more is not failing", () => {
+      const failure = detectRunFailures(
+        [run({ jobId: 'M', runId: '730', resultState: 'FAILED', endTime: DEADLINE + 10 * MIN })],
+        DEADLINE + 10 * MIN,
+      ).signals[0]!;
+      const rise = spendRise(DEADLINE, { type: 'job', id: 'M' });
+      expect(rise.refs.jobId).toBe('M');
+      expect(feed([failure, rise]).incidents).toHaveLength(2);
+      expect(feed([rise, failure]).incidents).toHaveLength(2);
     });
   });
 

@@ -88,6 +88,26 @@ describe('criticalityOf', () => {
     ]);
   });
 
+  it("lends a team's spend on a financial-critical job neither the job's criticality nor its blast radius", () => {
+    const graph = new DependencyGraph().addEdge('job:77', 'table:main.finance.gl');
+    const spend = failedTaskSignal({
+      kind: 'cost_anomaly',
+      severityHint: 'P3',
+      subject: { type: 'team', id: 'finance', name: 'finance' },
+      refs: { team: 'finance', jobId: '77' },
+      error: undefined,
+      classification: undefined,
+      metrics: { usd: 900, baselineUsd: 100, ratio: 9 },
+    });
+    const summary = summariseIncident([spend], graph);
+    expect(summary.blastRadius.count).toBe(0);
+    expect(criticalityOf(topology, summary)).toEqual([]);
+    // The same job failing is another matter.
+    const failure = summariseIncident([failedTaskSignal({ refs: { jobId: '77' } })], graph);
+    expect(criticalityOf(topology, failure)).toEqual(['financial-critical']);
+    expect(failure.blastRadius.tables).toEqual(['main.finance.gl']);
+  });
+
   it('knows nothing before the topology is loaded', () => {
     const summary = summariseIncident([failedTaskSignal()], new DependencyGraph());
     expect(criticalityOf(undefined, summary)).toEqual([]);

@@ -77,7 +77,9 @@ describe('detectCostProblems', () => {
     const now = NOV1 + 10 * DAY + 19 * HOUR + 10 * 60_000;
     const out = detectCostProblems([...rows, ...days], [], thresholds(), now);
     const daily = out.signals.filter((s) => s.occurredAt === NOV1 + 10 * DAY);
-    expect(daily.map((s) => s.metrics)).toEqual([{ usd: 91, baselineUsd: 57, ratio: 1.6, periods: 10 }]);
+    expect(daily.map((s) => s.metrics)).toEqual([
+      { usd: 91, baselineUsd: 57, ratio: 1.6, periods: 10, periodHours: 24 },
+    ]);
     expect(daily[0]!.evidence[0]!.label).toBe(
       'Spent $91 by 2026-11-11 19:00 UTC in the day from 2026-11-11 00:00 UTC, 1.6× the usual $57 by that hour',
     );
@@ -101,6 +103,96 @@ describe('detectCostProblems', () => {
       NOV1 + 12 * HOUR + 20 * 60_000,
     );
     expect(out.signals.map((s) => [s.kind, s.occurredAt])).toEqual([['cost_anomaly', NOV1 + 12 * HOUR]]);
+  });
+
+  describe('names the warehouse or job that carries a rise', () => {
+    const HOUR = 3_600_000;
+    type Parts = Record<string, number>;
+    // A platform team's usual hour: $6 on the BI warehouse, $2 on the ad-hoc one, $1 on a maintenance job.
+    const usualHour: Parts = { 'warehouse:wh-bi': 6, 'warehouse:wh-adhoc': 2, 'job:77': 1 };
+    const hourOf = (h: number, parts: Parts) =>
+      costObservationSchema.parse({
+        workspaceId: WS,
+        team: 'platform',
+        periodStart: NOV1 + h * HOUR,
+        granularity: 'hour',
+        usd: Object.values(parts).reduce((a, b) => a + b, 0),
+        resources: Object.entries(parts).map(([key, usd]) => {
+          const [type, id] = key.split(':');
+          return { type, id, usd };
+        }),
+      });
+    const dayOf = (rows: readonly CostObservation[], d: number) =>
+      costObservationSchema.parse({
+        workspaceId: WS,
+        team: 'platform',
+        periodStart: NOV1 + d * DAY,
+        granularity: 'day',
+        usd: rows
+          .filter((r) => r.periodStart >= NOV1 + d * DAY && r.periodStart < NOV1 + (d + 1) * DAY)
+          .reduce((a, r) => a + r.usd, 0),
+      });
+    /** Ten usual days, then day 10 with `spike` from 18:00, judged at 21:10. */
+    const judge = (spike: Parts) => {
+      const hours = Array.from({ length: 10 * 24 + 21 }, (_, h) =>
+        hourOf(h, h >= 10 * 24 + 18 ? { ...usualHour, ...spike } : usualHour),
+      );
+      const days = Array.from({ length: 11 }, (_, d) => dayOf(hours, d));
+      return detectCostProblems(
+        [...hours, ...days],
+        [],
+        thresholds(),
+        NOV1 + 10 * DAY + 21 * HOUR + 10 * 60_000,
+      ).signals;
+    };
+
+    it('puts a warehouse left running on that warehouse, hour by hour and for the day so far', () => {
+      const signals = judge({ 'warehouse:wh-adhoc': 60 });
+      expect(signals.length).toBeGreaterThan(0);
+      for (const s of signals) {
+        expect(s.refs).toEqual({ team: 'platform', warehouseId: 'wh-adhoc' });
+        expect(s.evidence[1]?.label).toMatch(
+          /^Most of the rise is on warehouse wh-adhoc: \$\d+ against its usual \$\d+$/,
+        );
+      }
+      const day = signals.find((s) => s.metrics.periodHours === 24);
+      // By 21:00 the ad-hoc warehouse spent 18 × $2 + 3 × $60, where 21 of its usual hours come to $42.
+      expect(day?.metrics).toMatchObject({ resourceUsd: 216, resourceBaselineUsd: 42 });
+      const hour = signals.find((s) => s.occurredAt === NOV1 + 10 * DAY + 18 * HOUR);
+      expect(hour?.metrics).toMatchObject({ periodHours: 1, resourceUsd: 60, resourceBaselineUsd: 2 });
+    });
+
+    it('puts a job run on clusters far wider than usual on that job', () => {
+      const signals = judge({ 'job:77': 40 });
+      expect(signals.length).toBeGreaterThan(0);
+      expect(signals.every((s) => s.refs.jobId === '77' && s.refs.warehouseId === undefined)).toBe(true);
+    });
+
+    it('names nothing when the rise is spread over many resources, none carrying most of it', () => {
+      const spread: Parts = {};
+      for (let i = 0; i < 8; i++) spread[`job:${100 + i}`] = 4;
+      const signals = judge(spread);
+      expect(signals.length).toBeGreaterThan(0);
+      for (const s of signals) {
+        expect(s.refs).toEqual({ team: 'platform' });
+        expect(s.metrics.resourceUsd).toBeUndefined();
+        expect(s.evidence).toHaveLength(1);
+      }
+    });
+
+    it('names nothing for spend whose usage names no resource', () => {
+      const hours = Array.from({ length: 30 }, (_, h) =>
+        costObservationSchema.parse({
+          workspaceId: WS,
+          team: 'platform',
+          periodStart: NOV1 + h * HOUR,
+          granularity: 'hour',
+          usd: h === 29 ? 90 : 9,
+        }),
+      );
+      const [signal] = detectCostProblems(hours, [], thresholds(), NOV1 + 29 * HOUR + 20 * 60_000).signals;
+      expect(signal?.refs).toEqual({ team: 'platform' });
+    });
   });
 
   it('reports a spike from days ago on a fresh start, once per anomalous day within the week', () => {

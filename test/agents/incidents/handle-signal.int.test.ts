@@ -377,6 +377,25 @@ describe('handleSignal among many open incidents', () => {
     expect(await repos.incidents.listSignals(first.incident.id)).toHaveLength(2);
     expect(await repos.incidents.listOpen({ workspaceId })).toHaveLength(21);
   });
+
+  it('opens no incident for a signal redelivered after the incident it joined was resolved', async () => {
+    const workspaceId = '2000000000000603';
+    const time = new ManualClock(at);
+    const local: HandleSignalDeps = { ...deps, clock: time };
+    const first = await handleSignal(local, extractIn(workspaceId));
+    if (first.kind !== 'opened') throw new Error(`expected a new incident, got ${first.kind}`);
+    time.advance(10 * MIN);
+    const mart = martIn(workspaceId);
+    expect((await handleSignal(local, mart)).kind).toBe('joined');
+    time.advance(HOUR);
+    await repos.incidents.applyEvent(first.incident.id, { type: 'resolve', actor: 'U1' }, time.now());
+
+    // A detector that judges a window again hands out the same signal (same id) once more.
+    time.advance(MIN);
+    expect(await handleSignal(local, mart)).toEqual({ kind: 'duplicate', incidentId: first.incident.id });
+    expect(await repos.incidents.listOpen({ workspaceId })).toEqual([]);
+    expect(await repos.incidents.listSignals(first.incident.id)).toHaveLength(2);
+  });
 });
 
 describe('handleSignal with thresholds.correlation_window_minutes', () => {

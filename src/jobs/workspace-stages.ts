@@ -17,8 +17,9 @@ export function routeToWorkspaces(
   stages: ReadonlyMap<string, MonitoringProcessors>,
   logger: Pick<Logger, 'warn'>,
 ): MonitoringProcessors {
-  const [first] = stages.values();
-  if (first === undefined) throw new Error('routeToWorkspaces needs at least one workspace');
+  const [entry] = stages;
+  if (entry === undefined) throw new Error('routeToWorkspaces needs at least one workspace');
+  const [firstId, first] = entry;
   if (stages.size === 1) return first;
   const of = (workspace: string | undefined) => (workspace === undefined ? first : stages.get(workspace));
 
@@ -54,10 +55,10 @@ export function routeToWorkspaces(
       const all = 'signals' in payload ? payload.signals : [payload.signal];
       const byWorkspace = groupBy(all, (s) => {
         const workspace: unknown = (s as { workspaceId?: unknown }).workspaceId;
-        return typeof workspace === 'string' && stages.has(workspace) ? workspace : undefined;
+        return typeof workspace === 'string' && stages.has(workspace) ? workspace : firstId;
       });
       for (const [workspace, signals] of byWorkspace) {
-        await (of(workspace) ?? first).signal({ signals, detectedAt: payload.detectedAt });
+        await (stages.get(workspace) ?? first).signal({ signals, detectedAt: payload.detectedAt });
       }
     },
     notify: (payload) => first.notify(payload),

@@ -10,11 +10,7 @@ import {
 import { decideApprover } from '../agents/remediation/guardrails.js';
 import { resolvePrincipal } from '../agents/remediation/workspace-principal.js';
 import { err, ok } from '../domain/result.js';
-import {
-  chainGates,
-  type RemediationAudit,
-  type RemediationGate,
-} from '../agents/remediation/remediation-gate.js';
+import { chainGates, type RemediationAudit } from '../agents/remediation/remediation-gate.js';
 import { auditRecorder, guardrailsGate, rightsGate } from '../agents/remediation/remediation-gates.js';
 import type { RemediationRunnerDeps } from '../agents/remediation/run-remediation.js';
 import { readPlanContext } from '../agents/remediation/plan-context.js';
@@ -230,8 +226,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   ];
   const several = watched.length > 1;
   const gate = chainGates([
-    // Remediations call the first workspace's API with its rights: an incident of another is not acted on.
-    ...(several ? [sameWorkspaceGate(primaryId, workspaceName(policy, primaryId))] : []),
     guardrailsGate({
       policy: policy.remediation,
       switches: repos.switches,
@@ -316,6 +310,23 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       approverRights: rightsGate({ policy, scim, permissions: options.databricks.client.permissions }),
     },
   };
+  /**
+   * A press, by a person or auto-heal. With several workspaces watched, remediations act on the first
+   * only: the runner holds its client, and the presser's rights are checked in it. An incident of another
+   * is refused before anything is read or planned, saying where to act.
+   */
+  const press = async (input: PressInput) => {
+    const incident = several ? await repos.incidents.get(input.incidentId) : undefined;
+    if (incident !== undefined && incident.workspaceId !== primaryId) {
+      return err(
+        'refused',
+        `dbxops runs remediations in ${workspaceName(policy, primaryId)} only; this incident is in ${workspaceName(policy, incident.workspaceId)}: act on it there.`,
+      );
+    }
+    return pressRemediation(pressDeps, input);
+  };
+  const clientOf = (workspaceId: string) =>
+    watched.find((w) => w.workspaceId === workspaceId)?.client ?? options.databricks.client;
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
@@ -327,8 +338,9 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     policy,
     jobStatus: (query: string) => jobStatusIn(watched, query),
     planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
+      // A plan card shows the incident's own workspace's settings.
       readPlanContext(
-        { databricks: options.databricks.client, logger: handlerLog, routing: policy.routing },
+        { databricks: clientOf(incident.workspaceId), logger: handlerLog, routing: policy.routing },
         kind,
         incident,
         signal,
@@ -355,7 +367,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       incidents: repos.incidents,
       databricks: options.databricks.client,
     }),
-    press: (input: PressInput) => pressRemediation(pressDeps, input),
+    press,
     approve: (input: ApproveInput) => approveRemediation(pressDeps, input),
     lastFix: (workspaceId: string, fingerprint: string, exceptIncidentId: string) =>
       repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
@@ -565,7 +577,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     processedKeys: repos.processedKeys,
     lastFix: (workspaceId, fingerprint, exceptIncidentId) =>
       repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
-    press: (input) => pressRemediation(pressDeps, input),
+    press,
     notify: notifyQueued,
     clock,
     wallClock,
@@ -718,21 +730,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
 /** What cards and answers call a workspace: its `workspaces` name, else its id. */
 function workspaceName(policy: Policy, workspaceId: string): string {
   return workspaceEntry(policy, workspaceId)?.name ?? workspaceId;
-}
-
-/**
- * With several workspaces watched, remediations act only on incidents of the first: its client and the
- * presser's rights in it are the ones the runner has.
- */
-function sameWorkspaceGate(workspaceId: string, name: string): RemediationGate {
-  return async (input) =>
-    input.workspaceId === workspaceId
-      ? { ok: true }
-      : {
-          ok: false,
-          gate: 'workspace',
-          userMessage: `dbxops runs remediations in ${name} only, the workspace its chat commands are connected to; act on this incident in its own workspace.`,
-        };
 }
 
 /** The monitoring processors a process of `role` runs. */

@@ -44,10 +44,14 @@ export interface KeptSchedules {
  * restarts without its data (a managed Redis failing over) would stop every poll for ever, unnoticed
  * while webhook incidents keep arriving: every reconnect, and every `checkEveryMs` (default the
  * shortest interval, between 1 and 30 s), each schedule missing from Redis is declared again. Declaring
- * is an upsert by id, so any number of processes may keep the same schedules.
+ * is an upsert by id, so any number of processes may keep the same schedules. At start, poll schedules
+ * not among `schedules` (a workspace no longer watched) are removed.
  */
 export async function keepPollSchedules(
-  dispatcher: Pick<BullmqDispatcher<MonitoringPayloads>, 'schedule' | 'hasSchedule' | 'redis'>,
+  dispatcher: Pick<
+    BullmqDispatcher<MonitoringPayloads>,
+    'schedule' | 'hasSchedule' | 'redis' | 'scheduleIds' | 'unschedule'
+  >,
   schedules: readonly PollSchedule[],
   options: {
     logger: Logger;
@@ -65,6 +69,14 @@ export async function keepPollSchedules(
       ...(s.workspace === undefined ? {} : { workspace: s.workspace }),
     });
   for (const s of schedules) await declare(s);
+  // A workspace taken out of dbxops.yaml leaves its schedules behind, whose polls no process could
+  // run: removed, so they do not fail every interval for ever.
+  const declared = new Set(schedules.map(scheduleId));
+  for (const id of await dispatcher.scheduleIds('poll')) {
+    if (declared.has(id)) continue;
+    await dispatcher.unschedule('poll', id);
+    options.logger.warn({ schedule: id }, 'poll schedule of a workspace no longer watched: removed');
+  }
 
   let checking: Promise<void> | undefined;
   const check = (): Promise<void> => {

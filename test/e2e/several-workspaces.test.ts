@@ -9,6 +9,7 @@ import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { freePort } from '../../src/app/http-app.js';
 import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
+import { encodeButtonValue } from '../../src/cards/button-value.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -202,6 +203,28 @@ describe('one dbxops watching several workspaces', () => {
     expect(listed).toContain('"title":"northlight-prod: ');
     const status = JSON.stringify(await ask('status recs_train_ranker'));
     expect(status).toContain('recs_train_ranker (northlight-prod)');
+
+    // Remediations act on the first workspace only: a Run pressed on the other's incident is refused, saying where.
+    const [theirs] = await running.app.repos.incidents.listOpen({ workspaceId: northlightId, limit: 1 });
+    const pressed = await running.app.handler({
+      kind: 'button',
+      actionId: 'dbx:run_plan',
+      value: encodeButtonValue({
+        kind: 'plan',
+        action: 'run_plan',
+        incidentId: theirs!.id,
+        version: theirs!.version,
+        remediationId: 'rerun',
+      }),
+      actor: { surface: 'console', userId: 'operator' },
+      conversation: { surface: 'console', channelId: 'incidents' },
+      requestId: randomUUID(),
+      receivedAt: Date.now(),
+    });
+    expect(JSON.stringify(pressed)).toContain(
+      'dbxops runs remediations in acme-prod only; this incident is in northlight-prod: act on it there.',
+    );
+    expect(await running.app.repos.remediations.listForIncident(theirs!.id)).toEqual([]);
 
     // Both are healthy: nothing for /readyz to name.
     const ready = (await (await fetch(`${url}/readyz`)).json()) as {

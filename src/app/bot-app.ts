@@ -217,14 +217,15 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     : null;
   let remediationDispatcher: Dispatcher<RemediationPayloads> | undefined;
   const notifyQueued = (incidentId: string) => dispatcher!.dispatch('notify', { incidentId });
-  // Before anything runs: guardrails, then the presser's own Databricks rights (docs/guardrails-and-audit.md,
-  // docs/remediation-rights.md); every step goes to the hash-chained audit log.
+  // Every workspace watched, the first (the one chat commands and remediations act on) first.
   const primaryId = options.databricks.workspaceId;
   const watched = [
     { workspaceId: primaryId, client: options.databricks.client, warehouse: options.databricks.warehouse },
     ...(options.moreWorkspaces ?? []),
   ];
   const several = watched.length > 1;
+  // Before anything runs: guardrails, then the presser's own Databricks rights (docs/guardrails-and-audit.md,
+  // docs/remediation-rights.md); every step goes to the hash-chained audit log.
   const gate = chainGates([
     guardrailsGate({
       policy: policy.remediation,

@@ -80,14 +80,23 @@ export async function startDbxops(
     const embeddedMode = !fromEnv && listed.length === 0;
     const webhookPassword =
       env.DBXOPS_WEBHOOK_PASSWORD ?? (embeddedMode ? randomBytes(18).toString('base64url') : undefined);
-    if (!webhookPassword && !env.DBXOPS_DANGEROUSLY_ACCEPT_UNAUTHENTICATED_WEBHOOKS) {
+    const acceptAnyone = env.DBXOPS_DANGEROUSLY_ACCEPT_UNAUTHENTICATED_WEBHOOKS;
+    if (!webhookPassword && !acceptAnyone && fromEnv) {
       logger.warn(
         'DBXOPS_WEBHOOK_PASSWORD is not set: Databricks webhooks will be refused; polling still runs',
       );
     }
+    // No credentials at all would take anyone's deliveries: without a password (and without the
+    // dangerous switch) the path asks for one nobody knows, so each delivery is answered 401.
+    const refuseAll = () => ({
+      username: env.DBXOPS_WEBHOOK_USERNAME,
+      password: randomBytes(32).toString('base64url'),
+    });
     const credentials = webhookPassword
       ? { username: env.DBXOPS_WEBHOOK_USERNAME, password: webhookPassword }
-      : null;
+      : acceptAnyone
+        ? null
+        : refuseAll();
     // The simulator needs the webhook URL before the server listens: settle PORT=0 on a real port now.
     const port = env.PORT === 0 ? await freePort(env.HOST) : env.PORT;
     const publicUrl = loopbackReachableUrl(env.HOST, port);
@@ -168,7 +177,8 @@ export async function startDbxops(
       if (!fromEnv) {
         const first = others.shift()!;
         databricks = { client: first.client, warehouse: first.warehouse, workspaceId: first.workspaceId };
-        firstCredentials = first.webhookCredentials;
+        // It takes `/webhooks/databricks` too: only with its own credentials.
+        firstCredentials = first.webhookCredentials ?? refuseAll();
       }
       if (databricks === undefined) throw new ConfigError('No workspace to watch');
       const hosts = [databricks.client.host, ...others.map((w) => w.client.host)];

@@ -89,6 +89,25 @@ describe('several workspaces in dbxops.yaml', () => {
     });
   });
 
+  it('refuses every webhook delivery when DBXOPS_WEBHOOK_PASSWORD is not set, instead of taking anyone’s', async () => {
+    const running = await startWith("{ id: '1234', name: acme-prod }");
+    try {
+      const delivered = await fetch(`${running.url}/webhooks/databricks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          event_type: 'jobs.on_failure',
+          workspace_id: '1234',
+          run: { run_id: '1' },
+          job: { job_id: '2' },
+        }),
+      });
+      expect(delivered.status).toBe(401);
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('lets dbxops worker watch only listed workspaces, without DATABRICKS_HOST', async () => {
     await expect(
       startWith(

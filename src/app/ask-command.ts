@@ -9,8 +9,7 @@ import { ConfigError } from '../domain/errors.js';
 import { analystFor } from './analyst-setup.js';
 import { type CommandLanguageModel, openCommandLanguageModel } from './command-language-model.js';
 import { openScenarioWarehouse } from './scenario-warehouse.js';
-import { warehouseConfig } from './start-command.js';
-import { connectConfiguredWorkspace } from './connect-configured-workspace.js';
+import { connectConfiguredWorkspace, warehouseConfig } from './connect-configured-workspace.js';
 
 export interface AskOptions {
   readonly question: string;

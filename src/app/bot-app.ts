@@ -45,6 +45,7 @@ import {
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher, type Processors } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
+import { routeToWorkspaces } from '../jobs/workspace-stages.js';
 import { showPollAge } from '../jobs/source-lag.js';
 import {
   createRemediationProcessors,
@@ -101,7 +102,13 @@ export interface BotAppOptions {
    */
   wallClock?: Clock;
   logger: Logger;
+  /**
+   * The workspace chat commands and remediations act on, watched first: its webhook is `/webhooks/databricks`
+   * (with `webhookCredentials`).
+   */
   databricks: { client: DatabricksClient; warehouse: Warehouse; workspaceId: string };
+  /** The other workspaces watched (`workspaces` entries with `auth`), each on its own webhook path. */
+  moreWorkspaces?: readonly WatchedWorkspace[];
   store: Store;
   queue: QueueChoice;
   webhookCredentials: WebhookCredentials | null;
@@ -145,6 +152,14 @@ async function reportUnroutedChannels(
   }
 }
 
+/** A workspace watched beside the first: its own client, warehouse and webhook credentials. */
+export interface WatchedWorkspace {
+  readonly workspaceId: string;
+  readonly client: DatabricksClient;
+  readonly warehouse: Warehouse;
+  readonly webhookCredentials: WebhookCredentials | null;
+}
+
 /** Remediations per incident before dbxops stops offering fixes and escalates to a person. */
 const MAX_REMEDIATION_ATTEMPTS = 3;
 
@@ -167,8 +182,11 @@ export interface BotApp {
   failures: () => string[];
   state: MonitoringState;
   metrics: DbxopsMetrics;
-  /** BullMQ queue only: when each monitoring source last finished a poll, across every process. */
-  polls: PollLedger | null;
+  /**
+   * BullMQ queue only: when each monitoring source of each watched workspace (the first first) last
+   * finished a poll, across every process.
+   */
+  polls: readonly { readonly workspaceId: string; readonly name: string; readonly ledger: PollLedger }[];
   /** Mount on the one HTTP server, in this order (the console last: it answers `/`). */
   routes: Route[];
   /**
@@ -199,6 +217,13 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     : null;
   let remediationDispatcher: Dispatcher<RemediationPayloads> | undefined;
   const notifyQueued = (incidentId: string) => dispatcher!.dispatch('notify', { incidentId });
+  // Every workspace watched, the first (the one chat commands and remediations act on) first.
+  const primaryId = options.databricks.workspaceId;
+  const watched = [
+    { workspaceId: primaryId, client: options.databricks.client, warehouse: options.databricks.warehouse },
+    ...(options.moreWorkspaces ?? []),
+  ];
+  const several = watched.length > 1;
   // Before anything runs: guardrails, then the presser's own Databricks rights (docs/guardrails-and-audit.md,
   // docs/remediation-rights.md); every step goes to the hash-chained audit log.
   const gate = chainGates([
@@ -228,6 +253,24 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     logger: logger.child({ module: 'remediation' }),
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
     fixes: repos.fixes,
+  };
+  /**
+   * `/dbx status <job>`: the job as the first workspace that has one of that name or id knows it, with
+   * that workspace's open incidents; with several workspaces the answer names the workspace.
+   */
+  const jobStatusIn = async (workspaces: typeof watched, query: string) => {
+    let answer: Awaited<ReturnType<typeof lookUpJobStatus>> | undefined;
+    for (const ws of workspaces) {
+      answer = await lookUpJobStatus(ws.client, repos.incidents, query, ws.workspaceId);
+      if (!answer.ok && answer.reason === 'not_found') continue;
+      if (answer.ok && several)
+        return ok({
+          ...answer.value,
+          jobName: `${answer.value.jobName} (${workspaceName(policy, ws.workspaceId)})`,
+        });
+      return answer;
+    }
+    return answer!;
   };
   const handlerLog = logger.child({ module: 'handlers' });
   // One model, one daily budget in the store: questions and incident explanations draw on both.
@@ -268,6 +311,23 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       approverRights: rightsGate({ policy, scim, permissions: options.databricks.client.permissions }),
     },
   };
+  /**
+   * A press, by a person or auto-heal. With several workspaces watched, remediations act on the first
+   * only: the runner holds its client, and the presser's rights are checked in it. An incident of another
+   * is refused before anything is read or planned, saying where to act.
+   */
+  const press = async (input: PressInput) => {
+    const incident = several ? await repos.incidents.get(input.incidentId) : undefined;
+    if (incident !== undefined && incident.workspaceId !== primaryId) {
+      return err(
+        'refused',
+        `dbxops runs remediations in ${workspaceName(policy, primaryId)} only; this incident is in ${workspaceName(policy, incident.workspaceId)}: act on it there.`,
+      );
+    }
+    return pressRemediation(pressDeps, input);
+  };
+  const clientOf = (workspaceId: string) =>
+    watched.find((w) => w.workspaceId === workspaceId)?.client ?? options.databricks.client;
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
@@ -277,10 +337,11 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     clock,
     wallClock,
     policy,
-    jobStatus: (query: string) => lookUpJobStatus(options.databricks.client, repos.incidents, query),
+    jobStatus: (query: string) => jobStatusIn(watched, query),
     planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
+      // A plan card shows the incident's own workspace's settings.
       readPlanContext(
-        { databricks: options.databricks.client, logger: handlerLog, routing: policy.routing },
+        { databricks: clientOf(incident.workspaceId), logger: handlerLog, routing: policy.routing },
         kind,
         incident,
         signal,
@@ -290,6 +351,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       policy.access.teams[actor.userId] ??
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
+    ...(several ? { workspaceName: (id: string) => workspaceName(policy, id) } : {}),
     cost: createCostAnalyst({
       warehouse: options.databricks.warehouse,
       workspaceId: options.databricks.workspaceId,
@@ -306,7 +368,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       incidents: repos.incidents,
       databricks: options.databricks.client,
     }),
-    press: (input: PressInput) => pressRemediation(pressDeps, input),
+    press,
     approve: (input: ApproveInput) => approveRemediation(pressDeps, input),
     lastFix: (workspaceId: string, fingerprint: string, exceptIncidentId: string) =>
       repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
@@ -439,64 +501,75 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const parallelSignals = options.store.dialect === 'postgres';
   // Failures the rules cannot label get the model's opinion, when a model is configured.
   const secondOpinion = secondOpinionFor(language);
-  let polls: PollLedger | null = null;
-  const { processors, state } = createMonitoringStages(
-    {
-      collector: {
-        workspaceId: options.databricks.workspaceId,
-        client: options.databricks.client,
-        warehouse: options.databricks.warehouse,
-        watermarks: repos.watermarks,
-        clock,
+  // Each workspace's poll ledger, kept apart in Redis (the first keeps the keys it always had).
+  const ledgers = new Map<string, PollLedger>();
+  const stagesOf = (ws: (typeof watched)[number]) => {
+    const wsLog = several ? logger.child({ workspace: ws.workspaceId }) : logger;
+    return createMonitoringStages(
+      {
+        collector: {
+          workspaceId: ws.workspaceId,
+          client: ws.client,
+          warehouse: ws.warehouse,
+          watermarks: repos.watermarks,
+          clock,
+          policy,
+          logger: wsLog.child({ module: 'collector' }),
+        },
+        cache: createCollectorCache(),
+        repos,
+        correlationLock: createCorrelationLock(options.store.db, { dialect: options.store.dialect }),
+        signalConcurrency: parallelSignals ? 8 : 1,
         policy,
-        logger: logger.child({ module: 'collector' }),
+        clock,
+        wallClock,
+        logger: wsLog.child({ module: 'monitoring' }),
+        metrics,
+        notify: (incidentId) => notifyIncident(notifier, incidentId),
+        ...(language === undefined
+          ? {}
+          : {
+              explain: (incidentId: string) =>
+                explainIncident(
+                  {
+                    ...language,
+                    incidents: repos.incidents,
+                    explanations: repos.explanations,
+                    wallClock,
+                    logger: logger.child({ module: 'explain' }),
+                  },
+                  incidentId,
+                ),
+            }),
+        ...(secondOpinion === undefined ? {} : { secondOpinion }),
+        ...(options.onPosted ? { onPosted: options.onPosted } : {}),
+        ...(options.onSignal ? { onSignal: options.onSignal } : {}),
+        // A remediation's run that ended is verified at once, not at its next poll up to a minute later.
+        onRunsEnded: (runIds: readonly string[]) =>
+          verifyEndedRuns(remediationDispatcher!, repos.remediations, runIds),
+        // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.
+        ...(policy.remediation.auto_heal.enabled
+          ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }
+          : {}),
+        onPolled: async (source, outcome) => {
+          const at = wallClock.now();
+          const polls = ledgers.get(ws.workspaceId);
+          if (typeof outcome === 'object') wsLog.warn({ source, ...outcome.failed }, 'poll failed; retried');
+          // A poll is not undone because its record could not be kept: readiness reports Redis itself.
+          await (typeof outcome === 'object'
+            ? polls?.recordFailure(source, { at, ...outcome.failed })
+            : polls?.record(source, { at, outcome })
+          )?.catch((e: unknown) => wsLog.warn({ err: e, source }, 'could not record a poll'));
+        },
       },
-      cache: createCollectorCache(),
-      repos,
-      correlationLock: createCorrelationLock(options.store.db, { dialect: options.store.dialect }),
-      signalConcurrency: parallelSignals ? 8 : 1,
-      policy,
-      clock,
-      wallClock,
-      logger: logger.child({ module: 'monitoring' }),
-      metrics,
-      notify: (incidentId) => notifyIncident(notifier, incidentId),
-      ...(language === undefined
-        ? {}
-        : {
-            explain: (incidentId: string) =>
-              explainIncident(
-                {
-                  ...language,
-                  incidents: repos.incidents,
-                  explanations: repos.explanations,
-                  wallClock,
-                  logger: logger.child({ module: 'explain' }),
-                },
-                incidentId,
-              ),
-          }),
-      ...(secondOpinion === undefined ? {} : { secondOpinion }),
-      ...(options.onPosted ? { onPosted: options.onPosted } : {}),
-      ...(options.onSignal ? { onSignal: options.onSignal } : {}),
-      // A remediation's run that ended is verified at once, not at its next poll up to a minute later.
-      onRunsEnded: (runIds: readonly string[]) =>
-        verifyEndedRuns(remediationDispatcher!, repos.remediations, runIds),
-      // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.
-      ...(policy.remediation.auto_heal.enabled
-        ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }
-        : {}),
-      onPolled: async (source, outcome) => {
-        const at = wallClock.now();
-        if (typeof outcome === 'object') logger.warn({ source, ...outcome.failed }, 'poll failed; retried');
-        // A poll is not undone because its record could not be kept: readiness reports Redis itself.
-        await (typeof outcome === 'object'
-          ? polls?.recordFailure(source, { at, ...outcome.failed })
-          : polls?.record(source, { at, outcome })
-        )?.catch((e: unknown) => logger.warn({ err: e, source }, 'could not record a poll'));
-      },
-    },
-    () => dispatcher!,
+      () => dispatcher!,
+    );
+  };
+  const allStages = watched.map(stagesOf);
+  const state = allStages[0]!.state;
+  const processors = routeToWorkspaces(
+    new Map(watched.map((ws, i) => [ws.workspaceId, allStages[i]!.processors])),
+    logger,
   );
 
   const healDeps: AutoHealDeps = {
@@ -505,7 +578,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     processedKeys: repos.processedKeys,
     lastFix: (workspaceId, fingerprint, exceptIncidentId) =>
       repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
-    press: (input) => pressRemediation(pressDeps, input),
+    press,
     notify: notifyQueued,
     clock,
     wallClock,
@@ -552,8 +625,15 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         logger.warn({ queue, jobId, err: error.message }, 'monitoring job failed'),
     });
     dispatcher = bullmq;
-    polls = new PollLedger(() => bullmq.redis(), bullmq.prefix);
-    showPollAge(metrics, { workspaceId, polls, wallClock });
+    watched.forEach((ws, i) => {
+      const ledger = new PollLedger(
+        () => bullmq.redis(),
+        bullmq.prefix,
+        i === 0 ? undefined : ws.workspaceId,
+      );
+      ledgers.set(ws.workspaceId, ledger);
+      showPollAge(metrics, { workspaceId: ws.workspaceId, polls: ledger, wallClock });
+    });
     remediationDispatcher = new BullmqDispatcher<RemediationPayloads>({
       connection: { url: options.queue.url },
       ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),
@@ -564,18 +644,44 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     });
   }
 
+  const webhookRoute = (credentials: WebhookCredentials | null, workspaceId?: string) =>
+    createDatabricksWebhookRoute({
+      credentials,
+      ...(workspaceId === undefined ? {} : { workspaceId }),
+      dispatcher: () => dispatcher!,
+      processedKeys: repos.processedKeys,
+      wallClock,
+      logger: logger.child({
+        module: 'webhook',
+        ...(workspaceId === undefined ? {} : { workspace: workspaceId }),
+      }),
+      metrics,
+    });
   const routes: Route[] = [
+    // With several workspaces, each path takes only its own workspace's notifications.
     {
       path: WEBHOOK_PATH,
-      listener: createDatabricksWebhookRoute({
-        credentials: options.webhookCredentials,
-        dispatcher: () => dispatcher!,
-        processedKeys: repos.processedKeys,
-        wallClock,
-        logger: logger.child({ module: 'webhook' }),
-        metrics,
-      }),
+      listener: webhookRoute(options.webhookCredentials, several ? primaryId : undefined),
     },
+    ...(several
+      ? [
+          {
+            path: `${WEBHOOK_PATH}/${primaryId}`,
+            listener: webhookRoute(options.webhookCredentials, primaryId),
+          },
+          // A listed workspace without `webhook` credentials is polled only: no path takes anyone's word.
+          ...(options.moreWorkspaces ?? []).flatMap((ws) =>
+            ws.webhookCredentials === null
+              ? []
+              : [
+                  {
+                    path: `${WEBHOOK_PATH}/${ws.workspaceId}`,
+                    listener: webhookRoute(ws.webhookCredentials, ws.workspaceId),
+                  },
+                ],
+          ),
+        ]
+      : []),
     ...(charts ? [charts.route] : []),
     ...(slack ? [{ path: '/slack/events', listener: slack.listener }] : []),
     ...(teams ? [{ path: '/api/messages', listener: teams.listener }] : []),
@@ -594,7 +700,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     failures,
     state,
     metrics,
-    polls,
+    polls: watched.flatMap((ws) => {
+      const ledger = ledgers.get(ws.workspaceId);
+      return ledger
+        ? [{ workspaceId: ws.workspaceId, name: workspaceName(policy, ws.workspaceId), ledger }]
+        : [];
+    }),
     routes,
     postDigests: () => postDueDigests(digestDeps),
     close: async () => {
@@ -615,6 +726,11 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       ...(env.TEAMS_SERVICE_URL ? { serviceUrl: env.TEAMS_SERVICE_URL } : {}),
     };
   }
+}
+
+/** What cards and answers call a workspace: its `workspaces` name, else its id. */
+function workspaceName(policy: Policy, workspaceId: string): string {
+  return workspaceEntry(policy, workspaceId)?.name ?? workspaceId;
 }
 
 /** The monitoring processors a process of `role` runs. */

@@ -31,6 +31,11 @@ const STATUS: Record<string, number> = {
  */
 export function createDatabricksWebhookRoute(deps: {
   credentials: WebhookCredentials | null;
+  /**
+   * The workspace this path belongs to, when several are watched: a notification naming another is
+   * refused (403), so one workspace's webhook credentials cannot put runs in another's incidents.
+   */
+  workspaceId?: string;
   dispatcher: () => Dispatcher<MonitoringPayloads>;
   processedKeys: ProcessedKeyRepository;
   /** The wall clock: when a delivery arrived, for redelivery checks and queue timing. */
@@ -65,6 +70,17 @@ export function createDatabricksWebhookRoute(deps: {
       deps.metrics?.webhooks.inc({ outcome: parsed.reason });
       deps.logger.warn({ reason: parsed.reason, remote: req.socket.remoteAddress }, parsed.userMessage);
       return reply(res, STATUS[parsed.reason] ?? 400, { error: parsed.reason, message: parsed.userMessage });
+    }
+    if (deps.workspaceId !== undefined && parsed.value.workspaceId !== deps.workspaceId) {
+      deps.metrics?.webhooks.inc({ outcome: 'wrong_workspace' });
+      deps.logger.warn(
+        { workspace: parsed.value.workspaceId.slice(0, 64), remote: req.socket.remoteAddress },
+        'a notification of another workspace on this workspace’s webhook path; refused',
+      );
+      return reply(res, 403, {
+        error: 'wrong_workspace',
+        message: `This path takes notifications of workspace ${deps.workspaceId} only; send each workspace's to ${WEBHOOK_PATH}/<its id>.`,
+      });
     }
     let outcome: IntakeOutcome;
     try {

@@ -13,8 +13,7 @@ import { digestCard } from '../notify/digest-card.js';
 import { openStore } from '../store/open-store.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
 import { replayScenario } from './replay-scenario.js';
-import { warehouseConfig } from './start-command.js';
-import { connectConfiguredWorkspace } from './connect-configured-workspace.js';
+import { connectConfiguredWorkspace, warehouseConfig } from './connect-configured-workspace.js';
 
 export interface DigestOptions {
   print: boolean;

@@ -4,7 +4,10 @@ import type { PollSchedule } from '../jobs/keep-poll-schedules.js';
 import type { PollFailure, PollLedger, PollRecord } from '../jobs/poll-ledger.js';
 import type { Store } from '../store/open-store.js';
 
-/** What `/readyz` answers: `ok` only when every check is; `failed` names the checks that are not. */
+/**
+ * What `/readyz` answers: `ok` when every check is, except that with several workspaces one that fails
+ * leaves the process ready while another is healthy; `failed` names every check that is not ok.
+ */
 export interface Readiness {
   ok: boolean;
   checks: Record<string, string>;
@@ -13,7 +16,9 @@ export interface Readiness {
 
 export interface ReadinessOptions {
   store: Pick<Store, 'db' | 'dialect'>;
-  polls: Pick<PollLedger, 'read'>;
+  /** Each watched workspace's poll ledger, the first first; `name` labels its checks when there are several. */
+  workspaces: readonly { readonly name: string; readonly polls: Pick<PollLedger, 'read'> }[];
+  /** The poll schedules of one workspace: every workspace has the same. */
   schedules: readonly PollSchedule[];
   wallClock: Clock;
   /** Wall-clock ms when this process began polling: a source has until then + its allowance to poll. */
@@ -34,39 +39,50 @@ export interface ReadinessOptions {
  * `dbxops_monitoring_degraded` shows. The workspace is not ready while it refuses a poll in a way that
  * retrying cannot mend (a bad token, missing rights, an unknown warehouse); a failure that may pass (an
  * outage, a timeout) is retried and only named.
+ *
+ * With several workspaces each has its own checks (`workspace:<name>`, `poll:<name>:<source>`), and the
+ * process is ready while Redis, the store and at least one workspace are: one misconfigured workspace is
+ * named among the failed checks (and on the console) while the others go on being watched and served.
  */
 export function monitoringReadiness(options: ReadinessOptions): () => Promise<Readiness> {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const marginMs = options.marginMs ?? 15_000;
   return async () => {
     const now = options.wallClock.now();
-    const [polls, store] = await Promise.allSettled([
-      within(timeoutMs, options.polls.read()),
+    const [store, ...polls] = await Promise.allSettled([
       within(timeoutMs, sql`select 1`.execute(options.store.db)),
+      ...options.workspaces.map((w) => within(timeoutMs, w.polls.read())),
     ]);
     const checks: Record<string, string> = {};
     const failed: string[] = [];
     const report = (name: string, verdict: { ok: boolean; text: string }) => {
       checks[name] = verdict.text;
       if (!verdict.ok) failed.push(name);
+      return verdict.ok;
     };
-    report('redis', reachable(polls, 'ok'));
-    report('store', reachable(store, `ok (${options.store.dialect})`));
-    report(
-      'workspace',
-      polls.status === 'fulfilled'
-        ? judgeWorkspace(options.schedules, polls.value, now)
-        : { ok: false, text: 'unknown: Redis, where polls are recorded, is unreachable' },
-    );
-    for (const schedule of options.schedules) {
-      report(
-        `poll:${schedule.source}`,
-        polls.status === 'fulfilled'
-          ? judgePoll(schedule, polls.value.get(schedule.source), now, options.since, marginMs)
-          : { ok: false, text: 'unknown: Redis, where polls are recorded, is unreachable' },
+    const redisOk = report('redis', reachable(polls[0] ?? store, 'ok'));
+    const storeOk = report('store', reachable(store, `ok (${options.store.dialect})`));
+    const several = options.workspaces.length > 1;
+    let healthy = 0;
+    options.workspaces.forEach((workspace, i) => {
+      const records = polls[i];
+      const label = (check: string) => (several ? `${check}:${workspace.name}` : check);
+      const unknown = { ok: false, text: 'unknown: Redis, where polls are recorded, is unreachable' };
+      let ok = report(
+        label('workspace'),
+        records?.status === 'fulfilled' ? judgeWorkspace(options.schedules, records.value, now) : unknown,
       );
-    }
-    return { ok: failed.length === 0, checks, failed };
+      for (const schedule of options.schedules) {
+        const name = several ? `poll:${workspace.name}:${schedule.source}` : `poll:${schedule.source}`;
+        const verdict =
+          records?.status === 'fulfilled'
+            ? judgePoll(schedule, records.value.get(schedule.source), now, options.since, marginMs)
+            : unknown;
+        ok = report(name, verdict) && ok;
+      }
+      if (ok) healthy += 1;
+    });
+    return { ok: redisOk && storeOk && healthy > 0, checks, failed };
   };
 }
 

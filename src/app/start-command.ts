@@ -6,10 +6,9 @@ import { type Env, loadEnv } from '../config/env.js';
 import { createLogger, type Logger } from '../config/logger.js';
 import { loadPolicy } from '../config/policy.js';
 import { patAuth } from '../databricks/auth/auth-provider.js';
-import type { ResolvedDatabricksConfig } from '../databricks/auth/resolve-databricks-config.js';
-import { createWarehouse, type WarehouseConfig } from '../databricks/create-warehouse.js';
+import { createWarehouse } from '../databricks/create-warehouse.js';
 import { currentWorkspaceId } from '../databricks/rest/current-workspace-id.js';
-import { createDatabricksClient, type DatabricksClient } from '../databricks/rest/databricks-client.js';
+import { createDatabricksClient } from '../databricks/rest/databricks-client.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
 import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
@@ -19,7 +18,7 @@ import { keepPollSchedules, pollSchedules } from '../jobs/keep-poll-schedules.js
 import type { MonitoringPayloads } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
 import { openStore } from '../store/open-store.js';
-import { type BotApp, createBotApp, type ProcessRole } from './bot-app.js';
+import { type BotApp, createBotApp, type ProcessRole, type WatchedWorkspace } from './bot-app.js';
 import { localOperator } from './console-auth-setup.js';
 import { withEmbeddedOperator } from './embedded-operator.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
@@ -27,7 +26,12 @@ import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-ap
 import { monitoringReadiness, type Readiness } from './readiness.js';
 import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { embeddedWorkspaceStatus, realWorkspaceStatus, withMonitoringHealth } from './workspace-status.js';
-import { connectConfiguredWorkspace } from './connect-configured-workspace.js';
+import {
+  connectConfiguredWorkspace,
+  connectListedWorkspace,
+  listedWorkspaces,
+  warehouseConfig,
+} from './connect-configured-workspace.js';
 
 /**
  * Real time between start-up and the demo's first failure: the quiet hours before it are played flat
@@ -62,8 +66,9 @@ export async function startDbxops(
 ): Promise<RunningDbxops> {
   // Before anything starts: a console others can reach must know who they are.
   assertConsoleExposure(env);
-  if (role !== 'all') assertSharedState(env, role);
   let policy = await loadPolicy(process.env.DBXOPS_POLICY ?? 'dbxops.yaml');
+  const listed = listedWorkspaces(policy);
+  if (role !== 'all') assertSharedState(env, role, listed.length > 0);
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -71,25 +76,39 @@ export async function startDbxops(
     }
   };
   try {
-    const embeddedMode = env.DATABRICKS_HOST === undefined && env.DATABRICKS_CONFIG_PROFILE === undefined;
+    const fromEnv = env.DATABRICKS_HOST !== undefined || env.DATABRICKS_CONFIG_PROFILE !== undefined;
+    const embeddedMode = !fromEnv && listed.length === 0;
     const webhookPassword =
       env.DBXOPS_WEBHOOK_PASSWORD ?? (embeddedMode ? randomBytes(18).toString('base64url') : undefined);
-    if (!webhookPassword && !env.DBXOPS_DANGEROUSLY_ACCEPT_UNAUTHENTICATED_WEBHOOKS) {
+    const acceptAnyone = env.DBXOPS_DANGEROUSLY_ACCEPT_UNAUTHENTICATED_WEBHOOKS;
+    if (!webhookPassword && !acceptAnyone && fromEnv) {
       logger.warn(
         'DBXOPS_WEBHOOK_PASSWORD is not set: Databricks webhooks will be refused; polling still runs',
       );
     }
+    // No credentials at all would take anyone's deliveries: without a password (and without the
+    // dangerous switch) the path asks for one nobody knows, so each delivery is answered 401.
+    const refuseAll = () => ({
+      username: env.DBXOPS_WEBHOOK_USERNAME,
+      password: randomBytes(32).toString('base64url'),
+    });
     const credentials = webhookPassword
       ? { username: env.DBXOPS_WEBHOOK_USERNAME, password: webhookPassword }
-      : null;
+      : acceptAnyone
+        ? null
+        : refuseAll();
     // The simulator needs the webhook URL before the server listens: settle PORT=0 on a real port now.
     const port = env.PORT === 0 ? await freePort(env.HOST) : env.PORT;
     const publicUrl = loopbackReachableUrl(env.HOST, port);
 
     let embedded: EmbeddedWorkspace | null = null;
     let clock: Clock = systemClock;
-    let databricks: Parameters<typeof createBotApp>[0]['databricks'];
+    let databricks: Parameters<typeof createBotApp>[0]['databricks'] | undefined;
     let workspaceStatus: () => WorkspaceStatus;
+    // The `workspaces` entries with `auth`, watched beside the environment's (the first of them stands in
+    // for it when the environment names none).
+    const others: WatchedWorkspace[] = [];
+    let firstCredentials = credentials;
     if (embeddedMode) {
       // Loaded only here: a deployment watching a real workspace does not carry the simulator and DuckDB.
       const { startEmbeddedWorkspace } = await import('./embedded-workspace.js');
@@ -125,20 +144,45 @@ export async function startDbxops(
         workspaceId: sim.workspace.workspaceId,
       };
     } else {
-      const { client, config } = await connectConfiguredWorkspace(env, { onRetry: reportRetryWait });
-      if (!env.DATABRICKS_WAREHOUSE_ID) {
-        throw new ConfigError(
-          'Set DATABRICKS_WAREHOUSE_ID: dbxops reads the system tables through a SQL warehouse',
+      if (fromEnv) {
+        const { client, config } = await connectConfiguredWorkspace(env, { onRetry: reportRetryWait });
+        if (!env.DATABRICKS_WAREHOUSE_ID) {
+          throw new ConfigError(
+            'Set DATABRICKS_WAREHOUSE_ID: dbxops reads the system tables through a SQL warehouse',
+          );
+        }
+        const warehouse = await createWarehouse(
+          warehouseConfig(env.DATABRICKS_SQL_TRANSPORT, env.DATABRICKS_WAREHOUSE_ID, client, config),
         );
+        cleanups.push(() => warehouse.close());
+        // The system tables filter on the numeric workspace id, which the host name does not carry.
+        const workspaceId = env.DATABRICKS_WORKSPACE_ID ?? (await currentWorkspaceId(client.transport));
+        databricks = { client, warehouse, workspaceId };
+        if (listed.some((w) => w.id === workspaceId)) {
+          throw new ConfigError(
+            `workspaces: ${workspaceId} is the workspace of DATABRICKS_HOST already; give its entry no auth`,
+            { workspace: workspaceId },
+          );
+        }
       }
-      const warehouse = await createWarehouse(
-        warehouseConfig(env.DATABRICKS_SQL_TRANSPORT, env.DATABRICKS_WAREHOUSE_ID, client, config),
-      );
-      cleanups.push(() => warehouse.close());
-      // The system tables filter on the numeric workspace id, which the host name does not carry.
-      const workspaceId = env.DATABRICKS_WORKSPACE_ID ?? (await currentWorkspaceId(client.transport));
-      databricks = { client, warehouse, workspaceId };
-      workspaceStatus = realWorkspaceStatus(client.host, clock);
+      for (const entry of listed) {
+        const connected = await connectListedWorkspace(entry, {
+          transport: env.DATABRICKS_SQL_TRANSPORT,
+          secrets: process.env,
+          onRetry: reportRetryWait,
+        });
+        cleanups.push(() => connected.close());
+        others.push(connected);
+      }
+      if (!fromEnv) {
+        const first = others.shift()!;
+        databricks = { client: first.client, warehouse: first.warehouse, workspaceId: first.workspaceId };
+        // It takes `/webhooks/databricks` too: only with its own credentials.
+        firstCredentials = first.webhookCredentials ?? refuseAll();
+      }
+      if (databricks === undefined) throw new ConfigError('No workspace to watch');
+      const hosts = [databricks.client.host, ...others.map((w) => w.client.host)];
+      workspaceStatus = realWorkspaceStatus(hosts, clock);
     }
 
     // The embedded workspace restarts its scenario on every start, so its incidents live in memory too.
@@ -166,7 +210,8 @@ export async function startDbxops(
       databricks,
       store,
       queue: { kind: 'bullmq', url: redisUrl, role },
-      webhookCredentials: credentials,
+      webhookCredentials: firstCredentials,
+      moreWorkspaces: others,
       consoleUrl: env.DBXOPS_PUBLIC_URL?.replace(/\/$/, '') ?? publicUrl,
       workspaceStatus: withMonitoringHealth(workspaceStatus, () => readiness?.()),
       ...(embedded ? { workspaceName: embedded.workspace.scenario.workspace.name } : {}),
@@ -177,18 +222,25 @@ export async function startDbxops(
     const speed = embeddedMode ? env.DBXOPS_SIM_SPEED : 1;
     const dispatcher = app.dispatcher as BullmqDispatcher<MonitoringPayloads>;
     await dispatcher.ready;
-    const schedules = pollSchedules(embeddedMode ? 'embedded' : 'real', speed);
+    const mode = embeddedMode ? 'embedded' : 'real';
+    const schedules = pollSchedules(mode, speed);
+    // Each workspace polls on its own schedules: the first's keep their ids, the others' name them.
+    const allSchedules = [...schedules, ...others.flatMap((w) => pollSchedules(mode, speed, w.workspaceId))];
     const pollingSince = systemClock.now();
     // Workers keep the schedules: a web process alone must not have polls queued that nobody takes.
     if (role !== 'web') {
-      const workspaceId = databricks.workspaceId;
-      const kept = await keepPollSchedules(dispatcher, schedules, {
+      const workspaceIds = [databricks.workspaceId, ...others.map((w) => w.workspaceId)];
+      const kept = await keepPollSchedules(dispatcher, allSchedules, {
         logger,
         // Card updates queued and not yet taken went with Redis' data: a new incident's card would never
         // be posted. Every open incident's cards are brought up to date again; the notifier posts the
         // missing copies and leaves current ones as they are.
         onLost: async () => {
-          const open = await app.repos.incidents.listOpen({ workspaceId, limit: 10_000 });
+          const open = (
+            await Promise.all(
+              workspaceIds.map((workspaceId) => app.repos.incidents.listOpen({ workspaceId, limit: 10_000 })),
+            )
+          ).flat();
           for (const i of open)
             await dispatcher.dispatch('notify', { incidentId: i.id }, { key: `notify:${i.id}:${i.version}` });
           logger.warn({ incidents: open.length }, 'Redis lost its data: open incidents’ cards queued again');
@@ -233,7 +285,7 @@ export async function startDbxops(
 
     readiness = monitoringReadiness({
       store,
-      polls: app.polls!,
+      workspaces: app.polls.map((p) => ({ name: p.name, polls: p.ledger })),
       schedules,
       wallClock: systemClock,
       since: pollingSince,
@@ -257,38 +309,14 @@ export async function startDbxops(
 }
 
 /**
- * The warehouse a real workspace's system tables are read through: `@databricks/sql` (Thrift) on the
- * workspace's host and port by default, or the Statement Execution API on the REST client
- * (`DATABRICKS_SQL_TRANSPORT=statement-execution`). A host with a port (the simulator's
- * `https://127.0.0.1:8001`) keeps it: the driver otherwise dials 443.
- */
-export function warehouseConfig(
-  transport: Env['DATABRICKS_SQL_TRANSPORT'],
-  warehouseId: string,
-  client: DatabricksClient,
-  config: ResolvedDatabricksConfig,
-): WarehouseConfig {
-  if (transport === 'statement-execution')
-    return { kind: 'statement-execution', transport: client.transport, warehouseId };
-  const url = new URL(config.host);
-  return {
-    kind: 'thrift',
-    host: url.hostname,
-    ...(url.port === '' ? {} : { port: Number(url.port) }),
-    warehouseId,
-    auth: config.credentials,
-  };
-}
-
-/**
  * `dbxops web` and `dbxops worker` share their work through Redis and PostgreSQL, and watch a workspace
  * they all reach: the embedded one lives inside a single `dbxops start`.
  */
-function assertSharedState(env: Env, role: ProcessRole): void {
+function assertSharedState(env: Env, role: ProcessRole, listed: boolean): void {
   const missing = [
     ...(env.REDIS_URL ? [] : ['REDIS_URL']),
     ...(env.DATABASE_URL ? [] : ['DATABASE_URL']),
-    ...(env.DATABRICKS_HOST || env.DATABRICKS_CONFIG_PROFILE ? [] : ['DATABRICKS_HOST']),
+    ...(env.DATABRICKS_HOST || env.DATABRICKS_CONFIG_PROFILE || listed ? [] : ['DATABRICKS_HOST']),
   ];
   if (missing.length > 0) {
     throw new ConfigError(

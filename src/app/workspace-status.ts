@@ -36,10 +36,14 @@ export function embeddedWorkspaceStatus(
   };
 }
 
-/** A real workspace: its host and the wall clock, nothing scripted. */
-export function realWorkspaceStatus(host: string, clock: { now(): number }): () => WorkspaceStatus {
-  const name = new URL(host).hostname;
-  return () => ({ mode: 'workspace', name, host: name, now: clock.now(), speed: 1 });
+/** A real workspace (or several, named together): its host and the wall clock, nothing scripted. */
+export function realWorkspaceStatus(
+  host: string | readonly string[],
+  clock: { now(): number },
+): () => WorkspaceStatus {
+  const names = (typeof host === 'string' ? [host] : host).map((h) => new URL(h).hostname);
+  const name = names.join(' · ');
+  return () => ({ mode: 'workspace', name, host: names[0] ?? name, now: clock.now(), speed: 1 });
 }
 
 function faultText(fault: ReturnType<SimWorkspace['faults']>[number]): string {
@@ -59,7 +63,8 @@ export function withMonitoringHealth(
   return async () => {
     const base = status();
     const ready = await readiness()?.catch(() => undefined);
-    if (ready === undefined || ready.ok) return base;
+    // A failed check shows even while the process is ready: one of several workspaces refusing us.
+    if (ready === undefined || ready.failed.length === 0) return base;
     return { ...base, health: ready.failed.map((name) => `${name}: ${ready.checks[name] ?? 'failing'}`) };
   };
 }

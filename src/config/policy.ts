@@ -207,10 +207,28 @@ const routingSchema = z
   .strict()
   .prefault({});
 
+/** The name of an environment variable: a secret's place, never the secret itself. */
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { message: 'must be the name of an environment variable' });
+
 /**
- * A watched workspace as cards and routing rules name it. Incidents carry the workspace id (what
+ * How dbxops signs in to a workspace listed in `workspaces`: the names of the environment variables
+ * holding a token or an OAuth M2M client id and secret, or a `~/.databrickscfg` profile. Never the
+ * secret itself: the file is committed, the environment is not.
+ */
+const workspaceAuthSchema = z.union([
+  z.object({ token_env: envVarName }).strict(),
+  z.object({ client_id_env: envVarName, client_secret_env: envVarName }).strict(),
+  z.object({ profile: z.string().trim().min(1).max(200) }).strict(),
+]);
+
+/**
+ * A workspace as cards and routing rules name it. Incidents carry the workspace id (what
  * `DATABRICKS_WORKSPACE_ID` holds, the number in the workspace's `?o=` URLs), so entries are found by
- * `id`; `name` is what cards show and what a routing rule's `workspace` may say instead of the id.
+ * `id`; `name` is what cards show and what a routing rule's `workspace` may say instead of the id. An
+ * entry with `auth` is also watched, beside the workspace of `DATABRICKS_HOST` if any: its own client,
+ * warehouse, polls and webhook credentials (docs/configuration.md#several-workspaces).
  */
 const workspaceSchema = z
   .object({
@@ -219,9 +237,57 @@ const workspaceSchema = z
     host: z
       .url({ protocol: /^https$/ })
       .optional()
-      .describe("the workspace's URL, linked from its cards"),
+      .describe("the workspace's URL, linked from its cards, and the one dbxops connects to with `auth`"),
+    auth: workspaceAuthSchema
+      .optional()
+      .describe('how dbxops signs in to watch this workspace too: `token_env`, `profile`, or OAuth M2M'),
+    warehouse_id: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,64}$/, { message: 'must be a SQL warehouse id (its Connection details)' })
+      .optional()
+      .describe('the SQL warehouse its system tables are read through'),
+    webhook: z
+      .object({
+        username: z.string().trim().min(1).max(200).default('dbxops').describe('HTTP Basic user'),
+        password_env: envVarName.describe('the environment variable holding its HTTP Basic password'),
+      })
+      .strict()
+      .optional()
+      .describe('the credentials of its job notifications, at /webhooks/databricks/<id>'),
   })
-  .strict();
+  .strict()
+  .superRefine((w, ctx) => {
+    // A connection setting on a workspace dbxops does not connect to would do nothing: refused.
+    if (w.auth === undefined) {
+      for (const key of ['warehouse_id', 'webhook'] as const) {
+        if (w[key] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'is read only with `auth` (a watched workspace)',
+          });
+      }
+      return;
+    }
+    if (w.warehouse_id === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warehouse_id'],
+        message: 'a watched workspace needs its SQL warehouse',
+      });
+    if (w.host === undefined && !('profile' in w.auth))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: 'a watched workspace needs its host (or a profile)',
+      });
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(w.id))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id'],
+        message: 'a watched workspace id is part of its webhook path: letters, digits, _ and - only',
+      });
+  });
 
 /**
  * Who may act on incidents. Entries are chat user ids (Slack `U…`, Teams AAD ids, console names) or

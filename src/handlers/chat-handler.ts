@@ -84,6 +84,11 @@ export interface ChatHandlerDeps {
   readonly teamOf?: ((actor: Actor) => string | undefined) | undefined;
   /** The console page of an incident, for "see more" links. */
   readonly detailsUrl?: ((incidentId: string) => string | null) | undefined;
+  /**
+   * What to call an incident's workspace in lists, given only when several workspaces are watched: each
+   * listed incident then says which one it is in.
+   */
+  readonly workspaceName?: ((workspaceId: string) => string) | undefined;
   /** Reads the billing tables (`/dbx cost`); without it the command says it cannot. */
   readonly cost?: CostAnalyst | undefined;
   /** Where dbxops serves a cost chart (a signed URL), for Teams and the console. */
@@ -273,7 +278,9 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       toRequester({
         kind: 'home',
         team: label,
-        incidents: open.map((i) => homeIncident(i, now, deps.detailsUrl?.(i.id) ?? null)),
+        incidents: open.map((i) =>
+          homeIncident(i, now, deps.detailsUrl?.(i.id) ?? null, deps.workspaceName?.(i.workspaceId)),
+        ),
       }),
     ]);
   }
@@ -702,7 +709,9 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       toRequester({
         kind: 'home',
         team: team ?? 'all teams',
-        incidents: open.map((i) => homeIncident(i, now, deps.detailsUrl?.(i.id) ?? null)),
+        incidents: open.map((i) =>
+          homeIncident(i, now, deps.detailsUrl?.(i.id) ?? null, deps.workspaceName?.(i.workspaceId)),
+        ),
       }),
     ]);
   }

@@ -113,12 +113,18 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
 }
 
 /** One row of the Home tab / `/dbx incidents` list. */
-export function homeIncident(incident: Incident, nowMs: number, url: string | null = null): HomeIncident {
+export function homeIncident(
+  incident: Incident,
+  nowMs: number,
+  url: string | null = null,
+  workspace?: string,
+): HomeIncident {
   return {
     incidentId: incident.id,
     severity: incident.severity,
     state: cardState(incident, nowMs),
-    title: incident.title,
+    // Several workspaces watched: each line says which one, before its title, on every surface alike.
+    title: workspace === undefined ? incident.title : `${workspace}: ${incident.title}`,
     slaDeadlineMs: incident.slaDeadline,
     assignee: incident.assignee,
     url: safeLink(url),

@@ -315,6 +315,20 @@ export class BullmqDispatcher<P extends Record<string, unknown>> implements Disp
     return (await q.getJobScheduler(id)) !== undefined;
   }
 
+  /** The ids of the schedules declared on `queue`. */
+  async scheduleIds(queue: keyof P & string): Promise<string[]> {
+    const q = this.queues.get(queue);
+    if (!q) throw new DbxopsError('UNKNOWN_QUEUE', `No queue named ${queue}`, { queue });
+    return (await q.getJobSchedulers()).map((s) => s.key);
+  }
+
+  /** Removes a schedule: its jobs stop being queued. */
+  async unschedule(queue: keyof P & string, id: string): Promise<void> {
+    const q = this.queues.get(queue);
+    if (!q) throw new DbxopsError('UNKNOWN_QUEUE', `No queue named ${queue}`, { queue });
+    await q.removeJobScheduler(id);
+  }
+
   /** The Redis connection the queues use, for what the deployment keeps beside them. */
   redis(): Promise<RedisClient> {
     const [first] = this.queues.values();

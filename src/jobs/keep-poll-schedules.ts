@@ -6,6 +6,11 @@ import { type MonitoringPayloads, POLL_EVERY_MS, type PollSource } from './monit
 export interface PollSchedule {
   readonly source: PollSource;
   readonly everyMs: number;
+  /**
+   * The workspace it polls, when it is not the first one watched: its polls carry the id, and its
+   * schedule's id names it. The first workspace's schedules keep the ids they have always had.
+   */
+  readonly workspace?: string;
 }
 
 /** The slowest a lost schedule may go unnoticed, and the fastest it is looked for. */
@@ -16,10 +21,15 @@ const CHECK_AT_LEAST_EVERY_MS = 1_000;
  * The poll schedules of a deployment: `POLL_EVERY_MS`, in real time. The embedded workspace's clock runs
  * `speed` times faster, so its polls come that much more often (at most once a second).
  */
-export function pollSchedules(mode: keyof typeof POLL_EVERY_MS, speed = 1): PollSchedule[] {
+export function pollSchedules(
+  mode: keyof typeof POLL_EVERY_MS,
+  speed = 1,
+  workspace?: string,
+): PollSchedule[] {
   return (Object.entries(POLL_EVERY_MS[mode]) as [PollSource, number][]).map(([source, every]) => ({
     source,
     everyMs: Math.max(1000, every / speed),
+    ...(workspace === undefined ? {} : { workspace }),
   }));
 }
 
@@ -34,10 +44,14 @@ export interface KeptSchedules {
  * restarts without its data (a managed Redis failing over) would stop every poll for ever, unnoticed
  * while webhook incidents keep arriving: every reconnect, and every `checkEveryMs` (default the
  * shortest interval, between 1 and 30 s), each schedule missing from Redis is declared again. Declaring
- * is an upsert by id, so any number of processes may keep the same schedules.
+ * is an upsert by id, so any number of processes may keep the same schedules. At start, poll schedules
+ * not among `schedules` (a workspace no longer watched) are removed.
  */
 export async function keepPollSchedules(
-  dispatcher: Pick<BullmqDispatcher<MonitoringPayloads>, 'schedule' | 'hasSchedule' | 'redis'>,
+  dispatcher: Pick<
+    BullmqDispatcher<MonitoringPayloads>,
+    'schedule' | 'hasSchedule' | 'redis' | 'scheduleIds' | 'unschedule'
+  >,
   schedules: readonly PollSchedule[],
   options: {
     logger: Logger;
@@ -50,8 +64,19 @@ export async function keepPollSchedules(
   },
 ): Promise<KeptSchedules> {
   const declare = (s: PollSchedule) =>
-    dispatcher.schedule('poll', scheduleId(s.source), s.everyMs, { source: s.source });
+    dispatcher.schedule('poll', scheduleId(s), s.everyMs, {
+      source: s.source,
+      ...(s.workspace === undefined ? {} : { workspace: s.workspace }),
+    });
   for (const s of schedules) await declare(s);
+  // A workspace taken out of dbxops.yaml leaves its schedules behind, whose polls no process could
+  // run: removed, so they do not fail every interval for ever.
+  const declared = new Set(schedules.map(scheduleId));
+  for (const id of await dispatcher.scheduleIds('poll')) {
+    if (declared.has(id)) continue;
+    await dispatcher.unschedule('poll', id);
+    options.logger.warn({ schedule: id }, 'poll schedule of a workspace no longer watched: removed');
+  }
 
   let checking: Promise<void> | undefined;
   const check = (): Promise<void> => {
@@ -59,11 +84,11 @@ export async function keepPollSchedules(
       try {
         let lost = false;
         for (const s of schedules) {
-          if (await dispatcher.hasSchedule('poll', scheduleId(s.source))) continue;
+          if (await dispatcher.hasSchedule('poll', scheduleId(s))) continue;
           await declare(s);
           lost = true;
           options.logger.warn(
-            { source: s.source },
+            { source: s.source, workspace: s.workspace },
             'poll schedule was missing from Redis (restarted without its data?): declared again',
           );
         }
@@ -97,6 +122,6 @@ export async function keepPollSchedules(
   };
 }
 
-function scheduleId(source: PollSource): string {
-  return `poll-${source}`;
+function scheduleId(s: PollSchedule): string {
+  return s.workspace === undefined ? `poll-${s.source}` : `poll-${s.workspace}-${s.source}`;
 }

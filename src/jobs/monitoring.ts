@@ -47,8 +47,8 @@ export type MonitoringPayloads = {
   webhook:
     | { notifications: readonly JobNotification[]; receivedAt: number }
     | { notification: JobNotification; receivedAt: number };
-  /** A scheduled collection. */
-  poll: { source: PollSource };
+  /** A scheduled collection; of the first workspace watched unless `workspace` names another. */
+  poll: { source: PollSource; workspace?: string };
   /** Detected signals to correlate, triage and store: one, or all of a poll's or a webhook batch's. */
   /** `detectedAt`: wall-clock ms when the signals were queued, for the pipeline-latency metric. */
   signal: { signal: Signal; detectedAt: number } | { signals: readonly Signal[]; detectedAt: number };

@@ -39,10 +39,12 @@ export class PollLedger {
   readonly #key: string;
   readonly #failuresKey: string;
 
-  constructor(redis: () => Promise<RedisClient>, prefix: string) {
+  /** `workspace`: a workspace other than the first watched, whose polls are kept apart under its id. */
+  constructor(redis: () => Promise<RedisClient>, prefix: string, workspace?: string) {
     this.#redis = redis;
-    this.#key = `${prefix}:monitoring:polls`;
-    this.#failuresKey = `${prefix}:monitoring:poll-failures`;
+    const of = workspace === undefined ? '' : `:${workspace}`;
+    this.#key = `${prefix}:monitoring:polls${of}`;
+    this.#failuresKey = `${prefix}:monitoring:poll-failures${of}`;
   }
 
   /** A poll of `source` finished: it replaces what was on record, a failed attempt included. */

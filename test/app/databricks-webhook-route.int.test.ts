@@ -34,7 +34,7 @@ afterEach(async () => {
 type WebhookPayload = MonitoringPayloads['webhook'];
 
 /** The real route on a loopback server, queueing into an in-process dispatcher that records jobs. */
-async function startRoute(dispatcher?: Dispatcher<MonitoringPayloads>) {
+async function startRoute(dispatcher?: Dispatcher<MonitoringPayloads>, workspaceId?: string) {
   const jobs: WebhookPayload[] = [];
   const inline = new InlineDispatcher<MonitoringPayloads>({
     webhook: async (payload) => void jobs.push(payload),
@@ -45,6 +45,7 @@ async function startRoute(dispatcher?: Dispatcher<MonitoringPayloads>) {
   });
   const route = createDatabricksWebhookRoute({
     credentials: AUTH,
+    ...(workspaceId === undefined ? {} : { workspaceId }),
     dispatcher: () => dispatcher ?? inline,
     processedKeys: new ProcessedKeyRepository(store.db),
     wallClock: { now: () => Date.UTC(2026, 10, 22) },
@@ -176,5 +177,29 @@ describe('the Databricks webhook endpoint', () => {
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a workspace’s own webhook path (several workspaces watched)', () => {
+  it('takes its own workspace’s notifications once, and refuses another’s, malformed and oversized ones', async () => {
+    const route = await startRoute(undefined, '1234');
+    const mine = failure();
+    expect((await route.post(mine)).status).toBe(202);
+    expect((await route.post(mine)).status).toBe(200);
+    const other = await route.post({ ...failure(), workspace_id: '9999' });
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ error: 'wrong_workspace' });
+    expect((await route.post({ ...failure(), workspace_id: '1234\u0000' })).status).toBe(400);
+    expect((await route.post('{"event_type":')).status).toBe(400);
+    expect(
+      (await route.post({ ...failure(), job: { job_id: '42', name: 'x'.repeat(2_000_000) } })).status,
+    ).toBe(413);
+    expect((await route.post(failure(), { authorization: 'Basic AAAA' })).status).toBe(401);
+    const jobs = await route.jobs();
+    expect(
+      jobs
+        .flatMap((j) => ('notifications' in j ? j.notifications : [j.notification]))
+        .map((n) => n.workspaceId),
+    ).toEqual(['1234']);
   });
 });

@@ -37,7 +37,7 @@ beforeAll(async () => {
     routes: [],
     ready: monitoringReadiness({
       store,
-      polls: ledger,
+      workspaces: [{ name: 'acme-prod', polls: ledger }],
       schedules: SCHEDULES,
       wallClock: clock,
       since: T0,
@@ -164,7 +164,7 @@ describe('/readyz', () => {
       routes: [],
       ready: monitoringReadiness({
         store,
-        polls: ledger,
+        workspaces: [{ name: 'acme-prod', polls: ledger }],
         schedules: [...SCHEDULES, { source: 'system_tables', everyMs: 60_000 }],
         wallClock: clock,
         since: clock.now(),
@@ -205,6 +205,53 @@ describe('/readyz', () => {
     expect(status).toBe(200);
     expect(body.checks).toMatchObject({ workspace: 'ok' });
     await client.del(`${dispatcher.prefix}:monitoring:poll-failures`);
+  });
+
+  it('stays ready while one of two workspaces refuses us, naming it and its polls', async () => {
+    const other = new PollLedger(() => dispatcher.redis(), dispatcher.prefix, '7301928465019283');
+    await other.recordFailure('runs', {
+      at: clock.now() - 2_000,
+      code: 'DATABRICKS_UNAUTHENTICATED',
+      message: 'GET /api/2.2/jobs/runs/list failed: Invalid access token',
+    });
+    await ledger.record('runs', { at: clock.now(), outcome: 'ok' });
+    await ledger.record('topology', { at: clock.now(), outcome: 'ok' });
+    const both = createHttpApp({
+      routes: [],
+      ready: monitoringReadiness({
+        store,
+        workspaces: [
+          { name: 'acme-prod', polls: ledger },
+          { name: 'northlight-prod', polls: other },
+        ],
+        schedules: SCHEDULES,
+        wallClock: clock,
+        since: clock.now(),
+      }),
+    });
+    const { port } = await listen(both, 0, '127.0.0.1');
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(response.status).toBe(200);
+      expect(body.failed).toEqual(['workspace:northlight-prod']);
+      expect(body.checks).toMatchObject({
+        'workspace:acme-prod': 'ok',
+        'poll:acme-prod:runs': expect.stringMatching(/^ok: polled/),
+        'workspace:northlight-prod':
+          'refused: the runs poll 2 s ago: GET /api/2.2/jobs/runs/list failed: Invalid access token',
+      });
+      // Both refusing: nothing is watched, and the process says so.
+      await ledger.recordFailure('runs', {
+        at: clock.now(),
+        code: 'DATABRICKS_UNAUTHENTICATED',
+        message: 'Invalid access token',
+      });
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+      await ledger.record('runs', { at: clock.now(), outcome: 'ok' });
+    } finally {
+      await new Promise((r) => both.close(r));
+    }
   });
 
   it('fails naming Redis while Redis is away', async () => {

@@ -39,6 +39,88 @@ describe('dbxops web and dbxops worker', () => {
   );
 });
 
+describe('several workspaces in dbxops.yaml', () => {
+  const policyBefore = process.env.DBXOPS_POLICY;
+  afterAll(() => {
+    if (policyBefore === undefined) delete process.env.DBXOPS_POLICY;
+    else process.env.DBXOPS_POLICY = policyBefore;
+  });
+  /** Starts with a dbxops.yaml listing `entry` beside the workspace of DATABRICKS_HOST (id 1234). */
+  const startWith = async (entry: string, role: 'all' | 'worker' = 'all') => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbxops-workspaces-'));
+    writeFileSync(join(dir, 'dbxops.yaml'), `workspaces:\n  - ${entry}\n`);
+    process.env.DBXOPS_POLICY = join(dir, 'dbxops.yaml');
+    const env = loadEnv({
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DBXOPS_DATA_DIR: dir,
+      ...(role === 'all'
+        ? {
+            DATABRICKS_HOST: 'https://dbc-acme.cloud.databricks.com',
+            DATABRICKS_TOKEN: 'dapi-acme',
+            DATABRICKS_WORKSPACE_ID: '1234',
+            DATABRICKS_WAREHOUSE_ID: 'abc123',
+          }
+        : {}),
+    });
+    return startDbxops(env, createLogger({ level: 'silent' }), role);
+  };
+
+  it('refuses to start when a watched workspace names a secret variable that is not set, naming both', async () => {
+    await expect(
+      startWith(
+        "{ id: '5678', name: staging, host: 'https://dbc-staging.cloud.databricks.com', auth: { token_env: DBXOPS_TEST_UNSET_TOKEN }, warehouse_id: def456 }",
+      ),
+    ).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message:
+        'workspaces: staging names DBXOPS_TEST_UNSET_TOKEN in auth.token_env, which is not set in the environment',
+    });
+  });
+
+  it('refuses an entry with auth for the workspace of DATABRICKS_HOST: it would be watched twice', async () => {
+    await expect(
+      startWith(
+        "{ id: '1234', host: 'https://dbc-acme.cloud.databricks.com', auth: { profile: acme }, warehouse_id: abc123 }",
+      ),
+    ).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('1234 is the workspace of DATABRICKS_HOST'),
+    });
+  });
+
+  it('refuses every webhook delivery when DBXOPS_WEBHOOK_PASSWORD is not set, instead of taking anyone’s', async () => {
+    const running = await startWith("{ id: '1234', name: acme-prod }");
+    try {
+      const delivered = await fetch(`${running.url}/webhooks/databricks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          event_type: 'jobs.on_failure',
+          workspace_id: '1234',
+          run: { run_id: '1' },
+          job: { job_id: '2' },
+        }),
+      });
+      expect(delivered.status).toBe(401);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('lets dbxops worker watch only listed workspaces, without DATABRICKS_HOST', async () => {
+    await expect(
+      startWith(
+        "{ id: '5678', host: 'https://dbc-staging.cloud.databricks.com', auth: { token_env: T }, warehouse_id: d }",
+        'worker',
+      ),
+    ).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('set REDIS_URL, DATABASE_URL ('),
+    });
+  });
+});
+
 describe('dbxops start after its Redis restarts without its data', () => {
   let redis: RedisServerHandle | undefined;
   let running: RunningDbxops | undefined;

@@ -72,6 +72,24 @@ describe('withMonitoringHealth', () => {
     expect(status.name).toBe('adb-1.azuredatabricks.net');
   });
 
+  it('names a workspace that refuses us even while another keeps the process ready', async () => {
+    const both = realWorkspaceStatus(
+      ['https://adb-1.azuredatabricks.net', 'https://dbc-2.cloud.databricks.com'],
+      {
+        now: () => 0,
+      },
+    );
+    const status = await withMonitoringHealth(both, async () => ({
+      ok: true,
+      failed: ['workspace:northlight-prod'],
+      checks: { 'workspace:northlight-prod': 'refused: the runs poll 2 s ago: Invalid access token' },
+    }))();
+    expect(status.name).toBe('adb-1.azuredatabricks.net · dbc-2.cloud.databricks.com');
+    expect(status.health).toEqual([
+      'workspace:northlight-prod: refused: the runs poll 2 s ago: Invalid access token',
+    ]);
+  });
+
   it('adds nothing while all is well, or while readiness cannot be worked out', async () => {
     const well = await withMonitoringHealth(base, async () => ({ ok: true, failed: [], checks: {} }))();
     expect(well.health).toBeUndefined();

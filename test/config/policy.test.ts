@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, parsePolicy, workspaceEntry } from '../../src/config/policy.js';
 import { ConfigError } from '../../src/domain/errors.js';
+import { listedWorkspaces } from '../../src/app/connect-configured-workspace.js';
 
 describe('policy (dbxops.yaml)', () => {
   it('defaults to the thresholds and triage levels the issue names', () => {
@@ -106,6 +107,53 @@ describe('policy workspaces', () => {
       /workspaces\[0\]\.host/,
     );
     expect(() => parsePolicy(yaml("  - { id: '1', profile: prod }\n"))).toThrowError(/profile/);
+  });
+
+  it('watches an entry with auth and a warehouse, holding the names of its secrets only', () => {
+    const p = parsePolicy(
+      yaml(
+        [
+          "  - { id: '1234567890123456', name: named-only }",
+          "  - id: '7301928465019283'",
+          '    host: https://dbc-northlight.cloud.databricks.com',
+          '    auth: { client_id_env: NL_CLIENT_ID, client_secret_env: NL_CLIENT_SECRET }',
+          '    warehouse_id: 4b9c1e2d3f4a5b6c',
+          '    webhook: { password_env: NL_WEBHOOK_PASSWORD }',
+          "  - { id: '42', auth: { profile: staging }, warehouse_id: abc123 }",
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(listedWorkspaces(p).map((w) => w.id)).toEqual(['7301928465019283', '42']);
+    expect(workspaceEntry(p, '7301928465019283')?.webhook).toEqual({
+      username: 'dbxops',
+      password_env: 'NL_WEBHOOK_PASSWORD',
+    });
+  });
+
+  it('refuses a watched entry without its warehouse or host, connection keys without auth, and secrets as values', () => {
+    const refused = (entry: string, message: RegExp) =>
+      expect(() => parsePolicy(yaml(`  - ${entry}\n`))).toThrowError(message);
+    refused(
+      "{ id: '1', host: 'https://a.net', auth: { token_env: T } }",
+      /warehouse_id.*needs its SQL warehouse/,
+    );
+    refused("{ id: '1', auth: { token_env: T }, warehouse_id: abc }", /host.*needs its host/);
+    refused("{ id: '1', warehouse_id: abc }", /warehouse_id.*only with `auth`/);
+    refused("{ id: '1', webhook: { password_env: P } }", /webhook.*only with `auth`/);
+    refused("{ id: '1', host: 'https://a.net', auth: { token: dapi123 }, warehouse_id: abc }", /auth/);
+    refused(
+      "{ id: '1', host: 'https://a.net', auth: { token_env: 'dapi-1234-secret' }, warehouse_id: abc }",
+      /name of an environment variable/,
+    );
+    refused(
+      "{ id: 'a/b', host: 'https://a.net', auth: { token_env: T }, warehouse_id: abc }",
+      /webhook path/,
+    );
+    refused(
+      "{ id: '1', host: 'https://a.net', auth: { token_env: T }, warehouse_id: 'a b' }",
+      /warehouse id/,
+    );
   });
 });
 

@@ -87,6 +87,26 @@ describe('keepPollSchedules on a real Redis', () => {
     await Promise.all([a.dispatcher.close(), b.dispatcher.close()]);
   });
 
+  it('keeps each workspace’s schedules apart, and removes those of a workspace no longer watched', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const { dispatcher } = monitoringProcess(prefix);
+    const both = [...pollSchedules('real'), ...pollSchedules('real', 1, '7301928465019283')];
+    const first = await keepPollSchedules(dispatcher, both, { logger });
+    await first.stop();
+    const queue = dispatcher.queues.get('poll')!;
+    const keys = async () => (await queue.getJobSchedulers()).map((s) => s.key).sort();
+    expect(await keys()).toContain('poll-7301928465019283-runs');
+    expect((await queue.getJobScheduler('poll-7301928465019283-runs'))?.template?.data).toEqual({
+      source: 'runs',
+      workspace: '7301928465019283',
+    });
+    // The second workspace is taken out of dbxops.yaml: a restart keeps only the first's.
+    const again = await keepPollSchedules(dispatcher, pollSchedules('real'), { logger });
+    expect(await keys()).toEqual(['poll-retriage', 'poll-runs', 'poll-system_tables', 'poll-topology']);
+    await again.stop();
+    await dispatcher.close();
+  });
+
   it('polls again after Redis restarts without its data, and says the data was lost once', async () => {
     const prefix = `test-${randomUUID()}`;
     const { dispatcher, polls } = monitoringProcess(prefix);

@@ -71,6 +71,8 @@ export async function lookUpJobStatus(
   api: DatabricksClient,
   incidents: IncidentRepository,
   query: string,
+  /** The workspace `api` reaches: only its open incidents are the job's (default: every workspace's). */
+  workspaceId?: string,
 ): Promise<Result<JobStatus, JobStatusRefusal>> {
   const name = query.slice(0, QUERY_LIMIT);
   try {
@@ -83,7 +85,9 @@ export async function lookUpJobStatus(
     }
     const runs = (await api.jobs.listRunsPage({ job_id: Number(job.job_id), limit: RUNS_SHOWN })).runs;
     const jobName = job.settings?.name ?? String(job.job_id);
-    const open = (await incidents.listOpen({ limit: 200 })).filter(
+    const open = (
+      await incidents.listOpen({ ...(workspaceId === undefined ? {} : { workspaceId }), limit: 200 })
+    ).filter(
       (i) => i.title.toLowerCase().includes(jobName.toLowerCase()) || i.blastRadius.jobs.includes(jobName),
     );
     const schedule = job.settings?.schedule;

@@ -10,7 +10,7 @@ import type { Topology, TopologyJob, TopologyLineageEdge } from './topology.js';
 export interface LoadTopologyOptions {
   /** How far back lineage is read. Default 30 days (lineage is kept 395 days; older edges are stale). */
   readonly lineageDays?: number;
-  /** Longest upstream walk for an SLA's `upstreamJobIds`. Default 10 hops. */
+  /** Longest upstream walk for an SLA's `upstreamJobIds` and `upstreamPipelineIds`. Default 10 hops. */
   readonly maxHops?: number;
 }
 
@@ -38,7 +38,7 @@ GROUP BY ALL`;
  * owners, `run_job_task` edges and named compute; `system.access.table_lineage` for the tables each job
  * reads and writes; SLAs from the `sla`/`sla_timezone` job tags on the tables a job writes (only
  * `sla_table` when that tag names one), overridden
- * by `policy.slas`, each with the jobs upstream of its table. Stores the result in `cache` when given,
+ * by `policy.slas`, each with the jobs and pipelines upstream of its table. Stores the result in `cache` when given,
  * where `fetchRunObservation` reads tables from it. A throttled or unavailable workspace returns
  * `degraded` and leaves any cached topology in place.
  */
@@ -75,6 +75,8 @@ export async function loadTopology(
   const lastWrites: Record<string, number> = {};
   const reads = new Map<string, Set<string>>();
   const writes = new Map<string, Set<string>>();
+  const pipelineReads = new Map<string, Set<string>>();
+  const pipelineWrites = new Map<string, Set<string>>();
   const add = (map: Map<string, Set<string>>, key: string, value: string) => {
     const set = map.get(key) ?? new Set<string>();
     set.add(value);
@@ -100,6 +102,9 @@ export async function loadTopology(
     if (jobId !== null) {
       if (edge.sourceTable !== null) add(reads, jobId, edge.sourceTable);
       if (edge.targetTable !== null) add(writes, jobId, edge.targetTable);
+    } else if (entityType?.toUpperCase() === 'PIPELINE' && entityId !== null) {
+      if (edge.sourceTable !== null) add(pipelineReads, entityId, edge.sourceTable);
+      if (edge.targetTable !== null) add(pipelineWrites, entityId, edge.targetTable);
     }
   }
 
@@ -122,7 +127,8 @@ export async function loadTopology(
       if (job.team && !(table in tableTeams)) tableTeams[table] = job.team;
   }
 
-  const slas = buildSlas(deps, jobs, jobEdges, lastWrites, options.maxHops ?? 10);
+  const pipelines = { reads: pipelineReads, writes: pipelineWrites };
+  const slas = buildSlas(deps, jobs, jobEdges, pipelines, lastWrites, options.maxHops ?? 10);
   const topology: Topology = {
     workspaceId: deps.workspaceId,
     builtAt: now,
@@ -162,37 +168,65 @@ function shareStrings(info: JobInfo, intern: (text: string) => string): JobInfo 
 const sortedList = (set: ReadonlySet<string> | undefined): readonly string[] =>
   set === undefined || set.size === 0 ? NO_IDS : [...set].sort();
 
-/** Jobs upstream of `table`: its writers, the writers of what they read, and parents of those jobs. */
-function upstreamJobIds(
+/** What lineage says pipelines read and write, by pipeline id. */
+interface PipelineTables {
+  readonly reads: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly writes: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/**
+ * Jobs and pipelines upstream of `table`: its writers, the writers of what they read, the parents of
+ * those jobs and the jobs whose pipeline tasks start those pipelines.
+ */
+function upstreamOf(
   table: string,
-  jobs: readonly TopologyJob[],
+  jobs: readonly (TopologyJob & Pick<JobInfo, 'pipelineIds'>)[],
   jobEdges: readonly { parentJobId: string; childJobId: string }[],
+  pipelines: PipelineTables,
   maxHops: number,
-): string[] {
+): { jobIds: string[]; pipelineIds: string[] } {
   const writersOf = new Map<string, string[]>();
-  for (const job of jobs) {
-    for (const t of job.tablesWritten) writersOf.set(t, [...(writersOf.get(t) ?? []), job.jobId]);
-  }
+  const addWriter = (t: string, writer: string) => writersOf.set(t, [...(writersOf.get(t) ?? []), writer]);
+  for (const job of jobs) for (const t of job.tablesWritten) addWriter(t, `job:${job.jobId}`);
+  for (const [id, tables] of pipelines.writes) for (const t of tables) addWriter(t, `pipeline:${id}`);
   const byId = new Map(jobs.map((j) => [j.jobId, j]));
   const found = new Set<string>();
   let frontier = [...(writersOf.get(table) ?? [])];
   for (let hop = 0; hop < maxHops && frontier.length > 0; hop++) {
     const next: string[] = [];
-    for (const jobId of frontier) {
-      if (found.has(jobId)) continue;
-      found.add(jobId);
-      for (const read of byId.get(jobId)?.tablesRead ?? []) next.push(...(writersOf.get(read) ?? []));
-      for (const edge of jobEdges) if (edge.childJobId === jobId) next.push(edge.parentJobId);
+    for (const node of frontier) {
+      if (found.has(node)) continue;
+      found.add(node);
+      const [kind, id = ''] = splitNode(node);
+      const reads = kind === 'job' ? (byId.get(id)?.tablesRead ?? []) : (pipelines.reads.get(id) ?? []);
+      for (const read of reads) next.push(...(writersOf.get(read) ?? []));
+      if (kind === 'job') {
+        for (const edge of jobEdges) if (edge.childJobId === id) next.push(`job:${edge.parentJobId}`);
+      } else {
+        for (const job of jobs) if (job.pipelineIds.includes(id)) next.push(`job:${job.jobId}`);
+      }
     }
     frontier = next;
   }
-  return [...found].sort();
+  const ids = (kind: string) =>
+    [...found]
+      .map(splitNode)
+      .filter(([k]) => k === kind)
+      .map(([, id = '']) => id)
+      .sort();
+  return { jobIds: ids('job'), pipelineIds: ids('pipeline') };
 }
+
+const splitNode = (node: string): [string, string] => {
+  const at = node.indexOf(':');
+  return [node.slice(0, at), node.slice(at + 1)];
+};
 
 function buildSlas(
   deps: CollectorDeps,
-  jobs: readonly TopologyJob[],
+  jobs: readonly (TopologyJob & Pick<JobInfo, 'pipelineIds'>)[],
   jobEdges: readonly { parentJobId: string; childJobId: string }[],
+  pipelines: PipelineTables,
   lastWrites: Readonly<Record<string, number>>,
   maxHops: number,
 ): TableSla[] {
@@ -211,10 +245,12 @@ function buildSlas(
   );
   const out: TableSla[] = [];
   for (const [table, raw] of byTable) {
+    const upstream = upstreamOf(table, jobs, jobEdges, pipelines, maxHops);
     const parsed = tableSlaSchema.safeParse({
       ...raw,
       workspaceId: deps.workspaceId,
-      upstreamJobIds: upstreamJobIds(table, jobs, jobEdges, maxHops),
+      upstreamJobIds: upstream.jobIds,
+      upstreamPipelineIds: upstream.pipelineIds,
       lastRefreshedAt: lastWrites[table],
     });
     if (parsed.success) out.push(parsed.data);

@@ -383,6 +383,32 @@ export async function pollSystemTables(
         out.pipelineUpdates,
       );
     }
+    // The timeline shows an update in flight only once an hour of it has passed (an update hung since
+    // 05:00 appears at 06:00): the REST list has each pipeline's latest updates as they stand now.
+    // Handed out on every poll while in flight, so each poll judges how long it has run.
+    for await (const p of deps.client.pipelines.listPipelines({ max_results: 100 })) {
+      for (const u of p.latest_updates ?? []) {
+        const startTime = epochOf(u.creation_time);
+        if (u.state === undefined || ENDED_UPDATE_STATES.has(u.state) || startTime === undefined) continue;
+        const jobId = startingJob(cache, p.pipeline_id);
+        accept(
+          'pipelines',
+          pipelineUpdateObservationSchema,
+          undefined,
+          {
+            workspaceId: ws,
+            pipelineId: p.pipeline_id,
+            pipelineName: p.name,
+            updateId: u.update_id,
+            state: u.state,
+            startTime,
+            ...(jobId !== undefined ? { jobId } : {}),
+            ...(p.cluster_id !== undefined ? { clusterId: p.cluster_id } : {}),
+          },
+          out.pipelineUpdates,
+        );
+      }
+    }
   });
 
   await run('cluster_events', async ({ since, until }) => {
@@ -530,6 +556,26 @@ const WAREHOUSE_ACTIVITY_SQL = [
    WHERE event_time >= :since AND event_type IN ('STARTING', 'RUNNING')
    GROUP BY warehouse_id`,
 ];
+
+const ENDED_UPDATE_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+
+/** `creation_time` as the list gives it (an ISO time) or as `updates/{id}` does (epoch ms). */
+function epochOf(time: string | undefined): number | undefined {
+  if (time === undefined) return undefined;
+  const at = /^\d+$/.test(time) ? Number(time) : Date.parse(time);
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/** The one job whose pipeline task starts the pipeline, when one (and only one) does. */
+function startingJob(cache: CollectorCache, pipelineId: string): string | undefined {
+  let found: string | undefined;
+  for (const { info } of cache.jobs.values()) {
+    if (!info.pipelineIds.includes(pipelineId)) continue;
+    if (found !== undefined) return undefined;
+    found = info.jobId;
+  }
+  return found;
+}
 
 const PIPELINE_UPDATES_SQL = `
 WITH ends AS (

@@ -16,9 +16,19 @@ interface PastRun {
   readonly seconds: number;
 }
 
+/** One completed update of a pipeline in the past, for the pipeline's duration baseline. */
+interface PastUpdate {
+  readonly workspaceId: string;
+  readonly pipelineId: string;
+  readonly updateId: string;
+  readonly startTime: number;
+  readonly seconds: number;
+}
+
 /** The workspace's past as the system tables hold it: what the detectors' baselines are made of. */
 export interface BaselineHistory {
   readonly runs: readonly PastRun[];
+  readonly updates: readonly PastUpdate[];
   readonly loads: readonly TableLoadObservation[];
   readonly costs: readonly CostObservation[];
 }
@@ -33,8 +43,8 @@ const COST_HISTORY_MS = 15 * DAY_MS;
 
 /**
  * Reads the past the detectors' baselines are made of from the system tables, once, when dbxops first
- * watches a workspace: the newest successful runs of each job (`system.lakeflow.job_run_timeline`), the
- * newest loads of each table by each of its writers (`main.ops.etl_audit`) and two weeks of spend per team. A workspace with a
+ * watches a workspace: the newest successful runs of each job (`system.lakeflow.job_run_timeline`) and
+ * completed updates of each pipeline (`pipeline_update_timeline`), the newest loads of each table by each of its writers (`main.ops.etl_audit`) and two weeks of spend per team. A workspace with a
  * past has it there whether dbxops is new to it or not (system tables keep a year; `runs/list` pages
  * through it slowly), so a first poll judges the next run against weeks of earlier ones instead of
  * waiting weeks to learn them. The same statements run on a real SQL warehouse and the embedded DuckDB.
@@ -64,6 +74,28 @@ export async function readBaselineHistory(
     if (jobId === undefined || runId === undefined || started === undefined || ended === undefined) continue;
     if (ended < started) continue;
     runs.push({ workspaceId: ws, jobId, runId, startTime: started, seconds: (ended - started) / 1000 });
+  }
+
+  const updates: PastUpdate[] = [];
+  for (const r of await query(PAST_UPDATES_SQL, {
+    since: tsParam(since),
+    until: tsParam(now),
+    workspace_id: ws,
+  })) {
+    const pipelineId = str(r, 'pipeline_id');
+    const updateId = str(r, 'update_id');
+    const started = ms(r, 'started');
+    const ended = ms(r, 'ended');
+    if (pipelineId === undefined || updateId === undefined || started === undefined || ended === undefined)
+      continue;
+    if (ended < started) continue;
+    updates.push({
+      workspaceId: ws,
+      pipelineId,
+      updateId,
+      startTime: started,
+      seconds: (ended - started) / 1000,
+    });
   }
 
   const loads: TableLoadObservation[] = [];
@@ -97,7 +129,7 @@ export async function readBaselineHistory(
       if (parsed.success) costs.push(parsed.data);
     }
   }
-  return { runs, loads, costs };
+  return { runs, updates, loads, costs };
 }
 
 // A run's duration from its first slice's start to its last slice's end, for runs whose last slice says
@@ -117,6 +149,23 @@ starts AS (
 SELECT ended.job_id, ended.run_id, starts.started, ended.ended
 FROM ended JOIN starts ON ended.run_id = starts.run_id
 QUALIFY ROW_NUMBER() OVER (PARTITION BY ended.job_id ORDER BY ended.ended DESC) <= ${RUNS_PER_JOB}`;
+
+// The same for pipeline updates: from the first slice's start to the slice that says it completed.
+const PAST_UPDATES_SQL = `
+WITH ended AS (
+  SELECT pipeline_id, update_id, MAX(period_end_time) AS ended
+  FROM system.lakeflow.pipeline_update_timeline
+  WHERE workspace_id = :workspace_id AND result_state = 'COMPLETED'
+    AND period_end_time >= :since AND period_end_time <= :until
+  GROUP BY pipeline_id, update_id),
+starts AS (
+  SELECT update_id, MIN(period_start_time) AS started
+  FROM system.lakeflow.pipeline_update_timeline
+  WHERE workspace_id = :workspace_id AND period_end_time >= :since AND period_end_time <= :until
+  GROUP BY update_id)
+SELECT ended.pipeline_id, ended.update_id, starts.started, ended.ended
+FROM ended JOIN starts ON ended.update_id = starts.update_id
+QUALIFY ROW_NUMBER() OVER (PARTITION BY ended.pipeline_id ORDER BY ended.ended DESC) <= ${RUNS_PER_JOB}`;
 
 const PAST_LOADS_SQL = `
 SELECT table_full_name, job_id, run_id, task_key, rows_written, load_time

@@ -312,8 +312,8 @@ class Linker {
   }
 
   /**
-   * Within the window of the incident's root-cause activity; or a consequence of that cause within the
-   * horizon. An incident of consequences only is timed by the member itself, so a cause found late
+   * Within the window of the incident's root-cause activity; or, within the horizon, a consequence of
+   * that cause or another signal of the same run. An incident of consequences only is timed by the member itself, so a cause found late
    * (the 02:30 extract timeout behind the 06:00 SLA miss) still joins its consequence.
    */
   #inTime(member: Signal, link: LinkKind, activity: number | undefined): boolean {
@@ -321,6 +321,10 @@ class Linker {
     const gap = Math.abs(s.occurredAt - (activity ?? member.occurredAt));
     if (gap <= this.#windowMs) return true;
     if (gap > this.#horizonMs) return false;
+    // One run is one occurrence however long it lasts: the pipeline update its task started hanging at
+    // 05:30, the run itself running long at 06:40 and timing out at 09:00 are one problem.
+    if (link === 'same_subject' && s.refs.runId !== undefined && s.refs.runId === member.refs.runId)
+      return true;
     // A cause beyond the window of the incident's cause is a cause of its own; a consequence comes after
     // its cause, and a cause before the consequences it explains.
     const consequence = CONSEQUENCE_KINDS.has(s.kind);

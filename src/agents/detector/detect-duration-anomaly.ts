@@ -3,7 +3,8 @@ import { splitComputeIds } from './compute-ids.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { RunObservation } from './observations.js';
 import { runOutcome } from './run-state.js';
-import { median, recordSamples, type SampleWindow, scaledMad, valuesBefore } from './sample-window.js';
+import { anomalyLimit, formatMinutes, usualSeconds } from './running-long.js';
+import { recordSamples, type SampleWindow, valuesBefore } from './sample-window.js';
 
 /** Per job (`workspaceId:jobId`): durations in seconds of its recent successful runs. Store it as JSON. */
 export type DurationBaselines = Readonly<Record<string, SampleWindow>>;
@@ -65,16 +66,9 @@ export function detectDurationAnomalies(
         run.runId,
         run.startTime,
       );
-      if (history.length < thresholds.min_history_runs) return;
-      const med = median(history);
-      if (!(med > 0)) return;
-      // Relative rules alone flag a 3-minute job that took 7 (a warehouse cold start): it must also run
-      // `duration_min_extra_minutes` longer than usual to matter to anyone.
-      const limit = Math.max(
-        med + k * scaledMad(history),
-        thresholds.duration_spike * med,
-        med + thresholds.duration_min_extra_minutes * 60,
-      );
+      const med = usualSeconds(history, thresholds.min_history_runs);
+      if (med === undefined) return;
+      const limit = anomalyLimit(history, med, thresholds, k);
       if (seconds < limit) return;
 
       const jobName = run.jobName ?? run.runName ?? `job ${run.jobId}`;
@@ -116,8 +110,4 @@ export function detectDurationAnomalies(
     });
   }
   return { ...sink.output(), baselines: next };
-}
-
-function formatMinutes(seconds: number): string {
-  return seconds < 120 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
 }

@@ -1,9 +1,11 @@
 import { utcMinute } from '../../domain/text.js';
 import type { DurationBaselines } from './detect-duration-anomaly.js';
+import { isInFlight, pipelineHistory } from './detect-pipeline-failures.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
-import type { RunObservation, TableSla } from './observations.js';
+import type { PipelineUpdateObservation, RunObservation, TableSla } from './observations.js';
 import { runOutcome } from './run-state.js';
-import { median, scaledMad, valuesBefore } from './sample-window.js';
+import { lateLimit, usualSeconds } from './running-long.js';
+import { valuesBefore } from './sample-window.js';
 import { deadlinesAround } from './zoned-time.js';
 
 /**
@@ -18,8 +20,13 @@ const SLA_WARNING_MINUTES = 120;
 export interface SlaOptions {
   /** How long before a deadline an unrefreshed table with evidence against it is at risk (default `SLA_WARNING_MINUTES`). */
   readonly atRiskMinutes?: number;
-  /** The upstream jobs' usual durations (the duration detector's baselines): what "running long" means. */
+  /**
+   * The upstream jobs' and pipelines' usual durations (the duration baselines, pipelines under
+   * `pipelineDurationKey`): what "running long" means.
+   */
   readonly durations?: DurationBaselines;
+  /** Pipeline updates seen this time; those in flight of an SLA's `upstreamPipelineIds` can be evidence. */
+  readonly updates?: readonly PipelineUpdateObservation[];
   /** Successful runs a job needs before its usual duration is known (`thresholds.min_history_runs`, default 5). */
   readonly minHistoryRuns?: number;
 }
@@ -27,9 +34,10 @@ export interface SlaOptions {
 /**
  * Tables not refreshed by their daily deadline (`sla_missed`), and tables whose deadline is near with
  * evidence that the refresh will not come (`sla_at_risk`): an upstream run of this cycle failed, was
- * skipped, or is running past its own usual duration. An upstream still running within its usual time,
- * or a job whose usual time is not known yet, is no evidence: a healthy night pages nobody. The signal
- * names its evidence. A table counts as refreshed for a deadline when it was written after the deadline
+ * skipped, or is running past its own usual duration, or an upstream pipeline's update is (a hung
+ * update, error or not, holds back every table downstream of it). An upstream still running within its
+ * usual time, or one whose usual time is not known yet, is no evidence: a healthy night pages nobody.
+ * The signal names its evidence. A table counts as refreshed for a deadline when it was written after the deadline
  * before it. `runs` are the upstream jobs' recent runs (the latest finished one of each and those in flight).
  */
 export function detectSlaBreaches(
@@ -83,10 +91,17 @@ export function detectSlaBreaches(
 
       if (refreshed(next) || next - now > atRiskMs) return;
       const cycleStart = previous;
-      const evidence = upstream
-        .filter((r) => r.startTime >= cycleStart - atRiskMs)
-        .map((r) => evidenceAgainst(r, now, options))
-        .filter((label): label is string => label !== undefined);
+      const updates = (options.updates ?? []).filter(
+        (u) => u.workspaceId === sla.workspaceId && (sla.upstreamPipelineIds ?? []).includes(u.pipelineId),
+      );
+      const evidence = [
+        ...upstream
+          .filter((r) => r.startTime >= cycleStart - atRiskMs)
+          .map((r) => evidenceAgainst(r, now, options)),
+        ...updates
+          .filter((u) => u.startTime >= cycleStart - atRiskMs)
+          .map((u) => updateEvidence(u, now, options)),
+      ].filter((label): label is string => label !== undefined);
       if (evidence.length === 0) return;
       sink.emit(`table:${sla.table}`, {
         dedupKey: `${sla.workspaceId}:sla-at-risk:${sla.table}:${next}`,
@@ -107,10 +122,6 @@ export function detectSlaBreaches(
   }
   return sink.output();
 }
-
-/** How far past its median a run must be to be "running long": three robust spreads, and 20 % at least. */
-const LONG_RUN_MADS = 3;
-const LONG_RUN_MIN_RATIO = 1.2;
 
 /** What an upstream run says against the next refresh, in words for the card; undefined when nothing. */
 function evidenceAgainst(run: RunObservation, now: number, options: SlaOptions): string | undefined {
@@ -134,14 +145,32 @@ function evidenceAgainst(run: RunObservation, now: number, options: SlaOptions):
         run.runId,
         run.startTime,
       );
-      if (history.length < (options.minHistoryRuns ?? 5)) return undefined;
-      const usual = median(history);
-      const limit = Math.max(usual + LONG_RUN_MADS * scaledMad(history), LONG_RUN_MIN_RATIO * usual);
-      const ranSeconds = (now - run.startTime) / 1000;
-      if (!(usual > 0) || ranSeconds <= limit) return undefined;
-      return `Upstream ${name} has been running ${Math.round(ranSeconds / 60)} min, past its usual ${Math.round(usual / 60)} min (run ${run.runId})`;
+      const past = pastUsual(history, now - run.startTime, options);
+      return past === undefined
+        ? undefined
+        : `Upstream ${name} has been running ${past.ran} min, past its usual ${past.usual} min (run ${run.runId})`;
     }
     default:
       return undefined;
   }
+}
+
+/** What an upstream pipeline's update in flight says against the next refresh: running past its usual time. */
+function updateEvidence(u: PipelineUpdateObservation, now: number, options: SlaOptions): string | undefined {
+  if (!isInFlight(u)) return undefined;
+  const past = pastUsual(pipelineHistory(options.durations, u), now - u.startTime, options);
+  if (past === undefined) return undefined;
+  const name = u.pipelineName ?? `pipeline ${u.pipelineId}`;
+  return `Upstream pipeline ${name} has been updating ${past.ran} min, past its usual ${past.usual} min (update ${u.updateId})`;
+}
+
+/** Minutes run and usual, when `ranMs` is past the bar of lateness of `history`; else undefined. */
+function pastUsual(
+  history: readonly number[],
+  ranMs: number,
+  options: SlaOptions,
+): { readonly ran: number; readonly usual: number } | undefined {
+  const usual = usualSeconds(history, options.minHistoryRuns ?? 5);
+  if (usual === undefined || ranMs / 1000 <= lateLimit(history, usual)) return undefined;
+  return { ran: Math.round(ranMs / 60_000), usual: Math.round(usual / 60) };
 }

@@ -4,6 +4,7 @@ import { classifyError } from '../classifier/classify-error.js';
 import type { SystemTableObservations } from '../collector/poll-system-tables.js';
 import type { BaselineHistory } from '../collector/read-baseline-history.js';
 import { DURATION_MAX_SAMPLES } from './detect-duration-anomaly.js';
+import { pipelineDurationKey } from './detect-pipeline-failures.js';
 import { ROW_COUNT_MAX_LOADS, rowCountKey } from './detect-row-counts.js';
 import { detectRunFailures } from './detect-run-failures.js';
 import type { DetectorOutput } from './detector-output.js';
@@ -127,7 +128,7 @@ export class Detection {
 
   /**
    * Takes in the workspace's past (`readBaselineHistory`) without judging it: samples for the duration
-   * and row-count baselines, and cost periods. Samples are kept by run and load id, so a run a poll
+   * (jobs' runs and pipelines' updates) and row-count baselines, and cost periods. Samples are kept by run and load id, so a run a poll
    * hands out again later counts once.
    */
   seed(history: BaselineHistory, now: number): void {
@@ -149,6 +150,14 @@ export class Detection {
         ROW_COUNT_MAX_LOADS,
       );
       this.#lastLoads.set(l.table, Math.max(this.#lastLoads.get(l.table) ?? 0, l.loadedAt));
+    }
+    for (const u of history.updates) {
+      const key = pipelineDurationKey(u.workspaceId, u.pipelineId);
+      durations[key] = recordSamples(
+        durations[key],
+        [[u.updateId, u.startTime, u.seconds]],
+        DURATION_MAX_SAMPLES,
+      );
     }
     this.#baselines = { durations, rowCounts };
     this.#rememberCosts(history.costs, now);

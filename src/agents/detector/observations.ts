@@ -115,6 +115,8 @@ export const tableSlaSchema = z.object({
     .max(64)
     .refine((tz) => isTimeZone(tz), { message: 'must be an IANA time zone such as Europe/Berlin' }),
   upstreamJobIds: z.array(idString).max(LIMITS.list).default([]),
+  /** DLT / Lakeflow pipelines upstream of the table (by lineage): a hung update of one holds it back. */
+  upstreamPipelineIds: z.array(idString).max(LIMITS.list).optional(),
   team: name.optional(),
   criticality: name.optional(),
   /** The last time the table was written (lineage `event_time` or `information_schema.tables.last_altered`). */

@@ -88,13 +88,25 @@ export function runDetectors(
     next = { ...next, rowCounts: out.baselines };
     return out;
   });
+  // Before the SLAs: an update in flight is judged against its pipeline's baseline with this pass's
+  // completed updates recorded, as a run is against its job's.
+  run('pipelines', () => {
+    const out = detectPipelineFailures(inputs.pipelineUpdates ?? [], now, {
+      ...classify,
+      durations: next.durations,
+      thresholds: t,
+      runs,
+    });
+    next = { ...next, durations: out.durations };
+    return out;
+  });
   run('sla', () =>
     detectSlaBreaches(inputs.slas ?? [], inputs.slaRuns ?? runs, now, {
       durations: next.durations,
       minHistoryRuns: t.min_history_runs,
+      updates: inputs.pipelineUpdates ?? [],
     }),
   );
-  run('pipelines', () => detectPipelineFailures(inputs.pipelineUpdates ?? [], now, classify));
   run('clusters', () => detectClusterEvents(inputs.clusterEvents ?? [], now));
   run('warehouses', () => detectWarehouseProblems(inputs.warehouses ?? [], t, now));
   run('queries', () => detectRunawayQueries(inputs.queries ?? [], t, now));

@@ -10,6 +10,11 @@ import {
 import type { GraphView } from '../../../src/agents/correlator/dependency-graph.js';
 import { detectClusterEvents } from '../../../src/agents/detector/detect-cluster-events.js';
 import { detectCostProblems } from '../../../src/agents/detector/detect-cost.js';
+import { detectDurationAnomalies } from '../../../src/agents/detector/detect-duration-anomaly.js';
+import {
+  detectPipelineFailures,
+  pipelineDurationKey,
+} from '../../../src/agents/detector/detect-pipeline-failures.js';
 import { detectRunFailures } from '../../../src/agents/detector/detect-run-failures.js';
 import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
@@ -17,6 +22,7 @@ import { detectWarehouseProblems } from '../../../src/agents/detector/detect-war
 import {
   clusterEventObservationSchema,
   costObservationSchema,
+  pipelineUpdateObservationSchema,
   queryObservationSchema,
   tableSlaSchema,
   warehouseObservationSchema,
@@ -398,6 +404,94 @@ describe('correlate', () => {
       const { incidents, decisions } = feed([mart, etl]);
       expect(incidents).toHaveLength(1);
       expect(decisions[1]).toMatchObject({ link: 'upstream', rootCauseChanged: { to: etl.id } });
+    });
+
+    describe('a pipeline update that hangs upstream of a table with a deadline', () => {
+      // Pipeline P refreshes main.sales.orders; the mart job M starts it (a pipeline task), then reads
+      // the orders into main.mart.daily_revenue, due at 06:00. Tonight P's update hangs from 04:00.
+      const P = 'b3f1c2d4-0000-4000-8000-0000000000a1';
+      const lineage = buildDependencyGraph({
+        lineage: [
+          {
+            sourceTable: 'main.raw.orders',
+            targetTable: 'main.sales.orders',
+            entityType: 'PIPELINE',
+            entityId: P,
+          },
+          NIGHTLY_ORDERS_LINEAGE[1]!,
+        ],
+        jobs: [{ jobId: 'M', name: 'Revenue mart' }],
+      });
+      const started = DEADLINE - 2 * HOUR;
+      const past = (key: string, minutes: number) => ({
+        [key]: {
+          samples: [1, 2, 3, 4, 5].map(
+            (d) => [`${key}-${d}`, started - d * 24 * HOUR, minutes * 60] as const,
+          ),
+        },
+      });
+      const durations = { ...past(pipelineDurationKey(WS, P), 15), ...past(`${WS}:M`, 40) };
+      const update = pipelineUpdateObservationSchema.parse({
+        workspaceId: WS,
+        pipelineId: P,
+        pipelineName: 'orders_dlt',
+        updateId: 'upd-1',
+        state: 'RUNNING',
+        startTime: started,
+        jobId: 'M',
+      });
+      const martRun = (runId: string, startTime: number) =>
+        run({
+          jobId: 'M',
+          jobName: 'Revenue mart',
+          runId,
+          lifeCycleState: 'RUNNING',
+          resultState: undefined,
+          startTime,
+          endTime: undefined,
+          tablesRead: ['main.sales.orders'],
+          tablesWritten: ['main.mart.daily_revenue'],
+          computeIds: [],
+        });
+      const waiting = martRun('900', started - MIN);
+      const slaRow = tableSlaSchema.parse({
+        workspaceId: WS,
+        table: 'main.mart.daily_revenue',
+        deadline: '06:00',
+        timezone: 'UTC',
+        upstreamJobIds: ['M'],
+        upstreamPipelineIds: [P],
+        lastRefreshedAt: DEADLINE - 25 * HOUR,
+      });
+      const at = (now: number) => ({
+        atRisk: detectSlaBreaches([slaRow], [], now, { durations, minHistoryRuns: 5, updates: [update] }),
+        hung: detectPipelineFailures([update], now, { durations, thresholds: thresholds(), runs: [waiting] }),
+        long: (r: typeof waiting) => detectDurationAnomalies([r], durations, thresholds(), now),
+      });
+
+      it('puts the hung update, the SLA at risk, the run waiting on it and the missed SLA in one incident', () => {
+        const [atRisk] = at(started + 20 * MIN).atRisk.signals;
+        const [hung] = at(started + 31 * MIN).hung.signals;
+        // The mart's run has gone twice its usual 40 minutes: an hour after the update was found hung.
+        const [long] = at(started + 81 * MIN).long(waiting).signals;
+        const [missed] = detectSlaBreaches([slaRow], [], DEADLINE + 5 * MIN).signals;
+        expect([atRisk?.kind, hung?.kind, long?.kind, missed?.kind]).toEqual([
+          'sla_at_risk',
+          'duration_anomaly',
+          'duration_anomaly',
+          'sla_missed',
+        ]);
+        const { incidents } = feed([atRisk!, hung!, long!, missed!], lineage);
+        expect(incidents).toHaveLength(1);
+        expect(incidents[0]!.rootSignalId).toBe(hung!.id);
+      });
+
+      it('keeps another run of the job, running long hours later, out of it: one run is one occurrence', () => {
+        const [hung] = at(started + 31 * MIN).hung.signals;
+        const nextRun = martRun('901', started + 2 * HOUR);
+        const [long] = at(started + 2 * HOUR + 81 * MIN).long(nextRun).signals;
+        expect(feed([hung!, long!], lineage).incidents).toHaveLength(2);
+      });
     });
 
     it('keeps an idle warehouse out of the SLA incident of a table it serves', () => {

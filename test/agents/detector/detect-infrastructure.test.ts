@@ -10,7 +10,7 @@ import {
   queryObservationSchema,
   warehouseObservationSchema,
 } from '../../../src/agents/detector/observations.js';
-import { MIN, T0, thresholds, WS } from './observation-factory.js';
+import { DAY, HOUR, MIN, run, T0, thresholds, WS } from './observation-factory.js';
 
 const NOW = T0 + 120 * MIN;
 
@@ -42,6 +42,73 @@ describe('detectPipelineFailures', () => {
       classification: { category: 'missing_object' },
     });
     expect(detectPipelineFailures([update('FAILED')], NOW + MIN).signals[0]!.id).toBe(out.signals[0]!.id);
+  });
+
+  describe('an update that hangs without an error', () => {
+    const PIPELINE = 'b3f1c2d4-0000-4000-8000-000000000001';
+    /** Five nights of updates that took about a quarter of an hour each, then tonight's, still running. */
+    const past = [1, 2, 3, 4, 5].map((d) =>
+      pipelineUpdateObservationSchema.parse({
+        workspaceId: WS,
+        pipelineId: PIPELINE,
+        updateId: `u-past-${d}`,
+        state: 'COMPLETED',
+        startTime: T0 - d * DAY,
+        endTime: T0 - d * DAY + (13.5 + d / 2) * MIN,
+      }),
+    );
+    const tonight = pipelineUpdateObservationSchema.parse({
+      workspaceId: WS,
+      pipelineId: PIPELINE,
+      pipelineName: 'orders_dlt',
+      updateId: 'u-tonight',
+      state: 'RUNNING',
+      startTime: T0,
+      jobId: '684914303928317',
+    });
+    /** The job run whose pipeline task started tonight's update, waiting on it. */
+    const waiting = run({
+      runId: '455644833361299',
+      lifeCycleState: 'RUNNING',
+      resultState: undefined,
+      startTime: T0 - MIN,
+      endTime: undefined,
+    });
+    const judge = (at: number, updates = [tonight]) => {
+      const learned = detectPipelineFailures(past, T0 - HOUR, { thresholds: thresholds() }).durations;
+      return detectPipelineFailures(updates, at, {
+        durations: learned,
+        thresholds: thresholds(),
+        runs: [waiting],
+      }).signals;
+    };
+
+    it('is reported once it runs twice its pipeline’s usual time, naming the run waiting on it', () => {
+      expect(judge(T0 + 25 * MIN)).toEqual([]);
+      const [hung] = judge(T0 + 31 * MIN);
+      expect(hung).toMatchObject({
+        kind: 'duration_anomaly',
+        subject: { type: 'pipeline', id: PIPELINE, name: 'orders_dlt' },
+        refs: { pipelineId: PIPELINE, jobId: '684914303928317', runId: '455644833361299' },
+        occurredAt: T0 + 30 * MIN,
+        metrics: { stillRunning: 1, medianSeconds: 15 * 60 },
+      });
+      expect(hung!.evidence[0]!.label).toBe(
+        'Update u-tonight running for 31 min, 2.1× the usual 15 min; Nightly orders ETL (run 455644833361299) waits on it',
+      );
+      // Polled again later, the same update is the same signal.
+      expect(judge(T0 + 2 * HOUR)[0]!.id).toBe(hung!.id);
+    });
+
+    it('is not judged before its pipeline has completed enough updates to know its usual time', () => {
+      const out = detectPipelineFailures([tonight], T0 + 5 * HOUR, { thresholds: thresholds() });
+      expect(out.signals).toEqual([]);
+    });
+
+    it('leaves an update that completed, however long it took, to the baseline', () => {
+      const slow = { ...tonight, state: 'COMPLETED', endTime: T0 + 3 * HOUR };
+      expect(judge(T0 + 3 * HOUR, [slow])).toEqual([]);
+    });
   });
 });
 

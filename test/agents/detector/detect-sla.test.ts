@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DurationBaselines } from '../../../src/agents/detector/detect-duration-anomaly.js';
+import { pipelineDurationKey } from '../../../src/agents/detector/detect-pipeline-failures.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
-import { type TableSla, tableSlaSchema } from '../../../src/agents/detector/observations.js';
+import {
+  pipelineUpdateObservationSchema,
+  type TableSla,
+  tableSlaSchema,
+} from '../../../src/agents/detector/observations.js';
 import { HOUR, MIN, run, WS } from './observation-factory.js';
 
 // 06:00 in Berlin on 2026-11-20 is 05:00 UTC (CET, +01:00).
@@ -101,6 +106,54 @@ describe('detectSlaBreaches', () => {
         detectSlaBreaches([sla()], [hung], DEADLINE - before, withUsual).signals.map((s) => s.metrics);
       expect(at(2 * HOUR + MIN)).toEqual([]);
       expect(at(100 * MIN)).toEqual([{ deadline: DEADLINE, minutesLeft: 100 }]);
+    });
+
+    describe('an upstream pipeline update running past its usual duration', () => {
+      const PIPELINE = 'b3f1c2d4-0000-4000-8000-0000000000e1';
+      /** The embeddings pipeline usually updates in 15 minutes (five completed updates). */
+      const pipelineUsual: DurationBaselines = {
+        [pipelineDurationKey(WS, PIPELINE)]: {
+          samples: [1, 2, 3, 4, 5].map(
+            (d) => [`p${d}`, DEADLINE - d * 24 * HOUR, (14 + d / 5) * 60] as const,
+          ),
+        },
+      };
+      const options = (started: number) => ({
+        durations: pipelineUsual,
+        minHistoryRuns: 5,
+        updates: [
+          pipelineUpdateObservationSchema.parse({
+            workspaceId: WS,
+            pipelineId: PIPELINE,
+            pipelineName: 'embeddings_dlt',
+            updateId: 'upd-7',
+            state: 'RUNNING',
+            startTime: started,
+          }),
+        ],
+      });
+      const downstream = sla({ upstreamPipelineIds: [PIPELINE] });
+      const started = DEADLINE - 2 * HOUR;
+
+      it('reports SLA at risk on the downstream table, naming the pipeline and its update', () => {
+        const out = detectSlaBreaches([downstream], [], started + 20 * MIN, options(started));
+        expect(out.signals.map((s) => [s.kind, s.evidence[0]?.label])).toEqual([
+          [
+            'sla_at_risk',
+            'Upstream pipeline embeddings_dlt has been updating 20 min, past its usual 15 min (update upd-7)',
+          ],
+        ]);
+      });
+
+      it('pages nobody while the update is within its usual time, or for a table it does not feed', () => {
+        expect(detectSlaBreaches([downstream], [], started + 12 * MIN, options(started)).signals).toEqual([]);
+        expect(detectSlaBreaches([sla()], [], started + 40 * MIN, options(started)).signals).toEqual([]);
+      });
+
+      it('pages nobody for an update whose pipeline has no usual duration yet', () => {
+        const fresh = { ...options(started), durations: {} };
+        expect(detectSlaBreaches([downstream], [], started + 90 * MIN, fresh).signals).toEqual([]);
+      });
     });
 
     it('reports SLA at risk when an upstream run failed or was skipped, and not when it succeeded', () => {

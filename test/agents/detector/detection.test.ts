@@ -132,7 +132,7 @@ describe('Detection', () => {
     expect(kinds(fresh.ofSystemTables(tables({ tableLoads: [thin] }), [], now))).toEqual([]);
 
     const seeded = new Detection(defaultPolicy());
-    seeded.seed({ runs: past, loads, costs: [] }, T0);
+    seeded.seed({ runs: past, updates: [], loads, costs: [] }, T0);
     expect(kinds(seeded.ofRunsPoll({ completed: [slow], active: [] }, [], now))).toEqual([
       'duration_anomaly',
     ]);
@@ -145,6 +145,7 @@ describe('Detection', () => {
     detection.seed(
       {
         runs: [{ workspaceId: WS, jobId: again.jobId, runId: 'r1', startTime: T0 - DAY, seconds: 1800 }],
+        updates: [],
         loads: [],
         costs: [],
       },

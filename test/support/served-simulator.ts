@@ -3,7 +3,7 @@ import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/em
 import { systemClock } from '../../src/domain/clock.js';
 
 /** Trust the simulator's local CA in this process, as NODE_EXTRA_CA_CERTS does for `dbxops start`. */
-export function trustLocalCa(caCert: string): void {
+function trustLocalCa(caCert: string): void {
   if (!getCACertificates('default').includes(caCert))
     setDefaultCACertificates([...getCACertificates('default'), caCert]);
 }

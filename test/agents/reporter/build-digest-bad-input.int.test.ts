@@ -10,8 +10,9 @@ import { createRepositories } from '../../../src/store/repositories.js';
 import { DEMO_END, type DemoExport, exportDemo } from '../analyst/demo-export.js';
 
 /**
- * A system table that cannot be reached gives a digest that says which section is missing and why —
- * not no digest — and a connection reset once is read again rather than reported missing.
+ * Issue 15's bad input: a system table that cannot be reached gives a digest that says which section
+ * is missing and why — not no digest — and a connection reset once is read again rather than reported
+ * missing; a team without a budget or without tags is shown as such.
  */
 let demo: DemoExport;
 let warehouse: DuckDbWarehouse;
@@ -47,14 +48,14 @@ function billingFails(times: number): Warehouse & { readonly failures: () => num
   };
 }
 
-function deps(w: Warehouse): ReporterDeps {
+function deps(w: Warehouse, budgets: ReporterDeps['budgets'] = {}): ReporterDeps {
   const repos = createRepositories(store.db);
   return {
     warehouse: w,
     digests: repos.digests,
     recurringIssues: repos.recurringIssues,
     workspace: { id: demo.workspaceId, name: 'acme-prod' },
-    budgets: {},
+    budgets,
     slas: [],
     timeZone: 'UTC',
   };
@@ -83,5 +84,26 @@ describe('the daily digest when a system table cannot be reached', () => {
     expect(flaky.failures()).toBe(1);
     expect(digest.spend.status).toBe('ok');
     expect(digest.savings.status).toBe('ok');
+  }, 120_000);
+});
+
+describe('the daily digest for teams without a budget or without tags', () => {
+  it('says "no budget set" for a team the policy gives none, and "no team tag" for untagged spend', async () => {
+    const digest = await buildDailyDigest(deps(warehouse, { finance: 3000 }), DEMO_END);
+    if (digest.spend.status !== 'ok') throw new Error(digest.spend.reason);
+    // The demo tags every dollar; an untagged line is added as the reporter would build one.
+    const untagged = { ...digest.spend.data.teams[0]!, team: null, budgetUsd: null };
+    const text = renderDigestCardText(
+      digestCard({
+        ...digest,
+        spend: {
+          status: 'ok',
+          data: { ...digest.spend.data, teams: [...digest.spend.data.teams, untagged] },
+        },
+      }),
+    );
+    expect(text).toMatch(/finance: \$[\d,.]+ .*, \d+ % of its \$3,000\.00 budget/);
+    expect(text).toMatch(/marketing: \$[\d,.]+ .*, no budget set/);
+    expect(text).toMatch(/no team tag/);
   }, 120_000);
 });

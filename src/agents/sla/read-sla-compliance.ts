@@ -107,9 +107,13 @@ export async function readSlaCompliance(warehouse: Warehouse, window: SlaWindow)
     statements.push({ sql: sql.trim(), params: paramText(bound) });
     return (await warehouse.query(sql, options(bound))).rows;
   };
-  const [jobRows, writeRows] = await Promise.all([run(jobsSql(ws), params), run(writesSql(ws), params)]);
+  const jobRows = await run(jobsSql(ws), params);
+  // Lineage names the tables an SLA covers and their writers: 30 days of it is the slowest read here
+  // (seconds on a 10,000-job workspace), and without an `sla` tag or a policy SLA nothing is promised.
+  const promising = window.policySlas.length > 0 || jobRows.some((r) => str(r, 'sla') !== undefined);
+  const writeRows = promising ? await run(writesSql(ws), params) : [];
   const tablesOf = new Map<string, string[]>();
-  for (const r of writeRows ?? []) {
+  for (const r of writeRows) {
     const jobId = str(r, 'job_id');
     const table = str(r, 'table_name');
     if (jobId === undefined || table === undefined) continue;
@@ -117,7 +121,7 @@ export async function readSlaCompliance(warehouse: Warehouse, window: SlaWindow)
     if (list === undefined) tablesOf.set(jobId, [table]);
     else list.push(table);
   }
-  const jobs: SlaJob[] = (jobRows ?? []).flatMap((r) => {
+  const jobs: SlaJob[] = jobRows.flatMap((r) => {
     const jobId = str(r, 'job_id');
     return jobId === undefined
       ? []

@@ -1,23 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
+import type { EmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { freePort } from '../../src/app/http-app.js';
 import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
 import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
-import { systemClock } from '../../src/domain/clock.js';
+import { serveDemoOverTls, servedWorkspaceEnv } from '../support/served-simulator.js';
 
 const WEBHOOK = { username: 'dbxops', password: 'e2e-webhook-secret' };
-
-/** Trust the simulator's local CA in this process, as NODE_EXTRA_CA_CERTS does for `dbxops start`. */
-function trustLocalCa(caCert: string): void {
-  if (!getCACertificates('default').includes(caCert))
-    setDefaultCACertificates([...getCACertificates('default'), caCert]);
-}
 
 /** Signal kinds of every open incident, and how many incidents there are. */
 async function seen(running: RunningDbxops, workspaceId: string) {
@@ -64,25 +57,16 @@ describe.each([
 
     it(`opens incidents and reports ${expected.join(', ')} within two minutes`, async () => {
       const port = await freePort('127.0.0.1');
-      sim = await startEmbeddedWorkspace({
-        scenario: { file: 'scenarios/demo.yaml' },
-        seed: 42,
-        speed: 0,
-        tls: true,
-        wallClock: { clock: systemClock, atHour },
+      sim = await serveDemoOverTls({
+        atHour,
         webhook: { url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, ...WEBHOOK },
       });
-      trustLocalCa(sim.tls!.caCert);
-      const financeWh = sim.workspace.warehouses.byName.get('finance_wh')!;
       dataDir = mkdtempSync(join(tmpdir(), 'dbxops-e2e-'));
       const env = loadEnv({
         PORT: String(port),
         LOG_LEVEL: 'silent',
         DBXOPS_DATA_DIR: dataDir,
-        DATABRICKS_HOST: sim.url,
-        DATABRICKS_TOKEN: sim.token,
-        DATABRICKS_WAREHOUSE_ID: financeWh.id,
-        DATABRICKS_SQL_TRANSPORT: transport,
+        ...servedWorkspaceEnv(sim, transport),
         DBXOPS_WEBHOOK_USERNAME: WEBHOOK.username,
         DBXOPS_WEBHOOK_PASSWORD: WEBHOOK.password,
       });

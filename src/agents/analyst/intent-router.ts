@@ -77,6 +77,8 @@ const C = {
     "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
   why: concept('why|cause|reason|root|what happened|what went wrong|explain|how come|diagnos'),
+  /** "What happened (last night)?" about no job: what went wrong in the period. */
+  happened: concept('(?:what|anything) (?:happened|happen|went on|going on)|what did i miss'),
   status: concept(
     'status|state\\b|health|how (?:is|are|was|did)|how.?s\\b|doing|history|runs?\\b|last run|latest|recent|ok\\b|okay|succeed',
   ),
@@ -97,7 +99,7 @@ const C = {
   ),
   warehouse: concept('warehouses?|sql endpoints?|endpoints?'),
   idle: concept(
-    'idle|unused|doing nothing|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody uses|not used|right.?siz|too large',
+    'idle|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody uses|not used|right.?siz|too large',
   ),
   autostop: concept(
     "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically",
@@ -124,7 +126,7 @@ const C = {
 /** Words that are never names, whatever a job happens to start with. */
 const STOP_WORDS = new Set(
   `a an the and or of in on at to for from by with without about is are was were be been being do does did
-  done what which who whom whose why how when where this that these those it its me my we our us you your
+  done has have had having what which who whom whose why how when where this that these those it its me my we our us you your
   i any all some each every most top show list tell give get find me please can could would should will
   there here than then so vs versus last past previous this next today yesterday night week weeks month
   months day days hour hours since ago now right currently still running run runs ran job jobs team teams
@@ -152,26 +154,31 @@ interface Found {
 function findNames(text: string, names: WorkspaceNames): Found {
   const tokens = tokensOf(text);
   // Also try neighbouring words joined, so "orders etl" finds `orders_etl`.
-  const grams: string[] = [];
+  // Each gram with the kind the words around it say it is: "the orders job" names a job, not a table.
+  const grams: { typed: string; kind: 'team' | 'job' | 'table' | undefined }[] = [];
+  const kindAround = (first: number, last: number) =>
+    KIND_WORDS[tokens[last + 1] ?? ''] ?? KIND_WORDS[tokens[first - 1] ?? ''];
   for (let i = 0; i < tokens.length; i++) {
-    if (i + 2 < tokens.length) grams.push(`${tokens[i]}_${tokens[i + 1]}_${tokens[i + 2]}`);
-    if (i + 1 < tokens.length) grams.push(`${tokens[i]}_${tokens[i + 1]}`);
-    grams.push(tokens[i]!);
+    for (const n of [3, 2, 1]) {
+      if (i + n > tokens.length) continue;
+      grams.push({ typed: tokens.slice(i, i + n).join('_'), kind: kindAround(i, i + n - 1) });
+    }
   }
-  const candidates = grams.filter((g) => !STOP_WORDS.has(g) && !/^\d+$/.test(g) && g.length >= 2);
+  const candidates = grams.filter(({ typed: g }) => !STOP_WORDS.has(g) && !/^\d+$/.test(g) && g.length >= 2);
   const found: { -readonly [K in keyof Found]: Found[K] } = {};
   for (const exactOnly of [true, false]) {
-    for (const typed of candidates) {
+    for (const { typed, kind } of candidates) {
       const isExact = <T>(m: NameMatch<T>) => m.kind === 'one' || (m.kind === 'many' && exactOnly === false);
-      if (found.table === undefined && (typed.includes('.') || !exactOnly)) {
+      const may = (what: 'team' | 'job' | 'table') => kind === undefined || kind === what;
+      if (found.table === undefined && may('table') && (typed.includes('.') || !exactOnly)) {
         const m = matchName(typed, names.tables, (t) => t);
         if (m.kind !== 'none' && (typed.includes('.') || isExact(m))) found.table = { ...m, typed };
       }
-      if (found.team === undefined) {
+      if (found.team === undefined && may('team')) {
         const m = matchName(typed, names.teams, (t) => t);
         if (m.kind !== 'none' && (!exactOnly || exactTeam(typed, m))) found.team = { ...m, typed };
       }
-      if (found.job === undefined) {
+      if (found.job === undefined && may('job')) {
         const m = matchName(typed, names.jobs, (j) => j.name);
         if (m.kind !== 'none' && (!exactOnly || exactJob(typed, m))) found.job = { ...m, typed };
       }
@@ -196,6 +203,11 @@ const KIND_WORDS: Readonly<Record<string, 'team' | 'job' | 'table'>> = {
   pipeline: 'job',
   table: 'table',
 };
+/**
+ * Before a kind word that heads the question ("which team had …", "what job ran …", "each team's …"):
+ * the word after it is the rest of the sentence, not a name.
+ */
+const QUESTION_HEADS = new Set(['which', 'what', 'whose', 'each', 'every', 'any', 'per', 'by', 'one']);
 /** Before "<name> team": "the growth team", "for growth team" — not "spend per team". */
 const BEFORE_NAME = new Set(['the', 'our', 'my', 'their', 'for', 'of', 'about', 'from', 'on', 'in']);
 /** Next to these, a word names something the router has no list of: never flagged as unknown. */
@@ -243,6 +255,7 @@ function unknownNameOf(text: string): { typed: string; what: 'team' | 'job' | 't
     const after = tokens[i + 1] ?? '';
     if (UNLISTED_KINDS.has(before) || UNLISTED_KINDS.has(after)) continue;
     if (STOP_WORDS.has(token) || NOT_NAMES.has(token) || token.length < 2) continue;
+    if (KIND_WORDS[before] !== undefined && QUESTION_HEADS.has(tokens[i - 2] ?? '')) continue;
     const kind = KIND_WORDS[before] ?? (BEFORE_NAME.has(before) ? KIND_WORDS[after] : undefined);
     const named = looksLikeName(token);
     if (!named && (kind === undefined || isConceptWord(token) || /^\d+$/.test(token))) continue;
@@ -265,6 +278,20 @@ function nearestOf(typed: string, what: 'team' | 'job' | 'table' | null, names: 
   return nearestNames(typed, [...new Set(pool)], (n) => n);
 }
 
+/** People named as nouns ("users", "engineers"), not "who": the thing a question can rank. */
+const USER_NOUN = /(?:^|[^a-z0-9_])(?:users?|people|persons?|engineers?|analysts?)\b/i;
+const QUERY_NOUN = /(?:^|[^a-z0-9_])(?:quer(?:y|ies)|statements?|sql)\b/i;
+
+/**
+ * Whether a question about users and queries ranks the users: the one named first is what is ranked,
+ * the other its measure — "top users by query cost" ranks users, "costliest queries per user" queries.
+ */
+function rankedByUser(text: string): boolean {
+  const user = USER_NOUN.exec(text)?.index;
+  const query = QUERY_NOUN.exec(text)?.index;
+  return user !== undefined && (query === undefined || user < query);
+}
+
 /** Decides the intent from the concepts present and the names found. */
 function chooseIntent(text: string, found: Found): IntentName | undefined {
   const job = found.job !== undefined;
@@ -283,14 +310,14 @@ function chooseIntent(text: string, found: Found): IntentName | undefined {
     has(text, 'cost') ||
     (has(text, 'top') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
   ) {
-    if (has(text, 'query')) return 'expensive_queries';
+    if (has(text, 'query') && !rankedByUser(text)) return 'expensive_queries';
     if (has(text, 'user') && !has(text, 'team')) return 'expensive_users';
     if ((has(text, 'job') || job) && !has(text, 'team') && found.team === undefined) return 'expensive_jobs';
     return 'spend_by_team';
   }
   if (has(text, 'why') && job) return 'why_failed';
   if (has(text, 'why') && has(text, 'fail') && found.team === undefined) return 'why_failed';
-  if (has(text, 'fail')) return 'failures';
+  if (has(text, 'fail') || (has(text, 'happened') && !job)) return 'failures';
   if (job && has(text, 'duration')) return 'job_duration';
   if (job) return 'job_status';
   if (has(text, 'query') && has(text, 'duration')) return 'long_queries_now';

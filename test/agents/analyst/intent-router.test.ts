@@ -126,6 +126,52 @@ describe('routeQuestion matches names forgivingly', () => {
     expect(route('average usage_quantity per sku_name')).toEqual({ kind: 'unknown' });
   });
 
+  it('ranks what a question names first: users by query spend are users, queries per user are queries', () => {
+    const intent = (q: string) => {
+      const r = route(q);
+      return r.kind === 'intent' ? r.intent : r.kind;
+    };
+    expect(intent('ten engineers with the highest sql spend yesterday')).toBe('expensive_users');
+    expect(intent('which people ran the priciest statements this month')).toBe('expensive_users');
+    expect(intent('costliest queries per user today')).toBe('expensive_queries');
+    expect(intent('who burns the most money on queries')).toBe('expensive_queries');
+  });
+
+  it('reads "what happened" in a period, about no job, as what went wrong then', () => {
+    expect(route('anything happen while I was asleep last night?')).toMatchObject({
+      kind: 'intent',
+      intent: 'failures',
+    });
+    expect(route('what happened to finance_fx_rates')).toMatchObject({
+      kind: 'intent',
+      intent: 'why_failed',
+    });
+  });
+
+  it('knows idle warehouses by what they are not doing', () => {
+    for (const q of ['warehouses with no queries all day', 'any endpoints left on with no load?'])
+      expect(route(q)).toMatchObject({ kind: 'intent', intent: 'idle_warehouses' });
+  });
+
+  it('does not read the rest of a sentence after "which team" or "what job" as a name', () => {
+    expect(route('which team has the most errors')).toMatchObject({ kind: 'intent', intent: 'failures' });
+    expect(route('what job got slower')).not.toMatchObject({ kind: 'unknown_name' });
+  });
+
+  it('lets a kind word beside a name say what it names', () => {
+    // "orders" is a table's last part, but "the orders job" asks about a job: the nearest are offered.
+    expect(route('why did the orders job crash')).toMatchObject({
+      kind: 'unknown_name',
+      what: 'job',
+      nearest: ['finance_orders_daily'],
+    });
+    expect(route('who queried the orders table')).toMatchObject({
+      kind: 'intent',
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+  });
+
   it('does not guess at what it cannot place', () => {
     expect(route('what is the weather in Berlin')).toEqual({ kind: 'unknown' });
     expect(route('x'.repeat(100_000))).toEqual({ kind: 'unknown' });

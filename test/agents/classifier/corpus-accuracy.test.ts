@@ -58,13 +58,21 @@ const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
  */
 const HOLDOUT_FLOOR = { category: 0.947, action: 0.964, unknown: 0.006, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on the unseen split today (63 and 77 of 89 right, 6 given up, 2
- * needless retries), rounded towards failing. This is the honest measure and it is short of the
- * targets on category and unknown; the floor only stops it getting worse. (It was 64 before a
- * principal the workspace does not know became `config`, as the holdout labels it; one unseen row
- * labels that wording `missing_object` after its API code. The labels were not changed to agree.)
+ * What the classifier reaches on the unseen split today (67 and 77 of 89 right, 6 given up, 2
+ * needless retries), rounded towards failing; it was 63 and 77 before the issue-16 generalisation
+ * round, which wrote rules from new tune rows only. This is the honest measure and it is short of
+ * the targets on category and unknown; the floor only stops it getting worse. (A principal the
+ * workspace does not know is `config`, as the holdout labels it; one unseen row labels that wording
+ * `missing_object` after its API code. The labels were not changed to agree.)
  */
-const UNSEEN_FLOOR = { category: 0.7075, action: 0.865, unknown: 0.068, needlessRetries: 2 } as const;
+const UNSEEN_FLOOR = { category: 0.752, action: 0.865, unknown: 0.068, needlessRetries: 2 } as const;
+/**
+ * What the classifier reaches on the second unseen split today (72 and 74 of 80 right, 5 given up,
+ * no needless retry), rounded towards failing; it was 63 and 68 of 80, 11 given up, when the rows
+ * were gathered. Its rows came from the same searches as the `pub5-` tune rows, so it is less
+ * independent of the rules written in that round than `unseen` is.
+ */
+const UNSEEN2_FLOOR = { category: 0.899, action: 0.924, unknown: 0.063, needlessRetries: 0 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 
@@ -263,6 +271,19 @@ describe('classifier accuracy on errors gathered after all pattern work (unseen)
   });
 
   keepsItsFloor(unseen, UNSEEN_FLOOR);
+});
+
+describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
+  it('keeps at least 80 unseen2 messages, each from a public thread no other split uses', () => {
+    expect(unseen2Rows.length).toBeGreaterThanOrEqual(80);
+    const seenElsewhere = new Set(rows.filter((r) => r.split !== 'unseen2').map((r) => threadOf(r.source)));
+    for (const row of unseen2Rows) {
+      expect(row.source, row.id).toMatch(/^https:\/\//);
+      expect(seenElsewhere.has(threadOf(row.source)), row.id).toBe(false);
+    }
+  });
+
+  keepsItsFloor(unseen2, UNSEEN2_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -21,6 +21,7 @@ import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../src/store/repositories.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { teamsSenderFor } from '../support/teams-sender.js';
+import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
 
 const at = (iso: string) => Date.parse(iso);
 const dir = mkdtempSync(join(tmpdir(), 'dbxops-digest-'));
@@ -56,13 +57,14 @@ beforeEach(async () => {
   log = new ChannelLog({ clock });
 });
 
-/** A worker's scheduler: its own surfaces over the shared chat, the shared store. */
+/** A worker's scheduler: its own surfaces over the shared chat, the shared store unless given its own. */
 function worker(
   policy: Policy = parsePolicy(''),
   surfaces: ChatSurface[] = [new ConsoleSender(log)],
+  own: Repositories = repos,
 ): ScheduledPostDeps {
   return {
-    posts: repos.scheduledPosts,
+    posts: own.scheduledPosts,
     surfaces,
     schedules: digestSchedules(policy),
     policy,
@@ -72,8 +74,8 @@ function worker(
     build: scheduledCard(
       {
         warehouse,
-        digests: repos.digests,
-        recurringIssues: repos.recurringIssues,
+        digests: own.digests,
+        recurringIssues: own.recurringIssues,
         workspace: { id: '1234567890123456', name: 'acme-prod' },
         budgets: policy.budgets,
         slas: policy.slas,
@@ -110,6 +112,25 @@ describe('the scheduled digest', () => {
     expect(digestsIn('#digest')).toHaveLength(1);
     expect((await postDueDigests(worker())).posted).toBe(0);
   });
+
+  it('is posted once by two workers that each open their own store on one PostgreSQL database', async () => {
+    const url = await createTestDatabase();
+    const stores = [await openStore({ databaseUrl: url })];
+    try {
+      stores.push(await openStore({ databaseUrl: url, migrate: false }));
+      const [a, b] = stores.map((s) =>
+        worker(parsePolicy(''), [new ConsoleSender(log)], createRepositories(s.db)),
+      );
+      clock.set(at('2026-11-20T07:00:30Z'));
+      const outcomes = await Promise.all([postDueDigests(a!), postDueDigests(b!)]);
+      expect(outcomes.reduce((sum, o) => sum + o.posted, 0)).toBe(1);
+      expect(digestsIn('#digest')).toHaveLength(1);
+      expect((await postDueDigests(b!)).posted).toBe(0);
+    } finally {
+      for (const s of stores) await s.close();
+      await dropTestDatabase(url);
+    }
+  }, 120_000);
 
   it('is sent late, marked as late, once, for the 07:00 the bot was down at', async () => {
     clock.set(at('2026-11-20T07:01:00Z'));

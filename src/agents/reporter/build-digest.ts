@@ -125,27 +125,20 @@ export async function buildWeeklyDigest(deps: ReporterDeps, at: number): Promise
 
 /**
  * Runs `read`; a system table that fails to answer makes the section missing, saying which and why.
- * A section that could not reach the warehouse is read once more first: the digest is posted once a
- * day, its statements only read, and a connection reset between two of them (an idle keep-alive
- * connection the server closed as it was reused) is no missing table.
+ * It is read once: what is safe to repeat (a reused connection reset before the answer, throttling)
+ * the Databricks client already repeated.
  */
 async function section<T>(tables: string, read: () => Promise<Section<T>>): Promise<Section<T>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (error) {
-      if (!(error instanceof WarehouseError)) throw error;
-      if (error.reason === 'UNAVAILABLE' && attempt < SECTION_ATTEMPTS) continue;
-      return {
-        status: 'missing',
-        reason: `${tables} could not be read (${error.reason.toLowerCase().replaceAll('_', ' ')}): ${error.message.slice(0, 300)}`,
-      };
-    }
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof WarehouseError)) throw error;
+    return {
+      status: 'missing',
+      reason: `${tables} could not be read (${error.reason.toLowerCase().replaceAll('_', ' ')}): ${error.message.slice(0, 300)}`,
+    };
   }
 }
-
-/** Reads of a section when the warehouse cannot be reached: the first and one more. */
-const SECTION_ATTEMPTS = 2;
 
 function digestIncident(row: DigestIncidentRow, at: number): DigestIncident {
   const resolvedAt = row.resolvedAt !== null && row.resolvedAt <= at ? row.resolvedAt : null;

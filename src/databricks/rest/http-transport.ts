@@ -1,4 +1,4 @@
-import { type FetchLike, undiciFetch } from './undici-fetch.js';
+import { type FetchLike, isResetOfReusedConnection, undiciFetch } from './undici-fetch.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { z } from 'zod';
 import { type Clock, systemClock } from '../../domain/clock.js';
@@ -98,8 +98,9 @@ function errorCodeOf(error: unknown): string | undefined {
 
 /**
  * Builds the transport every Databricks API module uses. Retries 429/503 (honouring integer
- * `Retry-After`, 1 s when absent), the SDKs' transient messages and refused connections for any method;
- * 5xx, resets and timeouts only for idempotent calls. Stops at `maxAttempts` or when the next wait would
+ * `Retry-After`, 1 s when absent), the SDKs' transient messages and refused connections for any method,
+ * and once at once a reused keep-alive connection reset before the answer began (the server closed it
+ * idle as the call was written, so never saw it); other 5xx, resets and timeouts only for idempotent calls. Stops at `maxAttempts` or when the next wait would
  * pass `deadlineMs`. After a 401 an OAuth provider is invalidated and the call repeated once.
  */
 export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
@@ -120,6 +121,8 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     const started = clock.now();
     const timeoutMs = req.timeoutMs ?? defaultTimeout;
     let refreshedAuth = false;
+    // Once per call: a second reset of a reused connection is no longer the idle-close race.
+    let repeatedAfterReusedReset = false;
     for (let attempt = 1; ; attempt++) {
       if (req.signal?.aborted) throw cancelledError(req, attempt - 1, req.signal.reason);
       const headers: Record<string, string> = {
@@ -211,7 +214,13 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           });
         } else {
           const code = errorCodeOf(caught);
-          failure = { kind: 'network', refused: code !== undefined && REFUSED_CODES.has(code) };
+          const reusedConnectionReset = !repeatedAfterReusedReset && isResetOfReusedConnection(caught);
+          if (reusedConnectionReset) repeatedAfterReusedReset = true;
+          failure = {
+            kind: 'network',
+            refused: code !== undefined && REFUSED_CODES.has(code),
+            reusedConnectionReset,
+          };
           const detail = caught instanceof Error ? redactSecretText(caught.message) : 'unknown error';
           error = apiError(
             req,
@@ -229,7 +238,11 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       }
 
       if (!isRetryable(failure, idempotent) || attempt >= policy.maxAttempts) throw error;
-      const wait = backoffDelayMs(attempt, retryAfterMs, policy, random);
+      // A reused connection reset before the answer is gone: the next attempt opens a new one at once.
+      const wait =
+        failure.kind === 'network' && failure.reusedConnectionReset
+          ? 0
+          : backoffDelayMs(attempt, retryAfterMs, policy, random);
       if (clock.now() - started + wait > policy.deadlineMs) throw error;
       options.onRetry?.({
         method: req.method,

@@ -41,13 +41,19 @@ function isTransientMessage(message: string): boolean {
 /** What went wrong with one attempt, as much as the retry decision needs. */
 export type AttemptFailure =
   | { kind: 'http'; status: number; message: string }
-  | { kind: 'network'; refused: boolean }
+  | {
+      kind: 'network';
+      refused: boolean;
+      /** A reused keep-alive connection reset before the answer began: the server never saw the call. */
+      reusedConnectionReset: boolean;
+    }
   | { kind: 'timeout' };
 
 /**
  * Decides whether one failed attempt may be repeated. 429 and 503 mean the server did not act, so any
- * method is retried; so are the SDKs' transient messages and refused connections. A 5xx, a reset
- * connection or a timeout may have happened after the server acted, so only idempotent calls retry.
+ * method is retried; so are the SDKs' transient messages, refused connections and a reused keep-alive
+ * connection reset before the answer began. Any other 5xx, reset connection or timeout may have
+ * happened after the server acted, so only idempotent calls retry.
  */
 export function isRetryable(failure: AttemptFailure, idempotent: boolean): boolean {
   switch (failure.kind) {
@@ -56,7 +62,7 @@ export function isRetryable(failure: AttemptFailure, idempotent: boolean): boole
       if (failure.status >= 400 && isTransientMessage(failure.message)) return true;
       return idempotent && (failure.status === 500 || failure.status === 502 || failure.status === 504);
     case 'network':
-      return failure.refused || idempotent;
+      return failure.refused || failure.reusedConnectionReset || idempotent;
     case 'timeout':
       return idempotent;
   }

@@ -1,3 +1,4 @@
+import { subscribe } from 'node:diagnostics_channel';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Dispatcher, request } from 'undici';
@@ -32,6 +33,45 @@ export const undiciFetch: FetchLike = async (url, init) =>
       signal: init.signal,
     }),
   );
+
+// Undocumented in our client's API, documented by undici as its diagnostics channels: which socket each
+// request was written to, whether a response began, and the error a request ended with. Node's own
+// `fetch` is undici too and publishes on the same channels.
+const socketWrites = new WeakMap<object, number>();
+const sentOnReusedSocket = new WeakSet<object>();
+const resetsOfReusedConnections = new WeakSet<object>();
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+subscribe('undici:client:sendHeaders', (message) => {
+  const { request, socket } = message as { request: object; socket: object };
+  const writes = (socketWrites.get(socket) ?? 0) + 1;
+  socketWrites.set(socket, writes);
+  if (writes > 1) sentOnReusedSocket.add(request);
+});
+subscribe('undici:request:headers', (message) => {
+  sentOnReusedSocket.delete((message as { request: object }).request);
+});
+subscribe('undici:request:error', (message) => {
+  const { request, error } = message as { request: object; error: unknown };
+  const code = (error as { code?: unknown } | null)?.code;
+  if (sentOnReusedSocket.has(request) && typeof code === 'string' && RESET_CODES.has(code) && error) {
+    resetsOfReusedConnections.add(error);
+  }
+});
+
+/**
+ * True when `error` (or its cause) is a keep-alive connection, already used for earlier calls, that
+ * was reset or closed before the answer began: the server closed it while idle just as the request was
+ * written, so the request was never acted on (the case Node documents under `request.reusedSocket`).
+ */
+export function isResetOfReusedConnection(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    if (resetsOfReusedConnections.has(current)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 /** A `ResponseLike` over undici's response data: methods on a class, not closures made per call. */
 class UndiciResponse implements ResponseLike {

@@ -11,8 +11,9 @@ import { DEMO_END, type DemoExport, exportDemo } from '../analyst/demo-export.js
 
 /**
  * Issue 15's bad input: a system table that cannot be reached gives a digest that says which section
- * is missing and why — not no digest — and a connection reset once is read again rather than reported
- * missing; a team without a budget or without tags is shown as such.
+ * is missing and why — not no digest — after one read (the Databricks client repeats a reset
+ * connection, test/databricks/rest/http-transport.int.test.ts); a team without a budget or without
+ * tags is shown as such.
  */
 let demo: DemoExport;
 let warehouse: DuckDbWarehouse;
@@ -78,12 +79,14 @@ describe('the daily digest when a system table cannot be reached', () => {
     );
   }, 120_000);
 
-  it('reads a section again after one reset connection, and reports it whole', async () => {
+  it('reads a failing section once, leaving repeats to the Databricks client, and reports the next whole', async () => {
     const flaky = billingFails(1);
     const digest = await buildDailyDigest(deps(flaky), DEMO_END);
     expect(flaky.failures()).toBe(1);
-    expect(digest.spend.status).toBe('ok');
-    expect(digest.savings.status).toBe('ok');
+    expect(digest.spend.status).toBe('missing');
+    const next = await buildDailyDigest(deps(flaky), DEMO_END);
+    expect(next.spend.status).toBe('ok');
+    expect(next.savings.status).toBe('ok');
   }, 120_000);
 });
 

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ManualClock } from '../../../src/domain/clock.js';
@@ -271,6 +273,58 @@ describe('createHttpTransport', () => {
     const error = await failure(transport.request({ method: 'GET', path: '/x' }, anything));
     expect(error.reason).toBe('NETWORK');
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('repeats a POST once, at once, when the server closed its idle keep-alive connection as it was reused', async () => {
+    // A workspace that, once, closes a connection that already served a call as the next call arrives on
+    // it: the race of an idle keep-alive connection closed by the server just as the client reuses it.
+    const served = new WeakSet<Socket>();
+    let closedReused = 0;
+    let received = 0;
+    const workspace = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received++;
+        if (served.has(req.socket) && closedReused === 0) {
+          closedReused++;
+          req.socket.destroy();
+          return;
+        }
+        served.add(req.socket);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ statement_id: `s${received}` }));
+      });
+    });
+    await new Promise<void>((resolve) => workspace.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = workspace.address() as AddressInfo;
+      const { transport, waits } = setup({ baseUrl: `http://127.0.0.1:${port}` });
+      const submit = () =>
+        transport.request(
+          { method: 'POST', path: '/api/2.0/sql/statements', body: { statement: 'SELECT 1' } },
+          z.object({ statement_id: z.string() }),
+        );
+      for (let i = 0; i < 4; i++) expect((await submit()).statement_id).toMatch(/^s\d$/);
+      expect(closedReused).toBe(1);
+      expect(received).toBe(5);
+      expect(waits).toEqual([0]);
+    } finally {
+      workspace.closeAllConnections();
+      await new Promise<void>((resolve) => workspace.close(() => resolve()));
+    }
+  });
+
+  it('does not repeat a POST whose new connection was dropped: the server may have acted on it', async () => {
+    const workspace = await new ScriptedServer().start();
+    try {
+      const { transport } = setup({ baseUrl: workspace.url });
+      workspace.reply({ destroy: true });
+      const error = await failure(transport.request({ method: 'POST', path: '/x', body: {} }, anything));
+      expect(error.reason).toBe('NETWORK');
+      expect(workspace.requests).toHaveLength(1);
+    } finally {
+      await workspace.close();
+    }
   });
 
   it('stops at once with CANCELLED when the caller aborts during backoff', async () => {

@@ -66,7 +66,9 @@ describe.each([
         PORT: String(port),
         LOG_LEVEL: 'silent',
         DBXOPS_DATA_DIR: dataDir,
-        ...servedWorkspaceEnv(sim, transport),
+        ...servedWorkspaceEnv(sim),
+        // The system tables read over the transport under test.
+        DATABRICKS_SQL_TRANSPORT: transport,
         DBXOPS_WEBHOOK_USERNAME: WEBHOOK.username,
         DBXOPS_WEBHOOK_PASSWORD: WEBHOOK.password,
       });

@@ -30,16 +30,13 @@ export async function serveDemoOverTls(options: {
 }
 
 /** The environment of a dbxops configured for the served simulator as its real workspace. */
-export function servedWorkspaceEnv(
-  sim: EmbeddedWorkspace,
-  transport: 'thrift' | 'statement-execution' = 'statement-execution',
-): Record<string, string> {
+export function servedWorkspaceEnv(sim: EmbeddedWorkspace): Record<string, string> {
   const warehouse = sim.workspace.warehouses.byName.get('finance_wh');
   if (warehouse === undefined) throw new Error('the demo scenario has no finance_wh');
   return {
     DATABRICKS_HOST: sim.url,
     DATABRICKS_TOKEN: sim.token,
     DATABRICKS_WAREHOUSE_ID: warehouse.id,
-    DATABRICKS_SQL_TRANSPORT: transport,
+    DATABRICKS_SQL_TRANSPORT: 'statement-execution',
   };
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { evaluateScenario } from '../src/app/eval-command.js';
+import { useBaselineWasmCompiler } from '../src/app/baseline-wasm-compiler.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +38,9 @@ interface Figures {
 }
 
 if (values.child !== undefined) {
+  // As `dbxops eval` runs: the WebAssembly compiler chosen before the store and translator load.
+  useBaselineWasmCompiler();
+  const { evaluateScenario } = await import('../src/app/eval-command.js');
   const started = performance.now();
   const result = await evaluateScenario({ scenario: values.child, seed: Number(values.seed), json: true });
   const usage = process.resourceUsage();

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { useBaselineWasmCompiler } from './app/baseline-wasm-compiler.js';
 import { DEFAULT_SCENARIO_FILE } from './config/default-scenario-file.js';
 import { DbxopsError } from './domain/errors.js';
 
@@ -256,6 +257,8 @@ remediation
 
 program.addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').hideHelp());
 
+// Before any command loads PGlite or the SQL translator (see the function for why).
+useBaselineWasmCompiler();
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

@@ -42,22 +42,26 @@ export class DetectorStateRepository {
     return this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${DETECTOR_STATE_LOCK}, ${lockId(workspaceId)})`.execute(trx);
       return work({
+        // One statement, not two (a round trip saved on every poll's judgement): the entries saved
+        // after `seq`, then one row without a part that carries the newest `seq` stored.
         since: async (seq) => {
-          const rows = await trx
-            .selectFrom('detector_state')
-            .select(['part', 'key', 'value', 'seq'])
-            .where('workspace_id', '=', workspaceId)
-            .where('seq', '>', seq)
-            .execute();
-          const newest = await trx
-            .selectFrom('detector_state')
-            .select((eb) => eb.fn.max('seq').as('seq'))
-            .where('workspace_id', '=', workspaceId)
-            .executeTakeFirst();
-          return {
-            entries: rows.map((r) => ({ part: r.part, key: r.key, value: r.value ?? undefined })),
-            seq: Number(newest?.seq ?? 0),
-          };
+          const { rows } = await sql<{
+            part: string | null;
+            key: string | null;
+            value: unknown;
+            seq: number | null;
+          }>`select part, key, value, seq from detector_state where workspace_id = ${workspaceId} and seq > ${seq}
+             union all
+             select null, null, null, max(seq) from detector_state where workspace_id = ${workspaceId}`.execute(
+            trx,
+          );
+          const entries: DetectorStateEntry[] = [];
+          let newest = 0;
+          for (const r of rows) {
+            if (r.part === null || r.key === null) newest = Number(r.seq ?? 0);
+            else entries.push({ part: r.part, key: r.key, value: r.value ?? undefined });
+          }
+          return { entries, seq: newest };
         },
         save: async (seq, entries, now) => {
           for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {

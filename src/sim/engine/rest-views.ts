@@ -362,11 +362,17 @@ export function pipelineEventJson(e: PipelineEvent): Record<string, unknown> {
   return rest;
 }
 
+/** A statement's status as the Query History API reports it at `now`. */
+export function queryStatus(q: QueryRecord, now: number): string {
+  const ended = q.endMs !== undefined && q.endMs <= now;
+  return ended ? q.status : now < q.execStartMs ? 'QUEUED' : 'RUNNING';
+}
+
 export function queryInfoJson(q: QueryRecord, now: number, includeMetrics: boolean): Record<string, unknown> {
   const ended = q.endMs !== undefined && q.endMs <= now;
   const out: Record<string, unknown> = {
     query_id: q.statementId,
-    status: ended ? q.status : now < q.execStartMs ? 'QUEUED' : 'RUNNING',
+    status: queryStatus(q, now),
     query_text: q.text,
     statement_type: q.statementType,
     warehouse_id: q.warehouseId,

@@ -7,6 +7,7 @@ import {
   pipelineJson,
   pipelineUpdateJson,
   queryInfoJson,
+  queryStatus,
   warehouseJson,
 } from '../engine/rest-views.js';
 import { invalidParam } from '../engine/sim-api-error.js';
@@ -420,11 +421,18 @@ export const queryHistoryRoutes: SimRoute[] = [
       const statements = list('statement_ids');
       const now = ctx.workspace.now();
       const metrics = boolParam(ctx, 'include_metrics');
+      // Filtered by status before each statement becomes JSON: a poll for the running ones would
+      // otherwise build the JSON of every statement of the period, a cost that grew with the hours.
       let all = ctx.workspace.warehouses
         .allQueries()
-        .filter((q) => q.startMs <= now && q.startMs >= fromMs && q.startMs <= toMs)
+        .filter(
+          (q) =>
+            q.startMs <= now &&
+            q.startMs >= fromMs &&
+            q.startMs <= toMs &&
+            (statuses.length === 0 || statuses.includes(queryStatus(q, now))),
+        )
         .map((q) => queryInfoJson(q, now, metrics));
-      if (statuses.length > 0) all = all.filter((q) => statuses.includes(String(q.status)));
       if (warehouses.length > 0) all = all.filter((q) => warehouses.includes(String(q.warehouse_id)));
       if (users.length > 0)
         all = all.filter((q) => users.includes(String(q.user_id)) || users.includes(String(q.user_name)));

@@ -387,6 +387,27 @@ export class IncidentRepository {
     return row === undefined ? undefined : incidentFromRow(row);
   }
 
+  /**
+   * The incident for this root cause resolved most recently, at or after `since` (epoch ms), if any: the
+   * one a recurrence shortly after its fix reopens.
+   */
+  async findResolvedSince(
+    workspaceId: string,
+    fingerprint: string,
+    since: number,
+  ): Promise<Incident | undefined> {
+    const row = await this.#db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('fingerprint', '=', fingerprint)
+      .where('state', '=', 'resolved')
+      .where('resolved_at', '>=', toDate(since))
+      .orderBy('resolved_at', 'desc')
+      .executeTakeFirst();
+    return row === undefined ? undefined : incidentFromRow(row);
+  }
+
   /** Unresolved incidents sharing a correlation key, most severe then newest first. */
   async findOpenByCorrelationKey(workspaceId: string, correlationKey: string): Promise<Incident[]> {
     const rows = await this.#db

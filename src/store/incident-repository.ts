@@ -388,24 +388,28 @@ export class IncidentRepository {
   }
 
   /**
-   * The incident for this root cause resolved most recently, at or after `since` (epoch ms), if any: the
-   * one a recurrence shortly after its fix reopens.
+   * Incidents resolved at or after `since` (epoch ms) with this root cause (`fingerprint`) or rooted at
+   * the same graph node (`correlationKey`), most recently resolved first: those a recurrence shortly
+   * after its fix may reopen.
    */
   async findResolvedSince(
     workspaceId: string,
-    fingerprint: string,
+    root: { readonly fingerprint: string; readonly correlationKey: string },
     since: number,
-  ): Promise<Incident | undefined> {
-    const row = await this.#db
+  ): Promise<Incident[]> {
+    const rows = await this.#db
       .selectFrom('incidents')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
-      .where('fingerprint', '=', fingerprint)
+      .where((eb) =>
+        eb.or([eb('fingerprint', '=', root.fingerprint), eb('correlation_key', '=', root.correlationKey)]),
+      )
       .where('state', '=', 'resolved')
       .where('resolved_at', '>=', toDate(since))
       .orderBy('resolved_at', 'desc')
-      .executeTakeFirst();
-    return row === undefined ? undefined : incidentFromRow(row);
+      .limit(10)
+      .execute();
+    return rows.map(incidentFromRow);
   }
 
   /** Unresolved incidents sharing a correlation key, most severe then newest first. */

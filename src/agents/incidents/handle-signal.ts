@@ -211,11 +211,12 @@ async function reopenAfterFix(
   const { signal } = footprint;
   const windowMs = deps.policy.thresholds.reopen_window_minutes * 60_000;
   if (windowMs === 0) return undefined;
-  const resolved = await deps.incidents.findResolvedSince(
+  const candidates = await deps.incidents.findResolvedSince(
     signal.workspaceId,
-    summary.fingerprint,
+    summary,
     signal.occurredAt - windowMs,
   );
+  const resolved = await firstSameProblem(deps.incidents, candidates, signal, summary.fingerprint);
   if (resolved === undefined || resolved.resolvedAt === null) return undefined;
   const fix = await fixThatDidNotHold(deps.incidents, resolved.id);
   const reopened = await deps.incidents.applyEvent(resolved.id, { type: 'reopen', actor: SYSTEM_ACTOR }, now);
@@ -231,6 +232,31 @@ async function reopenAfterFix(
     dedupKey: `came-back:${signal.id}`,
   });
   return joinIncident(deps, resolved.id, footprint, summary, false, now);
+}
+
+/**
+ * The first incident that is the same problem as `signal`: the same fingerprint, or a root cause of the
+ * same kind on the same subject (a warehouse scaled up to two clusters queueing again while it scales is
+ * classified differently from the queue at one, and is the same problem).
+ */
+async function firstSameProblem(
+  repo: IncidentRepository,
+  candidates: readonly Incident[],
+  signal: Signal,
+  fp: string,
+): Promise<Incident | undefined> {
+  const byFingerprint = candidates.find((i) => i.fingerprint === fp);
+  if (byFingerprint !== undefined) return byFingerprint;
+  const signals = await repo.listSignalsOf(candidates.map((i) => i.id));
+  return candidates.find((i) => {
+    const root = signals.get(i.id)?.find((s) => s.id === i.rootCauseSignalId);
+    return (
+      root !== undefined &&
+      root.kind === signal.kind &&
+      root.subject.type === signal.subject.type &&
+      root.subject.id === signal.subject.id
+    );
+  });
 }
 
 /**

@@ -542,6 +542,34 @@ describe('handleSignal with thresholds.reopen_window_minutes: a problem that com
     }
   });
 
+  it('reopens it too when the same kind of problem on the same subject is worded or classified differently', async () => {
+    const { own, deps: d, incidentId, fixedAt } = await fixedIncident();
+    try {
+      const [other] = failures(
+        {
+          jobId: 'E',
+          jobName: 'Nightly orders ETL',
+          runId: '702',
+          resultState: 'FAILED',
+          startTime: fixedAt,
+          endTime: fixedAt + 40 * MINUTE,
+          tasks: [
+            task('main', '7021', {
+              resultState: 'FAILED',
+              errorMessage: 'ExecutorLostFailure: Container killed by YARN for exceeding memory limits',
+              endTime: fixedAt + 40 * MINUTE,
+            }),
+          ],
+        },
+        fixedAt + 40 * MINUTE,
+      );
+      expect(incidentIdOf(await handleSignal(d, other!))).toBe(incidentId);
+      expect((await d.incidents.get(incidentId))?.state).toBe('open');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('names who resolved it when no remediation was verified', async () => {
     const { own, deps: d, incidentId, fixedAt } = await fixedIncident({ resolvedBy: 'alice' });
     try {

@@ -39,6 +39,14 @@ export const thresholdsSchema = z
     warehouse_idle_minutes: z.number().int().positive().default(30),
     runaway_query_minutes: z.number().int().positive().default(30),
     correlation_window_minutes: z.number().int().positive().default(30),
+    reopen_window_minutes: z
+      .number()
+      .int()
+      .min(0)
+      .default(120)
+      .describe(
+        'the same problem on the same subject this soon after its incident was resolved reopens that incident (0: never)',
+      ),
   })
   .strict()
   .prefault({});

@@ -387,6 +387,31 @@ export class IncidentRepository {
     return row === undefined ? undefined : incidentFromRow(row);
   }
 
+  /**
+   * Incidents resolved at or after `since` (epoch ms) with this root cause (`fingerprint`) or rooted at
+   * the same graph node (`correlationKey`), most recently resolved first: those a recurrence shortly
+   * after its fix may reopen.
+   */
+  async findResolvedSince(
+    workspaceId: string,
+    root: { readonly fingerprint: string; readonly correlationKey: string },
+    since: number,
+  ): Promise<Incident[]> {
+    const rows = await this.#db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) =>
+        eb.or([eb('fingerprint', '=', root.fingerprint), eb('correlation_key', '=', root.correlationKey)]),
+      )
+      .where('state', '=', 'resolved')
+      .where('resolved_at', '>=', toDate(since))
+      .orderBy('resolved_at', 'desc')
+      .limit(10)
+      .execute();
+    return rows.map(incidentFromRow);
+  }
+
   /** Unresolved incidents sharing a correlation key, most severe then newest first. */
   async findOpenByCorrelationKey(workspaceId: string, correlationKey: string): Promise<Incident[]> {
     const rows = await this.#db

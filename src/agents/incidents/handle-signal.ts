@@ -1,6 +1,6 @@
 import type { Policy } from '../../config/policy.js';
 import type { Clock } from '../../domain/clock.js';
-import type { Incident } from '../../domain/incident.js';
+import { type Incident, SYSTEM_ACTOR } from '../../domain/incident.js';
 import { maxSeverity, type Severity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
 import type { CorrelationScope } from '../../store/correlation-lock.js';
@@ -14,6 +14,7 @@ import {
 } from '../correlator/correlate.js';
 import type { GraphView } from '../correlator/dependency-graph.js';
 import { linkQueryKeys } from '../correlator/link-keys.js';
+import { REMEDIATION_INFO, remediationKindSchema } from '../remediation/remediation-kind.js';
 import { STANDING_CAUSE_KINDS } from '../correlator/root-cause.js';
 import { type SignalFootprint, signalFootprint } from '../correlator/signal-footprint.js';
 import { withSignalEdges } from '../correlator/signal-nodes.js';
@@ -129,6 +130,9 @@ async function correlateAndStore(
   const holder = await deps.incidents.incidentHoldingSignal(signal.id);
   if (holder !== undefined) return { kind: 'duplicate', incidentId: holder };
 
+  const cameBack = await reopenAfterFix(deps, footprint, decision.summary, now);
+  if (cameBack !== undefined) return cameBack;
+
   const recurrence = await deps.recurring.recordOccurrence({
     workspaceId: signal.workspaceId,
     fingerprint: decision.summary.fingerprint,
@@ -186,6 +190,88 @@ async function correlateAndStore(
     return joinIncident(deps, incident.id, footprint, decision.summary, false, now);
   }
   return { kind: 'opened', incident, recurring: recurrence.issue !== null };
+}
+
+/**
+ * The same problem on the same subject (its fingerprint) shortly after a fix resolved its incident — a
+ * warehouse scaled up queueing again at its new size, a rerun job failing the same way — is that
+ * incident again: the fix did not hold. The incident is reopened, says what came back after which fix,
+ * and takes the signal, so its card is updated instead of a second one paging. Past
+ * `thresholds.reopen_window_minutes` of the resolution it is a new occurrence (a nightly failure the
+ * next night), opened and counted towards a recurring issue as before. Undefined when nothing was
+ * resolved recently, or another unresolved incident already tracks the fingerprint (the signal opens,
+ * and so joins, that one).
+ */
+async function reopenAfterFix(
+  deps: HandleSignalDeps,
+  footprint: SignalFootprint,
+  summary: IncidentSummary,
+  now: number,
+): Promise<SignalOutcome | undefined> {
+  const { signal } = footprint;
+  const windowMs = deps.policy.thresholds.reopen_window_minutes * 60_000;
+  if (windowMs === 0) return undefined;
+  const candidates = await deps.incidents.findResolvedSince(
+    signal.workspaceId,
+    summary,
+    signal.occurredAt - windowMs,
+  );
+  const resolved = await firstSameProblem(deps.incidents, candidates, signal, summary.fingerprint);
+  if (resolved === undefined || resolved.resolvedAt === null) return undefined;
+  const fix = await fixThatDidNotHold(deps.incidents, resolved.id);
+  const reopened = await deps.incidents.applyEvent(resolved.id, { type: 'reopen', actor: SYSTEM_ACTOR }, now);
+  // `unchanged`: another worker reopened it a moment ago, for the same reason.
+  if (!reopened.ok && reopened.reason !== 'unchanged') return undefined;
+  const minutes = Math.max(0, Math.round((signal.occurredAt - resolved.resolvedAt) / 60_000));
+  await deps.incidents.addTimelineEntry({
+    incidentId: resolved.id,
+    at: now,
+    phase: 'DISCOVER',
+    summary: `Came back after ${fix}, ${minutes} min after it was resolved: ${summary.title}`,
+    data: { signalId: signal.id, kind: signal.kind, resolvedAt: resolved.resolvedAt },
+    dedupKey: `came-back:${signal.id}`,
+  });
+  return joinIncident(deps, resolved.id, footprint, summary, false, now);
+}
+
+/**
+ * The first incident that is the same problem as `signal`: the same fingerprint, or a root cause of the
+ * same kind on the same subject (a warehouse scaled up to two clusters queueing again while it scales is
+ * classified differently from the queue at one, and is the same problem).
+ */
+async function firstSameProblem(
+  repo: IncidentRepository,
+  candidates: readonly Incident[],
+  signal: Signal,
+  fp: string,
+): Promise<Incident | undefined> {
+  const byFingerprint = candidates.find((i) => i.fingerprint === fp);
+  if (byFingerprint !== undefined) return byFingerprint;
+  const signals = await repo.listSignalsOf(candidates.map((i) => i.id));
+  return candidates.find((i) => {
+    const root = signals.get(i.id)?.find((s) => s.id === i.rootCauseSignalId);
+    return (
+      root !== undefined &&
+      root.kind === signal.kind &&
+      root.subject.type === signal.subject.type &&
+      root.subject.id === signal.subject.id
+    );
+  });
+}
+
+/**
+ * What resolved the incident, as the timeline tells it: the remediation verified as having recovered
+ * it, else whoever resolved it.
+ */
+async function fixThatDidNotHold(repo: IncidentRepository, incidentId: string): Promise<string> {
+  const timeline = await repo.timeline(incidentId);
+  const verified = timeline.findLast(
+    (e) => e.data.kind === 'remediation_outcome' && e.data.state === 'recovered',
+  );
+  const action = remediationKindSchema.safeParse(verified?.data.action);
+  if (action.success) return `the fix "${REMEDIATION_INFO[action.data].label}"`;
+  const closed = timeline.findLast((e) => e.phase === 'CLOSE');
+  return closed === undefined ? 'it was resolved' : `it was ${closed.summary.toLowerCase()}`;
 }
 
 async function joinIncident(

@@ -9,8 +9,10 @@ import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
 import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
 import { tableLoadObservationSchema, tableSlaSchema } from '../../../src/agents/detector/observations.js';
 import {
+  cardToUpdate,
   type HandleSignalDeps,
   handleSignal,
+  incidentIdOf,
   retriageIncident,
 } from '../../../src/agents/incidents/handle-signal.js';
 import { defaultPolicy } from '../../../src/config/policy.js';
@@ -448,5 +450,170 @@ describe('handleSignal with thresholds.correlation_window_minutes', () => {
   it('keeps a related failure 45 minutes later apart at 30 minutes, and joins it at 60', async () => {
     expect(await incidentsFor(30)).toBe(2);
     expect(await incidentsFor(60)).toBe(1);
+  });
+});
+
+describe('handleSignal with thresholds.reopen_window_minutes: a problem that comes back after its fix', () => {
+  const T = DEADLINE - 12 * HOUR;
+  const MINUTE = 60_000;
+  // The same job failing the same way, run after run: one fingerprint.
+  const oom = (runId: string, at: number) =>
+    failures(
+      {
+        jobId: 'E',
+        jobName: 'Nightly orders ETL',
+        runId,
+        resultState: 'FAILED',
+        startTime: at - 10 * MINUTE,
+        endTime: at,
+        tasks: [
+          task('main', `${runId}1`, {
+            resultState: 'FAILED',
+            errorMessage: 'java.lang.OutOfMemoryError: Java heap space',
+            endTime: at,
+          }),
+        ],
+      },
+      at,
+    )[0]!;
+
+  /**
+   * A fresh store; the first failure opened and then resolved by a rerun verified as recovered, or by a
+   * person.
+   */
+  async function fixedIncident(options: { reopenWindowMinutes?: number; resolvedBy?: string } = {}) {
+    const { reopenWindowMinutes, resolvedBy } = options;
+    const own = await openStore({ dataDir: 'memory://' });
+    const ownRepos = createRepositories(own.db);
+    const policy = defaultPolicy();
+    const ownClock = new ManualClock(T);
+    const ownDeps: HandleSignalDeps = {
+      incidents: ownRepos.incidents,
+      recurring: ownRepos.recurringIssues,
+      graph: () => graph,
+      criticality: () => [],
+      policy: {
+        ...policy,
+        thresholds: {
+          ...policy.thresholds,
+          reopen_window_minutes: reopenWindowMinutes ?? policy.thresholds.reopen_window_minutes,
+        },
+      },
+      clock: ownClock,
+    };
+    const first = await handleSignal(ownDeps, oom('700', T));
+    if (first.kind !== 'opened') throw new Error(`expected an incident, got ${first.kind}`);
+    const fixedAt = T + 20 * MINUTE;
+    if (resolvedBy === undefined) {
+      await ownRepos.incidents.addTimelineEntry({
+        incidentId: first.incident.id,
+        at: fixedAt,
+        phase: 'VERIFY',
+        summary: 'Verified: recovered — Rerun the job, attempt 1: the run succeeded',
+        data: { kind: 'remediation_outcome', attemptId: 'att_1', action: 'rerun', state: 'recovered' },
+        dedupKey: 'remediation:att_1:outcome',
+      });
+    }
+    await ownRepos.incidents.applyEvent(
+      first.incident.id,
+      { type: 'resolve', actor: resolvedBy ?? 'dbxops' },
+      fixedAt,
+    );
+    return { own, deps: ownDeps, clock: ownClock, incidentId: first.incident.id, fixedAt };
+  }
+
+  it('reopens the incident, says the fix did not hold, and updates its card instead of posting another', async () => {
+    const { own, deps: d, clock: c, incidentId, fixedAt } = await fixedIncident();
+    try {
+      const again = fixedAt + 66 * MINUTE;
+      c.set(again + MINUTE);
+      const outcome = await handleSignal(d, oom('701', again));
+      expect(outcome.kind).toBe('joined');
+      expect(incidentIdOf(outcome)).toBe(incidentId);
+      expect(cardToUpdate(outcome, d.policy)?.id).toBe(incidentId);
+      expect((await d.incidents.get(incidentId))?.state).toBe('open');
+      expect(await d.incidents.listOpen({ workspaceId: WS })).toHaveLength(1);
+      const said = (await d.incidents.timeline(incidentId)).map((e) => e.summary);
+      expect(said).toContainEqual(
+        expect.stringMatching(/^Came back after the fix "Rerun the job", 66 min after it was resolved/),
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('reopens it too when the same kind of problem on the same subject is worded or classified differently', async () => {
+    const { own, deps: d, incidentId, fixedAt } = await fixedIncident();
+    try {
+      const [other] = failures(
+        {
+          jobId: 'E',
+          jobName: 'Nightly orders ETL',
+          runId: '702',
+          resultState: 'FAILED',
+          startTime: fixedAt,
+          endTime: fixedAt + 40 * MINUTE,
+          tasks: [
+            task('main', '7021', {
+              resultState: 'FAILED',
+              errorMessage: 'ExecutorLostFailure: Container killed by YARN for exceeding memory limits',
+              endTime: fixedAt + 40 * MINUTE,
+            }),
+          ],
+        },
+        fixedAt + 40 * MINUTE,
+      );
+      expect(incidentIdOf(await handleSignal(d, other!))).toBe(incidentId);
+      expect((await d.incidents.get(incidentId))?.state).toBe('open');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('names who resolved it when no remediation was verified', async () => {
+    const { own, deps: d, incidentId, fixedAt } = await fixedIncident({ resolvedBy: 'alice' });
+    try {
+      await handleSignal(d, oom('701', fixedAt + 30 * MINUTE));
+      const said = (await d.incidents.timeline(incidentId)).map((e) => e.summary);
+      expect(said).toContainEqual(
+        expect.stringMatching(/^Came back after it was resolved by alice, 30 min after/),
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('opens a new incident when the same failure comes back the next night', async () => {
+    const { own, deps: d, clock: c, incidentId } = await fixedIncident();
+    try {
+      const nextNight = T + 24 * HOUR;
+      c.set(nextNight + MINUTE);
+      const outcome = await handleSignal(d, oom('800', nextNight));
+      expect(outcome.kind).toBe('opened');
+      expect(incidentIdOf(outcome)).not.toBe(incidentId);
+      expect((await d.incidents.get(incidentId))?.state).toBe('resolved');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('opens a new incident 66 minutes after the fix when the window is 30 minutes, or 0', async () => {
+    for (const window of [30, 0]) {
+      const {
+        own,
+        deps: d,
+        clock: c,
+        incidentId,
+        fixedAt,
+      } = await fixedIncident({ reopenWindowMinutes: window });
+      try {
+        c.set(fixedAt + 67 * MINUTE);
+        const outcome = await handleSignal(d, oom('701', fixedAt + 66 * MINUTE));
+        expect(outcome.kind).toBe('opened');
+        expect((await d.incidents.get(incidentId))?.state).toBe('resolved');
+      } finally {
+        await own.close();
+      }
+    }
   });
 });

@@ -61,42 +61,32 @@ export async function readBaselineHistory(
   ) => (await deps.warehouse.query(text, { params, rowLimit: 100_000 })).rows;
   const ws = deps.workspaceId;
 
-  const runs: PastRun[] = [];
-  for (const r of await query(PAST_RUNS_SQL, {
-    since: tsParam(since),
-    until: tsParam(now),
-    workspace_id: ws,
-  })) {
-    const jobId = str(r, 'job_id');
-    const runId = str(r, 'run_id');
-    const started = ms(r, 'started');
-    const ended = ms(r, 'ended');
-    if (jobId === undefined || runId === undefined || started === undefined || ended === undefined) continue;
-    if (ended < started) continue;
-    runs.push({ workspaceId: ws, jobId, runId, startTime: started, seconds: (ended - started) / 1000 });
-  }
-
-  const updates: PastUpdate[] = [];
-  for (const r of await query(PAST_UPDATES_SQL, {
-    since: tsParam(since),
-    until: tsParam(now),
-    workspace_id: ws,
-  })) {
-    const pipelineId = str(r, 'pipeline_id');
-    const updateId = str(r, 'update_id');
-    const started = ms(r, 'started');
-    const ended = ms(r, 'ended');
-    if (pipelineId === undefined || updateId === undefined || started === undefined || ended === undefined)
-      continue;
-    if (ended < started) continue;
-    updates.push({
-      workspaceId: ws,
-      pipelineId,
-      updateId,
-      startTime: started,
-      seconds: (ended - started) / 1000,
+  const window = { since: tsParam(since), until: tsParam(now), workspace_id: ws };
+  const pastDurations = async (what: PastDurations) =>
+    (await query(pastDurationsSql(what), window)).flatMap((r) => {
+      const owner = str(r, what.owner);
+      const item = str(r, what.item);
+      const started = ms(r, 'started');
+      const ended = ms(r, 'ended');
+      if (owner === undefined || item === undefined || started === undefined || ended === undefined)
+        return [];
+      if (ended < started) return [];
+      return [{ owner, item, startTime: started, seconds: (ended - started) / 1000 }];
     });
-  }
+  const runs: PastRun[] = (await pastDurations(PAST_RUNS)).map((d) => ({
+    workspaceId: ws,
+    jobId: d.owner,
+    runId: d.item,
+    startTime: d.startTime,
+    seconds: d.seconds,
+  }));
+  const updates: PastUpdate[] = (await pastDurations(PAST_UPDATES)).map((d) => ({
+    workspaceId: ws,
+    pipelineId: d.owner,
+    updateId: d.item,
+    startTime: d.startTime,
+    seconds: d.seconds,
+  }));
 
   const loads: TableLoadObservation[] = [];
   for (const r of await query(PAST_LOADS_SQL, {
@@ -132,40 +122,47 @@ export async function readBaselineHistory(
   return { runs, updates, loads, costs };
 }
 
-// A run's duration from its first slice's start to its last slice's end, for runs whose last slice says
-// they succeeded; the newest per job, as the duration baseline keeps them.
-const PAST_RUNS_SQL = `
-WITH ended AS (
-  SELECT job_id, run_id, MAX(period_end_time) AS ended
-  FROM system.lakeflow.job_run_timeline
-  WHERE workspace_id = :workspace_id AND result_state = 'SUCCEEDED'
-    AND period_end_time >= :since AND period_end_time <= :until
-  GROUP BY job_id, run_id),
-starts AS (
-  SELECT run_id, MIN(period_start_time) AS started
-  FROM system.lakeflow.job_run_timeline
-  WHERE workspace_id = :workspace_id AND period_end_time >= :since AND period_end_time <= :until
-  GROUP BY run_id)
-SELECT ended.job_id, ended.run_id, starts.started, ended.ended
-FROM ended JOIN starts ON ended.run_id = starts.run_id
-QUALIFY ROW_NUMBER() OVER (PARTITION BY ended.job_id ORDER BY ended.ended DESC) <= ${RUNS_PER_JOB}`;
+/** A timeline table whose slices make up runs (or updates) of an owner (a job, a pipeline). */
+interface PastDurations {
+  readonly table: string;
+  readonly owner: string;
+  readonly item: string;
+  /** The result state of the slice that says the run or update succeeded. */
+  readonly succeeded: string;
+}
 
-// The same for pipeline updates: from the first slice's start to the slice that says it completed.
-const PAST_UPDATES_SQL = `
+const PAST_RUNS: PastDurations = {
+  table: 'system.lakeflow.job_run_timeline',
+  owner: 'job_id',
+  item: 'run_id',
+  succeeded: 'SUCCEEDED',
+};
+const PAST_UPDATES: PastDurations = {
+  table: 'system.lakeflow.pipeline_update_timeline',
+  owner: 'pipeline_id',
+  item: 'update_id',
+  succeeded: 'COMPLETED',
+};
+
+// A run's (or update's) duration from its first slice's start to its last slice's end, for those whose
+// last slice says they succeeded; the newest per owner, as the duration baseline keeps them.
+function pastDurationsSql({ table, owner, item, succeeded }: PastDurations): string {
+  return `
 WITH ended AS (
-  SELECT pipeline_id, update_id, MAX(period_end_time) AS ended
-  FROM system.lakeflow.pipeline_update_timeline
-  WHERE workspace_id = :workspace_id AND result_state = 'COMPLETED'
+  SELECT ${owner}, ${item}, MAX(period_end_time) AS ended
+  FROM ${table}
+  WHERE workspace_id = :workspace_id AND result_state = '${succeeded}'
     AND period_end_time >= :since AND period_end_time <= :until
-  GROUP BY pipeline_id, update_id),
+  GROUP BY ${owner}, ${item}),
 starts AS (
-  SELECT update_id, MIN(period_start_time) AS started
-  FROM system.lakeflow.pipeline_update_timeline
+  SELECT ${item}, MIN(period_start_time) AS started
+  FROM ${table}
   WHERE workspace_id = :workspace_id AND period_end_time >= :since AND period_end_time <= :until
-  GROUP BY update_id)
-SELECT ended.pipeline_id, ended.update_id, starts.started, ended.ended
-FROM ended JOIN starts ON ended.update_id = starts.update_id
-QUALIFY ROW_NUMBER() OVER (PARTITION BY ended.pipeline_id ORDER BY ended.ended DESC) <= ${RUNS_PER_JOB}`;
+  GROUP BY ${item})
+SELECT ended.${owner}, ended.${item}, starts.started, ended.ended
+FROM ended JOIN starts ON ended.${item} = starts.${item}
+QUALIFY ROW_NUMBER() OVER (PARTITION BY ended.${owner} ORDER BY ended.ended DESC) <= ${RUNS_PER_JOB}`;
+}
 
 const PAST_LOADS_SQL = `
 SELECT table_full_name, job_id, run_id, task_key, rows_written, load_time

@@ -100,8 +100,8 @@ function errorCodeOf(error: unknown): string | undefined {
  * Builds the transport every Databricks API module uses. Retries 429/503 (honouring integer
  * `Retry-After`, 1 s when absent), the SDKs' transient messages and refused connections for any method,
  * and once at once a reused keep-alive connection reset before the answer began (the server closed it
- * idle as the call was written, so never saw it); other 5xx, resets and timeouts only for idempotent calls. Stops at `maxAttempts` or when the next wait would
- * pass `deadlineMs`. After a 401 an OAuth provider is invalidated and the call repeated once.
+ * idle as the call was written, so never saw it); other 5xx, resets and timeouts only for idempotent
+ * calls. Stops at `maxAttempts` or when the next wait would pass `deadlineMs`. After a 401 an OAuth provider is invalidated and the call repeated once.
  */
 export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOwner } from '../../../src/agents/remediation/find-owner.js';
 import { parsePolicy } from '../../../src/config/policy.js';
-import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
-import {
-  createDatabricksClient,
-  type DatabricksClient,
-} from '../../../src/databricks/rest/databricks-client.js';
-import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
+import type { DatabricksClient } from '../../../src/databricks/rest/databricks-client.js';
+import type { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import { validateScenario } from '../../../src/sim/scenario/load-scenario.js';
-import { type SimServerHandle, startSimServer } from '../../../src/sim/server/start-sim-server.js';
+import type { SimServerHandle } from '../../../src/sim/server/start-sim-server.js';
+import { serveSimWithClient } from '../../support/served-sim-client.js';
 
 const TOKEN = 'dapi-owner-test-0001';
 
@@ -46,17 +43,7 @@ let workspace: SimWorkspace;
 let client: DatabricksClient;
 
 beforeAll(async () => {
-  workspace = new SimWorkspace({ scenario, seed: 3 });
-  sim = await startSimServer({ workspace, tokens: [TOKEN] });
-  client = createDatabricksClient({
-    host: sim.url,
-    auth: patAuth(TOKEN),
-    clock: workspace.clock,
-    random: () => 0.5,
-    sleep: async (ms) => {
-      workspace.advanceBy(ms);
-    },
-  });
+  ({ workspace, sim, client } = await serveSimWithClient({ scenario, seed: 3, token: TOKEN }));
 });
 afterAll(async () => {
   await sim?.close();

@@ -4,17 +4,14 @@ import { withEmbeddedOperator } from '../../../src/app/embedded-operator.js';
 import type { Actor } from '../../../src/handlers/chat-request.js';
 import type { ChatIdentity } from '../../../src/agents/remediation/workspace-principal.js';
 import { parsePolicy } from '../../../src/config/policy.js';
-import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
-import {
-  createDatabricksClient,
-  type DatabricksClient,
-} from '../../../src/databricks/rest/databricks-client.js';
+import type { DatabricksClient } from '../../../src/databricks/rest/databricks-client.js';
 import { objectAcl } from '../../../src/sim/engine/object-acl.js';
-import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
+import type { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import { loadScenario, validateScenario } from '../../../src/sim/scenario/load-scenario.js';
 import type { SimRoute } from '../../../src/sim/server/route.js';
 import { identityRoutes } from '../../../src/sim/server/routes-identity.js';
-import { type SimServerHandle, startSimServer } from '../../../src/sim/server/start-sim-server.js';
+import type { SimServerHandle } from '../../../src/sim/server/start-sim-server.js';
+import { serveSimWithClient } from '../../support/served-sim-client.js';
 
 const TOKEN = 'dapi-rights-test-0001';
 const HOSTILE_JOB = 'orders <!channel> *bold*\u0000\n`rm -rf`';
@@ -129,18 +126,12 @@ const carelessScim: SimRoute = {
 };
 
 beforeAll(async () => {
-  workspace = new SimWorkspace({ scenario, seed: 5 });
-  sim = await startSimServer({ workspace, tokens: [TOKEN], extraRoutes: [flakyPermissions, carelessScim] });
-  client = createDatabricksClient({
-    host: sim.url,
-    auth: patAuth(TOKEN),
-    clock: workspace.clock,
-    random: () => 0.5,
-    // Backoff moves simulated time, so retries happen without real waiting.
-    sleep: async (ms) => {
-      workspace.advanceBy(ms);
-    },
-  });
+  ({ workspace, sim, client } = await serveSimWithClient({
+    scenario,
+    seed: 5,
+    token: TOKEN,
+    extraRoutes: [flakyPermissions, carelessScim],
+  }));
 });
 afterAll(async () => {
   await sim?.close();
@@ -463,10 +454,16 @@ describe('checkPresserRights', () => {
 
 describe('checkPresserRights on the demo workspace', () => {
   it('lets on-call Bob repair finance_orders_daily and the console operator change it, and refuses Gus, naming CAN_MANAGE_RUN', async () => {
-    const demo = new SimWorkspace({ scenario: await loadScenario('scenarios/demo.yaml'), seed: 1 });
-    const server = await startSimServer({ workspace: demo, tokens: [TOKEN] });
+    const {
+      workspace: demo,
+      sim: server,
+      client: demoClient,
+    } = await serveSimWithClient({
+      scenario: await loadScenario('scenarios/demo.yaml'),
+      seed: 1,
+      token: TOKEN,
+    });
     try {
-      const demoClient = createDatabricksClient({ host: server.url, auth: patAuth(TOKEN) });
       const demoDeps = { policy: noPrincipals, scim: demoClient.scim, permissions: demoClient.permissions };
       const job = demo.listJobs().find((j) => j.settings.name === 'finance_orders_daily');
       if (job === undefined) throw new Error('no finance_orders_daily in the demo');

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
 import { checkOutcome } from '../../../src/agents/remediation/verify-remediation.js';
-import { patAuth } from '../../../src/databricks/auth/auth-provider.js';
-import {
-  createDatabricksClient,
-  type DatabricksClient,
-} from '../../../src/databricks/rest/databricks-client.js';
-import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
+import type { DatabricksClient } from '../../../src/databricks/rest/databricks-client.js';
+import type { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import { validateScenario } from '../../../src/sim/scenario/load-scenario.js';
-import { type SimServerHandle, startSimServer } from '../../../src/sim/server/start-sim-server.js';
+import type { SimServerHandle } from '../../../src/sim/server/start-sim-server.js';
+import { serveSimWithClient } from '../../support/served-sim-client.js';
 import { z } from 'zod';
 
 const TOKEN = 'dapi-verify-test-0001';
@@ -39,17 +36,7 @@ let workspace: SimWorkspace;
 let client: DatabricksClient;
 
 beforeAll(async () => {
-  workspace = new SimWorkspace({ scenario, seed: 4 });
-  sim = await startSimServer({ workspace, tokens: [TOKEN] });
-  client = createDatabricksClient({
-    host: sim.url,
-    auth: patAuth(TOKEN),
-    clock: workspace.clock,
-    random: () => 0.5,
-    sleep: async (ms) => {
-      workspace.advanceBy(ms);
-    },
-  });
+  ({ workspace, sim, client } = await serveSimWithClient({ scenario, seed: 4, token: TOKEN }));
 });
 afterAll(async () => {
   await sim?.close();

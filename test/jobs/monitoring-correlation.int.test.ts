@@ -1,21 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
-import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
-import { loadEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/config/logger.js';
-import { defaultPolicy } from '../../src/config/policy.js';
-import { patAuth } from '../../src/databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
+import type { BotApp } from '../../src/app/bot-app.js';
 import { fingerprint } from '../../src/domain/fingerprint.js';
 import type { Incident } from '../../src/domain/incident.js';
 import type { Signal } from '../../src/domain/signal.js';
-import { POLL_EVERY_MS } from '../../src/jobs/monitoring.js';
-import { openStore, type Store } from '../../src/store/open-store.js';
+import { type DemoPolled, pollDemo } from '../support/demo-polls.js';
 
-const HOUR = 3_600_000;
-
-let embedded: EmbeddedWorkspace;
-let store: Store;
+let polled: DemoPolled;
 let app: BotApp;
 
 /**
@@ -25,46 +15,12 @@ let app: BotApp;
  * backfill from +2 h — all on the same finance tables and shared compute.
  */
 beforeAll(async () => {
-  embedded = await startEmbeddedWorkspace({ scenario: { file: 'scenarios/demo.yaml' }, seed: 42, speed: 0 });
-  store = await openStore({ dataDir: 'memory://' });
-  const ws = embedded.workspace;
-  app = await createBotApp({
-    env: loadEnv({ LOG_LEVEL: 'silent' }),
-    policy: defaultPolicy(),
-    clock: ws.clock,
-    logger: createLogger({ level: 'silent' }),
-    databricks: {
-      client: createDatabricksClient({
-        host: embedded.url,
-        auth: patAuth(embedded.token),
-        clock: ws.clock,
-        sleep: async () => {},
-        retry: { maxAttempts: 2 },
-      }),
-      warehouse: embedded.warehouse,
-      workspaceId: ws.workspaceId,
-    },
-    store,
-    queue: { kind: 'inline' },
-    webhookCredentials: null,
-  });
-  // From midnight until 07:00, polling as the embedded mode does.
-  const due = { runs: 0, system_tables: 0, topology: 0 };
-  for (let t = ws.startMs; t <= ws.startMs + 7 * HOUR; t += 60_000) {
-    ws.advanceTo(t);
-    for (const source of ['topology', 'runs', 'system_tables'] as const) {
-      if (t < due[source]) continue;
-      await ws.flush();
-      await app.dispatcher.dispatch('poll', { source });
-      due[source] = t + POLL_EVERY_MS.embedded[source];
-    }
-    await app.drain!();
-  }
+  // From midnight until 07:00.
+  polled = await pollDemo({ fromHours: 0, toHours: 7 });
+  ({ app } = polled);
 }, 600_000);
 afterAll(async () => {
-  await app?.close();
-  await store?.close();
-  await embedded?.close();
+  await polled?.close();
 });
 
 const CONSEQUENCES = new Set(['run_skipped', 'row_count_drop', 'zero_rows', 'sla_at_risk', 'sla_missed']);

@@ -1,23 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
-import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
+import type { BotApp } from '../../src/app/bot-app.js';
+import type { EmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { renderIncidentCardHtml } from '../../src/cards/html-cards.js';
-import { loadEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/config/logger.js';
-import { defaultPolicy } from '../../src/config/policy.js';
-import { patAuth } from '../../src/databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
 import type { Incident } from '../../src/domain/incident.js';
 import type { Signal } from '../../src/domain/signal.js';
 import { incidentCardView } from '../../src/handlers/incident-card-view.js';
-import { POLL_EVERY_MS } from '../../src/jobs/monitoring.js';
-import { openStore, type Store } from '../../src/store/open-store.js';
+import { type DemoPolled, pollDemo } from '../support/demo-polls.js';
 
 const HOUR = 3_600_000;
 const SESSIONS = 'main.marketing.sessions';
 
+let polled: DemoPolled;
 let embedded: EmbeddedWorkspace;
-let store: Store;
 let app: BotApp;
 
 /**
@@ -26,46 +20,12 @@ let app: BotApp;
  * rollup, run as a member of that group every two hours, fails with a permission error from then on.
  */
 beforeAll(async () => {
-  embedded = await startEmbeddedWorkspace({ scenario: { file: 'scenarios/demo.yaml' }, seed: 42, speed: 0 });
-  store = await openStore({ dataDir: 'memory://' });
-  const ws = embedded.workspace;
-  app = await createBotApp({
-    env: loadEnv({ LOG_LEVEL: 'silent' }),
-    policy: defaultPolicy(),
-    clock: ws.clock,
-    logger: createLogger({ level: 'silent' }),
-    databricks: {
-      client: createDatabricksClient({
-        host: embedded.url,
-        auth: patAuth(embedded.token),
-        clock: ws.clock,
-        sleep: async () => {},
-        retry: { maxAttempts: 2 },
-      }),
-      warehouse: embedded.warehouse,
-      workspaceId: ws.workspaceId,
-    },
-    store,
-    queue: { kind: 'inline' },
-    webhookCredentials: null,
-  });
-  // From shortly before the revocation until three failed rollups later, polling as the embedded mode does.
-  const due = { runs: 0, system_tables: 0, topology: 0 };
-  for (let t = ws.startMs + 4.5 * HOUR; t <= ws.startMs + 11 * HOUR; t += 60_000) {
-    ws.advanceTo(t);
-    for (const source of ['topology', 'runs', 'system_tables'] as const) {
-      if (t < due[source]) continue;
-      await ws.flush();
-      await app.dispatcher.dispatch('poll', { source });
-      due[source] = t + POLL_EVERY_MS.embedded[source];
-    }
-    await app.drain!();
-  }
+  // From shortly before the revocation until three failed rollups later.
+  polled = await pollDemo({ fromHours: 4.5, toHours: 11 });
+  ({ embedded, app } = polled);
 }, 600_000);
 afterAll(async () => {
-  await app?.close();
-  await store?.close();
-  await embedded?.close();
+  await polled?.close();
 });
 
 async function incidentsWith(predicate: (s: Signal) => boolean) {

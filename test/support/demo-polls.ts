@@ -1,0 +1,82 @@
+import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
+import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
+import { loadEnv } from '../../src/config/env.js';
+import { createLogger } from '../../src/config/logger.js';
+import { defaultPolicy } from '../../src/config/policy.js';
+import { patAuth } from '../../src/databricks/auth/auth-provider.js';
+import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
+import { POLL_EVERY_MS } from '../../src/jobs/monitoring.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+
+const HOUR = 3_600_000;
+
+/** The demo workspace and the dbxops that watched it. Close it with `close()`. */
+export interface DemoPolled {
+  readonly embedded: EmbeddedWorkspace;
+  readonly store: Store;
+  readonly app: BotApp;
+  close(): Promise<void>;
+}
+
+/**
+ * The demo workspace (seed 42) through the production monitoring loop, polls only, as `dbxops eval`
+ * replays it: simulated time moves a minute at a time from `fromHours` to `toHours` after the
+ * scenario's start, and each source is polled as often as the embedded mode polls it.
+ */
+export async function pollDemo(window: { fromHours: number; toHours: number }): Promise<DemoPolled> {
+  const embedded = await startEmbeddedWorkspace({
+    scenario: { file: 'scenarios/demo.yaml' },
+    seed: 42,
+    speed: 0,
+  });
+  const store = await openStore({ dataDir: 'memory://' });
+  const ws = embedded.workspace;
+  const app = await createBotApp({
+    env: loadEnv({ LOG_LEVEL: 'silent' }),
+    policy: defaultPolicy(),
+    clock: ws.clock,
+    logger: createLogger({ level: 'silent' }),
+    databricks: {
+      client: createDatabricksClient({
+        host: embedded.url,
+        auth: patAuth(embedded.token),
+        clock: ws.clock,
+        sleep: async () => {},
+        retry: { maxAttempts: 2 },
+      }),
+      warehouse: embedded.warehouse,
+      workspaceId: ws.workspaceId,
+    },
+    store,
+    queue: { kind: 'inline' },
+    webhookCredentials: null,
+  });
+  const close = async () => {
+    await app.close();
+    await store.close();
+    await embedded.close();
+  };
+  try {
+    const due = { runs: 0, system_tables: 0, topology: 0 };
+    for (let t = ws.startMs + window.fromHours * HOUR; t <= ws.startMs + window.toHours * HOUR; t += 60_000) {
+      ws.advanceTo(t);
+      for (const source of ['topology', 'runs', 'system_tables'] as const) {
+        if (t < due[source]) continue;
+        await ws.flush();
+        await app.dispatcher.dispatch('poll', { source });
+        due[source] = t + POLL_EVERY_MS.embedded[source];
+      }
+      await app.drain!();
+    }
+  } catch (error) {
+    // Nothing is left running when the replay fails.
+    await close();
+    throw error;
+  }
+  return {
+    embedded,
+    store,
+    app,
+    close,
+  };
+}

@@ -55,12 +55,7 @@ import {
   REMEDIATION_QUEUES,
   type RemediationPayloads,
 } from '../jobs/remediation-jobs.js';
-import {
-  createMonitoringStages,
-  MONITORING_QUEUES,
-  type MonitoringPayloads,
-  type MonitoringState,
-} from '../jobs/monitoring.js';
+import { createMonitoringStages, MONITORING_QUEUES, type MonitoringPayloads } from '../jobs/monitoring.js';
 import type { Store } from '../store/open-store.js';
 import { createCorrelationLock } from '../store/correlation-lock.js';
 import { createRepositories, type Repositories } from '../store/repositories.js';
@@ -180,7 +175,6 @@ export interface BotApp {
   drain: (() => Promise<void>) | null;
   /** Inline queue only: the jobs that failed so far, as `queue: message`. */
   failures: () => string[];
-  state: MonitoringState;
   metrics: DbxopsMetrics;
   /**
    * BullMQ queue only: when each monitoring source of each watched workspace (the first first) last
@@ -566,7 +560,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     );
   };
   const allStages = watched.map(stagesOf);
-  const state = allStages[0]!.state;
   const processors = routeToWorkspaces(
     new Map(watched.map((ws, i) => [ws.workspaceId, allStages[i]!.processors])),
     logger,
@@ -698,7 +691,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     remediationDispatcher,
     drain,
     failures,
-    state,
     metrics,
     polls: watched.flatMap((ws) => {
       const ledger = ledgers.get(ws.workspaceId);

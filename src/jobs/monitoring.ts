@@ -145,7 +145,7 @@ type PollOutcome =
   | { readonly failed: { readonly code: string; readonly reason?: string; readonly message: string } };
 
 /** Per-process state the monitoring stages keep between calls. */
-export interface MonitoringState {
+interface MonitoringState {
   /** What the detectors remember between polls (baselines, latest loads, runs in flight, costs). */
   readonly detection: Detection;
   graph: FrozenGraph;
@@ -159,7 +159,7 @@ export interface MonitoringState {
 export function createMonitoringStages(
   deps: MonitoringDeps,
   dispatcher: () => Dispatcher<MonitoringPayloads>,
-): { processors: Processors<MonitoringPayloads>; state: MonitoringState } {
+): { processors: Processors<MonitoringPayloads> } {
   const state: MonitoringState = { detection: new Detection(deps.policy), graph: buildDependencyGraph({}) };
   const workspaceId = deps.collector.workspaceId;
   const wallClock = deps.wallClock ?? systemClock;
@@ -509,7 +509,6 @@ export function createMonitoringStages(
       webhook: (payload) => sources.within('webhook', () => processors.webhook(payload)),
       poll: (payload) => poll(payload.source, () => processors.poll(payload)),
     },
-    state,
   };
 }
 

@@ -46,6 +46,7 @@ import { BullmqDispatcher, type Dispatcher, InlineDispatcher, type Processors } 
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
 import { routeToWorkspaces } from '../jobs/workspace-stages.js';
+import { removingFromOutbox } from '../jobs/signal-outbox.js';
 import { showPollAge } from '../jobs/source-lag.js';
 import {
   createRemediationProcessors,
@@ -560,10 +561,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     );
   };
   const allStages = watched.map(stagesOf);
-  const processors = routeToWorkspaces(
+  const routed = routeToWorkspaces(
     new Map(watched.map((ws, i) => [ws.workspaceId, allStages[i]!.processors])),
     logger,
   );
+  // A signal job's outbox row goes once its signals are correlated (see `queueSignals`).
+  const processors = { ...routed, signal: removingFromOutbox(repos.signalOutbox, routed.signal) };
 
   const healDeps: AutoHealDeps = {
     policy: policy.remediation,

@@ -17,6 +17,7 @@ import type { BullmqDispatcher } from '../jobs/dispatcher.js';
 import { keepPollSchedules, pollSchedules } from '../jobs/keep-poll-schedules.js';
 import type { MonitoringPayloads } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
+import { requeueLostWork } from '../jobs/requeue-lost-work.js';
 import { openStore } from '../store/open-store.js';
 import { type BotApp, createBotApp, type ProcessRole, type WatchedWorkspace } from './bot-app.js';
 import { localOperator } from './console-auth-setup.js';
@@ -229,21 +230,18 @@ export async function startDbxops(
     const pollingSince = systemClock.now();
     // Workers keep the schedules: a web process alone must not have polls queued that nobody takes.
     if (role !== 'web') {
-      const workspaceIds = [databricks.workspaceId, ...others.map((w) => w.workspaceId)];
       const kept = await keepPollSchedules(dispatcher, allSchedules, {
         logger,
-        // Card updates queued and not yet taken went with Redis' data: a new incident's card would never
-        // be posted. Every open incident's cards are brought up to date again; the notifier posts the
-        // missing copies and leaves current ones as they are.
+        // Signals and card updates queued and not yet taken went with Redis' data: the store says
+        // what was owed, and it is queued again.
         onLost: async () => {
-          const open = (
-            await Promise.all(
-              workspaceIds.map((workspaceId) => app.repos.incidents.listOpen({ workspaceId, limit: 10_000 })),
-            )
-          ).flat();
-          for (const i of open)
-            await dispatcher.dispatch('notify', { incidentId: i.id }, { key: `notify:${i.id}:${i.version}` });
-          logger.warn({ incidents: open.length }, 'Redis lost its data: open incidents’ cards queued again');
+          await requeueLostWork({
+            outbox: app.repos.signalOutbox,
+            incidents: app.repos.incidents,
+            dispatcher,
+            clock,
+            logger,
+          });
         },
       });
       cleanups.push(() => kept.stop());

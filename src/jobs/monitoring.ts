@@ -35,6 +35,7 @@ import type { Repositories } from '../store/repositories.js';
 import { type Dispatcher, PermanentJobError, type Processors, RateLimitedError } from './dispatcher.js';
 import { DegradedSources, type MonitoredSource } from './degraded-sources.js';
 import type { DbxopsMetrics } from './metrics.js';
+import { queueSignals, type SignalPayload } from './signal-outbox.js';
 import { showSourceLag } from './source-lag.js';
 
 /** The work the monitoring loop moves between its stages. Payloads are JSON: they cross Redis. */
@@ -51,7 +52,7 @@ export type MonitoringPayloads = {
   poll: { source: PollSource; workspace?: string };
   /** Detected signals to correlate, triage and store: one, or all of a poll's or a webhook batch's. */
   /** `detectedAt`: wall-clock ms when the signals were queued, for the pipeline-latency metric. */
-  signal: { signal: Signal; detectedAt: number } | { signals: readonly Signal[]; detectedAt: number };
+  signal: SignalPayload;
   /** An incident changed: bring its cards up to date. */
   notify: { incidentId: string };
   /** A new incident's card was posted: draft the model's explanation of it, then update the card. */
@@ -176,17 +177,13 @@ export function createMonitoringStages(
   if (deps.metrics)
     showSourceLag(deps.metrics, { workspaceId, watermarks: deps.collector.watermarks, clock: deps.clock });
 
-  /** Queues signals for correlation: one job for all of them (a poll's, or a run's). */
-  const emit = async (signals: readonly Signal[]) => {
-    const detectedAt = wallClock.now();
-    const [only] = signals;
-    if (signals.length === 1 && only) {
-      await dispatcher().dispatch('signal', { signal: only, detectedAt }, { key: `signal:${only.id}` });
-    } else if (signals.length > 1) {
-      const key = `signals:${signals.map((s) => s.id).join(',')}`;
-      await dispatcher().dispatch('signal', { signals, detectedAt }, { key });
-    }
-  };
+  /** Queues signals for correlation, kept in the outbox: one job for all of a poll's (or a run's). */
+  const emit = (signals: readonly Signal[]) =>
+    queueSignals(
+      { outbox: deps.repos.signalOutbox, dispatcher: dispatcher(), wallClock },
+      workspaceId,
+      signals,
+    );
 
   const degraded = async (source: MonitoredSource, d: Degraded) => {
     sources.turnedAway(source);

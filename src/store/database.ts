@@ -251,6 +251,13 @@ interface DetectorStateTable {
   updated_at: Timestamp;
 }
 
+interface SignalOutboxTable {
+  key: string;
+  workspace_id: string;
+  payload: ColumnType<unknown, string, string>;
+  queued_at: Timestamp;
+}
+
 export interface Database {
   incident_fixes: IncidentFixesTable;
   remediation_switches: RemediationSwitchesTable;
@@ -272,6 +279,7 @@ export interface Database {
   llm_token_usage: LlmTokenUsageTable;
   incident_explanations: IncidentExplanationsTable;
   detector_state: DetectorStateTable;
+  signal_outbox: SignalOutboxTable;
 }
 
 export type IncidentRow = Selectable<IncidentsTable>;

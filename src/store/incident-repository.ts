@@ -426,6 +426,22 @@ export class IncidentRepository {
     return rows.map(incidentFromRow);
   }
 
+  /**
+   * The incidents whose cards may lag behind them: every unresolved one, and those resolved or changed
+   * since `since`, most recently changed first (at most `limit`).
+   */
+  async idsOpenOrChangedSince(since: number, limit = 10_000): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('incidents')
+      .select('id')
+      .where((eb) => eb.or([eb('state', '<>', 'resolved'), eb('updated_at', '>=', toDate(since))]))
+      .orderBy('updated_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Unresolved incidents, most severe first then newest, optionally for one workspace/team/severities. */
   async listOpen(filter: ListOpenFilter = {}): Promise<Incident[]> {
     let query = this.#db.selectFrom('incidents').selectAll().where('state', '<>', 'resolved');

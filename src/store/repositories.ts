@@ -12,6 +12,7 @@ import { IncidentRepository } from './incident-repository.js';
 import { ProcessedKeyRepository } from './processed-key-repository.js';
 import { RecurringIssueRepository } from './recurring-issue-repository.js';
 import { ScheduledPostRepository } from './scheduled-post-repository.js';
+import { SignalOutboxRepository } from './signal-outbox-repository.js';
 import { RemediationRepository } from './remediation-repository.js';
 import { TokenUsageRepository } from './token-usage-repository.js';
 import { RemediationSwitchRepository } from './remediation-switch-repository.js';
@@ -35,6 +36,7 @@ export interface Repositories {
   readonly explanations: IncidentExplanationRepository;
   readonly fixes: IncidentFixRepository;
   readonly switches: RemediationSwitchRepository;
+  readonly signalOutbox: SignalOutboxRepository;
 }
 
 /** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
@@ -56,5 +58,6 @@ export function createRepositories(db: Kysely<Database>): Repositories {
     explanations: new IncidentExplanationRepository(db),
     fixes: new IncidentFixRepository(db),
     switches: new RemediationSwitchRepository(db),
+    signalOutbox: new SignalOutboxRepository(db),
   };
 }

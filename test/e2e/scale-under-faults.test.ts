@@ -50,9 +50,12 @@ interface DbxopsProcess {
 }
 
 function spawnDbxops(name: string, role: 'web' | 'worker', env: Record<string, string>): DbxopsProcess {
+  // Its own process group: the launcher may run dbxops as its child (with its V8 flags), and a SIGKILL
+  // sent to the launcher alone would leave that child running — a worker that was never killed.
   const child = spawn(process.execPath, [join(ROOT, 'bin/dbxops.js'), role], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   const keep = (text: string) => {
@@ -61,6 +64,15 @@ function spawnDbxops(name: string, role: 'web' | 'worker', env: Record<string, s
   child.stdout?.setEncoding('utf8').on('data', keep);
   child.stderr?.setEncoding('utf8').on('data', keep);
   return { name, child, output: () => output, exited: once(child, 'exit') };
+}
+
+/** Sends `signal` to the process and everything it started. */
+function signalGroup(p: DbxopsProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-p.child.pid!, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 async function running(p: DbxopsProcess): Promise<void> {
@@ -177,10 +189,12 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
   afterAll(async () => {
     for (const p of processes) {
       if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill('SIGTERM');
+        signalGroup(p, 'SIGTERM');
         const stopped = await Promise.race([p.exited, new Promise((r) => setTimeout(r, 15_000, false))]);
-        if (stopped === false) p.child.kill('SIGKILL');
+        if (stopped === false) signalGroup(p, 'SIGKILL');
       }
+      // Whatever the launcher started and left behind.
+      signalGroup(p, 'SIGKILL');
     }
     await Promise.all(events.map((e) => e.close().catch(() => {})));
     await Promise.all(queues.map((q) => q.close().catch(() => {})));
@@ -267,7 +281,7 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
     const polling = async () =>
       (await held()).some((job) => (job.data as { source?: string }).source === 'system_tables');
     await expect.poll(polling, { timeout: 60_000, interval: 20 }).toBe(true);
-    first.child.kill('SIGKILL');
+    signalGroup(first, 'SIGKILL');
     await first.exited;
     const stalled = (await held()).map((job) => job.id!);
     expect(stalled.length).toBeGreaterThan(0);

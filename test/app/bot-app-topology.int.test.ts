@@ -121,4 +121,30 @@ describe('where a workspace topology is loaded', () => {
     expect(web.topologyReads()).toBe(0);
     expect(worker.topologyReads()).toBe(1);
   });
+
+  it('a worker reads a topology again once it is over an hour old, though another worker took the refresh polls', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const web = await dbxops('web', prefix);
+    const worker = await dbxops('worker', prefix);
+    const local = createHttpApp({ routes: web.app.routes, metrics: web.app.metrics.registry });
+    const { port } = await listen(local, 0, '127.0.0.1');
+    try {
+      expect(await deliver(port, 920_001)).toBe(202);
+      await webhooksTaken(web.app.dispatcher);
+      sim.workspace.advanceBy(45 * 60_000);
+      expect(await deliver(port, 920_002)).toBe(202);
+      await webhooksTaken(web.app.dispatcher);
+      expect(worker.topologyReads()).toBe(1);
+
+      sim.workspace.advanceBy(20 * 60_000);
+      expect(await deliver(port, 920_003)).toBe(202);
+      await webhooksTaken(web.app.dispatcher);
+      for (let tries = 0; tries < 400 && worker.topologyReads() < 2; tries++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(worker.topologyReads()).toBe(2);
+    } finally {
+      local.closeAllConnections();
+      local.close();
+    }
+  });
 });

@@ -28,6 +28,8 @@ export type WorkerReport =
       type: 'report';
       /** Run notifications whose webhook job completed here, since start. */
       done: number;
+      /** Webhook jobs (queued batches of notifications) completed here, since start. */
+      batches: number;
       failed: number;
       /** Each run's first signal stored in an incident here (epoch ms), since the last clearing report. */
       stored: [string, number][];
@@ -58,6 +60,7 @@ const workspaces = benchWorkspaces(
 );
 const stored = new Map<string, number>();
 let done = 0;
+let batches = 0;
 let failed = 0;
 const app = await createBotApp({
   env: loadEnv({ LOG_LEVEL: 'silent' }),
@@ -81,6 +84,7 @@ for (const worker of dispatcher.workers) {
   worker.on('completed', (job) => {
     const data = job.data as { notifications?: unknown[] };
     done += data.notifications?.length ?? 1;
+    batches++;
   });
   worker.on('failed', () => failed++);
 }
@@ -92,6 +96,7 @@ process.on('message', async (command: WorkerCommand) => {
     send({
       type: 'report',
       done,
+      batches,
       failed,
       stored: [...stored],
       cpuMicros: cpu.user + cpu.system,

@@ -184,6 +184,7 @@ const logger = createLogger({ level: 'silent' });
 /** When each run's first signal was stored in an incident (epoch ms). */
 const storedAt = new Map<string, number>();
 let webhooksDone = 0;
+let webhookBatches = 0;
 let webhooksFailed = 0;
 
 const watched = benchWorkspaces(ready.urls, JOBS, true);
@@ -209,6 +210,7 @@ for (const worker of dispatcher.workers) {
   worker.on('completed', (job) => {
     const data = job.data as { notifications?: unknown[] };
     webhooksDone += data.notifications?.length ?? 1;
+    webhookBatches++;
   });
   worker.on('failed', () => webhooksFailed++);
 }
@@ -258,9 +260,12 @@ async function workersSoFar(clearStored = false) {
     for (const [runId, at] of r.stored) if (!storedAt.has(runId)) storedAt.set(runId, at);
   return {
     done: reports.reduce((n, r) => n + r.done, 0),
+    batches: reports.reduce((n, r) => n + r.batches, 0),
     failed: reports.reduce((n, r) => n + r.failed, 0),
     cpuMicros: reports.reduce((n, r) => n + r.cpuMicros, 0),
     peakRss: reports.map((r) => r.peakRss),
+    /** Per worker: run events taken in and CPU µs, to see the work spread over them. */
+    each: reports.map((r) => ({ done: r.done, cpuMicros: r.cpuMicros })),
   };
 }
 /** Run events processed end to end so far, in whichever processes take the webhooks. */
@@ -413,8 +418,9 @@ try {
   // Phase 1: throughput.
   await pgStats?.reset();
   const before = await processedSoFar();
+  const batchesBefore = WORKERS > 0 ? (await workersSoFar()).batches : webhookBatches;
   const throughputProfiler = await startProfiler(values['profile-throughput']);
-  const workersCpuBefore = WORKERS > 0 ? (await workersSoFar()).cpuMicros : 0;
+  const workersBefore = WORKERS > 0 ? await workersSoFar() : undefined;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   command({
@@ -427,16 +433,22 @@ try {
   const totalSeconds = (performance.now() - started) / 1000;
   const processed = (await processedSoFar()) - before;
   const own = process.cpuUsage(cpuBefore);
+  const workersAfter = workersBefore ? await workersSoFar() : undefined;
   const cpu = {
-    user: own.user + (WORKERS > 0 ? (await workersSoFar()).cpuMicros - workersCpuBefore : 0),
+    user: own.user + (workersAfter && workersBefore ? workersAfter.cpuMicros - workersBefore.cpuMicros : 0),
     system: own.system,
   };
   await throughputProfiler?.stop();
+  const batches = (workersAfter ? workersAfter.batches : webhookBatches) - batchesBefore;
   out(
     `  phase 1: ${phase1.sent.toLocaleString('en-US')} webhooks in ${phase1.seconds.toFixed(1)} s (${Math.round(phase1.sent / phase1.seconds).toLocaleString('en-US')}/s accepted, ${phase1.refused} refused), drained after ${totalSeconds.toFixed(1)} s`,
   );
   out(
     `  sustained run events/s        ${Math.round(processed / totalSeconds).toLocaleString('en-US')}  (${processed.toLocaleString('en-US')} processed end to end)`,
+  );
+  // Each queued batch costs its queue writes and its deduplication statement, whatever its size.
+  out(
+    `  webhook batches queued        ${batches.toLocaleString('en-US')} (${(processed / Math.max(1, batches)).toFixed(1)} run events each)`,
   );
   // Steadier than events/s when other tenants share the machine: dbxops' own CPU (all its threads, of
   // every dbxops process).
@@ -444,6 +456,16 @@ try {
     `  dbxops CPU per run event      ${((cpu.user + cpu.system) / processed).toFixed(0)} µs (${((cpu.user + cpu.system) / 1e6 / totalSeconds).toFixed(2)} cores busy)`,
   );
 
+  // How the work spread: the web process' own CPU, and each worker's events and CPU in phase 1.
+  if (workersAfter && workersBefore) {
+    const spread = workersAfter.each.map((w, i) => {
+      const was = workersBefore.each[i] ?? { done: 0, cpuMicros: 0 };
+      return `${(w.done - was.done).toLocaleString('en-US')} events / ${((w.cpuMicros - was.cpuMicros) / 1e6).toFixed(1)} s`;
+    });
+    out(
+      `  phase 1 per process           web ${((own.user + own.system) / 1e6).toFixed(1)} s CPU; workers ${spread.join(', ')}`,
+    );
+  }
   await pgStats?.print('phase 1');
 
   // Phase 2: latency under an open-loop rate of failures.

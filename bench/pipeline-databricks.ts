@@ -57,6 +57,15 @@ function deliver(failed: boolean, sentAt?: Map<string, number>, to?: number): Pr
     job: { job_id: String(workspace.jobId(job)), name: `job_${job}` },
   });
   sentAt?.set(runId, now());
+  return post(target, body, true);
+}
+
+/**
+ * POSTs one delivery. A kept-alive connection the server closed while it sat idle (Node's server closes
+ * them after 5 s, as between two phases) resets when reused: that one is sent again on a fresh
+ * connection once, as Databricks would redeliver it.
+ */
+function post(target: { url: URL; authHeader: string }, body: string, retry: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -79,7 +88,10 @@ function deliver(failed: boolean, sentAt?: Map<string, number>, to?: number): Pr
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (retry && req.reusedSocket && error.code === 'ECONNRESET') resolve(post(target, body, false));
+      else reject(error);
+    });
     req.end(body);
   });
 }

@@ -1,64 +1,83 @@
 /**
  * The Databricks side of `pipeline.bench.ts`, in its own process so that dbxops' figures (CPU, RSS) are
  * its own: the fake workspace's REST API and the webhook deliveries Databricks would send. The parent
- * drives it over IPC: `target` (where to deliver), `warm` (one delivery), `throughput` (closed loop), `latency` (open loop); each
- * answers with what it sent. Send times are epoch ms with sub-millisecond precision
+ * drives it over IPC: `target` (where to deliver), `warm` (one delivery per workspace), `throughput` (closed loop), `latency` (open loop); each
+ * answers with what it sent. With `BENCH_WORKSPACES` > 1 it serves that many workspaces, each on its own
+ * port, and each delivery goes to a random one's webhook path with that workspace's credentials. Send times are epoch ms with sub-millisecond precision
  * (`performance.timeOrigin + performance.now()`), comparable across processes on one machine.
  */
 import { Agent, request } from 'node:http';
 import { Prng } from '../src/sim/engine/prng.js';
-import { startFakeWorkspace, WORKSPACE_ID } from './pipeline-fake-workspace.js';
+import { startFakeWorkspace, workspaceIdOf } from './pipeline-fake-workspace.js';
 
 export type DatabricksCommand =
-  /** Where webhooks go, and the Basic credentials (`user:password`) to send. */
-  | { type: 'target'; url: string; auth: string }
+  /** Where each workspace's webhooks go (in workspace order), and the Basic credentials (`user:password`) to send. */
+  | { type: 'target'; targets: { url: string; auth: string }[] }
   | { type: 'warm' }
   | { type: 'throughput'; ms: number; concurrency: number }
   | { type: 'latency'; ms: number; failuresPerS: number; backgroundPerS: number }
   | { type: 'stop' };
 
 export type DatabricksReport =
-  | { type: 'ready'; url: string }
-  | { type: 'warm'; status: number }
+  /** The workspaces' REST API base URLs, in workspace order. */
+  | { type: 'ready'; urls: string[] }
+  | { type: 'warm'; statuses: number[] }
   | { type: 'throughput'; sent: number; refused: number; seconds: number }
   | { type: 'latency'; failures: number; refused: number; sentAt: [string, number][] };
 
 const env = process.env;
 const JOBS = Number(env.BENCH_JOBS);
+const WORKSPACES = Number(env.BENCH_WORKSPACES ?? 1);
 const now = () => performance.timeOrigin + performance.now();
 const send = (report: DatabricksReport) => process.send?.(report);
 
-const workspace = await startFakeWorkspace(JOBS);
+const workspaces = await Promise.all(Array.from({ length: WORKSPACES }, () => startFakeWorkspace(JOBS)));
 const prng = new Prng(Number(env.BENCH_SEED ?? 7));
-let target = new URL('http://127.0.0.1:1/');
-let authHeader = '';
+let targets: { url: URL; authHeader: string }[] = [];
 let agent = new Agent({ keepAlive: true, maxSockets: 64 });
 let seq = 0;
 let refused = 0;
 
-/** One webhook delivery for a random job's run: its run id and the HTTP status. */
-function deliver(failed: boolean, sentAt?: Map<string, number>): Promise<number> {
+/**
+ * One webhook delivery for a random job's run, of workspace `to` (default a random one): its run id and
+ * the HTTP status. Run ids are distinct across workspaces (one sequence for all).
+ */
+function deliver(failed: boolean, sentAt?: Map<string, number>, to?: number): Promise<number> {
+  // One workspace draws no workspace: its deliveries are the ones it always had for a seed.
+  const w = to ?? (WORKSPACES === 1 ? 0 : prng.int(0, WORKSPACES - 1));
+  const workspace = workspaces[w];
+  const target = targets[w];
+  if (workspace === undefined || target === undefined) throw new Error(`no target for workspace ${w}`);
   const job = prng.int(0, JOBS - 1);
   const runId = String(workspace.runId(job, seq++, failed));
   const body = JSON.stringify({
     event_type: failed ? 'jobs.on_failure' : 'jobs.on_success',
-    workspace_id: WORKSPACE_ID,
+    workspace_id: workspaceIdOf(w),
     run: { run_id: runId },
     job: { job_id: String(workspace.jobId(job)), name: `job_${job}` },
   });
   sentAt?.set(runId, now());
+  return post(target, body, true);
+}
+
+/**
+ * POSTs one delivery. A kept-alive connection the server closed while it sat idle (Node's server closes
+ * them after 5 s, as between two phases) resets when reused: that one is sent again on a fresh
+ * connection once, as Databricks would redeliver it.
+ */
+function post(target: { url: URL; authHeader: string }, body: string, retry: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         agent,
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
+        host: target.url.hostname,
+        port: target.url.port,
+        path: target.url.pathname,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
-          authorization: authHeader,
+          authorization: target.authHeader,
         },
       },
       (res) => {
@@ -69,7 +88,10 @@ function deliver(failed: boolean, sentAt?: Map<string, number>): Promise<number>
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (retry && req.reusedSocket && error.code === 'ECONNRESET') resolve(post(target, body, false));
+      else reject(error);
+    });
     req.end(body);
   });
 }
@@ -109,19 +131,24 @@ async function latency(ms: number, failuresPerS: number, backgroundPerS: number)
 process.on('message', async (command: DatabricksCommand) => {
   switch (command.type) {
     case 'target':
-      target = new URL(command.url);
-      authHeader = `Basic ${Buffer.from(command.auth).toString('base64')}`;
+      targets = command.targets.map((t) => ({
+        url: new URL(t.url),
+        authHeader: `Basic ${Buffer.from(t.auth).toString('base64')}`,
+      }));
       return;
     case 'warm':
-      return send({ type: 'warm', status: await deliver(false) });
+      return send({
+        type: 'warm',
+        statuses: await Promise.all(workspaces.map((_, w) => deliver(false, undefined, w))),
+      });
     case 'throughput':
       return send(await throughput(command.ms, command.concurrency));
     case 'latency':
       return send(await latency(command.ms, command.failuresPerS, command.backgroundPerS));
     case 'stop':
       agent.destroy();
-      await workspace.close();
+      await Promise.all(workspaces.map((w) => w.close()));
       process.disconnect();
   }
 });
-send({ type: 'ready', url: workspace.url });
+send({ type: 'ready', urls: workspaces.map((w) => w.url) });

@@ -3,12 +3,23 @@
  * workspace serves it — Jobs 2.2 over HTTP on loopback (`jobs/list`, `jobs/get`, `runs/get`,
  * `runs/get-output`) and `system.access.table_lineage` through the `Warehouse` interface. Nothing is
  * stored per run: a run id encodes its job and outcome, so any number of run events cost no memory here.
+ * With `--workspaces N` there are N of them, each on its own port with its own id and tables.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { WatchedWorkspace } from '../src/app/bot-app.js';
+import { patAuth } from '../src/databricks/auth/auth-provider.js';
+import { createDatabricksClient } from '../src/databricks/rest/databricks-client.js';
 import type { QueryResult, Warehouse } from '../src/databricks/warehouse.js';
+import { systemClock } from '../src/domain/clock.js';
 
-export const WORKSPACE_ID = '5555555555555555';
+/** The id of the `index`th fake workspace (0-based); the first keeps the id it always had. */
+export const workspaceIdOf = (index: number) => String(5_555_555_555_555_555 + index);
+/** The Basic credentials the `index`th workspace's webhook deliveries carry (its own, as `workspaces` entries have). */
+export const webhookAuthOf = (index: number) => ({
+  username: index === 0 ? 'dbxops' : `dbxops-ws${index}`,
+  password: index === 0 ? 'bench-webhook-secret' : `bench-webhook-secret-${index}`,
+});
 const TEAMS = ['finance', 'marketing', 'sales', 'supply_chain', 'data_platform'] as const;
 /** Jobs per pipeline: a small tree (each job reads the table of the job before it). */
 const PIPELINE = 10;
@@ -25,7 +36,9 @@ export interface FakeWorkspace {
 
 const jobIdOf = (index: number) => 1_000_000 + index;
 const teamOf = (index: number) => TEAMS[Math.floor(index / PIPELINE) % TEAMS.length] ?? 'finance';
-const tableOf = (index: number) => `main.${teamOf(index)}.t_${index}`;
+/** Each workspace its own catalog (the first `main`): no two workspaces' topologies share a table name. */
+const catalogOf = (workspace: number) => (workspace === 0 ? 'main' : `ws${workspace}`);
+const tableOf = (workspace: number, index: number) => `${catalogOf(workspace)}.${teamOf(index)}.t_${index}`;
 /** Upstream job in the same pipeline, or undefined for a pipeline's first job. */
 function parentOf(index: number): number | undefined {
   const k = index % PIPELINE;
@@ -188,19 +201,25 @@ export async function startFakeWorkspace(jobs: number): Promise<FakeWorkspace> {
   };
 }
 
-/** `system.access.table_lineage` of the same topology, as the SQL warehouse answers the collector. */
-export function fakeLineageWarehouse(jobs: number): Warehouse {
+/**
+ * `system.access.table_lineage` of the `workspace`th fake workspace's topology, as the SQL warehouse
+ * answers the collector; `onQuery` is told of each query (only the topology load asks one).
+ */
+function fakeLineageWarehouse(jobs: number, workspace: number, onQuery: () => void): Warehouse {
   return {
     // Only the collector's lineage query reaches this warehouse.
     async query(_sql, options): Promise<QueryResult> {
+      onQuery();
       const limit = options?.rowLimit ?? 10_000;
       const rows = [];
       for (let index = 0; index < jobs && rows.length < limit; index++) {
         const parent = parentOf(index);
         rows.push({
           source_table:
-            parent === undefined ? `main.raw.source_${Math.floor(index / PIPELINE)}` : tableOf(parent),
-          target_table: tableOf(index),
+            parent === undefined
+              ? `${catalogOf(workspace)}.raw.source_${Math.floor(index / PIPELINE)}`
+              : tableOf(workspace, parent),
+          target_table: tableOf(workspace, index),
           entity_type: 'JOB',
           entity_id: String(jobIdOf(index)),
           job_id: String(jobIdOf(index)),
@@ -216,5 +235,34 @@ export function fakeLineageWarehouse(jobs: number): Warehouse {
       };
     },
     close: async () => {},
+  };
+}
+
+/** The fake workspaces as a dbxops process watches them, and how often each one's topology was loaded. */
+export interface BenchWorkspaces {
+  readonly first: { client: WatchedWorkspace['client']; warehouse: Warehouse; workspaceId: string };
+  /** The others, each with its own webhook credentials (`null`: a process that takes no webhooks). */
+  readonly more: WatchedWorkspace[];
+  /** Topology loads per workspace in this process (each load reads lineage once). */
+  readonly topologyLoads: () => number[];
+}
+
+/** dbxops' view of the fake workspaces served at `urls`, with webhook credentials when `webhooks`. */
+export function benchWorkspaces(urls: readonly string[], jobs: number, webhooks: boolean): BenchWorkspaces {
+  const loads = urls.map(() => 0);
+  const all = urls.map((url, i) => ({
+    workspaceId: workspaceIdOf(i),
+    client: createDatabricksClient({ host: url, auth: patAuth('dapi-bench'), clock: systemClock }),
+    warehouse: fakeLineageWarehouse(jobs, i, () => {
+      loads[i] = (loads[i] ?? 0) + 1;
+    }),
+    webhookCredentials: webhooks ? webhookAuthOf(i) : null,
+  }));
+  const [first, ...more] = all;
+  if (first === undefined) throw new Error('the benchmark needs at least one workspace');
+  return {
+    first: { client: first.client, warehouse: first.warehouse, workspaceId: first.workspaceId },
+    more,
+    topologyLoads: () => [...loads],
   };
 }

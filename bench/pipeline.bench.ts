@@ -10,11 +10,18 @@
  *   npm run bench:pipeline
  *   npm run bench:pipeline -- --jobs 100000 --throughput-seconds 15 --latency-seconds 10 --failures 200
  *   npm run bench:pipeline -- --workers 2
+ *   npm run bench:pipeline -- --workers 2 --workspaces 10 --jobs 10000
  *
  * By default dbxops runs in this one process, as `dbxops start` does. With `--workers N` this process is
  * `dbxops web` (the webhook intake and the card updates) and N child processes (`pipeline-worker.ts`)
  * are the `dbxops worker`s that take the webhooks, correlate and store, all on the one Redis and
  * PostgreSQL; the figures then count every dbxops process (CPU summed, RSS per process).
+ *
+ * With `--workspaces W` Databricks is W workspaces of `--jobs` jobs each, every one with its own id, REST
+ * API, tables and webhook path and credentials (as `workspaces` entries of dbxops.yaml configure them);
+ * deliveries go to a random one. Each dbxops process watches all of them and says how many topologies it
+ * loaded per workspace and how much heap they hold (the heap after a full collection, before and after
+ * the warm-up): a topology belongs in the processes that work that workspace's queues, once each.
  *
  * Phase 1 (throughput): success and failure notifications (1 in 50 a failure) as fast as 64 concurrent
  * senders can deliver them; sustained events/s = run events fully processed by the webhook stage ÷ the
@@ -37,15 +44,14 @@ import { WEBHOOK_PATH } from '../src/app/databricks-webhook-route.js';
 import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/config/logger.js';
 import { defaultPolicy } from '../src/config/policy.js';
-import { patAuth } from '../src/databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../src/databricks/rest/databricks-client.js';
 import { systemClock } from '../src/domain/clock.js';
 import type { BullmqDispatcher } from '../src/jobs/dispatcher.js';
 import { startRedisServer } from '../src/jobs/redis-server.js';
 import { openStore } from '../src/store/open-store.js';
 import { startPostgresServer } from '../test/support/postgres-server.js';
 import type { DatabricksCommand, DatabricksReport } from './pipeline-databricks.js';
-import { fakeLineageWarehouse, WORKSPACE_ID } from './pipeline-fake-workspace.js';
+import { heapAfterGc } from './heap-after-gc.js';
+import { benchWorkspaces, webhookAuthOf, workspaceIdOf } from './pipeline-fake-workspace.js';
 import type { WorkerCommand, WorkerReport } from './pipeline-worker.js';
 
 const { values } = parseArgs({
@@ -59,6 +65,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     /** Worker processes beside this one (then `dbxops web`); 0: everything in this process. */
     workers: { type: 'string', default: '0' },
+    /** Workspaces of `--jobs` jobs each, every dbxops process watching all of them. */
+    workspaces: { type: 'string', default: '1' },
     'database-url': { type: 'string' },
     /** Use PGlite in memory (the embedded default) instead of a private PostgreSQL. */
     pglite: { type: 'boolean', default: false },
@@ -87,7 +95,9 @@ if (WORKERS > 0 && values.pglite) {
     '--workers shares one store between processes: drop --pglite (PGlite lives in one process)',
   );
 }
-const AUTH = { username: 'dbxops', password: 'bench-webhook-secret' };
+const WORKSPACES = Number(values.workspaces);
+if (!Number.isInteger(WORKSPACES) || WORKSPACES < 1)
+  throw new Error('--workspaces takes a whole number, 1 or more');
 
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => {
@@ -105,7 +115,12 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 /** Databricks: the fake workspace's REST API and the webhook sender, in a child process. */
 const databricks: ChildProcess = fork(new URL('./pipeline-databricks.ts', import.meta.url), {
   execArgv: ['--import', 'tsx'],
-  env: { ...process.env, BENCH_JOBS: String(JOBS), BENCH_SEED: values.seed },
+  env: {
+    ...process.env,
+    BENCH_JOBS: String(JOBS),
+    BENCH_SEED: values.seed,
+    BENCH_WORKSPACES: String(WORKSPACES),
+  },
 });
 const reports: DatabricksReport[] = [];
 const waiters: { take: (r: DatabricksReport) => void; fail: (e: Error) => void }[] = [];
@@ -169,21 +184,20 @@ const logger = createLogger({ level: 'silent' });
 /** When each run's first signal was stored in an incident (epoch ms). */
 const storedAt = new Map<string, number>();
 let webhooksDone = 0;
+let webhookBatches = 0;
 let webhooksFailed = 0;
 
+const watched = benchWorkspaces(ready.urls, JOBS, true);
 const app = await createBotApp({
   env,
   policy: defaultPolicy(),
   clock: systemClock,
   logger,
-  databricks: {
-    client: createDatabricksClient({ host: ready.url, auth: patAuth('dapi-bench'), clock: systemClock }),
-    warehouse: fakeLineageWarehouse(JOBS),
-    workspaceId: WORKSPACE_ID,
-  },
+  databricks: watched.first,
+  moreWorkspaces: watched.more,
   store,
   queue: { kind: 'bullmq', url: redis.url, prefix, role: WORKERS > 0 ? 'web' : 'all' },
-  webhookCredentials: AUTH,
+  webhookCredentials: webhookAuthOf(0),
   onSignal: (signal, outcome) => {
     const runId = signal.refs.runId;
     if (runId === undefined || outcome === 'rejected' || storedAt.has(runId)) return;
@@ -196,6 +210,7 @@ for (const worker of dispatcher.workers) {
   worker.on('completed', (job) => {
     const data = job.data as { notifications?: unknown[] };
     webhooksDone += data.notifications?.length ?? 1;
+    webhookBatches++;
   });
   worker.on('failed', () => webhooksFailed++);
 }
@@ -207,7 +222,7 @@ const workers = await Promise.all(
       env: {
         ...process.env,
         BENCH_JOBS: String(JOBS),
-        BENCH_WORKSPACE_URL: ready.url,
+        BENCH_WORKSPACE_URLS: JSON.stringify(ready.urls),
         BENCH_REDIS_URL: redis.url,
         BENCH_PREFIX: prefix,
         BENCH_DATABASE_URL: databaseUrl ?? '',
@@ -228,9 +243,9 @@ const workers = await Promise.all(
     await started;
     return {
       child,
-      async report(clearStored = false) {
+      async report(clearStored = false, heap = false) {
         const answer = reply();
-        child.send({ type: 'report', clearStored } satisfies WorkerCommand);
+        child.send({ type: 'report', clearStored, heap } satisfies WorkerCommand);
         const r = await answer;
         if (r.type !== 'report') throw new Error(`a worker answered ${r.type}`);
         return r;
@@ -245,20 +260,60 @@ async function workersSoFar(clearStored = false) {
     for (const [runId, at] of r.stored) if (!storedAt.has(runId)) storedAt.set(runId, at);
   return {
     done: reports.reduce((n, r) => n + r.done, 0),
+    batches: reports.reduce((n, r) => n + r.batches, 0),
     failed: reports.reduce((n, r) => n + r.failed, 0),
     cpuMicros: reports.reduce((n, r) => n + r.cpuMicros, 0),
     peakRss: reports.map((r) => r.peakRss),
+    /** Per worker: run events taken in and CPU µs, to see the work spread over them. */
+    each: reports.map((r) => ({ done: r.done, cpuMicros: r.cpuMicros })),
   };
 }
 /** Run events processed end to end so far, in whichever processes take the webhooks. */
 const processedSoFar = async () => (WORKERS > 0 ? (await workersSoFar()).done : webhooksDone);
 const server = createHttpApp({ routes: app.routes, metrics: app.metrics.registry });
 const { port } = await listen(server, 0, '127.0.0.1');
+// The first workspace on the path it always had; the others on their own (`/webhooks/databricks/<id>`).
 command({
   type: 'target',
-  url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
-  auth: `${AUTH.username}:${AUTH.password}`,
+  targets: ready.urls.map((_, i) => {
+    const { username, password } = webhookAuthOf(i);
+    const path = i === 0 ? WEBHOOK_PATH : `${WEBHOOK_PATH}/${workspaceIdOf(i)}`;
+    return { url: `http://127.0.0.1:${port}${path}`, auth: `${username}:${password}` };
+  }),
 });
+
+/**
+ * Each dbxops process's topologies (loads per workspace) and heap after a full collection; `base` is
+ * the heap before any topology. The processes that take webhooks are the workers, or this one alone.
+ */
+async function topologies(base: readonly (number | undefined)[]) {
+  const own = { name: WORKERS > 0 ? 'web' : 'dbxops', loads: watched.topologyLoads(), heap: heapAfterGc() };
+  const others = await Promise.all(
+    workers.map(async (w, i) => {
+      const r = await w.report(false, true);
+      return { name: `worker ${i + 1}`, loads: r.topologyLoads, heap: r.heap };
+    }),
+  );
+  return [own, ...others].map((p, i) => ({
+    ...p,
+    growth: p.heap === undefined || base[i] === undefined ? undefined : p.heap - (base[i] ?? 0),
+  }));
+}
+/** One line per process: topologies loaded (of how many workspaces, most loads of one) and heap grown. */
+function printTopologies(label: string, held: Awaited<ReturnType<typeof topologies>>) {
+  out(`  ${label}`);
+  for (const p of held) {
+    const loaded = p.loads.filter((n) => n > 0).length;
+    const most = Math.max(0, ...p.loads);
+    const heap =
+      p.growth === undefined
+        ? 'heap: run with --expose-gc'
+        : `heap ${mib(p.heap ?? 0)}, +${mib(p.growth)} since start-up${loaded > 0 ? ` (${mib(p.growth / loaded)} a workspace)` : ''}`;
+    out(
+      `    ${p.name.padEnd(9)} topologies of ${loaded}/${WORKSPACES} workspaces${loaded === 0 ? '' : most > 1 ? `, up to ${most} loads of one` : ', each loaded once'}; ${heap}`,
+    );
+  }
+}
 
 async function drained(timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -336,24 +391,36 @@ try {
       : '  processes: one (as dbxops start)',
   );
 
-  // Warm-up: the first webhook a process takes loads the topology (jobs/list over every job, lineage);
-  // deliveries go on until every worker process has taken one.
+  if (WORKSPACES > 1)
+    out(`  workspaces: ${WORKSPACES} of ${JOBS.toLocaleString('en-US')} jobs, each on its own webhook path`);
+  const baseHeaps = [
+    heapAfterGc(),
+    ...(await Promise.all(workers.map(async (w) => (await w.report()).baseHeap))),
+  ];
+
+  // Warm-up: the first webhook of a workspace a process takes loads that workspace's topology (jobs/list
+  // over every job, lineage); a delivery to each workspace at a time, until every process that takes
+  // webhooks has loaded every workspace's (or 20 rounds a worker).
   const warm = performance.now();
   for (let i = 0; i < Math.max(1, 20 * WORKERS); i++) {
     command({ type: 'warm' });
     await next('warm');
     await drained(300_000);
-    if (WORKERS === 0) break;
-    const reports = await Promise.all(workers.map((w) => w.report()));
-    if (reports.every((r) => r.done > 0)) break;
+    const loads =
+      WORKERS === 0
+        ? [watched.topologyLoads()]
+        : (await Promise.all(workers.map((w) => w.report()))).map((r) => r.topologyLoads);
+    if (loads.every((perWorkspace) => perWorkspace.every((n) => n > 0))) break;
   }
-  out(`  topology load (first webhook)  ${((performance.now() - warm) / 1000).toFixed(1)} s; ${memory()}`);
+  out(`  topology load (warm-up)        ${((performance.now() - warm) / 1000).toFixed(1)} s; ${memory()}`);
+  printTopologies('topologies held after the warm-up:', await topologies(baseHeaps));
 
   // Phase 1: throughput.
   await pgStats?.reset();
   const before = await processedSoFar();
+  const batchesBefore = WORKERS > 0 ? (await workersSoFar()).batches : webhookBatches;
   const throughputProfiler = await startProfiler(values['profile-throughput']);
-  const workersCpuBefore = WORKERS > 0 ? (await workersSoFar()).cpuMicros : 0;
+  const workersBefore = WORKERS > 0 ? await workersSoFar() : undefined;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   command({
@@ -366,16 +433,22 @@ try {
   const totalSeconds = (performance.now() - started) / 1000;
   const processed = (await processedSoFar()) - before;
   const own = process.cpuUsage(cpuBefore);
+  const workersAfter = workersBefore ? await workersSoFar() : undefined;
   const cpu = {
-    user: own.user + (WORKERS > 0 ? (await workersSoFar()).cpuMicros - workersCpuBefore : 0),
+    user: own.user + (workersAfter && workersBefore ? workersAfter.cpuMicros - workersBefore.cpuMicros : 0),
     system: own.system,
   };
   await throughputProfiler?.stop();
+  const batches = (workersAfter ? workersAfter.batches : webhookBatches) - batchesBefore;
   out(
     `  phase 1: ${phase1.sent.toLocaleString('en-US')} webhooks in ${phase1.seconds.toFixed(1)} s (${Math.round(phase1.sent / phase1.seconds).toLocaleString('en-US')}/s accepted, ${phase1.refused} refused), drained after ${totalSeconds.toFixed(1)} s`,
   );
   out(
     `  sustained run events/s        ${Math.round(processed / totalSeconds).toLocaleString('en-US')}  (${processed.toLocaleString('en-US')} processed end to end)`,
+  );
+  // Each queued batch costs its queue writes and its deduplication statement, whatever its size.
+  out(
+    `  webhook batches queued        ${batches.toLocaleString('en-US')} (${(processed / Math.max(1, batches)).toFixed(1)} run events each)`,
   );
   // Steadier than events/s when other tenants share the machine: dbxops' own CPU (all its threads, of
   // every dbxops process).
@@ -383,6 +456,16 @@ try {
     `  dbxops CPU per run event      ${((cpu.user + cpu.system) / processed).toFixed(0)} µs (${((cpu.user + cpu.system) / 1e6 / totalSeconds).toFixed(2)} cores busy)`,
   );
 
+  // How the work spread: the web process' own CPU, and each worker's events and CPU in phase 1.
+  if (workersAfter && workersBefore) {
+    const spread = workersAfter.each.map((w, i) => {
+      const was = workersBefore.each[i] ?? { done: 0, cpuMicros: 0 };
+      return `${(w.done - was.done).toLocaleString('en-US')} events / ${((w.cpuMicros - was.cpuMicros) / 1e6).toFixed(1)} s`;
+    });
+    out(
+      `  phase 1 per process           web ${((own.user + own.system) / 1e6).toFixed(1)} s CPU; workers ${spread.join(', ')}`,
+    );
+  }
   await pgStats?.print('phase 1');
 
   // Phase 2: latency under an open-loop rate of failures.
@@ -424,6 +507,7 @@ try {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   out(`  peak RSS (dbxops)             ${mib(peakRss)} (Databricks, redis-server and PostgreSQL run apart)`);
   if (fromWorkers) out(`  peak RSS (each worker)        ${fromWorkers.peakRss.map(mib).join(', ')}`);
+  printTopologies('topologies held at the end:', await topologies(baseHeaps));
 } finally {
   clearInterval(sampler);
   // Stopping waits for active jobs and open connections; should one never end, say so and leave.

@@ -79,6 +79,14 @@ export const POLL_EVERY_MS = {
   embedded: { runs: 60_000, system_tables: 60_000, topology: 1_800_000, retriage: 300_000 },
 } as const;
 
+/**
+ * A process reads its topology again once it is this old (workspace time) and nothing refreshed it: the
+ * `topology` poll refreshes the worker that takes it, and every other worker would keep the topology it
+ * loaded first for as long as it runs. Twice the poll's interval, so where the poll keeps it fresh (one
+ * process, `dbxops eval`) this never comes into play.
+ */
+const TOPOLOGY_STALE_MS = 2 * POLL_EVERY_MS.real.topology;
+
 export interface MonitoringDeps {
   collector: CollectorDeps;
   cache: CollectorCache;
@@ -219,8 +227,12 @@ export function createMonitoringStages(
 
   // One load at a time: the first burst of webhooks after a start would otherwise load it once each.
   let loading: Promise<void> | undefined;
+  // When this process last began a load (workspace time), loaded or not: a stale one is tried once a
+  // period, not on every job while the workspace throttles.
+  let triedAt = Number.NEGATIVE_INFINITY;
   const refreshTopology = (): Promise<void> => {
     loading ??= (async () => {
+      triedAt = deps.clock.now();
       try {
         const outcome = await loadTopology(deps.collector, deps.cache);
         if (outcome.degraded) return degraded('topology', outcome.degraded);
@@ -232,9 +244,16 @@ export function createMonitoringStages(
     })();
     return loading;
   };
-  /** Correlating or observing without the topology would miss every lineage link: load it first. */
+  /**
+   * Correlating or observing without the topology would miss every lineage link: load it first. One that
+   * another worker's refresh left stale here is read again behind the scenes; the one held serves meanwhile.
+   */
   const topologyLoaded = async () => {
-    if (!deps.cache.topology) await refreshTopology();
+    if (!deps.cache.topology) return refreshTopology();
+    if (deps.clock.now() - triedAt > TOPOLOGY_STALE_MS)
+      refreshTopology().catch((error: unknown) =>
+        log.warn({ err: String(error) }, 'reading the topology again failed; the one held serves'),
+      );
   };
 
   /**

@@ -62,18 +62,20 @@ const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
  */
 const HOLDOUT_FLOOR = { category: 0.947, action: 0.964, unknown: 0.006, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on unseen3 today (UNSEEN3_TODAY), rounded towards failing; the floor
- * only stops it getting worse. It was 59 and 69 of 88 right, 8 given up, 3 needless retries, when the
- * rows were committed and first measured.
+ * What the classifier reaches on unseen3 today (59 and 69 of 88 right, 8 given up, 3 needless
+ * retries), rounded towards failing; the floor only stops it getting worse. These are also the
+ * figures it had when the rows were committed and first measured: the round's rules, written from
+ * the old unseen rows and 32 new `pub6-` tune rows, did not move it. This is the honest measure and it
+ * is well short of the targets; most of its misses are wrongly categorised rather than given up.
  */
 const UNSEEN3_FLOOR = { category: 0.67, action: 0.784, unknown: 0.091, needlessRetries: 3 } as const;
 /**
- * What the classifier reaches on the second unseen split today (72 and 74 of 80 right, 5 given up,
+ * What the classifier reaches on the second unseen split today (72 and 75 of 80 right, 5 given up,
  * no needless retry), rounded towards failing; it was 63 and 68 of 80, 11 given up, when the rows
  * were gathered. Its rows came from the same searches as the `pub5-` tune rows, so it is less
- * independent of the rules written in that round than `unseen` is.
+ * independent of the rules written in that round than `unseen3` is.
  */
-const UNSEEN2_FLOOR = { category: 0.899, action: 0.924, unknown: 0.063, needlessRetries: 0 } as const;
+const UNSEEN2_FLOOR = { category: 0.899, action: 0.937, unknown: 0.063, needlessRetries: 0 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 

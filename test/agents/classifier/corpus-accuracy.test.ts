@@ -12,17 +12,21 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   with new tune rows of that kind from other repositories. Only aggregates are printed.
  *   The 62 `fresh-` rows were a third unseen set until the round that gathered `unseen`; they had
  *   been measured by then, so they joined the tune set.
- * - `unseen`: 89 messages from public threads no other row comes from, gathered and labelled by the
- *   convention before the classifier was run on any of them, and never used to write or correct a
- *   pattern. Each names its thread. Aggregates only.
+ * - `unseen`, 89 messages gathered blind in an earlier round, joined the tune set (ids `unseen-`) when
+ *   `unseen3` replaced it as the measured set: it had been measured by then, and its misses were read to
+ *   find the kinds of error the rules gave up on.
  * - `unseen2`: a second such set, 80 messages, gathered with 71 `pub5-` tune rows from repositories
  *   no earlier row came from and labelled before the classifier saw any of them; the 151 were split
  *   by category, alternately in an order fixed by a hash of each thread's address, so neither half
- *   was chosen by its result. Aggregates only, like `unseen`.
+ *   was chosen by its result. Aggregates only.
+ * - `unseen3`: the measured set, 88 messages from public threads no other row comes from, weighted
+ *   towards the kinds the earlier splits showed weak (config, network, syntax, timeout, answers of
+ *   `unknown`), labelled by the convention and committed alone before the classifier was run on any of
+ *   them, and never used to write or correct a pattern. Each names its thread. Aggregates only.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen' | 'unseen2';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen3';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -39,7 +43,7 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
-const unseenRows = rows.filter((r) => r.split === 'unseen');
+const unseen3Rows = rows.filter((r) => r.split === 'unseen3');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
 
 /**
@@ -58,21 +62,20 @@ const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
  */
 const HOLDOUT_FLOOR = { category: 0.947, action: 0.964, unknown: 0.006, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on the unseen split today (67 and 77 of 89 right, 6 given up, 2
- * needless retries), rounded towards failing; it was 63 and 77 before the issue-16 generalisation
- * round, which wrote rules from new tune rows only. This is the honest measure and it is short of
- * the targets on category and unknown; the floor only stops it getting worse. (A principal the
- * workspace does not know is `config`, as the holdout labels it; one unseen row labels that wording
- * `missing_object` after its API code. The labels were not changed to agree.)
+ * What the classifier reaches on unseen3 today (59 and 69 of 88 right, 8 given up, 3 needless
+ * retries), rounded towards failing; the floor only stops it getting worse. These are also the
+ * figures it had when the rows were committed and first measured: the round's rules, written from
+ * the old unseen rows and 32 new `pub6-` tune rows, did not move it. This is the honest measure and it
+ * is well short of the targets; most of its misses are wrongly categorised rather than given up.
  */
-const UNSEEN_FLOOR = { category: 0.752, action: 0.865, unknown: 0.068, needlessRetries: 2 } as const;
+const UNSEEN3_FLOOR = { category: 0.67, action: 0.784, unknown: 0.091, needlessRetries: 3 } as const;
 /**
- * What the classifier reaches on the second unseen split today (72 and 74 of 80 right, 5 given up,
+ * What the classifier reaches on the second unseen split today (72 and 75 of 80 right, 5 given up,
  * no needless retry), rounded towards failing; it was 63 and 68 of 80, 11 given up, when the rows
  * were gathered. Its rows came from the same searches as the `pub5-` tune rows, so it is less
- * independent of the rules written in that round than `unseen` is.
+ * independent of the rules written in that round than `unseen3` is.
  */
-const UNSEEN2_FLOOR = { category: 0.899, action: 0.924, unknown: 0.063, needlessRetries: 0 } as const;
+const UNSEEN2_FLOOR = { category: 0.899, action: 0.937, unknown: 0.063, needlessRetries: 0 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 
@@ -160,17 +163,17 @@ const describeMiss = (o: Outcome): string =>
 
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
-const unseen = evaluate(unseenRows);
 const unseen2 = evaluate(unseen2Rows);
+const unseen3 = evaluate(unseen3Rows);
 
 console.info(
   [
     ...summary('tune', tune),
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
-    ...summary('unseen', unseen),
     ...summary('unseen2', unseen2),
-    // Holdout and unseen rows (both sets) stay unread: only how many, never which, so the patterns cannot be fitted to them.
+    ...summary('unseen3', unseen3),
+    // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
 
@@ -189,7 +192,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen', 'unseen2'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen3'], row.id).toContain(row.split);
     }
   });
 
@@ -201,9 +204,10 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-` rows were gathered blind, before anyone read a holdout miss, so they are not
+    // The former `fresh-` and `unseen-` rows were gathered blind, as measured sets, so they are not
     // rows written from holdout repositories and do not count here.
-    const shared = tuneRows.filter((r) => !r.id.startsWith('fresh-') && holdoutRepos.has(repoOf(r.source)));
+    const gatheredBlind = (r: CorpusRow): boolean => r.id.startsWith('fresh-') || r.id.startsWith('unseen-');
+    const shared = tuneRows.filter((r) => !gatheredBlind(r) && holdoutRepos.has(repoOf(r.source)));
     expect(shared.length, shared.map((r) => `${r.id} ${r.source}`).join(', ')).toBeLessThanOrEqual(20);
   });
 
@@ -218,10 +222,14 @@ describe('the labelled corpus of real error messages', () => {
 });
 
 /** The floors a split the patterns were not written from must keep, as sentences. */
-function keepsItsFloor(
-  report: Report,
-  floor: { category: number; action: number; unknown: number; needlessRetries: number },
-): void {
+interface Floor {
+  category: number;
+  action: number;
+  unknown: number;
+  needlessRetries: number;
+}
+
+function keepsItsFloor(report: Report, floor: Floor): void {
   it(`gets the category right for at least ${pct(floor.category)}`, () => {
     expect(report.category).toBeGreaterThanOrEqual(floor.category);
   });
@@ -253,37 +261,38 @@ function threadOf(source: string): string {
 
 // Not yet at issue 16's targets: the floors keep what was reached, the line below shows the way left.
 console.info(
-  `targets (issue 16) for holdout and unseen: category ${pct(TARGETS.category)}, action ${pct(TARGETS.action)}, gave up ≤ ${pct(TARGETS.unknown)}, no needless RETRY`,
+  `targets (issue 16) for holdout and the unseen splits: category ${pct(TARGETS.category)}, action ${pct(TARGETS.action)}, gave up ≤ ${pct(TARGETS.unknown)}, no needless RETRY`,
 );
 
 describe('classifier accuracy on messages the patterns were never fitted to (holdout)', () => {
   keepsItsFloor(holdout, HOLDOUT_FLOOR);
 });
 
-describe('classifier accuracy on errors gathered after all pattern work (unseen)', () => {
-  it('keeps at least 80 unseen messages, each from a public thread no other split uses', () => {
-    expect(unseenRows.length).toBeGreaterThanOrEqual(80);
-    const seenElsewhere = new Set(rows.filter((r) => r.split !== 'unseen').map((r) => threadOf(r.source)));
-    for (const row of unseenRows) {
+/** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
+function measuredSplit(
+  split: 'unseen2' | 'unseen3',
+  subset: readonly CorpusRow[],
+  report: Report,
+  floor: Floor,
+): void {
+  it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
+    expect(subset.length).toBeGreaterThanOrEqual(80);
+    const seenElsewhere = new Set(rows.filter((r) => r.split !== split).map((r) => threadOf(r.source)));
+    for (const row of subset) {
       expect(row.source, row.id).toMatch(/^https:\/\//);
       expect(seenElsewhere.has(threadOf(row.source)), row.id).toBe(false);
     }
   });
 
-  keepsItsFloor(unseen, UNSEEN_FLOOR);
-});
+  keepsItsFloor(report, floor);
+}
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
-  it('keeps at least 80 unseen2 messages, each from a public thread no other split uses', () => {
-    expect(unseen2Rows.length).toBeGreaterThanOrEqual(80);
-    const seenElsewhere = new Set(rows.filter((r) => r.split !== 'unseen2').map((r) => threadOf(r.source)));
-    for (const row of unseen2Rows) {
-      expect(row.source, row.id).toMatch(/^https:\/\//);
-      expect(seenElsewhere.has(threadOf(row.source)), row.id).toBe(false);
-    }
-  });
+  measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
+});
 
-  keepsItsFloor(unseen2, UNSEEN2_FLOOR);
+describe('classifier accuracy on the set gathered and committed before any pattern work of its round (unseen3)', () => {
+  measuredSplit('unseen3', unseen3Rows, unseen3, UNSEEN3_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

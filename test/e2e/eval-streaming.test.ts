@@ -80,6 +80,12 @@ describe('dbxops eval on scenarios/streaming.yaml', () => {
     expect(r.noise_ratio).toBeLessThanOrEqual(0.25);
   });
 
+  it('keeps the query storm, the spend it caused and its queue coming back after the scale-up in one incident', () => {
+    // The queueing at one cluster, the platform team's spend for that hour (billed after the scale-up
+    // resolved the incident, so it reopens it) and the queueing again at two clusters.
+    expect(faultOf('bi-query-storm').matchedSignals, summary()).toBe(3);
+  });
+
   it('keeps two unrelated failures in the same minute as two incidents', () => {
     const oom = faultOf('invoicing-oom');
     const code = faultOf('artwork-code-error');

@@ -45,7 +45,7 @@ export const thresholdsSchema = z
       .min(0)
       .default(120)
       .describe(
-        'the same problem on the same subject this soon after its incident was resolved reopens that incident (0: never)',
+        'the same problem on the same subject, or a signal that would have joined the incident, this soon after its incident was resolved reopens that incident (0: never)',
       ),
   })
   .strict()

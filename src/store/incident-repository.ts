@@ -1,5 +1,5 @@
 import { cleanText } from '../domain/text.js';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { fingerprint as fingerprintOf } from '../domain/fingerprint.js';
 import {
   type Incident,
@@ -643,8 +643,38 @@ export class IncidentRepository {
     linkKeys: Iterable<string>,
     options: { readonly orHoldingSignal?: string } = {},
   ): Promise<string[]> {
+    return this.#incidentIdsLinkedTo(
+      workspaceId,
+      linkKeys,
+      options.orHoldingSignal,
+      sql`state <> 'resolved'`,
+    );
+  }
+
+  /**
+   * Incidents of a workspace resolved at or after `since` (epoch ms) holding a signal stored under any of
+   * `linkKeys`: those a signal tied to them shortly after their resolution may reopen.
+   */
+  async resolvedIncidentIdsLinkedTo(
+    workspaceId: string,
+    linkKeys: Iterable<string>,
+    since: number,
+  ): Promise<string[]> {
+    return this.#incidentIdsLinkedTo(
+      workspaceId,
+      linkKeys,
+      undefined,
+      sql`state = 'resolved' AND resolved_at >= ${toDate(since)}`,
+    );
+  }
+
+  async #incidentIdsLinkedTo(
+    workspaceId: string,
+    linkKeys: Iterable<string>,
+    signalId: string | undefined,
+    stateFilter: RawBuilder<unknown>,
+  ): Promise<string[]> {
     const keys = storableLinkKeys(linkKeys);
-    const signalId = options.orHoldingSignal;
     if (keys.length === 0 && signalId === undefined) return [];
     // Each step feeds the next an array (an init plan, run once), so every table is read through its
     // primary key or key index by the few ids found so far; OFFSET 0 keeps the incident filter out of
@@ -654,7 +684,7 @@ export class IncidentRepository {
     // thousand failures, instead of a tenth of a millisecond.
     const { rows } = await sql<{ id: string }>`
       SELECT id FROM (
-        SELECT i.id, i.workspace_id, i.state FROM incidents i
+        SELECT i.id, i.workspace_id, i.state, i.resolved_at FROM incidents i
         WHERE i.id = ANY(ARRAY(
                 SELECT s.incident_id FROM incident_signals s
                 WHERE s.signal_id = ANY(ARRAY(
@@ -662,7 +692,7 @@ export class IncidentRepository {
                         UNION ALL SELECT ${signalId ?? null}::text))))
         OFFSET 0
       ) AS linked
-      WHERE workspace_id = ${workspaceId} AND state <> 'resolved'
+      WHERE workspace_id = ${workspaceId} AND ${stateFilter}
       ORDER BY id`.execute(this.#db);
     return rows.map((row) => row.id);
   }

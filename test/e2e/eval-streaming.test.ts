@@ -9,15 +9,17 @@ import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js
  */
 /**
  * Issue 16's targets this scenario does not meet yet, skipped by name (reported as skipped, never as
- * passed). Measured on 2026-12-06 (seed 42), each fix on its own branch before they were merged:
- * recall 1, precision 1 (the platform team's spend rise names the BI warehouse it went to during the
- * query storm, whose queueing joins it), severity 1, correlation 0.98, time to detect p95 60 s (the
- * hung embeddings update is SLA evidence for the candidates table 20 minutes before its refresh was
- * due, and the update, the run waiting on it and the missed SLA are one incident), must-not-page and
- * recurring met, but noise about 0.29 (10 cards for 35 naive alerts: the query storm on the BI
- * warehouse is two incidents an hour apart, queueing again at 2/2 clusters after the scale-up; the
- * runaway query rightly has a card, a warehouse burning until someone kills it; the zero-row streak, a
- * root cause of its own, rightly has one). Take a name out when its target holds.
+ * passed). Measured on 2026-12-06 (seed 42): recall 1, precision 1, severity 1, correlation 0.985, time
+ * to detect p95 60 s (the hung embeddings update is SLA evidence for the candidates table 20 minutes
+ * before its refresh was due, and the update, the run waiting on it and the missed SLA are one
+ * incident), must-not-page and recurring met, but noise 0.257 (9 cards for 35 naive alerts). The query
+ * storm on the BI warehouse is now one card: the platform team's spend for the hour it queued, billed
+ * after the scale-up resolved it, reopens the storm's incident, and the queue coming back at 2/2
+ * clusters joins it. The 9 are nine different root causes whose ground truth asks for P1–P3 (the hung
+ * update, the spot loss, the revoked grant, the runaway query, the idle warehouse, the out-of-memory,
+ * the code error, the zero-row streak, the storm): at one card each, 35 naive alerts cannot get below
+ * 0.257 — and the recs team's cost spike, credited to the revoked grant's incident through the recs
+ * jobs rather than found as a cost anomaly, would be a tenth. Take a name out when its target holds.
  */
 const NOT_MET_YET: ReadonlySet<string> = new Set(['noise']);
 
@@ -76,6 +78,12 @@ describe('dbxops eval on scenarios/streaming.yaml', () => {
 
   it.skipIf(NOT_MET_YET.has('noise'))('posts at most one card for every four failed or skipped runs', () => {
     expect(r.noise_ratio).toBeLessThanOrEqual(0.25);
+  });
+
+  it('keeps the query storm, the spend it caused and its queue coming back after the scale-up in one incident', () => {
+    // The queueing at one cluster, the platform team's spend for that hour (billed after the scale-up
+    // resolved the incident, so it reopens it) and the queueing again at two clusters.
+    expect(faultOf('bi-query-storm').matchedSignals, summary()).toBe(3);
   });
 
   it('keeps two unrelated failures in the same minute as two incidents', () => {

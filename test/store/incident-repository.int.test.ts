@@ -495,6 +495,22 @@ describe.each(dialects())('IncidentRepository on $name', (dialect) => {
     ]);
   });
 
+  it('finds by its keys an incident resolved since a given time, and neither an older nor an open one', async () => {
+    const workspaceId = `ws-${randomUUID()}`;
+    const recent = await opened({ workspaceId, fingerprint: 'a' });
+    const older = await opened({ workspaceId, fingerprint: 'b' });
+    const open = await opened({ workspaceId, fingerprint: 'c' });
+    for (const i of [recent, older, open]) await attached(i, ['warehouse:5981bd61dd04b5cc']);
+    await incidents.applyEvent(recent.id, { type: 'resolve', actor: 'U1' }, T0 + 90 * 60_000);
+    await incidents.applyEvent(older.id, { type: 'resolve', actor: 'U1' }, T0 + 10 * 60_000);
+    const since = T0 + 60 * 60_000;
+    expect(
+      await incidents.resolvedIncidentIdsLinkedTo(workspaceId, ['warehouse:5981bd61dd04b5cc'], since),
+    ).toEqual([recent.id]);
+    expect(await incidents.resolvedIncidentIdsLinkedTo(workspaceId, ['job:1'], since)).toEqual([]);
+    expect(await incidents.resolvedIncidentIdsLinkedTo(workspaceId, [], since)).toEqual([]);
+  });
+
   it('finds the incident already holding a given signal, with or without keys in common', async () => {
     const workspaceId = `ws-${randomUUID()}`;
     const holder = await opened({ workspaceId, fingerprint: 'a' });

@@ -13,6 +13,7 @@ import {
   summariseIncident,
 } from '../correlator/correlate.js';
 import type { GraphView } from '../correlator/dependency-graph.js';
+import { incidentTitle } from '../correlator/incident-title.js';
 import { linkQueryKeys } from '../correlator/link-keys.js';
 import { REMEDIATION_INFO, remediationKindSchema } from '../remediation/remediation-kind.js';
 import { STANDING_CAUSE_KINDS } from '../correlator/root-cause.js';
@@ -130,7 +131,9 @@ async function correlateAndStore(
   const holder = await deps.incidents.incidentHoldingSignal(signal.id);
   if (holder !== undefined) return { kind: 'duplicate', incidentId: holder };
 
-  const cameBack = await reopenAfterFix(deps, footprint, decision.summary, now);
+  const cameBack =
+    (await reopenAfterFix(deps, footprint, decision.summary, now)) ??
+    (await reopenLinked(deps, footprint, graph, queryKeys, now));
   if (cameBack !== undefined) return cameBack;
 
   const recurrence = await deps.recurring.recordOccurrence({
@@ -218,20 +221,79 @@ async function reopenAfterFix(
   );
   const resolved = await firstSameProblem(deps.incidents, candidates, signal, summary.fingerprint);
   if (resolved === undefined || resolved.resolvedAt === null) return undefined;
-  const fix = await fixThatDidNotHold(deps.incidents, resolved.id);
-  const reopened = await deps.incidents.applyEvent(resolved.id, { type: 'reopen', actor: SYSTEM_ACTOR }, now);
+  const minutes = Math.max(0, Math.round((signal.occurredAt - resolved.resolvedAt) / 60_000));
+  return reopen(deps, resolved, footprint, summary, now, (fix) => {
+    return `Came back after ${fix}, ${minutes} min after it was resolved: ${summary.title}`;
+  });
+}
+
+/**
+ * A signal that would have joined an incident had it still been open — linked to one of its signals and
+ * in time by the correlator's own rules — arriving within `thresholds.reopen_window_minutes` of its
+ * resolution belongs to that incident: the spend of the hour a warehouse queued, billed after the
+ * scale-up resolved it, or the queue that spend carries coming back. The incident is reopened, says what
+ * came with which signal after which fix, and takes the signal, so its card is updated instead of a
+ * second card paging for the same root cause. A signal the correlator would keep apart (no link, out of
+ * time, a new root cause) opens its own incident as before.
+ */
+async function reopenLinked(
+  deps: HandleSignalDeps,
+  footprint: SignalFootprint,
+  graph: GraphView,
+  queryKeys: Set<string>,
+  now: number,
+): Promise<SignalOutcome | undefined> {
+  const { signal } = footprint;
+  const windowMs = deps.policy.thresholds.reopen_window_minutes * 60_000;
+  if (windowMs === 0) return undefined;
+  const since = signal.occurredAt - windowMs;
+  const recent = await linkableIncidents(deps.incidents, footprint, graph, queryKeys, since);
+  if (recent.length === 0) return undefined;
+  const decision = correlate(
+    footprint,
+    recent,
+    graph,
+    { windowMinutes: deps.policy.thresholds.correlation_window_minutes },
+    now,
+  );
+  if (!('join' in decision)) return undefined;
+  const resolved = await deps.incidents.get(decision.join);
+  if (resolved?.resolvedAt == null) return undefined;
+  const minutes = Math.max(0, Math.round((now - resolved.resolvedAt) / 60_000));
+  const what = incidentTitle(signal);
+  return reopen(deps, resolved, footprint, decision.summary, now, (fix) => {
+    return `Reopened ${minutes} min after ${fix}: ${what}, tied to this incident's ${decision.summary.title}`;
+  });
+}
+
+/**
+ * Reopens a resolved incident for `footprint`'s signal, with a timeline note naming what resolved it
+ * (`say`), and joins the signal to it. Undefined when another unresolved incident already tracks its root
+ * cause: the signal opens, and so joins, that one.
+ */
+async function reopen(
+  deps: HandleSignalDeps,
+  resolved: Incident,
+  footprint: SignalFootprint,
+  summary: IncidentSummary,
+  now: number,
+  say: (fix: string) => string,
+): Promise<SignalOutcome | undefined> {
+  const { signal } = footprint;
+  const incidentId = resolved.id;
+  const fix = await fixThatDidNotHold(deps.incidents, incidentId);
+  const reopened = await deps.incidents.applyEvent(incidentId, { type: 'reopen', actor: SYSTEM_ACTOR }, now);
   // `unchanged`: another worker reopened it a moment ago, for the same reason.
   if (!reopened.ok && reopened.reason !== 'unchanged') return undefined;
-  const minutes = Math.max(0, Math.round((signal.occurredAt - resolved.resolvedAt) / 60_000));
   await deps.incidents.addTimelineEntry({
-    incidentId: resolved.id,
+    incidentId,
     at: now,
     phase: 'DISCOVER',
-    summary: `Came back after ${fix}, ${minutes} min after it was resolved: ${summary.title}`,
+    summary: say(fix),
     data: { signalId: signal.id, kind: signal.kind, resolvedAt: resolved.resolvedAt },
     dedupKey: `came-back:${signal.id}`,
   });
-  return joinIncident(deps, resolved.id, footprint, summary, false, now);
+  return joinIncident(deps, incidentId, footprint, summary, false, now);
 }
 
 /**
@@ -434,13 +496,15 @@ function summarise(deps: HandleSignalDeps, workspaceId: string, signals: readonl
  * belongs to, for a redelivery. Their signals add
  * edges to the graph (the tables their runs read and wrote), which can reach further incidents, so the
  * search repeats until it finds nothing new. Reading only these keeps correlation fast with thousands of
- * open incidents, and never misses one: the keys are a superset of what `correlate` links.
+ * open incidents, and never misses one: the keys are a superset of what `correlate` links. With
+ * `resolvedSince`, the incidents resolved since then instead (those the signal may reopen).
  */
 async function linkableIncidents(
   repo: IncidentRepository,
   footprint: SignalFootprint,
   graph: GraphView,
   firstKeys: Set<string>,
+  resolvedSince?: number,
 ): Promise<OpenIncidentView[]> {
   const { signal } = footprint;
   const views = new Map<string, OpenIncidentView>();
@@ -455,11 +519,14 @@ async function linkableIncidents(
           );
     const fresh: string[] = [];
     // The first round also finds the incident already holding this signal (a redelivery).
-    const found = await repo.openIncidentIdsLinkedTo(
-      signal.workspaceId,
-      keys,
-      round === 0 ? { orHoldingSignal: signal.id } : {},
-    );
+    const found =
+      resolvedSince === undefined
+        ? await repo.openIncidentIdsLinkedTo(
+            signal.workspaceId,
+            keys,
+            round === 0 ? { orHoldingSignal: signal.id } : {},
+          )
+        : await repo.resolvedIncidentIdsLinkedTo(signal.workspaceId, keys, resolvedSince);
     for (const id of found) {
       if (!seen.has(id)) fresh.push(id);
       seen.add(id);
@@ -468,7 +535,7 @@ async function linkableIncidents(
     const incidents = await repo.getMany(fresh);
     const signals = await repo.listSignalsOf(fresh);
     for (const incident of incidents) {
-      if (incident.state === 'resolved') continue;
+      if ((incident.state === 'resolved') !== (resolvedSince !== undefined)) continue;
       views.set(incident.id, {
         id: incident.id,
         workspaceId: incident.workspaceId,

@@ -7,7 +7,14 @@ import { signalLinkKeys } from '../../../src/agents/correlator/link-keys.js';
 import { detectRunFailures } from '../../../src/agents/detector/detect-run-failures.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
 import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
-import { tableLoadObservationSchema, tableSlaSchema } from '../../../src/agents/detector/observations.js';
+import { detectCostProblems } from '../../../src/agents/detector/detect-cost.js';
+import { detectWarehouseProblems } from '../../../src/agents/detector/detect-warehouses.js';
+import {
+  costObservationSchema,
+  tableLoadObservationSchema,
+  tableSlaSchema,
+  warehouseObservationSchema,
+} from '../../../src/agents/detector/observations.js';
 import {
   cardToUpdate,
   type HandleSignalDeps,
@@ -20,7 +27,7 @@ import { ManualClock } from '../../../src/domain/clock.js';
 import type { Signal } from '../../../src/domain/signal.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../../src/store/repositories.js';
-import { HOUR, run, task, WS } from '../detector/observation-factory.js';
+import { HOUR, run, task, thresholds, WS } from '../detector/observation-factory.js';
 import { NIGHTLY_ORDERS_LINEAGE } from '../correlator/nightly-orders-lineage.js';
 
 const DEADLINE = Date.UTC(2026, 10, 20, 6, 0);
@@ -614,6 +621,232 @@ describe('handleSignal with thresholds.reopen_window_minutes: a problem that com
       } finally {
         await own.close();
       }
+    }
+  });
+});
+
+describe('handleSignal with thresholds.reopen_window_minutes: what follows from an incident after its fix', () => {
+  const MINUTE = 60_000;
+  const WH = 'a1b2c3d4e5f60718';
+  /** The storm: dashboards queue on the one-cluster warehouse from 09:00. */
+  const STORM = DEADLINE + 3 * HOUR;
+  const queueing = (at: number, clusters: number) => {
+    const [signal] = detectWarehouseProblems(
+      [
+        warehouseObservationSchema.parse({
+          workspaceId: WS,
+          warehouseId: WH,
+          name: 'bi_dashboards',
+          state: 'RUNNING',
+          autoStopMins: 10,
+          numClusters: clusters,
+          maxNumClusters: clusters,
+          queuedQueries: 14,
+          runningQueries: 12,
+        }),
+      ],
+      thresholds(),
+      at,
+    ).signals;
+    if (signal?.kind !== 'warehouse_queueing') throw new Error('expected the warehouse to be queueing');
+    return signal;
+  };
+  /** The platform team's spend for the hour from `hour`, risen on the warehouse, billed 50 minutes later. */
+  const spendRise = (hour: number) => {
+    const rows = Array.from({ length: 13 }, (_, i) => {
+      const h = hour - (12 - i) * HOUR;
+      const usd = h === hour ? 60 : 2;
+      return costObservationSchema.parse({
+        workspaceId: WS,
+        team: 'platform',
+        periodStart: h,
+        granularity: 'hour',
+        usd: 7 + usd,
+        resources: [
+          { type: 'warehouse', id: WH, usd },
+          { type: 'job', id: 'nightly-maintenance', usd: 7 },
+        ],
+      });
+    });
+    const [signal] = detectCostProblems(rows, [], thresholds(), hour + 50 * MINUTE).signals;
+    if (signal?.kind !== 'cost_anomaly') throw new Error('expected a cost anomaly');
+    return signal;
+  };
+
+  /** A fresh store, with the storm's incident opened and resolved by a scale-up verified as recovered. */
+  async function stormFixed(reopenWindowMinutes?: number) {
+    const own = await openStore({ dataDir: 'memory://' });
+    const ownRepos = createRepositories(own.db);
+    const policy = defaultPolicy();
+    const ownClock = new ManualClock(STORM + MINUTE);
+    const ownDeps: HandleSignalDeps = {
+      incidents: ownRepos.incidents,
+      recurring: ownRepos.recurringIssues,
+      graph: () => graph,
+      criticality: () => [],
+      policy: {
+        ...policy,
+        thresholds: {
+          ...policy.thresholds,
+          reopen_window_minutes: reopenWindowMinutes ?? policy.thresholds.reopen_window_minutes,
+        },
+      },
+      clock: ownClock,
+    };
+    const storm = await handleSignal(ownDeps, queueing(STORM + MINUTE, 1));
+    if (storm.kind !== 'opened') throw new Error(`expected an incident, got ${storm.kind}`);
+    const fixedAt = STORM + 3 * MINUTE;
+    await ownRepos.incidents.addTimelineEntry({
+      incidentId: storm.incident.id,
+      at: fixedAt,
+      phase: 'VERIFY',
+      summary: 'Verified: recovered — Scale the warehouse, attempt 1: the warehouse is RUNNING at Large',
+      data: {
+        kind: 'remediation_outcome',
+        attemptId: 'att_1',
+        action: 'scale_warehouse',
+        state: 'recovered',
+      },
+      dedupKey: 'remediation:att_1:outcome',
+    });
+    await ownRepos.incidents.applyEvent(storm.incident.id, { type: 'resolve', actor: 'dbxops' }, fixedAt);
+    return { own, deps: ownDeps, clock: ownClock, incidentId: storm.incident.id };
+  }
+
+  it("reopens the storm's incident for the spend of that hour, billed after the scale-up resolved it, instead of posting a second card", async () => {
+    const { own, deps: d, clock: c, incidentId } = await stormFixed();
+    try {
+      c.set(STORM + 51 * MINUTE);
+      const outcome = await handleSignal(d, spendRise(STORM));
+      expect(outcome.kind).toBe('joined');
+      expect(incidentIdOf(outcome)).toBe(incidentId);
+      expect(cardToUpdate(outcome, d.policy)?.id).toBe(incidentId);
+      const incident = await d.incidents.get(incidentId);
+      expect(incident?.state).toBe('open');
+      expect(incident?.title).toMatch(/bi_dashboards is queueing/);
+      expect(await d.incidents.listOpen({ workspaceId: WS })).toHaveLength(1);
+      const said = (await d.incidents.timeline(incidentId)).map((e) => e.summary);
+      expect(said).toContainEqual(
+        expect.stringMatching(/^Reopened 48 min after the fix "Scale the warehouse": platform spent/),
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a warehouse storm that returns after its incident resolved reopens that incident, at its new size too', async () => {
+    const { own, deps: d, clock: c, incidentId } = await stormFixed();
+    try {
+      c.set(STORM + 51 * MINUTE);
+      await handleSignal(d, spendRise(STORM));
+      c.set(STORM + 67 * MINUTE);
+      const back = await handleSignal(d, queueing(STORM + 67 * MINUTE, 2));
+      expect(back.kind).toBe('joined');
+      expect(incidentIdOf(back)).toBe(incidentId);
+      expect(await d.incidents.listOpen({ workspaceId: WS })).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('opens its own incident for that spend when the window is 0, or when it is billed past the window', async () => {
+    for (const [window, hour] of [
+      [0, STORM],
+      [120, STORM + 3 * HOUR],
+    ] as const) {
+      const { own, deps: d, clock: c, incidentId } = await stormFixed(window);
+      try {
+        c.set(hour + 51 * MINUTE);
+        const outcome = await handleSignal(d, spendRise(hour));
+        expect(outcome.kind).toBe('opened');
+        expect(incidentIdOf(outcome)).not.toBe(incidentId);
+        expect((await d.incidents.get(incidentId))?.state).toBe('resolved');
+      } finally {
+        await own.close();
+      }
+    }
+  });
+
+  it('opens its own incident for a failure nothing links to the incident resolved before it', async () => {
+    const { own, deps: d, clock: c, incidentId } = await stormFixed();
+    try {
+      // The storm's warehouse has nothing to do with the orders ETL: no link, no reopen.
+      const at = STORM + 20 * MINUTE;
+      c.set(at + MINUTE);
+      const [etl] = failures(
+        {
+          jobId: 'E',
+          jobName: 'Nightly orders ETL',
+          runId: '900',
+          resultState: 'FAILED',
+          startTime: at - 10 * MINUTE,
+          endTime: at,
+          tasks: [task('main', '9001', { resultState: 'FAILED', endTime: at })],
+        },
+        at,
+      );
+      const outcome = await handleSignal(d, etl!);
+      expect(outcome.kind).toBe('opened');
+      expect((await d.incidents.get(incidentId))?.state).toBe('resolved');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('opens its own incident for a failure upstream of a fixed one, which broke after it: a new root cause', async () => {
+    const own = await openStore({ dataDir: 'memory://' });
+    const ownRepos = createRepositories(own.db);
+    const ownClock = new ManualClock(DEADLINE - 6 * HOUR);
+    const d: HandleSignalDeps = {
+      ...deps,
+      incidents: ownRepos.incidents,
+      recurring: ownRepos.recurringIssues,
+      clock: ownClock,
+    };
+    try {
+      const at = DEADLINE - 6 * HOUR;
+      const [mart] = failures(
+        {
+          jobId: 'M',
+          jobName: 'Revenue mart',
+          runId: '910',
+          tablesRead: ['main.sales.orders'],
+          tablesWritten: ['main.mart.daily_revenue'],
+          resultState: 'FAILED',
+          startTime: at - 10 * MINUTE,
+          endTime: at,
+          tasks: [task('build', '9101', { resultState: 'FAILED', endTime: at })],
+        },
+        at,
+      );
+      const first = await handleSignal(d, mart!);
+      if (first.kind !== 'opened') throw new Error(`expected an incident, got ${first.kind}`);
+      await ownRepos.incidents.applyEvent(
+        first.incident.id,
+        { type: 'resolve', actor: 'alice' },
+        at + 10 * MINUTE,
+      );
+      const later = at + 20 * MINUTE;
+      ownClock.set(later + MINUTE);
+      const [extract] = failures(
+        {
+          jobId: 'E',
+          jobName: 'Nightly orders ETL',
+          runId: '920',
+          tablesRead: ['main.raw.orders'],
+          tablesWritten: ['main.sales.orders'],
+          resultState: 'FAILED',
+          startTime: later - 10 * MINUTE,
+          endTime: later,
+          tasks: [task('extract', '9201', { resultState: 'FAILED', endTime: later })],
+        },
+        later,
+      );
+      const outcome = await handleSignal(d, extract!);
+      expect(outcome.kind).toBe('opened');
+      expect((await ownRepos.incidents.get(first.incident.id))?.state).toBe('resolved');
+    } finally {
+      await own.close();
     }
   });
 });

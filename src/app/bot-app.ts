@@ -222,6 +222,9 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     ...(options.moreWorkspaces ?? []),
   ];
   const several = watched.length > 1;
+  /** What answers and digests call a workspace: its `workspaces` name, else (the first) the scenario's, else its id. */
+  const displayName = (id: string) =>
+    workspaceEntry(policy, id)?.name ?? (id === primaryId ? options.workspaceName : undefined) ?? id;
   /**
    * The watched workspace an incident or remediation of `workspaceId` acts on. With one workspace, that
    * one, as always; with several, none for an id no longer listed: nothing is ever sent to another.
@@ -375,22 +378,27 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
     ...(several ? { workspaceName: (id: string) => workspaceName(policy, id) } : {}),
-    cost: createCostAnalyst({
-      warehouse: options.databricks.warehouse,
-      workspaceId: options.databricks.workspaceId,
-      timeoutMs: policy.ask.timeout_seconds * 1000,
-    }),
+    // `/dbx cost` and questions read the workspace they name (`workspace:<name>`), the first by default.
+    workspaces: watched.map((ws) => ({
+      id: ws.workspaceId,
+      name: displayName(ws.workspaceId),
+      cost: createCostAnalyst({
+        warehouse: ws.warehouse,
+        workspaceId: ws.workspaceId,
+        timeoutMs: policy.ask.timeout_seconds * 1000,
+      }),
+      analyst: analystFor(language, {
+        warehouse: ws.warehouse,
+        clock,
+        wallClock,
+        policy,
+        contexts: repos.askContexts,
+        incidents: repos.incidents,
+        databricks: ws.client,
+      }),
+    })),
     ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
     explanations: repos.explanations,
-    analyst: analystFor(language, {
-      warehouse: options.databricks.warehouse,
-      clock,
-      wallClock,
-      policy,
-      contexts: repos.askContexts,
-      incidents: repos.incidents,
-      databricks: options.databricks.client,
-    }),
     press,
     approve,
     lastFix: (workspaceId: string, fingerprint: string, exceptIncidentId: string) =>
@@ -489,7 +497,6 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
 
   await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
 
-  const workspaceId = options.databricks.workspaceId;
   const digestDeps = {
     posts: repos.scheduledPosts,
     policy,
@@ -504,10 +511,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         warehouse: options.databricks.warehouse,
         digests: repos.digests,
         recurringIssues: repos.recurringIssues,
-        workspace: {
-          id: workspaceId,
-          name: workspaceEntry(policy, workspaceId)?.name ?? options.workspaceName ?? workspaceId,
-        },
+        workspace: { id: primaryId, name: displayName(primaryId) },
         budgets: policy.budgets,
         slas: policy.slas,
         timeZone: policy.timezone,

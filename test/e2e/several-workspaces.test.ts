@@ -293,6 +293,18 @@ describe('one dbxops watching several workspaces', () => {
     expect(entries.map((e) => e.where.workspaceId)).toEqual(entries.map(() => northlightId));
     expect(entries.map((e) => e.what.action)).toContain(theirs.action);
 
+    // /dbx cost and /dbx ask read the workspace they name, say which, and list the names for one not watched.
+    expect(JSON.stringify(await ask('cost workspace:northlight-prod'))).toContain(
+      '"target":"the workspace in northlight-prod"',
+    );
+    expect(JSON.stringify(await ask('cost'))).toContain('"target":"the workspace in acme-prod"');
+    expect(JSON.stringify(await ask('ask what failed today? workspace:northlight-prod'))).toContain(
+      '"freshness":"From northlight-prod.',
+    );
+    expect(JSON.stringify(await ask('cost workspace:staging'))).toContain(
+      'I watch no workspace called `staging`. Name one of `acme-prod`, `northlight-prod`.',
+    );
+
     // Both are healthy: nothing for /readyz to name.
     const ready = (await (await fetch(`${url}/readyz`)).json()) as {
       ok: boolean;

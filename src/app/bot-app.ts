@@ -44,6 +44,7 @@ import {
   digestSchedules,
   postDueDigests,
   type ScheduledOutcome,
+  type ScheduledPostDeps,
   scheduledCard,
 } from '../notify/post-scheduled.js';
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher, type Processors } from '../jobs/dispatcher.js';
@@ -66,6 +67,7 @@ import { createRepositories, type Repositories } from '../store/repositories.js'
 import type { CostChart } from '../cards/cost-chart.js';
 import { createCostAnalyst } from '../agents/analyst/cost-report.js';
 import { explainIncident } from '../agents/analyst/explain-incident.js';
+import { workspaceWord } from '../handlers/parse-command.js';
 import { createChartLinks } from './chart-route.js';
 import { analystFor, languageModelFor } from './analyst-setup.js';
 import { secondOpinionFor } from './classifier-setup.js';
@@ -497,32 +499,42 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
 
   await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
 
-  const digestDeps = {
+  // One digest (and weekly summary, and team cost report) per workspace, each card titled with it.
+  const digestLinks = {
+    ...(options.consoleUrl ? { incidentUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
+    ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
+  };
+  const digestBuilders = new Map(
+    watched.map((ws) => [
+      ws.workspaceId,
+      scheduledCard(
+        {
+          warehouse: ws.warehouse,
+          digests: repos.digests,
+          recurringIssues: repos.recurringIssues,
+          workspace: { id: ws.workspaceId, name: displayName(ws.workspaceId) },
+          budgets: policy.budgets,
+          slas: policy.slas,
+          timeZone: policy.timezone,
+        },
+        several ? { ...digestLinks, workspaceWord: workspaceWord(displayName(ws.workspaceId)) } : digestLinks,
+      ),
+    ]),
+  );
+  const digestDeps: ScheduledPostDeps = {
     posts: repos.scheduledPosts,
     policy,
     surfaces,
-    schedules: digestSchedules(policy),
+    schedules: digestSchedules(
+      policy,
+      watched.slice(1).map((ws) => ws.workspaceId),
+    ),
     clock,
     wallClock,
     since: clock.now(),
     logger: logger.child({ module: 'digest' }),
-    build: scheduledCard(
-      {
-        warehouse: options.databricks.warehouse,
-        digests: repos.digests,
-        recurringIssues: repos.recurringIssues,
-        workspace: { id: primaryId, name: displayName(primaryId) },
-        budgets: policy.budgets,
-        slas: policy.slas,
-        timeZone: policy.timezone,
-      },
-      {
-        ...(options.consoleUrl
-          ? { incidentUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` }
-          : {}),
-        ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
-      },
-    ),
+    build: (schedule, dueAt, late) =>
+      digestBuilders.get(schedule.workspaceId ?? primaryId)!(schedule, dueAt, late),
   };
 
   const parallelSignals = options.store.dialect === 'postgres';

@@ -10,7 +10,11 @@ import {
 import { decideApprover } from '../agents/remediation/guardrails.js';
 import { resolvePrincipal } from '../agents/remediation/workspace-principal.js';
 import { err, ok } from '../domain/result.js';
-import { chainGates, type RemediationAudit } from '../agents/remediation/remediation-gate.js';
+import {
+  chainGates,
+  type RemediationAudit,
+  type RemediationGate,
+} from '../agents/remediation/remediation-gate.js';
 import { auditRecorder, guardrailsGate, rightsGate } from '../agents/remediation/remediation-gates.js';
 import type { RemediationRunnerDeps } from '../agents/remediation/run-remediation.js';
 import { readPlanContext } from '../agents/remediation/plan-context.js';
@@ -40,6 +44,7 @@ import {
   digestSchedules,
   postDueDigests,
   type ScheduledOutcome,
+  type ScheduledPostDeps,
   scheduledCard,
 } from '../notify/post-scheduled.js';
 import { BullmqDispatcher, type Dispatcher, InlineDispatcher, type Processors } from '../jobs/dispatcher.js';
@@ -63,6 +68,7 @@ import { createRepositories, type Repositories } from '../store/repositories.js'
 import type { CostChart } from '../cards/cost-chart.js';
 import { createCostAnalyst } from '../agents/analyst/cost-report.js';
 import { explainIncident } from '../agents/analyst/explain-incident.js';
+import { workspaceWord } from '../handlers/parse-command.js';
 import { createChartLinks } from './chart-route.js';
 import { analystFor, languageModelFor } from './analyst-setup.js';
 import { secondOpinionFor } from './classifier-setup.js';
@@ -99,7 +105,7 @@ export interface BotAppOptions {
   wallClock?: Clock;
   logger: Logger;
   /**
-   * The workspace chat commands and remediations act on, watched first: its webhook is `/webhooks/databricks`
+   * The first workspace watched, and the one chat commands act on by default: its webhook is `/webhooks/databricks`
    * (with `webhookCredentials`).
    */
   databricks: { client: DatabricksClient; warehouse: Warehouse; workspaceId: string };
@@ -219,8 +225,33 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     ...(options.moreWorkspaces ?? []),
   ];
   const several = watched.length > 1;
+  /** What answers and digests call a workspace: its `workspaces` name, else (the first) the scenario's, else its id. */
+  const displayName = (id: string) =>
+    workspaceEntry(policy, id)?.name ?? (id === primaryId ? options.workspaceName : undefined) ?? id;
+  /**
+   * The watched workspace an incident or remediation of `workspaceId` acts on. With one workspace, that
+   * one, as always; with several, none for an id no longer listed: nothing is ever sent to another.
+   */
+  const watchedOf = (workspaceId: string) =>
+    several ? watched.find((w) => w.workspaceId === workspaceId) : watched[0];
+  const notWatchedMessage = (workspaceId: string) =>
+    `This incident is in ${workspaceName(policy, workspaceId)}, which this deployment no longer watches: nothing was done.`;
+  // The presser's rights are read in the incident's own workspace: its SCIM users and its object ACLs.
+  const rightsIn = new Map(
+    watched.map((ws) => [
+      ws.workspaceId,
+      rightsGate({ policy, scim: ws.client.scim, permissions: ws.client.permissions }),
+    ]),
+  );
+  const rights: RemediationGate = async (input) => {
+    const ws = watchedOf(input.workspaceId);
+    const inWorkspace = ws === undefined ? undefined : rightsIn.get(ws.workspaceId);
+    return inWorkspace === undefined
+      ? { ok: false, gate: 'rights', userMessage: notWatchedMessage(input.workspaceId) }
+      : inWorkspace(input);
+  };
   // Before anything runs: guardrails, then the presser's own Databricks rights (docs/guardrails-and-audit.md,
-  // docs/remediation-rights.md); every step goes to the hash-chained audit log.
+  // docs/remediation-rights.md); every step goes to the hash-chained audit log, which names the workspace.
   const gate = chainGates([
     guardrailsGate({
       policy: policy.remediation,
@@ -229,17 +260,14 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       clock,
       wallClock,
     }),
-    rightsGate({
-      policy,
-      scim: options.databricks.client.scim,
-      permissions: options.databricks.client.permissions,
-    }),
+    rights,
   ]);
   const audit: RemediationAudit = auditRecorder({ log: repos.audit, wallClock, policy: policy.remediation });
   const runner: RemediationRunnerDeps = {
     remediations: repos.remediations,
     incidents: repos.incidents,
-    databricks: options.databricks.client,
+    // Each attempt executes and is verified in its incident's workspace.
+    databricks: (workspaceId) => watchedOf(workspaceId)?.client,
     clock,
     wallClock,
     notify: notifyQueued,
@@ -270,24 +298,24 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const handlerLog = logger.child({ module: 'handlers' });
   // One model, one daily budget in the store: questions and incident explanations draw on both.
   const language = languageModelFor(env, policy, wallClock, repos.tokenUsage);
-  const scim = options.databricks.client.scim;
-  const pressDeps: PressDeps = {
+  /** A press in one workspace: its plans read it, its runbook names it, its SCIM says who the presser is. */
+  const pressDepsFor = (ws: (typeof watched)[number]): PressDeps => ({
     incidents: repos.incidents,
     remediations: repos.remediations,
-    databricks: options.databricks.client,
-    logger: logger.child({ module: 'remediation' }),
+    databricks: ws.client,
+    logger: logger.child({ module: 'remediation', ...(several ? { workspace: ws.workspaceId } : {}) }),
     gate,
     audit,
     queue: (attemptId) => queueAttempt(remediationDispatcher!, attemptId),
     wallClock,
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
-    host: options.databricks.client.host,
+    host: ws.client.host,
     escalateTo: policy.routing.oncall_mention || 'the on-call engineer',
     routing: policy.routing,
     fourEyes: {
       approvals: repos.approvals,
       principalOf: async (presser) => {
-        const found = await resolvePrincipal(presser, { policy, scim });
+        const found = await resolvePrincipal(presser, { policy, scim: ws.client.scim });
         return found.ok ? ok(found.value.userName) : found;
       },
       mayApprove: async (kind, requester, approver) => {
@@ -303,26 +331,32 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
           ? ok(undefined)
           : err('four_eyes', `${decision.message} ${decision.toAllow}`);
       },
-      approverRights: rightsGate({ policy, scim, permissions: options.databricks.client.permissions }),
+      approverRights: rights,
     },
-  };
+  });
+  const pressDepsIn = new Map(watched.map((ws) => [ws.workspaceId, pressDepsFor(ws)]));
+  const primaryPressDeps = pressDepsIn.get(primaryId)!;
   /**
-   * A press, by a person or auto-heal. With several workspaces watched, remediations act on the first
-   * only: the runner holds its client, and the presser's rights are checked in it. An incident of another
-   * is refused before anything is read or planned, saying where to act.
+   * The press deps of an incident's workspace. An incident not found goes to the first workspace's, whose
+   * press answers that it no longer exists; one of a workspace no longer watched is refused.
    */
-  const press = async (input: PressInput) => {
-    const incident = several ? await repos.incidents.get(input.incidentId) : undefined;
-    if (incident !== undefined && incident.workspaceId !== primaryId) {
-      return err(
-        'refused',
-        `dbxops runs remediations in ${workspaceName(policy, primaryId)} only; this incident is in ${workspaceName(policy, incident.workspaceId)}: act on it there.`,
-      );
-    }
-    return pressRemediation(pressDeps, input);
+  const pressDepsOf = async (incidentId: string) => {
+    if (!several) return ok(primaryPressDeps);
+    const incident = await repos.incidents.get(incidentId);
+    if (incident === undefined) return ok(primaryPressDeps);
+    const deps = pressDepsIn.get(incident.workspaceId);
+    return deps === undefined ? err('refused' as const, notWatchedMessage(incident.workspaceId)) : ok(deps);
   };
-  const clientOf = (workspaceId: string) =>
-    watched.find((w) => w.workspaceId === workspaceId)?.client ?? options.databricks.client;
+  /** A press, by a person or auto-heal, acts on the incident's own workspace. */
+  const press = async (input: PressInput) => {
+    const deps = await pressDepsOf(input.incidentId);
+    return deps.ok ? pressRemediation(deps.value, input) : deps;
+  };
+  /** An approval of a gated plan: the approver's rights are read in the incident's workspace too. */
+  const approve = async (input: ApproveInput) => {
+    const deps = await pressDepsOf(input.incidentId);
+    return deps.ok ? approveRemediation(deps.value, input) : deps;
+  };
   const handlerDeps = {
     incidents: repos.incidents,
     cardPosts: repos.cardPosts,
@@ -336,7 +370,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
       // A plan card shows the incident's own workspace's settings.
       readPlanContext(
-        { databricks: clientOf(incident.workspaceId), logger: handlerLog, routing: policy.routing },
+        { databricks: watchedOf(incident.workspaceId)?.client, logger: handlerLog, routing: policy.routing },
         kind,
         incident,
         signal,
@@ -347,24 +381,29 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       (actor.email === undefined ? undefined : policy.access.teams[actor.email.toLowerCase()]),
     ...(options.consoleUrl ? { detailsUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
     ...(several ? { workspaceName: (id: string) => workspaceName(policy, id) } : {}),
-    cost: createCostAnalyst({
-      warehouse: options.databricks.warehouse,
-      workspaceId: options.databricks.workspaceId,
-      timeoutMs: policy.ask.timeout_seconds * 1000,
-    }),
+    // `/dbx cost` and questions read the workspace they name (`workspace:<name>`), the first by default.
+    workspaces: watched.map((ws) => ({
+      id: ws.workspaceId,
+      name: displayName(ws.workspaceId),
+      cost: createCostAnalyst({
+        warehouse: ws.warehouse,
+        workspaceId: ws.workspaceId,
+        timeoutMs: policy.ask.timeout_seconds * 1000,
+      }),
+      analyst: analystFor(language, {
+        warehouse: ws.warehouse,
+        clock,
+        wallClock,
+        policy,
+        contexts: repos.askContexts,
+        incidents: repos.incidents,
+        databricks: ws.client,
+      }),
+    })),
     ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
     explanations: repos.explanations,
-    analyst: analystFor(language, {
-      warehouse: options.databricks.warehouse,
-      clock,
-      wallClock,
-      policy,
-      contexts: repos.askContexts,
-      incidents: repos.incidents,
-      databricks: options.databricks.client,
-    }),
     press,
-    approve: (input: ApproveInput) => approveRemediation(pressDeps, input),
+    approve,
     lastFix: (workspaceId: string, fingerprint: string, exceptIncidentId: string) =>
       repos.fixes.lastFor(workspaceId, fingerprint, exceptIncidentId),
     recordFix: (input: Parameters<typeof recordFix>[1]) =>
@@ -461,36 +500,42 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
 
   await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
 
-  const workspaceId = options.databricks.workspaceId;
-  const digestDeps = {
+  // One digest (and weekly summary, and team cost report) per workspace, each card titled with it.
+  const digestLinks = {
+    ...(options.consoleUrl ? { incidentUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` } : {}),
+    ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
+  };
+  const digestBuilders = new Map(
+    watched.map((ws) => [
+      ws.workspaceId,
+      scheduledCard(
+        {
+          warehouse: ws.warehouse,
+          digests: repos.digests,
+          recurringIssues: repos.recurringIssues,
+          workspace: { id: ws.workspaceId, name: displayName(ws.workspaceId) },
+          budgets: policy.budgets,
+          slas: policy.slas,
+          timeZone: policy.timezone,
+        },
+        several ? { ...digestLinks, workspaceWord: workspaceWord(displayName(ws.workspaceId)) } : digestLinks,
+      ),
+    ]),
+  );
+  const digestDeps: ScheduledPostDeps = {
     posts: repos.scheduledPosts,
     policy,
     surfaces,
-    schedules: digestSchedules(policy),
+    schedules: digestSchedules(
+      policy,
+      watched.slice(1).map((ws) => ws.workspaceId),
+    ),
     clock,
     wallClock,
     since: clock.now(),
     logger: logger.child({ module: 'digest' }),
-    build: scheduledCard(
-      {
-        warehouse: options.databricks.warehouse,
-        digests: repos.digests,
-        recurringIssues: repos.recurringIssues,
-        workspace: {
-          id: workspaceId,
-          name: workspaceEntry(policy, workspaceId)?.name ?? options.workspaceName ?? workspaceId,
-        },
-        budgets: policy.budgets,
-        slas: policy.slas,
-        timeZone: policy.timezone,
-      },
-      {
-        ...(options.consoleUrl
-          ? { incidentUrl: (id: string) => `${options.consoleUrl}/#incident/${id}` }
-          : {}),
-        ...(charts ? { chartUrl: (chart: CostChart) => charts.url(chart) } : {}),
-      },
-    ),
+    build: (schedule, dueAt, late) =>
+      digestBuilders.get(schedule.workspaceId ?? primaryId)!(schedule, dueAt, late),
   };
 
   const parallelSignals = options.store.dialect === 'postgres';
@@ -541,7 +586,12 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         ...(options.onSignal ? { onSignal: options.onSignal } : {}),
         // A remediation's run that ended is verified at once, not at its next poll up to a minute later.
         onRunsEnded: (runIds: readonly string[]) =>
-          verifyEndedRuns(remediationDispatcher!, repos.remediations, runIds),
+          verifyEndedRuns(
+            remediationDispatcher!,
+            repos.remediations,
+            runIds,
+            several ? ws.workspaceId : undefined,
+          ),
         // Off by default: only a deployment that turned auto-heal on queues a look at each new incident.
         ...(policy.remediation.auto_heal.enabled
           ? { onOpened: (incident: Incident) => queueAutoHeal(remediationDispatcher!, incident.id) }

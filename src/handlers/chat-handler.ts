@@ -42,7 +42,8 @@ import { commandActionOf, decodeCommandValue } from '../cards/command-button.js'
 import type { CostChart } from '../cards/cost-chart.js';
 import type { CostAnalyst } from '../agents/analyst/cost-report.js';
 import { costCommand } from './cost-command.js';
-import { type ParsedCommand, parseCommand } from './parse-command.js';
+import { type ParsedCommand, parseCommand, takeWorkspaceWord, workspaceWord } from './parse-command.js';
+import { oneLine } from '../domain/text.js';
 import { jobStatusReply } from './job-status-reply.js';
 import type { JobStatus, JobStatusRefusal } from '../agents/status/job-status.js';
 import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
@@ -97,6 +98,12 @@ export interface ChatHandlerDeps {
   readonly explanations?: Pick<IncidentExplanationRepository, 'get'> | undefined;
   /** Answers questions from the system tables; without it a question gets a pointer to /dbx help. */
   readonly analyst?: Analyst | undefined;
+  /**
+   * The workspaces `/dbx cost`, `/dbx ask` and questions may name with `workspace:<name>` (a `workspaces`
+   * name or id, any case), each with its own billing and analyst; the first answers when none is named.
+   * With more than one, every answer says which it came from. Absent: `cost` and `analyst` alone.
+   */
+  readonly workspaces?: readonly AskableWorkspace[] | undefined;
   /**
    * Runs a plan a person pressed Run on (see `press-remediation.ts`): checked, recorded under its
    * idempotency key and queued. Without it a Run press is answered as unavailable.
@@ -205,6 +212,21 @@ async function rootSignalOf(incidents: IncidentRepository, incident: Incident): 
   return signals.find((s) => s.id === incident.rootCauseSignalId) ?? signals[0];
 }
 
+/** A workspace `/dbx cost` and questions can read (see `ChatHandlerDeps.workspaces`). */
+export interface AskableWorkspace {
+  readonly id: string;
+  /** What answers call it: its `workspaces` name, else its id. */
+  readonly name: string;
+  readonly cost?: CostAnalyst | undefined;
+  readonly analyst?: Analyst | undefined;
+}
+
+/** Names in a refusal: a few, each cut short, so a long `workspaces` list still fits in a message. */
+function listedNames(workspaces: readonly AskableWorkspace[]): string {
+  const shown = workspaces.slice(0, 20).map((w) => `\`${w.name.slice(0, 64)}\``);
+  return `${shown.join(', ')}${workspaces.length > 20 ? `, and ${workspaces.length - 20} more` : ''}`;
+}
+
 /**
  * Builds the one handler every chat surface calls: `/dbx` commands, card buttons, questions and the
  * Home tab. Expected outcomes (unknown command, missing incident, missing role, duplicate delivery) are
@@ -217,12 +239,44 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     deps.planContext ??
     ((kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
       readPlanContext({ logger: log }, kind, incident, signal));
-  const costDeps = {
-    cost: deps.cost,
+  const workspaces: readonly AskableWorkspace[] = deps.workspaces ?? [
+    { id: '', name: '', cost: deps.cost, analyst: deps.analyst },
+  ];
+  const several = workspaces.length > 1;
+
+  /**
+   * The workspace a `workspace:` word names (by name or id, any case), the first when none is; a name
+   * no workspace has is answered with the names there are.
+   */
+  function pickWorkspace(word: string | undefined): Result<AskableWorkspace, 'not_found'> {
+    if (word === undefined) return { ok: true, value: workspaces[0]! };
+    const lower = word.toLowerCase();
+    const found = workspaces.find((w) => w.id !== '' && (w.name.toLowerCase() === lower || w.id === word));
+    if (found !== undefined) return { ok: true, value: found };
+    const known = workspaces.filter((w) => w.id !== '');
+    return {
+      ok: false,
+      reason: 'not_found',
+      userMessage:
+        known.length === 0
+          ? `I read one workspace here and cannot tell it by name: leave out \`workspace:${oneLine(word, 64)}\`.`
+          : `I watch no workspace called \`${oneLine(word, 64)}\`. ${known.length === 1 ? 'The one I watch is' : 'Name one of'} ${listedNames(known)}.`,
+    };
+  }
+
+  /** `/dbx cost` in one workspace: with several, its card names it and its buttons stay in it. */
+  const costDepsIn = (workspace: AskableWorkspace) => ({
+    cost: workspace.cost,
     policy: deps.policy,
     clock: deps.clock,
     chartUrl: deps.chartUrl,
     logger: log,
+    ...(several ? { workspace: workspace.name } : {}),
+  });
+  const costIn = (parsed: { target: string; period: string; workspace?: string }, showSql?: boolean) => {
+    const workspace = pickWorkspace(parsed.workspace);
+    if (!workspace.ok) return fail(workspace.reason, workspace.userMessage);
+    return costCommand(costDepsIn(workspace.value), parsed, showSql === true ? { showSql } : {});
   };
 
   /** The request's idempotency key; ids longer than the key limit are hashed. */
@@ -255,9 +309,9 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'kill_switch':
         return killSwitch(actor, parsed.state, parsed.reason);
       case 'cost':
-        return costCommand(costDeps, parsed);
+        return costIn(parsed);
       case 'ask':
-        return answer(request, parsed.question, 'requester');
+        return answer(request, parsed.question, 'requester', parsed.workspace);
       case 'unknown':
         return fail('unknown_command', `${parsed.problem}\n\n${HELP_TEXT}`);
     }
@@ -357,7 +411,7 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     if (action === 'show_sql') {
       if (parsed.name !== 'cost')
         return fail('invalid_request', 'This button could not be read. Run the command again.');
-      return costCommand(costDeps, parsed, { showSql: true });
+      return costIn(parsed, true);
     }
     return parsed.name === 'unknown'
       ? fail('unknown_command', `${parsed.problem}\n\n${HELP_TEXT}`)
@@ -716,11 +770,16 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
     ]);
   }
 
-  /** Where a follow-up finds this question's context: its thread, then the person in the channel. */
-  function contextKeys(request: ChatRequest): string[] {
+  /**
+   * Where a follow-up finds this question's context: its thread, then the person in the channel; with
+   * several workspaces, each workspace's apart (a job name of one means nothing in another).
+   */
+  function contextKeys(request: ChatRequest, workspaceId: string | undefined): string[] {
     const c = request.conversation;
-    const key = (raw: string) =>
-      raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+    const key = (unscoped: string) => {
+      const raw = workspaceId === undefined ? unscoped : `${workspaceId}:${unscoped}`;
+      return raw.length <= 200 ? raw : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+    };
     const keys = [key(`${c.surface}:${c.channelId}:user:${request.actor.userId}`)];
     if (c.threadId !== undefined) keys.unshift(key(`${c.surface}:${c.channelId}:thread:${c.threadId}`));
     return keys;
@@ -733,17 +792,52 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
    */
   async function answer(
     request: ChatRequest,
-    text: string,
+    typed: string,
     audience: Reply['audience'],
+    /** Named by `/dbx ask`'s parser already; questions and answer buttons carry the word in their text. */
+    named?: string,
   ): Promise<ChatResponse> {
     const inThread = request.conversation.isDirect !== true;
-    if (deps.analyst === undefined) {
+    let text = typed;
+    let word = named;
+    if (word === undefined) {
+      const taken = takeWorkspaceWord(typed);
+      if (!taken.ok) return done([{ audience, inThread, card: message(taken.problem, 'warning') }]);
+      text = taken.text;
+      word = taken.workspace;
+    }
+    const workspace = pickWorkspace(word);
+    if (!workspace.ok) return done([{ audience, inThread, card: message(workspace.userMessage, 'warning') }]);
+    const analyst = workspace.value.analyst;
+    if (analyst === undefined) {
       const hint = questionHint(text);
       const reply = `I can't answer questions here: no workspace's system tables are configured — try /dbx help.${hint === undefined ? '' : `\n${hint}`}`;
       return done([{ audience, inThread, card: message(reply) }]);
     }
-    const result = await deps.analyst.ask({ text, contextKeys: contextKeys(request) });
-    return done([{ audience, inThread, card: answerCardView(result, deps.policy.timezone) }]);
+    const result = await analyst.ask({
+      text,
+      contextKeys: contextKeys(request, several ? workspace.value.id : undefined),
+    });
+    if (!several) return done([{ audience, inThread, card: answerCardView(result, deps.policy.timezone) }]);
+    // The answer says where it came from, and its follow-ups ask the same workspace.
+    const inIt = ` ${workspaceWord(workspace.value.name)}`;
+    const card = answerCardView(
+      { ...result, followUps: result.followUps.map((f) => ({ ...f, question: `${f.question}${inIt}` })) },
+      deps.policy.timezone,
+    );
+    return done([
+      {
+        audience,
+        inThread,
+        card:
+          card.kind === 'answer'
+            ? {
+                ...card,
+                freshness: `From ${workspace.value.name}.${card.freshness === null ? '' : ` ${card.freshness}`}`,
+              }
+            : card,
+      },
+    ]);
   }
 
   function question(request: Extract<ChatRequest, { kind: 'question' }>): Promise<ChatResponse> {

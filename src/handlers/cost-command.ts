@@ -16,6 +16,7 @@ import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
 import type { ChatResponse, Reply } from './chat-request.js';
+import { workspaceWord } from './parse-command.js';
 
 export interface CostCommandDeps {
   /** Reads the billing tables of the watched workspace; without it `/dbx cost` says it cannot. */
@@ -27,6 +28,11 @@ export interface CostCommandDeps {
   /** A signed URL dbxops serves the chart at (Teams and the console load it); null leaves it out. */
   readonly chartUrl?: ((chart: CostChart) => string | null) | undefined;
   readonly logger: Logger;
+  /**
+   * With several workspaces, the name of the one `cost` reads: the card says it and its buttons (candidates,
+   * "Show SQL") name it again, so they read the same workspace.
+   */
+  readonly workspace?: string | undefined;
 }
 
 export interface CostCommand {
@@ -65,17 +71,28 @@ function freshness(newestMs: number | null, nowMs: number): string {
 }
 
 /** The command that reproduces a card, for its "Show SQL" and candidate buttons. */
-function commandFor(target: CostTarget, periodWords: string): string {
-  return `cost ${targetArgument(target)}${periodWords === '' ? '' : ` ${periodWords}`}`;
+function commandFor(target: CostTarget, periodWords: string, workspace: string | undefined): string {
+  const where = workspace === undefined ? '' : ` ${workspaceWord(workspace)}`;
+  return `cost ${targetArgument(target)}${where}${periodWords === '' ? '' : ` ${periodWords}`}`;
+}
+
+/** What the card and the SQL answer call the target: with several workspaces, in which. */
+function labelIn(target: CostTarget, workspace: string | undefined): string {
+  return workspace === undefined ? targetLabel(target) : `${targetLabel(target)} in ${workspace}`;
 }
 
 /** The report as a card; an empty period keeps its SQL and has no chart (nothing to draw). */
-function costCardView(report: CostReport, command: string, nowMs: number): CostCardView {
+function costCardView(
+  report: CostReport,
+  command: string,
+  nowMs: number,
+  workspace: string | undefined,
+): CostCardView {
   const empty = report.usd === 0 && report.dbus === 0;
   const rows = (list: CostReport['topJobs']) => list.map((r) => ({ name: r.name, usd: r.usd, dbus: r.dbus }));
   return {
     kind: 'cost',
-    target: targetLabel(report.target),
+    target: labelIn(report.target, workspace),
     periodLabel: report.period.label,
     fromMs: report.period.fromMs,
     toMs: report.period.toMs,
@@ -139,7 +156,7 @@ export async function costCommand(
     const commands = target.candidates.map((c) => ({
       label: targetLabel(c),
       action: 'run' as const,
-      command: commandFor(c, command.period),
+      command: commandFor(c, command.period, deps.workspace),
     }));
     return toRequester(
       message(target.userMessage, target.reason === 'invalid' ? 'warning' : 'info', [], commands),
@@ -154,17 +171,17 @@ export async function costCommand(
     return refused(read);
   }
   const report = read.value;
-  const again = commandFor(target.target, command.period);
+  const again = commandFor(target.target, command.period, deps.workspace);
   if (options.showSql === true) {
     return toRequester({
       kind: 'answer',
       question: `/dbx ${again}`,
-      answer: `The SQL behind the spend of ${targetLabel(target.target)} ${periodPhrase(period.value.label)}: ${report.statements.length} statements, values bound as parameters.`,
+      answer: `The SQL behind the spend of ${labelIn(target.target, deps.workspace)} ${periodPhrase(period.value.label)}: ${report.statements.length} statements, values bound as parameters.`,
       sql: sqlText(report.statements),
       freshness: freshness(report.newestRecordMs, nowMs),
     });
   }
-  const view = costCardView(report, again, nowMs);
+  const view = costCardView(report, again, nowMs, deps.workspace);
   const chartUrl = view.daily.length > 0 ? (deps.chartUrl?.(costChartOf(view)) ?? null) : null;
   const reply: Reply = { audience: 'conversation', card: { ...view, chartUrl } };
   return { ok: true, replies: [reply] };

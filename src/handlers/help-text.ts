@@ -7,8 +7,8 @@ export const HELP_TEXT = [
   '/dbx resolve <incident id> — resolve an incident, then say what fixed it',
   '/dbx fixed <incident id> <suggested action, or what you did> — record what fixed a resolved incident; the next incident like it shows it first',
   '/dbx kill-switch on [reason] | off | status — stop every remediation at once (and start them again), without a restart',
-  '/dbx cost [team | tag=value | job | warehouse | workspace] [7d | 30d | yesterday | this week | last week | this month | last month] — spend in dollars and DBUs, against the period before, with a daily chart',
-  '/dbx ask <question> — a question about failures, SLAs, spend, warehouses, clusters or tables, answered from the system tables',
+  '/dbx cost [team | tag=value | job | warehouse | workspace] [7d | 30d | yesterday | this week | last week | this month | last month] [workspace:<name>] — spend in dollars and DBUs, against the period before, with a daily chart',
+  '/dbx ask <question> [workspace:<name>] — a question about failures, SLAs, spend, warehouses, clusters or tables, answered from the system tables',
 ].join('\n');
 
 /**

@@ -80,9 +80,12 @@ export async function verifyEndedRuns(
   dispatcher: Dispatcher<RemediationPayloads>,
   remediations: Pick<RemediationRepository, 'listVerifyingRuns'>,
   runIds: readonly string[],
+  /** With several workspaces, the one whose runs ended: run ids are unique only within a workspace. */
+  workspaceId?: string,
 ): Promise<void> {
   const ids = runIds.filter((id) => /^\d{1,16}$/.test(id)).map(Number);
   for (const attempt of await remediations.listVerifyingRuns(ids)) {
+    if (workspaceId !== undefined && attempt.workspaceId !== workspaceId) continue;
     // A high poll number: were the run not yet terminal, the next poll backs off at most (no new chain).
     await dispatcher.dispatch(
       'verify',

@@ -22,6 +22,11 @@ import type {
 /** Where figures link to: the console's incident page when a console URL is known. */
 export interface DigestLinks {
   readonly incidentUrl?: (incidentId: string) => string;
+  /**
+   * With several workspaces, the `workspace:<name>` word the card's `/dbx cost` commands carry, so they
+   * read the workspace the card reports on.
+   */
+  readonly workspaceWord?: string;
   /** Where dbxops serves a chart as a PNG (a signed URL), for Teams and the console. */
   readonly chartUrl?: (chart: CostChart) => string;
 }
@@ -185,6 +190,11 @@ function decisionsSection(
   }));
 }
 
+/** `/dbx cost [team]`, in the card's workspace when there are several. */
+function costCommand(team: string, links: DigestLinks): string {
+  return ['/dbx cost', team, links.workspaceWord ?? ''].filter((w) => w !== '').join(' ');
+}
+
 function spendSection(s: Section<SpendFigures>, date: string, links: DigestLinks): DigestSection {
   return fromSection(`Spend on ${date}`, s, (f) => {
     const history = `${f.historyDays}-day average`;
@@ -198,7 +208,7 @@ function spendSection(s: Section<SpendFigures>, date: string, links: DigestLinks
         text: `${money(f.total.dayUsd)} ${against(f.total)}; ${f.month} to date ${money(f.total.monthToDateUsd)}, forecast ${money(f.total.forecastUsd)}`,
         url: null,
         // The whole workspace, each team and the untagged share: `/dbx cost`'s default answer.
-        command: '/dbx cost',
+        command: costCommand('', links),
       },
       ...f.teams.map((t) => {
         const budget =
@@ -211,7 +221,7 @@ function spendSection(s: Section<SpendFigures>, date: string, links: DigestLinks
           text: `${teamName(t.team)}: ${money(t.dayUsd)} ${against(t)}; month to date ${money(t.monthToDateUsd)}, forecast ${money(t.forecastUsd)}, ${budget}`,
           url: null,
           // Untagged spend has no team to cost: the workspace's answer shows it as its own line.
-          command: t.team === null ? '/dbx cost' : `/dbx cost ${t.team}`,
+          command: costCommand(t.team ?? '', links),
         };
       }),
     ];

@@ -27,14 +27,28 @@ export interface Schedule {
   /** `HH:MM` in `timeZone`. */
   readonly at: string;
   readonly timeZone: string;
+  /** With several workspaces, the one this post reports on; absent: the first. */
+  readonly workspaceId?: string;
 }
 
 /**
  * Every scheduled post the policy asks for: the daily digest per `digest.channels` entry (or
  * `routing.digest_channel`), the weekly summary on Mondays to the same channels unless `digest.weekly`
- * is off, and a daily cost report per team that `routing.cost_channels` gives a channel.
+ * is off, and a daily cost report per team that `routing.cost_channels` gives a channel. With several
+ * workspaces (`moreWorkspaces`, the ones after the first), each posts its own, one card per workspace:
+ * the first keeps the keys it always had, so a deployment that adds a workspace posts nothing twice.
  */
-export function digestSchedules(policy: Policy): Schedule[] {
+export function digestSchedules(policy: Policy, moreWorkspaces: readonly string[] = []): Schedule[] {
+  const first = firstWorkspaceSchedules(policy);
+  return [
+    ...first,
+    ...moreWorkspaces.flatMap((workspaceId) =>
+      first.map((s) => ({ ...s, key: `${s.key}@${workspaceId}`, workspaceId })),
+    ),
+  ];
+}
+
+function firstWorkspaceSchedules(policy: Policy): Schedule[] {
   const d = policy.digest;
   const channels =
     d.channels.length > 0

@@ -160,7 +160,12 @@ export class AuditLogRepository {
     limits: { readonly perJobPerHour: number; readonly totalPerHour: number },
   ): Promise<Result<AuditRecord, 'rate_limit_per_job' | 'rate_limit_total'>> {
     return this.#append(input, now, async (trx, entry) => {
-      const counts = await countExecutedSince(trx, now - HOUR_MS, entry.where.resource ?? '');
+      const counts = await countExecutedSince(
+        trx,
+        now - HOUR_MS,
+        entry.where.resource ?? '',
+        entry.where.workspaceId,
+      );
       if (counts.forResource >= limits.perJobPerHour) {
         return err(
           'rate_limit_per_job',
@@ -235,11 +240,16 @@ export class AuditLogRepository {
   }
 
   /**
-   * Executions in the window from `since` (epoch ms, wall clock) on: on `resource`, and in all. What
-   * the rate limits of `dbxops.yaml` compare with.
+   * Executions in the window from `since` (epoch ms, wall clock) on: on `resource` (of `workspaceId`
+   * when given: job 42 of one workspace is not job 42 of another), and in all. What the rate limits of
+   * `dbxops.yaml` compare with.
    */
-  async countExecutedSince(since: number, resource: string): Promise<{ forResource: number; total: number }> {
-    return countExecutedSince(this.#db, since, resource);
+  async countExecutedSince(
+    since: number,
+    resource: string,
+    workspaceId?: string,
+  ): Promise<{ forResource: number; total: number }> {
+    return countExecutedSince(this.#db, since, resource, workspaceId);
   }
 
   /** Every entry in chain order, read in pages so a long log never sits in memory. */
@@ -365,12 +375,25 @@ async function countExecutedSince(
   db: Kysely<Database>,
   since: number,
   resource: string,
+  workspaceId: string | undefined,
 ): Promise<{ forResource: number; total: number }> {
   const row = await db
     .selectFrom('audit_entries')
     .select((eb) => [
       eb.fn.countAll().as('total'),
-      eb.fn.count(eb.case().when('resource', '=', resource).then(1).end()).as('for_resource'),
+      eb.fn
+        .count(
+          eb
+            .case()
+            .when(
+              workspaceId === undefined
+                ? eb('resource', '=', resource)
+                : eb.and([eb('resource', '=', resource), eb('workspace_id', '=', workspaceId)]),
+            )
+            .then(1)
+            .end(),
+        )
+        .as('for_resource'),
     ])
     .where('kind', '=', 'execute')
     .where('at', '>=', toDate(since))

@@ -9,6 +9,7 @@ import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { freePort } from '../../src/app/http-app.js';
 import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
+import { suggestRemediations } from '../../src/agents/remediation/suggest-remediations.js';
 import { encodeButtonValue } from '../../src/cards/button-value.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
@@ -68,6 +69,36 @@ async function incidentsOf(running: RunningDbxops, workspaceId: string) {
     kinds: [...new Set(signals.map((s) => s.kind))].sort(),
     signalWorkspaces: [...new Set(signals.map((s) => s.workspaceId))],
   };
+}
+
+/** Runs someone started or repaired through the API (a fix), by id: the scenario's own runs are neither. */
+function actedOn(sim: EmbeddedWorkspace): string[] {
+  return sim.workspace
+    .listRuns({})
+    .filter((run) => run.manual || run.repairs.some((r) => r.type === 'REPAIR'))
+    .map((run) => `${run.runId}:${run.repairs.length}`);
+}
+
+function difference(after: readonly string[], before: readonly string[]): string[] {
+  return after.filter((x) => !before.includes(x));
+}
+
+/**
+ * An open incident of the workspace whose card offers a job fix (repair or rerun) on a job outside the
+ * content team's, whose members hold CAN_MANAGE_RUN on their own job only.
+ */
+async function fixableIncident(running: RunningDbxops, sim: EmbeddedWorkspace, workspaceId: string) {
+  const open = await running.app.repos.incidents.listOpen({ workspaceId, limit: 500 });
+  for (const incident of open) {
+    const signals = await running.app.repos.incidents.listSignals(incident.id);
+    const root = signals.find((s) => s.id === incident.rootCauseSignalId) ?? signals[0];
+    const action = suggestRemediations(root).find((a) => a === 'repair' || a === 'rerun');
+    const jobId = root?.refs.jobId;
+    if (action === undefined || jobId === undefined) continue;
+    if (sim.workspace.getJob(Number(jobId)).settings.name === 'content_catalog_sync') continue;
+    return { incident, action };
+  }
+  return undefined;
 }
 
 function notification(workspaceId: string) {
@@ -134,6 +165,9 @@ describe('one dbxops watching several workspaces', () => {
         '    auth: { token_env: NORTHLIGHT_TOKEN }',
         `    warehouse_id: ${northlightWarehouse!.id}`,
         `    webhook: { username: ${NORTHLIGHT.username}, password_env: NORTHLIGHT_WEBHOOK_PASSWORD }`,
+        // Console users as workspace users: northlight-prod's SCIM knows them, acme-prod's does not.
+        'principals:',
+        '  console: { operator: sam@northlight.example, viewer: priya@northlight.example }',
       ].join('\n'),
     );
     restoreEnv = setEnv({
@@ -204,27 +238,72 @@ describe('one dbxops watching several workspaces', () => {
     const status = JSON.stringify(await ask('status recs_train_ranker'));
     expect(status).toContain('recs_train_ranker (northlight-prod)');
 
-    // Remediations act on the first workspace only: a Run pressed on the other's incident is refused, saying where.
-    const [theirs] = await running.app.repos.incidents.listOpen({ workspaceId: northlightId, limit: 1 });
-    const pressed = await running.app.handler({
-      kind: 'button',
-      actionId: 'dbx:run_plan',
-      value: encodeButtonValue({
-        kind: 'plan',
-        action: 'run_plan',
-        incidentId: theirs!.id,
-        version: theirs!.version,
-        remediationId: 'rerun',
-      }),
-      actor: { surface: 'console', userId: 'operator' },
-      conversation: { surface: 'console', channelId: 'incidents' },
-      requestId: randomUUID(),
-      receivedAt: Date.now(),
-    });
-    expect(JSON.stringify(pressed)).toContain(
-      'dbxops runs remediations in acme-prod only; this incident is in northlight-prod: act on it there.',
+    // A fix pressed on the second workspace's incident runs there, with the presser's rights read there.
+    await expect
+      .poll(async () => fixableIncident(running!, northlight, northlightId), {
+        timeout: 180_000,
+        interval: 1_000,
+      })
+      .toBeDefined();
+    const theirs = (await fixableIncident(running, northlight, northlightId))!;
+    const press = (userId: string) =>
+      running!.app.handler({
+        kind: 'button',
+        actionId: 'dbx:run_plan',
+        value: encodeButtonValue({
+          kind: 'plan',
+          action: 'run_plan',
+          incidentId: theirs.incident.id,
+          version: theirs.incident.version,
+          remediationId: theirs.action,
+        }),
+        actor: { surface: 'console', userId },
+        conversation: { surface: 'console', channelId: 'incidents' },
+        requestId: randomUUID(),
+        receivedAt: Date.now(),
+      });
+    const acmeActedOn = actedOn(acme);
+    const northlightActedOn = actedOn(northlight);
+    // Priya, of the content team in northlight-prod, does not hold the job's permission there.
+    const refused = JSON.stringify(await press('viewer'));
+    expect(refused).toContain('Refused by rights');
+    expect(refused).toContain('CAN_MANAGE_RUN');
+    expect(refused).toContain('priya@northlight.example');
+    expect(await running.app.repos.remediations.listForIncident(theirs.incident.id)).toEqual([]);
+    // Sam, a northlight-prod admin, runs it: the calls go to northlight-prod, nothing to acme-prod.
+    expect(JSON.stringify(await press('operator'))).not.toContain('Refused');
+    await expect
+      .poll(
+        async () =>
+          (await running!.app.repos.remediations.listForIncident(theirs.incident.id)).map((a) => a.state),
+        { timeout: 60_000, interval: 500 },
+      )
+      .not.toContainEqual(expect.stringMatching(/^(queued|executing)$/));
+    const [attempt] = await running.app.repos.remediations.listForIncident(theirs.incident.id);
+    expect(attempt!.workspaceId).toBe(northlightId);
+    expect(attempt!.steps.length).toBeGreaterThan(0);
+    expect(attempt!.steps.every((step) => step.status === 'done')).toBe(true);
+    expect(difference(actedOn(northlight), northlightActedOn).length).toBeGreaterThan(0);
+    expect(difference(actedOn(acme), acmeActedOn)).toEqual([]);
+    // Every audit entry of the fix names the workspace it acted in.
+    const entries = [];
+    for await (const entry of running.app.repos.audit.entries()) {
+      if (entry.why.incidentId === theirs.incident.id) entries.push(entry);
+    }
+    expect(entries.map((e) => e.where.workspaceId)).toEqual(entries.map(() => northlightId));
+    expect(entries.map((e) => e.what.action)).toContain(theirs.action);
+
+    // /dbx cost and /dbx ask read the workspace they name, say which, and list the names for one not watched.
+    expect(JSON.stringify(await ask('cost workspace:northlight-prod'))).toContain(
+      '"target":"the workspace in northlight-prod"',
     );
-    expect(await running.app.repos.remediations.listForIncident(theirs!.id)).toEqual([]);
+    expect(JSON.stringify(await ask('cost'))).toContain('"target":"the workspace in acme-prod"');
+    expect(JSON.stringify(await ask('ask what failed today? workspace:northlight-prod'))).toContain(
+      '"freshness":"From northlight-prod.',
+    );
+    expect(JSON.stringify(await ask('cost workspace:staging'))).toContain(
+      'I watch no workspace called `staging`. Name one of `acme-prod`, `northlight-prod`.',
+    );
 
     // Both are healthy: nothing for /readyz to name.
     const ready = (await (await fetch(`${url}/readyz`)).json()) as {

@@ -92,4 +92,57 @@ describe('parseCommand', () => {
       problem: expect.stringContaining('longer than 400'),
     });
   });
+
+  it('takes the workspace /dbx cost and /dbx ask name, wherever the word stands', () => {
+    expect(parseCommand('cost team:ads workspace:northlight-prod last week')).toEqual({
+      name: 'cost',
+      target: 'team:ads',
+      period: 'last week',
+      workspace: 'northlight-prod',
+    });
+    expect(parseCommand('cost Workspace:Northlight-Prod')).toEqual({
+      name: 'cost',
+      target: '',
+      period: '',
+      workspace: 'Northlight-Prod',
+    });
+    expect(parseCommand('cost finance 30d workspace:7301928465019283')).toEqual({
+      name: 'cost',
+      target: 'finance',
+      period: '30d',
+      workspace: '7301928465019283',
+    });
+    expect(parseCommand('ask workspace:"acme prod" what failed last night?')).toEqual({
+      name: 'ask',
+      question: 'what failed last night?',
+      workspace: 'acme prod',
+    });
+    expect(parseCommand('ask what failed today? workspace:northlight-prod')).toEqual({
+      name: 'ask',
+      question: 'what failed today?',
+      workspace: 'northlight-prod',
+    });
+    // A `workspace` target (the whole workspace's spend) is not a workspace name.
+    expect(parseCommand('cost workspace 7d')).toEqual({ name: 'cost', target: 'workspace', period: '7d' });
+  });
+
+  it('explains a workspace name it cannot read: empty, unclosed, marked up, too long or given twice', () => {
+    const problem = (text: string) => {
+      const parsed = parseCommand(text);
+      return parsed.name === 'unknown' ? parsed.problem : `parsed as ${parsed.name}`;
+    };
+    expect(problem('cost workspace:')).toContain('could not be read');
+    expect(problem('cost workspace:"acme prod')).toContain('could not be read');
+    expect(problem('ask workspace:"" why')).toContain('could not be read');
+    expect(problem('cost workspace:<script>alert(1)</script>')).toContain('could not be read');
+    expect(problem('ask workspace:`rm` why')).toContain('could not be read');
+    expect(problem("cost workspace:a'b")).toContain('could not be read');
+    expect(problem(`cost workspace:${'w'.repeat(129)}`)).toContain('longer than 128 characters');
+    expect(problem('cost workspace:a workspace:b')).toContain('more than one workspace');
+    expect(problem('ask workspace:a workspace:a why')).toContain('more than one workspace');
+    // The word alone is no question.
+    expect(problem('ask workspace:northlight-prod')).toContain('Tell me the question');
+    // What it echoes is short, and never the hostile name.
+    expect(problem('cost workspace:<b>x</b>')).not.toContain('<b>');
+  });
 });

@@ -326,6 +326,53 @@ describe('the digest on Teams, through routing.channels', () => {
   });
 });
 
+describe('the digest with several workspaces', () => {
+  const ACME = { id: '1234567890123456', name: 'acme-prod' };
+  const NORTHLIGHT = { id: '7301928465019283', name: 'northlight-prod' };
+  const cardsOf = (workspace: { id: string; name: string }, policy: Policy) =>
+    scheduledCard(
+      {
+        warehouse,
+        digests: repos.digests,
+        recurringIssues: repos.recurringIssues,
+        workspace,
+        budgets: policy.budgets,
+        slas: policy.slas,
+        timeZone: policy.timezone,
+      },
+      { workspaceWord: `workspace:${workspace.name}` },
+    );
+
+  it('posts one digest per workspace, each titled with it and read by its id, the first under its old keys', async () => {
+    const policy = parsePolicy('digest: { weekly: false }');
+    const schedules = digestSchedules(policy, [NORTHLIGHT.id]);
+    expect(schedules.map((s) => [s.key, s.workspaceId])).toEqual([
+      ['daily:#digest', undefined],
+      [`daily:#digest@${NORTHLIGHT.id}`, NORTHLIGHT.id],
+    ]);
+    const builds = { [ACME.id]: cardsOf(ACME, policy), [NORTHLIGHT.id]: cardsOf(NORTHLIGHT, policy) };
+    const deps: ScheduledPostDeps = {
+      ...worker(policy),
+      schedules,
+      build: (schedule, dueAt, late) => builds[schedule.workspaceId ?? ACME.id]!(schedule, dueAt, late),
+    };
+    clock.set(at('2026-11-22T07:00:00Z'));
+    const deps22: ScheduledPostDeps = { ...deps, since: at('2026-11-22T00:00:00Z') };
+    expect((await postDueDigests(deps22)).posted).toBe(2);
+    const cards = digestsIn('#digest');
+    expect(cards.map((c) => c.title).sort()).toEqual([
+      'Daily digest · acme-prod · 2026-11-21',
+      'Daily digest · northlight-prod · 2026-11-21',
+    ]);
+    const acme = JSON.stringify(cards.find((c) => c.title.includes('acme-prod')));
+    const northlight = JSON.stringify(cards.find((c) => c.title.includes('northlight-prod')));
+    // Each card's commands read its own workspace; the billing rows here are all acme-prod's.
+    expect(acme).toContain('"command":"/dbx cost finance workspace:acme-prod"');
+    expect(northlight).not.toContain('finance');
+    expect((await postDueDigests(deps22)).posted).toBe(0);
+  });
+});
+
 describe('digest settings in dbxops.yaml', () => {
   it('digest.at in the policy timezone moves the time: 08:30 in Berlin is 07:30 UTC in November', () => {
     const [daily] = digestSchedules(parsePolicy('timezone: Europe/Berlin\ndigest: { at: "08:30" }'));

@@ -283,6 +283,26 @@ describe.each(dialects())('AuditLogRepository on $name', (dialect) => {
     expect(await log.countExecutedSince(T0 - 3_600_000, 'job:42')).toEqual({ forResource: 2, total: 3 });
     expect(await log.countExecutedSince(T0 - 3_600_000, 'job:7')).toEqual({ forResource: 0, total: 3 });
   });
+
+  it("counts a resource's executions in its own workspace: job 42 of one is not job 42 of another", async () => {
+    await log.append(auditEntry({ where: { workspaceId: '1', resource: 'job:42' } }), T0 - 600_000);
+    await log.append(auditEntry({ where: { workspaceId: '2', resource: 'job:42' } }), T0 - 300_000);
+    expect(await log.countExecutedSince(T0 - 3_600_000, 'job:42', '2')).toEqual({ forResource: 1, total: 2 });
+    // At the per-job limit in workspace 1, workspace 2's job 42 still runs; the total limit spans both.
+    const limits = { perJobPerHour: 1, totalPerHour: 3 };
+    const other = await log.appendExecution(
+      { ...auditEntry({ where: { workspaceId: '3', resource: 'job:42' } }), kind: 'execute' },
+      T0,
+      limits,
+    );
+    expect(other.ok).toBe(true);
+    const same = await log.appendExecution(
+      { ...auditEntry({ where: { workspaceId: '1', resource: 'job:42' } }), kind: 'execute' },
+      T0 + 1_000,
+      limits,
+    );
+    expect(same).toMatchObject({ ok: false, reason: 'rate_limit_per_job' });
+  });
 });
 
 describe('AuditLogRepository across processes sharing one PostgreSQL database', () => {

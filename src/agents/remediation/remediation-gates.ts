@@ -40,7 +40,7 @@ export function guardrailsGate(deps: {
   return async (input) => {
     const resource = resourceKey(input.plan.target, input.incidentId);
     const [recent, live] = await Promise.all([
-      deps.audit.countExecutedSince(deps.wallClock.now() - HOUR_MS, resource),
+      deps.audit.countExecutedSince(deps.wallClock.now() - HOUR_MS, resource, input.workspaceId),
       deps.switches.killSwitch(),
     ]);
     const decision = decideGuardrails({

@@ -30,7 +30,11 @@ import { ESCALATION_ENTRY_KIND } from '../triage/escalate-incident.js';
 export interface RemediationRunnerDeps {
   readonly remediations: RemediationRepository;
   readonly incidents: IncidentRepository;
-  readonly databricks: DatabricksClient;
+  /**
+   * The client of the workspace an attempt acts on (its incident's); undefined for a workspace this
+   * deployment no longer watches, whose attempts are then reported instead of sent elsewhere.
+   */
+  readonly databricks: (workspaceId: string) => DatabricksClient | undefined;
   /** The workspace's clock: timeline entries. */
   readonly clock: Clock;
   /** The wall clock: the verification budget and poll backoff. */
@@ -129,6 +133,13 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
     });
     return { kind: 'finished' };
   }
+  const api = deps.databricks(attempt.workspaceId);
+  if (api === undefined) {
+    await finish(deps, attempt, attempt.state === 'queued' ? 'failed' : 'unknown', {
+      summary: notWatched(attempt, attempt.state === 'queued' ? 'nothing was sent' : 'check it by hand'),
+    });
+    return { kind: 'finished' };
+  }
   const presser = presserOf(attempt);
   if (attempt.state === 'queued') {
     const decision = await deps.gate({
@@ -195,7 +206,7 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
     if (record?.status === 'done') {
       response = record.response;
     } else {
-      const sent = await sendCall(deps, current, plan, index, call, record);
+      const sent = await sendCall(deps, api, current, plan, index, call, record);
       if (sent.kind === 'retry') return sent;
       if (sent.kind === 'failed' || sent.kind === 'unknown') {
         await finish(deps, attempt, sent.kind, {
@@ -242,6 +253,7 @@ type SendResult =
  */
 async function sendCall(
   deps: RemediationRunnerDeps,
+  api: DatabricksClient,
   attempt: RemediationAttempt,
   plan: RemediationPlan,
   index: number,
@@ -251,7 +263,7 @@ async function sendCall(
   const base = { index, method: call.method, path: call.path };
   const ambiguous = previous !== undefined && previous.status === 'sent';
   if (ambiguous) {
-    const found = await reconcile(deps, call);
+    const found = await reconcile(api, call);
     if (found !== undefined) {
       await deps.remediations.recordCall(
         attempt.id,
@@ -269,7 +281,7 @@ async function sendCall(
   }
   await deps.remediations.recordCall(attempt.id, { ...base, status: 'sent' }, deps.wallClock.now());
   try {
-    const response = await deps.databricks.transport.request(
+    const response = await api.transport.request(
       { method: call.method, path: call.path, body: call.body ?? {}, idempotent: convergent(call, plan) },
       z.unknown(),
     );
@@ -319,13 +331,13 @@ async function sendCall(
  * the run's repair history as a repair newer than the one the call named. Undefined: not known to have
  * happened (the caller then resends what cannot act twice, and reports the rest).
  */
-async function reconcile(deps: RemediationRunnerDeps, call: PlannedCall): Promise<unknown> {
+async function reconcile(api: DatabricksClient, call: PlannedCall): Promise<unknown> {
   if (!call.path.endsWith('/runs/repair')) return undefined;
   const body = z
     .looseObject({ run_id: z.number(), latest_repair_id: z.number().optional() })
     .safeParse(call.body);
   if (!body.success) return undefined;
-  const run = await deps.databricks.jobs.getRun(body.data.run_id, { include_history: true });
+  const run = await api.jobs.getRun(body.data.run_id, { include_history: true });
   const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
   const newest = repairs.at(-1)?.id;
   if (newest === undefined || Number(newest) === body.data.latest_repair_id) return undefined;
@@ -380,9 +392,14 @@ export async function verifyAttempt(
     await finish(deps, attempt, 'unknown', { summary: 'The stored verification could not be read.' });
     return { kind: 'finished' };
   }
+  const api = deps.databricks(attempt.workspaceId);
+  if (api === undefined) {
+    await finish(deps, attempt, 'unknown', { summary: notWatched(attempt, 'check it by hand') });
+    return { kind: 'finished' };
+  }
   let outcome: Awaited<ReturnType<typeof checkOutcome>>;
   try {
-    outcome = await checkOutcome(deps.databricks, verify, plan);
+    outcome = await checkOutcome(api, verify, plan);
   } catch (error) {
     if (error instanceof DatabricksApiError && error.transient)
       return { kind: 'verify', delayMs: pollDelayMs(poll + 1), poll: poll + 1 };
@@ -413,6 +430,11 @@ const STATE_WORDS: Record<
 };
 
 /** Records the end of an attempt on the attempt, the incident's timeline and state, and every card. */
+/** Why an attempt of a workspace removed from `workspaces` stops: its calls never go to another one. */
+function notWatched(attempt: RemediationAttempt, then: string): string {
+  return `Workspace ${attempt.workspaceId} is no longer watched by this deployment, so I cannot reach it: ${then}.`;
+}
+
 async function finish(
   deps: RemediationRunnerDeps,
   attempt: RemediationAttempt,

@@ -472,7 +472,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     if (restored > 0) logger.info({ cards: restored }, 'console cards restored from card_posts');
   }
 
-  await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
+  // The console's history is shared: the web processes say it there and in their logs, not every worker.
+  if (role !== 'worker') await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
 
   const workspaceId = options.databricks.workspaceId;
   const digestDeps = {

@@ -135,6 +135,31 @@ describe('two web processes’ consoles on one store and one Redis', () => {
     expect(shown?.html).not.toContain('<script>');
   });
 
+  it('tells the other process’ pages to read again after Redis restarts, and carries changes again after', async () => {
+    const [a, b] = consoles;
+    const before = await openEventStream(`${b!.baseUrl}/api/events`);
+    try {
+      // A managed Redis failing over: a fresh server on the same address, nothing published kept.
+      await redis.restart();
+      await before.ended;
+    } finally {
+      before.close();
+    }
+    const after = await openEventStream(`${b!.baseUrl}/api/events`);
+    try {
+      // Each process reconnects on its own schedule: a change made before the writer is back is in the
+      // store (the page read it on reconnecting), and the next one is heard.
+      let heard: { message: MessageJson } | undefined;
+      for (let attempt = 0; heard === undefined && attempt < 20; attempt++) {
+        await a!.postIncident({ title: `After the Redis restart ${attempt}` });
+        heard = (await after.next('message', 1_000).catch(() => undefined)) as typeof heard;
+      }
+      expect(text(heard!.message.html)).toContain('After the Redis restart');
+    } finally {
+      after.close();
+    }
+  }, 60_000);
+
   it('keeps the history when a web process restarts, and a new one shows it all', async () => {
     const [a] = consoles;
     const { ref } = await a!.postIncident({ title: 'Warehouse queueing before the restart' });

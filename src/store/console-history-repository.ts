@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
-import { fromDate, toCount, toDate, toJson } from './rows.js';
+import { fromDate, toCount, toDate } from './rows.js';
 
 /** A channel added to the console beside the configured ones. */
 export interface ConsoleChannelRow {
@@ -43,6 +43,13 @@ interface RawRow {
   body: unknown;
   replies_dropped: number;
 }
+
+/**
+ * jsonb refuses the NUL character ("unsupported Unicode escape sequence"), which a person can type and a
+ * workspace's error text can carry: it is kept as U+FFFD, so the message is kept and nothing fails.
+ */
+const toJsonb = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
 
 const toRow = (r: RawRow): ConsoleMessageRow => ({
   id: r.id,
@@ -131,7 +138,7 @@ export class ConsoleHistoryRepository {
     const requestKey = draft.requestKey ?? null;
     const { rows } =
       await sql<RawRow>`insert into console_messages (channel_id, parent_id, at, author, body, request_key)
-      select ${draft.channelId}, ${parentId}::bigint, ${toDate(draft.at)}, ${draft.author}, ${toJson(draft.body)}::jsonb, ${requestKey}
+      select ${draft.channelId}, ${parentId}::bigint, ${toDate(draft.at)}, ${draft.author}, ${toJsonb(draft.body)}::jsonb, ${requestKey}
       where ${parentId}::bigint is null
          or exists (select 1 from console_messages where id = ${parentId}::bigint and parent_id is null)
       on conflict (channel_id, author, request_key) where request_key is not null do nothing
@@ -170,7 +177,7 @@ export class ConsoleHistoryRepository {
   async replaceBody(id: string, body: unknown): Promise<boolean> {
     const result = await this.#db
       .updateTable('console_messages')
-      .set({ body: toJson(body) })
+      .set({ body: toJsonb(body) })
       .where(sql<boolean>`id = ${id}::bigint and parent_id is null`)
       .executeTakeFirst();
     return toCount(result.numUpdatedRows) > 0;

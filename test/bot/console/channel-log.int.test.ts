@@ -115,11 +115,10 @@ describe.each(dialects())('ChannelLog on $name', (dialect) => {
 
   it('keeps a hostile body as text, and reads a body it cannot parse as a note instead of failing', async () => {
     const log = await freshLog();
-    const hostile = `<img src=x onerror=alert(1)> '); drop table console_messages; -- \u0000`.replace(
-      '\u0000',
-      '',
-    );
+    const hostile = `<img src=x onerror=alert(1)> '); drop table console_messages; --`;
     const m = await log.post('incidents', 'mallory', text(hostile));
+    // jsonb cannot hold NUL: the message is kept, the character shown as U+FFFD.
+    const nul = await log.post('incidents', 'mallory', text('a\u0000b'));
     await store.db
       .insertInto('console_messages')
       .values({
@@ -129,8 +128,9 @@ describe.each(dialects())('ChannelLog on $name', (dialect) => {
         body: JSON.stringify({ kind: 'video' }),
       })
       .execute();
-    const [kept, unknown] = await log.messages('incidents');
+    const [kept, withNul, unknown] = await log.messages('incidents');
     expect(kept).toMatchObject({ id: m.id, body: { kind: 'text', text: hostile } });
+    expect(withNul).toMatchObject({ id: nul.id, body: { kind: 'text', text: 'a\uFFFDb' } });
     expect(unknown?.body).toMatchObject({
       kind: 'text',
       text: expect.stringContaining('another dbxops version'),

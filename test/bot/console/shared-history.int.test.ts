@@ -129,6 +129,8 @@ describe('two web processes’ consoles on one store and one Redis', () => {
     expect((await send(a!, { channelId: '../../etc', text: 'hi', requestId: rid() })).status).toBe(400);
     const hostile = { channelId: 'dm', text: '<script>alert(1)</script>', requestId: rid() };
     expect((await send(a!, hostile)).status).toBe(200);
+    const nul = { channelId: 'dm', text: 'null \u0000 byte', requestId: rid() };
+    expect((await send(b!, nul)).status).toBe(200);
     const after = await messages(b!, 'dm');
     expect(after.slice(0, before.length).map((m) => m.id)).toEqual(before.map((m) => m.id));
     const shown = after.find((m) => m.html.includes('alert(1)'));

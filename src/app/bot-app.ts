@@ -25,6 +25,7 @@ import { describeKillSwitch, setKillSwitch } from '../agents/remediation/kill-sw
 import { lookUpJobStatus } from '../agents/status/job-status.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
+import { redisChannelFeed } from '../jobs/redis-channel-feed.js';
 import type { SlackAdapter } from '../bot/slack/slack-adapter.js';
 import type { TeamsAdapter } from '../bot/teams/teams-adapter.js';
 import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
@@ -438,10 +439,22 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       'the console answers only to loopback host names; set DBXOPS_PUBLIC_URL or DBXOPS_CONSOLE_HOSTS to the name people open',
     );
   }
+  // The history is in the store. On PostgreSQL other web processes share it, and each tells the others'
+  // pages what it changed over Redis; the embedded store is this process' alone.
+  const consoleFeed =
+    options.store.dialect === 'postgres' && options.queue.kind === 'bullmq'
+      ? redisChannelFeed({
+          url: options.queue.url,
+          channel: `${options.queue.prefix ?? 'dbxops'}:console`,
+          logger: logger.child({ module: 'console' }),
+        })
+      : undefined;
   const consoleAdapter = createConsoleAdapter({
     handler,
     clock,
     wallClock,
+    history: repos.consoleHistory,
+    feed: consoleFeed,
     auth: consoleAuth.auth,
     allowedHosts: consoleAuth.allowedHosts,
     status: options.workspaceStatus ?? realWorkspaceStatus(options.databricks.client.host, clock),
@@ -488,8 +501,9 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     loadCard: incidentCard,
     logger: logger.child({ module: 'notifier' }),
   };
-  // The console keeps its history in memory: the open incidents' cards it showed before a restart are
-  // posted again, current, from card_posts.
+  // The open incidents' console cards are shown current after a restart: each is updated in place from
+  // card_posts, or posted again when the history no longer holds it (it scrolled out, or an earlier
+  // dbxops kept the history in memory).
   // A worker posts no cards: its console would be one nobody opens, and its copies would displace the
   // web process' own in card_posts.
   const role = options.queue.kind === 'bullmq' ? options.queue.role : 'all';
@@ -498,7 +512,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     if (restored > 0) logger.info({ cards: restored }, 'console cards restored from card_posts');
   }
 
-  await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
+  // The console's history is shared: the web processes say it there and in their logs, not every worker.
+  if (role !== 'worker') await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
 
   // One digest (and weekly summary, and team cost report) per workspace, each card titled with it.
   const digestLinks = {
@@ -759,6 +774,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       await slack?.stop();
       await teams?.close();
       await consoleAdapter.close();
+      await consoleFeed?.close();
     },
   };
 

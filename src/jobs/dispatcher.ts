@@ -367,7 +367,7 @@ function jobIdFor(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 40);
 }
 
-function redisConnection(url: string): {
+export function redisConnection(url: string): {
   host: string;
   port: number;
   username?: string;

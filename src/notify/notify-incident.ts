@@ -119,8 +119,9 @@ export interface NotifyOptions {
 }
 
 /**
- * Re-creates a surface's copies of the open incidents' cards, for a surface that keeps them in memory
- * (the console, after a restart): each is re-rendered, found gone, and posted again, current.
+ * Brings a surface's copies of the open incidents' cards up to date (the console, at a web process'
+ * start): each is re-rendered in place, or posted again, current, when the surface no longer holds it.
+ * Returns the copies posted again.
  */
 export async function restoreSurface(deps: NotifierDeps, surface: string): Promise<number> {
   let restored = 0;
@@ -298,8 +299,8 @@ async function updateCopy(pass: Pass, surface: ChatSurface, post: PostedCard): P
 }
 
 /**
- * The surface no longer holds the copy (the console keeps its history in memory, so a restart empties
- * it): a fresh copy takes its place, claimed first so two processes that both found it gone post one.
+ * The surface no longer holds the copy (it scrolled out of the console's bounded history, or an earlier
+ * dbxops kept that history in memory): a fresh copy takes its place, claimed first so two processes that both found it gone post one.
  */
 async function repost(pass: Pass, surface: ChatSurface, post: PostedCard): Promise<void> {
   const token = randomUUID();

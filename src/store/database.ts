@@ -251,6 +251,26 @@ interface DetectorStateTable {
   updated_at: Timestamp;
 }
 
+/** A channel the notifier added to the console beside the configured ones. */
+interface ConsoleChannelsTable {
+  id: string;
+  name: string;
+  topic: string;
+  created_at: Timestamp;
+}
+
+/** A console message (`parent_id` null) or a reply in its thread; ids are bigint, read as text. */
+interface ConsoleMessagesTable {
+  id: Generated<string>;
+  channel_id: string;
+  parent_id: string | null;
+  at: Timestamp;
+  author: string;
+  body: Json<unknown>;
+  replies_dropped: ColumnType<number, number | undefined, number>;
+  request_key: string | null;
+}
+
 interface SignalOutboxTable {
   key: string;
   workspace_id: string;
@@ -259,6 +279,8 @@ interface SignalOutboxTable {
 }
 
 export interface Database {
+  console_channels: ConsoleChannelsTable;
+  console_messages: ConsoleMessagesTable;
   incident_fixes: IncidentFixesTable;
   remediation_switches: RemediationSwitchesTable;
   approvals: ApprovalsTable;

@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008-ask-contexts.js';
 import * as m0009 from './migrations/0009-incident-fixes-remediation-switches.js';
 import * as m0010 from './migrations/0010-model-usage-explanations.js';
 import * as m0012 from './migrations/0012-detector-state.js';
+import * as m0013 from './migrations/0013-console-history.js';
 import * as m0014 from './migrations/0014-signal-outbox.js';
 
 /**
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-incident-fixes-remediation-switches': m0009,
   '0010-model-usage-explanations': m0010,
   '0012-detector-state': m0012,
+  '0013-console-history': m0013,
   '0014-signal-outbox': m0014,
 };
 

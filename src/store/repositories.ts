@@ -4,6 +4,7 @@ import { AuditLogRepository } from './audit-log-repository.js';
 import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
+import { ConsoleHistoryRepository } from './console-history-repository.js';
 import { DetectorStateRepository } from './detector-state-repository.js';
 import { DigestRepository } from './digest-repository.js';
 import { IncidentExplanationRepository } from './incident-explanation-repository.js';
@@ -22,6 +23,7 @@ import { WatermarkRepository } from './watermark-repository.js';
 export interface Repositories {
   readonly incidents: IncidentRepository;
   readonly cardPosts: CardPostRepository;
+  readonly consoleHistory: ConsoleHistoryRepository;
   readonly recurringIssues: RecurringIssueRepository;
   readonly watermarks: WatermarkRepository;
   readonly detectorState: DetectorStateRepository;
@@ -44,6 +46,7 @@ export function createRepositories(db: Kysely<Database>): Repositories {
   return {
     incidents: new IncidentRepository(db),
     cardPosts: new CardPostRepository(db),
+    consoleHistory: new ConsoleHistoryRepository(db),
     recurringIssues: new RecurringIssueRepository(db),
     watermarks: new WatermarkRepository(db),
     detectorState: new DetectorStateRepository(db),

@@ -14,6 +14,7 @@ import { createLogger } from '../../src/config/logger.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { type RedisServerHandle, startRedisServer } from '../../src/jobs/redis-server.js';
 import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
+import { openEventStream } from '../bot/console/sse-client.js';
 
 const WEBHOOK = { username: 'dbxops', password: 'e2e-webhook-secret' };
 
@@ -96,6 +97,63 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
     });
     expect(open.length).toBeGreaterThan(0);
   }, 240_000);
+
+  it('a second dbxops web process shows the same console, live, and a restarted one keeps it', async () => {
+    const env = loadEnv({
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      REDIS_URL: redis!.url,
+      DATABASE_URL: databaseUrl!,
+      DATABRICKS_HOST: sim!.url,
+      DATABRICKS_TOKEN: sim!.token,
+      DATABRICKS_WAREHOUSE_ID: sim!.workspace.warehouses.byName.get('finance_wh')!.id,
+      DATABRICKS_SQL_TRANSPORT: 'statement-execution',
+    });
+    const logger = createLogger({ level: 'silent' });
+    const history = async (url: string, channel = 'incidents') => {
+      const res = await fetch(`${url}/api/channels/${channel}/messages`);
+      return ((await res.json()) as { messages: { id: string; html: string }[] }).messages;
+    };
+    let second: RunningDbxops | undefined = await startDbxops(env, logger, 'web');
+    try {
+      // Whichever web process took each card's notify job, both consoles show every card.
+      const ids = async (url: string) => (await history(url)).map((m) => m.id);
+      // (Polled: the worker may still be opening incidents between the two reads.)
+      const same = async () => JSON.stringify(await ids(second!.url)) === JSON.stringify(await ids(web!.url));
+      await expect.poll(same, { timeout: 30_000, interval: 500 }).toBe(true);
+      expect((await ids(second.url)).length).toBeGreaterThan(0);
+
+      // A question asked on one process reaches the pages open on the other as it is posted.
+      const stream = await openEventStream(`${second.url}/api/events`);
+      try {
+        const asked = await fetch(`${web!.url}/api/composer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            channelId: 'dm',
+            text: 'what failed tonight?',
+            requestId: 'e2e-two-webs-1',
+          }),
+        });
+        expect(asked.status).toBe(200);
+        // Cards the worker is still opening may come first.
+        let heard: { message: { id: string; html: string } };
+        do heard = (await stream.next('message', 30_000)) as typeof heard;
+        while (!heard.message.html.includes('what failed tonight?'));
+        expect((await history(second.url, 'dm')).map((m) => m.id)).toContain(heard.message.id);
+      } finally {
+        stream.close();
+      }
+
+      // Restarted, a web process shows the history it had, not an empty console.
+      const before = await ids(second.url);
+      await second.stop();
+      second = await startDbxops(env, logger, 'web');
+      expect((await ids(second.url)).slice(0, before.length)).toEqual(before);
+    } finally {
+      await second?.stop();
+    }
+  }, 150_000);
 
   it('a dbxops worker process drains and exits 0 on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbxops-worker-'));

@@ -7,7 +7,7 @@ import { defaultPolicy, parsePolicy } from '../../src/config/policy.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { incidentIdFor } from '../../src/domain/incident.js';
 import { loadIncidentCard } from '../../src/handlers/chat-handler.js';
-import { type NotifierDeps, notifyIncident } from '../../src/notify/notify-incident.js';
+import { type NotifierDeps, notifyIncident, restoreSurface } from '../../src/notify/notify-incident.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../src/store/repositories.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
@@ -23,7 +23,7 @@ let deps: NotifierDeps;
 beforeAll(async () => {
   store = await openStore({ dataDir: 'memory://' });
   repos = createRepositories(store.db);
-  log = new ChannelLog({ clock });
+  log = new ChannelLog({ clock, history: repos.consoleHistory });
   const policy = parsePolicy(
     'routing:\n  rules:\n    - match: { team: finance }\n      channel: "#finance-oncall"\n',
   );
@@ -57,18 +57,16 @@ async function open(fp: string, severity: 'P1' | 'P2' | 'P3' | 'P4', team = 'mar
   return r.value.incident;
 }
 
-const cardsIn = (channel: string, incidentId: string) =>
-  log
-    .messages(channel)
-    .filter(
-      (m) => m.body.kind === 'card' && 'incidentId' in m.body.view && m.body.view.incidentId === incidentId,
-    );
+const cardsIn = async (channel: string, incidentId: string, in_: ChannelLog = log) =>
+  (await in_.messages(channel)).filter(
+    (m) => m.body.kind === 'card' && 'incidentId' in m.body.view && m.body.view.incidentId === incidentId,
+  );
 
 describe('notifyIncident', () => {
   it('posts a new incident once to the routed channel and updates that card in place afterwards', async () => {
     const incident = await open('fp-orders', 'P2');
     expect((await notifyIncident(deps, incident.id)).posted).toBe(1);
-    expect(cardsIn('incidents', incident.id)).toHaveLength(1);
+    expect(await cardsIn('incidents', incident.id)).toHaveLength(1);
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 0 });
 
     await repos.incidents.update(
@@ -78,7 +76,7 @@ describe('notifyIncident', () => {
       clock.now(),
     );
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 1 });
-    const [card] = cardsIn('incidents', incident.id);
+    const [card] = await cardsIn('incidents', incident.id);
     expect(card?.body.kind === 'card' && card.body.view.kind === 'incident' && card.body.view.title).toBe(
       'Nightly orders failed: out of memory',
     );
@@ -87,7 +85,7 @@ describe('notifyIncident', () => {
   it('routes by team and mentions on-call for a P1', async () => {
     const incident = await open('fp-gl', 'P1', 'finance');
     await notifyIncident(deps, incident.id);
-    const [card] = cardsIn('finance-oncall', incident.id);
+    const [card] = await cardsIn('finance-oncall', incident.id);
     expect(card).toBeDefined();
     expect(card!.replies.map((r) => (r.body.kind === 'text' ? r.body.text : ''))).toContainEqual(
       expect.stringContaining('@oncall'),
@@ -97,7 +95,7 @@ describe('notifyIncident', () => {
   it('keeps a P4 out of the channels until it rises to a level that posts', async () => {
     const incident = await open('fp-throttle', 'P4');
     expect((await notifyIncident(deps, incident.id)).posted).toBe(0);
-    expect(cardsIn('incidents', incident.id)).toHaveLength(0);
+    expect(await cardsIn('incidents', incident.id)).toHaveLength(0);
     await repos.incidents.update(incident.id, incident.version, { severity: 'P3' }, clock.now());
     expect((await notifyIncident(deps, incident.id)).posted).toBe(1);
   });
@@ -116,7 +114,7 @@ describe('notifyIncident', () => {
     await repos.incidents.update(incident.id, current.version, { category: 'timeout' }, clock.now());
     await notifyIncident(deps, incident.id);
     await notifyIncident(deps, incident.id);
-    const [card] = cardsIn('incidents', incident.id);
+    const [card] = await cardsIn('incidents', incident.id);
     const notes = card!.replies.filter(
       (r) => r.body.kind === 'text' && r.body.text.includes('Root cause is upstream'),
     );
@@ -126,7 +124,7 @@ describe('notifyIncident', () => {
   it('marks an escalated P2 on its card and mentions on-call again in its thread, once', async () => {
     const incident = await open('fp-escalate', 'P2');
     await notifyIncident(deps, incident.id);
-    const [posted] = cardsIn('incidents', incident.id);
+    const [posted] = await cardsIn('incidents', incident.id);
     // A P2 does not page when it opens.
     expect(posted!.replies.some((r) => r.body.kind === 'text' && r.body.text.includes('@oncall'))).toBe(
       false,
@@ -141,7 +139,7 @@ describe('notifyIncident', () => {
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 1, notes: 1 });
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 0, notes: 0 });
 
-    const [card] = cardsIn('incidents', incident.id);
+    const [card] = await cardsIn('incidents', incident.id);
     expect(card?.body.kind === 'card' && card.body.view.kind === 'incident' && card.body.view.state).toBe(
       'escalated',
     );
@@ -156,7 +154,7 @@ describe('notifyIncident', () => {
     await notifyIncident(deps, incident.id);
     await repos.incidents.applyEvent(incident.id, { type: 'acknowledge', actor: 'alice' }, clock.now());
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ updated: 1, notes: 1 });
-    const [card] = cardsIn('incidents', incident.id);
+    const [card] = await cardsIn('incidents', incident.id);
     expect(card!.replies.map((r) => (r.body.kind === 'text' ? r.body.text : ''))).toEqual([
       'Acknowledged by alice',
     ]);
@@ -172,7 +170,7 @@ describe('notifyIncident', () => {
       notifyIncident(deps, incident.id),
     ]);
     expect(outcomes.map((o) => o.posted).sort()).toEqual([0, 1]);
-    expect(cardsIn('incidents', incident.id)).toHaveLength(1);
+    expect(await cardsIn('incidents', incident.id)).toHaveLength(1);
   });
 
   it('leaves a copy another process is posting alone, and takes it over once that claim is old', async () => {
@@ -182,11 +180,11 @@ describe('notifyIncident', () => {
 
     const waiting = await notifyIncident(deps, incident.id);
     expect(waiting).toMatchObject({ posted: 0, pending: { count: 1, retryAfterMs: 60_000 } });
-    expect(cardsIn('incidents', incident.id)).toHaveLength(0);
+    expect(await cardsIn('incidents', incident.id)).toHaveLength(0);
 
     wallClock.advance(61_000);
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 1, pending: { count: 0 } });
-    expect(cardsIn('incidents', incident.id)).toHaveLength(1);
+    expect(await cardsIn('incidents', incident.id)).toHaveLength(1);
     // The process that died mid-post cannot record its message over the one that was posted.
     expect(
       await repos.cardPosts.complete(key, 'other-process', {
@@ -199,26 +197,27 @@ describe('notifyIncident', () => {
     ).toBe(false);
   });
 
-  it('posts a current copy again when the console lost it in a restart', async () => {
+  it('updates the card a restarted console still holds in place, and posts a copy the history lost again', async () => {
     const incident = await open('fp-restart', 'P3');
     await notifyIncident(deps, incident.id);
-    const restarted = new ChannelLog({ clock, firstId: 1_000_000 });
+    const [before] = await cardsIn('incidents', incident.id);
+    // The history is in the store: the process after a restart finds the card and updates it.
+    const restarted = new ChannelLog({ clock, history: repos.consoleHistory });
     const after = { ...deps, surfaces: [new ConsoleSender(restarted)] };
-    await repos.incidents.applyEvent(incident.id, { type: 'resolve', actor: 'bob' }, clock.now());
+    await repos.incidents.applyEvent(incident.id, { type: 'acknowledge', actor: 'bob' }, clock.now());
+    expect(await restoreSurface(after, 'console')).toBe(0);
+    const [kept] = await cardsIn('incidents', incident.id, restarted);
+    expect(kept?.id).toBe(before?.id);
+    expect(kept?.body.kind === 'card' && kept.body.view.kind === 'incident' && kept.body.view.state).toBe(
+      'acknowledged',
+    );
 
+    // A copy the history no longer holds (it scrolled out, or an earlier dbxops kept it in memory).
+    await store.db.deleteFrom('console_messages').where('id', '=', before!.id.slice(1)).execute();
+    await repos.incidents.applyEvent(incident.id, { type: 'resolve', actor: 'bob' }, clock.now());
     expect(await notifyIncident(after, incident.id)).toMatchObject({ posted: 1 });
-    const copies = restarted
-      .messages('incidents')
-      .filter(
-        (m) =>
-          m.body.kind === 'card' && m.body.view.kind === 'incident' && m.body.view.incidentId === incident.id,
-      );
+    const copies = await cardsIn('incidents', incident.id, restarted);
     expect(copies).toHaveLength(1);
-    expect(
-      copies[0]!.body.kind === 'card' &&
-        copies[0]!.body.view.kind === 'incident' &&
-        copies[0]!.body.view.state,
-    ).toBe('resolved');
     const [post] = await repos.cardPosts.list(incident.id);
     expect(post?.messageId).toBe(copies[0]!.id);
     expect(await notifyIncident(after, incident.id)).toMatchObject({ posted: 0, updated: 0 });

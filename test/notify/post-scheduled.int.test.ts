@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelLog } from '../../src/bot/console/channel-log.js';
 import { ConsoleSender } from '../../src/bot/console/send.js';
 import { createLogger } from '../../src/config/logger.js';
@@ -32,6 +32,8 @@ let repos: Repositories;
 let log: ChannelLog;
 let clock: ManualClock;
 let wallClock: ManualClock;
+/** The store behind a second chat a test plays, closed after it. */
+let other: Store | undefined;
 
 beforeAll(async () => {
   store = await openStore({ dataDir: 'memory://' });
@@ -45,6 +47,15 @@ beforeAll(async () => {
   }
   warehouse = await DuckDbWarehouse.openFile(file, { clock: { now: () => at('2026-11-22T00:00:00Z') } });
 }, 120_000);
+/** Another chat a test plays with a console log: a history of its own, in a store of its own. */
+async function secondChat(): Promise<ChannelLog> {
+  other = await openStore({ dataDir: 'memory://' });
+  return new ChannelLog({ clock, history: createRepositories(other.db).consoleHistory });
+}
+afterEach(async () => {
+  await other?.close();
+  other = undefined;
+});
 afterAll(async () => {
   await store?.close();
   await warehouse?.close();
@@ -52,9 +63,11 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await store.db.deleteFrom('scheduled_posts').execute();
+  await store.db.deleteFrom('console_messages').execute();
+  await store.db.deleteFrom('console_channels').execute();
   clock = new ManualClock(at('2026-11-20T00:00:00Z'));
   wallClock = new ManualClock(at('2026-12-06T10:00:00Z'));
-  log = new ChannelLog({ clock });
+  log = new ChannelLog({ clock, history: repos.consoleHistory });
 });
 
 /** A worker's scheduler: its own surfaces over the shared chat, the shared store unless given its own. */
@@ -88,19 +101,19 @@ function worker(
 }
 
 /** The digest cards in a console channel (the console's ids drop the `#`). */
-const digestsIn = (channel: string, in_: ChannelLog = log) =>
-  in_
-    .messages(channel.replace(/^#/, ''))
-    .flatMap((m) => (m.body.kind === 'card' && m.body.view.kind === 'digest' ? [m.body.view] : []));
+const digestsIn = async (channel: string, in_: ChannelLog = log) =>
+  (await in_.messages(channel.replace(/^#/, ''))).flatMap((m) =>
+    m.body.kind === 'card' && m.body.view.kind === 'digest' ? [m.body.view] : [],
+  );
 
 describe('the scheduled digest', () => {
   it('reaches #digest at 07:00 on the workspace clock and not a minute before', async () => {
     clock.set(at('2026-11-20T06:59:00Z'));
     expect((await postDueDigests(worker())).posted).toBe(0);
-    expect(digestsIn('#digest')).toHaveLength(0);
+    expect(await digestsIn('#digest')).toHaveLength(0);
     clock.set(at('2026-11-20T07:00:00Z'));
     expect((await postDueDigests(worker())).posted).toBe(1);
-    const [digest] = digestsIn('#digest');
+    const [digest] = await digestsIn('#digest');
     expect(digest?.title).toBe('Daily digest · acme-prod · 2026-11-19');
     expect(digest?.late).toBeNull();
   });
@@ -109,7 +122,7 @@ describe('the scheduled digest', () => {
     clock.set(at('2026-11-20T07:00:30Z'));
     const [a, b] = await Promise.all([postDueDigests(worker()), postDueDigests(worker())]);
     expect(a.posted + b.posted).toBe(1);
-    expect(digestsIn('#digest')).toHaveLength(1);
+    expect(await digestsIn('#digest')).toHaveLength(1);
     expect((await postDueDigests(worker())).posted).toBe(0);
   });
 
@@ -124,7 +137,7 @@ describe('the scheduled digest', () => {
       clock.set(at('2026-11-20T07:00:30Z'));
       const outcomes = await Promise.all([postDueDigests(a!), postDueDigests(b!)]);
       expect(outcomes.reduce((sum, o) => sum + o.posted, 0)).toBe(1);
-      expect(digestsIn('#digest')).toHaveLength(1);
+      expect(await digestsIn('#digest')).toHaveLength(1);
       expect((await postDueDigests(b!)).posted).toBe(0);
     } finally {
       for (const s of stores) await s.close();
@@ -139,7 +152,7 @@ describe('the scheduled digest', () => {
     clock.set(at('2026-11-21T09:30:00Z'));
     const outcome = await postDueDigests(worker());
     expect(outcome).toMatchObject({ posted: 1, late: 1 });
-    const digests = digestsIn('#digest');
+    const digests = await digestsIn('#digest');
     expect(digests.map((d) => d.title)).toEqual([
       'Daily digest · acme-prod · 2026-11-19',
       'Daily digest · acme-prod · 2026-11-20',
@@ -162,7 +175,7 @@ describe('the scheduled digest', () => {
     clock.set(at('2026-11-23T08:00:00Z'));
     const outcome = await postDueDigests(worker(parsePolicy('digest: { weekly: false }')));
     expect(outcome).toMatchObject({ posted: 3, late: 3 });
-    expect(digestsIn('#digest').map((d) => d.title.slice(-10))).toEqual([
+    expect((await digestsIn('#digest')).map((d) => d.title.slice(-10))).toEqual([
       '2026-11-19',
       '2026-11-20',
       '2026-11-21',
@@ -191,7 +204,7 @@ describe('the scheduled digest', () => {
     expect((await postDueDigests(worker())).posted).toBe(0);
     wallClock.advance(5 * 60_000);
     expect((await postDueDigests(worker())).posted).toBe(1);
-    expect(digestsIn('#digest')).toHaveLength(1);
+    expect(await digestsIn('#digest')).toHaveLength(1);
   });
 
   it('never sends again a post whose worker died while sending it: it may have arrived', async () => {
@@ -206,7 +219,7 @@ describe('the scheduled digest', () => {
     expect(await repos.scheduledPosts.sending(key, 'dead', wallClock.now())).toBe(true);
     wallClock.advance(60 * 60_000);
     expect((await postDueDigests(worker())).posted).toBe(0);
-    expect(digestsIn('#digest')).toHaveLength(0);
+    expect(await digestsIn('#digest')).toHaveLength(0);
     expect((await repos.scheduledPosts.list('daily:#digest')).map((p) => p.state)).toEqual(['uncertain']);
   });
 
@@ -228,11 +241,11 @@ describe('the scheduled digest', () => {
     ]);
     refuse = false;
     expect((await postDueDigests(worker(parsePolicy(''), [flaky]))).posted).toBe(1);
-    expect(digestsIn('#digest')).toHaveLength(1);
+    expect(await digestsIn('#digest')).toHaveLength(1);
   });
 
   it('posts the same digest to every configured surface', async () => {
-    const slackLog = new ChannelLog({ clock });
+    const slackLog = await secondChat();
     const slackSender = new ConsoleSender(slackLog);
     const slack: ChatSurface = {
       surface: 'slack',
@@ -244,11 +257,11 @@ describe('the scheduled digest', () => {
     clock.set(at('2026-11-20T07:00:00Z'));
     const outcome = await postDueDigests(worker(parsePolicy(''), [new ConsoleSender(log), slack]));
     expect(outcome.posted).toBe(2);
-    expect(digestsIn('#digest', slackLog)).toEqual(digestsIn('#digest'));
+    expect(await digestsIn('#digest', slackLog)).toEqual(await digestsIn('#digest'));
   });
 
   it('posts on time to the surfaces that are up while another is still retrying its send', async () => {
-    const teamsLog = new ChannelLog({ clock });
+    const teamsLog = await secondChat();
     const teamsSender = new ConsoleSender(teamsLog);
     let recover: () => void = () => {};
     const recovered = new Promise<void>((resolve) => {
@@ -268,10 +281,10 @@ describe('the scheduled digest', () => {
     clock.set(at('2026-11-20T07:00:00Z'));
     const pending = postDueDigests(worker(parsePolicy(''), [retrying, new ConsoleSender(log)]));
     await expect.poll(() => digestsIn('#digest'), { timeout: 30_000 }).toHaveLength(1);
-    expect(digestsIn('#digest', teamsLog)).toHaveLength(0);
+    expect(await digestsIn('#digest', teamsLog)).toHaveLength(0);
     recover();
     expect((await pending).posted).toBe(2);
-    expect(digestsIn('#digest', teamsLog)).toEqual(digestsIn('#digest'));
+    expect(await digestsIn('#digest', teamsLog)).toEqual(await digestsIn('#digest'));
   });
 });
 
@@ -300,7 +313,7 @@ describe('the digest on Teams, through routing.channels', () => {
     await teams.close();
     expect(sends().map((c) => c.conversationId)).toEqual([DIGEST]);
     expect(JSON.stringify(sends()[0]?.body)).toContain('Daily digest · acme-prod · 2026-11-19');
-    expect(digestsIn('#digest')).toHaveLength(1);
+    expect(await digestsIn('#digest')).toHaveLength(1);
   });
 
   it('is not posted on Teams for a #name without a conversation id, and says so, while the console gets it', async () => {
@@ -319,7 +332,7 @@ describe('the digest on Teams, through routing.channels', () => {
       "#digest has no Teams conversation: set routing.channels['#digest'].teams in dbxops.yaml to its conversation id (19:…@thread.tacv2) for Teams to get its posts.",
     );
     expect(sends()).toEqual([]);
-    expect(digestsIn('#digest')).toHaveLength(1);
+    expect(await digestsIn('#digest')).toHaveLength(1);
     // Nothing was claimed for Teams: once the policy maps the channel, the next day's digest goes there.
     const posts = await repos.scheduledPosts.list('daily:#digest');
     expect(posts.map((p) => p.surface)).toEqual(['console']);
@@ -359,7 +372,7 @@ describe('the digest with several workspaces', () => {
     clock.set(at('2026-11-22T07:00:00Z'));
     const deps22: ScheduledPostDeps = { ...deps, since: at('2026-11-22T00:00:00Z') };
     expect((await postDueDigests(deps22)).posted).toBe(2);
-    const cards = digestsIn('#digest');
+    const cards = await digestsIn('#digest');
     expect(cards.map((c) => c.title).sort()).toEqual([
       'Daily digest · acme-prod · 2026-11-21',
       'Daily digest · northlight-prod · 2026-11-21',
@@ -417,7 +430,7 @@ describe('digest settings in dbxops.yaml', () => {
     ]);
     clock.set(at('2026-11-22T07:00:00Z'));
     await postDueDigests(worker(policy));
-    const report = digestsIn('#finance-data').at(-1);
+    const report = (await digestsIn('#finance-data')).at(-1);
     expect(report?.title).toBe('Cost report · finance · 2026-11-21');
     expect(JSON.stringify(report)).toContain('of its $3,000.00 budget');
     expect(JSON.stringify(report)).not.toContain('marketing');

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { ChatHandler, ChatRequest, ChatResponse, ChatSurface } from '../../handlers/chat-request.js';
-import { ChannelLog, type ConsoleChannel } from './channel-log.js';
+import type { ChannelFeed } from './channel-feed.js';
+import { ChannelLog, type ConsoleChannel, type ConsoleHistory } from './channel-log.js';
 import { type ConsoleAuth, createConsoleAuthenticator } from './console-auth.js';
 import { EventStream } from './event-stream.js';
 import { loadPageAssets } from './page-assets.js';
@@ -22,6 +23,10 @@ export interface ConsoleAdapterOptions {
   /** Who the console believes: the local operator, a login, or a trusted proxy's header. */
   readonly auth: ConsoleAuth;
   readonly logger: Logger;
+  /** Where the channels' messages are kept: the store, shared by every web process and kept across restarts. */
+  readonly history: ConsoleHistory;
+  /** How a change made by one web process reaches the pages open on the others (default this process only). */
+  readonly feed?: ChannelFeed | undefined;
   /** The sidebar (default `#incidents`, `#finops`, `#digest` and the DM with the bot). */
   readonly channels?: readonly ConsoleChannel[] | undefined;
   /** Host names the console answers to, against DNS rebinding (default loopback names only; `['*']` for any). */
@@ -41,7 +46,7 @@ export interface ConsoleAdapter {
   readonly listener: Listener;
   /**
    * How the notifier posts and updates incident cards in the console, as it does in Slack. The history
-   * is in memory: after a restart the notifier finds a copy gone and posts it again, current.
+   * is in the store, so a card posted before a restart, or by another web process, is updated in place.
    */
   readonly surface: ChatSurface;
   /** Ends every open event stream. */
@@ -49,15 +54,14 @@ export interface ConsoleAdapter {
 }
 
 /**
- * The local console, the embedded default's chat: channels and a DM in memory, cards with working
+ * The local console, the embedded default's chat: channels and a DM kept in the store, cards with working
  * buttons, a `/dbx` composer and live updates, all answered by the same handler as Slack and Teams.
  */
 export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAdapter {
   const log = new ChannelLog({
     clock: options.clock,
-    // Ids that never repeat across restarts: `card_posts` still names the last process's messages, and
-    // one of those must never find (and update, or act for) a different card in this history.
-    firstId: options.wallClock.now() * 100,
+    history: options.history,
+    feed: options.feed,
     channels: options.channels,
     ...(options.maxMessagesPerChannel === undefined
       ? {}

@@ -16,14 +16,17 @@ export interface EventStreamOptions {
 
 /**
  * Server-Sent Events for open console pages: `message` (a new top-level message), `update` (a card
- * replaced in place) and `reply` (a thread note). Each event is rendered once and written to every page.
+ * replaced in place) and `reply` (a thread note), made by this web process or another. Each event is
+ * rendered once and written to every page.
  */
 export class EventStream {
   readonly #clients = new Set<ServerResponse>();
   readonly #clock: Clock;
   readonly #maxClients: number;
   readonly #maxBuffered: number;
-  readonly #unsubscribe: () => void;
+  readonly #log: ChannelLog;
+  /** Set while a page is open: with none, no change is read from the store only to be thrown away. */
+  #unsubscribe: (() => void) | undefined;
   readonly #heartbeat: NodeJS.Timeout | undefined;
   #seq = 0;
 
@@ -31,7 +34,7 @@ export class EventStream {
     this.#clock = options.clock;
     this.#maxClients = options.maxClients ?? 100;
     this.#maxBuffered = options.maxBufferedBytes ?? 1_048_576;
-    this.#unsubscribe = options.log.subscribe((event) => this.#broadcast(event));
+    this.#log = options.log;
     const every = options.heartbeatMs ?? 25_000;
     if (every > 0) {
       this.#heartbeat = setInterval(() => this.#write(': heartbeat\n\n'), every);
@@ -55,20 +58,35 @@ export class EventStream {
     // `retry` makes a dropped page reconnect quickly; it then re-reads the channel it shows.
     res.write('retry: 2000\n: connected\n\n');
     this.#clients.add(res);
-    res.on('close', () => this.#clients.delete(res));
+    this.#unsubscribe ??= this.#log.subscribe((event) => this.#broadcast(event));
+    res.on('close', () => this.#drop(res));
     return true;
   }
 
   /** Ends every stream and stops listening. */
   close(): void {
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
-    this.#unsubscribe();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     for (const res of this.#clients) res.end();
     this.#clients.clear();
   }
 
+  #drop(res: ServerResponse): void {
+    this.#clients.delete(res);
+    if (this.#clients.size > 0) return;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
   #broadcast(event: ChannelEvent): void {
     if (this.#clients.size === 0) return;
+    if (event.type === 'resync') {
+      // Changes made elsewhere may have been missed: each page reconnects (`retry`) and, on reconnecting,
+      // reads its channel again, which holds them.
+      for (const res of [...this.#clients]) res.end();
+      return;
+    }
     const now = this.#clock.now();
     const data =
       event.type === 'reply'

@@ -4,8 +4,8 @@ import type { MessageRef } from '../../handlers/chat-request.js';
 export const CONSOLE_CHANNEL_ID = /^[a-z0-9][a-z0-9_-]{0,79}$/;
 
 /**
- * Console message ids are ours (`m42`, or `m178…` numbered from the wall clock at start-up); anything
- * else in a request is not a console message.
+ * Console message ids are ours (`m42`: the store numbers messages and replies for every web process);
+ * anything else in a request is not a console message.
  */
 export const CONSOLE_MESSAGE_ID = /^m[0-9]{1,17}$/;
 

@@ -68,8 +68,6 @@ export interface ConsoleListenerOptions {
 }
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
-/** Composer sends remembered so a resent question is not shown twice (the handler dedupes its effect). */
-const REMEMBERED_SENDS = 1_000;
 /** A login body is a name and a password; anything near this size is not one. */
 const LOGIN_BODY_LIMIT = 4_096;
 const LOGIN_PAGE = '/login';
@@ -84,7 +82,6 @@ type Reply = (status: number, body: unknown, headers?: Record<string, string>) =
 export function createConsoleListener(options: ConsoleListenerOptions): Listener {
   const bodyLimit = options.bodyLimitBytes ?? 65_536;
   const allowed = (options.allowedHosts ?? LOOPBACK_HOSTS).map((h) => h.toLowerCase());
-  const sends = new Map<string, StoredMessage>();
   const log = options.logger.child({ module: 'console' });
 
   return async (req, res) => {
@@ -155,12 +152,11 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
 
     if (path === '/api/channels') {
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
+      const [channels, counts] = await Promise.all([options.log.channels(), options.log.counts()]);
       return reply(200, {
         user,
         auth: options.auth.kind,
-        channels: options.log
-          .channels()
-          .map((c) => ({ ...c, messageCount: options.log.messages(c.id).length })),
+        channels: channels.map((c) => ({ ...c, messageCount: counts.get(c.id) ?? 0 })),
       });
     }
 
@@ -172,13 +168,11 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
     const messagesPath = /^\/api\/channels\/([^/]+)\/messages$/.exec(path);
     if (messagesPath !== null) {
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
-      const channel = channelOf(options.log, decodeSegment(messagesPath[1] ?? ''));
+      const channel = await channelOf(options.log, decodeSegment(messagesPath[1] ?? ''));
       if (channel === undefined) return reply(404, { error: 'unknown_channel', message: 'No such channel.' });
+      const messages = await options.log.messages(channel.id);
       const now = options.clock.now();
-      return reply(200, {
-        channel,
-        messages: options.log.messages(channel.id).map((m) => messageJson(m, now)),
-      });
+      return reply(200, { channel, messages: messages.map((m) => messageJson(m, now)) });
     }
 
     if (path === '/api/events') {
@@ -200,7 +194,7 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
       if (body === undefined) return;
       const post = parse(killSwitchPostSchema, body, reply, 'command');
       if (post === undefined) return;
-      const dm = options.log.channel('dm');
+      const dm = await options.log.channel('dm');
       if (dm === undefined) return reply(404, { error: 'unknown_channel', message: 'No such channel.' });
       const text = `/dbx kill-switch ${post.state}${post.reason ? ` ${post.reason}` : ''}`;
       const request = composerRequest(
@@ -242,7 +236,7 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
     const user = identity.user;
     const post = parse(composerPostSchema, body, reply, 'command');
     if (post === undefined) return;
-    const channel = options.log.channel(post.channelId);
+    const channel = await options.log.channel(post.channelId);
     if (channel === undefined) return reply(404, { error: 'unknown_channel', message: 'No such channel.' });
     const nowMs = options.clock.now();
     const foreign = foreignSlashCommand(post.text);
@@ -262,10 +256,14 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
     const request = composerRequest(post, { ...identity, channel, nowMs });
     let parent: StoredMessage | undefined;
     if (request.kind === 'question') {
-      // A person's question is part of the conversation, so it is shown to everyone, once per send.
-      parent =
-        sends.get(post.requestId) ?? options.log.post(channel.id, user, { kind: 'text', text: post.text });
-      remember(post.requestId, parent);
+      // A person's question is part of the conversation, so it is shown to everyone, once per send: a
+      // send repeated (to this web process or another) finds the message the first one posted.
+      parent = await options.log.post(
+        channel.id,
+        user,
+        { kind: 'text', text: post.text },
+        { requestKey: post.requestId },
+      );
     }
     const threaded =
       parent === undefined
@@ -279,22 +277,13 @@ export function createConsoleListener(options: ConsoleListenerOptions): Listener
     const user = identity.user;
     const post = parse(actionPostSchema, body, reply, 'button');
     if (post === undefined) return;
-    const channel = options.log.channel(post.channelId);
+    const channel = await options.log.channel(post.channelId);
     if (channel === undefined) return reply(404, { error: 'unknown_channel', message: 'No such channel.' });
     // A card that scrolled out of history still gets its click answered; replies then go to the channel.
-    const parent = options.log.find(channel.id, post.messageId);
+    const parent = await options.log.find(channel.id, post.messageId);
     const request = buttonRequest(post, { ...identity, channel, nowMs: options.clock.now() });
     log.debug({ actionId: post.actionId, channel: channel.id, user }, 'console button');
     reply(200, await options.handle(request, { channelId: channel.id, threadParent: parent }));
-  }
-
-  function remember(requestId: string, message: StoredMessage): void {
-    sends.delete(requestId);
-    sends.set(requestId, message);
-    if (sends.size > REMEMBERED_SENDS) {
-      const oldest = sends.keys().next().value;
-      if (oldest !== undefined) sends.delete(oldest);
-    }
   }
 }
 
@@ -356,7 +345,7 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function channelOf(log: ChannelLog, id: string): ConsoleChannel | undefined {
+async function channelOf(log: ChannelLog, id: string): Promise<ConsoleChannel | undefined> {
   return CONSOLE_CHANNEL_ID.test(id) ? log.channel(id) : undefined;
 }
 

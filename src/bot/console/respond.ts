@@ -82,11 +82,15 @@ export async function applyResponse(
     if (card === undefined) continue;
     if (reply.audience === 'requester') {
       ephemeral.push({ html: renderCardHtml(card, deps.nowMs) });
-    } else if (reply.inThread === true && origin.threadParent !== undefined) {
-      deps.log.reply(origin.threadParent, BOT_AUTHOR, { kind: 'card', view: card });
-    } else {
-      deps.log.post(origin.channelId, BOT_AUTHOR, { kind: 'card', view: card });
+      continue;
     }
+    const body = { kind: 'card', view: card } as const;
+    // A thread whose message scrolled out of the history meanwhile: the reply goes to the channel.
+    const threaded =
+      reply.inThread === true && origin.threadParent !== undefined
+        ? await deps.log.reply(origin.threadParent, BOT_AUTHOR, body)
+        : undefined;
+    if (threaded === undefined) await deps.log.post(origin.channelId, BOT_AUTHOR, body);
   }
   return { ok: true, ephemeral };
 }

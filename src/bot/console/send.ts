@@ -1,6 +1,6 @@
 import type { CardView } from '../../cards/card-views.js';
 import type { ChatSurface, MessageRef } from '../../handlers/chat-request.js';
-import { BOT_AUTHOR, type ChannelLog } from './channel-log.js';
+import { BOT_AUTHOR, type ChannelLog, type MessageBody } from './channel-log.js';
 import { consoleMessageRef, consoleTarget } from './ids.js';
 import { ConsoleError } from './console-error.js';
 
@@ -17,16 +17,12 @@ export class ConsoleSender implements ChatSurface {
   }
 
   async postCard(target: { channelId: string; threadOf?: MessageRef }, card: CardView): Promise<MessageRef> {
+    const body = { kind: 'card', view: card } as const;
     if (target.threadOf !== undefined) {
-      const parent = this.#parent(target.threadOf);
-      if (parent !== undefined) {
-        return consoleMessageRef(
-          parent.channelId,
-          this.#log.reply(parent, BOT_AUTHOR, { kind: 'card', view: card }).id,
-        );
-      }
+      const threaded = await this.#inThread(target.threadOf, body);
+      if (threaded !== undefined) return threaded;
     }
-    const channel = this.#log.ensureChannel(target.channelId);
+    const channel = await this.#log.ensureChannel(target.channelId);
     if (channel === undefined) {
       throw new ConsoleError(
         'unknown_channel',
@@ -36,20 +32,19 @@ export class ConsoleSender implements ChatSurface {
         },
       );
     }
-    const message = this.#log.post(channel.id, BOT_AUTHOR, { kind: 'card', view: card });
+    const message = await this.#log.post(channel.id, BOT_AUTHOR, body);
     return consoleMessageRef(channel.id, message.id);
   }
 
   /**
-   * `gone` when the history no longer holds the card: a restart emptied it (the notifier posts it again)
-   * or it scrolled out of the bounded history.
+   * `gone` when the history no longer holds the card: it scrolled out of the bounded history (the
+   * notifier posts it again), or the ref names a message of an earlier dbxops version's memory.
    */
   async updateCard(ref: MessageRef, card: CardView): Promise<'updated' | 'gone'> {
     const { channelId, messageId } = consoleTarget(ref);
-    const message = this.#log.find(channelId, messageId);
+    const message = await this.#log.find(channelId, messageId);
     if (message === undefined || message.id !== messageId || message.body.kind !== 'card') return 'gone';
-    this.#log.replace(message, { kind: 'card', view: card });
-    return 'updated';
+    return (await this.#log.replace(message, { kind: 'card', view: card })) ? 'updated' : 'gone';
   }
 
   /** A note under the card; when the card was dropped from history, the note goes to its channel. */
@@ -59,27 +54,27 @@ export class ConsoleSender implements ChatSurface {
     options: { mention?: string } = {},
   ): Promise<MessageRef> {
     const text = options.mention ? `${options.mention} ${note}` : note;
-    const parent = this.#parent(ref);
-    if (parent !== undefined) {
-      return consoleMessageRef(
-        parent.channelId,
-        this.#log.reply(parent, BOT_AUTHOR, { kind: 'text', text }).id,
-      );
-    }
+    const body = { kind: 'text', text } as const;
+    const threaded = await this.#inThread(ref, body);
+    if (threaded !== undefined) return threaded;
     const { channelId } = consoleTarget(ref);
-    const channel = this.#log.ensureChannel(channelId);
+    const channel = await this.#log.ensureChannel(channelId);
     if (channel === undefined) {
       throw new ConsoleError('unknown_channel', `The console has no channel ${channelId.slice(0, 100)}.`, {
         channelId: channelId.slice(0, 100),
       });
     }
-    return consoleMessageRef(channel.id, this.#log.post(channel.id, BOT_AUTHOR, { kind: 'text', text }).id);
+    return consoleMessageRef(channel.id, (await this.#log.post(channel.id, BOT_AUTHOR, body)).id);
   }
 
   async close(): Promise<void> {}
 
-  #parent(ref: MessageRef) {
+  /** A reply under the message `ref` names; undefined when that message is no longer in the history. */
+  async #inThread(ref: MessageRef, body: MessageBody): Promise<MessageRef | undefined> {
     const { channelId, messageId } = consoleTarget(ref);
-    return this.#log.find(channelId, messageId);
+    const parent = await this.#log.find(channelId, messageId);
+    if (parent === undefined) return undefined;
+    const reply = await this.#log.reply(parent, BOT_AUTHOR, body);
+    return reply === undefined ? undefined : consoleMessageRef(parent.channelId, reply.id);
   }
 }

@@ -50,7 +50,12 @@ export async function startConsole(
     policy?: Policy;
     /** Wraps the real handler, e.g. to make it fail like a store that went away. */
     wrapHandler?: (real: ChatHandler) => ChatHandler;
-  } & Partial<Omit<ConsoleAdapterOptions, 'handler' | 'clock' | 'wallClock' | 'logger'>> = {},
+    /**
+     * Start on the history the store holds, as a second web process or a restarted one does (default: an
+     * empty history, so tests sharing the file's store stay apart).
+     */
+    keepHistory?: boolean;
+  } & Partial<Omit<ConsoleAdapterOptions, 'handler' | 'clock' | 'wallClock' | 'logger' | 'history'>> = {},
 ): Promise<ConsoleHarness> {
   const repos = createRepositories(store.db);
   const clock = new ManualClock(T0);
@@ -80,6 +85,10 @@ export async function startConsole(
     logger,
   };
   const real = createChatHandler(deps);
+  if (options.keepHistory !== true) {
+    await store.db.deleteFrom('console_messages').execute();
+    await store.db.deleteFrom('console_channels').execute();
+  }
   const adapter = createConsoleAdapter({
     heartbeatMs: 0,
     status: () => ({ mode: 'workspace', name: 'demo', host: 'demo', now: clock.now(), speed: 1 }),
@@ -87,6 +96,7 @@ export async function startConsole(
     handler: options.wrapHandler?.(real) ?? real,
     // The embedded default with nobody configured: the local operator, named as the page shows them.
     auth: options.auth ?? { kind: 'local', user: 'you' },
+    history: repos.consoleHistory,
     clock,
     wallClock,
     logger,

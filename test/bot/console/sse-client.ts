@@ -11,12 +11,18 @@ interface SseEvent {
 export async function openEventStream(url: string): Promise<{
   readonly status: number;
   next(type: string, timeoutMs?: number): Promise<unknown>;
+  /** Settles when the server ends the stream (or `close` aborts it). */
+  readonly ended: Promise<void>;
   close(): void;
 }> {
   const abort = new AbortController();
   const res = await fetch(url, { signal: abort.signal, headers: { accept: 'text/event-stream' } });
   const queue: SseEvent[] = [];
   const waiters: Array<() => void> = [];
+  let end: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
   if (res.body !== null && res.ok) {
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     void (async () => {
@@ -24,7 +30,7 @@ export async function openEventStream(url: string): Promise<{
       try {
         for (;;) {
           const { value, done } = await reader.read();
-          if (done) return;
+          if (done) return end();
           buffer += value;
           let cut = buffer.indexOf('\n\n');
           while (cut >= 0) {
@@ -45,6 +51,7 @@ export async function openEventStream(url: string): Promise<{
         }
       } catch {
         // Aborted by close().
+        end();
       }
     })();
   }
@@ -66,6 +73,7 @@ export async function openEventStream(url: string): Promise<{
         });
       }
     },
+    ended,
     close: () => abort.abort(),
   };
 }

@@ -1,9 +1,18 @@
 import type { QueryOptions, QueryResult, Warehouse } from '../../databricks/warehouse.js';
+import { SYSTEM_TABLES, type SinkTableName, WORKSPACE_TABLES } from '../system-table-sink.js';
 
-/** What the warehouse flushes before each statement: the simulated workspace (`SimWorkspace.flush`). */
+/** What the warehouse flushes before each statement, and asks what it wrote: the simulated workspace. */
 export interface Flushable {
   flush(): Promise<void>;
+  /** Rows written to `table` so far, flushed or not (`SimWorkspace.rowsWritten`). */
+  rowsWritten(table: SinkTableName): number;
 }
+
+/** Each table the workspace writes by the name SQL gives it (`system.query.history`, `main.ops.etl_audit`). */
+const BY_SQL_NAME: ReadonlyMap<string, SinkTableName> = new Map([
+  ...SYSTEM_TABLES.map((t) => [`system.${t}`, t] as const),
+  ...WORKSPACE_TABLES.map((t) => [`main.${t}`, t] as const),
+]);
 
 /**
  * A `Warehouse` over the simulator's DuckDB tables that first hands the workspace's buffered rows to
@@ -12,12 +21,25 @@ export interface Flushable {
  *
  * Flushing on read rather than on every clock tick: the clock ticks five times a second whether or not
  * anyone asks, and a flush with nothing new costs a few microseconds per table (see the test).
+ *
+ * Its `contentVersion` is the count of rows the workspace wrote to each table: the tables only grow by
+ * the engine's appends (statements are read-only), so an unchanged count is an unchanged table, and a
+ * poller can skip a statement whose answer it already has.
  */
 export function flushingWarehouse(warehouse: Warehouse, workspace: Flushable): Warehouse {
   return {
     async query(sql: string, options?: QueryOptions): Promise<QueryResult> {
       await workspace.flush();
       return warehouse.query(sql, options);
+    },
+    contentVersion(tables: readonly string[]): string | undefined {
+      const counts: number[] = [];
+      for (const name of tables) {
+        const table = BY_SQL_NAME.get(name);
+        if (table === undefined) return undefined;
+        counts.push(workspace.rowsWritten(table));
+      }
+      return counts.join(',');
     },
     close: () => warehouse.close(),
   };

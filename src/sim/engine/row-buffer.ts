@@ -35,11 +35,12 @@ export class RowBuffer {
     return this.#pushed.get(table) ?? 0;
   }
 
-  /** Hands every buffered row to the sink (does not call the sink's own flush). */
-  drain(): void {
-    for (const [table, list] of this.#pending) {
-      if (list.length > 0) this.#sink.append(table, list);
+  /** Hands the buffered rows of `tables` (default all) to the sink (does not call the sink's own flush). */
+  drain(tables?: readonly SinkTableName[]): void {
+    for (const table of tables ?? [...this.#pending.keys()]) {
+      const list = this.#pending.get(table);
+      if (list !== undefined && list.length > 0) this.#sink.append(table, list);
+      this.#pending.delete(table);
     }
-    this.#pending.clear();
   }
 }

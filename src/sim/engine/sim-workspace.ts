@@ -220,10 +220,10 @@ export class SimWorkspace {
     return this.#rows.pushed(table);
   }
 
-  /** Drains buffered rows and flushes the sink. */
-  async flush(): Promise<void> {
-    this.#rows.drain();
-    await this.#sink.flush();
+  /** Drains buffered rows and flushes the sink: of `tables` only, when given. */
+  async flush(tables?: readonly SinkTableName[]): Promise<void> {
+    this.#rows.drain(tables);
+    await this.#sink.flush(tables);
   }
 
   /** Subscribes to job-run lifecycle events (start, success, failure); returns an unsubscribe function. */

@@ -46,7 +46,7 @@ export function createRepositories(db: Kysely<Database>, options: DetectorStateO
     incidents: new IncidentRepository(db),
     cardPosts: new CardPostRepository(db),
     recurringIssues: new RecurringIssueRepository(db),
-    watermarks: new WatermarkRepository(db),
+    watermarks: new WatermarkRepository(db, options),
     detectorState: new DetectorStateRepository(db, options),
     processedKeys: new ProcessedKeyRepository(db),
     digests: new DigestRepository(db),

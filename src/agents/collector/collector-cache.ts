@@ -55,6 +55,8 @@ export function createCollectorCache(options: CollectorCacheOptions = {}): Colle
 
 interface TablesRead {
   readonly version: string;
+  /** Where that poll's window began. */
+  readonly since: number;
   readonly kept?: ReadonlyMap<string, number>;
 }
 

@@ -121,12 +121,15 @@ export async function pollSystemTables(
   // Every source's watermark in one read, and the ones read through in one write at the end.
   const marks = new Map((await deps.watermarks.list(deps.workspaceId)).map((m) => [m.source, m]));
   const readThrough: SystemTableSource[] = [];
+  /** Where each source's window began this poll. */
+  const windows = new Map<SystemTableSource, number>();
 
   const run = async (source: SystemTableSource, read: (w: Window) => Promise<void>) => {
     if (!wanted.has(source)) return;
     const lag = options.lagAllowanceMs?.[source] ?? DEFAULT_LAG_ALLOWANCE_MS[source];
     const mark = marks.get(source);
     const since = Math.max(0, (mark?.lastSeenAt ?? now - (options.initialLookbackMs ?? DAY_MS)) - lag);
+    windows.set(source, since);
     try {
       await read({ since, until: now });
       readThrough.push(source);
@@ -166,13 +169,18 @@ export async function pollSystemTables(
   ) => (await deps.warehouse.query(text, { params, rowLimit: 100_000 })).rows;
   /**
    * True when the warehouse can tell that nothing was added to the source's tables since the start of
-   * the last poll that read them through: its statements would return only rows that poll handed out
-   * (each window starts no earlier and ends no later than a row's time), so they are not run. A real
-   * warehouse cannot tell, and is read every time.
+   * the last poll that read them through, and this window begins no earlier than that poll's (a
+   * watermark set back, or a longer lag allowance, reads again): its statements would return only
+   * rows that poll handed out, so they are not run. A real warehouse cannot tell, and is read every time.
    */
   const unchanged = (source: SystemTableSource): boolean => {
     const version = versions.get(source);
-    return version !== undefined && cache.tablesRead.get(source)?.version === version;
+    const last = cache.tablesRead.get(source);
+    return (
+      version !== undefined &&
+      last?.version === version &&
+      (windows.get(source) ?? Number.NEGATIVE_INFINITY) >= last.since
+    );
   };
   /** What a source keeps of this poll's read for the next, should its tables not change. */
   const kept = new Map<SystemTableSource, ReadonlyMap<string, number>>();
@@ -507,8 +515,10 @@ export async function pollSystemTables(
   // Only a poll handed out and moved on counts as read: one that failed is read again in full.
   for (const source of readThrough) {
     const version = versions.get(source);
+    const since = windows.get(source);
     const keep = kept.get(source);
-    if (version !== undefined) cache.tablesRead.set(source, { version, ...(keep ? { kept: keep } : {}) });
+    if (version !== undefined && since !== undefined)
+      cache.tablesRead.set(source, { version, since, ...(keep ? { kept: keep } : {}) });
   }
   for (const r of out.rejected) deps.logger?.debug(r, 'system-table row rejected');
   return out;

@@ -476,6 +476,32 @@ describe('pollSystemTables on the embedded warehouse', () => {
       // What it handed out along the way: the revoked grant, and the warehouse left running idle.
       expect(grants).toEqual(['finance-etl']);
       expect(idleSince).toBeGreaterThanOrEqual(START + HOUR);
+
+      // An operator sets the loads' watermark back to before anything a (restarted) process read: the
+      // unchanged table is read again, and the loads of the first hours come out as they would anyway.
+      const [realAgain, embeddedAgain] = [createCollectorCache(), createCollectorCache()];
+      const setBack = async (to: number) => {
+        for (const h of [real, embedded])
+          await h.deps.watermarks.reset(
+            h.deps.workspaceId,
+            'table_loads',
+            { lastSeenAt: to },
+            START + 30 * HOUR,
+          );
+      };
+      const both = async () => {
+        const expected = await pollSystemTables(real.deps, realAgain, { sources: ['table_loads'] });
+        const got = await pollSystemTables(deps, embeddedAgain, { sources: ['table_loads'] });
+        expect(got).toEqual(expected);
+        return got.tableLoads;
+      };
+      await setBack(START + 20 * HOUR);
+      await both();
+      expect(await both()).toEqual([]);
+      await setBack(START);
+      const firstHours = await both();
+      expect(firstHours.length).toBeGreaterThan(0);
+      expect(firstHours.every((l) => l.loadedAt !== undefined && l.loadedAt < START + 20 * HOUR)).toBe(true);
     } finally {
       await embedded.close();
       await real.close();

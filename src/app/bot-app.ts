@@ -207,7 +207,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const { env, policy, clock, logger } = options;
   const wallClock = options.wallClock ?? systemClock;
   const metrics = options.metrics ?? createMetrics();
-  const repos = createRepositories(options.store.db);
+  // A PGlite store's files are this process's alone: it knows what it wrote without asking.
+  const repos = createRepositories(options.store.db, { soleWriter: options.store.dialect === 'pglite' });
   let dispatcher: Dispatcher<MonitoringPayloads> | undefined;
   // Charts are served where chat clients reach dbxops: the console's public (or local) address.
   const charts = options.consoleUrl

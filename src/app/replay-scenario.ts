@@ -88,7 +88,9 @@ export async function replayScenario(options: ReplayOptions): Promise<Replay> {
       logger,
       databricks: {
         client: createDatabricksClient({
-          host: embedded.url,
+          // The REST simulator itself, not the front that serves Thrift too and passes REST on to it:
+          // the same API with one loopback hop per call instead of two.
+          host: embedded.server.sim.url,
           auth: patAuth(embedded.token),
           clock,
           // Throttling waits happen in simulated time: the replay must not sleep for real.

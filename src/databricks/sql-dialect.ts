@@ -68,6 +68,11 @@ export interface TranslatedStatement {
   readonly params: readonly string[];
   /** Clock parameters (`NOW_PARAM`, `TODAY_PARAM`) the statement uses; bind them from the clock. */
   readonly clockParams: readonly string[];
+  /**
+   * The tables it reads, by their lower-case catalog-qualified names (`system.query.history`); undefined
+   * when it may read others too (a table named without its catalog, the grants, `SHOW TABLES`).
+   */
+  readonly tables: readonly string[] | undefined;
 }
 
 type Node = Record<string, unknown>;
@@ -209,6 +214,8 @@ interface RewriteState {
   readonly sql: string;
   readonly params: string[];
   readonly clockParams: string[];
+  /** Catalog-qualified tables read; undefined once one is named otherwise. */
+  tables: string[] | undefined;
 }
 
 const note = (list: string[], name: string): void => {
@@ -235,6 +242,8 @@ function rewriteTable(table: Node, state: RewriteState): void {
   if (catalog !== undefined && catalog !== 'system' && !grants && !WORKSPACE_CATALOGS.includes(catalog)) {
     throw notFound();
   }
+  if (catalog === undefined || grants) state.tables = undefined;
+  else if (state.tables !== undefined) note(state.tables, fullName.toLowerCase());
   if (catalog === undefined && !grants) return;
   table.catalog = null;
   table.schema = ident(grants ? UC_INFORMATION_SCHEMA : schema);
@@ -384,8 +393,8 @@ export function translateDatabricksSql(sql: string): TranslatedStatement {
 function translateUncached(sql: string): TranslatedStatement {
   const statement = checkReadOnly(sql, parseDatabricks(sql));
   const showTables = showTablesSql(statement);
-  if (showTables !== undefined) return { sql: showTables, params: [], clockParams: [] };
-  const state: RewriteState = { sql, params: [], clockParams: [] };
+  if (showTables !== undefined) return { sql: showTables, params: [], clockParams: [], tables: undefined };
+  const state: RewriteState = { sql, params: [], clockParams: [], tables: [] };
   const root = [statement];
   rewrite(root, state);
   const printed = generate(root, Dialect.Databricks);
@@ -410,5 +419,5 @@ function translateUncached(sql: string): TranslatedStatement {
       },
     );
   }
-  return { sql: out, params: state.params, clockParams: state.clockParams };
+  return { sql: out, params: state.params, clockParams: state.clockParams, tables: state.tables };
 }

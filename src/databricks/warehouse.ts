@@ -98,6 +98,13 @@ export interface Warehouse {
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** Releases connections. Further queries reject with reason UNAVAILABLE. */
   close(): Promise<void>;
+  /**
+   * Only a warehouse that writes its tables itself (the embedded workspace's) can answer: a token for
+   * what the tables named (`system.query.history`, `main.ops.etl_audit`) hold now, equal to an earlier
+   * token only if no row was added to any of them in between; undefined for a table it does not write.
+   * A real SQL warehouse leaves it out, and its readers read every time.
+   */
+  contentVersion?(tables: readonly string[]): string | undefined;
 }
 
 export type WarehouseErrorReason =

@@ -53,5 +53,6 @@ export type SystemTableRow = Record<string, unknown>;
 export interface SystemTableSink {
   /** Appends rows to one table. Order within a table is preserved. May buffer; `flush` makes rows queryable. */
   append(table: SinkTableName, rows: readonly SystemTableRow[]): void;
-  flush(): Promise<void>;
+  /** Makes the rows of `tables` queryable (of every table when not given; a sink may do more). */
+  flush(tables?: readonly SinkTableName[]): Promise<void>;
 }

@@ -249,6 +249,9 @@ const KEYS_PER_STATEMENT = 1_000;
  * Incidents, the signals attached to them and their timeline. Every write that can be repeated is
  * idempotent, and every race between workers is settled by a unique constraint, not check-then-insert.
  */
+/** Incidents whose signals `listSignals` keeps by version: more than are open at once. */
+const SIGNALS_KEPT = 1_000;
+
 export class IncidentRepository {
   readonly #db: Kysely<Database>;
   readonly #inTransaction: boolean;
@@ -261,6 +264,13 @@ export class IncidentRepository {
     this.#db = db;
     this.#inTransaction = options.inTransaction ?? db.isTransaction;
   }
+
+  /**
+   * Signals read per incident at a version (`listSignals` with `atVersion`), oldest first. Every signal
+   * attached moves the version on in the statement that links it, so an incident's signals at a committed
+   * version never change, whichever process attached them.
+   */
+  readonly #signalsAt = new Map<string, { readonly version: number; readonly signals: readonly Signal[] }>();
 
   /**
    * Opens an incident, or returns the unresolved one that already has this fingerprint: two workers
@@ -725,7 +735,13 @@ export class IncidentRepository {
   }
 
   /** The signals attached to an incident, oldest occurrence first. */
-  async listSignals(incidentId: string): Promise<Signal[]> {
+  async listSignals(incidentId: string, options: { readonly atVersion?: number } = {}): Promise<Signal[]> {
+    // `atVersion`: the caller read the incident at that version (the review of open incidents reads
+    // each one's signals every few minutes, mostly unchanged). Not inside a transaction, whose
+    // uncommitted version may yet roll back.
+    const version = this.#inTransaction ? undefined : options.atVersion;
+    const known = version === undefined ? undefined : this.#signalsAt.get(incidentId);
+    if (known !== undefined && known.version === version) return [...known.signals];
     const rows = await this.#db
       .selectFrom('incident_signals')
       .innerJoin('signals', 'signals.id', 'incident_signals.signal_id')
@@ -734,7 +750,13 @@ export class IncidentRepository {
       .orderBy('signals.occurred_at')
       .orderBy('signals.id')
       .execute();
-    return rows.map((r) => r.body as Signal);
+    const signals = rows.map((r) => r.body as Signal);
+    if (version !== undefined) {
+      this.#signalsAt.delete(incidentId);
+      this.#signalsAt.set(incidentId, { version, signals: [...signals] });
+      if (this.#signalsAt.size > SIGNALS_KEPT) this.#signalsAt.delete(this.#signalsAt.keys().next().value!);
+    }
+    return signals;
   }
 
   /**

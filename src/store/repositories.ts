@@ -5,7 +5,7 @@ import { AskContextRepository } from './ask-context-repository.js';
 import type { Database } from './database.js';
 import { CardPostRepository } from './card-post-repository.js';
 import { ConsoleHistoryRepository } from './console-history-repository.js';
-import { DetectorStateRepository } from './detector-state-repository.js';
+import { DetectorStateRepository, type DetectorStateOptions } from './detector-state-repository.js';
 import { DigestRepository } from './digest-repository.js';
 import { IncidentExplanationRepository } from './incident-explanation-repository.js';
 import { IncidentFixRepository } from './incident-fix-repository.js';
@@ -41,15 +41,18 @@ export interface Repositories {
   readonly signalOutbox: SignalOutboxRepository;
 }
 
-/** Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection. */
-export function createRepositories(db: Kysely<Database>): Repositories {
+/**
+ * Builds the repositories over `db` (a Store's `db`). They hold no state beyond the connection, but
+ * for what a sole writer (`soleWriter`: an embedded PGlite store) knows of what it wrote.
+ */
+export function createRepositories(db: Kysely<Database>, options: DetectorStateOptions = {}): Repositories {
   return {
     incidents: new IncidentRepository(db),
     cardPosts: new CardPostRepository(db),
     consoleHistory: new ConsoleHistoryRepository(db),
     recurringIssues: new RecurringIssueRepository(db),
-    watermarks: new WatermarkRepository(db),
-    detectorState: new DetectorStateRepository(db),
+    watermarks: new WatermarkRepository(db, options),
+    detectorState: new DetectorStateRepository(db, options),
     processedKeys: new ProcessedKeyRepository(db),
     digests: new DigestRepository(db),
     scheduledPosts: new ScheduledPostRepository(db),

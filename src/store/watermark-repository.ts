@@ -34,12 +34,47 @@ function fromRow(r: {
   };
 }
 
+/**
+ * Per database that only this process writes (an embedded PGlite store), every workspace's watermarks
+ * as last read or written, shared by every repository over that database.
+ */
+const soleWriters = new WeakMap<Kysely<Database>, SoleWriter>();
+interface SoleWriter {
+  readonly known: Map<string, Map<string, Watermark>>;
+  /** Writes made per workspace: a list read while one was made may be older than it, and is not kept. */
+  readonly writes: Map<string, number>;
+}
+
 /** Collector watermarks per workspace and source. */
 export class WatermarkRepository {
   readonly #db: Kysely<Database>;
+  /** A sole writer's watermarks, by workspace and source (see `soleWriter`). */
+  readonly #sole: SoleWriter | undefined;
 
-  constructor(db: Kysely<Database>) {
+  /**
+   * `soleWriter`: this process is the database's only client (an embedded PGlite store), so what it
+   * read or wrote last is what the table holds and `list` needs no query after the first (every poll
+   * lists them). Writes are made all the same. Default false (PostgreSQL, shared by workers).
+   */
+  constructor(db: Kysely<Database>, options: { readonly soleWriter?: boolean } = {}) {
     this.#db = db;
+    if (options.soleWriter) {
+      let sole = soleWriters.get(db);
+      if (sole === undefined) {
+        sole = { known: new Map(), writes: new Map() };
+        soleWriters.set(db, sole);
+      }
+      this.#sole = sole;
+    }
+  }
+
+  /** Keeps what was just written, for a sole writer that already knows the workspace's watermarks. */
+  #wrote(workspaceId: string, written: readonly Watermark[]): void {
+    const sole = this.#sole;
+    if (sole === undefined) return;
+    sole.writes.set(workspaceId, (sole.writes.get(workspaceId) ?? 0) + 1);
+    const known = sole.known.get(workspaceId);
+    if (known !== undefined) for (const w of written) known.set(w.source, w);
   }
 
   /** The watermark, or null when the source was never read (start from the beginning or a lookback). */
@@ -116,7 +151,9 @@ export class WatermarkRepository {
       )
       .returningAll()
       .execute();
-    return rows.map(fromRow);
+    const written = rows.map(fromRow);
+    this.#wrote(workspaceId, written);
+    return written;
   }
 
   /** Sets the watermark unconditionally, e.g. an operator replaying the last day. */
@@ -137,17 +174,26 @@ export class WatermarkRepository {
       .onConflict((oc) => oc.columns(['workspace_id', 'source']).doUpdateSet(values))
       .returningAll()
       .executeTakeFirstOrThrow();
-    return fromRow(row);
+    const written = fromRow(row);
+    this.#wrote(workspaceId, [written]);
+    return written;
   }
 
   /** All watermarks of a workspace, by source. */
   async list(workspaceId: string): Promise<Watermark[]> {
+    const sole = this.#sole;
+    const known = sole?.known.get(workspaceId);
+    if (known !== undefined) return [...known.values()].sort((a, b) => (a.source < b.source ? -1 : 1));
+    const writes = sole?.writes.get(workspaceId) ?? 0;
     const rows = await this.#db
       .selectFrom('watermarks')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
       .orderBy('source')
       .execute();
-    return rows.map(fromRow);
+    const listed = rows.map(fromRow);
+    if (sole !== undefined && (sole.writes.get(workspaceId) ?? 0) === writes)
+      sole.known.set(workspaceId, new Map(listed.map((w) => [w.source, w])));
+    return listed;
   }
 }

@@ -343,6 +343,25 @@ describe.each(dialects())('IncidentRepository on $name', (dialect) => {
     expect((await incidents.get(incident.id))?.version).toBe(2);
   });
 
+  it('lists the signals of an incident as of the version read, and again once another attach moved it on', async () => {
+    const incident = await opened();
+    const first = failedTaskSignal({ workspaceId: incident.workspaceId, dedupKey: `run:${randomUUID()}` });
+    await incidents.attachSignal(incident.id, first, T0 + 1);
+    const v2 = (await incidents.get(incident.id))!;
+    expect(await incidents.listSignals(incident.id, { atVersion: v2.version })).toEqual([first]);
+    // Another worker (another repository over the same database) attaches a second signal.
+    const second = failedTaskSignal({ workspaceId: incident.workspaceId, dedupKey: `run:${randomUUID()}` });
+    await new IncidentRepository(store.db).attachSignal(incident.id, second, T0 + 2);
+    const v3 = (await incidents.get(incident.id))!;
+    expect(v3.version).toBe(v2.version + 1);
+    // Both occurred at once: listed by id.
+    const both = [first, second].sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(await incidents.listSignals(incident.id, { atVersion: v3.version })).toEqual(both);
+    // What a caller does with the list it got does not change the next answer.
+    (await incidents.listSignals(incident.id, { atVersion: v3.version })).pop();
+    expect(await incidents.listSignals(incident.id, { atVersion: v3.version })).toEqual(both);
+  });
+
   it('attaches a signal to one incident when two workers race to attach it to two', async () => {
     const a = await opened({ fingerprint: 'a' });
     const b = await opened({ workspaceId: a.workspaceId, fingerprint: 'b' });

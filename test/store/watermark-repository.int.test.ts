@@ -15,11 +15,27 @@ describe.each(dialects())('WatermarkRepository on $name', (dialect) => {
 
   beforeAll(async () => {
     store = await dialect.open();
-    watermarks = new WatermarkRepository(store.db);
+    // As the app has it: on PGlite the process is the store's sole writer and lists from memory.
+    watermarks = new WatermarkRepository(store.db, { soleWriter: store.dialect === 'pglite' });
   });
   afterAll(async () => {
     await store?.close();
     await dialect.stop();
+  });
+
+  it('lists what was written last, also when a write lands while a list is being read', async () => {
+    const ws = `ws-${randomUUID()}`;
+    await watermarks.advance(ws, 'runs', { lastSeenAt: T0 }, T0);
+    const reading = watermarks.list(ws);
+    await watermarks.advanceAll(ws, [{ source: 'billing', position: { lastSeenAt: T0 + 1 } }], T0 + 1);
+    await reading;
+    await watermarks.reset(ws, 'runs_active', { lastSeenAt: null }, T0 + 2);
+    await watermarks.advance(ws, 'runs', { lastSeenAt: T0 - 1 }, T0 + 3);
+    expect((await watermarks.list(ws)).map((w) => [w.source, w.lastSeenAt, w.updatedAt])).toEqual([
+      ['billing', T0 + 1, T0 + 1],
+      ['runs', T0, T0],
+      ['runs_active', null, T0 + 2],
+    ]);
   });
 
   it('has no watermark for a source never read', async () => {

@@ -20,6 +20,12 @@ export interface CollectorCache {
    * run that own it (its events are that run's), an all-purpose cluster with none.
    */
   readonly clusters: Map<string, ClusterOwner>;
+  /**
+   * Per system-table source, the content version of its tables (`Warehouse.contentVersion`, known of the
+   * embedded warehouse only) when the last poll that read them through began, and what that poll kept
+   * for the next (a source's own summary): a poll skips the statements over tables nothing was added to.
+   */
+  readonly tablesRead: Map<string, TablesRead>;
   topology: Topology | undefined;
   readonly capacity: number;
 }
@@ -41,9 +47,17 @@ export function createCollectorCache(options: CollectorCacheOptions = {}): Colle
     seenRows: new Map(),
     costs: new Map(),
     clusters: new Map(),
+    tablesRead: new Map(),
     topology: undefined,
     capacity,
   };
+}
+
+interface TablesRead {
+  readonly version: string;
+  /** Where that poll's window began. */
+  readonly since: number;
+  readonly kept?: ReadonlyMap<string, number>;
 }
 
 /** The job and run a job cluster belongs to; empty for an all-purpose cluster. */

@@ -110,16 +110,26 @@ export async function pollSystemTables(
     rejected: [],
   };
   const wanted = new Set(options.sources ?? (Object.keys(DEFAULT_LAG_ALLOWANCE_MS) as SystemTableSource[]));
+  // Taken before `now`: every row counted in a version then carries a time no later than `now`, so a
+  // table whose version has not moved by the next poll holds no row this poll's window left out.
+  const versions = new Map<SystemTableSource, string>();
+  for (const [source, tables] of TABLES_READ) {
+    const version = deps.warehouse.contentVersion?.(tables);
+    if (version !== undefined) versions.set(source, version);
+  }
   const now = deps.clock.now();
   // Every source's watermark in one read, and the ones read through in one write at the end.
   const marks = new Map((await deps.watermarks.list(deps.workspaceId)).map((m) => [m.source, m]));
   const readThrough: SystemTableSource[] = [];
+  /** Where each source's window began this poll. */
+  const windows = new Map<SystemTableSource, number>();
 
   const run = async (source: SystemTableSource, read: (w: Window) => Promise<void>) => {
     if (!wanted.has(source)) return;
     const lag = options.lagAllowanceMs?.[source] ?? DEFAULT_LAG_ALLOWANCE_MS[source];
     const mark = marks.get(source);
     const since = Math.max(0, (mark?.lastSeenAt ?? now - (options.initialLookbackMs ?? DAY_MS)) - lag);
+    windows.set(source, since);
     try {
       await read({ since, until: now });
       readThrough.push(source);
@@ -157,9 +167,27 @@ export async function pollSystemTables(
     text: string,
     params: Record<string, ReturnType<typeof tsParam> | ReturnType<typeof dateParam> | string>,
   ) => (await deps.warehouse.query(text, { params, rowLimit: 100_000 })).rows;
+  /**
+   * True when the warehouse can tell that nothing was added to the source's tables since the start of
+   * the last poll that read them through, and this window begins no earlier than that poll's (a
+   * watermark set back, or a longer lag allowance, reads again): its statements would return only
+   * rows that poll handed out, so they are not run. A real warehouse cannot tell, and is read every time.
+   */
+  const unchanged = (source: SystemTableSource): boolean => {
+    const version = versions.get(source);
+    const last = cache.tablesRead.get(source);
+    return (
+      version !== undefined &&
+      last?.version === version &&
+      (windows.get(source) ?? Number.NEGATIVE_INFINITY) >= last.since
+    );
+  };
+  /** What a source keeps of this poll's read for the next, should its tables not change. */
+  const kept = new Map<SystemTableSource, ReadonlyMap<string, number>>();
   const ws = deps.workspaceId;
 
   await run('table_loads', async ({ since, until }) => {
+    if (unchanged('table_loads')) return;
     const rows = await sql(TABLE_LOADS_SQL, { since: tsParam(since), until: tsParam(until) });
     for (const r of rows) {
       if (str(r, 'status') === 'FAILED') continue;
@@ -184,6 +212,8 @@ export async function pollSystemTables(
   });
 
   await run('billing', async ({ since }) => {
+    // The periods start on whole hours and days, so an unchanged table adds up to the same totals.
+    if (unchanged('billing')) return;
     for (const granularity of ['hour', 'day'] as const) {
       const step = granularity === 'hour' ? HOUR_MS : DAY_MS;
       const from = Math.floor(since / step) * step;
@@ -203,6 +233,7 @@ export async function pollSystemTables(
   });
 
   await run('audit', async ({ since, until }) => {
+    if (unchanged('audit')) return;
     const rows = await sql(AUDIT_SQL, {
       since: tsParam(since),
       until: tsParam(until),
@@ -280,7 +311,9 @@ export async function pollSystemTables(
         out.queries,
       );
     }
-    const rows = await sql(QUERY_HISTORY_SQL, { since: tsParam(since), until: tsParam(until) });
+    const rows = unchanged('query_history')
+      ? []
+      : await sql(QUERY_HISTORY_SQL, { since: tsParam(since), until: tsParam(until) });
     for (const r of rows) {
       const id = str(r, 'statement_id');
       accept(
@@ -306,14 +339,22 @@ export async function pollSystemTables(
   });
 
   await run('warehouse_events', async () => {
+    const lookback = now - WAREHOUSE_ACTIVITY_LOOKBACK_MS;
     const idle = new Map<string, number>();
-    for (const text of WAREHOUSE_ACTIVITY_SQL) {
-      for (const r of await sql(text, { since: tsParam(now - WAREHOUSE_ACTIVITY_LOOKBACK_MS) })) {
-        const id = str(r, 'warehouse_id');
-        const at = ms(r, 'last_activity');
-        if (id !== undefined && at !== undefined) idle.set(id, Math.max(idle.get(id) ?? 0, at));
+    const last = cache.tablesRead.get('warehouse_events')?.kept;
+    if (unchanged('warehouse_events') && last !== undefined) {
+      // The latest activity per warehouse since the lookback is the last poll's, but for what aged out.
+      for (const [id, at] of last) if (at >= lookback) idle.set(id, at);
+    } else {
+      for (const text of WAREHOUSE_ACTIVITY_SQL) {
+        for (const r of await sql(text, { since: tsParam(lookback) })) {
+          const id = str(r, 'warehouse_id');
+          const at = ms(r, 'last_activity');
+          if (id !== undefined && at !== undefined) idle.set(id, Math.max(idle.get(id) ?? 0, at));
+        }
       }
     }
+    kept.set('warehouse_events', idle);
     for await (const w of deps.client.warehouses.listWarehouses()) {
       const mine = running.filter((q) => q.warehouseId === w.id);
       // Only a wait at capacity is queueing: a statement waiting while the warehouse starts
@@ -350,11 +391,13 @@ export async function pollSystemTables(
   });
 
   await run('pipelines', async ({ since, until }) => {
-    const rows = await sql(PIPELINE_UPDATES_SQL, {
-      since: tsParam(since),
-      until: tsParam(until),
-      lookback: tsParam(since - 7 * DAY_MS),
-    });
+    const rows = unchanged('pipelines')
+      ? []
+      : await sql(PIPELINE_UPDATES_SQL, {
+          since: tsParam(since),
+          until: tsParam(until),
+          lookback: tsParam(since - 7 * DAY_MS),
+        });
     for (const r of rows) {
       const pipelineId = str(r, 'pipeline_id');
       const updateId = str(r, 'update_id');
@@ -469,6 +512,14 @@ export async function pollSystemTables(
     readThrough.map((source) => ({ source, position: { lastSeenAt: now } })),
     now,
   );
+  // Only a poll handed out and moved on counts as read: one that failed is read again in full.
+  for (const source of readThrough) {
+    const version = versions.get(source);
+    const since = windows.get(source);
+    const keep = kept.get(source);
+    if (version !== undefined && since !== undefined)
+      cache.tablesRead.set(source, { version, since, ...(keep ? { kept: keep } : {}) });
+  }
   for (const r of out.rejected) deps.logger?.debug(r, 'system-table row rejected');
   return out;
 }
@@ -500,6 +551,19 @@ async function pipelineErrors(deps: CollectorDeps, pipelineId: string, updateId:
   }
   return errors;
 }
+
+/**
+ * The tables each source's statements read (the REST calls beside them are made every poll). A source
+ * skips its statements when none of these changed; cluster events come from REST only.
+ */
+const TABLES_READ: ReadonlyMap<SystemTableSource, readonly string[]> = new Map([
+  ['table_loads', ['main.ops.etl_audit']],
+  ['billing', ['system.billing.usage', 'system.billing.list_prices']],
+  ['audit', ['system.access.audit']],
+  ['query_history', ['system.query.history']],
+  ['warehouse_events', ['system.query.history', 'system.compute.warehouse_events']],
+  ['pipelines', ['system.lakeflow.pipeline_update_timeline', 'system.lakeflow.pipelines']],
+]);
 
 const TABLE_LOADS_SQL = `
 SELECT table_full_name, job_id, run_id, task_key, task_run_id, rows_written, load_time, status

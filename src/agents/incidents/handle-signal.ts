@@ -421,7 +421,7 @@ async function joinIncident(
  */
 export async function retriageIncident(deps: HandleSignalDeps, incident: Incident): Promise<Incident | null> {
   const now = deps.clock.now();
-  const signals = await deps.incidents.listSignals(incident.id);
+  const signals = await deps.incidents.listSignals(incident.id, { atVersion: incident.version });
   if (signals.length === 0) return null;
   const summary = summarise(deps, incident.workspaceId, signals);
   const triage = await triageOpenIncident(deps, incident.workspaceId, summary, signals, now);

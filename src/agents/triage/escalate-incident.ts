@@ -64,9 +64,14 @@ export async function escalateIfOverdue(deps: EscalationDeps, incident: Incident
   const now = deps.clock.now();
   // Cheap first: the level cannot have been reached before the incident opened.
   if (escalationDue(incident, incident.openedAt, deps.policy.triage, now) === null) return null;
-  const since = levelReachedAt(incident, await deps.incidents.timeline(incident.id));
+  const timeline = await deps.incidents.timeline(incident.id);
+  const since = levelReachedAt(incident, timeline);
   const due = escalationDue(incident, since, deps.policy.triage, now);
   if (due === null) return null;
+  // Escalated at this level already: the store would refuse the entry as a repeat and change nothing.
+  // Not asking spares every review a transaction per escalated incident for as long as it stays open.
+  const dedupKey = `escalation:${due.severity}`;
+  if (timeline.some((e) => e.dedupKey === dedupKey)) return null;
   const outcome = await deps.incidents.escalate(
     incident.id,
     incident.version,
@@ -74,7 +79,7 @@ export async function escalateIfOverdue(deps: EscalationDeps, incident: Incident
       phase: 'ANALYZE',
       summary: `Escalated: ${due.severity} not acknowledged within ${duration(due.minutes)}`,
       data: { kind: ESCALATION_ENTRY_KIND, severity: due.severity, deadline: due.deadline },
-      dedupKey: `escalation:${due.severity}`,
+      dedupKey,
     },
     now,
   );

@@ -1,7 +1,7 @@
 import type { Cron } from 'croner';
 import type { Clock } from '../../domain/clock.js';
 import type { Scenario, ScenarioJob, ScenarioTask } from '../scenario/schema.js';
-import type { SystemTableSink } from '../system-table-sink.js';
+import type { SinkTableName, SystemTableSink } from '../system-table-sink.js';
 import { listPrices, NODE_TYPES, nodeType, skuNames } from './catalog.js';
 import { attributesFromScenario } from './cluster-availability.js';
 import { ClusterFleet, type ClusterState } from './cluster-fleet.js';
@@ -212,10 +212,18 @@ export class SimWorkspace {
     this.#rows.drain();
   }
 
-  /** Drains buffered rows and flushes the sink. */
-  async flush(): Promise<void> {
-    this.#rows.drain();
-    await this.#sink.flush();
+  /**
+   * How many rows the workspace has written to `table` so far (flushed or not). The tables only ever grow
+   * by the engine's appends, so an unchanged count means the table holds what it held.
+   */
+  rowsWritten(table: SinkTableName): number {
+    return this.#rows.pushed(table);
+  }
+
+  /** Drains buffered rows and flushes the sink: of `tables` only, when given. */
+  async flush(tables?: readonly SinkTableName[]): Promise<void> {
+    this.#rows.drain(tables);
+    await this.#sink.flush(tables);
   }
 
   /** Subscribes to job-run lifecycle events (start, success, failure); returns an unsubscribe function. */

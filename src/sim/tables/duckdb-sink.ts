@@ -99,10 +99,17 @@ export class DuckDbSink implements SystemTableSink {
     }
   }
 
-  /** Hands every buffered row to DuckDB and commits, so queries on other connections see them. */
-  async flush(): Promise<void> {
+  /**
+   * Hands the buffered rows of `tables` (default all) to DuckDB and commits, so queries on other
+   * connections see them. Each commit costs about a millisecond, so a reader flushes what it reads.
+   */
+  async flush(tables?: readonly SinkTableName[]): Promise<void> {
     if (this.#closed) return;
-    for (const writer of this.#writers.values()) {
+    const writers =
+      tables === undefined
+        ? this.#writers.values()
+        : tables.map((t) => this.#writers.get(t)).filter((w) => w !== undefined);
+    for (const writer of writers) {
       if (writer.buffered > 0) writeChunk(writer);
       if (writer.dirty) {
         writer.appender.flushSync();

@@ -8,19 +8,29 @@ import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import type { Scenario } from '../../../src/sim/scenario/schema.js';
 import { startSimServer } from '../../../src/sim/server/start-sim-server.js';
 import { DuckDbSink } from '../../../src/sim/tables/duckdb-sink.js';
+import { flushingWarehouse } from '../../../src/sim/tables/flushing-warehouse.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { WatermarkRepository } from '../../../src/store/watermark-repository.js';
 
 const TOKEN = 'dapi-collector-test-0001';
 
-/** A simulated workspace on loopback, its system tables in DuckDB, and a fresh in-memory store. */
-export async function startHarness(scenario: Scenario, policy: Policy = defaultPolicy()) {
+/**
+ * A simulated workspace on loopback, its system tables in DuckDB, and a fresh in-memory store. With
+ * `embedded`, the collector reads the tables as the embedded bot does: through the warehouse that
+ * flushes the workspace's rows first and knows which tables it wrote to.
+ */
+export async function startHarness(
+  scenario: Scenario,
+  policy: Policy = defaultPolicy(),
+  options: { embedded?: boolean } = {},
+) {
   const instance = await DuckDBInstance.create(':memory:');
   const sinkConnection = await instance.connect();
   const sink = await DuckDbSink.create(sinkConnection);
   const workspace = new SimWorkspace({ scenario, seed: 7, sink });
   const server = await startSimServer({ workspace, tokens: [TOKEN] });
-  const warehouse = await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock });
+  const duckdb = await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock });
+  const warehouse = options.embedded ? flushingWarehouse(duckdb, workspace) : duckdb;
   const store = await openStore({ dataDir: 'memory://' });
   const client = createDatabricksClient({
     host: server.url,

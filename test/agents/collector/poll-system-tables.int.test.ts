@@ -401,3 +401,110 @@ describe('pollSystemTables on a warehouse under load', () => {
     }
   });
 });
+
+describe('pollSystemTables on the embedded warehouse', () => {
+  const busy = scenarioWith((s) => {
+    s.jobs![0]!.sla = {
+      deadline: '06:00',
+      table: 'main.finance.daily_revenue',
+      timezone_id: 'Europe/Berlin',
+    };
+    s.warehouses = [
+      { name: 'bi', team: 'finance', owner: 'alice@example.com', size: 'Small', queries_per_hour: 6 },
+      { name: 'adhoc', team: 'finance', owner: 'alice@example.com', size: 'Large', queries_per_hour: 0 },
+    ];
+    s.faults = [
+      {
+        id: 'revoke',
+        kind: 'revoked_grant',
+        target: { grant: { table: 'main.finance.raw_orders', principal: 'finance-etl' } },
+        start: '+90m',
+        expected: { category: 'permission', severity: 'P2', action: 'NOTIFY_OWNER' },
+      },
+      {
+        id: 'no-autostop',
+        kind: 'idle_warehouse_no_autostop',
+        target: { warehouse: 'adhoc' },
+        start: '+1h',
+        end: '+30h',
+        expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
+      },
+    ];
+  });
+
+  it('hands out what a warehouse that cannot tell what changed hands out, and skips the tables nothing was added to', async () => {
+    // The same seeded workspace twice: read as a real warehouse is, and through the embedded one.
+    const real = await startHarness(busy);
+    const embedded = await startHarness(busy, undefined, { embedded: true });
+    try {
+      const statements: string[] = [];
+      const counted = embedded.deps.warehouse;
+      const deps = {
+        ...embedded.deps,
+        warehouse: {
+          query: (text: string, options?: Parameters<typeof counted.query>[1]) => {
+            statements.push(text);
+            return counted.query(text, options);
+          },
+          contentVersion: (tables: readonly string[]) => counted.contentVersion?.(tables),
+          close: () => counted.close(),
+        },
+      };
+      const realCache = createCollectorCache();
+      const embeddedCache = createCollectorCache();
+      const times = [START + 20 * MIN, START + 20 * MIN];
+      for (let t = START + 30 * MIN; t <= START + 5 * HOUR; t += 7 * MIN) times.push(t);
+      times.push(START + 30 * HOUR, START + 30 * HOUR);
+      let skipped = 0;
+      const grants: string[] = [];
+      let idleSince: number | undefined;
+      for (const [i, t] of times.entries()) {
+        await real.advanceTo(t);
+        await embedded.advanceTo(t);
+        const ran = statements.length;
+        const expected = await pollSystemTables(real.deps, realCache);
+        const got = await pollSystemTables(deps, embeddedCache);
+        expect(got).toEqual(expected);
+        // Eight statements when every source must look again.
+        if (statements.length - ran < 8) skipped++;
+        // A second poll at the same instant: nothing was added to any table, so nothing is read.
+        if (i === 1) expect(statements.length).toBe(ran);
+        grants.push(...got.grantChanges.map((g) => g.principal));
+        idleSince = got.warehouses.find((w) => w.name === 'adhoc')?.idleSince ?? idleSince;
+      }
+      expect(skipped).toBeGreaterThan(times.length / 2);
+      // What it handed out along the way: the revoked grant, and the warehouse left running idle.
+      expect(grants).toEqual(['finance-etl']);
+      expect(idleSince).toBeGreaterThanOrEqual(START + HOUR);
+
+      // An operator sets the loads' watermark back to before anything a (restarted) process read: the
+      // unchanged table is read again, and the loads of the first hours come out as they would anyway.
+      const [realAgain, embeddedAgain] = [createCollectorCache(), createCollectorCache()];
+      const setBack = async (to: number) => {
+        for (const h of [real, embedded])
+          await h.deps.watermarks.reset(
+            h.deps.workspaceId,
+            'table_loads',
+            { lastSeenAt: to },
+            START + 30 * HOUR,
+          );
+      };
+      const both = async () => {
+        const expected = await pollSystemTables(real.deps, realAgain, { sources: ['table_loads'] });
+        const got = await pollSystemTables(deps, embeddedAgain, { sources: ['table_loads'] });
+        expect(got).toEqual(expected);
+        return got.tableLoads;
+      };
+      await setBack(START + 20 * HOUR);
+      await both();
+      expect(await both()).toEqual([]);
+      await setBack(START);
+      const firstHours = await both();
+      expect(firstHours.length).toBeGreaterThan(0);
+      expect(firstHours.every((l) => l.loadedAt !== undefined && l.loadedAt < START + 20 * HOUR)).toBe(true);
+    } finally {
+      await embedded.close();
+      await real.close();
+    }
+  });
+});

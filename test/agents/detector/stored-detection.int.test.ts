@@ -18,11 +18,15 @@ import { DAY, MIN, run, T0, WS } from './observation-factory.js';
 const wallClock = new ManualClock(T0);
 const kinds = (out: { signals: readonly { kind: string }[] }) => out.signals.map((s) => s.kind).sort();
 
-/** One worker process' detection of the workspace, over `store`. */
+/**
+ * One worker's detection of the workspace, over `store`. On PGlite, as the app has it, the process is
+ * the store's sole writer (the lock in memory, its own saves not read back); the workers of one test
+ * then stand for detections in one process, and a restart for a new detection over the same store.
+ */
 const worker = (store: Store) =>
   new StoredDetection({
     detection: new Detection(defaultPolicy()),
-    repository: new DetectorStateRepository(store.db),
+    repository: new DetectorStateRepository(store.db, { soleWriter: store.dialect === 'pglite' }),
     workspaceId: WS,
     wallClock,
   });

@@ -278,6 +278,20 @@ GROUP BY 1 ORDER BY 2 DESC;`);
     expect(translated.params).toEqual(['state', 'job']);
   });
 
+  it('names the tables a statement reads, and none when it names one without its catalog', () => {
+    const joined = translateDatabricksSql(`
+      WITH recent AS (SELECT * FROM System.Billing.Usage WHERE usage_date >= :since)
+      SELECT * FROM recent r JOIN system.billing.list_prices p ON r.sku_name = p.sku_name
+      WHERE EXISTS (SELECT 1 FROM main.ops.etl_audit a WHERE a.job_id = r.usage_metadata.job_id)`);
+    expect([...(joined.tables ?? [])].sort()).toEqual([
+      'main.ops.etl_audit',
+      'system.billing.list_prices',
+      'system.billing.usage',
+    ]);
+    expect(translateDatabricksSql('SELECT * FROM billing.usage').tables).toBeUndefined();
+    expect(translateDatabricksSql('SHOW TABLES IN system.billing').tables).toBeUndefined();
+  });
+
   it('reports a system table or schema the simulator lacks as NOT_FOUND', async () => {
     expect(() => translateDatabricksSql('SELECT * FROM system.marketplace.listings')).toThrow(
       expect.objectContaining({ reason: 'NOT_FOUND' }),

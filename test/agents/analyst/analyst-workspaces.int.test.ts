@@ -13,8 +13,8 @@ import { ManualClock } from '../../../src/domain/clock.js';
 /**
  * On a real account the system tables hold every workspace's rows. Here the demo scenario's export (seed
  * 42, 48 h) is workspace A, alone in one file and, in another, beside a copy of every one of its rows
- * under workspace B's id, with B's job and warehouse names prefixed `other_` and its queries run by
- * someone else. A question about A answers exactly as if B were not there; the same question about B
+ * under workspace B's id, with B's own ids, its job, warehouse and cluster names prefixed `other_` and
+ * its queries run by someone else. A question about A answers exactly as if B were not there; the same question about B
  * answers B's.
  */
 
@@ -27,12 +27,21 @@ let shared: DuckDbWarehouse;
 let clock: ManualClock;
 let workspaceA: string;
 
-/** B's copy of one table's rows: B's id, and B's own names where the table has them. */
-const OTHER_NAMES: Readonly<Record<string, string>> = {
+/**
+ * B's copy of one table's rows: B's id, B's own names where the table has them, and B's own job, run
+ * and statement ids (ids are the workspace's: B's never meet A's in a join).
+ */
+const OTHER_VALUES: Readonly<Record<string, string>> = {
   name: `'other_' || name`,
   warehouse_name: `'other_' || warehouse_name`,
   cluster_name: `'other_' || cluster_name`,
   executed_by: `'${OTHER_USER}'`,
+  job_id: `'9' || job_id`,
+  run_id: `'9' || run_id`,
+  job_run_id: `'9' || job_run_id`,
+  statement_id: `'9' || statement_id`,
+  entity_id: `'9' || entity_id`,
+  usage_metadata: `struct_update(usage_metadata, job_id := '9' || usage_metadata.job_id)`,
 };
 
 beforeAll(async () => {
@@ -68,7 +77,7 @@ beforeAll(async () => {
     if (!names.includes('workspace_id')) continue;
     const replaced = [
       `'${OTHER_ID}' AS workspace_id`,
-      ...names.filter((n) => OTHER_NAMES[n] !== undefined).map((n) => `${OTHER_NAMES[n]} AS ${n}`),
+      ...names.filter((n) => OTHER_VALUES[n] !== undefined).map((n) => `${OTHER_VALUES[n]} AS ${n}`),
     ];
     await db.run(
       `INSERT INTO ${table} SELECT * REPLACE (${replaced.join(', ')}) FROM ${table} WHERE workspace_id = '${workspaceA}'`,
@@ -99,6 +108,13 @@ const QUESTIONS = [
   'who spends the most warehouse time this week?',
   'idle warehouses',
   'warehouses without auto-stop',
+  'clusters without auto-termination',
+  'which SLAs did we miss this week?',
+  'why did finance_orders_daily fail?',
+  'how is finance_orders_daily doing?',
+  'is finance_orders_daily getting slower?',
+  'who read or changed main.finance.orders?',
+  'what is downstream of main.finance.orders?',
 ];
 
 describe("a question about one workspace reads none of the account's other workspaces", () => {

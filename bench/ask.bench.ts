@@ -72,7 +72,12 @@ async function cachedGenerated(jobs: number, hours: number, seed: number): Promi
   const exported = JSON.parse(await readFile(about, 'utf8')) as { name: string; nowMs: number };
   const clock = new ManualClock(exported.nowMs);
   const warehouse = await DuckDbWarehouse.openFile(file, { clock });
-  return { warehouse, clock, name: exported.name, close: () => warehouse.close() };
+  // An export kept from before the id was written down: its rows say it.
+  const workspaceId = String(
+    (await warehouse.query('SELECT workspace_id FROM system.lakeflow.jobs LIMIT 1', { rowLimit: 1 })).rows[0]
+      ?.workspace_id ?? '',
+  );
+  return { warehouse, clock, name: exported.name, workspaceId, close: () => warehouse.close() };
 }
 
 /** One question per intent; `{job}`, `{team}` and `{table}` are filled from the workspace. */
@@ -119,6 +124,7 @@ async function bench(label: string, open: () => Promise<ScenarioWarehouse>): Pro
     );
     const analyst = createAnalyst({
       warehouse: ws.warehouse,
+      workspaceId: ws.workspaceId,
       clock: ws.clock,
       wallClock: systemClock,
       policy: defaultPolicy(),

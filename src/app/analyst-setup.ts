@@ -56,6 +56,7 @@ export function analystFor(
               timeoutMs: deps.policy.ask.timeout_seconds * 1000,
             },
             clock: deps.clock,
+            workspaceId: deps.workspaceId,
           }),
   });
 }

@@ -3,6 +3,7 @@ import { DEFAULT_SCENARIO_FILE } from '../config/default-scenario-file.js';
 import { type Env, loadEnv } from '../config/env.js';
 import { loadPolicy } from '../config/policy.js';
 import { createWarehouse } from '../databricks/create-warehouse.js';
+import { currentWorkspaceId } from '../databricks/rest/current-workspace-id.js';
 import type { Warehouse } from '../databricks/warehouse.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
@@ -56,6 +57,8 @@ function answerText(answer: Answer): string {
 interface Opened {
   readonly warehouse: Warehouse;
   readonly clock: Clock;
+  /** The workspace questions are about: the system tables hold the whole account's rows. */
+  readonly workspaceId: string;
   close(): Promise<void>;
 }
 
@@ -72,7 +75,14 @@ async function openWorkspace(opts: AskOptions, env: Env): Promise<Opened> {
     const warehouse = await createWarehouse(
       warehouseConfig(env.DATABRICKS_SQL_TRANSPORT, env.DATABRICKS_WAREHOUSE_ID, client, config),
     );
-    return { warehouse, clock: systemClock, close: () => warehouse.close() };
+    try {
+      // As `dbxops start` finds it: the host name does not carry the numeric id the tables filter on.
+      const workspaceId = env.DATABRICKS_WORKSPACE_ID ?? (await currentWorkspaceId(client.transport));
+      return { warehouse, clock: systemClock, workspaceId, close: () => warehouse.close() };
+    } catch (error) {
+      await warehouse.close();
+      throw error;
+    }
   }
   const hours = opts.hours ?? (opts.scenario === undefined ? DEFAULT_HOURS : undefined);
   return openScenarioWarehouse({
@@ -99,6 +109,7 @@ export async function runAsk(
     const language = model.language;
     const analyst = analystFor(language, {
       warehouse: workspace.warehouse,
+      workspaceId: workspace.workspaceId,
       clock: workspace.clock,
       wallClock: systemClock,
       policy,

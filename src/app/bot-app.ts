@@ -394,6 +394,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
       }),
       analyst: analystFor(language, {
         warehouse: ws.warehouse,
+        workspaceId: ws.workspaceId,
         clock,
         wallClock,
         policy,

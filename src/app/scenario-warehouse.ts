@@ -10,6 +10,8 @@ export interface ScenarioWarehouse {
   /** The workspace clock, stopped at the end of the simulated period: "now" for every answer. */
   readonly clock: ManualClock;
   readonly name: string;
+  /** The simulated workspace's id, which its rows carry: what questions about it filter by. */
+  readonly workspaceId: string;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function openScenarioWarehouse(opts: {
       warehouse,
       clock,
       name: exported.name,
+      workspaceId: exported.workspaceId,
       async close() {
         await warehouse.close();
         await rm(dir, { recursive: true, force: true });

@@ -108,6 +108,8 @@ export interface SimExportOptions {
 /** What `exportScenario` wrote: the scenario's name and the simulated clock at the end. */
 export interface ExportedScenario {
   readonly name: string;
+  /** The simulated workspace's id: the `workspace_id` of every row written. */
+  readonly workspaceId: string;
   readonly startMs: number;
   readonly nowMs: number;
 }
@@ -149,7 +151,7 @@ export async function exportScenario(
       }),
     })),
   });
-  return { name, startMs: workspace.startMs, nowMs: workspace.now() };
+  return { name, workspaceId: workspace.workspaceId, startMs: workspace.startMs, nowMs: workspace.now() };
 }
 
 /** `dbxops sim export`: runs the scenario flat out into a DuckDB file and prints what it wrote. */

@@ -45,6 +45,7 @@ function handler() {
     logger: pino({ level: 'silent' }),
     analyst: createAnalyst({
       warehouse: demo.warehouse,
+      workspaceId: demo.workspaceId,
       clock: demo.clock,
       wallClock,
       policy,

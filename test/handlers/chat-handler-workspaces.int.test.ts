@@ -51,6 +51,7 @@ function workspace(id: string, name: string, scenario: ScenarioWarehouse): Askab
     cost: createCostAnalyst({ warehouse: scenario.warehouse, workspaceId: id }),
     analyst: createAnalyst({
       warehouse: scenario.warehouse,
+      workspaceId: id,
       clock: scenario.clock,
       wallClock,
       policy,

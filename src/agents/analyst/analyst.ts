@@ -54,6 +54,11 @@ export type ModelFallback = (
 
 export interface AnalystDeps {
   readonly warehouse: Warehouse;
+  /**
+   * The workspace this analyst answers for (its numeric id, as the system tables spell it): the system
+   * tables hold the rows of every workspace of the account, and every statement keeps only this one's.
+   */
+  readonly workspaceId: string;
   /** The workspace clock: "yesterday" and "now" are the workspace's. */
   readonly clock: Clock;
   /** The wall clock, for when a context was saved. */
@@ -134,7 +139,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
 
   function workspaceNames(now: number): Promise<WorkspaceNames> {
     if (names === undefined || now - names.at > NAMES_TTL_MS || now < names.at) {
-      const value = loadWorkspaceNames(deps.warehouse, guard, now);
+      const value = loadWorkspaceNames(deps.warehouse, guard, now, deps.workspaceId);
       names = { at: now, value };
       value.catch(() => {
         names = undefined;
@@ -184,6 +189,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       nowMs: deps.clock.now(),
       idleMinutes: deps.policy.thresholds.warehouse_idle_minutes,
       longQueryMinutes: deps.policy.thresholds.runaway_query_minutes,
+      workspaceId: deps.workspaceId,
     };
     if (intent === 'long_queries_now' && deps.databricks !== undefined) {
       let rows: Row[];
@@ -210,7 +216,9 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     }
     if (spec.query === undefined) return slaMisses(question, slots, period, ctx);
     const built = spec.query(ctx);
-    const outcome = await runGuarded(deps.warehouse, built.sql, built.params, guard);
+    // Every template filters each system table by `:workspace_id`; it is bound here, once for all.
+    const params = { ...built.params, workspace_id: deps.workspaceId };
+    const outcome = await runGuarded(deps.warehouse, built.sql, params, guard);
     if (!outcome.ok) {
       const sql = typeof outcome.details?.sql === 'string' ? outcome.details.sql : built.sql;
       return outcome.reason === 'warehouse_error'
@@ -258,6 +266,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     try {
       read = await readSlaCompliance(deps.warehouse, {
         policySlas: deps.policy.slas,
+        workspaceId: deps.workspaceId,
         from: period.startMs,
         to: Math.min(period.endMs, ctx.nowMs),
         timeoutMs: deps.policy.ask.timeout_seconds * 1000,

@@ -16,6 +16,12 @@ export interface IntentContext {
   readonly idleMinutes: number;
   /** A query running this long is long-running (policy `thresholds.runaway_query_minutes`). */
   readonly longQueryMinutes: number;
+  /**
+   * The workspace the answer is about. The system tables hold every workspace of the account (region),
+   * so every statement filters each system table it reads by `workspace_id = :workspace_id`, bound by
+   * the analyst (`workspaceParam`) — never spliced.
+   */
+  readonly workspaceId: string;
 }
 
 interface IntentQuery {
@@ -72,7 +78,7 @@ const PRICED_USAGE = `SELECT u.*, u.usage_quantity * p.pricing.effective_list.de
       ON u.sku_name = p.sku_name AND u.cloud = p.cloud AND u.usage_unit = p.usage_unit
      AND u.usage_start_time >= p.price_start_time
      AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)
-    WHERE u.usage_date >= :start_date AND u.usage_date <= :end_date
+    WHERE u.workspace_id = :workspace_id AND u.usage_date >= :start_date AND u.usage_date <= :end_date
       AND u.usage_start_time >= :start AND u.usage_start_time < :end`;
 
 const pricedParams = (p: Period) => ({
@@ -109,7 +115,7 @@ const RUNS = `SELECT job_id, run_id, min(period_start_time) AS started, max(peri
       max_by(termination_code, period_end_time) AS termination_code,
       round((unix_timestamp(max(period_end_time)) - unix_timestamp(min(period_start_time))) / 60.0, 1) AS minutes
     FROM system.lakeflow.job_run_timeline
-    WHERE period_end_time >= :start AND period_start_time < :end
+    WHERE workspace_id = :workspace_id AND period_end_time >= :start AND period_start_time < :end
     GROUP BY job_id, run_id`;
 
 export const INTENT_SPECS: Readonly<Record<IntentName, IntentSpec>> = {
@@ -160,7 +166,7 @@ SELECT r.run_id, r.ended, r.result_state, r.termination_code, t.task_key, t.term
        t.run_id AS task_run_id
 FROM runs r
 LEFT JOIN system.lakeflow.job_task_run_timeline t
-  ON t.job_run_id = r.run_id AND t.result_state IN ${FAILED}
+  ON t.workspace_id = :workspace_id AND t.job_run_id = r.run_id AND t.result_state IN ${FAILED}
 WHERE r.job_id = :job_id AND r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end
 ORDER BY r.ended DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
@@ -286,7 +292,7 @@ GROUP BY 1, 2 ORDER BY usd DESC`,
        round(total_duration_ms / 60000.0, 1) AS minutes, round(read_bytes / 1e9, 2) AS read_gb,
        execution_status, substr(statement_text, 1, 120) AS statement
 FROM system.query.history
-WHERE start_time >= :start AND start_time < :end
+WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end
 ORDER BY total_duration_ms DESC`,
       params: periodParams(period),
     }),
@@ -308,7 +314,7 @@ ORDER BY total_duration_ms DESC`,
       sql: `SELECT executed_by AS user_name, count(*) AS queries,
        round(sum(total_duration_ms) / 3600000.0, 2) AS hours, round(sum(read_bytes) / 1e9, 2) AS read_gb
 FROM system.query.history
-WHERE start_time >= :start AND start_time < :end
+WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end
 GROUP BY 1 ORDER BY hours DESC`,
       params: periodParams(period),
     }),
@@ -390,15 +396,16 @@ GROUP BY 1, 2 ORDER BY usd DESC`,
       sql: `WITH wh AS (
   SELECT warehouse_id, warehouse_name, warehouse_size, auto_stop_minutes, max_clusters
   FROM system.compute.warehouses
+  WHERE workspace_id = :workspace_id
   QUALIFY row_number() OVER (PARTITION BY workspace_id, warehouse_id ORDER BY change_time DESC) = 1
     AND delete_time IS NULL
 ), ev AS (
   SELECT warehouse_id, max_by(event_type, event_time) AS state, max(event_time) AS since
-  FROM system.compute.warehouse_events WHERE event_time < :end GROUP BY 1
+  FROM system.compute.warehouse_events WHERE workspace_id = :workspace_id AND event_time < :end GROUP BY 1
 ), q AS (
   SELECT compute.warehouse_id AS warehouse_id, count(*) AS queries, max(end_time) AS last_query,
          round(percentile_approx(total_duration_ms, 0.95) / 1000.0, 1) AS p95_seconds
-  FROM system.query.history WHERE start_time >= :start AND start_time < :end GROUP BY 1
+  FROM system.query.history WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end GROUP BY 1
 )
 SELECT w.warehouse_name, w.warehouse_size, w.auto_stop_minutes, coalesce(e.state, 'UNKNOWN') AS state,
        coalesce(q.queries, 0) AS queries, q.last_query, q.p95_seconds,
@@ -434,7 +441,7 @@ ORDER BY CASE WHEN finding = 'ok' THEN 1 ELSE 0 END, w.warehouse_name`,
     query: () => ({
       sql: `SELECT warehouse_name, warehouse_id, warehouse_size, warehouse_type, auto_stop_minutes, change_time AS changed
 FROM system.compute.warehouses
-WHERE coalesce(auto_stop_minutes, 0) = 0
+WHERE workspace_id = :workspace_id AND coalesce(auto_stop_minutes, 0) = 0
 QUALIFY row_number() OVER (PARTITION BY workspace_id, warehouse_id ORDER BY change_time DESC) = 1
   AND delete_time IS NULL
 ORDER BY warehouse_name`,
@@ -457,7 +464,7 @@ ORDER BY warehouse_name`,
     query: () => ({
       sql: `SELECT cluster_name, cluster_id, owned_by, cluster_source, auto_termination_minutes, change_time AS changed
 FROM system.compute.clusters
-WHERE coalesce(auto_termination_minutes, 0) = 0 AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')
+WHERE workspace_id = :workspace_id AND coalesce(auto_termination_minutes, 0) = 0 AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')
 QUALIFY row_number() OVER (PARTITION BY workspace_id, cluster_id ORDER BY change_time DESC) = 1
   AND delete_time IS NULL
 ORDER BY cluster_name`,
@@ -479,7 +486,7 @@ ORDER BY cluster_name`,
        round((unix_timestamp(:now) - unix_timestamp(start_time)) / 60.0, 1) AS minutes,
        substr(statement_text, 1, 120) AS statement
 FROM system.query.history
-WHERE execution_status IN ('RUNNING', 'QUEUED', 'STARTED') AND start_time < :long_since
+WHERE workspace_id = :workspace_id AND execution_status IN ('RUNNING', 'QUEUED', 'STARTED') AND start_time < :long_since
   AND start_time >= :recent
 ORDER BY start_time`,
       params: {
@@ -502,16 +509,16 @@ ORDER BY start_time`,
     query: ({ slots, period }) => ({
       sql: `SELECT event_time, 'read' AS action, created_by AS who, entity_type, entity_id
 FROM system.access.table_lineage
-WHERE source_table_full_name = :table_name AND event_date >= :start_date AND event_time >= :start AND event_time < :end
+WHERE workspace_id = :workspace_id AND source_table_full_name = :table_name AND event_date >= :start_date AND event_time >= :start AND event_time < :end
 UNION ALL
 SELECT event_time, 'wrote' AS action, created_by AS who, entity_type, entity_id
 FROM system.access.table_lineage
-WHERE target_table_full_name = :table_name AND event_date >= :start_date AND event_time >= :start AND event_time < :end
+WHERE workspace_id = :workspace_id AND target_table_full_name = :table_name AND event_date >= :start_date AND event_time >= :start AND event_time < :end
 UNION ALL
 SELECT event_time, action_name AS action, user_identity.email AS who, service_name AS entity_type,
        request_params['securable_type'] AS entity_id
 FROM system.access.audit
-WHERE event_date >= :start_date AND event_time >= :start AND event_time < :end
+WHERE workspace_id = :workspace_id AND event_date >= :start_date AND event_time >= :start AND event_time < :end
   AND (request_params['securable_full_name'] = :table_name OR request_params['full_name_arg'] = :table_name
        OR request_params['table_full_name'] = :table_name)
 ORDER BY event_time DESC`,
@@ -534,7 +541,7 @@ ORDER BY event_time DESC`,
       sql: `WITH edges AS (
   SELECT DISTINCT source_table_full_name AS src, target_table_full_name AS dst, entity_type, entity_id
   FROM system.access.table_lineage
-  WHERE event_date >= :start_date AND event_time >= :start AND event_time < :end
+  WHERE workspace_id = :workspace_id AND event_date >= :start_date AND event_time >= :start AND event_time < :end
     AND source_table_full_name IS NOT NULL AND target_table_full_name IS NOT NULL
 ), jobs AS (${CURRENT_JOBS})
 SELECT DISTINCT hops, d.dst AS table_name, coalesce(j.name, d.entity_id) AS written_by, d.entity_type

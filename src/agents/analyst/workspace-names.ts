@@ -10,43 +10,48 @@ export interface WorkspaceNames {
   readonly tables: readonly string[];
 }
 
-/** The current row of each job (the SCD2 table adds one per change), not deleted. */
+/** The current row of each job of the workspace (the SCD2 table adds one per change), not deleted. */
 export const CURRENT_JOBS = `SELECT job_id, name, tags['team'] AS team
   FROM system.lakeflow.jobs
+  WHERE workspace_id = :workspace_id
   QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1
     AND delete_time IS NULL`;
 
 const TEAMS = `SELECT DISTINCT team FROM (
-  SELECT tags['team'] AS team FROM system.lakeflow.jobs
-  UNION ALL SELECT custom_tags['team'] AS team FROM system.billing.usage WHERE usage_date >= :since
+  SELECT tags['team'] AS team FROM system.lakeflow.jobs WHERE workspace_id = :workspace_id
+  UNION ALL SELECT custom_tags['team'] AS team FROM system.billing.usage
+   WHERE workspace_id = :workspace_id AND usage_date >= :since
 ) WHERE team IS NOT NULL ORDER BY team`;
 
 const TABLES = `SELECT DISTINCT name FROM (
-  SELECT source_table_full_name AS name FROM system.access.table_lineage WHERE event_date >= :since
-  UNION ALL SELECT target_table_full_name AS name FROM system.access.table_lineage WHERE event_date >= :since
+  SELECT source_table_full_name AS name FROM system.access.table_lineage WHERE workspace_id = :workspace_id AND event_date >= :since
+  UNION ALL SELECT target_table_full_name AS name FROM system.access.table_lineage WHERE workspace_id = :workspace_id AND event_date >= :since
 ) WHERE name IS NOT NULL ORDER BY name`;
 
 /** How far back names are looked for in the partitioned tables. */
 const NAME_DAYS = 30;
 
 /**
- * Loads the workspace's job, team and table names. `nowMs` is the workspace clock. Names come from
+ * Loads the job, team and table names of workspace `workspaceId` (the system tables hold the whole
+ * account's). `nowMs` is the workspace clock. Names come from
  * the same guarded path as answers, so a limit on rows applies to them too.
  */
 export async function loadWorkspaceNames(
   warehouse: Warehouse,
   policy: SqlGuardPolicy,
   nowMs: number,
+  workspaceId: string,
 ): Promise<WorkspaceNames> {
   const since = {
     value: new Date(nowMs - NAME_DAYS * 86_400_000).toISOString().slice(0, 10),
     type: 'DATE',
   } as const;
   const limits = { ...policy, maxRows: 10_000 };
+  const params = { since, workspace_id: workspaceId };
   const [jobs, teams, tables] = await Promise.all([
-    runGuarded(warehouse, CURRENT_JOBS, {}, limits),
-    runGuarded(warehouse, TEAMS, { since }, limits),
-    runGuarded(warehouse, TABLES, { since }, limits),
+    runGuarded(warehouse, CURRENT_JOBS, params, limits),
+    runGuarded(warehouse, TEAMS, params, limits),
+    runGuarded(warehouse, TABLES, params, limits),
   ]);
   const text = (v: unknown) => (typeof v === 'string' ? v : v === null || v === undefined ? null : String(v));
   return {

@@ -31,6 +31,7 @@ afterAll(async () => {
 function analyst(overrides: { policy?: Policy; warehouse?: Warehouse } = {}): Analyst {
   return createAnalyst({
     warehouse: overrides.warehouse ?? demo.warehouse,
+    workspaceId: demo.workspaceId,
     clock: demo.clock,
     wallClock,
     policy: overrides.policy ?? defaultPolicy(),
@@ -365,6 +366,7 @@ describe('queries running long right now', () => {
       });
       const answer = await createAnalyst({
         warehouse: demo.warehouse,
+        workspaceId: demo.workspaceId,
         clock: demo.clock,
         wallClock,
         policy: defaultPolicy(),

@@ -39,7 +39,8 @@ afterAll(async () => {
 });
 
 const QUESTION = 'how many distinct SKUs are there?';
-const GOOD_SQL = 'SELECT count(DISTINCT sku_name) AS skus FROM system.billing.usage';
+const GOOD_SQL =
+  'SELECT count(DISTINCT sku_name) AS skus FROM system.billing.usage WHERE workspace_id = :workspace_id';
 
 /** An analyst as one process builds it; several share the store's daily budget like processes do. */
 function analyst(policy: Policy = defaultPolicy(), model: string | null = 'gpt-test') {
@@ -49,7 +50,13 @@ function analyst(policy: Policy = defaultPolicy(), model: string | null = 'gpt-t
     wallClock,
     usage,
   );
-  return analystFor(language, { warehouse: demo.warehouse, clock: demo.clock, wallClock, policy });
+  return analystFor(language, {
+    warehouse: demo.warehouse,
+    workspaceId: demo.workspaceId,
+    clock: demo.clock,
+    wallClock,
+    policy,
+  });
 }
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({
@@ -74,7 +81,7 @@ describe('a question the router cannot place goes to the model, through the SQL 
       intent: 'model',
       outcome: 'answered',
       columns: ['skus'],
-      sql: 'SELECT COUNT(DISTINCT sku_name) AS skus FROM system.billing.usage LIMIT 1000',
+      sql: 'SELECT COUNT(DISTINCT sku_name) AS skus FROM system.billing.usage WHERE workspace_id = :workspace_id LIMIT 1000',
       summary: 'Usage was billed under 4 SKUs. (drafted by a language model from the SQL below)',
     });
     expect(fake.requests[0]).toMatchObject({ model: 'gpt-test', stream: true });
@@ -86,7 +93,9 @@ describe('a question the router cannot place goes to the model, through the SQL 
     fake.script.push(
       {
         toolCalls: [
-          call('run_query', { sql: 'SELECT count(DISTINCT sku) AS skus FROM system.billing.usage' }),
+          call('run_query', {
+            sql: 'SELECT count(DISTINCT sku) AS skus FROM system.billing.usage WHERE workspace_id = :workspace_id',
+          }),
         ],
       },
       { toolCalls: [call('run_query', { sql: GOOD_SQL })] },
@@ -95,6 +104,27 @@ describe('a question the router cannot place goes to the model, through the SQL 
     const answer = await analyst().ask({ text: QUESTION });
     expect(answer.outcome).toBe('answered');
     expect(toolResults(fake.requests[1])[0]).toMatch(/^Error: .*sku/i);
+  });
+
+  it("is told which workspace the question is about, and a statement that reads every workspace's rows goes back to it", async () => {
+    fake.script.push(
+      {
+        toolCalls: [
+          call('run_query', { sql: 'SELECT count(DISTINCT sku_name) AS skus FROM system.billing.usage' }),
+        ],
+      },
+      { toolCalls: [call('run_query', { sql: GOOD_SQL })] },
+      { content: 'Usage was billed under 4 SKUs.' },
+    );
+    const answer = await analyst().ask({ text: QUESTION });
+    const prompt = (fake.requests[0]?.messages as { role: string; content: string }[] | undefined)?.[0]
+      ?.content;
+    expect(prompt).toContain(`about workspace ${demo.workspaceId} only`);
+    expect(toolResults(fake.requests[1])[0]).toMatch(/^Error: .*without workspace_id = :workspace_id/);
+    expect(answer).toMatchObject({
+      outcome: 'answered',
+      sql: expect.stringContaining('workspace_id = :workspace_id'),
+    });
   });
 
   it('says what it can answer when the model never runs a query', async () => {

@@ -295,7 +295,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         });
       return answer;
     }
-    return answer!;
+    return answer ?? err('not_found', 'I watch no such workspace.');
   };
   const handlerLog = logger.child({ module: 'handlers' });
   // One model, one daily budget in the store: questions and incident explanations draw on both.
@@ -368,7 +368,11 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     clock,
     wallClock,
     policy,
-    jobStatus: (query: string) => jobStatusIn(watched, query),
+    jobStatus: (query: string, workspaceId?: string) =>
+      jobStatusIn(
+        workspaceId === undefined ? watched : watched.filter((w) => w.workspaceId === workspaceId),
+        query,
+      ),
     planContext: (kind: RemediationKind, incident: Incident, signal: Signal | undefined) =>
       // A plan card shows the incident's own workspace's settings.
       readPlanContext(

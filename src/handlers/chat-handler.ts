@@ -70,9 +70,12 @@ export interface ChatHandlerDeps {
   readonly policy: Policy;
   /**
    * `/dbx status <job>`: the job's status read from the workspace (`lookUpJobStatus` in
-   * `src/agents/status/job-status.ts`). Without it the command says no workspace is connected.
+   * `src/agents/status/job-status.ts`), in the workspace of that id when a `workspace:` word named one.
+   * Without it the command says no workspace is connected.
    */
-  readonly jobStatus?: ((query: string) => Promise<Result<JobStatus, JobStatusRefusal>>) | undefined;
+  readonly jobStatus?:
+    | ((query: string, workspaceId?: string) => Promise<Result<JobStatus, JobStatusRefusal>>)
+    | undefined;
   /**
    * What a dry-run plan is built from, with current settings read from the workspace (`readPlanContext`
    * in `src/agents/remediation/plan-context.ts`). Without it a plan gets the root signal's ids alone.
@@ -295,6 +298,11 @@ export function createChatHandler(deps: ChatHandlerDeps): ChatHandler {
       case 'status':
         if (deps.jobStatus === undefined) {
           return fail('unavailable', 'No Databricks workspace is connected, so I cannot look up jobs.');
+        }
+        if (parsed.workspace !== undefined) {
+          const workspace = pickWorkspace(parsed.workspace);
+          if (!workspace.ok) return fail(workspace.reason, workspace.userMessage);
+          return jobStatusReply(await deps.jobStatus(parsed.job, workspace.value.id));
         }
         return jobStatusReply(await deps.jobStatus(parsed.job));
       case 'ack':

@@ -18,7 +18,8 @@ const WORKSPACE_HINT = 'Name the workspace once, as `workspace:<name>` (quoted w
 export type ParsedCommand =
   | { readonly name: 'help' }
   | { readonly name: 'incidents'; readonly team?: string; readonly severity?: Severity }
-  | { readonly name: 'status'; readonly job: string }
+  /** `workspace` as typed after `workspace:`; absent: the first workspace that has the job. */
+  | { readonly name: 'status'; readonly job: string; readonly workspace?: string }
   | { readonly name: 'ack'; readonly incidentId: string }
   | { readonly name: 'resolve'; readonly incidentId: string }
   /** What fixed a resolved incident: one of its suggested actions (by kind or label), or free text. */
@@ -59,10 +60,13 @@ export function parseCommand(raw: string): ParsedCommand {
       const sev = severitySchema.safeParse(rest.toUpperCase());
       return sev.success ? { name: 'incidents', severity: sev.data } : { name: 'incidents', team: rest };
     }
-    case 'status':
-      return rest === ''
+    case 'status': {
+      const named = takeWorkspaceWord(rest);
+      if (!named.ok) return { name: 'unknown', word, problem: named.problem };
+      return named.text === ''
         ? { name: 'unknown', word, problem: 'Tell me which job: `/dbx status <job name or id>`.' }
-        : { name: 'status', job: rest };
+        : { name: 'status', job: named.text, ...inWorkspace(named.workspace) };
+    }
     case 'ack':
       return INCIDENT_ID.test(rest)
         ? { name: 'ack', incidentId: rest }

@@ -237,6 +237,16 @@ describe('one dbxops watching several workspaces', () => {
     expect(listed).toContain('"title":"northlight-prod: ');
     const status = JSON.stringify(await ask('status recs_train_ranker'));
     expect(status).toContain('recs_train_ranker (northlight-prod)');
+    // `workspace:` keeps the look-up in the workspace it names: acme-prod has no such job.
+    expect(JSON.stringify(await ask('status recs_train_ranker workspace:NorthLight-Prod'))).toContain(
+      'recs_train_ranker (northlight-prod)',
+    );
+    const elsewhere = JSON.stringify(await ask('status recs_train_ranker workspace:acme-prod'));
+    expect(elsewhere).not.toContain('(northlight-prod)');
+    expect(elsewhere).toContain('recs_train_ranker');
+    expect(JSON.stringify(await ask('status recs_train_ranker workspace:nowhere'))).toContain(
+      'I watch no workspace called `nowhere`',
+    );
 
     // A fix pressed on the second workspace's incident runs there, with the presser's rights read there.
     await expect

@@ -8,6 +8,16 @@ describe('parseCommand', () => {
     expect(parseCommand('incidents p2')).toEqual({ name: 'incidents', severity: 'P2' });
     expect(parseCommand('Incidents Data-Eng')).toEqual({ name: 'incidents', team: 'Data-Eng' });
     expect(parseCommand('status  Nightly Orders ')).toEqual({ name: 'status', job: 'Nightly Orders' });
+    expect(parseCommand('status Nightly Orders workspace:"acme prod"')).toEqual({
+      name: 'status',
+      job: 'Nightly Orders',
+      workspace: 'acme prod',
+    });
+    expect(parseCommand('status workspace:acme-prod')).toMatchObject({ name: 'unknown', word: 'status' });
+    expect(parseCommand('status orders workspace:a workspace:b')).toMatchObject({
+      name: 'unknown',
+      problem: expect.stringContaining('more than one workspace'),
+    });
     expect(parseCommand('ack inc_abc123')).toEqual({ name: 'ack', incidentId: 'inc_abc123' });
   });
 

@@ -68,6 +68,41 @@ afterAll(async () => {
   await store?.close();
 });
 
+/**
+ * A fresh in-memory store with handleSignal's deps over it, its clock at `startMs`, on the default
+ * policy with `overrides` of its thresholds: for tests that must start from no incidents at all.
+ */
+async function freshStore(
+  startMs: number,
+  overrides: Partial<ReturnType<typeof defaultPolicy>['thresholds']> = {},
+) {
+  const store = await openStore({ dataDir: 'memory://' });
+  const repos = createRepositories(store.db);
+  const clock = new ManualClock(startMs);
+  const policy = defaultPolicy();
+  const deps: HandleSignalDeps = {
+    incidents: repos.incidents,
+    recurring: repos.recurringIssues,
+    graph: () => graph,
+    criticality: () => [],
+    policy: { ...policy, thresholds: { ...policy.thresholds, ...overrides } },
+    clock,
+  };
+  return { store, repos, clock, deps };
+}
+
+/** What verification writes when a fix recovered an incident, at `at`. */
+function recoveredEntry(incidentId: string, at: number, action: string, summary: string) {
+  return {
+    incidentId,
+    at,
+    phase: 'VERIFY' as const,
+    summary,
+    data: { kind: 'remediation_outcome', attemptId: 'att_1', action, state: 'recovered' },
+    dedupKey: 'remediation:att_1:outcome',
+  };
+}
+
 describe('handleSignal', () => {
   const extract = () =>
     failures(
@@ -490,36 +525,27 @@ describe('handleSignal with thresholds.reopen_window_minutes: a problem that com
    */
   async function fixedIncident(options: { reopenWindowMinutes?: number; resolvedBy?: string } = {}) {
     const { reopenWindowMinutes, resolvedBy } = options;
-    const own = await openStore({ dataDir: 'memory://' });
-    const ownRepos = createRepositories(own.db);
-    const policy = defaultPolicy();
-    const ownClock = new ManualClock(T);
-    const ownDeps: HandleSignalDeps = {
-      incidents: ownRepos.incidents,
-      recurring: ownRepos.recurringIssues,
-      graph: () => graph,
-      criticality: () => [],
-      policy: {
-        ...policy,
-        thresholds: {
-          ...policy.thresholds,
-          reopen_window_minutes: reopenWindowMinutes ?? policy.thresholds.reopen_window_minutes,
-        },
-      },
+    const {
+      store: own,
+      repos: ownRepos,
       clock: ownClock,
-    };
+      deps: ownDeps,
+    } = await freshStore(
+      T,
+      reopenWindowMinutes === undefined ? {} : { reopen_window_minutes: reopenWindowMinutes },
+    );
     const first = await handleSignal(ownDeps, oom('700', T));
     if (first.kind !== 'opened') throw new Error(`expected an incident, got ${first.kind}`);
     const fixedAt = T + 20 * MINUTE;
     if (resolvedBy === undefined) {
-      await ownRepos.incidents.addTimelineEntry({
-        incidentId: first.incident.id,
-        at: fixedAt,
-        phase: 'VERIFY',
-        summary: 'Verified: recovered — Rerun the job, attempt 1: the run succeeded',
-        data: { kind: 'remediation_outcome', attemptId: 'att_1', action: 'rerun', state: 'recovered' },
-        dedupKey: 'remediation:att_1:outcome',
-      });
+      await ownRepos.incidents.addTimelineEntry(
+        recoveredEntry(
+          first.incident.id,
+          fixedAt,
+          'rerun',
+          'Verified: recovered — Rerun the job, attempt 1: the run succeeded',
+        ),
+      );
     }
     await ownRepos.incidents.applyEvent(
       first.incident.id,
@@ -675,40 +701,26 @@ describe('handleSignal with thresholds.reopen_window_minutes: what follows from 
 
   /** A fresh store, with the storm's incident opened and resolved by a scale-up verified as recovered. */
   async function stormFixed(reopenWindowMinutes?: number) {
-    const own = await openStore({ dataDir: 'memory://' });
-    const ownRepos = createRepositories(own.db);
-    const policy = defaultPolicy();
-    const ownClock = new ManualClock(STORM + MINUTE);
-    const ownDeps: HandleSignalDeps = {
-      incidents: ownRepos.incidents,
-      recurring: ownRepos.recurringIssues,
-      graph: () => graph,
-      criticality: () => [],
-      policy: {
-        ...policy,
-        thresholds: {
-          ...policy.thresholds,
-          reopen_window_minutes: reopenWindowMinutes ?? policy.thresholds.reopen_window_minutes,
-        },
-      },
+    const {
+      store: own,
+      repos: ownRepos,
       clock: ownClock,
-    };
+      deps: ownDeps,
+    } = await freshStore(
+      STORM + MINUTE,
+      reopenWindowMinutes === undefined ? {} : { reopen_window_minutes: reopenWindowMinutes },
+    );
     const storm = await handleSignal(ownDeps, queueing(STORM + MINUTE, 1));
     if (storm.kind !== 'opened') throw new Error(`expected an incident, got ${storm.kind}`);
     const fixedAt = STORM + 3 * MINUTE;
-    await ownRepos.incidents.addTimelineEntry({
-      incidentId: storm.incident.id,
-      at: fixedAt,
-      phase: 'VERIFY',
-      summary: 'Verified: recovered — Scale the warehouse, attempt 1: the warehouse is RUNNING at Large',
-      data: {
-        kind: 'remediation_outcome',
-        attemptId: 'att_1',
-        action: 'scale_warehouse',
-        state: 'recovered',
-      },
-      dedupKey: 'remediation:att_1:outcome',
-    });
+    await ownRepos.incidents.addTimelineEntry(
+      recoveredEntry(
+        storm.incident.id,
+        fixedAt,
+        'scale_warehouse',
+        'Verified: recovered — Scale the warehouse, attempt 1: the warehouse is RUNNING at Large',
+      ),
+    );
     await ownRepos.incidents.applyEvent(storm.incident.id, { type: 'resolve', actor: 'dbxops' }, fixedAt);
     return { own, deps: ownDeps, clock: ownClock, incidentId: storm.incident.id };
   }

@@ -193,6 +193,15 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** Waits for running statements, then closes the connection (and the file, if it opened one). */
+  tablesRead(sql: string): readonly string[] | undefined {
+    try {
+      return translateDatabricksSql(sql).tables;
+    } catch {
+      // A statement that does not translate: its error is the query's to report.
+      return undefined;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -105,6 +105,11 @@ export interface Warehouse {
    * A real SQL warehouse leaves it out, and its readers read every time.
    */
   contentVersion?(tables: readonly string[]): string | undefined;
+  /**
+   * The tables a statement reads, by their full names, when the warehouse can tell without running it
+   * (the embedded DuckDB one, which translates every statement anyway); undefined when it cannot.
+   */
+  tablesRead?(sql: string): readonly string[] | undefined;
 }
 
 export type WarehouseErrorReason =

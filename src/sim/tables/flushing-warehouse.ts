@@ -1,4 +1,3 @@
-import { translateDatabricksSql } from '../../databricks/sql-dialect.js';
 import type { QueryOptions, QueryResult, Warehouse } from '../../databricks/warehouse.js';
 import { SYSTEM_TABLES, type SinkTableName, WORKSPACE_TABLES } from '../system-table-sink.js';
 
@@ -20,13 +19,8 @@ const BY_SQL_NAME: ReadonlyMap<string, SinkTableName> = new Map([
  * The workspace's tables a statement reads, when it names them all by catalog; undefined (flush every
  * table) otherwise, and for a statement that does not translate, whose error the warehouse reports.
  */
-function tablesRead(sql: string): SinkTableName[] | undefined {
-  let names: readonly string[] | undefined;
-  try {
-    names = translateDatabricksSql(sql).tables;
-  } catch {
-    return undefined;
-  }
+function tablesRead(warehouse: Warehouse, sql: string): SinkTableName[] | undefined {
+  const names = warehouse.tablesRead?.(sql);
   if (names === undefined) return undefined;
   const tables: SinkTableName[] = [];
   for (const name of names) {
@@ -54,7 +48,7 @@ function tablesRead(sql: string): SinkTableName[] | undefined {
 export function flushingWarehouse(warehouse: Warehouse, workspace: Flushable): Warehouse {
   return {
     async query(sql: string, options?: QueryOptions): Promise<QueryResult> {
-      await workspace.flush(tablesRead(sql));
+      await workspace.flush(tablesRead(warehouse, sql));
       return warehouse.query(sql, options);
     },
     contentVersion(tables: readonly string[]): string | undefined {

@@ -283,6 +283,20 @@ export async function manifestTimes(
     const at = result.rows[0]?.at;
     if (at) runningSince.set(f.id, Date.parse(String(at)));
   }
+  // A failing pipeline update is hit when it starts but shows nothing until it fails (its error events and
+  // its FAILED row come at its end, minutes later): the fault is observable from its first failed update.
+  const failedUpdateAt = new Map<string, number>();
+  for (const f of faults.filter((x) => x.kind === 'pipeline_error')) {
+    const id = f.affected_resource_ids[0];
+    if (id === undefined) continue;
+    const result = await warehouse.query(
+      `SELECT MIN(period_end_time) AS at FROM system.lakeflow.pipeline_update_timeline
+       WHERE pipeline_id = :id AND result_state = 'FAILED' AND period_end_time >= :since`,
+      { params: { id, since: new Date(f.first_affected_ms ?? f.start_ms).toISOString() } },
+    );
+    const at = result.rows[0]?.at;
+    failedUpdateAt.set(f.id, at ? Date.parse(String(at)) : Number.POSITIVE_INFINITY);
+  }
   // A table is stale once its next refresh was due and did not come: its last write before the fault
   // plus its usual time between writes. Before that it is as fresh as on any healthy day.
   const dueAt = new Map<string, number>();
@@ -315,6 +329,8 @@ export async function manifestTimes(
         return Math.max(first, dueAt.get(f.id) ?? first);
       case 'cost_spike':
         return Math.ceil((first + 1) / HOUR) * HOUR;
+      case 'pipeline_error':
+        return earliest(f.affected_run_ids) ?? failedUpdateAt.get(f.id) ?? first;
       case 'zero_rows': {
         // One empty load is a quiet hour; the fault is there to find at the load that makes the empty
         // ones consecutive enough to be told apart from it (`zero_rows_consecutive`).

@@ -89,18 +89,6 @@ async function running(p: DbxopsProcess): Promise<void> {
  * has had an effect, became observable (`manifestTimes`, as `dbxops eval` measures time to detect) by then and had an
  * effect within its first look back. An incident for one of them is not noise.
  */
-/**
- * Detection differences this test showed in CI on 2026-12-06, after the first poll began to read the
- * workspace's past into its baselines and row counts began to be judged per writer: the clickstream
- * pipeline's failing updates went unreported, and a row-count drop on main.finance.payments stood for
- * no fault. Not yet traced; they are detection's (issue 16), not scale-out's. Take one out when it no
- * longer shows.
- */
-const KNOWN_DETECTION_GAPS: ReadonlySet<string> = new Set([
-  'clickstream-pipeline-error',
-  'row_count_drop on table:main.finance.payments',
-]);
-
 function faultsInView(
   faults: readonly FaultTruth[],
   manifestAt: (f: FaultTruth) => number,
@@ -337,23 +325,9 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
         unmatched: score.unmatched_incidents.map((i) => `${i.kinds.join(', ')} on ${i.subjects.join(', ')}`),
       };
     };
-    // Every fault in view is one incident's, and every incident stands for a fault: recall and precision 1,
-    // but for the differences named in KNOWN_DETECTION_GAPS, which a deployment started late shows with or
-    // without the kill and the restart. Anything else missed or unmatched (a lost poll, a dropped signal)
-    // fails the test.
-    const beyondKnown = async () => {
-      const { missed, unmatched } = await judge();
-      return {
-        missed: missed.filter((m) => !KNOWN_DETECTION_GAPS.has(m.split(' ')[0] ?? '')),
-        unmatched: unmatched.filter((u) => !KNOWN_DETECTION_GAPS.has(u)),
-      };
-    };
-    await expect
-      .poll(beyondKnown, { timeout: 60_000, interval: 1_000 })
-      .toEqual({ missed: [], unmatched: [] });
-    const known = await judge();
-    if (known.missed.length + known.unmatched.length > 0)
-      process.stdout.write(`known detection gaps this run: ${JSON.stringify(known)}\n`);
+    // Every fault in view is one incident's, and every incident stands for a fault: recall and precision 1.
+    // Anything missed or unmatched (a lost poll, a dropped signal) fails the test.
+    await expect.poll(judge, { timeout: 60_000, interval: 1_000 }).toEqual({ missed: [], unmatched: [] });
     // Severity and correlation are printed, not asserted: a deployment that starts late finds
     // marketing's cost spike while marketing's permission incident is still open and joins the two
     // (with or without the faults here), where `dbxops eval`'s simulated responder has resolved the first.

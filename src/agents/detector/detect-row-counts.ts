@@ -8,6 +8,22 @@ import { deadlinesAround } from './zoned-time.js';
 const NOISE_MADS = 3;
 
 /**
+ * The relative standard error of a spread measured as the MAD of n samples is about 1.166/√n (for
+ * normal noise; the MAD's efficiency is 37 %). A handful of loads often measures the spread too small.
+ */
+const MAD_RELATIVE_ERROR = 1.166;
+
+/**
+ * The noise bar in MADs for a history of `n` loads: `NOISE_MADS`, widened by one standard error of the
+ * MAD itself. With a month of loads it is close to `NOISE_MADS`; with the five or six loads a baseline
+ * has on its first day (or a deployment that starts late has before its first look back) a MAD that
+ * happened to come out small would otherwise make an ordinary jitter a drop.
+ */
+function noiseMads(n: number): number {
+  return NOISE_MADS * (1 + MAD_RELATIVE_ERROR / Math.sqrt(n));
+}
+
+/**
  * Per writer of a table (`rowCountKey`): its recent loads as `[loadId, loadedAt, rowsWritten]`, zeros
  * included.
  */
@@ -116,9 +132,10 @@ export function detectRowCountAnomalies(
       const med = median(history);
       const ratio = load.rowsWritten / med;
       // A change must clear the threshold and the table's own noise: with ±15 % jitter a 20 % dip is
-      // ordinary, and paging someone for it teaches them to ignore the bot.
+      // ordinary, and paging someone for it teaches them to ignore the bot. The noise is itself measured
+      // from the history, less surely the shorter it is (`noiseMads`).
       const mad = median(history.map((v) => Math.abs(v - med)));
-      const beyondNoise = Math.abs(load.rowsWritten - med) > NOISE_MADS * mad;
+      const beyondNoise = Math.abs(load.rowsWritten - med) > noiseMads(history.length) * mad;
       const drop = ratio < 1 - thresholds.row_count_drop && beyondNoise;
       const spike = ratio >= thresholds.row_count_spike && beyondNoise;
       if (!drop && !spike) return;

@@ -52,6 +52,21 @@ describe('detectRowCountAnomalies', () => {
     expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
   });
 
+  it('does not call an ordinary dip a drop when the baseline holds only a handful of loads, but still sees a real one', () => {
+    // An hourly feed with ±20 % jitter on its first morning (the demo's payments ingest): six loads measure
+    // its spread too small (MAD 2,292 rows), and the seventh, 22 % under the median, is an ordinary one.
+    const morning = [45_336, 44_761, 39_585, 33_203, 42_969, 42_544].map((rows, h) => ({
+      ...load(0, rows),
+      runId: `r${h}`,
+      loadedAt: T0 + h * HOUR,
+    }));
+    const next = (rows: number) => ({ ...load(0, rows), runId: 'r6', loadedAt: T0 + 6 * HOUR });
+    const dip = detectRowCountAnomalies([...morning, next(33_178)], {}, thresholds(), T0 + 7 * HOUR);
+    expect(dip.signals).toEqual([]);
+    const real = detectRowCountAnomalies([...morning, next(12_000)], {}, thresholds(), T0 + 7 * HOUR);
+    expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
+  });
+
   it('judges each writer of a table against its own loads, so a small delete beside a full rewrite is no spike', () => {
     const writer = (jobId: string, day: number, rowsWritten: number) =>
       tableLoadObservationSchema.parse({

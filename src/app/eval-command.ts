@@ -270,33 +270,36 @@ export async function manifestTimes(
       .filter((x): x is number => x !== undefined)
       .sort((a, b) => a - b);
   const earliest = (ids: readonly string[]) => endsOf(ids)[0];
+  /**
+   * Per fault of `kind`, the first time `sql` finds (its `at`, over `:id`, the fault's resource, from
+   * `:since`, when it first had an effect); `whenNone` where it finds nothing, or no entry without one.
+   */
+  const firstFound = async (kind: string, sql: string, whenNone?: number) => {
+    const found = new Map<string, number>();
+    for (const f of faults.filter((x) => x.kind === kind)) {
+      const id = f.affected_resource_ids[0];
+      if (id === undefined) continue;
+      const since = new Date(f.first_affected_ms ?? f.start_ms).toISOString();
+      const at = (await warehouse.query(sql, { params: { id, since } })).rows[0]?.at;
+      if (at) found.set(f.id, Date.parse(String(at)));
+      else if (whenNone !== undefined) found.set(f.id, whenNone);
+    }
+    return found;
+  };
   // A warehouse idles from when it is RUNNING (a Pro warehouse takes minutes to start), not from its start.
-  const runningSince = new Map<string, number>();
-  for (const f of faults.filter((x) => x.kind === 'idle_warehouse_no_autostop')) {
-    const id = f.affected_resource_ids[0];
-    if (id === undefined) continue;
-    const result = await warehouse.query(
-      `SELECT MIN(event_time) AS at FROM system.compute.warehouse_events
-       WHERE warehouse_id = :id AND event_type = 'RUNNING' AND event_time >= :since`,
-      { params: { id, since: new Date(f.first_affected_ms ?? f.start_ms).toISOString() } },
-    );
-    const at = result.rows[0]?.at;
-    if (at) runningSince.set(f.id, Date.parse(String(at)));
-  }
+  const runningSince = await firstFound(
+    'idle_warehouse_no_autostop',
+    `SELECT MIN(event_time) AS at FROM system.compute.warehouse_events
+     WHERE warehouse_id = :id AND event_type = 'RUNNING' AND event_time >= :since`,
+  );
   // A failing pipeline update is hit when it starts but shows nothing until it fails (its error events and
   // its FAILED row come at its end, minutes later): the fault is observable from its first failed update.
-  const failedUpdateAt = new Map<string, number>();
-  for (const f of faults.filter((x) => x.kind === 'pipeline_error')) {
-    const id = f.affected_resource_ids[0];
-    if (id === undefined) continue;
-    const result = await warehouse.query(
-      `SELECT MIN(period_end_time) AS at FROM system.lakeflow.pipeline_update_timeline
-       WHERE pipeline_id = :id AND result_state = 'FAILED' AND period_end_time >= :since`,
-      { params: { id, since: new Date(f.first_affected_ms ?? f.start_ms).toISOString() } },
-    );
-    const at = result.rows[0]?.at;
-    failedUpdateAt.set(f.id, at ? Date.parse(String(at)) : Number.POSITIVE_INFINITY);
-  }
+  const failedUpdateAt = await firstFound(
+    'pipeline_error',
+    `SELECT MIN(period_end_time) AS at FROM system.lakeflow.pipeline_update_timeline
+     WHERE pipeline_id = :id AND result_state = 'FAILED' AND period_end_time >= :since`,
+    Number.POSITIVE_INFINITY,
+  );
   // A table is stale once its next refresh was due and did not come: its last write before the fault
   // plus its usual time between writes. Before that it is as fresh as on any healthy day.
   const dueAt = new Map<string, number>();

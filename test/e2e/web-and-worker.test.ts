@@ -31,6 +31,21 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
   let web: RunningDbxops | undefined;
   let worker: RunningDbxops | undefined;
 
+  /** A process of the deployment on `port` (0: any free one), on the first test's Redis, store and workspace. */
+  const env = (port: number) =>
+    loadEnv({
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+      REDIS_URL: redis!.url,
+      DATABASE_URL: databaseUrl!,
+      DATABRICKS_HOST: sim!.url,
+      DATABRICKS_TOKEN: sim!.token,
+      DATABRICKS_WAREHOUSE_ID: sim!.workspace.warehouses.byName.get('finance_wh')!.id,
+      DATABRICKS_SQL_TRANSPORT: 'statement-execution',
+      DBXOPS_WEBHOOK_USERNAME: WEBHOOK.username,
+      DBXOPS_WEBHOOK_PASSWORD: WEBHOOK.password,
+    });
+
   afterAll(async () => {
     await worker?.stop();
     await web?.stop();
@@ -53,19 +68,6 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
     const caCert = sim.tls!.caCert;
     if (!getCACertificates('default').includes(caCert))
       setDefaultCACertificates([...getCACertificates('default'), caCert]);
-    const env = (port: number) =>
-      loadEnv({
-        PORT: String(port),
-        LOG_LEVEL: 'silent',
-        REDIS_URL: redis!.url,
-        DATABASE_URL: databaseUrl!,
-        DATABRICKS_HOST: sim!.url,
-        DATABRICKS_TOKEN: sim!.token,
-        DATABRICKS_WAREHOUSE_ID: sim!.workspace.warehouses.byName.get('finance_wh')!.id,
-        DATABRICKS_SQL_TRANSPORT: 'statement-execution',
-        DBXOPS_WEBHOOK_USERNAME: WEBHOOK.username,
-        DBXOPS_WEBHOOK_PASSWORD: WEBHOOK.password,
-      });
     const logger = createLogger({ level: 'silent' });
     worker = await startDbxops(env(0), logger, 'worker');
     web = await startDbxops(env(webPort), logger, 'web');
@@ -99,22 +101,12 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
   }, 240_000);
 
   it('a second dbxops web process shows the same console, live, and a restarted one keeps it', async () => {
-    const env = loadEnv({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      REDIS_URL: redis!.url,
-      DATABASE_URL: databaseUrl!,
-      DATABRICKS_HOST: sim!.url,
-      DATABRICKS_TOKEN: sim!.token,
-      DATABRICKS_WAREHOUSE_ID: sim!.workspace.warehouses.byName.get('finance_wh')!.id,
-      DATABRICKS_SQL_TRANSPORT: 'statement-execution',
-    });
     const logger = createLogger({ level: 'silent' });
     const history = async (url: string, channel = 'incidents') => {
       const res = await fetch(`${url}/api/channels/${channel}/messages`);
       return ((await res.json()) as { messages: { id: string; html: string }[] }).messages;
     };
-    let second: RunningDbxops | undefined = await startDbxops(env, logger, 'web');
+    let second: RunningDbxops | undefined = await startDbxops(env(0), logger, 'web');
     try {
       // Whichever web process took each card's notify job, both consoles show every card.
       const ids = async (url: string) => (await history(url)).map((m) => m.id);
@@ -148,7 +140,7 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
       // Restarted, a web process shows the history it had, not an empty console.
       const before = await ids(second.url);
       await second.stop();
-      second = await startDbxops(env, logger, 'web');
+      second = await startDbxops(env(0), logger, 'web');
       expect((await ids(second.url)).slice(0, before.length)).toEqual(before);
     } finally {
       await second?.stop();

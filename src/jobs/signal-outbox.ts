@@ -28,10 +28,12 @@ export function jobKeyOf(payload: SignalPayload): string {
 
 /** The outbox row of a payload: its job key, hashed (a batch's key can run to kilobytes). */
 function outboxKeyOf(payload: unknown): string | undefined {
+  // Only a payload whose ids are all strings has the key it was queued under.
   const ids = signalIds(payload);
   if (ids === undefined || ids.length === 0) return undefined;
-  const key = 'signal' in (payload as object) ? `signal:${ids[0]}` : `signals:${ids.join(',')}`;
-  return createHash('sha256').update(key).digest('hex');
+  return createHash('sha256')
+    .update(jobKeyOf(payload as SignalPayload))
+    .digest('hex');
 }
 
 /**

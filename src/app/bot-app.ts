@@ -130,13 +130,13 @@ export interface BotAppOptions {
 
 /**
  * A channel the policy posts to that a surface cannot reach (a Teams channel without a conversation
- * id): said once at start-up in the log and in that channel of the console, instead of posts that go
- * nowhere without a word. The notifier skips those copies until the policy maps them.
+ * id): said at start-up in the log and, once while its history holds it, in that channel of the
+ * console, instead of posts that go nowhere without a word. The notifier skips those copies until the policy maps them.
  */
 async function reportUnroutedChannels(
   policy: Policy,
   surfaces: readonly ChatSurface[],
-  consoleSurface: ChatSurface,
+  consoleAdapter: ConsoleAdapter,
   logger: Logger,
 ): Promise<void> {
   const unrouted = unroutedChannels(
@@ -146,11 +146,14 @@ async function reportUnroutedChannels(
   if (unrouted.length === 0) return;
   logger.warn({ unrouted }, 'some policy channels have no channel on a surface; their posts skip it');
   for (const { surface, channel, message } of unrouted) {
-    await consoleSurface
-      .postCard(
-        { channelId: channel },
-        { kind: 'message', tone: 'warning', title: `Not posted on ${surface}`, text: message, fields: [] },
-      )
+    await consoleAdapter
+      .postNotice(channel, {
+        kind: 'message',
+        tone: 'warning',
+        title: `Not posted on ${surface}`,
+        text: message,
+        fields: [],
+      })
       .catch((error: unknown) => logger.warn({ err: error, channel }, 'could not tell the console'));
   }
 }
@@ -519,7 +522,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   }
 
   // The console's history is shared: the web processes say it there and in their logs, not every worker.
-  if (role !== 'worker') await reportUnroutedChannels(policy, surfaces, consoleAdapter.surface, logger);
+  if (role !== 'worker') await reportUnroutedChannels(policy, surfaces, consoleAdapter, logger);
 
   // One digest (and weekly summary, and team cost report) per workspace, each card titled with it.
   const digestLinks = {

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { CardView } from '../../cards/card-views.js';
 import type { Clock } from '../../domain/clock.js';
 import type { ChatHandler, ChatRequest, ChatResponse, ChatSurface } from '../../handlers/chat-request.js';
 import type { ChannelFeed } from './channel-feed.js';
-import { ChannelLog, type ConsoleChannel, type ConsoleHistory } from './channel-log.js';
+import { BOT_AUTHOR, ChannelLog, type ConsoleChannel, type ConsoleHistory } from './channel-log.js';
 import { type ConsoleAuth, createConsoleAuthenticator } from './console-auth.js';
+import { ConsoleError } from './console-error.js';
 import { EventStream } from './event-stream.js';
 import { loadPageAssets } from './page-assets.js';
 import { createConsoleListener, type Listener } from './receive.js';
@@ -49,6 +52,11 @@ export interface ConsoleAdapter {
    * is in the store, so a card posted before a restart, or by another web process, is updated in place.
    */
   readonly surface: ChatSurface;
+  /**
+   * A standing notice (what dbxops says about its own set-up at start-up): posted once while the
+   * history holds it, so every web process and every restart saying the same thing leaves one copy.
+   */
+  postNotice(channelId: string, card: CardView): Promise<void>;
   /** Ends every open event stream. */
   close(): Promise<void>;
 }
@@ -114,6 +122,16 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): ConsoleAda
   return {
     listener,
     surface,
+    async postNotice(channelId, card) {
+      const channel = await log.ensureChannel(channelId);
+      if (channel === undefined)
+        throw new ConsoleError('unknown_channel', `The console has no channel ${channelId.slice(0, 100)}.`, {
+          channelId: channelId.slice(0, 100),
+        });
+      const body = { kind: 'card', view: card } as const;
+      const requestKey = `notice:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
+      await log.post(channel.id, BOT_AUTHOR, body, { requestKey });
+    },
     async close() {
       events.close();
       await surface.close();

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeButtonValue } from '../../../src/cards/button-value.js';
 import { incidentButtons } from '../../../src/cards/incident-buttons.js';
-import type { IncidentCardView } from '../../../src/cards/card-views.js';
+import type { CardView, IncidentCardView } from '../../../src/cards/card-views.js';
 import type { Store } from '../../../src/store/open-store.js';
 import { type ConsoleHarness, openConsoleStore, startConsole } from './console-harness.js';
 import { openEventStream } from './sse-client.js';
@@ -170,6 +170,27 @@ describe('channels and cards', () => {
     const ref = await h.adapter.surface.postCard({ channelId: '#Data-Platform' }, view);
     expect(ref.channelId).toBe('data-platform');
     expect(await messages('data-platform')).toHaveLength(1);
+  });
+
+  it('shows a notice said at every start, and by a second web process, once', async () => {
+    const notice: CardView = {
+      kind: 'message',
+      tone: 'warning',
+      title: 'Not posted on teams',
+      text: 'No Teams conversation for #incidents.',
+      fields: [],
+    };
+    await h.adapter.postNotice('incidents', notice);
+    await h.adapter.postNotice('incidents', notice);
+    const second = await startConsole(store, { keepHistory: true });
+    try {
+      await second.adapter.postNotice('incidents', notice);
+      await second.adapter.postNotice('incidents', { ...notice, text: 'No Teams conversation for #finops.' });
+    } finally {
+      await second.close();
+    }
+    const notes = (await messages()).filter((m) => m.html.includes('Not posted on teams'));
+    expect(notes.map((m) => m.html.includes('#finops'))).toEqual([false, true]);
   });
 
   it('keeps the last messages of a channel and drops the oldest', async () => {

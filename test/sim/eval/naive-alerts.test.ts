@@ -26,4 +26,27 @@ describe('countNaiveAlerts', () => {
     expect(failed(START)).toBeGreaterThan(0);
     expect(await countNaiveAlerts(scenario, 5, end)).toBe(failed(START));
   });
+
+  it('counts a run its owner cancelled, whose on_failure notification Databricks sends by default', async () => {
+    const end = START + 4 * 3_600_000;
+    const quiet = scenarioWith((s) => {
+      s.baseline = { ...s.baseline, failure_rate: 0 };
+    });
+    const cancelled = scenarioWith((s) => {
+      s.baseline = { ...s.baseline, failure_rate: 0 };
+      s.cancellations = [{ job: 'orders_etl', at: '+123m' }];
+    });
+    const sink = new MemorySink();
+    await runScenario({ scenario: cancelled, seed: 5, sink, until: end });
+    const ended = (table: 'lakeflow.job_run_timeline' | 'lakeflow.job_task_run_timeline') =>
+      sink.rows(table).filter((r) => r.result_state !== null && r.result_state !== 'SUCCEEDED');
+    // The 02:00 run, cancelled while it extracts: the run and its extract task end CANCELLED (the two
+    // tasks after it never start), a notification each for a job and a task notifying on failure.
+    expect(ended('lakeflow.job_run_timeline').map((r) => r.result_state)).toEqual(['CANCELLED']);
+    expect(ended('lakeflow.job_task_run_timeline').map((r) => [r.task_key, r.result_state])).toEqual([
+      ['extract', 'CANCELLED'],
+    ]);
+    expect(await countNaiveAlerts(quiet, 5, end)).toBe(0);
+    expect(await countNaiveAlerts(cancelled, 5, end)).toBe(2);
+  });
 });

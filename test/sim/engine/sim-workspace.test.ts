@@ -801,6 +801,21 @@ describe('SimWorkspace task durations against the cluster', () => {
     expect(bigger).toEqual(wider);
   });
 
+  it('runs a task on an all-purpose cluster faster once the cluster was edited to more workers', () => {
+    const shared = (s: ScenarioInput) => {
+      s.clusters = [{ name: 'analysts', team: 'finance', owner: 'alice@example.com', workers: 2 }];
+      s.jobs![0]!.tasks = [
+        { key: 'report', existing_cluster: 'analysts', duration: { mean_minutes: 10, jitter: 0 } },
+      ];
+      delete s.jobs![0]!.sla;
+    };
+    const declared = executed(workspace(shared).ws);
+    const { ws } = workspace(shared);
+    const c = ws.clusters.byName.get('analysts')!;
+    ws.byPerson(() => ws.clusters.edit(c.clusterId, { ...c.spec, num_workers: 4 }, 'oncall@example.com'));
+    expect(executed(ws).get('report')).toBe((declared.get('report') ?? 0) * 0.6);
+  });
+
   it("gains nothing from a cost spike's extra workers, which the work cannot use", () => {
     const declared = executed(workspace().ws);
     const spiked = executed(

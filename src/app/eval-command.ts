@@ -22,6 +22,7 @@ import {
   APPROVER_USER,
   createSimulatedResponder,
   RESPONDER_USER,
+  runEndedIn,
   type SimulatedResponder,
   secondAdmin,
 } from './simulated-responder.js';
@@ -129,7 +130,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       cards,
       naiveAlerts: await countNaiveAlerts(ws.scenario, options.seed, end),
     });
-    const responses: RespondedIncident[] = (await responder?.responses()) ?? [];
+    const responses: RespondedIncident[] = (await responder?.responses(runEndedIn(ws))) ?? [];
     const remediation = scoreRemediation({
       faults,
       incidentOf: new Map(score.per_fault.map((f) => [f.id, f.incidentId])),

@@ -1,8 +1,11 @@
 import { preferLastFix } from '../agents/remediation/last-fix.js';
+import { readStoredVerify } from '../agents/remediation/stored-plan.js';
 import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
 import { encodeButtonValue } from '../cards/button-value.js';
 import type { ChatResponse } from '../handlers/chat-request.js';
+import type { SimWorkspace } from '../sim/engine/sim-workspace.js';
 import type { RespondedIncident } from '../sim/eval/score-remediation.js';
+import type { RemediationAttempt } from '../store/remediation-repository.js';
 import type { BotApp } from './bot-app.js';
 
 /** The console users the simulated responder and its second person press as. */
@@ -16,6 +19,12 @@ interface ResponderOptions {
   /** Whether a second person is there to approve gated presses (the scenario has one). */
   readonly approver: boolean;
 }
+
+/**
+ * When the run an attempt started or repaired ended in the workspace, if it acted on a run: read from
+ * the simulator, so each response shows how long verification took to notice.
+ */
+export type RunEndedAt = (attempt: RemediationAttempt) => number | undefined;
 
 /** What the responder did about one incident, as `dbxops eval --json` lists it under `responses`. */
 interface Response {
@@ -32,7 +41,7 @@ export interface SimulatedResponder {
   /** One replay step: presses what is due at `now`. Call it after the step's work has drained. */
   step(now: number): Promise<void>;
   /** Each incident the responder acted on, with the first attempt's outcome read from the store. */
-  responses(): Promise<RespondedIncident[]>;
+  responses(runEndedAt?: RunEndedAt): Promise<RespondedIncident[]>;
 }
 
 /**
@@ -121,18 +130,25 @@ export function createSimulatedResponder(options: ResponderOptions): SimulatedRe
       }
     },
 
-    async responses() {
+    async responses(runEndedAt) {
       const out: RespondedIncident[] = [];
       for (const [incidentId, r] of responded) {
         const [first] = await app.repos.remediations.listForIncident(incidentId);
         const incident = await app.repos.incidents.get(incidentId);
-        const recovered = first?.state === 'recovered' && incident?.resolvedAt != null;
+        const openedAt = incident?.openedAt ?? r.pressedAt;
+        const times = first === undefined ? {} : await attemptTimes(app, incidentId, first.id);
+        const after = (at: number | undefined) => (at === undefined ? null : at - openedAt);
+        const runEnded = first === undefined ? undefined : runEndedAt?.(first);
         out.push({
           incidentId,
           suggested: r.suggested,
           firstOutcome: first?.state ?? null,
-          recoveredAfterMs: recovered ? incident.resolvedAt! - incident.openedAt : null,
+          // When verification recorded the recovery: a problem that comes back later and reopens the
+          // incident does not undo it (the return is a new failure, judged as one).
+          recoveredAfterMs: first?.state === 'recovered' ? after(times.verifiedAt) : null,
           pressedAfterMs: incident === undefined ? null : r.pressedAt - incident.openedAt,
+          executedAfterMs: after(times.executedAt),
+          runEndedAfterMs: after(runEnded),
           ...(r.approved === undefined ? {} : { approved: r.approved }),
           ...(r.refused === undefined ? {} : { refused: r.refused.slice(0, 300) }),
         });
@@ -140,6 +156,43 @@ export function createSimulatedResponder(options: ResponderOptions): SimulatedRe
       return out;
     },
   };
+}
+
+/**
+ * `RunEndedAt` read from the simulator: the end of the repair the attempt sent (its `repair_id`), or of
+ * the run it started; undefined while that run goes on or when the attempt acted on no run.
+ */
+export function runEndedIn(ws: Pick<SimWorkspace, 'getRun'>): RunEndedAt {
+  return (attempt) => {
+    const verify = readStoredVerify(attempt.verify);
+    if (verify?.target !== 'run' || verify.runId === undefined) return undefined;
+    let run: ReturnType<typeof ws.getRun>;
+    try {
+      run = ws.getRun(verify.runId);
+    } catch {
+      return undefined;
+    }
+    if (verify.repairId === undefined) return run.endTime;
+    return run.repairs.find((r) => r.id === verify.repairId)?.end_time;
+  };
+}
+
+/**
+ * When an attempt's calls started going out and when verification recorded its outcome, on the workspace
+ * clock, from the incident's timeline (the runner's `remediation_started` and `remediation_outcome`).
+ */
+async function attemptTimes(
+  app: Pick<BotApp, 'repos'>,
+  incidentId: string,
+  attemptId: string,
+): Promise<{ executedAt?: number; verifiedAt?: number }> {
+  const times: { executedAt?: number; verifiedAt?: number } = {};
+  for (const entry of await app.repos.incidents.timeline(incidentId)) {
+    if (entry.data.attemptId !== attemptId) continue;
+    if (entry.data.kind === 'remediation_started') times.executedAt ??= entry.at;
+    if (entry.data.kind === 'remediation_outcome') times.verifiedAt ??= entry.at;
+  }
+  return times;
 }
 
 /** The approval token on an "awaiting approval" plan card among the replies, if the press was gated. */

@@ -10,7 +10,7 @@ import { baseScenario } from '../sim/fixtures.js';
  * The eval's simulated responder on a small workspace: the hourly orders job loses one commit race,
  * and the responder presses the incident's first suggestion two simulated minutes after it opens.
  */
-function scenario(admins: string[]): ScenarioInput {
+function scenario(admins: string[], occurrences = 1): ScenarioInput {
   const s = baseScenario();
   s.duration_hours = 3;
   s.users = [
@@ -26,7 +26,7 @@ function scenario(admins: string[]): ScenarioInput {
       kind: 'concurrency_conflict',
       target: { job: 'orders_etl', task: 'transform' },
       start: '+0h',
-      occurrences: 1,
+      occurrences,
       expected: { category: 'concurrency', severity: 'P2', action: 'RETRY' },
     },
   ];
@@ -43,6 +43,8 @@ beforeAll(async () => {
     JSON.stringify(scenario(['erin@example.com', 'frank@example.com'])),
   );
   await writeFile(file('one-admin.json'), JSON.stringify(scenario(['erin@example.com'])));
+  // The race is lost again by the next hourly run, after the repair of the first recovered it.
+  await writeFile(file('races-twice.json'), JSON.stringify(scenario(['erin@example.com'], 2)));
   // Every action waits for a second person.
   await writeFile(file('four-eyes.yaml'), "remediation:\n  requires_approval:\n    actions: ['*']\n");
 });
@@ -63,6 +65,28 @@ describe('the simulated responder in dbxops eval', () => {
     expect(r.recovered_first_try).toBe(1);
     expect(r.mttr_p95_s).toBeGreaterThan(120);
     expect(r.audit_verified).toBe(true);
+  }, 300_000);
+
+  it('says when the fix went out, when its run ended and when the recovery was verified', async () => {
+    const r = await evaluateScenario({ scenario: file('two-admins.json'), seed: 7, json: true });
+    const [response] = r.responses;
+    const pressed = response?.pressedAfterMs ?? Number.NaN;
+    const executed = response?.executedAfterMs ?? Number.NaN;
+    const ended = response?.runEndedAfterMs ?? Number.NaN;
+    const recovered = response?.recoveredAfterMs ?? Number.NaN;
+    expect(executed).toBeGreaterThanOrEqual(pressed);
+    expect(ended).toBeGreaterThan(executed);
+    expect(recovered).toBeGreaterThanOrEqual(ended);
+    // A run's end is noticed within the replay's 30-second step (its webhook), not at a backoff minute.
+    expect(recovered - ended).toBeLessThanOrEqual(30_000);
+  }, 300_000);
+
+  it('counts a verified recovery in MTTR even when the failure comes back and reopens the incident', async () => {
+    const r = await evaluateScenario({ scenario: file('races-twice.json'), seed: 7, json: true });
+    const [response] = r.responses;
+    expect(response?.firstOutcome).toBe('recovered');
+    expect(response?.recoveredAfterMs).toBeGreaterThan(120_000);
+    expect(r.mttr_p95_s).toBe(Math.round((response?.recoveredAfterMs ?? 0) / 1000));
   }, 300_000);
 
   it('has a gated press approved by a second admin, after which it runs once', async () => {

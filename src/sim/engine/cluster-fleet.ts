@@ -10,6 +10,7 @@ import { type ClusterTermination, spotTermination } from './error-texts.js';
 import type { ClusterSpec, FaultState } from './model.js';
 import { invalidParam, invalidState } from './sim-api-error.js';
 import type { SimContext } from './sim-context.js';
+import { clusterCores } from './task-speed.js';
 import { isoDate } from './time-slices.js';
 
 type ClusterStateName =
@@ -60,6 +61,11 @@ export interface ClusterState {
   launchMessage: string | undefined;
   /** Spot nodes reclaimed and not yet replaced: the fault, and whether the driver went with them. */
   spotLost: { fault: FaultState; driver: boolean } | undefined;
+  /**
+   * Cores as the cluster was created: the durations of the tasks that run on it are for these, and an
+   * edit or resize changes them (`task-speed.ts`). Job clusters take theirs from the job instead.
+   */
+  baselineCores: number;
 }
 
 /** What a spot reclaim took from a cluster. */
@@ -145,7 +151,9 @@ export class ClusterFleet {
       busyHours: [8, 18],
       launchMessage: undefined,
       spotLost: undefined,
+      baselineCores: 0,
     };
+    c.baselineCores = clusterCores(c.spec);
     this.byId.set(c.clusterId, c);
     this.byName.set(c.name, c);
     this.#scdRow(c, createdAt, null);
@@ -213,6 +221,7 @@ export class ClusterFleet {
       busyHours: [0, 24],
       launchMessage: opts.launchMessage,
       spotLost: undefined,
+      baselineCores: clusterCores(opts.spec),
     };
     this.byId.set(c.clusterId, c);
     this.#jobClusterOrder.push(c.clusterId);

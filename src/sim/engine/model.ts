@@ -54,6 +54,11 @@ export interface JobState {
   spec: ScenarioJob | undefined;
   /** Scenario behaviour per task key (durations, rows, tables read and written). */
   behaviours: Map<string, ScenarioTask>;
+  /**
+   * Cores of each job cluster (by `job_cluster_key`) as the job was created: its tasks' durations are
+   * for these, and a cluster resized later changes them (`task-speed.ts`).
+   */
+  baselineCores: Map<string, number>;
   team: string;
   owner: string;
   createdTime: number;

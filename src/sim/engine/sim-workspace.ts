@@ -48,6 +48,7 @@ import {
   triggerSettings,
 } from './job-triggers.js';
 import { resolveInstant } from '../scenario/instant.js';
+import { clusterCores, durationOnCluster } from './task-speed.js';
 import { hourSlices } from './time-slices.js';
 import { WarehouseFleet } from './warehouse-fleet.js';
 
@@ -439,6 +440,9 @@ export class SimWorkspace {
       settings,
       spec,
       behaviours: new Map((spec?.tasks ?? []).map((t) => [t.key, t])),
+      baselineCores: new Map(
+        (settings.job_clusters ?? []).map((c) => [c.job_cluster_key, clusterCores(c.new_cluster)]),
+      ),
       team: settings.tags?.team ?? spec?.team ?? '',
       owner,
       createdTime: created,
@@ -1181,6 +1185,8 @@ export class SimWorkspace {
     let setupEnd = now + ctx.prng.int(5_000, 30_000);
     let cluster: ClusterState | undefined;
     let memoryMb = 0;
+    // The cores the task's work spreads over, against those its scenario duration is for.
+    let cores = { now: 0, baseline: 0 };
     if (settings.job_cluster_key) {
       const key = settings.job_cluster_key;
       const def = run.settings.job_clusters?.find((c) => c.job_cluster_key === key);
@@ -1218,6 +1224,8 @@ export class SimWorkspace {
       }
       setupEnd = Math.max(now, cluster.readyAt);
       memoryMb = this.#clusterMemoryMb(def.new_cluster);
+      // The spec's workers, not a cost spike's extra ones: those idle (the work has no more partitions).
+      cores = { now: clusterCores(def.new_cluster), baseline: job.baselineCores.get(key) ?? 0 };
       task.clusterId = cluster.clusterId;
       if (cluster.terminationReason && cluster.terminationReason.code !== 'JOB_FINISHED') {
         task.execAt = setupEnd;
@@ -1247,6 +1255,7 @@ export class SimWorkspace {
       if (cluster.state === 'TERMINATED') this.clusters.start(cluster.clusterId, job.owner);
       setupEnd = Math.max(now, cluster.readyAt);
       memoryMb = this.#clusterMemoryMb(cluster.spec);
+      cores = { now: clusterCores(cluster.spec), baseline: cluster.baselineCores };
       task.clusterId = cluster.clusterId;
       if (cluster.unresponsive) {
         hit(cluster.unresponsive);
@@ -1281,7 +1290,11 @@ export class SimWorkspace {
     }
     task.execAt = setupEnd;
 
-    let durationMs = Math.max(30_000, ctx.prng.jitter(b.duration.mean_minutes, b.duration.jitter) * 60_000);
+    // A cluster resized since the scenario was written runs the same work faster or slower.
+    const onCluster = (ms: number) => durationOnCluster(ms, cores.baseline, cores.now);
+    let durationMs = onCluster(
+      Math.max(30_000, ctx.prng.jitter(b.duration.mean_minutes, b.duration.jitter) * 60_000),
+    );
     let rows = Math.max(0, Math.round(ctx.prng.jitter(b.rows.mean, b.rows.jitter)));
     let failure: TaskFailure | undefined;
     let failAtFraction = 1;
@@ -1312,10 +1325,8 @@ export class SimWorkspace {
           break;
         }
         case 'timeout': {
-          f.baselineMemoryMb ??= memoryMb;
-          const ratio = memoryMb > 0 ? f.baselineMemoryMb / memoryMb : 1;
-          durationMs = b.duration.mean_minutes * 60_000 * (f.fault.factor ?? 4) * ratio;
-          if (manual && isTransient(f)) durationMs = b.duration.mean_minutes * 60_000;
+          durationMs = onCluster(b.duration.mean_minutes * 60_000 * (f.fault.factor ?? 4));
+          if (manual && isTransient(f)) durationMs = onCluster(b.duration.mean_minutes * 60_000);
           else {
             hit(f);
             timeoutMessage ??= f.fault.message;

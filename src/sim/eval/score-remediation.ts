@@ -12,6 +12,10 @@ export interface RespondedIncident {
   readonly recoveredAfterMs: number | null;
   /** Simulated ms from the incident opening to the press. */
   readonly pressedAfterMs?: number | null;
+  /** Simulated ms from the incident opening to the first attempt's calls going out (mitigating). */
+  readonly executedAfterMs?: number | null;
+  /** Simulated ms from the incident opening to the end of the run the first attempt started or repaired. */
+  readonly runEndedAfterMs?: number | null;
   /** A gated press: whether the second person's approval went through. */
   readonly approved?: boolean;
   /** Why the press or the approval was refused, in the words the presser saw. */

@@ -429,6 +429,40 @@ describe('SimWorkspace reactions to remediations', () => {
     expect(run.result).toBe('SUCCESS');
   });
 
+  it('passes a timeout once the job cluster has enough workers to finish in time', () => {
+    const { ws } = workspace((s) => {
+      s.jobs![0]!.tasks[0]!.timeout_seconds = 600;
+      s.faults = [
+        {
+          id: 'slow',
+          kind: 'timeout',
+          target: { job: 'orders_etl', task: 'extract' },
+          start: '+0h',
+          end: '+6h',
+          factor: 4,
+          expected: { category: 'timeout', severity: 'P2', action: 'RETRY_WITH_NEW_PARAMS' },
+        },
+      ];
+    });
+    ws.advanceTo(START + 30 * MIN);
+    const run = firstRun(ws);
+    expect(run.result).toBe('TIMEDOUT');
+    const job = ws.getJob(run.job.jobId);
+    const cluster = job.settings.job_clusters![0]!;
+    // 20 minutes of work on 2 workers: on 8, a fifth of it as it was and the rest a quarter, 8 minutes.
+    ws.updateJob(
+      job.jobId,
+      { job_clusters: [{ ...cluster, new_cluster: { ...cluster.new_cluster, num_workers: 8 } }] },
+      [],
+      'oncall@example.com',
+    );
+    ws.repairRun(run.runId, { user: 'oncall@example.com', rerunAllFailed: true });
+    ws.advanceTo(START + 70 * MIN);
+    expect(run.result).toBe('SUCCESS');
+    const extract = run.latest.get('extract')!;
+    expect(extract.endAt - extract.execAt).toBe(8 * MIN);
+  });
+
   it('stops starting runs once the schedule is paused', () => {
     const { ws } = workspace();
     ws.advanceTo(START + 90 * MIN);
@@ -726,5 +760,79 @@ describe('SimWorkspace data and cost faults', () => {
     const run = firstRun(ws);
     expect(run.result).toBe('FAILED');
     expect(ws.faults()[0]?.affected_run_ids).toEqual([String(run.runId)]);
+  });
+});
+
+describe('SimWorkspace task durations against the cluster', () => {
+  /** How long each task of the first run executed, by task key. */
+  function executed(ws: SimWorkspace) {
+    ws.advanceTo(START + 55 * MIN);
+    const run = firstRun(ws);
+    expect(run.result).toBe('SUCCESS');
+    return new Map(run.tasks.map((t) => [t.key, t.endAt - t.execAt]));
+  }
+
+  function resized(ws: SimWorkspace, change: Record<string, unknown>) {
+    const job = [...ws.jobs.values()][0]!;
+    const cluster = job.settings.job_clusters![0]!;
+    ws.updateJob(
+      job.jobId,
+      { job_clusters: [{ ...cluster, new_cluster: { ...cluster.new_cluster, ...change } }] },
+      [],
+      'oncall@example.com',
+    );
+    return ws;
+  }
+
+  it('takes the scenario durations on the cluster the scenario declared', () => {
+    const declared = executed(workspace().ws);
+    expect(executed(resized(workspace().ws, {}))).toEqual(declared);
+  });
+
+  it('runs each task in its serial share plus half the rest on twice the workers', () => {
+    const declared = executed(workspace().ws);
+    const doubled = executed(resized(workspace().ws, { num_workers: 4 }));
+    for (const [key, ms] of declared) expect(doubled.get(key)).toBeCloseTo(ms * 0.6, -1);
+  });
+
+  it('runs as fast on a node twice the size as on twice the workers', () => {
+    const wider = executed(resized(workspace().ws, { num_workers: 4 }));
+    const bigger = executed(resized(workspace().ws, { node_type_id: 'i3.2xlarge' }));
+    expect(bigger).toEqual(wider);
+  });
+
+  it('runs a task on an all-purpose cluster faster once the cluster was edited to more workers', () => {
+    const shared = (s: ScenarioInput) => {
+      s.clusters = [{ name: 'analysts', team: 'finance', owner: 'alice@example.com', workers: 2 }];
+      s.jobs![0]!.tasks = [
+        { key: 'report', existing_cluster: 'analysts', duration: { mean_minutes: 10, jitter: 0 } },
+      ];
+      delete s.jobs![0]!.sla;
+    };
+    const declared = executed(workspace(shared).ws);
+    const { ws } = workspace(shared);
+    const c = ws.clusters.byName.get('analysts')!;
+    ws.byPerson(() => ws.clusters.edit(c.clusterId, { ...c.spec, num_workers: 4 }, 'oncall@example.com'));
+    expect(executed(ws).get('report')).toBe((declared.get('report') ?? 0) * 0.6);
+  });
+
+  it("gains nothing from a cost spike's extra workers, which the work cannot use", () => {
+    const declared = executed(workspace().ws);
+    const spiked = executed(
+      workspace((s) => {
+        s.faults = [
+          {
+            id: 'spike',
+            kind: 'cost_spike',
+            target: { team: 'finance' },
+            start: '+0h',
+            end: '+6h',
+            factor: 5,
+            expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
+          },
+        ];
+      }).ws,
+    );
+    expect(spiked).toEqual(declared);
   });
 });

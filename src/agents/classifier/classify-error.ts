@@ -35,9 +35,15 @@ export interface Classification {
   action: FailureAction;
   paramsHint: ParamsHint | null;
   fixHint: string;
-  /** The pattern id that decided, `fallback` when none matched, `second_opinion` when the hook decided. */
+  /**
+   * The pattern id that decided, `fallback` when none matched, `learned` or `learned:<pattern id>` when
+   * the learned layer did (docs/error-labels.md), `second_opinion` when the hook decided.
+   */
   rule: string;
-  /** 0..1: how directly the evidence identified the pattern (exact error class > exception > wording). */
+  /**
+   * 0..1: how directly the evidence identified the pattern (exact error class > exception > wording);
+   * for a learned answer, the probability of its category.
+   */
   confidence: number;
 }
 
@@ -64,6 +70,8 @@ const RETRIES_SPENT_HINT = ' It was already retried several times, so a plain re
 const GUESS_HINT = ' This is a guess from general wording, so look before re-running it.';
 /** Patterns below this priority match general words only: their answers are guesses. */
 const GUESS_BELOW_PRIORITY = 30;
+/** A guess's confidence is at most this. */
+const GUESS_CONFIDENCE = 0.4;
 
 const FALLBACK: Classification = Object.freeze({
   category: 'unknown',
@@ -331,7 +339,7 @@ export function createErrorClassifier(
     // Generic last-resort wordings are guesses; say so.
     const guess = best.c.pattern.priority < GUESS_BELOW_PRIORITY;
     const evidence: Evidence = guess ? 'guess' : 'rule';
-    const confidence = guess ? Math.min(best.hit.confidence, 0.4) : best.hit.confidence;
+    const confidence = guess ? Math.min(best.hit.confidence, GUESS_CONFIDENCE) : best.hit.confidence;
     return {
       classification: withoutNeedlessRetry({ ...best.c.classification, confidence }, prepared.text, guess),
       evidence,
@@ -427,8 +435,9 @@ const CATEGORY_PARAMS_HINTS: Readonly<Partial<Record<ErrorCategory, ParamsHint>>
  * are used when its label is the same, the category's otherwise.
  */
 function learnedAnswer(guess: LearnedGuess, resembled: Classification | null, text: string): Classification {
+  // A pattern that only guessed at the example (or did not match it) has no hints worth passing on.
   const like =
-    resembled !== null && resembled.category === guess.category && resembled.rule !== FALLBACK.rule
+    resembled !== null && resembled.category === guess.category && resembled.confidence > GUESS_CONFIDENCE
       ? resembled
       : null;
   const sameAction = like !== null && like.action === guess.action;
@@ -463,8 +472,10 @@ let defaultClassifier: ErrorClassifier | undefined;
 
 /**
  * Classifies one failure against the shipped error-pattern matrix: what kind of problem it is, whether a
- * retry can fix it, what to do, and a one-sentence fix hint. Never throws on input; several thousand
- * calls per second on short messages, a few thousand on stack traces.
+ * retry can fix it, what to do, and a one-sentence fix hint, with the learned layer trained on the
+ * shipped examples where the patterns give up or guess. The first call loads both (tens of
+ * milliseconds). Never throws on input; several thousand calls per second on short messages, a few
+ * thousand on stack traces.
  */
 export function classifyError(input: ClassifyInput): Classification {
   defaultClassifier ??= createErrorClassifier(loadDefaultErrorPatterns(), {

@@ -214,9 +214,13 @@ function nearestExample(
   return best;
 }
 
-/** Parses the JSONL training examples. @throws ConfigError naming the first invalid line. */
+/**
+ * Parses the JSONL training examples. Ids are unique: what a learned answer resembled is named by it.
+ * @throws ConfigError naming the first invalid or repeated line.
+ */
 export function parseLearnedExamples(text: string, source = 'learned-examples.jsonl'): LearnedExample[] {
   const examples: LearnedExample[] = [];
+  const ids = new Set<string>();
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     let raw: unknown;
@@ -229,6 +233,10 @@ export function parseLearnedExamples(text: string, source = 'learned-examples.js
     if (!parsed.success) {
       throw new ConfigError(`${source}:${i + 1} is not a labelled example`, { source, line: i + 1 });
     }
+    if (ids.has(parsed.data.id)) {
+      throw new ConfigError(`${source}:${i + 1} repeats the id ${parsed.data.id}`, { source, line: i + 1 });
+    }
+    ids.add(parsed.data.id);
     examples.push(parsed.data);
   });
   return examples;

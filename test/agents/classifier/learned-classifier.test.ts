@@ -40,7 +40,7 @@ describe('the learned classifier’s training examples', () => {
     expect(shipped).toEqual(corpus);
   });
 
-  it('refuses a file with a line that is not a labelled example, naming the line', () => {
+  it('refuses a file with a line that is not a labelled example or repeats an id, naming the line', () => {
     const good = JSON.stringify({ id: 'a', message: 'x', category: 'network', action: 'RETRY' });
     expect(() => parseLearnedExamples(`${good}\n{"id": "b"`)).toThrow(/:2 is not valid JSON/);
     expect(() =>
@@ -48,6 +48,8 @@ describe('the learned classifier’s training examples', () => {
         `${good}\n${JSON.stringify({ id: 'c', message: 'y', category: 'bogus', action: 'RETRY' })}`,
       ),
     ).toThrow(/:2 is not a labelled example/);
+    expect(() => parseLearnedExamples(`${good}\n\n${good}`)).toThrow(/:3 repeats the id a/);
+    expect(parseLearnedExamples(`\n${good}\n   \n`)).toHaveLength(1);
   });
 });
 

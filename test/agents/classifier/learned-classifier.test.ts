@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   classifyError,
+  classifyErrorWithSecondOpinion,
   createErrorClassifier,
   isLearnedRule,
 } from '../../../src/agents/classifier/classify-error.js';
@@ -139,6 +140,35 @@ describe('the learned layer beside the rules', () => {
         learnedOnly({ message: example.message }),
       );
     }
+  });
+
+  it('leaves a learned answer below 0.5 to the second opinion, and a surer one alone', async () => {
+    const eager = createErrorClassifier(loadDefaultErrorPatterns(), {
+      learned,
+      policy: { none: 0, guess: 0.7 },
+    });
+    const asked: string[] = [];
+    const secondOpinion = async (input: { message: string }) => {
+      asked.push(input.message);
+      return { category: 'network', transient: false, action: 'NOTIFY_OWNER' };
+    };
+    const unsure = 'the warehouse reported: remote peer hung up while streaming result chunks';
+    const first = eager({ message: unsure });
+    expect(isLearnedRule(first.rule)).toBe(true);
+    expect(first.confidence).toBeLessThan(0.5);
+    const second = await classifyErrorWithSecondOpinion(
+      { message: unsure },
+      { classifier: eager, secondOpinion },
+    );
+    expect(second).toMatchObject({ category: 'network', rule: 'second_opinion' });
+
+    const sure = 'bundle deploy: variable "env" has no value and no default in target prod';
+    const kept = await classifyErrorWithSecondOpinion(
+      { message: sure },
+      { classifier: eager, secondOpinion },
+    );
+    expect(isLearnedRule(kept.rule)).toBe(true);
+    expect(asked).toEqual([unsure]);
   });
 
   it('loads with the shipped patterns and examples without either knowing the other', () => {

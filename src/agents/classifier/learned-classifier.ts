@@ -76,55 +76,52 @@ export function trainLearnedClassifier(
 ): LearnedClassifier {
   const labels: Label[] = [];
   const labelIndex = new Map<string, number>();
-  const docCounts: number[] = [];
-  const tokenCounts: Map<string, number>[] = [];
-  const tokenTotals: number[] = [];
-  const vocabulary = new Set<string>();
-  const exampleTokens = examples.map((e) => new Set(errorTokens(e.message, codesOf(e))));
-
-  examples.forEach((example, i) => {
+  const labelOf = examples.map((example) => {
     const key = labelKey(example);
     let index = labelIndex.get(key);
     if (index === undefined) {
       index = labels.length;
       labelIndex.set(key, index);
       labels.push({ category: example.category, action: example.action });
-      docCounts.push(0);
-      tokenCounts.push(new Map());
-      tokenTotals.push(0);
     }
-    docCounts[index] = (docCounts[index] ?? 0) + 1;
-    const counts = tokenCounts[index] as Map<string, number>;
-    for (const token of exampleTokens[i] ?? []) {
-      counts.set(token, (counts.get(token) ?? 0) + 1);
-      tokenTotals[index] = (tokenTotals[index] ?? 0) + 1;
-      vocabulary.add(token);
-    }
+    return index;
   });
   if (labels.length === 0) return () => null;
 
-  const total = examples.length;
-  const logPrior = docCounts.map((n) => Math.log(n / total));
-  const logLikelihood = new Map<string, Float64Array>();
-  for (const token of vocabulary) {
-    const row = new Float64Array(labels.length);
-    labels.forEach((_, c) => {
-      const count = tokenCounts[c]?.get(token) ?? 0;
-      const totalTokens = tokenTotals[c] ?? 0;
-      row[c] = Math.log((count + options.alpha) / (totalTokens + options.alpha * vocabulary.size));
-    });
-    logLikelihood.set(token, row);
-  }
+  // Per token, how many examples of each label hold it; per label, how many tokens its examples hold.
+  const exampleTokens = examples.map((e) => new Set(errorTokens(e.message, codesOf(e))));
+  const docCounts = new Array<number>(labels.length).fill(0);
+  const tokenTotals = new Array<number>(labels.length).fill(0);
+  const counts = new Map<string, Float64Array>();
+  exampleTokens.forEach((tokens, i) => {
+    const c = labelOf[i] ?? 0;
+    docCounts[c] = (docCounts[c] ?? 0) + 1;
+    tokenTotals[c] = (tokenTotals[c] ?? 0) + tokens.size;
+    for (const token of tokens) {
+      let row = counts.get(token);
+      if (row === undefined) {
+        row = new Float64Array(labels.length);
+        counts.set(token, row);
+      }
+      row[c] = (row[c] ?? 0) + 1;
+    }
+  });
+  const vocabularySize = counts.size;
+  const logPrior = docCounts.map((n) => Math.log(n / examples.length));
+  // log P(token | label) = log(count + alpha) − log(total + alpha·V): the second term once per label.
+  const logDenominator = tokenTotals.map((n) => Math.log(n + options.alpha * vocabularySize));
 
   return (message, codes = []) => {
     const tokens = errorTokens(typeof message === 'string' ? message : '', codes).filter((t) =>
-      vocabulary.has(t),
+      counts.has(t),
     );
     if (tokens.length === 0) return null;
     const scores = labels.map((_, c) => logPrior[c] ?? 0);
     for (const token of tokens) {
-      const row = logLikelihood.get(token) as Float64Array;
-      for (let c = 0; c < scores.length; c += 1) scores[c] = (scores[c] ?? 0) + (row[c] ?? 0);
+      const row = counts.get(token) as Float64Array;
+      for (let c = 0; c < scores.length; c += 1) {
+        scores[c] = (scores[c] ?? 0) + Math.log((row[c] ?? 0) + options.alpha) - (logDenominator[c] ?? 0);
+      }
     }
     const probabilities = softmax(scores.map((s) => s / options.temperature));
     const categoryProbability = new Map<ErrorCategory, number>();

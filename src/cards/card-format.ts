@@ -86,3 +86,13 @@ export function formatJson(body: unknown): string {
 export function draftByline(model: string): string {
   return `Draft by ${model.slice(0, 100)}, from the evidence above — check before acting`;
 }
+
+/**
+ * How a classification not made by a rule is introduced, the same on every surface: a reader must
+ * know a label is a guess before acting on it. `null` for the rules' own.
+ */
+export function classificationSource(by: 'rules' | 'learned' | 'model'): string | null {
+  if (by === 'model') return 'the language model’s opinion';
+  if (by === 'learned') return 'a guess learned from similar errors';
+  return null;
+}

@@ -71,8 +71,11 @@ export const incidentCardViewSchema = z.object({
       /** What the classifier suggests: "retry", "repair", "resize cluster", "page owner". */
       action: text(LONG),
       fixHint: text(LONG).nullable().default(null),
-      /** Who labelled it: the classifier's rules, or the language model when the rules could not. */
-      by: z.enum(['rules', 'model']).default('rules'),
+      /**
+       * Who labelled it: the classifier's rules; its learned layer (a guess from similar labelled
+       * errors) when the rules gave up or only guessed; or the language model's second opinion.
+       */
+      by: z.enum(['rules', 'learned', 'model']).default('rules'),
     })
     .nullable()
     .default(null),

@@ -1,4 +1,5 @@
 import {
+  classificationSource,
   draftByline,
   formatCell,
   formatDateTimeUtc,
@@ -119,8 +120,9 @@ export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): s
   );
   if (view.classification !== null) {
     const c = view.classification;
+    const source = classificationSource(c.by);
     parts.push(
-      `<section class="dbx-class"><h4>Classification${c.by === 'model' ? ' — the language model’s opinion' : ''}</h4><p>${t(c.category, 200)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${t(c.action, 300)}</p>${
+      `<section class="dbx-class"><h4>Classification${source === null ? '' : ` — ${source}`}</h4><p>${t(c.category, 200)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${t(c.action, 300)}</p>${
         c.fixHint === null ? '' : `<p>💡 ${t(c.fixHint, BUDGET.summary)}</p>`
       }</section>`,
     );

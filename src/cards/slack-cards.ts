@@ -1,5 +1,6 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import {
+  classificationSource,
   draftByline,
   formatCell,
   formatDateTimeUtc,
@@ -198,9 +199,10 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
 
   if (view.classification !== null) {
     const c = view.classification;
+    const source = classificationSource(c.by);
     blocks.push(
       section(
-        `*Classification*${c.by === 'model' ? ' _(the language model’s opinion)_' : ''} ${mrkdwn(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${mrkdwn(c.action, 200)}` +
+        `*Classification*${source === null ? '' : ` _(${source})_`} ${mrkdwn(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${mrkdwn(c.action, 200)}` +
           (c.fixHint === null ? '' : `\n💡 ${mrkdwn(c.fixHint, b.summary)}`),
         `${id}-class`,
       ),

@@ -1,4 +1,5 @@
 import {
+  classificationSource,
   draftByline,
   formatCell,
   formatDateTimeUtc,
@@ -234,8 +235,9 @@ export function renderIncidentCardTeams(
 
     if (view.classification !== null) {
       const c = view.classification;
+      const source = classificationSource(c.by);
       body.push(
-        heading(c.by === 'model' ? 'Classification — the language model’s opinion' : 'Classification'),
+        heading(source === null ? 'Classification' : `Classification — ${source}`),
         para([
           run(
             `${truncate(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${truncate(c.action, 200)}`,

@@ -1,4 +1,4 @@
-import { SECOND_OPINION_RULE } from '../agents/classifier/classify-error.js';
+import { isLearnedRule, SECOND_OPINION_RULE } from '../agents/classifier/classify-error.js';
 import { REMEDIATION_INFO } from '../agents/remediation/remediation-kind.js';
 import { suggestRemediations } from '../agents/remediation/suggest-remediations.js';
 import { preferLastFix } from '../agents/remediation/last-fix.js';
@@ -72,7 +72,7 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
             transient: classification.transient,
             action: classification.action ?? (classification.transient ? 'retry' : 'page owner'),
             fixHint: classification.fixHint ?? null,
-            by: classification.rule === SECOND_OPINION_RULE ? 'model' : 'rules',
+            by: classifiedBy(classification.rule),
           },
     blastRadius: {
       downstreamJobs: [...incident.blastRadius.jobs],
@@ -129,4 +129,10 @@ export function homeIncident(
     assignee: incident.assignee,
     url: safeLink(url),
   };
+}
+
+/** Who made a classification, from the rule it carries: the card says so when it was not a rule. */
+function classifiedBy(rule: string): 'rules' | 'learned' | 'model' {
+  if (rule === SECOND_OPINION_RULE) return 'model';
+  return isLearnedRule(rule) ? 'learned' : 'rules';
 }

@@ -70,6 +70,7 @@ describe('dbxops classify with a language model configured', () => {
       action: 'NOTIFY_OWNER',
       params_hint: null,
       rule: 'second_opinion',
+      confidence: 0.5,
     });
     expect(fake.requests).toHaveLength(1);
   });

@@ -54,6 +54,7 @@ describe('dbxops classify', () => {
       expect(Object.keys(line as object).sort()).toEqual([
         'action',
         'category',
+        'confidence',
         'id',
         'params_hint',
         'rule',

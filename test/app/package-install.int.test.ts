@@ -121,6 +121,20 @@ describe('dbxops installed from its npm package', () => {
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ id: '1', category: 'resource' });
   });
 
+  it('answers a wording no pattern knows from the learned layer, whose examples ship in the package', async () => {
+    const line = JSON.stringify({
+      id: '2',
+      message: 'bundle deploy: variable "env" has no value and no default in target prod',
+    });
+    const r = await run(bin, ['classify'], app, `${line}\n`);
+    expectSuccess(r, 'dbxops classify');
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({
+      id: '2',
+      category: 'config',
+      rule: expect.stringMatching(/^learned/),
+    });
+  });
+
   it('exports the shipped demo scenario to a DuckDB file in the working directory', async () => {
     const r = await run(bin, ['sim', 'export', '--hours', '2', '--out', 'x.duckdb'], app);
     expectSuccess(r, 'dbxops sim export');

@@ -113,6 +113,23 @@ describe('console HTML cards', () => {
     expect(renderIncidentCardHtml(incidentView(), NOW)).not.toContain('language model');
   });
 
+  it('says a classification the learned layer made is a guess learned from similar errors', () => {
+    const html = renderIncidentCardHtml(
+      incidentView({
+        classification: {
+          category: 'config',
+          transient: false,
+          action: 'NOTIFY_OWNER',
+          fixHint: 'Check the setting the message names.',
+          by: 'learned',
+        },
+      }),
+      NOW,
+    );
+    expect(html).toContain('Classification — a guess learned from similar errors');
+    expect(renderIncidentCardHtml(incidentView(), NOW)).not.toContain('learned from');
+  });
+
   it('escapes a <script> payload', () => {
     const html = renderIncidentCardHtml(hostileIncident(HOSTILE.script), NOW);
     expect(html).not.toContain('<script');

@@ -58,6 +58,25 @@ describe('Slack Block Kit cards', () => {
     expect(json(renderIncidentCardSlack(incidentView(), NOW))).not.toContain('language model');
   });
 
+  it('says a classification the learned layer made is a guess learned from similar errors', () => {
+    const byLearned = json(
+      renderIncidentCardSlack(
+        incidentView({
+          classification: {
+            category: 'config',
+            transient: false,
+            action: 'NOTIFY_OWNER',
+            fixHint: 'Check the setting the message names.',
+            by: 'learned',
+          },
+        }),
+        NOW,
+      ),
+    );
+    expect(byLearned).toContain('_(a guess learned from similar errors)_');
+    expect(json(renderIncidentCardSlack(incidentView(), NOW))).not.toContain('learned from');
+  });
+
   it('turns <!channel> in an error message into visible, harmless text', () => {
     const message = renderIncidentCardSlack(hostileIncident(HOSTILE.pings), NOW);
     expect(json(message)).toContain('&lt;!channel&gt;');

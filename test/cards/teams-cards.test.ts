@@ -47,6 +47,25 @@ describe('Teams Adaptive Cards', () => {
     expect(allText(renderIncidentCardTeams(incidentView(), NOW))).not.toContain('language model');
   });
 
+  it('says a classification the learned layer made is a guess learned from similar errors', () => {
+    const text = allText(
+      renderIncidentCardTeams(
+        incidentView({
+          classification: {
+            category: 'config',
+            transient: false,
+            action: 'NOTIFY_OWNER',
+            fixHint: 'Check the setting the message names.',
+            by: 'learned',
+          },
+        }),
+        NOW,
+      ),
+    );
+    expect(text).toContain('Classification — a guess learned from similar errors');
+    expect(allText(renderIncidentCardTeams(incidentView(), NOW))).not.toContain('learned from');
+  });
+
   it('puts Acknowledge, Assign to me, Snooze and Resolve on an open incident as Action.Execute with a decodable value', () => {
     const card = renderIncidentCardTeams(incidentView(), NOW);
     const execs = (card.actions ?? []).filter((a) => a.type === 'Action.Execute');

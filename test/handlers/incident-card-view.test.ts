@@ -88,7 +88,7 @@ describe('incidentCardView', () => {
     expect(view.remediations[0]).toMatchObject({ label: 'Retry with new settings', risk: 'medium' });
   });
 
-  it('marks a classification the second opinion made as the model’s, and the rules’ as theirs', () => {
+  it('marks a classification the second opinion made as the model’s, the learned layer’s as learned, and the rules’ as theirs', () => {
     const signal = failedRunSignal('ws-prod');
     const byRules = incidentCardView(incident(), { nowMs: NOW, rootSignal: signal, timeline: [] });
     expect(byRules.classification).toMatchObject({ by: 'rules' });
@@ -106,6 +106,21 @@ describe('incidentCardView', () => {
       timeline: [],
     });
     expect(byModel.classification).toMatchObject({ category: 'config', by: 'model' });
+    const byLearned = incidentCardView(incident(), {
+      nowMs: NOW,
+      rootSignal: {
+        ...signal,
+        classification: {
+          category: 'config',
+          transient: false,
+          action: 'NOTIFY_OWNER',
+          rule: 'learned:bundle.validation',
+          confidence: 0.57,
+        },
+      },
+      timeline: [],
+    });
+    expect(byLearned.classification).toMatchObject({ category: 'config', by: 'learned' });
   });
 
   it('shows what fixed the last incident like it, and offers that action first when it is a suggestion', () => {

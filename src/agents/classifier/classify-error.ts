@@ -6,6 +6,13 @@ import {
   failureActionSchema,
 } from '../../domain/error-label.js';
 import { type ErrorPattern, loadDefaultErrorPatterns, NEVER_RETRY_CATEGORIES } from './error-patterns.js';
+import {
+  type LearnedClassifier,
+  type LearnedExample,
+  type LearnedGuess,
+  loadLearnedExamples,
+  trainLearnedClassifier,
+} from './learned-classifier.js';
 
 /** What is known about one failure. Only `message` is required; everything else sharpens the answer. */
 export interface ClassifyInput {
@@ -28,9 +35,15 @@ export interface Classification {
   action: FailureAction;
   paramsHint: ParamsHint | null;
   fixHint: string;
-  /** The pattern id that decided, `fallback` when none matched, `second_opinion` when the hook decided. */
+  /**
+   * The pattern id that decided, `fallback` when none matched, `learned` or `learned:<pattern id>` when
+   * the learned layer did (docs/error-labels.md), `second_opinion` when the hook decided.
+   */
   rule: string;
-  /** 0..1: how directly the evidence identified the pattern (exact error class > exception > wording). */
+  /**
+   * 0..1: how directly the evidence identified the pattern (exact error class > exception > wording);
+   * for a learned answer, the probability of its category.
+   */
   confidence: number;
 }
 
@@ -57,6 +70,8 @@ const RETRIES_SPENT_HINT = ' It was already retried several times, so a plain re
 const GUESS_HINT = ' This is a guess from general wording, so look before re-running it.';
 /** Patterns below this priority match general words only: their answers are guesses. */
 const GUESS_BELOW_PRIORITY = 30;
+/** A guess's confidence is at most this. */
+const GUESS_CONFIDENCE = 0.4;
 
 const FALLBACK: Classification = Object.freeze({
   category: 'unknown',
@@ -251,14 +266,54 @@ function evaluate(c: CompiledPattern, prepared: PreparedText): Hit | null {
 export type ErrorClassifier = (input: ClassifyInput) => Classification;
 
 /**
+ * What the rules' answer rests on, which decides whether the learned classifier may answer instead:
+ * - `rule`: a pattern at or above the generic tier matched (an error class or code, a SQLSTATE, an
+ *   exception name, a wording, a wrapper). The rules decide.
+ * - `guess`: only generic words matched (below priority 30). The learned answer replaces the guess
+ *   when it is fairly sure of another category.
+ * - `none`: no pattern matched. The learned answer replaces `unknown` when it is more likely right than
+ *   wrong.
+ */
+type Evidence = 'rule' | 'guess' | 'none';
+
+/** The learned answer's confidence must reach these to be used, by the rules' evidence. */
+export interface LearnedPolicy {
+  readonly none: number;
+  readonly guess: number;
+}
+
+/**
+ * Chosen by 10-fold cross-validation on the tune rows (bench/learned-classifier.bench.ts): the lowest
+ * confidence from which every band of held-out learned answers was right at least half the time (in
+ * place of `unknown`), and at least 80 % of the time (in place of a generic-word guess).
+ */
+export const DEFAULT_LEARNED_POLICY: LearnedPolicy = Object.freeze({ none: 0.4, guess: 0.7 });
+
+interface RulesAnswer {
+  classification: Classification;
+  evidence: Evidence;
+}
+
+/** Everything `createErrorClassifier` needs besides the patterns. */
+export interface ErrorClassifierOptions {
+  /** A trained learned classifier; without it only the rules answer. */
+  learned?: LearnedClassifier;
+  policy?: LearnedPolicy;
+}
+
+/**
  * Compiles `patterns` once and returns a classifier. Classification is total: any input, including
  * empty, binary or megabytes of text, yields a `Classification` (the `fallback` rule when nothing matches).
+ * With `learned`, an error the rules gave up on or only guessed at gets the learned answer when it is
+ * confident enough (`policy`).
  */
-export function createErrorClassifier(patterns: readonly ErrorPattern[]): ErrorClassifier {
+export function createErrorClassifier(
+  patterns: readonly ErrorPattern[],
+  options: ErrorClassifierOptions = {},
+): ErrorClassifier {
   // Highest priority first (stable, so file order breaks ties) to stop as soon as nothing can win.
   const compiled = patterns.map(compile).sort((a, b) => b.pattern.priority - a.pattern.priority);
-  return (input) => {
-    const prepared = prepare(input);
+  const rules = (prepared: PreparedText): RulesAnswer => {
     // Causes and wrappers are ranked apart: a wrapper only decides when no cause above the generic
     // tier matched, however loud its own wording (root cause over loudest word).
     let cause: Scored | null = null;
@@ -280,23 +335,39 @@ export function createErrorClassifier(patterns: readonly ErrorPattern[]): ErrorC
       (wrapper === null || cause.c.pattern.priority >= WRAPPER_YIELDS_TO || cause.score > wrapper.score)
         ? cause
         : wrapper;
-    if (best === null) return { ...FALLBACK };
+    if (best === null) return { classification: { ...FALLBACK }, evidence: 'none' };
     // Generic last-resort wordings are guesses; say so.
     const guess = best.c.pattern.priority < GUESS_BELOW_PRIORITY;
-    const confidence = guess ? Math.min(best.hit.confidence, 0.4) : best.hit.confidence;
-    const chosen = best.c.classification;
-    if (chosen.action !== 'RETRY') return { ...chosen, confidence };
-    // A plain retry costs a run and hides the problem when it cannot help: it is proposed only when
-    // a specific rule recognised a blip and the run has not already retried it away.
-    const notRetried = RETRIES_SPENT.test(prepared.text) ? RETRIES_SPENT_HINT : guess ? GUESS_HINT : null;
-    if (notRetried === null) return { ...chosen, confidence };
+    const evidence: Evidence = guess ? 'guess' : 'rule';
+    const confidence = guess ? Math.min(best.hit.confidence, GUESS_CONFIDENCE) : best.hit.confidence;
     return {
-      ...chosen,
-      action: 'NOTIFY_OWNER',
-      transient: false,
-      fixHint: `${chosen.fixHint}${notRetried}`,
-      confidence,
+      classification: withoutNeedlessRetry({ ...best.c.classification, confidence }, prepared.text, guess),
+      evidence,
     };
+  };
+  const learned = options.learned;
+  if (learned === undefined) return (input) => rules(prepare(input)).classification;
+  const policy = options.policy ?? DEFAULT_LEARNED_POLICY;
+  // What the rules make of each training example the learned answers resemble: its pattern's hints.
+  const resembled = new Map<string, Classification>();
+  const rulesFor = (example: LearnedExample): Classification => {
+    let known = resembled.get(example.id);
+    if (known === undefined) {
+      known = rules(prepare(exampleInput(example))).classification;
+      resembled.set(example.id, known);
+    }
+    return known;
+  };
+  return (input) => {
+    const prepared = prepare(input);
+    const first = rules(prepared);
+    if (first.evidence === 'rule') return first.classification;
+    const guess = learned(prepared.text, [...prepared.explicitCodes]);
+    if (guess === null || guess.category === 'unknown' || guess.confidence < policy[first.evidence]) {
+      return first.classification;
+    }
+    if (guess.category === first.classification.category) return first.classification;
+    return learnedAnswer(guess, guess.nearest === null ? null : rulesFor(guess.nearest), prepared.text);
   };
 }
 
@@ -306,15 +377,110 @@ interface Scored {
   hit: Hit;
 }
 
+/**
+ * A plain retry costs a run and hides the problem when it cannot help: it is proposed only when a
+ * specific rule recognised a blip and the run has not already retried it away.
+ */
+function withoutNeedlessRetry(chosen: Classification, text: string, guess: boolean): Classification {
+  if (chosen.action !== 'RETRY') return chosen;
+  const notRetried = RETRIES_SPENT.test(text) ? RETRIES_SPENT_HINT : guess ? GUESS_HINT : null;
+  if (notRetried === null) return chosen;
+  return { ...chosen, action: 'NOTIFY_OWNER', transient: false, fixHint: `${chosen.fixHint}${notRetried}` };
+}
+
+function exampleInput(example: LearnedExample): ClassifyInput {
+  return {
+    message: example.message,
+    ...(example.error_code === undefined ? {} : { errorCode: example.error_code }),
+    ...(example.termination_code === undefined ? {} : { terminationCode: example.termination_code }),
+  };
+}
+
+/** The rule a classification carries when the learned classifier decided it. */
+const LEARNED_RULE = 'learned';
+
+/** What to do about an error of each category when no pattern's own hint applies. */
+const CATEGORY_FIX_HINTS: Readonly<Record<ErrorCategory, string>> = Object.freeze({
+  timeout: 'A deadline ran out: find which call or statement timed out and give it more time or less work.',
+  resource: 'Memory or disk ran out: give the driver or executors more of it, or process less data at once.',
+  capacity:
+    'The cloud could not supply the compute: try another instance type or zone, or run when capacity is back.',
+  permission:
+    'Access was refused: check the identity that ran it, its token or credentials, and the grants it needs.',
+  syntax: 'The code or SQL is wrong: read the error position and fix the statement or code.',
+  missing_object:
+    'Something it needs does not exist: check the name, catalog, schema, path or id, and whether it was dropped.',
+  network:
+    'The connection failed: check the endpoint, DNS, proxy, TLS and firewall between the caller and the service.',
+  dependency:
+    'A library is missing or incompatible: check the installed packages, versions and the runtime they need.',
+  data_quality:
+    'The data conflicts with the write: look at the rows and schema it rejected and fix the data or the schema.',
+  concurrency: 'Two writers or operations collided: serialise them or retry once the other has finished.',
+  config: 'The job, cluster, bundle or client configuration is invalid: check the setting the message names.',
+  unknown:
+    'No known pattern matched; read the run output for the root exception and add a pattern if it recurs.',
+});
+
+/** What more of something a RETRY_WITH_NEW_PARAMS of each category asks for, when no pattern says. */
+const CATEGORY_PARAMS_HINTS: Readonly<Partial<Record<ErrorCategory, ParamsHint>>> = Object.freeze({
+  timeout: Object.freeze({ increase: 'timeout' }),
+  resource: Object.freeze({ increase: 'memory' }),
+  capacity: Object.freeze({ node_type: 'another instance type', availability: 'another zone' }),
+});
+
+/**
+ * The learned answer as a classification: `rule` says it was learned and, when the example it
+ * resembled most is one a pattern knows, which pattern (`learned:<pattern id>`); that pattern's hints
+ * are used when its label is the same, the category's otherwise.
+ */
+function learnedAnswer(guess: LearnedGuess, resembled: Classification | null, text: string): Classification {
+  // A pattern that only guessed at the example (or did not match it) has no hints worth passing on.
+  const like =
+    resembled !== null && resembled.category === guess.category && resembled.confidence > GUESS_CONFIDENCE
+      ? resembled
+      : null;
+  const sameAction = like !== null && like.action === guess.action;
+  const paramsHint =
+    guess.action !== 'RETRY_WITH_NEW_PARAMS'
+      ? null
+      : sameAction
+        ? like.paramsHint
+        : (CATEGORY_PARAMS_HINTS[guess.category] ?? null);
+  const fixHint = sameAction ? like.fixHint : CATEGORY_FIX_HINTS[guess.category];
+  const classification: Classification = {
+    category: guess.category,
+    transient: guess.action === 'RETRY',
+    action: guess.action,
+    paramsHint,
+    fixHint: `${fixHint}${LEARNED_HINT}`,
+    rule: like === null ? LEARNED_RULE : `${LEARNED_RULE}:${like.rule}`,
+    confidence: Math.round(guess.confidence * 100) / 100,
+  };
+  return withoutNeedlessRetry(classification, text, false);
+}
+
+const LEARNED_HINT =
+  ' This is a guess learned from similar labelled errors, not a rule that matched, so look before acting on it.';
+
+/** Whether a classification was decided by the learned classifier (`learned` or `learned:<pattern id>`). */
+export function isLearnedRule(rule: string): boolean {
+  return rule === LEARNED_RULE || rule.startsWith(`${LEARNED_RULE}:`);
+}
+
 let defaultClassifier: ErrorClassifier | undefined;
 
 /**
  * Classifies one failure against the shipped error-pattern matrix: what kind of problem it is, whether a
- * retry can fix it, what to do, and a one-sentence fix hint. Never throws on input; several thousand
- * calls per second on short messages, a few thousand on stack traces.
+ * retry can fix it, what to do, and a one-sentence fix hint, with the learned layer trained on the
+ * shipped examples where the patterns give up or guess. The first call loads both (tens of
+ * milliseconds). Never throws on input; several thousand calls per second on short messages, a few
+ * thousand on stack traces.
  */
 export function classifyError(input: ClassifyInput): Classification {
-  defaultClassifier ??= createErrorClassifier(loadDefaultErrorPatterns());
+  defaultClassifier ??= createErrorClassifier(loadDefaultErrorPatterns(), {
+    learned: trainLearnedClassifier(loadLearnedExamples()),
+  });
   return defaultClassifier(input);
 }
 

@@ -54,10 +54,11 @@ function describeIssue(error: z.ZodError): string {
 /**
  * The core of `dbxops classify`: reads JSONL lines `{"id","message"[,"error_code","termination_code",
  * "error_class","trace"]}` and writes one JSONL line per non-blank input line, in input order:
- * `{"id","category","transient","action","params_hint","rule"}`. A malformed line yields
+ * `{"id","category","transient","action","params_hint","rule","confidence"}`. A malformed line yields
  * `{"id": <id or null>, "error": "…"}` and processing continues; blank lines are skipped; duplicated
  * ids are answered once per line (the caller decides what duplicates mean). With `secondOpinion`, a
- * line the rules left `unknown` or only guessed at is reconsidered by it (`rule: "second_opinion"`).
+ * line the rules left `unknown` or only guessed at is reconsidered by it (`rule: "second_opinion"`);
+ * a line the learned layer answered says so (`rule: "learned"` or `"learned:<pattern id>"`).
  */
 export async function classifyJsonl(
   input: AsyncIterable<string>,
@@ -119,6 +120,7 @@ export async function classifyJsonl(
         action: result.action,
         params_hint: result.paramsHint,
         rule: result.rule,
+        confidence: result.confidence,
       }),
     );
   }

@@ -25,6 +25,7 @@ describe('classifyJsonl', () => {
         action: 'RETRY_WITH_NEW_PARAMS',
         params_hint: { increase: 'executor_memory' },
         rule: 'spark.oom.java_heap',
+        confidence: 0.75,
       },
       expect.objectContaining({
         id: 2,

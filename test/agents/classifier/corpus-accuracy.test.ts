@@ -6,6 +6,9 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  * One labelled real error message. Labels follow docs/error-labels.md (root cause over
  * loudest word). `split` decides who may look at a row:
  * - `tune`: patterns are written and corrected against these; misses are printed in full.
+ *   They are also the learned layer's training examples (src/agents/classifier/learned-examples.jsonl,
+ *   a copy that test/agents/classifier/learned-classifier.test.ts keeps in step), so its figures here
+ *   are not a measure of anything.
  * - `holdout`: no pattern is written from these rows. Rows come only from public issue threads of
  *   repositories chosen by a hash of the repository name before the classifier was run on them. Its
  *   misses were read once, by kind, to find which general rule they broke; each fix is a general rule
@@ -55,27 +58,30 @@ const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
  */
 const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
 /**
- * What the classifier reaches on the holdout today (161 and 164 of 170 right, one given up, no
+ * What the classifier reaches on the holdout today (162 and 164 of 170 right, one given up, no
  * needless retry), rounded towards failing: a change that makes any of them worse fails here. The
  * holdout was read once, by kind, to find the rules its misses broke (wrappers outranking causes,
  * status codes and exception families not read); the fixes are general rules backed by new tune rows.
+ * The rules alone reached 161 and 164; the learned layer (trained on the tune rows only) added one.
  */
-const HOLDOUT_FLOOR = { category: 0.947, action: 0.964, unknown: 0.006, needlessRetries: 0 } as const;
+const HOLDOUT_FLOOR = { category: 0.952, action: 0.964, unknown: 0.006, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on unseen3 today (59 and 69 of 88 right, 8 given up, 3 needless
- * retries), rounded towards failing; the floor only stops it getting worse. These are also the
- * figures it had when the rows were committed and first measured: the round's rules, written from
- * the old unseen rows and 32 new `pub6-` tune rows, did not move it. This is the honest measure and it
- * is well short of the targets; most of its misses are wrongly categorised rather than given up.
+ * What the classifier reaches on unseen3 today (60 and 70 of 88 right, 6 given up, 3 needless
+ * retries), rounded towards failing; the floor only stops it getting worse. The rules alone had 59
+ * and 69, 8 given up, when the rows were committed and first measured, and the round's rules (written
+ * from the old unseen rows and 32 new `pub6-` tune rows) did not move it; the learned layer, trained
+ * on the tune rows only and measured here twice (see docs/error-labels.md), moved it by one row each.
+ * This is the honest measure and it is well short of the targets; most of its misses are wrongly
+ * categorised by a rule that matched, which the learned layer does not overrule.
  */
-const UNSEEN3_FLOOR = { category: 0.67, action: 0.784, unknown: 0.091, needlessRetries: 3 } as const;
+const UNSEEN3_FLOOR = { category: 0.681, action: 0.795, unknown: 0.069, needlessRetries: 3 } as const;
 /**
- * What the classifier reaches on the second unseen split today (72 and 75 of 80 right, 5 given up,
+ * What the classifier reaches on the second unseen split today (73 and 78 of 80 right, 2 given up,
  * no needless retry), rounded towards failing; it was 63 and 68 of 80, 11 given up, when the rows
- * were gathered. Its rows came from the same searches as the `pub5-` tune rows, so it is less
+ * were gathered, and 72 and 75, 5 given up, with the rules alone before the learned layer. Its rows came from the same searches as the `pub5-` tune rows, so it is less
  * independent of the rules written in that round than `unseen3` is.
  */
-const UNSEEN2_FLOOR = { category: 0.899, action: 0.937, unknown: 0.063, needlessRetries: 0 } as const;
+const UNSEEN2_FLOOR = { category: 0.912, action: 0.975, unknown: 0.025, needlessRetries: 0 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 

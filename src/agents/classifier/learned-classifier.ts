@@ -1,0 +1,247 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import {
+  type ErrorCategory,
+  errorCategorySchema,
+  type FailureAction,
+  failureActionSchema,
+} from '../../domain/error-label.js';
+import { ConfigError } from '../../domain/errors.js';
+import { errorTokens } from './error-tokens.js';
+
+/**
+ * One labelled real error message the learned classifier is trained on: the corpus's `tune` rows
+ * (test/fixtures/errors/real-errors.jsonl), copied here so the package ships them.
+ */
+const learnedExampleSchema = z.object({
+  id: z.string().min(1),
+  message: z.string(),
+  error_code: z.string().optional(),
+  termination_code: z.string().optional(),
+  category: errorCategorySchema,
+  action: failureActionSchema,
+});
+export type LearnedExample = z.infer<typeof learnedExampleSchema>;
+
+/** The settings cross-validation chooses (bench/learned-classifier.bench.ts prints the comparison). */
+export interface LearnedOptions {
+  /** Additive (Laplace) smoothing of each token's count per label. */
+  readonly alpha: number;
+  /** The log-likelihoods are divided by this before the softmax: naive Bayes is overconfident, so > 1. */
+  readonly temperature: number;
+}
+
+export const DEFAULT_LEARNED_OPTIONS: LearnedOptions = Object.freeze({
+  alpha: 0.1,
+  temperature: 6,
+});
+
+/** What the learned classifier makes of one error. */
+export interface LearnedGuess {
+  category: ErrorCategory;
+  action: FailureAction;
+  /**
+   * The probability of the category (summed over its actions): 0..1, tempered so that it matches how
+   * often such answers were right in cross-validation. The action is the category's likeliest other
+   * than a plain RETRY.
+   */
+  confidence: number;
+  /**
+   * The probability of (category, RETRY), which the action never is: in cross-validation every floor
+   * up to 0.99 on it still proposed a retry for some error a retry cannot fix (the benchmark prints
+   * the table), so a learned guess never retries, as a rule's guess from generic words never does.
+   */
+  retryProbability: number;
+  /** The training example most like this error among those with the same label: what it resembled. */
+  nearest: LearnedExample | null;
+}
+
+export type LearnedClassifier = (message: string, codes?: readonly string[]) => LearnedGuess | null;
+
+interface Label {
+  category: ErrorCategory;
+  action: FailureAction;
+}
+
+const labelKey = (l: Label): string => `${l.category}/${l.action}`;
+
+/**
+ * Trains a multinomial naive Bayes model over the (category, action) pairs of `examples`, each
+ * example a set of `errorTokens`. Deterministic: the same examples in the same order give the same
+ * model, and ties are broken by the pairs' order of first appearance.
+ */
+export function trainLearnedClassifier(
+  examples: readonly LearnedExample[],
+  options: LearnedOptions = DEFAULT_LEARNED_OPTIONS,
+): LearnedClassifier {
+  const labels: Label[] = [];
+  const labelIndex = new Map<string, number>();
+  const labelOf = examples.map((example) => {
+    const key = labelKey(example);
+    let index = labelIndex.get(key);
+    if (index === undefined) {
+      index = labels.length;
+      labelIndex.set(key, index);
+      labels.push({ category: example.category, action: example.action });
+    }
+    return index;
+  });
+  if (labels.length === 0) return () => null;
+
+  // Per token, how many examples of each label hold it; per label, how many tokens its examples hold.
+  const exampleTokens = examples.map((e) => new Set(errorTokens(e.message, codesOf(e))));
+  const docCounts = new Array<number>(labels.length).fill(0);
+  const tokenTotals = new Array<number>(labels.length).fill(0);
+  const counts = new Map<string, Float64Array>();
+  exampleTokens.forEach((tokens, i) => {
+    const c = labelOf[i] ?? 0;
+    docCounts[c] = (docCounts[c] ?? 0) + 1;
+    tokenTotals[c] = (tokenTotals[c] ?? 0) + tokens.size;
+    for (const token of tokens) {
+      let row = counts.get(token);
+      if (row === undefined) {
+        row = new Float64Array(labels.length);
+        counts.set(token, row);
+      }
+      row[c] = (row[c] ?? 0) + 1;
+    }
+  });
+  const vocabularySize = counts.size;
+  const logPrior = docCounts.map((n) => Math.log(n / examples.length));
+  // log P(token | label) = log(count + alpha) − log(total + alpha·V): the second term once per label.
+  const logDenominator = tokenTotals.map((n) => Math.log(n + options.alpha * vocabularySize));
+
+  return (message, codes = []) => {
+    const tokens = errorTokens(typeof message === 'string' ? message : '', codes).filter((t) =>
+      counts.has(t),
+    );
+    if (tokens.length === 0) return null;
+    const scores = labels.map((_, c) => logPrior[c] ?? 0);
+    for (const token of tokens) {
+      const row = counts.get(token) as Float64Array;
+      for (let c = 0; c < scores.length; c += 1) {
+        scores[c] = (scores[c] ?? 0) + Math.log((row[c] ?? 0) + options.alpha) - (logDenominator[c] ?? 0);
+      }
+    }
+    const probabilities = softmax(scores.map((s) => s / options.temperature));
+    const categoryProbability = new Map<ErrorCategory, number>();
+    labels.forEach((label, c) => {
+      categoryProbability.set(
+        label.category,
+        (categoryProbability.get(label.category) ?? 0) + (probabilities[c] ?? 0),
+      );
+    });
+    let category: ErrorCategory = 'unknown';
+    let best = -1;
+    for (const [name, p] of categoryProbability) {
+      if (p > best) {
+        best = p;
+        category = name;
+      }
+    }
+    const retryIndex = labelIndex.get(labelKey({ category, action: 'RETRY' }));
+    const action = chooseAction(category, labels, probabilities);
+    return {
+      category,
+      action,
+      confidence: best,
+      retryProbability: retryIndex === undefined ? 0 : (probabilities[retryIndex] ?? 0),
+      nearest: nearestExample(new Set(tokens), examples, exampleTokens, { category, action }),
+    };
+  };
+}
+
+function codesOf(example: {
+  error_code?: string | undefined;
+  termination_code?: string | undefined;
+}): string[] {
+  return [example.error_code, example.termination_code].filter((c): c is string => c !== undefined);
+}
+
+function softmax(scores: readonly number[]): number[] {
+  const max = Math.max(...scores);
+  const exps = scores.map((s) => Math.exp(s - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
+/**
+ * The action for `category`: the likeliest of its pairs other than a plain RETRY (when unsure between
+ * RETRY and anything else, the other; a learned answer is never sure enough), else NOTIFY_OWNER.
+ */
+function chooseAction(
+  category: ErrorCategory,
+  labels: readonly Label[],
+  probabilities: readonly number[],
+): FailureAction {
+  let action: FailureAction = category === 'unknown' ? 'ESCALATE' : 'NOTIFY_OWNER';
+  let best = -1;
+  labels.forEach((label, c) => {
+    const p = probabilities[c] ?? 0;
+    if (label.category === category && label.action !== 'RETRY' && p > best) {
+      best = p;
+      action = label.action;
+    }
+  });
+  return action;
+}
+
+/** The example of `label` sharing the largest share of tokens with the input (cosine over token sets). */
+function nearestExample(
+  tokens: ReadonlySet<string>,
+  examples: readonly LearnedExample[],
+  exampleTokens: readonly ReadonlySet<string>[],
+  label: Label,
+): LearnedExample | null {
+  let best: LearnedExample | null = null;
+  let bestScore = 0;
+  examples.forEach((example, i) => {
+    if (example.category !== label.category) return;
+    const other = exampleTokens[i];
+    if (other === undefined || other.size === 0) return;
+    let shared = 0;
+    for (const token of tokens) if (other.has(token)) shared += 1;
+    const sameAction = example.action === label.action ? 1e-9 : 0;
+    const score = shared / Math.sqrt(tokens.size * other.size) + sameAction;
+    if (score > bestScore) {
+      bestScore = score;
+      best = example;
+    }
+  });
+  return best;
+}
+
+/**
+ * Parses the JSONL training examples. Ids are unique: what a learned answer resembled is named by it.
+ * @throws ConfigError naming the first invalid or repeated line.
+ */
+export function parseLearnedExamples(text: string, source = 'learned-examples.jsonl'): LearnedExample[] {
+  const examples: LearnedExample[] = [];
+  const ids = new Set<string>();
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      throw new ConfigError(`${source}:${i + 1} is not valid JSON`, { source, line: i + 1 });
+    }
+    const parsed = learnedExampleSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(`${source}:${i + 1} is not a labelled example`, { source, line: i + 1 });
+    }
+    if (ids.has(parsed.data.id)) {
+      throw new ConfigError(`${source}:${i + 1} repeats the id ${parsed.data.id}`, { source, line: i + 1 });
+    }
+    ids.add(parsed.data.id);
+    examples.push(parsed.data);
+  });
+  return examples;
+}
+
+const DEFAULT_EXAMPLES_URL = new URL('./learned-examples.jsonl', import.meta.url);
+
+/** The training examples shipped next to this module. */
+export function loadLearnedExamples(): LearnedExample[] {
+  return parseLearnedExamples(readFileSync(DEFAULT_EXAMPLES_URL, 'utf8'), DEFAULT_EXAMPLES_URL.pathname);
+}

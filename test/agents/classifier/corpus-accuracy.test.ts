@@ -26,10 +26,16 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   towards the kinds the earlier splits showed weak (config, network, syntax, timeout, answers of
  *   `unknown`), labelled by the convention and committed alone before the classifier was run on any of
  *   them, and never used to write or correct a pattern. Each names its thread. Aggregates only.
+ * - `unseen4`: 120 messages gathered blind while the learned layer was being built, by someone who
+ *   did not read the classifier, from public threads no earlier row cites (73 repositories, leaning on
+ *   connector and ecosystem threads — BigQuery, Kusto, ClickHouse, MongoDB, Glue/EMR, Spark on
+ *   Kubernetes — because earlier splits used most Databricks-centric ones), labelled from what each
+ *   thread's maintainers said the cause was, and committed alone before any classifier ran on them.
+ *   Nothing was written or tuned from it. Aggregates only.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen3';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen3' | 'unseen4';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -48,6 +54,7 @@ const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen3Rows = rows.filter((r) => r.split === 'unseen3');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
+const unseen4Rows = rows.filter((r) => r.split === 'unseen4');
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -82,6 +89,13 @@ const UNSEEN3_FLOOR = { category: 0.681, action: 0.795, unknown: 0.069, needless
  * independent of the rules written in that round than `unseen3` is.
  */
 const UNSEEN2_FLOOR = { category: 0.912, action: 0.975, unknown: 0.025, needlessRetries: 0 } as const;
+/**
+ * What the classifier reaches on unseen4, measured once when the split was committed (63 and 82 of
+ * 120 right, 22 given up, 4 needless retries), rounded towards failing. The rules alone had 63 and 83,
+ * 27 given up: the learned layer answered five of the errors the rules gave up on, and one of its
+ * answers cost an action. The hardest split: errors from tools around Spark that no pattern names.
+ */
+const UNSEEN4_FLOOR = { category: 0.525, action: 0.683, unknown: 0.184, needlessRetries: 4 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 
@@ -171,6 +185,7 @@ const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
 const unseen3 = evaluate(unseen3Rows);
+const unseen4 = evaluate(unseen4Rows);
 
 console.info(
   [
@@ -179,6 +194,7 @@ console.info(
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
     ...summary('unseen3', unseen3),
+    ...summary('unseen4', unseen4),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -198,7 +214,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen3'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen3', 'unseen4'], row.id).toContain(row.split);
     }
   });
 
@@ -276,7 +292,7 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
 function measuredSplit(
-  split: 'unseen2' | 'unseen3',
+  split: 'unseen2' | 'unseen3' | 'unseen4',
   subset: readonly CorpusRow[],
   report: Report,
   floor: Floor,
@@ -299,6 +315,10 @@ describe('classifier accuracy on a second set gathered blind in the issue-16 rou
 
 describe('classifier accuracy on the set gathered and committed before any pattern work of its round (unseen3)', () => {
   measuredSplit('unseen3', unseen3Rows, unseen3, UNSEEN3_FLOOR);
+});
+
+describe('classifier accuracy on a set gathered blind by someone who never read the classifier (unseen4)', () => {
+  measuredSplit('unseen4', unseen4Rows, unseen4, UNSEEN4_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -67,6 +67,14 @@ const WRAPPER_YIELDS_TO = 20;
 const RETRIES_SPENT =
   /\bfailed (?:[2-9]|\d{2,}) times\b|\b(?:after|Error after) (?:[2-9]|\d{2,}) (?:retries|attempts|tries)\b|\bgiving up after (?:[2-9]|\d{2,}) attempt|\bretries (?:were )?exhausted\b|\bexhausted (?:all )?retries\b/i;
 const RETRIES_SPENT_HINT = ' It was already retried several times, so a plain retry is unlikely to help.';
+/**
+ * The tool that failed says itself that a person must act (Confluent's connectors report
+ * `USER_ACTIONABLE_ERROR`, as against a system error): its judgement outranks a transport wording that
+ * would otherwise look like a blip.
+ */
+const USER_ACTIONABLE = /\bUSER_ACTIONABLE(?:_ERROR)?\b/;
+const USER_ACTIONABLE_HINT =
+  ' The tool that failed marks it as one a person must act on, so a plain retry will not help.';
 const GUESS_HINT = ' This is a guess from general wording, so look before re-running it.';
 /** Patterns below this priority match general words only: their answers are guesses. */
 const GUESS_BELOW_PRIORITY = 30;
@@ -383,7 +391,13 @@ interface Scored {
  */
 function withoutNeedlessRetry(chosen: Classification, text: string, guess: boolean): Classification {
   if (chosen.action !== 'RETRY') return chosen;
-  const notRetried = RETRIES_SPENT.test(text) ? RETRIES_SPENT_HINT : guess ? GUESS_HINT : null;
+  const notRetried = RETRIES_SPENT.test(text)
+    ? RETRIES_SPENT_HINT
+    : USER_ACTIONABLE.test(text)
+      ? USER_ACTIONABLE_HINT
+      : guess
+        ? GUESS_HINT
+        : null;
   if (notRetried === null) return chosen;
   return { ...chosen, action: 'NOTIFY_OWNER', transient: false, fixHint: `${chosen.fixHint}${notRetried}` };
 }

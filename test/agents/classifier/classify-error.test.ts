@@ -73,6 +73,54 @@ describe('classifyError by family', () => {
     ['Compilation Error in model orders (models/orders.sql)', 'syntax', 'NOTIFY_OWNER'],
     ['Error: default auth: cannot configure default credentials', 'config', 'NOTIFY_OWNER'],
     ["Flow 'silver' had 3 rows that failed expectations", 'data_quality', 'NOTIFY_OWNER'],
+    // A setting of the wrong type is configuration, though a conversion exception reports it.
+    [
+      'java.lang.IllegalArgumentException: spark.sql.shuffle.partitions should be int, but was auto',
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'java.lang.NumberFormatException: For input string: "4g"\n\tat java.lang.Integer.parseInt(Integer.java:615)\n\tat org.apache.spark.SparkConf.getInt(SparkConf.scala:184)',
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    ['java.lang.NumberFormatException: For input string: "n/a"', 'data_quality', 'NOTIFY_OWNER'],
+    // Spark 3 cannot read the datetime pattern written in the code.
+    [
+      "[INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION] Spark >= 3.0: Fail to recognize 'YYYY-ww' pattern in the DateTimeFormatter.",
+      'syntax',
+      'NOTIFY_OWNER',
+    ],
+    // A bracketed word followed by another bracket is a value in a printed list, not an error class.
+    ['permissions are &{[{admins [ALL_PRIVILEGES] []}]}, but have to be {[]}', 'unknown', 'ESCALATE'],
+    // The limit's own wording outranks the envelope code it arrives in.
+    ['INVALID_STATE: Workspace limit exceeded, only 20 workspaces are allowed', 'capacity', 'NOTIFY_OWNER'],
+    // A JVM class that failed to initialise, relayed by its message through gRPC.
+    [
+      'details = "Could not initialize class com.example.udf.Registry" status = StatusCode.UNKNOWN',
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+    // A client's own deadline wants more time, not the same call again.
+    ['rpc error: code = DeadlineExceeded desc = stream terminated', 'timeout', 'RETRY_WITH_NEW_PARAMS'],
+    // dbt: a compile error inside a macro the model called is the macro's package, not the model.
+    [
+      "Compilation Error in model orders (models/orders.sql)\n  'None' has no attribute 'get'\n  > in macro materialization_incremental_databricks (macros/materializations/incremental.sql)",
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+    [
+      "Compilation Error in model orders (models/orders.sql)\n  'amount' is undefined",
+      'syntax',
+      'NOTIFY_OWNER',
+    ],
+    // Nothing listens on this machine's port: a retry does not start the server.
+    [
+      "HTTPConnectionPool(host='localhost', port=5000): Max retries exceeded (Caused by NewConnectionError('Failed to establish a new connection: [Errno 111] Connection refused'))",
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    ['java.net.ConnectException: Connection refused: db.internal.example/10.1.2.3:5432', 'network', 'RETRY'],
   ])('classifies %j as %s / %s', (message, category, action) => {
     const got = verdict(message);
     expect([got.category, got.action]).toEqual([category, action]);
@@ -248,6 +296,8 @@ describe('the never-RETRY rule', () => {
     '[PARSE_SYNTAX_ERROR] Syntax error at or near SELECT',
     'Error: cannot create job: Missing required field',
     '[CAST_INVALID_INPUT] The value abc of the type STRING cannot be cast to INT',
+    // The tool that failed says a person must act.
+    'connector FAILED USER_ACTIONABLE_ERROR connector: Connection timeout expired. Please double check the connectivity.',
   ])('never proposes a plain RETRY for %j', (message) => {
     expect(verdict(message).action).not.toBe('RETRY');
   });

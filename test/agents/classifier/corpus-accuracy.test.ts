@@ -25,8 +25,8 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  * - `unseen3`, 88 messages from public threads no other row comes from, weighted towards the kinds the
  *   earlier splits showed weak (config, network, syntax, timeout), labelled and committed alone before
  *   the classifier ran on any of them, joined the tune set (ids `unseen3-`) in the round after
- *   `unseen4` was gathered: it had been measured five times by then (so it no longer measured anything
- *   honestly), and its misses — mostly errors a pattern matched and put in the wrong category — were
+ *   `unseen4` was gathered: it had been measured several times by then (so it no longer measured
+ *   anything honestly), and its misses — mostly errors a pattern matched and put in the wrong category — were
  *   what the next round of general rules had to be read from. `unseen4` is the measured set now.
  * - `unseen4`: 120 messages gathered blind while the learned layer was being built, by someone who
  *   did not read the classifier, from public threads no earlier row cites (73 repositories, leaning on
@@ -67,7 +67,8 @@ const unseen4Rows = rows.filter((r) => r.split === 'unseen4');
 const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
 /**
  * What the classifier reaches on the holdout today (162 and 164 of 170 right, one given up, no
- * needless retry), rounded towards failing: a change that makes any of them worse fails here. The
+ * needless retry; unchanged when measured once at the end of the round that moved `unseen3` into
+ * tune), rounded towards failing: a change that makes any of them worse fails here. The
  * holdout was read once, by kind, to find the rules its misses broke (wrappers outranking causes,
  * status codes and exception families not read); the fixes are general rules backed by new tune rows.
  * The rules alone reached 161 and 164; the learned layer (trained on the tune rows only) added one.
@@ -77,16 +78,19 @@ const HOLDOUT_FLOOR = { category: 0.952, action: 0.964, unknown: 0.006, needless
  * What the classifier reaches on the second unseen split today (73 and 78 of 80 right, 2 given up,
  * no needless retry), rounded towards failing; it was 63 and 68 of 80, 11 given up, when the rows
  * were gathered, and 72 and 75, 5 given up, with the rules alone before the learned layer. Its rows came from the same searches as the `pub5-` tune rows, so it is less
- * independent of the rules written in that round than `unseen3` is.
+ * independent of the rules written in that round than `unseen4` is. The round that moved `unseen3` into
+ * tune measured it once, at its end: unchanged.
  */
 const UNSEEN2_FLOOR = { category: 0.912, action: 0.975, unknown: 0.025, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on unseen4, measured once when the split was committed (63 and 82 of
- * 120 right, 22 given up, 4 needless retries), rounded towards failing. The rules alone had 63 and 83,
- * 27 given up: the learned layer answered five of the errors the rules gave up on, and one of its
- * answers cost an action. The hardest split: errors from tools around Spark that no pattern names.
+ * What the classifier reaches on unseen4 (64 and 84 of 120 right, 20 given up, 4 needless retries),
+ * rounded towards failing. It was 63 and 82, 22 given up, when the split was committed and first
+ * measured (the rules alone then had 63 and 83, 27 given up). The round that moved `unseen3` into tune
+ * wrote its rules from tune rows only and measured this split once, at its end, for these figures;
+ * its rows and misses were never read. The hardest split: errors from tools around Spark that no
+ * pattern names.
  */
-const UNSEEN4_FLOOR = { category: 0.525, action: 0.683, unknown: 0.184, needlessRetries: 4 } as const;
+const UNSEEN4_FLOOR = { category: 0.533, action: 0.7, unknown: 0.167, needlessRetries: 4 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 

@@ -15,12 +15,26 @@ export const NEVER_RETRY_CATEGORIES: ReadonlySet<ErrorCategory> = new Set([
 
 const code = z.string().regex(/^_?[A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)*$/, 'must be an UPPER_SNAKE code');
 
+/**
+ * A regex that opens with a repeated character class (`\w+`, `'?\d+`, `\S*`) is tried from every
+ * position of a run of that class, so a long run — a base64 blob or a column of digits in a run's
+ * output — costs time in the square of its length: 64 KB of one word took seconds. Such a regex must
+ * start at a boundary (`\b`, or a lookbehind like `(?<!\w)`), which the run has only at its ends.
+ */
+const OPENS_WITH_REPEATED_CLASS = /^(?:'\?|"\?)?(?:\\[wWdDsS]|\[[^\]]*\]|\.)[+*]/;
+
 const regexSource = z.string().superRefine((source, ctx) => {
   try {
     new RegExp(source, 'i');
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: `invalid regex: ${(error as Error).message}` });
+    return;
   }
+  if (OPENS_WITH_REPEATED_CLASS.test(source))
+    ctx.addIssue({
+      code: 'custom',
+      message: `regex ${JSON.stringify(source.slice(0, 60))} opens with a repeated class: start it at a boundary (\\b or a lookbehind such as (?<!\\w)) so a long run of that class stays cheap`,
+    });
 });
 
 const matchSchema = z

@@ -61,6 +61,22 @@ describe('parseErrorPatterns', () => {
     );
   });
 
+  it('refuses a regex that opens with a repeated class, which a long run of that class makes slow, and names the fix', () => {
+    for (const opening of [
+      "'?\\\\w+'? permissions? required",
+      '\\\\d+/\\\\d+ nodes',
+      '[a-z]+Exception',
+      '.*boom',
+    ]) {
+      expect(() => parseErrorPatterns(minimal('').replace("['boom']", `["${opening}"]`)), opening).toThrow(
+        /opens with a repeated class: start it at a boundary/,
+      );
+    }
+    expect(
+      parseErrorPatterns(minimal('').replace("['boom']", '["(?<!\\\\w)\\\\w+ permissions? required"]')),
+    ).toHaveLength(1);
+  });
+
   it('refuses duplicated ids', () => {
     const one = minimal('');
     expect(() => parseErrorPatterns(one + one)).toThrow(/duplicate pattern id test\.example/);

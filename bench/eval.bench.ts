@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { useBaselineWasmCompiler } from '../src/app/baseline-wasm-compiler.js';
+import { useReplayHeapGrowth } from '../src/app/replay-heap-growth.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,8 +39,10 @@ interface Figures {
 }
 
 if (values.child !== undefined) {
-  // As `dbxops eval` runs: the WebAssembly compiler chosen before the store and translator load.
+  // As `dbxops eval` runs: the WebAssembly compiler chosen before the store and translator load, and
+  // the replay's old-generation headroom.
   useBaselineWasmCompiler();
+  useReplayHeapGrowth();
   const { evaluateScenario } = await import('../src/app/eval-command.js');
   const started = performance.now();
   const result = await evaluateScenario({ scenario: values.child, seed: Number(values.seed), json: true });

@@ -45,7 +45,7 @@ import { loadEnv } from '../src/config/env.js';
 import { createLogger } from '../src/config/logger.js';
 import { defaultPolicy } from '../src/config/policy.js';
 import { systemClock } from '../src/domain/clock.js';
-import type { BullmqDispatcher } from '../src/jobs/dispatcher.js';
+import type { BullmqDispatcher } from '../src/jobs/bullmq-dispatcher.js';
 import { startRedisServer } from '../src/jobs/redis-server.js';
 import { openStore } from '../src/store/open-store.js';
 import { startPostgresServer } from '../test/support/postgres-server.js';

@@ -137,7 +137,11 @@ program
   )
   .option('--json', 'print JSON', false)
   .action(async (opts) => {
-    const { runEval } = await import('./app/eval-command.js');
+    const [{ runEval }, { useReplayHeapGrowth }] = await Promise.all([
+      import('./app/eval-command.js'),
+      import('./app/replay-heap-growth.js'),
+    ]);
+    useReplayHeapGrowth();
     await runEval(opts);
   });
 

@@ -25,7 +25,6 @@ import { describeKillSwitch, setKillSwitch } from '../agents/remediation/kill-sw
 import { lookUpJobStatus } from '../agents/status/job-status.js';
 import type { ConsoleAdapter } from '../bot/console/console-adapter.js';
 import { createConsoleAdapter } from '../bot/console/console-adapter.js';
-import { redisChannelFeed } from '../jobs/redis-channel-feed.js';
 import type { SlackAdapter } from '../bot/slack/slack-adapter.js';
 import type { TeamsAdapter } from '../bot/teams/teams-adapter.js';
 import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
@@ -48,7 +47,7 @@ import {
   type ScheduledPostDeps,
   scheduledCard,
 } from '../notify/post-scheduled.js';
-import { BullmqDispatcher, type Dispatcher, InlineDispatcher, type Processors } from '../jobs/dispatcher.js';
+import { type Dispatcher, InlineDispatcher, type Processors } from '../jobs/dispatcher.js';
 import { createMetrics, type DbxopsMetrics } from '../jobs/metrics.js';
 import { PollLedger } from '../jobs/poll-ledger.js';
 import { routeToWorkspaces } from '../jobs/workspace-stages.js';
@@ -452,7 +451,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   // pages what it changed over Redis; the embedded store is this process' alone.
   const consoleFeed =
     options.store.dialect === 'postgres' && options.queue.kind === 'bullmq'
-      ? redisChannelFeed({
+      ? (await import('../jobs/redis-channel-feed.js')).redisChannelFeed({
           url: options.queue.url,
           channel: `${options.queue.prefix ?? 'dbxops'}:console`,
           logger: logger.child({ module: 'console' }),
@@ -682,6 +681,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         (f) => `${f.queue}: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
       );
   } else {
+    // Loaded only here: BullMQ and ioredis are for a deployment with a Redis, not the embedded default.
+    const { BullmqDispatcher } = await import('../jobs/bullmq-dispatcher.js');
     const bullmq = new BullmqDispatcher<MonitoringPayloads>({
       connection: { url: options.queue.url },
       ...(options.queue.prefix ? { prefix: options.queue.prefix } : {}),

@@ -11,7 +11,7 @@ import { placeScenario } from '../sim/scenario/place-scenario.js';
 import type { Scenario } from '../sim/scenario/schema.js';
 import { DuckDbSink } from '../sim/tables/duckdb-sink.js';
 import { flushingWarehouse } from '../sim/tables/flushing-warehouse.js';
-import { ensureLocalTls, type LocalTls } from '../sim/wire/tls.js';
+import type { LocalTls } from '../sim/wire/tls.js';
 import { startWireServer, type WireServerHandle } from '../sim/wire/start-wire-server.js';
 
 const EMBEDDED_TOKEN = 'dapi-sim-0000';
@@ -98,7 +98,8 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
     workspace,
   );
   const token = options.token ?? EMBEDDED_TOKEN;
-  const tls = options.tls ? await ensureLocalTls({}) : null;
+  // Loaded only for TLS: its X.509 library is ~10 MB that a plain-HTTP workspace (an eval) need not hold.
+  const tls = options.tls ? await (await import('../sim/wire/tls.js')).ensureLocalTls({}) : null;
   const server = await startWireServer({
     workspace,
     warehouse,

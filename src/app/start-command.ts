@@ -13,7 +13,7 @@ import { type Clock, systemClock } from '../domain/clock.js';
 import { ConfigError } from '../domain/errors.js';
 import type { WorkspaceStatus } from '../bot/console/workspace-status.js';
 import { reportRetryWait } from '../jobs/degraded-sources.js';
-import type { BullmqDispatcher } from '../jobs/dispatcher.js';
+import type { BullmqDispatcher } from '../jobs/bullmq-dispatcher.js';
 import { keepPollSchedules, pollSchedules } from '../jobs/keep-poll-schedules.js';
 import type { MonitoringPayloads } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../config/logger.js';
-import type { BullmqDispatcher } from './dispatcher.js';
+import type { BullmqDispatcher } from './bullmq-dispatcher.js';
 import { type MonitoringPayloads, POLL_EVERY_MS, type PollSource } from './monitoring.js';
 
 /** One monitoring source's poll schedule, in real milliseconds. */

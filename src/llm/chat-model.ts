@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { Env } from '../config/env.js';
 import { DbxopsError } from '../domain/errors.js';
@@ -58,20 +58,29 @@ export function chatModelFromEnv(
 }
 
 function createChatModel(options: { apiKey: string; model: string; baseURL?: string }): ChatModel {
-  // Retries are ours to decide (the analyst falls back to the router), so the client makes none.
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    maxRetries: 0,
-    ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
-  });
+  // The `openai` package is loaded with the first question, not with dbxops: a process that never asks
+  // the model (an eval, a worker without a model) does not carry it.
+  let client: Promise<{ openai: OpenAI; APIError: typeof OpenAI.APIError }> | undefined;
+  const connect = async () => {
+    const { default: OpenAIClient } = await import('openai');
+    // Retries are ours to decide (the analyst falls back to the router), so the client makes none.
+    const openai = new OpenAIClient({
+      apiKey: options.apiKey,
+      maxRetries: 0,
+      ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
+    });
+    return { openai, APIError: OpenAIClient.APIError };
+  };
   return {
     model: options.model,
     async complete(messages, tools, signal) {
+      client ??= connect();
+      const { openai, APIError } = await client;
       let content = '';
       let usage: number | undefined;
       const calls = new Map<number, { id: string; name: string; arguments: string }>();
       try {
-        const stream = await client.chat.completions.create(
+        const stream = await openai.chat.completions.create(
           {
             model: options.model,
             messages: [...messages],
@@ -98,7 +107,7 @@ function createChatModel(options: { apiKey: string; model: string; baseURL?: str
       } catch (error) {
         if (signal.aborted)
           throw new ModelError('The model did not answer in time.', { reason: 'timeout' }, { cause: error });
-        const status = error instanceof OpenAI.APIError ? error.status : undefined;
+        const status = error instanceof APIError ? error.status : undefined;
         throw new ModelError(
           `The model could not be reached${status === undefined ? '' : ` (HTTP ${status})`}.`,
           { reason: 'unavailable', ...(status === undefined ? {} : { status }) },

@@ -5,7 +5,6 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, sql } from 'kysely';
 import type { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
 import type { Database } from './database.js';
 import { MIGRATIONS, staticMigrationProvider } from './migrations.js';
 import { StoreError } from './store-error.js';
@@ -38,12 +37,14 @@ export interface Store {
   close(): Promise<void>;
 }
 
-function postgresDialect(databaseUrl: string, poolSize: number): PostgresDialect {
+/** Loaded only for PostgreSQL, as PGlite is only for the embedded store: neither carries the other's driver. */
+async function postgresDialect(databaseUrl: string, poolSize: number): Promise<PostgresDialect> {
   if (!/^postgres(?:ql)?:\/\//.test(databaseUrl)) {
     throw new StoreError('invalid_url', 'DATABASE_URL must start with postgres:// or postgresql://.', {
       scheme: databaseUrl.split(':')[0],
     });
   }
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   // A server restart, a failover or an administrator ending sessions breaks the idle connections, and
   // the pool reports each one as an 'error' event, which without a listener ends the process. The pool
@@ -178,7 +179,7 @@ async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const dialectName = options.databaseUrl ? 'postgres' : 'pglite';
   const dialect = options.databaseUrl
-    ? postgresDialect(options.databaseUrl, options.poolSize ?? 20)
+    ? await postgresDialect(options.databaseUrl, options.poolSize ?? 20)
     : await pgliteDialect(
         options.dataDir ?? DEFAULT_PGLITE_DIR,
         options.clusterCacheDir === undefined ? join(homedir(), '.cache', 'dbxops') : options.clusterCacheDir,

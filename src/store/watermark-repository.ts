@@ -10,6 +10,10 @@ export interface Watermark {
   readonly source: string;
   readonly lastSeenAt: number | null;
   readonly lastSeenId: string | null;
+  /**
+   * When the position was last written. A sole writer does not write a position again that did not
+   * move, so there it is when the position last moved.
+   */
   readonly updatedAt: number;
 }
 
@@ -54,7 +58,8 @@ export class WatermarkRepository {
   /**
    * `soleWriter`: this process is the database's only client (an embedded PGlite store), so what it
    * read or wrote last is what the table holds and `list` needs no query after the first (every poll
-   * lists them). Writes are made all the same. Default false (PostgreSQL, shared by workers).
+   * lists them), and a position that stands where it already is is not written again. Default false
+   * (PostgreSQL, shared by workers: every write is made).
    */
   constructor(db: Kysely<Database>, options: { readonly soleWriter?: boolean } = {}) {
     this.#db = db;
@@ -117,12 +122,31 @@ export class WatermarkRepository {
     if (positions.length > 0) await this.#upsertForward(workspaceId, positions, now);
   }
 
+  /**
+   * The watermark a sole writer knows to stand at `position` already: writing it again would change
+   * nothing but its `updated_at`, which nothing reads. Most polls of a quiet workspace end where the
+   * last one did (no run ended, none started), and a store statement costs about a millisecond of CPU.
+   */
+  #standing(workspaceId: string, source: string, position: WatermarkPosition): Watermark | undefined {
+    const known = this.#sole?.known.get(workspaceId)?.get(source);
+    if (known === undefined || known.lastSeenAt !== (position.lastSeenAt ?? null)) return undefined;
+    const id = position.lastSeenId == null ? null : cleanText(position.lastSeenId);
+    return known.lastSeenId === id ? known : undefined;
+  }
+
   /** The upsert behind `advance`: the rows it wrote (none for a source that already stood further). */
   async #upsertForward(
     workspaceId: string,
-    positions: readonly { readonly source: string; readonly position: WatermarkPosition }[],
+    all: readonly { readonly source: string; readonly position: WatermarkPosition }[],
     now: number,
   ): Promise<Watermark[]> {
+    const standing: Watermark[] = [];
+    const positions = all.filter(({ source, position }) => {
+      const known = this.#standing(workspaceId, source, position);
+      if (known !== undefined) standing.push(known);
+      return known === undefined;
+    });
+    if (positions.length === 0) return standing;
     const rows = await this.#db
       .insertInto('watermarks')
       .values(
@@ -153,7 +177,7 @@ export class WatermarkRepository {
       .execute();
     const written = rows.map(fromRow);
     this.#wrote(workspaceId, written);
-    return written;
+    return [...standing, ...written];
   }
 
   /** Sets the watermark unconditionally, e.g. an operator replaying the last day. */
@@ -163,6 +187,8 @@ export class WatermarkRepository {
     position: WatermarkPosition,
     now: number,
   ): Promise<Watermark> {
+    const standing = this.#standing(workspaceId, source, position);
+    if (standing !== undefined) return standing;
     const values = {
       last_seen_at: toDateOrNull(position.lastSeenAt),
       last_seen_id: position.lastSeenId == null ? null : cleanText(position.lastSeenId),

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/config/logger.js';
 import { defaultPolicy } from '../../src/config/policy.js';
 import { patAuth } from '../../src/databricks/auth/auth-provider.js';
 import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
-import type { BullmqDispatcher } from '../../src/jobs/dispatcher.js';
+import type { BullmqDispatcher } from '../../src/jobs/bullmq-dispatcher.js';
 import { type RedisServerHandle, startRedisServer } from '../../src/jobs/redis-server.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 

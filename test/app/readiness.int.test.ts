@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, listen } from '../../src/app/http-app.js';
 import { monitoringReadiness } from '../../src/app/readiness.js';
 import { ManualClock } from '../../src/domain/clock.js';
-import { BullmqDispatcher } from '../../src/jobs/dispatcher.js';
+import { BullmqDispatcher } from '../../src/jobs/bullmq-dispatcher.js';
 import type { PollSchedule } from '../../src/jobs/keep-poll-schedules.js';
 import { MONITORING_QUEUES, type MonitoringPayloads } from '../../src/jobs/monitoring.js';
 import { PollLedger } from '../../src/jobs/poll-ledger.js';

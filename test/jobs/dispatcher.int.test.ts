@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
+import { BullmqDispatcher } from '../../src/jobs/bullmq-dispatcher.js';
 import {
-  BullmqDispatcher,
   DUPLICATE_KEY_WINDOW_MS,
   InlineDispatcher,
   PermanentJobError,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/config/logger.js';
-import { BullmqDispatcher } from '../../src/jobs/dispatcher.js';
+import { BullmqDispatcher } from '../../src/jobs/bullmq-dispatcher.js';
 import { keepPollSchedules, pollSchedules } from '../../src/jobs/keep-poll-schedules.js';
 import { MONITORING_QUEUES, type MonitoringPayloads, type PollSource } from '../../src/jobs/monitoring.js';
 import { type RedisServerHandle, startRedisServer } from '../../src/jobs/redis-server.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
-import { BullmqDispatcher } from '../../src/jobs/dispatcher.js';
+import { BullmqDispatcher } from '../../src/jobs/bullmq-dispatcher.js';
 import { createMetrics } from '../../src/jobs/metrics.js';
 import { MONITORING_QUEUES, type MonitoringPayloads } from '../../src/jobs/monitoring.js';
 import { PollLedger } from '../../src/jobs/poll-ledger.js';

@@ -143,3 +143,52 @@ describe('watermarks on a PGlite data directory', () => {
     }
   });
 });
+
+describe('watermarks of a sole writer', () => {
+  it('are not written again when a poll ends where the last one did, and are when they move', async () => {
+    const store = await openStore({ dataDir: 'memory://' });
+    try {
+      const sole = new WatermarkRepository(store.db, { soleWriter: true });
+      const table = new WatermarkRepository(store.db);
+      await sole.list('ws1');
+      await sole.advance('ws1', 'runs', { lastSeenAt: T0, lastSeenId: 'run-7' }, T0);
+      await sole.reset('ws1', 'runs_active', { lastSeenAt: null }, T0);
+      await sole.advanceAll('ws1', [{ source: 'audit', position: { lastSeenAt: T0 } }], T0);
+
+      const later = T0 + 60_000;
+      expect(await sole.advance('ws1', 'runs', { lastSeenAt: T0, lastSeenId: 'run-7' }, later)).toMatchObject(
+        {
+          lastSeenAt: T0,
+          updatedAt: T0,
+        },
+      );
+      await sole.reset('ws1', 'runs_active', { lastSeenAt: null }, later);
+      await sole.advanceAll(
+        'ws1',
+        [
+          { source: 'audit', position: { lastSeenAt: T0 } },
+          { source: 'billing', position: { lastSeenAt: later } },
+        ],
+        later,
+      );
+      expect((await table.list('ws1')).map((w) => [w.source, w.updatedAt])).toEqual([
+        ['audit', T0],
+        ['billing', later],
+        ['runs', T0],
+        ['runs_active', T0],
+      ]);
+
+      await sole.advance('ws1', 'runs', { lastSeenAt: T0 + 1, lastSeenId: 'run-8' }, later);
+      await sole.reset('ws1', 'runs_active', { lastSeenAt: T0 - 5 }, later);
+      expect((await table.list('ws1')).map((w) => [w.source, w.lastSeenAt, w.updatedAt])).toEqual([
+        ['audit', T0, T0],
+        ['billing', later, later],
+        ['runs', T0 + 1, later],
+        ['runs_active', T0 - 5, later],
+      ]);
+      expect(await sole.list('ws1')).toEqual(await table.list('ws1'));
+    } finally {
+      await store.close();
+    }
+  });
+});

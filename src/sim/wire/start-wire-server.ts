@@ -10,8 +10,8 @@ import type { Warehouse } from '../../databricks/warehouse.js';
 import type { SimWorkspace } from '../engine/sim-workspace.js';
 import { type SimServerHandle, type SimServerOptions, startSimServer } from '../server/start-sim-server.js';
 import { createStatementService, type StatementServiceOptions } from './statement-routes.js';
-import { createThriftService } from './thrift-server.js';
-import { createTlsServer, type LocalTls } from './tls.js';
+import type { ThriftService } from './thrift-server.js';
+import type { LocalTls } from './tls.js';
 
 export interface WireServerOptions {
   readonly workspace: SimWorkspace;
@@ -103,12 +103,30 @@ function proxy(simUrl: string, req: IncomingMessage, res: ServerResponse): void 
  */
 export async function startWireServer(options: WireServerOptions): Promise<WireServerHandle> {
   const statements = createStatementService({ ...options.statements, warehouse: options.warehouse });
-  const thrift = createThriftService({
-    warehouse: options.warehouse,
-    ...(options.thriftStatementTimeoutMs === undefined
-      ? {}
-      : { statementTimeoutMs: options.thriftStatementTimeoutMs }),
-  });
+  // The Thrift service (with the driver's generated TCLIService and the `thrift` library, ~12 MB of
+  // heap) is loaded by the first Thrift request: most embedded workspaces only ever serve REST (an eval).
+  let thrift: Promise<ThriftService> | undefined;
+  const serveThrift = (req: IncomingMessage, res: ServerResponse): void => {
+    req.pause();
+    thrift ??= import('./thrift-server.js').then(({ createThriftService }) =>
+      createThriftService({
+        warehouse: options.warehouse,
+        ...(options.thriftStatementTimeoutMs === undefined
+          ? {}
+          : { statementTimeoutMs: options.thriftStatementTimeoutMs }),
+      }),
+    );
+    thrift.then(
+      (service) => {
+        req.resume();
+        service.handle(req, res);
+      },
+      () => {
+        sendJson(res, 503, { error_code: 'INTERNAL_ERROR', message: 'The Thrift endpoint could not start.' });
+        req.resume();
+      },
+    );
+  };
   const sim = await startSimServer({
     ...options.sim,
     workspace: options.workspace,
@@ -132,7 +150,7 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
     const key = `${authorization ?? ''}\u0000${warehouseId}`;
     const until = allowed.get(key);
     if (until !== undefined && until > Date.now()) {
-      thrift.handle(req, res);
+      serveThrift(req, res);
       return;
     }
     req.pause();
@@ -141,8 +159,7 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
         if (status === 200) {
           if (allowed.size > 10_000) allowed.clear();
           allowed.set(key, Date.now() + AUTH_CACHE_MS);
-          req.resume();
-          thrift.handle(req, res);
+          serveThrift(req, res);
           return;
         }
         // 401/403 with Databricks' body; an unknown warehouse is 404 on this path.
@@ -160,7 +177,9 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
     );
   };
 
-  const server: Server = options.tls ? createTlsServer(options.tls, listener) : createHttpServer(listener);
+  const server: Server = options.tls
+    ? (await import('./tls.js')).createTlsServer(options.tls, listener)
+    : createHttpServer(listener);
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -181,7 +200,7 @@ export async function startWireServer(options: WireServerOptions): Promise<WireS
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await thrift.close();
+      await (await thrift?.catch(() => undefined))?.close();
       await statements.close();
       await sim.close();
     },

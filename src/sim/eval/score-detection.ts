@@ -1,6 +1,7 @@
 import type { Severity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
 import type { FaultTruth } from '../engine/model.js';
+import type { FaultKind } from '../scenario/schema.js';
 
 /**
  * Scores what the pipeline concluded against a scenario's ground truth: which faults were detected and
@@ -129,7 +130,9 @@ const API_KINDS = new Set(['throttle', 'server_error']);
  * kind can show it (`SHOWN_ONLY_BY_OWN_KIND`).
  */
 const FAILURES = ['job_failed', 'task_failed', 'run_timed_out', 'pipeline_failed', 'cluster_event'];
-const OWN_SIGNAL_KINDS: Readonly<Record<string, readonly string[]>> = {
+/** Every fault kind but the API's, which `monitoring_degraded` reports: a new kind must say what shows it. */
+type SignalledFaultKind = Exclude<FaultKind, 'throttle' | 'server_error'>;
+const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> = {
   task_error: FAILURES,
   timeout: FAILURES,
   oom: FAILURES,
@@ -148,6 +151,8 @@ const OWN_SIGNAL_KINDS: Readonly<Record<string, readonly string[]>> = {
   idle_warehouse_no_autostop: ['warehouse_idle_no_autostop'],
   cost_spike: ['cost_anomaly', 'budget_exceeded'],
   query_storm: ['warehouse_queueing'],
+  // A hung update raises no error: what shows it is the update running past its own normal time.
+  pipeline_hang: ['duration_anomaly'],
 };
 
 /**
@@ -158,7 +163,7 @@ const OWN_SIGNAL_KINDS: Readonly<Record<string, readonly string[]>> = {
  * fault's own kind finds it. The other kinds are shown by their consequences too (a permission error
  * shows the revoked grant, an upstream run past its usual time the stale table).
  */
-const SHOWN_ONLY_BY_OWN_KIND: ReadonlySet<string> = new Set([
+const SHOWN_ONLY_BY_OWN_KIND: ReadonlySet<string> = new Set<FaultKind>([
   'cost_spike',
   'idle_warehouse_no_autostop',
   'query_storm',
@@ -168,7 +173,8 @@ const SHOWN_ONLY_BY_OWN_KIND: ReadonlySet<string> = new Set([
 ]);
 
 function isOwnSignal(signal: Signal, fault: FaultTruth): boolean {
-  return OWN_SIGNAL_KINDS[fault.kind]?.includes(signal.kind) ?? false;
+  const own: readonly string[] | undefined = OWN_SIGNAL_KINDS[fault.kind as SignalledFaultKind];
+  return own?.includes(signal.kind) ?? false;
 }
 
 /** After a fault's last effect, how long a signal about it still counts (SLA misses come late). */

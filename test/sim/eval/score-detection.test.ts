@@ -373,6 +373,31 @@ describe('scoreDetection', () => {
     });
   });
 
+  it('credits a hung pipeline update to the incident that saw it run past its normal time', () => {
+    const hang = fault('hang', { kind: 'pipeline_hang', target: { pipeline: 'embeddings' }, start_ms: 0 });
+    const s = scoreDetection({
+      faults: [hang],
+      incidents: [
+        {
+          id: 'late-table',
+          severity: 'P2',
+          openedAt: 0,
+          signals: [signal({ kind: 'sla_at_risk', refs: { pipelineId: 'embeddings' }, at: 10_000 })],
+        },
+        {
+          id: 'hung-update',
+          severity: 'P1',
+          openedAt: 0,
+          signals: [signal({ kind: 'duration_anomaly', refs: { pipelineId: 'embeddings' }, at: 20_000 })],
+        },
+      ],
+      names,
+      cards: 2,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault[0]).toMatchObject({ incidentId: 'hung-update', evidenceKinds: ['duration_anomaly'] });
+  });
+
   it('still credits a revoked grant to the failures it caused: a permission error shows it', () => {
     const grant = fault('grant', {
       kind: 'revoked_grant',

@@ -9,21 +9,29 @@ import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js
  */
 /**
  * Issue 16's targets this scenario does not meet yet, skipped by name (reported as skipped, never as
- * passed). Measured on 2026-12-07 (seed 42): every target holds — recall 1, precision 1, severity 1,
- * correlation 0.985, time to detect p95 60 s (the hung embeddings update is SLA evidence for the
- * candidates table 20 minutes before its refresh was due, and the update, the run waiting on it and the
- * missed SLA are one incident), must-not-page and recurring met, noise 0.243 (9 cards for 37 naive
- * alerts). The 9 are nine different root causes whose ground truth asks for P1–P3 (the hung update, the
+ * passed). Measured on 2026-12-07 (seed 42): recall 11 of 12 (0.917); precision 1, severity 1,
+ * correlation 1, time to detect p95 60 s (the hung embeddings update is SLA evidence for the candidates
+ * table 20 minutes before its refresh was due, and the update, the run waiting on it and the missed SLA
+ * are one incident), must-not-page and recurring met, noise 0.243 (9 cards for 37 naive alerts).
+ *
+ * Recall: the recs team's cost spike (`recs-cost-spike`) is not found, because nothing about the spend
+ * can be seen. Its four hours overlap the revoked grant, so the features runs on the fourfold clusters
+ * fail within six minutes: the team's hours from 19:00 bill $0.37, $0.31, $0.30 and $0.86 against its
+ * usual $0.25 ($0.84 more in all; only the 22:40 run, after the grant came back, is 3.5× its hour), far
+ * under `cost_anomaly_min_usd`. It used to count as found through the failures of those runs, which
+ * say nothing about spend; the eval now credits a cost fault only to a cost signal. Finding it would
+ * take a detector of widened cluster configuration rather than of spend.
+ *
+ * The 9 cards are nine different root causes whose ground truth asks for P1–P3 (the hung update, the
  * spot loss, the revoked grant, the runaway query, the idle warehouse, the out-of-memory, the code error,
  * the zero-row streak, the storm), one card each: the query storm's spend and its queue coming back after
  * the scale-up reopen its incident rather than post again, and the three nightly conflicts stay P4 (no
  * card). The 37 include the training run its owner cancelled (its run and task), which Databricks
- * notifies by default and dbxops rightly stays quiet about. Noise has little room: the recs team's cost
- * spike, credited to the revoked grant's incident through the recs jobs rather than found as a cost
- * anomaly (the features runs, failing within minutes, leave little of it to bill), would be a tenth
- * card (0.27). Put a name back here if its target stops holding.
+ * notifies by default and dbxops rightly stays quiet about. Noise has little room: a cost anomaly for the
+ * recs spike, were it ever seen, would be a tenth card (0.27). Put a name back here if its target stops
+ * holding.
  */
-const NOT_MET_YET: ReadonlySet<string> = new Set<string>();
+const NOT_MET_YET: ReadonlySet<string> = new Set<string>(['recall']);
 
 describe('dbxops eval on scenarios/streaming.yaml', () => {
   let r: EvalResult;
@@ -52,10 +60,19 @@ describe('dbxops eval on scenarios/streaming.yaml', () => {
     expect(r.precision, summary()).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('finds every fault, and pages nobody for the conflict its own task retry recovered', () => {
+  it.skipIf(NOT_MET_YET.has('recall'))('finds every fault', () => {
     expect(r.recall, summary()).toBe(1);
+  });
+
+  it('pages nobody for the conflict its own task retry recovered', () => {
     expect(r.must_not_page).toBe(1);
     expect(r.must_not_page_violations).toBe(0);
+  });
+
+  it('counts the recs cost spike as found only where a cost signal found it, not the failures of the runs it widened', () => {
+    const spike = faultOf('recs-cost-spike');
+    const bySpend = spike.evidenceKinds.some((k) => k === 'cost_anomaly' || k === 'budget_exceeded');
+    expect(spike.detected, summary()).toBe(bySpend);
   });
 
   it('opens a recurring issue for the nightly write conflict by its third night', () => {

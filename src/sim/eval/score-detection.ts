@@ -1,6 +1,7 @@
 import type { Severity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
 import type { FaultTruth } from '../engine/model.js';
+import type { FaultKind } from '../scenario/schema.js';
 
 /**
  * Scores what the pipeline concluded against a scenario's ground truth: which faults were detected and
@@ -80,6 +81,8 @@ interface FaultScore {
   severity: Severity | null;
   rootFault: string;
   matchedSignals: number;
+  /** The kinds of the signals that found it, in the incident it is credited to (none when missed). */
+  evidenceKinds: string[];
 }
 
 export interface DetectionScore {
@@ -120,13 +123,16 @@ export interface DetectionScore {
  */
 const API_KINDS = new Set(['throttle', 'server_error']);
 /**
- * The signal kinds that report a fault itself, by fault kind. A fault's target also matches signals of
- * its neighbours (a team's spend matches every failure of the team's jobs; a job's zero-row load matches
- * anything else about that job): the fault is credited to the incident that holds a signal of its own
- * kind when one does, and to the earliest match otherwise.
+ * The signal kinds that report a fault itself, by fault kind. A fault's runs and target also match
+ * signals of its neighbours (a team's widened clusters match the failures of the runs they served; a
+ * job's zero-row load matches anything else about that job): the fault is credited to the incident that
+ * holds a signal of its own kind when one does, and otherwise to the earliest match, unless only its own
+ * kind can show it (`SHOWN_ONLY_BY_OWN_KIND`).
  */
 const FAILURES = ['job_failed', 'task_failed', 'run_timed_out', 'pipeline_failed', 'cluster_event'];
-const OWN_SIGNAL_KINDS: Readonly<Record<string, readonly string[]>> = {
+/** Every fault kind but the API's, which `monitoring_degraded` reports: a new kind must say what shows it. */
+type SignalledFaultKind = Exclude<FaultKind, 'throttle' | 'server_error'>;
+const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> = {
   task_error: FAILURES,
   timeout: FAILURES,
   oom: FAILURES,
@@ -145,10 +151,30 @@ const OWN_SIGNAL_KINDS: Readonly<Record<string, readonly string[]>> = {
   idle_warehouse_no_autostop: ['warehouse_idle_no_autostop'],
   cost_spike: ['cost_anomaly', 'budget_exceeded'],
   query_storm: ['warehouse_queueing'],
+  // A hung update raises no error: what shows it is the update running past its own normal time.
+  pipeline_hang: ['duration_anomaly'],
 };
 
+/**
+ * Fault kinds whose effect is a quantity that only its own measurement shows: spend, idle time,
+ * queueing, a statement's run time, rows loaded. The runs and resources such a fault touched can fail
+ * for another reason meanwhile (a team's widened job clusters under jobs a revoked grant broke): a
+ * failure of one of them says nothing about the spend, so only an incident holding a signal of the
+ * fault's own kind finds it. The other kinds are shown by their consequences too (a permission error
+ * shows the revoked grant, an upstream run past its usual time the stale table).
+ */
+const SHOWN_ONLY_BY_OWN_KIND: ReadonlySet<string> = new Set<FaultKind>([
+  'cost_spike',
+  'idle_warehouse_no_autostop',
+  'query_storm',
+  'runaway_query',
+  'row_count_drop',
+  'zero_rows',
+]);
+
 function isOwnSignal(signal: Signal, fault: FaultTruth): boolean {
-  return OWN_SIGNAL_KINDS[fault.kind]?.includes(signal.kind) ?? false;
+  const own: readonly string[] | undefined = OWN_SIGNAL_KINDS[fault.kind as SignalledFaultKind];
+  return own?.includes(signal.kind) ?? false;
 }
 
 /** After a fault's last effect, how long a signal about it still counts (SLA misses come late). */
@@ -167,6 +193,7 @@ export function scoreDetection(input: ScoreInput): DetectionScore {
       const matched = incident.signals.filter((s) => signalMatchesFault(s, fault, input.names));
       if (matched.length === 0) continue;
       const own = matched.some((s) => isOwnSignal(s, fault));
+      if (!own && SHOWN_ONLY_BY_OWN_KIND.has(fault.kind)) continue;
       const earliest = (xs: Signal[]) => Math.min(...xs.map((s) => s.observedAt));
       const better =
         !best || (own && !best.own) || (own === best.own && earliest(matched) < earliest(best.matched));
@@ -183,6 +210,7 @@ export function scoreDetection(input: ScoreInput): DetectionScore {
       severity: best?.incident.severity ?? null,
       rootFault: rootOf.get(fault.id) ?? fault.id,
       matchedSignals: best?.matched.length ?? 0,
+      evidenceKinds: [...new Set(best?.matched.map((s) => s.kind) ?? [])],
     };
   });
 

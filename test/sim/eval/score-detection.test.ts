@@ -287,6 +287,140 @@ describe('scoreDetection', () => {
     expect(s.per_fault[0]).toMatchObject({ detected: false, incidentId: null });
   });
 
+  it("does not count a team's cost spike found by failures of the very runs its wider clusters served", () => {
+    // The team's jobs fail within minutes for another reason (a revoked grant): their wider clusters
+    // bill little, and the failures say nothing about spend.
+    const spike = fault('spike', {
+      kind: 'cost_spike',
+      target: { team: 'recs' },
+      affected_run_ids: ['r1', 'r2'],
+      start_ms: H,
+      end_ms: 3 * H,
+    });
+    const grant = fault('grant', {
+      kind: 'revoked_grant',
+      target: { grant: { table: 'main.content.catalog', principal: 'recs-etl' } },
+      affected_run_ids: ['r1', 'r2'],
+      start_ms: 0,
+      end_ms: 3 * H,
+    });
+    const failure = (runId: string, at: number) =>
+      signal({ kind: 'job_failed', refs: { jobId: '201', runId, team: 'recs' }, at });
+    const s = scoreDetection({
+      faults: [spike, grant],
+      incidents: [
+        {
+          id: 'grant',
+          severity: 'P3',
+          openedAt: 0,
+          signals: [failure('r1', 2 * H), failure('r2', 2.5 * H)],
+        },
+      ],
+      names,
+      cards: 1,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault.map((f) => [f.id, f.detected, f.incidentId])).toEqual([
+      ['spike', false, null],
+      ['grant', true, 'grant'],
+    ]);
+    expect(s.recall).toBe(0.5);
+    // The incident still stands for a real fault: the revoked grant.
+    expect(s.precision).toBe(1);
+  });
+
+  it('counts the same cost spike once a cost anomaly about the team comes in, and says what found it', () => {
+    const spike = fault('spike', {
+      kind: 'cost_spike',
+      target: { team: 'recs' },
+      affected_run_ids: ['r1'],
+      start_ms: H,
+      end_ms: 3 * H,
+    });
+    const s = scoreDetection({
+      faults: [spike],
+      incidents: [
+        {
+          id: 'grant',
+          severity: 'P3',
+          openedAt: 0,
+          signals: [
+            signal({ kind: 'job_failed', refs: { jobId: '201', runId: 'r1', team: 'recs' }, at: 2 * H }),
+          ],
+        },
+        {
+          id: 'spend',
+          severity: 'P3',
+          openedAt: 0,
+          signals: [
+            signal({
+              kind: 'cost_anomaly',
+              refs: { team: 'recs' },
+              subject: { type: 'team', id: 'recs' },
+              at: 3 * H,
+            }),
+          ],
+        },
+      ],
+      names,
+      cards: 2,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault[0]).toMatchObject({
+      detected: true,
+      incidentId: 'spend',
+      evidenceKinds: ['cost_anomaly'],
+    });
+  });
+
+  it('credits a hung pipeline update to the incident that saw it run past its normal time', () => {
+    const hang = fault('hang', { kind: 'pipeline_hang', target: { pipeline: 'embeddings' }, start_ms: 0 });
+    const s = scoreDetection({
+      faults: [hang],
+      incidents: [
+        {
+          id: 'late-table',
+          severity: 'P2',
+          openedAt: 0,
+          signals: [signal({ kind: 'sla_at_risk', refs: { pipelineId: 'embeddings' }, at: 10_000 })],
+        },
+        {
+          id: 'hung-update',
+          severity: 'P1',
+          openedAt: 0,
+          signals: [signal({ kind: 'duration_anomaly', refs: { pipelineId: 'embeddings' }, at: 20_000 })],
+        },
+      ],
+      names,
+      cards: 2,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault[0]).toMatchObject({ incidentId: 'hung-update', evidenceKinds: ['duration_anomaly'] });
+  });
+
+  it('still credits a revoked grant to the failures it caused: a permission error shows it', () => {
+    const grant = fault('grant', {
+      kind: 'revoked_grant',
+      target: { grant: { table: 'main.content.catalog', principal: 'recs-etl' } },
+      affected_run_ids: ['r1'],
+    });
+    const s = scoreDetection({
+      faults: [grant],
+      incidents: [
+        {
+          id: 'failures',
+          severity: 'P3',
+          openedAt: 0,
+          signals: [signal({ kind: 'job_failed', refs: { jobId: '201', runId: 'r1' }, at: 31_000 })],
+        },
+      ],
+      names,
+      cards: 1,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault[0]).toMatchObject({ detected: true, evidenceKinds: ['job_failed'] });
+  });
+
   it('matches a signal about a cluster the fault hit, inside its window', () => {
     const f = fault('spot', {
       kind: 'spot_loss',

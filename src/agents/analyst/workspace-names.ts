@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../databricks/warehouse.js';
 import { runGuarded } from './guarded-query.js';
-import type { JobRef } from './intent-router.js';
+import type { JobRef, WarehouseRef } from './intent-router.js';
 import type { SqlGuardPolicy } from './sql-guard.js';
 
 /** The names questions are matched against: read from the system tables, never typed in config. */
@@ -8,6 +8,7 @@ export interface WorkspaceNames {
   readonly jobs: readonly JobRef[];
   readonly teams: readonly string[];
   readonly tables: readonly string[];
+  readonly warehouses: readonly WarehouseRef[];
 }
 
 /** The current row of each job of the workspace (the SCD2 table adds one per change), not deleted. */
@@ -28,11 +29,18 @@ const TABLES = `SELECT DISTINCT name FROM (
   UNION ALL SELECT target_table_full_name AS name FROM system.access.table_lineage WHERE workspace_id = :workspace_id AND event_date >= :since
 ) WHERE name IS NOT NULL ORDER BY name`;
 
+/** The current row of each SQL warehouse of the workspace, not deleted. */
+const WAREHOUSES = `SELECT warehouse_id, warehouse_name
+  FROM system.compute.warehouses
+  WHERE workspace_id = :workspace_id
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, warehouse_id ORDER BY change_time DESC) = 1
+    AND delete_time IS NULL`;
+
 /** How far back names are looked for in the partitioned tables. */
 const NAME_DAYS = 30;
 
 /**
- * Loads the job, team and table names of workspace `workspaceId` (the system tables hold the whole
+ * Loads the job, team, table and warehouse names of workspace `workspaceId` (the system tables hold the whole
  * account's). `nowMs` is the workspace clock. Names come from
  * the same guarded path as answers, so a limit on rows applies to them too.
  */
@@ -48,10 +56,11 @@ export async function loadWorkspaceNames(
   } as const;
   const limits = { ...policy, maxRows: 10_000 };
   const params = { since, workspace_id: workspaceId };
-  const [jobs, teams, tables] = await Promise.all([
+  const [jobs, teams, tables, warehouses] = await Promise.all([
     runGuarded(warehouse, CURRENT_JOBS, params, limits),
     runGuarded(warehouse, TEAMS, params, limits),
     runGuarded(warehouse, TABLES, params, limits),
+    runGuarded(warehouse, WAREHOUSES, { workspace_id: workspaceId }, limits),
   ]);
   const text = (v: unknown) => (typeof v === 'string' ? v : v === null || v === undefined ? null : String(v));
   return {
@@ -64,5 +73,12 @@ export async function loadWorkspaceNames(
       : [],
     teams: teams.ok ? teams.value.result.rows.flatMap((r) => text(r.team) ?? []) : [],
     tables: tables.ok ? tables.value.result.rows.flatMap((r) => text(r.name) ?? []) : [],
+    warehouses: warehouses.ok
+      ? warehouses.value.result.rows.flatMap((r) => {
+          const id = text(r.warehouse_id);
+          const name = text(r.warehouse_name);
+          return id === null || name === null ? [] : [{ id, name }];
+        })
+      : [],
   };
 }

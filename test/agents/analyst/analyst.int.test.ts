@@ -104,11 +104,33 @@ describe('the analyst answers each intent on the demo scenario', () => {
     expect((await ask('who spends the most warehouse time?')).rows[0]?.[0]).toBe('carol@acme.example');
   });
 
-  it('spend by team with the change against the period before', async () => {
+  it('spend by team, saying the period before is not covered when the billing data starts later', async () => {
+    // The demo's billing records start 2026-11-20: the 7 days before the past 7 are unknown, not $0.
     const answer = await ask('spend by team week over week');
     expect(answer.columns).toEqual(['team', 'usd', 'previous_usd']);
     expect(answer.rows.map((r) => r[0])).toEqual(['data-platform', 'marketing', 'finance']);
-    expect(answer.summary).toMatch(/^Spend the past 7 days: \$1,805\.\d\d against \$0\.00/);
+    expect(answer.summary).toMatch(
+      /^Spend the past 7 days: \$1,805\.\d\d \(the billing data starts 2026-11-20 00:00 UTC\); the period before is not covered; the most: data-platform \$1,073\.\d\d, /,
+    );
+    expect(answer.summary).not.toMatch(/new|\$0\.00/);
+    expect(answer.sql).toMatch(
+      /;\n\nSELECT MIN\(usage_start_time\) AS data_from FROM system\.billing\.usage WHERE workspace_id = :workspace_id/,
+    );
+  });
+
+  it('spend against the period before when the billing data covers both', async () => {
+    const answer = await ask('spend by team yesterday');
+    expect(answer.summary).toMatch(
+      /^Spend yesterday: \$845\.04 against \$960\.26 the period before \(-12 %\)/,
+    );
+  });
+
+  it('a period the billing data does not reach is said so, not answered as $0', async () => {
+    const answer = await ask('what did we spend last month?');
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.summary).toBe(
+      'The billing data does not cover last month (the billing data starts 2026-11-20 00:00 UTC): its spend is unknown.',
+    );
   });
 
   it("a team's bill, by product", async () => {
@@ -119,7 +141,9 @@ describe('the analyst answers each intent on the demo scenario', () => {
 
   it('untagged spend, saying so when there is none, with the SQL', async () => {
     const answer = await ask('untagged spend');
-    expect(answer.summary).toBe('All spend the past 7 days carries a team tag.');
+    expect(answer.summary).toBe(
+      'All spend the past 7 days carries a team tag (the billing data starts 2026-11-20 00:00 UTC).',
+    );
     expect(answer.rows).toEqual([]);
     expect(answer.sql).toContain("custom_tags['team'] IS NULL");
   });

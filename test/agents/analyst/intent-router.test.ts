@@ -23,6 +23,10 @@ const NAMES: WorkspaceNames = {
     'main.marketing.sessions',
     'main.finance.daily_revenue',
   ],
+  warehouses: [
+    { id: 'w1', name: 'finance_wh' },
+    { id: 'w2', name: 'marketing_bi' },
+  ],
 };
 
 const route = (question: string) => {

@@ -205,7 +205,8 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
   async function fallback(question: string, why?: string, nearest?: readonly IntentName[]): Promise<Answer> {
     if (deps.model === undefined) return cannotAnswer(question, why, nearest);
     const drafted = await deps.model(question);
-    if (!drafted.ok) return cannotAnswer(question, `I can't answer that yet (${drafted.reason})`);
+    if (!drafted.ok)
+      return cannotAnswer(question, `${why ?? "I can't answer that yet"} (${drafted.reason})`, nearest);
     return {
       question,
       ...drafted.answer,
@@ -236,7 +237,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     );
     if (dropped.length > 0) {
       const able = INTENTS.filter((i) => dropped.every((f) => INTENT_SPECS[i].honours.includes(f)));
-      return cannotAnswer(
+      return fallback(
         question,
         `I can't narrow "${spec.example}" down to ${dropped.map((f) => FILTER_WORDS[f](slots)).join(' and ')} yet`,
         able.slice(0, 4),

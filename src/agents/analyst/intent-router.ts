@@ -157,7 +157,13 @@ const C = {
  * declined with the nearest intents (or goes to the model, when one is configured), never answered
  * with whatever intent its other words would pick: "jobs with the most retries" is not a cost ranking.
  */
-const UNCOVERED: readonly { subject: string; pattern: RegExp; nearest: readonly IntentName[] }[] = [
+const UNCOVERED: readonly {
+  subject: string;
+  pattern: RegExp;
+  nearest: readonly IntentName[];
+  /** Concepts that make the words a mere lead-in to what an intent answers ("list all failed jobs"). */
+  unless?: readonly (keyof typeof C)[];
+}[] = [
   {
     subject: 'retries and attempts',
     pattern: concept('retr(?:y|ies|ied|ying)|attempts?\\b|repair(?:s|ed)? runs?'),
@@ -193,6 +199,18 @@ const UNCOVERED: readonly { subject: string; pattern: RegExp; nearest: readonly 
       'how many (?:tables|schemas|catalogs|notebooks|clusters|warehouses|jobs|pipelines|users|dashboards) (?:do|are|exist|have|in)\\b|list (?:all|every)\\b|inventory',
     ),
     nearest: ['failures', 'idle_warehouses'],
+    unless: [
+      'fail',
+      'cost',
+      'top',
+      'sla',
+      'idle',
+      'autostop',
+      'autoterm',
+      'untagged',
+      'access',
+      'downstream',
+    ],
   },
   {
     subject: 'CPU, memory and disk use',
@@ -466,7 +484,12 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   if (job) return 'job_status';
   if (has(text, 'query') && has(text, 'duration'))
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
-  if (warehouse) return has(text, 'query') ? 'expensive_queries' : 'idle_warehouses';
+  if (warehouse)
+    return has(text, 'query')
+      ? 'expensive_queries'
+      : has(text, 'user')
+        ? 'expensive_users'
+        : 'idle_warehouses';
   return undefined;
 }
 
@@ -481,14 +504,22 @@ const ON_WAREHOUSES: ReadonlySet<IntentName> = new Set([
   'long_queries_now',
 ]);
 
-/** Intents about warehouses alone: a question about clusters is not theirs. */
+/** Intents about warehouses alone: a question about clusters is not theirs ("compute" may be either). */
+const CLUSTER_NOUN = /(?:^|[^a-z0-9_])(?:clusters?|all.purpose)\b/i;
 const WAREHOUSE_ONLY: ReadonlySet<IntentName> = new Set(['idle_warehouses', 'warehouses_without_autostop']);
 
 /** The subject no intent covers that a question asks about, if any. */
 function uncoveredOf(text: string, intent: IntentName | undefined): Routed | undefined {
-  const subject = UNCOVERED.find((u) => u.pattern.test(text));
+  const subject = UNCOVERED.find(
+    (u) => u.pattern.test(text) && !(u.unless ?? []).some((c) => C[c].test(text)),
+  );
   if (subject !== undefined) return { kind: 'uncovered', subject: subject.subject, nearest: subject.nearest };
-  if (intent !== undefined && WAREHOUSE_ONLY.has(intent) && has(text, 'cluster') && !has(text, 'warehouse')) {
+  if (
+    intent !== undefined &&
+    WAREHOUSE_ONLY.has(intent) &&
+    CLUSTER_NOUN.test(text) &&
+    !has(text, 'warehouse')
+  ) {
     return {
       kind: 'uncovered',
       subject: 'how busy or how big clusters are',
@@ -552,8 +583,11 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
     !(products.product === 'SQL' && intent !== undefined && ON_WAREHOUSES.has(intent))
   )
     slots.product = products.product;
-  // "What are jobs costing us per team": the spend of jobs compute, by team.
+  // "What are jobs costing us per team": the spend of jobs compute, by team; "what did the warehouses
+  // cost": of SQL warehouses.
   else if (intent === 'spend_by_team' && has(text, 'job')) slots.product = 'JOBS';
+  else if (intent === 'spend_by_team' && has(text, 'warehouse') && found.warehouse === undefined)
+    slots.product = 'SQL';
   if (products.serverless) slots.serverless = true;
   if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;
   if (intent === undefined) {

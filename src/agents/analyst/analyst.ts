@@ -113,6 +113,7 @@ const slotsSchema: z.ZodType<Slots> = z.object({
   job: z.object({ id: z.string(), name: z.string(), team: z.string().nullable() }).optional(),
   table: z.string().optional(),
   warehouse: z.object({ id: z.string(), name: z.string() }).optional(),
+  cluster: z.object({ id: z.string(), name: z.string() }).optional(),
   product: z.enum(PRODUCTS).optional(),
   serverless: z.boolean().optional(),
   byTeam: z.boolean().optional(),
@@ -124,6 +125,7 @@ const FILTER_WORDS: Readonly<Record<Filter, (slots: Slots) => string>> = {
   job: (s) => `job ${s.job?.name}`,
   table: (s) => `table ${s.table}`,
   warehouse: (s) => `warehouse ${s.warehouse?.name}`,
+  cluster: (s) => `cluster ${s.cluster?.name}`,
   product: (s) => `product ${s.product}`,
   serverless: () => 'serverless compute',
 };

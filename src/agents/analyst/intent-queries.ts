@@ -95,7 +95,7 @@ const pricedUsage = (slots: Slots) => `SELECT u.*, u.usage_quantity * p.pricing.
         slots.product === undefined ? '' : ' AND u.billing_origin_product = :product'
       }${slots.serverless ? ' AND u.product_features.is_serverless' : ''}${
         slots.warehouse === undefined ? '' : ' AND u.usage_metadata.warehouse_id = :warehouse_id'
-      }`;
+      }${slots.cluster === undefined ? '' : ' AND u.usage_metadata.cluster_id = :cluster_id'}`;
 
 /** Where the workspace's billing records start: a period before it is not covered. */
 export const BILLING_COVERAGE = `SELECT min(usage_start_time) AS data_from
@@ -140,6 +140,7 @@ const slotParams = (slots: Slots): Record<string, SqlParam> => ({
   ...(slots.team === undefined ? {} : { team: slots.team }),
   ...(slots.table === undefined ? {} : { table_name: slots.table }),
   ...(slots.warehouse === undefined ? {} : { warehouse_id: slots.warehouse.id }),
+  ...(slots.cluster === undefined ? {} : { cluster_id: slots.cluster.id }),
   ...(slots.product === undefined ? {} : { product: slots.product }),
 });
 
@@ -161,7 +162,12 @@ const scope = (slots: Slots): string => {
       : slots.team !== undefined
         ? ` of team ${slots.team}`
         : '';
-  const where = slots.warehouse === undefined ? '' : ` on warehouse ${slots.warehouse.name}`;
+  const where =
+    slots.warehouse !== undefined
+      ? ` on warehouse ${slots.warehouse.name}`
+      : slots.cluster !== undefined
+        ? ` on cluster ${slots.cluster.name}`
+        : '';
   const product =
     slots.product === undefined && !slots.serverless
       ? ''
@@ -403,7 +409,7 @@ GROUP BY 1 ORDER BY hours DESC`,
   },
 
   spend_by_team: {
-    honours: ['team', 'product', 'serverless', 'warehouse'],
+    honours: ['team', 'product', 'serverless', 'warehouse', 'cluster'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
@@ -463,7 +469,7 @@ GROUP BY 1 ORDER BY usd DESC`,
   },
 
   untagged_spend: {
-    honours: ['product', 'serverless', 'warehouse'],
+    honours: ['product', 'serverless', 'warehouse', 'cluster'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
@@ -561,22 +567,26 @@ ORDER BY warehouse_name`,
   },
 
   clusters_without_autotermination: {
-    honours: [],
+    honours: ['cluster'],
     defaultHours: 24,
     usesPeriod: false,
     example: 'which clusters never terminate?',
-    query: () => ({
+    query: ({ slots }) => ({
       sql: `SELECT cluster_name, cluster_id, owned_by, cluster_source, auto_termination_minutes, change_time AS changed
 FROM system.compute.clusters
-WHERE workspace_id = :workspace_id AND coalesce(auto_termination_minutes, 0) = 0 AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')
+WHERE workspace_id = :workspace_id AND coalesce(auto_termination_minutes, 0) = 0 AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')${
+        slots.cluster === undefined ? '' : ' AND cluster_id = :cluster_id'
+      }
 QUALIFY row_number() OVER (PARTITION BY workspace_id, cluster_id ORDER BY change_time DESC) = 1
   AND delete_time IS NULL
 ORDER BY cluster_name`,
-      params: {},
+      params: slotParams(slots),
     }),
-    summary: (rows) =>
+    summary: (rows, { slots }) =>
       rows.length === 0
-        ? 'Every all-purpose cluster terminates on its own when idle.'
+        ? slots.cluster === undefined
+          ? 'Every all-purpose cluster terminates on its own when idle.'
+          : `Cluster ${slots.cluster.name} terminates on its own when idle.`
         : `${plural(rows.length, 'cluster')} never terminate${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'cluster_name', 5).join(', ')}.`,
     followUps: () => [ask('Warehouses without auto-stop', 'warehouses without auto-stop')],
   },

@@ -35,7 +35,8 @@ export interface JobRef {
   readonly team: string | null;
 }
 
-export interface WarehouseRef {
+/** A SQL warehouse or an all-purpose cluster: its id, as the system tables spell it, and its name. */
+export interface ComputeRef {
   readonly id: string;
   readonly name: string;
 }
@@ -52,7 +53,8 @@ export interface Slots {
   readonly team?: string;
   readonly job?: JobRef;
   readonly table?: string;
-  readonly warehouse?: WarehouseRef;
+  readonly warehouse?: ComputeRef;
+  readonly cluster?: ComputeRef;
   /** The billing product asked about ("DLT spend"). */
   readonly product?: Product;
   /** "Serverless" spend: usage of serverless compute only, whatever its product. */
@@ -68,7 +70,7 @@ export type Routed =
   | { readonly kind: 'intent'; readonly intent: IntentName; readonly slots: Slots }
   | {
       readonly kind: 'ambiguous';
-      readonly what: 'job' | 'team' | 'table' | 'warehouse';
+      readonly what: 'job' | 'team' | 'table' | 'warehouse' | 'cluster';
       readonly typed: string;
       readonly candidates: readonly string[];
       /** The intent it would answer once a candidate is picked, if known. */
@@ -80,7 +82,7 @@ export type Routed =
    */
   | {
       readonly kind: 'unknown_name';
-      readonly what: 'team' | 'job' | 'table' | 'warehouse' | null;
+      readonly what: 'team' | 'job' | 'table' | 'warehouse' | 'cluster' | null;
       readonly typed: string;
       readonly nearest: readonly string[];
       readonly intent: IntentName | undefined;
@@ -293,10 +295,11 @@ interface Found {
   readonly job?: NameMatch<JobRef> & { typed: string };
   readonly team?: NameMatch<string> & { typed: string };
   readonly table?: NameMatch<string> & { typed: string };
-  readonly warehouse?: NameMatch<WarehouseRef> & { typed: string };
+  readonly warehouse?: NameMatch<ComputeRef> & { typed: string };
+  readonly cluster?: NameMatch<ComputeRef> & { typed: string };
 }
 
-type NameKind = 'team' | 'job' | 'table' | 'warehouse';
+type NameKind = 'team' | 'job' | 'table' | 'warehouse' | 'cluster';
 
 /** Finds the names a question mentions: exact matches anywhere first, then prefixes. */
 function findNames(text: string, names: WorkspaceNames): Found {
@@ -334,6 +337,10 @@ function findNames(text: string, names: WorkspaceNames): Found {
         const m = matchName(typed, names.warehouses, (w) => w.name);
         if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.warehouse = { ...m, typed };
       }
+      if (found.cluster === undefined && may('cluster')) {
+        const m = matchName(typed, names.clusters, (c) => c.name);
+        if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.cluster = { ...m, typed };
+      }
     }
     if (Object.values(found).some((m) => m !== undefined)) break;
   }
@@ -357,6 +364,7 @@ const KIND_WORDS: Readonly<Record<string, NameKind>> = {
   table: 'table',
   warehouse: 'warehouse',
   wh: 'warehouse',
+  cluster: 'cluster',
 };
 /**
  * Before a kind word that heads the question ("which team had …", "what job ran …", "each team's …"):
@@ -430,6 +438,7 @@ function nearestOf(typed: string, what: NameKind | null, names: WorkspaceNames):
     ...(what === null || what === 'job' ? names.jobs.map((j) => j.name) : []),
     ...(what === null || what === 'table' ? names.tables : []),
     ...(what === null || what === 'warehouse' ? names.warehouses.map((w) => w.name) : []),
+    ...(what === null || what === 'cluster' ? names.clusters.map((c) => c.name) : []),
   ];
   return nearestNames(typed, [...new Set(pool)], (n) => n);
 }
@@ -453,6 +462,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   const job = found.job !== undefined;
   const table = found.table !== undefined;
   const warehouse = found.warehouse !== undefined;
+  const cluster = found.cluster !== undefined;
   if (has(text, 'untagged')) return 'untagged_spend';
   if (has(text, 'autostop') && !has(text, 'cluster')) return 'warehouses_without_autostop';
   if (has(text, 'autoterm') || (has(text, 'cluster') && has(text, 'autostop')))
@@ -474,7 +484,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     if (has(text, 'query') && !rankedByUser(text)) return 'expensive_queries';
     if (has(text, 'user') && !has(text, 'team')) return 'expensive_users';
     // Jobs ranked, of one team if one is named ("costliest jobs for marketing"); "jobs per team" is spend.
-    if ((has(text, 'job') || job) && !has(text, 'team') && !warehouse) return 'expensive_jobs';
+    if ((has(text, 'job') || job) && !has(text, 'team') && !warehouse && !cluster) return 'expensive_jobs';
     return 'spend_by_team';
   }
   if (has(text, 'why') && job) return 'why_failed';
@@ -484,6 +494,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   if (job) return 'job_status';
   if (has(text, 'query') && has(text, 'duration'))
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
+  if (cluster) return 'clusters_without_autotermination';
   if (warehouse)
     return has(text, 'query')
       ? 'expensive_queries'
@@ -496,6 +507,17 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
 /** Intents that need a job named, and those that need a table. */
 const NEEDS_JOB: ReadonlySet<IntentName> = new Set(['why_failed', 'job_status', 'job_duration']);
 const NEEDS_TABLE: ReadonlySet<IntentName> = new Set(['table_access', 'downstream']);
+
+/** The question without the names found in it, as typed ("mkt-analysts-shared", "mkt analysts shared"). */
+function withoutNames(text: string, found: Found): string {
+  let rest = text;
+  for (const m of Object.values(found)) {
+    if (m === undefined) continue;
+    const typed = m.typed.split(/[_-]/).map((part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    rest = rest.replace(new RegExp(typed.join('[\\s_-]+'), 'i'), ' ');
+  }
+  return rest;
+}
 
 /** Intents that read the query history: all of it is SQL warehouse work. */
 const ON_WAREHOUSES: ReadonlySet<IntentName> = new Set([
@@ -543,10 +565,12 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   const products = productsOf(question);
   const text = products.text;
   const found = findNames(text, names);
-  const intent = chooseIntent(text, found, options.hasPeriod === true);
-  const uncovered = uncoveredOf(text, intent);
+  // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
+  const words = withoutNames(text, found);
+  const intent = chooseIntent(words, found, options.hasPeriod === true);
+  const uncovered = uncoveredOf(words, intent);
   if (uncovered !== undefined) return uncovered;
-  for (const what of ['table', 'job', 'team', 'warehouse'] as const) {
+  for (const what of ['table', 'job', 'team', 'warehouse', 'cluster'] as const) {
     const m = found[what];
     if (m?.kind !== 'many') continue;
     // An ambiguous job prefix that is also exactly a team is the team ("finance" → the finance team).
@@ -577,6 +601,7 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   if (found.job?.kind === 'one') slots.job = found.job.item;
   if (found.table?.kind === 'one') slots.table = found.table.item;
   if (found.warehouse?.kind === 'one') slots.warehouse = found.warehouse.item;
+  if (found.cluster?.kind === 'one') slots.cluster = found.cluster.item;
   // Every query the query history holds ran on a SQL warehouse: "SQL" narrows nothing there.
   if (
     products.product !== undefined &&
@@ -585,8 +610,8 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
     slots.product = products.product;
   // "What are jobs costing us per team": the spend of jobs compute, by team; "what did the warehouses
   // cost": of SQL warehouses.
-  else if (intent === 'spend_by_team' && has(text, 'job')) slots.product = 'JOBS';
-  else if (intent === 'spend_by_team' && has(text, 'warehouse') && found.warehouse === undefined)
+  else if (intent === 'spend_by_team' && has(words, 'job')) slots.product = 'JOBS';
+  else if (intent === 'spend_by_team' && has(words, 'warehouse') && found.warehouse === undefined)
     slots.product = 'SQL';
   if (products.serverless) slots.serverless = true;
   if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;

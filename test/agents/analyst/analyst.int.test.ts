@@ -273,6 +273,21 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
     );
   });
 
+  it('knows all-purpose clusters by name and keeps them as a filter on spend', async () => {
+    const answer = await ask('what did mkt-analysts-shared cost over the past 2 days');
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.sql).toContain('u.usage_metadata.cluster_id = :cluster_id');
+    const expected =
+      await hand(`SELECT round(sum(u.usage_quantity * p.pricing.effective_list.default), 2) AS value ${PRICED}
+      JOIN (SELECT DISTINCT cluster_id FROM system.compute.clusters WHERE cluster_name = 'mkt-analysts-shared') c
+        ON c.cluster_id = u.usage_metadata.cluster_id`);
+    expect(expected).toBeGreaterThan(0);
+    const shown = expected.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    expect(answer.summary.startsWith(`Spend on cluster mkt-analysts-shared the past 2 days: $${shown}`)).toBe(
+      true,
+    );
+  });
+
   it('declines a filter the intent cannot keep instead of answering without it', async () => {
     const answer = await ask('most expensive queries of team finance');
     expect(answer.outcome).toBe('unanswerable');

@@ -27,6 +27,7 @@ const NAMES: WorkspaceNames = {
     { id: 'w1', name: 'finance_wh' },
     { id: 'w2', name: 'marketing_bi' },
   ],
+  clusters: [{ id: 'c1', name: 'mkt-analysts-shared' }],
 };
 
 const route = (question: string) => {
@@ -222,6 +223,17 @@ describe('routeQuestion tells a subject no intent computes from the words that m
     });
     // Without money, "all-purpose" is a kind of cluster, not a product.
     expect(kindOf('all-purpose clusters without auto termination')).toBe('clusters_without_autotermination');
+  });
+
+  it('knows all-purpose clusters by name', () => {
+    expect(route('what did mkt-analysts-shared cost this week')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { cluster: { id: 'c1', name: 'mkt-analysts-shared' } },
+    });
+    expect(route('does mkt-analysts-shared auto terminate?')).toMatchObject({
+      intent: 'clusters_without_autotermination',
+      slots: { cluster: { id: 'c1' } },
+    });
   });
 
   it('knows warehouses by name', () => {

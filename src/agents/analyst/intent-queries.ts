@@ -111,11 +111,15 @@ const instant = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).repla
  * What to add to a billing answer whose period starts before the billing data: where the data starts
  * (or that there is none), so a figure is not read as the whole period's.
  */
-const billingNote = (ctx: IntentContext): string => {
+const billingStart = (ctx: IntentContext): string => {
   if (ctx.billingFrom === undefined || coveredFrom(ctx, ctx.period.startMs)) return '';
   return ctx.billingFrom === null
-    ? ' (the workspace has no billing records)'
-    : ` (the billing data starts ${instant(ctx.billingFrom)})`;
+    ? 'the workspace has no billing records'
+    : `the billing data starts ${instant(ctx.billingFrom)}`;
+};
+const billingNote = (ctx: IntentContext): string => {
+  const start = billingStart(ctx);
+  return start === '' ? '' : ` (${start})`;
 };
 
 const pricedParams = (p: Period) => ({
@@ -423,7 +427,8 @@ GROUP BY 1 ORDER BY hours DESC`,
         sql: `WITH usage AS (${pricedUsage(slots)})
 SELECT ${group} AS ${slots.team === undefined ? 'team' : 'product'},
        round(sum(CASE WHEN usage_start_time >= :period_start THEN usd ELSE 0 END), 2) AS usd,
-       round(sum(CASE WHEN usage_start_time < :period_start THEN usd ELSE 0 END), 2) AS previous_usd
+       round(sum(CASE WHEN usage_start_time < :period_start THEN usd ELSE 0 END), 2) AS previous_usd,
+       round(sum(CASE WHEN usage_start_time >= :period_start THEN usage_quantity ELSE 0 END), 2) AS dbus
 FROM usage
 WHERE 1 = 1${teamFilter(slots, "custom_tags['team']")}
 GROUP BY 1 ORDER BY usd DESC`,
@@ -441,17 +446,19 @@ GROUP BY 1 ORDER BY usd DESC`,
       if (now === 0 && (before === 0 || !compared))
         return `No spend${scope(slots)} ${period.label}${billingNote(ctx)}.`;
       const lead = slots.team === undefined ? 'team' : 'product';
-      const note = billingNote(ctx);
+      const start = billingStart(ctx);
       const against = compared
         ? ` against ${usd(before)} the period before (${changeText(now, before)})`
-        : note !== ''
-          ? `${note}; the period before is not covered`
+        : start !== ''
+          ? '; the period before is not covered'
           : `; the period before is not covered by the billing data${
               ctx.billingFrom === undefined || ctx.billingFrom === null
                 ? ''
                 : `, which starts ${instant(ctx.billingFrom)}`
             }`;
-      return `Spend${scope(slots)} ${period.label}: ${usd(now)}${against}; the most: ${rows
+      // DBUs beside dollars: people ask in either ("how many dbus did we burn").
+      const dbus = sum(rows, 'dbus').toLocaleString('en-US', { maximumFractionDigits: 2 });
+      return `Spend${scope(slots)} ${period.label}: ${usd(now)} (${[`${dbus} DBUs`, start].filter((p) => p !== '').join('; ')})${against}; the most: ${rows
         .slice(0, 3)
         .map(
           (r) =>

@@ -107,10 +107,10 @@ describe('the analyst answers each intent on the demo scenario', () => {
   it('spend by team, saying the period before is not covered when the billing data starts later', async () => {
     // The demo's billing records start 2026-11-20: the 7 days before the past 7 are unknown, not $0.
     const answer = await ask('spend by team week over week');
-    expect(answer.columns).toEqual(['team', 'usd', 'previous_usd']);
+    expect(answer.columns).toEqual(['team', 'usd', 'previous_usd', 'dbus']);
     expect(answer.rows.map((r) => r[0])).toEqual(['data-platform', 'marketing', 'finance']);
     expect(answer.summary).toMatch(
-      /^Spend the past 7 days: \$1,805\.\d\d \(the billing data starts 2026-11-20 00:00 UTC\); the period before is not covered; the most: data-platform \$1,073\.\d\d, /,
+      /^Spend the past 7 days: \$1,805\.\d\d \([\d,.]+ DBUs; the billing data starts 2026-11-20 00:00 UTC\); the period before is not covered; the most: data-platform \$1,073\.\d\d, /,
     );
     expect(answer.summary).not.toMatch(/new|\$0\.00/);
     expect(answer.sql).toMatch(
@@ -121,7 +121,7 @@ describe('the analyst answers each intent on the demo scenario', () => {
   it('spend against the period before when the billing data covers both', async () => {
     const answer = await ask('spend by team yesterday');
     expect(answer.summary).toMatch(
-      /^Spend yesterday: \$845\.04 against \$960\.26 the period before \(-12 %\)/,
+      /^Spend yesterday: \$845\.04 \([\d,.]+ DBUs\) against \$960\.26 the period before \(-12 %\)/,
     );
   });
 

@@ -99,10 +99,11 @@ const WRITE_REQUEST =
   /\b(?:drop|truncate|delete|insert|update|merge|alter|grant|revoke|create|vacuum|optimize|restore|undrop)\s+(?:(?:or\s+replace\s+)?(?:table|from|into|schema|catalog|database|view|volume|function|all|select|modify|on)\b|`?[a-z0-9_]+`?\.)/i;
 /**
  * A request to act, not a question: "restart finance_orders_daily", "kill query 01ef…". Actions run
- * from an incident card's buttons, planned and audited, never from a question.
+ * from an incident card's buttons, planned and audited, never from a question. The same word as a
+ * noun ("start time of …", "retry count") is a question.
  */
 const ACTION_REQUEST =
-  /^(?:(?:hey|hi|ok|so|pls|please|can you|could you|would you|go|just)[\s,]+)*(?:re-?start|re-?run|kill|cancel|stop|start|repair|retry|scale|resize|terminate|pause|resume|trigger|restore|shut)\b/i;
+  /^(?:(?:hey|hi|ok|so|pls|please|can you|could you|would you|go|just)[\s,]+)*(?:re-?start|re-?run|kill|cancel|stop|start|repair|retry|scale|resize|terminate|pause|resume|trigger|restore|shut)\b(?!\s+(?:times?|dates?|of|counts?|rates?|polic(?:y|ies)|settings?)\b)/i;
 /** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
 const NAMES_TTL_MS = 5 * 60_000;
 /** Rows carried on an answer; renderers show fewer. */

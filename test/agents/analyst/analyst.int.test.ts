@@ -225,6 +225,8 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
       );
       expect(answer.sql).toBeNull();
     }
+    expect((await ask('start time of the last finance_orders_daily run?')).outcome).not.toBe('refused');
+    expect((await ask('retry counts per job this week')).outcome).toBe('unanswerable');
   });
 
   it('keeps a product filter on spend: serverless, with its figure and its SQL', async () => {

@@ -9,8 +9,22 @@ import { readSlaCompliance, type SlaCompliance } from '../sla/read-sla-complianc
 import { WarehouseError } from '../../databricks/warehouse.js';
 import { runGuarded } from './guarded-query.js';
 import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './running-queries.js';
-import { type FollowUp, INTENT_SPECS, type IntentContext, type Row } from './intent-queries.js';
-import { INTENTS, type IntentName, routeQuestion, type Slots, slotsFit } from './intent-router.js';
+import {
+  BILLING_COVERAGE,
+  type FollowUp,
+  INTENT_SPECS,
+  type IntentContext,
+  type Row,
+} from './intent-queries.js';
+import {
+  type Filter,
+  INTENTS,
+  type IntentName,
+  PRODUCTS,
+  routeQuestion,
+  type Slots,
+  slotsFit,
+} from './intent-router.js';
 import type { SqlGuardPolicy } from './sql-guard.js';
 import { findPeriod, type Period, recentPeriod } from './time-words.js';
 import { loadWorkspaceNames, type WorkspaceNames } from './workspace-names.js';
@@ -83,6 +97,13 @@ const MAX_QUESTION_CHARS = 2_000;
 /** A request to change something, not a question: "drop table …", "delete from …", "grant select on …". */
 const WRITE_REQUEST =
   /\b(?:drop|truncate|delete|insert|update|merge|alter|grant|revoke|create|vacuum|optimize|restore|undrop)\s+(?:(?:or\s+replace\s+)?(?:table|from|into|schema|catalog|database|view|volume|function|all|select|modify|on)\b|`?[a-z0-9_]+`?\.)/i;
+/**
+ * A request to act, not a question: "restart finance_orders_daily", "kill query 01ef…". Actions run
+ * from an incident card's buttons, planned and audited, never from a question. The same word as a
+ * noun ("start time of …", "retry count") is a question.
+ */
+const ACTION_REQUEST =
+  /^(?:(?:hey|hi|ok|so|pls|please|can you|could you|would you|go|just)[\s,]+)*(?:re-?start|re-?run|kill|cancel|stop|start|repair|retry|scale|resize|terminate|pause|resume|trigger|restore|shut)\b(?!\s+(?:times?|dates?|of|counts?|rates?|polic(?:y|ies)|settings?)\b)/i;
 /** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
 const NAMES_TTL_MS = 5 * 60_000;
 /** Rows carried on an answer; renderers show fewer. */
@@ -92,8 +113,23 @@ const slotsSchema: z.ZodType<Slots> = z.object({
   team: z.string().optional(),
   job: z.object({ id: z.string(), name: z.string(), team: z.string().nullable() }).optional(),
   table: z.string().optional(),
+  warehouse: z.object({ id: z.string(), name: z.string() }).optional(),
+  cluster: z.object({ id: z.string(), name: z.string() }).optional(),
+  product: z.enum(PRODUCTS).optional(),
+  serverless: z.boolean().optional(),
   byTeam: z.boolean().optional(),
 });
+
+/** How a filter is named when an answer cannot keep it. */
+const FILTER_WORDS: Readonly<Record<Filter, (slots: Slots) => string>> = {
+  team: (s) => `team ${s.team}`,
+  job: (s) => `job ${s.job?.name}`,
+  table: (s) => `table ${s.table}`,
+  warehouse: (s) => `warehouse ${s.warehouse?.name}`,
+  cluster: (s) => `cluster ${s.cluster?.name}`,
+  product: (s) => `product ${s.product}`,
+  serverless: () => 'serverless compute',
+};
 
 /** What the router answers, one example each: shown when a question cannot be answered. */
 function answerableExamples(): string[] {
@@ -148,19 +184,32 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     return names.value;
   }
 
-  function cannotAnswer(question: string, why = "I can't answer that yet"): Answer {
+  /** "I can't answer that yet", with what it can answer: the intents nearest the question first. */
+  function cannotAnswer(
+    question: string,
+    why = "I can't answer that yet",
+    nearest: readonly IntentName[] = [],
+  ): Answer {
+    const examples = nearest.map((i) => INTENT_SPECS[i].example);
+    const listed = nearest.length > 0 ? examples : answerableExamples();
     return refused(
       question,
-      `${why} — here is what I can answer: ${answerableExamples().join('; ')}.`,
+      `${why} — here is what I can answer${nearest.length > 0 ? ' nearest to it' : ''}: ${listed.join('; ')}.`,
       'unanswerable',
-      { followUps: EXAMPLE_BUTTONS },
+      {
+        followUps:
+          nearest.length > 0
+            ? examples.map((e) => ({ label: e.slice(0, 75), question: e.replace(/ \(.*\)$/, '') }))
+            : EXAMPLE_BUTTONS,
+      },
     );
   }
 
-  async function fallback(question: string): Promise<Answer> {
-    if (deps.model === undefined) return cannotAnswer(question);
+  async function fallback(question: string, why?: string, nearest?: readonly IntentName[]): Promise<Answer> {
+    if (deps.model === undefined) return cannotAnswer(question, why, nearest);
     const drafted = await deps.model(question);
-    if (!drafted.ok) return cannotAnswer(question, `I can't answer that yet (${drafted.reason})`);
+    if (!drafted.ok)
+      return cannotAnswer(question, `${why ?? "I can't answer that yet"} (${drafted.reason})`, nearest);
     return {
       question,
       ...drafted.answer,
@@ -183,6 +232,22 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
         { intent, period },
       );
     }
+    // A filter the intent's statement cannot keep is never dropped silently: the answer would be
+    // another question's ("spend on serverless" answered with all spend).
+    const kept = new Set<Filter>(spec.honours);
+    const dropped = (Object.keys(FILTER_WORDS) as Filter[]).filter(
+      (f) => slots[f] !== undefined && !kept.has(f),
+    );
+    if (dropped.length > 0) {
+      const able = INTENTS.filter((i) => dropped.every((f) => INTENT_SPECS[i].honours.includes(f)));
+      return fallback(
+        question,
+        `I can't narrow "${spec.example}" down to ${dropped.map((f) => FILTER_WORDS[f](slots)).join(' and ')} yet`,
+        able.slice(0, 4),
+      );
+    }
+    const billing = spec.readsBilling ? await billingCoverage() : undefined;
+    if (billing !== undefined && !billing.ok) return billing.answer(question, intent, period);
     const ctx: IntentContext = {
       slots,
       period,
@@ -190,11 +255,14 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       idleMinutes: deps.policy.thresholds.warehouse_idle_minutes,
       longQueryMinutes: deps.policy.thresholds.runaway_query_minutes,
       workspaceId: deps.workspaceId,
+      ...(billing === undefined ? {} : { billingFrom: billing.from }),
     };
     if (intent === 'long_queries_now' && deps.databricks !== undefined) {
       let rows: Row[];
       try {
-        rows = await runningQueries(deps.databricks, ctx.nowMs, ctx.longQueryMinutes);
+        rows = (await runningQueries(deps.databricks, ctx.nowMs, ctx.longQueryMinutes)).filter(
+          (r) => slots.warehouse === undefined || r.warehouse_id === slots.warehouse.id,
+        );
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
         return refused(question, `Databricks could not list the running queries: ${why}`, 'warehouse_error', {
@@ -243,11 +311,50 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       summary,
       columns,
       rows: rows.slice(0, ANSWER_ROWS).map((r) => columns.map((c) => r[c] ?? null)),
-      sql: guarded.sql,
+      // The answer's statement, and after it the one that found where the billing data starts.
+      sql: billing === undefined ? guarded.sql : `${guarded.sql};\n\n${billing.sql};`,
       followUps: spec.followUps(rows, ctx).filter((f) => f.question.trim() !== ''),
       intent,
       outcome: 'answered',
       period: spec.usesPeriod ? period : null,
+    };
+  }
+
+  /**
+   * Where the workspace's billing records start: a period before it is not covered, so its spend is
+   * unknown rather than $0 (a workspace's system tables reach back only so far).
+   */
+  async function billingCoverage(): Promise<
+    | { readonly ok: true; readonly from: number | null; readonly sql: string }
+    | {
+        readonly ok: false;
+        readonly answer: (question: string, intent: IntentName, period: Period) => Answer;
+      }
+  > {
+    const outcome = await runGuarded(
+      deps.warehouse,
+      BILLING_COVERAGE,
+      { workspace_id: deps.workspaceId },
+      guard,
+    );
+    if (!outcome.ok) {
+      const message = outcome.userMessage;
+      return {
+        ok: false,
+        answer: (question, intent, period) =>
+          refused(question, `Databricks could not run the query: ${message}`, 'warehouse_error', {
+            sql: BILLING_COVERAGE,
+            intent,
+            period,
+          }),
+      };
+    }
+    const value = outcome.value.result.rows[0]?.data_from;
+    const from = value === null || value === undefined ? null : Date.parse(String(value));
+    return {
+      ok: true,
+      from: from === null || Number.isNaN(from) ? null : from,
+      sql: outcome.value.guarded.sql,
     };
   }
 
@@ -327,6 +434,13 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
           'refused',
         );
       }
+      if (ACTION_REQUEST.test(question)) {
+        return refused(
+          question,
+          "I answer questions; I don't run actions from them. A retry, repair, restart, scale-up or kill runs from an incident card's buttons, with its plan shown first and its result audited.",
+          'refused',
+        );
+      }
       if (WRITE_REQUEST.test(question)) {
         return refused(
           question,
@@ -337,7 +451,12 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       const nowMs = deps.clock.now();
       const time = { nowMs, timeZone: deps.policy.timezone };
       const found = findPeriod(question, time);
-      const routed = routeQuestion(found?.rest ?? question, await workspaceNames(nowMs));
+      const routed = routeQuestion(found?.rest ?? question, await workspaceNames(nowMs), {
+        hasPeriod: found !== undefined,
+      });
+      if (routed.kind === 'uncovered') {
+        return fallback(question, `I can't answer questions about ${routed.subject} yet`, routed.nearest);
+      }
 
       if (routed.kind === 'ambiguous') {
         return refused(

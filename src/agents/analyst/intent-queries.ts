@@ -1,5 +1,5 @@
 import type { SqlParam, SqlValue } from '../../databricks/warehouse.js';
-import type { IntentName, Slots } from './intent-router.js';
+import type { Filter, IntentName, Product, Slots } from './intent-router.js';
 import { previousPeriod, type Period } from './time-words.js';
 import { CURRENT_JOBS } from './workspace-names.js';
 
@@ -22,6 +22,11 @@ export interface IntentContext {
    * the analyst (`workspaceParam`) — never spliced.
    */
   readonly workspaceId: string;
+  /**
+   * Where the workspace's billing records start (epoch ms), for the intents that read them; null when
+   * it has none. Before it, a period is not covered, and its spend is unknown, not $0.
+   */
+  readonly billingFrom?: number | null;
 }
 
 interface IntentQuery {
@@ -43,6 +48,10 @@ interface IntentSpec {
   readonly example: string;
   /** Whether the intent reads a period at all (a setting like auto-stop does not). */
   readonly usesPeriod: boolean;
+  /** The filters its statement keeps; a question with another is declined, never answered without it. */
+  readonly honours: readonly Filter[];
+  /** Whether it reads `system.billing.usage`: its answer says when the period lies before that data. */
+  readonly readsBilling?: true;
   /**
    * The one statement that answers it; absent for an intent computed by a shared module from several
    * (SLA misses: `src/agents/sla/`, the same SLAs the digest counts).
@@ -71,15 +80,47 @@ const top = (rows: readonly Row[], key: string, n = 3) =>
     .map((r) => str(r[key]))
     .filter((s) => s !== '');
 
-/** The price valid when each usage record started, joined the way Databricks documents it. */
-const PRICED_USAGE = `SELECT u.*, u.usage_quantity * p.pricing.effective_list.default AS usd
+/**
+ * The price valid when each usage record started, joined the way Databricks documents it, of the
+ * product, serverless compute and warehouse the question names.
+ */
+const pricedUsage = (slots: Slots) => `SELECT u.*, u.usage_quantity * p.pricing.effective_list.default AS usd
     FROM system.billing.usage u
     JOIN system.billing.list_prices p
       ON u.sku_name = p.sku_name AND u.cloud = p.cloud AND u.usage_unit = p.usage_unit
      AND u.usage_start_time >= p.price_start_time
      AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)
     WHERE u.workspace_id = :workspace_id AND u.usage_date >= :start_date AND u.usage_date <= :end_date
-      AND u.usage_start_time >= :start AND u.usage_start_time < :end`;
+      AND u.usage_start_time >= :start AND u.usage_start_time < :end${
+        slots.product === undefined ? '' : ' AND u.billing_origin_product = :product'
+      }${slots.serverless ? ' AND u.product_features.is_serverless' : ''}${
+        slots.warehouse === undefined ? '' : ' AND u.usage_metadata.warehouse_id = :warehouse_id'
+      }${slots.cluster === undefined ? '' : ' AND u.usage_metadata.cluster_id = :cluster_id'}`;
+
+/** Where the workspace's billing records start: a period before it is not covered. */
+export const BILLING_COVERAGE = `SELECT min(usage_start_time) AS data_from
+FROM system.billing.usage WHERE workspace_id = :workspace_id`;
+
+/** A period that starts this long after the billing data does is still covered: records are hourly. */
+const COVERAGE_SLACK_MS = 3_600_000;
+const coveredFrom = (ctx: IntentContext, startMs: number): boolean =>
+  ctx.billingFrom !== undefined && ctx.billingFrom !== null && ctx.billingFrom <= startMs + COVERAGE_SLACK_MS;
+const instant = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * What to add to a billing answer whose period starts before the billing data: where the data starts
+ * (or that there is none), so a figure is not read as the whole period's.
+ */
+const billingStart = (ctx: IntentContext): string => {
+  if (ctx.billingFrom === undefined || coveredFrom(ctx, ctx.period.startMs)) return '';
+  return ctx.billingFrom === null
+    ? 'the workspace has no billing records'
+    : `the billing data starts ${instant(ctx.billingFrom)}`;
+};
+const billingNote = (ctx: IntentContext): string => {
+  const start = billingStart(ctx);
+  return start === '' ? '' : ` (${start})`;
+};
 
 const pricedParams = (p: Period) => ({
   ...periodParams(p),
@@ -96,18 +137,47 @@ const changeText = (now: number, before: number): string => {
 const jobFilter = (slots: Slots) => (slots.job === undefined ? '' : ' AND r.job_id = :job_id');
 const teamFilter = (slots: Slots, column: string) =>
   slots.team === undefined ? '' : ` AND ${column} = :team`;
+const warehouseFilter = (slots: Slots, column: string) =>
+  slots.warehouse === undefined ? '' : ` AND ${column} = :warehouse_id`;
 const slotParams = (slots: Slots): Record<string, SqlParam> => ({
   ...(slots.job === undefined ? {} : { job_id: slots.job.id }),
   ...(slots.team === undefined ? {} : { team: slots.team }),
   ...(slots.table === undefined ? {} : { table_name: slots.table }),
+  ...(slots.warehouse === undefined ? {} : { warehouse_id: slots.warehouse.id }),
+  ...(slots.cluster === undefined ? {} : { cluster_id: slots.cluster.id }),
+  ...(slots.product === undefined ? {} : { product: slots.product }),
 });
 
-const scope = (slots: Slots): string =>
-  slots.job !== undefined
-    ? ` of ${slots.job.name}`
-    : slots.team !== undefined
-      ? ` of team ${slots.team}`
-      : '';
+/** How an answer names a product (`billing_origin_product`). */
+const PRODUCT_LABELS: Readonly<Record<Product, string>> = {
+  SQL: 'SQL warehouses',
+  JOBS: 'jobs compute',
+  DLT: 'DLT pipelines',
+  MODEL_SERVING: 'model serving',
+  ALL_PURPOSE: 'all-purpose compute',
+  VECTOR_SEARCH: 'vector search',
+};
+
+/** What an answer is narrowed to, as its summary says it: " of team finance on serverless SQL warehouses". */
+const scope = (slots: Slots): string => {
+  const whose =
+    slots.job !== undefined
+      ? ` of ${slots.job.name}`
+      : slots.team !== undefined
+        ? ` of team ${slots.team}`
+        : '';
+  const where =
+    slots.warehouse !== undefined
+      ? ` on warehouse ${slots.warehouse.name}`
+      : slots.cluster !== undefined
+        ? ` on cluster ${slots.cluster.name}`
+        : '';
+  const product =
+    slots.product === undefined && !slots.serverless
+      ? ''
+      : ` on ${slots.serverless ? 'serverless ' : ''}${slots.product === undefined ? 'compute' : PRODUCT_LABELS[slots.product]}`;
+  return `${whose}${where}${product}`;
+};
 
 /** A run is several timeline slices; these give one row per run. */
 const RUNS = `SELECT job_id, run_id, min(period_start_time) AS started, max(period_end_time) AS ended,
@@ -120,6 +190,7 @@ const RUNS = `SELECT job_id, run_id, min(period_start_time) AS started, max(peri
 
 export const INTENT_SPECS: Readonly<Record<IntentName, IntentSpec>> = {
   failures: {
+    honours: ['team', 'job'],
     defaultHours: 24,
     usesPeriod: true,
     example: 'what failed last night? (by job or by team)',
@@ -157,6 +228,7 @@ GROUP BY 1, 2 ORDER BY failures DESC, last_failure DESC`,
   },
 
   why_failed: {
+    honours: ['job'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'why did finance_orders_daily fail?',
@@ -185,6 +257,7 @@ ORDER BY r.ended DESC`,
   },
 
   job_status: {
+    honours: ['job'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'how is finance_orders_daily doing?',
@@ -214,6 +287,7 @@ ORDER BY r.ended DESC`,
   },
 
   job_duration: {
+    honours: ['job'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'is finance_orders_daily getting slower?',
@@ -237,6 +311,7 @@ GROUP BY 1 ORDER BY day`,
   },
 
   sla_misses: {
+    honours: ['team', 'job'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'which SLAs did we miss this week?',
@@ -258,25 +333,32 @@ GROUP BY 1 ORDER BY day`,
   },
 
   expensive_jobs: {
+    honours: ['team', 'job', 'product', 'serverless'],
+    readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'most expensive jobs this week',
     query: ({ slots, period }) => ({
-      sql: `WITH jobs AS (${CURRENT_JOBS}), usage AS (${PRICED_USAGE})
+      sql: `WITH jobs AS (${CURRENT_JOBS}), usage AS (${pricedUsage(slots)})
 SELECT coalesce(j.name, u.usage_metadata.job_id) AS job, j.team AS team, round(sum(u.usd), 2) AS usd,
        round(sum(u.usage_quantity), 2) AS dbus
 FROM usage u LEFT JOIN jobs j ON j.job_id = u.usage_metadata.job_id
-WHERE u.usage_metadata.job_id IS NOT NULL${teamFilter(slots, 'j.team')}
+WHERE u.usage_metadata.job_id IS NOT NULL${teamFilter(slots, 'j.team')}${
+        slots.job === undefined ? '' : ' AND u.usage_metadata.job_id = :job_id'
+      }
 GROUP BY 1, 2 ORDER BY usd DESC`,
       params: { ...pricedParams(period), ...slotParams(slots) },
     }),
-    summary: (rows, { slots, period }) =>
-      rows.length === 0
-        ? `No job spend${scope(slots)} ${period.label}.`
-        : `Jobs${scope(slots)} cost ${usd(sum(rows, 'usd'))} ${period.label}; the most: ${rows
-            .slice(0, 3)
-            .map((r) => `${str(r.job)} ${usd(num(r.usd))}`)
-            .join(', ')}.`,
+    summary: (rows, ctx) => {
+      const { slots, period } = ctx;
+      if (rows.length === 0) return `No job spend${scope(slots)} ${period.label}${billingNote(ctx)}.`;
+      if (slots.job !== undefined)
+        return `${slots.job.name} cost ${usd(sum(rows, 'usd'))} (${sum(rows, 'dbus').toFixed(2)} DBUs) ${period.label}${billingNote(ctx)}.`;
+      return `Jobs${scope(slots)} cost ${usd(sum(rows, 'usd'))} ${period.label}${billingNote(ctx)}; the most: ${rows
+        .slice(0, 3)
+        .map((r) => `${str(r.job)} ${usd(num(r.usd))}`)
+        .join(', ')}.`;
+    },
     followUps: () => [
       ask('Spend by team', 'spend by team week over week'),
       ask('Untagged spend', 'untagged spend'),
@@ -284,22 +366,23 @@ GROUP BY 1, 2 ORDER BY usd DESC`,
   },
 
   expensive_queries: {
+    honours: ['warehouse'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'most expensive queries yesterday',
-    query: ({ period }) => ({
+    query: ({ slots, period }) => ({
       sql: `SELECT statement_id, executed_by, compute.warehouse_id AS warehouse_id,
        round(total_duration_ms / 60000.0, 1) AS minutes, round(read_bytes / 1e9, 2) AS read_gb,
        execution_status, substr(statement_text, 1, 120) AS statement
 FROM system.query.history
-WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end
+WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end${warehouseFilter(slots, 'compute.warehouse_id')}
 ORDER BY total_duration_ms DESC`,
-      params: periodParams(period),
+      params: { ...periodParams(period), ...slotParams(slots) },
     }),
-    summary: (rows, { period }) =>
+    summary: (rows, { slots, period }) =>
       rows.length === 0
-        ? `No queries ${period.label}.`
-        : `The longest query ${period.label} ran ${num(rows[0]?.minutes)} min (${str(rows[0]?.executed_by)}); the top ${Math.min(rows.length, 10)} ran ${sum(rows.slice(0, 10), 'minutes').toFixed(1)} min together.`,
+        ? `No queries${scope(slots)} ${period.label}.`
+        : `The longest query${scope(slots)} ${period.label} ran ${num(rows[0]?.minutes)} min (${str(rows[0]?.executed_by)}); the top ${Math.min(rows.length, 10)} ran ${sum(rows.slice(0, 10), 'minutes').toFixed(1)} min together.`,
     followUps: () => [
       ask('Most expensive users', 'most expensive users'),
       ask('Long-running queries now', 'queries running long right now'),
@@ -307,21 +390,22 @@ ORDER BY total_duration_ms DESC`,
   },
 
   expensive_users: {
+    honours: ['warehouse'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'who spends the most warehouse time?',
-    query: ({ period }) => ({
+    query: ({ slots, period }) => ({
       sql: `SELECT executed_by AS user_name, count(*) AS queries,
        round(sum(total_duration_ms) / 3600000.0, 2) AS hours, round(sum(read_bytes) / 1e9, 2) AS read_gb
 FROM system.query.history
-WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end
+WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end${warehouseFilter(slots, 'compute.warehouse_id')}
 GROUP BY 1 ORDER BY hours DESC`,
-      params: periodParams(period),
+      params: { ...periodParams(period), ...slotParams(slots) },
     }),
-    summary: (rows, { period }) =>
+    summary: (rows, { slots, period }) =>
       rows.length === 0
-        ? `No queries ${period.label}.`
-        : `${plural(rows.length, 'person', 'people')} ran queries ${period.label}; the most warehouse time: ${rows
+        ? `No queries${scope(slots)} ${period.label}.`
+        : `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the most warehouse time: ${rows
             .slice(0, 3)
             .map((r) => `${str(r.user_name)} ${num(r.hours)} h`)
             .join(', ')}.`,
@@ -329,6 +413,8 @@ GROUP BY 1 ORDER BY hours DESC`,
   },
 
   spend_by_team: {
+    honours: ['team', 'product', 'serverless', 'warehouse', 'cluster'],
+    readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'spend by team week over week',
@@ -338,24 +424,46 @@ GROUP BY 1 ORDER BY hours DESC`,
       const group =
         slots.team === undefined ? "coalesce(custom_tags['team'], '(untagged)')" : 'billing_origin_product';
       return {
-        sql: `WITH usage AS (${PRICED_USAGE})
+        sql: `WITH usage AS (${pricedUsage(slots)})
 SELECT ${group} AS ${slots.team === undefined ? 'team' : 'product'},
        round(sum(CASE WHEN usage_start_time >= :period_start THEN usd ELSE 0 END), 2) AS usd,
-       round(sum(CASE WHEN usage_start_time < :period_start THEN usd ELSE 0 END), 2) AS previous_usd
+       round(sum(CASE WHEN usage_start_time < :period_start THEN usd ELSE 0 END), 2) AS previous_usd,
+       round(sum(CASE WHEN usage_start_time >= :period_start THEN usage_quantity ELSE 0 END), 2) AS dbus
 FROM usage
 WHERE 1 = 1${teamFilter(slots, "custom_tags['team']")}
 GROUP BY 1 ORDER BY usd DESC`,
         params: { ...pricedParams(whole), period_start: ts(period.startMs), ...slotParams(slots) },
       };
     },
-    summary: (rows, { slots, period }) => {
+    summary: (rows, ctx) => {
+      const { slots, period } = ctx;
+      if (!coveredFrom(ctx, period.endMs - COVERAGE_SLACK_MS))
+        return `The billing data does not cover ${period.label}${billingNote(ctx)}: its spend${scope(slots)} is unknown.`;
       const now = sum(rows, 'usd');
       const before = sum(rows, 'previous_usd');
-      if (now === 0 && before === 0) return `No spend${scope(slots)} ${period.label}.`;
+      // Before the billing data starts, the spend is unknown, not $0: no comparison is made with it.
+      const compared = coveredFrom(ctx, previousPeriod(period).startMs);
+      if (now === 0 && (before === 0 || !compared))
+        return `No spend${scope(slots)} ${period.label}${billingNote(ctx)}.`;
       const lead = slots.team === undefined ? 'team' : 'product';
-      return `Spend${scope(slots)} ${period.label}: ${usd(now)} against ${usd(before)} the period before (${changeText(now, before)}); the most: ${rows
+      const start = billingStart(ctx);
+      const against = compared
+        ? ` against ${usd(before)} the period before (${changeText(now, before)})`
+        : start !== ''
+          ? '; the period before is not covered'
+          : `; the period before is not covered by the billing data${
+              ctx.billingFrom === undefined || ctx.billingFrom === null
+                ? ''
+                : `, which starts ${instant(ctx.billingFrom)}`
+            }`;
+      // DBUs beside dollars: people ask in either ("how many dbus did we burn").
+      const dbus = sum(rows, 'dbus').toLocaleString('en-US', { maximumFractionDigits: 2 });
+      return `Spend${scope(slots)} ${period.label}: ${usd(now)} (${[`${dbus} DBUs`, start].filter((p) => p !== '').join('; ')})${against}; the most: ${rows
         .slice(0, 3)
-        .map((r) => `${str(r[lead])} ${usd(num(r.usd))} (${changeText(num(r.usd), num(r.previous_usd))})`)
+        .map(
+          (r) =>
+            `${str(r[lead])} ${usd(num(r.usd))}${compared ? ` (${changeText(num(r.usd), num(r.previous_usd))})` : ''}`,
+        )
         .join(', ')}.`;
     },
     followUps: (_rows, { slots }) => [
@@ -368,35 +476,38 @@ GROUP BY 1 ORDER BY usd DESC`,
   },
 
   untagged_spend: {
+    honours: ['product', 'serverless', 'warehouse', 'cluster'],
+    readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'how much spend has no team tag?',
-    query: ({ period }) => ({
-      sql: `WITH usage AS (${PRICED_USAGE})
+    query: ({ slots, period }) => ({
+      sql: `WITH usage AS (${pricedUsage(slots)})
 SELECT billing_origin_product AS product,
        coalesce(usage_metadata.job_id, usage_metadata.warehouse_id, usage_metadata.cluster_id,
                 usage_metadata.dlt_pipeline_id, '(none)') AS resource,
        round(sum(usd), 2) AS usd, round(sum(usage_quantity), 2) AS dbus
 FROM usage WHERE custom_tags['team'] IS NULL
 GROUP BY 1, 2 ORDER BY usd DESC`,
-      params: pricedParams(period),
+      params: { ...pricedParams(period), ...slotParams(slots) },
     }),
-    summary: (rows, { period }) =>
+    summary: (rows, ctx) =>
       rows.length === 0
-        ? `All spend ${period.label} carries a team tag.`
-        : `${usd(sum(rows, 'usd'))} of spend ${period.label} has no team tag, from ${plural(rows.length, 'resource')}; the most: ${top(rows, 'resource').join(', ')}.`,
+        ? `All spend${scope(ctx.slots)} ${ctx.period.label} carries a team tag${billingNote(ctx)}.`
+        : `${usd(sum(rows, 'usd'))} of spend${scope(ctx.slots)} ${ctx.period.label} has no team tag${billingNote(ctx)}, from ${plural(rows.length, 'resource')}; the most: ${top(rows, 'resource').join(', ')}.`,
     followUps: () => [ask('Spend by team', 'spend by team week over week')],
   },
 
   idle_warehouses: {
+    honours: ['warehouse'],
     defaultHours: 24,
     usesPeriod: true,
     example: 'which warehouses are idle or oversized?',
-    query: ({ period, idleMinutes, nowMs }) => ({
+    query: ({ slots, period, idleMinutes, nowMs }) => ({
       sql: `WITH wh AS (
   SELECT warehouse_id, warehouse_name, warehouse_size, auto_stop_minutes, max_clusters
   FROM system.compute.warehouses
-  WHERE workspace_id = :workspace_id
+  WHERE workspace_id = :workspace_id${warehouseFilter(slots, 'warehouse_id')}
   QUALIFY row_number() OVER (PARTITION BY workspace_id, warehouse_id ORDER BY change_time DESC) = 1
     AND delete_time IS NULL
 ), ev AS (
@@ -418,11 +529,13 @@ SELECT w.warehouse_name, w.warehouse_size, w.auto_stop_minutes, coalesce(e.state
        END AS finding
 FROM wh w LEFT JOIN ev e ON e.warehouse_id = w.warehouse_id LEFT JOIN q ON q.warehouse_id = w.warehouse_id
 ORDER BY CASE WHEN finding = 'ok' THEN 1 ELSE 0 END, w.warehouse_name`,
-      params: { ...periodParams(period), idle_since: ts(nowMs - idleMinutes * 60_000) },
+      params: { ...periodParams(period), idle_since: ts(nowMs - idleMinutes * 60_000), ...slotParams(slots) },
     }),
-    summary: (rows, { period, idleMinutes }) => {
+    summary: (rows, { slots, period, idleMinutes }) => {
       const idle = rows.filter((r) => r.finding === 'idle').map((r) => str(r.warehouse_name));
       const big = rows.filter((r) => r.finding === 'oversized').map((r) => str(r.warehouse_name));
+      if (slots.warehouse !== undefined && idle.length + big.length === 0)
+        return `Warehouse ${slots.warehouse.name} is neither idle nor oversized ${period.label}.`;
       if (idle.length + big.length === 0)
         return `None of ${plural(rows.length, 'warehouse')} is idle or oversized ${period.label}.`;
       const parts = [
@@ -435,21 +548,24 @@ ORDER BY CASE WHEN finding = 'ok' THEN 1 ELSE 0 END, w.warehouse_name`,
   },
 
   warehouses_without_autostop: {
+    honours: ['warehouse'],
     defaultHours: 24,
     usesPeriod: false,
     example: 'which warehouses have no auto-stop?',
-    query: () => ({
+    query: ({ slots }) => ({
       sql: `SELECT warehouse_name, warehouse_id, warehouse_size, warehouse_type, auto_stop_minutes, change_time AS changed
 FROM system.compute.warehouses
-WHERE workspace_id = :workspace_id AND coalesce(auto_stop_minutes, 0) = 0
+WHERE workspace_id = :workspace_id AND coalesce(auto_stop_minutes, 0) = 0${warehouseFilter(slots, 'warehouse_id')}
 QUALIFY row_number() OVER (PARTITION BY workspace_id, warehouse_id ORDER BY change_time DESC) = 1
   AND delete_time IS NULL
 ORDER BY warehouse_name`,
-      params: {},
+      params: slotParams(slots),
     }),
-    summary: (rows) =>
+    summary: (rows, { slots }) =>
       rows.length === 0
-        ? 'Every warehouse stops on its own when idle.'
+        ? slots.warehouse === undefined
+          ? 'Every warehouse stops on its own when idle.'
+          : `Warehouse ${slots.warehouse.name} stops on its own when idle.`
         : `${plural(rows.length, 'warehouse')} never stop${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'warehouse_name', 5).join(', ')}.`,
     followUps: () => [
       ask('Idle warehouses', 'idle warehouses'),
@@ -458,51 +574,59 @@ ORDER BY warehouse_name`,
   },
 
   clusters_without_autotermination: {
+    honours: ['cluster'],
     defaultHours: 24,
     usesPeriod: false,
     example: 'which clusters never terminate?',
-    query: () => ({
+    query: ({ slots }) => ({
       sql: `SELECT cluster_name, cluster_id, owned_by, cluster_source, auto_termination_minutes, change_time AS changed
 FROM system.compute.clusters
-WHERE workspace_id = :workspace_id AND coalesce(auto_termination_minutes, 0) = 0 AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')
+WHERE workspace_id = :workspace_id AND coalesce(auto_termination_minutes, 0) = 0 AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')${
+        slots.cluster === undefined ? '' : ' AND cluster_id = :cluster_id'
+      }
 QUALIFY row_number() OVER (PARTITION BY workspace_id, cluster_id ORDER BY change_time DESC) = 1
   AND delete_time IS NULL
 ORDER BY cluster_name`,
-      params: {},
+      params: slotParams(slots),
     }),
-    summary: (rows) =>
+    summary: (rows, { slots }) =>
       rows.length === 0
-        ? 'Every all-purpose cluster terminates on its own when idle.'
+        ? slots.cluster === undefined
+          ? 'Every all-purpose cluster terminates on its own when idle.'
+          : `Cluster ${slots.cluster.name} terminates on its own when idle.`
         : `${plural(rows.length, 'cluster')} never terminate${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'cluster_name', 5).join(', ')}.`,
     followUps: () => [ask('Warehouses without auto-stop', 'warehouses without auto-stop')],
   },
 
   long_queries_now: {
+    honours: ['warehouse'],
     defaultHours: 24,
     usesPeriod: false,
     example: 'which queries are running long right now?',
-    query: ({ nowMs, longQueryMinutes }) => ({
+    query: ({ slots, nowMs, longQueryMinutes }) => ({
       sql: `SELECT statement_id, executed_by, compute.warehouse_id AS warehouse_id, start_time,
        round((unix_timestamp(:now) - unix_timestamp(start_time)) / 60.0, 1) AS minutes,
        substr(statement_text, 1, 120) AS statement
 FROM system.query.history
 WHERE workspace_id = :workspace_id AND execution_status IN ('RUNNING', 'QUEUED', 'STARTED') AND start_time < :long_since
-  AND start_time >= :recent
+  AND start_time >= :recent${warehouseFilter(slots, 'compute.warehouse_id')}
 ORDER BY start_time`,
       params: {
         now: ts(nowMs),
         long_since: ts(nowMs - longQueryMinutes * 60_000),
         recent: ts(nowMs - 7 * 86_400_000),
+        ...slotParams(slots),
       },
     }),
-    summary: (rows, { longQueryMinutes }) =>
+    summary: (rows, { slots, longQueryMinutes }) =>
       rows.length === 0
-        ? `No query has been running longer than ${longQueryMinutes} min.`
-        : `${plural(rows.length, 'query', 'queries')} running longer than ${longQueryMinutes} min; the longest ${num(rows[0]?.minutes)} min by ${str(rows[0]?.executed_by)}.`,
+        ? `No query${scope(slots)} has been running longer than ${longQueryMinutes} min.`
+        : `${plural(rows.length, 'query', 'queries')}${scope(slots)} running longer than ${longQueryMinutes} min; the longest ${num(rows[0]?.minutes)} min by ${str(rows[0]?.executed_by)}.`,
     followUps: () => [ask('Most expensive queries', 'most expensive queries today')],
   },
 
   table_access: {
+    honours: ['table'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'who read or changed main.finance.orders?',
@@ -534,6 +658,7 @@ ORDER BY event_time DESC`,
   },
 
   downstream: {
+    honours: ['table'],
     defaultHours: 30 * 24,
     usesPeriod: true,
     example: 'what is downstream of main.finance.orders?',

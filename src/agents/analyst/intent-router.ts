@@ -35,20 +35,42 @@ export interface JobRef {
   readonly team: string | null;
 }
 
+/** A SQL warehouse or an all-purpose cluster: its id, as the system tables spell it, and its name. */
+export interface ComputeRef {
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * What `system.billing.usage` calls a product (`billing_origin_product`), as the question names it:
+ * "serverless", "SQL warehouses", "DLT", "model serving", "jobs".
+ */
+export const PRODUCTS = ['SQL', 'JOBS', 'DLT', 'MODEL_SERVING', 'ALL_PURPOSE', 'VECTOR_SEARCH'] as const;
+export type Product = (typeof PRODUCTS)[number];
+
 /** What a question is about, besides its period. */
 export interface Slots {
   readonly team?: string;
   readonly job?: JobRef;
   readonly table?: string;
+  readonly warehouse?: ComputeRef;
+  readonly cluster?: ComputeRef;
+  /** The billing product asked about ("DLT spend"). */
+  readonly product?: Product;
+  /** "Serverless" spend: usage of serverless compute only, whatever its product. */
+  readonly serverless?: boolean;
   /** "failures by team": group by team instead of job. */
   readonly byTeam?: boolean;
 }
+
+/** The filters a question can carry, each an answer must keep or decline. */
+export type Filter = Exclude<keyof Slots, 'byTeam'>;
 
 export type Routed =
   | { readonly kind: 'intent'; readonly intent: IntentName; readonly slots: Slots }
   | {
       readonly kind: 'ambiguous';
-      readonly what: 'job' | 'team' | 'table';
+      readonly what: 'job' | 'team' | 'table' | 'warehouse' | 'cluster';
       readonly typed: string;
       readonly candidates: readonly string[];
       /** The intent it would answer once a candidate is picked, if known. */
@@ -60,11 +82,16 @@ export type Routed =
    */
   | {
       readonly kind: 'unknown_name';
-      readonly what: 'team' | 'job' | 'table' | null;
+      readonly what: 'team' | 'job' | 'table' | 'warehouse' | 'cluster' | null;
       readonly typed: string;
       readonly nearest: readonly string[];
       readonly intent: IntentName | undefined;
     }
+  /**
+   * The question's main ask is something no intent computes ("jobs with the most retries", "who owns
+   * X", "forecast December"): said so, with the intents nearest to it, never answered with another.
+   */
+  | { readonly kind: 'uncovered'; readonly subject: string; readonly nearest: readonly IntentName[] }
   /** Only a name or only a period ("and last week?", "what about marketing?"): a follow-up. */
   | { readonly kind: 'follow_up'; readonly slots: Slots }
   | { readonly kind: 'unknown' };
@@ -76,7 +103,7 @@ const C = {
   fail: concept(
     "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
-  why: concept('why|cause|reason|root|what happened|what went wrong|explain|how come|diagnos'),
+  why: concept('why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos'),
   /** "What happened (last night)?" about no job: what went wrong in the period. */
   happened: concept('(?:what|anything) (?:happened|happen|went on|going on)|what did i miss'),
   status: concept(
@@ -99,7 +126,7 @@ const C = {
   ),
   warehouse: concept('warehouses?|sql endpoints?|endpoints?'),
   idle: concept(
-    'idle|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody uses|not used|right.?siz|too large',
+    'idle|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody uses|not used|right.?siz|too large',
   ),
   autostop: concept(
     "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically",
@@ -110,6 +137,10 @@ const C = {
   ),
   now: concept(
     'right now|currently|now\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
+  ),
+  /** Words that mean "at this moment" even beside a period ("stuck since this morning"). */
+  nowOnly: concept(
+    'right now|currently|now\\b|rn\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
     'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touched|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
@@ -122,6 +153,122 @@ const C = {
   ),
   byTeam: concept('by team|per team|each team|every team|which teams?|teams?\\b'),
 } as const;
+
+/**
+ * Subjects the system tables hold but no intent computes. A question whose main ask is one of them is
+ * declined with the nearest intents (or goes to the model, when one is configured), never answered
+ * with whatever intent its other words would pick: "jobs with the most retries" is not a cost ranking.
+ */
+const UNCOVERED: readonly {
+  subject: string;
+  pattern: RegExp;
+  nearest: readonly IntentName[];
+  /** Concepts that make the words a mere lead-in to what an intent answers ("list all failed jobs"). */
+  unless?: readonly (keyof typeof C)[];
+}[] = [
+  {
+    subject: 'retries and attempts',
+    pattern: concept('retr(?:y|ies|ied|ying)|attempts?\\b|repair(?:s|ed)? runs?'),
+    nearest: ['failures', 'job_status'],
+  },
+  {
+    subject: 'who owns something',
+    pattern: concept(
+      "owns?\\b|owners?\\b|owned by|ownership|who(?:'s| is) responsible|maintainers?|maintained by",
+    ),
+    nearest: ['table_access', 'downstream'],
+  },
+  {
+    subject: 'forecasts',
+    pattern: concept(
+      'forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|run.?rate',
+    ),
+    nearest: ['spend_by_team', 'expensive_jobs'],
+  },
+  {
+    subject: 'percentiles and latencies',
+    pattern: concept('p\\d\\d\\b|percentiles?|latenc'),
+    nearest: ['job_duration', 'expensive_queries'],
+  },
+  {
+    subject: 'sign-ins',
+    pattern: concept('log(?:ged|s)? ?ins?\\b|sign(?:ed|s)? ?ins?\\b|logons?'),
+    nearest: ['table_access', 'expensive_users'],
+  },
+  {
+    subject: 'counts and lists of objects',
+    pattern: concept(
+      'how many (?:tables|schemas|catalogs|notebooks|clusters|warehouses|jobs|pipelines|users|dashboards) (?:do|are|exist|have|in)\\b|list (?:all|every)\\b|inventory',
+    ),
+    nearest: ['failures', 'idle_warehouses'],
+    unless: [
+      'fail',
+      'cost',
+      'top',
+      'sla',
+      'idle',
+      'autostop',
+      'autoterm',
+      'untagged',
+      'access',
+      'downstream',
+    ],
+  },
+  {
+    subject: 'CPU, memory and disk use',
+    pattern: concept('memory|cpu|oom\\b|out of memory|disk|spill'),
+    nearest: ['idle_warehouses', 'job_duration'],
+  },
+  {
+    subject: 'storage and table sizes',
+    pattern: concept('storage|table sizes?|how big is|bytes stored|data volume|row counts?'),
+    nearest: ['table_access', 'downstream'],
+  },
+];
+
+/**
+ * Product words in a question about money, and the words they take out of it: "serverless SQL spend"
+ * filters the spend, and its "SQL" must not make it a question about queries.
+ */
+const PRODUCT_WORDS: readonly { pattern: RegExp; product?: Product; serverless?: true }[] = [
+  { pattern: /\bserverless\b/gi, serverless: true },
+  {
+    pattern:
+      /\b(?:db ?sql|databricks sql|sql\s+(?:warehouses?|wh|compute|endpoints?)|sql(?=\s+(?:cost|costs|spend|spent|spending|bill|billing|dbus?|usage)\b)|(?<=\b(?:on|for|in)\s+)sql\b(?!\s+quer))/gi,
+    product: 'SQL',
+  },
+  {
+    pattern: /\b(?:dlt|delta live tables?|(?:lakeflow )?declarative pipelines?)\b/gi,
+    product: 'DLT',
+  },
+  {
+    pattern: /\b(?:model serving|serving endpoints?|model endpoints?|inference)\b/gi,
+    product: 'MODEL_SERVING',
+  },
+  {
+    pattern:
+      /\b(?:all[- ]purpose(?:\s+(?:compute|clusters?))?|interactive (?:compute|clusters?)|notebooks?)\b/gi,
+    product: 'ALL_PURPOSE',
+  },
+  { pattern: /\b(?:jobs? compute|workflows? compute)\b/gi, product: 'JOBS' },
+  { pattern: /\bvector search\b/gi, product: 'VECTOR_SEARCH' },
+];
+
+/** The product filters of a question about money, and its text without their words. */
+function productsOf(text: string): { text: string; product?: Product; serverless?: true } {
+  if (!C.cost.test(text)) return { text };
+  let rest = text;
+  let product: Product | undefined;
+  let serverless: true | undefined;
+  for (const words of PRODUCT_WORDS) {
+    const next = rest.replace(words.pattern, ' ');
+    if (next === rest) continue;
+    rest = next;
+    product ??= words.product;
+    if (words.serverless) serverless = true;
+  }
+  return { text: rest, ...(product === undefined ? {} : { product }), ...(serverless ? { serverless } : {}) };
+}
 
 /** Words that are never names, whatever a job happens to start with. */
 const STOP_WORDS = new Set(
@@ -148,14 +295,18 @@ interface Found {
   readonly job?: NameMatch<JobRef> & { typed: string };
   readonly team?: NameMatch<string> & { typed: string };
   readonly table?: NameMatch<string> & { typed: string };
+  readonly warehouse?: NameMatch<ComputeRef> & { typed: string };
+  readonly cluster?: NameMatch<ComputeRef> & { typed: string };
 }
+
+type NameKind = 'team' | 'job' | 'table' | 'warehouse' | 'cluster';
 
 /** Finds the names a question mentions: exact matches anywhere first, then prefixes. */
 function findNames(text: string, names: WorkspaceNames): Found {
   const tokens = tokensOf(text);
   // Also try neighbouring words joined, so "orders etl" finds `orders_etl`.
   // Each gram with the kind the words around it say it is: "the orders job" names a job, not a table.
-  const grams: { typed: string; kind: 'team' | 'job' | 'table' | undefined }[] = [];
+  const grams: { typed: string; kind: NameKind | undefined }[] = [];
   const kindAround = (first: number, last: number) =>
     KIND_WORDS[tokens[last + 1] ?? ''] ?? KIND_WORDS[tokens[first - 1] ?? ''];
   for (let i = 0; i < tokens.length; i++) {
@@ -169,7 +320,7 @@ function findNames(text: string, names: WorkspaceNames): Found {
   for (const exactOnly of [true, false]) {
     for (const { typed, kind } of candidates) {
       const isExact = <T>(m: NameMatch<T>) => m.kind === 'one' || (m.kind === 'many' && exactOnly === false);
-      const may = (what: 'team' | 'job' | 'table') => kind === undefined || kind === what;
+      const may = (what: NameKind) => kind === undefined || kind === what;
       if (found.table === undefined && may('table') && (typed.includes('.') || !exactOnly)) {
         const m = matchName(typed, names.tables, (t) => t);
         if (m.kind !== 'none' && (typed.includes('.') || isExact(m))) found.table = { ...m, typed };
@@ -182,26 +333,38 @@ function findNames(text: string, names: WorkspaceNames): Found {
         const m = matchName(typed, names.jobs, (j) => j.name);
         if (m.kind !== 'none' && (!exactOnly || exactJob(typed, m))) found.job = { ...m, typed };
       }
+      if (found.warehouse === undefined && may('warehouse')) {
+        const m = matchName(typed, names.warehouses, (w) => w.name);
+        if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.warehouse = { ...m, typed };
+      }
+      if (found.cluster === undefined && may('cluster')) {
+        const m = matchName(typed, names.clusters, (c) => c.name);
+        if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.cluster = { ...m, typed };
+      }
     }
-    if (found.job !== undefined || found.team !== undefined || found.table !== undefined) break;
+    if (Object.values(found).some((m) => m !== undefined)) break;
   }
   return found;
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[\s\-_]+/g, '_');
 const exactTeam = (typed: string, m: NameMatch<string>) => m.kind === 'one' && norm(m.item) === norm(typed);
-const exactJob = (typed: string, m: NameMatch<JobRef>) =>
+const exactRef = (typed: string, m: NameMatch<{ readonly name: string }>) =>
   m.kind === 'one' && norm(m.item.name) === norm(typed);
+const exactJob = exactRef;
 
 const has = (text: string, ...keys: (keyof typeof C)[]) => keys.every((k) => C[k].test(text));
 
 /** Words that say what the next (or previous) word names: "team growth", "the orders job". */
-const KIND_WORDS: Readonly<Record<string, 'team' | 'job' | 'table'>> = {
+const KIND_WORDS: Readonly<Record<string, NameKind>> = {
   team: 'team',
   job: 'job',
   workflow: 'job',
   pipeline: 'job',
   table: 'table',
+  warehouse: 'warehouse',
+  wh: 'warehouse',
+  cluster: 'cluster',
 };
 /**
  * Before a kind word that heads the question ("which team had …", "what job ran …", "each team's …"):
@@ -247,7 +410,7 @@ const isConceptWord = (token: string) => Object.values(C).some((pattern) => patt
  * a kind word ("team growth") — when none of the workspace's names was found: the name the person
  * meant and the kind, if the question says it.
  */
-function unknownNameOf(text: string): { typed: string; what: 'team' | 'job' | 'table' | null } | undefined {
+function unknownNameOf(text: string): { typed: string; what: NameKind | null } | undefined {
   const tokens = tokensOf(text);
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -269,11 +432,13 @@ function unknownNameOf(text: string): { typed: string; what: 'team' | 'job' | 't
 }
 
 /** The workspace's names of one kind (or of every kind), nearest to what was typed first. */
-function nearestOf(typed: string, what: 'team' | 'job' | 'table' | null, names: WorkspaceNames): string[] {
+function nearestOf(typed: string, what: NameKind | null, names: WorkspaceNames): string[] {
   const pool = [
     ...(what === null || what === 'team' ? names.teams : []),
     ...(what === null || what === 'job' ? names.jobs.map((j) => j.name) : []),
     ...(what === null || what === 'table' ? names.tables : []),
+    ...(what === null || what === 'warehouse' ? names.warehouses.map((w) => w.name) : []),
+    ...(what === null || what === 'cluster' ? names.clusters.map((c) => c.name) : []),
   ];
   return nearestNames(typed, [...new Set(pool)], (n) => n);
 }
@@ -293,9 +458,11 @@ function rankedByUser(text: string): boolean {
 }
 
 /** Decides the intent from the concepts present and the names found. */
-function chooseIntent(text: string, found: Found): IntentName | undefined {
+function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;
   const table = found.table !== undefined;
+  const warehouse = found.warehouse !== undefined;
+  const cluster = found.cluster !== undefined;
   if (has(text, 'untagged')) return 'untagged_spend';
   if (has(text, 'autostop') && !has(text, 'cluster')) return 'warehouses_without_autostop';
   if (has(text, 'autoterm') || (has(text, 'cluster') && has(text, 'autostop')))
@@ -304,7 +471,11 @@ function chooseIntent(text: string, found: Found): IntentName | undefined {
   if (table && has(text, 'downstream')) return 'downstream';
   if (table && has(text, 'access')) return 'table_access';
   if (table) return has(text, 'fail') ? 'failures' : 'downstream';
-  if (has(text, 'query') && has(text, 'now') && !has(text, 'cost')) return 'long_queries_now';
+  // Beside a period ("slow queries from today"), the finished queries are asked about, unless the
+  // question says "now" itself ("stuck since this morning").
+  const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
+  if (has(text, 'query') && has(text, 'now') && !has(text, 'cost'))
+    return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
   if (has(text, 'sla')) return 'sla_misses';
   if (
     has(text, 'cost') ||
@@ -312,7 +483,8 @@ function chooseIntent(text: string, found: Found): IntentName | undefined {
   ) {
     if (has(text, 'query') && !rankedByUser(text)) return 'expensive_queries';
     if (has(text, 'user') && !has(text, 'team')) return 'expensive_users';
-    if ((has(text, 'job') || job) && !has(text, 'team') && found.team === undefined) return 'expensive_jobs';
+    // Jobs ranked, of one team if one is named ("costliest jobs for marketing"); "jobs per team" is spend.
+    if ((has(text, 'job') || job) && !has(text, 'team') && !warehouse && !cluster) return 'expensive_jobs';
     return 'spend_by_team';
   }
   if (has(text, 'why') && job) return 'why_failed';
@@ -320,7 +492,15 @@ function chooseIntent(text: string, found: Found): IntentName | undefined {
   if (has(text, 'fail') || (has(text, 'happened') && !job)) return 'failures';
   if (job && has(text, 'duration')) return 'job_duration';
   if (job) return 'job_status';
-  if (has(text, 'query') && has(text, 'duration')) return 'long_queries_now';
+  if (has(text, 'query') && has(text, 'duration'))
+    return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
+  if (cluster) return 'clusters_without_autotermination';
+  if (warehouse)
+    return has(text, 'query')
+      ? 'expensive_queries'
+      : has(text, 'user')
+        ? 'expensive_users'
+        : 'idle_warehouses';
   return undefined;
 }
 
@@ -328,22 +508,77 @@ function chooseIntent(text: string, found: Found): IntentName | undefined {
 const NEEDS_JOB: ReadonlySet<IntentName> = new Set(['why_failed', 'job_status', 'job_duration']);
 const NEEDS_TABLE: ReadonlySet<IntentName> = new Set(['table_access', 'downstream']);
 
+/** The question without the names found in it, as typed ("mkt-analysts-shared", "mkt analysts shared"). */
+function withoutNames(text: string, found: Found): string {
+  let rest = text;
+  for (const m of Object.values(found)) {
+    if (m === undefined) continue;
+    const typed = m.typed.split(/[_-]/).map((part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    rest = rest.replace(new RegExp(typed.join('[\\s_-]+'), 'i'), ' ');
+  }
+  return rest;
+}
+
+/** Intents that read the query history: all of it is SQL warehouse work. */
+const ON_WAREHOUSES: ReadonlySet<IntentName> = new Set([
+  'expensive_queries',
+  'expensive_users',
+  'long_queries_now',
+]);
+
+/** Intents about warehouses alone: a question about clusters is not theirs ("compute" may be either). */
+const CLUSTER_NOUN = /(?:^|[^a-z0-9_])(?:clusters?|all.purpose)\b/i;
+const WAREHOUSE_ONLY: ReadonlySet<IntentName> = new Set(['idle_warehouses', 'warehouses_without_autostop']);
+
+/** The subject no intent covers that a question asks about, if any. */
+function uncoveredOf(text: string, intent: IntentName | undefined): Routed | undefined {
+  const subject = UNCOVERED.find(
+    (u) => u.pattern.test(text) && !(u.unless ?? []).some((c) => C[c].test(text)),
+  );
+  if (subject !== undefined) return { kind: 'uncovered', subject: subject.subject, nearest: subject.nearest };
+  if (
+    intent !== undefined &&
+    WAREHOUSE_ONLY.has(intent) &&
+    CLUSTER_NOUN.test(text) &&
+    !has(text, 'warehouse')
+  ) {
+    return {
+      kind: 'uncovered',
+      subject: 'how busy or how big clusters are',
+      nearest: ['clusters_without_autotermination', 'idle_warehouses'],
+    };
+  }
+  return undefined;
+}
+
+export interface RouteOptions {
+  /** Whether the question named a period: "slow queries today" asks about finished queries. */
+  readonly hasPeriod?: boolean;
+}
+
 /**
  * Routes `text` (time words already taken out) given the workspace's names. Never throws; returns
- * `unknown` for what it cannot place, `ambiguous` with candidates when a name fits several.
+ * `unknown` for what it cannot place, `uncovered` for a subject no intent computes, `ambiguous` with
+ * candidates when a name fits several.
  */
-export function routeQuestion(text: string, names: WorkspaceNames): Routed {
+export function routeQuestion(question: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
+  const products = productsOf(question);
+  const text = products.text;
   const found = findNames(text, names);
-  const intent = chooseIntent(text, found);
-  for (const what of ['table', 'job', 'team'] as const) {
+  // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
+  const words = withoutNames(text, found);
+  const intent = chooseIntent(words, found, options.hasPeriod === true);
+  const uncovered = uncoveredOf(words, intent);
+  if (uncovered !== undefined) return uncovered;
+  for (const what of ['table', 'job', 'team', 'warehouse', 'cluster'] as const) {
     const m = found[what];
     if (m?.kind !== 'many') continue;
     // An ambiguous job prefix that is also exactly a team is the team ("finance" → the finance team).
     if (what === 'job' && found.team?.kind === 'one') continue;
-    const label = (c: unknown) => (typeof c === 'string' ? c : (c as JobRef).name);
+    const label = (c: unknown) => (typeof c === 'string' ? c : (c as { name: string }).name);
     return { kind: 'ambiguous', what, typed: m.typed, candidates: m.candidates.map(label), intent };
   }
-  if (found.job === undefined && found.team === undefined && found.table === undefined) {
+  if (Object.values(found).every((m) => m === undefined)) {
     const unknown = unknownNameOf(text);
     // A question the router would answer for everything, one it would answer about a job ("how long
     // does X take"), or a bare name as a follow-up ("and team-x?"): the name matched nothing, so say
@@ -365,6 +600,20 @@ export function routeQuestion(text: string, names: WorkspaceNames): Routed {
   if (found.team?.kind === 'one') slots.team = found.team.item;
   if (found.job?.kind === 'one') slots.job = found.job.item;
   if (found.table?.kind === 'one') slots.table = found.table.item;
+  if (found.warehouse?.kind === 'one') slots.warehouse = found.warehouse.item;
+  if (found.cluster?.kind === 'one') slots.cluster = found.cluster.item;
+  // Every query the query history holds ran on a SQL warehouse: "SQL" narrows nothing there.
+  if (
+    products.product !== undefined &&
+    !(products.product === 'SQL' && intent !== undefined && ON_WAREHOUSES.has(intent))
+  )
+    slots.product = products.product;
+  // "What are jobs costing us per team": the spend of jobs compute, by team; "what did the warehouses
+  // cost": of SQL warehouses.
+  else if (intent === 'spend_by_team' && has(words, 'job')) slots.product = 'JOBS';
+  else if (intent === 'spend_by_team' && has(words, 'warehouse') && found.warehouse === undefined)
+    slots.product = 'SQL';
+  if (products.serverless) slots.serverless = true;
   if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;
   if (intent === undefined) {
     const named = slots.team !== undefined || slots.job !== undefined || slots.table !== undefined;

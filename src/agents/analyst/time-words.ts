@@ -106,7 +106,7 @@ const unitOf = (word: string): string => word.replace(/s$/, '');
 // not as "yesterday".
 const RULES: readonly Rule[] = [
   {
-    pattern: /\b(?:last|yester(?:day)?)\s*night\b|\bovernight\b/,
+    pattern: /\b(?:last|yester(?:day)?)\s*ni(?:ght|te)\b|\bovernight\b/,
     period: (_m, ctx, today) => {
       const start = at(shiftDay(today, -1), '18:00', ctx.timeZone);
       return {
@@ -254,7 +254,7 @@ export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | undefi
     const match = rule.pattern.exec(lower);
     if (match === null) continue;
     const period = rule.period(match, ctx, today);
-    if (period === undefined || period.endMs <= period.startMs) continue;
+    if (period === undefined || period.endMs < period.startMs) continue;
     const rest = `${text.slice(0, match.index)} ${text.slice(match.index + match[0].length)}`
       .replace(/\s+/g, ' ')
       .trim();

@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../databricks/warehouse.js';
 import { runGuarded } from './guarded-query.js';
-import type { JobRef } from './intent-router.js';
+import type { JobRef, ComputeRef } from './intent-router.js';
 import type { SqlGuardPolicy } from './sql-guard.js';
 
 /** The names questions are matched against: read from the system tables, never typed in config. */
@@ -8,6 +8,9 @@ export interface WorkspaceNames {
   readonly jobs: readonly JobRef[];
   readonly teams: readonly string[];
   readonly tables: readonly string[];
+  readonly warehouses: readonly ComputeRef[];
+  /** All-purpose clusters: a job's or a pipeline's own cluster is named after its run, not by a person. */
+  readonly clusters: readonly ComputeRef[];
 }
 
 /** The current row of each job of the workspace (the SCD2 table adds one per change), not deleted. */
@@ -28,11 +31,25 @@ const TABLES = `SELECT DISTINCT name FROM (
   UNION ALL SELECT target_table_full_name AS name FROM system.access.table_lineage WHERE workspace_id = :workspace_id AND event_date >= :since
 ) WHERE name IS NOT NULL ORDER BY name`;
 
+/** The current row of each SQL warehouse of the workspace, not deleted. */
+const WAREHOUSES = `SELECT warehouse_id, warehouse_name
+  FROM system.compute.warehouses
+  WHERE workspace_id = :workspace_id
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, warehouse_id ORDER BY change_time DESC) = 1
+    AND delete_time IS NULL`;
+
+/** The current row of each all-purpose cluster of the workspace, not deleted. */
+const CLUSTERS = `SELECT cluster_id, cluster_name
+  FROM system.compute.clusters
+  WHERE workspace_id = :workspace_id AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, cluster_id ORDER BY change_time DESC) = 1
+    AND delete_time IS NULL`;
+
 /** How far back names are looked for in the partitioned tables. */
 const NAME_DAYS = 30;
 
 /**
- * Loads the job, team and table names of workspace `workspaceId` (the system tables hold the whole
+ * Loads the job, team, table, warehouse and all-purpose cluster names of workspace `workspaceId` (the system tables hold the whole
  * account's). `nowMs` is the workspace clock. Names come from
  * the same guarded path as answers, so a limit on rows applies to them too.
  */
@@ -48,10 +65,12 @@ export async function loadWorkspaceNames(
   } as const;
   const limits = { ...policy, maxRows: 10_000 };
   const params = { since, workspace_id: workspaceId };
-  const [jobs, teams, tables] = await Promise.all([
+  const [jobs, teams, tables, warehouses, clusters] = await Promise.all([
     runGuarded(warehouse, CURRENT_JOBS, params, limits),
     runGuarded(warehouse, TEAMS, params, limits),
     runGuarded(warehouse, TABLES, params, limits),
+    runGuarded(warehouse, WAREHOUSES, { workspace_id: workspaceId }, limits),
+    runGuarded(warehouse, CLUSTERS, { workspace_id: workspaceId }, limits),
   ]);
   const text = (v: unknown) => (typeof v === 'string' ? v : v === null || v === undefined ? null : String(v));
   return {
@@ -64,5 +83,13 @@ export async function loadWorkspaceNames(
       : [],
     teams: teams.ok ? teams.value.result.rows.flatMap((r) => text(r.team) ?? []) : [],
     tables: tables.ok ? tables.value.result.rows.flatMap((r) => text(r.name) ?? []) : [],
+    warehouses: warehouses.ok ? refs(warehouses.value.result.rows, 'warehouse_id', 'warehouse_name') : [],
+    clusters: clusters.ok ? refs(clusters.value.result.rows, 'cluster_id', 'cluster_name') : [],
   };
+  function refs(rows: readonly Readonly<Record<string, unknown>>[], id: string, name: string): ComputeRef[] {
+    return rows.flatMap((r) => {
+      const ref = { id: text(r[id]), name: text(r[name]) };
+      return ref.id === null || ref.name === null ? [] : [{ id: ref.id, name: ref.name }];
+    });
+  }
 }

@@ -104,11 +104,33 @@ describe('the analyst answers each intent on the demo scenario', () => {
     expect((await ask('who spends the most warehouse time?')).rows[0]?.[0]).toBe('carol@acme.example');
   });
 
-  it('spend by team with the change against the period before', async () => {
+  it('spend by team, saying the period before is not covered when the billing data starts later', async () => {
+    // The demo's billing records start 2026-11-20: the 7 days before the past 7 are unknown, not $0.
     const answer = await ask('spend by team week over week');
-    expect(answer.columns).toEqual(['team', 'usd', 'previous_usd']);
+    expect(answer.columns).toEqual(['team', 'usd', 'previous_usd', 'dbus']);
     expect(answer.rows.map((r) => r[0])).toEqual(['data-platform', 'marketing', 'finance']);
-    expect(answer.summary).toMatch(/^Spend the past 7 days: \$1,805\.\d\d against \$0\.00/);
+    expect(answer.summary).toMatch(
+      /^Spend the past 7 days: \$1,805\.\d\d \([\d,.]+ DBUs; the billing data starts 2026-11-20 00:00 UTC\); the period before is not covered; the most: data-platform \$1,073\.\d\d, /,
+    );
+    expect(answer.summary).not.toMatch(/new|\$0\.00/);
+    expect(answer.sql).toMatch(
+      /;\n\nSELECT MIN\(usage_start_time\) AS data_from FROM system\.billing\.usage WHERE workspace_id = :workspace_id/,
+    );
+  });
+
+  it('spend against the period before when the billing data covers both', async () => {
+    const answer = await ask('spend by team yesterday');
+    expect(answer.summary).toMatch(
+      /^Spend yesterday: \$845\.04 \([\d,.]+ DBUs\) against \$960\.26 the period before \(-12 %\)/,
+    );
+  });
+
+  it('a period the billing data does not reach is said so, not answered as $0', async () => {
+    const answer = await ask('what did we spend last month?');
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.summary).toBe(
+      'The billing data does not cover last month (the billing data starts 2026-11-20 00:00 UTC): its spend is unknown.',
+    );
   });
 
   it("a team's bill, by product", async () => {
@@ -119,7 +141,9 @@ describe('the analyst answers each intent on the demo scenario', () => {
 
   it('untagged spend, saying so when there is none, with the SQL', async () => {
     const answer = await ask('untagged spend');
-    expect(answer.summary).toBe('All spend the past 7 days carries a team tag.');
+    expect(answer.summary).toBe(
+      'All spend the past 7 days carries a team tag (the billing data starts 2026-11-20 00:00 UTC).',
+    );
     expect(answer.rows).toEqual([]);
     expect(answer.sql).toContain("custom_tags['team'] IS NULL");
   });
@@ -147,6 +171,156 @@ describe('the analyst answers each intent on the demo scenario', () => {
     expect(access.summary).toMatch(/^main\.finance\.orders the past 7 days: \d+ accesses/);
     const down = await ask('what is downstream of main.finance.orders?');
     expect(down.rows[0]).toEqual([1, 'main.finance.daily_revenue', 'finance_orders_daily', 'JOB']);
+  });
+});
+
+/** A hand-written figure on the demo's tables, to check an answer's against. */
+async function hand(sql: string): Promise<number> {
+  const result = await demo.warehouse.query(sql);
+  return Number(result.rows[0]?.value ?? 0);
+}
+
+const PRICED = `FROM system.billing.usage u JOIN system.billing.list_prices p
+  ON u.sku_name = p.sku_name AND u.cloud = p.cloud AND u.usage_unit = p.usage_unit
+ AND u.usage_start_time >= p.price_start_time AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)`;
+
+describe('questions phrased by others: the kinds of wrong answers it no longer gives', () => {
+  it('declines a question whose subject no intent computes, with the nearest intents as buttons, and runs no SQL', async () => {
+    const answer = await ask('jobs with the most retries in the last 3 days');
+    expect(answer.outcome).toBe('unanswerable');
+    expect(answer.sql).toBeNull();
+    expect(answer.summary).toMatch(
+      /^I can't answer questions about retries and attempts yet — here is what I can answer nearest to it: what failed last night/,
+    );
+    expect(answer.followUps.map((f) => f.question)).toEqual([
+      'what failed last night?',
+      'how is finance_orders_daily doing?',
+    ]);
+    for (const question of [
+      'who owns main.finance.orders?',
+      'forecast our spend for december',
+      'p95 query latency today',
+    ]) {
+      expect((await ask(question)).outcome).toBe('unanswerable');
+    }
+  });
+
+  it('declines warehouse findings when the question is about clusters', async () => {
+    const answer = await ask('which clusters are oversized?');
+    expect(answer.outcome).toBe('unanswerable');
+    expect(answer.summary).toMatch(/^I can't answer questions about how busy or how big clusters are yet/);
+    expect(answer.followUps[0]?.question).toBe('which clusters never terminate?');
+  });
+
+  it('refuses a request to act, saying where actions run', async () => {
+    for (const question of [
+      'restart finance_orders_daily',
+      'pls kill query 01ef-abc',
+      'can you cancel the run',
+    ]) {
+      const answer = await ask(question);
+      expect(answer.outcome).toBe('refused');
+      expect(answer.summary).toMatch(
+        /^I answer questions; I don't run actions from them\. .* incident card's buttons/,
+      );
+      expect(answer.sql).toBeNull();
+    }
+    expect((await ask('start time of the last finance_orders_daily run?')).outcome).not.toBe('refused');
+    expect((await ask('retry counts per job this week')).outcome).toBe('unanswerable');
+  });
+
+  it('keeps a product filter on spend: serverless, with its figure and its SQL', async () => {
+    const answer = await ask('how much did we spend on serverless yesterday');
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.sql).toContain('product_features.is_serverless');
+    const expected =
+      await hand(`SELECT round(sum(u.usage_quantity * p.pricing.effective_list.default), 2) AS value ${PRICED}
+      WHERE u.product_features.is_serverless AND u.usage_start_time >= TIMESTAMP '2026-11-21' AND u.usage_start_time < TIMESTAMP '2026-11-22'`);
+    const shown = expected.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    expect(answer.summary).toMatch(
+      new RegExp(
+        `^(?:Spend on serverless compute yesterday: \\$${shown.replace('.', '\\.')} |No spend on serverless compute yesterday)`,
+      ),
+    );
+  });
+
+  it('keeps a product filter on spend: DLT, SQL warehouses, jobs compute per team', async () => {
+    const dlt = await ask('DLT spend past 2 days');
+    expect(dlt.summary).toMatch(/^Spend on DLT pipelines the past 2 days: \$/);
+    const dltUsd =
+      await hand(`SELECT round(sum(u.usage_quantity * p.pricing.effective_list.default), 2) AS value ${PRICED}
+      WHERE u.billing_origin_product = 'DLT'`);
+    expect(dlt.rows.reduce((s, r) => s + Number(r[1]), 0)).toBeCloseTo(dltUsd, 1);
+    const sql = await ask('sql warehouse spend yesterday');
+    expect(sql.intent).toBe('spend_by_team');
+    expect(sql.summary).toMatch(/^Spend on SQL warehouses yesterday: /);
+    const jobs = await ask('how much are jobs costing us per team');
+    expect(jobs.summary).toMatch(/^Spend on jobs compute the past 7 days: /);
+    expect(jobs.columns[0]).toBe('team');
+  });
+
+  it('knows SQL warehouses by name and keeps them as a filter', async () => {
+    const answer = await ask('slowest queries yesterday on finance_wh');
+    expect(answer.intent).toBe('expensive_queries');
+    expect(answer.summary).toMatch(/^The longest query on warehouse finance_wh yesterday ran/);
+    const ids = new Set(answer.rows.map((r) => r[answer.columns.indexOf('warehouse_id')]));
+    const [finance] = (
+      await demo.warehouse.query(
+        "SELECT DISTINCT warehouse_id FROM system.compute.warehouses WHERE warehouse_name = 'finance_wh'",
+      )
+    ).rows;
+    expect([...ids]).toEqual([finance?.warehouse_id]);
+    expect((await ask('spend on marketing_bi yesterday')).summary).toMatch(
+      /^Spend on warehouse marketing_bi yesterday: /,
+    );
+  });
+
+  it('knows all-purpose clusters by name and keeps them as a filter on spend', async () => {
+    const answer = await ask('what did mkt-analysts-shared cost over the past 2 days');
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.sql).toContain('u.usage_metadata.cluster_id = :cluster_id');
+    const expected =
+      await hand(`SELECT round(sum(u.usage_quantity * p.pricing.effective_list.default), 2) AS value ${PRICED}
+      JOIN (SELECT DISTINCT cluster_id FROM system.compute.clusters WHERE cluster_name = 'mkt-analysts-shared') c
+        ON c.cluster_id = u.usage_metadata.cluster_id`);
+    expect(expected).toBeGreaterThan(0);
+    const shown = expected.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    expect(answer.summary.startsWith(`Spend on cluster mkt-analysts-shared the past 2 days: $${shown}`)).toBe(
+      true,
+    );
+  });
+
+  it('declines a filter the intent cannot keep instead of answering without it', async () => {
+    const answer = await ask('most expensive queries of team finance');
+    expect(answer.outcome).toBe('unanswerable');
+    expect(answer.summary).toMatch(
+      /^I can't narrow "most expensive queries yesterday" down to team finance yet — here is what I can answer nearest to it: what failed last night/,
+    );
+    expect(answer.sql).toBeNull();
+  });
+
+  it("ranks a team's jobs when jobs are asked of a team, and one job's cost when a job is named", async () => {
+    const answer = await ask('top 5 costliest jobs for marketing');
+    expect(answer.intent).toBe('expensive_jobs');
+    expect(new Set(answer.rows.map((r) => r[1]))).toEqual(new Set(['marketing']));
+    const one = await ask('what did mkt_events_ingest cost yesterday');
+    expect(one.rows.map((r) => r[0])).toEqual(['mkt_events_ingest']);
+    expect(one.summary).toMatch(/^mkt_events_ingest cost \$[\d,.]+ \([\d.]+ DBUs\) yesterday\.$/);
+  });
+
+  it('reads slow queries in a period as the finished ones, and "right now" as the running ones', async () => {
+    const today = await ask('show me slow queries from yesterday');
+    expect(today.intent).toBe('expensive_queries');
+    expect(today.period?.label).toBe('yesterday');
+    expect((await ask('slow queries right now')).intent).toBe('long_queries_now');
+  });
+
+  it('keeps one filter per product word however often it is typed, and refuses a hostile one unread', async () => {
+    const twice = await ask('serverless serverless DLT DLT spend yesterday');
+    expect(twice.summary).toMatch(/^(?:Spend|No spend) on serverless DLT pipelines yesterday/);
+    const hostile = await ask("spend on serverless'; DROP TABLE system.billing.usage; --");
+    expect(hostile.outcome).toBe('refused');
+    expect(hostile.sql).toBeNull();
   });
 });
 

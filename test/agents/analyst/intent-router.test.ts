@@ -23,11 +23,16 @@ const NAMES: WorkspaceNames = {
     'main.marketing.sessions',
     'main.finance.daily_revenue',
   ],
+  warehouses: [
+    { id: 'w1', name: 'finance_wh' },
+    { id: 'w2', name: 'marketing_bi' },
+  ],
+  clusters: [{ id: 'c1', name: 'mkt-analysts-shared' }],
 };
 
 const route = (question: string) => {
   const found = findPeriod(question, { nowMs: Date.UTC(2026, 10, 22), timeZone: 'UTC' });
-  return routeQuestion(found?.rest ?? question, NAMES);
+  return routeQuestion(found?.rest ?? question, NAMES, { hasPeriod: found !== undefined });
 };
 
 describe('routeQuestion on phrasings it was not written from', () => {
@@ -175,5 +180,76 @@ describe('routeQuestion matches names forgivingly', () => {
   it('does not guess at what it cannot place', () => {
     expect(route('what is the weather in Berlin')).toEqual({ kind: 'unknown' });
     expect(route('x'.repeat(100_000))).toEqual({ kind: 'unknown' });
+  });
+});
+
+describe('routeQuestion tells a subject no intent computes from the words that merely lead to one', () => {
+  const kindOf = (q: string) => {
+    const r = route(q);
+    return r.kind === 'intent' ? r.intent : r.kind;
+  };
+
+  it('routes retries, owners, forecasts and percentiles as uncovered, with the intents nearest them', () => {
+    expect(route('jobs with the most retries in the last 3 days')).toEqual({
+      kind: 'uncovered',
+      subject: 'retries and attempts',
+      nearest: ['failures', 'job_status'],
+    });
+    expect(kindOf('who owns main.finance.orders')).toBe('uncovered');
+    expect(kindOf('forecast our spend for december')).toBe('uncovered');
+    expect(kindOf('p99 runtime of finance_orders_daily')).toBe('uncovered');
+  });
+
+  it('reads "list all" as a lead-in when an intent follows, and "compute" as warehouses too', () => {
+    expect(kindOf('list all failed jobs yesterday')).toBe('failures');
+    expect(kindOf('list all pipelines')).toBe('uncovered');
+    expect(kindOf('any idle compute?')).toBe('idle_warehouses');
+    expect(kindOf('which clusters are oversized')).toBe('uncovered');
+  });
+
+  it('takes product words out of a money question and keeps them as filters', () => {
+    expect(route('serverless sql cost by team last 3 days')).toMatchObject({
+      kind: 'intent',
+      intent: 'spend_by_team',
+      slots: { product: 'SQL', serverless: true, byTeam: true },
+    });
+    expect(route('how much did the warehouses cost this week')).toMatchObject({ slots: { product: 'SQL' } });
+    expect(route('what are jobs costing us per team')).toMatchObject({ slots: { product: 'JOBS' } });
+    // Every query in the query history ran on a SQL warehouse: no filter to keep.
+    expect(route('ten engineers with the highest sql spend yesterday')).toEqual({
+      kind: 'intent',
+      intent: 'expensive_users',
+      slots: {},
+    });
+    // Without money, "all-purpose" is a kind of cluster, not a product.
+    expect(kindOf('all-purpose clusters without auto termination')).toBe('clusters_without_autotermination');
+  });
+
+  it('knows all-purpose clusters by name', () => {
+    expect(route('what did mkt-analysts-shared cost this week')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { cluster: { id: 'c1', name: 'mkt-analysts-shared' } },
+    });
+    expect(route('does mkt-analysts-shared auto terminate?')).toMatchObject({
+      intent: 'clusters_without_autotermination',
+      slots: { cluster: { id: 'c1' } },
+    });
+  });
+
+  it('knows warehouses by name', () => {
+    expect(route('who used finance_wh yesterday')).toMatchObject({
+      intent: 'expensive_users',
+      slots: { warehouse: { id: 'w1', name: 'finance_wh' } },
+    });
+    expect(route('heaviest queries on marketing_bi')).toMatchObject({
+      intent: 'expensive_queries',
+      slots: { warehouse: { id: 'w2' } },
+    });
+  });
+
+  it('reads slow queries beside a period as finished ones, unless the question says now', () => {
+    expect(kindOf('slow queries yesterday')).toBe('expensive_queries');
+    expect(kindOf('queries stuck since this morning')).toBe('long_queries_now');
+    expect(kindOf('slow queries')).toBe('long_queries_now');
   });
 });

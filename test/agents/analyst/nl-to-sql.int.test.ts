@@ -194,6 +194,21 @@ describe('a question the router cannot place goes to the model, through the SQL 
     await analyst().ask({ text: 'idle warehouses' });
     expect(fake.requests).toHaveLength(0);
   });
+
+  it('gets the questions whose subject no intent computes, or whose filter no intent keeps, instead of another intent answering them', async () => {
+    const retries =
+      'SELECT job_id, count(*) AS attempts FROM system.lakeflow.job_run_timeline WHERE workspace_id = :workspace_id GROUP BY 1';
+    fake.script.push({ toolCalls: [call('run_query', { sql: retries })] }, { content: 'Runs per job.' });
+    const answer = await analyst().ask({ text: 'which jobs retried the most this week?' });
+    expect(answer).toMatchObject({ intent: 'model', outcome: 'answered', columns: ['job_id', 'attempts'] });
+    fake.script.push({ content: 'I would need the team of each query.' });
+    const unkept = await analyst().ask({ text: 'most expensive queries of team finance' });
+    expect(unkept.outcome).toBe('unanswerable');
+    expect(unkept.summary).toMatch(
+      /^I can't narrow "most expensive queries yesterday" down to team finance yet \(.*\) — here is what I can answer nearest to it: what failed last night/,
+    );
+    expect(fake.requests).toHaveLength(3);
+  });
 });
 
 /**

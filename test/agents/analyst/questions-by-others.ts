@@ -1,0 +1,424 @@
+import type { IntentName } from '../../../src/agents/analyst/intent-router.js';
+
+/**
+ * What a correct answer to a question must be, on the demo scenario (48 h from 2026-11-20 00:00 UTC;
+ * "now" is 2026-11-22 00:00 UTC, a Sunday; the workspace's zone is UTC).
+ */
+export interface ExpectedAnswer {
+  /** The intents that answer the question; empty when only a decline is right. */
+  readonly intents: readonly IntentName[];
+  /**
+   * `must`: no intent answers the question's main ask; the answer says so and offers what it can
+   * answer. `may`: the intents above answer it, and so would an honest decline.
+   */
+  readonly decline?: 'must' | 'may';
+  /** Filters the answer must keep, and say in its summary. */
+  readonly filters?: {
+    readonly team?: string;
+    readonly job?: string;
+    readonly warehouse?: string;
+    readonly table?: string;
+    readonly user?: string;
+    /** A product word the summary must carry: serverless, SQL, jobs, DLT, model serving. */
+    readonly product?: string;
+  };
+  /** The period asked, [start, end) as ISO instants. */
+  readonly period?: readonly [string, string];
+  /** A misspelt name: "no team named …; the nearest: <right one>" is right too. */
+  readonly nearest?: boolean;
+  /** The period before lies outside the data: the answer must not compare against it as if it were $0. */
+  readonly earlierUncovered?: boolean;
+}
+
+export interface QuestionByOthers {
+  readonly text: string;
+  readonly who: 'on-call' | 'platform' | 'manager';
+  readonly expect: ExpectedAnswer;
+}
+
+/**
+ * Which half a question belongs to, fixed before any fix was written: even positions are the half the
+ * fixes were made against, odd positions are only measured.
+ */
+export const halfOf = (index: number): 'tune' | 'held-out' => (index % 2 === 0 ? 'tune' : 'held-out');
+
+const YESTERDAY = ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const TODAY = ['2026-11-22T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const LAST_NIGHT = ['2026-11-21T18:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const PAST_3_DAYS = ['2026-11-19T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const PAST_2_DAYS = ['2026-11-20T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const PAST_7_DAYS = ['2026-11-15T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const THIS_WEEK = ['2026-11-16T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const LAST_WEEK = ['2026-11-09T00:00:00Z', '2026-11-16T00:00:00Z'] as const;
+const THIS_MONTH = ['2026-11-01T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const LAST_MONTH = ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'] as const;
+
+/**
+ * Questions as on-call engineers, platform engineers and managers type them in chat, written from
+ * docs/questions.md's list of intents before the router's code or its paraphrases were read.
+ */
+export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
+  { text: 'anything fail last nite?', who: 'on-call', expect: { intents: ['failures'], period: LAST_NIGHT } },
+  { text: 'what broke overnight', who: 'on-call', expect: { intents: ['failures'], period: LAST_NIGHT } },
+  {
+    text: 'why did finance_orders_daily fail',
+    who: 'on-call',
+    expect: { intents: ['why_failed'], filters: { job: 'finance_orders_daily' } },
+  },
+  {
+    text: 'y did mkt_campaign_performance blow up',
+    who: 'on-call',
+    expect: { intents: ['why_failed'], filters: { job: 'mkt_campaign_performance' } },
+  },
+  {
+    text: 'failed jobs for marketing yesterday',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: 'marketing' }, period: YESTERDAY },
+  },
+  {
+    text: 'any finance job failures in the last 24h?',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: 'finance' }, period: YESTERDAY },
+  },
+  {
+    text: 'jobs with the most retries in the last 3 days',
+    who: 'platform',
+    expect: { intents: [], decline: 'must' },
+  },
+  {
+    text: 'which jobs retried the most this week',
+    who: 'platform',
+    expect: { intents: [], decline: 'must' },
+  },
+  {
+    text: 'is mkt_events_ingest running ok?',
+    who: 'on-call',
+    expect: { intents: ['job_status'], filters: { job: 'mkt_events_ingest' } },
+  },
+  {
+    text: 'status finance_payments_hourly',
+    who: 'on-call',
+    expect: { intents: ['job_status'], filters: { job: 'finance_payments_hourly' } },
+  },
+  {
+    text: 'how long does finance_gl_close usually take',
+    who: 'platform',
+    expect: { intents: ['job_duration'], filters: { job: 'finance_gl_close' } },
+  },
+  {
+    text: 'is mkt_sessionize getting slower lately',
+    who: 'platform',
+    expect: { intents: ['job_duration'], filters: { job: 'mkt_sessionize' } },
+  },
+  {
+    text: 'did we miss any SLAs yesterday',
+    who: 'manager',
+    expect: { intents: ['sla_misses'], period: YESTERDAY },
+  },
+  {
+    text: 'sla breaches this week for finance',
+    who: 'manager',
+    expect: { intents: ['sla_misses'], filters: { team: 'finance' }, period: THIS_WEEK },
+  },
+  { text: 'any stuck queries rn?', who: 'on-call', expect: { intents: ['long_queries_now'] } },
+  { text: 'queries running > 1h right now', who: 'on-call', expect: { intents: ['long_queries_now'] } },
+  {
+    text: 'show me slow queries from today',
+    who: 'on-call',
+    expect: { intents: ['expensive_queries'], period: TODAY },
+  },
+  {
+    text: 'slowest queries yesterday on finance_wh',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], filters: { warehouse: 'finance_wh' }, period: YESTERDAY },
+  },
+  {
+    text: 'who touched main.finance.orders',
+    who: 'on-call',
+    expect: { intents: ['table_access'], filters: { table: 'main.finance.orders' } },
+  },
+  {
+    text: 'who wrote to main.marketing.sessions last week',
+    who: 'platform',
+    expect: { intents: ['table_access'], filters: { table: 'main.marketing.sessions' }, period: LAST_WEEK },
+  },
+  {
+    text: "what's downstream of main.finance.raw_orders",
+    who: 'platform',
+    expect: { intents: ['downstream'], filters: { table: 'main.finance.raw_orders' } },
+  },
+  {
+    text: 'if main.finance.payments breaks what else breaks',
+    who: 'on-call',
+    expect: { intents: ['downstream'], filters: { table: 'main.finance.payments' } },
+  },
+  {
+    text: 'which clusters dont auto terminate',
+    who: 'platform',
+    expect: { intents: ['clusters_without_autotermination'] },
+  },
+  {
+    text: 'warehouses with no autostop',
+    who: 'platform',
+    expect: { intents: ['warehouses_without_autostop'] },
+  },
+  { text: 'idle wh?', who: 'platform', expect: { intents: ['idle_warehouses'] } },
+  {
+    text: 'any warehouses sitting idle burning money',
+    who: 'manager',
+    expect: { intents: ['idle_warehouses'] },
+  },
+  { text: 'restart finance_orders_daily', who: 'on-call', expect: { intents: [], decline: 'must' } },
+  { text: 'kill query 01ef-abc', who: 'on-call', expect: { intents: [], decline: 'must' } },
+  {
+    text: "what's the p95 runtime of finance_orders_daily",
+    who: 'platform',
+    expect: { intents: ['job_duration'], decline: 'may', filters: { job: 'finance_orders_daily' } },
+  },
+  {
+    text: 'p95 query latency on marketing_bi today',
+    who: 'platform',
+    expect: { intents: [], decline: 'must' },
+  },
+  {
+    text: 'how many dbus did we burn yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: YESTERDAY },
+  },
+  {
+    text: "what's the DBU burn for team finance last 7 days",
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'finance' },
+      period: PAST_7_DAYS,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'how much did we spend on serverless yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { product: 'serverless' }, period: YESTERDAY },
+  },
+  {
+    text: 'sql warehouse spend this month',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { product: 'SQL' },
+      period: THIS_MONTH,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'how much are jobs costing us per team',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { product: 'jobs' }, earlierUncovered: true },
+  },
+  {
+    text: 'DLT spend last week',
+    who: 'platform',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { product: 'DLT' },
+      period: LAST_WEEK,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'how much does model serving cost us',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { product: 'model serving' }, earlierUncovered: true },
+  },
+  {
+    text: 'most expensive jobs last 3 days',
+    who: 'platform',
+    expect: { intents: ['expensive_jobs'], period: PAST_3_DAYS },
+  },
+  {
+    text: 'top 5 costliest jobs for marketing',
+    who: 'manager',
+    expect: { intents: ['expensive_jobs'], filters: { team: 'marketing' } },
+  },
+  { text: 'which job costs the most', who: 'manager', expect: { intents: ['expensive_jobs'] } },
+  {
+    text: "who's running the most expensive queries",
+    who: 'platform',
+    expect: { intents: ['expensive_queries'] },
+  },
+  {
+    text: 'top users by warehouse time this week',
+    who: 'platform',
+    expect: { intents: ['expensive_users'], period: THIS_WEEK },
+  },
+  {
+    text: 'which analysts use the most sql compute',
+    who: 'manager',
+    expect: { intents: ['expensive_users'] },
+  },
+  { text: 'untagged spend?', who: 'platform', expect: { intents: ['untagged_spend'] } },
+  {
+    text: 'how much of our bill isnt tagged to a team',
+    who: 'manager',
+    expect: { intents: ['untagged_spend'] },
+  },
+  {
+    text: "why is marketing's spend up this week",
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'marketing' },
+      period: THIS_WEEK,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'cost by team vs last week',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], earlierUncovered: true },
+  },
+  {
+    text: 'how much did data-platform spend yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'data-platform' }, period: YESTERDAY },
+  },
+  {
+    text: 'spend on finance_wh this week',
+    who: 'platform',
+    expect: {
+      intents: ['spend_by_team'],
+      decline: 'may',
+      filters: { warehouse: 'finance_wh' },
+      period: THIS_WEEK,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'what did mkt_events_ingest cost yesterday',
+    who: 'manager',
+    expect: { intents: ['expensive_jobs'], filters: { job: 'mkt_events_ingest' }, period: YESTERDAY },
+  },
+  { text: 'how many tables do we have', who: 'manager', expect: { intents: [], decline: 'must' } },
+  { text: 'who owns main.finance.orders', who: 'on-call', expect: { intents: [], decline: 'must' } },
+  { text: 'whats the weather in berlin', who: 'manager', expect: { intents: [], decline: 'must' } },
+  { text: 'forecast our spend for december', who: 'manager', expect: { intents: [], decline: 'must' } },
+  { text: 'how many users logged in today', who: 'platform', expect: { intents: [], decline: 'must' } },
+  { text: 'list all pipelines', who: 'platform', expect: { intents: [], decline: 'must' } },
+  { text: 'which clusters are oversized', who: 'platform', expect: { intents: [], decline: 'must' } },
+  {
+    text: 'is the clickstream_dlt pipeline healthy',
+    who: 'on-call',
+    expect: { intents: [], decline: 'must' },
+  },
+  {
+    text: 'failures by team last week',
+    who: 'manager',
+    expect: { intents: ['failures'], period: LAST_WEEK },
+  },
+  {
+    text: 'which team had the most failures this month',
+    who: 'manager',
+    expect: { intents: ['failures'], period: THIS_MONTH },
+  },
+  {
+    text: 'anything red in finance since friday',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: 'finance' }, period: PAST_2_DAYS },
+  },
+  {
+    text: 'mktg failures on saturday',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: 'marketing' }, period: YESTERDAY, nearest: true },
+  },
+  {
+    text: 'hey, quick one – did the nightly finance stuff run ok last night?',
+    who: 'manager',
+    expect: { intents: ['failures'], filters: { team: 'finance' }, period: LAST_NIGHT },
+  },
+  {
+    text: 'Hi! Could you tell me which of our jobs have been failing over the past 2 days please?',
+    who: 'manager',
+    expect: { intents: ['failures'], period: PAST_2_DAYS },
+  },
+  {
+    text: 'what did we spend in total last month',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: LAST_MONTH, earlierUncovered: true },
+  },
+  {
+    text: 'costs week over week',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], earlierUncovered: true },
+  },
+  { text: 'which warehouses should we shut down', who: 'manager', expect: { intents: ['idle_warehouses'] } },
+  {
+    text: 'warehouses running with nobody using them',
+    who: 'platform',
+    expect: { intents: ['idle_warehouses'] },
+  },
+  {
+    text: 'all-purpose clusters without auto termination',
+    who: 'platform',
+    expect: { intents: ['clusters_without_autotermination'] },
+  },
+  {
+    text: 'what depends on main.finance.daily_revenue',
+    who: 'platform',
+    expect: { intents: ['downstream'], filters: { table: 'main.finance.daily_revenue' } },
+  },
+  {
+    text: 'who queried main.marketing.events yesterday',
+    who: 'platform',
+    expect: { intents: ['table_access'], filters: { table: 'main.marketing.events' }, period: YESTERDAY },
+  },
+  {
+    text: 'top 10 queries by cost this week',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], period: THIS_WEEK },
+  },
+  {
+    text: 'heaviest queries on marketing_bi past 48h',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], filters: { warehouse: 'marketing_bi' }, period: PAST_2_DAYS },
+  },
+  {
+    text: 'how many jobs failed vs succeeded yesterday',
+    who: 'manager',
+    expect: { intents: ['failures'], decline: 'may', period: YESTERDAY },
+  },
+  {
+    text: "what's the avg run time of platform_usage_rollup this week",
+    who: 'platform',
+    expect: { intents: ['job_duration'], filters: { job: 'platform_usage_rollup' }, period: THIS_WEEK },
+  },
+  { text: 'faild jobs yday', who: 'on-call', expect: { intents: ['failures'], period: YESTERDAY } },
+  {
+    text: 'serverless sql cost by team last 3 days',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { product: 'serverless' },
+      period: PAST_3_DAYS,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'how much did alice spend on queries this week',
+    who: 'manager',
+    expect: {
+      intents: ['expensive_users', 'expensive_queries'],
+      filters: { user: 'alice' },
+      period: THIS_WEEK,
+    },
+  },
+  {
+    text: "what's eating our budget",
+    who: 'manager',
+    expect: { intents: ['spend_by_team', 'expensive_jobs'], earlierUncovered: true },
+  },
+  {
+    text: 'clusters',
+    who: 'on-call',
+    expect: { intents: ['clusters_without_autotermination'], decline: 'may' },
+  },
+];

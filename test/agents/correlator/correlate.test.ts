@@ -335,6 +335,35 @@ describe('correlate', () => {
     expect(feed([failure('Q', DEADLINE), failure('Z', DEADLINE + MIN)], g).incidents).toHaveLength(2);
   });
 
+  it('keeps failures of two kinds apart though their jobs read one small source table', () => {
+    const g = buildDependencyGraph({
+      jobs: [
+        { jobId: 'P', tablesRead: ['main.raw.shipments'] },
+        { jobId: 'Q', tablesRead: ['main.raw.shipments'] },
+      ],
+    });
+    const failure = (jobId: string, at: number, category: 'permission' | 'resource') => ({
+      ...detectRunFailures(
+        [
+          run({
+            jobId,
+            runId: `${jobId}1`,
+            resultState: 'FAILED',
+            endTime: at,
+            computeIds: [],
+            tablesRead: [],
+            tablesWritten: [],
+          }),
+        ],
+        at,
+      ).signals[0]!,
+      classification: { category, action: 'NOTIFY_OWNER' as const, transient: false, rule: 'test' },
+    });
+    const denied = failure('P', DEADLINE, 'permission');
+    expect(feed([denied, failure('Q', DEADLINE + 20 * MIN, 'resource')], g).incidents).toHaveLength(2);
+    expect(feed([denied, failure('Q', DEADLINE + 20 * MIN, 'permission')], g).incidents).toHaveLength(1);
+  });
+
   it('lets a consequence hours later join only within the consequence horizon', () => {
     const { extract, sla } = cascade();
     expect(
@@ -484,6 +513,57 @@ describe('correlate', () => {
         const { incidents } = feed([atRisk!, hung!, long!, missed!], lineage);
         expect(incidents).toHaveLength(1);
         expect(incidents[0]!.rootSignalId).toBe(hung!.id);
+      });
+
+      it('keeps a failure downstream of the hung update out of it: late data is stale, not broken', () => {
+        const [hung] = at(started + 31 * MIN).hung.signals;
+        // A job reading the orders fails ten minutes later with an error of its own.
+        const [own] = detectRunFailures(
+          [
+            run({
+              jobId: 'R',
+              jobName: 'Orders reconciliation',
+              runId: '950',
+              resultState: 'FAILED',
+              startTime: started + 30 * MIN,
+              endTime: started + 41 * MIN,
+              computeIds: [],
+              tablesRead: ['main.sales.orders'],
+              tablesWritten: [],
+            }),
+          ],
+          started + 41 * MIN,
+        ).signals;
+        const { incidents } = feed([hung!, own!], lineage);
+        expect(incidents.map((i) => i.rootSignalId)).toEqual([hung!.id, own!.id]);
+      });
+
+      it('puts the money the hung update burns into its incident, which stays rooted at the hang', () => {
+        const [hung] = at(started + 31 * MIN).hung.signals;
+        const dayStart = DEADLINE - 6 * HOUR;
+        const rows = Array.from({ length: 8 }, (_, d) =>
+          costObservationSchema.parse({
+            workspaceId: WS,
+            team: 'data-eng',
+            periodStart: dayStart - (7 - d) * 24 * HOUR,
+            granularity: 'day',
+            usd: d === 7 ? 40 : 10,
+            resources: [{ type: 'pipeline', id: P, usd: d === 7 ? 32 : 2 }],
+          }),
+        );
+        const [spend] = detectCostProblems(rows, [], thresholds(), DEADLINE + HOUR).signals;
+        expect(spend!.kind).toBe('cost_anomaly');
+        const { incidents, decisions } = feed([hung!, spend!], lineage);
+        expect(incidents).toHaveLength(1);
+        expect(decisions[1]).toMatchObject({ link: 'spent_on' });
+        expect(incidents[0]!.rootSignalId).toBe(hung!.id);
+      });
+
+      it('lets the SLA missed join the incident that said the table was at risk, hours after', () => {
+        const [atRisk] = at(started + 20 * MIN).atRisk.signals;
+        const [missed] = detectSlaBreaches([slaRow], [], DEADLINE + 5 * MIN).signals;
+        const nothing = buildDependencyGraph({});
+        expect(feed([atRisk!, missed!], nothing).incidents).toHaveLength(1);
       });
 
       it('keeps another run of the job, running long hours later, out of it: one run is one occurrence', () => {

@@ -133,7 +133,7 @@ export function correlate(
 
   const view = withSignalEdges(graph, [footprint, ...candidates.flatMap((i) => i.signals)]);
   const linker = new Linker(footprint, view, options);
-  let best: { incident: OpenIncidentView; link: LinkKind; gap: number } | undefined;
+  let best: { incident: OpenIncidentView; link: LinkKind; cause: number; gap: number } | undefined;
   for (const incident of candidates) {
     const activity = rootCauseActivity(incident.signals);
     for (const member of incident.signals) {
@@ -143,11 +143,18 @@ export function correlate(
       if (link === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
       if (link !== 'explained_by_revocation' && !linker.joins(member, link, activity)) continue;
+      // Between links of one strength, what lies upstream can be the cause and what lies downstream
+      // cannot, and upstream a failure explains more than something only late: a table's SLA is at risk
+      // because its writer failed, not because a reader of it failed, nor because something further up
+      // runs long.
+      const cause = link === 'downstream' ? (FAILURE_KINDS.has(member.kind) ? 2 : 1) : 0;
+      const stronger = LINK_STRENGTH[link] - (best === undefined ? 0 : LINK_STRENGTH[best.link]);
       const better =
         best === undefined ||
-        LINK_STRENGTH[link] > LINK_STRENGTH[best.link] ||
-        (LINK_STRENGTH[link] === LINK_STRENGTH[best.link] && gap < best.gap);
-      if (better) best = { incident, link, gap };
+        stronger > 0 ||
+        (stronger === 0 && cause > best.cause) ||
+        (stronger === 0 && cause === best.cause && gap < best.gap);
+      if (better) best = { incident, link, cause, gap };
     }
   }
 

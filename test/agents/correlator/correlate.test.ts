@@ -566,6 +566,67 @@ describe('correlate', () => {
         expect(feed([atRisk!, missed!], nothing).incidents).toHaveLength(1);
       });
 
+      it('puts an SLA at risk with the failure of its writer, not with a job further up running long', () => {
+        // U writes main.raw.a and is running long; W reads it, writes main.mart.w (due 06:00) and fails
+        // with an error of its own. Both tables' SLAs come under risk; the mart's because W failed.
+        const g = buildDependencyGraph({
+          jobs: [
+            { jobId: 'U', tablesWritten: ['main.raw.a'] },
+            { jobId: 'W', tablesRead: ['main.raw.a'], tablesWritten: ['main.mart.w'] },
+          ],
+        });
+        const usual = past(`${WS}:U`, 40);
+        const upstream = run({
+          jobId: 'U',
+          jobName: 'Raw loader',
+          runId: '970',
+          lifeCycleState: 'RUNNING',
+          resultState: undefined,
+          startTime: started - 90 * MIN,
+          endTime: undefined,
+          tablesRead: [],
+          tablesWritten: ['main.raw.a'],
+          computeIds: [],
+        });
+        const writer = run({
+          jobId: 'W',
+          jobName: 'Mart builder',
+          runId: '971',
+          resultState: 'FAILED',
+          startTime: started - 5 * MIN,
+          endTime: started + 10 * MIN,
+          tablesRead: ['main.raw.a'],
+          tablesWritten: ['main.mart.w'],
+          computeIds: [],
+        });
+        const sla = (table: string, job: string) =>
+          tableSlaSchema.parse({
+            workspaceId: WS,
+            table,
+            deadline: '06:00',
+            timezone: 'UTC',
+            upstreamJobIds: [job],
+            lastRefreshedAt: DEADLINE - 25 * HOUR,
+          });
+        const [long] = detectDurationAnomalies([upstream], usual, thresholds(), started).signals;
+        const [failed] = detectRunFailures([writer], started + 10 * MIN).signals;
+        const riskAt = (table: string, job: string, r: typeof upstream, now: number) =>
+          detectSlaBreaches([sla(table, job)], [r], now, { durations: usual, minHistoryRuns: 5 }).signals[0]!;
+        const rawAtRisk = riskAt('main.raw.a', 'U', upstream, started + 20 * MIN);
+        const martAtRisk = riskAt('main.mart.w', 'W', writer, started + 25 * MIN);
+        expect([long?.kind, failed?.kind, rawAtRisk.kind, martAtRisk.kind]).toEqual([
+          'duration_anomaly',
+          'job_failed',
+          'sla_at_risk',
+          'sla_at_risk',
+        ]);
+        const { incidents } = feed([long!, failed!, rawAtRisk, martAtRisk], g);
+        expect(incidents.map((i) => i.signals.map((x) => x.subject.name ?? x.subject.id))).toEqual([
+          [long!.subject.name ?? long!.subject.id, 'main.raw.a'],
+          [failed!.subject.name ?? failed!.subject.id, 'main.mart.w'],
+        ]);
+      });
+
       it('keeps another run of the job, running long hours later, out of it: one run is one occurrence', () => {
         const [hung] = at(started + 31 * MIN).hung.signals;
         const nextRun = martRun('901', started + 2 * HOUR);

@@ -302,8 +302,13 @@ class Linker {
       const theirCompute = new Set([...theirs, ...theirParents].filter(isCompute));
       if (mineCompute.some((n) => theirCompute.has(n))) return 'shared_compute';
     }
-    if (theirs.some((n) => !isCompute(n) && this.#down.has(n))) return 'upstream';
-    if (theirs.some((n) => !isCompute(n) && this.#up.has(n))) return 'downstream';
+    const below = theirs.some((n) => !isCompute(n) && this.#down.has(n));
+    const above = theirs.some((n) => !isCompute(n) && this.#up.has(n));
+    // A job that reads back the table it writes (a dedupe step) is both: a stale table or missed SLA
+    // looks up, to what could be its cause.
+    if (below && above) return CONSEQUENCE_KINDS.has(this.signal.kind) ? 'downstream' : 'upstream';
+    if (below) return 'upstream';
+    if (above) return 'downstream';
     // Two readers of one table share a cause only if the data broke them alike: a run skipped or late
     // read nothing, and an out-of-memory beside a permission denied are two problems.
     if (LATE_KINDS.has(this.signal.kind) || LATE_KINDS.has(member.kind)) return undefined;

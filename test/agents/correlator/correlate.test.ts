@@ -627,6 +627,65 @@ describe('correlate', () => {
         ]);
       });
 
+      it('puts the SLA of a table its job also reads back with that job running long, not with a reader', () => {
+        // B builds main.core.shipments and dedupes it in place (reads it back); it is running long. C
+        // reads the table and fails on its own a few minutes before the SLA comes under risk.
+        const g = buildDependencyGraph({
+          jobs: [
+            { jobId: 'B', tablesRead: ['main.core.shipments'], tablesWritten: ['main.core.shipments'] },
+            { jobId: 'C', tablesRead: ['main.core.shipments'], tablesWritten: ['main.core.lanes'] },
+          ],
+        });
+        const usual = past(`${WS}:B`, 40);
+        const builder = run({
+          jobId: 'B',
+          jobName: 'Shipments build',
+          runId: '980',
+          lifeCycleState: 'RUNNING',
+          resultState: undefined,
+          startTime: started - 90 * MIN,
+          endTime: undefined,
+          tablesRead: ['main.core.shipments'],
+          tablesWritten: ['main.core.shipments'],
+          computeIds: [],
+        });
+        const reader = run({
+          jobId: 'C',
+          jobName: 'Lanes',
+          runId: '981',
+          resultState: 'FAILED',
+          startTime: started + 5 * MIN,
+          endTime: started + 15 * MIN,
+          tablesRead: ['main.core.shipments'],
+          tablesWritten: ['main.core.lanes'],
+          computeIds: [],
+        });
+        const [long] = detectDurationAnomalies([builder], usual, thresholds(), started).signals;
+        const [failed] = detectRunFailures([reader], started + 15 * MIN).signals;
+        const shipmentsSla = tableSlaSchema.parse({
+          workspaceId: WS,
+          table: 'main.core.shipments',
+          deadline: '06:00',
+          timezone: 'UTC',
+          upstreamJobIds: ['B'],
+          lastRefreshedAt: DEADLINE - 25 * HOUR,
+        });
+        const [atRisk] = detectSlaBreaches([shipmentsSla], [builder], started + 20 * MIN, {
+          durations: usual,
+          minHistoryRuns: 5,
+        }).signals;
+        expect([long?.kind, failed?.kind, atRisk?.kind]).toEqual([
+          'duration_anomaly',
+          'job_failed',
+          'sla_at_risk',
+        ]);
+        const { incidents } = feed([long!, failed!, atRisk!], g);
+        expect(incidents.map((i) => i.signals.map((x) => x.kind))).toEqual([
+          ['duration_anomaly', 'sla_at_risk'],
+          ['job_failed'],
+        ]);
+      });
+
       it('keeps another run of the job, running long hours later, out of it: one run is one occurrence', () => {
         const [hung] = at(started + 31 * MIN).hung.signals;
         const nextRun = martRun('901', started + 2 * HOUR);

@@ -133,7 +133,7 @@ export function correlate(
 
   const view = withSignalEdges(graph, [footprint, ...candidates.flatMap((i) => i.signals)]);
   const linker = new Linker(footprint, view, options);
-  let best: { incident: OpenIncidentView; link: LinkKind; gap: number } | undefined;
+  let best: { incident: OpenIncidentView; link: LinkKind; cause: number; gap: number } | undefined;
   for (const incident of candidates) {
     const activity = rootCauseActivity(incident.signals);
     for (const member of incident.signals) {
@@ -143,11 +143,18 @@ export function correlate(
       if (link === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
       if (link !== 'explained_by_revocation' && !linker.joins(member, link, activity)) continue;
+      // Between links of one strength, what lies upstream can be the cause and what lies downstream
+      // cannot, and upstream a failure explains more than something only late: a table's SLA is at risk
+      // because its writer failed, not because a reader of it failed, nor because something further up
+      // runs long.
+      const cause = link === 'downstream' ? (FAILURE_KINDS.has(member.kind) ? 2 : 1) : 0;
+      const stronger = LINK_STRENGTH[link] - (best === undefined ? 0 : LINK_STRENGTH[best.link]);
       const better =
         best === undefined ||
-        LINK_STRENGTH[link] > LINK_STRENGTH[best.link] ||
-        (LINK_STRENGTH[link] === LINK_STRENGTH[best.link] && gap < best.gap);
-      if (better) best = { incident, link, gap };
+        stronger > 0 ||
+        (stronger === 0 && cause > best.cause) ||
+        (stronger === 0 && cause === best.cause && gap < best.gap);
+      if (better) best = { incident, link, cause, gap };
     }
   }
 
@@ -295,8 +302,17 @@ class Linker {
       const theirCompute = new Set([...theirs, ...theirParents].filter(isCompute));
       if (mineCompute.some((n) => theirCompute.has(n))) return 'shared_compute';
     }
-    if (theirs.some((n) => !isCompute(n) && this.#down.has(n))) return 'upstream';
-    if (theirs.some((n) => !isCompute(n) && this.#up.has(n))) return 'downstream';
+    const below = theirs.some((n) => !isCompute(n) && this.#down.has(n));
+    const above = theirs.some((n) => !isCompute(n) && this.#up.has(n));
+    // A job that reads back the table it writes (a dedupe step) is both: a stale table or missed SLA
+    // looks up, to what could be its cause.
+    if (below && above) return CONSEQUENCE_KINDS.has(this.signal.kind) ? 'downstream' : 'upstream';
+    if (below) return 'upstream';
+    if (above) return 'downstream';
+    // Two readers of one table share a cause only if the data broke them alike: a run skipped or late
+    // read nothing, and an out-of-memory beside a permission denied are two problems.
+    if (LATE_KINDS.has(this.signal.kind) || LATE_KINDS.has(member.kind)) return undefined;
+    if (differentFailures(this.signal, member)) return undefined;
     for (const p of this.#parents) {
       if (nodeKind(p) === 'table' && theirParents.has(p) && this.view.fanOut(p) <= this.#maxReaders) {
         return 'shared_source';
@@ -324,6 +340,10 @@ class Linker {
     // One run is one occurrence however long it lasts: the pipeline update its task started hanging at
     // 05:30, the run itself running long at 06:40 and timing out at 09:00 are one problem.
     if (link === 'same_subject' && s.refs.runId !== undefined && s.refs.runId === member.refs.runId)
+      return true;
+    // The table the incident said was at risk now missed its SLA (or is at risk again): the same
+    // consequence of the same cause, however long the cause has been quiet since it showed itself.
+    if (link === 'same_subject' && CONSEQUENCE_KINDS.has(s.kind) && CONSEQUENCE_KINDS.has(member.kind))
       return true;
     // A cause beyond the window of the incident's cause is a cause of its own; a consequence comes after
     // its cause, and a cause before the consequences it explains.
@@ -366,10 +386,29 @@ class Linker {
    */
   #newRootCause(member: Signal, link: LinkKind, activity: number | undefined): boolean {
     const s = this.signal;
+    // Late data is stale data, not broken data: a failure downstream of something only running late or
+    // skipped (nothing of it failed) has an error of its own, and a cause of its own.
+    if (link === 'downstream') return FAILURE_KINDS.has(s.kind) && LATE_KINDS.has(member.kind);
     if (link !== 'upstream' || !FAILURE_KINDS.has(s.kind)) return false;
     const before = CONSEQUENCE_KINDS.has(member.kind) ? activity : member.occurredAt;
     return before !== undefined && before < s.occurredAt;
   }
+}
+
+/** What says an upstream is late rather than broken: a run or update past its usual time, a skipped run, an SLA. */
+const LATE_KINDS: ReadonlySet<string> = new Set([
+  'duration_anomaly',
+  'run_skipped',
+  'sla_at_risk',
+  'sla_missed',
+]);
+
+/** Two classified failures of different categories (a shared source table explains neither). */
+function differentFailures(a: Signal, b: Signal): boolean {
+  if (!FAILURE_KINDS.has(a.kind) || !FAILURE_KINDS.has(b.kind)) return false;
+  const ca = a.classification?.category;
+  const cb = b.classification?.category;
+  return ca !== undefined && cb !== undefined && ca !== cb;
 }
 
 /** Whether `spend` (a team's) names the resource that `cause` says why it spends more than usual. */

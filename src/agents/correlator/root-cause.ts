@@ -60,12 +60,14 @@ export const SPEND_KINDS: ReadonlySet<string> = new Set(['cost_anomaly', 'budget
 /**
  * Why one resource spends more than usual: a warehouse left idle with auto-stop off, a query running
  * for hours, a warehouse queueing at capacity (scaled out to its maximum, or scaled up to drain the
- * queue). A team's rise in spend on that resource comes of it.
+ * queue), a job run or pipeline update running far past its usual time (a hung update). A team's rise in spend on that resource comes of it.
  */
 export const SPEND_CAUSE_KINDS: ReadonlySet<string> = new Set([
   'warehouse_idle_no_autostop',
   'runaway_query',
   'warehouse_queueing',
+  // A run or pipeline update hours past its usual time bills its cluster for all of them.
+  'duration_anomaly',
 ]);
 
 /**
@@ -89,7 +91,11 @@ export function pickRootCause(
   limits: TraversalLimits = {},
 ): Signal {
   if (signals.length === 0) throw new RangeError('pickRootCause needs at least one signal');
-  const unique = [...new Map(signals.map((s) => [s.id, s])).values()];
+  const all = [...new Map(signals.map((s) => [s.id, s])).values()];
+  // A team's spend is what something else cost (its node reaches every job of the team, upstream of
+  // all of them by the graph): it is the root only of an incident of spend alone.
+  const causes = all.filter((s) => !SPEND_KINDS.has(s.kind));
+  const unique = causes.length > 0 ? causes : all;
   const nodes = unique.map((s) => new Set(signalNodes(s)));
   const reach = unique.map(
     (s) => reachable(graph, signalNodes(s), 'downstream', { maxNodes: 5_000, ...limits }).nodes,

@@ -20,7 +20,8 @@ export interface CostOptions {
 
 /**
  * Spend per team: each period of the last day of hours or week of days against the median of the
- * trailing whole periods before it, of the same granularity — the period still running on what it
+ * trailing whole periods before it, of the same granularity (an hour against the same hour of earlier
+ * days once there are enough of them) — the period still running on what it
  * billed so far, so a spike is reported within the billing lag and one poll (`cost_anomaly`, once
  * `min_history_runs` periods exist, when both `cost_anomaly_ratio` and `cost_anomaly_min_usd` are
  * exceeded), and month-to-date spend against the team's monthly budget (`budget_exceeded`, once per
@@ -84,8 +85,15 @@ export function detectCostProblems(
                 minDays: thresholds.min_history_runs,
               })
             : undefined;
-        const history =
-          sameHours?.history ?? whole.slice(Math.max(0, index - trailing), index).map((p) => p[1]);
+        const sameHour =
+          first.granularity === 'hour'
+            ? hourOfDay(byPeriod, periods[0]![0], periodStart, {
+                trailing,
+                minDays: thresholds.min_history_runs,
+              })
+            : undefined;
+        const trailingWhole = whole.slice(Math.max(0, index - trailing), index);
+        const history = sameHours?.history ?? sameHour?.history ?? trailingWhole.map((p) => p[1]);
         const usd = sameHours?.usd ?? billed;
         if (history.length < thresholds.min_history_runs) return;
         const baseline = median(history);
@@ -103,7 +111,7 @@ export function detectCostProblems(
               })
             : carrierOf(resourcesByPeriod, {
                 start: periodStart,
-                usual: whole.slice(Math.max(0, index - trailing), index).map((p) => p[0]),
+                usual: sameHour?.starts ?? trailingWhole.map((p) => p[0]),
                 length: step,
                 rise: usd - baseline,
               });
@@ -248,6 +256,30 @@ function carrierOf(
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/**
+ * An hour against the same hour of the days before it (nothing billed then counts as $0), from the
+ * team's first hourly row on. Spend follows the clock — dashboards and people's queries in business
+ * hours, nightly batches — so against the hours just before it every morning's first hour of dashboards
+ * would look like a spike. Undefined when the rows cover fewer than `minDays` earlier days, or when the
+ * team never spent in that hour (something new at an hour that is always quiet): the trailing hours
+ * decide then, as they do on a workspace too young to have days behind it.
+ */
+function hourOfDay(
+  byPeriod: ReadonlyMap<number, number>,
+  firstHour: number,
+  hourStart: number,
+  days: { readonly trailing: number; readonly minDays: number },
+): { history: number[]; starts: number[] } | undefined {
+  const history: number[] = [];
+  const starts: number[] = [];
+  for (let at = hourStart - DAY_MS; history.length < days.trailing && at >= firstHour; at -= DAY_MS) {
+    history.push(byPeriod.get(at) ?? 0);
+    starts.push(at);
+  }
+  if (history.length < days.minDays || !(median(history) > 0)) return undefined;
+  return { history, starts };
 }
 
 /**

@@ -335,6 +335,35 @@ describe('correlate', () => {
     expect(feed([failure('Q', DEADLINE), failure('Z', DEADLINE + MIN)], g).incidents).toHaveLength(2);
   });
 
+  it('keeps failures of two kinds apart though their jobs read one small source table', () => {
+    const g = buildDependencyGraph({
+      jobs: [
+        { jobId: 'P', tablesRead: ['main.raw.shipments'] },
+        { jobId: 'Q', tablesRead: ['main.raw.shipments'] },
+      ],
+    });
+    const failure = (jobId: string, at: number, category: 'permission' | 'resource') => ({
+      ...detectRunFailures(
+        [
+          run({
+            jobId,
+            runId: `${jobId}1`,
+            resultState: 'FAILED',
+            endTime: at,
+            computeIds: [],
+            tablesRead: [],
+            tablesWritten: [],
+          }),
+        ],
+        at,
+      ).signals[0]!,
+      classification: { category, action: 'NOTIFY_OWNER' as const, transient: false, rule: 'test' },
+    });
+    const denied = failure('P', DEADLINE, 'permission');
+    expect(feed([denied, failure('Q', DEADLINE + 20 * MIN, 'resource')], g).incidents).toHaveLength(2);
+    expect(feed([denied, failure('Q', DEADLINE + 20 * MIN, 'permission')], g).incidents).toHaveLength(1);
+  });
+
   it('lets a consequence hours later join only within the consequence horizon', () => {
     const { extract, sla } = cascade();
     expect(
@@ -484,6 +513,177 @@ describe('correlate', () => {
         const { incidents } = feed([atRisk!, hung!, long!, missed!], lineage);
         expect(incidents).toHaveLength(1);
         expect(incidents[0]!.rootSignalId).toBe(hung!.id);
+      });
+
+      it('keeps a failure downstream of the hung update out of it: late data is stale, not broken', () => {
+        const [hung] = at(started + 31 * MIN).hung.signals;
+        // A job reading the orders fails ten minutes later with an error of its own.
+        const [own] = detectRunFailures(
+          [
+            run({
+              jobId: 'R',
+              jobName: 'Orders reconciliation',
+              runId: '950',
+              resultState: 'FAILED',
+              startTime: started + 30 * MIN,
+              endTime: started + 41 * MIN,
+              computeIds: [],
+              tablesRead: ['main.sales.orders'],
+              tablesWritten: [],
+            }),
+          ],
+          started + 41 * MIN,
+        ).signals;
+        const { incidents } = feed([hung!, own!], lineage);
+        expect(incidents.map((i) => i.rootSignalId)).toEqual([hung!.id, own!.id]);
+      });
+
+      it('puts the money the hung update burns into its incident, which stays rooted at the hang', () => {
+        const [hung] = at(started + 31 * MIN).hung.signals;
+        const dayStart = DEADLINE - 6 * HOUR;
+        const rows = Array.from({ length: 8 }, (_, d) =>
+          costObservationSchema.parse({
+            workspaceId: WS,
+            team: 'data-eng',
+            periodStart: dayStart - (7 - d) * 24 * HOUR,
+            granularity: 'day',
+            usd: d === 7 ? 40 : 10,
+            resources: [{ type: 'pipeline', id: P, usd: d === 7 ? 32 : 2 }],
+          }),
+        );
+        const [spend] = detectCostProblems(rows, [], thresholds(), DEADLINE + HOUR).signals;
+        expect(spend!.kind).toBe('cost_anomaly');
+        const { incidents, decisions } = feed([hung!, spend!], lineage);
+        expect(incidents).toHaveLength(1);
+        expect(decisions[1]).toMatchObject({ link: 'spent_on' });
+        expect(incidents[0]!.rootSignalId).toBe(hung!.id);
+      });
+
+      it('lets the SLA missed join the incident that said the table was at risk, hours after', () => {
+        const [atRisk] = at(started + 20 * MIN).atRisk.signals;
+        const [missed] = detectSlaBreaches([slaRow], [], DEADLINE + 5 * MIN).signals;
+        const nothing = buildDependencyGraph({});
+        expect(feed([atRisk!, missed!], nothing).incidents).toHaveLength(1);
+      });
+
+      it('puts an SLA at risk with the failure of its writer, not with a job further up running long', () => {
+        // U writes main.raw.a and is running long; W reads it, writes main.mart.w (due 06:00) and fails
+        // with an error of its own. Both tables' SLAs come under risk; the mart's because W failed.
+        const g = buildDependencyGraph({
+          jobs: [
+            { jobId: 'U', tablesWritten: ['main.raw.a'] },
+            { jobId: 'W', tablesRead: ['main.raw.a'], tablesWritten: ['main.mart.w'] },
+          ],
+        });
+        const usual = past(`${WS}:U`, 40);
+        const upstream = run({
+          jobId: 'U',
+          jobName: 'Raw loader',
+          runId: '970',
+          lifeCycleState: 'RUNNING',
+          resultState: undefined,
+          startTime: started - 90 * MIN,
+          endTime: undefined,
+          tablesRead: [],
+          tablesWritten: ['main.raw.a'],
+          computeIds: [],
+        });
+        const writer = run({
+          jobId: 'W',
+          jobName: 'Mart builder',
+          runId: '971',
+          resultState: 'FAILED',
+          startTime: started - 5 * MIN,
+          endTime: started + 10 * MIN,
+          tablesRead: ['main.raw.a'],
+          tablesWritten: ['main.mart.w'],
+          computeIds: [],
+        });
+        const sla = (table: string, job: string) =>
+          tableSlaSchema.parse({
+            workspaceId: WS,
+            table,
+            deadline: '06:00',
+            timezone: 'UTC',
+            upstreamJobIds: [job],
+            lastRefreshedAt: DEADLINE - 25 * HOUR,
+          });
+        const [long] = detectDurationAnomalies([upstream], usual, thresholds(), started).signals;
+        const [failed] = detectRunFailures([writer], started + 10 * MIN).signals;
+        const riskAt = (table: string, job: string, r: typeof upstream, now: number) =>
+          detectSlaBreaches([sla(table, job)], [r], now, { durations: usual, minHistoryRuns: 5 }).signals[0]!;
+        const rawAtRisk = riskAt('main.raw.a', 'U', upstream, started + 20 * MIN);
+        const martAtRisk = riskAt('main.mart.w', 'W', writer, started + 25 * MIN);
+        expect([long?.kind, failed?.kind, rawAtRisk.kind, martAtRisk.kind]).toEqual([
+          'duration_anomaly',
+          'job_failed',
+          'sla_at_risk',
+          'sla_at_risk',
+        ]);
+        const { incidents } = feed([long!, failed!, rawAtRisk, martAtRisk], g);
+        expect(incidents.map((i) => i.signals.map((x) => x.subject.name ?? x.subject.id))).toEqual([
+          [long!.subject.name ?? long!.subject.id, 'main.raw.a'],
+          [failed!.subject.name ?? failed!.subject.id, 'main.mart.w'],
+        ]);
+      });
+
+      it('puts the SLA of a table its job also reads back with that job running long, not with a reader', () => {
+        // B builds main.core.shipments and dedupes it in place (reads it back); it is running long. C
+        // reads the table and fails on its own a few minutes before the SLA comes under risk.
+        const g = buildDependencyGraph({
+          jobs: [
+            { jobId: 'B', tablesRead: ['main.core.shipments'], tablesWritten: ['main.core.shipments'] },
+            { jobId: 'C', tablesRead: ['main.core.shipments'], tablesWritten: ['main.core.lanes'] },
+          ],
+        });
+        const usual = past(`${WS}:B`, 40);
+        const builder = run({
+          jobId: 'B',
+          jobName: 'Shipments build',
+          runId: '980',
+          lifeCycleState: 'RUNNING',
+          resultState: undefined,
+          startTime: started - 90 * MIN,
+          endTime: undefined,
+          tablesRead: ['main.core.shipments'],
+          tablesWritten: ['main.core.shipments'],
+          computeIds: [],
+        });
+        const reader = run({
+          jobId: 'C',
+          jobName: 'Lanes',
+          runId: '981',
+          resultState: 'FAILED',
+          startTime: started + 5 * MIN,
+          endTime: started + 15 * MIN,
+          tablesRead: ['main.core.shipments'],
+          tablesWritten: ['main.core.lanes'],
+          computeIds: [],
+        });
+        const [long] = detectDurationAnomalies([builder], usual, thresholds(), started).signals;
+        const [failed] = detectRunFailures([reader], started + 15 * MIN).signals;
+        const shipmentsSla = tableSlaSchema.parse({
+          workspaceId: WS,
+          table: 'main.core.shipments',
+          deadline: '06:00',
+          timezone: 'UTC',
+          upstreamJobIds: ['B'],
+          lastRefreshedAt: DEADLINE - 25 * HOUR,
+        });
+        const [atRisk] = detectSlaBreaches([shipmentsSla], [builder], started + 20 * MIN, {
+          durations: usual,
+          minHistoryRuns: 5,
+        }).signals;
+        expect([long?.kind, failed?.kind, atRisk?.kind]).toEqual([
+          'duration_anomaly',
+          'job_failed',
+          'sla_at_risk',
+        ]);
+        const { incidents } = feed([long!, failed!, atRisk!], g);
+        expect(incidents.map((i) => i.signals.map((x) => x.kind))).toEqual([
+          ['duration_anomaly', 'sla_at_risk'],
+          ['job_failed'],
+        ]);
       });
 
       it('keeps another run of the job, running long hours later, out of it: one run is one occurrence', () => {

@@ -105,6 +105,48 @@ describe('detectCostProblems', () => {
     expect(out.signals.map((s) => [s.kind, s.occurredAt])).toEqual([['cost_anomaly', NOV1 + 12 * HOUR]]);
   });
 
+  describe('judges an hour against the same hour of earlier days', () => {
+    const HOUR = 3_600_000;
+    // A BI warehouse that bills $20 an hour from 08:00 to 18:00 and nothing at night, for eight days.
+    const businessHours = (days: number, usdAt: (day: number, hour: number) => number) =>
+      Array.from({ length: days * 24 }, (_, h) =>
+        costObservationSchema.parse({
+          workspaceId: WS,
+          team: 'platform',
+          periodStart: NOV1 + h * HOUR,
+          granularity: 'hour',
+          usd: usdAt(Math.floor(h / 24), h % 24),
+        }),
+      );
+    const usual = (_day: number, hour: number) => (hour >= 8 && hour < 18 ? 20 : 0);
+
+    it('does not call the first hour of every working day a spike against the quiet night before it', () => {
+      const rows = businessHours(8, usual).filter((r) => r.periodStart <= NOV1 + 7 * DAY + 10 * HOUR);
+      const out = detectCostProblems(rows, [], thresholds(), NOV1 + 7 * DAY + 10 * HOUR + 5 * 60_000);
+      expect(out.signals).toEqual([]);
+    });
+
+    it('still reports an hour far above the same hour of the days before', () => {
+      const rows = businessHours(8, (day, hour) => (day === 7 && hour === 9 ? 80 : usual(day, hour))).filter(
+        (r) => r.periodStart <= NOV1 + 7 * DAY + 10 * HOUR,
+      );
+      const out = detectCostProblems(rows, [], thresholds(), NOV1 + 7 * DAY + 10 * HOUR + 5 * 60_000);
+      expect(out.signals.map((s) => [s.occurredAt, s.metrics.baselineUsd, s.metrics.usd])).toEqual([
+        [NOV1 + 7 * DAY + 9 * HOUR, 20, 80],
+      ]);
+    });
+
+    it('judges against the hours just before while fewer days than min_history_runs lie behind', () => {
+      const rows = businessHours(2, (day, hour) => (day === 1 && hour === 12 ? 80 : 20)).filter(
+        (r) => r.periodStart <= NOV1 + DAY + 12 * HOUR,
+      );
+      const out = detectCostProblems(rows, [], thresholds(), NOV1 + DAY + 12 * HOUR + 5 * 60_000);
+      expect(out.signals.map((s) => [s.occurredAt, s.metrics.baselineUsd])).toEqual([
+        [NOV1 + DAY + 12 * HOUR, 20],
+      ]);
+    });
+  });
+
   describe('names the warehouse or job that carries a rise', () => {
     const HOUR = 3_600_000;
     type Parts = Record<string, number>;

@@ -115,8 +115,11 @@ const DEFAULT_TRIAGE = {
   // Someone must be told of what only a person can fix (a grant, a configuration, code, a capacity
   // shortage that does not pass by itself, such as a warehouse queueing at its max_num_clusters, a
   // resource exhausted until someone stops what exhausts it, such as a runaway query, where other
-  // settings would not help), of a failure that took several jobs down at once, SLA or not, and of
-  // broken data an SLA within a day depends on (a zero-row streak): P4 posts no card.
+  // settings would not help; and any failure whose classification calls for its owner, NOTIFY_OWNER,
+  // once it hurts more than its own output: something reads what it no longer writes, or its data is
+  // tagged critical), of a failure that took several jobs down at once, SLA or not, and of broken data
+  // an SLA within a day depends on (a zero-row streak): P4 posts no card. A conflict or a blip its own
+  // retry fixes is labelled RETRY and stays P4, as does housekeeping nobody downstream reads.
   P3: {
     when: [
       { repeated: true, transient: false },
@@ -125,6 +128,8 @@ const DEFAULT_TRIAGE = {
       { category: ['permission', 'config', 'syntax'] },
       { category: 'capacity', transient: false },
       { category: 'resource', action: 'NOTIFY_OWNER' },
+      { action: 'NOTIFY_OWNER', blast_radius_above: 1 },
+      { action: 'NOTIFY_OWNER', criticality: ['critical', 'high', 'financial-critical'] },
       { jobs_failed_above: 1 },
     ],
     response_minutes: 240,

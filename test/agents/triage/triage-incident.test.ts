@@ -73,6 +73,31 @@ describe('triageIncident with the default policy', () => {
     expect(triageIncident(oom, policy).severity).toBe('P4');
   });
 
+  it('tells someone (P3) of any failure its owner must fix once something reads what it no longer writes', () => {
+    const owner = { ...calm, transient: false, category: 'data_quality', action: 'NOTIFY_OWNER' } as const;
+    const d = triageIncident({ ...owner, blastRadius: 3 }, policy);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe('P3: blast radius 3 > 1, calls for NOTIFY_OWNER');
+    // Housekeeping whose only output nobody reads waits in the digest: a person fixes it, at leisure.
+    expect(triageIncident({ ...owner, category: 'missing_object', blastRadius: 1 }, policy).severity).toBe(
+      'P4',
+    );
+  });
+
+  it('tells someone (P3) of a failure its owner must fix on data tagged critical, with nothing downstream', () => {
+    const d = triageIncident(
+      { ...calm, transient: false, category: 'data_quality', action: 'NOTIFY_OWNER', criticality: ['high'] },
+      policy,
+    );
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe('P3: data is critical/high/financial-critical, calls for NOTIFY_OWNER');
+  });
+
+  it('pages nobody for a conflict its own retry fixes, however far its table reaches below P2', () => {
+    const conflict = { ...calm, category: 'concurrency', action: 'RETRY', blastRadius: 8 } as const;
+    expect(triageIncident({ ...conflict, criticality: ['high'] }, policy).severity).toBe('P4');
+  });
+
   it('tells someone (P3) when a failure takes down several jobs at once, even transient and first seen', () => {
     const d = triageIncident({ ...calm, jobsFailed: 3 }, policy);
     expect(d.severity).toBe('P3');

@@ -515,7 +515,9 @@ function paramsChange(context: RemediationContext, settings: JobSettings): Resul
     title = `${entry.job_cluster_key} on on-demand nodes instead of spot`;
   } else if (category === 'resource' && larger !== undefined) {
     after.node_type_id = larger;
-    if (before.driver_node_type_id !== undefined) after.driver_node_type_id = larger;
+    // The driver grows within its own family: a CPU driver beside GPU workers stays a CPU node.
+    if (before.driver_node_type_id !== undefined)
+      after.driver_node_type_id = largerNodeType(before.driver_node_type_id) ?? before.driver_node_type_id;
     title = `${entry.job_cluster_key} on ${larger}`;
   } else if (before.autoscale !== undefined) {
     after.autoscale = {

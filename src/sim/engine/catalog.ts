@@ -47,10 +47,41 @@ export const NODE_TYPES: readonly NodeType[] = [
 
 const BY_NAME = new Map(NODE_TYPES.map((n) => [n.node_type, n]));
 
-/** Unknown node types get m5.xlarge-like numbers rather than failing: scenarios may name any type. */
+/** An AWS size: `g4dn.2xlarge` is family `g4dn`, factor 2 (`xlarge` alone is 1). */
+const AWS_SIZE = /^([a-z]\d[a-z]*)\.(\d*)xlarge$/;
+
+/**
+ * A size of a family the catalogue knows another size of: AWS sizes double cores, memory, DBUs and
+ * (within a family of single-GPU sizes) keep the GPU count, so `g4dn.2xlarge` is twice `g4dn.xlarge`.
+ * Without this, a node type one size up (what a remediation for memory asks for) would get the default's
+ * 16 GB, no more than before, and the same job would run out of memory again.
+ */
+function scaledFromFamily(name: string): NodeType | undefined {
+  const m = AWS_SIZE.exec(name);
+  if (m?.[1] === undefined) return undefined;
+  const family = m[1];
+  const factor = m[2] === '' || m[2] === undefined ? 1 : Number(m[2]);
+  const sibling = NODE_TYPES.find((n) => AWS_SIZE.exec(n.node_type)?.[1] === family);
+  const siblingFactor = Number(sibling === undefined ? '' : AWS_SIZE.exec(sibling.node_type)?.[2] || 1);
+  if (sibling === undefined || !(factor > 0)) return undefined;
+  const scale = factor / siblingFactor;
+  return {
+    node_type: name,
+    core_count: Math.max(1, Math.round(sibling.core_count * scale)),
+    memory_mb: Math.round(sibling.memory_mb * scale),
+    gpu_count: sibling.gpu_count === 0 ? 0 : Math.max(1, sibling.gpu_count),
+    dbu_per_hour: Math.round(sibling.dbu_per_hour * scale * 100) / 100,
+  };
+}
+
+/**
+ * Unknown node types of a known AWS family are sized from it; others get m5.xlarge-like numbers rather
+ * than failing: scenarios may name any type.
+ */
 export function nodeType(name: string): NodeType {
   return (
-    BY_NAME.get(name) ?? {
+    BY_NAME.get(name) ??
+    scaledFromFamily(name) ?? {
       node_type: name,
       core_count: 4,
       memory_mb: 16_384,

@@ -117,6 +117,28 @@ describe('planRemediation', () => {
     });
   });
 
+  it('grows GPU workers and their CPU driver each within its own family on an out-of-memory', () => {
+    const gpu: Job = {
+      ...job,
+      settings: {
+        ...job.settings,
+        job_clusters: [
+          {
+            job_cluster_key: 'etl',
+            new_cluster: { node_type_id: 'g4dn.xlarge', driver_node_type_id: 'm5.xlarge', num_workers: 2 },
+          },
+        ],
+      },
+    };
+    const plan = planRemediation('retry_with_params', { jobId: JOB_ID, category: 'resource', job: gpu });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(plan.value.calls[0]?.body).toMatchObject({
+      new_settings: {
+        job_clusters: [{ new_cluster: { node_type_id: 'g4dn.2xlarge', driver_node_type_id: 'm5.2xlarge' } }],
+      },
+    });
+  });
+
   it('moves a cluster that lost spot capacity to on-demand nodes', () => {
     const plan = planRemediation('retry_with_params', { jobId: JOB_ID, category: 'capacity', job });
     if (!plan.ok) throw new Error(plan.userMessage);

@@ -402,6 +402,42 @@ describe('SimWorkspace reactions to remediations', () => {
     expect(run.result).toBe('SUCCESS');
   });
 
+  it('gets an out-of-memory past on the next size of a GPU family the catalogue lists only one size of', () => {
+    const { ws } = workspace((s) => {
+      s.jobs![0]!.job_clusters = [
+        { key: 'etl', node_type: 'g4dn.xlarge', driver_node_type: 'm5.xlarge', workers: 2 },
+      ];
+      s.faults = [
+        {
+          id: 'oom',
+          kind: 'oom',
+          target: { job: 'orders_etl', task: 'transform' },
+          start: '+0h',
+          end: '+6h',
+          expected: { category: 'resource', severity: 'P2', action: 'RETRY_WITH_NEW_PARAMS' },
+        },
+      ];
+    });
+    ws.advanceTo(START + 40 * MIN);
+    const run = firstRun(ws);
+    expect(run.tasks.find((t) => t.key === 'transform')?.failure?.error).toBe(
+      'java.lang.OutOfMemoryError: Java heap space',
+    );
+    const job = ws.getJob(run.job.jobId);
+    const cluster = job.settings.job_clusters![0]!;
+    // g4dn.2xlarge has twice the memory of g4dn.xlarge, though only the latter is in the catalogue.
+    const bigger = { ...cluster.new_cluster, node_type_id: 'g4dn.2xlarge' };
+    ws.updateJob(
+      job.jobId,
+      { job_clusters: [{ ...cluster, new_cluster: bigger }] },
+      [],
+      'oncall@example.com',
+    );
+    ws.repairRun(run.runId, { user: 'oncall@example.com', rerunAllFailed: true });
+    ws.advanceTo(START + 110 * MIN);
+    expect(run.result).toBe('SUCCESS');
+  });
+
   it('passes a timeout once the task timeout is raised', () => {
     const { ws } = workspace((s) => {
       s.jobs![0]!.tasks[0]!.timeout_seconds = 600;

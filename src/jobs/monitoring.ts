@@ -497,7 +497,7 @@ export function createMonitoringStages(
       incidents: deps.repos.incidents,
       recurring: deps.repos.recurringIssues,
       graph: () => state.graph,
-      criticality: (summary) => criticalityOf(deps.cache.topology, summary),
+      criticality: (summary, now) => criticalityOf(deps.cache.topology, summary, now),
       policy: deps.policy,
       clock: deps.clock,
       ...(deps.correlationLock ? { lock: deps.correlationLock } : {}),

@@ -1,4 +1,5 @@
 import type { Topology } from '../collector/topology.js';
+import { deadlinesAround } from '../detector/zoned-time.js';
 import type { IncidentSummary } from './correlate.js';
 import { SPEND_KINDS } from './root-cause.js';
 
@@ -6,12 +7,16 @@ import { SPEND_KINDS } from './root-cause.js';
  * Per topology (never mutated once built): criticality tags by job id or name, and by table written.
  * A table's tags are a list, almost always of one: a Set per table cost ~26 MB on 100,000 tables.
  */
-const criticalityIndexes = new WeakMap<
-  Topology,
-  { byJob: Map<string, string>; byTable: Map<string, readonly string[]> }
->();
+interface CriticalityIndex {
+  byJob: Map<string, string>;
+  byTable: Map<string, readonly string[]>;
+  /** The SLAs that hold a job (by id or name) or a table to a deadline: on the table, or on what the job writes. */
+  deadlinesOf: Map<string, readonly Deadline[]>;
+}
+type Deadline = { readonly deadline: string; readonly timezone: string };
+const criticalityIndexes = new WeakMap<Topology, CriticalityIndex>();
 
-function criticalityIndex(topology: Topology) {
+function criticalityIndex(topology: Topology): CriticalityIndex {
   let index = criticalityIndexes.get(topology);
   if (index) return index;
   const byJob = new Map<string, string>();
@@ -29,33 +34,80 @@ function criticalityIndex(topology: Topology) {
     for (const table of job.tablesWritten) addTable(table, c);
   }
   for (const sla of topology.slas) if (sla.criticality) addTable(sla.table, sla.criticality);
-  index = { byJob, byTable };
+  const deadlinesOf = new Map<string, Deadline[]>();
+  const addDeadline = (key: string, d: Deadline) => {
+    const list = deadlinesOf.get(key);
+    if (list === undefined) deadlinesOf.set(key, [d]);
+    else list.push(d);
+  };
+  const slasByTable = new Map<string, Deadline[]>();
+  for (const sla of topology.slas) {
+    const list = slasByTable.get(sla.table);
+    if (list === undefined) slasByTable.set(sla.table, [sla]);
+    else list.push(sla);
+  }
+  for (const [table, slas] of slasByTable) for (const d of slas) addDeadline(table, d);
+  for (const job of topology.jobs) {
+    const held = job.tablesWritten.flatMap((t) => slasByTable.get(t) ?? []);
+    if (held.length === 0) continue;
+    for (const d of held) {
+      addDeadline(job.jobId, d);
+      if (job.name !== undefined) addDeadline(job.name, d);
+      for (const t of job.tablesWritten) if (!slasByTable.has(t)) addDeadline(t, d);
+    }
+  }
+  index = { byJob, byTable, deadlinesOf };
   criticalityIndexes.set(topology, index);
   return index;
 }
 
 /**
+ * A critical deadline further off than this is not the cycle in progress: what failed now is usually run
+ * again, and the failure fixed in working hours, before the next night needs it.
+ */
+const DOWNSTREAM_HORIZON_MS = 12 * 3_600_000;
+
+/**
  * Criticality tags of the root cause's job and the jobs and tables downstream of it. A revoked grant
  * leaves its table intact (one principal lost access to it): only what that principal's broken jobs
  * feed, its blast radius, lends the incident its criticality, not the table's own tags.
+ *
+ * What is downstream lends its tags only while its need is near: a job or table that an SLA holds to a
+ * deadline lends none when every such deadline is more than `DOWNSTREAM_HORIZON_MS` away (an hourly
+ * failure at 08:00 does not page for the invoices due at 06:00 the next day; the blast radius still names
+ * them, and an SLA signal pages should they come under threat). Without an SLA nobody said when it needs
+ * the data, so its tags count. The failing job's own tags, and its own tables', always count.
  */
-export function criticalityOf(topology: Topology | undefined, summary: IncidentSummary): string[] {
+export function criticalityOf(
+  topology: Topology | undefined,
+  summary: IncidentSummary,
+  now: number,
+): string[] {
   if (!topology) return [];
-  const { byJob, byTable } = criticalityIndex(topology);
+  const { byJob, byTable, deadlinesOf } = criticalityIndex(topology);
   const root = summary.rootSignal;
   const tags = new Set<string>();
+  const near = (key: string) => {
+    const deadlines = deadlinesOf.get(key);
+    if (deadlines === undefined) return true;
+    return deadlines.some(
+      (d) => deadlinesAround(now, d.deadline, d.timezone).next - now <= DOWNSTREAM_HORIZON_MS,
+    );
+  };
   // A team's spend on a job is not the job's data at risk: the job it names lends it no criticality.
   const rootJob = SPEND_KINDS.has(root.kind) ? undefined : root.refs.jobId;
-  for (const job of [rootJob, ...summary.blastRadius.jobs]) {
-    const c = job === undefined ? undefined : byJob.get(job);
-    if (c) tags.add(c);
+  const rootC = rootJob === undefined ? undefined : byJob.get(rootJob);
+  if (rootC) tags.add(rootC);
+  for (const job of summary.blastRadius.jobs) {
+    const c = byJob.get(job);
+    if (c && near(job)) tags.add(c);
   }
   const tableIsHurt = root.subject.type === 'table' && root.kind !== 'grant_revoked';
-  const tables = [
-    ...(root.refs.tablesWritten ?? []),
-    ...summary.blastRadius.tables,
-    ...(tableIsHurt ? [root.subject.id] : []),
-  ];
-  for (const table of tables) for (const c of byTable.get(table) ?? []) tags.add(c);
+  const own = [...(root.refs.tablesWritten ?? []), ...(tableIsHurt ? [root.subject.id] : [])];
+  for (const table of own) for (const c of byTable.get(table) ?? []) tags.add(c);
+  for (const table of summary.blastRadius.tables) {
+    const cs = byTable.get(table);
+    if (cs !== undefined && near(table)) for (const c of cs) tags.add(c);
+  }
   return [...tags];
 }

@@ -28,7 +28,7 @@ export interface HandleSignalDeps {
   /** The current dependency graph of the signal's workspace (lineage, job edges, shared compute). */
   graph: (workspaceId: string) => GraphView;
   /** Criticality tags (`financial-critical` …) of the jobs and tables an incident touches. */
-  criticality: (summary: IncidentSummary) => readonly string[];
+  criticality: (summary: IncidentSummary, now: number) => readonly string[];
   policy: Policy;
   clock: Clock;
   /**
@@ -149,7 +149,7 @@ async function correlateAndStore(
   const triage = triageIncident(
     triageFacts(decision.summary, [signal], now, {
       repeated,
-      criticality: deps.criticality(decision.summary),
+      criticality: deps.criticality(decision.summary, now),
     }),
     deps.policy.triage,
   );
@@ -462,7 +462,7 @@ async function triageOpenIncident(
     recurredWithin(summary, signals) ||
     (await deps.recurring.findOpen(workspaceId, summary.fingerprint)) !== null;
   return triageIncident(
-    triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary) }),
+    triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary, now) }),
     deps.policy.triage,
   );
 }

@@ -39,20 +39,30 @@ const topology: Topology = {
       upstreamJobIds: ['42'],
       criticality: 'exec-dashboard',
     },
+    {
+      workspaceId: '1234567890123456',
+      table: 'main.finance.gl',
+      deadline: '06:00',
+      timezone: 'UTC',
+      upstreamJobIds: ['77'],
+    },
   ],
   tableTeams: {},
 };
+
+/** 02:00 UTC: the 06:00 deadline is four hours away. */
+const NIGHT = Date.UTC(2026, 11, 1, 2);
 
 describe('criticalityOf', () => {
   it('takes the criticality of the failing job, the tables it writes, and what is downstream', () => {
     const signal = failedTaskSignal({ refs: { jobId: '42', tablesWritten: ['main.sales.orders'] } });
     const summary = summariseIncident([signal], new DependencyGraph());
-    expect(criticalityOf(topology, summary)).toEqual(['exec-dashboard']);
+    expect(criticalityOf(topology, summary, NIGHT)).toEqual(['exec-dashboard']);
     const downstream = {
       ...summary,
       blastRadius: { ...summary.blastRadius, jobs: ['gl_close'], tables: ['main.finance.payments'] },
     };
-    expect(criticalityOf(topology, downstream).sort()).toEqual([
+    expect(criticalityOf(topology, downstream, NIGHT).sort()).toEqual([
       'exec-dashboard',
       'financial-critical',
       'pii',
@@ -76,14 +86,14 @@ describe('criticalityOf', () => {
       1_717_000_000_000,
     ).signals[0]!;
     const summary = summariseIncident([revocation], new DependencyGraph());
-    expect(criticalityOf(topology, summary)).toEqual([]);
+    expect(criticalityOf(topology, summary, NIGHT)).toEqual([]);
     // A problem of the table's own data does carry them.
     const emptied = failedTaskSignal({
       kind: 'zero_rows',
       subject: { type: 'table', id: 'main.finance.gl', name: 'main.finance.gl' },
       refs: {},
     });
-    expect(criticalityOf(topology, summariseIncident([emptied], new DependencyGraph()))).toEqual([
+    expect(criticalityOf(topology, summariseIncident([emptied], new DependencyGraph()), NIGHT)).toEqual([
       'financial-critical',
     ]);
   });
@@ -101,15 +111,34 @@ describe('criticalityOf', () => {
     });
     const summary = summariseIncident([spend], graph);
     expect(summary.blastRadius.count).toBe(0);
-    expect(criticalityOf(topology, summary)).toEqual([]);
+    expect(criticalityOf(topology, summary, NIGHT)).toEqual([]);
     // The same job failing is another matter.
     const failure = summariseIncident([failedTaskSignal({ refs: { jobId: '77' } })], graph);
-    expect(criticalityOf(topology, failure)).toEqual(['financial-critical']);
+    expect(criticalityOf(topology, failure, NIGHT)).toEqual(['financial-critical']);
     expect(failure.blastRadius.tables).toEqual(['main.finance.gl']);
+  });
+
+  it('lends the tags of a job downstream only while its deadline is near, and always those of the failing job', () => {
+    const signal = failedTaskSignal({ refs: { jobId: '42', tablesWritten: ['main.sales.orders'] } });
+    const summary = summariseIncident([signal], new DependencyGraph());
+    const downstream = {
+      ...summary,
+      blastRadius: {
+        ...summary.blastRadius,
+        jobs: ['gl_close'],
+        tables: ['main.finance.gl', 'main.finance.payments'],
+      },
+    };
+    // 08:00: the GL's 06:00 deadline is the next day's; payments has no deadline, so its tag counts.
+    const morning = Date.UTC(2026, 11, 1, 8);
+    expect(criticalityOf(topology, downstream, morning).sort()).toEqual(['exec-dashboard', 'pii']);
+    expect(criticalityOf(topology, downstream, NIGHT)).toContain('financial-critical');
+    const failure = summariseIncident([failedTaskSignal({ refs: { jobId: '77' } })], new DependencyGraph());
+    expect(criticalityOf(topology, failure, morning)).toEqual(['financial-critical']);
   });
 
   it('knows nothing before the topology is loaded', () => {
     const summary = summariseIncident([failedTaskSignal()], new DependencyGraph());
-    expect(criticalityOf(undefined, summary)).toEqual([]);
+    expect(criticalityOf(undefined, summary, NIGHT)).toEqual([]);
   });
 });

@@ -98,6 +98,20 @@ describe('dbxops eval on scenarios/logistics.yaml', () => {
     expect(faultOf('shipments-stale').incidentId).toBe(faultOf('tracking-update-hangs').incidentId);
   });
 
+  it('tells the owner of a failure only a person can fix that others read, and leaves unread housekeeping to the digest', () => {
+    expect(faultOf('delivery-status-schema-change').severity, summary()).toBe('P3');
+    expect(faultOf('settlement-code-error').severity, summary()).toBe('P3');
+    expect(faultOf('maintenance-missing-table').severity, summary()).toBe('P4');
+  });
+
+  it('gets the out-of-memory on GPU nodes past with a bigger cluster before the route plans are due', () => {
+    expect(faultOf('eta-scoring-oom').severity, summary()).toBe('P2');
+  });
+
+  it('pages nobody P1 for a spot loss in the morning because invoicing, due the next night, lies downstream', () => {
+    expect(['P2', 'P3'], summary()).toContain(faultOf('ship-shared-spot-reclaimed').severity);
+  });
+
   it('keeps two unrelated failures in the same minute as two incidents', () => {
     const code = faultOf('settlement-code-error');
     const missing = faultOf('maintenance-missing-table');

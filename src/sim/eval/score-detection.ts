@@ -149,7 +149,8 @@ const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> 
   revoked_grant: ['grant_revoked'],
   runaway_query: ['runaway_query'],
   idle_warehouse_no_autostop: ['warehouse_idle_no_autostop'],
-  cost_spike: ['cost_anomaly', 'budget_exceeded'],
+  // Spend shows a cost spike once billed; job clusters launched wider than usual show it before.
+  cost_spike: ['cost_anomaly', 'budget_exceeded', 'cluster_widened'],
   query_storm: ['warehouse_queueing'],
   // A hung update raises no error: what shows it is the update running past its own normal time.
   pipeline_hang: ['duration_anomaly'],

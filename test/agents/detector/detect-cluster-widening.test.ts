@@ -137,9 +137,13 @@ describe('job clusters launched wider than their job usually launches', () => {
     expect(detect([ceilingRaised]).map((s) => s.metrics.ratio)).toEqual([4]);
   });
 
-  it('stays quiet for a job with too few earlier launches to know its usual', () => {
+  it('stays quiet for a job with fewer than min_history_runs earlier launches to know its usual by', () => {
     expect(detect([hourlyJob({ launches: 6, wide: 2 })])).toEqual([]);
     expect(detect([hourlyJob({ launches: 7, wide: 2 })]).map((s) => s.kind)).toEqual(['cluster_widened']);
+    const shorter = policySchema.parse({ thresholds: { min_history_runs: 4 } });
+    expect(detect([hourlyJob({ launches: 6, wide: 2 })], shorter).map((s) => s.kind)).toEqual([
+      'cluster_widened',
+    ]);
   });
 
   it('compares node sizes too: the same workers on nodes twice the size are twice as wide', () => {

@@ -658,7 +658,8 @@ SELECT c.cluster_id, c.tags['JobId'] AS job_id, c.tags['RunName'] AS run_name, c
 FROM system.compute.clusters c
 JOIN launched ON c.tags['JobId'] = launched.job_id
 WHERE c.cluster_source = 'JOB' AND c.create_time >= :lookback AND c.create_time <= :until
-QUALIFY ROW_NUMBER() OVER (PARTITION BY c.cluster_id ORDER BY c.change_time) = 1`;
+QUALIFY ROW_NUMBER() OVER (PARTITION BY c.cluster_id ORDER BY c.change_time) = 1
+ORDER BY c.create_time, c.cluster_id`;
 
 const JOB_DAILY_SPEND_SQL = `${LAUNCHED_JOBS_CTE}
 SELECT u.usage_metadata.job_id AS job_id, u.usage_date AS day,
@@ -670,7 +671,8 @@ JOIN system.billing.list_prices lp
  AND u.usage_start_time >= lp.price_start_time
  AND (lp.price_end_time IS NULL OR u.usage_end_time <= lp.price_end_time)
 WHERE u.usage_date >= :lookback_date AND u.workspace_id = :workspace_id
-GROUP BY ALL`;
+GROUP BY ALL
+ORDER BY job_id, day`;
 
 const TABLE_LOADS_SQL = `
 SELECT table_full_name, job_id, run_id, task_key, task_run_id, rows_written, load_time, status

@@ -6,6 +6,8 @@ import {
   costObservationSchema,
   type JobClusterHistory,
   jobClusterHistorySchema,
+  type JobClusterLaunch,
+  jobClusterLaunchSchema,
   LIMITS,
   type PipelineUpdateObservation,
   pipelineUpdateObservationSchema,
@@ -527,7 +529,7 @@ export async function pollSystemTables(
     if (launches.length === 0) return;
     const jobs = new Map<
       string,
-      { jobName?: string; team?: string; launches: unknown[]; newest: [number, string] }
+      { jobName?: string; team?: string; launches: JobClusterLaunch[]; newest: [number, string] }
     >();
     for (const r of launches) {
       const jobId = str(r, 'job_id');
@@ -537,9 +539,11 @@ export async function pollSystemTables(
       const job = jobs.get(jobId) ?? { launches: [], newest: [Number.NEGATIVE_INFINITY, ''] };
       const jobName = str(r, 'run_name');
       const team = str(r, 'team');
-      if (jobName !== undefined) job.jobName = jobName;
-      if (team !== undefined) job.team = team;
-      job.launches.push({
+      // Tags are whatever a job's author wrote: a long one is cut, not a reason to lose the job.
+      if (jobName !== undefined) job.jobName = jobName.slice(0, LIMITS.name);
+      if (team !== undefined) job.team = team.slice(0, LIMITS.name);
+      // One unreadable launch (a negative count, a node type no cloud has) is left out, not the job's history.
+      const launch = jobClusterLaunchSchema.safeParse({
         clusterId,
         createdAt,
         workers: num(r, 'worker_count'),
@@ -548,6 +552,15 @@ export async function pollSystemTables(
         workerNodeType: str(r, 'worker_node_type'),
         driverNodeType: str(r, 'driver_node_type'),
       });
+      if (!launch.success) {
+        const issue = launch.error.issues[0];
+        out.rejected.push({
+          source: 'job_clusters',
+          reason: `launches.${issue?.path.map(String).join('.') ?? ''}: ${issue?.message}`,
+        });
+        continue;
+      }
+      job.launches.push(launch.data);
       if (createdAt > job.newest[0]) job.newest = [createdAt, clusterId];
       jobs.set(jobId, job);
     }

@@ -281,7 +281,7 @@ export function parseObservations<S extends z.ZodType>(
 }
 
 /** One job cluster as it was launched: the first `system.compute.clusters` row of a `cluster_source` JOB cluster. */
-const jobClusterLaunchSchema = z.object({
+export const jobClusterLaunchSchema = z.object({
   clusterId: idString,
   createdAt: epochMs,
   /** `worker_count`; null for an autoscaling cluster, which has `min/max_autoscale_workers` instead. */

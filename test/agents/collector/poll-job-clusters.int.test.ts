@@ -68,4 +68,47 @@ describe('pollSystemTables reading job clusters from system.compute.clusters', (
       ['cluster_widened', 4, 'finance'],
     ]);
   });
+
+  it('leaves out unreadable, hostile and repeated cluster rows without losing the job or failing the poll', async () => {
+    const at = START + 3 * HOUR + 30 * MIN;
+    await h.advanceTo(at);
+    const jobId = String(h.workspace.listJobs()[0]!.jobId);
+    const row = (clusterId: string, extra: Record<string, unknown>) => ({
+      account_id: 'acct',
+      workspace_id: h.deps.workspaceId,
+      cluster_id: clusterId,
+      cluster_name: `job-${jobId}-run`,
+      create_time: at - 2 * MIN,
+      change_time: at - 2 * MIN,
+      worker_node_type: 'i3.xlarge',
+      driver_node_type: 'i3.xlarge',
+      worker_count: 2,
+      cluster_source: 'JOB',
+      tags: { JobId: jobId, RunName: 'x'.repeat(5_000), team: 'finance' },
+      ...extra,
+    });
+    h.sink.append('compute.clusters', [
+      // A negative worker count and a node type far longer than any cloud's: left out, reported.
+      row('0000-000000-negative', { worker_count: -3 }),
+      row('0000-000000-hostile', { worker_node_type: `i3.xlarge'; DROP TABLE x; --${'y'.repeat(500)}` }),
+      // The same launch written twice: counted once.
+      row('0000-000000-twice', {}),
+      row('0000-000000-twice', {}),
+      // A job cluster without its JobId tag is nobody's launch.
+      row('0000-000000-untagged', { tags: { RunName: 'manual' } }),
+    ]);
+    await h.sink.flush();
+    const polled = await pollSystemTables(h.deps, cache, { sources: ['job_clusters'] });
+    expect(polled.degraded).toEqual([]);
+    expect(polled.rejected.map((r) => r.source)).toEqual(['job_clusters', 'job_clusters']);
+    expect(polled.jobClusters).toHaveLength(1);
+    const job = polled.jobClusters[0]!;
+    expect(job.jobName).toHaveLength(512);
+    const ids = job.launches.map((l) => l.clusterId);
+    expect(ids.filter((id) => id === '0000-000000-twice')).toHaveLength(1);
+    expect(
+      ids.some((id) => id.includes('negative') || id.includes('hostile') || id.includes('untagged')),
+    ).toBe(false);
+    expect(job.launches.length).toBeGreaterThanOrEqual(48);
+  });
 });

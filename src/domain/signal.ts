@@ -24,6 +24,7 @@ const KNOWN_SIGNAL_KINDS = [
   'runaway_query',
   'cost_anomaly',
   'budget_exceeded',
+  'cluster_widened',
   'grant_revoked',
   'monitoring_degraded',
 ] as const;

@@ -9,29 +9,35 @@ import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js
  */
 /**
  * Issue 16's targets this scenario does not meet yet, skipped by name (reported as skipped, never as
- * passed). Measured on 2026-12-07 (seed 42): recall 11 of 12 (0.917); precision 1, severity 1,
- * correlation 1, time to detect p95 60 s (the hung embeddings update is SLA evidence for the candidates
- * table 20 minutes before its refresh was due, and the update, the run waiting on it and the missed SLA
- * are one incident), must-not-page and recurring met, noise 0.243 (9 cards for 37 naive alerts).
+ * passed). Measured on 2026-12-07 (seed 42): recall 12 of 12 (1.0), precision 1, severity 1,
+ * correlation 1, must-not-page and recurring met; time to detect p95 2400 s and noise 0.270 (10 cards
+ * for 37 naive alerts) not.
  *
- * Recall: the recs team's cost spike (`recs-cost-spike`) is not found, because nothing about the spend
- * can be seen. Its four hours overlap the revoked grant, so the features runs on the fourfold clusters
- * fail within six minutes: the team's hours from 19:00 bill $0.37, $0.31, $0.30 and $0.86 against its
- * usual $0.25 ($0.84 more in all; only the 22:40 run, after the grant came back, is 3.5× its hour), far
- * under `cost_anomaly_min_usd`. It used to count as found through the failures of those runs, which
- * say nothing about spend; the eval now credits a cost fault only to a cost signal. Finding it would
- * take a detector of widened cluster configuration rather than of spend.
+ * Recall: the recs team's cost spike (`recs-cost-spike`) barely shows in the bill (its four hours
+ * overlap the revoked grant, so the features runs on the fourfold clusters fail within six minutes: $0.84
+ * more in all, far under `cost_anomaly_min_usd`), and the eval credits a cost fault only to a cost signal.
+ * It is found by what a real workspace shows first: `system.compute.clusters` has the hourly features
+ * job launching 12 workers of r5.2xlarge against its usual 3, and at its usual spend a day that is more
+ * than `cost_anomaly_min_usd` extra a day (`cluster_widened`, config, P3, its own card).
  *
- * The 9 cards are nine different root causes whose ground truth asks for P1–P3 (the hung update, the
- * spot loss, the revoked grant, the runaway query, the idle warehouse, the out-of-memory, the code error,
- * the zero-row streak, the storm), one card each: the query storm's spend and its queue coming back after
- * the scale-up reopen its incident rather than post again, and the three nightly conflicts stay P4 (no
- * card). The 37 include the training run its owner cancelled (its run and task), which Databricks
- * notifies by default and dbxops rightly stays quiet about. Noise has little room: a cost anomaly for the
- * recs spike, were it ever seen, would be a tenth card (0.27). Put a name back here if its target stops
- * holding.
+ * Time to detect: that signal comes at the second wide launch (20:40), because one wider run is a person
+ * trying a bigger cluster once; the eval has the spike manifest at the hour after its first launch
+ * (20:00), so it is found 40 minutes after, and with 12 faults p95 is the slowest (the others are found
+ * within 60 s). Seeing it at the first launch would take telling a deploy from a one-off run: the job's
+ * settings changing in `system.lakeflow.jobs`, which the simulator's cost spike does not write (it widens
+ * the clusters at launch and leaves the job's settings as they were).
+ *
+ * Noise: the 10 cards are ten different root causes whose ground truth asks for P1–P3 (the hung update,
+ * the spot loss, the revoked grant, the runaway query, the idle warehouse, the out-of-memory, the code
+ * error, the zero-row streak, the storm, and now the widened recs clusters), one card each: the query
+ * storm's spend and its queue coming back after the scale-up reopen its incident rather than post
+ * again, and the three nightly conflicts stay P4 (no card). The widened clusters are their own root
+ * cause (they join neither the revoked grant's failures nor any other incident), so their card is the
+ * tenth: 10/37 = 0.27 against the target 0.25. The 37 include the training run its owner cancelled (its
+ * run and task), which Databricks notifies by default and dbxops rightly stays quiet about. Put a name
+ * back here if its target stops holding.
  */
-const NOT_MET_YET: ReadonlySet<string> = new Set<string>(['recall']);
+const NOT_MET_YET: ReadonlySet<string> = new Set<string>(['time to detect', 'noise']);
 
 describe('dbxops eval on scenarios/streaming.yaml', () => {
   let r: EvalResult;
@@ -71,8 +77,17 @@ describe('dbxops eval on scenarios/streaming.yaml', () => {
 
   it('counts the recs cost spike as found only where a cost signal found it, not the failures of the runs it widened', () => {
     const spike = faultOf('recs-cost-spike');
-    const bySpend = spike.evidenceKinds.some((k) => k === 'cost_anomaly' || k === 'budget_exceeded');
+    const bySpend = spike.evidenceKinds.some((k) =>
+      ['cost_anomaly', 'budget_exceeded', 'cluster_widened'].includes(k),
+    );
     expect(spike.detected, summary()).toBe(bySpend);
+  });
+
+  it('sees the recs job clusters launching four times wider before the bill does, as a P3 configuration change', () => {
+    const spike = faultOf('recs-cost-spike');
+    expect(spike.evidenceKinds, summary()).toContain('cluster_widened');
+    expect(spike.severity).toBe('P3');
+    expect(responseTo('recs-cost-spike')?.suggested[0]).toBe('notify_owner');
   });
 
   it('opens a recurring issue for the nightly write conflict by its third night', () => {

@@ -4,6 +4,11 @@ import {
   type CostObservation,
   clusterEventObservationSchema,
   costObservationSchema,
+  type JobClusterHistory,
+  jobClusterHistorySchema,
+  type JobClusterLaunch,
+  jobClusterLaunchSchema,
+  LIMITS,
   type PipelineUpdateObservation,
   pipelineUpdateObservationSchema,
   type QueryObservation,
@@ -33,6 +38,7 @@ const DEFAULT_LAG_ALLOWANCE_MS: Readonly<Record<SystemTableSource, number>> = {
   audit: 60 * 60_000,
   pipelines: 30 * 60_000,
   cluster_events: 10 * 60_000,
+  job_clusters: 30 * 60_000,
 };
 type SystemTableSource =
   | 'table_loads'
@@ -41,7 +47,8 @@ type SystemTableSource =
   | 'query_history'
   | 'audit'
   | 'pipelines'
-  | 'cluster_events';
+  | 'cluster_events'
+  | 'job_clusters';
 
 export interface PollSystemTablesOptions {
   readonly lagAllowanceMs?: Partial<Record<SystemTableSource, number>>;
@@ -65,6 +72,8 @@ export interface SystemTableObservations {
   warehouses: WarehouseObservation[];
   pipelineUpdates: PipelineUpdateObservation[];
   clusterEvents: ClusterEventObservation[];
+  /** Jobs that launched a job cluster since the last poll, each with its launches and spend of the last weeks. */
+  jobClusters: JobClusterHistory[];
   /** Sources the workspace turned away this time; their watermarks did not move. */
   degraded: Degraded[];
   /** Rows that did not make valid observations, per source (logged, never fatal). */
@@ -106,6 +115,7 @@ export async function pollSystemTables(
     warehouses: [],
     pipelineUpdates: [],
     clusterEvents: [],
+    jobClusters: [],
     degraded: [],
     rejected: [],
   };
@@ -506,6 +516,81 @@ export async function pollSystemTables(
     }
   });
 
+  await run('job_clusters', async ({ since, until }) => {
+    if (unchanged('job_clusters')) return;
+    const params = {
+      since: tsParam(since),
+      until: tsParam(until),
+      lookback: tsParam(now - JOB_CLUSTER_LOOKBACK_MS),
+      lookback_date: dateParam(now - JOB_CLUSTER_LOOKBACK_MS),
+      workspace_id: ws,
+    };
+    const launches = await sql(JOB_CLUSTER_LAUNCHES_SQL, params);
+    if (launches.length === 0) return;
+    const jobs = new Map<
+      string,
+      { jobName?: string; team?: string; launches: JobClusterLaunch[]; newest: [number, string] }
+    >();
+    for (const r of launches) {
+      const jobId = str(r, 'job_id');
+      const clusterId = str(r, 'cluster_id');
+      const createdAt = ms(r, 'create_time');
+      if (jobId === undefined || clusterId === undefined || createdAt === undefined) continue;
+      const job = jobs.get(jobId) ?? { launches: [], newest: [Number.NEGATIVE_INFINITY, ''] };
+      const jobName = str(r, 'run_name');
+      const team = str(r, 'team');
+      // Tags are whatever a job's author wrote: a long one is cut, not a reason to lose the job.
+      if (jobName !== undefined) job.jobName = jobName.slice(0, LIMITS.name);
+      if (team !== undefined) job.team = team.slice(0, LIMITS.name);
+      // One unreadable launch (a negative count, a node type no cloud has) is left out, not the job's history.
+      const launch = jobClusterLaunchSchema.safeParse({
+        clusterId,
+        createdAt,
+        workers: num(r, 'worker_count'),
+        minWorkers: num(r, 'min_autoscale_workers'),
+        maxWorkers: num(r, 'max_autoscale_workers'),
+        workerNodeType: str(r, 'worker_node_type'),
+        driverNodeType: str(r, 'driver_node_type'),
+      });
+      if (!launch.success) {
+        const issue = launch.error.issues[0];
+        out.rejected.push({
+          source: 'job_clusters',
+          reason: `launches.${issue?.path.map(String).join('.') ?? ''}: ${issue?.message}`,
+        });
+        continue;
+      }
+      job.launches.push(launch.data);
+      if (createdAt > job.newest[0]) job.newest = [createdAt, clusterId];
+      jobs.set(jobId, job);
+    }
+    const daily = new Map<string, { day: number; usd: number }[]>();
+    for (const r of await sql(JOB_DAILY_SPEND_SQL, params)) {
+      const jobId = str(r, 'job_id');
+      const day = ms(r, 'day');
+      const usd = num(r, 'usd');
+      if (jobId === undefined || day === undefined || usd === undefined) continue;
+      daily.set(jobId, [...(daily.get(jobId) ?? []), { day, usd }]);
+    }
+    for (const [jobId, job] of jobs) {
+      // Handed out again only when the job launched another cluster: the judgement is on its newest launch.
+      accept(
+        'job_clusters',
+        jobClusterHistorySchema,
+        `${jobId}|${job.newest[1]}`,
+        {
+          workspaceId: ws,
+          jobId,
+          ...(job.jobName !== undefined ? { jobName: job.jobName } : {}),
+          ...(job.team !== undefined ? { team: job.team } : {}),
+          launches: job.launches.slice(-LIMITS.list),
+          dailyUsd: (daily.get(jobId) ?? []).slice(-LIMITS.list),
+        },
+        out.jobClusters,
+      );
+    }
+  });
+
   await options.handOut?.(out);
   await deps.watermarks.advanceAll(
     deps.workspaceId,
@@ -563,7 +648,44 @@ const TABLES_READ: ReadonlyMap<SystemTableSource, readonly string[]> = new Map([
   ['query_history', ['system.query.history']],
   ['warehouse_events', ['system.query.history', 'system.compute.warehouse_events']],
   ['pipelines', ['system.lakeflow.pipeline_update_timeline', 'system.lakeflow.pipelines']],
+  ['job_clusters', ['system.compute.clusters']],
 ]);
+
+/** How far back a job's earlier launches and spend are read: two weeks of its usual. */
+const JOB_CLUSTER_LOOKBACK_MS = 14 * DAY_MS;
+
+// The jobs that launched a job cluster in the window: their clusters' first rows (as launched; a later
+// row of the same cluster records its deletion) over the lookback, and their spend per day. Job clusters
+// carry the job in the default tag `JobId` and its name in `RunName`.
+const LAUNCHED_JOBS_CTE = `
+WITH launched AS (
+  SELECT DISTINCT tags['JobId'] AS job_id
+  FROM system.compute.clusters
+  WHERE cluster_source = 'JOB' AND change_time >= :since AND change_time <= :until
+    AND create_time >= :since AND tags['JobId'] IS NOT NULL)`;
+
+const JOB_CLUSTER_LAUNCHES_SQL = `${LAUNCHED_JOBS_CTE}
+SELECT c.cluster_id, c.tags['JobId'] AS job_id, c.tags['RunName'] AS run_name, c.tags['team'] AS team,
+       c.create_time, c.worker_count, c.min_autoscale_workers, c.max_autoscale_workers,
+       c.worker_node_type, c.driver_node_type
+FROM system.compute.clusters c
+JOIN launched ON c.tags['JobId'] = launched.job_id
+WHERE c.cluster_source = 'JOB' AND c.create_time >= :lookback AND c.create_time <= :until
+QUALIFY ROW_NUMBER() OVER (PARTITION BY c.cluster_id ORDER BY c.change_time) = 1
+ORDER BY c.create_time, c.cluster_id`;
+
+const JOB_DAILY_SPEND_SQL = `${LAUNCHED_JOBS_CTE}
+SELECT u.usage_metadata.job_id AS job_id, u.usage_date AS day,
+       SUM(u.usage_quantity * lp.pricing.effective_list.\`default\`) AS usd
+FROM system.billing.usage u
+JOIN launched ON u.usage_metadata.job_id = launched.job_id
+JOIN system.billing.list_prices lp
+  ON u.sku_name = lp.sku_name AND u.cloud = lp.cloud AND u.usage_unit = lp.usage_unit
+ AND u.usage_start_time >= lp.price_start_time
+ AND (lp.price_end_time IS NULL OR u.usage_end_time <= lp.price_end_time)
+WHERE u.usage_date >= :lookback_date AND u.workspace_id = :workspace_id
+GROUP BY ALL
+ORDER BY job_id, day`;
 
 const TABLE_LOADS_SQL = `
 SELECT table_full_name, job_id, run_id, task_key, task_run_id, rows_written, load_time, status

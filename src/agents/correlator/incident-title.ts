@@ -116,6 +116,12 @@ export function incidentTitle(root: Signal): string {
           : `${name} spent far more than usual`;
       break;
     }
+    case 'cluster_widened': {
+      const ratio = metric(root, 'ratio');
+      const extra = metric(root, 'projectedExtraUsdPerDay');
+      title = `${name}'s job clusters launch ${ratio !== undefined ? `${ratio.toFixed(1)}×` : 'far'} wider than usual${extra !== undefined ? `: about +$${extra} a day` : ''}`;
+      break;
+    }
     case 'grant_revoked': {
       const what = root.refs.privileges?.join(', ') ?? 'A privilege';
       const from = root.refs.principal !== undefined ? ` from ${root.refs.principal}` : '';

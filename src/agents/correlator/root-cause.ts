@@ -11,6 +11,7 @@ const CAUSE_RANK: Readonly<Record<string, number>> = {
   grant_revoked: 0,
   runaway_query: 1,
   warehouse_idle_no_autostop: 1,
+  cluster_widened: 1,
   pipeline_failed: 2,
   job_failed: 2,
   task_failed: 2,
@@ -45,11 +46,13 @@ export const FAILURE_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Money spent for nothing: an idle warehouse, a team's spend. They share compute and tables with
- * failures but neither cause nor follow from them, so they join only the same problem again.
+ * Money spent for nothing: an idle warehouse, a team's spend, job clusters launched wider than their
+ * job's usual. They share compute and tables with failures but neither cause nor follow from them, so
+ * they join only the same problem again.
  */
 export const WASTE_KINDS: ReadonlySet<string> = new Set([
   'warehouse_idle_no_autostop',
+  'cluster_widened',
   'cost_anomaly',
   'budget_exceeded',
 ]);

@@ -118,6 +118,7 @@ export class Detection {
         pipelineUpdates: tables.pipelineUpdates,
         clusterEvents: tables.clusterEvents,
         grantChanges: tables.grantChanges,
+        jobClusters: tables.jobClusters,
         slas: this.#fresh(slas),
         runs: this.#activeRuns,
         slaRuns: this.#slaRuns(),

@@ -279,3 +279,35 @@ export function parseObservations<S extends z.ZodType>(
   });
   return ok({ items: good, rejected });
 }
+
+/** One job cluster as it was launched: the first `system.compute.clusters` row of a `cluster_source` JOB cluster. */
+export const jobClusterLaunchSchema = z.object({
+  clusterId: idString,
+  createdAt: epochMs,
+  /** `worker_count`; null for an autoscaling cluster, which has `min/max_autoscale_workers` instead. */
+  workers: z.number().int().nonnegative().optional(),
+  minWorkers: z.number().int().nonnegative().optional(),
+  maxWorkers: z.number().int().nonnegative().optional(),
+  workerNodeType: code.optional(),
+  driverNodeType: code.optional(),
+});
+export type JobClusterLaunch = z.output<typeof jobClusterLaunchSchema>;
+
+/**
+ * A job's job-cluster launches over the last weeks (`system.compute.clusters`, tag `JobId`) and what the
+ * job usually costs a day (`system.billing.usage` by `usage_metadata.job_id`, days before `usualUntil`).
+ * Handed out whenever the job launches a new cluster, so the detector sees the launch against the job's own.
+ */
+export const jobClusterHistorySchema = z.object({
+  workspaceId: idString,
+  jobId: idString,
+  jobName: name.optional(),
+  team: name.optional(),
+  launches: z.array(jobClusterLaunchSchema).max(LIMITS.list),
+  /** The job's spend per whole day it ran, by day (UTC midnight epoch ms). */
+  dailyUsd: z
+    .array(z.object({ day: epochMs, usd }))
+    .max(LIMITS.list)
+    .default([]),
+});
+export type JobClusterHistory = z.output<typeof jobClusterHistorySchema>;

@@ -2,6 +2,7 @@ import type { Policy } from '../../config/policy.js';
 import type { GrantChangeObservation } from '../collector/grant-change-observation.js';
 import type { ClassifyFn } from './classify-hook.js';
 import { detectClusterEvents } from './detect-cluster-events.js';
+import { detectClusterWidening } from './detect-cluster-widening.js';
 import { detectCostProblems } from './detect-cost.js';
 import { detectGrantChanges } from './detect-grant-changes.js';
 import { type DurationBaselines, detectDurationAnomalies } from './detect-duration-anomaly.js';
@@ -15,6 +16,7 @@ import { type DetectorOutput, mergeOutputs } from './detector-output.js';
 import type {
   ClusterEventObservation,
   CostObservation,
+  JobClusterHistory,
   PipelineUpdateObservation,
   QueryObservation,
   RunObservation,
@@ -36,6 +38,7 @@ export interface DetectorInputs {
   readonly queries?: readonly QueryObservation[];
   readonly costs?: readonly CostObservation[];
   readonly grantChanges?: readonly GrantChangeObservation[];
+  readonly jobClusters?: readonly JobClusterHistory[];
 }
 
 /** The baselines detectors keep between ticks: plain JSON, store it per workspace. */
@@ -115,5 +118,6 @@ export function runDetectors(
     return detectCostProblems(inputs.costs ?? [], budgets, t, now);
   });
   run('grants', () => detectGrantChanges(inputs.grantChanges ?? [], now));
+  run('cluster_widening', () => detectClusterWidening(inputs.jobClusters ?? [], t, now));
   return { ...mergeOutputs(...outputs), state: next };
 }

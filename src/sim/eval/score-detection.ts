@@ -149,7 +149,8 @@ const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> 
   revoked_grant: ['grant_revoked'],
   runaway_query: ['runaway_query'],
   idle_warehouse_no_autostop: ['warehouse_idle_no_autostop'],
-  cost_spike: ['cost_anomaly', 'budget_exceeded'],
+  // Spend shows a cost spike once billed; job clusters launched wider than usual show it before.
+  cost_spike: ['cost_anomaly', 'budget_exceeded', 'cluster_widened'],
   query_storm: ['warehouse_queueing'],
   // A hung update raises no error: what shows it is the update running past its own normal time.
   pipeline_hang: ['duration_anomaly'],
@@ -392,10 +393,14 @@ function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex)
   }
   if (t.grant !== undefined)
     checks.push((refs.tablesRead ?? []).includes(t.grant.table) || signal.kind === 'grant_revoked');
-  // A team-wide target (a team's spend) is found by a signal about the team itself: a failure of one of
+  // A team-wide target (a team's spend) is found by a signal about the team itself, or by one of the
+  // fault's own kind tagged with the team (its one job's clusters launched wider): a failure of one of
   // the team's jobs during the fault carries the team's tag but says nothing about its spend.
   if (t.team !== undefined && t.job === undefined && t.warehouse === undefined) {
-    checks.push(signal.subject.type === 'team' && signal.subject.id === t.team);
+    checks.push(
+      (signal.subject.type === 'team' && signal.subject.id === t.team) ||
+        (refs.team === t.team && isOwnSignal(signal, fault)),
+    );
   }
   return checks.length > 0 && checks.some(Boolean);
 }

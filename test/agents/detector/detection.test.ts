@@ -36,6 +36,7 @@ function tables(found: Partial<SystemTableObservations> = {}): SystemTableObserv
     warehouses: [],
     pipelineUpdates: [],
     clusterEvents: [],
+    jobClusters: [],
     degraded: [],
     rejected: [],
     ...found,

@@ -47,6 +47,7 @@ function tables(found: Partial<SystemTableObservations> = {}): SystemTableObserv
     warehouses: [],
     pipelineUpdates: [],
     clusterEvents: [],
+    jobClusters: [],
     degraded: [],
     rejected: [],
     ...found,

@@ -373,6 +373,43 @@ describe('scoreDetection', () => {
     });
   });
 
+  it("counts a team's cost spike found by its job clusters launching wider than usual, before the bill shows it", () => {
+    const spike = fault('spike', {
+      kind: 'cost_spike',
+      target: { team: 'recs' },
+      affected_run_ids: ['r1', 'r2'],
+      start_ms: H,
+      end_ms: 3 * H,
+    });
+    const s = scoreDetection({
+      faults: [spike],
+      incidents: [
+        {
+          id: 'widened',
+          severity: 'P3',
+          openedAt: 0,
+          signals: [
+            signal({
+              kind: 'cluster_widened',
+              refs: { team: 'recs', jobId: '201' },
+              subject: { type: 'job', id: '201' },
+              at: 2 * H,
+            }),
+          ],
+        },
+      ],
+      names,
+      cards: 1,
+      naiveAlerts: 0,
+    });
+    expect(s.per_fault[0]).toMatchObject({
+      detected: true,
+      incidentId: 'widened',
+      evidenceKinds: ['cluster_widened'],
+    });
+    expect(s.precision).toBe(1);
+  });
+
   it('credits a hung pipeline update to the incident that saw it run past its normal time', () => {
     const hang = fault('hang', { kind: 'pipeline_hang', target: { pipeline: 'embeddings' }, start_ms: 0 });
     const s = scoreDetection({

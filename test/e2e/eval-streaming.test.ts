@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js';
+import { evalScoreQueries } from '../support/eval-score-queries.js';
 
 /**
  * Issue 16's second shipped scenario: a video-streaming company's workspace (scenarios/streaming.yaml),
@@ -41,22 +42,7 @@ const NOT_MET_YET: ReadonlySet<string> = new Set<string>(['time to detect', 'noi
 
 describe('dbxops eval on scenarios/streaming.yaml', () => {
   let r: EvalResult;
-  const faultOf = (id: string) => {
-    const f = r.per_fault.find((x) => x.id === id);
-    if (f === undefined) throw new Error(`no fault ${id} in the score`);
-    return f;
-  };
-  const responseTo = (faultId: string) =>
-    r.responses.find((x) => x.incidentId === faultOf(faultId).incidentId);
-  const summary = () =>
-    JSON.stringify({
-      missed: r.per_fault.filter((f) => !f.detected).map((f) => f.id),
-      late: r.per_fault.filter((f) => (f.timeToDetectS ?? 0) > 600).map((f) => [f.id, f.timeToDetectS]),
-      severities: r.per_fault
-        .filter((f) => f.rootFault === f.id && f.severity !== f.expectedSeverity)
-        .map((f) => [f.id, f.severity, f.expectedSeverity]),
-      unmatched: r.unmatched_incidents,
-    });
+  const { faultOf, responseTo, summary } = evalScoreQueries(() => r);
 
   beforeAll(async () => {
     r = await evaluateScenario({ scenario: 'scenarios/streaming.yaml', seed: 42, json: true });

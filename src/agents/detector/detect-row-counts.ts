@@ -135,7 +135,14 @@ export function detectRowCountAnomalies(
       // ordinary, and paging someone for it teaches them to ignore the bot. The noise is itself measured
       // from the history, less surely the shorter it is (`noiseMads`).
       const mad = median(history.map((v) => Math.abs(v - med)));
-      const beyondNoise = Math.abs(load.rowsWritten - med) > noiseMads(history.length) * mad;
+      // A short baseline's MAD can come out small by chance (three of five loads alike): a load inside
+      // the range those few loads already showed is no outlier, whatever the MAD says. A longer one may
+      // hold an earlier real drop in its range, so there the MAD alone judges.
+      const seenBefore =
+        history.length < 2 * thresholds.min_history_runs &&
+        load.rowsWritten >= Math.min(...history) &&
+        load.rowsWritten <= Math.max(...history);
+      const beyondNoise = !seenBefore && Math.abs(load.rowsWritten - med) > noiseMads(history.length) * mad;
       const drop = ratio < 1 - thresholds.row_count_drop && beyondNoise;
       const spike = ratio >= thresholds.row_count_spike && beyondNoise;
       if (!drop && !spike) return;

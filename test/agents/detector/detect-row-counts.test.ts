@@ -67,6 +67,22 @@ describe('detectRowCountAnomalies', () => {
     expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
   });
 
+  it('does not call a load a drop when the handful of loads before it already went as low', () => {
+    // A late start's baseline of an hourly reconcile whose conflicted hours failed: five loads, three alike,
+    // so the MAD is 765 rows; the load after one of 32,236 rows is no drop at 34,728.
+    const few = [45_442, 45_159, 44_677, 40_670, 32_236].map((rows, h) => ({
+      ...load(0, rows),
+      runId: `r${h}`,
+      loadedAt: T0 + h * HOUR,
+    }));
+    const next = (rows: number) => ({ ...load(0, rows), runId: 'r5', loadedAt: T0 + 5 * HOUR });
+    expect(detectRowCountAnomalies([...few, next(34_728)], {}, thresholds(), T0 + 6 * HOUR).signals).toEqual(
+      [],
+    );
+    const real = detectRowCountAnomalies([...few, next(9_000)], {}, thresholds(), T0 + 6 * HOUR);
+    expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
+  });
+
   it('judges each writer of a table against its own loads, so a small delete beside a full rewrite is no spike', () => {
     const writer = (jobId: string, day: number, rowsWritten: number) =>
       tableLoadObservationSchema.parse({

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js';
-import { evalScoreQueries } from '../support/eval-score-queries.js';
+import { evalScoreQueries, itMeetsSeverityDetectionAndNoiseTargets } from '../support/eval-score-queries.js';
 
 /**
  * Issue 16's third scenario: a freight forwarder's workspace (scenarios/logistics.yaml), written blind
@@ -57,20 +57,7 @@ describe('dbxops eval on scenarios/logistics.yaml', () => {
     },
   );
 
-  it.skipIf(NOT_MET_YET.has('severity'))('gives each root cause the severity its ground truth names', () => {
-    expect(r.severity_accuracy, summary()).toBeGreaterThanOrEqual(0.9);
-  });
-
-  it.skipIf(NOT_MET_YET.has('time to detect'))(
-    'detects 95 % of the faults within ten simulated minutes of their first effect',
-    () => {
-      expect(r.mttd_p95_s, summary()).toBeLessThanOrEqual(600);
-    },
-  );
-
-  it.skipIf(NOT_MET_YET.has('noise'))('posts at most one card for every four failed or skipped runs', () => {
-    expect(r.noise_ratio).toBeLessThanOrEqual(0.25);
-  });
+  itMeetsSeverityDetectionAndNoiseTargets(() => r, NOT_MET_YET, summary);
 
   it('keeps the out-of-memory apart from the revoked grant the same night, though both jobs read one table', () => {
     expect(faultOf('eta-scoring-oom').incidentId).not.toBe(faultOf('rates-grant-revoked').incidentId);

@@ -1,3 +1,4 @@
+import { expect, it } from 'vitest';
 import type { EvalResult } from '../../src/app/eval-command.js';
 
 /**
@@ -25,4 +26,29 @@ export function evalScoreQueries(result: () => EvalResult) {
     });
   };
   return { faultOf, responseTo, summary };
+}
+
+/**
+ * Issue 16's targets for severity, time to detect and noise, each as a test of its own; a target the
+ * scenario does not meet yet is skipped by name (reported as skipped, never as passed).
+ */
+export function itMeetsSeverityDetectionAndNoiseTargets(
+  result: () => EvalResult,
+  notMetYet: ReadonlySet<string>,
+  summary: () => string,
+): void {
+  it.skipIf(notMetYet.has('severity'))('gives each root cause the severity its ground truth names', () => {
+    expect(result().severity_accuracy, summary()).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it.skipIf(notMetYet.has('time to detect'))(
+    'detects 95 % of the faults within ten simulated minutes of their first effect',
+    () => {
+      expect(result().mttd_p95_s, summary()).toBeLessThanOrEqual(600);
+    },
+  );
+
+  it.skipIf(notMetYet.has('noise'))('posts at most one card for every four failed or skipped runs', () => {
+    expect(result().noise_ratio).toBeLessThanOrEqual(0.25);
+  });
 }

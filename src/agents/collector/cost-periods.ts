@@ -39,7 +39,9 @@ export function costPeriodsOf(
     string,
     { team: string; periodStart: number; usd: number; parts: Map<string, CostResource> }
   >();
-  for (const r of rows) {
+  // A warehouse returns a GROUP BY's rows in no set order, and floating-point sums depend on it: added
+  // up in one order, the same rows give the same totals and the periods come out in the same order.
+  for (const r of [...rows].sort(byRowKey)) {
     const team = str(r, 'team');
     const periodStart = ms(r, 'period_start');
     if (team === undefined || periodStart === undefined) continue;
@@ -60,18 +62,27 @@ export function costPeriodsOf(
       usd: (part?.usd ?? 0) + usd,
     });
   }
-  return [...periods.values()].map((p) => ({
-    workspaceId,
-    team: p.team,
-    periodStart: p.periodStart,
-    granularity,
-    usd: money(p.usd),
-    resources: [...p.parts.values()]
-      .map((part) => ({ ...part, usd: money(part.usd) }))
-      .filter((part) => part.usd > 0)
-      .sort((a, b) => b.usd - a.usd || (a.id < b.id ? -1 : 1))
-      .slice(0, COST_RESOURCES_MAX),
-  }));
+  return [...periods.values()]
+    .sort((a, b) => (a.team < b.team ? -1 : a.team > b.team ? 1 : a.periodStart - b.periodStart))
+    .map((p) => ({
+      workspaceId,
+      team: p.team,
+      periodStart: p.periodStart,
+      granularity,
+      usd: money(p.usd),
+      resources: [...p.parts.values()]
+        .map((part) => ({ ...part, usd: money(part.usd) }))
+        .filter((part) => part.usd > 0)
+        .sort((a, b) => b.usd - a.usd || (a.id < b.id ? -1 : 1))
+        .slice(0, COST_RESOURCES_MAX),
+    }));
+}
+
+function byRowKey(a: SqlRow, b: SqlRow): number {
+  const key = (r: SqlRow) =>
+    `${str(r, 'team')}\u0000${ms(r, 'period_start')}\u0000${str(r, 'resource_type')}\u0000${str(r, 'resource_id')}\u0000${num(r, 'usd')}`;
+  const [x, y] = [key(a), key(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function money(usd: number): number {

@@ -53,6 +53,19 @@ describe('costPeriodsOf', () => {
     for (const p of periods) expect(costObservationSchema.safeParse(p).success).toBe(true);
   });
 
+  it('adds up to the same totals, in the same order, whatever order the warehouse returns the rows in', () => {
+    // Added left to right these come to 6.4058735 less a hair, right to left to a hair more.
+    const rows = [
+      row('recs', H10, 'job', '1', 1.0289065),
+      row('recs', H10, 'job', '2', 1.5233546),
+      row('recs', H10, 'job', '3', 3.8536124),
+      row('ads', H9, 'job', '4', 1),
+    ];
+    const forwards = costPeriodsOf(rows, WS, 'hour');
+    expect(costPeriodsOf([...rows].reverse(), WS, 'hour')).toEqual(forwards);
+    expect(forwards.map((p) => p.team)).toEqual(['ads', 'recs']);
+  });
+
   it('counts usage that names no resource in the total only', () => {
     const [period] = costPeriodsOf([row('ads', H9, null, null, 5), row('ads', H9, 'job', '7', 2)], WS, 'day');
     expect(period).toMatchObject({ usd: 7, resources: [{ type: 'job', id: '7', usd: 2 }] });

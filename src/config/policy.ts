@@ -66,7 +66,11 @@ const triageConditionSchema = z
       .min(0)
       .optional()
       .describe('more distinct jobs failed in the incident (a shared cluster taking several down at once)'),
-    transient: z.boolean().optional(),
+    transient: z
+      .boolean()
+      .nullable()
+      .optional()
+      .describe('the root cause is transient (true), is not (false), or was not classified (null)'),
     repeated: z.boolean().optional().describe('the same fingerprint was seen before'),
     cost_ratio_above: z.number().min(0).optional(),
     category: z.union([errorCategorySchema, z.array(errorCategorySchema)]).optional(),
@@ -104,8 +108,15 @@ const DEFAULT_TRIAGE = {
     mention_oncall: true,
     post_card: true,
   },
+  // A wide blast radius pages when the failure stays until someone acts (or nobody could say whether it
+  // passes). A blip that passes by itself, such as spot nodes the cloud took and gave back, delays what
+  // lies downstream by one run: P3 tells someone; an SLA near enough pages on its own.
   P2: {
-    when: [{ sla_minutes_left_below: 120 }, { blast_radius_above: 10 }],
+    when: [
+      { sla_minutes_left_below: 120 },
+      { blast_radius_above: 10, transient: false },
+      { blast_radius_above: 10, transient: null },
+    ],
     response_minutes: 60,
     escalation_minutes: 120,
     channels: [],
@@ -117,7 +128,8 @@ const DEFAULT_TRIAGE = {
   // resource exhausted until someone stops what exhausts it, such as a runaway query, where other
   // settings would not help; and any failure whose classification calls for its owner, NOTIFY_OWNER,
   // once it hurts more than its own output: something reads what it no longer writes, or its data is
-  // tagged critical), of a failure that took several jobs down at once, SLA or not, and of broken data
+  // tagged critical), of a failure that took several jobs down at once, SLA or not, of a blip that
+  // passes by itself but reaches more than 10 jobs, tables and dashboards, and of broken data
   // an SLA within a day depends on (a zero-row streak): P4 posts no card. A conflict or a blip its own
   // retry fixes is labelled RETRY and stays P4, as does housekeeping nobody downstream reads.
   P3: {
@@ -131,6 +143,7 @@ const DEFAULT_TRIAGE = {
       { action: 'NOTIFY_OWNER', blast_radius_above: 1 },
       { action: 'NOTIFY_OWNER', criticality: ['critical', 'high', 'financial-critical'] },
       { jobs_failed_above: 1 },
+      { blast_radius_above: 10 },
     ],
     response_minutes: 240,
     escalation_minutes: 1440,

@@ -14,7 +14,7 @@ describe('policy (dbxops.yaml)', () => {
     });
     expect(p.triage.P1.when).toContainEqual({ sla_minutes_left_below: 30 });
     expect(p.triage.P1.when).toContainEqual({ criticality: 'financial-critical' });
-    expect(p.triage.P2.when).toContainEqual({ blast_radius_above: 10 });
+    expect(p.triage.P2.when).toContainEqual({ blast_radius_above: 10, transient: false });
     expect(p.routing.default_channel).toBe('#incidents');
   });
 

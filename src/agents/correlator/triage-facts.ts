@@ -14,6 +14,7 @@ export function triageFacts(
   context: { readonly repeated: boolean; readonly criticality?: readonly string[] },
 ): TriageFacts {
   const costRatios = signals.map(costRatioOf).filter((r): r is number => r !== undefined);
+  const classification = rootClassification(summary.rootSignal, signals);
   return {
     slaMinutesLeft: slaMinutesLeft(signals, now),
     criticality: context.criticality ?? [],
@@ -21,12 +22,28 @@ export function triageFacts(
     jobsFailed: new Set(
       signals.filter((s) => FAILURE_KINDS.has(s.kind) && s.refs.jobId !== undefined).map((s) => s.refs.jobId),
     ).size,
-    transient: summary.rootSignal.classification?.transient ?? null,
+    transient: classification?.transient ?? null,
     repeated: context.repeated,
     costRatio: costRatios.length > 0 ? Math.max(...costRatios) : null,
-    category: summary.category,
-    action: summary.rootSignal.classification?.action ?? null,
+    category: classification?.category ?? summary.category,
+    action: classification?.action ?? null,
   };
+}
+
+/**
+ * The root cause's classification. A cluster's own problem (its nodes lost, its driver gone) arrives as
+ * an event with a termination reason and no error of its own to classify: what it is, and whether it
+ * passes by itself, is what the failures of the jobs it took down say — spot nodes reclaimed and given
+ * back fail every job on it with the same capacity blip. One failure that does not pass by itself makes
+ * the cluster's problem one that does not either.
+ */
+function rootClassification(root: Signal, signals: readonly Signal[]): Signal['classification'] {
+  if (root.classification !== undefined || root.subject.type !== 'cluster') return root.classification;
+  const onIt = signals
+    .filter((s) => FAILURE_KINDS.has(s.kind) && s.refs.clusterId === root.subject.id)
+    .map((s) => s.classification)
+    .filter((c): c is NonNullable<Signal['classification']> => c !== undefined);
+  return onIt.find((c) => !c.transient) ?? onIt[0];
 }
 
 /** Signals about an SLA's deadline itself: the table is late, or about to be. */

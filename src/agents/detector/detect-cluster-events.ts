@@ -1,3 +1,4 @@
+import { type ClassifyFn, classifySafely } from './classify-hook.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { ClusterEventObservation } from './observations.js';
 
@@ -51,9 +52,15 @@ function clusterProblem(
 
 /**
  * Cluster events that hurt workloads: driver unresponsive or unavailable, spot and node loss, launch
- * failures (cloud capacity, quota, init scripts …). One signal per event.
+ * failures (cloud capacity, quota, init scripts …). One signal per event, classified by its termination
+ * reason like a run's failure (spot nodes reclaimed are a capacity blip that passes by itself), so the
+ * incident it opens is triaged on what it is before the jobs it took down report in.
  */
-export function detectClusterEvents(events: readonly ClusterEventObservation[], now: number): DetectorOutput {
+export function detectClusterEvents(
+  events: readonly ClusterEventObservation[],
+  now: number,
+  options: { readonly classify?: ClassifyFn } = {},
+): DetectorOutput {
   const sink = new DetectorSink();
   for (const e of events) {
     sink.guard(`cluster:${e.clusterId}`, () => {
@@ -61,6 +68,8 @@ export function detectClusterEvents(events: readonly ClusterEventObservation[], 
       if (problem === undefined) return;
       const name = e.clusterName ?? e.clusterId;
       const code = e.reasonCode ?? e.type;
+      const message = e.message ?? `Cluster ${name} ${WORDS[problem]} (${code})`;
+      const classification = classifySafely(options.classify, { message, terminationCode: code });
       sink.emit(`cluster:${e.clusterId}`, {
         dedupKey: `${e.workspaceId}:cluster-event:${e.clusterId}:${e.type}:${e.timestamp}`,
         workspaceId: e.workspaceId,
@@ -75,11 +84,8 @@ export function detectClusterEvents(events: readonly ClusterEventObservation[], 
           ...(e.runId !== undefined ? { runId: e.runId } : {}),
           ...(e.team !== undefined ? { team: e.team } : {}),
         },
-        error: {
-          message: e.message ?? `Cluster ${name} ${WORDS[problem]} (${code})`,
-          terminationCode: code,
-          errorClass: problem,
-        },
+        error: { message, terminationCode: code, errorClass: problem },
+        ...(classification !== undefined ? { classification } : {}),
         metrics: {},
         evidence: [{ label: `${e.type}${e.reasonCode !== undefined ? ` / ${e.reasonCode}` : ''}` }],
       });

@@ -110,7 +110,7 @@ export function runDetectors(
       updates: inputs.pipelineUpdates ?? [],
     }),
   );
-  run('clusters', () => detectClusterEvents(inputs.clusterEvents ?? [], now));
+  run('clusters', () => detectClusterEvents(inputs.clusterEvents ?? [], now, classify));
   run('warehouses', () => detectWarehouseProblems(inputs.warehouses ?? [], t, now));
   run('queries', () => detectRunawayQueries(inputs.queries ?? [], t, now));
   run('cost', () => {

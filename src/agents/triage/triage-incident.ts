@@ -88,6 +88,7 @@ function conditionHolds(condition: TriageCondition, facts: TriageFacts): boolean
   if (condition.blast_radius_above !== undefined)
     checks.push(facts.blastRadius > condition.blast_radius_above);
   if (condition.jobs_failed_above !== undefined) checks.push(facts.jobsFailed > condition.jobs_failed_above);
+  // `transient: null` holds for a root cause nobody classified: unknown is neither a blip nor lasting.
   if (condition.transient !== undefined) checks.push(facts.transient === condition.transient);
   if (condition.repeated !== undefined) checks.push(facts.repeated === condition.repeated);
   if (condition.cost_ratio_above !== undefined) {
@@ -116,7 +117,8 @@ function describeCondition(severity: Severity, c: TriageCondition, f: TriageFact
     parts.push(`blast radius ${f.blastRadius} > ${c.blast_radius_above}`);
   if (c.jobs_failed_above !== undefined) parts.push(`${f.jobsFailed} jobs failed together`);
   if (c.repeated !== undefined) parts.push(c.repeated ? 'seen before' : 'first occurrence');
-  if (c.transient !== undefined) parts.push(c.transient ? 'transient' : 'not transient');
+  if (c.transient !== undefined)
+    parts.push(c.transient === null ? 'not classified' : c.transient ? 'transient' : 'not transient');
   if (c.cost_ratio_above !== undefined && f.costRatio !== null) {
     parts.push(`cost ${f.costRatio.toFixed(1)}× baseline`);
   }

@@ -4,6 +4,7 @@ import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph
 import { triageFacts } from '../../../src/agents/correlator/triage-facts.js';
 import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
 import { queryObservationSchema } from '../../../src/agents/detector/observations.js';
+import type { Signal } from '../../../src/domain/signal.js';
 import { triageIncident } from '../../../src/agents/triage/triage-incident.js';
 import { defaultPolicy } from '../../../src/config/policy.js';
 import { failedTaskSignal } from '../../domain/signal-factory.js';
@@ -81,6 +82,58 @@ describe('triageFacts', () => {
       jobsFailed: 3,
       severity: 'P3',
     });
+  });
+
+  it("tells someone (P3), pages nobody, when a shared cluster's spot nodes are reclaimed under jobs feeding many tables", () => {
+    const CLUSTER = '0523-101010-abcde123';
+    const reclaimed = failedTaskSignal({
+      source: 'system_tables',
+      dedupKey: 'nodes-lost',
+      kind: 'cluster_event',
+      severityHint: 'P3',
+      subject: { type: 'cluster', id: CLUSTER, name: 'shared' },
+      refs: { clusterId: CLUSTER },
+      error: { message: 'Cluster shared lost spot instances', terminationCode: 'SPOT_INSTANCE_TERMINATION' },
+      classification: undefined,
+    });
+    const lost = (jobId: string, transient: boolean) =>
+      failedTaskSignal({
+        dedupKey: `lost-${jobId}`,
+        subject: { type: 'task', id: `${jobId}/load`, name: `job ${jobId} / load` },
+        refs: {
+          jobId,
+          runId: `${jobId}1`,
+          taskKey: 'load',
+          clusterId: CLUSTER,
+          tablesWritten: [`main.s.t${jobId}`],
+        },
+        classification: {
+          category: 'capacity',
+          transient,
+          action: 'RETRY_WITH_NEW_PARAMS',
+          rule: 'cloud.spot_loss',
+        },
+      });
+    // Three hourly jobs on the cluster feed 30 jobs and tables: wide, but gone by the next hourly run.
+    const severity = (signals: Signal[]) => {
+      const summary = summariseIncident(signals, new DependencyGraph());
+      const facts = triageFacts(
+        { ...summary, blastRadius: { ...summary.blastRadius, count: 30 } },
+        signals,
+        0,
+        {
+          repeated: false,
+        },
+      );
+      return [facts.category, facts.transient, triageIncident(facts, defaultPolicy().triage).severity];
+    };
+    expect(severity([reclaimed, lost('42', true), lost('43', true), lost('44', true)])).toEqual([
+      'capacity',
+      true,
+      'P3',
+    ]);
+    // One of them failing for a reason that does not pass by itself makes the cluster's problem lasting.
+    expect(severity([reclaimed, lost('42', true), lost('43', false)])).toEqual(['capacity', false, 'P2']);
   });
 
   it('keeps a zero-row streak at the level its SLA gave it when found, while an SLA at risk rises as it nears', () => {

@@ -141,6 +141,17 @@ describe('detectClusterEvents', () => {
     ]);
   });
 
+  it('labels spot nodes reclaimed as a capacity blip a retry on other nodes gets past', () => {
+    const [lost] = detectClusterEvents([event('NODES_LOST', 'SPOT_INSTANCE_TERMINATION')], NOW, {
+      classify: classifyError,
+    }).signals;
+    expect(lost?.classification).toMatchObject({
+      category: 'capacity',
+      transient: true,
+      action: 'RETRY_WITH_NEW_PARAMS',
+    });
+  });
+
   it('reports the same event once however often it is polled', () => {
     const e = event('DRIVER_UNAVAILABLE');
     expect(detectClusterEvents([e, e], NOW).signals).toHaveLength(1);

@@ -37,9 +37,27 @@ describe('triageIncident with the default policy', () => {
   });
 
   it('uses the blast radius thresholds 10 and 50', () => {
-    expect(triageIncident({ ...calm, blastRadius: 10 }, policy).severity).toBe('P4');
-    expect(triageIncident({ ...calm, blastRadius: 11 }, policy).severity).toBe('P2');
-    expect(triageIncident({ ...calm, blastRadius: 51 }, policy).severity).toBe('P1');
+    const lasting = {
+      ...calm,
+      transient: false,
+      category: 'resource',
+      action: 'RETRY_WITH_NEW_PARAMS',
+    } as const;
+    expect(triageIncident({ ...lasting, blastRadius: 10 }, policy).severity).toBe('P4');
+    expect(triageIncident({ ...lasting, blastRadius: 11 }, policy).severity).toBe('P2');
+    expect(triageIncident({ ...lasting, blastRadius: 51 }, policy).severity).toBe('P1');
+  });
+
+  it('tells someone (P3) of a wide blip that passes by itself, where a lasting or unclassified one pages P2', () => {
+    const d = triageIncident({ ...calm, blastRadius: 30 }, policy);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe('P3: blast radius 30 > 10');
+    const unknown = triageIncident(
+      { ...calm, transient: null, category: null, action: null, blastRadius: 30 },
+      policy,
+    );
+    expect(unknown).toMatchObject({ severity: 'P2', reason: 'P2: blast radius 30 > 10, not classified' });
+    expect(triageIncident({ ...calm, blastRadius: 30, slaMinutesLeft: 90 }, policy).severity).toBe('P2');
   });
 
   it('makes a repeated non-transient failure a P3, but not a repeated transient one', () => {
@@ -144,6 +162,7 @@ triage:
     ['{ blast_radius_above: 3 }', { blastRadius: 4 }, { blastRadius: 3 }],
     ['{ jobs_failed_above: 2 }', { jobsFailed: 3 }, { jobsFailed: 2 }],
     ['{ transient: false }', { transient: false }, { transient: true }],
+    ['{ transient: null }', { transient: null }, { transient: false }],
     ['{ repeated: true }', { repeated: true }, { repeated: false }],
     ['{ cost_ratio_above: 2 }', { costRatio: 2.5 }, { costRatio: 1.9 }],
     ['{ category: [permission, data_quality] }', { category: 'data_quality' }, { category: 'network' }],

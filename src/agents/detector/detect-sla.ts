@@ -9,11 +9,12 @@ import { valuesBefore } from './sample-window.js';
 import { deadlinesAround } from './zoned-time.js';
 
 /**
- * How early evidence against a refresh is reported: two hours, the outer band of the default triage
- * (P2 under 2 h, P1 under 30 min), so a hung upstream is told while there is still time to fix it and
- * the incident escalates as the deadline nears. Only evidence raises it, so a wider window pages no
- * healthy night; a deadline kept with less than `SLA_AT_RISK_MINUTES` to spare still counts as at risk
- * in the compliance figures.
+ * How early evidence against a refresh is reported at the latest: two hours before the deadline, the
+ * outer band of the default triage (P2 under 2 h, P1 under 30 min), so a hung upstream is told while
+ * there is still time to fix it and the incident escalates as the deadline nears. Earlier still when the
+ * table is usually refreshed earlier (`warningOpens`). Only evidence raises it, so a wider window pages
+ * no healthy night; a deadline kept with less than `SLA_AT_RISK_MINUTES` to spare still counts as at
+ * risk in the compliance figures.
  */
 const SLA_WARNING_MINUTES = 120;
 
@@ -89,7 +90,7 @@ export function detectSlaBreaches(
         return;
       }
 
-      if (refreshed(next) || next - now > atRiskMs) return;
+      if (refreshed(next) || now < warningOpens(sla.lastRefreshedAt, previous, next, atRiskMs)) return;
       const cycleStart = previous;
       const updates = (options.updates ?? []).filter(
         (u) => u.workspaceId === sla.workspaceId && (sla.upstreamPipelineIds ?? []).includes(u.pipelineId),
@@ -101,8 +102,11 @@ export function detectSlaBreaches(
         ...updates
           .filter((u) => u.startTime >= cycleStart - atRiskMs)
           .map((u) => updateEvidence(u, now, options)),
-      ].filter((label): label is string => label !== undefined);
-      if (evidence.length === 0) return;
+      ]
+        .filter((e): e is Evidence => e !== undefined)
+        .sort((a, b) => a.rank - b.rank);
+      const first = evidence[0];
+      if (first === undefined) return;
       sink.emit(`table:${sla.table}`, {
         dedupKey: `${sla.workspaceId}:sla-at-risk:${sla.table}:${next}`,
         workspaceId: sla.workspaceId,
@@ -111,21 +115,51 @@ export function detectSlaBreaches(
         observedAt: now,
         occurredAt: now,
         subject: { type: 'table', id: sla.table, name: sla.table },
-        refs,
+        // The run or update the strongest evidence is about: the incident that already holds it (the
+        // failure, the hang) is where this warning belongs, not another one upstream of the table.
+        refs: { ...refs, ...first.refs },
         metrics: { deadline: next, minutesLeft: Math.floor((next - now) / 60_000) },
         // The card shows the first excerpt: all the evidence, in words.
         evidence: evidence
           .slice(0, 20)
-          .map((label, i) => (i === 0 ? { label, excerpt: evidence.join('\n') } : { label })),
+          .map(({ label }, i) =>
+            i === 0 ? { label, excerpt: evidence.map((e) => e.label).join('\n') } : { label },
+          ),
       });
     });
   }
   return sink.output();
 }
 
-/** What an upstream run says against the next refresh, in words for the card; undefined when nothing. */
-function evidenceAgainst(run: RunObservation, now: number, options: SlaOptions): string | undefined {
+/**
+ * When a table not yet refreshed for its `next` deadline is told at risk, given evidence: two hours
+ * (`atRiskMs`) before the deadline, or from the time of day it was refreshed for the `previous` one, when
+ * that was earlier. A table usually in place at 01:00 for a 04:00 deadline, whose upstream hangs at
+ * 00:40, is late from 01:00 on: waiting until 02:00 only takes an hour from whoever must fix it. Before
+ * that time of day a failed upstream has its usual time left to be run again.
+ */
+function warningOpens(
+  lastRefreshedAt: number | undefined,
+  previous: number,
+  next: number,
+  atRiskMs: number,
+): number {
+  const usualLead = lastRefreshedAt === undefined ? 0 : previous - lastRefreshedAt;
+  return next - Math.max(atRiskMs, usualLead);
+}
+
+/** One piece of evidence against a refresh: in words for the card, what it is about, how strong it is. */
+interface Evidence {
+  readonly label: string;
+  readonly refs: { readonly jobId?: string; readonly runId?: string; readonly pipelineId?: string };
+  /** 0 failed, 1 skipped, 2 running long: a failure explains a skip, and both explain more than a delay. */
+  readonly rank: number;
+}
+
+/** What an upstream run says against the next refresh; undefined when nothing. */
+function evidenceAgainst(run: RunObservation, now: number, options: SlaOptions): Evidence | undefined {
   const name = run.jobName ?? `job ${run.jobId}`;
+  const refs = { jobId: run.jobId, runId: run.runId };
   const outcome = runOutcome(run.lifeCycleState, run.resultState);
   switch (outcome) {
     case 'failed':
@@ -134,11 +168,11 @@ function evidenceAgainst(run: RunObservation, now: number, options: SlaOptions):
     case 'waiting_for_retry': {
       const words = outcome === 'timed_out' ? 'timed out' : 'failed';
       const at = run.endTime !== undefined ? ` at ${utcMinute(run.endTime)}` : '';
-      return `Upstream ${name} ${words}${at} (run ${run.runId})`;
+      return { label: `Upstream ${name} ${words}${at} (run ${run.runId})`, refs, rank: 0 };
     }
     case 'skipped':
     case 'upstream_failed':
-      return `Upstream ${name} was skipped (run ${run.runId})`;
+      return { label: `Upstream ${name} was skipped (run ${run.runId})`, refs, rank: 1 };
     case 'running': {
       const history = valuesBefore(
         options.durations?.[`${run.workspaceId}:${run.jobId}`],
@@ -148,7 +182,11 @@ function evidenceAgainst(run: RunObservation, now: number, options: SlaOptions):
       const past = pastUsual(history, now - run.startTime, options);
       return past === undefined
         ? undefined
-        : `Upstream ${name} has been running ${past.ran} min, past its usual ${past.usual} min (run ${run.runId})`;
+        : {
+            label: `Upstream ${name} has been running ${past.ran} min, past its usual ${past.usual} min (run ${run.runId})`,
+            refs,
+            rank: 2,
+          };
     }
     default:
       return undefined;
@@ -156,12 +194,20 @@ function evidenceAgainst(run: RunObservation, now: number, options: SlaOptions):
 }
 
 /** What an upstream pipeline's update in flight says against the next refresh: running past its usual time. */
-function updateEvidence(u: PipelineUpdateObservation, now: number, options: SlaOptions): string | undefined {
+function updateEvidence(
+  u: PipelineUpdateObservation,
+  now: number,
+  options: SlaOptions,
+): Evidence | undefined {
   if (!isInFlight(u)) return undefined;
   const past = pastUsual(pipelineHistory(options.durations, u), now - u.startTime, options);
   if (past === undefined) return undefined;
   const name = u.pipelineName ?? `pipeline ${u.pipelineId}`;
-  return `Upstream pipeline ${name} has been updating ${past.ran} min, past its usual ${past.usual} min (update ${u.updateId})`;
+  return {
+    label: `Upstream pipeline ${name} has been updating ${past.ran} min, past its usual ${past.usual} min (update ${u.updateId})`,
+    refs: { pipelineId: u.pipelineId },
+    rank: 2,
+  };
 }
 
 /** Minutes run and usual, when `ranMs` is past the bar of lateness of `history`; else undefined. */

@@ -108,6 +108,46 @@ describe('detectSlaBreaches', () => {
       expect(at(100 * MIN)).toEqual([{ deadline: DEADLINE, minutesLeft: 100 }]);
     });
 
+    it('warns from the time of day the table is usually refreshed, when that is earlier than two hours before', () => {
+      const hung = run({
+        runId: 'u6',
+        jobName: 'Orders ETL',
+        lifeCycleState: 'RUNNING',
+        resultState: undefined,
+        startTime: DEADLINE - 6 * HOUR,
+        endTime: undefined,
+      });
+      // Refreshed four hours before yesterday's deadline: from then on today's refresh is overdue.
+      const early = sla({ lastRefreshedAt: DEADLINE - 28 * HOUR });
+      const at = (before: number) =>
+        detectSlaBreaches([early], [hung], DEADLINE - before, withUsual).signals.map((s) => s.metrics);
+      expect(at(4 * HOUR + MIN)).toEqual([]);
+      expect(at(230 * MIN)).toEqual([{ deadline: DEADLINE, minutesLeft: 230 }]);
+    });
+
+    it('ties the warning to the run that most explains it: a failed upstream before one running long', () => {
+      const failed = run({
+        runId: 'u7',
+        jobId: '555000111222333',
+        jobName: 'Orders ETL',
+        resultState: 'FAILED',
+        startTime: DEADLINE - 3 * HOUR,
+        endTime: DEADLINE - 2 * HOUR,
+      });
+      const both = sla({ upstreamJobIds: ['684914303928317', '555000111222333'] });
+      const [risk] = detectSlaBreaches(
+        [both],
+        [running(90 * MIN), failed],
+        DEADLINE - 30 * MIN,
+        withUsual,
+      ).signals;
+      expect(risk?.refs).toMatchObject({ jobId: '555000111222333', runId: 'u7' });
+      expect(risk?.evidence.map((e) => e.label)).toEqual([
+        'Upstream Orders ETL failed at 2026-11-20 03:00 UTC (run u7)',
+        'Upstream Orders ETL has been running 90 min, past its usual 41 min (run u1)',
+      ]);
+    });
+
     describe('an upstream pipeline update running past its usual duration', () => {
       const PIPELINE = 'b3f1c2d4-0000-4000-8000-0000000000e1';
       /** The embeddings pipeline usually updates in 15 minutes (five completed updates). */
@@ -143,6 +183,7 @@ describe('detectSlaBreaches', () => {
             'Upstream pipeline embeddings_dlt has been updating 20 min, past its usual 15 min (update upd-7)',
           ],
         ]);
+        expect(out.signals[0]?.refs.pipelineId).toBe(PIPELINE);
       });
 
       it('pages nobody while the update is within its usual time, or for a table it does not feed', () => {

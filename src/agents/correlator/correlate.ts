@@ -210,10 +210,14 @@ export function summariseIncident(
   const root = pickRootCause(signals, view, limits);
   const compute = root.subject.type === 'cluster' || root.subject.type === 'warehouse';
   // A job's all-purpose cluster is not part of the job's blast radius; a cluster's own problem is. A
-  // team's spend harms nothing downstream of the job or warehouse it names.
-  const from = SPEND_KINDS.has(root.kind)
-    ? [primaryNode(root)]
-    : signalNodes(root).filter((n) => compute || !isCompute(n));
+  // team's spend harms nothing downstream of the job or warehouse it names, nor do job clusters launched
+  // wider than usual: the runs on them succeed, only dearer.
+  const from =
+    root.kind === 'cluster_widened'
+      ? []
+      : SPEND_KINDS.has(root.kind)
+        ? [primaryNode(root)]
+        : signalNodes(root).filter((n) => compute || !isCompute(n));
   // SLA signals carry their deadline, and so does a problem on data an SLA depends on (a zero-row streak).
   const deadlines = signals.map((s) => s.metrics.deadline).filter((d): d is number => d !== undefined);
   return {
@@ -411,9 +415,15 @@ function differentFailures(a: Signal, b: Signal): boolean {
   return ca !== undefined && cb !== undefined && ca !== cb;
 }
 
-/** Whether `spend` (a team's) names the resource that `cause` says why it spends more than usual. */
+/**
+ * Whether `spend` (a team's) names the resource that `cause` says why it spends more than usual; a team's
+ * job clusters launched wider than usual are where its money goes whichever job the bill names.
+ */
 function spentOn(spend: Signal, cause: Signal): boolean {
-  if (!SPEND_KINDS.has(spend.kind) || !SPEND_CAUSE_KINDS.has(cause.kind)) return false;
+  if (!SPEND_KINDS.has(spend.kind)) return false;
+  if (cause.kind === 'cluster_widened')
+    return cause.refs.team !== undefined && cause.refs.team === spend.refs.team;
+  if (!SPEND_CAUSE_KINDS.has(cause.kind)) return false;
   const team = primaryNode(spend);
   const spending = new Set(signalNodes(cause));
   return signalNodes(spend).some((n) => n !== team && spending.has(n));

@@ -29,6 +29,7 @@ import {
 } from '../../../src/agents/detector/observations.js';
 import { newIncident } from '../../../src/domain/incident.js';
 import type { Signal } from '../../../src/domain/signal.js';
+import { failedTaskSignal } from '../../domain/signal-factory.js';
 import { HOUR, MIN, run, task, thresholds, WS } from '../detector/observation-factory.js';
 import { NIGHTLY_ORDERS_LINEAGE } from './nightly-orders-lineage.js';
 
@@ -829,6 +830,35 @@ describe('correlate', () => {
         feed([idle(WH, DEADLINE - 26 * HOUR), spendRise(DEADLINE, { type: 'warehouse', id: WH })]).incidents,
       ).toHaveLength(2);
       expect(feed([idle(), spendRise(DEADLINE, null)]).incidents).toHaveLength(2);
+    });
+
+    it("puts the team's rise on its job clusters launched wider than usual, which harm nothing downstream", () => {
+      const widened = (team: string) =>
+        failedTaskSignal({
+          source: 'system_tables',
+          dedupKey: `widened-${team}`,
+          workspaceId: WS,
+          kind: 'cluster_widened',
+          severityHint: 'P3',
+          occurredAt: DEADLINE + 20 * MIN,
+          observedAt: DEADLINE + 80 * MIN,
+          subject: { type: 'job', id: 'E', name: 'Nightly orders ETL' },
+          refs: { team, jobId: 'E' },
+          error: undefined,
+          classification: {
+            category: 'config',
+            transient: false,
+            action: 'NOTIFY_OWNER',
+            rule: 'cluster_widened',
+          },
+          metrics: { ratio: 5 },
+        });
+      const rise = spendRise(DEADLINE, { type: 'job', id: 'M' });
+      const { incidents, decisions } = feed([rise, widened('platform')]);
+      expect(incidents).toHaveLength(1);
+      expect(decisions[1]).toMatchObject({ link: 'spent_on', summary: { blastRadius: { count: 0 } } });
+      expect(incidents[0]!.rootSignalId).toBe(widened('platform').id);
+      expect(feed([rise, widened('web')]).incidents).toHaveLength(2);
     });
 
     it("keeps a rise on a job out of that job's failure: spending more is not failing", () => {

@@ -463,6 +463,9 @@ function planClusterOnDemand(context: RemediationContext, plan: Planner): PlanRe
     return missing("the cluster's spec (clusters/get)");
   const before: Record<string, unknown> = { cluster_id: context.clusterId };
   for (const key of EDITABLE) if (cluster[key] !== undefined) before[key] = cluster[key];
+  // clusters/get reports an autoscaling cluster's workers of the moment beside its range: sent back,
+  // that count pins it at that size (a cluster just back from losing nodes, at its minimum).
+  if (before.autoscale !== undefined) delete before.num_workers;
   if (isOnDemand(before))
     return refused('The cluster already runs on on-demand nodes; another spot loss cannot explain this.');
   const after = { ...before, ...onDemand(before) };

@@ -121,11 +121,13 @@ export const clusterRoutes: SimRoute[] = [
         node_type_id: nodeType ?? current.spec.node_type_id,
         driver_node_type_id:
           stringParam(ctx, 'driver_node_type_id', true) ?? nodeType ?? current.spec.node_type_id,
-        num_workers: workers ?? 0,
         custom_tags: (objectParam(ctx, 'custom_tags') as Record<string, string> | undefined) ?? {},
       };
+      // An autoscaling spec sizes the cluster by its range: a worker count beside it (what clusters/get
+      // reads back as the workers of the moment) does not pin it.
       const autoscale = objectParam(ctx, 'autoscale');
       if (autoscale) spec.autoscale = autoscale as { min_workers: number; max_workers: number };
+      else spec.num_workers = workers ?? 0;
       // Spot or on-demand: kept as sent, and read back by the cluster (a spot loss spares on-demand nodes).
       for (const key of ['aws_attributes', 'azure_attributes', 'gcp_attributes'] as const) {
         const attributes = objectParam(ctx, key);

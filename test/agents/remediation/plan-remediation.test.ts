@@ -185,6 +185,24 @@ describe('planRemediation', () => {
     expect(plan.value.verify).toEqual({ target: 'cluster', clusterId: cluster.cluster_id });
   });
 
+  it('keeps an autoscaling shared cluster autoscaling when it moves it to on-demand nodes', () => {
+    const cluster = {
+      cluster_id: '1120-020000-shared02',
+      spark_version: '15.4.x-scala2.12',
+      node_type_id: 'r5.xlarge',
+      num_workers: 2,
+      autoscale: { min_workers: 2, max_workers: 6 },
+      aws_attributes: { first_on_demand: 1, availability: 'SPOT_WITH_FALLBACK' },
+      state: 'RUNNING' as const,
+    };
+    const plan = planRemediation('retry_with_params', { clusterId: cluster.cluster_id, cluster });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    const body = plan.value.calls[0]?.body;
+    expect(body).toMatchObject({ autoscale: { min_workers: 2, max_workers: 6 } });
+    expect(body).not.toHaveProperty('num_workers');
+    expect(plan.value.rollbackCalls[0]?.body).not.toHaveProperty('num_workers');
+  });
+
   it('refuses on-demand nodes for a shared cluster that already has them, or whose spec it could not read', () => {
     const cluster = {
       cluster_id: 'c-1',

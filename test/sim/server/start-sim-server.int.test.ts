@@ -465,6 +465,32 @@ describe('sim server compute APIs', () => {
     expect((events.body.events as { type: string }[]).map((e) => e.type)).not.toContain('NODES_LOST');
   });
 
+  it('keeps an autoscaling cluster autoscaling when an edit sends its workers of the moment beside the range', async () => {
+    const s = await start((sc) => {
+      sc.clusters = [
+        {
+          name: 'shared-etl',
+          team: 'finance',
+          owner: 'alice@example.com',
+          autoscale: { min_workers: 2, max_workers: 6 },
+          autotermination_minutes: 0,
+        },
+      ];
+    });
+    const c = s.workspace.clusters.byName.get('shared-etl')!;
+    const edit = await call(s, 'POST', '/api/2.1/clusters/edit', {
+      cluster_id: c.clusterId,
+      spark_version: '15.4.x-scala2.12',
+      node_type_id: 'i3.xlarge',
+      num_workers: 2,
+      autoscale: { min_workers: 2, max_workers: 6 },
+    });
+    expect(edit.status).toBe(200);
+    const after = (await call(s, 'GET', `/api/2.1/clusters/get?cluster_id=${c.clusterId}`)).body;
+    expect(after.autoscale).toEqual({ min_workers: 2, max_workers: 6 });
+    expect(c.spec.num_workers).toBeUndefined();
+  });
+
   it('refuses a cluster edit with a malformed availability or first_on_demand', async () => {
     const s = await start((sc) => {
       sc.clusters = [{ name: 'analysts', team: 'finance', owner: 'alice@example.com' }];

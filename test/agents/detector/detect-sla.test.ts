@@ -57,6 +57,9 @@ describe('detectSlaBreaches', () => {
       },
     };
     const withUsual = { durations: usual, minHistoryRuns: 5 };
+    /** What an SLA at risk says this long before the deadline, with `upstream` the evidence. */
+    const metricsBefore = (table: TableSla, upstream: ReturnType<typeof run>, before: number) =>
+      detectSlaBreaches([table], [upstream], DEADLINE - before, withUsual).signals.map((s) => s.metrics);
     const running = (startedAgo: number) =>
       run({
         runId: 'u1',
@@ -102,25 +105,16 @@ describe('detectSlaBreaches', () => {
         startTime: DEADLINE - 4 * HOUR,
         endTime: undefined,
       });
-      const at = (before: number) =>
-        detectSlaBreaches([sla()], [hung], DEADLINE - before, withUsual).signals.map((s) => s.metrics);
+      const at = (before: number) => metricsBefore(sla(), hung, before);
       expect(at(2 * HOUR + MIN)).toEqual([]);
       expect(at(100 * MIN)).toEqual([{ deadline: DEADLINE, minutesLeft: 100 }]);
     });
 
     it('warns from the time of day the table is usually refreshed, when that is earlier than two hours before', () => {
-      const hung = run({
-        runId: 'u6',
-        jobName: 'Orders ETL',
-        lifeCycleState: 'RUNNING',
-        resultState: undefined,
-        startTime: DEADLINE - 6 * HOUR,
-        endTime: undefined,
-      });
+      const hung = running(5 * HOUR + 30 * MIN);
       // Refreshed four hours before yesterday's deadline: from then on today's refresh is overdue.
       const early = sla({ lastRefreshedAt: DEADLINE - 28 * HOUR });
-      const at = (before: number) =>
-        detectSlaBreaches([early], [hung], DEADLINE - before, withUsual).signals.map((s) => s.metrics);
+      const at = (before: number) => metricsBefore(early, hung, before);
       expect(at(4 * HOUR + MIN)).toEqual([]);
       expect(at(230 * MIN)).toEqual([{ deadline: DEADLINE, minutesLeft: 230 }]);
     });

@@ -9,23 +9,15 @@ import { evalScoreQueries, itMeetsSeverityDetectionAndNoiseTargets } from '../su
  */
 /**
  * Issue 16's targets this scenario does not meet yet, skipped by name (reported as skipped, never as
- * passed), each with why; take a name out when its target holds. Measured on 2026-12-07 (seed 7): recall
- * 1, precision 1, correlation 1, must-not-page met, 50–90 s of wall time under load.
+ * passed), each with why; take a name out when its target holds. Measured on 2026-12-07 (seed 7): recall,
+ * precision, correlation and severity 1, time to detect p95 60 s, must-not-page met, 50–90 s of wall
+ * time under load.
  */
 const NOT_MET_REASONS: Readonly<Record<string, string>> = {
-  severity:
-    '0.89: the spot loss on hourly jobs of the shared cluster is P2 (expected P3). The financial-critical ' +
-    'invoicing downstream no longer makes it P1 (its 06:00 deadline is the next day: triage); P2 ' +
-    'seems to come from the blast-radius band (more than 10 tables and jobs downstream of shipments), though ' +
-    'a spot loss passes by itself and the hourly jobs refresh the data an hour later',
-  'time to detect':
-    'p95 2644 s: the hung update is reported at 01:07, once past its usual time, but the shipments table it holds ' +
-    'back, due at 04:00 and usually refreshed at 01:03, is said to be at risk only in the two hours ' +
-    'before its deadline (docs/design.md), and only that signal is credited to the stale table',
   noise:
-    '0.41: eight root causes the ground truth wants posted (grant, hang, out-of-memory, spot loss, cost, ' +
-    'storm, the schema change and the KeyError a person must fix) against 22 naive alerts; one card ' +
-    'each cannot get below 0.25 on so few failed runs',
+    '0.36: eight root causes the ground truth wants posted (grant, hang, out-of-memory, spot loss, cost, ' +
+    'storm, the schema change and the KeyError a person must fix), one card each, against 22 naive ' +
+    'alerts; below 0.25 would take silencing a real root cause on so few failed runs',
 };
 const NOT_MET_YET: ReadonlySet<string> = new Set(Object.keys(NOT_MET_REASONS));
 
@@ -81,8 +73,16 @@ describe('dbxops eval on scenarios/logistics.yaml', () => {
     expect(faultOf('eta-scoring-oom').severity, summary()).toBe('P2');
   });
 
-  it('pages nobody P1 for a spot loss in the morning because invoicing, due the next night, lies downstream', () => {
-    expect(['P2', 'P3'], summary()).toContain(faultOf('ship-shared-spot-reclaimed').severity);
+  it('tells someone (P3) and pages nobody for spot nodes reclaimed under the hourly jobs, which run again within the hour', () => {
+    expect(faultOf('ship-shared-spot-reclaimed').severity, summary()).toBe('P3');
+  });
+
+  it('says the shipments table is at risk once it is overdue behind the hung update, not two hours before its deadline', () => {
+    expect(
+      faultOf('shipments-stale').timeToDetectS ?? Number.POSITIVE_INFINITY,
+      summary(),
+    ).toBeLessThanOrEqual(600);
+    expect(faultOf('shipments-stale').evidenceKinds).toContain('sla_at_risk');
   });
 
   it('keeps two unrelated failures in the same minute as two incidents', () => {

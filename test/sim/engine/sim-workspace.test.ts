@@ -753,7 +753,8 @@ describe('SimWorkspace data and cost faults', () => {
               id: 'spike',
               kind: 'cost_spike',
               target: { team: 'finance' },
-              start: '+0h',
+              // Deployed before the 01:00 run: the runs from then on launch five times the workers.
+              start: '+30m',
               end: '+6h',
               factor: 5,
               expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
@@ -761,10 +762,52 @@ describe('SimWorkspace data and cost faults', () => {
           ];
         }
       });
-      ws.advanceTo(START + 4 * HOUR);
+      ws.advanceTo(START + 4 * HOUR + 30 * MIN);
       return sink.rows('billing.usage').reduce((sum, r) => sum + Number(r.usage_quantity), 0);
     };
     expect(usage(true)).toBeGreaterThan(3 * usage(false));
+  });
+
+  it('deploys a cost spike as Databricks records a settings change: a lakeflow.jobs row and a jobs/update audit event, rolled back at its end', () => {
+    const { ws, sink } = workspace((s) => {
+      s.faults = [
+        {
+          id: 'spike',
+          kind: 'cost_spike',
+          target: { team: 'finance' },
+          start: '+90m',
+          end: '+4h',
+          factor: 4,
+          expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
+        },
+      ];
+    });
+    ws.advanceTo(START + 5 * HOUR);
+    const jobId = String(ws.listJobs()[0]!.jobId);
+    const changes = sink
+      .rows('lakeflow.jobs')
+      .filter((r) => r.job_id === jobId && Number(r.change_time) > Number(r.create_time));
+    expect(changes.map((r) => Number(r.change_time))).toEqual([START + 90 * MIN, START + 4 * HOUR]);
+    const updates = sink
+      .rows('access.audit')
+      .filter((r) => r.service_name === 'jobs' && r.action_name === 'update');
+    const params = updates.map((r) => r.request_params as Record<string, string>);
+    expect(params.map((p) => p.job_id)).toEqual([jobId, jobId]);
+    const workers = params.map(
+      (p) => JSON.parse(p.new_settings ?? '{}').job_clusters[0].new_cluster.num_workers as number,
+    );
+    expect(workers).toEqual([8, 2]);
+    expect(updates.map((r) => (r.user_identity as { email: string }).email)).toEqual([
+      'alice@example.com',
+      'alice@example.com',
+    ]);
+    // Runs started between the deploy and its rollback launch the new size; the others the usual.
+    const launched = sink
+      .rows('compute.clusters')
+      .filter((r) => r.cluster_source === 'JOB' && r.change_time === r.create_time)
+      .map((r) => [Number(r.create_time) - START, r.worker_count]);
+    expect(launched.filter(([, w]) => w === 8).map(([at]) => Math.floor(Number(at) / HOUR))).toEqual([2, 3]);
+    expect(launched.filter(([at]) => Number(at) >= 4 * HOUR).every(([, w]) => w === 2)).toBe(true);
   });
 
   it('fails pipeline updates with an ERROR event during a pipeline_error fault', () => {

@@ -16,6 +16,23 @@ function workspace(change: (s: ScenarioInput) => void = () => {}, seed = 7) {
   return { ws, sink };
 }
 
+/** The finance team's jobs deployed `factor`× wider from `start` to `end`. */
+function financeCostSpike(
+  start: string,
+  end: string,
+  factor: number,
+): NonNullable<ScenarioInput['faults']>[number] {
+  return {
+    id: 'spike',
+    kind: 'cost_spike',
+    target: { team: 'finance' },
+    start,
+    end,
+    factor,
+    expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
+  };
+}
+
 function firstRun(ws: SimWorkspace) {
   const runs = ws.listRuns({});
   const run = runs.at(-1);
@@ -749,16 +766,8 @@ describe('SimWorkspace data and cost faults', () => {
       const { ws, sink } = workspace((s) => {
         if (spike) {
           s.faults = [
-            {
-              id: 'spike',
-              kind: 'cost_spike',
-              target: { team: 'finance' },
-              // Deployed before the 01:00 run: the runs from then on launch five times the workers.
-              start: '+30m',
-              end: '+6h',
-              factor: 5,
-              expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
-            },
+            // Deployed before the 01:00 run: the runs from then on launch five times the workers.
+            financeCostSpike('+30m', '+6h', 5),
           ];
         }
       });
@@ -770,17 +779,7 @@ describe('SimWorkspace data and cost faults', () => {
 
   it('deploys a cost spike as Databricks records a settings change: a lakeflow.jobs row and a jobs/update audit event, rolled back at its end', () => {
     const { ws, sink } = workspace((s) => {
-      s.faults = [
-        {
-          id: 'spike',
-          kind: 'cost_spike',
-          target: { team: 'finance' },
-          start: '+90m',
-          end: '+4h',
-          factor: 4,
-          expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
-        },
-      ];
+      s.faults = [financeCostSpike('+90m', '+4h', 4)];
     });
     ws.advanceTo(START + 5 * HOUR);
     const jobId = String(ws.listJobs()[0]!.jobId);
@@ -899,17 +898,7 @@ describe('SimWorkspace task durations against the cluster', () => {
     const declared = executed(workspace().ws);
     const spiked = executed(
       workspace((s) => {
-        s.faults = [
-          {
-            id: 'spike',
-            kind: 'cost_spike',
-            target: { team: 'finance' },
-            start: '+0h',
-            end: '+6h',
-            factor: 5,
-            expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
-          },
-        ];
+        s.faults = [financeCostSpike('+0h', '+6h', 5)];
       }).ws,
     );
     expect(spiked).toEqual(declared);

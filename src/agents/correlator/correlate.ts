@@ -210,10 +210,14 @@ export function summariseIncident(
   const root = pickRootCause(signals, view, limits);
   const compute = root.subject.type === 'cluster' || root.subject.type === 'warehouse';
   // A job's all-purpose cluster is not part of the job's blast radius; a cluster's own problem is. A
-  // team's spend harms nothing downstream of the job or warehouse it names.
-  const from = SPEND_KINDS.has(root.kind)
-    ? [primaryNode(root)]
-    : signalNodes(root).filter((n) => compute || !isCompute(n));
+  // team's spend harms nothing downstream of the job or warehouse it names, and nor do a job's clusters
+  // launched wider: its runs write what they always wrote, only the bill grows.
+  const from =
+    root.kind === 'cluster_widened'
+      ? []
+      : SPEND_KINDS.has(root.kind)
+        ? [primaryNode(root)]
+        : signalNodes(root).filter((n) => compute || !isCompute(n));
   // SLA signals carry their deadline, and so does a problem on data an SLA depends on (a zero-row streak).
   const deadlines = signals.map((s) => s.metrics.deadline).filter((d): d is number => d !== undefined);
   return {

@@ -107,6 +107,19 @@ describe('job clusters launched wider than their job usually launches', () => {
     expect(suggestRemediations(signal)).toEqual(['notify_owner']);
   });
 
+  it('stays P3 however much reads the job: its runs still succeed, so nothing downstream is hurt, only the bill', () => {
+    const [signal] = detect([hourlyJob({ wide: 2 })]);
+    const graph = new DependencyGraph().addEdge('job:771', 'table:main.recs.features');
+    for (let i = 0; i < 20; i += 1)
+      graph
+        .addEdge('table:main.recs.features', `job:reader${i}`)
+        .addEdge(`job:reader${i}`, `table:main.recs.t${i}`);
+    const summary = summariseIncident([signal!], graph);
+    expect(summary.blastRadius.count).toBe(0);
+    const facts = triageFacts(summary, [signal!], signal!.observedAt, { repeated: false });
+    expect(triageIncident(facts, defaultPolicy().triage).severity).toBe('P3');
+  });
+
   it('raises one signal for a team whose several jobs widened, naming each', () => {
     const signals = detect([hourlyJob({ wide: 2 }), hourlyJob({ jobId: '772', wide: 3, factor: 3 })]);
     expect(signals).toHaveLength(1);

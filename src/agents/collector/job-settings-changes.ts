@@ -21,9 +21,7 @@ export function jobSettingsChanges(
   createdAt: number | undefined,
   audit: readonly JobSettingsAuditEvent[],
 ): JobSettingsChange[] {
-  const times = [...new Set(changeTimes)].sort((a, b) => a - b);
-  const changes = times.filter((t, i) => (createdAt !== undefined ? t > createdAt + 1_000 : i > 0));
-  return changes.map((at) => {
+  return changeTimesOf(changeTimes, createdAt).map((at) => {
     let nearest: JobSettingsAuditEvent | undefined;
     for (const e of audit) {
       const gap = Math.abs(e.at - at);
@@ -38,6 +36,12 @@ export function jobSettingsChanges(
       ...(clusters !== undefined ? { clusters } : {}),
     };
   });
+}
+
+/** The `change_time`s of a job's rows that record a change, oldest first: all but its creation's. */
+export function changeTimesOf(changeTimes: readonly number[], createdAt: number | undefined): number[] {
+  const times = [...new Set(changeTimes)].sort((a, b) => a - b);
+  return times.filter((t, i) => (createdAt !== undefined ? t > createdAt + 1_000 : i > 0));
 }
 
 type SetCluster = NonNullable<JobSettingsChange['clusters']>[number];

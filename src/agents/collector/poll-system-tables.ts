@@ -28,7 +28,7 @@ import {
   grantChangeObservationSchema,
   parsePermissionChanges,
 } from './grant-change-observation.js';
-import { type JobSettingsAuditEvent, jobSettingsChanges } from './job-settings-changes.js';
+import { changeTimesOf, type JobSettingsAuditEvent, jobSettingsChanges } from './job-settings-changes.js';
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
 import { dateParam, ms, num, type SqlRow, str, stringMap, tsParam } from './sql-row.js';
 
@@ -632,9 +632,7 @@ async function settingsChangesOf(
     job.times.push(at);
     rows.set(jobId, job);
   }
-  const changed = [...rows.values()].flatMap((j) =>
-    j.times.filter((t) => j.createdAt === undefined || t > j.createdAt + 1_000),
-  );
+  const changed = [...rows.values()].flatMap((j) => changeTimesOf(j.times, j.createdAt));
   const audit = new Map<string, JobSettingsAuditEvent[]>();
   if (changed.length > 0) {
     const since = Math.min(...changed) - 5 * 60_000;

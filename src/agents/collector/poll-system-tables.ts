@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { WarehouseError } from '../../databricks/warehouse.js';
 import {
   type ClusterEventObservation,
   type CostObservation,
@@ -8,6 +9,7 @@ import {
   jobClusterHistorySchema,
   type JobClusterLaunch,
   jobClusterLaunchSchema,
+  type JobSettingsChange,
   LIMITS,
   type PipelineUpdateObservation,
   pipelineUpdateObservationSchema,
@@ -26,8 +28,9 @@ import {
   grantChangeObservationSchema,
   parsePermissionChanges,
 } from './grant-change-observation.js';
+import { changeTimesOf, type JobSettingsAuditEvent, jobSettingsChanges } from './job-settings-changes.js';
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
-import { dateParam, ms, num, str, stringMap, tsParam } from './sql-row.js';
+import { dateParam, ms, num, type SqlRow, str, stringMap, tsParam } from './sql-row.js';
 
 /** How far back each source re-reads on every poll, because its table fills late (docs/databricks.md, System tables). */
 const DEFAULT_LAG_ALLOWANCE_MS: Readonly<Record<SystemTableSource, number>> = {
@@ -79,6 +82,8 @@ export interface SystemTableObservations {
   /** Rows that did not make valid observations, per source (logged, never fatal). */
   rejected: { source: SystemTableSource; reason: string }[];
 }
+
+type SqlParams = Record<string, ReturnType<typeof tsParam> | ReturnType<typeof dateParam> | string>;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -173,10 +178,8 @@ export async function pollSystemTables(
     into.push(parsed.data);
   };
 
-  const sql = async (
-    text: string,
-    params: Record<string, ReturnType<typeof tsParam> | ReturnType<typeof dateParam> | string>,
-  ) => (await deps.warehouse.query(text, { params, rowLimit: 100_000 })).rows;
+  const sql = async (text: string, params: SqlParams) =>
+    (await deps.warehouse.query(text, { params, rowLimit: 100_000 })).rows;
   /**
    * True when the warehouse can tell that nothing was added to the source's tables since the start of
    * the last poll that read them through, and this window begins no earlier than that poll's (a
@@ -572,6 +575,7 @@ export async function pollSystemTables(
       if (jobId === undefined || day === undefined || usd === undefined) continue;
       daily.set(jobId, [...(daily.get(jobId) ?? []), { day, usd }]);
     }
+    const changes = await settingsChangesOf(sql, params);
     for (const [jobId, job] of jobs) {
       // Handed out again only when the job launched another cluster: the judgement is on its newest launch.
       accept(
@@ -585,6 +589,7 @@ export async function pollSystemTables(
           ...(job.team !== undefined ? { team: job.team } : {}),
           launches: job.launches.slice(-LIMITS.list),
           dailyUsd: (daily.get(jobId) ?? []).slice(-LIMITS.list),
+          settingsChanges: (changes.get(jobId) ?? []).slice(-LIMITS.list),
         },
         out.jobClusters,
       );
@@ -606,6 +611,57 @@ export async function pollSystemTables(
       cache.tablesRead.set(source, { version, since, ...(keep ? { kept: keep } : {}) });
   }
   for (const r of out.rejected) deps.logger?.debug(r, 'system-table row rejected');
+  return out;
+}
+
+/**
+ * The launched jobs' settings changes, by job id. The audit log is read only when a job changed (most
+ * never do), from a few minutes before the oldest change; a workspace whose audit log this principal
+ * cannot read still shows when its jobs changed, only not who changed them or to what.
+ */
+async function settingsChangesOf(
+  sql: (text: string, params: SqlParams) => Promise<readonly SqlRow[]>,
+  params: SqlParams,
+): Promise<Map<string, JobSettingsChange[]>> {
+  const rows = new Map<string, { times: number[]; createdAt: number | undefined }>();
+  for (const r of await sql(JOB_SETTINGS_ROWS_SQL, params)) {
+    const jobId = str(r, 'job_id');
+    const at = ms(r, 'change_time');
+    if (jobId === undefined || at === undefined) continue;
+    const job = rows.get(jobId) ?? { times: [], createdAt: ms(r, 'create_time') };
+    job.times.push(at);
+    rows.set(jobId, job);
+  }
+  const changed = [...rows.values()].flatMap((j) => changeTimesOf(j.times, j.createdAt));
+  const audit = new Map<string, JobSettingsAuditEvent[]>();
+  if (changed.length > 0) {
+    const since = Math.min(...changed) - 5 * 60_000;
+    try {
+      for (const r of await sql(JOB_SETTINGS_AUDIT_SQL, {
+        ...params,
+        changes_since: tsParam(since),
+        changes_date: dateParam(since),
+      })) {
+        const jobId = str(r, 'job_id');
+        const at = ms(r, 'event_time');
+        if (jobId === undefined || at === undefined) continue;
+        audit.set(jobId, [
+          ...(audit.get(jobId) ?? []),
+          { at, by: str(r, 'actor'), action: str(r, 'action_name'), newSettings: str(r, 'new_settings') },
+        ]);
+      }
+    } catch (error) {
+      // Who made a change is a bonus beside when it was made: an audit log this principal may not read
+      // (or the workspace has not enabled) costs the names, not the launches. Throttling is reported.
+      if (
+        !(error instanceof WarehouseError && (error.reason === 'PERMISSION' || error.reason === 'NOT_FOUND'))
+      )
+        throw error;
+    }
+  }
+  const out = new Map<string, JobSettingsChange[]>();
+  for (const [jobId, job] of rows)
+    out.set(jobId, jobSettingsChanges(job.times, job.createdAt, audit.get(jobId) ?? []));
   return out;
 }
 
@@ -686,6 +742,24 @@ JOIN system.billing.list_prices lp
 WHERE u.usage_date >= :lookback_date AND u.workspace_id = :workspace_id
 GROUP BY ALL
 ORDER BY job_id, day`;
+
+// The launched jobs' `lakeflow.jobs` rows over the lookback: one per change of their settings.
+const JOB_SETTINGS_ROWS_SQL = `${LAUNCHED_JOBS_CTE}
+SELECT j.job_id, j.change_time, j.create_time
+FROM system.lakeflow.jobs j
+JOIN launched ON j.job_id = launched.job_id
+WHERE j.workspace_id = :workspace_id AND j.change_time >= :lookback AND j.change_time <= :until
+ORDER BY j.job_id, j.change_time`;
+
+// Who changed them and to what: the `jobs` audit events of the same changes, read from the oldest change.
+const JOB_SETTINGS_AUDIT_SQL = `${LAUNCHED_JOBS_CTE}
+SELECT a.request_params['job_id'] AS job_id, a.event_time, a.action_name, a.user_identity.email AS actor,
+       a.request_params['new_settings'] AS new_settings
+FROM system.access.audit a
+JOIN launched ON a.request_params['job_id'] = launched.job_id
+WHERE a.event_date >= :changes_date AND a.event_time >= :changes_since AND a.event_time <= :until
+  AND a.service_name = 'jobs' AND a.action_name IN ('update', 'reset')
+ORDER BY job_id, a.event_time`;
 
 const TABLE_LOADS_SQL = `
 SELECT table_full_name, job_id, run_id, task_key, task_run_id, rows_written, load_time, status

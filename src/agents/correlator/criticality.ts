@@ -94,8 +94,9 @@ export function criticalityOf(
       (d) => deadlinesAround(now, d.deadline, d.timezone).next - now <= DOWNSTREAM_HORIZON_MS,
     );
   };
-  // A team's spend on a job is not the job's data at risk: the job it names lends it no criticality.
-  const rootJob = SPEND_KINDS.has(root.kind) ? undefined : root.refs.jobId;
+  // A team's spend on a job is not the job's data at risk, nor are its clusters launched wider: the job
+  // it names lends it no criticality.
+  const rootJob = SPEND_KINDS.has(root.kind) || root.kind === 'cluster_widened' ? undefined : root.refs.jobId;
   const rootC = rootJob === undefined ? undefined : byJob.get(rootJob);
   if (rootC) tags.add(rootC);
   for (const job of summary.blastRadius.jobs) {

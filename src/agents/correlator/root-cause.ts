@@ -63,7 +63,8 @@ export const SPEND_KINDS: ReadonlySet<string> = new Set(['cost_anomaly', 'budget
 /**
  * Why one resource spends more than usual: a warehouse left idle with auto-stop off, a query running
  * for hours, a warehouse queueing at capacity (scaled out to its maximum, or scaled up to drain the
- * queue), a job run or pipeline update running far past its usual time (a hung update). A team's rise in spend on that resource comes of it.
+ * queue), a job run or pipeline update running far past its usual time (a hung update), a job's clusters
+ * launched wider than usual. A team's rise in spend on that resource comes of it.
  */
 export const SPEND_CAUSE_KINDS: ReadonlySet<string> = new Set([
   'warehouse_idle_no_autostop',
@@ -71,6 +72,8 @@ export const SPEND_CAUSE_KINDS: ReadonlySet<string> = new Set([
   'warehouse_queueing',
   // A run or pipeline update hours past its usual time bills its cluster for all of them.
   'duration_anomaly',
+  // A job whose clusters launch wider bills the extra workers on every run.
+  'cluster_widened',
 ]);
 
 /**

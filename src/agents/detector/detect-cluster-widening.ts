@@ -1,7 +1,7 @@
 import type { Thresholds } from '../../config/policy.js';
 import { utcMinute } from '../../domain/text.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
-import type { JobClusterHistory, JobClusterLaunch } from './observations.js';
+import type { JobClusterHistory, JobClusterLaunch, JobSettingsChange } from './observations.js';
 import { median } from './sample-window.js';
 
 const DAY_MS = 86_400_000;
@@ -9,7 +9,9 @@ const DAY_MS = 86_400_000;
 const WIDER_RATIO = 2;
 /**
  * Widened launches a job needs in a row, up to its newest, before it is reported: one wider run is a
- * person trying something (a "run now" with a bigger cluster); two in a row are its settings.
+ * person trying something (a "run now" with a bigger cluster); two in a row are its settings. One is
+ * enough when the job's settings changed between its last usual launch and it, to the size it came up
+ * at: that is the deploy itself, seen in `lakeflow.jobs` (and the audit log) before the second run.
  */
 const MIN_WIDE_LAUNCHES = 2;
 /** Only a widening whose newest launch is this recent is reported: an older one has shown in the bill. */
@@ -25,6 +27,8 @@ interface Widened {
   readonly usualDailyUsd: number;
   readonly extraDailyUsd: number;
   readonly newestClusterId: string;
+  /** The settings change the widening followed, when the job's history shows one. */
+  readonly deploy: JobSettingsChange | undefined;
 }
 
 /**
@@ -35,8 +39,9 @@ interface Widened {
  * Each job's launches (`system.compute.clusters`, as launched) are compared with the median of its
  * earlier ones in capacity: workers (the upper autoscale bound for an autoscaling cluster: how wide it
  * may go, not where autoscaling has it now) × the node type's size. A job is widened when its newest
- * `MIN_WIDE_LAUNCHES` or more launches in a row are each `WIDER_RATIO`× its usual, with at least
- * `min_history_runs` launches before them to know the usual. The extra spend a day is projected from the
+ * `MIN_WIDE_LAUNCHES` or more launches in a row are each `WIDER_RATIO`× its usual — or its newest is,
+ * right after a change of its settings that set that size — with at least `min_history_runs` launches
+ * before them to know the usual. The card names the change: who made it, when, and the old and new size. The extra spend a day is projected from the
  * job's usual spend a day, scaled by its nodes now against its usual nodes (the driver does not widen).
  * When a team's projected extra clears `cost_anomaly_min_usd`, one `cluster_widened` signal names its
  * widened jobs (the job itself when only one): a configuration change for the owner to check, P3.
@@ -104,9 +109,12 @@ export function detectClusterWidening(
           {
             label: `${who} job clusters are launching ${ratio.toFixed(1)}× wider than usual since ${utcMinute(since)}: about +$${round2(extra)} a day at their usual runs`,
           },
-          ...widened.map((w) => ({
-            label: `${jobName(w)}: ${size(w.now)} on its last ${w.launches} launches since ${utcMinute(w.since)}, usually ${size(w.usual)}; usually $${round2(w.usualDailyUsd)} a day, +$${round2(w.extraDailyUsd)} a day at this size`,
-          })),
+          ...widened.flatMap((w) => [
+            {
+              label: `${jobName(w)}: ${size(w.now)} on its last ${launchCount(w.launches)} since ${utcMinute(w.since)}, usually ${size(w.usual)}; usually $${round2(w.usualDailyUsd)} a day, +$${round2(w.extraDailyUsd)} a day at this size`,
+            },
+            ...(w.deploy !== undefined ? [{ label: changeLabel(jobName(w), w.deploy, w) }] : []),
+          ]),
           { label: "Check the job's cluster settings and the recent deploy that changed them" },
         ],
       });
@@ -131,9 +139,11 @@ function widenedJob(job: JobClusterHistory, thresholds: Thresholds, now: number)
     if (!(usual > 0 && (capacities[start - 1] ?? 0) >= WIDER_RATIO * usual)) break;
     start -= 1;
   }
-  if (launches.length - start < MIN_WIDE_LAUNCHES) return undefined;
+  const first = launches[start];
+  if (first === undefined) return undefined;
   const before = launches.slice(0, start);
-  const first = launches[start]!;
+  const deploy = deployBefore(job.settingsChanges, before.at(-1)?.createdAt ?? 0, first);
+  if (launches.length - start < MIN_WIDE_LAUNCHES && deploy === undefined) return undefined;
   const usualCapacity = usualBefore(start);
   const usualLaunch = closestTo(before, usualCapacity);
   const usualNodes = median(before.map(nodeUnitsOf).filter((c): c is number => c !== undefined));
@@ -152,7 +162,37 @@ function widenedJob(job: JobClusterHistory, thresholds: Thresholds, now: number)
     usualDailyUsd,
     extraDailyUsd: Math.max(0, usualDailyUsd * (nowNodes / usualNodes - 1)),
     newestClusterId: newest.clusterId,
+    deploy,
   };
+}
+
+/**
+ * The newest change of the job's settings after its last usual launch and by its first wide one that
+ * could have set the wide cluster: one whose clusters are unknown (no audit event beside it), or one
+ * that set a cluster as the launch came up (its workers, autoscale bound and node type, those it names).
+ * A change that set no cluster, or other sizes, explains nothing.
+ */
+function deployBefore(
+  changes: readonly JobSettingsChange[],
+  after: number,
+  launch: JobClusterLaunch,
+): JobSettingsChange | undefined {
+  return [...changes]
+    .filter((c) => c.at > after && c.at <= launch.createdAt)
+    .sort((a, b) => b.at - a.at)
+    .find((c) => c.clusters === undefined || c.clusters.some((set) => setAsLaunched(set, launch)));
+}
+
+function setAsLaunched(
+  set: NonNullable<JobSettingsChange['clusters']>[number],
+  launch: JobClusterLaunch,
+): boolean {
+  const named = [
+    [set.workers, launch.workers],
+    [set.maxWorkers, launch.maxWorkers],
+    [set.workerNodeType, launch.workerNodeType],
+  ].filter(([wanted]) => wanted !== undefined);
+  return named.length > 0 && named.every(([wanted, got]) => wanted === got);
 }
 
 /** Workers as launched: the fixed count, else the upper autoscale bound. */
@@ -199,6 +239,17 @@ function closestTo(launches: readonly JobClusterLaunch[], capacity: number): Job
 
 function size(s: { readonly workers: number; readonly nodeType: string | undefined }): string {
   return `${s.workers} worker${s.workers === 1 ? '' : 's'}${s.nodeType !== undefined ? ` of ${s.nodeType}` : ''}`;
+}
+
+function launchCount(n: number): string {
+  return n === 1 ? 'launch' : `${n} launches`;
+}
+
+/** What an engineer looks for first: who changed the job, when, and from what size to what. */
+function changeLabel(job: string, change: JobSettingsChange, w: Widened): string {
+  const by = change.by !== undefined ? ` by ${change.by}` : '';
+  const how = change.action !== undefined ? ` (jobs/${change.action})` : '';
+  return `${job}'s settings were changed${by} at ${utcMinute(change.at)}${how}: ${size(w.usual)} → ${size(w.now)}`;
 }
 
 function round2(n: number): number {

@@ -294,6 +294,36 @@ export const jobClusterLaunchSchema = z.object({
 export type JobClusterLaunch = z.output<typeof jobClusterLaunchSchema>;
 
 /**
+ * One change of a job's settings: a `system.lakeflow.jobs` row (a new row per change, at `change_time`)
+ * beyond the job's first, completed from the `jobs` `update`/`reset` audit event at that time when the
+ * audit log has it: who made it, and the clusters it set.
+ */
+const jobSettingsChangeSchema = z.object({
+  at: epochMs,
+  /** `user_identity.email` of the audit event; absent without one. */
+  by: name.optional(),
+  /** `update` or `reset`, as the audit log names the call. */
+  action: code.optional(),
+  /**
+   * The job and task clusters the change set (`new_settings.job_clusters[].new_cluster`,
+   * `new_settings.tasks[].new_cluster`); empty when it set none, absent when what it set is unknown.
+   */
+  clusters: z
+    .array(
+      z.object({
+        key: z.string().max(LIMITS.key),
+        workers: z.number().int().nonnegative().optional(),
+        minWorkers: z.number().int().nonnegative().optional(),
+        maxWorkers: z.number().int().nonnegative().optional(),
+        workerNodeType: code.optional(),
+      }),
+    )
+    .max(LIMITS.list)
+    .optional(),
+});
+export type JobSettingsChange = z.output<typeof jobSettingsChangeSchema>;
+
+/**
  * A job's job-cluster launches over the last weeks (`system.compute.clusters`, tag `JobId`) and what the
  * job usually costs a day (`system.billing.usage` by `usage_metadata.job_id`, days before `usualUntil`).
  * Handed out whenever the job launches a new cluster, so the detector sees the launch against the job's own.
@@ -309,5 +339,7 @@ export const jobClusterHistorySchema = z.object({
     .array(z.object({ day: epochMs, usd }))
     .max(LIMITS.list)
     .default([]),
+  /** Changes to the job's settings over the same weeks, oldest first. */
+  settingsChanges: z.array(jobSettingsChangeSchema).max(LIMITS.list).default([]),
 });
 export type JobClusterHistory = z.output<typeof jobClusterHistorySchema>;

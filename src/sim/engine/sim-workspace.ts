@@ -24,6 +24,7 @@ import {
 } from './error-texts.js';
 import { EventQueue } from './event-queue.js';
 import type {
+  ClusterSpec,
   FaultState,
   FaultTruth,
   JobSettings,
@@ -50,6 +51,7 @@ import {
 import { resolveInstant } from '../scenario/instant.js';
 import { clusterCores, durationOnCluster } from './task-speed.js';
 import { hourSlices } from './time-slices.js';
+import { widenedClusters } from './widened-clusters.js';
 import { WarehouseFleet } from './warehouse-fleet.js';
 
 export interface SimWorkspaceOptions {
@@ -126,6 +128,14 @@ export class SimWorkspace {
   readonly #recentPerJob: number;
   readonly #groups: Map<string, Set<string>>;
   readonly #triggers: JobTriggers;
+  /**
+   * The job clusters each cost spike's deploy replaced, per job id, and what it put in their place: what
+   * its rollback restores, and what tells a launch of the deployed settings from one of other settings.
+   */
+  readonly #deploys = new Map<
+    FaultState,
+    { jobs: Map<number, { before: JobClusters; after: JobClusters }>; rolledBack: boolean }
+  >();
   /** Jobs whose owner will cancel their next run a minute after it starts (`cancellations`). */
   readonly #cancelNext = new Map<JobState, string>();
   #repairCounter = 0;
@@ -590,9 +600,60 @@ export class SimWorkspace {
         );
       }
       if (f.fault.kind === 'cost_spike' && f.fault.target.team) {
-        ctx.at(f.startMs, () => ctx.hit(f, ctx.now(), {}));
+        ctx.at(f.startMs, () => {
+          ctx.hit(f, ctx.now(), {});
+          this.#deployWidening(f);
+        });
+        ctx.at(f.endMs, () => this.#rollBackWidening(f));
       }
     }
+  }
+
+  /**
+   * A cost spike is a deploy: its team's jobs get job clusters `factor`× wider through `jobs/update` by
+   * each job's owner, which writes what Databricks writes for it (a `jobs`/`update` audit row with the
+   * new settings and a new `lakeflow.jobs` row). Runs started from then on launch the wider clusters.
+   */
+  #deployWidening(f: FaultState): void {
+    const changed = new Map<number, { before: JobClusters; after: JobClusters }>();
+    for (const job of this.jobs.values()) {
+      const before = job.settings.job_clusters ?? [];
+      if (job.deleted || job.team !== f.fault.target.team || before.length === 0) continue;
+      const after = widenedClusters(before, f.fault.factor ?? 4);
+      if (JSON.stringify(after) === JSON.stringify(before)) continue;
+      this.updateJob(job.jobId, { job_clusters: after }, [], job.owner);
+      changed.set(job.jobId, { before, after: job.settings.job_clusters ?? after });
+    }
+    this.#deploys.set(f, { jobs: changed, rolledBack: false });
+  }
+
+  /**
+   * The deploy rolled back at the fault's end (or once its `occurrences` are used up), by the same
+   * people, on the jobs that still carry it: a job someone changed again since keeps that change.
+   */
+  #rollBackWidening(f: FaultState): void {
+    const deploy = this.#deploys.get(f);
+    if (deploy === undefined || deploy.rolledBack) return;
+    deploy.rolledBack = true;
+    for (const [jobId, { before, after }] of deploy.jobs) {
+      const job = this.jobs.get(jobId);
+      if (job === undefined || job.deleted || job.settings.job_clusters !== after) continue;
+      this.updateJob(jobId, { job_clusters: before }, [], job.owner);
+    }
+  }
+
+  /**
+   * The cost spike whose deploy put `spec` on `job`, and the spec it replaced: a run started before the
+   * rollback still launches the deployed spec, whose extra workers idle all the same.
+   */
+  #deployedSpec(job: JobState, spec: ClusterSpec): { f: FaultState; before: ClusterSpec } | undefined {
+    for (const [f, deploy] of this.#deploys) {
+      const clusters = deploy.jobs.get(job.jobId);
+      const key = clusters?.after.find((c) => c.new_cluster === spec)?.job_cluster_key;
+      const before = clusters?.before.find((c) => c.job_cluster_key === key)?.new_cluster;
+      if (key !== undefined && before !== undefined) return { f, before };
+    }
+    return undefined;
   }
 
   /**
@@ -1200,12 +1261,15 @@ export class SimWorkspace {
         });
         return;
       }
+      const deployed = this.#deployedSpec(job, def.new_cluster);
       cluster = run.clusters.get(key);
       if (!cluster) {
-        let workers = def.new_cluster.num_workers ?? def.new_cluster.autoscale?.min_workers ?? 1;
-        for (const f of ctx.activeOfKind('cost_spike', now, (x) => x.target.team === job.team)) {
-          workers = Math.ceil(workers * (f.fault.factor ?? 4));
-          ctx.hit(f, now, { runId: run.runId });
+        const workers = def.new_cluster.num_workers ?? def.new_cluster.autoscale?.min_workers ?? 1;
+        if (deployed && ctx.activeOfKind('cost_spike', now, (x) => x === deployed.f.fault).length > 0) {
+          ctx.hit(deployed.f, now, { runId: run.runId });
+          // Its last counted launch: the deploy is rolled back before the job's next run.
+          if (deployed.f.fault.occurrences !== undefined && deployed.f.hits >= deployed.f.fault.occurrences)
+            this.#rollBackWidening(deployed.f);
         }
         const capacity = faults.find((f) => f.fault.kind === 'cloud_capacity' && applies(f));
         if (capacity) hit(capacity);
@@ -1225,7 +1289,10 @@ export class SimWorkspace {
       setupEnd = Math.max(now, cluster.readyAt);
       memoryMb = this.#clusterMemoryMb(def.new_cluster);
       // The spec's workers, not a cost spike's extra ones: those idle (the work has no more partitions).
-      cores = { now: clusterCores(def.new_cluster), baseline: job.baselineCores.get(key) ?? 0 };
+      cores = {
+        now: clusterCores(deployed?.before ?? def.new_cluster),
+        baseline: job.baselineCores.get(key) ?? 0,
+      };
       task.clusterId = cluster.clusterId;
       if (cluster.terminationReason && cluster.terminationReason.code !== 'JOB_FINISHED') {
         task.execAt = setupEnd;
@@ -1797,6 +1864,8 @@ export class SimWorkspace {
     });
   }
 }
+
+type JobClusters = NonNullable<JobSettings['job_clusters']>;
 
 /** The system tables' spelling of what started a run (docs/databricks.md, Same thing, different spelling). */
 function timelineTrigger(run: RunState): string {

@@ -37,6 +37,31 @@ afterAll(async () => {
 describe('pollSystemTables reading job clusters from system.compute.clusters', () => {
   const cache = createCollectorCache();
 
+  it('hands out the deploy with the first launch after it, and detection names who changed the job, when and to what', async () => {
+    // The deploy at 00:30, the first run on the new settings at 01:00.
+    const at = START + HOUR + 20 * MIN;
+    await h.advanceTo(at);
+    const polled = await pollSystemTables(h.deps, createCollectorCache(), { sources: ['job_clusters'] });
+    expect(polled.rejected).toEqual([]);
+    const job = polled.jobClusters[0]!;
+    const owner = h.workspace.listJobs()[0]!.owner;
+    expect(job.settingsChanges).toEqual([
+      {
+        at: START + 30 * MIN,
+        by: owner,
+        action: 'update',
+        clusters: [{ key: 'etl', workers: 8, workerNodeType: 'i3.xlarge' }],
+      },
+    ]);
+    const policy = policySchema.parse({ thresholds: { cost_anomaly_min_usd: 0 } });
+    const [signal, ...rest] = new Detection(policy).ofSystemTables(polled, [], at).signals;
+    expect(rest).toEqual([]);
+    expect(signal).toMatchObject({ kind: 'cluster_widened', metrics: { ratio: 4, launches: 1 } });
+    expect(signal!.evidence.map((e) => e.label)).toContainEqual(
+      `${job.jobName}'s settings were changed by ${owner} at 2026-11-20 00:30 UTC (jobs/update): 2 workers of i3.xlarge → 8 workers of i3.xlarge`,
+    );
+  });
+
   it('hands out a job that launched a cluster with its earlier launches and its spend a day, once per launch', async () => {
     await h.advanceTo(START + 2 * HOUR + 20 * MIN);
     const polled = await pollSystemTables(h.deps, cache, { sources: ['job_clusters'] });

@@ -9,6 +9,7 @@ import {
 } from '../../../src/agents/correlator/correlate.js';
 import type { GraphView } from '../../../src/agents/correlator/dependency-graph.js';
 import { detectClusterEvents } from '../../../src/agents/detector/detect-cluster-events.js';
+import { detectClusterWidening } from '../../../src/agents/detector/detect-cluster-widening.js';
 import { detectCostProblems } from '../../../src/agents/detector/detect-cost.js';
 import { detectDurationAnomalies } from '../../../src/agents/detector/detect-duration-anomaly.js';
 import {
@@ -22,6 +23,7 @@ import { detectWarehouseProblems } from '../../../src/agents/detector/detect-war
 import {
   clusterEventObservationSchema,
   costObservationSchema,
+  jobClusterHistorySchema,
   pipelineUpdateObservationSchema,
   queryObservationSchema,
   tableSlaSchema,
@@ -820,6 +822,42 @@ describe('correlate', () => {
       const { incidents } = feed([queueing!, spendRise(DEADLINE, { type: 'warehouse', id: WH })]);
       expect(incidents).toHaveLength(1);
       expect(incidents[0]!.rootSignalId).toBe(queueing!.id);
+    });
+
+    it('puts the rise on the job whose clusters launched wider, which stays the root cause', () => {
+      // Ten hourly launches of 3 workers, then one of 12 right after a deploy that set 12.
+      const wideAt = DEADLINE - 20 * MIN;
+      const [widened] = detectClusterWidening(
+        [
+          jobClusterHistorySchema.parse({
+            workspaceId: WS,
+            jobId: 'features-hourly',
+            team: 'platform',
+            launches: Array.from({ length: 11 }, (_, i) => ({
+              clusterId: `0${i}-000000-job`,
+              createdAt: wideAt - (10 - i) * HOUR,
+              workers: i === 10 ? 12 : 3,
+              workerNodeType: 'r5.2xlarge',
+            })),
+            dailyUsd: [1, 2, 3].map((d) => ({ day: Date.UTC(2026, 10, 20 - d), usd: 40 })),
+            settingsChanges: [{ at: wideAt - 10 * MIN }],
+          }),
+        ],
+        thresholds(),
+        wideAt + 5 * MIN,
+      ).signals;
+      expect(widened!.kind).toBe('cluster_widened');
+      const { incidents, decisions } = feed([
+        widened!,
+        spendRise(DEADLINE, { type: 'job', id: 'features-hourly' }),
+      ]);
+      expect(incidents).toHaveLength(1);
+      expect(decisions[1]).toMatchObject({ link: 'spent_on' });
+      expect(incidents[0]!.rootSignalId).toBe(widened!.id);
+      // A rise on another job of the team is not its doing.
+      expect(feed([widened!, spendRise(DEADLINE, { type: 'job', id: 'other-job' })]).incidents).toHaveLength(
+        2,
+      );
     });
 
     it('keeps apart a rise on another warehouse, one a day after the idling began, and one it does not name', () => {

@@ -3,6 +3,7 @@ import { Detection } from '../../../src/agents/detector/detection.js';
 import {
   type JobClusterHistory,
   type JobClusterLaunch,
+  type JobSettingsChange,
   jobClusterHistorySchema,
 } from '../../../src/agents/detector/observations.js';
 import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
@@ -24,6 +25,7 @@ function hourlyJob(
     factor?: number;
     usdPerDay?: number;
     launch?: (i: number, normal: JobClusterLaunch) => JobClusterLaunch;
+    settingsChanges?: readonly JobSettingsChange[];
   } = {},
 ): JobClusterHistory {
   const n = opts.launches ?? 72;
@@ -45,6 +47,7 @@ function hourlyJob(
     team: opts.team ?? 'recs',
     launches,
     dailyUsd: [1, 2, 3].map((d) => ({ day: NOV10 - d * DAY, usd: opts.usdPerDay ?? 6 })),
+    settingsChanges: opts.settingsChanges ?? [],
   });
 }
 const after = (job: JobClusterHistory) => Math.max(...job.launches.map((l) => l.createdAt)) + 5 * MIN;
@@ -104,6 +107,19 @@ describe('job clusters launched wider than their job usually launches', () => {
     expect(suggestRemediations(signal)).toEqual(['notify_owner']);
   });
 
+  it('stays P3 however much reads the job: its runs still succeed, so nothing downstream is hurt, only the bill', () => {
+    const [signal] = detect([hourlyJob({ wide: 2 })]);
+    const graph = new DependencyGraph().addEdge('job:771', 'table:main.recs.features');
+    for (let i = 0; i < 20; i += 1)
+      graph
+        .addEdge('table:main.recs.features', `job:reader${i}`)
+        .addEdge(`job:reader${i}`, `table:main.recs.t${i}`);
+    const summary = summariseIncident([signal!], graph);
+    expect(summary.blastRadius.count).toBe(0);
+    const facts = triageFacts(summary, [signal!], signal!.observedAt, { repeated: false });
+    expect(triageIncident(facts, defaultPolicy().triage).severity).toBe('P3');
+  });
+
   it('raises one signal for a team whose several jobs widened, naming each', () => {
     const signals = detect([hourlyJob({ wide: 2 }), hourlyJob({ jobId: '772', wide: 3, factor: 3 })]);
     expect(signals).toHaveLength(1);
@@ -158,6 +174,67 @@ describe('job clusters launched wider than their job usually launches', () => {
     expect(detect([cheap])).toEqual([]);
     const lower = policySchema.parse({ thresholds: { cost_anomaly_min_usd: 4 } });
     expect(detect([cheap], lower).map((s) => s.metrics.projectedExtraUsdPerDay)).toEqual([4.5]);
+  });
+
+  describe('at the first wide launch, when the job was deployed to that size just before it', () => {
+    // The newest of 72 launches is at 23:40 on the 12th; the one before it at 22:40.
+    const newest = NOV10 + 71 * HOUR + 40 * MIN;
+    const deploy = (change: Partial<JobSettingsChange> = {}): JobSettingsChange => ({
+      at: newest - 25 * MIN,
+      by: 'dev@example.com',
+      action: 'update',
+      clusters: [{ key: 'etl', workers: 12, workerNodeType: 'r5.2xlarge' }],
+      ...change,
+    });
+
+    it('reports the job at its first wide launch and names who changed it, when, and from what size to what', () => {
+      const [signal, ...rest] = detect([hourlyJob({ wide: 1, settingsChanges: [deploy()] })]);
+      expect(rest).toEqual([]);
+      expect(signal).toMatchObject({
+        kind: 'cluster_widened',
+        occurredAt: newest,
+        metrics: { ratio: 4, launches: 1, projectedExtraUsdPerDay: 13.5 },
+      });
+      const text = signal!.evidence.map((e) => e.label).join('\n');
+      expect(text).toContain('12 workers of r5.2xlarge on its last launch since 2026-11-12 23:40 UTC');
+      expect(text).toContain(
+        "features_hourly_771's settings were changed by dev@example.com at 2026-11-12 23:15 UTC (jobs/update): 3 workers of r5.2xlarge → 12 workers of r5.2xlarge",
+      );
+    });
+
+    it('counts a change the audit log does not describe: lakeflow.jobs says when the job changed, if not who or to what', () => {
+      const [signal] = detect([hourlyJob({ wide: 1, settingsChanges: [{ at: newest - 25 * MIN }] })]);
+      const text = signal!.evidence.map((e) => e.label).join('\n');
+      expect(text).toContain(
+        "features_hourly_771's settings were changed at 2026-11-12 23:15 UTC: 3 workers",
+      );
+    });
+
+    it('matches an autoscaling cluster by the upper bound the change set', () => {
+      const autoscaling = hourlyJob({
+        wide: 1,
+        launch: (i, l) => ({ ...l, workers: undefined, minWorkers: 2, maxWorkers: i === 71 ? 32 : 8 }),
+        settingsChanges: [deploy({ clusters: [{ key: 'etl', minWorkers: 8, maxWorkers: 32 }] })],
+      });
+      expect(detect([autoscaling]).map((s) => s.metrics.ratio)).toEqual([4]);
+    });
+
+    it('stays quiet when the change set no cluster, set another size, or came before the last usual launch', () => {
+      const schedule = deploy({ clusters: [] });
+      const otherSize = deploy({ clusters: [{ key: 'etl', workers: 6 }] });
+      const earlier = deploy({ at: newest - 2 * HOUR });
+      for (const change of [schedule, otherSize, earlier])
+        expect(detect([hourlyJob({ wide: 1, settingsChanges: [change] })])).toEqual([]);
+    });
+
+    it('keeps the same signal when the second wide launch comes', () => {
+      const first = detect([hourlyJob({ wide: 1, settingsChanges: [deploy()] })])[0]!;
+      const second = detect([hourlyJob({ wide: 2, launches: 73, settingsChanges: [deploy()] })])[0]!;
+      expect(second.id).toBe(first.id);
+      expect(second.evidence.map((e) => e.label).join('\n')).toContain(
+        'settings were changed by dev@example.com',
+      );
+    });
   });
 
   it('keeps one signal for the widening as more wide launches come', () => {

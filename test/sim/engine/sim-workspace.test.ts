@@ -16,6 +16,23 @@ function workspace(change: (s: ScenarioInput) => void = () => {}, seed = 7) {
   return { ws, sink };
 }
 
+/** The finance team's jobs deployed `factor`× wider from `start` to `end`. */
+function financeCostSpike(
+  start: string,
+  end: string,
+  factor: number,
+): NonNullable<ScenarioInput['faults']>[number] {
+  return {
+    id: 'spike',
+    kind: 'cost_spike',
+    target: { team: 'finance' },
+    start,
+    end,
+    factor,
+    expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
+  };
+}
+
 function firstRun(ws: SimWorkspace) {
   const runs = ws.listRuns({});
   const run = runs.at(-1);
@@ -749,22 +766,47 @@ describe('SimWorkspace data and cost faults', () => {
       const { ws, sink } = workspace((s) => {
         if (spike) {
           s.faults = [
-            {
-              id: 'spike',
-              kind: 'cost_spike',
-              target: { team: 'finance' },
-              start: '+0h',
-              end: '+6h',
-              factor: 5,
-              expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
-            },
+            // Deployed before the 01:00 run: the runs from then on launch five times the workers.
+            financeCostSpike('+30m', '+6h', 5),
           ];
         }
       });
-      ws.advanceTo(START + 4 * HOUR);
+      ws.advanceTo(START + 4 * HOUR + 30 * MIN);
       return sink.rows('billing.usage').reduce((sum, r) => sum + Number(r.usage_quantity), 0);
     };
     expect(usage(true)).toBeGreaterThan(3 * usage(false));
+  });
+
+  it('deploys a cost spike as Databricks records a settings change: a lakeflow.jobs row and a jobs/update audit event, rolled back at its end', () => {
+    const { ws, sink } = workspace((s) => {
+      s.faults = [financeCostSpike('+90m', '+4h', 4)];
+    });
+    ws.advanceTo(START + 5 * HOUR);
+    const jobId = String(ws.listJobs()[0]!.jobId);
+    const changes = sink
+      .rows('lakeflow.jobs')
+      .filter((r) => r.job_id === jobId && Number(r.change_time) > Number(r.create_time));
+    expect(changes.map((r) => Number(r.change_time))).toEqual([START + 90 * MIN, START + 4 * HOUR]);
+    const updates = sink
+      .rows('access.audit')
+      .filter((r) => r.service_name === 'jobs' && r.action_name === 'update');
+    const params = updates.map((r) => r.request_params as Record<string, string>);
+    expect(params.map((p) => p.job_id)).toEqual([jobId, jobId]);
+    const workers = params.map(
+      (p) => JSON.parse(p.new_settings ?? '{}').job_clusters[0].new_cluster.num_workers as number,
+    );
+    expect(workers).toEqual([8, 2]);
+    expect(updates.map((r) => (r.user_identity as { email: string }).email)).toEqual([
+      'alice@example.com',
+      'alice@example.com',
+    ]);
+    // Runs started between the deploy and its rollback launch the new size; the others the usual.
+    const launched = sink
+      .rows('compute.clusters')
+      .filter((r) => r.cluster_source === 'JOB' && r.change_time === r.create_time)
+      .map((r) => [Number(r.create_time) - START, r.worker_count]);
+    expect(launched.filter(([, w]) => w === 8).map(([at]) => Math.floor(Number(at) / HOUR))).toEqual([2, 3]);
+    expect(launched.filter(([at]) => Number(at) >= 4 * HOUR).every(([, w]) => w === 2)).toBe(true);
   });
 
   it('fails pipeline updates with an ERROR event during a pipeline_error fault', () => {
@@ -856,17 +898,7 @@ describe('SimWorkspace task durations against the cluster', () => {
     const declared = executed(workspace().ws);
     const spiked = executed(
       workspace((s) => {
-        s.faults = [
-          {
-            id: 'spike',
-            kind: 'cost_spike',
-            target: { team: 'finance' },
-            start: '+0h',
-            end: '+6h',
-            factor: 5,
-            expected: { category: 'config', severity: 'P3', action: 'NOTIFY_OWNER' },
-          },
-        ];
+        s.faults = [financeCostSpike('+0h', '+6h', 5)];
       }).ws,
     );
     expect(spiked).toEqual(declared);

@@ -415,15 +415,9 @@ function differentFailures(a: Signal, b: Signal): boolean {
   return ca !== undefined && cb !== undefined && ca !== cb;
 }
 
-/**
- * Whether `spend` (a team's) names the resource that `cause` says why it spends more than usual; a team's
- * job clusters launched wider than usual are where its money goes whichever job the bill names.
- */
+/** Whether `spend` (a team's) names the resource that `cause` says why it spends more than usual. */
 function spentOn(spend: Signal, cause: Signal): boolean {
-  if (!SPEND_KINDS.has(spend.kind)) return false;
-  if (cause.kind === 'cluster_widened')
-    return cause.refs.team !== undefined && cause.refs.team === spend.refs.team;
-  if (!SPEND_CAUSE_KINDS.has(cause.kind)) return false;
+  if (!SPEND_KINDS.has(spend.kind) || !SPEND_CAUSE_KINDS.has(cause.kind)) return false;
   const team = primaryNode(spend);
   const spending = new Set(signalNodes(cause));
   return signalNodes(spend).some((n) => n !== team && spending.has(n));

@@ -441,6 +441,8 @@ const CATEGORY_PARAMS_HINTS: Readonly<Partial<Record<ErrorCategory, ParamsHint>>
   timeout: Object.freeze({ increase: 'timeout' }),
   resource: Object.freeze({ increase: 'memory' }),
   capacity: Object.freeze({ node_type: 'another instance type', availability: 'another zone' }),
+  // A transfer that breaks off under its own size (a broken pipe mid-insert) goes through in smaller pieces.
+  network: Object.freeze({ decrease: 'batch size' }),
 });
 
 /**

@@ -170,6 +170,23 @@ describe('classifyError by family', () => {
       'network',
       'RETRY',
     ],
+    // The server refusing the TLS settings is met again on the next handshake.
+    [
+      'javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version',
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    // A quota's own wording outranks the 403 / PERMISSION_DENIED Google Cloud sends it in.
+    [
+      '{"code":403,"message":"Insufficient regional quota to satisfy request: resource \\"CPUS\\"","status":"PERMISSION_DENIED"}',
+      'capacity',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'Error: Failed to acquire deployment lock: deploy lock acquired by someone@example.com',
+      'concurrency',
+      'RETRY',
+    ],
     [
       'java.net.UnknownHostException: lake01.dfs.core.windows.net: Name or service not known',
       'network',

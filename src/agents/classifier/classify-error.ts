@@ -308,7 +308,7 @@ export interface LearnedPolicy {
  * confidence from which every band of held-out learned answers was right at least half the time (in
  * place of `unknown`), and at least 80 % of the time (in place of a generic-word guess).
  */
-export const DEFAULT_LEARNED_POLICY: LearnedPolicy = Object.freeze({ none: 0.4, guess: 0.7 });
+export const DEFAULT_LEARNED_POLICY: LearnedPolicy = Object.freeze({ none: 0.4, guess: 0.8 });
 
 interface RulesAnswer {
   classification: Classification;

@@ -188,6 +188,13 @@ describe('classifyError by family', () => {
       'RETRY',
     ],
     [
+      'Error: cannot load config file ~/.databrickscfg: profile "staging" not found',
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    ['Error: expected "autoscale.0.min_workers" to be at least (1), got 0', 'config', 'NOTIFY_OWNER'],
+    ['An existing connection was forcibly closed by the remote host', 'network', 'RETRY'],
+    [
       'java.net.UnknownHostException: lake01.dfs.core.windows.net: Name or service not known',
       'network',
       'NOTIFY_OWNER',

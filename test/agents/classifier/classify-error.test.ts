@@ -194,6 +194,8 @@ describe('classifyError by family', () => {
     ],
     ['Error: expected "autoscale.0.min_workers" to be at least (1), got 0', 'config', 'NOTIFY_OWNER'],
     ['An existing connection was forcibly closed by the remote host', 'network', 'RETRY'],
+    // A tool's own null dereference is its bug, not the caller's code.
+    ["TypeError: Cannot read properties of undefined (reading 'map')", 'unknown', 'ESCALATE'],
     [
       'java.net.UnknownHostException: lake01.dfs.core.windows.net: Name or service not known',
       'network',

@@ -194,6 +194,11 @@ describe('classifyError by family', () => {
     ],
     ['Error: expected "autoscale.0.min_workers" to be at least (1), got 0', 'config', 'NOTIFY_OWNER'],
     ['An existing connection was forcibly closed by the remote host', 'network', 'RETRY'],
+    [
+      'TrinoUserError(type=USER_ERROR, name=INVALID_CAST_ARGUMENT, message="Cannot cast \'abc\' to INT")',
+      'data_quality',
+      'NOTIFY_OWNER',
+    ],
     // A tool's own null dereference is its bug, not the caller's code.
     ["TypeError: Cannot read properties of undefined (reading 'map')", 'unknown', 'ESCALATE'],
     [

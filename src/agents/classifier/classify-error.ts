@@ -97,6 +97,14 @@ const FALLBACK: Classification = Object.freeze({
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/g;
 const UPPER_TOKEN = /(?<![\w.])_?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*(?:\.[A-Z][A-Z0-9_]*)*(?![\w])/g;
 const SQLSTATE = /SQL ?STATE[:=]?\s*['"]?([0-9A-Z]{5})\b/gi;
+/** A bracketed error class that opens a message (`[AMBIGUOUS_REFERENCE] …`), not a printed list (`[A] []`). */
+const BRACKETED_ERROR_CLASS = /\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:\.[A-Z0-9_]+)*\](?! ?[[\]{},])/;
+/**
+ * A SQLSTATE names a family of error classes (42704 is an undefined object, and also an ambiguous
+ * reference): where the text names its error class and a pattern knows only the SQLSTATE, the pattern
+ * ranks no higher than this, below the error-class families (53–56), so the class decides.
+ */
+const SQLSTATE_UNDER_CLASS_PRIORITY = 50;
 
 interface CompiledPattern {
   pattern: ErrorPattern;
@@ -125,6 +133,8 @@ interface PreparedText {
   tokens: ReadonlySet<string>;
   explicitCodes: ReadonlySet<string>;
   sqlstates: ReadonlySet<string>;
+  /** Whether the text names its error class in brackets. */
+  hasErrorClass: boolean;
 }
 
 function escapeRegExp(text: string): string {
@@ -212,6 +222,7 @@ function prepare(input: ClassifyInput): PreparedText {
     tokens,
     explicitCodes,
     sqlstates,
+    hasErrorClass: BRACKETED_ERROR_CLASS.test(text),
   };
 }
 
@@ -230,6 +241,8 @@ function rootCauseSection(text: string): { start: number; end: number } | null {
 interface Hit {
   confidence: number;
   inRoot: boolean;
+  /** Matched by a SQLSTATE alone. */
+  bySqlstate?: boolean;
 }
 
 function firstHit(
@@ -261,7 +274,7 @@ function evaluate(c: CompiledPattern, prepared: PreparedText): Hit | null {
     if (prepared.tokens.has(code)) return { confidence: 0.9, inRoot: false };
   }
   for (const state of c.sqlstates) {
-    if (prepared.sqlstates.has(state)) return { confidence: 0.85, inRoot: false };
+    if (prepared.sqlstates.has(state)) return { confidence: 0.85, inRoot: false, bySqlstate: true };
   }
   const exception = firstHit(c.exceptions, c.anyException, prepared, 0.85);
   if (exception?.inRoot) return exception;
@@ -295,7 +308,7 @@ export interface LearnedPolicy {
  * confidence from which every band of held-out learned answers was right at least half the time (in
  * place of `unknown`), and at least 80 % of the time (in place of a generic-word guess).
  */
-export const DEFAULT_LEARNED_POLICY: LearnedPolicy = Object.freeze({ none: 0.4, guess: 0.7 });
+export const DEFAULT_LEARNED_POLICY: LearnedPolicy = Object.freeze({ none: 0.4, guess: 0.8 });
 
 interface RulesAnswer {
   classification: Classification;
@@ -330,7 +343,11 @@ export function createErrorClassifier(
       if (cause !== null && c.pattern.priority + ROOT_CAUSE_BONUS <= cause.score) break;
       const hit = evaluate(c, prepared);
       if (hit === null) continue;
-      const score = c.pattern.priority + (hit.inRoot && prepared.rootStart >= 0 ? ROOT_CAUSE_BONUS : 0);
+      const priority =
+        hit.bySqlstate === true && prepared.hasErrorClass
+          ? Math.min(c.pattern.priority, SQLSTATE_UNDER_CLASS_PRIORITY)
+          : c.pattern.priority;
+      const score = priority + (hit.inRoot && prepared.rootStart >= 0 ? ROOT_CAUSE_BONUS : 0);
       const scored = { c, score, hit };
       if (c.pattern.wrapper) {
         if (wrapper === null || score > wrapper.score) wrapper = scored;
@@ -441,6 +458,8 @@ const CATEGORY_PARAMS_HINTS: Readonly<Partial<Record<ErrorCategory, ParamsHint>>
   timeout: Object.freeze({ increase: 'timeout' }),
   resource: Object.freeze({ increase: 'memory' }),
   capacity: Object.freeze({ node_type: 'another instance type', availability: 'another zone' }),
+  // A transfer that breaks off under its own size (a broken pipe mid-insert) goes through in smaller pieces.
+  network: Object.freeze({ decrease: 'batch size' }),
 });
 
 /**

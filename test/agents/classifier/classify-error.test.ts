@@ -121,6 +121,91 @@ describe('classifyError by family', () => {
       'NOTIFY_OWNER',
     ],
     ['java.net.ConnectException: Connection refused: db.internal.example/10.1.2.3:5432', 'network', 'RETRY'],
+    // A refusal naming nothing it came from is as likely a local server that never started.
+    ['ConnectionRefusedError: [Errno 111] Connection refused', 'network', 'NOTIFY_OWNER'],
+    // Tools around Spark: each keyed on what that tool always prints for the kind.
+    ['Livy session 12 did not start up in 120 seconds.', 'timeout', 'RETRY_WITH_NEW_PARAMS'],
+    ["requirement failed: Session isn't active.", 'timeout', 'RETRY_WITH_NEW_PARAMS'],
+    [
+      'org.apache.iceberg.exceptions.CommitFailedException: Cannot commit db.events: metadata location s3://b/m/2.json has changed from s3://b/m/1.json',
+      'concurrency',
+      'RETRY',
+    ],
+    ['_internal.DeltaError: Failed to commit transaction: 15', 'concurrency', 'NOTIFY_OWNER'],
+    [
+      'org.apache.kafka.common.errors.ProducerFencedException: There is a newer producer with the same transactionalId',
+      'concurrency',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'WARN TaskSchedulerImpl: Initial job has not accepted any resources; check your cluster UI',
+      'capacity',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    ['java.util.NoSuchElementException: spark.sql.catalog.lake.uri', 'config', 'NOTIFY_OWNER'],
+    [
+      'java.lang.RuntimeException: Failed to initialize MemoryUtil. You must start Java with `--add-opens=java.base/java.nio=ALL-UNNAMED`\nCaused by: java.lang.reflect.InaccessibleObjectException: Unable to make field long java.nio.Buffer.address accessible: module java.base does not "opens java.nio" to unnamed module',
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'py4j.Py4JException: Method transform([class org.apache.spark.sql.Dataset, class java.lang.Integer]) does not exist',
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+    ["TypeError: 'JavaPackage' object is not callable", 'dependency', 'NOTIFY_OWNER'],
+    ['msal: Failed to acquire token for the service principal', 'permission', 'NOTIFY_OWNER'],
+    [
+      "[PARSE_SYNTAX_ERROR] Syntax error at or near 'CALL'. SQLSTATE: 42601\n== SQL ==\nCALL cat.system.rewrite_data_files('db.t')",
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'command-4021:7: error: value withColum is not a member of org.apache.spark.sql.DataFrame',
+      'syntax',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'Error: cannot read job: Get "https://adb-1.azuredatabricks.net/api/2.1/jobs/get?job_id=5": EOF',
+      'network',
+      'RETRY',
+    ],
+    // The server refusing the TLS settings is met again on the next handshake.
+    [
+      'javax.net.ssl.SSLHandshakeException: Received fatal alert: protocol_version',
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    // A quota's own wording outranks the 403 / PERMISSION_DENIED Google Cloud sends it in.
+    [
+      '{"code":403,"message":"Insufficient regional quota to satisfy request: resource \\"CPUS\\"","status":"PERMISSION_DENIED"}',
+      'capacity',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'Error: Failed to acquire deployment lock: deploy lock acquired by someone@example.com',
+      'concurrency',
+      'RETRY',
+    ],
+    [
+      'Error: cannot load config file ~/.databrickscfg: profile "staging" not found',
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    ['Error: expected "autoscale.0.min_workers" to be at least (1), got 0', 'config', 'NOTIFY_OWNER'],
+    ['An existing connection was forcibly closed by the remote host', 'network', 'RETRY'],
+    [
+      'TrinoUserError(type=USER_ERROR, name=INVALID_CAST_ARGUMENT, message="Cannot cast \'abc\' to INT")',
+      'data_quality',
+      'NOTIFY_OWNER',
+    ],
+    // A tool's own null dereference is its bug, not the caller's code.
+    ["TypeError: Cannot read properties of undefined (reading 'map')", 'unknown', 'ESCALATE'],
+    [
+      'java.net.UnknownHostException: lake01.dfs.core.windows.net: Name or service not known',
+      'network',
+      'NOTIFY_OWNER',
+    ],
   ])('classifies %j as %s / %s', (message, category, action) => {
     const got = verdict(message);
     expect([got.category, got.action]).toEqual([category, action]);
@@ -361,6 +446,33 @@ describe('createErrorClassifier', () => {
     );
     expect(classify({ message: 'a big boom' }).rule).toBe('a.specific');
     expect(classify({ message: 'a boom' }).rule).toBe('a.generic');
+  });
+
+  it('lets the error class a message names outrank a pattern that knows only its SQLSTATE', () => {
+    // 42704 is an undefined object for most classes, and an ambiguous reference for one.
+    const classify = createErrorClassifier(
+      parseErrorPatterns(`
+- id: s.undefined_object
+  priority: 92
+  match: { sqlstate: ['42704'] }
+  category: missing_object
+  transient: false
+  action: NOTIFY_OWNER
+  params_hint: null
+  fix_hint: The object does not exist.
+- id: s.ambiguous_family
+  priority: 53
+  match: { regex: ['\\[AMBIGUOUS_[A-Z_]+\\]'] }
+  category: syntax
+  transient: false
+  action: NOTIFY_OWNER
+  params_hint: null
+  fix_hint: The reference is ambiguous; qualify it.
+`),
+    );
+    const message = 'Reference `id` is ambiguous, could be: [`a`.`id`, `b`.`id`]. SQLSTATE: 42704';
+    expect(classify({ message: `[AMBIGUOUS_REFERENCE] ${message}` }).rule).toBe('s.ambiguous_family');
+    expect(classify({ message }).rule).toBe('s.undefined_object');
   });
 });
 

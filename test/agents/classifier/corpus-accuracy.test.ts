@@ -27,17 +27,25 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   the classifier ran on any of them, joined the tune set (ids `unseen3-`) in the round after
  *   `unseen4` was gathered: it had been measured several times by then (so it no longer measured
  *   anything honestly), and its misses — mostly errors a pattern matched and put in the wrong category — were
- *   what the next round of general rules had to be read from. `unseen4` is the measured set now.
- * - `unseen4`: 120 messages gathered blind while the learned layer was being built, by someone who
+ *   what the next round of general rules had to be read from.
+ * - `unseen4`, 120 messages gathered blind while the learned layer was being built, by someone who
  *   did not read the classifier, from public threads no earlier row cites (73 repositories, leaning on
  *   connector and ecosystem threads — BigQuery, Kusto, ClickHouse, MongoDB, Glue/EMR, Spark on
- *   Kubernetes — because earlier splits used most Databricks-centric ones), labelled from what each
- *   thread's maintainers said the cause was, and committed alone before any classifier ran on them.
- *   Nothing was written or tuned from it. Aggregates only.
+ *   Kubernetes), labelled from what each thread's maintainers said the cause was, joined the tune set
+ *   (ids `u4-`) in the round after: it had been measured several times by then (last 64 and 84 of 120
+ *   right, 20 given up, 4 needless retries), so it no longer measured anything, and its misses — errors
+ *   from tools around Spark that no pattern named — were what that round's general rules were read from.
+ *   Two of its labels went against the convention and were corrected when it joined (a refused login is
+ *   `permission`; a syntax error in code a connector generated is `syntax`).
+ * - `pub6-101` onwards, 147 tune rows gathered in that round from public threads (CLI, SDKs, Terraform,
+ *   dbt, delta-rs, Iceberg, drivers) by someone else, none from a holdout repository. Before any rule
+ *   was read from them the classifier got 69.1 % of the categories and 78.9 % of the actions of the 152
+ *   such rows, and gave up on 8.6 % (5 were then left out for contradicting earlier rows of the same
+ *   wording): the gap the hidden set showed, which is why they became rows to learn from.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen4';
+  split: 'tune' | 'holdout' | 'unseen2';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -55,7 +63,6 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
-const unseen4Rows = rows.filter((r) => r.split === 'unseen4');
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -67,30 +74,23 @@ const unseen4Rows = rows.filter((r) => r.split === 'unseen4');
 const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
 /**
  * What the classifier reaches on the holdout today (162 and 164 of 170 right, one given up, no
- * needless retry; unchanged when measured once at the end of the round that moved `unseen3` into
- * tune), rounded towards failing: a change that makes any of them worse fails here. The
+ * needless retry; unchanged when measured at the end of the rounds that moved `unseen3` and then
+ * `unseen4` into tune), rounded towards failing: a change that makes any of them worse fails here. The
  * holdout was read once, by kind, to find the rules its misses broke (wrappers outranking causes,
  * status codes and exception families not read); the fixes are general rules backed by new tune rows.
  * The rules alone reached 161 and 164; the learned layer (trained on the tune rows only) added one.
  */
 const HOLDOUT_FLOOR = { category: 0.952, action: 0.964, unknown: 0.006, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on the second unseen split today (73 and 78 of 80 right, 2 given up,
+ * What the classifier reaches on the second unseen split today (75 and 79 of 80 right, 1 given up,
  * no needless retry), rounded towards failing; it was 63 and 68 of 80, 11 given up, when the rows
- * were gathered, and 72 and 75, 5 given up, with the rules alone before the learned layer. Its rows came from the same searches as the `pub5-` tune rows, so it is less
- * independent of the rules written in that round than `unseen4` is. The round that moved `unseen3` into
- * tune measured it once, at its end: unchanged.
+ * were gathered, 72 and 75, 5 given up, with the rules alone before the learned layer, and 73 and 78,
+ * 2 given up, before the round that moved `unseen4` into tune (its rows taught the learned layer and
+ * its kinds the rules; measured at that round's end). Its rows came from the same searches as the
+ * `pub5-` tune rows, so it is less independent of the rules written in that round than a split
+ * gathered blind by someone who never read the classifier.
  */
-const UNSEEN2_FLOOR = { category: 0.912, action: 0.975, unknown: 0.025, needlessRetries: 0 } as const;
-/**
- * What the classifier reaches on unseen4 (64 and 84 of 120 right, 20 given up, 4 needless retries),
- * rounded towards failing. It was 63 and 82, 22 given up, when the split was committed and first
- * measured (the rules alone then had 63 and 83, 27 given up). The round that moved `unseen3` into tune
- * wrote its rules from tune rows only and measured this split once, at its end, for these figures;
- * its rows and misses were never read. The hardest split: errors from tools around Spark that no
- * pattern names.
- */
-const UNSEEN4_FLOOR = { category: 0.533, action: 0.7, unknown: 0.167, needlessRetries: 4 } as const;
+const UNSEEN2_FLOOR = { category: 0.937, action: 0.987, unknown: 0.0125, needlessRetries: 0 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 
@@ -179,7 +179,6 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
-const unseen4 = evaluate(unseen4Rows);
 
 console.info(
   [
@@ -187,7 +186,6 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
-    ...summary('unseen4', unseen4),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -207,7 +205,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen4'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
     }
   });
 
@@ -219,10 +217,10 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-`, `unseen-` and `unseen3-` rows were gathered blind, as measured sets, so they are not
-    // rows written from holdout repositories and do not count here.
+    // The former `fresh-`, `unseen-`, `unseen3-` and `u4-` rows were gathered blind, as measured sets, so
+    // they are not rows written from holdout repositories and do not count here.
     const gatheredBlind = (r: CorpusRow): boolean =>
-      r.id.startsWith('fresh-') || r.id.startsWith('unseen-') || r.id.startsWith('unseen3-');
+      ['fresh-', 'unseen-', 'unseen3-', 'u4-'].some((prefix) => r.id.startsWith(prefix));
     const shared = tuneRows.filter((r) => !gatheredBlind(r) && holdoutRepos.has(repoOf(r.source)));
     expect(shared.length, shared.map((r) => `${r.id} ${r.source}`).join(', ')).toBeLessThanOrEqual(20);
   });
@@ -285,12 +283,7 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 });
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
-function measuredSplit(
-  split: 'unseen2' | 'unseen4',
-  subset: readonly CorpusRow[],
-  report: Report,
-  floor: Floor,
-): void {
+function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: Report, floor: Floor): void {
   it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
     expect(subset.length).toBeGreaterThanOrEqual(80);
     const seenElsewhere = new Set(rows.filter((r) => r.split !== split).map((r) => threadOf(r.source)));
@@ -305,10 +298,6 @@ function measuredSplit(
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
-});
-
-describe('classifier accuracy on a set gathered blind by someone who never read the classifier (unseen4)', () => {
-  measuredSplit('unseen4', unseen4Rows, unseen4, UNSEEN4_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -10,6 +10,7 @@ export default defineConfig({
         name: project.name,
         include: [...project.include],
         exclude: [...project.exclude],
+        isolate: project.isolate,
         // Tests start real servers (DuckDB, PGlite, the simulator); give slow CI machines room.
         testTimeout: 60_000,
         hookTimeout: 120_000,

@@ -28,6 +28,18 @@ const STARTS_SOMETHING: readonly RegExp[] = [
   /(console-harness|collector-harness|scripted-server|wire-fixture)\.js$/,
 ];
 
+/**
+ * What outlives a unit test file: the unit project shares one module graph between the files a worker
+ * runs (test/suite-projects.ts), so a mock, a stub, a changed environment or fake timers would reach the
+ * next file.
+ */
+const LEAVES_STATE: readonly RegExp[] = [
+  /\bvi\.(mock|doMock|stubEnv|stubGlobal|useFakeTimers)\(/,
+  /\bprocess\.env(\.\w+|\[[^\]]+\])\s*=[^=]/,
+  /\bdelete\s+process\.env\b/,
+  /\bprocess\.chdir\(/,
+];
+
 function testFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -56,6 +68,16 @@ describe('the suite layout', () => {
           .filter((spec) => STARTS_SOMETHING.some((pattern) => pattern.test(spec)))
           .map((spec) => `${file} imports ${spec}`),
       );
+    expect(offenders).toEqual([]);
+  });
+
+  it('has no unit test that leaves a mock, a stub, the environment or fake timers to the next file', () => {
+    const offenders = files
+      .filter((file) => projectOf(file) === 'unit')
+      .flatMap((file) => {
+        const source = readFileSync(join(root, file), 'utf8');
+        return LEAVES_STATE.filter((pattern) => pattern.test(source)).map((pattern) => `${file}: ${pattern}`);
+      });
     expect(offenders).toEqual([]);
   });
 

@@ -327,7 +327,9 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
     };
     // Every fault in view is one incident's, and every incident stands for a fault: recall and precision 1.
     // Anything missed or unmatched (a lost poll, a dropped signal) fails the test.
-    await expect.poll(judge, { timeout: 60_000, interval: 1_000 }).toEqual({ missed: [], unmatched: [] });
+    // It waits for the detection to catch up with the workspace, which a loaded machine slows (a 60 s wait
+    // missed a fault at load 15); a healthy run passes at the first or second look.
+    await expect.poll(judge, { timeout: 180_000, interval: 1_000 }).toEqual({ missed: [], unmatched: [] });
     // Severity and correlation are printed, not asserted: a deployment that starts late finds
     // marketing's cost spike while marketing's permission incident is still open and joins the two
     // (with or without the faults here), where `dbxops eval`'s simulated responder has resolved the first.
@@ -394,5 +396,5 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
     // No job failed for good.
     expect([...finished].filter(([, state]) => state === 'failed')).toEqual([]);
     for (const p of [web, second, again]) expect(p.child.exitCode, p.output()).toBeNull();
-  }, 420_000);
+  }, 600_000);
 });

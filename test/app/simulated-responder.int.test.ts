@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateScenario } from '../../src/app/eval-command.js';
+import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js';
 import type { ScenarioInput } from '../../src/sim/scenario/schema.js';
 import { baseScenario } from '../sim/fixtures.js';
 
@@ -36,6 +36,14 @@ function scenario(admins: string[], occurrences = 1): ScenarioInput {
 let dir: string;
 const file = (name: string) => join(dir, name);
 
+/**
+ * The two-admin run without a policy, replayed once for the tests that read it: the replay is seeded,
+ * so a second one would only repeat the first.
+ */
+let twoAdmins: Promise<EvalResult> | undefined;
+const twoAdminsRun = () =>
+  (twoAdmins ??= evaluateScenario({ scenario: file('two-admins.json'), seed: 7, json: true }));
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dbxops-responder-'));
   await writeFile(
@@ -54,7 +62,7 @@ afterAll(async () => {
 
 describe('the simulated responder in dbxops eval', () => {
   it('repairs a lost commit race on its first press, and the incident resolves', async () => {
-    const r = await evaluateScenario({ scenario: file('two-admins.json'), seed: 7, json: true });
+    const r = await twoAdminsRun();
     const [response] = r.responses;
     expect(response).toMatchObject({
       suggested: ['repair', 'rerun', 'set_retry_policy'],
@@ -68,7 +76,7 @@ describe('the simulated responder in dbxops eval', () => {
   }, 300_000);
 
   it('says when the fix went out, when its run ended and when the recovery was verified', async () => {
-    const r = await evaluateScenario({ scenario: file('two-admins.json'), seed: 7, json: true });
+    const r = await twoAdminsRun();
     const [response] = r.responses;
     const pressed = response?.pressedAfterMs ?? Number.NaN;
     const executed = response?.executedAfterMs ?? Number.NaN;

@@ -556,6 +556,118 @@ describe('retries already spent', () => {
   });
 });
 
+describe('statuses that carry a cause a retry cannot fix', () => {
+  it.each([
+    [
+      'rpc error: code = ResourceExhausted desc = grpc: received message larger than max (5000000 vs. 4194304)',
+      'resource',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    [
+      'status = StatusCode.UNAVAILABLE details = "DNS resolution failed for sc://my-host:15002"',
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'Caused by: java.io.EOFException\n\tat org.apache.parquet.hadoop.ParquetFileReader.readFooter(ParquetFileReader.java:538)',
+      'data_quality',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'databricks.sql.exc.RequestError: Error during request to server: Query was cancelled',
+      'timeout',
+      'NOTIFY_OWNER',
+    ],
+    ['Job killed: the worker exited with signal: SIGKILL', 'resource', 'RETRY_WITH_NEW_PARAMS'],
+  ])('reads %s at its cause', (message, category, action) => {
+    expect(verdict(message)).toMatchObject({ category, action });
+  });
+
+  it('still retries a bare gRPC UNAVAILABLE, which names no cause', () => {
+    expect(verdict('io.grpc.StatusRuntimeException: UNAVAILABLE').action).toBe('RETRY');
+  });
+});
+
+describe('failures inside the platform or the tool', () => {
+  it.each([
+    'Error: Provider produced inconsistent result after apply\n\nWhen applying changes to databricks_grants.this, provider produced an unexpected new value.',
+    'ai.rapids.cudf.CudaException: an illegal memory access was encountered',
+    'Something went wrong. TypeError: items.filter is not a function',
+    'requests.exceptions.HTTPError: 500 Server Error: Internal Server Error for url: https://example.cloud.databricks.com/api/2.0/sql/statements',
+    'java.lang.IllegalStateException: This should not happen: plan has no output',
+  ])('escalates %s', (message) => {
+    expect(verdict(message)).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
+  });
+
+  it("escalates a programming error raised inside an installed library's own frame", () => {
+    const traceback = [
+      'Traceback (most recent call last):',
+      '  File "/app/run.py", line 4, in <module>',
+      '    client.jobs.get(job_id=1)',
+      '  File "/venv/lib/python3.11/site-packages/somesdk/core.py", line 120, in _raise',
+      '    raise ApiError(**payload)',
+      "TypeError: ApiError.__init__() got an unexpected keyword argument 'trace_id'",
+    ].join('\n');
+    expect(verdict(traceback)).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
+  });
+
+  it('lets the cause after "Internal error message:" decide, as the termination detail it labels', () => {
+    expect(
+      verdict(
+        'Internal error message: Spark error: Driver down cause: java.io.IOException: Cannot run program "conda" (in directory "/databricks"): error=2, No such file or directory',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        'Internal error message: Failed to launch spark container on instance i-0abc. Exception: Container setup has timed out',
+      ),
+    ).toMatchObject({ category: 'capacity', action: 'RETRY_WITH_NEW_PARAMS' });
+  });
+});
+
+describe('configuration and usage a person must change', () => {
+  it.each([
+    [
+      'HTTPError: 413 Client Error: Request Entity Too Large for url: https://example.com/api/2.0/workspace/import',
+      'config',
+    ],
+    [
+      'S3ServiceException: The bucket you are attempting to access must be addressed using the specified endpoint.',
+      'config',
+    ],
+    ['OSError: [Errno 38] Function not implemented: rename /Volumes/main/raw/landing/a.tmp', 'config'],
+    [
+      'assertion failed: There are [2] sources in the checkpoint offsets and now there are [3] sources requested by the query. Cannot continue.',
+      'config',
+    ],
+    [
+      'Spark error: Spark encountered an error on startup. This issue can be caused by invalid Spark configurations or malfunctioning init scripts.',
+      'config',
+    ],
+    [
+      'Error: invalid value "ten" for flag --max-workers: strconv.ParseInt: parsing "ten": invalid syntax',
+      'config',
+    ],
+    ['Error: no deployment target named "staging" is defined', 'config'],
+    ['Error: cannot parse config file: key-value delimiter not found', 'config'],
+    [
+      'Error: Failed to query available provider packages: provider registry registry.terraform.io does not have a provider named registry.terraform.io/hashicorp/databricks',
+      'config',
+    ],
+    ['java.sql.SQLSyntaxErrorException: ORA-00904: "CUST_ID": invalid identifier', 'syntax'],
+    [
+      'ImportError: pyarrow is not installed. Please run pip install pyarrow to use this feature',
+      'dependency',
+    ],
+    [
+      'Error: failed to deploy: encountered possible permission error: /Workspace/Shared/.bundle/app',
+      'permission',
+    ],
+  ])('reads %s as %s', (message, category) => {
+    expect(verdict(message)).toMatchObject({ category, action: 'NOTIFY_OWNER' });
+  });
+});
+
 describe('HTTP statuses behind a client retry wrapper', () => {
   it('reads the status urllib3 gave up on, not the "max retries" around it', () => {
     const wrap = (status: number) =>

@@ -49,10 +49,17 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   the round's check: 25 → 26 categories and 17 → 19 actions of 40, 6 → 5 given up, 3 → 2 needless
  *   retries); 3 contradicted earlier rows of the same wording; one label was corrected against the
  *   convention (a Terraform registry's `context deadline exceeded` is a timeout).
+ * - `unseen5`: 134 messages gathered blind in the same session as the `pub6-` and `pub7-` rows, by
+ *   someone who never read the classifier, from odd-numbered public threads (the tune gatherers took
+ *   even ones, so no thread is in both), mostly Databricks' own repositories (CLI, SDKs, Terraform
+ *   provider, bundles, drivers, ucx, Delta), labelled from what each thread's maintainers found —
+ *   which puts an error the thread showed to be a tool's or the platform's bug at `ESCALATE` (40 of
+ *   134), something the text alone often cannot show. Committed after both of that session's rounds of
+ *   rules were written, and measured then; nobody writing rules read it. Aggregates only.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen5';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -70,6 +77,7 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
+const unseen5Rows = rows.filter((r) => r.split === 'unseen5');
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -98,6 +106,14 @@ const HOLDOUT_FLOOR = { category: 0.952, action: 0.964, unknown: 0.006, needless
  * gathered blind by someone who never read the classifier.
  */
 const UNSEEN2_FLOOR = { category: 0.937, action: 0.987, unknown: 0.0125, needlessRetries: 0 } as const;
+/**
+ * What the classifier reaches on unseen5 (91 and 86 of 134 right, 9 given up, 5 needless retries),
+ * rounded towards failing. Before that session's two rounds of rules (which added 234 tune rows and
+ * the rules their misses showed) it was 88 and 85, 11 given up, 5 needless retries: rules read from
+ * one set of threads carried over little to another. This is the honest figure for errors nobody
+ * here has read, and the distance to issue 16's targets.
+ */
+const UNSEEN5_FLOOR = { category: 0.679, action: 0.641, unknown: 0.068, needlessRetries: 5 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 
@@ -186,6 +202,7 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
+const unseen5 = evaluate(unseen5Rows);
 
 console.info(
   [
@@ -193,6 +210,7 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
+    ...summary('unseen5', unseen5),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -212,7 +230,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen5'], row.id).toContain(row.split);
     }
   });
 
@@ -290,7 +308,12 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 });
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
-function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: Report, floor: Floor): void {
+function measuredSplit(
+  split: 'unseen2' | 'unseen5',
+  subset: readonly CorpusRow[],
+  report: Report,
+  floor: Floor,
+): void {
   it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
     expect(subset.length).toBeGreaterThanOrEqual(80);
     const seenElsewhere = new Set(rows.filter((r) => r.split !== split).map((r) => threadOf(r.source)));
@@ -305,6 +328,10 @@ function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: R
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
+});
+
+describe('classifier accuracy on a set gathered blind, by someone who never read it, after two rounds of rules (unseen5)', () => {
+  measuredSplit('unseen5', unseen5Rows, unseen5, UNSEEN5_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -65,13 +65,15 @@ function send(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  // Encoded once: measuring the text with `Buffer.byteLength` and then writing it encoded it twice,
+  // and every poll of the replay reads a few of these pages.
+  const bytes = Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
     'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
+    'content-length': bytes.length,
     ...headers,
   });
-  res.end(text);
+  res.end(bytes);
 }
 
 class BodyTooLarge extends Error {}

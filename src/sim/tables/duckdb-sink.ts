@@ -2,7 +2,6 @@ import {
   type DuckDBAppender,
   type DuckDBConnection,
   DuckDBDataChunk,
-  type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { SinkTableName, SystemTableRow, SystemTableSink } from '../system-table-sink.js';
@@ -23,10 +22,15 @@ const CHUNK_ROWS = 2048;
 interface TableWriter {
   readonly name: SinkTableName;
   readonly appender: DuckDBAppender;
-  readonly types: readonly DuckDBType[];
   readonly columnNames: readonly string[];
   readonly known: ReadonlySet<string>;
   readonly converters: readonly ((value: unknown, row: number) => DuckDBValue)[];
+  /**
+   * The chunk each write fills and hands over, made once: making one builds the DuckDB type of every
+   * column (structs, maps and lists included), which cost more than the few rows a flush of the live
+   * simulator usually carries. The appender copies what it is given, so the chunk is free again at once.
+   */
+  readonly chunk: DuckDBDataChunk;
   /** Column-major buffer of converted values not yet handed to the appender. */
   columns: DuckDBValue[][];
   buffered: number;
@@ -64,10 +68,10 @@ export class DuckDbSink implements SystemTableSink {
       writers.set(name, {
         name,
         appender,
-        types: columns.map((_, index) => appender.columnType(index)),
         columnNames: columns.map(([column]) => column),
         known: new Set(columns.map(([column]) => column)),
         converters: columns.map(([column, type]) => checkedConverter(name, column, type)),
+        chunk: DuckDBDataChunk.create(columns.map((_, index) => appender.columnType(index))),
         columns: columns.map(() => []),
         buffered: 0,
         dirty: false,
@@ -137,7 +141,9 @@ function convertRow(writer: TableWriter, row: SystemTableRow, index: number): Du
 }
 
 function writeChunk(writer: TableWriter): void {
-  const chunk = DuckDBDataChunk.create(writer.types, writer.buffered);
+  const chunk = writer.chunk;
+  chunk.reset();
+  chunk.rowCount = writer.buffered;
   chunk.setColumns(writer.columns);
   writer.appender.appendDataChunk(chunk);
   writer.columns = writer.columns.map(() => []);

@@ -28,6 +28,8 @@ const NAMES: WorkspaceNames = {
     { id: 'w2', name: 'marketing_bi' },
   ],
   clusters: [{ id: 'c1', name: 'mkt-analysts-shared' }],
+  pipelines: [{ id: 'p1', name: 'clickstream_dlt' }],
+  users: ['alice@acme.example', 'bob@acme.example', 'carol@acme.example', 'finance-etl-sp@acme.example'],
 };
 
 const route = (question: string) => {

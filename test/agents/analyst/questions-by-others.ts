@@ -321,7 +321,8 @@ const FIRST_QUESTIONS: readonly QuestionByOthers[] = [
   {
     text: 'is the clickstream_dlt pipeline healthy',
     who: 'on-call',
-    expect: { intents: [], decline: 'must' },
+    // Written when no intent read DLT pipelines (a decline was right then); pipeline_status does now.
+    expect: { intents: ['pipeline_status'], filters: { pipeline: 'clickstream_dlt' } },
   },
   {
     text: 'failures by team last week',
@@ -504,7 +505,12 @@ const FRESH_QUESTIONS: readonly QuestionByOthers[] = [
   {
     text: 'permission errors this week',
     who: 'platform',
-    expect: { intents: ['failures'], decline: 'may', filters: { errorKind: 'permission' }, period: THIS_WEEK },
+    expect: {
+      intents: ['failures'],
+      decline: 'may',
+      filters: { errorKind: 'permission' },
+      period: THIS_WEEK,
+    },
   },
   {
     text: 'any timeouts overnight?',
@@ -537,7 +543,11 @@ const FRESH_QUESTIONS: readonly QuestionByOthers[] = [
     who: 'platform',
     expect: { intents: ['job_duration'], filters: { job: 'finance_fx_rates' } },
   },
-  { text: 'SLA misses since friday', who: 'manager', expect: { intents: ['sla_misses'], period: PAST_2_DAYS } },
+  {
+    text: 'SLA misses since friday',
+    who: 'manager',
+    expect: { intents: ['sla_misses'], period: PAST_2_DAYS },
+  },
   {
     text: 'which marketing tables missed their sla yesterday',
     who: 'manager',

@@ -522,9 +522,8 @@ const NOT_NAMES = new Set(
 const WORD_PARTS = new Set(
   `week over month day year auto stop stopped terminate terminated termination long running all purpose
   right size sized provisioned under utilised utilized utilization on call real time top most per non re
-  self serve up to date in out of off sub multi well known high low cost costs run runs last so far`.split(
-    /\s+/,
-  ),
+  self serve up to date in out outs of off sub multi well known high low cost costs run runs last so far
+  time timed`.split(/\s+/),
 );
 
 const looksLikeName = (token: string): boolean => {

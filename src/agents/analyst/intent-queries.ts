@@ -95,7 +95,9 @@ const pricedUsage = (slots: Slots) => `SELECT u.*, u.usage_quantity * p.pricing.
         slots.product === undefined ? '' : ' AND u.billing_origin_product = :product'
       }${slots.serverless ? ' AND u.product_features.is_serverless' : ''}${
         slots.warehouse === undefined ? '' : ' AND u.usage_metadata.warehouse_id = :warehouse_id'
-      }${slots.cluster === undefined ? '' : ' AND u.usage_metadata.cluster_id = :cluster_id'}`;
+      }${slots.cluster === undefined ? '' : ' AND u.usage_metadata.cluster_id = :cluster_id'}${
+        slots.pipeline === undefined ? '' : ' AND u.usage_metadata.dlt_pipeline_id = :pipeline_id'
+      }`;
 
 /** Where the workspace's billing records start: a period before it is not covered. */
 export const BILLING_COVERAGE = `SELECT min(usage_start_time) AS data_from
@@ -440,7 +442,7 @@ GROUP BY 1 ORDER BY hours DESC`,
   },
 
   spend_by_team: {
-    honours: ['team', 'product', 'serverless', 'warehouse', 'cluster'],
+    honours: ['team', 'product', 'serverless', 'warehouse', 'cluster', 'pipeline'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,

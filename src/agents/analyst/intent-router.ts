@@ -194,6 +194,8 @@ const UNCOVERED: readonly {
   unless?: readonly (keyof typeof C)[];
   /** A concept the question must also carry for this subject to be its ask. */
   needs?: keyof typeof C;
+  /** Intents that answer the question even with these words ("why did X fail with OOM"). */
+  notFor?: readonly IntentName[];
 }[] = [
   {
     subject: 'retries and attempts',
@@ -251,11 +253,14 @@ const UNCOVERED: readonly {
     // Only with words of failure: "permission changes on X" asks who changed it.
     nearest: ['failures', 'why_failed'],
     needs: 'fail',
+    // Of one named job, its failure's own error says the kind: why it failed answers it.
+    notFor: ['why_failed', 'job_status', 'job_duration'],
   },
   {
     subject: 'CPU, memory and disk use',
     pattern: concept('memory|cpu|oom\\b|out of memory|disk|spill'),
     nearest: ['idle_warehouses', 'job_duration'],
+    notFor: ['why_failed'],
   },
   {
     subject: 'storage and table sizes',
@@ -352,11 +357,16 @@ const MIN_USER_WORD = 3;
  * one known address's part before the `@` ("bob" for bob@acme.example). Words the router reads as
  * concepts or stop words are never people, and a part shared by several addresses is ambiguous.
  */
-function findUser(
-  text: string,
-  users: readonly string[],
-): (NameMatch<string> & { typed: string }) | undefined {
+function findUser(text: string, names: WorkspaceNames): (NameMatch<string> & { typed: string }) | undefined {
+  const users = names.users;
   if (users.length === 0) return undefined;
+  // A word that is a team's, job's or other name of the workspace is that name, not a person sharing it.
+  const known = new Set(
+    [
+      ...names.teams,
+      ...[...names.jobs, ...names.warehouses, ...names.clusters, ...names.pipelines].map((n) => n.name),
+    ].map(normaliseName),
+  );
   const byAddress = new Map(users.map((u) => [u.toLowerCase(), u]));
   for (const email of text.match(EMAIL) ?? []) {
     const user = byAddress.get(email.toLowerCase());
@@ -364,6 +374,7 @@ function findUser(
   }
   for (const token of tokensOf(text)) {
     if (token.length < MIN_USER_WORD || STOP_WORDS.has(token) || isConceptWord(token)) continue;
+    if (known.has(normaliseName(token))) continue;
     const fits = users.filter((u) => normaliseName(u.split('@')[0] ?? '') === normaliseName(token));
     if (fits.length === 1) return { kind: 'one', item: fits[0]!, typed: token };
     if (fits.length > 1) return { kind: 'many', candidates: fits, typed: token };
@@ -679,6 +690,7 @@ function uncoveredOf(text: string, intent: IntentName | undefined): Routed | und
     (u) =>
       u.pattern.test(text) &&
       (u.needs === undefined || C[u.needs].test(text)) &&
+      !(intent !== undefined && (u.notFor ?? []).includes(intent)) &&
       !(u.unless ?? []).some((c) => C[c].test(text)),
   );
   if (subject !== undefined) return { kind: 'uncovered', subject: subject.subject, nearest: subject.nearest };
@@ -709,7 +721,7 @@ export interface RouteOptions {
  */
 export function routeQuestion(question: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
   const products = productsOf(question);
-  const user = findUser(products.text, names.users);
+  const user = findUser(products.text, names);
   // A person's address or first name is no other name: "alice@acme.example" is not a table.
   const text = user === undefined ? products.text : withoutNames(products.text, { user });
   let found: Found = findNames(text, names);

@@ -663,3 +663,12 @@ describe('people, team abbreviations, DLT pipelines and kinds of failure', () =>
     }
   });
 });
+
+describe("a DLT pipeline's bill", () => {
+  it('is its usage records, by usage_metadata.dlt_pipeline_id, bound', async () => {
+    const answer = await ask('what did clickstream_dlt cost this week');
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.summary).toMatch(/^Spend of pipeline clickstream_dlt this week: \$[\d.,]+ /);
+    expect(answer.sql).toContain('u.usage_metadata.dlt_pipeline_id = :pipeline_id');
+  });
+});

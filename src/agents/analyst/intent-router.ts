@@ -1,4 +1,4 @@
-import { type NameMatch, matchName, nearestNames, normaliseName } from './name-match.js';
+import { type NameMatch, matchName, nearestNames, normaliseName, withinTypos } from './name-match.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -103,7 +103,7 @@ export type Routed =
    */
   | {
       readonly kind: 'unknown_name';
-      readonly what: NameKind | null;
+      readonly what: NameKind | 'user' | null;
       readonly typed: string;
       readonly nearest: readonly string[];
       readonly intent: IntentName | undefined;
@@ -122,7 +122,7 @@ const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`
 // Stems, matched at the start of a word: "fail" covers fail/failed/failing/failure(s).
 const C = {
   fail: concept(
-    "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
+    "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
   why: concept('why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos'),
   /** "What happened (last night)?" about no job: what went wrong in the period. */
@@ -383,6 +383,45 @@ function findUser(text: string, names: WorkspaceNames): (NameMatch<string> & { t
 }
 
 /**
+ * A person the question names whom the query history does not know: an address, or the word after
+ * "by" / "from" (or before "'s queries") in a question about queries ("top queries by gus"). Said so,
+ * rather than answered for everyone.
+ */
+function unknownPersonOf(
+  text: string,
+  names: WorkspaceNames,
+  intent: IntentName | undefined,
+): string | undefined {
+  const email = text.match(EMAIL)?.[0];
+  if (email !== undefined) return email;
+  if (intent === undefined || !ON_WAREHOUSES.has(intent)) return undefined;
+  const known = new Set(
+    [...names.teams, ...[...names.warehouses, ...names.clusters].map((n) => n.name)].map(normaliseName),
+  );
+  const said =
+    /\b(?:by|from)\s+([a-z][a-z0-9._-]{2,63})\b/i.exec(text)?.[1] ??
+    /\b([a-z][a-z0-9._-]{2,63})['’]s\s+(?:quer|statement|sql)/i.exec(text)?.[1];
+  if (said === undefined) return undefined;
+  const word = said.toLowerCase();
+  if (STOP_WORDS.has(word) || NOT_NAMES.has(word) || isConceptWord(word) || KIND_WORDS[word] !== undefined)
+    return undefined;
+  return known.has(normaliseName(word)) ? undefined : said;
+}
+
+/**
+ * A word a typo or two away from exactly one team ("finnce", "markting"), when nothing else was
+ * found: not guessed, but said, with the team as the nearest name.
+ */
+function misspeltTeam(text: string, names: WorkspaceNames): string | undefined {
+  for (const token of tokensOf(text)) {
+    if (!/^[a-z]{5,}$/.test(token) || STOP_WORDS.has(token) || isConceptWord(token)) continue;
+    const near = names.teams.filter((team) => withinTypos(token, team));
+    if (near.length === 1) return token;
+  }
+  return undefined;
+}
+
+/**
  * The one team `typed` abbreviates — its first letter, then letters of the team's name in order,
  * skipping the second ("mktg", "mkting" → marketing; "dplat" → data-platform) — or undefined when
  * none or several do.
@@ -597,7 +636,7 @@ function rankedByUser(text: string): boolean {
 }
 
 /** How much of the warehouses' time someone took: "how much warehouse time did carol use". */
-const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?)\b/i;
+const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?|how many|count|number of|in total)\b/i;
 /** "Who ran / used / fired off the most queries": the people are ranked. */
 const WHO_RAN =
   /\bwho(?:'s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
@@ -628,7 +667,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     return has(text, 'cost') ? 'spend_by_team' : 'pipeline_status';
   // A person named: what they ran, or how much warehouse time they used.
   if (found.user !== undefined && !has(text, 'fail') && !job && !table)
-    return has(text, 'query') || !USER_TIME.test(text) ? 'expensive_queries' : 'expensive_users';
+    return USER_TIME.test(text) ? 'expensive_users' : 'expensive_queries';
   if (
     has(text, 'cost') ||
     (has(text, 'top') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
@@ -734,11 +773,21 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
     }
   }
   if (user !== undefined) found = { ...found, user };
+  const misspelt = Object.values(found).every((m) => m === undefined) ? misspeltTeam(text, names) : undefined;
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
   const words = withoutNames(text, found);
   const intent = chooseIntent(words, found, options.hasPeriod === true);
   const uncovered = uncoveredOf(words, intent);
   if (uncovered !== undefined) return uncovered;
+  const person = user === undefined ? unknownPersonOf(text, names, intent) : undefined;
+  if (person !== undefined) {
+    const nearest = nearestNames(person.split('@')[0] ?? person, names.users, (u) => u.split('@')[0] ?? u);
+    return { kind: 'unknown_name', what: 'user', typed: person, nearest, intent };
+  }
+  if (misspelt !== undefined) {
+    const nearest = names.teams.filter((team) => withinTypos(misspelt, team));
+    return { kind: 'unknown_name', what: 'team', typed: misspelt, nearest, intent };
+  }
   for (const what of ['table', 'job', 'team', 'warehouse', 'cluster', 'pipeline', 'user'] as const) {
     const m = found[what];
     if (m?.kind !== 'many') continue;

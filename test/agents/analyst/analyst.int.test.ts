@@ -583,10 +583,33 @@ describe('people, team abbreviations, DLT pipelines and kinds of failure', () =>
     expect(failures.sql).toBeNull();
   });
 
-  it('reads an address the query history does not know as no one, and never splices it into SQL', async () => {
-    const answer = await ask('queries by mallory@evil.example yesterday');
-    expect(answer.sql ?? '').not.toContain('mallory');
-    expect(answer.summary).not.toContain('by mallory');
+  it('says a person the query history does not know is not there, instead of answering for everyone', async () => {
+    for (const [question, typed] of [
+      ['queries by mallory@evil.example yesterday', 'mallory@evil.example'],
+      ['top queries by gus', 'gus'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.outcome).toBe('unknown_name');
+      expect(answer.summary).toContain(`No user named "${typed}"`);
+      expect(answer.sql).toBeNull();
+    }
+    // Words after "by" that say how to rank are no people.
+    expect((await ask('queries by duration yesterday')).outcome).toBe('answered');
+  });
+
+  it("counts one person's queries when asked how many", async () => {
+    const answer = await ask('how many queries did bob run yday');
+    expect(answer.intent).toBe('expensive_users');
+    expect(answer.summary).toMatch(/^bob@acme\.example ran \d+ queries yesterday/);
+  });
+
+  it('says a misspelt team is no team, with the team as the nearest, instead of answering for all', async () => {
+    const answer = await ask('finnce cost');
+    expect(answer.outcome).toBe('unknown_name');
+    expect(answer.summary).toBe(
+      'No team named "finnce" in this workspace\'s system tables; the nearest: finance.',
+    );
+    expect(answer.followUps.map((f) => f.question)).toEqual(['finance cost']);
   });
 
   it('refuses a person typed with SQL in it, and an oversized address, without running what it did not write', async () => {

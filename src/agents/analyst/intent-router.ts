@@ -145,7 +145,7 @@ const C = {
   pipeline: concept('dlt\\b|delta live|declarative pipelines?|lakeflow pipelines?'),
   timeout: concept('time ?outs?\\b|timed? ?out|hit (?:the|its|their) timeout'),
   clusterError: concept(
-    'cluster (?:errors?|failures?|launch|start)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|capacity|stockout|spot (?:loss|eviction|interrupt|termination)|quota',
+    'cluster (?:errors?|failures?|launch|start)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|capacity|stockout|quota',
   ),
   team: concept('teams?\\b|by team|per team|departments?|cost cent'),
   change: concept(
@@ -246,9 +246,10 @@ const UNCOVERED: readonly {
     ],
   },
   {
-    subject: 'failures of one kind of error (out of memory, permissions, bad data, syntax, network)',
+    subject:
+      'failures of one kind of error (out of memory, permissions, bad data, syntax, network, spot losses)',
     pattern: concept(
-      'oom\\b|out of memory|memory error|heap|permissions?\\b|access denied|unauthori[sz]ed|forbidden|not authori[sz]ed|403\\b|syntax|parse error|schema mismatch|bad data|data quality|null pointer|network|connection (?:refused|reset|errors?)|dns|not found errors?|missing tables?|dependency|library errors?|config(?:uration)? errors?',
+      'oom\\b|out of memory|spot|preempt|evict|memory error|heap|permissions?\\b|access denied|unauthori[sz]ed|forbidden|not authori[sz]ed|403\\b|syntax|parse error|schema mismatch|bad data|data quality|null pointer|network|connection (?:refused|reset|errors?)|dns|not found errors?|missing tables?|dependency|library errors?|config(?:uration)? errors?',
     ),
     // Only with words of failure: "permission changes on X" asks who changed it.
     nearest: ['failures', 'why_failed'],
@@ -368,18 +369,23 @@ function findUser(text: string, names: WorkspaceNames): (NameMatch<string> & { t
     ].map(normaliseName),
   );
   const byAddress = new Map(users.map((u) => [u.toLowerCase(), u]));
+  const named = new Map<string, string>();
   for (const email of text.match(EMAIL) ?? []) {
     const user = byAddress.get(email.toLowerCase());
-    return user === undefined ? undefined : { kind: 'one', item: user, typed: email };
+    if (user === undefined) return undefined;
+    named.set(user, email);
   }
-  for (const token of tokensOf(text)) {
+  for (const token of tokensOf(text.replace(EMAIL, ' '))) {
     if (token.length < MIN_USER_WORD || STOP_WORDS.has(token) || isConceptWord(token)) continue;
     if (known.has(normaliseName(token))) continue;
     const fits = users.filter((u) => normaliseName(u.split('@')[0] ?? '') === normaliseName(token));
-    if (fits.length === 1) return { kind: 'one', item: fits[0]!, typed: token };
     if (fits.length > 1) return { kind: 'many', candidates: fits, typed: token };
+    if (fits.length === 1 && !named.has(fits[0]!)) named.set(fits[0]!, token);
   }
-  return undefined;
+  // One person at a time: "queries by bob and alice" is not answered for bob alone.
+  if (named.size > 1) return { kind: 'many', candidates: [...named.keys()], typed: '' };
+  const [one] = named;
+  return one === undefined ? undefined : { kind: 'one', item: one[0], typed: one[1] };
 }
 
 /**
@@ -761,6 +767,13 @@ export interface RouteOptions {
 export function routeQuestion(question: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
   const products = productsOf(question);
   const user = findUser(products.text, names);
+  if (user?.kind === 'many' && user.typed === '') {
+    return {
+      kind: 'uncovered',
+      subject: `several people at once (${user.candidates.join(', ')})`,
+      nearest: ['expensive_users', 'expensive_queries'],
+    };
+  }
   // A person's address or first name is no other name: "alice@acme.example" is not a table.
   const text = user === undefined ? products.text : withoutNames(products.text, { user });
   let found: Found = findNames(text, names);

@@ -203,7 +203,7 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    pattern: /\bthis\s+week\b|\bweek\s+to\s+date\b|\bwtd\b/,
+    pattern: /\bthis\s+w(?:ee)?k\b|\bweek\s+to\s+date\b|\bwtd\b/,
     period: (_m, ctx, today) => ({
       startMs: at(weekStart(today), '00:00', ctx.timeZone),
       endMs: ctx.nowMs,
@@ -211,7 +211,7 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    pattern: /\b(?:last|previous|prior)\s+week\b/,
+    pattern: /\b(?:last|previous|prior)\s+w(?:ee)?k\b/,
     period: (_m, ctx, today) => {
       const monday = weekStart(today);
       return {

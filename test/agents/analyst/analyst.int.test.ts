@@ -623,6 +623,13 @@ describe('people, team abbreviations, DLT pipelines and kinds of failure', () =>
     expect(huge.sql ?? '').not.toContain('aaaa');
   });
 
+  it('declines several people at once rather than answering for the first', async () => {
+    const answer = await ask('queries by bob and alice');
+    expect(answer.outcome).toBe('unanswerable');
+    expect(answer.summary).toContain('several people at once (bob@acme.example, alice@acme.example)');
+    expect(answer.sql).toBeNull();
+  });
+
   it('keeps one person however often they are named', async () => {
     const answer = await ask('queries by bob bob bob@acme.example bob yesterday');
     expect(answer.intent).toBe('expensive_queries');

@@ -47,6 +47,7 @@ describe('findPeriod', () => {
     expect(period('failures 3 november').label).toBe('on 2026-11-03');
     expect(period('failures on december 25').label).toBe('on 2025-12-25');
     expect(period('anything fail yday?').label).toBe('yesterday');
+    expect(period('spend last wk').label).toBe(period('spend last week').label);
   });
 
   it('reads no date in numbers beside other words, nor an impossible one', () => {

@@ -99,6 +99,9 @@ const QUESTIONS = [
   'queries running long right now',
   'who read or changed {table}?',
   'what is downstream of {table}?',
+  'queries by {user} yesterday',
+  'timeouts this week',
+  'did the {pipeline} pipeline fail this week?',
 ];
 
 const percentile = (sorted: readonly number[], p: number): number =>
@@ -122,6 +125,11 @@ async function bench(label: string, open: () => Promise<ScenarioWarehouse>): Pro
       ws,
       'SELECT source_table_full_name FROM system.access.table_lineage WHERE source_table_full_name IS NOT NULL LIMIT 1',
     );
+    const user = await pick(
+      ws,
+      'SELECT executed_by FROM system.query.history WHERE executed_by IS NOT NULL LIMIT 1',
+    );
+    const pipeline = await pick(ws, 'SELECT name FROM system.lakeflow.pipelines LIMIT 1');
     const analyst = createAnalyst({
       warehouse: ws.warehouse,
       workspaceId: ws.workspaceId,
@@ -136,7 +144,11 @@ async function bench(label: string, open: () => Promise<ScenarioWarehouse>): Pro
     const byQuestion = new Map<string, number[]>();
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const template of QUESTIONS) {
-        const text = template.replace('{job}', job).replace('{table}', table);
+        const text = template
+          .replace('{job}', job)
+          .replace('{table}', table)
+          .replace('{user}', user)
+          .replace('{pipeline}', pipeline);
         const start = performance.now();
         const answer = await analyst.ask({ text });
         const ms = performance.now() - start;

@@ -17,6 +17,7 @@ import {
   type Row,
 } from './intent-queries.js';
 import {
+  ERROR_KINDS,
   type Filter,
   INTENTS,
   type IntentName,
@@ -118,6 +119,9 @@ const slotsSchema: z.ZodType<Slots> = z.object({
   product: z.enum(PRODUCTS).optional(),
   serverless: z.boolean().optional(),
   byTeam: z.boolean().optional(),
+  user: z.string().optional(),
+  pipeline: z.object({ id: z.string(), name: z.string() }).optional(),
+  errorKind: z.enum(ERROR_KINDS).optional(),
 });
 
 /** How a filter is named when an answer cannot keep it. */
@@ -129,6 +133,10 @@ const FILTER_WORDS: Readonly<Record<Filter, (slots: Slots) => string>> = {
   cluster: (s) => `cluster ${s.cluster?.name}`,
   product: (s) => `product ${s.product}`,
   serverless: () => 'serverless compute',
+  user: (s) => `user ${s.user}`,
+  pipeline: (s) => `pipeline ${s.pipeline?.name}`,
+  errorKind: (s) =>
+    `failures ${s.errorKind === 'timeout' ? 'that timed out' : 'that could not get a cluster'}`,
 };
 
 /** What the router answers, one example each: shown when a question cannot be answered. */
@@ -482,9 +490,11 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       let intent: IntentName | undefined;
       let slots: Slots = {};
       let period = found?.period;
+      let assumed: string | undefined;
       if (routed.kind === 'intent') {
         intent = routed.intent;
         slots = routed.slots;
+        assumed = routed.assumed;
       } else if (routed.kind === 'follow_up' || (routed.kind === 'unknown' && found !== undefined)) {
         const previous = await deps.contexts?.find(contextKeys);
         const parsedSlots = slotsSchema.safeParse(previous?.slots);
@@ -513,7 +523,9 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
 
       const spec = INTENT_SPECS[intent];
       const chosen = period ?? recentPeriod(spec.defaultHours, time);
-      const answer = await run(question, intent, slots, chosen);
+      const ran = await run(question, intent, slots, chosen);
+      // An abbreviation read as a team is said, so a wrong reading is seen at once.
+      const answer = assumed === undefined ? ran : { ...ran, summary: `${ran.summary} (${assumed}.)` };
       if (answer.outcome === 'answered' && deps.contexts !== undefined) {
         await deps.contexts.save(
           contextKeys,

@@ -1,7 +1,7 @@
 import type { SqlParam, SqlValue } from '../../databricks/warehouse.js';
-import type { Filter, IntentName, Product, Slots } from './intent-router.js';
+import type { ErrorKind, Filter, IntentName, Product, Slots } from './intent-router.js';
 import { previousPeriod, type Period } from './time-words.js';
-import { CURRENT_JOBS } from './workspace-names.js';
+import { CURRENT_JOBS, CURRENT_PIPELINES } from './workspace-names.js';
 
 /**
  * One SQL template per intent, with its summary and follow-ups. Templates only ever hold `:name`
@@ -95,7 +95,9 @@ const pricedUsage = (slots: Slots) => `SELECT u.*, u.usage_quantity * p.pricing.
         slots.product === undefined ? '' : ' AND u.billing_origin_product = :product'
       }${slots.serverless ? ' AND u.product_features.is_serverless' : ''}${
         slots.warehouse === undefined ? '' : ' AND u.usage_metadata.warehouse_id = :warehouse_id'
-      }${slots.cluster === undefined ? '' : ' AND u.usage_metadata.cluster_id = :cluster_id'}`;
+      }${slots.cluster === undefined ? '' : ' AND u.usage_metadata.cluster_id = :cluster_id'}${
+        slots.pipeline === undefined ? '' : ' AND u.usage_metadata.dlt_pipeline_id = :pipeline_id'
+      }`;
 
 /** Where the workspace's billing records start: a period before it is not covered. */
 export const BILLING_COVERAGE = `SELECT min(usage_start_time) AS data_from
@@ -146,7 +148,25 @@ const slotParams = (slots: Slots): Record<string, SqlParam> => ({
   ...(slots.warehouse === undefined ? {} : { warehouse_id: slots.warehouse.id }),
   ...(slots.cluster === undefined ? {} : { cluster_id: slots.cluster.id }),
   ...(slots.product === undefined ? {} : { product: slots.product }),
+  ...(slots.user === undefined ? {} : { user_name: slots.user }),
+  ...(slots.pipeline === undefined ? {} : { pipeline_id: slots.pipeline.id }),
 });
+
+const userFilter = (slots: Slots) => (slots.user === undefined ? '' : ' AND executed_by = :user_name');
+
+/**
+ * How the run timeline tells a kind of failure apart (`ERROR_KINDS`), and how an answer names it.
+ * Fixed SQL per kind: nothing typed reaches the statement.
+ */
+const ERROR_KIND_SQL: Readonly<Record<ErrorKind, { readonly where: string; readonly words: string }>> = {
+  timeout: { where: "r.result_state = 'TIMED_OUT'", words: 'that timed out' },
+  cluster: {
+    where: "r.termination_code IN ('CLUSTER_ERROR', 'CLOUD_FAILURE')",
+    words: 'that could not get a cluster (CLUSTER_ERROR, CLOUD_FAILURE)',
+  },
+};
+const errorKindFilter = (slots: Slots) =>
+  slots.errorKind === undefined ? '' : ` AND ${ERROR_KIND_SQL[slots.errorKind].where}`;
 
 /** How an answer names a product (`billing_origin_product`). */
 const PRODUCT_LABELS: Readonly<Record<Product, string>> = {
@@ -163,9 +183,14 @@ const scope = (slots: Slots): string => {
   const whose =
     slots.job !== undefined
       ? ` of ${slots.job.name}`
-      : slots.team !== undefined
-        ? ` of team ${slots.team}`
-        : '';
+      : slots.pipeline !== undefined
+        ? ` of pipeline ${slots.pipeline.name}`
+        : slots.team !== undefined
+          ? ` of team ${slots.team}`
+          : slots.user !== undefined
+            ? ` by ${slots.user}`
+            : '';
+  const kind = slots.errorKind === undefined ? '' : ` ${ERROR_KIND_SQL[slots.errorKind].words}`;
   const where =
     slots.warehouse !== undefined
       ? ` on warehouse ${slots.warehouse.name}`
@@ -176,7 +201,7 @@ const scope = (slots: Slots): string => {
     slots.product === undefined && !slots.serverless
       ? ''
       : ` on ${slots.serverless ? 'serverless ' : ''}${slots.product === undefined ? 'compute' : PRODUCT_LABELS[slots.product]}`;
-  return `${whose}${where}${product}`;
+  return `${whose}${kind}${where}${product}`;
 };
 
 /** A run is several timeline slices; these give one row per run. */
@@ -188,9 +213,11 @@ const RUNS = `SELECT job_id, run_id, min(period_start_time) AS started, max(peri
     WHERE workspace_id = :workspace_id AND period_end_time >= :start AND period_start_time < :end
     GROUP BY job_id, run_id`;
 
+const PIPELINE_FAILED = "('FAILED', 'ERROR')";
+
 export const INTENT_SPECS: Readonly<Record<IntentName, IntentSpec>> = {
   failures: {
-    honours: ['team', 'job'],
+    honours: ['team', 'job', 'errorKind'],
     defaultHours: 24,
     usesPeriod: true,
     example: 'what failed last night? (by job or by team)',
@@ -200,13 +227,13 @@ export const INTENT_SPECS: Readonly<Record<IntentName, IntentSpec>> = {
 SELECT coalesce(j.team, '(no team)') AS team, count(*) AS failures, count(DISTINCT r.job_id) AS jobs,
        max(r.ended) AS last_failure
 FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
-WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end
+WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${errorKindFilter(slots)}
 GROUP BY 1 ORDER BY failures DESC, team`
         : `WITH jobs AS (${CURRENT_JOBS}), runs AS (${RUNS})
 SELECT coalesce(j.name, r.job_id) AS job, j.team AS team, count(*) AS failures, max(r.ended) AS last_failure,
        max_by(r.termination_code, r.ended) AS last_code
 FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
-WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${jobFilter(slots)}${teamFilter(slots, 'j.team')}
+WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${jobFilter(slots)}${teamFilter(slots, 'j.team')}${errorKindFilter(slots)}
 GROUP BY 1, 2 ORDER BY failures DESC, last_failure DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
@@ -366,7 +393,7 @@ GROUP BY 1, 2 ORDER BY usd DESC`,
   },
 
   expensive_queries: {
-    honours: ['warehouse'],
+    honours: ['warehouse', 'user'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'most expensive queries yesterday',
@@ -375,7 +402,7 @@ GROUP BY 1, 2 ORDER BY usd DESC`,
        round(total_duration_ms / 60000.0, 1) AS minutes, round(read_bytes / 1e9, 2) AS read_gb,
        execution_status, substr(statement_text, 1, 120) AS statement
 FROM system.query.history
-WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end${warehouseFilter(slots, 'compute.warehouse_id')}
+WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end${warehouseFilter(slots, 'compute.warehouse_id')}${userFilter(slots)}
 ORDER BY total_duration_ms DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
@@ -390,7 +417,7 @@ ORDER BY total_duration_ms DESC`,
   },
 
   expensive_users: {
-    honours: ['warehouse'],
+    honours: ['warehouse', 'user'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'who spends the most warehouse time?',
@@ -398,22 +425,24 @@ ORDER BY total_duration_ms DESC`,
       sql: `SELECT executed_by AS user_name, count(*) AS queries,
        round(sum(total_duration_ms) / 3600000.0, 2) AS hours, round(sum(read_bytes) / 1e9, 2) AS read_gb
 FROM system.query.history
-WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end${warehouseFilter(slots, 'compute.warehouse_id')}
+WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end${warehouseFilter(slots, 'compute.warehouse_id')}${userFilter(slots)}
 GROUP BY 1 ORDER BY hours DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) =>
       rows.length === 0
         ? `No queries${scope(slots)} ${period.label}.`
-        : `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the most warehouse time: ${rows
-            .slice(0, 3)
-            .map((r) => `${str(r.user_name)} ${num(r.hours)} h`)
-            .join(', ')}.`,
+        : slots.user !== undefined
+          ? `${slots.user} ran ${plural(sum(rows, 'queries'), 'query', 'queries')}${scope({ ...slots, user: undefined })} ${period.label}: ${sum(rows, 'hours').toFixed(2)} h of warehouse time, ${sum(rows, 'read_gb').toFixed(2)} GB read.`
+          : `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the most warehouse time: ${rows
+              .slice(0, 3)
+              .map((r) => `${str(r.user_name)} ${num(r.hours)} h`)
+              .join(', ')}.`,
     followUps: () => [ask('Most expensive queries', 'most expensive queries')],
   },
 
   spend_by_team: {
-    honours: ['team', 'product', 'serverless', 'warehouse', 'cluster'],
+    honours: ['team', 'product', 'serverless', 'warehouse', 'cluster', 'pipeline'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
@@ -689,6 +718,45 @@ ORDER BY hops, table_name`,
       return `${plural(tables.length, 'table')} downstream of ${slots.table} (up to 3 hops), written by ${plural(jobs.length, 'job')}: ${tables.slice(0, 3).join(', ')}.`;
     },
     followUps: (_rows, { slots }) => [ask(`Who read or changed ${slots.table}?`)],
+  },
+
+  pipeline_status: {
+    honours: ['pipeline', 'team'],
+    defaultHours: 7 * 24,
+    usesPeriod: true,
+    example: 'did the clickstream_dlt pipeline fail? (DLT pipelines)',
+    // An update is several hourly slices; its last slice carries the result.
+    query: ({ slots, period }) => ({
+      sql: `WITH pipelines AS (${CURRENT_PIPELINES}), updates AS (
+  SELECT pipeline_id, update_id, min(period_start_time) AS started, max(period_end_time) AS ended,
+         max_by(result_state, period_end_time) AS result_state
+  FROM system.lakeflow.pipeline_update_timeline
+  WHERE workspace_id = :workspace_id AND period_end_time >= :start AND period_start_time < :end
+  GROUP BY pipeline_id, update_id
+)
+SELECT coalesce(p.name, u.pipeline_id) AS pipeline, p.team AS team, count(*) AS updates,
+       count_if(u.result_state IN ${PIPELINE_FAILED}) AS failed,
+       count_if(u.result_state IS NULL) AS running,
+       max_by(u.result_state, u.ended) AS last_result, max(u.ended) AS last_update
+FROM updates u LEFT JOIN pipelines p ON p.pipeline_id = u.pipeline_id
+WHERE u.ended < :end${slots.pipeline === undefined ? '' : ' AND u.pipeline_id = :pipeline_id'}${teamFilter(slots, 'p.team')}
+GROUP BY 1, 2 ORDER BY failed DESC, pipeline`,
+      params: { ...periodParams(period), ...slotParams(slots) },
+    }),
+    summary: (rows, { slots, period }) => {
+      const what = slots.pipeline === undefined ? `DLT pipelines${scope(slots)}` : slots.pipeline.name;
+      if (rows.length === 0) return `No updates of ${what} ${period.label}.`;
+      const failed = sum(rows, 'failed');
+      const updates = sum(rows, 'updates');
+      if (slots.pipeline !== undefined)
+        return `${what}: ${failed} of ${plural(updates, 'update')} failed ${period.label}; the last ended ${str(rows[0]?.last_result) || 'still running'} at ${str(rows[0]?.last_update).slice(0, 16).replace('T', ' ')} UTC.`;
+      const failing = rows.filter((r) => num(r.failed) > 0).map((r) => str(r.pipeline));
+      return `${failed} of ${plural(updates, 'update')} of ${plural(rows.length, 'DLT pipeline')}${scope(slots)} failed ${period.label}${failing.length === 0 ? '' : `: ${failing.slice(0, 3).join(', ')}`}.`;
+    },
+    followUps: () => [
+      ask('What failed last night?', 'what failed last night?'),
+      ask('DLT spend', 'DLT spend this week'),
+    ],
   },
 };
 

@@ -1,4 +1,4 @@
-import { type NameMatch, matchName, nearestNames } from './name-match.js';
+import { type NameMatch, matchName, nearestNames, normaliseName, withinTypos } from './name-match.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -26,6 +26,7 @@ export const INTENTS = [
   'long_queries_now',
   'table_access',
   'downstream',
+  'pipeline_status',
 ] as const;
 export type IntentName = (typeof INTENTS)[number];
 
@@ -61,16 +62,36 @@ export interface Slots {
   readonly serverless?: boolean;
   /** "failures by team": group by team instead of job. */
   readonly byTeam?: boolean;
+  /** A person or service principal who ran queries, as `query.history.executed_by` spells it. */
+  readonly user?: string;
+  readonly pipeline?: ComputeRef;
+  /** Failures of one kind the system tables themselves tell apart ("timeouts", "cluster errors"). */
+  readonly errorKind?: ErrorKind;
 }
+
+/**
+ * Kinds of failure the run timeline itself records: a run that hit its timeout ends `TIMED_OUT`, and
+ * one whose cluster could not start ends with termination code `CLUSTER_ERROR` or `CLOUD_FAILURE`.
+ * Other kinds (out of memory, permissions, bad data) end as `RUN_EXECUTION_ERROR` or `DRIVER_ERROR`
+ * like any crash; only the run's error message tells them apart, and the system tables do not hold it.
+ */
+export const ERROR_KINDS = ['timeout', 'cluster'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** The filters a question can carry, each an answer must keep or decline. */
 export type Filter = Exclude<keyof Slots, 'byTeam'>;
 
 export type Routed =
-  | { readonly kind: 'intent'; readonly intent: IntentName; readonly slots: Slots }
+  | {
+      readonly kind: 'intent';
+      readonly intent: IntentName;
+      readonly slots: Slots;
+      /** How an abbreviated name was read ("mktg" as team marketing), for the answer to say. */
+      readonly assumed?: string;
+    }
   | {
       readonly kind: 'ambiguous';
-      readonly what: 'job' | 'team' | 'table' | 'warehouse' | 'cluster';
+      readonly what: NameKind | 'user';
       readonly typed: string;
       readonly candidates: readonly string[];
       /** The intent it would answer once a candidate is picked, if known. */
@@ -82,7 +103,7 @@ export type Routed =
    */
   | {
       readonly kind: 'unknown_name';
-      readonly what: 'team' | 'job' | 'table' | 'warehouse' | 'cluster' | null;
+      readonly what: NameKind | 'user' | null;
       readonly typed: string;
       readonly nearest: readonly string[];
       readonly intent: IntentName | undefined;
@@ -101,7 +122,7 @@ const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`
 // Stems, matched at the start of a word: "fail" covers fail/failed/failing/failure(s).
 const C = {
   fail: concept(
-    "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
+    "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
   why: concept('why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos'),
   /** "What happened (last night)?" about no job: what went wrong in the period. */
@@ -120,20 +141,26 @@ const C = {
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
   user: concept('users?\\b|who\\b|people|persons?|engineers?|analysts?|by user|per user|whom'),
   job: concept('jobs?\\b|workflows?|pipelines?|etl'),
+  /** DLT pipelines, not jobs: "which dlt pipelines failed". */
+  pipeline: concept('dlt\\b|delta live|declarative pipelines?|lakeflow pipelines?'),
+  timeout: concept('time ?outs?\\b|timed? ?out|hit (?:the|its|their) timeout'),
+  clusterError: concept(
+    'cluster (?:errors?|failures?|launch|start)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|capacity|stockout|quota',
+  ),
   team: concept('teams?\\b|by team|per team|departments?|cost cent'),
   change: concept(
     'week.over.week|wow\\b|versus|vs\\.?\\b|compared?|comparison|change|up\\b|increase|grew|grow|went up|rise|rising|jump|higher|more than|delta|differen',
   ),
   warehouse: concept('warehouses?|sql endpoints?|endpoints?'),
   idle: concept(
-    'idle|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody uses|not used|right.?siz|too large',
+    'idle|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody (?:uses|using|querying)|no one (?:uses|using|querying)|not used|right.?siz|too large',
   ),
   autostop: concept(
     "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically",
   ),
   cluster: concept('clusters?|all.purpose|compute\\b'),
   autoterm: concept(
-    "auto.?terminat|never terminat|don'?t terminat|do not terminat|without terminat|no terminat|terminate automatically|never shut|run forever|keep running|always on|never stop",
+    "auto.?term(?:inat|\\b)|never terminat|don'?t terminat|do not terminat|without terminat|no terminat|terminate automatically|never shut|run forever|keep running|always on|never stop",
   ),
   now: concept(
     'right now|currently|now\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
@@ -146,7 +173,7 @@ const C = {
     'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touched|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
   ),
   downstream: concept(
-    'downstream|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',
+    'downstream|what else (?:breaks|fails|is affected|goes down)|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',
   ),
   untagged: concept(
     "untagged|without (?:a )?tags?|no tags?|missing tags?|unattributed|not tagged|unallocated|unowned|without (?:a )?team|no team|isn'?t tagged|aren'?t tagged|tagless",
@@ -155,7 +182,7 @@ const C = {
 } as const;
 
 /**
- * Subjects the system tables hold but no intent computes. A question whose main ask is one of them is
+ * Subjects the system tables hold but no intent computes (a `needs` concept must be present too). A question whose main ask is one of them is
  * declined with the nearest intents (or goes to the model, when one is configured), never answered
  * with whatever intent its other words would pick: "jobs with the most retries" is not a cost ranking.
  */
@@ -165,6 +192,10 @@ const UNCOVERED: readonly {
   nearest: readonly IntentName[];
   /** Concepts that make the words a mere lead-in to what an intent answers ("list all failed jobs"). */
   unless?: readonly (keyof typeof C)[];
+  /** A concept the question must also carry for this subject to be its ask. */
+  needs?: keyof typeof C;
+  /** Intents that answer the question even with these words ("why did X fail with OOM"). */
+  notFor?: readonly IntentName[];
 }[] = [
   {
     subject: 'retries and attempts',
@@ -215,9 +246,22 @@ const UNCOVERED: readonly {
     ],
   },
   {
+    subject:
+      'failures of one kind of error (out of memory, permissions, bad data, syntax, network, spot losses)',
+    pattern: concept(
+      'oom\\b|out of memory|spot|preempt|evict|memory error|heap|permissions?\\b|access denied|unauthori[sz]ed|forbidden|not authori[sz]ed|403\\b|syntax|parse error|schema mismatch|bad data|data quality|null pointer|network|connection (?:refused|reset|errors?)|dns|not found errors?|missing tables?|dependency|library errors?|config(?:uration)? errors?',
+    ),
+    // Only with words of failure: "permission changes on X" asks who changed it.
+    nearest: ['failures', 'why_failed'],
+    needs: 'fail',
+    // Of one named job, its failure's own error says the kind: why it failed answers it.
+    notFor: ['why_failed', 'job_status', 'job_duration'],
+  },
+  {
     subject: 'CPU, memory and disk use',
     pattern: concept('memory|cpu|oom\\b|out of memory|disk|spill'),
     nearest: ['idle_warehouses', 'job_duration'],
+    notFor: ['why_failed'],
   },
   {
     subject: 'storage and table sizes',
@@ -297,9 +341,115 @@ interface Found {
   readonly table?: NameMatch<string> & { typed: string };
   readonly warehouse?: NameMatch<ComputeRef> & { typed: string };
   readonly cluster?: NameMatch<ComputeRef> & { typed: string };
+  readonly pipeline?: NameMatch<ComputeRef> & { typed: string };
+  readonly user?: NameMatch<string> & { typed: string };
 }
 
-type NameKind = 'team' | 'job' | 'table' | 'warehouse' | 'cluster';
+type NameKind = 'team' | 'job' | 'table' | 'warehouse' | 'cluster' | 'pipeline';
+
+/** An e-mail address as people paste it; anything else around it is no part of the name. */
+const EMAIL =
+  /[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+/gi;
+/** The shortest first name read as a person's: "al" or "ed" would match too many plain words. */
+const MIN_USER_WORD = 3;
+
+/**
+ * The person a question names: an e-mail address the query history knows, or a word that is exactly
+ * one known address's part before the `@` ("bob" for bob@acme.example). Words the router reads as
+ * concepts or stop words are never people, and a part shared by several addresses is ambiguous.
+ */
+function findUser(text: string, names: WorkspaceNames): (NameMatch<string> & { typed: string }) | undefined {
+  const users = names.users;
+  if (users.length === 0) return undefined;
+  // A word that is a team's, job's or other name of the workspace is that name, not a person sharing it.
+  const known = new Set(
+    [
+      ...names.teams,
+      ...[...names.jobs, ...names.warehouses, ...names.clusters, ...names.pipelines].map((n) => n.name),
+    ].map(normaliseName),
+  );
+  const byAddress = new Map(users.map((u) => [u.toLowerCase(), u]));
+  const named = new Map<string, string>();
+  for (const email of text.match(EMAIL) ?? []) {
+    const user = byAddress.get(email.toLowerCase());
+    if (user === undefined) return undefined;
+    named.set(user, email);
+  }
+  for (const token of tokensOf(text.replace(EMAIL, ' '))) {
+    if (token.length < MIN_USER_WORD || STOP_WORDS.has(token) || isConceptWord(token)) continue;
+    if (known.has(normaliseName(token))) continue;
+    const fits = users.filter((u) => normaliseName(u.split('@')[0] ?? '') === normaliseName(token));
+    if (fits.length > 1) return { kind: 'many', candidates: fits, typed: token };
+    if (fits.length === 1 && !named.has(fits[0]!)) named.set(fits[0]!, token);
+  }
+  // One person at a time: "queries by bob and alice" is not answered for bob alone.
+  if (named.size > 1) return { kind: 'many', candidates: [...named.keys()], typed: '' };
+  const [one] = named;
+  return one === undefined ? undefined : { kind: 'one', item: one[0], typed: one[1] };
+}
+
+/**
+ * A person the question names whom the query history does not know: an address, or the word after
+ * "by" / "from" (or before "'s queries") in a question about queries ("top queries by gus"). Said so,
+ * rather than answered for everyone.
+ */
+function unknownPersonOf(
+  text: string,
+  names: WorkspaceNames,
+  intent: IntentName | undefined,
+): string | undefined {
+  const email = text.match(EMAIL)?.[0];
+  if (email !== undefined) return email;
+  if (intent === undefined || !ON_WAREHOUSES.has(intent)) return undefined;
+  const known = new Set(
+    [...names.teams, ...[...names.warehouses, ...names.clusters].map((n) => n.name)].map(normaliseName),
+  );
+  const said =
+    /\b(?:by|from)\s+([a-z][a-z0-9._-]{2,63})\b/i.exec(text)?.[1] ??
+    /\b([a-z][a-z0-9._-]{2,63})['’]s\s+(?:quer|statement|sql)/i.exec(text)?.[1];
+  if (said === undefined) return undefined;
+  const word = said.toLowerCase();
+  if (STOP_WORDS.has(word) || NOT_NAMES.has(word) || isConceptWord(word) || KIND_WORDS[word] !== undefined)
+    return undefined;
+  return known.has(normaliseName(word)) ? undefined : said;
+}
+
+/**
+ * A word a typo or two away from exactly one team ("finnce", "markting"), when nothing else was
+ * found: not guessed, but said, with the team as the nearest name.
+ */
+function misspeltTeam(text: string, names: WorkspaceNames): string | undefined {
+  for (const token of tokensOf(text)) {
+    if (!/^[a-z]{5,}$/.test(token) || STOP_WORDS.has(token) || isConceptWord(token)) continue;
+    const near = names.teams.filter((team) => withinTypos(token, team));
+    if (near.length === 1) return token;
+  }
+  return undefined;
+}
+
+/**
+ * The one team `typed` abbreviates — its first letter, then letters of the team's name in order,
+ * skipping the second ("mktg", "mkting" → marketing; "dplat" → data-platform) — or undefined when
+ * none or several do.
+ * Only letters count, at least three: "fi" abbreviates too much to mean anything.
+ */
+function teamAbbreviated(typed: string, teams: readonly string[]): string | undefined {
+  const letters = typed.toLowerCase();
+  if (!/^[a-z]{3,12}$/.test(letters) || STOP_WORDS.has(letters) || isConceptWord(letters)) return undefined;
+  const fits = teams.filter((team) => {
+    const name = team.toLowerCase().replace(/[^a-z]/g, '');
+    // A prefix is matched as one already; an abbreviation drops the letters after the first ("mk…"
+    // for marketing), which keeps plain words that merely share a team's letters ("main") out.
+    if (name[0] !== letters[0] || name[1] === letters[1] || letters.length >= name.length) return false;
+    let at = 0;
+    for (const ch of letters) {
+      at = name.indexOf(ch, at) + 1;
+      if (at === 0) return false;
+    }
+    return true;
+  });
+  return fits.length === 1 ? fits[0] : undefined;
+}
 
 /** Finds the names a question mentions: exact matches anywhere first, then prefixes. */
 function findNames(text: string, names: WorkspaceNames): Found {
@@ -320,13 +470,17 @@ function findNames(text: string, names: WorkspaceNames): Found {
   for (const exactOnly of [true, false]) {
     for (const { typed, kind } of candidates) {
       const isExact = <T>(m: NameMatch<T>) => m.kind === 'one' || (m.kind === 'many' && exactOnly === false);
-      const may = (what: NameKind) => kind === undefined || kind === what;
+      // "The orders pipeline" may be a job as well as a DLT pipeline: people call both pipelines.
+      const may = (what: NameKind) =>
+        kind === undefined || kind === what || (kind === 'pipeline' && what === 'job');
       if (found.table === undefined && may('table') && (typed.includes('.') || !exactOnly)) {
         const m = matchName(typed, names.tables, (t) => t);
         if (m.kind !== 'none' && (typed.includes('.') || isExact(m))) found.table = { ...m, typed };
       }
-      if (found.team === undefined && may('team')) {
+      // "finance job failures": a team's name before "job" is the team's jobs, not a job's prefix.
+      if (found.team === undefined && (may('team') || kind === 'job')) {
         const m = matchName(typed, names.teams, (t) => t);
+        if (kind === 'job' && !exactTeam(typed, m)) continue;
         if (m.kind !== 'none' && (!exactOnly || exactTeam(typed, m))) found.team = { ...m, typed };
       }
       if (found.job === undefined && may('job')) {
@@ -341,10 +495,40 @@ function findNames(text: string, names: WorkspaceNames): Found {
         const m = matchName(typed, names.clusters, (c) => c.name);
         if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.cluster = { ...m, typed };
       }
+      // "the clickstream pipeline" may be a DLT pipeline or a job: "pipeline" names either.
+      if (found.pipeline === undefined && (kind === undefined || kind === 'pipeline' || kind === 'job')) {
+        const m = matchName(typed, names.pipelines, (p) => p.name);
+        if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.pipeline = { ...m, typed };
+      }
     }
     if (Object.values(found).some((m) => m !== undefined)) break;
   }
+  // A word that names one team by a prefix ("fin") is that team, not also the jobs and warehouses it
+  // prefixes: one word names one thing, and teams are what short words stand for.
+  const team = found.team;
+  if (team?.kind === 'one' && norm(team.item) !== norm(team.typed)) {
+    for (const what of ['job', 'warehouse', 'cluster', 'pipeline', 'table'] as const) {
+      if (found[what]?.typed === team.typed) delete found[what];
+    }
+  }
+  // A pipeline named exactly is that pipeline, not the jobs its name prefixes.
+  if (
+    found.pipeline?.kind === 'one' &&
+    found.job?.kind === 'many' &&
+    found.job.typed === found.pipeline.typed
+  )
+    delete found.job;
+  if (found.job?.kind === 'one' && found.pipeline?.typed === found.job.typed) delete found.pipeline;
   return found;
+}
+
+/** A team abbreviated ("mktg failures"), when no name of the workspace was found in the question. */
+function abbreviatedTeam(text: string, names: WorkspaceNames): { item: string; typed: string } | undefined {
+  for (const token of tokensOf(text)) {
+    const team = teamAbbreviated(token, names.teams);
+    if (team !== undefined) return { item: team, typed: token };
+  }
+  return undefined;
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[\s\-_]+/g, '_');
@@ -360,8 +544,9 @@ const KIND_WORDS: Readonly<Record<string, NameKind>> = {
   team: 'team',
   job: 'job',
   workflow: 'job',
-  pipeline: 'job',
+  pipeline: 'pipeline',
   table: 'table',
+  dlt: 'pipeline',
   warehouse: 'warehouse',
   wh: 'warehouse',
   cluster: 'cluster',
@@ -393,9 +578,8 @@ const NOT_NAMES = new Set(
 const WORD_PARTS = new Set(
   `week over month day year auto stop stopped terminate terminated termination long running all purpose
   right size sized provisioned under utilised utilized utilization on call real time top most per non re
-  self serve up to date in out of off sub multi well known high low cost costs run runs last so far`.split(
-    /\s+/,
-  ),
+  self serve up to date in out outs of off sub multi well known high low cost costs run runs last so far
+  time timed`.split(/\s+/),
 );
 
 const looksLikeName = (token: string): boolean => {
@@ -457,9 +641,16 @@ function rankedByUser(text: string): boolean {
   return user !== undefined && (query === undefined || user < query);
 }
 
+/** How much of the warehouses' time someone took: "how much warehouse time did carol use". */
+const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?|how many|count|number of|in total)\b/i;
+/** "Who ran / used / fired off the most queries": the people are ranked. */
+const WHO_RAN =
+  /\bwho(?:'s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
+
 /** Decides the intent from the concepts present and the names found. */
 function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;
+  const pipeline = found.pipeline !== undefined;
   const table = found.table !== undefined;
   const warehouse = found.warehouse !== undefined;
   const cluster = found.cluster !== undefined;
@@ -477,10 +668,18 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   if (has(text, 'query') && has(text, 'now') && !has(text, 'cost'))
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
   if (has(text, 'sla')) return 'sla_misses';
+  // A DLT pipeline named, or DLT pipelines asked about, whose health is asked (not their bill).
+  if ((pipeline && !job) || (has(text, 'pipeline') && !job && !has(text, 'cost')))
+    return has(text, 'cost') ? 'spend_by_team' : 'pipeline_status';
+  // A person named: what they ran, or how much warehouse time they used.
+  if (found.user !== undefined && !has(text, 'fail') && !job && !table)
+    return USER_TIME.test(text) ? 'expensive_users' : 'expensive_queries';
   if (
     has(text, 'cost') ||
     (has(text, 'top') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
   ) {
+    // "Who ran the most queries": people ranked by their queries, when no money is asked.
+    if (has(text, 'query') && !has(text, 'cost') && WHO_RAN.test(text)) return 'expensive_users';
     if (has(text, 'query') && !rankedByUser(text)) return 'expensive_queries';
     if (has(text, 'user') && !has(text, 'team')) return 'expensive_users';
     // Jobs ranked, of one team if one is named ("costliest jobs for marketing"); "jobs per team" is spend.
@@ -533,7 +732,11 @@ const WAREHOUSE_ONLY: ReadonlySet<IntentName> = new Set(['idle_warehouses', 'war
 /** The subject no intent covers that a question asks about, if any. */
 function uncoveredOf(text: string, intent: IntentName | undefined): Routed | undefined {
   const subject = UNCOVERED.find(
-    (u) => u.pattern.test(text) && !(u.unless ?? []).some((c) => C[c].test(text)),
+    (u) =>
+      u.pattern.test(text) &&
+      (u.needs === undefined || C[u.needs].test(text)) &&
+      !(intent !== undefined && (u.notFor ?? []).includes(intent)) &&
+      !(u.unless ?? []).some((c) => C[c].test(text)),
   );
   if (subject !== undefined) return { kind: 'uncovered', subject: subject.subject, nearest: subject.nearest };
   if (
@@ -563,14 +766,42 @@ export interface RouteOptions {
  */
 export function routeQuestion(question: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
   const products = productsOf(question);
-  const text = products.text;
-  const found = findNames(text, names);
+  const user = findUser(products.text, names);
+  if (user?.kind === 'many' && user.typed === '') {
+    return {
+      kind: 'uncovered',
+      subject: `several people at once (${user.candidates.join(', ')})`,
+      nearest: ['expensive_users', 'expensive_queries'],
+    };
+  }
+  // A person's address or first name is no other name: "alice@acme.example" is not a table.
+  const text = user === undefined ? products.text : withoutNames(products.text, { user });
+  let found: Found = findNames(text, names);
+  let assumed: string | undefined;
+  if (Object.values(found).every((m) => m === undefined)) {
+    const team = abbreviatedTeam(text, names);
+    if (team !== undefined) {
+      found = { team: { kind: 'one', ...team } };
+      assumed = `"${team.typed}" read as team ${team.item}`;
+    }
+  }
+  if (user !== undefined) found = { ...found, user };
+  const misspelt = Object.values(found).every((m) => m === undefined) ? misspeltTeam(text, names) : undefined;
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
   const words = withoutNames(text, found);
   const intent = chooseIntent(words, found, options.hasPeriod === true);
   const uncovered = uncoveredOf(words, intent);
   if (uncovered !== undefined) return uncovered;
-  for (const what of ['table', 'job', 'team', 'warehouse', 'cluster'] as const) {
+  const person = user === undefined ? unknownPersonOf(text, names, intent) : undefined;
+  if (person !== undefined) {
+    const nearest = nearestNames(person.split('@')[0] ?? person, names.users, (u) => u.split('@')[0] ?? u);
+    return { kind: 'unknown_name', what: 'user', typed: person, nearest, intent };
+  }
+  if (misspelt !== undefined) {
+    const nearest = names.teams.filter((team) => withinTypos(misspelt, team));
+    return { kind: 'unknown_name', what: 'team', typed: misspelt, nearest, intent };
+  }
+  for (const what of ['table', 'job', 'team', 'warehouse', 'cluster', 'pipeline', 'user'] as const) {
     const m = found[what];
     if (m?.kind !== 'many') continue;
     // An ambiguous job prefix that is also exactly a team is the team ("finance" → the finance team).
@@ -579,7 +810,7 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
     return { kind: 'ambiguous', what, typed: m.typed, candidates: m.candidates.map(label), intent };
   }
   if (Object.values(found).every((m) => m === undefined)) {
-    const unknown = unknownNameOf(text);
+    const unknown = unknownNameOf(words);
     // A question the router would answer for everything, one it would answer about a job ("how long
     // does X take"), or a bare name as a follow-up ("and team-x?"): the name matched nothing, so say
     // so. Anything else ("average usage_quantity per sku_name") may still be the model's to answer.
@@ -602,6 +833,10 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   if (found.table?.kind === 'one') slots.table = found.table.item;
   if (found.warehouse?.kind === 'one') slots.warehouse = found.warehouse.item;
   if (found.cluster?.kind === 'one') slots.cluster = found.cluster.item;
+  if (found.pipeline?.kind === 'one') slots.pipeline = found.pipeline.item;
+  if (found.user?.kind === 'one') slots.user = found.user.item;
+  if (intent === 'failures' && has(words, 'timeout')) slots.errorKind = 'timeout';
+  else if (intent === 'failures' && has(words, 'clusterError')) slots.errorKind = 'cluster';
   // Every query the query history holds ran on a SQL warehouse: "SQL" narrows nothing there.
   if (
     products.product !== undefined &&
@@ -626,7 +861,7 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
       : { kind: 'follow_up', slots };
   }
   if (NEEDS_TABLE.has(intent) && slots.table === undefined) return { kind: 'unknown' };
-  return { kind: 'intent', intent, slots };
+  return { kind: 'intent', intent, slots, ...(assumed === undefined ? {} : { assumed }) };
 }
 
 /** Whether an intent can be answered with these slots (a follow-up that drops the job cannot). */

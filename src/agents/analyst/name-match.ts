@@ -96,3 +96,15 @@ export function nearestNames<T>(typed: string, items: readonly T[], nameOf: (ite
   scored.sort((x, y) => x.score - y.score || x.name.localeCompare(y.name));
   return scored.slice(0, NEAREST).map((s) => s.item);
 }
+
+/**
+ * Whether `typed` is a typo of `name`: same first letter, and one edit away (two for seven letters or
+ * more) — tighter than the nearest names, since it decides that a plain word was meant as a name.
+ */
+export function withinTypos(typed: string, name: string): boolean {
+  const a = normaliseName(typed);
+  const b = normaliseName(name);
+  if (a === b || a[0] !== b[0]) return false;
+  const max = a.length >= 7 ? 2 : 1;
+  return editDistance(a, b, max) <= max;
+}

@@ -31,6 +31,8 @@ type LocalDay = { year: number; month: number; day: number };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 
 const NUMBER_WORDS: Readonly<Record<string, number>> = {
@@ -154,7 +156,30 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    pattern: /\byesterday\b/,
+    // A calendar date: "on 2026-11-20", "on Nov 21", "21 Nov", "November 21st" (this year, or last
+    // year's when that day is still to come).
+    pattern:
+      /\b(?:on\s+)?(?:(\d{4})-(\d{2})-(\d{2})|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\.?\s+(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?)\b/,
+    period: (m, ctx, today) => {
+      const monthName = m[4] ?? m[7];
+      const month = monthName === undefined ? Number(m[2]) : MONTHS.indexOf(monthName) + 1;
+      const dayOfMonth = Number(m[3] ?? m[5] ?? m[6]);
+      let year = m[1] === undefined ? today.year : Number(m[1]);
+      if (m[1] === undefined && (month > today.month || (month === today.month && dayOfMonth > today.day)))
+        year -= 1;
+      const day = { year, month, day: dayOfMonth };
+      const probe = new Date(Date.UTC(year, month - 1, dayOfMonth));
+      if (month < 1 || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== dayOfMonth)
+        return undefined;
+      return {
+        startMs: at(day, '00:00', ctx.timeZone),
+        endMs: at(shiftDay(day, 1), '00:00', ctx.timeZone),
+        label: `on ${year}-${String(month).padStart(2, '0')}-${String(dayOfMonth).padStart(2, '0')}`,
+      };
+    },
+  },
+  {
+    pattern: /\byesterday\b|\by'?day\b|\bystd\b/,
     period: (_m, ctx, today) => ({
       startMs: at(shiftDay(today, -1), '00:00', ctx.timeZone),
       endMs: at(today, '00:00', ctx.timeZone),
@@ -178,7 +203,7 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    pattern: /\bthis\s+week\b|\bweek\s+to\s+date\b|\bwtd\b/,
+    pattern: /\bthis\s+w(?:ee)?k\b|\bweek\s+to\s+date\b|\bwtd\b/,
     period: (_m, ctx, today) => ({
       startMs: at(weekStart(today), '00:00', ctx.timeZone),
       endMs: ctx.nowMs,
@@ -186,7 +211,7 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    pattern: /\b(?:last|previous|prior)\s+week\b/,
+    pattern: /\b(?:last|previous|prior)\s+w(?:ee)?k\b/,
     period: (_m, ctx, today) => {
       const monday = weekStart(today);
       return {

@@ -11,6 +11,10 @@ export interface WorkspaceNames {
   readonly warehouses: readonly ComputeRef[];
   /** All-purpose clusters: a job's or a pipeline's own cluster is named after its run, not by a person. */
   readonly clusters: readonly ComputeRef[];
+  /** DLT pipelines (`system.lakeflow.pipelines`). */
+  readonly pipelines: readonly ComputeRef[];
+  /** The people and service principals who ran queries (`system.query.history.executed_by`). */
+  readonly users: readonly string[];
 }
 
 /** The current row of each job of the workspace (the SCD2 table adds one per change), not deleted. */
@@ -45,11 +49,22 @@ const CLUSTERS = `SELECT cluster_id, cluster_name
   QUALIFY row_number() OVER (PARTITION BY workspace_id, cluster_id ORDER BY change_time DESC) = 1
     AND delete_time IS NULL`;
 
+/** The current row of each DLT pipeline of the workspace, not deleted. */
+export const CURRENT_PIPELINES = `SELECT pipeline_id, name, tags['team'] AS team
+  FROM system.lakeflow.pipelines
+  WHERE workspace_id = :workspace_id
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, pipeline_id ORDER BY change_time DESC) = 1
+    AND delete_time IS NULL`;
+
+const USERS = `SELECT DISTINCT executed_by FROM system.query.history
+  WHERE workspace_id = :workspace_id AND start_time >= :since AND executed_by IS NOT NULL
+  ORDER BY executed_by`;
+
 /** How far back names are looked for in the partitioned tables. */
 const NAME_DAYS = 30;
 
 /**
- * Loads the job, team, table, warehouse and all-purpose cluster names of workspace `workspaceId` (the system tables hold the whole
+ * Loads the job, team, table, warehouse, all-purpose cluster, pipeline and user names of workspace `workspaceId` (the system tables hold the whole
  * account's). `nowMs` is the workspace clock. Names come from
  * the same guarded path as answers, so a limit on rows applies to them too.
  */
@@ -63,14 +78,17 @@ export async function loadWorkspaceNames(
     value: new Date(nowMs - NAME_DAYS * 86_400_000).toISOString().slice(0, 10),
     type: 'DATE',
   } as const;
+  const sinceTime = new Date(nowMs - NAME_DAYS * 86_400_000);
   const limits = { ...policy, maxRows: 10_000 };
   const params = { since, workspace_id: workspaceId };
-  const [jobs, teams, tables, warehouses, clusters] = await Promise.all([
+  const [jobs, teams, tables, warehouses, clusters, pipelines, users] = await Promise.all([
     runGuarded(warehouse, CURRENT_JOBS, params, limits),
     runGuarded(warehouse, TEAMS, params, limits),
     runGuarded(warehouse, TABLES, params, limits),
     runGuarded(warehouse, WAREHOUSES, { workspace_id: workspaceId }, limits),
     runGuarded(warehouse, CLUSTERS, { workspace_id: workspaceId }, limits),
+    runGuarded(warehouse, CURRENT_PIPELINES, { workspace_id: workspaceId }, limits),
+    runGuarded(warehouse, USERS, { since: sinceTime, workspace_id: workspaceId }, limits),
   ]);
   const text = (v: unknown) => (typeof v === 'string' ? v : v === null || v === undefined ? null : String(v));
   return {
@@ -85,6 +103,8 @@ export async function loadWorkspaceNames(
     tables: tables.ok ? tables.value.result.rows.flatMap((r) => text(r.name) ?? []) : [],
     warehouses: warehouses.ok ? refs(warehouses.value.result.rows, 'warehouse_id', 'warehouse_name') : [],
     clusters: clusters.ok ? refs(clusters.value.result.rows, 'cluster_id', 'cluster_name') : [],
+    pipelines: pipelines.ok ? refs(pipelines.value.result.rows, 'pipeline_id', 'name') : [],
+    users: users.ok ? users.value.result.rows.flatMap((r) => text(r.executed_by) ?? []) : [],
   };
   function refs(rows: readonly Readonly<Record<string, unknown>>[], id: string, name: string): ComputeRef[] {
     return rows.flatMap((r) => {

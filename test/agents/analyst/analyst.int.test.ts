@@ -556,3 +556,149 @@ describe('queries running long right now', () => {
     }
   });
 });
+
+describe('people, team abbreviations, DLT pipelines and kinds of failure', () => {
+  it("narrows queries to one person's, named by address or by the part before the @, with the SQL bound", async () => {
+    for (const question of ['queries by bob@acme.example yesterday', 'queries by bob yesterday']) {
+      const answer = await ask(question);
+      expect(answer.intent).toBe('expensive_queries');
+      expect(answer.summary).toContain('by bob@acme.example');
+      expect(answer.sql).toContain('executed_by = :user_name');
+      expect(answer.sql).not.toContain("'bob@acme.example'");
+      for (const row of answer.rows)
+        expect(row[answer.columns.indexOf('executed_by')]).toBe('bob@acme.example');
+    }
+  });
+
+  it("gives one person's warehouse time, and declines a person's failures: job runs are not filtered by person", async () => {
+    const time = await ask('how much warehouse time did carol use this week');
+    expect(time.intent).toBe('expensive_users');
+    expect(time.summary).toMatch(
+      /^carol@acme\.example ran \d+ quer(?:y|ies) this week: [\d.]+ h of warehouse time/,
+    );
+    const failures = await ask('dave failures today');
+    expect(failures.outcome).toBe('unanswerable');
+    expect(failures.summary).toContain("I can't narrow");
+    expect(failures.summary).toContain('user dave@acme.example');
+    expect(failures.sql).toBeNull();
+  });
+
+  it('says a person the query history does not know is not there, instead of answering for everyone', async () => {
+    for (const [question, typed] of [
+      ['queries by mallory@evil.example yesterday', 'mallory@evil.example'],
+      ['top queries by gus', 'gus'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.outcome).toBe('unknown_name');
+      expect(answer.summary).toContain(`No user named "${typed}"`);
+      expect(answer.sql).toBeNull();
+    }
+    // Words after "by" that say how to rank are no people.
+    expect((await ask('queries by duration yesterday')).outcome).toBe('answered');
+  });
+
+  it("counts one person's queries when asked how many", async () => {
+    const answer = await ask('how many queries did bob run yday');
+    expect(answer.intent).toBe('expensive_users');
+    expect(answer.summary).toMatch(/^bob@acme\.example ran \d+ queries yesterday/);
+  });
+
+  it('says a misspelt team is no team, with the team as the nearest, instead of answering for all', async () => {
+    const answer = await ask('finnce cost');
+    expect(answer.outcome).toBe('unknown_name');
+    expect(answer.summary).toBe(
+      'No team named "finnce" in this workspace\'s system tables; the nearest: finance.',
+    );
+    expect(answer.followUps.map((f) => f.question)).toEqual(['finance cost']);
+  });
+
+  it('refuses a person typed with SQL in it, and an oversized address, without running what it did not write', async () => {
+    const injected = await ask("queries by bob' OR '1'='1 yesterday");
+    expect(injected.sql ?? '').not.toMatch(/'1'='1/);
+    if (injected.outcome === 'answered') expect(injected.summary).toContain('bob@acme.example');
+    const dropping = await ask("queries by alice'; DROP TABLE main.finance.orders; -- today");
+    expect(dropping.outcome).toBe('refused');
+    expect(dropping.sql).toBeNull();
+    const huge = await ask(`queries by ${'a'.repeat(1_500)}@acme.example yesterday`);
+    expect(huge.sql ?? '').not.toContain('aaaa');
+  });
+
+  it('declines several people at once rather than answering for the first', async () => {
+    const answer = await ask('queries by bob and alice');
+    expect(answer.outcome).toBe('unanswerable');
+    expect(answer.summary).toContain('several people at once (bob@acme.example, alice@acme.example)');
+    expect(answer.sql).toBeNull();
+  });
+
+  it('keeps one person however often they are named', async () => {
+    const answer = await ask('queries by bob bob bob@acme.example bob yesterday');
+    expect(answer.intent).toBe('expensive_queries');
+    expect(answer.summary).toContain('by bob@acme.example');
+    expect(answer.sql?.match(/:user_name/g)).toHaveLength(1);
+  });
+
+  it('reads a team abbreviation as the one team it abbreviates, and says which it took', async () => {
+    const answer = await ask('mktg failures yesterday');
+    expect(answer.intent).toBe('failures');
+    expect(answer.summary).toMatch(/of team marketing yesterday/);
+    expect(answer.summary).toContain('("mktg" read as team marketing.)');
+    expect(answer.sql).toContain('j.team = :team');
+  });
+
+  it('does not read plain words, SQL or an oversized word as a team abbreviation', async () => {
+    for (const question of [
+      'main failures yesterday',
+      "m' OR 1=1 -- failures yesterday",
+      `${'m'.repeat(500)} failures`,
+    ]) {
+      const answer = await ask(question);
+      expect(answer.summary).not.toContain('read as team');
+      expect(answer.sql ?? '').not.toMatch(/1=1|mmmm/);
+    }
+  });
+
+  it("answers a DLT pipeline's updates by name, and which DLT pipelines failed", async () => {
+    const named = await ask('did the clickstream pipeline update fail?');
+    expect(named.intent).toBe('pipeline_status');
+    expect(named.summary).toMatch(/^clickstream_dlt: \d+ of \d+ updates? failed the past 7 days/);
+    expect(named.sql).toContain('FROM system.lakeflow.pipeline_update_timeline');
+    expect(named.sql).toContain('u.pipeline_id = :pipeline_id');
+    const all = await ask('which dlt pipelines failed this week');
+    expect(all.intent).toBe('pipeline_status');
+    expect(all.summary).toMatch(/^\d+ of \d+ updates? of 1 DLT pipeline failed this week/);
+  });
+
+  it('says a pipeline that does not exist is not there, and asks nothing', async () => {
+    const answer = await ask("how's the orders pipeline");
+    expect(answer.outcome).toBe('unknown_name');
+    expect(answer.sql).toBeNull();
+  });
+
+  it('filters failures to those that timed out, by what the run timeline records', async () => {
+    const answer = await ask('any timeouts this week?');
+    expect(answer.intent).toBe('failures');
+    expect(answer.summary).toMatch(/that timed out this week/);
+    expect(answer.sql).toContain("r.result_state = 'TIMED_OUT'");
+    const twice = await ask('timeouts timed out time-outs this week');
+    expect(twice.summary).toBe(answer.summary);
+  });
+
+  it('declines failures of a kind only the error message tells (OOM, permissions), naming what it can answer', async () => {
+    for (const question of ['jobs that failed with OOM last night', 'permission errors this week']) {
+      const answer = await ask(question);
+      expect(answer.outcome).toBe('unanswerable');
+      expect(answer.summary).toContain("I can't answer questions about failures of one kind of error");
+      expect(answer.followUps.map((f) => f.question)).toContain('what failed last night?');
+      expect(answer.sql).toBeNull();
+    }
+  });
+});
+
+describe("a DLT pipeline's bill", () => {
+  it('is its usage records, by usage_metadata.dlt_pipeline_id, bound', async () => {
+    const answer = await ask('what did clickstream_dlt cost this week');
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.summary).toMatch(/^Spend of pipeline clickstream_dlt this week: \$[\d.,]+ /);
+    expect(answer.sql).toContain('u.usage_metadata.dlt_pipeline_id = :pipeline_id');
+  });
+});

@@ -28,6 +28,8 @@ const NAMES: WorkspaceNames = {
     { id: 'w2', name: 'marketing_bi' },
   ],
   clusters: [{ id: 'c1', name: 'mkt-analysts-shared' }],
+  pipelines: [{ id: 'p1', name: 'clickstream_dlt' }],
+  users: ['alice@acme.example', 'bob@acme.example', 'carol@acme.example', 'finance-etl-sp@acme.example'],
 };
 
 const route = (question: string) => {
@@ -251,5 +253,64 @@ describe('routeQuestion tells a subject no intent computes from the words that m
     expect(kindOf('slow queries yesterday')).toBe('expensive_queries');
     expect(kindOf('queries stuck since this morning')).toBe('long_queries_now');
     expect(kindOf('slow queries')).toBe('long_queries_now');
+  });
+});
+
+describe('routeQuestion on people, abbreviations, pipelines and kinds of failure', () => {
+  const intentOf = (question: string) => {
+    const routed = route(question);
+    return routed.kind === 'intent' ? routed : undefined;
+  };
+
+  it('reads a first name as the one address it starts, and a name shared by addresses as ambiguous', () => {
+    expect(intentOf('queries by alice today')?.slots.user).toBe('alice@acme.example');
+    const shared = routeQuestion('queries by sam today', {
+      ...NAMES,
+      users: ['sam@a.example', 'sam@b.example'],
+    });
+    expect(shared).toMatchObject({
+      kind: 'ambiguous',
+      what: 'user',
+      candidates: ['sam@a.example', 'sam@b.example'],
+    });
+  });
+
+  it('never reads a team, job or concept word as a person who shares it', () => {
+    const names = { ...NAMES, users: [...NAMES.users, 'finance@acme.example', 'cost@acme.example'] };
+    const routed = routeQuestion('finance failures today', names);
+    expect(routed).toMatchObject({ kind: 'intent', intent: 'failures', slots: { team: 'finance' } });
+    expect(routed.kind === 'intent' && routed.slots.user).toBeFalsy();
+    expect(routeQuestion('cost by team', names)).toMatchObject({ kind: 'intent', intent: 'spend_by_team' });
+  });
+
+  it('reads an abbreviation of one team, and no plain word that shares its letters', () => {
+    expect(intentOf('mktg failures')).toMatchObject({
+      slots: { team: 'marketing' },
+      assumed: '"mktg" read as team marketing',
+    });
+    expect(intentOf('dplat spend')?.slots.team).toBe('data-platform');
+    for (const word of ['main', 'making', 'fine', 'mm', 'mxyzzy']) {
+      const routed = route(`${word} failures`);
+      expect(routed.kind === 'intent' ? routed.slots.team : undefined).toBeUndefined();
+    }
+  });
+
+  it("reads a DLT pipeline's name, its bill, and DLT pipelines without a name", () => {
+    expect(intentOf('is clickstream_dlt ok')).toMatchObject({
+      intent: 'pipeline_status',
+      slots: { pipeline: { name: 'clickstream_dlt' } },
+    });
+    expect(intentOf('what did the clickstream_dlt pipeline cost')?.intent).toBe('spend_by_team');
+    expect(intentOf('any dlt failures today')?.intent).toBe('pipeline_status');
+    // "pipelines" alone is what many teams call their jobs.
+    expect(intentOf('did the nightly pipelines fail')?.intent).toBe('failures');
+  });
+
+  it('keeps timeouts as a filter of failures only, and answers why a named job failed with OOM', () => {
+    expect(intentOf('timeouts last night')?.slots.errorKind).toBe('timeout');
+    expect(intentOf('why did finance_orders_daily time out')).toMatchObject({ intent: 'why_failed' });
+    expect(intentOf('why did finance_orders_daily time out')?.slots.errorKind).toBeUndefined();
+    expect(intentOf('why did finance_orders_daily fail with OOM')?.intent).toBe('why_failed');
+    expect(route('OOM failures yesterday')).toMatchObject({ kind: 'uncovered' });
   });
 });

@@ -19,6 +19,10 @@ export interface ExpectedAnswer {
     readonly warehouse?: string;
     readonly table?: string;
     readonly user?: string;
+    /** A DLT pipeline's name the summary must carry. */
+    readonly pipeline?: string;
+    /** The kind of error the failures were filtered by, as the summary words it ("timed out"). */
+    readonly errorKind?: string;
     /** A product word the summary must carry: serverless, SQL, jobs, DLT, model serving. */
     readonly product?: string;
   };
@@ -36,11 +40,15 @@ export interface QuestionByOthers {
   readonly expect: ExpectedAnswer;
 }
 
+export type Half = 'tune' | 'held-out' | 'fresh';
+
 /**
- * Which half a question belongs to, fixed before any fix was written: even positions are the half the
- * fixes were made against, odd positions are only measured.
+ * Which half a question belongs to, fixed before any fix was written: of the first list, even positions
+ * are the half the fixes were made against, odd positions are only measured; the second list
+ * (`FRESH_QUESTIONS`, written before the second round of fixes) is measured as a whole.
  */
-export const halfOf = (index: number): 'tune' | 'held-out' => (index % 2 === 0 ? 'tune' : 'held-out');
+export const halfOf = (index: number): Half =>
+  index >= FIRST_LIST ? 'fresh' : index % 2 === 0 ? 'tune' : 'held-out';
 
 const YESTERDAY = ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
 const TODAY = ['2026-11-22T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
@@ -52,12 +60,17 @@ const THIS_WEEK = ['2026-11-16T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
 const LAST_WEEK = ['2026-11-09T00:00:00Z', '2026-11-16T00:00:00Z'] as const;
 const THIS_MONTH = ['2026-11-01T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
 const LAST_MONTH = ['2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'] as const;
+const THURSDAY = ['2026-11-19T00:00:00Z', '2026-11-20T00:00:00Z'] as const;
+const FRIDAY = ['2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z'] as const;
+const SINCE_TUESDAY = ['2026-11-17T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const PAST_6_HOURS = ['2026-11-21T18:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const PAST_12_HOURS = ['2026-11-21T12:00:00Z', '2026-11-22T00:00:00Z'] as const;
 
 /**
  * Questions as on-call engineers, platform engineers and managers type them in chat, written from
  * docs/questions.md's list of intents before the router's code or its paraphrases were read.
  */
-export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
+const FIRST_QUESTIONS: readonly QuestionByOthers[] = [
   { text: 'anything fail last nite?', who: 'on-call', expect: { intents: ['failures'], period: LAST_NIGHT } },
   { text: 'what broke overnight', who: 'on-call', expect: { intents: ['failures'], period: LAST_NIGHT } },
   {
@@ -308,7 +321,8 @@ export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
   {
     text: 'is the clickstream_dlt pipeline healthy',
     who: 'on-call',
-    expect: { intents: [], decline: 'must' },
+    // Written when no intent read DLT pipelines (a decline was right then); pipeline_status does now.
+    expect: { intents: ['pipeline_status'], filters: { pipeline: 'clickstream_dlt' } },
   },
   {
     text: 'failures by team last week',
@@ -422,3 +436,242 @@ export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
     expect: { intents: ['clusters_without_autotermination'], decline: 'may' },
   },
 ];
+
+const FIRST_LIST = FIRST_QUESTIONS.length;
+
+/**
+ * A second list, written by another hand before the second round of fixes and measured on the code as
+ * it stood (docs/questions.md gives the figure): 4 a.m. shorthand, Slack abbreviations, mixed case,
+ * people named by e-mail or first name, team abbreviations, DLT pipelines, failures of one kind, and
+ * absolute and relative dates.
+ */
+const FRESH_QUESTIONS: readonly QuestionByOthers[] = [
+  { text: 'wat failed since monday', who: 'on-call', expect: { intents: ['failures'], period: THIS_WEEK } },
+  { text: 'FAILED JOBS PAST 48H', who: 'on-call', expect: { intents: ['failures'], period: PAST_2_DAYS } },
+  { text: 'anything break yday?', who: 'on-call', expect: { intents: ['failures'], period: YESTERDAY } },
+  {
+    text: 'what did alice@acme.example run yesterday',
+    who: 'platform',
+    expect: {
+      intents: ['expensive_queries', 'expensive_users'],
+      filters: { user: 'alice@acme.example' },
+      period: YESTERDAY,
+    },
+  },
+  {
+    text: 'queries by bob yesterday',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], filters: { user: 'bob@acme.example' }, period: YESTERDAY },
+  },
+  {
+    text: 'how much warehouse time did carol use this week',
+    who: 'manager',
+    expect: {
+      intents: ['expensive_users', 'expensive_queries'],
+      filters: { user: 'carol@acme.example' },
+      period: THIS_WEEK,
+    },
+  },
+  {
+    text: 'mktg spend this week',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'marketing' },
+      period: THIS_WEEK,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'fin failures last night',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: 'finance' }, period: LAST_NIGHT },
+  },
+  {
+    text: 'did the clickstream pipeline update fail?',
+    who: 'on-call',
+    expect: { intents: ['pipeline_status'], filters: { pipeline: 'clickstream_dlt' } },
+  },
+  {
+    text: 'clickstream_dlt healthy?',
+    who: 'on-call',
+    expect: { intents: ['pipeline_status'], filters: { pipeline: 'clickstream_dlt' } },
+  },
+  {
+    text: 'jobs that failed with OOM last night',
+    who: 'on-call',
+    expect: { intents: ['failures'], decline: 'may', filters: { errorKind: 'memory' }, period: LAST_NIGHT },
+  },
+  {
+    text: 'permission errors this week',
+    who: 'platform',
+    expect: {
+      intents: ['failures'],
+      decline: 'may',
+      filters: { errorKind: 'permission' },
+      period: THIS_WEEK,
+    },
+  },
+  {
+    text: 'any timeouts overnight?',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { errorKind: 'timed out' }, period: LAST_NIGHT },
+  },
+  {
+    text: 'who ran the most queries on marketing_bi yday',
+    who: 'platform',
+    expect: { intents: ['expensive_users'], filters: { warehouse: 'marketing_bi' }, period: YESTERDAY },
+  },
+  {
+    text: '$$ by team last 7d',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: PAST_7_DAYS, earlierUncovered: true },
+  },
+  { text: 'cost of team-x this week', who: 'manager', expect: { intents: [], decline: 'must' } },
+  {
+    text: 'Why did finance_gl_close fail on thursday?',
+    who: 'on-call',
+    expect: { intents: ['why_failed'], filters: { job: 'finance_gl_close' }, period: THURSDAY },
+  },
+  {
+    text: 'status of mkt_audiences pls',
+    who: 'on-call',
+    expect: { intents: ['job_status'], filters: { job: 'mkt_audiences' } },
+  },
+  {
+    text: 'is finance_fx_rates slower than usual',
+    who: 'platform',
+    expect: { intents: ['job_duration'], filters: { job: 'finance_fx_rates' } },
+  },
+  {
+    text: 'SLA misses since friday',
+    who: 'manager',
+    expect: { intents: ['sla_misses'], period: PAST_2_DAYS },
+  },
+  {
+    text: 'which marketing tables missed their sla yesterday',
+    who: 'manager',
+    expect: { intents: ['sla_misses'], filters: { team: 'marketing' }, period: YESTERDAY },
+  },
+  {
+    text: 'biggest queries by dave last week',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], filters: { user: 'dave@acme.example' }, period: LAST_WEEK },
+  },
+  {
+    text: 'what has erin been querying today',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], filters: { user: 'erin@acme.example' }, period: TODAY },
+  },
+  {
+    text: 'spend on 2026-11-20',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: FRIDAY },
+  },
+  { text: 'what failed on Nov 21', who: 'manager', expect: { intents: ['failures'], period: YESTERDAY } },
+  {
+    text: 'anything fail in the past 6h?',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: PAST_6_HOURS },
+  },
+  {
+    text: 'who changed main.finance.orders since tuesday',
+    who: 'platform',
+    expect: { intents: ['table_access'], filters: { table: 'main.finance.orders' }, period: SINCE_TUESDAY },
+  },
+  {
+    text: 'whats downstream of raw_orders',
+    who: 'platform',
+    expect: { intents: ['downstream'], filters: { table: 'main.finance.raw_orders' } },
+  },
+  { text: 'idle warehouses rn', who: 'platform', expect: { intents: ['idle_warehouses'] } },
+  {
+    text: 'any clusters w/o autoterm',
+    who: 'platform',
+    expect: { intents: ['clusters_without_autotermination'] },
+  },
+  { text: 'wh without auto stop?', who: 'platform', expect: { intents: ['warehouses_without_autostop'] } },
+  {
+    text: 'how much did the DATA-PLATFORM team spend last week',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'data-platform' },
+      period: LAST_WEEK,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'mkting failures yesterday',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: 'marketing' }, period: YESTERDAY },
+  },
+  {
+    text: 'finanace spend yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'finance' }, period: YESTERDAY, nearest: true },
+  },
+  { text: 'restart the clickstream pipeline', who: 'on-call', expect: { intents: [], decline: 'must' } },
+  {
+    text: "queries by alice'; DROP TABLE main.finance.orders; -- today",
+    who: 'platform',
+    expect: { intents: [], decline: 'must' },
+  },
+  {
+    text: 'how many dbus did marketing burn on sql warehouses last 3 days',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'marketing', product: 'SQL' },
+      period: PAST_3_DAYS,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'cost per job for finance this month',
+    who: 'manager',
+    expect: { intents: ['expensive_jobs'], filters: { team: 'finance' }, period: THIS_MONTH },
+  },
+  {
+    text: 'which dlt pipelines failed this week',
+    who: 'on-call',
+    expect: { intents: ['pipeline_status'], period: THIS_WEEK },
+  },
+  {
+    text: 'queries bob ran that took longest, past 2 days',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], filters: { user: 'bob@acme.example' }, period: PAST_2_DAYS },
+  },
+  {
+    text: 'Who used the most compute on finance_wh since Monday?',
+    who: 'platform',
+    expect: { intents: ['expensive_users'], filters: { warehouse: 'finance_wh' }, period: THIS_WEEK },
+  },
+  {
+    text: 'failed runs for finance_payments_hourly last 12 hrs',
+    who: 'on-call',
+    expect: {
+      intents: ['failures', 'why_failed', 'job_status'],
+      filters: { job: 'finance_payments_hourly' },
+      period: PAST_12_HOURS,
+    },
+  },
+  {
+    text: 'p99 of mkt_sessionize',
+    who: 'platform',
+    expect: { intents: ['job_duration'], decline: 'may', filters: { job: 'mkt_sessionize' } },
+  },
+  { text: "how's the orders pipeline", who: 'on-call', expect: { intents: [], decline: 'must' } },
+  {
+    text: 'What Failed Last Night (UTC)?',
+    who: 'manager',
+    expect: { intents: ['failures'], period: LAST_NIGHT },
+  },
+  {
+    text: 'dave failures today',
+    who: 'on-call',
+    expect: { intents: [], decline: 'must' },
+  },
+];
+
+export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [...FIRST_QUESTIONS, ...FRESH_QUESTIONS];

@@ -36,6 +36,25 @@ describe('findPeriod', () => {
     });
   });
 
+  it("reads a calendar date as that whole local day, last year's when the day is still to come", () => {
+    expect(period('spend on 2026-11-20')).toMatchObject({
+      start: '2026-11-20T00:00:00.000Z',
+      end: '2026-11-21T00:00:00.000Z',
+      label: 'on 2026-11-20',
+      rest: 'spend',
+    });
+    expect(period('what failed on Dec 7th', 'Europe/Berlin').start).toBe('2026-12-06T23:00:00.000Z');
+    expect(period('failures 3 november').label).toBe('on 2026-11-03');
+    expect(period('failures on december 25').label).toBe('on 2025-12-25');
+    expect(period('anything fail yday?').label).toBe('yesterday');
+    expect(period('spend last wk').label).toBe(period('spend last week').label);
+  });
+
+  it('reads no date in numbers beside other words, nor an impossible one', () => {
+    expect(findPeriod('top 10 decreasing jobs', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    expect(findPeriod('spend on 2026-02-30', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
   it('reads "last night" as 18:00 the evening before to 08:00 this morning, local time', () => {
     expect(period('what failed last night', 'Europe/Berlin')).toMatchObject({
       start: '2026-12-08T17:00:00.000Z',

@@ -58,3 +58,26 @@ describe('incidentCostUsd', () => {
     expect(incidentCostUsd([failedTaskSignal()])).toBeNull();
   });
 });
+
+describe('incidentTitle of a runaway query', () => {
+  const runaway = (metrics: Record<string, number>) =>
+    failedTaskSignal({
+      kind: 'runaway_query',
+      subject: { type: 'query', id: 'q1', name: 'query by mei@example.com' },
+      refs: { warehouseId: 'w1' },
+      error: undefined,
+      metrics,
+    });
+
+  it('says how much a query caught by its bytes in its first minute read, never "running 0 min"', () => {
+    const title = incidentTitle(runaway({ runningMinutes: 0, runningSeconds: 12, readGib: 2887.1 }));
+    expect(title).toBe('Runaway query by mei@example.com: read 2.8 TiB in under a minute');
+    expect(title).not.toMatch(/\b0 min/);
+  });
+
+  it('says how long a long runaway has been running', () => {
+    expect(incidentTitle(runaway({ runningMinutes: 42, runningSeconds: 2_530, readGib: 3 }))).toBe(
+      'Runaway query by mei@example.com: running 42 min',
+    );
+  });
+});

@@ -106,9 +106,13 @@ export function incidentTitle(root: Signal): string {
     case 'pipeline_failed':
       title = `Pipeline ${name} failed: ${causeWords(root)}`;
       break;
-    case 'cluster_event':
-      title = `Cluster ${name}: ${root.error?.message ?? 'unhealthy'}`;
+    case 'cluster_event': {
+      // Cluster events often name the cluster themselves ("Cluster x lost spot instances"): say it once.
+      const message = root.error?.message.split('\n')[0]?.trim() || 'unhealthy';
+      const named = message.toLowerCase().startsWith(`cluster ${name}`.toLowerCase());
+      title = named ? message : `Cluster ${name}: ${message}`;
       break;
+    }
     case 'warehouse_queueing':
       title = `Warehouse ${name} is queueing ${metric(root, 'queuedQueries') ?? ''} queries`.replace(
         '  ',

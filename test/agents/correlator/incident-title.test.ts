@@ -81,3 +81,25 @@ describe('incidentTitle of a runaway query', () => {
     );
   });
 });
+
+describe('incidentTitle of a cluster event', () => {
+  const event = (message: string) =>
+    failedTaskSignal({
+      kind: 'cluster_event',
+      subject: { type: 'cluster', id: '0523-101010-abcde123', name: 'ship-shared' },
+      error: { message },
+      classification: undefined,
+    });
+
+  it('names the cluster once when the event already names it', () => {
+    expect(incidentTitle(event('Cluster ship-shared lost spot instances (SPOT_INSTANCE_TERMINATION)'))).toBe(
+      'Cluster ship-shared lost spot instances (SPOT_INSTANCE_TERMINATION)',
+    );
+  });
+
+  it('puts the cluster before an event that does not name it', () => {
+    expect(incidentTitle(event('Driver is unresponsive, likely due to GC'))).toBe(
+      'Cluster ship-shared: Driver is unresponsive, likely due to GC',
+    );
+  });
+});

@@ -63,9 +63,7 @@ export function causeText(view: IncidentCardView): { summary: string | null; exc
   const text = view.rootCause.evidence.errorExcerpt?.trim() ?? '';
   const excerpt = text === '' || same(text, view.title) ? null : text;
   const repeated =
-    raw === '' ||
-    same(raw, view.title) ||
-    excerpt?.toLowerCase().startsWith(raw.toLowerCase()) === true;
+    raw === '' || same(raw, view.title) || excerpt?.toLowerCase().startsWith(raw.toLowerCase()) === true;
   return { summary: repeated ? null : raw, excerpt };
 }
 

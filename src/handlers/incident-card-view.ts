@@ -61,7 +61,11 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
           signal?.error?.message ?? signal?.evidence.find((e) => e.excerpt !== undefined)?.excerpt ?? null,
         ...failing(signal),
         runUrl: safeLink(evidenceUrl),
-        facts: (signal?.evidence ?? []).map((e) => e.label).slice(0, MAX_FACTS),
+        // A label of a link or an excerpt only names it ("Run page", "Error trace"): not a fact to show.
+        facts: (signal?.evidence ?? [])
+          .filter((e) => e.url === undefined && e.excerpt === undefined)
+          .map((e) => e.label)
+          .slice(0, MAX_FACTS),
         links: signal === undefined ? [] : workspaceLinks(signal, safeLink(context.workspaceUrl)),
       },
     },

@@ -209,7 +209,11 @@ describe('incidentCardView names what broke and where it is', () => {
         subject: { type: 'table', id: 'main.content.catalog', name: 'main.content.catalog' },
         refs: { jobId: '51', runId: '7', taskKey: 'merge_catalog' },
         error: undefined,
-        evidence: [{ label: '3 loads in a row wrote no rows' }],
+        evidence: [
+          { label: '3 loads in a row wrote no rows' },
+          { label: 'Run page', url: 'https://adb-123.4.azuredatabricks.net/#job/51/run/7' },
+          { label: 'Error trace', excerpt: 'nothing to merge' },
+        ],
       },
     });
     expect(view.rootCause.evidence).toMatchObject({

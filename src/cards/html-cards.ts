@@ -32,6 +32,7 @@ import {
   failingParts,
   ownerText,
   startedText,
+  workspaceLinks,
 } from './incident-card-text.js';
 import { slaCountdown } from './sla-countdown.js';
 import { takeWithRest, truncate } from './truncate.js';
@@ -114,10 +115,10 @@ export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): s
   const where = [
     ...failingParts(view).map(([kind, name]) => `${e(kind)} <b>${t(name, 300)}</b>`),
     link(ev.runUrl, 'open the run'),
-    ...ev.links.map((l) => link(l.url, l.label.toLowerCase())),
+    ...workspaceLinks(view).map((l) => link(l.url, l.label)),
   ].filter((x) => x !== '');
   const cause = causeText(view);
-  const facts = evidenceFacts(view);
+  const facts = evidenceFacts(view, BUDGET.listItems);
   if (view.lastFix !== null) {
     parts.push(
       `<p class="dbx-lastfix"><b>${t(lastFixLine(view.lastFix), 400)}</b>${t(view.lastFix.text, BUDGET.summary)}</p>`,

@@ -67,15 +67,27 @@ export function causeText(view: IncidentCardView): { summary: string | null; exc
   return { summary: repeated ? null : raw, excerpt };
 }
 
-/** The detectors' measured facts not already said by the title or the excerpt. */
-export function evidenceFacts(view: IncidentCardView): string[] {
+/** The detectors' measured facts not already said by the title or the excerpt, at most `max`. */
+export function evidenceFacts(view: IncidentCardView, max: number): string[] {
   const { excerpt } = causeText(view);
   const seen = new Set<string>();
-  return view.rootCause.evidence.facts.filter((f) => {
-    const key = f.trim().toLowerCase();
-    if (key === '' || seen.has(key) || same(f, view.title) || (excerpt !== null && same(f, excerpt)))
-      return false;
-    seen.add(key);
-    return true;
-  });
+  return view.rootCause.evidence.facts
+    .filter((f) => {
+      const key = f.trim().toLowerCase();
+      if (key === '' || seen.has(key) || same(f, view.title) || (excerpt !== null && same(f, excerpt)))
+        return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, max);
+}
+
+/** Workspace links a card shows at most: one per kind of object is never more than this. */
+const MAX_LINKS = 6;
+
+/** The workspace links to show, each labelled in lower case for the middle of a sentence. */
+export function workspaceLinks(view: IncidentCardView): Array<{ label: string; url: string }> {
+  return view.rootCause.evidence.links
+    .slice(0, MAX_LINKS)
+    .map((l) => ({ label: l.label.toLowerCase().slice(0, 50), url: l.url }));
 }

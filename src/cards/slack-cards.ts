@@ -32,6 +32,7 @@ import {
   failingParts,
   ownerText,
   startedText,
+  workspaceLinks,
 } from './incident-card-text.js';
 import { slaCountdown } from './sla-countdown.js';
 import { SLACK_CARD_BUDGET, SLACK_LIMITS } from './slack-limits.js';
@@ -192,9 +193,9 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
   const where = [
     ...failingParts(view).map(([kind, name]) => `${escapeMrkdwn(kind)} *${mrkdwn(name, 200)}*`),
     ...(ev.runUrl === null ? [] : [slackLink(ev.runUrl, 'open the run')]),
-    ...ev.links.map((l) => slackLink(l.url, truncate(l.label.toLowerCase(), 50))),
+    ...workspaceLinks(view).map((l) => slackLink(l.url, l.label)),
   ];
-  const facts = evidenceFacts(view).map((f) => `• ${mrkdwn(f, b.listItemChars * 2)}`);
+  const facts = evidenceFacts(view, b.listItems).map((f) => `• ${mrkdwn(f, b.listItemChars * 2)}`);
   const summaryCut = cause.summary !== null && cause.summary.length > b.summary;
   const causeLines = [
     ...(cause.summary === null

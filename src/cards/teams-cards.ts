@@ -34,6 +34,7 @@ import {
   failingParts,
   ownerText,
   startedText,
+  workspaceLinks,
 } from './incident-card-text.js';
 import { TEAMS_CARD_BUDGET, TEAMS_LIMITS } from './teams-limits.js';
 import { takeWithRest, truncate } from './truncate.js';
@@ -226,7 +227,7 @@ export function renderIncidentCardTeams(
     }
     const cause = causeText(view);
     const where = failingParts(view).map(([kind, name]) => `${kind} ${truncate(name, 200)}`);
-    const facts = evidenceFacts(view);
+    const facts = evidenceFacts(view, b.listItems);
     if (cause.summary !== null || where.length > 0 || facts.length > 0 || cause.excerpt !== null)
       body.push(heading('Root cause'));
     if (cause.summary !== null) body.push(para([run(truncate(cause.summary, b.summary))]));
@@ -235,7 +236,7 @@ export function renderIncidentCardTeams(
     // The workspace links sit by the evidence, not in the top-level row, which the standard buttons fill.
     const links = [
       ...openUrl('Open run', ev.runUrl),
-      ...ev.links.flatMap((l) => openUrl(`Open ${l.label.toLowerCase()}`, l.url)),
+      ...workspaceLinks(view).flatMap((l) => openUrl(`Open ${l.label}`, l.url)),
     ].slice(0, TEAMS_LIMITS.actionsPerSet);
     if (links.length > 0) body.push({ type: 'ActionSet', actions: links });
     if (cause.excerpt !== null) {

@@ -290,7 +290,7 @@ describe('correlate', () => {
       rootCauseChanged: { from: a.id, to: driver!.id },
     });
     expect(incidents[0]!.title).toBe(
-      'Cluster shared-etl: Cluster shared-etl driver is not responding (DRIVER_NOT_RESPONDING)',
+      'Cluster shared-etl driver is not responding (DRIVER_NOT_RESPONDING)',
     );
     expect(decisions[2]!.summary.blastRadius.count).toBe(2);
   });
@@ -941,35 +941,33 @@ describe('correlate', () => {
 });
 
 describe('summariseIncident names the team to ask', () => {
+  /** Three empty loads of `table` in a row, as the row-count detector reports them. */
+  const zeroRows = (table: string, writer: { jobId?: string; taskKey?: string } = {}) =>
+    detectRowCountAnomalies(
+      [1, 2, 3].map((i) =>
+        tableLoadObservationSchema.parse({
+          workspaceId: WS,
+          table,
+          ...writer,
+          runId: `r${i}`,
+          rowsWritten: 0,
+          loadedAt: DEADLINE - (4 - i) * HOUR,
+        }),
+      ),
+      {},
+      thresholds(),
+      DEADLINE,
+    ).signals[0];
+
   it('gives a table that loaded no rows the team of the job that wrote it', () => {
-    const loads = [1, 2, 3].map((i) =>
-      tableLoadObservationSchema.parse({
-        workspaceId: WS,
-        table: 'main.sales.orders',
-        jobId: 'E',
-        runId: `r${i}`,
-        taskKey: 'load',
-        rowsWritten: 0,
-        loadedAt: DEADLINE - (4 - i) * HOUR,
-      }),
-    );
-    const [zero] = detectRowCountAnomalies(loads, {}, thresholds(), DEADLINE).signals;
+    const zero = zeroRows('main.sales.orders', { jobId: 'E', taskKey: 'load' });
     expect(zero?.kind).toBe('zero_rows');
     expect(summariseIncident([zero!], graph).team).toBe('data-eng');
   });
 
   it('falls back to the table’s own team when the load names no job', () => {
     const tableOwned = buildDependencyGraph({ tableTeams: { 'main.sales.returns': 'returns-team' } });
-    const loads = [1, 2, 3].map((i) =>
-      tableLoadObservationSchema.parse({
-        workspaceId: WS,
-        table: 'main.sales.returns',
-        runId: `r${i}`,
-        rowsWritten: 0,
-        loadedAt: DEADLINE - (4 - i) * HOUR,
-      }),
-    );
-    const [zero] = detectRowCountAnomalies(loads, {}, thresholds(), DEADLINE).signals;
+    const zero = zeroRows('main.sales.returns');
     expect(summariseIncident([zero!], tableOwned).team).toBe('returns-team');
   });
 

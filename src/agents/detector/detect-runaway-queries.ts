@@ -46,6 +46,7 @@ export function detectRunawayQueries(
       const warehouse =
         q.warehouseId === undefined ? undefined : warehouses.get(`${q.workspaceId}:${q.warehouseId}`);
       const on = warehouse?.name ?? q.warehouseId;
+      const where = on === undefined ? '' : ` on warehouse ${on}`;
       sink.emit(`query:${q.statementId}`, {
         dedupKey: `${q.workspaceId}:runaway-query:${q.statementId}`,
         workspaceId: q.workspaceId,
@@ -75,7 +76,11 @@ export function detectRunawayQueries(
         },
         evidence: [
           {
-            label: `Running for ${formatMinutes(q.durationMs / 1000)}${on === undefined ? '' : ` on warehouse ${on}`}, read ${formatBytes(q.readBytes)}`,
+            // Caught on its first poll, a statement has run for "0 s": what it read in that time says more.
+            label:
+              q.durationMs < 60_000
+                ? `Read ${formatBytes(q.readBytes)} within its first minute${where}`
+                : `Running for ${formatMinutes(q.durationMs / 1000)}${where}, read ${formatBytes(q.readBytes)}`,
           },
           ...(q.statementText !== undefined ? [{ label: 'Statement', excerpt: q.statementText }] : []),
         ],

@@ -289,9 +289,7 @@ describe('correlate', () => {
       link: 'shared_compute',
       rootCauseChanged: { from: a.id, to: driver!.id },
     });
-    expect(incidents[0]!.title).toBe(
-      'Cluster shared-etl driver is not responding (DRIVER_NOT_RESPONDING)',
-    );
+    expect(incidents[0]!.title).toBe('Cluster shared-etl driver is not responding (DRIVER_NOT_RESPONDING)');
     expect(decisions[2]!.summary.blastRadius.count).toBe(2);
   });
 

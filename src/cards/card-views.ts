@@ -61,7 +61,19 @@ export const incidentCardViewSchema = z.object({
       errorExcerpt: text(LONG).nullable().default(null),
       failingJob: text(LONG).nullable().default(null),
       failingTask: text(LONG).nullable().default(null),
+      /**
+       * What broke when it is not a job: `{ type: 'table', name: 'main.sales.orders' }`, a cluster, a
+       * warehouse, a query … — so a card never calls a table a job.
+       */
+      failingObject: z
+        .object({ type: text(40), name: text(LONG) })
+        .nullable()
+        .default(null),
       runUrl: linkSchema.nullable().default(null),
+      /** What the detectors measured, in words with their numbers: "Running for 42 min, read 2.8 TiB". */
+      facts: z.array(text(LONG)).default([]),
+      /** Where the failing objects are in the workspace: the job, the warehouse, the query … */
+      links: z.array(z.object({ label: text(100), url: linkSchema })).default([]),
     }),
   }),
   classification: z
@@ -88,6 +100,8 @@ export const incidentCardViewSchema = z.object({
     total: z.number().int().nonnegative(),
   }),
   slaDeadlineMs: z.number().int().nonnegative().nullable(),
+  /** When the problem began in the workspace (the root cause's own time), shown in UTC and relative. */
+  startedAtMs: z.number().int().nonnegative().nullable().default(null),
   costUsd: z.number().nonnegative().nullable().default(null),
   owner: text(LONG).nullable().default(null),
   team: text(LONG).nullable().default(null),

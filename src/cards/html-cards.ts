@@ -25,6 +25,15 @@ import { escapeHtml as e, safeHttpUrl, sameOriginPath } from './html-escape.js';
 import { commandActionId, type CommandButton, encodeCommandValue } from './command-button.js';
 import { chartAltText, costFacts, costHeadline, isEmptyCost, costLists, sqlText } from './cost-card-text.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
+import {
+  causeText,
+  classificationText,
+  evidenceFacts,
+  failingParts,
+  ownerText,
+  startedText,
+  workspaceLinks,
+} from './incident-card-text.js';
 import { slaCountdown } from './sla-countdown.js';
 import { takeWithRest, truncate } from './truncate.js';
 import { renderDigestCardHtml } from './html-digest-card.js';
@@ -84,17 +93,17 @@ export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): s
   parts.push(
     `<header class="dbx-card-header"><span class="dbx-sev">${e(style.emoji)} ${e(view.severity)}</span> <h3>${t(view.title, BUDGET.title)}</h3></header>`,
   );
-  const owner = [view.owner, view.team === null ? null : `(${view.team})`]
-    .filter((x) => x !== null)
-    .join(' ');
+  const owner = ownerText(view);
+  const started = startedText(view, nowMs);
   parts.push(
     `<dl class="dbx-facts">${[
       row('Status', e(STATE_LABEL[view.state])),
       row('Severity', e(style.label)),
+      started === null ? '' : row('Started', e(started)),
       row('SLA', `<span class="dbx-sla dbx-sla-${sla.status}">${e(sla.text)}</span>`),
       row('Cost so far', e(formatUsd(view.costUsd))),
       row('Workspace', link(view.workspace.url, view.workspace.name) || t(view.workspace.name, 300)),
-      row('Owner', owner === '' ? 'unknown' : t(owner, 300)),
+      row('Owner', owner === null ? 'unknown' : t(owner, 300)),
       row('Assignee', view.assignee === null ? 'nobody yet' : t(view.assignee, 300)),
       view.acknowledgedBy === null ? '' : row('Acknowledged by', t(view.acknowledgedBy, 300)),
       view.state === 'snoozed' && view.snoozedUntilMs !== null
@@ -104,25 +113,33 @@ export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): s
     ].join('')}</dl>`,
   );
   const where = [
-    ev.failingJob === null ? '' : `job <b>${t(ev.failingJob, 300)}</b>`,
-    ev.failingTask === null ? '' : `task <b>${t(ev.failingTask, 300)}</b>`,
+    ...failingParts(view).map(([kind, name]) => `${e(kind)} <b>${t(name, 300)}</b>`),
     link(ev.runUrl, 'open the run'),
+    ...workspaceLinks(view).map((l) => link(l.url, l.label)),
   ].filter((x) => x !== '');
+  const cause = causeText(view);
+  const facts = evidenceFacts(view, BUDGET.listItems);
   if (view.lastFix !== null) {
     parts.push(
       `<p class="dbx-lastfix"><b>${t(lastFixLine(view.lastFix), 400)}</b>${t(view.lastFix.text, BUDGET.summary)}</p>`,
     );
   }
-  parts.push(
-    `<section class="dbx-cause"><h4>Root cause</h4><p>${t(view.rootCause.summary, BUDGET.summary)}</p>${
-      where.length > 0 ? `<p>Failing: ${where.join(' · ')}</p>` : ''
-    }${ev.errorExcerpt === null || ev.errorExcerpt === '' ? '' : `<pre class="dbx-excerpt">${t(ev.errorExcerpt, BUDGET.errorExcerpt)}</pre>`}</section>`,
-  );
+  if (cause.summary !== null || where.length > 0 || facts.length > 0 || cause.excerpt !== null) {
+    parts.push(
+      `<section class="dbx-cause"><h4>Root cause</h4>${cause.summary === null ? '' : `<p>${t(cause.summary, BUDGET.summary)}</p>`}${
+        where.length > 0 ? `<p>Failing: ${where.join(' · ')}</p>` : ''
+      }${facts.length > 0 ? `<ul>${facts.map((f) => `<li>${t(f, BUDGET.listItemChars * 2)}</li>`).join('')}</ul>` : ''}${
+        cause.excerpt === null
+          ? ''
+          : `<pre class="dbx-excerpt">${t(cause.excerpt, BUDGET.errorExcerpt)}</pre>`
+      }</section>`,
+    );
+  }
   if (view.classification !== null) {
     const c = view.classification;
     const source = classificationSource(c.by);
     parts.push(
-      `<section class="dbx-class"><h4>Classification${source === null ? '' : ` — ${source}`}</h4><p>${t(c.category, 200)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${t(c.action, 300)}</p>${
+      `<section class="dbx-class"><h4>Classification${source === null ? '' : ` — ${source}`}</h4><p>${t(classificationText(c), 500)}</p>${
         c.fixHint === null ? '' : `<p>💡 ${t(c.fixHint, BUDGET.summary)}</p>`
       }</section>`,
     );

@@ -29,7 +29,7 @@ export function slaCountdown(deadlineMs: number | null, nowMs: number): SlaCount
 }
 
 /** 42 min · 2 h 5 min · 3 d 4 h — coarse on purpose: nobody needs seconds at 4 a.m. */
-function span(ms: number): string {
+export function span(ms: number): string {
   if (ms >= 2 * DAY) {
     const d = Math.floor(ms / DAY);
     const h = Math.floor((ms % DAY) / HOUR);

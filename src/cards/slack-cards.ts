@@ -25,6 +25,15 @@ import { commandActionId, type CommandButton, encodeCommandValue } from './comma
 import { costFacts, costHeadline, isEmptyCost, showSqlValue, costLists, sqlText } from './cost-card-text.js';
 import { type AskButton, askButtons } from './ask-button.js';
 import { type CardButton, incidentButtons, planButtons } from './incident-buttons.js';
+import {
+  causeText,
+  classificationText,
+  evidenceFacts,
+  failingParts,
+  ownerText,
+  startedText,
+  workspaceLinks,
+} from './incident-card-text.js';
 import { slaCountdown } from './sla-countdown.js';
 import { SLACK_CARD_BUDGET, SLACK_LIMITS } from './slack-limits.js';
 import { codeBlock, escapeMrkdwn, mrkdwn, plain, slackLink } from './slack-text.js';
@@ -141,16 +150,16 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
     },
   });
 
-  const ownerLine = [view.owner, view.team === null ? null : `(${view.team})`]
-    .filter((x) => x !== null)
-    .join(' ');
+  const owner = ownerText(view);
+  const started = startedText(view, nowMs);
   const fields = [
     `*Status*\n${STATE_LABEL[view.state]}`,
     `*Severity*\n${style.label}`,
+    ...(started === null ? [] : [`*Started*\n${started}`]),
     `*SLA*\n${SLA_EMOJI[sla.status]} ${sla.text}`,
     `*Cost so far*\n${formatUsd(view.costUsd)}`,
     `*Workspace*\n${view.workspace.url === null ? mrkdwn(view.workspace.name, 200) : slackLink(view.workspace.url, truncate(view.workspace.name, 200))}`,
-    `*Owner*\n${ownerLine === '' ? 'unknown' : mrkdwn(ownerLine, 300)}`,
+    `*Owner*\n${owner === null ? 'unknown' : mrkdwn(owner, 300)}`,
     `*Assignee*\n${view.assignee === null ? 'nobody yet' : mrkdwn(view.assignee, 300)}`,
   ];
   blocks.push({
@@ -180,21 +189,26 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
   }
 
   const ev = view.rootCause.evidence;
+  const cause = causeText(view);
   const where = [
-    ev.failingJob === null ? null : `job *${mrkdwn(ev.failingJob, 200)}*`,
-    ev.failingTask === null ? null : `task *${mrkdwn(ev.failingTask, 200)}*`,
-    ev.runUrl === null ? null : slackLink(ev.runUrl, 'open the run'),
-  ].filter((x) => x !== null);
-  const summaryCut = view.rootCause.summary.length > b.summary;
-  blocks.push(
-    section(
-      `*Root cause*\n${mrkdwn(view.rootCause.summary, b.summary)}${summaryCut ? more(view.detailsUrl) : ''}` +
-        (where.length > 0 ? `\nFailing: ${where.join(' · ')}` : ''),
-      `${id}-cause`,
-    ),
-  );
-  if (ev.errorExcerpt !== null && ev.errorExcerpt.length > 0) {
-    blocks.push(section(codeBlock(ev.errorExcerpt, b.errorExcerpt), `${id}-excerpt`));
+    ...failingParts(view).map(([kind, name]) => `${escapeMrkdwn(kind)} *${mrkdwn(name, 200)}*`),
+    ...(ev.runUrl === null ? [] : [slackLink(ev.runUrl, 'open the run')]),
+    ...workspaceLinks(view).map((l) => slackLink(l.url, l.label)),
+  ];
+  const facts = evidenceFacts(view, b.listItems).map((f) => `• ${mrkdwn(f, b.listItemChars * 2)}`);
+  const summaryCut = cause.summary !== null && cause.summary.length > b.summary;
+  const causeLines = [
+    ...(cause.summary === null
+      ? []
+      : [`${mrkdwn(cause.summary, b.summary)}${summaryCut ? more(view.detailsUrl) : ''}`]),
+    ...(where.length > 0 ? [`Failing: ${where.join(' · ')}`] : []),
+    ...facts,
+  ];
+  if (causeLines.length > 0 || cause.excerpt !== null) {
+    blocks.push(section(['*Root cause*', ...causeLines].join('\n'), `${id}-cause`));
+  }
+  if (cause.excerpt !== null) {
+    blocks.push(section(codeBlock(cause.excerpt, b.errorExcerpt), `${id}-excerpt`));
   }
 
   if (view.classification !== null) {
@@ -202,7 +216,7 @@ function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): Slac
     const source = classificationSource(c.by);
     blocks.push(
       section(
-        `*Classification*${source === null ? '' : ` _(${source})_`} ${mrkdwn(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${mrkdwn(c.action, 200)}` +
+        `*Classification*${source === null ? '' : ` _(${source})_`} ${mrkdwn(classificationText(c), 400)}` +
           (c.fixHint === null ? '' : `\n💡 ${mrkdwn(c.fixHint, b.summary)}`),
         `${id}-class`,
       ),

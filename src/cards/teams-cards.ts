@@ -27,6 +27,15 @@ import { chartAltText, costFacts, costHeadline, isEmptyCost, costLists, sqlText 
 import { safeHttpUrl } from './html-escape.js';
 import { type CardButton, incidentButtons, planButtons, refreshPayload } from './incident-buttons.js';
 import { slaCountdown } from './sla-countdown.js';
+import {
+  causeText,
+  classificationText,
+  evidenceFacts,
+  failingParts,
+  ownerText,
+  startedText,
+  workspaceLinks,
+} from './incident-card-text.js';
 import { TEAMS_CARD_BUDGET, TEAMS_LIMITS } from './teams-limits.js';
 import { takeWithRest, truncate } from './truncate.js';
 import { renderDigestCardTeams } from './teams-digest-card.js';
@@ -183,17 +192,17 @@ export function renderIncidentCardTeams(
         ],
       },
     ];
-    const ownerLine = [view.owner, view.team === null ? null : `(${view.team})`]
-      .filter((x) => x !== null)
-      .join(' ');
+    const owner = ownerText(view);
+    const started = startedText(view, nowMs);
     body.push({
       type: 'FactSet',
       facts: [
         fact('Status', STATE_LABEL[view.state]),
         fact('Severity', style.label),
+        ...(started === null ? [] : [fact('Started', started)]),
         fact('SLA', sla.text),
         fact('Cost so far', formatUsd(view.costUsd)),
-        fact('Owner', ownerLine === '' ? 'unknown' : escapeTeamsMarkdown(truncate(ownerLine, 300))),
+        fact('Owner', owner === null ? 'unknown' : escapeTeamsMarkdown(truncate(owner, 300))),
         fact(
           'Assignee',
           view.assignee === null ? 'nobody yet' : escapeTeamsMarkdown(truncate(view.assignee, 300)),
@@ -216,18 +225,23 @@ export function renderIncidentCardTeams(
         ]),
       );
     }
-    body.push(heading('Root cause'), para([run(truncate(view.rootCause.summary, b.summary))]));
-    const where = [
-      ev.failingJob === null ? null : `job ${truncate(ev.failingJob, 200)}`,
-      ev.failingTask === null ? null : `task ${truncate(ev.failingTask, 200)}`,
-    ].filter((x) => x !== null);
+    const cause = causeText(view);
+    const where = failingParts(view).map(([kind, name]) => `${kind} ${truncate(name, 200)}`);
+    const facts = evidenceFacts(view, b.listItems);
+    if (cause.summary !== null || where.length > 0 || facts.length > 0 || cause.excerpt !== null)
+      body.push(heading('Root cause'));
+    if (cause.summary !== null) body.push(para([run(truncate(cause.summary, b.summary))]));
     if (where.length > 0) body.push(para([run(`Failing: ${where.join(' · ')}`, { isSubtle: true })]));
-    // The run link sits by the evidence, not in the top-level row, which the standard buttons fill.
-    const runLink = openUrl('Open run', ev.runUrl);
-    if (runLink.length > 0) body.push({ type: 'ActionSet', actions: runLink });
-    if (ev.errorExcerpt !== null && ev.errorExcerpt.length > 0) {
+    for (const f of facts) body.push(para([run(`• ${truncate(f, b.listItemChars * 2)}`)]));
+    // The workspace links sit by the evidence, not in the top-level row, which the standard buttons fill.
+    const links = [
+      ...openUrl('Open run', ev.runUrl),
+      ...workspaceLinks(view).flatMap((l) => openUrl(`Open ${l.label}`, l.url)),
+    ].slice(0, TEAMS_LIMITS.actionsPerSet);
+    if (links.length > 0) body.push({ type: 'ActionSet', actions: links });
+    if (cause.excerpt !== null) {
       body.push(
-        para([run(truncate(ev.errorExcerpt, b.errorExcerpt), { fontType: 'Monospace', size: 'Small' })], {
+        para([run(truncate(cause.excerpt, b.errorExcerpt), { fontType: 'Monospace', size: 'Small' })], {
           separator: true,
         }),
       );
@@ -238,11 +252,7 @@ export function renderIncidentCardTeams(
       const source = classificationSource(c.by);
       body.push(
         heading(source === null ? 'Classification' : `Classification — ${source}`),
-        para([
-          run(
-            `${truncate(c.category, 100)} · ${c.transient ? 'transient' : 'not transient'} · suggested: ${truncate(c.action, 200)}`,
-          ),
-        ]),
+        para([run(truncate(classificationText(c), 400))]),
       );
       if (c.fixHint !== null) body.push(para([run(`💡 ${truncate(c.fixHint, b.summary)}`)]));
     }

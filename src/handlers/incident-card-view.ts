@@ -59,9 +59,14 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
       evidence: {
         errorExcerpt:
           signal?.error?.message ?? signal?.evidence.find((e) => e.excerpt !== undefined)?.excerpt ?? null,
-        failingJob: signal?.subject.name ?? signal?.refs.jobId ?? null,
-        failingTask: signal?.refs.taskKey ?? null,
+        ...failing(signal),
         runUrl: safeLink(evidenceUrl),
+        // A label of a link or an excerpt only names it ("Run page", "Error trace"): not a fact to show.
+        facts: (signal?.evidence ?? [])
+          .filter((e) => e.url === undefined && e.excerpt === undefined)
+          .map((e) => e.label)
+          .slice(0, MAX_FACTS),
+        links: signal === undefined ? [] : workspaceLinks(signal, safeLink(context.workspaceUrl)),
       },
     },
     classification:
@@ -82,6 +87,7 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
       total: incident.blastRadius.count,
     },
     slaDeadlineMs: incident.slaDeadline,
+    startedAtMs: Math.min(incident.openedAt, signal?.occurredAt ?? incident.openedAt),
     costUsd: incident.costUsd,
     owner: incident.owner,
     team: incident.team,
@@ -110,6 +116,62 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
         ? null
         : { text: context.explanation.text, model: context.explanation.model },
   };
+}
+
+/** Measured facts a card shows at most: the detectors' first, most telling lines. */
+const MAX_FACTS = 5;
+
+/**
+ * What broke, by kind: a job (with its task) for run failures, else the object itself — a table, a
+ * cluster, a warehouse, a query (by its statement id: it has no other name) — so a table is never
+ * called a job. A task subject is named `job / task`; the job's own name is the part before.
+ */
+function failing(
+  signal: Signal | undefined,
+): Pick<IncidentCardView['rootCause']['evidence'], 'failingJob' | 'failingTask' | 'failingObject'> {
+  if (signal === undefined) return { failingJob: null, failingTask: null, failingObject: null };
+  const { subject, refs } = signal;
+  if (subject.type === 'job' || subject.type === 'task') {
+    const task = refs.taskKey ?? null;
+    const name = subject.name ?? (refs.jobId === undefined ? subject.id : `job ${refs.jobId}`);
+    const suffix = task === null ? '' : ` / ${task}`;
+    const job = suffix !== '' && name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+    return { failingJob: job, failingTask: task, failingObject: null };
+  }
+  const name = subject.type === 'query' ? subject.id : (subject.name ?? subject.id);
+  return { failingJob: null, failingTask: null, failingObject: { type: subject.type, name } };
+}
+
+/**
+ * Links to the objects behind the signal in the workspace's own UI, built from its URL (none without
+ * one): the job, pipeline, cluster, warehouse, statement or table, each once.
+ */
+function workspaceLinks(
+  signal: Signal,
+  workspaceUrl: string | null,
+): IncidentCardView['rootCause']['evidence']['links'] {
+  if (workspaceUrl === null) return [];
+  const base = workspaceUrl.replace(/\/+$/, '');
+  const o = `?o=${encodeURIComponent(signal.workspaceId)}`;
+  const { refs, subject } = signal;
+  const links: Array<{ label: string; url: string }> = [];
+  const add = (label: string, url: string) => {
+    if (linkSchema.safeParse(url).success) links.push({ label, url });
+  };
+  if (refs.jobId !== undefined) add('Job', `${base}/${o}#job/${encodeURIComponent(refs.jobId)}`);
+  if (refs.pipelineId !== undefined)
+    add('Pipeline', `${base}/${o}#joblist/pipelines/${encodeURIComponent(refs.pipelineId)}`);
+  if (refs.clusterId !== undefined)
+    add('Cluster', `${base}/${o}#setting/clusters/${encodeURIComponent(refs.clusterId)}/configuration`);
+  if (refs.warehouseId !== undefined)
+    add('Warehouse', `${base}/sql/warehouses/${encodeURIComponent(refs.warehouseId)}${o}`);
+  if (subject.type === 'query')
+    add('Query', `${base}/sql/history${o}&queryId=${encodeURIComponent(subject.id)}`);
+  if (subject.type === 'table') {
+    const path = subject.id.split('.').map(encodeURIComponent).join('/');
+    add('Table', `${base}/explore/data/${path}${o}`);
+  }
+  return links;
 }
 
 /** One row of the Home tab / `/dbx incidents` list. */

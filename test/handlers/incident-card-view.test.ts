@@ -178,3 +178,76 @@ describe('incidentCardView', () => {
     expect(incidentCardViewSchema.safeParse(view).success).toBe(true);
   });
 });
+
+describe('incidentCardView names what broke and where it is', () => {
+  const base = failedRunSignal('ws-prod');
+
+  it('names a task’s job without repeating the task, and says when it started', () => {
+    const view = incidentCardView(incident(), {
+      nowMs: NOW,
+      rootSignal: {
+        ...base,
+        subject: { type: 'task', id: '42/load_orders', name: 'nightly_orders / load_orders' },
+        refs: { ...base.refs, taskKey: 'load_orders' },
+        occurredAt: NOW - 600_000,
+      },
+    });
+    expect(view.rootCause.evidence).toMatchObject({
+      failingJob: 'nightly_orders',
+      failingTask: 'load_orders',
+    });
+    expect(view.startedAtMs).toBe(NOW - 600_000);
+  });
+
+  it('calls a table a table, and links it, its writer job and the run in the workspace', () => {
+    const view = incidentCardView(incident(), {
+      nowMs: NOW,
+      workspaceUrl: 'https://adb-123.4.azuredatabricks.net/',
+      rootSignal: {
+        ...base,
+        kind: 'zero_rows',
+        subject: { type: 'table', id: 'main.content.catalog', name: 'main.content.catalog' },
+        refs: { jobId: '51', runId: '7', taskKey: 'merge_catalog' },
+        error: undefined,
+        evidence: [
+          { label: '3 loads in a row wrote no rows' },
+          { label: 'Run page', url: 'https://adb-123.4.azuredatabricks.net/#job/51/run/7' },
+          { label: 'Error trace', excerpt: 'nothing to merge' },
+        ],
+      },
+    });
+    expect(view.rootCause.evidence).toMatchObject({
+      failingJob: null,
+      failingObject: { type: 'table', name: 'main.content.catalog' },
+      facts: ['3 loads in a row wrote no rows'],
+      links: [
+        { label: 'Job', url: 'https://adb-123.4.azuredatabricks.net/?o=ws-prod#job/51' },
+        {
+          label: 'Table',
+          url: 'https://adb-123.4.azuredatabricks.net/explore/data/main/content/catalog?o=ws-prod',
+        },
+      ],
+    });
+  });
+
+  it('links a runaway statement and its warehouse, and makes no links without a workspace URL', () => {
+    const runaway = {
+      ...base,
+      kind: 'runaway_query',
+      subject: { type: 'query' as const, id: '01ef8a7c', name: 'query by mei@example.com' },
+      refs: { warehouseId: 'w1', owner: 'mei@example.com' },
+      error: undefined,
+    };
+    const view = incidentCardView(incident(), {
+      nowMs: NOW,
+      workspaceUrl: 'https://adb-123.4.azuredatabricks.net',
+      rootSignal: runaway,
+    });
+    expect(view.rootCause.evidence.failingObject).toEqual({ type: 'query', name: '01ef8a7c' });
+    expect(view.rootCause.evidence.links.map((l) => l.label)).toEqual(['Warehouse', 'Query']);
+    expect(
+      incidentCardView(incident(), { nowMs: NOW, workspaceUrl: null, rootSignal: runaway }).rootCause.evidence
+        .links,
+    ).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@ import { incidentIdFor, type NewIncident } from '../../domain/incident.js';
 import { maxSeverity, type Severity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
 import { type BlastRadiusResult, blastRadius, revocationBlastRadius } from './blast-radius.js';
-import { type GraphView, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
+import { type GraphView, nodeKey, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
 import { incidentCostUsd } from './incident-cost.js';
 import { incidentTitle } from './incident-title.js';
 import { revocationExplains } from './revocation-explains.js';
@@ -232,10 +232,33 @@ export function summariseIncident(
         ? revocationBlastRadius(root, signals, view, limits)
         : blastRadius(from, view, limits),
     costUsd: incidentCostUsd(signals),
-    team: root.refs.team ?? signals.find((s) => s.refs.team !== undefined)?.refs.team ?? null,
+    team:
+      root.refs.team ??
+      graphTeam(root, view) ??
+      signals.find((s) => s.refs.team !== undefined)?.refs.team ??
+      null,
     owner: root.refs.owner ?? null,
     slaDeadline: deadlines.length > 0 ? Math.min(...deadlines) : null,
   };
+}
+
+/**
+ * The team the dependency graph knows for what the root signal is about, when the signal carries none:
+ * a table's load belongs to the job that wrote it (then to the table's own team), a query to the job
+ * that issued it. Detectors that see only a table or a statement name no team; the graph does.
+ */
+function graphTeam(root: Signal, graph: GraphView): string | undefined {
+  const { refs } = root;
+  const nodes = [
+    ...(refs.jobId === undefined ? [] : [nodeKey('job', refs.jobId)]),
+    ...(refs.pipelineId === undefined ? [] : [nodeKey('pipeline', refs.pipelineId)]),
+    primaryNode(root),
+  ];
+  for (const node of nodes) {
+    const team = graph.team(node);
+    if (team !== undefined) return team;
+  }
+  return undefined;
 }
 
 /**

@@ -2,6 +2,8 @@ import type { ErrorCategory } from '../../domain/error-label.js';
 import { INCIDENT_LIMITS } from '../../domain/incident.js';
 import type { Signal } from '../../domain/signal.js';
 import { truncateText } from '../../domain/text.js';
+import { formatBytes } from '../detector/detect-runaway-queries.js';
+import { formatMinutes } from '../detector/running-long.js';
 
 /** Every category but `unknown`, which says nothing: the error's own first line does better. */
 const CATEGORY_WORDS: Readonly<Record<Exclude<ErrorCategory, 'unknown'>, string>> = {
@@ -43,6 +45,17 @@ function jobName(signal: Signal): string {
 }
 
 const metric = (s: Signal, k: string): number | undefined => s.metrics[k];
+
+/**
+ * How a runaway gave itself away: how long it has run, or — caught by its bytes in its first minute,
+ * when "running 0 min" would say nothing — how much it read.
+ */
+function runawayWords(root: Signal): string {
+  const seconds = metric(root, 'runningSeconds') ?? (metric(root, 'runningMinutes') ?? 0) * 60;
+  const gib = metric(root, 'readGib');
+  if (seconds >= 60 || gib === undefined) return `running ${formatMinutes(seconds)}`;
+  return `read ${formatBytes(gib * 1024 ** 3)} in under a minute`;
+}
 
 /**
  * The incident's title in plain words from its root-cause signal, e.g. "Nightly orders ETL failed: out of
@@ -93,9 +106,13 @@ export function incidentTitle(root: Signal): string {
     case 'pipeline_failed':
       title = `Pipeline ${name} failed: ${causeWords(root)}`;
       break;
-    case 'cluster_event':
-      title = `Cluster ${name}: ${root.error?.message ?? 'unhealthy'}`;
+    case 'cluster_event': {
+      // Cluster events often name the cluster themselves ("Cluster x lost spot instances"): say it once.
+      const message = root.error?.message.split('\n')[0]?.trim() || 'unhealthy';
+      const named = message.toLowerCase().startsWith(`cluster ${name}`.toLowerCase());
+      title = named ? message : `Cluster ${name}: ${message}`;
       break;
+    }
     case 'warehouse_queueing':
       title = `Warehouse ${name} is queueing ${metric(root, 'queuedQueries') ?? ''} queries`.replace(
         '  ',
@@ -106,7 +123,7 @@ export function incidentTitle(root: Signal): string {
       title = `Warehouse ${name} idle for ${metric(root, 'idleMinutes') ?? '?'} min with auto-stop off`;
       break;
     case 'runaway_query':
-      title = `Runaway ${name}: running ${metric(root, 'runningMinutes') ?? '?'} min`;
+      title = `Runaway ${name}: ${runawayWords(root)}`;
       break;
     case 'cost_anomaly': {
       const ratio = metric(root, 'ratio');

@@ -112,7 +112,9 @@ export function runDetectors(
   );
   run('clusters', () => detectClusterEvents(inputs.clusterEvents ?? [], now, classify));
   run('warehouses', () => detectWarehouseProblems(inputs.warehouses ?? [], t, now));
-  run('queries', () => detectRunawayQueries(inputs.queries ?? [], t, now));
+  run('queries', () =>
+    detectRunawayQueries(inputs.queries ?? [], t, now, { warehouses: inputs.warehouses ?? [] }),
+  );
   run('cost', () => {
     const budgets = Object.entries(policy.budgets).map(([team, monthlyUsd]) => ({ team, monthlyUsd }));
     return detectCostProblems(inputs.costs ?? [], budgets, t, now);

@@ -6,6 +6,7 @@ import {
   type CorrelationOptions,
   correlate,
   type OpenIncidentView,
+  summariseIncident,
 } from '../../../src/agents/correlator/correlate.js';
 import type { GraphView } from '../../../src/agents/correlator/dependency-graph.js';
 import { detectClusterEvents } from '../../../src/agents/detector/detect-cluster-events.js';
@@ -16,6 +17,7 @@ import {
   detectPipelineFailures,
   pipelineDurationKey,
 } from '../../../src/agents/detector/detect-pipeline-failures.js';
+import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
 import { detectRunFailures } from '../../../src/agents/detector/detect-run-failures.js';
 import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
@@ -26,6 +28,7 @@ import {
   jobClusterHistorySchema,
   pipelineUpdateObservationSchema,
   queryObservationSchema,
+  tableLoadObservationSchema,
   tableSlaSchema,
   warehouseObservationSchema,
 } from '../../../src/agents/detector/observations.js';
@@ -286,9 +289,7 @@ describe('correlate', () => {
       link: 'shared_compute',
       rootCauseChanged: { from: a.id, to: driver!.id },
     });
-    expect(incidents[0]!.title).toBe(
-      'Cluster shared-etl: Cluster shared-etl driver is not responding (DRIVER_NOT_RESPONDING)',
-    );
+    expect(incidents[0]!.title).toBe('Cluster shared-etl driver is not responding (DRIVER_NOT_RESPONDING)');
     expect(decisions[2]!.summary.blastRadius.count).toBe(2);
   });
 
@@ -934,5 +935,73 @@ describe('correlate', () => {
     expect('open' in d).toBe(true);
     // A guard against quadratic blow-ups, not a benchmark.
     expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('summariseIncident names the team to ask', () => {
+  /** Three empty loads of `table` in a row, as the row-count detector reports them. */
+  const zeroRows = (table: string, writer: { jobId?: string; taskKey?: string } = {}) =>
+    detectRowCountAnomalies(
+      [1, 2, 3].map((i) =>
+        tableLoadObservationSchema.parse({
+          workspaceId: WS,
+          table,
+          ...writer,
+          runId: `r${i}`,
+          rowsWritten: 0,
+          loadedAt: DEADLINE - (4 - i) * HOUR,
+        }),
+      ),
+      {},
+      thresholds(),
+      DEADLINE,
+    ).signals[0];
+
+  it('gives a table that loaded no rows the team of the job that wrote it', () => {
+    const zero = zeroRows('main.sales.orders', { jobId: 'E', taskKey: 'load' });
+    expect(zero?.kind).toBe('zero_rows');
+    expect(summariseIncident([zero!], graph).team).toBe('data-eng');
+  });
+
+  it('falls back to the table’s own team when the load names no job', () => {
+    const tableOwned = buildDependencyGraph({ tableTeams: { 'main.sales.returns': 'returns-team' } });
+    const zero = zeroRows('main.sales.returns');
+    expect(summariseIncident([zero!], tableOwned).team).toBe('returns-team');
+  });
+
+  it('gives a runaway query the team of the warehouse it runs on, or of the job that issued it', () => {
+    const now = DEADLINE;
+    const adhoc = warehouseObservationSchema.parse({
+      workspaceId: WS,
+      warehouseId: '1a2b3c4d5e6f7a8b',
+      name: 'adhoc',
+      state: 'RUNNING',
+      autoStopMins: 10,
+      team: 'analytics',
+    });
+    const query = (overrides: Record<string, unknown>) =>
+      queryObservationSchema.parse({
+        workspaceId: WS,
+        statementId: 'q1',
+        warehouseId: '1a2b3c4d5e6f7a8b',
+        user: 'mei@example.com',
+        state: 'RUNNING',
+        startTime: now - 40 * MIN,
+        durationMs: 40 * MIN,
+        ...overrides,
+      });
+    const [onWarehouse] = detectRunawayQueries([query({})], thresholds(), now, {
+      warehouses: [adhoc],
+    }).signals;
+    expect(summariseIncident([onWarehouse!], graph)).toMatchObject({
+      team: 'analytics',
+      owner: 'mei@example.com',
+    });
+    const [fromJob] = detectRunawayQueries(
+      [query({ warehouseId: undefined, jobId: 'M' })],
+      thresholds(),
+      now,
+    ).signals;
+    expect(summariseIncident([fromJob!], graph).team).toBe('finance');
   });
 });

@@ -58,3 +58,48 @@ describe('incidentCostUsd', () => {
     expect(incidentCostUsd([failedTaskSignal()])).toBeNull();
   });
 });
+
+describe('incidentTitle of a runaway query', () => {
+  const runaway = (metrics: Record<string, number>) =>
+    failedTaskSignal({
+      kind: 'runaway_query',
+      subject: { type: 'query', id: 'q1', name: 'query by mei@example.com' },
+      refs: { warehouseId: 'w1' },
+      error: undefined,
+      metrics,
+    });
+
+  it('says how much a query caught by its bytes in its first minute read, never "running 0 min"', () => {
+    const title = incidentTitle(runaway({ runningMinutes: 0, runningSeconds: 12, readGib: 2887.1 }));
+    expect(title).toBe('Runaway query by mei@example.com: read 2.8 TiB in under a minute');
+    expect(title).not.toMatch(/\b0 min/);
+  });
+
+  it('says how long a long runaway has been running', () => {
+    expect(incidentTitle(runaway({ runningMinutes: 42, runningSeconds: 2_530, readGib: 3 }))).toBe(
+      'Runaway query by mei@example.com: running 42 min',
+    );
+  });
+});
+
+describe('incidentTitle of a cluster event', () => {
+  const event = (message: string) =>
+    failedTaskSignal({
+      kind: 'cluster_event',
+      subject: { type: 'cluster', id: '0523-101010-abcde123', name: 'ship-shared' },
+      error: { message },
+      classification: undefined,
+    });
+
+  it('names the cluster once when the event already names it', () => {
+    expect(incidentTitle(event('Cluster ship-shared lost spot instances (SPOT_INSTANCE_TERMINATION)'))).toBe(
+      'Cluster ship-shared lost spot instances (SPOT_INSTANCE_TERMINATION)',
+    );
+  });
+
+  it('puts the cluster before an event that does not name it', () => {
+    expect(incidentTitle(event('Driver is unresponsive, likely due to GC'))).toBe(
+      'Cluster ship-shared: Driver is unresponsive, likely due to GC',
+    );
+  });
+});

@@ -274,6 +274,26 @@ describe('detectRunawayQueries', () => {
     expect(signal?.classification?.fixHint).toContain('analyst@example.com');
   });
 
+  it('words a runaway caught in its first minute by what it read, a long one by how long, on the named warehouse of its team', () => {
+    const adhoc = warehouseObservationSchema.parse({
+      workspaceId: WS,
+      warehouseId: '1a2b3c4d5e6f7a8b',
+      name: 'adhoc',
+      state: 'RUNNING',
+      autoStopMins: 10,
+      team: 'analytics',
+    });
+    const huge = q({ durationMs: 20_000, readBytes: 3_100_000_000_000 });
+    const [signal] = detectRunawayQueries([huge], thresholds(), NOW, { warehouses: [adhoc] }).signals;
+    expect(signal?.refs).toMatchObject({ team: 'analytics', owner: 'analyst@example.com' });
+    expect(signal?.evidence[0]?.label).toBe('Read 2.8 TiB within its first minute on warehouse adhoc');
+    const [long] = detectRunawayQueries([q({ durationMs: 42 * MIN })], thresholds(), NOW, {
+      warehouses: [adhoc],
+    }).signals;
+    expect(long?.evidence[0]?.label).toBe('Running for 42 min on warehouse adhoc, read 5.0 GiB');
+    expect(signal?.metrics).toMatchObject({ runningSeconds: 20 });
+  });
+
   it('gives a statement polled twice one signal id', () => {
     const a = detectRunawayQueries([q()], thresholds(), NOW);
     const b = detectRunawayQueries([q({ durationMs: 60 * MIN })], thresholds(), NOW + 15 * MIN);

@@ -11,6 +11,7 @@ import {
   type PlanCardView,
   planCardViewSchema,
 } from '../../../src/cards/card-views.js';
+import type { z } from 'zod';
 import { SEVERITIES } from '../../../src/domain/severity.js';
 
 /** 2026-11-22 04:00 UTC: every card in these tests is rendered at this instant. */
@@ -32,7 +33,9 @@ export const HOSTILE = {
   hugeEmoji: '😀'.repeat(60_000),
 } as const;
 
-export function incidentView(overrides: Partial<IncidentCardView> = {}): IncidentCardView {
+export function incidentView(
+  overrides: Partial<z.input<typeof incidentCardViewSchema>> = {},
+): IncidentCardView {
   return incidentCardViewSchema.parse({
     kind: 'incident',
     incidentId: 'inc-42',
@@ -92,7 +95,18 @@ export function hostileIncident(s: string): IncidentCardView {
   return incidentView({
     title: s,
     workspace: { name: s, url: null },
-    rootCause: { summary: s, evidence: { errorExcerpt: s, failingJob: s, failingTask: s, runUrl: null } },
+    rootCause: {
+      summary: s,
+      evidence: {
+        errorExcerpt: s,
+        failingJob: s,
+        failingTask: s,
+        failingObject: { type: s.slice(0, 40), name: s },
+        runUrl: null,
+        facts: [s, s],
+        links: [{ label: s.slice(0, 100), url: 'https://adb-123.4.azuredatabricks.net/?o=123#job/1' }],
+      },
+    },
     classification: { category: s, transient: true, action: s, fixHint: s, by: 'rules' },
     blastRadius: { downstreamJobs: [s, s], tables: [s], dashboards: [s], teams: [s], total: 5 },
     owner: s,
@@ -234,6 +248,22 @@ export function cardVariations(): Array<[string, CardView]> {
   out.push([
     'incident with huge lists',
     incidentView({
+      startedAtMs: NOW - 30 * 24 * 3_600_000,
+      rootCause: {
+        summary: 's'.repeat(20_000),
+        evidence: {
+          errorExcerpt: `Traceback (most recent call last):\n${'  File "x.py", line 1\n'.repeat(5_000)}`,
+          failingJob: 'j'.repeat(5_000),
+          failingTask: 't'.repeat(5_000),
+          failingObject: { type: 'table', name: 'n'.repeat(5_000) },
+          runUrl: `https://adb-123.4.azuredatabricks.net/#job/1/run/${'9'.repeat(1_900)}`,
+          facts: Array.from({ length: 20 }, (_, i) => `fact ${i} ${'f'.repeat(3_000)}`),
+          links: Array.from({ length: 12 }, (_, i) => ({
+            label: `Link ${i}`,
+            url: `https://adb-123.4.azuredatabricks.net/${'p'.repeat(1_900)}/${i}`,
+          })),
+        },
+      },
       blastRadius: {
         downstreamJobs: many('job', 300),
         tables: many('main.sales.table', 500),

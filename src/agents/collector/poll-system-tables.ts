@@ -83,6 +83,25 @@ export interface SystemTableObservations {
   rejected: { source: SystemTableSource; reason: string }[];
 }
 
+/** A poll's observations with nothing found yet, overridden by what `found` names. */
+export function systemTableObservations(
+  found: Partial<SystemTableObservations> = {},
+): SystemTableObservations {
+  return {
+    tableLoads: [],
+    costs: [],
+    grantChanges: [],
+    queries: [],
+    warehouses: [],
+    pipelineUpdates: [],
+    clusterEvents: [],
+    jobClusters: [],
+    degraded: [],
+    rejected: [],
+    ...found,
+  };
+}
+
 type SqlParams = Record<string, ReturnType<typeof tsParam> | ReturnType<typeof dateParam> | string>;
 
 const HOUR_MS = 3_600_000;
@@ -112,18 +131,7 @@ export async function pollSystemTables(
   cache: CollectorCache,
   options: PollSystemTablesOptions = {},
 ): Promise<SystemTableObservations> {
-  const out: SystemTableObservations = {
-    tableLoads: [],
-    costs: [],
-    grantChanges: [],
-    queries: [],
-    warehouses: [],
-    pipelineUpdates: [],
-    clusterEvents: [],
-    jobClusters: [],
-    degraded: [],
-    rejected: [],
-  };
+  const out = systemTableObservations();
   const wanted = new Set(options.sources ?? (Object.keys(DEFAULT_LAG_ALLOWANCE_MS) as SystemTableSource[]));
   // Taken before `now`: every row counted in a version then carries a time no later than `now`, so a
   // table whose version has not moved by the next poll holds no row this poll's window left out.

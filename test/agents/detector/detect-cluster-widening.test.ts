@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { systemTableObservations } from '../../../src/agents/collector/poll-system-tables.js';
 import { Detection } from '../../../src/agents/detector/detection.js';
 import {
   type JobClusterHistory,
@@ -54,22 +55,8 @@ const after = (job: JobClusterHistory) => Math.max(...job.launches.map((l) => l.
 
 function detect(jobs: readonly JobClusterHistory[], policy = defaultPolicy()) {
   const now = Math.max(...jobs.map(after));
-  return new Detection(policy).ofSystemTables(
-    {
-      tableLoads: [],
-      costs: [],
-      grantChanges: [],
-      queries: [],
-      warehouses: [],
-      pipelineUpdates: [],
-      clusterEvents: [],
-      jobClusters: [...jobs],
-      degraded: [],
-      rejected: [],
-    },
-    [],
-    now,
-  ).signals;
+  return new Detection(policy).ofSystemTables(systemTableObservations({ jobClusters: [...jobs] }), [], now)
+    .signals;
 }
 
 describe('job clusters launched wider than their job usually launches', () => {

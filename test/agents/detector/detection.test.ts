@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SystemTableObservations } from '../../../src/agents/collector/poll-system-tables.js';
+import { systemTableObservations } from '../../../src/agents/collector/poll-system-tables.js';
 import { Detection } from '../../../src/agents/detector/detection.js';
 import {
   type CostObservation,
@@ -27,21 +27,7 @@ const sla: TableSla = tableSlaSchema.parse({
 const cost = (day: number, usd: number): CostObservation =>
   costObservationSchema.parse({ workspaceId: WS, team: 'data-eng', periodStart: NOV1 + day * DAY, usd });
 
-function tables(found: Partial<SystemTableObservations> = {}): SystemTableObservations {
-  return {
-    tableLoads: [],
-    costs: [],
-    grantChanges: [],
-    queries: [],
-    warehouses: [],
-    pipelineUpdates: [],
-    clusterEvents: [],
-    jobClusters: [],
-    degraded: [],
-    rejected: [],
-    ...found,
-  };
-}
+const tables = systemTableObservations;
 
 const kinds = (out: { signals: readonly { kind: string }[] }) => out.signals.map((s) => s.kind);
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SystemTableObservations } from '../../../src/agents/collector/poll-system-tables.js';
+import { systemTableObservations } from '../../../src/agents/collector/poll-system-tables.js';
 import { Detection } from '../../../src/agents/detector/detection.js';
 import { StoredDetection } from '../../../src/agents/detector/stored-detection.js';
 import {
@@ -38,21 +38,7 @@ const history = Array.from({ length: 10 }, (_, i) =>
 const today = T0 + 10 * DAY;
 const slow = run({ runId: 'slow', startTime: today, endTime: today + 95 * MIN });
 
-function tables(found: Partial<SystemTableObservations> = {}): SystemTableObservations {
-  return {
-    tableLoads: [],
-    costs: [],
-    grantChanges: [],
-    queries: [],
-    warehouses: [],
-    pipelineUpdates: [],
-    clusterEvents: [],
-    jobClusters: [],
-    degraded: [],
-    rejected: [],
-    ...found,
-  };
-}
+const tables = systemTableObservations;
 
 const load = (i: number, rowsWritten: number) =>
   tableLoadObservationSchema.parse({

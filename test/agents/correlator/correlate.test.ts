@@ -872,33 +872,29 @@ describe('correlate', () => {
     });
 
     it("puts the team's rise on its job clusters launched wider than usual, which harm nothing downstream", () => {
-      const widened = (team: string) =>
-        failedTaskSignal({
-          source: 'system_tables',
-          dedupKey: `widened-${team}`,
-          workspaceId: WS,
-          kind: 'cluster_widened',
-          severityHint: 'P3',
-          occurredAt: DEADLINE + 20 * MIN,
-          observedAt: DEADLINE + 80 * MIN,
-          subject: { type: 'job', id: 'E', name: 'Nightly orders ETL' },
-          refs: { team, jobId: 'E' },
-          error: undefined,
-          classification: {
-            category: 'config',
-            transient: false,
-            action: 'NOTIFY_OWNER',
-            rule: 'cluster_widened',
-          },
-          metrics: { ratio: 5 },
-        });
-      const { incidents, decisions } = feed([
-        spendRise(DEADLINE, { type: 'job', id: 'E' }),
-        widened('platform'),
-      ]);
+      const widened = failedTaskSignal({
+        source: 'system_tables',
+        dedupKey: 'widened-platform',
+        workspaceId: WS,
+        kind: 'cluster_widened',
+        severityHint: 'P3',
+        occurredAt: DEADLINE + 20 * MIN,
+        observedAt: DEADLINE + 80 * MIN,
+        subject: { type: 'job', id: 'E', name: 'Nightly orders ETL' },
+        refs: { team: 'platform', jobId: 'E' },
+        error: undefined,
+        classification: {
+          category: 'config',
+          transient: false,
+          action: 'NOTIFY_OWNER',
+          rule: 'cluster_widened',
+        },
+        metrics: { ratio: 5 },
+      });
+      const { incidents, decisions } = feed([spendRise(DEADLINE, { type: 'job', id: 'E' }), widened]);
       expect(incidents).toHaveLength(1);
       expect(decisions[1]).toMatchObject({ link: 'spent_on', summary: { blastRadius: { count: 0 } } });
-      expect(incidents[0]!.rootSignalId).toBe(widened('platform').id);
+      expect(incidents[0]!.rootSignalId).toBe(widened.id);
     });
 
     it("keeps a rise on a job out of that job's failure: spending more is not failing", () => {

@@ -41,7 +41,9 @@ export function costPeriodsOf(
   >();
   // A warehouse returns a GROUP BY's rows in no set order, and floating-point sums depend on it: added
   // up in one order, the same rows give the same totals and the periods come out in the same order.
-  for (const r of [...rows].sort(byRowKey)) {
+  const keyed = rows.map((r) => ({ r, key: rowKey(r) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const { r } of keyed) {
     const team = str(r, 'team');
     const periodStart = ms(r, 'period_start');
     if (team === undefined || periodStart === undefined) continue;
@@ -78,11 +80,8 @@ export function costPeriodsOf(
     }));
 }
 
-function byRowKey(a: SqlRow, b: SqlRow): number {
-  const key = (r: SqlRow) =>
-    `${str(r, 'team')}\u0000${ms(r, 'period_start')}\u0000${str(r, 'resource_type')}\u0000${str(r, 'resource_id')}\u0000${num(r, 'usd')}`;
-  const [x, y] = [key(a), key(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
+function rowKey(r: SqlRow): string {
+  return `${str(r, 'team')}\u0000${ms(r, 'period_start')}\u0000${str(r, 'resource_type')}\u0000${str(r, 'resource_id')}\u0000${num(r, 'usd')}`;
 }
 
 function money(usd: number): number {

@@ -55,11 +55,21 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   provider, bundles, drivers, ucx, Delta), labelled from what each thread's maintainers found —
  *   which puts an error the thread showed to be a tool's or the platform's bug at `ESCALATE` (40 of
  *   134), something the text alone often cannot show. Committed after both of that session's rounds of
- *   rules were written, and measured then; nobody writing rules read it. Aggregates only.
+ *   rules were written and measured then, it joined the tune set (ids `u5-`) in the round after: its
+ *   last honest figures were 91 and 86 of 134 right (67.9 % / 64.2 %), 9 given up (6.7 %), 5 needless
+ *   retries — 88 and 85, 11 given up, 5 needless retries before that session's rules. 31 of its 48
+ *   action misses were `ESCALATE` labels answered `NOTIFY_OWNER`. 15 rows were left out for
+ *   contradicting an earlier row of the same wording (an unresolved column, a parse error, an existing
+ *   table, a certificate, a missing grant, a missing module, a missing file, an invalid operation
+ *   handle, an HTML sign-in page, an HTML answer, a TLS EOF, a self-bootstrap failure and a cluster
+ *   terminated by a person labelled `ESCALATE`, `RETRY` or another category where earlier rows say
+ *   otherwise); one label was corrected against the convention: Terraform's "nil entry in ImportState
+ *   results. This is always a bug … Please report this as a bug" is the tool's own failure,
+ *   `unknown`, not `config`.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen5';
+  split: 'tune' | 'holdout' | 'unseen2';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -77,7 +87,6 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
-const unseen5Rows = rows.filter((r) => r.split === 'unseen5');
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -106,14 +115,6 @@ const HOLDOUT_FLOOR = { category: 0.952, action: 0.964, unknown: 0.006, needless
  * gathered blind by someone who never read the classifier.
  */
 const UNSEEN2_FLOOR = { category: 0.937, action: 0.987, unknown: 0.0125, needlessRetries: 0 } as const;
-/**
- * What the classifier reaches on unseen5 (91 and 86 of 134 right, 9 given up, 5 needless retries),
- * rounded towards failing. Before that session's two rounds of rules (which added 234 tune rows and
- * the rules their misses showed) it was 88 and 85, 11 given up, 5 needless retries: rules read from
- * one set of threads carried over little to another. This is the honest figure for errors nobody
- * here has read, and the distance to issue 16's targets.
- */
-const UNSEEN5_FLOOR = { category: 0.679, action: 0.641, unknown: 0.068, needlessRetries: 5 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 
@@ -202,7 +203,6 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
-const unseen5 = evaluate(unseen5Rows);
 
 console.info(
   [
@@ -210,7 +210,6 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
-    ...summary('unseen5', unseen5),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -230,7 +229,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen5'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
     }
   });
 
@@ -242,10 +241,10 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-`, `unseen-`, `unseen3-` and `u4-` rows were gathered blind, as measured sets, so
-    // they are not rows written from holdout repositories and do not count here.
+    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` and `u5-` rows were gathered blind, as measured
+    // sets, so they are not rows written from holdout repositories and do not count here.
     const gatheredBlind = (r: CorpusRow): boolean =>
-      ['fresh-', 'unseen-', 'unseen3-', 'u4-'].some((prefix) => r.id.startsWith(prefix));
+      ['fresh-', 'unseen-', 'unseen3-', 'u4-', 'u5-'].some((prefix) => r.id.startsWith(prefix));
     const shared = tuneRows.filter((r) => !gatheredBlind(r) && holdoutRepos.has(repoOf(r.source)));
     expect(shared.length, shared.map((r) => `${r.id} ${r.source}`).join(', ')).toBeLessThanOrEqual(20);
   });
@@ -309,7 +308,7 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
 function measuredSplit(
-  split: 'unseen2' | 'unseen5',
+  split: 'unseen2',
   subset: readonly CorpusRow[],
   report: Report,
   floor: Floor,
@@ -328,10 +327,6 @@ function measuredSplit(
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
-});
-
-describe('classifier accuracy on a set gathered blind, by someone who never read it, after two rounds of rules (unseen5)', () => {
-  measuredSplit('unseen5', unseen5Rows, unseen5, UNSEEN5_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

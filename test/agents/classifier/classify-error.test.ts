@@ -595,6 +595,14 @@ describe('failures inside the platform or the tool', () => {
     'Something went wrong. TypeError: items.filter is not a function',
     'requests.exceptions.HTTPError: 500 Server Error: Internal Server Error for url: https://example.cloud.databricks.com/api/2.0/sql/statements',
     'java.lang.IllegalStateException: This should not happen: plan has no output',
+    'Error: nil entry in ImportState results. This is always a bug with the resource that is being imported. Please report this as a bug to Terraform.',
+    "thread 'tokio-runtime-worker' panicked at 'called `Result::unwrap()` on an `Err` value', src/writer.rs:120:55",
+    'Unhandled exception. System.NullReferenceException: Object reference not set to an instance of an object.',
+    'fatal error: concurrent map writes\n\ngoroutine 112 [running]:',
+    "ValueError: 'SUCCESS_WITH_FAILURES' is not a valid RunResultState",
+    'PATCH /api/2.0/preview/scim/v2/Groups/None\n< 404 Not Found\n< "detail": "Group with id None not found."',
+    'java.sql.SQLException: [Databricks][JDBC](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 500, Error message: Unknown.',
+    'Error: cannot update grants: permissions for catalog-main are &{[{analysts [USE_CATALOG] [Principal]}]}, but have to be {[{analysts [USE_CATALOG] []}]}',
   ])('escalates %s', (message) => {
     expect(verdict(message)).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
   });
@@ -609,6 +617,40 @@ describe('failures inside the platform or the tool', () => {
       "TypeError: ApiError.__init__() got an unexpected keyword argument 'trace_id'",
     ].join('\n');
     expect(verdict(traceback)).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
+  });
+
+  it("escalates a JavaScript programming error thrown inside an installed package's frames, not a failed fetch", () => {
+    const thrown = (error: string) =>
+      verdict(
+        `${error}\n    at getToken (/app/node_modules/@databricks/sql/dist/connection/auth/PlainHttpAuthentication.js:22:11)`,
+      );
+    expect(
+      thrown("TypeError: Cannot destructure property 'token' of 'undefined' as it is undefined."),
+    ).toMatchObject({
+      category: 'unknown',
+      action: 'ESCALATE',
+    });
+    expect(thrown('TypeError: fetch failed').category).not.toBe('unknown');
+  });
+
+  it('leaves a value the caller gave and a hedged "if you believe this is a bug" to the cause', () => {
+    expect(verdict("ValueError: 'abc' is not a valid email address").category).not.toBe('unknown');
+    expect(
+      verdict(
+        'No matching distribution found for foo==9.9. If you believe this is a bug, please open an issue',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+
+  it('retries a dead pooled connection, but not one the server answered with an internal error', () => {
+    expect(verdict('pinging: driver: bad connection')).toMatchObject({
+      category: 'network',
+      action: 'RETRY',
+    });
+    expect(verdict('driver: bad connection: HTTP Response code: 500')).toMatchObject({
+      category: 'unknown',
+      action: 'ESCALATE',
+    });
   });
 
   it('lets the cause after "Internal error message:" decide, as the termination detail it labels', () => {
@@ -665,6 +707,65 @@ describe('configuration and usage a person must change', () => {
     ],
   ])('reads %s as %s', (message, category) => {
     expect(verdict(message)).toMatchObject({ category, action: 'NOTIFY_OWNER' });
+  });
+});
+
+describe('stable wordings the unseen5 round read', () => {
+  it.each([
+    [
+      'System.Threading.Tasks.TaskCanceledException: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.',
+      'timeout',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    [
+      '    return self._sock.recv_into(b)\nsocket.timeout: timed out\njava.net.SocketException: Broken pipe',
+      'timeout',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    [
+      'pyodbc.Error: [Simba][ThriftExtension] (14) Unexpected response from server during a HTTP connection: SSL_read: Resource temporarily unavailable.',
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    ['A 503 response was returned but no Retry-After header was provided', 'network', 'RETRY'],
+    [
+      "TApplicationException: Required field 'client_protocol' is unset! Struct:TOpenSessionReq(client_protocol:null)",
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'java.util.ServiceConfigurationError: org.apache.hadoop.fs.FileSystem: Provider org.apache.hadoop.fs.s3a.S3AFileSystem could not be instantiated',
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'java.nio.file.FileAlreadyExistsException: s3://bucket/events/_delta_log/_last_checkpoint\n\tat org.apache.spark.sql.delta.storage.HDFSLogStore.writeInternal(HDFSLogStore.scala:100)',
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    [
+      "CatalogNotFoundException: Catalog 'iceberg' plugin class not found: spark.sql.catalog.iceberg is not defined",
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    [
+      "Error: cannot update permissions: Cannot remove owner's IS_OWNER permission on job 123",
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'DatabricksSQLException: Communication link failure. Failed to connect to server. accessToken must be defined',
+      'config',
+      'NOTIFY_OWNER',
+    ],
+    ['Deployment failed. Code: PublicIPCountLimitReached', 'capacity', 'NOTIFY_OWNER'],
+    [
+      'Error: Timeout value connect was Timeout(connect=None, read=None, total=None), but it must be an int, float or None.',
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+  ])('reads %s as %s / %s', (message, category, action) => {
+    expect(verdict(message)).toMatchObject({ category, action });
   });
 });
 

@@ -602,6 +602,7 @@ describe('failures inside the platform or the tool', () => {
     "ValueError: 'SUCCESS_WITH_FAILURES' is not a valid RunResultState",
     'PATCH /api/2.0/preview/scim/v2/Groups/None\n< 404 Not Found\n< "detail": "Group with id None not found."',
     'java.sql.SQLException: [Databricks][JDBC](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 500, Error message: Unknown.',
+    "java.lang.IllegalStateException: Couldn't find _metadata#123 in [id#1,value#2]",
     'Error: cannot update grants: permissions for catalog-main are &{[{analysts [USE_CATALOG] [Principal]}]}, but have to be {[{analysts [USE_CATALOG] []}]}',
   ])('escalates %s', (message) => {
     expect(verdict(message)).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
@@ -759,6 +760,19 @@ describe('stable wordings the unseen5 round read', () => {
       'NOTIFY_OWNER',
     ],
     ['Deployment failed. Code: PublicIPCountLimitReached', 'capacity', 'NOTIFY_OWNER'],
+    [
+      'ERROR: deadlock detected\nDETAIL: Process 123 waits for ShareLock on transaction 456',
+      'concurrency',
+      'RETRY',
+    ],
+    ['java.io.IOException: Too many open files', 'config', 'NOTIFY_OWNER'],
+    ['kafka.errors.NoBrokersAvailable: NoBrokersAvailable', 'network', 'NOTIFY_OWNER'],
+    [
+      'google.api_core.exceptions.ServiceUnavailable: 503 The service is currently unavailable.',
+      'network',
+      'RETRY',
+    ],
+    ['RuntimeError: This event loop is already running', 'syntax', 'NOTIFY_OWNER'],
     [
       'Error: Timeout value connect was Timeout(connect=None, read=None, total=None), but it must be an int, float or None.',
       'dependency',

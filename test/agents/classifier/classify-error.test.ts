@@ -603,6 +603,7 @@ describe('failures inside the platform or the tool', () => {
     'PATCH /api/2.0/preview/scim/v2/Groups/None\n< 404 Not Found\n< "detail": "Group with id None not found."',
     'java.sql.SQLException: [Databricks][JDBC](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 500, Error message: Unknown.',
     "java.lang.IllegalStateException: Couldn't find _metadata#123 in [id#1,value#2]",
+    'AssertionError: assertion failed: Invalid batch: id#2 != id#5\n\tat scala.Predef$.assert(Predef.scala:223)',
     'Error: cannot update grants: permissions for catalog-main are &{[{analysts [USE_CATALOG] [Principal]}]}, but have to be {[{analysts [USE_CATALOG] []}]}',
   ])('escalates %s', (message) => {
     expect(verdict(message)).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
@@ -641,6 +642,15 @@ describe('failures inside the platform or the tool', () => {
         'No matching distribution found for foo==9.9. If you believe this is a bug, please open an issue',
       ),
     ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a user-defined function failing on a null as the data, not as an engine bug', () => {
+    for (const message of [
+      'org.apache.spark.SparkException: [FAILED_EXECUTE_UDF] Failed to execute user defined function (CleanName: (string) => string).\nCaused by: java.lang.NullPointerException\n\tat com.acme.udf.CleanName.apply(CleanName.scala:12)',
+      "org.apache.spark.api.python.PythonException: Traceback (most recent call last):\n  File \"<command-123>\", line 5, in clean\nAttributeError: 'NoneType' object has no attribute 'strip'",
+    ]) {
+      expect(verdict(message)).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+    }
   });
 
   it('retries a dead pooled connection, but not one the server answered with an internal error', () => {
@@ -773,6 +783,11 @@ describe('stable wordings the unseen5 round read', () => {
       'RETRY',
     ],
     ['RuntimeError: This event loop is already running', 'syntax', 'NOTIFY_OWNER'],
+    [
+      'Endpoint update failed: Served entity creation aborted because the model image build failed. See build logs.',
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
     [
       'Error: Timeout value connect was Timeout(connect=None, read=None, total=None), but it must be an int, float or None.',
       'dependency',

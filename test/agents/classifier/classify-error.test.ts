@@ -604,6 +604,10 @@ describe('failures inside the platform or the tool', () => {
     'java.sql.SQLException: [Databricks][JDBC](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 500, Error message: Unknown.',
     "java.lang.IllegalStateException: Couldn't find _metadata#123 in [id#1,value#2]",
     'AssertionError: assertion failed: Invalid batch: id#2 != id#5\n\tat scala.Predef$.assert(Predef.scala:223)',
+    "AssertionError: Undefined error message parameter for error class: CANNOT_PARSE_DATATYPE. Parameters: {'error': 'x'}",
+    'java.lang.UnsupportedOperationException\n\tat org.apache.spark.sql.vectorized.ColumnarBatchRow.update(ColumnarBatchRow.java:193)',
+    'java.lang.ClassCastException: org.apache.spark.sql.catalyst.expressions.UnsafeRow cannot be cast to org.apache.spark.sql.Row',
+    '[DELTA_MERGE_RESOLVED_ATTRIBUTE_MISSING_FROM_INPUT] Resolved attribute(s) id#878 missing from id#872,value#873 in operator !DeltaMergeInto (id#878 = id#880)',
     'Error: cannot update grants: permissions for catalog-main are &{[{analysts [USE_CATALOG] [Principal]}]}, but have to be {[{analysts [USE_CATALOG] []}]}',
   ])('escalates %s', (message) => {
     expect(verdict(message)).toMatchObject({ category: 'unknown', action: 'ESCALATE' });

@@ -788,6 +788,16 @@ describe('stable wordings the unseen5 round read', () => {
     ],
     ['RuntimeError: This event loop is already running', 'syntax', 'NOTIFY_OWNER'],
     [
+      'Error: cannot start cluster: Cluster 0101-abc is in an invalid state TERMINATING',
+      'concurrency',
+      'RETRY',
+    ],
+    [
+      "UnicodeEncodeError: 'ascii' codec can't encode character '\\u2019' in position 12",
+      'data_quality',
+      'NOTIFY_OWNER',
+    ],
+    [
       'Endpoint update failed: Served entity creation aborted because the model image build failed. See build logs.',
       'dependency',
       'NOTIFY_OWNER',

@@ -603,6 +603,8 @@ describe('failures inside the platform or the tool', () => {
     'PATCH /api/2.0/preview/scim/v2/Groups/None\n< 404 Not Found\n< "detail": "Group with id None not found."',
     'java.sql.SQLException: [Databricks][JDBC](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 500, Error message: Unknown.',
     "java.lang.IllegalStateException: Couldn't find _metadata#123 in [id#1,value#2]",
+    'Error: unexpected response status 500 from /api/2.1/jobs/runs/submit',
+    'The server returned 500 while listing clusters',
     'AssertionError: assertion failed: Invalid batch: id#2 != id#5\n\tat scala.Predef$.assert(Predef.scala:223)',
     "AssertionError: Undefined error message parameter for error class: CANNOT_PARSE_DATATYPE. Parameters: {'error': 'x'}",
     'java.lang.UnsupportedOperationException\n\tat org.apache.spark.sql.vectorized.ColumnarBatchRow.update(ColumnarBatchRow.java:193)',

@@ -63,6 +63,13 @@ interface Label {
   action: FailureAction;
 }
 
+/**
+ * A guess needs at least this many tokens seen in training: one shared word ("during", "failed") says
+ * nothing about the error, and since the learned answer now stands in for `unknown` at any confidence,
+ * an unrelated text must not borrow a category from it.
+ */
+const MIN_KNOWN_TOKENS = 2;
+
 const labelKey = (l: Label): string => `${l.category}/${l.action}`;
 
 /**
@@ -115,7 +122,7 @@ export function trainLearnedClassifier(
     const tokens = errorTokens(typeof message === 'string' ? message : '', codes).filter((t) =>
       counts.has(t),
     );
-    if (tokens.length === 0) return null;
+    if (tokens.length < MIN_KNOWN_TOKENS) return null;
     const scores = labels.map((_, c) => logPrior[c] ?? 0);
     for (const token of tokens) {
       const row = counts.get(token) as Float64Array;

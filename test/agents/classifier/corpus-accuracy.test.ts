@@ -97,8 +97,12 @@ const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
  */
 const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
 /**
- * What the classifier reaches on the holdout today (163 and 165 of 170 right, one given up, no
+ * What the classifier reaches on the holdout today (160 and 162 of 170 right, one given up, no
  * needless retry), rounded towards failing: a change that makes any of them worse fails here. It was
+ * 163 and 165 until the learned answer replaced every `unknown` it has two known tokens for, whatever
+ * its confidence: three holdout rows labelled `unknown` now get a wrong guess, while on the blind
+ * `unseen6` set twenty rows given up became eight more right categories and five more right actions
+ * (the trade is in classify-error.ts, by DEFAULT_LEARNED_POLICY). It was
  * 162 and 164 from the round that moved `unseen3` into tune until the round that moved `unseen5` in,
  * whose general rules added one of each (a workspace whose worker environment is not ready yet is
  * capacity to retry, a rule read from two older tune rows); 47 of the `u5-` rows come from
@@ -107,10 +111,11 @@ const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
  * are general rules backed by new tune rows. The rules alone reached 161 and 164 before those rounds;
  * the learned layer (trained on the tune rows only) added one.
  */
-const HOLDOUT_FLOOR = { category: 0.958, action: 0.97, unknown: 0.006, needlessRetries: 0 } as const;
+const HOLDOUT_FLOOR = { category: 0.941, action: 0.952, unknown: 0.006, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on the second unseen split today (75 and 78 of 80 right, 2 given up,
- * no needless retry), rounded towards failing; it was 63 and 68 of 80, 11 given up, when the rows
+ * What the classifier reaches on the second unseen split today (75 and 79 of 80 right, none given
+ * up, no needless retry — since the learned answer replaces every `unknown` it has evidence for), rounded
+ * towards failing; 75 and 78, 2 given up, just before that; it was 63 and 68 of 80, 11 given up, when the rows
  * were gathered, 72 and 75, 5 given up, with the rules alone before the learned layer, 73 and 78,
  * 2 given up, before the round that moved `unseen4` into tune, and 75 and 79, 1 given up, until the
  * `u5-` rows joined the learned layer's examples: one row it had answered with a wrong category whose
@@ -118,7 +123,7 @@ const HOLDOUT_FLOOR = { category: 0.958, action: 0.97, unknown: 0.006, needlessR
  * rows came from the same searches as the `pub5-` tune rows, so it is less independent of the rules
  * written in that round than a split gathered blind by someone who never read the classifier.
  */
-const UNSEEN2_FLOOR = { category: 0.937, action: 0.975, unknown: 0.025, needlessRetries: 0 } as const;
+const UNSEEN2_FLOOR = { category: 0.937, action: 0.987, unknown: 0, needlessRetries: 0 } as const;
 /** Tune targets are higher: these are the messages the patterns were written from. */
 const TUNE_TARGETS = { category: 0.95, action: 0.92, unknown: 0.02 } as const;
 

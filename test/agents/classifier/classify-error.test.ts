@@ -814,6 +814,117 @@ describe('stable wordings the unseen5 round read', () => {
   });
 });
 
+describe('what other clients print, the kinds the unseen6 round read', () => {
+  it.each([
+    [
+      'io.grpc.StatusRuntimeException: DEADLINE_EXCEEDED: deadline exceeded after 9.999s. [remote_addr=catalog.internal/10.0.0.1:443]',
+      'timeout',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    [
+      'com.datastax.driver.core.exceptions.NoHostAvailableException: All host(s) tried for query failed (tried: /10.0.0.5:9042 (com.datastax.driver.core.exceptions.TransportException: [/10.0.0.5:9042] Cannot connect))',
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'Generic GCS error: Error after 0 retries in 30.0s, max_retries:10, retry_timeout:180s, source:error sending request: operation timed out',
+      'timeout',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    [
+      'org.projectnessie.error.NessieReferenceConflictException: Commit failed: Requirement failed: branch dev has changed: expected id 1 != 2',
+      'concurrency',
+      'RETRY',
+    ],
+    [
+      'org.apache.hudi.exception.HoodieLockException: Unable to acquire lock, lock object null',
+      'concurrency',
+      'RETRY',
+    ],
+    [
+      'psycopg2.errors.SerializationFailure: could not serialize access due to read/write dependencies among transactions',
+      'concurrency',
+      'RETRY',
+    ],
+    [
+      'java.lang.OutOfMemoryError: Java heap space\nException in thread "main" java.lang.NoClassDefFoundError: Could not initialize class org.apache.spark.util.SizeEstimator$',
+      'resource',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    [
+      'com.fasterxml.jackson.core.exc.StreamConstraintsException: String value length (20054016) exceeds the maximum allowed (20000000, from `StreamReadConstraints.getMaxStringLength()`)',
+      'data_quality',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'org.apache.poi.util.RecordFormatException: Tried to allocate an array of length 250,000,000, but the maximum length for this record type is 100,000,000. If the file is not corrupt, please open an issue on bugzilla',
+      'resource',
+      'RETRY_WITH_NEW_PARAMS',
+    ],
+    [
+      "TypeError: DatabricksHook.__init__() missing 1 required positional argument: 'caller'",
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+    ['panic: HOME is not set\n\ngoroutine 1 [running]:', 'config', 'ESCALATE'],
+    [
+      'co.elastic.clients.elasticsearch._types.ElasticsearchException: [es/search] failed: [index_not_found_exception] no such index [logs-2024]',
+      'missing_object',
+      'NOTIFY_OWNER',
+    ],
+    [
+      "OpenSearchStatusException[OpenSearch exception [type=mapper_parsing_exception, reason=failed to parse field [ts] of type [date] in document with id '1']]",
+      'data_quality',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'VersionConflictEngineException[[orders][7]: version conflict, current version [3] is different than the one provided [2]]',
+      'concurrency',
+      'ESCALATE',
+    ],
+    [
+      'OpenSearch security_exception: missing authentication credentials for REST request [/_cluster/health]',
+      'permission',
+      'NOTIFY_OWNER',
+    ],
+    [
+      './run.sh: line 3: 4242 Illegal instruction (core dumped) python train.py',
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'Error from server (Forbidden): pods "spark-exec-1" is forbidden: exceeded quota: compute-resources, requested: limits.memory=8Gi, used: limits.memory=60Gi, limited: limits.memory=64Gi',
+      'capacity',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'Error Source: RUNTIME\nError Code: INVALID_STATE\nReason: (2 vs. 1) Unexpected number of children',
+      'unknown',
+      'ESCALATE',
+    ],
+    [
+      'Caused by: java.io.FileNotFoundException: /var/log/spark/events/app-1.inprogress (Permission denied)',
+      'permission',
+      'NOTIFY_OWNER',
+    ],
+    [
+      "google.api_core.exceptions.TooManyRequests: 403 Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service 'bigquery.googleapis.com'",
+      'network',
+      'RETRY',
+    ],
+    ['FATAL: database "analytics" does not exist (SQLSTATE 3D000)', 'missing_object', 'NOTIFY_OWNER'],
+    ['ERROR: could not open relation with OID 16384 (SQLSTATE XX000)', 'unknown', 'ESCALATE'],
+    ['rpc error: code = InvalidArgument desc = page_size must be positive', 'config', 'NOTIFY_OWNER'],
+    [
+      'io.grpc.StatusRuntimeException: UNIMPLEMENTED: Method not found: spark.connect.SparkConnectService/ReattachExecute',
+      'dependency',
+      'NOTIFY_OWNER',
+    ],
+  ])('reads %s as %s / %s', (message, category, action) => {
+    expect(verdict(message)).toMatchObject({ category, action });
+  });
+});
+
 describe('HTTP statuses behind a client retry wrapper', () => {
   it('reads the status urllib3 gave up on, not the "max retries" around it', () => {
     const wrap = (status: number) =>

@@ -920,6 +920,31 @@ describe('what other clients print, the kinds the unseen6 round read', () => {
       'dependency',
       'NOTIFY_OWNER',
     ],
+    [
+      'org.apache.kafka.common.errors.NotLeaderOrFollowerException: For requests intended only for the leader, this error indicates that the broker is not the current leader.',
+      'network',
+      'RETRY',
+    ],
+    [
+      'com.azure.storage.blob.models.BlobStorageException: Status code 409, <Error><Code>LeaseAlreadyPresent</Code><Message>There is already a lease present.</Message></Error>',
+      'concurrency',
+      'RETRY',
+    ],
+    [
+      'com.microsoft.sqlserver.jdbc.SQLServerException: The TCP/IP connection to the host db.example.com, port 1433 has failed. Error: "Connection timed out: no further information.. Verify the connection properties."',
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1129)',
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'HTTP 429 Too Many Requests: You have exceeded your daily quota of 10000 requests',
+      'capacity',
+      'NOTIFY_OWNER',
+    ],
   ])('reads %s as %s / %s', (message, category, action) => {
     expect(verdict(message)).toMatchObject({ category, action });
   });

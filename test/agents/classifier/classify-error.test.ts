@@ -945,6 +945,16 @@ describe('what other clients print, the kinds the unseen6 round read', () => {
       'capacity',
       'NOTIFY_OWNER',
     ],
+    [
+      "snowflake.connector.errors.ProgrammingError: 002003 (42S02): SQL compilation error:\nObject 'DB.PUBLIC.T' does not exist or not authorized.",
+      'missing_object',
+      'NOTIFY_OWNER',
+    ],
+    [
+      "com.mongodb.MongoSecurityException: Exception authenticating MongoCredential{mechanism=SCRAM-SHA-1, userName='etl', source='admin'}",
+      'permission',
+      'NOTIFY_OWNER',
+    ],
   ])('reads %s as %s / %s', (message, category, action) => {
     expect(verdict(message)).toMatchObject({ category, action });
   });

@@ -960,6 +960,34 @@ describe('what other clients print, the kinds the unseen6 round read', () => {
   });
 });
 
+describe('numbers and words that only look like throttling', () => {
+  it('does not retry an error thrown at line 429 of a file', () => {
+    expect(
+      verdict('java.lang.IllegalStateException: state is wrong\n\tat com.acme.Loader.load(Loader.java:429)'),
+    ).not.toMatchObject({ action: 'RETRY' });
+    expect(
+      verdict(
+        'Traceback (most recent call last):\n  File "/app/etl.py", line 429, in <module>\nKeyError: \'customer_id\'',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
+  it('still reads a 429 status as throttling', () => {
+    expect(verdict('Error: 429 Too Many Requests')).toMatchObject({ category: 'network', action: 'RETRY' });
+  });
+
+  it("reads S3's SlowDown code as throttling, but not the word slowdown", () => {
+    expect(verdict('AmazonS3Exception: Status Code: 503; Error Code: SlowDown')).toMatchObject({
+      action: 'RETRY',
+    });
+    expect(
+      verdict(
+        'WARN Executor: GC slowdown observed on executor 3\njava.lang.ClassNotFoundException: com.acme.udf.Parse',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+});
+
 describe('HTTP statuses behind a client retry wrapper', () => {
   it('reads the status urllib3 gave up on, not the "max retries" around it', () => {
     const wrap = (status: number) =>

@@ -839,6 +839,11 @@ describe('what other clients print, the kinds the unseen6 round read', () => {
     [
       'org.apache.hudi.exception.HoodieLockException: Unable to acquire lock, lock object null',
       'concurrency',
+      'NOTIFY_OWNER',
+    ],
+    [
+      'org.apache.hudi.exception.HoodieLockException: FAILED_TO_ACQUIRE lock atZkBasePath = /hudi, lock key = db_orders',
+      'concurrency',
       'RETRY',
     ],
     [

@@ -365,7 +365,12 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 });
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
-function measuredSplit(split: 'unseen2' | 'unseen7', subset: readonly CorpusRow[], report: Report, floor: Floor): void {
+function measuredSplit(
+  split: 'unseen2' | 'unseen7',
+  subset: readonly CorpusRow[],
+  report: Report,
+  floor: Floor,
+): void {
   it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
     expect(subset.length).toBeGreaterThanOrEqual(80);
     const seenElsewhere = new Set(rows.filter((r) => r.split !== split).map((r) => threadOf(r.source)));

@@ -35,7 +35,7 @@ import type { Repositories } from '../store/repositories.js';
 import { type Dispatcher, PermanentJobError, type Processors, RateLimitedError } from './dispatcher.js';
 import { DegradedSources, type MonitoredSource } from './degraded-sources.js';
 import type { DbxopsMetrics } from './metrics.js';
-import { queueSignals, type SignalPayload } from './signal-outbox.js';
+import { queueSignals, RecentSignalJobs, type SignalPayload } from './signal-outbox.js';
 import { showSourceLag } from './source-lag.js';
 
 /** The work the monitoring loop moves between its stages. Payloads are JSON: they cross Redis. */
@@ -185,10 +185,11 @@ export function createMonitoringStages(
   if (deps.metrics)
     showSourceLag(deps.metrics, { workspaceId, watermarks: deps.collector.watermarks, clock: deps.clock });
 
+  const recent = new RecentSignalJobs();
   /** Queues signals for correlation, kept in the outbox: one job for all of a poll's (or a run's). */
   const emit = (signals: readonly Signal[]) =>
     queueSignals(
-      { outbox: deps.repos.signalOutbox, dispatcher: dispatcher(), wallClock },
+      { outbox: deps.repos.signalOutbox, dispatcher: dispatcher(), wallClock, recent },
       workspaceId,
       signals,
     );

@@ -24,6 +24,7 @@ import {
   incidentIdOf,
 } from '../agents/incidents/handle-signal.js';
 import { reviewOpenIncidents } from '../agents/incidents/review-open-incidents.js';
+import { KnownEscalations } from '../agents/triage/escalate-incident.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, systemClock } from '../domain/clock.js';
@@ -186,6 +187,7 @@ export function createMonitoringStages(
     showSourceLag(deps.metrics, { workspaceId, watermarks: deps.collector.watermarks, clock: deps.clock });
 
   const recent = new RecentSignalJobs();
+  const escalations = new KnownEscalations();
   /** Queues signals for correlation, kept in the outbox: one job for all of a poll's (or a run's). */
   const emit = (signals: readonly Signal[]) =>
     queueSignals(
@@ -341,7 +343,8 @@ export function createMonitoringStages(
     // open incidents, on the workspace's clock.
     poll: async ({ source }) => {
       if (source === 'topology') return refreshTopology();
-      if (source === 'retriage') return reviewOpenIncidents(signalDeps(), workspaceId, (i) => notifyOf([i]));
+      if (source === 'retriage')
+        return reviewOpenIncidents({ ...signalDeps(), escalations }, workspaceId, (i) => notifyOf([i]));
       await topologyLoaded();
       await seedBaselines();
       // What a poll read is judged and its signals queued before its watermarks move (`handOut`): a

@@ -24,6 +24,7 @@ import {
   incidentIdOf,
 } from '../agents/incidents/handle-signal.js';
 import { reviewOpenIncidents } from '../agents/incidents/review-open-incidents.js';
+import { KnownEscalations } from '../agents/triage/escalate-incident.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, systemClock } from '../domain/clock.js';
@@ -35,7 +36,7 @@ import type { Repositories } from '../store/repositories.js';
 import { type Dispatcher, PermanentJobError, type Processors, RateLimitedError } from './dispatcher.js';
 import { DegradedSources, type MonitoredSource } from './degraded-sources.js';
 import type { DbxopsMetrics } from './metrics.js';
-import { queueSignals, type SignalPayload } from './signal-outbox.js';
+import { queueSignals, RecentSignalJobs, type SignalPayload } from './signal-outbox.js';
 import { showSourceLag } from './source-lag.js';
 
 /** The work the monitoring loop moves between its stages. Payloads are JSON: they cross Redis. */
@@ -185,10 +186,12 @@ export function createMonitoringStages(
   if (deps.metrics)
     showSourceLag(deps.metrics, { workspaceId, watermarks: deps.collector.watermarks, clock: deps.clock });
 
+  const recent = new RecentSignalJobs();
+  const escalations = new KnownEscalations();
   /** Queues signals for correlation, kept in the outbox: one job for all of a poll's (or a run's). */
   const emit = (signals: readonly Signal[]) =>
     queueSignals(
-      { outbox: deps.repos.signalOutbox, dispatcher: dispatcher(), wallClock },
+      { outbox: deps.repos.signalOutbox, dispatcher: dispatcher(), wallClock, recent },
       workspaceId,
       signals,
     );
@@ -340,7 +343,8 @@ export function createMonitoringStages(
     // open incidents, on the workspace's clock.
     poll: async ({ source }) => {
       if (source === 'topology') return refreshTopology();
-      if (source === 'retriage') return reviewOpenIncidents(signalDeps(), workspaceId, (i) => notifyOf([i]));
+      if (source === 'retriage')
+        return reviewOpenIncidents({ ...signalDeps(), escalations }, workspaceId, (i) => notifyOf([i]));
       await topologyLoaded();
       await seedBaselines();
       // What a poll read is judged and its signals queued before its watermarks move (`handOut`): a

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Signal } from '../domain/signal.js';
 import type { SignalOutboxRepository } from '../store/signal-outbox-repository.js';
-import type { Dispatcher } from './dispatcher.js';
-import { PermanentJobError } from './dispatcher.js';
+import { DUPLICATE_KEY_WINDOW_MS, type Dispatcher, PermanentJobError } from './dispatcher.js';
 
 /** What the `signal` queue carries: one signal, or all of a poll's or a webhook batch's. */
 export type SignalPayload =
@@ -37,11 +36,46 @@ function outboxKeyOf(payload: unknown): string | undefined {
 }
 
 /**
+ * The signal jobs this process queued lately (their outbox keys), for `DUPLICATE_KEY_WINDOW_MS` after
+ * each was queued. The queue drops a job queued again within that window after the first one *ran*
+ * (never sooner than it was queued), so one remembered here would be dropped there: it is not written
+ * to the outbox again either. Detectors that judge a window again hand out the same signals poll after
+ * poll; each was an outbox insert, and once the first job had been correlated and its row removed, a
+ * row that no job would ever remove.
+ */
+export class RecentSignalJobs {
+  /** Outbox key → when it was queued (the caller's wall clock), oldest first. */
+  readonly #queuedAt = new Map<string, number>();
+  readonly #windowMs: number;
+
+  constructor(windowMs = DUPLICATE_KEY_WINDOW_MS) {
+    this.#windowMs = windowMs;
+  }
+
+  /** True when `key` was queued within the window before `now`; otherwise remembers it as queued now. */
+  queuedAgain(key: string, now: number): boolean {
+    for (const [old, at] of this.#queuedAt) {
+      if (at > now - this.#windowMs) break;
+      this.#queuedAt.delete(old);
+    }
+    if (this.#queuedAt.has(key)) return true;
+    this.#queuedAt.set(key, now);
+    return false;
+  }
+}
+
+/**
  * Queues signals for correlation, kept in the outbox first: once this returns, the caller may move its
- * watermark past them, whatever then happens to Redis.
+ * watermark past them, whatever then happens to Redis. The same signals this process queued within the
+ * queue's duplicate window are neither kept nor queued again (`RecentSignalJobs`).
  */
 export async function queueSignals(
-  deps: { outbox: SignalOutboxRepository; dispatcher: Dispatcher<SignalQueue>; wallClock: { now(): number } },
+  deps: {
+    outbox: SignalOutboxRepository;
+    dispatcher: Dispatcher<SignalQueue>;
+    wallClock: { now(): number };
+    recent: RecentSignalJobs;
+  },
   workspaceId: string,
   signals: readonly Signal[],
 ): Promise<void> {
@@ -50,7 +84,9 @@ export async function queueSignals(
   if (only === undefined) return;
   const payload: SignalPayload =
     signals.length === 1 ? { signal: only, detectedAt } : { signals, detectedAt };
-  await deps.outbox.put({ key: outboxKeyOf(payload)!, workspaceId, payload, queuedAt: detectedAt });
+  const key = outboxKeyOf(payload)!;
+  if (deps.recent.queuedAgain(key, detectedAt)) return;
+  await deps.outbox.put({ key, workspaceId, payload, queuedAt: detectedAt });
   await deps.dispatcher.dispatch('signal', payload, { key: jobKeyOf(payload) });
 }
 

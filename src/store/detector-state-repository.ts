@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
+import { soleWriterState } from './sole-writer.js';
 import { toDate } from './rows.js';
 
 /** One remembered entry of a detector part; `value` undefined: forgotten. */
@@ -50,14 +51,8 @@ export class DetectorStateRepository {
 
   constructor(db: Kysely<Database>, options: DetectorStateOptions = {}) {
     this.#db = db;
-    if (options.soleWriter) {
-      let sole = soleWriters.get(db);
-      if (sole === undefined) {
-        sole = { newest: new Map(), held: new Map() };
-        soleWriters.set(db, sole);
-      }
-      this.#sole = sole;
-    }
+    if (options.soleWriter)
+      this.#sole = soleWriterState(soleWriters, db, () => ({ newest: new Map(), held: new Map() }));
   }
 
   /**

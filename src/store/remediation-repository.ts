@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from './database.js';
 import { fromDate, toDate, toJson } from './rows.js';
+import { soleWriterState } from './sole-writer.js';
 import { isUniqueViolation } from './store-error.js';
 
 /** Where a pressed remediation stands. `unknown`: a destructive call's outcome could not be learnt. */
@@ -89,12 +90,26 @@ export function usesAnAttempt(attempt: RemediationAttempt): boolean {
   );
 }
 
+/**
+ * Per database that only this process writes (an embedded PGlite store): whether no attempt is verifying,
+ * as last read, and how many attempts were moved to verifying (a read made meanwhile may be older).
+ */
+const soleWriters = new WeakMap<Kysely<Database>, { noneVerifying: boolean; toVerifying: number }>();
+
 /** The remediation attempts of incidents: their idempotency, their call ledger and their outcome. */
 export class RemediationRepository {
   readonly #db: Kysely<Database>;
+  readonly #sole: { noneVerifying: boolean; toVerifying: number } | undefined;
 
-  constructor(db: Kysely<Database>) {
+  /**
+   * `soleWriter`: this process is the database's only client (an embedded PGlite store), so once a read
+   * found no attempt verifying, none is until this process moves one there: `listVerifyingRuns`, asked
+   * after every runs poll that saw runs end, needs no query meanwhile. Default false (PostgreSQL).
+   */
+  constructor(db: Kysely<Database>, options: { readonly soleWriter?: boolean } = {}) {
     this.#db = db;
+    if (options.soleWriter)
+      this.#sole = soleWriterState(soleWriters, db, () => ({ noneVerifying: false, toVerifying: 0 }));
   }
 
   /**
@@ -170,13 +185,16 @@ export class RemediationRepository {
    * here, however many runs a poll reports.
    */
   async listVerifyingRuns(runIds: readonly number[]): Promise<RemediationAttempt[]> {
-    if (runIds.length === 0) return [];
+    if (runIds.length === 0 || this.#sole?.noneVerifying) return [];
     const ended = new Set(runIds);
+    const movedBefore = this.#sole?.toVerifying;
     const rows = await this.#db
       .selectFrom('remediation_attempts')
       .selectAll()
       .where('state', '=', 'verifying')
       .execute();
+    if (this.#sole !== undefined && rows.length === 0 && this.#sole.toVerifying === movedBefore)
+      this.#sole.noneVerifying = true;
     return rows.map(fromRow).filter((a) => {
       const verify = a.verify as { target?: unknown; runId?: unknown } | null;
       return verify?.target === 'run' && typeof verify.runId === 'number' && ended.has(verify.runId);
@@ -194,6 +212,10 @@ export class RemediationRepository {
     now: number,
     changes: { verify?: unknown; outcome?: AttemptOutcome; approvalId?: string } = {},
   ): Promise<boolean> {
+    if (to === 'verifying' && this.#sole !== undefined) {
+      this.#sole.toVerifying++;
+      this.#sole.noneVerifying = false;
+    }
     const result = await this.#db
       .updateTable('remediation_attempts')
       .set({

@@ -56,7 +56,7 @@ export function createRepositories(db: Kysely<Database>, options: DetectorStateO
     processedKeys: new ProcessedKeyRepository(db),
     digests: new DigestRepository(db),
     scheduledPosts: new ScheduledPostRepository(db),
-    remediations: new RemediationRepository(db),
+    remediations: new RemediationRepository(db, options),
     approvals: new ApprovalRepository(db),
     audit: new AuditLogRepository(db),
     askContexts: new AskContextRepository(db),

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { cleanText } from '../domain/text.js';
 import type { Database } from './database.js';
+import { soleWriterState } from './sole-writer.js';
 import { fromDate, fromDateOrNull, toDate, toDateOrNull } from './rows.js';
 
 /** How far a collector has read one source of one workspace, so it can resume after a restart. */
@@ -63,14 +64,8 @@ export class WatermarkRepository {
    */
   constructor(db: Kysely<Database>, options: { readonly soleWriter?: boolean } = {}) {
     this.#db = db;
-    if (options.soleWriter) {
-      let sole = soleWriters.get(db);
-      if (sole === undefined) {
-        sole = { known: new Map(), writes: new Map() };
-        soleWriters.set(db, sole);
-      }
-      this.#sole = sole;
-    }
+    if (options.soleWriter)
+      this.#sole = soleWriterState(soleWriters, db, () => ({ known: new Map(), writes: new Map() }));
   }
 
   /** Keeps what was just written, for a sole writer that already knows the workspace's watermarks. */

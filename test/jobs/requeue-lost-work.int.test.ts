@@ -8,7 +8,12 @@ import { PermanentJobError } from '../../src/jobs/dispatcher.js';
 import { MONITORING_QUEUES, type MonitoringPayloads } from '../../src/jobs/monitoring.js';
 import { type RedisServerHandle, startRedisServer } from '../../src/jobs/redis-server.js';
 import { requeueLostWork } from '../../src/jobs/requeue-lost-work.js';
-import { queueSignals, removingFromOutbox, type SignalPayload } from '../../src/jobs/signal-outbox.js';
+import {
+  queueSignals,
+  RecentSignalJobs,
+  removingFromOutbox,
+  type SignalPayload,
+} from '../../src/jobs/signal-outbox.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { createRepositories, type Repositories } from '../../src/store/repositories.js';
 import { failedTaskSignal } from '../domain/signal-factory.js';
@@ -59,6 +64,14 @@ const requeue = (dispatcher: BullmqDispatcher<MonitoringPayloads>) =>
     logger,
   });
 
+/** A poll queueing `signals` at `T0` through `dispatcher`, as the monitoring stages do. */
+const queue = (dispatcher: BullmqDispatcher<MonitoringPayloads>, signals: readonly Signal[]) =>
+  queueSignals(
+    { outbox: repos.signalOutbox, dispatcher, wallClock: { now: () => T0 }, recent: new RecentSignalJobs() },
+    'ws',
+    signals,
+  );
+
 const ids = (payload: SignalPayload) =>
   'signal' in payload ? [payload.signal.id] : payload.signals.map((s) => s.id);
 const signalOf = (run: string): Signal => failedTaskSignal({ dedupKey: `run:${run}:${randomUUID()}` });
@@ -76,11 +89,10 @@ describe('work queued in a Redis that restarts without its data', () => {
     const prefix = `test-${randomUUID()}`;
     // Queued while no worker takes signals: they wait in Redis when it loses its data.
     const producer = monitoringProcess(prefix);
-    const clock = { now: () => T0 };
     const one = signalOf('one');
     const batch = [signalOf('two'), signalOf('three')];
-    await queueSignals({ outbox: repos.signalOutbox, dispatcher: producer, wallClock: clock }, 'ws', [one]);
-    await queueSignals({ outbox: repos.signalOutbox, dispatcher: producer, wallClock: clock }, 'ws', batch);
+    await queue(producer, [one]);
+    await queue(producer, batch);
     await redis.restart();
     // Once the producer is connected again, the queue is empty: the jobs went with Redis' data.
     const waiting = async () =>
@@ -112,21 +124,18 @@ describe('work queued in a Redis that restarts without its data', () => {
         throw new PermanentJobError('Not a signal');
       if (failing) throw new Error('the store is away');
     });
-    const clock = { now: () => T0 };
     const kept = signalOf('kept');
     const hopeless = failedTaskSignal({
       dedupKey: `run:hopeless:${randomUUID()}`,
       subject: { type: 'task', id: 'not-a-signal', name: 'x' },
     });
-    await queueSignals({ outbox: repos.signalOutbox, dispatcher: worker, wallClock: clock }, 'ws', [kept]);
-    await queueSignals({ outbox: repos.signalOutbox, dispatcher: worker, wallClock: clock }, 'ws', [
-      hopeless,
-    ]);
-    const queue = worker.queues.get('signal')!;
+    await queue(worker, [kept]);
+    await queue(worker, [hopeless]);
+    const signals = worker.queues.get('signal')!;
     // The kept one failed at least once (and waits for its retry); the hopeless one failed for good.
-    await until(async () => (await queue.getJobCounts('failed')).failed === 1);
+    await until(async () => (await signals.getJobCounts('failed')).failed === 1);
     await until(async () =>
-      (await queue.getJobs(['delayed', 'waiting', 'active'])).some((j) => j.attemptsMade > 0),
+      (await signals.getJobs(['delayed', 'waiting', 'active'])).some((j) => j.attemptsMade > 0),
     );
     expect((await repos.signalOutbox.list()).map((e) => e.payload)).toEqual([
       expect.objectContaining({ signal: expect.objectContaining({ id: kept.id }) }),

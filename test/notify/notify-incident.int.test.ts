@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalateIfOverdue } from '../../src/agents/triage/escalate-incident.js';
+import { escalateIfOverdue, KnownEscalations } from '../../src/agents/triage/escalate-incident.js';
 import { ChannelLog } from '../../src/bot/console/channel-log.js';
 import { ConsoleSender } from '../../src/bot/console/send.js';
 import { createLogger } from '../../src/config/logger.js';
@@ -134,6 +134,7 @@ describe('notifyIncident', () => {
       incidents: repos.incidents,
       policy: deps.policy,
       clock: new ManualClock(clock.now() + 2 * 3_600_000),
+      escalations: new KnownEscalations(),
     };
     expect(await escalateIfOverdue(later, incident)).toMatchObject({ state: 'escalated' });
     expect(await notifyIncident(deps, incident.id)).toMatchObject({ posted: 0, updated: 1, notes: 1 });

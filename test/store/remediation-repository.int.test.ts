@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentRepository } from '../../src/store/incident-repository.js';
-import type { Store } from '../../src/store/open-store.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
 import { type NewAttempt, RemediationRepository } from '../../src/store/remediation-repository.js';
 import { dialects } from './dialects.js';
 
@@ -108,5 +108,55 @@ describe.each(dialects())('RemediationRepository on $name', (dialect) => {
     const queued = await claim(2, { target: 'run', runId: 42, expect: 'success' });
     expect(queued).toBeDefined();
     expect(await remediations.listVerifyingRuns([42])).toEqual([]);
+  });
+});
+
+describe('RemediationRepository as the embedded store’s sole writer', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore({ dataDir: 'memory://' });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('finds an attempt verifying a run that ended after reads that found none, one of them made while it moved', async () => {
+    const remediations = new RemediationRepository(store.db, { soleWriter: true });
+    const incidents = new IncidentRepository(store.db);
+    const opened = await incidents.open({
+      id: 'inc_solewriter',
+      workspaceId: 'ws-1',
+      fingerprint: 'fp_sole',
+      title: 'orders_etl failed',
+      severity: 'P2',
+      openedAt: T0,
+    });
+    if (!opened.ok) throw new Error(opened.userMessage);
+    const claimed = await remediations.claim(
+      {
+        id: 'rem_sole',
+        incidentId: 'inc_solewriter',
+        workspaceId: 'ws-1',
+        action: 'repair',
+        requestedBy: JSON.stringify({ surface: 'console', userId: 'alice' }),
+        plan: {},
+        verify: { target: 'run', runId: 42, expect: 'success' },
+        runbook: '',
+        createdAt: T0,
+      },
+      MAX_ATTEMPTS,
+    );
+    if (claimed.kind !== 'claimed') throw new Error(claimed.kind);
+    // The first read finds none, but the attempt moves to verifying while it is made.
+    const [racing] = await Promise.all([
+      remediations.listVerifyingRuns([42]),
+      remediations.transition('rem_sole', ['queued'], 'verifying', T0),
+    ]);
+    expect(racing).toEqual([]);
+    expect((await remediations.listVerifyingRuns([42])).map((a) => a.id)).toEqual(['rem_sole']);
+    await remediations.transition('rem_sole', ['verifying'], 'recovered', T0, { outcome: { summary: 'ok' } });
+    expect(await remediations.listVerifyingRuns([42])).toEqual([]);
+    await remediations.transition('rem_sole', ['recovered'], 'verifying', T0);
+    expect((await remediations.listVerifyingRuns([42])).map((a) => a.id)).toEqual(['rem_sole']);
   });
 });

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../config/logger.js';
 import type { Clock } from '../../domain/clock.js';
 import type { DetectorStateEntry, DetectorStateRepository } from '../../store/detector-state-repository.js';
@@ -78,7 +79,11 @@ export class StoredDetection {
     }
   }
 
-  /** The entries changed since last saved or taken in; a forgotten one has no value. */
+  /**
+   * The entries changed since last saved or taken in; a forgotten one has no value. A value rebuilt with
+   * the same content is not a change: the runs poll hands the detection a new list of the runs in flight
+   * every minute, most often the same runs as the minute before, and each was a save.
+   */
   #changes(): (DetectorStateEntry & { readonly part: DetectionPart })[] {
     const out: (DetectorStateEntry & { readonly part: DetectionPart })[] = [];
     for (const part of DETECTION_PARTS) {
@@ -86,7 +91,9 @@ export class StoredDetection {
       const seen = new Set<string>();
       for (const [key, value] of this.#detection.entries(part)) {
         seen.add(key);
-        if (stored.get(key) !== value || !stored.has(key)) out.push({ part, key, value });
+        const before = stored.get(key);
+        if (!stored.has(key) || (before !== value && !isDeepStrictEqual(before, value)))
+          out.push({ part, key, value });
       }
       for (const key of stored.keys()) if (!seen.has(key)) out.push({ part, key, value: undefined });
     }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Policy } from '../../config/policy.js';
 import type { Clock } from '../../domain/clock.js';
 import { type Incident, SYSTEM_ACTOR } from '../../domain/incident.js';
@@ -449,7 +450,9 @@ function severityRaised(incidentId: string, from: Severity, to: Severity, reason
 
 /**
  * Triage for an incident already open: repeated when its root cause failed again inside it or its
- * fingerprint has an open recurring issue.
+ * fingerprint has an open recurring issue. The store is asked only when the answer would change the
+ * decision: the review triages every open incident every few minutes, and most policies decide the
+ * same either way for most incidents.
  */
 async function triageOpenIncident(
   deps: HandleSignalDeps,
@@ -458,13 +461,14 @@ async function triageOpenIncident(
   signals: readonly Signal[],
   now: number,
 ): Promise<TriageDecision> {
-  const repeated =
-    recurredWithin(summary, signals) ||
-    (await deps.recurring.findOpen(workspaceId, summary.fingerprint)) !== null;
-  return triageIncident(
-    triageFacts(summary, signals, now, { repeated, criticality: deps.criticality(summary, now) }),
-    deps.policy.triage,
-  );
+  const criticality = deps.criticality(summary, now);
+  const decide = (repeated: boolean) =>
+    triageIncident(triageFacts(summary, signals, now, { repeated, criticality }), deps.policy.triage);
+  if (recurredWithin(summary, signals)) return decide(true);
+  const firstTime = decide(false);
+  const seenBefore = decide(true);
+  if (isDeepStrictEqual(firstTime, seenBefore)) return firstTime;
+  return (await deps.recurring.findOpen(workspaceId, summary.fingerprint)) !== null ? seenBefore : firstTime;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Incident } from '../../domain/incident.js';
-import { escalateIfOverdue } from '../triage/escalate-incident.js';
+import { escalateIfOverdue, type KnownEscalations } from '../triage/escalate-incident.js';
 import { type HandleSignalDeps, retriageIncident } from './handle-signal.js';
 
 /** Open incidents looked at per review; more than this open in one workspace is a bigger problem. */
@@ -12,7 +12,7 @@ const REVIEW_LIMIT = 500;
  * it changed (a second review would find nothing left to change).
  */
 export async function reviewOpenIncidents(
-  deps: HandleSignalDeps,
+  deps: HandleSignalDeps & { readonly escalations: KnownEscalations },
   workspaceId: string,
   changed: (incident: Incident) => Promise<void>,
 ): Promise<void> {

@@ -48,11 +48,34 @@ function levelReachedAt(
   return since;
 }
 
+/** Escalations this process knows its incidents' timelines hold, per incident and level, at most this many. */
+const KNOWN_ESCALATIONS = 10_000;
+
+/**
+ * The levels at which incidents were escalated, as far as this process has seen. A timeline entry is
+ * never removed, so once seen it need not be read again: an incident nobody acknowledges stays escalated
+ * at its level, and every review would otherwise read its whole timeline only to find the entry there.
+ */
+export class KnownEscalations {
+  readonly #known = new Set<string>();
+
+  has(incidentId: string, severity: Severity): boolean {
+    return this.#known.has(`${incidentId}\u0000${severity}`);
+  }
+
+  add(incidentId: string, severity: Severity): void {
+    // The oldest go first: a long-running process forgets incidents long resolved.
+    if (this.#known.size >= KNOWN_ESCALATIONS) this.#known.delete(this.#known.values().next().value!);
+    this.#known.add(`${incidentId}\u0000${severity}`);
+  }
+}
+
 export interface EscalationDeps {
   readonly incidents: IncidentRepository;
   readonly policy: Pick<Policy, 'triage'>;
   /** The workspace's clock (simulated in the embedded mode). */
   readonly clock: Clock;
+  readonly escalations: KnownEscalations;
 }
 
 /**
@@ -64,6 +87,7 @@ export async function escalateIfOverdue(deps: EscalationDeps, incident: Incident
   const now = deps.clock.now();
   // Cheap first: the level cannot have been reached before the incident opened.
   if (escalationDue(incident, incident.openedAt, deps.policy.triage, now) === null) return null;
+  if (deps.escalations.has(incident.id, incident.severity)) return null;
   const timeline = await deps.incidents.timeline(incident.id);
   const since = levelReachedAt(incident, timeline);
   const due = escalationDue(incident, since, deps.policy.triage, now);
@@ -71,7 +95,10 @@ export async function escalateIfOverdue(deps: EscalationDeps, incident: Incident
   // Escalated at this level already: the store would refuse the entry as a repeat and change nothing.
   // Not asking spares every review a transaction per escalated incident for as long as it stays open.
   const dedupKey = `escalation:${due.severity}`;
-  if (timeline.some((e) => e.dedupKey === dedupKey)) return null;
+  if (timeline.some((e) => e.dedupKey === dedupKey)) {
+    deps.escalations.add(incident.id, due.severity);
+    return null;
+  }
   const outcome = await deps.incidents.escalate(
     incident.id,
     incident.version,
@@ -84,7 +111,9 @@ export async function escalateIfOverdue(deps: EscalationDeps, incident: Incident
     now,
   );
   // A refusal means someone acted (or another worker escalated) since it was read: the next poll sees it.
-  return outcome.ok && outcome.value.escalated ? outcome.value.incident : null;
+  if (!outcome.ok || !outcome.value.escalated) return null;
+  deps.escalations.add(incident.id, due.severity);
+  return outcome.value.incident;
 }
 
 function duration(minutes: number): string {

@@ -155,6 +155,33 @@ describe.each(dialects())('StoredDetection on $name', (dialect) => {
     }
   });
 
+  it('saves nothing when a poll finds the same runs in flight as the poll before', async () => {
+    const store = await dialect.open();
+    try {
+      const going = () =>
+        run({ runId: 'going', lifeCycleState: 'RUNNING', startTime: today, endTime: undefined });
+      const saves = async () =>
+        Number(
+          (
+            await sql<{ n: number }>`select coalesce(max(seq), 0)::int as n from detector_state`.execute(
+              store.db,
+            )
+          ).rows[0]?.n,
+        );
+      const w = worker(store);
+      await w.judge((d) => d.ofRunsPoll({ completed: [], active: [going()] }, [], today + MIN));
+      const first = await saves();
+      await w.judge((d) => d.ofRunsPoll({ completed: [], active: [going()] }, [], today + 2 * MIN));
+      expect(await saves()).toBe(first);
+      // A run that starts is a change, saved at once.
+      const other = run({ runId: 'other', lifeCycleState: 'RUNNING', startTime: today, endTime: undefined });
+      await w.judge((d) => d.ofRunsPoll({ completed: [], active: [going(), other] }, [], today + 3 * MIN));
+      expect(await saves()).toBe(first + 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('skips a stored entry that is not one, and judges on the rest', async () => {
     const store = await dialect.open();
     try {

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalateIfOverdue, escalationDue } from '../../../src/agents/triage/escalate-incident.js';
+import {
+  escalateIfOverdue,
+  escalationDue,
+  KnownEscalations,
+} from '../../../src/agents/triage/escalate-incident.js';
 import { defaultPolicy } from '../../../src/config/policy.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import { type Incident, incidentIdFor } from '../../../src/domain/incident.js';
@@ -36,7 +40,12 @@ async function open(severity: Severity): Promise<Incident> {
   return r.value.incident;
 }
 
-const at = (ms: number) => ({ incidents, policy, clock: new ManualClock(ms) });
+const at = (ms: number) => ({
+  incidents,
+  policy,
+  clock: new ManualClock(ms),
+  escalations: new KnownEscalations(),
+});
 const escalations = async (id: string) =>
   (await incidents.timeline(id)).filter((e) => e.data.kind === 'escalation');
 
@@ -125,6 +134,27 @@ describe('escalating what nobody acknowledged', () => {
       'Escalated: P3 not acknowledged within 24 h',
       'Escalated: P1 not acknowledged within 30 min',
     ]);
+  });
+
+  it('escalates once per level over review after review in one process, and again at a raised level', async () => {
+    const known = new KnownEscalations();
+    const review = (ms: number) => ({ incidents, policy, clock: new ManualClock(ms), escalations: known });
+    const incident = await open('P2');
+    const first = await escalateIfOverdue(review(T0 + 120 * MIN), incident);
+    if (first === null) throw new Error('not escalated at P2');
+    for (const minutes of [125, 130, 135])
+      expect(await escalateIfOverdue(review(T0 + minutes * MIN), first)).toBeNull();
+    const raised = await incidents.update(first.id, first.version, { severity: 'P1' }, T0 + 140 * MIN);
+    if (!raised.ok) throw new Error(raised.userMessage);
+    await incidents.addTimelineEntry({
+      incidentId: first.id,
+      at: T0 + 140 * MIN,
+      phase: 'ANALYZE',
+      summary: 'Severity raised to P1: SLA in 20 min (< 30)',
+      data: { from: 'P2', to: 'P1' },
+    });
+    expect(await escalateIfOverdue(review(T0 + 170 * MIN), raised.value)).toMatchObject({ severity: 'P1' });
+    expect((await escalations(incident.id)).map((e) => e.data.severity)).toEqual(['P2', 'P1']);
   });
 });
 

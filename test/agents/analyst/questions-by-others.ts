@@ -4,6 +4,9 @@ import type { IntentName } from '../../../src/agents/analyst/intent-router.js';
  * What a correct answer to a question must be, on the demo scenario (48 h from 2026-11-20 00:00 UTC;
  * "now" is 2026-11-22 00:00 UTC, a Sunday; the workspace's zone is UTC).
  */
+/** One name, or the several a question names ("finance and marketing"). */
+type Named = string | readonly string[];
+
 export interface ExpectedAnswer {
   /** The intents that answer the question; empty when only a decline is right. */
   readonly intents: readonly IntentName[];
@@ -12,10 +15,10 @@ export interface ExpectedAnswer {
    * answer. `may`: the intents above answer it, and so would an honest decline.
    */
   readonly decline?: 'must' | 'may';
-  /** Filters the answer must keep, and say in its summary. */
+  /** Filters the answer must keep, and say in its summary: several names when the question names several. */
   readonly filters?: {
-    readonly team?: string;
-    readonly job?: string;
+    readonly team?: Named;
+    readonly job?: Named;
     readonly warehouse?: string;
     readonly table?: string;
     readonly user?: string;
@@ -40,15 +43,21 @@ export interface QuestionByOthers {
   readonly expect: ExpectedAnswer;
 }
 
-export type Half = 'tune' | 'held-out' | 'fresh';
+export type Half = 'tune' | 'held-out' | 'fresh' | 'third';
 
 /**
  * Which half a question belongs to, fixed before any fix was written: of the first list, even positions
- * are the half the fixes were made against, odd positions are only measured; the second list
- * (`FRESH_QUESTIONS`, written before the second round of fixes) is measured as a whole.
+ * are the half the fixes were made against, odd positions are only measured; the second and third lists
+ * (`FRESH_QUESTIONS`, `THIRD_QUESTIONS`, each written before a round of fixes) are measured as a whole.
  */
 export const halfOf = (index: number): Half =>
-  index >= FIRST_LIST ? 'fresh' : index % 2 === 0 ? 'tune' : 'held-out';
+  index >= FIRST_LIST + FRESH_QUESTIONS.length
+    ? 'third'
+    : index >= FIRST_LIST
+      ? 'fresh'
+      : index % 2 === 0
+        ? 'tune'
+        : 'held-out';
 
 const YESTERDAY = ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
 const TODAY = ['2026-11-22T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
@@ -674,4 +683,237 @@ const FRESH_QUESTIONS: readonly QuestionByOthers[] = [
   },
 ];
 
-export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [...FIRST_QUESTIONS, ...FRESH_QUESTIONS];
+
+const SINCE_6AM = ['2026-11-21T06:00:00Z', '2026-11-22T00:00:00Z'] as const;
+const SATURDAY = YESTERDAY;
+
+/**
+ * A third list, written before the third round of fixes and before the router's code was read again:
+ * two teams or two jobs in one question, times of day and numeric dates, short forms for cost, and a
+ * person as a filter of every intent. The fixes were made against it.
+ */
+const THIRD_QUESTIONS: readonly QuestionByOthers[] = [
+  {
+    text: 'compare cost of finance and marketing this week',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: ['finance', 'marketing'] }, period: THIS_WEEK },
+  },
+  {
+    text: 'did the orders or payments job fail yesterday?',
+    who: 'on-call',
+    expect: {
+      intents: ['failures', 'job_status'],
+      filters: { job: ['finance_orders_daily', 'finance_payments_hourly'] },
+      period: YESTERDAY,
+    },
+  },
+  {
+    text: 'finance vs marketing spend yday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: ['finance', 'marketing'] }, period: YESTERDAY },
+  },
+  {
+    text: 'failures for marketing and data-platform since monday',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: ['marketing', 'data-platform'] }, period: THIS_WEEK },
+  },
+  {
+    text: 'how much did marketing burn this week',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'marketing' }, period: THIS_WEEK },
+  },
+  {
+    text: 'dp spend yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'data-platform' }, period: YESTERDAY },
+  },
+  {
+    text: '$ for marketing this wk',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'marketing' }, period: THIS_WEEK },
+  },
+  { text: '$$ by team', who: 'manager', expect: { intents: ['spend_by_team'], period: PAST_7_DAYS } },
+  {
+    text: 'what did bob run',
+    who: 'platform',
+    expect: { intents: ['expensive_queries', 'expensive_users'], filters: { user: 'bob@acme.example' } },
+  },
+  {
+    text: 'jobs owned by alice@acme.example that failed this week',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { user: 'alice@acme.example' }, period: THIS_WEEK },
+  },
+  { text: 'failures since 6am', who: 'on-call', expect: { intents: ['failures'], period: SINCE_6AM } },
+  {
+    text: 'what failed between 2:00 and 4:00 last night',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T02:00:00Z', '2026-11-21T04:00:00Z'] },
+  },
+  { text: 'failures on 11/21', who: 'on-call', expect: { intents: ['failures'], period: SATURDAY } },
+  {
+    text: 'cost on 2026-11-20',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: FRIDAY, earlierUncovered: true },
+  },
+  {
+    text: 'most expensive queries on 20/11',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], period: FRIDAY },
+  },
+  {
+    text: 'did finance_gl_close fail after 3pm yesterday',
+    who: 'on-call',
+    expect: {
+      intents: ['failures', 'why_failed', 'job_status'],
+      filters: { job: 'finance_gl_close' },
+      period: ['2026-11-21T15:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'jobs that failed from 9am to noon yesterday',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T09:00:00Z', '2026-11-21T12:00:00Z'] },
+  },
+  {
+    text: 'who ran the priciest queries since 8 am',
+    who: 'platform',
+    expect: { intents: ['expensive_users'], period: ['2026-11-21T08:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'how many dbus did finance use this week',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'finance' }, period: THIS_WEEK },
+  },
+  {
+    text: 'spend for finance, marketing and data-platform yesterday',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: ['finance', 'marketing', 'data-platform'] },
+      period: YESTERDAY,
+    },
+  },
+  {
+    text: 'status of mkt_sessionize and mkt_attribution',
+    who: 'on-call',
+    expect: { intents: ['job_status', 'failures'], filters: { job: ['mkt_sessionize', 'mkt_attribution'] } },
+  },
+  {
+    text: 'why did mkt_attribution and finance_gl_close fail',
+    who: 'on-call',
+    expect: {
+      intents: ['why_failed'],
+      decline: 'may',
+      filters: { job: ['mkt_attribution', 'finance_gl_close'] },
+    },
+  },
+  {
+    text: 'clusters owned by dave without auto termination',
+    who: 'platform',
+    expect: { intents: ['clusters_without_autotermination'], filters: { user: 'dave@acme.example' } },
+  },
+  {
+    text: 'did erin touch main.finance.orders this week',
+    who: 'platform',
+    expect: {
+      intents: ['table_access'],
+      filters: { table: 'main.finance.orders', user: 'erin@acme.example' },
+      period: THIS_WEEK,
+    },
+  },
+  {
+    text: 'failed jobs run as finance-etl-sp@acme.example yesterday',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { user: 'finance-etl-sp@acme.example' }, period: YESTERDAY },
+  },
+  {
+    text: 'most expensive jobs owned by bob this week',
+    who: 'manager',
+    expect: { intents: ['expensive_jobs'], filters: { user: 'bob@acme.example' }, period: THIS_WEEK },
+  },
+  {
+    text: 'idle warehouses owned by frank',
+    who: 'platform',
+    expect: { intents: ['idle_warehouses'], decline: 'may', filters: { user: 'frank@acme.example' } },
+  },
+  {
+    text: 'any dlt pipelines owned by marketing-etl-sp@acme.example failing this week?',
+    who: 'on-call',
+    expect: {
+      intents: ['pipeline_status'],
+      filters: { user: 'marketing-etl-sp@acme.example' },
+      period: THIS_WEEK,
+    },
+  },
+  {
+    text: 'queries running right now by dave',
+    who: 'platform',
+    expect: { intents: ['long_queries_now'], filters: { user: 'dave@acme.example' } },
+  },
+  {
+    text: 'how much did we spend on 3 Nov',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: ['2026-11-03T00:00:00Z', '2026-11-04T00:00:00Z'] },
+  },
+  { text: 'failures on Nov 21st', who: 'on-call', expect: { intents: ['failures'], period: SATURDAY } },
+  {
+    text: 'spend since 2026-11-21 06:00',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: SINCE_6AM },
+  },
+  {
+    text: 'anything fail last night after 10pm?',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T22:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'failures yesterday for team-x and team-y',
+    who: 'on-call',
+    expect: { intents: [], decline: 'must' },
+  },
+  {
+    text: 'how many DBUs did the platform team burn yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'data-platform' }, period: YESTERDAY },
+  },
+  {
+    text: 'how much did the finance team spend vs the marketing team in the past 2 days?',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: ['finance', 'marketing'] }, period: PAST_2_DAYS },
+  },
+  {
+    text: 'mkt_attribution or mkt_audiences failing today?',
+    who: 'on-call',
+    expect: {
+      intents: ['failures', 'job_status'],
+      filters: { job: ['mkt_attribution', 'mkt_audiences'] },
+      period: TODAY,
+    },
+  },
+  {
+    text: 'who queried main.finance.orders between 06:00 and 09:00 yesterday',
+    who: 'platform',
+    expect: {
+      intents: ['table_access'],
+      filters: { table: 'main.finance.orders' },
+      period: ['2026-11-21T06:00:00Z', '2026-11-21T09:00:00Z'],
+    },
+  },
+  {
+    text: 'dbu spend by team 11/20',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: FRIDAY, earlierUncovered: true },
+  },
+  {
+    text: 'sla misses for jobs owned by alice this week',
+    who: 'manager',
+    expect: { intents: ['sla_misses'], decline: 'may', filters: { user: 'alice@acme.example' }, period: THIS_WEEK },
+  },
+];
+
+export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
+  ...FIRST_QUESTIONS,
+  ...FRESH_QUESTIONS,
+  ...THIRD_QUESTIONS,
+];
+

@@ -27,7 +27,7 @@ import {
   slotsFit,
 } from './intent-router.js';
 import type { SqlGuardPolicy } from './sql-guard.js';
-import { findPeriod, type Period, recentPeriod } from './time-words.js';
+import { findPeriod, type Period, type PeriodProblem, recentPeriod } from './time-words.js';
 import { loadWorkspaceNames, type WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -458,7 +458,9 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       }
       const nowMs = deps.clock.now();
       const time = { nowMs, timeZone: deps.policy.timezone };
-      const found = findPeriod(question, time);
+      const read = findPeriod(question, time);
+      if (read !== undefined && 'problem' in read) return unreadablePeriod(question, read.problem);
+      const found = read;
       const routed = routeQuestion(found?.rest ?? question, await workspaceNames(nowMs), {
         hasPeriod: found !== undefined,
       });
@@ -542,6 +544,27 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       return answer;
     },
   };
+}
+
+/**
+ * Time words that read as no period ("25:00", "2026-02-30") or as two ("12/03"): said back with what
+ * is read, and each reading as a button — never answered for another period.
+ */
+function unreadablePeriod(question: string, problem: PeriodProblem['problem']): Answer {
+  const shown = problem.typed.length > 60 ? `${problem.typed.slice(0, 60)}…` : problem.typed;
+  const readings = problem.readings.length > 0;
+  return refused(
+    question,
+    readings
+      ? `${problem.reason.replace(problem.typed, shown)}. Which one?`
+      : `I can't read the time in "${shown}": ${problem.reason.replace(problem.typed, shown)}. Dates read as 2026-11-20, 20 Nov or "yesterday"; times as 6am, 14:30 or noon.`,
+    readings ? 'ambiguous' : 'unanswerable',
+    {
+      followUps: readings
+        ? askedWith(question, problem.typed, problem.readings)
+        : [{ label: 'What failed yesterday?', question: 'what failed yesterday?' }],
+    },
+  );
 }
 
 /** The question asked again about each of `names` instead of `typed`: the candidates' buttons. */

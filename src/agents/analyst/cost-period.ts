@@ -63,6 +63,8 @@ export function parseCostPeriod(
   const text = raw.trim();
   const ctx = { nowMs, timeZone };
   const found = text === '' ? { period: recentPeriod(DEFAULT_HOURS, ctx), rest: '' } : findPeriod(text, ctx);
+  if (found !== undefined && 'problem' in found)
+    return err('unknown_period', `I can't read the period "${text.slice(0, 40)}": ${found.problem.reason}.`);
   const period = found?.period;
   if (
     found === undefined ||

@@ -33,7 +33,8 @@ const NAMES: WorkspaceNames = {
 };
 
 const route = (question: string) => {
-  const found = findPeriod(question, { nowMs: Date.UTC(2026, 10, 22), timeZone: 'UTC' });
+  const read = findPeriod(question, { nowMs: Date.UTC(2026, 10, 22), timeZone: 'UTC' });
+  const found = read !== undefined && 'period' in read ? read : undefined;
   return routeQuestion(found?.rest ?? question, NAMES, { hasPeriod: found !== undefined });
 };
 

@@ -683,7 +683,6 @@ const FRESH_QUESTIONS: readonly QuestionByOthers[] = [
   },
 ];
 
-
 const SINCE_6AM = ['2026-11-21T06:00:00Z', '2026-11-22T00:00:00Z'] as const;
 const SATURDAY = YESTERDAY;
 
@@ -907,7 +906,12 @@ const THIRD_QUESTIONS: readonly QuestionByOthers[] = [
   {
     text: 'sla misses for jobs owned by alice this week',
     who: 'manager',
-    expect: { intents: ['sla_misses'], decline: 'may', filters: { user: 'alice@acme.example' }, period: THIS_WEEK },
+    expect: {
+      intents: ['sla_misses'],
+      decline: 'may',
+      filters: { user: 'alice@acme.example' },
+      period: THIS_WEEK,
+    },
   },
 ];
 
@@ -916,4 +920,3 @@ export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
   ...FRESH_QUESTIONS,
   ...THIRD_QUESTIONS,
 ];
-

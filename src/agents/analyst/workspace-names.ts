@@ -13,12 +13,12 @@ export interface WorkspaceNames {
   readonly clusters: readonly ComputeRef[];
   /** DLT pipelines (`system.lakeflow.pipelines`). */
   readonly pipelines: readonly ComputeRef[];
-  /** The people and service principals who ran queries (`system.query.history.executed_by`). */
+  /** The people and service principals who ran queries or own jobs, pipelines or clusters (`USERS`). */
   readonly users: readonly string[];
 }
 
 /** The current row of each job of the workspace (the SCD2 table adds one per change), not deleted. */
-export const CURRENT_JOBS = `SELECT job_id, name, tags['team'] AS team
+export const CURRENT_JOBS = `SELECT job_id, name, tags['team'] AS team, run_as_user_name, creator_user_name
   FROM system.lakeflow.jobs
   WHERE workspace_id = :workspace_id
   QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1
@@ -50,15 +50,26 @@ const CLUSTERS = `SELECT cluster_id, cluster_name
     AND delete_time IS NULL`;
 
 /** The current row of each DLT pipeline of the workspace, not deleted. */
-export const CURRENT_PIPELINES = `SELECT pipeline_id, name, tags['team'] AS team
+export const CURRENT_PIPELINES = `SELECT pipeline_id, name, tags['team'] AS team, run_as, created_by
   FROM system.lakeflow.pipelines
   WHERE workspace_id = :workspace_id
   QUALIFY row_number() OVER (PARTITION BY workspace_id, pipeline_id ORDER BY change_time DESC) = 1
     AND delete_time IS NULL`;
 
-const USERS = `SELECT DISTINCT executed_by FROM system.query.history
-  WHERE workspace_id = :workspace_id AND start_time >= :since AND executed_by IS NOT NULL
-  ORDER BY executed_by`;
+/**
+ * The people and service principals a question may name: who ran queries, and who owns jobs, DLT
+ * pipelines and all-purpose clusters (the identity a job or pipeline runs as, its creator, a cluster's
+ * owner) — "jobs owned by finance-etl-sp@…" names someone who never ran a query.
+ */
+const USERS = `SELECT DISTINCT person FROM (
+  SELECT executed_by AS person FROM system.query.history
+   WHERE workspace_id = :workspace_id AND start_time >= :since
+  UNION ALL SELECT run_as_user_name AS person FROM system.lakeflow.jobs WHERE workspace_id = :workspace_id AND delete_time IS NULL
+  UNION ALL SELECT creator_user_name AS person FROM system.lakeflow.jobs WHERE workspace_id = :workspace_id AND delete_time IS NULL
+  UNION ALL SELECT run_as AS person FROM system.lakeflow.pipelines WHERE workspace_id = :workspace_id AND delete_time IS NULL
+  UNION ALL SELECT created_by AS person FROM system.lakeflow.pipelines WHERE workspace_id = :workspace_id AND delete_time IS NULL
+  UNION ALL SELECT owned_by AS person FROM system.compute.clusters WHERE workspace_id = :workspace_id AND delete_time IS NULL
+) WHERE person IS NOT NULL ORDER BY person`;
 
 /** How far back names are looked for in the partitioned tables. */
 const NAME_DAYS = 30;
@@ -96,7 +107,12 @@ export async function loadWorkspaceNames(
       ? jobs.value.result.rows.flatMap((r) => {
           const id = text(r.job_id);
           const name = text(r.name);
-          return id === null || name === null ? [] : [{ id, name, team: text(r.team) }];
+          const owners = [text(r.run_as_user_name), text(r.creator_user_name)].filter(
+            (o): o is string => o !== null,
+          );
+          return id === null || name === null
+            ? []
+            : [{ id, name, team: text(r.team), owners: [...new Set(owners)] }];
         })
       : [],
     teams: teams.ok ? teams.value.result.rows.flatMap((r) => text(r.team) ?? []) : [],
@@ -104,7 +120,7 @@ export async function loadWorkspaceNames(
     warehouses: warehouses.ok ? refs(warehouses.value.result.rows, 'warehouse_id', 'warehouse_name') : [],
     clusters: clusters.ok ? refs(clusters.value.result.rows, 'cluster_id', 'cluster_name') : [],
     pipelines: pipelines.ok ? refs(pipelines.value.result.rows, 'pipeline_id', 'name') : [],
-    users: users.ok ? users.value.result.rows.flatMap((r) => text(r.executed_by) ?? []) : [],
+    users: users.ok ? users.value.result.rows.flatMap((r) => text(r.person) ?? []) : [],
   };
   function refs(rows: readonly Readonly<Record<string, unknown>>[], id: string, name: string): ComputeRef[] {
     return rows.flatMap((r) => {

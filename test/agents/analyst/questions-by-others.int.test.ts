@@ -45,9 +45,13 @@ function mismatch(expected: ExpectedAnswer, answer: Answer): string | undefined 
     return `intent ${answer.intent}, expected ${expected.intents.join(' or ')}`;
   }
   const said = answer.summary.toLowerCase();
+  // A team is said as what the answer is narrowed to, before its figures — not merely listed among
+  // every team's ("Spend yesterday: …; the most: data-platform …" is no answer for data-platform).
+  const narrowed = said.replace(/;?\s*(?:the )?most:.*$/, '');
   for (const [kind, values] of Object.entries(expected.filters ?? {})) {
     for (const value of [values].flat()) {
-      if (!said.includes(value.toLowerCase())) return `${kind} ${value} not in "${answer.summary}"`;
+      const where = kind === 'team' ? narrowed : said;
+      if (!where.includes(value.toLowerCase())) return `${kind} ${value} not in "${answer.summary}"`;
     }
   }
   if (expected.period !== undefined) {
@@ -104,5 +108,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally['held-out'].get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Measured at 29 before this round's fixes, which were then made against it.
     expect(tally.fresh.get('right') ?? 0).toBeGreaterThanOrEqual(46);
+    // Measured at 13 before the third round's fixes, which were then made against it.
+    expect(tally.third.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

@@ -677,9 +677,11 @@ const FRESH_QUESTIONS: readonly QuestionByOthers[] = [
     expect: { intents: ['failures'], period: LAST_NIGHT },
   },
   {
+    // Written as a decline when failures could not be narrowed to a person; since the third round a
+    // person's failures are those of the jobs they own, said so in the answer.
     text: 'dave failures today',
     who: 'on-call',
-    expect: { intents: [], decline: 'must' },
+    expect: { intents: ['failures'], filters: { user: 'dave@acme.example' }, period: TODAY },
   },
 ];
 

@@ -83,8 +83,9 @@ describe('questions phrased by others, on the demo scenario', () => {
       'held-out': new Map(),
       fresh: new Map(),
       third: new Map(),
+      fourth: new Map(),
     };
-    const sizes: Record<Half, number> = { tune: 0, 'held-out': 0, fresh: 0, third: 0 };
+    const sizes: Record<Half, number> = { tune: 0, 'held-out': 0, fresh: 0, third: 0, fourth: 0 };
     const lines: string[] = [];
     for (const [index, question] of QUESTIONS_BY_OTHERS.entries()) {
       const answer = await analyst.ask({ text: question.text });
@@ -110,5 +111,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.fresh.get('right') ?? 0).toBeGreaterThanOrEqual(46);
     // Measured at 13 before the third round's fixes, which were then made against it.
     expect(tally.third.get('right') ?? 0).toBeGreaterThanOrEqual(40);
+    // Written after the third round and measured before any fix: 32 of 41.
+    expect(tally.fourth.get('right') ?? 0).toBeGreaterThanOrEqual(32);
   }, 120_000);
 });

@@ -43,21 +43,24 @@ export interface QuestionByOthers {
   readonly expect: ExpectedAnswer;
 }
 
-export type Half = 'tune' | 'held-out' | 'fresh' | 'third';
+export type Half = 'tune' | 'held-out' | 'fresh' | 'third' | 'fourth';
 
 /**
  * Which half a question belongs to, fixed before any fix was written: of the first list, even positions
  * are the half the fixes were made against, odd positions are only measured; the second and third lists
- * (`FRESH_QUESTIONS`, `THIRD_QUESTIONS`, each written before a round of fixes) are measured as a whole.
+ * (`FRESH_QUESTIONS`, `THIRD_QUESTIONS`, each written before a round of fixes) are measured as a whole,
+ * and so is the fourth (`FOURTH_QUESTIONS`), written after the third round and not tuned on.
  */
 export const halfOf = (index: number): Half =>
-  index >= FIRST_LIST + FRESH_QUESTIONS.length
-    ? 'third'
-    : index >= FIRST_LIST
-      ? 'fresh'
-      : index % 2 === 0
-        ? 'tune'
-        : 'held-out';
+  index >= FIRST_LIST + FRESH_QUESTIONS.length + THIRD_QUESTIONS.length
+    ? 'fourth'
+    : index >= FIRST_LIST + FRESH_QUESTIONS.length
+      ? 'third'
+      : index >= FIRST_LIST
+        ? 'fresh'
+        : index % 2 === 0
+          ? 'tune'
+          : 'held-out';
 
 const YESTERDAY = ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
 const TODAY = ['2026-11-22T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
@@ -917,8 +920,234 @@ const THIRD_QUESTIONS: readonly QuestionByOthers[] = [
   },
 ];
 
+/**
+ * A fourth list, written after the third round's fixes and measured without tuning on it: the same
+ * kinds of question (several names, times of day, numeric dates, short forms for cost, people as
+ * filters) in other words.
+ */
+const FOURTH_QUESTIONS: readonly QuestionByOthers[] = [
+  {
+    text: 'cost for finance & marketing yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: ['finance', 'marketing'] }, period: YESTERDAY },
+  },
+  {
+    text: 'what did marketing and finance spend this week?',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: ['marketing', 'finance'] }, period: THIS_WEEK },
+  },
+  {
+    text: 'compare failures finance vs data-platform yday',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: ['finance', 'data-platform'] }, period: YESTERDAY },
+  },
+  {
+    text: 'did mkt_sessionize or mkt_events_ingest fail since 8pm',
+    who: 'on-call',
+    expect: {
+      intents: ['failures', 'job_status'],
+      filters: { job: ['mkt_sessionize', 'mkt_events_ingest'] },
+      period: ['2026-11-21T20:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'is the sessionize job ok?',
+    who: 'on-call',
+    expect: { intents: ['job_status'], filters: { job: 'mkt_sessionize' } },
+  },
+  {
+    text: 'how are the fx rates and gl close jobs doing',
+    who: 'manager',
+    expect: { intents: ['job_status'], filters: { job: ['finance_fx_rates', 'finance_gl_close'] } },
+  },
+  {
+    text: 'spend by team since 9am',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: ['2026-11-21T09:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'failures between 1am and 5am yesterday',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T01:00:00Z', '2026-11-21T05:00:00Z'] },
+  },
+  {
+    text: 'queries after 6pm on 11/20',
+    who: 'platform',
+    expect: { intents: ['expensive_queries'], period: ['2026-11-20T18:00:00Z', '2026-11-21T00:00:00Z'] },
+  },
+  {
+    text: 'what failed on 2026-11-21 between 03:00 and 05:00',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T03:00:00Z', '2026-11-21T05:00:00Z'] },
+  },
+  {
+    text: 'failures 11/20 to 11/21',
+    who: 'on-call',
+    expect: { intents: ['failures'], decline: 'may', period: PAST_2_DAYS },
+  },
+  {
+    text: 'jobs that failed at 3am',
+    who: 'on-call',
+    expect: {
+      intents: ['failures'],
+      decline: 'may',
+      period: ['2026-11-21T03:00:00Z', '2026-11-21T04:00:00Z'],
+    },
+  },
+  {
+    text: 'spend on the 20th',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], decline: 'may', period: FRIDAY },
+  },
+  {
+    text: 'how much did dp burn last wk',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'data-platform' }, period: LAST_WEEK },
+  },
+  {
+    text: 'mktg $ yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'marketing' }, period: YESTERDAY },
+  },
+  {
+    text: 'dbu burn for finance team, past 24h',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'finance' }, period: YESTERDAY },
+  },
+  {
+    text: 'whats the spend on platform_adhoc wh this week',
+    who: 'platform',
+    expect: { intents: ['spend_by_team'], filters: { warehouse: 'platform_adhoc' }, period: THIS_WEEK },
+  },
+  {
+    text: 'how much $$$ did we burn yday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: YESTERDAY },
+  },
+  {
+    text: 'top 3 costliest jobs for marketing and finance',
+    who: 'manager',
+    expect: { intents: ['expensive_jobs'], filters: { team: ['marketing', 'finance'] }, period: PAST_7_DAYS },
+  },
+  {
+    text: 'queries carol ran since 10am',
+    who: 'platform',
+    expect: {
+      intents: ['expensive_queries', 'expensive_users'],
+      filters: { user: 'carol@acme.example' },
+      period: ['2026-11-21T10:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'did frank change main.platform.cost_report',
+    who: 'platform',
+    expect: {
+      intents: ['table_access'],
+      filters: { table: 'main.platform.cost_report', user: 'frank@acme.example' },
+      period: PAST_7_DAYS,
+    },
+  },
+  {
+    text: 'who read main.finance.daily_revenue between 5am and 7am yesterday',
+    who: 'platform',
+    expect: {
+      intents: ['table_access'],
+      filters: { table: 'main.finance.daily_revenue' },
+      period: ['2026-11-21T05:00:00Z', '2026-11-21T07:00:00Z'],
+    },
+  },
+  {
+    text: 'pipelines run by marketing-etl-sp@acme.example',
+    who: 'platform',
+    expect: { intents: ['pipeline_status'], filters: { user: 'marketing-etl-sp@acme.example' } },
+  },
+  {
+    text: "any of erin's jobs fail this week",
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { user: 'erin@acme.example' }, period: THIS_WEEK },
+  },
+  {
+    text: "show SLA misses for bob's jobs",
+    who: 'manager',
+    expect: { intents: ['sla_misses'], filters: { user: 'bob@acme.example' } },
+  },
+  {
+    text: "what's downstream of main.finance.orders owned by alice",
+    who: 'platform',
+    expect: { intents: [], decline: 'must' },
+  },
+  {
+    text: 'warehouses without auto stop owned by frank',
+    who: 'platform',
+    expect: { intents: [], decline: 'must' },
+  },
+  {
+    text: "spend of alice's jobs this week",
+    who: 'manager',
+    expect: {
+      intents: ['expensive_jobs'],
+      decline: 'may',
+      filters: { user: 'alice@acme.example' },
+      period: THIS_WEEK,
+    },
+  },
+  {
+    text: 'failures for finance or marketing last night',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: ['finance', 'marketing'] }, period: LAST_NIGHT },
+  },
+  {
+    text: 'status for finance_orders_daily, finance_gl_close and finance_fx_rates',
+    who: 'on-call',
+    expect: {
+      intents: ['job_status'],
+      filters: { job: ['finance_orders_daily', 'finance_gl_close', 'finance_fx_rates'] },
+    },
+  },
+  {
+    text: 'FAILURES SINCE 7AM',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T07:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'failures since 07:30',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T07:30:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'failures from 10pm to 2am',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T22:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'cost since noon yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: ['2026-11-21T12:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'failed jobs yesterday for team finance and team marketing',
+    who: 'on-call',
+    expect: { intents: ['failures'], filters: { team: ['finance', 'marketing'] }, period: YESTERDAY },
+  },
+  {
+    text: 'finance + marketing spend this month',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: ['finance', 'marketing'] }, period: THIS_MONTH },
+  },
+  { text: 'did team-x or finance fail yesterday', who: 'on-call', expect: { intents: [], decline: 'must' } },
+  { text: 'what did gus run', who: 'platform', expect: { intents: [], decline: 'must' } },
+  { text: 'cost on 31/11', who: 'manager', expect: { intents: [], decline: 'must' } },
+  { text: 'failures between 23:00 and 25:00', who: 'on-call', expect: { intents: [], decline: 'must' } },
+  {
+    text: 'spend between 9 and 5 yesterday',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: ['2026-11-21T09:00:00Z', '2026-11-21T17:00:00Z'] },
+  },
+];
+
 export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
   ...FIRST_QUESTIONS,
   ...FRESH_QUESTIONS,
   ...THIRD_QUESTIONS,
+  ...FOURTH_QUESTIONS,
 ];

@@ -267,9 +267,10 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     );
     if (dropped.length > 0) {
       const able = INTENTS.filter((i) => dropped.every((f) => INTENT_SPECS[i].honours.includes(f)));
+      const why = dropped.includes('user') && spec.noPerson !== undefined ? `: ${spec.noPerson}` : ' yet';
       return fallback(
         question,
-        `I can't narrow "${spec.example}" down to ${dropped.map((f) => FILTER_WORDS[f](slots)).join(' and ')} yet`,
+        `I can't narrow "${spec.example}" down to ${dropped.map((f) => FILTER_WORDS[f](slots)).join(' and ')}${why}`,
         able.slice(0, 4),
       );
     }

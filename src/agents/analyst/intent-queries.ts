@@ -50,6 +50,8 @@ interface IntentSpec {
   readonly usesPeriod: boolean;
   /** The filters its statement keeps; a question with another is declined, never answered without it. */
   readonly honours: readonly Filter[];
+  /** Why its statement cannot keep a person, said when a question names one ("jobs owned by …"). */
+  readonly noPerson?: string;
   /** Whether its answer is about one job: a question naming several gets one answer per job, joined. */
   readonly perJob?: true;
   /** Whether it reads `system.billing.usage`: its answer says when the period lies before that data. */
@@ -293,6 +295,7 @@ GROUP BY 1, 2 ORDER BY failures DESC, last_failure DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'why did finance_orders_daily fail?',
+    noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       sql: `WITH runs AS (${RUNS})
 SELECT r.run_id, r.ended, r.result_state, r.termination_code, t.task_key, t.termination_code AS task_code,
@@ -323,6 +326,7 @@ ORDER BY r.ended DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'how is finance_orders_daily doing?',
+    noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       sql: `WITH runs AS (${RUNS})
 SELECT r.run_id, r.started, r.ended, r.result_state, r.termination_code, r.minutes
@@ -354,6 +358,7 @@ ORDER BY r.ended DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'is finance_orders_daily getting slower?',
+    noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       sql: `WITH runs AS (${RUNS})
 SELECT to_date(r.ended) AS day, count(*) AS runs, round(avg(r.minutes), 1) AS avg_minutes,
@@ -482,6 +487,8 @@ GROUP BY 1 ORDER BY hours DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'spend by team week over week',
+    noPerson:
+      'the bill names no person for what SQL warehouses and shared clusters cost; their warehouse time is what I can give',
     query: ({ slots, period }) => {
       const before = previousPeriod(period);
       const whole = { ...period, startMs: before.startMs };
@@ -546,6 +553,7 @@ GROUP BY 1 ORDER BY usd DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'how much spend has no team tag?',
+    noPerson: 'the bill names no person for what SQL warehouses and shared clusters cost',
     query: ({ slots, period }) => ({
       sql: `WITH usage AS (${pricedUsage(slots)})
 SELECT billing_origin_product AS product,
@@ -568,6 +576,7 @@ GROUP BY 1, 2 ORDER BY usd DESC`,
     defaultHours: 24,
     usesPeriod: true,
     example: 'which warehouses are idle or oversized?',
+    noPerson: 'the system tables record no owner of a SQL warehouse',
     query: ({ slots, period, idleMinutes, nowMs }) => ({
       sql: `WITH wh AS (
   SELECT warehouse_id, warehouse_name, warehouse_size, auto_stop_minutes, max_clusters
@@ -617,6 +626,7 @@ ORDER BY CASE WHEN finding = 'ok' THEN 1 ELSE 0 END, w.warehouse_name`,
     defaultHours: 24,
     usesPeriod: false,
     example: 'which warehouses have no auto-stop?',
+    noPerson: 'the system tables record no owner of a SQL warehouse',
     query: ({ slots }) => ({
       sql: `SELECT warehouse_name, warehouse_id, warehouse_size, warehouse_type, auto_stop_minutes, change_time AS changed
 FROM system.compute.warehouses
@@ -733,6 +743,7 @@ ORDER BY event_time DESC`,
     defaultHours: 30 * 24,
     usesPeriod: true,
     example: 'what is downstream of main.finance.orders?',
+    noPerson: 'lineage follows tables, not the people who own them',
     query: ({ slots, period }) => ({
       sql: `WITH edges AS (
   SELECT DISTINCT source_table_full_name AS src, target_table_full_name AS dst, entity_type, entity_id

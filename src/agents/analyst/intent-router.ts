@@ -181,7 +181,7 @@ const C = {
     'right now|currently|now\\b|rn\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
-    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
+    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
   ),
   downstream: concept(
     'downstream|what else (?:breaks|fails|is affected|goes down)|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',
@@ -490,7 +490,7 @@ function findNames(text: string, names: WorkspaceNames): Found {
     KIND_WORDS[tokens[first - 1] ?? ''] ??
     // "the orders or payments job", "finance and marketing teams": the kind word after the last name
     // is every coordinated name's.
-    (AND_OR.has(tokens[last + 1] ?? '') ? kindWord(tokens[last + 3]) : undefined) ??
+    (AND_OR.has(tokens[last + 1] ?? '') ? kindAfter(tokens, last + 2) : undefined) ??
     (AND_OR.has(tokens[first - 1] ?? '') ? kindWord(tokens[last + 1]) : undefined);
   for (let i = 0; i < tokens.length; i++) {
     for (const n of [3, 2, 1]) {
@@ -647,6 +647,15 @@ const KIND_WORDS: Readonly<Record<string, NameKind>> = {
 };
 /** Words that join names: "finance and marketing", "orders or payments", "finance vs marketing". */
 const AND_OR = new Set(['and', 'or', 'vs', 'versus', '&', 'nor']);
+/** The kind word closing the next name of up to three words ("… or gl close jobs"), if one does. */
+const kindAfter = (tokens: readonly string[], from: number): NameKind | undefined => {
+  for (let i = from + 1; i <= from + 3 && i < tokens.length; i++) {
+    const kind = kindWord(tokens[i]);
+    if (kind !== undefined) return kind;
+    if (AND_OR.has(tokens[i] ?? '') || STOP_WORDS.has(tokens[i] ?? '')) return undefined;
+  }
+  return undefined;
+};
 /** A kind word, singular or plural ("teams", "jobs"). */
 const kindWord = (word: string | undefined): NameKind | undefined =>
   word === undefined ? undefined : (KIND_WORDS[word] ?? KIND_WORDS[word.replace(/s$/, '')]);
@@ -715,6 +724,46 @@ function unknownNameOf(text: string): { typed: string; what: NameKind | null } |
   return undefined;
 }
 
+/**
+ * A name joined to a team or job the question does name ("team-x or finance", "finance and growth
+ * team") that matches nothing: said so, rather than answered for the one that matched.
+ */
+function unknownBeside(text: string, found: Found): { typed: string; what: NameKind } | undefined {
+  const named = [
+    ...[found.team, ...(found.moreTeams ?? [])].map((m) =>
+      m === undefined ? undefined : (['team', m.typed] as const),
+    ),
+    ...[found.job, ...(found.moreJobs ?? [])].map((m) =>
+      m === undefined ? undefined : (['job', m.typed] as const),
+    ),
+  ].filter((n) => n !== undefined);
+  if (named.length === 0) return undefined;
+  const tokens = tokensOf(text);
+  const kindOf = (token: string) =>
+    named.find(([, typed]) => typed.split('_').includes(token.replace(/-/g, '_')) || typed === token)?.[0];
+  for (let i = 1; i < tokens.length - 1; i++) {
+    if (!AND_OR.has(tokens[i]!)) continue;
+    for (const [side, other, next] of [
+      // Each side, with the word on its far side, which may say its kind ("team growth", "growth team").
+      [tokens[i - 1]!, tokens[i + 1]!, tokens[i - 2]],
+      [tokens[i + 1]!, tokens[i - 1]!, tokens[i + 2]],
+    ] as const) {
+      const what = kindOf(other);
+      if (what === undefined || kindOf(side) !== undefined) continue;
+      if (
+        STOP_WORDS.has(side) ||
+        NOT_NAMES.has(side) ||
+        // A name-shaped word ("team-x") is a name even where a concept's stem starts it.
+        (isConceptWord(side) && !looksLikeName(side)) ||
+        KIND_WORDS[side] !== undefined
+      )
+        continue;
+      if (looksLikeName(side) || kindWord(next) !== undefined) return { typed: side, what };
+    }
+  }
+  return undefined;
+}
+
 /** The workspace's names of one kind (or of every kind), nearest to what was typed first. */
 function nearestOf(typed: string, what: NameKind | null, names: WorkspaceNames): string[] {
   const pool = [
@@ -771,6 +820,9 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // A DLT pipeline named, or DLT pipelines asked about, whose health is asked (not their bill).
   if ((pipeline && !job) || (has(text, 'pipeline') && !job && !has(text, 'cost')))
     return has(text, 'cost') ? 'spend_by_team' : 'pipeline_status';
+  // A person's pipelines: the health of the DLT pipelines they own.
+  if (found.user !== undefined && /\bpipelines?\b/i.test(text) && !has(text, 'cost'))
+    return 'pipeline_status';
   // A person named: what they ran, or how much warehouse time they used.
   // Of jobs, pipelines and clusters, a person is their owner: "jobs owned by bob" is no query question.
   if (
@@ -802,6 +854,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   if (job) return 'job_status';
   if (has(text, 'query') && has(text, 'duration'))
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
+  // "Queries after 6pm on 11/20": the queries of a period, heaviest first.
+  if (has(text, 'query') && hasPeriod && !cluster) return 'expensive_queries';
   if (cluster) return 'clusters_without_autotermination';
   if (warehouse)
     return has(text, 'query')
@@ -911,6 +965,10 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   if (person !== undefined) {
     const nearest = nearestNames(person.split('@')[0] ?? person, names.users, (u) => u.split('@')[0] ?? u);
     return { kind: 'unknown_name', what: 'user', typed: person, nearest, intent };
+  }
+  const beside = unknownBeside(text, found);
+  if (beside !== undefined) {
+    return { kind: 'unknown_name', ...beside, nearest: nearestOf(beside.typed, beside.what, names), intent };
   }
   if (misspelt !== undefined) {
     const nearest = names.teams.filter((team) => withinTypos(misspelt, team));

@@ -12,7 +12,10 @@ export type DayWindow =
   | { readonly kind: 'after'; readonly from: number }
   /** "before 8am", "until noon": from the day's start up to that time. */
   | { readonly kind: 'before'; readonly to: number }
-  /** "between 2:00 and 4:00", "from 9am to noon", "9-11pm": a stretch, across midnight when `to` ≤ `from`. */
+  /**
+   * "between 2:00 and 4:00", "from 9am to noon", "9-11pm", "at 3am" (the hour from it): a stretch,
+   * across midnight when `to` ≤ `from`.
+   */
   | { readonly kind: 'between'; readonly from: number; readonly to: number };
 
 export type FoundTimeOfDay =
@@ -35,7 +38,7 @@ const BETWEEN = new RegExp(
 const RANGE =
   /(?<![\d/:.-])(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?)\s*(?:-|–|to)\s*(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?)(?![\d:/-])/i;
 const SINCE = new RegExp(
-  String.raw`\b(since|after|from|before|until|till|up to)\s+(${TIME})(?![\d:/-])`,
+  String.raw`\b(since|after|from|before|until|till|up to|at|around)\s+(${TIME})(?![\d:/-])`,
   'i',
 );
 
@@ -81,12 +84,15 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
   if (!time.ok) return { ok: false, typed: whole.trim(), reason: time.reason };
   if (!time.marked && !bareFits(text, since.index + whole.length)) return undefined;
   const lead = word.toLowerCase();
+  // "At 3am" is no instant a run ends on: the hour from it.
   const window: DayWindow =
-    lead === 'since'
-      ? { kind: 'since', from: time.minutes }
-      : lead === 'after' || lead === 'from'
-        ? { kind: 'after', from: time.minutes }
-        : { kind: 'before', to: time.minutes };
+    lead === 'at' || lead === 'around'
+      ? { kind: 'between', from: time.minutes, to: (time.minutes + 60) % (24 * 60) }
+      : lead === 'since'
+        ? { kind: 'since', from: time.minutes }
+        : lead === 'after' || lead === 'from'
+          ? { kind: 'after', from: time.minutes }
+          : { kind: 'before', to: time.minutes };
   return { ok: true, window, index: since.index, length: whole.length };
 }
 
@@ -106,9 +112,15 @@ function rangeOf(text: string): FoundTimeOfDay | undefined {
   // "9-11pm", "between 2 and 4pm": a pm on the second side alone is the first's too, when that keeps it first.
   const pmOnly = /p\.?m/i.test(second) && !/[ap]\.?m/i.test(first) && from.minutes < 12 * 60;
   const start = pmOnly && from.minutes + 12 * 60 < to.minutes ? from.minutes + 12 * 60 : from.minutes;
+  // "Between 9 and 5": bare hours that would run backwards are a working day, the second after noon.
+  const bare = !/[ap]\.?m|:/i.test(`${first} ${second}`);
+  const end =
+    bare && to.minutes < start && to.minutes < 12 * 60 && to.minutes + 12 * 60 > start
+      ? to.minutes + 12 * 60
+      : to.minutes;
   return {
     ok: true,
-    window: { kind: 'between', from: start, to: to.minutes },
+    window: { kind: 'between', from: start, to: end },
     index: match.index,
     length: whole.length,
   };

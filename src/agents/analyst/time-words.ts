@@ -212,7 +212,7 @@ const RULES: readonly Rule[] = [
     // A calendar date: "on 2026-11-20", "on Nov 21", "21 Nov", "November 21st" (this year, or last
     // year's when that day is still to come).
     pattern:
-      /\b(?:on\s+)?(?:(\d{4})-(\d{2})-(\d{2})|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\.?\s+(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?)\b/,
+      /\b(?:on\s+)?(?:(\d{4})-(\d{2})-(\d{2})|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\.?\s+(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?)\b/,
     period: (m, ctx, today) => {
       const monthName = m[4] ?? m[7];
       const month = monthName === undefined ? Number(m[2]) : MONTHS.indexOf(monthName) + 1;
@@ -250,6 +250,15 @@ const RULES: readonly Rule[] = [
           distinct.map(isoDay),
         );
       return wholeDay(distinct[0]!, typed, ctx, today);
+    },
+  },
+  {
+    // "on the 20th": that day of this month, or of last month when this month's is still to come.
+    pattern: /\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b/,
+    period: (m, ctx, today) => {
+      const dayOfMonth = Number(m[1]);
+      const month = dayOfMonth > today.day ? shiftDay({ ...today, day: 1 }, -1) : today;
+      return wholeDay({ year: month.year, month: month.month, day: dayOfMonth }, m[0], ctx, today);
     },
   },
   {
@@ -355,8 +364,7 @@ const DATE_THEN_TIME =
 export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | undefined {
   const reordered = text.replace(DATE_THEN_TIME, '$1 $3 on $2');
   const clock = findTimeOfDay(reordered);
-  if (clock?.ok === false)
-    return problem(clock.typed, `${clock.reason}; say a time as 6am, 14:30 or noon`, []);
+  if (clock?.ok === false) return problem(clock.typed, clock.reason, []);
   const rest = clock === undefined ? reordered : cut(reordered, clock.index, clock.length);
   const day = findDay(rest, ctx);
   if (clock === undefined || (day !== undefined && 'problem' in day)) return day;
@@ -379,7 +387,56 @@ function findDay(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | 
     if (period === undefined) continue;
     if ('problem' in period) return period;
     if (period.endMs < period.startMs) continue;
-    return { period, rest: cut(text, match.index, match[0].length) };
+    const range = untilDay(lower, match, period, ctx, today);
+    if (range !== undefined && 'problem' in range) return range;
+    const [start, end] = range === undefined ? [match.index, match.index + match[0].length] : range.span;
+    return { period: range?.period ?? period, rest: cut(text, start, end - start) };
+  }
+  return undefined;
+}
+
+/** What joins two days into a stretch: "11/20 to 11/21", "from Nov 3 until Nov 5", "between … and …". */
+const DAY_JOINT = /^\s*(?:to|-|–|until|till|through|thru|and)\s*/;
+
+/**
+ * A second day right after a first ("11/20 to 11/21"): the stretch from the first day's start to the
+ * second's end, and where its words lie in the text. Undefined when no day follows.
+ */
+function untilDay(
+  lower: string,
+  match: RegExpExecArray,
+  first: Period,
+  ctx: TimeContext,
+  today: LocalDay,
+): { period: Period; span: [number, number] } | PeriodProblem | undefined {
+  if (!first.label.startsWith('on ')) return undefined;
+  const afterFirst = match.index + match[0].length;
+  const joint = DAY_JOINT.exec(lower.slice(afterFirst));
+  if (joint === null) return undefined;
+  const from = afterFirst + joint[0].length;
+  for (const rule of RULES) {
+    const next = rule.pattern.exec(lower.slice(from));
+    if (next === null || next.index !== 0) continue;
+    const second = rule.period(next, ctx, today);
+    if (second !== undefined && 'problem' in second) return second;
+    if (second === undefined || !second.label.startsWith('on ')) return undefined;
+    const lead = /(?:from|between)\s+$/.exec(lower.slice(0, match.index));
+    // "on Monday and Wednesday" is two days, not the stretch between them; "between … and …" is.
+    if (joint[0].trim() === 'and' && !lead?.[0].startsWith('between')) return undefined;
+    if (second.endMs <= first.startMs)
+      return problem(
+        lower.slice(match.index, from + next[0].length),
+        'that stretch ends before it starts',
+        [],
+      );
+    return {
+      period: {
+        startMs: first.startMs,
+        endMs: second.endMs,
+        label: `from ${first.label.slice(3)} to ${second.label.slice(3)}`,
+      },
+      span: [lead === null ? match.index : lead.index, from + next[0].length],
+    };
   }
   return undefined;
 }

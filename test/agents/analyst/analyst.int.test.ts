@@ -803,7 +803,9 @@ describe('a person as a filter of every intent that can keep one', () => {
   it('says plainly when a person cannot narrow an intent, instead of answering for everyone', async () => {
     const answer = await ask('idle warehouses owned by frank');
     expect(answer.outcome).toBe('unanswerable');
-    expect(answer.summary).toContain('down to user frank@acme.example');
+    expect(answer.summary).toContain(
+      'down to user frank@acme.example: the system tables record no owner of a SQL warehouse',
+    );
     expect(answer.sql).toBeNull();
   });
 

@@ -369,4 +369,27 @@ describe('routeQuestion with several names and people', () => {
     });
     expect(route('who owns finance_orders_daily')).toMatchObject({ kind: 'uncovered' });
   });
+
+  it('says a name joined to one it knows is no name, instead of answering for the one it knows', () => {
+    expect(route('did team-x or finance fail yesterday')).toMatchObject({
+      kind: 'unknown_name',
+      what: 'team',
+      typed: 'team-x',
+    });
+    expect(route('spend of finance and sales team')).toMatchObject({
+      kind: 'unknown_name',
+      typed: 'sales',
+    });
+    // Plain words beside a name are no names.
+    expect(route('finance and all the rest spend')).not.toMatchObject({ kind: 'unknown_name' });
+  });
+
+  it("reads a person's pipelines as their DLT pipelines' health, and queries of a period as those queries", () => {
+    expect(intentOf('pipelines run by alice@acme.example')).toMatchObject({
+      intent: 'pipeline_status',
+      slots: { user: 'alice@acme.example' },
+    });
+    expect(intentOf('queries on 2026-11-20')?.intent).toBe('expensive_queries');
+    expect(intentOf('did alice change main.finance.orders')?.intent).toBe('table_access');
+  });
 });

@@ -84,6 +84,29 @@ describe('findPeriod', () => {
     });
   });
 
+  it('reads a stretch of days between two dates, the second day whole', () => {
+    expect(period('failures 11/20 to 11/21')).toMatchObject({
+      start: '2026-11-20T00:00:00.000Z',
+      end: '2026-11-22T00:00:00.000Z',
+      label: 'from 2026-11-20 to 2026-11-21',
+      rest: 'failures',
+    });
+    expect(period('spend between 2026-12-01 and 2026-12-03')).toMatchObject({
+      start: '2026-12-01T00:00:00.000Z',
+      end: '2026-12-04T00:00:00.000Z',
+      rest: 'spend',
+    });
+    // Two days joined by "and" alone are two days, not the stretch between them.
+    expect(period('failures on 3 Dec and 5 Dec').end).toBe('2026-12-04T00:00:00.000Z');
+    expect(problem('failures 11/25 to 11/21').reason).toBe('that stretch ends before it starts');
+  });
+
+  it('reads "the 20th" as that day of this month, or of last month when it is still to come', () => {
+    expect(period('spend on the 3rd')).toMatchObject({ start: '2026-12-03T00:00:00.000Z' });
+    expect(period('spend on the 20th')).toMatchObject({ start: '2026-11-20T00:00:00.000Z' });
+    expect(period('spend on the 20th of November')).toMatchObject({ start: '2026-11-20T00:00:00.000Z' });
+  });
+
   it('says a date still to come is still to come, instead of answering an empty period', () => {
     expect(problem('failures on 2026-12-25').reason).toBe(
       "2026-12-25 is still to come: the workspace's clock says 2026-12-09",
@@ -263,6 +286,19 @@ describe('findPeriod with times of day', () => {
       start: '2026-12-07T09:00:00.000Z',
       end: iso(NOW),
     });
+  });
+
+  it('reads "at 3am" as the hour from it, and bare hours that would run backwards as a working day', () => {
+    expect(period('jobs that failed at 3am')).toMatchObject({
+      start: '2026-12-09T03:00:00.000Z',
+      end: '2026-12-09T04:00:00.000Z',
+    });
+    expect(period('spend between 9 and 5 yesterday')).toMatchObject({
+      start: '2026-12-08T09:00:00.000Z',
+      end: '2026-12-08T17:00:00.000Z',
+    });
+    // A 24-hour clock time keeps its meaning: 23 to 2 crosses midnight.
+    expect(period('failures between 23 and 2 yesterday')).toMatchObject({ end: '2026-12-09T02:00:00.000Z' });
   });
 
   it('says a time no clock shows is none, instead of answering for the whole day', () => {

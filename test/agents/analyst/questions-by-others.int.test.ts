@@ -111,7 +111,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.fresh.get('right') ?? 0).toBeGreaterThanOrEqual(46);
     // Measured at 13 before the third round's fixes, which were then made against it.
     expect(tally.third.get('right') ?? 0).toBeGreaterThanOrEqual(40);
-    // Written after the third round and measured before any fix: 32 of 41.
-    expect(tally.fourth.get('right') ?? 0).toBeGreaterThanOrEqual(32);
+    // Written after the third round and measured before any fix: 32 of 41; then tuned on.
+    expect(tally.fourth.get('right') ?? 0).toBeGreaterThanOrEqual(41);
   }, 120_000);
 });

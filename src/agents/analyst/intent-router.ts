@@ -724,11 +724,26 @@ function unknownNameOf(text: string): { typed: string; what: NameKind | null } |
   return undefined;
 }
 
+/** Whether `typed` is any name of the workspace, or a prefix of one: "finance and marketing_bi" names a warehouse. */
+function namesSomething(typed: string, names: WorkspaceNames): boolean {
+  const pools: readonly (readonly string[])[] = [
+    names.teams,
+    names.tables,
+    names.users.map((u) => u.split('@')[0] ?? u),
+    ...[names.jobs, names.warehouses, names.clusters, names.pipelines].map((list) => list.map((n) => n.name)),
+  ];
+  return pools.some((pool) => matchName(typed, pool, (n) => n).kind !== 'none');
+}
+
 /**
  * A name joined to a team or job the question does name ("team-x or finance", "finance and growth
  * team") that matches nothing: said so, rather than answered for the one that matched.
  */
-function unknownBeside(text: string, found: Found): { typed: string; what: NameKind } | undefined {
+function unknownBeside(
+  text: string,
+  found: Found,
+  names: WorkspaceNames,
+): { typed: string; what: NameKind } | undefined {
   const named = [
     ...[found.team, ...(found.moreTeams ?? [])].map((m) =>
       m === undefined ? undefined : (['team', m.typed] as const),
@@ -749,7 +764,7 @@ function unknownBeside(text: string, found: Found): { typed: string; what: NameK
       [tokens[i + 1]!, tokens[i - 1]!, tokens[i + 2]],
     ] as const) {
       const what = kindOf(other);
-      if (what === undefined || kindOf(side) !== undefined) continue;
+      if (what === undefined || kindOf(side) !== undefined || namesSomething(side, names)) continue;
       if (
         STOP_WORDS.has(side) ||
         NOT_NAMES.has(side) ||
@@ -966,7 +981,7 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
     const nearest = nearestNames(person.split('@')[0] ?? person, names.users, (u) => u.split('@')[0] ?? u);
     return { kind: 'unknown_name', what: 'user', typed: person, nearest, intent };
   }
-  const beside = unknownBeside(text, found);
+  const beside = unknownBeside(text, found, names);
   if (beside !== undefined) {
     return { kind: 'unknown_name', ...beside, nearest: nearestOf(beside.typed, beside.what, names), intent };
   }

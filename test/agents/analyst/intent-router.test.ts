@@ -382,6 +382,8 @@ describe('routeQuestion with several names and people', () => {
     });
     // Plain words beside a name are no names.
     expect(route('finance and all the rest spend')).not.toMatchObject({ kind: 'unknown_name' });
+    // A name of another kind beside a team is that name.
+    expect(route('spend of finance and marketing_bi')).not.toMatchObject({ kind: 'unknown_name' });
   });
 
   it("reads a person's pipelines as their DLT pipelines' health, and queries of a period as those queries", () => {

@@ -508,7 +508,8 @@ GROUP BY 1 ORDER BY usd DESC`,
     summary: (rows, ctx) => {
       const { slots, period } = ctx;
       if (!coveredFrom(ctx, period.endMs - COVERAGE_SLACK_MS))
-        return `The billing data does not cover ${period.label}${billingNote(ctx)}: its spend${scope(slots)} is unknown.`;
+        // "does not cover 2026-11-03", not "… cover on 2026-11-03".
+        return `The billing data does not cover ${period.label.replace(/^on /, '')}${billingNote(ctx)}: its spend${scope(slots)} is unknown.`;
       const now = sum(rows, 'usd');
       const before = sum(rows, 'previous_usd');
       // Before the billing data starts, the spend is unknown, not $0: no comparison is made with it.

@@ -826,6 +826,12 @@ describe('times of day and dates in digits', () => {
     expect(answer.summary).toContain('between 02:00 and 04:00 yesterday');
   });
 
+  it('says a day before the billing data is not covered, naming the day', async () => {
+    expect((await ask('how much did we spend on 3 Nov')).summary).toBe(
+      'The billing data does not cover 2026-11-03 (the billing data starts 2026-11-20 00:00 UTC): its spend is unknown.',
+    );
+  });
+
   it('says a time no clock shows is unreadable, and runs nothing', async () => {
     const answer = await ask('cost between 25:00 and 4');
     expect(answer.outcome).toBe('unanswerable');

@@ -149,11 +149,16 @@ const jobFilter = (slots: Slots, column = 'r.job_id') =>
   slots.jobs === undefined ? '' : ` AND ${column} IN (${markers('job_id', slots.jobs.length)})`;
 const teamFilter = (slots: Slots, column: string) =>
   slots.teams === undefined ? '' : ` AND ${column} IN (${markers('team', slots.teams.length)})`;
-/** Jobs a person owns: the identity they run as, or who created them (`system.lakeflow.jobs`). */
-const jobOwnerFilter = (slots: Slots, alias: string) =>
+/**
+ * Jobs a person owns — the identity a job runs as, or its creator, on the job's latest row — read apart
+ * from the job names, so only a question naming a person needs those newer columns.
+ */
+const jobOwnerFilter = (slots: Slots, column: string) =>
   slots.user === undefined
     ? ''
-    : ` AND :user_name IN (${alias}.run_as_user_name, ${alias}.creator_user_name)`;
+    : ` AND ${column} IN (SELECT job_id FROM system.lakeflow.jobs WHERE workspace_id = :workspace_id
+    QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1
+      AND :user_name IN (run_as_user_name, creator_user_name))`;
 const warehouseFilter = (slots: Slots, column: string) =>
   slots.warehouse === undefined ? '' : ` AND ${column} = :warehouse_id`;
 const slotParams = (slots: Slots): Record<string, SqlParam> => ({
@@ -262,13 +267,13 @@ export const INTENT_SPECS: Readonly<Record<IntentName, IntentSpec>> = {
 SELECT coalesce(j.team, '(no team)') AS team, count(*) AS failures, count(DISTINCT r.job_id) AS jobs,
        max(r.ended) AS last_failure
 FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
-WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${errorKindFilter(slots)}${jobOwnerFilter(slots, 'j')}
+WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${errorKindFilter(slots)}${jobOwnerFilter(slots, 'r.job_id')}
 GROUP BY 1 ORDER BY failures DESC, team`
         : `WITH jobs AS (${CURRENT_JOBS}), runs AS (${RUNS})
 SELECT coalesce(j.name, r.job_id) AS job, j.team AS team, count(*) AS failures, max(r.ended) AS last_failure,
        max_by(r.termination_code, r.ended) AS last_code
 FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
-WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${jobFilter(slots)}${teamFilter(slots, 'j.team')}${errorKindFilter(slots)}${jobOwnerFilter(slots, 'j')}
+WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${jobFilter(slots)}${teamFilter(slots, 'j.team')}${errorKindFilter(slots)}${jobOwnerFilter(slots, 'r.job_id')}
 GROUP BY 1, 2 ORDER BY failures DESC, last_failure DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
@@ -411,7 +416,7 @@ GROUP BY 1 ORDER BY day`,
 SELECT coalesce(j.name, u.usage_metadata.job_id) AS job, j.team AS team, round(sum(u.usd), 2) AS usd,
        round(sum(u.usage_quantity), 2) AS dbus
 FROM usage u LEFT JOIN jobs j ON j.job_id = u.usage_metadata.job_id
-WHERE u.usage_metadata.job_id IS NOT NULL${teamFilter(slots, 'j.team')}${jobFilter(slots, 'u.usage_metadata.job_id')}${jobOwnerFilter(slots, 'j')}
+WHERE u.usage_metadata.job_id IS NOT NULL${teamFilter(slots, 'j.team')}${jobFilter(slots, 'u.usage_metadata.job_id')}${jobOwnerFilter(slots, 'u.usage_metadata.job_id')}
 GROUP BY 1, 2 ORDER BY usd DESC`,
       params: { ...pricedParams(period), ...slotParams(slots) },
     }),
@@ -794,7 +799,11 @@ SELECT coalesce(p.name, u.pipeline_id) AS pipeline, p.team AS team, count(*) AS 
        max_by(u.result_state, u.ended) AS last_result, max(u.ended) AS last_update
 FROM updates u LEFT JOIN pipelines p ON p.pipeline_id = u.pipeline_id
 WHERE u.ended < :end${slots.pipeline === undefined ? '' : ' AND u.pipeline_id = :pipeline_id'}${teamFilter(slots, 'p.team')}${
-        slots.user === undefined ? '' : ' AND :user_name IN (p.run_as, p.created_by)'
+        slots.user === undefined
+          ? ''
+          : ` AND u.pipeline_id IN (SELECT pipeline_id FROM system.lakeflow.pipelines WHERE workspace_id = :workspace_id
+    QUALIFY row_number() OVER (PARTITION BY workspace_id, pipeline_id ORDER BY change_time DESC) = 1
+      AND :user_name IN (run_as, created_by))`
       }
 GROUP BY 1, 2 ORDER BY failed DESC, pipeline`,
       params: { ...periodParams(period), ...slotParams(slots) },

@@ -579,7 +579,7 @@ describe('people, team abbreviations, DLT pipelines and kinds of failure', () =>
     const failures = await ask('dave failures today');
     expect(failures.intent).toBe('failures');
     expect(failures.summary).toContain('of jobs owned by dave@acme.example today');
-    expect(failures.sql).toContain(':user_name IN (j.run_as_user_name, j.creator_user_name)');
+    expect(failures.sql).toContain(':user_name IN (run_as_user_name, creator_user_name)');
   });
 
   it('says a person the query history does not know is not there, instead of answering for everyone', async () => {
@@ -782,7 +782,7 @@ describe('a person as a filter of every intent that can keep one', () => {
       ],
       [
         'any dlt pipelines owned by marketing-etl-sp@acme.example failing this week?',
-        ':user_name IN (p.run_as, p.created_by)',
+        ':user_name IN (run_as, created_by)',
         'owned by marketing-etl-sp@acme.example',
       ],
       [
@@ -798,6 +798,29 @@ describe('a person as a filter of every intent that can keep one', () => {
       expect(answer.sql, question).toContain(sql);
       expect(answer.summary, question).toContain(said);
     }
+  });
+
+  it('still knows the jobs of a workspace whose jobs table lacks the owner columns', async () => {
+    const older: Warehouse = {
+      query: (sql, options) =>
+        sql.includes('run_as_user_name')
+          ? Promise.reject(
+              warehouseError(
+                'NOT_FOUND',
+                '[UNRESOLVED_COLUMN] A column `run_as_user_name` cannot be resolved.',
+              ),
+            )
+          : demo.warehouse.query(sql, options),
+      close: async () => {},
+    };
+    const status = await analyst({ warehouse: older }).ask({ text: 'status of finance_fx_rates' });
+    expect(status.outcome).toBe('answered');
+    // Only a question that needs the owners meets the missing column, with Databricks' own words.
+    const owned = await analyst({ warehouse: older }).ask({
+      text: 'failed jobs of bob@acme.example yesterday',
+    });
+    expect(owned.outcome).toBe('warehouse_error');
+    expect(owned.summary).toContain('UNRESOLVED_COLUMN');
   });
 
   it('says plainly when a person cannot narrow an intent, instead of answering for everyone', async () => {

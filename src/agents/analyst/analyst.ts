@@ -12,6 +12,7 @@ import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './r
 import {
   BILLING_COVERAGE,
   type FollowUp,
+  andList,
   INTENT_SPECS,
   type IntentContext,
   type Row,
@@ -27,7 +28,7 @@ import {
   slotsFit,
 } from './intent-router.js';
 import type { SqlGuardPolicy } from './sql-guard.js';
-import { findPeriod, type Period, recentPeriod } from './time-words.js';
+import { findPeriod, type Period, type PeriodProblem, recentPeriod } from './time-words.js';
 import { loadWorkspaceNames, type WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -107,27 +108,45 @@ const ACTION_REQUEST =
   /^(?:(?:hey|hi|ok|so|pls|please|can you|could you|would you|go|just)[\s,]+)*(?:re-?start|re-?run|kill|cancel|stop|start|repair|retry|scale|resize|terminate|pause|resume|trigger|restore|shut)\b(?!\s+(?:times?|dates?|of|counts?|rates?|polic(?:y|ies)|settings?)\b)/i;
 /** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
 const NAMES_TTL_MS = 5 * 60_000;
+/** Jobs answered one by one in a question naming several ("status of a, b and c"). */
+const MAX_JOBS_AT_ONCE = 5;
 /** Rows carried on an answer; renderers show fewer. */
 const ANSWER_ROWS = 50;
 
-const slotsSchema: z.ZodType<Slots> = z.object({
-  team: z.string().optional(),
-  job: z.object({ id: z.string(), name: z.string(), team: z.string().nullable() }).optional(),
-  table: z.string().optional(),
-  warehouse: z.object({ id: z.string(), name: z.string() }).optional(),
-  cluster: z.object({ id: z.string(), name: z.string() }).optional(),
-  product: z.enum(PRODUCTS).optional(),
-  serverless: z.boolean().optional(),
-  byTeam: z.boolean().optional(),
-  user: z.string().optional(),
-  pipeline: z.object({ id: z.string(), name: z.string() }).optional(),
-  errorKind: z.enum(ERROR_KINDS).optional(),
-});
+const jobRef = z.object({ id: z.string(), name: z.string(), team: z.string().nullable() });
+/**
+ * A conversation's stored names. Contexts saved before a question could name several teams or jobs
+ * hold one `team` / `job`: read as a list of one, so a follow-up keeps its filter.
+ */
+const slotsSchema: z.ZodType<Slots> = z.preprocess(
+  (raw) => {
+    if (typeof raw !== 'object' || raw === null) return raw;
+    const { team, job, ...rest } = raw as Record<string, unknown>;
+    return {
+      ...(team === undefined ? {} : { teams: [team] }),
+      ...(job === undefined ? {} : { jobs: [job] }),
+      ...rest,
+    };
+  },
+  z.object({
+    teams: z.array(z.string()).min(1).optional(),
+    jobs: z.array(jobRef).min(1).optional(),
+    table: z.string().optional(),
+    warehouse: z.object({ id: z.string(), name: z.string() }).optional(),
+    cluster: z.object({ id: z.string(), name: z.string() }).optional(),
+    product: z.enum(PRODUCTS).optional(),
+    serverless: z.boolean().optional(),
+    byTeam: z.boolean().optional(),
+    user: z.string().optional(),
+    pipeline: z.object({ id: z.string(), name: z.string() }).optional(),
+    errorKind: z.enum(ERROR_KINDS).optional(),
+  }),
+);
 
 /** How a filter is named when an answer cannot keep it. */
 const FILTER_WORDS: Readonly<Record<Filter, (slots: Slots) => string>> = {
-  team: (s) => `team ${s.team}`,
-  job: (s) => `job ${s.job?.name}`,
+  teams: (s) => `${(s.teams?.length ?? 0) > 1 ? 'teams' : 'team'} ${andList(s.teams ?? [])}`,
+  jobs: (s) => `${(s.jobs?.length ?? 0) > 1 ? 'jobs' : 'job'} ${andList((s.jobs ?? []).map((j) => j.name))}`,
   table: (s) => `table ${s.table}`,
   warehouse: (s) => `warehouse ${s.warehouse?.name}`,
   cluster: (s) => `cluster ${s.cluster?.name}`,
@@ -248,11 +267,22 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     );
     if (dropped.length > 0) {
       const able = INTENTS.filter((i) => dropped.every((f) => INTENT_SPECS[i].honours.includes(f)));
+      const why = dropped.includes('user') && spec.noPerson !== undefined ? `: ${spec.noPerson}` : ' yet';
       return fallback(
         question,
-        `I can't narrow "${spec.example}" down to ${dropped.map((f) => FILTER_WORDS[f](slots)).join(' and ')} yet`,
+        `I can't narrow "${spec.example}" down to ${dropped.map((f) => FILTER_WORDS[f](slots)).join(' and ')}${why}`,
         able.slice(0, 4),
       );
+    }
+    if (spec.perJob && slots.jobs !== undefined && slots.jobs.length > 1) {
+      const each: { job: string; answer: Answer }[] = [];
+      for (const job of slots.jobs.slice(0, MAX_JOBS_AT_ONCE)) {
+        const answer = await run(question, intent, { ...slots, jobs: [job] }, period);
+        // One job's refusal or warehouse error is the answer: half an answer would read as whole.
+        if (answer.outcome !== 'answered') return answer;
+        each.push({ job: job.name, answer });
+      }
+      return joinedAnswers(each, slots.jobs.length);
     }
     const billing = spec.readsBilling ? await billingCoverage() : undefined;
     if (billing !== undefined && !billing.ok) return billing.answer(question, intent, period);
@@ -393,7 +423,16 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
         period,
       });
     }
-    const rows = slaMissRows(read, slots);
+    const owner = slots.user;
+    const owned =
+      owner === undefined
+        ? undefined
+        : new Set(
+            (await workspaceNames(ctx.nowMs)).jobs
+              .filter((j) => j.owners?.includes(owner) === true)
+              .map((j) => j.id),
+          );
+    const rows = slaMissRows(read, slots, owned);
     return {
       question,
       summary: spec.summary(rows, ctx),
@@ -410,7 +449,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
   /** "Why did X fail": the open incident naming the job and the failed task's own error, when known. */
   async function withFailureEvidence(summary: string, slots: Slots, rows: readonly Row[]): Promise<string> {
     const parts = [summary];
-    const jobId = slots.job?.id;
+    const jobId = slots.jobs?.[0]?.id;
     if (jobId !== undefined && deps.incidents !== undefined) {
       const open = await deps.incidents.listOpen({ limit: 100 });
       const signals = await deps.incidents.listSignalsOf(open.map((i) => i.id));
@@ -458,7 +497,9 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       }
       const nowMs = deps.clock.now();
       const time = { nowMs, timeZone: deps.policy.timezone };
-      const found = findPeriod(question, time);
+      const read = findPeriod(question, time);
+      if (read !== undefined && 'problem' in read) return unreadablePeriod(question, read.problem);
+      const found = read;
       const routed = routeQuestion(found?.rest ?? question, await workspaceNames(nowMs), {
         hasPeriod: found !== undefined,
       });
@@ -511,10 +552,10 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
               label: previous.periodLabel,
             };
           }
-        } else if (routed.kind === 'follow_up' && routed.slots.job !== undefined) {
+        } else if (routed.kind === 'follow_up' && routed.slots.jobs !== undefined) {
           intent = 'job_status';
           slots = routed.slots;
-        } else if (routed.kind === 'follow_up' && routed.slots.team !== undefined) {
+        } else if (routed.kind === 'follow_up' && routed.slots.teams !== undefined) {
           intent = 'failures';
           slots = routed.slots;
         }
@@ -544,6 +585,43 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
   };
 }
 
+/**
+ * Time words that read as no period ("25:00", "2026-02-30") or as two ("12/03"): said back with what
+ * is read, and each reading as a button — never answered for another period.
+ */
+function unreadablePeriod(question: string, problem: PeriodProblem['problem']): Answer {
+  const shown = problem.typed.length > 60 ? `${problem.typed.slice(0, 60)}…` : problem.typed;
+  const readings = problem.readings.length > 0;
+  return refused(
+    question,
+    readings
+      ? `${problem.reason.replace(problem.typed, shown)}. Which one?`
+      : `I can't read the time in "${shown}": ${problem.reason.replace(problem.typed, shown)}. Dates read as 2026-11-20, 20 Nov or "yesterday"; times as 6am, 14:30 or noon.`,
+    readings ? 'ambiguous' : 'unanswerable',
+    {
+      followUps: readings
+        ? askedWith(question, problem.typed, problem.readings)
+        : [{ label: 'What failed yesterday?', question: 'what failed yesterday?' }],
+    },
+  );
+}
+
+/** Several jobs' answers to one question as one: each summary, each job's rows under its name, each statement. */
+function joinedAnswers(each: readonly { job: string; answer: Answer }[], asked: number): Answer {
+  const first = each[0]!.answer;
+  const left = asked - each.length;
+  return {
+    ...first,
+    summary: `${each.map((e) => e.answer.summary).join(' ')}${left > 0 ? ` (${left} more jobs named; I answer for ${each.length} at once.)` : ''}`,
+    columns: ['job', ...first.columns],
+    rows: each.flatMap((e) =>
+      e.answer.rows.slice(0, Math.ceil(ANSWER_ROWS / each.length)).map((r) => [e.job, ...r]),
+    ),
+    sql: each.map((e) => e.answer.sql ?? '').join(';\n\n'),
+    followUps: each.flatMap((e) => e.answer.followUps.slice(0, 1)),
+  };
+}
+
 /** The question asked again about each of `names` instead of `typed`: the candidates' buttons. */
 function askedWith(question: string, typed: string, names: readonly string[]): FollowUp[] {
   const pattern = new RegExp(typed.split(/[_-]/).map(escapeRegExp).join('[\\s_-]+'), 'i');
@@ -552,13 +630,19 @@ function askedWith(question: string, typed: string, names: readonly string[]): F
 
 const SLA_MISS_COLUMNS = ['table', 'job', 'team', 'deadline'];
 
-/** The missed deadlines, newest first, of the team or job the question names. */
-function slaMissRows(read: SlaCompliance, slots: Slots): Row[] {
+/** The missed deadlines, newest first, of the teams, jobs or owner's jobs (`owned`, their ids) the question names. */
+function slaMissRows(read: SlaCompliance, slots: Slots, owned: ReadonlySet<string> | undefined): Row[] {
   const writers = new Map(read.promises.map((p) => [p.table, p.writerJobIds]));
   return read.verdicts
     .filter((v) => v.status === 'missed')
-    .filter((v) => slots.team === undefined || v.team === slots.team)
-    .filter((v) => slots.job === undefined || (writers.get(v.table) ?? []).includes(slots.job.id))
+    .filter((v) => slots.teams === undefined || (v.team !== null && slots.teams.includes(v.team)))
+    .filter((v) => {
+      const ids = (writers.get(v.table) ?? []).concat(v.jobId === null ? [] : [v.jobId]);
+      return (
+        (slots.jobs === undefined || slots.jobs.some((j) => ids.includes(j.id))) &&
+        (owned === undefined || ids.some((id) => owned.has(id)))
+      );
+    })
     .reverse()
     .map((v) => ({
       table: v.table,

@@ -63,6 +63,8 @@ export function parseCostPeriod(
   const text = raw.trim();
   const ctx = { nowMs, timeZone };
   const found = text === '' ? { period: recentPeriod(DEFAULT_HOURS, ctx), rest: '' } : findPeriod(text, ctx);
+  if (found !== undefined && 'problem' in found)
+    return err('unknown_period', `I can't read the period "${text.slice(0, 40)}": ${found.problem.reason}.`);
   const period = found?.period;
   if (
     found === undefined ||
@@ -86,13 +88,35 @@ export function parseCostPeriod(
   });
 }
 
-/** A period phrase at the end of a command: `7d`, `last 30 days`, `this week`, `yesterday` … */
-const TRAILING_PERIOD =
-  /(?:^|\s)((?:last |past )?\d{1,4} ?(?:d|days?)|today|yesterday|(?:this|last) (?:week|month))$/i;
+/**
+ * Any instant serves to find where period words start: which words they are does not depend on the
+ * clock (whether a date is still to come does, and `parseCostPeriod` judges that with the real one).
+ */
+const SPLIT_CLOCK = { nowMs: Date.UTC(2026, 0, 1), timeZone: 'UTC' };
 
-/** Splits `finance last month` into the target (`finance`) and the period words (`last month`). */
+const MAX_PERIOD_WORDS = 8;
+
+/** Whether `words` are time words and nothing else ("last 30 days", "since 6am", "11/20 to 11/21"). */
+function onlyTimeWords(words: string): boolean {
+  const found = findPeriod(words, SPLIT_CLOCK);
+  if (found === undefined) return false;
+  return 'problem' in found ? found.problem.typed.toLowerCase() === words.toLowerCase() : found.rest === '';
+}
+
+/**
+ * Splits `finance last month` into the target (`finance`) and the period words (`last month`): the
+ * longest run of last words the questions' time words read whole — `7d`, `yesterday`, `since 6am`,
+ * `on 2026-11-20`, `11/20 to 11/21` …
+ */
 export function splitTrailingPeriod(text: string): { rest: string; period: string } {
-  const match = TRAILING_PERIOD.exec(text.trim());
-  if (match === null) return { rest: text.trim(), period: '' };
-  return { rest: text.trim().slice(0, match.index).trim(), period: match[1]!.toLowerCase() };
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
+  // No period phrase is longer ("between 06:00 and 09:00 on 2026-11-21"): a long command costs no more.
+  for (let i = Math.max(0, words.length - MAX_PERIOD_WORDS); i < words.length; i++) {
+    const tail = words.slice(i).join(' ');
+    if (onlyTimeWords(tail)) return { rest: words.slice(0, i).join(' '), period: tail.toLowerCase() };
+  }
+  return { rest: text.trim(), period: '' };
 }

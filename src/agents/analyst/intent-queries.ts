@@ -50,6 +50,10 @@ interface IntentSpec {
   readonly usesPeriod: boolean;
   /** The filters its statement keeps; a question with another is declined, never answered without it. */
   readonly honours: readonly Filter[];
+  /** Why its statement cannot keep a person, said when a question names one ("jobs owned by …"). */
+  readonly noPerson?: string;
+  /** Whether its answer is about one job: a question naming several gets one answer per job, joined. */
+  readonly perJob?: true;
   /** Whether it reads `system.billing.usage`: its answer says when the period lies before that data. */
   readonly readsBilling?: true;
   /**
@@ -136,14 +140,33 @@ const changeText = (now: number, before: number): string => {
   return `${pct >= 0 ? '+' : ''}${pct.toFixed(0)} %`;
 };
 
-const jobFilter = (slots: Slots) => (slots.job === undefined ? '' : ' AND r.job_id = :job_id');
+/** `:job_id_0, :job_id_1`: one bound marker per name a question gives, never a value spliced in. */
+const markers = (prefix: string, count: number): string =>
+  Array.from({ length: count }, (_, i) => `:${prefix}_${i}`).join(', ');
+const listParams = (prefix: string, values: readonly string[]): Record<string, SqlParam> =>
+  Object.fromEntries(values.map((v, i) => [`${prefix}_${i}`, v]));
+const jobFilter = (slots: Slots, column = 'r.job_id') =>
+  slots.jobs === undefined ? '' : ` AND ${column} IN (${markers('job_id', slots.jobs.length)})`;
 const teamFilter = (slots: Slots, column: string) =>
-  slots.team === undefined ? '' : ` AND ${column} = :team`;
+  slots.teams === undefined ? '' : ` AND ${column} IN (${markers('team', slots.teams.length)})`;
+/**
+ * Jobs a person owns — the identity a job runs as, or its creator, on the job's latest row — read apart
+ * from the job names, so only a question naming a person needs those newer columns.
+ */
+const jobOwnerFilter = (slots: Slots, column: string) =>
+  slots.user === undefined
+    ? ''
+    : ` AND ${column} IN (SELECT job_id FROM system.lakeflow.jobs WHERE workspace_id = :workspace_id
+    QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1
+      AND :user_name IN (run_as_user_name, creator_user_name))`;
 const warehouseFilter = (slots: Slots, column: string) =>
   slots.warehouse === undefined ? '' : ` AND ${column} = :warehouse_id`;
 const slotParams = (slots: Slots): Record<string, SqlParam> => ({
-  ...(slots.job === undefined ? {} : { job_id: slots.job.id }),
-  ...(slots.team === undefined ? {} : { team: slots.team }),
+  ...listParams(
+    'job_id',
+    (slots.jobs ?? []).map((j) => j.id),
+  ),
+  ...listParams('team', slots.teams ?? []),
   ...(slots.table === undefined ? {} : { table_name: slots.table }),
   ...(slots.warehouse === undefined ? {} : { warehouse_id: slots.warehouse.id }),
   ...(slots.cluster === undefined ? {} : { cluster_id: slots.cluster.id }),
@@ -178,18 +201,32 @@ const PRODUCT_LABELS: Readonly<Record<Product, string>> = {
   VECTOR_SEARCH: 'vector search',
 };
 
-/** What an answer is narrowed to, as its summary says it: " of team finance on serverless SQL warehouses". */
-const scope = (slots: Slots): string => {
+/** "a", "a and b", "a, b and c". */
+export const andList = (items: readonly string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+
+/**
+ * What an answer is narrowed to, as its summary says it: " of team finance on serverless SQL
+ * warehouses". A person ran what the query history holds (" by bob@…"); of jobs, pipelines and
+ * clusters they are the owner, said after `ownedLead` (" of jobs") or in brackets after the names.
+ */
+const scope = (slots: Slots, ownedLead?: string): string => {
   const whose =
-    slots.job !== undefined
-      ? ` of ${slots.job.name}`
+    slots.jobs !== undefined
+      ? ` of ${andList(slots.jobs.map((j) => j.name))}`
       : slots.pipeline !== undefined
         ? ` of pipeline ${slots.pipeline.name}`
-        : slots.team !== undefined
-          ? ` of team ${slots.team}`
-          : slots.user !== undefined
-            ? ` by ${slots.user}`
-            : '';
+        : slots.teams !== undefined
+          ? ` of ${slots.teams.length === 1 ? 'team' : 'teams'} ${andList(slots.teams)}`
+          : '';
+  const person =
+    slots.user === undefined
+      ? ''
+      : ownedLead === undefined
+        ? ` by ${slots.user}`
+        : whose === ''
+          ? `${ownedLead} owned by ${slots.user}`
+          : ` (owned by ${slots.user})`;
   const kind = slots.errorKind === undefined ? '' : ` ${ERROR_KIND_SQL[slots.errorKind].words}`;
   const where =
     slots.warehouse !== undefined
@@ -201,8 +238,11 @@ const scope = (slots: Slots): string => {
     slots.product === undefined && !slots.serverless
       ? ''
       : ` on ${slots.serverless ? 'serverless ' : ''}${slots.product === undefined ? 'compute' : PRODUCT_LABELS[slots.product]}`;
-  return `${whose}${kind}${where}${product}`;
+  return `${whose}${person}${kind}${where}${product}`;
 };
+
+/** Spend is split by team unless one team is asked about: then by product, to say where its money went. */
+const byTeams = (slots: Slots): boolean => slots.teams === undefined || slots.teams.length > 1;
 
 /** A run is several timeline slices; these give one row per run. */
 const RUNS = `SELECT job_id, run_id, min(period_start_time) AS started, max(period_end_time) AS ended,
@@ -217,7 +257,7 @@ const PIPELINE_FAILED = "('FAILED', 'ERROR')";
 
 export const INTENT_SPECS: Readonly<Record<IntentName, IntentSpec>> = {
   failures: {
-    honours: ['team', 'job', 'errorKind'],
+    honours: ['teams', 'jobs', 'errorKind', 'user'],
     defaultHours: 24,
     usesPeriod: true,
     example: 'what failed last night? (by job or by team)',
@@ -227,22 +267,22 @@ export const INTENT_SPECS: Readonly<Record<IntentName, IntentSpec>> = {
 SELECT coalesce(j.team, '(no team)') AS team, count(*) AS failures, count(DISTINCT r.job_id) AS jobs,
        max(r.ended) AS last_failure
 FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
-WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${errorKindFilter(slots)}
+WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${errorKindFilter(slots)}${jobOwnerFilter(slots, 'r.job_id')}
 GROUP BY 1 ORDER BY failures DESC, team`
         : `WITH jobs AS (${CURRENT_JOBS}), runs AS (${RUNS})
 SELECT coalesce(j.name, r.job_id) AS job, j.team AS team, count(*) AS failures, max(r.ended) AS last_failure,
        max_by(r.termination_code, r.ended) AS last_code
 FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
-WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${jobFilter(slots)}${teamFilter(slots, 'j.team')}${errorKindFilter(slots)}
+WHERE r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end${jobFilter(slots)}${teamFilter(slots, 'j.team')}${errorKindFilter(slots)}${jobOwnerFilter(slots, 'r.job_id')}
 GROUP BY 1, 2 ORDER BY failures DESC, last_failure DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) => {
       const total = sum(rows, 'failures');
-      if (total === 0) return `No failed runs${scope(slots)} ${period.label}.`;
+      if (total === 0) return `No failed runs${scope(slots, ' of jobs')} ${period.label}.`;
       const key = slots.byTeam ? 'team' : 'job';
       const count = slots.byTeam ? plural(rows.length, 'team') : plural(rows.length, 'job');
-      return `${plural(total, 'failed run')}${scope(slots)} ${period.label} across ${count}; most: ${top(rows, key).join(', ')}.`;
+      return `${plural(total, 'failed run')}${scope(slots, ' of jobs')} ${period.label} across ${count}; most: ${top(rows, key).join(', ')}.`;
     },
     followUps: (rows, { slots }) => {
       const first = str(rows[0]?.job);
@@ -255,10 +295,12 @@ GROUP BY 1, 2 ORDER BY failures DESC, last_failure DESC`,
   },
 
   why_failed: {
-    honours: ['job'],
+    honours: ['jobs'],
+    perJob: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'why did finance_orders_daily fail?',
+    noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       sql: `WITH runs AS (${RUNS})
 SELECT r.run_id, r.ended, r.result_state, r.termination_code, t.task_key, t.termination_code AS task_code,
@@ -266,38 +308,40 @@ SELECT r.run_id, r.ended, r.result_state, r.termination_code, t.task_key, t.term
 FROM runs r
 LEFT JOIN system.lakeflow.job_task_run_timeline t
   ON t.workspace_id = :workspace_id AND t.job_run_id = r.run_id AND t.result_state IN ${FAILED}
-WHERE r.job_id = :job_id AND r.result_state IN ${FAILED} AND r.ended >= :start AND r.ended < :end
+WHERE r.result_state IN ${FAILED}${jobFilter(slots)} AND r.ended >= :start AND r.ended < :end
 ORDER BY r.ended DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) => {
-      const job = slots.job?.name ?? 'The job';
+      const job = slots.jobs?.[0]?.name ?? 'The job';
       if (rows.length === 0) return `${job} did not fail ${period.label}.`;
       const last = rows[0]!;
       const task = str(last.task_key);
       return `${job} last failed at ${str(last.ended).slice(0, 16).replace('T', ' ')} UTC (run ${str(last.run_id)})${task === '' ? '' : ` in task ${task}`}: ${str(last.task_code) || str(last.termination_code) || str(last.result_state)}; ${plural(new Set(rows.map((r) => str(r.run_id))).size, 'failed run')} ${period.label}.`;
     },
     followUps: (_rows, { slots }) => [
-      ask(`Status of ${slots.job?.name ?? ''}`),
-      ask(`How long does ${slots.job?.name ?? ''} take?`),
+      ask(`Status of ${slots.jobs?.[0]?.name ?? ''}`),
+      ask(`How long does ${slots.jobs?.[0]?.name ?? ''} take?`),
     ],
   },
 
   job_status: {
-    honours: ['job'],
+    honours: ['jobs'],
+    perJob: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'how is finance_orders_daily doing?',
+    noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       sql: `WITH runs AS (${RUNS})
 SELECT r.run_id, r.started, r.ended, r.result_state, r.termination_code, r.minutes
 FROM runs r
-WHERE r.job_id = :job_id AND r.ended >= :start AND r.ended < :end
+WHERE r.ended >= :start AND r.ended < :end${jobFilter(slots)}
 ORDER BY r.ended DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) => {
-      const job = slots.job?.name ?? 'The job';
+      const job = slots.jobs?.[0]?.name ?? 'The job';
       if (rows.length === 0) return `${job} has no finished runs ${period.label}.`;
       const failed = rows.filter((r) =>
         ['FAILED', 'ERROR', 'TIMED_OUT'].includes(str(r.result_state)),
@@ -308,45 +352,47 @@ ORDER BY r.ended DESC`,
       return `${job}: last run ${str(last.result_state)} at ${str(last.ended).slice(0, 16).replace('T', ' ')} UTC; ${failed} of ${plural(rows.length, 'run')} failed ${period.label}; median ${median} min.`;
     },
     followUps: (_rows, { slots }) => [
-      ask(`Why did ${slots.job?.name ?? ''} fail?`),
-      ask(`Duration trend of ${slots.job?.name ?? ''}`),
+      ask(`Why did ${slots.jobs?.[0]?.name ?? ''} fail?`),
+      ask(`Duration trend of ${slots.jobs?.[0]?.name ?? ''}`),
     ],
   },
 
   job_duration: {
-    honours: ['job'],
+    honours: ['jobs'],
+    perJob: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'is finance_orders_daily getting slower?',
+    noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       sql: `WITH runs AS (${RUNS})
 SELECT to_date(r.ended) AS day, count(*) AS runs, round(avg(r.minutes), 1) AS avg_minutes,
        round(max(r.minutes), 1) AS max_minutes
 FROM runs r
-WHERE r.job_id = :job_id AND r.ended >= :start AND r.ended < :end AND r.result_state IS NOT NULL
+WHERE r.ended >= :start AND r.ended < :end AND r.result_state IS NOT NULL${jobFilter(slots)}
 GROUP BY 1 ORDER BY day`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) => {
-      const job = slots.job?.name ?? 'The job';
+      const job = slots.jobs?.[0]?.name ?? 'The job';
       if (rows.length === 0) return `${job} has no finished runs ${period.label}.`;
       const first = num(rows[0]?.avg_minutes);
       const last = num(rows.at(-1)?.avg_minutes);
       return `${job} ran ${plural(sum(rows, 'runs'), 'time')} ${period.label}; average ${last} min on the last day against ${first} min on the first (${changeText(last, first)}).`;
     },
-    followUps: (_rows, { slots }) => [ask(`Status of ${slots.job?.name ?? ''}`)],
+    followUps: (_rows, { slots }) => [ask(`Status of ${slots.jobs?.[0]?.name ?? ''}`)],
   },
 
   sla_misses: {
-    honours: ['team', 'job'],
+    honours: ['teams', 'jobs', 'user'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'which SLAs did we miss this week?',
     // Rows: the missed deadlines (`slaMissRows`), judged by `src/agents/sla/sla-compliance.ts`.
     summary: (rows, { slots, period }) =>
       rows.length === 0
-        ? `No SLA missed${scope(slots)} ${period.label}.`
-        : `${plural(rows.length, 'SLA miss', 'SLA misses')}${scope(slots)} ${period.label}: ${[
+        ? `No SLA missed${scope(slots, ' of jobs')} ${period.label}.`
+        : `${plural(rows.length, 'SLA miss', 'SLA misses')}${scope(slots, ' of jobs')} ${period.label}: ${[
             ...new Set(
               rows.map((r) => (str(r.job) === '' ? str(r.table) : `${str(r.table)} (${str(r.job)})`)),
             ),
@@ -360,7 +406,7 @@ GROUP BY 1 ORDER BY day`,
   },
 
   expensive_jobs: {
-    honours: ['team', 'job', 'product', 'serverless'],
+    honours: ['teams', 'jobs', 'product', 'serverless', 'user'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
@@ -370,18 +416,17 @@ GROUP BY 1 ORDER BY day`,
 SELECT coalesce(j.name, u.usage_metadata.job_id) AS job, j.team AS team, round(sum(u.usd), 2) AS usd,
        round(sum(u.usage_quantity), 2) AS dbus
 FROM usage u LEFT JOIN jobs j ON j.job_id = u.usage_metadata.job_id
-WHERE u.usage_metadata.job_id IS NOT NULL${teamFilter(slots, 'j.team')}${
-        slots.job === undefined ? '' : ' AND u.usage_metadata.job_id = :job_id'
-      }
+WHERE u.usage_metadata.job_id IS NOT NULL${teamFilter(slots, 'j.team')}${jobFilter(slots, 'u.usage_metadata.job_id')}${jobOwnerFilter(slots, 'u.usage_metadata.job_id')}
 GROUP BY 1, 2 ORDER BY usd DESC`,
       params: { ...pricedParams(period), ...slotParams(slots) },
     }),
     summary: (rows, ctx) => {
       const { slots, period } = ctx;
-      if (rows.length === 0) return `No job spend${scope(slots)} ${period.label}${billingNote(ctx)}.`;
-      if (slots.job !== undefined)
-        return `${slots.job.name} cost ${usd(sum(rows, 'usd'))} (${sum(rows, 'dbus').toFixed(2)} DBUs) ${period.label}${billingNote(ctx)}.`;
-      return `Jobs${scope(slots)} cost ${usd(sum(rows, 'usd'))} ${period.label}${billingNote(ctx)}; the most: ${rows
+      if (rows.length === 0)
+        return `No job spend${scope(slots, ' of jobs')} ${period.label}${billingNote(ctx)}.`;
+      if (slots.jobs?.length === 1)
+        return `${slots.jobs[0]?.name} cost ${usd(sum(rows, 'usd'))} (${sum(rows, 'dbus').toFixed(2)} DBUs) ${period.label}${billingNote(ctx)}.`;
+      return `Jobs${scope(slots, '')} cost ${usd(sum(rows, 'usd'))} ${period.label}${billingNote(ctx)}; the most: ${rows
         .slice(0, 3)
         .map((r) => `${str(r.job)} ${usd(num(r.usd))}`)
         .join(', ')}.`;
@@ -442,19 +487,20 @@ GROUP BY 1 ORDER BY hours DESC`,
   },
 
   spend_by_team: {
-    honours: ['team', 'product', 'serverless', 'warehouse', 'cluster', 'pipeline'],
+    honours: ['teams', 'product', 'serverless', 'warehouse', 'cluster', 'pipeline'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'spend by team week over week',
+    noPerson:
+      'the bill names no person for what SQL warehouses and shared clusters cost; their warehouse time is what I can give',
     query: ({ slots, period }) => {
       const before = previousPeriod(period);
       const whole = { ...period, startMs: before.startMs };
-      const group =
-        slots.team === undefined ? "coalesce(custom_tags['team'], '(untagged)')" : 'billing_origin_product';
+      const group = byTeams(slots) ? "coalesce(custom_tags['team'], '(untagged)')" : 'billing_origin_product';
       return {
         sql: `WITH usage AS (${pricedUsage(slots)})
-SELECT ${group} AS ${slots.team === undefined ? 'team' : 'product'},
+SELECT ${group} AS ${byTeams(slots) ? 'team' : 'product'},
        round(sum(CASE WHEN usage_start_time >= :period_start THEN usd ELSE 0 END), 2) AS usd,
        round(sum(CASE WHEN usage_start_time < :period_start THEN usd ELSE 0 END), 2) AS previous_usd,
        round(sum(CASE WHEN usage_start_time >= :period_start THEN usage_quantity ELSE 0 END), 2) AS dbus
@@ -467,14 +513,15 @@ GROUP BY 1 ORDER BY usd DESC`,
     summary: (rows, ctx) => {
       const { slots, period } = ctx;
       if (!coveredFrom(ctx, period.endMs - COVERAGE_SLACK_MS))
-        return `The billing data does not cover ${period.label}${billingNote(ctx)}: its spend${scope(slots)} is unknown.`;
+        // "does not cover 2026-11-03", not "… cover on 2026-11-03".
+        return `The billing data does not cover ${period.label.replace(/^on /, '')}${billingNote(ctx)}: its spend${scope(slots)} is unknown.`;
       const now = sum(rows, 'usd');
       const before = sum(rows, 'previous_usd');
       // Before the billing data starts, the spend is unknown, not $0: no comparison is made with it.
       const compared = coveredFrom(ctx, previousPeriod(period).startMs);
       if (now === 0 && (before === 0 || !compared))
         return `No spend${scope(slots)} ${period.label}${billingNote(ctx)}.`;
-      const lead = slots.team === undefined ? 'team' : 'product';
+      const lead = byTeams(slots) ? 'team' : 'product';
       const start = billingStart(ctx);
       const against = compared
         ? ` against ${usd(before)} the period before (${changeText(now, before)})`
@@ -498,7 +545,9 @@ GROUP BY 1 ORDER BY usd DESC`,
     followUps: (_rows, { slots }) => [
       ask(
         'Most expensive jobs',
-        slots.team === undefined ? 'most expensive jobs' : `most expensive jobs of team ${slots.team}`,
+        slots.teams === undefined
+          ? 'most expensive jobs'
+          : `most expensive jobs of ${scope({ teams: slots.teams }).slice(4)}`,
       ),
       ask('Untagged spend', 'untagged spend'),
     ],
@@ -510,6 +559,7 @@ GROUP BY 1 ORDER BY usd DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'how much spend has no team tag?',
+    noPerson: 'the bill names no person for what SQL warehouses and shared clusters cost',
     query: ({ slots, period }) => ({
       sql: `WITH usage AS (${pricedUsage(slots)})
 SELECT billing_origin_product AS product,
@@ -532,6 +582,7 @@ GROUP BY 1, 2 ORDER BY usd DESC`,
     defaultHours: 24,
     usesPeriod: true,
     example: 'which warehouses are idle or oversized?',
+    noPerson: 'the system tables record no owner of a SQL warehouse',
     query: ({ slots, period, idleMinutes, nowMs }) => ({
       sql: `WITH wh AS (
   SELECT warehouse_id, warehouse_name, warehouse_size, auto_stop_minutes, max_clusters
@@ -581,6 +632,7 @@ ORDER BY CASE WHEN finding = 'ok' THEN 1 ELSE 0 END, w.warehouse_name`,
     defaultHours: 24,
     usesPeriod: false,
     example: 'which warehouses have no auto-stop?',
+    noPerson: 'the system tables record no owner of a SQL warehouse',
     query: ({ slots }) => ({
       sql: `SELECT warehouse_name, warehouse_id, warehouse_size, warehouse_type, auto_stop_minutes, change_time AS changed
 FROM system.compute.warehouses
@@ -603,7 +655,7 @@ ORDER BY warehouse_name`,
   },
 
   clusters_without_autotermination: {
-    honours: ['cluster'],
+    honours: ['cluster', 'user'],
     defaultHours: 24,
     usesPeriod: false,
     example: 'which clusters never terminate?',
@@ -612,7 +664,7 @@ ORDER BY warehouse_name`,
 FROM system.compute.clusters
 WHERE workspace_id = :workspace_id AND coalesce(auto_termination_minutes, 0) = 0 AND cluster_source NOT IN ('JOB', 'PIPELINE', 'PIPELINE_MAINTENANCE')${
         slots.cluster === undefined ? '' : ' AND cluster_id = :cluster_id'
-      }
+      }${slots.user === undefined ? '' : ' AND owned_by = :user_name'}
 QUALIFY row_number() OVER (PARTITION BY workspace_id, cluster_id ORDER BY change_time DESC) = 1
   AND delete_time IS NULL
 ORDER BY cluster_name`,
@@ -621,14 +673,14 @@ ORDER BY cluster_name`,
     summary: (rows, { slots }) =>
       rows.length === 0
         ? slots.cluster === undefined
-          ? 'Every all-purpose cluster terminates on its own when idle.'
-          : `Cluster ${slots.cluster.name} terminates on its own when idle.`
-        : `${plural(rows.length, 'cluster')} never terminate${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'cluster_name', 5).join(', ')}.`,
+          ? `Every all-purpose cluster${scope(slots, '')} terminates on its own when idle.`
+          : `Cluster ${slots.cluster.name}${scope(slots, '')} terminates on its own when idle.`
+        : `${plural(rows.length, 'cluster')}${scope(slots, '')} never terminate${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'cluster_name', 5).join(', ')}.`,
     followUps: () => [ask('Warehouses without auto-stop', 'warehouses without auto-stop')],
   },
 
   long_queries_now: {
-    honours: ['warehouse'],
+    honours: ['warehouse', 'user'],
     defaultHours: 24,
     usesPeriod: false,
     example: 'which queries are running long right now?',
@@ -638,7 +690,7 @@ ORDER BY cluster_name`,
        substr(statement_text, 1, 120) AS statement
 FROM system.query.history
 WHERE workspace_id = :workspace_id AND execution_status IN ('RUNNING', 'QUEUED', 'STARTED') AND start_time < :long_since
-  AND start_time >= :recent${warehouseFilter(slots, 'compute.warehouse_id')}
+  AND start_time >= :recent${warehouseFilter(slots, 'compute.warehouse_id')}${userFilter(slots)}
 ORDER BY start_time`,
       params: {
         now: ts(nowMs),
@@ -655,12 +707,12 @@ ORDER BY start_time`,
   },
 
   table_access: {
-    honours: ['table'],
+    honours: ['table', 'user'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'who read or changed main.finance.orders?',
     query: ({ slots, period }) => ({
-      sql: `SELECT event_time, 'read' AS action, created_by AS who, entity_type, entity_id
+      sql: `SELECT * FROM (SELECT event_time, 'read' AS action, created_by AS who, entity_type, entity_id
 FROM system.access.table_lineage
 WHERE workspace_id = :workspace_id AND source_table_full_name = :table_name AND event_date >= :start_date AND event_time >= :start AND event_time < :end
 UNION ALL
@@ -674,13 +726,19 @@ FROM system.access.audit
 WHERE workspace_id = :workspace_id AND event_date >= :start_date AND event_time >= :start AND event_time < :end
   AND (request_params['securable_full_name'] = :table_name OR request_params['full_name_arg'] = :table_name
        OR request_params['table_full_name'] = :table_name)
+) a${slots.user === undefined ? '' : ' WHERE a.who = :user_name'}
 ORDER BY event_time DESC`,
       params: { ...periodParams(period), start_date: day(period.startMs), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) => {
-      if (rows.length === 0) return `Nobody read or changed ${slots.table} ${period.label}.`;
+      if (rows.length === 0)
+        return slots.user === undefined
+          ? `Nobody read or changed ${slots.table} ${period.label}.`
+          : `${slots.user} did not read or change ${slots.table} ${period.label}.`;
       const people = [...new Set(rows.map((r) => str(r.who)).filter((w) => w !== ''))];
       const changes = rows.filter((r) => r.action !== 'read').length;
+      if (slots.user !== undefined)
+        return `${slots.user} read or changed ${slots.table} ${period.label}: ${plural(rows.length, 'access', 'accesses')}, ${changes} changing it.`;
       return `${slots.table} ${period.label}: ${plural(rows.length, 'access', 'accesses')} (${changes} changing it) by ${plural(people.length, 'identity', 'identities')}: ${people.slice(0, 3).join(', ')}.`;
     },
     followUps: (_rows, { slots }) => [ask(`What is downstream of ${slots.table}?`)],
@@ -691,6 +749,7 @@ ORDER BY event_time DESC`,
     defaultHours: 30 * 24,
     usesPeriod: true,
     example: 'what is downstream of main.finance.orders?',
+    noPerson: 'lineage follows tables, not the people who own them',
     query: ({ slots, period }) => ({
       sql: `WITH edges AS (
   SELECT DISTINCT source_table_full_name AS src, target_table_full_name AS dst, entity_type, entity_id
@@ -721,7 +780,7 @@ ORDER BY hops, table_name`,
   },
 
   pipeline_status: {
-    honours: ['pipeline', 'team'],
+    honours: ['pipeline', 'teams', 'user'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'did the clickstream_dlt pipeline fail? (DLT pipelines)',
@@ -739,19 +798,25 @@ SELECT coalesce(p.name, u.pipeline_id) AS pipeline, p.team AS team, count(*) AS 
        count_if(u.result_state IS NULL) AS running,
        max_by(u.result_state, u.ended) AS last_result, max(u.ended) AS last_update
 FROM updates u LEFT JOIN pipelines p ON p.pipeline_id = u.pipeline_id
-WHERE u.ended < :end${slots.pipeline === undefined ? '' : ' AND u.pipeline_id = :pipeline_id'}${teamFilter(slots, 'p.team')}
+WHERE u.ended < :end${slots.pipeline === undefined ? '' : ' AND u.pipeline_id = :pipeline_id'}${teamFilter(slots, 'p.team')}${
+        slots.user === undefined
+          ? ''
+          : ` AND u.pipeline_id IN (SELECT pipeline_id FROM system.lakeflow.pipelines WHERE workspace_id = :workspace_id
+    QUALIFY row_number() OVER (PARTITION BY workspace_id, pipeline_id ORDER BY change_time DESC) = 1
+      AND :user_name IN (run_as, created_by))`
+      }
 GROUP BY 1, 2 ORDER BY failed DESC, pipeline`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) => {
-      const what = slots.pipeline === undefined ? `DLT pipelines${scope(slots)}` : slots.pipeline.name;
+      const what = slots.pipeline === undefined ? `DLT pipelines${scope(slots, '')}` : slots.pipeline.name;
       if (rows.length === 0) return `No updates of ${what} ${period.label}.`;
       const failed = sum(rows, 'failed');
       const updates = sum(rows, 'updates');
       if (slots.pipeline !== undefined)
         return `${what}: ${failed} of ${plural(updates, 'update')} failed ${period.label}; the last ended ${str(rows[0]?.last_result) || 'still running'} at ${str(rows[0]?.last_update).slice(0, 16).replace('T', ' ')} UTC.`;
       const failing = rows.filter((r) => num(r.failed) > 0).map((r) => str(r.pipeline));
-      return `${failed} of ${plural(updates, 'update')} of ${plural(rows.length, 'DLT pipeline')}${scope(slots)} failed ${period.label}${failing.length === 0 ? '' : `: ${failing.slice(0, 3).join(', ')}`}.`;
+      return `${failed} of ${plural(updates, 'update')} of ${plural(rows.length, 'DLT pipeline')}${scope(slots, '')} failed ${period.label}${failing.length === 0 ? '' : `: ${failing.slice(0, 3).join(', ')}`}.`;
     },
     followUps: () => [
       ask('What failed last night?', 'what failed last night?'),

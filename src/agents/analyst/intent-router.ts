@@ -1,4 +1,11 @@
-import { type NameMatch, matchName, nearestNames, normaliseName, withinTypos } from './name-match.js';
+import {
+  matchName,
+  matchWordPart,
+  type NameMatch,
+  nearestNames,
+  normaliseName,
+  withinTypos,
+} from './name-match.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -34,6 +41,8 @@ export interface JobRef {
   readonly id: string;
   readonly name: string;
   readonly team: string | null;
+  /** Who owns it: the identity it runs as and its creator (`system.lakeflow.jobs`), when read. */
+  readonly owners?: readonly string[];
 }
 
 /** A SQL warehouse or an all-purpose cluster: its id, as the system tables spell it, and its name. */
@@ -51,8 +60,10 @@ export type Product = (typeof PRODUCTS)[number];
 
 /** What a question is about, besides its period. */
 export interface Slots {
-  readonly team?: string;
-  readonly job?: JobRef;
+  /** One team, or the several a question names ("finance vs marketing"). Never empty. */
+  readonly teams?: readonly string[];
+  /** One job, or the several a question names ("the orders or payments job"). Never empty. */
+  readonly jobs?: readonly JobRef[];
   readonly table?: string;
   readonly warehouse?: ComputeRef;
   readonly cluster?: ComputeRef;
@@ -170,7 +181,7 @@ const C = {
     'right now|currently|now\\b|rn\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
-    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touched|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
+    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
   ),
   downstream: concept(
     'downstream|what else (?:breaks|fails|is affected|goes down)|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',
@@ -196,6 +207,8 @@ const UNCOVERED: readonly {
   needs?: keyof typeof C;
   /** Intents that answer the question even with these words ("why did X fail with OOM"). */
   notFor?: readonly IntentName[];
+  /** With a person named, the words say whose things to read ("jobs owned by alice"): no subject. */
+  notWithPerson?: true;
 }[] = [
   {
     subject: 'retries and attempts',
@@ -208,6 +221,7 @@ const UNCOVERED: readonly {
       "owns?\\b|owners?\\b|owned by|ownership|who(?:'s| is) responsible|maintainers?|maintained by",
     ),
     nearest: ['table_access', 'downstream'],
+    notWithPerson: true,
   },
   {
     subject: 'forecasts',
@@ -343,6 +357,9 @@ interface Found {
   readonly cluster?: NameMatch<ComputeRef> & { typed: string };
   readonly pipeline?: NameMatch<ComputeRef> & { typed: string };
   readonly user?: NameMatch<string> & { typed: string };
+  /** Teams and jobs named besides the first ("finance and marketing"), each matched to one. */
+  readonly moreTeams?: readonly { item: string; typed: string }[];
+  readonly moreJobs?: readonly { item: JobRef; typed: string }[];
 }
 
 type NameKind = 'team' | 'job' | 'table' | 'warehouse' | 'cluster' | 'pipeline';
@@ -429,12 +446,23 @@ function misspeltTeam(text: string, names: WorkspaceNames): string | undefined {
 
 /**
  * The one team `typed` abbreviates — its first letter, then letters of the team's name in order,
- * skipping the second ("mktg", "mkting" → marketing; "dplat" → data-platform) — or undefined when
- * none or several do.
+ * skipping the second ("mktg", "mkting" → marketing; "dplat" → data-platform), or the initials of a
+ * name of several words ("dp") — or undefined when none or several do.
  * Only letters count, at least three: "fi" abbreviates too much to mean anything.
  */
 function teamAbbreviated(typed: string, teams: readonly string[]): string | undefined {
   const letters = typed.toLowerCase();
+  // A name of several words is also shortened to its initials: "dp" for data-platform.
+  const initials = teams.filter(
+    (team) =>
+      team.split(/[-_\s]+/).length > 1 &&
+      team
+        .split(/[-_\s]+/)
+        .map((w) => w[0])
+        .join('')
+        .toLowerCase() === letters,
+  );
+  if (initials.length === 1 && !STOP_WORDS.has(letters)) return initials[0];
   if (!/^[a-z]{3,12}$/.test(letters) || STOP_WORDS.has(letters) || isConceptWord(letters)) return undefined;
   const fits = teams.filter((team) => {
     const name = team.toLowerCase().replace(/[^a-z]/g, '');
@@ -458,7 +486,12 @@ function findNames(text: string, names: WorkspaceNames): Found {
   // Each gram with the kind the words around it say it is: "the orders job" names a job, not a table.
   const grams: { typed: string; kind: NameKind | undefined }[] = [];
   const kindAround = (first: number, last: number) =>
-    KIND_WORDS[tokens[last + 1] ?? ''] ?? KIND_WORDS[tokens[first - 1] ?? ''];
+    KIND_WORDS[tokens[last + 1] ?? ''] ??
+    KIND_WORDS[tokens[first - 1] ?? ''] ??
+    // "the orders or payments job", "finance and marketing teams": the kind word after the last name
+    // is every coordinated name's.
+    (AND_OR.has(tokens[last + 1] ?? '') ? kindAfter(tokens, last + 2) : undefined) ??
+    (AND_OR.has(tokens[first - 1] ?? '') ? kindWord(tokens[last + 1]) : undefined);
   for (let i = 0; i < tokens.length; i++) {
     for (const n of [3, 2, 1]) {
       if (i + n > tokens.length) continue;
@@ -479,12 +512,21 @@ function findNames(text: string, names: WorkspaceNames): Found {
       }
       // "finance job failures": a team's name before "job" is the team's jobs, not a job's prefix.
       if (found.team === undefined && (may('team') || kind === 'job')) {
-        const m = matchName(typed, names.teams, (t) => t);
-        if (kind === 'job' && !exactTeam(typed, m)) continue;
-        if (m.kind !== 'none' && (!exactOnly || exactTeam(typed, m))) found.team = { ...m, typed };
+        const m = orWordPart(
+          matchName(typed, names.teams, (t) => t),
+          exactOnly || kind !== 'team',
+          () => matchWordPart(typed, names.teams, (t) => t),
+        );
+        const teamsJobs = kind === 'job' && exactTeam(typed, m);
+        if (m.kind !== 'none' && (kind !== 'job' || teamsJobs) && (!exactOnly || exactTeam(typed, m)))
+          found.team = { ...m, typed };
       }
       if (found.job === undefined && may('job')) {
-        const m = matchName(typed, names.jobs, (j) => j.name);
+        const m = orWordPart(
+          matchName(typed, names.jobs, (j) => j.name),
+          exactOnly || kind !== 'job',
+          () => matchWordPart(typed, names.jobs, (j) => j.name),
+        );
         if (m.kind !== 'none' && (!exactOnly || exactJob(typed, m))) found.job = { ...m, typed };
       }
       if (found.warehouse === undefined && may('warehouse')) {
@@ -519,7 +561,59 @@ function findNames(text: string, names: WorkspaceNames): Found {
   )
     delete found.job;
   if (found.job?.kind === 'one' && found.pipeline?.typed === found.job.typed) delete found.pipeline;
+  if (found.team?.kind === 'one') {
+    const more = moreNamed(candidates, found.team, (typed, kind) =>
+      orWordPart(
+        matchName(typed, names.teams, (t) => t),
+        kind !== 'team',
+        () => matchWordPart(typed, names.teams, (t) => t),
+      ),
+    );
+    if (more.length > 0) found.moreTeams = more;
+  }
+  if (found.job?.kind === 'one') {
+    const more = moreNamed(candidates, found.job, (typed, kind) =>
+      orWordPart(
+        matchName(typed, names.jobs, (j) => j.name),
+        kind !== 'job',
+        () => matchWordPart(typed, names.jobs, (j) => j.name),
+      ),
+    );
+    if (more.length > 0) found.moreJobs = more;
+  }
   return found;
+}
+
+/** A prefix or exact match, or else — when the question says the kind — a whole word inside a name. */
+function orWordPart<T>(m: NameMatch<T>, skip: boolean, wordPart: () => NameMatch<T>): NameMatch<T> {
+  return m.kind !== 'none' || skip ? m : wordPart();
+}
+
+/**
+ * Names of the same kind as `first` the question gives besides it ("finance and marketing", "mkt_a or
+ * mkt_b"): each typed in full, or as a whole word of a name beside its kind word, matched to one —
+ * never a bare prefix, which plain words share with names too easily.
+ */
+function moreNamed<T>(
+  candidates: readonly { typed: string; kind: NameKind | undefined }[],
+  first: { item: T; typed: string },
+  match: (typed: string, kind: NameKind | undefined) => NameMatch<T>,
+): { item: T; typed: string }[] {
+  // Words already read as a name: a gram holding them, or held by them, is the same words again.
+  const taken = [first.typed];
+  const more: { item: T; typed: string }[] = [];
+  const overlaps = (a: string, b: string) => `_${a}_`.includes(`_${b}_`) || `_${b}_`.includes(`_${a}_`);
+  for (const { typed, kind } of candidates) {
+    if (taken.some((t) => overlaps(t, typed)) || isConceptWord(typed)) continue;
+    const m = match(typed, kind);
+    if (m.kind !== 'one' || m.item === first.item || more.some((n) => n.item === m.item)) continue;
+    const label = typeof m.item === 'string' ? m.item : (m.item as { name: string }).name;
+    const full = norm(label) === norm(typed) || norm(label).split(/[_.]/).at(-1) === norm(typed);
+    if (!full && kind === undefined) continue;
+    more.push({ item: m.item, typed });
+    taken.push(typed);
+  }
+  return more;
 }
 
 /** A team abbreviated ("mktg failures"), when no name of the workspace was found in the question. */
@@ -551,6 +645,21 @@ const KIND_WORDS: Readonly<Record<string, NameKind>> = {
   wh: 'warehouse',
   cluster: 'cluster',
 };
+/** Words that join names: "finance and marketing", "orders or payments", "finance vs marketing". */
+const AND_OR = new Set(['and', 'or', 'vs', 'versus', '&', 'nor']);
+/** The kind word closing the next name of up to three words ("… or gl close jobs"), if one does. */
+const kindAfter = (tokens: readonly string[], from: number): NameKind | undefined => {
+  for (let i = from + 1; i <= from + 3 && i < tokens.length; i++) {
+    const kind = kindWord(tokens[i]);
+    if (kind !== undefined) return kind;
+    if (AND_OR.has(tokens[i] ?? '') || STOP_WORDS.has(tokens[i] ?? '')) return undefined;
+  }
+  return undefined;
+};
+/** A kind word, singular or plural ("teams", "jobs"). */
+const kindWord = (word: string | undefined): NameKind | undefined =>
+  word === undefined ? undefined : (KIND_WORDS[word] ?? KIND_WORDS[word.replace(/s$/, '')]);
+
 /**
  * Before a kind word that heads the question ("which team had …", "what job ran …", "each team's …"):
  * the word after it is the rest of the sentence, not a name.
@@ -615,6 +724,61 @@ function unknownNameOf(text: string): { typed: string; what: NameKind | null } |
   return undefined;
 }
 
+/** Whether `typed` is any name of the workspace, or a prefix of one: "finance and marketing_bi" names a warehouse. */
+function namesSomething(typed: string, names: WorkspaceNames): boolean {
+  const pools: readonly (readonly string[])[] = [
+    names.teams,
+    names.tables,
+    names.users.map((u) => u.split('@')[0] ?? u),
+    ...[names.jobs, names.warehouses, names.clusters, names.pipelines].map((list) => list.map((n) => n.name)),
+  ];
+  return pools.some((pool) => matchName(typed, pool, (n) => n).kind !== 'none');
+}
+
+/**
+ * A name joined to a team or job the question does name ("team-x or finance", "finance and growth
+ * team") that matches nothing: said so, rather than answered for the one that matched.
+ */
+function unknownBeside(
+  text: string,
+  found: Found,
+  names: WorkspaceNames,
+): { typed: string; what: NameKind } | undefined {
+  const named = [
+    ...[found.team, ...(found.moreTeams ?? [])].map((m) =>
+      m === undefined ? undefined : (['team', m.typed] as const),
+    ),
+    ...[found.job, ...(found.moreJobs ?? [])].map((m) =>
+      m === undefined ? undefined : (['job', m.typed] as const),
+    ),
+  ].filter((n) => n !== undefined);
+  if (named.length === 0) return undefined;
+  const tokens = tokensOf(text);
+  const kindOf = (token: string) =>
+    named.find(([, typed]) => typed.split('_').includes(token.replace(/-/g, '_')) || typed === token)?.[0];
+  for (let i = 1; i < tokens.length - 1; i++) {
+    if (!AND_OR.has(tokens[i]!)) continue;
+    for (const [side, other, next] of [
+      // Each side, with the word on its far side, which may say its kind ("team growth", "growth team").
+      [tokens[i - 1]!, tokens[i + 1]!, tokens[i - 2]],
+      [tokens[i + 1]!, tokens[i - 1]!, tokens[i + 2]],
+    ] as const) {
+      const what = kindOf(other);
+      if (what === undefined || kindOf(side) !== undefined || namesSomething(side, names)) continue;
+      if (
+        STOP_WORDS.has(side) ||
+        NOT_NAMES.has(side) ||
+        // A name-shaped word ("team-x") is a name even where a concept's stem starts it.
+        (isConceptWord(side) && !looksLikeName(side)) ||
+        KIND_WORDS[side] !== undefined
+      )
+        continue;
+      if (looksLikeName(side) || kindWord(next) !== undefined) return { typed: side, what };
+    }
+  }
+  return undefined;
+}
+
 /** The workspace's names of one kind (or of every kind), nearest to what was typed first. */
 function nearestOf(typed: string, what: NameKind | null, names: WorkspaceNames): string[] {
   const pool = [
@@ -671,9 +835,21 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // A DLT pipeline named, or DLT pipelines asked about, whose health is asked (not their bill).
   if ((pipeline && !job) || (has(text, 'pipeline') && !job && !has(text, 'cost')))
     return has(text, 'cost') ? 'spend_by_team' : 'pipeline_status';
+  // A person's pipelines: the health of the DLT pipelines they own.
+  if (found.user !== undefined && /\bpipelines?\b/i.test(text) && !has(text, 'cost'))
+    return 'pipeline_status';
   // A person named: what they ran, or how much warehouse time they used.
-  if (found.user !== undefined && !has(text, 'fail') && !job && !table)
-    return USER_TIME.test(text) ? 'expensive_users' : 'expensive_queries';
+  // Of jobs, pipelines and clusters, a person is their owner: "jobs owned by bob" is no query question.
+  if (
+    found.user !== undefined &&
+    !has(text, 'fail') &&
+    !job &&
+    !table &&
+    !has(text, 'job') &&
+    !has(text, 'cluster')
+  )
+    // What a person spent is the warehouse time they used: the bill names no one for SQL warehouses.
+    return USER_TIME.test(text) || has(text, 'cost') ? 'expensive_users' : 'expensive_queries';
   if (
     has(text, 'cost') ||
     (has(text, 'top') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
@@ -693,6 +869,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   if (job) return 'job_status';
   if (has(text, 'query') && has(text, 'duration'))
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
+  // "Queries after 6pm on 11/20": the queries of a period, heaviest first.
+  if (has(text, 'query') && hasPeriod && !cluster) return 'expensive_queries';
   if (cluster) return 'clusters_without_autotermination';
   if (warehouse)
     return has(text, 'query')
@@ -710,7 +888,12 @@ const NEEDS_TABLE: ReadonlySet<IntentName> = new Set(['table_access', 'downstrea
 /** The question without the names found in it, as typed ("mkt-analysts-shared", "mkt analysts shared"). */
 function withoutNames(text: string, found: Found): string {
   let rest = text;
-  for (const m of Object.values(found)) {
+  const all = [
+    ...Object.entries(found).flatMap(([key, m]) => (key.startsWith('more') ? [] : [m])),
+    ...(found.moreTeams ?? []),
+    ...(found.moreJobs ?? []),
+  ] as { typed: string }[];
+  for (const m of all) {
     if (m === undefined) continue;
     const typed = m.typed.split(/[_-]/).map((part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     rest = rest.replace(new RegExp(typed.join('[\\s_-]+'), 'i'), ' ');
@@ -730,10 +913,11 @@ const CLUSTER_NOUN = /(?:^|[^a-z0-9_])(?:clusters?|all.purpose)\b/i;
 const WAREHOUSE_ONLY: ReadonlySet<IntentName> = new Set(['idle_warehouses', 'warehouses_without_autostop']);
 
 /** The subject no intent covers that a question asks about, if any. */
-function uncoveredOf(text: string, intent: IntentName | undefined): Routed | undefined {
+function uncoveredOf(text: string, intent: IntentName | undefined, person: boolean): Routed | undefined {
   const subject = UNCOVERED.find(
     (u) =>
       u.pattern.test(text) &&
+      !(person && u.notWithPerson) &&
       (u.needs === undefined || C[u.needs].test(text)) &&
       !(intent !== undefined && (u.notFor ?? []).includes(intent)) &&
       !(u.unless ?? []).some((c) => C[c].test(text)),
@@ -790,12 +974,16 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
   const words = withoutNames(text, found);
   const intent = chooseIntent(words, found, options.hasPeriod === true);
-  const uncovered = uncoveredOf(words, intent);
+  const uncovered = uncoveredOf(words, intent, found.user !== undefined);
   if (uncovered !== undefined) return uncovered;
   const person = user === undefined ? unknownPersonOf(text, names, intent) : undefined;
   if (person !== undefined) {
     const nearest = nearestNames(person.split('@')[0] ?? person, names.users, (u) => u.split('@')[0] ?? u);
     return { kind: 'unknown_name', what: 'user', typed: person, nearest, intent };
+  }
+  const beside = unknownBeside(text, found, names);
+  if (beside !== undefined) {
+    return { kind: 'unknown_name', ...beside, nearest: nearestOf(beside.typed, beside.what, names), intent };
   }
   if (misspelt !== undefined) {
     const nearest = names.teams.filter((team) => withinTypos(misspelt, team));
@@ -828,8 +1016,9 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
     }
   }
   const slots: { -readonly [K in keyof Slots]: Slots[K] } = {};
-  if (found.team?.kind === 'one') slots.team = found.team.item;
-  if (found.job?.kind === 'one') slots.job = found.job.item;
+  if (found.team?.kind === 'one')
+    slots.teams = [found.team.item, ...(found.moreTeams ?? []).map((t) => t.item)];
+  if (found.job?.kind === 'one') slots.jobs = [found.job.item, ...(found.moreJobs ?? []).map((j) => j.item)];
   if (found.table?.kind === 'one') slots.table = found.table.item;
   if (found.warehouse?.kind === 'one') slots.warehouse = found.warehouse.item;
   if (found.cluster?.kind === 'one') slots.cluster = found.cluster.item;
@@ -851,11 +1040,11 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   if (products.serverless) slots.serverless = true;
   if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;
   if (intent === undefined) {
-    const named = slots.team !== undefined || slots.job !== undefined || slots.table !== undefined;
+    const named = slots.teams !== undefined || slots.jobs !== undefined || slots.table !== undefined;
     const words = tokensOf(text).filter((t) => !STOP_WORDS.has(t));
     return named || words.length === 0 ? { kind: 'follow_up', slots } : { kind: 'unknown' };
   }
-  if (NEEDS_JOB.has(intent) && slots.job === undefined) {
+  if (NEEDS_JOB.has(intent) && slots.jobs === undefined) {
     return intent === 'why_failed'
       ? { kind: 'intent', intent: 'failures', slots }
       : { kind: 'follow_up', slots };
@@ -866,7 +1055,7 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
 
 /** Whether an intent can be answered with these slots (a follow-up that drops the job cannot). */
 export function slotsFit(intent: IntentName, slots: Slots): boolean {
-  if (NEEDS_JOB.has(intent)) return slots.job !== undefined;
+  if (NEEDS_JOB.has(intent)) return slots.jobs !== undefined;
   if (NEEDS_TABLE.has(intent)) return slots.table !== undefined;
   return true;
 }

@@ -108,3 +108,26 @@ export function withinTypos(typed: string, name: string): boolean {
   const max = a.length >= 7 ? 2 : 1;
   return editDistance(a, b, max) <= max;
 }
+
+/**
+ * Matches `typed` against whole words inside names ("orders" in `finance_orders_daily`, "platform" in
+ * `data-platform`): looser than a prefix, so callers use it only where the question says which kind
+ * of thing it names ("the orders job", "the platform team").
+ */
+export function matchWordPart<T>(
+  typed: string,
+  items: readonly T[],
+  nameOf: (item: T) => string,
+): NameMatch<T> {
+  const wanted = normaliseName(typed)
+    .split(/[_.]/)
+    .filter((w) => w !== '');
+  if (wanted.length === 0 || wanted.join('').length < MIN_PREFIX) return { kind: 'none' };
+  const fits = items.filter((item) => {
+    const parts = normaliseName(nameOf(item)).split(/[_.]/);
+    return parts.some((_, i) => wanted.every((w, j) => parts[i + j] === w));
+  });
+  if (fits.length === 1) return { kind: 'one', item: fits[0]! };
+  if (fits.length > 1) return { kind: 'many', candidates: fits.slice(0, MAX_CANDIDATES) };
+  return { kind: 'none' };
+}

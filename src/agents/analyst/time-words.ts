@@ -1,4 +1,5 @@
 import { localDate, zonedTime } from '../detector/zoned-time.js';
+import { clockText, type DayWindow, findTimeOfDay } from './time-of-day.js';
 
 /**
  * Time words in a question ("last night", "this week", "since Monday", "yesterday", "past 2 days")
@@ -24,6 +25,21 @@ export interface FoundPeriod {
   readonly period: Period;
   /** The question with the time words taken out, so names are matched without them. */
   readonly rest: string;
+}
+
+/**
+ * Time words that look like a period but read as none, or as two: "25:00", "2026-02-30", "12/03"
+ * (3 December or 12 March?). Said back, never skipped: a question answered for another period is
+ * another question's answer.
+ */
+export interface PeriodProblem {
+  readonly problem: {
+    /** The words as typed. */
+    readonly typed: string;
+    readonly reason: string;
+    /** For words that read two ways: each reading as words the router reads one way ("2026-12-03"). */
+    readonly readings: readonly string[];
+  };
 }
 
 type LocalDay = { year: number; month: number; day: number };
@@ -90,8 +106,45 @@ const capitalised = (word: string): string => `${word[0]?.toUpperCase() ?? ''}${
 
 interface Rule {
   readonly pattern: RegExp;
-  readonly period: (match: RegExpExecArray, ctx: TimeContext, today: LocalDay) => Period | undefined;
+  readonly period: (
+    match: RegExpExecArray,
+    ctx: TimeContext,
+    today: LocalDay,
+  ) => Period | PeriodProblem | undefined;
 }
+
+const isoDay = (day: LocalDay): string =>
+  `${day.year}-${String(day.month).padStart(2, '0')}-${String(day.day).padStart(2, '0')}`;
+
+const realDay = (day: LocalDay): boolean => {
+  const probe = new Date(Date.UTC(day.year, day.month - 1, day.day));
+  return (
+    day.month >= 1 &&
+    day.month <= 12 &&
+    probe.getUTCMonth() === day.month - 1 &&
+    probe.getUTCDate() === day.day
+  );
+};
+
+/** A year left out means the latest such day: last year's when this year's is still to come. */
+const latestYear = (month: number, dayOfMonth: number, today: LocalDay): number =>
+  month > today.month || (month === today.month && dayOfMonth > today.day) ? today.year - 1 : today.year;
+
+/** That whole local day, or why it is none (no such date, or one still to come). */
+function wholeDay(day: LocalDay, typed: string, ctx: TimeContext, today: LocalDay): Period | PeriodProblem {
+  if (!realDay(day)) return problem(typed, `"${typed}" is no date of the calendar`, []);
+  if (isoDay(day) > isoDay(today))
+    return problem(typed, `${isoDay(day)} is still to come: the workspace's clock says ${isoDay(today)}`, []);
+  return {
+    startMs: at(day, '00:00', ctx.timeZone),
+    endMs: at(shiftDay(day, 1), '00:00', ctx.timeZone),
+    label: `on ${isoDay(day)}`,
+  };
+}
+
+const problem = (typed: string, reason: string, readings: readonly string[]): PeriodProblem => ({
+  problem: { typed: typed.trim(), reason, readings },
+});
 
 /** Monday 00:00 of the week holding `day` (weeks start on Monday, as ISO 8601 and most teams count). */
 const weekStart = (day: LocalDay): LocalDay => shiftDay(day, -((weekday(day) + 6) % 7));
@@ -159,23 +212,53 @@ const RULES: readonly Rule[] = [
     // A calendar date: "on 2026-11-20", "on Nov 21", "21 Nov", "November 21st" (this year, or last
     // year's when that day is still to come).
     pattern:
-      /\b(?:on\s+)?(?:(\d{4})-(\d{2})-(\d{2})|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\.?\s+(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?)\b/,
+      /\b(?:on\s+)?(?:(\d{4})-(\d{2})-(\d{2})|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\.?\s+(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?)\b/,
     period: (m, ctx, today) => {
       const monthName = m[4] ?? m[7];
       const month = monthName === undefined ? Number(m[2]) : MONTHS.indexOf(monthName) + 1;
       const dayOfMonth = Number(m[3] ?? m[5] ?? m[6]);
-      let year = m[1] === undefined ? today.year : Number(m[1]);
-      if (m[1] === undefined && (month > today.month || (month === today.month && dayOfMonth > today.day)))
-        year -= 1;
-      const day = { year, month, day: dayOfMonth };
-      const probe = new Date(Date.UTC(year, month - 1, dayOfMonth));
-      if (month < 1 || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== dayOfMonth)
-        return undefined;
-      return {
-        startMs: at(day, '00:00', ctx.timeZone),
-        endMs: at(shiftDay(day, 1), '00:00', ctx.timeZone),
-        label: `on ${year}-${String(month).padStart(2, '0')}-${String(dayOfMonth).padStart(2, '0')}`,
-      };
+      const year = m[1] === undefined ? latestYear(month, dayOfMonth, today) : Number(m[1]);
+      return wholeDay({ year, month, day: dayOfMonth }, m[0], ctx, today);
+    },
+  },
+  {
+    // A date in digits: "11/21", "21/11", "21.11.2026", "12/03/2026". Day and month are told apart by
+    // a part above 12; when both could be either ("12/03"), the two readings are offered, not guessed.
+    pattern:
+      /(?:\bon\s+)?(?<![\d/.:-])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}|\d{2}))?(?![\d/])|(?<![\d/.:-])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])/,
+    period: (m, ctx, today) => {
+      const typed = m[0].replace(/^on\s+/, '');
+      const first = Number(m[1] ?? m[4]);
+      const second = Number(m[2] ?? m[5]);
+      const written = m[3] ?? m[6];
+      const yearOf = (month: number, dayOfMonth: number) =>
+        written === undefined
+          ? latestYear(month, dayOfMonth, today)
+          : written.length === 2
+            ? 2000 + Number(written)
+            : Number(written);
+      // Dots are written day first (21.11.2026); slashes either way.
+      const dayFirst = { year: yearOf(second, first), month: second, day: first };
+      const monthFirst = { year: yearOf(first, second), month: first, day: second };
+      const readings = (m[4] === undefined ? [monthFirst, dayFirst] : [dayFirst]).filter(realDay);
+      const distinct = readings.filter((r, i) => readings.findIndex((o) => isoDay(o) === isoDay(r)) === i);
+      if (distinct.length === 0) return problem(typed, `"${typed}" is no date of the calendar`, []);
+      if (distinct.length > 1)
+        return problem(
+          typed,
+          `"${typed}" reads as ${distinct.map(isoDay).join(' or ')}`,
+          distinct.map(isoDay),
+        );
+      return wholeDay(distinct[0]!, typed, ctx, today);
+    },
+  },
+  {
+    // "on the 20th": that day of this month, or of last month when this month's is still to come.
+    pattern: /\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b/,
+    period: (m, ctx, today) => {
+      const dayOfMonth = Number(m[1]);
+      const month = dayOfMonth > today.day ? shiftDay({ ...today, day: 1 }, -1) : today;
+      return wholeDay({ year: month.year, month: month.month, day: dayOfMonth }, m[0], ctx, today);
     },
   },
   {
@@ -268,25 +351,181 @@ const RULES: readonly Rule[] = [
   },
 ];
 
+/** "since 2026-11-21 06:00", "since monday 9am": a day with a time after it, read as the time on that day. */
+const DATE_THEN_TIME =
+  /\b(since|after|from|before|until|till)\s+(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:\s+at|\s*t|,)?\s*(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon|midnight)(?![\d:])/i;
+
 /**
- * Finds the first time expression in `text` and the period it means at `ctx.nowMs`. Returns undefined
- * when the text names no time: callers then use their own default (`recentPeriod`).
+ * Finds the first time expression in `text` and the period it means at `ctx.nowMs`: a day or a
+ * stretch of days, and within it the times of day the question names ("after 3pm yesterday"). Returns
+ * undefined when the text names no time — callers then use their own default (`recentPeriod`) — and
+ * a problem for time words that read as no period, or as two.
  */
-export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | undefined {
+export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | undefined {
+  const reordered = text.replace(DATE_THEN_TIME, '$1 $3 on $2');
+  const clock = findTimeOfDay(reordered);
+  if (clock?.ok === false) return problem(clock.typed, clock.reason, []);
+  const rest = clock === undefined ? reordered : cut(reordered, clock.index, clock.length);
+  const day = findDay(rest, ctx);
+  if (clock === undefined || (day !== undefined && 'problem' in day)) return day;
+  const within = withinDay(clock.window, day?.period, ctx);
+  if ('problem' in within) return within;
+  return { period: within, rest: day?.rest ?? rest };
+}
+
+const cut = (text: string, index: number, length: number): string =>
+  `${text.slice(0, index)} ${text.slice(index + length)}`.replace(/\s+/g, ' ').trim();
+
+/** The first day or stretch of days the text names, with the text without its words. */
+function findDay(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | undefined {
   const lower = text.toLowerCase();
   const today = localDate(ctx.nowMs, ctx.timeZone);
   for (const rule of RULES) {
     const match = rule.pattern.exec(lower);
     if (match === null) continue;
     const period = rule.period(match, ctx, today);
-    if (period === undefined || period.endMs < period.startMs) continue;
-    const rest = `${text.slice(0, match.index)} ${text.slice(match.index + match[0].length)}`
-      .replace(/\s+/g, ' ')
-      .trim();
-    return { period, rest };
+    if (period === undefined) continue;
+    if ('problem' in period) return period;
+    if (period.endMs < period.startMs) continue;
+    const range = untilDay(lower, match, period, ctx, today);
+    if (range !== undefined && 'problem' in range) return range;
+    const [start, end] = range === undefined ? [match.index, match.index + match[0].length] : range.span;
+    return { period: range?.period ?? period, rest: cut(text, start, end - start) };
   }
   return undefined;
 }
+
+/** What joins two days into a stretch: "11/20 to 11/21", "from Nov 3 until Nov 5", "between … and …". */
+const DAY_JOINT = /^\s*(?:to|-|–|until|till|through|thru|and)\s*/;
+
+/**
+ * A second day right after a first ("11/20 to 11/21"): the stretch from the first day's start to the
+ * second's end, and where its words lie in the text. Undefined when no day follows.
+ */
+function untilDay(
+  lower: string,
+  match: RegExpExecArray,
+  first: Period,
+  ctx: TimeContext,
+  today: LocalDay,
+): { period: Period; span: [number, number] } | PeriodProblem | undefined {
+  if (!first.label.startsWith('on ')) return undefined;
+  const afterFirst = match.index + match[0].length;
+  const joint = DAY_JOINT.exec(lower.slice(afterFirst));
+  if (joint === null) return undefined;
+  const from = afterFirst + joint[0].length;
+  for (const rule of RULES) {
+    const next = rule.pattern.exec(lower.slice(from));
+    if (next === null || next.index !== 0) continue;
+    const second = rule.period(next, ctx, today);
+    if (second !== undefined && 'problem' in second) return second;
+    if (second === undefined || !second.label.startsWith('on ')) return undefined;
+    const lead = /(?:from|between)\s+$/.exec(lower.slice(0, match.index));
+    // "on Monday and Wednesday" is two days, not the stretch between them; "between … and …" is.
+    if (joint[0].trim() === 'and' && !lead?.[0].startsWith('between')) return undefined;
+    if (second.endMs <= first.startMs)
+      return problem(
+        lower.slice(match.index, from + next[0].length),
+        'that stretch ends before it starts',
+        [],
+      );
+    return {
+      period: {
+        startMs: first.startMs,
+        endMs: second.endMs,
+        label: `from ${first.label.slice(3)} to ${second.label.slice(3)}`,
+      },
+      span: [lead === null ? match.index : lead.index, from + next[0].length],
+    };
+  }
+  return undefined;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The stretch a time-of-day window bounds on the day the question names — or, with none, on the
+ * latest day on which it has begun ("since 6am" asked at 01:00 is since yesterday's 6am). "Last night"
+ * is two days: evening times fall on the first, morning times on the second. Periods of several days
+ * take "since"/"after" as their first day's time; a stretch within them is asked about one day.
+ */
+function withinDay(window: DayWindow, day: Period | undefined, ctx: TimeContext): Period | PeriodProblem {
+  const today = localDate(ctx.nowMs, ctx.timeZone);
+  const first = window.kind === 'before' ? window.to : window.from;
+  const night = day?.label === 'last night';
+  let anchor: LocalDay;
+  let flexible = day === undefined || night;
+  if (day === undefined) anchor = today;
+  else if (night) anchor = first >= 12 * 60 ? shiftDay(today, -1) : today;
+  else {
+    anchor = localDate(day.startMs, ctx.timeZone);
+    const oneDay = at(shiftDay(anchor, 1), '00:00', ctx.timeZone) >= day.endMs;
+    if (!oneDay) {
+      if (window.kind === 'since' || window.kind === 'after')
+        return {
+          startMs: Math.min(day.endMs, at(anchor, clockText(window.from), ctx.timeZone)),
+          endMs: day.endMs,
+          label: `${day.label} from ${clockText(window.from)}`,
+        };
+      return problem(
+        window.kind === 'before'
+          ? `before ${clockText(window.to)}`
+          : `${clockText(window.from)}–${clockText(window.to)}`,
+        `I read a stretch of hours on one day, not across ${day.label}; name the day ("yesterday", "on 2026-11-20")`,
+        [],
+      );
+    }
+    flexible = false;
+  }
+  for (;;) {
+    const span = spanOn(window, anchor, ctx);
+    if (!flexible || span.startMs <= ctx.nowMs) {
+      const endMs = Math.max(span.startMs, Math.min(span.endMs, ctx.nowMs));
+      return { startMs: span.startMs, endMs, label: `${span.words} ${dayWord(anchor, today)}` };
+    }
+    anchor = shiftDay(anchor, -1);
+    flexible = false;
+  }
+}
+
+/** The window on `day`, before it is cut at now. */
+function spanOn(
+  window: DayWindow,
+  day: LocalDay,
+  ctx: TimeContext,
+): { startMs: number; endMs: number; words: string } {
+  const time = (d: LocalDay, minutes: number) => at(d, '00:00', ctx.timeZone) + minutes * MINUTE;
+  const nextMidnight = at(shiftDay(day, 1), '00:00', ctx.timeZone);
+  switch (window.kind) {
+    case 'since':
+      return { startMs: time(day, window.from), endMs: ctx.nowMs, words: `since ${clockText(window.from)}` };
+    case 'after':
+      return {
+        startMs: time(day, window.from),
+        endMs: nextMidnight,
+        words: `after ${clockText(window.from)}`,
+      };
+    case 'before':
+      return {
+        startMs: at(day, '00:00', ctx.timeZone),
+        endMs: time(day, window.to),
+        words: `before ${clockText(window.to)}`,
+      };
+    case 'between':
+      return {
+        startMs: time(day, window.from),
+        endMs: time(window.to > window.from ? day : shiftDay(day, 1), window.to),
+        words: `between ${clockText(window.from)} and ${clockText(window.to)}`,
+      };
+  }
+}
+
+const dayWord = (day: LocalDay, today: LocalDay): string =>
+  isoDay(day) === isoDay(today)
+    ? 'today'
+    : isoDay(day) === isoDay(shiftDay(today, -1))
+      ? 'yesterday'
+      : `on ${isoDay(day)}`;
 
 /** The rolling period of the last `hours` hours: the default when a question names no time. */
 export function recentPeriod(hours: number, ctx: TimeContext): Period {

@@ -13,7 +13,7 @@ export interface WorkspaceNames {
   readonly clusters: readonly ComputeRef[];
   /** DLT pipelines (`system.lakeflow.pipelines`). */
   readonly pipelines: readonly ComputeRef[];
-  /** The people and service principals who ran queries (`system.query.history.executed_by`). */
+  /** The people and service principals who ran queries, or own jobs, pipelines or clusters (`OWNERS`). */
   readonly users: readonly string[];
 }
 
@@ -60,6 +60,24 @@ const USERS = `SELECT DISTINCT executed_by FROM system.query.history
   WHERE workspace_id = :workspace_id AND start_time >= :since AND executed_by IS NOT NULL
   ORDER BY executed_by`;
 
+/**
+ * Who owns each job, DLT pipeline and all-purpose cluster now (the latest row): the identity a job or
+ * pipeline runs as and its creator, a cluster's owner. Each is read apart, and a failure only loses
+ * those owners: `run_as_user_name` and `creator_user_name` are newer columns of `system.lakeflow.jobs`
+ * than the job names, which must load without them.
+ */
+const OWNERS = {
+  job: `SELECT job_id AS id, run_as_user_name AS run_as, creator_user_name AS creator
+  FROM system.lakeflow.jobs WHERE workspace_id = :workspace_id
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1 AND delete_time IS NULL`,
+  pipeline: `SELECT pipeline_id AS id, run_as, created_by AS creator
+  FROM system.lakeflow.pipelines WHERE workspace_id = :workspace_id
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, pipeline_id ORDER BY change_time DESC) = 1 AND delete_time IS NULL`,
+  cluster: `SELECT cluster_id AS id, owned_by AS run_as, owned_by AS creator
+  FROM system.compute.clusters WHERE workspace_id = :workspace_id
+  QUALIFY row_number() OVER (PARTITION BY workspace_id, cluster_id ORDER BY change_time DESC) = 1 AND delete_time IS NULL`,
+} as const;
+
 /** How far back names are looked for in the partitioned tables. */
 const NAME_DAYS = 30;
 
@@ -81,7 +99,19 @@ export async function loadWorkspaceNames(
   const sinceTime = new Date(nowMs - NAME_DAYS * 86_400_000);
   const limits = { ...policy, maxRows: 10_000 };
   const params = { since, workspace_id: workspaceId };
-  const [jobs, teams, tables, warehouses, clusters, pipelines, users] = await Promise.all([
+  const byWorkspace = { workspace_id: workspaceId };
+  const [
+    jobs,
+    teams,
+    tables,
+    warehouses,
+    clusters,
+    pipelines,
+    users,
+    jobOwners,
+    pipelineOwners,
+    clusterOwners,
+  ] = await Promise.all([
     runGuarded(warehouse, CURRENT_JOBS, params, limits),
     runGuarded(warehouse, TEAMS, params, limits),
     runGuarded(warehouse, TABLES, params, limits),
@@ -89,14 +119,33 @@ export async function loadWorkspaceNames(
     runGuarded(warehouse, CLUSTERS, { workspace_id: workspaceId }, limits),
     runGuarded(warehouse, CURRENT_PIPELINES, { workspace_id: workspaceId }, limits),
     runGuarded(warehouse, USERS, { since: sinceTime, workspace_id: workspaceId }, limits),
+    runGuarded(warehouse, OWNERS.job, byWorkspace, limits),
+    runGuarded(warehouse, OWNERS.pipeline, byWorkspace, limits),
+    runGuarded(warehouse, OWNERS.cluster, byWorkspace, limits),
   ]);
   const text = (v: unknown) => (typeof v === 'string' ? v : v === null || v === undefined ? null : String(v));
+  // A table without its owner columns loses only its owners: names and answers go on without them.
+  const ownersOf = (outcome: typeof jobOwners): Map<string, string[]> => {
+    const map = new Map<string, string[]>();
+    if (!outcome.ok) return map;
+    for (const r of outcome.value.result.rows) {
+      const id = text(r.id);
+      const people = [text(r.run_as), text(r.creator)].filter((p): p is string => p !== null);
+      if (id !== null) map.set(id, [...new Set(people)]);
+    }
+    return map;
+  };
+  const owners = [ownersOf(jobOwners), ownersOf(pipelineOwners), ownersOf(clusterOwners)];
+  const jobOwnersById = owners[0]!;
   return {
     jobs: jobs.ok
       ? jobs.value.result.rows.flatMap((r) => {
           const id = text(r.job_id);
           const name = text(r.name);
-          return id === null || name === null ? [] : [{ id, name, team: text(r.team) }];
+          const jobOwners = id === null ? undefined : jobOwnersById.get(id);
+          return id === null || name === null
+            ? []
+            : [{ id, name, team: text(r.team), ...(jobOwners === undefined ? {} : { owners: jobOwners }) }];
         })
       : [],
     teams: teams.ok ? teams.value.result.rows.flatMap((r) => text(r.team) ?? []) : [],
@@ -104,7 +153,12 @@ export async function loadWorkspaceNames(
     warehouses: warehouses.ok ? refs(warehouses.value.result.rows, 'warehouse_id', 'warehouse_name') : [],
     clusters: clusters.ok ? refs(clusters.value.result.rows, 'cluster_id', 'cluster_name') : [],
     pipelines: pipelines.ok ? refs(pipelines.value.result.rows, 'pipeline_id', 'name') : [],
-    users: users.ok ? users.value.result.rows.flatMap((r) => text(r.executed_by) ?? []) : [],
+    users: [
+      ...new Set([
+        ...(users.ok ? users.value.result.rows.flatMap((r) => text(r.executed_by) ?? []) : []),
+        ...owners.flatMap((map) => [...map.values()].flat()),
+      ]),
+    ].sort(),
   };
   function refs(rows: readonly Readonly<Record<string, unknown>>[], id: string, name: string): ComputeRef[] {
     return rows.flatMap((r) => {

@@ -570,17 +570,16 @@ describe('people, team abbreviations, DLT pipelines and kinds of failure', () =>
     }
   });
 
-  it("gives one person's warehouse time, and declines a person's failures: job runs are not filtered by person", async () => {
+  it("gives one person's warehouse time, and a person's failures as those of the jobs they own", async () => {
     const time = await ask('how much warehouse time did carol use this week');
     expect(time.intent).toBe('expensive_users');
     expect(time.summary).toMatch(
       /^carol@acme\.example ran \d+ quer(?:y|ies) this week: [\d.]+ h of warehouse time/,
     );
     const failures = await ask('dave failures today');
-    expect(failures.outcome).toBe('unanswerable');
-    expect(failures.summary).toContain("I can't narrow");
-    expect(failures.summary).toContain('user dave@acme.example');
-    expect(failures.sql).toBeNull();
+    expect(failures.intent).toBe('failures');
+    expect(failures.summary).toContain('of jobs owned by dave@acme.example today');
+    expect(failures.sql).toContain(':user_name IN (run_as_user_name, creator_user_name)');
   });
 
   it('says a person the query history does not know is not there, instead of answering for everyone', async () => {
@@ -642,7 +641,7 @@ describe('people, team abbreviations, DLT pipelines and kinds of failure', () =>
     expect(answer.intent).toBe('failures');
     expect(answer.summary).toMatch(/of team marketing yesterday/);
     expect(answer.summary).toContain('("mktg" read as team marketing.)');
-    expect(answer.sql).toContain('j.team = :team');
+    expect(answer.sql).toContain('j.team IN (:team_0)');
   });
 
   it('does not read plain words, SQL or an oversized word as a team abbreviation', async () => {
@@ -700,5 +699,202 @@ describe("a DLT pipeline's bill", () => {
     expect(answer.intent).toBe('spend_by_team');
     expect(answer.summary).toMatch(/^Spend of pipeline clickstream_dlt this week: \$[\d.,]+ /);
     expect(answer.sql).toContain('u.usage_metadata.dlt_pipeline_id = :pipeline_id');
+  });
+});
+
+describe('two or more teams or jobs in one question', () => {
+  it("compares two teams' spend, each its own row, adding up to what each is asked alone", async () => {
+    const both = await ask('compare cost of finance and marketing yesterday');
+    expect(both.intent).toBe('spend_by_team');
+    expect(both.summary).toMatch(/^Spend of teams finance and marketing yesterday: \$[\d,.]+/);
+    expect(both.rows.map((r) => r[0]).sort()).toEqual(['finance', 'marketing']);
+    expect(both.sql).toContain("custom_tags['team'] IN (:team_0, :team_1)");
+    const alone = async (team: string) =>
+      Number((await ask(`spend of ${team} yesterday`)).rows.reduce((s, r) => s + Number(r[1]), 0).toFixed(2));
+    const usd = Number(both.rows.reduce((s, r) => s + Number(r[1]), 0).toFixed(2));
+    expect(usd).toBeCloseTo((await alone('finance')) + (await alone('marketing')), 1);
+  });
+
+  it("counts two teams' failures together, and names both", async () => {
+    const count = (text: string) => ask(text).then((a) => a.rows.reduce((s, r) => s + Number(r[2]), 0));
+    const both = await ask('failures for marketing and data-platform yesterday');
+    expect(both.summary).toMatch(/^\d+ failed runs of teams marketing and data-platform yesterday/);
+    expect(await count('failures for marketing and data-platform yesterday')).toBe(
+      (await count('marketing failures yesterday')) + (await count('data-platform failures yesterday')),
+    );
+  });
+
+  it('reads "the orders or payments job" as the two jobs with those words in their names', async () => {
+    const answer = await ask('did the orders or payments job fail yesterday?');
+    expect(answer.intent).toBe('failures');
+    expect(answer.summary).toContain('of finance_orders_daily and finance_payments_hourly yesterday');
+    expect(answer.sql).toContain('r.job_id IN (:job_id_0, :job_id_1)');
+  });
+
+  it("answers a one-job question for each job named, each job's rows under its name", async () => {
+    const answer = await ask('status of mkt_sessionize and mkt_attribution');
+    expect(answer.intent).toBe('job_status');
+    expect(answer.summary).toMatch(/^mkt_sessionize: last run .*\. mkt_attribution: last run /);
+    expect(answer.columns[0]).toBe('job');
+    expect(new Set(answer.rows.map((r) => r[0]))).toEqual(new Set(['mkt_sessionize', 'mkt_attribution']));
+    expect(answer.sql?.match(/FROM system\.lakeflow\.job_run_timeline/g)).toHaveLength(2);
+  });
+
+  it('says a name that is no team is none, even beside another, and runs nothing', async () => {
+    const answer = await ask('failures yesterday for team-x and team-y');
+    expect(answer.outcome).toBe('unknown_name');
+    expect(answer.summary).toContain('"team-x"');
+    expect(answer.sql).toBeNull();
+  });
+
+  it('binds every team named, whatever SQL a name carries', async () => {
+    const answer = await ask("spend of finance and marketing' OR '1'='1 yesterday");
+    expect(answer.sql ?? '').not.toContain("'1'='1");
+    expect(answer.sql ?? '').not.toContain("'finance'");
+  });
+});
+
+describe('a person as a filter of every intent that can keep one', () => {
+  it('gives the failures of the jobs a person owns — runs as or created — and only theirs', async () => {
+    const answer = await ask('failed jobs run as finance-etl-sp@acme.example yesterday');
+    expect(answer.summary).toMatch(
+      /^\d+ failed runs? of jobs owned by finance-etl-sp@acme\.example yesterday/,
+    );
+    const all = await ask('what failed yesterday');
+    const theirs = answer.rows.map((r) => r[0]);
+    expect(theirs.length).toBeGreaterThan(0);
+    expect(theirs.length).toBeLessThan(all.rows.length);
+  });
+
+  it("ranks the cost of a person's jobs, not everyone's", async () => {
+    const answer = await ask('most expensive jobs owned by bob this week');
+    expect(answer.intent).toBe('expensive_jobs');
+    expect(answer.summary).toMatch(/^Jobs owned by bob@acme\.example cost \$/);
+    expect(answer.rows.map((r) => r[0])).toEqual(['finance_fx_rates']);
+  });
+
+  it("keeps a person for clusters, DLT pipelines, a table's readers and queries running now", async () => {
+    const cases = [
+      [
+        'clusters owned by dave without auto termination',
+        'owned_by = :user_name',
+        'owned by dave@acme.example',
+      ],
+      [
+        'any dlt pipelines owned by marketing-etl-sp@acme.example failing this week?',
+        ':user_name IN (run_as, created_by)',
+        'owned by marketing-etl-sp@acme.example',
+      ],
+      [
+        'did erin touch main.finance.orders this week',
+        'a.who = :user_name',
+        'erin@acme.example read or changed',
+      ],
+      ['queries running right now by dave', 'executed_by = :user_name', 'by dave@acme.example'],
+    ] as const;
+    for (const [question, sql, said] of cases) {
+      const answer = await ask(question);
+      expect(answer.outcome, question).toBe('answered');
+      expect(answer.sql, question).toContain(sql);
+      expect(answer.summary, question).toContain(said);
+    }
+  });
+
+  it('still knows the jobs of a workspace whose jobs table lacks the owner columns', async () => {
+    const older: Warehouse = {
+      query: (sql, options) =>
+        sql.includes('run_as_user_name')
+          ? Promise.reject(
+              warehouseError(
+                'NOT_FOUND',
+                '[UNRESOLVED_COLUMN] A column `run_as_user_name` cannot be resolved.',
+              ),
+            )
+          : demo.warehouse.query(sql, options),
+      close: async () => {},
+    };
+    const status = await analyst({ warehouse: older }).ask({ text: 'status of finance_fx_rates' });
+    expect(status.outcome).toBe('answered');
+    // Only a question that needs the owners meets the missing column, with Databricks' own words.
+    const owned = await analyst({ warehouse: older }).ask({
+      text: 'failed jobs of bob@acme.example yesterday',
+    });
+    expect(owned.outcome).toBe('warehouse_error');
+    expect(owned.summary).toContain('UNRESOLVED_COLUMN');
+  });
+
+  it('says plainly when a person cannot narrow an intent, instead of answering for everyone', async () => {
+    const answer = await ask('idle warehouses owned by frank');
+    expect(answer.outcome).toBe('unanswerable');
+    expect(answer.summary).toContain(
+      'down to user frank@acme.example: the system tables record no owner of a SQL warehouse',
+    );
+    expect(answer.sql).toBeNull();
+  });
+
+  it('reads what a person spent as the warehouse time they used: the bill names no one for it', async () => {
+    const answer = await ask('how much did frank spend yesterday');
+    expect(answer.intent).toBe('expensive_users');
+    expect(answer.summary).toMatch(/^frank@acme\.example ran|^No queries by frank@acme\.example/);
+  });
+});
+
+describe('times of day and dates in digits', () => {
+  it('answers for the hours asked, and says them', async () => {
+    const answer = await ask('what failed between 2:00 and 4:00 last night');
+    expect(answer.period).toMatchObject({
+      startMs: Date.parse('2026-11-21T02:00:00Z'),
+      endMs: Date.parse('2026-11-21T04:00:00Z'),
+    });
+    expect(answer.summary).toContain('between 02:00 and 04:00 yesterday');
+  });
+
+  it('says a day before the billing data is not covered, naming the day', async () => {
+    expect((await ask('how much did we spend on 3 Nov')).summary).toBe(
+      'The billing data does not cover 2026-11-03 (the billing data starts 2026-11-20 00:00 UTC): its spend is unknown.',
+    );
+  });
+
+  it('says a time no clock shows is unreadable, and runs nothing', async () => {
+    const answer = await ask('cost between 25:00 and 4');
+    expect(answer.outcome).toBe('unanswerable');
+    expect(answer.summary).toContain('"25:00" is no time of day');
+    expect(answer.sql).toBeNull();
+  });
+
+  it('offers both readings of a date whose day and month could be either', async () => {
+    const answer = await ask('what failed on 12/03');
+    expect(answer.outcome).toBe('ambiguous');
+    expect(answer.followUps.map((f) => f.question)).toEqual([
+      'what failed on 2025-12-03',
+      'what failed on 2026-03-12',
+    ]);
+    expect(answer.sql).toBeNull();
+  });
+
+  it('refuses a 10 kB question full of clock times without reading it', async () => {
+    const answer = await ask(`failures between ${'2:00 and 4:00 '.repeat(700)}`);
+    expect(answer.outcome).toBe('refused');
+    expect(answer.sql).toBeNull();
+  });
+});
+
+describe('a conversation saved before questions named several teams', () => {
+  it('keeps its one team for a follow-up, read as a list of one', async () => {
+    const key = `console:old-context:${Date.now()}`;
+    await new AskContextRepository(store.db).save(
+      [key],
+      {
+        intent: 'failures',
+        slots: { team: 'marketing' },
+        periodStartMs: Date.parse('2026-11-21T00:00:00Z'),
+        periodEndMs: Date.parse('2026-11-22T00:00:00Z'),
+        periodLabel: 'yesterday',
+      },
+      wallClock.now(),
+    );
+    const answer = await ask('and this week?', [key]);
+    expect(answer.intent).toBe('failures');
+    expect(answer.summary).toContain('of team marketing this week');
   });
 });

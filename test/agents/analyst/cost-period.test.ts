@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { monthStart, parseCostPeriod, zonedMidnight } from '../../../src/agents/analyst/cost-period.js';
+import {
+  monthStart,
+  parseCostPeriod,
+  splitTrailingPeriod,
+  zonedMidnight,
+} from '../../../src/agents/analyst/cost-period.js';
 
 /** Wednesday 2026-03-11 15:30 UTC. */
 const NOW = Date.parse('2026-03-11T15:30:00Z');
@@ -55,5 +60,37 @@ describe('cost periods, read with the time words of questions', () => {
       expect(!parsed.ok && parsed.userMessage).toContain('last month');
       expect(!parsed.ok && parsed.userMessage.length).toBeLessThan(300);
     }
+  });
+});
+
+describe('the period words at the end of /dbx cost', () => {
+  it('takes the longest run of last words that are time words and nothing else', () => {
+    expect(splitTrailingPeriod('finance since 6am')).toEqual({ rest: 'finance', period: 'since 6am' });
+    expect(splitTrailingPeriod('data-platform 11/20 to 11/21')).toEqual({
+      rest: 'data-platform',
+      period: '11/20 to 11/21',
+    });
+    expect(splitTrailingPeriod('cost_center=CC-100 past 2 days')).toEqual({
+      rest: 'cost_center=CC-100',
+      period: 'past 2 days',
+    });
+    expect(splitTrailingPeriod('team-x')).toEqual({ rest: 'team-x', period: '' });
+  });
+
+  it('leaves words that are no period with the target, and a period it cannot read to be said so', () => {
+    expect(splitTrailingPeriod('finance 2 retries')).toEqual({ rest: 'finance 2 retries', period: '' });
+    expect(splitTrailingPeriod('finance 31/11').period).toBe('31/11');
+    const refused = parseCostPeriod('31/11', NOW, 'UTC');
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.userMessage).toContain('no date of the calendar');
+  });
+
+  it('reads a time of day as the hours it bounds', () => {
+    expect(read('since 6am')).toMatchObject({ fromMs: Date.parse('2026-03-11T06:00:00Z'), toMs: NOW });
+  });
+
+  it('reads only the last words of a 40 kB command for its period', () => {
+    const text = `${'finance '.repeat(5_000)}yesterday`;
+    expect(splitTrailingPeriod(text).period).toBe('yesterday');
   });
 });

@@ -33,7 +33,8 @@ const NAMES: WorkspaceNames = {
 };
 
 const route = (question: string) => {
-  const found = findPeriod(question, { nowMs: Date.UTC(2026, 10, 22), timeZone: 'UTC' });
+  const read = findPeriod(question, { nowMs: Date.UTC(2026, 10, 22), timeZone: 'UTC' });
+  const found = read !== undefined && 'period' in read ? read : undefined;
   return routeQuestion(found?.rest ?? question, NAMES, { hasPeriod: found !== undefined });
 };
 
@@ -61,12 +62,12 @@ describe('routeQuestion matches names forgivingly', () => {
     expect(routed).toMatchObject({
       kind: 'intent',
       intent: 'job_status',
-      slots: { job: { name: 'finance_orders_daily' } },
+      slots: { jobs: [{ name: 'finance_orders_daily' }] },
     });
   });
 
   it('accepts a unique prefix', () => {
-    expect(route('status of finance_fx')).toMatchObject({ slots: { job: { name: 'finance_fx_rates' } } });
+    expect(route('status of finance_fx')).toMatchObject({ slots: { jobs: [{ name: 'finance_fx_rates' }] } });
   });
 
   it('offers the candidates when a prefix fits several jobs', () => {
@@ -83,7 +84,7 @@ describe('routeQuestion matches names forgivingly', () => {
     expect(route('what failed in finance yesterday')).toMatchObject({
       kind: 'intent',
       intent: 'failures',
-      slots: { team: 'finance' },
+      slots: { teams: ['finance'] },
     });
   });
 
@@ -96,7 +97,7 @@ describe('routeQuestion matches names forgivingly', () => {
 
   it('treats a bare period or a bare name as a follow-up of the conversation', () => {
     expect(route('and last week?')).toEqual({ kind: 'follow_up', slots: {} });
-    expect(route('what about marketing?')).toEqual({ kind: 'follow_up', slots: { team: 'marketing' } });
+    expect(route('what about marketing?')).toEqual({ kind: 'follow_up', slots: { teams: ['marketing'] } });
   });
 
   it('flags a name that matches nothing, with the nearest names of its kind', () => {
@@ -166,11 +167,11 @@ describe('routeQuestion matches names forgivingly', () => {
   });
 
   it('lets a kind word beside a name say what it names', () => {
-    // "orders" is a table's last part, but "the orders job" asks about a job: the nearest are offered.
+    // "orders" is a table's last part, but "the orders job" asks about a job: the one job with the word.
     expect(route('why did the orders job crash')).toMatchObject({
-      kind: 'unknown_name',
-      what: 'job',
-      nearest: ['finance_orders_daily'],
+      kind: 'intent',
+      intent: 'why_failed',
+      slots: { jobs: [{ name: 'finance_orders_daily' }] },
     });
     expect(route('who queried the orders table')).toMatchObject({
       kind: 'intent',
@@ -256,12 +257,12 @@ describe('routeQuestion tells a subject no intent computes from the words that m
   });
 });
 
-describe('routeQuestion on people, abbreviations, pipelines and kinds of failure', () => {
-  const intentOf = (question: string) => {
-    const routed = route(question);
-    return routed.kind === 'intent' ? routed : undefined;
-  };
+const intentOf = (question: string) => {
+  const routed = route(question);
+  return routed.kind === 'intent' ? routed : undefined;
+};
 
+describe('routeQuestion on people, abbreviations, pipelines and kinds of failure', () => {
   it('reads a first name as the one address it starts, and a name shared by addresses as ambiguous', () => {
     expect(intentOf('queries by alice today')?.slots.user).toBe('alice@acme.example');
     const shared = routeQuestion('queries by sam today', {
@@ -278,20 +279,20 @@ describe('routeQuestion on people, abbreviations, pipelines and kinds of failure
   it('never reads a team, job or concept word as a person who shares it', () => {
     const names = { ...NAMES, users: [...NAMES.users, 'finance@acme.example', 'cost@acme.example'] };
     const routed = routeQuestion('finance failures today', names);
-    expect(routed).toMatchObject({ kind: 'intent', intent: 'failures', slots: { team: 'finance' } });
+    expect(routed).toMatchObject({ kind: 'intent', intent: 'failures', slots: { teams: ['finance'] } });
     expect(routed.kind === 'intent' && routed.slots.user).toBeFalsy();
     expect(routeQuestion('cost by team', names)).toMatchObject({ kind: 'intent', intent: 'spend_by_team' });
   });
 
   it('reads an abbreviation of one team, and no plain word that shares its letters', () => {
     expect(intentOf('mktg failures')).toMatchObject({
-      slots: { team: 'marketing' },
+      slots: { teams: ['marketing'] },
       assumed: '"mktg" read as team marketing',
     });
-    expect(intentOf('dplat spend')?.slots.team).toBe('data-platform');
+    expect(intentOf('dplat spend')?.slots.teams).toEqual(['data-platform']);
     for (const word of ['main', 'making', 'fine', 'mm', 'mxyzzy']) {
       const routed = route(`${word} failures`);
-      expect(routed.kind === 'intent' ? routed.slots.team : undefined).toBeUndefined();
+      expect(routed.kind === 'intent' ? routed.slots.teams : undefined).toBeUndefined();
     }
   });
 
@@ -312,5 +313,85 @@ describe('routeQuestion on people, abbreviations, pipelines and kinds of failure
     expect(intentOf('why did finance_orders_daily time out')?.slots.errorKind).toBeUndefined();
     expect(intentOf('why did finance_orders_daily fail with OOM')?.intent).toBe('why_failed');
     expect(route('OOM failures yesterday')).toMatchObject({ kind: 'uncovered' });
+  });
+});
+
+describe('routeQuestion with several names and people', () => {
+  it('keeps every team a question names, joined by "and", "or", "vs" or commas', () => {
+    for (const question of [
+      'compare cost of finance and marketing',
+      'finance vs marketing spend',
+      'spend for marketing, finance',
+      'how much did the finance team spend vs the marketing team',
+    ])
+      expect(intentOf(question)?.slots.teams, question).toEqual(
+        question.indexOf('finance') < question.indexOf('marketing')
+          ? ['finance', 'marketing']
+          : ['marketing', 'finance'],
+      );
+    expect(intentOf('spend for finance, marketing and data-platform')?.slots.teams).toHaveLength(3);
+  });
+
+  it("keeps every job a question names, a kind word after the last being every name's", () => {
+    expect(intentOf('status of mkt_sessionize and finance_fx_rates')?.slots.jobs?.map((j) => j.name)).toEqual(
+      ['mkt_sessionize', 'finance_fx_rates'],
+    );
+    expect(intentOf('did the orders or payments job fail')?.slots.jobs?.map((j) => j.name)).toEqual([
+      'finance_orders_daily',
+      'finance_payments_hourly',
+    ]);
+  });
+
+  it('reads a whole word inside a name only beside its kind word', () => {
+    expect(intentOf('how many dbus did the platform team burn')?.slots.teams).toEqual(['data-platform']);
+    // "daily" is a word of finance_orders_daily, but nothing says it names a job.
+    expect(intentOf('daily spend by team')?.slots.jobs).toBeUndefined();
+    // A word shared by several jobs' names is no one job.
+    expect(intentOf('what failed for the mkt job')?.slots.jobs).toBeUndefined();
+  });
+
+  it('reads the initials of a team named in several words, and says it did', () => {
+    expect(intentOf('dp spend yesterday')).toMatchObject({
+      slots: { teams: ['data-platform'] },
+      assumed: '"dp" read as team data-platform',
+    });
+    expect(intentOf('fm spend')?.slots.teams).toBeUndefined();
+  });
+
+  it('reads a person beside owning words as whose jobs, pipelines or clusters, not as a question about owners', () => {
+    expect(intentOf('jobs owned by alice@acme.example that failed')).toMatchObject({
+      intent: 'failures',
+      slots: { user: 'alice@acme.example' },
+    });
+    expect(intentOf('most expensive jobs owned by bob')).toMatchObject({
+      intent: 'expensive_jobs',
+      slots: { user: 'bob@acme.example' },
+    });
+    expect(route('who owns finance_orders_daily')).toMatchObject({ kind: 'uncovered' });
+  });
+
+  it('says a name joined to one it knows is no name, instead of answering for the one it knows', () => {
+    expect(route('did team-x or finance fail yesterday')).toMatchObject({
+      kind: 'unknown_name',
+      what: 'team',
+      typed: 'team-x',
+    });
+    expect(route('spend of finance and sales team')).toMatchObject({
+      kind: 'unknown_name',
+      typed: 'sales',
+    });
+    // Plain words beside a name are no names.
+    expect(route('finance and all the rest spend')).not.toMatchObject({ kind: 'unknown_name' });
+    // A name of another kind beside a team is that name.
+    expect(route('spend of finance and marketing_bi')).not.toMatchObject({ kind: 'unknown_name' });
+  });
+
+  it("reads a person's pipelines as their DLT pipelines' health, and queries of a period as those queries", () => {
+    expect(intentOf('pipelines run by alice@acme.example')).toMatchObject({
+      intent: 'pipeline_status',
+      slots: { user: 'alice@acme.example' },
+    });
+    expect(intentOf('queries on 2026-11-20')?.intent).toBe('expensive_queries');
+    expect(intentOf('did alice change main.finance.orders')?.intent).toBe('table_access');
   });
 });

@@ -32,7 +32,7 @@ function mismatch(expected: ExpectedAnswer, answer: Answer): string | undefined 
     }
     // A name the workspace does not have ("team-x"), said so: the honest decline for it.
     if (expected.decline === 'must' && answer.outcome === 'unknown_name') return undefined;
-    const nearest = expected.filters?.team ?? expected.filters?.job;
+    const nearest = [expected.filters?.team ?? expected.filters?.job ?? []].flat()[0];
     if (expected.nearest && answer.outcome === 'unknown_name' && nearest !== undefined) {
       return answer.followUps.some((f) => f.label.includes(nearest))
         ? undefined
@@ -45,8 +45,14 @@ function mismatch(expected: ExpectedAnswer, answer: Answer): string | undefined 
     return `intent ${answer.intent}, expected ${expected.intents.join(' or ')}`;
   }
   const said = answer.summary.toLowerCase();
-  for (const [kind, value] of Object.entries(expected.filters ?? {})) {
-    if (!said.includes(value.toLowerCase())) return `${kind} ${value} not in "${answer.summary}"`;
+  // A team is said as what the answer is narrowed to, before its figures — not merely listed among
+  // every team's ("Spend yesterday: …; the most: data-platform …" is no answer for data-platform).
+  const narrowed = said.replace(/;?\s*(?:the )?most:.*$/, '');
+  for (const [kind, values] of Object.entries(expected.filters ?? {})) {
+    for (const value of [values].flat()) {
+      const where = kind === 'team' ? narrowed : said;
+      if (!where.includes(value.toLowerCase())) return `${kind} ${value} not in "${answer.summary}"`;
+    }
   }
   if (expected.period !== undefined) {
     const [start, end] = expected.period.map((iso) => Date.parse(iso));
@@ -76,8 +82,10 @@ describe('questions phrased by others, on the demo scenario', () => {
       tune: new Map(),
       'held-out': new Map(),
       fresh: new Map(),
+      third: new Map(),
+      fourth: new Map(),
     };
-    const sizes: Record<Half, number> = { tune: 0, 'held-out': 0, fresh: 0 };
+    const sizes: Record<Half, number> = { tune: 0, 'held-out': 0, fresh: 0, third: 0, fourth: 0 };
     const lines: string[] = [];
     for (const [index, question] of QUESTIONS_BY_OTHERS.entries()) {
       const answer = await analyst.ask({ text: question.text });
@@ -101,5 +109,9 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally['held-out'].get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Measured at 29 before this round's fixes, which were then made against it.
     expect(tally.fresh.get('right') ?? 0).toBeGreaterThanOrEqual(46);
+    // Measured at 13 before the third round's fixes, which were then made against it.
+    expect(tally.third.get('right') ?? 0).toBeGreaterThanOrEqual(40);
+    // Written after the third round and measured before any fix: 32 of 41; then tuned on.
+    expect(tally.fourth.get('right') ?? 0).toBeGreaterThanOrEqual(41);
   }, 120_000);
 });

@@ -13,7 +13,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 function period(text: string, timeZone = 'UTC', nowMs = NOW) {
   const found = findPeriod(text, { nowMs, timeZone });
-  if (found === undefined) throw new Error(`no period in "${text}"`);
+  if (found === undefined || 'problem' in found) throw new Error(`no period in "${text}"`);
   return {
     start: iso(found.period.startMs),
     end: iso(found.period.endMs),
@@ -50,9 +50,69 @@ describe('findPeriod', () => {
     expect(period('spend last wk').label).toBe(period('spend last week').label);
   });
 
-  it('reads no date in numbers beside other words, nor an impossible one', () => {
+  it('reads no date in numbers beside other words', () => {
     expect(findPeriod('top 10 decreasing jobs', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
-    expect(findPeriod('spend on 2026-02-30', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    expect(
+      findPeriod('jobs with more than 3 retries after 2 failures', { nowMs: NOW, timeZone: 'UTC' }),
+    ).toBeUndefined();
+    expect(findPeriod('spend 2019-2020 budget v1.2', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
+  it('says an impossible date is none, instead of answering for the default period', () => {
+    expect(problem('spend on 2026-02-30')).toMatchObject({ typed: 'on 2026-02-30', readings: [] });
+    expect(problem('failures on 31/11').reason).toContain('no date of the calendar');
+    expect(problem('failures on 13/13').readings).toEqual([]);
+  });
+
+  it('reads a date in digits, day and month told apart by a part above 12', () => {
+    expect(period('failures on 11/21')).toMatchObject({
+      start: '2026-11-21T00:00:00.000Z',
+      end: '2026-11-22T00:00:00.000Z',
+      label: 'on 2026-11-21',
+      rest: 'failures',
+    });
+    expect(period('cost 21/11')).toMatchObject({ start: '2026-11-21T00:00:00.000Z' });
+    expect(period('cost on 21.11.2026')).toMatchObject({ start: '2026-11-21T00:00:00.000Z' });
+    expect(period('cost on 03/03')).toMatchObject({ start: '2026-03-03T00:00:00.000Z' });
+  });
+
+  it('offers both readings of a date whose day and month could be either, rather than guess', () => {
+    expect(problem('what failed on 12/03')).toEqual({
+      typed: '12/03',
+      reason: '"12/03" reads as 2026-12-03 or 2026-03-12',
+      readings: ['2026-12-03', '2026-03-12'],
+    });
+  });
+
+  it('reads a stretch of days between two dates, the second day whole', () => {
+    expect(period('failures 11/20 to 11/21')).toMatchObject({
+      start: '2026-11-20T00:00:00.000Z',
+      end: '2026-11-22T00:00:00.000Z',
+      label: 'from 2026-11-20 to 2026-11-21',
+      rest: 'failures',
+    });
+    expect(period('spend between 2026-12-01 and 2026-12-03')).toMatchObject({
+      start: '2026-12-01T00:00:00.000Z',
+      end: '2026-12-04T00:00:00.000Z',
+      rest: 'spend',
+    });
+    // Two days joined by "and" alone are two days, not the stretch between them.
+    expect(period('failures on 3 Dec and 5 Dec').end).toBe('2026-12-04T00:00:00.000Z');
+    expect(problem('failures 11/25 to 11/21').reason).toBe('that stretch ends before it starts');
+  });
+
+  it('reads "the 20th" as that day of this month, or of last month when it is still to come', () => {
+    expect(period('spend on the 3rd')).toMatchObject({ start: '2026-12-03T00:00:00.000Z' });
+    expect(period('spend on the 20th')).toMatchObject({ start: '2026-11-20T00:00:00.000Z' });
+    expect(period('spend on the 20th of November')).toMatchObject({ start: '2026-11-20T00:00:00.000Z' });
+  });
+
+  it('says a date still to come is still to come, instead of answering an empty period', () => {
+    expect(problem('failures on 2026-12-25').reason).toBe(
+      "2026-12-25 is still to come: the workspace's clock says 2026-12-09",
+    );
+    // Without a year, the latest such day: last year's.
+    expect(period('failures on 25 Dec')).toMatchObject({ start: '2025-12-25T00:00:00.000Z' });
   });
 
   it('reads "last night" as 18:00 the evening before to 08:00 this morning, local time', () => {
@@ -121,6 +181,136 @@ describe('findPeriod', () => {
   it('handles a 100 KB question without time words quickly enough to answer', () => {
     const text = 'x'.repeat(100_000);
     expect(findPeriod(text, { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+});
+
+function problem(text: string, nowMs = NOW) {
+  const found = findPeriod(text, { nowMs, timeZone: 'UTC' });
+  if (found === undefined || !('problem' in found)) throw new Error(`"${text}" read without a problem`);
+  return found.problem;
+}
+
+describe('findPeriod with times of day', () => {
+  it('reads "since 6am" as from 06:00 today up to now', () => {
+    expect(period('failures since 6am')).toMatchObject({
+      start: '2026-12-09T06:00:00.000Z',
+      end: iso(NOW),
+      label: 'since 06:00 today',
+      rest: 'failures',
+    });
+    expect(period('since 8 am who ran the most')).toMatchObject({ start: '2026-12-09T08:00:00.000Z' });
+  });
+
+  it('reads a time that has not come yet today as the latest one that has', () => {
+    expect(period('failures since 14:00')).toMatchObject({
+      start: '2026-12-08T14:00:00.000Z',
+      end: iso(NOW),
+      label: 'since 14:00 yesterday',
+    });
+  });
+
+  it('bounds the day the question names: "after 3pm yesterday", "before noon yesterday"', () => {
+    expect(period('did it fail after 3pm yesterday')).toMatchObject({
+      start: '2026-12-08T15:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+      label: 'after 15:00 yesterday',
+      rest: 'did it fail',
+    });
+    expect(period('failures before noon yesterday')).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      end: '2026-12-08T12:00:00.000Z',
+    });
+  });
+
+  it('reads a stretch of hours with "between", "from … to" and a dash', () => {
+    expect(period('jobs that failed from 9am to noon yesterday')).toMatchObject({
+      start: '2026-12-08T09:00:00.000Z',
+      end: '2026-12-08T12:00:00.000Z',
+      label: 'between 09:00 and 12:00 yesterday',
+    });
+    expect(period('queries between 06:00 and 09:00 on 2026-12-01')).toMatchObject({
+      start: '2026-12-01T06:00:00.000Z',
+      end: '2026-12-01T09:00:00.000Z',
+    });
+    // A pm on the second side alone is the first's too.
+    expect(period('spend 9-11pm yesterday')).toMatchObject({
+      start: '2026-12-08T21:00:00.000Z',
+      end: '2026-12-08T23:00:00.000Z',
+    });
+    expect(period('failures between 2 and 4 yesterday')).toMatchObject({ start: '2026-12-08T02:00:00.000Z' });
+  });
+
+  it('puts evening times of "last night" on the evening and morning times on the morning', () => {
+    expect(period('anything fail last night after 10pm?')).toMatchObject({
+      start: '2026-12-08T22:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
+    expect(period('what failed between 2:00 and 4:00 last night')).toMatchObject({
+      start: '2026-12-09T02:00:00.000Z',
+      end: '2026-12-09T04:00:00.000Z',
+      label: 'between 02:00 and 04:00 today',
+    });
+    // At midnight this morning's 02:00 is still to come: the night before it is meant.
+    expect(
+      period('what failed between 2:00 and 4:00 last night', 'UTC', Date.UTC(2026, 11, 9)),
+    ).toMatchObject({
+      start: '2026-12-08T02:00:00.000Z',
+      end: '2026-12-08T04:00:00.000Z',
+    });
+  });
+
+  it('crosses midnight when the stretch ends before it starts', () => {
+    expect(period('failures between 11pm and 1am yesterday')).toMatchObject({
+      start: '2026-12-08T23:00:00.000Z',
+      end: '2026-12-09T01:00:00.000Z',
+    });
+  });
+
+  it('reads a date with a time after it as that time on that date', () => {
+    expect(period('spend since 2026-12-08 06:00')).toMatchObject({
+      start: '2026-12-08T06:00:00.000Z',
+      end: iso(NOW),
+      rest: 'spend',
+    });
+  });
+
+  it('reads hours in the workspace time zone', () => {
+    // 06:00 in Berlin is 05:00 UTC in December.
+    expect(period('failures since 6am', 'Europe/Berlin')).toMatchObject({
+      start: '2026-12-09T05:00:00.000Z',
+    });
+  });
+
+  it('takes "since" and "after" on a period of days as its first day\'s time', () => {
+    expect(period('failures since monday 9am')).toMatchObject({
+      start: '2026-12-07T09:00:00.000Z',
+      end: iso(NOW),
+    });
+  });
+
+  it('reads "at 3am" as the hour from it, and bare hours that would run backwards as a working day', () => {
+    expect(period('jobs that failed at 3am')).toMatchObject({
+      start: '2026-12-09T03:00:00.000Z',
+      end: '2026-12-09T04:00:00.000Z',
+    });
+    expect(period('spend between 9 and 5 yesterday')).toMatchObject({
+      start: '2026-12-08T09:00:00.000Z',
+      end: '2026-12-08T17:00:00.000Z',
+    });
+    // A 24-hour clock time keeps its meaning: 23 to 2 crosses midnight.
+    expect(period('failures between 23 and 2 yesterday')).toMatchObject({ end: '2026-12-09T02:00:00.000Z' });
+  });
+
+  it('says a time no clock shows is none, instead of answering for the whole day', () => {
+    expect(problem('cost between 25:00 and 4').reason).toContain('"25:00" is no time of day');
+    expect(problem('failures since 13pm').reason).toContain('am and pm go from 1 to 12');
+    expect(problem('failures after 6:75 yesterday').reason).toContain('no minute 75');
+    expect(problem('failures between 2:00 and 4:00 this week').reason).toContain('one day');
+  });
+
+  it('reads a 10 kB question of clock-like digits without hanging or throwing', () => {
+    const text = `failures ${'12:3'.repeat(2_500)} since ${'9'.repeat(5_000)}`;
+    expect(() => findPeriod(text, { nowMs: NOW, timeZone: 'UTC' })).not.toThrow();
   });
 });
 

@@ -35,10 +35,12 @@ import {
 } from './connect-configured-workspace.js';
 
 /**
- * Real time between start-up and the demo's first failure: the quiet hours before it are played flat
- * out, so the first incident card reaches the console well within a minute of `dbxops start`.
+ * Real time between dbxops being ready and the demo's first failure: the quiet hours before it are
+ * played flat out, so the first incident card reaches the console about half a minute after
+ * `dbxops start`. The demo's clock starts only once the console listens: a start-up slowed by a busy
+ * machine then delays the failure instead of letting it pass before anyone can see what comes next.
  */
-const DEMO_LEAD_IN_MS = 25_000;
+const DEMO_LEAD_IN_MS = 20_000;
 
 export interface RunningDbxops {
   /** The console and every endpoint: `http://host:port`. */
@@ -118,6 +120,7 @@ export async function startDbxops(
         seed: env.DBXOPS_SEED,
         speed: env.DBXOPS_SIM_SPEED,
         leadInMs: DEMO_LEAD_IN_MS,
+        clockWaits: true,
         webhook: {
           url: `${publicUrl}${WEBHOOK_PATH}`,
           username: env.DBXOPS_WEBHOOK_USERNAME,
@@ -298,6 +301,7 @@ export async function startDbxops(
     await listen(server, port, env.HOST);
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     if (role !== 'worker') await app.slack?.start();
+    embedded?.server.sim.startClock();
 
     return { url: publicUrl, app, embedded, stop };
   } catch (error) {

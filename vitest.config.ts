@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { suiteProjects } from './test/suite-projects.js';
+import { SLOW_TAG, SlowFirstSequencer } from './test/suite-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -15,8 +16,11 @@ export default defineConfig({
         testTimeout: 60_000,
         hookTimeout: 120_000,
         pool: 'forks',
+        tags: [{ name: SLOW_TAG, description: 'keeps a worker busy for a minute or more; runs first' }],
       },
     })),
+    // Long files first, whichever project they are in: see test/suite-sequencer.ts.
+    sequence: { sequencer: SlowFirstSequencer },
     // Two workers even on two cores (the default is cores − 1): the demo's full eval keeps one busy for
     // five minutes, and the rest of the suite waits on I/O and servers more than on CPU.
     maxWorkers: 2,

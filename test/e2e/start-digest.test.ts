@@ -1,3 +1,4 @@
+// @module-tag slow — a day and a half of workspace clock at 1200× (test/suite-sequencer.ts runs it first)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

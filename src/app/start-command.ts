@@ -18,6 +18,7 @@ import { keepPollSchedules, pollSchedules } from '../jobs/keep-poll-schedules.js
 import type { MonitoringPayloads } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
 import { requeueLostWork } from '../jobs/requeue-lost-work.js';
+import { lateAfterAtSpeed } from '../notify/post-scheduled.js';
 import { openStore } from '../store/open-store.js';
 import { type BotApp, createBotApp, type ProcessRole, type WatchedWorkspace } from './bot-app.js';
 import { localOperator } from './console-auth-setup.js';
@@ -204,6 +205,8 @@ export async function startDbxops(
       redisUrl = redis.url;
     }
 
+    // Poll in simulated time: at 60× a simulated minute passes every real second.
+    const speed = embeddedMode ? env.DBXOPS_SIM_SPEED : 1;
     // Readiness is known once the queues are: the console's status asks it at every look.
     let readiness: (() => Promise<Readiness>) | undefined;
     const app = await createBotApp({
@@ -219,11 +222,10 @@ export async function startDbxops(
       consoleUrl: env.DBXOPS_PUBLIC_URL?.replace(/\/$/, '') ?? publicUrl,
       workspaceStatus: withMonitoringHealth(workspaceStatus, () => readiness?.()),
       ...(embedded ? { workspaceName: embedded.workspace.scenario.workspace.name } : {}),
+      postLateAfterMs: lateAfterAtSpeed(speed),
     });
     cleanups.push(() => app.close());
 
-    // Poll in simulated time: at 60× a simulated minute passes every real second.
-    const speed = embeddedMode ? env.DBXOPS_SIM_SPEED : 1;
     const dispatcher = app.dispatcher as BullmqDispatcher<MonitoringPayloads>;
     await dispatcher.ready;
     const mode = embeddedMode ? 'embedded' : 'real';

@@ -15,13 +15,15 @@ const SLOW_TAG_COMMENT = new RegExp(`(?://|\\*)\\s*@module-tag\\s+${SLOW_TAG}\\b
  * Hands the files tagged slow to the workers first, then the rest in vitest's own order.
  *
  * Vitest's own order (its `BaseSequencer`) is by project name, then by each file's duration in the
- * results cache, and, with no cache (CI's fresh clone), by file size, biggest first. Size says little
- * about time: the demo's eval, the suite's longest file (three minutes), is among its smallest, so it
- * started after six minutes and ran for its last three alone beside a second worker doing short files,
- * and the 20-second wait of an accelerated clock ran while the other worker had nothing left. Run
- * first, the few long files overlap each other and the hundreds of short ones fill in behind them,
- * both workers busy to the end. The unit project stays last and together: its files share a worker's
- * modules only while they follow each other.
+ * results cache, or, with no cache (CI's fresh clone), by file size, biggest first. Size says little
+ * about time: the demo's eval, the longest file, is one of the smallest, and the eval files spend their
+ * minutes in `beforeAll`, which vitest's JSON report does not count as file time. Run alone, the
+ * acceptance project so ended with the demo's eval alone on one worker for minutes while the
+ * other had nothing left; in the whole suite only the integration files queued behind it kept the
+ * second worker busy. Longest first is the usual rule for sharing jobs between workers: the short files
+ * fill in behind the long ones, and the end of the run has only short files left to share out. The
+ * unit project stays last and together: its files share a worker's modules only while they follow
+ * each other.
  */
 export class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

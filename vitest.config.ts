@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { suiteProjects } from './test/suite-projects.js';
+import { SLOW_TAG, SlowFirstSequencer } from './test/suite-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -15,10 +16,16 @@ export default defineConfig({
         testTimeout: 60_000,
         hookTimeout: 120_000,
         pool: 'forks',
+        tags: [{ name: SLOW_TAG, description: 'keeps a worker busy for a minute or more; runs first' }],
       },
     })),
-    // Two workers even on two cores (the default is cores − 1): the demo's full eval keeps one busy for
-    // five minutes, and the rest of the suite waits on I/O and servers more than on CPU.
+    // Long files first, whichever project they are in: see test/suite-sequencer.ts.
+    sequence: { sequencer: SlowFirstSequencer },
+    // Two workers on two cores (the default is cores − 1): the demo's full eval keeps one busy for
+    // minutes. Both stay busy to the end of a run (files, their hooks and imports are about 2,000
+    // worker-seconds in a 1,030-second run), so the run's length is its work, not how it is shared out;
+    // the acceptance project's processes use about 750 CPU-seconds for its 1,000 worker-seconds, so a
+    // third worker would find about a quarter of the two cores free, and slow the tests that race a clock.
     maxWorkers: 2,
     // Run once for the whole run, whichever projects run: the projects do not extend this config, so
     // its global setup is not repeated per project. Tests that run bin/dbxops.js run the compiled dist/;

@@ -125,6 +125,8 @@ export interface BotAppOptions {
   surfaces?: ChatSurface[];
   /** What the digest calls the workspace when the policy does not name it (the scenario's name). */
   workspaceName?: string;
+  /** Workspace time after which a scheduled post says it was sent late (default 15 minutes). */
+  postLateAfterMs?: number;
 }
 
 /**
@@ -556,6 +558,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     clock,
     wallClock,
     since: clock.now(),
+    ...(options.postLateAfterMs === undefined ? {} : { lateAfterMs: options.postLateAfterMs }),
     logger: logger.child({ module: 'digest' }),
     build: (schedule, dueAt, late) =>
       digestBuilders.get(schedule.workspaceId ?? primaryId)!(schedule, dueAt, late),

@@ -39,6 +39,11 @@ export interface EmbeddedWorkspaceOptions {
    * watching quiet simulated hours pass. Ignored with `wallClock`, speed 0, or over 1,000 jobs.
    */
   leadInMs?: number;
+  /**
+   * With `speed`: the clock stands still until `server.sim.startClock()`, so that the caller's own
+   * start-up (a store, queues, a console) does not use up the lead-in before anyone can watch.
+   */
+  clockWaits?: boolean;
   token?: string;
   tls?: boolean;
   webhook?: { url: string; username?: string; password?: string };
@@ -109,6 +114,7 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
     sim: {
       tokens: [token],
       speed: options.speed,
+      ...(options.clockWaits ? { clockWaits: true } : {}),
       ...(wall ? { wallClock: wall.clock } : {}),
       ...(options.webhook ? { webhook: options.webhook } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -18,6 +18,7 @@ import { keepPollSchedules, pollSchedules } from '../jobs/keep-poll-schedules.js
 import type { MonitoringPayloads } from '../jobs/monitoring.js';
 import { startRedisServer } from '../jobs/redis-server.js';
 import { requeueLostWork } from '../jobs/requeue-lost-work.js';
+import { lateAfterAtSpeed } from '../notify/post-scheduled.js';
 import { openStore } from '../store/open-store.js';
 import { type BotApp, createBotApp, type ProcessRole, type WatchedWorkspace } from './bot-app.js';
 import { localOperator } from './console-auth-setup.js';
@@ -35,10 +36,12 @@ import {
 } from './connect-configured-workspace.js';
 
 /**
- * Real time between start-up and the demo's first failure: the quiet hours before it are played flat
- * out, so the first incident card reaches the console well within a minute of `dbxops start`.
+ * Real time between dbxops being ready and the demo's first failure: the quiet hours before it are
+ * played flat out, so the first incident card reaches the console about half a minute after
+ * `dbxops start`. The demo's clock starts only once the console listens: a start-up slowed by a busy
+ * machine then delays the failure instead of letting it pass before anyone can see what comes next.
  */
-const DEMO_LEAD_IN_MS = 25_000;
+const DEMO_LEAD_IN_MS = 20_000;
 
 export interface RunningDbxops {
   /** The console and every endpoint: `http://host:port`. */
@@ -118,6 +121,7 @@ export async function startDbxops(
         seed: env.DBXOPS_SEED,
         speed: env.DBXOPS_SIM_SPEED,
         leadInMs: DEMO_LEAD_IN_MS,
+        clockWaits: true,
         webhook: {
           url: `${publicUrl}${WEBHOOK_PATH}`,
           username: env.DBXOPS_WEBHOOK_USERNAME,
@@ -201,6 +205,8 @@ export async function startDbxops(
       redisUrl = redis.url;
     }
 
+    // Poll in simulated time: at 60× a simulated minute passes every real second.
+    const speed = embeddedMode ? env.DBXOPS_SIM_SPEED : 1;
     // Readiness is known once the queues are: the console's status asks it at every look.
     let readiness: (() => Promise<Readiness>) | undefined;
     const app = await createBotApp({
@@ -216,11 +222,10 @@ export async function startDbxops(
       consoleUrl: env.DBXOPS_PUBLIC_URL?.replace(/\/$/, '') ?? publicUrl,
       workspaceStatus: withMonitoringHealth(workspaceStatus, () => readiness?.()),
       ...(embedded ? { workspaceName: embedded.workspace.scenario.workspace.name } : {}),
+      postLateAfterMs: lateAfterAtSpeed(speed),
     });
     cleanups.push(() => app.close());
 
-    // Poll in simulated time: at 60× a simulated minute passes every real second.
-    const speed = embeddedMode ? env.DBXOPS_SIM_SPEED : 1;
     const dispatcher = app.dispatcher as BullmqDispatcher<MonitoringPayloads>;
     await dispatcher.ready;
     const mode = embeddedMode ? 'embedded' : 'real';
@@ -298,6 +303,7 @@ export async function startDbxops(
     await listen(server, port, env.HOST);
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     if (role !== 'worker') await app.slack?.start();
+    embedded?.server.sim.startClock();
 
     return { url: publicUrl, app, embedded, stop };
   } catch (error) {

@@ -115,6 +115,17 @@ const MAX_CATCH_UP = 7;
 const LOOK_BACK_MS = 35 * DAY_MS;
 const DEFAULT_CLAIM_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_LATE_AFTER_MS = 15 * 60_000;
+/** Real time a busy machine may hold a post back (a stalled event loop, a slow query) without it being late. */
+const STALL_ALLOWANCE_MS = 10_000;
+
+/**
+ * `lateAfterMs` for a workspace clock running `speed` times the wall clock: 15 workspace minutes, or
+ * the workspace time of a few real seconds when that is more. At 1200× a one-second stall is 20
+ * simulated minutes, and "Sent late … (dbxops was not running at the time)" would be untrue.
+ */
+export function lateAfterAtSpeed(speed: number): number {
+  return Math.max(DEFAULT_LATE_AFTER_MS, speed * STALL_ALLOWANCE_MS);
+}
 
 /** The times `schedule` was due in `(after, upTo]`, oldest first, at most `MAX_CATCH_UP` (the newest). */
 export function dueTimes(schedule: Schedule, after: number, upTo: number): number[] {

@@ -226,6 +226,26 @@ describe('the embedded demo for a newcomer', () => {
     }
   });
 
+  it('keeps the whole lead-in for when the bot is ready: with clockWaits the clock starts at startClock', async () => {
+    const embedded = await startEmbeddedWorkspace({
+      scenario: SCENARIO,
+      seed: 42,
+      speed: 60,
+      leadInMs: 25_000,
+      clockWaits: true,
+    });
+    try {
+      const lead = () => (embedded.firstFailure?.at ?? 0) - embedded.workspace.now();
+      // A slow start-up of everything else passes no simulated time.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(lead()).toBe(25 * 60_000);
+      embedded.server.sim.startClock();
+      await expect.poll(lead, { timeout: 5_000 }).toBeLessThan(25 * 60_000);
+    } finally {
+      await embedded.close();
+    }
+  });
+
   it('plays from the scenario start when the first failure is closer than the lead-in', async () => {
     const embedded = await startEmbeddedWorkspace({
       scenario: SCENARIO,

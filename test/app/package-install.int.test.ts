@@ -1,3 +1,4 @@
+// @module-tag slow — npm pack and a real npm install (test/suite-sequencer.ts runs it first)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';

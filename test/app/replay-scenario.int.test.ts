@@ -1,3 +1,4 @@
+// @module-tag slow — five scenarios replayed through the pipeline (test/suite-sequencer.ts runs it first)
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// @module-tag slow — the demo's 48 hours replayed, three minutes (test/suite-sequencer.ts runs it first)
 import { describe, expect, it } from 'vitest';
 import { evaluateScenario } from '../../src/app/eval-command.js';
 

@@ -1,3 +1,4 @@
+// @module-tag slow — a whole scenario replayed before its tests (test/suite-sequencer.ts runs it first)
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type EvalResult, evaluateScenario } from '../../src/app/eval-command.js';
 import { evalScoreQueries, itMeetsSeverityDetectionAndNoiseTargets } from '../support/eval-score-queries.js';

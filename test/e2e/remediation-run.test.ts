@@ -1,3 +1,4 @@
+// @module-tag slow — a workspace and a bot for each of its tests (test/suite-sequencer.ts runs it first)
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

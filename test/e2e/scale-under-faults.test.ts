@@ -1,3 +1,4 @@
+// @module-tag slow — BullMQ's stalled-job check and a Redis restart (test/suite-sequencer.ts runs it first)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

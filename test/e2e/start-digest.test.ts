@@ -1,3 +1,4 @@
+// @module-tag slow — a day and a half of workspace clock at 1200× (test/suite-sequencer.ts runs it first)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,8 +40,8 @@ describe('dbxops start posts the daily digest at 07:00 workspace time', () => {
     const env = loadEnv({
       PORT: '0',
       LOG_LEVEL: 'silent',
-      // Seven simulated hours in about 20 real seconds. Faster would save little and risk the post's
-      // lateness, judged in simulated minutes: at 3600× a busy CI machine's quarter-second stall is 15.
+      // Seven simulated hours in about 20 real seconds. A post is late only past ten real seconds at
+      // this speed (lateAfterAtSpeed): a busy CI machine's stall of a second is 20 simulated minutes.
       DBXOPS_SIM_SPEED: '1200',
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,

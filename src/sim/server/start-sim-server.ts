@@ -23,6 +23,11 @@ export interface SimServerOptions {
   /** Simulated seconds per real second; 0 or undefined = the clock only moves when the caller advances it. */
   speed?: number;
   /**
+   * With `speed`: the clock stands still until `startClock()`, for a caller that has more to start
+   * before anyone can watch (the simulated minutes would otherwise pass during its start-up).
+   */
+  clockWaits?: boolean;
+  /**
    * Follow this clock at 1× instead: every tick moves the simulated clock to its `now()`, so simulated
    * now equals it (the workspace's history up to it must already be played). Wins over `speed`.
    */
@@ -40,6 +45,8 @@ export interface SimServerHandle {
   workspace: SimWorkspace;
   /** Resolves once every webhook in flight has been delivered (or given up). */
   webhooksSettled(): Promise<void>;
+  /** Starts the clock at `speed` that `clockWaits` held (nothing if it runs already or has no speed). */
+  startClock(): void;
   close(): Promise<void>;
 }
 
@@ -288,12 +295,11 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
   baseUrl = `http://${host}:${address.port}`;
 
   let timer: NodeJS.Timeout | undefined;
+  let closed = false;
   const wallClock = opts.wallClock;
-  if (wallClock) {
-    timer = setInterval(() => workspace.advanceTo(Math.max(workspace.now(), wallClock.now())), 200);
-    timer.unref();
-  } else if (opts.speed && opts.speed > 0) {
-    const speed = opts.speed;
+  const speed = opts.speed ?? 0;
+  const startClock = (): void => {
+    if (timer !== undefined || closed || wallClock || speed <= 0) return;
     let last = performance.now();
     timer = setInterval(() => {
       const now = performance.now();
@@ -301,13 +307,19 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
       last = now;
     }, 200);
     timer.unref();
-  }
+  };
+  if (wallClock) {
+    timer = setInterval(() => workspace.advanceTo(Math.max(workspace.now(), wallClock.now())), 200);
+    timer.unref();
+  } else if (!opts.clockWaits) startClock();
 
   return {
     url: baseUrl,
     workspace,
     webhooksSettled: () => webhook?.settled() ?? Promise.resolve(),
+    startClock,
     async close() {
+      closed = true;
       if (timer) clearInterval(timer);
       unsubscribe();
       await webhook?.settled();

@@ -1,3 +1,4 @@
+// @module-tag slow — two days of the demo replayed and exported (test/suite-sequencer.ts runs it first)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

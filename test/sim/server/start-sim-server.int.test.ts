@@ -846,6 +846,15 @@ describe('sim server clock and payload options', () => {
     expect(list.status).toBe(200);
   });
 
+  it('holds the clock still with clockWaits until startClock, then moves it at the given speed', async () => {
+    const s = await start(() => {}, { speed: 3600, clockWaits: true });
+    const before = s.workspace.now();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(s.workspace.now()).toBe(before);
+    s.startClock();
+    await expect.poll(() => s.workspace.now(), { timeout: 5_000 }).toBeGreaterThan(before);
+  });
+
   it('sends ids as numbers when asked to', async () => {
     const e = {
       event_type: 'jobs.on_start' as const,

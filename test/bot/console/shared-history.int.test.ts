@@ -25,6 +25,33 @@ async function messages(h: ConsoleHarness, channelId = 'incidents'): Promise<Mes
   return ((await res.json()) as { messages: MessageJson[] }).messages;
 }
 
+/** Sends a greeting through `from` until `stream` carries one of its messages: the page is listening. */
+async function untilHeard(
+  stream: Awaited<ReturnType<typeof openEventStream>>,
+  from: ConsoleHarness,
+): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    expect((await send(from, { channelId: 'dm', text: 'hello', requestId: rid() })).status).toBe(200);
+    try {
+      await stream.next('message', 500);
+      return;
+    } catch {
+      // Not subscribed yet: greet again.
+    }
+  }
+}
+
+/** The next message event whose text holds `words`, skipping the greetings and their answers. */
+async function heardSaying(
+  stream: Awaited<ReturnType<typeof openEventStream>>,
+  words: string,
+): Promise<MessageJson> {
+  for (;;) {
+    const { message } = (await stream.next('message')) as { message: MessageJson };
+    if (text(message.html).includes(words)) return message;
+  }
+}
+
 async function send(h: ConsoleHarness, body: unknown): Promise<Response> {
   return fetch(`${h.baseUrl}/api/composer`, {
     method: 'POST',
@@ -103,11 +130,13 @@ describe('two web processes’ consoles on one store and one Redis', () => {
     const [a, b] = consoles.length >= 2 ? consoles : [await webProcess(), await webProcess()];
     const stream = await openEventStream(`${a!.baseUrl}/api/events`);
     try {
+      // The page listens from its first page open on; a busy machine can take a moment to subscribe, so
+      // wait until it hears the other process at all before the question whose echo is checked.
+      await untilHeard(stream, b!);
       const question = { channelId: 'dm', text: 'why did the nightly orders job fail?', requestId: rid() };
       expect((await send(b!, question)).status).toBe(200);
-      const heard = (await stream.next('message')) as { message: MessageJson };
+      const heard = { message: await heardSaying(stream, 'why did the nightly orders job fail?') };
       expect(heard.message.author).toBe('you');
-      expect(text(heard.message.html)).toContain('why did the nightly orders job fail?');
       // The browser retried on the other process (a timeout at the load balancer): shown once.
       expect((await send(a!, question)).status).toBe(200);
       const asked = (await messages(a!, 'dm')).filter((m) => text(m.html).includes('nightly orders job'));

@@ -512,21 +512,13 @@ function findNames(text: string, names: WorkspaceNames): Found {
       }
       // "finance job failures": a team's name before "job" is the team's jobs, not a job's prefix.
       if (found.team === undefined && (may('team') || kind === 'job')) {
-        const m = orWordPart(
-          matchName(typed, names.teams, (t) => t),
-          exactOnly || kind !== 'team',
-          () => matchWordPart(typed, names.teams, (t) => t),
-        );
+        const m = nameOrWordPart(typed, names.teams, (t) => t, !exactOnly && kind === 'team');
         const teamsJobs = kind === 'job' && exactTeam(typed, m);
         if (m.kind !== 'none' && (kind !== 'job' || teamsJobs) && (!exactOnly || exactTeam(typed, m)))
           found.team = { ...m, typed };
       }
       if (found.job === undefined && may('job')) {
-        const m = orWordPart(
-          matchName(typed, names.jobs, (j) => j.name),
-          exactOnly || kind !== 'job',
-          () => matchWordPart(typed, names.jobs, (j) => j.name),
-        );
+        const m = nameOrWordPart(typed, names.jobs, (j) => j.name, !exactOnly && kind === 'job');
         if (m.kind !== 'none' && (!exactOnly || exactJob(typed, m))) found.job = { ...m, typed };
       }
       if (found.warehouse === undefined && may('warehouse')) {
@@ -563,30 +555,31 @@ function findNames(text: string, names: WorkspaceNames): Found {
   if (found.job?.kind === 'one' && found.pipeline?.typed === found.job.typed) delete found.pipeline;
   if (found.team?.kind === 'one') {
     const more = moreNamed(candidates, found.team, (typed, kind) =>
-      orWordPart(
-        matchName(typed, names.teams, (t) => t),
-        kind !== 'team',
-        () => matchWordPart(typed, names.teams, (t) => t),
-      ),
+      nameOrWordPart(typed, names.teams, (t) => t, kind === 'team'),
     );
     if (more.length > 0) found.moreTeams = more;
   }
   if (found.job?.kind === 'one') {
     const more = moreNamed(candidates, found.job, (typed, kind) =>
-      orWordPart(
-        matchName(typed, names.jobs, (j) => j.name),
-        kind !== 'job',
-        () => matchWordPart(typed, names.jobs, (j) => j.name),
-      ),
+      nameOrWordPart(typed, names.jobs, (j) => j.name, kind === 'job'),
     );
     if (more.length > 0) found.moreJobs = more;
   }
   return found;
 }
 
-/** A prefix or exact match, or else — when the question says the kind — a whole word inside a name. */
-function orWordPart<T>(m: NameMatch<T>, skip: boolean, wordPart: () => NameMatch<T>): NameMatch<T> {
-  return m.kind !== 'none' || skip ? m : wordPart();
+/**
+ * A prefix or exact match, or else — with `wordPart`, when the question says the kind — a whole word
+ * inside a name.
+ */
+function nameOrWordPart<T>(
+  typed: string,
+  items: readonly T[],
+  nameOf: (item: T) => string,
+  wordPart: boolean,
+): NameMatch<T> {
+  const m = matchName(typed, items, nameOf);
+  return m.kind !== 'none' || !wordPart ? m : matchWordPart(typed, items, nameOf);
 }
 
 /**

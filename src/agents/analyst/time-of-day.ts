@@ -66,9 +66,10 @@ function readClockTime(typed: string): Minutes {
   return { ok: true, minutes: hour * 60 + minute, marked: match[2] !== undefined };
 }
 
+const BARE_FITS = new RegExp(`^${BARE_END}`, 'i');
+
 /** Whether a bare hour ("6", "14") is followed by what makes it a time ("since 6 yesterday"). */
-const bareFits = (text: string, end: number): boolean =>
-  new RegExp(`^${BARE_END}`, 'i').test(text.slice(end));
+const bareFits = (text: string, end: number): boolean => BARE_FITS.test(text.slice(end));
 
 /**
  * The first time-of-day phrase in `text` (lower-cased or not) and the stretch of a day it bounds; a

@@ -60,15 +60,17 @@ export class KnownEscalations {
   readonly #known = new Set<string>();
 
   has(incidentId: string, severity: Severity): boolean {
-    return this.#known.has(`${incidentId}\u0000${severity}`);
+    return this.#known.has(escalationKey(incidentId, severity));
   }
 
   add(incidentId: string, severity: Severity): void {
     // The oldest go first: a long-running process forgets incidents long resolved.
     if (this.#known.size >= KNOWN_ESCALATIONS) this.#known.delete(this.#known.values().next().value!);
-    this.#known.add(`${incidentId}\u0000${severity}`);
+    this.#known.add(escalationKey(incidentId, severity));
   }
 }
+
+const escalationKey = (incidentId: string, severity: Severity): string => `${incidentId}\u0000${severity}`;
 
 export interface EscalationDeps {
   readonly incidents: IncidentRepository;

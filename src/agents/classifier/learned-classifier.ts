@@ -117,6 +117,26 @@ export function trainLearnedClassifier(
   const logPrior = docCounts.map((n) => Math.log(n / examples.length));
   // log P(token | label) = log(count + alpha) − log(total + alpha·V): the second term once per label.
   const logDenominator = tokenTotals.map((n) => Math.log(n + options.alpha * vocabularySize));
+  // The action is predicted apart from the category, by naive Bayes over the actions alone (each
+  // action's counts are its pairs' summed): an unusual error's action is shared across categories
+  // ("a person must change something", "nobody can say"), and pooling the categories' examples
+  // answered more held-out actions right than the likeliest pair of the chosen category did.
+  const actions = [...new Set(labels.map((l) => l.action))];
+  const actionOf = labels.map((l) => actions.indexOf(l.action));
+  const sumByAction = (perLabel: readonly number[]): number[] => {
+    const out = new Array<number>(actions.length).fill(0);
+    perLabel.forEach((v, c) => {
+      const a = actionOf[c] ?? 0;
+      out[a] = (out[a] ?? 0) + v;
+    });
+    return out;
+  };
+  const actionLogPrior = sumByAction(docCounts).map((n) => Math.log(n / examples.length));
+  const actionLogDenominator = sumByAction(tokenTotals).map((n) =>
+    Math.log(n + options.alpha * vocabularySize),
+  );
+  const actionCounts = new Map<string, number[]>();
+  for (const [token, row] of counts) actionCounts.set(token, sumByAction(Array.from(row)));
 
   return (message, codes = []) => {
     const tokens = errorTokens(typeof message === 'string' ? message : '', codes).filter((t) =>
@@ -124,11 +144,16 @@ export function trainLearnedClassifier(
     );
     if (tokens.length < MIN_KNOWN_TOKENS) return null;
     const scores = labels.map((_, c) => logPrior[c] ?? 0);
+    const actionScores = actions.map((_, a) => actionLogPrior[a] ?? 0);
     for (const token of tokens) {
       const row = counts.get(token) as Float64Array;
       for (let c = 0; c < scores.length; c += 1) {
         scores[c] = (scores[c] ?? 0) + Math.log((row[c] ?? 0) + options.alpha) - (logDenominator[c] ?? 0);
       }
+      (actionCounts.get(token) ?? []).forEach((n, a) => {
+        actionScores[a] =
+          (actionScores[a] ?? 0) + Math.log(n + options.alpha) - (actionLogDenominator[a] ?? 0);
+      });
     }
     const probabilities = softmax(scores.map((s) => s / options.temperature));
     const categoryProbability = new Map<ErrorCategory, number>();
@@ -147,7 +172,7 @@ export function trainLearnedClassifier(
       }
     }
     const retryIndex = labelIndex.get(labelKey({ category, action: 'RETRY' }));
-    const action = chooseAction(category, labels, probabilities);
+    const action = chooseAction(category, labels, actions, actionScores);
     return {
       category,
       action,
@@ -173,21 +198,24 @@ function softmax(scores: readonly number[]): number[] {
 }
 
 /**
- * The action for `category`: the likeliest of its pairs other than a plain RETRY (when unsure between
- * RETRY and anything else, the other; a learned answer is never sure enough), else NOTIFY_OWNER.
+ * The action for `category`: of the actions its training examples were given, the one the action
+ * model scores highest other than a plain RETRY (when unsure between RETRY and anything else, the
+ * other; a learned answer is never sure enough), else NOTIFY_OWNER.
  */
 function chooseAction(
   category: ErrorCategory,
   labels: readonly Label[],
-  probabilities: readonly number[],
+  actions: readonly FailureAction[],
+  actionScores: readonly number[],
 ): FailureAction {
   let action: FailureAction = category === 'unknown' ? 'ESCALATE' : 'NOTIFY_OWNER';
-  let best = -1;
-  labels.forEach((label, c) => {
-    const p = probabilities[c] ?? 0;
-    if (label.category === category && label.action !== 'RETRY' && p > best) {
-      best = p;
-      action = label.action;
+  let best = Number.NEGATIVE_INFINITY;
+  actions.forEach((candidate, a) => {
+    const score = actionScores[a] ?? Number.NEGATIVE_INFINITY;
+    const seen = labels.some((l) => l.category === category && l.action === candidate);
+    if (seen && candidate !== 'RETRY' && score > best) {
+      best = score;
+      action = candidate;
     }
   });
   return action;

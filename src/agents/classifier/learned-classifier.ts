@@ -29,11 +29,17 @@ export interface LearnedOptions {
   readonly alpha: number;
   /** The log-likelihoods are divided by this before the softmax: naive Bayes is overconfident, so > 1. */
   readonly temperature: number;
+  /**
+   * `separate`: the action by naive Bayes over the actions alone; `pair`: the chosen category's
+   * likeliest (category, action) pair. Either way among the category's actions and never a plain RETRY.
+   */
+  readonly action: 'separate' | 'pair';
 }
 
 export const DEFAULT_LEARNED_OPTIONS: LearnedOptions = Object.freeze({
   alpha: 0.1,
   temperature: 6,
+  action: 'separate',
 });
 
 /** What the learned classifier makes of one error. */
@@ -172,7 +178,16 @@ export function trainLearnedClassifier(
       }
     }
     const retryIndex = labelIndex.get(labelKey({ category, action: 'RETRY' }));
-    const action = chooseAction(category, labels, actions, actionScores);
+    const action =
+      options.action === 'pair'
+        ? chooseAction(
+            category,
+            labels,
+            labels.map((l) => l.action),
+            // Only the chosen category's own pairs compete.
+            probabilities.map((p, c) => (labels[c]?.category === category ? p : Number.NEGATIVE_INFINITY)),
+          )
+        : chooseAction(category, labels, actions, actionScores);
     return {
       category,
       action,
@@ -198,20 +213,20 @@ function softmax(scores: readonly number[]): number[] {
 }
 
 /**
- * The action for `category`: of the actions its training examples were given, the one the action
- * model scores highest other than a plain RETRY (when unsure between RETRY and anything else, the
- * other; a learned answer is never sure enough), else NOTIFY_OWNER.
+ * The action for `category`: of the actions its training examples were given, the one scored highest
+ * (`candidates[i]` scores `scores[i]`) other than a plain RETRY (when unsure between RETRY and anything
+ * else, the other; a learned answer is never sure enough), else NOTIFY_OWNER.
  */
 function chooseAction(
   category: ErrorCategory,
   labels: readonly Label[],
-  actions: readonly FailureAction[],
-  actionScores: readonly number[],
+  candidates: readonly FailureAction[],
+  scores: readonly number[],
 ): FailureAction {
   let action: FailureAction = category === 'unknown' ? 'ESCALATE' : 'NOTIFY_OWNER';
   let best = Number.NEGATIVE_INFINITY;
-  actions.forEach((candidate, a) => {
-    const score = actionScores[a] ?? Number.NEGATIVE_INFINITY;
+  candidates.forEach((candidate, a) => {
+    const score = scores[a] ?? Number.NEGATIVE_INFINITY;
     const seen = labels.some((l) => l.category === category && l.action === candidate);
     if (seen && candidate !== 'RETRY' && score > best) {
       best = score;

@@ -92,6 +92,35 @@ describe('the learned layer beside the rules', () => {
     expect(never({ message })).toMatchObject({ category: 'dependency', rule: 'generic.words' });
   });
 
+  it('learns what to do from every category’s examples, not only those of the category it names', () => {
+    // Wording that says the tool's own state broke is escalated whatever the category; the one
+    // configuration example escalated says nothing of the kind, and the configuration errors that share
+    // this one's wording go to their owner, so the likeliest configuration pair alone would tell the owner.
+    const examples = parseLearnedExamples(
+      [
+        ['c1', 'bundle variable has no value in target dev', 'config', 'NOTIFY_OWNER'],
+        ['c2', 'bundle variable has no value in target prod', 'config', 'NOTIFY_OWNER'],
+        ['c3', 'bundle variable has no value in target test', 'config', 'NOTIFY_OWNER'],
+        ['c4', 'bundle variable resolver crashed', 'config', 'ESCALATE'],
+        ['n1', 'socket layer crashed: unexpected internal state, report upstream', 'network', 'ESCALATE'],
+        ['n2', 'socket pool crashed: unexpected internal state, report upstream', 'network', 'ESCALATE'],
+        ['r1', 'allocator crashed: unexpected internal state, report upstream', 'resource', 'ESCALATE'],
+        ['r2', 'spill manager crashed: unexpected internal state, report upstream', 'resource', 'ESCALATE'],
+      ]
+        .map(([id, message, category, action]) => JSON.stringify({ id, message, category, action }))
+        .join('\n'),
+    );
+    const learnedHere = trainLearnedClassifier(examples);
+    expect(learnedHere('bundle variable has no value: unexpected internal state')).toMatchObject({
+      category: 'config',
+      action: 'ESCALATE',
+    });
+    expect(learnedHere('bundle variable has no value in target stage')).toMatchObject({
+      category: 'config',
+      action: 'NOTIFY_OWNER',
+    });
+  });
+
   it('never proposes a plain RETRY, least of all for a category a retry cannot fix', () => {
     for (const example of shipped) {
       const got = learnedOnly({ message: example.message });

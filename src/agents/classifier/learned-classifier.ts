@@ -48,8 +48,8 @@ export interface LearnedGuess {
   action: FailureAction;
   /**
    * The probability of the category (summed over its actions): 0..1, tempered so that it matches how
-   * often such answers were right in cross-validation. The action is the category's likeliest other
-   * than a plain RETRY.
+   * often such answers were right in cross-validation. The action is the one the action model finds
+   * likeliest among the category's own, other than a plain RETRY.
    */
   confidence: number;
   /**
@@ -80,7 +80,7 @@ const labelKey = (l: Label): string => `${l.category}/${l.action}`;
 
 /**
  * Trains a multinomial naive Bayes model over the (category, action) pairs of `examples`, each
- * example a set of `errorTokens`. Deterministic: the same examples in the same order give the same
+ * example a set of `errorTokens`, and from the same counts one over the actions alone. Deterministic: the same examples in the same order give the same
  * model, and ties are broken by the pairs' order of first appearance.
  */
 export function trainLearnedClassifier(

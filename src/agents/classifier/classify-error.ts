@@ -62,10 +62,11 @@ const WRAPPER_YIELDS_TO = 20;
  * The text says the failing step was already attempted several times (Spark's task attempts, a
  * client's retry loop). A blip would have cleared by then, so a plain RETRY is the costly guess: the
  * owner is told instead. "failed 1 times" and urllib3's "Max retries exceeded" (printed even with no
- * retry configured) say nothing of the kind.
+ * retry configured) say nothing of the kind; its "Retrying (Retry(total=…)) after connection broken"
+ * does: that line is its loop at work, and it is quoted only because the call still failed.
  */
 const RETRIES_SPENT =
-  /\bfailed (?:[2-9]|\d{2,}) times\b|\b(?:after|Error after) (?:[2-9]|\d{2,}) (?:retries|attempts|tries)\b|\bgiving up after (?:[2-9]|\d{2,}) attempt|\bretries (?:were )?exhausted\b|\bexhausted (?:all )?retries\b/i;
+  /\bRetrying \(Retry\(total=\d|\bfailed (?:[2-9]|\d{2,}) times\b|\b(?:after|Error after) (?:[2-9]|\d{2,}) (?:retries|attempts|tries)\b|\bgiving up after (?:[2-9]|\d{2,}) attempt|\bretries (?:were )?exhausted\b|\bexhausted (?:all )?retries\b/i;
 const RETRIES_SPENT_HINT = ' It was already retried several times, so a plain retry is unlikely to help.';
 /**
  * The tool that failed says itself that a person must act (Confluent's connectors report
@@ -73,6 +74,14 @@ const RETRIES_SPENT_HINT = ' It was already retried several times, so a plain re
  * would otherwise look like a blip.
  */
 const USER_ACTIONABLE = /\bUSER_ACTIONABLE(?:_ERROR)?\b/;
+/**
+ * A run the Jobs service itself ended in `INTERNAL_ERROR` failed inside Databricks, not in the code or
+ * the cloud: the wording around it (a cluster that did not come up) may read as a blip, but whether a
+ * retry helps is for the platform's status or its support to say.
+ */
+const PLATFORM_INTERNAL_ERROR = /\blife_cycle_state['"]?\s*[:=]\s*['"]?INTERNAL_ERROR\b/;
+const PLATFORM_INTERNAL_ERROR_HINT =
+  ' Databricks ended the run in INTERNAL_ERROR, its own failure: check the status page and raise it with support if it repeats.';
 const USER_ACTIONABLE_HINT =
   ' The tool that failed marks it as one a person must act on, so a plain retry will not help.';
 const GUESS_HINT = ' This is a guess from general wording, so look before re-running it.';
@@ -415,6 +424,14 @@ interface Scored {
  */
 function withoutNeedlessRetry(chosen: Classification, text: string, guess: boolean): Classification {
   if (chosen.action !== 'RETRY') return chosen;
+  if (PLATFORM_INTERNAL_ERROR.test(text)) {
+    return {
+      ...chosen,
+      action: 'ESCALATE',
+      transient: false,
+      fixHint: `${chosen.fixHint}${PLATFORM_INTERNAL_ERROR_HINT}`,
+    };
+  }
   const notRetried = RETRIES_SPENT.test(text)
     ? RETRIES_SPENT_HINT
     : USER_ACTIONABLE.test(text)

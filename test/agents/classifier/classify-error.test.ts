@@ -838,8 +838,18 @@ describe('what other clients print, the kinds the unseen6 round read', () => {
     ],
     [
       'org.apache.hudi.exception.HoodieLockException: Unable to acquire lock, lock object null',
-      'concurrency',
+      'config',
       'NOTIFY_OWNER',
+    ],
+    [
+      "WARNING:urllib3.connectionpool:Retrying (Retry(total=2, connect=5, read=5, redirect=5, status=5)) after connection broken by 'NewConnectionError('<urllib3.connection.HTTPSConnection object>: Failed to establish a new connection: [Errno 111] Connection refused')': /api/2.0/jobs/runs/get",
+      'network',
+      'NOTIFY_OWNER',
+    ],
+    [
+      "Run failed with terminal state: {'life_cycle_state': 'INTERNAL_ERROR', 'result_state': 'FAILED', 'state_message': 'Unexpected failure while waiting for the cluster (0412-xyz) to be ready.'}",
+      'capacity',
+      'ESCALATE',
     ],
     [
       'org.apache.hudi.exception.HoodieLockException: FAILED_TO_ACQUIRE lock atZkBasePath = /hudi, lock key = db_orders',

@@ -112,10 +112,24 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   rows say `RETRY`), and a bare dropped connection ("Connection aborted … Remote end closed
  *   connection without response") labelled a timeout needing new settings, the corpus's commonest
  *   transient.
+ * - `unseen8`: 150 messages gathered blind by two people who never read the classifier, from public
+ *   threads no other row cites (checked by thread, whichever form its address takes): 38 (`u8-`) left
+ *   of a first gathering of 130 once the 92 from threads already in the corpus were dropped (its
+ *   check compared `owner/repo#N` with the older rows' full addresses), then 112 (`u9-`) from 77
+ *   repositories around Spark and Databricks — connectors (BigQuery, GCS, Event Hubs, Elasticsearch,
+ *   Neo4j, Snowflake, Redshift, ClickHouse, MongoDB, Kinesis), table formats (Iceberg, Hudi, Paimon,
+ *   delta-rs, Trino's Delta connector), schedulers and sessions (dagster, Livy, Kyuubi, sparkmagic,
+ *   the Spark operator), GPU and ML libraries, Databricks' own. The common wordings were nearly all
+ *   taken already, so it leans on version clashes, settings and tools' own bugs (27 labelled
+ *   `unknown`, 34 `ESCALATE`). Measured before anything of this session was chosen on it: the code
+ *   the session began with (e765b74) 73 and 92 of 150 right (48.7 % / 61.3 %), 7 given up, 2 needless
+ *   retries; with the learned action model and the `u7-` examples 75 and 95 (50.0 % / 63.3 %), 7, 2
+ *   — 28 and 26 of the 38 `u8-` rows, 47 and 69 of the 112 `u9-`. Aggregates only; nobody has read
+ *   its messages. Each row keeps the gatherer's one line on why it is labelled so.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen8';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -133,6 +147,7 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
+const unseen8Rows = rows.filter((r) => r.split === 'unseen8');
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -143,9 +158,9 @@ const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
  */
 const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
 /**
- * What the classifier reaches on the holdout today (159 and 162 of 170 right, one given up, no
+ * What the classifier reaches on the holdout today (159 and 163 of 170 right, one given up, no
  * needless retry), rounded towards failing: a change that makes any of them worse fails here. The
- * 162nd action came when the learned layer began predicting the action apart from the category
+ * 163rd action came when the `u7-` rows joined the learned layer's examples. The 162nd action came when the learned layer began predicting the action apart from the category
  * (chosen by repository-grouped cross-validation on tune, bench/learned-classifier.bench.ts); it was
  * 159 and 161 before that, and 160 and 162 until the `u6-` rows joined the learned layer's examples: a row the rules leave alone,
  * which had fallen back to `unknown`, now shares two tokens with them and gets a wrong guess
@@ -161,7 +176,7 @@ const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
  * are general rules backed by new tune rows. The rules alone reached 161 and 164 before those rounds;
  * the learned layer (trained on the tune rows only) added one.
  */
-const HOLDOUT_FLOOR = { category: 0.935, action: 0.952, unknown: 0.006, needlessRetries: 0 } as const;
+const HOLDOUT_FLOOR = { category: 0.935, action: 0.958, unknown: 0.006, needlessRetries: 0 } as const;
 /**
  * What the classifier reaches on the second unseen split today (76 and 79 of 80 right, none given
  * up, no needless retry), rounded towards failing: 75 and 79 until the `u6-` rows joined the learned
@@ -176,6 +191,13 @@ const HOLDOUT_FLOOR = { category: 0.935, action: 0.952, unknown: 0.006, needless
  * written in that round than a split gathered blind by someone who never read the classifier.
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.987, unknown: 0, needlessRetries: 0 } as const;
+/**
+ * What the classifier reaches on `unseen8` (75 and 95 of 150 right, 7 given up, 2 needless retries),
+ * rounded towards failing: far below issue 16's targets — errors from tools' own bugs and version
+ * clashes, worded like ordinary ones, are what the text alone does not tell — and a change that makes
+ * any of them worse fails here.
+ */
+const UNSEEN8_FLOOR = { category: 0.499, action: 0.633, unknown: 0.047, needlessRetries: 2 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -268,6 +290,7 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
+const unseen8 = evaluate(unseen8Rows);
 
 console.info(
   [
@@ -275,6 +298,7 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
+    ...summary('unseen8', unseen8),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -294,7 +318,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen8'], row.id).toContain(row.split);
     }
   });
 
@@ -372,7 +396,12 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 });
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
-function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: Report, floor: Floor): void {
+function measuredSplit(
+  split: 'unseen2' | 'unseen8',
+  subset: readonly CorpusRow[],
+  report: Report,
+  floor: Floor,
+): void {
   it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
     expect(subset.length).toBeGreaterThanOrEqual(80);
     const seenElsewhere = new Set(rows.filter((r) => r.split !== split).map((r) => threadOf(r.source)));
@@ -387,6 +416,10 @@ function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: R
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
+});
+
+describe('classifier accuracy on a set gathered blind from threads no other row cites (unseen8)', () => {
+  measuredSplit('unseen8', unseen8Rows, unseen8, UNSEEN8_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

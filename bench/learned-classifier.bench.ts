@@ -274,14 +274,12 @@ interface Fitted {
   predict: Scorer;
 }
 
-/** Multinomial naive Bayes over binary token features (the shipped model's, with pluggable features). */
-function naiveBayes(
+/** Each token's count per class, each class's number of texts and of tokens: what both Bayes models start from. */
+function classCounts(
   docs: readonly string[][],
   y: readonly number[],
   classes: number,
-  alpha: number,
-  temperature: number,
-): Fitted {
+): { counts: Map<string, Float64Array>; docCounts: Float64Array; totals: Float64Array } {
   const counts = new Map<string, Float64Array>();
   const docCounts = new Float64Array(classes);
   const totals = new Float64Array(classes);
@@ -298,6 +296,18 @@ function naiveBayes(
       r[c] = (r[c] ?? 0) + 1;
     }
   });
+  return { counts, docCounts, totals };
+}
+
+/** Multinomial naive Bayes over binary token features (the shipped model's, with pluggable features). */
+function naiveBayes(
+  docs: readonly string[][],
+  y: readonly number[],
+  classes: number,
+  alpha: number,
+  temperature: number,
+): Fitted {
+  const { counts, docCounts, totals } = classCounts(docs, y, classes);
   const prior = Array.from(docCounts, (n) => Math.log(n / docs.length));
   const denominator = Array.from(totals, (n) => Math.log(n + alpha * counts.size));
   return {
@@ -372,20 +382,7 @@ function complementNaiveBayes(
   classes: number,
   alpha: number,
 ): Fitted {
-  const counts = new Map<string, Float64Array>();
-  const totals = new Float64Array(classes);
-  docs.forEach((doc, i) => {
-    const c = y[i] ?? 0;
-    for (const t of doc) {
-      let r = counts.get(t);
-      if (r === undefined) {
-        r = new Float64Array(classes);
-        counts.set(t, r);
-      }
-      r[c] = (r[c] ?? 0) + 1;
-      totals[c] = (totals[c] ?? 0) + 1;
-    }
-  });
+  const { counts, totals } = classCounts(docs, y, classes);
   const all = totals.reduce((a, v) => a + v, 0);
   const weights = new Map<string, Float64Array>();
   const norms = new Float64Array(classes);

@@ -378,8 +378,10 @@ class Linker {
     if (activity !== undefined && (!consequence || s.occurredAt < activity)) return false;
     if (activity === undefined && !consequence && s.occurredAt > member.occurredAt) return false;
     switch (link) {
+      // What lies upstream of a consequence explains it only if it came first: a zero-row load feeding
+      // the table whose SLA was missed at 06:00, seen at noon, is a problem of its own.
       case 'upstream':
-        return CONSEQUENCE_KINDS.has(member.kind);
+        return CONSEQUENCE_KINDS.has(member.kind) && s.occurredAt <= member.occurredAt;
       case 'downstream':
         return CONSEQUENCE_KINDS.has(s.kind);
       case 'same_subject': {

@@ -67,6 +67,9 @@ function criticalityIndex(topology: Topology): CriticalityIndex {
  */
 const DOWNSTREAM_HORIZON_MS = 12 * 3_600_000;
 
+/** Loads that succeeded with the wrong number of rows: data wrong, not late. */
+const WRONG_DATA_KINDS: ReadonlySet<string> = new Set(['zero_rows', 'row_count_drop', 'row_count_spike']);
+
 /**
  * Criticality tags of the root cause's job and the jobs and tables downstream of it. A revoked grant
  * leaves its table intact (one principal lost access to it): only what that principal's broken jobs
@@ -87,11 +90,16 @@ export function criticalityOf(
   const { byJob, byTable, deadlinesOf } = criticalityIndex(topology);
   const root = summary.rootSignal;
   const tags = new Set<string>();
+  // Wrong data (loads that succeeded) is as urgent as the deadline was near when it was written: the
+  // SLA's table is refreshed on time, so the next night's deadline coming nearer while its incident is
+  // open adds nothing (an SLA signal says so should the table itself come under threat). What failed
+  // and stays failed is judged now.
+  const at = WRONG_DATA_KINDS.has(root.kind) ? Math.min(root.occurredAt, now) : now;
   const near = (key: string) => {
     const deadlines = deadlinesOf.get(key);
     if (deadlines === undefined) return true;
     return deadlines.some(
-      (d) => deadlinesAround(now, d.deadline, d.timezone).next - now <= DOWNSTREAM_HORIZON_MS,
+      (d) => deadlinesAround(at, d.deadline, d.timezone).next - at <= DOWNSTREAM_HORIZON_MS,
     );
   };
   // A team's spend on a job is not the job's data at risk, nor are its clusters launched wider: the job

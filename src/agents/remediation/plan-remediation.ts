@@ -19,6 +19,8 @@ export type VerifySpec =
       readonly target: 'warehouse';
       readonly warehouseId: string;
       readonly clusterSize?: string | undefined;
+      /** `scale_warehouse`: the cluster limit must read back so. */
+      readonly maxClusters?: number | undefined;
       /** `set_auto_stop`: the setting must read back so; the warehouse need not be running. */
       readonly autoStopMins?: number | undefined;
     }
@@ -585,16 +587,26 @@ function editableConfig(w: Warehouse) {
   return config;
 }
 
-/** One size up and one more cluster; the full config is sent because omitted fields may be reset. */
+/** Databricks' limit on a SQL warehouse's `max_num_clusters`. */
+const MAX_WAREHOUSE_CLUSTERS = 40;
+
+/**
+ * One more cluster; the full config is sent because omitted fields may be reset. Queued statements wait
+ * for a slot, and slots come with clusters: the extra one runs only while statements queue, so a burst
+ * costs while it lasts. A bigger size makes each statement faster, not more of them run at once, and
+ * bills more every hour the warehouse runs, for good: it is the change only at the cluster limit.
+ */
 function planScaleWarehouse(context: RemediationContext, plan: Planner): PlanResult {
   if (context.warehouseId === undefined) return missing('a warehouse id');
   const w = context.warehouse;
   if (w === undefined) return missing("the warehouse's current config (warehouses/{id})");
   const config = editableConfig(w);
+  const clusters = w.max_num_clusters ?? 1;
+  const atLimit = clusters >= MAX_WAREHOUSE_CLUSTERS;
   const index = WAREHOUSE_SIZES.findIndex(([size]) => size === w.cluster_size);
   const nextSize =
-    index >= 0 ? WAREHOUSE_SIZES[Math.min(index + 1, WAREHOUSE_SIZES.length - 1)]?.[0] : undefined;
-  const maxClusters = Math.min(40, (w.max_num_clusters ?? 1) + 1);
+    atLimit && index >= 0 ? WAREHOUSE_SIZES[Math.min(index + 1, WAREHOUSE_SIZES.length - 1)]?.[0] : undefined;
+  const maxClusters = Math.min(MAX_WAREHOUSE_CLUSTERS, clusters + 1);
   const edited = {
     ...config,
     ...(nextSize === undefined ? {} : { cluster_size: nextSize }),
@@ -606,16 +618,19 @@ function planScaleWarehouse(context: RemediationContext, plan: Planner): PlanRes
   const cost =
     beforeRate === undefined || afterRate === undefined
       ? null
-      : round(
-          (afterRate * maxClusters - beforeRate * (w.max_num_clusters ?? 1)) * (context.sqlUsdPerDbu ?? 0.7),
-        );
+      : round((afterRate * maxClusters - beforeRate * clusters) * (context.sqlUsdPerDbu ?? 0.7));
   const path = `${WAREHOUSES}/${encodeURIComponent(context.warehouseId)}/edit`;
   return plan({
     calls: [{ method: 'POST', path, body: edited }],
-    rollback: `Edit it back to cluster_size ${w.cluster_size ?? '(unchanged)'} and max_num_clusters ${w.max_num_clusters ?? 1}.`,
+    rollback: `Edit it back to cluster_size ${w.cluster_size ?? '(unchanged)'} and max_num_clusters ${clusters}.`,
     rollbackCalls: [{ method: 'POST', path, body: config }],
     estimatedCostUsd: cost,
-    verify: { target: 'warehouse', warehouseId: context.warehouseId, clusterSize: edited.cluster_size },
+    verify: {
+      target: 'warehouse',
+      warehouseId: context.warehouseId,
+      clusterSize: edited.cluster_size,
+      maxClusters,
+    },
   });
 }
 

@@ -91,7 +91,7 @@ export const REMEDIATION_INFO: Record<RemediationKind, RemediationInfo> = {
   scale_warehouse: {
     label: 'Scale the warehouse',
     risk: 'medium',
-    description: 'One size larger and one more cluster, so queued queries start.',
+    description: 'One more cluster, so queued queries start (one size larger only at the cluster limit).',
     destructive: false,
     verifies: 'warehouse',
   },

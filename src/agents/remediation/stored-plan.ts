@@ -20,6 +20,7 @@ const verifySpecSchema = z.discriminatedUnion('target', [
     target: z.literal('warehouse'),
     warehouseId: z.string(),
     clusterSize: z.string().optional(),
+    maxClusters: z.number().optional(),
     autoStopMins: z.number().optional(),
   }),
   z.object({ target: z.literal('cluster'), clusterId: z.string() }),

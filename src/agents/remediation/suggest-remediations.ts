@@ -80,7 +80,7 @@ export function suggestRemediations(signal: SuggestInput | undefined): Remediati
       if (refs.runId !== undefined && signal.kind === 'duration_anomaly') out.push('cancel_run');
       break;
     case 'warehouse_queueing':
-      // Queries wait for capacity: one size and one cluster more lets them start.
+      // Queries wait for a slot: one cluster more lets them start.
       if (refs.warehouseId !== undefined) out.push('scale_warehouse');
       break;
     case 'warehouse_idle_no_autostop':

@@ -39,9 +39,15 @@ export async function checkOutcome(
         return { state: 'pending', summary: `the warehouse is ${w.state ?? 'starting'}` };
       if (verify.clusterSize !== undefined && w.cluster_size !== verify.clusterSize)
         return { state: 'pending', summary: `the warehouse is still ${w.cluster_size}` };
+      if (verify.maxClusters !== undefined && w.max_num_clusters !== verify.maxClusters)
+        return {
+          state: 'pending',
+          summary: `the warehouse still scales to ${clusters(w.max_num_clusters ?? 1)}`,
+        };
+      const scale = verify.maxClusters === undefined ? '' : `, up to ${clusters(verify.maxClusters)}`;
       return {
         state: 'recovered',
-        summary: `the warehouse is RUNNING${w.cluster_size ? ` at ${w.cluster_size}` : ''}`,
+        summary: `the warehouse is RUNNING${w.cluster_size ? ` at ${w.cluster_size}` : ''}${scale}`,
       };
     }
     case 'cluster': {
@@ -184,4 +190,8 @@ function keyOf(value: unknown): string | undefined {
   const v = value as Record<string, unknown>;
   const key = v.task_key ?? v.job_cluster_key;
   return typeof key === 'string' ? key : undefined;
+}
+
+function clusters(n: number): string {
+  return `${n} cluster${n === 1 ? '' : 's'}`;
 }

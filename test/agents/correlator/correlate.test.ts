@@ -63,6 +63,29 @@ const graph = buildDependencyGraph({
   ],
 });
 
+/** Three hourly empty loads of `table` in a row, the last an hour before `at`, as the row-count detector reports them. */
+function zeroRowsOf(
+  table: string,
+  writer: { jobId?: string; taskKey?: string },
+  at: number,
+): Signal | undefined {
+  return detectRowCountAnomalies(
+    [1, 2, 3].map((i) =>
+      tableLoadObservationSchema.parse({
+        workspaceId: WS,
+        table,
+        ...writer,
+        runId: `r${at}-${i}`,
+        rowsWritten: 0,
+        loadedAt: at - (4 - i) * HOUR,
+      }),
+    ),
+    {},
+    thresholds(),
+    at,
+  ).signals[0];
+}
+
 function cascade(): { extract: Signal; transform: Signal; load: Signal; sla: Signal } {
   const etl = run({
     jobId: 'E',
@@ -421,6 +444,17 @@ describe('correlate', () => {
       // … while the night's extract failure, found after the miss, still joins it as its cause.
       const { extract } = cascade();
       expect(feed([sla, extract]).incidents).toHaveLength(1);
+    });
+
+    it('does not blame the morning’s missed SLA on empty loads upstream of it that afternoon', () => {
+      const { extract, sla } = cascade();
+      // The orders load wrote no rows three times in a row, the last at noon: six hours after the miss,
+      // within the consequence horizon, and upstream of the missed table, but it explains nothing of it.
+      const empty = zeroRowsOf('main.sales.orders', { jobId: 'E', taskKey: 'load' }, DEADLINE + 6 * HOUR);
+      expect(empty?.kind).toBe('zero_rows');
+      const { incidents } = feed([extract, sla, empty!]);
+      expect(incidents.map((i) => i.signals.length)).toEqual([2, 1]);
+      expect(incidents[1]!.title).toContain('main.sales.orders');
     });
 
     it('opens its own incident for a failure upstream of one that broke before it: its own upstream is healthy', () => {
@@ -935,23 +969,8 @@ describe('correlate', () => {
 });
 
 describe('summariseIncident names the team to ask', () => {
-  /** Three empty loads of `table` in a row, as the row-count detector reports them. */
   const zeroRows = (table: string, writer: { jobId?: string; taskKey?: string } = {}) =>
-    detectRowCountAnomalies(
-      [1, 2, 3].map((i) =>
-        tableLoadObservationSchema.parse({
-          workspaceId: WS,
-          table,
-          ...writer,
-          runId: `r${i}`,
-          rowsWritten: 0,
-          loadedAt: DEADLINE - (4 - i) * HOUR,
-        }),
-      ),
-      {},
-      thresholds(),
-      DEADLINE,
-    ).signals[0];
+    zeroRowsOf(table, writer, DEADLINE);
 
   it('gives a table that loaded no rows the team of the job that wrote it', () => {
     const zero = zeroRows('main.sales.orders', { jobId: 'E', taskKey: 'load' });

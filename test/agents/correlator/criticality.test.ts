@@ -4,7 +4,10 @@ import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
 import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
 import { criticalityOf } from '../../../src/agents/correlator/criticality.js';
 import { detectGrantChanges } from '../../../src/agents/detector/detect-grant-changes.js';
+import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
+import { tableLoadObservationSchema } from '../../../src/agents/detector/observations.js';
 import { failedTaskSignal } from '../../domain/signal-factory.js';
+import { HOUR, thresholds } from '../detector/observation-factory.js';
 
 const job = (
   jobId: string,
@@ -135,6 +138,44 @@ describe('criticalityOf', () => {
     expect(criticalityOf(topology, downstream, NIGHT)).toContain('financial-critical');
     const failure = summariseIncident([failedTaskSignal({ refs: { jobId: '77' } })], new DependencyGraph());
     expect(criticalityOf(topology, failure, morning)).toEqual(['financial-critical']);
+  });
+
+  it('lends empty loads the tags downstream as near as their deadline was when they landed, not as the next night nears', () => {
+    // Noon: nightly_sales has loaded no rows three hours in a row; the GL close downstream is due at 06:00.
+    const noon = Date.UTC(2026, 11, 1, 12);
+    const [zero] = detectRowCountAnomalies(
+      [3, 2, 1].map((hoursAgo, i) =>
+        tableLoadObservationSchema.parse({
+          workspaceId: '1234567890123456',
+          table: 'main.sales.orders',
+          jobId: '42',
+          runId: `z${i}`,
+          rowsWritten: 0,
+          loadedAt: noon - (hoursAgo - 1) * HOUR,
+        }),
+      ),
+      {},
+      thresholds(),
+      noon,
+    ).signals;
+    expect(zero?.kind).toBe('zero_rows');
+    const withGl = (signal: NonNullable<typeof zero>) => {
+      const summary = summariseIncident([signal], new DependencyGraph());
+      return {
+        ...summary,
+        blastRadius: { ...summary.blastRadius, jobs: ['gl_close'], tables: ['main.finance.gl'] },
+      };
+    };
+    // 18:00, the incident still open: the GL's deadline is now within 12 hours, but the loads succeeded
+    // at noon, when it was 18 hours off; the streak does not page as the clock turns.
+    const evening = Date.UTC(2026, 11, 1, 18);
+    expect(criticalityOf(topology, withGl(zero!), evening)).toEqual(['exec-dashboard']);
+    // A run that failed at noon and stays failed is judged as the night nears.
+    const failed = failedTaskSignal({
+      occurredAt: noon,
+      refs: { jobId: '42', tablesWritten: ['main.sales.orders'] },
+    });
+    expect(criticalityOf(topology, withGl(failed), evening)).toContain('financial-critical');
   });
 
   it('knows nothing before the topology is loaded', () => {

@@ -284,6 +284,66 @@ describe('handleSignal', () => {
   });
 });
 
+describe('handleSignal: a problem upstream of a missed SLA, hours after the miss', () => {
+  it('opens its own incident for empty loads upstream of the table whose SLA the night missed, at its own severity', async () => {
+    const { store: own, deps: d, clock: c } = await freshStore(DEADLINE - 3 * HOUR);
+    try {
+      // 03:00: the revenue mart fails; at 06:00 its table misses the SLA, and the incident pages P1.
+      const at = DEADLINE - 3 * HOUR;
+      const [mart] = failures(
+        {
+          jobId: 'M',
+          jobName: 'Revenue mart',
+          runId: '950',
+          tablesRead: ['main.sales.orders'],
+          tablesWritten: ['main.mart.daily_revenue'],
+          resultState: 'FAILED',
+          startTime: at - 10 * 60_000,
+          endTime: at,
+          tasks: [task('build', '9501', { resultState: 'FAILED', endTime: at })],
+        },
+        at,
+      );
+      const night = await handleSignal(d, mart!);
+      if (night.kind !== 'opened') throw new Error(`expected an incident, got ${night.kind}`);
+      c.set(DEADLINE + 5 * 60_000);
+      const sla = tableSlaSchema.parse({
+        workspaceId: WS,
+        table: 'main.mart.daily_revenue',
+        deadline: '06:00',
+        timezone: 'UTC',
+        upstreamJobIds: ['E', 'M'],
+      });
+      const [missed] = detectSlaBreaches([sla], [], c.now()).signals;
+      expect(await handleSignal(d, missed!)).toMatchObject({ kind: 'joined' });
+      expect((await d.incidents.get(night.incident.id))?.severity).toBe('P1');
+      // Noon: the orders ETL, upstream of the mart, has loaded no rows three hours in a row. Linked by
+      // lineage to the missed table and within the consequence horizon, but six hours after the miss.
+      c.set(DEADLINE + 6 * HOUR);
+      const loads = [3, 2, 1].map((hoursAgo, i) =>
+        tableLoadObservationSchema.parse({
+          workspaceId: WS,
+          table: 'main.sales.orders',
+          jobId: 'E',
+          runId: `e${i}`,
+          rowsWritten: 0,
+          loadedAt: c.now() - (hoursAgo - 1) * HOUR,
+        }),
+      );
+      const [zero] = detectRowCountAnomalies(loads, {}, defaultPolicy().thresholds, c.now(), [sla]).signals;
+      expect(zero?.kind).toBe('zero_rows');
+      const noon = await handleSignal(d, zero!);
+      if (noon.kind !== 'opened') throw new Error(`expected its own incident, got ${noon.kind}`);
+      expect(noon.incident.title).toContain('main.sales.orders');
+      // The next deadline is 18 hours away: someone is told, nobody is paged.
+      expect(noon.incident.severity).toBe('P3');
+      expect(await d.incidents.listOpen({ workspaceId: WS })).toHaveLength(2);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('handleSignal among many open incidents', () => {
   const MIN = 60_000;
   const at = DEADLINE - 3 * HOUR;

@@ -258,7 +258,7 @@ describe('planRemediation', () => {
     });
   });
 
-  it('scales a warehouse one size up with its full config and prices the change', () => {
+  it('scales a queueing warehouse out by one cluster at its size, with its full config, and prices the change', () => {
     const plan = planRemediation('scale_warehouse', { warehouseId: 'wh-1', warehouse });
     if (!plan.ok) throw new Error(plan.userMessage);
     expect(plan.value.calls[0]).toEqual({
@@ -266,7 +266,7 @@ describe('planRemediation', () => {
       path: '/api/2.0/sql/warehouses/wh-1/edit',
       body: {
         name: 'bi',
-        cluster_size: 'Medium',
+        cluster_size: 'Small',
         min_num_clusters: 1,
         max_num_clusters: 3,
         auto_stop_mins: 20,
@@ -275,8 +275,18 @@ describe('planRemediation', () => {
         tags: { custom_tags: [{ key: 'team', value: 'bi' }] },
       },
     });
-    // At full scale-out: (24 DBU × 3 clusters − 12 DBU × 2 clusters) × $0.70 per hour
-    expect(plan.value.estimatedCostUsd).toBe(33.6);
+    // At full scale-out: (12 DBU × 3 clusters − 12 DBU × 2 clusters) × $0.70 per hour
+    expect(plan.value.estimatedCostUsd).toBe(8.4);
+    expect(plan.value.rollback).toBe('Edit it back to cluster_size Small and max_num_clusters 2.');
+  });
+
+  it('scales a warehouse at the 40-cluster limit one size up instead', () => {
+    const wide = { ...warehouse, max_num_clusters: 40 } as Warehouse;
+    const plan = planRemediation('scale_warehouse', { warehouseId: 'wh-1', warehouse: wide });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(plan.value.calls[0]?.body).toMatchObject({ cluster_size: 'Medium', max_num_clusters: 40 });
+    // (24 DBU − 12 DBU) × 40 clusters × $0.70 per hour
+    expect(plan.value.estimatedCostUsd).toBe(336);
   });
 
   it('turns auto-stop on for an idle warehouse with its full config, keeps the old value for rollback and prices the saving', () => {

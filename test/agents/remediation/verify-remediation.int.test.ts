@@ -78,3 +78,29 @@ describe('checkOutcome of set_auto_stop', () => {
     expect((await client.warehouses.getWarehouse(w.id)).auto_stop_mins).toBe(0);
   });
 });
+
+describe('checkOutcome of scale_warehouse', () => {
+  it('holds once the warehouse scales to one more cluster, at the size it had', async () => {
+    const [w] = workspace.warehouses.byId.values();
+    if (w === undefined) throw new Error('no warehouse');
+    await client.warehouses.startWarehouse(w.id);
+    workspace.advanceBy(10 * 60_000);
+    const before = await client.warehouses.getWarehouse(w.id);
+    const plan = planRemediation('scale_warehouse', { warehouseId: w.id, warehouse: before });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    expect(await checkOutcome(client, plan.value.verify, plan.value)).toMatchObject({
+      state: 'pending',
+      summary: 'the warehouse still scales to 1 cluster',
+    });
+    for (const call of plan.value.calls)
+      await client.transport.request({ method: call.method, path: call.path, body: call.body }, z.unknown());
+    const after = await client.warehouses.getWarehouse(w.id);
+    // A bigger size would bill more every hour it runs; the extra cluster runs only while statements queue.
+    expect(after.cluster_size).toBe('Large');
+    expect(after.max_num_clusters).toBe(2);
+    expect(await checkOutcome(client, plan.value.verify, plan.value)).toEqual({
+      state: 'recovered',
+      summary: 'the warehouse is RUNNING at Large, up to 2 clusters',
+    });
+  });
+});

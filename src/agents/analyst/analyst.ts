@@ -105,7 +105,7 @@ const WRITE_REQUEST =
  * noun ("start time of …", "retry count") is a question.
  */
 const ACTION_REQUEST =
-  /^(?:(?:hey|hi|ok|so|pls|please|can you|could you|would you|go|just)[\s,]+)*(?:re-?start|re-?run|kill|cancel|stop|start|repair|retry|scale|resize|terminate|pause|resume|trigger|restore|shut)\b(?!\s+(?:times?|dates?|of|counts?|rates?|polic(?:y|ies)|settings?)\b)/i;
+  /^(?:(?:hey|hi|yo|ok|okay|so|pls|plz|please|kindly|(?:can|could|would|will) (?:you|u|ya|someone|somebody)|go|just|quick(?:ly)?|dbx)[\s,]+)*(?:re-?start|re-?run|kill|cancel|stop|start|repair|retry|scale|resize|terminate|pause|resume|trigger|restore|shut)\b(?!\s+(?:times?|dates?|of|counts?|rates?|polic(?:y|ies)|settings?)\b)/i;
 /** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
 const NAMES_TTL_MS = 5 * 60_000;
 /** Jobs answered one by one in a question naming several ("status of a, b and c"). */
@@ -636,6 +636,7 @@ function slaMissRows(read: SlaCompliance, slots: Slots, owned: ReadonlySet<strin
   return read.verdicts
     .filter((v) => v.status === 'missed')
     .filter((v) => slots.teams === undefined || (v.team !== null && slots.teams.includes(v.team)))
+    .filter((v) => slots.table === undefined || v.table === slots.table)
     .filter((v) => {
       const ids = (writers.get(v.table) ?? []).concat(v.jobId === null ? [] : [v.jobId]);
       return (

@@ -174,11 +174,15 @@ const C = {
     "auto.?term(?:inat|\\b)|never terminat|don'?t terminat|do not terminat|without terminat|no terminat|terminate automatically|never shut|run forever|keep running|always on|never stop",
   ),
   now: concept(
-    'right now|currently|now\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
+    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
+  ),
+  /** Something running too long at this moment, whatever it is: "running long", "stuck", "hung". */
+  longRunning: concept(
+    'running (?:long|for (?:hours|ages|ever)|forever)|long.running|stuck|hung\\b|hanging|taking (?:forever|ages)|never (?:ends|finish)',
   ),
   /** Words that mean "at this moment" even beside a period ("stuck since this morning"). */
   nowOnly: concept(
-    'right now|currently|now\\b|rn\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
+    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
     'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
@@ -484,7 +488,8 @@ function findNames(text: string, names: WorkspaceNames): Found {
   const tokens = tokensOf(text);
   // Also try neighbouring words joined, so "orders etl" finds `orders_etl`.
   // Each gram with the kind the words around it say it is: "the orders job" names a job, not a table.
-  const grams: { typed: string; kind: NameKind | undefined }[] = [];
+  const grams: { typed: string; kind: NameKind | undefined; first: number; last: number }[] = [];
+
   const kindAround = (first: number, last: number) =>
     KIND_WORDS[tokens[last + 1] ?? ''] ??
     KIND_WORDS[tokens[first - 1] ?? ''] ??
@@ -495,7 +500,12 @@ function findNames(text: string, names: WorkspaceNames): Found {
   for (let i = 0; i < tokens.length; i++) {
     for (const n of [3, 2, 1]) {
       if (i + n > tokens.length) continue;
-      grams.push({ typed: tokens.slice(i, i + n).join('_'), kind: kindAround(i, i + n - 1) });
+      // The words of a name beside its kind word are of that kind too: in "the orders daily job",
+      // "orders" is part of the job's name, not the table `orders`.
+      const kind =
+        kindAround(i, i + n - 1) ??
+        grams.find((g) => g.kind !== undefined && g.first <= i && g.last >= i + n - 1)?.kind;
+      grams.push({ typed: tokens.slice(i, i + n).join('_'), kind, first: i, last: i + n - 1 });
     }
   }
   const candidates = grams.filter(({ typed: g }) => !STOP_WORDS.has(g) && !/^\d+$/.test(g) && g.length >= 2);
@@ -818,12 +828,27 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   if (has(text, 'warehouse', 'idle') || (has(text, 'idle') && !job)) return 'idle_warehouses';
   if (table && has(text, 'downstream')) return 'downstream';
   if (table && has(text, 'access')) return 'table_access';
+  // "Did daily_revenue miss its SLA": the deadline the jobs' `sla_table` tags promise for it.
+  if (table && has(text, 'sla')) return 'sla_misses';
   if (table) return has(text, 'fail') ? 'failures' : 'downstream';
   // Beside a period ("slow queries from today"), the finished queries are asked about, unless the
   // question says "now" itself ("stuck since this morning").
   const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
   if (has(text, 'query') && has(text, 'now') && !has(text, 'cost'))
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
+  // "Anything running long rn?", "what's stuck?": of what runs now, the statements are what the
+  // workspace can see, unless the question is about jobs, pipelines or clusters.
+  if (
+    has(text, 'longRunning') &&
+    runningNow(text) &&
+    !job &&
+    !pipeline &&
+    !has(text, 'job') &&
+    !has(text, 'pipeline') &&
+    !has(text, 'cluster') &&
+    !has(text, 'cost')
+  )
+    return 'long_queries_now';
   if (has(text, 'sla')) return 'sla_misses';
   // A DLT pipeline named, or DLT pipelines asked about, whose health is asked (not their bill).
   if ((pipeline && !job) || (has(text, 'pipeline') && !job && !has(text, 'cost')))
@@ -931,6 +956,16 @@ function uncoveredOf(text: string, intent: IntentName | undefined, person: boole
   return undefined;
 }
 
+/** Where a second question starts: "… and how much did it cost", "…? what about …", "…; who ran …". */
+const SECOND_ASK =
+  /\s*(?:[?;]|\b(?:and|also|plus|then)\b)\s+(?=(?:how|what|which|who|why|when|where|is|are|did|does|do|was|were|can|could)\s+\w)/i;
+
+/** The first of several questions asked in one message, or the whole text when it asks one. */
+function firstAsk(text: string): string {
+  const second = SECOND_ASK.exec(text);
+  return second === null || second.index === 0 ? text : text.slice(0, second.index);
+}
+
 export interface RouteOptions {
   /** Whether the question named a period: "slow queries today" asks about finished queries. */
   readonly hasPeriod?: boolean;
@@ -966,8 +1001,13 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   const misspelt = Object.values(found).every((m) => m === undefined) ? misspeltTeam(text, names) : undefined;
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
   const words = withoutNames(text, found);
-  const intent = chooseIntent(words, found, options.hasPeriod === true);
-  const uncovered = uncoveredOf(words, intent, found.user !== undefined);
+  // Of several questions in one, the first is answered: "what failed last night and how much did it
+  // cost" asks about failures first.
+  const first = firstAsk(words);
+  const firstIntent = first === words ? undefined : chooseIntent(first, found, options.hasPeriod === true);
+  const asked = firstIntent === undefined ? words : first;
+  const intent = firstIntent ?? chooseIntent(words, found, options.hasPeriod === true);
+  const uncovered = uncoveredOf(asked, intent, found.user !== undefined);
   if (uncovered !== undefined) return uncovered;
   const person = user === undefined ? unknownPersonOf(text, names, intent) : undefined;
   if (person !== undefined) {

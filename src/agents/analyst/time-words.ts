@@ -51,6 +51,13 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 
+/** A weekday as people shorten it: "mon", "tue", "tues", "wed", "weds", "thu", "thurs", "fri", "sat", "sun". */
+const WEEKDAY_SHORT = 'mon|tues?|wed(?:nes)?|weds|thu(?:rs?)?|fri|sat(?:ur)?|sun';
+
+/** The weekday (0 = Sunday) a full or shortened name stands for, or -1. */
+const weekdayIndex = (word: string): number =>
+  word === '' ? -1 : WEEKDAYS.findIndex((d) => d.startsWith(word.replace(/s$/, '').slice(0, 3)));
+
 const NUMBER_WORDS: Readonly<Record<string, number>> = {
   a: 1,
   an: 1,
@@ -180,10 +187,9 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    pattern:
-      /\b(?:since|from)\s+(?:last\s+)?(mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b/,
+    pattern: new RegExp(String.raw`\b(?:since|from)\s+(?:last\s+)?(${WEEKDAY_SHORT})(?:day)?\b`),
     period: (m, ctx, today) => {
-      const index = WEEKDAYS.findIndex((d) => d.startsWith(m[1] ?? '~'));
+      const index = weekdayIndex(m[1] ?? '');
       if (index < 0) return undefined;
       const back = (weekday(today) - index + 7) % 7;
       const day = WEEKDAYS[index] ?? '';
@@ -195,16 +201,21 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    pattern: /\bon\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/,
+    // "on Friday", "on fri", or a weekday's whole name alone ("what broke saturday"): a short form
+    // alone is a plain word too often ("sat idle", "the sun").
+    pattern: new RegExp(
+      String.raw`\bon\s+(${WEEKDAY_SHORT})(?:day)?\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b`,
+    ),
     period: (m, ctx, today) => {
-      const index = WEEKDAYS.indexOf(m[1] as (typeof WEEKDAYS)[number]);
+      const index = weekdayIndex(m[1] ?? m[2] ?? '');
+      if (index < 0) return undefined;
       // "on Monday" means the last Monday before today; on a Monday, a week ago.
       const back = (weekday(today) - index + 7) % 7 || 7;
       const day = shiftDay(today, -back);
       return {
         startMs: at(day, '00:00', ctx.timeZone),
         endMs: at(shiftDay(day, 1), '00:00', ctx.timeZone),
-        label: `on ${capitalised(m[1] ?? '')}`,
+        label: `on ${capitalised(WEEKDAYS[index] ?? '')}`,
       };
     },
   },
@@ -259,6 +270,23 @@ const RULES: readonly Rule[] = [
       const dayOfMonth = Number(m[1]);
       const month = dayOfMonth > today.day ? shiftDay({ ...today, day: 1 }, -1) : today;
       return wholeDay({ year: month.year, month: month.month, day: dayOfMonth }, m[0], ctx, today);
+    },
+  },
+  {
+    // "the day before yesterday", "2 days ago", "three days ago": that whole day.
+    pattern: new RegExp(
+      String.raw`\b(?:(?:the\s+)?day\s+before\s+(?:yesterday|y'?day)|(\d{1,2}|${Object.keys(NUMBER_WORDS).join('|')})\s+days?\s+ago)\b`,
+    ),
+    period: (m, ctx, today) => {
+      const word = m[1];
+      const back = word === undefined ? 2 : /^\d/.test(word) ? Number(word) : (NUMBER_WORDS[word] ?? 0);
+      if (back <= 0) return undefined;
+      const day = shiftDay(today, -back);
+      return {
+        startMs: at(day, '00:00', ctx.timeZone),
+        endMs: at(shiftDay(day, 1), '00:00', ctx.timeZone),
+        label: `on ${isoDay(day)}`,
+      };
     },
   },
   {
@@ -325,6 +353,43 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    // A month by its name: "in November", "november so far", "for oct", "since september", "may 2026" —
+    // the calendar month (up to now while it lasts; "since" runs to now), last year's while this year's
+    // is still to come. A short name, or "may"/"march", only with a word that makes it a month.
+    pattern:
+      /\b(?:(in|for|during|over|throughout|of|since|from)\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?:\s+(\d{4})\b|(?=\s+so\s+far\b))?(?:\s+so\s+far)?(?![\w-])/,
+    period: (m, ctx, today) => {
+      const [whole, lead, name = '', written] = m;
+      const plainWord = name.length <= 4 || name === 'march';
+      if (plainWord && lead === undefined && written === undefined && !/so\s+far/.test(whole))
+        return undefined;
+      const month = MONTHS.indexOf(name.slice(0, 3)) + 1;
+      const year =
+        written !== undefined ? Number(written) : month > today.month ? today.year - 1 : today.year;
+      const first = { year, month, day: 1 };
+      const next = { ...shiftDay({ year, month, day: 28 }, 7), day: 1 };
+      const startMs = at(first, '00:00', ctx.timeZone);
+      if (startMs > ctx.nowMs)
+        return problem(
+          whole,
+          `${isoDay(first).slice(0, 7)} is still to come: the workspace's clock says ${isoDay(today)}`,
+          [],
+        );
+      const monthName = new Date(Date.UTC(year, month - 1, 1)).toLocaleString('en-US', {
+        month: 'long',
+        timeZone: 'UTC',
+      });
+      return {
+        startMs,
+        endMs:
+          lead === 'since' || lead === 'from'
+            ? ctx.nowMs
+            : Math.min(ctx.nowMs, at(next, '00:00', ctx.timeZone)),
+        label: `${lead === 'since' || lead === 'from' ? 'since' : 'in'} ${monthName} ${year}`,
+      };
+    },
+  },
+  {
     // "past 2 days", "in the last 36 hours", "over the previous week", "last 24h", "past few days".
     pattern:
       /\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:past|last|previous|recent|prior)\s+(?:(\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|few|couple)\s*(?:of\s+)?)?(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|w|months?)\b/,
@@ -353,7 +418,7 @@ const RULES: readonly Rule[] = [
 
 /** "since 2026-11-21 06:00", "since monday 9am": a day with a time after it, read as the time on that day. */
 const DATE_THEN_TIME =
-  /\b(since|after|from|before|until|till)\s+(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:\s+at|\s*t|,)?\s*(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon|midnight)(?![\d:])/i;
+  /\b(since|after|from|before|until|till)\s+(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|(?:mon|tues?|wed(?:nes)?|weds|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?)(?![\d/])(?:\s+at|\s*t|,)?\s*(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon|midnight)(?![\d:])/i;
 
 /**
  * Finds the first time expression in `text` and the period it means at `ctx.nowMs`: a day or a
@@ -387,7 +452,7 @@ function findDay(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | 
     if (period === undefined) continue;
     if ('problem' in period) return period;
     if (period.endMs < period.startMs) continue;
-    const range = untilDay(lower, match, period, ctx, today);
+    const range = untilDay(lower, match, period, ctx, today) ?? sinceDay(lower, match, period, ctx);
     if (range !== undefined && 'problem' in range) return range;
     const [start, end] = range === undefined ? [match.index, match.index + match[0].length] : range.span;
     return { period: range?.period ?? period, rest: cut(text, start, end - start) };
@@ -439,6 +504,25 @@ function untilDay(
     };
   }
   return undefined;
+}
+
+/**
+ * "Since the 20th", "since Nov 3", "from 11/20" with no second day: from that day's start up to now,
+ * not that day alone. Undefined when no such word leads the day.
+ */
+function sinceDay(
+  lower: string,
+  match: RegExpExecArray,
+  day: Period,
+  ctx: TimeContext,
+): { period: Period; span: [number, number] } | undefined {
+  if (!day.label.startsWith('on ')) return undefined;
+  const lead = /\b(?:since|from)\s+$/.exec(lower.slice(0, match.index));
+  if (lead === null) return undefined;
+  return {
+    period: { startMs: day.startMs, endMs: ctx.nowMs, label: `since ${day.label.slice(3)}` },
+    span: [lead.index, match.index + match[0].length],
+  };
 }
 
 const MINUTE = 60_000;

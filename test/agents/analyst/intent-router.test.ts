@@ -187,11 +187,6 @@ describe('routeQuestion matches names forgivingly', () => {
 });
 
 describe('routeQuestion tells a subject no intent computes from the words that merely lead to one', () => {
-  const kindOf = (q: string) => {
-    const r = route(q);
-    return r.kind === 'intent' ? r.intent : r.kind;
-  };
-
   it('routes retries, owners, forecasts and percentiles as uncovered, with the intents nearest them', () => {
     expect(route('jobs with the most retries in the last 3 days')).toEqual({
       kind: 'uncovered',
@@ -256,6 +251,12 @@ describe('routeQuestion tells a subject no intent computes from the words that m
     expect(kindOf('slow queries')).toBe('long_queries_now');
   });
 });
+
+/** The intent a question is routed to, or what else it is routed as. */
+const kindOf = (question: string) => {
+  const routed = route(question);
+  return routed.kind === 'intent' ? routed.intent : routed.kind;
+};
 
 const intentOf = (question: string) => {
   const routed = route(question);
@@ -393,5 +394,39 @@ describe('routeQuestion with several names and people', () => {
     });
     expect(intentOf('queries on 2026-11-20')?.intent).toBe('expensive_queries');
     expect(intentOf('did alice change main.finance.orders')?.intent).toBe('table_access');
+  });
+
+  it("reads every word of a name beside its kind word as that kind, not a table's last part", () => {
+    // "orders" alone is main.finance.orders' last part; in "orders daily … jobs" it is the job's word.
+    expect(intentOf('status of the fx rates and orders daily jobs')).toMatchObject({
+      intent: 'job_status',
+      slots: { jobs: [{ name: 'finance_fx_rates' }, { name: 'finance_orders_daily' }] },
+    });
+    expect(intentOf('how is the orders daily job doing')?.slots).toEqual({
+      jobs: [expect.objectContaining({ name: 'finance_orders_daily' })],
+    });
+  });
+
+  it("reads an SLA beside a table as that table's deadline, not what is downstream of it", () => {
+    expect(intentOf('did we miss the daily revenue SLA')).toMatchObject({
+      intent: 'sla_misses',
+      slots: { table: 'main.finance.daily_revenue' },
+    });
+    expect(intentOf('is main.finance.orders late')?.intent).toBe('sla_misses');
+    expect(intentOf('what depends on main.finance.orders')?.intent).toBe('downstream');
+  });
+
+  it('answers the first of several questions asked in one', () => {
+    expect(kindOf('what failed last night and how much did it cost us')).toBe('failures');
+    expect(kindOf('how much did marketing spend? which jobs failed')).toBe('spend_by_team');
+    // "and why" adds no question of its own: why a named job failed.
+    expect(kindOf('did finance_orders_daily fail and why?')).toBe('why_failed');
+  });
+
+  it('reads something running long now as the queries running now, unless jobs or clusters are asked', () => {
+    expect(kindOf('anything running long rn?')).toBe('long_queries_now');
+    expect(kindOf("what's stuck atm")).toBe('long_queries_now');
+    expect(kindOf('is mkt_sessionize stuck')).not.toBe('long_queries_now');
+    expect(kindOf('any jobs running long right now')).not.toBe('long_queries_now');
   });
 });

@@ -114,7 +114,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.third.get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Written after the third round and measured before any fix: 32 of 41; then tuned on.
     expect(tally.fourth.get('right') ?? 0).toBeGreaterThanOrEqual(41);
-    // Written blind after the fourth round and measured before any fix: 31 of 40.
-    expect(tally.fifth.get('right') ?? 0).toBeGreaterThanOrEqual(31);
+    // Written blind after the fourth round and measured before any fix: 31 of 40; then tuned on.
+    expect(tally.fifth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

@@ -107,6 +107,70 @@ describe('findPeriod', () => {
     expect(period('spend on the 20th of November')).toMatchObject({ start: '2026-11-20T00:00:00.000Z' });
   });
 
+  it('reads "since" or "from" before a day with no second day as that day up to now', () => {
+    expect(period('top jobs since the 1st')).toMatchObject({
+      start: '2026-12-01T00:00:00.000Z',
+      end: iso(NOW),
+      label: 'since 2026-12-01',
+      rest: 'top jobs',
+    });
+    expect(period('failures since Nov 20').start).toBe('2026-11-20T00:00:00.000Z');
+    expect(period('spend from 11/20').end).toBe(iso(NOW));
+    // With a second day it is still the stretch between them.
+    expect(period('spend from the 1st to the 3rd').end).toBe('2026-12-04T00:00:00.000Z');
+  });
+
+  it('reads "the day before yesterday" and "N days ago" as that whole day', () => {
+    expect(period('what broke the day before yesterday')).toMatchObject({
+      start: '2026-12-07T00:00:00.000Z',
+      end: '2026-12-08T00:00:00.000Z',
+      rest: 'what broke',
+    });
+    expect(period('failures day before yday').start).toBe('2026-12-07T00:00:00.000Z');
+    expect(period('spend 3 days ago').start).toBe('2026-12-06T00:00:00.000Z');
+    expect(period('spend two days ago').start).toBe('2026-12-07T00:00:00.000Z');
+  });
+
+  it('reads a month by its name as that calendar month, up to now while it lasts', () => {
+    expect(period('how much did we spend in november?')).toMatchObject({
+      start: '2026-11-01T00:00:00.000Z',
+      end: '2026-12-01T00:00:00.000Z',
+      label: 'in November 2026',
+      rest: 'how much did we spend ?',
+    });
+    expect(period('spend december so far')).toMatchObject({
+      start: '2026-12-01T00:00:00.000Z',
+      end: iso(NOW),
+    });
+    expect(period('cost for oct').start).toBe('2026-10-01T00:00:00.000Z');
+    expect(period('cost since september')).toMatchObject({
+      start: '2026-09-01T00:00:00.000Z',
+      end: iso(NOW),
+    });
+    // A month still to come this year is last year's; one named with a year still to come is said.
+    expect(period('spend in may').start).toBe('2026-05-01T00:00:00.000Z');
+    expect(period('failures in august 2025').end).toBe('2025-09-01T00:00:00.000Z');
+    expect(problem('spend in march 2027').reason).toContain('still to come');
+    // Short names and words that are months only sometimes need a word that makes them one.
+    for (const text of ['may I see the spend', 'queries by jan', 'march on with failures'])
+      expect(findPeriod(text, { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
+  it('reads a weekday by its short name after "on", and by its whole name alone', () => {
+    expect(period('did we miss the SLA on fri?')).toMatchObject({
+      start: '2026-12-04T00:00:00.000Z',
+      end: '2026-12-05T00:00:00.000Z',
+      label: 'on Friday',
+    });
+    expect(period('what broke saturday').start).toBe('2026-12-05T00:00:00.000Z');
+    expect(period('any timeouts since fri 6pm')).toMatchObject({
+      start: '2026-12-04T18:00:00.000Z',
+      end: iso(NOW),
+    });
+    expect(period('failures since thurs').start).toBe('2026-12-03T00:00:00.000Z');
+    expect(findPeriod('which warehouses sat idle', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
   it('says a date still to come is still to come, instead of answering an empty period', () => {
     expect(problem('failures on 2026-12-25').reason).toBe(
       "2026-12-25 is still to come: the workspace's clock says 2026-12-09",

@@ -204,7 +204,7 @@ const RULES: readonly Rule[] = [
     // "on Friday", "on fri", or a weekday's whole name alone ("what broke saturday"): a short form
     // alone is a plain word too often ("sat idle", "the sun").
     pattern: new RegExp(
-      String.raw`\bon\s+(${WEEKDAY_SHORT})(?:day)?\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b`,
+      String.raw`\bon\s+(${WEEKDAY_SHORT})(?:day)?\b|(?<![\w.-])(monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?![\w-]|\.\w)`,
     ),
     period: (m, ctx, today) => {
       const index = weekdayIndex(m[1] ?? m[2] ?? '');
@@ -357,7 +357,7 @@ const RULES: readonly Rule[] = [
     // the calendar month (up to now while it lasts; "since" runs to now), last year's while this year's
     // is still to come. A short name, or "may"/"march", only with a word that makes it a month.
     pattern:
-      /\b(?:(in|for|during|over|throughout|of|since|from)\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?:\s+(\d{4})\b|(?=\s+so\s+far\b))?(?:\s+so\s+far)?(?![\w-])/,
+      /(?<![\w.-])(?:(in|for|during|over|throughout|of|since|from)\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?:\s+(\d{4})\b|(?=\s+so\s+far\b))?(?:\s+so\s+far)?(?![\w-]|\.\w)/,
     period: (m, ctx, today) => {
       const [whole, lead, name = '', written] = m;
       const plainWord = name.length <= 4 || name === 'march';

@@ -152,7 +152,14 @@ describe('findPeriod', () => {
     expect(period('failures in august 2025').end).toBe('2025-09-01T00:00:00.000Z');
     expect(problem('spend in march 2027').reason).toContain('still to come');
     // Short names and words that are months only sometimes need a word that makes them one.
-    for (const text of ['may I see the spend', 'queries by jan', 'march on with failures'])
+    for (const text of [
+      'may I see the spend',
+      'queries by jan',
+      'march on with failures',
+      'who read main.sales.november_orders',
+      'cost of team-december',
+      'status of the friday-export job',
+    ])
       expect(findPeriod(text, { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
   });
 

@@ -228,6 +228,13 @@ const UNCOVERED: readonly {
     notWithPerson: true,
   },
   {
+    subject: 'who is on call',
+    pattern: concept(
+      "who(?:'s| is| was| will be)? (?:on.?call|on (?:the )?pager|holding the pager)|on.?call (?:rota|rotation|schedule|engineer|person)",
+    ),
+    nearest: ['failures', 'why_failed'],
+  },
+  {
     subject: 'forecasts',
     pattern: concept(
       'forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|run.?rate',
@@ -481,6 +488,27 @@ function teamAbbreviated(typed: string, teams: readonly string[]): string | unde
     return true;
   });
   return fits.length === 1 ? fits[0] : undefined;
+}
+
+/**
+ * A word that starts several jobs, all of one team, and shortens that team's name — its abbreviation
+ * or a word of it ("mkt" for marketing's mkt_… jobs, "platform" for data-platform's platform_… jobs):
+ * that team, as people name a team by its jobs' prefix, rather than a choice among its jobs.
+ */
+function jobsPrefixOfTeam(found: Found, names: WorkspaceNames): { item: string; typed: string } | undefined {
+  const jobs = found.job;
+  if (jobs?.kind !== 'many' || found.team !== undefined) return undefined;
+  const teams = new Set(jobs.candidates.map((j) => j.team));
+  const [team] = teams;
+  if (teams.size !== 1 || team === null || team === undefined) return undefined;
+  const typed = jobs.typed.toLowerCase();
+  const shortens =
+    teamAbbreviated(typed, names.teams) === team ||
+    team
+      .toLowerCase()
+      .split(/[-_\s]+/)
+      .includes(typed);
+  return shortens ? { item: team, typed: jobs.typed } : undefined;
 }
 
 /** Finds the names a question mentions: exact matches anywhere first, then prefixes. */
@@ -995,6 +1023,18 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
     if (team !== undefined) {
       found = { team: { kind: 'one', ...team } };
       assumed = `"${team.typed}" read as team ${team.item}`;
+    }
+  }
+  const teamsPrefix = jobsPrefixOfTeam(found, names);
+  if (teamsPrefix !== undefined) {
+    // Nor the cluster or warehouse the same word starts: one word names one thing.
+    const others = Object.entries(found).filter(([, m]) => m?.typed !== teamsPrefix.typed);
+    const asTeam: Found = { ...Object.fromEntries(others), team: { kind: 'one', ...teamsPrefix } };
+    // A question about one job ("how is mkt doing") keeps the choice among the jobs.
+    const teamIntent = chooseIntent(withoutNames(text, asTeam), asTeam, options.hasPeriod === true);
+    if (teamIntent !== undefined && !NEEDS_JOB.has(teamIntent)) {
+      found = asTeam;
+      assumed = `"${teamsPrefix.typed}" read as team ${teamsPrefix.item}`;
     }
   }
   if (user !== undefined) found = { ...found, user };

@@ -314,6 +314,22 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
+    // "over the weekend", "this weekend": the latest Saturday and Sunday that have begun, up to now;
+    // "last weekend" in a weekend is the one before.
+    pattern: /\b(?:(this|last|previous|past)\s+|(?:over|during|on|at)\s+the\s+|the\s+)?week-?ends?\b/,
+    period: (m, ctx, today) => {
+      const inWeekend = weekday(today) === 6 || weekday(today) === 0;
+      const back = (weekday(today) + 1) % 7;
+      const earlier = inWeekend && (m[1] === 'last' || m[1] === 'previous' || m[1] === 'past') ? 7 : 0;
+      const saturday = shiftDay(today, -back - earlier);
+      return {
+        startMs: at(saturday, '00:00', ctx.timeZone),
+        endMs: Math.min(ctx.nowMs, at(shiftDay(saturday, 2), '00:00', ctx.timeZone)),
+        label: `the weekend of ${isoDay(saturday)}`,
+      };
+    },
+  },
+  {
     pattern: /\bthis\s+w(?:ee)?k\b|\bweek\s+to\s+date\b|\bwtd\b/,
     period: (_m, ctx, today) => ({
       startMs: at(weekStart(today), '00:00', ctx.timeZone),
@@ -333,7 +349,7 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    pattern: /\bthis\s+month\b|\bmonth\s+to\s+date\b|\bmtd\b/,
+    pattern: /\bthis\s+m(?:onth|o|th)\b|\bmonth\s+to\s+date\b|\bmtd\b/,
     period: (_m, ctx, today) => ({
       startMs: at({ ...today, day: 1 }, '00:00', ctx.timeZone),
       endMs: ctx.nowMs,
@@ -341,7 +357,7 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    pattern: /\b(?:last|previous|prior)\s+month\b/,
+    pattern: /\b(?:last|previous|prior)\s+m(?:onth|o|th)\b/,
     period: (_m, ctx, today) => {
       const first = { ...today, day: 1 };
       const previousFirst = { ...shiftDay(first, -1), day: 1 };

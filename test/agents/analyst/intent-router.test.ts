@@ -429,4 +429,24 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('is mkt_sessionize stuck')).not.toBe('long_queries_now');
     expect(kindOf('any jobs running long right now')).not.toBe('long_queries_now');
   });
+
+  it("reads a prefix of one team's jobs that shortens the team's name as the team, except about one job", () => {
+    expect(intentOf('mkt failures yesterday')).toMatchObject({
+      intent: 'failures',
+      slots: { teams: ['marketing'] },
+      assumed: '"mkt" read as team marketing',
+    });
+    expect(intentOf('platform spend this week')?.slots.teams).toEqual(['data-platform']);
+    // A prefix of jobs of several teams, or a question about one job, keeps the choice among the jobs.
+    expect(route('how is mkt doing')).toMatchObject({ kind: 'ambiguous', what: 'job' });
+  });
+
+  it('declines who is on call, which no system table records', () => {
+    expect(route('who is on call for finance')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'who is on call',
+    });
+    expect(route("who's on call tonight")).toMatchObject({ kind: 'uncovered' });
+    expect(kindOf('did anything fail while i was on call')).toBe('failures');
+  });
 });

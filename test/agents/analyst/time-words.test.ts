@@ -178,6 +178,48 @@ describe('findPeriod', () => {
     expect(findPeriod('which warehouses sat idle', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
   });
 
+  it('reads the weekend as the latest Saturday and Sunday that have begun, up to now', () => {
+    expect(period('what failed over the weekend')).toMatchObject({
+      start: '2026-12-05T00:00:00.000Z',
+      end: '2026-12-07T00:00:00.000Z',
+      rest: 'what failed',
+    });
+    expect(period('spend last weekend').start).toBe('2026-12-05T00:00:00.000Z');
+    // On a Sunday morning, this weekend is still going on, and the last one is the week before's.
+    const sunday = Date.UTC(2026, 10, 22, 9);
+    expect(period('failures this weekend', 'UTC', sunday)).toMatchObject({
+      start: '2026-11-21T00:00:00.000Z',
+      end: iso(sunday),
+    });
+    expect(period('failures last weekend', 'UTC', sunday).start).toBe('2026-11-14T00:00:00.000Z');
+    expect(findPeriod('status of weekend_batch', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
+  it('reads "mo" and "mth" for month', () => {
+    expect(period('$ by team this mo').label).toBe('this month');
+    expect(period('spend last mth').label).toBe('last month');
+  });
+
+  it('reads a part of the day after a day, or "in the …", as its hours', () => {
+    expect(period('queries yesterday afternoon')).toMatchObject({
+      start: '2026-12-08T12:00:00.000Z',
+      end: '2026-12-08T18:00:00.000Z',
+      rest: 'queries',
+    });
+    expect(period('failures friday evening')).toMatchObject({
+      start: '2026-12-04T18:00:00.000Z',
+      end: '2026-12-05T00:00:00.000Z',
+    });
+    expect(period('jobs on the 3rd in the morning').end).toBe('2026-12-03T12:00:00.000Z');
+    expect(period('failed runs since yesterday afternoon')).toMatchObject({
+      start: '2026-12-08T12:00:00.000Z',
+      end: iso(NOW),
+    });
+    // A greeting is no part of the day, and "this morning" keeps its own reading.
+    expect(period('morning! what failed last night').label).toBe('last night');
+    expect(period('failures this morning').label).toBe('this morning');
+  });
+
   it('says a date still to come is still to come, instead of answering an empty period', () => {
     expect(problem('failures on 2026-12-25').reason).toBe(
       "2026-12-25 is still to come: the workspace's clock says 2026-12-09",

@@ -146,7 +146,7 @@ const C = {
   ),
   sla: concept('sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses'),
   cost: concept(
-    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|burn|usd|cheap',
+    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap',
   ),
   top: concept('expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest'),
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
@@ -178,7 +178,7 @@ const C = {
   ),
   /** Something running too long at this moment, whatever it is: "running long", "stuck", "hung". */
   longRunning: concept(
-    'running (?:long|for (?:hours|ages|ever)|forever)|long.running|stuck|hung\\b|hanging|taking (?:forever|ages)|never (?:ends|finish)',
+    'running (?:long|for (?:hours|ages|ever)|forever)|long.running|stuck|hung\\b|hanging|taking (?:forever|ages)|never (?:ends|finish)|queued|in (?:the )?queue',
   ),
   /** Words that mean "at this moment" even beside a period ("stuck since this morning"). */
   nowOnly: concept(
@@ -491,6 +491,30 @@ function teamAbbreviated(typed: string, teams: readonly string[]): string | unde
 }
 
 /**
+ * The same words naming a table and a job ("fx rates": main.finance.fx_rates and finance_fx_rates):
+ * the job when the question asks what jobs do — fail, run, take long — and nothing tables answer
+ * (who read it, what is downstream, its SLA); else the table.
+ */
+function tableOrJob(text: string, found: Found, names: WorkspaceNames): Found {
+  const { table } = found;
+  if (table === undefined || table.typed.includes('.')) return found;
+  const aboutRuns =
+    (has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration')) &&
+    !has(text, 'access') &&
+    !has(text, 'downstream') &&
+    !has(text, 'sla');
+  // Tables do not fail or run: "did payments fail" is about the one job with that word, if one has it.
+  const inside = matchWordPart(table.typed, names.jobs, (j) => j.name);
+  const job =
+    found.job ?? (aboutRuns && inside.kind === 'one' ? { ...inside, typed: table.typed } : undefined);
+  if (job === undefined) return found;
+  const same = `_${table.typed}_`.includes(`_${job.typed}_`) || `_${job.typed}_`.includes(`_${table.typed}_`);
+  if (!same) return found;
+  const { table: _table, job: _job, ...rest } = found;
+  return aboutRuns ? { ...rest, job } : { ...rest, table };
+}
+
+/**
  * A word that starts several jobs, all of one team, and shortens that team's name — its abbreviation
  * or a word of it ("mkt" for marketing's mkt_… jobs, "platform" for data-platform's platform_… jobs):
  * that team, as people name a team by its jobs' prefix, rather than a choice among its jobs.
@@ -546,7 +570,11 @@ function findNames(text: string, names: WorkspaceNames): Found {
         kind === undefined || kind === what || (kind === 'pipeline' && what === 'job');
       if (found.table === undefined && may('table') && (typed.includes('.') || !exactOnly)) {
         const m = matchName(typed, names.tables, (t) => t);
-        if (m.kind !== 'none' && (typed.includes('.') || isExact(m))) found.table = { ...m, typed };
+        // A plain word that only starts a table's last part ("daily" of daily_revenue) is English,
+        // not the table, unless "table" says so.
+        const plainPrefix = /^[a-z]+$/.test(typed) && kind !== 'table' && !lastPartIs(typed, m);
+        if (m.kind !== 'none' && !plainPrefix && (typed.includes('.') || isExact(m)))
+          found.table = { ...m, typed };
       }
       // "finance job failures": a team's name before "job" is the team's jobs, not a job's prefix.
       if (found.team === undefined && (may('team') || kind === 'job')) {
@@ -558,6 +586,12 @@ function findNames(text: string, names: WorkspaceNames): Found {
       if (found.job === undefined && may('job')) {
         const m = nameOrWordPart(typed, names.jobs, (j) => j.name, !exactOnly && kind === 'job');
         if (m.kind !== 'none' && (!exactOnly || exactJob(typed, m))) found.job = { ...m, typed };
+        // Two or more words in a row inside exactly one job's name are that job without a kind word
+        // ("gl close keeps failing"); one word alone is too often plain English ("daily spend").
+        else if (!exactOnly && kind === undefined && typed.includes('_')) {
+          const inside = matchWordPart(typed, names.jobs, (j) => j.name);
+          if (inside.kind === 'one') found.job = { ...inside, typed };
+        }
       }
       if (found.warehouse === undefined && may('warehouse')) {
         const m = matchName(typed, names.warehouses, (w) => w.name);
@@ -592,8 +626,12 @@ function findNames(text: string, names: WorkspaceNames): Found {
     delete found.job;
   if (found.job?.kind === 'one' && found.pipeline?.typed === found.job.typed) delete found.pipeline;
   if (found.team?.kind === 'one') {
-    const more = moreNamed(candidates, found.team, (typed, kind) =>
-      nameOrWordPart(typed, names.teams, (t) => t, kind === 'team'),
+    const more = moreNamed(
+      candidates,
+      found.team,
+      (typed, kind) => nameOrWordPart(typed, names.teams, (t) => t, kind === 'team'),
+      // "finance vs mktg vs dp": a further team may be abbreviated as the first may.
+      (typed) => teamAbbreviated(typed, names.teams),
     );
     if (more.length > 0) found.moreTeams = more;
   }
@@ -629,6 +667,7 @@ function moreNamed<T>(
   candidates: readonly { typed: string; kind: NameKind | undefined }[],
   first: { item: T; typed: string },
   match: (typed: string, kind: NameKind | undefined) => NameMatch<T>,
+  abbreviated: (typed: string) => T | undefined = () => undefined,
 ): { item: T; typed: string }[] {
   // Words already read as a name: a gram holding them, or held by them, is the same words again.
   const taken = [first.typed];
@@ -636,6 +675,12 @@ function moreNamed<T>(
   const overlaps = (a: string, b: string) => `_${a}_`.includes(`_${b}_`) || `_${b}_`.includes(`_${a}_`);
   for (const { typed, kind } of candidates) {
     if (taken.some((t) => overlaps(t, typed)) || isConceptWord(typed)) continue;
+    const short = match(typed, kind).kind === 'none' ? abbreviated(typed) : undefined;
+    if (short !== undefined && short !== first.item && !more.some((n) => n.item === short)) {
+      more.push({ item: short, typed });
+      taken.push(typed);
+      continue;
+    }
     const m = match(typed, kind);
     if (m.kind !== 'one' || m.item === first.item || more.some((n) => n.item === m.item)) continue;
     const label = typeof m.item === 'string' ? m.item : (m.item as { name: string }).name;
@@ -657,6 +702,9 @@ function abbreviatedTeam(text: string, names: WorkspaceNames): { item: string; t
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[\s\-_]+/g, '_');
+/** Whether a table was matched by the whole of its last part ("orders"), not a prefix of it. */
+const lastPartIs = (typed: string, m: NameMatch<string>) =>
+  m.kind === 'one' && norm(m.item).split('.').at(-1) === norm(typed);
 const exactTeam = (typed: string, m: NameMatch<string>) => m.kind === 'one' && norm(m.item) === norm(typed);
 const exactRef = (typed: string, m: NameMatch<{ readonly name: string }>) =>
   m.kind === 'one' && norm(m.item.name) === norm(typed);
@@ -1025,6 +1073,7 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
       assumed = `"${team.typed}" read as team ${team.item}`;
     }
   }
+  found = tableOrJob(text, found, names);
   const teamsPrefix = jobsPrefixOfTeam(found, names);
   if (teamsPrefix !== undefined) {
     // Nor the cluster or warehouse the same word starts: one word names one thing.

@@ -449,4 +449,46 @@ describe('routeQuestion with several names and people', () => {
     expect(route("who's on call tonight")).toMatchObject({ kind: 'uncovered' });
     expect(kindOf('did anything fail while i was on call')).toBe('failures');
   });
+
+  it("reads two or more words in a row inside one job's name as that job, without a kind word", () => {
+    expect(intentOf('fx rates keeps failing why')).toMatchObject({
+      intent: 'why_failed',
+      slots: { jobs: [{ name: 'finance_fx_rates' }] },
+    });
+    expect(intentOf('events ingest status')?.slots.jobs?.map((j) => j.name)).toEqual(['mkt_events_ingest']);
+    // One word alone is still no guess.
+    expect(intentOf('daily spend by team')?.slots.jobs).toBeUndefined();
+  });
+
+  it("reads a table's word as the job holding it when the question is about runs, not the table", () => {
+    expect(intentOf('did orders fail yesterday')).toMatchObject({
+      intent: 'failures',
+      slots: { jobs: [{ name: 'finance_orders_daily' }] },
+    });
+    expect(intentOf('who read orders')).toMatchObject({
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+  });
+
+  it("does not read a plain word that only starts a table's last part as the table", () => {
+    expect(kindOf('whats our daily burn rate')).toBe('spend_by_team');
+    expect(intentOf('what is downstream of the daily table')?.slots.table).toBe('main.finance.daily_revenue');
+  });
+
+  it('reads "paying" as money and "queued" as running now', () => {
+    expect(intentOf('how much are we paying for marketing_bi')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { warehouse: { name: 'marketing_bi' } },
+    });
+    expect(kindOf('anything queued on the warehouses')).toBe('long_queries_now');
+  });
+
+  it('reads a further team abbreviated, as the first may be', () => {
+    expect(intentOf('cost finance vs mktg vs dp')?.slots.teams).toEqual([
+      'finance',
+      'marketing',
+      'data-platform',
+    ]);
+  });
 });

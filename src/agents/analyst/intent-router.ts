@@ -1086,6 +1086,14 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
       assumed = `"${teamsPrefix.typed}" read as team ${teamsPrefix.item}`;
     }
   }
+  // A further team read from its abbreviation is said too ("finance vs mktg").
+  const readAs = [
+    ...(assumed === undefined ? [] : [assumed]),
+    ...(found.moreTeams ?? [])
+      .filter((t) => !norm(t.item).includes(norm(t.typed)))
+      .map((t) => `"${t.typed}" read as team ${t.item}`),
+  ];
+  assumed = readAs.length === 0 ? undefined : readAs.join('; ');
   if (user !== undefined) found = { ...found, user };
   const misspelt = Object.values(found).every((m) => m === undefined) ? misspeltTeam(text, names) : undefined;
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.

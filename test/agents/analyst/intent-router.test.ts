@@ -484,11 +484,10 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('anything queued on the warehouses')).toBe('long_queries_now');
   });
 
-  it('reads a further team abbreviated, as the first may be', () => {
-    expect(intentOf('cost finance vs mktg vs dp')?.slots.teams).toEqual([
-      'finance',
-      'marketing',
-      'data-platform',
-    ]);
+  it('reads a further team abbreviated, as the first may be, and says so', () => {
+    expect(intentOf('cost finance vs mktg vs dp')).toMatchObject({
+      slots: { teams: ['finance', 'marketing', 'data-platform'] },
+      assumed: '"mktg" read as team marketing; "dp" read as team data-platform',
+    });
   });
 });

@@ -678,7 +678,7 @@ ORDER BY cluster_name`,
       rows.length === 0
         ? slots.cluster === undefined
           ? `Every all-purpose cluster${scope(slots, '')} terminates on its own when idle.`
-          : `Cluster ${slots.cluster.name}${scope(slots, '')} terminates on its own when idle.`
+          : `Cluster ${slots.cluster.name}${scope({ ...slots, cluster: undefined }, '')} terminates on its own when idle.`
         : `${plural(rows.length, 'cluster')}${scope(slots, '')} never terminate${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'cluster_name', 5).join(', ')}.`,
     followUps: () => [ask('Warehouses without auto-stop', 'warehouses without auto-stop')],
   },

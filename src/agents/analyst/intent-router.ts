@@ -135,7 +135,9 @@ const C = {
   fail: concept(
     "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
-  why: concept('why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos'),
+  why: concept(
+    'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|what error|which error|stack ?traces?',
+  ),
   /** "What happened (last night)?" about no job: what went wrong in the period. */
   happened: concept('(?:what|anything) (?:happened|happen|went on|going on)|what did i miss'),
   status: concept(
@@ -222,7 +224,7 @@ const UNCOVERED: readonly {
   {
     subject: 'who owns something',
     pattern: concept(
-      "owns?\\b|owners?\\b|owned by|ownership|who(?:'s| is) responsible|maintainers?|maintained by",
+      "owns?\\b|owners?\\b|owned by|ownership|who(?:'s| is) responsible|maintainers?|maintained by|who (?:created|made|set up|built)\\b",
     ),
     nearest: ['table_access', 'downstream'],
     notWithPerson: true,
@@ -406,7 +408,13 @@ function findUser(text: string, names: WorkspaceNames): (NameMatch<string> & { t
   for (const token of tokensOf(text.replace(EMAIL, ' '))) {
     if (token.length < MIN_USER_WORD || STOP_WORDS.has(token) || isConceptWord(token)) continue;
     if (known.has(normaliseName(token))) continue;
-    const fits = users.filter((u) => normaliseName(u.split('@')[0] ?? '') === normaliseName(token));
+    const local = (u: string) => normaliseName(u.split('@')[0] ?? '');
+    const exact = users.filter((u) => local(u) === normaliseName(token));
+    // A possessive typed without its apostrophe ("erins jobs", "bobs job") is the person too.
+    const fits =
+      exact.length > 0 || !token.endsWith('s')
+        ? exact
+        : users.filter((u) => local(u) === normaliseName(token.slice(0, -1)));
     if (fits.length > 1) return { kind: 'many', candidates: fits, typed: token };
     if (fits.length === 1 && !named.has(fits[0]!)) named.set(fits[0]!, token);
   }
@@ -890,6 +898,9 @@ const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?|how many|count|number
 const WHO_RAN =
   /\bwho(?:'s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
 
+/** "What's running on finance_wh right now": the statements running there. */
+const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b/i;
+
 /** Decides the intent from the concepts present and the names found. */
 function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;
@@ -915,7 +926,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // "Anything running long rn?", "what's stuck?": of what runs now, the statements are what the
   // workspace can see, unless the question is about jobs, pipelines or clusters.
   if (
-    has(text, 'longRunning') &&
+    (has(text, 'longRunning') || (warehouse && WHAT_RUNS.test(text))) &&
     runningNow(text) &&
     !job &&
     !pipeline &&

@@ -177,6 +177,10 @@ describe('the analyst answers each intent on the demo scenario', () => {
     expect((await ask('clusters without auto-termination')).summary).toBe(
       'Every all-purpose cluster terminates on its own when idle.',
     );
+    // One cluster named is said once, not again as a filter.
+    expect((await ask('is mkt-analysts-shared set to auto terminate')).summary).toBe(
+      'Cluster mkt-analysts-shared terminates on its own when idle.',
+    );
     const now = await ask('queries running long right now');
     expect(now.summary).toBe('No query has been running longer than 30 min.');
     expect(now.sql).toContain('system.query.history');

@@ -490,4 +490,28 @@ describe('routeQuestion with several names and people', () => {
       assumed: '"mktg" read as team marketing; "dp" read as team data-platform',
     });
   });
+
+  it("reads a possessive typed without its apostrophe as the person's", () => {
+    expect(intentOf('did bobs job fail')).toMatchObject({
+      intent: 'failures',
+      slots: { user: 'bob@acme.example' },
+    });
+    expect(intentOf('alices queries yesterday')?.slots.user).toBe('alice@acme.example');
+  });
+
+  it("reads what is running on a named warehouse now as that warehouse's running queries", () => {
+    expect(intentOf("what's running on finance_wh right now")).toMatchObject({
+      intent: 'long_queries_now',
+      slots: { warehouse: { name: 'finance_wh' } },
+    });
+  });
+
+  it("reads an error message asked of a job as why it failed, and who created something as its owner's", () => {
+    expect(kindOf("what's the error message for the last fx rates failure")).toBe('why_failed');
+    expect(route('who created finance_wh')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'who owns something',
+    });
+    expect(kindOf('who wrote to main.finance.orders')).toBe('table_access');
+  });
 });

@@ -48,6 +48,9 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** A month's name, whole or shortened, as the calendar-date rules read it. */
+const MONTH_WORD =
+  '(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?';
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 
@@ -87,8 +90,12 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   day: DAY,
   d: DAY,
   week: 7 * DAY,
+  wk: 7 * DAY,
   w: 7 * DAY,
+  fortnight: 14 * DAY,
   month: 30 * DAY,
+  mo: 30 * DAY,
+  mth: 30 * DAY,
 };
 
 /** True when `timeZone` is an IANA zone this runtime knows. */
@@ -168,6 +175,15 @@ const unitOf = (word: string): string => word.replace(/s$/, '');
 // not as "yesterday".
 const RULES: readonly Rule[] = [
   {
+    // "Tonight": this evening from 18:00 up to now — asked after midnight, the evening before.
+    pattern: /\bto-?ni(?:ght|te)\b/,
+    period: (_m, ctx, today) => {
+      const evening = at(today, '18:00', ctx.timeZone);
+      const startMs = evening <= ctx.nowMs ? evening : at(shiftDay(today, -1), '18:00', ctx.timeZone);
+      return { startMs, endMs: ctx.nowMs, label: 'tonight' };
+    },
+  },
+  {
     pattern: /\b(?:last|yester(?:day)?)\s*ni(?:ght|te)\b|\bovernight\b/,
     period: (_m, ctx, today) => {
       const start = at(shiftDay(today, -1), '18:00', ctx.timeZone);
@@ -216,6 +232,29 @@ const RULES: readonly Rule[] = [
         startMs: at(day, '00:00', ctx.timeZone),
         endMs: at(shiftDay(day, 1), '00:00', ctx.timeZone),
         label: `on ${capitalised(WEEKDAYS[index] ?? '')}`,
+      };
+    },
+  },
+  {
+    // Days of one month written as a stretch: "20-21 nov", "nov 20-21", "20th to 21st November".
+    pattern: new RegExp(
+      String.raw`\b(?:(\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|until|till)\s*(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(${MONTH_WORD})|(${MONTH_WORD})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|until|till)\s*(\d{1,2})(?:st|nd|rd|th)?)\b`,
+    ),
+    period: (m, ctx, today) => {
+      const name = m[3] ?? m[4] ?? '';
+      const month = MONTHS.indexOf(name.slice(0, 3)) + 1;
+      const from = Number(m[1] ?? m[5]);
+      const to = Number(m[2] ?? m[6]);
+      const year = latestYear(month, to, today);
+      const first = wholeDay({ year, month, day: from }, m[0], ctx, today);
+      const last = wholeDay({ year, month, day: to }, m[0], ctx, today);
+      if ('problem' in first) return first;
+      if ('problem' in last) return last;
+      if (last.endMs <= first.startMs) return problem(m[0], 'that stretch ends before it starts', []);
+      return {
+        startMs: first.startMs,
+        endMs: last.endMs,
+        label: `from ${first.label.slice(3)} to ${last.label.slice(3)}`,
       };
     },
   },
@@ -316,7 +355,8 @@ const RULES: readonly Rule[] = [
   {
     // "over the weekend", "this weekend": the latest Saturday and Sunday that have begun, up to now;
     // "last weekend" in a weekend is the one before.
-    pattern: /\b(?:(this|last|previous|past)\s+|(?:over|during|on|at)\s+the\s+|the\s+)?week-?ends?\b/,
+    pattern:
+      /\b(?:(this|last|previous|past)\s+|(?:over|during|on|at)\s+the\s+|the\s+)?(?:week-?ends?|wknds?)\b/,
     period: (m, ctx, today) => {
       const inWeekend = weekday(today) === 6 || weekday(today) === 0;
       const back = (weekday(today) + 1) % 7;
@@ -369,6 +409,54 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    // "This year", "ytd", "last year"; "this quarter", "qtd", "last quarter", "Q3", "q3 2026":
+    // calendar years and quarters, up to now while they last.
+    pattern:
+      /\b(?:(this|last|previous|prior)\s+(year|quarter|qtr)|(ytd|qtd)|year\s+to\s+date|quarter\s+to\s+date|q([1-4])(?:\s+(\d{4}))?)\b/,
+    period: (m, ctx, today) => {
+      const [whole, which, unit, short, quarter, written] = m;
+      const isYear = unit === 'year' || short === 'ytd' || whole.startsWith('year');
+      const back = which === undefined || which === 'this' ? 0 : 1;
+      let first: LocalDay;
+      let months: number;
+      if (isYear) {
+        first = { year: today.year - back, month: 1, day: 1 };
+        months = 12;
+      } else if (quarter !== undefined) {
+        const q = Number(quarter);
+        const thisYears = (q - 1) * 3 + 1 <= today.month;
+        first = {
+          year: written === undefined ? today.year - (thisYears ? 0 : 1) : Number(written),
+          month: (q - 1) * 3 + 1,
+          day: 1,
+        };
+        months = 3;
+      } else {
+        const startMonth = Math.floor((today.month - 1) / 3) * 3 + 1 - back * 3;
+        first =
+          startMonth < 1
+            ? { year: today.year - 1, month: startMonth + 12, day: 1 }
+            : { year: today.year, month: startMonth, day: 1 };
+        months = 3;
+      }
+      const startMs = at(first, '00:00', ctx.timeZone);
+      if (startMs > ctx.nowMs)
+        return problem(
+          whole,
+          `${isoDay(first)} is still to come: the workspace's clock says ${isoDay(today)}`,
+          [],
+        );
+      const endMonth = first.month - 1 + months;
+      const next = { year: first.year + Math.floor(endMonth / 12), month: (endMonth % 12) + 1, day: 1 };
+      const label = isYear
+        ? back === 0
+          ? 'this year'
+          : `in ${first.year}`
+        : `in Q${(first.month - 1) / 3 + 1} ${first.year}`;
+      return { startMs, endMs: Math.min(ctx.nowMs, at(next, '00:00', ctx.timeZone)), label };
+    },
+  },
+  {
     // A month by its name: "in November", "november so far", "for oct", "since september", "may 2026" —
     // the calendar month (up to now while it lasts; "since" runs to now), last year's while this year's
     // is still to come. A short name, or "may"/"march", only with a word that makes it a month.
@@ -408,14 +496,17 @@ const RULES: readonly Rule[] = [
   {
     // "past 2 days", "in the last 36 hours", "over the previous week", "last 24h", "past few days".
     pattern:
-      /\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:past|last|previous|recent|prior)\s+(?:(\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|few|couple)\s*(?:of\s+)?)?(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|w|months?)\b/,
+      /\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:past|last|previous|recent|prior)\s+(?:(\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|few|couple)\s*(?:of\s+)?)?(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|w|fortnights?|months?|mos|mo|mths?)\b/,
     period: (m, ctx) => {
       const word = m[1];
       const amount = word === undefined ? 1 : /^\d/.test(word) ? Number(word) : (NUMBER_WORDS[word] ?? 1);
       const unit = unitOf(m[2] ?? 'day');
       const unitMs = UNIT_MS[unit] ?? DAY;
       if (amount <= 0) return undefined;
-      const name = { min: 'minute', h: 'hour', hr: 'hour', d: 'day', w: 'week' }[unit] ?? unit;
+      const name =
+        { min: 'minute', h: 'hour', hr: 'hour', d: 'day', w: 'week', wk: 'week', mo: 'month', mth: 'month' }[
+          unit
+        ] ?? unit;
       return rolling(amount, unitMs, ctx, amount === 1 ? `the past ${name}` : `the past ${amount} ${name}s`);
     },
   },

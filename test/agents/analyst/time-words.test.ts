@@ -220,6 +220,49 @@ describe('findPeriod', () => {
     expect(period('failures this morning').label).toBe('this morning');
   });
 
+  it('reads days of one month written as a stretch: "3-5 dec", "dec 3-5"', () => {
+    expect(period('spend 3-5 dec')).toMatchObject({
+      start: '2026-12-03T00:00:00.000Z',
+      end: '2026-12-06T00:00:00.000Z',
+      label: 'from 2026-12-03 to 2026-12-05',
+      rest: 'spend',
+    });
+    expect(period('failures dec 1-2').end).toBe('2026-12-03T00:00:00.000Z');
+    expect(period('failures 1st to 2nd December').start).toBe('2026-12-01T00:00:00.000Z');
+    expect(problem('spend dec 5-3').reason).toBe('that stretch ends before it starts');
+  });
+
+  it('reads years and quarters as calendar ones, up to now while they last', () => {
+    expect(period('spend ytd')).toMatchObject({ start: '2026-01-01T00:00:00.000Z', end: iso(NOW) });
+    expect(period('spend last year')).toMatchObject({
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2026-01-01T00:00:00.000Z',
+    });
+    expect(period('how much did we spend last quarter')).toMatchObject({
+      start: '2026-07-01T00:00:00.000Z',
+      end: '2026-10-01T00:00:00.000Z',
+      label: 'in Q3 2026',
+    });
+    expect(period('spend this quarter').start).toBe('2026-10-01T00:00:00.000Z');
+    expect(period('spend q1').end).toBe('2026-04-01T00:00:00.000Z');
+    expect(problem('spend q1 2027').reason).toContain('still to come');
+  });
+
+  it('reads a fortnight, "wks" and "mos" in rolling periods, and "tonight" as this evening up to now', () => {
+    expect(period('costs for the past fortnight').start).toBe('2026-11-25T10:30:00.000Z');
+    expect(period('spend for the last 2 wks').start).toBe('2026-11-25T10:30:00.000Z');
+    expect(period('spend past 3 mos').label).toBe('the past 3 months');
+    expect(period('what failed tonight', 'UTC', Date.UTC(2026, 11, 9, 23))).toMatchObject({
+      start: '2026-12-09T18:00:00.000Z',
+      end: '2026-12-09T23:00:00.000Z',
+    });
+    // Asked after midnight, tonight is the evening before.
+    expect(period('what failed tonight', 'UTC', Date.UTC(2026, 11, 10, 2)).start).toBe(
+      '2026-12-09T18:00:00.000Z',
+    );
+    expect(period('what broke this wknd').start).toBe('2026-12-05T00:00:00.000Z');
+  });
+
   it('says a date still to come is still to come, instead of answering an empty period', () => {
     expect(problem('failures on 2026-12-25').reason).toBe(
       "2026-12-25 is still to come: the workspace's clock says 2026-12-09",

@@ -532,10 +532,12 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       let slots: Slots = {};
       let period = found?.period;
       let assumed: string | undefined;
+      let secondAsk: string | undefined;
       if (routed.kind === 'intent') {
         intent = routed.intent;
         slots = routed.slots;
         assumed = routed.assumed;
+        secondAsk = routed.secondAsk;
       } else if (routed.kind === 'follow_up' || (routed.kind === 'unknown' && found !== undefined)) {
         const previous = await deps.contexts?.find(contextKeys);
         const parsedSlots = slotsSchema.safeParse(previous?.slots);
@@ -566,7 +568,12 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       const chosen = period ?? recentPeriod(spec.defaultHours, time);
       const ran = await run(question, intent, slots, chosen);
       // An abbreviation read as a team is said, so a wrong reading is seen at once.
-      const answer = assumed === undefined ? ran : { ...ran, summary: `${ran.summary} (${assumed}.)` };
+      const said = assumed === undefined ? ran : { ...ran, summary: `${ran.summary} (${assumed}.)` };
+      // The first of several questions is answered; the next is one press away, for the same period.
+      const answer =
+        secondAsk === undefined || said.outcome !== 'answered'
+          ? said
+          : { ...said, followUps: [...said.followUps, nextAsk(secondAsk, found?.period)] };
       if (answer.outcome === 'answered' && deps.contexts !== undefined) {
         await deps.contexts.save(
           contextKeys,
@@ -620,6 +627,12 @@ function joinedAnswers(each: readonly { job: string; answer: Answer }[], asked: 
     sql: each.map((e) => e.answer.sql ?? '').join(';\n\n'),
     followUps: each.flatMap((e) => e.answer.followUps.slice(0, 1)),
   };
+}
+
+/** The button for a further question asked in the same message, with the first one's period. */
+function nextAsk(typed: string, period: Period | undefined): FollowUp {
+  const question = period === undefined ? typed : `${typed} ${period.label}`;
+  return { label: question.slice(0, 75), question };
 }
 
 /** The question asked again about each of `names` instead of `typed`: the candidates' buttons. */

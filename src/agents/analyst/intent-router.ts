@@ -99,6 +99,8 @@ export type Routed =
       readonly slots: Slots;
       /** How an abbreviated name was read ("mktg" as team marketing), for the answer to say. */
       readonly assumed?: string;
+      /** A further question asked in the same message ("… and how much did it cost us"), not answered. */
+      readonly secondAsk?: string;
     }
   | {
       readonly kind: 'ambiguous';
@@ -1053,6 +1055,14 @@ function firstAsk(text: string): string {
   return second === null || second.index === 0 ? text : text.slice(0, second.index);
 }
 
+/** The questions after the first, as typed (names kept), or undefined when there are none. */
+function restAsk(text: string): string | undefined {
+  const second = SECOND_ASK.exec(text);
+  if (second === null || second.index === 0) return undefined;
+  const rest = text.slice(second.index + second[0].length).replace(/[\s?]+$/, '');
+  return rest === '' ? undefined : rest;
+}
+
 export interface RouteOptions {
   /** Whether the question named a period: "slow queries today" asks about finished queries. */
   readonly hasPeriod?: boolean;
@@ -1064,6 +1074,20 @@ export interface RouteOptions {
  * candidates when a name fits several.
  */
 export function routeQuestion(question: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
+  // Of several questions in one, the first is answered — its names and words alone: "what failed last
+  // night and how much did finance spend" asks about every team's failures first; the rest is offered.
+  const first = firstAsk(question);
+  if (first !== question) {
+    const routed = routeOne(first, names, options);
+    const rest = restAsk(question);
+    if (routed.kind === 'intent' && rest !== undefined) return { ...routed, secondAsk: rest };
+    if (routed.kind !== 'unknown' && routed.kind !== 'follow_up') return routed;
+  }
+  return routeOne(question, names, options);
+}
+
+/** Routes one question. */
+function routeOne(question: string, names: WorkspaceNames, options: RouteOptions): Routed {
   const products = productsOf(question);
   const user = findUser(products.text, names);
   if (user?.kind === 'many' && user.typed === '') {
@@ -1109,13 +1133,8 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   const misspelt = Object.values(found).every((m) => m === undefined) ? misspeltTeam(text, names) : undefined;
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
   const words = withoutNames(text, found);
-  // Of several questions in one, the first is answered: "what failed last night and how much did it
-  // cost" asks about failures first.
-  const first = firstAsk(words);
-  const firstIntent = first === words ? undefined : chooseIntent(first, found, options.hasPeriod === true);
-  const asked = firstIntent === undefined ? words : first;
-  const intent = firstIntent ?? chooseIntent(words, found, options.hasPeriod === true);
-  const uncovered = uncoveredOf(asked, intent, found.user !== undefined);
+  const intent = chooseIntent(words, found, options.hasPeriod === true);
+  const uncovered = uncoveredOf(words, intent, found.user !== undefined);
   if (uncovered !== undefined) return uncovered;
   const person = user === undefined ? unknownPersonOf(text, names, intent) : undefined;
   if (person !== undefined) {

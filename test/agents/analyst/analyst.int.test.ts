@@ -232,6 +232,16 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
     expect(answer.followUps[0]?.question).toBe('which clusters never terminate?');
   });
 
+  it('answers the first of several questions and offers the next as a button, for the same period', async () => {
+    const answer = await ask('what failed last night and how much did it cost us?');
+    expect(answer.intent).toBe('failures');
+    const next = answer.followUps.find((f) => f.question === 'how much did it cost us last night');
+    expect(next).toBeDefined();
+    const pressed = await ask(next?.question ?? '');
+    expect(pressed.intent).toBe('spend_by_team');
+    expect(pressed.period).toEqual(answer.period);
+  });
+
   it('refuses a request to act, saying where actions run', async () => {
     for (const question of [
       'restart finance_orders_daily',

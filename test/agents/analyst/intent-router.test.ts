@@ -418,6 +418,10 @@ describe('routeQuestion with several names and people', () => {
 
   it('answers the first of several questions asked in one', () => {
     expect(kindOf('what failed last night and how much did it cost us')).toBe('failures');
+    // The first question's own names only: finance is the second's.
+    const both = route('which jobs failed and how much did finance spend?');
+    expect(both).toMatchObject({ intent: 'failures', secondAsk: 'how much did finance spend' });
+    expect(both.kind === 'intent' && both.slots.teams).toBe(undefined);
     expect(kindOf('how much did marketing spend? which jobs failed')).toBe('spend_by_team');
     // "and why" adds no question of its own: why a named job failed.
     expect(kindOf('did finance_orders_daily fail and why?')).toBe('why_failed');

@@ -135,7 +135,7 @@ const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`
 // Stems, matched at the start of a word: "fail" covers fail/failed/failing/failure(s).
 const C = {
   fail: concept(
-    "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
+    "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
   why: concept(
     'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|what error|which error|stack ?traces?',
@@ -148,7 +148,9 @@ const C = {
   duration: concept(
     'duration|how long|slow|runtime|run ?time|taking|took|take longer|longer|faster|speed|trend|minutes|elapsed',
   ),
-  sla: concept('sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses'),
+  sla: concept(
+    'sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses|up.to.date|out.of.date|outdated',
+  ),
   cost: concept(
     'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap',
   ),
@@ -156,6 +158,8 @@ const C = {
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
   user: concept('users?\\b|who\\b|people|persons?|engineers?|analysts?|by user|per user|whom'),
   job: concept('jobs?\\b|workflows?|pipelines?|etl'),
+  /** How often runs fail or succeed, as a share: "failure rate", "percentage", "how flaky". */
+  rate: concept('percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio|reliab|flaky'),
   /** DLT pipelines, not jobs: "which dlt pipelines failed". */
   pipeline: concept('dlt\\b|delta live|declarative pipelines?|lakeflow pipelines?'),
   timeout: concept('time ?outs?\\b|timed? ?out|hit (?:the|its|their) timeout'),
@@ -237,6 +241,27 @@ const UNCOVERED: readonly {
       "who(?:'s| is| was| will be)? (?:on.?call|on (?:the )?pager|holding the pager)|on.?call (?:rota|rotation|schedule|engineer|person)",
     ),
     nearest: ['failures', 'why_failed'],
+  },
+  {
+    subject: "budgets (/dbx cost shows a team's budget status)",
+    pattern: concept(
+      '(?:over|under|within|against|vs\\.?|versus) (?:the |our |its |their )?budget|budget (?:status|left|remaining)',
+    ),
+    nearest: ['spend_by_team', 'expensive_jobs'],
+  },
+  {
+    subject: 'rates and percentages of runs',
+    // "Flaky" or "reliable" alone is answered by failures; a share asked for is not.
+    pattern: concept('percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio'),
+    nearest: ['failures', 'job_status'],
+    // Of one job, its status says "n of m runs failed".
+    notFor: ['job_status', 'job_duration', 'why_failed'],
+  },
+  {
+    subject: 'the tables a job reads or writes',
+    pattern: concept('(?:which|what) tables? (?:does|do|did|will)\\b'),
+    nearest: ['downstream', 'table_access'],
+    notWithPerson: true,
   },
   {
     subject: 'forecasts',
@@ -969,6 +994,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     if ((has(text, 'job') || job) && !has(text, 'team') && !warehouse && !cluster) return 'expensive_jobs';
     return 'spend_by_team';
   }
+  // "Failure rate of X": one job's status says how many of its runs failed.
+  if (job && has(text, 'rate') && !has(text, 'why')) return 'job_status';
   if (has(text, 'why') && job) return 'why_failed';
   if (has(text, 'why') && has(text, 'fail') && found.team === undefined) return 'why_failed';
   if (has(text, 'fail') || (has(text, 'happened') && !job)) return 'failures';

@@ -518,4 +518,23 @@ describe('routeQuestion with several names and people', () => {
     });
     expect(kindOf('who wrote to main.finance.orders')).toBe('table_access');
   });
+
+  it("declines budgets, shares of runs and a job's tables, which no intent computes", () => {
+    expect(route('are we over budget')).toMatchObject({ kind: 'uncovered' });
+    expect(route('what percentage of runs failed yesterday')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'rates and percentages of runs',
+    });
+    expect(route('which tables does mkt_sessionize read from')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'the tables a job reads or writes',
+    });
+    // Of one job, its status says how many of its runs failed; flaky jobs are failing ones.
+    expect(kindOf('failure rate of mkt_events_ingest this week')).toBe('job_status');
+    expect(kindOf('which jobs are flaky')).toBe('failures');
+  });
+
+  it("reads whether a table is up to date as that table's deadline", () => {
+    expect(intentOf('is main.finance.daily_revenue up to date')?.intent).toBe('sla_misses');
+  });
 });

@@ -250,6 +250,16 @@ const UNCOVERED: readonly {
     nearest: ['spend_by_team', 'expensive_jobs'],
   },
   {
+    // Spend is split by team (and a team's by product); split another way it would be another answer.
+    subject: 'spend split by cluster, SKU, warehouse, tag or workspace',
+    pattern: concept(
+      '(?:by|per|each|for each|for every) (?:clusters?|skus?|sku_name|warehouses?|tags?|workspaces?|cost cent(?:er|re)s?)\\b',
+    ),
+    nearest: ['spend_by_team', 'expensive_jobs'],
+    needs: 'cost',
+    notFor: ['untagged_spend', 'expensive_queries', 'expensive_users', 'idle_warehouses'],
+  },
+  {
     subject: 'rates and percentages of runs',
     // "Flaky" or "reliable" alone is answered by failures; a share asked for is not.
     pattern: concept('percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio'),

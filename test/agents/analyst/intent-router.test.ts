@@ -521,6 +521,11 @@ describe('routeQuestion with several names and people', () => {
 
   it("declines budgets, shares of runs and a job's tables, which no intent computes", () => {
     expect(route('are we over budget')).toMatchObject({ kind: 'uncovered' });
+    expect(route('cost by cluster this week')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'spend split by cluster, SKU, warehouse, tag or workspace',
+    });
+    expect(kindOf('spend by team this week')).toBe('spend_by_team');
     expect(route('what percentage of runs failed yesterday')).toMatchObject({
       kind: 'uncovered',
       subject: 'rates and percentages of runs',

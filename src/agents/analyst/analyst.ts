@@ -105,7 +105,7 @@ const WRITE_REQUEST =
  * noun ("start time of …", "retry count") is a question.
  */
 const ACTION_REQUEST =
-  /^(?:(?:hey|hi|ok|so|pls|please|can you|could you|would you|go|just)[\s,]+)*(?:re-?start|re-?run|kill|cancel|stop|start|repair|retry|scale|resize|terminate|pause|resume|trigger|restore|shut)\b(?!\s+(?:times?|dates?|of|counts?|rates?|polic(?:y|ies)|settings?)\b)/i;
+  /^(?:(?:hey|hi|yo|ok|okay|so|pls|plz|please|kindly|(?:can|could|would|will) (?:you|u|ya|someone|somebody)|go|just|quick(?:ly)?|dbx)[\s,]+)*(?:re-?start|re-?run|kill|cancel|stop|start|repair|retry|scale|resize|terminate|pause|resume|trigger|restore|shut)\b(?!\s+(?:times?|dates?|of|counts?|rates?|polic(?:y|ies)|settings?)\b)/i;
 /** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
 const NAMES_TTL_MS = 5 * 60_000;
 /** Jobs answered one by one in a question naming several ("status of a, b and c"). */
@@ -532,10 +532,12 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       let slots: Slots = {};
       let period = found?.period;
       let assumed: string | undefined;
+      let secondAsk: string | undefined;
       if (routed.kind === 'intent') {
         intent = routed.intent;
         slots = routed.slots;
         assumed = routed.assumed;
+        secondAsk = routed.secondAsk;
       } else if (routed.kind === 'follow_up' || (routed.kind === 'unknown' && found !== undefined)) {
         const previous = await deps.contexts?.find(contextKeys);
         const parsedSlots = slotsSchema.safeParse(previous?.slots);
@@ -566,7 +568,12 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       const chosen = period ?? recentPeriod(spec.defaultHours, time);
       const ran = await run(question, intent, slots, chosen);
       // An abbreviation read as a team is said, so a wrong reading is seen at once.
-      const answer = assumed === undefined ? ran : { ...ran, summary: `${ran.summary} (${assumed}.)` };
+      const said = assumed === undefined ? ran : { ...ran, summary: `${ran.summary} (${assumed}.)` };
+      // The first of several questions is answered; the next is one press away, for the same period.
+      const answer =
+        secondAsk === undefined || said.outcome !== 'answered'
+          ? said
+          : { ...said, followUps: [...said.followUps, nextAsk(secondAsk, found?.period)] };
       if (answer.outcome === 'answered' && deps.contexts !== undefined) {
         await deps.contexts.save(
           contextKeys,
@@ -622,6 +629,12 @@ function joinedAnswers(each: readonly { job: string; answer: Answer }[], asked: 
   };
 }
 
+/** The button for a further question asked in the same message, with the first one's period. */
+function nextAsk(typed: string, period: Period | undefined): FollowUp {
+  const question = period === undefined ? typed : `${typed} ${period.label}`;
+  return { label: question.slice(0, 75), question };
+}
+
 /** The question asked again about each of `names` instead of `typed`: the candidates' buttons. */
 function askedWith(question: string, typed: string, names: readonly string[]): FollowUp[] {
   const pattern = new RegExp(typed.split(/[_-]/).map(escapeRegExp).join('[\\s_-]+'), 'i');
@@ -636,6 +649,7 @@ function slaMissRows(read: SlaCompliance, slots: Slots, owned: ReadonlySet<strin
   return read.verdicts
     .filter((v) => v.status === 'missed')
     .filter((v) => slots.teams === undefined || (v.team !== null && slots.teams.includes(v.team)))
+    .filter((v) => slots.table === undefined || v.table === slots.table)
     .filter((v) => {
       const ids = (writers.get(v.table) ?? []).concat(v.jobId === null ? [] : [v.jobId]);
       return (

@@ -205,6 +205,10 @@ const PRODUCT_LABELS: Readonly<Record<Product, string>> = {
 export const andList = (items: readonly string[]): string =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 
+/** An SLA miss's filters: a table's own deadline ("of main.finance.daily_revenue"), then the jobs'. */
+const slaScope = (slots: Slots): string =>
+  `${slots.table === undefined ? '' : ` of ${slots.table}`}${scope(slots, ' of jobs')}`;
+
 /**
  * What an answer is narrowed to, as its summary says it: " of team finance on serverless SQL
  * warehouses". A person ran what the query history holds (" by bob@…"); of jobs, pipelines and
@@ -384,15 +388,15 @@ GROUP BY 1 ORDER BY day`,
   },
 
   sla_misses: {
-    honours: ['teams', 'jobs', 'user'],
+    honours: ['teams', 'jobs', 'user', 'table'],
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'which SLAs did we miss this week?',
     // Rows: the missed deadlines (`slaMissRows`), judged by `src/agents/sla/sla-compliance.ts`.
     summary: (rows, { slots, period }) =>
       rows.length === 0
-        ? `No SLA missed${scope(slots, ' of jobs')} ${period.label}.`
-        : `${plural(rows.length, 'SLA miss', 'SLA misses')}${scope(slots, ' of jobs')} ${period.label}: ${[
+        ? `No SLA missed${slaScope(slots)} ${period.label}.`
+        : `${plural(rows.length, 'SLA miss', 'SLA misses')}${slaScope(slots)} ${period.label}: ${[
             ...new Set(
               rows.map((r) => (str(r.job) === '' ? str(r.table) : `${str(r.table)} (${str(r.job)})`)),
             ),
@@ -513,8 +517,8 @@ GROUP BY 1 ORDER BY usd DESC`,
     summary: (rows, ctx) => {
       const { slots, period } = ctx;
       if (!coveredFrom(ctx, period.endMs - COVERAGE_SLACK_MS))
-        // "does not cover 2026-11-03", not "… cover on 2026-11-03".
-        return `The billing data does not cover ${period.label.replace(/^on /, '')}${billingNote(ctx)}: its spend${scope(slots)} is unknown.`;
+        // "does not cover 2026-11-03" or "October 2026", not "… cover on 2026-11-03" or "in October".
+        return `The billing data does not cover ${period.label.replace(/^(?:on|in) /, '')}${billingNote(ctx)}: its spend${scope(slots)} is unknown.`;
       const now = sum(rows, 'usd');
       const before = sum(rows, 'previous_usd');
       // Before the billing data starts, the spend is unknown, not $0: no comparison is made with it.
@@ -674,7 +678,7 @@ ORDER BY cluster_name`,
       rows.length === 0
         ? slots.cluster === undefined
           ? `Every all-purpose cluster${scope(slots, '')} terminates on its own when idle.`
-          : `Cluster ${slots.cluster.name}${scope(slots, '')} terminates on its own when idle.`
+          : `Cluster ${slots.cluster.name}${scope({ ...slots, cluster: undefined }, '')} terminates on its own when idle.`
         : `${plural(rows.length, 'cluster')}${scope(slots, '')} never terminate${rows.length === 1 ? 's' : ''} on its own: ${top(rows, 'cluster_name', 5).join(', ')}.`,
     followUps: () => [ask('Warehouses without auto-stop', 'warehouses without auto-stop')],
   },

@@ -99,6 +99,8 @@ export type Routed =
       readonly slots: Slots;
       /** How an abbreviated name was read ("mktg" as team marketing), for the answer to say. */
       readonly assumed?: string;
+      /** A further question asked in the same message ("… and how much did it cost us"), not answered. */
+      readonly secondAsk?: string;
     }
   | {
       readonly kind: 'ambiguous';
@@ -133,9 +135,11 @@ const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`
 // Stems, matched at the start of a word: "fail" covers fail/failed/failing/failure(s).
 const C = {
   fail: concept(
-    "fail|break|broke|broken|error|errored|crash|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
+    "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
-  why: concept('why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos'),
+  why: concept(
+    'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|what error|which error|stack ?traces?',
+  ),
   /** "What happened (last night)?" about no job: what went wrong in the period. */
   happened: concept('(?:what|anything) (?:happened|happen|went on|going on)|what did i miss'),
   status: concept(
@@ -144,14 +148,18 @@ const C = {
   duration: concept(
     'duration|how long|slow|runtime|run ?time|taking|took|take longer|longer|faster|speed|trend|minutes|elapsed',
   ),
-  sla: concept('sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses'),
+  sla: concept(
+    'sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses|up.to.date|out.of.date|outdated',
+  ),
   cost: concept(
-    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|burn|usd|cheap',
+    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap',
   ),
   top: concept('expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest'),
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
   user: concept('users?\\b|who\\b|people|persons?|engineers?|analysts?|by user|per user|whom'),
   job: concept('jobs?\\b|workflows?|pipelines?|etl'),
+  /** How often runs fail or succeed, as a share: "failure rate", "percentage", "how flaky". */
+  rate: concept('percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio|reliab|flaky'),
   /** DLT pipelines, not jobs: "which dlt pipelines failed". */
   pipeline: concept('dlt\\b|delta live|declarative pipelines?|lakeflow pipelines?'),
   timeout: concept('time ?outs?\\b|timed? ?out|hit (?:the|its|their) timeout'),
@@ -174,11 +182,15 @@ const C = {
     "auto.?term(?:inat|\\b)|never terminat|don'?t terminat|do not terminat|without terminat|no terminat|terminate automatically|never shut|run forever|keep running|always on|never stop",
   ),
   now: concept(
-    'right now|currently|now\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
+    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
+  ),
+  /** Something running too long at this moment, whatever it is: "running long", "stuck", "hung". */
+  longRunning: concept(
+    'running (?:long|for (?:hours|ages|ever)|forever)|long.running|stuck|hung\\b|hanging|taking (?:forever|ages)|never (?:ends|finish)|queued|in (?:the )?queue',
   ),
   /** Words that mean "at this moment" even beside a period ("stuck since this morning"). */
   nowOnly: concept(
-    'right now|currently|now\\b|rn\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
+    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
     'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
@@ -218,9 +230,47 @@ const UNCOVERED: readonly {
   {
     subject: 'who owns something',
     pattern: concept(
-      "owns?\\b|owners?\\b|owned by|ownership|who(?:'s| is) responsible|maintainers?|maintained by",
+      "owns?\\b|owners?\\b|owned by|ownership|who(?:'s| is) responsible|maintainers?|maintained by|who (?:created|made|set up|built)\\b",
     ),
     nearest: ['table_access', 'downstream'],
+    notWithPerson: true,
+  },
+  {
+    subject: 'who is on call',
+    pattern: concept(
+      "who(?:'s| is| was| will be)? (?:on.?call|on (?:the )?pager|holding the pager)|on.?call (?:rota|rotation|schedule|engineer|person)",
+    ),
+    nearest: ['failures', 'why_failed'],
+  },
+  {
+    subject: "budgets (/dbx cost shows a team's budget status)",
+    pattern: concept(
+      '(?:over|under|within|against|vs\\.?|versus) (?:the |our |its |their )?budget|budget (?:status|left|remaining)',
+    ),
+    nearest: ['spend_by_team', 'expensive_jobs'],
+  },
+  {
+    // Spend is split by team (and a team's by product); split another way it would be another answer.
+    subject: 'spend split by cluster, SKU, warehouse, tag or workspace',
+    pattern: concept(
+      '(?:by|per|each|for each|for every) (?:clusters?|skus?|sku_name|warehouses?|tags?|workspaces?|cost cent(?:er|re)s?)\\b',
+    ),
+    nearest: ['spend_by_team', 'expensive_jobs'],
+    needs: 'cost',
+    notFor: ['untagged_spend', 'expensive_queries', 'expensive_users', 'idle_warehouses'],
+  },
+  {
+    subject: 'rates and percentages of runs',
+    // "Flaky" or "reliable" alone is answered by failures; a share asked for is not.
+    pattern: concept('percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio'),
+    nearest: ['failures', 'job_status'],
+    // Of one job, its status says "n of m runs failed".
+    notFor: ['job_status', 'job_duration', 'why_failed'],
+  },
+  {
+    subject: 'the tables a job reads or writes',
+    pattern: concept('(?:which|what) tables? (?:does|do|did|will)\\b'),
+    nearest: ['downstream', 'table_access'],
     notWithPerson: true,
   },
   {
@@ -395,7 +445,13 @@ function findUser(text: string, names: WorkspaceNames): (NameMatch<string> & { t
   for (const token of tokensOf(text.replace(EMAIL, ' '))) {
     if (token.length < MIN_USER_WORD || STOP_WORDS.has(token) || isConceptWord(token)) continue;
     if (known.has(normaliseName(token))) continue;
-    const fits = users.filter((u) => normaliseName(u.split('@')[0] ?? '') === normaliseName(token));
+    const local = (u: string) => normaliseName(u.split('@')[0] ?? '');
+    const exact = users.filter((u) => local(u) === normaliseName(token));
+    // A possessive typed without its apostrophe ("erins jobs", "bobs job") is the person too.
+    const fits =
+      exact.length > 0 || !token.endsWith('s')
+        ? exact
+        : users.filter((u) => local(u) === normaliseName(token.slice(0, -1)));
     if (fits.length > 1) return { kind: 'many', candidates: fits, typed: token };
     if (fits.length === 1 && !named.has(fits[0]!)) named.set(fits[0]!, token);
   }
@@ -479,12 +535,58 @@ function teamAbbreviated(typed: string, teams: readonly string[]): string | unde
   return fits.length === 1 ? fits[0] : undefined;
 }
 
+/**
+ * The same words naming a table and a job ("fx rates": main.finance.fx_rates and finance_fx_rates):
+ * the job when the question asks what jobs do — fail, run, take long — and nothing tables answer
+ * (who read it, what is downstream, its SLA); else the table.
+ */
+function tableOrJob(text: string, found: Found, names: WorkspaceNames): Found {
+  const { table } = found;
+  if (table === undefined || table.typed.includes('.')) return found;
+  const aboutRuns =
+    (has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration')) &&
+    !has(text, 'access') &&
+    !has(text, 'downstream') &&
+    !has(text, 'sla');
+  // Tables do not fail or run: "did payments fail" is about the one job with that word, if one has it.
+  const inside = matchWordPart(table.typed, names.jobs, (j) => j.name);
+  const job =
+    found.job ?? (aboutRuns && inside.kind === 'one' ? { ...inside, typed: table.typed } : undefined);
+  if (job === undefined) return found;
+  const same = `_${table.typed}_`.includes(`_${job.typed}_`) || `_${job.typed}_`.includes(`_${table.typed}_`);
+  if (!same) return found;
+  const { table: _table, job: _job, ...rest } = found;
+  return aboutRuns ? { ...rest, job } : { ...rest, table };
+}
+
+/**
+ * A word that starts several jobs, all of one team, and shortens that team's name — its abbreviation
+ * or a word of it ("mkt" for marketing's mkt_… jobs, "platform" for data-platform's platform_… jobs):
+ * that team, as people name a team by its jobs' prefix, rather than a choice among its jobs.
+ */
+function jobsPrefixOfTeam(found: Found, names: WorkspaceNames): { item: string; typed: string } | undefined {
+  const jobs = found.job;
+  if (jobs?.kind !== 'many' || found.team !== undefined) return undefined;
+  const teams = new Set(jobs.candidates.map((j) => j.team));
+  const [team] = teams;
+  if (teams.size !== 1 || team === null || team === undefined) return undefined;
+  const typed = jobs.typed.toLowerCase();
+  const shortens =
+    teamAbbreviated(typed, names.teams) === team ||
+    team
+      .toLowerCase()
+      .split(/[-_\s]+/)
+      .includes(typed);
+  return shortens ? { item: team, typed: jobs.typed } : undefined;
+}
+
 /** Finds the names a question mentions: exact matches anywhere first, then prefixes. */
 function findNames(text: string, names: WorkspaceNames): Found {
   const tokens = tokensOf(text);
   // Also try neighbouring words joined, so "orders etl" finds `orders_etl`.
   // Each gram with the kind the words around it say it is: "the orders job" names a job, not a table.
-  const grams: { typed: string; kind: NameKind | undefined }[] = [];
+  const grams: { typed: string; kind: NameKind | undefined; first: number; last: number }[] = [];
+
   const kindAround = (first: number, last: number) =>
     KIND_WORDS[tokens[last + 1] ?? ''] ??
     KIND_WORDS[tokens[first - 1] ?? ''] ??
@@ -495,7 +597,12 @@ function findNames(text: string, names: WorkspaceNames): Found {
   for (let i = 0; i < tokens.length; i++) {
     for (const n of [3, 2, 1]) {
       if (i + n > tokens.length) continue;
-      grams.push({ typed: tokens.slice(i, i + n).join('_'), kind: kindAround(i, i + n - 1) });
+      // The words of a name beside its kind word are of that kind too: in "the orders daily job",
+      // "orders" is part of the job's name, not the table `orders`.
+      const kind =
+        kindAround(i, i + n - 1) ??
+        grams.find((g) => g.kind !== undefined && g.first <= i && g.last >= i + n - 1)?.kind;
+      grams.push({ typed: tokens.slice(i, i + n).join('_'), kind, first: i, last: i + n - 1 });
     }
   }
   const candidates = grams.filter(({ typed: g }) => !STOP_WORDS.has(g) && !/^\d+$/.test(g) && g.length >= 2);
@@ -508,7 +615,11 @@ function findNames(text: string, names: WorkspaceNames): Found {
         kind === undefined || kind === what || (kind === 'pipeline' && what === 'job');
       if (found.table === undefined && may('table') && (typed.includes('.') || !exactOnly)) {
         const m = matchName(typed, names.tables, (t) => t);
-        if (m.kind !== 'none' && (typed.includes('.') || isExact(m))) found.table = { ...m, typed };
+        // A plain word that only starts a table's last part ("daily" of daily_revenue) is English,
+        // not the table, unless "table" says so.
+        const plainPrefix = /^[a-z]+$/.test(typed) && kind !== 'table' && !lastPartIs(typed, m);
+        if (m.kind !== 'none' && !plainPrefix && (typed.includes('.') || isExact(m)))
+          found.table = { ...m, typed };
       }
       // "finance job failures": a team's name before "job" is the team's jobs, not a job's prefix.
       if (found.team === undefined && (may('team') || kind === 'job')) {
@@ -520,6 +631,12 @@ function findNames(text: string, names: WorkspaceNames): Found {
       if (found.job === undefined && may('job')) {
         const m = nameOrWordPart(typed, names.jobs, (j) => j.name, !exactOnly && kind === 'job');
         if (m.kind !== 'none' && (!exactOnly || exactJob(typed, m))) found.job = { ...m, typed };
+        // Two or more words in a row inside exactly one job's name are that job without a kind word
+        // ("gl close keeps failing"); one word alone is too often plain English ("daily spend").
+        else if (!exactOnly && kind === undefined && typed.includes('_')) {
+          const inside = matchWordPart(typed, names.jobs, (j) => j.name);
+          if (inside.kind === 'one') found.job = { ...inside, typed };
+        }
       }
       if (found.warehouse === undefined && may('warehouse')) {
         const m = matchName(typed, names.warehouses, (w) => w.name);
@@ -554,8 +671,12 @@ function findNames(text: string, names: WorkspaceNames): Found {
     delete found.job;
   if (found.job?.kind === 'one' && found.pipeline?.typed === found.job.typed) delete found.pipeline;
   if (found.team?.kind === 'one') {
-    const more = moreNamed(candidates, found.team, (typed, kind) =>
-      nameOrWordPart(typed, names.teams, (t) => t, kind === 'team'),
+    const more = moreNamed(
+      candidates,
+      found.team,
+      (typed, kind) => nameOrWordPart(typed, names.teams, (t) => t, kind === 'team'),
+      // "finance vs mktg vs dp": a further team may be abbreviated as the first may.
+      (typed) => teamAbbreviated(typed, names.teams),
     );
     if (more.length > 0) found.moreTeams = more;
   }
@@ -591,6 +712,7 @@ function moreNamed<T>(
   candidates: readonly { typed: string; kind: NameKind | undefined }[],
   first: { item: T; typed: string },
   match: (typed: string, kind: NameKind | undefined) => NameMatch<T>,
+  abbreviated: (typed: string) => T | undefined = () => undefined,
 ): { item: T; typed: string }[] {
   // Words already read as a name: a gram holding them, or held by them, is the same words again.
   const taken = [first.typed];
@@ -598,6 +720,12 @@ function moreNamed<T>(
   const overlaps = (a: string, b: string) => `_${a}_`.includes(`_${b}_`) || `_${b}_`.includes(`_${a}_`);
   for (const { typed, kind } of candidates) {
     if (taken.some((t) => overlaps(t, typed)) || isConceptWord(typed)) continue;
+    const short = match(typed, kind).kind === 'none' ? abbreviated(typed) : undefined;
+    if (short !== undefined && short !== first.item && !more.some((n) => n.item === short)) {
+      more.push({ item: short, typed });
+      taken.push(typed);
+      continue;
+    }
     const m = match(typed, kind);
     if (m.kind !== 'one' || m.item === first.item || more.some((n) => n.item === m.item)) continue;
     const label = typeof m.item === 'string' ? m.item : (m.item as { name: string }).name;
@@ -619,6 +747,9 @@ function abbreviatedTeam(text: string, names: WorkspaceNames): { item: string; t
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[\s\-_]+/g, '_');
+/** Whether a table was matched by the whole of its last part ("orders"), not a prefix of it. */
+const lastPartIs = (typed: string, m: NameMatch<string>) =>
+  m.kind === 'one' && norm(m.item).split('.').at(-1) === norm(typed);
 const exactTeam = (typed: string, m: NameMatch<string>) => m.kind === 'one' && norm(m.item) === norm(typed);
 const exactRef = (typed: string, m: NameMatch<{ readonly name: string }>) =>
   m.kind === 'one' && norm(m.item.name) === norm(typed);
@@ -804,6 +935,9 @@ const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?|how many|count|number
 const WHO_RAN =
   /\bwho(?:'s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
 
+/** "What's running on finance_wh right now": the statements running there. */
+const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b/i;
+
 /** Decides the intent from the concepts present and the names found. */
 function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;
@@ -818,12 +952,27 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   if (has(text, 'warehouse', 'idle') || (has(text, 'idle') && !job)) return 'idle_warehouses';
   if (table && has(text, 'downstream')) return 'downstream';
   if (table && has(text, 'access')) return 'table_access';
+  // "Did daily_revenue miss its SLA": the deadline the jobs' `sla_table` tags promise for it.
+  if (table && has(text, 'sla')) return 'sla_misses';
   if (table) return has(text, 'fail') ? 'failures' : 'downstream';
   // Beside a period ("slow queries from today"), the finished queries are asked about, unless the
   // question says "now" itself ("stuck since this morning").
   const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
   if (has(text, 'query') && has(text, 'now') && !has(text, 'cost'))
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
+  // "Anything running long rn?", "what's stuck?": of what runs now, the statements are what the
+  // workspace can see, unless the question is about jobs, pipelines or clusters.
+  if (
+    (has(text, 'longRunning') || (warehouse && WHAT_RUNS.test(text))) &&
+    runningNow(text) &&
+    !job &&
+    !pipeline &&
+    !has(text, 'job') &&
+    !has(text, 'pipeline') &&
+    !has(text, 'cluster') &&
+    !has(text, 'cost')
+  )
+    return 'long_queries_now';
   if (has(text, 'sla')) return 'sla_misses';
   // A DLT pipeline named, or DLT pipelines asked about, whose health is asked (not their bill).
   if ((pipeline && !job) || (has(text, 'pipeline') && !job && !has(text, 'cost')))
@@ -855,6 +1004,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     if ((has(text, 'job') || job) && !has(text, 'team') && !warehouse && !cluster) return 'expensive_jobs';
     return 'spend_by_team';
   }
+  // "Failure rate of X": one job's status says how many of its runs failed.
+  if (job && has(text, 'rate') && !has(text, 'why')) return 'job_status';
   if (has(text, 'why') && job) return 'why_failed';
   if (has(text, 'why') && has(text, 'fail') && found.team === undefined) return 'why_failed';
   if (has(text, 'fail') || (has(text, 'happened') && !job)) return 'failures';
@@ -931,6 +1082,24 @@ function uncoveredOf(text: string, intent: IntentName | undefined, person: boole
   return undefined;
 }
 
+/** Where a second question starts: "… and how much did it cost", "…? what about …", "…; who ran …". */
+const SECOND_ASK =
+  /\s*(?:[?;]|\b(?:and|also|plus|then)\b)\s+(?=(?:how|what|which|who|why|when|where|is|are|did|does|do|was|were|can|could)\s+\w)/i;
+
+/** The first of several questions asked in one message, or the whole text when it asks one. */
+function firstAsk(text: string): string {
+  const second = SECOND_ASK.exec(text);
+  return second === null || second.index === 0 ? text : text.slice(0, second.index);
+}
+
+/** The questions after the first, as typed (names kept), or undefined when there are none. */
+function restAsk(text: string): string | undefined {
+  const second = SECOND_ASK.exec(text);
+  if (second === null || second.index === 0) return undefined;
+  const rest = text.slice(second.index + second[0].length).replace(/[\s?]+$/, '');
+  return rest === '' ? undefined : rest;
+}
+
 export interface RouteOptions {
   /** Whether the question named a period: "slow queries today" asks about finished queries. */
   readonly hasPeriod?: boolean;
@@ -942,6 +1111,20 @@ export interface RouteOptions {
  * candidates when a name fits several.
  */
 export function routeQuestion(question: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
+  // Of several questions in one, the first is answered — its names and words alone: "what failed last
+  // night and how much did finance spend" asks about every team's failures first; the rest is offered.
+  const first = firstAsk(question);
+  if (first !== question) {
+    const routed = routeOne(first, names, options);
+    const rest = restAsk(question);
+    if (routed.kind === 'intent' && rest !== undefined) return { ...routed, secondAsk: rest };
+    if (routed.kind !== 'unknown' && routed.kind !== 'follow_up') return routed;
+  }
+  return routeOne(question, names, options);
+}
+
+/** Routes one question. */
+function routeOne(question: string, names: WorkspaceNames, options: RouteOptions): Routed {
   const products = productsOf(question);
   const user = findUser(products.text, names);
   if (user?.kind === 'many' && user.typed === '') {
@@ -962,6 +1145,27 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
       assumed = `"${team.typed}" read as team ${team.item}`;
     }
   }
+  found = tableOrJob(text, found, names);
+  const teamsPrefix = jobsPrefixOfTeam(found, names);
+  if (teamsPrefix !== undefined) {
+    // Nor the cluster or warehouse the same word starts: one word names one thing.
+    const others = Object.entries(found).filter(([, m]) => m?.typed !== teamsPrefix.typed);
+    const asTeam: Found = { ...Object.fromEntries(others), team: { kind: 'one', ...teamsPrefix } };
+    // A question about one job ("how is mkt doing") keeps the choice among the jobs.
+    const teamIntent = chooseIntent(withoutNames(text, asTeam), asTeam, options.hasPeriod === true);
+    if (teamIntent !== undefined && !NEEDS_JOB.has(teamIntent)) {
+      found = asTeam;
+      assumed = `"${teamsPrefix.typed}" read as team ${teamsPrefix.item}`;
+    }
+  }
+  // A further team read from its abbreviation is said too ("finance vs mktg").
+  const readAs = [
+    ...(assumed === undefined ? [] : [assumed]),
+    ...(found.moreTeams ?? [])
+      .filter((t) => !norm(t.item).includes(norm(t.typed)))
+      .map((t) => `"${t.typed}" read as team ${t.item}`),
+  ];
+  assumed = readAs.length === 0 ? undefined : readAs.join('; ');
   if (user !== undefined) found = { ...found, user };
   const misspelt = Object.values(found).every((m) => m === undefined) ? misspeltTeam(text, names) : undefined;
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.

@@ -79,7 +79,7 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
   const range = rangeOf(text);
   if (range !== undefined) return range;
   const since = SINCE.exec(text);
-  if (since === null) return undefined;
+  if (since === null) return partOfDay(text);
   const [whole, word = '', typed = ''] = since;
   const time = readClockTime(typed);
   if (!time.ok) return { ok: false, typed: whole.trim(), reason: time.reason };
@@ -95,6 +95,35 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
           ? { kind: 'after', from: time.minutes }
           : { kind: 'before', to: time.minutes };
   return { ok: true, window, index: since.index, length: whole.length };
+}
+
+/** The hours of a part of the day, as "this morning" already counts them: from midnight to noon. */
+const PARTS_OF_DAY: Readonly<Record<string, { from: number; to: number }>> = {
+  morning: { from: 0, to: 12 * 60 },
+  afternoon: { from: 12 * 60, to: 18 * 60 },
+  evening: { from: 18 * 60, to: 24 * 60 },
+};
+
+/**
+ * "Yesterday afternoon", "friday evening", "on the 20th in the morning": a part of the day, read only
+ * right after a day's words or as "in the …" — "morning! what failed" is a greeting, and "this
+ * morning" is a period of its own.
+ */
+const PART_OF_DAY =
+  /(?<=\b(?:yesterday|y'?day|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?:st|nd|rd|th)|\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2})\s+)(morning|afternoon|evening)\b|\bthis\s+(afternoon|evening)\b|\bin\s+the\s+(morning|afternoon|evening)\b/i;
+
+function partOfDay(text: string): FoundTimeOfDay | undefined {
+  const match = PART_OF_DAY.exec(text);
+  const hours = PARTS_OF_DAY[(match?.[1] ?? match?.[2] ?? match?.[3] ?? '').toLowerCase()];
+  if (match === null || hours === undefined) return undefined;
+  // "Since yesterday afternoon" runs from the part's start up to now.
+  const since = /\bsince\s+(?:on\s+)?\S+\s+$/i.test(text.slice(0, match.index));
+  return {
+    ok: true,
+    window: since ? { kind: 'since', from: hours.from } : { kind: 'between', ...hours },
+    index: match.index,
+    length: match[0].length,
+  };
 }
 
 /** "between 2:00 and 4:00", "from 9am to noon", "9-11pm": the stretch, or undefined when there is none. */

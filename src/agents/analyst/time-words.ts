@@ -48,8 +48,18 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** A month's name, whole or shortened, as the calendar-date rules read it. */
+const MONTH_WORD =
+  '(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?';
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+
+/** A weekday as people shorten it: "mon", "tue", "tues", "wed", "weds", "thu", "thurs", "fri", "sat", "sun". */
+const WEEKDAY_SHORT = 'mon|tues?|wed(?:nes)?|weds|thu(?:rs?)?|fri|sat(?:ur)?|sun';
+
+/** The weekday (0 = Sunday) a full or shortened name stands for, or -1. */
+const weekdayIndex = (word: string): number =>
+  word === '' ? -1 : WEEKDAYS.findIndex((d) => d.startsWith(word.replace(/s$/, '').slice(0, 3)));
 
 const NUMBER_WORDS: Readonly<Record<string, number>> = {
   a: 1,
@@ -80,8 +90,12 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   day: DAY,
   d: DAY,
   week: 7 * DAY,
+  wk: 7 * DAY,
   w: 7 * DAY,
+  fortnight: 14 * DAY,
   month: 30 * DAY,
+  mo: 30 * DAY,
+  mth: 30 * DAY,
 };
 
 /** True when `timeZone` is an IANA zone this runtime knows. */
@@ -161,6 +175,15 @@ const unitOf = (word: string): string => word.replace(/s$/, '');
 // not as "yesterday".
 const RULES: readonly Rule[] = [
   {
+    // "Tonight": this evening from 18:00 up to now — asked after midnight, the evening before.
+    pattern: /\bto-?ni(?:ght|te)\b/,
+    period: (_m, ctx, today) => {
+      const evening = at(today, '18:00', ctx.timeZone);
+      const startMs = evening <= ctx.nowMs ? evening : at(shiftDay(today, -1), '18:00', ctx.timeZone);
+      return { startMs, endMs: ctx.nowMs, label: 'tonight' };
+    },
+  },
+  {
     pattern: /\b(?:last|yester(?:day)?)\s*ni(?:ght|te)\b|\bovernight\b/,
     period: (_m, ctx, today) => {
       const start = at(shiftDay(today, -1), '18:00', ctx.timeZone);
@@ -180,10 +203,9 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    pattern:
-      /\b(?:since|from)\s+(?:last\s+)?(mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b/,
+    pattern: new RegExp(String.raw`\b(?:since|from)\s+(?:last\s+)?(${WEEKDAY_SHORT})(?:day)?\b`),
     period: (m, ctx, today) => {
-      const index = WEEKDAYS.findIndex((d) => d.startsWith(m[1] ?? '~'));
+      const index = weekdayIndex(m[1] ?? '');
       if (index < 0) return undefined;
       const back = (weekday(today) - index + 7) % 7;
       const day = WEEKDAYS[index] ?? '';
@@ -195,16 +217,44 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    pattern: /\bon\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/,
+    // "on Friday", "on fri", or a weekday's whole name alone ("what broke saturday"): a short form
+    // alone is a plain word too often ("sat idle", "the sun").
+    pattern: new RegExp(
+      String.raw`\bon\s+(${WEEKDAY_SHORT})(?:day)?\b|(?<![\w.-])(monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?![\w-]|\.\w)`,
+    ),
     period: (m, ctx, today) => {
-      const index = WEEKDAYS.indexOf(m[1] as (typeof WEEKDAYS)[number]);
+      const index = weekdayIndex(m[1] ?? m[2] ?? '');
+      if (index < 0) return undefined;
       // "on Monday" means the last Monday before today; on a Monday, a week ago.
       const back = (weekday(today) - index + 7) % 7 || 7;
       const day = shiftDay(today, -back);
       return {
         startMs: at(day, '00:00', ctx.timeZone),
         endMs: at(shiftDay(day, 1), '00:00', ctx.timeZone),
-        label: `on ${capitalised(m[1] ?? '')}`,
+        label: `on ${capitalised(WEEKDAYS[index] ?? '')}`,
+      };
+    },
+  },
+  {
+    // Days of one month written as a stretch: "20-21 nov", "nov 20-21", "20th to 21st November".
+    pattern: new RegExp(
+      String.raw`\b(?:(\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|until|till)\s*(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(${MONTH_WORD})|(${MONTH_WORD})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*(?:-|–|to|until|till)\s*(\d{1,2})(?:st|nd|rd|th)?)\b`,
+    ),
+    period: (m, ctx, today) => {
+      const name = m[3] ?? m[4] ?? '';
+      const month = MONTHS.indexOf(name.slice(0, 3)) + 1;
+      const from = Number(m[1] ?? m[5]);
+      const to = Number(m[2] ?? m[6]);
+      const year = latestYear(month, to, today);
+      const first = wholeDay({ year, month, day: from }, m[0], ctx, today);
+      const last = wholeDay({ year, month, day: to }, m[0], ctx, today);
+      if ('problem' in first) return first;
+      if ('problem' in last) return last;
+      if (last.endMs <= first.startMs) return problem(m[0], 'that stretch ends before it starts', []);
+      return {
+        startMs: first.startMs,
+        endMs: last.endMs,
+        label: `from ${first.label.slice(3)} to ${last.label.slice(3)}`,
       };
     },
   },
@@ -262,6 +312,23 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    // "the day before yesterday", "2 days ago", "three days ago": that whole day.
+    pattern: new RegExp(
+      String.raw`\b(?:(?:the\s+)?day\s+before\s+(?:yesterday|y'?day)|(\d{1,2}|${Object.keys(NUMBER_WORDS).join('|')})\s+days?\s+ago)\b`,
+    ),
+    period: (m, ctx, today) => {
+      const word = m[1];
+      const back = word === undefined ? 2 : /^\d/.test(word) ? Number(word) : (NUMBER_WORDS[word] ?? 0);
+      if (back <= 0) return undefined;
+      const day = shiftDay(today, -back);
+      return {
+        startMs: at(day, '00:00', ctx.timeZone),
+        endMs: at(shiftDay(day, 1), '00:00', ctx.timeZone),
+        label: `on ${isoDay(day)}`,
+      };
+    },
+  },
+  {
     pattern: /\byesterday\b|\by'?day\b|\bystd\b/,
     period: (_m, ctx, today) => ({
       startMs: at(shiftDay(today, -1), '00:00', ctx.timeZone),
@@ -286,6 +353,23 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
+    // "over the weekend", "this weekend": the latest Saturday and Sunday that have begun, up to now;
+    // "last weekend" in a weekend is the one before.
+    pattern:
+      /\b(?:(this|last|previous|past)\s+|(?:over|during|on|at)\s+the\s+|the\s+)?(?:week-?ends?|wknds?)\b/,
+    period: (m, ctx, today) => {
+      const inWeekend = weekday(today) === 6 || weekday(today) === 0;
+      const back = (weekday(today) + 1) % 7;
+      const earlier = inWeekend && (m[1] === 'last' || m[1] === 'previous' || m[1] === 'past') ? 7 : 0;
+      const saturday = shiftDay(today, -back - earlier);
+      return {
+        startMs: at(saturday, '00:00', ctx.timeZone),
+        endMs: Math.min(ctx.nowMs, at(shiftDay(saturday, 2), '00:00', ctx.timeZone)),
+        label: `the weekend of ${isoDay(saturday)}`,
+      };
+    },
+  },
+  {
     pattern: /\bthis\s+w(?:ee)?k\b|\bweek\s+to\s+date\b|\bwtd\b/,
     period: (_m, ctx, today) => ({
       startMs: at(weekStart(today), '00:00', ctx.timeZone),
@@ -305,7 +389,7 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    pattern: /\bthis\s+month\b|\bmonth\s+to\s+date\b|\bmtd\b/,
+    pattern: /\bthis\s+m(?:onth|o|th)\b|\bmonth\s+to\s+date\b|\bmtd\b/,
     period: (_m, ctx, today) => ({
       startMs: at({ ...today, day: 1 }, '00:00', ctx.timeZone),
       endMs: ctx.nowMs,
@@ -313,7 +397,7 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
-    pattern: /\b(?:last|previous|prior)\s+month\b/,
+    pattern: /\b(?:last|previous|prior)\s+m(?:onth|o|th)\b/,
     period: (_m, ctx, today) => {
       const first = { ...today, day: 1 };
       const previousFirst = { ...shiftDay(first, -1), day: 1 };
@@ -325,16 +409,104 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    // "This year", "ytd", "last year"; "this quarter", "qtd", "last quarter", "Q3", "q3 2026":
+    // calendar years and quarters, up to now while they last.
+    pattern:
+      /\b(?:(this|last|previous|prior)\s+(year|quarter|qtr)|(ytd|qtd)|year\s+to\s+date|quarter\s+to\s+date|q([1-4])(?:\s+(\d{4}))?)\b/,
+    period: (m, ctx, today) => {
+      const [whole, which, unit, short, quarter, written] = m;
+      const isYear = unit === 'year' || short === 'ytd' || whole.startsWith('year');
+      const back = which === undefined || which === 'this' ? 0 : 1;
+      let first: LocalDay;
+      let months: number;
+      if (isYear) {
+        first = { year: today.year - back, month: 1, day: 1 };
+        months = 12;
+      } else if (quarter !== undefined) {
+        const q = Number(quarter);
+        const thisYears = (q - 1) * 3 + 1 <= today.month;
+        first = {
+          year: written === undefined ? today.year - (thisYears ? 0 : 1) : Number(written),
+          month: (q - 1) * 3 + 1,
+          day: 1,
+        };
+        months = 3;
+      } else {
+        const startMonth = Math.floor((today.month - 1) / 3) * 3 + 1 - back * 3;
+        first =
+          startMonth < 1
+            ? { year: today.year - 1, month: startMonth + 12, day: 1 }
+            : { year: today.year, month: startMonth, day: 1 };
+        months = 3;
+      }
+      const startMs = at(first, '00:00', ctx.timeZone);
+      if (startMs > ctx.nowMs)
+        return problem(
+          whole,
+          `${isoDay(first)} is still to come: the workspace's clock says ${isoDay(today)}`,
+          [],
+        );
+      const endMonth = first.month - 1 + months;
+      const next = { year: first.year + Math.floor(endMonth / 12), month: (endMonth % 12) + 1, day: 1 };
+      const label = isYear
+        ? back === 0
+          ? 'this year'
+          : `in ${first.year}`
+        : `in Q${(first.month - 1) / 3 + 1} ${first.year}`;
+      return { startMs, endMs: Math.min(ctx.nowMs, at(next, '00:00', ctx.timeZone)), label };
+    },
+  },
+  {
+    // A month by its name: "in November", "november so far", "for oct", "since september", "may 2026" —
+    // the calendar month (up to now while it lasts; "since" runs to now), last year's while this year's
+    // is still to come. A short name, or "may"/"march", only with a word that makes it a month.
+    pattern:
+      /(?<![\w.-])(?:(in|for|during|over|throughout|of|since|from)\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?:\s+(\d{4})\b|(?=\s+so\s+far\b))?(?:\s+so\s+far)?(?![\w-]|\.\w)/,
+    period: (m, ctx, today) => {
+      const [whole, lead, name = '', written] = m;
+      const plainWord = name.length <= 4 || name === 'march';
+      if (plainWord && lead === undefined && written === undefined && !/so\s+far/.test(whole))
+        return undefined;
+      const month = MONTHS.indexOf(name.slice(0, 3)) + 1;
+      const year =
+        written !== undefined ? Number(written) : month > today.month ? today.year - 1 : today.year;
+      const first = { year, month, day: 1 };
+      const next = { ...shiftDay({ year, month, day: 28 }, 7), day: 1 };
+      const startMs = at(first, '00:00', ctx.timeZone);
+      if (startMs > ctx.nowMs)
+        return problem(
+          whole,
+          `${isoDay(first).slice(0, 7)} is still to come: the workspace's clock says ${isoDay(today)}`,
+          [],
+        );
+      const monthName = new Date(Date.UTC(year, month - 1, 1)).toLocaleString('en-US', {
+        month: 'long',
+        timeZone: 'UTC',
+      });
+      return {
+        startMs,
+        endMs:
+          lead === 'since' || lead === 'from'
+            ? ctx.nowMs
+            : Math.min(ctx.nowMs, at(next, '00:00', ctx.timeZone)),
+        label: `${lead === 'since' || lead === 'from' ? 'since' : 'in'} ${monthName} ${year}`,
+      };
+    },
+  },
+  {
     // "past 2 days", "in the last 36 hours", "over the previous week", "last 24h", "past few days".
     pattern:
-      /\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:past|last|previous|recent|prior)\s+(?:(\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|few|couple)\s*(?:of\s+)?)?(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|w|months?)\b/,
+      /\b(?:(?:in|over|during|for)\s+)?(?:the\s+)?(?:past|last|previous|recent|prior)\s+(?:(\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|few|couple)\s*(?:of\s+)?)?(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|w|fortnights?|months?|mos|mo|mths?)\b/,
     period: (m, ctx) => {
       const word = m[1];
       const amount = word === undefined ? 1 : /^\d/.test(word) ? Number(word) : (NUMBER_WORDS[word] ?? 1);
       const unit = unitOf(m[2] ?? 'day');
       const unitMs = UNIT_MS[unit] ?? DAY;
       if (amount <= 0) return undefined;
-      const name = { min: 'minute', h: 'hour', hr: 'hour', d: 'day', w: 'week' }[unit] ?? unit;
+      const name =
+        { min: 'minute', h: 'hour', hr: 'hour', d: 'day', w: 'week', wk: 'week', mo: 'month', mth: 'month' }[
+          unit
+        ] ?? unit;
       return rolling(amount, unitMs, ctx, amount === 1 ? `the past ${name}` : `the past ${amount} ${name}s`);
     },
   },
@@ -353,7 +525,7 @@ const RULES: readonly Rule[] = [
 
 /** "since 2026-11-21 06:00", "since monday 9am": a day with a time after it, read as the time on that day. */
 const DATE_THEN_TIME =
-  /\b(since|after|from|before|until|till)\s+(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:\s+at|\s*t|,)?\s*(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon|midnight)(?![\d:])/i;
+  /\b(since|after|from|before|until|till)\s+(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|(?:mon|tues?|wed(?:nes)?|weds|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?)(?![\d/])(?:\s+at|\s*t|,)?\s*(\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?|noon|midnight)(?![\d:])/i;
 
 /**
  * Finds the first time expression in `text` and the period it means at `ctx.nowMs`: a day or a
@@ -387,7 +559,7 @@ function findDay(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | 
     if (period === undefined) continue;
     if ('problem' in period) return period;
     if (period.endMs < period.startMs) continue;
-    const range = untilDay(lower, match, period, ctx, today);
+    const range = untilDay(lower, match, period, ctx, today) ?? sinceDay(lower, match, period, ctx);
     if (range !== undefined && 'problem' in range) return range;
     const [start, end] = range === undefined ? [match.index, match.index + match[0].length] : range.span;
     return { period: range?.period ?? period, rest: cut(text, start, end - start) };
@@ -439,6 +611,25 @@ function untilDay(
     };
   }
   return undefined;
+}
+
+/**
+ * "Since the 20th", "since Nov 3", "from 11/20" with no second day: from that day's start up to now,
+ * not that day alone. Undefined when no such word leads the day.
+ */
+function sinceDay(
+  lower: string,
+  match: RegExpExecArray,
+  day: Period,
+  ctx: TimeContext,
+): { period: Period; span: [number, number] } | undefined {
+  if (!day.label.startsWith('on ')) return undefined;
+  const lead = /\b(?:since|from)\s+$/.exec(lower.slice(0, match.index));
+  if (lead === null) return undefined;
+  return {
+    period: { startMs: day.startMs, endMs: ctx.nowMs, label: `since ${day.label.slice(3)}` },
+    span: [lead.index, match.index + match[0].length],
+  };
 }
 
 const MINUTE = 60_000;

@@ -96,6 +96,16 @@ describe('the analyst answers each intent on the demo scenario', () => {
     expect(none.summary).toBe('No SLA missed of team marketing this week.');
   });
 
+  it("SLA misses of one table: its own deadline, said with the table's name, not what is downstream of it", async () => {
+    const missed = await ask('did we miss the daily revenue SLA this week?');
+    expect(missed.intent).toBe('sla_misses');
+    expect(missed.summary).toBe(
+      '1 SLA miss of main.finance.daily_revenue this week: main.finance.daily_revenue (finance_orders_daily).',
+    );
+    const kept = await ask('was main.finance.daily_revenue late yesterday?');
+    expect(kept.summary).toBe('No SLA missed of main.finance.daily_revenue yesterday.');
+  });
+
   it('the most expensive jobs, queries and users', async () => {
     expect((await ask('most expensive jobs this week')).rows[0]?.[0]).toBe('mkt_events_ingest');
     const queries = await ask('most expensive queries yesterday');
@@ -115,6 +125,12 @@ describe('the analyst answers each intent on the demo scenario', () => {
     expect(answer.summary).not.toMatch(/new|\$0\.00/);
     expect(answer.sql).toMatch(
       /;\n\nSELECT MIN\(usage_start_time\) AS data_from FROM system\.billing\.usage WHERE workspace_id = :workspace_id/,
+    );
+  });
+
+  it('a month named before the billing data is said by its name', async () => {
+    expect((await ask('spend in october')).summary).toBe(
+      'The billing data does not cover October 2026 (the billing data starts 2026-11-20 00:00 UTC): its spend is unknown.',
     );
   });
 
@@ -160,6 +176,10 @@ describe('the analyst answers each intent on the demo scenario', () => {
   it('clusters without auto-termination and long-running queries, empty on the demo and saying so', async () => {
     expect((await ask('clusters without auto-termination')).summary).toBe(
       'Every all-purpose cluster terminates on its own when idle.',
+    );
+    // One cluster named is said once, not again as a filter.
+    expect((await ask('is mkt-analysts-shared set to auto terminate')).summary).toBe(
+      'Cluster mkt-analysts-shared terminates on its own when idle.',
     );
     const now = await ask('queries running long right now');
     expect(now.summary).toBe('No query has been running longer than 30 min.');
@@ -212,11 +232,24 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
     expect(answer.followUps[0]?.question).toBe('which clusters never terminate?');
   });
 
+  it('answers the first of several questions and offers the next as a button, for the same period', async () => {
+    const answer = await ask('what failed last night and how much did it cost us?');
+    expect(answer.intent).toBe('failures');
+    const next = answer.followUps.find((f) => f.question === 'how much did it cost us last night');
+    expect(next).toBeDefined();
+    const pressed = await ask(next?.question ?? '');
+    expect(pressed.intent).toBe('spend_by_team');
+    expect(pressed.period).toEqual(answer.period);
+  });
+
   it('refuses a request to act, saying where actions run', async () => {
     for (const question of [
       'restart finance_orders_daily',
       'pls kill query 01ef-abc',
       'can you cancel the run',
+      'can u rerun finance_orders_daily pls',
+      'yo could someone restart mkt_audiences',
+      'plz kill the runaway query on marketing_bi',
     ]) {
       const answer = await ask(question);
       expect(answer.outcome).toBe('refused');

@@ -75,6 +75,18 @@ describe('the period words at the end of /dbx cost', () => {
       period: 'past 2 days',
     });
     expect(splitTrailingPeriod('team-x')).toEqual({ rest: 'team-x', period: '' });
+    expect(splitTrailingPeriod('finance november so far')).toEqual({
+      rest: 'finance',
+      period: 'november so far',
+    });
+    expect(splitTrailingPeriod('marketing since the 1st')).toEqual({
+      rest: 'marketing',
+      period: 'since the 1st',
+    });
+    expect(read('in february')).toMatchObject({
+      fromMs: Date.parse('2026-02-01T00:00:00Z'),
+      toMs: Date.parse('2026-03-01T00:00:00Z'),
+    });
   });
 
   it('leaves words that are no period with the target, and a period it cannot read to be said so', () => {

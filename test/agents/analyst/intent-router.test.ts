@@ -187,11 +187,6 @@ describe('routeQuestion matches names forgivingly', () => {
 });
 
 describe('routeQuestion tells a subject no intent computes from the words that merely lead to one', () => {
-  const kindOf = (q: string) => {
-    const r = route(q);
-    return r.kind === 'intent' ? r.intent : r.kind;
-  };
-
   it('routes retries, owners, forecasts and percentiles as uncovered, with the intents nearest them', () => {
     expect(route('jobs with the most retries in the last 3 days')).toEqual({
       kind: 'uncovered',
@@ -256,6 +251,12 @@ describe('routeQuestion tells a subject no intent computes from the words that m
     expect(kindOf('slow queries')).toBe('long_queries_now');
   });
 });
+
+/** The intent a question is routed to, or what else it is routed as. */
+const kindOf = (question: string) => {
+  const routed = route(question);
+  return routed.kind === 'intent' ? routed.intent : routed.kind;
+};
 
 const intentOf = (question: string) => {
   const routed = route(question);
@@ -393,5 +394,152 @@ describe('routeQuestion with several names and people', () => {
     });
     expect(intentOf('queries on 2026-11-20')?.intent).toBe('expensive_queries');
     expect(intentOf('did alice change main.finance.orders')?.intent).toBe('table_access');
+  });
+
+  it("reads every word of a name beside its kind word as that kind, not a table's last part", () => {
+    // "orders" alone is main.finance.orders' last part; in "orders daily … jobs" it is the job's word.
+    expect(intentOf('status of the fx rates and orders daily jobs')).toMatchObject({
+      intent: 'job_status',
+      slots: { jobs: [{ name: 'finance_fx_rates' }, { name: 'finance_orders_daily' }] },
+    });
+    expect(intentOf('how is the orders daily job doing')?.slots).toEqual({
+      jobs: [expect.objectContaining({ name: 'finance_orders_daily' })],
+    });
+  });
+
+  it("reads an SLA beside a table as that table's deadline, not what is downstream of it", () => {
+    expect(intentOf('did we miss the daily revenue SLA')).toMatchObject({
+      intent: 'sla_misses',
+      slots: { table: 'main.finance.daily_revenue' },
+    });
+    expect(intentOf('is main.finance.orders late')?.intent).toBe('sla_misses');
+    expect(intentOf('what depends on main.finance.orders')?.intent).toBe('downstream');
+  });
+
+  it('answers the first of several questions asked in one', () => {
+    expect(kindOf('what failed last night and how much did it cost us')).toBe('failures');
+    // The first question's own names only: finance is the second's.
+    const both = route('which jobs failed and how much did finance spend?');
+    expect(both).toMatchObject({ intent: 'failures', secondAsk: 'how much did finance spend' });
+    expect(both.kind === 'intent' && both.slots.teams).toBe(undefined);
+    expect(kindOf('how much did marketing spend? which jobs failed')).toBe('spend_by_team');
+    // "and why" adds no question of its own: why a named job failed.
+    expect(kindOf('did finance_orders_daily fail and why?')).toBe('why_failed');
+  });
+
+  it('reads something running long now as the queries running now, unless jobs or clusters are asked', () => {
+    expect(kindOf('anything running long rn?')).toBe('long_queries_now');
+    expect(kindOf("what's stuck atm")).toBe('long_queries_now');
+    expect(kindOf('is mkt_sessionize stuck')).not.toBe('long_queries_now');
+    expect(kindOf('any jobs running long right now')).not.toBe('long_queries_now');
+  });
+
+  it("reads a prefix of one team's jobs that shortens the team's name as the team, except about one job", () => {
+    expect(intentOf('mkt failures yesterday')).toMatchObject({
+      intent: 'failures',
+      slots: { teams: ['marketing'] },
+      assumed: '"mkt" read as team marketing',
+    });
+    expect(intentOf('platform spend this week')?.slots.teams).toEqual(['data-platform']);
+    // A prefix of jobs of several teams, or a question about one job, keeps the choice among the jobs.
+    expect(route('how is mkt doing')).toMatchObject({ kind: 'ambiguous', what: 'job' });
+  });
+
+  it('declines who is on call, which no system table records', () => {
+    expect(route('who is on call for finance')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'who is on call',
+    });
+    expect(route("who's on call tonight")).toMatchObject({ kind: 'uncovered' });
+    expect(kindOf('did anything fail while i was on call')).toBe('failures');
+  });
+
+  it("reads two or more words in a row inside one job's name as that job, without a kind word", () => {
+    expect(intentOf('fx rates keeps failing why')).toMatchObject({
+      intent: 'why_failed',
+      slots: { jobs: [{ name: 'finance_fx_rates' }] },
+    });
+    expect(intentOf('events ingest status')?.slots.jobs?.map((j) => j.name)).toEqual(['mkt_events_ingest']);
+    // One word alone is still no guess.
+    expect(intentOf('daily spend by team')?.slots.jobs).toBeUndefined();
+  });
+
+  it("reads a table's word as the job holding it when the question is about runs, not the table", () => {
+    expect(intentOf('did orders fail yesterday')).toMatchObject({
+      intent: 'failures',
+      slots: { jobs: [{ name: 'finance_orders_daily' }] },
+    });
+    expect(intentOf('who read orders')).toMatchObject({
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+  });
+
+  it("does not read a plain word that only starts a table's last part as the table", () => {
+    expect(kindOf('whats our daily burn rate')).toBe('spend_by_team');
+    expect(intentOf('what is downstream of the daily table')?.slots.table).toBe('main.finance.daily_revenue');
+  });
+
+  it('reads "paying" as money and "queued" as running now', () => {
+    expect(intentOf('how much are we paying for marketing_bi')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { warehouse: { name: 'marketing_bi' } },
+    });
+    expect(kindOf('anything queued on the warehouses')).toBe('long_queries_now');
+  });
+
+  it('reads a further team abbreviated, as the first may be, and says so', () => {
+    expect(intentOf('cost finance vs mktg vs dp')).toMatchObject({
+      slots: { teams: ['finance', 'marketing', 'data-platform'] },
+      assumed: '"mktg" read as team marketing; "dp" read as team data-platform',
+    });
+  });
+
+  it("reads a possessive typed without its apostrophe as the person's", () => {
+    expect(intentOf('did bobs job fail')).toMatchObject({
+      intent: 'failures',
+      slots: { user: 'bob@acme.example' },
+    });
+    expect(intentOf('alices queries yesterday')?.slots.user).toBe('alice@acme.example');
+  });
+
+  it("reads what is running on a named warehouse now as that warehouse's running queries", () => {
+    expect(intentOf("what's running on finance_wh right now")).toMatchObject({
+      intent: 'long_queries_now',
+      slots: { warehouse: { name: 'finance_wh' } },
+    });
+  });
+
+  it("reads an error message asked of a job as why it failed, and who created something as its owner's", () => {
+    expect(kindOf("what's the error message for the last fx rates failure")).toBe('why_failed');
+    expect(route('who created finance_wh')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'who owns something',
+    });
+    expect(kindOf('who wrote to main.finance.orders')).toBe('table_access');
+  });
+
+  it("declines budgets, shares of runs and a job's tables, which no intent computes", () => {
+    expect(route('are we over budget')).toMatchObject({ kind: 'uncovered' });
+    expect(route('cost by cluster this week')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'spend split by cluster, SKU, warehouse, tag or workspace',
+    });
+    expect(kindOf('spend by team this week')).toBe('spend_by_team');
+    expect(route('what percentage of runs failed yesterday')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'rates and percentages of runs',
+    });
+    expect(route('which tables does mkt_sessionize read from')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'the tables a job reads or writes',
+    });
+    // Of one job, its status says how many of its runs failed; flaky jobs are failing ones.
+    expect(kindOf('failure rate of mkt_events_ingest this week')).toBe('job_status');
+    expect(kindOf('which jobs are flaky')).toBe('failures');
+  });
+
+  it("reads whether a table is up to date as that table's deadline", () => {
+    expect(intentOf('is main.finance.daily_revenue up to date')?.intent).toBe('sla_misses');
   });
 });

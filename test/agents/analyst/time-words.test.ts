@@ -107,6 +107,162 @@ describe('findPeriod', () => {
     expect(period('spend on the 20th of November')).toMatchObject({ start: '2026-11-20T00:00:00.000Z' });
   });
 
+  it('reads "since" or "from" before a day with no second day as that day up to now', () => {
+    expect(period('top jobs since the 1st')).toMatchObject({
+      start: '2026-12-01T00:00:00.000Z',
+      end: iso(NOW),
+      label: 'since 2026-12-01',
+      rest: 'top jobs',
+    });
+    expect(period('failures since Nov 20').start).toBe('2026-11-20T00:00:00.000Z');
+    expect(period('spend from 11/20').end).toBe(iso(NOW));
+    // With a second day it is still the stretch between them.
+    expect(period('spend from the 1st to the 3rd').end).toBe('2026-12-04T00:00:00.000Z');
+  });
+
+  it('reads "the day before yesterday" and "N days ago" as that whole day', () => {
+    expect(period('what broke the day before yesterday')).toMatchObject({
+      start: '2026-12-07T00:00:00.000Z',
+      end: '2026-12-08T00:00:00.000Z',
+      rest: 'what broke',
+    });
+    expect(period('failures day before yday').start).toBe('2026-12-07T00:00:00.000Z');
+    expect(period('spend 3 days ago').start).toBe('2026-12-06T00:00:00.000Z');
+    expect(period('spend two days ago').start).toBe('2026-12-07T00:00:00.000Z');
+  });
+
+  it('reads a month by its name as that calendar month, up to now while it lasts', () => {
+    expect(period('how much did we spend in november?')).toMatchObject({
+      start: '2026-11-01T00:00:00.000Z',
+      end: '2026-12-01T00:00:00.000Z',
+      label: 'in November 2026',
+      rest: 'how much did we spend ?',
+    });
+    expect(period('spend december so far')).toMatchObject({
+      start: '2026-12-01T00:00:00.000Z',
+      end: iso(NOW),
+    });
+    expect(period('cost for oct').start).toBe('2026-10-01T00:00:00.000Z');
+    expect(period('cost since september')).toMatchObject({
+      start: '2026-09-01T00:00:00.000Z',
+      end: iso(NOW),
+    });
+    // A month still to come this year is last year's; one named with a year still to come is said.
+    expect(period('spend in may').start).toBe('2026-05-01T00:00:00.000Z');
+    expect(period('failures in august 2025').end).toBe('2025-09-01T00:00:00.000Z');
+    expect(problem('spend in march 2027').reason).toContain('still to come');
+    // Short names and words that are months only sometimes need a word that makes them one.
+    for (const text of [
+      'may I see the spend',
+      'queries by jan',
+      'march on with failures',
+      'who read main.sales.november_orders',
+      'cost of team-december',
+      'status of the friday-export job',
+    ])
+      expect(findPeriod(text, { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
+  it('reads a weekday by its short name after "on", and by its whole name alone', () => {
+    expect(period('did we miss the SLA on fri?')).toMatchObject({
+      start: '2026-12-04T00:00:00.000Z',
+      end: '2026-12-05T00:00:00.000Z',
+      label: 'on Friday',
+    });
+    expect(period('what broke saturday').start).toBe('2026-12-05T00:00:00.000Z');
+    expect(period('any timeouts since fri 6pm')).toMatchObject({
+      start: '2026-12-04T18:00:00.000Z',
+      end: iso(NOW),
+    });
+    expect(period('failures since thurs').start).toBe('2026-12-03T00:00:00.000Z');
+    expect(findPeriod('which warehouses sat idle', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
+  it('reads the weekend as the latest Saturday and Sunday that have begun, up to now', () => {
+    expect(period('what failed over the weekend')).toMatchObject({
+      start: '2026-12-05T00:00:00.000Z',
+      end: '2026-12-07T00:00:00.000Z',
+      rest: 'what failed',
+    });
+    expect(period('spend last weekend').start).toBe('2026-12-05T00:00:00.000Z');
+    // On a Sunday morning, this weekend is still going on, and the last one is the week before's.
+    const sunday = Date.UTC(2026, 10, 22, 9);
+    expect(period('failures this weekend', 'UTC', sunday)).toMatchObject({
+      start: '2026-11-21T00:00:00.000Z',
+      end: iso(sunday),
+    });
+    expect(period('failures last weekend', 'UTC', sunday).start).toBe('2026-11-14T00:00:00.000Z');
+    expect(findPeriod('status of weekend_batch', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
+  it('reads "mo" and "mth" for month', () => {
+    expect(period('$ by team this mo').label).toBe('this month');
+    expect(period('spend last mth').label).toBe('last month');
+  });
+
+  it('reads a part of the day after a day, or "in the …", as its hours', () => {
+    expect(period('queries yesterday afternoon')).toMatchObject({
+      start: '2026-12-08T12:00:00.000Z',
+      end: '2026-12-08T18:00:00.000Z',
+      rest: 'queries',
+    });
+    expect(period('failures friday evening')).toMatchObject({
+      start: '2026-12-04T18:00:00.000Z',
+      end: '2026-12-05T00:00:00.000Z',
+    });
+    expect(period('jobs on the 3rd in the morning').end).toBe('2026-12-03T12:00:00.000Z');
+    expect(period('failed runs since yesterday afternoon')).toMatchObject({
+      start: '2026-12-08T12:00:00.000Z',
+      end: iso(NOW),
+    });
+    // A greeting is no part of the day, and "this morning" keeps its own reading.
+    expect(period('morning! what failed last night').label).toBe('last night');
+    expect(period('failures this morning').label).toBe('this morning');
+  });
+
+  it('reads days of one month written as a stretch: "3-5 dec", "dec 3-5"', () => {
+    expect(period('spend 3-5 dec')).toMatchObject({
+      start: '2026-12-03T00:00:00.000Z',
+      end: '2026-12-06T00:00:00.000Z',
+      label: 'from 2026-12-03 to 2026-12-05',
+      rest: 'spend',
+    });
+    expect(period('failures dec 1-2').end).toBe('2026-12-03T00:00:00.000Z');
+    expect(period('failures 1st to 2nd December').start).toBe('2026-12-01T00:00:00.000Z');
+    expect(problem('spend dec 5-3').reason).toBe('that stretch ends before it starts');
+  });
+
+  it('reads years and quarters as calendar ones, up to now while they last', () => {
+    expect(period('spend ytd')).toMatchObject({ start: '2026-01-01T00:00:00.000Z', end: iso(NOW) });
+    expect(period('spend last year')).toMatchObject({
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2026-01-01T00:00:00.000Z',
+    });
+    expect(period('how much did we spend last quarter')).toMatchObject({
+      start: '2026-07-01T00:00:00.000Z',
+      end: '2026-10-01T00:00:00.000Z',
+      label: 'in Q3 2026',
+    });
+    expect(period('spend this quarter').start).toBe('2026-10-01T00:00:00.000Z');
+    expect(period('spend q1').end).toBe('2026-04-01T00:00:00.000Z');
+    expect(problem('spend q1 2027').reason).toContain('still to come');
+  });
+
+  it('reads a fortnight, "wks" and "mos" in rolling periods, and "tonight" as this evening up to now', () => {
+    expect(period('costs for the past fortnight').start).toBe('2026-11-25T10:30:00.000Z');
+    expect(period('spend for the last 2 wks').start).toBe('2026-11-25T10:30:00.000Z');
+    expect(period('spend past 3 mos').label).toBe('the past 3 months');
+    expect(period('what failed tonight', 'UTC', Date.UTC(2026, 11, 9, 23))).toMatchObject({
+      start: '2026-12-09T18:00:00.000Z',
+      end: '2026-12-09T23:00:00.000Z',
+    });
+    // Asked after midnight, tonight is the evening before.
+    expect(period('what failed tonight', 'UTC', Date.UTC(2026, 11, 10, 2)).start).toBe(
+      '2026-12-09T18:00:00.000Z',
+    );
+    expect(period('what broke this wknd').start).toBe('2026-12-05T00:00:00.000Z');
+  });
+
   it('says a date still to come is still to come, instead of answering an empty period', () => {
     expect(problem('failures on 2026-12-25').reason).toBe(
       "2026-12-25 is still to come: the workspace's clock says 2026-12-09",

@@ -47,8 +47,9 @@ const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
 const PLACEHOLDER_URL = 'http://127.0.0.1:9/placeholder';
 
 /**
- * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,
- * the REST client, the collector, detectors, correlator, triage, the store and the notifier — with the
+ * Replays a scenario through the production pipeline — the simulator in-process, webhooks over HTTP,
+ * the REST client (answered by the simulator in-process, with the same requests and JSON as over
+ * HTTP), the collector, detectors, correlator, triage, the store and the notifier — with the
  * simulated clock at full speed: step by step, each step's webhooks, then the polls that are due on the
  * embedded schedule, then `onStep`. The last step lands exactly on the end, so the workspace stands
  * where `dbxops sim export` would leave it. The caller reads, then closes. `dbxops eval` and

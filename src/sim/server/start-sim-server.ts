@@ -155,7 +155,8 @@ class InProcessResponse {
   ) {
     this.ok = status >= 200 && status < 300;
     this.statusText = STATUS_CODES[status] ?? '';
-    this.headers = { get: (name) => headers[name.toLowerCase()] ?? null };
+    const byName = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+    this.headers = { get: (name) => byName.get(name.toLowerCase()) ?? null };
   }
 
   text(): Promise<string> {

@@ -44,8 +44,9 @@ export interface EvalOptions {
 }
 
 /**
- * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,
- * the REST client, the collector, detectors, correlator, triage, the store and the notifier — with the
+ * Replays a scenario through the production pipeline — the simulator in-process, webhooks over HTTP,
+ * the REST client (answered by the simulator in-process, with the same requests and JSON as over
+ * HTTP), the collector, detectors, correlator, triage, the store and the notifier — with the
  * simulated clock at full speed, then scores the incidents against the scenario's ground truth.
  */
 export async function evaluateScenario(options: EvalOptions): Promise<EvalResult> {

@@ -47,8 +47,9 @@ const WEBHOOK_AUTH = { username: 'dbxops', password: 'eval-webhook-secret' };
 const PLACEHOLDER_URL = 'http://127.0.0.1:9/placeholder';
 
 /**
- * Replays a scenario through the production pipeline — the simulator on loopback, webhooks over HTTP,
- * the REST client, the collector, detectors, correlator, triage, the store and the notifier — with the
+ * Replays a scenario through the production pipeline — the simulator in-process, webhooks over HTTP,
+ * the REST client (answered by the simulator in-process, with the same requests and JSON as over
+ * HTTP), the collector, detectors, correlator, triage, the store and the notifier — with the
  * simulated clock at full speed: step by step, each step's webhooks, then the polls that are due on the
  * embedded schedule, then `onStep`. The last step lands exactly on the end, so the workspace stands
  * where `dbxops sim export` would leave it. The caller reads, then closes. `dbxops eval` and
@@ -88,9 +89,11 @@ export async function replayScenario(options: ReplayOptions): Promise<Replay> {
       logger,
       databricks: {
         client: createDatabricksClient({
-          // The REST simulator itself, not the front that serves Thrift too and passes REST on to it:
-          // the same API with one loopback hop per call instead of two.
+          // The REST simulator itself, called in-process: the same requests and JSON answers as over
+          // loopback HTTP (auth, faults and errors included), without a socket round trip for each of
+          // the ~30,000 calls of a two-day replay.
           host: embedded.server.sim.url,
+          fetch: embedded.server.sim.fetch,
           auth: patAuth(embedded.token),
           clock,
           // Throttling waits happen in simulated time: the replay must not sleep for real.

@@ -58,7 +58,7 @@ describe('where a workspace topology is loaded', () => {
           auth: patAuth(sim.token),
           clock: sim.workspace.clock,
           fetch: (input, init) => {
-            const url = new URL(input instanceof Request ? input.url : String(input));
+            const url = new URL(input);
             // A topology load walks `jobs/list` from its first page (no page token).
             if (url.pathname.endsWith('/jobs/list') && !url.searchParams.has('page_token')) topologyReads++;
             return fetch(input, init);

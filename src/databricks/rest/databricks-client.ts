@@ -7,6 +7,7 @@ import { createPermissionsApi, type PermissionsApi } from './permissions-api.js'
 import { createPipelinesApi, type PipelinesApi } from './pipelines-api.js';
 import { createQueryHistoryApi, type QueryHistoryApi } from './query-history-api.js';
 import type { RetryPolicy } from './retry-policy.js';
+import type { FetchLike } from './undici-fetch.js';
 import { createScimApi, type ScimApi } from './scim-api.js';
 import { createStatementsApi, type StatementsApi } from './statements-api.js';
 import { createWarehousesApi, type WarehousesApi } from './warehouses-api.js';
@@ -29,7 +30,7 @@ export interface DatabricksClientOptions {
   /** Normalised workspace origin (see `normalizeHost`). */
   host: string;
   auth: AuthProvider;
-  fetch?: typeof fetch | undefined;
+  fetch?: FetchLike | undefined;
   /** Per-attempt timeout. Default 30 s. */
   timeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;

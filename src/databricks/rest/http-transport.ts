@@ -47,8 +47,11 @@ export interface HttpTransportOptions {
   /** Workspace origin, e.g. `https://adb-123.4.azuredatabricks.net` (already normalised). */
   baseUrl: string;
   auth: AuthProvider;
-  /** Default: undici's `request` (`undiciFetch`); tests and fakes pass a `fetch`. */
-  fetch?: typeof fetch | undefined;
+  /**
+   * Default: undici's `request` (`undiciFetch`); tests and fakes pass a `fetch`, a replay the
+   * in-process simulator's (`SimServerHandle.fetch`).
+   */
+  fetch?: FetchLike | undefined;
   /** Per-attempt timeout. Default 30 s. */
   timeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 
 export interface OAuthClient {
   clientId: string;
@@ -32,7 +31,10 @@ export class OAuthIssuer {
   }
 
   /** Answers a token request: `{status, body}` in OAuth's own error format on failure. */
-  token(req: IncomingMessage, rawBody: string): { status: number; body: Record<string, unknown> } {
+  token(
+    authorization: string | undefined,
+    rawBody: string,
+  ): { status: number; body: Record<string, unknown> } {
     const form = new URLSearchParams(rawBody);
     if (form.get('grant_type') !== 'client_credentials') {
       return {
@@ -42,9 +44,8 @@ export class OAuthIssuer {
     }
     let id = form.get('client_id');
     let secret = form.get('client_secret');
-    const auth = req.headers.authorization;
-    if (auth?.startsWith('Basic ')) {
-      const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+    if (authorization?.startsWith('Basic ')) {
+      const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon > 0) {
         id = decodeURIComponent(decoded.slice(0, colon));

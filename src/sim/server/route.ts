@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { SimWorkspace } from '../engine/sim-workspace.js';
 
 /** What a route handler gets: the parsed request and the workspace it acts on. */
@@ -13,7 +12,6 @@ export interface RouteContext {
   body: Record<string, unknown>;
   /** The caller (PAT owner or OAuth client id). */
   user: string;
-  request: IncomingMessage;
 }
 
 /** A handler's answer: a JSON body and optionally a status (default 200) and headers. */

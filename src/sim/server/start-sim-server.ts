@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FetchLike } from '../../databricks/rest/undici-fetch.js';
 import type { Clock } from '../../domain/clock.js';
 import { SimApiError } from '../engine/sim-api-error.js';
 import type { SimWorkspace } from '../engine/sim-workspace.js';
@@ -42,6 +43,12 @@ export interface SimServerOptions {
 
 export interface SimServerHandle {
   url: string;
+  /**
+   * Calls this simulator in-process, for a client in its own process (the replay): the same request and
+   * answer as over `url` — method, URL, headers, the JSON text both ways, auth, REST faults and errors —
+   * without the loopback sockets and HTTP framing between them. The server still listens on `url`.
+   */
+  fetch: FetchLike;
   workspace: SimWorkspace;
   /** Resolves once every webhook in flight has been delivered (or given up). */
   webhooksSettled(): Promise<void>;
@@ -66,22 +73,39 @@ function errorBody(errorCode: string, message: string) {
   return { error_code: errorCode, message };
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+/** A request as the simulator reads it, whichever way it arrived (HTTP on loopback or in-process). */
+interface SimRequest {
+  readonly method: string;
+  /** Path and query string (`/api/2.2/jobs/runs/list?limit=25`), or the whole URL. */
+  readonly url: string;
+  header(name: string): string | undefined;
+  readonly body: string;
+}
+
+/** An answer as it goes on the wire: status, headers and the JSON text of the body. */
+interface SimAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly text: string;
+}
+
+function answer(status: number, body: unknown, headers: Record<string, string> = {}): SimAnswer {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, text: JSON.stringify(body) };
+}
+
+function send(res: ServerResponse, reply: SimAnswer): void {
   // Encoded once: measuring the text with `Buffer.byteLength` and then writing it encoded it twice,
   // and every poll of the replay reads a few of these pages.
-  const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': bytes.length,
-    ...headers,
-  });
+  const bytes = Buffer.from(reply.text);
+  res.writeHead(reply.status, { ...reply.headers, 'content-length': bytes.length });
   res.end(bytes);
 }
+
+// Never leak a stack trace; the simulator's own bugs look like Databricks' internal errors.
+const INTERNAL_ERROR = answer(
+  500,
+  errorBody('INTERNAL_ERROR', 'An internal error occurred in the simulated workspace.'),
+);
 
 class BodyTooLarge extends Error {}
 
@@ -109,6 +133,37 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
   });
 }
 
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The simulator's answer as a `fetch` response: what the REST client reads of one (status, headers,
+ * the body's text). Undici's own response carries a stream; this one already holds the whole text.
+ */
+class InProcessResponse {
+  readonly ok: boolean;
+  readonly statusText: string;
+  readonly headers: { get(name: string): string | null };
+  readonly body = { cancel: (): void => {} };
+
+  constructor(
+    readonly status: number,
+    headers: Readonly<Record<string, string>>,
+    private readonly content: string,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.statusText = STATUS_CODES[status] ?? '';
+    const byName = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+    this.headers = { get: (name) => byName.get(name.toLowerCase()) ?? null };
+  }
+
+  text(): Promise<string> {
+    return Promise.resolve(this.content);
+  }
+}
+
 /**
  * Starts an HTTP server on loopback that speaks the Databricks REST API for a simulated workspace:
  * jobs, runs, clusters, warehouses, pipelines, query history, OAuth M2M, job webhooks, and the
@@ -131,59 +186,39 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
     statementCancelRoute,
   ];
   let baseUrl = '';
+  const tooLarge = answer(
+    413,
+    errorBody('REQUEST_LIMIT_EXCEEDED', `Request body is larger than the limit of ${maxBody} bytes.`),
+  );
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://sim.invalid');
-    const method = (req.method ?? 'GET').toUpperCase();
-    let raw: string;
-    try {
-      raw = await readBody(req, maxBody);
-    } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        send(
-          res,
-          413,
-          errorBody('REQUEST_LIMIT_EXCEEDED', `Request body is larger than the limit of ${maxBody} bytes.`),
-        );
-        return;
-      }
-      throw error;
-    }
-
+  /** Everything after the body is read: auth, REST faults, routing and the route's answer. */
+  const route = async (req: SimRequest): Promise<SimAnswer> => {
+    const url = new URL(req.url, 'http://sim.invalid');
+    const method = req.method.toUpperCase();
+    const raw = req.body;
     if (url.pathname === '/oidc/.well-known/oauth-authorization-server' && method === 'GET') {
-      send(res, 200, oauth.discovery(baseUrl));
-      return;
+      return answer(200, oauth.discovery(baseUrl));
     }
     if (url.pathname === '/oidc/v1/token') {
-      if (method !== 'POST') {
-        send(res, 405, errorBody('BAD_REQUEST', 'Use POST.'));
-        return;
-      }
-      const answer = oauth.token(req, raw);
-      send(res, answer.status, answer.body);
-      return;
+      if (method !== 'POST') return answer(405, errorBody('BAD_REQUEST', 'Use POST.'));
+      const token = oauth.token(req.header('authorization'), raw);
+      return answer(token.status, token.body);
     }
 
-    const auth = req.headers.authorization;
+    const auth = req.header('authorization');
     if (!auth?.startsWith('Bearer ')) {
-      send(
-        res,
+      return answer(
         401,
         errorBody('UNAUTHENTICATED', 'Credential was not sent or was of an unsupported type for this API.'),
       );
-      return;
     }
     const token = auth.slice(7).trim();
     const user = tokens.has(token) ? 'dbxops-bot@example.com' : oauth.principal(token);
-    if (user === undefined) {
-      send(res, 401, errorBody('UNAUTHENTICATED', 'Invalid access token.'));
-      return;
-    }
+    if (user === undefined) return answer(401, errorBody('UNAUTHENTICATED', 'Invalid access token.'));
 
     const restFault = workspace.restFault();
     if (restFault?.kind === 'throttle') {
-      send(
-        res,
+      return answer(
         429,
         errorBody(
           'REQUEST_LIMIT_EXCEEDED',
@@ -191,21 +226,16 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
         ),
         { 'retry-after': String(restFault.retryAfterSeconds) },
       );
-      return;
     }
     if (restFault?.kind === 'server_error') {
-      send(
-        res,
+      return answer(
         503,
         errorBody(
           'TEMPORARILY_UNAVAILABLE',
           'The service is temporarily unavailable. Please try again later.',
         ),
-        {
-          'retry-after': String(restFault.retryAfterSeconds),
-        },
+        { 'retry-after': String(restFault.retryAfterSeconds) },
       );
-      return;
     }
 
     let body: Record<string, unknown> = {};
@@ -214,30 +244,26 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
       try {
         parsed = JSON.parse(raw);
       } catch {
-        send(
-          res,
+        return answer(
           400,
           errorBody('MALFORMED_REQUEST', 'Invalid JSON given in the body of the request - failed to parse.'),
         );
-        return;
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        send(
-          res,
+        return answer(
           400,
           errorBody('MALFORMED_REQUEST', 'Invalid JSON given in the body of the request - expected a map.'),
         );
-        return;
       }
       body = parsed as Record<string, unknown>;
     }
 
     let pathMatched = false;
-    for (const route of routes) {
-      const m = route.pattern.exec(url.pathname);
+    for (const candidate of routes) {
+      const m = candidate.pattern.exec(url.pathname);
       if (!m) continue;
       pathMatched = true;
-      if (route.method !== method) continue;
+      if (candidate.method !== method) continue;
       const ctx: RouteContext = {
         workspace,
         method,
@@ -246,36 +272,57 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
         query: url.searchParams,
         body,
         user,
-        request: req,
       };
       // A call that changes something is a person's action (or a client's for them): it draws from the
       // people's random stream, so it does not reshuffle the scheduled workload (SimContext.byPerson).
       // The handlers act synchronously; a statement submitted through extra routes is the workload's.
-      const answer: RouteResponse = await (method !== 'GET' && !extra.has(route)
-        ? workspace.byPerson(() => route.handle(ctx))
-        : route.handle(ctx));
-      send(res, answer.status ?? 200, answer.body, answer.headers);
-      return;
+      const routed: RouteResponse = await (method !== 'GET' && !extra.has(candidate)
+        ? workspace.byPerson(() => candidate.handle(ctx))
+        : candidate.handle(ctx));
+      return answer(routed.status ?? 200, routed.body, routed.headers);
     }
     if (pathMatched) {
-      send(res, 405, errorBody('BAD_REQUEST', `Method ${method} is not allowed for ${url.pathname}.`));
-      return;
+      return answer(405, errorBody('BAD_REQUEST', `Method ${method} is not allowed for ${url.pathname}.`));
     }
-    send(res, 404, errorBody('ENDPOINT_NOT_FOUND', `No API found for '${method} ${url.pathname}'`));
+    return answer(404, errorBody('ENDPOINT_NOT_FOUND', `No API found for '${method} ${url.pathname}'`));
+  };
+
+  const respondTo = async (req: SimRequest): Promise<SimAnswer> => {
+    try {
+      return await route(req);
+    } catch (error) {
+      if (error instanceof SimApiError)
+        return answer(error.status, errorBody(error.errorCode, error.message));
+      return INTERNAL_ERROR;
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let body: string;
+    try {
+      body = await readBody(req, maxBody);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        send(res, tooLarge);
+        return;
+      }
+      throw error;
+    }
+    send(
+      res,
+      await respondTo({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        header: (name) => headerOf(req, name),
+        body,
+      }),
+    );
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof SimApiError) {
-        send(res, error.status, errorBody(error.errorCode, error.message));
-        return;
-      }
-      // Never leak a stack trace; the simulator's own bugs look like Databricks' internal errors.
-      send(res, 500, errorBody('INTERNAL_ERROR', 'An internal error occurred in the simulated workspace.'));
+    handle(req, res).catch(() => {
+      if (res.headersSent) res.destroy();
+      else send(res, INTERNAL_ERROR);
     });
   });
   server.headersTimeout = 10_000;
@@ -313,8 +360,20 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServerH
     timer.unref();
   } else if (!opts.clockWaits) startClock();
 
+  const inProcessFetch: FetchLike = async (url, init) => {
+    init.signal.throwIfAborted();
+    const body = init.body ?? '';
+    const headers = new Map(Object.entries(init.headers).map(([name, value]) => [name.toLowerCase(), value]));
+    const reply =
+      Buffer.byteLength(body) > maxBody
+        ? tooLarge
+        : await respondTo({ method: init.method, url, header: (name) => headers.get(name), body });
+    return new InProcessResponse(reply.status, reply.headers, reply.text);
+  };
+
   return {
     url: baseUrl,
+    fetch: inProcessFetch,
     workspace,
     webhooksSettled: () => webhook?.settled() ?? Promise.resolve(),
     startClock,

@@ -878,3 +878,102 @@ describe('sim server clock and payload options', () => {
     expect(r.body.error_code).toBe('BAD_REQUEST');
   });
 });
+
+describe('sim server in-process fetch', () => {
+  async function both(
+    s: SimServerHandle,
+    method: string,
+    path: string,
+    body?: string,
+    token: string | null = TOKEN,
+  ) {
+    const headers: Record<string, string> = {};
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const overHttp = await fetch(`${s.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    const inProcess = await s.fetch(`${s.url}${path}`, {
+      method,
+      headers,
+      body,
+      signal: new AbortController().signal,
+    });
+    const read = async (r: Response | Awaited<ReturnType<SimServerHandle['fetch']>>) => ({
+      status: r.status,
+      ok: r.ok,
+      statusText: r.statusText,
+      contentType: r.headers.get('content-type'),
+      retryAfter: r.headers.get('retry-after'),
+      text: await r.text(),
+    });
+    return { overHttp: await read(overHttp), inProcess: await read(inProcess) };
+  }
+
+  it('answers every kind of call as the server does over HTTP: status, body text and headers', async () => {
+    const s = await start(
+      (sc) => {
+        sc.faults = [
+          {
+            id: 't',
+            kind: 'throttle',
+            target: {},
+            start: '+1h',
+            end: '+1.5h',
+            expected: { category: 'network', severity: 'P4', action: 'RETRY' },
+          },
+        ];
+      },
+      { maxBodyBytes: 1024 },
+    );
+    const calls: [string, string, string?, (string | null)?][] = [
+      ['GET', '/api/2.2/jobs/list?limit=2'],
+      ['GET', `/api/2.2/jobs/get?job_id=${jobIdOf(s)}`],
+      ['GET', '/api/2.2/jobs/get?job_id=abc'],
+      ['GET', '/api/2.2/jobs/list', undefined, null],
+      ['GET', '/api/2.2/jobs/list', undefined, 'dapi-wrong'],
+      ['GET', '/api/2.2/no/such/api'],
+      ['DELETE', '/api/2.2/jobs/list'],
+      ['POST', '/api/2.2/jobs/run-now', '{"job_id": '],
+      ['POST', '/api/2.2/jobs/create', JSON.stringify({ name: 'x', description: 'a'.repeat(2048) })],
+      ['GET', '/oidc/.well-known/oauth-authorization-server'],
+    ];
+    for (const [method, path, body, token] of calls) {
+      const { overHttp, inProcess } = await both(s, method, path, body, token);
+      expect(inProcess, `${method} ${path}`).toEqual(overHttp);
+    }
+    s.workspace.advanceTo(START + 65 * MIN);
+    const throttled = await both(s, 'GET', '/api/2.2/jobs/list');
+    expect(throttled.inProcess.status).toBe(429);
+    expect(throttled.inProcess).toEqual(throttled.overHttp);
+  });
+
+  it('acts on a call that changes the workspace, as over HTTP', async () => {
+    const s = await start();
+    const created = await s.fetch(`${s.url}/api/2.2/jobs/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'made in-process' }),
+      signal: new AbortController().signal,
+    });
+    const { job_id } = JSON.parse(await created.text()) as { job_id: number };
+    const read = await call(s, 'GET', `/api/2.2/jobs/get?job_id=${job_id}`);
+    expect(read.body).toMatchObject({ job_id, settings: { name: 'made in-process' } });
+  });
+
+  it('refuses a call whose signal is already aborted, as fetch does', async () => {
+    const s = await start();
+    const aborted = new AbortController();
+    aborted.abort(new Error('gave up'));
+    await expect(
+      s.fetch(`${s.url}/api/2.2/jobs/list`, {
+        method: 'GET',
+        headers: {},
+        body: undefined,
+        signal: aborted.signal,
+      }),
+    ).rejects.toThrow('gave up');
+  });
+});

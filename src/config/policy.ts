@@ -66,6 +66,12 @@ const triageConditionSchema = z
       .min(0)
       .optional()
       .describe('more distinct jobs failed in the incident (a shared cluster taking several down at once)'),
+    failed_run: z
+      .boolean()
+      .optional()
+      .describe(
+        "the root cause is a run's own error (true), not a cluster's event, a warehouse's load, a cost or a data signal (false)",
+      ),
     transient: z
       .boolean()
       .nullable()
@@ -123,15 +129,21 @@ const DEFAULT_TRIAGE = {
     mention_oncall: false,
     post_card: true,
   },
-  // Someone must be told of what only a person can fix (a grant, a configuration, code, a capacity
-  // shortage that does not pass by itself, such as a warehouse queueing at its max_num_clusters, a
-  // resource exhausted until someone stops what exhausts it, such as a runaway query, where other
-  // settings would not help; and any failure whose classification calls for its owner, NOTIFY_OWNER,
-  // once it hurts more than its own output: something reads what it no longer writes, or its data is
-  // tagged critical), of a failure that took several jobs down at once, SLA or not, of a blip that
-  // passes by itself but reaches more than 10 jobs, tables and dashboards, and of broken data
-  // an SLA within a day depends on (a zero-row streak): P4 posts no card. A conflict or a blip its own
-  // retry fixes is labelled RETRY and stays P4, as does housekeeping nobody downstream reads.
+  // Someone must be told of what only a person can fix (P4 posts no card, so nobody would be): a grant,
+  // a configuration, code; a run that failed on its own error that no retry as it is passes — one whose
+  // classification calls for its owner (NOTIFY_OWNER: data the code does not know, a schema that changed
+  // under a write, a missing library) or nobody can attribute (ESCALATE), and one that needs other
+  // settings and is not a blip (RETRY_WITH_NEW_PARAMS, not transient: out of memory fails again at the
+  // next run until a person gives it more, on its card's button or in its settings); a capacity shortage
+  // that does not pass by itself, such as a warehouse queueing at its max_num_clusters; a resource
+  // exhausted until someone stops what exhausts it, such as a runaway query; and any other root cause
+  // that calls for its owner once it hurts more than its own output: something reads what it no longer
+  // writes, or its data is tagged critical. Also a failure that took several jobs down at once, SLA or
+  // not, a blip that passes by itself but reaches more than 10 jobs, tables and dashboards, and broken
+  // data an SLA within a day depends on (a zero-row streak). A conflict or a blip its own retry fixes is
+  // labelled RETRY and stays P4, as does a cluster's or a capacity blip that passes by itself, and a job
+  // that still reads an object someone removed while nothing reads what it writes (housekeeping left
+  // over: the digest lists it).
   P3: {
     when: [
       { repeated: true, transient: false },
@@ -140,6 +152,21 @@ const DEFAULT_TRIAGE = {
       { category: ['permission', 'config', 'syntax'] },
       { category: 'capacity', transient: false },
       { category: 'resource', action: 'NOTIFY_OWNER' },
+      { failed_run: true, action: 'RETRY_WITH_NEW_PARAMS', transient: false },
+      {
+        failed_run: true,
+        action: ['NOTIFY_OWNER', 'ESCALATE'],
+        category: [
+          'timeout',
+          'resource',
+          'capacity',
+          'network',
+          'dependency',
+          'data_quality',
+          'concurrency',
+          'unknown',
+        ],
+      },
       { action: 'NOTIFY_OWNER', blast_radius_above: 1 },
       { action: 'NOTIFY_OWNER', criticality: ['critical', 'high', 'financial-critical'] },
       { jobs_failed_above: 1 },

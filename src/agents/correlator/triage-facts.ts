@@ -22,6 +22,7 @@ export function triageFacts(
     jobsFailed: new Set(
       signals.filter((s) => FAILURE_KINDS.has(s.kind) && s.refs.jobId !== undefined).map((s) => s.refs.jobId),
     ).size,
+    failedRun: FAILURE_KINDS.has(summary.rootSignal.kind),
     transient: classification?.transient ?? null,
     repeated: context.repeated,
     costRatio: costRatios.length > 0 ? Math.max(...costRatios) : null,

@@ -12,6 +12,12 @@ export interface TriageFacts {
   blastRadius: number;
   /** Distinct jobs whose runs failed in the incident (a shared cluster can take several down at once). */
   jobsFailed: number;
+  /**
+   * The root cause is a run's own error (a job, task or pipeline run failed or timed out), not a
+   * cluster's event, a warehouse's load, a cost or a data signal: what the error calls for is what the
+   * job's next run meets again.
+   */
+  failedRun: boolean;
   /** Whether the root cause is transient (a retry would plausibly fix it); null when not classified. */
   transient: boolean | null;
   /** The same fingerprint was seen before (another day, or still recurring). */
@@ -88,6 +94,7 @@ function conditionHolds(condition: TriageCondition, facts: TriageFacts): boolean
   if (condition.blast_radius_above !== undefined)
     checks.push(facts.blastRadius > condition.blast_radius_above);
   if (condition.jobs_failed_above !== undefined) checks.push(facts.jobsFailed > condition.jobs_failed_above);
+  if (condition.failed_run !== undefined) checks.push(facts.failedRun === condition.failed_run);
   // `transient: null` holds for a root cause nobody classified: unknown is neither a blip nor lasting.
   if (condition.transient !== undefined) checks.push(facts.transient === condition.transient);
   if (condition.repeated !== undefined) checks.push(facts.repeated === condition.repeated);
@@ -116,6 +123,7 @@ function describeCondition(severity: Severity, c: TriageCondition, f: TriageFact
   if (c.blast_radius_above !== undefined)
     parts.push(`blast radius ${f.blastRadius} > ${c.blast_radius_above}`);
   if (c.jobs_failed_above !== undefined) parts.push(`${f.jobsFailed} jobs failed together`);
+  if (c.failed_run !== undefined) parts.push(c.failed_run ? "the run's own error" : 'not a run failure');
   if (c.repeated !== undefined) parts.push(c.repeated ? 'seen before' : 'first occurrence');
   if (c.transient !== undefined)
     parts.push(c.transient === null ? 'not classified' : c.transient ? 'transient' : 'not transient');

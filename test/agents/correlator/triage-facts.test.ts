@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
 import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
 import { triageFacts } from '../../../src/agents/correlator/triage-facts.js';
+import { classifyError } from '../../../src/agents/classifier/classify-error.js';
 import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
 import { queryObservationSchema } from '../../../src/agents/detector/observations.js';
 import type { Signal } from '../../../src/domain/signal.js';
@@ -196,5 +197,59 @@ describe('triageFacts', () => {
     // Two minutes of waste is no cost anomaly yet; it is a warehouse burning until someone kills it.
     expect(facts.costRatio).toBeLessThan(1.5);
     expect(triageIncident(facts, defaultPolicy().triage).severity).toBe('P3');
+  });
+  describe("a run's own failure nothing downstream reads", () => {
+    const failedRun = (message: string, overrides: Partial<Parameters<typeof failedTaskSignal>[0]> = {}) => {
+      const { category, transient, action, rule } = classifyError({ message });
+      return failedTaskSignal({
+        error: { message },
+        classification: { category, transient, action, rule },
+        ...overrides,
+      });
+    };
+    const severityOf = (signals: Signal[]) =>
+      triageIncident(
+        triageFacts(summariseIncident(signals, new DependencyGraph()), signals, signals[0]!.occurredAt, {
+          repeated: false,
+        }),
+        defaultPolicy().triage,
+      ).severity;
+
+    it('tells someone (P3) of a run that ran out of memory: its next run fails the same until a person gives it more', () => {
+      const oom = failedRun(
+        'java.lang.OutOfMemoryError: Java heap space\n\tat org.apache.spark.sql.execution.SparkPlan.executeCollect',
+      );
+      expect(oom.classification).toMatchObject({ category: 'resource', action: 'RETRY_WITH_NEW_PARAMS' });
+      expect(severityOf([oom])).toBe('P3');
+    });
+
+    it('tells someone (P3) of a run whose code met a value it does not know', () => {
+      const keyError = failedRun(
+        'PythonException: An exception was thrown from the Python worker. Traceback (most recent call last):\n  File "/Workspace/app/prices.py", line 40, in convert\n    rate = RATES[row.currency]\nKeyError: \'XYZ\'',
+      );
+      expect(keyError.classification?.action).toBe('NOTIFY_OWNER');
+      expect(severityOf([keyError])).toBe('P3');
+    });
+
+    it("leaves at P4 a cluster's hung driver that took one job down: a restart, not the job's settings", () => {
+      const CLUSTER = '0523-101010-abcde123';
+      const hung = failedTaskSignal({
+        source: 'system_tables',
+        dedupKey: 'driver-hung',
+        kind: 'cluster_event',
+        subject: { type: 'cluster', id: CLUSTER, name: 'shared' },
+        refs: { clusterId: CLUSTER },
+        error: {
+          message: 'The driver is unresponsive, likely due to GC.',
+          terminationCode: 'DRIVER_UNRESPONSIVE',
+        },
+        classification: undefined,
+      });
+      const onIt = failedRun('java.lang.OutOfMemoryError: GC overhead limit exceeded', {
+        dedupKey: 'on-hung',
+        occurredAt: hung.occurredAt + 60_000,
+      });
+      expect(severityOf([hung, onIt])).toBe('P4');
+    });
   });
 });

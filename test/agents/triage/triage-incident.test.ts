@@ -7,6 +7,7 @@ const calm: TriageFacts = {
   criticality: [],
   blastRadius: 0,
   jobsFailed: 1,
+  failedRun: true,
   transient: true,
   repeated: false,
   costRatio: null,
@@ -37,8 +38,10 @@ describe('triageIncident with the default policy', () => {
   });
 
   it('uses the blast radius thresholds 10 and 50', () => {
+    // A cluster's lasting problem, so that nothing but the blast radius raises it.
     const lasting = {
       ...calm,
+      failedRun: false,
       transient: false,
       category: 'resource',
       action: 'RETRY_WITH_NEW_PARAMS',
@@ -81,30 +84,110 @@ describe('triageIncident with the default policy', () => {
     expect(triageIncident({ ...calm, transient: true, category: 'capacity' }, policy).severity).toBe('P4');
   });
 
-  it('tells someone (P3) of a resource exhausted until a person stops what exhausts it, not of one other settings fix', () => {
-    const runaway = { ...calm, transient: false, category: 'resource', action: 'NOTIFY_OWNER' } as const;
+  it('tells someone (P3) of a resource exhausted until a person stops what exhausts it', () => {
+    const runaway = {
+      ...calm,
+      failedRun: false,
+      transient: false,
+      category: 'resource',
+      action: 'NOTIFY_OWNER',
+    } as const;
     const d = triageIncident(runaway, policy);
     expect(d.severity).toBe('P3');
     expect(d.reason).toBe('P3: category resource, calls for NOTIFY_OWNER');
-    // A first out-of-memory is retried on a bigger cluster from its card's button: no page-worthy news.
-    const oom = { ...runaway, action: 'RETRY_WITH_NEW_PARAMS' } as const;
-    expect(triageIncident(oom, policy).severity).toBe('P4');
+  });
+
+  it('tells someone (P3) of a run that ran out of memory, which fails again until a person gives it more', () => {
+    const oom = {
+      ...calm,
+      transient: false,
+      category: 'resource',
+      action: 'RETRY_WITH_NEW_PARAMS',
+    } as const;
+    const d = triageIncident(oom, policy);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe("P3: the run's own error, not transient, calls for RETRY_WITH_NEW_PARAMS");
+    // A run that timed out and needs more time fails again the same way.
+    expect(triageIncident({ ...oom, category: 'timeout' }, policy).severity).toBe('P3');
+  });
+
+  it('pages nobody for a cluster whose driver hung, nor for a capacity blip, though both call for other settings', () => {
+    const hung = {
+      ...calm,
+      failedRun: false,
+      transient: false,
+      category: 'resource',
+      action: 'RETRY_WITH_NEW_PARAMS',
+    } as const;
+    expect(triageIncident(hung, policy).severity).toBe('P4');
+    const blip = { ...calm, transient: true, category: 'capacity', action: 'RETRY_WITH_NEW_PARAMS' } as const;
+    expect(triageIncident(blip, policy).severity).toBe('P4');
+  });
+
+  it('tells someone (P3) of a run that failed on data its code does not know, with nothing downstream', () => {
+    const keyError = { ...calm, transient: false, category: 'data_quality', action: 'NOTIFY_OWNER' } as const;
+    const d = triageIncident(keyError, policy);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe("P3: the run's own error, category data_quality, calls for NOTIFY_OWNER");
+  });
+
+  it.each([
+    'timeout',
+    'resource',
+    'capacity',
+    'network',
+    'dependency',
+    'data_quality',
+    'concurrency',
+    'unknown',
+  ] as const)(
+    'tells someone (P3) of a %s failure of a run that only a person can fix or attribute',
+    (category) => {
+      for (const action of ['NOTIFY_OWNER', 'ESCALATE'] as const) {
+        expect(triageIncident({ ...calm, transient: false, category, action }, policy).severity).toBe('P3');
+      }
+    },
+  );
+
+  it('leaves a zero-row streak nobody reads without an SLA near at P4: data, not a failed run', () => {
+    const streak = {
+      ...calm,
+      failedRun: false,
+      jobsFailed: 0,
+      transient: false,
+      category: 'data_quality',
+      action: 'NOTIFY_OWNER',
+    } as const;
+    expect(triageIncident(streak, policy).severity).toBe('P4');
   });
 
   it('tells someone (P3) of any failure its owner must fix once something reads what it no longer writes', () => {
-    const owner = { ...calm, transient: false, category: 'data_quality', action: 'NOTIFY_OWNER' } as const;
+    const owner = {
+      ...calm,
+      failedRun: false,
+      transient: false,
+      category: 'data_quality',
+      action: 'NOTIFY_OWNER',
+    } as const;
     const d = triageIncident({ ...owner, blastRadius: 3 }, policy);
     expect(d.severity).toBe('P3');
     expect(d.reason).toBe('P3: blast radius 3 > 1, calls for NOTIFY_OWNER');
-    // Housekeeping whose only output nobody reads waits in the digest: a person fixes it, at leisure.
-    expect(triageIncident({ ...owner, category: 'missing_object', blastRadius: 1 }, policy).severity).toBe(
-      'P4',
-    );
+    // A job that still reads what someone removed, whose only output nobody reads, is housekeeping left
+    // over: the digest lists it.
+    const leftOver = { ...owner, failedRun: true, category: 'missing_object', blastRadius: 1 } as const;
+    expect(triageIncident(leftOver, policy).severity).toBe('P4');
   });
 
   it('tells someone (P3) of a failure its owner must fix on data tagged critical, with nothing downstream', () => {
     const d = triageIncident(
-      { ...calm, transient: false, category: 'data_quality', action: 'NOTIFY_OWNER', criticality: ['high'] },
+      {
+        ...calm,
+        failedRun: false,
+        transient: false,
+        category: 'data_quality',
+        action: 'NOTIFY_OWNER',
+        criticality: ['high'],
+      },
       policy,
     );
     expect(d.severity).toBe('P3');
@@ -161,6 +244,7 @@ triage:
     ['{ criticality: [pii, gold] }', { criticality: ['gold'] }, { criticality: ['bronze'] }],
     ['{ blast_radius_above: 3 }', { blastRadius: 4 }, { blastRadius: 3 }],
     ['{ jobs_failed_above: 2 }', { jobsFailed: 3 }, { jobsFailed: 2 }],
+    ['{ failed_run: false }', { failedRun: false }, { failedRun: true }],
     ['{ transient: false }', { transient: false }, { transient: true }],
     ['{ transient: null }', { transient: null }, { transient: false }],
     ['{ repeated: true }', { repeated: true }, { repeated: false }],

@@ -99,7 +99,10 @@ export async function startEmbeddedWorkspace(options: EmbeddedWorkspaceOptions):
     if (from > workspace.now()) await playUntil(workspace, from);
   }
   const warehouse = flushingWarehouse(
-    await DuckDbWarehouse.open(await instance.connect(), { clock: workspace.clock }),
+    // Two connections: the monitoring polls start their independent statements together.
+    await DuckDbWarehouse.open([await instance.connect(), await instance.connect()], {
+      clock: workspace.clock,
+    }),
     workspace,
   );
   const token = options.token ?? EMBEDDED_TOKEN;

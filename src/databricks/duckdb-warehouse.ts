@@ -52,33 +52,59 @@ interface BoundParams {
   readonly types: Record<string, DuckDBType>;
 }
 
+/** One connection of a warehouse: its own statement queue and its own prepared statements. */
+interface Lane {
+  readonly connection: DuckDBConnection;
+  /** Prepared statements by their DuckDB text, least recently used first. */
+  readonly prepared: Map<string, DuckDBPreparedStatement>;
+  queue: Promise<unknown>;
+  /** Statements queued or running on it. */
+  pending: number;
+}
+
 /**
  * Runs Databricks SQL on the embedded workspace's DuckDB tables: translates each statement
  * (`sql-dialect.ts`), binds parameters, answers `current_timestamp()` from the injected clock, stops
  * at the row limit, interrupts the connection at the timeout and returns canonical values.
  *
- * Statements on one warehouse run one at a time (a DuckDB connection runs one statement at once);
- * open several warehouses on one instance for parallel queries.
+ * A DuckDB connection runs one statement at once: statements on one connection queue. Opened with
+ * several connections to one instance, a statement goes to the one with the fewest queued, so a caller
+ * that starts independent statements together has them run side by side on DuckDB's threads while
+ * its own thread reads the answers of those done.
  */
 export class DuckDbWarehouse implements Warehouse {
-  readonly #connection: DuckDBConnection;
+  readonly #lanes: readonly Lane[];
   readonly #clock: Clock;
   readonly #ownedInstance: DuckDBInstance | undefined;
-  /** Prepared statements by their DuckDB text, least recently used first. */
-  readonly #prepared = new Map<string, DuckDBPreparedStatement>();
-  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(connection: DuckDBConnection, clock: Clock, ownedInstance?: DuckDBInstance) {
-    this.#connection = connection;
+  private constructor(
+    connections: readonly DuckDBConnection[],
+    clock: Clock,
+    ownedInstance?: DuckDBInstance,
+  ) {
+    this.#lanes = connections.map((connection) => ({
+      connection,
+      prepared: new Map(),
+      queue: Promise.resolve(),
+      pending: 0,
+    }));
     this.#clock = clock;
     this.#ownedInstance = ownedInstance;
   }
 
-  /** Wraps a connection to an instance that holds the system tables (e.g. the embedded workspace's). */
-  static async open(connection: DuckDBConnection, options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
-    await prepareConnection(connection, options);
-    return new DuckDbWarehouse(connection, options.clock);
+  /**
+   * Wraps connections to an instance that holds the system tables (e.g. the embedded workspace's): one,
+   * or several for statements side by side. `close()` closes them.
+   */
+  static async open(
+    connections: DuckDBConnection | readonly DuckDBConnection[],
+    options: DuckDbWarehouseOptions,
+  ): Promise<DuckDbWarehouse> {
+    const all = Array.isArray(connections) ? connections : [connections as DuckDBConnection];
+    if (all.length === 0) throw new RangeError('A DuckDB warehouse needs at least one connection.');
+    for (const connection of all) await prepareConnection(connection, options);
+    return new DuckDbWarehouse(all, options.clock);
   }
 
   /** Opens an exported DuckDB file read-only and queries it. `close()` closes the file. */
@@ -96,7 +122,7 @@ export class DuckDbWarehouse implements Warehouse {
     }
     const connection = await instance.connect();
     await prepareConnection(connection, options);
-    return new DuckDbWarehouse(connection, options.clock, instance);
+    return new DuckDbWarehouse([connection], options.clock, instance);
   }
 
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
@@ -117,9 +143,10 @@ export class DuckDbWarehouse implements Warehouse {
     } catch (error) {
       return Promise.reject(error);
     }
+    const lane = this.#lanes.reduce((fewest, l) => (l.pending < fewest.pending ? l : fewest));
     const state = { timedOut: false, aborted: false, running: false, settled: false };
     const interrupt = (): void => {
-      if (state.running && !state.settled) this.#connection.interrupt();
+      if (state.running && !state.settled) lane.connection.interrupt();
     };
     const timer = setTimeout(() => {
       state.timedOut = true;
@@ -138,7 +165,7 @@ export class DuckDbWarehouse implements Warehouse {
         if (state.timedOut) throw timeoutError(sql, timeoutMs);
         if (this.#closed) throw warehouseError('UNAVAILABLE', 'The warehouse is closed.');
         state.running = true;
-        const prepared = await this.#prepare(translated.sql);
+        const prepared = await prepare(lane, translated.sql);
         prepared.bind(bound.values, bound.types);
         const reader = await prepared.streamAndReadUntil(rowLimit + 1);
         const names = reader.columnNames();
@@ -169,30 +196,14 @@ export class DuckDbWarehouse implements Warehouse {
         options.signal?.removeEventListener('abort', onAbort);
       }
     };
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => undefined);
+    lane.pending++;
+    const result = lane.queue.then(run, run).finally(() => {
+      lane.pending--;
+    });
+    lane.queue = result.catch(() => undefined);
     return result;
   }
 
-  /** The statement prepared once, then reused; the least recently used beyond the capacity is freed. */
-  async #prepare(sql: string): Promise<DuckDBPreparedStatement> {
-    const cached = this.#prepared.get(sql);
-    if (cached !== undefined) {
-      this.#prepared.delete(sql);
-      this.#prepared.set(sql, cached);
-      return cached;
-    }
-    const prepared = await this.#connection.prepare(sql);
-    this.#prepared.set(sql, prepared);
-    for (const [oldest, statement] of this.#prepared) {
-      if (this.#prepared.size <= PREPARED_CAPACITY) break;
-      this.#prepared.delete(oldest);
-      statement.destroySync();
-    }
-    return prepared;
-  }
-
-  /** Waits for running statements, then closes the connection (and the file, if it opened one). */
   tablesRead(sql: string): readonly string[] | undefined {
     try {
       return translateDatabricksSql(sql).tables;
@@ -202,15 +213,36 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  /** Waits for running statements, then closes the connections (and the file, if it opened one). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#queue;
-    for (const statement of this.#prepared.values()) statement.destroySync();
-    this.#prepared.clear();
-    this.#connection.closeSync();
+    for (const lane of this.#lanes) {
+      await lane.queue;
+      for (const statement of lane.prepared.values()) statement.destroySync();
+      lane.prepared.clear();
+      lane.connection.closeSync();
+    }
     this.#ownedInstance?.closeSync();
   }
+}
+
+/** The statement prepared once on the lane, then reused; the least recently used beyond the capacity is freed. */
+async function prepare(lane: Lane, sql: string): Promise<DuckDBPreparedStatement> {
+  const cached = lane.prepared.get(sql);
+  if (cached !== undefined) {
+    lane.prepared.delete(sql);
+    lane.prepared.set(sql, cached);
+    return cached;
+  }
+  const prepared = await lane.connection.prepare(sql);
+  lane.prepared.set(sql, prepared);
+  for (const [oldest, statement] of lane.prepared) {
+    if (lane.prepared.size <= PREPARED_CAPACITY) break;
+    lane.prepared.delete(oldest);
+    statement.destroySync();
+  }
+  return prepared;
 }
 
 async function prepareConnection(

@@ -147,12 +147,15 @@ export async function pollSystemTables(
   /** Where each source's window began this poll. */
   const windows = new Map<SystemTableSource, number>();
 
-  const run = async (source: SystemTableSource, read: (w: Window) => Promise<void>) => {
-    if (!wanted.has(source)) return;
+  for (const source of wanted) {
     const lag = options.lagAllowanceMs?.[source] ?? DEFAULT_LAG_ALLOWANCE_MS[source];
     const mark = marks.get(source);
-    const since = Math.max(0, (mark?.lastSeenAt ?? now - (options.initialLookbackMs ?? DAY_MS)) - lag);
-    windows.set(source, since);
+    windows.set(source, Math.max(0, (mark?.lastSeenAt ?? now - (options.initialLookbackMs ?? DAY_MS)) - lag));
+  }
+
+  const run = async (source: SystemTableSource, read: (w: Window) => Promise<void>) => {
+    const since = windows.get(source);
+    if (since === undefined) return;
     try {
       await read({ since, until: now });
       readThrough.push(source);
@@ -207,9 +210,41 @@ export async function pollSystemTables(
   const kept = new Map<SystemTableSource, ReadonlyMap<string, number>>();
   const ws = deps.workspaceId;
 
-  await run('table_loads', async ({ since, until }) => {
-    if (unchanged('table_loads')) return;
-    const rows = await sql(TABLE_LOADS_SQL, { since: tsParam(since), until: tsParam(until) });
+  // Every source's first statements are started now, before any is read: a warehouse with several
+  // connections runs them side by side while this thread handles the answers and REST calls before
+  // them. Each source still reads its answers (and reports its failure) in its turn, so what the poll
+  // hands out, and in what order, does not depend on which statement finished first.
+  const started = new Map<SystemTableSource, Promise<readonly SqlRow[]>[]>();
+  // Started in the order the sources read them, so the first answers needed are the first ready.
+  for (const source of TABLES_READ.keys()) {
+    const since = windows.get(source);
+    if (since === undefined) continue;
+    const statements = firstStatementsOf(source, {
+      since,
+      until: now,
+      workspaceId: ws,
+      unchanged: unchanged(source),
+      keptActivity: cache.tablesRead.get('warehouse_events')?.kept !== undefined,
+    });
+    started.set(
+      source,
+      statements.map(({ text, params }) => {
+        const rows = sql(text, params);
+        // Awaited in the source's turn; a poll that fails before then must not leave it unhandled.
+        rows.catch(() => undefined);
+        return rows;
+      }),
+    );
+  }
+  /** The answers to the source's first statements, in the order `firstStatementsOf` gives them. */
+  const answers = async (source: SystemTableSource): Promise<(readonly SqlRow[])[]> => {
+    const out: (readonly SqlRow[])[] = [];
+    for (const rows of started.get(source) ?? []) out.push(await rows);
+    return out;
+  };
+
+  await run('table_loads', async () => {
+    const [rows = []] = await answers('table_loads');
     for (const r of rows) {
       if (str(r, 'status') === 'FAILED') continue;
       const table = str(r, 'table_full_name');
@@ -232,17 +267,10 @@ export async function pollSystemTables(
     }
   });
 
-  await run('billing', async ({ since }) => {
-    // The periods start on whole hours and days, so an unchanged table adds up to the same totals.
-    if (unchanged('billing')) return;
-    for (const granularity of ['hour', 'day'] as const) {
-      const step = granularity === 'hour' ? HOUR_MS : DAY_MS;
-      const from = Math.floor(since / step) * step;
-      const rows = await sql(granularity === 'hour' ? COST_BY_HOUR_SQL : COST_BY_DAY_SQL, {
-        since: tsParam(from),
-        since_date: dateParam(from),
-        workspace_id: ws,
-      });
+  await run('billing', async () => {
+    const byGranularity = await answers('billing');
+    for (const [index, rows] of byGranularity.entries()) {
+      const granularity = COST_GRANULARITIES[index]!;
       for (const period of costPeriodsOf(rows, ws, granularity)) {
         const key = `${granularity}|${period.team}|${period.periodStart}`;
         if (cache.costs.get(key) === period.usd) continue;
@@ -253,13 +281,8 @@ export async function pollSystemTables(
     }
   });
 
-  await run('audit', async ({ since, until }) => {
-    if (unchanged('audit')) return;
-    const rows = await sql(AUDIT_SQL, {
-      since: tsParam(since),
-      until: tsParam(until),
-      since_date: dateParam(since),
-    });
+  await run('audit', async () => {
+    const [rows = []] = await answers('audit');
     for (const r of rows) {
       const params = stringMap(r, 'request_params');
       const eventId = str(r, 'event_id') ?? str(r, 'request_id') ?? `${ms(r, 'event_time')}`;
@@ -301,7 +324,7 @@ export async function pollSystemTables(
     start: number;
     atCapacitySince?: number | undefined;
   }[] = [];
-  await run('query_history', async ({ since, until }) => {
+  await run('query_history', async () => {
     for await (const q of deps.client.queryHistory.listQueries({
       filter_by: {
         statuses: ['RUNNING', 'QUEUED'],
@@ -332,9 +355,7 @@ export async function pollSystemTables(
         out.queries,
       );
     }
-    const rows = unchanged('query_history')
-      ? []
-      : await sql(QUERY_HISTORY_SQL, { since: tsParam(since), until: tsParam(until) });
+    const [rows = []] = await answers('query_history');
     for (const r of rows) {
       const id = str(r, 'statement_id');
       accept(
@@ -367,8 +388,8 @@ export async function pollSystemTables(
       // The latest activity per warehouse since the lookback is the last poll's, but for what aged out.
       for (const [id, at] of last) if (at >= lookback) idle.set(id, at);
     } else {
-      for (const text of WAREHOUSE_ACTIVITY_SQL) {
-        for (const r of await sql(text, { since: tsParam(lookback) })) {
+      for (const rows of await answers('warehouse_events')) {
+        for (const r of rows) {
           const id = str(r, 'warehouse_id');
           const at = ms(r, 'last_activity');
           if (id !== undefined && at !== undefined) idle.set(id, Math.max(idle.get(id) ?? 0, at));
@@ -411,14 +432,8 @@ export async function pollSystemTables(
     }
   });
 
-  await run('pipelines', async ({ since, until }) => {
-    const rows = unchanged('pipelines')
-      ? []
-      : await sql(PIPELINE_UPDATES_SQL, {
-          since: tsParam(since),
-          until: tsParam(until),
-          lookback: tsParam(since - 7 * DAY_MS),
-        });
+  await run('pipelines', async () => {
+    const [rows = []] = await answers('pipelines');
     for (const r of rows) {
       const pipelineId = str(r, 'pipeline_id');
       const updateId = str(r, 'update_id');
@@ -528,16 +543,14 @@ export async function pollSystemTables(
   });
 
   await run('job_clusters', async ({ since, until }) => {
-    if (unchanged('job_clusters')) return;
-    const params = {
-      since: tsParam(since),
-      until: tsParam(until),
-      lookback: tsParam(now - JOB_CLUSTER_LOOKBACK_MS),
-      lookback_date: dateParam(now - JOB_CLUSTER_LOOKBACK_MS),
-      workspace_id: ws,
-    };
-    const launches = await sql(JOB_CLUSTER_LAUNCHES_SQL, params);
+    const [launches = []] = await answers('job_clusters');
     if (launches.length === 0) return;
+    // The spend and the settings changes of the jobs that launched, side by side (read in this order).
+    const params = jobClusterParams(since, until, ws);
+    const dailyRows = sql(JOB_DAILY_SPEND_SQL, params);
+    const changesByJob = settingsChangesOf(sql, params);
+    dailyRows.catch(() => undefined);
+    changesByJob.catch(() => undefined);
     const jobs = new Map<
       string,
       { jobName?: string; team?: string; launches: JobClusterLaunch[]; newest: [number, string] }
@@ -576,14 +589,14 @@ export async function pollSystemTables(
       jobs.set(jobId, job);
     }
     const daily = new Map<string, { day: number; usd: number }[]>();
-    for (const r of await sql(JOB_DAILY_SPEND_SQL, params)) {
+    for (const r of await dailyRows) {
       const jobId = str(r, 'job_id');
       const day = ms(r, 'day');
       const usd = num(r, 'usd');
       if (jobId === undefined || day === undefined || usd === undefined) continue;
       daily.set(jobId, [...(daily.get(jobId) ?? []), { day, usd }]);
     }
-    const changes = await settingsChangesOf(sql, params);
+    const changes = await changesByJob;
     for (const [jobId, job] of jobs) {
       // Handed out again only when the job launched another cluster: the judgement is on its newest launch.
       accept(
@@ -620,6 +633,68 @@ export async function pollSystemTables(
   }
   for (const r of out.rejected) deps.logger?.debug(r, 'system-table row rejected');
   return out;
+}
+
+const COST_GRANULARITIES = ['hour', 'day'] as const;
+
+/** The parameters of the job-cluster statements: the window's launches, two weeks of their history. */
+function jobClusterParams(since: number, until: number, workspaceId: string): SqlParams {
+  return {
+    since: tsParam(since),
+    until: tsParam(until),
+    lookback: tsParam(until - JOB_CLUSTER_LOOKBACK_MS),
+    lookback_date: dateParam(until - JOB_CLUSTER_LOOKBACK_MS),
+    workspace_id: workspaceId,
+  };
+}
+
+/**
+ * The statements a source runs whatever their answers, for its window (none for a source whose tables
+ * did not change, or that reads REST only). The job-cluster source runs more once it finds a launch.
+ */
+function firstStatementsOf(
+  source: SystemTableSource,
+  at: {
+    since: number;
+    until: number;
+    workspaceId: string;
+    unchanged: boolean;
+    /** Whether the warehouse-activity source kept its last answers to reuse while unchanged. */
+    keptActivity: boolean;
+  },
+): { text: string; params: SqlParams }[] {
+  const { since, until, workspaceId } = at;
+  if (source === 'warehouse_events') {
+    if (at.unchanged && at.keptActivity) return [];
+    const params = { since: tsParam(until - WAREHOUSE_ACTIVITY_LOOKBACK_MS) };
+    return WAREHOUSE_ACTIVITY_SQL.map((text) => ({ text, params }));
+  }
+  if (at.unchanged) return [];
+  const window = { since: tsParam(since), until: tsParam(until) };
+  switch (source) {
+    case 'table_loads':
+      return [{ text: TABLE_LOADS_SQL, params: window }];
+    case 'billing':
+      // The periods start on whole hours and days, so an unchanged table adds up to the same totals.
+      return COST_GRANULARITIES.map((granularity) => {
+        const step = granularity === 'hour' ? HOUR_MS : DAY_MS;
+        const from = Math.floor(since / step) * step;
+        return {
+          text: granularity === 'hour' ? COST_BY_HOUR_SQL : COST_BY_DAY_SQL,
+          params: { since: tsParam(from), since_date: dateParam(from), workspace_id: workspaceId },
+        };
+      });
+    case 'audit':
+      return [{ text: AUDIT_SQL, params: { ...window, since_date: dateParam(since) } }];
+    case 'query_history':
+      return [{ text: QUERY_HISTORY_SQL, params: window }];
+    case 'pipelines':
+      return [{ text: PIPELINE_UPDATES_SQL, params: { ...window, lookback: tsParam(since - 7 * DAY_MS) } }];
+    case 'job_clusters':
+      return [{ text: JOB_CLUSTER_LAUNCHES_SQL, params: jobClusterParams(since, until, workspaceId) }];
+    case 'cluster_events':
+      return [];
+  }
 }
 
 /**

@@ -281,6 +281,25 @@ describe('DuckDbWarehouse', () => {
     }
   });
 
+  it('answers on its second connection while a long statement holds the first, and cancels only that one', async () => {
+    const own = await DuckDbWarehouse.open([await instance.connect(), await instance.connect()], { clock });
+    try {
+      const controller = new AbortController();
+      let slowSettled = false;
+      const slow = own.query(SLOW_SQL, { signal: controller.signal }).finally(() => {
+        slowSettled = true;
+      });
+      const quick = await own.query('SELECT count(*) AS n FROM system.compute.warehouse_events');
+      expect(quick.rows).toEqual([{ n: 50 }]);
+      expect(slowSettled).toBe(false);
+      controller.abort();
+      expect(await reasonOf(slow)).toBe('CANCELLED');
+      await expect(own.query('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses queries after close with UNAVAILABLE', async () => {
     const own = await DuckDbWarehouse.open(await instance.connect(), { clock });
     await own.close();

@@ -16,6 +16,15 @@ const calm: TriageFacts = {
 };
 const policy = defaultPolicy().triage;
 
+/** A lasting problem whose root is not a run's own error (a cluster, a warehouse, data): only `category` and `action` vary. */
+const notARun = (category: TriageFacts['category'], action: TriageFacts['action']): TriageFacts => ({
+  ...calm,
+  failedRun: false,
+  transient: false,
+  category,
+  action,
+});
+
 describe('triageIncident with the default policy', () => {
   it('makes a lone transient failure with nothing downstream a P4', () => {
     expect(triageIncident(calm, policy).severity).toBe('P4');
@@ -39,13 +48,7 @@ describe('triageIncident with the default policy', () => {
 
   it('uses the blast radius thresholds 10 and 50', () => {
     // A cluster's lasting problem, so that nothing but the blast radius raises it.
-    const lasting = {
-      ...calm,
-      failedRun: false,
-      transient: false,
-      category: 'resource',
-      action: 'RETRY_WITH_NEW_PARAMS',
-    } as const;
+    const lasting = notARun('resource', 'RETRY_WITH_NEW_PARAMS');
     expect(triageIncident({ ...lasting, blastRadius: 10 }, policy).severity).toBe('P4');
     expect(triageIncident({ ...lasting, blastRadius: 11 }, policy).severity).toBe('P2');
     expect(triageIncident({ ...lasting, blastRadius: 51 }, policy).severity).toBe('P1');
@@ -85,13 +88,7 @@ describe('triageIncident with the default policy', () => {
   });
 
   it('tells someone (P3) of a resource exhausted until a person stops what exhausts it', () => {
-    const runaway = {
-      ...calm,
-      failedRun: false,
-      transient: false,
-      category: 'resource',
-      action: 'NOTIFY_OWNER',
-    } as const;
+    const runaway = notARun('resource', 'NOTIFY_OWNER');
     const d = triageIncident(runaway, policy);
     expect(d.severity).toBe('P3');
     expect(d.reason).toBe('P3: category resource, calls for NOTIFY_OWNER');
@@ -112,13 +109,7 @@ describe('triageIncident with the default policy', () => {
   });
 
   it('pages nobody for a cluster whose driver hung, nor for a capacity blip, though both call for other settings', () => {
-    const hung = {
-      ...calm,
-      failedRun: false,
-      transient: false,
-      category: 'resource',
-      action: 'RETRY_WITH_NEW_PARAMS',
-    } as const;
+    const hung = notARun('resource', 'RETRY_WITH_NEW_PARAMS');
     expect(triageIncident(hung, policy).severity).toBe('P4');
     const blip = { ...calm, transient: true, category: 'capacity', action: 'RETRY_WITH_NEW_PARAMS' } as const;
     expect(triageIncident(blip, policy).severity).toBe('P4');
@@ -150,25 +141,12 @@ describe('triageIncident with the default policy', () => {
   );
 
   it('leaves a zero-row streak nobody reads without an SLA near at P4: data, not a failed run', () => {
-    const streak = {
-      ...calm,
-      failedRun: false,
-      jobsFailed: 0,
-      transient: false,
-      category: 'data_quality',
-      action: 'NOTIFY_OWNER',
-    } as const;
+    const streak = { ...notARun('data_quality', 'NOTIFY_OWNER'), jobsFailed: 0 };
     expect(triageIncident(streak, policy).severity).toBe('P4');
   });
 
   it('tells someone (P3) of any failure its owner must fix once something reads what it no longer writes', () => {
-    const owner = {
-      ...calm,
-      failedRun: false,
-      transient: false,
-      category: 'data_quality',
-      action: 'NOTIFY_OWNER',
-    } as const;
+    const owner = notARun('data_quality', 'NOTIFY_OWNER');
     const d = triageIncident({ ...owner, blastRadius: 3 }, policy);
     expect(d.severity).toBe('P3');
     expect(d.reason).toBe('P3: blast radius 3 > 1, calls for NOTIFY_OWNER');
@@ -179,17 +157,7 @@ describe('triageIncident with the default policy', () => {
   });
 
   it('tells someone (P3) of a failure its owner must fix on data tagged critical, with nothing downstream', () => {
-    const d = triageIncident(
-      {
-        ...calm,
-        failedRun: false,
-        transient: false,
-        category: 'data_quality',
-        action: 'NOTIFY_OWNER',
-        criticality: ['high'],
-      },
-      policy,
-    );
+    const d = triageIncident({ ...notARun('data_quality', 'NOTIFY_OWNER'), criticality: ['high'] }, policy);
     expect(d.severity).toBe('P3');
     expect(d.reason).toBe('P3: data is critical/high/financial-critical, calls for NOTIFY_OWNER');
   });

@@ -1123,8 +1123,50 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
   return routeOne(question, names, options);
 }
 
+/**
+ * The words that choose an intent or a kind of thing, as people misspell them at 4 a.m. ("dlt pipline
+ * status", "which jobs faild"). Five letters or more: shorter words are one letter from too many
+ * others. Periods are read before routing (time-words.ts), so their words are not here.
+ */
+const SPELT_WORDS = `pipeline pipelines warehouse warehouses cluster clusters failed failing failure failures
+  running expensive queries dashboard dashboards duration downstream upstream lineage status
+  history spend spent costs error errors tables schedule runaway queued queue`
+  .split(/\s+/)
+  .filter((w) => w.length >= 5);
+const SPELT_WORD_SET = new Set(SPELT_WORDS);
+
+/**
+ * The question with each misspelt kind word put right: a word one typo from one kind word (two for long
+ * words, same first letter) that names nothing in the workspace. A name always wins — a typo of a job's
+ * name is matched as that name later, with its nearest names offered.
+ */
+function withKindWordsSpelt(question: string, names: WorkspaceNames): string {
+  const known = workspaceWords(names);
+  return question.replace(/[A-Za-z]{5,}/g, (word) => {
+    const lower = word.toLowerCase();
+    if (SPELT_WORD_SET.has(lower) || STOP_WORDS.has(lower) || known.has(lower)) return word;
+    // "pipline" is a typo of both "pipeline" and "pipelines": one word meant, its nearer length chosen.
+    const meant = SPELT_WORDS.filter((k) => withinTypos(lower, k)).sort(
+      (a, b) => Math.abs(a.length - lower.length) - Math.abs(b.length - lower.length),
+    );
+    const stems = new Set(meant.map((k) => k.replace(/s$/, '')));
+    return stems.size === 1 ? (meant[0] as string) : word;
+  });
+}
+
+/** Every word of every name in the workspace (teams, jobs, tables, warehouses, clusters, pipelines), lower case. */
+function workspaceWords(names: WorkspaceNames): Set<string> {
+  const all = [
+    ...names.teams,
+    ...names.tables,
+    ...[...names.jobs, ...names.warehouses, ...names.clusters, ...names.pipelines].map((n) => n.name),
+  ];
+  return new Set(all.flatMap((n) => n.toLowerCase().split(/[^a-z0-9]+/)).filter((w) => w.length > 0));
+}
+
 /** Routes one question. */
-function routeOne(question: string, names: WorkspaceNames, options: RouteOptions): Routed {
+function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
+  const question = withKindWordsSpelt(asked, names);
   const products = productsOf(question);
   const user = findUser(products.text, names);
   if (user?.kind === 'many' && user.typed === '') {

@@ -121,6 +121,18 @@ describe('routeQuestion matches names forgivingly', () => {
     });
   });
 
+  it('reads a misspelt kind word as the word meant, and a misspelt name still as a name', () => {
+    expect(route('dlt pipline status')).toMatchObject({ kind: 'intent', intent: 'pipeline_status' });
+    expect(route('which jobs faild')).toMatchObject({ kind: 'intent', intent: 'failures' });
+    expect(route('which warehuoses are idle')).toMatchObject({ kind: 'intent', intent: 'idle_warehouses' });
+    // One typo from a kind word, but a word of a name in the workspace: the name wins.
+    const names = { ...NAMES, jobs: [...NAMES.jobs, job('statue_sync', 'finance')] };
+    expect(routeQuestion('how is statue doing', names)).toMatchObject({
+      kind: 'intent',
+      slots: { jobs: [{ name: 'statue_sync' }] },
+    });
+  });
+
   it('does not take words of the question for names', () => {
     expect(route('spend by team week-over-week')).toMatchObject({ kind: 'intent', intent: 'spend_by_team' });
     expect(route('clusters without auto-termination')).toMatchObject({ kind: 'intent' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
+import { type PlannedCall, planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
 import { checkOutcome } from '../../../src/agents/remediation/verify-remediation.js';
 import type { DatabricksClient } from '../../../src/databricks/rest/databricks-client.js';
 import type { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
@@ -42,6 +42,12 @@ afterAll(async () => {
   await sim?.close();
 });
 
+/** Makes a plan's calls against the workspace, in order, as the executor sends them. */
+async function send(calls: readonly PlannedCall[]): Promise<void> {
+  for (const call of calls)
+    await client.transport.request({ method: call.method, path: call.path, body: call.body }, z.unknown());
+}
+
 describe('checkOutcome of set_auto_stop', () => {
   it('holds once auto-stop reads back as set, and the idle warehouse then stops itself', async () => {
     const [w] = workspace.warehouses.byId.values();
@@ -58,8 +64,7 @@ describe('checkOutcome of set_auto_stop', () => {
       state: 'failed',
       summary: 'auto_stop_mins reads back as 0, not 10',
     });
-    for (const call of plan.value.calls)
-      await client.transport.request({ method: call.method, path: call.path, body: call.body }, z.unknown());
+    await send(plan.value.calls);
     const now = await checkOutcome(client, plan.value.verify, plan.value);
     expect(now.state).toBe('recovered');
     expect(now.summary).toMatch(
@@ -73,8 +78,7 @@ describe('checkOutcome of set_auto_stop', () => {
       summary: 'auto-stop reads back as 10 min; it is STOPPED',
     });
     // The rollback call puts the old setting back.
-    for (const call of plan.value.rollbackCalls)
-      await client.transport.request({ method: call.method, path: call.path, body: call.body }, z.unknown());
+    await send(plan.value.rollbackCalls);
     expect((await client.warehouses.getWarehouse(w.id)).auto_stop_mins).toBe(0);
   });
 });
@@ -92,8 +96,7 @@ describe('checkOutcome of scale_warehouse', () => {
       state: 'pending',
       summary: 'the warehouse still scales to 1 cluster',
     });
-    for (const call of plan.value.calls)
-      await client.transport.request({ method: call.method, path: call.path, body: call.body }, z.unknown());
+    await send(plan.value.calls);
     const after = await client.warehouses.getWarehouse(w.id);
     // A bigger size would bill more every hour it runs; the extra cluster runs only while statements queue.
     expect(after.cluster_size).toBe('Large');

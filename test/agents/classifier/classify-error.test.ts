@@ -611,6 +611,8 @@ describe('failures inside the platform or the tool', () => {
     'java.lang.ClassCastException: org.apache.spark.sql.catalyst.expressions.UnsafeRow cannot be cast to org.apache.spark.sql.Row',
     '[DELTA_MERGE_RESOLVED_ATTRIBUTE_MISSING_FROM_INPUT] Resolved attribute(s) id#878 missing from id#872,value#873 in operator !DeltaMergeInto (id#878 = id#880)',
     'Error: cannot update grants: permissions for catalog-main are &{[{analysts [USE_CATALOG] [Principal]}]}, but have to be {[{analysts [USE_CATALOG] []}]}',
+    'Unexpected exception in the connector while reading the schema of table orders',
+    'An unexpected exception was raised by the worker: missing field in payload',
   ])('escalates %s', (message) => {
     expect(verdict(message)).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
   });

@@ -471,11 +471,16 @@ const shipped = heldOutGuesses(shippedTrainer());
 const started = performance.now();
 row('rules alone', shipped, null);
 row(
-  'NB, action from the pair (before)',
-  heldOutGuesses(shippedTrainer({ action: 'pair' })),
+  'NB, both from the pairs (earlier)',
+  heldOutGuesses(shippedTrainer({ action: 'pair', category: 'pair' })),
   DEFAULT_LEARNED_POLICY,
 );
-row('NB, action apart (shipped)', shipped, DEFAULT_LEARNED_POLICY);
+row(
+  'NB, category from the pairs (before)',
+  heldOutGuesses(shippedTrainer({ category: 'pair' })),
+  DEFAULT_LEARNED_POLICY,
+);
+row('NB, category, action apart (shipped)', shipped, DEFAULT_LEARNED_POLICY);
 for (const alpha of [0.03, 0.3, 1])
   row(`  alpha ${alpha}`, heldOutGuesses(shippedTrainer({ alpha })), DEFAULT_LEARNED_POLICY);
 row(

@@ -34,12 +34,18 @@ export interface LearnedOptions {
    * likeliest (category, action) pair. Either way among the category's actions and never a plain RETRY.
    */
   readonly action: 'separate' | 'pair';
+  /**
+   * `separate`: the category by naive Bayes over the categories alone; `pair`: the category whose
+   * (category, action) pairs are likeliest together.
+   */
+  readonly category: 'separate' | 'pair';
 }
 
 export const DEFAULT_LEARNED_OPTIONS: LearnedOptions = Object.freeze({
   alpha: 0.1,
   temperature: 6,
   action: 'separate',
+  category: 'separate',
 });
 
 /** What the learned classifier makes of one error. */
@@ -79,9 +85,10 @@ const MIN_KNOWN_TOKENS = 2;
 const labelKey = (l: Label): string => `${l.category}/${l.action}`;
 
 /**
- * Trains a multinomial naive Bayes model over the (category, action) pairs of `examples`, each
- * example a set of `errorTokens`, and from the same counts one over the actions alone. Deterministic: the same examples in the same order give the same
- * model, and ties are broken by the pairs' order of first appearance.
+ * Trains multinomial naive Bayes models over the (category, action) pairs of `examples`, each
+ * example a set of `errorTokens`, and from the same counts one over the categories alone and one over
+ * the actions alone. Deterministic: the same examples in the same order give the same model, and ties
+ * are broken by the labels' order of first appearance.
  */
 export function trainLearnedClassifier(
   examples: readonly LearnedExample[],
@@ -119,56 +126,61 @@ export function trainLearnedClassifier(
       row[c] = (row[c] ?? 0) + 1;
     }
   });
-  const vocabularySize = counts.size;
-  const logPrior = docCounts.map((n) => Math.log(n / examples.length));
-  // log P(token | label) = log(count + alpha) − log(total + alpha·V): the second term once per label.
-  const logDenominator = tokenTotals.map((n) => Math.log(n + options.alpha * vocabularySize));
-  // The action is predicted apart from the category, by naive Bayes over the actions alone (each
-  // action's counts are its pairs' summed): an unusual error's action is shared across categories
-  // ("a person must change something", "nobody can say"), and pooling the categories' examples
-  // answered more held-out actions right than the likeliest pair of the chosen category did.
-  const actions = [...new Set(labels.map((l) => l.action))];
-  const actionOf = labels.map((l) => actions.indexOf(l.action));
-  const sumByAction = (perLabel: readonly number[]): number[] => {
-    const out = new Array<number>(actions.length).fill(0);
-    perLabel.forEach((v, c) => {
-      const a = actionOf[c] ?? 0;
-      out[a] = (out[a] ?? 0) + v;
-    });
-    return out;
-  };
-  const actionLogPrior = sumByAction(docCounts).map((n) => Math.log(n / examples.length));
-  const actionLogDenominator = sumByAction(tokenTotals).map((n) =>
-    Math.log(n + options.alpha * vocabularySize),
+  // The pairs, the categories and the actions are each scored by naive Bayes over the same counts,
+  // pooled by what they share (a category's counts are its pairs' summed, and an action's likewise).
+  const pairs = pooledBayes(
+    labels.map((_, c) => c),
+    labels.length,
+    docCounts,
+    tokenTotals,
+    counts,
+    options.alpha,
   );
-  const actionCounts = new Map<string, number[]>();
-  for (const [token, row] of counts) actionCounts.set(token, sumByAction(Array.from(row)));
+  // The category is predicted over the categories alone: a category's examples pooled across their
+  // actions answered more held-out categories right than summing the pairs' probabilities, which
+  // splits a category's evidence between the actions its examples were given.
+  const categories = [...new Set(labels.map((l) => l.category))];
+  const categoryModel = pooledBayes(
+    labels.map((l) => categories.indexOf(l.category)),
+    categories.length,
+    docCounts,
+    tokenTotals,
+    counts,
+    options.alpha,
+  );
+  // The action is predicted apart from the category, by naive Bayes over the actions alone: an
+  // unusual error's action is shared across categories ("a person must change something", "nobody
+  // can say"), and pooling the categories' examples answered more held-out actions right than the
+  // likeliest pair of the chosen category did.
+  const actions = [...new Set(labels.map((l) => l.action))];
+  const actionModel = pooledBayes(
+    labels.map((l) => actions.indexOf(l.action)),
+    actions.length,
+    docCounts,
+    tokenTotals,
+    counts,
+    options.alpha,
+  );
 
   return (message, codes = []) => {
     const tokens = errorTokens(typeof message === 'string' ? message : '', codes).filter((t) =>
       counts.has(t),
     );
     if (tokens.length < MIN_KNOWN_TOKENS) return null;
-    const scores = labels.map((_, c) => logPrior[c] ?? 0);
-    const actionScores = actions.map((_, a) => actionLogPrior[a] ?? 0);
-    for (const token of tokens) {
-      const row = counts.get(token) as Float64Array;
-      for (let c = 0; c < scores.length; c += 1) {
-        scores[c] = (scores[c] ?? 0) + Math.log((row[c] ?? 0) + options.alpha) - (logDenominator[c] ?? 0);
-      }
-      (actionCounts.get(token) ?? []).forEach((n, a) => {
-        actionScores[a] =
-          (actionScores[a] ?? 0) + Math.log(n + options.alpha) - (actionLogDenominator[a] ?? 0);
+    const probabilities = softmax(pairs(tokens).map((s) => s / options.temperature));
+    const categoryProbability = new Map<ErrorCategory, number>();
+    if (options.category === 'pair') {
+      labels.forEach((label, c) => {
+        categoryProbability.set(
+          label.category,
+          (categoryProbability.get(label.category) ?? 0) + (probabilities[c] ?? 0),
+        );
+      });
+    } else {
+      softmax(categoryModel(tokens).map((s) => s / options.temperature)).forEach((p, k) => {
+        categoryProbability.set(categories[k] ?? 'unknown', p);
       });
     }
-    const probabilities = softmax(scores.map((s) => s / options.temperature));
-    const categoryProbability = new Map<ErrorCategory, number>();
-    labels.forEach((label, c) => {
-      categoryProbability.set(
-        label.category,
-        (categoryProbability.get(label.category) ?? 0) + (probabilities[c] ?? 0),
-      );
-    });
     let category: ErrorCategory = 'unknown';
     let best = -1;
     for (const [name, p] of categoryProbability) {
@@ -187,7 +199,7 @@ export function trainLearnedClassifier(
             // Only the chosen category's own pairs compete.
             probabilities.map((p, c) => (labels[c]?.category === category ? p : Number.NEGATIVE_INFINITY)),
           )
-        : chooseAction(category, labels, actions, actionScores);
+        : chooseAction(category, labels, actions, actionModel(tokens));
     return {
       category,
       action,
@@ -203,6 +215,45 @@ function codesOf(example: {
   termination_code?: string | undefined;
 }): string[] {
   return [example.error_code, example.termination_code].filter((c): c is string => c !== undefined);
+}
+
+/**
+ * Multinomial naive Bayes over groups of labels, each group's counts its labels' summed: the
+ * log-scores of a token list per group (prior plus each token's log-likelihood).
+ */
+function pooledBayes(
+  groupOf: readonly number[],
+  groups: number,
+  docCounts: readonly number[],
+  tokenTotals: readonly number[],
+  counts: ReadonlyMap<string, Float64Array>,
+  alpha: number,
+): (tokens: readonly string[]) => number[] {
+  const sum = (perLabel: ArrayLike<number>): Float64Array => {
+    const out = new Float64Array(groups);
+    for (let c = 0; c < perLabel.length; c += 1) {
+      const g = groupOf[c] ?? 0;
+      out[g] = (out[g] ?? 0) + (perLabel[c] ?? 0);
+    }
+    return out;
+  };
+  const documents = docCounts.reduce((a, n) => a + n, 0);
+  const logPrior = Array.from(sum(docCounts), (n) => Math.log(n / documents));
+  // log P(token | group) = log(count + alpha) − log(total + alpha·V): the second term once per group.
+  const logDenominator = Array.from(sum(tokenTotals), (n) => Math.log(n + alpha * counts.size));
+  const grouped = new Map<string, Float64Array>();
+  for (const [token, row] of counts) grouped.set(token, sum(row));
+  return (tokens) => {
+    const scores = [...logPrior];
+    for (const token of tokens) {
+      const row = grouped.get(token);
+      if (row === undefined) continue;
+      for (let g = 0; g < groups; g += 1) {
+        scores[g] = (scores[g] ?? 0) + Math.log((row[g] ?? 0) + alpha) - (logDenominator[g] ?? 0);
+      }
+    }
+    return scores;
+  };
 }
 
 function softmax(scores: readonly number[]): number[] {

@@ -121,6 +121,28 @@ describe('the learned layer beside the rules', () => {
     });
   });
 
+  it('weighs a category’s examples together, so a category given many actions is not favoured for it', () => {
+    // The error shares three words with the network examples and one with a configuration one; summing
+    // the (category, action) pairs' probabilities counted configuration once per action it was given.
+    const examples = parseLearnedExamples(
+      [
+        ['c1', 'widget manifest stalled', 'config', 'NOTIFY_OWNER'],
+        ['c2', 'widget registry stalled', 'config', 'ESCALATE'],
+        ['c3', 'widget loader stalled', 'config', 'RETRY_WITH_NEW_PARAMS'],
+        ['c4', 'widget manifest invalid', 'config', 'NOTIFY_OWNER'],
+        ['n1', 'widget socket stalled', 'network', 'RETRY'],
+        ['n2', 'widget socket stalled during handshake', 'network', 'RETRY'],
+        ['n3', 'widget socket stalled after handshake', 'network', 'RETRY'],
+        ['n4', 'widget socket reset', 'network', 'RETRY'],
+      ]
+        .map(([id, message, category, action]) => JSON.stringify({ id, message, category, action }))
+        .join('\n'),
+    );
+    expect(trainLearnedClassifier(examples)('widget stalled during handshake, loader')).toMatchObject({
+      category: 'network',
+    });
+  });
+
   it('never proposes a plain RETRY, least of all for a category a retry cannot fix', () => {
     for (const example of shipped) {
       const got = learnedOnly({ message: example.message });

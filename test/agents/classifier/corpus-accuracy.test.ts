@@ -130,10 +130,23 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   left out for contradicting eleven earlier rows (two of them holdout) of the same wording: an
  *   invalid session or operation handle labelled a tool's bug (`unknown`/`ESCALATE`) where every
  *   earlier row says the server closed the session (`timeout`/`RETRY`).
+ * - `unseen10`: 150 messages gathered blind by two people who never read the classifier, from public
+ *   threads no other row cites, while the round that moved `unseen8` into tune was being written (144
+ *   kept: six repeated an earlier row's message word for word, short generic lines): 75
+ *   from Databricks' own repositories and databrickslabs (the Terraform provider, ucx, Overwatch, the
+ *   SDKs, dbx, spark-xml, the SQL connectors, MLflow), 75 from the tools around Spark (sparklyr,
+ *   Spark NLP, the BigQuery connector, Hudi, Iceberg, Delta and delta-rs, Hail, SynapseML, Event Hubs,
+ *   dagster, kedro, airbyte). Asked for every category in proportion to what users hit, not the
+ *   exotic: of the 144 kept, config 32, dependency 20, data quality and missing object 13 each,
+ *   one `unknown`, 34 `ESCALATE`. Measured once the round's code was merged and before anything was chosen on it: the
+ *   code the round began with (a8bd95c) 93 and 101 of 144 right (64.6 % / 70.1 %), 2 given up,
+ *   5 needless retries; the round's code (unseen8 as learned examples, the category over the
+ *   categories alone) 92 and 100 (63.9 % / 69.4 %), 2, 5. Aggregates only; nobody has read its
+ *   messages. Each row keeps the gatherer's one line on why it is labelled so.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen10';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -151,6 +164,7 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
+const unseen10Rows = rows.filter((r) => r.split === 'unseen10');
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -199,6 +213,12 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  * written in that round than a split gathered blind by someone who never read the classifier.
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.987, unknown: 0, needlessRetries: 0 } as const;
+/**
+ * What the classifier reaches on `unseen10` (92 and 100 of 144 right, 2 given up, 5 needless
+ * retries), rounded towards failing: far below issue 16's targets, and a change that makes any of
+ * them worse fails here.
+ */
+const UNSEEN10_FLOOR = { category: 0.638, action: 0.694, unknown: 0.014, needlessRetries: 5 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -292,6 +312,7 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
+const unseen10 = evaluate(unseen10Rows);
 
 console.info(
   [
@@ -299,6 +320,7 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
+    ...summary('unseen10', unseen10),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -318,7 +340,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen10'], row.id).toContain(row.split);
     }
   });
 
@@ -398,7 +420,12 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 });
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
-function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: Report, floor: Floor): void {
+function measuredSplit(
+  split: 'unseen2' | 'unseen10',
+  subset: readonly CorpusRow[],
+  report: Report,
+  floor: Floor,
+): void {
   it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
     expect(subset.length).toBeGreaterThanOrEqual(80);
     const seenElsewhere = new Set(rows.filter((r) => r.split !== split).map((r) => threadOf(r.source)));
@@ -413,6 +440,10 @@ function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: R
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
+});
+
+describe('classifier accuracy on a set gathered blind from threads no other row cites (unseen10)', () => {
+  measuredSplit('unseen10', unseen10Rows, unseen10, UNSEEN10_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -21,6 +21,7 @@ import { STANDING_CAUSE_KINDS } from '../correlator/root-cause.js';
 import { type SignalFootprint, signalFootprint } from '../correlator/signal-footprint.js';
 import { withSignalEdges } from '../correlator/signal-nodes.js';
 import { triageFacts } from '../correlator/triage-facts.js';
+import { RECOVERED_ON_ITS_OWN } from './resolve-recovered.js';
 import { type TriageDecision, triageIncident } from '../triage/triage-incident.js';
 
 export interface HandleSignalDeps {
@@ -324,7 +325,7 @@ async function firstSameProblem(
 
 /**
  * What resolved the incident, as the timeline tells it: the remediation verified as having recovered
- * it, else whoever resolved it.
+ * it, else the runs that succeeded on their own, else whoever resolved it.
  */
 async function fixThatDidNotHold(repo: IncidentRepository, incidentId: string): Promise<string> {
   const timeline = await repo.timeline(incidentId);
@@ -334,6 +335,8 @@ async function fixThatDidNotHold(repo: IncidentRepository, incidentId: string): 
   const action = remediationKindSchema.safeParse(verified?.data.action);
   if (action.success) return `the fix "${REMEDIATION_INFO[action.data].label}"`;
   const closed = timeline.findLast((e) => e.phase === 'CLOSE');
+  if (closed?.data.kind === RECOVERED_ON_ITS_OWN && typeof closed.data.recovery === 'string')
+    return `it recovered on its own (${closed.data.recovery})`;
   return closed === undefined ? 'it was resolved' : `it was ${closed.summary.toLowerCase()}`;
 }
 

@@ -421,11 +421,16 @@ async function joinIncident(
 
 /**
  * Re-applies triage to an open incident as time passes: an SLA that nears raises the severity. Returns
- * the incident when its severity rose.
+ * the incident when its severity rose. `signals`: the incident's signals at its version, when the caller
+ * read them already.
  */
-export async function retriageIncident(deps: HandleSignalDeps, incident: Incident): Promise<Incident | null> {
+export async function retriageIncident(
+  deps: HandleSignalDeps,
+  incident: Incident,
+  signals?: readonly Signal[],
+): Promise<Incident | null> {
   const now = deps.clock.now();
-  const signals = await deps.incidents.listSignals(incident.id, { atVersion: incident.version });
+  signals ??= await deps.incidents.listSignals(incident.id, { atVersion: incident.version });
   if (signals.length === 0) return null;
   const summary = summarise(deps, incident.workspaceId, signals);
   const triage = await triageOpenIncident(deps, incident.workspaceId, summary, signals, now);

@@ -142,7 +142,7 @@ function describeRecovery(recovered: readonly Recovered[]): string {
 }
 
 export interface ResolveRecoveredDeps {
-  readonly incidents: Pick<IncidentRepository, 'listSignals' | 'applyEvent'>;
+  readonly incidents: Pick<IncidentRepository, 'applyEvent'>;
   readonly remediations: Pick<RemediationRepository, 'listForIncident'>;
   /** The newest successes the polls read in the incident's workspace; asked only when they could end it. */
   readonly lastSuccesses: () => Promise<LastSuccessLookup>;
@@ -153,16 +153,17 @@ export interface ResolveRecoveredDeps {
  * Resolves an open incident whose failed jobs and pipelines have each succeeded since
  * (`recoveredOnItsOwn`), saying on its timeline which run succeeded when — the card and its thread show
  * it like any change. A remediation in flight (pressed, awaiting approval, executing, verifying) comes
- * first: its own verification resolves the incident, so nothing is done under it. Returns the resolved
+ * first: its own verification resolves the incident, so nothing is done under it. `signals` are the
+ * incident's at its version. Returns the resolved
  * incident, or undefined when it stays as it is (also when it changed since it was read: the next review
  * looks again).
  */
 export async function resolveIfRecovered(
   deps: ResolveRecoveredDeps,
   incident: Incident,
+  signals: readonly Signal[],
 ): Promise<Incident | undefined> {
   if (incident.state === 'mitigating' || incident.state === 'resolved') return undefined;
-  const signals = await deps.incidents.listSignals(incident.id, { atVersion: incident.version });
   const failed = failedSubjects(signals);
   if (failed === undefined) return undefined;
   const recovered = recoveredOnItsOwn(failed, await deps.lastSuccesses(), deps.now);

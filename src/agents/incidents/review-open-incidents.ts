@@ -33,6 +33,7 @@ export async function reviewOpenIncidents(
   // Read on first need, once per review: most reviews find no incident a success could end.
   let read: Promise<LastSuccessLookup> | undefined;
   for (const incident of await deps.incidents.listOpen({ workspaceId, limit: REVIEW_LIMIT })) {
+    const signals = await deps.incidents.listSignals(incident.id, { atVersion: incident.version });
     if (recovery !== undefined) {
       const resolved = await resolveIfRecovered(
         {
@@ -42,13 +43,14 @@ export async function reviewOpenIncidents(
           now: deps.clock.now(),
         },
         incident,
+        signals,
       );
       if (resolved !== undefined) {
         await changed(resolved);
         continue;
       }
     }
-    const raised = await retriageIncident(deps, incident);
+    const raised = await retriageIncident(deps, incident, signals);
     const after = (await escalateIfOverdue(deps, raised ?? incident)) ?? raised;
     if (after) await changed(after);
   }

@@ -6,6 +6,9 @@ import { withEmbeddedOperator } from '../../src/app/embedded-operator.js';
 import { type Replay, replayScenario } from '../../src/app/replay-scenario.js';
 import { createSimulatedResponder, RESPONDER_USER } from '../../src/app/simulated-responder.js';
 import type { IncidentCardView } from '../../src/cards/card-views.js';
+import { renderIncidentCardHtml } from '../../src/cards/html-cards.js';
+import { renderIncidentCardSlack } from '../../src/cards/slack-cards.js';
+import { renderIncidentCardTeams } from '../../src/cards/teams-cards.js';
 import { defaultPolicy, type Policy } from '../../src/config/policy.js';
 import type { Incident } from '../../src/domain/incident.js';
 import type { ScenarioInput } from '../../src/sim/scenario/schema.js';
@@ -153,6 +156,16 @@ describe('a job that recovers on its own', () => {
       expect(card.state).toBe('resolved');
       expect(card.version).toBe(incident!.version);
       expect(card.timeline.at(-1)?.text).toMatch(RECOVERED);
+      // Each surface renders that same card: resolved, with the run that succeeded.
+      const now = r.embedded.workspace.now();
+      for (const rendered of [
+        JSON.stringify(renderIncidentCardSlack(card, now)),
+        JSON.stringify(renderIncidentCardTeams(card, now)),
+        renderIncidentCardHtml(card, now),
+      ]) {
+        expect(rendered).toContain('Resolved');
+        expect(rendered).toMatch(/recovered on its own: orders_etl run \d+ succeeded/);
+      }
     } finally {
       await r.close();
     }

@@ -154,9 +154,8 @@ export interface ResolveRecoveredDeps {
  * (`recoveredOnItsOwn`), saying on its timeline which run succeeded when — the card and its thread show
  * it like any change. A remediation in flight (pressed, awaiting approval, executing, verifying) comes
  * first: its own verification resolves the incident, so nothing is done under it. `signals` are the
- * incident's at its version. Returns the resolved
- * incident, or undefined when it stays as it is (also when it changed since it was read: the next review
- * looks again).
+ * incident's at its version. Returns the resolved incident, or undefined when it stays as it is (also
+ * when it changed since it was read: the next review looks again).
  */
 export async function resolveIfRecovered(
   deps: ResolveRecoveredDeps,

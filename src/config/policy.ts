@@ -47,6 +47,12 @@ export const thresholdsSchema = z
       .describe(
         'the same problem on the same subject, or a signal that would have joined the incident, this soon after its incident was resolved reopens that incident (0: never)',
       ),
+    resolve_when_recovered: z
+      .boolean()
+      .default(true)
+      .describe(
+        'an incident of failed job runs or pipeline updates is resolved, saying so, once each of them has succeeded since (its next scheduled run, or a rerun made outside dbxops)',
+      ),
   })
   .strict()
   .prefault({});

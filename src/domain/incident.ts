@@ -141,7 +141,15 @@ export type IncidentEvent =
   /** A remediation ended without resolving the incident: it waits for people (and buttons) again. */
   | { readonly type: 'unmitigate'; readonly actor: string }
   | { readonly type: 'escalate'; readonly actor: string; readonly severity?: Severity }
-  | { readonly type: 'resolve'; readonly actor: string }
+  /**
+   * `why`: how the system came to resolve it (a job that recovered on its own), written on the timeline
+   * in place of "Resolved by …", with `data` beside it; in the same transaction as the state change.
+   */
+  | {
+      readonly type: 'resolve';
+      readonly actor: string;
+      readonly why?: { readonly summary: string; readonly data: Readonly<Record<string, unknown>> };
+    }
   | { readonly type: 'reopen'; readonly actor: string }
   | { readonly type: 'assign'; readonly actor: string; readonly assignee: string | null }
   | { readonly type: 'snooze'; readonly actor: string; readonly until: number | null };

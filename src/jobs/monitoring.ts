@@ -23,7 +23,7 @@ import {
   handleSignal,
   incidentIdOf,
 } from '../agents/incidents/handle-signal.js';
-import { reviewOpenIncidents } from '../agents/incidents/review-open-incidents.js';
+import { type RecoveryEvidence, reviewOpenIncidents } from '../agents/incidents/review-open-incidents.js';
 import { KnownEscalations } from '../agents/triage/escalate-incident.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
@@ -186,6 +186,15 @@ export function createMonitoringStages(
   if (deps.metrics)
     showSourceLag(deps.metrics, { workspaceId, watermarks: deps.collector.watermarks, clock: deps.clock });
 
+  /**
+   * The review's evidence that a failed job or pipeline succeeded since: what the runs and system-table
+   * polls read, as every worker saved it (nothing is read from the workspace for it).
+   */
+  const recovery: RecoveryEvidence = {
+    remediations: deps.repos.remediations,
+    lastSuccesses: () => detection.judge((d) => (type, id) => d.lastSuccess(workspaceId, type, id)),
+  };
+
   const recent = new RecentSignalJobs();
   const escalations = new KnownEscalations();
   /** Queues signals for correlation, kept in the outbox: one job for all of a poll's (or a run's). */
@@ -344,7 +353,9 @@ export function createMonitoringStages(
     poll: async ({ source }) => {
       if (source === 'topology') return refreshTopology();
       if (source === 'retriage')
-        return reviewOpenIncidents({ ...signalDeps(), escalations }, workspaceId, (i) => notifyOf([i]));
+        return reviewOpenIncidents({ ...signalDeps(), escalations, recovery }, workspaceId, (i) =>
+          notifyOf([i]),
+        );
       await topologyLoaded();
       await seedBaselines();
       // What a poll read is judged and its signals queued before its watermarks move (`handOut`): a

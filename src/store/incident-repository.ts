@@ -104,7 +104,7 @@ function describeEvent(event: IncidentEvent, next: Incident): string {
     case 'unmitigate':
       return `Mitigation ended without a fix (${event.actor})`;
     case 'resolve':
-      return `Resolved by ${event.actor}`;
+      return event.why?.summary ?? `Resolved by ${event.actor}`;
     case 'reopen':
       return `Reopened by ${event.actor}`;
   }
@@ -522,7 +522,11 @@ export class IncidentRepository {
               phase: EVENT_PHASE[event.type],
               summary: describeEvent(event, result.value),
               actor: event.actor,
-              data: { event: event.type, version: result.value.version },
+              data: {
+                ...(event.type === 'resolve' ? event.why?.data : undefined),
+                event: event.type,
+                version: result.value.version,
+              },
               dedupKey: `event:${result.value.version}`,
             });
           }

@@ -77,6 +77,11 @@ export type ClaimOutcome =
 
 type Row = Selectable<Database['remediation_attempts']>;
 
+/** Whether an attempt has not finished yet: awaiting approval, queued, executing or verifying. */
+export function isInFlight(attempt: RemediationAttempt): boolean {
+  return !FINISHED.includes(attempt.state);
+}
+
 /**
  * Whether an attempt uses up one of the incident's `maxAttempts`: every attempt does but one the gates
  * stopped at execution before it sent anything — nothing was tried, so pressing again once the gate
@@ -125,7 +130,7 @@ export class RemediationRepository {
       const same = await this.get(input.id);
       if (same !== undefined) return { kind: 'duplicate', attempt: same };
       const earlier = await this.listForIncident(input.incidentId);
-      const running = earlier.find((a) => !FINISHED.includes(a.state));
+      const running = earlier.find(isInFlight);
       if (running !== undefined) return { kind: 'busy', running };
       const used = earlier.filter(usesAnAttempt);
       if (used.length >= maxAttempts) return { kind: 'exhausted', attempts: used };
@@ -158,7 +163,7 @@ export class RemediationRepository {
     }
     const again = await this.get(input.id);
     if (again !== undefined) return { kind: 'duplicate', attempt: again };
-    const running = (await this.listForIncident(input.incidentId)).find((a) => !FINISHED.includes(a.state));
+    const running = (await this.listForIncident(input.incidentId)).find(isInFlight);
     if (running !== undefined) return { kind: 'busy', running };
     throw new Error(`could not record remediation attempt ${input.id}`);
   }

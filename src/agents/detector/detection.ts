@@ -4,6 +4,14 @@ import { classifyError } from '../classifier/classify-error.js';
 import type { SystemTableObservations } from '../collector/poll-system-tables.js';
 import type { BaselineHistory } from '../collector/read-baseline-history.js';
 import { DURATION_MAX_SAMPLES } from './detect-duration-anomaly.js';
+import {
+  type LastSuccess,
+  lastSuccessKey,
+  lastSuccessSchema,
+  newerSuccess,
+  successOfRun,
+  successOfUpdate,
+} from './last-success.js';
 import { pipelineDurationKey } from './detect-pipeline-failures.js';
 import { ROW_COUNT_MAX_LOADS, rowCountKey } from './detect-row-counts.js';
 import { detectRunFailures } from './detect-run-failures.js';
@@ -34,6 +42,7 @@ export const DETECTION_PARTS = [
   'active_runs',
   'cost',
   'last_run',
+  'last_success',
 ] as const;
 export type DetectionPart = (typeof DETECTION_PARTS)[number];
 
@@ -47,6 +56,7 @@ const ENTRY_SCHEMAS: Record<DetectionPart, z.ZodType> = {
   active_runs: z.array(runObservationSchema),
   cost: costObservationSchema,
   last_run: runObservationSchema,
+  last_success: lastSuccessSchema,
 };
 
 /** Cost periods kept for the baseline: the detector's 14 trailing days and the month to date. */
@@ -68,6 +78,12 @@ export class Detection {
    * evidence against a 06:00 deadline when the at-risk window opens at 05:00, long after its poll.
    */
   readonly #lastRuns = new Map<string, RunObservation>();
+  /**
+   * Each job's newest successful run and each pipeline's newest completed update
+   * (`workspaceId:job:jobId`, `workspaceId:pipeline:pipelineId`): the review of open incidents resolves
+   * one whose failed jobs and pipelines have all succeeded since.
+   */
+  readonly #lastSuccesses = new Map<string, LastSuccess>();
   /**
    * Spend per team and period seen so far (the newest amount per period), the cost detector's trailing
    * history: the collector hands out only periods that changed, so one poll alone holds too few.
@@ -97,6 +113,7 @@ export class Detection {
       const key = `${run.workspaceId}:${run.jobId}`;
       const known = this.#lastRuns.get(key);
       if (known === undefined || known.startTime <= run.startTime) this.#lastRuns.set(key, run);
+      this.#rememberSuccess(successOfRun(run));
     }
     return this.#detect(
       { runs: [...polled.completed, ...polled.active], slas: this.#fresh(slas), slaRuns: this.#slaRuns() },
@@ -109,6 +126,7 @@ export class Detection {
     for (const load of tables.tableLoads) {
       this.#lastLoads.set(load.table, Math.max(this.#lastLoads.get(load.table) ?? 0, load.loadedAt));
     }
+    for (const update of tables.pipelineUpdates) this.#rememberSuccess(successOfUpdate(update));
     return this.#detect(
       {
         loads: tables.tableLoads,
@@ -182,6 +200,8 @@ export class Detection {
         return this.#costs.entries();
       case 'last_run':
         return this.#lastRuns.entries();
+      case 'last_success':
+        return this.#lastSuccesses.entries();
     }
   }
 
@@ -217,11 +237,25 @@ export class Detection {
     else if (part === 'last_load') put<number>(this.#lastLoads);
     else if (part === 'cost') put<CostObservation>(this.#costs);
     else if (part === 'last_run') put<RunObservation>(this.#lastRuns);
+    else if (part === 'last_success') put<LastSuccess>(this.#lastSuccesses);
     else {
       const runs = valid.find(([key]) => key === '');
       if (runs) this.#activeRuns = (runs[1] as readonly RunObservation[] | undefined) ?? [];
     }
     return entries.length - valid.length;
+  }
+
+  /** The newest success seen of a job or pipeline (`lastSuccessKey`), if any poll read one. */
+  lastSuccess(workspaceId: string, type: LastSuccess['type'], id: string): LastSuccess | undefined {
+    return this.#lastSuccesses.get(lastSuccessKey(workspaceId, type, id));
+  }
+
+  #rememberSuccess(seen: LastSuccess | undefined): void {
+    if (seen === undefined) return;
+    const key = lastSuccessKey(seen.workspaceId, seen.type, seen.id);
+    const kept = this.#lastSuccesses.get(key);
+    const newer = newerSuccess(kept, seen);
+    if (newer !== kept) this.#lastSuccesses.set(key, newer);
   }
 
   #detect(inputs: DetectorInputs, now: number): DetectorOutput {

@@ -21,6 +21,7 @@ import { STANDING_CAUSE_KINDS } from '../correlator/root-cause.js';
 import { type SignalFootprint, signalFootprint } from '../correlator/signal-footprint.js';
 import { withSignalEdges } from '../correlator/signal-nodes.js';
 import { triageFacts } from '../correlator/triage-facts.js';
+import { RECOVERED_ON_ITS_OWN } from './resolve-recovered.js';
 import { type TriageDecision, triageIncident } from '../triage/triage-incident.js';
 
 export interface HandleSignalDeps {
@@ -324,7 +325,7 @@ async function firstSameProblem(
 
 /**
  * What resolved the incident, as the timeline tells it: the remediation verified as having recovered
- * it, else whoever resolved it.
+ * it, else the runs that succeeded on their own, else whoever resolved it.
  */
 async function fixThatDidNotHold(repo: IncidentRepository, incidentId: string): Promise<string> {
   const timeline = await repo.timeline(incidentId);
@@ -334,6 +335,8 @@ async function fixThatDidNotHold(repo: IncidentRepository, incidentId: string): 
   const action = remediationKindSchema.safeParse(verified?.data.action);
   if (action.success) return `the fix "${REMEDIATION_INFO[action.data].label}"`;
   const closed = timeline.findLast((e) => e.phase === 'CLOSE');
+  if (closed?.data.kind === RECOVERED_ON_ITS_OWN && typeof closed.data.recovery === 'string')
+    return `it recovered on its own (${closed.data.recovery})`;
   return closed === undefined ? 'it was resolved' : `it was ${closed.summary.toLowerCase()}`;
 }
 
@@ -418,11 +421,16 @@ async function joinIncident(
 
 /**
  * Re-applies triage to an open incident as time passes: an SLA that nears raises the severity. Returns
- * the incident when its severity rose.
+ * the incident when its severity rose. `signals`: the incident's signals at its version, when the caller
+ * read them already.
  */
-export async function retriageIncident(deps: HandleSignalDeps, incident: Incident): Promise<Incident | null> {
+export async function retriageIncident(
+  deps: HandleSignalDeps,
+  incident: Incident,
+  signals?: readonly Signal[],
+): Promise<Incident | null> {
   const now = deps.clock.now();
-  const signals = await deps.incidents.listSignals(incident.id, { atVersion: incident.version });
+  signals ??= await deps.incidents.listSignals(incident.id, { atVersion: incident.version });
   if (signals.length === 0) return null;
   const summary = summarise(deps, incident.workspaceId, signals);
   const triage = await triageOpenIncident(deps, incident.workspaceId, summary, signals, now);

@@ -77,6 +77,18 @@ describe.each(dialects())('StoredDetection on $name', (dialect) => {
     }
   });
 
+  it('shows the review on another worker the success a runs poll read', async () => {
+    const store = await dialect.open();
+    try {
+      const [last] = history.slice(-1);
+      await worker(store).judge((d) => d.ofRunsPoll({ completed: history, active: [] }, [], today));
+      const reviewer = await worker(store).judge((d) => d.lastSuccess(WS, 'job', last!.jobId));
+      expect(reviewer).toMatchObject({ type: 'job', runId: last!.runId, endTime: last!.endTime });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('counts a zero-row streak across two workers taking turns at the polls', async () => {
     const store = await dialect.open();
     try {

@@ -79,7 +79,7 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
   const range = rangeOf(text);
   if (range !== undefined) return range;
   const since = SINCE.exec(text);
-  if (since === null) return partOfDay(text);
+  if (since === null) return partOfDay(text) ?? clockTimeAlone(text);
   const [whole, word = '', typed = ''] = since;
   const time = readClockTime(typed);
   if (!time.ok) return { ok: false, typed: whole.trim(), reason: time.reason };
@@ -95,6 +95,26 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
           ? { kind: 'after', from: time.minutes }
           : { kind: 'before', to: time.minutes };
   return { ok: true, window, index: since.index, length: whole.length };
+}
+
+/**
+ * A clock time with its am/pm or minutes and no word before it ("the 3am jobs", "the 23:00 run"): the
+ * hour from it, as "at 3am" is. A bare number ("the 3 jobs") is no time.
+ */
+const CLOCK_ALONE = /(?<![\d:./-])(\d{1,2}(?::\d{2}\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?))(?![\w:/-])/i;
+
+function clockTimeAlone(text: string): FoundTimeOfDay | undefined {
+  const match = CLOCK_ALONE.exec(text);
+  if (match === null) return undefined;
+  const [whole, typed = ''] = match;
+  const time = readClockTime(typed);
+  if (!time.ok) return { ok: false, typed: whole.trim(), reason: time.reason };
+  return {
+    ok: true,
+    window: { kind: 'between', from: time.minutes, to: (time.minutes + 60) % (24 * 60) },
+    index: match.index,
+    length: whole.length,
+  };
 }
 
 /** The hours of a part of the day, as "this morning" already counts them: from midnight to noon. */

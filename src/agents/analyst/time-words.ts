@@ -545,6 +545,37 @@ export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | Period
   return { period: within, rest: day?.rest ?? rest };
 }
 
+/** Words that set two periods side by side: "yesterday vs Friday", "was Saturday worse than Friday". */
+const COMPARING = /\b(?:vs\.?|versus|compared?|comparing|comparison|than|against)\b/i;
+
+/**
+ * Two periods a question compares ("cost yesterday vs Friday", "was Saturday worse than Friday"): the
+ * one named first is asked about, the other is what it is held against. Undefined when the question
+ * names fewer than two periods or does not compare them.
+ */
+export function findComparedPeriods(
+  text: string,
+  ctx: TimeContext,
+): (FoundPeriod & { readonly against: Period }) | undefined {
+  if (!COMPARING.test(text)) return undefined;
+  const first = findPeriod(text, ctx);
+  if (first === undefined || 'problem' in first) return undefined;
+  const second = findPeriod(first.rest, ctx);
+  if (second === undefined || 'problem' in second) return undefined;
+  // Where each one's words were taken out tells which came first in the question.
+  const secondFirst = divergence(first.rest, second.rest) < divergence(text, first.rest);
+  return secondFirst
+    ? { period: second.period, against: first.period, rest: second.rest }
+    : { period: first.period, against: second.period, rest: second.rest };
+}
+
+/** Where two texts first differ. */
+function divergence(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i]?.toLowerCase() === b[i]?.toLowerCase()) i++;
+  return i;
+}
+
 const cut = (text: string, index: number, length: number): string =>
   `${text.slice(0, index)} ${text.slice(index + length)}`.replace(/\s+/g, ' ').trim();
 
@@ -644,9 +675,11 @@ function withinDay(window: DayWindow, day: Period | undefined, ctx: TimeContext)
   const today = localDate(ctx.nowMs, ctx.timeZone);
   const first = window.kind === 'before' ? window.to : window.from;
   const night = day?.label === 'last night';
+  // Hours of "this morning" still to come (asked at midnight) are the latest morning's that have passed.
+  const morning = day?.label === 'this morning';
   let anchor: LocalDay;
-  let flexible = day === undefined || night;
-  if (day === undefined) anchor = today;
+  let flexible = day === undefined || night || morning;
+  if (day === undefined || morning) anchor = today;
   else if (night) anchor = first >= 12 * 60 ? shiftDay(today, -1) : today;
   else {
     anchor = localDate(day.startMs, ctx.timeZone);

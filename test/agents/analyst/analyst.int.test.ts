@@ -931,3 +931,78 @@ describe('a conversation saved before questions named several teams', () => {
     expect(answer.summary).toContain('of team marketing this week');
   });
 });
+
+describe('Photon, misspelt teams beside a decline, hours as a period, two days compared, people ranked by slowness', () => {
+  it("answers Photon usage from the bill's product_features.is_photon, as part of the whole spend", async () => {
+    const photon = await ask('how much photon did we use yesterday');
+    const all = await ask('spend yesterday');
+    expect(photon.intent).toBe('spend_by_team');
+    expect(photon.summary).toMatch(/^Spend on Photon compute yesterday: \$[\d,.]+ /);
+    expect(photon.sql).toContain('product_features.is_photon');
+    const dollars = (a: typeof photon) => Number(/\$([\d,.]+)/.exec(a.summary)?.[1]?.replace(/,/g, ''));
+    expect(dollars(photon)).toBeGreaterThan(0);
+    expect(dollars(photon)).toBeLessThan(dollars(all));
+    const bare = await ask('photon usage last week');
+    expect(bare.intent).toBe('spend_by_team');
+    expect(bare.summary).toMatch(/^The billing data does not cover last week .*Photon compute is unknown/);
+  });
+
+  it('says a misspelt team is no team, with the nearest, also where the rest of the question is declined', async () => {
+    const declined = await ask('jobs with the most retries for markting');
+    expect(declined.outcome).toBe('unanswerable');
+    expect(declined.summary).toMatch(
+      /^No team named "markting" in this workspace's system tables; the nearest: marketing\. I can't answer questions about retries/,
+    );
+    expect(declined.followUps.map((f) => f.question)).toContain('jobs with the most retries for marketing');
+    const beside = await ask('how much did markting spend on finance_wh yesterday');
+    expect(beside.outcome).toBe('unknown_name');
+    expect(beside.summary).toContain('No team named "markting"');
+  });
+
+  it('reads a clock time before a noun ("the 3am jobs") as the hour from it, and lists the runs of that hour', async () => {
+    const answer = await ask('show me the 3am jobs');
+    expect(answer.intent).toBe('job_status');
+    expect(answer.period).toMatchObject({
+      startMs: Date.parse('2026-11-21T03:00:00Z'),
+      endMs: Date.parse('2026-11-21T04:00:00Z'),
+    });
+    expect(answer.summary).toMatch(/^\d+ runs? of \d+ jobs? between 03:00 and 04:00 yesterday/);
+    const ran = await ask('jobs that ran between 2 and 4 yesterday');
+    expect(ran.intent).toBe('job_status');
+    expect(ran.summary).toContain('between 02:00 and 04:00 yesterday');
+    const overnight = await ask('what failed overnight');
+    expect(overnight.intent).toBe('failures');
+    expect(overnight.summary).toContain('last night');
+  });
+
+  it("compares one day's spend with another named day, not with the day before the first", async () => {
+    const saturday = await ask('spend yesterday');
+    const friday = await ask('spend on friday');
+    const figure = (a: typeof saturday) => /: (\$[\d,.]+)/.exec(a.summary)?.[1];
+    const compared = await ask('compare cost yesterday vs Friday');
+    expect(compared.intent).toBe('spend_by_team');
+    expect(compared.period).toMatchObject({ startMs: Date.parse('2026-11-21T00:00:00Z') });
+    expect(compared.summary).toContain(`Spend yesterday: ${figure(saturday)}`);
+    expect(compared.summary).toContain(`against ${figure(friday)} on Friday`);
+  });
+
+  it("answers whether one day was worse than another with each day's failures", async () => {
+    const saturday = await ask('what failed on saturday');
+    const friday = await ask('what failed on friday');
+    const answer = await ask('was Saturday worse than Friday');
+    expect(answer.intent).toBe('failures');
+    expect(answer.period).toMatchObject({ startMs: Date.parse('2026-11-21T00:00:00Z') });
+    expect(answer.summary).toContain(saturday.summary);
+    expect(answer.summary).toContain(friday.summary);
+  });
+
+  it('ranks people by how slow their queries are, or by their warehouse time, from the query history', async () => {
+    const slowest = await ask('whose queries are slowest');
+    expect(slowest.intent).toBe('expensive_users');
+    expect(slowest.summary).toMatch(/the slowest queries on average: [a-z]+@acme\.example /);
+    expect(slowest.columns).toContain('avg_seconds');
+    const costly = await ask('which users run the most expensive queries');
+    expect(costly.intent).toBe('expensive_users');
+    expect(costly.summary).toContain('the most warehouse time');
+  });
+});

@@ -468,8 +468,13 @@ describe('findPeriod with times of day', () => {
       start: '2026-12-08T23:00:00.000Z',
       end: '2026-12-09T00:00:00.000Z',
     });
-    // A bare number is no clock time: "the 3 jobs" names no hour.
+    // A bare number is no clock time: "the 3 jobs" names no hour; nor does a deadline's time.
     expect(findPeriod('the 3 jobs', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    expect(period('did the daily revenue table make its 6am deadline yesterday')).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
+    expect(findPeriod('which tables missed the 9am SLA', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
   });
 
   it('bounds "this morning" by its hours, and at midnight takes the latest morning they have passed', () => {

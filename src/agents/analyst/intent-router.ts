@@ -1260,8 +1260,9 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   if (user !== undefined) found = { ...found, user };
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
   const words = withoutNames(text, found);
-  // A team misspelt beside other names ("markting … on finance_wh") is said too, never answered for all.
-  const misspelt = found.team === undefined ? misspeltTeam(words, names) : undefined;
+  // A team misspelt beside other names ("markting … on finance_wh", "finanse and marketing") is said
+  // too, never answered for all or for the other team alone.
+  const misspelt = misspeltTeam(words, names);
   const intent = chooseIntent(words, found, options.hasPeriod === true);
   const uncovered = uncoveredOf(words, intent, found.user !== undefined);
   if (uncovered !== undefined) {
@@ -1313,7 +1314,10 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
       (t) => STOP_WORDS.has(t) || t === unknown?.typed || KIND_WORDS[t] !== undefined,
     );
     const aboutAJob = has(text, 'status') || has(text, 'duration') || has(text, 'why');
-    if (unknown !== undefined && (intent !== undefined || bare || aboutAJob)) {
+    // A table's full name that is none of the workspace's, asked who read it or what it feeds.
+    const aboutATable =
+      unknown?.what === 'table' && (has(text, 'access') || has(text, 'downstream') || has(text, 'sla'));
+    if (unknown !== undefined && (intent !== undefined || bare || aboutAJob || aboutATable)) {
       return {
         kind: 'unknown_name',
         ...unknown,

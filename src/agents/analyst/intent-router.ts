@@ -289,8 +289,17 @@ const UNCOVERED: readonly {
   },
   {
     subject: 'forecasts',
+    // The future: what will be spent, what will break, what happens next week or tomorrow.
     pattern: concept(
-      'forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|run.?rate',
+      "forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|run.?rate|(?:will|going to|gonna) (?:[a-z'-]+ ){0,5}(?:break|fail|crash|go down|be late|miss|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow",
+    ),
+    nearest: ['spend_by_team', 'expensive_jobs'],
+  },
+  {
+    // The system tables hold what Databricks bills, in DBUs: not another platform's bill, nor the cloud's.
+    subject: "costs outside Databricks (another platform's bill, the cloud provider's VMs and storage)",
+    pattern: concept(
+      'snowflake|bigquery|redshift|synapse|teradata|ec2\\b|s3 (?:cost|bill|spend)|(?:aws|azure|gcp|cloud) (?:bill|invoice|costs?|spend)|cloud provider|vm costs?|egress',
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
   },
@@ -1133,7 +1142,7 @@ function uncoveredOf(
 
 /** Where a second question starts: "… and how much did it cost", "…? what about …", "…; who ran …". */
 const SECOND_ASK =
-  /\s*(?:[?;]|\b(?:and|also|plus|then)\b)\s+(?=(?:how|what|which|who|why|when|where|is|are|did|does|do|was|were|can|could)\s+\w)/i;
+  /\s*(?:[?;]|\b(?:and|also|plus|then)\b)\s+(?=(?:how|what|which|who|why|when|where|is|are|did|does|do|was|were|can|could|will)\s+\w)/i;
 
 /** The first of several questions asked in one message, or the whole text when it asks one. */
 function firstAsk(text: string): string {

@@ -127,7 +127,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.fourth.get('right') ?? 0).toBeGreaterThanOrEqual(41);
     // Written blind after the fourth round and measured before any fix: 31 of 40; then tuned on.
     expect(tally.fifth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
-    // Written blind after the fifth round and measured before any fix made against it: 34 of 40.
-    expect(tally.sixth.get('right') ?? 0).toBeGreaterThanOrEqual(34);
+    // Written blind after the fifth round and measured before any fix made against it: 34 of 40; then tuned on.
+    expect(tally.sixth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

@@ -11,6 +11,7 @@ import { runGuarded } from './guarded-query.js';
 import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './running-queries.js';
 import {
   BILLING_COVERAGE,
+  HISTORY_START,
   type FollowUp,
   andList,
   INTENT_SPECS,
@@ -119,7 +120,7 @@ const ACTION_REQUEST =
  * guard like any question ("ignore previous instructions and …" may still reach the model).
  */
 const SECRET_REQUEST =
-  /\b(?:system prompt|api.?keys?|(?:api|access|auth|bearer|personal|pat|databricks).?tokens?|[a-z]+_token|secrets?|passwords?|credentials?)\b/i;
+  /\b(?:system prompt|(?:your|its|the bot'?s) (?:prompt|instructions)|api.?keys?|(?:api|access|auth|bearer|personal|pat|databricks).?tokens?|[a-z]+_token|secrets?|passwords?|credentials?)\b/i;
 /** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
 const NAMES_TTL_MS = 5 * 60_000;
 /** Jobs answered one by one in a question naming several ("status of a, b and c"). */
@@ -398,9 +399,21 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     if (intent === 'spend_by_team') return run(question, intent, slots, period, against);
     const asked = await run(question, intent, slots, period);
     if (asked.outcome !== 'answered') return asked;
-    const other = await run(question, intent, slots, against);
-    if (other.outcome !== 'answered') return other;
+    const ran = await run(question, intent, slots, against);
+    if (ran.outcome !== 'answered') return ran;
     const label = (p: Period) => p.label.replace(/^(?:on|in) /, '');
+    // A period before the history the intent reads is not covered: "no failed runs last week" is no answer.
+    const history = HISTORY_START[intent];
+    const from = history === undefined ? undefined : await historyStart(history.sql);
+    const uncovered = from !== undefined && from > against.startMs;
+    const note = `${history?.what} starts ${instantText(from ?? 0)}`;
+    // The statement that found where the history starts is shown after the answer's own, as billing's is.
+    const sql = `${ran.sql ?? ''};\n\n${history?.sql ?? ''}`;
+    const other: Answer = !uncovered
+      ? ran
+      : from >= against.endMs
+        ? { ...ran, summary: `${capitalised(label(against))} is not covered: ${note}.`, rows: [], sql }
+        : { ...ran, summary: `${ran.summary} (${capitalised(note)}.)`, sql };
     return joinedAnswers(
       [
         { key: label(period), answer: asked },
@@ -408,6 +421,14 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       ],
       'period',
     );
+  }
+
+  /** Where a history starts (epoch ms), or undefined when it cannot be read or holds nothing. */
+  async function historyStart(sql: string): Promise<number | undefined> {
+    const outcome = await runGuarded(deps.warehouse, sql, { workspace_id: deps.workspaceId }, guard);
+    const value = outcome.ok ? outcome.value.result.rows[0]?.data_from : undefined;
+    const ms = value === null || value === undefined ? Number.NaN : Date.parse(String(value));
+    return Number.isNaN(ms) ? undefined : ms;
   }
 
   /**
@@ -540,19 +561,19 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
           'refused',
         );
       }
+      if (WRITE_REQUEST.test(question)) {
+        return refused(
+          question,
+          'I only read the system tables: I never drop, delete, change or grant anything, whatever a question asks.',
+          'refused',
+        );
+      }
       if (SECRET_REQUEST.test(question)) {
         return refused(
           question,
           "I don't show my instructions, tokens, keys or secrets, and I don't take instructions from a question: I answer from the workspace's system tables.",
           'refused',
           { followUps: EXAMPLE_BUTTONS },
-        );
-      }
-      if (WRITE_REQUEST.test(question)) {
-        return refused(
-          question,
-          'I only read the system tables: I never drop, delete, change or grant anything, whatever a question asks.',
-          'refused',
         );
       }
       const nowMs = deps.clock.now();
@@ -705,6 +726,9 @@ function joinedAnswers(
     ],
   };
 }
+
+const instantText = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const capitalised = (text: string) => `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
 
 /** `No team named "markting" in this workspace's system tables; the nearest: marketing.` */
 function noSuchName(unknown: UnknownName): string {

@@ -111,6 +111,33 @@ const pricedUsage = (slots: Slots) => `SELECT u.*, u.usage_quantity * p.pricing.
 export const BILLING_COVERAGE = `SELECT min(usage_start_time) AS data_from
 FROM system.billing.usage WHERE workspace_id = :workspace_id`;
 
+/**
+ * Where the history an intent reads starts, for a question comparing two periods ("this week vs last
+ * week"): a period before it is not covered, and "no failed runs last week" would be no answer.
+ */
+const historyFrom = (table: string, column: string, what: string) => ({
+  sql: `SELECT min(${column}) AS data_from FROM ${table} WHERE workspace_id = :workspace_id`,
+  what,
+});
+const RUN_HISTORY = historyFrom('system.lakeflow.job_run_timeline', 'period_start_time', 'the run history');
+const QUERY_HISTORY = historyFrom('system.query.history', 'start_time', 'the query history');
+export const HISTORY_START: Partial<Record<IntentName, { readonly sql: string; readonly what: string }>> = {
+  failures: RUN_HISTORY,
+  why_failed: RUN_HISTORY,
+  job_status: RUN_HISTORY,
+  job_duration: RUN_HISTORY,
+  sla_misses: RUN_HISTORY,
+  expensive_queries: QUERY_HISTORY,
+  expensive_users: QUERY_HISTORY,
+  pipeline_status: historyFrom(
+    'system.lakeflow.pipeline_update_timeline',
+    'period_start_time',
+    "the pipelines' update history",
+  ),
+  table_access: historyFrom('system.access.table_lineage', 'event_time', 'the lineage history'),
+  downstream: historyFrom('system.access.table_lineage', 'event_time', 'the lineage history'),
+};
+
 /** A period that starts this long after the billing data does is still covered: records are hourly. */
 const COVERAGE_SLACK_MS = 3_600_000;
 const coveredFrom = (ctx: IntentContext, startMs: number): boolean =>

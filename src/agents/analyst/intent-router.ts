@@ -837,7 +837,8 @@ const UNLISTED_KINDS = new Set([
 const NOT_NAMES = new Set(
   `usage members member owner owners names name settings config configuration list count number ids id
   activity load loads data spending size sizes own owned running ran members' level levels level's wide
-  overall total totals breakdown summary report overview today tonight morning evening`.split(/\s+/),
+  overall total totals breakdown summary report overview today tonight morning evening average avg mean
+  median sum amount volume`.split(/\s+/),
 );
 /** Hyphenated words the concepts use, whose parts read as English, not as a name. */
 const WORD_PARTS = new Set(
@@ -975,15 +976,33 @@ const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?|how many|count|number
 const WHO_RAN =
   /\bwho(?:'s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
 
-/** Words of slowness: "slow", "slowest", "longest", "take the longest". */
-const SLOW = /\b(?:slow(?:er|est)?|long(?:er|est)|lengthiest)\b/i;
+/** Words of slowness: "slow", "slowest", "longest", "average query time". */
+const SLOW =
+  /\b(?:slow(?:er|est)?|long(?:er|est)|lengthiest|(?:average|avg|mean) (?:query )?(?:time|duration|runtime|length))\b/i;
 
 /** Whether the question ranks people by how slow their queries are ("whose queries are slowest"). */
 const slowestPeople = (text: string, found: Found): boolean =>
   found.user === undefined &&
   has(text, 'query') &&
   SLOW.test(text) &&
-  (/\bwhose\b/i.test(text) || WHO_RAN.test(text) || rankedByUser(text));
+  (/\bwho(?:se)?\b/i.test(text) || rankedByUser(text));
+
+/** "What ran at 2am", "anything run overnight", "which jobs kicked off at midnight": runs of a period. */
+const RAN = /\b(?:ran|run|runs|kicked off|started|executed)\b/i;
+
+/** "Did it run ok", "ran fine", "succeeded": whether anything went wrong, which failures answer. */
+const WENT_WELL =
+  /\b(?:ok|okay|fine|well|alright|all right|smooth(?:ly)?|clean(?:ly)?|success\w*|succeed\w*)\b/i;
+
+/** Whether the question asks which runs a period had, of no one job: every job's runs then. */
+const runsOfPeriod = (text: string, found: Found, hasPeriod: boolean): boolean =>
+  hasPeriod &&
+  (has(text, 'job') || RAN.test(text)) &&
+  !WENT_WELL.test(text) &&
+  found.cluster === undefined &&
+  found.warehouse === undefined &&
+  found.table === undefined &&
+  found.pipeline === undefined;
 
 /** "What's running on finance_wh right now": the statements running there. */
 const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b/i;
@@ -1067,8 +1086,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
   // "Queries after 6pm on 11/20": the queries of a period, heaviest first.
   if (has(text, 'query') && hasPeriod && !cluster) return 'expensive_queries';
-  // "The 3am jobs", "which jobs ran overnight": every job's runs in the period asked.
-  if (hasPeriod && has(text, 'job') && !cluster && !warehouse && !table) return 'job_status';
+  // "The 3am jobs", "which jobs ran overnight", "what ran at 2am": every job's runs in the period asked.
+  if (runsOfPeriod(text, found, hasPeriod)) return 'job_status';
   if (cluster) return 'clusters_without_autotermination';
   if (warehouse)
     return has(text, 'query')
@@ -1367,7 +1386,7 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     return named || words.length === 0 ? { kind: 'follow_up', slots } : { kind: 'unknown' };
   }
   // Jobs of a period named with no one job ("the 3am jobs"): every job's runs then.
-  const everyJob = intent === 'job_status' && options.hasPeriod === true && has(words, 'job');
+  const everyJob = intent === 'job_status' && runsOfPeriod(words, found, options.hasPeriod === true);
   if (NEEDS_JOB.has(intent) && slots.jobs === undefined && !everyJob) {
     return intent === 'why_failed'
       ? { kind: 'intent', intent: 'failures', slots }

@@ -1060,3 +1060,30 @@ describe('the kinds the sixth list of questions found', () => {
     expect(answer.period).toMatchObject({ startMs: Date.parse('2026-11-21T00:00:00Z') });
   });
 });
+
+describe('runs of a period, people by slowness and periods compared, in other words', () => {
+  it('lists every job\'s runs of a period asked "what ran", with no job named', async () => {
+    for (const question of ['what ran at 2am', 'what ran overnight', 'anything run between 1 and 3am']) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe('job_status');
+      expect(answer.summary, question).toMatch(/^\d+ runs? of \d+ jobs? /);
+    }
+  });
+
+  it('ranks people by slowness however the ranking is said, and reads no ranking word as a person', async () => {
+    for (const question of ['who writes the slowest queries', 'top users by average query time']) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe('expensive_users');
+      expect(answer.summary, question).toContain('the slowest queries on average');
+    }
+  });
+
+  it('says a compared period before the history it reads is not covered, instead of "no failed runs"', async () => {
+    const answer = await ask('is this week better than last week');
+    expect(answer.intent).toBe('failures');
+    expect(answer.summary).toMatch(
+      /Last week is not covered: the run history starts 2026-11-20 00:00 UTC\.$/,
+    );
+    expect(answer.sql).toContain('min(period_start_time)');
+  });
+});

@@ -120,7 +120,7 @@ const ACTION_REQUEST =
  * guard like any question ("ignore previous instructions and …" may still reach the model).
  */
 const SECRET_REQUEST =
-  /\b(?:system prompt|(?:your|its|the bot'?s) (?:prompt|instructions)|api.?keys?|(?:api|access|auth|bearer|personal|pat|databricks).?tokens?|[a-z]+_token|secrets?|passwords?|credentials?)\b/i;
+  /\b(?:system prompt|(?:your|its|the bot'?s) (?:prompt|instructions)|api.?keys?|(?:api|access|auth|bearer|personal|pat|databricks).?tokens?|[a-z]+_token|tokens?\b(?! (?:budget|usage|count|limit))|secrets?|passwords?|credentials?)\b/i;
 /** Names are re-read at most this often (workspace time): new jobs show up within minutes. */
 const NAMES_TTL_MS = 5 * 60_000;
 /** Jobs answered one by one in a question naming several ("status of a, b and c"). */

@@ -291,7 +291,7 @@ const UNCOVERED: readonly {
     subject: 'forecasts',
     // The future: what will be spent, what will break, what happens next week or tomorrow.
     pattern: concept(
-      "forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|run.?rate|(?:will|going to|gonna) (?:[a-z'-]+ ){0,5}(?:break|fail|crash|go down|be late|miss|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow",
+      "forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|will (?:the |our )?(?:bill|costs?|spend\\w*|invoice) be|run.?rate|(?:will|going to|gonna)\\s+(?:[a-z'-]+\\s+){0,5}(?:break|fail|crash|go down|be late|miss|finish|complete|land|make it|be on time|succeed|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow|(?:at|by) (?:the )?(?:end of (?:the )?(?:month|quarter|year)|(?:month|quarter|year).?end)",
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
   },
@@ -299,7 +299,7 @@ const UNCOVERED: readonly {
     // The system tables hold what Databricks bills, in DBUs: not another platform's bill, nor the cloud's.
     subject: "costs outside Databricks (another platform's bill, the cloud provider's VMs and storage)",
     pattern: concept(
-      'snowflake|bigquery|redshift|synapse|teradata|ec2\\b|s3 (?:cost|bill|spend)|(?:aws|azure|gcp|cloud) (?:bill|invoice|costs?|spend)|cloud provider|vm costs?|egress',
+      'snowflake|bigquery|redshift|synapse|teradata|ec2\\b|s3 (?:cost|bill|spend)|(?:aws|azure|gcp|google cloud|cloud) (?:bill|invoice|costs?|spend)|(?:pay|paying|paid|owe) (?:to )?(?:aws|amazon|azure|microsoft|gcp|google)\\b|cloud provider|vm costs?|egress',
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
   },
@@ -978,7 +978,7 @@ const WHO_RAN =
 
 /** Words of slowness: "slow", "slowest", "longest", "average query time". */
 const SLOW =
-  /\b(?:slow(?:er|est)?|long(?:er|est)|lengthiest|(?:average|avg|mean) (?:query )?(?:time|duration|runtime|length))\b/i;
+  /\b(?:slow(?:er|est)?|long(?:er|est)|lengthiest|(?:average|avg|mean) (?:query )?(?:time|duration|runtime|length)|by (?:query |their )?(?:runtime|run ?time|duration|query time))\b/i;
 
 /** Whether the question ranks people by how slow their queries are ("whose queries are slowest"). */
 const slowestPeople = (text: string, found: Found): boolean =>

@@ -124,6 +124,8 @@ const PARTS_OF_DAY: Readonly<Record<string, { from: number; to: number }>> = {
   morning: { from: 0, to: 12 * 60 },
   afternoon: { from: 12 * 60, to: 18 * 60 },
   evening: { from: 18 * 60, to: 24 * 60 },
+  // "The early hours", "the small hours": after midnight, before the working day.
+  hours: { from: 0, to: 6 * 60 },
 };
 
 /**
@@ -132,11 +134,11 @@ const PARTS_OF_DAY: Readonly<Record<string, { from: number; to: number }>> = {
  * morning" is a period of its own.
  */
 const PART_OF_DAY =
-  /(?<=\b(?:yesterday|y'?day|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?:st|nd|rd|th)|\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2})\s+)(morning|afternoon|evening)\b|\bthis\s+(afternoon|evening)\b|\bin\s+the\s+(morning|afternoon|evening)\b/i;
+  /(?<=\b(?:yesterday|y'?day|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?:st|nd|rd|th)|\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2})\s+)(morning|afternoon|evening)\b|\bthis\s+(afternoon|evening)\b|\bin\s+the\s+(morning|afternoon|evening)\b|\b(?:early|small|wee)\s+(hours)\b/i;
 
 function partOfDay(text: string): FoundTimeOfDay | undefined {
   const match = PART_OF_DAY.exec(text);
-  const hours = PARTS_OF_DAY[(match?.[1] ?? match?.[2] ?? match?.[3] ?? '').toLowerCase()];
+  const hours = PARTS_OF_DAY[(match?.[1] ?? match?.[2] ?? match?.[3] ?? match?.[4] ?? '').toLowerCase()];
   if (match === null || hours === undefined) return undefined;
   // "Since yesterday afternoon" runs from the part's start up to now.
   const since = /\bsince\s+(?:on\s+)?\S+\s+$/i.test(text.slice(0, match.index));

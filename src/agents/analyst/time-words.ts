@@ -703,7 +703,9 @@ function withinDay(window: DayWindow, day: Period | undefined, ctx: TimeContext)
   }
   for (;;) {
     const span = spanOn(window, anchor, ctx);
-    if (!flexible || span.startMs <= ctx.nowMs) {
+    // A stretch is of the latest day on which some of it has passed; "since" a time that is now, of today.
+    const begun = window.kind === 'since' ? span.startMs <= ctx.nowMs : span.startMs < ctx.nowMs;
+    if (!flexible || begun) {
       const endMs = Math.max(span.startMs, Math.min(span.endMs, ctx.nowMs));
       return { startMs: span.startMs, endMs, label: `${span.words} ${dayWord(anchor, today)}` };
     }

@@ -1030,6 +1030,9 @@ describe('the kinds the sixth list of questions found', () => {
       'what is our aws bill this month',
       'will black friday traffic break the orders job next week?',
       'is the orders job going to be late tomorrow',
+      'how much do we pay azure',
+      'what will the bill be at month end',
+      'will the gl close job finish on time tonight',
     ]) {
       const answer = await ask(question);
       expect(answer.outcome, question).toBe('unanswerable');
@@ -1071,7 +1074,11 @@ describe('runs of a period, people by slowness and periods compared, in other wo
   });
 
   it('ranks people by slowness however the ranking is said, and reads no ranking word as a person', async () => {
-    for (const question of ['who writes the slowest queries', 'top users by average query time']) {
+    for (const question of [
+      'who writes the slowest queries',
+      'top users by average query time',
+      'rank users by query runtime',
+    ]) {
       const answer = await ask(question);
       expect(answer.intent, question).toBe('expensive_users');
       expect(answer.summary, question).toContain('the slowest queries on average');

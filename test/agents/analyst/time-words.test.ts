@@ -477,6 +477,23 @@ describe('findPeriod with times of day', () => {
     expect(findPeriod('which tables missed the 9am SLA', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
   });
 
+  it('reads "the early hours" as 00:00–06:00, and a stretch starting now as the latest day it has passed', () => {
+    expect(period('what failed in the early hours')).toMatchObject({
+      start: '2026-12-09T00:00:00.000Z',
+      end: '2026-12-09T06:00:00.000Z',
+    });
+    const midnight = Date.UTC(2026, 11, 9);
+    expect(period('failures between midnight and 6', 'UTC', midnight)).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      end: '2026-12-08T06:00:00.000Z',
+    });
+    // "Since" a time that is now is from now: nothing has passed yet.
+    expect(period('failures since midnight', 'UTC', midnight)).toMatchObject({
+      start: iso(midnight),
+      end: iso(midnight),
+    });
+  });
+
   it('bounds "this morning" by its hours, and at midnight takes the latest morning they have passed', () => {
     expect(period('jobs that ran between 2 and 4 this morning')).toMatchObject({
       start: '2026-12-09T02:00:00.000Z',

@@ -299,7 +299,7 @@ const UNCOVERED: readonly {
     // The system tables hold what Databricks bills, in DBUs: not another platform's bill, nor the cloud's.
     subject: "costs outside Databricks (another platform's bill, the cloud provider's VMs and storage)",
     pattern: concept(
-      'snowflake|bigquery|redshift|synapse|teradata|ec2\\b|s3 (?:cost|bill|spend)|(?:aws|azure|gcp|google cloud|cloud) (?:bill|invoice|costs?|spend)|(?:pay|paying|paid|owe) (?:to )?(?:aws|amazon|azure|microsoft|gcp|google)\\b|cloud provider|vm costs?|egress',
+      'snowflake|bigquery|redshift|synapse|teradata|looker|tableau|power ?bi|fivetran|datadog|ec2\\b|s3 (?:cost|bill|spend)|(?:aws|azure|gcp|google cloud|cloud) (?:bill|invoice|costs?|spend)|(?:pay|paying|paid|owe) (?:to )?(?:aws|amazon|azure|microsoft|gcp|google)\\b|cloud provider|vm costs?|egress',
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
   },
@@ -869,7 +869,8 @@ function unknownNameOf(text: string): { typed: string; what: NameKind | null } |
     if (UNLISTED_KINDS.has(before) || UNLISTED_KINDS.has(after)) continue;
     if (STOP_WORDS.has(token) || NOT_NAMES.has(token) || token.length < 2) continue;
     if (KIND_WORDS[before] !== undefined && QUESTION_HEADS.has(tokens[i - 2] ?? '')) continue;
-    const kind = KIND_WORDS[before] ?? (BEFORE_NAME.has(before) ? KIND_WORDS[after] : undefined);
+    // "The growth team", or at the very start: "clickstrem pipeline status".
+    const kind = KIND_WORDS[before] ?? (BEFORE_NAME.has(before) || i === 0 ? KIND_WORDS[after] : undefined);
     const named = looksLikeName(token);
     if (!named && (kind === undefined || isConceptWord(token) || /^\d+$/.test(token))) continue;
     if (KIND_WORDS[token] !== undefined) continue;
@@ -952,9 +953,13 @@ function nearestOf(typed: string, what: NameKind | 'user' | null, names: Workspa
     ...(what === null || what === 'table' ? names.tables : []),
     ...(what === null || what === 'warehouse' ? names.warehouses.map((w) => w.name) : []),
     ...(what === null || what === 'cluster' ? names.clusters.map((c) => c.name) : []),
+    ...(what === null || what === 'pipeline' ? names.pipelines.map((p) => p.name) : []),
   ];
   return nearestNames(typed, [...new Set(pool)], (n) => n);
 }
+
+/** Jobs or workflows as the words of a money question ("what are jobs costing us"), not pipelines. */
+const JOBS_WORD = /\b(?:jobs?|workflows?|etl)\b/i;
 
 /** People named as nouns ("users", "engineers"), not "who": the thing a question can rank. */
 const USER_NOUN = /(?:^|[^a-z0-9_])(?:users?|people|persons?|engineers?|analysts?)\b/i;
@@ -1373,7 +1378,9 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     slots.product = products.product;
   // "What are jobs costing us per team": the spend of jobs compute, by team; "what did the warehouses
   // cost": of SQL warehouses.
-  else if (intent === 'spend_by_team' && has(words, 'job')) slots.product = 'JOBS';
+  // Not "the clickstream pipeline": a pipeline's bill is DLT's, and "pipeline" alone names no product.
+  else if (intent === 'spend_by_team' && JOBS_WORD.test(words) && found.pipeline === undefined)
+    slots.product = 'JOBS';
   else if (intent === 'spend_by_team' && has(words, 'warehouse') && found.warehouse === undefined)
     slots.product = 'SQL';
   if (intent === 'expensive_users' && slowestPeople(words, found)) slots.bySlowness = true;

@@ -1094,3 +1094,21 @@ describe('runs of a period, people by slowness and periods compared, in other wo
     expect(answer.sql).toContain('min(period_start_time)');
   });
 });
+
+describe('a DLT pipeline named in a money question, or misspelt', () => {
+  it('gives a pipeline\'s own bill, not narrowed to jobs compute by the word "pipeline"', async () => {
+    const answer = await ask('how much did the clickstream pipeline cost nov 20-21');
+    expect(answer.summary).toMatch(
+      /^Spend of pipeline clickstream_dlt from 2026-11-20 to 2026-11-21: \$[1-9]/,
+    );
+    expect(answer.sql).not.toContain('billing_origin_product = :product');
+  });
+
+  it('says a misspelt pipeline before its kind word is no pipeline, with the nearest', async () => {
+    const answer = await ask('clickstrem pipeline status');
+    expect(answer.outcome).toBe('unknown_name');
+    expect(answer.summary).toBe(
+      'No pipeline named "clickstrem" in this workspace\'s system tables; the nearest: clickstream_dlt.',
+    );
+  });
+});

@@ -304,6 +304,16 @@ const UNCOVERED: readonly {
     nearest: ['spend_by_team', 'expensive_jobs'],
   },
   {
+    // Every job's runs are listed with their average length, not filtered by one: said, not dropped.
+    subject: 'runs longer than a given length',
+    pattern: concept(
+      '(?:longer|more|over|greater) than (?:\\d+|an?|one|two|three|four|five|six|ten|twelve) ?(?:h\\b|hours?|hrs?|m\\b|min\\b|mins|minutes?)',
+    ),
+    nearest: ['job_duration', 'job_status'],
+    needs: 'job',
+    notFor: ['expensive_queries', 'long_queries_now', 'job_duration', 'why_failed'],
+  },
+  {
     subject: 'percentiles and latencies',
     pattern: concept('p\\d\\d\\b|percentiles?|latenc'),
     nearest: ['job_duration', 'expensive_queries'],
@@ -1093,9 +1103,11 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   if (has(text, 'query') && hasPeriod && !cluster) return 'expensive_queries';
   // "The 3am jobs", "which jobs ran overnight", "what ran at 2am": every job's runs in the period asked.
   if (runsOfPeriod(text, found, hasPeriod)) return 'job_status';
+  // "Did everything run ok last night": whether anything went wrong.
+  if (hasPeriod && RAN.test(text) && WENT_WELL.test(text) && !warehouse && !cluster) return 'failures';
   if (cluster) return 'clusters_without_autotermination';
   if (warehouse)
-    return has(text, 'query')
+    return has(text, 'query') || RAN.test(text)
       ? 'expensive_queries'
       : has(text, 'user')
         ? 'expensive_users'

@@ -511,8 +511,9 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    // "24h", "48 hours", "7 days" standing alone ("failures 24h").
-    pattern: /(?:^|\s)(\d{1,4})\s*(h|hours?|d|days?)\b/,
+    // "24h", "48 hours", "7 days" standing alone ("failures 24h"); a length a run is measured by
+    // ("longer than 2 hours", "taking 3 hours") is no period.
+    pattern: /(?:^|\s)(?<!\b(?:than|exceeding|took|taking|lasting)\s)(\d{1,4})\s*(h|hours?|d|days?)\b/,
     period: (m, ctx) => {
       const amount = Number(m[1]);
       const unit = unitOf(m[2] ?? 'h');
@@ -562,6 +563,9 @@ export function findComparedPeriods(
   if (first === undefined || 'problem' in first) return undefined;
   const second = findPeriod(first.rest, ctx);
   if (second === undefined || 'problem' in second) return undefined;
+  // Two readings of the same stretch ("the last 3 days against the 3 days before") are no two periods.
+  if (first.period.startMs < second.period.endMs && second.period.startMs < first.period.endMs)
+    return undefined;
   // Where each one's words were taken out tells which came first in the question.
   const secondFirst = divergence(first.rest, second.rest) < divergence(text, first.rest);
   return secondFirst

@@ -1112,3 +1112,24 @@ describe('a DLT pipeline named in a money question, or misspelt', () => {
     );
   });
 });
+
+describe('runs of a period: what the words around them ask', () => {
+  it('reads "did everything run ok" as what went wrong, and "what ran on <warehouse>" as its queries', async () => {
+    const ok = await ask('did everything run ok last night');
+    expect(ok.intent).toBe('failures');
+    const onWarehouse = await ask('what ran on finance_wh yesterday');
+    expect(onWarehouse.intent).toBe('expensive_queries');
+    expect(onWarehouse.summary).toContain('on warehouse finance_wh yesterday');
+  });
+
+  it('declines runs over a length rather than listing every run, and reads the length as no period', async () => {
+    const answer = await ask('jobs running longer than 2 hours yesterday');
+    expect(answer.outcome).toBe('unanswerable');
+    expect(answer.summary).toContain('runs longer than a given length');
+  });
+
+  it('does not compare a period with another reading of itself', async () => {
+    const answer = await ask('spend last 3 days against the 3 days before');
+    expect(answer.summary).not.toContain('the past 3 days is not covered');
+  });
+});

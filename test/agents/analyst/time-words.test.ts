@@ -477,6 +477,11 @@ describe('findPeriod with times of day', () => {
     expect(findPeriod('which tables missed the 9am SLA', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
   });
 
+  it('reads no period in a length runs are measured by ("longer than 2 hours")', () => {
+    expect(period('jobs running longer than 2 hours yesterday')).toMatchObject({ label: 'yesterday' });
+    expect(findPeriod('queries taking 3 hours', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
   it('reads "the early hours" as 00:00–06:00, and a stretch starting now as the latest day it has passed', () => {
     expect(period('what failed in the early hours')).toMatchObject({
       start: '2026-12-09T00:00:00.000Z',
@@ -543,6 +548,7 @@ describe('findComparedPeriods', () => {
   it('finds no comparison in one period, nor in two days that are not compared', () => {
     expect(compared('spend yesterday vs the day before')).toBeUndefined();
     expect(compared('failures on monday and wednesday')).toBeUndefined();
+    expect(compared('spend last 3 days against the 3 days before')).toBeUndefined();
   });
 });
 

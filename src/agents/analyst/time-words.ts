@@ -548,6 +548,12 @@ export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | Period
 
 /** Words that set two periods side by side: "yesterday vs Friday", "was Saturday worse than Friday". */
 const COMPARING = /\b(?:vs\.?|versus|compared?|comparing|comparison|than|against)\b/i;
+/** "Friday or Saturday, which was more expensive": two periods offered as a choice. */
+const CHOICE_WORDS =
+  /\b(?:which|more|less|worse|better|higher|lower|bigger|smaller|cheaper|pricier|most|least)\b/i;
+/** "Yesterday vs the day before": the period just before the one named. */
+const THE_ONE_BEFORE =
+  /\b(?:the\s+)?(?:\d+\s+|two\s+|three\s+)?(?:days?|weeks?|wks?|months?|period|one)\s+before\b(?!\s+(?:yesterday|last))|\b(?:previous|prior)\s+(?:day|week|month|period)\b/i;
 
 /**
  * Two periods a question compares ("cost yesterday vs Friday", "was Saturday worse than Friday"): the
@@ -558,10 +564,12 @@ export function findComparedPeriods(
   text: string,
   ctx: TimeContext,
 ): (FoundPeriod & { readonly against: Period }) | undefined {
-  if (!COMPARING.test(text)) return undefined;
+  if (!COMPARING.test(text) && !(/\bor\b/i.test(text) && CHOICE_WORDS.test(text))) return undefined;
   const first = findPeriod(text, ctx);
   if (first === undefined || 'problem' in first) return undefined;
   const second = findPeriod(first.rest, ctx);
+  if (second === undefined && COMPARING.test(text) && THE_ONE_BEFORE.test(first.rest))
+    return { ...first, against: previousPeriod(first.period) };
   if (second === undefined || 'problem' in second) return undefined;
   // Two readings of the same stretch ("the last 3 days against the 3 days before") are no two periods.
   if (first.period.startMs < second.period.endMs && second.period.startMs < first.period.endMs)

@@ -545,9 +545,20 @@ describe('findComparedPeriods', () => {
     });
   });
 
+  it('reads two days offered as a choice, and "the day before" as the period just before', () => {
+    expect(compared('friday or saturday, which was more expensive')).toMatchObject({
+      start: '2026-12-04T00:00:00.000Z',
+      against: '2026-12-05T00:00:00.000Z',
+    });
+    expect(compared('yesterday vs the day before failures')).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      against: '2026-12-07T00:00:00.000Z',
+    });
+  });
+
   it('finds no comparison in one period, nor in two days that are not compared', () => {
-    expect(compared('spend yesterday vs the day before')).toBeUndefined();
     expect(compared('failures on monday and wednesday')).toBeUndefined();
+    expect(compared('failures on friday or saturday')).toBeUndefined();
     expect(compared('spend last 3 days against the 3 days before')).toBeUndefined();
   });
 });

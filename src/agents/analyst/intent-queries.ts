@@ -27,6 +27,8 @@ export interface IntentContext {
    * it has none. Before it, a period is not covered, and its spend is unknown, not $0.
    */
   readonly billingFrom?: number | null;
+  /** The period a question compares its own with ("yesterday vs Friday"); else the period just before. */
+  readonly against?: Period;
 }
 
 interface IntentQuery {
@@ -98,6 +100,8 @@ const pricedUsage = (slots: Slots) => `SELECT u.*, u.usage_quantity * p.pricing.
       AND u.usage_start_time >= :start AND u.usage_start_time < :end${
         slots.product === undefined ? '' : ' AND u.billing_origin_product = :product'
       }${slots.serverless ? ' AND u.product_features.is_serverless' : ''}${
+        slots.photon ? ' AND u.product_features.is_photon' : ''
+      }${
         slots.warehouse === undefined ? '' : ' AND u.usage_metadata.warehouse_id = :warehouse_id'
       }${slots.cluster === undefined ? '' : ' AND u.usage_metadata.cluster_id = :cluster_id'}${
         slots.pipeline === undefined ? '' : ' AND u.usage_metadata.dlt_pipeline_id = :pipeline_id'
@@ -106,6 +110,33 @@ const pricedUsage = (slots: Slots) => `SELECT u.*, u.usage_quantity * p.pricing.
 /** Where the workspace's billing records start: a period before it is not covered. */
 export const BILLING_COVERAGE = `SELECT min(usage_start_time) AS data_from
 FROM system.billing.usage WHERE workspace_id = :workspace_id`;
+
+/**
+ * Where the history an intent reads starts, for a question comparing two periods ("this week vs last
+ * week"): a period before it is not covered, and "no failed runs last week" would be no answer.
+ */
+const historyFrom = (table: string, column: string, what: string) => ({
+  sql: `SELECT min(${column}) AS data_from FROM ${table} WHERE workspace_id = :workspace_id`,
+  what,
+});
+const RUN_HISTORY = historyFrom('system.lakeflow.job_run_timeline', 'period_start_time', 'the run history');
+const QUERY_HISTORY = historyFrom('system.query.history', 'start_time', 'the query history');
+export const HISTORY_START: Partial<Record<IntentName, { readonly sql: string; readonly what: string }>> = {
+  failures: RUN_HISTORY,
+  why_failed: RUN_HISTORY,
+  job_status: RUN_HISTORY,
+  job_duration: RUN_HISTORY,
+  sla_misses: RUN_HISTORY,
+  expensive_queries: QUERY_HISTORY,
+  expensive_users: QUERY_HISTORY,
+  pipeline_status: historyFrom(
+    'system.lakeflow.pipeline_update_timeline',
+    'period_start_time',
+    "the pipelines' update history",
+  ),
+  table_access: historyFrom('system.access.table_lineage', 'event_time', 'the lineage history'),
+  downstream: historyFrom('system.access.table_lineage', 'event_time', 'the lineage history'),
+};
 
 /** A period that starts this long after the billing data does is still covered: records are hourly. */
 const COVERAGE_SLACK_MS = 3_600_000;
@@ -239,11 +270,14 @@ const scope = (slots: Slots, ownedLead?: string): string => {
         ? ` on cluster ${slots.cluster.name}`
         : '';
   const product =
-    slots.product === undefined && !slots.serverless
+    slots.product === undefined && !slots.serverless && !slots.photon
       ? ''
-      : ` on ${slots.serverless ? 'serverless ' : ''}${slots.product === undefined ? 'compute' : PRODUCT_LABELS[slots.product]}`;
+      : ` on ${slots.serverless ? 'serverless ' : ''}${slots.photon ? 'Photon ' : ''}${slots.product === undefined ? 'compute' : PRODUCT_LABELS[slots.product]}`;
   return `${whose}${person}${kind}${where}${product}`;
 };
+
+/** The period spend is compared with: the one the question names, or the one just before its own. */
+const comparedWith = (ctx: IntentContext): Period => ctx.against ?? previousPeriod(ctx.period);
 
 /** Spend is split by team unless one team is asked about: then by product, to say where its money went. */
 const byTeams = (slots: Slots): boolean => slots.teams === undefined || slots.teams.length > 1;
@@ -330,22 +364,41 @@ ORDER BY r.ended DESC`,
   },
 
   job_status: {
-    honours: ['jobs'],
+    honours: ['jobs', 'teams'],
     perJob: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
-    example: 'how is finance_orders_daily doing?',
+    example: 'how is finance_orders_daily doing? (or: which jobs ran at 3am)',
     noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
-      sql: `WITH runs AS (${RUNS})
+      // No job named ("the 3am jobs", "which jobs ran overnight"): every job's runs in the period,
+      // those that ran during it — started before its end and ended after its start.
+      sql:
+        slots.jobs === undefined
+          ? `WITH jobs AS (${CURRENT_JOBS}), runs AS (${RUNS})
+SELECT coalesce(j.name, r.job_id) AS job, j.team AS team, count(*) AS runs,
+       sum(CASE WHEN r.result_state IN ${FAILED} THEN 1 ELSE 0 END) AS failed,
+       min(r.started) AS first_start, max(r.ended) AS last_end, round(avg(r.minutes), 1) AS avg_minutes
+FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
+WHERE r.started < :end AND r.ended >= :start${teamFilter(slots, 'j.team')}
+GROUP BY 1, 2 ORDER BY runs DESC, job`
+          : `WITH jobs AS (${CURRENT_JOBS}), runs AS (${RUNS})
 SELECT r.run_id, r.started, r.ended, r.result_state, r.termination_code, r.minutes
-FROM runs r
-WHERE r.ended >= :start AND r.ended < :end${jobFilter(slots)}
+FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
+WHERE r.ended >= :start AND r.ended < :end${jobFilter(slots)}${teamFilter(slots, 'j.team')}
 ORDER BY r.ended DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) => {
-      const job = slots.jobs?.[0]?.name ?? 'The job';
+      if (slots.jobs === undefined) {
+        const runs = sum(rows, 'runs');
+        if (runs === 0) return `No runs${scope(slots, ' of jobs')} ${period.label}.`;
+        return `${plural(runs, 'run')} of ${plural(rows.length, 'job')}${scope(slots, '')} ${period.label}, ${sum(rows, 'failed')} failed; most: ${rows
+          .slice(0, 3)
+          .map((r) => `${str(r.job)} (${num(r.runs)})`)
+          .join(', ')}.`;
+      }
+      const job = slots.jobs[0]?.name ?? 'The job';
       if (rows.length === 0) return `${job} has no finished runs ${period.label}.`;
       const failed = rows.filter((r) =>
         ['FAILED', 'ERROR', 'TIMED_OUT'].includes(str(r.result_state)),
@@ -355,10 +408,16 @@ ORDER BY r.ended DESC`,
       const median = minutes[Math.floor(minutes.length / 2)] ?? 0;
       return `${job}: last run ${str(last.result_state)} at ${str(last.ended).slice(0, 16).replace('T', ' ')} UTC; ${failed} of ${plural(rows.length, 'run')} failed ${period.label}; median ${median} min.`;
     },
-    followUps: (_rows, { slots }) => [
-      ask(`Why did ${slots.jobs?.[0]?.name ?? ''} fail?`),
-      ask(`Duration trend of ${slots.jobs?.[0]?.name ?? ''}`),
-    ],
+    followUps: (rows, { slots, period }) =>
+      slots.jobs === undefined
+        ? [
+            ...(rows[0] === undefined ? [] : [ask(`Status of ${str(rows[0].job)}`)]),
+            ask('What failed then', `what failed ${period.label}`),
+          ]
+        : [
+            ask(`Why did ${slots.jobs[0]?.name ?? ''} fail?`),
+            ask(`Duration trend of ${slots.jobs[0]?.name ?? ''}`),
+          ],
   },
 
   job_duration: {
@@ -410,7 +469,7 @@ GROUP BY 1 ORDER BY day`,
   },
 
   expensive_jobs: {
-    honours: ['teams', 'jobs', 'product', 'serverless', 'user'],
+    honours: ['teams', 'jobs', 'product', 'serverless', 'photon', 'user'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
@@ -472,10 +531,11 @@ ORDER BY total_duration_ms DESC`,
     example: 'who spends the most warehouse time?',
     query: ({ slots, period }) => ({
       sql: `SELECT executed_by AS user_name, count(*) AS queries,
-       round(sum(total_duration_ms) / 3600000.0, 2) AS hours, round(sum(read_bytes) / 1e9, 2) AS read_gb
+       round(sum(total_duration_ms) / 3600000.0, 2) AS hours, round(avg(total_duration_ms) / 1000.0, 1) AS avg_seconds,
+       round(max(total_duration_ms) / 60000.0, 1) AS longest_minutes, round(sum(read_bytes) / 1e9, 2) AS read_gb
 FROM system.query.history
 WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end${warehouseFilter(slots, 'compute.warehouse_id')}${userFilter(slots)}
-GROUP BY 1 ORDER BY hours DESC`,
+GROUP BY 1 ORDER BY ${slots.bySlowness ? 'avg_seconds' : 'hours'} DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) =>
@@ -483,35 +543,56 @@ GROUP BY 1 ORDER BY hours DESC`,
         ? `No queries${scope(slots)} ${period.label}.`
         : slots.user !== undefined
           ? `${slots.user} ran ${plural(sum(rows, 'queries'), 'query', 'queries')}${scope({ ...slots, user: undefined })} ${period.label}: ${sum(rows, 'hours').toFixed(2)} h of warehouse time, ${sum(rows, 'read_gb').toFixed(2)} GB read.`
-          : `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the most warehouse time: ${rows
-              .slice(0, 3)
-              .map((r) => `${str(r.user_name)} ${num(r.hours)} h`)
-              .join(', ')}.`,
+          : slots.bySlowness
+            ? `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the slowest queries on average: ${rows
+                .slice(0, 3)
+                .map(
+                  (r) =>
+                    `${str(r.user_name)} ${num(r.avg_seconds)} s a query (longest ${num(r.longest_minutes)} min)`,
+                )
+                .join(', ')}.`
+            : `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the most warehouse time: ${rows
+                .slice(0, 3)
+                .map((r) => `${str(r.user_name)} ${num(r.hours)} h`)
+                .join(', ')}.`,
     followUps: () => [ask('Most expensive queries', 'most expensive queries')],
   },
 
   spend_by_team: {
-    honours: ['teams', 'product', 'serverless', 'warehouse', 'cluster', 'pipeline'],
+    honours: ['teams', 'product', 'serverless', 'photon', 'warehouse', 'cluster', 'pipeline'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'spend by team week over week',
     noPerson:
       'the bill names no person for what SQL warehouses and shared clusters cost; their warehouse time is what I can give',
-    query: ({ slots, period }) => {
-      const before = previousPeriod(period);
-      const whole = { ...period, startMs: before.startMs };
+    query: (ctx) => {
+      const { slots, period } = ctx;
+      const before = comparedWith(ctx);
+      const whole = {
+        ...period,
+        startMs: Math.min(before.startMs, period.startMs),
+        endMs: Math.max(before.endMs, period.endMs),
+      };
       const group = byTeams(slots) ? "coalesce(custom_tags['team'], '(untagged)')" : 'billing_origin_product';
+      const inPeriod = 'usage_start_time >= :period_start AND usage_start_time < :period_end';
       return {
         sql: `WITH usage AS (${pricedUsage(slots)})
 SELECT ${group} AS ${byTeams(slots) ? 'team' : 'product'},
-       round(sum(CASE WHEN usage_start_time >= :period_start THEN usd ELSE 0 END), 2) AS usd,
-       round(sum(CASE WHEN usage_start_time < :period_start THEN usd ELSE 0 END), 2) AS previous_usd,
-       round(sum(CASE WHEN usage_start_time >= :period_start THEN usage_quantity ELSE 0 END), 2) AS dbus
+       round(sum(CASE WHEN ${inPeriod} THEN usd ELSE 0 END), 2) AS usd,
+       round(sum(CASE WHEN usage_start_time >= :before_start AND usage_start_time < :before_end THEN usd ELSE 0 END), 2) AS previous_usd,
+       round(sum(CASE WHEN ${inPeriod} THEN usage_quantity ELSE 0 END), 2) AS dbus
 FROM usage
 WHERE 1 = 1${teamFilter(slots, "custom_tags['team']")}
 GROUP BY 1 ORDER BY usd DESC`,
-        params: { ...pricedParams(whole), period_start: ts(period.startMs), ...slotParams(slots) },
+        params: {
+          ...pricedParams(whole),
+          period_start: ts(period.startMs),
+          period_end: ts(period.endMs),
+          before_start: ts(before.startMs),
+          before_end: ts(before.endMs),
+          ...slotParams(slots),
+        },
       };
     },
     summary: (rows, ctx) => {
@@ -522,16 +603,18 @@ GROUP BY 1 ORDER BY usd DESC`,
       const now = sum(rows, 'usd');
       const before = sum(rows, 'previous_usd');
       // Before the billing data starts, the spend is unknown, not $0: no comparison is made with it.
-      const compared = coveredFrom(ctx, previousPeriod(period).startMs);
+      const earlier = comparedWith(ctx);
+      const compared = coveredFrom(ctx, earlier.startMs);
+      const beforeWords = ctx.against === undefined ? 'the period before' : earlier.label;
       if (now === 0 && (before === 0 || !compared))
         return `No spend${scope(slots)} ${period.label}${billingNote(ctx)}.`;
       const lead = byTeams(slots) ? 'team' : 'product';
       const start = billingStart(ctx);
       const against = compared
-        ? ` against ${usd(before)} the period before (${changeText(now, before)})`
+        ? ` against ${usd(before)} ${beforeWords} (${changeText(now, before)})`
         : start !== ''
-          ? '; the period before is not covered'
-          : `; the period before is not covered by the billing data${
+          ? `; ${beforeWords} is not covered`
+          : `; ${beforeWords} is not covered by the billing data${
               ctx.billingFrom === undefined || ctx.billingFrom === null
                 ? ''
                 : `, which starts ${instant(ctx.billingFrom)}`
@@ -558,7 +641,7 @@ GROUP BY 1 ORDER BY usd DESC`,
   },
 
   untagged_spend: {
-    honours: ['product', 'serverless', 'warehouse', 'cluster'],
+    honours: ['product', 'serverless', 'photon', 'warehouse', 'cluster'],
     readsBilling: true,
     defaultHours: 7 * 24,
     usesPeriod: true,

@@ -58,6 +58,13 @@ export interface ComputeRef {
 export const PRODUCTS = ['SQL', 'JOBS', 'DLT', 'MODEL_SERVING', 'ALL_PURPOSE', 'VECTOR_SEARCH'] as const;
 export type Product = (typeof PRODUCTS)[number];
 
+/** A name typed that the workspace does not have, and the nearest ones it does. */
+export interface UnknownName {
+  readonly what: NameKind | 'user' | null;
+  readonly typed: string;
+  readonly nearest: readonly string[];
+}
+
 /** What a question is about, besides its period. */
 export interface Slots {
   /** One team, or the several a question names ("finance vs marketing"). Never empty. */
@@ -71,8 +78,12 @@ export interface Slots {
   readonly product?: Product;
   /** "Serverless" spend: usage of serverless compute only, whatever its product. */
   readonly serverless?: boolean;
+  /** "Photon" usage: the bill's records of compute that ran on Photon (`product_features.is_photon`). */
+  readonly photon?: boolean;
   /** "failures by team": group by team instead of job. */
   readonly byTeam?: boolean;
+  /** "Whose queries are slowest": people ranked by how long their queries take, not by their total. */
+  readonly bySlowness?: boolean;
   /** A person or service principal who ran queries, as `query.history.executed_by` spells it. */
   readonly user?: string;
   readonly pipeline?: ComputeRef;
@@ -90,7 +101,7 @@ export const ERROR_KINDS = ['timeout', 'cluster'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** The filters a question can carry, each an answer must keep or decline. */
-export type Filter = Exclude<keyof Slots, 'byTeam'>;
+export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness'>;
 
 export type Routed =
   | {
@@ -114,18 +125,18 @@ export type Routed =
    * The question names something that is no team, job or table of the workspace ("what failed for
    * team-x?"): said so, with the nearest names, instead of answering for everything.
    */
-  | {
-      readonly kind: 'unknown_name';
-      readonly what: NameKind | 'user' | null;
-      readonly typed: string;
-      readonly nearest: readonly string[];
-      readonly intent: IntentName | undefined;
-    }
+  | ({ readonly kind: 'unknown_name'; readonly intent: IntentName | undefined } & UnknownName)
   /**
    * The question's main ask is something no intent computes ("jobs with the most retries", "who owns
    * X", "forecast December"): said so, with the intents nearest to it, never answered with another.
    */
-  | { readonly kind: 'uncovered'; readonly subject: string; readonly nearest: readonly IntentName[] }
+  | {
+      readonly kind: 'uncovered';
+      readonly subject: string;
+      readonly nearest: readonly IntentName[];
+      /** A name in the question that is none of the workspace's ("markting"), said before the decline. */
+      readonly unknownName?: UnknownName;
+    }
   /** Only a name or only a period ("and last week?", "what about marketing?"): a follow-up. */
   | { readonly kind: 'follow_up'; readonly slots: Slots }
   | { readonly kind: 'unknown' };
@@ -141,7 +152,9 @@ const C = {
     'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|what error|which error|stack ?traces?',
   ),
   /** "What happened (last night)?" about no job: what went wrong in the period. */
-  happened: concept('(?:what|anything) (?:happened|happen|went on|going on)|what did i miss'),
+  happened: concept(
+    '(?:what|anything) (?:happened|happen|went on|going on)|what did i miss|worse\\b|better\\b',
+  ),
   status: concept(
     'status|state\\b|health|how (?:is|are|was|did)|how.?s\\b|doing|history|runs?\\b|last run|latest|recent|ok\\b|okay|succeed',
   ),
@@ -152,7 +165,8 @@ const C = {
     'sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses|up.to.date|out.of.date|outdated',
   ),
   cost: concept(
-    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap',
+    // Photon is known to the system tables only by the bill: "photon usage" is a question about money.
+    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|photon',
   ),
   top: concept('expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest'),
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
@@ -275,10 +289,29 @@ const UNCOVERED: readonly {
   },
   {
     subject: 'forecasts',
+    // The future: what will be spent, what will break, what happens next week or tomorrow.
     pattern: concept(
-      'forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|run.?rate',
+      "forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|will (?:the |our )?(?:bill|costs?|spend\\w*|invoice) be|run.?rate|(?:will|going to|gonna)\\s+(?:[a-z'-]+\\s+){0,5}(?:break|fail|crash|go down|be late|miss|finish|complete|land|make it|be on time|succeed|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow|(?:at|by) (?:the )?(?:end of (?:the )?(?:month|quarter|year)|(?:month|quarter|year).?end)",
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
+  },
+  {
+    // The system tables hold what Databricks bills, in DBUs: not another platform's bill, nor the cloud's.
+    subject: "costs outside Databricks (another platform's bill, the cloud provider's VMs and storage)",
+    pattern: concept(
+      'snowflake|bigquery|redshift|synapse|teradata|looker|tableau|power ?bi|fivetran|datadog|ec2\\b|s3 (?:cost|bill|spend)|(?:aws|azure|gcp|google cloud|cloud) (?:bill|invoice|costs?|spend)|(?:pay|paying|paid|owe) (?:to )?(?:aws|amazon|azure|microsoft|gcp|google)\\b|cloud provider|vm costs?|egress',
+    ),
+    nearest: ['spend_by_team', 'expensive_jobs'],
+  },
+  {
+    // Every job's runs are listed with their average length, not filtered by one: said, not dropped.
+    subject: 'runs longer than a given length',
+    pattern: concept(
+      '(?:longer|more|over|greater) than (?:\\d+|an?|one|two|three|four|five|six|ten|twelve) ?(?:h\\b|hours?|hrs?|m\\b|min\\b|mins|minutes?)',
+    ),
+    nearest: ['job_duration', 'job_status'],
+    needs: 'job',
+    notFor: ['expensive_queries', 'long_queries_now', 'job_duration', 'why_failed'],
   },
   {
     subject: 'percentiles and latencies',
@@ -338,8 +371,9 @@ const UNCOVERED: readonly {
  * Product words in a question about money, and the words they take out of it: "serverless SQL spend"
  * filters the spend, and its "SQL" must not make it a question about queries.
  */
-const PRODUCT_WORDS: readonly { pattern: RegExp; product?: Product; serverless?: true }[] = [
+const PRODUCT_WORDS: readonly { pattern: RegExp; product?: Product; serverless?: true; photon?: true }[] = [
   { pattern: /\bserverless\b/gi, serverless: true },
+  { pattern: /\bphoton\b/gi, photon: true },
   {
     pattern:
       /\b(?:db ?sql|databricks sql|sql\s+(?:warehouses?|wh|compute|endpoints?)|sql(?=\s+(?:cost|costs|spend|spent|spending|bill|billing|dbus?|usage)\b)|(?<=\b(?:on|for|in)\s+)sql\b(?!\s+quer))/gi,
@@ -363,19 +397,27 @@ const PRODUCT_WORDS: readonly { pattern: RegExp; product?: Product; serverless?:
 ];
 
 /** The product filters of a question about money, and its text without their words. */
-function productsOf(text: string): { text: string; product?: Product; serverless?: true } {
+function productsOf(text: string): { text: string; product?: Product; serverless?: true; photon?: true } {
   if (!C.cost.test(text)) return { text };
-  let rest = text;
+  // "Photon" is taken out with the other product words, yet it still says money is asked ("photon usage").
+  let rest = C.cost.test(text.replace(/\bphoton\b/gi, ' ')) ? text : `${text} spend`;
   let product: Product | undefined;
   let serverless: true | undefined;
+  let photon: true | undefined;
   for (const words of PRODUCT_WORDS) {
     const next = rest.replace(words.pattern, ' ');
     if (next === rest) continue;
     rest = next;
     product ??= words.product;
     if (words.serverless) serverless = true;
+    if (words.photon) photon = true;
   }
-  return { text: rest, ...(product === undefined ? {} : { product }), ...(serverless ? { serverless } : {}) };
+  return {
+    text: rest,
+    ...(product === undefined ? {} : { product }),
+    ...(serverless ? { serverless } : {}),
+    ...(photon ? { photon } : {}),
+  };
 }
 
 /** Words that are never names, whatever a job happens to start with. */
@@ -805,7 +847,8 @@ const UNLISTED_KINDS = new Set([
 const NOT_NAMES = new Set(
   `usage members member owner owners names name settings config configuration list count number ids id
   activity load loads data spending size sizes own owned running ran members' level levels level's wide
-  overall total totals breakdown summary report overview today tonight morning evening`.split(/\s+/),
+  overall total totals breakdown summary report overview today tonight morning evening average avg mean
+  median sum amount volume`.split(/\s+/),
 );
 /** Hyphenated words the concepts use, whose parts read as English, not as a name. */
 const WORD_PARTS = new Set(
@@ -836,7 +879,8 @@ function unknownNameOf(text: string): { typed: string; what: NameKind | null } |
     if (UNLISTED_KINDS.has(before) || UNLISTED_KINDS.has(after)) continue;
     if (STOP_WORDS.has(token) || NOT_NAMES.has(token) || token.length < 2) continue;
     if (KIND_WORDS[before] !== undefined && QUESTION_HEADS.has(tokens[i - 2] ?? '')) continue;
-    const kind = KIND_WORDS[before] ?? (BEFORE_NAME.has(before) ? KIND_WORDS[after] : undefined);
+    // "The growth team", or at the very start: "clickstrem pipeline status".
+    const kind = KIND_WORDS[before] ?? (BEFORE_NAME.has(before) || i === 0 ? KIND_WORDS[after] : undefined);
     const named = looksLikeName(token);
     if (!named && (kind === undefined || isConceptWord(token) || /^\d+$/.test(token))) continue;
     if (KIND_WORDS[token] !== undefined) continue;
@@ -903,17 +947,29 @@ function unknownBeside(
   return undefined;
 }
 
-/** The workspace's names of one kind (or of every kind), nearest to what was typed first. */
-function nearestOf(typed: string, what: NameKind | null, names: WorkspaceNames): string[] {
+/**
+ * The workspace's names of one kind (or of every kind), nearest to what was typed first: the one way
+ * every unknown name — team, job, table, warehouse, cluster, person — gets its suggestions. A person
+ * is matched by the part of their address before the `@`.
+ */
+function nearestOf(typed: string, what: NameKind | 'user' | null, names: WorkspaceNames): string[] {
+  if (what === 'user') {
+    const local = (address: string) => address.split('@')[0] ?? address;
+    return nearestNames(local(typed), names.users, local);
+  }
   const pool = [
     ...(what === null || what === 'team' ? names.teams : []),
     ...(what === null || what === 'job' ? names.jobs.map((j) => j.name) : []),
     ...(what === null || what === 'table' ? names.tables : []),
     ...(what === null || what === 'warehouse' ? names.warehouses.map((w) => w.name) : []),
     ...(what === null || what === 'cluster' ? names.clusters.map((c) => c.name) : []),
+    ...(what === null || what === 'pipeline' ? names.pipelines.map((p) => p.name) : []),
   ];
   return nearestNames(typed, [...new Set(pool)], (n) => n);
 }
+
+/** Jobs or workflows as the words of a money question ("what are jobs costing us"), not pipelines. */
+const JOBS_WORD = /\b(?:jobs?|workflows?|etl)\b/i;
 
 /** People named as nouns ("users", "engineers"), not "who": the thing a question can rank. */
 const USER_NOUN = /(?:^|[^a-z0-9_])(?:users?|people|persons?|engineers?|analysts?)\b/i;
@@ -934,6 +990,34 @@ const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?|how many|count|number
 /** "Who ran / used / fired off the most queries": the people are ranked. */
 const WHO_RAN =
   /\bwho(?:'s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
+
+/** Words of slowness: "slow", "slowest", "longest", "average query time". */
+const SLOW =
+  /\b(?:slow(?:er|est)?|long(?:er|est)|lengthiest|(?:average|avg|mean) (?:query )?(?:time|duration|runtime|length)|by (?:query |their )?(?:runtime|run ?time|duration|query time))\b/i;
+
+/** Whether the question ranks people by how slow their queries are ("whose queries are slowest"). */
+const slowestPeople = (text: string, found: Found): boolean =>
+  found.user === undefined &&
+  has(text, 'query') &&
+  SLOW.test(text) &&
+  (/\bwho(?:se)?\b/i.test(text) || rankedByUser(text));
+
+/** "What ran at 2am", "anything run overnight", "which jobs kicked off at midnight": runs of a period. */
+const RAN = /\b(?:ran|run|runs|kicked off|started|executed)\b/i;
+
+/** "Did it run ok", "ran fine", "succeeded": whether anything went wrong, which failures answer. */
+const WENT_WELL =
+  /\b(?:ok|okay|fine|well|alright|all right|smooth(?:ly)?|clean(?:ly)?|success\w*|succeed\w*)\b/i;
+
+/** Whether the question asks which runs a period had, of no one job: every job's runs then. */
+const runsOfPeriod = (text: string, found: Found, hasPeriod: boolean): boolean =>
+  hasPeriod &&
+  (has(text, 'job') || RAN.test(text)) &&
+  !WENT_WELL.test(text) &&
+  found.cluster === undefined &&
+  found.warehouse === undefined &&
+  found.table === undefined &&
+  found.pipeline === undefined;
 
 /** "What's running on finance_wh right now": the statements running there. */
 const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b/i;
@@ -958,6 +1042,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // Beside a period ("slow queries from today"), the finished queries are asked about, unless the
   // question says "now" itself ("stuck since this morning").
   const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
+  // "Whose queries are slowest", "which users run the longest queries": the people are ranked.
+  if (slowestPeople(text, found) && !has(text, 'nowOnly')) return 'expensive_users';
   if (has(text, 'query') && has(text, 'now') && !has(text, 'cost'))
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
   // "Anything running long rn?", "what's stuck?": of what runs now, the statements are what the
@@ -1015,9 +1101,13 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
   // "Queries after 6pm on 11/20": the queries of a period, heaviest first.
   if (has(text, 'query') && hasPeriod && !cluster) return 'expensive_queries';
+  // "The 3am jobs", "which jobs ran overnight", "what ran at 2am": every job's runs in the period asked.
+  if (runsOfPeriod(text, found, hasPeriod)) return 'job_status';
+  // "Did everything run ok last night": whether anything went wrong.
+  if (hasPeriod && RAN.test(text) && WENT_WELL.test(text) && !warehouse && !cluster) return 'failures';
   if (cluster) return 'clusters_without_autotermination';
   if (warehouse)
-    return has(text, 'query')
+    return has(text, 'query') || RAN.test(text)
       ? 'expensive_queries'
       : has(text, 'user')
         ? 'expensive_users'
@@ -1057,7 +1147,11 @@ const CLUSTER_NOUN = /(?:^|[^a-z0-9_])(?:clusters?|all.purpose)\b/i;
 const WAREHOUSE_ONLY: ReadonlySet<IntentName> = new Set(['idle_warehouses', 'warehouses_without_autostop']);
 
 /** The subject no intent covers that a question asks about, if any. */
-function uncoveredOf(text: string, intent: IntentName | undefined, person: boolean): Routed | undefined {
+function uncoveredOf(
+  text: string,
+  intent: IntentName | undefined,
+  person: boolean,
+): Extract<Routed, { kind: 'uncovered' }> | undefined {
   const subject = UNCOVERED.find(
     (u) =>
       u.pattern.test(text) &&
@@ -1084,7 +1178,7 @@ function uncoveredOf(text: string, intent: IntentName | undefined, person: boole
 
 /** Where a second question starts: "… and how much did it cost", "…? what about …", "…; who ran …". */
 const SECOND_ASK =
-  /\s*(?:[?;]|\b(?:and|also|plus|then)\b)\s+(?=(?:how|what|which|who|why|when|where|is|are|did|does|do|was|were|can|could)\s+\w)/i;
+  /\s*(?:[?;]|\b(?:and|also|plus|then)\b)\s+(?=(?:how|what|which|who|why|when|where|is|are|did|does|do|was|were|can|could|will)\s+\w)/i;
 
 /** The first of several questions asked in one message, or the whole text when it asks one. */
 function firstAsk(text: string): string {
@@ -1209,24 +1303,44 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   ];
   assumed = readAs.length === 0 ? undefined : readAs.join('; ');
   if (user !== undefined) found = { ...found, user };
-  const misspelt = Object.values(found).every((m) => m === undefined) ? misspeltTeam(text, names) : undefined;
   // A name's own words are no concepts: the cluster "mkt-analysts-shared" is not about analysts.
   const words = withoutNames(text, found);
+  // A team misspelt beside other names ("markting … on finance_wh", "finanse and marketing") is said
+  // too, never answered for all or for the other team alone.
+  const misspelt = misspeltTeam(words, names);
   const intent = chooseIntent(words, found, options.hasPeriod === true);
   const uncovered = uncoveredOf(words, intent, found.user !== undefined);
-  if (uncovered !== undefined) return uncovered;
+  if (uncovered !== undefined) {
+    // The decline holds, and the misspelt team is said with it: the person sees both at once.
+    return misspelt === undefined
+      ? uncovered
+      : {
+          ...uncovered,
+          unknownName: { what: 'team', typed: misspelt, nearest: nearestOf(misspelt, 'team', names) },
+        };
+  }
   const person = user === undefined ? unknownPersonOf(text, names, intent) : undefined;
   if (person !== undefined) {
-    const nearest = nearestNames(person.split('@')[0] ?? person, names.users, (u) => u.split('@')[0] ?? u);
-    return { kind: 'unknown_name', what: 'user', typed: person, nearest, intent };
+    return {
+      kind: 'unknown_name',
+      what: 'user',
+      typed: person,
+      nearest: nearestOf(person, 'user', names),
+      intent,
+    };
   }
   const beside = unknownBeside(text, found, names);
   if (beside !== undefined) {
     return { kind: 'unknown_name', ...beside, nearest: nearestOf(beside.typed, beside.what, names), intent };
   }
   if (misspelt !== undefined) {
-    const nearest = names.teams.filter((team) => withinTypos(misspelt, team));
-    return { kind: 'unknown_name', what: 'team', typed: misspelt, nearest, intent };
+    return {
+      kind: 'unknown_name',
+      what: 'team',
+      typed: misspelt,
+      nearest: nearestOf(misspelt, 'team', names),
+      intent,
+    };
   }
   for (const what of ['table', 'job', 'team', 'warehouse', 'cluster', 'pipeline', 'user'] as const) {
     const m = found[what];
@@ -1245,7 +1359,10 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
       (t) => STOP_WORDS.has(t) || t === unknown?.typed || KIND_WORDS[t] !== undefined,
     );
     const aboutAJob = has(text, 'status') || has(text, 'duration') || has(text, 'why');
-    if (unknown !== undefined && (intent !== undefined || bare || aboutAJob)) {
+    // A table's full name that is none of the workspace's, asked who read it or what it feeds.
+    const aboutATable =
+      unknown?.what === 'table' && (has(text, 'access') || has(text, 'downstream') || has(text, 'sla'));
+    if (unknown !== undefined && (intent !== undefined || bare || aboutAJob || aboutATable)) {
       return {
         kind: 'unknown_name',
         ...unknown,
@@ -1273,17 +1390,23 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     slots.product = products.product;
   // "What are jobs costing us per team": the spend of jobs compute, by team; "what did the warehouses
   // cost": of SQL warehouses.
-  else if (intent === 'spend_by_team' && has(words, 'job')) slots.product = 'JOBS';
+  // Not "the clickstream pipeline": a pipeline's bill is DLT's, and "pipeline" alone names no product.
+  else if (intent === 'spend_by_team' && JOBS_WORD.test(words) && found.pipeline === undefined)
+    slots.product = 'JOBS';
   else if (intent === 'spend_by_team' && has(words, 'warehouse') && found.warehouse === undefined)
     slots.product = 'SQL';
+  if (intent === 'expensive_users' && slowestPeople(words, found)) slots.bySlowness = true;
   if (products.serverless) slots.serverless = true;
+  if (products.photon) slots.photon = true;
   if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;
   if (intent === undefined) {
     const named = slots.teams !== undefined || slots.jobs !== undefined || slots.table !== undefined;
     const words = tokensOf(text).filter((t) => !STOP_WORDS.has(t));
     return named || words.length === 0 ? { kind: 'follow_up', slots } : { kind: 'unknown' };
   }
-  if (NEEDS_JOB.has(intent) && slots.jobs === undefined) {
+  // Jobs of a period named with no one job ("the 3am jobs"): every job's runs then.
+  const everyJob = intent === 'job_status' && runsOfPeriod(words, found, options.hasPeriod === true);
+  if (NEEDS_JOB.has(intent) && slots.jobs === undefined && !everyJob) {
     return intent === 'why_failed'
       ? { kind: 'intent', intent: 'failures', slots }
       : { kind: 'follow_up', slots };

@@ -79,7 +79,7 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
   const range = rangeOf(text);
   if (range !== undefined) return range;
   const since = SINCE.exec(text);
-  if (since === null) return partOfDay(text);
+  if (since === null) return partOfDay(text) ?? clockTimeAlone(text);
   const [whole, word = '', typed = ''] = since;
   const time = readClockTime(typed);
   if (!time.ok) return { ok: false, typed: whole.trim(), reason: time.reason };
@@ -97,11 +97,35 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
   return { ok: true, window, index: since.index, length: whole.length };
 }
 
+/**
+ * A clock time with its am/pm or minutes and no word before it ("the 3am jobs", "the 23:00 run"): the
+ * hour from it, as "at 3am" is. A bare number ("the 3 jobs") is no time, and a time that names a
+ * deadline ("its 6am deadline", "the 9am SLA") is no hour of the period asked.
+ */
+const CLOCK_ALONE =
+  /(?<![\d:./-])(\d{1,2}(?::\d{2}\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?))(?![\w:/-])(?!\s*(?:utc\s+)?(?:deadlines?|slas?|cut-?offs?|targets?|due)\b)/i;
+
+function clockTimeAlone(text: string): FoundTimeOfDay | undefined {
+  const match = CLOCK_ALONE.exec(text);
+  if (match === null) return undefined;
+  const [whole, typed = ''] = match;
+  const time = readClockTime(typed);
+  if (!time.ok) return { ok: false, typed: whole.trim(), reason: time.reason };
+  return {
+    ok: true,
+    window: { kind: 'between', from: time.minutes, to: (time.minutes + 60) % (24 * 60) },
+    index: match.index,
+    length: whole.length,
+  };
+}
+
 /** The hours of a part of the day, as "this morning" already counts them: from midnight to noon. */
 const PARTS_OF_DAY: Readonly<Record<string, { from: number; to: number }>> = {
   morning: { from: 0, to: 12 * 60 },
   afternoon: { from: 12 * 60, to: 18 * 60 },
   evening: { from: 18 * 60, to: 24 * 60 },
+  // "The early hours", "the small hours": after midnight, before the working day.
+  hours: { from: 0, to: 6 * 60 },
 };
 
 /**
@@ -110,11 +134,11 @@ const PARTS_OF_DAY: Readonly<Record<string, { from: number; to: number }>> = {
  * morning" is a period of its own.
  */
 const PART_OF_DAY =
-  /(?<=\b(?:yesterday|y'?day|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?:st|nd|rd|th)|\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2})\s+)(morning|afternoon|evening)\b|\bthis\s+(afternoon|evening)\b|\bin\s+the\s+(morning|afternoon|evening)\b/i;
+  /(?<=\b(?:yesterday|y'?day|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?:st|nd|rd|th)|\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2})\s+)(morning|afternoon|evening)\b|\bthis\s+(afternoon|evening)\b|\bin\s+the\s+(morning|afternoon|evening)\b|\b(?:early|small|wee)\s+(hours)\b/i;
 
 function partOfDay(text: string): FoundTimeOfDay | undefined {
   const match = PART_OF_DAY.exec(text);
-  const hours = PARTS_OF_DAY[(match?.[1] ?? match?.[2] ?? match?.[3] ?? '').toLowerCase()];
+  const hours = PARTS_OF_DAY[(match?.[1] ?? match?.[2] ?? match?.[3] ?? match?.[4] ?? '').toLowerCase()];
   if (match === null || hours === undefined) return undefined;
   // "Since yesterday afternoon" runs from the part's start up to now.
   const since = /\bsince\s+(?:on\s+)?\S+\s+$/i.test(text.slice(0, match.index));

@@ -511,8 +511,9 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    // "24h", "48 hours", "7 days" standing alone ("failures 24h").
-    pattern: /(?:^|\s)(\d{1,4})\s*(h|hours?|d|days?)\b/,
+    // "24h", "48 hours", "7 days" standing alone ("failures 24h"); a length a run is measured by
+    // ("longer than 2 hours", "taking 3 hours") is no period.
+    pattern: /(?:^|\s)(?<!\b(?:than|exceeding|took|taking|lasting)\s)(\d{1,4})\s*(h|hours?|d|days?)\b/,
     period: (m, ctx) => {
       const amount = Number(m[1]);
       const unit = unitOf(m[2] ?? 'h');
@@ -543,6 +544,48 @@ export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | Period
   const within = withinDay(clock.window, day?.period, ctx);
   if ('problem' in within) return within;
   return { period: within, rest: day?.rest ?? rest };
+}
+
+/** Words that set two periods side by side: "yesterday vs Friday", "was Saturday worse than Friday". */
+const COMPARING = /\b(?:vs\.?|versus|compared?|comparing|comparison|than|against)\b/i;
+/** "Friday or Saturday, which was more expensive": two periods offered as a choice. */
+const CHOICE_WORDS =
+  /\b(?:which|more|less|worse|better|higher|lower|bigger|smaller|cheaper|pricier|most|least)\b/i;
+/** "Yesterday vs the day before": the period just before the one named. */
+const THE_ONE_BEFORE =
+  /\b(?:the\s+)?(?:\d+\s+|two\s+|three\s+)?(?:days?|weeks?|wks?|months?|period|one)\s+before\b(?!\s+(?:yesterday|last))|\b(?:previous|prior)\s+(?:day|week|month|period)\b/i;
+
+/**
+ * Two periods a question compares ("cost yesterday vs Friday", "was Saturday worse than Friday"): the
+ * one named first is asked about, the other is what it is held against. Undefined when the question
+ * names fewer than two periods or does not compare them.
+ */
+export function findComparedPeriods(
+  text: string,
+  ctx: TimeContext,
+): (FoundPeriod & { readonly against: Period }) | undefined {
+  if (!COMPARING.test(text) && !(/\bor\b/i.test(text) && CHOICE_WORDS.test(text))) return undefined;
+  const first = findPeriod(text, ctx);
+  if (first === undefined || 'problem' in first) return undefined;
+  const second = findPeriod(first.rest, ctx);
+  if (second === undefined && COMPARING.test(text) && THE_ONE_BEFORE.test(first.rest))
+    return { ...first, against: previousPeriod(first.period) };
+  if (second === undefined || 'problem' in second) return undefined;
+  // Two readings of the same stretch ("the last 3 days against the 3 days before") are no two periods.
+  if (first.period.startMs < second.period.endMs && second.period.startMs < first.period.endMs)
+    return undefined;
+  // Where each one's words were taken out tells which came first in the question.
+  const secondFirst = divergence(first.rest, second.rest) < divergence(text, first.rest);
+  return secondFirst
+    ? { period: second.period, against: first.period, rest: second.rest }
+    : { period: first.period, against: second.period, rest: second.rest };
+}
+
+/** Where two texts first differ. */
+function divergence(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i]?.toLowerCase() === b[i]?.toLowerCase()) i++;
+  return i;
 }
 
 const cut = (text: string, index: number, length: number): string =>
@@ -644,9 +687,11 @@ function withinDay(window: DayWindow, day: Period | undefined, ctx: TimeContext)
   const today = localDate(ctx.nowMs, ctx.timeZone);
   const first = window.kind === 'before' ? window.to : window.from;
   const night = day?.label === 'last night';
+  // Hours of "this morning" still to come (asked at midnight) are the latest morning's that have passed.
+  const morning = day?.label === 'this morning';
   let anchor: LocalDay;
-  let flexible = day === undefined || night;
-  if (day === undefined) anchor = today;
+  let flexible = day === undefined || night || morning;
+  if (day === undefined || morning) anchor = today;
   else if (night) anchor = first >= 12 * 60 ? shiftDay(today, -1) : today;
   else {
     anchor = localDate(day.startMs, ctx.timeZone);
@@ -670,7 +715,9 @@ function withinDay(window: DayWindow, day: Period | undefined, ctx: TimeContext)
   }
   for (;;) {
     const span = spanOn(window, anchor, ctx);
-    if (!flexible || span.startMs <= ctx.nowMs) {
+    // A stretch is of the latest day on which some of it has passed; "since" a time that is now, of today.
+    const begun = window.kind === 'since' ? span.startMs <= ctx.nowMs : span.startMs < ctx.nowMs;
+    if (!flexible || begun) {
       const endMs = Math.max(span.startMs, Math.min(span.endMs, ctx.nowMs));
       return { startMs: span.startMs, endMs, label: `${span.words} ${dayWord(anchor, today)}` };
     }

@@ -32,7 +32,9 @@ function mismatch(expected: ExpectedAnswer, answer: Answer): string | undefined 
     }
     // A name the workspace does not have ("team-x"), said so: the honest decline for it.
     if (expected.decline === 'must' && answer.outcome === 'unknown_name') return undefined;
-    const nearest = [expected.filters?.team ?? expected.filters?.job ?? []].flat()[0];
+    // The right one among the nearest names, whatever kind of name was misspelt.
+    const { team, job, table, warehouse, pipeline, cluster, user } = expected.filters ?? {};
+    const nearest = [team ?? job ?? table ?? warehouse ?? pipeline ?? cluster ?? user ?? []].flat()[0];
     if (expected.nearest && answer.outcome === 'unknown_name' && nearest !== undefined) {
       return answer.followUps.some((f) => f.label.includes(nearest))
         ? undefined
@@ -85,8 +87,17 @@ describe('questions phrased by others, on the demo scenario', () => {
       third: new Map(),
       fourth: new Map(),
       fifth: new Map(),
+      sixth: new Map(),
     };
-    const sizes: Record<Half, number> = { tune: 0, 'held-out': 0, fresh: 0, third: 0, fourth: 0, fifth: 0 };
+    const sizes: Record<Half, number> = {
+      tune: 0,
+      'held-out': 0,
+      fresh: 0,
+      third: 0,
+      fourth: 0,
+      fifth: 0,
+      sixth: 0,
+    };
     const lines: string[] = [];
     for (const [index, question] of QUESTIONS_BY_OTHERS.entries()) {
       const answer = await analyst.ask({ text: question.text });
@@ -116,5 +127,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.fourth.get('right') ?? 0).toBeGreaterThanOrEqual(41);
     // Written blind after the fourth round and measured before any fix: 31 of 40; then tuned on.
     expect(tally.fifth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
+    // Written blind after the fifth round and measured before any fix made against it: 34 of 40; then tuned on.
+    expect(tally.sixth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

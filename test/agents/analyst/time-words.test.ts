@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   describePeriod,
+  findComparedPeriods,
   findPeriod,
   isTimeZone,
   previousPeriod,
@@ -457,6 +458,60 @@ describe('findPeriod with times of day', () => {
     expect(period('failures between 23 and 2 yesterday')).toMatchObject({ end: '2026-12-09T02:00:00.000Z' });
   });
 
+  it('reads a clock time before what it qualifies ("the 3am jobs", "the 11pm run") as the hour from it', () => {
+    expect(period('show me the 3am jobs')).toMatchObject({
+      start: '2026-12-09T03:00:00.000Z',
+      end: '2026-12-09T04:00:00.000Z',
+      rest: 'show me the jobs',
+    });
+    expect(period('did the 11pm run fail yesterday')).toMatchObject({
+      start: '2026-12-08T23:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
+    // A bare number is no clock time: "the 3 jobs" names no hour; nor does a deadline's time.
+    expect(findPeriod('the 3 jobs', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    expect(period('did the daily revenue table make its 6am deadline yesterday')).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
+    expect(findPeriod('which tables missed the 9am SLA', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
+  it('reads no period in a length runs are measured by ("longer than 2 hours")', () => {
+    expect(period('jobs running longer than 2 hours yesterday')).toMatchObject({ label: 'yesterday' });
+    expect(findPeriod('queries taking 3 hours', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
+  it('reads "the early hours" as 00:00–06:00, and a stretch starting now as the latest day it has passed', () => {
+    expect(period('what failed in the early hours')).toMatchObject({
+      start: '2026-12-09T00:00:00.000Z',
+      end: '2026-12-09T06:00:00.000Z',
+    });
+    const midnight = Date.UTC(2026, 11, 9);
+    expect(period('failures between midnight and 6', 'UTC', midnight)).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      end: '2026-12-08T06:00:00.000Z',
+    });
+    // "Since" a time that is now is from now: nothing has passed yet.
+    expect(period('failures since midnight', 'UTC', midnight)).toMatchObject({
+      start: iso(midnight),
+      end: iso(midnight),
+    });
+  });
+
+  it('bounds "this morning" by its hours, and at midnight takes the latest morning they have passed', () => {
+    expect(period('jobs that ran between 2 and 4 this morning')).toMatchObject({
+      start: '2026-12-09T02:00:00.000Z',
+      end: '2026-12-09T04:00:00.000Z',
+      label: 'between 02:00 and 04:00 today',
+    });
+    expect(period('jobs that ran between 2 and 4 this morning', 'UTC', Date.UTC(2026, 11, 9))).toMatchObject({
+      start: '2026-12-08T02:00:00.000Z',
+      end: '2026-12-08T04:00:00.000Z',
+      label: 'between 02:00 and 04:00 yesterday',
+    });
+  });
+
   it('says a time no clock shows is none, instead of answering for the whole day', () => {
     expect(problem('cost between 25:00 and 4').reason).toContain('"25:00" is no time of day');
     expect(problem('failures since 13pm').reason).toContain('am and pm go from 1 to 12');
@@ -467,6 +522,44 @@ describe('findPeriod with times of day', () => {
   it('reads a 10 kB question of clock-like digits without hanging or throwing', () => {
     const text = `failures ${'12:3'.repeat(2_500)} since ${'9'.repeat(5_000)}`;
     expect(() => findPeriod(text, { nowMs: NOW, timeZone: 'UTC' })).not.toThrow();
+  });
+});
+
+describe('findComparedPeriods', () => {
+  const compared = (text: string) => {
+    const found = findComparedPeriods(text, { nowMs: NOW, timeZone: 'UTC' });
+    return (
+      found && { start: iso(found.period.startMs), against: iso(found.against.startMs), rest: found.rest }
+    );
+  };
+
+  it('asks about the period named first and holds it against the second, whichever the words', () => {
+    expect(compared('compare cost yesterday vs Friday')).toEqual({
+      start: '2026-12-08T00:00:00.000Z',
+      against: '2026-12-04T00:00:00.000Z',
+      rest: 'compare cost vs',
+    });
+    expect(compared('was Friday worse than yesterday')).toMatchObject({
+      start: '2026-12-04T00:00:00.000Z',
+      against: '2026-12-08T00:00:00.000Z',
+    });
+  });
+
+  it('reads two days offered as a choice, and "the day before" as the period just before', () => {
+    expect(compared('friday or saturday, which was more expensive')).toMatchObject({
+      start: '2026-12-04T00:00:00.000Z',
+      against: '2026-12-05T00:00:00.000Z',
+    });
+    expect(compared('yesterday vs the day before failures')).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      against: '2026-12-07T00:00:00.000Z',
+    });
+  });
+
+  it('finds no comparison in one period, nor in two days that are not compared', () => {
+    expect(compared('failures on monday and wednesday')).toBeUndefined();
+    expect(compared('failures on friday or saturday')).toBeUndefined();
+    expect(compared('spend last 3 days against the 3 days before')).toBeUndefined();
   });
 });
 

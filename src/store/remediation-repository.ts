@@ -91,6 +91,9 @@ export type ClaimOutcome =
 
 type Row = Selectable<Database['remediation_attempts']>;
 
+/** How long an approval given just before its request expired has to queue its attempt (`expireApproval`). */
+const APPROVED_GRACE_MS = 5 * 60_000;
+
 /** Whether an attempt has not finished yet: awaiting approval, queued, executing or verifying. */
 export function isInFlight(attempt: RemediationAttempt): boolean {
   return !FINISHED.includes(attempt.state);
@@ -251,14 +254,34 @@ export class RemediationRepository {
   /**
    * Finishes an attempt awaiting approval whose request expired unanswered by `now` (wall clock): failed,
    * with `outcome`. Only one of several callers racing to do it gets true; none does before the expiry.
+   * A request approved in time whose attempt is not yet queued (the approver's press is between its two
+   * statements) is left to that press, for `APPROVED_GRACE_MS` past the expiry; after that the press
+   * must have died, and the attempt is finished all the same.
    */
   async expireApproval(id: string, now: number, outcome: AttemptOutcome): Promise<boolean> {
     const result = await this.#db
-      .updateTable('remediation_attempts')
+      .updateTable('remediation_attempts as r')
       .set({ state: 'failed', outcome: toJson(outcome), updated_at: toDate(now) })
-      .where('id', '=', id)
-      .where('state', '=', 'awaiting_approval')
-      .where('approval_expires_at', '<=', toDate(now))
+      .where('r.id', '=', id)
+      .where('r.state', '=', 'awaiting_approval')
+      .where('r.approval_expires_at', '<=', toDate(now))
+      .where((eb) =>
+        eb.or([
+          eb('r.approval_expires_at', '<=', toDate(now - APPROVED_GRACE_MS)),
+          // The request was opened in the same press as the attempt, at the same instant.
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('approvals as a')
+                .select('a.id')
+                .whereRef('a.incident_id', '=', 'r.incident_id')
+                .whereRef('a.action_kind', '=', 'r.action')
+                .whereRef('a.requested_at', '=', 'r.created_at')
+                .where('a.used_at', 'is not', null),
+            ),
+          ),
+        ]),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }

@@ -241,7 +241,8 @@ export interface ApproveInput extends PressInput {
  * holding the approve right (`mayApprove`) and the Databricks permission the action needs; the plan is
  * drawn again and must be the one approval was asked for (the token is bound to its hash, used once,
  * before it expires: the token of a request that expired is refused as expired, and its attempt is
- * finished, so the requester can press again for a fresh one). Then the attempt is queued like any other, and its execution re-checks the gates.
+ * finished, so the requester can press again for a fresh one). Then the attempt is queued like any
+ * other, and its execution re-checks the gates.
  */
 export async function approveRemediation(
   deps: PressDeps,
@@ -330,9 +331,9 @@ async function duplicate(
 /**
  * The key a press is recorded under. An attempt the gates stopped before it sent anything (the kill
  * switch turned on, a permission revoked, a blackout begun between press and execution, its approval
- * request expired unanswered) leaves the
- * incident at the same version, so the same plan pressed again — once the switch is off — gets the next
- * key in line instead of finding that refusal; a double click of that new press still finds one key.
+ * request expired unanswered) leaves the incident at the same version, so the same plan pressed again —
+ * once the switch is off — gets the next key in line instead of finding that refusal; a double click of
+ * that new press still finds one key.
  */
 async function freshAttemptId(deps: Pick<PressDeps, 'remediations'>, input: PressInput) {
   const base = attemptId(input);

@@ -268,7 +268,7 @@ describe('a job that recovers on its own', () => {
     }
   }, 300_000);
 
-  it('resolves the incident once the approval request expired unanswered, its timeline saying both', async () => {
+  it('resolves the incident once the approval request expired unanswered, and its card says both', async () => {
     const r = await pressedAndUnapproved(30);
     try {
       const [incident] = await ordersIncidents(r);
@@ -286,6 +286,9 @@ describe('a job that recovers on its own', () => {
       expect(resolved).toBeGreaterThan(expired);
       const card = await consoleCard(r, incident!.id);
       expect(card.state).toBe('resolved');
+      expect(
+        card.timeline.some((t) => t.text.includes('Nothing was sent: press "Repair failed tasks" again')),
+      ).toBe(true);
       expect((await r.app.repos.audit.verify()).ok).toBe(true);
     } finally {
       await r.close();

@@ -314,6 +314,8 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
     audit,
     queue: (attemptId) => queueAttempt(remediationDispatcher!, attemptId),
     wallClock,
+    clock,
+    notify: notifyQueued,
     maxAttempts: MAX_REMEDIATION_ATTEMPTS,
     host: ws.client.host,
     escalateTo: policy.routing.oncall_mention || 'the on-call engineer',

@@ -24,6 +24,8 @@ import {
   incidentIdOf,
 } from '../agents/incidents/handle-signal.js';
 import { type RecoveryEvidence, reviewOpenIncidents } from '../agents/incidents/review-open-incidents.js';
+import { type ExpireApprovalsDeps, settleExpiredApprovals } from '../agents/remediation/expire-approvals.js';
+import { auditRecorder } from '../agents/remediation/remediation-gates.js';
 import { KnownEscalations } from '../agents/triage/escalate-incident.js';
 import type { Logger } from '../config/logger.js';
 import type { Policy } from '../config/policy.js';
@@ -190,8 +192,17 @@ export function createMonitoringStages(
    * The review's evidence that a failed job or pipeline succeeded since: what the runs and system-table
    * polls read, as every worker saved it (nothing is read from the workspace for it).
    */
-  const recovery: RecoveryEvidence = {
+  const expiry: ExpireApprovalsDeps = {
     remediations: deps.repos.remediations,
+    incidents: deps.repos.incidents,
+    audit: auditRecorder({ log: deps.repos.audit, wallClock, policy: deps.policy.remediation }),
+    wallClock,
+    clock: deps.clock,
+    notify: deps.notify,
+  };
+  const recovery: RecoveryEvidence = {
+    // A remediation waiting for a second person holds its incident only until its request expires.
+    attempts: (incidentId) => settleExpiredApprovals(expiry, incidentId),
     lastSuccesses: () => detection.judge((d) => (type, id) => d.lastSuccess(workspaceId, type, id)),
   };
 

@@ -184,6 +184,8 @@ interface RemediationAttemptsTable {
   outcome: Json<unknown> | null;
   runbook: string;
   approval_id: string | null;
+  /** See migration 0015: when the approval request of an attempt awaiting approval expires. */
+  approval_expires_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -12,6 +12,7 @@ import * as m0010 from './migrations/0010-model-usage-explanations.js';
 import * as m0012 from './migrations/0012-detector-state.js';
 import * as m0013 from './migrations/0013-console-history.js';
 import * as m0014 from './migrations/0014-signal-outbox.js';
+import * as m0015 from './migrations/0015-attempt-approval-expiry.js';
 
 /**
  * Every migration, in order. Static imports instead of a folder scan so the store runs under tsx and
@@ -31,6 +32,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-detector-state': m0012,
   '0013-console-history': m0013,
   '0014-signal-outbox': m0014,
+  '0015-attempt-approval-expiry': m0015,
 };
 
 /** Hands Kysely's Migrator the static list above. */

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from './database.js';
-import { fromDate, toDate, toJson } from './rows.js';
+import { fromDate, fromDateOrNull, toDate, toJson } from './rows.js';
 import { soleWriterState } from './sole-writer.js';
 import { isUniqueViolation } from './store-error.js';
 
@@ -40,6 +40,12 @@ export interface AttemptOutcome {
   readonly refusedBy?: string | undefined;
 }
 
+/**
+ * `refusedBy` of an attempt whose approval request expired before anyone approved it: nothing was sent,
+ * so, like a gate's refusal, it uses up no attempt and the same plan pressed again asks afresh.
+ */
+export const APPROVAL_EXPIRED = 'approval_expired';
+
 export interface RemediationAttempt {
   readonly id: string;
   readonly incidentId: string;
@@ -57,14 +63,22 @@ export interface RemediationAttempt {
   readonly runbook: string;
   /** The approval that let a gated attempt run. */
   readonly approvalId: string | null;
+  /**
+   * When the approval request of an attempt awaiting approval expires (wall clock); null for an attempt
+   * that never waited for one.
+   */
+  readonly approvalExpiresAt: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
 
 export type NewAttempt = Omit<
   RemediationAttempt,
-  'attempt' | 'state' | 'steps' | 'outcome' | 'updatedAt' | 'approvalId'
+  'attempt' | 'state' | 'steps' | 'outcome' | 'updatedAt' | 'approvalId' | 'approvalExpiresAt'
 >;
+
+/** How a claimed attempt starts: queued to run, or waiting for a second person until its request expires. */
+export type ClaimAs = 'queued' | { readonly awaitingApprovalUntil: number };
 
 export type ClaimOutcome =
   | { readonly kind: 'claimed'; readonly attempt: RemediationAttempt }
@@ -76,6 +90,9 @@ export type ClaimOutcome =
   | { readonly kind: 'exhausted'; readonly attempts: readonly RemediationAttempt[] };
 
 type Row = Selectable<Database['remediation_attempts']>;
+
+/** How long an approval given just before its request expired has to queue its attempt (`expireApproval`). */
+const APPROVED_GRACE_MS = 5 * 60_000;
 
 /** Whether an attempt has not finished yet: awaiting approval, queued, executing or verifying. */
 export function isInFlight(attempt: RemediationAttempt): boolean {
@@ -119,13 +136,10 @@ export class RemediationRepository {
 
   /**
    * Records a press as attempt n+1 of its incident, once per id. Two racing presses of different plans
-   * meet the unique (incident, attempt) constraint: the second is told the first is running.
+   * meet the unique (incident, attempt) constraint: the second is told the first is running. `as`: queued,
+   * or awaiting approval until the approval request opened for it expires.
    */
-  async claim(
-    input: NewAttempt,
-    maxAttempts: number,
-    initial: 'queued' | 'awaiting_approval' = 'queued',
-  ): Promise<ClaimOutcome> {
+  async claim(input: NewAttempt, maxAttempts: number, as: ClaimAs = 'queued'): Promise<ClaimOutcome> {
     for (let tries = 0; tries < 3; tries++) {
       const same = await this.get(input.id);
       if (same !== undefined) return { kind: 'duplicate', attempt: same };
@@ -143,7 +157,7 @@ export class RemediationRepository {
             workspace_id: input.workspaceId,
             action: input.action,
             attempt: earlier.length + 1,
-            state: initial,
+            state: as === 'queued' ? 'queued' : 'awaiting_approval',
             requested_by: input.requestedBy,
             plan: toJson(input.plan),
             steps: toJson([]),
@@ -151,6 +165,7 @@ export class RemediationRepository {
             outcome: null,
             runbook: input.runbook,
             approval_id: null,
+            approval_expires_at: as === 'queued' ? null : toDate(as.awaitingApprovalUntil),
             created_at: toDate(input.createdAt),
             updated_at: toDate(input.createdAt),
           })
@@ -236,6 +251,41 @@ export class RemediationRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Finishes an attempt awaiting approval whose request expired unanswered by `now` (wall clock): failed,
+   * with `outcome`. Only one of several callers racing to do it gets true; none does before the expiry.
+   * A request approved in time whose attempt is not yet queued (the approver's press is between its two
+   * statements) is left to that press, for `APPROVED_GRACE_MS` past the expiry; after that the press
+   * must have died, and the attempt is finished all the same.
+   */
+  async expireApproval(id: string, now: number, outcome: AttemptOutcome): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('remediation_attempts as r')
+      .set({ state: 'failed', outcome: toJson(outcome), updated_at: toDate(now) })
+      .where('r.id', '=', id)
+      .where('r.state', '=', 'awaiting_approval')
+      .where('r.approval_expires_at', '<=', toDate(now))
+      .where((eb) =>
+        eb.or([
+          eb('r.approval_expires_at', '<=', toDate(now - APPROVED_GRACE_MS)),
+          // The request was opened in the same press as the attempt, at the same instant.
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('approvals as a')
+                .select('a.id')
+                .whereRef('a.incident_id', '=', 'r.incident_id')
+                .whereRef('a.action_kind', '=', 'r.action')
+                .whereRef('a.requested_at', '=', 'r.created_at')
+                .where('a.used_at', 'is not', null),
+            ),
+          ),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   /** Writes one call's record into the ledger (replacing the record of the same index). */
   async recordCall(id: string, record: CallRecord, now: number): Promise<void> {
     const current = await this.get(id);
@@ -270,6 +320,7 @@ function fromRow(row: Row): RemediationAttempt {
     outcome: (row.outcome as AttemptOutcome | null) ?? null,
     runbook: row.runbook,
     approvalId: row.approval_id,
+    approvalExpiresAt: fromDateOrNull(row.approval_expires_at),
     createdAt: fromDate(row.created_at),
     updatedAt: fromDate(row.updated_at),
   };

@@ -109,14 +109,19 @@ describe('the simulated responder in dbxops eval', () => {
     expect(r.recovered_first_try).toBe(1);
   }, 300_000);
 
-  it('leaves a gated press waiting when the scenario has no second admin, and counts it as not recovered', async () => {
+  it('leaves a gated press unapproved when the scenario has no second admin: its request expires unanswered, and it counts as not recovered', async () => {
     const r = await evaluateScenario({
       scenario: file('one-admin.json'),
       policy: file('four-eyes.yaml'),
       seed: 7,
       json: true,
     });
-    expect(r.responses[0]).toMatchObject({ firstOutcome: 'awaiting_approval', recoveredAfterMs: null });
+    // The replay's wall clock is simulated: the request lives 30 minutes of the three hours.
+    expect(r.responses[0]).toMatchObject({
+      firstOutcome: 'failed',
+      recoveredAfterMs: null,
+      executedAfterMs: null,
+    });
     expect(r.responses[0]?.approved).toBeUndefined();
     expect(r.recovered_first_try).toBe(0);
     expect(r.mttr_p95_s).toBeNull();

@@ -229,7 +229,8 @@ describe('a job that recovers on its own', () => {
     }
   }, 300_000);
 
-  it('leaves the incident to a remediation that was pressed and waits for approval', async () => {
+  /** The orders job failing one run, its repair held for a second person nobody is; approvals live `ttl`. */
+  async function pressedAndUnapproved(ttlMinutes: number): Promise<Replay> {
     const s = baseScenario();
     s.duration_hours = 3;
     s.operator = 'alice@example.com';
@@ -244,10 +245,16 @@ describe('a job that recovers on its own', () => {
       ...base,
       remediation: {
         ...base.remediation,
+        approval_ttl_minutes: ttlMinutes,
         requires_approval: { ...base.remediation.requires_approval, actions: ['repair'] },
       },
     };
-    const r = await replay('pressed', s, { policy, press: true });
+    return replay(`pressed-${ttlMinutes}`, s, { policy, press: true });
+  }
+
+  it('leaves the incident to a remediation that was pressed and waits for approval', async () => {
+    // A replay's wall clock is its simulated one: this request outlives the three hours.
+    const r = await pressedAndUnapproved(1_440);
     try {
       const [incident] = await ordersIncidents(r);
       const attempts = await r.app.repos.remediations.listForIncident(incident!.id);
@@ -256,6 +263,33 @@ describe('a job that recovers on its own', () => {
       expect(succeededAfter(r, 'orders_etl', incident!.openedAt)).toBe(true);
       expect(incident?.state).not.toBe('resolved');
       expect((await timelineOf(r, incident!.id)).some((t) => t.includes('recovered on its own'))).toBe(false);
+    } finally {
+      await r.close();
+    }
+  }, 300_000);
+
+  it('resolves the incident once the approval request expired unanswered, and its card says both', async () => {
+    const r = await pressedAndUnapproved(30);
+    try {
+      const [incident] = await ordersIncidents(r);
+      const attempts = await r.app.repos.remediations.listForIncident(incident!.id);
+      expect(attempts.map((a) => [a.action, a.state, a.outcome?.refusedBy])).toEqual([
+        ['repair', 'failed', 'approval_expired'],
+      ]);
+      expect(incident?.state).toBe('resolved');
+      const timeline = await timelineOf(r, incident!.id);
+      const expired = timeline.findIndex((t) =>
+        t.startsWith('Approval expired unanswered — Repair failed tasks'),
+      );
+      const resolved = timeline.findIndex((t) => RECOVERED.test(t));
+      expect(expired).toBeGreaterThanOrEqual(0);
+      expect(resolved).toBeGreaterThan(expired);
+      const card = await consoleCard(r, incident!.id);
+      expect(card.state).toBe('resolved');
+      expect(
+        card.timeline.some((t) => t.text.includes('Nothing was sent: press "Repair failed tasks" again')),
+      ).toBe(true);
+      expect((await r.app.repos.audit.verify()).ok).toBe(true);
     } finally {
       await r.close();
     }

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentRepository } from '../../src/store/incident-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { type NewAttempt, RemediationRepository } from '../../src/store/remediation-repository.js';
+import { ApprovalRepository } from '../../src/store/approval-repository.js';
+import {
+  APPROVAL_EXPIRED,
+  type NewAttempt,
+  RemediationRepository,
+  usesAnAttempt,
+} from '../../src/store/remediation-repository.js';
 import { dialects } from './dialects.js';
 
 const T0 = Date.UTC(2026, 11, 6, 4, 0);
@@ -108,6 +114,52 @@ describe.each(dialects())('RemediationRepository on $name', (dialect) => {
     const queued = await claim(2, { target: 'run', runId: 42, expect: 'success' });
     expect(queued).toBeDefined();
     expect(await remediations.listVerifyingRuns([42])).toEqual([]);
+  });
+
+  describe('an attempt awaiting approval', () => {
+    const TTL = 30 * 60_000;
+    const EXPIRED = { summary: 'Nobody approved it in time', refusedBy: APPROVAL_EXPIRED };
+
+    /** A gated press: the attempt waiting until its request expires, and the request opened with it. */
+    async function waiting(incidentId: string) {
+      const input = attempt(incidentId, 1);
+      const claimed = await remediations.claim(input, MAX_ATTEMPTS, { awaitingApprovalUntil: T0 + 1 + TTL });
+      if (claimed.kind !== 'claimed') throw new Error(claimed.kind);
+      const request = await new ApprovalRepository(store.db).request({
+        planHash: 'a'.repeat(64),
+        incidentId,
+        workspaceId: 'ws-1',
+        actionKind: 'repair',
+        requester: { surface: 'console', userId: 'alice', principal: 'alice@example.com' },
+        now: input.createdAt,
+        ttlMs: TTL,
+      });
+      return { id: claimed.attempt.id, token: request.token };
+    }
+
+    it('is finished once its request expired unanswered, by one of the callers racing to, and not before', async () => {
+      const { id } = await waiting(await opened());
+      expect(await remediations.expireApproval(id, T0 + TTL, EXPIRED)).toBe(false);
+      const raced = await Promise.all(
+        [1, 2, 3].map(() => remediations.expireApproval(id, T0 + 1 + TTL, EXPIRED)),
+      );
+      expect(raced.filter(Boolean)).toHaveLength(1);
+      const expired = await remediations.get(id);
+      expect([expired?.state, expired?.outcome, usesAnAttempt(expired!)]).toEqual(['failed', EXPIRED, false]);
+    });
+
+    it('is left to an approval given in time for a few minutes, then finished all the same', async () => {
+      const { id, token } = await waiting(await opened());
+      const approved = await new ApprovalRepository(store.db).approve({
+        token,
+        planHash: 'a'.repeat(64),
+        approver: { surface: 'console', userId: 'bob', principal: 'bob@example.com' },
+        now: T0 + TTL,
+      });
+      expect(approved.ok).toBe(true);
+      expect(await remediations.expireApproval(id, T0 + 1 + TTL, EXPIRED)).toBe(false);
+      expect(await remediations.expireApproval(id, T0 + 1 + TTL + 5 * 60_000, EXPIRED)).toBe(true);
+    });
   });
 });
 

@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR } from '../../domain/incident.js';
 import type { Signal } from '../../domain/signal.js';
 import { utcMinute } from '../../domain/text.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
-import { isInFlight, type RemediationRepository } from '../../store/remediation-repository.js';
+import { isInFlight, type RemediationAttempt } from '../../store/remediation-repository.js';
 import type { LastSuccess } from '../detector/last-success.js';
 
 /**
@@ -143,7 +143,11 @@ function describeRecovery(recovered: readonly Recovered[]): string {
 
 export interface ResolveRecoveredDeps {
   readonly incidents: Pick<IncidentRepository, 'applyEvent'>;
-  readonly remediations: Pick<RemediationRepository, 'listForIncident'>;
+  /**
+   * The incident's remediation attempts as they stand, those whose approval request expired unanswered
+   * finished first (`settleExpiredApprovals`): such a request does not hold the incident for ever.
+   */
+  readonly attempts: (incidentId: string) => Promise<readonly RemediationAttempt[]>;
   /** The newest successes the polls read in the incident's workspace; asked only when they could end it. */
   readonly lastSuccesses: () => Promise<LastSuccessLookup>;
   readonly now: number;
@@ -153,7 +157,8 @@ export interface ResolveRecoveredDeps {
  * Resolves an open incident whose failed jobs and pipelines have each succeeded since
  * (`recoveredOnItsOwn`), saying on its timeline which run succeeded when — the card and its thread show
  * it like any change. A remediation in flight (pressed, awaiting approval, executing, verifying) comes
- * first: its own verification resolves the incident, so nothing is done under it. `signals` are the
+ * first: its own verification resolves the incident, so nothing is done under it; one awaiting an
+ * approval whose request expired unanswered is finished, and no longer does. `signals` are the
  * incident's at its version. Returns the resolved incident, or undefined when it stays as it is (also
  * when it changed since it was read: the next review looks again).
  */
@@ -167,7 +172,7 @@ export async function resolveIfRecovered(
   if (failed === undefined) return undefined;
   const recovered = recoveredOnItsOwn(failed, await deps.lastSuccesses(), deps.now);
   if (recovered === undefined) return undefined;
-  if ((await deps.remediations.listForIncident(incident.id)).some(isInFlight)) return undefined;
+  if ((await deps.attempts(incident.id)).some(isInFlight)) return undefined;
   const recovery = describeRecovery(recovered);
   const resolved = await deps.incidents.applyEvent(
     incident.id,

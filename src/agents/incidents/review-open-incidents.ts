@@ -1,15 +1,18 @@
 import type { Incident } from '../../domain/incident.js';
-import type { RemediationRepository } from '../../store/remediation-repository.js';
 import { escalateIfOverdue, type KnownEscalations } from '../triage/escalate-incident.js';
 import { type HandleSignalDeps, retriageIncident } from './handle-signal.js';
-import { type LastSuccessLookup, resolveIfRecovered } from './resolve-recovered.js';
+import {
+  type LastSuccessLookup,
+  type ResolveRecoveredDeps,
+  resolveIfRecovered,
+} from './resolve-recovered.js';
 
 /** Open incidents looked at per review; more than this open in one workspace is a bigger problem. */
 const REVIEW_LIMIT = 500;
 
 /** What the review needs to resolve incidents whose failed jobs and pipelines succeeded since. */
 export interface RecoveryEvidence {
-  readonly remediations: Pick<RemediationRepository, 'listForIncident'>;
+  readonly attempts: ResolveRecoveredDeps['attempts'];
   /**
    * The newest successes the polls read (the detectors' memory, as every worker saved it): read once per
    * review, and only when an open incident could be resolved by them.
@@ -38,7 +41,7 @@ export async function reviewOpenIncidents(
       const resolved = await resolveIfRecovered(
         {
           incidents: deps.incidents,
-          remediations: recovery.remediations,
+          attempts: recovery.attempts,
           lastSuccesses: () => (read ??= recovery.lastSuccesses()),
           now: deps.clock.now(),
         },

@@ -14,6 +14,7 @@ import { renderRunbook } from './runbook.js';
 import { canonicalHash } from '../../domain/canonical-json.js';
 import type { ApprovalRepository } from '../../store/approval-repository.js';
 import { suggestRemediations } from './suggest-remediations.js';
+import { settleExpiredApprovals } from './expire-approvals.js';
 
 /** What four eyes needs: the approval requests, who a chat user is in the workspace, the approver rule. */
 interface ApprovalDeps {
@@ -40,7 +41,12 @@ export interface PressDeps {
   readonly audit: RemediationAudit;
   /** Queues the execution of a recorded attempt (keyed by its id). */
   readonly queue: (attemptId: string) => Promise<void>;
+  /** The wall clock: the attempt's times, and approval requests expire on it. */
   readonly wallClock: Clock;
+  /** The workspace's clock: timeline entries (an approval request that expired unanswered). */
+  readonly clock: Clock;
+  /** Hands the incident to the notifier: every copy of its card on every surface is brought up to date. */
+  readonly notify: (incidentId: string) => Promise<void>;
   readonly maxAttempts: number;
   /** The workspace origin written into the runbook's commands. */
   readonly host: string;
@@ -91,6 +97,8 @@ export async function pressRemediation(
   const incident = await deps.incidents.get(input.incidentId);
   if (incident === undefined)
     return err('not_found', `Incident ${input.incidentId.slice(0, 128)} no longer exists.`);
+  // An approval request that expired unanswered finished its attempt: pressed again, it asks afresh.
+  await settleExpiredApprovals(deps, incident.id);
   const id = await freshAttemptId(deps, input);
   const earlier = await deps.remediations.get(id);
   if (earlier !== undefined) return duplicate(deps, earlier);
@@ -150,6 +158,7 @@ export async function pressRemediation(
     if (!principal.ok) return err('refused', `Refused by four_eyes: ${principal.userMessage}`);
     requesterPrincipal = principal.value;
   }
+  const approvalTtlMs = needsApproval && !decision.ok ? (decision.approvalTtlMs ?? 0) : 0;
   const claimed = await deps.remediations.claim(
     {
       id,
@@ -168,7 +177,7 @@ export async function pressRemediation(
       createdAt: now,
     },
     deps.maxAttempts,
-    needsApproval ? 'awaiting_approval' : 'queued',
+    needsApproval ? { awaitingApprovalUntil: now + approvalTtlMs } : 'queued',
   );
   switch (claimed.kind) {
     case 'duplicate':
@@ -210,7 +219,7 @@ export async function pressRemediation(
             principal: requesterPrincipal,
           },
           now,
-          ttlMs: decision.approvalTtlMs ?? 0,
+          ttlMs: approvalTtlMs,
         });
         return ok({
           attempt: claimed.attempt,
@@ -231,16 +240,23 @@ export interface ApproveInput extends PressInput {
  * A second person pressed Approve on a gated plan. The approver must be another Databricks principal
  * holding the approve right (`mayApprove`) and the Databricks permission the action needs; the plan is
  * drawn again and must be the one approval was asked for (the token is bound to its hash, used once,
- * before it expires). Then the attempt is queued like any other, and its execution re-checks the gates.
+ * before it expires: the token of a request that expired is refused as expired, and its attempt is
+ * finished, so the requester can press again for a fresh one). Then the attempt is queued like any
+ * other, and its execution re-checks the gates.
  */
 export async function approveRemediation(
   deps: PressDeps,
   input: ApproveInput,
 ): Promise<Result<RemediationAttempt, PressRefusal>> {
   const fourEyes = deps.fourEyes;
+  if (fourEyes !== undefined) await settleExpiredApprovals(deps, input.incidentId);
   const attempt = await deps.remediations.get(await freshAttemptId(deps, input));
-  if (fourEyes === undefined || attempt === undefined || attempt.state !== 'awaiting_approval')
+  if (fourEyes === undefined || attempt === undefined || attempt.state !== 'awaiting_approval') {
+    // The token of a request that expired unanswered says so, whatever became of its attempt.
+    const request = await fourEyes?.approvals.pending(input.token, deps.wallClock.now());
+    if (request?.ok === false && request.reason === 'expired') return err('refused', request.userMessage);
     return err('stale_card', 'This plan is not waiting for an approval any more. Refresh the card.');
+  }
   const requester = JSON.parse(attempt.requestedBy) as Presser;
   const [requesterPrincipal, approverPrincipal] = await Promise.all([
     fourEyes.principalOf(requester),
@@ -314,9 +330,10 @@ async function duplicate(
 
 /**
  * The key a press is recorded under. An attempt the gates stopped before it sent anything (the kill
- * switch turned on, a permission revoked, a blackout begun between press and execution) leaves the
- * incident at the same version, so the same plan pressed again — once the switch is off — gets the next
- * key in line instead of finding that refusal; a double click of that new press still finds one key.
+ * switch turned on, a permission revoked, a blackout begun between press and execution, its approval
+ * request expired unanswered) leaves the incident at the same version, so the same plan pressed again —
+ * once the switch is off — gets the next key in line instead of finding that refusal; a double click of
+ * that new press still finds one key.
  */
 async function freshAttemptId(deps: Pick<PressDeps, 'remediations'>, input: PressInput) {
   const base = attemptId(input);

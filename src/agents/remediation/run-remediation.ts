@@ -100,7 +100,7 @@ const presserSchema = z.object({
 });
 
 /** The presser as the attempt recorded them (JSON), for the gates' re-check at execution. */
-function presserOf(attempt: RemediationAttempt): Presser {
+export function presserOf(attempt: RemediationAttempt): Presser {
   try {
     const parsed = presserSchema.safeParse(JSON.parse(attempt.requestedBy));
     if (parsed.success) return parsed.data;

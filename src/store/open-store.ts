@@ -69,8 +69,9 @@ async function pgliteDialect(dataDir: string, cacheDir: string | null): Promise<
  * Settings of an in-memory store (an eval, a digest replay, `dbxops start`'s embedded mode, a test).
  * Its files are already in memory (PGlite's in-memory file system), so PostgreSQL's shared buffers
  * only hold a second copy of pages: 2 MB (256 pages) instead of the default 128 MB. Pages beyond them
- * are read again from those in-memory files, never from a disk. The demo eval's peak fell ~10 MB
- * with it and its results are the same (bench/README.md).
+ * are read again from those in-memory files, never from a disk. With the smaller log segments below
+ * (and a replay's tighter heap), the demo eval's peak fell from 511–531 to 472–482 MiB, with the same
+ * results (bench/README.md).
  */
 const SCRATCH_SETTINGS = ['shared_buffers = 2MB'];
 /**

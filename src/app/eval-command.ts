@@ -7,6 +7,7 @@ import { countNaiveAlerts } from '../sim/eval/naive-alerts.js';
 import {
   type DetectionScore,
   type NameIndex,
+  type ScoreInput,
   type ScoredRecurringIssue,
   scoreDetection,
 } from '../sim/eval/score-detection.js';
@@ -51,6 +52,44 @@ export interface EvalOptions {
  */
 export async function evaluateScenario(options: EvalOptions): Promise<EvalResult> {
   const started = performance.now();
+  const replayed = await replayForScoring(options);
+  // The baseline's own play of the scenario comes after the replay is closed, so that what it holds
+  // never adds to the replay's store, tables and heap: the end of the replay is the eval's peak memory.
+  const naiveAlerts = await countNaiveAlerts(replayed.scenario, options.seed, replayed.end);
+  const score = scoreDetection({ ...replayed.detection, naiveAlerts });
+  const remediation = scoreRemediation({
+    faults: replayed.detection.faults,
+    incidentOf: new Map(score.per_fault.map((f) => [f.id, f.incidentId])),
+    responded: new Map(replayed.responses.map((r) => [r.incidentId, r])),
+  });
+  return {
+    scenario: options.scenario,
+    seed: options.seed,
+    seconds: (performance.now() - started) / 1000,
+    ...score,
+    ...remediation,
+    audit_verified: replayed.auditVerified,
+    responses: replayed.responses,
+    pipeline_failures: replayed.failures.length,
+    pipeline_failure_examples: replayed.failures.slice(0, 5),
+    signal_outcomes: replayed.outcomes,
+    rejected_signal_examples: replayed.rejected,
+  };
+}
+
+/** What scoring needs from a replay: plain values, so nothing of the closed replay stays reachable. */
+interface ReplayForScoring {
+  scenario: SimWorkspace['scenario'];
+  end: number;
+  detection: Omit<ScoreInput, 'naiveAlerts'>;
+  responses: RespondedIncident[];
+  auditVerified: boolean;
+  failures: string[];
+  outcomes: Record<string, number>;
+  rejected: string[];
+}
+
+async function replayForScoring(options: EvalOptions): Promise<ReplayForScoring> {
   const basePolicy = options.policy ? await loadPolicy(options.policy) : defaultPolicy();
   let cards = 0;
   const outcomes: Record<string, number> = {};
@@ -121,7 +160,7 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
     );
     const faults = ws.faults().filter((f) => f.start_ms <= end);
     const times = await manifestTimes(embedded.warehouse, faults, policy.thresholds);
-    const score = scoreDetection({
+    const detection = {
       faults,
       incidents: scored,
       names: nameIndex(ws),
@@ -129,28 +168,18 @@ export async function evaluateScenario(options: EvalOptions): Promise<EvalResult
       occurrencesOf: times.occurrencesOf,
       recurringIssues: await recurringIssues(store, ws.workspaceId),
       cards,
-      naiveAlerts: await countNaiveAlerts(ws.scenario, options.seed, end),
-    });
+    };
     const responses: RespondedIncident[] = (await responder?.responses(runEndedIn(ws))) ?? [];
-    const remediation = scoreRemediation({
-      faults,
-      incidentOf: new Map(score.per_fault.map((f) => [f.id, f.incidentId])),
-      responded: new Map(responses.map((r) => [r.incidentId, r])),
-    });
     const audit = await app.repos.audit.verify();
-    const failures = app.failures();
     return {
-      scenario: options.scenario,
-      seed: options.seed,
-      seconds: (performance.now() - started) / 1000,
-      ...score,
-      ...remediation,
-      audit_verified: audit.ok,
+      scenario: ws.scenario,
+      end,
+      detection,
       responses,
-      pipeline_failures: failures.length,
-      pipeline_failure_examples: failures.slice(0, 5),
-      signal_outcomes: outcomes,
-      rejected_signal_examples: rejected,
+      auditVerified: audit.ok,
+      failures: app.failures(),
+      outcomes,
+      rejected,
     };
   } finally {
     await replay.close();

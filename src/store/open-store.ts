@@ -66,10 +66,20 @@ async function pgliteDialect(dataDir: string, cacheDir: string | null): Promise<
 }
 
 /**
- * Settings of an in-memory store (an eval, a digest replay, a test): it holds a few thousand rows,
- * and PostgreSQL's default 128 MB of shared buffers would be resident for nothing.
+ * Settings of an in-memory store (an eval, a digest replay, `dbxops start`'s embedded mode, a test).
+ * Its files are already in memory (PGlite's in-memory file system), so PostgreSQL's shared buffers
+ * only hold a second copy of pages: 2 MB (256 pages) instead of the default 128 MB. Pages beyond them
+ * are read again from those in-memory files, never from a disk. With the smaller log segments below
+ * (and a replay's tighter heap), the demo eval's peak fell from 511–531 to 472–482 MiB, with the same
+ * results (bench/README.md).
  */
-const SCRATCH_SETTINGS = ['shared_buffers = 16MB'];
+const SCRATCH_SETTINGS = ['shared_buffers = 2MB'];
+/**
+ * `initdb` options of a scratch cluster: 1 MB write-ahead log segments instead of 16 MB. Each segment is
+ * a file in PGlite's in-memory file system, filled in full when it is created, so the default left
+ * 16 MB resident from the start for the few MB of log a replay writes.
+ */
+const SCRATCH_INITDB = ['--wal-segsize=1'];
 
 /**
  * An in-memory PGlite. Creating a database cluster (`initdb`) is most of the cost of opening one —
@@ -87,7 +97,7 @@ async function scratchPglite(PGlite: typeof import('@electric-sql/pglite').PGlit
       // A copy another version or a crash left behind: create the cluster and keep a fresh copy.
     }
   }
-  const db = await PGlite.create({ postgresqlconf: SCRATCH_SETTINGS });
+  const db = await PGlite.create({ postgresqlconf: SCRATCH_SETTINGS, initDbStartParams: SCRATCH_INITDB });
   if (template) {
     try {
       const dump = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer());
@@ -103,12 +113,15 @@ async function scratchPglite(PGlite: typeof import('@electric-sql/pglite').PGlit
   return db;
 }
 
-/** The file in `dir` holding the pristine cluster of the PGlite version installed. */
+/**
+ * The file in `dir` holding the pristine cluster of the PGlite version installed, named after the
+ * `initdb` options too: a cluster kept with other options is not taken for this one.
+ */
 async function pristineClusterPath(dir: string): Promise<string | undefined> {
   try {
     const manifest = new URL('../package.json', import.meta.resolve('@electric-sql/pglite'));
     const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
-    return join(dir, `pglite-${version}-cluster.tar.gz`);
+    return join(dir, `pglite-${version}-wal1-cluster.tar.gz`);
   } catch {
     return undefined;
   }

@@ -155,6 +155,26 @@ describe('openStore in memory', () => {
     expect(statSync(join(dir, file ?? 'missing')).size).toBeGreaterThan(100_000);
   });
 
+  it('keeps its write-ahead log in 1 MB segments and its shared buffers small, from a kept cluster as from a new one', async () => {
+    const settings = async (store: Store) => {
+      const { rows } = await sql<{ name: string; setting: string; unit: string }>`
+        select name, setting, unit from pg_settings where name in ('wal_segment_size', 'shared_buffers')
+        order by name`.execute(store.db);
+      await store.close();
+      return rows;
+    };
+    // Each segment is a file in PGlite's memory, filled in full when it is created.
+    const expected = [
+      { name: 'shared_buffers', setting: '256', unit: '8kB' },
+      { name: 'wal_segment_size', setting: '1048576', unit: 'B' },
+    ];
+    expect(await settings(await openStore({ dataDir: 'memory://', clusterCacheDir: null }))).toEqual(
+      expected,
+    );
+    expect(await settings(await openStore({ dataDir: 'memory://', clusterCacheDir: dir }))).toEqual(expected);
+    expect(await settings(await openStore({ dataDir: 'memory://', clusterCacheDir: dir }))).toEqual(expected);
+  });
+
   it('creates the cluster every time without a cache directory', async () => {
     await usable(await openStore({ dataDir: 'memory://', clusterCacheDir: null }));
   });

@@ -212,7 +212,11 @@ function toCronerPatterns(expression: string): Result<string[], 'invalid_quartz_
     );
   if (expression.length > MAX_EXPRESSION_CHARS)
     return refuse(`it is longer than ${MAX_EXPRESSION_CHARS} characters`);
-  const raw = expression.trim().toUpperCase().split(/\s+/);
+  // Quartz separates fields by spaces and tabs only.
+  const raw = expression
+    .replace(/^[ \t]+|[ \t]+$/g, '')
+    .toUpperCase()
+    .split(/[ \t]+/);
   if (raw.length < 6 || raw.length > 7 || raw[0] === '') {
     const count = raw[0] === '' ? 0 : raw.length;
     return refuse(`it has ${count} field${count === 1 ? '' : 's'}. ${FORMAT_HINT}`);

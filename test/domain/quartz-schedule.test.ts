@@ -175,6 +175,8 @@ describe('parseQuartzSchedule', () => {
     ['Arabic-Indic digits', '0 0 ١٢ * * ?', /hours field/],
     ['fullwidth digits', '０ 0 12 * * ?', /seconds field/],
     ['an injection-looking tail', '0 0 12 * * ?; DROP TABLE jobs; --', /fields/],
+    ['fields separated by no-break spaces', '0\u00a00\u00a012\u00a0*\u00a0*\u00a0?', /1 field\./],
+    ['a newline inside', '0 0 12\n* * ?', /5 fields/],
     ['shell syntax', '0 0 $(reboot) * * ?', /hours field/],
     ['200 fields', Array.from({ length: 200 }, () => '0').join(' '), /longer than 200 characters/],
     ['200 fields without blanks', '0'.repeat(200).split('').join('\t').slice(0, 199), /fields/],

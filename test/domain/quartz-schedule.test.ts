@@ -60,6 +60,26 @@ const table: [what: string, expression: string, expected: string[]][] = [
     '0 0 12 ? * 2-6',
     ['2026-01-01T12:00:00Z', '2026-01-02T12:00:00Z', '2026-01-05T12:00:00Z', '2026-01-06T12:00:00Z'],
   ],
+  [
+    'every other weekday from Monday in Quartz numbers (2/2 is MON, WED, FRI)',
+    '0 0 12 ? * 2/2',
+    ['2026-01-02T12:00:00Z', '2026-01-05T12:00:00Z', '2026-01-07T12:00:00Z'],
+  ],
+  [
+    'every third day of the week (1-7/3 is SUN, WED, SAT)',
+    '0 0 12 ? * 1-7/3',
+    ['2026-01-03T12:00:00Z', '2026-01-04T12:00:00Z', '2026-01-07T12:00:00Z'],
+  ],
+  [
+    'a wrapping weekday range with a step (FRI-MON/2 is FRI, SUN)',
+    '0 0 12 ? * FRI-MON/2',
+    ['2026-01-02T12:00:00Z', '2026-01-04T12:00:00Z', '2026-01-09T12:00:00Z'],
+  ],
+  [
+    'every 5th day of the month from the 1st (*/5)',
+    '0 0 12 */5 * ?',
+    ['2026-01-01T12:00:00Z', '2026-01-06T12:00:00Z', '2026-01-11T12:00:00Z'],
+  ],
   ['Sunday as Quartz day 1', '0 0 12 ? * 1', ['2026-01-04T12:00:00Z', '2026-01-11T12:00:00Z']],
   ['Saturday as Quartz day 7', '0 0 12 ? * 7', ['2026-01-03T12:00:00Z', '2026-01-10T12:00:00Z']],
   [

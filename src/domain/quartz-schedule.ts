@@ -251,6 +251,41 @@ function toCronerPatterns(expression: string): Result<string[], 'invalid_quartz_
   return ok(fromLastPatterns(fromLast, fields));
 }
 
+function earliest(crons: readonly Cron[], afterMs: number): number | undefined {
+  let next: number | undefined;
+  for (const cron of crons) {
+    const at = cron.nextRun(new Date(afterMs))?.getTime();
+    if (at !== undefined && (next === undefined || at < next)) next = at;
+  }
+  return next;
+}
+
+/** Whether an instant's local second, minute and hour are ones the (translated) pattern names. */
+function wallClockCheck(
+  pattern: string | undefined,
+  timezone: string,
+): ((ms: number) => boolean) | undefined {
+  if (pattern === undefined) return undefined;
+  const [sec = '*', min = '*', hour = '*'] = pattern.split(' ');
+  const allowed = [
+    selected(hour, FIELDS[2] as FieldSpec),
+    selected(min, FIELDS[1] as FieldSpec),
+    selected(sec, FIELDS[0] as FieldSpec),
+  ];
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    hourCycle: 'h23',
+  });
+  return (ms) =>
+    format
+      .format(ms)
+      .split(':')
+      .every((part, i) => allowed[i]?.has(Number(part)) ?? false);
+}
+
 /** Parsing builds ~80 KB of croner tables: schedules are shared per (expression, zone). */
 const cache = new Map<string, QuartzSchedule>();
 const MAX_CACHED = 5000;
@@ -297,17 +332,17 @@ export function parseQuartzSchedule(
     );
   }
   // Jobs sharing an expression fire together and each re-arms with the same instant: answer it once.
+  const wall = UTC_ZONES.has(timezone) ? undefined : wallClockCheck(patterns.value[0], timezone);
   let last: { after: number; next: number | undefined } | undefined;
   const schedule: QuartzSchedule = {
     expression,
     timezone,
     nextAfter(afterMs) {
       if (last !== undefined && last.after === afterMs) return last.next;
-      let next: number | undefined;
-      for (const cron of crons) {
-        const at = cron.nextRun(new Date(afterMs))?.getTime();
-        if (at !== undefined && (next === undefined || at < next)) next = at;
-      }
+      let next = earliest(crons, afterMs);
+      // croner moves a fixed time that a DST change skips (02:30) to the gap's end; Quartz skips that
+      // day's run. A run whose local time is not one the expression names is such a move.
+      while (next !== undefined && wall !== undefined && !wall(next)) next = earliest(crons, next);
       last = { after: afterMs, next };
       return next;
     },

@@ -156,6 +156,13 @@ describe('parseQuartzSchedule', () => {
     ]);
   });
 
+  it('skips a fixed time that the DST change never reaches, as Quartz does (02:30 on 29 March in Berlin)', () => {
+    expect(runs('0 30 2 * * ?', '2026-03-28T00:00:00Z', 2, 'Europe/Berlin')).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
+  });
+
   it('counts every 6 hours in local time through the night the clocks go forward', () => {
     // 00:00 CET is 23:00Z; 06:00 CEST (after the change at 02:00) is 04:00Z.
     expect(runs('0 0 0/6 * * ?', '2026-03-28T20:00:00Z', 3, 'Europe/Berlin')).toEqual([

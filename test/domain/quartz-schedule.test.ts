@@ -163,6 +163,19 @@ describe('parseQuartzSchedule', () => {
     ]);
   });
 
+  it('runs a fixed time once and an hourly schedule twice in the hour that repeats (25 October in Berlin)', () => {
+    // 02:30 CEST is 00:30Z; 02:30 CET, an hour later, is 01:30Z.
+    expect(runs('0 30 2 * * ?', '2026-10-24T23:00:00Z', 2, 'Europe/Berlin')).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
+    expect(runs('0 30 * * * ?', '2026-10-25T00:00:00Z', 3, 'Europe/Berlin')).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-25T01:30:00.000Z',
+      '2026-10-25T02:30:00.000Z',
+    ]);
+  });
+
   it('counts every 6 hours in local time through the night the clocks go forward', () => {
     // 00:00 CET is 23:00Z; 06:00 CEST (after the change at 02:00) is 04:00Z.
     expect(runs('0 0 0/6 * * ?', '2026-03-28T20:00:00Z', 3, 'Europe/Berlin')).toEqual([

@@ -46,6 +46,7 @@ const MONTH = 4;
 const DOW = 5;
 const YEAR = 6;
 
+/** A field parser's refusal; caught in `toCronerPatterns` and returned as a value, never thrown out. */
 class FieldProblem extends Error {}
 
 function value(token: string, spec: FieldSpec): number {

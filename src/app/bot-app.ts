@@ -290,7 +290,10 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
   const jobStatusIn = async (workspaces: typeof watched, query: string) => {
     let answer: Awaited<ReturnType<typeof lookUpJobStatus>> | undefined;
     for (const ws of workspaces) {
-      answer = await lookUpJobStatus(ws.client, repos.incidents, query, ws.workspaceId);
+      answer = await lookUpJobStatus(ws.client, repos.incidents, query, {
+        workspaceId: ws.workspaceId,
+        nowMs: clock.now(),
+      });
       if (!answer.ok && answer.reason === 'not_found') continue;
       if (answer.ok && several)
         return ok({

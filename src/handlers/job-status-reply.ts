@@ -1,5 +1,6 @@
 import type { JobRunSummary, JobStatus, JobStatusRefusal } from '../agents/status/job-status.js';
 import type { Result } from '../domain/result.js';
+import { utcMinute } from '../domain/text.js';
 import type { ChatResponse } from './chat-request.js';
 
 function runLine(run: JobRunSummary): string {
@@ -28,9 +29,15 @@ export function jobStatusReply(status: Result<JobStatus, JobStatusRefusal>): Cha
     },
   ];
   if (schedule !== null) {
+    const when =
+      schedule.problem !== null
+        ? `\n${schedule.problem}`
+        : schedule.nextRunAt === null
+          ? ''
+          : `\nnext run ${utcMinute(schedule.nextRunAt)}`;
     fields.push({
       label: 'Schedule',
-      value: `${schedule.cron} ${schedule.timezone} (${schedule.pauseStatus})`,
+      value: `${schedule.cron} ${schedule.timezone} (${schedule.pauseStatus})${when}`,
     });
   }
   return {

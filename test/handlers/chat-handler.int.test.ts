@@ -66,6 +66,16 @@ function startWorkspace(): Promise<Server> {
       schedule: { quartz_cron_expression: '0 0 2 * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' },
     },
   };
+  // A job whose schedule no Quartz parser reads (hours step 0): its own problem, not the lookup's.
+  const broken = {
+    job_id: 684914303928318,
+    settings: {
+      name: 'broken_schedule',
+      tasks: [{ task_key: 'load', timeout_seconds: 3600 }],
+      schedule: { quartz_cron_expression: '0 0 0/0 * * ?', timezone_id: 'UTC', pause_status: 'UNPAUSED' },
+    },
+  };
+  const jobs = [job, broken];
   const s = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     // One connection per answer: with `maxAttempts: 1` a kept-alive socket the server has meanwhile
@@ -76,8 +86,9 @@ function startWorkspace(): Promise<Server> {
         .end(JSON.stringify(body));
     if (workspaceDown) return json(503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'down' });
     if (url.pathname === '/api/2.2/jobs/get') {
-      return url.searchParams.get('job_id') === String(job.job_id)
-        ? json(200, job)
+      const found = jobs.find((j) => String(j.job_id) === url.searchParams.get('job_id'));
+      return found !== undefined
+        ? json(200, found)
         : json(400, {
             error_code: 'INVALID_PARAMETER_VALUE',
             message: `Job ${url.searchParams.get('job_id')} does not exist.`,
@@ -85,7 +96,7 @@ function startWorkspace(): Promise<Server> {
     }
     if (url.pathname === '/api/2.2/jobs/list') {
       return json(200, {
-        jobs: url.searchParams.get('name') === 'nightly_orders' ? [job] : [],
+        jobs: jobs.filter((j) => j.settings.name === url.searchParams.get('name')),
         has_more: false,
       });
     }
@@ -94,7 +105,7 @@ function startWorkspace(): Promise<Server> {
         runs: [
           {
             run_id: 1,
-            job_id: job.job_id,
+            job_id: Number(url.searchParams.get('job_id')),
             start_time: NOW - 3_600_000,
             run_duration: 600_000,
             state: { life_cycle_state: 'TERMINATED', result_state: 'FAILED' },
@@ -141,7 +152,7 @@ function handler(overrides: Partial<ChatHandlerDeps> = {}) {
     processedKeys: new ProcessedKeyRepository(store.db),
     clock,
     policy,
-    jobStatus: (query) => lookUpJobStatus(databricks, incidents, query),
+    jobStatus: (query) => lookUpJobStatus(databricks, incidents, query, { nowMs: clock.now() }),
     planContext: (kind, incident, signal) =>
       readPlanContext({ databricks, logger: silent }, kind, incident, signal),
     logger: silent,
@@ -258,6 +269,24 @@ describe('/dbx commands', () => {
     expect(JSON.stringify(byName)).toContain('FAILED');
     const byId = firstCard(await handler()(command('status 684914303928317')));
     expect(byId).toMatchObject({ kind: 'message', title: 'Status of nightly_orders' });
+  });
+
+  it("says when the job's schedule runs next, counted from the workspace clock", async () => {
+    // NOW is 04:00 UTC on 1 January 2026; the job runs daily at 02:00 UTC.
+    const card = firstCard(await handler()(command('status nightly_orders')));
+    expect(JSON.stringify(card)).toContain('next run 2026-01-02 02:00 UTC');
+  });
+
+  it('shows a schedule it cannot read as that job’s problem and still answers with its runs', async () => {
+    const card = firstCard(await handler()(command('status broken_schedule')));
+    const shown = JSON.stringify(card);
+    expect(card).toMatchObject({ title: 'Status of broken_schedule' });
+    expect(shown).toContain('FAILED');
+    expect(shown).toMatch(/not a valid Quartz cron expression: the hours field \\"0\/0\\"/);
+    expect(shown).not.toMatch(/CronPattern|TypeError|next run/);
+    expect(JSON.stringify(firstCard(await handler()(command('status nightly_orders'))))).toContain(
+      'next run',
+    );
   });
 
   it('answers a status for a missing job with not_found, and a workspace outage with unavailable', async () => {

@@ -2,6 +2,7 @@ import type { DatabricksClient } from '../../databricks/rest/databricks-client.j
 import { DatabricksApiError } from '../../databricks/rest/databricks-api-error.js';
 import type { BaseJob, Run } from '../../databricks/rest/jobs-api.js';
 import type { Incident } from '../../domain/incident.js';
+import { parseQuartzSchedule } from '../../domain/quartz-schedule.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 
@@ -29,6 +30,10 @@ export interface JobStatus {
     readonly cron: string;
     readonly timezone: string;
     readonly pauseStatus: string;
+    /** Epoch ms of the next scheduled run; null when paused, never again, or the schedule is unreadable. */
+    readonly nextRunAt: number | null;
+    /** Why the schedule cannot be read (the job's problem, not the lookup's); null when it can. */
+    readonly problem: string | null;
   } | null;
   readonly openIncidents: readonly Pick<Incident, 'id' | 'severity'>[];
 }
@@ -40,6 +45,21 @@ function runSummary(run: Run): JobRunSummary {
     state: run.state?.result_state ?? run.state?.life_cycle_state ?? run.status?.state ?? 'UNKNOWN',
     startedAt: run.start_time ?? null,
     durationMs: run.run_duration ?? null,
+  };
+}
+
+type CronSchedule = NonNullable<NonNullable<BaseJob['settings']>['schedule']>;
+
+function scheduleStatus(schedule: CronSchedule, nowMs: number): NonNullable<JobStatus['schedule']> {
+  const pauseStatus = schedule.pause_status ?? 'UNPAUSED';
+  const parsed = parseQuartzSchedule(schedule.quartz_cron_expression, schedule.timezone_id);
+  const next = parsed.ok && pauseStatus !== 'PAUSED' ? parsed.value.nextAfter(nowMs) : undefined;
+  return {
+    cron: schedule.quartz_cron_expression,
+    timezone: schedule.timezone_id,
+    pauseStatus,
+    nextRunAt: next ?? null,
+    problem: parsed.ok ? null : parsed.userMessage,
   };
 }
 
@@ -71,9 +91,14 @@ export async function lookUpJobStatus(
   api: DatabricksClient,
   incidents: IncidentRepository,
   query: string,
-  /** The workspace `api` reaches: only its open incidents are the job's (default: every workspace's). */
-  workspaceId?: string,
+  options: {
+    /** The workspace's clock: the next run is counted from it. */
+    readonly nowMs: number;
+    /** The workspace `api` reaches: only its open incidents are the job's (default: every workspace's). */
+    readonly workspaceId?: string;
+  },
 ): Promise<Result<JobStatus, JobStatusRefusal>> {
+  const { workspaceId, nowMs } = options;
   const name = query.slice(0, QUERY_LIMIT);
   try {
     const job = await findJob(api, name);
@@ -95,14 +120,7 @@ export async function lookUpJobStatus(
       jobId: String(job.job_id),
       jobName,
       latestRuns: runs.map(runSummary),
-      schedule:
-        schedule === undefined
-          ? null
-          : {
-              cron: schedule.quartz_cron_expression,
-              timezone: schedule.timezone_id,
-              pauseStatus: schedule.pause_status ?? 'UNPAUSED',
-            },
+      schedule: schedule === undefined ? null : scheduleStatus(schedule, nowMs),
       openIncidents: open.map((i) => ({ id: i.id, severity: i.severity })),
     });
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { Cron } from 'croner';
+import type { QuartzSchedule } from '../../domain/quartz-schedule.js';
 import type { ClusterState } from './cluster-fleet.js';
 import type { ScenarioFault, ScenarioJob, ScenarioTask } from '../scenario/schema.js';
 import type { TaskFailure } from './error-texts.js';
@@ -62,7 +62,7 @@ export interface JobState {
   team: string;
   owner: string;
   createdTime: number;
-  cron: Cron | undefined;
+  cron: QuartzSchedule | undefined;
   /** Bumped on every schedule change so that an already-queued fire of the old schedule is dropped. */
   cronEpoch: number;
   /** Newest last; bounded. */

@@ -1,7 +1,7 @@
+import { parseQuartzSchedule } from '../../domain/quartz-schedule.js';
 import type { ScenarioPipeline } from '../scenario/schema.js';
 import { nodeType, skuNames } from './catalog.js';
 import { PIPELINE_ERROR_DEFAULT } from './error-texts.js';
-import { nextFireAfter, quartzCron } from './quartz-cron.js';
 import { SimApiError } from './sim-api-error.js';
 import type { FaultState } from './model.js';
 import { type SimContext, isTransient } from './sim-context.js';
@@ -111,10 +111,15 @@ export class PipelineFleet {
         delete_time: null,
         create_time: p.lastModified,
       });
-      if (spec.schedule && spec.schedule.pause_status !== 'PAUSED') {
-        const cron = quartzCron(spec.schedule.quartz_cron_expression, spec.schedule.timezone_id);
+      // The scenario schema refuses a schedule that does not parse, so `ok` is false only for a bug.
+      const schedule =
+        spec.schedule && spec.schedule.pause_status !== 'PAUSED'
+          ? parseQuartzSchedule(spec.schedule.quartz_cron_expression, spec.schedule.timezone_id)
+          : undefined;
+      if (schedule?.ok) {
+        const cron = schedule.value;
         const arm = (after: number) => {
-          const at = nextFireAfter(cron, after);
+          const at = cron.nextAfter(after);
           if (at === undefined) return;
           ctx.at(at, () => {
             if (!p.active) this.startUpdate(p.pipelineId, { cause: 'SCHEDULE', user: spec.owner });

@@ -1,4 +1,3 @@
-import type { Cron } from 'croner';
 import type { Clock } from '../../domain/clock.js';
 import type { Scenario, ScenarioJob, ScenarioTask } from '../scenario/schema.js';
 import type { SinkTableName, SystemTableSink } from '../system-table-sink.js';
@@ -33,9 +32,9 @@ import type {
   TaskRun,
   TaskSettings,
 } from './model.js';
+import { parseQuartzSchedule } from '../../domain/quartz-schedule.js';
 import { lineageRow, PipelineFleet } from './pipeline-fleet.js';
 import { Prng } from './prng.js';
-import { nextFireAfter, quartzCron } from './quartz-cron.js';
 import { RowBuffer } from './row-buffer.js';
 import { invalidParam, invalidState } from './sim-api-error.js';
 import { SimClock } from './sim-clock.js';
@@ -517,16 +516,14 @@ export class SimWorkspace {
     job.cron = undefined;
     const schedule = job.settings.schedule;
     if (job.deleted || !schedule || schedule.pause_status === 'PAUSED') return;
-    let cron: Cron;
-    try {
-      cron = quartzCron(schedule.quartz_cron_expression, schedule.timezone_id);
-    } catch {
-      return;
-    }
+    // Jobs are validated on create/reset, so a schedule that does not parse here never fires.
+    const parsed = parseQuartzSchedule(schedule.quartz_cron_expression, schedule.timezone_id);
+    if (!parsed.ok) return;
+    const cron = parsed.value;
     job.cron = cron;
     const epoch = job.cronEpoch;
     const arm = (after: number) => {
-      const at = nextFireAfter(cron, after);
+      const at = cron.nextAfter(after);
       if (at === undefined) return;
       this.#ctx.at(at, () => {
         if (job.cronEpoch !== epoch) return;
@@ -1916,10 +1913,7 @@ function validateSettings(s: JobSettings): void {
   const trigger = triggerProblem(s);
   if (trigger !== undefined) throw invalidParam(trigger);
   if (s.schedule) {
-    try {
-      quartzCron(s.schedule.quartz_cron_expression, s.schedule.timezone_id);
-    } catch {
-      throw invalidParam(`Invalid quartz_cron_expression: ${s.schedule.quartz_cron_expression}`);
-    }
+    const parsed = parseQuartzSchedule(s.schedule.quartz_cron_expression, s.schedule.timezone_id);
+    if (!parsed.ok) throw invalidParam(parsed.userMessage);
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errorCategorySchema, failureActionSchema } from '../../domain/error-label.js';
+import { parseQuartzSchedule } from '../../domain/quartz-schedule.js';
 import { severitySchema } from '../../domain/severity.js';
 
 /**
@@ -80,11 +81,19 @@ const rowsSchema = z.strictObject({
   jitter: jitter.default(0.1),
 });
 
-const scheduleSchema = z.strictObject({
-  quartz_cron_expression: z.string().min(9).max(120),
-  timezone_id: z.string().min(1).max(64).default('UTC'),
-  pause_status: z.enum(['PAUSED', 'UNPAUSED']).default('UNPAUSED'),
-});
+const scheduleSchema = z
+  .strictObject({
+    quartz_cron_expression: z.string(),
+    timezone_id: z.string().min(1).max(64).default('UTC'),
+    pause_status: z.enum(['PAUSED', 'UNPAUSED']).default('UNPAUSED'),
+  })
+  .superRefine((s, ctx) => {
+    // The same parser the replay uses, so a schedule accepted here is one the simulator can play.
+    const parsed = parseQuartzSchedule(s.quartz_cron_expression, s.timezone_id);
+    if (parsed.ok) return;
+    const path = parsed.reason === 'unknown_timezone' ? 'timezone_id' : 'quartz_cron_expression';
+    ctx.addIssue({ code: 'custom', path: [path], message: parsed.userMessage });
+  });
 
 const TASK_TYPES = ['notebook', 'sql', 'python_wheel', 'pipeline', 'run_job'] as const;
 

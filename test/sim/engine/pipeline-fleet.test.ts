@@ -57,6 +57,22 @@ function writes(sink: MemorySink) {
     .map((r) => r.event_time);
 }
 
+describe('Scheduled pipelines', () => {
+  it('starts an update at every time of a Quartz step from an offset (hours 0/6)', () => {
+    const { ws } = workspace((s) => {
+      s.duration_hours = 24;
+      s.pipelines = [stream({ schedule: { quartz_cron_expression: '0 0 0/6 * * ?', timezone_id: 'UTC' } })];
+    });
+    ws.advanceTo(START + 24 * HOUR - 1);
+    expect(pipeline(ws).updates.map((u) => [u.cause, (u.createdAt - START) / HOUR])).toEqual([
+      ['SCHEDULE', 0],
+      ['SCHEDULE', 6],
+      ['SCHEDULE', 12],
+      ['SCHEDULE', 18],
+    ]);
+  });
+});
+
 describe('Continuous pipelines', () => {
   it('keeps one update RUNNING from the start and refreshes its tables batch by batch', () => {
     const { ws, sink } = workspace((s) => {

@@ -516,6 +516,34 @@ describe('SimWorkspace reactions to remediations', () => {
     expect(extract.endAt - extract.execAt).toBe(8 * MIN);
   });
 
+  it('plays a schedule written as Quartz steps from an offset (hours 0/6 in New York)', () => {
+    const { ws } = workspace((s) => {
+      s.duration_hours = 24;
+      s.jobs![0]!.schedule = { quartz_cron_expression: '0 30 0/6 * * ?', timezone_id: 'America/New_York' };
+    });
+    ws.advanceTo(START + 24 * HOUR);
+    const job = [...ws.jobs.values()][0]!;
+    // 00:30, 06:30, 12:30, 18:30 New York (UTC-5 in November) are 05:30, 11:30, 17:30, 23:30 UTC.
+    expect(
+      ws.listRuns({ jobId: job.jobId }).map((r) => new Date(r.startTime).toISOString().slice(11, 16)),
+    ).toEqual(expect.arrayContaining(['05:30', '11:30', '17:30', '23:30']));
+    expect(ws.listRuns({ jobId: job.jobId })).toHaveLength(4);
+  });
+
+  it('refuses a job created with an invalid schedule, naming the field', () => {
+    const { ws } = workspace();
+    expect(() =>
+      ws.createJob(
+        {
+          name: 'x',
+          tasks: [{ task_key: 'a' }],
+          schedule: { quartz_cron_expression: '0 0 0/0 * * ?', timezone_id: 'UTC' },
+        },
+        'alice@example.com',
+      ),
+    ).toThrow(/hours field "0\/0"/);
+  });
+
   it('stops starting runs once the schedule is paused', () => {
     const { ws } = workspace();
     ws.advanceTo(START + 90 * MIN);

@@ -478,4 +478,41 @@ describe('parseScenario', () => {
       expect(e.message).toContain('faults[1].target.pipeline: a pipeline_hang fault needs target.pipeline');
     });
   });
+
+  it('accepts Quartz steps from an offset such as hours 0/6', () => {
+    const doc = baseScenario();
+    doc.jobs![0]!.schedule = { quartz_cron_expression: '0 0 0/6 * * ?', timezone_id: 'UTC' };
+    expect(parseScenario(stringify(doc), 'x.yaml').jobs[0]?.schedule?.quartz_cron_expression).toBe(
+      '0 0 0/6 * * ?',
+    );
+  });
+
+  it.each([
+    ['0 0 */0 * * ?', /hours field/],
+    ['0 0 2 * * *', /one of day-of-month and day-of-week must be "\?"/],
+    ['every day', /fields/],
+  ])('refuses the schedule %s at its path, saying what is wrong', (expression, why) => {
+    const doc = baseScenario();
+    doc.jobs![0]!.schedule = { quartz_cron_expression: expression, timezone_id: 'UTC' };
+    const e = errorOf(() => parseScenario(stringify(doc), 'x.yaml'));
+    expect(e.message).toContain('jobs[0].schedule.quartz_cron_expression');
+    expect(e.message).toMatch(why);
+    expect(e.message).not.toMatch(/CronPattern|TypeError/);
+  });
+
+  it("refuses a pipeline's schedule in an unknown time zone at the zone's path", () => {
+    const doc = baseScenario();
+    doc.pipelines = [
+      {
+        name: 'clicks',
+        team: 'finance',
+        owner: 'alice@example.com',
+        writes: ['main.finance.clicks'],
+        schedule: { quartz_cron_expression: '0 0 0/6 * * ?', timezone_id: 'Europe/Atlantis' },
+      },
+    ];
+    const e = errorOf(() => parseScenario(stringify(doc), 'x.yaml'));
+    expect(e.message).toContain('pipelines[0].schedule.timezone_id');
+    expect(e.message).toContain('Europe/Atlantis');
+  });
 });

@@ -222,6 +222,9 @@ function toCronerPatterns(expression: string): Result<string[], 'invalid_quartz_
     const count = raw[0] === '' ? 0 : raw.length;
     return refuse(`it has ${count} field${count === 1 ? '' : 's'}. ${FORMAT_HINT}`);
   }
+  // Quartz refuses `*` in both day fields, but its meaning — every day — is not in doubt, and people used
+  // to Unix cron write it in scenarios: it is read as day-of-week `?`.
+  if (raw[DOM] === '*' && raw[DOW] === '*') raw[DOW] = '?';
   const dom = raw[DOM] ?? '';
   const dow = raw[DOW] ?? '';
   if ((dom === '?') === (dow === '?')) {

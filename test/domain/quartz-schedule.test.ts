@@ -185,6 +185,13 @@ describe('parseQuartzSchedule', () => {
     ]);
   });
 
+  it('reads "*" in both day fields, which Quartz refuses, as every day (the Unix-cron habit)', () => {
+    expect(runs('0 0 12 * * *', '2026-11-20T00:00:00Z', 2)).toEqual([
+      '2026-11-20T12:00:00.000Z',
+      '2026-11-21T12:00:00.000Z',
+    ]);
+  });
+
   it('accepts lower-case names and surrounding blanks', () => {
     expect(runs('  0 0 12 ? jan,jul mon  ', FROM, 1)).toEqual(['2026-01-05T12:00:00.000Z']);
   });
@@ -195,7 +202,6 @@ describe('parseQuartzSchedule', () => {
     ['five fields (Unix cron)', '0 12 * * *', /5 fields/],
     ['a nickname', '@daily', /1 field\./],
     ['both day fields given', '0 0 12 1 * MON', /one of day-of-month and day-of-week must be "\?"/],
-    ['both day fields * (croner would accept it)', '0 0 12 * * *', /must be "\?"/],
     ['both day fields ?', '0 0 12 ? * ?', /must be "\?"/],
     ['a zero step', '*/0 * * * * ?', /seconds field "\*\/0".*step/],
     ['a step larger than the field', '0 0 0/24 * * ?', /hours field.*step/],

@@ -489,7 +489,7 @@ describe('parseScenario', () => {
 
   it.each([
     ['0 0 */0 * * ?', /hours field/],
-    ['0 0 2 * * *', /one of day-of-month and day-of-week must be "\?"/],
+    ['0 0 2 1 * MON', /one of day-of-month and day-of-week must be "\?"/],
     ['every day', /fields/],
   ])('refuses the schedule %s at its path, saying what is wrong', (expression, why) => {
     const doc = baseScenario();

@@ -73,6 +73,43 @@ async function expectedSpend(expected: ExpectedAnswer): Promise<number | undefin
 const dollars = (usd: number) =>
   `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
+/**
+ * How many runs failed, worked out here from the run timeline (a run's result is on its last slice;
+ * it failed, errored or timed out) for the teams or jobs and period the expectation names; undefined
+ * where it names something else.
+ */
+async function expectedFailures(expected: ExpectedAnswer): Promise<number | undefined> {
+  if (expected.period === undefined || expected.decline !== undefined) return undefined;
+  const { team, job, ...others } = expected.filters ?? {};
+  if (Object.keys(others).length > 0) return undefined;
+  const names = (column: string, values: string | readonly string[]) =>
+    `job_id IN (SELECT job_id FROM system.lakeflow.jobs WHERE workspace_id = ${quoted(demo.workspaceId)}
+       AND ${column} IN (${[values].flat().map(quoted).join(', ')}))`;
+  const where = [
+    `workspace_id = ${quoted(demo.workspaceId)}`,
+    "result_state IN ('FAILED', 'ERROR', 'TIMED_OUT')",
+    `period_end_time >= TIMESTAMP ${quoted(expected.period[0])}`,
+    `period_end_time < TIMESTAMP ${quoted(expected.period[1])}`,
+    ...(team === undefined ? [] : [names("tags['team']", team)]),
+    ...(job === undefined ? [] : [names('name', job)]),
+  ];
+  const { rows } = await demo.warehouse.query(
+    `SELECT count(DISTINCT run_id) AS runs FROM system.lakeflow.job_run_timeline WHERE ${where.join(' AND ')}`,
+  );
+  return Number(rows[0]?.runs ?? 0);
+}
+
+/** Why a failures answer's count is not the one the run timeline holds, or undefined when it is. */
+async function wrongFailures(expected: ExpectedAnswer, summary: string): Promise<string | undefined> {
+  const count = await expectedFailures(expected);
+  if (count === undefined) return undefined;
+  const said = /^No failed runs/.test(summary) ? 0 : Number(summary.match(/^(\d+) failed runs?\b/)?.[1]);
+  // Two periods compared say one count each; the first is the period asked.
+  return said === count
+    ? undefined
+    : `${Number.isNaN(said) ? 'no count' : said} failed runs said, expected ${count}`;
+}
+
 /** Why a spend answer's amount is not the one the billing tables hold, or undefined when it is. */
 async function wrongSpend(expected: ExpectedAnswer, summary: string): Promise<string | undefined> {
   const amount = await expectedSpend(expected);
@@ -137,6 +174,10 @@ async function mismatch(expected: ExpectedAnswer, answer: Answer): Promise<strin
   }
   if (answer.intent === 'spend_by_team') {
     const wrong = await wrongSpend(expected, answer.summary);
+    if (wrong !== undefined) return wrong;
+  }
+  if (answer.intent === 'failures') {
+    const wrong = await wrongFailures(expected, answer.summary);
     if (wrong !== undefined) return wrong;
   }
   if (expected.earlierUncovered && /\(new\)|against \$0\.00|\$0\.00 the period before/.test(answer.summary)) {

@@ -297,7 +297,7 @@ const UNCOVERED: readonly {
     // job's trend is (job_duration), and its status gives its median.
     subject: "runs that took longer than their job's usual",
     pattern: concept(
-      '(?:longer|slower|later) than (?:usual|normal|normally|expected|typical|typically|average|before)|(?:unusually|abnormally|weirdly|suspiciously) (?:long|slow)|(?:took|taking|ran|running) (?:way )?(?:too )?long(?:er)? than',
+      '(?:longer|slower|later) than (?:usual|normal|normally|expected|typical|typically|average|before)|(?:unusually|abnormally|weirdly|suspiciously) (?:long|slow)',
     ),
     nearest: ['job_duration', 'job_status'],
     notWithJob: true,

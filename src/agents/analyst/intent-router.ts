@@ -1049,9 +1049,9 @@ const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b
 const PHOTON_SPLIT =
   /non.?photon|without photon|photon (?:vs\.?|versus|or not|and non)|percent|\bshare\b|proportion|fraction|\bsplit\b|break.?down|how much of/i;
 
-/** Runs started, triggered or kicked off: of jobs, whoever the question names. */
+/** Runs started, triggered or kicked off, or runs at all ("bob's runs"): of jobs, whoever the question names. */
 const RUNS_STARTED =
-  /\bruns?\b[^.?!]*\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b|\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b[^.?!]*\bruns?\b/i;
+  /\bruns\b|\bkick(?:ed|s)? off\b|\btrigger(?:ed|s)?\b|\bruns?\b[^.?!]*\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b|\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b[^.?!]*\bruns?\b/i;
 
 function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;

@@ -1046,6 +1046,7 @@ describe('the kinds the sixth list of questions found', () => {
       ['what jobs did bob run', 'bob@acme.example'],
       ['runs started by alice yesterday', 'alice@acme.example'],
       ['jobs owned by erin', 'erin@acme.example'],
+      ['what did bob kick off yesterday', 'bob@acme.example'],
     ] as const) {
       const answer = await ask(question);
       expect(answer.intent, question).toBe('job_status');

@@ -153,6 +153,7 @@ const slotsSchema: z.ZodType<Slots> = z.preprocess(
     serverless: z.boolean().optional(),
     photon: z.boolean().optional(),
     byTeam: z.boolean().optional(),
+    byPhoton: z.boolean().optional(),
     bySlowness: z.boolean().optional(),
     user: z.string().optional(),
     pipeline: z.object({ id: z.string(), name: z.string() }).optional(),
@@ -234,8 +235,13 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     question: string,
     why = "I can't answer that yet",
     nearest: readonly IntentName[] = [],
+    jobs: readonly string[] = [],
   ): Answer {
-    const examples = nearest.map((i) => INTENT_SPECS[i].example);
+    // About the jobs the question names, where the intent answers one job; else its own example.
+    const examples = nearest.flatMap((i) => {
+      const about = INTENT_SPECS[i].askAbout;
+      return about !== undefined && jobs.length > 0 ? jobs.slice(0, 2).map(about) : [INTENT_SPECS[i].example];
+    });
     const listed = nearest.length > 0 ? examples : answerableExamples();
     return refused(
       question,
@@ -250,11 +256,16 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     );
   }
 
-  async function fallback(question: string, why?: string, nearest?: readonly IntentName[]): Promise<Answer> {
-    if (deps.model === undefined) return cannotAnswer(question, why, nearest);
+  async function fallback(
+    question: string,
+    why?: string,
+    nearest?: readonly IntentName[],
+    jobs?: readonly string[],
+  ): Promise<Answer> {
+    if (deps.model === undefined) return cannotAnswer(question, why, nearest, jobs);
     const drafted = await deps.model(question);
     if (!drafted.ok)
-      return cannotAnswer(question, `${why ?? "I can't answer that yet"} (${drafted.reason})`, nearest);
+      return cannotAnswer(question, `${why ?? "I can't answer that yet"} (${drafted.reason})`, nearest, jobs);
     return {
       question,
       ...drafted.answer,
@@ -286,6 +297,8 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     // A filter the intent's statement cannot keep is never dropped silently: the answer would be
     // another question's ("spend on serverless" answered with all spend).
     const kept = new Set<Filter>(spec.honours);
+    // Of a named job, its runs are that job's whoever owns it: a person narrows only every job's runs.
+    if (spec.perJob && slots.jobs !== undefined) kept.delete('user');
     const dropped = (Object.keys(FILTER_WORDS) as Filter[]).filter(
       (f) => slots[f] !== undefined && !kept.has(f),
     );
@@ -591,6 +604,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
           question,
           `I can't answer questions about ${routed.subject} yet`,
           routed.nearest,
+          routed.jobs,
         );
         const unknown = routed.unknownName;
         if (unknown === undefined || declined.outcome === 'answered') return declined;

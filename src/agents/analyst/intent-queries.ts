@@ -56,6 +56,8 @@ interface IntentSpec {
   readonly noPerson?: string;
   /** Whether its answer is about one job: a question naming several gets one answer per job, joined. */
   readonly perJob?: true;
+  /** The question it answers about one named job, offered when a question about that job is declined. */
+  readonly askAbout?: (job: string) => string;
   /** Whether it reads `system.billing.usage`: its answer says when the period lies before that data. */
   readonly readsBilling?: true;
   /**
@@ -281,6 +283,8 @@ const comparedWith = (ctx: IntentContext): Period => ctx.against ?? previousPeri
 
 /** Spend is split by team unless one team is asked about: then by product, to say where its money went. */
 const byTeams = (slots: Slots): boolean => slots.teams === undefined || slots.teams.length > 1;
+/** What spend is split by: Photon or not when asked, else teams, or one team's products. */
+const lead = (slots: Slots): string => (slots.byPhoton ? 'compute' : byTeams(slots) ? 'team' : 'product');
 
 /** A run is several timeline slices; these give one row per run. */
 const RUNS = `SELECT job_id, run_id, min(period_start_time) AS started, max(period_end_time) AS ended,
@@ -338,6 +342,7 @@ GROUP BY 1, 2 ORDER BY failures DESC, last_failure DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'why did finance_orders_daily fail?',
+    askAbout: (job) => `why did ${job} fail?`,
     noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       sql: `WITH runs AS (${RUNS})
@@ -364,11 +369,13 @@ ORDER BY r.ended DESC`,
   },
 
   job_status: {
-    honours: ['jobs', 'teams'],
+    // A person only of every job's runs: a named job's runs are that job's (`noPerson`).
+    honours: ['jobs', 'teams', 'user'],
     perJob: true,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'how is finance_orders_daily doing? (or: which jobs ran at 3am)',
+    askAbout: (job) => `how is ${job} doing?`,
     noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       // No job named ("the 3am jobs", "which jobs ran overnight"): every job's runs in the period,
@@ -380,7 +387,7 @@ SELECT coalesce(j.name, r.job_id) AS job, j.team AS team, count(*) AS runs,
        sum(CASE WHEN r.result_state IN ${FAILED} THEN 1 ELSE 0 END) AS failed,
        min(r.started) AS first_start, max(r.ended) AS last_end, round(avg(r.minutes), 1) AS avg_minutes
 FROM runs r LEFT JOIN jobs j ON j.job_id = r.job_id
-WHERE r.started < :end AND r.ended >= :start${teamFilter(slots, 'j.team')}
+WHERE r.started < :end AND r.ended >= :start${teamFilter(slots, 'j.team')}${jobOwnerFilter(slots, 'r.job_id')}
 GROUP BY 1, 2 ORDER BY runs DESC, job`
           : `WITH jobs AS (${CURRENT_JOBS}), runs AS (${RUNS})
 SELECT r.run_id, r.started, r.ended, r.result_state, r.termination_code, r.minutes
@@ -392,11 +399,16 @@ ORDER BY r.ended DESC`,
     summary: (rows, { slots, period }) => {
       if (slots.jobs === undefined) {
         const runs = sum(rows, 'runs');
-        if (runs === 0) return `No runs${scope(slots, ' of jobs')} ${period.label}.`;
+        // Owned: the identity a job runs as or its creator; who pressed "Run now" is in no system table.
+        const whose =
+          slots.user === undefined
+            ? ''
+            : ` (the system tables record who a job runs as and who created it, not who started a run)`;
+        if (runs === 0) return `No runs${scope(slots, ' of jobs')} ${period.label}${whose}.`;
         return `${plural(runs, 'run')} of ${plural(rows.length, 'job')}${scope(slots, '')} ${period.label}, ${sum(rows, 'failed')} failed; most: ${rows
           .slice(0, 3)
           .map((r) => `${str(r.job)} (${num(r.runs)})`)
-          .join(', ')}.`;
+          .join(', ')}${whose}.`;
       }
       const job = slots.jobs[0]?.name ?? 'The job';
       if (rows.length === 0) return `${job} has no finished runs ${period.label}.`;
@@ -426,6 +438,7 @@ ORDER BY r.ended DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'is finance_orders_daily getting slower?',
+    askAbout: (job) => `is ${job} getting slower?`,
     noPerson: "a named job's runs are that job's, whoever owns it",
     query: ({ slots, period }) => ({
       sql: `WITH runs AS (${RUNS})
@@ -574,11 +587,15 @@ GROUP BY 1 ORDER BY ${slots.bySlowness ? 'avg_seconds' : 'hours'} DESC`,
         startMs: Math.min(before.startMs, period.startMs),
         endMs: Math.max(before.endMs, period.endMs),
       };
-      const group = byTeams(slots) ? "coalesce(custom_tags['team'], '(untagged)')" : 'billing_origin_product';
+      const group = slots.byPhoton
+        ? "CASE WHEN product_features.is_photon THEN 'Photon' ELSE 'non-Photon' END"
+        : byTeams(slots)
+          ? "coalesce(custom_tags['team'], '(untagged)')"
+          : 'billing_origin_product';
       const inPeriod = 'usage_start_time >= :period_start AND usage_start_time < :period_end';
       return {
         sql: `WITH usage AS (${pricedUsage(slots)})
-SELECT ${group} AS ${byTeams(slots) ? 'team' : 'product'},
+SELECT ${group} AS ${lead(slots)},
        round(sum(CASE WHEN ${inPeriod} THEN usd ELSE 0 END), 2) AS usd,
        round(sum(CASE WHEN usage_start_time >= :before_start AND usage_start_time < :before_end THEN usd ELSE 0 END), 2) AS previous_usd,
        round(sum(CASE WHEN ${inPeriod} THEN usage_quantity ELSE 0 END), 2) AS dbus
@@ -608,7 +625,6 @@ GROUP BY 1 ORDER BY usd DESC`,
       const beforeWords = ctx.against === undefined ? 'the period before' : earlier.label;
       if (now === 0 && (before === 0 || !compared))
         return `No spend${scope(slots)} ${period.label}${billingNote(ctx)}.`;
-      const lead = byTeams(slots) ? 'team' : 'product';
       const start = billingStart(ctx);
       const against = compared
         ? ` against ${usd(before)} ${beforeWords} (${changeText(now, before)})`
@@ -621,11 +637,18 @@ GROUP BY 1 ORDER BY usd DESC`,
             }`;
       // DBUs beside dollars: people ask in either ("how many dbus did we burn").
       const dbus = sum(rows, 'dbus').toLocaleString('en-US', { maximumFractionDigits: 2 });
-      return `Spend${scope(slots)} ${period.label}: ${usd(now)} (${[`${dbus} DBUs`, start].filter((p) => p !== '').join('; ')})${against}; the most: ${rows
+      const head = `Spend${scope(slots)} ${period.label}: ${usd(now)} (${[`${dbus} DBUs`, start].filter((p) => p !== '').join('; ')})${against}`;
+      if (slots.byPhoton) {
+        // Both parts and each one's share of the whole, a part with no records at $0.
+        const part = (name: string) => num(rows.find((r) => str(r.compute) === name)?.usd);
+        const share = (name: string) => `${Math.round((100 * part(name)) / now)} %`;
+        return `${head}; Photon ${usd(part('Photon'))} (${share('Photon')}), non-Photon ${usd(part('non-Photon'))} (${share('non-Photon')}).`;
+      }
+      return `${head}; the most: ${rows
         .slice(0, 3)
         .map(
           (r) =>
-            `${str(r[lead])} ${usd(num(r.usd))}${compared ? ` (${changeText(num(r.usd), num(r.previous_usd))})` : ''}`,
+            `${str(r[lead(slots)])} ${usd(num(r.usd))}${compared ? ` (${changeText(num(r.usd), num(r.previous_usd))})` : ''}`,
         )
         .join(', ')}.`;
     },

@@ -82,6 +82,8 @@ export interface Slots {
   readonly photon?: boolean;
   /** "failures by team": group by team instead of job. */
   readonly byTeam?: boolean;
+  /** "Photon vs non-Photon", "what share is Photon": spend split into Photon and the rest. */
+  readonly byPhoton?: boolean;
   /** "Whose queries are slowest": people ranked by how long their queries take, not by their total. */
   readonly bySlowness?: boolean;
   /** A person or service principal who ran queries, as `query.history.executed_by` spells it. */
@@ -101,7 +103,7 @@ export const ERROR_KINDS = ['timeout', 'cluster'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** The filters a question can carry, each an answer must keep or decline. */
-export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness'>;
+export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness' | 'byPhoton'>;
 
 export type Routed =
   | {
@@ -134,6 +136,8 @@ export type Routed =
       readonly kind: 'uncovered';
       readonly subject: string;
       readonly nearest: readonly IntentName[];
+      /** The jobs the question names: the nearest answers are offered about them. */
+      readonly jobs?: readonly string[];
       /** A name in the question that is none of the workspace's ("markting"), said before the decline. */
       readonly unknownName?: UnknownName;
     }
@@ -235,6 +239,13 @@ const UNCOVERED: readonly {
   notFor?: readonly IntentName[];
   /** With a person named, the words say whose things to read ("jobs owned by alice"): no subject. */
   notWithPerson?: true;
+  /**
+   * The nearest answers follow what the question is about, where `nearest` is only the default: a
+   * named job's status and usual duration, what failed for what may break, the spend for a bill.
+   */
+  nearestByAsk?: true;
+  /** With a job named, an intent about that job answers it ("did X take longer than usual"): no subject. */
+  notWithJob?: true;
 }[] = [
   {
     subject: 'retries and attempts',
@@ -278,8 +289,18 @@ const UNCOVERED: readonly {
     // "Flaky" or "reliable" alone is answered by failures; a share asked for is not.
     pattern: concept('percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio'),
     nearest: ['failures', 'job_status'],
-    // Of one job, its status says "n of m runs failed".
-    notFor: ['job_status', 'job_duration', 'why_failed'],
+    // Of one job, its status says "n of m runs failed"; a share of spend is the spend's split.
+    notFor: ['job_status', 'job_duration', 'why_failed', 'spend_by_team'],
+  },
+  {
+    // Every job's runs against each one's own usual length is no statement of ours yet; one named
+    // job's trend is (job_duration), and its status gives its median.
+    subject: "runs that took longer than their job's usual",
+    pattern: concept(
+      '(?:longer|slower|later) than (?:usual|normal|normally|expected|typical|typically|average|before)|(?:unusually|abnormally|weirdly|suspiciously) (?:long|slow)',
+    ),
+    nearest: ['job_duration', 'job_status'],
+    notWithJob: true,
   },
   {
     subject: 'the tables a job reads or writes',
@@ -294,6 +315,7 @@ const UNCOVERED: readonly {
       "forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|will (?:the |our )?(?:bill|costs?|spend\\w*|invoice) be|run.?rate|(?:will|going to|gonna)\\s+(?:[a-z'-]+\\s+){0,5}(?:break|fail|crash|go down|be late|miss|finish|complete|land|make it|be on time|succeed|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow|(?:at|by) (?:the )?(?:end of (?:the )?(?:month|quarter|year)|(?:month|quarter|year).?end)",
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
+    nearestByAsk: true,
   },
   {
     // The system tables hold what Databricks bills, in DBUs: not another platform's bill, nor the cloud's.
@@ -1023,6 +1045,14 @@ const runsOfPeriod = (text: string, found: Found, hasPeriod: boolean): boolean =
 const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b/i;
 
 /** Decides the intent from the concepts present and the names found. */
+/** Both sides of Photon, or its part of the whole, asked for. */
+const PHOTON_SPLIT =
+  /non.?photon|without photon|photon (?:vs\.?|versus|or not|and non)|percent|\bshare\b|proportion|fraction|\bsplit\b|break.?down|how much of/i;
+
+/** Runs started, triggered or kicked off, or runs at all ("bob's runs"): of jobs, whoever the question names. */
+const RUNS_STARTED =
+  /\bruns\b|\bkick(?:ed|s)? off\b|\btrigger(?:ed|s)?\b|\bruns?\b[^.?!]*\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b|\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b[^.?!]*\bruns?\b/i;
+
 function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;
   const pipeline = found.pipeline !== undefined;
@@ -1066,6 +1096,21 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // A person's pipelines: the health of the DLT pipelines they own.
   if (found.user !== undefined && /\bpipelines?\b/i.test(text) && !has(text, 'cost'))
     return 'pipeline_status';
+  // A person's jobs, or the runs they started ("what jobs did bob run", "runs started by alice"): the
+  // runs of the jobs they own — no system table records who started a run — unless failures, money
+  // or an SLA is asked.
+  if (
+    found.user !== undefined &&
+    !job &&
+    !table &&
+    (has(text, 'job') || RUNS_STARTED.test(text)) &&
+    !has(text, 'query') &&
+    !has(text, 'fail') &&
+    !has(text, 'cost') &&
+    !has(text, 'sla') &&
+    !has(text, 'top')
+  )
+    return 'job_status';
   // A person named: what they ran, or how much warehouse time they used.
   // Of jobs, pipelines and clusters, a person is their owner: "jobs owned by bob" is no query question.
   if (
@@ -1146,21 +1191,61 @@ const ON_WAREHOUSES: ReadonlySet<IntentName> = new Set([
 const CLUSTER_NOUN = /(?:^|[^a-z0-9_])(?:clusters?|all.purpose)\b/i;
 const WAREHOUSE_ONLY: ReadonlySet<IntentName> = new Set(['idle_warehouses', 'warehouses_without_autostop']);
 
+/** Intents about runs: a question about the future of runs is nearest to what they answer now. */
+const ABOUT_RUNS: ReadonlySet<IntentName> = new Set([
+  'failures',
+  'why_failed',
+  'job_status',
+  'job_duration',
+  'sla_misses',
+]);
+
+/**
+ * The answers nearest to a question no intent covers, by what it is about: a named job's status and
+ * usual duration, what failed for runs in general, a pipeline's updates, else the subject's own.
+ */
+function nearestByAsk(
+  text: string,
+  intent: IntentName | undefined,
+  jobs: readonly string[],
+  fallback: readonly IntentName[],
+): readonly IntentName[] {
+  if (C.cost.test(text)) return fallback;
+  if (jobs.length > 0) return ['job_status', 'job_duration'];
+  if (intent === 'pipeline_status') return ['pipeline_status'];
+  if (intent === 'sla_misses') return ['sla_misses', 'failures'];
+  if ((intent !== undefined && ABOUT_RUNS.has(intent)) || C.fail.test(text))
+    return ['failures', 'job_status'];
+  return fallback;
+}
+
 /** The subject no intent covers that a question asks about, if any. */
 function uncoveredOf(
   text: string,
   intent: IntentName | undefined,
   person: boolean,
+  jobs: readonly string[] = [],
 ): Extract<Routed, { kind: 'uncovered' }> | undefined {
   const subject = UNCOVERED.find(
     (u) =>
       u.pattern.test(text) &&
       !(person && u.notWithPerson) &&
+      !(jobs.length > 0 && u.notWithJob) &&
       (u.needs === undefined || C[u.needs].test(text)) &&
       !(intent !== undefined && (u.notFor ?? []).includes(intent)) &&
       !(u.unless ?? []).some((c) => C[c].test(text)),
   );
-  if (subject !== undefined) return { kind: 'uncovered', subject: subject.subject, nearest: subject.nearest };
+  if (subject !== undefined) {
+    if (!subject.nearestByAsk)
+      return { kind: 'uncovered', subject: subject.subject, nearest: subject.nearest };
+    const nearest = nearestByAsk(text, intent, jobs, subject.nearest);
+    return {
+      kind: 'uncovered',
+      subject: subject.subject,
+      nearest,
+      ...(nearest.includes('job_status') && jobs.length > 0 ? { jobs } : {}),
+    };
+  }
   if (
     intent !== undefined &&
     WAREHOUSE_ONLY.has(intent) &&
@@ -1309,7 +1394,12 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   // too, never answered for all or for the other team alone.
   const misspelt = misspeltTeam(words, names);
   const intent = chooseIntent(words, found, options.hasPeriod === true);
-  const uncovered = uncoveredOf(words, intent, found.user !== undefined);
+  const uncovered = uncoveredOf(
+    words,
+    intent,
+    found.user !== undefined,
+    found.job?.kind === 'one' ? [found.job.item.name, ...(found.moreJobs ?? []).map((j) => j.item.name)] : [],
+  );
   if (uncovered !== undefined) {
     // The decline holds, and the misspelt team is said with it: the person sees both at once.
     return misspelt === undefined
@@ -1397,15 +1487,19 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     slots.product = 'SQL';
   if (intent === 'expensive_users' && slowestPeople(words, found)) slots.bySlowness = true;
   if (products.serverless) slots.serverless = true;
-  if (products.photon) slots.photon = true;
+  // Photon against the rest, or its share, is a split of the spend, not spend narrowed to Photon.
+  if (products.photon && intent === 'spend_by_team' && PHOTON_SPLIT.test(question)) slots.byPhoton = true;
+  else if (products.photon) slots.photon = true;
   if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;
   if (intent === undefined) {
     const named = slots.teams !== undefined || slots.jobs !== undefined || slots.table !== undefined;
     const words = tokensOf(text).filter((t) => !STOP_WORDS.has(t));
     return named || words.length === 0 ? { kind: 'follow_up', slots } : { kind: 'unknown' };
   }
-  // Jobs of a period named with no one job ("the 3am jobs"): every job's runs then.
-  const everyJob = intent === 'job_status' && runsOfPeriod(words, found, options.hasPeriod === true);
+  // Jobs of a period named with no one job ("the 3am jobs"), or a person's jobs: every job's runs then.
+  const everyJob =
+    intent === 'job_status' &&
+    (runsOfPeriod(words, found, options.hasPeriod === true) || found.user !== undefined);
   if (NEEDS_JOB.has(intent) && slots.jobs === undefined && !everyJob) {
     return intent === 'why_failed'
       ? { kind: 'intent', intent: 'failures', slots }

@@ -1041,6 +1041,83 @@ describe('the kinds the sixth list of questions found', () => {
     }
   });
 
+  it("reads the runs a person started as the runs of the jobs they own, saying the tables record no run's starter", async () => {
+    for (const [question, user] of [
+      ['what jobs did bob run', 'bob@acme.example'],
+      ['runs started by alice yesterday', 'alice@acme.example'],
+      ['jobs owned by erin', 'erin@acme.example'],
+      ['what did bob kick off yesterday', 'bob@acme.example'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe('job_status');
+      expect(answer.summary, question).toContain(`owned by ${user}`);
+      expect(answer.summary, question).toContain('not who started a run');
+      // Every row is a job of theirs: a run of anyone else's job would be another person's.
+      const owned = answer.rows.map((r) => r[answer.columns.indexOf('job')]);
+      expect(owned.length, question).toBeGreaterThan(0);
+      expect(new Set(owned).size, question).toBeLessThanOrEqual(user.startsWith('erin') ? 3 : 1);
+    }
+    const named = await ask('finance_orders_daily runs by bob');
+    expect(named.outcome).toBe('unanswerable');
+  });
+
+  it('splits spend by Photon when both parts or its share are asked, each part and its share adding up to the whole', async () => {
+    const whole = await ask('spend yesterday');
+    const total = Number(whole.summary.match(/\$([\d,]+\.\d{2})/)?.[1]?.replaceAll(',', ''));
+    for (const question of [
+      'photon vs non-photon spend yesterday',
+      'what percentage of our spend is photon yesterday',
+    ]) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe('spend_by_team');
+      expect(answer.summary, question).toMatch(/Photon \$[\d,.]+ \(\d+ %\), non-Photon \$[\d,.]+ \(\d+ %\)/);
+      const usd = answer.columns.indexOf('usd');
+      const parts = answer.rows.map((r) => Number(r[usd]));
+      expect(parts, question).toHaveLength(2);
+      expect(
+        parts.reduce((a, b) => a + b, 0),
+        question,
+      ).toBeCloseTo(total, 1);
+    }
+  });
+
+  it("declines runs longer than their job's usual across every job, offering one job's trend, and answers it of a named job", async () => {
+    for (const question of [
+      'did anything take longer than usual',
+      'which jobs ran slower than normal last night',
+    ]) {
+      const answer = await ask(question);
+      expect(answer.outcome, question).toBe('unanswerable');
+      expect(answer.summary, question).toContain("runs that took longer than their job's usual");
+      expect(answer.followUps[0]?.question, question).toBe('is finance_orders_daily getting slower?');
+    }
+    const named = await ask('did finance_orders_daily take longer than usual yesterday');
+    expect(named.outcome).toBe('answered');
+    expect(named.summary).toContain('finance_orders_daily');
+  });
+
+  it("offers a named job's status and usual duration when asked about its future, not the spend answers", async () => {
+    for (const [question, job] of [
+      ['will finance_orders_daily finish on time', 'finance_orders_daily'],
+      ['is the gl close job going to be late tonight', 'finance_gl_close'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.outcome, question).toBe('unanswerable');
+      expect(answer.summary, question).toContain(`how is ${job} doing?`);
+      expect(
+        answer.followUps.map((f) => f.question),
+        question,
+      ).toEqual([`how is ${job} doing?`, `is ${job} getting slower?`]);
+    }
+  });
+
+  it('offers the spend answers when asked about future spend, and the failures when asked what will break', async () => {
+    const bill = await ask('what will the bill be at month end');
+    expect(bill.followUps[0]?.question).toMatch(/^spend by team/);
+    const breaks = await ask('will anything break tomorrow');
+    expect(breaks.followUps.map((f) => f.question)).toContain('what failed last night?');
+  });
+
   it('answers the question before "and will it …", offering the question about the future as a button', async () => {
     const answer = await ask('did the payments job fail and will it fail again');
     expect(answer.outcome).toBe('answered');

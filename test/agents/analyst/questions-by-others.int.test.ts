@@ -19,8 +19,115 @@ afterAll(async () => {
 
 type Grade = 'right' | 'wrong-confident' | 'missed';
 
+/** The billing product each product word of an expectation names, as `billing_origin_product` spells it. */
+const PRODUCTS: Readonly<Record<string, string>> = {
+  SQL: "billing_origin_product = 'SQL'",
+  jobs: "billing_origin_product = 'JOBS'",
+  DLT: "billing_origin_product = 'DLT'",
+  'model serving': "billing_origin_product = 'MODEL_SERVING'",
+  serverless: 'product_features.is_serverless',
+  photon: 'product_features.is_photon',
+};
+
+const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/**
+ * What a spend answer's first dollar figure must be, worked out here from the billing tables with a
+ * plain statement of its own (each record at the list price of its SKU when it started) — never with
+ * the intent's SQL — for the filters and period the expectation names; undefined where it names
+ * something this statement cannot say (a person, a cluster, no period).
+ */
+async function expectedSpend(expected: ExpectedAnswer): Promise<number | undefined> {
+  if (expected.period === undefined || expected.decline !== undefined) return undefined;
+  const { team, product, warehouse, pipeline, ...others } = expected.filters ?? {};
+  if (Object.keys(others).length > 0) return undefined;
+  const where = [`workspace_id = ${quoted(demo.workspaceId)}`];
+  where.push(`usage_start_time >= TIMESTAMP ${quoted(expected.period[0])}`);
+  where.push(`usage_start_time < TIMESTAMP ${quoted(expected.period[1])}`);
+  if (team !== undefined) where.push(`custom_tags['team'] IN (${[team].flat().map(quoted).join(', ')})`);
+  for (const word of [product ?? []].flat()) {
+    const clause = PRODUCTS[word];
+    if (clause === undefined) return undefined;
+    where.push(clause);
+  }
+  if (warehouse !== undefined) {
+    where.push(
+      `usage_metadata.warehouse_id IN (SELECT warehouse_id FROM system.compute.warehouses WHERE warehouse_name = ${quoted(warehouse)})`,
+    );
+  }
+  if (pipeline !== undefined) {
+    where.push(
+      `usage_metadata.dlt_pipeline_id IN (SELECT pipeline_id FROM system.lakeflow.pipelines WHERE name = ${quoted(pipeline)})`,
+    );
+  }
+  const { rows } = await demo.warehouse.query(
+    `SELECT coalesce(sum(u.usage_quantity * (
+       SELECT max(p.pricing.effective_list.default) FROM system.billing.list_prices p
+        WHERE p.sku_name = u.sku_name AND p.price_start_time <= u.usage_start_time
+          AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time))), 0) AS usd
+     FROM system.billing.usage u WHERE ${where.join(' AND ')}`,
+  );
+  return Number(rows[0]?.usd ?? 0);
+}
+
+const dollars = (usd: number) =>
+  `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/**
+ * How many runs failed, worked out here from the run timeline (a run's result is on its last slice;
+ * it failed, errored or timed out) for the teams or jobs and period the expectation names; undefined
+ * where it names something else.
+ */
+async function expectedFailures(expected: ExpectedAnswer): Promise<number | undefined> {
+  if (expected.period === undefined || expected.decline !== undefined) return undefined;
+  const { team, job, ...others } = expected.filters ?? {};
+  if (Object.keys(others).length > 0) return undefined;
+  const names = (column: string, values: string | readonly string[]) =>
+    `job_id IN (SELECT job_id FROM system.lakeflow.jobs WHERE workspace_id = ${quoted(demo.workspaceId)}
+       AND ${column} IN (${[values].flat().map(quoted).join(', ')}))`;
+  const where = [
+    `workspace_id = ${quoted(demo.workspaceId)}`,
+    "result_state IN ('FAILED', 'ERROR', 'TIMED_OUT')",
+    `period_end_time >= TIMESTAMP ${quoted(expected.period[0])}`,
+    `period_end_time < TIMESTAMP ${quoted(expected.period[1])}`,
+    ...(team === undefined ? [] : [names("tags['team']", team)]),
+    ...(job === undefined ? [] : [names('name', job)]),
+  ];
+  const { rows } = await demo.warehouse.query(
+    `SELECT count(DISTINCT run_id) AS runs FROM system.lakeflow.job_run_timeline WHERE ${where.join(' AND ')}`,
+  );
+  return Number(rows[0]?.runs ?? 0);
+}
+
+/** Why a failures answer's count is not the one the run timeline holds, or undefined when it is. */
+async function wrongFailures(expected: ExpectedAnswer, summary: string): Promise<string | undefined> {
+  const count = await expectedFailures(expected);
+  if (count === undefined) return undefined;
+  const said = /^No failed runs/.test(summary) ? 0 : Number(summary.match(/^(\d+) failed runs?\b/)?.[1]);
+  // Two periods compared say one count each; the first is the period asked.
+  return said === count
+    ? undefined
+    : `${Number.isNaN(said) ? 'no count' : said} failed runs said, expected ${count}`;
+}
+
+/** Why a spend answer's amount is not the one the billing tables hold, or undefined when it is. */
+async function wrongSpend(expected: ExpectedAnswer, summary: string): Promise<string | undefined> {
+  const amount = await expectedSpend(expected);
+  if (amount === undefined) return undefined;
+  const said = summary.match(/\$([\d,]+\.\d{2})/)?.[1];
+  // No spend, or a period the billing data does not cover, is said with no figure: right when the tables hold none.
+  if (said === undefined)
+    return amount === 0 && /^No spend|not cover/.test(summary)
+      ? undefined
+      : `no spend said, expected ${dollars(amount)}`;
+  // The answer adds up its rows, each rounded to the cent: a cent or two of rounding is no wrong figure.
+  return Math.abs(Number(said.replaceAll(',', '')) - amount) <= 0.02
+    ? undefined
+    : `spend $${said}, expected ${dollars(amount)}`;
+}
+
 /** Why an answer is not the expected one, or undefined when it is. */
-function mismatch(expected: ExpectedAnswer, answer: Answer): string | undefined {
+async function mismatch(expected: ExpectedAnswer, answer: Answer): Promise<string | undefined> {
   if (answer.outcome !== 'answered') {
     if (
       expected.decline !== undefined &&
@@ -65,6 +172,14 @@ function mismatch(expected: ExpectedAnswer, answer: Answer): string | undefined 
       return `period ${got}, expected ${expected.period.join('..')}`;
     }
   }
+  if (answer.intent === 'spend_by_team') {
+    const wrong = await wrongSpend(expected, answer.summary);
+    if (wrong !== undefined) return wrong;
+  }
+  if (answer.intent === 'failures') {
+    const wrong = await wrongFailures(expected, answer.summary);
+    if (wrong !== undefined) return wrong;
+  }
   if (expected.earlierUncovered && /\(new\)|against \$0\.00|\$0\.00 the period before/.test(answer.summary)) {
     return `compares against a period the data does not cover: "${answer.summary}"`;
   }
@@ -101,7 +216,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     const lines: string[] = [];
     for (const [index, question] of QUESTIONS_BY_OTHERS.entries()) {
       const answer = await analyst.ask({ text: question.text });
-      const why = mismatch(question.expect, answer);
+      const why = await mismatch(question.expect, answer);
       const grade: Grade =
         why === undefined ? 'right' : answer.outcome === 'answered' ? 'wrong-confident' : 'missed';
       sizes[halfOf(index)] += 1;

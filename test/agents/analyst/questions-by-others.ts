@@ -26,8 +26,8 @@ export interface ExpectedAnswer {
     readonly pipeline?: string;
     /** The kind of error the failures were filtered by, as the summary words it ("timed out"). */
     readonly errorKind?: string;
-    /** A product word the summary must carry: serverless, SQL, jobs, DLT, model serving. */
-    readonly product?: string;
+    /** A product word the summary must carry: serverless, SQL, jobs, DLT, model serving, photon (or several). */
+    readonly product?: Named;
     /** An all-purpose cluster's name the summary must carry. */
     readonly cluster?: string;
   };
@@ -431,7 +431,7 @@ const FIRST_QUESTIONS: readonly QuestionByOthers[] = [
     who: 'manager',
     expect: {
       intents: ['spend_by_team'],
-      filters: { product: 'serverless' },
+      filters: { product: ['serverless', 'SQL'] },
       period: PAST_3_DAYS,
       earlierUncovered: true,
     },

@@ -328,6 +328,42 @@ describe('openStore in memory, left running', () => {
   });
 });
 
+describe('openStore in a directory, left running', () => {
+  it('checkpoints too, and opens again with what it kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbxops-pglite-'));
+    try {
+      let tick: () => Promise<void> = async () => {};
+      const store = await openStore({
+        dataDir: dir,
+        checkpoints: {
+          repeat: (_everyMs, t) => {
+            tick = t;
+            return () => {};
+          },
+        },
+      });
+      const redo = async () =>
+        (
+          await sql<{ redo: string }>`select redo_lsn::text as redo from pg_control_checkpoint()`.execute(
+            store.db,
+          )
+        ).rows[0]!.redo;
+      await createRepositories(store.db).watermarks.advance('ws', 'runs', { lastSeenAt: 5 }, 5);
+      const before = await redo();
+      await tick();
+      expect(await redo()).not.toBe(before);
+      await store.close();
+      const again = await openStore({ dataDir: dir });
+      expect(await createRepositories(again.db).watermarks.get('ws', 'runs')).toMatchObject({
+        lastSeenAt: 5,
+      });
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('openStore on PostgreSQL, left running', () => {
   it('leaves checkpoints to the server', async () => {
     const url = await createTestDatabase();

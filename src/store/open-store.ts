@@ -33,7 +33,7 @@ export interface StoreOptions {
    * (default every 5 minutes of wall-clock time, on `repeat`). A server has its own checkpointer.
    */
   readonly checkpoints?: { readonly everyMs?: number; readonly repeat?: Repeat };
-  /** Where a failed checkpoint is reported (default: a logger of its own). */
+  /** Where a failed checkpoint is reported (default: a logger of its own, on stderr). */
   readonly logger?: Pick<Logger, 'warn'>;
 }
 
@@ -220,7 +220,8 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       ? startCheckpoints(db, {
           everyMs: options.checkpoints?.everyMs ?? CHECKPOINT_EVERY_MS,
           repeat: options.checkpoints?.repeat ?? wallClockRepeat,
-          logger: options.logger ?? createLogger(),
+          // On stderr: a command's stdout may be its JSON (`dbxops eval --json`).
+          logger: options.logger ?? createLogger({ destination: process.stderr }),
         })
       : undefined;
   let closed = false;

@@ -194,7 +194,7 @@ export async function startDbxops(
     const store = await openStore(
       env.DATABASE_URL
         ? { databaseUrl: env.DATABASE_URL }
-        : { dataDir: embeddedMode ? 'memory://' : join(env.DBXOPS_DATA_DIR, 'pglite') },
+        : { dataDir: embeddedMode ? 'memory://' : join(env.DBXOPS_DATA_DIR, 'pglite'), logger },
     );
     cleanups.push(() => store.close());
 

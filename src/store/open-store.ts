@@ -5,8 +5,10 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, sql } from 'kysely';
 import type { PGliteDialect } from 'kysely-pglite-dialect';
+import { createLogger, type Logger } from '../config/logger.js';
 import type { Database } from './database.js';
 import { MIGRATIONS, staticMigrationProvider } from './migrations.js';
+import { CHECKPOINT_EVERY_MS, type Repeat, startCheckpoints, wallClockRepeat } from './pglite-checkpoints.js';
 import { StoreError } from './store-error.js';
 
 /** Where the embedded store keeps its files unless told otherwise. */
@@ -26,6 +28,13 @@ export interface StoreOptions {
    * `~/.cache/dbxops/`; `null` creates the cluster every time). See `scratchPglite`.
    */
   readonly clusterCacheDir?: string | null;
+  /**
+   * How often an embedded (PGlite) store checkpoints, which bounds the write-ahead log it keeps
+   * (default every 5 minutes of wall-clock time, on `repeat`). A server has its own checkpointer.
+   */
+  readonly checkpoints?: { readonly everyMs?: number; readonly repeat?: Repeat };
+  /** Where a failed checkpoint is reported (default: a logger of its own, on stderr). */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 export interface Store {
@@ -66,6 +75,14 @@ async function pgliteDialect(dataDir: string, cacheDir: string | null): Promise<
 }
 
 /**
+ * How much write-ahead log an in-memory store keeps after a checkpoint (`pglite-checkpoints.ts`): the
+ * segments it recycles for later use, between `min_wal_size` and `max_wal_size`, instead of the
+ * defaults' 80 MB to 1 GB. A single-user backend never checkpoints on `max_wal_size` (only a server's
+ * checkpointer does), so these settings bound the recycled segments and nothing else.
+ */
+const SCRATCH_WAL_SETTINGS = ['min_wal_size = 2MB', 'max_wal_size = 4MB'];
+
+/**
  * Settings of an in-memory store (an eval, a digest replay, `dbxops start`'s embedded mode, a test).
  * Its files are already in memory (PGlite's in-memory file system), so PostgreSQL's shared buffers
  * only hold a second copy of pages: 2 MB (256 pages) instead of the default 128 MB. Pages beyond them
@@ -73,7 +90,7 @@ async function pgliteDialect(dataDir: string, cacheDir: string | null): Promise<
  * (and a replay's tighter heap), the demo eval's peak fell from 511–531 to 472–482 MiB, with the same
  * results (bench/README.md).
  */
-const SCRATCH_SETTINGS = ['shared_buffers = 2MB'];
+const SCRATCH_SETTINGS = ['shared_buffers = 2MB', ...SCRATCH_WAL_SETTINGS];
 /**
  * `initdb` options of a scratch cluster: 1 MB write-ahead log segments instead of 16 MB. Each segment is
  * a file in PGlite's in-memory file system, filled in full when it is created, so the default left
@@ -198,6 +215,15 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
         options.clusterCacheDir === undefined ? join(homedir(), '.cache', 'dbxops') : options.clusterCacheDir,
       );
   const db = new Kysely<Database>({ dialect });
+  const checkpoints =
+    dialectName === 'pglite'
+      ? startCheckpoints(db, {
+          everyMs: options.checkpoints?.everyMs ?? CHECKPOINT_EVERY_MS,
+          repeat: options.checkpoints?.repeat ?? wallClockRepeat,
+          // On stderr: a command's stdout may be its JSON (`dbxops eval --json`).
+          logger: options.logger ?? createLogger({ destination: process.stderr }),
+        })
+      : undefined;
   let closed = false;
   const store: Store = {
     db,
@@ -206,6 +232,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     close: async () => {
       if (closed) return;
       closed = true;
+      await checkpoints?.stop();
       await db.destroy();
     },
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,16 +156,18 @@ describe('openStore in memory', () => {
     expect(statSync(join(dir, file ?? 'missing')).size).toBeGreaterThan(100_000);
   });
 
-  it('keeps its write-ahead log in 1 MB segments and its shared buffers small, from a kept cluster as from a new one', async () => {
+  it('keeps its write-ahead log in 1 MB segments, recycles at most 4 MB of it, and keeps its shared buffers small, from a kept cluster as from a new one', async () => {
     const settings = async (store: Store) => {
       const { rows } = await sql<{ name: string; setting: string; unit: string }>`
-        select name, setting, unit from pg_settings where name in ('wal_segment_size', 'shared_buffers')
+        select name, setting, unit from pg_settings where name in ('wal_segment_size', 'shared_buffers', 'min_wal_size', 'max_wal_size')
         order by name`.execute(store.db);
       await store.close();
       return rows;
     };
     // Each segment is a file in PGlite's memory, filled in full when it is created.
     const expected = [
+      { name: 'max_wal_size', setting: '4', unit: 'MB' },
+      { name: 'min_wal_size', setting: '2', unit: 'MB' },
       { name: 'shared_buffers', setting: '256', unit: '8kB' },
       { name: 'wal_segment_size', setting: '1048576', unit: 'B' },
     ];
@@ -177,5 +180,205 @@ describe('openStore in memory', () => {
 
   it('creates the cluster every time without a cache directory', async () => {
     await usable(await openStore({ dataDir: 'memory://', clusterCacheDir: null }));
+  });
+});
+
+describe('openStore in memory, left running', () => {
+  const MB = 1024 * 1024;
+
+  /** A timer that ticks only when the test says so: checkpoints come after a number of writes. */
+  function manualRepeat() {
+    const ticks: Array<() => Promise<void>> = [];
+    return {
+      repeat: (_everyMs: number, tick: () => Promise<void>) => {
+        ticks.push(tick);
+        return () => void ticks.splice(ticks.indexOf(tick), 1);
+      },
+      tick: async () => {
+        for (const t of ticks) await t();
+      },
+      get running() {
+        return ticks.length;
+      },
+    };
+  }
+
+  /** The write-ahead log the store holds in memory, and how much it has written since it opened. */
+  async function wal(store: Store) {
+    const { rows } = await sql<{ held: string; written: string }>`
+      select (select coalesce(sum(size), 0) from pg_ls_waldir())::text as held,
+             pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as written`.execute(store.db);
+    return { held: Number(rows[0]!.held), written: Number(rows[0]!.written) };
+  }
+
+  /** Detector-state saves as a bot's polls make them: a few KB of remembered runs each time. */
+  async function saveDetectorState(
+    store: Store,
+    saves: number,
+    afterEach: (i: number) => Promise<void> = async () => {},
+  ) {
+    const repos = createRepositories(store.db, { soleWriter: true });
+    for (let i = 0; i < saves; i++) {
+      await repos.detectorState.locked('ws', async (scope) => {
+        const { seq } = await scope.since(0);
+        // Run ids look random to the compression PostgreSQL applies to large values, as real ones do.
+        const runs = Array.from({ length: 100 }, (_, r) =>
+          createHash('sha256').update(`${i}/${r}`).digest('hex'),
+        );
+        await scope.save(seq + 1, [{ part: 'failure-rate', key: `job-${i % 20}`, value: { runs } }], i);
+      });
+      await afterEach(i);
+    }
+  }
+
+  it('holds every write-ahead log segment it writes while nothing checkpoints', async () => {
+    const timer = manualRepeat();
+    const store = await openStore({ dataDir: 'memory://', checkpoints: { repeat: timer.repeat } });
+    try {
+      const before = await wal(store);
+      await saveDetectorState(store, 1_500);
+      const after = await wal(store);
+      expect(after.written - before.written).toBeGreaterThan(10 * MB);
+      // All that was written is still held, a segment per MB: nothing removes or recycles it.
+      expect(after.held).toBeGreaterThanOrEqual(after.written - before.written);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('keeps its write-ahead log under 6 MB across many writes when it checkpoints between them', async () => {
+    const timer = manualRepeat();
+    const store = await openStore({ dataDir: 'memory://', checkpoints: { repeat: timer.repeat } });
+    try {
+      const before = await wal(store);
+      let most = before.held;
+      await saveDetectorState(store, 1_500, async (i) => {
+        if (i % 100 !== 99) return;
+        // Measured just before each checkpoint, when the most log has piled up since the last one.
+        most = Math.max(most, (await wal(store)).held);
+        await timer.tick();
+      });
+      const after = await wal(store);
+      // Over twice the bound written, and never more than the bound held.
+      expect(after.written - before.written).toBeGreaterThan(12 * MB);
+      expect(most).toBeLessThanOrEqual(6 * MB);
+      expect(after.held).toBeLessThanOrEqual(6 * MB);
+    } finally {
+      await store.close();
+    }
+    expect(timer.running).toBe(0);
+  }, 120_000);
+
+  it('lets a transaction under way finish before it checkpoints', async () => {
+    const timer = manualRepeat();
+    const store = await openStore({ dataDir: 'memory://', checkpoints: { repeat: timer.repeat } });
+    try {
+      const repos = createRepositories(store.db);
+      const before = await sql<{
+        redo: string;
+      }>`select redo_lsn::text as redo from pg_control_checkpoint()`.execute(store.db);
+      let checkpoint: Promise<void> | undefined;
+      await store.db.transaction().execute(async (trx) => {
+        await createRepositories(trx).watermarks.advance('ws', 'runs', { lastSeenAt: 5 }, 5);
+        // The checkpoint waits for the connection the transaction holds: awaiting it here would never end.
+        checkpoint = timer.tick();
+        await createRepositories(trx).watermarks.advance('ws', 'runs', { lastSeenAt: 6 }, 6);
+      });
+      await checkpoint;
+      expect(await repos.watermarks.get('ws', 'runs')).toMatchObject({ lastSeenAt: 6 });
+      const after = await sql<{
+        redo: string;
+      }>`select redo_lsn::text as redo from pg_control_checkpoint()`.execute(store.db);
+      expect(after.rows[0]!.redo).not.toBe(before.rows[0]!.redo);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('logs a checkpoint that fails and checkpoints again on the next tick', async () => {
+    const timer = manualRepeat();
+    const warnings: unknown[] = [];
+    const store = await openStore({
+      dataDir: 'memory://',
+      checkpoints: { repeat: timer.repeat },
+      logger: { warn: (...args: unknown[]) => void warnings.push(args) },
+    });
+    const redo = async () =>
+      (
+        await sql<{ redo: string }>`select redo_lsn::text as redo from pg_control_checkpoint()`.execute(
+          store.db,
+        )
+      ).rows[0]!.redo;
+    try {
+      // A role without the right to checkpoint: PostgreSQL refuses the statement.
+      await sql`create role no_checkpoint`.execute(store.db);
+      await sql`set role no_checkpoint`.execute(store.db);
+      await timer.tick();
+      expect(warnings).toHaveLength(1);
+      expect(JSON.stringify(warnings[0])).toMatch(/could not checkpoint/);
+      await sql`reset role`.execute(store.db);
+      const before = await redo();
+      await createRepositories(store.db).watermarks.advance('ws', 'runs', { lastSeenAt: 5 }, 5);
+      await timer.tick();
+      expect(await redo()).not.toBe(before);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('openStore in a directory, left running', () => {
+  it('checkpoints too, and opens again with what it kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbxops-pglite-'));
+    try {
+      let tick: () => Promise<void> = async () => {};
+      const store = await openStore({
+        dataDir: dir,
+        checkpoints: {
+          repeat: (_everyMs, t) => {
+            tick = t;
+            return () => {};
+          },
+        },
+      });
+      const redo = async () =>
+        (
+          await sql<{ redo: string }>`select redo_lsn::text as redo from pg_control_checkpoint()`.execute(
+            store.db,
+          )
+        ).rows[0]!.redo;
+      await createRepositories(store.db).watermarks.advance('ws', 'runs', { lastSeenAt: 5 }, 5);
+      const before = await redo();
+      await tick();
+      expect(await redo()).not.toBe(before);
+      await store.close();
+      const again = await openStore({ dataDir: dir });
+      expect(await createRepositories(again.db).watermarks.get('ws', 'runs')).toMatchObject({
+        lastSeenAt: 5,
+      });
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('openStore on PostgreSQL, left running', () => {
+  it('leaves checkpoints to the server', async () => {
+    const url = await createTestDatabase();
+    let timers = 0;
+    const store = await openStore({
+      databaseUrl: url,
+      checkpoints: {
+        repeat: () => {
+          timers++;
+          return () => {};
+        },
+      },
+    });
+    await store.close();
+    await dropTestDatabase(url);
+    expect(timers).toBe(0);
   });
 });

@@ -512,7 +512,15 @@ export function createMonitoringStages(
       incidents: deps.repos.incidents,
       recurring: deps.repos.recurringIssues,
       graph: () => state.graph,
-      criticality: (summary, now) => criticalityOf(deps.cache.topology, summary, now),
+      // Which of the failed job's tables another job keeps current: lineage's writers, and their last
+      // successes as the polls read them.
+      criticality: async (summary, now) => {
+        const lastSuccess = await recovery.lastSuccesses();
+        return criticalityOf(deps.cache.topology, summary, now, {
+          graph: state.graph,
+          lastSuccessAt: (jobId) => lastSuccess('job', jobId)?.endTime,
+        });
+      },
       policy: deps.policy,
       clock: deps.clock,
       ...(deps.correlationLock ? { lock: deps.correlationLock } : {}),

@@ -512,14 +512,17 @@ export function createMonitoringStages(
       incidents: deps.repos.incidents,
       recurring: deps.repos.recurringIssues,
       graph: () => state.graph,
-      // Which of the failed job's tables another job keeps current: lineage's writers, and their last
-      // successes as the polls read them.
+      // Which of the failed job's tables another job keeps current: lineage's writers, and when each
+      // last wrote the table (its loads, its successful runs) as the polls read them.
       criticality: async (summary, now) => {
-        const lastSuccess = await recovery.lastSuccesses();
-        return criticalityOf(deps.cache.topology, summary, now, {
-          graph: state.graph,
-          lastSuccessAt: (jobId) => lastSuccess('job', jobId)?.endTime,
+        const lastWriteAt = await detection.judge((d) => (jobId: string, table: string) => {
+          const loaded = d.lastWrite(workspaceId, table, jobId);
+          const succeeded = d.lastSuccess(workspaceId, 'job', jobId)?.endTime;
+          return loaded === undefined || succeeded === undefined
+            ? (loaded ?? succeeded)
+            : Math.max(loaded, succeeded);
         });
+        return criticalityOf(deps.cache.topology, summary, now, { graph: state.graph, lastWriteAt });
       },
       policy: deps.policy,
       clock: deps.clock,

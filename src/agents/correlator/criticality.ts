@@ -84,17 +84,20 @@ const WRONG_DATA_KINDS: ReadonlySet<string> = new Set(['zero_rows', 'row_count_d
 
 /**
  * What tells the job that keeps a table current from a side writer (an erasure, a compaction, a
- * backfill): the graph the blast radius walks, and when each job last succeeded.
+ * backfill): the graph the blast radius walks, and when each job last wrote each table.
  */
 export interface WriterEvidence {
   readonly graph: GraphView;
-  /** When the job's newest successful run that the polls read ended (epoch ms), if any. */
-  readonly lastSuccessAt: (jobId: string) => number | undefined;
+  /**
+   * When the job last wrote the table successfully (epoch ms), if known: its newest load of it, or the
+   * end of its newest successful run, whichever is later.
+   */
+  readonly lastWriteAt: (jobId: string, table: string) => number | undefined;
 }
 
 /**
  * The tables `jobId` writes that another job keeps current: one that lineage shows writing the table
- * has succeeded since `jobId` last did, and within `DOWNSTREAM_HORIZON_MS` before `failedAt` (the cycle
+ * has written it since `jobId` last did, and within `DOWNSTREAM_HORIZON_MS` before `failedAt` (the cycle
  * in progress). Its failure leaves them as fresh as they were, so their readers are not late because of
  * it. Judged at the failure, so the answer does not turn as the other job's success ages.
  */
@@ -103,14 +106,15 @@ function keptCurrentByOthers(
   tables: readonly string[],
   jobId: string,
   failedAt: number,
-  lastSuccessAt: WriterEvidence['lastSuccessAt'],
+  lastWriteAt: WriterEvidence['lastWriteAt'],
 ): Set<string> {
   const kept = new Set<string>();
-  const own = lastSuccessAt(jobId) ?? Number.NEGATIVE_INFINITY;
   for (const table of tables) {
     const others = (writers.get(table) ?? []).filter((w) => w !== jobId);
+    if (others.length === 0) continue;
+    const own = lastWriteAt(jobId, table) ?? Number.NEGATIVE_INFINITY;
     const current = others.some((w) => {
-      const at = lastSuccessAt(w);
+      const at = lastWriteAt(w, table);
       return at !== undefined && at > own && at >= failedAt - DOWNSTREAM_HORIZON_MS;
     });
     if (current) kept.add(table);
@@ -164,7 +168,7 @@ export function criticalityOf(
   const written = root.refs.tablesWritten ?? [];
   const kept =
     writers !== undefined && rootJob !== undefined && FAILURE_KINDS.has(root.kind)
-      ? keptCurrentByOthers(writersOf, written, rootJob, root.occurredAt, writers.lastSuccessAt)
+      ? keptCurrentByOthers(writersOf, written, rootJob, root.occurredAt, writers.lastWriteAt)
       : new Set<string>();
   const downstream =
     kept.size === 0 || writers === undefined || rootJob === undefined

@@ -211,28 +211,29 @@ describe('criticalityOf', () => {
         [failedTaskSignal({ occurredAt: failedAt, observedAt: failedAt, refs: { jobId, tablesWritten } })],
         graph,
       );
+    /** When each job last wrote the payments table; the erasure writes the PII table with it. */
     const succeeded =
       (ends: Record<string, number>) =>
-      (jobId: string): number | undefined =>
+      (jobId: string, _table: string): number | undefined =>
         ends[jobId];
 
     it("lends a failed loader its readers' criticality: the table it refreshes is left stale", () => {
       // Last night's erasure wrote after last night's load, but nobody has written the table tonight.
-      const lastSuccessAt = succeeded({ '10': at(1, 25, 0), '20': at(1, 40, 0) });
+      const lastWriteAt = succeeded({ '10': at(1, 25, 0), '20': at(1, 40, 0) });
       const tags = criticalityOf(shared, failure('10', at(1, 20), ['main.claims.payments']), at(1, 21), {
         graph,
-        lastSuccessAt,
+        lastWriteAt,
       });
       expect(tags.sort()).toEqual(['financial-critical', 'high']);
     });
 
     it('lends a failed side writer none of it while the loader keeps the table current', () => {
-      const lastSuccessAt = succeeded({ '10': at(1, 25), '20': at(1, 40, 0) });
+      const lastWriteAt = succeeded({ '10': at(1, 25), '20': at(1, 40, 0) });
       const incident = failure('20', at(1, 35), ['main.claims.payments', 'main.claims.pii']);
-      expect(criticalityOf(shared, incident, at(1, 36), { graph, lastSuccessAt })).toEqual([]);
+      expect(criticalityOf(shared, incident, at(1, 36), { graph, lastWriteAt })).toEqual([]);
       // The next night's load does not turn the answer as the day goes on.
       const later = succeeded({ '10': at(1, 25, 2), '20': at(1, 40, 0) });
-      expect(criticalityOf(shared, incident, at(20), { graph, lastSuccessAt: later })).toEqual([]);
+      expect(criticalityOf(shared, incident, at(20), { graph, lastWriteAt: later })).toEqual([]);
       // Without the jobs' last successes nobody can tell the writers apart, and the readers count.
       expect(criticalityOf(shared, incident, at(1, 36))).toContain('financial-critical');
     });
@@ -241,13 +242,13 @@ describe('criticalityOf', () => {
       const incident = failure('20', at(1, 35), ['main.claims.payments', 'main.claims.pii']);
       // The loader has not succeeded since the night before last: the erasure was the last to write.
       const loaderDown = succeeded({ '10': at(1, 25, -1), '20': at(1, 40, 0) });
-      expect(criticalityOf(shared, incident, at(1, 36), { graph, lastSuccessAt: loaderDown })).toContain(
+      expect(criticalityOf(shared, incident, at(1, 36), { graph, lastWriteAt: loaderDown })).toContain(
         'financial-critical',
       );
       // The only writer of a table: what reads it waits on this job.
       const alone: Topology = { ...shared, jobs: shared.jobs.filter((j) => j.jobId !== '10') };
-      const lastSuccessAt = succeeded({ '20': at(1, 40, 0) });
-      expect(criticalityOf(alone, incident, at(1, 36), { graph, lastSuccessAt })).toContain(
+      const lastWriteAt = succeeded({ '20': at(1, 40, 0) });
+      expect(criticalityOf(alone, incident, at(1, 36), { graph, lastWriteAt })).toContain(
         'financial-critical',
       );
     });

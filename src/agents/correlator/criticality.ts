@@ -2,7 +2,7 @@ import type { Topology } from '../collector/topology.js';
 import { deadlinesAround } from '../detector/zoned-time.js';
 import { blastRadiusSparing } from './blast-radius.js';
 import type { IncidentSummary } from './correlate.js';
-import { type GraphView, nodeKey } from './dependency-graph.js';
+import { type GraphView, nodeKey, nodeKind } from './dependency-graph.js';
 import { FAILURE_KINDS, SPEND_KINDS } from './root-cause.js';
 
 /**
@@ -123,6 +123,24 @@ function keptCurrentByOthers(
 }
 
 /**
+ * The tables `jobId` leads to in the graph that its failure leaves as they were: those another writer
+ * keeps current, and an SLA's table it reaches only by the graph's shortcut from each job upstream of
+ * an SLA (what it does not write itself is reached through what it writes, if at all).
+ */
+function unhurtOutputs(
+  jobId: string,
+  written: readonly string[],
+  kept: ReadonlySet<string>,
+  graph: GraphView,
+): Set<string> {
+  const hurt = new Set(written.filter((t) => !kept.has(t)).map((t) => nodeKey('table', t)));
+  const out = new Set<string>();
+  for (const n of graph.downstream(nodeKey('job', jobId)))
+    if (nodeKind(n) === 'table' && !hurt.has(n)) out.add(n);
+  return out;
+}
+
+/**
  * Criticality tags of the root cause's job and the jobs and tables downstream of it. A revoked grant
  * leaves its table intact (one principal lost access to it): only what that principal's broken jobs
  * feed, its blast radius, lends the incident its criticality, not the table's own tags.
@@ -175,7 +193,7 @@ export function criticalityOf(
       ? summary.blastRadius
       : blastRadiusSparing(
           nodeKey('job', rootJob),
-          new Set([...kept].map((t) => nodeKey('table', t))),
+          unhurtOutputs(rootJob, written, kept, writers.graph),
           writers.graph,
         );
   for (const job of downstream.jobs) {

@@ -204,7 +204,10 @@ describe('criticalityOf', () => {
       .addEdge('job:20', 'table:main.claims.payments')
       .addEdge('job:20', 'table:main.claims.pii')
       .addEdge('table:main.claims.payments', 'job:30')
-      .addEdge('job:30', 'table:main.reg.statutory');
+      .addEdge('job:30', 'table:main.reg.statutory')
+      // The graph's shortcut from every job upstream of an SLA to the SLA's table.
+      .addEdge('job:10', 'table:main.reg.statutory')
+      .addEdge('job:20', 'table:main.reg.statutory');
     const at = (hour: number, minute = 0, day = 1) => Date.UTC(2026, 11, day, hour, minute);
     const failure = (jobId: string, failedAt: number, tablesWritten: string[]) =>
       summariseIncident(

@@ -112,7 +112,9 @@ function keptCurrentByOthers(
   for (const table of tables) {
     const others = (writers.get(table) ?? []).filter((w) => w !== jobId);
     if (others.length === 0) continue;
-    const own = lastWriteAt(jobId, table) ?? Number.NEGATIVE_INFINITY;
+    // A write of its own after the failure is a retry's: what it wrote before is not known then.
+    const newest = lastWriteAt(jobId, table);
+    const own = newest === undefined || newest > failedAt ? Number.NEGATIVE_INFINITY : newest;
     const current = others.some((w) => {
       const at = lastWriteAt(w, table);
       return at !== undefined && at > own && at >= failedAt - DOWNSTREAM_HORIZON_MS;

@@ -234,6 +234,9 @@ describe('criticalityOf', () => {
       const lastWriteAt = succeeded({ '10': at(1, 25), '20': at(1, 40, 0) });
       const incident = failure('20', at(1, 35), ['main.claims.payments', 'main.claims.pii']);
       expect(criticalityOf(shared, incident, at(1, 36), { graph, lastWriteAt })).toEqual([]);
+      // Nor when the erasure's retry has since succeeded.
+      const retried = succeeded({ '10': at(1, 25), '20': at(1, 59) });
+      expect(criticalityOf(shared, incident, at(2), { graph, lastWriteAt: retried })).toEqual([]);
       // The next night's load does not turn the answer as the day goes on.
       const later = succeeded({ '10': at(1, 25, 2), '20': at(1, 40, 0) });
       expect(criticalityOf(shared, incident, at(20), { graph, lastWriteAt: later })).toEqual([]);

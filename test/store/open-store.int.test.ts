@@ -211,7 +211,10 @@ describe('openStore in memory, left running', () => {
     return { held: Number(rows[0]!.held), written: Number(rows[0]!.written) };
   }
 
-  /** Detector-state saves as a bot's polls make them: a few KB of remembered runs each time. */
+  /**
+   * Detector-state saves as a bot's polls make them, each remembering a thousand runs (tens of KB), so a
+   * few hundred saves write what thousands of a small workspace's would.
+   */
   async function saveDetectorState(
     store: Store,
     saves: number,
@@ -222,7 +225,7 @@ describe('openStore in memory, left running', () => {
       await repos.detectorState.locked('ws', async (scope) => {
         const { seq } = await scope.since(0);
         // Run ids look random to the compression PostgreSQL applies to large values, as real ones do.
-        const runs = Array.from({ length: 100 }, (_, r) =>
+        const runs = Array.from({ length: 1_000 }, (_, r) =>
           createHash('sha256').update(`${i}/${r}`).digest('hex'),
         );
         await scope.save(seq + 1, [{ part: 'failure-rate', key: `job-${i % 20}`, value: { runs } }], i);
@@ -236,7 +239,7 @@ describe('openStore in memory, left running', () => {
     const store = await openStore({ dataDir: 'memory://', checkpoints: { repeat: timer.repeat } });
     try {
       const before = await wal(store);
-      await saveDetectorState(store, 1_500);
+      await saveDetectorState(store, 160);
       const after = await wal(store);
       expect(after.written - before.written).toBeGreaterThan(10 * MB);
       // All that was written is still held, a segment per MB: nothing removes or recycles it.
@@ -252,8 +255,8 @@ describe('openStore in memory, left running', () => {
     try {
       const before = await wal(store);
       let most = before.held;
-      await saveDetectorState(store, 1_500, async (i) => {
-        if (i % 100 !== 99) return;
+      await saveDetectorState(store, 160, async (i) => {
+        if (i % 10 !== 9) return;
         // Measured just before each checkpoint, when the most log has piled up since the last one.
         most = Math.max(most, (await wal(store)).held);
         await timer.tick();

@@ -3,7 +3,10 @@ import type { FailureAction } from '../../domain/error-label.js';
 import type { Signal } from '../../domain/signal.js';
 import type { RemediationKind } from './remediation-kind.js';
 
-type SuggestInput = Pick<Signal, 'kind' | 'refs' | 'classification'> & { readonly error?: Signal['error'] };
+type SuggestInput = Pick<Signal, 'kind' | 'refs' | 'classification'> & {
+  readonly error?: Signal['error'];
+  readonly subject?: Pick<Signal['subject'], 'type'> | undefined;
+};
 
 /**
  * What the failure calls for (docs/error-labels.md). A category a retry never fixes (permission,
@@ -73,11 +76,24 @@ export function suggestRemediations(signal: SuggestInput | undefined): Remediati
       out.push('notify_owner');
       break;
     case 'duration_anomaly':
+      // A pipeline update running far past its usual time without an error hangs: a senior on-call
+      // stops it and starts a fresh one (a failed one is pipeline_failed, the owner's). The owner
+      // still hears of it, and the job run waiting on it can be cancelled.
+      if (signal.subject?.type === 'pipeline' && refs.pipelineId !== undefined) {
+        out.push('restart_pipeline_update', 'notify_owner');
+        if (refs.runId !== undefined) out.push('cancel_run');
+        break;
+      }
+      out.push('notify_owner');
+      if (refs.runId !== undefined) out.push('cancel_run');
+      break;
     case 'sla_at_risk':
       // Slow, not failed: the owner knows whether it is volume or a regression. Cancelling is second,
       // for a run that is clearly stuck and blocks the next one.
+      // Late, maybe because an upstream pipeline's update runs long: its owner knows whether it is
+      // volume or a hang; restarting the upstream update is there for the one who knows it hangs.
       out.push('notify_owner');
-      if (refs.runId !== undefined && signal.kind === 'duration_anomaly') out.push('cancel_run');
+      if (refs.pipelineId !== undefined) out.push('restart_pipeline_update');
       break;
     case 'warehouse_queueing':
       // Queries wait for a slot: one cluster more lets them start.

@@ -465,8 +465,8 @@ function planRestartPipelineUpdate(context: RemediationContext, plan: Planner): 
     calls: [stop, { method: 'POST', path: `${path}/updates`, body: { full_refresh: false } }],
     rollback: `The stopped update cannot be resumed, and needs no undoing: the tables keep what they last committed. Stop the new update with POST ${path}/stop if it should not run.`,
     rollbackCalls: [stop],
-    // Pipeline compute is priced by its own clusters, which the plan does not read: one normal update.
-    estimatedCostUsd: null,
+    // The new update runs on the compute the stuck one held (and stops burning): nothing is added.
+    estimatedCostUsd: 0,
     verify: {
       target: 'pipeline_update',
       pipelineId: context.pipelineId,

@@ -430,7 +430,7 @@ type Planner = (parts: PlanParts) => PlanResult;
 const ENDED_UPDATE_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 
 /** The `pipelines/{id}/updates` and `/stop` paths of a pipeline. */
-export const pipelinePath = (pipelineId: string) => `${PIPELINES}/${encodeURIComponent(pipelineId)}`;
+const pipelinePath = (pipelineId: string) => `${PIPELINES}/${encodeURIComponent(pipelineId)}`;
 
 /**
  * What an on-call engineer does with an update that hangs without an error: stop it, and once the

@@ -308,6 +308,41 @@ describe('a pipeline update that hangs without an error', () => {
     expect(attempt?.state).toBe('recovered');
   }, 120_000);
 
+  it('waits for a stop that takes its time before starting the new update', async () => {
+    let stopped = false;
+    let stillStopping = 0;
+    const startedAfter: number[] = [];
+    const slowStop: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (init?.method === 'POST' && url.endsWith('/updates')) startedAfter.push(stillStopping);
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && url.endsWith('/stop')) stopped = true;
+      // The first two reads after the stop still show the stuck update ending, as Databricks does.
+      if (
+        stopped &&
+        stillStopping < 2 &&
+        (init?.method ?? 'GET') === 'GET' &&
+        /\/pipelines\/[^/?]+$/.test(url)
+      ) {
+        stillStopping++;
+        const body = (await res.json()) as { latest_updates?: { state?: string }[] };
+        const [latest] = body.latest_updates ?? [];
+        if (latest !== undefined) latest.state = 'STOPPING';
+        return json(200, body);
+      }
+      return res;
+    };
+    w = await world('duration_anomaly', slowStop);
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    // Sent once, and only once the stopped update no longer read as ending.
+    expect(startedAfter).toEqual([2]);
+    expect(newUpdates(w)).toHaveLength(1);
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+  }, 120_000);
+
   it('is not offered for a pipeline that failed with an error, and a forged press is refused', async () => {
     w = await world('pipeline_failed');
     expect(await consoleCard(w)).not.toContain('Restart the pipeline update');

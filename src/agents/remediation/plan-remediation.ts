@@ -429,6 +429,17 @@ type Planner = (parts: PlanParts) => PlanResult;
 /** Update states from which the update will not move on by itself. */
 const ENDED_UPDATE_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 
+const PIPELINE_CALL = /^\/api\/2\.0\/pipelines\/([^/?]+)\/(stop|updates)$/;
+
+/** A pipeline's stop or start-update call, with the pipeline's id; undefined for any other call. */
+export function pipelineCallOf(
+  call: PlannedCall,
+): { readonly pipelineId: string; readonly what: 'stop' | 'updates' } | undefined {
+  const m = call.method === 'POST' ? PIPELINE_CALL.exec(call.path) : null;
+  if (m?.[1] === undefined || (m[2] !== 'stop' && m[2] !== 'updates')) return undefined;
+  return { pipelineId: decodeURIComponent(m[1]), what: m[2] };
+}
+
 /** The `pipelines/{id}/updates` and `/stop` paths of a pipeline. */
 const pipelinePath = (pipelineId: string) => `${PIPELINES}/${encodeURIComponent(pipelineId)}`;
 

@@ -14,7 +14,7 @@ import {
   type RemediationRepository,
   usesAnAttempt,
 } from '../../store/remediation-repository.js';
-import type { PlannedCall, RemediationPlan } from './plan-remediation.js';
+import { type PlannedCall, pipelineCallOf, type RemediationPlan } from './plan-remediation.js';
 import {
   AUTO_HEAL_ACTOR,
   type Presser,
@@ -95,10 +95,8 @@ function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
   return !plan.destructive && (convergent(call, plan) || call.path.endsWith('/runs/repair'));
 }
 
-const PIPELINE_CALL = /^\/api\/2\.0\/pipelines\/([^/?]+)\/(stop|updates)$/;
-
 function isPipelineCall(call: PlannedCall, what: 'stop' | 'updates'): boolean {
-  return call.method === 'POST' && PIPELINE_CALL.exec(call.path)?.[2] === what;
+  return pipelineCallOf(call)?.what === what;
 }
 
 /** Before a new pipeline update: whether to wait for the stopped one, send, or take one that exists. */
@@ -130,8 +128,11 @@ async function pipelineUpdateGuard(
   return { kind: 'send' };
 }
 
-/** How long to wait before reading a stopping pipeline again. */
-const STOP_WAIT_MS = 5_000;
+/**
+ * How long to wait before reading a stopping pipeline again: a stop tears the update's cluster down,
+ * which takes a minute or two, and the queue tries an attempt again at most eight times.
+ */
+const STOP_WAIT_MS = 15_000;
 
 const presserSchema = z.object({
   surface: z.enum(SURFACE_NAMES),

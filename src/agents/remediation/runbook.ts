@@ -1,4 +1,9 @@
-import type { PlannedCall, RemediationPlan, VerifySpec } from './plan-remediation.js';
+import {
+  type PlannedCall,
+  pipelineCallOf,
+  type RemediationPlan,
+  type VerifySpec,
+} from './plan-remediation.js';
 
 /** What the runbook entry needs besides the plan. */
 export interface RunbookContext {
@@ -13,18 +18,16 @@ export interface RunbookContext {
 /** A shell word: single-quoted, with embedded quotes closed, escaped and reopened. */
 const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
-const PIPELINE_CALL = /^\/api\/2\.0\/pipelines\/([^/?]+)\/(stop|updates)$/;
-
 /**
  * The call as a `databricks` CLI command: a pipeline's stop and start-update as their own commands
  * (full refresh off, as the plan sends it), anything else as `databricks api` with exactly the
  * method, path and JSON body of the plan.
  */
 function cliCommand(call: PlannedCall): string {
-  const pipeline = call.method === 'POST' ? PIPELINE_CALL.exec(call.path) : null;
-  if (pipeline?.[1] !== undefined) {
-    const id = shellQuote(decodeURIComponent(pipeline[1]));
-    return pipeline[2] === 'stop'
+  const pipeline = pipelineCallOf(call);
+  if (pipeline !== undefined) {
+    const id = shellQuote(pipeline.pipelineId);
+    return pipeline.what === 'stop'
       ? `databricks pipelines stop ${id}`
       : `databricks pipelines start-update ${id} --full-refresh=false`;
   }
@@ -97,10 +100,10 @@ export function renderRunbook(plan: RemediationPlan, context: RunbookContext): s
     for (const [i, call] of plan.calls.entries()) {
       lines.push(cliCommand(call));
       // A stop is asynchronous: a new update is refused until the stopped one has ended.
-      const stopped = PIPELINE_CALL.exec(call.path);
-      if (stopped?.[2] === 'stop' && i < plan.calls.length - 1)
+      const stopped = pipelineCallOf(call);
+      if (stopped?.what === 'stop' && i < plan.calls.length - 1)
         lines.push(
-          `# wait until the stopped update reads CANCELED: databricks pipelines get ${shellQuote(decodeURIComponent(stopped[1] ?? ''))}`,
+          `# wait until the stopped update reads CANCELED: databricks pipelines get ${shellQuote(stopped.pipelineId)}`,
         );
     }
     lines.push('', 'or with curl:');

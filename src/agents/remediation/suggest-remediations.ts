@@ -88,12 +88,12 @@ export function suggestRemediations(signal: SuggestInput | undefined): Remediati
       if (refs.runId !== undefined) out.push('cancel_run');
       break;
     case 'sla_at_risk':
-      // Slow, not failed: the owner knows whether it is volume or a regression. Cancelling is second,
-      // for a run that is clearly stuck and blocks the next one.
-      // Late, maybe because an upstream pipeline's update runs long: its owner knows whether it is
-      // volume or a hang; restarting the upstream update is there for the one who knows it hangs.
-      out.push('notify_owner');
+      // The warning names a pipeline only when its strongest evidence is that pipeline's update in
+      // flight past its usual time with no error (a failure or a skip upstream would outrank it): the
+      // update holding the deadline back hangs, and a fresh one is what makes the deadline. Otherwise
+      // slow is not failed: the owner knows whether it is volume or a regression.
       if (refs.pipelineId !== undefined) out.push('restart_pipeline_update');
+      out.push('notify_owner');
       break;
     case 'warehouse_queueing':
       // Queries wait for a slot: one cluster more lets them start.

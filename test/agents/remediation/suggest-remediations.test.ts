@@ -82,6 +82,12 @@ describe('suggestRemediations', () => {
       }),
     );
     for (const s of failed) expect(s).not.toContain('restart_pipeline_update');
+    // A deadline at risk because that update runs past its usual time: the same first fix.
+    expect(suggestRemediations({ kind: 'sla_at_risk', refs: { pipelineId: 'p' } })).toEqual([
+      'restart_pipeline_update',
+      'notify_owner',
+    ]);
+    expect(suggestRemediations({ kind: 'sla_at_risk', refs: RUN })).toEqual(['notify_owner']);
     // A slow job is its owner's to judge, with no pipeline to restart.
     expect(
       suggestRemediations({ kind: 'duration_anomaly', subject: { type: 'job' }, refs: RUN }),

@@ -42,6 +42,7 @@ export async function readPlanContext(
     taskKey: refs.taskKey,
     clusterId: refs.clusterId,
     warehouseId: refs.warehouseId,
+    pipelineId: refs.pipelineId,
     statementId: signal?.subject.type === 'query' ? signal.subject.id : undefined,
     category: signal?.classification?.category ?? (signal?.kind === 'run_timed_out' ? 'timeout' : undefined),
     incidentTitle: incident.title,
@@ -75,6 +76,8 @@ export async function readPlanContext(
     const editsCluster = kind === 'retry_with_params' && context.jobId === undefined;
     if ((kind === 'restart_cluster' || editsCluster) && context.clusterId !== undefined)
       context.cluster = await api.clusters.getCluster(context.clusterId);
+    if (kind === 'restart_pipeline_update' && context.pipelineId !== undefined)
+      context.pipeline = await api.pipelines.getPipeline(context.pipelineId);
   } catch (error) {
     deps.logger.warn(
       { err: error, kind, incidentId: incident.id },

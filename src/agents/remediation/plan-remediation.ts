@@ -1,5 +1,6 @@
 import type { ClusterDetails } from '../../databricks/rest/clusters-api.js';
 import type { Job, JobSettings, JobTask, Run } from '../../databricks/rest/jobs-api.js';
+import type { Pipeline } from '../../databricks/rest/pipelines-api.js';
 import type { Warehouse } from '../../databricks/rest/warehouses-api.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import { REMEDIATION_INFO, type RemediationKind, type RemediationRisk } from './remediation-kind.js';
@@ -26,6 +27,17 @@ export type VerifySpec =
     }
   | { readonly target: 'cluster'; readonly clusterId: string }
   | { readonly target: 'statement'; readonly statementId: string }
+  /**
+   * The update the calls started: COMPLETED for a triggered pipeline, a finished micro-batch for a
+   * continuous one. Its id is learnt from `updates`' answer; the stopped one tells them apart.
+   */
+  | {
+      readonly target: 'pipeline_update';
+      readonly pipelineId: string;
+      readonly stoppedUpdateId: string;
+      readonly continuous: boolean;
+      readonly updateId?: string | undefined;
+    }
   /** `jobs/get` must show every field of `settings` as sent. */
   | { readonly target: 'job_settings'; readonly jobId: number; readonly settings: Record<string, unknown> }
   | { readonly target: 'none' };
@@ -34,7 +46,8 @@ export type VerifySpec =
 export type PlanTarget =
   | { readonly kind: 'job'; readonly jobId: number; readonly name?: string | undefined }
   | { readonly kind: 'warehouse'; readonly warehouseId: string; readonly name?: string | undefined }
-  | { readonly kind: 'cluster'; readonly clusterId: string; readonly name?: string | undefined };
+  | { readonly kind: 'cluster'; readonly clusterId: string; readonly name?: string | undefined }
+  | { readonly kind: 'pipeline'; readonly pipelineId: string; readonly name?: string | undefined };
 
 /** A dry-run plan: what would be sent, how risky it is, how to undo it and what it may cost. */
 export interface RemediationPlan {
@@ -70,6 +83,7 @@ export interface RemediationContext {
   readonly clusterId?: string | undefined;
   readonly warehouseId?: string | undefined;
   readonly statementId?: string | undefined;
+  readonly pipelineId?: string | undefined;
   /** The classifier's category of the failure (`resource`, `timeout`, `capacity` …). */
   readonly category?: string | undefined;
   /** Who owns the failing object, for `notify_owner` (`findOwner`). */
@@ -84,6 +98,8 @@ export interface RemediationContext {
   readonly run?: Run | undefined;
   readonly warehouse?: Warehouse | undefined;
   readonly cluster?: ClusterDetails | undefined;
+  /** `pipelines/{id}`: its state, latest updates and spec (continuous, development). */
+  readonly pipeline?: Pipeline | undefined;
   /** The newest `repair_history` REPAIR id of the run, when it was repaired before. */
   readonly latestRepairId?: number | undefined;
   /** Makes a rerun idempotent: the same token twice returns the first run (≤ 64 chars). */
@@ -98,6 +114,7 @@ export type PlanRefusal = 'missing_context' | 'precondition_failed';
 const JOBS = '/api/2.2/jobs';
 const WAREHOUSES = '/api/2.0/sql/warehouses';
 const CLUSTERS = '/api/2.1/clusters';
+const PIPELINES = '/api/2.0/pipelines';
 
 /** Warehouse sizes smallest first, with their DBU/hour per running cluster (docs/databricks.md, Prices and sizes). */
 const WAREHOUSE_SIZES = [
@@ -283,6 +300,8 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
         verify: { target: 'cluster', clusterId: context.clusterId },
       });
     }
+    case 'restart_pipeline_update':
+      return planRestartPipelineUpdate(context, plan);
     case 'pause_schedule':
     case 'resume_schedule': {
       if (context.jobId === undefined) return missing('a job id');
@@ -360,6 +379,10 @@ function targetOf(kind: RemediationKind, context: RemediationContext): PlanTarge
         : { kind: 'warehouse', warehouseId: context.warehouseId, name: context.warehouse?.name };
     case 'restart_cluster':
       return context.clusterId === undefined ? undefined : { kind: 'cluster', clusterId: context.clusterId };
+    case 'restart_pipeline_update':
+      return context.pipelineId === undefined
+        ? undefined
+        : { kind: 'pipeline', pipelineId: context.pipelineId, name: context.pipeline?.name };
     case 'retry_with_params':
       // Without a job, the change is to the shared cluster itself (on-demand nodes).
       if (context.jobId === undefined && context.clusterId !== undefined)
@@ -402,6 +425,67 @@ function taskOf(context: RemediationContext): JobTask | undefined {
 }
 
 type Planner = (parts: PlanParts) => PlanResult;
+
+/** Update states from which the update will not move on by itself. */
+const ENDED_UPDATE_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+
+const PIPELINE_CALL = /^\/api\/2\.0\/pipelines\/([^/?]+)\/(stop|updates)$/;
+
+/** A pipeline's stop or start-update call, with the pipeline's id; undefined for any other call. */
+export function pipelineCallOf(
+  call: PlannedCall,
+): { readonly pipelineId: string; readonly what: 'stop' | 'updates' } | undefined {
+  const m = call.method === 'POST' ? PIPELINE_CALL.exec(call.path) : null;
+  if (m?.[1] === undefined || (m[2] !== 'stop' && m[2] !== 'updates')) return undefined;
+  return { pipelineId: decodeURIComponent(m[1]), what: m[2] };
+}
+
+/** The `pipelines/{id}/updates` and `/stop` paths of a pipeline. */
+const pipelinePath = (pipelineId: string) => `${PIPELINES}/${encodeURIComponent(pipelineId)}`;
+
+/**
+ * What an on-call engineer does with an update that hangs without an error: stop it, and once the
+ * pipeline is idle (the runner waits for the stopped update to end before the second call) start a new
+ * one. Never a full refresh, which truncates and rebuilds every table. Refused for an update that is
+ * not going (nothing hangs), for a pipeline that failed (an error is its owner's to fix, and a new
+ * update fails the same way), and for a pipeline in development mode: that is someone iterating on it,
+ * whose cluster is kept up on purpose and whose session a restart from chat would throw away.
+ */
+function planRestartPipelineUpdate(context: RemediationContext, plan: Planner): PlanResult {
+  if (context.pipelineId === undefined) return missing('a pipeline id');
+  const pipeline = context.pipeline;
+  if (pipeline === undefined) return missing("the pipeline's state (pipelines/{id})");
+  const name = pipeline.name ?? context.pipelineId;
+  if (pipeline.state === 'FAILED')
+    return refused(
+      `Pipeline ${name} failed with an error; a new update fails the same way. Its owner fixes the error.`,
+    );
+  if (pipeline.spec?.development === true)
+    return refused(
+      `Pipeline ${name} is in development mode: someone is working on it, and a restart would end their session. Ask its owner.`,
+    );
+  const stuck = pipeline.latest_updates?.[0];
+  if (stuck === undefined || stuck.state === undefined || ENDED_UPDATE_STATES.has(stuck.state))
+    return refused(`Pipeline ${name} has no update running; there is no stuck update to restart.`);
+  if (stuck.state === 'STOPPING')
+    return refused(`The update of pipeline ${name} is already stopping; start a new one once it has.`);
+  const path = pipelinePath(context.pipelineId);
+  const stop: PlannedCall = { method: 'POST', path: `${path}/stop`, body: {} };
+  return plan({
+    title: `Stop the stuck update of ${name} and start a new one`,
+    calls: [stop, { method: 'POST', path: `${path}/updates`, body: { full_refresh: false } }],
+    rollback: `The stopped update cannot be resumed, and needs no undoing: the tables keep what they last committed. Stop the new update with POST ${path}/stop if it should not run.`,
+    rollbackCalls: [stop],
+    // The new update runs on the compute the stuck one held (and stops burning): nothing is added.
+    estimatedCostUsd: 0,
+    verify: {
+      target: 'pipeline_update',
+      pipelineId: context.pipelineId,
+      stoppedUpdateId: stuck.update_id,
+      continuous: pipeline.spec?.continuous === true,
+    },
+  });
+}
 
 /**
  * The change the classification calls for, then a repair of the failed run (or a one-off run when

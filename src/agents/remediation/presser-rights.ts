@@ -31,6 +31,7 @@ export type RightsAction =
   | 'set_auto_stop'
   | 'kill_query'
   | 'restart_cluster'
+  | 'restart_pipeline_update'
   | 'notify_owner';
 
 /** The workspace object an action acts on. `name` is what refusals show; the id is what is checked. */
@@ -43,7 +44,8 @@ export type RightsObject =
       /** For `kill_query`: the user who ran the query (query history's `user_name`); they may cancel it. */
       readonly queryUser?: string | undefined;
     }
-  | { readonly kind: 'cluster'; readonly clusterId: string; readonly name?: string | undefined };
+  | { readonly kind: 'cluster'; readonly clusterId: string; readonly name?: string | undefined }
+  | { readonly kind: 'pipeline'; readonly pipelineId: string; readonly name?: string | undefined };
 
 type ObjectKind = RightsObject['kind'];
 
@@ -55,6 +57,7 @@ type Requirement = { readonly kind: ObjectKind; readonly level: string } | null;
  * `CAN_MANAGE_RUN` on the job; anything that changes the job's settings `CAN_MANAGE`. Starting a SQL
  * warehouse is within `CAN_USE`; stopping or resizing it needs `CAN_MANAGE`. Restarting a cluster needs
  * `CAN_RESTART`. Cancelling a query needs `CAN_MANAGE` on its warehouse unless it is the presser's own.
+ * Stopping a pipeline's update and starting one is `CAN_RUN` on the pipeline (its `CAN_VIEW` is not).
  */
 const REQUIRED_PERMISSION: Readonly<Record<RightsAction, Requirement>> = {
   rerun: { kind: 'job', level: 'CAN_MANAGE_RUN' },
@@ -70,6 +73,7 @@ const REQUIRED_PERMISSION: Readonly<Record<RightsAction, Requirement>> = {
   set_auto_stop: { kind: 'warehouse', level: 'CAN_MANAGE' },
   kill_query: { kind: 'warehouse', level: 'CAN_MANAGE' },
   restart_cluster: { kind: 'cluster', level: 'CAN_RESTART' },
+  restart_pipeline_update: { kind: 'pipeline', level: 'CAN_RUN' },
   notify_owner: null,
 };
 
@@ -98,12 +102,17 @@ const SATISFIED_BY: Record<ObjectKind, Record<string, readonly string[]>> = {
     CAN_RESTART: ['CAN_RESTART', 'CAN_MANAGE'],
     CAN_MANAGE: ['CAN_MANAGE'],
   },
+  pipeline: {
+    CAN_RUN: ['CAN_RUN', 'CAN_MANAGE', 'IS_OWNER'],
+    CAN_MANAGE: ['CAN_MANAGE', 'IS_OWNER'],
+  },
 };
 
 const API_TYPE: Record<ObjectKind, PermissionObjectType> = {
   job: 'jobs',
   warehouse: 'sql/warehouses',
   cluster: 'clusters',
+  pipeline: 'pipelines',
 };
 
 /** Why the presser may act: the level they hold and whether it came directly, through a group, or inheritance. */
@@ -131,6 +140,8 @@ function idOf(object: RightsObject): string {
       return object.warehouseId;
     case 'cluster':
       return object.clusterId;
+    case 'pipeline':
+      return object.pipelineId;
   }
 }
 

@@ -20,6 +20,8 @@ function resourceKey(target: PlanTarget | undefined, incidentId: string): string
       return `warehouse:${target.warehouseId}`;
     case 'cluster':
       return `cluster:${target.clusterId}`;
+    case 'pipeline':
+      return `pipeline:${target.pipelineId}`;
   }
 }
 

@@ -15,6 +15,7 @@ export const REMEDIATION_KINDS = [
   'scale_warehouse',
   'set_auto_stop',
   'restart_cluster',
+  'restart_pipeline_update',
   'pause_schedule',
   'resume_schedule',
   'set_retry_policy',
@@ -27,9 +28,17 @@ export type RemediationRisk = 'low' | 'medium' | 'high';
 
 /**
  * What verification watches after the calls were made: a run to its end, a warehouse or cluster to
- * RUNNING, a statement to its end, settings read back, or nothing (a note to a person).
+ * RUNNING, a statement to its end, a pipeline's new update to COMPLETED (or a continuous one to a
+ * finished batch), settings read back, or nothing (a note to a person).
  */
-type VerifyTarget = 'run' | 'warehouse' | 'cluster' | 'statement' | 'job_settings' | 'none';
+type VerifyTarget =
+  | 'run'
+  | 'warehouse'
+  | 'cluster'
+  | 'statement'
+  | 'pipeline_update'
+  | 'job_settings'
+  | 'none';
 
 export interface RemediationInfo {
   readonly label: string;
@@ -109,6 +118,14 @@ export const REMEDIATION_INFO: Record<RemediationKind, RemediationInfo> = {
     description: 'Restart the cluster; notebooks and jobs attached to it lose their state.',
     destructive: true,
     verifies: 'cluster',
+  },
+  restart_pipeline_update: {
+    label: 'Restart the pipeline update',
+    risk: 'medium',
+    description:
+      'Stop the stuck pipeline update and start a new one (never a full refresh); the tables keep what they last committed.',
+    destructive: true,
+    verifies: 'pipeline_update',
   },
   pause_schedule: {
     label: 'Pause the schedule',

@@ -14,7 +14,7 @@ import {
   type RemediationRepository,
   usesAnAttempt,
 } from '../../store/remediation-repository.js';
-import type { PlannedCall, RemediationPlan } from './plan-remediation.js';
+import { type PlannedCall, pipelineCallOf, type RemediationPlan } from './plan-remediation.js';
 import {
   AUTO_HEAL_ACTOR,
   type Presser,
@@ -73,6 +73,8 @@ const DEFAULT_MAX_VERIFY_MS = 6 * 3_600_000;
  * idempotency token. A repair or a restart is not repeated blindly: the runner reconciles it first.
  */
 function convergent(call: PlannedCall, plan: RemediationPlan): boolean {
+  // Stopping a pipeline converges on an idle pipeline: a second stop is a no-op.
+  if (isPipelineCall(call, 'stop')) return true;
   if (call.path.endsWith('/run-now')) {
     const body = call.body as { idempotency_token?: unknown } | undefined;
     return typeof body?.idempotency_token === 'string';
@@ -87,8 +89,50 @@ function convergent(call: PlannedCall, plan: RemediationPlan): boolean {
  * that did act after all is refused by Databricks rather than run twice.
  */
 function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
+  // A pipeline's start-update is read against the pipeline first (`pipelineUpdateGuard`): sent again
+  // only when no update newer than the stopped one exists, and Databricks refuses a second active one.
+  if (isPipelineCall(call, 'stop') || isPipelineCall(call, 'updates')) return true;
   return !plan.destructive && (convergent(call, plan) || call.path.endsWith('/runs/repair'));
 }
+
+function isPipelineCall(call: PlannedCall, what: 'stop' | 'updates'): boolean {
+  return pipelineCallOf(call)?.what === what;
+}
+
+/** Before a new pipeline update: whether to wait for the stopped one, send, or take one that exists. */
+type GuardStep = { kind: 'send' } | { kind: 'wait' } | { kind: 'found'; updateId: string };
+
+const ENDED_UPDATE_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+
+/**
+ * Read the pipeline before starting its new update. A newer update than the one stopped is the one
+ * this attempt started before a redelivery or an unanswered call (or one its schedule started
+ * meanwhile): it is followed, never doubled. The stopped update still ending (a stop is asynchronous,
+ * and Databricks refuses a new update until it has): wait and read again.
+ */
+async function pipelineUpdateGuard(
+  api: DatabricksClient,
+  verify: Extract<StoredVerify, { target: 'pipeline_update' }>,
+): Promise<GuardStep> {
+  const pipeline = await api.pipelines.getPipeline(verify.pipelineId);
+  const updates = pipeline.latest_updates ?? [];
+  const stopped = updates.findIndex((u) => u.update_id === verify.stoppedUpdateId);
+  const newer =
+    stopped === -1
+      ? updates.filter((u) => !ENDED_UPDATE_STATES.has(u.state ?? ''))
+      : updates.slice(0, stopped);
+  const mine = newer.at(-1);
+  if (mine !== undefined) return { kind: 'found', updateId: mine.update_id };
+  const still = updates[stopped];
+  if (still !== undefined && !ENDED_UPDATE_STATES.has(still.state ?? '')) return { kind: 'wait' };
+  return { kind: 'send' };
+}
+
+/**
+ * How long to wait before reading a stopping pipeline again: a stop tears the update's cluster down,
+ * which takes a minute or two, and the queue tries an attempt again at most eight times.
+ */
+const STOP_WAIT_MS = 15_000;
 
 const presserSchema = z.object({
   surface: z.enum(SURFACE_NAMES),
@@ -206,6 +250,20 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
     if (record?.status === 'done') {
       response = record.response;
     } else {
+      if (verify.target === 'pipeline_update' && isPipelineCall(call, 'updates')) {
+        const guard = await pipelineUpdateGuard(api, verify);
+        if (guard.kind === 'wait') return { kind: 'retry', delayMs: STOP_WAIT_MS };
+        if (guard.kind === 'found') {
+          const found = { update_id: guard.updateId };
+          await deps.remediations.recordCall(
+            attempt.id,
+            { index, method: call.method, path: call.path, status: 'done', httpStatus: 200, response: found },
+            deps.wallClock.now(),
+          );
+          verify = { ...verify, updateId: guard.updateId };
+          continue;
+        }
+      }
       const sent = await sendCall(deps, api, current, plan, index, call, record);
       if (sent.kind === 'retry') return sent;
       if (sent.kind === 'failed' || sent.kind === 'unknown') {
@@ -218,6 +276,9 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       response = sent.kind === 'done' ? sent.response : undefined;
     }
     const answer = responseSchema.safeParse(response ?? {});
+    const started = z.looseObject({ update_id: z.string() }).safeParse(response ?? {});
+    if (started.success && verify.target === 'pipeline_update')
+      verify = { ...verify, updateId: started.data.update_id };
     if (answer.success && verify.target === 'run') {
       if (answer.data.run_id !== undefined) verify = { ...verify, runId: answer.data.run_id };
       if (answer.data.repair_id !== undefined) verify = { ...verify, repairId: answer.data.repair_id };

@@ -1,4 +1,9 @@
-import type { PlannedCall, RemediationPlan, VerifySpec } from './plan-remediation.js';
+import {
+  type PlannedCall,
+  pipelineCallOf,
+  type RemediationPlan,
+  type VerifySpec,
+} from './plan-remediation.js';
 
 /** What the runbook entry needs besides the plan. */
 export interface RunbookContext {
@@ -13,8 +18,19 @@ export interface RunbookContext {
 /** A shell word: single-quoted, with embedded quotes closed, escaped and reopened. */
 const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
-/** The call as a `databricks api` CLI command: exactly the method, path and JSON body of the plan. */
+/**
+ * The call as a `databricks` CLI command: a pipeline's stop and start-update as their own commands
+ * (full refresh off, as the plan sends it), anything else as `databricks api` with exactly the
+ * method, path and JSON body of the plan.
+ */
 function cliCommand(call: PlannedCall): string {
+  const pipeline = pipelineCallOf(call);
+  if (pipeline !== undefined) {
+    const id = shellQuote(pipeline.pipelineId);
+    return pipeline.what === 'stop'
+      ? `databricks pipelines stop ${id}`
+      : `databricks pipelines start-update ${id} --full-refresh=false`;
+  }
   const body = call.body === undefined ? '' : ` --json ${shellQuote(JSON.stringify(call.body))}`;
   return `databricks api ${call.method.toLowerCase()} ${shellQuote(call.path)}${body}`;
 }
@@ -49,6 +65,8 @@ function validationCall(verify: VerifySpec): PlannedCall | undefined {
         method: 'GET',
         path: `/api/2.0/sql/history/queries?filter_by.statement_ids=${encodeURIComponent(verify.statementId)}`,
       };
+    case 'pipeline_update':
+      return { method: 'GET', path: `/api/2.0/pipelines/${encodeURIComponent(verify.pipelineId)}` };
     case 'job_settings':
       return { method: 'GET', path: `/api/2.2/jobs/get?job_id=${verify.jobId}` };
     case 'none':
@@ -62,6 +80,8 @@ const EXPECTED: Record<VerifySpec['target'], string> = {
     'state is RUNNING (and cluster_size the new size, after a scale; auto_stop_mins the new value, after auto-stop is set)',
   cluster: 'state goes RESTARTING, then RUNNING',
   statement: 'the statement is no longer RUNNING (CANCELED)',
+  pipeline_update:
+    'the stopped update reads CANCELED in latest_updates, and the new one above it reaches COMPLETED (a continuous pipeline: RUNNING, with its tables refreshed again)',
   job_settings: 'the settings read back as sent',
   none: 'the owner answers in the thread',
 };
@@ -77,7 +97,15 @@ export function renderRunbook(plan: RemediationPlan, context: RunbookContext): s
     lines.push('What dbxops does: no Databricks call.', plan.notify?.text ?? '', '');
   } else {
     lines.push('What dbxops runs (the same by hand, with DATABRICKS_HOST and DATABRICKS_TOKEN set):');
-    for (const call of plan.calls) lines.push(cliCommand(call));
+    for (const [i, call] of plan.calls.entries()) {
+      lines.push(cliCommand(call));
+      // A stop is asynchronous: a new update is refused until the stopped one has ended.
+      const stopped = pipelineCallOf(call);
+      if (stopped?.what === 'stop' && i < plan.calls.length - 1)
+        lines.push(
+          `# wait until the stopped update reads CANCELED: databricks pipelines get ${shellQuote(stopped.pipelineId)}`,
+        );
+    }
     lines.push('', 'or with curl:');
     for (const call of plan.calls) lines.push(curlCommand(call, context.host));
     lines.push('');

@@ -26,6 +26,15 @@ const verifySpecSchema = z.discriminatedUnion('target', [
   z.object({ target: z.literal('cluster'), clusterId: z.string() }),
   z.object({ target: z.literal('statement'), statementId: z.string() }),
   z.object({
+    target: z.literal('pipeline_update'),
+    pipelineId: z.string(),
+    /** The stuck update the plan stops: a newer update than it is the one the plan started. */
+    stoppedUpdateId: z.string(),
+    continuous: z.boolean(),
+    /** Learnt from `updates`' answer (or found by reconciling): the update verification follows. */
+    updateId: z.string().optional(),
+  }),
+  z.object({
     target: z.literal('job_settings'),
     jobId: z.number(),
     settings: z.record(z.string(), z.unknown()),
@@ -38,6 +47,7 @@ const targetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('job'), jobId: z.number(), name: z.string().optional() }),
   z.object({ kind: z.literal('warehouse'), warehouseId: z.string(), name: z.string().optional() }),
   z.object({ kind: z.literal('cluster'), clusterId: z.string(), name: z.string().optional() }),
+  z.object({ kind: z.literal('pipeline'), pipelineId: z.string(), name: z.string().optional() }),
 ]);
 
 const planSchema = z.object({

@@ -3,7 +3,10 @@ import type { FailureAction } from '../../domain/error-label.js';
 import type { Signal } from '../../domain/signal.js';
 import type { RemediationKind } from './remediation-kind.js';
 
-type SuggestInput = Pick<Signal, 'kind' | 'refs' | 'classification'> & { readonly error?: Signal['error'] };
+type SuggestInput = Pick<Signal, 'kind' | 'refs' | 'classification'> & {
+  readonly error?: Signal['error'];
+  readonly subject?: Pick<Signal['subject'], 'type'> | undefined;
+};
 
 /**
  * What the failure calls for (docs/error-labels.md). A category a retry never fixes (permission,
@@ -73,11 +76,24 @@ export function suggestRemediations(signal: SuggestInput | undefined): Remediati
       out.push('notify_owner');
       break;
     case 'duration_anomaly':
-    case 'sla_at_risk':
-      // Slow, not failed: the owner knows whether it is volume or a regression. Cancelling is second,
-      // for a run that is clearly stuck and blocks the next one.
+      // A pipeline update running far past its usual time without an error hangs: a senior on-call
+      // stops it and starts a fresh one (a failed one is pipeline_failed, the owner's). The owner
+      // still hears of it, and the job run waiting on it can be cancelled.
+      if (signal.subject?.type === 'pipeline' && refs.pipelineId !== undefined) {
+        out.push('restart_pipeline_update', 'notify_owner');
+        if (refs.runId !== undefined) out.push('cancel_run');
+        break;
+      }
       out.push('notify_owner');
-      if (refs.runId !== undefined && signal.kind === 'duration_anomaly') out.push('cancel_run');
+      if (refs.runId !== undefined) out.push('cancel_run');
+      break;
+    case 'sla_at_risk':
+      // The warning names a pipeline only when its strongest evidence is that pipeline's update in
+      // flight past its usual time with no error (a failure or a skip upstream would outrank it): the
+      // update holding the deadline back hangs, and a fresh one is what makes the deadline. Otherwise
+      // slow is not failed: the owner knows whether it is volume or a regression.
+      if (refs.pipelineId !== undefined) out.push('restart_pipeline_update');
+      out.push('notify_owner');
       break;
     case 'warehouse_queueing':
       // Queries wait for a slot: one cluster more lets them start.

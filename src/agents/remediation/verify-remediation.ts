@@ -73,6 +73,8 @@ export async function checkOutcome(
       }
       return { state: 'recovered', summary: 'the query is no longer in the history as running' };
     }
+    case 'pipeline_update':
+      return verifyPipelineUpdate(api, verify);
     case 'job_settings': {
       const job = await api.jobs.getJob(verify.jobId);
       return matches(verify.settings, job.settings ?? {})
@@ -144,6 +146,55 @@ async function verifyRun(
     category: classification.category,
     runId: verify.runId,
   };
+}
+
+/**
+ * The update the restart started: recovered once it COMPLETED — or, for a continuous pipeline whose
+ * update runs for good, once it finished a micro-batch (RUNNING alone is what the stuck one showed).
+ */
+async function verifyPipelineUpdate(
+  api: DatabricksClient,
+  verify: Extract<StoredVerify, { target: 'pipeline_update' }>,
+): Promise<CheckedOutcome> {
+  if (verify.updateId === undefined)
+    return { state: 'failed', summary: 'no pipeline update was started', error: 'no update id' };
+  const update = await api.pipelines.getUpdate(verify.pipelineId, verify.updateId);
+  const id = `update ${verify.updateId.slice(0, 8)}`;
+  if (update.state === 'COMPLETED') return { state: 'recovered', summary: `${id} COMPLETED` };
+  if (update.state === 'FAILED' || update.state === 'CANCELED') {
+    const error = await pipelineError(api, verify.pipelineId, verify.updateId);
+    const classification = classifyError({ message: error });
+    return {
+      state: 'failed',
+      summary: `${id} ended ${update.state}: ${error.split('\n')[0]?.slice(0, 300) ?? ''}`,
+      error,
+      category: classification.category,
+    };
+  }
+  if (verify.continuous && update.state === 'RUNNING') {
+    for await (const e of api.pipelines.pipelineEvents(verify.pipelineId, { max_results: 100 })) {
+      const progress = e.details?.flow_progress as { status?: unknown } | undefined;
+      if (
+        e.origin?.update_id === verify.updateId &&
+        e.event_type === 'flow_progress' &&
+        progress?.status === 'COMPLETED'
+      )
+        return { state: 'recovered', summary: `${id} is RUNNING and finished a batch` };
+    }
+    return { state: 'pending', summary: `${id} is RUNNING and has not finished a batch yet` };
+  }
+  return { state: 'pending', summary: `${id} is ${update.state ?? 'starting'}` };
+}
+
+/** The newest ERROR event of the update, or a plain statement that it failed. */
+async function pipelineError(api: DatabricksClient, pipelineId: string, updateId: string): Promise<string> {
+  for await (const e of api.pipelines.pipelineEvents(pipelineId, {
+    filter: "level='ERROR'",
+    max_results: 50,
+  }))
+    if (e.origin?.update_id === updateId)
+      return e.error?.exceptions?.[0]?.message ?? e.message ?? 'the update failed';
+  return 'the pipeline update did not complete';
 }
 
 /** The error of the run's latest failed task attempt, or the run's own state message. */

@@ -90,10 +90,18 @@ const eventsResponse = z.looseObject({
   next_page_token: z.string().optional(),
 });
 const startUpdateResponse = z.looseObject({ update_id: z.string() });
+const updateInfoSchema = z.looseObject({
+  update_id: z.string(),
+  state: updateState.optional(),
+  cause: z.string().optional(),
+  full_refresh: z.boolean().optional(),
+});
+const getUpdateResponse = z.looseObject({ update: updateInfoSchema });
 const empty = z.looseObject({});
 
 type PipelineStateInfo = z.output<typeof pipelineStateInfoSchema>;
-type Pipeline = z.output<typeof pipelineSchema>;
+export type Pipeline = z.output<typeof pipelineSchema>;
+type UpdateInfo = z.output<typeof updateInfoSchema>;
 type PipelineEvent = z.output<typeof pipelineEventSchema>;
 
 interface ListPipelinesParams {
@@ -133,6 +141,8 @@ export interface PipelinesApi {
   startUpdate(pipelineId: string, request?: StartUpdateRequest): Promise<{ update_id: string }>;
   /** Cancels the active update; a no-op when idle. */
   stopPipeline(pipelineId: string): Promise<void>;
+  /** One update's state (`updates/{update_id}`). */
+  getUpdate(pipelineId: string, updateId: string): Promise<UpdateInfo>;
 }
 
 const idPath = (id: string) => `${PIPELINES}/${encodeURIComponent(id)}`;
@@ -171,6 +181,13 @@ export function createPipelinesApi(transport: HttpTransport): PipelinesApi {
         { method: 'POST', path: `${idPath(id)}/updates`, body: request },
         startUpdateResponse,
       ),
+    async getUpdate(id, updateId) {
+      const res = await transport.request(
+        { method: 'GET', path: `${idPath(id)}/updates/${encodeURIComponent(updateId)}` },
+        getUpdateResponse,
+      );
+      return res.update;
+    },
     async stopPipeline(id) {
       await transport.request(
         { method: 'POST', path: `${idPath(id)}/stop`, body: {}, idempotent: true },

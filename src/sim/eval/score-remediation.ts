@@ -37,7 +37,8 @@ export interface RemediationScore {
 }
 
 const FIXABLE = new Set(['RETRY', 'RETRY_WITH_NEW_PARAMS']);
-const PLAIN_RETRIES = ['rerun', 'repair', 'set_retry_policy'];
+/** Actions that try the same work again unchanged: a new pipeline update is one, as much as a rerun. */
+const PLAIN_RETRIES = ['rerun', 'repair', 'set_retry_policy', 'restart_pipeline_update'];
 const ANY_RETRY = [...PLAIN_RETRIES, 'retry_with_params'];
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { largerNodeType, planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
 import { REMEDIATION_KINDS } from '../../../src/agents/remediation/remediation-kind.js';
 import type { Job, Run } from '../../../src/databricks/rest/jobs-api.js';
+import type { Pipeline } from '../../../src/databricks/rest/pipelines-api.js';
 import type { Warehouse } from '../../../src/databricks/rest/warehouses-api.js';
 
 const JOB_ID = 684914303928317;
@@ -433,6 +434,72 @@ describe('planRemediation', () => {
       risk: 'high',
       rollback: expect.stringContaining('cannot be undone'),
     });
+  });
+});
+
+describe('planRemediation restart_pipeline_update', () => {
+  const PIPELINE_ID = '8a1b2c3d-0000-4e5f-9a6b-7c8d9e0f1a2b';
+  const pipeline = (
+    state: string,
+    update: string | undefined,
+    spec: Record<string, unknown> = {},
+  ): Pipeline => ({
+    pipeline_id: PIPELINE_ID,
+    name: 'reserves_dlt',
+    state,
+    latest_updates: update === undefined ? [] : [{ update_id: 'u-stuck', state: update }],
+    spec: { continuous: false, development: false, ...spec },
+  });
+  const planFor = (p: Pipeline) =>
+    planRemediation('restart_pipeline_update', { pipelineId: PIPELINE_ID, pipeline: p });
+
+  it('stops the stuck update, then starts a new one that is never a full refresh, and can stop that one again', () => {
+    const plan = planFor(pipeline('RUNNING', 'RUNNING'));
+    expect(plan.ok && plan.value).toMatchObject({
+      target: { kind: 'pipeline', pipelineId: PIPELINE_ID, name: 'reserves_dlt' },
+      calls: [
+        { method: 'POST', path: `/api/2.0/pipelines/${PIPELINE_ID}/stop`, body: {} },
+        { method: 'POST', path: `/api/2.0/pipelines/${PIPELINE_ID}/updates`, body: { full_refresh: false } },
+      ],
+      risk: 'medium',
+      destructive: true,
+      estimatedCostUsd: 0,
+      rollbackCalls: [{ method: 'POST', path: `/api/2.0/pipelines/${PIPELINE_ID}/stop` }],
+      verify: {
+        target: 'pipeline_update',
+        pipelineId: PIPELINE_ID,
+        stoppedUpdateId: 'u-stuck',
+        continuous: false,
+      },
+    });
+  });
+
+  it('verifies a continuous pipeline as continuous', () => {
+    const plan = planFor(pipeline('RUNNING', 'RUNNING', { continuous: true }));
+    expect(plan.ok && plan.value.verify).toMatchObject({ continuous: true });
+  });
+
+  it('refuses a pipeline that failed with an error, one with nothing running, and one in development mode', () => {
+    const reasons = [
+      pipeline('FAILED', 'FAILED'),
+      pipeline('IDLE', 'COMPLETED'),
+      pipeline('IDLE', undefined),
+      pipeline('RUNNING', 'RUNNING', { development: true }),
+    ].map((p) => {
+      const plan = planFor(p);
+      return plan.ok ? 'planned' : plan.userMessage;
+    });
+    expect(reasons).toEqual([
+      expect.stringContaining('failed with an error'),
+      expect.stringContaining('no update running'),
+      expect.stringContaining('no update running'),
+      expect.stringContaining('development mode'),
+    ]);
+  });
+
+  it("asks for the pipeline's state rather than guessing it", () => {
+    const plan = planRemediation('restart_pipeline_update', { pipelineId: PIPELINE_ID });
+    expect(!plan.ok && plan.reason).toBe('missing_context');
   });
 });
 

@@ -52,7 +52,17 @@ const scenario = validateScenario({
   ],
   warehouses: [{ name: 'bi', team: 'finance', owner: 'owner@acme.example', users: ['analyst@acme.example'] }],
   clusters: [{ name: 'shared', team: 'finance', owner: 'owner@acme.example' }],
+  pipelines: [
+    {
+      name: 'reserves_dlt',
+      team: 'finance',
+      owner: 'owner@acme.example',
+      duration: { mean_minutes: 20, jitter: 0 },
+    },
+  ],
   permissions: [
+    { pipeline: 'reserves_dlt', principal: 'finance-oncall', level: 'CAN_RUN' },
+    { pipeline: 'reserves_dlt', principal: 'nobody@acme.example', level: 'CAN_VIEW' },
     { job: 'orders_daily', principal: 'finance-oncall', level: 'CAN_MANAGE_RUN' },
     { job: 'orders_daily', principal: 'direct@acme.example', level: 'CAN_MANAGE_RUN' },
     { job: 'orders_daily', principal: 'nobody@acme.example', level: 'CAN_VIEW' },
@@ -201,6 +211,25 @@ describe('checkPresserRights', () => {
     if (result.ok) return;
     expect(result.userMessage).toContain('lacks CAN_MANAGE_RUN on job orders_daily');
     expect(result.userMessage).toContain('they hold CAN_VIEW');
+  });
+
+  it('lets an on-call member whose group holds CAN_RUN on a pipeline restart its update, and refuses one who may only view it, naming CAN_RUN', async () => {
+    const pipeline = workspace.pipelines.byName.get('reserves_dlt');
+    if (pipeline === undefined) throw new Error('no pipeline reserves_dlt');
+    const object: RightsObject = { kind: 'pipeline', pipelineId: pipeline.pipelineId, name: 'reserves_dlt' };
+    const oncall = await press(slackUser('oncall@acme.example'), 'restart_pipeline_update', object);
+    expect(oncall).toMatchObject({
+      ok: true,
+      value: {
+        required: 'CAN_RUN',
+        granted: { level: 'CAN_RUN', through: 'group', group: 'finance-oncall' },
+      },
+    });
+    const viewer = await press(slackUser('nobody@acme.example'), 'restart_pipeline_update', object);
+    expect(viewer).toMatchObject({ ok: false, reason: 'lacks_permission', details: { required: 'CAN_RUN' } });
+    if (viewer.ok) return;
+    expect(viewer.userMessage).toContain('lacks CAN_RUN on pipeline reserves_dlt');
+    expect(viewer.userMessage).toContain('they hold CAN_VIEW');
   });
 
   it('refuses an on-call member whose group may run the job but not change its settings', async () => {

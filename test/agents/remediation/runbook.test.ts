@@ -25,6 +25,33 @@ describe('renderRunbook', () => {
     expect(text).toMatch(/When to escalate: .*after 3 attempts.*@oncall/);
   });
 
+  it('restarts a stuck pipeline update with the pipelines CLI, waiting for the stop, never a full refresh, and with no token', () => {
+    const plan = planRemediation('restart_pipeline_update', {
+      pipelineId: 'p-1',
+      pipeline: {
+        pipeline_id: 'p-1',
+        name: 'reserves_dlt',
+        state: 'RUNNING',
+        latest_updates: [{ update_id: 'u-1', state: 'RUNNING' }],
+      },
+    });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    const lines = renderRunbook(plan.value, context).split('\n');
+    const stop = lines.indexOf("databricks pipelines stop 'p-1'");
+    const start = lines.indexOf("databricks pipelines start-update 'p-1' --full-refresh=false");
+    expect(stop).toBeGreaterThan(-1);
+    expect(lines[stop + 1]).toMatch(/^# wait until the stopped update reads CANCELED/);
+    expect(start).toBe(stop + 2);
+    const text = lines.join('\n');
+    expect(text).toContain(
+      'curl -sS -X POST "https://adb-1.azuredatabricks.net/api/2.0/pipelines/p-1/updates"',
+    );
+    expect(text).toContain(`-d '{"full_refresh":false}'`);
+    expect(text).toContain('Authorization: Bearer $DATABRICKS_TOKEN');
+    expect(text).toContain("databricks api get '/api/2.0/pipelines/p-1'");
+    expect(text).toContain('never send it twice');
+  });
+
   it('turns auto-stop on by hand with the same edit, validates it by reading the warehouse, and rolls back to the old value', () => {
     const plan = planRemediation('set_auto_stop', {
       warehouseId: 'wh-1',

@@ -60,6 +60,40 @@ describe('suggestRemediations', () => {
     ]);
   });
 
+  it('restarts a pipeline update that hangs without an error first, and never one that failed with an error', () => {
+    const pipeline = { type: 'pipeline' } as const;
+    expect(
+      suggestRemediations({ kind: 'duration_anomaly', subject: pipeline, refs: { pipelineId: 'p' } }),
+    ).toEqual(['restart_pipeline_update', 'notify_owner']);
+    // Started by a job's pipeline task: the waiting run can still be cancelled, after the restart.
+    expect(
+      suggestRemediations({ kind: 'duration_anomaly', subject: pipeline, refs: { pipelineId: 'p', ...RUN } }),
+    ).toEqual(['restart_pipeline_update', 'notify_owner', 'cancel_run']);
+    const failed = [
+      { category: 'syntax', transient: false, action: 'NOTIFY_OWNER', rule: 'dlt.analysis' } as const,
+      { category: 'network', transient: true, action: 'RETRY', rule: 'net.reset' } as const,
+      undefined,
+    ].map((classification) =>
+      suggestRemediations({
+        kind: 'pipeline_failed',
+        subject: pipeline,
+        refs: { pipelineId: 'p' },
+        ...(classification === undefined ? {} : { classification }),
+      }),
+    );
+    for (const s of failed) expect(s).not.toContain('restart_pipeline_update');
+    // A deadline at risk because that update runs past its usual time: the same first fix.
+    expect(suggestRemediations({ kind: 'sla_at_risk', refs: { pipelineId: 'p' } })).toEqual([
+      'restart_pipeline_update',
+      'notify_owner',
+    ]);
+    expect(suggestRemediations({ kind: 'sla_at_risk', refs: RUN })).toEqual(['notify_owner']);
+    // A slow job is its owner's to judge, with no pipeline to restart.
+    expect(
+      suggestRemediations({ kind: 'duration_anomaly', subject: { type: 'job' }, refs: RUN }),
+    ).not.toContain('restart_pipeline_update');
+  });
+
   it('restarts a stuck all-purpose cluster first, and asks its owner next', () => {
     expect(suggestRemediations({ kind: 'cluster_event', refs: { clusterId: 'c' } })).toEqual([
       'restart_cluster',

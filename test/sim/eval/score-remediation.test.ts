@@ -59,6 +59,21 @@ describe('scoreRemediation', () => {
     expect(score.mttr_p95_s).toBe(300);
   });
 
+  it('counts a restarted pipeline update as a retry: harmful where only a person can fix it, not for a hang', () => {
+    const score = scoreRemediation({
+      faults: [fault('dlt-bad-schema', 'NOTIFY_OWNER'), fault('dlt-hang', 'RETRY')],
+      incidentOf: new Map([
+        ['dlt-bad-schema', 'inc_1'],
+        ['dlt-hang', 'inc_2'],
+      ]),
+      responded: new Map([
+        responded('inc_1', ['restart_pipeline_update', 'notify_owner'], 'failed'),
+        responded('inc_2', ['restart_pipeline_update', 'notify_owner'], 'recovered', 600_000),
+      ]),
+    });
+    expect(score.harmful_suggested).toBe(1);
+  });
+
   it('still counts a retry as harmful for a consequence that has an incident of its own', () => {
     const score = scoreRemediation({
       faults: [

@@ -1,0 +1,353 @@
+// @module-tag slow — a workspace and a bot for each of its tests (test/suite-sequencer.ts runs it first)
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { localOperator } from '../../src/app/console-auth-setup.js';
+import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
+import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
+import { createHttpApp, listen } from '../../src/app/http-app.js';
+import { encodeButtonValue } from '../../src/cards/button-value.js';
+import { loadEnv } from '../../src/config/env.js';
+import { createLogger } from '../../src/config/logger.js';
+import { defaultPolicy, type Policy } from '../../src/config/policy.js';
+import { patAuth } from '../../src/databricks/auth/auth-provider.js';
+import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
+import { makeSignal, type SignalDraft } from '../../src/domain/signal.js';
+import { validateScenario } from '../../src/sim/scenario/load-scenario.js';
+import type { ScenarioInput } from '../../src/sim/scenario/schema.js';
+import { openStore, type Store } from '../../src/store/open-store.js';
+import { baseScenario } from '../sim/fixtures.js';
+
+/**
+ * A DLT update that hangs without an error, pressed from the console: the stuck update is stopped, a
+ * new one (never a full refresh) runs to COMPLETED in the embedded workspace, and the incident
+ * resolves. Only one new update ever starts, whatever the presses and the workspace's answers.
+ */
+
+const STEP_MS = 30_000;
+const PIPELINE = 'reserves_dlt';
+
+const policy: Policy = (() => {
+  const base = defaultPolicy();
+  return {
+    ...base,
+    access: { ...base.access, responders: ['*'] },
+    routing: { ...base.routing, default_channel: '#incidents' },
+    principals: { ...base.principals, console: { [localOperator()]: 'alice@example.com' } },
+  };
+})();
+
+/** The unit workspace with a pipeline of Alice's whose updates hang for six hours. */
+function scenario(): ScenarioInput {
+  const s = baseScenario();
+  s.pipelines = [
+    {
+      name: PIPELINE,
+      team: 'finance',
+      owner: 'alice@example.com',
+      reads: ['main.finance.raw_orders'],
+      writes: ['main.finance.orders'],
+      duration: { mean_minutes: 15, jitter: 0.1 },
+    },
+  ];
+  s.faults = [
+    {
+      id: 'hang',
+      kind: 'pipeline_hang',
+      target: { pipeline: PIPELINE },
+      start: '+0h',
+      end: '+6h',
+      expected: { category: 'timeout', severity: 'P1', action: 'RETRY' },
+    },
+  ];
+  return s;
+}
+
+interface World {
+  readonly embedded: EmbeddedWorkspace;
+  readonly store: Store;
+  readonly app: BotApp;
+  readonly server: Server;
+  readonly url: string;
+  readonly incidentId: string;
+  readonly pipelineId: string;
+  readonly stuckUpdateId: string;
+  settle(): Promise<void>;
+  until(done: () => Promise<boolean>, maxSteps?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function world(
+  signalKind: 'duration_anomaly' | 'pipeline_failed' = 'duration_anomaly',
+  fetchOverride?: typeof fetch,
+): Promise<World> {
+  const embedded = await startEmbeddedWorkspace({
+    scenario: { scenario: validateScenario(scenario(), 'pipeline-restart.yaml') },
+    seed: 7,
+    speed: 0,
+  });
+  const ws = embedded.workspace;
+  const pipeline = ws.pipelines.byName.get(PIPELINE);
+  if (pipeline === undefined) throw new Error(`no pipeline ${PIPELINE}`);
+  ws.advanceBy(60_000);
+  // Its schedule's update: the hang holds it RUNNING, with no error, far past its usual 15 minutes.
+  const stuck = ws.pipelines.startUpdate(pipeline.pipelineId, {
+    cause: 'SCHEDULE',
+    user: 'alice@example.com',
+  });
+  ws.advanceBy(90 * 60_000);
+  const store = await openStore({ dataDir: 'memory://' });
+  const app = await createBotApp({
+    env: loadEnv({ LOG_LEVEL: 'silent' }),
+    policy,
+    clock: ws.clock,
+    logger: createLogger({ level: 'silent' }),
+    databricks: {
+      client: createDatabricksClient({
+        host: embedded.url,
+        auth: patAuth(embedded.token),
+        clock: ws.clock,
+        sleep: async () => {},
+        retry: { maxAttempts: 3 },
+        ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }),
+      }),
+      warehouse: embedded.warehouse,
+      workspaceId: ws.workspaceId,
+    },
+    store,
+    queue: { kind: 'inline' },
+    webhookCredentials: { username: 'dbxops', password: 'pipeline-restart-secret' },
+  });
+  const server = createHttpApp({ routes: app.routes });
+  const address = await listen(server, 0, '127.0.0.1');
+  const draft: SignalDraft = {
+    source: 'poll',
+    dedupKey: `pipeline-update:${stuck.updateId}:${signalKind}`,
+    workspaceId: ws.workspaceId,
+    kind: signalKind,
+    severityHint: 'P2',
+    observedAt: ws.now(),
+    occurredAt: ws.now(),
+    subject: { type: 'pipeline', id: pipeline.pipelineId, name: PIPELINE },
+    refs: { pipelineId: pipeline.pipelineId },
+    ...(signalKind === 'pipeline_failed'
+      ? {
+          error: { message: 'AnalysisException: Table or view not found: raw_orders' },
+          classification: { category: 'missing_object', transient: false, rule: 'analysis.missing' },
+        }
+      : {}),
+  };
+  const signal = makeSignal(draft);
+  if (!signal.ok) throw new Error(signal.userMessage);
+  const incidentId = `inc_pipe${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const opened = await app.repos.incidents.openWithSignal(
+    {
+      id: incidentId,
+      workspaceId: ws.workspaceId,
+      fingerprint: `fp-${randomUUID().slice(0, 12)}`,
+      title: `${PIPELINE} update running long`,
+      severity: 'P2',
+      team: 'finance',
+      openedAt: ws.now(),
+      rootCauseSignalId: signal.value.id,
+    },
+    { signal: signal.value, linkKeys: [], now: ws.now() },
+    [],
+  );
+  if (!opened.ok) throw new Error(opened.userMessage);
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) await app.drain?.();
+  };
+  await app.dispatcher.dispatch('notify', { incidentId });
+  await settle();
+  return {
+    embedded,
+    store,
+    app,
+    server,
+    url: `http://127.0.0.1:${address.port}`,
+    incidentId,
+    pipelineId: pipeline.pipelineId,
+    stuckUpdateId: stuck.updateId,
+    settle,
+    async until(done, maxSteps = 240) {
+      for (let i = 0; i < maxSteps && !(await done()); i++) {
+        ws.advanceBy(STEP_MS);
+        await settle();
+      }
+    },
+    async close() {
+      await app.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+      await embedded.close();
+    },
+  };
+}
+
+const RESTART = 'restart_pipeline_update';
+
+async function press(w: World, remediationId = RESTART): Promise<string> {
+  const incident = await w.app.repos.incidents.get(w.incidentId);
+  const value = encodeButtonValue({
+    kind: 'plan',
+    action: 'run_plan',
+    incidentId: w.incidentId,
+    version: incident?.version ?? 1,
+    remediationId,
+  });
+  const res = await fetch(`${w.url}/api/actions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      channelId: 'incidents',
+      messageId: `m${Math.floor(Math.random() * 1e15)}`,
+      actionId: 'dbx:run_plan',
+      value,
+      requestId: randomUUID(),
+    }),
+  });
+  return JSON.stringify(await res.json());
+}
+
+const finished = (w: World) => async () => {
+  const attempts = await w.app.repos.remediations.listForIncident(w.incidentId);
+  return (
+    attempts.length > 0 &&
+    attempts.every((a) => ['recovered', 'applied', 'failed', 'unknown'].includes(a.state))
+  );
+};
+
+/** The updates after the stuck one, as the workspace holds them. */
+function newUpdates(w: World) {
+  const p = w.embedded.workspace.pipelines.get(w.pipelineId);
+  const at = p.updates.findIndex((u) => u.updateId === w.stuckUpdateId);
+  return p.updates.slice(at + 1);
+}
+
+async function consoleCard(w: World): Promise<string> {
+  const res = await fetch(`${w.url}/api/channels/incidents/messages`);
+  const { messages } = (await res.json()) as { messages: { html: string }[] };
+  return messages.filter((m) => m.html.includes(w.incidentId)).at(-1)?.html ?? '';
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+describe('a pipeline update that hangs without an error', () => {
+  let w: World;
+  afterEach(async () => {
+    await w?.close();
+  });
+
+  it('offers the restart on its card, stops the stuck update, completes a new one that is no full refresh, and resolves', async () => {
+    w = await world();
+    expect(await consoleCard(w)).toContain('Restart the pipeline update');
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+    const stuck = w.embedded.workspace.pipelines
+      .get(w.pipelineId)
+      .updates.find((u) => u.updateId === w.stuckUpdateId);
+    expect(stuck?.result).toBe('CANCELED');
+    const fresh = newUpdates(w);
+    expect(fresh.map((u) => ({ result: u.result, fullRefresh: u.fullRefresh }))).toEqual([
+      { result: 'COMPLETED', fullRefresh: false },
+    ]);
+    expect((await w.app.repos.incidents.get(w.incidentId))?.state).toBe('resolved');
+    expect(attempt?.runbook).toContain(
+      `databricks pipelines start-update '${w.pipelineId}' --full-refresh=false`,
+    );
+    expect(attempt?.runbook).not.toContain(w.embedded.token);
+  }, 120_000);
+
+  it('starts one new update when Run is pressed twice', async () => {
+    w = await world();
+    await press(w);
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    expect(await w.app.repos.remediations.listForIncident(w.incidentId)).toHaveLength(1);
+    expect(newUpdates(w)).toHaveLength(1);
+  }, 120_000);
+
+  it('retries a 429 and a 500 that came after the update started, and starts one new update', async () => {
+    let throttled = 0;
+    let failedAfterActing = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (init?.method === 'POST' && /\/api\/2\.0\/pipelines\/[^/]+\/updates$/.test(url)) {
+        if (throttled < 2) {
+          throttled++;
+          return json(
+            429,
+            { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'Too many requests' },
+            {
+              'retry-after': '1',
+            },
+          );
+        }
+        if (failedAfterActing < 1) {
+          failedAfterActing++;
+          await fetch(input, init);
+          return json(500, { error_code: 'INTERNAL_ERROR', message: 'Internal error' });
+        }
+      }
+      return fetch(input, init);
+    };
+    w = await world('duration_anomaly', flaky);
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    expect({ throttled, failedAfterActing }).toEqual({ throttled: 2, failedAfterActing: 1 });
+    expect(newUpdates(w)).toHaveLength(1);
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+  }, 120_000);
+
+  it('waits for a stop that takes its time before starting the new update', async () => {
+    let stopped = false;
+    let stillStopping = 0;
+    const startedAfter: number[] = [];
+    const slowStop: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (init?.method === 'POST' && url.endsWith('/updates')) startedAfter.push(stillStopping);
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && url.endsWith('/stop')) stopped = true;
+      // The first two reads after the stop still show the stuck update ending, as Databricks does.
+      if (
+        stopped &&
+        stillStopping < 2 &&
+        (init?.method ?? 'GET') === 'GET' &&
+        /\/pipelines\/[^/?]+$/.test(url)
+      ) {
+        stillStopping++;
+        const body = (await res.json()) as { latest_updates?: { state?: string }[] };
+        const [latest] = body.latest_updates ?? [];
+        if (latest !== undefined) latest.state = 'STOPPING';
+        return json(200, body);
+      }
+      return res;
+    };
+    w = await world('duration_anomaly', slowStop);
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    // Sent once, and only once the stopped update no longer read as ending.
+    expect(startedAfter).toEqual([2]);
+    expect(newUpdates(w)).toHaveLength(1);
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+  }, 120_000);
+
+  it('is not offered for a pipeline that failed with an error, and a forged press is refused', async () => {
+    w = await world('pipeline_failed');
+    expect(await consoleCard(w)).not.toContain('Restart the pipeline update');
+    expect(await press(w)).toContain('does not offer');
+    await w.settle();
+    expect(newUpdates(w)).toHaveLength(0);
+  }, 120_000);
+});

@@ -524,11 +524,9 @@ export function createMonitoringStages(
       recurring: deps.repos.recurringIssues,
       graph: () => state.graph,
       // Which of the failed job's tables another job keeps current: lineage's writers, and when each
-      // last wrote the table (its loads, its successful runs) as the polls read them. Read without the
-      // detector-state lock: triage runs inside correlation's transaction, and on PGlite's one
-      // connection taking the lock there would wait for that transaction, which waits for triage.
+      // last wrote the table (its loads, its successful runs) as the polls read them.
       criticality: async (summary, now) => {
-        const lastWriteAt = detection.peek((d) => (jobId: string, table: string) => {
+        const lastWriteAt = await detection.judge((d) => (jobId: string, table: string) => {
           const loaded = d.lastWrite(workspaceId, table, jobId);
           const succeeded = d.lastSuccess(workspaceId, 'job', jobId)?.endTime;
           return loaded === undefined || succeeded === undefined

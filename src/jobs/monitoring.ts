@@ -523,18 +523,7 @@ export function createMonitoringStages(
       incidents: deps.repos.incidents,
       recurring: deps.repos.recurringIssues,
       graph: () => state.graph,
-      // Which of the failed job's tables another job keeps current: lineage's writers, and when each
-      // last wrote the table (its loads, its successful runs) as the polls read them.
-      criticality: async (summary, now) => {
-        const lastWriteAt = await detection.judge((d) => (jobId: string, table: string) => {
-          const loaded = d.lastWrite(workspaceId, table, jobId);
-          const succeeded = d.lastSuccess(workspaceId, 'job', jobId)?.endTime;
-          return loaded === undefined || succeeded === undefined
-            ? (loaded ?? succeeded)
-            : Math.max(loaded, succeeded);
-        });
-        return criticalityOf(deps.cache.topology, summary, now, { graph: state.graph, lastWriteAt });
-      },
+      criticality: (summary, now) => criticalityOf(deps.cache.topology, summary, now),
       policy: deps.policy,
       clock: deps.clock,
       ...(deps.correlationLock ? { lock: deps.correlationLock } : {}),

@@ -12,14 +12,13 @@ import { hashConsolePassword } from '../../src/bot/console/console-password.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { defaultPolicy } from '../../src/config/policy.js';
-import { patAuth } from '../../src/databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
 import { validateScenario } from '../../src/sim/scenario/load-scenario.js';
 import { AuditLogRepository } from '../../src/store/audit-log-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { RemediationSwitchRepository } from '../../src/store/remediation-switch-repository.js';
 import { baseScenario } from '../sim/fixtures.js';
 import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
+import { embeddedDatabricks } from '../support/embedded-databricks.js';
 
 /** Runs `dbxops remediation kill-switch …` with `options`; answers what it printed. */
 async function run(state: string, options: KillSwitchOptions): Promise<string> {
@@ -86,16 +85,7 @@ async function runningDbxops(env: Record<string, string> = {}) {
     policy: defaultPolicy(),
     clock: embedded.workspace.clock,
     logger: createLogger({ level: 'silent' }),
-    databricks: {
-      client: createDatabricksClient({
-        host: embedded.url,
-        auth: patAuth(embedded.token),
-        clock: embedded.workspace.clock,
-        sleep: async () => {},
-      }),
-      warehouse: embedded.warehouse,
-      workspaceId: embedded.workspace.workspaceId,
-    },
+    databricks: embeddedDatabricks(embedded),
     store,
     queue: { kind: 'inline' },
     webhookCredentials: null,

@@ -10,13 +10,12 @@ import { encodeButtonValue } from '../../src/cards/button-value.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { defaultPolicy, type Policy } from '../../src/config/policy.js';
-import { patAuth } from '../../src/databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
 import { makeSignal, type SignalDraft } from '../../src/domain/signal.js';
 import { validateScenario } from '../../src/sim/scenario/load-scenario.js';
 import type { ScenarioInput } from '../../src/sim/scenario/schema.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { baseScenario } from '../sim/fixtures.js';
+import { embeddedDatabricks } from '../support/embedded-databricks.js';
 
 /**
  * A DLT update that hangs without an error, pressed from the console: the stuck update is stopped, a
@@ -102,18 +101,10 @@ async function world(
     policy,
     clock: ws.clock,
     logger: createLogger({ level: 'silent' }),
-    databricks: {
-      client: createDatabricksClient({
-        host: embedded.url,
-        auth: patAuth(embedded.token),
-        clock: ws.clock,
-        sleep: async () => {},
-        retry: { maxAttempts: 3 },
-        ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }),
-      }),
-      warehouse: embedded.warehouse,
-      workspaceId: ws.workspaceId,
-    },
+    databricks: embeddedDatabricks(embedded, {
+      retry: { maxAttempts: 3 },
+      ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }),
+    }),
     store,
     queue: { kind: 'inline' },
     webhookCredentials: { username: 'dbxops', password: 'pipeline-restart-secret' },

@@ -10,8 +10,6 @@ import { encodeButtonValue } from '../../src/cards/button-value.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { defaultPolicy, type Policy } from '../../src/config/policy.js';
-import { patAuth } from '../../src/databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
 import { makeSignal, type SignalDraft } from '../../src/domain/signal.js';
 import { validateScenario } from '../../src/sim/scenario/load-scenario.js';
 import type { ScenarioInput } from '../../src/sim/scenario/schema.js';
@@ -30,6 +28,7 @@ import { localOperator } from '../../src/app/console-auth-setup.js';
 import { baseScenario } from '../sim/fixtures.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
+import { embeddedDatabricks } from '../support/embedded-databricks.js';
 
 /**
  * A remediation pressed on each surface runs against the embedded workspace, is verified there, and
@@ -159,18 +158,10 @@ async function world(
     policy: worldPolicy,
     clock: ws.clock,
     logger: createLogger({ level: 'silent' }),
-    databricks: {
-      client: createDatabricksClient({
-        host: embedded.url,
-        auth: patAuth(embedded.token),
-        clock: ws.clock,
-        sleep: async () => {},
-        retry: { maxAttempts: 3 },
-        ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }),
-      }),
-      warehouse: embedded.warehouse,
-      workspaceId: ws.workspaceId,
-    },
+    databricks: embeddedDatabricks(embedded, {
+      retry: { maxAttempts: 3 },
+      ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }),
+    }),
     store,
     queue: { kind: 'inline' },
     webhookCredentials: WEBHOOK,

@@ -3,10 +3,9 @@ import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/em
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
 import { defaultPolicy } from '../../src/config/policy.js';
-import { patAuth } from '../../src/databricks/auth/auth-provider.js';
-import { createDatabricksClient } from '../../src/databricks/rest/databricks-client.js';
 import { POLL_EVERY_MS } from '../../src/jobs/monitoring.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
+import { embeddedDatabricks } from './embedded-databricks.js';
 
 const HOUR = 3_600_000;
 
@@ -36,17 +35,7 @@ export async function pollDemo(window: { fromHours: number; toHours: number }): 
     policy: defaultPolicy(),
     clock: ws.clock,
     logger: createLogger({ level: 'silent' }),
-    databricks: {
-      client: createDatabricksClient({
-        host: embedded.url,
-        auth: patAuth(embedded.token),
-        clock: ws.clock,
-        sleep: async () => {},
-        retry: { maxAttempts: 2 },
-      }),
-      warehouse: embedded.warehouse,
-      workspaceId: ws.workspaceId,
-    },
+    databricks: embeddedDatabricks(embedded, { retry: { maxAttempts: 2 } }),
     store,
     queue: { kind: 'inline' },
     webhookCredentials: null,

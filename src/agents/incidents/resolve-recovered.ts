@@ -7,20 +7,6 @@ import { isInFlight, type RemediationAttempt } from '../../store/remediation-rep
 import type { LastSuccess } from '../detector/last-success.js';
 
 /**
- * Signals about a run or update of a job or pipeline that went wrong: each names a job or pipeline that
- * must have succeeded since for the incident to be over. A skipped run did no work, and a run (or update)
- * running long is over when it, or a later one, succeeded.
- */
-const NEEDS_A_SUCCESS: ReadonlySet<string> = new Set([
-  'job_failed',
-  'task_failed',
-  'run_timed_out',
-  'run_skipped',
-  'pipeline_failed',
-  'duration_anomaly',
-]);
-
-/**
  * What makes an incident one a later success can end: a run or update that failed or was skipped. An
  * incident of a slow run alone is not — slow is not failed, and the owner is asked why, whatever the run
  * did next.
@@ -32,6 +18,13 @@ const FAILED_RUNS: ReadonlySet<string> = new Set([
   'run_skipped',
   'pipeline_failed',
 ]);
+
+/**
+ * Signals about a run or update of a job or pipeline that went wrong: each names a job or pipeline that
+ * must have succeeded since for the incident to be over. A skipped run did no work, and a run (or update)
+ * running long is over when it, or a later one, succeeded.
+ */
+const NEEDS_A_SUCCESS: ReadonlySet<string> = new Set([...FAILED_RUNS, 'duration_anomaly']);
 
 /**
  * Signals that pass with the failed runs they belong to: an SLA at risk or missed because of them (the

@@ -300,6 +300,15 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
     store = await openStore({ databaseUrl });
     const names = nameIndex(sim.workspace);
     let score: DetectionScore | undefined;
+    // What an unmatched incident's signals measured says whether the detector or the ground truth is wrong.
+    onTestFailed(async () => {
+      const incidents = await scoredIncidents(store!);
+      for (const u of score?.unmatched_incidents ?? []) {
+        const signals = incidents.find((i) => i.id === u.id)?.signals ?? [];
+        const seen = signals.map((s) => ({ kind: s.kind, occurredAt: s.occurredAt, metrics: s.metrics }));
+        process.stdout.write(`--- unmatched ${u.id}: ${JSON.stringify(seen)}\n`);
+      }
+    });
     const judge = async () => {
       const faults = sim!.workspace.faults();
       const { manifestAt } = await manifestTimes(sim!.warehouse, faults, defaultPolicy().thresholds);

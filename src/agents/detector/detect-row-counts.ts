@@ -1,27 +1,8 @@
 import type { Thresholds } from '../../config/policy.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { TableLoadObservation, TableSla } from './observations.js';
-import { median, recordSamples, type SampleWindow } from './sample-window.js';
+import { median, outlierMads, recordSamples, type SampleWindow } from './sample-window.js';
 import { deadlinesAround } from './zoned-time.js';
-
-/** How many median absolute deviations from the median a load must be to count as a drop or spike. */
-const NOISE_MADS = 3;
-
-/**
- * The relative standard error of a spread measured as the MAD of n samples is about 1.166/√n (for
- * normal noise; the MAD's efficiency is 37 %). A handful of loads often measures the spread too small.
- */
-const MAD_RELATIVE_ERROR = 1.166;
-
-/**
- * The noise bar in MADs for a history of `n` loads: `NOISE_MADS`, widened by one standard error of the
- * MAD itself. With a month of loads it is close to `NOISE_MADS`; with the five or six loads a baseline
- * has on its first day (or a deployment that starts late has before its first look back) a MAD that
- * happened to come out small would otherwise make an ordinary jitter a drop.
- */
-function noiseMads(n: number): number {
-  return NOISE_MADS * (1 + MAD_RELATIVE_ERROR / Math.sqrt(n));
-}
 
 /**
  * Per writer of a table (`rowCountKey`): its recent loads as `[loadId, loadedAt, rowsWritten]`, zeros
@@ -131,20 +112,28 @@ export function detectRowCountAnomalies(
       if (history.length < thresholds.min_history_runs) return;
       const med = median(history);
       const ratio = load.rowsWritten / med;
+      const fewest = Math.min(...history);
+      const most = Math.max(...history);
       // A change must clear the threshold and the table's own noise: with ±15 % jitter a 20 % dip is
-      // ordinary, and paging someone for it teaches them to ignore the bot. The noise is itself measured
-      // from the history, less surely the shorter it is (`noiseMads`).
+      // ordinary, and paging someone for it teaches them to ignore the bot. Either the load lies beyond
+      // the prediction bound of the loads before it (`outlierMads`), or, past the threshold, beyond the
+      // range they ever reached. The second sees a real drop that a handful of noisy loads cannot yet
+      // tell from noise ("under the fewest rows this job ever wrote, by more than the threshold").
       const mad = median(history.map((v) => Math.abs(v - med)));
       // A short baseline's MAD can come out small by chance (three of five loads alike): a load inside
       // the range those few loads already showed is no outlier, whatever the MAD says. A longer one may
-      // hold an earlier real drop in its range, so there the MAD alone judges.
+      // hold an earlier real drop in its range, so there the bound alone judges.
       const seenBefore =
         history.length < 2 * thresholds.min_history_runs &&
-        load.rowsWritten >= Math.min(...history) &&
-        load.rowsWritten <= Math.max(...history);
-      const beyondNoise = !seenBefore && Math.abs(load.rowsWritten - med) > noiseMads(history.length) * mad;
-      const drop = ratio < 1 - thresholds.row_count_drop && beyondNoise;
-      const spike = ratio >= thresholds.row_count_spike && beyondNoise;
+        load.rowsWritten >= fewest &&
+        load.rowsWritten <= most;
+      const beyondNoise = !seenBefore && Math.abs(load.rowsWritten - med) > outlierMads(history.length) * mad;
+      const drop =
+        ratio < 1 - thresholds.row_count_drop &&
+        (beyondNoise || load.rowsWritten < fewest * (1 - thresholds.row_count_drop));
+      const spike =
+        ratio >= thresholds.row_count_spike &&
+        (beyondNoise || load.rowsWritten > most * thresholds.row_count_spike);
       if (!drop && !spike) return;
       sink.emit(`table:${load.table}`, {
         ...base,

@@ -83,6 +83,33 @@ describe('detectRowCountAnomalies', () => {
     expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
   });
 
+  it('does not call an ordinary load a drop because the loads before it happened to run high', () => {
+    // The demo's payments ingest (40,000 rows ± 20 %) as a late start at 14:57 UTC met it: its first
+    // eleven loads ran high (median 45,282), and the twelfth, 32,192, is still inside the feed's range.
+    const morning = [46_127, 46_795, 47_602, 45_282, 46_705, 40_599, 41_305, 39_927, 40_822, 46_883, 38_982];
+    const hourly = morning.map((rows, h) => ({ ...load(0, rows), runId: `r${h}`, loadedAt: T0 + h * HOUR }));
+    const next = (rows: number) => ({ ...load(0, rows), runId: 'r11', loadedAt: T0 + 11 * HOUR });
+    expect(
+      detectRowCountAnomalies([...hourly, next(32_192)], {}, thresholds(), T0 + 12 * HOUR).signals,
+    ).toEqual([]);
+    const halved = detectRowCountAnomalies([...hourly, next(21_000)], {}, thresholds(), T0 + 12 * HOUR);
+    expect(halved.signals.map((s) => [s.kind, s.metrics.rowsWritten])).toEqual([['row_count_drop', 21_000]]);
+  });
+
+  it('calls a load under the fewest rows the job ever wrote, by more than row_count_drop, a drop while its spread is still uncertain', () => {
+    // Six noisy loads put the prediction bound below zero rows; half the usual is still under all of them.
+    const noisy = [52_000, 31_000, 47_000, 36_000, 50_000, 33_000].map((rows, h) => ({
+      ...load(0, rows),
+      runId: `r${h}`,
+      loadedAt: T0 + h * HOUR,
+    }));
+    const next = (rows: number) => ({ ...load(0, rows), runId: 'r6', loadedAt: T0 + 6 * HOUR });
+    const half = detectRowCountAnomalies([...noisy, next(21_000)], {}, thresholds(), T0 + 7 * HOUR);
+    expect(half.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
+    const low = detectRowCountAnomalies([...noisy, next(27_000)], {}, thresholds(), T0 + 7 * HOUR);
+    expect(low.signals).toEqual([]);
+  });
+
   it('judges each writer of a table against its own loads, so a small delete beside a full rewrite is no spike', () => {
     const writer = (jobId: string, day: number, rowsWritten: number) =>
       tableLoadObservationSchema.parse({

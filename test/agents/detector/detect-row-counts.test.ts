@@ -24,6 +24,16 @@ function load(day: number, rowsWritten: number, table = TABLE): TableLoadObserva
 const usual = (days: number, table = TABLE) =>
   Array.from({ length: days }, (_, d) => load(d, 100_000 + (d % 3) * 1_000, table));
 
+/** An hourly feed's loads, the first at T0: `rows[h]` written in hour h. */
+const hourly = (rows: readonly number[]) => rows.map((n, h) => atHour(h, n));
+
+/** One load of the hourly feed, in hour `h`. */
+const atHour = (h: number, rowsWritten: number) => ({
+  ...load(0, rowsWritten),
+  runId: `r${h}`,
+  loadedAt: T0 + h * HOUR,
+});
+
 describe('detectRowCountAnomalies', () => {
   it('reports a drop of more than row_count_drop below the usual load', () => {
     const out = detectRowCountAnomalies([...usual(10), load(10, 60_000)], {}, thresholds(), T0 + 11 * DAY);
@@ -55,12 +65,8 @@ describe('detectRowCountAnomalies', () => {
   it('does not call an ordinary dip a drop when the baseline holds only a handful of loads, but still sees a real one', () => {
     // An hourly feed with ±20 % jitter on its first morning (the demo's payments ingest): six loads measure
     // its spread too small (MAD 2,292 rows), and the seventh, 22 % under the median, is an ordinary one.
-    const morning = [45_336, 44_761, 39_585, 33_203, 42_969, 42_544].map((rows, h) => ({
-      ...load(0, rows),
-      runId: `r${h}`,
-      loadedAt: T0 + h * HOUR,
-    }));
-    const next = (rows: number) => ({ ...load(0, rows), runId: 'r6', loadedAt: T0 + 6 * HOUR });
+    const morning = hourly([45_336, 44_761, 39_585, 33_203, 42_969, 42_544]);
+    const next = (rows: number) => atHour(6, rows);
     const dip = detectRowCountAnomalies([...morning, next(33_178)], {}, thresholds(), T0 + 7 * HOUR);
     expect(dip.signals).toEqual([]);
     const real = detectRowCountAnomalies([...morning, next(12_000)], {}, thresholds(), T0 + 7 * HOUR);
@@ -70,12 +76,8 @@ describe('detectRowCountAnomalies', () => {
   it('does not call a load a drop when the handful of loads before it already went as low', () => {
     // A late start's baseline of an hourly reconcile whose conflicted hours failed: five loads, three alike,
     // so the MAD is 765 rows; the load after one of 32,236 rows is no drop at 34,728.
-    const few = [45_442, 45_159, 44_677, 40_670, 32_236].map((rows, h) => ({
-      ...load(0, rows),
-      runId: `r${h}`,
-      loadedAt: T0 + h * HOUR,
-    }));
-    const next = (rows: number) => ({ ...load(0, rows), runId: 'r5', loadedAt: T0 + 5 * HOUR });
+    const few = hourly([45_442, 45_159, 44_677, 40_670, 32_236]);
+    const next = (rows: number) => atHour(5, rows);
     expect(detectRowCountAnomalies([...few, next(34_728)], {}, thresholds(), T0 + 6 * HOUR).signals).toEqual(
       [],
     );
@@ -86,24 +88,21 @@ describe('detectRowCountAnomalies', () => {
   it('does not call an ordinary load a drop because the loads before it happened to run high', () => {
     // The demo's payments ingest (40,000 rows ± 20 %) as a late start at 14:57 UTC met it: its first
     // eleven loads ran high (median 45,282), and the twelfth, 32,192, is still inside the feed's range.
-    const morning = [46_127, 46_795, 47_602, 45_282, 46_705, 40_599, 41_305, 39_927, 40_822, 46_883, 38_982];
-    const hourly = morning.map((rows, h) => ({ ...load(0, rows), runId: `r${h}`, loadedAt: T0 + h * HOUR }));
-    const next = (rows: number) => ({ ...load(0, rows), runId: 'r11', loadedAt: T0 + 11 * HOUR });
+    const morning = hourly([
+      46_127, 46_795, 47_602, 45_282, 46_705, 40_599, 41_305, 39_927, 40_822, 46_883, 38_982,
+    ]);
+    const next = (rows: number) => atHour(11, rows);
     expect(
-      detectRowCountAnomalies([...hourly, next(32_192)], {}, thresholds(), T0 + 12 * HOUR).signals,
+      detectRowCountAnomalies([...morning, next(32_192)], {}, thresholds(), T0 + 12 * HOUR).signals,
     ).toEqual([]);
-    const halved = detectRowCountAnomalies([...hourly, next(21_000)], {}, thresholds(), T0 + 12 * HOUR);
+    const halved = detectRowCountAnomalies([...morning, next(21_000)], {}, thresholds(), T0 + 12 * HOUR);
     expect(halved.signals.map((s) => [s.kind, s.metrics.rowsWritten])).toEqual([['row_count_drop', 21_000]]);
   });
 
   it('calls a load under the fewest rows the job ever wrote, by more than row_count_drop, a drop while its spread is still uncertain', () => {
     // Six noisy loads put the prediction bound below zero rows; half the usual is still under all of them.
-    const noisy = [52_000, 31_000, 47_000, 36_000, 50_000, 33_000].map((rows, h) => ({
-      ...load(0, rows),
-      runId: `r${h}`,
-      loadedAt: T0 + h * HOUR,
-    }));
-    const next = (rows: number) => ({ ...load(0, rows), runId: 'r6', loadedAt: T0 + 6 * HOUR });
+    const noisy = hourly([52_000, 31_000, 47_000, 36_000, 50_000, 33_000]);
+    const next = (rows: number) => atHour(6, rows);
     const half = detectRowCountAnomalies([...noisy, next(21_000)], {}, thresholds(), T0 + 7 * HOUR);
     expect(half.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
     const low = detectRowCountAnomalies([...noisy, next(27_000)], {}, thresholds(), T0 + 7 * HOUR);

@@ -523,7 +523,20 @@ export function createMonitoringStages(
       incidents: deps.repos.incidents,
       recurring: deps.repos.recurringIssues,
       graph: () => state.graph,
-      criticality: (summary, now) => criticalityOf(deps.cache.topology, summary, now),
+      // Which of the failed job's tables another job keeps current: lineage's writers, and when each
+      // last wrote the table (its loads, its successful runs) as the polls read them. Read without the
+      // detector-state lock: triage runs inside correlation's transaction, and on PGlite's one
+      // connection taking the lock there would wait for that transaction, which waits for triage.
+      criticality: async (summary, now) => {
+        const lastWriteAt = detection.peek((d) => (jobId: string, table: string) => {
+          const loaded = d.lastWrite(workspaceId, table, jobId);
+          const succeeded = d.lastSuccess(workspaceId, 'job', jobId)?.endTime;
+          return loaded === undefined || succeeded === undefined
+            ? (loaded ?? succeeded)
+            : Math.max(loaded, succeeded);
+        });
+        return criticalityOf(deps.cache.topology, summary, now, { graph: state.graph, lastWriteAt });
+      },
       policy: deps.policy,
       clock: deps.clock,
       ...(deps.correlationLock ? { lock: deps.correlationLock } : {}),

@@ -29,8 +29,11 @@ export interface HandleSignalDeps {
   recurring: RecurringIssueRepository;
   /** The current dependency graph of the signal's workspace (lineage, job edges, shared compute). */
   graph: (workspaceId: string) => GraphView;
-  /** Criticality tags (`financial-critical` …) of the jobs and tables an incident touches. */
-  criticality: (summary: IncidentSummary, now: number) => readonly string[];
+  /**
+   * Criticality tags (`financial-critical` …) of the jobs and tables an incident touches; asynchronous
+   * when judging them needs the jobs' last successes from the store.
+   */
+  criticality: (summary: IncidentSummary, now: number) => readonly string[] | Promise<readonly string[]>;
   policy: Policy;
   clock: Clock;
   /**
@@ -151,7 +154,7 @@ async function correlateAndStore(
   const triage = triageIncident(
     triageFacts(decision.summary, [signal], now, {
       repeated,
-      criticality: deps.criticality(decision.summary, now),
+      criticality: await deps.criticality(decision.summary, now),
     }),
     deps.policy.triage,
   );
@@ -469,7 +472,7 @@ async function triageOpenIncident(
   signals: readonly Signal[],
   now: number,
 ): Promise<TriageDecision> {
-  const criticality = deps.criticality(summary, now);
+  const criticality = await deps.criticality(summary, now);
   const decide = (repeated: boolean) =>
     triageIncident(triageFacts(summary, signals, now, { repeated, criticality }), deps.policy.triage);
   if (recurredWithin(summary, signals)) return decide(true);

@@ -50,6 +50,35 @@ describe('Detection', () => {
     expect(kinds(detection.ofRunsPoll({ completed: [], active: [] }, [sla], late))).toEqual([]);
   });
 
+  it('remembers when each writer of a table last loaded it', () => {
+    const detection = new Detection(defaultPolicy());
+    const load = (jobId: string, taskKey: string, loadedAt: number) =>
+      tableLoadObservationSchema.parse({
+        workspaceId: WS,
+        table: 'main.claims.payments',
+        jobId,
+        runId: `${jobId}-${loadedAt}`,
+        taskKey,
+        rowsWritten: 40,
+        loadedAt,
+      });
+    const loads = [
+      load('10', 'payments', T0),
+      load('10', 'payments', T0 + DAY),
+      load('20', 'erase', T0 + HOUR),
+    ];
+    detection.ofSystemTables(tables({ tableLoads: loads }), [], T0 + DAY);
+    expect(detection.lastWrite(WS, 'main.claims.payments', '10')).toBe(T0 + DAY);
+    expect(detection.lastWrite(WS, 'main.claims.payments', '20')).toBe(T0 + HOUR);
+    expect(detection.lastWrite(WS, 'main.claims.pii', '20')).toBeUndefined();
+    detection.ofSystemTables(
+      tables({ tableLoads: [load('20', 'erase', T0 + DAY + HOUR)] }),
+      [],
+      T0 + DAY + HOUR,
+    );
+    expect(detection.lastWrite(WS, 'main.claims.payments', '20')).toBe(T0 + DAY + HOUR);
+  });
+
   it('still names an upstream failure from hours before when the SLA at-risk window opens', () => {
     const detection = new Detection(defaultPolicy());
     const failed = run({

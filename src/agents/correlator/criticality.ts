@@ -90,9 +90,21 @@ export interface WriterEvidence {
   readonly graph: GraphView;
   /**
    * When the job last wrote the table successfully (epoch ms), if known: its newest load of it, or the
-   * end of its newest successful run, whichever is later.
+   * end of its newest successful run, whichever is later. Read before correlation's transaction began,
+   * for the topology's `sharedWrites`: judging criticality takes no lock and reads no store.
    */
   readonly lastWriteAt: (jobId: string, table: string) => number | undefined;
+}
+
+/**
+ * Every job and table whose last write `criticalityOf` may ask `WriterEvidence` about: each writer, by
+ * lineage, of a table more than one job writes. Read them before correlating, where no lock is taken.
+ */
+export function sharedWrites(topology: Topology): [jobId: string, table: string][] {
+  const out: [string, string][] = [];
+  for (const [table, jobs] of criticalityIndex(topology).writers)
+    for (const job of jobs) out.push([job, table]);
+  return out;
 }
 
 /**

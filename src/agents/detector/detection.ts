@@ -266,6 +266,28 @@ export class Detection {
     return index.get(`${workspaceId}:${table}:${jobId}`);
   }
 
+  /**
+   * When each of `writes` (a job and a table it writes) last wrote its table successfully: the job's
+   * newest load of it, or the end of its newest successful run, whichever is later. Read into a copy
+   * that later polls leave as it is, so it can be read under the detector-state lock and judged on
+   * once the lock is released (triage, inside correlation's transaction, may take no lock).
+   */
+  lastWritesOf(
+    workspaceId: string,
+    writes: Iterable<readonly [jobId: string, table: string]>,
+  ): (jobId: string, table: string) => number | undefined {
+    const byWriter = new Map<string, Map<string, number>>();
+    for (const [jobId, table] of writes) {
+      const loaded = this.lastWrite(workspaceId, table, jobId);
+      const succeeded = this.lastSuccess(workspaceId, 'job', jobId)?.endTime;
+      const newest = Math.max(loaded ?? Number.NEGATIVE_INFINITY, succeeded ?? Number.NEGATIVE_INFINITY);
+      if (newest === Number.NEGATIVE_INFINITY) continue;
+      const tables = byWriter.get(jobId) ?? new Map<string, number>();
+      byWriter.set(jobId, tables.set(table, newest));
+    }
+    return (jobId, table) => byWriter.get(jobId)?.get(table);
+  }
+
   /** The newest success seen of a job or pipeline (`lastSuccessKey`), if any poll read one. */
   lastSuccess(workspaceId: string, type: LastSuccess['type'], id: string): LastSuccess | undefined {
     return this.#lastSuccesses.get(lastSuccessKey(workspaceId, type, id));

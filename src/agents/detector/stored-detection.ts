@@ -57,16 +57,6 @@ export class StoredDetection {
     });
   }
 
-  /**
-   * Reads this process' detection as its last judgement left it, without the lock and without taking in
-   * what other processes saved since: for readers that run inside another transaction (triage, during
-   * correlation), where waiting for the detector-state lock would wait on themselves on a store with one
-   * connection. What they read is at most one judgement old — the poll that raised the signal just ran one.
-   */
-  peek<T>(read: (detection: Detection) => T): T {
-    return read(this.#detection);
-  }
-
   #takeIn(entries: readonly DetectorStateEntry[]): void {
     const byPart = new Map<DetectionPart, [string, unknown][]>();
     for (const e of entries) {

@@ -30,10 +30,11 @@ export interface HandleSignalDeps {
   /** The current dependency graph of the signal's workspace (lineage, job edges, shared compute). */
   graph: (workspaceId: string) => GraphView;
   /**
-   * Criticality tags (`financial-critical` …) of the jobs and tables an incident touches; asynchronous
-   * when judging them needs the jobs' last successes from the store.
+   * Criticality tags (`financial-critical` …) of the jobs and tables an incident touches. Synchronous:
+   * it runs inside correlation's transaction, where waiting on another lock or connection (the
+   * detector state's) can wait for that transaction itself; what it needs from the store is read before.
    */
-  criticality: (summary: IncidentSummary, now: number) => readonly string[] | Promise<readonly string[]>;
+  criticality: (summary: IncidentSummary, now: number) => readonly string[];
   policy: Policy;
   clock: Clock;
   /**
@@ -154,7 +155,7 @@ async function correlateAndStore(
   const triage = triageIncident(
     triageFacts(decision.summary, [signal], now, {
       repeated,
-      criticality: await deps.criticality(decision.summary, now),
+      criticality: deps.criticality(decision.summary, now),
     }),
     deps.policy.triage,
   );
@@ -472,7 +473,7 @@ async function triageOpenIncident(
   signals: readonly Signal[],
   now: number,
 ): Promise<TriageDecision> {
-  const criticality = await deps.criticality(summary, now);
+  const criticality = deps.criticality(summary, now);
   const decide = (repeated: boolean) =>
     triageIncident(triageFacts(summary, signals, now, { repeated, criticality }), deps.policy.triage);
   if (recurredWithin(summary, signals)) return decide(true);

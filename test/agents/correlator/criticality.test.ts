@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Topology } from '../../../src/agents/collector/topology.js';
 import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
 import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
-import { criticalityOf } from '../../../src/agents/correlator/criticality.js';
+import { criticalityOf, sharedWrites } from '../../../src/agents/correlator/criticality.js';
 import { detectGrantChanges } from '../../../src/agents/detector/detect-grant-changes.js';
 import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
 import { tableLoadObservationSchema } from '../../../src/agents/detector/observations.js';
@@ -219,6 +219,13 @@ describe('criticalityOf', () => {
       (ends: Record<string, number>) =>
       (jobId: string, _table: string): number | undefined =>
         ends[jobId];
+
+    it('asks before correlating about every writer of a table two jobs write, and no other', () => {
+      expect(sharedWrites(shared).sort()).toEqual([
+        ['10', 'main.claims.payments'],
+        ['20', 'main.claims.payments'],
+      ]);
+    });
 
     it("lends a failed loader its readers' criticality: the table it refreshes is left stale", () => {
       // Last night's erasure wrote after last night's load, but nobody has written the table tonight.

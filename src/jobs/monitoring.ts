@@ -13,7 +13,7 @@ import { pollSystemTables } from '../agents/collector/poll-system-tables.js';
 import { readBaselineHistory } from '../agents/collector/read-baseline-history.js';
 import { fetchRunObservation } from '../agents/collector/run-observation.js';
 import type { Topology } from '../agents/collector/topology.js';
-import { criticalityOf } from '../agents/correlator/criticality.js';
+import { criticalityOf, sharedWrites, type WriterEvidence } from '../agents/correlator/criticality.js';
 import { Detection } from '../agents/detector/detection.js';
 import type { DetectorOutput } from '../agents/detector/detector-output.js';
 import { StoredDetection } from '../agents/detector/stored-detection.js';
@@ -364,8 +364,10 @@ export function createMonitoringStages(
     poll: async ({ source }) => {
       if (source === 'topology') return refreshTopology();
       if (source === 'retriage')
-        return reviewOpenIncidents({ ...signalDeps(), escalations, recovery }, workspaceId, (i) =>
-          notifyOf([i]),
+        return reviewOpenIncidents(
+          { ...signalDeps(await writerEvidence()), escalations, recovery },
+          workspaceId,
+          (i) => notifyOf([i]),
         );
       await topologyLoaded();
       await seedBaselines();
@@ -462,8 +464,12 @@ export function createMonitoringStages(
   }
 
   /** Correlates, stores and counts one signal; the incident whose cards need updating, if any. */
-  async function correlateOne(signal: Signal, detectedAt: number): Promise<Incident | undefined> {
-    const outcome = await handleSignal(signalDeps(), signal);
+  async function correlateOne(
+    handling: HandleSignalDeps,
+    signal: Signal,
+    detectedAt: number,
+  ): Promise<Incident | undefined> {
+    const outcome = await handleSignal(handling, signal);
     deps.onSignal?.(signal, outcome.kind, incidentIdOf(outcome));
     deps.metrics?.pipelineLatency.observe(
       { stage: 'signal' },
@@ -487,7 +493,10 @@ export function createMonitoringStages(
    * and notifies each incident once, at the latest version they left it.
    */
   async function correlateAll(signals: readonly Signal[], detectedAt: number) {
-    const changed = await pMap(signals, (signal) => correlateOne(signal, detectedAt), {
+    if (signals.length === 0) return;
+    // Read once for the batch, before any of its correlations opens a transaction.
+    const handling = signalDeps(await writerEvidence());
+    const changed = await pMap(signals, (signal) => correlateOne(handling, signal, detectedAt), {
       concurrency: deps.signalConcurrency ?? 1,
     });
     await notifyOf(changed.filter((i): i is Incident => i !== undefined));
@@ -518,12 +527,32 @@ export function createMonitoringStages(
     }
   }
 
-  function signalDeps(): HandleSignalDeps {
+  /**
+   * When each writer of a table several jobs write last wrote it, as every worker saved it: which of a
+   * failed job's tables another job keeps current (`criticalityOf`). Read under the detector-state lock
+   * before correlating, never during: triage runs inside correlation's transaction, and a lock taken
+   * there waits, on PGlite's one connection, for that very transaction. Undefined when no table has two
+   * writers (nothing to read).
+   */
+  async function writerEvidence(): Promise<WriterEvidence['lastWriteAt'] | undefined> {
+    const writes = deps.cache.topology === undefined ? [] : sharedWrites(deps.cache.topology);
+    if (writes.length === 0) return undefined;
+    return detection.judge((d) => d.lastWritesOf(workspaceId, writes));
+  }
+
+  /** `lastWriteAt`: read by `writerEvidence` before correlation's transaction begins. */
+  function signalDeps(lastWriteAt?: WriterEvidence['lastWriteAt']): HandleSignalDeps {
     return {
       incidents: deps.repos.incidents,
       recurring: deps.repos.recurringIssues,
       graph: () => state.graph,
-      criticality: (summary, now) => criticalityOf(deps.cache.topology, summary, now),
+      criticality: (summary, now) =>
+        criticalityOf(
+          deps.cache.topology,
+          summary,
+          now,
+          lastWriteAt === undefined ? undefined : { graph: state.graph, lastWriteAt },
+        ),
       policy: deps.policy,
       clock: deps.clock,
       ...(deps.correlationLock ? { lock: deps.correlationLock } : {}),

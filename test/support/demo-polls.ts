@@ -22,10 +22,18 @@ export interface DemoPolled {
  * replays it: simulated time moves a minute at a time from `fromHours` to `toHours` after the
  * scenario's start, and each source is polled as often as the embedded mode polls it.
  */
-export async function pollDemo(window: { fromHours: number; toHours: number }): Promise<DemoPolled> {
+export function pollDemo(window: { fromHours: number; toHours: number }): Promise<DemoPolled> {
+  return pollScenario({ file: 'scenarios/demo.yaml', seed: 42 }, window);
+}
+
+/** `pollDemo` on another scenario and seed. */
+export async function pollScenario(
+  scenario: { file: string; seed: number },
+  window: { fromHours: number; toHours: number },
+): Promise<DemoPolled> {
   const embedded = await startEmbeddedWorkspace({
-    scenario: { file: 'scenarios/demo.yaml' },
-    seed: 42,
+    scenario: { file: scenario.file },
+    seed: scenario.seed,
     speed: 0,
   });
   const store = await openStore({ dataDir: 'memory://' });

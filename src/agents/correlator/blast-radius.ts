@@ -65,6 +65,20 @@ export function revocationBlastRadius(
   return blastRadius(securable, new OnlyThrough(graph, securable, broken), limits);
 }
 
+/**
+ * Who `root` hurts when what it writes into `unhurt` stays as current as before its failure (another job
+ * keeps those tables fresh): the walk leaves `root` only through its other outputs.
+ */
+export function blastRadiusSparing(
+  root: string,
+  unhurt: ReadonlySet<string>,
+  graph: GraphView,
+  limits: TraversalLimits = {},
+): BlastRadiusResult {
+  const next = new Set([...graph.downstream(root)].filter((n) => !unhurt.has(n)));
+  return blastRadius(root, new OnlyThrough(graph, root, next), limits);
+}
+
 /** The graph, except that `node` leads only to `next` (the jobs that lost access through it). */
 class OnlyThrough implements GraphView {
   constructor(

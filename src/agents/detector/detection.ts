@@ -89,6 +89,8 @@ export class Detection {
    * history: the collector hands out only periods that changed, so one poll alone holds too few.
    */
   readonly #costs = new Map<string, CostObservation>();
+  /** Each writer's newest load (`workspace:table:job`), per row-count baselines it was read from. */
+  readonly #lastWrites = new WeakMap<object, Map<string, number>>();
 
   constructor(policy: Pick<Policy, 'thresholds' | 'budgets'>) {
     this.#policy = policy;
@@ -243,6 +245,47 @@ export class Detection {
       if (runs) this.#activeRuns = (runs[1] as readonly RunObservation[] | undefined) ?? [];
     }
     return entries.length - valid.length;
+  }
+
+  /**
+   * When `jobId` last wrote `table` successfully, by any of its tasks, as the loads polls read it
+   * (`main.ops.etl_audit`, kept in the row-count baselines): a table's freshness writer by writer.
+   */
+  lastWrite(workspaceId: string, table: string, jobId: string): number | undefined {
+    const rowCounts = this.#baselines.rowCounts;
+    let index = this.#lastWrites.get(rowCounts);
+    if (index === undefined) {
+      index = new Map();
+      for (const [key, window] of Object.entries(rowCounts)) {
+        // `rowCountKey`: workspace:table:job/task; table names hold no '/'.
+        const writer = key.slice(0, key.indexOf('/'));
+        for (const [, at] of window.samples) if (at > (index.get(writer) ?? 0)) index.set(writer, at);
+      }
+      this.#lastWrites.set(rowCounts, index);
+    }
+    return index.get(`${workspaceId}:${table}:${jobId}`);
+  }
+
+  /**
+   * When each of `writes` (a job and a table it writes) last wrote its table successfully: the job's
+   * newest load of it, or the end of its newest successful run, whichever is later. Read into a copy
+   * that later polls leave as it is, so it can be read under the detector-state lock and judged on
+   * once the lock is released (triage, inside correlation's transaction, may take no lock).
+   */
+  lastWritesOf(
+    workspaceId: string,
+    writes: Iterable<readonly [jobId: string, table: string]>,
+  ): (jobId: string, table: string) => number | undefined {
+    const byWriter = new Map<string, Map<string, number>>();
+    for (const [jobId, table] of writes) {
+      const loaded = this.lastWrite(workspaceId, table, jobId);
+      const succeeded = this.lastSuccess(workspaceId, 'job', jobId)?.endTime;
+      const newest = Math.max(loaded ?? Number.NEGATIVE_INFINITY, succeeded ?? Number.NEGATIVE_INFINITY);
+      if (newest === Number.NEGATIVE_INFINITY) continue;
+      const tables = byWriter.get(jobId) ?? new Map<string, number>();
+      byWriter.set(jobId, tables.set(table, newest));
+    }
+    return (jobId, table) => byWriter.get(jobId)?.get(table);
   }
 
   /** The newest success seen of a job or pipeline (`lastSuccessKey`), if any poll read one. */

@@ -29,7 +29,11 @@ export interface HandleSignalDeps {
   recurring: RecurringIssueRepository;
   /** The current dependency graph of the signal's workspace (lineage, job edges, shared compute). */
   graph: (workspaceId: string) => GraphView;
-  /** Criticality tags (`financial-critical` …) of the jobs and tables an incident touches. */
+  /**
+   * Criticality tags (`financial-critical` …) of the jobs and tables an incident touches. Synchronous:
+   * it runs inside correlation's transaction, where waiting on another lock or connection (the
+   * detector state's) can wait for that transaction itself; what it needs from the store is read before.
+   */
   criticality: (summary: IncidentSummary, now: number) => readonly string[];
   policy: Policy;
   clock: Clock;

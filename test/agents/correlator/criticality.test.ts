@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Topology } from '../../../src/agents/collector/topology.js';
 import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
 import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
-import { criticalityOf } from '../../../src/agents/correlator/criticality.js';
+import { criticalityOf, sharedWrites } from '../../../src/agents/correlator/criticality.js';
 import { detectGrantChanges } from '../../../src/agents/detector/detect-grant-changes.js';
 import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
 import { tableLoadObservationSchema } from '../../../src/agents/detector/observations.js';
@@ -176,6 +176,95 @@ describe('criticalityOf', () => {
       refs: { jobId: '42', tablesWritten: ['main.sales.orders'] },
     });
     expect(criticalityOf(topology, withGl(failed), evening)).toContain('financial-critical');
+  });
+
+  describe('when the failed job shares the table it writes with another writer', () => {
+    // The payments table: a nightly loader builds it at 01:00, an erasure job deletes from it at 01:30;
+    // the financial-critical statutory report reads it for its 06:00 deadline. Only the erasure writes
+    // the PII table, which nothing reads.
+    const shared: Topology = {
+      ...topology,
+      jobs: [
+        job('10', 'payments_build', 'high', ['main.claims.payments']),
+        job('20', 'erasure', undefined, ['main.claims.payments', 'main.claims.pii']),
+        job('30', 'statutory_report', 'financial-critical', ['main.reg.statutory']),
+      ],
+      slas: [
+        {
+          workspaceId: '1234567890123456',
+          table: 'main.reg.statutory',
+          deadline: '06:00',
+          timezone: 'UTC',
+          upstreamJobIds: ['10', '20', '30'],
+        },
+      ],
+    };
+    const graph = new DependencyGraph()
+      .addEdge('job:10', 'table:main.claims.payments')
+      .addEdge('job:20', 'table:main.claims.payments')
+      .addEdge('job:20', 'table:main.claims.pii')
+      .addEdge('table:main.claims.payments', 'job:30')
+      .addEdge('job:30', 'table:main.reg.statutory')
+      // The graph's shortcut from every job upstream of an SLA to the SLA's table.
+      .addEdge('job:10', 'table:main.reg.statutory')
+      .addEdge('job:20', 'table:main.reg.statutory');
+    const at = (hour: number, minute = 0, day = 1) => Date.UTC(2026, 11, day, hour, minute);
+    const failure = (jobId: string, failedAt: number, tablesWritten: string[]) =>
+      summariseIncident(
+        [failedTaskSignal({ occurredAt: failedAt, observedAt: failedAt, refs: { jobId, tablesWritten } })],
+        graph,
+      );
+    /** When each job last wrote the payments table; the erasure writes the PII table with it. */
+    const succeeded =
+      (ends: Record<string, number>) =>
+      (jobId: string, _table: string): number | undefined =>
+        ends[jobId];
+
+    it('asks before correlating about every writer of a table two jobs write, and no other', () => {
+      expect(sharedWrites(shared).sort()).toEqual([
+        ['10', 'main.claims.payments'],
+        ['20', 'main.claims.payments'],
+      ]);
+    });
+
+    it("lends a failed loader its readers' criticality: the table it refreshes is left stale", () => {
+      // Last night's erasure wrote after last night's load, but nobody has written the table tonight.
+      const lastWriteAt = succeeded({ '10': at(1, 25, 0), '20': at(1, 40, 0) });
+      const tags = criticalityOf(shared, failure('10', at(1, 20), ['main.claims.payments']), at(1, 21), {
+        graph,
+        lastWriteAt,
+      });
+      expect(tags.sort()).toEqual(['financial-critical', 'high']);
+    });
+
+    it('lends a failed side writer none of it while the loader keeps the table current', () => {
+      const lastWriteAt = succeeded({ '10': at(1, 25), '20': at(1, 40, 0) });
+      const incident = failure('20', at(1, 35), ['main.claims.payments', 'main.claims.pii']);
+      expect(criticalityOf(shared, incident, at(1, 36), { graph, lastWriteAt })).toEqual([]);
+      // Nor when the erasure's retry has since succeeded.
+      const retried = succeeded({ '10': at(1, 25), '20': at(1, 59) });
+      expect(criticalityOf(shared, incident, at(2), { graph, lastWriteAt: retried })).toEqual([]);
+      // The next night's load does not turn the answer as the day goes on.
+      const later = succeeded({ '10': at(1, 25, 2), '20': at(1, 40, 0) });
+      expect(criticalityOf(shared, incident, at(20), { graph, lastWriteAt: later })).toEqual([]);
+      // Without the jobs' last successes nobody can tell the writers apart, and the readers count.
+      expect(criticalityOf(shared, incident, at(1, 36))).toContain('financial-critical');
+    });
+
+    it("lends a failed side writer its readers' criticality when no other writer refreshed the table this cycle", () => {
+      const incident = failure('20', at(1, 35), ['main.claims.payments', 'main.claims.pii']);
+      // The loader has not succeeded since the night before last: the erasure was the last to write.
+      const loaderDown = succeeded({ '10': at(1, 25, -1), '20': at(1, 40, 0) });
+      expect(criticalityOf(shared, incident, at(1, 36), { graph, lastWriteAt: loaderDown })).toContain(
+        'financial-critical',
+      );
+      // The only writer of a table: what reads it waits on this job.
+      const alone: Topology = { ...shared, jobs: shared.jobs.filter((j) => j.jobId !== '10') };
+      const lastWriteAt = succeeded({ '20': at(1, 40, 0) });
+      expect(criticalityOf(alone, incident, at(1, 36), { graph, lastWriteAt })).toContain(
+        'financial-critical',
+      );
+    });
   });
 
   it('knows nothing before the topology is loaded', () => {

@@ -50,6 +50,66 @@ describe('Detection', () => {
     expect(kinds(detection.ofRunsPoll({ completed: [], active: [] }, [sla], late))).toEqual([]);
   });
 
+  it('remembers when each writer of a table last loaded it', () => {
+    const detection = new Detection(defaultPolicy());
+    const load = (jobId: string, taskKey: string, loadedAt: number) =>
+      tableLoadObservationSchema.parse({
+        workspaceId: WS,
+        table: 'main.claims.payments',
+        jobId,
+        runId: `${jobId}-${loadedAt}`,
+        taskKey,
+        rowsWritten: 40,
+        loadedAt,
+      });
+    const loads = [
+      load('10', 'payments', T0),
+      load('10', 'payments', T0 + DAY),
+      load('20', 'erase', T0 + HOUR),
+    ];
+    detection.ofSystemTables(tables({ tableLoads: loads }), [], T0 + DAY);
+    expect(detection.lastWrite(WS, 'main.claims.payments', '10')).toBe(T0 + DAY);
+    expect(detection.lastWrite(WS, 'main.claims.payments', '20')).toBe(T0 + HOUR);
+    expect(detection.lastWrite(WS, 'main.claims.pii', '20')).toBeUndefined();
+    detection.ofSystemTables(
+      tables({ tableLoads: [load('20', 'erase', T0 + DAY + HOUR)] }),
+      [],
+      T0 + DAY + HOUR,
+    );
+    expect(detection.lastWrite(WS, 'main.claims.payments', '20')).toBe(T0 + DAY + HOUR);
+  });
+
+  it("reads each shared table's writers' last writes into a copy that later polls leave as it was", () => {
+    const detection = new Detection(defaultPolicy());
+    const payments = 'main.claims.payments';
+    const erase = (loadedAt: number) =>
+      tableLoadObservationSchema.parse({
+        workspaceId: WS,
+        table: payments,
+        jobId: '20',
+        runId: `20-${loadedAt}`,
+        taskKey: 'erase',
+        rowsWritten: 40,
+        loadedAt,
+      });
+    detection.ofSystemTables(tables({ tableLoads: [erase(T0 + HOUR)] }), [], T0 + HOUR);
+    // The loader's run wrote no load row: its successful run's end is its write.
+    const built = run({ jobId: '10', runId: 'build', startTime: T0, endTime: T0 + 2 * HOUR });
+    detection.ofRunsPoll({ completed: [built], active: [] }, [], T0 + 2 * HOUR);
+    const read = detection.lastWritesOf(WS, [
+      ['10', payments],
+      ['20', payments],
+    ]);
+    expect(read('10', payments)).toBe(T0 + 2 * HOUR);
+    expect(read('20', payments)).toBe(T0 + HOUR);
+    // What it was not asked about, it does not answer.
+    expect(read('10', 'main.claims.pii')).toBeUndefined();
+    // The erasure's retry, polled after the read: the copy still says what was known when it was read.
+    detection.ofSystemTables(tables({ tableLoads: [erase(T0 + 3 * HOUR)] }), [], T0 + 3 * HOUR);
+    expect(read('20', payments)).toBe(T0 + HOUR);
+    expect(detection.lastWritesOf(WS, [['20', payments]])('20', payments)).toBe(T0 + 3 * HOUR);
+  });
+
   it('still names an upstream failure from hours before when the SLA at-risk window opens', () => {
     const detection = new Detection(defaultPolicy());
     const failed = run({

@@ -89,6 +89,39 @@ describe.each(dialects())('StoredDetection on $name', (dialect) => {
     }
   });
 
+  it('shows triage on a worker that polled nothing when each writer of a shared table last wrote it', async () => {
+    const store = await dialect.open();
+    try {
+      const payments = 'main.claims.payments';
+      const written = (jobId: string, loadedAt: number) =>
+        tableLoadObservationSchema.parse({
+          workspaceId: WS,
+          table: payments,
+          jobId,
+          runId: `${jobId}-${loadedAt}`,
+          taskKey: 'write',
+          rowsWritten: 40,
+          loadedAt,
+        });
+      const loads = [written('10', today + 60 * MIN), written('20', today - DAY)];
+      await worker(store).judge((d) => d.ofSystemTables(tables({ tableLoads: loads }), [], today + 61 * MIN));
+      const writes: [string, string][] = [
+        ['10', payments],
+        ['20', payments],
+      ];
+      const lastWriteAt = await worker(store).judge((d) => d.lastWritesOf(WS, writes));
+      expect([lastWriteAt('10', payments), lastWriteAt('20', payments)]).toEqual([
+        today + 60 * MIN,
+        today - DAY,
+      ]);
+      // Its own memory alone knows neither: which writer keeps the table current cannot be told.
+      const memoryAlone = new Detection(defaultPolicy()).lastWritesOf(WS, writes);
+      expect(memoryAlone('10', payments)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('counts a zero-row streak across two workers taking turns at the polls', async () => {
     const store = await dialect.open();
     try {

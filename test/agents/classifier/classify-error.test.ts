@@ -1170,6 +1170,21 @@ describe('a dropped or timed-out connection whose text shows why', () => {
   });
 });
 
+describe('a second SparkContext', () => {
+  it('tells the owner that the code builds a SparkContext beside the running one, which every run repeats', () => {
+    // nivdul/spark-in-practice#2, sryza/spark-timeseries#206: fixed in the code (getOrCreate), not by re-running.
+    expect(
+      verdict(
+        'org.apache.spark.SparkException: Only one SparkContext may be running in this JVM (see SPARK-2243). To ignore this error, set spark.driver.allowMultipleContexts = true.',
+      ),
+    ).toMatchObject({ category: 'syntax', action: 'NOTIFY_OWNER', transient: false });
+  });
+
+  it('still retries a cluster that ran out of execution contexts', () => {
+    expect(verdict('Run failed', { terminationCode: 'MAX_SPARK_CONTEXTS_EXCEEDED' }).action).toBe('RETRY');
+  });
+});
+
 describe('a Delta table changed under the writer', () => {
   it('retries a lost race for the metadata', () => {
     expect(

@@ -1085,6 +1085,20 @@ describe('throttling that is really a quota used up for good', () => {
     });
   });
 
+  it('tells the owner about one request larger than the whole per-minute budget, which every minute refuses', () => {
+    // Aider-AI/aider#1880: "That is a hard error from the API, you will always get this error."
+    expect(
+      verdict(
+        "litellm.RateLimitError: RateLimitError: OpenAIException - Error code: 429 - {'error': {'message': 'Request too large for gpt-4o in organization org-2itOgSdqw0DhUYp0QyLhttLL on tokens per min (TPM): Limit 30000, Requested 36278. The input or output tokens must be reduced in order to run successfully.', 'type': 'tokens', 'param': None, 'code': 'rate_limit_exceeded'}}",
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        "Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Used 29000, Requested 1500. Please try again in 1.2s.', 'type': 'tokens', 'code': 'rate_limit_exceeded'}}",
+      ).action,
+    ).toBe('RETRY');
+  });
+
   it('reads a count of objects held as a quota however the answer is wrapped', () => {
     expect(verdict('HTTP 429: cannot create more than 10 api keys for this user')).toMatchObject({
       category: 'capacity',

@@ -436,14 +436,16 @@ export function createErrorClassifier(
 
 /**
  * Whether `p` names a cause a retry cannot fix, to overrule a blip read from the same text when it
- * matched specifically enough (LASTING_CAUSE_MIN_PRIORITY): a category no retry fixes, or a network or
- * capacity condition the owner must change (a firewall, a certificate, a quota). A failing step
- * (a library that did not install) is not a cause: the blip may be why it failed.
+ * matched specifically enough (LASTING_CAUSE_MIN_PRIORITY): a category no retry fixes, a network or
+ * capacity condition the owner must change (a firewall, a certificate, a quota), or memory or disk run
+ * out (an executor killed for memory drops its connections too). A failing step (a library that did
+ * not install) is not a cause: the blip may be why it failed. Nor is a timeout that more time fixes:
+ * a blip's own deadline often runs out beside it.
  */
 function isLastingCause(p: ErrorPattern): boolean {
+  if (p.wrapper || p.transient) return false;
+  if (p.action === 'RETRY_WITH_NEW_PARAMS') return p.category === 'resource';
   return (
-    !p.wrapper &&
-    !p.transient &&
     p.action === 'NOTIFY_OWNER' &&
     (NEVER_RETRY_CATEGORIES.has(p.category) || p.category === 'network' || p.category === 'capacity')
   );

@@ -503,6 +503,22 @@ describe('a blip that names a cause a retry cannot fix', () => {
   action: NOTIFY_OWNER
   params_hint: null
   fix_hint: The firewall blocks the path; ask for it to be opened.
+- id: c.memory
+  priority: 70
+  match: { regex: ['out of heap'] }
+  category: resource
+  transient: false
+  action: RETRY_WITH_NEW_PARAMS
+  params_hint: { increase: memory }
+  fix_hint: The executor ran out of heap; give it more memory.
+- id: c.deadline
+  priority: 71
+  match: { regex: ['deadline ran out'] }
+  category: timeout
+  transient: false
+  action: RETRY_WITH_NEW_PARAMS
+  params_hint: { increase: timeout }
+  fix_hint: The call ran out of time; give it more.
 - id: c.vague
   priority: 60
   match: { regex: ['check your network'] }
@@ -528,6 +544,11 @@ describe('a blip that names a cause a retry cannot fix', () => {
         'upload rejected: blocked by the firewall\nCaused by: java.net.SocketException: connection reset',
     });
     expect(got).toMatchObject({ rule: 'c.firewall', action: 'NOTIFY_OWNER' });
+  });
+
+  it('lets memory run out decide over the connection it dropped, but not a deadline that ran out beside it', () => {
+    expect(classify({ message: 'executor lost: out of heap; connection reset' }).rule).toBe('c.memory');
+    expect(classify({ message: 'connection reset; deadline ran out' }).rule).toBe('b.reset');
   });
 
   it('keeps the retry when the other wording is only vague, or names the step that failed rather than a cause', () => {

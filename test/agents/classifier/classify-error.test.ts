@@ -1182,6 +1182,14 @@ describe('a dropped or timed-out connection whose text shows why', () => {
     expect(verdict(message)).toMatchObject({ category, action: 'NOTIFY_OWNER', transient: false });
   });
 
+  it.each([
+    'java.net.SocketException: Permission denied (connect failed)',
+    // Hadoop's EOF on connect: often a client speaking RPC to another port (wiki.apache.org/hadoop/EOFException).
+    'java.io.EOFException: End of File Exception between local host is: "client/10.0.0.1"; destination host is: "namenode":50070; : java.io.EOFException; For more details see:  http://wiki.apache.org/hadoop/EOFException',
+  ])('does not retry %s on the exception name alone', (message) => {
+    expect(verdict(message).action).not.toBe('RETRY');
+  });
+
   it('still retries a reset or a connect timeout that names no cause', () => {
     expect(verdict('ConnectionResetError: [Errno 104] Connection reset by peer').action).toBe('RETRY');
     expect(

@@ -1190,6 +1190,17 @@ describe('a dropped or timed-out connection whose text shows why', () => {
     expect(verdict(message).action).not.toBe('RETRY');
   });
 
+  it.each([
+    // A JDK that disabled the server's TLS version (a MySQL JDBC URL without enabledTLSProtocols).
+    'Caused by: javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)',
+    // TLS spoken to a plaintext port: the scheme or the port is wrong.
+    'javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?',
+    // A certificate that does not name the address dialled (connecting by IP).
+    'java.security.cert.CertificateException: No subject alternative names matching IP address 192.168.65.108 found',
+  ])('reads the TLS setting or address behind %s as the owner’s to fix', (message) => {
+    expect(verdict(message)).toMatchObject({ category: 'network', action: 'NOTIFY_OWNER' });
+  });
+
   it('still retries a reset or a connect timeout that names no cause', () => {
     expect(verdict('ConnectionResetError: [Errno 104] Connection reset by peer').action).toBe('RETRY');
     expect(

@@ -1135,6 +1135,14 @@ describe('throttling that is really a quota used up for good', () => {
     ).toMatchObject({ action: 'RETRY' });
   });
 
+  it.each([
+    'config: rate limit must be positive',
+    'IllegalArgumentException: Billing rate limit must be positive',
+    'ValidationError: Rate limit must be at least 1 per minute',
+  ])('does not retry a setting’s validation that names a rate limit: %s', (message) => {
+    expect(verdict(message).action).not.toBe('RETRY');
+  });
+
   it('does not read a task number or a column named after throttling as a 429', () => {
     expect(
       verdict(

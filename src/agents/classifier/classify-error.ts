@@ -369,6 +369,8 @@ export function createErrorClassifier(
     let wrapper: Scored | null = null;
     let lasting: Scored | null = null;
     for (const c of compiled) {
+      // A RETRY blip keeps the scan going down to the lasting-cause floor: a cause it outranks may
+      // still overrule it.
       if (
         cause !== null &&
         c.pattern.priority + ROOT_CAUSE_BONUS <= cause.score &&

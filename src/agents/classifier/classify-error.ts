@@ -51,6 +51,18 @@ export interface Classification {
 const MAX_SCANNED_CHARS = 64 * 1024;
 const HEAD_CHARS = 48 * 1024;
 const TAIL_CHARS = MAX_SCANNED_CHARS - HEAD_CHARS;
+/**
+ * A blip (a timeout, a reset, a 429) is often only how a lasting cause shows itself: a firewall drops
+ * the connection, a wrong host never answers, a quota answers 429 until next month. When the text also
+ * names such a cause with a pattern at or above this priority, the cause decides instead of the blip,
+ * whatever their ranks ("when unsure between RETRY and anything else, choose the other").
+ */
+const LASTING_CAUSE_MIN_PRIORITY = 70;
+/**
+ * A RETRY pattern at or above this priority recognised an exact error class or a wording that itself
+ * says why a retry helps (a per-minute quota): it keeps its answer over a lasting cause.
+ */
+const BLIP_KEEPS_FROM_PRIORITY = 90;
 /** A match inside the last "Caused by:" section outranks an equal-priority match in the wrapper. */
 const ROOT_CAUSE_BONUS = 5;
 /**
@@ -355,8 +367,16 @@ export function createErrorClassifier(
     // tier matched, however loud its own wording (root cause over loudest word).
     let cause: Scored | null = null;
     let wrapper: Scored | null = null;
+    let lasting: Scored | null = null;
     for (const c of compiled) {
-      if (cause !== null && c.pattern.priority + ROOT_CAUSE_BONUS <= cause.score) break;
+      // A RETRY blip keeps the scan going down to the lasting-cause floor: a cause it outranks may
+      // still overrule it.
+      if (
+        cause !== null &&
+        c.pattern.priority + ROOT_CAUSE_BONUS <= cause.score &&
+        (!yieldsToLastingCause(cause) || lasting !== null || c.pattern.priority < LASTING_CAUSE_MIN_PRIORITY)
+      )
+        break;
       const hit = evaluate(c, prepared);
       if (hit === null) continue;
       const priority =
@@ -367,10 +387,14 @@ export function createErrorClassifier(
       const scored = { c, score, hit };
       if (c.pattern.wrapper) {
         if (wrapper === null || score > wrapper.score) wrapper = scored;
-      } else if (cause === null || score > cause.score) {
-        cause = scored;
+      } else {
+        if (cause === null || score > cause.score) cause = scored;
+        if (lasting === null && priority >= LASTING_CAUSE_MIN_PRIORITY && isLastingCause(c.pattern)) {
+          lasting = scored;
+        }
       }
     }
+    if (cause !== null && lasting !== null && yieldsToLastingCause(cause)) cause = lasting;
     const best =
       cause !== null &&
       (wrapper === null || cause.c.pattern.priority >= WRAPPER_YIELDS_TO || cause.score > wrapper.score)
@@ -410,6 +434,28 @@ export function createErrorClassifier(
     if (guess.category === first.classification.category) return first.classification;
     return learnedAnswer(guess, guess.nearest === null ? null : rulesFor(guess.nearest), prepared.text);
   };
+}
+
+/**
+ * Whether `p` names a cause a retry cannot fix, to overrule a blip read from the same text when it
+ * matched specifically enough (LASTING_CAUSE_MIN_PRIORITY): a category no retry fixes, a network or
+ * capacity condition the owner must change (a firewall, a certificate, a quota), or memory or disk run
+ * out (an executor killed for memory drops its connections too). A failing step (a library that did
+ * not install) is not a cause: the blip may be why it failed. Nor is a timeout that more time fixes:
+ * a blip's own deadline often runs out beside it.
+ */
+function isLastingCause(p: ErrorPattern): boolean {
+  if (p.wrapper || p.transient) return false;
+  if (p.action === 'RETRY_WITH_NEW_PARAMS') return p.category === 'resource';
+  return (
+    p.action === 'NOTIFY_OWNER' &&
+    (NEVER_RETRY_CATEGORIES.has(p.category) || p.category === 'network' || p.category === 'capacity')
+  );
+}
+
+/** Whether a blip's RETRY gives way to a lasting cause the same text names (LASTING_CAUSE_MIN_PRIORITY). */
+function yieldsToLastingCause(blip: Scored): boolean {
+  return blip.c.pattern.action === 'RETRY' && blip.c.pattern.priority < BLIP_KEEPS_FROM_PRIORITY;
 }
 
 interface Scored {

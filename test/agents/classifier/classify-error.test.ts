@@ -476,6 +476,93 @@ describe('createErrorClassifier', () => {
   });
 });
 
+describe('a blip that names a cause a retry cannot fix', () => {
+  const classify = createErrorClassifier(
+    parseErrorPatterns(`
+- id: b.reset
+  priority: 72
+  match: { regex: ['connection reset'] }
+  category: network
+  transient: true
+  action: RETRY
+  params_hint: null
+  fix_hint: The connection dropped; retry.
+- id: b.exact_class
+  priority: 95
+  match: { regex: ['\\[CONCURRENT_COMMIT\\]'] }
+  category: concurrency
+  transient: true
+  action: RETRY
+  params_hint: null
+  fix_hint: Another writer committed first; retry.
+- id: c.firewall
+  priority: 70
+  match: { regex: ['blocked by the firewall'] }
+  category: network
+  transient: false
+  action: NOTIFY_OWNER
+  params_hint: null
+  fix_hint: The firewall blocks the path; ask for it to be opened.
+- id: c.memory
+  priority: 70
+  match: { regex: ['out of heap'] }
+  category: resource
+  transient: false
+  action: RETRY_WITH_NEW_PARAMS
+  params_hint: { increase: memory }
+  fix_hint: The executor ran out of heap; give it more memory.
+- id: c.deadline
+  priority: 71
+  match: { regex: ['deadline ran out'] }
+  category: timeout
+  transient: false
+  action: RETRY_WITH_NEW_PARAMS
+  params_hint: { increase: timeout }
+  fix_hint: The call ran out of time; give it more.
+- id: c.vague
+  priority: 60
+  match: { regex: ['check your network'] }
+  category: network
+  transient: false
+  action: NOTIFY_OWNER
+  params_hint: null
+  fix_hint: Something about the network; look at it.
+- id: c.install_step
+  priority: 71
+  match: { regex: ['failed to install'] }
+  category: dependency
+  transient: false
+  action: NOTIFY_OWNER
+  params_hint: null
+  fix_hint: The package did not install.
+`),
+  );
+
+  it('lets a lasting cause decide over a blip that outranks it, even inside the root cause', () => {
+    const got = classify({
+      message:
+        'upload rejected: blocked by the firewall\nCaused by: java.net.SocketException: connection reset',
+    });
+    expect(got).toMatchObject({ rule: 'c.firewall', action: 'NOTIFY_OWNER' });
+  });
+
+  it('lets memory run out decide over the connection it dropped, but not a deadline that ran out beside it', () => {
+    expect(classify({ message: 'executor lost: out of heap; connection reset' }).rule).toBe('c.memory');
+    expect(classify({ message: 'connection reset; deadline ran out' }).rule).toBe('b.reset');
+  });
+
+  it('keeps the retry when the other wording is only vague, or names the step that failed rather than a cause', () => {
+    expect(classify({ message: 'connection reset; check your network' }).rule).toBe('b.reset');
+    expect(classify({ message: 'failed to install provider: connection reset' }).rule).toBe('b.reset');
+  });
+
+  it('keeps the retry an exact error class calls for', () => {
+    expect(classify({ message: '[CONCURRENT_COMMIT] lost the race; blocked by the firewall' }).rule).toBe(
+      'b.exact_class',
+    );
+  });
+});
+
 describe('wrappers and causes', () => {
   const classify = createErrorClassifier(
     parseErrorPatterns(`
@@ -1002,6 +1089,188 @@ describe('numbers and words that only look like throttling', () => {
         'WARN Executor: GC slowdown observed on executor 3\njava.lang.ClassNotFoundException: com.acme.udf.Parse',
       ),
     ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+});
+
+describe('throttling that is really a quota used up for good', () => {
+  it.each([
+    // OpenAI's answer when the account's plan or credit is used up, under a 429 (ChatGPTNextWeb/NextChat#3123).
+    `ChatGPT error 429: {"error": {"message": "You exceeded your current quota, please check your plan and billing details.", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}}`,
+    "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your current quota, please check your plan and billing details.', 'type': 'insufficient_quota', 'code': 'insufficient_quota'}}",
+    'requests.exceptions.HTTPError: 429 Client Error: Too Many Requests for url: https://api.example.com/v1/embeddings: monthly request quota exhausted',
+  ])('tells the owner about %s instead of retrying it', (message) => {
+    expect(verdict(message)).toMatchObject({
+      category: 'capacity',
+      action: 'NOTIFY_OWNER',
+      transient: false,
+    });
+  });
+
+  it('tells the owner about one request larger than the whole per-minute budget, which every minute refuses', () => {
+    // Aider-AI/aider#1880: "That is a hard error from the API, you will always get this error."
+    expect(
+      verdict(
+        "litellm.RateLimitError: RateLimitError: OpenAIException - Error code: 429 - {'error': {'message': 'Request too large for gpt-4o in organization org-2itOgSdqw0DhUYp0QyLhttLL on tokens per min (TPM): Limit 30000, Requested 36278. The input or output tokens must be reduced in order to run successfully.', 'type': 'tokens', 'param': None, 'code': 'rate_limit_exceeded'}}",
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        "Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM): Limit 30000, Used 29000, Requested 1500. Please try again in 1.2s.', 'type': 'tokens', 'code': 'rate_limit_exceeded'}}",
+      ).action,
+    ).toBe('RETRY');
+  });
+
+  it('reads a count of objects held as a quota however the answer is wrapped', () => {
+    expect(verdict('HTTP 429: cannot create more than 10 api keys for this user')).toMatchObject({
+      category: 'capacity',
+      action: 'NOTIFY_OWNER',
+    });
+  });
+
+  it('still retries throttling by the minute', () => {
+    expect(
+      verdict(
+        "ResourceExhaustedException: RESOURCE_EXHAUSTED: Quota exceeded for quota metric 'Read data plane requests' and limit 'Read data plane requests per minute per user'",
+      ),
+    ).toMatchObject({ action: 'RETRY' });
+  });
+
+  it.each([
+    'config: rate limit must be positive',
+    'IllegalArgumentException: Billing rate limit must be positive',
+    'ValidationError: Rate limit must be at least 1 per minute',
+  ])('does not retry a setting’s validation that names a rate limit: %s', (message) => {
+    expect(verdict(message).action).not.toBe('RETRY');
+  });
+
+  it('does not read a task number or a column named after throttling as a 429', () => {
+    expect(
+      verdict(
+        'WARN TaskSetManager: Lost task 429.0 in stage 12.0 (TID 5310): java.lang.NullPointerException\n\tat com.acme.Enrich.apply(Enrich.scala:88)',
+      ).action,
+    ).not.toBe('RETRY');
+    expect(
+      verdict(
+        'java.sql.BatchUpdateException: Batch entry 80 INSERT INTO API_SUMMARY (api, securityLatency, throttlingLatency) VALUES (1, 2, 3) was aborted: ERROR: deadlock detected',
+      ),
+    ).toMatchObject({ category: 'concurrency', action: 'RETRY' });
+  });
+});
+
+describe('a dropped or timed-out connection whose text shows why', () => {
+  it.each([
+    [
+      // airbytehq/airbyte#20344: the server's firewall has no rule for the caller's address.
+      "Caused by: com.microsoft.sqlserver.jdbc.SQLServerException: Cannot open server 'ocplxha851' requested by the login. Client with IP address '34.106.127.139' is not allowed to access the server.  To enable access, use the Windows Azure Management Portal or run sp_set_firewall_rule on the master database to create a firewall rule for this IP address or address range.\nCaused by: java.net.SocketException: Connection reset",
+      'network',
+    ],
+    [
+      // A proxy that refuses the tunnel (databricks/databricks-cli#624 shows the 407 form).
+      "requests.exceptions.ProxyError: HTTPSConnectionPool(host='adb-1.azuredatabricks.net', port=443): Max retries exceeded with url: /api/2.0/jobs/list (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: 403 Forbidden')))",
+      'network',
+    ],
+    [
+      // microsoft/mssql-jdbc#1127: client and server share no TLS version; the reset recurs on every attempt.
+      'com.microsoft.sqlserver.jdbc.SQLServerException: The driver could not establish a secure connection to SQL Server by using Secure Sockets Layer (SSL) encryption. Error: "Connection reset ClientConnectionId:ebd0ff64".',
+      'network',
+    ],
+    [
+      "requests.exceptions.ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))\n413 Request Entity Too Large",
+      'config',
+    ],
+    [
+      'Error: Post "https://adb-1.azuredatabricks.net/api/2.0/dbfs/add-block": read: connection reset by peer\n{"error_code":"MAX_BLOCK_SIZE_EXCEEDED","message":"The block of data exceeds 1 MB."}',
+      'config',
+    ],
+    [
+      'Caused by: java.net.SocketTimeoutException: connect timed out\nrequests.exceptions.InvalidURL: Failed to parse: https://adb-1.azuredatabricks.net:44a3/api',
+      'config',
+    ],
+  ])('tells the owner about %s', (message, category) => {
+    expect(verdict(message)).toMatchObject({ category, action: 'NOTIFY_OWNER', transient: false });
+  });
+
+  it.each([
+    'java.net.SocketException: Permission denied (connect failed)',
+    // Hadoop's EOF on connect: often a client speaking RPC to another port (wiki.apache.org/hadoop/EOFException).
+    'java.io.EOFException: End of File Exception between local host is: "client/10.0.0.1"; destination host is: "namenode":50070; : java.io.EOFException; For more details see:  http://wiki.apache.org/hadoop/EOFException',
+  ])('does not retry %s on the exception name alone', (message) => {
+    expect(verdict(message).action).not.toBe('RETRY');
+  });
+
+  it.each([
+    // A JDK that disabled the server's TLS version (a MySQL JDBC URL without enabledTLSProtocols).
+    'Caused by: javax.net.ssl.SSLHandshakeException: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)',
+    // TLS spoken to a plaintext port: the scheme or the port is wrong.
+    'javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?',
+    // A certificate that does not name the address dialled (connecting by IP).
+    'java.security.cert.CertificateException: No subject alternative names matching IP address 192.168.65.108 found',
+  ])('reads the TLS setting or address behind %s as the owner’s to fix', (message) => {
+    expect(verdict(message)).toMatchObject({ category: 'network', action: 'NOTIFY_OWNER' });
+  });
+
+  it('still retries a reset or a connect timeout that names no cause', () => {
+    expect(verdict('ConnectionResetError: [Errno 104] Connection reset by peer').action).toBe('RETRY');
+    expect(
+      verdict(
+        "HTTPSConnectionPool(host='adb-1.azuredatabricks.net', port=443): Max retries exceeded with url: /api/2.0/clusters/get (Caused by ConnectTimeoutError(<urllib3.connection.HTTPSConnection object at 0x7f>, 'Connection to adb-1.azuredatabricks.net timed out. (connect timeout=10)'))",
+      ).action,
+    ).toBe('RETRY');
+  });
+
+  it("gives a gRPC call that ran out of its own deadline more time, as the REST error code's retry does not", () => {
+    // jumpstarter-dev/jumpstarter#141: a long call against a slow server; the fix was a longer deadline.
+    expect(
+      verdict(
+        'Error:  (Caused by: <AioRpcError of RPC that terminated with:\n\tstatus = StatusCode.DEADLINE_EXCEEDED\n\tdetails = ""\n\tdebug_error_string = "UNKNOWN:Error received from peer  {grpc_status:4, grpc_message:""}"\n>)',
+      ),
+    ).toMatchObject({ category: 'timeout', action: 'RETRY_WITH_NEW_PARAMS' });
+    expect(
+      verdict('databricks.sql.exc.ServerOperationError: DEADLINE_EXCEEDED: This operation took too long')
+        .action,
+    ).toBe('RETRY');
+  });
+});
+
+describe('a second SparkContext', () => {
+  it('tells the owner that the code builds a SparkContext beside the running one, which every run repeats', () => {
+    // nivdul/spark-in-practice#2, sryza/spark-timeseries#206: fixed in the code (getOrCreate), not by re-running.
+    expect(
+      verdict(
+        'org.apache.spark.SparkException: Only one SparkContext may be running in this JVM (see SPARK-2243). To ignore this error, set spark.driver.allowMultipleContexts = true.',
+      ),
+    ).toMatchObject({ category: 'syntax', action: 'NOTIFY_OWNER', transient: false });
+  });
+
+  it('still retries a cluster that ran out of execution contexts', () => {
+    expect(verdict('Run failed', { terminationCode: 'MAX_SPARK_CONTEXTS_EXCEEDED' }).action).toBe('RETRY');
+  });
+});
+
+describe('a Delta table changed under the writer', () => {
+  it('retries a lost race for the metadata', () => {
+    expect(
+      verdict(
+        'io.delta.exceptions.MetadataChangedException: The metadata of the Delta table has been changed by a concurrent update. Please try the operation again.',
+      ),
+    ).toMatchObject({ category: 'concurrency', action: 'RETRY' });
+  });
+
+  it('tells the owner when columns the job was built against are gone', () => {
+    // A rerun failed the same way: the code still expected the dropped columns.
+    expect(
+      verdict(
+        '[DELTA_SCHEMA_CHANGE_SINCE_ANALYSIS] The schema of your Delta table has changed in an incompatible way since your DataFrame or DeltaTable object was created. Latest schema is missing field(s): name, embedding, contract_version, id',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
+  it('lets a schema the writer must fix outrank general words about concurrent writes', () => {
+    expect(
+      verdict(
+        'AnalysisException: A schema mismatch detected when writing to the Delta table (Table ID: 7a1b). To enable schema migration using DataFrameWriter or DataStreamWriter, please set: \'.option("mergeSchema", "true")\'. Another job\'s concurrent write added column `amount` as STRING.',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
   });
 });
 

@@ -214,11 +214,12 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.987, unknown: 0, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on `unseen10` (92 and 100 of 144 right, 2 given up, 5 needless
- * retries), rounded towards failing: far below issue 16's targets, and a change that makes any of
- * them worse fails here.
+ * What the classifier reaches on `unseen10` (92 and 100 of 144 right, 2 given up, 4 needless
+ * retries: 5 until plain RETRYs gave way to a lasting cause named in the same message, a change made
+ * from the tune rows and public threads, its rows never read), rounded towards failing: far below
+ * issue 16's targets, and a change that makes any of them worse fails here.
  */
-const UNSEEN10_FLOOR = { category: 0.638, action: 0.694, unknown: 0.014, needlessRetries: 5 } as const;
+const UNSEEN10_FLOOR = { category: 0.638, action: 0.694, unknown: 0.014, needlessRetries: 4 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read

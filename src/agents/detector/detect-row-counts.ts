@@ -4,6 +4,9 @@ import type { TableLoadObservation, TableSla } from './observations.js';
 import { median, outlierMads, recordSamples, type SampleWindow } from './sample-window.js';
 import { deadlinesAround } from './zoned-time.js';
 
+/** How far from the median, in MADs, a load past a short baseline's range must also be. */
+const SHORT_BASELINE_MADS = 3;
+
 /**
  * Per writer of a table (`rowCountKey`): its recent loads as `[loadId, loadedAt, rowsWritten]`, zeros
  * included.
@@ -87,6 +90,11 @@ export function detectRowCountAnomalies(
           first = upTo[i]![0];
         }
         if (streak < thresholds.zero_rows_consecutive) return;
+        // Empty loads are news only from a writer that usually writes rows: most of its loads before the
+        // streak did. A maintenance task (`OPTIMIZE`, `VACUUM`) or a corrections feed logs empty loads
+        // as its normal, and one whose every load so far was empty has shown no usual to fall from.
+        const before = upTo.slice(0, upTo.length - streak);
+        if (before.filter((s) => s[2] > 0).length * 2 <= before.length) return;
         const sla = downstreamSla(load, slas);
         sink.emit(`table:${load.table}`, {
           ...base,
@@ -116,24 +124,29 @@ export function detectRowCountAnomalies(
       const most = Math.max(...history);
       // A change must clear the threshold and the table's own noise: with ±15 % jitter a 20 % dip is
       // ordinary, and paging someone for it teaches them to ignore the bot. Either the load lies beyond
-      // the prediction bound of the loads before it (`outlierMads`), or, past the threshold, beyond the
-      // range they ever reached. The second sees a real drop that a handful of noisy loads cannot yet
-      // tell from noise ("under the fewest rows this job ever wrote, by more than the threshold").
-      const mad = median(history.map((v) => Math.abs(v - med)));
+      // the prediction bound of the loads before it (`outlierMads`), or, while they are few, past the
+      // threshold beyond the range they ever reached: a real drop that a handful of noisy loads cannot
+      // yet tell from noise ("under the fewest rows this job ever wrote, by more than the threshold").
+      // Row counts are counts: they vary at least as a Poisson count does (a standard deviation of √n,
+      // 1.4826 MADs), however alike a few loads of a small feed happen to be — five loads of 6 rows, one
+      // of 3, are no drop.
+      const mad = Math.max(median(history.map((v) => Math.abs(v - med))), Math.sqrt(med) / 1.4826);
+      const distance = Math.abs(load.rowsWritten - med);
       // A short baseline's MAD can come out small by chance (three of five loads alike): a load inside
       // the range those few loads already showed is no outlier, whatever the MAD says. A longer one may
       // hold an earlier real drop in its range, so there the bound alone judges.
-      const seenBefore =
-        history.length < 2 * thresholds.min_history_runs &&
-        load.rowsWritten >= fewest &&
-        load.rowsWritten <= most;
-      const beyondNoise = !seenBefore && Math.abs(load.rowsWritten - med) > outlierMads(history.length) * mad;
+      const short = history.length < 2 * thresholds.min_history_runs;
+      const seenBefore = short && load.rowsWritten >= fewest && load.rowsWritten <= most;
+      const beyondNoise = !seenBefore && distance > outlierMads(history.length) * mad;
+      // While the baseline is short its bound is wide (9 MADs for six loads): a load past the
+      // threshold beyond every load it holds, and three MADs from their median, is a change all the same.
+      const pastRange = (beyond: boolean) => short && beyond && distance > SHORT_BASELINE_MADS * mad;
       const drop =
         ratio < 1 - thresholds.row_count_drop &&
-        (beyondNoise || load.rowsWritten < fewest * (1 - thresholds.row_count_drop));
+        (beyondNoise || pastRange(load.rowsWritten < fewest * (1 - thresholds.row_count_drop)));
       const spike =
         ratio >= thresholds.row_count_spike &&
-        (beyondNoise || load.rowsWritten > most * thresholds.row_count_spike);
+        (beyondNoise || pastRange(load.rowsWritten > most * thresholds.row_count_spike));
       if (!drop && !spike) return;
       sink.emit(`table:${load.table}`, {
         ...base,

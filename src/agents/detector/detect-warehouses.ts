@@ -12,10 +12,12 @@ export interface WarehouseOptions {
 }
 
 const HOUR = 3_600_000;
+/** How long the oldest of a backlog of statements has waited before the backlog counts (one minute). */
+const BACKLOG_WAIT_MS = 60_000;
 
 /**
- * SQL warehouses that queue (statements waiting while the warehouse is at `max_num_clusters`, or many
- * waiting, or waiting long) and warehouses left running idle with auto-stop off (`auto_stop_mins` 0 and
+ * SQL warehouses that queue (statements waiting at capacity: ten or more with the oldest waiting a
+ * minute, or any one waiting five) and warehouses left running idle with auto-stop off (`auto_stop_mins` 0 and
  * no statement for `thresholds.warehouse_idle_minutes`). Queueing reports once per warehouse per hour;
  * an idle stretch reports once, with the dollars it has burned so far.
  */
@@ -36,9 +38,13 @@ export function detectWarehouseProblems(
       const refs = { warehouseId: w.warehouseId, ...(w.team !== undefined ? { team: w.team } : {}) };
       const atMax = w.numClusters >= w.maxNumClusters;
       // A morning burst that queues for a minute is a busy warehouse, not an incident: it takes people
-      // waiting minutes, or a long backlog. `atMax` shapes the advice (raise max_num_clusters).
+      // waiting minutes, or a long backlog that has kept someone waiting a minute already — three
+      // dashboards refreshing on the hour queue twenty statements that drain in seconds. `atMax` shapes
+      // the advice (raise max_num_clusters).
+      const waitedMs = w.maxQueuedMs ?? BACKLOG_WAIT_MS;
       const queueing =
-        w.queuedQueries > 0 && (w.queuedQueries >= queuedLimit || (w.maxQueuedMs ?? 0) >= queuedMsLimit);
+        w.queuedQueries > 0 &&
+        ((w.queuedQueries >= queuedLimit && waitedMs >= BACKLOG_WAIT_MS) || waitedMs >= queuedMsLimit);
       if (queueing) {
         sink.emit(`warehouse:${w.warehouseId}`, {
           dedupKey: `${w.workspaceId}:warehouse-queue:${w.warehouseId}:${Math.floor(now / HOUR)}`,

@@ -211,6 +211,16 @@ describe('detectWarehouseProblems', () => {
     ]);
   });
 
+  it('does not call a backlog that drains in seconds an incident, but does one that kept someone waiting a minute', () => {
+    // Three dashboards refresh on the hour: twenty statements queue behind ten slots for a few seconds.
+    const refresh = wh({ autoStopMins: 10, queuedQueries: 19, runningQueries: 10, maxQueuedMs: 8_000 });
+    expect(detectWarehouseProblems([refresh], thresholds(), NOW).signals).toEqual([]);
+    const storm = wh({ autoStopMins: 10, queuedQueries: 19, runningQueries: 10, maxQueuedMs: 90_000 });
+    expect(detectWarehouseProblems([storm], thresholds(), NOW).signals.map((s) => s.kind)).toEqual([
+      'warehouse_queueing',
+    ]);
+  });
+
   it('calls a queue at max_num_clusters a capacity problem only a person fixes, and one still scaling none', () => {
     const atMax = wh({ autoStopMins: 10, queuedQueries: 12, runningQueries: 10, maxQueuedMs: 6 * MIN });
     expect(detectWarehouseProblems([atMax], thresholds(), NOW).signals[0]?.classification).toMatchObject({

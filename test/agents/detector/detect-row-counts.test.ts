@@ -100,13 +100,40 @@ describe('detectRowCountAnomalies', () => {
   });
 
   it('calls a load under the fewest rows the job ever wrote, by more than row_count_drop, a drop while its spread is still uncertain', () => {
-    // Six noisy loads put the prediction bound below zero rows; half the usual is still under all of them.
-    const noisy = hourly([52_000, 31_000, 47_000, 36_000, 50_000, 33_000]);
+    // Six loads of a feed with ±20 % jitter: the prediction bound is 9 MADs wide, 38,000 rows either side
+    // of the median; half the usual is still under every one of them by more than the threshold.
+    const noisy = hourly([44_000, 36_000, 41_000, 47_000, 35_000, 42_000]);
     const next = (rows: number) => atHour(6, rows);
-    const half = detectRowCountAnomalies([...noisy, next(21_000)], {}, thresholds(), T0 + 7 * HOUR);
+    const half = detectRowCountAnomalies([...noisy, next(20_000)], {}, thresholds(), T0 + 7 * HOUR);
     expect(half.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
-    const low = detectRowCountAnomalies([...noisy, next(27_000)], {}, thresholds(), T0 + 7 * HOUR);
+    const low = detectRowCountAnomalies([...noisy, next(29_000)], {}, thresholds(), T0 + 7 * HOUR);
     expect(low.signals).toEqual([]);
+  });
+
+  it('does not call a small feed a drop for a few rows: counts vary at least as a Poisson count does', () => {
+    // Large-loss notices: about six an hour. Five hours of 6 and a handful of 5s and 7s; then 2.
+    const notices = hourly([6, 6, 7, 6, 5, 6, 6, 7, 6, 6, 5, 6]);
+    const two = detectRowCountAnomalies([...notices, atHour(12, 2)], {}, thresholds(), T0 + 13 * HOUR);
+    expect(two.signals).toEqual([]);
+    // A feed of thousands is held to its own tighter spread.
+    const orders = hourly([
+      6_000, 6_010, 6_020, 6_000, 5_990, 6_005, 6_015, 6_000, 5_995, 6_010, 6_000, 6_005,
+    ]);
+    const third = detectRowCountAnomalies([...orders, atHour(12, 4_000)], {}, thresholds(), T0 + 13 * HOUR);
+    expect(third.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
+  });
+
+  it('raises no zero-row streak for a writer whose loads are usually empty', () => {
+    // A nightly OPTIMIZE logs its commits with no rows written; so does a corrections feed most nights.
+    const optimize = Array.from({ length: 8 }, (_, d) => load(d, 0));
+    expect(detectRowCountAnomalies(optimize, {}, thresholds(), T0 + 8 * DAY).signals).toEqual([]);
+    const corrections = [0, 12, 0, 0, 0, 4, 0, 0, 0, 0, 0].map((rows, d) => load(d, rows));
+    expect(detectRowCountAnomalies(corrections, {}, thresholds(), T0 + 11 * DAY).signals).toEqual([]);
+    // A feed that wrote rows every night before goes quiet: that is the streak worth a card.
+    const quiet = [...usual(6), load(6, 0), load(7, 0), load(8, 0)];
+    expect(detectRowCountAnomalies(quiet, {}, thresholds(), T0 + 9 * DAY).signals.map((s) => s.kind)).toEqual(
+      ['zero_rows'],
+    );
   });
 
   it('judges each writer of a table against its own loads, so a small delete beside a full rewrite is no spike', () => {

@@ -14,7 +14,13 @@ import {
   type RemediationRepository,
   usesAnAttempt,
 } from '../../store/remediation-repository.js';
-import { type PlannedCall, pipelineCallOf, type RemediationPlan } from './plan-remediation.js';
+import {
+  ENDED_UPDATE_STATES,
+  type PlannedCall,
+  pipelineCallOf,
+  type RemediationPlan,
+  runIsActive,
+} from './plan-remediation.js';
 import {
   AUTO_HEAL_ACTOR,
   type Presser,
@@ -102,8 +108,6 @@ function isPipelineCall(call: PlannedCall, what: 'stop' | 'updates'): boolean {
 /** Before a new pipeline update: whether to wait for the stopped one, send, or take one that exists. */
 type GuardStep = { kind: 'send' } | { kind: 'wait' } | { kind: 'found'; updateId: string };
 
-const ENDED_UPDATE_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
-
 /**
  * Read the pipeline before starting its new update. A newer update than the one stopped is the one
  * this attempt started before a redelivery or an unanswered call (or one its schedule started
@@ -126,6 +130,14 @@ async function pipelineUpdateGuard(
   const still = updates[stopped];
   if (still !== undefined && !ENDED_UPDATE_STATES.has(still.state ?? '')) return { kind: 'wait' };
   return { kind: 'send' };
+}
+
+/** Whether the run a repair call names has not ended yet; false for any other call. */
+async function runStillGoing(api: DatabricksClient, call: PlannedCall): Promise<boolean> {
+  if (!call.path.endsWith('/runs/repair')) return false;
+  const body = z.looseObject({ run_id: z.number() }).safeParse(call.body);
+  if (!body.success) return false;
+  return runIsActive(await api.jobs.getRun(body.data.run_id));
 }
 
 /**
@@ -264,6 +276,12 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
           continue;
         }
       }
+      // A repair after a call that ends its run (a job's pipeline update stopped) waits for the run to
+      // end: Databricks refuses to repair a run still in progress, and the stop ends it asynchronously.
+      // One already sent is reconciled instead: the run it repaired is going again.
+      const unsent = record?.status !== 'sent';
+      if (unsent && index > 0 && verify.target === 'run' && (await runStillGoing(api, call)))
+        return { kind: 'retry', delayMs: STOP_WAIT_MS };
       const sent = await sendCall(deps, api, current, plan, index, call, record);
       if (sent.kind === 'retry') return sent;
       if (sent.kind === 'failed' || sent.kind === 'unknown') {

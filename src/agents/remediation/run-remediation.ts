@@ -98,7 +98,11 @@ function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
   // A pipeline's start-update is read against the pipeline first (`pipelineUpdateGuard`): sent again
   // only when no update newer than the stopped one exists, and Databricks refuses a second active one.
   if (isPipelineCall(call, 'stop') || isPipelineCall(call, 'updates')) return true;
-  return !plan.destructive && (convergent(call, plan) || call.path.endsWith('/runs/repair'));
+  // Also in a destructive plan (a stuck job-started update stopped, then its run repaired): the repair
+  // is reconciled against the run's repair history first, and Databricks refuses a repeat of one that
+  // did act (a second repair must name the first).
+  if (call.path.endsWith('/runs/repair')) return true;
+  return !plan.destructive && convergent(call, plan);
 }
 
 function isPipelineCall(call: PlannedCall, what: 'stop' | 'updates'): boolean {

@@ -65,6 +65,11 @@ export interface RemediationPlan {
   /** Extra spend per hour of running (or per run) where it can be computed; null when it cannot. */
   readonly estimatedCostUsd: number | null;
   readonly verify: VerifySpec;
+  /**
+   * A job whose run the calls repair besides the target (a job-started pipeline update restarted
+   * through its run): the presser needs the right to repair it too.
+   */
+  readonly repairsJob?: Extract<PlanTarget, { kind: 'job' }> | undefined;
   /** `notify_owner`: who is asked, where their name came from, and what. */
   readonly notify?:
     | { readonly owner: string; readonly source?: string | undefined; readonly text: string }
@@ -183,6 +188,7 @@ interface PlanParts {
   estimatedCostUsd?: number | null;
   title?: string;
   verify: VerifySpec;
+  repairsJob?: RemediationPlan['repairsJob'];
   notify?: RemediationPlan['notify'];
 }
 
@@ -230,6 +236,7 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
       rollbackCalls: parts.rollbackCalls ?? [],
       estimatedCostUsd: parts.estimatedCostUsd ?? null,
       verify: parts.verify,
+      ...(parts.repairsJob === undefined ? {} : { repairsJob: parts.repairsJob }),
       ...(parts.notify === undefined ? {} : { notify: parts.notify }),
     });
   const jobsRate = context.jobsUsdPerDbu ?? 0.15;
@@ -536,6 +543,9 @@ function planRestartThroughRun(
     // The tasks the repair reruns were due to run anyway, and the new update replaces the stuck one.
     estimatedCostUsd: 0,
     verify: { target: 'run', runId, expect: 'success' },
+    ...(started.run.job_id === undefined
+      ? {}
+      : { repairsJob: { kind: 'job', jobId: started.run.job_id, name: started.run.run_name } }),
   });
 }
 

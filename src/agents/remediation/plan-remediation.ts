@@ -122,7 +122,7 @@ export interface RemediationContext {
 }
 
 /** A job run waiting on a pipeline update its pipeline task started (`runs/get` with history). */
-export interface PipelineJobRun {
+interface PipelineJobRun {
   readonly run: Run;
   /** The pipeline task's key. */
   readonly taskKey: string;

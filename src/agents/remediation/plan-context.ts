@@ -103,7 +103,7 @@ async function readStuckUpdate(
   const stuck = context.pipeline?.latest_updates?.[0];
   if (stuck === undefined || stuck.state === undefined || ENDED_UPDATE_STATES.has(stuck.state)) return;
   const update = await api.pipelines.getUpdate(pipelineId, stuck.update_id);
-  context.stuckUpdateCause = update.cause;
+  context.stuckUpdate = { updateId: stuck.update_id, cause: update.cause };
   if (update.cause !== 'JOB_TASK') return;
   for await (const run of api.jobs.listRuns({ active_only: true, expand_tasks: true })) {
     const task = (run.tasks ?? []).find((t) => t.pipeline_task?.pipeline_id === pipelineId && runIsActive(t));

@@ -106,10 +106,10 @@ export interface RemediationContext {
   /** `pipelines/{id}`: its state, latest updates and spec (continuous, development). */
   readonly pipeline?: Pipeline | undefined;
   /**
-   * `restart_pipeline_update`: the stuck update's `cause` (`pipelines/{id}/updates/{update_id}`);
-   * `JOB_TASK` when a job's pipeline task started it.
+   * `restart_pipeline_update`: the update in flight as `pipelines/{id}/updates/{update_id}` reads it;
+   * its `cause` is `JOB_TASK` when a job's pipeline task started it.
    */
-  readonly stuckUpdateCause?: string | undefined;
+  readonly stuckUpdate?: { readonly updateId: string; readonly cause?: string | undefined } | undefined;
   /** The job run whose pipeline task started the stuck update, still going, with its repair history. */
   readonly pipelineJobRun?: PipelineJobRun | undefined;
   /** The newest `repair_history` REPAIR id of the run, when it was repaired before. */
@@ -500,8 +500,12 @@ function planRestartPipelineUpdate(context: RemediationContext, plan: Planner): 
     return refused(`The update of pipeline ${name} is already stopping; start a new one once it has.`);
   const path = pipelinePath(context.pipelineId);
   const stop: PlannedCall = { method: 'POST', path: `${path}/stop`, body: {} };
-  if (context.stuckUpdateCause === 'JOB_TASK' || context.pipelineJobRun !== undefined)
-    return planRestartThroughRun(context, name, stop, plan);
+  // Who started it decides how it is restarted: unread, a job's update would be stopped under its run.
+  if (context.stuckUpdate?.updateId !== stuck.update_id)
+    return missing(
+      `who started update ${stuck.update_id} of ${name} (its cause, pipelines/{id}/updates/{update_id})`,
+    );
+  if (context.stuckUpdate.cause === 'JOB_TASK') return planRestartThroughRun(context, name, stop, plan);
   return plan({
     title: `Stop the stuck update of ${name} and start a new one`,
     calls: [stop, { method: 'POST', path: `${path}/updates`, body: { full_refresh: false } }],

@@ -450,8 +450,13 @@ describe('planRemediation restart_pipeline_update', () => {
     latest_updates: update === undefined ? [] : [{ update_id: 'u-stuck', state: update }],
     spec: { continuous: false, development: false, ...spec },
   });
+  /** A pipeline whose update in flight, if any, a person started (`API_CALL`). */
   const planFor = (p: Pipeline) =>
-    planRemediation('restart_pipeline_update', { pipelineId: PIPELINE_ID, pipeline: p });
+    planRemediation('restart_pipeline_update', {
+      pipelineId: PIPELINE_ID,
+      pipeline: p,
+      stuckUpdate: { updateId: 'u-stuck', cause: 'API_CALL' },
+    });
 
   it('stops the stuck update, then starts a new one that is never a full refresh, and can stop that one again', () => {
     const plan = planFor(pipeline('RUNNING', 'RUNNING'));
@@ -502,6 +507,15 @@ describe('planRemediation restart_pipeline_update', () => {
     expect(!plan.ok && plan.reason).toBe('missing_context');
   });
 
+  it('asks who started the update in flight rather than stopping what may be a job run of it', () => {
+    const plan = planRemediation('restart_pipeline_update', {
+      pipelineId: PIPELINE_ID,
+      pipeline: pipeline('RUNNING', 'RUNNING'),
+    });
+    expect(!plan.ok && plan.reason).toBe('missing_context');
+    expect(!plan.ok && plan.userMessage).toContain('who started update u-stuck');
+  });
+
   describe('an update a job started', () => {
     const waiting: Run = {
       run_id: RUN_ID,
@@ -517,7 +531,7 @@ describe('planRemediation restart_pipeline_update', () => {
       planRemediation('restart_pipeline_update', {
         pipelineId: PIPELINE_ID,
         pipeline: pipeline('RUNNING', 'RUNNING'),
-        stuckUpdateCause: 'JOB_TASK',
+        stuckUpdate: { updateId: 'u-stuck', cause: 'JOB_TASK' },
         pipelineJobRun: { run: waiting, taskKey: 'refresh', latestRepairId },
       });
 
@@ -553,7 +567,7 @@ describe('planRemediation restart_pipeline_update', () => {
       const plan = planRemediation('restart_pipeline_update', {
         pipelineId: PIPELINE_ID,
         pipeline: pipeline('RUNNING', 'RUNNING'),
-        stuckUpdateCause: 'JOB_TASK',
+        stuckUpdate: { updateId: 'u-stuck', cause: 'JOB_TASK' },
       });
       expect(!plan.ok && plan.reason).toBe('missing_context');
       expect(!plan.ok && plan.userMessage).toContain('job run');
@@ -563,7 +577,7 @@ describe('planRemediation restart_pipeline_update', () => {
       const plan = planRemediation('restart_pipeline_update', {
         pipelineId: PIPELINE_ID,
         pipeline: pipeline('RUNNING', 'RUNNING'),
-        stuckUpdateCause: 'API_CALL',
+        stuckUpdate: { updateId: 'u-stuck', cause: 'API_CALL' },
       });
       expect(plan.ok && plan.value.verify.target).toBe('pipeline_update');
     });
@@ -572,7 +586,7 @@ describe('planRemediation restart_pipeline_update', () => {
       const plan = planRemediation('restart_pipeline_update', {
         pipelineId: PIPELINE_ID,
         pipeline: pipeline('RUNNING', 'RUNNING', { development: true }),
-        stuckUpdateCause: 'JOB_TASK',
+        stuckUpdate: { updateId: 'u-stuck', cause: 'JOB_TASK' },
         pipelineJobRun: { run: waiting, taskKey: 'refresh' },
       });
       expect(!plan.ok && plan.reason).toBe('precondition_failed');

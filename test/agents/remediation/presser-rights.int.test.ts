@@ -555,7 +555,7 @@ describe('rightsGate on a pipeline restarted through the job run that started it
         state: 'RUNNING',
         latest_updates: [{ update_id: 'u-stuck', state: 'RUNNING' }],
       },
-      stuckUpdateCause: 'JOB_TASK',
+      stuckUpdate: { updateId: 'u-stuck', cause: 'JOB_TASK' },
       pipelineJobRun: { run, taskKey: 'refresh' },
     });
     if (!plan.ok) throw new Error(plan.userMessage);

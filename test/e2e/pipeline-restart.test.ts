@@ -418,6 +418,36 @@ describe("a pipeline update a job's pipeline task started that hangs", () => {
     expect(attempt?.runbook).toContain(`databricks jobs get-run ${run.runId}`);
   }, 120_000);
 
+  it('waits for the run to end after the stop before repairing it', async () => {
+    let stopped = false;
+    let stillGoing = 0;
+    const repairedAfter: number[] = [];
+    const slowEnd: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (init?.method === 'POST' && url.endsWith('/runs/repair')) repairedAfter.push(stillGoing);
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && url.endsWith('/stop')) stopped = true;
+      // The first two reads of the run after the stop still show it going, as Databricks may.
+      if (stopped && stillGoing < 2 && (init?.method ?? 'GET') === 'GET' && url.includes('/jobs/runs/get?')) {
+        stillGoing++;
+        const body = (await res.json()) as Record<string, unknown>;
+        return json(200, {
+          ...body,
+          state: { life_cycle_state: 'TERMINATING' },
+          status: { state: 'TERMINATING' },
+        });
+      }
+      return res;
+    };
+    w = await world('duration_anomaly', slowEnd, 'job');
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    expect(repairedAfter).toEqual([2]);
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+  }, 120_000);
+
   it('repairs the run once when the repair was accepted but answered with a 500', async () => {
     let failedAfterActing = 0;
     const flaky: typeof fetch = async (input, init) => {

@@ -283,8 +283,8 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       // A repair after a call that ends its run (a job's pipeline update stopped) waits for the run to
       // end: Databricks refuses to repair a run still in progress, and the stop ends it asynchronously.
       // One already sent is reconciled instead: the run it repaired is going again.
-      const unsent = record?.status !== 'sent';
-      if (unsent && index > 0 && verify.target === 'run' && (await runStillGoing(api, call)))
+      const afterStop = plan.calls.slice(0, index).some((c) => isPipelineCall(c, 'stop'));
+      if (afterStop && record?.status !== 'sent' && (await runStillGoing(api, call)))
         return { kind: 'retry', delayMs: STOP_WAIT_MS };
       const sent = await sendCall(deps, api, current, plan, index, call, record);
       if (sent.kind === 'retry') return sent;

@@ -36,9 +36,36 @@ const policy: Policy = (() => {
   };
 })();
 
-/** The unit workspace with a pipeline of Alice's whose updates hang for six hours. */
-function scenario(): ScenarioInput {
+const DOWNSTREAM = 'main.finance.daily_revenue';
+
+/**
+ * The unit workspace with a pipeline of Alice's whose updates hang for six hours. With `job`, the only
+ * job refreshes it at 00:02 in its first task and builds the revenue table from it in the next.
+ */
+function scenario(startedBy: 'schedule' | 'job' = 'schedule'): ScenarioInput {
   const s = baseScenario();
+  if (startedBy === 'job') {
+    s.jobs = [
+      {
+        name: 'revenue_nightly',
+        team: 'finance',
+        owner: 'alice@example.com',
+        schedule: { quartz_cron_expression: '0 2 0 * * ?', timezone_id: 'UTC' },
+        job_clusters: [{ key: 'build', node_type: 'i3.xlarge', workers: 2 }],
+        tasks: [
+          { key: 'refresh_orders', type: 'pipeline', pipeline: PIPELINE },
+          {
+            key: 'build_revenue',
+            cluster: 'build',
+            depends_on: ['refresh_orders'],
+            reads: ['main.finance.orders'],
+            writes: [DOWNSTREAM],
+            duration: { mean_minutes: 5, jitter: 0.1 },
+          },
+        ],
+      },
+    ];
+  }
   s.pipelines = [
     {
       name: PIPELINE,
@@ -79,9 +106,10 @@ interface World {
 async function world(
   signalKind: 'duration_anomaly' | 'pipeline_failed' = 'duration_anomaly',
   fetchOverride?: typeof fetch,
+  startedBy: 'schedule' | 'job' = 'schedule',
 ): Promise<World> {
   const embedded = await startEmbeddedWorkspace({
-    scenario: { scenario: validateScenario(scenario(), 'pipeline-restart.yaml') },
+    scenario: { scenario: validateScenario(scenario(startedBy), 'pipeline-restart.yaml') },
     seed: 7,
     speed: 0,
   });
@@ -89,12 +117,15 @@ async function world(
   const pipeline = ws.pipelines.byName.get(PIPELINE);
   if (pipeline === undefined) throw new Error(`no pipeline ${PIPELINE}`);
   ws.advanceBy(60_000);
-  // Its schedule's update: the hang holds it RUNNING, with no error, far past its usual 15 minutes.
-  const stuck = ws.pipelines.startUpdate(pipeline.pipelineId, {
-    cause: 'SCHEDULE',
-    user: 'alice@example.com',
-  });
+  // Its schedule's update (or the job's, started by its pipeline task at 00:02): the hang holds it
+  // RUNNING, with no error, far past its usual 15 minutes.
+  const stuck =
+    startedBy === 'schedule'
+      ? ws.pipelines.startUpdate(pipeline.pipelineId, { cause: 'SCHEDULE', user: 'alice@example.com' })
+      : undefined;
   ws.advanceBy(90 * 60_000);
+  const stuckUpdateId = stuck?.updateId ?? pipeline.active?.updateId;
+  if (stuckUpdateId === undefined) throw new Error(`no update of ${PIPELINE} is going`);
   const store = await openStore({ dataDir: 'memory://' });
   const app = await createBotApp({
     env: loadEnv({ LOG_LEVEL: 'silent' }),
@@ -113,7 +144,7 @@ async function world(
   const address = await listen(server, 0, '127.0.0.1');
   const draft: SignalDraft = {
     source: 'poll',
-    dedupKey: `pipeline-update:${stuck.updateId}:${signalKind}`,
+    dedupKey: `pipeline-update:${stuckUpdateId}:${signalKind}`,
     workspaceId: ws.workspaceId,
     kind: signalKind,
     severityHint: 'P2',
@@ -159,7 +190,7 @@ async function world(
     url: `http://127.0.0.1:${address.port}`,
     incidentId,
     pipelineId: pipeline.pipelineId,
-    stuckUpdateId: stuck.updateId,
+    stuckUpdateId,
     settle,
     async until(done, maxSteps = 240) {
       for (let i = 0; i < maxSteps && !(await done()); i++) {
@@ -340,5 +371,106 @@ describe('a pipeline update that hangs without an error', () => {
     expect(await press(w)).toContain('does not offer');
     await w.settle();
     expect(newUpdates(w)).toHaveLength(0);
+  }, 120_000);
+});
+
+/** The job run whose pipeline task started the stuck update. */
+function startingRun(w: World) {
+  const stuck = w.embedded.workspace.pipelines
+    .get(w.pipelineId)
+    .updates.find((u) => u.updateId === w.stuckUpdateId);
+  if (stuck?.triggeredBy === undefined) throw new Error('the stuck update was not started by a job');
+  return w.embedded.workspace.getRun(stuck.triggeredBy.runId);
+}
+
+/** When the workspace last wrote `table`, from its lineage (epoch ms; 0 for never). */
+async function lastWritten(w: World, table: string): Promise<number> {
+  const { rows } = await w.embedded.warehouse.query(
+    `SELECT max(event_time) AS at FROM system.access.table_lineage WHERE target_table_full_name = '${table}'`,
+  );
+  const at = rows[0]?.at;
+  return at === null || at === undefined ? 0 : new Date(at as string | number).getTime();
+}
+
+describe("a pipeline update a job's pipeline task started that hangs", () => {
+  let w: World;
+  afterEach(async () => {
+    await w?.close();
+  });
+
+  it('stops it, repairs the run once it has ended, and the table after it is written again', async () => {
+    w = await world('duration_anomaly', undefined, 'job');
+    const pressedAt = w.embedded.workspace.now();
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+    const run = startingRun(w);
+    expect(run.repairs.filter((r) => r.type === 'REPAIR')).toHaveLength(1);
+    expect(run.result).toBe('SUCCESS');
+    // The repaired pipeline task started the one new update, as a job's task: never a full refresh.
+    expect(
+      newUpdates(w).map((u) => ({ result: u.result, fullRefresh: u.fullRefresh, run: u.triggeredBy?.runId })),
+    ).toEqual([{ result: 'COMPLETED', fullRefresh: false, run: run.runId }]);
+    expect(await lastWritten(w, DOWNSTREAM)).toBeGreaterThan(pressedAt);
+    expect((await w.app.repos.incidents.get(w.incidentId))?.state).toBe('resolved');
+    expect(attempt?.runbook).toContain(`databricks jobs get-run ${run.runId}`);
+  }, 120_000);
+
+  it('waits for the run to end after the stop before repairing it', async () => {
+    let stopped = false;
+    let stillGoing = 0;
+    const repairedAfter: number[] = [];
+    const slowEnd: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (init?.method === 'POST' && url.endsWith('/runs/repair')) repairedAfter.push(stillGoing);
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && url.endsWith('/stop')) stopped = true;
+      // The first two reads of the run after the stop still show it going, as Databricks may.
+      if (stopped && stillGoing < 2 && (init?.method ?? 'GET') === 'GET' && url.includes('/jobs/runs/get?')) {
+        stillGoing++;
+        const body = (await res.json()) as Record<string, unknown>;
+        return json(200, {
+          ...body,
+          state: { life_cycle_state: 'TERMINATING' },
+          status: { state: 'TERMINATING' },
+        });
+      }
+      return res;
+    };
+    w = await world('duration_anomaly', slowEnd, 'job');
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    expect(repairedAfter).toEqual([2]);
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
+  }, 120_000);
+
+  it('repairs the run once when the repair was accepted but answered with a 500', async () => {
+    let failedAfterActing = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (
+        init?.method === 'POST' &&
+        String(input).endsWith('/api/2.2/jobs/runs/repair') &&
+        failedAfterActing < 1
+      ) {
+        failedAfterActing++;
+        await fetch(input, init);
+        return json(500, { error_code: 'INTERNAL_ERROR', message: 'Internal error' });
+      }
+      return fetch(input, init);
+    };
+    w = await world('duration_anomaly', flaky, 'job');
+    await press(w);
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    expect(failedAfterActing).toBe(1);
+    expect(startingRun(w).repairs.filter((r) => r.type === 'REPAIR')).toHaveLength(1);
+    expect(newUpdates(w)).toHaveLength(1);
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('recovered');
   }, 120_000);
 });

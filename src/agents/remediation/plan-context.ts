@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../config/logger.js';
 import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
+import type { Run } from '../../databricks/rest/jobs-api.js';
 import type { Incident } from '../../domain/incident.js';
 import type { Signal } from '../../domain/signal.js';
 import { type FindOwnerDeps, findOwner } from './find-owner.js';
-import type { RemediationContext } from './plan-remediation.js';
+import { ENDED_UPDATE_STATES, type RemediationContext, runIsActive } from './plan-remediation.js';
 import type { RemediationKind } from './remediation-kind.js';
 
 const READS_JOB: readonly RemediationKind[] = [
@@ -36,7 +37,7 @@ export async function readPlanContext(
 ): Promise<RemediationContext> {
   const refs = signal?.refs ?? {};
   const num = (v: string | undefined) => (v !== undefined && /^\d{1,16}$/.test(v) ? Number(v) : undefined);
-  const context: { -readonly [K in keyof RemediationContext]: RemediationContext[K] } = {
+  const context: Writable<RemediationContext> = {
     jobId: num(refs.jobId),
     runId: num(refs.runId),
     taskKey: refs.taskKey,
@@ -66,9 +67,7 @@ export async function readPlanContext(
     if (READS_RUN.includes(kind) && context.runId !== undefined) {
       const run = await api.jobs.getRun(context.runId, { include_history: true });
       context.run = run;
-      const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
-      const last = repairs[repairs.length - 1]?.id;
-      if (last !== undefined) context.latestRepairId = Number(last);
+      context.latestRepairId = latestRepairOf(run);
     }
     if (READS_WAREHOUSE.includes(kind) && context.warehouseId !== undefined)
       context.warehouse = await api.warehouses.getWarehouse(context.warehouseId);
@@ -76,8 +75,10 @@ export async function readPlanContext(
     const editsCluster = kind === 'retry_with_params' && context.jobId === undefined;
     if ((kind === 'restart_cluster' || editsCluster) && context.clusterId !== undefined)
       context.cluster = await api.clusters.getCluster(context.clusterId);
-    if (kind === 'restart_pipeline_update' && context.pipelineId !== undefined)
+    if (kind === 'restart_pipeline_update' && context.pipelineId !== undefined) {
       context.pipeline = await api.pipelines.getPipeline(context.pipelineId);
+      await readStuckUpdate(api, context.pipelineId, context);
+    }
   } catch (error) {
     deps.logger.warn(
       { err: error, kind, incidentId: incident.id },
@@ -85,4 +86,37 @@ export async function readPlanContext(
     );
   }
   return context;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Who started the pipeline's update in flight: its `cause`, and for a job's pipeline task (`JOB_TASK`)
+ * the run still waiting on it, found among the active runs by the task that names this pipeline. A
+ * stop fails that task, so the plan then restarts the update through the run (a repair) instead.
+ */
+async function readStuckUpdate(
+  api: DatabricksClient,
+  pipelineId: string,
+  context: Writable<RemediationContext>,
+): Promise<void> {
+  const stuck = context.pipeline?.latest_updates?.[0];
+  if (stuck === undefined || stuck.state === undefined || ENDED_UPDATE_STATES.has(stuck.state)) return;
+  const update = await api.pipelines.getUpdate(pipelineId, stuck.update_id);
+  context.stuckUpdate = { updateId: stuck.update_id, cause: update.cause };
+  if (update.cause !== 'JOB_TASK') return;
+  for await (const run of api.jobs.listRuns({ active_only: true, expand_tasks: true })) {
+    const task = (run.tasks ?? []).find((t) => t.pipeline_task?.pipeline_id === pipelineId && runIsActive(t));
+    if (task === undefined) continue;
+    const full = await api.jobs.getRun(run.run_id, { include_history: true });
+    context.pipelineJobRun = { run: full, taskKey: task.task_key, latestRepairId: latestRepairOf(full) };
+    return;
+  }
+}
+
+/** The newest REPAIR id in a run's `repair_history` (read with `include_history`). */
+function latestRepairOf(run: Run): number | undefined {
+  const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
+  const last = repairs.at(-1)?.id;
+  return last === undefined ? undefined : Number(last);
 }

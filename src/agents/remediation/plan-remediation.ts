@@ -65,6 +65,11 @@ export interface RemediationPlan {
   /** Extra spend per hour of running (or per run) where it can be computed; null when it cannot. */
   readonly estimatedCostUsd: number | null;
   readonly verify: VerifySpec;
+  /**
+   * A job whose run the calls repair besides the target (a job-started pipeline update restarted
+   * through its run): the presser needs the right to repair it too.
+   */
+  readonly repairsJob?: Extract<PlanTarget, { kind: 'job' }> | undefined;
   /** `notify_owner`: who is asked, where their name came from, and what. */
   readonly notify?:
     | { readonly owner: string; readonly source?: string | undefined; readonly text: string }
@@ -100,6 +105,13 @@ export interface RemediationContext {
   readonly cluster?: ClusterDetails | undefined;
   /** `pipelines/{id}`: its state, latest updates and spec (continuous, development). */
   readonly pipeline?: Pipeline | undefined;
+  /**
+   * `restart_pipeline_update`: the update in flight as `pipelines/{id}/updates/{update_id}` reads it;
+   * its `cause` is `JOB_TASK` when a job's pipeline task started it.
+   */
+  readonly stuckUpdate?: { readonly updateId: string; readonly cause?: string | undefined } | undefined;
+  /** The job run whose pipeline task started the stuck update, still going, with its repair history. */
+  readonly pipelineJobRun?: PipelineJobRun | undefined;
   /** The newest `repair_history` REPAIR id of the run, when it was repaired before. */
   readonly latestRepairId?: number | undefined;
   /** Makes a rerun idempotent: the same token twice returns the first run (≤ 64 chars). */
@@ -107,6 +119,15 @@ export interface RemediationContext {
   /** USD per DBU for jobs compute (default 0.15, AWS premium) and SQL (default 0.70, serverless). */
   readonly jobsUsdPerDbu?: number | undefined;
   readonly sqlUsdPerDbu?: number | undefined;
+}
+
+/** A job run waiting on a pipeline update its pipeline task started (`runs/get` with history). */
+interface PipelineJobRun {
+  readonly run: Run;
+  /** The pipeline task's key. */
+  readonly taskKey: string;
+  /** The newest REPAIR id in the run's history, when it was repaired before. */
+  readonly latestRepairId?: number | undefined;
 }
 
 export type PlanRefusal = 'missing_context' | 'precondition_failed';
@@ -167,6 +188,7 @@ interface PlanParts {
   estimatedCostUsd?: number | null;
   title?: string;
   verify: VerifySpec;
+  repairsJob?: RemediationPlan['repairsJob'];
   notify?: RemediationPlan['notify'];
 }
 
@@ -180,8 +202,8 @@ const ACTIVE_RUN_STATES = new Set([
 ]);
 const OK_RESULTS = new Set(['SUCCESS', 'SUCCESS_WITH_FAILURES', 'EXCLUDED']);
 
-/** True while the run has not ended (by `state` or the newer `status`). */
-export function runIsActive(run: Run): boolean {
+/** True while the run (or a task run) has not ended (by `state` or the newer `status`). */
+export function runIsActive(run: Pick<Run, 'state' | 'status'>): boolean {
   const state = run.status?.state ?? run.state?.life_cycle_state;
   return state !== undefined && ACTIVE_RUN_STATES.has(state);
 }
@@ -214,6 +236,7 @@ export function planRemediation(kind: RemediationKind, context: RemediationConte
       rollbackCalls: parts.rollbackCalls ?? [],
       estimatedCostUsd: parts.estimatedCostUsd ?? null,
       verify: parts.verify,
+      ...(parts.repairsJob === undefined ? {} : { repairsJob: parts.repairsJob }),
       ...(parts.notify === undefined ? {} : { notify: parts.notify }),
     });
   const jobsRate = context.jobsUsdPerDbu ?? 0.15;
@@ -406,11 +429,17 @@ function repairCall(context: RemediationContext): Result<PlannedCall, PlanRefusa
     if (failedTasks(run).length === 0 && (run.tasks ?? []).length > 0)
       return refused(`Run ${context.runId} has no failed task to repair.`);
   }
-  // Failed tasks only (and what depends on them); the repair history is honoured so a second repair is
-  // accepted and a repeated one refused by Databricks.
-  const body: Record<string, unknown> = { run_id: context.runId, rerun_all_failed_tasks: true };
-  if (context.latestRepairId !== undefined) body.latest_repair_id = context.latestRepairId;
-  return ok({ method: 'POST', path: `${JOBS}/runs/repair`, body });
+  return ok(repairOf(context.runId, context.latestRepairId));
+}
+
+/**
+ * Failed tasks only (and what depends on them); the repair history is honoured so a second repair is
+ * accepted and a repeated one refused by Databricks.
+ */
+function repairOf(runId: number, latestRepairId: number | undefined): PlannedCall {
+  const body: Record<string, unknown> = { run_id: runId, rerun_all_failed_tasks: true };
+  if (latestRepairId !== undefined) body.latest_repair_id = latestRepairId;
+  return { method: 'POST', path: `${JOBS}/runs/repair`, body };
 }
 
 const jobsUpdate = (jobId: number, newSettings: Record<string, unknown>): PlannedCall => ({
@@ -427,7 +456,7 @@ function taskOf(context: RemediationContext): JobTask | undefined {
 type Planner = (parts: PlanParts) => PlanResult;
 
 /** Update states from which the update will not move on by itself. */
-const ENDED_UPDATE_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+export const ENDED_UPDATE_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 
 const PIPELINE_CALL = /^\/api\/2\.0\/pipelines\/([^/?]+)\/(stop|updates)$/;
 
@@ -471,6 +500,12 @@ function planRestartPipelineUpdate(context: RemediationContext, plan: Planner): 
     return refused(`The update of pipeline ${name} is already stopping; start a new one once it has.`);
   const path = pipelinePath(context.pipelineId);
   const stop: PlannedCall = { method: 'POST', path: `${path}/stop`, body: {} };
+  // Who started it decides how it is restarted: unread, a job's update would be stopped under its run.
+  if (context.stuckUpdate?.updateId !== stuck.update_id)
+    return missing(
+      `who started update ${stuck.update_id} of ${name} (its cause, pipelines/{id}/updates/{update_id})`,
+    );
+  if (context.stuckUpdate.cause === 'JOB_TASK') return planRestartThroughRun(context, name, stop, plan);
   return plan({
     title: `Stop the stuck update of ${name} and start a new one`,
     calls: [stop, { method: 'POST', path: `${path}/updates`, body: { full_refresh: false } }],
@@ -484,6 +519,37 @@ function planRestartPipelineUpdate(context: RemediationContext, plan: Planner): 
       stoppedUpdateId: stuck.update_id,
       continuous: pipeline.spec?.continuous === true,
     },
+  });
+}
+
+/**
+ * An update a job's pipeline task started is restarted through its run: a stop alone would fail the
+ * task, cancel the tasks after it and end the run, so nothing downstream would ever write. Once the
+ * run has ended (the runner waits for it before the second call), a repair reruns the pipeline task,
+ * which starts the new update, and every task after it, in the same run.
+ */
+function planRestartThroughRun(
+  context: RemediationContext,
+  name: string,
+  stop: PlannedCall,
+  plan: Planner,
+): PlanResult {
+  const started = context.pipelineJobRun;
+  if (started === undefined)
+    return missing('the job run whose pipeline task started the update (jobs/runs/list, active runs)');
+  const runId = started.run.run_id;
+  const job = started.run.run_name ?? `job ${started.run.job_id ?? 'unknown'}`;
+  return plan({
+    title: `Stop the stuck update of ${name} and repair run ${runId} of ${job}, whose task ${started.taskKey} started it`,
+    calls: [stop, repairOf(runId, started.latestRepairId)],
+    rollback: `The stopped update cannot be resumed, and needs no undoing: the tables keep what they last committed. The stop ends run ${runId} (task ${started.taskKey} and the tasks after it do not run); the repair reruns them in the same run. Cancel the repaired run with POST ${JOBS}/runs/cancel if it should not go on.`,
+    rollbackCalls: [{ method: 'POST', path: `${JOBS}/runs/cancel`, body: { run_id: runId } }],
+    // The tasks the repair reruns were due to run anyway, and the new update replaces the stuck one.
+    estimatedCostUsd: 0,
+    verify: { target: 'run', runId, expect: 'success' },
+    ...(started.run.job_id === undefined
+      ? {}
+      : { repairsJob: { kind: 'job', jobId: started.run.job_id, name: started.run.run_name } }),
   });
 }
 

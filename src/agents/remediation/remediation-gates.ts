@@ -106,17 +106,19 @@ export function rightsGate(deps: RightsDeps): RemediationGate {
         userMessage:
           'I cannot tell which Databricks object this action changes, so I cannot check your rights on it. Nothing was done.',
       };
-    const rights = await checkPresserRights(deps, {
-      presser: {
-        surface: input.presser.surface,
-        userId: input.presser.userId,
-        ...(input.presser.email === undefined ? {} : { email: input.presser.email }),
-        ...(input.presser.emailVerified === undefined ? {} : { emailVerified: input.presser.emailVerified }),
-      },
-      action: input.action as RightsAction,
-      object,
-    });
-    return rights.ok ? { ok: true } : { ok: false, gate: 'rights', userMessage: rights.userMessage };
+    const presser = {
+      surface: input.presser.surface,
+      userId: input.presser.userId,
+      ...(input.presser.email === undefined ? {} : { email: input.presser.email }),
+      ...(input.presser.emailVerified === undefined ? {} : { emailVerified: input.presser.emailVerified }),
+    };
+    const rights = await checkPresserRights(deps, { presser, action: input.action as RightsAction, object });
+    if (!rights.ok) return { ok: false, gate: 'rights', userMessage: rights.userMessage };
+    // A pipeline restarted through the job run that started it repairs that run as well.
+    const job = input.plan.repairsJob;
+    if (job === undefined) return { ok: true };
+    const repair = await checkPresserRights(deps, { presser, action: 'repair', object: job });
+    return repair.ok ? { ok: true } : { ok: false, gate: 'rights', userMessage: repair.userMessage };
   };
 }
 

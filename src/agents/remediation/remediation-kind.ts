@@ -123,7 +123,7 @@ export const REMEDIATION_INFO: Record<RemediationKind, RemediationInfo> = {
     label: 'Restart the pipeline update',
     risk: 'medium',
     description:
-      'Stop the stuck pipeline update and start a new one (never a full refresh); the tables keep what they last committed.',
+      "Stop the stuck pipeline update and start a new one (never a full refresh); the tables keep what they last committed. One a job's pipeline task started is restarted through the job: its run is repaired, so the pipeline task starts the new update and the tasks after it run.",
     destructive: true,
     verifies: 'pipeline_update',
   },

@@ -14,7 +14,13 @@ import {
   type RemediationRepository,
   usesAnAttempt,
 } from '../../store/remediation-repository.js';
-import { type PlannedCall, pipelineCallOf, type RemediationPlan } from './plan-remediation.js';
+import {
+  ENDED_UPDATE_STATES,
+  type PlannedCall,
+  pipelineCallOf,
+  type RemediationPlan,
+  runIsActive,
+} from './plan-remediation.js';
 import {
   AUTO_HEAL_ACTOR,
   type Presser,
@@ -92,7 +98,11 @@ function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
   // A pipeline's start-update is read against the pipeline first (`pipelineUpdateGuard`): sent again
   // only when no update newer than the stopped one exists, and Databricks refuses a second active one.
   if (isPipelineCall(call, 'stop') || isPipelineCall(call, 'updates')) return true;
-  return !plan.destructive && (convergent(call, plan) || call.path.endsWith('/runs/repair'));
+  // Also in a destructive plan (a stuck job-started update stopped, then its run repaired): the repair
+  // is reconciled against the run's repair history first, and Databricks refuses a repeat of one that
+  // did act (a second repair must name the first).
+  if (call.path.endsWith('/runs/repair')) return true;
+  return !plan.destructive && convergent(call, plan);
 }
 
 function isPipelineCall(call: PlannedCall, what: 'stop' | 'updates'): boolean {
@@ -101,8 +111,6 @@ function isPipelineCall(call: PlannedCall, what: 'stop' | 'updates'): boolean {
 
 /** Before a new pipeline update: whether to wait for the stopped one, send, or take one that exists. */
 type GuardStep = { kind: 'send' } | { kind: 'wait' } | { kind: 'found'; updateId: string };
-
-const ENDED_UPDATE_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 
 /**
  * Read the pipeline before starting its new update. A newer update than the one stopped is the one
@@ -126,6 +134,14 @@ async function pipelineUpdateGuard(
   const still = updates[stopped];
   if (still !== undefined && !ENDED_UPDATE_STATES.has(still.state ?? '')) return { kind: 'wait' };
   return { kind: 'send' };
+}
+
+/** Whether the run a repair call names has not ended yet; false for any other call. */
+async function runStillGoing(api: DatabricksClient, call: PlannedCall): Promise<boolean> {
+  if (!call.path.endsWith('/runs/repair')) return false;
+  const body = z.looseObject({ run_id: z.number() }).safeParse(call.body);
+  if (!body.success) return false;
+  return runIsActive(await api.jobs.getRun(body.data.run_id));
 }
 
 /**
@@ -264,6 +280,12 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
           continue;
         }
       }
+      // A repair after a call that ends its run (a job's pipeline update stopped) waits for the run to
+      // end: Databricks refuses to repair a run still in progress, and the stop ends it asynchronously.
+      // One already sent is reconciled instead: the run it repaired is going again.
+      const afterStop = plan.calls.slice(0, index).some((c) => isPipelineCall(c, 'stop'));
+      if (afterStop && record?.status !== 'sent' && (await runStillGoing(api, call)))
+        return { kind: 'retry', delayMs: STOP_WAIT_MS };
       const sent = await sendCall(deps, api, current, plan, index, call, record);
       if (sent.kind === 'retry') return sent;
       if (sent.kind === 'failed' || sent.kind === 'unknown') {

@@ -99,12 +99,20 @@ export function renderRunbook(plan: RemediationPlan, context: RunbookContext): s
     lines.push('What dbxops runs (the same by hand, with DATABRICKS_HOST and DATABRICKS_TOKEN set):');
     for (const [i, call] of plan.calls.entries()) {
       lines.push(cliCommand(call));
-      // A stop is asynchronous: a new update is refused until the stopped one has ended.
+      // A stop is asynchronous: a new update, or a repair of the run the update belonged to, is refused
+      // until what it stopped has ended.
       const stopped = pipelineCallOf(call);
-      if (stopped?.what === 'stop' && i < plan.calls.length - 1)
+      const next = plan.calls[i + 1];
+      if (stopped?.what === 'stop' && next !== undefined) {
+        const repaired = next.path.endsWith('/runs/repair')
+          ? (next.body as { run_id?: unknown } | undefined)?.run_id
+          : undefined;
         lines.push(
-          `# wait until the stopped update reads CANCELED: databricks pipelines get ${shellQuote(stopped.pipelineId)}`,
+          repaired === undefined
+            ? `# wait until the stopped update reads CANCELED: databricks pipelines get ${shellQuote(stopped.pipelineId)}`
+            : `# wait until run ${String(repaired)} has ended (life_cycle_state TERMINATED): databricks jobs get-run ${String(repaired)}`,
         );
+      }
     }
     lines.push('', 'or with curl:');
     for (const call of plan.calls) lines.push(curlCommand(call, context.host));

@@ -61,6 +61,7 @@ const planSchema = z.object({
   rollbackCalls: z.array(callSchema),
   estimatedCostUsd: z.number().nullable(),
   verify: verifySpecSchema,
+  repairsJob: z.object({ kind: z.literal('job'), jobId: z.number(), name: z.string().optional() }).optional(),
   notify: z.object({ owner: z.string(), source: z.string().optional(), text: z.string() }).optional(),
 });
 

@@ -144,6 +144,8 @@ const runTaskSchema = z.looseObject({
     .looseObject({ cluster_id: z.string().optional(), spark_context_id: z.string().optional() })
     .optional(),
   run_page_url: z.string().optional(),
+  /** The pipeline a pipeline task updates (its settings, repeated on the task run). */
+  pipeline_task: z.looseObject({ pipeline_id: z.string().optional() }).optional(),
 });
 
 const repairHistoryItemSchema = z.looseObject({

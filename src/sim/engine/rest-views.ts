@@ -300,7 +300,9 @@ export function pipelineUpdateJson(
     pipeline_id: u.pipelineId,
     update_id: u.updateId,
     state: fleet.stateAt(u, now),
-    cause: u.cause === 'SCHEDULE' ? 'API_CALL' : u.cause,
+    // Databricks names a job's pipeline task as the cause whoever started the run (a person's run-now,
+    // a repair): the job, not the person, asked for the update.
+    cause: u.triggeredBy ? 'JOB_TASK' : u.cause === 'SCHEDULE' ? 'API_CALL' : u.cause,
     creation_time: u.createdAt,
     full_refresh: u.fullRefresh,
     cluster_id: u.clusterId,

@@ -450,8 +450,13 @@ describe('planRemediation restart_pipeline_update', () => {
     latest_updates: update === undefined ? [] : [{ update_id: 'u-stuck', state: update }],
     spec: { continuous: false, development: false, ...spec },
   });
+  /** A pipeline whose update in flight, if any, a person started (`API_CALL`). */
   const planFor = (p: Pipeline) =>
-    planRemediation('restart_pipeline_update', { pipelineId: PIPELINE_ID, pipeline: p });
+    planRemediation('restart_pipeline_update', {
+      pipelineId: PIPELINE_ID,
+      pipeline: p,
+      stuckUpdate: { updateId: 'u-stuck', cause: 'API_CALL' },
+    });
 
   it('stops the stuck update, then starts a new one that is never a full refresh, and can stop that one again', () => {
     const plan = planFor(pipeline('RUNNING', 'RUNNING'));
@@ -500,6 +505,92 @@ describe('planRemediation restart_pipeline_update', () => {
   it("asks for the pipeline's state rather than guessing it", () => {
     const plan = planRemediation('restart_pipeline_update', { pipelineId: PIPELINE_ID });
     expect(!plan.ok && plan.reason).toBe('missing_context');
+  });
+
+  it('asks who started the update in flight rather than stopping what may be a job run of it', () => {
+    const plan = planRemediation('restart_pipeline_update', {
+      pipelineId: PIPELINE_ID,
+      pipeline: pipeline('RUNNING', 'RUNNING'),
+    });
+    expect(!plan.ok && plan.reason).toBe('missing_context');
+    expect(!plan.ok && plan.userMessage).toContain('who started update u-stuck');
+  });
+
+  describe('an update a job started', () => {
+    const waiting: Run = {
+      run_id: RUN_ID,
+      job_id: JOB_ID,
+      run_name: 'nightly_orders',
+      state: { life_cycle_state: 'RUNNING' },
+      tasks: [
+        { task_key: 'refresh', run_id: 1, state: { life_cycle_state: 'RUNNING' } },
+        { task_key: 'build', run_id: 2, state: { life_cycle_state: 'PENDING' } },
+      ],
+    } as Run;
+    const planJobStarted = (latestRepairId?: number) =>
+      planRemediation('restart_pipeline_update', {
+        pipelineId: PIPELINE_ID,
+        pipeline: pipeline('RUNNING', 'RUNNING'),
+        stuckUpdate: { updateId: 'u-stuck', cause: 'JOB_TASK' },
+        pipelineJobRun: { run: waiting, taskKey: 'refresh', latestRepairId },
+      });
+
+    it('stops the stuck update, then repairs the run still going, so its pipeline task and the tasks after it run again', () => {
+      const plan = planJobStarted();
+      expect(plan.ok && plan.value).toMatchObject({
+        target: { kind: 'pipeline', pipelineId: PIPELINE_ID },
+        calls: [
+          { method: 'POST', path: `/api/2.0/pipelines/${PIPELINE_ID}/stop`, body: {} },
+          {
+            method: 'POST',
+            path: '/api/2.2/jobs/runs/repair',
+            body: { run_id: RUN_ID, rerun_all_failed_tasks: true },
+          },
+        ],
+        rollbackCalls: [{ method: 'POST', path: '/api/2.2/jobs/runs/cancel', body: { run_id: RUN_ID } }],
+        verify: { target: 'run', runId: RUN_ID, expect: 'success' },
+      });
+      expect(plan.ok && plan.value.title).toContain(`repair run ${RUN_ID} of nightly_orders`);
+      expect(plan.ok && plan.value.rollback).toContain('the repair reruns them');
+    });
+
+    it('names the latest repair of a run repaired before', () => {
+      const plan = planJobStarted(734650698524280);
+      expect(plan.ok && plan.value.calls[1]?.body).toEqual({
+        run_id: RUN_ID,
+        rerun_all_failed_tasks: true,
+        latest_repair_id: 734650698524280,
+      });
+    });
+
+    it('asks for the run rather than stopping an update whose run could not be found', () => {
+      const plan = planRemediation('restart_pipeline_update', {
+        pipelineId: PIPELINE_ID,
+        pipeline: pipeline('RUNNING', 'RUNNING'),
+        stuckUpdate: { updateId: 'u-stuck', cause: 'JOB_TASK' },
+      });
+      expect(!plan.ok && plan.reason).toBe('missing_context');
+      expect(!plan.ok && plan.userMessage).toContain('job run');
+    });
+
+    it('restarts an update a person or a schedule started on its own, as before', () => {
+      const plan = planRemediation('restart_pipeline_update', {
+        pipelineId: PIPELINE_ID,
+        pipeline: pipeline('RUNNING', 'RUNNING'),
+        stuckUpdate: { updateId: 'u-stuck', cause: 'API_CALL' },
+      });
+      expect(plan.ok && plan.value.verify.target).toBe('pipeline_update');
+    });
+
+    it('still refuses a job-started update of a pipeline in development mode', () => {
+      const plan = planRemediation('restart_pipeline_update', {
+        pipelineId: PIPELINE_ID,
+        pipeline: pipeline('RUNNING', 'RUNNING', { development: true }),
+        stuckUpdate: { updateId: 'u-stuck', cause: 'JOB_TASK' },
+        pipelineJobRun: { run: waiting, taskKey: 'refresh' },
+      });
+      expect(!plan.ok && plan.reason).toBe('precondition_failed');
+    });
   });
 });
 

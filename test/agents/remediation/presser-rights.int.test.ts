@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { planRemediation } from '../../../src/agents/remediation/plan-remediation.js';
 import { checkPresserRights, type RightsObject } from '../../../src/agents/remediation/presser-rights.js';
+import { rightsGate } from '../../../src/agents/remediation/remediation-gates.js';
+import type { Run } from '../../../src/databricks/rest/jobs-api.js';
 import { withEmbeddedOperator } from '../../../src/app/embedded-operator.js';
 import type { Actor } from '../../../src/handlers/chat-request.js';
 import type { ChatIdentity } from '../../../src/agents/remediation/workspace-principal.js';
@@ -530,5 +533,51 @@ describe('checkPresserRights on the demo workspace', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('rightsGate on a pipeline restarted through the job run that started it', () => {
+  /** The plan for the stuck update of reserves_dlt that a run of `job` started. */
+  function restartThrough(job: RightsObject) {
+    const pipeline = workspace.pipelines.byName.get('reserves_dlt');
+    if (pipeline === undefined || job.kind !== 'job') throw new Error('no pipeline or no job');
+    const run = {
+      run_id: 455644833,
+      job_id: job.jobId,
+      run_name: job.name,
+      state: { life_cycle_state: 'RUNNING' },
+    } as Run;
+    const plan = planRemediation('restart_pipeline_update', {
+      pipelineId: pipeline.pipelineId,
+      pipeline: {
+        pipeline_id: pipeline.pipelineId,
+        name: 'reserves_dlt',
+        state: 'RUNNING',
+        latest_updates: [{ update_id: 'u-stuck', state: 'RUNNING' }],
+      },
+      stuckUpdate: { updateId: 'u-stuck', cause: 'JOB_TASK' },
+      pipelineJobRun: { run, taskKey: 'refresh' },
+    });
+    if (!plan.ok) throw new Error(plan.userMessage);
+    return plan.value;
+  }
+  const gate = (email: string, job: RightsObject) =>
+    rightsGate(deps())({
+      incidentId: 'inc_rights',
+      workspaceId: workspace.workspaceId,
+      action: 'restart_pipeline_update',
+      plan: restartThrough(job),
+      presser: { surface: 'slack', userId: 'U0ABC123', email, emailVerified: true },
+      phase: 'press',
+    });
+
+  it('lets an on-call member who may run the pipeline and repair the job press it', async () => {
+    expect(await gate('oncall@acme.example', jobNamed('orders_daily'))).toEqual({ ok: true });
+  });
+
+  it('refuses one who may run the pipeline but not repair the job, naming CAN_MANAGE_RUN on the job', async () => {
+    const decision = await gate('oncall@acme.example', jobNamed(HOSTILE_JOB));
+    expect(decision).toMatchObject({ ok: false, gate: 'rights' });
+    expect(!decision.ok && decision.userMessage).toContain('lacks CAN_MANAGE_RUN on job');
   });
 });

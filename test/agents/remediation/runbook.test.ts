@@ -34,6 +34,7 @@ describe('renderRunbook', () => {
         state: 'RUNNING',
         latest_updates: [{ update_id: 'u-1', state: 'RUNNING' }],
       },
+      stuckUpdate: { updateId: 'u-1', cause: 'API_CALL' },
     });
     if (!plan.ok) throw new Error(plan.userMessage);
     const lines = renderRunbook(plan.value, context).split('\n');

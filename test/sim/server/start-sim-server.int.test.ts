@@ -545,6 +545,63 @@ describe('sim server compute APIs', () => {
     );
   });
 
+  it("names a job's pipeline task as the cause of its update; a stop ends the run and a repair runs the task and those after it again", async () => {
+    const s = await start((sc) => {
+      sc.pipelines = [
+        { name: 'orders_dlt', team: 'finance', owner: 'alice@example.com', writes: ['main.finance.orders'] },
+      ];
+      sc.jobs = [
+        {
+          name: 'revenue',
+          team: 'finance',
+          owner: 'alice@example.com',
+          job_clusters: [{ key: 'etl', node_type: 'i3.xlarge', workers: 2 }],
+          tasks: [
+            { key: 'refresh', type: 'pipeline', pipeline: 'orders_dlt' },
+            { key: 'build', cluster: 'etl', depends_on: ['refresh'], writes: ['main.finance.daily_revenue'] },
+          ],
+        },
+      ];
+    });
+    const jobId = jobIdOf(s);
+    const { body } = await call(s, 'POST', '/api/2.2/jobs/run-now', { job_id: jobId });
+    const runId = body.run_id as number;
+    s.workspace.advanceBy(10 * MIN);
+    const pipelineId = [...s.workspace.pipelines.byId.keys()][0]!;
+    const get = await call(s, 'GET', `/api/2.0/pipelines/${pipelineId}`);
+    const [stuck] = get.body.latest_updates as { update_id: string }[];
+    const upd = await call(s, 'GET', `/api/2.0/pipelines/${pipelineId}/updates/${stuck!.update_id}`);
+    // A person's run-now, yet the job's task asked for the update.
+    expect(upd.body.update).toMatchObject({ cause: 'JOB_TASK' });
+    const active = await call(s, 'GET', '/api/2.2/jobs/runs/list?active_only=true&expand_tasks=true');
+    const tasks = (active.body.runs as { run_id: number; tasks: Record<string, unknown>[] }[]).find(
+      (r) => r.run_id === runId,
+    )?.tasks;
+    expect(tasks?.find((t) => t.task_key === 'refresh')).toMatchObject({
+      pipeline_task: { pipeline_id: pipelineId },
+    });
+
+    await call(s, 'POST', `/api/2.0/pipelines/${pipelineId}/stop`);
+    s.workspace.advanceBy(MIN);
+    const stopped = await call(s, 'GET', `/api/2.2/jobs/runs/get?run_id=${runId}`);
+    expect(stopped.body.state).toMatchObject({ life_cycle_state: 'TERMINATED', result_state: 'CANCELED' });
+    const repair = await call(s, 'POST', '/api/2.2/jobs/runs/repair', {
+      run_id: runId,
+      rerun_all_failed_tasks: true,
+    });
+    expect(repair.status).toBe(200);
+    s.workspace.advanceBy(60 * MIN);
+    const repaired = await call(s, 'GET', `/api/2.2/jobs/runs/get?run_id=${runId}`);
+    expect(repaired.body.state).toMatchObject({ result_state: 'SUCCESS' });
+    const latest = (repaired.body.tasks as { task_key: string; state: { result_state: string } }[]).filter(
+      (t, i, all) => all.findLastIndex((u) => u.task_key === t.task_key) === i,
+    );
+    expect(latest.map((t) => [t.task_key, t.state.result_state])).toEqual([
+      ['refresh', 'SUCCESS'],
+      ['build', 'SUCCESS'],
+    ]);
+  });
+
   it('lists query history newest first with has_next_page paging and a status filter', async () => {
     const s = await start((sc) => {
       sc.start = '2026-11-20T08:00:00Z';

@@ -135,7 +135,10 @@ export function detectRowCountAnomalies(
       // A short baseline's MAD can come out small by chance (three of five loads alike): a load inside
       // the range those few loads already showed is no outlier, whatever the MAD says. A longer one may
       // hold an earlier real drop in its range, so there the bound alone judges.
-      const short = history.length < 2 * thresholds.min_history_runs;
+      // Short means young: a writer of every 15 minutes whose window holds only its newest loads (a
+      // first poll judging a day back) has few loads before the oldest ones it judges, and they are no
+      // young baseline, so only the bound judges them.
+      const short = history.length < 2 * thresholds.min_history_runs && window.length < ROW_COUNT_MAX_LOADS;
       const seenBefore = short && load.rowsWritten >= fewest && load.rowsWritten <= most;
       const beyondNoise = !seenBefore && distance > outlierMads(history.length) * mad;
       // While the baseline is short its bound is wide (9 MADs for six loads): a load past the

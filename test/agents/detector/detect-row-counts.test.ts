@@ -5,7 +5,7 @@ import {
   tableLoadObservationSchema,
   tableSlaSchema,
 } from '../../../src/agents/detector/observations.js';
-import { DAY, HOUR, T0, thresholds, WS } from './observation-factory.js';
+import { DAY, HOUR, MIN, T0, thresholds, WS } from './observation-factory.js';
 
 const TABLE = 'main.sales.orders';
 
@@ -108,6 +108,25 @@ describe('detectRowCountAnomalies', () => {
     expect(half.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
     const low = detectRowCountAnomalies([...noisy, next(29_000)], {}, thresholds(), T0 + 7 * HOUR);
     expect(low.signals).toEqual([]);
+  });
+
+  it('judges the oldest loads a first poll reads of a frequent writer by the bound alone: their few predecessors are no young baseline', () => {
+    // Outage candidates every 15 minutes, ±60 %: the window keeps the newest 60 loads, so a poll that
+    // reads a day back meets loads with only six before them in the window.
+    const candidates = (rows: number, i: number) => ({
+      ...load(0, rows),
+      runId: `q${i}`,
+      loadedAt: T0 + i * 15 * MIN,
+    });
+    const alike = [340, 420, 380, 300, 460, 390];
+    const rows = (i: number) =>
+      i === 42 ? 90 : i >= 36 && i < 42 ? alike[i - 36]! : [150, 460, 320, 200, 410, 280][i % 6]!;
+    const firstPoll = Array.from({ length: 96 }, (_, i) => candidates(rows(i), i));
+    expect(detectRowCountAnomalies(firstPoll, {}, thresholds(), T0 + DAY).signals).toEqual([]);
+    // The same seven loads from a writer that is seven loads old: its range is all it has.
+    const young = alike.map((n, h) => atHour(h, n));
+    const low = detectRowCountAnomalies([...young, atHour(6, 90)], {}, thresholds(), T0 + 7 * HOUR);
+    expect(low.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
   });
 
   it('does not call a small feed a drop for a few rows: counts vary at least as a Poisson count does', () => {

@@ -118,6 +118,11 @@ export function detectRowCountAnomalies(
 
       const history = earlier.map((s) => s[2]).filter((v) => v > 0);
       if (history.length < thresholds.min_history_runs) return;
+      // A window kept to its newest loads has let the ones before the oldest it holds go: a first poll
+      // reading a day back of a 15-minute writer meets loads with a handful before them, a baseline
+      // that is neither young nor the writer's. Those loads are older than what the baseline remembers.
+      const truncated = window.length >= ROW_COUNT_MAX_LOADS;
+      if (truncated && history.length < 2 * thresholds.min_history_runs) return;
       const med = median(history);
       const ratio = load.rowsWritten / med;
       const fewest = Math.min(...history);
@@ -135,10 +140,7 @@ export function detectRowCountAnomalies(
       // A short baseline's MAD can come out small by chance (three of five loads alike): a load inside
       // the range those few loads already showed is no outlier, whatever the MAD says. A longer one may
       // hold an earlier real drop in its range, so there the bound alone judges.
-      // Short means young: a writer of every 15 minutes whose window holds only its newest loads (a
-      // first poll judging a day back) has few loads before the oldest ones it judges, and they are no
-      // young baseline, so only the bound judges them.
-      const short = history.length < 2 * thresholds.min_history_runs && window.length < ROW_COUNT_MAX_LOADS;
+      const short = history.length < 2 * thresholds.min_history_runs;
       const seenBefore = short && load.rowsWritten >= fewest && load.rowsWritten <= most;
       const beyondNoise = !seenBefore && distance > outlierMads(history.length) * mad;
       // While the baseline is short its bound is wide (9 MADs for six loads): a load past the

@@ -42,7 +42,10 @@ export function detectWarehouseProblems(
       // dashboards refreshing on the hour queue twenty statements that drain in seconds. `atMax` shapes
       // the advice (raise max_num_clusters).
       const waitedMs = w.maxQueuedMs ?? BACKLOG_WAIT_MS;
+      // With no cluster up the warehouse is starting (or stopped): statements wait for compute on its
+      // way, which no max_num_clusters would change.
       const queueing =
+        w.numClusters > 0 &&
         w.queuedQueries > 0 &&
         ((w.queuedQueries >= queuedLimit && waitedMs >= BACKLOG_WAIT_MS) || waitedMs >= queuedMsLimit);
       if (queueing) {

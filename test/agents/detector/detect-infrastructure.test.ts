@@ -221,6 +221,17 @@ describe('detectWarehouseProblems', () => {
     ]);
   });
 
+  it('does not call statements waiting for a starting warehouse queueing: no cluster is up to be full', () => {
+    const starting = wh({
+      autoStopMins: 10,
+      numClusters: 0,
+      queuedQueries: 12,
+      runningQueries: 0,
+      maxQueuedMs: 4 * MIN,
+    });
+    expect(detectWarehouseProblems([starting], thresholds(), NOW).signals).toEqual([]);
+  });
+
   it('calls a queue at max_num_clusters a capacity problem only a person fixes, and one still scaling none', () => {
     const atMax = wh({ autoStopMins: 10, queuedQueries: 12, runningQueries: 10, maxQueuedMs: 6 * MIN });
     expect(detectWarehouseProblems([atMax], thresholds(), NOW).signals[0]?.classification).toMatchObject({

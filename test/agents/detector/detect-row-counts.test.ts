@@ -110,7 +110,7 @@ describe('detectRowCountAnomalies', () => {
     expect(low.signals).toEqual([]);
   });
 
-  it('judges the oldest loads a first poll reads of a frequent writer by the bound alone: their few predecessors are no young baseline', () => {
+  it('leaves alone the oldest loads a first poll reads of a frequent writer: their predecessors fell out of the window', () => {
     // Outage candidates every 15 minutes, ±60 %: the window keeps the newest 60 loads, so a poll that
     // reads a day back meets loads with only six before them in the window.
     const candidates = (rows: number, i: number) => ({

@@ -246,7 +246,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.fifth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Written blind after the fifth round and measured before any fix made against it: 34 of 40; then tuned on.
     expect(tally.sixth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
-    // Written blind after the sixth round and measured before any fix made against it: 25 of 40.
-    expect(tally.seventh.get('right') ?? 0).toBeGreaterThanOrEqual(25);
+    // Written blind after the sixth round and measured before any fix made against it: 25 of 40; then tuned on.
+    expect(tally.seventh.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

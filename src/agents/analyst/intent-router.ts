@@ -150,7 +150,7 @@ const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`
 // Stems, matched at the start of a word: "fail" covers fail/failed/failing/failure(s).
 const C = {
   fail: concept(
-    "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|blow(?:s|ing|n)? up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
+    "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|blow(?:s|ing|n)? up|(?:go|goes|going|went|gone) (?:boom|bang|kaput|pop)\\b|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
   why: concept(
     'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|what error|which error|what(?:.?s| is| was) (?:the|its|that) (?:\\w+ )?(?:error|exception)\\b|stack ?traces?',
@@ -170,7 +170,7 @@ const C = {
   ),
   cost: concept(
     // Photon is known to the system tables only by the bill: "photon usage" is a question about money.
-    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon',
+    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon|how much (?:serverless|dlt|model serving|all.purpose|interactive|jobs? compute|vector search)\\b|(?:serverless|dlt|model serving|all.purpose|vector search) (?:usage|consumption)\\b',
   ),
   top: concept('expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest'),
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
@@ -267,7 +267,7 @@ const UNCOVERED: readonly {
     // log, read by who read or changed a table), so that is the nearest answer.
     subject: 'privileges: who may read or change something',
     pattern: concept(
-      'who (?:still |currently |now |else )?(?:has|have|had|holds?|got|keeps?) (?:select|modify|read|write|usage|manage|all privileges|access|permissions?|privileges?|rights?|grants?)\\b|who (?:can|could|may|is allowed to|are allowed to) (?:read|query|select|write|modify|access|see)\\b|(?:has|have|had) (?:select|modify) (?:on|to|for)\\b|(?:current|effective|existing) (?:grants|permissions|privileges|acls?)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add)ed (?:the |its |their )?)privileges?\\b|show grants|access rights|acls?\\b',
+      'who (?:still |currently |now |else )?(?:has|have|had|holds?|got|keeps?) (?:select|modify|read|write|usage|manage|all privileges|access|permissions?|privileges?|rights?|grants?)\\b|who (?:can|could|may|is allowed to|are allowed to) (?:read|query|select|write|modify|access|see)\\b|(?:has|have|had) (?:select|modify) (?:on|to|for)\\b|(?:current|effective|existing) (?:grants|permissions|privileges|acls?)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add)ed (?:the |its |their )?)privileges?\\b|show grants|access rights|acls?\\b|(?:which|what) (?:groups?|users?|people|principals?|service principals?|accounts?|identities|roles?) (?:still )?(?:can|could|may|are allowed to|have access|has access)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add|edit)ed (?:the |its |their |any )?)grants (?:on|for|of|to)\\b|show (?:me )?(?:the |all )?(?:grants|permissions|privileges)\\b',
     ),
     nearest: ['table_access', 'downstream'],
   },
@@ -325,7 +325,7 @@ const UNCOVERED: readonly {
     subject: 'forecasts',
     // The future: what will be spent, what will break, what happens next week or tomorrow.
     pattern: concept(
-      "forecast|predict|projection|projected|project (?:our|the|my|their|its|this|that|what|how)\\b|at (?:this|the current|our current|current|that|the same) (?:burn |run |spend(?:ing)? )?(?:rate|pace)|extrapolat|will (?:we|it|they) (?:spend|cost)|will (?:the |our )?(?:bill|costs?|spend\\w*|invoice) be|run.?rate|(?:will|going to|gonna)\\s+(?:[a-z'-]+\\s+){0,5}(?:break|fail|crash|go down|be late|miss|finish|complete|land|make it|be on time|succeed|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow|(?:at|by) (?:the )?(?:end of (?:the )?(?:month|quarter|year)|(?:month|quarter|year).?end)",
+      "forecast|predict|projection|projected|project(?:ing)? (?:our|the|my|their|its|this|that|what|how|end|month|quarter|year|eo[mqy]|total|spend|costs?|bill)\\b|at (?:this|the current|our current|current|that|the same) (?:burn |run |spend(?:ing)? )?(?:rate|pace)|extrapolat|will (?:we|it|they) (?:spend|cost)|will (?:the |our )?(?:bill|costs?|spend\\w*|invoice) be|run.?rate|(?:will|going to|gonna)\\s+(?:[a-z'-]+\\s+){0,5}(?:break|fail|crash|go down|be late|miss|finish|complete|land|make it|be on time|succeed|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow|(?:at|by) (?:the )?(?:end of (?:the )?(?:month|quarter|year)|(?:month|quarter|year).?end)",
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
     nearestByAsk: true,
@@ -434,8 +434,10 @@ const PRODUCT_WORDS: readonly { pattern: RegExp; product?: Product; serverless?:
 /** The product filters of a question about money, and its text without their words. */
 function productsOf(text: string): { text: string; product?: Product; serverless?: true; photon?: true } {
   if (!C.cost.test(text)) return { text };
-  // "Photon" is taken out with the other product words, yet it still says money is asked ("photon usage").
-  let rest = C.cost.test(text.replace(/\bphoton\b/gi, ' ')) ? text : `${text} spend`;
+  // Product words are taken out, yet they still say money is asked ("photon usage", "how much
+  // serverless did marketing use"): the system tables know them only from the bill.
+  const withoutProducts = PRODUCT_WORDS.reduce((t, words) => t.replace(words.pattern, ' '), text);
+  let rest = C.cost.test(withoutProducts) ? text : `${text} spend`;
   let product: Product | undefined;
   let serverless: true | undefined;
   let photon: true | undefined;

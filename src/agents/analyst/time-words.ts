@@ -67,15 +67,16 @@ const DAYS_JOINT = String.raw`vs\.?|versus|or|and|&|against|than|compared (?:to|
  * "saturdays gl close run"; "on saturdays" is the latest one, "every saturday" none): each spelt as the day's whole name.
  */
 const WEEKDAY_BESIDE = new RegExp(
-  String.raw`(?<![\w.-])(${WEEKDAY_SHORT})(?![\w-])\.?(?=\s*(?:${DAYS_JOINT})\s*(?:${WEEKDAY_SHORT})(?:day)?\b|\s+(?:morning|afternoon|evening|night|noon|midday|between|from|after|before|at\s+\d|\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\b|h\b)))|(?<=\b(?:${WEEKDAY_SHORT})(?:day)?\.?\s*(?:${DAYS_JOINT})\s*|\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+)(${WEEKDAY_SHORT})(?![\w-])|(?<!\b(?:every|all|most|some|the|other)\s+)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s|s)(?![\w-])`,
+  String.raw`(?<![\w.-])(${WEEKDAY_SHORT})(?!\w)\.?(?=\s*(?:${DAYS_JOINT})\s*(?:${WEEKDAY_SHORT})(?:day)?\b|\s+(?:morning|afternoon|evening|night|noon|midday|between|from|after|before|at\s+\d|\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\b|h\b)))|(?<=\b(?:${WEEKDAY_SHORT})(?:day)?\.?\s*(?:${DAYS_JOINT})\s*|\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+)(${WEEKDAY_SHORT})(?![\w-])|(?<!\b(?:every|all|most|some|the|other)\s+)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s|s)(?![\w-])`,
   'gi',
 );
 
+// Spaced apart from what joins it, a day spelt out is read as any whole name is ("mon-fri").
 const withWeekdaysSpelt = (text: string): string =>
   text.replace(WEEKDAY_BESIDE, (_all, before?: string, after?: string, possessive?: string) =>
     possessive !== undefined
       ? possessive
-      : (WEEKDAYS[weekdayIndex((before ?? after ?? '').toLowerCase())] ?? _all),
+      : ` ${WEEKDAYS[weekdayIndex((before ?? after ?? '').toLowerCase())] ?? _all} `,
   );
 
 /** The weekday (0 = Sunday) a full or shortened name stands for, or -1. */

@@ -489,6 +489,7 @@ const HOSTILE_QUESTIONS = [
   'grant select on main.finance.orders to everyone',
   'what failed yesterday; DROP TABLE main.finance.orders',
   'create or replace table main.ops.x as select * from system.billing.usage',
+  'if you can, drop table main.finance.orders',
 ];
 
 describe('the analyst refuses questions that ask it to change something', () => {
@@ -503,6 +504,9 @@ describe('the analyst refuses questions that ask it to change something', () => 
 
   it('still answers questions that merely mention such words', async () => {
     expect((await ask('which jobs failed after the update yesterday?')).intent).toBe('failures');
+    // Whether someone changed a table is a question about it, not a request to change it.
+    expect((await ask('did someone delete from main.finance.orders yesterday')).intent).toBe('table_access');
+    expect((await ask('has anyone dropped table main.finance.raw_orders')).outcome).not.toBe('refused');
   });
 });
 

@@ -553,6 +553,7 @@ describe('routeQuestion with several names and people', () => {
 
   it('reads "blow up" as failing and "what\'s the error" of a named job as why it failed', () => {
     expect(kindOf('anything blowing up in marketing today')).toBe('failures');
+    expect(kindOf('did anything go boom overnight')).toBe('failures');
     expect(kindOf('did the fx rates job blow up overnight')).toBe('failures');
     expect(kindOf('finance_fx_rates went red again, what was the error')).toBe('why_failed');
     expect(kindOf("what's the exception in mkt_sessionize")).toBe('why_failed');
@@ -603,6 +604,9 @@ describe('routeQuestion with several names and people', () => {
         kind: 'uncovered',
         subject: 'privileges: who may read or change something',
       });
+    expect(route('which groups can read main.marketing.sessions')).toMatchObject({ kind: 'uncovered' });
+    expect(route('show me the grants on main.finance.daily_revenue')).toMatchObject({ kind: 'uncovered' });
+    expect(kindOf('who changed the grants on main.finance.daily_revenue')).toBe('table_access');
     expect(kindOf('who revoked access on main.finance.orders')).toBe('table_access');
     expect(kindOf('who changed the permissions on main.finance.orders')).toBe('table_access');
   });
@@ -616,11 +620,27 @@ describe('routeQuestion with several names and people', () => {
       subject: 'forecasts',
     });
     expect(route('project the month end bill')).toMatchObject({ kind: 'uncovered', subject: 'forecasts' });
+    expect(route('projecting end of quarter spend')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'forecasts',
+    });
     expect(route('what % of runs errored yesterday')).toMatchObject({
       kind: 'uncovered',
       subject: 'rates and percentages of runs',
     });
     expect(intentOf('what % of spend is photon')?.slots.byPhoton).toBe(true);
+  });
+
+  it('reads a product word asked "how much … did we use" as money, as Photon is', () => {
+    expect(intentOf('how much serverless did marketing use this week')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { teams: ['marketing'], serverless: true },
+    });
+    expect(intentOf('how much dlt did we use yesterday')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { product: 'DLT' },
+    });
+    expect(intentOf('serverless usage by team')?.slots.serverless).toBe(true);
   });
 
   it('reads no team in chat shorthand that keeps its letters', () => {

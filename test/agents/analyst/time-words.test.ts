@@ -180,6 +180,10 @@ describe('findPeriod', () => {
   });
 
   it('reads a short weekday beside another day, a comparing word, a part of the day or a time, and a possessive', () => {
+    expect(period('failures mon-tue')).toMatchObject({
+      start: '2026-12-07T00:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
     expect(period('failures thu - fri')).toMatchObject({
       start: '2026-12-03T00:00:00.000Z',
       end: '2026-12-05T00:00:00.000Z',

@@ -892,6 +892,14 @@ describe('times of day and dates in digits', () => {
     );
   });
 
+  it('says a day that ends as the billing data starts is not covered, even when compared', async () => {
+    const first = await ask('spend thu vs fri');
+    expect(first.summary).toMatch(/^The billing data does not cover Thursday .*its spend is unknown\.$/);
+    expect((await ask('cost yesterday vs thursday')).summary).toContain(
+      '; Thursday is not covered by the billing data, which starts 2026-11-20 00:00 UTC',
+    );
+  });
+
   it('says a time no clock shows is unreadable, and runs nothing', async () => {
     const answer = await ask('cost between 25:00 and 4');
     expect(answer.outcome).toBe('unanswerable');

@@ -153,7 +153,7 @@ const C = {
     "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|blow(?:s|ing|n)? up|(?:go|goes|going|went|gone) (?:boom|bang|kaput|pop)\\b|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
   why: concept(
-    'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|what error|which error|what(?:.?s| is| was) (?:the|its|that) (?:\\w+ )?(?:error|exception)\\b|stack ?traces?',
+    'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|error (?:msgs?|text|output|details?)\\b|exceptions?\\b|what error|which error|what(?:.?s| is| was) (?:the|its|that) (?:\\w+ )?(?:error|exception)\\b|stack ?traces?',
   ),
   /** "What happened (last night)?" about no job: what went wrong in the period. */
   happened: concept(
@@ -178,7 +178,7 @@ const C = {
   job: concept('jobs?\\b|workflows?|pipelines?|etl'),
   /** How often runs fail or succeed, as a share: "failure rate", "percentage", "how flaky". */
   rate: concept(
-    '(?:what|which|the) ?%|%\\s*of\\b|percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio|reliab|flaky',
+    '(?:what|which|the) ?%|%\\s*of\\b|percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio|fraction|proportion|share of (?:the |our |all )?(?:runs|jobs)\\b|reliab|flaky',
   ),
   /** DLT pipelines, not jobs: "which dlt pipelines failed". */
   pipeline: concept('dlt\\b|delta live|declarative pipelines?|lakeflow pipelines?'),
@@ -281,7 +281,7 @@ const UNCOVERED: readonly {
   {
     subject: "budgets (/dbx cost shows a team's budget status)",
     pattern: concept(
-      '(?:over|under|within|against|vs\\.?|versus) (?:the |our |its |their )?budget|budget (?:status|left|remaining)|(?:blow|burn|go|eat|run|chew)\\w* through\\s+(?:\\S+\\s+){0,2}budget|(?:exceed|overr?un|overshoot|bust|blow|hit|reach)\\w*\\s+(?:\\S+\\s+){0,2}budget|on (?:track|target|course) (?:for|with|against)\\s+(?:\\S+\\s+){0,2}budget|(?:much|what) (?:of (?:the |our |its |their )?)?budget (?:is |do \\w+ have )?left',
+      '(?:over|under|within|against|vs\\.?|versus) (?:the |our |its |their )?budget|budget (?:status|left|remaining)|(?:blow|burn|go|eat|run|chew)\\w* through\\s+(?:\\S+\\s+){0,2}budget|(?:exceed|overr?un|overshoot|bust|blow|hit|reach)\\w*\\s+(?:\\S+\\s+){0,2}budget|on (?:track|target|course) (?:for|with|against)\\s+(?:\\S+\\s+){0,2}budget|(?:much|what) (?:of (?:the |our |its |their )?)?budget (?:\\S+\\s+){0,3}left\\b',
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
   },
@@ -299,7 +299,7 @@ const UNCOVERED: readonly {
     subject: 'rates and percentages of runs',
     // "Flaky" or "reliable" alone is answered by failures; a share asked for is not.
     pattern: concept(
-      '(?:what|which|the) ?%|%\\s*of\\b|percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio',
+      '(?:what|which|the) ?%|%\\s*of\\b|percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio|fraction|proportion|share of (?:the |our |all )?(?:runs|jobs)\\b',
     ),
     nearest: ['failures', 'job_status'],
     // Of one job, its status says "n of m runs failed"; a share of spend is the spend's split.
@@ -1348,7 +1348,7 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
  */
 const SPELT_WORDS = `pipeline pipelines warehouse warehouses cluster clusters failed failing failure failures
   running expensive queries dashboard dashboards duration downstream upstream lineage status
-  history spend spent costs error errors tables schedule runaway queued queue`
+  history spend spent spender spenders costs error errors tables schedule runaway queued queue`
   .split(/\s+/)
   .filter((w) => w.length >= 5);
 const SPELT_WORD_SET = new Set(SPELT_WORDS);

@@ -557,6 +557,8 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('did the fx rates job blow up overnight')).toBe('failures');
     expect(kindOf('finance_fx_rates went red again, what was the error')).toBe('why_failed');
     expect(kindOf("what's the exception in mkt_sessionize")).toBe('why_failed');
+    expect(kindOf('what exception did the orders job throw yesterday')).toBe('why_failed');
+    expect(kindOf('error msg for mkt_sessionize pls')).toBe('why_failed');
   });
 
   it('reads queueing on a warehouse as the queries waiting there now', () => {
@@ -569,6 +571,8 @@ describe('routeQuestion with several names and people', () => {
 
   it('reads spenders as people and the damage as money', () => {
     expect(kindOf('biggest spenders this week')).toBe('expensive_users');
+    // "Spender" is no typo of "spend".
+    expect(kindOf('biggest spender yesterday')).toBe('expensive_users');
     expect(intentOf('top spenders on marketing_bi')).toMatchObject({
       intent: 'expensive_users',
       slots: { warehouse: { name: 'marketing_bi' } },
@@ -614,6 +618,7 @@ describe('routeQuestion with several names and people', () => {
   it('declines a budget overrun, a projection at the current rate and a share of runs by its sign', () => {
     expect(route('are we burning through the finance budget')).toMatchObject({ kind: 'uncovered' });
     expect(route('did marketing exceed its budget')).toMatchObject({ kind: 'uncovered' });
+    expect(route('how much budget does finance have left')).toMatchObject({ kind: 'uncovered' });
     expect(kindOf("what's eating our budget")).toBe('spend_by_team');
     expect(route('at the current burn rate what does december cost')).toMatchObject({
       kind: 'uncovered',
@@ -629,6 +634,9 @@ describe('routeQuestion with several names and people', () => {
       subject: 'rates and percentages of runs',
     });
     expect(intentOf('what % of spend is photon')?.slots.byPhoton).toBe(true);
+    for (const question of ['what fraction of runs failed yesterday', 'what share of jobs failed this week'])
+      expect(route(question)).toMatchObject({ kind: 'uncovered', subject: 'rates and percentages of runs' });
+    expect(intentOf('what fraction of spend is photon')?.slots.byPhoton).toBe(true);
   });
 
   it('reads a product word asked "how much … did we use" as money, as Photon is', () => {

@@ -239,6 +239,23 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    // "Friday night", "on sat nite": as "last night" is, 18:00 that evening to 08:00 the next morning
+    // (or now), the latest such weekday before today.
+    pattern: new RegExp(
+      String.raw`(?<![\w.-])(?:on\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|${WEEKDAY_SHORT})\s+ni(?:ght|te)\b`,
+    ),
+    period: (m, ctx, today) => {
+      const index = weekdayIndex(m[1] ?? '');
+      if (index < 0) return undefined;
+      const day = shiftDay(today, -((weekday(today) - index + 7) % 7 || 7));
+      return {
+        startMs: at(day, '18:00', ctx.timeZone),
+        endMs: Math.min(ctx.nowMs, at(shiftDay(day, 1), '08:00', ctx.timeZone)),
+        label: `${capitalised(WEEKDAYS[index] ?? '')} night`,
+      };
+    },
+  },
+  {
     // "on Friday", "on fri", or a weekday's whole name alone ("what broke saturday"): a short form
     // alone is a plain word too often ("sat idle", "the sun"), unless `withWeekdaysSpelt` spelt it out.
     pattern: new RegExp(
@@ -714,13 +731,18 @@ function withinDay(window: DayWindow, day: Period | undefined, ctx: TimeContext)
   const today = localDate(ctx.nowMs, ctx.timeZone);
   const first = window.kind === 'before' ? window.to : window.from;
   const night = day?.label === 'last night';
+  // "Friday night" is two days as "last night" is: evening times on Friday, morning times on Saturday.
+  const weekdayNight = day !== undefined && !night && day.label.endsWith(' night');
   // Hours of "this morning" still to come (asked at midnight) are the latest morning's that have passed.
   const morning = day?.label === 'this morning';
   let anchor: LocalDay;
   let flexible = day === undefined || night || morning;
   if (day === undefined || morning) anchor = today;
   else if (night) anchor = first >= 12 * 60 ? shiftDay(today, -1) : today;
-  else {
+  else if (weekdayNight) {
+    const evening = localDate(day.startMs, ctx.timeZone);
+    anchor = first >= 12 * 60 ? evening : shiftDay(evening, 1);
+  } else {
     anchor = localDate(day.startMs, ctx.timeZone);
     const oneDay = at(shiftDay(anchor, 1), '00:00', ctx.timeZone) >= day.endMs;
     if (!oneDay) {

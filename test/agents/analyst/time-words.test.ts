@@ -203,6 +203,16 @@ describe('findPeriod', () => {
     expect(period("why did tuesday's orders run fail").label).toBe('on Tuesday');
     expect(period('the error in mondays fx rates run').label).toBe('on Monday');
     expect(findPeriod('what fails every mondays', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    // A weekday's night is as "last night" is: 18:00 that evening to 08:00 the next morning.
+    expect(period('did anything break sat nite')).toMatchObject({
+      start: '2026-12-05T18:00:00.000Z',
+      end: '2026-12-06T08:00:00.000Z',
+      label: 'Saturday night',
+    });
+    expect(period('queries on monday night between 1 and 3')).toMatchObject({
+      start: '2026-12-08T01:00:00.000Z',
+      end: '2026-12-08T03:00:00.000Z',
+    });
     expect(findPeriod('which warehouses sat there idle', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
   });
 

@@ -64,19 +64,23 @@ const DAYS_JOINT = String.raw`vs\.?|versus|or|and|&|against|than|compared (?:to|
  * A short weekday that is a day by what stands beside it — another day ("fri vs sat", "sat or sun"),
  * a word comparing periods ("yesterday vs fri") or a part of the day or a time after it ("sat
  * evening", "fri 6pm", "sat between 4 and 9am") — and a weekday's possessive ("saturday's run",
- * "saturdays gl close run"; "on saturdays" is the latest one, "every saturday" none): each spelt as the day's whole name.
+ * "saturdays gl close run"; "on saturdays" is the latest one, "every mondays" none) — and, alone, the short
+ * forms that are no English word ("top users fri", "thurs failures"; not "sat", "sun", "mon" or "wed"):
+ * each spelt as the day's whole name.
  */
 const WEEKDAY_BESIDE = new RegExp(
-  String.raw`(?<![\w.-])(${WEEKDAY_SHORT})(?!\w)\.?(?=\s*(?:${DAYS_JOINT})\s*(?:${WEEKDAY_SHORT})(?:day)?\b|\s+(?:morning|afternoon|evening|night|noon|midday|between|from|after|before|at\s+\d|\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\b|h\b)))|(?<=\b(?:${WEEKDAY_SHORT})(?:day)?\.?\s*(?:${DAYS_JOINT})\s*|\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+)(${WEEKDAY_SHORT})(?![\w-])|(?<!\b(?:every|all|most|some|the|other)\s+)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s|s)(?![\w-])`,
+  String.raw`(?<![\w.-])(${WEEKDAY_SHORT})(?!\w)\.?(?=\s*(?:${DAYS_JOINT})\s*(?:${WEEKDAY_SHORT})(?:day)?\b|\s+(?:morning|afternoon|evening|night|noon|midday|between|from|after|before|at\s+\d|\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\b|h\b)))|(?<=\b(?:${WEEKDAY_SHORT})(?:day)?\.?\s*(?:${DAYS_JOINT})\s*|\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+)(${WEEKDAY_SHORT})(?![\w-])|(?<!\b(?:every|all|most|some|the|other)\s+)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s|s)(?![\w-])|(?<![\w.-])(?<!\b(?:every|each|all|most|some)\s+)(tues?|thu(?:rs?)?|fri)(?![\w-])\.?`,
   'gi',
 );
 
 // Spaced apart from what joins it, a day spelt out is read as any whole name is ("mon-fri").
 const withWeekdaysSpelt = (text: string): string =>
-  text.replace(WEEKDAY_BESIDE, (_all, before?: string, after?: string, possessive?: string) =>
-    possessive !== undefined
-      ? possessive
-      : ` ${WEEKDAYS[weekdayIndex((before ?? after ?? '').toLowerCase())] ?? _all} `,
+  text.replace(
+    WEEKDAY_BESIDE,
+    (_all, before?: string, after?: string, possessive?: string, alone?: string) =>
+      possessive !== undefined
+        ? possessive
+        : ` ${WEEKDAYS[weekdayIndex((before ?? after ?? alone ?? '').toLowerCase())] ?? _all} `,
   );
 
 /** The weekday (0 = Sunday) a full or shortened name stands for, or -1. */

@@ -214,6 +214,10 @@ describe('findPeriod', () => {
       end: '2026-12-08T03:00:00.000Z',
     });
     expect(findPeriod('which warehouses sat there idle', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    // Alone, the short forms that are no English word are days; "sat", "sun", "mon" and "wed" are not.
+    expect(period('top users on marketing_bi fri').label).toBe('on Friday');
+    expect(period('thurs failures').label).toBe('on Thursday');
+    expect(findPeriod('is the sun job done', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
   });
 
   it('reads the weekend as the latest Saturday and Sunday that have begun, up to now', () => {

@@ -1348,7 +1348,7 @@ export function routeQuestion(question: string, names: WorkspaceNames, options: 
  */
 const SPELT_WORDS = `pipeline pipelines warehouse warehouses cluster clusters failed failing failure failures
   running expensive queries dashboard dashboards duration downstream upstream lineage status
-  history spend spent spender spenders costs error errors tables schedule runaway queued queue`
+  history spend spent costs error errors tables schedule runaway queued queue`
   .split(/\s+/)
   .filter((w) => w.length >= 5);
 const SPELT_WORD_SET = new Set(SPELT_WORDS);
@@ -1362,7 +1362,9 @@ function withKindWordsSpelt(question: string, names: WorkspaceNames): string {
   const known = workspaceWords(names);
   return question.replace(/[A-Za-z]{5,}/g, (word) => {
     const lower = word.toLowerCase();
-    if (SPELT_WORD_SET.has(lower) || STOP_WORDS.has(lower) || known.has(lower)) return word;
+    // A word already read as a concept is no typo of another ("spender" is a person, not "spend").
+    if (SPELT_WORD_SET.has(lower) || STOP_WORDS.has(lower) || known.has(lower) || isConceptWord(lower))
+      return word;
     // "pipline" is a typo of both "pipeline" and "pipelines": one word meant, its nearer length chosen.
     const meant = SPELT_WORDS.filter((k) => withinTypos(lower, k)).sort(
       (a, b) => Math.abs(a.length - lower.length) - Math.abs(b.length - lower.length),

@@ -573,6 +573,7 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('biggest spenders this week')).toBe('expensive_users');
     // "Spender" is no typo of "spend".
     expect(kindOf('biggest spender yesterday')).toBe('expensive_users');
+    expect(kindOf('spendr by team yesterday')).toBe('spend_by_team');
     expect(intentOf('top spenders on marketing_bi')).toMatchObject({
       intent: 'expensive_users',
       slots: { warehouse: { name: 'marketing_bi' } },

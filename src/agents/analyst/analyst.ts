@@ -104,9 +104,12 @@ interface Question {
 
 /** Questions longer than this are not read: no one types 2,000 characters to ask about a job. */
 const MAX_QUESTION_CHARS = 2_000;
-/** A request to change something, not a question: "drop table …", "delete from …", "grant select on …". */
+/**
+ * A request to change something, not a question: "drop table …", "delete from …", "grant select on …".
+ * Asked whether someone did ("did someone delete from …", "has anyone dropped …"), it is a question.
+ */
 const WRITE_REQUEST =
-  /\b(?:drop|truncate|delete|insert|update|merge|alter|grant|revoke|create|vacuum|optimize|restore|undrop)\s+(?:(?:or\s+replace\s+)?(?:table|from|into|schema|catalog|database|view|volume|function|all|select|modify|on)\b|`?[a-z0-9_]+`?\.)/i;
+  /(?<!\b(?:did|has|have|had|who)\s+(?:\S+\s+){0,2})\b(?:drop|truncate|delete|insert|update|merge|alter|grant|revoke|create|vacuum|optimize|restore|undrop)\s+(?:(?:or\s+replace\s+)?(?:table|from|into|schema|catalog|database|view|volume|function|all|select|modify|on)\b|`?[a-z0-9_]+`?\.)/i;
 /**
  * A request to act, not a question: "restart finance_orders_daily", "kill query 01ef…". Actions run
  * from an incident card's buttons, planned and audited, never from a question. The same word as a

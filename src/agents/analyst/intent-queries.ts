@@ -614,7 +614,8 @@ GROUP BY 1 ORDER BY usd DESC`,
     },
     summary: (rows, ctx) => {
       const { slots, period } = ctx;
-      if (!coveredFrom(ctx, period.endMs - COVERAGE_SLACK_MS))
+      // Covered at all: the data starts before the period ends (one that ends as it starts holds none of it).
+      if (!coveredFrom(ctx, period.endMs - COVERAGE_SLACK_MS - 1))
         // "does not cover 2026-11-03" or "October 2026", not "… cover on 2026-11-03" or "in October".
         return `The billing data does not cover ${period.label.replace(/^(?:on|in) /, '')}${billingNote(ctx)}: its spend${scope(slots)} is unknown.`;
       const now = sum(rows, 'usd');
@@ -623,14 +624,16 @@ GROUP BY 1 ORDER BY usd DESC`,
       const earlier = comparedWith(ctx);
       const compared = coveredFrom(ctx, earlier.startMs);
       const beforeWords = ctx.against === undefined ? 'the period before' : earlier.label;
+      // "; Thursday is not covered", not "; on Thursday is not covered".
+      const uncoveredWords = beforeWords.replace(/^(?:on|in) /, '');
       if (now === 0 && (before === 0 || !compared))
         return `No spend${scope(slots)} ${period.label}${billingNote(ctx)}.`;
       const start = billingStart(ctx);
       const against = compared
         ? ` against ${usd(before)} ${beforeWords} (${changeText(now, before)})`
         : start !== ''
-          ? `; ${beforeWords} is not covered`
-          : `; ${beforeWords} is not covered by the billing data${
+          ? `; ${uncoveredWords} is not covered`
+          : `; ${uncoveredWords} is not covered by the billing data${
               ctx.billingFrom === undefined || ctx.billingFrom === null
                 ? ''
                 : `, which starts ${instant(ctx.billingFrom)}`

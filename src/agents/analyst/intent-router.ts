@@ -150,10 +150,10 @@ const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`
 // Stems, matched at the start of a word: "fail" covers fail/failed/failing/failure(s).
 const C = {
   fail: concept(
-    "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
+    "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|blow(?:s|ing|n)? up|(?:go|goes|going|went|gone) (?:boom|bang|kaput|pop)\\b|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
   ),
   why: concept(
-    'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|what error|which error|stack ?traces?',
+    'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|error (?:msgs?|text|output|details?)\\b|exceptions?\\b|what error|which error|what(?:.?s| is| was) (?:the|its|that) (?:\\w+ )?(?:error|exception)\\b|stack ?traces?',
   ),
   /** "What happened (last night)?" about no job: what went wrong in the period. */
   happened: concept(
@@ -170,14 +170,16 @@ const C = {
   ),
   cost: concept(
     // Photon is known to the system tables only by the bill: "photon usage" is a question about money.
-    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|photon',
+    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon|how much (?:serverless|dlt|model serving|all.purpose|interactive|jobs? compute|vector search)\\b|(?:serverless|dlt|model serving|all.purpose|vector search) (?:usage|consumption)\\b',
   ),
   top: concept('expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest'),
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
-  user: concept('users?\\b|who\\b|people|persons?|engineers?|analysts?|by user|per user|whom'),
+  user: concept('users?\\b|who\\b|people|persons?|engineers?|analysts?|spenders?\\b|by user|per user|whom'),
   job: concept('jobs?\\b|workflows?|pipelines?|etl'),
   /** How often runs fail or succeed, as a share: "failure rate", "percentage", "how flaky". */
-  rate: concept('percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio|reliab|flaky'),
+  rate: concept(
+    '(?:what|which|the) ?%|%\\s*of\\b|percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio|fraction|proportion|share of (?:the |our |all )?(?:runs|jobs)\\b|reliab|flaky',
+  ),
   /** DLT pipelines, not jobs: "which dlt pipelines failed". */
   pipeline: concept('dlt\\b|delta live|declarative pipelines?|lakeflow pipelines?'),
   timeout: concept('time ?outs?\\b|timed? ?out|hit (?:the|its|their) timeout'),
@@ -204,14 +206,14 @@ const C = {
   ),
   /** Something running too long at this moment, whatever it is: "running long", "stuck", "hung". */
   longRunning: concept(
-    'running (?:long|for (?:hours|ages|ever)|forever)|long.running|stuck|hung\\b|hanging|taking (?:forever|ages)|never (?:ends|finish)|queued|in (?:the )?queue',
+    'running (?:long|for (?:hours|ages|ever)|forever)|long.running|stuck|hung\\b|hanging|taking (?:forever|ages)|never (?:ends|finish)|queued|queu(?:e?ing|es)\\b|in (?:the )?queue',
   ),
   /** Words that mean "at this moment" even beside a period ("stuck since this morning"). */
   nowOnly: concept(
     'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
-    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b',
+    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
   ),
   downstream: concept(
     'downstream|what else (?:breaks|fails|is affected|goes down)|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',
@@ -261,6 +263,15 @@ const UNCOVERED: readonly {
     notWithPerson: true,
   },
   {
+    // Who holds a privilege now is no record the answers read; who granted or revoked one is (the audit
+    // log, read by who read or changed a table), so that is the nearest answer.
+    subject: 'privileges: who may read or change something',
+    pattern: concept(
+      'who (?:still |currently |now |else )?(?:has|have|had|holds?|got|keeps?) (?:select|modify|read|write|usage|manage|all privileges|access|permissions?|privileges?|rights?|grants?)\\b|who (?:can|could|may|is allowed to|are allowed to) (?:read|query|select|write|modify|access|see)\\b|(?:has|have|had) (?:select|modify) (?:on|to|for)\\b|(?:current|effective|existing) (?:grants|permissions|privileges|acls?)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add)ed (?:the |its |their )?)privileges?\\b|show grants|access rights|acls?\\b|(?:which|what) (?:groups?|users?|people|principals?|service principals?|accounts?|identities|roles?) (?:still )?(?:can|could|may|are allowed to|have access|has access)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add|edit)ed (?:the |its |their |any )?)grants (?:on|for|of|to)\\b|show (?:me )?(?:the |all )?(?:grants|permissions|privileges)\\b',
+    ),
+    nearest: ['table_access', 'downstream'],
+  },
+  {
     subject: 'who is on call',
     pattern: concept(
       "who(?:'s| is| was| will be)? (?:on.?call|on (?:the )?pager|holding the pager)|on.?call (?:rota|rotation|schedule|engineer|person)",
@@ -270,7 +281,7 @@ const UNCOVERED: readonly {
   {
     subject: "budgets (/dbx cost shows a team's budget status)",
     pattern: concept(
-      '(?:over|under|within|against|vs\\.?|versus) (?:the |our |its |their )?budget|budget (?:status|left|remaining)',
+      '(?:over|under|within|against|vs\\.?|versus) (?:the |our |its |their )?budget|budget (?:status|left|remaining)|(?:blow|burn|go|eat|run|chew)\\w* through\\s+(?:\\S+\\s+){0,2}budget|(?:exceed|overr?un|overshoot|bust|blow|hit|reach)\\w*\\s+(?:\\S+\\s+){0,2}budget|on (?:track|target|course) (?:for|with|against)\\s+(?:\\S+\\s+){0,2}budget|(?:much|what) (?:of (?:the |our |its |their )?)?budget (?:\\S+\\s+){0,3}left\\b',
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
   },
@@ -287,7 +298,9 @@ const UNCOVERED: readonly {
   {
     subject: 'rates and percentages of runs',
     // "Flaky" or "reliable" alone is answered by failures; a share asked for is not.
-    pattern: concept('percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio'),
+    pattern: concept(
+      '(?:what|which|the) ?%|%\\s*of\\b|percent|percentage|(?:success|failure|fail|error) rates?\\b|ratio|fraction|proportion|share of (?:the |our |all )?(?:runs|jobs)\\b',
+    ),
     nearest: ['failures', 'job_status'],
     // Of one job, its status says "n of m runs failed"; a share of spend is the spend's split.
     notFor: ['job_status', 'job_duration', 'why_failed', 'spend_by_team'],
@@ -312,7 +325,7 @@ const UNCOVERED: readonly {
     subject: 'forecasts',
     // The future: what will be spent, what will break, what happens next week or tomorrow.
     pattern: concept(
-      "forecast|predict|projection|projected|extrapolat|will (?:we|it|they) (?:spend|cost)|will (?:the |our )?(?:bill|costs?|spend\\w*|invoice) be|run.?rate|(?:will|going to|gonna)\\s+(?:[a-z'-]+\\s+){0,5}(?:break|fail|crash|go down|be late|miss|finish|complete|land|make it|be on time|succeed|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow|(?:at|by) (?:the )?(?:end of (?:the )?(?:month|quarter|year)|(?:month|quarter|year).?end)",
+      "forecast|predict|projection|projected|project(?:ing)? (?:our|the|my|their|its|this|that|what|how|end|month|quarter|year|eo[mqy]|total|spend|costs?|bill)\\b|at (?:this|the current|our current|current|that|the same) (?:burn |run |spend(?:ing)? )?(?:rate|pace)|extrapolat|will (?:we|it|they) (?:spend|cost)|will (?:the |our )?(?:bill|costs?|spend\\w*|invoice) be|run.?rate|(?:will|going to|gonna)\\s+(?:[a-z'-]+\\s+){0,5}(?:break|fail|crash|go down|be late|miss|finish|complete|land|make it|be on time|succeed|cope|handle|hold up|survive|scale|run out)\\b|next (?:week|wk|month|quarter|year|weekend)\\b|tomorrow|(?:at|by) (?:the )?(?:end of (?:the )?(?:month|quarter|year)|(?:month|quarter|year).?end)",
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
     nearestByAsk: true,
@@ -421,8 +434,10 @@ const PRODUCT_WORDS: readonly { pattern: RegExp; product?: Product; serverless?:
 /** The product filters of a question about money, and its text without their words. */
 function productsOf(text: string): { text: string; product?: Product; serverless?: true; photon?: true } {
   if (!C.cost.test(text)) return { text };
-  // "Photon" is taken out with the other product words, yet it still says money is asked ("photon usage").
-  let rest = C.cost.test(text.replace(/\bphoton\b/gi, ' ')) ? text : `${text} spend`;
+  // Product words are taken out, yet they still say money is asked ("photon usage", "how much
+  // serverless did marketing use"): the system tables know them only from the bill.
+  const withoutProducts = PRODUCT_WORDS.reduce((t, words) => t.replace(words.pattern, ' '), text);
+  let rest = C.cost.test(withoutProducts) ? text : `${text} spend`;
   let product: Product | undefined;
   let serverless: true | undefined;
   let photon: true | undefined;
@@ -565,6 +580,17 @@ function misspeltTeam(text: string, names: WorkspaceNames): string | undefined {
 }
 
 /**
+ * Chat shorthand for everyday words ("staff mtg", "thx", "eod"): they keep a team's letters in order
+ * as often as not ("mtg" has marketing's m, t and g), and nobody means a team by them.
+ */
+const CHAT_SHORTHAND = new Set(
+  `mtg mtgs msg msgs mgr mgrs mgmt pls plz thx tnx thnx fyi asap btw imo imho afaik eod eow eta wfh ooo pto
+  tmrw tmr tmw rly prob pbly def dflt hrs mins secs ppl pic tbh idk lmk nvm smth sth bkgd bkg cfg`.split(
+    /\s+/,
+  ),
+);
+
+/**
  * The one team `typed` abbreviates — its first letter, then letters of the team's name in order,
  * skipping the second ("mktg", "mkting" → marketing; "dplat" → data-platform), or the initials of a
  * name of several words ("dp") — or undefined when none or several do.
@@ -583,7 +609,13 @@ function teamAbbreviated(typed: string, teams: readonly string[]): string | unde
         .toLowerCase() === letters,
   );
   if (initials.length === 1 && !STOP_WORDS.has(letters)) return initials[0];
-  if (!/^[a-z]{3,12}$/.test(letters) || STOP_WORDS.has(letters) || isConceptWord(letters)) return undefined;
+  if (
+    !/^[a-z]{3,12}$/.test(letters) ||
+    STOP_WORDS.has(letters) ||
+    CHAT_SHORTHAND.has(letters) ||
+    isConceptWord(letters)
+  )
+    return undefined;
   const fits = teams.filter((team) => {
     const name = team.toLowerCase().replace(/[^a-z]/g, '');
     // A prefix is matched as one already; an abbreviation drops the letters after the first ("mk…"
@@ -990,11 +1022,18 @@ function nearestOf(typed: string, what: NameKind | 'user' | null, names: Workspa
   return nearestNames(typed, [...new Set(pool)], (n) => n);
 }
 
+/**
+ * Teams as what a money question is split by ("jobs per team", "which team's jobs"), not the kind word
+ * of the one team named ("priciest jobs for the platform team": that team's jobs, ranked).
+ */
+const BY_TEAMS =
+  /\b(?:by|per|each|every|all|across|which|what|whose)\s+teams?\b|\bteams\b|\bteam.?by.?team\b/i;
+
 /** Jobs or workflows as the words of a money question ("what are jobs costing us"), not pipelines. */
 const JOBS_WORD = /\b(?:jobs?|workflows?|etl)\b/i;
 
 /** People named as nouns ("users", "engineers"), not "who": the thing a question can rank. */
-const USER_NOUN = /(?:^|[^a-z0-9_])(?:users?|people|persons?|engineers?|analysts?)\b/i;
+const USER_NOUN = /(?:^|[^a-z0-9_])(?:users?|people|persons?|engineers?|analysts?|spenders?)\b/i;
 const QUERY_NOUN = /(?:^|[^a-z0-9_])(?:quer(?:y|ies)|statements?|sql)\b/i;
 
 /**
@@ -1047,7 +1086,7 @@ const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b
 /** Decides the intent from the concepts present and the names found. */
 /** Both sides of Photon, or its part of the whole, asked for. */
 const PHOTON_SPLIT =
-  /non.?photon|without photon|photon (?:vs\.?|versus|or not|and non)|percent|\bshare\b|proportion|fraction|\bsplit\b|break.?down|how much of/i;
+  /non.?photon|without photon|photon (?:vs\.?|versus|or not|and non)|percent|(?:what|which|the) ?%|%\s*of\b|\bshare\b|proportion|fraction|\bsplit\b|break.?down|how much of/i;
 
 /** Runs started, triggered or kicked off, or runs at all ("bob's runs"): of jobs, whoever the question names. */
 const RUNS_STARTED =
@@ -1132,7 +1171,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     if (has(text, 'query') && !rankedByUser(text)) return 'expensive_queries';
     if (has(text, 'user') && !has(text, 'team')) return 'expensive_users';
     // Jobs ranked, of one team if one is named ("costliest jobs for marketing"); "jobs per team" is spend.
-    if ((has(text, 'job') || job) && !has(text, 'team') && !warehouse && !cluster) return 'expensive_jobs';
+    if ((has(text, 'job') || job) && !BY_TEAMS.test(text) && !warehouse && !cluster) return 'expensive_jobs';
     return 'spend_by_team';
   }
   // "Failure rate of X": one job's status says how many of its runs failed.
@@ -1323,7 +1362,9 @@ function withKindWordsSpelt(question: string, names: WorkspaceNames): string {
   const known = workspaceWords(names);
   return question.replace(/[A-Za-z]{5,}/g, (word) => {
     const lower = word.toLowerCase();
-    if (SPELT_WORD_SET.has(lower) || STOP_WORDS.has(lower) || known.has(lower)) return word;
+    // A word already read as a concept is no typo of another ("spender" is a person, not "spend").
+    if (SPELT_WORD_SET.has(lower) || STOP_WORDS.has(lower) || known.has(lower) || isConceptWord(lower))
+      return word;
     // "pipline" is a typo of both "pipeline" and "pipelines": one word meant, its nearer length chosen.
     const meant = SPELT_WORDS.filter((k) => withinTypos(lower, k)).sort(
       (a, b) => Math.abs(a.length - lower.length) - Math.abs(b.length - lower.length),

@@ -57,6 +57,32 @@ const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'frida
 /** A weekday as people shorten it: "mon", "tue", "tues", "wed", "weds", "thu", "thurs", "fri", "sat", "sun". */
 const WEEKDAY_SHORT = 'mon|tues?|wed(?:nes)?|weds|thu(?:rs?)?|fri|sat(?:ur)?|sun';
 
+/** What sets two days side by side: "fri vs sat", "sat or sun", "thu and fri", "mon-wed". */
+const DAYS_JOINT = String.raw`vs\.?|versus|or|and|&|against|than|compared (?:to|with)|to|-|–|until|till|thru|through`;
+
+/**
+ * A short weekday that is a day by what stands beside it — another day ("fri vs sat", "sat or sun"),
+ * a word comparing periods ("yesterday vs fri") or a part of the day or a time after it ("sat
+ * evening", "fri 6pm", "sat between 4 and 9am") — and a weekday's possessive ("saturday's run",
+ * "saturdays gl close run"; "on saturdays" is the latest one, "every mondays" none) — and, alone, the short
+ * forms that are no English word ("top users fri", "thurs failures"; not "sat", "sun", "mon" or "wed"):
+ * each spelt as the day's whole name.
+ */
+const WEEKDAY_BESIDE = new RegExp(
+  String.raw`(?<![\w.-])(${WEEKDAY_SHORT})(?!\w)\.?(?=\s*(?:${DAYS_JOINT})\s*(?:${WEEKDAY_SHORT})(?:day)?\b|\s+(?:morning|afternoon|evening|night|noon|midday|between|from|after|before|at\s+\d|\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\b|h\b)))|(?<=\b(?:${WEEKDAY_SHORT})(?:day)?\.?\s*(?:${DAYS_JOINT})\s*|\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+)(${WEEKDAY_SHORT})(?![\w-])|(?<!\b(?:every|all|most|some|the|other)\s+)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s|s)(?![\w-])|(?<![\w.-])(?<!\b(?:every|each|all|most|some)\s+)(tues?|thu(?:rs?)?|fri)(?![\w-])\.?`,
+  'gi',
+);
+
+// Spaced apart from what joins it, a day spelt out is read as any whole name is ("mon-fri").
+const withWeekdaysSpelt = (text: string): string =>
+  text.replace(
+    WEEKDAY_BESIDE,
+    (_all, before?: string, after?: string, possessive?: string, alone?: string) =>
+      possessive !== undefined
+        ? possessive
+        : ` ${WEEKDAYS[weekdayIndex((before ?? after ?? alone ?? '').toLowerCase())] ?? _all} `,
+  );
+
 /** The weekday (0 = Sunday) a full or shortened name stands for, or -1. */
 const weekdayIndex = (word: string): number =>
   word === '' ? -1 : WEEKDAYS.findIndex((d) => d.startsWith(word.replace(/s$/, '').slice(0, 3)));
@@ -217,8 +243,25 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    // "Friday night", "on sat nite": as "last night" is, 18:00 that evening to 08:00 the next morning
+    // (or now), the latest such weekday before today.
+    pattern: new RegExp(
+      String.raw`(?<![\w.-])(?:on\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|${WEEKDAY_SHORT})\s+ni(?:ght|te)\b`,
+    ),
+    period: (m, ctx, today) => {
+      const index = weekdayIndex(m[1] ?? '');
+      if (index < 0) return undefined;
+      const day = shiftDay(today, -((weekday(today) - index + 7) % 7 || 7));
+      return {
+        startMs: at(day, '18:00', ctx.timeZone),
+        endMs: Math.min(ctx.nowMs, at(shiftDay(day, 1), '08:00', ctx.timeZone)),
+        label: `${capitalised(WEEKDAYS[index] ?? '')} night`,
+      };
+    },
+  },
+  {
     // "on Friday", "on fri", or a weekday's whole name alone ("what broke saturday"): a short form
-    // alone is a plain word too often ("sat idle", "the sun").
+    // alone is a plain word too often ("sat idle", "the sun"), unless `withWeekdaysSpelt` spelt it out.
     pattern: new RegExp(
       String.raw`\bon\s+(${WEEKDAY_SHORT})(?:day)?\b|(?<![\w.-])(monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?![\w-]|\.\w)`,
     ),
@@ -337,12 +380,17 @@ const RULES: readonly Rule[] = [
     }),
   },
   {
+    // Asked at midnight, before any of today's morning has passed, the latest morning that has: yesterday's.
     pattern: /\bthis\s+morning\b/,
-    period: (_m, ctx, today) => ({
-      startMs: at(today, '00:00', ctx.timeZone),
-      endMs: Math.min(ctx.nowMs, at(today, '12:00', ctx.timeZone)),
-      label: 'this morning',
-    }),
+    period: (_m, ctx, today) => {
+      const begun = at(today, '00:00', ctx.timeZone) < ctx.nowMs;
+      const day = begun ? today : shiftDay(today, -1);
+      return {
+        startMs: at(day, '00:00', ctx.timeZone),
+        endMs: Math.min(ctx.nowMs, at(day, '12:00', ctx.timeZone)),
+        label: begun ? 'this morning' : 'yesterday morning',
+      };
+    },
   },
   {
     pattern: /\btoday\b|\bso\s+far\s+today\b/,
@@ -535,7 +583,7 @@ const DATE_THEN_TIME =
  * a problem for time words that read as no period, or as two.
  */
 export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | undefined {
-  const reordered = text.replace(DATE_THEN_TIME, '$1 $3 on $2');
+  const reordered = withWeekdaysSpelt(text).replace(DATE_THEN_TIME, '$1 $3 on $2');
   const clock = findTimeOfDay(reordered);
   if (clock?.ok === false) return problem(clock.typed, clock.reason, []);
   const rest = clock === undefined ? reordered : cut(reordered, clock.index, clock.length);
@@ -687,13 +735,18 @@ function withinDay(window: DayWindow, day: Period | undefined, ctx: TimeContext)
   const today = localDate(ctx.nowMs, ctx.timeZone);
   const first = window.kind === 'before' ? window.to : window.from;
   const night = day?.label === 'last night';
+  // "Friday night" is two days as "last night" is: evening times on Friday, morning times on Saturday.
+  const weekdayNight = day !== undefined && !night && day.label.endsWith(' night');
   // Hours of "this morning" still to come (asked at midnight) are the latest morning's that have passed.
   const morning = day?.label === 'this morning';
   let anchor: LocalDay;
   let flexible = day === undefined || night || morning;
   if (day === undefined || morning) anchor = today;
   else if (night) anchor = first >= 12 * 60 ? shiftDay(today, -1) : today;
-  else {
+  else if (weekdayNight) {
+    const evening = localDate(day.startMs, ctx.timeZone);
+    anchor = first >= 12 * 60 ? evening : shiftDay(evening, 1);
+  } else {
     anchor = localDate(day.startMs, ctx.timeZone);
     const oneDay = at(shiftDay(anchor, 1), '00:00', ctx.timeZone) >= day.endMs;
     if (!oneDay) {

@@ -489,6 +489,7 @@ const HOSTILE_QUESTIONS = [
   'grant select on main.finance.orders to everyone',
   'what failed yesterday; DROP TABLE main.finance.orders',
   'create or replace table main.ops.x as select * from system.billing.usage',
+  'if you can, drop table main.finance.orders',
 ];
 
 describe('the analyst refuses questions that ask it to change something', () => {
@@ -503,6 +504,9 @@ describe('the analyst refuses questions that ask it to change something', () => 
 
   it('still answers questions that merely mention such words', async () => {
     expect((await ask('which jobs failed after the update yesterday?')).intent).toBe('failures');
+    // Whether someone changed a table is a question about it, not a request to change it.
+    expect((await ask('did someone delete from main.finance.orders yesterday')).intent).toBe('table_access');
+    expect((await ask('has anyone dropped table main.finance.raw_orders')).outcome).not.toBe('refused');
   });
 });
 
@@ -885,6 +889,14 @@ describe('times of day and dates in digits', () => {
   it('says a day before the billing data is not covered, naming the day', async () => {
     expect((await ask('how much did we spend on 3 Nov')).summary).toBe(
       'The billing data does not cover 2026-11-03 (the billing data starts 2026-11-20 00:00 UTC): its spend is unknown.',
+    );
+  });
+
+  it('says a day that ends as the billing data starts is not covered, even when compared', async () => {
+    const first = await ask('spend thu vs fri');
+    expect(first.summary).toMatch(/^The billing data does not cover Thursday .*its spend is unknown\.$/);
+    expect((await ask('cost yesterday vs thursday')).summary).toContain(
+      '; Thursday is not covered by the billing data, which starts 2026-11-20 00:00 UTC',
     );
   });
 

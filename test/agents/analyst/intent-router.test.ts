@@ -551,6 +551,112 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('which jobs are flaky')).toBe('failures');
   });
 
+  it('reads "blow up" as failing and "what\'s the error" of a named job as why it failed', () => {
+    expect(kindOf('anything blowing up in marketing today')).toBe('failures');
+    expect(kindOf('did anything go boom overnight')).toBe('failures');
+    expect(kindOf('did the fx rates job blow up overnight')).toBe('failures');
+    expect(kindOf('finance_fx_rates went red again, what was the error')).toBe('why_failed');
+    expect(kindOf("what's the exception in mkt_sessionize")).toBe('why_failed');
+    expect(kindOf('what exception did the orders job throw yesterday')).toBe('why_failed');
+    expect(kindOf('error msg for mkt_sessionize pls')).toBe('why_failed');
+  });
+
+  it('reads queueing on a warehouse as the queries waiting there now', () => {
+    expect(intentOf('anything queuing on finance_wh at the moment')).toMatchObject({
+      intent: 'long_queries_now',
+      slots: { warehouse: { name: 'finance_wh' } },
+    });
+    expect(kindOf('are queries queueing rn')).toBe('long_queries_now');
+  });
+
+  it('reads spenders as people and the damage as money', () => {
+    expect(kindOf('biggest spenders this week')).toBe('expensive_users');
+    // "Spender" is no typo of "spend".
+    expect(kindOf('biggest spender yesterday')).toBe('expensive_users');
+    expect(kindOf('spendr by team yesterday')).toBe('spend_by_team');
+    expect(intentOf('top spenders on marketing_bi')).toMatchObject({
+      intent: 'expensive_users',
+      slots: { warehouse: { name: 'marketing_bi' } },
+    });
+    expect(intentOf("what was finance's damage last month")).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { teams: ['finance'] },
+    });
+  });
+
+  it('ranks the jobs of the one team named with its kind word, and splits by teams asked so', () => {
+    expect(intentOf('costliest jobs of the marketing team')).toMatchObject({
+      intent: 'expensive_jobs',
+      slots: { teams: ['marketing'] },
+    });
+    expect(kindOf('what are jobs costing us per team')).toBe('spend_by_team');
+    expect(kindOf("which team's jobs cost the most")).toBe('spend_by_team');
+  });
+
+  it('reads who changed a table in the words people use for writes', () => {
+    expect(kindOf('who edited main.finance.orders yesterday')).toBe('table_access');
+    expect(kindOf('did anyone overwrite main.marketing.sessions')).toBe('table_access');
+    expect(kindOf('who deleted rows from main.finance.raw_orders')).toBe('table_access');
+  });
+
+  it('declines who holds a privilege, but answers who granted or revoked one', () => {
+    for (const question of [
+      'who can query main.finance.orders',
+      'who has access to main.marketing.sessions',
+      'what privileges does the analysts group have on main.finance.orders',
+    ])
+      expect(route(question)).toMatchObject({
+        kind: 'uncovered',
+        subject: 'privileges: who may read or change something',
+      });
+    expect(route('which groups can read main.marketing.sessions')).toMatchObject({ kind: 'uncovered' });
+    expect(route('show me the grants on main.finance.daily_revenue')).toMatchObject({ kind: 'uncovered' });
+    expect(kindOf('who changed the grants on main.finance.daily_revenue')).toBe('table_access');
+    expect(kindOf('who revoked access on main.finance.orders')).toBe('table_access');
+    expect(kindOf('who changed the permissions on main.finance.orders')).toBe('table_access');
+  });
+
+  it('declines a budget overrun, a projection at the current rate and a share of runs by its sign', () => {
+    expect(route('are we burning through the finance budget')).toMatchObject({ kind: 'uncovered' });
+    expect(route('did marketing exceed its budget')).toMatchObject({ kind: 'uncovered' });
+    expect(route('how much budget does finance have left')).toMatchObject({ kind: 'uncovered' });
+    expect(kindOf("what's eating our budget")).toBe('spend_by_team');
+    expect(route('at the current burn rate what does december cost')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'forecasts',
+    });
+    expect(route('project the month end bill')).toMatchObject({ kind: 'uncovered', subject: 'forecasts' });
+    expect(route('projecting end of quarter spend')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'forecasts',
+    });
+    expect(route('what % of runs errored yesterday')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'rates and percentages of runs',
+    });
+    expect(intentOf('what % of spend is photon')?.slots.byPhoton).toBe(true);
+    for (const question of ['what fraction of runs failed yesterday', 'what share of jobs failed this week'])
+      expect(route(question)).toMatchObject({ kind: 'uncovered', subject: 'rates and percentages of runs' });
+    expect(intentOf('what fraction of spend is photon')?.slots.byPhoton).toBe(true);
+  });
+
+  it('reads a product word asked "how much … did we use" as money, as Photon is', () => {
+    expect(intentOf('how much serverless did marketing use this week')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { teams: ['marketing'], serverless: true },
+    });
+    expect(intentOf('how much dlt did we use yesterday')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { product: 'DLT' },
+    });
+    expect(intentOf('serverless usage by team')?.slots.serverless).toBe(true);
+  });
+
+  it('reads no team in chat shorthand that keeps its letters', () => {
+    expect(intentOf('spend this week, need it for the mtg')?.slots.teams).toBeUndefined();
+    expect(intentOf('cost for mktg this week')?.slots.teams).toEqual(['marketing']);
+  });
+
   it("reads whether a table is up to date as that table's deadline", () => {
     expect(intentOf('is main.finance.daily_revenue up to date')?.intent).toBe('sla_misses');
   });

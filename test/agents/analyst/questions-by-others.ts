@@ -45,30 +45,32 @@ export interface QuestionByOthers {
   readonly expect: ExpectedAnswer;
 }
 
-export type Half = 'tune' | 'held-out' | 'fresh' | 'third' | 'fourth' | 'fifth' | 'sixth';
+export type Half = 'tune' | 'held-out' | 'fresh' | 'third' | 'fourth' | 'fifth' | 'sixth' | 'seventh';
 
 /**
  * Which half a question belongs to, fixed before any fix was written: of the first list, even positions
  * are the half the fixes were made against, odd positions are only measured; the second and third lists
  * (`FRESH_QUESTIONS`, `THIRD_QUESTIONS`, each written before a round of fixes) are measured as a whole,
  * and so are the fourth (`FOURTH_QUESTIONS`), written after the third round, and the fifth
- * (`FIFTH_QUESTIONS`), written blind after the fourth round's fixes, and the sixth (`SIXTH_QUESTIONS`),
- * written blind after the fifth's.
+ * (`FIFTH_QUESTIONS`), written blind after the fourth round's fixes, the sixth (`SIXTH_QUESTIONS`),
+ * written blind after the fifth's, and the seventh (`SEVENTH_QUESTIONS`), written blind after the sixth's.
  */
 export const halfOf = (index: number): Half =>
-  index >= QUESTIONS_BY_OTHERS.length - SIXTH_QUESTIONS.length
-    ? 'sixth'
-    : index >= FIRST_LIST + FRESH_QUESTIONS.length + THIRD_QUESTIONS.length + FOURTH_QUESTIONS.length
-      ? 'fifth'
-      : index >= FIRST_LIST + FRESH_QUESTIONS.length + THIRD_QUESTIONS.length
-        ? 'fourth'
-        : index >= FIRST_LIST + FRESH_QUESTIONS.length
-          ? 'third'
-          : index >= FIRST_LIST
-            ? 'fresh'
-            : index % 2 === 0
-              ? 'tune'
-              : 'held-out';
+  index >= QUESTIONS_BY_OTHERS.length - SEVENTH_QUESTIONS.length
+    ? 'seventh'
+    : index >= QUESTIONS_BY_OTHERS.length - SEVENTH_QUESTIONS.length - SIXTH_QUESTIONS.length
+      ? 'sixth'
+      : index >= FIRST_LIST + FRESH_QUESTIONS.length + THIRD_QUESTIONS.length + FOURTH_QUESTIONS.length
+        ? 'fifth'
+        : index >= FIRST_LIST + FRESH_QUESTIONS.length + THIRD_QUESTIONS.length
+          ? 'fourth'
+          : index >= FIRST_LIST + FRESH_QUESTIONS.length
+            ? 'third'
+            : index >= FIRST_LIST
+              ? 'fresh'
+              : index % 2 === 0
+                ? 'tune'
+                : 'held-out';
 
 const YESTERDAY = ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
 const TODAY = ['2026-11-22T00:00:00Z', '2026-11-22T00:00:00Z'] as const;
@@ -1711,6 +1713,317 @@ const SIXTH_QUESTIONS: readonly QuestionByOthers[] = [
   },
 ];
 
+/**
+ * A seventh list of 40, written blind after the sixth round's fixes — from README.md, docs/questions.md,
+ * docs/cost.md, scenarios/demo.yaml and the shape and intent names of this file only, without the
+ * router's code, the bench or the history — and measured before any change made against it. Its writer
+ * noted where the docs left a reading open: who may read a table (grants) declined though who read it
+ * is answered; "this morning" at midnight as yesterday's morning; "sat" or "fri" beside hours as a day;
+ * "over the weekend" at Sunday 00:00 as Saturday; "all-purpose" as a product; "how much photon did
+ * marketing use" as marketing's spend on Photon.
+ */
+const SEVENTH_QUESTIONS: readonly QuestionByOthers[] = [
+  // ── on-call (15) ──────────────────────────────────────────────────────────
+  {
+    text: 'anythin blow up since friday? doing the handover',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-20T00:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'whats the actual error on saturdays gl close run',
+    who: 'on-call',
+    expect: {
+      intents: ['why_failed'],
+      filters: { job: 'finance_gl_close' },
+      period: ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'],
+    }, // "gl close": two words inside one job's name; "saturdays" as the possessive of Saturday (gl_post OOM from +26h)
+  },
+  {
+    text: 'mkt_sesionize fail overnight?',
+    who: 'on-call',
+    expect: {
+      intents: ['failures', 'job_status', 'why_failed'],
+      filters: { job: 'mkt_sessionize' },
+      period: ['2026-11-21T18:00:00Z', '2026-11-22T00:00:00Z'],
+      nearest: true,
+    }, // "overnight" as last night (18:00 the evening before up to now)
+  },
+  {
+    text: 'is clickstream_dlt still erroring out',
+    who: 'on-call',
+    expect: { intents: ['pipeline_status'], filters: { pipeline: 'clickstream_dlt' } },
+  },
+  {
+    text: '/dbx ask which jobs keep failing this weekend',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'] }, // the weekend that has begun: Saturday 00:00 up to now (Sunday 00:00)
+  },
+  {
+    text: 'marketing_bi queueing rn? dashboards are crawling',
+    who: 'on-call',
+    expect: { intents: ['long_queries_now'], filters: { warehouse: 'marketing_bi' } },
+  },
+  {
+    text: 'did daily_revenue land late again on fri?',
+    who: 'on-call',
+    expect: {
+      intents: ['sla_misses'],
+      filters: { table: 'main.finance.daily_revenue' },
+      period: ['2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z'],
+    }, // the 06:00 sla_table of finance_orders_daily; missed on Friday (extract timeout cascade)
+  },
+  {
+    text: 'payments hourly keeps going red, whats the error',
+    who: 'on-call',
+    expect: { intents: ['why_failed'], filters: { job: 'finance_payments_hourly' } },
+  },
+  {
+    text: 'timeouts in the past 36 hours?',
+    who: 'on-call',
+    expect: {
+      intents: ['failures'],
+      filters: { errorKind: 'timed out' },
+      period: ['2026-11-20T12:00:00Z', '2026-11-22T00:00:00Z'],
+    }, // the Friday 01:00 extract timeout lies before this window: "no timed-out runs" is right
+  },
+  {
+    text: 'finance_wh was crawling sat between 4 and 9am, whose queries were on it?',
+    who: 'on-call',
+    expect: {
+      intents: ['expensive_queries', 'expensive_users'],
+      filters: { warehouse: 'finance_wh' },
+      period: ['2026-11-21T04:00:00Z', '2026-11-21T09:00:00Z'],
+    }, // finance-wh-runaway-query +28h..+33h; "sat" beside "between … and 9am" names the day
+  },
+  {
+    text: 'did mkt_attribution hit a capacity problem friday morning',
+    who: 'on-call',
+    expect: {
+      intents: ['why_failed', 'failures'],
+      filters: { job: 'mkt_attribution' },
+      period: ['2026-11-20T00:00:00Z', '2026-11-20T12:00:00Z'],
+    }, // of one named job the kind is no filter; its 04:00 run could not get a cluster
+  },
+  {
+    text: 'any of bobs jobs go red yesterday',
+    who: 'on-call',
+    expect: {
+      intents: ['failures'],
+      filters: { user: 'bob@acme.example' },
+      period: ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'],
+    }, // the jobs bob owns (finance_fx_rates), said so
+  },
+  {
+    text: "can somebody kill whatever's running on finance_wh",
+    who: 'on-call',
+    expect: { intents: [], decline: 'must' }, // a request to act: refused, actions run from incident cards
+  },
+  {
+    text: 'did anything go red this morning',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: ['2026-11-21T00:00:00Z', '2026-11-21T12:00:00Z'] }, // asked at 00:00: the latest morning whose hours have come, yesterday's
+  },
+  {
+    text: 'any dlt failures in the past day?',
+    who: 'on-call',
+    expect: { intents: ['pipeline_status'], period: ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+
+  // ── platform (14) ─────────────────────────────────────────────────────────
+  {
+    text: 'top spenders on platform_adhoc since thurs',
+    who: 'platform',
+    expect: {
+      intents: ['expensive_users', 'expensive_queries'],
+      filters: { warehouse: 'platform_adhoc' },
+      period: ['2026-11-19T00:00:00Z', '2026-11-22T00:00:00Z'],
+    }, // platform_adhoc runs no queries (queries_per_hour 0): "none" is right, not every warehouse
+  },
+  {
+    text: 'whats mkt-analysts-shared costing us per day',
+    who: 'platform',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { cluster: 'mkt-analysts-shared' },
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'platform-ops cluster - does it ever auto-terminate?',
+    who: 'platform',
+    expect: { intents: ['clusters_without_autotermination'], filters: { cluster: 'platform-ops' } }, // 120 min: it does
+  },
+  {
+    text: '/dbx ask DLT $$ past 36h',
+    who: 'platform',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { product: 'DLT' },
+      period: ['2026-11-20T12:00:00Z', '2026-11-22T00:00:00Z'],
+      earlierUncovered: true,
+    }, // the 36 h before start 2026-11-19 00:00, half before the billing data
+  },
+  {
+    text: 'all-purpose compute spend this wk',
+    who: 'platform',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { product: 'all-purpose' },
+      period: ['2026-11-16T00:00:00Z', '2026-11-22T00:00:00Z'],
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'how much photon did marketing use last 2 days',
+    who: 'platform',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'marketing', product: 'photon' },
+      period: ['2026-11-20T00:00:00Z', '2026-11-22T00:00:00Z'],
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'idle WHs over the wknd?',
+    who: 'platform',
+    expect: { intents: ['idle_warehouses'], period: ['2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: "who's been reading main.finance.payments_reconciled",
+    who: 'platform',
+    expect: { intents: ['table_access'], filters: { table: 'main.finance.payments_reconciled' } },
+  },
+  {
+    text: 'what feeds off main.marketing.sessions',
+    who: 'platform',
+    expect: { intents: ['downstream'], filters: { table: 'main.marketing.sessions' } },
+  },
+  {
+    text: 'who still has SELECT on main.marketing.sessions? i think someone revoked the analysts group',
+    who: 'platform',
+    expect: { intents: [], decline: 'must' }, // grants/privileges: no intent computes them (who read/changed is not who may read)
+  },
+  {
+    text: 'what did frank run on platform_adhoc this week',
+    who: 'platform',
+    expect: {
+      intents: ['expensive_queries', 'expensive_users'],
+      filters: { user: 'frank@acme.example', warehouse: 'platform_adhoc' },
+      period: ['2026-11-16T00:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'did anyone modify main.finance.gl_entries since friday noon',
+    who: 'platform',
+    expect: {
+      intents: ['table_access'],
+      filters: { table: 'main.finance.gl_entries' },
+      period: ['2026-11-20T12:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'break down the bill by sku_name for me',
+    who: 'platform',
+    expect: { intents: [], decline: 'must' }, // spend split another way than by team (per SKU) is uncovered
+  },
+  {
+    text: 'what did carol run on marketing_bi saturday evening',
+    who: 'platform',
+    expect: {
+      intents: ['expensive_queries', 'expensive_users'],
+      filters: { user: 'carol@acme.example', warehouse: 'marketing_bi' },
+      period: ['2026-11-21T18:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+
+  // ── manager (11) ──────────────────────────────────────────────────────────
+  {
+    text: 'hows spend trending this wk vs last? need a line for the staff mtg',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      period: ['2026-11-16T00:00:00Z', '2026-11-22T00:00:00Z'],
+      earlierUncovered: true,
+    }, // last week (11-09..11-16) lies wholly before the billing data: unknown, not $0
+  },
+  {
+    text: 'marketing $ fri vs sat - did that bad deploy cost us much?',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'marketing' },
+      period: ['2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z'],
+    }, // Friday (named first) held against Saturday, both covered: a real comparison; cost spike +12h..+20h
+  },
+  {
+    text: "what's each team's damage for november",
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      period: ['2026-11-01T00:00:00Z', '2026-11-22T00:00:00Z'],
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'top 3 priciest jobs for the platform team this month',
+    who: 'manager',
+    expect: {
+      intents: ['expensive_jobs'],
+      filters: { team: 'data-platform' },
+      period: ['2026-11-01T00:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'finace team costs past fortnight',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'finance' },
+      period: ['2026-11-08T00:00:00Z', '2026-11-22T00:00:00Z'],
+      nearest: true,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'did finance miss any deadlines this week',
+    who: 'manager',
+    expect: {
+      intents: ['sla_misses'],
+      filters: { team: 'finance' },
+      period: ['2026-11-16T00:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'how many failures did dp rack up over the past 72 hours',
+    who: 'manager',
+    expect: {
+      intents: ['failures'],
+      filters: { team: 'data-platform' },
+      period: ['2026-11-19T00:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'project our Q4 databricks total at this burn rate',
+    who: 'manager',
+    expect: { intents: [], decline: 'must' }, // a forecast
+  },
+  {
+    text: "what's the AWS EC2 bill for our databricks clusters",
+    who: 'manager',
+    expect: { intents: [], decline: 'must' }, // the cloud provider's VMs: outside the Databricks bill
+  },
+  {
+    text: 'what % of job runs failed this week',
+    who: 'manager',
+    expect: { intents: [], decline: 'must' }, // rates and percentages of runs are uncovered (no job named)
+  },
+  {
+    text: 'is marketing blowing through its budget?',
+    who: 'manager',
+    expect: { intents: [], decline: 'must' }, // budgets: /dbx cost shows a team's budget status, /dbx ask does not
+  },
+];
+
 export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
   ...FIRST_QUESTIONS,
   ...FRESH_QUESTIONS,
@@ -1718,4 +2031,5 @@ export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
   ...FOURTH_QUESTIONS,
   ...FIFTH_QUESTIONS,
   ...SIXTH_QUESTIONS,
+  ...SEVENTH_QUESTIONS,
 ];

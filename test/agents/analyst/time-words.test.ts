@@ -179,6 +179,47 @@ describe('findPeriod', () => {
     expect(findPeriod('which warehouses sat idle', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
   });
 
+  it('reads a short weekday beside another day, a comparing word, a part of the day or a time, and a possessive', () => {
+    expect(period('failures mon-tue')).toMatchObject({
+      start: '2026-12-07T00:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
+    expect(period('failures thu - fri')).toMatchObject({
+      start: '2026-12-03T00:00:00.000Z',
+      end: '2026-12-05T00:00:00.000Z',
+    });
+    expect(period('anything slow sat evening?')).toMatchObject({
+      start: '2026-12-05T18:00:00.000Z',
+      end: '2026-12-06T00:00:00.000Z',
+    });
+    expect(period('what ran mon 9pm')).toMatchObject({
+      start: '2026-12-07T21:00:00.000Z',
+      end: '2026-12-07T22:00:00.000Z',
+    });
+    expect(period('queries on finance_wh sun between 2 and 4')).toMatchObject({
+      start: '2026-12-06T02:00:00.000Z',
+      end: '2026-12-06T04:00:00.000Z',
+    });
+    expect(period("why did tuesday's orders run fail").label).toBe('on Tuesday');
+    expect(period('the error in mondays fx rates run').label).toBe('on Monday');
+    expect(findPeriod('what fails every mondays', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    // A weekday's night is as "last night" is: 18:00 that evening to 08:00 the next morning.
+    expect(period('did anything break sat nite')).toMatchObject({
+      start: '2026-12-05T18:00:00.000Z',
+      end: '2026-12-06T08:00:00.000Z',
+      label: 'Saturday night',
+    });
+    expect(period('queries on monday night between 1 and 3')).toMatchObject({
+      start: '2026-12-08T01:00:00.000Z',
+      end: '2026-12-08T03:00:00.000Z',
+    });
+    expect(findPeriod('which warehouses sat there idle', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    // Alone, the short forms that are no English word are days; "sat", "sun", "mon" and "wed" are not.
+    expect(period('top users on marketing_bi fri').label).toBe('on Friday');
+    expect(period('thurs failures').label).toBe('on Thursday');
+    expect(findPeriod('is the sun job done', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+  });
+
   it('reads the weekend as the latest Saturday and Sunday that have begun, up to now', () => {
     expect(period('what failed over the weekend')).toMatchObject({
       start: '2026-12-05T00:00:00.000Z',
@@ -510,6 +551,17 @@ describe('findPeriod with times of day', () => {
       end: '2026-12-08T04:00:00.000Z',
       label: 'between 02:00 and 04:00 yesterday',
     });
+    // Asked at midnight, "this morning" alone is yesterday's morning too, and says so.
+    expect(period('did anything go red this morning', 'UTC', Date.UTC(2026, 11, 9))).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      end: '2026-12-08T12:00:00.000Z',
+      label: 'yesterday morning',
+    });
+    expect(period('what broke this morning', 'UTC', Date.UTC(2026, 11, 9, 0, 20))).toMatchObject({
+      start: '2026-12-09T00:00:00.000Z',
+      end: '2026-12-09T00:20:00.000Z',
+      label: 'this morning',
+    });
   });
 
   it('says a time no clock shows is none, instead of answering for the whole day', () => {
@@ -551,6 +603,18 @@ describe('findComparedPeriods', () => {
       against: '2026-12-05T00:00:00.000Z',
     });
     expect(compared('yesterday vs the day before failures')).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      against: '2026-12-07T00:00:00.000Z',
+    });
+    expect(compared('marketing $ fri vs sat')).toMatchObject({
+      start: '2026-12-04T00:00:00.000Z',
+      against: '2026-12-05T00:00:00.000Z',
+    });
+    expect(compared('sat or sun, which cost more')).toMatchObject({
+      start: '2026-12-05T00:00:00.000Z',
+      against: '2026-12-06T00:00:00.000Z',
+    });
+    expect(compared('cost yesterday compared to mon')).toMatchObject({
       start: '2026-12-08T00:00:00.000Z',
       against: '2026-12-07T00:00:00.000Z',
     });

@@ -51,13 +51,18 @@ const LINK_STRENGTH: Readonly<Record<LinkKind, number>> = {
   shared_source: 1,
 };
 
+/**
+ * How long after its cause a consequence (skipped run, stale table, missed SLA) still joins the cause's
+ * incident, by default: an SLA miss at 06:00 belongs to the 02:30 extract timeout.
+ */
+export const CONSEQUENCE_HORIZON_MINUTES = 720;
+
 export interface CorrelationOptions {
   /** Signals join when they occur within this many minutes of a signal of the incident (policy default 30). */
   readonly windowMinutes: number;
   /**
-   * A consequence (skipped run, stale table, missed SLA) joins its upstream cause's incident this long
-   * after it, and a cause joins an incident opened by its consequence: an SLA miss at 06:00 belongs to
-   * the 02:30 extract timeout. Default 720 (12 h).
+   * A consequence joins its upstream cause's incident this long after it, and a cause joins an incident
+   * opened by its consequence. Default `CONSEQUENCE_HORIZON_MINUTES`.
    */
   readonly consequenceHorizonMinutes?: number;
   /** A table read by more than this many jobs is not a meaningful "shared upstream source". Default 25. */
@@ -308,7 +313,7 @@ class Linker {
     this.#up = reachable(view, this.#nodes, 'upstream', options.limits).nodes;
     this.#parents = parentsOf(view, this.#nodes);
     this.#windowMs = options.windowMinutes * 60_000;
-    this.#horizonMs = (options.consequenceHorizonMinutes ?? 720) * 60_000;
+    this.#horizonMs = (options.consequenceHorizonMinutes ?? CONSEQUENCE_HORIZON_MINUTES) * 60_000;
     this.#maxReaders = options.sharedSourceMaxReaders ?? 25;
   }
 

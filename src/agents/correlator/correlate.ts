@@ -148,11 +148,7 @@ export function correlate(
       if (link === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
       if (link !== 'explained_by_revocation' && !linker.joins(member, link, activity)) continue;
-      // Between links of one strength, what lies upstream can be the cause and what lies downstream
-      // cannot, and upstream a failure explains more than something only late: a table's SLA is at risk
-      // because its writer failed, not because a reader of it failed, nor because something further up
-      // runs long.
-      const cause = link === 'downstream' ? (FAILURE_KINDS.has(member.kind) ? 2 : 1) : 0;
+      const cause = causeWeight(link, member, signal);
       const stronger = LINK_STRENGTH[link] - (best === undefined ? 0 : LINK_STRENGTH[best.link]);
       const better =
         best === undefined ||
@@ -436,6 +432,29 @@ const LATE_KINDS: ReadonlySet<string> = new Set([
   'sla_at_risk',
   'sla_missed',
 ]);
+
+/**
+ * Between links of one strength, what lies upstream can be the cause and what lies downstream cannot,
+ * and upstream a failure explains more than something only late: a table's SLA is at risk because its
+ * writer failed, not because a reader of it failed, nor because something further up runs long. Most of
+ * all, a late table is explained by its own writer's run, failed or skipped, before anything further up
+ * that failed: the hung update its writer waited on, not a compaction that failed hours before.
+ */
+function causeWeight(link: LinkKind, member: Signal, signal: Signal): number {
+  if (link !== 'downstream') return 0;
+  if (writerOf(member, signal)) return 3;
+  return FAILURE_KINDS.has(member.kind) ? 2 : 1;
+}
+
+/** Whether `member` is about a run that writes the table `consequence` says is stale or late. */
+function writerOf(member: Signal, consequence: Signal): boolean {
+  return (
+    CONSEQUENCE_KINDS.has(consequence.kind) &&
+    consequence.subject.type === 'table' &&
+    member.subject.type !== 'table' &&
+    (member.refs.tablesWritten ?? []).includes(consequence.subject.id)
+  );
+}
 
 /** Two classified failures of different categories (a shared source table explains neither). */
 function differentFailures(a: Signal, b: Signal): boolean {

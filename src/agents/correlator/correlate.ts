@@ -51,13 +51,18 @@ const LINK_STRENGTH: Readonly<Record<LinkKind, number>> = {
   shared_source: 1,
 };
 
+/**
+ * How long after its cause a consequence (skipped run, stale table, missed SLA) still joins the cause's
+ * incident, by default: an SLA miss at 06:00 belongs to the 02:30 extract timeout.
+ */
+export const CONSEQUENCE_HORIZON_MINUTES = 720;
+
 export interface CorrelationOptions {
   /** Signals join when they occur within this many minutes of a signal of the incident (policy default 30). */
   readonly windowMinutes: number;
   /**
-   * A consequence (skipped run, stale table, missed SLA) joins its upstream cause's incident this long
-   * after it, and a cause joins an incident opened by its consequence: an SLA miss at 06:00 belongs to
-   * the 02:30 extract timeout. Default 720 (12 h).
+   * A consequence joins its upstream cause's incident this long after it, and a cause joins an incident
+   * opened by its consequence. Default `CONSEQUENCE_HORIZON_MINUTES`.
    */
   readonly consequenceHorizonMinutes?: number;
   /** A table read by more than this many jobs is not a meaningful "shared upstream source". Default 25. */
@@ -143,11 +148,7 @@ export function correlate(
       if (link === undefined) continue;
       const gap = Math.abs(member.occurredAt - signal.occurredAt);
       if (link !== 'explained_by_revocation' && !linker.joins(member, link, activity)) continue;
-      // Between links of one strength, what lies upstream can be the cause and what lies downstream
-      // cannot, and upstream a failure explains more than something only late: a table's SLA is at risk
-      // because its writer failed, not because a reader of it failed, nor because something further up
-      // runs long.
-      const cause = link === 'downstream' ? (FAILURE_KINDS.has(member.kind) ? 2 : 1) : 0;
+      const cause = causeWeight(link, member, signal);
       const stronger = LINK_STRENGTH[link] - (best === undefined ? 0 : LINK_STRENGTH[best.link]);
       const better =
         best === undefined ||
@@ -308,7 +309,7 @@ class Linker {
     this.#up = reachable(view, this.#nodes, 'upstream', options.limits).nodes;
     this.#parents = parentsOf(view, this.#nodes);
     this.#windowMs = options.windowMinutes * 60_000;
-    this.#horizonMs = (options.consequenceHorizonMinutes ?? 720) * 60_000;
+    this.#horizonMs = (options.consequenceHorizonMinutes ?? CONSEQUENCE_HORIZON_MINUTES) * 60_000;
     this.#maxReaders = options.sharedSourceMaxReaders ?? 25;
   }
 
@@ -431,6 +432,29 @@ const LATE_KINDS: ReadonlySet<string> = new Set([
   'sla_at_risk',
   'sla_missed',
 ]);
+
+/**
+ * Between links of one strength, what lies upstream can be the cause and what lies downstream cannot,
+ * and upstream a failure explains more than something only late: a table's SLA is at risk because its
+ * writer failed, not because a reader of it failed, nor because something further up runs long. Most of
+ * all, a late table is explained by its own writer's run, failed or skipped, before anything further up
+ * that failed: the hung update its writer waited on, not a compaction that failed hours before.
+ */
+function causeWeight(link: LinkKind, member: Signal, signal: Signal): number {
+  if (link !== 'downstream') return 0;
+  if (writerOf(member, signal)) return 3;
+  return FAILURE_KINDS.has(member.kind) ? 2 : 1;
+}
+
+/** Whether `member` is about a run that writes the table `consequence` says is stale or late. */
+function writerOf(member: Signal, consequence: Signal): boolean {
+  return (
+    CONSEQUENCE_KINDS.has(consequence.kind) &&
+    consequence.subject.type === 'table' &&
+    member.subject.type !== 'table' &&
+    (member.refs.tablesWritten ?? []).includes(consequence.subject.id)
+  );
+}
 
 /** Two classified failures of different categories (a shared source table explains neither). */
 function differentFailures(a: Signal, b: Signal): boolean {

@@ -23,6 +23,7 @@ import {
   runObservationSchema,
   type TableSla,
 } from './observations.js';
+import { isFinal, runOutcome } from './run-state.js';
 import { recordSamples, type SampleWindow } from './sample-window.js';
 import {
   type DetectorInputs,
@@ -58,6 +59,12 @@ const ENTRY_SCHEMAS: Record<DetectionPart, z.ZodType> = {
   last_run: runObservationSchema,
   last_success: lastSuccessSchema,
 };
+
+/**
+ * How long after a run's end lineage may still date a write of it: the lineage row of a task's last
+ * write is timed when the task ends, which can be a moment after the run's end is read.
+ */
+const WRITE_AFTER_END_MS = 60_000;
 
 /** Cost periods kept for the baseline: the detector's 14 trailing days and the month to date. */
 const COST_HISTORY_MS = 35 * 86_400_000;
@@ -316,12 +323,39 @@ export class Detection {
     ];
   }
 
-  /** The topology's SLAs, each with the newest load seen since the topology was read. */
+  /**
+   * The topology's SLAs, each with the newest refresh seen: the newest load, or the newest write lineage
+   * recorded. Lineage records the write of a task that then failed too, and that run refreshed nothing:
+   * a write during a writer's run that did not succeed is no refresh, and the one before it still counts.
+   * So a write is remembered with the loads once no writer's run in flight or unsuccessful holds it.
+   */
   #fresh(slas: readonly TableSla[]): TableSla[] {
     return slas.map((sla) => {
-      const seen = Math.max(sla.lastRefreshedAt ?? 0, this.#lastLoads.get(sla.table) ?? 0);
+      const written = sla.lastRefreshedAt;
+      const attempt = written === undefined ? undefined : this.#writerRunHolding(sla, written);
+      if (written !== undefined && attempt === undefined && written > (this.#lastLoads.get(sla.table) ?? 0))
+        this.#lastLoads.set(sla.table, written);
+      const seen = Math.max(attempt === 'failed' ? 0 : (written ?? 0), this.#lastLoads.get(sla.table) ?? 0);
       return seen > 0 ? { ...sla, lastRefreshedAt: seen } : sla;
     });
+  }
+
+  /**
+   * Whether a write to the SLA's table at `at` falls in a run of one of its writers still going
+   * (`running`) or ended without success (`failed`); undefined when it is no such run's.
+   */
+  #writerRunHolding(sla: TableSla, at: number): 'running' | 'failed' | undefined {
+    const runs = [
+      ...this.#activeRuns.filter((r) => r.workspaceId === sla.workspaceId),
+      ...sla.upstreamJobIds.flatMap((jobId) => this.#lastRuns.get(`${sla.workspaceId}:${jobId}`) ?? []),
+    ];
+    for (const run of runs) {
+      if (!run.tablesWritten.includes(sla.table) || at < run.startTime) continue;
+      const outcome = runOutcome(run.lifeCycleState, run.resultState);
+      if (!isFinal(outcome)) return 'running';
+      if (outcome !== 'succeeded' && at <= (run.endTime ?? at) + WRITE_AFTER_END_MS) return 'failed';
+    }
+    return undefined;
   }
 
   /** Merges a poll's cost periods into the remembered ones (newest amount wins) and returns them all. */

@@ -8,6 +8,7 @@ import type { CorrelationScope } from '../../store/correlation-lock.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import type { RecurringIssueRepository } from '../../store/recurring-issue-repository.js';
 import {
+  CONSEQUENCE_HORIZON_MINUTES,
   correlate,
   type IncidentSummary,
   type OpenIncidentView,
@@ -239,8 +240,10 @@ async function reopenAfterFix(
  * resolution belongs to that incident: the spend of the hour a warehouse queued, billed after the
  * scale-up resolved it, or the queue that spend carries coming back. The incident is reopened, says what
  * came with which signal after which fix, and takes the signal, so its card is updated instead of a
- * second card paging for the same root cause. A signal the correlator would keep apart (no link, out of
- * time, a new root cause) opens its own incident as before.
+ * second card paging for the same root cause. A missed deadline looks back further, over the
+ * correlator's consequence horizon: the incident of what made it slip may have been resolved hours
+ * before it passed. A signal the correlator would keep apart (no link, out of time, a new root cause)
+ * opens its own incident as before.
  */
 async function reopenLinked(
   deps: HandleSignalDeps,
@@ -252,7 +255,12 @@ async function reopenLinked(
   const { signal } = footprint;
   const windowMs = deps.policy.thresholds.reopen_window_minutes * 60_000;
   if (windowMs === 0) return undefined;
-  const since = signal.occurredAt - windowMs;
+  // A deadline passes hours after what made it slip, and may pass after that incident was resolved (a
+  // hung update restarted once the run waiting on it had given up): the miss is the fix come too late,
+  // told on that incident, as long as the correlator would still join it to its cause.
+  const lookBackMs =
+    signal.kind === 'sla_missed' ? Math.max(windowMs, CONSEQUENCE_HORIZON_MINUTES * 60_000) : windowMs;
+  const since = signal.occurredAt - lookBackMs;
   const recent = await linkableIncidents(deps.incidents, footprint, graph, queryKeys, since);
   if (recent.length === 0) return undefined;
   const decision = correlate(

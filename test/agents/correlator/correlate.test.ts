@@ -183,6 +183,41 @@ describe('correlate', () => {
     expect(changes[0]).toEqual({ from: sla.id, to: load.id });
   });
 
+  it('joins a missed SLA to the incident of the skipped run that writes its table, not to a failure further up', () => {
+    const { extract, sla } = cascade();
+    const at = DEADLINE - 2 * HOUR;
+    const mart = run({
+      jobId: 'M',
+      jobName: 'Revenue mart',
+      runId: '300',
+      resultState: 'CANCELED',
+      startTime: at - 10 * MIN,
+      endTime: at,
+      tablesRead: ['main.sales.orders'],
+      tablesWritten: ['main.mart.daily_revenue'],
+      computeIds: [],
+      tasks: [
+        task('wait', '301', { resultState: 'CANCELED', endTime: at }),
+        task('build', '302', { resultState: 'UPSTREAM_CANCELED', dependsOn: ['wait'], endTime: at }),
+      ],
+    });
+    const skipped = detectRunFailures([mart], at).signals.find((s) => s.kind === 'run_skipped')!;
+    const incident = (id: string, root: Signal): OpenIncidentView => ({
+      id,
+      workspaceId: WS,
+      rootSignalId: root.id,
+      signals: [root],
+    });
+    const decision = correlate(
+      signalFootprint(sla),
+      [incident('inc-orders-etl', extract), incident('inc-mart-skipped', skipped)],
+      graph,
+      OPTIONS,
+      sla.observedAt,
+    );
+    expect('join' in decision && decision.join).toBe('inc-mart-skipped');
+  });
+
   it('opens an incident the store accepts', () => {
     const { extract } = cascade();
     const d = correlate(signalFootprint(extract), [], graph, OPTIONS, extract.observedAt);

@@ -136,6 +136,50 @@ describe('Detection', () => {
     );
   });
 
+  it('says a deadline was missed when the only write since the last one was by a run that failed', () => {
+    const detection = new Detection(defaultPolicy());
+    const writes = { tablesWritten: [sla.table] };
+    // Yesterday's run refreshed the table; lineage saw its write.
+    const yesterday = DEADLINE - 26 * HOUR;
+    const good = run({ ...writes, runId: 'g1', startTime: yesterday - 20 * MIN, endTime: yesterday });
+    detection.ofRunsPoll(
+      { completed: [good], active: [] },
+      [{ ...sla, lastRefreshedAt: yesterday }],
+      yesterday,
+    );
+    // Today's run fails while writing: lineage records that write too.
+    const failedAt = DEADLINE - 3 * HOUR;
+    const failed = run({
+      ...writes,
+      runId: 'f1',
+      resultState: 'FAILED',
+      startTime: failedAt - 10 * MIN,
+      endTime: failedAt,
+    });
+    const attempted = { ...sla, lastRefreshedAt: failedAt - MIN };
+    expect(kinds(detection.ofRunsPoll({ completed: [failed], active: [] }, [attempted], failedAt))).toEqual([
+      'job_failed',
+    ]);
+    // Before the deadline the failed writer is the evidence that the refresh will not come…
+    const warning = detection.ofRunsPoll({ completed: [], active: [] }, [attempted], DEADLINE - HOUR);
+    expect(kinds(warning)).toEqual(['sla_at_risk']);
+    // …and once it has passed, the deadline is missed: the failed run's write refreshed nothing.
+    const missed = detection.ofRunsPoll({ completed: [], active: [] }, [attempted], DEADLINE + 5 * MIN);
+    expect(kinds(missed)).toEqual(['sla_missed']);
+    expect(missed.signals[0]!.evidence[0]!.label).toContain(new Date(yesterday).toISOString());
+  });
+
+  it('counts a write during a run that succeeded as the refresh, as before', () => {
+    const detection = new Detection(defaultPolicy());
+    const at = DEADLINE - 3 * HOUR;
+    const good = run({ tablesWritten: [sla.table], runId: 'g2', startTime: at - 10 * MIN, endTime: at });
+    detection.ofRunsPoll({ completed: [good], active: [] }, [], at);
+    const written = { ...sla, lastRefreshedAt: at - MIN };
+    expect(kinds(detection.ofRunsPoll({ completed: [], active: [] }, [written], DEADLINE + 5 * MIN))).toEqual(
+      [],
+    );
+  });
+
   it('judges a cost spike against the periods earlier polls handed out', () => {
     const detection = new Detection(defaultPolicy());
     const usual = Array.from({ length: 10 }, (_, d) => cost(d, 100 + (d % 3) * 5));

@@ -922,3 +922,102 @@ describe('handleSignal with thresholds.reopen_window_minutes: what follows from 
     }
   });
 });
+
+describe('handleSignal: a deadline missed after the incident of what made it slip was resolved', () => {
+  const MINUTE = 60_000;
+  const FAILED_AT = DEADLINE - 4 * HOUR;
+  /** The orders ETL times out at 02:00, the revenue mart's run behind it is skipped. */
+  const etlTimedOut = () =>
+    failures(
+      {
+        jobId: 'E',
+        jobName: 'Nightly orders ETL',
+        runId: '700',
+        tablesRead: ['main.raw.orders'],
+        tablesWritten: ['main.sales.orders'],
+        resultState: 'TIMEDOUT',
+        startTime: FAILED_AT - HOUR,
+        endTime: FAILED_AT,
+        tasks: [task('extract', '701', { resultState: 'TIMEDOUT', endTime: FAILED_AT })],
+      },
+      FAILED_AT,
+    );
+  /** The revenue mart's 06:00 deadline, judged at `at`. */
+  const revenueMissed = (at: number) => {
+    const [signal] = detectSlaBreaches(
+      [
+        tableSlaSchema.parse({
+          workspaceId: WS,
+          table: 'main.mart.daily_revenue',
+          deadline: '06:00',
+          timezone: 'UTC',
+          upstreamJobIds: ['E', 'M'],
+          lastRefreshedAt: DEADLINE - 25 * HOUR,
+        }),
+      ],
+      [],
+      at,
+    ).signals;
+    if (signal?.kind !== 'sla_missed') throw new Error('expected the deadline to be missed');
+    return signal;
+  };
+
+  /** A fresh store with the ETL's incident opened at 02:00 and resolved by a rerun verified at 02:40. */
+  async function resolvedBeforeTheDeadline(reopenWindowMinutes?: number) {
+    const fresh = await freshStore(
+      FAILED_AT + MINUTE,
+      reopenWindowMinutes === undefined ? {} : { reopen_window_minutes: reopenWindowMinutes },
+    );
+    const opened = await handleSignal(fresh.deps, etlTimedOut()[0]!);
+    if (opened.kind !== 'opened') throw new Error(`expected an incident, got ${opened.kind}`);
+    const fixedAt = FAILED_AT + 40 * MINUTE;
+    await fresh.repos.incidents.addTimelineEntry(
+      recoveredEntry(opened.incident.id, fixedAt, 'rerun', 'Verified: recovered — Rerun, attempt 1'),
+    );
+    await fresh.repos.incidents.applyEvent(opened.incident.id, { type: 'resolve', actor: 'dbxops' }, fixedAt);
+    return { ...fresh, incidentId: opened.incident.id };
+  }
+
+  it('reopens that incident for the miss, hours after the fix, and says so on its card', async () => {
+    const { store: own, deps: d, clock: c, incidentId } = await resolvedBeforeTheDeadline();
+    try {
+      c.set(DEADLINE + MINUTE);
+      const outcome = await handleSignal(d, revenueMissed(DEADLINE + MINUTE));
+      expect(outcome.kind).toBe('joined');
+      expect(incidentIdOf(outcome)).toBe(incidentId);
+      const incident = await d.incidents.get(incidentId);
+      expect(incident?.state).toBe('open');
+      expect(incident?.title).toMatch(/Nightly orders ETL/);
+      expect(await d.incidents.listOpen({ workspaceId: WS })).toHaveLength(1);
+      const said = (await d.incidents.timeline(incidentId)).map((e) => e.summary);
+      expect(said).toContainEqual(expect.stringMatching(/^Reopened \d+ min after the fix "Rerun/));
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('opens its own incident for the miss when reopening is turned off', async () => {
+    const { store: own, deps: d, clock: c, incidentId } = await resolvedBeforeTheDeadline(0);
+    try {
+      c.set(DEADLINE + MINUTE);
+      const outcome = await handleSignal(d, revenueMissed(DEADLINE + MINUTE));
+      expect(outcome.kind).toBe('opened');
+      expect((await d.incidents.get(incidentId))?.state).toBe('resolved');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('opens its own incident for a miss past the consequence horizon of that fix', async () => {
+    const { store: own, deps: d, clock: c, incidentId } = await resolvedBeforeTheDeadline();
+    try {
+      const nextDay = DEADLINE + 24 * HOUR + MINUTE;
+      c.set(nextDay);
+      const outcome = await handleSignal(d, revenueMissed(nextDay));
+      expect(outcome.kind).toBe('opened');
+      expect((await d.incidents.get(incidentId))?.state).toBe('resolved');
+    } finally {
+      await own.close();
+    }
+  });
+});

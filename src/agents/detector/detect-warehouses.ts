@@ -12,12 +12,10 @@ export interface WarehouseOptions {
 }
 
 const HOUR = 3_600_000;
-/** How long the oldest of a backlog of statements has waited before the backlog counts (one minute). */
-const BACKLOG_WAIT_MS = 60_000;
 
 /**
- * SQL warehouses that queue (statements waiting at capacity: ten or more with the oldest waiting a
- * minute, or any one waiting five) and warehouses left running idle with auto-stop off (`auto_stop_mins` 0 and
+ * SQL warehouses that queue (statements waiting at capacity on a running warehouse: ten or more, or
+ * any one for five minutes) and warehouses left running idle with auto-stop off (`auto_stop_mins` 0 and
  * no statement for `thresholds.warehouse_idle_minutes`). Queueing reports once per warehouse per hour;
  * an idle stretch reports once, with the dollars it has burned so far.
  */
@@ -38,16 +36,13 @@ export function detectWarehouseProblems(
       const refs = { warehouseId: w.warehouseId, ...(w.team !== undefined ? { team: w.team } : {}) };
       const atMax = w.numClusters >= w.maxNumClusters;
       // A morning burst that queues for a minute is a busy warehouse, not an incident: it takes people
-      // waiting minutes, or a long backlog that has kept someone waiting a minute already — three
-      // dashboards refreshing on the hour queue twenty statements that drain in seconds. `atMax` shapes
+      // waiting minutes, or a long backlog. With no cluster up the warehouse is starting (or stopped):
+      // statements wait for compute on its way, which no max_num_clusters would change. `atMax` shapes
       // the advice (raise max_num_clusters).
-      const waitedMs = w.maxQueuedMs ?? BACKLOG_WAIT_MS;
-      // With no cluster up the warehouse is starting (or stopped): statements wait for compute on its
-      // way, which no max_num_clusters would change.
       const queueing =
         w.numClusters > 0 &&
         w.queuedQueries > 0 &&
-        ((w.queuedQueries >= queuedLimit && waitedMs >= BACKLOG_WAIT_MS) || waitedMs >= queuedMsLimit);
+        (w.queuedQueries >= queuedLimit || (w.maxQueuedMs ?? 0) >= queuedMsLimit);
       if (queueing) {
         sink.emit(`warehouse:${w.warehouseId}`, {
           dedupKey: `${w.workspaceId}:warehouse-queue:${w.warehouseId}:${Math.floor(now / HOUR)}`,

@@ -92,7 +92,7 @@ export function detectRowCountAnomalies(
         if (streak < thresholds.zero_rows_consecutive) return;
         // Empty loads are news only from a writer that usually writes rows: most of its loads before the
         // streak did. A maintenance task (`OPTIMIZE`, `VACUUM`) or a corrections feed logs empty loads
-        // as its normal, and one whose every load so far was empty has shown no usual to fall from.
+        // as its normal, and one whose every load remembered was empty has shown no usual to fall from.
         const before = upTo.slice(0, upTo.length - streak);
         if (before.filter((s) => s[2] > 0).length * 2 <= before.length) return;
         const sla = downstreamSla(load, slas);

@@ -63,21 +63,24 @@ const graph = buildDependencyGraph({
   ],
 });
 
-/** Three hourly empty loads of `table` in a row, the last an hour before `at`, as the row-count detector reports them. */
+/**
+ * Three hourly empty loads of `table` in a row after three that wrote rows, the last an hour before `at`,
+ * as the row-count detector reports them.
+ */
 function zeroRowsOf(
   table: string,
   writer: { jobId?: string; taskKey?: string },
   at: number,
 ): Signal | undefined {
   return detectRowCountAnomalies(
-    [1, 2, 3].map((i) =>
+    [1, 2, 3, 4, 5, 6].map((i) =>
       tableLoadObservationSchema.parse({
         workspaceId: WS,
         table,
         ...writer,
         runId: `r${at}-${i}`,
-        rowsWritten: 0,
-        loadedAt: at - (4 - i) * HOUR,
+        rowsWritten: i <= 3 ? 1_200 : 0,
+        loadedAt: at - (7 - i) * HOUR,
       }),
     ),
     {},

@@ -141,16 +141,17 @@ describe('criticalityOf', () => {
   });
 
   it('lends empty loads the tags downstream as near as their deadline was when they landed, not as the next night nears', () => {
-    // Noon: nightly_sales has loaded no rows three hours in a row; the GL close downstream is due at 06:00.
+    // Noon: nightly_sales, which loaded rows all morning, has loaded none three hours in a row; the GL
+    // close downstream is due at 06:00.
     const noon = Date.UTC(2026, 11, 1, 12);
     const [zero] = detectRowCountAnomalies(
-      [3, 2, 1].map((hoursAgo, i) =>
+      [6, 5, 4, 3, 2, 1].map((hoursAgo, i) =>
         tableLoadObservationSchema.parse({
           workspaceId: '1234567890123456',
           table: 'main.sales.orders',
           jobId: '42',
           runId: `z${i}`,
-          rowsWritten: 0,
+          rowsWritten: hoursAgo > 3 ? 900 : 0,
           loadedAt: noon - (hoursAgo - 1) * HOUR,
         }),
       ),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
+import { detectRowCountAnomalies, rowCountKey } from '../../../src/agents/detector/detect-row-counts.js';
 import {
   type TableLoadObservation,
   tableLoadObservationSchema,
@@ -143,9 +143,14 @@ describe('detectRowCountAnomalies', () => {
   });
 
   it('raises no zero-row streak for a writer whose loads are usually empty', () => {
-    // A nightly OPTIMIZE logs its commits with no rows written; so does a corrections feed most nights.
-    const optimize = Array.from({ length: 8 }, (_, d) => load(d, 0));
-    expect(detectRowCountAnomalies(optimize, {}, thresholds(), T0 + 8 * DAY).signals).toEqual([]);
+    // A nightly OPTIMIZE logs its commits with no rows written, a week of them in its baseline; so does
+    // a corrections feed most nights.
+    const week = Array.from({ length: 7 }, (_, d) => load(d, 0));
+    const baseline = {
+      [rowCountKey(week[0]!)]: { samples: week.map((l) => [`${l.runId}/load`, l.loadedAt, 0] as const) },
+    };
+    const nights = [7, 8, 9].map((d) => load(d, 0));
+    expect(detectRowCountAnomalies(nights, baseline, thresholds(), T0 + 10 * DAY).signals).toEqual([]);
     const corrections = [0, 12, 0, 0, 0, 4, 0, 0, 0, 0, 0].map((rows, d) => load(d, rows));
     expect(detectRowCountAnomalies(corrections, {}, thresholds(), T0 + 11 * DAY).signals).toEqual([]);
     // A feed that wrote rows every night before goes quiet: that is the streak worth a card.

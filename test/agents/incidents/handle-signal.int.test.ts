@@ -260,13 +260,14 @@ describe('handleSignal', () => {
       timezone: 'UTC',
       upstreamJobIds: ['S'],
     });
-    const loads = [3, 2, 1].map((daysAgo, i) =>
+    // Three nights of stock, then three empty loads in a row.
+    const loads = [6, 5, 4, 3, 2, 1].map((daysAgo, i) =>
       tableLoadObservationSchema.parse({
         workspaceId: WS,
         table: 'main.raw.stock',
         jobId: 'S',
         runId: `s${i}`,
-        rowsWritten: 0,
+        rowsWritten: daysAgo > 3 ? 5_000 : 0,
         loadedAt: clock.now() - (daysAgo - 1) * 24 * HOUR,
       }),
     );
@@ -320,13 +321,13 @@ describe('handleSignal: a problem upstream of a missed SLA, hours after the miss
       // Noon: the orders ETL, upstream of the mart, has loaded no rows three hours in a row. Linked by
       // lineage to the missed table and within the consequence horizon, but six hours after the miss.
       c.set(DEADLINE + 6 * HOUR);
-      const loads = [3, 2, 1].map((hoursAgo, i) =>
+      const loads = [6, 5, 4, 3, 2, 1].map((hoursAgo, i) =>
         tableLoadObservationSchema.parse({
           workspaceId: WS,
           table: 'main.sales.orders',
           jobId: 'E',
           runId: `e${i}`,
-          rowsWritten: 0,
+          rowsWritten: hoursAgo > 3 ? 800 : 0,
           loadedAt: c.now() - (hoursAgo - 1) * HOUR,
         }),
       );

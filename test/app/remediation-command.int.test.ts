@@ -4,21 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
+import type { BotApp } from '../../src/app/bot-app.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { createHttpApp, listen } from '../../src/app/http-app.js';
 import { type KillSwitchOptions, runKillSwitch } from '../../src/app/remediation-command.js';
 import { hashConsolePassword } from '../../src/bot/console/console-password.js';
-import { loadEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/config/logger.js';
-import { defaultPolicy } from '../../src/config/policy.js';
 import { validateScenario } from '../../src/sim/scenario/load-scenario.js';
 import { AuditLogRepository } from '../../src/store/audit-log-repository.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { RemediationSwitchRepository } from '../../src/store/remediation-switch-repository.js';
 import { baseScenario } from '../sim/fixtures.js';
 import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
-import { embeddedDatabricks } from '../support/embedded-databricks.js';
+import { embeddedBotApp } from '../support/embedded-databricks.js';
 
 /** Runs `dbxops remediation kill-switch …` with `options`; answers what it printed. */
 async function run(state: string, options: KillSwitchOptions): Promise<string> {
@@ -80,16 +77,7 @@ async function runningDbxops(env: Record<string, string> = {}) {
     speed: 0,
   });
   const store = await openStore({ dataDir: 'memory://' });
-  const app: BotApp = await createBotApp({
-    env: loadEnv({ LOG_LEVEL: 'silent', ...env }),
-    policy: defaultPolicy(),
-    clock: embedded.workspace.clock,
-    logger: createLogger({ level: 'silent' }),
-    databricks: embeddedDatabricks(embedded),
-    store,
-    queue: { kind: 'inline' },
-    webhookCredentials: null,
-  });
+  const app: BotApp = await embeddedBotApp(embedded, store, { env });
   const server: Server = createHttpApp({ routes: app.routes });
   const address = await listen(server, 0, '127.0.0.1');
   return {

@@ -3,19 +3,17 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localOperator } from '../../src/app/console-auth-setup.js';
-import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
+import type { BotApp } from '../../src/app/bot-app.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { createHttpApp, listen } from '../../src/app/http-app.js';
 import { encodeButtonValue } from '../../src/cards/button-value.js';
-import { loadEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/config/logger.js';
 import { defaultPolicy, type Policy } from '../../src/config/policy.js';
 import { makeSignal, type SignalDraft } from '../../src/domain/signal.js';
 import { validateScenario } from '../../src/sim/scenario/load-scenario.js';
 import type { ScenarioInput } from '../../src/sim/scenario/schema.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { baseScenario } from '../sim/fixtures.js';
-import { embeddedDatabricks } from '../support/embedded-databricks.js';
+import { embeddedBotApp } from '../support/embedded-databricks.js';
 
 /**
  * A DLT update that hangs without an error, pressed from the console: the stuck update is stopped, a
@@ -127,17 +125,9 @@ async function world(
   const stuckUpdateId = stuck?.updateId ?? pipeline.active?.updateId;
   if (stuckUpdateId === undefined) throw new Error(`no update of ${PIPELINE} is going`);
   const store = await openStore({ dataDir: 'memory://' });
-  const app = await createBotApp({
-    env: loadEnv({ LOG_LEVEL: 'silent' }),
+  const app = await embeddedBotApp(embedded, store, {
     policy,
-    clock: ws.clock,
-    logger: createLogger({ level: 'silent' }),
-    databricks: embeddedDatabricks(embedded, {
-      retry: { maxAttempts: 3 },
-      ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }),
-    }),
-    store,
-    queue: { kind: 'inline' },
+    client: { retry: { maxAttempts: 3 }, ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }) },
     webhookCredentials: { username: 'dbxops', password: 'pipeline-restart-secret' },
   });
   const server = createHttpApp({ routes: app.routes });

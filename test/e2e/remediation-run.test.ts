@@ -2,13 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
+import type { BotApp } from '../../src/app/bot-app.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { createHttpApp, listen } from '../../src/app/http-app.js';
 import { encodeButtonValue } from '../../src/cards/button-value.js';
-import { loadEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/config/logger.js';
 import { defaultPolicy, type Policy } from '../../src/config/policy.js';
 import { makeSignal, type SignalDraft } from '../../src/domain/signal.js';
 import { validateScenario } from '../../src/sim/scenario/load-scenario.js';
@@ -28,7 +26,7 @@ import { localOperator } from '../../src/app/console-auth-setup.js';
 import { baseScenario } from '../sim/fixtures.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
-import { embeddedDatabricks } from '../support/embedded-databricks.js';
+import { embeddedBotApp } from '../support/embedded-databricks.js';
 
 /**
  * A remediation pressed on each surface runs against the embedded workspace, is verified there, and
@@ -142,9 +140,8 @@ async function world(
   if (runId === undefined) throw new Error('the fault never hit a run');
   const job = ws.listJobs().find((j) => j.settings.name === 'orders_etl');
   const store = await openStore({ dataDir: 'memory://' });
-  const app = await createBotApp({
-    env: loadEnv({
-      LOG_LEVEL: 'silent',
+  const app = await embeddedBotApp(embedded, store, {
+    env: {
       SLACK_BOT_TOKEN: 'xoxb-remediation',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: fakeSlack.apiUrl,
@@ -154,16 +151,9 @@ async function world(
       TEAMS_OPENID_METADATA_URL: connector.openIdMetadataUrl,
       TEAMS_TOKEN_URL: connector.tokenUrl,
       TEAMS_SERVICE_URL: connector.serviceUrl('teams'),
-    }),
+    },
     policy: worldPolicy,
-    clock: ws.clock,
-    logger: createLogger({ level: 'silent' }),
-    databricks: embeddedDatabricks(embedded, {
-      retry: { maxAttempts: 3 },
-      ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }),
-    }),
-    store,
-    queue: { kind: 'inline' },
+    client: { retry: { maxAttempts: 3 }, ...(fetchOverride === undefined ? {} : { fetch: fetchOverride }) },
     webhookCredentials: WEBHOOK,
   });
   const server = createHttpApp({ routes: app.routes });

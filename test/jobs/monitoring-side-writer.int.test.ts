@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBotApp } from '../../src/app/bot-app.js';
 import { startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
-import { loadEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/config/logger.js';
-import { defaultPolicy } from '../../src/config/policy.js';
 import type { Incident } from '../../src/domain/incident.js';
 import type { Signal } from '../../src/domain/signal.js';
 import type { IncidentRepository } from '../../src/store/incident-repository.js';
 import { openStore } from '../../src/store/open-store.js';
 import { type DemoPolled, pollScenario } from '../support/demo-polls.js';
-import { embeddedDatabricks } from '../support/embedded-databricks.js';
+import { embeddedBotApp, embeddedDatabricks } from '../support/embedded-databricks.js';
 
 const HOUR = 3_600_000;
 const INSURANCE = { file: 'scenarios/insurance.yaml', seed: 5 };
@@ -59,16 +55,7 @@ describe("a side writer's failure announced by its webhook before any poll", () 
       speed: 0,
     });
     const store = await openStore({ dataDir: 'memory://' });
-    const app = await createBotApp({
-      env: loadEnv({ LOG_LEVEL: 'silent' }),
-      policy: defaultPolicy(),
-      clock: embedded.workspace.clock,
-      logger: createLogger({ level: 'silent' }),
-      databricks: embeddedDatabricks(embedded),
-      store,
-      queue: { kind: 'inline' },
-      webhookCredentials: null,
-    });
+    const app = await embeddedBotApp(embedded, store);
     try {
       embedded.workspace.advanceTo(embedded.workspace.startMs + 2 * HOUR);
       await embedded.workspace.flush();

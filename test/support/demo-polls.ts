@@ -1,11 +1,8 @@
-import { type BotApp, createBotApp } from '../../src/app/bot-app.js';
+import type { BotApp } from '../../src/app/bot-app.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
-import { loadEnv } from '../../src/config/env.js';
-import { createLogger } from '../../src/config/logger.js';
-import { defaultPolicy } from '../../src/config/policy.js';
 import { POLL_EVERY_MS } from '../../src/jobs/monitoring.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
-import { embeddedDatabricks } from './embedded-databricks.js';
+import { embeddedBotApp } from './embedded-databricks.js';
 
 const HOUR = 3_600_000;
 
@@ -38,16 +35,7 @@ export async function pollScenario(
   });
   const store = await openStore({ dataDir: 'memory://' });
   const ws = embedded.workspace;
-  const app = await createBotApp({
-    env: loadEnv({ LOG_LEVEL: 'silent' }),
-    policy: defaultPolicy(),
-    clock: ws.clock,
-    logger: createLogger({ level: 'silent' }),
-    databricks: embeddedDatabricks(embedded, { retry: { maxAttempts: 2 } }),
-    store,
-    queue: { kind: 'inline' },
-    webhookCredentials: null,
-  });
+  const app = await embeddedBotApp(embedded, store, { client: { retry: { maxAttempts: 2 } } });
   const close = async () => {
     await app.close();
     await store.close();

@@ -1,9 +1,14 @@
+import { type BotApp, type BotAppOptions, createBotApp } from '../../src/app/bot-app.js';
 import type { EmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
+import { loadEnv } from '../../src/config/env.js';
+import { createLogger } from '../../src/config/logger.js';
+import { defaultPolicy, type Policy } from '../../src/config/policy.js';
 import { patAuth } from '../../src/databricks/auth/auth-provider.js';
 import {
   createDatabricksClient,
   type DatabricksClientOptions,
 } from '../../src/databricks/rest/databricks-client.js';
+import type { Store } from '../../src/store/open-store.js';
 
 /**
  * The bot's `databricks` dependencies on an embedded workspace: a client of its REST API on the
@@ -25,4 +30,31 @@ export function embeddedDatabricks(
     warehouse: embedded.warehouse,
     workspaceId: embedded.workspace.workspaceId,
   };
+}
+
+/**
+ * The bot on an embedded workspace as the in-process tests run it: on the workspace's clock, silent,
+ * its queue inline. `options`: what a test changes — environment (surfaces' fakes), policy, the
+ * client's tries or fetch, webhook credentials (none by default).
+ */
+export function embeddedBotApp(
+  embedded: EmbeddedWorkspace,
+  store: Store,
+  options: {
+    readonly env?: Record<string, string>;
+    readonly policy?: Policy;
+    readonly client?: Pick<DatabricksClientOptions, 'retry' | 'fetch'>;
+    readonly webhookCredentials?: BotAppOptions['webhookCredentials'];
+  } = {},
+): Promise<BotApp> {
+  return createBotApp({
+    env: loadEnv({ LOG_LEVEL: 'silent', ...options.env }),
+    policy: options.policy ?? defaultPolicy(),
+    clock: embedded.workspace.clock,
+    logger: createLogger({ level: 'silent' }),
+    databricks: embeddedDatabricks(embedded, options.client),
+    store,
+    queue: { kind: 'inline' },
+    webhookCredentials: options.webhookCredentials ?? null,
+  });
 }

@@ -11,13 +11,18 @@ export interface WarehouseOptions {
   readonly prices?: ListPrices;
 }
 
-const HOUR = 3_600_000;
+/**
+ * A queue is reported once per quarter hour in which its oldest wait began: a queue that comes back
+ * after a scale-out is said again (the fix did not hold), while one that goes on is said a few times
+ * an hour, each joining its open incident.
+ */
+const QUEUE_EPISODE_MS = 15 * 60_000;
 
 /**
  * SQL warehouses that queue (statements waiting at capacity on a running warehouse: ten or more, or
  * any one for five minutes) and warehouses left running idle with auto-stop off (`auto_stop_mins` 0 and
- * no statement for `thresholds.warehouse_idle_minutes`). Queueing reports once per warehouse per hour;
- * an idle stretch reports once, with the dollars it has burned so far.
+ * no statement for `thresholds.warehouse_idle_minutes`). A queue reports once per quarter hour it began
+ * in (`QUEUE_EPISODE_MS`); an idle stretch reports once, with the dollars it has burned so far.
  */
 export function detectWarehouseProblems(
   warehouses: readonly WarehouseObservation[],
@@ -45,7 +50,7 @@ export function detectWarehouseProblems(
         (w.queuedQueries >= queuedLimit || (w.maxQueuedMs ?? 0) >= queuedMsLimit);
       if (queueing) {
         sink.emit(`warehouse:${w.warehouseId}`, {
-          dedupKey: `${w.workspaceId}:warehouse-queue:${w.warehouseId}:${Math.floor(now / HOUR)}`,
+          dedupKey: `${w.workspaceId}:warehouse-queue:${w.warehouseId}:${Math.floor((now - (w.maxQueuedMs ?? 0)) / QUEUE_EPISODE_MS)}`,
           workspaceId: w.workspaceId,
           kind: 'warehouse_queueing',
           severityHint: 'P3',

@@ -192,12 +192,17 @@ describe('detectWarehouseProblems', () => {
     expect(detectWarehouseProblems([wh({ idleSince: NOW - 10 * MIN })], t, NOW).signals).toEqual([]);
   });
 
-  it('reports queueing at max clusters once per hour', () => {
-    const busy = wh({ autoStopMins: 10, queuedQueries: 4, runningQueries: 10, maxQueuedMs: 6 * MIN });
-    const a = detectWarehouseProblems([busy], thresholds(), NOW);
-    const b = detectWarehouseProblems([busy], thresholds(), NOW + 5 * MIN);
+  it('reports a queue at max clusters once while it lasts, and again when it comes back after draining', () => {
+    const busy = (waitedMs: number) =>
+      wh({ autoStopMins: 10, queuedQueries: 4, runningQueries: 10, maxQueuedMs: waitedMs });
+    const a = detectWarehouseProblems([busy(6 * MIN)], thresholds(), NOW);
+    // Five minutes on, the same statement has waited five minutes longer: the same queue.
+    const b = detectWarehouseProblems([busy(11 * MIN)], thresholds(), NOW + 5 * MIN);
     expect(a.signals.map((s) => s.kind)).toEqual(['warehouse_queueing']);
     expect(b.signals[0]!.id).toBe(a.signals[0]!.id);
+    // Forty minutes on, after a scale-out drained it, a new queue: the fix did not hold.
+    const c = detectWarehouseProblems([busy(6 * MIN)], thresholds(), NOW + 40 * MIN);
+    expect(c.signals[0]!.id).not.toBe(a.signals[0]!.id);
     const roomToScale = wh({ autoStopMins: 10, queuedQueries: 2, maxNumClusters: 4 });
     expect(detectWarehouseProblems([roomToScale], thresholds(), NOW).signals).toEqual([]);
   });

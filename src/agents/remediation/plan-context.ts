@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../config/logger.js';
 import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
-import type { Run } from '../../databricks/rest/jobs-api.js';
 import type { Incident } from '../../domain/incident.js';
 import type { Signal } from '../../domain/signal.js';
 import { type FindOwnerDeps, findOwner } from './find-owner.js';
-import { ENDED_UPDATE_STATES, type RemediationContext, runIsActive } from './plan-remediation.js';
+import {
+  ENDED_UPDATE_STATES,
+  latestRepairOf,
+  type RemediationContext,
+  runIsActive,
+} from './plan-remediation.js';
 import type { RemediationKind } from './remediation-kind.js';
 
 const READS_JOB: readonly RemediationKind[] = [
@@ -112,11 +116,4 @@ async function readStuckUpdate(
     context.pipelineJobRun = { run: full, taskKey: task.task_key, latestRepairId: latestRepairOf(full) };
     return;
   }
-}
-
-/** The newest REPAIR id in a run's `repair_history` (read with `include_history`). */
-function latestRepairOf(run: Run): number | undefined {
-  const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
-  const last = repairs.at(-1)?.id;
-  return last === undefined ? undefined : Number(last);
 }

@@ -469,6 +469,26 @@ export function pipelineCallOf(
   return { pipelineId: decodeURIComponent(m[1]), what: m[2] };
 }
 
+/**
+ * A `jobs/runs/repair` call's run and the repair it names as the latest, or undefined for any other
+ * call (a field the body lacks is undefined).
+ */
+export function repairCallOf(
+  call: PlannedCall,
+): { readonly runId?: number | undefined; readonly latestRepairId?: number | undefined } | undefined {
+  if (!call.path.endsWith('/runs/repair')) return undefined;
+  const body = (call.body ?? {}) as { run_id?: unknown; latest_repair_id?: unknown };
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  return { runId: num(body.run_id), latestRepairId: num(body.latest_repair_id) };
+}
+
+/** The newest REPAIR id in a run's `repair_history` (read with `include_history`). */
+export function latestRepairOf(run: Pick<Run, 'repair_history'>): number | undefined {
+  const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
+  const last = repairs.at(-1)?.id;
+  return last === undefined ? undefined : Number(last);
+}
+
 /** The `pipelines/{id}/updates` and `/stop` paths of a pipeline. */
 const pipelinePath = (pipelineId: string) => `${PIPELINES}/${encodeURIComponent(pipelineId)}`;
 

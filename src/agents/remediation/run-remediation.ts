@@ -16,9 +16,11 @@ import {
 } from '../../store/remediation-repository.js';
 import {
   ENDED_UPDATE_STATES,
+  latestRepairOf,
   type PlannedCall,
   pipelineCallOf,
   type RemediationPlan,
+  repairCallOf,
   runIsActive,
 } from './plan-remediation.js';
 import {
@@ -85,7 +87,7 @@ function convergent(call: PlannedCall, plan: RemediationPlan): boolean {
     const body = call.body as { idempotency_token?: unknown } | undefined;
     return typeof body?.idempotency_token === 'string';
   }
-  if (call.path.endsWith('/runs/repair') || call.path.endsWith('/clusters/restart')) return false;
+  if (repairCallOf(call) !== undefined || call.path.endsWith('/clusters/restart')) return false;
   return !plan.destructive || call.path.endsWith('/cancel');
 }
 
@@ -101,7 +103,7 @@ function repeatable(call: PlannedCall, plan: RemediationPlan): boolean {
   // Also in a destructive plan (a stuck job-started update stopped, then its run repaired): the repair
   // is reconciled against the run's repair history first, and Databricks refuses a repeat of one that
   // did act (a second repair must name the first).
-  if (call.path.endsWith('/runs/repair')) return true;
+  if (repairCallOf(call) !== undefined) return true;
   return !plan.destructive && convergent(call, plan);
 }
 
@@ -138,10 +140,8 @@ async function pipelineUpdateGuard(
 
 /** Whether the run a repair call names has not ended yet; false for any other call. */
 async function runStillGoing(api: DatabricksClient, call: PlannedCall): Promise<boolean> {
-  if (!call.path.endsWith('/runs/repair')) return false;
-  const body = z.looseObject({ run_id: z.number() }).safeParse(call.body);
-  if (!body.success) return false;
-  return runIsActive(await api.jobs.getRun(body.data.run_id));
+  const runId = repairCallOf(call)?.runId;
+  return runId !== undefined && runIsActive(await api.jobs.getRun(runId));
 }
 
 /**
@@ -415,16 +415,12 @@ async function sendCall(
  * happened (the caller then resends what cannot act twice, and reports the rest).
  */
 async function reconcile(api: DatabricksClient, call: PlannedCall): Promise<unknown> {
-  if (!call.path.endsWith('/runs/repair')) return undefined;
-  const body = z
-    .looseObject({ run_id: z.number(), latest_repair_id: z.number().optional() })
-    .safeParse(call.body);
-  if (!body.success) return undefined;
-  const run = await api.jobs.getRun(body.data.run_id, { include_history: true });
-  const repairs = (run.repair_history ?? []).filter((r) => r.type === 'REPAIR' && r.id !== undefined);
-  const newest = repairs.at(-1)?.id;
-  if (newest === undefined || Number(newest) === body.data.latest_repair_id) return undefined;
-  return { repair_id: Number(newest) };
+  const repair = repairCallOf(call);
+  if (repair?.runId === undefined) return undefined;
+  const run = await api.jobs.getRun(repair.runId, { include_history: true });
+  const newest = latestRepairOf(run);
+  if (newest === undefined || newest === repair.latestRepairId) return undefined;
+  return { repair_id: newest };
 }
 
 /** Answers kept in the ledger are small: ids and states, not whole settings. */

@@ -2,6 +2,7 @@ import {
   type PlannedCall,
   pipelineCallOf,
   type RemediationPlan,
+  repairCallOf,
   type VerifySpec,
 } from './plan-remediation.js';
 
@@ -104,9 +105,7 @@ export function renderRunbook(plan: RemediationPlan, context: RunbookContext): s
       const stopped = pipelineCallOf(call);
       const next = plan.calls[i + 1];
       if (stopped?.what === 'stop' && next !== undefined) {
-        const repaired = next.path.endsWith('/runs/repair')
-          ? (next.body as { run_id?: unknown } | undefined)?.run_id
-          : undefined;
+        const repaired = repairCallOf(next)?.runId;
         lines.push(
           repaired === undefined
             ? `# wait until the stopped update reads CANCELED: databricks pipelines get ${shellQuote(stopped.pipelineId)}`

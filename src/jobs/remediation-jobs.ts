@@ -1,7 +1,9 @@
 import {
+  abandonAttempt,
   executeAttempt,
   type RemediationRunnerDeps,
   type RunnerStep,
+  STOP_WAIT_MS,
   verifyAttempt,
 } from '../agents/remediation/run-remediation.js';
 import type { RemediationRepository } from '../store/remediation-repository.js';
@@ -12,7 +14,8 @@ import type { Dispatcher, Processors } from './dispatcher.js';
  * and auto-heal's look at a new incident, keyed by incident.
  */
 export type RemediationPayloads = {
-  remediate: { attemptId: string; retry?: number };
+  /** `retry` counts tries after throttling or an ambiguous answer, `waited` looks at a stop still ending. */
+  remediate: { attemptId: string; retry?: number; waited?: number };
   verify: { attemptId: string; poll: number };
   auto_heal: { incidentId: string };
 };
@@ -26,6 +29,12 @@ const ENDED_POLL = 100;
 const MAX_EXECUTE_RETRIES = 8;
 
 /**
+ * Looks at a stopped pipeline update, or the job run it belonged to, before the attempt gives up on it
+ * ending (with the runner's 15 s between looks, ten minutes: a job run's other tasks may still be finishing).
+ */
+const MAX_STOP_WAITS = 40;
+
+/**
  * The processors of the remediation queues. Every job is keyed (`attempt`, `attempt:retry:n`,
  * `attempt:verify:n`): a double click, a replayed request or a redelivered job lands on a job that
  * exists already, and the runner's state checks make a job that does run twice do nothing the second
@@ -37,7 +46,7 @@ export function createRemediationProcessors(
   /** Auto-heal's look at a new incident (`autoHeal`); it claims the incident itself, so a redelivery is harmless. */
   autoHeal: (incidentId: string) => Promise<unknown>,
 ): Processors<RemediationPayloads> {
-  const next = async (attemptId: string, step: RunnerStep, retry: number) => {
+  const next = async (attemptId: string, step: RunnerStep, retry = 0, waited = 0) => {
     switch (step.kind) {
       case 'verify':
         await dispatcher().dispatch(
@@ -46,25 +55,41 @@ export function createRemediationProcessors(
           { key: `${attemptId}:verify:${step.poll}`, delayMs: step.delayMs },
         );
         return;
-      case 'retry':
-        if (retry >= MAX_EXECUTE_RETRIES) {
-          deps.logger.warn({ attemptId }, 'remediation still throttled after its retries; left for a person');
+      case 'retry': {
+        const stop = step.awaiting === 'stop';
+        if (stop ? waited >= MAX_STOP_WAITS : retry >= MAX_EXECUTE_RETRIES) {
+          deps.logger.warn(
+            { attemptId, awaiting: step.awaiting },
+            'remediation gave up waiting; left for a person',
+          );
+          await abandonAttempt(
+            deps,
+            attemptId,
+            stop
+              ? `what it stopped had not ended after ${Math.round((MAX_STOP_WAITS * STOP_WAIT_MS) / 60_000)} minutes, so the calls after the stop were not sent`
+              : `Databricks still answered busy or with a server error after ${MAX_EXECUTE_RETRIES + 1} tries`,
+          );
           return;
         }
+        const [nextRetry, nextWaited] = stop ? [retry, waited + 1] : [retry + 1, waited];
         await dispatcher().dispatch(
           'remediate',
-          { attemptId, retry: retry + 1 },
-          { key: `${attemptId}:retry:${retry + 1}`, delayMs: step.delayMs },
+          { attemptId, retry: nextRetry, waited: nextWaited },
+          {
+            key: `${attemptId}:${stop ? `wait:${nextWaited}` : `retry:${nextRetry}`}`,
+            delayMs: step.delayMs,
+          },
         );
         return;
+      }
       case 'finished':
         return;
     }
   };
   return {
-    remediate: async ({ attemptId, retry = 0 }) =>
-      next(attemptId, await executeAttempt(deps, attemptId), retry),
-    verify: async ({ attemptId, poll }) => next(attemptId, await verifyAttempt(deps, attemptId, poll), 0),
+    remediate: async ({ attemptId, retry, waited }) =>
+      next(attemptId, await executeAttempt(deps, attemptId), retry, waited),
+    verify: async ({ attemptId, poll }) => next(attemptId, await verifyAttempt(deps, attemptId, poll)),
     auto_heal: async ({ incidentId }) => {
       await autoHeal(incidentId);
     },

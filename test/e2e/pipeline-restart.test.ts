@@ -355,6 +355,31 @@ describe('a pipeline update that hangs without an error', () => {
     expect(attempt?.state).toBe('recovered');
   }, 120_000);
 
+  it('gives up on a workspace that keeps throttling, says nothing was sent, and starts nothing', async () => {
+    let throttled = 0;
+    const busy: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST' && String(input).endsWith('/stop')) {
+        throttled++;
+        return json(429, { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'Too many requests' });
+      }
+      return fetch(input, init);
+    };
+    w = await world('duration_anomaly', busy);
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('failed');
+    expect(attempt?.outcome?.summary).toContain('nothing was sent');
+    // The transport's own retries come on top of the runner's nine tries.
+    expect(throttled).toBeGreaterThanOrEqual(9);
+    expect(newUpdates(w)).toHaveLength(0);
+    const timeline = await w.app.repos.incidents.timeline(w.incidentId);
+    expect(timeline.map((e) => e.summary).join('\n')).toContain(
+      'still answered busy or with a server error after 9 tries',
+    );
+  }, 120_000);
+
   it('is not offered for a pipeline that failed with an error, and a forged press is refused', async () => {
     w = await world('pipeline_failed');
     expect(await consoleCard(w)).not.toContain('Restart the pipeline update');
@@ -380,6 +405,38 @@ async function lastWritten(w: World, table: string): Promise<number> {
   );
   const at = rows[0]?.at;
   return at === null || at === undefined ? 0 : new Date(at as string | number).getTime();
+}
+
+/**
+ * A workspace whose job run still reads as ending for the first `reads` looks after the pipeline's
+ * stop, as Databricks may; `repairedAfter` records how many such looks came before each repair.
+ */
+function runStillEndingAfterStop(reads: number) {
+  let stopped = false;
+  let stillGoing = 0;
+  const repairedAfter: number[] = [];
+  const ending: typeof fetch = async (input, init) => {
+    const url = String(input);
+    if (init?.method === 'POST' && url.endsWith('/runs/repair')) repairedAfter.push(stillGoing);
+    const res = await fetch(input, init);
+    if (init?.method === 'POST' && url.endsWith('/stop')) stopped = true;
+    if (
+      stopped &&
+      stillGoing < reads &&
+      (init?.method ?? 'GET') === 'GET' &&
+      url.includes('/jobs/runs/get?')
+    ) {
+      stillGoing++;
+      const body = (await res.json()) as Record<string, unknown>;
+      return json(200, {
+        ...body,
+        state: { life_cycle_state: 'TERMINATING' },
+        status: { state: 'TERMINATING' },
+      });
+    }
+    return res;
+  };
+  return { fetch: ending, repairedAfter };
 }
 
 describe("a pipeline update a job's pipeline task started that hangs", () => {
@@ -409,33 +466,29 @@ describe("a pipeline update a job's pipeline task started that hangs", () => {
   }, 120_000);
 
   it('waits for the run to end after the stop before repairing it', async () => {
-    let stopped = false;
-    let stillGoing = 0;
-    const repairedAfter: number[] = [];
-    const slowEnd: typeof fetch = async (input, init) => {
-      const url = String(input);
-      if (init?.method === 'POST' && url.endsWith('/runs/repair')) repairedAfter.push(stillGoing);
-      const res = await fetch(input, init);
-      if (init?.method === 'POST' && url.endsWith('/stop')) stopped = true;
-      // The first two reads of the run after the stop still show it going, as Databricks may.
-      if (stopped && stillGoing < 2 && (init?.method ?? 'GET') === 'GET' && url.includes('/jobs/runs/get?')) {
-        stillGoing++;
-        const body = (await res.json()) as Record<string, unknown>;
-        return json(200, {
-          ...body,
-          state: { life_cycle_state: 'TERMINATING' },
-          status: { state: 'TERMINATING' },
-        });
-      }
-      return res;
-    };
-    w = await world('duration_anomaly', slowEnd, 'job');
+    const ending = runStillEndingAfterStop(2);
+    w = await world('duration_anomaly', ending.fetch, 'job');
     await press(w);
     await w.settle();
     await w.until(finished(w));
-    expect(repairedAfter).toEqual([2]);
+    expect(ending.repairedAfter).toEqual([2]);
     const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
     expect(attempt?.state).toBe('recovered');
+  }, 120_000);
+
+  it('repairs nothing when the run never ends after the stop, and says the attempt was left part-way', async () => {
+    const ending = runStillEndingAfterStop(Number.POSITIVE_INFINITY);
+    w = await world('duration_anomaly', ending.fetch, 'job');
+    await press(w);
+    await w.settle();
+    await w.until(finished(w));
+    const [attempt] = await w.app.repos.remediations.listForIncident(w.incidentId);
+    expect(attempt?.state).toBe('unknown');
+    expect(attempt?.outcome?.summary).toContain('had not ended after 10 minutes');
+    const timeline = await w.app.repos.incidents.timeline(w.incidentId);
+    expect(timeline.map((e) => e.summary).join('\n')).toContain('Outcome unknown');
+    expect(ending.repairedAfter).toEqual([]);
+    expect((await w.app.repos.incidents.get(w.incidentId))?.state).not.toBe('mitigating');
   }, 120_000);
 
   it('repairs the run once when the repair was accepted but answered with a 500', async () => {

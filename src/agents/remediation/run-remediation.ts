@@ -67,7 +67,12 @@ export interface RemediationRunnerDeps {
 /** What the queue should do next with an attempt. */
 export type RunnerStep =
   | { readonly kind: 'verify'; readonly delayMs: number; readonly poll: number }
-  | { readonly kind: 'retry'; readonly delayMs: number }
+  | {
+      readonly kind: 'retry';
+      readonly delayMs: number;
+      /** What the attempt waits on: the workspace to stop throttling or failing, or a stop to take effect. */
+      readonly awaiting: 'workspace' | 'stop';
+    }
   | { readonly kind: 'finished' };
 
 const ACTOR = 'dbxops';
@@ -145,10 +150,10 @@ async function runStillGoing(api: DatabricksClient, call: PlannedCall): Promise<
 }
 
 /**
- * How long to wait before reading a stopping pipeline again: a stop tears the update's cluster down,
- * which takes a minute or two, and the queue tries an attempt again at most eight times.
+ * How long to wait before reading a stopping pipeline (or the run it belonged to) again: a stop tears
+ * the update's cluster down, which takes a minute or two.
  */
-const STOP_WAIT_MS = 15_000;
+export const STOP_WAIT_MS = 15_000;
 
 const presserSchema = z.object({
   surface: z.enum(SURFACE_NAMES),
@@ -268,7 +273,7 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
     } else {
       if (verify.target === 'pipeline_update' && isPipelineCall(call, 'updates')) {
         const guard = await pipelineUpdateGuard(api, verify);
-        if (guard.kind === 'wait') return { kind: 'retry', delayMs: STOP_WAIT_MS };
+        if (guard.kind === 'wait') return { kind: 'retry', delayMs: STOP_WAIT_MS, awaiting: 'stop' };
         if (guard.kind === 'found') {
           const found = { update_id: guard.updateId };
           await deps.remediations.recordCall(
@@ -285,7 +290,7 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
       // One already sent is reconciled instead: the run it repaired is going again.
       const afterStop = plan.calls.slice(0, index).some((c) => isPipelineCall(c, 'stop'));
       if (afterStop && record?.status !== 'sent' && (await runStillGoing(api, call)))
-        return { kind: 'retry', delayMs: STOP_WAIT_MS };
+        return { kind: 'retry', delayMs: STOP_WAIT_MS, awaiting: 'stop' };
       const sent = await sendCall(deps, api, current, plan, index, call, record);
       if (sent.kind === 'retry') return sent;
       if (sent.kind === 'failed' || sent.kind === 'unknown') {
@@ -326,7 +331,7 @@ export async function executeAttempt(deps: RemediationRunnerDeps, attemptId: str
 
 type SendResult =
   | { kind: 'done'; response: unknown }
-  | { kind: 'retry'; delayMs: number }
+  | { kind: 'retry'; delayMs: number; awaiting: 'workspace' }
   | { kind: 'failed' | 'unknown'; summary: string; error?: string };
 
 /**
@@ -383,7 +388,7 @@ async function sendCall(
         { ...base, status: 'error', httpStatus: error.status, error: error.message.slice(0, 500) },
         deps.wallClock.now(),
       );
-      return { kind: 'retry', delayMs: error.retryAfterMs ?? 5_000 };
+      return { kind: 'retry', delayMs: error.retryAfterMs ?? 5_000, awaiting: 'workspace' };
     }
     // 5xx, a reset or a timeout may have acted: the ledger keeps `sent`, so the retry reconciles.
     if (error.status >= 500 || error.status === 0) {
@@ -394,7 +399,7 @@ async function sendCall(
           error: error.message,
         };
       }
-      return { kind: 'retry', delayMs: 5_000 };
+      return { kind: 'retry', delayMs: 5_000, awaiting: 'workspace' };
     }
     await deps.remediations.recordCall(
       attempt.id,
@@ -510,6 +515,26 @@ const STATE_WORDS: Record<
 
 /** Records the end of an attempt on the attempt, the incident's timeline and state, and every card. */
 /** Why an attempt of a workspace removed from `workspaces` stops: its calls never go to another one. */
+/**
+ * Ends an attempt the queue gave up waiting on (`why` says on what), so its card and thread say so
+ * instead of showing it running for ever: `unknown` when a call may have acted, else `failed`.
+ */
+export async function abandonAttempt(
+  deps: RemediationRunnerDeps,
+  attemptId: string,
+  why: string,
+): Promise<void> {
+  const attempt = await deps.remediations.get(attemptId);
+  if (attempt === undefined || (attempt.state !== 'queued' && attempt.state !== 'executing')) return;
+  const title = readStoredPlan(attempt.plan)?.title ?? attempt.action;
+  const acted = attempt.steps.some((step) => step.status !== 'error');
+  await finish(deps, attempt, acted ? 'unknown' : 'failed', {
+    summary: acted
+      ? `"${title}" was left part-way: ${why}. Calls already sent may have acted; check the state by hand (see the runbook) before pressing again.`
+      : `"${title}" was not run: ${why}, and nothing was sent. Press again once the workspace answers.`,
+  });
+}
+
 function notWatched(attempt: RemediationAttempt, then: string): string {
   return `Workspace ${attempt.workspaceId} is no longer watched by this deployment, so I cannot reach it: ${then}.`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
-import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
+import { DependencyGraph, nodeKey } from '../../../src/agents/correlator/dependency-graph.js';
 import { triageFacts } from '../../../src/agents/correlator/triage-facts.js';
 import { classifyError } from '../../../src/agents/classifier/classify-error.js';
 import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
@@ -171,6 +171,35 @@ describe('triageFacts', () => {
     expect(severityAt(zeroRows, deadline - 20 * MIN)).toBe('P2');
     expect(severityAt(atRisk, deadline - 100 * MIN)).toBe('P2');
     expect(severityAt(atRisk, deadline - 20 * MIN)).toBe('P1');
+  });
+
+  it('pages (P2) empty loads on a table that more than ten jobs read, though the SLA downstream is a day away', () => {
+    const loadedAt = 1_717_020_000_000;
+    const raw = 'main.claims.raw_notices';
+    const zeroRows = failedTaskSignal({
+      dedupKey: 'zero',
+      kind: 'zero_rows',
+      occurredAt: loadedAt,
+      subject: { type: 'table', id: raw },
+      refs: { jobId: '7', tablesWritten: [raw] },
+      metrics: { consecutiveZeroLoads: 3, deadline: loadedAt + 20 * 3_600_000 },
+      error: undefined,
+      classification: undefined,
+    });
+    const readers = (count: number) => {
+      const graph = new DependencyGraph().addEdge(nodeKey('job', '7'), nodeKey('table', raw));
+      for (let i = 0; i < count; i += 1) graph.addEdge(nodeKey('table', raw), nodeKey('job', `reader-${i}`));
+      return graph;
+    };
+    const severityWith = (graph: DependencyGraph) =>
+      triageIncident(
+        triageFacts(summariseIncident([zeroRows], graph), [zeroRows], loadedAt, { repeated: false }),
+        defaultPolicy().triage,
+      ).severity;
+    // The SLA's band (a day away: P3) is the least the streak gets; everything reading the table is
+    // short of new data, as it would be were its loader failing.
+    expect(severityWith(readers(3))).toBe('P3');
+    expect(severityWith(readers(12))).toBe('P2');
   });
 
   it('tells someone (P3) of a runaway query caught by its bytes two minutes in, before it has wasted much', () => {

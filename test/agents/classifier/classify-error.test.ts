@@ -5,7 +5,10 @@ import {
   classifyErrorWithSecondOpinion,
   createErrorClassifier,
 } from '../../../src/agents/classifier/classify-error.js';
-import { parseErrorPatterns } from '../../../src/agents/classifier/error-patterns.js';
+import {
+  loadDefaultErrorPatterns,
+  parseErrorPatterns,
+} from '../../../src/agents/classifier/error-patterns.js';
 
 const verdict = (message: string, extra: Partial<Parameters<typeof classifyError>[0]> = {}) =>
   classifyError({ message, ...extra });
@@ -1283,6 +1286,139 @@ describe('HTTP statuses behind a client retry wrapper', () => {
     expect(wrap(404)).toMatchObject({ category: 'missing_object', action: 'NOTIFY_OWNER' });
     expect(wrap(403)).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
     expect(wrap(503)).toMatchObject({ category: 'network', action: 'RETRY' });
+  });
+});
+
+describe("kinds the unseen10 round read, in other tools' words", () => {
+  it('gives memory to a JVM a shell reports killed, and less heap to one that could not reserve it', () => {
+    expect(
+      verdict(
+        '/opt/spark/bin/spark-class: line 77:  1234 Killed                  "$RUNNER" -Xmx4g -cp /opt/spark/jars/* org.apache.spark.deploy.SparkSubmit',
+      ),
+    ).toMatchObject({ category: 'resource', action: 'RETRY_WITH_NEW_PARAMS' });
+    expect(
+      verdict(
+        'Error occurred during initialization of VM\nCould not reserve enough space for 4194304KB object heap',
+      ),
+    ).toMatchObject({
+      category: 'resource',
+      action: 'RETRY_WITH_NEW_PARAMS',
+      paramsHint: { decrease: 'memory' },
+    });
+  });
+
+  it('tells the owner about a heap size or a sized setting the JVM cannot read', () => {
+    expect(
+      verdict('Invalid initial heap size: -Xms64X\nError: Could not create the Java Virtual Machine.'),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        'java.lang.NumberFormatException: For input string: "512m"\n\tat java.lang.Long.parseLong(Long.java:589)',
+      ),
+    ).toMatchObject({ category: 'config' });
+    expect(verdict('java.lang.NumberFormatException: For input string: "N/A"')).toMatchObject({
+      category: 'data_quality',
+    });
+  });
+
+  it('reads a message-less IllegalArgumentException from the bytecode reader as a Java too new, not a setting', () => {
+    expect(
+      verdict(
+        'java.lang.IllegalArgumentException\n\tat org.apache.xbean.asm7.ClassReader.<init>(ClassReader.java:195)\n\tat org.apache.spark.util.ClosureCleaner$.getClassReader(ClosureCleaner.scala:50)',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    const bare = verdict(
+      'Caused by: java.lang.IllegalArgumentException: null\n\tat com.example.pipeline.Loader.load(Loader.java:10)',
+    );
+    expect(bare.rule).not.toBe('family.exception_config');
+    expect(
+      verdict("java.lang.IllegalArgumentException: Invalid value for option 'mode': FASTEST"),
+    ).toMatchObject({
+      category: 'config',
+    });
+  });
+
+  it("reads values the target cannot hold as the data, in pyarrow's and Redshift's words", () => {
+    expect(
+      verdict(
+        'Could not infer schema: did not recognize Python value type when inferring an Arrow data type',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        "ERROR: Load into table 'events' failed. Check 'stl_load_errors' system table for details. err_reason: String length exceeds DDL length",
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
+  it('tells the owner about settings a table format needs: a lock client, key fields the data has', () => {
+    expect(
+      verdict('Generic DeltaTable error: Atomic rename requires a LockClient for S3 backends.'),
+    ).toMatchObject({
+      category: 'config',
+      action: 'NOTIFY_OWNER',
+    });
+    expect(
+      verdict(
+        'org.apache.hudi.exception.HoodieKeyException: event_time(Part -event_time) field not found in record. Acceptable fields were :[id, ts]',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a cluster stopped while a tool waited for it as a race, not a capacity or settings failure', () => {
+    expect(
+      verdict(
+        'Error: cannot start cluster: 1234-567890-abcde123 is not able to transition from TERMINATING to RUNNING: Inactive cluster terminated (inactive for 120 minutes).',
+      ),
+    ).toMatchObject({ category: 'concurrency', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict('failed to reach RUNNING, got TERMINATED: Termination requested by someone@example.com'),
+    ).toMatchObject({ category: 'concurrency' });
+  });
+
+  it('reads missing models and missing log versions as missing objects', () => {
+    expect(
+      verdict(
+        'Was not found appropriate resource to download for request: ResourceRequest(ner_dl,Some(fr),public/models,5.1.0,3.4.1)',
+      ),
+    ).toMatchObject({ category: 'missing_object', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict('java.lang.IllegalStateException: could not find any delta file for version 42'),
+    ).toMatchObject({
+      category: 'missing_object',
+    });
+  });
+
+  it("does not read a connector library's exception name as a connection failure", () => {
+    const rules = createErrorClassifier(loadDefaultErrorPatterns());
+    expect(
+      rules({
+        message:
+          'com.google.cloud.bigquery.connector.common.BigQueryConnectorException: Failed to write to BigQuery',
+      }).category,
+    ).not.toBe('network');
+  });
+
+  it('gives a storage read whose body stopped arriving more time', () => {
+    expect(
+      verdict(
+        'ObjectStore(Generic { store: "GCS", source: reqwest::Error { kind: Decode, source: "error decoding response body" } })',
+      ),
+    ).toMatchObject({ category: 'timeout', action: 'RETRY_WITH_NEW_PARAMS' });
+  });
+
+  it('reads credentials an SDK could not refresh as a refused identity', () => {
+    expect(verdict('oauth-m2m auth: failed to refresh credentials: invalid_client')).toMatchObject({
+      category: 'permission',
+    });
+  });
+
+  it('reads an error class for a feature not supported in that setting as configuration', () => {
+    expect(
+      verdict(
+        '[MANAGED_TABLE_WITH_CRED_NOT_SUPPORTED] Creating managed table with storage credential is not supported. SQLSTATE: 0AKUC',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
   });
 });
 

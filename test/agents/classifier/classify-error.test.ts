@@ -1399,6 +1399,20 @@ describe("kinds the unseen10 round read, in other tools' words", () => {
     ).not.toBe('network');
   });
 
+  it('reads a class a framework or Py4J cannot load by name as a missing library, not a missing object', () => {
+    expect(
+      verdict("dagster.DagsterInvariantViolationError: Class 'pyspark_io.DeltaLakeIOManager' not found"),
+    ).toMatchObject({
+      category: 'dependency',
+      action: 'NOTIFY_OWNER',
+    });
+    expect(
+      verdict(
+        'py4j.protocol.Py4JError: org.apache.sedona.sql.utils.SedonaSQLRegistrator does not exist in the JVM',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+
   it('gives a storage read whose body stopped arriving more time', () => {
     expect(
       verdict(

@@ -1413,6 +1413,27 @@ describe("kinds the unseen10 round read, in other tools' words", () => {
     ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
   });
 
+  it("reads a driver's 'failed to connect' around the server's 400 answer as the request, not the transport", () => {
+    expect(
+      verdict(
+        '[Simba][SparkJDBCDriver](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 400, Error message: Unknown.',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        '[Simba][SparkJDBCDriver](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 403, Error message: Unknown.',
+      ),
+    ).toMatchObject({ category: 'permission' });
+  });
+
+  it("tells the owner about a Spark service that cannot bind this host's address, however often it retried", () => {
+    expect(
+      verdict(
+        "java.net.BindException: Cannot assign requested address: Service 'SparkUI' failed after 16 retries (on a random free port)! Consider explicitly setting the appropriate binding address for the service 'SparkUI' (for example spark.driver.bindAddress for SparkDriver) to the correct binding address.",
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
   it('gives a storage read whose body stopped arriving more time', () => {
     expect(
       verdict(

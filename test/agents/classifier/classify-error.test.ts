@@ -1434,6 +1434,14 @@ describe("kinds the unseen10 round read, in other tools' words", () => {
     ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
   });
 
+  it("reads a heartbeat's RPC that ran out of its deadline as a timeout to lengthen", () => {
+    expect(
+      verdict(
+        'WARN Executor: Issue communicating with driver in heartbeater\norg.apache.spark.rpc.RpcTimeoutException: Futures timed out after [30 seconds]. This timeout is controlled by spark.executor.heartbeatInterval',
+      ),
+    ).toMatchObject({ category: 'timeout', action: 'RETRY_WITH_NEW_PARAMS' });
+  });
+
   it('gives a storage read whose body stopped arriving more time', () => {
     expect(
       verdict(

@@ -1442,6 +1442,14 @@ describe("kinds the unseen10 round read, in other tools' words", () => {
     ).toMatchObject({ category: 'timeout', action: 'RETRY_WITH_NEW_PARAMS' });
   });
 
+  it('reads a plugin that names the runtime builds it supports as a version clash', () => {
+    expect(
+      verdict(
+        'java.lang.IllegalArgumentException: This connector build does not support Scala version 2.13.8. Supported Scala versions: 2.12',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+
   it('gives a storage read whose body stopped arriving more time', () => {
     expect(
       verdict(

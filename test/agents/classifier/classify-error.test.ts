@@ -1450,6 +1450,14 @@ describe("kinds the unseen10 round read, in other tools' words", () => {
     ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
   });
 
+  it("reads EMR's structured bootstrap-action failure as the init script's, whatever the script's runtime printed", () => {
+    expect(
+      verdict(
+        "2021-03-02T10:00:00.000Z ERROR Source: BOOTSTRAP_ACTION | ErrorCode: SCRIPT_EXECUTION_FAILED_CODE | Execution for s3://my-bucket/bootstrap/install.sh failed with code '2'\nNameError: uninitialized constant Foo",
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
   it('gives a storage read whose body stopped arriving more time', () => {
     expect(
       verdict(

@@ -1458,6 +1458,17 @@ describe("kinds the unseen10 round read, in other tools' words", () => {
     ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
   });
 
+  it("escalates a Go panic wherever the output prints it, as Terraform does below the provider's stack trace", () => {
+    expect(
+      verdict(
+        'Stack trace from the terraform-provider-databricks_v1.40.0 plugin:\n\npanic: interface conversion: interface {} is nil, not string\n\ngoroutine 42 [running]:',
+      ),
+    ).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
+    expect(verdict('Error: the run finished; no panic: all tasks succeeded')).not.toMatchObject({
+      rule: 'tool.crash',
+    });
+  });
+
   it('gives a storage read whose body stopped arriving more time', () => {
     expect(
       verdict(

@@ -1469,6 +1469,20 @@ describe("kinds the unseen10 round read, in other tools' words", () => {
     });
   });
 
+  it("escalates a library's own KeyError under Python 3.11's underline of the failing expression", () => {
+    expect(
+      verdict(
+        [
+          'Traceback (most recent call last):',
+          '  File "/usr/lib/python3.12/site-packages/mlflow/tracking/client.py", line 812, in get_run',
+          "    return Run(info=payload['info'])",
+          '                    ~~~~~~~^^^^^^^^',
+          "KeyError: 'info'",
+        ].join('\n'),
+      ),
+    ).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
+  });
+
   it('gives a storage read whose body stopped arriving more time', () => {
     expect(
       verdict(

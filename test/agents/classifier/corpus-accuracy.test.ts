@@ -229,9 +229,11 @@ const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetr
  * from their misses (about three in four of their categories are right, as when they were blind),
  * 0.94 until the 148 `u8-` and `u9-` rows joined the same way (about half of theirs are right), and
  * 0.925 and 0.92 until the 133 `u10-` rows joined the same way (92.3 % / 91.3 % with them: about two
- * in three of their categories and three in four of their actions are right held out).
+ * in three of their categories and three in four of their actions are right held out); 0.92 and 0.91
+ * just after, and 0.93 and 0.915 once that round's rules, read from their misses by kind, reached
+ * 93.5 % / 91.6 %.
  */
-const TUNE_TARGETS = { category: 0.92, action: 0.91, unknown: 0.02 } as const;
+const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 
 interface Outcome {
   row: CorpusRow;

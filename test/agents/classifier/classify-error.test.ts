@@ -5,7 +5,10 @@ import {
   classifyErrorWithSecondOpinion,
   createErrorClassifier,
 } from '../../../src/agents/classifier/classify-error.js';
-import { parseErrorPatterns } from '../../../src/agents/classifier/error-patterns.js';
+import {
+  loadDefaultErrorPatterns,
+  parseErrorPatterns,
+} from '../../../src/agents/classifier/error-patterns.js';
 
 const verdict = (message: string, extra: Partial<Parameters<typeof classifyError>[0]> = {}) =>
   classifyError({ message, ...extra });
@@ -1283,6 +1286,223 @@ describe('HTTP statuses behind a client retry wrapper', () => {
     expect(wrap(404)).toMatchObject({ category: 'missing_object', action: 'NOTIFY_OWNER' });
     expect(wrap(403)).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
     expect(wrap(503)).toMatchObject({ category: 'network', action: 'RETRY' });
+  });
+});
+
+describe("kinds the unseen10 round read, in other tools' words", () => {
+  it('gives memory to a JVM a shell reports killed, and less heap to one that could not reserve it', () => {
+    expect(
+      verdict(
+        '/opt/spark/bin/spark-class: line 77:  1234 Killed                  "$RUNNER" -Xmx4g -cp /opt/spark/jars/* org.apache.spark.deploy.SparkSubmit',
+      ),
+    ).toMatchObject({ category: 'resource', action: 'RETRY_WITH_NEW_PARAMS' });
+    expect(
+      verdict(
+        'Error occurred during initialization of VM\nCould not reserve enough space for 4194304KB object heap',
+      ),
+    ).toMatchObject({
+      category: 'resource',
+      action: 'RETRY_WITH_NEW_PARAMS',
+      paramsHint: { decrease: 'memory' },
+    });
+  });
+
+  it('tells the owner about a heap size or a sized setting the JVM cannot read', () => {
+    expect(
+      verdict('Invalid initial heap size: -Xms64X\nError: Could not create the Java Virtual Machine.'),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        'java.lang.NumberFormatException: For input string: "512m"\n\tat java.lang.Long.parseLong(Long.java:589)',
+      ),
+    ).toMatchObject({ category: 'config' });
+    expect(verdict('java.lang.NumberFormatException: For input string: "N/A"')).toMatchObject({
+      category: 'data_quality',
+    });
+  });
+
+  it('reads a message-less IllegalArgumentException from the bytecode reader as a Java too new, not a setting', () => {
+    expect(
+      verdict(
+        'java.lang.IllegalArgumentException\n\tat org.apache.xbean.asm7.ClassReader.<init>(ClassReader.java:195)\n\tat org.apache.spark.util.ClosureCleaner$.getClassReader(ClosureCleaner.scala:50)',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    const bare = verdict(
+      'Caused by: java.lang.IllegalArgumentException: null\n\tat com.example.pipeline.Loader.load(Loader.java:10)',
+    );
+    expect(bare.rule).not.toBe('family.exception_config');
+    expect(
+      verdict("java.lang.IllegalArgumentException: Invalid value for option 'mode': FASTEST"),
+    ).toMatchObject({
+      category: 'config',
+    });
+  });
+
+  it("reads values the target cannot hold as the data, in pyarrow's and Redshift's words", () => {
+    expect(
+      verdict(
+        'Could not infer schema: did not recognize Python value type when inferring an Arrow data type',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        "ERROR: Load into table 'events' failed. Check 'stl_load_errors' system table for details. err_reason: String length exceeds DDL length",
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
+  it('tells the owner about settings a table format needs: a lock client, key fields the data has', () => {
+    expect(
+      verdict('Generic DeltaTable error: Atomic rename requires a LockClient for S3 backends.'),
+    ).toMatchObject({
+      category: 'config',
+      action: 'NOTIFY_OWNER',
+    });
+    expect(
+      verdict(
+        'org.apache.hudi.exception.HoodieKeyException: event_time(Part -event_time) field not found in record. Acceptable fields were :[id, ts]',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a cluster stopped while a tool waited for it as a race, not a capacity or settings failure', () => {
+    expect(
+      verdict(
+        'Error: cannot start cluster: 1234-567890-abcde123 is not able to transition from TERMINATING to RUNNING: Inactive cluster terminated (inactive for 120 minutes).',
+      ),
+    ).toMatchObject({ category: 'concurrency', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict('failed to reach RUNNING, got TERMINATED: Termination requested by someone@example.com'),
+    ).toMatchObject({ category: 'concurrency' });
+  });
+
+  it('reads missing models and missing log versions as missing objects', () => {
+    expect(
+      verdict(
+        'Was not found appropriate resource to download for request: ResourceRequest(ner_dl,Some(fr),public/models,5.1.0,3.4.1)',
+      ),
+    ).toMatchObject({ category: 'missing_object', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict('java.lang.IllegalStateException: could not find any delta file for version 42'),
+    ).toMatchObject({
+      category: 'missing_object',
+    });
+  });
+
+  it("does not read a connector library's exception name as a connection failure", () => {
+    const rules = createErrorClassifier(loadDefaultErrorPatterns());
+    expect(
+      rules({
+        message:
+          'com.google.cloud.bigquery.connector.common.BigQueryConnectorException: Failed to write to BigQuery',
+      }).category,
+    ).not.toBe('network');
+  });
+
+  it('reads a class a framework or Py4J cannot load by name as a missing library, not a missing object', () => {
+    expect(
+      verdict("dagster.DagsterInvariantViolationError: Class 'pyspark_io.DeltaLakeIOManager' not found"),
+    ).toMatchObject({
+      category: 'dependency',
+      action: 'NOTIFY_OWNER',
+    });
+    expect(
+      verdict(
+        'py4j.protocol.Py4JError: org.apache.sedona.sql.utils.SedonaSQLRegistrator does not exist in the JVM',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+
+  it("reads a driver's 'failed to connect' around the server's 400 answer as the request, not the transport", () => {
+    expect(
+      verdict(
+        '[Simba][SparkJDBCDriver](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 400, Error message: Unknown.',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    expect(
+      verdict(
+        '[Simba][SparkJDBCDriver](500593) Communication link failure. Failed to connect to server. Reason: HTTP Response code: 403, Error message: Unknown.',
+      ),
+    ).toMatchObject({ category: 'permission' });
+  });
+
+  it("tells the owner about a Spark service that cannot bind this host's address, however often it retried", () => {
+    expect(
+      verdict(
+        "java.net.BindException: Cannot assign requested address: Service 'SparkUI' failed after 16 retries (on a random free port)! Consider explicitly setting the appropriate binding address for the service 'SparkUI' (for example spark.driver.bindAddress for SparkDriver) to the correct binding address.",
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it("reads a heartbeat's RPC that ran out of its deadline as a timeout to lengthen", () => {
+    expect(
+      verdict(
+        'WARN Executor: Issue communicating with driver in heartbeater\norg.apache.spark.rpc.RpcTimeoutException: Futures timed out after [30 seconds]. This timeout is controlled by spark.executor.heartbeatInterval',
+      ),
+    ).toMatchObject({ category: 'timeout', action: 'RETRY_WITH_NEW_PARAMS' });
+  });
+
+  it('reads a plugin that names the runtime builds it supports as a version clash', () => {
+    expect(
+      verdict(
+        'java.lang.IllegalArgumentException: This connector build does not support Scala version 2.13.8. Supported Scala versions: 2.12',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+
+  it("reads EMR's structured bootstrap-action failure as the init script's, whatever the script's runtime printed", () => {
+    expect(
+      verdict(
+        "2021-03-02T10:00:00.000Z ERROR Source: BOOTSTRAP_ACTION | ErrorCode: SCRIPT_EXECUTION_FAILED_CODE | Execution for s3://my-bucket/bootstrap/install.sh failed with code '2'\nNameError: uninitialized constant Foo",
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it("escalates a Go panic wherever the output prints it, as Terraform does below the provider's stack trace", () => {
+    expect(
+      verdict(
+        'Stack trace from the terraform-provider-databricks_v1.40.0 plugin:\n\npanic: interface conversion: interface {} is nil, not string\n\ngoroutine 42 [running]:',
+      ),
+    ).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
+    expect(verdict('Error: the run finished; no panic: all tasks succeeded')).not.toMatchObject({
+      rule: 'tool.crash',
+    });
+  });
+
+  it("escalates a library's own KeyError under Python 3.11's underline of the failing expression", () => {
+    expect(
+      verdict(
+        [
+          'Traceback (most recent call last):',
+          '  File "/usr/lib/python3.12/site-packages/mlflow/tracking/client.py", line 812, in get_run',
+          "    return Run(info=payload['info'])",
+          '                    ~~~~~~~^^^^^^^^',
+          "KeyError: 'info'",
+        ].join('\n'),
+      ),
+    ).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
+  });
+
+  it('gives a storage read whose body stopped arriving more time', () => {
+    expect(
+      verdict(
+        'ObjectStore(Generic { store: "GCS", source: reqwest::Error { kind: Decode, source: "error decoding response body" } })',
+      ),
+    ).toMatchObject({ category: 'timeout', action: 'RETRY_WITH_NEW_PARAMS' });
+  });
+
+  it('reads credentials an SDK could not refresh as a refused identity', () => {
+    expect(verdict('oauth-m2m auth: failed to refresh credentials: invalid_client')).toMatchObject({
+      category: 'permission',
+    });
+  });
+
+  it('reads an error class for a feature not supported in that setting as configuration', () => {
+    expect(
+      verdict(
+        '[MANAGED_TABLE_WITH_CRED_NOT_SUPPORTED] Creating managed table with storage credential is not supported. SQLSTATE: 0AKUC',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
   });
 });
 

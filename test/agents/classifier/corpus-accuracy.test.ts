@@ -141,12 +141,22 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   one `unknown`, 34 `ESCALATE`. Measured once the round's code was merged and before anything was chosen on it: the
  *   code the round began with (a8bd95c) 93 and 101 of 144 right (64.6 % / 70.1 %), 2 given up,
  *   5 needless retries; the round's code (unseen8 as learned examples, the category over the
- *   categories alone) 92 and 100 (63.9 % / 69.4 %), 2, 5. Aggregates only; nobody has read its
- *   messages. Each row keeps the gatherer's one line on why it is labelled so.
+ *   categories alone) 92 and 100 (63.9 % / 69.4 %), 2, 5; after the round that narrowed plain
+ *   RETRYs, 92 and 100, 2, 4. Each row keeps the gatherer's one line on why it is labelled so. It
+ *   joined the tune set (ids `u10-`) in the round after, as unseen8 had, while `unseen11` was gathered
+ *   to measure that round: 133 of its 144 rows, 11 left out for contradicting earlier rows of the
+ *   same wording — 7 found by comparing every row's words with the earlier rows' (a missing table,
+ *   an unresolved column, a 403 `PERMISSION_DENIED`, a Spark NLP resource not found, all labelled
+ *   `ESCALATE` where earlier rows label them by what the text says; a wheel that cannot be found
+ *   labelled `dependency` where an earlier row says `config`; sparklyr's gateway that did not respond
+ *   labelled `config` where an earlier row says `network`), and its 4 needless retries, read as
+ *   unseen8's were: a connect timeout, a bare `RemoteDisconnected`, a `RESOURCE_EXHAUSTED` for
+ *   throttling and a concurrent-usage limit, each labelled something a retry cannot fix where earlier
+ *   rows of the same wording are blips to retry (the thread, not the text, showed otherwise).
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen10';
+  split: 'tune' | 'holdout' | 'unseen2';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -164,7 +174,6 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
-const unseen10Rows = rows.filter((r) => r.split === 'unseen10');
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -197,8 +206,9 @@ const TARGETS = { category: 0.9, action: 0.85, unknown: 0.03 } as const;
  */
 const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on the second unseen split today (76 and 79 of 80 right, none given
- * up, no needless retry), rounded towards failing: 75 and 79 from when the `u8-` and `u9-` rows
+ * What the classifier reaches on the second unseen split today (76 and 80 of 80 right, none given
+ * up, no needless retry), rounded towards failing: 76 and 79 until the `u10-` rows joined the learned
+ * layer's examples, which turned one learned answer's action right (no rule changed); 75 and 79 from when the `u8-` and `u9-` rows
  * joined the learned layer's examples, which turned one learned answer into a wrong category (no
  * rule changed), until the learned category came from the categories alone rather than the sum of
  * their pairs, which turned it back; 76 and 79 before; 75 and 79 until the `u6-` rows joined the learned
@@ -212,21 +222,18 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  * rows came from the same searches as the `pub5-` tune rows, so it is less independent of the rules
  * written in that round than a split gathered blind by someone who never read the classifier.
  */
-const UNSEEN2_FLOOR = { category: 0.949, action: 0.987, unknown: 0, needlessRetries: 0 } as const;
-/**
- * What the classifier reaches on `unseen10` (92 and 100 of 144 right, 2 given up, 4 needless
- * retries: 5 until plain RETRYs gave way to a lasting cause named in the same message, a change made
- * from the tune rows and public threads, its rows never read), rounded towards failing: far below
- * issue 16's targets, and a change that makes any of them worse fails here.
- */
-const UNSEEN10_FLOOR = { category: 0.638, action: 0.694, unknown: 0.014, needlessRetries: 4 } as const;
+const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetries: 0 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
  * from their misses (about three in four of their categories are right, as when they were blind),
- * and 0.94 until the 148 `u8-` and `u9-` rows joined the same way (about half of theirs are right).
+ * 0.94 until the 148 `u8-` and `u9-` rows joined the same way (about half of theirs are right), and
+ * 0.925 and 0.92 until the 133 `u10-` rows joined the same way (92.3 % / 91.3 % with them: about two
+ * in three of their categories and three in four of their actions are right held out); 0.92 and 0.91
+ * just after, and 0.93 and 0.915 once that round's rules, read from their misses by kind, reached
+ * 93.5 % / 91.6 %.
  */
-const TUNE_TARGETS = { category: 0.925, action: 0.92, unknown: 0.02 } as const;
+const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 
 interface Outcome {
   row: CorpusRow;
@@ -313,7 +320,6 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
-const unseen10 = evaluate(unseen10Rows);
 
 console.info(
   [
@@ -321,7 +327,6 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
-    ...summary('unseen10', unseen10),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -341,7 +346,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen10'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
     }
   });
 
@@ -353,10 +358,10 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u9-` rows were gathered blind, as measured
+    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-` rows were gathered blind, as measured
     // sets, so they are not rows written from holdout repositories and do not count here.
     const gatheredBlind = (r: CorpusRow): boolean =>
-      ['fresh-', 'unseen-', 'unseen3-', 'u4-', 'u5-', 'u6-', 'u7-', 'u8-', 'u9-'].some((prefix) =>
+      ['fresh-', 'unseen-', 'unseen3-', 'u4-', 'u5-', 'u6-', 'u7-', 'u8-', 'u9-', 'u10-'].some((prefix) =>
         r.id.startsWith(prefix),
       );
     const shared = tuneRows.filter((r) => !gatheredBlind(r) && holdoutRepos.has(repoOf(r.source)));
@@ -421,12 +426,7 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 });
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
-function measuredSplit(
-  split: 'unseen2' | 'unseen10',
-  subset: readonly CorpusRow[],
-  report: Report,
-  floor: Floor,
-): void {
+function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: Report, floor: Floor): void {
   it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
     expect(subset.length).toBeGreaterThanOrEqual(80);
     const seenElsewhere = new Set(rows.filter((r) => r.split !== split).map((r) => threadOf(r.source)));
@@ -441,10 +441,6 @@ function measuredSplit(
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
-});
-
-describe('classifier accuracy on a set gathered blind from threads no other row cites (unseen10)', () => {
-  measuredSplit('unseen10', unseen10Rows, unseen10, UNSEEN10_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

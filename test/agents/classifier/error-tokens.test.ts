@@ -27,6 +27,15 @@ describe('errorTokens', () => {
     expect(tokens).not.toContain('the');
   });
 
+  it("skips Spark's failed-task envelope, which reads the same whatever the task threw", () => {
+    const tokens = errorTokens(
+      'org.apache.spark.SparkException: Job aborted due to stage failure: Task 3 in stage 7.0 failed 4 times, most recent failure: Lost task 3.3 in stage 7.0 (TID 91, 10.0.0.5, executor 4): java.lang.ArithmeticException: divide by zero',
+    );
+    expect(tokens).toEqual(expect.arrayContaining(['divide', 'zero', 'part:arithmetic']));
+    expect(tokens).not.toContain('executor');
+    expect(tokens).not.toContain('lost');
+  });
+
   it('skips Java and Python stack frames and long hexadecimal ids', () => {
     const tokens = errorTokens(
       [

@@ -153,16 +153,31 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   unseen8's were: a connect timeout, a bare `RemoteDisconnected`, a `RESOURCE_EXHAUSTED` for
  *   throttling and a concurrent-usage limit, each labelled something a retry cannot fix where earlier
  *   rows of the same wording are blips to retry (the thread, not the text, showed otherwise).
+ * - `unseen11`: 150 messages gathered blind by two people who never read the classifier, from public
+ *   threads no other row cites, while the round that moved `unseen10` into tune was being written: 75
+ *   from Databricks' own repositories and the tools that call them (the Terraform provider, the CLIs,
+ *   the SDKs, the SQL connectors, ucx, MLflow, Delta Sharing, Azure's SDKs) and 75 from the tools
+ *   around Spark (Hudi, Iceberg, delta-rs, Delta, connectors for Cosmos DB, Event Hubs, BigQuery,
+ *   Snowflake, Excel, Hadoop's file systems). A third person, who saw neither the classifier nor the
+ *   first labels, labelled every message again (`second_label`): the two agree on 119 categories and
+ *   109 actions of 150 (79.3 % / 72.7 %; 85.9 % of categories where neither said `unknown`), which is
+ *   about as well as anyone can be judged on such a set. Measured once, before anything was chosen on
+ *   it: the code the round began with (87d2cb2) 100 and 98 of 150 right (66.7 % / 65.3 %), 4 given
+ *   up, 4 needless retries; the round's code (`unseen10` in tune, its misses read by kind) 100 and 99
+ *   (66.7 % / 66.0 %), 5 given up, 4 needless retries — the rules read from one blind set again did not carry to the next. On the rows both
+ *   labellers agree on: 91 of 119 categories (76.5 %) and 89 of 109 actions (81.7 %).
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen11';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
+  /** A second, independent labeller's answer (`unseen11`): how far two careful people agree. */
+  second_label?: { category: string; action: string };
 }
 
 const CORPUS_PATH = new URL('../../fixtures/errors/real-errors.jsonl', import.meta.url);
@@ -174,6 +189,10 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
+const unseen11Rows = rows.filter((r) => r.split === 'unseen11');
+/** The `unseen11` rows whose two labellers agree on the category, and those agreeing on the action. */
+const agreedCategory = unseen11Rows.filter((r) => r.second_label?.category === r.expected_category);
+const agreedAction = unseen11Rows.filter((r) => r.second_label?.action === r.expected_action);
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -233,6 +252,14 @@ const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetr
  * just after, and 0.93 and 0.915 once that round's rules, read from their misses by kind, reached
  * 93.5 % / 91.6 %.
  */
+/**
+ * What the classifier reaches on `unseen11` (100 and 99 of 150 right, 5 given up, 4 needless
+ * retries), rounded towards failing: far below issue 16's targets, and below the 79.3 % / 72.7 % at
+ * which its two labellers agree with each other; a change that makes any of them worse fails here.
+ */
+const UNSEEN11_FLOOR = { category: 0.666, action: 0.66, unknown: 0.034, needlessRetries: 4 } as const;
+/** On the `unseen11` rows both labellers agree on: 91 of 119 categories, 89 of 109 actions. */
+const UNSEEN11_AGREED_FLOOR = { category: 0.764, action: 0.816 } as const;
 const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 
 interface Outcome {
@@ -320,6 +347,8 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
+const unseen11 = evaluate(unseen11Rows);
+const unseen11Agreed = { category: evaluate(agreedCategory).category, action: evaluate(agreedAction).action };
 
 console.info(
   [
@@ -327,6 +356,8 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
+    ...summary('unseen11', unseen11),
+    `unseen11, where its two labellers agree: category ${pct(unseen11Agreed.category)} of ${agreedCategory.length}, action ${pct(unseen11Agreed.action)} of ${agreedAction.length}`,
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -346,7 +377,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen11'], row.id).toContain(row.split);
     }
   });
 
@@ -426,7 +457,12 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
 });
 
 /** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
-function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: Report, floor: Floor): void {
+function measuredSplit(
+  split: 'unseen2' | 'unseen11',
+  subset: readonly CorpusRow[],
+  report: Report,
+  floor: Floor,
+): void {
   it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
     expect(subset.length).toBeGreaterThanOrEqual(80);
     const seenElsewhere = new Set(rows.filter((r) => r.split !== split).map((r) => threadOf(r.source)));
@@ -441,6 +477,22 @@ function measuredSplit(split: 'unseen2', subset: readonly CorpusRow[], report: R
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
+});
+
+describe('classifier accuracy on a set gathered blind from threads no other row cites (unseen11)', () => {
+  measuredSplit('unseen11', unseen11Rows, unseen11, UNSEEN11_FLOOR);
+
+  it("was labelled twice, by people who did not see each other's labels", () => {
+    expect(unseen11Rows.every((r) => r.second_label !== undefined)).toBe(true);
+  });
+
+  it(`gets the category right for at least ${pct(UNSEEN11_AGREED_FLOOR.category)} of the rows both labellers agree on`, () => {
+    expect(unseen11Agreed.category).toBeGreaterThanOrEqual(UNSEEN11_AGREED_FLOOR.category);
+  });
+
+  it(`gets the action right for at least ${pct(UNSEEN11_AGREED_FLOOR.action)} of the rows both labellers agree on`, () => {
+    expect(unseen11Agreed.action).toBeGreaterThanOrEqual(UNSEEN11_AGREED_FLOOR.action);
+  });
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -2,6 +2,7 @@ import { BoundedSet } from './bounded-set.js';
 import type { Run } from '../../databricks/rest/jobs-api.js';
 import type { JobInfo } from './job-info.js';
 import type { Topology } from './topology.js';
+import type { UsualQueue } from '../detector/usual-queue.js';
 
 /** Per-process memory of one workspace's collector. Losing it (a restart) loses nothing: the watermarks hold. */
 export interface CollectorCache {
@@ -26,6 +27,11 @@ export interface CollectorCache {
    * for the next (a source's own summary): a poll skips the statements over tables nothing was added to.
    */
   readonly tablesRead: Map<string, TablesRead>;
+  /**
+   * Queueing warehouses' usual queues read this clock hour, by `<hour>|<warehouse id>`; null when a
+   * warehouse has too little history for one.
+   */
+  readonly usualQueues: Map<string, UsualQueue | null>;
   topology: Topology | undefined;
   readonly capacity: number;
 }
@@ -48,6 +54,7 @@ export function createCollectorCache(options: CollectorCacheOptions = {}): Colle
     costs: new Map(),
     clusters: new Map(),
     tablesRead: new Map(),
+    usualQueues: new Map(),
     topology: undefined,
     capacity,
   };

@@ -20,6 +20,7 @@ import {
   type WarehouseObservation,
   warehouseObservationSchema,
 } from '../detector/observations.js';
+import { type UsualQueue, usualQueueOf, usualQueueRanges } from '../detector/usual-queue.js';
 import { seenRowsOf, type CollectorCache } from './collector-cache.js';
 import type { CollectorDeps } from './collector-deps.js';
 import { costPeriodsOf } from './cost-periods.js';
@@ -380,6 +381,43 @@ export async function pollSystemTables(
     }
   });
 
+  /**
+   * How a queueing warehouse's queue usually stands at this hour, from its statements of the earlier
+   * days in `system.query.history` (`usualQueueOf`), read once per warehouse and clock hour (the
+   * stretches it is read from move by the hour). A read the warehouse turns away leaves the queue
+   * judged as it stands, and is tried again on the next poll.
+   */
+  const usualQueueOfWarehouse = async (warehouseId: string): Promise<UsualQueue | undefined> => {
+    const key = `${Math.floor(now / HOUR_MS)}|${warehouseId}`;
+    const known = cache.usualQueues.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const ranges = usualQueueRanges(now);
+    const params: SqlParams = {
+      warehouse_id: warehouseId,
+      since: tsParam(Math.min(...ranges.map((r) => r.from))),
+      until: tsParam(Math.max(...ranges.map((r) => r.to))),
+    };
+    for (const [i, r] of ranges.entries()) {
+      params[`from_${i}`] = tsParam(r.from);
+      params[`to_${i}`] = tsParam(r.to);
+    }
+    try {
+      const [first] = await sql(FIRST_STATEMENT_SQL, { warehouse_id: warehouseId, since: params.since! });
+      const waits = (await sql(pastWaitsSql(ranges.length), params)).flatMap((r) => {
+        const start = ms(r, 'start_time');
+        const waitMs = num(r, 'waiting_at_capacity_duration_ms');
+        if (start === undefined || waitMs === undefined) return [];
+        return [{ queuedAt: start + (num(r, 'waiting_for_compute_duration_ms') ?? 0), waitMs }];
+      });
+      const usual = usualQueueOf(waits, first === undefined ? undefined : ms(first, 'first_start'), now);
+      cache.usualQueues.set(key, usual ?? null);
+      return usual;
+    } catch (error) {
+      if (asDegraded(error, 'warehouse_events') === undefined) throw error;
+      return undefined;
+    }
+  };
+
   await run('warehouse_events', async () => {
     const lookback = now - WAREHOUSE_ACTIVITY_LOOKBACK_MS;
     const idle = new Map<string, number>();
@@ -397,6 +435,8 @@ export async function pollSystemTables(
       }
     }
     kept.set('warehouse_events', idle);
+    for (const key of cache.usualQueues.keys())
+      if (!key.startsWith(`${Math.floor(now / HOUR_MS)}|`)) cache.usualQueues.delete(key);
     for await (const w of deps.client.warehouses.listWarehouses()) {
       const mine = running.filter((q) => q.warehouseId === w.id);
       // Only a wait at capacity is queueing: a statement waiting while the warehouse starts
@@ -404,6 +444,7 @@ export async function pollSystemTables(
       const queued = mine.filter((q) => q.status === 'QUEUED' && q.atCapacitySince !== undefined);
       const busy = mine.filter((q) => q.status !== 'QUEUED').length;
       const team = w.tags?.custom_tags?.find((t) => t.key === 'team')?.value;
+      const usualQueue = queued.length > 0 ? await usualQueueOfWarehouse(w.id) : undefined;
       accept(
         'warehouse_events',
         warehouseObservationSchema,
@@ -426,6 +467,7 @@ export async function pollSystemTables(
               ? Math.max(...queued.map((q) => Math.max(0, now - (q.atCapacitySince ?? q.start))))
               : undefined,
           team,
+          ...(usualQueue !== undefined ? { usualQueue } : {}),
         },
         out.warehouses,
       );
@@ -899,6 +941,25 @@ const WAREHOUSE_ACTIVITY_SQL = [
    WHERE event_time >= :since AND event_type IN ('STARTING', 'RUNNING')
    GROUP BY warehouse_id`,
 ];
+
+/** A warehouse's first statement since `since`: how many earlier days it has a history for. */
+const FIRST_STATEMENT_SQL = `
+SELECT MIN(start_time) AS first_start
+FROM system.query.history
+WHERE compute.warehouse_id = :warehouse_id AND start_time >= :since`;
+
+/** A warehouse's statements that waited at capacity in the `ranges` stretches (`usualQueueRanges`). */
+function pastWaitsSql(ranges: number): string {
+  const within = Array.from(
+    { length: ranges },
+    (_, i) => `(start_time >= :from_${i} AND start_time < :to_${i})`,
+  ).join(' OR ');
+  return `
+SELECT start_time, waiting_for_compute_duration_ms, waiting_at_capacity_duration_ms
+FROM system.query.history
+WHERE compute.warehouse_id = :warehouse_id AND start_time >= :since AND start_time < :until
+  AND waiting_at_capacity_duration_ms > 0 AND (${within})`;
+}
 
 const ENDED_UPDATE_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
 

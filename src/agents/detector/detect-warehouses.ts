@@ -18,11 +18,34 @@ export interface WarehouseOptions {
  */
 const QUEUE_EPISODE_MS = 15 * 60_000;
 
+/** A queue deeper than this many times the warehouse's usual one at this time of day is news. */
+const BEYOND_USUAL_DEPTH = 1.5;
+/** So is a wait past a minute and more than this many times its usual longest wait then. */
+const BEYOND_USUAL_WAIT = 2;
+const BRIEF_WAIT_MS = 60_000;
+
+/**
+ * Whether a queue is one the warehouse has most days at this time of day (`usualQueue`, its history
+ * at the same hour): a daily peak of the usual depth is a capacity-planning matter, not an incident.
+ * One far deeper, or people waiting minutes where they usually wait seconds, is news. Without a
+ * usual (too little history) no queue is.
+ */
+function withinUsual(w: WarehouseObservation): boolean {
+  const usual = w.usualQueue;
+  if (usual === undefined) return false;
+  const wait = w.maxQueuedMs ?? 0;
+  return (
+    w.queuedQueries <= usual.queuedQueries * BEYOND_USUAL_DEPTH &&
+    (wait < BRIEF_WAIT_MS || wait <= usual.maxQueuedMs * BEYOND_USUAL_WAIT)
+  );
+}
+
 /**
  * SQL warehouses that queue (statements waiting at capacity on a running warehouse: ten or more, or
- * any one for five minutes) and warehouses left running idle with auto-stop off (`auto_stop_mins` 0 and
- * no statement for `thresholds.warehouse_idle_minutes`). A queue reports once per quarter hour it began
- * in (`QUEUE_EPISODE_MS`); an idle stretch reports once, with the dollars it has burned so far.
+ * any one for five minutes) beyond what they usually queue at this time of day (`withinUsual`), and
+ * warehouses left running idle with auto-stop off (`auto_stop_mins` 0 and no statement for
+ * `thresholds.warehouse_idle_minutes`). A queue reports once per quarter hour it began in
+ * (`QUEUE_EPISODE_MS`); an idle stretch reports once, with the dollars it has burned so far.
  */
 export function detectWarehouseProblems(
   warehouses: readonly WarehouseObservation[],
@@ -47,7 +70,8 @@ export function detectWarehouseProblems(
       const queueing =
         w.numClusters > 0 &&
         w.queuedQueries > 0 &&
-        (w.queuedQueries >= queuedLimit || (w.maxQueuedMs ?? 0) >= queuedMsLimit);
+        (w.queuedQueries >= queuedLimit || (w.maxQueuedMs ?? 0) >= queuedMsLimit) &&
+        !withinUsual(w);
       if (queueing) {
         sink.emit(`warehouse:${w.warehouseId}`, {
           dedupKey: `${w.workspaceId}:warehouse-queue:${w.warehouseId}:${Math.floor((now - (w.maxQueuedMs ?? 0)) / QUEUE_EPISODE_MS)}`,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { err, ok, type Result } from '../../domain/result.js';
 import { idString } from '../../domain/text.js';
+import { usualQueueSchema } from './usual-queue.js';
 
 /**
  * What the collector hands the detectors: plain observations shaped after the REST API and the system
@@ -189,6 +190,11 @@ export const warehouseObservationSchema = z.object({
   /** Longest current wait at capacity (since `overloading_queue_start_timestamp`); a start's wait is not counted. */
   maxQueuedMs: z.number().int().nonnegative().optional(),
   team: name.optional(),
+  /**
+   * How its queue at capacity usually stands at this time of day (`usual-queue.ts`), read from
+   * `system.query.history` when it queues; absent with too little history, or none read.
+   */
+  usualQueue: usualQueueSchema.optional(),
 });
 export type WarehouseObservation = z.output<typeof warehouseObservationSchema>;
 

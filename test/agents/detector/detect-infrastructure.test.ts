@@ -216,6 +216,20 @@ describe('detectWarehouseProblems', () => {
     ]);
   });
 
+  it('reports a queue beyond the one the warehouse usually has at this hour, not one within it', () => {
+    const usualQueue = { days: 7, queuedQueries: 10, maxQueuedMs: 15_000 };
+    const queue = (queuedQueries: number, maxQueuedMs: number) =>
+      detectWarehouseProblems(
+        [wh({ autoStopMins: 10, queuedQueries, runningQueries: 10, maxQueuedMs, usualQueue })],
+        thresholds(),
+        NOW,
+      ).signals.map((s) => s.kind);
+    expect(queue(12, 20_000)).toEqual([]);
+    // Far deeper than usual, or people waiting minutes where they usually wait seconds: news.
+    expect(queue(40, 20_000)).toEqual(['warehouse_queueing']);
+    expect(queue(12, 4 * MIN)).toEqual(['warehouse_queueing']);
+  });
+
   it('does not call statements waiting for a starting warehouse queueing: no cluster is up to be full', () => {
     const starting = wh({
       autoStopMins: 10,

@@ -172,9 +172,14 @@ const C = {
     // Photon is known to the system tables only by the bill: "photon usage" is a question about money.
     'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon|how much (?:serverless|dlt|model serving|all.purpose|interactive|jobs? compute|vector search)\\b|(?:serverless|dlt|model serving|all.purpose|vector search) (?:usage|consumption)\\b',
   ),
-  top: concept('expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest'),
+  top: concept(
+    // Using a shared thing up: "who's hogging marketing_bi", "who is hammering finance_wh".
+    'expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest|hog(?:s|ging|ged)?\\b|hammer(?:s|ing|ed)?\\b|maxing (?:it |them )?out',
+  ),
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
-  user: concept('users?\\b|who\\b|people|persons?|engineers?|analysts?|spenders?\\b|by user|per user|whom'),
+  user: concept(
+    'users?\\b|who\\b|whos\\b|people|persons?|engineers?|analysts?|spenders?\\b|by user|per user|whom',
+  ),
   job: concept('jobs?\\b|workflows?|pipelines?|etl'),
   /** How often runs fail or succeed, as a share: "failure rate", "percentage", "how flaky". */
   rate: concept(
@@ -396,8 +401,11 @@ const UNCOVERED: readonly {
     notFor: ['why_failed'],
   },
   {
-    subject: 'storage and table sizes',
-    pattern: concept('storage|table sizes?|how big is|bytes stored|data volume|row counts?'),
+    subject: 'storage, table sizes and data volumes',
+    // Bytes and their units ("cost per TB processed", "how many GB did X read"): no answer measures data.
+    pattern: concept(
+      'storage|table sizes?|how big is|bytes\\b|data volumes?|row counts?|(?:[kmgtp]i?b|tbs|gbs)\\b|(?:kilo|mega|giga|tera|peta)bytes?|(?:data|rows) (?:processed|scanned|ingested)',
+    ),
     nearest: ['table_access', 'downstream'],
   },
 ];
@@ -522,7 +530,13 @@ function findUser(text: string, names: WorkspaceNames): (NameMatch<string> & { t
     named.set(user, email);
   }
   for (const token of tokensOf(text.replace(EMAIL, ' '))) {
-    if (token.length < MIN_USER_WORD || STOP_WORDS.has(token) || isConceptWord(token)) continue;
+    // A name-shaped address part ("marketing-etl-sp") is read whole: the concepts its parts hold are not its.
+    if (
+      token.length < MIN_USER_WORD ||
+      STOP_WORDS.has(token) ||
+      (isConceptWord(token) && !looksLikeName(token))
+    )
+      continue;
     if (known.has(normaliseName(token))) continue;
     const local = (u: string) => normaliseName(u.split('@')[0] ?? '');
     const exact = users.filter((u) => local(u) === normaliseName(token));
@@ -914,6 +928,8 @@ const WORD_PARTS = new Set(
 
 const looksLikeName = (token: string): boolean => {
   if (/^[\d:./-]+$/.test(token) || /^\d+[a-z]{0,3}$/.test(token)) return false;
+  // "team-by-team", "job-by-job", "day-to-day": a word repeated around a preposition is English.
+  if (/^([a-z]+)-(?:by|to|for|after|on)-\1$/.test(token)) return false;
   if (/[_.]|\d/.test(token)) return true;
   return token.includes('-') && !token.split('-').every((part) => WORD_PARTS.has(part));
 };
@@ -1050,7 +1066,7 @@ function rankedByUser(text: string): boolean {
 const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?|how many|count|number of|in total)\b/i;
 /** "Who ran / used / fired off the most queries": the people are ranked. */
 const WHO_RAN =
-  /\bwho(?:'s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
+  /\bwho(?:'?s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
 
 /** Words of slowness: "slow", "slowest", "longest", "average query time". */
 const SLOW =
@@ -1091,6 +1107,14 @@ const PHOTON_SPLIT =
 /** Runs started, triggered or kicked off, or runs at all ("bob's runs"): of jobs, whoever the question names. */
 const RUNS_STARTED =
   /\bruns\b|\bkick(?:ed|s)? off\b|\btrigger(?:ed|s)?\b|\bruns?\b[^.?!]*\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b|\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b[^.?!]*\bruns?\b/i;
+
+/**
+ * Words that name how a run failed, failure or not said ("did gl_close OOM again", "orders job hit a
+ * permission denied"): of one named job, its failure's own error answers them.
+ */
+const FAILED_OF_KIND = concept(
+  'oom(?:ed|s)?\\b|out of memory|outofmemory|memory errors?|heap (?:space|errors?)|preempt(?:ed|ion)|evicted|spot (?:loss|losses|terminat|reclaim|interrupt)|access denied|permission (?:denied|errors?)|unauthori[sz]ed|forbidden|syntax errors?|parse errors?|schema mismatch|null ?pointer|connection (?:refused|reset|errors?|timeouts?)|(?:write|commit|concurrent) conflicts?|concurrent (?:append|writes?|modification)',
+);
 
 function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;
@@ -1177,6 +1201,9 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // "Failure rate of X": one job's status says how many of its runs failed.
   if (job && has(text, 'rate') && !has(text, 'why')) return 'job_status';
   if (has(text, 'why') && job) return 'why_failed';
+  // Of one named job, a kind of failure asks what its failure was: "did gl_close OOM again on sat?".
+  // ("took out" is no length of time; "how long" or "slower" still asks its duration).
+  if (job && FAILED_OF_KIND.test(text) && !/\bhow long\b|\bslow/i.test(text)) return 'why_failed';
   if (has(text, 'why') && has(text, 'fail') && found.team === undefined) return 'why_failed';
   if (has(text, 'fail') || (has(text, 'happened') && !job)) return 'failures';
   if (job && has(text, 'duration')) return 'job_duration';
@@ -1384,9 +1411,15 @@ function workspaceWords(names: WorkspaceNames): Set<string> {
   return new Set(all.flatMap((n) => n.toLowerCase().split(/[^a-z0-9]+/)).filter((w) => w.length > 0));
 }
 
+/**
+ * "+" and "&" between words join names as "and" does ("fx rates + payments hourly jobs"); a "+" inside
+ * an address ("bob+ops@acme.example") is left alone.
+ */
+const JOINED = /\s+[+&]\s+|(?<=[a-z0-9_])[+&](?=[a-z_][^@\s]*(?:\s|$))/gi;
+
 /** Routes one question. */
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
-  const question = withKindWordsSpelt(asked, names);
+  const question = withKindWordsSpelt(asked.replace(JOINED, ' and '), names);
   const products = productsOf(question);
   const user = findUser(products.text, names);
   if (user?.kind === 'many' && user.typed === '') {

@@ -250,7 +250,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.sixth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Written blind after the sixth round and measured before any fix made against it: 25 of 40; then tuned on.
     expect(tally.seventh.get('right') ?? 0).toBeGreaterThanOrEqual(40);
-    // Written blind after the seventh round and measured before any fix made against it: 32 of 40.
-    expect(tally.eighth.get('right') ?? 0).toBeGreaterThanOrEqual(32);
+    // Written blind after the seventh round and measured before any fix made against it: 32 of 40; then tuned on.
+    expect(tally.eighth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

@@ -404,9 +404,11 @@ const UNCOVERED: readonly {
     subject: 'storage, table sizes and data volumes',
     // Bytes and their units ("cost per TB processed", "how many GB did X read"): no answer measures data.
     pattern: concept(
-      'storage|table sizes?|how big is|bytes\\b|data volumes?|row counts?|(?:[kmgtp]i?b|tbs|gbs)\\b|(?:kilo|mega|giga|tera|peta)bytes?|(?:data|rows) (?:processed|scanned|ingested)',
+      'storage|table sizes?|how big is|bytes\\b|data volumes?|row counts?|how much data\\b|(?:scan|process|read|ingest|write|wrote)\\w* (?:the most |more |less )?(?:data|bytes)\\b|(?:[kmgtp]i?b|tbs|gbs)\\b|(?:kilo|mega|giga|tera|peta)bytes?|(?:data|rows) (?:processed|scanned|ingested)',
     ),
     nearest: ['table_access', 'downstream'],
+    // A query's answer shows the data it read (`read_gb`): of queries, bytes are answered there.
+    notFor: ['expensive_queries', 'expensive_users'],
   },
 ];
 
@@ -1113,8 +1115,11 @@ const RUNS_STARTED =
  * permission denied"): of one named job, its failure's own error answers them.
  */
 const FAILED_OF_KIND = concept(
-  'oom(?:ed|s)?\\b|out of memory|outofmemory|memory errors?|heap (?:space|errors?)|preempt(?:ed|ion)|evicted|spot (?:loss|losses|terminat|reclaim|interrupt)|access denied|permission (?:denied|errors?)|unauthori[sz]ed|forbidden|syntax errors?|parse errors?|schema mismatch|null ?pointer|connection (?:refused|reset|errors?|timeouts?)|(?:write|commit|concurrent) conflicts?|concurrent (?:append|writes?|modification)',
+  'oom(?:ed|s)?\\b|out of memory|outofmemory|memory errors?|heap (?:space|errors?)|preempt(?:ed|ion)|evicted|spot (?:loss|losses|terminat|reclaim|interrupt)|lost (?:its |the |their |all )?(?:spot )?(?:nodes?|instances?|workers?|executors?)\\b|access denied|40[13]\\b|permission (?:denied|errors?)|unauthori[sz]ed|forbidden|syntax errors?|parse errors?|schema mismatch|null ?pointer|connection (?:refused|reset|errors?|timeouts?)|(?:write|commit|concurrent) conflicts?|concurrent (?:append|writes?|modification)',
 );
+
+/** "What does bob own": of a person, the jobs they own (their pipelines and clusters are asked by name). */
+const OWNS = /\bown(?:s|ed)?\b/i;
 
 function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;
@@ -1166,7 +1171,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     found.user !== undefined &&
     !job &&
     !table &&
-    (has(text, 'job') || RUNS_STARTED.test(text)) &&
+    (has(text, 'job') || RUNS_STARTED.test(text) || OWNS.test(text)) &&
     !has(text, 'query') &&
     !has(text, 'fail') &&
     !has(text, 'cost') &&

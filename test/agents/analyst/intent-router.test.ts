@@ -668,6 +668,8 @@ describe('routeQuestion with several names and people', () => {
     });
     expect(kindOf('was it a permission denied that took out the fx rates job')).toBe('why_failed');
     expect(kindOf('finance_payments_hourly hitting concurrent append again?')).toBe('why_failed');
+    expect(kindOf('did finance_fx_rates get a 403 last night')).toBe('why_failed');
+    expect(kindOf('mkt_events_ingest lost its workers again?')).toBe('why_failed');
     // Of every job the kind is still no filter the run timeline keeps, and memory use is no failure.
     expect(route('which jobs died with out of memory yesterday')).toMatchObject({ kind: 'uncovered' });
     expect(route('how much memory does mkt_sessionize use')).toMatchObject({ kind: 'uncovered' });
@@ -691,6 +693,11 @@ describe('routeQuestion with several names and people', () => {
     });
     expect(intentOf('did anything finance-etl-sp owns fail today')).toMatchObject({
       intent: 'failures',
+      slots: { user: 'finance-etl-sp@acme.example' },
+    });
+    // What a person owns, asked with no kind of thing, is the jobs they own.
+    expect(intentOf('what does finance-etl-sp own')).toMatchObject({
+      intent: 'job_status',
       slots: { user: 'finance-etl-sp@acme.example' },
     });
   });
@@ -718,5 +725,7 @@ describe('routeQuestion with several names and people', () => {
       subject: expect.stringContaining('data volumes'),
     });
     expect(route('dollars per GB scanned on finance_wh')).toMatchObject({ kind: 'uncovered' });
+    // Of queries, the answer shows the gigabytes each read.
+    expect(kindOf('which queries scanned the most bytes yesterday')).toBe('expensive_queries');
   });
 });

@@ -719,6 +719,14 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('team-by-team failures yesterday')).toBe('failures');
   });
 
+  it('reads "idling" as idle', () => {
+    expect(kindOf('any warehouses idling at the moment')).toBe('idle_warehouses');
+    expect(intentOf('is marketing_bi idling')).toMatchObject({
+      intent: 'idle_warehouses',
+      slots: { warehouse: { name: 'marketing_bi' } },
+    });
+  });
+
   it('declines data volumes, which no answer measures', () => {
     expect(route('how many terabytes did mkt_events_ingest write yesterday')).toMatchObject({
       kind: 'uncovered',

@@ -359,6 +359,12 @@ const UNCOVERED: readonly {
     nearest: ['job_duration', 'expensive_queries'],
   },
   {
+    // Incidents and their severities live in dbxops' own store, which no answer reads: /dbx incidents does.
+    subject: 'incidents by severity (/dbx incidents lists them)',
+    pattern: concept('p[1-4]s?\\b|sev(?:erity)? ?[1-4]s?\\b|severit(?:y|ies)'),
+    nearest: ['failures', 'sla_misses'],
+  },
+  {
     subject: 'sign-ins',
     pattern: concept('log(?:ged|s)? ?ins?\\b|sign(?:ed|s)? ?ins?\\b|logons?'),
     nearest: ['table_access', 'expensive_users'],
@@ -930,6 +936,8 @@ const WORD_PARTS = new Set(
 
 const looksLikeName = (token: string): boolean => {
   if (/^[\d:./-]+$/.test(token) || /^\d+[a-z]{0,3}$/.test(token)) return false;
+  // A severity ("p1s", "sev2") is no name.
+  if (/^(?:p|sev)[1-4]s?$/.test(token)) return false;
   // "team-by-team", "job-by-job", "day-to-day": a word repeated around a preposition is English.
   if (/^([a-z]+)-(?:by|to|for|after|on)-\1$/.test(token)) return false;
   if (/[_.]|\d/.test(token)) return true;
@@ -1133,7 +1141,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     return 'clusters_without_autotermination';
   if (has(text, 'warehouse', 'idle') || (has(text, 'idle') && !job)) return 'idle_warehouses';
   if (table && has(text, 'downstream')) return 'downstream';
-  if (table && has(text, 'access')) return 'table_access';
+  // "Did anybody query main.finance.daily_revenue": querying a table is reading it.
+  if (table && (has(text, 'access') || /\bquer(?:y|ies|ying)\b/i.test(text))) return 'table_access';
   // "Did daily_revenue miss its SLA": the deadline the jobs' `sla_table` tags promise for it.
   if (table && has(text, 'sla')) return 'sla_misses';
   if (table) return has(text, 'fail') ? 'failures' : 'downstream';

@@ -719,6 +719,21 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('team-by-team failures yesterday')).toBe('failures');
   });
 
+  it('declines incidents by severity, which only /dbx incidents lists, and never reads "p1s" as a name', () => {
+    expect(route('how many P2s did we get last week')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining('severity'),
+    });
+    expect(route('any sev1 since monday')).toMatchObject({ kind: 'uncovered' });
+  });
+
+  it('reads querying a table as reading it', () => {
+    expect(intentOf('did anyone query main.finance.orders last night')).toMatchObject({
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+  });
+
   it('reads "idling" as idle', () => {
     expect(kindOf('any warehouses idling at the moment')).toBe('idle_warehouses');
     expect(intentOf('is marketing_bi idling')).toMatchObject({

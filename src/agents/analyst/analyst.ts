@@ -660,6 +660,13 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
               label: previous.periodLabel,
             };
           }
+        } else if (
+          routed.kind === 'follow_up' &&
+          FOLLOWS_UP.test(question) &&
+          (routed.slots.teams !== undefined || routed.slots.jobs !== undefined)
+        ) {
+          // "And marketing?" with no question before it here: what to ask of marketing is not said.
+          return noQuestionToFollow(question, routed.slots);
         } else if (routed.kind === 'follow_up' && routed.slots.jobs !== undefined) {
           intent = 'job_status';
           slots = routed.slots;
@@ -754,6 +761,30 @@ function noSuchName(unknown: UnknownName): string {
   return `No ${what} named "${shown}" in this workspace's system tables${
     unknown.nearest.length > 0 ? `; the nearest: ${unknown.nearest.join(', ')}.` : '.'
   }`;
+}
+
+/**
+ * A fragment that says it follows an earlier question ("and marketing?", "what about the orders job?",
+ * "ok, same for dp"): with no question before it in this conversation, what to ask is not said.
+ */
+const FOLLOWS_UP =
+  /^(?:(?:ok(?:ay)?|k|kk|thx|thanks|ty|cool|great|nice|right)\b[\s,.!]*)*(?:and|also|plus|what about|how about|what of|same (?:for|with)|now)\b/i;
+
+/** "And marketing?" with nothing before it: said, with the questions most asked of what it names. */
+function noQuestionToFollow(question: string, slots: Slots): Answer {
+  const teams = (slots.teams ?? []).slice(0, 2);
+  const jobs = (slots.jobs ?? []).slice(0, 2).map((j) => j.name);
+  const asks = [
+    ...teams.flatMap((t) => [`what failed for ${t} yesterday?`, `how much did ${t} spend this week?`]),
+    ...jobs.flatMap((j) => [`how is ${j} doing?`, `why did ${j} fail?`]),
+  ];
+  const named = [...teams, ...jobs].join(' and ');
+  return refused(
+    question,
+    `"${question}" follows up a question I don't have in this conversation: ask what you want to know about ${named} in full — for instance: ${asks.join('; ')}.`,
+    'unanswerable',
+    { followUps: asks.map((a) => ({ label: a.slice(0, 75), question: a })) },
+  );
 }
 
 /** The button for a further question asked in the same message, with the first one's period. */

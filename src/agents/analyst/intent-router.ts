@@ -172,9 +172,14 @@ const C = {
     // Photon is known to the system tables only by the bill: "photon usage" is a question about money.
     'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon|how much (?:serverless|dlt|model serving|all.purpose|interactive|jobs? compute|vector search)\\b|(?:serverless|dlt|model serving|all.purpose|vector search) (?:usage|consumption)\\b',
   ),
-  top: concept('expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest'),
+  top: concept(
+    // Using a shared thing up: "who's hogging marketing_bi", "who is hammering finance_wh".
+    'expensive|most|top\\b|biggest|costliest|priciest|highest|largest|heaviest|worst|hungriest|hog(?:s|ging|ged)?\\b|hammer(?:s|ing|ed)?\\b|maxing (?:it |them )?out',
+  ),
   query: concept('quer(?:y|ies)|statements?|sql\\b|select'),
-  user: concept('users?\\b|who\\b|people|persons?|engineers?|analysts?|spenders?\\b|by user|per user|whom'),
+  user: concept(
+    'users?\\b|who\\b|whos\\b|people|persons?|engineers?|analysts?|spenders?\\b|by user|per user|whom',
+  ),
   job: concept('jobs?\\b|workflows?|pipelines?|etl'),
   /** How often runs fail or succeed, as a share: "failure rate", "percentage", "how flaky". */
   rate: concept(
@@ -192,7 +197,7 @@ const C = {
   ),
   warehouse: concept('warehouses?|sql endpoints?|endpoints?'),
   idle: concept(
-    'idle|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody (?:uses|using|querying)|no one (?:uses|using|querying)|not used|right.?siz|too large',
+    'idle|idling|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody (?:uses|using|querying)|no one (?:uses|using|querying)|not used|right.?siz|too large',
   ),
   autostop: concept(
     "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically",
@@ -354,6 +359,12 @@ const UNCOVERED: readonly {
     nearest: ['job_duration', 'expensive_queries'],
   },
   {
+    // Incidents and their severities live in dbxops' own store, which no answer reads: /dbx incidents does.
+    subject: 'incidents by severity (/dbx incidents lists them)',
+    pattern: concept('p[1-4]s?\\b|sev(?:erity)? ?[1-4]s?\\b|severit(?:y|ies)'),
+    nearest: ['failures', 'sla_misses'],
+  },
+  {
     subject: 'sign-ins',
     pattern: concept('log(?:ged|s)? ?ins?\\b|sign(?:ed|s)? ?ins?\\b|logons?'),
     nearest: ['table_access', 'expensive_users'],
@@ -396,9 +407,14 @@ const UNCOVERED: readonly {
     notFor: ['why_failed'],
   },
   {
-    subject: 'storage and table sizes',
-    pattern: concept('storage|table sizes?|how big is|bytes stored|data volume|row counts?'),
+    subject: 'storage, table sizes and data volumes',
+    // Bytes and their units ("cost per TB processed", "how many GB did X read"): no answer measures data.
+    pattern: concept(
+      'storage|table sizes?|how big is|bytes\\b|data volumes?|row counts?|how much data\\b|(?:scan|process|read|ingest|write|wrote)\\w* (?:the most |more |less )?(?:data|bytes)\\b|(?:[kmgtp]i?b|tbs|gbs)\\b|(?:kilo|mega|giga|tera|peta)bytes?|(?:data|rows) (?:processed|scanned|ingested)',
+    ),
     nearest: ['table_access', 'downstream'],
+    // A query's answer shows the data it read (`read_gb`): of queries, bytes are answered there.
+    notFor: ['expensive_queries', 'expensive_users'],
   },
 ];
 
@@ -522,7 +538,13 @@ function findUser(text: string, names: WorkspaceNames): (NameMatch<string> & { t
     named.set(user, email);
   }
   for (const token of tokensOf(text.replace(EMAIL, ' '))) {
-    if (token.length < MIN_USER_WORD || STOP_WORDS.has(token) || isConceptWord(token)) continue;
+    // A name-shaped address part ("marketing-etl-sp") is read whole: the concepts its parts hold are not its.
+    if (
+      token.length < MIN_USER_WORD ||
+      STOP_WORDS.has(token) ||
+      (isConceptWord(token) && !looksLikeName(token))
+    )
+      continue;
     if (known.has(normaliseName(token))) continue;
     const local = (u: string) => normaliseName(u.split('@')[0] ?? '');
     const exact = users.filter((u) => local(u) === normaliseName(token));
@@ -914,6 +936,10 @@ const WORD_PARTS = new Set(
 
 const looksLikeName = (token: string): boolean => {
   if (/^[\d:./-]+$/.test(token) || /^\d+[a-z]{0,3}$/.test(token)) return false;
+  // A severity ("p1s", "sev2") is no name.
+  if (/^(?:p|sev)[1-4]s?$/.test(token)) return false;
+  // "team-by-team", "job-by-job", "day-to-day": a word repeated around a preposition is English.
+  if (/^([a-z]+)-(?:by|to|for|after|on)-\1$/.test(token)) return false;
   if (/[_.]|\d/.test(token)) return true;
   return token.includes('-') && !token.split('-').every((part) => WORD_PARTS.has(part));
 };
@@ -1050,7 +1076,7 @@ function rankedByUser(text: string): boolean {
 const USER_TIME = /\b(?:time|hours?|compute|usage|use[ds]?|how many|count|number of|in total)\b/i;
 /** "Who ran / used / fired off the most queries": the people are ranked. */
 const WHO_RAN =
-  /\bwho(?:'s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
+  /\bwho(?:'?s| is| has)?\s+(?:ran|runs|run|running|used|uses|fired|sent|submitted|executed|issued)\b/i;
 
 /** Words of slowness: "slow", "slowest", "longest", "average query time". */
 const SLOW =
@@ -1092,6 +1118,17 @@ const PHOTON_SPLIT =
 const RUNS_STARTED =
   /\bruns\b|\bkick(?:ed|s)? off\b|\btrigger(?:ed|s)?\b|\bruns?\b[^.?!]*\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b|\b(?:start(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|launch(?:ed)?)\b[^.?!]*\bruns?\b/i;
 
+/**
+ * Words that name how a run failed, failure or not said ("did gl_close OOM again", "orders job hit a
+ * permission denied"): of one named job, its failure's own error answers them.
+ */
+const FAILED_OF_KIND = concept(
+  'oom(?:ed|s)?\\b|out of memory|outofmemory|memory errors?|heap (?:space|errors?)|preempt(?:ed|ion)|evicted|spot (?:loss|losses|terminat|reclaim|interrupt)|lost (?:its |the |their |all )?(?:spot )?(?:nodes?|instances?|workers?|executors?)\\b|access denied|40[13]\\b|permission (?:denied|errors?)|unauthori[sz]ed|forbidden|syntax errors?|parse errors?|schema mismatch|null ?pointer|connection (?:refused|reset|errors?|timeouts?)|(?:write|commit|concurrent) conflicts?|concurrent (?:append|writes?|modification)',
+);
+
+/** "What does bob own": of a person, the jobs they own (their pipelines and clusters are asked by name). */
+const OWNS = /\bown(?:s|ed)?\b/i;
+
 function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentName | undefined {
   const job = found.job !== undefined;
   const pipeline = found.pipeline !== undefined;
@@ -1104,7 +1141,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     return 'clusters_without_autotermination';
   if (has(text, 'warehouse', 'idle') || (has(text, 'idle') && !job)) return 'idle_warehouses';
   if (table && has(text, 'downstream')) return 'downstream';
-  if (table && has(text, 'access')) return 'table_access';
+  // "Did anybody query main.finance.daily_revenue": querying a table is reading it.
+  if (table && (has(text, 'access') || /\bquer(?:y|ies|ying)\b/i.test(text))) return 'table_access';
   // "Did daily_revenue miss its SLA": the deadline the jobs' `sla_table` tags promise for it.
   if (table && has(text, 'sla')) return 'sla_misses';
   if (table) return has(text, 'fail') ? 'failures' : 'downstream';
@@ -1142,7 +1180,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     found.user !== undefined &&
     !job &&
     !table &&
-    (has(text, 'job') || RUNS_STARTED.test(text)) &&
+    (has(text, 'job') || RUNS_STARTED.test(text) || OWNS.test(text)) &&
     !has(text, 'query') &&
     !has(text, 'fail') &&
     !has(text, 'cost') &&
@@ -1177,6 +1215,9 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // "Failure rate of X": one job's status says how many of its runs failed.
   if (job && has(text, 'rate') && !has(text, 'why')) return 'job_status';
   if (has(text, 'why') && job) return 'why_failed';
+  // Of one named job, a kind of failure asks what its failure was: "did gl_close OOM again on sat?".
+  // ("took out" is no length of time; "how long" or "slower" still asks its duration).
+  if (job && FAILED_OF_KIND.test(text) && !/\bhow long\b|\bslow/i.test(text)) return 'why_failed';
   if (has(text, 'why') && has(text, 'fail') && found.team === undefined) return 'why_failed';
   if (has(text, 'fail') || (has(text, 'happened') && !job)) return 'failures';
   if (job && has(text, 'duration')) return 'job_duration';
@@ -1384,9 +1425,15 @@ function workspaceWords(names: WorkspaceNames): Set<string> {
   return new Set(all.flatMap((n) => n.toLowerCase().split(/[^a-z0-9]+/)).filter((w) => w.length > 0));
 }
 
+/**
+ * "+" and "&" between words join names as "and" does ("fx rates + payments hourly jobs"); a "+" inside
+ * an address ("bob+ops@acme.example") is left alone.
+ */
+const JOINED = /\s+[+&]\s+|(?<=[a-z0-9_])[+&](?=[a-z_][^@\s]*(?:\s|$))/gi;
+
 /** Routes one question. */
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
-  const question = withKindWordsSpelt(asked, names);
+  const question = withKindWordsSpelt(asked.replace(JOINED, ' and '), names);
   const products = productsOf(question);
   const user = findUser(products.text, names);
   if (user?.kind === 'many' && user.typed === '') {

@@ -418,12 +418,26 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    pattern: /\bthis\s+w(?:ee)?k\b|\bweek\s+to\s+date\b|\bwtd\b/,
+    // "For the week", "over the week", "the week so far": the week that is running, as "this week".
+    pattern:
+      /\bthis\s+w(?:ee)?k\b|\bweek\s+to\s+date\b|\bwtd\b|\b(?:for|over|during|across|in)\s+the\s+w(?:ee)?k\b(?![\s-]+(?:before|after|prior|of|ending|ended|starting|to|earlier|end))|\bthe\s+w(?:ee)?k\s+so\s+far\b/,
     period: (_m, ctx, today) => ({
       startMs: at(weekStart(today), '00:00', ctx.timeZone),
       endMs: ctx.nowMs,
       label: 'this week',
     }),
+  },
+  {
+    // "The week before last": the whole calendar week before last week.
+    pattern: /\b(?:the\s+)?w(?:ee)?k\s+before\s+last\b/,
+    period: (_m, ctx, today) => {
+      const monday = weekStart(today);
+      return {
+        startMs: at(shiftDay(monday, -14), '00:00', ctx.timeZone),
+        endMs: at(shiftDay(monday, -7), '00:00', ctx.timeZone),
+        label: 'the week before last',
+      };
+    },
   },
   {
     pattern: /\b(?:last|previous|prior)\s+w(?:ee)?k\b/,
@@ -437,7 +451,8 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    pattern: /\bthis\s+m(?:onth|o|th)\b|\bmonth\s+to\s+date\b|\bmtd\b/,
+    pattern:
+      /\bthis\s+m(?:onth|o|th)\b|\bmonth\s+to\s+date\b|\bmtd\b|\b(?:for|over|during|across|in)\s+the\s+month\b(?![\s-]+(?:before|after|prior|of|ending|ended|starting|to|earlier|end))|\bthe\s+month\s+so\s+far\b/,
     period: (_m, ctx, today) => ({
       startMs: at({ ...today, day: 1 }, '00:00', ctx.timeZone),
       endMs: ctx.nowMs,

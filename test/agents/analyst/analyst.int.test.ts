@@ -479,6 +479,15 @@ describe('a thread keeps its context', () => {
     await ask('what failed yesterday?', ['slack:C1:t-300']);
     expect((await ask('and last week?', ['slack:C1:t-301'])).outcome).toBe('unanswerable');
   });
+
+  it('says a fragment that follows up nothing is no question yet, with questions about its name as buttons', async () => {
+    const fragment = await ask('ok cool, how about finance?', ['slack:C1:t-400']);
+    expect(fragment).toMatchObject({ outcome: 'unanswerable', sql: null });
+    expect(fragment.summary).toContain("follows up a question I don't have");
+    expect(fragment.followUps.map((f) => f.question)).toContain('what failed for finance yesterday?');
+    // A team named alone is still asked about, as its failures.
+    expect((await ask('finance?', ['slack:C1:t-401'])).intent).toBe('failures');
+  });
 });
 
 /** Questions that try to make the bot change something: each is refused before any SQL is written. */

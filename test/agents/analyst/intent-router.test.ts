@@ -660,4 +660,95 @@ describe('routeQuestion with several names and people', () => {
   it("reads whether a table is up to date as that table's deadline", () => {
     expect(intentOf('is main.finance.daily_revenue up to date')?.intent).toBe('sla_misses');
   });
+
+  it('reads a kind of failure asked of one named job as why it failed, failure word or not', () => {
+    expect(intentOf('mkt_sessionize got OOMed last night?')).toMatchObject({
+      intent: 'why_failed',
+      slots: { jobs: [{ name: 'mkt_sessionize' }] },
+    });
+    expect(kindOf('was it a permission denied that took out the fx rates job')).toBe('why_failed');
+    expect(kindOf('finance_payments_hourly hitting concurrent append again?')).toBe('why_failed');
+    expect(kindOf('did finance_fx_rates get a 403 last night')).toBe('why_failed');
+    expect(kindOf('mkt_events_ingest lost its workers again?')).toBe('why_failed');
+    // Of every job the kind is still no filter the run timeline keeps, and memory use is no failure.
+    expect(route('which jobs died with out of memory yesterday')).toMatchObject({ kind: 'uncovered' });
+    expect(route('how much memory does mkt_sessionize use')).toMatchObject({ kind: 'uncovered' });
+  });
+
+  it('reads "whos" as "who\'s", and hogging or hammering a warehouse as its heaviest users', () => {
+    expect(intentOf('whos using finance_wh the most')).toMatchObject({
+      intent: 'expensive_users',
+      slots: { warehouse: { name: 'finance_wh' } },
+    });
+    expect(intentOf('who keeps hammering marketing_bi this week')).toMatchObject({
+      intent: 'expensive_users',
+      slots: { warehouse: { name: 'marketing_bi' } },
+    });
+    expect(kindOf('which users hog finance_wh')).toBe('expensive_users');
+  });
+
+  it("reads a service principal's hyphenated address part whole, not its parts' concepts", () => {
+    expect(intentOf('runs of jobs run as finance-etl-sp yesterday')).toMatchObject({
+      slots: { user: 'finance-etl-sp@acme.example' },
+    });
+    expect(intentOf('did anything finance-etl-sp owns fail today')).toMatchObject({
+      intent: 'failures',
+      slots: { user: 'finance-etl-sp@acme.example' },
+    });
+    // What a person owns, asked with no kind of thing, is the jobs they own.
+    expect(intentOf('what does finance-etl-sp own')).toMatchObject({
+      intent: 'job_status',
+      slots: { user: 'finance-etl-sp@acme.example' },
+    });
+  });
+
+  it('joins names with "+" or "&" as with "and", leaving a "+" inside an address alone', () => {
+    expect(intentOf('how are the sessionize & events ingest jobs')).toMatchObject({
+      intent: 'job_status',
+      slots: { jobs: [{ name: 'mkt_sessionize' }, { name: 'mkt_events_ingest' }] },
+    });
+    expect(intentOf('spend finance+marketing yesterday')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { teams: ['finance', 'marketing'] },
+    });
+    expect(route('queries by alice+test@acme.example')).toMatchObject({ kind: 'unknown_name' });
+  });
+
+  it('reads a word repeated around "by" or "to" as English, not a name', () => {
+    expect(kindOf('job-by-job spend for finance this week')).toBe('expensive_jobs');
+    expect(kindOf('team-by-team failures yesterday')).toBe('failures');
+  });
+
+  it('declines incidents by severity, which only /dbx incidents lists, and never reads "p1s" as a name', () => {
+    expect(route('how many P2s did we get last week')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining('severity'),
+    });
+    expect(route('any sev1 since monday')).toMatchObject({ kind: 'uncovered' });
+  });
+
+  it('reads querying a table as reading it', () => {
+    expect(intentOf('did anyone query main.finance.orders last night')).toMatchObject({
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+  });
+
+  it('reads "idling" as idle', () => {
+    expect(kindOf('any warehouses idling at the moment')).toBe('idle_warehouses');
+    expect(intentOf('is marketing_bi idling')).toMatchObject({
+      intent: 'idle_warehouses',
+      slots: { warehouse: { name: 'marketing_bi' } },
+    });
+  });
+
+  it('declines data volumes, which no answer measures', () => {
+    expect(route('how many terabytes did mkt_events_ingest write yesterday')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining('data volumes'),
+    });
+    expect(route('dollars per GB scanned on finance_wh')).toMatchObject({ kind: 'uncovered' });
+    // Of queries, the answer shows the gigabytes each read.
+    expect(kindOf('which queries scanned the most bytes yesterday')).toBe('expensive_queries');
+  });
 });

@@ -334,6 +334,28 @@ describe('findPeriod', () => {
     });
   });
 
+  it('reads "for the week" or "over the month" as the week or month that is running', () => {
+    expect(period('failure count over the week')).toMatchObject({
+      start: '2026-12-07T00:00:00.000Z',
+      end: iso(NOW),
+      label: 'this week',
+    });
+    expect(period('costs for the month please')).toMatchObject({
+      start: '2026-12-01T00:00:00.000Z',
+      label: 'this month',
+    });
+    // The week before is another period, compared, never this one.
+    expect(period('spend yesterday against the week before').label).toBe('yesterday');
+  });
+
+  it('reads "the week before last" as the whole calendar week before last week', () => {
+    expect(period('what broke the wk before last')).toMatchObject({
+      start: '2026-11-23T00:00:00.000Z',
+      end: '2026-11-30T00:00:00.000Z',
+      label: 'the week before last',
+    });
+  });
+
   it('reads "since Monday" from the most recent Monday, and today when today is that day', () => {
     expect(period('failures since Monday')).toMatchObject({
       start: '2026-12-07T00:00:00.000Z',

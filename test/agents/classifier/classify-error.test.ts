@@ -1615,6 +1615,14 @@ describe("kinds the unseen11 round read, in other tools' words", () => {
     ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
   });
 
+  it('reads a file of another kind than the reader expects as the data, in openpyxl words', () => {
+    expect(
+      verdict(
+        'openpyxl.utils.exceptions.InvalidFileException: openpyxl does not support .pdf file format, please check you can open it with Excel first.',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
   it('reads a column name that resolves to two columns as the query, by a rule rather than a guess', () => {
     for (const message of [
       'Binder Error: Ambiguous reference to column name "id" (use: "o.id" or "c.id")',

@@ -4,6 +4,7 @@ import {
   classifyError,
   classifyErrorWithSecondOpinion,
   createErrorClassifier,
+  isLearnedRule,
 } from '../../../src/agents/classifier/classify-error.js';
 import {
   loadDefaultErrorPatterns,
@@ -1545,5 +1546,91 @@ describe('classifyErrorWithSecondOpinion', () => {
     });
     expect(got.action).toBe('NOTIFY_OWNER');
     expect(got.transient).toBe(false);
+  });
+});
+
+describe("kinds the unseen11 round read, in other tools' words", () => {
+  it('tells the owner a feature is off for the account, even when the message says to contact support', () => {
+    expect(
+      verdict('Model Serving endpoints are not enabled for your account. Please contact Databricks support.'),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it('retries a request that met an object still busy, whatever settled states it lists', () => {
+    expect(
+      verdict(
+        'InvalidState: cannot refresh materialized view: the update is in state QUEUED and must be in one of the following states: COMPLETED, FAILED, CANCELED',
+      ),
+    ).toMatchObject({ category: 'concurrency', action: 'RETRY' });
+    expect(verdict('Error: the serving endpoint is not ready to accept traffic yet')).toMatchObject({
+      category: 'concurrency',
+    });
+  });
+
+  it('reads a 401 or 403 in a connection pool log line as refused access, by a rule rather than a guess', () => {
+    const got = verdict(
+      'DEBUG:urllib3.connectionpool:https://dbc-1234.cloud.databricks.com:443 "GET /api/2.1/unity-catalog/tables HTTP/1.1" 401 112\nERROR: request failed, giving up',
+    );
+    expect(got).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+    expect(isLearnedRule(got.rule)).toBe(false);
+  });
+
+  it('tells the owner that pods must declare limits under the namespace quota, not that access was refused', () => {
+    expect(
+      verdict(
+        'Failure executing: POST at: https://10.0.0.1/api/v1/namespaces/spark-jobs/pods. Message: Forbidden! pods "etl-driver" is forbidden: failed quota: compute-quota: must specify limits.memory,requests.memory.',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it("gives a store whose every request timed out until the client's retry budget ran out more time", () => {
+    expect(
+      verdict(
+        'polars.exceptions.ComputeError: Generic GCS error: Error after 7 retries in 301.2s, max_retries:10, retry_timeout:300s, source:error sending request for url (https://storage.googleapis.com/b/o): operation timed out',
+      ),
+    ).toMatchObject({ category: 'timeout', action: 'RETRY_WITH_NEW_PARAMS' });
+  });
+
+  it('reads an error raised while unpickling as two versions of a library, not the code', () => {
+    expect(
+      verdict(
+        "File \"/opt/conda/lib/python3.10/site-packages/distributed/protocol/pickle.py\", line 96, in loads\n    return pickle.loads(x, buffers=buffers)\nAttributeError: Can't get attribute '_unpickle_block' on <module 'pandas._libs.internals'>",
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a resource type the installed Terraform provider does not know as a provider too old', () => {
+    expect(
+      verdict(
+        'Error: Invalid data source\n\n  on main.tf line 12, in data "azurerm_databricks_access_connector" "uc":\n\nThe provider hashicorp/azurerm does not support data source "azurerm_databricks_access_connector".',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+
+  it("tells the owner a table another format registered needs that format's catalog", () => {
+    expect(
+      verdict(
+        "HIVE_UNSUPPORTED_FORMAT: Unable to create input format. This query ran against the 'lake' database",
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a file of another kind than the reader expects as the data, in openpyxl words', () => {
+    expect(
+      verdict(
+        'openpyxl.utils.exceptions.InvalidFileException: openpyxl does not support .pdf file format, please check you can open it with Excel first.',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a column name that resolves to two columns as the query, by a rule rather than a guess', () => {
+    for (const message of [
+      'Binder Error: Ambiguous reference to column name "id" (use: "o.id" or "c.id")',
+      'Error: Schema contains duplicate unqualified field name "amount" and qualified field name t.amount which would be ambiguous',
+    ]) {
+      const got = verdict(message);
+      expect(got, message).toMatchObject({ category: 'syntax', action: 'NOTIFY_OWNER' });
+      expect(isLearnedRule(got.rule), message).toBe(false);
+    }
   });
 });

@@ -165,18 +165,28 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   it: the code the round began with (87d2cb2) 100 and 98 of 150 right (66.7 % / 65.3 %), 4 given
  *   up, 4 needless retries; the round's code (`unseen10` in tune, its misses read by kind) 100 and 99
  *   (66.7 % / 66.0 %), 5 given up, 4 needless retries — the rules read from one blind set again did not carry to the next. On the rows both
- *   labellers agree on: 91 of 119 categories (76.5 %) and 89 of 109 actions (81.7 %).
+ *   labellers agree on: 91 of 119 categories (76.5 %) and 89 of 109 actions (81.7 %). It joined the
+ *   tune set (ids `u11a-`, `u11b-`, each keeping its `second_label`) in the round after, while
+ *   `unseen12` was gathered to measure that round: only the 94 rows whose two labellers agree on both
+ *   category and action were candidates (repository-grouped cross-validation with the 56 disputed
+ *   rows joined under the first label, under the second, or where the categories agree moved nothing
+ *   beyond a few rows either way, so no tune label is one a second careful reader disputes), and 88
+ *   joined: 6 were left out for contradicting earlier rows of the same wording (Simba's "(1170)
+ *   Unexpected response received from server" and a `CAST_WITHOUT_SUGGESTION` labelled otherwise
+ *   before, a missing `_delta_log` file and delta-rs's "Failed to commit transaction: 15" given other
+ *   actions than earlier rows of that wording, and its 2 needless retries, a bundle's deploy lock and a
+ *   closed `SessionHandle`, each a wait or a blip to retry in earlier rows).
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen11';
+  split: 'tune' | 'holdout' | 'unseen2';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
-  /** A second, independent labeller's answer (`unseen11`): how far two careful people agree. */
+  /** A second, independent labeller's answer (`u11a-`, `u11b-`): how far two careful people agree. */
   second_label?: { category: string; action: string };
 }
 
@@ -189,10 +199,14 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
-const unseen11Rows = rows.filter((r) => r.split === 'unseen11');
-/** The `unseen11` rows whose two labellers agree on the category, and those agreeing on the action. */
-const agreedCategory = unseen11Rows.filter((r) => r.second_label?.category === r.expected_category);
-const agreedAction = unseen11Rows.filter((r) => r.second_label?.action === r.expected_action);
+
+/** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
+function agreedRows(subset: readonly CorpusRow[]): { category: CorpusRow[]; action: CorpusRow[] } {
+  return {
+    category: subset.filter((r) => r.second_label?.category === r.expected_category),
+    action: subset.filter((r) => r.second_label?.action === r.expected_action),
+  };
+}
 
 /**
  * Issue 16's targets (item 1), for both splits the patterns were not written from. `unknown` counts
@@ -250,16 +264,9 @@ const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetr
  * 0.925 and 0.92 until the 133 `u10-` rows joined the same way (92.3 % / 91.3 % with them: about two
  * in three of their categories and three in four of their actions are right held out); 0.92 and 0.91
  * just after, and 0.93 and 0.915 once that round's rules, read from their misses by kind, reached
- * 93.5 % / 91.6 %.
+ * 93.5 % / 91.6 %; 0.91 for actions just after the 88 `u11a-`/`u11b-` rows joined the same way
+ * (93.4 % / 91.4 % with them), 0.915 again once that round's rules reached 93.7 % / 91.6 %.
  */
-/**
- * What the classifier reaches on `unseen11` (100 and 99 of 150 right, 5 given up, 4 needless
- * retries), rounded towards failing: far below issue 16's targets, and below the 79.3 % / 72.7 % at
- * which its two labellers agree with each other; a change that makes any of them worse fails here.
- */
-const UNSEEN11_FLOOR = { category: 0.666, action: 0.66, unknown: 0.034, needlessRetries: 4 } as const;
-/** On the `unseen11` rows both labellers agree on: 91 of 119 categories, 89 of 109 actions. */
-const UNSEEN11_AGREED_FLOOR = { category: 0.764, action: 0.816 } as const;
 const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 
 interface Outcome {
@@ -347,8 +354,6 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
-const unseen11 = evaluate(unseen11Rows);
-const unseen11Agreed = { category: evaluate(agreedCategory).category, action: evaluate(agreedAction).action };
 
 console.info(
   [
@@ -356,8 +361,6 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
-    ...summary('unseen11', unseen11),
-    `unseen11, where its two labellers agree: category ${pct(unseen11Agreed.category)} of ${agreedCategory.length}, action ${pct(unseen11Agreed.action)} of ${agreedAction.length}`,
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -377,7 +380,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen11'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
     }
   });
 
@@ -389,14 +392,33 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-` rows were gathered blind, as measured
-    // sets, so they are not rows written from holdout repositories and do not count here.
+    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-`, `u11b-` rows were gathered
+    // blind, as measured sets, so they are not rows written from holdout repositories and do not count here.
     const gatheredBlind = (r: CorpusRow): boolean =>
-      ['fresh-', 'unseen-', 'unseen3-', 'u4-', 'u5-', 'u6-', 'u7-', 'u8-', 'u9-', 'u10-'].some((prefix) =>
-        r.id.startsWith(prefix),
-      );
+      [
+        'fresh-',
+        'unseen-',
+        'unseen3-',
+        'u4-',
+        'u5-',
+        'u6-',
+        'u7-',
+        'u8-',
+        'u9-',
+        'u10-',
+        'u11a-',
+        'u11b-',
+      ].some((prefix) => r.id.startsWith(prefix));
     const shared = tuneRows.filter((r) => !gatheredBlind(r) && holdoutRepos.has(repoOf(r.source)));
     expect(shared.length, shared.map((r) => `${r.id} ${r.source}`).join(', ')).toBeLessThanOrEqual(20);
+  });
+
+  it('holds no tune row whose second labeller disputed its category or action', () => {
+    const labelledTwice = tuneRows.filter((r) => r.second_label !== undefined);
+    const agreed = agreedRows(labelledTwice);
+    expect(labelledTwice.length).toBeGreaterThan(0);
+    expect(agreed.category.length).toBe(labelledTwice.length);
+    expect(agreed.action.length).toBe(labelledTwice.length);
   });
 
   it('does not hold the same message twice', () => {
@@ -456,12 +478,24 @@ describe('classifier accuracy on messages the patterns were never fitted to (hol
   keepsItsFloor(holdout, HOLDOUT_FLOOR);
 });
 
-/** A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor. */
+/** The floors on the rows of a twice-labelled split whose two labellers agree with each other. */
+interface AgreedFloor {
+  category: number;
+  action: number;
+}
+
+/**
+ * A split gathered blind: at least 80 rows, each from a thread no other split uses, and its floor.
+ * A split labelled twice (`second_label` on every row, as `unseen11` was) also names the floor on the
+ * rows its labellers agree on — the figure least tied to one person's reading — and prints how far
+ * they agree.
+ */
 function measuredSplit(
-  split: 'unseen2' | 'unseen11',
+  split: CorpusRow['split'],
   subset: readonly CorpusRow[],
   report: Report,
   floor: Floor,
+  agreedFloor?: AgreedFloor,
 ): void {
   it(`keeps at least 80 ${split} messages, each from a public thread no other split uses`, () => {
     expect(subset.length).toBeGreaterThanOrEqual(80);
@@ -473,26 +507,33 @@ function measuredSplit(
   });
 
   keepsItsFloor(report, floor);
+  if (agreedFloor !== undefined) keepsItsAgreedFloor(split, subset, agreedFloor);
+}
+
+function keepsItsAgreedFloor(split: string, subset: readonly CorpusRow[], floor: AgreedFloor): void {
+  const agreed = agreedRows(subset);
+  const category = evaluate(agreed.category).category;
+  const action = evaluate(agreed.action).action;
+  console.info(
+    `${split}: its labellers agree on ${pct(agreed.category.length / subset.length)} of categories and ${pct(agreed.action.length / subset.length)} of actions; ` +
+      `where they agree the classifier gets ${pct(category)} of ${agreed.category.length} categories, ${pct(action)} of ${agreed.action.length} actions`,
+  );
+
+  it("was labelled twice, by people who did not see each other's labels", () => {
+    expect(subset.every((r) => r.second_label !== undefined)).toBe(true);
+  });
+
+  it(`gets the category right for at least ${pct(floor.category)} of the rows both labellers agree on`, () => {
+    expect(category).toBeGreaterThanOrEqual(floor.category);
+  });
+
+  it(`gets the action right for at least ${pct(floor.action)} of the rows both labellers agree on`, () => {
+    expect(action).toBeGreaterThanOrEqual(floor.action);
+  });
 }
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
-});
-
-describe('classifier accuracy on a set gathered blind from threads no other row cites (unseen11)', () => {
-  measuredSplit('unseen11', unseen11Rows, unseen11, UNSEEN11_FLOOR);
-
-  it("was labelled twice, by people who did not see each other's labels", () => {
-    expect(unseen11Rows.every((r) => r.second_label !== undefined)).toBe(true);
-  });
-
-  it(`gets the category right for at least ${pct(UNSEEN11_AGREED_FLOOR.category)} of the rows both labellers agree on`, () => {
-    expect(unseen11Agreed.category).toBeGreaterThanOrEqual(UNSEEN11_AGREED_FLOOR.category);
-  });
-
-  it(`gets the action right for at least ${pct(UNSEEN11_AGREED_FLOOR.action)} of the rows both labellers agree on`, () => {
-    expect(unseen11Agreed.action).toBeGreaterThanOrEqual(UNSEEN11_AGREED_FLOOR.action);
-  });
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

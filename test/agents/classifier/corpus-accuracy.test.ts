@@ -176,17 +176,29 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   before, a missing `_delta_log` file and delta-rs's "Failed to commit transaction: 15" given other
  *   actions than earlier rows of that wording, and its 2 needless retries, a bundle's deploy lock and a
  *   closed `SessionHandle`, each a wait or a blip to retry in earlier rows).
+ * - `unseen12`: 150 messages gathered blind by two people who never read the classifier, from public
+ *   threads no other row cites, while the round that moved `unseen11` into tune was being written: 75
+ *   from Databricks' own tools (ucx, the Terraform provider, dbdemos, the CLI, dolly, dbt-databricks,
+ *   the SDKs and drivers, MLflow, the VS Code extension) and 75 from the tools around Spark (Spark's own
+ *   PRs, Hudi, delta-rs, Delta, Iceberg, the BigQuery, Snowflake, GCS, Kinesis and S3A connectors,
+ *   xgboost, Spark NLP, SynapseML, petastorm, pydeequ, sparklyr); one repeated an earlier row's message
+ *   word for word and was dropped, leaving 149. Labelled twice, as `unseen11` was: the two labellers
+ *   agree on 119 categories and 116 actions (79.9 % / 77.9 %). Measured once, before anything was
+ *   chosen on it: the code the round began with 99 and 103 of 149 right (66.4 % / 69.1 %), 7 given up,
+ *   4 needless retries, and on the agreed rows 92 of 119 and 93 of 116; the round's code (`unseen11` in
+ *   tune, its agreed misses read by kind) 101 and 104 (67.8 % / 69.8 %), 7, 4, and on the agreed rows
+ *   94 of 119 (79.0 %) and 94 of 116 (81.0 %) — two categories and one action carried.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen12';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
-  /** A second, independent labeller's answer (`u11a-`, `u11b-`): how far two careful people agree. */
+  /** A second, independent labeller's answer (`u11a-`, `u11b-`, `unseen12`): how far two careful people agree. */
   second_label?: { category: string; action: string };
 }
 
@@ -199,6 +211,7 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
+const unseen12Rows = rows.filter((r) => r.split === 'unseen12');
 
 /** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
 function agreedRows(subset: readonly CorpusRow[]): { category: CorpusRow[]; action: CorpusRow[] } {
@@ -256,6 +269,13 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  * written in that round than a split gathered blind by someone who never read the classifier.
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetries: 0 } as const;
+/**
+ * What the classifier reaches on `unseen12` (101 and 104 of 149 right, 7 given up, 4 needless
+ * retries; 94 of 119 and 94 of 116 where its two labellers agree), rounded towards failing: below
+ * issue 16's targets and below the 79.9 % / 77.9 % at which its labellers agree with each other.
+ */
+const UNSEEN12_FLOOR = { category: 0.677, action: 0.697, unknown: 0.047, needlessRetries: 4 } as const;
+const UNSEEN12_AGREED_FLOOR = { category: 0.789, action: 0.81 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -354,6 +374,7 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
+const unseen12 = evaluate(unseen12Rows);
 
 console.info(
   [
@@ -361,6 +382,7 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
+    ...summary('unseen12', unseen12),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -380,7 +402,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen12'], row.id).toContain(row.split);
     }
   });
 
@@ -534,6 +556,10 @@ function keepsItsAgreedFloor(split: string, subset: readonly CorpusRow[], floor:
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
+});
+
+describe('classifier accuracy on a set gathered blind and labelled twice (unseen12)', () => {
+  measuredSplit('unseen12', unseen12Rows, unseen12, UNSEEN12_FLOOR, UNSEEN12_AGREED_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -6,7 +6,8 @@ import type { PipelineUpdateObservation, RunObservation, TableSla } from './obse
 import { runOutcome } from './run-state.js';
 import { lateLimit, usualSeconds } from './running-long.js';
 import { valuesBefore } from './sample-window.js';
-import { deadlinesAround } from './zoned-time.js';
+import { START_GRACE_MS, usualStartBy } from './usual-start.js';
+import { deadlinesAround, localClock } from './zoned-time.js';
 
 /**
  * How early evidence against a refresh is reported at the latest: two hours before the deadline, the
@@ -36,7 +37,10 @@ export interface SlaOptions {
  * Tables not refreshed by their daily deadline (`sla_missed`), and tables whose deadline is near with
  * evidence that the refresh will not come (`sla_at_risk`): an upstream run of this cycle failed, was
  * skipped, or is running past its own usual duration, or an upstream pipeline's update is (a hung
- * update, error or not, holds back every table downstream of it). An upstream still running within its
+ * update, error or not, holds back every table downstream of it), or an upstream job that starts at
+ * about the same time every day and writes the table itself has not started this cycle, a quarter of an hour past the time it
+ * usually has by (`usual-start.ts`: a paused schedule, a changed cron, a run held at max concurrency,
+ * a scheduled run that never happened). An upstream still running within its
  * usual time, or one whose usual time is not known yet, is no evidence: a healthy night pages nobody.
  * The signal names its evidence. A table counts as refreshed for a deadline when it was written after the deadline
  * before it. `runs` are the upstream jobs' recent runs (the latest finished one of each and those in flight).
@@ -102,6 +106,9 @@ export function detectSlaBreaches(
         ...updates
           .filter((u) => u.startTime >= cycleStart - atRiskMs)
           .map((u) => updateEvidence(u, now, options)),
+        ...sla.upstreamJobIds.map((jobId) =>
+          notStarted(sla, jobId, upstream, { previous, next }, now, options),
+        ),
       ]
         .filter((e): e is Evidence => e !== undefined)
         .sort((a, b) => a.rank - b.rank);
@@ -152,7 +159,10 @@ function warningOpens(
 interface Evidence {
   readonly label: string;
   readonly refs: { readonly jobId?: string; readonly runId?: string; readonly pipelineId?: string };
-  /** 0 failed, 1 skipped, 2 running long: a failure explains a skip, and both explain more than a delay. */
+  /**
+   * 0 failed, 1 skipped, 2 running long, 3 not started: a failure explains a skip, and both explain more
+   * than a delay; a job not started is often one of the others' consequences (a trigger that never fired).
+   */
   readonly rank: number;
 }
 
@@ -219,4 +229,34 @@ function pastUsual(
   const usual = usualSeconds(history, options.minHistoryRuns ?? 5);
   if (usual === undefined || ranMs / 1000 <= lateLimit(history, usual)) return undefined;
   return { ran: Math.round(ranMs / 60_000), usual: Math.round(usual / 60) };
+}
+
+/**
+ * What an upstream job that has not started this cycle says against the refresh: that it usually has by
+ * now (`usualStartBy`, from its successful runs' starts), a grace of `START_GRACE_MS` ago. Undefined when
+ * it has started (any run of it since the previous deadline), or starts at no regular time.
+ */
+function notStarted(
+  sla: TableSla,
+  jobId: string,
+  upstream: readonly RunObservation[],
+  cycle: { readonly previous: number; readonly next: number },
+  now: number,
+  options: SlaOptions,
+): Evidence | undefined {
+  const starts = options.durations?.[`${sla.workspaceId}:${jobId}`];
+  const runs = upstream.filter((r) => r.jobId === jobId);
+  // Only a job seen writing the table itself: one further upstream is awaited by its own tables, and
+  // holding a later deadline to it would file that table's trouble under this one's.
+  if (!runs.some((r) => r.tablesWritten.includes(sla.table))) return undefined;
+  if (runs.some((r) => r.startTime > cycle.previous)) return undefined;
+  if ((starts?.samples ?? []).some(([, at]) => at > cycle.previous)) return undefined;
+  const by = usualStartBy(starts, cycle.previous, cycle.next, sla.deadline, sla.timezone);
+  if (by === undefined || now < by + START_GRACE_MS) return undefined;
+  const name = runs.find((r) => r.jobName !== undefined)?.jobName ?? `job ${jobId}`;
+  return {
+    label: `Upstream ${name} usually starts by ${localClock(by, sla.timezone)} and has not started today`,
+    refs: { jobId },
+    rank: 3,
+  };
 }

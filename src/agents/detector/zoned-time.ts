@@ -89,3 +89,28 @@ export function deadlinesAround(
   const next = candidates.find((c) => c > now) ?? now + day;
   return { previous, next };
 }
+
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+const clockFormatsGb = new Map<string, Intl.DateTimeFormat>();
+const clockOptions = (timeZone: string): Intl.DateTimeFormatOptions => ({
+  timeZone,
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+});
+
+/**
+ * The wall-clock time of `epochMs` in `timeZone` as its people say it: "06:05 CET", "00:05 EST". US
+ * English names American zones and only offsets elsewhere ("GMT+1"); British English names the European ones.
+ */
+export function localClock(epochMs: number, timeZone: string): string {
+  const us = formatIn(clockFormats, timeZone, () => new Intl.DateTimeFormat('en-US', clockOptions(timeZone)));
+  const said = us.format(epochMs);
+  if (!/GMT[+-]/.test(said)) return said;
+  return formatIn(
+    clockFormatsGb,
+    timeZone,
+    () => new Intl.DateTimeFormat('en-GB', clockOptions(timeZone)),
+  ).format(epochMs);
+}

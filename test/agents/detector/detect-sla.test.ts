@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { DurationBaselines } from '../../../src/agents/detector/detect-duration-anomaly.js';
 import { pipelineDurationKey } from '../../../src/agents/detector/detect-pipeline-failures.js';
-import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
+import { detectSlaBreaches, type SlaOptions } from '../../../src/agents/detector/detect-sla.js';
 import {
   pipelineUpdateObservationSchema,
   type TableSla,
   tableSlaSchema,
 } from '../../../src/agents/detector/observations.js';
-import { HOUR, MIN, run, WS } from './observation-factory.js';
+import { Prng } from '../../../src/sim/engine/prng.js';
+import { DAY, HOUR, MIN, run, WS } from './observation-factory.js';
 
 // 06:00 in Berlin on 2026-11-20 is 05:00 UTC (CET, +01:00).
 const DEADLINE = Date.UTC(2026, 10, 20, 5, 0);
@@ -212,6 +213,130 @@ describe('detectSlaBreaches', () => {
       expect(labels(failed)).toEqual(['Upstream Orders ETL failed at 2026-11-20 03:00 UTC (run u2)']);
       expect(labels(skipped)).toEqual(['Upstream Orders ETL was skipped (run u4)']);
       expect(labels(ok)).toEqual([]);
+    });
+  });
+
+  describe("SLA at risk when the table's writer has not started by the time it usually has", () => {
+    // 08:00 in Berlin on Wednesday 2026-12-16 is 07:00 UTC; the lab pull is scheduled at 06:00 CET.
+    const LAB_DEADLINE = Date.UTC(2026, 11, 16, 7, 0);
+    const SIX_CET = LAB_DEADLINE - 2 * HOUR;
+    const LAB_JOB = '771100220033';
+    const lab = (overrides: Partial<TableSla> = {}) =>
+      sla({
+        table: 'main.clinical.central_lab_raw',
+        deadline: '08:00',
+        upstreamJobIds: [LAB_JOB],
+        team: 'clinical',
+        lastRefreshedAt: SIX_CET - DAY + 9 * MIN,
+        ...overrides,
+      });
+    /**
+     * Two weeks of successful runs before the day `judged` after Wednesday, on the days back `runsOn`
+     * keeps, each starting `startOf` (seeded) after 06:00 CET.
+     */
+    const history = (
+      startOf: (rng: Prng) => number,
+      runsOn: (daysBack: number) => boolean = () => true,
+      judged = 0,
+    ) => {
+      const rng = new Prng(9);
+      const samples = Array.from({ length: 14 }, (_, i) => i + 1)
+        .filter(runsOn)
+        .map((d) => [`lab${d}`, SIX_CET + judged - d * DAY + startOf(rng), 8 * 60] as const)
+        .reverse();
+      return { durations: { [`${WS}:${LAB_JOB}`]: { samples } }, minHistoryRuns: 5 };
+    };
+    /** Starts within four minutes of 06:00 every day. */
+    const punctual = history((rng) => rng.int(0, 4 * MIN));
+    const yesterday = run({
+      jobId: LAB_JOB,
+      jobName: 'central_lab_transfer',
+      runId: 'lab1',
+      tablesWritten: ['main.clinical.central_lab_raw'],
+      startTime: SIX_CET - DAY + MIN,
+      endTime: SIX_CET - DAY + 9 * MIN,
+    });
+    const atRisk = (at: number, runs = [yesterday], options: SlaOptions = punctual, table = lab()) =>
+      detectSlaBreaches([table], runs, at, options).signals;
+
+    it('warns when a writer that usually starts by about 06:00 has not started by 06:20, and names it', () => {
+      const [risk] = atRisk(SIX_CET + 20 * MIN);
+      expect(risk).toMatchObject({
+        kind: 'sla_at_risk',
+        refs: { jobId: LAB_JOB },
+        metrics: { deadline: LAB_DEADLINE, minutesLeft: 100 },
+      });
+      expect(risk?.evidence[0]?.label).toMatch(
+        /^Upstream central_lab_transfer usually starts by 06:0[0-4] CET and has not started today$/,
+      );
+    });
+
+    it("awaits only the table's own writers, not a job further upstream that writes what they read", () => {
+      const further = { ...yesterday, tablesWritten: ['main.clinical.lab_vendor_files'] };
+      expect(atRisk(SIX_CET + 20 * MIN, [further])).toEqual([]);
+    });
+
+    it('gives the writer a quarter of an hour past its usual start before saying so', () => {
+      expect(atRisk(SIX_CET + 10 * MIN)).toEqual([]);
+    });
+
+    it('keeps warning, with less time left, as the deadline nears', () => {
+      expect(atRisk(LAB_DEADLINE - 20 * MIN).map((s) => s.metrics)).toEqual([
+        { deadline: LAB_DEADLINE, minutesLeft: 20 },
+      ]);
+    });
+
+    it('says nothing once the writer has started today, late but within its usual duration', () => {
+      const today = run({
+        jobId: LAB_JOB,
+        runId: 'lab0',
+        lifeCycleState: 'RUNNING',
+        resultState: undefined,
+        startTime: SIX_CET + 16 * MIN,
+        endTime: undefined,
+      });
+      expect(atRisk(SIX_CET + 20 * MIN, [today])).toEqual([]);
+    });
+
+    it('says nothing of a writer that starts at no regular time', () => {
+      const irregular = history((rng) => rng.int(-5 * HOUR, 1 * HOUR));
+      expect(atRisk(SIX_CET + 90 * MIN, [yesterday], irregular)).toEqual([]);
+    });
+
+    it('says nothing of a writer with no history, or too little', () => {
+      expect(atRisk(SIX_CET + 90 * MIN, [yesterday], { minHistoryRuns: 5 })).toEqual([]);
+      const fourDays = history(
+        () => MIN,
+        (d) => d <= 4,
+      );
+      expect(atRisk(SIX_CET + 90 * MIN, [yesterday], fourDays)).toEqual([]);
+    });
+
+    it('awaits no writer that skips days, such as a weekday job on Saturday, not even on a Wednesday', () => {
+      const saturday = 3 * DAY;
+      // Days back from Saturday 1–5 are Friday to Monday, 6 and 7 the weekend before.
+      const weekdays = history(
+        () => MIN,
+        (d) => ![6, 7, 13, 14].includes(d),
+        saturday,
+      );
+      const friday = { ...yesterday, startTime: yesterday.startTime + saturday };
+      const table = lab({ lastRefreshedAt: SIX_CET + saturday - DAY + 9 * MIN });
+      expect(atRisk(SIX_CET + saturday + 90 * MIN, [friday], weekdays, table)).toEqual([]);
+      // Nor on a Wednesday: a missed warning costs less than a page on every weekend.
+      const fromWednesday = history(
+        () => MIN,
+        (d) => ![3, 4, 10, 11].includes(d),
+      );
+      expect(atRisk(SIX_CET + 90 * MIN, [yesterday], fromWednesday)).toEqual([]);
+    });
+
+    it('still awaits a daily writer that had one day without a successful run last week', () => {
+      const oneFailed = history(
+        () => MIN,
+        (d) => d !== 3,
+      );
+      expect(atRisk(SIX_CET + 90 * MIN, [yesterday], oneFailed)).toHaveLength(1);
     });
   });
 

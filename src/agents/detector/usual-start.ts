@@ -1,0 +1,61 @@
+import { median, type SampleWindow } from './sample-window.js';
+import { deadlinesAround } from './zoned-time.js';
+
+/**
+ * When a table's writer has usually started by, learned from its own runs: the evidence a senior SRE
+ * reads first on a quiet morning ("the 06:00 pull usually starts by 06:05 and has not started today").
+ * Judged per cycle of the table's daily deadline (the time from one deadline to the next), as the lead
+ * of the job's first start before the deadline that closes the cycle: a job at 06:00 for an 08:00
+ * deadline leads by two hours on every day, across a DST change too.
+ */
+
+/** Cycles looked back on: a week, so a job that skips weekends or a weekday shows the gap. */
+const CYCLES = 7;
+/** Of those, the cycles it must have started in: all but one (a failed run leaves no sample). */
+const MIN_STARTED = CYCLES - 1;
+/** How much later than its median start the writer may have started on all but its latest day, to be regular. */
+const MAX_SPREAD_MS = 30 * 60_000;
+/** Grace past the usual start before not having started is evidence. */
+export const START_GRACE_MS = 15 * 60_000;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant of the cycle ending at `next` by which the job of `starts` (its successful runs,
+ * `[runId, startTime, seconds]`) has usually started: the second-latest of its first starts over the last
+ * week of cycles, so one late day is forgiven. Undefined unless it is a daily writer: started in six of
+ * the last seven cycles, in the cycle a week before this one (so a job that skips Sundays is not awaited
+ * on one), and on all but its latest day within half an hour of its median start.
+ */
+export function usualStartBy(
+  starts: SampleWindow | undefined,
+  previous: number,
+  next: number,
+  deadline: string,
+  timeZone: string,
+): number | undefined {
+  const samples = starts?.samples ?? [];
+  if (samples.length < MIN_STARTED) return undefined;
+  // The deadlines closing each past cycle, newest first: `ends[k]` closes cycle k + 1 back.
+  const ends = [previous];
+  for (let k = 1; k <= CYCLES; k++)
+    ends.push(deadlinesAround(previous - k * DAY_MS + 3 * 3_600_000, deadline, timeZone).previous);
+  const leads: number[] = [];
+  let weekAgo = false;
+  for (let k = 0; k < CYCLES; k++) {
+    const end = ends[k]!;
+    const begin = ends[k + 1]!;
+    let first: number | undefined;
+    for (const [, at] of samples)
+      if (at > begin && at <= end && (first === undefined || at < first)) first = at;
+    if (first === undefined) continue;
+    leads.push(end - first);
+    if (k === CYCLES - 1) weekAgo = true;
+  }
+  if (leads.length < MIN_STARTED || !weekAgo) return undefined;
+  // Smallest lead first: the latest starts.
+  leads.sort((a, b) => a - b);
+  const by = leads[1]!;
+  if (median(leads) - by > MAX_SPREAD_MS) return undefined;
+  return next - by;
+}

@@ -166,7 +166,7 @@ const C = {
     'duration|how long|slow|runtime|run ?time|taking|took|take longer|longer|faster|speed|trend|minutes|elapsed',
   ),
   sla: concept(
-    'sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses|up.to.date|out.of.date|outdated',
+    'sla\\b|slas\\b|service.level|slos?\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses|up.to.date|out.of.date|outdated',
   ),
   cost: concept(
     // Photon is known to the system tables only by the bill: "photon usage" is a question about money.
@@ -255,6 +255,17 @@ const UNCOVERED: readonly {
   notWithJob?: true;
 }[] = [
   {
+    // No intent reads a cluster's events (its driver, its nodes): whether one is healthy is said to be
+    // unanswered, with what is known of clusters, rather than read as a question about nothing.
+    subject: "a cluster's health (its driver, nodes and events)",
+    pattern: concept(
+      'ok\\b|okay|health|healthy|alive|down\\b|working|responsive|unresponsive|stuck|hung\\b|hanging|status|state\\b|doing\\b|up and running',
+    ),
+    needs: 'cluster',
+    nearest: ['clusters_without_autotermination', 'failures'],
+    unless: ['autoterm', 'cost', 'idle', 'fail', 'untagged', 'job'],
+  },
+  {
     subject: 'retries and attempts',
     pattern: concept('retr(?:y|ies|ied|ying)|attempts?\\b|repair(?:s|ed)? runs?'),
     nearest: ['failures', 'job_status'],
@@ -308,7 +319,7 @@ const UNCOVERED: readonly {
     ),
     nearest: ['failures', 'job_status'],
     // Of one job, its status says "n of m runs failed"; a share of spend is the spend's split.
-    notFor: ['job_status', 'job_duration', 'why_failed', 'spend_by_team'],
+    notFor: ['job_status', 'job_duration', 'why_failed', 'spend_by_team', 'untagged_spend'],
   },
   {
     // Every job's runs against each one's own usual length is no statement of ours yet; one named
@@ -483,7 +494,9 @@ const STOP_WORDS = new Set(
   table tables query queries user users warehouse warehouses cluster clusters cost costs spend spent bill
   failed fail fails failing failure failures error errors status history trend duration slow long sla slas
   expensive biggest highest who read changed downstream upstream lineage idle oversized untagged tag tags
-  auto stop terminate termination happened happen over under up down much many more less`.split(/\s+/),
+  auto stop terminate termination happened happen over under up down much many more less update updates`.split(
+    /\s+/,
+  ),
 );
 
 const tokensOf = (text: string): string[] =>
@@ -666,8 +679,14 @@ function tableOrJob(text: string, found: Found, names: WorkspaceNames): Found {
     !has(text, 'access') &&
     !has(text, 'downstream') &&
     !has(text, 'sla');
-  // Tables do not fail or run: "did payments fail" is about the one job with that word, if one has it.
-  const inside = matchWordPart(table.typed, names.jobs, (j) => j.name);
+  // Tables do not fail or run: "did payments fail" is about the one job with that word, if one has it —
+  // or, of a table named by a prefix ("campaign perf"), the one job holding the table's whole last part.
+  const typedInside = matchWordPart(table.typed, names.jobs, (j) => j.name);
+  const lastPart = table.kind === 'one' ? (table.item.split('.').pop() ?? '') : '';
+  const inside =
+    typedInside.kind === 'none' && lastPart !== ''
+      ? matchWordPart(lastPart, names.jobs, (j) => j.name)
+      : typedInside;
   const job =
     found.job ?? (aboutRuns && inside.kind === 'one' ? { ...inside, typed: table.typed } : undefined);
   if (job === undefined) return found;
@@ -886,6 +905,9 @@ const KIND_WORDS: Readonly<Record<string, NameKind>> = {
   warehouse: 'warehouse',
   wh: 'warehouse',
   cluster: 'cluster',
+  // A task is named by its job's words as people remember them ("the payments reconcile task"): no
+  // system table the router reads holds task names, so the task's job is what is asked about.
+  task: 'job',
 };
 /** Words that join names: "finance and marketing", "orders or payments", "finance vs marketing". */
 const AND_OR = new Set(['and', 'or', 'vs', 'versus', '&', 'nor']);
@@ -931,7 +953,7 @@ const WORD_PARTS = new Set(
   `week over month day year auto stop stopped terminate terminated termination long running all purpose
   right size sized provisioned under utilised utilized utilization on call real time top most per non re
   self serve up to date in out outs of off sub multi well known high low cost costs run runs last so far
-  time timed`.split(/\s+/),
+  time timed service level agreement agreements objective objectives`.split(/\s+/),
 );
 
 const looksLikeName = (token: string): boolean => {
@@ -1156,7 +1178,7 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // "Anything running long rn?", "what's stuck?": of what runs now, the statements are what the
   // workspace can see, unless the question is about jobs, pipelines or clusters.
   if (
-    (has(text, 'longRunning') || (warehouse && WHAT_RUNS.test(text))) &&
+    (has(text, 'longRunning') || (warehouse && WHAT_RUNS.test(text) && !has(text, 'top'))) &&
     runningNow(text) &&
     !job &&
     !pipeline &&
@@ -1243,6 +1265,20 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
 /** Intents that need a job named, and those that need a table. */
 const NEEDS_JOB: ReadonlySet<IntentName> = new Set(['why_failed', 'job_status', 'job_duration']);
 const NEEDS_TABLE: ReadonlySet<IntentName> = new Set(['table_access', 'downstream']);
+
+/** The names found, without those that are a plain word only starting the name ("data" of data-platform). */
+function firmNames(found: Found): Found {
+  const loose = (m: (NameMatch<string | { readonly name: string }> & { typed: string }) | undefined) => {
+    if (m?.kind !== 'one' || !/^[a-z]+$/.test(m.typed)) return false;
+    return norm(typeof m.item === 'string' ? m.item : m.item.name) !== norm(m.typed);
+  };
+  const { team, job, table, warehouse, cluster, pipeline, user, ...more } = found;
+  const firm = { team, job, table, warehouse, cluster, pipeline, user };
+  return {
+    ...more,
+    ...Object.fromEntries(Object.entries(firm).filter(([, m]) => m !== undefined && !loose(m))),
+  };
+}
 
 /** The question without the names found in it, as typed ("mkt-analysts-shared", "mkt analysts shared"). */
 function withoutNames(text: string, found: Found): string {
@@ -1369,7 +1405,9 @@ export interface RouteOptions {
  * `unknown` for what it cannot place, `uncovered` for a subject no intent computes, `ambiguous` with
  * candidates when a name fits several.
  */
-export function routeQuestion(question: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
+export function routeQuestion(asked: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
+  // Backticks quote a name as SQL does (`main`.`finance`.`orders`): the name is what they quote.
+  const question = asked.replace(/`/g, '');
   // Of several questions in one, the first is answered — its names and words alone: "what failed last
   // night and how much did finance spend" asks about every team's failures first; the rest is offered.
   const first = firstAsk(question);
@@ -1431,6 +1469,30 @@ function workspaceWords(names: WorkspaceNames): Set<string> {
  */
 const JOINED = /\s+[+&]\s+|(?<=[a-z0-9_])[+&](?=[a-z_][^@\s]*(?:\s|$))/gi;
 
+/**
+ * A fragment that says it follows an earlier question ("and marketing?", "what about the orders job?",
+ * "ok, same for dp"), by its first words.
+ */
+export const FOLLOWS_UP =
+  /^(?:(?:ok(?:ay)?|k|kk|thx|thanks|ty|cool|great|nice|right)\b[\s,.!]*)*(?:and|also|plus|what about|how about|what of|same (?:for|with)|now)\b/i;
+/** Words a follow-up fragment holds besides its name. */
+const FRAGMENT_WORDS = new Set([
+  'same',
+  'also',
+  'plus',
+  'ok',
+  'okay',
+  'k',
+  'kk',
+  'thx',
+  'thanks',
+  'ty',
+  'cool',
+  'great',
+  'nice',
+  'then',
+]);
+
 /** Routes one question. */
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
   const question = withKindWordsSpelt(asked.replace(JOINED, ' and '), names);
@@ -1482,12 +1544,13 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   // too, never answered for all or for the other team alone.
   const misspelt = misspeltTeam(words, names);
   const intent = chooseIntent(words, found, options.hasPeriod === true);
-  const uncovered = uncoveredOf(
-    words,
-    intent,
-    found.user !== undefined,
-    found.job?.kind === 'one' ? [found.job.item.name, ...(found.moreJobs ?? []).map((j) => j.item.name)] : [],
-  );
+  const jobsNamed =
+    found.job?.kind === 'one' ? [found.job.item.name, ...(found.moreJobs ?? []).map((j) => j.item.name)] : [];
+  // A plain word read as a name only by starting it ("data" of data-platform) may be the ask's own
+  // word: "how much data did we scan" asks about data volumes, not about a team.
+  const uncovered =
+    uncoveredOf(words, intent, found.user !== undefined, jobsNamed) ??
+    uncoveredOf(withoutNames(text, firmNames(found)), intent, found.user !== undefined, jobsNamed);
   if (uncovered !== undefined) {
     // The decline holds, and the misspelt team is said with it: the person sees both at once.
     return misspelt === undefined
@@ -1579,6 +1642,14 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   if (products.photon && intent === 'spend_by_team' && PHOTON_SPLIT.test(question)) slots.byPhoton = true;
   else if (products.photon) slots.photon = true;
   if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;
+  // "And finance_wh?", "what about the clickstream pipeline": a name alone after words that say it
+  // follows an earlier question is a follow-up, whatever kind of name it is.
+  if (
+    FOLLOWS_UP.test(question) &&
+    Object.keys(slots).length > 0 &&
+    tokensOf(words).every((t) => STOP_WORDS.has(t) || FRAGMENT_WORDS.has(t))
+  )
+    return { kind: 'follow_up', slots };
   if (intent === undefined) {
     const named = slots.teams !== undefined || slots.jobs !== undefined || slots.table !== undefined;
     const words = tokensOf(text).filter((t) => !STOP_WORDS.has(t));

@@ -73,6 +73,18 @@ const WEEKDAY_BESIDE = new RegExp(
   'gi',
 );
 
+/**
+ * Time words as thumbs misspell them on a phone ("ystrday", "yesturday", "yesterdy", "overnite", "over
+ * nite"), spelt right before they are read: a question's period is never dropped for a letter.
+ */
+const TIME_TYPOS: readonly (readonly [RegExp, string])[] = [
+  [/\by[ae]?s?t[eu]?r?d[ae]?y\b/gi, 'yesterday'],
+  [/\bover\s?ni(?:ght|te|gt|hgt|ht)\b/gi, 'overnight'],
+];
+
+const withTimeTyposSpelt = (text: string): string =>
+  TIME_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text);
+
 // Spaced apart from what joins it, a day spelt out is read as any whole name is ("mon-fri").
 const withWeekdaysSpelt = (text: string): string =>
   text.replace(
@@ -598,7 +610,7 @@ const DATE_THEN_TIME =
  * a problem for time words that read as no period, or as two.
  */
 export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | undefined {
-  const reordered = withWeekdaysSpelt(text).replace(DATE_THEN_TIME, '$1 $3 on $2');
+  const reordered = withWeekdaysSpelt(withTimeTyposSpelt(text)).replace(DATE_THEN_TIME, '$1 $3 on $2');
   const clock = findTimeOfDay(reordered);
   if (clock?.ok === false) return problem(clock.typed, clock.reason, []);
   const rest = clock === undefined ? reordered : cut(reordered, clock.index, clock.length);

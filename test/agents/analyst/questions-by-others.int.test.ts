@@ -254,7 +254,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.seventh.get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Written blind after the seventh round and measured before any fix made against it: 32 of 40; then tuned on.
     expect(tally.eighth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
-    // Written blind after the eighth round and measured before any fix made against it: 30 of 40.
-    expect(tally.ninth.get('right') ?? 0).toBeGreaterThanOrEqual(30);
+    // Written blind after the eighth round and measured before any fix made against it: 30 of 40; then tuned on.
+    expect(tally.ninth.get('right') ?? 0).toBeGreaterThanOrEqual(39);
   }, 120_000);
 });

@@ -649,6 +649,43 @@ describe('findComparedPeriods', () => {
   });
 });
 
+describe('findPeriod on time words typed in a hurry', () => {
+  it('reads "yesterday" and "overnight" misspelt as the words they misspell', () => {
+    for (const typed of [
+      'failures yestrday',
+      'top queries yesturday',
+      'spend ystday',
+      'what broke yesterdy',
+    ]) {
+      expect(period(typed)).toMatchObject({
+        start: '2026-12-08T00:00:00.000Z',
+        end: '2026-12-09T00:00:00.000Z',
+      });
+    }
+    expect(period('anything break over nite')).toMatchObject({
+      start: '2026-12-08T18:00:00.000Z',
+      end: '2026-12-09T08:00:00.000Z',
+    });
+    expect(period('what failed overnite')).toMatchObject({ label: 'last night' });
+  });
+
+  it('reads the time of an event after "since" or "after" as where the stretch starts, not as its hour', () => {
+    expect(period('what failed since the release at 9:00')).toMatchObject({
+      start: '2026-12-09T09:00:00.000Z',
+      end: '2026-12-09T10:30:00.000Z',
+    });
+    expect(period('failures after the outage at 2am yesterday')).toMatchObject({
+      start: '2026-12-08T02:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
+    // With no such word before it, "at" is still the hour from it.
+    expect(period('what failed at 2am yesterday')).toMatchObject({
+      start: '2026-12-08T02:00:00.000Z',
+      end: '2026-12-08T03:00:00.000Z',
+    });
+  });
+});
+
 describe('previousPeriod and recentPeriod', () => {
   it('gives the period of the same length just before, for "compared with last week"', () => {
     const week = period('this week');

@@ -696,6 +696,38 @@ function tableOrJob(text: string, found: Found, names: WorkspaceNames): Found {
   return aboutRuns ? { ...rest, job } : { ...rest, table };
 }
 
+/** Words of how often a job runs: shared by jobs' names and plain English ("hourly failures"). */
+const CADENCE_WORDS = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly', 'yearly', 'quarterly']);
+
+/**
+ * In a question about runs that names nothing else — failing, why, status, how long — a long word that is
+ * a whole word of exactly one job's name and of no other name is that job ("sessionize slower than
+ * usual?": `mkt_sessionize`): jobs run, and people call a job by its one telling word. Shorter words,
+ * cadence words and the router's own words are English too often ("daily spend", "hourly failures").
+ */
+function jobByItsOwnWord(text: string, names: WorkspaceNames): Found | undefined {
+  const aboutRuns = has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration');
+  if (!aboutRuns || has(text, 'access') || has(text, 'downstream') || has(text, 'sla')) return undefined;
+  const others = [
+    ...names.teams,
+    ...names.tables,
+    ...[...names.warehouses, ...names.clusters, ...names.pipelines].map((n) => n.name),
+  ];
+  const words = tokensOf(text).filter(
+    (t) =>
+      /^[a-z]{6,}$/.test(t) &&
+      !STOP_WORDS.has(t) &&
+      !CADENCE_WORDS.has(t) &&
+      !isConceptWord(t) &&
+      matchWordPart(t, others, (n) => n).kind === 'none',
+  );
+  const jobs = words.flatMap((typed) => {
+    const m = matchWordPart(typed, names.jobs, (j) => j.name);
+    return m.kind === 'one' ? [{ ...m, typed }] : [];
+  });
+  return jobs.length === 1 && jobs[0] !== undefined ? { job: jobs[0] } : undefined;
+}
+
 /**
  * A word that starts several jobs, all of one team, and shortens that team's name — its abbreviation
  * or a word of it ("mkt" for marketing's mkt_… jobs, "platform" for data-platform's platform_… jobs):
@@ -1517,6 +1549,7 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     }
   }
   found = tableOrJob(text, found, names);
+  if (Object.values(found).every((m) => m === undefined)) found = jobByItsOwnWord(text, names) ?? found;
   const teamsPrefix = jobsPrefixOfTeam(found, names);
   if (teamsPrefix !== undefined) {
     // Nor the cluster or warehouse the same word starts: one word names one thing.

@@ -840,6 +840,20 @@ describe('routeQuestion reads a job from the words people remember it by', () =>
     });
   });
 
+  it("reads a job's one telling word, in a question about its runs, as that job — not a cadence word", () => {
+    expect(routed('why did rollup break')).toMatchObject({
+      intent: 'why_failed',
+      slots: { jobs: [{ name: 'platform_usage_rollup' }] },
+    });
+    expect(routed('sessionize taking longer these days?')).toMatchObject({
+      intent: 'job_duration',
+      slots: { jobs: [{ name: 'mkt_sessionize' }] },
+    });
+    const hourly = routed('hourly failures');
+    expect(hourly).toMatchObject({ intent: 'failures' });
+    expect(typeof hourly === 'string' ? undefined : hourly.slots.jobs).toBeUndefined();
+  });
+
   it('reads a task named by its words as its job', () => {
     expect(routed('did the payments reconciliation task blow up')).toMatchObject({
       intent: 'failures',

@@ -255,6 +255,6 @@ describe('questions phrased by others, on the demo scenario', () => {
     // Written blind after the seventh round and measured before any fix made against it: 32 of 40; then tuned on.
     expect(tally.eighth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Written blind after the eighth round and measured before any fix made against it: 30 of 40; then tuned on.
-    expect(tally.ninth.get('right') ?? 0).toBeGreaterThanOrEqual(39);
+    expect(tally.ninth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

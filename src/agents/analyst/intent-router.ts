@@ -494,9 +494,8 @@ const STOP_WORDS = new Set(
   table tables query queries user users warehouse warehouses cluster clusters cost costs spend spent bill
   failed fail fails failing failure failures error errors status history trend duration slow long sla slas
   expensive biggest highest who read changed downstream upstream lineage idle oversized untagged tag tags
-  auto stop terminate termination happened happen over under up down much many more less update updates`.split(
-    /\s+/,
-  ),
+  auto stop terminate termination happened happen over under up down much many more less update updates
+  take takes`.split(/\s+/),
 );
 
 const tokensOf = (text: string): string[] =>
@@ -648,7 +647,10 @@ function teamAbbreviated(typed: string, teams: readonly string[]): string | unde
     !/^[a-z]{3,12}$/.test(letters) ||
     STOP_WORDS.has(letters) ||
     CHAT_SHORTHAND.has(letters) ||
-    isConceptWord(letters)
+    isConceptWord(letters) ||
+    // An abbreviation drops the vowels after its first letter ("mktg", "fnc", "dplat"); a word whose
+    // second letter is a vowel is a word ("met", "man"), however its letters fall in a team's name.
+    /^.[aeiou]/.test(letters)
   )
     return undefined;
   const fits = teams.filter((team) => {
@@ -701,16 +703,18 @@ const CADENCE_WORDS = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly'
 
 /**
  * In a question about runs that names nothing else — failing, why, status, how long — a long word that is
- * a whole word of exactly one job's name and of no other name is that job ("sessionize slower than
+ * a whole word of exactly one job's name and of no team's, warehouse's, cluster's or pipeline's is that job ("sessionize slower than
  * usual?": `mkt_sessionize`): jobs run, and people call a job by its one telling word. Shorter words,
  * cadence words and the router's own words are English too often ("daily spend", "hourly failures").
  */
 function jobByItsOwnWord(text: string, names: WorkspaceNames): Found | undefined {
   const aboutRuns = has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration');
   if (!aboutRuns || has(text, 'access') || has(text, 'downstream') || has(text, 'sla')) return undefined;
+  // A kind word says what the word beside it names ("the orders pipeline"), and was read so already.
+  if (tokensOf(text).some((t) => kindWord(t) !== undefined)) return undefined;
+  // Tables do not run: a word a table shares with the job ("rollup" of usage_rollup) is still the job's.
   const others = [
     ...names.teams,
-    ...names.tables,
     ...[...names.warehouses, ...names.clusters, ...names.pipelines].map((n) => n.name),
   ];
   const words = tokensOf(text).filter(
@@ -812,7 +816,8 @@ function findNames(text: string, names: WorkspaceNames): Found {
         if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.warehouse = { ...m, typed };
       }
       if (found.cluster === undefined && may('cluster')) {
-        const m = matchName(typed, names.clusters, (c) => c.name);
+        // "The analysts cluster": beside its kind word, a whole word inside one cluster's name.
+        const m = nameOrWordPart(typed, names.clusters, (c) => c.name, !exactOnly && kind === 'cluster');
         if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.cluster = { ...m, typed };
       }
       // "the clickstream pipeline" may be a DLT pipeline or a job: "pipeline" names either.
@@ -1205,7 +1210,9 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
   // "Whose queries are slowest", "which users run the longest queries": the people are ranked.
   if (slowestPeople(text, found) && !has(text, 'nowOnly')) return 'expensive_users';
-  if (has(text, 'query') && has(text, 'now') && !has(text, 'cost'))
+  // "Who's running the largest queries" ranks them; "the biggest queries running right now" does not.
+  const ranked = has(text, 'top') && !has(text, 'nowOnly');
+  if (has(text, 'query') && has(text, 'now') && !has(text, 'cost') && !ranked)
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
   // "Anything running long rn?", "what's stuck?": of what runs now, the statements are what the
   // workspace can see, unless the question is about jobs, pipelines or clusters.

@@ -809,6 +809,25 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf("what's running on finance_wh right now")).toBe('long_queries_now');
   });
 
+  it('reads a word whose second letter is a vowel as a word, not as an abbreviated team', () => {
+    expect(kindOf('were the service level objectives met on friday')).toBe('sla_misses');
+    expect(intentOf('were the service level objectives met on friday')?.slots.teams).toBeUndefined();
+    expect(intentOf('mktg spend')).toMatchObject({ slots: { teams: ['marketing'] } });
+  });
+
+  it('ranks the largest queries someone is running, unless "now" is said', () => {
+    expect(kindOf("who's running the largest queries on finance_wh")).not.toBe('long_queries_now');
+    expect(kindOf('biggest queries running right now')).toBe('long_queries_now');
+  });
+
+  it('reads a whole word of one cluster\'s name beside "cluster" as that cluster', () => {
+    expect(route('is the analysts cluster down')).toMatchObject({ kind: 'uncovered' });
+    expect(intentOf('spend on the analysts cluster')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { cluster: { name: 'mkt-analysts-shared' } },
+    });
+  });
+
   it("declines a cluster's health, which no answer reads, with what is known of clusters", () => {
     expect(route('is the analysts cluster down')).toMatchObject({
       kind: 'uncovered',
@@ -822,7 +841,12 @@ describe('routeQuestion with several names and people', () => {
 describe('routeQuestion reads a job from the words people remember it by', () => {
   const withTasksTables: WorkspaceNames = {
     ...NAMES,
-    tables: [...NAMES.tables, 'main.marketing.campaign_performance', 'main.finance.payments_reconciled'],
+    tables: [
+      ...NAMES.tables,
+      'main.marketing.campaign_performance',
+      'main.finance.payments_reconciled',
+      'main.platform.usage_rollup',
+    ],
   };
   const routed = (question: string) => {
     const r = routeQuestion(question, withTasksTables);
@@ -849,6 +873,13 @@ describe('routeQuestion reads a job from the words people remember it by', () =>
       intent: 'job_duration',
       slots: { jobs: [{ name: 'mkt_sessionize' }] },
     });
+    // Tables do not run: the word the job shares with the table it writes is still the job's.
+    expect(routed('is rollup slow')).toMatchObject({
+      intent: 'job_duration',
+      slots: { jobs: [{ name: 'platform_usage_rollup' }] },
+    });
+    // Beside a kind word the word is what that kind says, read so already.
+    expect(routed('how is the sessionize pipeline')).not.toMatchObject({ intent: 'job_status' });
     const hourly = routed('hourly failures');
     expect(hourly).toMatchObject({ intent: 'failures' });
     expect(typeof hourly === 'string' ? undefined : hourly.slots.jobs).toBeUndefined();

@@ -170,7 +170,7 @@ const C = {
   ),
   cost: concept(
     // Photon is known to the system tables only by the bill: "photon usage" is a question about money.
-    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon|how much (?:serverless|dlt|model serving|all.purpose|interactive|jobs? compute|vector search)\\b|(?:serverless|dlt|model serving|all.purpose|vector search) (?:usage|consumption)\\b',
+    'cost|spend|spent|bill|billing|expenditure|expenses?\\b|outlay|invoice|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon|how much (?:serverless|dlt|model serving|all.purpose|interactive|jobs? compute|vector search)\\b|(?:serverless|dlt|model serving|all.purpose|vector search) (?:usage|consumption)\\b',
   ),
   top: concept(
     // Using a shared thing up: "who's hogging marketing_bi", "who is hammering finance_wh".
@@ -1261,9 +1261,10 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   )
     // What a person spent is the warehouse time they used: the bill names no one for SQL warehouses.
     return USER_TIME.test(text) || has(text, 'cost') ? 'expensive_users' : 'expensive_queries';
+  // "Top 3 worst jobs by failures": ranked by failing, which failures answer, not by cost.
   if (
     has(text, 'cost') ||
-    (has(text, 'top') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
+    (has(text, 'top') && !has(text, 'fail') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
   ) {
     // "Who ran the most queries": people ranked by their queries, when no money is asked.
     if (has(text, 'query') && !has(text, 'cost') && WHO_RAN.test(text)) return 'expensive_users';
@@ -1532,6 +1533,30 @@ const FRAGMENT_WORDS = new Set([
   'then',
 ]);
 
+/**
+ * Two SQL warehouses or two clusters named in full in one question ("spend on platform_adhoc vs
+ * finance_wh"): no answer narrows to several, so the question is declined rather than answered for the first.
+ */
+function severalOfOneKind(
+  text: string,
+  names: WorkspaceNames,
+): Extract<Routed, { kind: 'uncovered' }> | undefined {
+  const tokens = new Set(tokensOf(text.replace(/`/g, '')).map(norm));
+  for (const [kind, items, nearest] of [
+    ['warehouses', names.warehouses, ['spend_by_team', 'expensive_queries']],
+    ['clusters', names.clusters, ['spend_by_team', 'clusters_without_autotermination']],
+  ] as const) {
+    const named = items.filter((item) => tokens.has(norm(item.name)));
+    if (named.length > 1)
+      return {
+        kind: 'uncovered',
+        subject: `several ${kind} at once (${named.map((n) => n.name).join(', ')})`,
+        nearest,
+      };
+  }
+  return undefined;
+}
+
 /** Routes one question. */
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
   const question = withKindWordsSpelt(asked.replace(JOINED, ' and '), names);
@@ -1544,6 +1569,9 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
       nearest: ['expensive_users', 'expensive_queries'],
     };
   }
+  // Answers narrow to one warehouse or cluster: a second one named would be dropped, so both are declined.
+  const several = severalOfOneKind(products.text, names);
+  if (several !== undefined) return several;
   // A person's address or first name is no other name: "alice@acme.example" is not a table.
   const text = user === undefined ? products.text : withoutNames(products.text, { user });
   let found: Found = findNames(text, names);

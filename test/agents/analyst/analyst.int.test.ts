@@ -253,6 +253,9 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
       // Asked to arrange an action rather than to do it: still an action.
       'would you kindly queue a retry of the fx rates job',
       'pls set up another backfill of finance_orders_daily for tomorrow',
+      // Changing a warehouse or a cluster is an action too.
+      'remove the auto-stop from marketing_bi',
+      'disable mkt-analysts-shared please',
     ]) {
       const answer = await ask(question);
       expect(answer.outcome).toBe('refused');
@@ -263,6 +266,7 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
     }
     expect((await ask('start time of the last finance_orders_daily run?')).outcome).not.toBe('refused');
     expect((await ask('retry counts per job this week')).outcome).toBe('unanswerable');
+    expect((await ask('drop in spend yesterday?')).outcome).toBe('answered');
   });
 
   it('keeps a product filter on spend: serverless, with its figure and its SQL', async () => {

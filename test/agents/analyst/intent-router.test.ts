@@ -809,6 +809,24 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf("what's running on finance_wh right now")).toBe('long_queries_now');
   });
 
+  it('reads expenditure and expenses as money', () => {
+    expect(kindOf('total expenditure for marketing')).toBe('spend_by_team');
+    expect(kindOf('what were our databricks expenses')).toBe('spend_by_team');
+  });
+
+  it('ranks jobs by failing when failures are the measure, by cost otherwise', () => {
+    expect(kindOf('top 5 jobs by number of failures')).toBe('failures');
+    expect(kindOf('top 5 jobs by cost')).toBe('expensive_jobs');
+  });
+
+  it('declines two warehouses or two clusters named at once, rather than answering for the first', () => {
+    expect(route('queries on marketing_bi and finance_wh')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining('several warehouses'),
+    });
+    expect(kindOf('queries on marketing_bi')).toBe('expensive_queries');
+  });
+
   it('reads a word whose second letter is a vowel as a word, not as an abbreviated team', () => {
     expect(kindOf('were the service level objectives met on friday')).toBe('sla_misses');
     expect(intentOf('were the service level objectives met on friday')?.slots.teams).toBeUndefined();

@@ -218,7 +218,7 @@ const C = {
     'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
-    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
+    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used|ran|runs|selected)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
   ),
   downstream: concept(
     'downstream|what else (?:breaks|fails|is affected|goes down)|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',

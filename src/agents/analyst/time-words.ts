@@ -82,8 +82,37 @@ const TIME_TYPOS: readonly (readonly [RegExp, string])[] = [
   [/\bover\s?ni(?:ght|te|gt|hgt|ht)\b/gi, 'overnight'],
 ];
 
+const TENS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const UNITS = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+const TEENS = [
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
+/** A number of two words or of the teens spelt out before a unit of time ("forty-eight hours", "eighteen days"). */
+const SPELT_NUMBER = new RegExp(
+  String.raw`\b(?:(${TENS.join('|')})(?:[-\s](${UNITS.join('|')}))?|(${TEENS.join('|')}))(?=\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?)\b)`,
+  'gi',
+);
+
+/** Misspelt time words put right, and numbers spelt out before a unit of time written in digits. */
 const withTimeTyposSpelt = (text: string): string =>
-  TIME_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text);
+  TIME_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text).replace(
+    SPELT_NUMBER,
+    (_all, tens?: string, unit?: string, teen?: string) =>
+      teen !== undefined
+        ? String(TEENS.indexOf(teen.toLowerCase()) + 11)
+        : String(
+            (TENS.indexOf((tens ?? '').toLowerCase()) + 2) * 10 +
+              (unit === undefined ? 0 : UNITS.indexOf(unit.toLowerCase()) + 1),
+          ),
+  );
 
 // Spaced apart from what joins it, a day spelt out is read as any whole name is ("mon-fri").
 const withWeekdaysSpelt = (text: string): string =>

@@ -809,6 +809,13 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf("what's running on finance_wh right now")).toBe('long_queries_now');
   });
 
+  it('reads who ran something on a table as who read it', () => {
+    expect(intentOf('who ran queries against main.finance.orders')).toMatchObject({
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+  });
+
   it('reads expenditure and expenses as money', () => {
     expect(kindOf('total expenditure for marketing')).toBe('spend_by_team');
     expect(kindOf('what were our databricks expenses')).toBe('spend_by_team');

@@ -669,6 +669,15 @@ describe('findPeriod on time words typed in a hurry', () => {
     expect(period('what failed overnite')).toMatchObject({ label: 'last night' });
   });
 
+  it('reads a number spelt out in words before a unit of time', () => {
+    expect(period('failures over the past forty-eight hours')).toMatchObject({
+      start: iso(NOW - 48 * 3_600_000),
+      end: iso(NOW),
+    });
+    expect(period('spend for the last twenty one days')).toMatchObject({ start: iso(NOW - 21 * 86_400_000) });
+    expect(period('queries in the past eighteen hours')).toMatchObject({ start: iso(NOW - 18 * 3_600_000) });
+  });
+
   it('reads the time of an event after "since" or "after" as where the stretch starts, not as its hour', () => {
     expect(period('what failed since the release at 9:00')).toMatchObject({
       start: '2026-12-09T09:00:00.000Z',

@@ -305,7 +305,7 @@ const UNCOVERED: readonly {
     // Spend is split by team (and a team's by product); split another way it would be another answer.
     subject: 'spend split by cluster, SKU, warehouse, tag or workspace',
     pattern: concept(
-      '(?:by|per|each|for each|for every) (?:clusters?|skus?|sku_name|warehouses?|tags?|workspaces?|cost cent(?:er|re)s?)\\b',
+      '(?:by|per|each|for each|for every) (?:clusters?|skus?|sku_name|warehouses?|tags?|workspaces?|cost cent(?:er|re)s?)\\b|(?:which|what) (?:clusters?|skus?|warehouses?|workspaces?) (?:\\w+ )?(?:cost|spen[dt]|burn|billed|charged)',
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
     needs: 'cost',

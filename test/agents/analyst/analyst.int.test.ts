@@ -256,6 +256,9 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
       // Changing a warehouse or a cluster is an action too.
       'remove the auto-stop from marketing_bi',
       'disable mkt-analysts-shared please',
+      // Acting outside the workspace is no question either.
+      'could you raise a ticket about the fx rates failures',
+      'email the spend numbers to the finance team',
     ]) {
       const answer = await ask(question);
       expect(answer.outcome).toBe('refused');
@@ -267,6 +270,7 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
     expect((await ask('start time of the last finance_orders_daily run?')).outcome).not.toBe('refused');
     expect((await ask('retry counts per job this week')).outcome).toBe('unanswerable');
     expect((await ask('drop in spend yesterday?')).outcome).toBe('answered');
+    expect((await ask('post-deploy failures yesterday')).outcome).not.toBe('refused');
   });
 
   it('keeps a product filter on spend: serverless, with its figure and its SQL', async () => {

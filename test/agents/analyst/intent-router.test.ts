@@ -816,6 +816,14 @@ describe('routeQuestion with several names and people', () => {
     });
   });
 
+  it('declines which warehouse or cluster cost the most: spend is split by team, not by them', () => {
+    expect(route('which cluster was billed the most last week')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining('spend split by cluster'),
+    });
+    expect(kindOf('which warehouses are wasting money')).toBe('idle_warehouses');
+  });
+
   it('reads expenditure and expenses as money', () => {
     expect(kindOf('total expenditure for marketing')).toBe('spend_by_team');
     expect(kindOf('what were our databricks expenses')).toBe('spend_by_team');

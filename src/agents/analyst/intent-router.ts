@@ -1231,6 +1231,9 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // A DLT pipeline named, or DLT pipelines asked about, whose health is asked (not their bill).
   if ((pipeline && !job) || (has(text, 'pipeline') && !job && !has(text, 'cost')))
     return has(text, 'cost') ? 'spend_by_team' : 'pipeline_status';
+  // "Is dave running anything right now": what that person runs at the moment.
+  if (found.user !== undefined && !job && has(text, 'nowOnly') && /\brunning\b/i.test(text))
+    return 'long_queries_now';
   // A person's pipelines: the health of the DLT pipelines they own.
   if (found.user !== undefined && /\bpipelines?\b/i.test(text) && !has(text, 'cost'))
     return 'pipeline_status';
@@ -1557,9 +1560,31 @@ function severalOfOneKind(
   return undefined;
 }
 
+/**
+ * Initials in a job's name spelt out as the words they stand for ("general ledger close" for
+ * `finance_gl_close`): each run of two or three words whose first letters are a short part of one job's
+ * name is put back as that part, so the name's words are found as typed.
+ */
+function withInitialsOfJobs(question: string, names: WorkspaceNames): string {
+  const parts = new Set(
+    names.jobs.flatMap((j) =>
+      j.name
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((p) => /^[a-z]{2,3}$/.test(p) && !STOP_WORDS.has(p)),
+    ),
+  );
+  let text = question;
+  for (const part of parts) {
+    const words = [...part].map((letter) => `${letter}[a-z]{2,}`).join('\\s+');
+    text = text.replace(new RegExp(`\\b${words}\\b`, 'gi'), part);
+  }
+  return text;
+}
+
 /** Routes one question. */
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
-  const question = withKindWordsSpelt(asked.replace(JOINED, ' and '), names);
+  const question = withKindWordsSpelt(withInitialsOfJobs(asked.replace(JOINED, ' and '), names), names);
   const products = productsOf(question);
   const user = findUser(products.text, names);
   if (user?.kind === 'many' && user.typed === '') {

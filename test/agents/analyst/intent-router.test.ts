@@ -824,6 +824,14 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('which warehouses are wasting money')).toBe('idle_warehouses');
   });
 
+  it('reads whether a person is running anything now as their running queries', () => {
+    expect(intentOf('is carol running anything right now')).toMatchObject({
+      intent: 'long_queries_now',
+      slots: { user: 'carol@acme.example' },
+    });
+    expect(kindOf('what did carol run yesterday')).toBe('expensive_queries');
+  });
+
   it('reads expenditure and expenses as money', () => {
     expect(kindOf('total expenditure for marketing')).toBe('spend_by_team');
     expect(kindOf('what were our databricks expenses')).toBe('spend_by_team');
@@ -916,6 +924,12 @@ describe('routeQuestion reads a job from the words people remember it by', () =>
     const hourly = routed('hourly failures');
     expect(hourly).toMatchObject({ intent: 'failures' });
     expect(typeof hourly === 'string' ? undefined : hourly.slots.jobs).toBeUndefined();
+  });
+
+  it("reads initials in a job's name spelt out as the words they stand for", () => {
+    expect(routed('has the foreign exchange rates job finished today')).toMatchObject({
+      slots: { jobs: [{ name: 'finance_fx_rates' }] },
+    });
   });
 
   it('reads a task named by its words as its job', () => {

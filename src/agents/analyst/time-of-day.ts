@@ -45,7 +45,7 @@ const SINCE = new RegExp(
 type Minutes = { ok: true; minutes: number; marked: boolean } | { ok: false; reason: string };
 
 /** Minutes after midnight of a clock time as typed; `marked` when it has a colon or am/pm. */
-function readClockTime(typed: string): Minutes {
+export function readClockTime(typed: string): Minutes {
   const word = typed.trim().toLowerCase().replace(/\s+/g, '');
   if (word === 'noon' || word === 'midday') return { ok: true, minutes: 12 * 60, marked: true };
   if (word === 'midnight') return { ok: true, minutes: 0, marked: true };

@@ -669,6 +669,19 @@ describe('findPeriod on time words typed in a hurry', () => {
     expect(period('what failed overnite')).toMatchObject({ label: 'last night' });
   });
 
+  it('reads a stretch from a time on one day to a time on another', () => {
+    // Wednesday 9 December 2026: Monday is the 7th, Tuesday the 8th.
+    expect(period('what broke between 11pm mon and 3am tue')).toMatchObject({
+      start: '2026-12-07T23:00:00.000Z',
+      end: '2026-12-08T03:00:00.000Z',
+      rest: 'what broke',
+    });
+    expect(period('queries from 22:00 yesterday to 01:30 today')).toMatchObject({
+      start: '2026-12-08T22:00:00.000Z',
+      end: '2026-12-09T01:30:00.000Z',
+    });
+  });
+
   it('reads a number spelt out in words before a unit of time', () => {
     expect(period('failures over the past forty-eight hours')).toMatchObject({
       start: iso(NOW - 48 * 3_600_000),

@@ -652,7 +652,8 @@ export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | Period
   return { period: within, rest: day?.rest ?? rest };
 }
 
-const DAY_WORD = String.raw`(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tues?|wed|thu(?:rs?)?|fri|sat|yesterday|today)`;
+const DAY_WORD =
+  '(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tues?|wed|thu(?:rs?)?|fri|sat|yesterday|today)';
 const CLOCK = String.raw`(?:noon|midnight|\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?)`;
 /** "Between 11pm fri and 3am sat", "from 22:00 yesterday to 02:00 today": a stretch from a time of one day to one of another. */
 const ACROSS_DAYS = new RegExp(

@@ -166,11 +166,11 @@ const C = {
     'duration|how long|slow|runtime|run ?time|taking|took|take longer|longer|faster|speed|trend|minutes|elapsed',
   ),
   sla: concept(
-    'sla\\b|slas\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses|up.to.date|out.of.date|outdated',
+    'sla\\b|slas\\b|service.level|slos?\\b|deadline|late\\b|on time|breach|fresh|stale|overdue|missed|miss\\b|misses|up.to.date|out.of.date|outdated',
   ),
   cost: concept(
     // Photon is known to the system tables only by the bill: "photon usage" is a question about money.
-    'cost|spend|spent|bill|billing|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon|how much (?:serverless|dlt|model serving|all.purpose|interactive|jobs? compute|vector search)\\b|(?:serverless|dlt|model serving|all.purpose|vector search) (?:usage|consumption)\\b',
+    'cost|spend|spent|bill|billing|expenditure|expenses?\\b|outlay|invoice|dollar|\\$|expensive|pricey|pricy|dbus?\\b|money|budget|charge|paid|pay\\b|paying|pays\\b|burn|usd|cheap|damage\\b|photon|how much (?:serverless|dlt|model serving|all.purpose|interactive|jobs? compute|vector search)\\b|(?:serverless|dlt|model serving|all.purpose|vector search) (?:usage|consumption)\\b',
   ),
   top: concept(
     // Using a shared thing up: "who's hogging marketing_bi", "who is hammering finance_wh".
@@ -218,7 +218,7 @@ const C = {
     'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
-    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
+    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used|ran|runs|selected)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
   ),
   downstream: concept(
     'downstream|what else (?:breaks|fails|is affected|goes down)|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',
@@ -254,6 +254,17 @@ const UNCOVERED: readonly {
   /** With a job named, an intent about that job answers it ("did X take longer than usual"): no subject. */
   notWithJob?: true;
 }[] = [
+  {
+    // No intent reads a cluster's events (its driver, its nodes): whether one is healthy is said to be
+    // unanswered, with what is known of clusters, rather than read as a question about nothing.
+    subject: "a cluster's health (its driver, nodes and events)",
+    pattern: concept(
+      'ok\\b|okay|health|healthy|alive|down\\b|working|responsive|unresponsive|stuck|hung\\b|hanging|status|state\\b|doing\\b|up and running',
+    ),
+    needs: 'cluster',
+    nearest: ['clusters_without_autotermination', 'failures'],
+    unless: ['autoterm', 'cost', 'idle', 'fail', 'untagged', 'job'],
+  },
   {
     subject: 'retries and attempts',
     pattern: concept('retr(?:y|ies|ied|ying)|attempts?\\b|repair(?:s|ed)? runs?'),
@@ -294,7 +305,7 @@ const UNCOVERED: readonly {
     // Spend is split by team (and a team's by product); split another way it would be another answer.
     subject: 'spend split by cluster, SKU, warehouse, tag or workspace',
     pattern: concept(
-      '(?:by|per|each|for each|for every) (?:clusters?|skus?|sku_name|warehouses?|tags?|workspaces?|cost cent(?:er|re)s?)\\b',
+      '(?:by|per|each|for each|for every) (?:clusters?|skus?|sku_name|warehouses?|tags?|workspaces?|cost cent(?:er|re)s?)\\b|(?:which|what) (?:clusters?|skus?|warehouses?|workspaces?) (?:\\w+ )?(?:cost|spen[dt]|burn|billed|charged)',
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
     needs: 'cost',
@@ -308,7 +319,7 @@ const UNCOVERED: readonly {
     ),
     nearest: ['failures', 'job_status'],
     // Of one job, its status says "n of m runs failed"; a share of spend is the spend's split.
-    notFor: ['job_status', 'job_duration', 'why_failed', 'spend_by_team'],
+    notFor: ['job_status', 'job_duration', 'why_failed', 'spend_by_team', 'untagged_spend'],
   },
   {
     // Every job's runs against each one's own usual length is no statement of ours yet; one named
@@ -483,7 +494,8 @@ const STOP_WORDS = new Set(
   table tables query queries user users warehouse warehouses cluster clusters cost costs spend spent bill
   failed fail fails failing failure failures error errors status history trend duration slow long sla slas
   expensive biggest highest who read changed downstream upstream lineage idle oversized untagged tag tags
-  auto stop terminate termination happened happen over under up down much many more less`.split(/\s+/),
+  auto stop terminate termination happened happen over under up down much many more less update updates
+  take takes`.split(/\s+/),
 );
 
 const tokensOf = (text: string): string[] =>
@@ -635,7 +647,10 @@ function teamAbbreviated(typed: string, teams: readonly string[]): string | unde
     !/^[a-z]{3,12}$/.test(letters) ||
     STOP_WORDS.has(letters) ||
     CHAT_SHORTHAND.has(letters) ||
-    isConceptWord(letters)
+    isConceptWord(letters) ||
+    // An abbreviation drops the vowels after its first letter ("mktg", "fnc", "dplat"); a word whose
+    // second letter is a vowel is a word ("met", "man"), however its letters fall in a team's name.
+    /^.[aeiou]/.test(letters)
   )
     return undefined;
   const fits = teams.filter((team) => {
@@ -666,8 +681,14 @@ function tableOrJob(text: string, found: Found, names: WorkspaceNames): Found {
     !has(text, 'access') &&
     !has(text, 'downstream') &&
     !has(text, 'sla');
-  // Tables do not fail or run: "did payments fail" is about the one job with that word, if one has it.
-  const inside = matchWordPart(table.typed, names.jobs, (j) => j.name);
+  // Tables do not fail or run: "did payments fail" is about the one job with that word, if one has it —
+  // or, of a table named by a prefix ("campaign perf"), the one job holding the table's whole last part.
+  const typedInside = matchWordPart(table.typed, names.jobs, (j) => j.name);
+  const lastPart = table.kind === 'one' ? (table.item.split('.').pop() ?? '') : '';
+  const inside =
+    typedInside.kind === 'none' && lastPart !== ''
+      ? matchWordPart(lastPart, names.jobs, (j) => j.name)
+      : typedInside;
   const job =
     found.job ?? (aboutRuns && inside.kind === 'one' ? { ...inside, typed: table.typed } : undefined);
   if (job === undefined) return found;
@@ -675,6 +696,40 @@ function tableOrJob(text: string, found: Found, names: WorkspaceNames): Found {
   if (!same) return found;
   const { table: _table, job: _job, ...rest } = found;
   return aboutRuns ? { ...rest, job } : { ...rest, table };
+}
+
+/** Words of how often a job runs: shared by jobs' names and plain English ("hourly failures"). */
+const CADENCE_WORDS = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly', 'yearly', 'quarterly']);
+
+/**
+ * In a question about runs that names nothing else — failing, why, status, how long — a long word that is
+ * a whole word of exactly one job's name and of no team's, warehouse's, cluster's or pipeline's is that job ("sessionize slower than
+ * usual?": `mkt_sessionize`): jobs run, and people call a job by its one telling word. Shorter words,
+ * cadence words and the router's own words are English too often ("daily spend", "hourly failures").
+ */
+function jobByItsOwnWord(text: string, names: WorkspaceNames): Found | undefined {
+  const aboutRuns = has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration');
+  if (!aboutRuns || has(text, 'access') || has(text, 'downstream') || has(text, 'sla')) return undefined;
+  // A kind word says what the word beside it names ("the orders pipeline"), and was read so already.
+  if (tokensOf(text).some((t) => kindWord(t) !== undefined)) return undefined;
+  // Tables do not run: a word a table shares with the job ("rollup" of usage_rollup) is still the job's.
+  const others = [
+    ...names.teams,
+    ...[...names.warehouses, ...names.clusters, ...names.pipelines].map((n) => n.name),
+  ];
+  const words = tokensOf(text).filter(
+    (t) =>
+      /^[a-z]{6,}$/.test(t) &&
+      !STOP_WORDS.has(t) &&
+      !CADENCE_WORDS.has(t) &&
+      !isConceptWord(t) &&
+      matchWordPart(t, others, (n) => n).kind === 'none',
+  );
+  const jobs = words.flatMap((typed) => {
+    const m = matchWordPart(typed, names.jobs, (j) => j.name);
+    return m.kind === 'one' ? [{ ...m, typed }] : [];
+  });
+  return jobs.length === 1 && jobs[0] !== undefined ? { job: jobs[0] } : undefined;
 }
 
 /**
@@ -761,7 +816,8 @@ function findNames(text: string, names: WorkspaceNames): Found {
         if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.warehouse = { ...m, typed };
       }
       if (found.cluster === undefined && may('cluster')) {
-        const m = matchName(typed, names.clusters, (c) => c.name);
+        // "The analysts cluster": beside its kind word, a whole word inside one cluster's name.
+        const m = nameOrWordPart(typed, names.clusters, (c) => c.name, !exactOnly && kind === 'cluster');
         if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.cluster = { ...m, typed };
       }
       // "the clickstream pipeline" may be a DLT pipeline or a job: "pipeline" names either.
@@ -886,6 +942,9 @@ const KIND_WORDS: Readonly<Record<string, NameKind>> = {
   warehouse: 'warehouse',
   wh: 'warehouse',
   cluster: 'cluster',
+  // A task is named by its job's words as people remember them ("the payments reconcile task"): no
+  // system table the router reads holds task names, so the task's job is what is asked about.
+  task: 'job',
 };
 /** Words that join names: "finance and marketing", "orders or payments", "finance vs marketing". */
 const AND_OR = new Set(['and', 'or', 'vs', 'versus', '&', 'nor']);
@@ -931,7 +990,7 @@ const WORD_PARTS = new Set(
   `week over month day year auto stop stopped terminate terminated termination long running all purpose
   right size sized provisioned under utilised utilized utilization on call real time top most per non re
   self serve up to date in out outs of off sub multi well known high low cost costs run runs last so far
-  time timed`.split(/\s+/),
+  time timed service level agreement agreements objective objectives`.split(/\s+/),
 );
 
 const looksLikeName = (token: string): boolean => {
@@ -1151,12 +1210,14 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
   // "Whose queries are slowest", "which users run the longest queries": the people are ranked.
   if (slowestPeople(text, found) && !has(text, 'nowOnly')) return 'expensive_users';
-  if (has(text, 'query') && has(text, 'now') && !has(text, 'cost'))
+  // "Who's running the largest queries" ranks them; "the biggest queries running right now" does not.
+  const ranked = has(text, 'top') && !has(text, 'nowOnly');
+  if (has(text, 'query') && has(text, 'now') && !has(text, 'cost') && !ranked)
     return runningNow(text) ? 'long_queries_now' : 'expensive_queries';
   // "Anything running long rn?", "what's stuck?": of what runs now, the statements are what the
   // workspace can see, unless the question is about jobs, pipelines or clusters.
   if (
-    (has(text, 'longRunning') || (warehouse && WHAT_RUNS.test(text))) &&
+    (has(text, 'longRunning') || (warehouse && WHAT_RUNS.test(text) && !has(text, 'top'))) &&
     runningNow(text) &&
     !job &&
     !pipeline &&
@@ -1170,6 +1231,9 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // A DLT pipeline named, or DLT pipelines asked about, whose health is asked (not their bill).
   if ((pipeline && !job) || (has(text, 'pipeline') && !job && !has(text, 'cost')))
     return has(text, 'cost') ? 'spend_by_team' : 'pipeline_status';
+  // "Is dave running anything right now": what that person runs at the moment.
+  if (found.user !== undefined && !job && has(text, 'nowOnly') && /\brunning\b/i.test(text))
+    return 'long_queries_now';
   // A person's pipelines: the health of the DLT pipelines they own.
   if (found.user !== undefined && /\bpipelines?\b/i.test(text) && !has(text, 'cost'))
     return 'pipeline_status';
@@ -1200,9 +1264,10 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   )
     // What a person spent is the warehouse time they used: the bill names no one for SQL warehouses.
     return USER_TIME.test(text) || has(text, 'cost') ? 'expensive_users' : 'expensive_queries';
+  // "Top 3 worst jobs by failures": ranked by failing, which failures answer, not by cost.
   if (
     has(text, 'cost') ||
-    (has(text, 'top') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
+    (has(text, 'top') && !has(text, 'fail') && (has(text, 'query') || has(text, 'user') || has(text, 'job')))
   ) {
     // "Who ran the most queries": people ranked by their queries, when no money is asked.
     if (has(text, 'query') && !has(text, 'cost') && WHO_RAN.test(text)) return 'expensive_users';
@@ -1243,6 +1308,20 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
 /** Intents that need a job named, and those that need a table. */
 const NEEDS_JOB: ReadonlySet<IntentName> = new Set(['why_failed', 'job_status', 'job_duration']);
 const NEEDS_TABLE: ReadonlySet<IntentName> = new Set(['table_access', 'downstream']);
+
+/** The names found, without those that are a plain word only starting the name ("data" of data-platform). */
+function firmNames(found: Found): Found {
+  const loose = (m: (NameMatch<string | { readonly name: string }> & { typed: string }) | undefined) => {
+    if (m?.kind !== 'one' || !/^[a-z]+$/.test(m.typed)) return false;
+    return norm(typeof m.item === 'string' ? m.item : m.item.name) !== norm(m.typed);
+  };
+  const { team, job, table, warehouse, cluster, pipeline, user, ...more } = found;
+  const firm = { team, job, table, warehouse, cluster, pipeline, user };
+  return {
+    ...more,
+    ...Object.fromEntries(Object.entries(firm).filter(([, m]) => m !== undefined && !loose(m))),
+  };
+}
 
 /** The question without the names found in it, as typed ("mkt-analysts-shared", "mkt analysts shared"). */
 function withoutNames(text: string, found: Found): string {
@@ -1369,7 +1448,9 @@ export interface RouteOptions {
  * `unknown` for what it cannot place, `uncovered` for a subject no intent computes, `ambiguous` with
  * candidates when a name fits several.
  */
-export function routeQuestion(question: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
+export function routeQuestion(asked: string, names: WorkspaceNames, options: RouteOptions = {}): Routed {
+  // Backticks quote a name as SQL does (`main`.`finance`.`orders`): the name is what they quote.
+  const question = asked.replace(/`/g, '');
   // Of several questions in one, the first is answered — its names and words alone: "what failed last
   // night and how much did finance spend" asks about every team's failures first; the rest is offered.
   const first = firstAsk(question);
@@ -1431,9 +1512,79 @@ function workspaceWords(names: WorkspaceNames): Set<string> {
  */
 const JOINED = /\s+[+&]\s+|(?<=[a-z0-9_])[+&](?=[a-z_][^@\s]*(?:\s|$))/gi;
 
+/**
+ * A fragment that says it follows an earlier question ("and marketing?", "what about the orders job?",
+ * "ok, same for dp"), by its first words.
+ */
+export const FOLLOWS_UP =
+  /^(?:(?:ok(?:ay)?|k|kk|thx|thanks|ty|cool|great|nice|right)\b[\s,.!]*)*(?:and|also|plus|what about|how about|what of|same (?:for|with)|now)\b/i;
+/** Words a follow-up fragment holds besides its name. */
+const FRAGMENT_WORDS = new Set([
+  'same',
+  'also',
+  'plus',
+  'ok',
+  'okay',
+  'k',
+  'kk',
+  'thx',
+  'thanks',
+  'ty',
+  'cool',
+  'great',
+  'nice',
+  'then',
+]);
+
+/**
+ * Two SQL warehouses or two clusters named in full in one question ("spend on platform_adhoc vs
+ * finance_wh"): no answer narrows to several, so the question is declined rather than answered for the first.
+ */
+function severalOfOneKind(
+  text: string,
+  names: WorkspaceNames,
+): Extract<Routed, { kind: 'uncovered' }> | undefined {
+  const tokens = new Set(tokensOf(text.replace(/`/g, '')).map(norm));
+  for (const [kind, items, nearest] of [
+    ['warehouses', names.warehouses, ['spend_by_team', 'expensive_queries']],
+    ['clusters', names.clusters, ['spend_by_team', 'clusters_without_autotermination']],
+  ] as const) {
+    const named = items.filter((item) => tokens.has(norm(item.name)));
+    if (named.length > 1)
+      return {
+        kind: 'uncovered',
+        subject: `several ${kind} at once (${named.map((n) => n.name).join(', ')})`,
+        nearest,
+      };
+  }
+  return undefined;
+}
+
+/**
+ * Initials in a job's name spelt out as the words they stand for ("general ledger close" for
+ * `finance_gl_close`): each run of two or three words whose first letters are a short part of one job's
+ * name is put back as that part, so the name's words are found as typed.
+ */
+function withInitialsOfJobs(question: string, names: WorkspaceNames): string {
+  const parts = new Set(
+    names.jobs.flatMap((j) =>
+      j.name
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((p) => /^[a-z]{2,3}$/.test(p) && !STOP_WORDS.has(p)),
+    ),
+  );
+  let text = question;
+  for (const part of parts) {
+    const words = [...part].map((letter) => `${letter}[a-z]{2,}`).join('\\s+');
+    text = text.replace(new RegExp(`\\b${words}\\b`, 'gi'), part);
+  }
+  return text;
+}
+
 /** Routes one question. */
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
-  const question = withKindWordsSpelt(asked.replace(JOINED, ' and '), names);
+  const question = withKindWordsSpelt(withInitialsOfJobs(asked.replace(JOINED, ' and '), names), names);
   const products = productsOf(question);
   const user = findUser(products.text, names);
   if (user?.kind === 'many' && user.typed === '') {
@@ -1443,6 +1594,9 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
       nearest: ['expensive_users', 'expensive_queries'],
     };
   }
+  // Answers narrow to one warehouse or cluster: a second one named would be dropped, so both are declined.
+  const several = severalOfOneKind(products.text, names);
+  if (several !== undefined) return several;
   // A person's address or first name is no other name: "alice@acme.example" is not a table.
   const text = user === undefined ? products.text : withoutNames(products.text, { user });
   let found: Found = findNames(text, names);
@@ -1455,6 +1609,7 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     }
   }
   found = tableOrJob(text, found, names);
+  if (Object.values(found).every((m) => m === undefined)) found = jobByItsOwnWord(text, names) ?? found;
   const teamsPrefix = jobsPrefixOfTeam(found, names);
   if (teamsPrefix !== undefined) {
     // Nor the cluster or warehouse the same word starts: one word names one thing.
@@ -1482,12 +1637,13 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   // too, never answered for all or for the other team alone.
   const misspelt = misspeltTeam(words, names);
   const intent = chooseIntent(words, found, options.hasPeriod === true);
-  const uncovered = uncoveredOf(
-    words,
-    intent,
-    found.user !== undefined,
-    found.job?.kind === 'one' ? [found.job.item.name, ...(found.moreJobs ?? []).map((j) => j.item.name)] : [],
-  );
+  const jobsNamed =
+    found.job?.kind === 'one' ? [found.job.item.name, ...(found.moreJobs ?? []).map((j) => j.item.name)] : [];
+  // A plain word read as a name only by starting it ("data" of data-platform) may be the ask's own
+  // word: "how much data did we scan" asks about data volumes, not about a team.
+  const uncovered =
+    uncoveredOf(words, intent, found.user !== undefined, jobsNamed) ??
+    uncoveredOf(withoutNames(text, firmNames(found)), intent, found.user !== undefined, jobsNamed);
   if (uncovered !== undefined) {
     // The decline holds, and the misspelt team is said with it: the person sees both at once.
     return misspelt === undefined
@@ -1579,6 +1735,14 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   if (products.photon && intent === 'spend_by_team' && PHOTON_SPLIT.test(question)) slots.byPhoton = true;
   else if (products.photon) slots.photon = true;
   if (has(text, 'byTeam') && found.team === undefined) slots.byTeam = true;
+  // "And finance_wh?", "what about the clickstream pipeline": a name alone after words that say it
+  // follows an earlier question is a follow-up, whatever kind of name it is.
+  if (
+    FOLLOWS_UP.test(question) &&
+    Object.keys(slots).length > 0 &&
+    tokensOf(words).every((t) => STOP_WORDS.has(t) || FRAGMENT_WORDS.has(t))
+  )
+    return { kind: 'follow_up', slots };
   if (intent === undefined) {
     const named = slots.teams !== undefined || slots.jobs !== undefined || slots.table !== undefined;
     const words = tokensOf(text).filter((t) => !STOP_WORDS.has(t));

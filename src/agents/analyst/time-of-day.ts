@@ -45,7 +45,7 @@ const SINCE = new RegExp(
 type Minutes = { ok: true; minutes: number; marked: boolean } | { ok: false; reason: string };
 
 /** Minutes after midnight of a clock time as typed; `marked` when it has a colon or am/pm. */
-function readClockTime(typed: string): Minutes {
+export function readClockTime(typed: string): Minutes {
   const word = typed.trim().toLowerCase().replace(/\s+/g, '');
   if (word === 'noon' || word === 'midday') return { ok: true, minutes: 12 * 60, marked: true };
   if (word === 'midnight') return { ok: true, minutes: 0, marked: true };
@@ -84,7 +84,12 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
   const time = readClockTime(typed);
   if (!time.ok) return { ok: false, typed: whole.trim(), reason: time.reason };
   if (!time.marked && !bareFits(text, since.index + whole.length)) return undefined;
-  const lead = word.toLowerCase();
+  // "Since the deploy at 14:00", "after the outage at 3am": the time of an event is where the stretch
+  // the earlier word opens starts or ends, not the hour from it.
+  const opened = /\b(since|after|before|until|till)\s+(?:[a-z'-]+\s+){1,4}$/i.exec(
+    text.slice(0, since.index),
+  );
+  const lead = (word.toLowerCase() === 'at' && opened?.[1] !== undefined ? opened[1] : word).toLowerCase();
   // "At 3am" is no instant a run ends on: the hour from it.
   const window: DayWindow =
     lead === 'at' || lead === 'around'

@@ -1,5 +1,5 @@
 import { localDate, zonedTime } from '../detector/zoned-time.js';
-import { clockText, type DayWindow, findTimeOfDay } from './time-of-day.js';
+import { clockText, type DayWindow, findTimeOfDay, readClockTime } from './time-of-day.js';
 
 /**
  * Time words in a question ("last night", "this week", "since Monday", "yesterday", "past 2 days")
@@ -72,6 +72,47 @@ const WEEKDAY_BESIDE = new RegExp(
   String.raw`(?<![\w.-])(${WEEKDAY_SHORT})(?!\w)\.?(?=\s*(?:${DAYS_JOINT})\s*(?:${WEEKDAY_SHORT})(?:day)?\b|\s+(?:morning|afternoon|evening|night|noon|midday|between|from|after|before|at\s+\d|\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\b|h\b)))|(?<=\b(?:${WEEKDAY_SHORT})(?:day)?\.?\s*(?:${DAYS_JOINT})\s*|\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+)(${WEEKDAY_SHORT})(?![\w-])|(?<!\b(?:every|all|most|some|the|other)\s+)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day)(?:'s|’s|s)(?![\w-])|(?<![\w.-])(?<!\b(?:every|each|all|most|some)\s+)(tues?|thu(?:rs?)?|fri)(?![\w-])\.?`,
   'gi',
 );
+
+/**
+ * Time words as thumbs misspell them on a phone ("ystrday", "yesturday", "yesterdy", "overnite", "over
+ * nite"), spelt right before they are read: a question's period is never dropped for a letter.
+ */
+const TIME_TYPOS: readonly (readonly [RegExp, string])[] = [
+  [/\by[ae]?s?t[eu]?r?d[ae]?y\b/gi, 'yesterday'],
+  [/\bover\s?ni(?:ght|te|gt|hgt|ht)\b/gi, 'overnight'],
+];
+
+const TENS = ['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const UNITS = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+const TEENS = [
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
+/** A number of two words or of the teens spelt out before a unit of time ("forty-eight hours", "eighteen days"). */
+const SPELT_NUMBER = new RegExp(
+  String.raw`\b(?:(${TENS.join('|')})(?:[-\s](${UNITS.join('|')}))?|(${TEENS.join('|')}))(?=\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?)\b)`,
+  'gi',
+);
+
+/** Misspelt time words put right, and numbers spelt out before a unit of time written in digits. */
+const withTimeTyposSpelt = (text: string): string =>
+  TIME_TYPOS.reduce((t, [typo, word]) => t.replace(typo, word), text).replace(
+    SPELT_NUMBER,
+    (_all, tens?: string, unit?: string, teen?: string) =>
+      teen !== undefined
+        ? String(TEENS.indexOf(teen.toLowerCase()) + 11)
+        : String(
+            (TENS.indexOf((tens ?? '').toLowerCase()) + 2) * 10 +
+              (unit === undefined ? 0 : UNITS.indexOf(unit.toLowerCase()) + 1),
+          ),
+  );
 
 // Spaced apart from what joins it, a day spelt out is read as any whole name is ("mon-fri").
 const withWeekdaysSpelt = (text: string): string =>
@@ -598,7 +639,9 @@ const DATE_THEN_TIME =
  * a problem for time words that read as no period, or as two.
  */
 export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | undefined {
-  const reordered = withWeekdaysSpelt(text).replace(DATE_THEN_TIME, '$1 $3 on $2');
+  const reordered = withWeekdaysSpelt(withTimeTyposSpelt(text)).replace(DATE_THEN_TIME, '$1 $3 on $2');
+  const across = acrossTwoDays(reordered, ctx);
+  if (across !== undefined) return across;
   const clock = findTimeOfDay(reordered);
   if (clock?.ok === false) return problem(clock.typed, clock.reason, []);
   const rest = clock === undefined ? reordered : cut(reordered, clock.index, clock.length);
@@ -607,6 +650,48 @@ export function findPeriod(text: string, ctx: TimeContext): FoundPeriod | Period
   const within = withinDay(clock.window, day?.period, ctx);
   if ('problem' in within) return within;
   return { period: within, rest: day?.rest ?? rest };
+}
+
+const DAY_WORD =
+  '(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tues?|wed|thu(?:rs?)?|fri|sat|yesterday|today)';
+const CLOCK = String.raw`(?:noon|midnight|\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?)`;
+/** "Between 11pm fri and 3am sat", "from 22:00 yesterday to 02:00 today": a stretch from a time of one day to one of another. */
+const ACROSS_DAYS = new RegExp(
+  String.raw`\b(?:between|from)\s+(${CLOCK})\s+(?:on\s+)?(${DAY_WORD})\s*(?:and|to|till|until|-|–)\s*(${CLOCK})\s+(?:on\s+)?(${DAY_WORD})\b`,
+  'i',
+);
+
+/** A stretch from a time on one day to a time on another, or undefined when the text names none. */
+function acrossTwoDays(text: string, ctx: TimeContext): FoundPeriod | PeriodProblem | undefined {
+  const found = ACROSS_DAYS.exec(text);
+  if (found === null) return undefined;
+  const [whole, fromTime = '', fromDay = '', toTime = '', toDay = ''] = found;
+  const spelt = (day: string) => {
+    const index = weekdayIndex(day.toLowerCase());
+    return /^(?:yesterday|today)$/i.test(day) || index < 0 ? day : (WEEKDAYS[index] ?? day);
+  };
+  const from = readClockTime(fromTime);
+  const to = readClockTime(toTime);
+  if (!from.ok) return problem(fromTime.trim(), from.reason, []);
+  if (!to.ok) return problem(toTime.trim(), to.reason, []);
+  const first = findDay(spelt(fromDay), ctx);
+  const second = findDay(spelt(toDay), ctx);
+  if (first === undefined || second === undefined || 'problem' in first || 'problem' in second)
+    return undefined;
+  const startMs = at(localDate(first.period.startMs, ctx.timeZone), clockText(from.minutes), ctx.timeZone);
+  const endMs = Math.min(
+    ctx.nowMs,
+    at(localDate(second.period.startMs, ctx.timeZone), clockText(to.minutes), ctx.timeZone),
+  );
+  if (endMs <= startMs) return undefined;
+  return {
+    period: {
+      startMs,
+      endMs,
+      label: `from ${clockText(from.minutes)} ${first.period.label} to ${clockText(to.minutes)} ${second.period.label}`,
+    },
+    rest: cut(text, found.index, whole.length),
+  };
 }
 
 /** Words that set two periods side by side: "yesterday vs Friday", "was Saturday worse than Friday". */

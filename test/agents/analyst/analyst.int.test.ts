@@ -250,6 +250,15 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
       'can u rerun finance_orders_daily pls',
       'yo could someone restart mkt_audiences',
       'plz kill the runaway query on marketing_bi',
+      // Asked to arrange an action rather than to do it: still an action.
+      'would you kindly queue a retry of the fx rates job',
+      'pls set up another backfill of finance_orders_daily for tomorrow',
+      // Changing a warehouse or a cluster is an action too.
+      'remove the auto-stop from marketing_bi',
+      'disable mkt-analysts-shared please',
+      // Acting outside the workspace is no question either.
+      'could you raise a ticket about the fx rates failures',
+      'email the spend numbers to the finance team',
     ]) {
       const answer = await ask(question);
       expect(answer.outcome).toBe('refused');
@@ -260,6 +269,8 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
     }
     expect((await ask('start time of the last finance_orders_daily run?')).outcome).not.toBe('refused');
     expect((await ask('retry counts per job this week')).outcome).toBe('unanswerable');
+    expect((await ask('drop in spend yesterday?')).outcome).toBe('answered');
+    expect((await ask('post-deploy failures yesterday')).outcome).not.toBe('refused');
   });
 
   it('keeps a product filter on spend: serverless, with its figure and its SQL', async () => {
@@ -487,6 +498,19 @@ describe('a thread keeps its context', () => {
     expect(fragment.followUps.map((f) => f.question)).toContain('what failed for finance yesterday?');
     // A team named alone is still asked about, as its failures.
     expect((await ask('finance?', ['slack:C1:t-401'])).intent).toBe('failures');
+  });
+
+  it('says so of a fragment naming a warehouse or a table, with questions about that name as buttons', async () => {
+    const warehouse = await ask('thx, and marketing_bi?', ['slack:C1:t-402']);
+    expect(warehouse).toMatchObject({ outcome: 'unanswerable', sql: null });
+    expect(warehouse.followUps.map((f) => f.question)).toContain('who used marketing_bi the most this week?');
+    const table = await ask('what about main.finance.raw_orders', ['slack:C1:t-403']);
+    expect(table.followUps.map((f) => f.question)).toContain('who read or changed main.finance.raw_orders?');
+    // After a question about a warehouse, the fragment is that question about the other one.
+    await ask('who used finance_wh the most yesterday?', ['slack:C1:t-404']);
+    const next = await ask('and marketing_bi?', ['slack:C1:t-404']);
+    expect(next).toMatchObject({ outcome: 'answered', intent: 'expensive_users' });
+    expect(next.summary).toContain('marketing_bi');
   });
 });
 

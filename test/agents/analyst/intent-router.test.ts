@@ -751,4 +751,195 @@ describe('routeQuestion with several names and people', () => {
     // Of queries, the answer shows the gigabytes each read.
     expect(kindOf('which queries scanned the most bytes yesterday')).toBe('expensive_queries');
   });
+
+  it('reads a name quoted in backticks as the name, part by part or whole', () => {
+    expect(intentOf('who wrote to `main`.`finance`.`orders` last night')).toMatchObject({
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+    expect(intentOf('what feeds off `main.finance.raw_orders`')).toMatchObject({
+      intent: 'downstream',
+      slots: { table: 'main.finance.raw_orders' },
+    });
+  });
+
+  it('reads service levels spelt out or as SLOs as SLAs', () => {
+    expect(kindOf('were any service-level agreements breached')).toBe('sla_misses');
+    expect(kindOf('slo misses for finance')).toBe('sla_misses');
+  });
+
+  it('reads a share of the bill without a team tag as the untagged spend, not as a rate of runs', () => {
+    expect(kindOf('what percentage of the bill has no team tag')).toBe('untagged_spend');
+    expect(route('what percentage of runs failed')).toMatchObject({ kind: 'uncovered' });
+  });
+
+  it('reads "updates" beside "pipeline" as a word, not as a pipeline\'s name', () => {
+    expect(kindOf('list the failed dlt pipeline updates')).toBe('pipeline_status');
+  });
+
+  it('declines "data" as the ask\'s own word when a data volume is asked, and keeps it a team otherwise', () => {
+    expect(route('how much data did we read last week')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining('data volumes'),
+    });
+    expect(intentOf('data spend')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { teams: ['data-platform'] },
+    });
+  });
+
+  it('reads a fragment naming any kind of thing after "and" or "what about" as a follow-up', () => {
+    expect(route('and marketing_bi?')).toMatchObject({
+      kind: 'follow_up',
+      slots: { warehouse: { name: 'marketing_bi' } },
+    });
+    expect(route('what about `main.finance.orders`')).toMatchObject({
+      kind: 'follow_up',
+      slots: { table: 'main.finance.orders' },
+    });
+    // A name alone, with no word saying it follows anything, is still asked about.
+    expect(kindOf('marketing_bi?')).toBe('idle_warehouses');
+  });
+
+  it('ranks who runs the heaviest work on a warehouse, rather than reading what runs now', () => {
+    expect(intentOf('who is running the most stuff on marketing_bi')).toMatchObject({
+      intent: 'expensive_users',
+      slots: { warehouse: { name: 'marketing_bi' } },
+    });
+    expect(kindOf("what's running on finance_wh right now")).toBe('long_queries_now');
+  });
+
+  it('reads who ran something on a table as who read it', () => {
+    expect(intentOf('who ran queries against main.finance.orders')).toMatchObject({
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+  });
+
+  it('declines which warehouse or cluster cost the most: spend is split by team, not by them', () => {
+    expect(route('which cluster was billed the most last week')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining('spend split by cluster'),
+    });
+    expect(kindOf('which warehouses are wasting money')).toBe('idle_warehouses');
+  });
+
+  it('reads whether a person is running anything now as their running queries', () => {
+    expect(intentOf('is carol running anything right now')).toMatchObject({
+      intent: 'long_queries_now',
+      slots: { user: 'carol@acme.example' },
+    });
+    expect(kindOf('what did carol run yesterday')).toBe('expensive_queries');
+  });
+
+  it('reads expenditure and expenses as money', () => {
+    expect(kindOf('total expenditure for marketing')).toBe('spend_by_team');
+    expect(kindOf('what were our databricks expenses')).toBe('spend_by_team');
+  });
+
+  it('ranks jobs by failing when failures are the measure, by cost otherwise', () => {
+    expect(kindOf('top 5 jobs by number of failures')).toBe('failures');
+    expect(kindOf('top 5 jobs by cost')).toBe('expensive_jobs');
+  });
+
+  it('declines two warehouses or two clusters named at once, rather than answering for the first', () => {
+    expect(route('queries on marketing_bi and finance_wh')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining('several warehouses'),
+    });
+    expect(kindOf('queries on marketing_bi')).toBe('expensive_queries');
+  });
+
+  it('reads a word whose second letter is a vowel as a word, not as an abbreviated team', () => {
+    expect(kindOf('were the service level objectives met on friday')).toBe('sla_misses');
+    expect(intentOf('were the service level objectives met on friday')?.slots.teams).toBeUndefined();
+    expect(intentOf('mktg spend')).toMatchObject({ slots: { teams: ['marketing'] } });
+  });
+
+  it('ranks the largest queries someone is running, unless "now" is said', () => {
+    expect(kindOf("who's running the largest queries on finance_wh")).not.toBe('long_queries_now');
+    expect(kindOf('biggest queries running right now')).toBe('long_queries_now');
+  });
+
+  it('reads a whole word of one cluster\'s name beside "cluster" as that cluster', () => {
+    expect(route('is the analysts cluster down')).toMatchObject({ kind: 'uncovered' });
+    expect(intentOf('spend on the analysts cluster')).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { cluster: { name: 'mkt-analysts-shared' } },
+    });
+  });
+
+  it("declines a cluster's health, which no answer reads, with what is known of clusters", () => {
+    expect(route('is the analysts cluster down')).toMatchObject({
+      kind: 'uncovered',
+      subject: expect.stringContaining("a cluster's health"),
+      nearest: expect.arrayContaining(['clusters_without_autotermination']),
+    });
+    expect(kindOf('which clusters keep running forever')).toBe('clusters_without_autotermination');
+  });
+});
+
+describe('routeQuestion reads a job from the words people remember it by', () => {
+  const withTasksTables: WorkspaceNames = {
+    ...NAMES,
+    tables: [
+      ...NAMES.tables,
+      'main.marketing.campaign_performance',
+      'main.finance.payments_reconciled',
+      'main.platform.usage_rollup',
+    ],
+  };
+  const routed = (question: string) => {
+    const r = routeQuestion(question, withTasksTables);
+    return r.kind === 'intent' ? r : r.kind;
+  };
+
+  it("reads a table's shortened name, in a question about runs, as the one job holding the table's name", () => {
+    expect(routed('why does campaign perf keep breaking')).toMatchObject({
+      intent: 'why_failed',
+      slots: { jobs: [{ name: 'mkt_campaign_performance' }] },
+    });
+    expect(routed('is campaign perf ok')).toMatchObject({
+      intent: 'job_status',
+      slots: { jobs: [{ name: 'mkt_campaign_performance' }] },
+    });
+  });
+
+  it("reads a job's one telling word, in a question about its runs, as that job — not a cadence word", () => {
+    expect(routed('why did rollup break')).toMatchObject({
+      intent: 'why_failed',
+      slots: { jobs: [{ name: 'platform_usage_rollup' }] },
+    });
+    expect(routed('sessionize taking longer these days?')).toMatchObject({
+      intent: 'job_duration',
+      slots: { jobs: [{ name: 'mkt_sessionize' }] },
+    });
+    // Tables do not run: the word the job shares with the table it writes is still the job's.
+    expect(routed('is rollup slow')).toMatchObject({
+      intent: 'job_duration',
+      slots: { jobs: [{ name: 'platform_usage_rollup' }] },
+    });
+    // Beside a kind word the word is what that kind says, read so already.
+    expect(routed('how is the sessionize pipeline')).not.toMatchObject({ intent: 'job_status' });
+    const hourly = routed('hourly failures');
+    expect(hourly).toMatchObject({ intent: 'failures' });
+    expect(typeof hourly === 'string' ? undefined : hourly.slots.jobs).toBeUndefined();
+  });
+
+  it("reads initials in a job's name spelt out as the words they stand for", () => {
+    expect(routed('has the foreign exchange rates job finished today')).toMatchObject({
+      slots: { jobs: [{ name: 'finance_fx_rates' }] },
+    });
+  });
+
+  it('reads a task named by its words as its job', () => {
+    expect(routed('did the payments reconciliation task blow up')).toMatchObject({
+      intent: 'failures',
+      slots: { jobs: [{ name: 'finance_payments_hourly' }] },
+    });
+    expect(routed('how long does the sessionize task take')).toMatchObject({
+      intent: 'job_duration',
+      slots: { jobs: [{ name: 'mkt_sessionize' }] },
+    });
+  });
 });

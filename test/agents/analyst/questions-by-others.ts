@@ -54,7 +54,8 @@ export type Half =
   | 'fifth'
   | 'sixth'
   | 'seventh'
-  | 'eighth';
+  | 'eighth'
+  | 'ninth';
 
 /**
  * Which half a question belongs to, fixed before any fix was written: of the first list, even positions
@@ -62,16 +63,25 @@ export type Half =
  * (`FRESH_QUESTIONS`, `THIRD_QUESTIONS`, each written before a round of fixes) are measured as a whole,
  * and so are the fourth (`FOURTH_QUESTIONS`), written after the third round, and the fifth
  * (`FIFTH_QUESTIONS`), written blind after the fourth round's fixes, the sixth (`SIXTH_QUESTIONS`),
- * written blind after the fifth's, the seventh (`SEVENTH_QUESTIONS`), written blind after the sixth's, and
- * the eighth (`EIGHTH_QUESTIONS`), written blind after the seventh's.
+ * written blind after the fifth's, the seventh (`SEVENTH_QUESTIONS`), written blind after the sixth's,
+ * the eighth (`EIGHTH_QUESTIONS`), written blind after the seventh's, and the ninth (`NINTH_QUESTIONS`),
+ * written blind after the eighth's.
  */
 export const halfOf = (index: number): Half =>
-  index >= QUESTIONS_BY_OTHERS.length - EIGHTH_QUESTIONS.length
+  index >= QUESTIONS_BY_OTHERS.length - NINTH_QUESTIONS.length ? 'ninth' : halfBeforeTheNinth(index);
+
+const halfBeforeTheNinth = (index: number): Half =>
+  index >= QUESTIONS_BY_OTHERS.length - NINTH_QUESTIONS.length - EIGHTH_QUESTIONS.length
     ? 'eighth'
-    : index >= QUESTIONS_BY_OTHERS.length - EIGHTH_QUESTIONS.length - SEVENTH_QUESTIONS.length
+    : index >=
+        QUESTIONS_BY_OTHERS.length -
+          NINTH_QUESTIONS.length -
+          EIGHTH_QUESTIONS.length -
+          SEVENTH_QUESTIONS.length
       ? 'seventh'
       : index >=
           QUESTIONS_BY_OTHERS.length -
+            NINTH_QUESTIONS.length -
             EIGHTH_QUESTIONS.length -
             SEVENTH_QUESTIONS.length -
             SIXTH_QUESTIONS.length
@@ -2328,6 +2338,281 @@ const EIGHTH_QUESTIONS: readonly QuestionByOthers[] = [
   },
 ];
 
+/**
+ * A ninth list of 40, written blind after the eighth round's fixes — from README.md, docs/questions.md,
+ * docs/cost.md, docs/digest.md, scenarios/demo.yaml and the shape and intent names of this file only,
+ * without the router's code, the bench or the history — and measured before any change made against it.
+ * Its writers: a manager in full formal sentences, an on-call engineer on a phone (terse, lowercase,
+ * typos, abbreviations), a platform engineer pasting names (backticks, catalog prefixes, addresses) and
+ * asking comparisons, rankings, counts, yes/no and windows of hours. Readings the docs left open:
+ * "overnite" as last night (18:00 to now); "since the deploy at 14:00 yesterday" as from 14:00 yesterday to
+ * now (the deploy is a word of no period); "between 2 and 4am" with no day as yesterday's hours (the latest
+ * day on which they have passed); "spend week over week" with no period asked left ungraded on its period;
+ * "the day before" of a pipeline's cost with no period named left ungraded on its period; "has anyone
+ * modified the permissions on <table>" as who changed it (grants are in the audit log) or a decline; "is
+ * platform_adhoc ok? it's been up all night" as its idle or auto-stop findings, or a decline; "what
+ * proportion of our total spend is untagged" as the untagged spend (a share of spend, not of runs); "was it
+ * <person>" after "who changed <table>" kept as no filter; "ystrday" and "hrly" as the words they misspell.
+ */
+const NINTH_QUESTIONS: readonly QuestionByOthers[] = [
+  // ── manager (14) ──────────────────────────────────────────────────────────
+  {
+    text: 'Could you please tell me how much the marketing team spent on Databricks yesterday?',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], filters: { team: 'marketing' }, period: YESTERDAY },
+  },
+  {
+    text: 'I would like to know which of our scheduled jobs failed on Friday, and for which teams.',
+    who: 'manager',
+    expect: { intents: ['failures'], period: FRIDAY },
+  },
+  {
+    text: 'Would you kindly provide a breakdown of our spending by team for the past three days?',
+    who: 'manager',
+    expect: { intents: ['spend_by_team'], period: PAST_3_DAYS, earlierUncovered: true },
+  },
+  {
+    text: 'Did we meet all of our service level agreements yesterday?',
+    who: 'manager',
+    expect: { intents: ['sla_misses'], period: YESTERDAY },
+  },
+  {
+    text: 'Please summarise the most costly jobs belonging to the finance team this week.',
+    who: 'manager',
+    expect: { intents: ['expensive_jobs'], filters: { team: 'finance' }, period: THIS_WEEK },
+  },
+  {
+    text: 'What proportion of our total spend is untagged, and who is responsible for it?',
+    who: 'manager',
+    expect: { intents: ['untagged_spend'] }, // a share of spend, not of runs; the second question is a button
+  },
+  {
+    text: 'Which Delta Live Tables pipeline updates failed on Saturday between 06:00 and 10:00?',
+    who: 'manager',
+    expect: { intents: ['pipeline_status'], period: ['2026-11-21T06:00:00Z', '2026-11-21T10:00:00Z'] }, // clickstream_dlt errors from +30h
+  },
+  {
+    text: 'I should like to know whether the daily revenue figures were delivered on time this morning.',
+    who: 'manager',
+    expect: {
+      intents: ['sla_misses'],
+      filters: { table: 'daily_revenue' },
+      period: ['2026-11-21T00:00:00Z', '2026-11-21T12:00:00Z'],
+    }, // "this morning" at midnight is yesterday's
+  },
+  {
+    text: 'Please could you schedule a rerun of the general ledger close job for tonight?',
+    who: 'manager',
+    expect: { intents: [], decline: 'must' }, // an action: refused
+  },
+  {
+    text: 'Can you forecast what our Databricks expenditure will be at the end of the quarter?',
+    who: 'manager',
+    expect: { intents: [], decline: 'must' }, // forecasts are uncovered
+  },
+  {
+    text: 'How does the spending of the data platform team this week compare with last week?',
+    who: 'manager',
+    expect: {
+      intents: ['spend_by_team'],
+      filters: { team: 'data-platform' },
+      period: THIS_WEEK,
+      earlierUncovered: true,
+    },
+  },
+  {
+    text: 'Which users consumed the most SQL warehouse time on Friday?',
+    who: 'manager',
+    expect: { intents: ['expensive_users'], period: FRIDAY },
+  },
+  {
+    text: 'Kindly inform me how many job runs failed in total over the weekend.',
+    who: 'manager',
+    expect: { intents: ['failures'], period: YESTERDAY }, // "over the weekend" at Sunday 00:00: Saturday to now
+  },
+  {
+    text: 'Has anyone modified the permissions on the main.finance.daily_revenue table recently?',
+    who: 'manager',
+    expect: { intents: ['table_access'], decline: 'may', filters: { table: 'main.finance.daily_revenue' } },
+  },
+  // ── on-call (13) ──────────────────────────────────────────────────────────
+  {
+    text: 'overnite: anythin blow up?',
+    who: 'on-call',
+    expect: { intents: ['failures'], period: LAST_NIGHT },
+  },
+  {
+    text: 'gl close status pls',
+    who: 'on-call',
+    expect: { intents: ['job_status'], filters: { job: 'finance_gl_close' } },
+  },
+  {
+    text: 'y is campaign perf failing',
+    who: 'on-call',
+    expect: { intents: ['why_failed', 'failures'], filters: { job: 'mkt_campaign_performance' } },
+  },
+  {
+    text: 'anythng queued on marketing_bi rn',
+    who: 'on-call',
+    expect: { intents: ['long_queries_now'], filters: { warehouse: 'marketing_bi' } },
+  },
+  {
+    text: 'fx rates job ok?',
+    who: 'on-call',
+    expect: { intents: ['job_status', 'failures'], filters: { job: 'finance_fx_rates' } },
+  },
+  {
+    text: 'payments hrly failures last 36h',
+    who: 'on-call',
+    expect: {
+      intents: ['failures'],
+      filters: { job: 'finance_payments_hourly' },
+      period: ['2026-11-20T12:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'did attribution run fri',
+    who: 'on-call',
+    expect: { intents: ['job_status', 'failures'], filters: { job: 'mkt_attribution' }, period: FRIDAY },
+  },
+  {
+    text: 'clickstream dlt failng?',
+    who: 'on-call',
+    expect: { intents: ['pipeline_status'], filters: { pipeline: 'clickstream_dlt' } },
+  },
+  {
+    text: 'whats downstream of raw_orders',
+    who: 'on-call',
+    expect: { intents: ['downstream'], filters: { table: 'main.finance.raw_orders' } },
+  },
+  {
+    text: 'restart the mkt-analysts-shared cluster pls its hung',
+    who: 'on-call',
+    expect: { intents: [], decline: 'must' }, // an action: refused
+  },
+  {
+    text: 'who ran the biggest query on finance_wh ystrday',
+    who: 'on-call',
+    expect: {
+      intents: ['expensive_queries', 'expensive_users'],
+      filters: { warehouse: 'finance_wh' },
+      period: YESTERDAY,
+    },
+  },
+  {
+    text: 'sessionize slower than usual?',
+    who: 'on-call',
+    expect: { intents: ['job_duration'], filters: { job: 'mkt_sessionize' } },
+  },
+  {
+    text: 'any timeouts since fri noon',
+    who: 'on-call',
+    expect: {
+      intents: ['failures'],
+      filters: { errorKind: 'timed out' },
+      period: ['2026-11-20T12:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  // ── platform (13) ─────────────────────────────────────────────────────────
+  {
+    text: '`main`.`marketing`.`sessions` — who read it between 2 and 4am?',
+    who: 'platform',
+    expect: {
+      intents: ['table_access'],
+      filters: { table: 'main.marketing.sessions' },
+      period: ['2026-11-21T02:00:00Z', '2026-11-21T04:00:00Z'],
+    },
+  },
+  {
+    text: 'top 3 most expensive queries on marketing_bi in the last 36h',
+    who: 'platform',
+    expect: {
+      intents: ['expensive_queries'],
+      filters: { warehouse: 'marketing_bi' },
+      period: ['2026-11-20T12:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'how many runs of finance_orders_daily failed since 2026-11-20?',
+    who: 'platform',
+    expect: {
+      intents: ['failures', 'job_status'],
+      filters: { job: 'finance_orders_daily' },
+      period: PAST_2_DAYS,
+    },
+  },
+  {
+    text: 'spend week over week, marketing vs finance',
+    who: 'platform',
+    expect: { intents: ['spend_by_team'], filters: { team: ['marketing', 'finance'] } },
+  },
+  {
+    text: "is platform_adhoc ok? it's been up all night",
+    who: 'platform',
+    expect: {
+      intents: ['idle_warehouses', 'warehouses_without_autostop'],
+      decline: 'may',
+      filters: { warehouse: 'platform_adhoc' },
+    },
+  },
+  {
+    text: 'queries by carol@acme.example on marketing_bi between 09:00 and 14:00 fri, slowest first',
+    who: 'platform',
+    expect: {
+      intents: ['expensive_queries'],
+      filters: { user: 'carol@acme.example', warehouse: 'marketing_bi' },
+      period: ['2026-11-20T09:00:00Z', '2026-11-20T14:00:00Z'],
+    },
+  },
+  {
+    text: 'did finance_gl_close run sat between 3 and 5am',
+    who: 'platform',
+    expect: {
+      intents: ['job_status', 'failures'],
+      filters: { job: 'finance_gl_close' },
+      period: ['2026-11-21T03:00:00Z', '2026-11-21T05:00:00Z'],
+    },
+  },
+  {
+    text: 'worst 5 jobs by dbus since the deploy at 14:00 yesterday',
+    who: 'platform',
+    expect: { intents: ['expensive_jobs'], period: ['2026-11-21T14:00:00Z', '2026-11-22T00:00:00Z'] },
+  },
+  {
+    text: 'failures friday vs saturday for data-platform',
+    who: 'platform',
+    expect: { intents: ['failures'], filters: { team: 'data-platform' }, period: FRIDAY },
+  },
+  {
+    text: 'who changed main.finance.gl_entries since thursday - was it finance-etl-sp@acme.example?',
+    who: 'platform',
+    expect: {
+      intents: ['table_access'],
+      filters: { table: 'main.finance.gl_entries' },
+      period: ['2026-11-19T00:00:00Z', '2026-11-22T00:00:00Z'],
+    },
+  },
+  {
+    text: 'GRANT SELECT ON TABLE main.marketing.sessions TO `marketing-analysts`',
+    who: 'platform',
+    expect: { intents: [], decline: 'must' }, // a write: refused
+  },
+  {
+    text: "what's the storage footprint of main.marketing.events in TB",
+    who: 'platform',
+    expect: { intents: [], decline: 'must' }, // table sizes are uncovered
+  },
+  {
+    text: 'how many queries did bob@acme.example run on finance_wh yesterday',
+    who: 'platform',
+    expect: {
+      intents: ['expensive_users'],
+      filters: { user: 'bob@acme.example', warehouse: 'finance_wh' },
+      period: YESTERDAY,
+    },
+  },
+];
+
 export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
   ...FIRST_QUESTIONS,
   ...FRESH_QUESTIONS,
@@ -2337,4 +2622,5 @@ export const QUESTIONS_BY_OTHERS: readonly QuestionByOthers[] = [
   ...SIXTH_QUESTIONS,
   ...SEVENTH_QUESTIONS,
   ...EIGHTH_QUESTIONS,
+  ...NINTH_QUESTIONS,
 ];

@@ -649,6 +649,65 @@ describe('findComparedPeriods', () => {
   });
 });
 
+describe('findPeriod on time words typed in a hurry', () => {
+  it('reads "yesterday" and "overnight" misspelt as the words they misspell', () => {
+    for (const typed of [
+      'failures yestrday',
+      'top queries yesturday',
+      'spend ystday',
+      'what broke yesterdy',
+    ]) {
+      expect(period(typed)).toMatchObject({
+        start: '2026-12-08T00:00:00.000Z',
+        end: '2026-12-09T00:00:00.000Z',
+      });
+    }
+    expect(period('anything break over nite')).toMatchObject({
+      start: '2026-12-08T18:00:00.000Z',
+      end: '2026-12-09T08:00:00.000Z',
+    });
+    expect(period('what failed overnite')).toMatchObject({ label: 'last night' });
+  });
+
+  it('reads a stretch from a time on one day to a time on another', () => {
+    // Wednesday 9 December 2026: Monday is the 7th, Tuesday the 8th.
+    expect(period('what broke between 11pm mon and 3am tue')).toMatchObject({
+      start: '2026-12-07T23:00:00.000Z',
+      end: '2026-12-08T03:00:00.000Z',
+      rest: 'what broke',
+    });
+    expect(period('queries from 22:00 yesterday to 01:30 today')).toMatchObject({
+      start: '2026-12-08T22:00:00.000Z',
+      end: '2026-12-09T01:30:00.000Z',
+    });
+  });
+
+  it('reads a number spelt out in words before a unit of time', () => {
+    expect(period('failures over the past forty-eight hours')).toMatchObject({
+      start: iso(NOW - 48 * 3_600_000),
+      end: iso(NOW),
+    });
+    expect(period('spend for the last twenty one days')).toMatchObject({ start: iso(NOW - 21 * 86_400_000) });
+    expect(period('queries in the past eighteen hours')).toMatchObject({ start: iso(NOW - 18 * 3_600_000) });
+  });
+
+  it('reads the time of an event after "since" or "after" as where the stretch starts, not as its hour', () => {
+    expect(period('what failed since the release at 9:00')).toMatchObject({
+      start: '2026-12-09T09:00:00.000Z',
+      end: '2026-12-09T10:30:00.000Z',
+    });
+    expect(period('failures after the outage at 2am yesterday')).toMatchObject({
+      start: '2026-12-08T02:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
+    // With no such word before it, "at" is still the hour from it.
+    expect(period('what failed at 2am yesterday')).toMatchObject({
+      start: '2026-12-08T02:00:00.000Z',
+      end: '2026-12-08T03:00:00.000Z',
+    });
+  });
+});
+
 describe('previousPeriod and recentPeriod', () => {
   it('gives the period of the same length just before, for "compared with last week"', () => {
     const week = period('this week');

@@ -188,10 +188,18 @@ import { classifyError } from '../../../src/agents/classifier/classify-error.js'
  *   4 needless retries, and on the agreed rows 92 of 119 and 93 of 116; the round's code (`unseen11` in
  *   tune, its agreed misses read by kind) 101 and 104 (67.8 % / 69.8 %), 7, 4, and on the agreed rows
  *   94 of 119 (79.0 %) and 94 of 116 (81.0 %) — two categories and one action carried.
+ * - `unseen13`: 139 messages gathered blind at the end of the round that measured `unseen12`, by two
+ *   people who never read the classifier, from threads no other row cites (68 from Databricks' own
+ *   tools and the schedulers and catalogues that call them, 71 from Spark and the tools around it); two
+ *   repeated an earlier row's message and were dropped, leaving 137. Labelled twice: the labellers agree
+ *   on 106 categories and 107 actions (77.4 % / 78.1 %). Measured once on the code as it was when it was
+ *   gathered (the same as `unseen12`'s "after"): 89 and 88 of 137 right (65.0 % / 64.2 %), 4 given up,
+ *   5 needless retries; where the labellers agree, 80 of 106 categories (75.5 %) and 82 of 107 actions
+ *   (76.6 %). Nothing was chosen on it; nobody has read its messages.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen12';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen12' | 'unseen13';
   message: string;
   error_code?: string;
   termination_code?: string;
@@ -212,6 +220,7 @@ const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
 const unseen12Rows = rows.filter((r) => r.split === 'unseen12');
+const unseen13Rows = rows.filter((r) => r.split === 'unseen13');
 
 /** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
 function agreedRows(subset: readonly CorpusRow[]): { category: CorpusRow[]; action: CorpusRow[] } {
@@ -276,6 +285,12 @@ const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetr
  */
 const UNSEEN12_FLOOR = { category: 0.677, action: 0.697, unknown: 0.047, needlessRetries: 4 } as const;
 const UNSEEN12_AGREED_FLOOR = { category: 0.789, action: 0.81 } as const;
+/**
+ * What the classifier reaches on `unseen13` (89 and 88 of 137 right, 4 given up, 5 needless retries;
+ * 80 of 106 and 82 of 107 where its labellers agree), rounded towards failing.
+ */
+const UNSEEN13_FLOOR = { category: 0.649, action: 0.642, unknown: 0.03, needlessRetries: 5 } as const;
+const UNSEEN13_AGREED_FLOOR = { category: 0.754, action: 0.766 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -375,6 +390,7 @@ const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
 const unseen12 = evaluate(unseen12Rows);
+const unseen13 = evaluate(unseen13Rows);
 
 console.info(
   [
@@ -383,6 +399,7 @@ console.info(
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
     ...summary('unseen12', unseen12),
+    ...summary('unseen13', unseen13),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -402,7 +419,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen12'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen12', 'unseen13'], row.id).toContain(row.split);
     }
   });
 
@@ -560,6 +577,10 @@ describe('classifier accuracy on a second set gathered blind in the issue-16 rou
 
 describe('classifier accuracy on a set gathered blind and labelled twice (unseen12)', () => {
   measuredSplit('unseen12', unseen12Rows, unseen12, UNSEEN12_FLOOR, UNSEEN12_AGREED_FLOOR);
+});
+
+describe('classifier accuracy on a further set gathered blind and labelled twice (unseen13)', () => {
+  measuredSplit('unseen13', unseen13Rows, unseen13, UNSEEN13_FLOOR, UNSEEN13_AGREED_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

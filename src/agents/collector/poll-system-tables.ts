@@ -392,9 +392,10 @@ export async function pollSystemTables(
     const known = cache.usualQueues.get(key);
     if (known !== undefined) return known ?? undefined;
     const ranges = usualQueueRanges(now);
+    const since = tsParam(Math.min(...ranges.map((r) => r.from)));
     const params: SqlParams = {
       warehouse_id: warehouseId,
-      since: tsParam(Math.min(...ranges.map((r) => r.from))),
+      since,
       until: tsParam(Math.max(...ranges.map((r) => r.to))),
     };
     for (const [i, r] of ranges.entries()) {
@@ -402,7 +403,7 @@ export async function pollSystemTables(
       params[`to_${i}`] = tsParam(r.to);
     }
     try {
-      const [first] = await sql(FIRST_STATEMENT_SQL, { warehouse_id: warehouseId, since: params.since! });
+      const [first] = await sql(FIRST_STATEMENT_SQL, { warehouse_id: warehouseId, since });
       const waits = (await sql(pastWaitsSql(ranges.length), params)).flatMap((r) => {
         const start = ms(r, 'start_time');
         const waitMs = num(r, 'waiting_at_capacity_duration_ms');

@@ -513,8 +513,6 @@ const STATE_WORDS: Record<
   unknown: 'Outcome unknown',
 };
 
-/** Records the end of an attempt on the attempt, the incident's timeline and state, and every card. */
-/** Why an attempt of a workspace removed from `workspaces` stops: its calls never go to another one. */
 /**
  * Ends an attempt the queue gave up waiting on (`why` says on what), so its card and thread say so
  * instead of showing it running for ever: `unknown` when a call may have acted, else `failed`.
@@ -535,10 +533,12 @@ export async function abandonAttempt(
   });
 }
 
+/** Why an attempt of a workspace removed from `workspaces` stops: its calls never go to another one. */
 function notWatched(attempt: RemediationAttempt, then: string): string {
   return `Workspace ${attempt.workspaceId} is no longer watched by this deployment, so I cannot reach it: ${then}.`;
 }
 
+/** Records the end of an attempt on the attempt, the incident's timeline and state, and every card. */
 async function finish(
   deps: RemediationRunnerDeps,
   attempt: RemediationAttempt,

@@ -31,21 +31,9 @@ import {
   trainLearnedClassifier,
 } from '../src/agents/classifier/learned-classifier.js';
 import type { ErrorCategory, FailureAction } from '../src/domain/error-label.js';
+import { gatheredBlind } from '../test/support/blind-corpus-rows.js';
 
 const FOLDS = 10;
-const BLIND_PREFIXES = [
-  'u4-',
-  'u5-',
-  'u6-',
-  'u7-',
-  'u8-',
-  'u9-',
-  'u10-',
-  'u11a-',
-  'u11b-',
-  'unseen-',
-  'unseen3-',
-];
 const examples = loadLearnedExamples();
 const patterns = loadDefaultErrorPatterns();
 
@@ -67,7 +55,7 @@ const sourceOf = new Map<string, string>(
 const groupOf = (e: LearnedExample): string => repositoryOf(sourceOf.get(e.id) ?? e.id);
 const foldOf = (e: LearnedExample): number =>
   createHash('sha256').update(groupOf(e)).digest().readUInt32BE(0) % FOLDS;
-const blind = (e: LearnedExample): boolean => BLIND_PREFIXES.some((p) => e.id.startsWith(p));
+const blind = (e: LearnedExample): boolean => gatheredBlind(e.id);
 const codesOf = (e: LearnedExample): string[] =>
   [e.error_code, e.termination_code].filter((c): c is string => c !== undefined);
 const inputOf = (e: LearnedExample) => ({

@@ -188,7 +188,15 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   chosen on it: the code the round began with 99 and 103 of 149 right (66.4 % / 69.1 %), 7 given up,
  *   4 needless retries, and on the agreed rows 92 of 119 and 93 of 116; the round's code (`unseen11` in
  *   tune, its agreed misses read by kind) 101 and 104 (67.8 % / 69.8 %), 7, 4, and on the agreed rows
- *   94 of 119 (79.0 %) and 94 of 116 (81.0 %) — two categories and one action carried.
+ *   94 of 119 (79.0 %) and 94 of 116 (81.0 %) — two categories and one action carried. It joined the
+ *   tune set (ids `u12a-`, `u12b-`, each keeping its `second_label`) in the round after, measured by
+ *   `unseen13`: only the 97 rows whose two labellers agree on both category and action were
+ *   candidates, and 91 joined: 6 were left out for contradicting earlier rows of the same wording (a
+ *   cluster "in unexpected state Running", a wait to retry in three earlier rows; an
+ *   `UNRESOLVED_COLUMN` and a refused connection inside a stage failure given other actions than
+ *   earlier rows of that wording; a `PERMISSION_DENIED` for missing Git credentials, `config` before;
+ *   Spark's "Initial job has not accepted any resources", another action before) and its needless
+ *   retry, a bare `Connection refused`, which earlier rows label a blip to retry or the owner's.
  * - `unseen13`: 139 messages gathered blind at the end of the round that measured `unseen12`, by two
  *   people who never read the classifier, from threads no other row cites (68 from Databricks' own
  *   tools and the schedulers and catalogues that call them, 71 from Spark and the tools around it); two
@@ -200,14 +208,14 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen12' | 'unseen13';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen13';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
-  /** A second, independent labeller's answer (`u11a-`, `u11b-`, `unseen12`): how far two careful people agree. */
+  /** A second, independent labeller's answer (`u11a-` … `u12b-`, `unseen13`): how far two careful people agree. */
   second_label?: { category: string; action: string };
 }
 
@@ -220,7 +228,6 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
-const unseen12Rows = rows.filter((r) => r.split === 'unseen12');
 const unseen13Rows = rows.filter((r) => r.split === 'unseen13');
 
 /** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
@@ -279,13 +286,6 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  * written in that round than a split gathered blind by someone who never read the classifier.
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetries: 0 } as const;
-/**
- * What the classifier reaches on `unseen12` (101 and 104 of 149 right, 7 given up, 4 needless
- * retries; 94 of 119 and 94 of 116 where its two labellers agree), rounded towards failing: below
- * issue 16's targets and below the 79.9 % / 77.9 % at which its labellers agree with each other.
- */
-const UNSEEN12_FLOOR = { category: 0.677, action: 0.697, unknown: 0.047, needlessRetries: 4 } as const;
-const UNSEEN12_AGREED_FLOOR = { category: 0.789, action: 0.81 } as const;
 /**
  * What the classifier reaches on `unseen13` (89 and 88 of 137 right, 4 given up, 5 needless retries;
  * 80 of 106 and 82 of 107 where its labellers agree), rounded towards failing.
@@ -390,7 +390,6 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
-const unseen12 = evaluate(unseen12Rows);
 const unseen13 = evaluate(unseen13Rows);
 
 console.info(
@@ -399,7 +398,6 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
-    ...summary('unseen12', unseen12),
     ...summary('unseen13', unseen13),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
@@ -420,7 +418,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen12', 'unseen13'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen13'], row.id).toContain(row.split);
     }
   });
 
@@ -432,7 +430,7 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-`, `u11b-` rows were gathered
+    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-` … `u12b-` rows were gathered
     // blind, as measured sets, so they are not rows written from holdout repositories and do not count here.
     // `fresh-` rows, measured as a set before they joined, count here too (the benchmark's blind tally leaves them out).
     const blind = (r: CorpusRow): boolean => r.id.startsWith('fresh-') || gatheredBlind(r.id);
@@ -561,10 +559,6 @@ function keepsItsAgreedFloor(split: string, subset: readonly CorpusRow[], floor:
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
-});
-
-describe('classifier accuracy on a set gathered blind and labelled twice (unseen12)', () => {
-  measuredSplit('unseen12', unseen12Rows, unseen12, UNSEEN12_FLOOR, UNSEEN12_AGREED_FLOOR);
 });
 
 describe('classifier accuracy on a further set gathered blind and labelled twice (unseen13)', () => {

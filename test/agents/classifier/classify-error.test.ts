@@ -1740,6 +1740,15 @@ describe("kinds the unseen12 round read, in other tools' words", () => {
     expect(isLearnedRule(got.rule)).toBe(false);
   });
 
+  it('reads a library calling another with more arguments than the installed one takes as two versions of them', () => {
+    for (const message of [
+      'File "/usr/lib/python3/site-packages/koalas/io.py", line 88, in read\nTypeError: read_table() takes 1 positional argument but 2 were given',
+      'File "/opt/venv/lib/python2.7/site-packages/hdfs3/core.py", line 40, in open\nTypeError: connect() takes exactly 2 arguments (3 given)',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    }
+  });
+
   it("retries S3's throttling as older clients spell it, and a busy pool that asks for a retry", () => {
     expect(
       verdict(

@@ -1749,6 +1749,22 @@ describe("kinds the unseen12 round read, in other tools' words", () => {
     }
   });
 
+  it("retries AWS's throttling of provisioned throughput, by a rule", () => {
+    const got = verdict(
+      'botocore.errorfactory.ProvisionedThroughputExceededException: An error occurred (ProvisionedThroughputExceededException) when calling the PutItem operation: The level of configured provisioned throughput for the table was exceeded.',
+    );
+    expect(got).toMatchObject({ category: 'network', action: 'RETRY' });
+    expect(isLearnedRule(got.rule)).toBe(false);
+  });
+
+  it("reads a source decimal wider than the engine's as the data, not a setting", () => {
+    expect(
+      verdict(
+        'java.lang.IllegalArgumentException: NUMERIC precision is too wide (45), Spark can only handle decimal types with max precision of 38',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
   it("retries S3's throttling as older clients spell it, and a busy pool that asks for a retry", () => {
     expect(
       verdict(

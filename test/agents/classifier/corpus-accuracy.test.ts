@@ -204,7 +204,10 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   on 106 categories and 107 actions (77.4 % / 78.1 %). Measured once on the code as it was when it was
  *   gathered (the same as `unseen12`'s "after"): 89 and 88 of 137 right (65.0 % / 64.2 %), 4 given up,
  *   5 needless retries; where the labellers agree, 80 of 106 categories (75.5 %) and 82 of 107 actions
- *   (76.6 %). Nothing was chosen on it; nobody has read its messages.
+ *   (76.6 %). Nothing was chosen on it; nobody has read its messages. Measured once more on the code
+ *   of the round that moved `unseen12` into tune, after all of it was chosen: 91 and 89 of 137
+ *   (66.4 % / 65.0 %), 4 given up, 4 needless retries; where the labellers agree, 82 of 106 (77.4 %)
+ *   and 83 of 107 (77.6 %).
  */
 interface CorpusRow {
   id: string;
@@ -287,11 +290,13 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on `unseen13` (89 and 88 of 137 right, 4 given up, 5 needless retries;
- * 80 of 106 and 82 of 107 where its labellers agree), rounded towards failing.
+ * What the classifier reaches on `unseen13` (91 and 89 of 137 right, 4 given up, 4 needless retries;
+ * 82 of 106 and 83 of 107 where its labellers agree), rounded towards failing: measured once on the
+ * code of the round that moved `unseen12` into tune, after everything in it had been chosen (89 and
+ * 88, 5 needless retries, 80 and 82 on the code before).
  */
-const UNSEEN13_FLOOR = { category: 0.649, action: 0.642, unknown: 0.03, needlessRetries: 5 } as const;
-const UNSEEN13_AGREED_FLOOR = { category: 0.754, action: 0.766 } as const;
+const UNSEEN13_FLOOR = { category: 0.664, action: 0.649, unknown: 0.03, needlessRetries: 4 } as const;
+const UNSEEN13_AGREED_FLOOR = { category: 0.773, action: 0.775 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -301,7 +306,9 @@ const UNSEEN13_AGREED_FLOOR = { category: 0.754, action: 0.766 } as const;
  * in three of their categories and three in four of their actions are right held out); 0.92 and 0.91
  * just after, and 0.93 and 0.915 once that round's rules, read from their misses by kind, reached
  * 93.5 % / 91.6 %; 0.91 for actions just after the 88 `u11a-`/`u11b-` rows joined the same way
- * (93.4 % / 91.4 % with them), 0.915 again once that round's rules reached 93.7 % / 91.6 %.
+ * (93.4 % / 91.4 % with them), 0.915 again once that round's rules reached 93.7 % / 91.6 %. The 91
+ * `u12a-`/`u12b-` rows joined without lowering either (93.4 % / 91.7 % with them, 94.0 % / 91.9 %
+ * once that round's rules were read from their misses).
  */
 const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 

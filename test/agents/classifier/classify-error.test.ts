@@ -124,7 +124,12 @@ describe('classifyError by family', () => {
       'network',
       'NOTIFY_OWNER',
     ],
-    ['java.net.ConnectException: Connection refused: db.internal.example/10.1.2.3:5432', 'network', 'RETRY'],
+    // A remote refusal too: nothing listens at that host and port, and nothing says it soon will.
+    [
+      'java.net.ConnectException: Connection refused: db.internal.example/10.1.2.3:5432',
+      'network',
+      'NOTIFY_OWNER',
+    ],
     // A refusal naming nothing it came from is as likely a local server that never started.
     ['ConnectionRefusedError: [Errno 111] Connection refused', 'network', 'NOTIFY_OWNER'],
     // Tools around Spark: each keyed on what that tool always prints for the kind.
@@ -1632,5 +1637,144 @@ describe("kinds the unseen11 round read, in other tools' words", () => {
       expect(got, message).toMatchObject({ category: 'syntax', action: 'NOTIFY_OWNER' });
       expect(isLearnedRule(got.rule), message).toBe(false);
     }
+  });
+});
+
+describe("kinds the unseen12 round read, in other tools' words", () => {
+  it('tells the owner of a refused connection instead of retrying it, and still retries a connect that timed out', () => {
+    for (const message of [
+      'psycopg2.OperationalError: could not connect to server: Connection refused\n\tIs the server running on host "pg.internal" and accepting TCP/IP connections on port 5432?',
+      'Caused by: java.net.ConnectException: Connection refused\n\tat sun.nio.ch.SocketChannelImpl.checkConnect(Native Method)\n\tat org.apache.kafka.common.network.Selector.finishConnect(Selector.java:102)',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'network', action: 'NOTIFY_OWNER' });
+    }
+    expect(
+      verdict(
+        'java.net.ConnectException: Connection timed out\n\tat java.net.PlainSocketImpl.socketConnect(Native Method)',
+      ),
+    ).toMatchObject({ category: 'network', action: 'RETRY' });
+    // A service that says it is unavailable keeps its retry even when the refusal is quoted beside it.
+    expect(
+      verdict(
+        'io.grpc.StatusRuntimeException: UNAVAILABLE: io exception\nCaused by: java.net.ConnectException: Connection refused: worker-3/10.0.0.7:29999',
+      ),
+    ).toMatchObject({ category: 'network', action: 'RETRY' });
+  });
+
+  it('tells the owner that an account API was called with the wrong host or account id', () => {
+    for (const message of [
+      'databricks.sdk.errors.platform.NotFound: Endpoint not found for /2.0/accounts/0d4f-11aa/metastores',
+      'Error: cannot read mws workspaces: The account does not exist or the user does not belong to this account',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it('does not read advice about authentication errors as one', () => {
+    expect(
+      verdict(
+        'WARN azure_workspace_resource_id field not provided. It is recommended to specify this field to avoid authentication errors.\nERROR Error: cannot read cluster: Cluster 0101-abc does not exist',
+      ),
+    ).toMatchObject({ category: 'missing_object' });
+  });
+
+  it('reads a storage credential that cannot reach the files as access refused, whatever state class wraps it', () => {
+    expect(
+      verdict(
+        'SQL query error: [INVALID_STATE.UC_CLOUD_STORAGE_ACCESS_FAILURE] Failed to access cloud storage: [GCS] storage.objects.list request failed. SQLSTATE: 55000',
+      ),
+    ).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads an object looked up by an id that is not there as missing, inside an invalid-parameter envelope too', () => {
+    expect(
+      verdict(
+        '{"error_code":"INVALID_PARAMETER_VALUE","message":"Could not find a cluster policy with id: 0012AB34CD56EF78."}',
+      ),
+    ).toMatchObject({ category: 'missing_object', action: 'NOTIFY_OWNER' });
+  });
+
+  it("reads R's undefined variable as the code's error, not a missing table", () => {
+    expect(verdict("Error in eval(expr, envir, enclos) : object 'sales_df' not found")).toMatchObject({
+      category: 'syntax',
+      action: 'NOTIFY_OWNER',
+    });
+    expect(verdict("Error: object 'tbl_orders' not found")).toMatchObject({ category: 'syntax' });
+  });
+
+  it('tells the owner to turn on the option a refusal names', () => {
+    expect(
+      verdict(
+        "ValueError: Cannot join these frames. To allow it, set the 'compute.ops_on_diff_frames' option to True.",
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it("reads a table format's missing metadata file as missing, not as a setting", () => {
+    expect(
+      verdict(
+        'org.apache.iceberg.exceptions.ValidationException: Metadata file s3://lake/db/orders/metadata/00042-aa.metadata.json is missing',
+      ),
+    ).toMatchObject({ category: 'missing_object', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads rows whose record key is null as the data, even inside a stage failure', () => {
+    expect(
+      verdict(
+        'org.apache.spark.SparkException: Job aborted due to stage failure: Task 3 in stage 7.0 failed 4 times, most recent failure: Lost task 3.3 (TID 91, executor 2): org.apache.hudi.exception.HoodieKeyException: recordKey value: "null" for field: "order_id" cannot be null or empty.',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
+  it("reads Hadoop's missing AbstractFileSystem for a scheme as a setting", () => {
+    expect(
+      verdict(
+        'org.apache.hadoop.fs.UnsupportedFileSystemException: No AbstractFileSystem configured for scheme: gs',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a class that changed shape between build and run as two versions of a library, by a rule', () => {
+    const got = verdict('Exception in thread "main" java.lang.InstantiationError: org.slf4j.LoggerFactory');
+    expect(got).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    expect(isLearnedRule(got.rule)).toBe(false);
+  });
+
+  it('reads a library calling another with more arguments than the installed one takes as two versions of them', () => {
+    for (const message of [
+      'File "/usr/lib/python3/site-packages/koalas/io.py", line 88, in read\nTypeError: read_table() takes 1 positional argument but 2 were given',
+      'File "/opt/venv/lib/python2.7/site-packages/hdfs3/core.py", line 40, in open\nTypeError: connect() takes exactly 2 arguments (3 given)',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it("retries AWS's throttling of provisioned throughput, by a rule", () => {
+    const got = verdict(
+      'botocore.errorfactory.ProvisionedThroughputExceededException: An error occurred (ProvisionedThroughputExceededException) when calling the PutItem operation: The level of configured provisioned throughput for the table was exceeded.',
+    );
+    expect(got).toMatchObject({ category: 'network', action: 'RETRY' });
+    expect(isLearnedRule(got.rule)).toBe(false);
+  });
+
+  it("reads a source decimal wider than the engine's as the data, not a setting", () => {
+    expect(
+      verdict(
+        'java.lang.IllegalArgumentException: NUMERIC precision is too wide (45), Spark can only handle decimal types with max precision of 38',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
+  it("retries S3's throttling as older clients spell it, and a busy pool that asks for a retry", () => {
+    expect(
+      verdict(
+        'com.amazonaws.services.s3.model.AmazonS3Exception: Slow Down (Service: Amazon S3; Status Code: 503; Error Code: 503 Slow Down; Request ID: 7A1B)',
+      ),
+    ).toMatchObject({ category: 'network', action: 'RETRY' });
+    expect(
+      verdict(
+        'QueryError: the executor cannot accept new tasks at the moment, please retry the operation later',
+      ),
+    ).toMatchObject({ category: 'network', action: 'RETRY' });
   });
 });

@@ -188,7 +188,15 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   chosen on it: the code the round began with 99 and 103 of 149 right (66.4 % / 69.1 %), 7 given up,
  *   4 needless retries, and on the agreed rows 92 of 119 and 93 of 116; the round's code (`unseen11` in
  *   tune, its agreed misses read by kind) 101 and 104 (67.8 % / 69.8 %), 7, 4, and on the agreed rows
- *   94 of 119 (79.0 %) and 94 of 116 (81.0 %) — two categories and one action carried.
+ *   94 of 119 (79.0 %) and 94 of 116 (81.0 %) — two categories and one action carried. It joined the
+ *   tune set (ids `u12a-`, `u12b-`, each keeping its `second_label`) in the round after, measured by
+ *   `unseen13`: only the 97 rows whose two labellers agree on both category and action were
+ *   candidates, and 91 joined: 6 were left out for contradicting earlier rows of the same wording (a
+ *   cluster "in unexpected state Running", a wait to retry in three earlier rows; an
+ *   `UNRESOLVED_COLUMN` and a refused connection inside a stage failure given other actions than
+ *   earlier rows of that wording; a `PERMISSION_DENIED` for missing Git credentials, `config` before;
+ *   Spark's "Initial job has not accepted any resources", another action before) and its needless
+ *   retry, a bare `Connection refused`, which earlier rows label a blip to retry or the owner's.
  * - `unseen13`: 139 messages gathered blind at the end of the round that measured `unseen12`, by two
  *   people who never read the classifier, from threads no other row cites (68 from Databricks' own
  *   tools and the schedulers and catalogues that call them, 71 from Spark and the tools around it); two
@@ -196,18 +204,21 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   on 106 categories and 107 actions (77.4 % / 78.1 %). Measured once on the code as it was when it was
  *   gathered (the same as `unseen12`'s "after"): 89 and 88 of 137 right (65.0 % / 64.2 %), 4 given up,
  *   5 needless retries; where the labellers agree, 80 of 106 categories (75.5 %) and 82 of 107 actions
- *   (76.6 %). Nothing was chosen on it; nobody has read its messages.
+ *   (76.6 %). Nothing was chosen on it; nobody has read its messages. Measured once more on the code
+ *   of the round that moved `unseen12` into tune, after all of it was chosen: 91 and 89 of 137
+ *   (66.4 % / 65.0 %), 4 given up, 4 needless retries; where the labellers agree, 82 of 106 (77.4 %)
+ *   and 83 of 107 (77.6 %).
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen12' | 'unseen13';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen13';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
-  /** A second, independent labeller's answer (`u11a-`, `u11b-`, `unseen12`): how far two careful people agree. */
+  /** A second, independent labeller's answer (`u11a-` … `u12b-`, `unseen13`): how far two careful people agree. */
   second_label?: { category: string; action: string };
 }
 
@@ -220,7 +231,6 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
-const unseen12Rows = rows.filter((r) => r.split === 'unseen12');
 const unseen13Rows = rows.filter((r) => r.split === 'unseen13');
 
 /** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
@@ -280,18 +290,13 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on `unseen12` (101 and 104 of 149 right, 7 given up, 4 needless
- * retries; 94 of 119 and 94 of 116 where its two labellers agree), rounded towards failing: below
- * issue 16's targets and below the 79.9 % / 77.9 % at which its labellers agree with each other.
+ * What the classifier reaches on `unseen13` (91 and 89 of 137 right, 4 given up, 4 needless retries;
+ * 82 of 106 and 83 of 107 where its labellers agree), rounded towards failing: measured once on the
+ * code of the round that moved `unseen12` into tune, after everything in it had been chosen (89 and
+ * 88, 5 needless retries, 80 and 82 on the code before).
  */
-const UNSEEN12_FLOOR = { category: 0.677, action: 0.697, unknown: 0.047, needlessRetries: 4 } as const;
-const UNSEEN12_AGREED_FLOOR = { category: 0.789, action: 0.81 } as const;
-/**
- * What the classifier reaches on `unseen13` (89 and 88 of 137 right, 4 given up, 5 needless retries;
- * 80 of 106 and 82 of 107 where its labellers agree), rounded towards failing.
- */
-const UNSEEN13_FLOOR = { category: 0.649, action: 0.642, unknown: 0.03, needlessRetries: 5 } as const;
-const UNSEEN13_AGREED_FLOOR = { category: 0.754, action: 0.766 } as const;
+const UNSEEN13_FLOOR = { category: 0.664, action: 0.649, unknown: 0.03, needlessRetries: 4 } as const;
+const UNSEEN13_AGREED_FLOOR = { category: 0.773, action: 0.775 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -301,7 +306,9 @@ const UNSEEN13_AGREED_FLOOR = { category: 0.754, action: 0.766 } as const;
  * in three of their categories and three in four of their actions are right held out); 0.92 and 0.91
  * just after, and 0.93 and 0.915 once that round's rules, read from their misses by kind, reached
  * 93.5 % / 91.6 %; 0.91 for actions just after the 88 `u11a-`/`u11b-` rows joined the same way
- * (93.4 % / 91.4 % with them), 0.915 again once that round's rules reached 93.7 % / 91.6 %.
+ * (93.4 % / 91.4 % with them), 0.915 again once that round's rules reached 93.7 % / 91.6 %. The 91
+ * `u12a-`/`u12b-` rows joined without lowering either (93.4 % / 91.7 % with them, 94.0 % / 91.9 %
+ * once that round's rules were read from their misses).
  */
 const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 
@@ -390,7 +397,6 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
-const unseen12 = evaluate(unseen12Rows);
 const unseen13 = evaluate(unseen13Rows);
 
 console.info(
@@ -399,7 +405,6 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
-    ...summary('unseen12', unseen12),
     ...summary('unseen13', unseen13),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
@@ -420,7 +425,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen12', 'unseen13'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen13'], row.id).toContain(row.split);
     }
   });
 
@@ -432,7 +437,7 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-`, `u11b-` rows were gathered
+    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-` … `u12b-` rows were gathered
     // blind, as measured sets, so they are not rows written from holdout repositories and do not count here.
     // `fresh-` rows, measured as a set before they joined, count here too (the benchmark's blind tally leaves them out).
     const blind = (r: CorpusRow): boolean => r.id.startsWith('fresh-') || gatheredBlind(r.id);
@@ -561,10 +566,6 @@ function keepsItsAgreedFloor(split: string, subset: readonly CorpusRow[], floor:
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
-});
-
-describe('classifier accuracy on a set gathered blind and labelled twice (unseen12)', () => {
-  measuredSplit('unseen12', unseen12Rows, unseen12, UNSEEN12_FLOOR, UNSEEN12_AGREED_FLOOR);
 });
 
 describe('classifier accuracy on a further set gathered blind and labelled twice (unseen13)', () => {

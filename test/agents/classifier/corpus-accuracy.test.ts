@@ -208,17 +208,25 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   of the round that moved `unseen12` into tune, after all of it was chosen: 91 and 89 of 137
  *   (66.4 % / 65.0 %), 4 given up, 4 needless retries; where the labellers agree, 82 of 106 (77.4 %)
  *   and 83 of 107 (77.6 %).
+ * - `unseen14`: 91 messages gathered blind after that round, by two people who never read the
+ *   classifier, from threads no other row cites (70 from Databricks' own tools, the Terraform provider,
+ *   Azure Data Factory and Synapse, delta-rs, koalas and dbt; 21 more from a second gatherer who found
+ *   most threads on everyday errors already used, so the set leans to settings and libraries: 33
+ *   `config` and 24 `dependency` by the first labels). Labelled twice: the labellers agree on 78
+ *   categories and 85 actions (85.7 % / 93.4 %). Measured once, on the code of the round that moved
+ *   `unseen12` into tune: 56 and 77 of 91 (61.5 % / 84.6 %), 5 given up, no needless retry; where the
+ *   labellers agree, 51 of 78 (65.4 %) and 73 of 85 (85.9 %). Nothing was chosen on it.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen13';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen13' | 'unseen14';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
-  /** A second, independent labeller's answer (`u11a-` … `u12b-`, `unseen13`): how far two careful people agree. */
+  /** A second, independent labeller's answer (`u11a-` … `u12b-`, `unseen13`, `unseen14`): how far two careful people agree. */
   second_label?: { category: string; action: string };
 }
 
@@ -232,6 +240,7 @@ const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
 const unseen13Rows = rows.filter((r) => r.split === 'unseen13');
+const unseen14Rows = rows.filter((r) => r.split === 'unseen14');
 
 /** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
 function agreedRows(subset: readonly CorpusRow[]): { category: CorpusRow[]; action: CorpusRow[] } {
@@ -297,6 +306,13 @@ const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetr
  */
 const UNSEEN13_FLOOR = { category: 0.664, action: 0.649, unknown: 0.03, needlessRetries: 4 } as const;
 const UNSEEN13_AGREED_FLOOR = { category: 0.773, action: 0.775 } as const;
+/**
+ * What the classifier reaches on `unseen14` (56 and 77 of 91 right, 5 given up, no needless retry; 51 of
+ * 78 and 73 of 85 where its labellers agree), rounded towards failing: measured once, on the code of the
+ * round that moved `unseen12` into tune, after everything in it had been chosen.
+ */
+const UNSEEN14_FLOOR = { category: 0.615, action: 0.846, unknown: 0.055, needlessRetries: 0 } as const;
+const UNSEEN14_AGREED_FLOOR = { category: 0.653, action: 0.858 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -398,6 +414,7 @@ const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
 const unseen13 = evaluate(unseen13Rows);
+const unseen14 = evaluate(unseen14Rows);
 
 console.info(
   [
@@ -406,6 +423,7 @@ console.info(
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
     ...summary('unseen13', unseen13),
+    ...summary('unseen14', unseen14),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -425,7 +443,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen13'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen13', 'unseen14'], row.id).toContain(row.split);
     }
   });
 
@@ -570,6 +588,10 @@ describe('classifier accuracy on a second set gathered blind in the issue-16 rou
 
 describe('classifier accuracy on a further set gathered blind and labelled twice (unseen13)', () => {
   measuredSplit('unseen13', unseen13Rows, unseen13, UNSEEN13_FLOOR, UNSEEN13_AGREED_FLOOR);
+});
+
+describe('classifier accuracy on a set gathered blind and labelled twice after the unseen12 round (unseen14)', () => {
+  measuredSplit('unseen14', unseen14Rows, unseen14, UNSEEN14_FLOOR, UNSEEN14_AGREED_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -147,6 +147,7 @@ const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> 
   skipped_downstream: ['run_skipped'],
   stale_table: ['sla_at_risk', 'sla_missed'],
   revoked_grant: ['grant_revoked'],
+  revoked_permission: ['acl_changed'],
   runaway_query: ['runaway_query'],
   idle_warehouse_no_autostop: ['warehouse_idle_no_autostop'],
   // Spend shows a cost spike once billed; job clusters launched wider than usual show it before.
@@ -393,6 +394,16 @@ function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex)
   }
   if (t.grant !== undefined)
     checks.push((refs.tablesRead ?? []).includes(t.grant.table) || signal.kind === 'grant_revoked');
+  if (t.permission !== undefined) {
+    const p = t.permission;
+    const id =
+      p.cluster !== undefined
+        ? ids(names.clusterIdByName, p.cluster)
+        : p.job !== undefined
+          ? ids(names.jobIdByName, p.job)
+          : ids(names.pipelineIdByName, p.pipeline);
+    checks.push(signal.kind === 'acl_changed' && signal.subject.id === id);
+  }
   // A team-wide target (a team's spend) is found by a signal about the team itself, or by one of the
   // fault's own kind tagged with the team (its one job's clusters launched wider): a failure of one of
   // the team's jobs during the fault carries the team's tag but says nothing about its spend.

@@ -103,7 +103,7 @@ export function validateScenario(data: unknown, source = '<inline>'): Scenario {
 
 const TARGET_NEEDS: Record<
   FaultKind,
-  'job' | 'warehouse' | 'cluster' | 'pipeline' | 'team' | 'table' | 'grant' | 'none'
+  'job' | 'warehouse' | 'cluster' | 'pipeline' | 'team' | 'table' | 'grant' | 'permission' | 'none'
 > = {
   task_error: 'job',
   timeout: 'job',
@@ -116,6 +116,7 @@ const TARGET_NEEDS: Record<
   skipped_downstream: 'job',
   stale_table: 'table',
   revoked_grant: 'grant',
+  revoked_permission: 'permission',
   runaway_query: 'warehouse',
   idle_warehouse_no_autostop: 'warehouse',
   cost_spike: 'team',
@@ -350,6 +351,23 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
       const g = target.grant;
       if (!s.grants.some((x) => x.table === g.table && x.principal === g.principal)) {
         add([...at, 'target', 'grant'], `no grants[] entry gives ${g.principal} a privilege on ${g.table}`);
+      }
+    }
+    if (target.permission !== undefined) {
+      const p = target.permission;
+      const objects = (['job', 'cluster', 'pipeline'] as const).filter((t) => p[t] !== undefined);
+      if (objects.length !== 1) {
+        add([...at, 'target', 'permission'], 'names exactly one of job, cluster or pipeline');
+      } else if (
+        !s.permissions.some(
+          (x) => x.principal === p.principal && x.level === p.level && objects.every((t) => x[t] === p[t]),
+        )
+      ) {
+        const [type] = objects as [(typeof objects)[number]];
+        add(
+          [...at, 'target', 'permission'],
+          `no permissions[] entry gives ${p.principal} ${p.level} on ${type} "${p[type]}"`,
+        );
       }
     }
     if (fault.caused_by !== undefined) {

@@ -40,6 +40,7 @@ const FAULT_KINDS = [
   'skipped_downstream',
   'stale_table',
   'revoked_grant',
+  'revoked_permission',
   'runaway_query',
   'idle_warehouse_no_autostop',
   'cost_spike',
@@ -56,8 +57,9 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /**
  * Faults a retry gets past by their nature: a concurrent commit lost a race (the retry commits on the new
  * snapshot), a cloud capacity shortage or a spot reclaim (the retry gets nodes again). The others stay
- * until something changes: the code, grants or settings (task and pipeline errors, a revoked grant), the
- * cluster size or timeout (out of memory, a timeout), a restart (a hung driver), or the window's end.
+ * until something changes: the code, grants, object permissions or settings (task and pipeline errors, a
+ * revoked grant or permission), the cluster size or timeout (out of memory, a timeout), a restart (a hung
+ * driver), or the window's end.
  */
 export const TRANSIENT_FAULT_KINDS: ReadonlySet<FaultKind> = new Set([
   'concurrency_conflict',
@@ -398,6 +400,16 @@ const targetSchema = z.strictObject({
   team: z.string().optional(),
   table: tableName.optional(),
   grant: z.strictObject({ table: tableName, principal: z.string().min(1) }).optional(),
+  /** revoked_permission: the `permissions[]` entry taken away (one of cluster, job or pipeline). */
+  permission: z
+    .strictObject({
+      job: name.optional(),
+      cluster: name.optional(),
+      pipeline: name.optional(),
+      principal: z.string().min(1).max(320),
+      level: z.enum(ALL_LEVELS),
+    })
+    .optional(),
 });
 
 const faultSchema = z.strictObject({

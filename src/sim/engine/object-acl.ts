@@ -21,7 +21,7 @@ export interface RevokedPermission {
 }
 
 /** The levels that let a run use an object: attach to a cluster, run a job, start a pipeline's update. */
-export const LEVELS_TO_USE: Readonly<Record<PermissionObjectType, readonly string[]>> = {
+const LEVELS_TO_USE: Readonly<Record<PermissionObjectType, readonly string[]>> = {
   cluster: ['CAN_ATTACH_TO', 'CAN_RESTART', 'CAN_MANAGE'],
   job: ['CAN_MANAGE_RUN', 'CAN_MANAGE', 'IS_OWNER'],
   pipeline: ['CAN_RUN', 'CAN_MANAGE', 'IS_OWNER'],

@@ -148,6 +148,60 @@ describe('pollSystemTables on a simulated workspace', () => {
       'securable: Invalid input: expected string, received undefined',
     ]);
   });
+  it('reads a cluster, job or pipeline ACL change, and rejects one without an object or principal, once', async () => {
+    await h.advanceTo(START + 2 * HOUR + 10 * MIN);
+    const row = (
+      id: string,
+      action: string,
+      service: string,
+      request_params: Record<string, string> | null,
+    ) => ({
+      event_id: id,
+      event_time: START + 2 * HOUR + 7 * MIN,
+      event_date: '2026-11-20',
+      service_name: service,
+      action_name: action,
+      user_identity: { email: 'bob@example.com', subject_name: null },
+      request_params,
+    });
+    h.sink.append('access.audit', [
+      row('acl-1', 'changeClusterAcl', 'clusters', {
+        shardName: 'dbc-unit',
+        targetUserId: '1000004215',
+        resourceId: '0101-020000-abcd1234',
+        aclPermissionSet: 'None',
+      }),
+      row('acl-2', 'changePipelineAcls', 'deltaPipelines', { targetUserId: '77', aclPermissionSet: 'View' }),
+      row('acl-3', 'changeJobAcl', 'jobs', { resourceId: '42', aclPermissionSet: 'None' }),
+      row('acl-4', 'changeJobAcl', 'jobs', { resourceId: '42', targetUserId: 'x'.repeat(5_000) }),
+      row('acl-5', 'changeClusterAcl', 'clusters', null),
+      // Not an ACL change dbxops reads: left to the services that own it.
+      row('acl-6', 'changeWarehouseAcls', 'databrickssql', { resourceId: 'w', targetUserId: '1' }),
+    ]);
+    await h.sink.flush();
+    const out = await pollSystemTables(h.deps, cache, { sources: ['audit'] });
+    expect(out.aclChanges).toEqual([
+      {
+        workspaceId: expect.any(String),
+        eventId: 'acl-1',
+        at: START + 2 * HOUR + 7 * MIN,
+        actor: 'bob@example.com',
+        objectType: 'cluster',
+        objectId: '0101-020000-abcd1234',
+        principal: '1000004215',
+        level: 'None',
+      },
+    ]);
+    expect(out.rejected.map((r) => r.reason).sort()).toEqual([
+      'changeClusterAcl request_params.resourceId: missing',
+      'changeJobAcl request_params.targetUserId: missing',
+      'changePipelineAcls request_params.resourceId: missing',
+      expect.stringMatching(/^principal: Too big/),
+    ]);
+    const again = await pollSystemTables(h.deps, cache, { sources: ['audit'] });
+    expect(again.aclChanges).toEqual([]);
+    expect(again.rejected).toEqual([]);
+  });
 });
 
 describe('loadTopology', () => {

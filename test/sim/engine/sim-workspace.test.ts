@@ -783,6 +783,42 @@ describe('SimWorkspace object permission revoked', () => {
     expect(ws.revokedPermissions()).toEqual([]);
   });
 
+  it("fails a run_job task whose run-as may no longer run the job it starts, in the jobs service's words", () => {
+    const { ws } = workspace((s) => {
+      s.users = [...(s.users ?? []), { email: 'bob@example.com', team: 'finance' }];
+      s.jobs!.push({
+        name: 'nightly_parent',
+        team: 'finance',
+        owner: 'bob@example.com',
+        schedule: { quartz_cron_expression: '0 30 * * * ?', timezone_id: 'UTC' },
+        tasks: [{ key: 'run_orders', type: 'run_job', run_job: 'orders_etl' }],
+      });
+      s.permissions = [{ job: 'orders_etl', principal: 'bob@example.com', level: 'CAN_MANAGE_RUN' }];
+      s.faults = [
+        {
+          id: 'no-run',
+          kind: 'revoked_permission',
+          target: {
+            permission: { job: 'orders_etl', principal: 'bob@example.com', level: 'CAN_MANAGE_RUN' },
+          },
+          start: '+1h',
+          end: '+2h',
+          expected: { category: 'permission', severity: 'P3', action: 'NOTIFY_OWNER' },
+        },
+      ];
+    });
+    ws.advanceTo(START + 3 * HOUR);
+    const parents = ws.listRuns({}).filter((r) => r.job.settings.name === 'nightly_parent');
+    const at = (minutes: number) => parents.find((r) => r.startTime === START + minutes * MIN);
+    const orders = String(ws.listJobs().find((j) => j.settings.name === 'orders_etl')!.jobId);
+    expect(at(90)?.tasks[0]?.failure).toMatchObject({
+      code: 'UNAUTHORIZED_ERROR',
+      error: `User bob@example.com does not have Admin or Manage Run or Owner permissions on job ${orders}`,
+    });
+    expect(at(30)?.tasks[0]?.failure).toBeUndefined();
+    expect(at(150)?.tasks[0]?.failure).toBeUndefined();
+  });
+
   it('spares a run-as principal that another entry still lets attach', () => {
     const { ws } = workspace((s) => {
       onSharedCluster(s);

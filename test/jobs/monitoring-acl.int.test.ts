@@ -92,7 +92,12 @@ describe('a cluster permission taken away', () => {
     expect(found).toHaveLength(1);
     const [{ incident, signals }] = found as [{ incident: Incident; signals: Signal[] }];
     const root = signals.find((s) => s.id === incident.rootCauseSignalId);
-    expect(root).toMatchObject({ kind: 'acl_changed', subject: { type: 'cluster' } });
+    // The audit row names the group by its SCIM id; dbxops names it as the ACL does.
+    expect(root).toMatchObject({
+      kind: 'acl_changed',
+      subject: { type: 'cluster' },
+      refs: { principal: 'finance-etl', changedBy: 'bob@example.com' },
+    });
     // The runs of 02:00, 03:00 and 04:00, an hour apart: beyond the correlation window.
     const failures = signals.filter(permissionFailure);
     expect(new Set(failures.map((s) => s.refs.runId)).size).toBeGreaterThanOrEqual(3);
@@ -115,7 +120,7 @@ describe('a cluster permission taken away', () => {
       .replace('T', ' ');
     const view = incidentCardView(incident, { rootSignal: root, nowMs: embedded.workspace.now() });
     expect(view.rootCause.evidence.errorExcerpt).toBe(
-      `${root!.refs.principal}'s permission on cluster ${clusterId('shared-etl')} removed by bob@example.com at ${when} UTC`,
+      `finance-etl's permission on cluster ${clusterId('shared-etl')} removed by bob@example.com at ${when} UTC`,
     );
     expect(incident.title).toBe(
       `${root!.refs.principal}'s permission on cluster ${clusterId('shared-etl')} removed`,

@@ -343,6 +343,7 @@ export async function pollSystemTables(
         );
       }
     }
+    out.aclChanges = await Promise.all(out.aclChanges.map((c) => withPrincipalName(deps, c)));
   });
 
   // Warehouse state and running queries share the REST query-history snapshot.
@@ -816,6 +817,24 @@ async function settingsChangesOf(
   for (const [jobId, job] of rows)
     out.set(jobId, jobSettingsChanges(job.times, job.createdAt, audit.get(jobId) ?? []));
   return out;
+}
+
+/**
+ * The change with its principal named as ACLs name it (a user's `userName`, a group's `displayName`)
+ * when the audit row gave only a SCIM id (`targetUserId`). The name is a bonus: an id SCIM does not
+ * know, or a SCIM this principal may not read, leaves the id.
+ */
+async function withPrincipalName(
+  deps: CollectorDeps,
+  change: AclChangeObservation,
+): Promise<AclChangeObservation> {
+  if (!/^\d{1,20}$/.test(change.principal)) return change;
+  try {
+    const name = await deps.client.scim.principalName(change.principal);
+    return name === undefined ? change : { ...change, principal: name };
+  } catch {
+    return change;
+  }
 }
 
 async function pipelineErrors(deps: CollectorDeps, pipelineId: string, updateId: string | undefined) {

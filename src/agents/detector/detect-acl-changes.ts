@@ -78,10 +78,13 @@ export function detectAclChanges(changes: readonly AclChangeObservation[], now: 
   return sink.output();
 }
 
-/** Per audit event and principal; a principal too long for the key is represented by its digest. */
+/**
+ * Per audit event (one principal each): the same key whether or not the principal's SCIM id could be
+ * named on this poll.
+ */
 function dedupKey(change: AclChangeObservation): string {
-  const key = `${change.workspaceId}:acl-changed:${change.eventId}:${change.principal}`;
+  const key = `${change.workspaceId}:acl-changed:${change.eventId}`;
   if (key.length <= DEDUP_KEY_MAX) return key;
-  const digest = createHash('sha256').update(change.principal).digest('hex').slice(0, 32);
-  return `${change.workspaceId}:acl-changed:${change.eventId}:sha256:${digest}`;
+  const digest = createHash('sha256').update(change.eventId).digest('hex').slice(0, 32);
+  return `${change.workspaceId}:acl-changed:sha256:${digest}`;
 }

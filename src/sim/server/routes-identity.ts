@@ -150,6 +150,23 @@ export const identityRoutes: SimRoute[] = [
     pattern: new RegExp(`${SCIM}/Groups$`),
     handle: (ctx) => scimList(ctx, groups(ctx.workspace)),
   },
+  // One user or group by its id, as the audit log names the principal of an ACL change (`targetUserId`).
+  ...(
+    [
+      ['Users', users],
+      ['Groups', groups],
+    ] as const
+  ).map(
+    ([kind, list]): SimRoute => ({
+      method: 'GET',
+      pattern: new RegExp(`${SCIM}/${kind}/(\\d{1,20})$`),
+      handle: (ctx) => {
+        const found = list(ctx.workspace).find((x) => x.id === ctx.params[0]);
+        if (found === undefined) throw notFound(`${kind.slice(0, -1)} ${ctx.params[0]} not found.`);
+        return { body: found };
+      },
+    }),
+  ),
   {
     method: 'GET',
     pattern: new RegExp(`${SCIM}/Me$`),

@@ -8,6 +8,7 @@ import { monitoringDegradedSignal } from '../../../src/agents/collector/monitori
 import { pollSystemTables } from '../../../src/agents/collector/poll-system-tables.js';
 import { WarehouseError } from '../../../src/databricks/warehouse.js';
 import { makeSignal } from '../../../src/domain/signal.js';
+import { scimId } from '../../../src/sim/engine/object-acl.js';
 import { scenarioWith } from '../../sim/fixtures.js';
 import { type Harness, startHarness } from './collector-harness.js';
 
@@ -175,6 +176,12 @@ describe('pollSystemTables on a simulated workspace', () => {
       row('acl-3', 'changeJobAcl', 'jobs', { resourceId: '42', aclPermissionSet: 'None' }),
       row('acl-4', 'changeJobAcl', 'jobs', { resourceId: '42', targetUserId: 'x'.repeat(5_000) }),
       row('acl-5', 'changeClusterAcl', 'clusters', null),
+      // A group by its SCIM id: named as ACLs name it.
+      row('acl-7', 'changeJobAcl', 'jobs', {
+        targetUserId: scimId('finance-etl'),
+        resourceId: '42',
+        aclPermissionSet: 'View',
+      }),
       // Not an ACL change dbxops reads: left to the services that own it.
       row('acl-6', 'changeWarehouseAcls', 'databrickssql', { resourceId: 'w', targetUserId: '1' }),
     ]);
@@ -191,6 +198,12 @@ describe('pollSystemTables on a simulated workspace', () => {
         principal: '1000004215',
         level: 'None',
       },
+      expect.objectContaining({
+        eventId: 'acl-7',
+        objectType: 'job',
+        principal: 'finance-etl',
+        level: 'View',
+      }),
     ]);
     // The earlier test's grant rows without a securable are read again inside the lag allowance.
     const aclReasons = out.rejected.map((r) => r.reason).filter((r) => !r.startsWith('securable'));

@@ -1,5 +1,11 @@
 import type { Clock } from '../../domain/clock.js';
-import type { Scenario, ScenarioJob, ScenarioTask } from '../scenario/schema.js';
+import {
+  type RevocableObjectType,
+  revocableObjectOf,
+  type Scenario,
+  type ScenarioJob,
+  type ScenarioTask,
+} from '../scenario/schema.js';
 import type { SinkTableName, SystemTableSink } from '../system-table-sink.js';
 import { listPrices, NODE_TYPES, nodeType, skuNames } from './catalog.js';
 import { attributesFromScenario } from './cluster-availability.js';
@@ -81,10 +87,10 @@ const NULL_SINK: SystemTableSink = { append: () => {}, flush: async () => {} };
 const PEOPLE_STREAM = 0x5eed_0b0e;
 
 /** An object a `revoked_permission` fault can name. */
-type AclTarget = AclObject & { type: 'cluster' | 'job' | 'pipeline' };
+type AclTarget = AclObject & { type: RevocableObjectType };
 
 /** The audit log's service and action for a change of each object type's ACL. */
-const ACL_AUDIT_ACTIONS: Readonly<Record<'cluster' | 'job' | 'pipeline', readonly [string, string]>> = {
+const ACL_AUDIT_ACTIONS: Readonly<Record<RevocableObjectType, readonly [string, string]>> = {
   cluster: ['clusters', 'changeClusterAcl'],
   job: ['jobs', 'changeJobAcl'],
   pipeline: ['deltaPipelines', 'changePipelineAcls'],
@@ -221,8 +227,8 @@ export class SimWorkspace {
   revokedPermissions(at = this.now()): RevokedPermission[] {
     return this.#ctx.activeOfKind('revoked_permission', at).flatMap(({ fault }) => {
       const p = fault.target.permission;
-      const type = p === undefined ? undefined : (['cluster', 'job', 'pipeline'] as const).find((t) => p[t]);
-      return p && type ? [{ type, name: p[type] ?? '', principal: p.principal, level: p.level }] : [];
+      const object = p && revocableObjectOf(p);
+      return p && object ? [{ ...object, principal: p.principal, level: p.level }] : [];
     });
   }
 
@@ -673,19 +679,23 @@ export class SimWorkspace {
   #aclObject(
     p: { job?: string | undefined; cluster?: string | undefined; pipeline?: string | undefined } | undefined,
   ): AclTarget | undefined {
-    if (p?.cluster !== undefined) {
-      const c = this.clusters.byName.get(p.cluster);
-      return c && { type: 'cluster', id: c.clusterId, name: c.name, owner: c.owner };
+    const named = p && revocableObjectOf(p);
+    switch (named?.type) {
+      case 'cluster': {
+        const c = this.clusters.byName.get(named.name);
+        return c && { type: 'cluster', id: c.clusterId, name: c.name, owner: c.owner };
+      }
+      case 'job': {
+        const j = this.#jobsByName.get(named.name);
+        return j && { type: 'job', id: String(j.jobId), name: named.name, owner: j.owner };
+      }
+      case 'pipeline': {
+        const x = this.pipelines.byName.get(named.name);
+        return x && { type: 'pipeline', id: x.pipelineId, name: x.spec.name, owner: x.spec.owner };
+      }
+      default:
+        return undefined;
     }
-    if (p?.job !== undefined) {
-      const j = this.#jobsByName.get(p.job);
-      return j && { type: 'job', id: String(j.jobId), name: p.job, owner: j.owner };
-    }
-    if (p?.pipeline !== undefined) {
-      const x = this.pipelines.byName.get(p.pipeline);
-      return x && { type: 'pipeline', id: x.pipelineId, name: x.spec.name, owner: x.spec.owner };
-    }
-    return undefined;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Severity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
 import type { FaultTruth } from '../engine/model.js';
-import type { FaultKind } from '../scenario/schema.js';
+import { type FaultKind, revocableObjectOf } from '../scenario/schema.js';
 
 /**
  * Scores what the pipeline concluded against a scenario's ground truth: which faults were detected and
@@ -395,14 +395,14 @@ function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex)
   if (t.grant !== undefined)
     checks.push((refs.tablesRead ?? []).includes(t.grant.table) || signal.kind === 'grant_revoked');
   if (t.permission !== undefined) {
-    const p = t.permission;
-    const id =
-      p.cluster !== undefined
-        ? ids(names.clusterIdByName, p.cluster)
-        : p.job !== undefined
-          ? ids(names.jobIdByName, p.job)
-          : ids(names.pipelineIdByName, p.pipeline);
-    checks.push(signal.kind === 'acl_changed' && signal.subject.id === id);
+    const object = revocableObjectOf(t.permission);
+    const byName = {
+      cluster: names.clusterIdByName,
+      job: names.jobIdByName,
+      pipeline: names.pipelineIdByName,
+    };
+    const id = object && ids(byName[object.type], object.name);
+    checks.push(signal.kind === 'acl_changed' && id !== undefined && signal.subject.id === id);
   }
   // A team-wide target (a team's spend) is found by a signal about the team itself, or by one of the
   // fault's own kind tagged with the team (its one job's clusters launched wider): a failure of one of

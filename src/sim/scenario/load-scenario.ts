@@ -8,6 +8,7 @@ import {
   type FaultKind,
   OBJECT_TYPES,
   PERMISSION_LEVELS,
+  revocableObjectOf,
   type Scenario,
   scenarioSchema,
 } from './schema.js';
@@ -355,18 +356,17 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
     }
     if (target.permission !== undefined) {
       const p = target.permission;
-      const objects = (['job', 'cluster', 'pipeline'] as const).filter((t) => p[t] !== undefined);
-      if (objects.length !== 1) {
+      const object = revocableObjectOf(p);
+      if (object === undefined) {
         add([...at, 'target', 'permission'], 'names exactly one of job, cluster or pipeline');
       } else if (
         !s.permissions.some(
-          (x) => x.principal === p.principal && x.level === p.level && objects.every((t) => x[t] === p[t]),
+          (x) => x.principal === p.principal && x.level === p.level && x[object.type] === object.name,
         )
       ) {
-        const [type] = objects as [(typeof objects)[number]];
         add(
           [...at, 'target', 'permission'],
-          `no permissions[] entry gives ${p.principal} ${p.level} on ${type} "${p[type]}"`,
+          `no permissions[] entry gives ${p.principal} ${p.level} on ${object.type} "${object.name}"`,
         );
       }
     }

@@ -276,6 +276,26 @@ export const OBJECT_TYPES = Object.keys(PERMISSION_LEVELS) as PermissionObjectTy
 export const BUILT_IN_GROUPS = ['admins', 'users'] as const;
 const ALL_LEVELS = [...new Set(Object.values(PERMISSION_LEVELS).flat())] as [string, ...string[]];
 
+/** The object types a `revoked_permission` fault can name. */
+const REVOCABLE = ['cluster', 'job', 'pipeline'] as const;
+export type RevocableObjectType = (typeof REVOCABLE)[number];
+
+/**
+ * The one cluster, job or pipeline a `revoked_permission` target names, by type and name; undefined when
+ * it names none or several.
+ */
+export function revocableObjectOf(p: {
+  job?: string | undefined;
+  cluster?: string | undefined;
+  pipeline?: string | undefined;
+}): { type: RevocableObjectType; name: string } | undefined {
+  const named = REVOCABLE.flatMap((type) => {
+    const name = p[type];
+    return name === undefined ? [] : [{ type, name }];
+  });
+  return named.length === 1 ? named[0] : undefined;
+}
+
 /** One grant on a workspace object: exactly one of job/cluster/warehouse/pipeline names the object. */
 const permissionSchema = z.strictObject({
   job: name.optional(),

@@ -26,6 +26,7 @@ const KNOWN_SIGNAL_KINDS = [
   'budget_exceeded',
   'cluster_widened',
   'grant_revoked',
+  'acl_changed',
   'monitoring_degraded',
 ] as const;
 type KnownSignalKind = (typeof KNOWN_SIGNAL_KINDS)[number];
@@ -79,7 +80,7 @@ const signalRefsSchema = z
     owner: boundedText(256),
     /** A permission change: the user, group or service principal whose privileges changed. */
     principal: boundedText(512),
-    /** A permission change: the privileges removed (`SELECT`, `MODIFY` …). */
+    /** A permission change: the privileges removed (`SELECT`, `MODIFY` …), or an object ACL's new level. */
     privileges: z.array(boundedText(128)).max(100),
     /** A permission change: who made it (the audit log's `user_identity.email`). */
     changedBy: boundedText(512),

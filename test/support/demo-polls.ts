@@ -1,6 +1,7 @@
 import type { BotApp } from '../../src/app/bot-app.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { POLL_EVERY_MS } from '../../src/jobs/monitoring.js';
+import type { Scenario } from '../../src/sim/scenario/schema.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { embeddedBotApp } from './embedded-databricks.js';
 
@@ -23,13 +24,13 @@ export function pollDemo(window: { fromHours: number; toHours: number }): Promis
   return pollScenario({ file: 'scenarios/demo.yaml', seed: 42 }, window);
 }
 
-/** `pollDemo` on another scenario and seed. */
+/** `pollDemo` on another scenario (a file, or one built in the test) and seed. */
 export async function pollScenario(
-  scenario: { file: string; seed: number },
+  scenario: ({ file: string } | { scenario: Scenario }) & { seed: number },
   window: { fromHours: number; toHours: number },
 ): Promise<DemoPolled> {
   const embedded = await startEmbeddedWorkspace({
-    scenario: { file: scenario.file },
+    scenario: 'file' in scenario ? { file: scenario.file } : { scenario: scenario.scenario },
     seed: scenario.seed,
     speed: 0,
   });

@@ -29,6 +29,11 @@ import {
   grantChangeObservationSchema,
   parsePermissionChanges,
 } from './grant-change-observation.js';
+import {
+  type AclChangeObservation,
+  aclChangeObservationSchema,
+  aclChangeOf,
+} from './acl-change-observation.js';
 import { changeTimesOf, type JobSettingsAuditEvent, jobSettingsChanges } from './job-settings-changes.js';
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
 import { dateParam, ms, num, type SqlRow, str, stringMap, tsParam } from './sql-row.js';
@@ -72,6 +77,8 @@ export interface SystemTableObservations {
   tableLoads: TableLoadObservation[];
   costs: CostObservation[];
   grantChanges: GrantChangeObservation[];
+  /** Changes of a cluster's, job's or pipeline's ACL. */
+  aclChanges: AclChangeObservation[];
   queries: QueryObservation[];
   warehouses: WarehouseObservation[];
   pipelineUpdates: PipelineUpdateObservation[];
@@ -92,6 +99,7 @@ export function systemTableObservations(
     tableLoads: [],
     costs: [],
     grantChanges: [],
+    aclChanges: [],
     queries: [],
     warehouses: [],
     pipelineUpdates: [],
@@ -287,6 +295,25 @@ export async function pollSystemTables(
     for (const r of rows) {
       const params = stringMap(r, 'request_params');
       const eventId = str(r, 'event_id') ?? str(r, 'request_id') ?? `${ms(r, 'event_time')}`;
+      const acl = aclChangeOf(str(r, 'action_name'), params);
+      if (acl !== undefined) {
+        // A row that makes no ACL change is reported once, not on every re-read of the lag allowance.
+        const seen = seenRowsOf(cache, 'audit');
+        const unreadable = `${eventId}|acl-unreadable`;
+        if (seen.has(unreadable)) continue;
+        const rejected = out.rejected.length;
+        if (!acl.ok) out.rejected.push({ source: 'audit', reason: acl.reason });
+        else
+          accept(
+            'audit',
+            aclChangeObservationSchema,
+            `${eventId}|acl`,
+            { workspaceId: ws, eventId, at: ms(r, 'event_time'), actor: str(r, 'actor'), ...acl.change },
+            out.aclChanges,
+          );
+        if (out.rejected.length > rejected) seen.add(unreadable);
+        continue;
+      }
       const parsed = parsePermissionChanges(params.changes);
       if (!parsed.ok) {
         // Reported once, not on every re-read of the lag allowance.
@@ -316,6 +343,7 @@ export async function pollSystemTables(
         );
       }
     }
+    out.aclChanges = await Promise.all(out.aclChanges.map((c) => withPrincipalName(deps, c)));
   });
 
   // Warehouse state and running queries share the REST query-history snapshot.
@@ -791,6 +819,24 @@ async function settingsChangesOf(
   return out;
 }
 
+/**
+ * The change with its principal named as ACLs name it (a user's `userName`, a group's `displayName`)
+ * when the audit row gave only a SCIM id (`targetUserId`). The name is a bonus: an id SCIM does not
+ * know, or a SCIM this principal may not read, leaves the id.
+ */
+async function withPrincipalName(
+  deps: CollectorDeps,
+  change: AclChangeObservation,
+): Promise<AclChangeObservation> {
+  if (!/^\d{1,20}$/.test(change.principal)) return change;
+  try {
+    const name = await deps.client.scim.principalName(change.principal);
+    return name === undefined ? change : { ...change, principal: name };
+  } catch {
+    return change;
+  }
+}
+
 async function pipelineErrors(deps: CollectorDeps, pipelineId: string, updateId: string | undefined) {
   const errors: { message: string; className?: string }[] = [];
   try {
@@ -918,11 +964,14 @@ export const COST_BY_HOUR_SQL = COST_SELECT('HOUR');
 export const COST_BY_DAY_SQL = COST_SELECT('DAY');
 
 const AUDIT_SQL = `
-SELECT event_id, request_id, event_time, user_identity.email AS actor, request_params
+SELECT event_id, request_id, event_time, user_identity.email AS actor, action_name, request_params
 FROM system.access.audit
 WHERE event_date >= :since_date
   AND event_time >= :since AND event_time <= :until
-  AND service_name = 'unityCatalog' AND action_name = 'updatePermissions'`;
+  AND ((service_name = 'unityCatalog' AND action_name = 'updatePermissions')
+    OR (service_name = 'clusters' AND action_name = 'changeClusterAcl')
+    OR (service_name = 'jobs' AND action_name = 'changeJobAcl')
+    OR (service_name = 'deltaPipelines' AND action_name = 'changePipelineAcls'))`;
 
 const QUERY_HISTORY_SQL = `
 SELECT statement_id, compute.warehouse_id AS warehouse_id, executed_by, execution_status, start_time,

@@ -46,9 +46,10 @@ export function blastRadius(
 }
 
 /**
- * Who a revoked grant hurts: only the principal that lost the privilege, so only the jobs whose
- * permission failures it explains and what those jobs feed — not every reader of the securable, most of
- * which still hold their own grants. A revocation nothing has failed on yet hurts nobody known.
+ * Who a revoked grant (or ACL change) hurts: only the principal that lost the privilege, so only the
+ * jobs whose permission failures it explains and what those jobs feed — not every reader of the
+ * securable or user of the cluster, most of which still hold their own. A revocation nothing has
+ * failed on yet hurts nobody known.
  */
 export function revocationBlastRadius(
   revocation: Signal,

@@ -7,7 +7,7 @@ import { type BlastRadiusResult, blastRadius, revocationBlastRadius } from './bl
 import { type GraphView, nodeKey, nodeKind, reachable, type TraversalLimits } from './dependency-graph.js';
 import { incidentCostUsd } from './incident-cost.js';
 import { incidentTitle } from './incident-title.js';
-import { revocationExplains } from './revocation-explains.js';
+import { REVOCATION_KINDS, revocationExplains } from './revocation-explains.js';
 import {
   CONSEQUENCE_KINDS,
   causeRank,
@@ -110,8 +110,9 @@ export type CorrelationDecision =
  * feeds (it happened first), never because it sits upstream of something that broke before it. An idle
  * warehouse or a team's spend is nobody's cause or consequence of a failure: it joins only the same
  * problem on the same subject, and a team's spend what made the resource it names spend more
- * (`spentOn`: idling, a runaway query, queueing) while its period lasted. A revoked grant is the cause of the permission failures it explains, which join it for
- * days (`revocationExplains`), and of nothing else lineage ties to its table. Among several candidates the strongest link, then the closest in time, wins.
+ * (`spentOn`: idling, a runaway query, queueing) while its period lasted. A revoked grant, or a
+ * cluster's, job's or pipeline's ACL change, is the cause of the permission failures it explains, which
+ * join it for days (`revocationExplains`), and of nothing else the graph ties to its object. Among several candidates the strongest link, then the closest in time, wins.
  * The decision carries the recomputed summary (root cause, title, fingerprint, blast radius, cost) so
  * the caller updates the card in place.
  */
@@ -228,10 +229,9 @@ export function summariseIncident(
     correlationKey: primaryNode(root).slice(0, 512),
     category: root.classification?.category ?? null,
     severity: maxSeverity(...signals.map((s) => s.severityHint)),
-    blastRadius:
-      root.kind === 'grant_revoked'
-        ? revocationBlastRadius(root, signals, view, limits)
-        : blastRadius(from, view, limits),
+    blastRadius: REVOCATION_KINDS.has(root.kind)
+      ? revocationBlastRadius(root, signals, view, limits)
+      : blastRadius(from, view, limits),
     costUsd: incidentCostUsd(signals),
     team:
       root.refs.team ??
@@ -278,7 +278,7 @@ function rootCauseActivity(signals: readonly Signal[]): number | undefined {
 
 /** Kinds that join only the same problem on the same subject (their other ties are checked apart). */
 function standsApart(signal: Signal): boolean {
-  return WASTE_KINDS.has(signal.kind) || signal.kind === 'grant_revoked';
+  return WASTE_KINDS.has(signal.kind) || REVOCATION_KINDS.has(signal.kind);
 }
 
 function isCompute(node: string): boolean {
@@ -315,7 +315,7 @@ class Linker {
 
   linkTo(member: Signal): LinkKind | undefined {
     // Idleness and spend share tables and compute with failures but neither cause nor follow them. A
-    // revoked grant causes only the denials it explains (`revocationExplains`, checked before this): a
+    // revoked grant or ACL causes only the denials it explains (`revocationExplains`, checked before this): a
     // zero-row load or another failure on its table has a cause of its own.
     if (standsApart(this.signal) || standsApart(member)) {
       const same = member.kind === this.signal.kind && primaryNode(member) === primaryNode(this.signal);

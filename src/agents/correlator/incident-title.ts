@@ -145,6 +145,12 @@ export function incidentTitle(root: Signal): string {
       title = `${what} on ${name} revoked${from}`;
       break;
     }
+    case 'acl_changed': {
+      const who = root.refs.principal ?? 'A principal';
+      const level = root.refs.privileges?.[0];
+      title = `${who}'s permission on ${root.subject.type} ${name} ${level !== undefined ? `set to ${level}` : 'removed'}`;
+      break;
+    }
     case 'budget_exceeded':
       title = `${name} is over its monthly budget`;
       break;

@@ -9,6 +9,7 @@ import { signalNodes } from './signal-nodes.js';
 const CAUSE_RANK: Readonly<Record<string, number>> = {
   cluster_event: 0,
   grant_revoked: 0,
+  acl_changed: 0,
   runaway_query: 1,
   warehouse_idle_no_autostop: 1,
   cluster_widened: 1,
@@ -77,10 +78,10 @@ export const SPEND_CAUSE_KINDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Causes that happen once and then stay (a revoked grant): they do not recur themselves, so their
- * incident counts as repeated when what they break fails again.
+ * Causes that happen once and then stay (a revoked grant or permission): they do not recur themselves,
+ * so their incident counts as repeated when what they break fails again.
  */
-export const STANDING_CAUSE_KINDS: ReadonlySet<string> = new Set(['grant_revoked']);
+export const STANDING_CAUSE_KINDS: ReadonlySet<string> = new Set(['grant_revoked', 'acl_changed']);
 
 export function causeRank(kind: string): number {
   return Object.hasOwn(CAUSE_RANK, kind) ? CAUSE_RANK[kind]! : 5;

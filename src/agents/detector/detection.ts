@@ -145,6 +145,7 @@ export class Detection {
         pipelineUpdates: tables.pipelineUpdates,
         clusterEvents: tables.clusterEvents,
         grantChanges: tables.grantChanges,
+        aclChanges: tables.aclChanges,
         jobClusters: tables.jobClusters,
         slas: this.#fresh(slas),
         runs: this.#activeRuns,

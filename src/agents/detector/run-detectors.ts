@@ -1,9 +1,11 @@
 import type { Policy } from '../../config/policy.js';
+import type { AclChangeObservation } from '../collector/acl-change-observation.js';
 import type { GrantChangeObservation } from '../collector/grant-change-observation.js';
 import type { ClassifyFn } from './classify-hook.js';
 import { detectClusterEvents } from './detect-cluster-events.js';
 import { detectClusterWidening } from './detect-cluster-widening.js';
 import { detectCostProblems } from './detect-cost.js';
+import { detectAclChanges } from './detect-acl-changes.js';
 import { detectGrantChanges } from './detect-grant-changes.js';
 import { type DurationBaselines, detectDurationAnomalies } from './detect-duration-anomaly.js';
 import { detectPipelineFailures } from './detect-pipeline-failures.js';
@@ -38,6 +40,7 @@ export interface DetectorInputs {
   readonly queries?: readonly QueryObservation[];
   readonly costs?: readonly CostObservation[];
   readonly grantChanges?: readonly GrantChangeObservation[];
+  readonly aclChanges?: readonly AclChangeObservation[];
   readonly jobClusters?: readonly JobClusterHistory[];
 }
 
@@ -120,6 +123,7 @@ export function runDetectors(
     return detectCostProblems(inputs.costs ?? [], budgets, t, now);
   });
   run('grants', () => detectGrantChanges(inputs.grantChanges ?? [], now));
+  run('acls', () => detectAclChanges(inputs.aclChanges ?? [], now));
   run('cluster_widening', () => detectClusterWidening(inputs.jobClusters ?? [], t, now));
   return { ...mergeOutputs(...outputs), state: next };
 }

@@ -31,8 +31,8 @@ const NEEDS_A_SUCCESS: ReadonlySet<string> = new Set([...FAILED_RUNS, 'duration_
  * successful run delivers the data; should it still be late, its SLA signal comes back and reopens the
  * incident), and a cluster's event that took them down (the jobs running again is the cluster working).
  * Every other kind — spend, idle or queueing warehouses, runaway queries, empty or shrunken loads, a
- * revoked grant, monitoring's own trouble — is not ended by a run that succeeded, so an incident holding
- * one is left to people (docs/design.md, "A job that recovers on its own resolves its incident").
+ * revoked grant or permission, monitoring's own trouble — is not ended by a run that succeeded, so an
+ * incident holding one is left to people (docs/design.md, "A job that recovers on its own resolves its incident").
  */
 const PASS_WITH_THEM: ReadonlySet<string> = new Set(['sla_at_risk', 'sla_missed', 'cluster_event']);
 

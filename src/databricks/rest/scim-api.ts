@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DatabricksApiError } from './databricks-api-error.js';
 import type { HttpTransport } from './http-transport.js';
 
 const USERS = '/api/2.0/preview/scim/v2/Users';
@@ -35,7 +36,16 @@ function scimString(value: string): string {
 export interface ScimApi {
   /** Users whose attribute equals `value` (case-insensitively, as SCIM compares these); at most 10. */
   findUsers(attribute: UserAttribute, value: string): Promise<ScimUser[]>;
+  /**
+   * The name ACLs use for the user (`userName`) or group (`displayName`) with this SCIM id, or undefined
+   * when neither exists. Other failures (403, throttling) are thrown.
+   */
+  principalName(id: string): Promise<string | undefined>;
 }
+
+const GROUPS = '/api/2.0/preview/scim/v2/Groups';
+const userName = z.looseObject({ userName: z.string().min(1).max(512) });
+const groupName = z.looseObject({ displayName: z.string().min(1).max(512) });
 
 /** Builds the SCIM API over a transport. */
 export function createScimApi(transport: HttpTransport): ScimApi {
@@ -50,6 +60,20 @@ export function createScimApi(transport: HttpTransport): ScimApi {
         listResponse,
       );
       return res.Resources;
+    },
+    async principalName(id) {
+      const path = encodeURIComponent(id);
+      try {
+        return (await transport.request({ method: 'GET', path: `${USERS}/${path}` }, userName)).userName;
+      } catch (error) {
+        if (!(error instanceof DatabricksApiError && error.status === 404)) throw error;
+      }
+      try {
+        return (await transport.request({ method: 'GET', path: `${GROUPS}/${path}` }, groupName)).displayName;
+      } catch (error) {
+        if (error instanceof DatabricksApiError && error.status === 404) return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -99,6 +99,26 @@ export function insufficientPermissionsFailure(table: string, privilege: string)
   );
 }
 
+/**
+ * A run whose run-as principal may no longer use an object it needs: attach to the all-purpose cluster its
+ * task runs on, run the job its `run_job_task` starts, or start the pipeline its pipeline task updates.
+ * Worded as the workspace ACL service words its refusals ("… does not have Manage permissions on
+ * TestCluster. Please contact the owner or an administrator for access.", "User … does not have View or
+ * Admin or Manage Run or Owner permissions on job …"), ending `UNAUTHORIZED_ERROR`.
+ */
+export function objectPermissionFailure(
+  principal: string,
+  object: { type: 'cluster' | 'job' | 'pipeline'; name: string; id: string },
+): TaskFailure {
+  const error =
+    object.type === 'cluster'
+      ? `${principal} does not have Attach permissions on ${object.name}. Please contact the owner or an administrator for access.`
+      : object.type === 'job'
+        ? `User ${principal} does not have Admin or Manage Run or Owner permissions on job ${object.id}`
+        : `User ${principal} does not have Admin or Run or Owner permissions on pipeline ${object.id}`;
+  return { result: 'FAILED', code: 'UNAUTHORIZED_ERROR', type: 'CLIENT_ERROR', error, errorTrace: '' };
+}
+
 export interface ClusterTermination {
   code: string;
   type: 'CLOUD_FAILURE' | 'CLIENT_ERROR' | 'SERVICE_FAULT' | 'SUCCESS';

@@ -12,6 +12,62 @@ export interface AclObject {
   users?: readonly string[];
 }
 
+/** A `permissions[]` entry taken away for now: a `revoked_permission` fault inside its window. */
+export interface RevokedPermission {
+  type: PermissionObjectType;
+  name: string;
+  principal: string;
+  level: string;
+}
+
+/** The levels that let a run use an object: attach to a cluster, run a job, start a pipeline's update. */
+const LEVELS_TO_USE: Readonly<Record<PermissionObjectType, readonly string[]>> = {
+  cluster: ['CAN_ATTACH_TO', 'CAN_RESTART', 'CAN_MANAGE'],
+  job: ['CAN_MANAGE_RUN', 'CAN_MANAGE', 'IS_OWNER'],
+  pipeline: ['CAN_RUN', 'CAN_MANAGE', 'IS_OWNER'],
+  warehouse: ['CAN_USE', 'CAN_MANAGE', 'IS_OWNER'],
+};
+
+function isRevoked(
+  revoked: readonly RevokedPermission[],
+  type: PermissionObjectType,
+  p: Scenario['permissions'][number],
+): boolean {
+  return revoked.some(
+    (r) => r.type === type && p[type] === r.name && r.principal === p.principal && r.level === p.level,
+  );
+}
+
+/**
+ * Whether `user` (a member of the groups `isMember` says, and of `users`) may still use the object with
+ * `revoked` taken away: as its owner, a workspace admin, or by a `permissions[]` entry of a level in
+ * `LEVELS_TO_USE` to them or one of their groups.
+ */
+export function mayUse(
+  scenario: Scenario,
+  object: AclObject,
+  user: string,
+  isMember: (group: string) => boolean,
+  revoked: readonly RevokedPermission[],
+): boolean {
+  if (object.owner === user || isMember('admins')) return true;
+  const levels = LEVELS_TO_USE[object.type];
+  return scenario.permissions.some(
+    (p) =>
+      p[object.type] === object.name &&
+      levels.includes(p.level) &&
+      (p.principal === user || p.principal === 'users' || isMember(p.principal)) &&
+      !isRevoked(revoked, object.type, p),
+  );
+}
+
+/** The numeric id SCIM gives a user or group (`/Users/{id}`), stable per name. */
+export function scimId(s: string): string {
+  let h = 5381;
+  for (let i = 0; i < s.length; i++) h = (h * 33 + s.charCodeAt(i)) % 4_000_000_000_000;
+  return String(1_000_000_000_000 + h);
+}
+
 interface Permission {
   permission_level: string;
   inherited: boolean;
@@ -43,10 +99,10 @@ function applicationIdOf(email: string): string {
 /**
  * The object's access control list as `GET /api/2.0/permissions/{type}/{id}` answers it: the owner
  * (`IS_OWNER`; a cluster's creator `CAN_MANAGE`), a warehouse's `users` (`CAN_USE`), the scenario's
- * `permissions[]` entries for it, and the built-in `admins` group's `CAN_MANAGE` inherited from the
- * root object. A principal appears once, with every level it holds.
+ * `permissions[]` entries for it (but those `revoked` for now), and the built-in `admins` group's
+ * `CAN_MANAGE` inherited from the root object. A principal appears once, with every level it holds.
  */
-export function objectAcl(scenario: Scenario, object: AclObject) {
+export function objectAcl(scenario: Scenario, object: AclObject, revoked: readonly RevokedPermission[] = []) {
   const spelling = SPELLING[object.type];
   const servicePrincipals = new Set(scenario.users.filter((u) => u.service_principal).map((u) => u.email));
   const names = new Map(scenario.users.map((u) => [u.email, u.display_name ?? u.email]));
@@ -75,7 +131,8 @@ export function objectAcl(scenario: Scenario, object: AclObject) {
   });
   for (const user of object.users ?? []) grant(user, { permission_level: 'CAN_USE', inherited: false });
   for (const p of scenario.permissions) {
-    if (p[object.type] === object.name) grant(p.principal, { permission_level: p.level, inherited: false });
+    if (p[object.type] === object.name && !isRevoked(revoked, object.type, p))
+      grant(p.principal, { permission_level: p.level, inherited: false });
   }
   grant('admins', {
     permission_level: 'CAN_MANAGE',

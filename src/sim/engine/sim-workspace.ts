@@ -1,5 +1,11 @@
 import type { Clock } from '../../domain/clock.js';
-import type { Scenario, ScenarioJob, ScenarioTask } from '../scenario/schema.js';
+import {
+  type RevocableObjectType,
+  revocableObjectOf,
+  type Scenario,
+  type ScenarioJob,
+  type ScenarioTask,
+} from '../scenario/schema.js';
 import type { SinkTableName, SystemTableSink } from '../system-table-sink.js';
 import { listPrices, NODE_TYPES, nodeType, skuNames } from './catalog.js';
 import { attributesFromScenario } from './cluster-availability.js';
@@ -12,6 +18,7 @@ import {
   customFailure,
   driverUnresponsiveFailure,
   insufficientPermissionsFailure,
+  objectPermissionFailure,
   oomFailure,
   spotLossFailure,
   spotReclaimFailure,
@@ -33,6 +40,7 @@ import type {
   TaskSettings,
 } from './model.js';
 import { parseQuartzSchedule } from '../../domain/quartz-schedule.js';
+import { type AclObject, mayUse, type RevokedPermission, scimId } from './object-acl.js';
 import { lineageRow, PipelineFleet } from './pipeline-fleet.js';
 import { Prng } from './prng.js';
 import { RowBuffer } from './row-buffer.js';
@@ -77,6 +85,29 @@ const SUCCESSFUL = new Set(['SUCCESS', 'SUCCESS_WITH_FAILURES']);
 const NULL_SINK: SystemTableSink = { append: () => {}, flush: async () => {} };
 /** Mixed into the seed of the people's random stream, so it differs from the workload's. */
 const PEOPLE_STREAM = 0x5eed_0b0e;
+
+/** An object a `revoked_permission` fault can name. */
+type AclTarget = AclObject & { type: RevocableObjectType };
+
+/** The audit log's service and action for a change of each object type's ACL. */
+const ACL_AUDIT_ACTIONS: Readonly<Record<RevocableObjectType, readonly [string, string]>> = {
+  cluster: ['clusters', 'changeClusterAcl'],
+  job: ['jobs', 'changeJobAcl'],
+  pipeline: ['deltaPipelines', 'changePipelineAcls'],
+};
+
+/** The ACL service's names for the levels, as `aclPermissionSet` and its refusals spell them. */
+const ACL_SERVICE_NAMES: Readonly<Record<string, string>> = {
+  CAN_ATTACH_TO: 'Attach',
+  CAN_RESTART: 'Restart',
+  CAN_MANAGE: 'Manage',
+  CAN_VIEW: 'View',
+  CAN_MANAGE_RUN: 'Manage Run',
+  CAN_RUN: 'Run',
+  IS_OWNER: 'Owner',
+  CAN_USE: 'Use',
+  CAN_MONITOR: 'Monitor',
+};
 
 /** System-table spelling of REST result states (docs/databricks.md, Same thing, different spelling). */
 function tableResultState(rest: string | undefined): string | null {
@@ -190,6 +221,15 @@ export class SimWorkspace {
   }
   runPageUrl(jobId: number, runId: number): string {
     return this.#ctx.runPageUrl(jobId, runId);
+  }
+
+  /** The `permissions[]` entries `revoked_permission` faults take away now (what the Permissions API leaves out). */
+  revokedPermissions(at = this.now()): RevokedPermission[] {
+    return this.#ctx.activeOfKind('revoked_permission', at).flatMap(({ fault }) => {
+      const p = fault.target.permission;
+      const object = p && revocableObjectOf(p);
+      return p && object ? [{ ...object, principal: p.principal, level: p.level }] : [];
+    });
   }
 
   /** Runs a person's action (a REST call that changes something) on the people's random stream. */
@@ -596,6 +636,9 @@ export class SimWorkspace {
           }),
         );
       }
+      if (f.fault.kind === 'revoked_permission' && f.fault.target.permission) {
+        ctx.at(f.startMs, () => this.#auditAclChange(f));
+      }
       if (f.fault.kind === 'cost_spike' && f.fault.target.team) {
         ctx.at(f.startMs, () => {
           ctx.hit(f, ctx.now(), {});
@@ -604,6 +647,71 @@ export class SimWorkspace {
         ctx.at(f.endMs, () => this.#rollBackWidening(f));
       }
     }
+  }
+
+  /**
+   * Someone takes a principal's level on a cluster, job or pipeline away: the object's owner, through the
+   * Permissions API, which the audit log records as the object's ACL change (`clusters`
+   * `changeClusterAcl`, `jobs` `changeJobAcl`, `deltaPipelines` `changePipelineAcls`) with the principal
+   * by its SCIM id (`targetUserId`), the object's id (`resourceId`) and what the principal holds after
+   * the change (`aclPermissionSet`, in the ACL service's words; `None` when nothing is left).
+   */
+  #auditAclChange(f: FaultState): void {
+    const object = this.#aclObject(f.fault.target.permission);
+    const p = f.fault.target.permission;
+    if (object === undefined || p === undefined) return;
+    const revoked = this.revokedPermissions();
+    const left = this.scenario.permissions.find(
+      (x) =>
+        x[object.type] === object.name &&
+        x.principal === p.principal &&
+        !revoked.some((r) => r.type === object.type && r.principal === x.principal && r.level === x.level),
+    );
+    const [service, action] = ACL_AUDIT_ACTIONS[object.type];
+    this.#ctx.audit(service, action, object.owner, {
+      targetUserId: scimId(p.principal),
+      resourceId: object.id,
+      aclPermissionSet: left === undefined ? 'None' : (ACL_SERVICE_NAMES[left.level] ?? left.level),
+    });
+  }
+
+  /** The cluster, job or pipeline a `revoked_permission` fault names, as its ACL knows it. */
+  #aclObject(
+    p: { job?: string | undefined; cluster?: string | undefined; pipeline?: string | undefined } | undefined,
+  ): AclTarget | undefined {
+    const named = p && revocableObjectOf(p);
+    switch (named?.type) {
+      case 'cluster': {
+        const c = this.clusters.byName.get(named.name);
+        return c && { type: 'cluster', id: c.clusterId, name: c.name, owner: c.owner };
+      }
+      case 'job': {
+        const j = this.#jobsByName.get(named.name);
+        return j && { type: 'job', id: String(j.jobId), name: named.name, owner: j.owner };
+      }
+      case 'pipeline': {
+        const x = this.pipelines.byName.get(named.name);
+        return x && { type: 'pipeline', id: x.pipelineId, name: x.spec.name, owner: x.spec.owner };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The `revoked_permission` fault that leaves the job's run-as principal (its owner) unable to use the
+   * object now: it took away a level of theirs (or of a group of theirs) on it, and nothing else left
+   * gives them one (ownership, `admins`, another entry).
+   */
+  #deniedUse(job: JobState, object: AclTarget, now: number): FaultState | undefined {
+    const revoked = this.revokedPermissions(now);
+    if (!revoked.some((r) => r.type === object.type && r.name === object.name)) return undefined;
+    // Every workspace user is in `users`.
+    const isMember = (group: string) => group === 'users' || this.#isPrincipal(job.owner, group);
+    if (mayUse(this.scenario, object, job.owner, isMember, revoked)) return undefined;
+    return this.#ctx
+      .activeOfKind('revoked_permission', now, (f) => f.target.permission?.[object.type] === object.name)
+      .find((f) => isMember(f.fault.target.permission?.principal ?? ''));
   }
 
   /**
@@ -1316,6 +1424,28 @@ export class SimWorkspace {
         });
         return;
       }
+      const denied = this.#deniedUse(
+        job,
+        { type: 'cluster', id: cluster.clusterId, name: cluster.name, owner: cluster.owner },
+        now,
+      );
+      if (denied) {
+        hit(denied);
+        task.clusterId = cluster.clusterId;
+        this.#failNow(
+          run,
+          task,
+          withMessage(
+            objectPermissionFailure(job.owner, {
+              type: 'cluster',
+              name: cluster.name,
+              id: cluster.clusterId,
+            }),
+            denied.fault.message,
+          ),
+        );
+        return;
+      }
       if (cluster.state === 'TERMINATED') this.clusters.start(cluster.clusterId, job.owner);
       setupEnd = Math.max(now, cluster.readyAt);
       memoryMb = this.#clusterMemoryMb(cluster.spec);
@@ -1443,6 +1573,30 @@ export class SimWorkspace {
         failure = withMessage(insufficientPermissionsFailure(g.table, privilege), f.fault.message);
         failAtFraction = 0.05;
         hit(f);
+      }
+    }
+    // A run_job or pipeline task whose run-as may no longer run the job or start the pipeline it names.
+    if (!failure) {
+      const child = settings.run_job_task && this.jobs.get(settings.run_job_task.job_id);
+      const pipeline = settings.pipeline_task && this.pipelines.byId.get(settings.pipeline_task.pipeline_id);
+      const object: AclTarget | undefined = child
+        ? { type: 'job', id: String(child.jobId), name: child.settings.name, owner: child.owner }
+        : pipeline
+          ? {
+              type: 'pipeline',
+              id: pipeline.pipelineId,
+              name: pipeline.spec.name,
+              owner: pipeline.spec.owner,
+            }
+          : undefined;
+      const denied = object && this.#deniedUse(job, object, now);
+      if (object && denied) {
+        failure = withMessage(
+          objectPermissionFailure(job.owner, { type: object.type, name: object.name, id: object.id }),
+          denied.fault.message,
+        );
+        failAtFraction = 0.02;
+        hit(denied);
       }
     }
     if (!failure && ctx.prng.chance(this.scenario.baseline.failure_rate)) {

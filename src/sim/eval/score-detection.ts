@@ -1,7 +1,7 @@
 import type { Severity } from '../../domain/severity.js';
 import type { Signal } from '../../domain/signal.js';
 import type { FaultTruth } from '../engine/model.js';
-import type { FaultKind } from '../scenario/schema.js';
+import { type FaultKind, revocableObjectOf } from '../scenario/schema.js';
 
 /**
  * Scores what the pipeline concluded against a scenario's ground truth: which faults were detected and
@@ -147,6 +147,7 @@ const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> 
   skipped_downstream: ['run_skipped'],
   stale_table: ['sla_at_risk', 'sla_missed'],
   revoked_grant: ['grant_revoked'],
+  revoked_permission: ['acl_changed'],
   runaway_query: ['runaway_query'],
   idle_warehouse_no_autostop: ['warehouse_idle_no_autostop'],
   // Spend shows a cost spike once billed; job clusters launched wider than usual show it before.
@@ -393,6 +394,16 @@ function signalMatchesFault(signal: Signal, fault: FaultTruth, names: NameIndex)
   }
   if (t.grant !== undefined)
     checks.push((refs.tablesRead ?? []).includes(t.grant.table) || signal.kind === 'grant_revoked');
+  if (t.permission !== undefined) {
+    const object = revocableObjectOf(t.permission);
+    const byName = {
+      cluster: names.clusterIdByName,
+      job: names.jobIdByName,
+      pipeline: names.pipelineIdByName,
+    };
+    const id = object && ids(byName[object.type], object.name);
+    checks.push(signal.kind === 'acl_changed' && id !== undefined && signal.subject.id === id);
+  }
   // A team-wide target (a team's spend) is found by a signal about the team itself, or by one of the
   // fault's own kind tagged with the team (its one job's clusters launched wider): a failure of one of
   // the team's jobs during the fault carries the team's tag but says nothing about its spend.

@@ -8,6 +8,7 @@ import {
   type FaultKind,
   OBJECT_TYPES,
   PERMISSION_LEVELS,
+  revocableObjectOf,
   type Scenario,
   scenarioSchema,
 } from './schema.js';
@@ -103,7 +104,7 @@ export function validateScenario(data: unknown, source = '<inline>'): Scenario {
 
 const TARGET_NEEDS: Record<
   FaultKind,
-  'job' | 'warehouse' | 'cluster' | 'pipeline' | 'team' | 'table' | 'grant' | 'none'
+  'job' | 'warehouse' | 'cluster' | 'pipeline' | 'team' | 'table' | 'grant' | 'permission' | 'none'
 > = {
   task_error: 'job',
   timeout: 'job',
@@ -116,6 +117,7 @@ const TARGET_NEEDS: Record<
   skipped_downstream: 'job',
   stale_table: 'table',
   revoked_grant: 'grant',
+  revoked_permission: 'permission',
   runaway_query: 'warehouse',
   idle_warehouse_no_autostop: 'warehouse',
   cost_spike: 'team',
@@ -350,6 +352,22 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
       const g = target.grant;
       if (!s.grants.some((x) => x.table === g.table && x.principal === g.principal)) {
         add([...at, 'target', 'grant'], `no grants[] entry gives ${g.principal} a privilege on ${g.table}`);
+      }
+    }
+    if (target.permission !== undefined) {
+      const p = target.permission;
+      const object = revocableObjectOf(p);
+      if (object === undefined) {
+        add([...at, 'target', 'permission'], 'names exactly one of job, cluster or pipeline');
+      } else if (
+        !s.permissions.some(
+          (x) => x.principal === p.principal && x.level === p.level && x[object.type] === object.name,
+        )
+      ) {
+        add(
+          [...at, 'target', 'permission'],
+          `no permissions[] entry gives ${p.principal} ${p.level} on ${object.type} "${object.name}"`,
+        );
       }
     }
     if (fault.caused_by !== undefined) {

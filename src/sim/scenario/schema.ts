@@ -40,6 +40,7 @@ const FAULT_KINDS = [
   'skipped_downstream',
   'stale_table',
   'revoked_grant',
+  'revoked_permission',
   'runaway_query',
   'idle_warehouse_no_autostop',
   'cost_spike',
@@ -56,8 +57,9 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /**
  * Faults a retry gets past by their nature: a concurrent commit lost a race (the retry commits on the new
  * snapshot), a cloud capacity shortage or a spot reclaim (the retry gets nodes again). The others stay
- * until something changes: the code, grants or settings (task and pipeline errors, a revoked grant), the
- * cluster size or timeout (out of memory, a timeout), a restart (a hung driver), or the window's end.
+ * until something changes: the code, grants, object permissions or settings (task and pipeline errors, a
+ * revoked grant or permission), the cluster size or timeout (out of memory, a timeout), a restart (a hung
+ * driver), or the window's end.
  */
 export const TRANSIENT_FAULT_KINDS: ReadonlySet<FaultKind> = new Set([
   'concurrency_conflict',
@@ -274,6 +276,26 @@ export const OBJECT_TYPES = Object.keys(PERMISSION_LEVELS) as PermissionObjectTy
 export const BUILT_IN_GROUPS = ['admins', 'users'] as const;
 const ALL_LEVELS = [...new Set(Object.values(PERMISSION_LEVELS).flat())] as [string, ...string[]];
 
+/** The object types a `revoked_permission` fault can name. */
+const REVOCABLE = ['cluster', 'job', 'pipeline'] as const;
+export type RevocableObjectType = (typeof REVOCABLE)[number];
+
+/**
+ * The one cluster, job or pipeline a `revoked_permission` target names, by type and name; undefined when
+ * it names none or several.
+ */
+export function revocableObjectOf(p: {
+  job?: string | undefined;
+  cluster?: string | undefined;
+  pipeline?: string | undefined;
+}): { type: RevocableObjectType; name: string } | undefined {
+  const named = REVOCABLE.flatMap((type) => {
+    const name = p[type];
+    return name === undefined ? [] : [{ type, name }];
+  });
+  return named.length === 1 ? named[0] : undefined;
+}
+
 /** One grant on a workspace object: exactly one of job/cluster/warehouse/pipeline names the object. */
 const permissionSchema = z.strictObject({
   job: name.optional(),
@@ -398,6 +420,16 @@ const targetSchema = z.strictObject({
   team: z.string().optional(),
   table: tableName.optional(),
   grant: z.strictObject({ table: tableName, principal: z.string().min(1) }).optional(),
+  /** revoked_permission: the `permissions[]` entry taken away (one of cluster, job or pipeline). */
+  permission: z
+    .strictObject({
+      job: name.optional(),
+      cluster: name.optional(),
+      pipeline: name.optional(),
+      principal: z.string().min(1).max(320),
+      level: z.enum(ALL_LEVELS),
+    })
+    .optional(),
 });
 
 const faultSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { type AclObject, objectAcl } from '../engine/object-acl.js';
+import { type AclObject, objectAcl, scimId } from '../engine/object-acl.js';
 import { notFound, SimApiError } from '../engine/sim-api-error.js';
 import type { SimWorkspace } from '../engine/sim-workspace.js';
 import type { RouteContext, SimRoute } from './route.js';
@@ -8,12 +8,6 @@ import type { RouteContext, SimRoute } from './route.js';
  * Permissions API for jobs, clusters, SQL warehouses and pipelines, so the bot can resolve owners and
  * check the level a person holds on an object (docs/scenarios.md, `permissions`).
  */
-
-function scimId(s: string): string {
-  let h = 5381;
-  for (let i = 0; i < s.length; i++) h = (h * 33 + s.charCodeAt(i)) % 4_000_000_000_000;
-  return String(1_000_000_000_000 + h);
-}
 
 const USER_SCHEMAS = [
   'urn:ietf:params:scim:schemas:core:2.0:User',
@@ -140,7 +134,9 @@ const permissionRoutes: SimRoute[] = (
 ).map(([path, type]) => ({
   method: 'GET',
   pattern: new RegExp(`${PERMISSIONS}/${path}/${ID}$`),
-  handle: (ctx) => ({ body: objectAcl(ctx.workspace.scenario, aclObject(ctx, type)) }),
+  handle: (ctx) => ({
+    body: objectAcl(ctx.workspace.scenario, aclObject(ctx, type), ctx.workspace.revokedPermissions()),
+  }),
 }));
 
 export const identityRoutes: SimRoute[] = [
@@ -154,6 +150,23 @@ export const identityRoutes: SimRoute[] = [
     pattern: new RegExp(`${SCIM}/Groups$`),
     handle: (ctx) => scimList(ctx, groups(ctx.workspace)),
   },
+  // One user or group by its id, as the audit log names the principal of an ACL change (`targetUserId`).
+  ...(
+    [
+      ['Users', users],
+      ['Groups', groups],
+    ] as const
+  ).map(
+    ([kind, list]): SimRoute => ({
+      method: 'GET',
+      pattern: new RegExp(`${SCIM}/${kind}/(\\d{1,20})$`),
+      handle: (ctx) => {
+        const found = list(ctx.workspace).find((x) => x.id === ctx.params[0]);
+        if (found === undefined) throw notFound(`${kind.slice(0, -1)} ${ctx.params[0]} not found.`);
+        return { body: found };
+      },
+    }),
+  ),
   {
     method: 'GET',
     pattern: new RegExp(`${SCIM}/Me$`),

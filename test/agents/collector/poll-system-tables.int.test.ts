@@ -8,6 +8,7 @@ import { monitoringDegradedSignal } from '../../../src/agents/collector/monitori
 import { pollSystemTables } from '../../../src/agents/collector/poll-system-tables.js';
 import { WarehouseError } from '../../../src/databricks/warehouse.js';
 import { makeSignal } from '../../../src/domain/signal.js';
+import { scimId } from '../../../src/sim/engine/object-acl.js';
 import { scenarioWith } from '../../sim/fixtures.js';
 import { type Harness, startHarness } from './collector-harness.js';
 
@@ -147,6 +148,74 @@ describe('pollSystemTables on a simulated workspace', () => {
       'request_params.changes: missing',
       'securable: Invalid input: expected string, received undefined',
     ]);
+  });
+  it('reads a cluster, job or pipeline ACL change, and rejects one without an object or principal, once', async () => {
+    await h.advanceTo(START + 2 * HOUR + 10 * MIN);
+    const row = (
+      id: string,
+      action: string,
+      service: string,
+      request_params: Record<string, string> | null,
+    ) => ({
+      event_id: id,
+      event_time: START + 2 * HOUR + 7 * MIN,
+      event_date: '2026-11-20',
+      service_name: service,
+      action_name: action,
+      user_identity: { email: 'bob@example.com', subject_name: null },
+      request_params,
+    });
+    h.sink.append('access.audit', [
+      row('acl-1', 'changeClusterAcl', 'clusters', {
+        shardName: 'dbc-unit',
+        targetUserId: '1000004215',
+        resourceId: '0101-020000-abcd1234',
+        aclPermissionSet: 'None',
+      }),
+      row('acl-2', 'changePipelineAcls', 'deltaPipelines', { targetUserId: '77', aclPermissionSet: 'View' }),
+      row('acl-3', 'changeJobAcl', 'jobs', { resourceId: '42', aclPermissionSet: 'None' }),
+      row('acl-4', 'changeJobAcl', 'jobs', { resourceId: '42', targetUserId: 'x'.repeat(5_000) }),
+      row('acl-5', 'changeClusterAcl', 'clusters', null),
+      // A group by its SCIM id: named as ACLs name it.
+      row('acl-7', 'changeJobAcl', 'jobs', {
+        targetUserId: scimId('finance-etl'),
+        resourceId: '42',
+        aclPermissionSet: 'View',
+      }),
+      // Not an ACL change dbxops reads: left to the services that own it.
+      row('acl-6', 'changeWarehouseAcls', 'databrickssql', { resourceId: 'w', targetUserId: '1' }),
+    ]);
+    await h.sink.flush();
+    const out = await pollSystemTables(h.deps, cache, { sources: ['audit'] });
+    expect(out.aclChanges).toEqual([
+      {
+        workspaceId: expect.any(String),
+        eventId: 'acl-1',
+        at: START + 2 * HOUR + 7 * MIN,
+        actor: 'bob@example.com',
+        objectType: 'cluster',
+        objectId: '0101-020000-abcd1234',
+        principal: '1000004215',
+        level: 'None',
+      },
+      expect.objectContaining({
+        eventId: 'acl-7',
+        objectType: 'job',
+        principal: 'finance-etl',
+        level: 'View',
+      }),
+    ]);
+    // The earlier test's grant rows without a securable are read again inside the lag allowance.
+    const aclReasons = out.rejected.map((r) => r.reason).filter((r) => !r.startsWith('securable'));
+    expect(aclReasons.sort()).toEqual([
+      'changeClusterAcl request_params.resourceId: missing',
+      'changeJobAcl request_params.targetUserId: missing',
+      'changePipelineAcls request_params.resourceId: missing',
+      expect.stringMatching(/^principal: Too big/),
+    ]);
+    const again = await pollSystemTables(h.deps, cache, { sources: ['audit'] });
+    expect(again.aclChanges).toEqual([]);
+    expect(again.rejected.filter((r) => !r.reason.startsWith('securable'))).toEqual([]);
   });
 });
 

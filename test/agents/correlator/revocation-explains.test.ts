@@ -1,8 +1,10 @@
 import { signalFootprint } from '../../../src/agents/correlator/signal-footprint.js';
 import { describe, expect, it } from 'vitest';
+import { aclChangeObservationSchema } from '../../../src/agents/collector/acl-change-observation.js';
 import { grantChangeObservationSchema } from '../../../src/agents/collector/grant-change-observation.js';
 import { correlate, type OpenIncidentView } from '../../../src/agents/correlator/correlate.js';
 import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
+import { detectAclChanges } from '../../../src/agents/detector/detect-acl-changes.js';
 import { detectGrantChanges } from '../../../src/agents/detector/detect-grant-changes.js';
 import type { Signal } from '../../../src/domain/signal.js';
 import { failedTaskSignal } from '../../domain/signal-factory.js';
@@ -160,5 +162,83 @@ describe('correlating a revoked grant with the failures it explains', () => {
       0,
     );
     expect('open' in d).toBe(true);
+  });
+});
+
+const CLUSTER = '0101-020000-abcd1234';
+const aclChange: Signal = detectAclChanges(
+  [
+    aclChangeObservationSchema.parse({
+      workspaceId: WS,
+      eventId: 'evt-acl',
+      at: REVOKED_AT,
+      actor: 'bob@acme.example',
+      objectType: 'cluster',
+      objectId: CLUSTER,
+      principal: '1000004215',
+      level: 'None',
+    }),
+  ],
+  REVOKED_AT,
+).signals[0]!;
+
+/** The nightly load (job 9), denied the all-purpose cluster it runs on, `hoursLater`. */
+function detached(hoursLater: number, clusterId = CLUSTER, message?: string) {
+  return failedTaskSignal({
+    dedupKey: `run:${hoursLater}:${clusterId}:load:failed`,
+    occurredAt: REVOKED_AT + hoursLater * HOUR,
+    subject: { type: 'task', id: '9/load', name: 'nightly_load / load' },
+    refs: { jobId: '9', runId: `r${hoursLater}`, taskKey: 'load', clusterId },
+    error: {
+      message:
+        message ??
+        `etl-sp@acme.example does not have Attach permissions on shared-etl. Please contact the owner or an administrator for access.`,
+    },
+    classification: { category: 'permission', transient: false, rule: 'rest.permission_denied' },
+  });
+}
+
+describe('correlating an ACL change with the failures it explains', () => {
+  it('joins a run denied the cluster hours after its ACL changed, and roots the incident at the change', () => {
+    const d = correlate(
+      signalFootprint(detached(5)),
+      [open('inc-acl', aclChange)],
+      new DependencyGraph(),
+      OPTIONS,
+      REVOKED_AT + 5 * HOUR,
+    );
+    expect(d).toMatchObject({ join: 'inc-acl', link: 'explained_by_revocation' });
+    if (!('join' in d)) throw new Error('expected a join');
+    expect(d.summary.rootSignal.id).toBe(aclChange.id);
+    expect(d.summary.title).toBe(`1000004215's permission on cluster ${CLUSTER} removed`);
+  });
+
+  it('is joined by the change when the audit log arrives after the failure', () => {
+    const failure = detached(1);
+    const d = correlate(
+      signalFootprint(aclChange),
+      [open('inc-run', failure)],
+      new DependencyGraph(),
+      OPTIONS,
+      REVOKED_AT + 2 * HOUR,
+    );
+    expect(d).toMatchObject({ join: 'inc-run', link: 'explained_by_revocation' });
+  });
+
+  it('explains nothing on another cluster, before the change, or a table denied on the same cluster', () => {
+    for (const failure of [
+      detached(2, '0202-030000-other999'),
+      detached(-1),
+      detached(2, CLUSTER, `[INSUFFICIENT_PERMISSIONS] User does not have SELECT on Table '${SESSIONS}'.`),
+    ]) {
+      const d = correlate(
+        signalFootprint(failure),
+        [open('inc-acl', aclChange)],
+        new DependencyGraph(),
+        OPTIONS,
+        failure.occurredAt,
+      );
+      expect('open' in d).toBe(true);
+    }
   });
 });

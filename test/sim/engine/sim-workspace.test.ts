@@ -726,6 +726,110 @@ describe('SimWorkspace reactions to remediations', () => {
   });
 });
 
+describe('SimWorkspace object permission revoked', () => {
+  /** orders_etl runs as alice on the shared cluster, which her group may attach to until +2h. */
+  const onSharedCluster = (s: ScenarioInput) => {
+    s.users = [...(s.users ?? []), { email: 'bob@example.com', team: 'finance' }];
+    s.clusters = [{ name: 'shared-etl', team: 'finance', owner: 'bob@example.com' }];
+    for (const t of s.jobs![0]!.tasks) {
+      delete t.cluster;
+      t.existing_cluster = 'shared-etl';
+    }
+    s.jobs![0]!.job_clusters = [];
+    s.permissions = [{ cluster: 'shared-etl', principal: 'finance-etl', level: 'CAN_ATTACH_TO' }];
+    s.faults = [
+      {
+        id: 'detached',
+        kind: 'revoked_permission',
+        target: { permission: { cluster: 'shared-etl', principal: 'finance-etl', level: 'CAN_ATTACH_TO' } },
+        start: '+30m',
+        end: '+2h',
+        expected: { category: 'permission', severity: 'P3', action: 'NOTIFY_OWNER' },
+      },
+    ];
+  };
+
+  it('fails runs whose run-as may no longer attach to the cluster, until the window ends', () => {
+    const { ws, sink } = workspace(onSharedCluster);
+    ws.advanceTo(START + 3 * HOUR);
+    const runs = ws.listRuns({});
+    const at = (hour: number) => runs.find((r) => r.startTime === START + hour * HOUR);
+    expect(at(0)?.result).toBe('SUCCESS');
+    expect(at(1)?.tasks[0]?.failure).toMatchObject({
+      code: 'UNAUTHORIZED_ERROR',
+      error:
+        'alice@example.com does not have Attach permissions on shared-etl. Please contact the owner or an administrator for access.',
+    });
+    expect(at(2)?.result).toBe('SUCCESS');
+    const cluster = ws.clusters.byName.get('shared-etl')!;
+    const audit = sink.rows('access.audit').filter((r) => r.action_name === 'changeClusterAcl');
+    expect(audit).toEqual([
+      expect.objectContaining({
+        service_name: 'clusters',
+        user_identity: { email: 'bob@example.com', subject_name: null },
+        request_params: expect.objectContaining({ resourceId: cluster.clusterId, aclPermissionSet: 'None' }),
+      }),
+    ]);
+    expect(ws.faults()[0]?.affected_run_ids).toEqual([String(at(1)?.runId)]);
+  });
+
+  it('leaves the entry out of what the Permissions API answers while it lasts', () => {
+    const { ws } = workspace(onSharedCluster);
+    ws.advanceTo(START + HOUR);
+    expect(ws.revokedPermissions()).toEqual([
+      { type: 'cluster', name: 'shared-etl', principal: 'finance-etl', level: 'CAN_ATTACH_TO' },
+    ]);
+    ws.advanceTo(START + 2.5 * HOUR);
+    expect(ws.revokedPermissions()).toEqual([]);
+  });
+
+  it("fails a run_job task whose run-as may no longer run the job it starts, in the jobs service's words", () => {
+    const { ws } = workspace((s) => {
+      s.users = [...(s.users ?? []), { email: 'bob@example.com', team: 'finance' }];
+      s.jobs!.push({
+        name: 'nightly_parent',
+        team: 'finance',
+        owner: 'bob@example.com',
+        schedule: { quartz_cron_expression: '0 30 * * * ?', timezone_id: 'UTC' },
+        tasks: [{ key: 'run_orders', type: 'run_job', run_job: 'orders_etl' }],
+      });
+      s.permissions = [{ job: 'orders_etl', principal: 'bob@example.com', level: 'CAN_MANAGE_RUN' }];
+      s.faults = [
+        {
+          id: 'no-run',
+          kind: 'revoked_permission',
+          target: {
+            permission: { job: 'orders_etl', principal: 'bob@example.com', level: 'CAN_MANAGE_RUN' },
+          },
+          start: '+1h',
+          end: '+2h',
+          expected: { category: 'permission', severity: 'P3', action: 'NOTIFY_OWNER' },
+        },
+      ];
+    });
+    ws.advanceTo(START + 3 * HOUR);
+    const parents = ws.listRuns({}).filter((r) => r.job.settings.name === 'nightly_parent');
+    const at = (minutes: number) => parents.find((r) => r.startTime === START + minutes * MIN);
+    const orders = String(ws.listJobs().find((j) => j.settings.name === 'orders_etl')!.jobId);
+    expect(at(90)?.tasks[0]?.failure).toMatchObject({
+      code: 'UNAUTHORIZED_ERROR',
+      error: `User bob@example.com does not have Admin or Manage Run or Owner permissions on job ${orders}`,
+    });
+    expect(at(30)?.tasks[0]?.failure).toBeUndefined();
+    expect(at(150)?.tasks[0]?.failure).toBeUndefined();
+  });
+
+  it('spares a run-as principal that another entry still lets attach', () => {
+    const { ws } = workspace((s) => {
+      onSharedCluster(s);
+      s.permissions!.push({ cluster: 'shared-etl', principal: 'alice@example.com', level: 'CAN_RESTART' });
+    });
+    ws.advanceTo(START + 3 * HOUR);
+    expect(ws.listRuns({}).flatMap((r) => r.tasks.filter((t) => t.failure !== undefined))).toEqual([]);
+    expect(ws.listRuns({}).filter((r) => r.result === 'SUCCESS')).toHaveLength(3);
+  });
+});
+
 describe('SimWorkspace data and cost faults', () => {
   const fault = (
     kind: 'row_count_drop' | 'zero_rows' | 'duration_spike' | 'spot_loss',

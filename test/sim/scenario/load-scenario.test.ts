@@ -204,6 +204,44 @@ describe('parseScenario', () => {
     expect(errorOf(() => validateScenario(doc, 'x.yaml')).message).toContain('permissions[0].level');
   });
 
+  it('refuses a revoked permission that names no permissions[] entry, or not exactly one object', () => {
+    const doc = baseScenario();
+    doc.clusters = [{ name: 'shared-etl', team: 'finance', owner: 'alice@example.com' }];
+    doc.permissions = [{ cluster: 'shared-etl', principal: 'finance-etl', level: 'CAN_ATTACH_TO' }];
+    const expected = { category: 'permission', severity: 'P3', action: 'NOTIFY_OWNER' } as const;
+    const revoke = (id: string, permission: Record<string, string> | undefined) => ({
+      id,
+      kind: 'revoked_permission' as const,
+      target:
+        permission === undefined
+          ? {}
+          : {
+              permission: {
+                principal: 'finance-etl',
+                ...permission,
+                level: permission.level ?? 'CAN_ATTACH_TO',
+              },
+            },
+      start: '+1h',
+      expected,
+    });
+    doc.faults = [
+      revoke('none', undefined),
+      revoke('restart', { cluster: 'shared-etl', level: 'CAN_RESTART' }),
+      revoke('two', { cluster: 'shared-etl', job: 'orders_etl' }),
+      revoke('ok', { cluster: 'shared-etl' }),
+    ];
+    const e = errorOf(() => validateScenario(doc, 'x.yaml'));
+    expect(e.message).toContain(
+      'faults[0].target.permission: a revoked_permission fault needs target.permission',
+    );
+    expect(e.message).toContain(
+      'faults[1].target.permission: no permissions[] entry gives finance-etl CAN_RESTART on cluster "shared-etl"',
+    );
+    expect(e.message).toContain('faults[2].target.permission: names exactly one of job, cluster or pipeline');
+    expect(e.message).not.toContain('faults[3]');
+  });
+
   it('refuses an operator who is no user of the scenario, or a service principal', () => {
     const doc = baseScenario();
     doc.operator = 'ghost@example.com';

@@ -40,3 +40,20 @@ describe('docs/scenarios.md on shared compute', () => {
     expect(valid.faults[0]).toMatchObject({ kind: 'spot_loss', target: { cluster: 'shared-etl' } });
   });
 });
+
+describe('docs/scenarios.md on object permissions', () => {
+  it('shows a permission taken off a shared cluster that is valid in a scenario', () => {
+    const [example] = examplesUnder('**A permission taken off a cluster, job or pipeline**');
+    const parsed = parse(example ?? '') as { permissions: []; faults: [] };
+    const s = baseScenario();
+    s.groups = [...(s.groups ?? []), { name: 'etl-runners', members: ['alice@example.com'] }];
+    s.clusters = [{ name: 'shared-etl', team: 'finance', owner: 'alice@example.com' }];
+    s.permissions = parsed.permissions;
+    s.faults = parsed.faults;
+    const valid = validateScenario(s, 'docs/scenarios.md');
+    expect(valid.faults[0]).toMatchObject({
+      kind: 'revoked_permission',
+      target: { permission: { cluster: 'shared-etl', principal: 'etl-runners', level: 'CAN_ATTACH_TO' } },
+    });
+  });
+});

@@ -234,7 +234,8 @@ function deadlinesIn(deadline: string, timeZone: string, from: number, to: numbe
  * goes on), **at risk** when it came within `SLA_AT_RISK_MINUTES` of it (a quarter of its maximum age,
  * when that is less: a table allowed 1 h is not at risk at every half-hour refresh), **met** otherwise.
  * Its age is the time since the latest successful run of one of its writers; a day before whose start
- * no writer had succeeded is not judged.
+ * no writer had succeeded (the runs read do not reach back far enough) is judged from its first success,
+ * and a day without any is not judged.
  */
 function judgeMaxAge(
   p: SlaPromise,
@@ -252,7 +253,8 @@ function judgeMaxAge(
   let start = from;
   while (start < to) {
     const end = Math.min(to, deadlinesAround(start, '00:00', p.timezone).next);
-    let prev = writes.findLast((w) => w.ended <= start);
+    // The write the day starts from: the last before it, else (history begins within the day) its first.
+    let prev = writes.findLast((w) => w.ended <= start) ?? writes.find((w) => w.ended <= end);
     if (prev !== undefined) {
       let oldest = 0;
       let missed: { at: number; landedAt: number | null; jobId: string } | undefined;
@@ -262,7 +264,7 @@ function judgeMaxAge(
           missed = { at: last.ended + maxAgeMs, landedAt, jobId: last.jobId };
       };
       for (const w of writes) {
-        if (w.ended <= start || w.ended > end) continue;
+        if (w.ended <= Math.max(start, prev.ended) || w.ended > end) continue;
         gap(w.ended, w.ended, prev);
         prev = w;
       }

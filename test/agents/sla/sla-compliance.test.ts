@@ -215,6 +215,19 @@ describe('a maximum-age SLA', () => {
     expect(judge(close)[0]?.status).toBe('at_risk');
   });
 
+  it('judges a day the run history begins in from its first refresh, and no day without one', () => {
+    const runs = [{ jobId: '9', ended: at('2026-11-21T10:05:00Z'), succeeded: true }];
+    expect(judgeSlas(slaPromises([live], []), runs, day.from, day.to)).toMatchObject([
+      {
+        status: 'missed',
+        deadlineAt: at('2026-11-21T12:05:00Z'),
+        landedAt: null,
+        oldestMs: 13 * 3_600_000 + 55 * 60_000,
+      },
+    ]);
+    expect(judgeSlas(slaPromises([live], []), [], day.from, day.to)).toEqual([]);
+  });
+
   it('is missed while it goes on at the end of the window, with no landing', () => {
     const stopped = hourly([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
     expect(judge(stopped)[0]).toMatchObject({

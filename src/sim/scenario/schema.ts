@@ -178,11 +178,18 @@ const slaSchema = z.union([
     table: tableName.optional(),
     timezone_id: z.string().default('UTC'),
   }),
-  z.strictObject({
-    max_age: maxAge,
-    warn_after: maxAge.optional(),
-    table: tableName.optional(),
-  }),
+  z
+    .strictObject({
+      max_age: maxAge,
+      warn_after: maxAge.optional(),
+      table: tableName.optional(),
+    })
+    .refine(
+      (sla) =>
+        sla.warn_after === undefined ||
+        (parseDurationMinutes(sla.warn_after) ?? 0) < (parseDurationMinutes(sla.max_age) ?? 0),
+      { path: ['warn_after'], message: 'shorter than max_age' },
+    ),
 ]);
 
 // ── Job triggers besides a cron schedule (the Jobs API `trigger` and `continuous` settings) ──

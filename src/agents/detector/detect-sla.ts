@@ -45,6 +45,7 @@ export interface SlaOptions {
  * usual time, or one whose usual time is not known yet, is no evidence: a healthy night pages nobody.
  * The signal names its evidence. A table counts as refreshed for a deadline when it was written after the deadline
  * before it. `runs` are the upstream jobs' recent runs (the latest finished one of each and those in flight).
+ * A table held to a maximum age instead of a deadline is judged by `detectMaxAge`.
  */
 export function detectSlaBreaches(
   slas: readonly TableSla[],
@@ -222,7 +223,8 @@ function detectMaxAge(
     });
     return;
   }
-  const warnAfterMinutes = sla.warnAfterMinutes ?? Math.max(0, maxAgeMinutes - SLA_WARNING_MINUTES);
+  const warnAfterMinutes =
+    sla.warnAfterMinutes ?? Math.max(0, maxAgeMinutes - (options.atRiskMinutes ?? SLA_WARNING_MINUTES));
   if (age < warnAfterMinutes * 60_000) return;
   const upstream = runs.filter(
     (r) => r.workspaceId === sla.workspaceId && sla.upstreamJobIds.includes(r.jobId),
@@ -266,6 +268,7 @@ interface Evidence {
   /**
    * 0 failed, 1 skipped, 2 running long, 3 not started: a failure explains a skip, and both explain more
    * than a delay; a job not started is often one of the others' consequences (a trigger that never fired).
+   * 9: no evidence but the promise itself in words (a maximum-age table's age), listed last.
    */
   readonly rank: number;
 }

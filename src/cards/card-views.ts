@@ -100,6 +100,11 @@ export const incidentCardViewSchema = z.object({
     total: z.number().int().nonnegative(),
   }),
   slaDeadlineMs: z.number().int().nonnegative().nullable(),
+  /**
+   * The SLA's maximum age in minutes when it promises one ("never more than 2 h old"), `slaDeadlineMs`
+   * then being when the table grows older than that: the card says the age, not a time of day.
+   */
+  slaMaxAgeMinutes: z.number().int().positive().nullable().default(null),
   /** When the problem began in the workspace (the root cause's own time), shown in UTC and relative. */
   startedAtMs: z.number().int().nonnegative().nullable().default(null),
   costUsd: z.number().nonnegative().nullable().default(null),

@@ -87,7 +87,7 @@ const row = (label: string, valueHtml: string) => `<dt>${e(label)}</dt><dd>${val
 /** An incident card for the console; `nowMs` drives the SLA countdown. */
 export function renderIncidentCardHtml(view: IncidentCardView, nowMs: number): string {
   const style = SEVERITY_STYLE[view.severity];
-  const sla = slaCountdown(view.slaDeadlineMs, nowMs);
+  const sla = slaCountdown(view.slaDeadlineMs, nowMs, view.slaMaxAgeMinutes);
   const ev = view.rootCause.evidence;
   const parts: string[] = [];
   parts.push(

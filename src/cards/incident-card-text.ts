@@ -1,6 +1,6 @@
 import { formatTimeUtc } from './card-format.js';
 import type { IncidentCardView } from './card-views.js';
-import { span } from './sla-countdown.js';
+import { spanText } from '../domain/duration.js';
 
 /**
  * The words of an incident card that every surface says alike — who owns it, when it began, what broke,
@@ -38,7 +38,7 @@ export function ownerText(view: Pick<IncidentCardView, 'owner' | 'team'>): strin
 export function startedText(view: Pick<IncidentCardView, 'startedAtMs'>, nowMs: number): string | null {
   if (view.startedAtMs === null) return null;
   const ago = nowMs - view.startedAtMs;
-  const relative = ago < 60_000 ? 'just now' : `${span(ago)} ago`;
+  const relative = ago < 60_000 ? 'just now' : `${spanText(ago)} ago`;
   return `${formatTimeUtc(view.startedAtMs)} (${relative})`;
 }
 

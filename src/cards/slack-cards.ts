@@ -133,7 +133,7 @@ export function renderIncidentCardSlack(view: IncidentCardView, nowMs: number): 
 
 function incidentMessage(view: IncidentCardView, nowMs: number, b: Budget): SlackMessage {
   const style = SEVERITY_STYLE[view.severity];
-  const sla = slaCountdown(view.slaDeadlineMs, nowMs);
+  const sla = slaCountdown(view.slaDeadlineMs, nowMs, view.slaMaxAgeMinutes);
   const id = `${view.incidentId}-v${view.version}`.slice(0, 200);
   const blocks: KnownBlock[] = [];
 

@@ -171,7 +171,7 @@ export function renderIncidentCardTeams(
 ): AdaptiveCardJson {
   return fitToLimits((b) => {
     const style = SEVERITY_STYLE[view.severity];
-    const sla = slaCountdown(view.slaDeadlineMs, nowMs);
+    const sla = slaCountdown(view.slaDeadlineMs, nowMs, view.slaMaxAgeMinutes);
     const ev = view.rootCause.evidence;
     const body: AcElement[] = [
       {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { errorCategorySchema, failureActionSchema } from '../domain/error-label.js';
+import { MAX_AGE_LIMIT_MINUTES, parseDurationMinutes } from '../domain/duration.js';
 import { ConfigError } from '../domain/errors.js';
 import { SEVERITIES, type Severity, severitySchema as severity } from '../domain/severity.js';
 import { remediationPolicySchema } from './remediation-policy.js';
@@ -394,18 +395,57 @@ const principalsSchema = z
   .strict()
   .prefault({});
 
+const DURATION_WORDS = 'must be a duration such as 90m, 2h, 1d or 1h30m';
+
+/** A table's age as people state it (`90m`, `2h`, `1d`); kept as written, parsed by `parseDurationMinutes`. */
+const ageSchema = z
+  .string({ error: DURATION_WORDS })
+  .max(40, { message: DURATION_WORDS })
+  .superRefine((text, ctx) => {
+    const minutes = parseDurationMinutes(text);
+    if (minutes === undefined) ctx.addIssue({ code: 'custom', message: DURATION_WORDS });
+    else if (minutes > MAX_AGE_LIMIT_MINUTES)
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_AGE_LIMIT_MINUTES / 1440}d` });
+  });
+
 /**
- * Data freshness deadlines. Jobs can also carry them as tags (`sla: "06:00"`, `sla_timezone`), which
- * apply to the tables the job writes; entries here win for the tables they name.
+ * Data freshness promises, one per table: refreshed every day by a `deadline`, or never older than
+ * `max_age`. Jobs can also carry them as tags (`sla: "06:00"`, `sla_timezone`, or `sla_max_age: 2h`),
+ * which apply to the tables the job writes; entries here win for the tables they name.
  */
 const slaSchema = z
   .object({
-    table: z.string().min(1).describe('catalog.schema.table'),
-    deadline: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' }),
+    table: z.string().min(1).max(255).describe('catalog.schema.table'),
+    deadline: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' })
+      .optional()
+      .describe('refreshed every day by this time (HH:MM in `timezone`)'),
+    max_age: ageSchema.optional().describe('never older than this since its last successful write'),
+    warn_after: ageSchema
+      .optional()
+      .describe('with `max_age`: the age from which evidence against the next refresh is told at risk'),
     timezone: z.string().default('UTC'),
     criticality: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((sla, ctx) => {
+    if ((sla.deadline === undefined) === (sla.max_age === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_age'],
+        message: 'an SLA takes either `deadline` (HH:MM) or `max_age` (such as 2h), not both nor neither',
+      });
+    if (sla.warn_after === undefined) return;
+    if (sla.max_age === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['warn_after'], message: 'is only for an SLA with `max_age`' });
+      return;
+    }
+    const warn = parseDurationMinutes(sla.warn_after);
+    const max = parseDurationMinutes(sla.max_age);
+    if (warn !== undefined && max !== undefined && warn >= max)
+      ctx.addIssue({ code: 'custom', path: ['warn_after'], message: 'must be shorter than `max_age`' });
+  });
 
 const knownTimeZone = (zone: string): boolean => {
   try {
@@ -502,7 +542,22 @@ export const policySchema = z
     ask: askSchema,
     access: accessSchema,
     principals: principalsSchema,
-    slas: z.array(slaSchema).default([]),
+    slas: z
+      .array(slaSchema)
+      .max(10_000)
+      .default([])
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((sla, i) => {
+          if (seen.has(sla.table))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'table'],
+              message: `${sla.table} has an SLA already: one entry per table`,
+            });
+          seen.add(sla.table);
+        });
+      }),
     workspaces: z
       .array(workspaceSchema)
       .default([])

@@ -87,6 +87,7 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
       total: incident.blastRadius.count,
     },
     slaDeadlineMs: incident.slaDeadline,
+    slaMaxAgeMinutes: maxAgeOf(signal, incident.slaDeadline),
     startedAtMs: Math.min(incident.openedAt, signal?.occurredAt ?? incident.openedAt),
     costUsd: incident.costUsd,
     owner: incident.owner,
@@ -116,6 +117,16 @@ export function incidentCardView(incident: Incident, context: IncidentCardContex
         ? null
         : { text: context.explanation.text, model: context.explanation.model },
   };
+}
+
+/**
+ * The maximum age the incident's SLA promises, when the root signal is about a maximum-age SLA and its
+ * moment of growing too old is the incident's SLA deadline (not another, nearer one that joined it).
+ */
+function maxAgeOf(signal: Signal | undefined, deadline: number | null): number | null {
+  const maxAge = signal?.metrics.maxAgeMinutes;
+  if (maxAge === undefined || deadline === null || signal?.metrics.deadline !== deadline) return null;
+  return Number.isInteger(maxAge) && maxAge > 0 ? maxAge : null;
 }
 
 /** Measured facts a card shows at most: the detectors' first, most telling lines. */

@@ -2,6 +2,7 @@ import type { DigestCardView, DigestSection } from '../cards/card-views.js';
 import type { CostChart } from '../cards/cost-chart.js';
 import { digestChartOf } from '../cards/digest-chart.js';
 import type { ShownSql } from '../agents/reporter/digest-queries.js';
+import { spanText } from '../domain/duration.js';
 import type {
   CostReport,
   DailyDigest,
@@ -40,6 +41,18 @@ export interface LateNote {
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 2 });
 const money = (n: number) => usd.format(n);
 const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * How a missed or close SLA's day is said: a deadline by its time ("due 06:00 UTC, landed 06:40 UTC"), a
+ * maximum age by its age ("must be at most 2 h; 3 h 10 min old at worst, since 14:00 UTC").
+ */
+function slaItemText(i: SlaFigures['items'][number]): string {
+  if (i.maxAgeMinutes === null)
+    return `due ${utc(i.deadlineAt)}${i.landedAt === null ? '' : `, landed ${utc(i.landedAt)}`}`;
+  const worst = `${spanText(i.oldestMs ?? 0)} old at worst`;
+  const when = i.status === 'missed' ? `, too old from ${utc(i.deadlineAt)}` : '';
+  return `must be at most ${spanText(i.maxAgeMinutes * 60_000)} old; ${worst}${when}`;
+}
 
 /** "45 s", "12 min", "3 h 5 min". */
 function duration(seconds: number | null): string {
@@ -132,7 +145,7 @@ function slaSection(s: Section<SlaFigures>, date: string): DigestSection {
       ...f.items
         .filter((i) => i.status !== 'met')
         .map((i) => ({
-          text: `${i.status === 'missed' ? 'Missed' : 'At risk'}: ${i.table}${i.job === null ? '' : ` (${i.job})`}, due ${utc(i.deadlineAt)}${i.landedAt === null ? '' : `, landed ${utc(i.landedAt)}`}`,
+          text: `${i.status === 'missed' ? 'Missed' : 'At risk'}: ${i.table}${i.job === null ? '' : ` (${i.job})`}, ${slaItemText(i)}`,
           url: null,
           command: i.jobId === null ? null : `/dbx status ${i.jobId}`,
         })),

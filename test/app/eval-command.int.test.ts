@@ -35,4 +35,31 @@ describe('dbxops eval', () => {
     // Two hours of empty loads before the third are no delay of detection's: minutes, not hours.
     expect(fault?.timeToDetectS).toBeLessThan(600);
   }, 300_000);
+
+  it('finds a table held to a maximum age going stale, once it is older than that age', async () => {
+    const s = baseScenario();
+    s.duration_hours = 6;
+    const job = s.jobs?.[0];
+    if (job === undefined) throw new Error('the base scenario has a job');
+    // Refreshed hourly, promised never more than 2 h old; its schedule stops firing at +2h.
+    job.sla = { max_age: '2h', table: 'main.finance.orders' };
+    s.faults = [
+      {
+        id: 'orders-stale',
+        kind: 'stale_table',
+        target: { table: 'main.finance.orders' },
+        start: '+2h',
+        end: '+6h',
+        expected: { category: 'dependency', severity: 'P2', action: 'ESCALATE' },
+      },
+    ];
+    const file = join(dir, 'max-age.json');
+    await writeFile(file, JSON.stringify(s));
+    const r = await evaluateScenario({ scenario: file, seed: 3, json: true });
+    const [fault] = r.per_fault;
+    expect(fault).toMatchObject({ detected: true, evidenceKinds: expect.arrayContaining(['sla_missed']) });
+    // Due an hour after its last write (+1h10m), too old an hour after that: about an hour to detect.
+    expect(fault?.timeToDetectS).toBeGreaterThan(45 * 60);
+    expect(fault?.timeToDetectS).toBeLessThan(90 * 60);
+  }, 300_000);
 });

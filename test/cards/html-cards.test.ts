@@ -176,6 +176,13 @@ describe('console HTML cards', () => {
     expect(html).toContain('<span class="dbx-sla dbx-sla-missed">SLA missed 12 min ago</span>');
   });
 
+  it('shows a maximum-age SLA by the age allowed and the age now', () => {
+    const view = incidentView({ slaDeadlineMs: NOW - 40 * 60_000, slaMaxAgeMinutes: 120 });
+    expect(renderIncidentCardHtml(view, NOW)).toContain(
+      '<span class="dbx-sla dbx-sla-missed">SLA: must be at most 2 h old; 2 h 40 min old now</span>',
+    );
+  });
+
   it('shows Run and Cancel on a proposed plan, and the API body as escaped JSON', () => {
     const html = renderPlanCardHtml(
       planView({ calls: [{ method: 'POST', path: '/x', body: { s: '</code><b>' } }] }),

@@ -32,4 +32,17 @@ describe('slaCountdown', () => {
     expect(slaCountdown(deadline, NOW).text).toBe('SLA in 10 min');
     expect(slaCountdown(deadline, NOW + 20 * MIN).text).toBe('SLA missed 10 min ago');
   });
+
+  it('says a maximum-age SLA by the age allowed and the age now, not by a time of day', () => {
+    // Written at 01:20, allowed 2 h: too old from 03:20, 2 h 40 min old at 04:00.
+    expect(slaCountdown(NOW - 40 * MIN, NOW, 120)).toEqual({
+      status: 'missed',
+      text: 'SLA: must be at most 2 h old; 2 h 40 min old now',
+    });
+    expect(slaCountdown(NOW + 20 * MIN, NOW, 120)).toEqual({
+      status: 'due_soon',
+      text: 'SLA: must be at most 2 h old; 1 h 40 min old now',
+    });
+    expect(slaCountdown(NOW + 23 * HOUR, NOW, 24 * 60).text).toBe('SLA: must be at most 24 h old; 1 h old now');
+  });
 });

@@ -96,6 +96,13 @@ describe('Slack Block Kit cards', () => {
     expect(text).toContain('SLA in 42 min');
   });
 
+  it('says a maximum-age SLA by its age, on the card and in its notification text', () => {
+    const view = incidentView({ slaDeadlineMs: NOW - 40 * 60_000, slaMaxAgeMinutes: 120 });
+    const { blocks, text } = renderIncidentCardSlack(view, NOW);
+    expect(json(blocks)).toContain('SLA: must be at most 2 h old; 2 h 40 min old now');
+    expect(text).toContain('SLA: must be at most 2 h old; 2 h 40 min old now');
+  });
+
   it('offers Acknowledge, Assign to me, Snooze and Resolve on an open incident, plus one Plan button per remediation', () => {
     const buttons = buttonsOf(renderIncidentCardSlack(incidentView(), NOW).blocks);
     expect(buttons.map((b) => b.action_id)).toEqual([

@@ -95,6 +95,13 @@ describe('Teams Adaptive Cards', () => {
     expect(allText(hostile)).toContain('Draft by <at>everyone</at>');
   });
 
+  it('says a maximum-age SLA by its age in the SLA fact', () => {
+    const view = incidentView({ slaDeadlineMs: NOW - 40 * 60_000, slaMaxAgeMinutes: 120 });
+    expect(JSON.stringify(renderIncidentCardTeams(view, NOW))).toContain(
+      'SLA: must be at most 2 h old; 2 h 40 min old now',
+    );
+  });
+
   it('shows who acknowledged and drops the Acknowledge button once acknowledged', () => {
     const card = renderIncidentCardTeams(incidentView({ state: 'acknowledged', acknowledgedBy: 'bob' }), NOW);
     expect(titles(card.actions)).not.toContain('Acknowledge');

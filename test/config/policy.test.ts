@@ -78,6 +78,40 @@ describe('policy SLAs', () => {
       /slas\[0\]\.deadline/,
     );
   });
+
+  it('reads a maximum age instead of a deadline, with the age from which it warns', () => {
+    const p = parsePolicy(
+      'slas:\n  - { table: main.sales.orders_live, max_age: 2h, warn_after: 90m }\n  - { table: t2, max_age: 1d 12h }\n',
+    );
+    expect(p.slas.map((s) => [s.table, s.max_age, s.warn_after, s.deadline])).toEqual([
+      ['main.sales.orders_live', '2h', '90m', undefined],
+      ['t2', '1d 12h', undefined, undefined],
+    ]);
+  });
+
+  it.each([
+    ['max_age: 2', /slas\[0\]\.max_age: must be a duration such as 90m, 2h/],
+    ['max_age: "2 hours"', /slas\[0\]\.max_age: must be a duration/],
+    ['max_age: 0m', /slas\[0\]\.max_age: must be a duration/],
+    ['max_age: "-2h"', /slas\[0\]\.max_age: must be a duration/],
+    ['max_age: 1.5h', /slas\[0\]\.max_age: must be a duration/],
+    ['max_age: 400d', /slas\[0\]\.max_age: must be at most 31d/],
+    [`max_age: "${'1h'.repeat(500)}"`, /slas\[0\]\.max_age: must be a duration/],
+    ['max_age: "2h; DROP TABLE x"', /slas\[0\]\.max_age: must be a duration/],
+    ['max_age: { h: 2 }', /slas\[0\]\.max_age: must be a duration/],
+    ['max_age: 2h, deadline: "06:00"', /slas\[0\]\.max_age: an SLA takes either `deadline`/],
+    ['timezone: UTC', /slas\[0\]\.max_age: an SLA takes either `deadline`/],
+    ['max_age: 2h, warn_after: 3h', /slas\[0\]\.warn_after: must be shorter than `max_age`/],
+    ['deadline: "06:00", warn_after: 1h', /slas\[0\]\.warn_after: is only for an SLA with `max_age`/],
+  ])('refuses %s with a message naming the field', (entry, message) => {
+    expect(() => parsePolicy(`slas:\n  - { table: t, ${entry} }\n`)).toThrowError(message);
+  });
+
+  it('refuses a table given two SLAs, naming it', () => {
+    expect(() =>
+      parsePolicy('slas:\n  - { table: t, max_age: 2h }\n  - { table: t, deadline: "06:00" }\n'),
+    ).toThrowError(/slas\[1\]\.table: t has an SLA already/);
+  });
 });
 
 describe('policy workspaces', () => {

@@ -51,6 +51,25 @@ describe('incidentCardView', () => {
     );
   });
 
+  it('says a maximum-age SLA by its age on the card, and a deadline by its countdown', () => {
+    const live = tableSlaSchema.parse({
+      workspaceId: 'ws-prod',
+      table: 'main.sales.orders_live',
+      maxAgeMinutes: 120,
+      timezone: 'UTC',
+      lastRefreshedAt: NOW - 160 * 60_000,
+    });
+    const [missed] = detectSlaBreaches([live], [], NOW).signals;
+    const stale = { ...incident(), slaDeadline: missed?.metrics.deadline ?? null };
+    const view = incidentCardView(stale, { nowMs: NOW, rootSignal: missed });
+    expect(view.slaMaxAgeMinutes).toBe(120);
+    expect(view.rootCause.evidence.facts[0]).toBe(
+      'Must be at most 2 h old; 2 h 40 min old now; last refresh 2026-01-01 01:20 UTC',
+    );
+    // A nearer deadline joined the incident: the countdown is that deadline's.
+    expect(incidentCardView(incident(), { nowMs: NOW, rootSignal: missed }).slaMaxAgeMinutes).toBeNull();
+  });
+
   it('builds a valid card with root cause evidence, blast radius, timeline and suggested fixes', () => {
     const view = incidentCardView(incident(), {
       nowMs: NOW,

@@ -6,6 +6,8 @@ import type { Clock } from '../../domain/clock.js';
 import type { AskContextRepository } from '../../store/ask-context-repository.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import { readSlaCompliance, type SlaCompliance } from '../sla/read-sla-compliance.js';
+import type { SlaPromise, SlaVerdict } from '../sla/sla-compliance.js';
+import { maxAgeText, spanText } from '../../domain/duration.js';
 import { WarehouseError } from '../../databricks/warehouse.js';
 import { runGuarded } from './guarded-query.js';
 import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './running-queries.js';
@@ -828,11 +830,12 @@ function askedWith(question: string, typed: string, names: readonly string[]): F
   return names.map((name) => ({ label: name.slice(0, 75), question: question.replace(pattern, name) }));
 }
 
-const SLA_MISS_COLUMNS = ['table', 'job', 'team', 'deadline'];
+const SLA_MISS_COLUMNS = ['table', 'job', 'team', 'deadline', 'sla'];
 
 /** The missed deadlines, newest first, of the teams, jobs or owner's jobs (`owned`, their ids) the question names. */
 function slaMissRows(read: SlaCompliance, slots: Slots, owned: ReadonlySet<string> | undefined): Row[] {
   const writers = new Map(read.promises.map((p) => [p.table, p.writerJobIds]));
+  const promised = new Map(read.promises.map((p) => [p.table, p]));
   return read.verdicts
     .filter((v) => v.status === 'missed')
     .filter((v) => slots.teams === undefined || (v.team !== null && slots.teams.includes(v.team)))
@@ -849,8 +852,20 @@ function slaMissRows(read: SlaCompliance, slots: Slots, owned: ReadonlySet<strin
       table: v.table,
       job: v.jobId === null ? null : (read.jobNames.get(v.jobId) ?? v.jobId),
       team: v.team,
+      // For a maximum age, when the table grew too old.
       deadline: new Date(v.deadlineAt).toISOString(),
+      sla: slaWords(promised.get(v.table), v),
     }));
+}
+
+/**
+ * The SLA of a missed verdict as its team stated it: "refreshed by 06:00 Europe/Berlin", or "must be at
+ * most 2 h old; 3 h 10 min old at worst".
+ */
+function slaWords(promise: SlaPromise | undefined, verdict: SlaVerdict): string | null {
+  if (verdict.maxAgeMinutes !== null)
+    return `${maxAgeText(verdict.maxAgeMinutes)}; ${spanText(verdict.oldestMs ?? 0)} old at worst`;
+  return promise?.deadline === undefined ? null : `refreshed by ${promise.deadline} ${promise.timezone}`;
 }
 
 function escapeRegExp(text: string): string {

@@ -36,7 +36,7 @@ GROUP BY ALL`;
 /**
  * Builds the workspace's dependency picture: job settings (`jobs/list` with tasks) for names, tags,
  * owners, `run_job_task` edges and named compute; `system.access.table_lineage` for the tables each job
- * reads and writes; SLAs from the `sla`/`sla_timezone` job tags on the tables a job writes (only
+ * reads and writes; SLAs from the `sla`/`sla_timezone` (or `sla_max_age`) job tags on the tables a job writes (only
  * `sla_table` when that tag names one), overridden
  * by `policy.slas`, each with the jobs and pipelines upstream of its table. Stores the result in `cache` when given,
  * where `fetchRunObservation` reads tables from it. A throttled or unavailable workspace returns
@@ -237,6 +237,8 @@ function buildSlas(
       {
         table: p.table,
         deadline: p.deadline,
+        maxAgeMinutes: p.maxAgeMinutes,
+        warnAfterMinutes: p.warnAfterMinutes,
         timezone: p.timezone,
         team: p.team,
         criticality: p.criticality,

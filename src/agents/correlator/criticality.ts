@@ -1,5 +1,6 @@
 import type { Topology } from '../collector/topology.js';
-import { deadlinesAround } from '../detector/zoned-time.js';
+import type { TableSla } from '../detector/observations.js';
+import { nextDueAt } from '../detector/sla-due.js';
 import { blastRadiusSparing } from './blast-radius.js';
 import type { IncidentSummary } from './correlate.js';
 import { type GraphView, nodeKey, nodeKind } from './dependency-graph.js';
@@ -17,7 +18,7 @@ interface CriticalityIndex {
   /** The jobs lineage saw writing each table written by more than one job. */
   writers: Map<string, readonly string[]>;
 }
-type Deadline = { readonly deadline: string; readonly timezone: string };
+type Deadline = Pick<TableSla, 'deadline' | 'timezone' | 'maxAgeMinutes' | 'lastRefreshedAt'>;
 const criticalityIndexes = new WeakMap<Topology, CriticalityIndex>();
 
 function criticalityIndex(topology: Topology): CriticalityIndex {
@@ -188,9 +189,7 @@ export function criticalityOf(
   const near = (key: string) => {
     const deadlines = deadlinesOf.get(key);
     if (deadlines === undefined) return true;
-    return deadlines.some(
-      (d) => deadlinesAround(at, d.deadline, d.timezone).next - at <= DOWNSTREAM_HORIZON_MS,
-    );
+    return deadlines.some((d) => nextDueAt(d, at) - at <= DOWNSTREAM_HORIZON_MS);
   };
   // A team's spend on a job is not the job's data at risk, nor are its clusters launched wider: the job
   // it names lends it no criticality.

@@ -2,7 +2,7 @@ import type { Thresholds } from '../../config/policy.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { TableLoadObservation, TableSla } from './observations.js';
 import { median, outlierMads, recordSamples, type SampleWindow } from './sample-window.js';
-import { deadlinesAround } from './zoned-time.js';
+import { nextDueAt } from './sla-due.js';
 
 /** How far from the median, in MADs, a load past a short baseline's range must also be. */
 const SHORT_BASELINE_MADS = 3;
@@ -187,7 +187,7 @@ function downstreamSla(
     const feeds =
       sla.table === load.table || (load.jobId !== undefined && sla.upstreamJobIds.includes(load.jobId));
     if (!feeds) continue;
-    const { next } = deadlinesAround(load.loadedAt, sla.deadline, sla.timezone);
+    const next = nextDueAt(sla, load.loadedAt, load.loadedAt);
     if (nearest === undefined || next < nearest.deadline) nearest = { table: sla.table, deadline: next };
   }
   return nearest;

@@ -1,3 +1,4 @@
+import { maxAgeText, spanText } from '../../domain/duration.js';
 import { utcMinute } from '../../domain/text.js';
 import type { DurationBaselines } from './detect-duration-anomaly.js';
 import { isInFlight, pipelineHistory } from './detect-pipeline-failures.js';
@@ -6,7 +7,7 @@ import type { PipelineUpdateObservation, RunObservation, TableSla } from './obse
 import { runOutcome } from './run-state.js';
 import { lateLimit, usualSeconds } from './running-long.js';
 import { valuesBefore } from './sample-window.js';
-import { START_GRACE_MS, usualStartBy } from './usual-start.js';
+import { START_GRACE_MS, usualInterval, usualStartBy } from './usual-start.js';
 import { deadlinesAround, localClock } from './zoned-time.js';
 
 /**
@@ -44,6 +45,7 @@ export interface SlaOptions {
  * usual time, or one whose usual time is not known yet, is no evidence: a healthy night pages nobody.
  * The signal names its evidence. A table counts as refreshed for a deadline when it was written after the deadline
  * before it. `runs` are the upstream jobs' recent runs (the latest finished one of each and those in flight).
+ * A table held to a maximum age instead of a deadline is judged by `detectMaxAge`.
  */
 export function detectSlaBreaches(
   slas: readonly TableSla[],
@@ -55,19 +57,20 @@ export function detectSlaBreaches(
   const sink = new DetectorSink();
   for (const sla of slas) {
     sink.guard(`table:${sla.table}`, () => {
-      const { previous, next } = deadlinesAround(now, sla.deadline, sla.timezone);
+      const deadline = sla.deadline;
+      if (deadline === undefined) {
+        if (sla.maxAgeMinutes !== undefined) detectMaxAge(sink, sla, sla.maxAgeMinutes, runs, now, options);
+        return;
+      }
+      const { previous, next } = deadlinesAround(now, deadline, sla.timezone);
       const day = next - previous;
       const refreshed = (deadline: number) =>
         sla.lastRefreshedAt !== undefined && sla.lastRefreshedAt > deadline - day;
       const upstream = runs.filter(
         (r) => r.workspaceId === sla.workspaceId && sla.upstreamJobIds.includes(r.jobId),
       );
-      const refs = {
-        tablesWritten: [sla.table],
-        ...(sla.team !== undefined ? { team: sla.team } : {}),
-      };
-      const severity =
-        sla.criticality?.toLowerCase() === 'financial-critical' ? ('P1' as const) : ('P2' as const);
+      const refs = slaRefs(sla);
+      const severity = slaSeverity(sla);
 
       if (!refreshed(previous)) {
         const minutesLate = Math.floor((now - previous) / 60_000);
@@ -83,7 +86,7 @@ export function detectSlaBreaches(
           metrics: { deadline: previous, minutesLate, upstreamJobs: sla.upstreamJobIds.length },
           evidence: [
             {
-              label: `Not refreshed by ${sla.deadline} ${sla.timezone}${
+              label: `Not refreshed by ${deadline} ${sla.timezone}${
                 sla.lastRefreshedAt !== undefined
                   ? `; last refresh ${new Date(sla.lastRefreshedAt).toISOString()}`
                   : ''
@@ -95,48 +98,151 @@ export function detectSlaBreaches(
       }
 
       if (refreshed(next) || now < warningOpens(sla.lastRefreshedAt, previous, next, atRiskMs)) return;
-      const cycleStart = previous;
-      const updates = (options.updates ?? []).filter(
-        (u) => u.workspaceId === sla.workspaceId && (sla.upstreamPipelineIds ?? []).includes(u.pipelineId),
+      const evidence = evidenceAgainstRefresh(
+        sla,
+        upstream,
+        (u) => u.startTime >= previous - atRiskMs,
+        now,
+        options,
+        (jobId) => notStarted(sla, deadline, jobId, upstream, { previous, next }, now, options),
       );
-      const evidence = [
-        ...upstream
-          .filter((r) => r.startTime >= cycleStart - atRiskMs)
-          .map((r) => evidenceAgainst(r, now, options)),
-        ...updates
-          .filter((u) => u.startTime >= cycleStart - atRiskMs)
-          .map((u) => updateEvidence(u, now, options)),
-        ...sla.upstreamJobIds.map((jobId) =>
-          notStarted(sla, jobId, upstream, { previous, next }, now, options),
-        ),
-      ]
-        .filter((e): e is Evidence => e !== undefined)
-        .sort((a, b) => a.rank - b.rank);
-      const first = evidence[0];
-      if (first === undefined) return;
-      sink.emit(`table:${sla.table}`, {
-        dedupKey: `${sla.workspaceId}:sla-at-risk:${sla.table}:${next}`,
-        workspaceId: sla.workspaceId,
-        kind: 'sla_at_risk',
-        severityHint: severity,
-        observedAt: now,
-        occurredAt: now,
-        subject: { type: 'table', id: sla.table, name: sla.table },
-        // The run or update the strongest evidence is about: the incident that already holds it (the
-        // failure, the hang) is where this warning belongs, not another one upstream of the table.
-        refs: { ...refs, ...first.refs },
-        metrics: { deadline: next, minutesLeft: Math.floor((next - now) / 60_000) },
-        // The card shows the first excerpt: all the evidence, in words.
-        evidence: evidence
-          .slice(0, 20)
-          .map(({ label }, i) =>
-            i === 0 ? { label, excerpt: evidence.map((e) => e.label).join('\n') } : { label },
-          ),
-      });
+      emitAtRisk(sink, sla, evidence, next, now, {});
     });
   }
   return sink.output();
 }
+
+/** What an SLA signal refers to: the table, and its team. */
+function slaRefs(sla: TableSla): { tablesWritten: string[]; team?: string } {
+  return { tablesWritten: [sla.table], ...(sla.team !== undefined ? { team: sla.team } : {}) };
+}
+
+/** An SLA's own severity hint: P1 for a financial-critical table, else P2 (triage refines it). */
+function slaSeverity(sla: TableSla): 'P1' | 'P2' {
+  return sla.criticality?.toLowerCase() === 'financial-critical' ? 'P1' : 'P2';
+}
+
+/**
+ * Everything said against the table's next refresh, strongest first: each upstream run and pipeline
+ * update of this cycle (`ofCycle`) that failed, was skipped, or runs long, and each upstream job
+ * `notStartedOf` finds late.
+ */
+function evidenceAgainstRefresh(
+  sla: TableSla,
+  upstream: readonly RunObservation[],
+  ofCycle: (u: { readonly startTime: number; readonly endTime?: number | undefined }) => boolean,
+  now: number,
+  options: SlaOptions,
+  notStartedOf: (jobId: string) => Evidence | undefined,
+): Evidence[] {
+  const updates = (options.updates ?? []).filter(
+    (u) => u.workspaceId === sla.workspaceId && (sla.upstreamPipelineIds ?? []).includes(u.pipelineId),
+  );
+  return [
+    ...upstream.filter(ofCycle).map((r) => evidenceAgainst(r, now, options)),
+    ...updates.filter(ofCycle).map((u) => updateEvidence(u, now, options)),
+    ...sla.upstreamJobIds.map(notStartedOf),
+  ]
+    .filter((e): e is Evidence => e !== undefined)
+    .sort((a, b) => a.rank - b.rank);
+}
+
+/** An `sla_at_risk` signal for the table due at `due`, when there is evidence; else nothing. */
+function emitAtRisk(
+  sink: DetectorSink,
+  sla: TableSla,
+  evidence: readonly Evidence[],
+  due: number,
+  now: number,
+  metrics: Readonly<Record<string, number>>,
+): void {
+  const first = evidence[0];
+  if (first === undefined) return;
+  sink.emit(`table:${sla.table}`, {
+    dedupKey: `${sla.workspaceId}:sla-at-risk:${sla.table}:${due}`,
+    workspaceId: sla.workspaceId,
+    kind: 'sla_at_risk',
+    severityHint: slaSeverity(sla),
+    observedAt: now,
+    occurredAt: now,
+    subject: { type: 'table', id: sla.table, name: sla.table },
+    // The run or update the strongest evidence is about: the incident that already holds it (the
+    // failure, the hang) is where this warning belongs, not another one upstream of the table.
+    refs: { ...slaRefs(sla), ...first.refs },
+    metrics: { deadline: due, minutesLeft: Math.floor((due - now) / 60_000), ...metrics },
+    // The card shows the first excerpt: all the evidence, in words.
+    evidence: evidence
+      .slice(0, 20)
+      .map(({ label }, i) =>
+        i === 0 ? { label, excerpt: evidence.map((e) => e.label).join('\n') } : { label },
+      ),
+  });
+}
+
+/**
+ * A maximum-age SLA ("never more than 2 h old"): the table's age is the time since its last write
+ * (`lastRefreshedAt`, on the workspace clock). **Missed** once the age passes `maxAgeMinutes`: one signal
+ * per stale spell (keyed by the write it grew old from), its minutes left negative. **At risk** before
+ * that only on evidence, by the deadline rule: once the table is `warnAfterMinutes` old (by default two
+ * hours before it would be too old, or at once for a maximum age of two hours or less), an upstream run
+ * since the last write that failed, was skipped or runs long, an upstream pipeline update that runs long,
+ * or a writer that starts at a regular interval and is late for its next start. Minutes left are the
+ * maximum age less the age. A table never seen written has no age to judge.
+ */
+function detectMaxAge(
+  sink: DetectorSink,
+  sla: TableSla,
+  maxAgeMinutes: number,
+  runs: readonly RunObservation[],
+  now: number,
+  options: SlaOptions,
+): void {
+  const written = sla.lastRefreshedAt;
+  if (written === undefined) return;
+  const due = written + maxAgeMinutes * 60_000;
+  const age = now - written;
+  const metrics = { maxAgeMinutes, ageMinutes: Math.floor(age / 60_000), lastRefreshedAt: written };
+  const words = maxAgeText(maxAgeMinutes, age);
+  if (now >= due) {
+    sink.emit(`table:${sla.table}`, {
+      dedupKey: `${sla.workspaceId}:sla-missed:${sla.table}:${due}`,
+      workspaceId: sla.workspaceId,
+      kind: 'sla_missed',
+      severityHint: slaSeverity(sla),
+      observedAt: now,
+      occurredAt: due,
+      subject: { type: 'table', id: sla.table, name: sla.table },
+      refs: slaRefs(sla),
+      metrics: {
+        deadline: due,
+        minutesLate: Math.floor((now - due) / 60_000),
+        upstreamJobs: sla.upstreamJobIds.length,
+        ...metrics,
+      },
+      evidence: [{ label: `${sentence(words)}; last refresh ${utcMinute(written)}` }],
+    });
+    return;
+  }
+  const warnAfterMinutes =
+    sla.warnAfterMinutes ?? Math.max(0, maxAgeMinutes - (options.atRiskMinutes ?? SLA_WARNING_MINUTES));
+  if (age < warnAfterMinutes * 60_000) return;
+  const upstream = runs.filter(
+    (r) => r.workspaceId === sla.workspaceId && sla.upstreamJobIds.includes(r.jobId),
+  );
+  const evidence = evidenceAgainstRefresh(
+    sla,
+    upstream,
+    // What ran since the last write: a failure before it did not stop that refresh.
+    (u) => (u.endTime ?? now) > written,
+    now,
+    options,
+    (jobId) => lateForCadence(sla, jobId, upstream, now, options),
+  );
+  if (evidence.length === 0) return;
+  emitAtRisk(sink, sla, [...evidence, { label: sentence(words), refs: {}, rank: 9 }], due, now, metrics);
+}
+
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * When a table not yet refreshed for its `next` deadline is told at risk, given evidence: two hours
@@ -162,6 +268,7 @@ interface Evidence {
   /**
    * 0 failed, 1 skipped, 2 running long, 3 not started: a failure explains a skip, and both explain more
    * than a delay; a job not started is often one of the others' consequences (a trigger that never fired).
+   * 9: no evidence but the promise itself in words (a maximum-age table's age), listed last.
    */
   readonly rank: number;
 }
@@ -238,6 +345,7 @@ function pastUsual(
  */
 function notStarted(
   sla: TableSla,
+  deadline: string,
   jobId: string,
   upstream: readonly RunObservation[],
   cycle: { readonly previous: number; readonly next: number },
@@ -251,11 +359,40 @@ function notStarted(
   if (!runs.some((r) => r.tablesWritten.includes(sla.table))) return undefined;
   if (runs.some((r) => r.startTime > cycle.previous)) return undefined;
   if ((starts?.samples ?? []).some(([, at]) => at > cycle.previous)) return undefined;
-  const by = usualStartBy(starts, cycle.previous, cycle.next, sla.deadline, sla.timezone);
+  const by = usualStartBy(starts, cycle.previous, cycle.next, deadline, sla.timezone);
   if (by === undefined || now < by + START_GRACE_MS) return undefined;
   const name = runs.find((r) => r.jobName !== undefined)?.jobName ?? `job ${jobId}`;
   return {
     label: `Upstream ${name} usually starts by ${localClock(by, sla.timezone)} and has not started today`,
+    refs: { jobId },
+    rank: 3,
+  };
+}
+
+/**
+ * What a writer of a maximum-age table that starts at a regular interval (`usualInterval`) says against
+ * the next refresh: that its next start is late, a grace of a quarter of the interval (`START_GRACE_MS` at
+ * least) past when it was due. Undefined when it is running, starts at no regular interval, or is not
+ * seen writing the table itself.
+ */
+function lateForCadence(
+  sla: TableSla,
+  jobId: string,
+  upstream: readonly RunObservation[],
+  now: number,
+  options: SlaOptions,
+): Evidence | undefined {
+  const runs = upstream.filter((r) => r.jobId === jobId);
+  if (!runs.some((r) => r.tablesWritten.includes(sla.table))) return undefined;
+  if (runs.some((r) => runOutcome(r.lifeCycleState, r.resultState) === 'running')) return undefined;
+  const starts = options.durations?.[`${sla.workspaceId}:${jobId}`];
+  const every = usualInterval(starts, options.minHistoryRuns ?? 5);
+  if (every === undefined) return undefined;
+  const last = Math.max(...runs.map((r) => r.startTime), ...(starts?.samples ?? []).map(([, at]) => at));
+  if (now < last + every + Math.max(START_GRACE_MS, every / 4)) return undefined;
+  const name = runs.find((r) => r.jobName !== undefined)?.jobName ?? `job ${jobId}`;
+  return {
+    label: `Upstream ${name} usually starts every ${spanText(every)} and has not started for ${spanText(now - last)}`,
     refs: { jobId },
     rank: 3,
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_AGE_LIMIT_MINUTES } from '../../domain/duration.js';
 import { err, ok, type Result } from '../../domain/result.js';
 import { idString } from '../../domain/text.js';
 import { usualQueueSchema } from './usual-queue.js';
@@ -106,23 +107,36 @@ export const tableLoadObservationSchema = z.object({
 });
 export type TableLoadObservation = z.output<typeof tableLoadObservationSchema>;
 
-/** A freshness promise: `table` is refreshed every day before `deadline` (HH:MM) in `timezone`. */
-export const tableSlaSchema = z.object({
-  workspaceId: idString,
-  table: tableName,
-  deadline: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' }),
-  timezone: z
-    .string()
-    .max(64)
-    .refine((tz) => isTimeZone(tz), { message: 'must be an IANA time zone such as Europe/Berlin' }),
-  upstreamJobIds: z.array(idString).max(LIMITS.list).default([]),
-  /** DLT / Lakeflow pipelines upstream of the table (by lineage): a hung update of one holds it back. */
-  upstreamPipelineIds: z.array(idString).max(LIMITS.list).optional(),
-  team: name.optional(),
-  criticality: name.optional(),
-  /** The last time the table was written (lineage `event_time` or `information_schema.tables.last_altered`). */
-  lastRefreshedAt: epochMs.optional(),
-});
+/**
+ * A freshness promise: `table` is refreshed every day before `deadline` (HH:MM) in `timezone`, or is never
+ * older than `maxAgeMinutes` since its last write (`warnAfterMinutes`: the age from which evidence
+ * against the next refresh tells it at risk). Exactly one of `deadline` and `maxAgeMinutes`.
+ */
+export const tableSlaSchema = z
+  .object({
+    workspaceId: idString,
+    table: tableName,
+    deadline: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' })
+      .optional(),
+    maxAgeMinutes: z.number().int().positive().max(MAX_AGE_LIMIT_MINUTES).optional(),
+    warnAfterMinutes: z.number().int().nonnegative().max(MAX_AGE_LIMIT_MINUTES).optional(),
+    timezone: z
+      .string()
+      .max(64)
+      .refine((tz) => isTimeZone(tz), { message: 'must be an IANA time zone such as Europe/Berlin' }),
+    upstreamJobIds: z.array(idString).max(LIMITS.list).default([]),
+    /** DLT / Lakeflow pipelines upstream of the table (by lineage): a hung update of one holds it back. */
+    upstreamPipelineIds: z.array(idString).max(LIMITS.list).optional(),
+    team: name.optional(),
+    criticality: name.optional(),
+    /** The last time the table was written (lineage `event_time` or `information_schema.tables.last_altered`). */
+    lastRefreshedAt: epochMs.optional(),
+  })
+  .refine((sla) => (sla.deadline === undefined) !== (sla.maxAgeMinutes === undefined), {
+    message: 'takes either a deadline or a maximum age',
+  });
 export type TableSla = z.output<typeof tableSlaSchema>;
 
 /** A DLT / Lakeflow pipeline update (`pipeline_update_timeline`, `pipelines/{id}/updates`, events). */

@@ -59,3 +59,22 @@ export function usualStartBy(
   if (median(leads) - by > MAX_SPREAD_MS) return undefined;
   return next - by;
 }
+
+/** Of a writer's gaps between starts, the share that must lie within a quarter of their median, to be regular. */
+const REGULAR_SHARE = 0.8;
+
+/**
+ * The usual time between a writer's starts (`starts`: its successful runs, `[runId, startTime, seconds]`),
+ * for a table held to a maximum age rather than a time of day: the median gap, when at least `minGaps` gaps
+ * are known and four in five lie within a quarter of it (an hourly job that skips a night is still
+ * hourly). Undefined for a writer started at no regular interval (on demand, on file arrival).
+ */
+export function usualInterval(starts: SampleWindow | undefined, minGaps: number): number | undefined {
+  const at = (starts?.samples ?? []).map(([, t]) => t).sort((a, b) => a - b);
+  const gaps = at.slice(1).map((t, i) => t - at[i]!);
+  if (gaps.length < minGaps) return undefined;
+  const usual = median(gaps);
+  if (!(usual > 0)) return undefined;
+  const regular = gaps.filter((g) => Math.abs(g - usual) <= usual / 4).length;
+  return regular >= REGULAR_SHARE * gaps.length ? usual : undefined;
+}

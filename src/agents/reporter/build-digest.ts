@@ -242,6 +242,8 @@ async function slaSection(deps: ReporterDeps, day: ReportWindow): Promise<Sectio
         deadlineAt: v.deadlineAt,
         status: v.status,
         landedAt: v.landedAt,
+        maxAgeMinutes: v.maxAgeMinutes,
+        oldestMs: v.oldestMs,
       }));
       return {
         status: 'ok',

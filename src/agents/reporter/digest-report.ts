@@ -34,7 +34,10 @@ export interface IncidentFigures {
   readonly items: readonly DigestIncident[];
 }
 
-/** One SLA deadline on the reported day (`src/agents/sla/sla-compliance.ts` judges it). */
+/**
+ * One SLA deadline on the reported day, or a maximum-age SLA's day (`src/agents/sla/sla-compliance.ts`
+ * judges it): for that one `deadlineAt` is when the table passed its maximum age, or the day's end.
+ */
 export interface SlaItem {
   /** The table promised fresh by the deadline. */
   readonly table: string;
@@ -49,6 +52,9 @@ export interface SlaItem {
   readonly status: SlaStatus;
   /** When the successful run that met it ended; null when none did. */
   readonly landedAt: number | null;
+  /** A maximum-age SLA's age in minutes and the oldest the table got that day; null for a daily deadline. */
+  readonly maxAgeMinutes: number | null;
+  readonly oldestMs: number | null;
 }
 
 export interface SlaFigures extends SlaCounts {

@@ -24,7 +24,8 @@ const workspaceFilter = (on: boolean) => (on ? '\n  AND workspace_id = :workspac
 
 const jobsSql = (ws: boolean) => `
 SELECT job_id, name, tags['team'] AS team, tags['sla'] AS sla, tags['sla_timezone'] AS sla_timezone,
-       tags['sla_table'] AS sla_table, tags['criticality'] AS criticality
+       tags['sla_table'] AS sla_table, tags['sla_max_age'] AS sla_max_age,
+       tags['sla_warn_after'] AS sla_warn_after, tags['criticality'] AS criticality
 FROM system.lakeflow.jobs
 WHERE change_time < :until${workspaceFilter(ws)}
 QUALIFY ROW_NUMBER() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1`;
@@ -110,7 +111,9 @@ export async function readSlaCompliance(warehouse: Warehouse, window: SlaWindow)
   const jobRows = await run(jobsSql(ws), params);
   // Lineage names the tables an SLA covers and their writers: 30 days of it is the slowest read here
   // (seconds on a 10,000-job workspace), and without an `sla` tag or a policy SLA nothing is promised.
-  const promising = window.policySlas.length > 0 || jobRows.some((r) => str(r, 'sla') !== undefined);
+  const promising =
+    window.policySlas.length > 0 ||
+    jobRows.some((r) => str(r, 'sla') !== undefined || str(r, 'sla_max_age') !== undefined);
   const writeRows = promising ? await run(writesSql(ws), params) : [];
   const tablesOf = new Map<string, string[]>();
   for (const r of writeRows) {
@@ -161,7 +164,15 @@ export async function readSlaCompliance(warehouse: Warehouse, window: SlaWindow)
 
 function tagsOf(row: SqlRow): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const key of ['team', 'sla', 'sla_timezone', 'sla_table', 'criticality']) {
+  for (const key of [
+    'team',
+    'sla',
+    'sla_timezone',
+    'sla_table',
+    'sla_max_age',
+    'sla_warn_after',
+    'criticality',
+  ]) {
     const value = str(row, key);
     if (value !== undefined) tags[key] = value;
   }

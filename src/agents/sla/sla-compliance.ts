@@ -1,4 +1,5 @@
 import type { Policy } from '../../config/policy.js';
+import { MAX_AGE_LIMIT_MINUTES, parseDurationMinutes } from '../../domain/duration.js';
 import { deadlinesAround } from '../detector/zoned-time.js';
 
 /**
@@ -25,10 +26,18 @@ export interface SlaJob {
   readonly tablesWritten: readonly string[];
 }
 
-export interface SlaPromise {
+/**
+ * What an SLA promises: the table refreshed every day by `deadline` (`HH:MM` in the SLA's zone), or never
+ * older than `maxAgeMinutes` since its last successful write ("orders_live is never more than 2 h old",
+ * dbt's source freshness `error_after`). `warnAfterMinutes` is the age from which evidence against the
+ * next refresh tells the table at risk (default half its maximum age).
+ */
+type SlaFreshness =
+  | { readonly deadline: string; readonly maxAgeMinutes?: undefined; readonly warnAfterMinutes?: undefined }
+  | { readonly deadline?: undefined; readonly maxAgeMinutes: number; readonly warnAfterMinutes?: number };
+
+export type SlaPromise = SlaFreshness & {
   readonly table: string;
-  /** `HH:MM` */
-  readonly deadline: string;
   readonly timezone: string;
   /** The `team` tag of the job that promises it (a tag SLA) or of the first job writing the table. */
   readonly team: string | undefined;
@@ -37,6 +46,25 @@ export interface SlaPromise {
   readonly source: 'job_tag' | 'policy';
   /** The jobs that write the table: a successful run of one of them refreshes it. */
   readonly writerJobIds: readonly string[];
+};
+
+/**
+ * A job's or a policy entry's promise as `SlaFreshness`: `sla` (HH:MM) wins over `max_age` when both are
+ * set (a policy entry cannot have both; a job's tags can, and the deadline was the only kind before);
+ * undefined when neither parses.
+ */
+function freshnessOf(
+  deadline: string | undefined,
+  maxAge: string | undefined,
+  warnAfter: string | undefined,
+): SlaFreshness | undefined {
+  if (deadline !== undefined && HH_MM.test(deadline)) return { deadline };
+  const maxAgeMinutes = maxAge === undefined ? undefined : parseDurationMinutes(maxAge);
+  if (maxAgeMinutes === undefined || maxAgeMinutes > MAX_AGE_LIMIT_MINUTES) return undefined;
+  const warn = warnAfter === undefined ? undefined : parseDurationMinutes(warnAfter);
+  return warn !== undefined && warn < maxAgeMinutes
+    ? { maxAgeMinutes, warnAfterMinutes: warn }
+    : { maxAgeMinutes };
 }
 
 /**
@@ -54,14 +82,18 @@ export function slaPromises(jobs: readonly SlaJob[], policySlas: Policy['slas'])
   const writerIds = (table: string) => (writers.get(table) ?? []).map((j) => j.jobId).sort();
   const byTable = new Map<string, SlaPromise>();
   for (const job of jobs) {
-    const deadline = job.tags.sla?.trim();
-    if (deadline === undefined || !HH_MM.test(deadline)) continue;
-    // `sla_table` narrows the deadline to one of the tables the job writes.
+    const freshness = freshnessOf(
+      job.tags.sla?.trim(),
+      job.tags.sla_max_age?.trim(),
+      job.tags.sla_warn_after?.trim(),
+    );
+    if (freshness === undefined) continue;
+    // `sla_table` narrows the promise to one of the tables the job writes.
     const only = job.tags.sla_table?.trim();
     for (const table of job.tablesWritten.filter((t) => !only || t === only)) {
       byTable.set(table, {
         table,
-        deadline,
+        ...freshness,
         timezone: job.tags.sla_timezone?.trim() || 'UTC',
         team: job.tags.team,
         criticality: job.tags.criticality,
@@ -72,9 +104,12 @@ export function slaPromises(jobs: readonly SlaJob[], policySlas: Policy['slas'])
   }
   // Policy entries win for the tables they name: the operator's word over a tag someone set on a job.
   for (const sla of policySlas) {
+    // The policy was validated when it loaded: one of the two parses.
+    const freshness = freshnessOf(sla.deadline, sla.max_age, sla.warn_after);
+    if (freshness === undefined) continue;
     byTable.set(sla.table, {
       table: sla.table,
-      deadline: sla.deadline,
+      ...freshness,
       timezone: sla.timezone,
       team: (writers.get(sla.table) ?? []).find((j) => j.tags.team)?.tags.team,
       criticality: sla.criticality ?? byTable.get(sla.table)?.criticality,
@@ -104,6 +139,10 @@ export interface SlaVerdict {
   readonly landedAt: number | null;
   /** The writer whose run landed it, or the table's first writer when none did (for "why did it fail?"). */
   readonly jobId: string | null;
+  /** A maximum-age SLA's age in minutes (null for a daily deadline): how the verdict is said. */
+  readonly maxAgeMinutes: number | null;
+  /** A maximum-age SLA's oldest age in the day judged, in ms (null for a daily deadline). */
+  readonly oldestMs: number | null;
 }
 
 /**
@@ -140,7 +179,11 @@ export function judgeSlas(
   };
   const out: SlaVerdict[] = [];
   for (const p of promises) {
-    for (const deadlineAt of deadlinesIn(p, from, to)) {
+    if (p.maxAgeMinutes !== undefined) {
+      out.push(...judgeMaxAge(p, p.maxAgeMinutes, succeeded, from, to));
+      continue;
+    }
+    for (const deadlineAt of deadlinesIn(p.deadline, p.timezone, from, to)) {
       if (!hasHistory(deadlineAt)) continue;
       let landedAt: number | null = null;
       let jobId: string | null = p.writerJobIds[0] ?? null;
@@ -158,21 +201,88 @@ export function judgeSlas(
           : deadlineAt - landedAt < SLA_AT_RISK_MINUTES * 60_000
             ? 'at_risk'
             : 'met';
-      out.push({ table: p.table, team: p.team ?? null, deadlineAt, status, landedAt, jobId });
+      out.push({
+        table: p.table,
+        team: p.team ?? null,
+        deadlineAt,
+        status,
+        landedAt,
+        jobId,
+        maxAgeMinutes: null,
+        oldestMs: null,
+      });
     }
   }
   return out.sort((a, b) => a.deadlineAt - b.deadlineAt || a.table.localeCompare(b.table));
 }
 
-/** The instants of `promise`'s daily deadline in `[from, to)`. */
-function deadlinesIn(promise: SlaPromise, from: number, to: number): number[] {
+/** The instants of a daily `HH:MM` deadline in `timeZone` within `[from, to)`. */
+function deadlinesIn(deadline: string, timeZone: string, from: number, to: number): number[] {
   const out: number[] = [];
-  let t = deadlinesAround(to - 1, promise.deadline, promise.timezone).previous;
+  let t = deadlinesAround(to - 1, deadline, timeZone).previous;
   while (t >= from) {
     out.push(t);
-    t = deadlinesAround(t - 1, promise.deadline, promise.timezone).previous;
+    t = deadlinesAround(t - 1, deadline, timeZone).previous;
   }
   return out.reverse();
+}
+
+/**
+ * A maximum-age SLA judged once per day of its zone in `[from, to)` (the last day up to `to`), so it
+ * counts beside the daily deadlines: **missed** when the table was older than its maximum age at any
+ * moment of the day (`deadlineAt` when it passed it, `landedAt` the write that ended it, null while it
+ * goes on), **at risk** when it came within `SLA_AT_RISK_MINUTES` of it (a quarter of its maximum age,
+ * when that is less: a table allowed 1 h is not at risk at every half-hour refresh), **met** otherwise.
+ * Its age is the time since the latest successful run of one of its writers; a day before whose start
+ * no writer had succeeded (the runs read do not reach back far enough) is judged from its first success,
+ * and a day without any is not judged.
+ */
+function judgeMaxAge(
+  p: SlaPromise,
+  maxAgeMinutes: number,
+  succeeded: ReadonlyMap<string, readonly number[]>,
+  from: number,
+  to: number,
+): SlaVerdict[] {
+  const maxAgeMs = maxAgeMinutes * 60_000;
+  const spareMs = Math.min(SLA_AT_RISK_MINUTES, maxAgeMinutes / 4) * 60_000;
+  const writes = p.writerJobIds
+    .flatMap((jobId) => (succeeded.get(jobId) ?? []).map((ended) => ({ jobId, ended })))
+    .sort((a, b) => a.ended - b.ended);
+  const out: SlaVerdict[] = [];
+  let start = from;
+  while (start < to) {
+    const end = Math.min(to, deadlinesAround(start, '00:00', p.timezone).next);
+    // The write the day starts from: the last before it, else (history begins within the day) its first.
+    let prev = writes.findLast((w) => w.ended <= start) ?? writes.find((w) => w.ended <= end);
+    if (prev !== undefined) {
+      let oldest = 0;
+      let missed: { at: number; landedAt: number | null; jobId: string } | undefined;
+      const gap = (until: number, landedAt: number | null, last: { jobId: string; ended: number }) => {
+        oldest = Math.max(oldest, until - last.ended);
+        if (missed === undefined && until - last.ended > maxAgeMs)
+          missed = { at: last.ended + maxAgeMs, landedAt, jobId: last.jobId };
+      };
+      for (const w of writes) {
+        if (w.ended <= Math.max(start, prev.ended) || w.ended > end) continue;
+        gap(w.ended, w.ended, prev);
+        prev = w;
+      }
+      gap(end, null, prev);
+      out.push({
+        table: p.table,
+        team: p.team ?? null,
+        deadlineAt: missed?.at ?? end,
+        status: missed !== undefined ? 'missed' : oldest > maxAgeMs - spareMs ? 'at_risk' : 'met',
+        landedAt: missed === undefined ? prev.ended : missed.landedAt,
+        jobId: missed?.jobId ?? prev.jobId,
+        maxAgeMinutes,
+        oldestMs: oldest,
+      });
+    }
+    start = end;
+  }
+  return out;
 }
 
 export interface SlaCounts {
@@ -182,10 +292,10 @@ export interface SlaCounts {
 }
 
 /** Met, at-risk and missed deadlines in all, and per team (named teams alphabetically, no team last). */
-export function countSlas(verdicts: readonly SlaVerdict[]): SlaCounts & {
+export function countSlas(verdicts: readonly Pick<SlaVerdict, 'status' | 'team'>[]): SlaCounts & {
   readonly byTeam: readonly (SlaCounts & { readonly team: string | null })[];
 } {
-  const count = (list: readonly SlaVerdict[]): SlaCounts => ({
+  const count = (list: readonly Pick<SlaVerdict, 'status'>[]): SlaCounts => ({
     met: list.filter((v) => v.status === 'met').length,
     atRisk: list.filter((v) => v.status === 'at_risk').length,
     missed: list.filter((v) => v.status === 'missed').length,

@@ -395,10 +395,14 @@ export class SimWorkspace {
   #settingsFromScenario(spec: ScenarioJob, ids: Map<string, number>): JobSettings {
     const tags: Record<string, string> = { team: spec.team, criticality: spec.criticality, ...spec.tags };
     if (spec.cost_center) tags.cost_center = spec.cost_center;
-    // Teams record data SLAs as job tags (`sla`, `sla_timezone`, optionally `sla_table`); the collector
-    // reads them from jobs/get or lakeflow.jobs (docs/scenarios.md).
+    // Teams record data SLAs as job tags (`sla`, `sla_timezone`, or `sla_max_age` and `sla_warn_after`;
+    // optionally `sla_table`); the collector reads them from jobs/get or lakeflow.jobs (docs/scenarios.md).
     if (typeof spec.sla === 'string') tags.sla = spec.sla;
-    else if (spec.sla) {
+    else if (spec.sla && 'max_age' in spec.sla) {
+      tags.sla_max_age = spec.sla.max_age;
+      if (spec.sla.warn_after) tags.sla_warn_after = spec.sla.warn_after;
+      if (spec.sla.table) tags.sla_table = spec.sla.table;
+    } else if (spec.sla) {
       tags.sla = spec.sla.deadline;
       tags.sla_timezone = spec.sla.timezone_id;
       if (spec.sla.table) tags.sla_table = spec.sla.table;

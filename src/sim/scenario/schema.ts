@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_AGE_LIMIT_MINUTES, parseDurationMinutes } from '../../domain/duration.js';
 import { errorCategorySchema, failureActionSchema } from '../../domain/error-label.js';
 import { parseQuartzSchedule } from '../../domain/quartz-schedule.js';
 import { severitySchema } from '../../domain/severity.js';
@@ -163,6 +164,15 @@ const jobClusterSchema = z.strictObject({
   ...computeKeys,
 });
 
+/** A table's maximum age as a team writes it (`90m`, `2h`, `1d`): becomes the `sla_max_age` tag as written. */
+const maxAge = z
+  .string()
+  .max(40)
+  .refine((text) => {
+    const minutes = parseDurationMinutes(text);
+    return minutes !== undefined && minutes <= MAX_AGE_LIMIT_MINUTES;
+  }, 'a maximum age like "90m", "2h" or "1d" (31d at most)');
+
 const slaSchema = z.union([
   z.string().regex(/^\d\d:\d\d$/, 'a deadline like "06:00"'),
   z.strictObject({
@@ -170,6 +180,18 @@ const slaSchema = z.union([
     table: tableName.optional(),
     timezone_id: z.string().default('UTC'),
   }),
+  z
+    .strictObject({
+      max_age: maxAge,
+      warn_after: maxAge.optional(),
+      table: tableName.optional(),
+    })
+    .refine(
+      (sla) =>
+        sla.warn_after === undefined ||
+        (parseDurationMinutes(sla.warn_after) ?? 0) < (parseDurationMinutes(sla.max_age) ?? 0),
+      { path: ['warn_after'], message: 'shorter than max_age' },
+    ),
 ]);
 
 // ── Job triggers besides a cron schedule (the Jobs API `trigger` and `continuous` settings) ──

@@ -77,7 +77,8 @@ describe('the analyst answers each intent on the demo scenario', () => {
   it('SLA misses', async () => {
     const answer = await ask('which SLAs did we miss this week?');
     expect(answer.summary).toBe('1 SLA miss this week: main.finance.daily_revenue (finance_orders_daily).');
-    expect(answer.columns).toEqual(['table', 'job', 'team', 'deadline']);
+    expect(answer.columns).toEqual(['table', 'job', 'team', 'deadline', 'sla']);
+    expect(answer.rows[0]?.[4]).toMatch(/^refreshed by \d\d:\d\d \S+$/);
     expect(answer.sql).toContain('FROM system.access.table_lineage');
     expect(answer.followUps.map((f) => f.question)).toEqual(['Why did finance_orders_daily fail?']);
   });
@@ -94,6 +95,19 @@ describe('the analyst answers each intent on the demo scenario', () => {
     expect(answer.summary).toBe('2 SLA misses this week: main.finance.daily_revenue (finance_orders_daily).');
     const none = await analyst({ policy }).ask({ text: 'which SLAs did marketing miss this week?' });
     expect(none.summary).toBe('No SLA missed of team marketing this week.');
+  });
+
+  it('SLA misses of a table held to a maximum age say the age allowed and the worst it reached', async () => {
+    // finance_orders_daily refreshes the table once a day: never more than 2 h old is missed every day.
+    const policy = {
+      ...defaultPolicy(),
+      slas: [{ table: 'main.finance.daily_revenue', max_age: '2h', timezone: 'UTC' }],
+    };
+    const answer = await analyst({ policy }).ask({ text: 'which SLAs did we miss this week?' });
+    expect(answer.intent).toBe('sla_misses');
+    expect(answer.rows.length).toBeGreaterThan(0);
+    for (const row of answer.rows)
+      expect(row[4]).toMatch(/^must be at most 2 h old; \d+ h( \d+ min)? old at worst$/);
   });
 
   it("SLA misses of one table: its own deadline, said with the table's name, not what is downstream of it", async () => {

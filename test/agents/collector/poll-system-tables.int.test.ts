@@ -287,6 +287,17 @@ describe('loadTopology', () => {
       criticality: 'board-reporting',
     });
   });
+
+  it('takes a policy SLA stated as a maximum age into the topology, with its age to warn from', async () => {
+    const policySla = { table: 'main.finance.orders', max_age: '2h', warn_after: '90m', timezone: 'UTC' };
+    const deps = { ...h.deps, policy: { ...h.deps.policy, slas: [policySla] } };
+    const outcome = await loadTopology(deps);
+    if (outcome.degraded) throw new Error('degraded');
+    const sla = outcome.topology.slas.find((s) => s.table === 'main.finance.orders');
+    expect(sla).toMatchObject({ maxAgeMinutes: 120, warnAfterMinutes: 90, team: 'finance' });
+    expect(sla?.deadline).toBeUndefined();
+    expect(sla?.lastRefreshedAt).toBeGreaterThan(START);
+  });
 });
 
 describe('monitoringDegradedSignal', () => {

@@ -351,6 +351,123 @@ describe('detectSlaBreaches', () => {
     expect(out.signals[0]!.metrics.deadline).toBe(Date.UTC(2026, 2, 8, 10, 0));
   });
 
+  describe('a table held to a maximum age ("never more than 2 h old")', () => {
+    const WRITER = '5566778899';
+    const NOW = Date.UTC(2026, 10, 20, 14, 0);
+    const live = (overrides: Partial<TableSla> = {}) =>
+      tableSlaSchema.parse({
+        workspaceId: WS,
+        table: 'main.sales.orders_live',
+        maxAgeMinutes: 120,
+        timezone: 'UTC',
+        upstreamJobIds: [WRITER],
+        team: 'sales',
+        lastRefreshedAt: NOW - 2 * HOUR - 40 * MIN,
+        ...overrides,
+      });
+    const writerRun = (overrides: Partial<Parameters<typeof run>[0]> = {}) =>
+      run({
+        jobId: WRITER,
+        jobName: 'orders_live_refresh',
+        runId: 'w1',
+        tablesWritten: ['main.sales.orders_live'],
+        ...overrides,
+      });
+
+    it('is missed once older than its maximum age, and says how old it may be and is', () => {
+      const [missed] = detectSlaBreaches([live()], [], NOW).signals;
+      expect(missed).toMatchObject({
+        kind: 'sla_missed',
+        occurredAt: NOW - 40 * MIN,
+        metrics: { deadline: NOW - 40 * MIN, minutesLate: 40, maxAgeMinutes: 120, ageMinutes: 160 },
+      });
+      expect(missed?.evidence[0]?.label).toBe(
+        'Must be at most 2 h old; 2 h 40 min old now; last refresh 2026-11-20 11:20 UTC',
+      );
+    });
+
+    it('reports one stale spell once, with the same id on every poll, and a new one after the next write', () => {
+      const a = detectSlaBreaches([live()], [], NOW).signals;
+      const b = detectSlaBreaches([live()], [], NOW + HOUR).signals;
+      expect(b.map((s) => s.id)).toEqual(a.map((s) => s.id));
+      const later = detectSlaBreaches([live({ lastRefreshedAt: NOW })], [], NOW + 3 * HOUR).signals;
+      expect(later.map((s) => s.id)).not.toEqual(a.map((s) => s.id));
+    });
+
+    it('is neither missed nor at risk while younger than its maximum age with no evidence, nor when never written', () => {
+      expect(detectSlaBreaches([live({ lastRefreshedAt: NOW - 110 * MIN })], [], NOW).signals).toEqual([]);
+      expect(detectSlaBreaches([live({ lastRefreshedAt: undefined })], [], NOW).signals).toEqual([]);
+    });
+
+    it('is at risk on a writer run that failed since the last write, with the minutes left its maximum age less its age', () => {
+      const failed = writerRun({ resultState: 'FAILED', startTime: NOW - 20 * MIN, endTime: NOW - 10 * MIN });
+      const [risk] = detectSlaBreaches([live({ lastRefreshedAt: NOW - 70 * MIN })], [failed], NOW).signals;
+      expect(risk).toMatchObject({
+        kind: 'sla_at_risk',
+        refs: { jobId: WRITER, runId: 'w1' },
+        metrics: { deadline: NOW + 50 * MIN, minutesLeft: 50, maxAgeMinutes: 120, ageMinutes: 70 },
+      });
+      expect(risk?.evidence.map((e) => e.label)).toEqual([
+        'Upstream orders_live_refresh failed at 2026-11-20 13:50 UTC (run w1)',
+        'Must be at most 2 h old; 1 h 10 min old now',
+      ]);
+    });
+
+    it('takes no failure from before the last write as evidence', () => {
+      const before = writerRun({ resultState: 'FAILED', startTime: NOW - 3 * HOUR, endTime: NOW - 2 * HOUR });
+      expect(detectSlaBreaches([live({ lastRefreshedAt: NOW - 70 * MIN })], [before], NOW).signals).toEqual(
+        [],
+      );
+    });
+
+    it('waits for warn_after before evidence counts: by default two hours before the table would be too old', () => {
+      const day = live({ maxAgeMinutes: 24 * 60, lastRefreshedAt: NOW - 10 * HOUR });
+      const failed = writerRun({ resultState: 'FAILED', startTime: NOW - 20 * MIN, endTime: NOW - 10 * MIN });
+      expect(detectSlaBreaches([day], [failed], NOW).signals).toEqual([]);
+      expect(
+        detectSlaBreaches([{ ...day, lastRefreshedAt: NOW - 23 * HOUR }], [failed], NOW).signals,
+      ).toHaveLength(1);
+      expect(detectSlaBreaches([{ ...day, warnAfterMinutes: 8 * 60 }], [failed], NOW).signals).toHaveLength(
+        1,
+      );
+    });
+
+    it('is at risk when an hourly writer is late for its next start, and names its cadence', () => {
+      const samples = Array.from(
+        { length: 10 },
+        (_, i) => [`h${i}`, NOW - (10 - i) * HOUR - 2 * HOUR, 300] as const,
+      );
+      const options = { durations: { [`${WS}:${WRITER}`]: { samples } }, minHistoryRuns: 5 };
+      // Last started three hours ago; the table was written then and is 1 h 50 min old.
+      const last = writerRun({ startTime: NOW - 3 * HOUR, endTime: NOW - 3 * HOUR + 5 * MIN });
+      const [risk] = detectSlaBreaches(
+        [live({ lastRefreshedAt: NOW - 110 * MIN })],
+        [last],
+        NOW,
+        options,
+      ).signals;
+      expect(risk?.evidence[0]?.label).toBe(
+        'Upstream orders_live_refresh usually starts every 1 h and has not started for 3 h',
+      );
+      const irregular = samples.map(([id, at, v], i) => [id, at + (i % 2) * 40 * MIN, v] as const);
+      const noCadence = { ...options, durations: { [`${WS}:${WRITER}`]: { samples: irregular } } };
+      expect(
+        detectSlaBreaches([live({ lastRefreshedAt: NOW - 110 * MIN })], [last], NOW, noCadence).signals,
+      ).toEqual([]);
+    });
+
+    it('takes either a deadline or a maximum age at the boundary, never both nor neither', () => {
+      const base = { workspaceId: WS, table: 't', timezone: 'UTC' };
+      expect(tableSlaSchema.safeParse({ ...base, maxAgeMinutes: 120 }).success).toBe(true);
+      expect(tableSlaSchema.safeParse({ ...base, maxAgeMinutes: 120, deadline: '06:00' }).success).toBe(
+        false,
+      );
+      expect(tableSlaSchema.safeParse(base).success).toBe(false);
+      expect(tableSlaSchema.safeParse({ ...base, maxAgeMinutes: 0 }).success).toBe(false);
+      expect(tableSlaSchema.safeParse({ ...base, maxAgeMinutes: 1e9 }).success).toBe(false);
+    });
+  });
+
   it('refuses a malformed deadline or time zone at the boundary', () => {
     expect(
       tableSlaSchema.safeParse({ workspaceId: WS, table: 't', deadline: '25:00', timezone: 'UTC' }).success,

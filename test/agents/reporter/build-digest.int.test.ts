@@ -173,6 +173,27 @@ describe('the daily digest of the demo', () => {
     expect(commands).toContain('/dbx cost finance');
   });
 
+  it('says a missed maximum-age SLA by the age allowed and the oldest it got, not by a deadline', () => {
+    if (digest.sla.status !== 'ok') throw new Error('SLA missing');
+    const item = {
+      table: 'main.sales.orders_live',
+      source: 'policy' as const,
+      jobId: '9',
+      job: 'orders_live_refresh',
+      team: 'sales',
+      deadlineAt: Date.UTC(2026, 10, 21, 11, 5),
+      status: 'missed' as const,
+      landedAt: Date.UTC(2026, 10, 21, 13, 15),
+      maxAgeMinutes: 120,
+      oldestMs: (4 * 60 + 10) * 60_000,
+    };
+    const stale = { ...digest, sla: { status: 'ok' as const, data: { ...digest.sla.data, items: [item] } } };
+    const lines = digestCard(stale, {}, null).sections.flatMap((s) => s.lines.map((l) => l.text));
+    expect(lines).toContain(
+      'Missed: main.sales.orders_live (orders_live_refresh), must be at most 2 h old; 4 h 10 min old at worst, too old from 2026-11-21 11:05 UTC',
+    );
+  });
+
   it('prices the idle warehouse without auto-stop at its billed hours with no query, times 30', async () => {
     const idle = await rows(`
       WITH spend AS (

@@ -57,6 +57,8 @@ describe('readSlaCompliance', () => {
         status: 'at_risk',
         landedAt: at('2026-11-21T05:10:00Z'),
         jobId: '7',
+        maxAgeMinutes: null,
+        oldestMs: null,
       },
     ]);
     expect(read.statements.find((s) => s.sql.includes('job_id IN'))?.params).toMatchObject({ w0: '7' });

@@ -88,6 +88,8 @@ describe('whether each deadline was kept', () => {
         status: 'met',
         landedAt: at('2026-11-21T01:45:00Z'),
         jobId: '1',
+        maxAgeMinutes: null,
+        oldestMs: null,
       },
     ]);
     const late = at('2026-11-21T06:00:00Z') - (SLA_AT_RISK_MINUTES - 1) * 60_000;
@@ -150,6 +152,88 @@ describe('whether each deadline was kept', () => {
         { team: 'marketing', met: 1, atRisk: 0, missed: 0 },
         { team: null, met: 0, atRisk: 0, missed: 1 },
       ],
+    });
+  });
+});
+
+describe('a maximum-age SLA', () => {
+  const live: SlaJob = {
+    jobId: '9',
+    name: 'orders_live_refresh',
+    tags: { team: 'sales', sla_max_age: '2h', sla_table: 'main.sales.orders_live' },
+    tablesWritten: ['main.sales.orders_live'],
+  };
+  const day = { from: at('2026-11-21T00:00:00Z'), to: at('2026-11-22T00:00:00Z') };
+  const hourly = (hours: readonly number[]) =>
+    hours.map((h) => ({ jobId: '9', ended: at('2026-11-21T00:05:00Z') + h * 3_600_000, succeeded: true }));
+  const judge = (runs: ReturnType<typeof hourly>) => {
+    const yesterday = { jobId: '9', ended: at('2026-11-20T23:05:00Z'), succeeded: true };
+    return judgeSlas(slaPromises([live], []), [yesterday, ...runs], day.from, day.to);
+  };
+
+  it('is promised by the sla_max_age tag, and the policy takes max_age and warn_after', () => {
+    expect(slaPromises([live], []).map((p) => [p.table, p.maxAgeMinutes, p.deadline])).toEqual([
+      ['main.sales.orders_live', 120, undefined],
+    ]);
+    const policy = [{ table: 'main.sales.orders_live', max_age: '1d', warn_after: '20h', timezone: 'UTC' }];
+    expect(slaPromises([live], policy)[0]).toMatchObject({ maxAgeMinutes: 1440, warnAfterMinutes: 1200 });
+  });
+
+  it('ignores a tag whose age is nonsense, and keeps a deadline when a job states both', () => {
+    for (const bad of ['2', 'two hours', '-2h', '0h', '1.5h', '99999d', `${'1h'.repeat(50)}`])
+      expect(slaPromises([{ ...live, tags: { sla_max_age: bad } }], [])).toEqual([]);
+    const both = { ...live, tags: { sla: '06:00', sla_max_age: '2h' } };
+    expect(slaPromises([both], []).map((p) => [p.deadline, p.maxAgeMinutes])).toEqual([['06:00', undefined]]);
+  });
+
+  it('is met on a day refreshed every hour, and missed when a gap made the table older than its maximum age', () => {
+    const everyHour = hourly(Array.from({ length: 24 }, (_, h) => h));
+    expect(judge(everyHour).map((v) => [v.status, v.oldestMs])).toEqual([['met', 3_600_000]]);
+    // No refresh from 09:05 to 13:05: 2 h old at 11:05, when it was missed.
+    const gap = hourly([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    expect(judge(gap)).toEqual([
+      {
+        table: 'main.sales.orders_live',
+        team: 'sales',
+        deadlineAt: at('2026-11-21T11:05:00Z'),
+        status: 'missed',
+        landedAt: at('2026-11-21T13:05:00Z'),
+        jobId: '9',
+        maxAgeMinutes: 120,
+        oldestMs: 4 * 3_600_000,
+      },
+    ]);
+  });
+
+  it('is at risk when the table came within a quarter of its maximum age of it', () => {
+    // 09:05 to 10:40: 95 min old, within 30 min of 2 h.
+    const close = [
+      ...hourly([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      { jobId: '9', ended: at('2026-11-21T10:40:00Z'), succeeded: true },
+      ...hourly([11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]),
+    ];
+    expect(judge(close)[0]?.status).toBe('at_risk');
+  });
+
+  it('judges a day the run history begins in from its first refresh, and no day without one', () => {
+    const runs = [{ jobId: '9', ended: at('2026-11-21T10:05:00Z'), succeeded: true }];
+    expect(judgeSlas(slaPromises([live], []), runs, day.from, day.to)).toMatchObject([
+      {
+        status: 'missed',
+        deadlineAt: at('2026-11-21T12:05:00Z'),
+        landedAt: null,
+        oldestMs: 13 * 3_600_000 + 55 * 60_000,
+      },
+    ]);
+    expect(judgeSlas(slaPromises([live], []), [], day.from, day.to)).toEqual([]);
+  });
+
+  it('is missed while it goes on at the end of the window, with no landing', () => {
+    const stopped = hourly([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(judge(stopped)[0]).toMatchObject({
+      status: 'missed',
+      deadlineAt: at('2026-11-21T22:05:00Z'),
+      landedAt: null,
     });
   });
 });

@@ -33,6 +33,21 @@ function financeCostSpike(
   };
 }
 
+describe('job SLAs as tags', () => {
+  it('writes a maximum-age SLA as the sla_max_age, sla_warn_after and sla_table tags, as a team would on a real workspace', () => {
+    const { ws } = workspace((s) => {
+      s.jobs![0]!.sla = { max_age: '2h', warn_after: '90m', table: 'main.finance.orders' };
+    });
+    const tags = ws.listJobs()[0]?.settings.tags;
+    expect(tags).toMatchObject({
+      sla_max_age: '2h',
+      sla_warn_after: '90m',
+      sla_table: 'main.finance.orders',
+    });
+    expect(tags).not.toHaveProperty('sla');
+  });
+});
+
 function firstRun(ws: SimWorkspace) {
   const runs = ws.listRuns({});
   const run = runs.at(-1);

@@ -42,6 +42,29 @@ describe('parseScenario', () => {
     expect(e.message).toMatch(/string/);
   });
 
+  it('takes a job SLA as a maximum age, and refuses an age that is nonsense, huge or hostile', () => {
+    const withSla = (sla: unknown) => {
+      const doc = baseScenario();
+      (doc.jobs![0]! as { sla: unknown }).sla = sla;
+      return stringify(doc);
+    };
+    const ok = parseScenario(
+      withSla({ max_age: '2h', warn_after: '90m', table: 'main.finance.orders' }),
+      'x.yaml',
+    );
+    expect(ok.jobs[0]?.sla).toEqual({ max_age: '2h', warn_after: '90m', table: 'main.finance.orders' });
+    for (const bad of ['2', 'two hours', '0m', '40d', `${'1h'.repeat(100)}`, '2h\n<script>'])
+      expect(errorOf(() => parseScenario(withSla({ max_age: bad }), 'x.yaml')).message).toContain(
+        'jobs[0].sla',
+      );
+    expect(
+      errorOf(() => parseScenario(withSla({ max_age: '2h', warn_after: '3h' }), 'x.yaml')).message,
+    ).toContain('shorter than max_age');
+    expect(
+      errorOf(() => parseScenario(withSla({ max_age: '2h', deadline: '06:00' }), 'x.yaml')).message,
+    ).toContain('jobs[0].sla');
+  });
+
   it('reports a depends_on naming no task with its path', () => {
     const doc = baseScenario();
     doc.jobs![0]!.tasks[1]!.depends_on = ['nope'];

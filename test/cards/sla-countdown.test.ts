@@ -43,6 +43,8 @@ describe('slaCountdown', () => {
       status: 'due_soon',
       text: 'SLA: must be at most 2 h old; 1 h 40 min old now',
     });
-    expect(slaCountdown(NOW + 23 * HOUR, NOW, 24 * 60).text).toBe('SLA: must be at most 24 h old; 1 h old now');
+    expect(slaCountdown(NOW + 23 * HOUR, NOW, 24 * 60).text).toBe(
+      'SLA: must be at most 24 h old; 1 h old now',
+    );
   });
 });

@@ -25,10 +25,10 @@ export type FoundTimeOfDay =
 /** A clock time as typed: "6am", "6 am", "6:30pm", "14:00", "14.30", "noon", "midnight", or a bare hour. */
 const TIME = String.raw`(?:noon|midday|midnight|\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?)`;
 /**
- * What may follow a bare hour ("since 6", "between 2 and 4 yesterday") — so "after 3 retries" or
+ * What may follow a bare hour ("since 6", "between 2 and 4 yesterday", "between 1 and 3 fri morning") — so "after 3 retries" or
  * "since 2 days" is no time of day.
  */
-const BARE_END = String.raw`(?=\s*(?:$|[?!,;)]|\.(?!\d)|(?:and|to|till|until|yesterday|today|tonight|this|last|on|utc|o'?clock|-|–)\b))`;
+const BARE_END = String.raw`(?=\s*(?:$|[?!,;)]|\.(?!\d)|(?:and|to|till|until|yesterday|today|tonight|this|last|on|utc|o'?clock|-|–|(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?|in the|morning|afternoon|evening|night)\b))`;
 
 const BETWEEN = new RegExp(
   String.raw`\b(?:between|from)\s+(${TIME})\s*(?:and|to|till|until|-|–)\s*(${TIME})(?![\d:])`,
@@ -173,6 +173,24 @@ function rangeOf(text: string): FoundTimeOfDay | undefined {
   const start = pmOnly && from.minutes + 12 * 60 < to.minutes ? from.minutes + 12 * 60 : from.minutes;
   // "Between 9 and 5": bare hours that would run backwards are a working day, the second after noon.
   const bare = !/[ap]\.?m|:/i.test(`${first} ${second}`);
+  // "Between 2 and 4 sat afternoon": bare hours before a part of the day after noon are its hours.
+  const later =
+    bare &&
+    to.minutes <= 12 * 60 &&
+    /^\s*(?:(?:on\s+)?[a-z]+\s+)?(?:in the\s+)?(?:afternoon|evening|night|tonight)\b/i.test(
+      text.slice(match.index + whole.length),
+    );
+  if (later)
+    return {
+      ok: true,
+      window: {
+        kind: 'between',
+        from: (start % (12 * 60)) + 12 * 60,
+        to: (to.minutes % (12 * 60)) + 12 * 60,
+      },
+      index: match.index,
+      length: whole.length,
+    };
   const end =
     bare && to.minutes < start && to.minutes < 12 * 60 && to.minutes + 12 * 60 > start
       ? to.minutes + 12 * 60

@@ -258,7 +258,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.eighth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Written blind after the eighth round and measured before any fix made against it: 30 of 40; then tuned on.
     expect(tally.ninth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
-    // Written blind after the ninth round and measured before any fix made against it: 31 of 40.
-    expect(tally.tenth.get('right') ?? 0).toBeGreaterThanOrEqual(31);
+    // Written blind after the ninth round and measured before any fix made against it: 31 of 40; then tuned on.
+    expect(tally.tenth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

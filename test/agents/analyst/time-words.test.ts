@@ -739,3 +739,23 @@ describe('describePeriod and isTimeZone', () => {
     expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
   });
 });
+
+describe('findPeriod, bare hours before a day and a part of it', () => {
+  it('reads "between 1 and 3 mon morning" as those hours of that day', () => {
+    expect(period('any timeouts between 1 and 3 mon morning')).toMatchObject({
+      start: '2026-12-07T01:00:00.000Z',
+      end: '2026-12-07T03:00:00.000Z',
+    });
+  });
+
+  it('reads bare hours before an afternoon or an evening as the hours after noon', () => {
+    expect(period('failures between 2 and 5 tuesday afternoon')).toMatchObject({
+      start: '2026-12-08T14:00:00.000Z',
+      end: '2026-12-08T17:00:00.000Z',
+    });
+    expect(period('queries between 7 and 9 in the evening yesterday')).toMatchObject({
+      start: '2026-12-08T19:00:00.000Z',
+      end: '2026-12-08T21:00:00.000Z',
+    });
+  });
+});

@@ -414,8 +414,9 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     period: Period,
     against: Period | undefined,
   ): Promise<Answer> {
-    if (against === undefined || !INTENT_SPECS[intent].usesPeriod)
-      return run(question, intent, slots, period);
+    if (!INTENT_SPECS[intent].usesPeriod) return run(question, intent, slots, period);
+    if (against === undefined)
+      return coveredOrSaid(await run(question, intent, slots, period), intent, period);
     if (intent === 'spend_by_team') return run(question, intent, slots, period, against);
     const asked = await run(question, intent, slots, period);
     if (asked.outcome !== 'answered') return asked;
@@ -441,6 +442,26 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       ],
       'period',
     );
+  }
+
+  /**
+   * An answer for a period that ends before the history its intent reads starts — "failures last week"
+   * where the run history starts on Friday — says the period is not covered, never "no failed runs" as
+   * if none had failed. Spend says so itself, from the billing data.
+   */
+  async function coveredOrSaid(answer: Answer, intent: IntentName, period: Period): Promise<Answer> {
+    const history = HISTORY_START[intent];
+    if (answer.outcome !== 'answered' || history === undefined || answer.rows.length > 0) return answer;
+    const from = await historyStart(history.sql);
+    if (from === undefined || from < period.endMs) return answer;
+    const label = period.label
+      .replace(/^(?:on|in) /, '')
+      .replace(/^(?=between|from|since|after|before|until)/, 'the period ');
+    return {
+      ...answer,
+      summary: `${answer.summary.replace(/\.$/, '')}: ${history.what} starts ${instantText(from)}, so ${label} is not covered.`,
+      sql: `${answer.sql ?? ''};\n\n${history.sql}`,
+    };
   }
 
   /** Where a history starts (epoch ms), or undefined when it cannot be read or holds nothing. */
@@ -603,7 +624,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       const read = findPeriod(question, time);
       if (read !== undefined && 'problem' in read) return unreadablePeriod(question, read.problem);
       // "Cost yesterday vs Friday": the first day named is asked about, the second held against it.
-      const compared = read === undefined ? undefined : findComparedPeriods(question, time);
+      const compared = findComparedPeriods(question, time);
       const found = compared ?? read;
       const routed = routeQuestion(found?.rest ?? question, await workspaceNames(nowMs), {
         hasPeriod: found !== undefined,

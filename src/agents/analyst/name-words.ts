@@ -52,6 +52,9 @@ interface Token {
   readonly word: string;
   readonly start: number;
   readonly end: number;
+  /** Whether it starts, or ends, a word joined by `_` or `-` ("mkt_sesionize_v2"): read whole or not at all. */
+  readonly first: boolean;
+  readonly last: boolean;
 }
 
 interface Reading<K extends string> {
@@ -77,10 +80,12 @@ export function withNamesSpelt<K extends string>(
 ): NamesSpelt<K> {
   // A part of a dotted name (main.platform.cost_rep) is a table's, matched as one: its words are not read here.
   const tokens: Token[] = [...question.matchAll(/(?<![\w.])[A-Za-z0-9_-]+(?![\w.])/g)].flatMap((m) =>
-    [...m[0].matchAll(/[A-Za-z0-9]+/g)].map((w) => ({
+    [...m[0].matchAll(/[A-Za-z0-9]+/g)].map((w, i, all) => ({
       word: w[0].toLowerCase(),
       start: m.index + w.index,
       end: m.index + w.index + w[0].length,
+      first: i === 0,
+      last: i === all.length - 1,
     })),
   );
   // Words of one name are typed side by side: joined by spaces, `_` or `-`, never by punctuation.
@@ -106,7 +111,7 @@ export function withNamesSpelt<K extends string>(
           fits.push(fit);
           const loose = fits.some((f) => f !== 'exact');
           const anchored = fits.includes('exact') || fits.every((f) => f === 'short');
-          if (fits.length >= 2 && loose && anchored) {
+          if (fits.length >= 2 && loose && anchored && (tokens[i] as Token).first && token.last) {
             const set = byCount.get(fits.length) ?? new Set();
             set.add(name);
             byCount.set(fits.length, set);

@@ -105,10 +105,11 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
 /**
  * A clock time with its am/pm or minutes and no word before it ("the 3am jobs", "the 23:00 run"): the
  * hour from it, as "at 3am" is. A bare number ("the 3 jobs") is no time, and a time that names a
- * deadline ("its 6am deadline", "the 9am SLA") is no hour of the period asked.
+ * deadline ("its 6am deadline", "the 9am SLA", "the 06:00 orders SLA": a name or two may stand between)
+ * is no hour of the period asked.
  */
 const CLOCK_ALONE =
-  /(?<![\d:./-])(\d{1,2}(?::\d{2}\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?))(?![\w:/-])(?!\s*(?:utc\s+)?(?:deadlines?|slas?|cut-?offs?|targets?|due)\b)/i;
+  /(?<![\d:./-])(\d{1,2}(?::\d{2}\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?))(?![\w:/-])(?!\s*(?:utc\s+)?(?:(?!(?:miss\w*|meet|met|hit|breach\w*|fail\w*|and|or|their|its|did|do|does|was|is)\b)[\w.-]+\s+){0,3}?(?:deadlines?|slas?|slos?|cut-?offs?|targets?|due)\b)/i;
 
 function clockTimeAlone(text: string): FoundTimeOfDay | undefined {
   const match = CLOCK_ALONE.exec(text);

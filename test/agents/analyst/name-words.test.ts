@@ -44,6 +44,8 @@ describe('withNamesSpelt', () => {
     expect(spelt('did the sales fail and on').read).toEqual([]);
     expect(spelt('who read main.sales.rptg').read).toEqual([]);
     expect(spelt('rptg failures').read).toEqual([]);
+    // A word joined by "_" is read whole or not at all: "billing_invoces_v2" is no name of the workspace.
+    expect(spelt('status of billing_invoces_daily_v2').read).toEqual([]);
     // A typo of a shortening is a guess too far: "slaes rptg" fits no word as typed.
     expect(spelt('slaes rptg').read).toEqual([]);
   });

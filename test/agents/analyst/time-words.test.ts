@@ -538,6 +538,19 @@ describe('findPeriod with times of day', () => {
       end: '2026-12-09T00:00:00.000Z',
     });
     expect(findPeriod('which tables missed the 9am SLA', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    // A name or two between the time and its SLA: still the deadline, and the day asked is the period.
+    expect(period('is the 07:30 gl close sla ok today')).toMatchObject({
+      start: '2026-12-09T00:00:00.000Z',
+      label: 'today',
+    });
+    expect(
+      findPeriod('did the 5am main.sales.orders slo hold', { nowMs: NOW, timeZone: 'UTC' }),
+    ).toBeUndefined();
+    // The hour of runs that missed an SLA is still the hour asked.
+    expect(period('did the 3am jobs miss their sla')).toMatchObject({
+      start: '2026-12-09T03:00:00.000Z',
+      end: '2026-12-09T04:00:00.000Z',
+    });
   });
 
   it('reads no period in a length runs are measured by ("longer than 2 hours")', () => {
@@ -757,5 +770,33 @@ describe('findPeriod, bare hours before a day and a part of it', () => {
       start: '2026-12-08T19:00:00.000Z',
       end: '2026-12-08T21:00:00.000Z',
     });
+  });
+});
+
+describe('findComparedPeriods, the one before named alone', () => {
+  const compared = (text: string) => {
+    const found = findComparedPeriods(text, { nowMs: NOW, timeZone: 'UTC' });
+    return found && { period: iso(found.period.startMs), against: iso(found.against.startMs) };
+  };
+
+  it('holds the past week against the week before when "week over week" names no period', () => {
+    expect(compared('failures per team week over week')).toEqual({
+      period: '2026-12-02T10:30:00.000Z',
+      against: '2026-11-25T10:30:00.000Z',
+    });
+    expect(compared('slas missed w/w')).toEqual(compared('failures wow'));
+  });
+
+  it('reads "vs last week" or "against the prior week" alone as this week against last week', () => {
+    expect(compared('failures per team vs last week')).toEqual({
+      period: '2026-12-07T00:00:00.000Z',
+      against: '2026-11-30T00:00:00.000Z',
+    });
+    expect(compared('failure counts against the prior week')).toEqual(compared('failures vs last week'));
+  });
+
+  it('reads "this week vs last" as this week against the stretch before it', () => {
+    expect(compared('failures this week vs last')).toMatchObject({ period: '2026-12-07T00:00:00.000Z' });
+    expect(compared('failures this week')).toBeUndefined();
   });
 });

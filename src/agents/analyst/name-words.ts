@@ -42,6 +42,7 @@ type Fit = 'exact' | 'short' | 'typo';
  */
 function fitOf(typed: string, word: string): Fit | undefined {
   if (typed === word) return 'exact';
+  if (typed[0] !== word[0]) return undefined;
   if (abbreviates(typed, word) || abbreviates(word, typed)) return 'short';
   if (typed.length >= 4 && word.length >= 4 && /^[a-z]+$/.test(typed) && withinTypos(typed, word))
     return 'typo';
@@ -96,29 +97,52 @@ export function withNamesSpelt<K extends string>(
       .split(/[^a-z0-9]+/)
       .filter((w) => w !== ''),
   );
+  // Thousands of names share few words: each typed word is held against each distinct word once, and a
+  // name is looked at only from a word of it that the first typed word fits.
+  // Every fit keeps the first letter: the words are kept by theirs.
+  const byLetter = new Map<string, Map<string, { name: number; index: number }[]>>();
+  wordsOf.forEach((words, name) => {
+    words.forEach((word, index) => {
+      const at = byLetter.get(word[0] ?? '') ?? new Map<string, { name: number; index: number }[]>();
+      const list = at.get(word) ?? [];
+      list.push({ name, index });
+      at.set(word, list);
+      byLetter.set(word[0] ?? '', at);
+    });
+  });
+  const fits = new Map<string, Fit | undefined>();
+  const fitFor = (typed: string, word: string): Fit | undefined => {
+    const key = `${typed} ${word}`;
+    if (!fits.has(key)) fits.set(key, fitOf(typed, word));
+    return fits.get(key);
+  };
   const readings: Reading<K>[] = [];
   for (let i = 0; i < tokens.length; i++) {
+    const start = tokens[i] as Token;
+    if (!start.first) continue;
     const byCount = new Map<number, Set<KindedName<K>>>();
-    names.forEach((name, n) => {
-      const words = wordsOf[n] ?? [];
-      for (let k = 0; k < words.length; k++) {
-        const fits: Fit[] = [];
-        for (let j = 0; i + j < tokens.length && k + j < words.length; j++) {
+    for (const [word, places] of byLetter.get(start.word[0] ?? '') ?? []) {
+      const fit = fitFor(start.word, word);
+      if (fit === undefined || (fit !== 'exact' && plain(start.word))) continue;
+      for (const { name, index } of places) {
+        const words = wordsOf[name] ?? [];
+        const run: Fit[] = [fit];
+        for (let j = 1; i + j < tokens.length && index + j < words.length; j++) {
           const token = tokens[i + j] as Token;
-          if (j > 0 && !joined(tokens[i + j - 1] as Token, token)) break;
-          const fit = fitOf(token.word, words[k + j] as string);
-          if (fit === undefined || (fit !== 'exact' && plain(token.word))) break;
-          fits.push(fit);
-          const loose = fits.some((f) => f !== 'exact');
-          const anchored = fits.includes('exact') || fits.every((f) => f === 'short');
-          if (fits.length >= 2 && loose && anchored && (tokens[i] as Token).first && token.last) {
-            const set = byCount.get(fits.length) ?? new Set();
-            set.add(name);
-            byCount.set(fits.length, set);
+          if (!joined(tokens[i + j - 1] as Token, token)) break;
+          const next = fitFor(token.word, words[index + j] as string);
+          if (next === undefined || (next !== 'exact' && plain(token.word))) break;
+          run.push(next);
+          const loose = run.some((f) => f !== 'exact');
+          const anchored = run.includes('exact') || run.every((f) => f === 'short');
+          if (loose && anchored && token.last) {
+            const set = byCount.get(run.length) ?? new Set();
+            set.add(names[name] as KindedName<K>);
+            byCount.set(run.length, set);
           }
         }
       }
-    });
+    }
     const longest = Math.max(0, ...byCount.keys());
     if (longest > 0) readings.push({ first: i, count: longest, names: [...(byCount.get(longest) ?? [])] });
   }

@@ -739,8 +739,13 @@ export function findComparedPeriods(
   const first = findPeriod(text, ctx);
   if (first === undefined || 'problem' in first) return undefined;
   const second = findPeriod(first.rest, ctx);
-  if (second === undefined && (over || (COMPARING.test(text) && THE_ONE_BEFORE.test(first.rest))))
-    return { ...first, against: previousPeriod(first.period) };
+  if (second === undefined && (over || (COMPARING.test(text) && THE_ONE_BEFORE.test(first.rest)))) {
+    // "This week vs last": the last of the same calendar unit, not the days just before this one's.
+    const unit = /^this (week|month)$/.exec(first.period.label)?.[1];
+    const last = unit === undefined ? undefined : findPeriod(`last ${unit}`, ctx);
+    const against = last !== undefined && !('problem' in last) ? last.period : previousPeriod(first.period);
+    return { ...first, against };
+  }
   if (second === undefined || 'problem' in second) return undefined;
   // Two readings of the same stretch ("the last 3 days against the 3 days before") are no two periods.
   if (first.period.startMs < second.period.endMs && second.period.startMs < first.period.endMs)

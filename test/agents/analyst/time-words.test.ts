@@ -795,8 +795,11 @@ describe('findComparedPeriods, the one before named alone', () => {
     expect(compared('failure counts against the prior week')).toEqual(compared('failures vs last week'));
   });
 
-  it('reads "this week vs last" as this week against the stretch before it', () => {
-    expect(compared('failures this week vs last')).toMatchObject({ period: '2026-12-07T00:00:00.000Z' });
+  it('reads "this week vs last" as this week against last week', () => {
+    expect(compared('failures this week vs last')).toEqual({
+      period: '2026-12-07T00:00:00.000Z',
+      against: '2026-11-30T00:00:00.000Z',
+    });
     expect(compared('failures this week')).toBeUndefined();
   });
 });

@@ -542,8 +542,14 @@ ORDER BY total_duration_ms DESC`,
     defaultHours: 7 * 24,
     usesPeriod: true,
     example: 'who spends the most warehouse time?',
+    // "How many queries ran on finance_wh": the statement counts them, one row, not a ranking.
     query: ({ slots, period }) => ({
-      sql: `SELECT executed_by AS user_name, count(*) AS queries,
+      sql: slots.counted
+        ? `SELECT count(*) AS queries, count(DISTINCT executed_by) AS people,
+       round(coalesce(sum(total_duration_ms), 0) / 3600000.0, 2) AS hours
+FROM system.query.history
+WHERE workspace_id = :workspace_id AND start_time >= :start AND start_time < :end${warehouseFilter(slots, 'compute.warehouse_id')}${userFilter(slots)}`
+        : `SELECT executed_by AS user_name, count(*) AS queries,
        round(sum(total_duration_ms) / 3600000.0, 2) AS hours, round(avg(total_duration_ms) / 1000.0, 1) AS avg_seconds,
        round(max(total_duration_ms) / 60000.0, 1) AS longest_minutes, round(sum(read_bytes) / 1e9, 2) AS read_gb
 FROM system.query.history
@@ -552,22 +558,28 @@ GROUP BY 1 ORDER BY ${slots.bySlowness ? 'avg_seconds' : 'hours'} DESC`,
       params: { ...periodParams(period), ...slotParams(slots) },
     }),
     summary: (rows, { slots, period }) =>
-      rows.length === 0
-        ? `No queries${scope(slots)} ${period.label}.`
-        : slots.user !== undefined
-          ? `${slots.user} ran ${plural(sum(rows, 'queries'), 'query', 'queries')}${scope({ ...slots, user: undefined })} ${period.label}: ${sum(rows, 'hours').toFixed(2)} h of warehouse time, ${sum(rows, 'read_gb').toFixed(2)} GB read.`
-          : slots.bySlowness
-            ? `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the slowest queries on average: ${rows
-                .slice(0, 3)
-                .map(
-                  (r) =>
-                    `${str(r.user_name)} ${num(r.avg_seconds)} s a query (longest ${num(r.longest_minutes)} min)`,
-                )
-                .join(', ')}.`
-            : `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the most warehouse time: ${rows
-                .slice(0, 3)
-                .map((r) => `${str(r.user_name)} ${num(r.hours)} h`)
-                .join(', ')}.`,
+      slots.counted
+        ? `${plural(sum(rows, 'queries'), 'query', 'queries')} ran${scope(slots)} ${period.label}${
+            sum(rows, 'queries') === 0
+              ? ''
+              : `, by ${plural(sum(rows, 'people'), 'person', 'people')}: ${sum(rows, 'hours').toFixed(2)} h of warehouse time`
+          }.`
+        : rows.length === 0
+          ? `No queries${scope(slots)} ${period.label}.`
+          : slots.user !== undefined
+            ? `${slots.user} ran ${plural(sum(rows, 'queries'), 'query', 'queries')}${scope({ ...slots, user: undefined })} ${period.label}: ${sum(rows, 'hours').toFixed(2)} h of warehouse time, ${sum(rows, 'read_gb').toFixed(2)} GB read.`
+            : slots.bySlowness
+              ? `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the slowest queries on average: ${rows
+                  .slice(0, 3)
+                  .map(
+                    (r) =>
+                      `${str(r.user_name)} ${num(r.avg_seconds)} s a query (longest ${num(r.longest_minutes)} min)`,
+                  )
+                  .join(', ')}.`
+              : `${plural(rows.length, 'person', 'people')} ran queries${scope(slots)} ${period.label}; the most warehouse time: ${rows
+                  .slice(0, 3)
+                  .map((r) => `${str(r.user_name)} ${num(r.hours)} h`)
+                  .join(', ')}.`,
     followUps: () => [ask('Most expensive queries', 'most expensive queries')],
   },
 

@@ -6,6 +6,7 @@ import {
   normaliseName,
   withinTypos,
 } from './name-match.js';
+import { withNamesSpelt } from './name-words.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -86,6 +87,8 @@ export interface Slots {
   readonly byPhoton?: boolean;
   /** "Whose queries are slowest": people ranked by how long their queries take, not by their total. */
   readonly bySlowness?: boolean;
+  /** "How many queries ran on finance_wh": a count of the queries, not the heaviest ten. */
+  readonly counted?: boolean;
   /** A person or service principal who ran queries, as `query.history.executed_by` spells it. */
   readonly user?: string;
   readonly pipeline?: ComputeRef;
@@ -103,7 +106,7 @@ export const ERROR_KINDS = ['timeout', 'cluster'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** The filters a question can carry, each an answer must keep or decline. */
-export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness' | 'byPhoton'>;
+export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness' | 'byPhoton' | 'counted'>;
 
 export type Routed =
   | {
@@ -290,7 +293,7 @@ const UNCOVERED: readonly {
   {
     subject: 'who is on call',
     pattern: concept(
-      "who(?:'s| is| was| will be)? (?:on.?call|on (?:the )?pager|holding the pager)|on.?call (?:rota|rotation|schedule|engineer|person)",
+      "who(?:'?s| is| was| will be)? (?:on.?call|on (?:the )?pager|holding the pager)|on.?call (?:rota|rotation|schedule|engineer|person)",
     ),
     nearest: ['failures', 'why_failed'],
   },
@@ -305,7 +308,7 @@ const UNCOVERED: readonly {
     // Spend is split by team (and a team's by product); split another way it would be another answer.
     subject: 'spend split by cluster, SKU, warehouse, tag or workspace',
     pattern: concept(
-      '(?:by|per|each|for each|for every) (?:clusters?|skus?|sku_name|warehouses?|tags?|workspaces?|cost cent(?:er|re)s?)\\b|(?:which|what) (?:clusters?|skus?|warehouses?|workspaces?) (?:\\w+ )?(?:cost|spen[dt]|burn|billed|charged)',
+      '(?:by|per|each|for each|for every) (?:clusters?|skus?|sku_name|warehouses?|tags?|workspaces?|cost cent(?:er|re)s?)\\b|(?:rank|sort|order|line up|compare)\\w* (?:\\w+ ){0,2}(?:clusters?|skus?|warehouses?|workspaces?) by\\b|(?:which|what) (?:clusters?|skus?|warehouses?|workspaces?) (?:\\w+ )?(?:cost|spen[dt]|burn|billed|charged)',
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
     needs: 'cost',
@@ -1168,6 +1171,10 @@ const runsOfPeriod = (text: string, found: Found, hasPeriod: boolean): boolean =
 /** "What's running on finance_wh right now": the statements running there. */
 const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b/i;
 
+/** A count of queries asked ("how many queries ran on X", "number of queries today", "query count"). */
+const COUNT_OF_QUERIES =
+  /\b(?:how many|number of|count of|total)\s+(?:\w+\s+)?(?:quer(?:y|ies)|statements)\b|\bquery counts?\b|\bcount (?:the |all )?(?:quer(?:y|ies)|statements)\b/i;
+
 /** Decides the intent from the concepts present and the names found. */
 /** Both sides of Photon, or its part of the whole, asked for. */
 const PHOTON_SPLIT =
@@ -1182,7 +1189,7 @@ const RUNS_STARTED =
  * permission denied"): of one named job, its failure's own error answers them.
  */
 const FAILED_OF_KIND = concept(
-  'oom(?:ed|s)?\\b|out of memory|outofmemory|memory errors?|heap (?:space|errors?)|preempt(?:ed|ion)|evicted|spot (?:loss|losses|terminat|reclaim|interrupt)|lost (?:its |the |their |all )?(?:spot )?(?:nodes?|instances?|workers?|executors?)\\b|access denied|40[13]\\b|permission (?:denied|errors?)|unauthori[sz]ed|forbidden|syntax errors?|parse errors?|schema mismatch|null ?pointer|connection (?:refused|reset|errors?|timeouts?)|(?:write|commit|concurrent) conflicts?|concurrent (?:append|writes?|modification)',
+  'oom(?:ed|s)?\\b|out of memory|outofmemory|memory errors?|heap (?:space|errors?)|preempt(?:ed|ion)|evicted|spot (?:loss|losses|terminat|reclaim|interrupt)|lost (?:its |the |their |all )?(?:spot )?(?:nodes?|instances?|workers?|executors?)\\b|access denied|40[13]\\b|permission (?:denied|errors?)|unauthori[sz]ed|forbidden|syntax errors?|parse errors?|schema mismatch|null ?pointer|connection (?:refused|reset|errors?|timeouts?)|driver (?:\\w+ )?(?:unresponsive|not responding|crash\\w*|died|restart\\w*|lost)|unresponsive|not responding|gc overhead|executors? lost|(?:write|commit|concurrent) conflicts?|concurrent (?:append|writes?|modification)',
 );
 
 /** "What does bob own": of a person, the jobs they own (their pipelines and clusters are asked by name). */
@@ -1208,6 +1215,8 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // Beside a period ("slow queries from today"), the finished queries are asked about, unless the
   // question says "now" itself ("stuck since this morning").
   const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
+  // "How many queries ran on finance_wh": counted — the queries and the people who ran them.
+  if (COUNT_OF_QUERIES.test(text) && !has(text, 'nowOnly') && !table) return 'expensive_users';
   // "Whose queries are slowest", "which users run the longest queries": the people are ranked.
   if (slowestPeople(text, found) && !has(text, 'nowOnly')) return 'expensive_users';
   // "Who's running the largest queries" ranks them; "the biggest queries running right now" does not.
@@ -1272,7 +1281,9 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
     // "Who ran the most queries": people ranked by their queries, when no money is asked.
     if (has(text, 'query') && !has(text, 'cost') && WHO_RAN.test(text)) return 'expensive_users';
     if (has(text, 'query') && !rankedByUser(text)) return 'expensive_queries';
-    if (has(text, 'user') && !has(text, 'team')) return 'expensive_users';
+    // "Marketing vs finance vs dp spend, who's worst": of the teams named, "who" is which team.
+    if (has(text, 'user') && !has(text, 'team') && (found.team === undefined || USER_NOUN.test(text)))
+      return 'expensive_users';
     // Jobs ranked, of one team if one is named ("costliest jobs for marketing"); "jobs per team" is spend.
     if ((has(text, 'job') || job) && !BY_TEAMS.test(text) && !warehouse && !cluster) return 'expensive_jobs';
     return 'spend_by_team';
@@ -1424,6 +1435,13 @@ function uncoveredOf(
 const SECOND_ASK =
   /\s*(?:[?;]|\b(?:and|also|plus|then)\b)\s+(?=(?:how|what|which|who|why|when|where|is|are|did|does|do|was|were|can|could|will)\s+\w)/i;
 
+/**
+ * A statement after a question mark — words of how something looks or feels, no question word, no
+ * question mark of its own ("… ? analysts cluster looks hung", "…? the dashboard is empty").
+ */
+const REMARK =
+  /\?\s+(?!(?:how|what|which|who|whose|why|when|where|is|are|did|does|do|was|were|can|could|will|any|anything)\b)(?=[^?]*\b(?:looks?|seems?|feels?|appears?|is|are|was|were|keeps?|been)\b[^?]*$)/i;
+
 /** The first of several questions asked in one message, or the whole text when it asks one. */
 function firstAsk(text: string): string {
   const second = SECOND_ASK.exec(text);
@@ -1453,6 +1471,13 @@ export function routeQuestion(asked: string, names: WorkspaceNames, options: Rou
   const question = asked.replace(/`/g, '');
   // Of several questions in one, the first is answered — its names and words alone: "what failed last
   // night and how much did finance spend" asks about every team's failures first; the rest is offered.
+  // A remark after the question ("… still failing? analysts cluster looks hung") says how things
+  // look, asks nothing: the question before it is what is answered, with its own names.
+  const remark = REMARK.exec(question);
+  if (remark !== null) {
+    const routed = routeQuestion(question.slice(0, remark.index + 1), names, options);
+    if (routed.kind === 'intent') return routed;
+  }
   const first = firstAsk(question);
   if (first !== question) {
     const routed = routeOne(first, names, options);
@@ -1584,7 +1609,28 @@ function withInitialsOfJobs(question: string, names: WorkspaceNames): string {
 
 /** Routes one question. */
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
-  const question = withKindWordsSpelt(withInitialsOfJobs(asked.replace(JOINED, ' and '), names), names);
+  const spelt = withNamesSpelt(
+    withInitialsOfJobs(asked.replace(JOINED, ' and '), names),
+    [
+      ...names.jobs.map((j) => ({ kind: 'job' as const, name: j.name })),
+      ...names.warehouses.map((w) => ({ kind: 'warehouse' as const, name: w.name })),
+      ...names.clusters.map((c) => ({ kind: 'cluster' as const, name: c.name })),
+      ...names.pipelines.map((p) => ({ kind: 'pipeline' as const, name: p.name })),
+      ...names.teams.map((t) => ({ kind: 'team' as const, name: t })),
+    ],
+    (word) =>
+      STOP_WORDS.has(word) || CHAT_SHORTHAND.has(word) || SPELT_WORD_SET.has(word) || isConceptWord(word),
+  );
+  if (spelt.ambiguous !== undefined) {
+    const { typed, candidates } = spelt.ambiguous;
+    const kinds = new Set(candidates.map((c) => c.kind));
+    const [what] = kinds;
+    const listed = candidates.map((c) => c.name);
+    return kinds.size === 1 && what !== undefined
+      ? { kind: 'ambiguous', what, typed, candidates: listed, intent: undefined }
+      : { kind: 'unknown_name', what: null, typed, nearest: listed, intent: undefined };
+  }
+  const question = withKindWordsSpelt(spelt.text, names);
   const products = productsOf(question);
   const user = findUser(products.text, names);
   if (user?.kind === 'many' && user.typed === '') {
@@ -1622,8 +1668,9 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
       assumed = `"${teamsPrefix.typed}" read as team ${teamsPrefix.item}`;
     }
   }
-  // A further team read from its abbreviation is said too ("finance vs mktg").
+  // A further team read from its abbreviation is said too ("finance vs mktg"), and so is a name typed loosely.
   const readAs = [
+    ...spelt.read,
     ...(assumed === undefined ? [] : [assumed]),
     ...(found.moreTeams ?? [])
       .filter((t) => !norm(t.item).includes(norm(t.typed)))
@@ -1643,7 +1690,10 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   // word: "how much data did we scan" asks about data volumes, not about a team.
   const uncovered =
     uncoveredOf(words, intent, found.user !== undefined, jobsNamed) ??
-    uncoveredOf(withoutNames(text, firmNames(found)), intent, found.user !== undefined, jobsNamed);
+    uncoveredOf(withoutNames(text, firmNames(found)), intent, found.user !== undefined, jobsNamed) ??
+    // Product words are taken out of a money question, yet "rank our sql warehouses by $" is still a
+    // split by warehouse.
+    uncoveredOf(withoutNames(question, firmNames(found)), intent, found.user !== undefined, jobsNamed);
   if (uncovered !== undefined) {
     // The decline holds, and the misspelt team is said with it: the person sees both at once.
     return misspelt === undefined
@@ -1730,6 +1780,8 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
   else if (intent === 'spend_by_team' && has(words, 'warehouse') && found.warehouse === undefined)
     slots.product = 'SQL';
   if (intent === 'expensive_users' && slowestPeople(words, found)) slots.bySlowness = true;
+  else if (intent === 'expensive_users' && found.user === undefined && COUNT_OF_QUERIES.test(words))
+    slots.counted = true;
   if (products.serverless) slots.serverless = true;
   // Photon against the rest, or its share, is a split of the spend, not spend narrowed to Photon.
   if (products.photon && intent === 'spend_by_team' && PHOTON_SPLIT.test(question)) slots.byPhoton = true;

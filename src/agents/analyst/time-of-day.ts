@@ -25,10 +25,10 @@ export type FoundTimeOfDay =
 /** A clock time as typed: "6am", "6 am", "6:30pm", "14:00", "14.30", "noon", "midnight", or a bare hour. */
 const TIME = String.raw`(?:noon|midday|midnight|\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?)`;
 /**
- * What may follow a bare hour ("since 6", "between 2 and 4 yesterday") — so "after 3 retries" or
+ * What may follow a bare hour ("since 6", "between 2 and 4 yesterday", "between 1 and 3 fri morning") — so "after 3 retries" or
  * "since 2 days" is no time of day.
  */
-const BARE_END = String.raw`(?=\s*(?:$|[?!,;)]|\.(?!\d)|(?:and|to|till|until|yesterday|today|tonight|this|last|on|utc|o'?clock|-|–)\b))`;
+const BARE_END = String.raw`(?=\s*(?:$|[?!,;)]|\.(?!\d)|(?:and|to|till|until|yesterday|today|tonight|this|last|on|utc|o'?clock|-|–|(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?|in the|morning|afternoon|evening|night)\b))`;
 
 const BETWEEN = new RegExp(
   String.raw`\b(?:between|from)\s+(${TIME})\s*(?:and|to|till|until|-|–)\s*(${TIME})(?![\d:])`,
@@ -105,10 +105,11 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
 /**
  * A clock time with its am/pm or minutes and no word before it ("the 3am jobs", "the 23:00 run"): the
  * hour from it, as "at 3am" is. A bare number ("the 3 jobs") is no time, and a time that names a
- * deadline ("its 6am deadline", "the 9am SLA") is no hour of the period asked.
+ * deadline ("its 6am deadline", "the 9am SLA", "the 06:00 orders SLA": a name or two may stand between)
+ * is no hour of the period asked.
  */
 const CLOCK_ALONE =
-  /(?<![\d:./-])(\d{1,2}(?::\d{2}\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?))(?![\w:/-])(?!\s*(?:utc\s+)?(?:deadlines?|slas?|cut-?offs?|targets?|due)\b)/i;
+  /(?<![\d:./-])(\d{1,2}(?::\d{2}\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?))(?![\w:/-])(?!\s*(?:utc\s+)?(?:(?!(?:miss\w*|meet|met|hit|breach\w*|fail\w*|and|or|their|its|did|do|does|was|is)\b)[\w.-]+\s+){0,3}?(?:deadlines?|slas?|slos?|cut-?offs?|targets?|due)\b)/i;
 
 function clockTimeAlone(text: string): FoundTimeOfDay | undefined {
   const match = CLOCK_ALONE.exec(text);
@@ -173,6 +174,24 @@ function rangeOf(text: string): FoundTimeOfDay | undefined {
   const start = pmOnly && from.minutes + 12 * 60 < to.minutes ? from.minutes + 12 * 60 : from.minutes;
   // "Between 9 and 5": bare hours that would run backwards are a working day, the second after noon.
   const bare = !/[ap]\.?m|:/i.test(`${first} ${second}`);
+  // "Between 2 and 4 sat afternoon": bare hours before a part of the day after noon are its hours.
+  const later =
+    bare &&
+    to.minutes <= 12 * 60 &&
+    /^\s*(?:(?:on\s+)?[a-z]+\s+)?(?:in the\s+)?(?:afternoon|evening|night|tonight)\b/i.test(
+      text.slice(match.index + whole.length),
+    );
+  if (later)
+    return {
+      ok: true,
+      window: {
+        kind: 'between',
+        from: (start % (12 * 60)) + 12 * 60,
+        to: (to.minutes % (12 * 60)) + 12 * 60,
+      },
+      index: match.index,
+      length: whole.length,
+    };
   const end =
     bare && to.minutes < start && to.minutes < 12 * 60 && to.minutes + 12 * 60 > start
       ? to.minutes + 12 * 60

@@ -699,9 +699,14 @@ const COMPARING = /\b(?:vs\.?|versus|compared?|comparing|comparison|than|against
 /** "Friday or Saturday, which was more expensive": two periods offered as a choice. */
 const CHOICE_WORDS =
   /\b(?:which|more|less|worse|better|higher|lower|bigger|smaller|cheaper|pricier|most|least)\b/i;
+/** "Week over week", "wow", "w/w": a period held against the one before it. */
+const OVER_THE_ONE_BEFORE = /\b(?:week|wk)\s*(?:over|on)\s*(?:week|wk)\b|\bwow\b|\bw\/w\b/i;
+/** "vs last week", "against the prior week", "compared with the previous day": the one before, named alone. */
+const AGAINST_THE_LAST =
+  /\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior|preceding)\s+(day|week|month)\b/i;
 /** "Yesterday vs the day before": the period just before the one named. */
 const THE_ONE_BEFORE =
-  /\b(?:the\s+)?(?:\d+\s+|two\s+|three\s+)?(?:days?|weeks?|wks?|months?|period|one)\s+before\b(?!\s+(?:yesterday|last))|\b(?:previous|prior)\s+(?:day|week|month|period)\b/i;
+  /\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior|preceding)(?:\s+one)?\s*(?:[?!.,;]|$)|\b(?:the\s+)?(?:\d+\s+|two\s+|three\s+)?(?:days?|weeks?|wks?|months?|period|one)\s+before\b(?!\s+(?:yesterday|last))|\b(?:previous|prior)\s+(?:day|week|month|period)\b/i;
 
 /**
  * Two periods a question compares ("cost yesterday vs Friday", "was Saturday worse than Friday"): the
@@ -712,12 +717,35 @@ export function findComparedPeriods(
   text: string,
   ctx: TimeContext,
 ): (FoundPeriod & { readonly against: Period }) | undefined {
-  if (!COMPARING.test(text) && !(/\bor\b/i.test(text) && CHOICE_WORDS.test(text))) return undefined;
+  const over = OVER_THE_ONE_BEFORE.test(text);
+  // "Failures per team vs last week", "vs the prior week", with no period of their own: this one against it.
+  const onlyBefore = AGAINST_THE_LAST.exec(text);
+  if (onlyBefore !== null) {
+    const rest = cut(text, onlyBefore.index, onlyBefore[0].length);
+    const unit = (onlyBefore[1] ?? 'week').toLowerCase();
+    const before = findPeriod(`last ${unit}`, ctx);
+    if (findPeriod(rest, ctx) === undefined && before !== undefined && !('problem' in before)) {
+      const period =
+        unit === 'day' ? recentPeriod(24, ctx) : (findPeriod(`this ${unit}`, ctx) as FoundPeriod).period;
+      return { period, against: before.period, rest };
+    }
+  }
+  // "Failures week over week" with no period named: the past week against the one before.
+  if (over && findPeriod(text, ctx) === undefined) {
+    const period = recentPeriod(7 * 24, ctx);
+    return { period, against: previousPeriod(period), rest: text };
+  }
+  if (!over && !COMPARING.test(text) && !(/\bor\b/i.test(text) && CHOICE_WORDS.test(text))) return undefined;
   const first = findPeriod(text, ctx);
   if (first === undefined || 'problem' in first) return undefined;
   const second = findPeriod(first.rest, ctx);
-  if (second === undefined && COMPARING.test(text) && THE_ONE_BEFORE.test(first.rest))
-    return { ...first, against: previousPeriod(first.period) };
+  if (second === undefined && (over || (COMPARING.test(text) && THE_ONE_BEFORE.test(first.rest)))) {
+    // "This week vs last": the last of the same calendar unit, not the days just before this one's.
+    const unit = /^this (week|month)$/.exec(first.period.label)?.[1];
+    const last = unit === undefined ? undefined : findPeriod(`last ${unit}`, ctx);
+    const against = last !== undefined && !('problem' in last) ? last.period : previousPeriod(first.period);
+    return { ...first, against };
+  }
   if (second === undefined || 'problem' in second) return undefined;
   // Two readings of the same stretch ("the last 3 days against the 3 days before") are no two periods.
   if (first.period.startMs < second.period.endMs && second.period.startMs < first.period.endMs)

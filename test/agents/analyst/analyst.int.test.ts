@@ -134,7 +134,7 @@ describe('the analyst answers each intent on the demo scenario', () => {
     expect(answer.columns).toEqual(['team', 'usd', 'previous_usd', 'dbus']);
     expect(answer.rows.map((r) => r[0])).toEqual(['data-platform', 'marketing', 'finance']);
     expect(answer.summary).toMatch(
-      /^Spend the past 7 days: \$1,805\.\d\d \([\d,.]+ DBUs; the billing data starts 2026-11-20 00:00 UTC\); the period before is not covered; the most: data-platform \$1,073\.\d\d, /,
+      /^Spend the past 7 days: \$1,805\.\d\d \([\d,.]+ DBUs; the billing data starts 2026-11-20 00:00 UTC\); the week before is not covered; the most: data-platform \$1,073\.\d\d, /,
     );
     expect(answer.summary).not.toMatch(/new|\$0\.00/);
     expect(answer.sql).toMatch(
@@ -407,12 +407,18 @@ describe('the analyst with bad input', () => {
   });
 
   it('flags a name-shaped word that is no job, with the nearest jobs', async () => {
-    const answer = await ask('status of mkt_sesionize');
+    const answer = await ask('status of mkt_sesionize_v2');
     expect(answer.outcome).toBe('unknown_name');
     expect(answer.summary).toMatch(
-      /^No team, job or table named "mkt_sesionize".*the nearest: mkt_sessionize/,
+      /^No team, job or table named "mkt_sesionize_v2".*the nearest: mkt_sessionize/,
     );
     expect(answer.followUps[0]).toEqual({ label: 'mkt_sessionize', question: 'status of mkt_sessionize' });
+  });
+
+  it("reads a job's name with one word misspelt as that job, and says so", async () => {
+    const answer = await ask('status of mkt_sesionize');
+    expect(answer.outcome).toBe('answered');
+    expect(answer.summary).toMatch(/^mkt_sessionize: .*\("mkt_sesionize" read as mkt_sessionize\.\)$/);
   });
 
   it('says so without buttons when nothing is near, and never echoes a huge name whole', async () => {
@@ -1267,5 +1273,35 @@ describe('runs of a period: what the words around them ask', () => {
   it('does not compare a period with another reading of itself', async () => {
     const answer = await ask('spend last 3 days against the 3 days before');
     expect(answer.summary).not.toContain('the past 3 days is not covered');
+  });
+});
+
+describe('counts, weeks compared and periods the history does not cover', () => {
+  it('counts the queries when a count is asked, with a statement that counts', async () => {
+    const answer = await ask('how many statements ran on fin wh yesterday');
+    expect(answer.intent).toBe('expensive_users');
+    expect(answer.summary).toMatch(
+      /^[\d,]+ queries ran on warehouse finance_wh yesterday, by \d+ people: [\d.]+ h of warehouse time\. \("fin wh" read as finance_wh\.\)$/,
+    );
+    expect(answer.sql).toMatch(/SELECT COUNT\(\*\) AS queries/i);
+    expect(answer.rows).toHaveLength(1);
+  });
+
+  it('holds failures per team week over week against the week before, and says the history does not reach it', async () => {
+    const answer = await ask('failed runs per team wow');
+    expect(answer.period).toMatchObject({ startMs: Date.UTC(2026, 10, 15), endMs: Date.UTC(2026, 10, 22) });
+    expect(answer.summary).toMatch(
+      /^\d+ failed runs the past 7 days across 3 teams; .* The week before is not covered: the run history starts 2026-11-20 00:00 UTC\.$/,
+    );
+    const prior = await ask('failure counts by team against the previous week');
+    expect(prior.summary).toMatch(/^\d+ failed runs this week .* Last week is not covered/);
+  });
+
+  it('says a period before the history is not covered, instead of a count of none', async () => {
+    const answer = await ask('which jobs failed on tuesday');
+    expect(answer.summary).toBe(
+      'No failed runs on Tuesday: the run history starts 2026-11-20 00:00 UTC, so Tuesday is not covered.',
+    );
+    expect(answer.sql).toMatch(/min\(/i);
   });
 });

@@ -111,8 +111,9 @@ describe('routeQuestion matches names forgivingly', () => {
     const table = route('who read main.finance.ordrs');
     expect(table).toMatchObject({ kind: 'unknown_name', what: 'table' });
     expect(table.kind === 'unknown_name' && table.nearest[0]).toBe('main.finance.orders');
-    const job = route('how long does finance_order_daily take');
-    expect(job).toMatchObject({ kind: 'unknown_name', typed: 'finance_order_daily' });
+    // A word of it misspelt is read as the name (below); a word that is none of the name's is not.
+    const job = route('how long does finance_orders_weekly take');
+    expect(job).toMatchObject({ kind: 'unknown_name', typed: 'finance_orders_weekly' });
     expect(job.kind === 'unknown_name' && job.nearest[0]).toBe('finance_orders_daily');
     expect(route('and team-x?')).toMatchObject({ kind: 'unknown_name', typed: 'team-x' });
     expect(route('failures of the sales team yesterday')).toMatchObject({
@@ -940,6 +941,71 @@ describe('routeQuestion reads a job from the words people remember it by', () =>
     expect(routed('how long does the sessionize task take')).toMatchObject({
       intent: 'job_duration',
       slots: { jobs: [{ name: 'mkt_sessionize' }] },
+    });
+  });
+});
+
+describe('routeQuestion, the tenth round: names typed loosely, counts, remarks and asks no intent computes', () => {
+  it("reads a name's words shortened or misspelt as the name when one name fits, and says so", () => {
+    const warehouse = route('whos hammering mktg bi');
+    expect(warehouse).toMatchObject({ kind: 'intent', slots: { warehouse: { name: 'marketing_bi' } } });
+    expect(warehouse.kind === 'intent' && warehouse.assumed).toContain('read as marketing_bi');
+    expect(route('fin wh spend yesterday')).toMatchObject({
+      kind: 'intent',
+      intent: 'spend_by_team',
+      slots: { warehouse: { name: 'finance_wh' } },
+    });
+    expect(route('is camp perf still red')).toMatchObject({
+      slots: { jobs: [{ name: 'mkt_campaign_performance' }] },
+    });
+    expect(route('how long does finance_paymnts_hourly take')).toMatchObject({
+      kind: 'intent',
+      intent: 'job_duration',
+      slots: { jobs: [{ name: 'finance_payments_hourly' }] },
+    });
+    expect(route('did the events ingst job fail')).toMatchObject({
+      slots: { jobs: [{ name: 'mkt_events_ingest' }] },
+    });
+  });
+
+  it('counts queries when a count is asked, instead of listing the heaviest', () => {
+    expect(route('number of statements on finance_wh yesterday')).toMatchObject({
+      kind: 'intent',
+      intent: 'expensive_users',
+      slots: { counted: true, warehouse: { name: 'finance_wh' } },
+    });
+    expect(route('total queries this week')).toMatchObject({
+      intent: 'expensive_users',
+      slots: { counted: true },
+    });
+    // A person's count is theirs, as before; the heaviest queries are still ranked.
+    expect(route('how many queries did bob run')).not.toMatchObject({ slots: { counted: true } });
+    expect(route('heaviest queries yesterday')).toMatchObject({ intent: 'expensive_queries' });
+  });
+
+  it('answers the question before a remark, not the remark', () => {
+    expect(route('did mkt_sessionize fail today? the shared cluster seems stuck')).toMatchObject({
+      kind: 'intent',
+      intent: 'failures',
+      slots: { jobs: [{ name: 'mkt_sessionize' }] },
+    });
+  });
+
+  it('reads "who" among the teams named as which team, an error of a named job as why it failed', () => {
+    expect(route("finance vs marketing costs this week, who's highest")).toMatchObject({
+      intent: 'spend_by_team',
+      slots: { teams: ['finance', 'marketing'] },
+    });
+    expect(route('mkt_sessionize: was it the driver not responding again?')).toMatchObject({
+      intent: 'why_failed',
+    });
+  });
+
+  it('declines a ranking of warehouses by money, and who is on call typed without an apostrophe', () => {
+    expect(route('sort our sql warehouses by spend')).toMatchObject({ kind: 'uncovered' });
+    expect(route('whos on call for finance tonight')).toMatchObject({
+      kind: 'uncovered',
+      subject: 'who is on call',
     });
   });
 });

@@ -538,6 +538,19 @@ describe('findPeriod with times of day', () => {
       end: '2026-12-09T00:00:00.000Z',
     });
     expect(findPeriod('which tables missed the 9am SLA', { nowMs: NOW, timeZone: 'UTC' })).toBeUndefined();
+    // A name or two between the time and its SLA: still the deadline, and the day asked is the period.
+    expect(period('is the 07:30 gl close sla ok today')).toMatchObject({
+      start: '2026-12-09T00:00:00.000Z',
+      label: 'today',
+    });
+    expect(
+      findPeriod('did the 5am main.sales.orders slo hold', { nowMs: NOW, timeZone: 'UTC' }),
+    ).toBeUndefined();
+    // The hour of runs that missed an SLA is still the hour asked.
+    expect(period('did the 3am jobs miss their sla')).toMatchObject({
+      start: '2026-12-09T03:00:00.000Z',
+      end: '2026-12-09T04:00:00.000Z',
+    });
   });
 
   it('reads no period in a length runs are measured by ("longer than 2 hours")', () => {
@@ -737,5 +750,56 @@ describe('describePeriod and isTimeZone', () => {
   it('knows real zones from made-up ones', () => {
     expect(isTimeZone('Europe/Berlin')).toBe(true);
     expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
+  });
+});
+
+describe('findPeriod, bare hours before a day and a part of it', () => {
+  it('reads "between 1 and 3 mon morning" as those hours of that day', () => {
+    expect(period('any timeouts between 1 and 3 mon morning')).toMatchObject({
+      start: '2026-12-07T01:00:00.000Z',
+      end: '2026-12-07T03:00:00.000Z',
+    });
+  });
+
+  it('reads bare hours before an afternoon or an evening as the hours after noon', () => {
+    expect(period('failures between 2 and 5 tuesday afternoon')).toMatchObject({
+      start: '2026-12-08T14:00:00.000Z',
+      end: '2026-12-08T17:00:00.000Z',
+    });
+    expect(period('queries between 7 and 9 in the evening yesterday')).toMatchObject({
+      start: '2026-12-08T19:00:00.000Z',
+      end: '2026-12-08T21:00:00.000Z',
+    });
+  });
+});
+
+describe('findComparedPeriods, the one before named alone', () => {
+  const compared = (text: string) => {
+    const found = findComparedPeriods(text, { nowMs: NOW, timeZone: 'UTC' });
+    return found && { period: iso(found.period.startMs), against: iso(found.against.startMs) };
+  };
+
+  it('holds the past week against the week before when "week over week" names no period', () => {
+    expect(compared('failures per team week over week')).toEqual({
+      period: '2026-12-02T10:30:00.000Z',
+      against: '2026-11-25T10:30:00.000Z',
+    });
+    expect(compared('slas missed w/w')).toEqual(compared('failures wow'));
+  });
+
+  it('reads "vs last week" or "against the prior week" alone as this week against last week', () => {
+    expect(compared('failures per team vs last week')).toEqual({
+      period: '2026-12-07T00:00:00.000Z',
+      against: '2026-11-30T00:00:00.000Z',
+    });
+    expect(compared('failure counts against the prior week')).toEqual(compared('failures vs last week'));
+  });
+
+  it('reads "this week vs last" as this week against last week', () => {
+    expect(compared('failures this week vs last')).toEqual({
+      period: '2026-12-07T00:00:00.000Z',
+      against: '2026-11-30T00:00:00.000Z',
+    });
+    expect(compared('failures this week')).toBeUndefined();
   });
 });

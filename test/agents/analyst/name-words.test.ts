@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { type KindedName, withNamesSpelt } from '../../../src/agents/analyst/name-words.js';
+
+const NAMES: KindedName<'job' | 'warehouse' | 'team'>[] = [
+  { kind: 'job', name: 'prod_operations_backfill' },
+  { kind: 'job', name: 'dev_engineering_sync' },
+  { kind: 'job', name: 'billing_invoices_daily' },
+  { kind: 'job', name: 'billing_invoices_weekly' },
+  { kind: 'warehouse', name: 'sales_reporting' },
+  { kind: 'team', name: 'customer-success' },
+];
+const PLAIN = new Set(['the', 'and', 'on', 'is', 'did', 'failed', 'queries']);
+const spelt = (question: string) => withNamesSpelt(question, NAMES, (w) => PLAIN.has(w));
+
+describe('withNamesSpelt', () => {
+  it('reads shortened words of one name as the name, and says so', () => {
+    expect(spelt('did prod ops backfill fail')).toEqual({
+      text: 'did prod_operations_backfill fail',
+      read: ['"prod ops backfill" read as prod_operations_backfill'],
+    });
+    expect(spelt('queries on sales rptg').text).toBe('queries on sales_reporting');
+    expect(spelt('cust success spend').text).toBe('customer-success spend');
+    // The name's own word shortened the other way round: "engineering" for a name that says "eng" is
+    // read alike, and a word shortened inside a joined name too.
+    expect(spelt('dev_eng_sync status').text).toBe('dev_engineering_sync status');
+  });
+
+  it('reads a typo inside one word of a name as the name, word by word', () => {
+    expect(spelt('billing_invoces_daily status').text).toBe('billing_invoices_daily status');
+    expect(spelt('invoices dialy failed?').text).toBe('billing_invoices_daily failed?');
+  });
+
+  it('guesses no name that several fit, and offers them', () => {
+    const both = spelt('billing invoces status');
+    expect(both.text).toBe('billing invoces status');
+    expect(both.ambiguous?.candidates.map((c) => c.name)).toEqual([
+      'billing_invoices_daily',
+      'billing_invoices_weekly',
+    ]);
+  });
+
+  it("leaves alone a name typed as it is, plain words, a table's dotted parts and one word alone", () => {
+    expect(spelt('did billing_invoices_daily fail').read).toEqual([]);
+    expect(spelt('did the sales fail and on').read).toEqual([]);
+    expect(spelt('who read main.sales.rptg').read).toEqual([]);
+    expect(spelt('rptg failures').read).toEqual([]);
+    // A word joined by "_" is read whole or not at all: "billing_invoces_v2" is no name of the workspace.
+    expect(spelt('status of billing_invoces_daily_v2').read).toEqual([]);
+    // A typo of a shortening is a guess too far: "slaes rptg" fits no word as typed.
+    expect(spelt('slaes rptg').read).toEqual([]);
+  });
+});

@@ -58,7 +58,7 @@ const PLACEHOLDER_URL = 'http://127.0.0.1:9/placeholder';
 export async function replayScenario(options: ReplayOptions): Promise<Replay> {
   const env = loadEnv({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
   const logger = createLogger({ level: env.LOG_LEVEL });
-  const store = await openStore({ dataDir: 'memory://' });
+  const store = await openStore({ dataDir: 'scratch://' });
   let webhookUrl = '';
   let embedded: EmbeddedWorkspace;
   try {

@@ -96,10 +96,11 @@ async function pgliteDialect(
 const SCRATCH_WAL_SETTINGS = ['min_wal_size = 2MB', 'max_wal_size = 4MB'];
 
 /**
- * Settings of an in-memory store (an eval, a digest replay, `dbxops start`'s embedded mode, a test).
- * Its files are already in memory (PGlite's in-memory file system), so PostgreSQL's shared buffers
- * only hold a second copy of pages: 2 MB (256 pages) instead of the default 128 MB. Pages beyond them
- * are read again from those in-memory files, never from a disk. With the smaller log segments below
+ * Settings of a store thrown away after use (`memory://`: `dbxops start`'s embedded mode, tests;
+ * `scratch://`: an eval, a digest replay). Its files are already in memory (PGlite's in-memory file
+ * system, or the kernel's page cache for a scratch directory just written), so PostgreSQL's shared
+ * buffers only hold a second copy of pages: 2 MB (256 pages) instead of the default 128 MB. Pages
+ * beyond them are read again from those files. With the smaller log segments below
  * (and a replay's tighter heap), the demo eval's peak fell from 511–531 to 472–482 MiB, with the same
  * results (bench/README.md).
  */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, sql } from 'kysely';
 import type { PGliteDialect } from 'kysely-pglite-dialect';
@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../config/logger.js';
 import type { Database } from './database.js';
 import { MIGRATIONS, staticMigrationProvider } from './migrations.js';
 import { CHECKPOINT_EVERY_MS, type Repeat, startCheckpoints, wallClockRepeat } from './pglite-checkpoints.js';
+import { removeOnExit } from './remove-on-exit.js';
 import { StoreError } from './store-error.js';
 
 /** Where the embedded store keeps its files unless told otherwise. */
@@ -17,8 +18,14 @@ const DEFAULT_PGLITE_DIR = './data/pglite';
 export interface StoreOptions {
   /** `postgres://…` selects a real PostgreSQL server (env `DATABASE_URL`). Wins over `dataDir`. */
   readonly databaseUrl?: string | undefined;
-  /** PGlite data directory (default `./data/pglite`); `memory://` keeps everything in memory. */
+  /**
+   * PGlite data directory (default `./data/pglite`); `memory://` keeps everything in memory;
+   * `scratch://` is a store thrown away on close like `memory://`, but with its files in a fresh
+   * directory under `scratchParentDir`, removed on close or when the process exits or is interrupted.
+   */
   readonly dataDir?: string | undefined;
+  /** Where a `scratch://` store makes its directory (default the system's, `os.tmpdir()`). */
+  readonly scratchParentDir?: string;
   /** Run pending migrations before returning (default true). */
   readonly migrate?: boolean;
   /** Connection pool size for PostgreSQL (default 20). PGlite has exactly one connection. */
@@ -63,13 +70,19 @@ async function postgresDialect(databaseUrl: string, poolSize: number): Promise<P
 }
 
 /** Loaded only for the embedded store: a PostgreSQL deployment need not carry PGlite's WebAssembly. */
-async function pgliteDialect(dataDir: string, cacheDir: string | null): Promise<PGliteDialect> {
+async function pgliteDialect(
+  dataDir: string,
+  cacheDir: string | null,
+  scratchDir: string | undefined,
+): Promise<PGliteDialect> {
   const [{ PGliteDialect }, pglite] = await Promise.all([
     import('kysely-pglite-dialect'),
     import('@electric-sql/pglite'),
   ]);
+  if (scratchDir !== undefined)
+    return new PGliteDialect(await scratchPglite(pglite.PGlite, cacheDir, scratchDir));
   if (dataDir === 'memory://' || dataDir === '')
-    return new PGliteDialect(await scratchPglite(pglite.PGlite, cacheDir));
+    return new PGliteDialect(await scratchPglite(pglite.PGlite, cacheDir, undefined));
   mkdirSync(dataDir, { recursive: true });
   return new PGliteDialect(new pglite.PGlite(dataDir));
 }
@@ -83,10 +96,11 @@ async function pgliteDialect(dataDir: string, cacheDir: string | null): Promise<
 const SCRATCH_WAL_SETTINGS = ['min_wal_size = 2MB', 'max_wal_size = 4MB'];
 
 /**
- * Settings of an in-memory store (an eval, a digest replay, `dbxops start`'s embedded mode, a test).
- * Its files are already in memory (PGlite's in-memory file system), so PostgreSQL's shared buffers
- * only hold a second copy of pages: 2 MB (256 pages) instead of the default 128 MB. Pages beyond them
- * are read again from those in-memory files, never from a disk. With the smaller log segments below
+ * Settings of a store thrown away after use (`memory://`: `dbxops start`'s embedded mode, tests;
+ * `scratch://`: an eval, a digest replay). Its files are already in memory (PGlite's in-memory file
+ * system, or the kernel's page cache for a scratch directory just written), so PostgreSQL's shared
+ * buffers only hold a second copy of pages: 2 MB (256 pages) instead of the default 128 MB. Pages
+ * beyond them are read again from those files. With the smaller log segments below
  * (and a replay's tighter heap), the demo eval's peak fell from 511–531 to 472–482 MiB, with the same
  * results (bench/README.md).
  */
@@ -104,17 +118,36 @@ const SCRATCH_INITDB = ['--wal-segsize=1'];
  * first one this user opens with this PGlite version is kept in the user's cache directory and the
  * next ones start from a copy. Without a usable cache it is created as before.
  */
-async function scratchPglite(PGlite: typeof import('@electric-sql/pglite').PGlite, cacheDir: string | null) {
+async function scratchPglite(
+  PGlite: typeof import('@electric-sql/pglite').PGlite,
+  cacheDir: string | null,
+  dir: string | undefined,
+) {
+  // In PGlite's in-memory file system unless given a directory (PGlite's `NodeFS`).
+  const where = dir === undefined ? {} : { dataDir: dir };
   const template = cacheDir === null ? undefined : await pristineClusterPath(cacheDir);
   const bytes = template ? await readFile(template).catch(() => undefined) : undefined;
   if (bytes) {
     try {
-      return await PGlite.create({ loadDataDir: new Blob([bytes]), postgresqlconf: SCRATCH_SETTINGS });
+      return await PGlite.create({
+        ...where,
+        loadDataDir: new Blob([bytes]),
+        postgresqlconf: SCRATCH_SETTINGS,
+      });
     } catch {
-      // A copy another version or a crash left behind: create the cluster and keep a fresh copy.
+      // A copy another version or a crash left behind: create the cluster and keep a fresh copy, in a
+      // directory emptied of what the failed restore wrote.
+      if (dir !== undefined) {
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir);
+      }
     }
   }
-  const db = await PGlite.create({ postgresqlconf: SCRATCH_SETTINGS, initDbStartParams: SCRATCH_INITDB });
+  const db = await PGlite.create({
+    ...where,
+    postgresqlconf: SCRATCH_SETTINGS,
+    initDbStartParams: SCRATCH_INITDB,
+  });
   if (template) {
     try {
       const dump = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer());
@@ -142,6 +175,22 @@ async function pristineClusterPath(dir: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A fresh directory for a `scratch://` store, removed by `remove()` or, if the process ends first
+ * (an exit, Ctrl-C, SIGTERM), on its way out.
+ */
+async function scratchDirectory(parent: string): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(parent, 'dbxops-store-'));
+  const forget = removeOnExit(dir);
+  return {
+    dir,
+    remove: async () => {
+      forget();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 // Connection errors name host and port, never the password; keep only the message.
@@ -208,12 +257,25 @@ async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const dialectName = options.databaseUrl ? 'postgres' : 'pglite';
-  const dialect = options.databaseUrl
-    ? await postgresDialect(options.databaseUrl, options.poolSize ?? 20)
-    : await pgliteDialect(
-        options.dataDir ?? DEFAULT_PGLITE_DIR,
-        options.clusterCacheDir === undefined ? join(homedir(), '.cache', 'dbxops') : options.clusterCacheDir,
-      );
+  const scratch =
+    !options.databaseUrl && options.dataDir === 'scratch://'
+      ? await scratchDirectory(options.scratchParentDir ?? tmpdir())
+      : undefined;
+  let dialect: PGliteDialect | PostgresDialect;
+  try {
+    dialect = options.databaseUrl
+      ? await postgresDialect(options.databaseUrl, options.poolSize ?? 20)
+      : await pgliteDialect(
+          options.dataDir ?? DEFAULT_PGLITE_DIR,
+          options.clusterCacheDir === undefined
+            ? join(homedir(), '.cache', 'dbxops')
+            : options.clusterCacheDir,
+          scratch?.dir,
+        );
+  } catch (error) {
+    await scratch?.remove();
+    throw error;
+  }
   const db = new Kysely<Database>({ dialect });
   const checkpoints =
     dialectName === 'pglite'
@@ -234,6 +296,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       closed = true;
       await checkpoints?.stop();
       await db.destroy();
+      await scratch?.remove();
     },
   };
   if (options.migrate !== false) {

@@ -183,6 +183,36 @@ describe('openStore in memory', () => {
   });
 });
 
+describe('openStore in a scratch directory', () => {
+  const parent = mkdtempSync(join(tmpdir(), 'dbxops-scratch-parent-'));
+  const cache = mkdtempSync(join(tmpdir(), 'dbxops-cluster-'));
+  afterAll(() => {
+    rmSync(parent, { recursive: true, force: true });
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it("keeps its files on disk in a directory of its own, with an in-memory store's settings, and removes it on close", async () => {
+    for (const clusterCacheDir of [null, cache, cache]) {
+      const store = await openStore({ dataDir: 'scratch://', scratchParentDir: parent, clusterCacheDir });
+      const [dir, ...others] = readdirSync(parent);
+      expect(others).toEqual([]);
+      expect(readdirSync(join(parent, dir ?? 'missing'))).toEqual(
+        expect.arrayContaining(['PG_VERSION', 'base']),
+      );
+      const repos = createRepositories(store.db);
+      await repos.watermarks.advance('ws', 'runs', { lastSeenAt: 5 }, 5);
+      expect(await repos.watermarks.get('ws', 'runs')).toMatchObject({ lastSeenAt: 5 });
+      const { rows } = await sql<{ setting: string }>`
+        select setting from pg_settings where name in ('shared_buffers', 'wal_segment_size') order by name`.execute(
+        store.db,
+      );
+      expect(rows.map((r) => r.setting)).toEqual(['256', '1048576']);
+      await store.close();
+      expect(readdirSync(parent)).toEqual([]);
+    }
+  });
+});
+
 describe('openStore in memory, left running', () => {
   const MB = 1024 * 1024;
 

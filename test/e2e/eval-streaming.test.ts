@@ -14,7 +14,7 @@ import { evalScoreQueries, itMeetsSeverityDetectionAndNoiseTargets } from '../su
  * passed). Measured on 2026-12-07 (seed 42): recall 12 of 12 (1.0), precision 1, severity 0.909 (10 of
  * 11: the hung embeddings update is P2 where the ground truth says P1, for the responder's restart gets
  * the candidates out before 07:00, which the ground truth expects missed; docs/scenarios.md), correlation
- * 1, must-not-page and recurring met, time to detect p95 60 s (the query storm's queue; was 2400 s);
+ * 1, must-not-page and recurring met, time to detect p95 180 s (the query storm's queue; was 2400 s);
  * noise 0.270 (10 cards for 37 naive alerts) not.
  *
  * Recall: the recs team's cost spike (`recs-cost-spike`) barely shows in the bill (its four hours

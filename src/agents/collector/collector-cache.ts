@@ -3,6 +3,7 @@ import type { Run } from '../../databricks/rest/jobs-api.js';
 import type { JobInfo } from './job-info.js';
 import type { Topology } from './topology.js';
 import type { UsualQueue } from '../detector/usual-queue.js';
+import type { PipelineEventCursor } from './pipeline-progress.js';
 
 /** Per-process memory of one workspace's collector. Losing it (a restart) loses nothing: the watermarks hold. */
 export interface CollectorCache {
@@ -32,6 +33,8 @@ export interface CollectorCache {
    * warehouse has too little history for one.
    */
   readonly usualQueues: Map<string, UsualQueue | null>;
+  /** Where each pipeline's event log was read to, for the progress of its updates in flight. */
+  readonly pipelineEvents: Map<string, PipelineEventCursor>;
   topology: Topology | undefined;
   readonly capacity: number;
 }
@@ -55,6 +58,7 @@ export function createCollectorCache(options: CollectorCacheOptions = {}): Colle
     clusters: new Map(),
     tablesRead: new Map(),
     usualQueues: new Map(),
+    pipelineEvents: new Map(),
     topology: undefined,
     capacity,
   };

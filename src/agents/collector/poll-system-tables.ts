@@ -36,6 +36,7 @@ import {
 } from './acl-change-observation.js';
 import { changeTimesOf, type JobSettingsAuditEvent, jobSettingsChanges } from './job-settings-changes.js';
 import { asDegraded, type Degraded } from './monitoring-degraded.js';
+import { readUpdateProgress } from './pipeline-progress.js';
 import { dateParam, ms, num, type SqlRow, str, stringMap, tsParam } from './sql-row.js';
 
 /** How far back each source re-reads on every poll, because its table fills late (docs/databricks.md, System tables). */
@@ -541,6 +542,15 @@ export async function pollSystemTables(
         const startTime = epochOf(u.creation_time);
         if (u.state === undefined || ENDED_UPDATE_STATES.has(u.state) || startTime === undefined) continue;
         const jobId = startingJob(cache, p.pipeline_id);
+        const read = await readUpdateProgress(deps, cache.pipelineEvents, {
+          pipelineId: p.pipeline_id,
+          updateId: u.update_id,
+          startTime,
+        });
+        if (!read.ok) {
+          out.rejected.push({ source: 'pipelines', reason: read.message });
+          deps.logger?.warn({ pipelineId: p.pipeline_id, updateId: u.update_id }, read.message);
+        }
         accept(
           'pipelines',
           pipelineUpdateObservationSchema,
@@ -554,6 +564,8 @@ export async function pollSystemTables(
             startTime,
             ...(jobId !== undefined ? { jobId } : {}),
             ...(p.cluster_id !== undefined ? { clusterId: p.cluster_id } : {}),
+            // A failed read says nothing of how long the flows have been quiet, only the gaps it read.
+            progress: { ...(read.ok ? { quietSince: read.quietSince } : {}), gaps: read.gaps },
           },
           out.pipelineUpdates,
         );

@@ -77,6 +77,11 @@ export function incidentTitle(root: Signal): string {
       title = `${jobName(root)} skipped${onTask}`;
       break;
     case 'duration_anomaly': {
+      const quiet = metric(root, 'quietMinutes');
+      if (quiet !== undefined) {
+        title = `${jobName(root)} is running with no progress for ${quiet} min`;
+        break;
+      }
       const ratio = metric(root, 'ratio');
       const running = metric(root, 'stillRunning') === 1 ? 'is running' : 'ran';
       title = `${jobName(root)} ${running} ${ratio !== undefined ? `${ratio.toFixed(1)}×` : 'far'} longer than usual`;

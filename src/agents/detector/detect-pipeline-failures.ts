@@ -4,6 +4,7 @@ import { DURATION_MAX_SAMPLES, type DurationBaselines } from './detect-duration-
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { PipelineUpdateObservation, RunObservation } from './observations.js';
 import { runOutcome } from './run-state.js';
+import { recordProgressGaps, stallOf, stallWords } from './pipeline-stall.js';
 import { anomalyLimit, formatMinutes, usualSeconds } from './running-long.js';
 import { recordSamples, type SampleWindow, valuesBefore } from './sample-window.js';
 
@@ -49,11 +50,12 @@ export interface PipelineUpdateOutput extends DetectorOutput {
 
 /**
  * DLT / Lakeflow pipeline updates that went wrong, one signal per update: a failed update carries its
- * first fatal error event's message and its classification; an update still in flight far past its
- * pipeline's usual duration (the duration detector's bar, once `min_history_runs` updates completed)
- * is hung, with or without an error — a `duration_anomaly` about the pipeline, naming the job run whose
- * pipeline task started it, since that run is waiting on it. Completed updates are recorded as the
- * pipeline's baseline.
+ * first fatal error event's message and its classification; an update still in flight whose flows have
+ * stopped reporting progress (`pipeline-stall.ts`), or far past its pipeline's usual duration (the
+ * duration detector's bar, once `min_history_runs` updates completed; what is left where the event log
+ * cannot be read), is hung, with or without an error — a `duration_anomaly` about the pipeline, naming
+ * the job run whose pipeline task started it, since that run is waiting on it. Completed updates are
+ * recorded as the pipeline's baseline, and the gaps between progress reports as its usual cadence.
  */
 export function detectPipelineFailures(
   updates: readonly PipelineUpdateObservation[],
@@ -71,6 +73,7 @@ export function detectPipelineFailures(
       DURATION_MAX_SAMPLES,
     );
   }
+  recordProgressGaps(durations, updates);
   for (const u of updates) {
     sink.guard(`pipeline:${u.pipelineId}/update:${u.updateId}`, () => {
       if (u.state.toUpperCase() === 'FAILED') failed(sink, u, now, options.classify);
@@ -121,20 +124,29 @@ function runningLong(
 ): void {
   const history = pipelineHistory(durations, u);
   const usual = usualSeconds(history, thresholds.min_history_runs);
-  if (usual === undefined) return;
   const seconds = (now - u.startTime) / 1000;
-  const limit = anomalyLimit(history, usual, thresholds, MAD_K);
-  if (!(seconds >= limit)) return;
+  const limit = usual === undefined ? undefined : anomalyLimit(history, usual, thresholds, MAD_K);
+  const long = limit !== undefined && seconds >= limit;
+  const stall = stallOf(u, durations, now);
+  if (!long && stall === undefined) return;
   const name = u.pipelineName ?? `pipeline ${u.pipelineId}`;
   const run = startedBy(u, runs);
-  const ratio = seconds / usual;
+  const waits =
+    run !== undefined ? `; ${run.jobName ?? `job ${run.jobId}`} (run ${run.runId}) waits on it` : '';
+  const ratio = usual === undefined ? undefined : seconds / usual;
+  const since = [
+    ...(stall !== undefined ? [stall.quietSince + Math.ceil(stall.limitSeconds * 1000)] : []),
+    ...(long ? [u.startTime + Math.ceil(limit * 1000)] : []),
+  ];
+  const running = `Update ${u.updateId} ${u.state.toLowerCase()} for ${formatMinutes(seconds)}`;
   sink.emit(`pipeline:${u.pipelineId}`, {
+    // One signal per hung update, whichever sign showed it first.
     dedupKey: `${u.workspaceId}:pipeline-update:${u.updateId}:running-long`,
     workspaceId: u.workspaceId,
     kind: 'duration_anomaly',
     severityHint: 'P3',
     observedAt: now,
-    occurredAt: u.startTime + Math.ceil(limit * 1000),
+    occurredAt: Math.min(...since),
     subject: { type: 'pipeline', id: u.pipelineId, name },
     refs: {
       ...refsOf(u),
@@ -142,16 +154,24 @@ function runningLong(
     },
     metrics: {
       durationSeconds: Math.round(seconds),
-      medianSeconds: Math.round(usual),
-      ratio: Math.round(ratio * 100) / 100,
+      ...(usual !== undefined && ratio !== undefined
+        ? { medianSeconds: Math.round(usual), ratio: Math.round(ratio * 100) / 100 }
+        : {}),
       historyRuns: history.length,
       stillRunning: 1,
+      ...(stall !== undefined
+        ? {
+            quietMinutes: Math.floor(stall.quietSeconds / 60),
+            usualProgressGapSeconds: Math.round(stall.usualGapSeconds),
+          }
+        : {}),
     },
     evidence: [
       {
-        label: `Update ${u.updateId} ${u.state.toLowerCase()} for ${formatMinutes(seconds)}, ${ratio.toFixed(1)}× the usual ${formatMinutes(usual)}${
-          run !== undefined ? `; ${run.jobName ?? `job ${run.jobId}`} (run ${run.runId}) waits on it` : ''
-        }`,
+        label:
+          stall !== undefined
+            ? `${running} with ${stallWords(stall)}${waits}`
+            : `${running}, ${ratio?.toFixed(1)}× the usual ${formatMinutes(usual ?? 0)}${waits}`,
       },
     ],
   });

@@ -4,6 +4,7 @@ import type { DurationBaselines } from './detect-duration-anomaly.js';
 import { isInFlight, pipelineHistory } from './detect-pipeline-failures.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { PipelineUpdateObservation, RunObservation, TableSla } from './observations.js';
+import { stallOf, stallWords } from './pipeline-stall.js';
 import { runOutcome } from './run-state.js';
 import { lateLimit, usualSeconds } from './running-long.js';
 import { valuesBefore } from './sample-window.js';
@@ -37,8 +38,9 @@ export interface SlaOptions {
 /**
  * Tables not refreshed by their daily deadline (`sla_missed`), and tables whose deadline is near with
  * evidence that the refresh will not come (`sla_at_risk`): an upstream run of this cycle failed, was
- * skipped, or is running past its own usual duration, or an upstream pipeline's update is (a hung
- * update, error or not, holds back every table downstream of it), or an upstream job that starts at
+ * skipped, or is running past its own usual duration, or an upstream pipeline's update is, or its
+ * flows have stopped reporting progress (a hung update, error or not, holds back every table downstream
+ * of it), or an upstream job that starts at
  * about the same time every day and writes the table itself has not started this cycle, a quarter of an hour past the time it
  * usually has by (`usual-start.ts`: a paused schedule, a changed cron, a run held at max concurrency,
  * a scheduled run that never happened). An upstream still running within its
@@ -140,7 +142,8 @@ function evidenceAgainstRefresh(
   );
   return [
     ...upstream.filter(ofCycle).map((r) => evidenceAgainst(r, now, options)),
-    ...updates.filter(ofCycle).map((u) => updateEvidence(u, now, options)),
+    // A continuous update began days ago and never ends: only a stall of it is evidence.
+    ...updates.map((u) => updateEvidence(u, now, options, ofCycle(u))),
     ...sla.upstreamJobIds.map(notStartedOf),
   ]
     .filter((e): e is Evidence => e !== undefined)
@@ -310,19 +313,33 @@ function evidenceAgainst(run: RunObservation, now: number, options: SlaOptions):
   }
 }
 
-/** What an upstream pipeline's update in flight says against the next refresh: running past its usual time. */
+/**
+ * What an upstream pipeline's update in flight says against the next refresh: its flows stopped
+ * reporting progress (`pipeline-stall.ts`), or, for one started this cycle (`ofThisCycle`), it runs past
+ * its usual time — all that is left to go by where its event log cannot be read.
+ */
 function updateEvidence(
   u: PipelineUpdateObservation,
   now: number,
   options: SlaOptions,
+  ofThisCycle: boolean,
 ): Evidence | undefined {
   if (!isInFlight(u)) return undefined;
+  const name = u.pipelineName ?? `pipeline ${u.pipelineId}`;
+  const refs = { pipelineId: u.pipelineId };
+  const stall = stallOf(u, options.durations, now);
+  if (stall !== undefined)
+    return {
+      label: `Upstream pipeline ${name} has had ${stallWords(stall)} (update ${u.updateId})`,
+      refs,
+      rank: 2,
+    };
+  if (!ofThisCycle) return undefined;
   const past = pastUsual(pipelineHistory(options.durations, u), now - u.startTime, options);
   if (past === undefined) return undefined;
-  const name = u.pipelineName ?? `pipeline ${u.pipelineId}`;
   return {
     label: `Upstream pipeline ${name} has been updating ${past.ran} min, past its usual ${past.usual} min (update ${u.updateId})`,
-    refs: { pipelineId: u.pipelineId },
+    refs,
     rank: 2,
   };
 }

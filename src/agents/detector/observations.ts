@@ -161,6 +161,24 @@ export const pipelineUpdateObservationSchema = z.object({
   clusterId: idString.optional(),
   team: name.optional(),
   costUsd: usd.optional(),
+  /**
+   * What the pipeline's event log says of the update in flight, when it could be read: when its flows
+   * last reported progress, and the gaps between progress reports read since the last poll.
+   */
+  progress: z
+    .object({
+      /**
+       * The newest `flow_progress` event of the update, or its `update_progress` RUNNING when none yet;
+       * absent when the log could not be read this time.
+       */
+      quietSince: epochMs.optional(),
+      /** Gaps between one update's consecutive progress reports (this one's or earlier ones'), in seconds. */
+      gaps: z
+        .array(z.object({ updateId: idString, at: epochMs, seconds: z.number().finite().nonnegative() }))
+        .max(LIMITS.list)
+        .default([]),
+    })
+    .optional(),
 });
 export type PipelineUpdateObservation = z.output<typeof pipelineUpdateObservationSchema>;
 

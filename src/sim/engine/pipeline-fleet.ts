@@ -56,6 +56,12 @@ export interface PipelineState {
 
 const MAX_UPDATES = 50;
 const MAX_EVENTS = 500;
+/**
+ * How often a running triggered update's flows report progress (a `flow_progress` event with its
+ * metrics): every 45 to 90 seconds each, as a streaming flow does batch by batch.
+ */
+const PROGRESS_MIN_MS = 45_000;
+const PROGRESS_SPREAD_MS = 45_000;
 /** A continuous pipeline that failed is restarted after this long (Databricks retries it on failure). */
 const CONTINUOUS_RETRY_MS = 5 * 60_000;
 
@@ -334,7 +340,58 @@ export class PipelineFleet {
     ctx.at(u.endAt, () => {
       if (u.token === token) this.#end(p, u, u.error ? 'FAILED' : 'COMPLETED');
     });
+    const running = phases.at(-1)?.[1] ?? now;
+    if (!hang) ctx.at(running + progressGapMs(u.updateId, 0), () => this.#progress(p, u, token, 1));
     return u;
+  }
+
+  /**
+   * The flows of a running triggered update report progress until it ends. A hung update reports none:
+   * it stays RUNNING with nothing moving. The gaps come from the update's id rather than the workload's
+   * random stream, so reporting progress changes nothing else the workspace does.
+   */
+  #progress(p: PipelineState, u: PipelineUpdate, token: number, tick: number): void {
+    const now = this.ctx.now();
+    if (u.token !== token || u.ended || now >= u.endAt) return;
+    for (const table of p.spec.writes) {
+      const flow = table.split('.').at(-1) ?? table;
+      const rows = Math.round(1_000 + unitHash(`${u.updateId}|${flow}|${tick}`) * 50_000);
+      this.#flowProgress(p, u, now, flow, 'RUNNING', { num_output_rows: rows, backlog_bytes: rows * 40 });
+    }
+    const next = now + progressGapMs(u.updateId, tick);
+    if (next < u.endAt) this.ctx.at(next, () => this.#progress(p, u, token, tick + 1));
+  }
+
+  /** A `flow_progress` event of one flow; its id and sequence draw no randomness. */
+  #flowProgress(
+    p: PipelineState,
+    u: PipelineUpdate,
+    at: number,
+    flow: string,
+    status: string,
+    metrics: Record<string, number> | undefined,
+  ): void {
+    p.seq += 1;
+    p.events.push({
+      id: `${u.updateId.slice(0, 24)}${p.seq.toString(16).padStart(12, '0')}`,
+      sequence: { control_plane_seq_no: p.seq },
+      origin: {
+        pipeline_id: p.pipelineId,
+        pipeline_name: p.spec.name,
+        update_id: u.updateId,
+        cluster_id: u.clusterId,
+        flow_name: flow,
+        dataset_name: flow,
+      },
+      timestamp: new Date(at).toISOString(),
+      timestampMs: at,
+      message: `Flow '${flow}' is ${status}.`,
+      level: metrics ? 'METRICS' : 'INFO',
+      maturity_level: 'STABLE',
+      event_type: 'flow_progress',
+      details: { flow_progress: { status, ...(metrics ? { metrics } : {}) } },
+    });
+    if (p.events.length > MAX_EVENTS) p.events.shift();
   }
 
   #activeHang(p: PipelineState, manual: boolean): FaultState | undefined {
@@ -425,6 +482,9 @@ export class PipelineFleet {
         },
       );
     }
+    if (result === 'COMPLETED' && !p.spec.continuous)
+      for (const table of p.spec.writes)
+        this.#flowProgress(p, u, now, table.split('.').at(-1) ?? table, 'COMPLETED', undefined);
     this.#event(
       p,
       u,
@@ -494,6 +554,21 @@ export class PipelineFleet {
     p.events.push(event);
     if (p.events.length > MAX_EVENTS) p.events.shift();
   }
+}
+
+/** A number in [0, 1) from `key` alone (FNV-1a): the same key gives the same number, and no stream is drawn. */
+function unitHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 4_294_967_296;
+}
+
+/** The wait before a running update's flows report progress for the `tick`th time. */
+function progressGapMs(updateId: string, tick: number): number {
+  return PROGRESS_MIN_MS + Math.floor(unitHash(`${updateId}#${tick}`) * PROGRESS_SPREAD_MS);
 }
 
 interface TableNameParts {

@@ -153,7 +153,8 @@ const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> 
   // Spend shows a cost spike once billed; job clusters launched wider than usual show it before.
   cost_spike: ['cost_anomaly', 'budget_exceeded', 'cluster_widened'],
   query_storm: ['warehouse_queueing'],
-  // A hung update raises no error: what shows it is the update running past its own normal time.
+  // A hung update raises no error: what shows it is its flows' silence, or the update running past
+  // its own normal time (both a duration_anomaly of the pipeline).
   pipeline_hang: ['duration_anomaly'],
 };
 

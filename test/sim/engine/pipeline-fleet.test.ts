@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pipelineJson } from '../../../src/sim/engine/rest-views.js';
 import { SimWorkspace } from '../../../src/sim/engine/sim-workspace.js';
 import { MemorySink } from '../../../src/sim/memory-sink.js';
+import type { PipelineEvent } from '../../../src/sim/engine/pipeline-fleet.js';
 import type { ScenarioInput } from '../../../src/sim/scenario/schema.js';
 import { scenarioWith } from '../fixtures.js';
 
@@ -70,6 +71,48 @@ describe('Scheduled pipelines', () => {
       ['SCHEDULE', 12],
       ['SCHEDULE', 18],
     ]);
+  });
+});
+
+describe('Progress of triggered updates', () => {
+  const progress = (events: readonly PipelineEvent[], updateId: string) =>
+    events.filter((e) => e.event_type === 'flow_progress' && e.origin.update_id === updateId);
+
+  it('has each flow report progress every 45 to 90 seconds while its update runs, then complete', () => {
+    const { ws } = workspace((s) => {
+      s.pipelines = [stream({ schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC' } })];
+    });
+    ws.advanceTo(START + HOUR - 1);
+    const p = pipeline(ws);
+    const u = p.updates[0]!;
+    const reports = progress(p.events, u.updateId);
+    const running = reports.filter(
+      (e) => (e.details as { flow_progress: { status: string } }).flow_progress.status === 'RUNNING',
+    );
+    // Ten minutes of work, give or take: a report a minute or so.
+    expect(running.length).toBeGreaterThan(5);
+    for (const [a, b] of running.slice(1).map((e, i) => [running[i]!, e] as const)) {
+      expect(b.timestampMs - a.timestampMs).toBeGreaterThanOrEqual(45_000);
+      expect(b.timestampMs - a.timestampMs).toBeLessThanOrEqual(90_000);
+    }
+    expect(running[0]?.origin.flow_name).toBe('orders_stream');
+    expect(running[0]?.details).toMatchObject({
+      flow_progress: { metrics: { num_output_rows: expect.any(Number) } },
+    });
+    expect(reports.at(-1)?.details).toEqual({ flow_progress: { status: 'COMPLETED' } });
+    expect(reports.at(-1)?.timestampMs).toBe(u.endAt);
+  });
+
+  it('has a hung update report no progress at all while it stays RUNNING', () => {
+    const { ws } = workspace((s) => {
+      s.pipelines = [stream({ schedule: { quartz_cron_expression: '0 0 * * * ?', timezone_id: 'UTC' } })];
+      s.faults = [hang('+0.5h', '+3h')];
+    });
+    ws.advanceTo(START + 2 * HOUR);
+    const held = pipeline(ws).active;
+    if (!held) throw new Error('no update in flight');
+    expect(ws.pipelines.stateAt(held, ws.now())).toBe('RUNNING');
+    expect(progress(pipeline(ws).events, held.updateId)).toEqual([]);
   });
 });
 

@@ -137,14 +137,15 @@ export function detectRowCountAnomalies(
       // of 3, are no drop.
       const mad = Math.max(median(history.map((v) => Math.abs(v - med))), Math.sqrt(med) / 1.4826);
       const distance = Math.abs(load.rowsWritten - med);
-      // A short baseline's MAD can come out small by chance (three of five loads alike): a load inside
-      // the range those few loads already showed is no outlier, whatever the MAD says. A longer one may
-      // hold an earlier real drop in its range, so there the bound alone judges.
+      // A short baseline's MAD can come out small by chance (three of five loads alike, or six of a
+      // ±15 % feed that happened to run high: MAD 2 % of the median), and then even its wide bound (9 MADs
+      // for six loads) calls an ordinary load of the feed's own spread a drop. So while the baseline is
+      // short the bound does not judge; a longer one may hold an earlier real drop in its range, so there
+      // the bound alone judges.
       const short = history.length < 2 * thresholds.min_history_runs;
-      const seenBefore = short && load.rowsWritten >= fewest && load.rowsWritten <= most;
-      const beyondNoise = !seenBefore && distance > outlierMads(history.length) * mad;
-      // While the baseline is short its bound is wide (9 MADs for six loads): a load past the
-      // threshold beyond every load it holds, and three MADs from their median, is a change all the same.
+      const beyondNoise = !short && distance > outlierMads(history.length) * mad;
+      // While the baseline is short, a load past the threshold beyond every load it holds, and three MADs
+      // from their median, is a change.
       const pastRange = (beyond: boolean) => short && beyond && distance > SHORT_BASELINE_MADS * mad;
       const drop =
         ratio < 1 - thresholds.row_count_drop &&

@@ -99,6 +99,17 @@ describe('detectRowCountAnomalies', () => {
     expect(halved.signals.map((s) => [s.kind, s.metrics.rowsWritten])).toEqual([['row_count_drop', 21_000]]);
   });
 
+  it("does not call a load within the feed's own jitter a drop when the handful of loads before happened to bunch", () => {
+    // A nightly stage of 500,000 rows ± 15 % whose first six loads bunched near the top (MAD 10,000
+    // rows, 2 % of the median): 445,000 is 21 % under their median and past their nine-MAD bound, yet
+    // inside the feed's spread. Half the usual is a drop all the same.
+    const bunched = [571_000, 569_000, 570_000, 507_000, 552_000, 523_000].map((rows, d) => load(d, rows));
+    const ordinary = detectRowCountAnomalies([...bunched, load(6, 445_000)], {}, thresholds(), T0 + 7 * DAY);
+    expect(ordinary.signals).toEqual([]);
+    const real = detectRowCountAnomalies([...bunched, load(6, 250_000)], {}, thresholds(), T0 + 7 * DAY);
+    expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
+  });
+
   it('calls a load under the fewest rows the job ever wrote, by more than row_count_drop, a drop while its spread is still uncertain', () => {
     // Six loads of a feed with ±20 % jitter: the prediction bound is 9 MADs wide, 38,000 rows either side
     // of the median; half the usual is still under every one of them by more than the threshold.

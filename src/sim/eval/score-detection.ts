@@ -155,6 +155,8 @@ const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> 
   query_storm: ['warehouse_queueing'],
   // A hung update raises no error: what shows it is the update running past its own normal time.
   pipeline_hang: ['duration_anomaly'],
+  // Files that come late hold back the run: what shows it is a table's writer not started in time.
+  late_arrival: ['sla_at_risk', 'sla_missed'],
 };
 
 /**

@@ -383,7 +383,7 @@ const businessHoursSchema = z.union([
       else if (minutesOfDay(h.from) === minutesOfDay(h.to))
         ctx.addIssue({ code: 'custom', path: ['to'], message: 'a time other than from' });
     }),
-]);
+], 'UTC hours like [8, 18] or local times like {from: "09:30", to: "19:30", timezone: "Asia/Kolkata"}');
 export type BusinessHours = z.infer<typeof businessHoursSchema>;
 
 /** Minutes since midnight of an `HH:MM` clock time. */

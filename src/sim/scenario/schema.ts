@@ -361,29 +361,32 @@ const clockTime = z
  * (`{from: "09:30", to: "19:30", timezone: "Asia/Kolkata"}`), which follow the zone's daylight saving and
  * may run past midnight (`to` before `from`).
  */
-const businessHoursSchema = z.union([
-  z
-    .tuple([z.number().int().min(0).max(23), z.number().int().min(1).max(24)])
-    .refine(([from, to]) => from !== to, 'two different hours like [8, 18]'),
-  z
-    .strictObject({
-      from: clockTime,
-      to: clockTime,
-      timezone: z.string().min(1).max(64).default('UTC'),
-    })
-    .superRefine((h, ctx) => {
-      if (!knownZone(h.timezone))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['timezone'],
-          message: 'a known IANA time zone like "UTC", "Europe/Berlin" or "Asia/Kolkata"',
-        });
-      if (h.from === '24:00')
-        ctx.addIssue({ code: 'custom', path: ['from'], message: 'a time before 24:00, like "09:30"' });
-      else if (minutesOfDay(h.from) === minutesOfDay(h.to))
-        ctx.addIssue({ code: 'custom', path: ['to'], message: 'a time other than from' });
-    }),
-], 'UTC hours like [8, 18] or local times like {from: "09:30", to: "19:30", timezone: "Asia/Kolkata"}');
+const businessHoursSchema = z.union(
+  [
+    z
+      .tuple([z.number().int().min(0).max(23), z.number().int().min(1).max(24)])
+      .refine(([from, to]) => from !== to, 'two different hours like [8, 18]'),
+    z
+      .strictObject({
+        from: clockTime,
+        to: clockTime,
+        timezone: z.string().min(1).max(64).default('UTC'),
+      })
+      .superRefine((h, ctx) => {
+        if (!knownZone(h.timezone))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['timezone'],
+            message: 'a known IANA time zone like "UTC", "Europe/Berlin" or "Asia/Kolkata"',
+          });
+        if (h.from === '24:00')
+          ctx.addIssue({ code: 'custom', path: ['from'], message: 'a time before 24:00, like "09:30"' });
+        else if (minutesOfDay(h.from) === minutesOfDay(h.to))
+          ctx.addIssue({ code: 'custom', path: ['to'], message: 'a time other than from' });
+      }),
+  ],
+  'UTC hours like [8, 18] or local times like {from: "09:30", to: "19:30", timezone: "Asia/Kolkata"}',
+);
 export type BusinessHours = z.infer<typeof businessHoursSchema>;
 
 /** Minutes since midnight of an `HH:MM` clock time. */

@@ -291,8 +291,9 @@ export class ClusterFleet {
       if (c.state === 'RUNNING' || c.state === 'RESIZING' || c.state === 'RESTARTING')
         this.#accrue(c, hourStart);
       if (c.state === 'RUNNING') this.#autoscale(c, c.busyHours.contains(hourStart));
+      const opens = c.busyHours.opensIn(hourStart);
       // Local working hours may begin or end within the hour (09:30 in Kolkata): the load follows then.
-      for (const turn of [c.busyHours.opensIn(hourStart), c.busyHours.closesIn(hourStart)]) {
+      for (const turn of [opens, c.busyHours.closesIn(hourStart)]) {
         if (turn === undefined || turn === hourStart) continue;
         this.ctx.at(turn, () => {
           if (c.state !== 'RUNNING') return;
@@ -300,7 +301,6 @@ export class ClusterFleet {
           this.#autoscale(c, c.busyHours.contains(turn));
         });
       }
-      const opens = c.busyHours.opensIn(hourStart);
       if (opens !== undefined && c.state === 'TERMINATED' && c.terminationReason?.code === 'INACTIVITY') {
         this.ctx.at(opens + this.ctx.prng.int(0, 40) * MINUTE, () => {
           if (c.state === 'TERMINATED') this.start(c.clusterId, c.owner);

@@ -187,7 +187,8 @@ function fromLastPatterns(n: number, fields: string[]): string[] {
   return patterns;
 }
 
-function knownZone(timezone: string): boolean {
+/** Whether `timezone` is an IANA zone this runtime knows. */
+export function knownZone(timezone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
     return true;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deadlinesAround } from '../agents/detector/zoned-time.js';
+import { deadlinesAround } from '../domain/zoned-time.js';
 import {
   buildCostReport,
   buildDailyDigest,

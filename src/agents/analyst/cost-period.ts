@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '../../domain/result.js';
-import { localDate, zonedTime } from '../detector/zoned-time.js';
+import { localDate, zonedTime } from '../../domain/zoned-time.js';
 import { findPeriod, previousPeriod, recentPeriod } from './time-words.js';
 
 const DAY_MS = 86_400_000;

@@ -1,4 +1,4 @@
-import { localDate, zonedTime } from '../detector/zoned-time.js';
+import { localDate, zonedTime } from '../../domain/zoned-time.js';
 import { clockText, type DayWindow, findTimeOfDay, readClockTime } from './time-of-day.js';
 
 /**

@@ -9,7 +9,7 @@ import { runOutcome } from './run-state.js';
 import { lateLimit, usualSeconds } from './running-long.js';
 import { valuesBefore } from './sample-window.js';
 import { START_GRACE_MS, usualInterval, usualStartBy } from './usual-start.js';
-import { deadlinesAround, localClock } from './zoned-time.js';
+import { deadlinesAround, localClock } from '../../domain/zoned-time.js';
 
 /**
  * How early evidence against a refresh is reported at the latest: two hours before the deadline, the

@@ -1,5 +1,5 @@
 import type { TableSla } from './observations.js';
-import { deadlinesAround } from './zoned-time.js';
+import { deadlinesAround } from '../../domain/zoned-time.js';
 
 /**
  * When the table of `sla` is next due, seen at `at`: its next daily deadline after `at`, or for a

@@ -1,5 +1,5 @@
 import { median, type SampleWindow } from './sample-window.js';
-import { deadlinesAround } from './zoned-time.js';
+import { deadlinesAround } from '../../domain/zoned-time.js';
 
 /**
  * When a table's writer has usually started by, learned from its own runs: the evidence a senior SRE

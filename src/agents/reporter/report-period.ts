@@ -1,4 +1,4 @@
-import { localDate, zonedTime } from '../detector/zoned-time.js';
+import { localDate, zonedTime } from '../../domain/zoned-time.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,6 +1,6 @@
 import type { Policy } from '../../config/policy.js';
 import { MAX_AGE_LIMIT_MINUTES, parseDurationMinutes } from '../../domain/duration.js';
-import { deadlinesAround } from '../detector/zoned-time.js';
+import { deadlinesAround } from '../../domain/zoned-time.js';
 
 /**
  * Which data SLAs exist and whether each daily deadline was kept. One definition for everything that

@@ -1,4 +1,5 @@
 import type { ScenarioCluster } from '../scenario/schema.js';
+import { WorkingHours } from './working-hours.js';
 import { type Cloud, nodeType, skuNames } from './catalog.js';
 import {
   attributeColumns,
@@ -55,8 +56,8 @@ export interface ClusterState {
   photon: boolean;
   /** An unresolved driver_unresponsive fault on this cluster. */
   unresponsive: FaultState | undefined;
-  /** Minutes in [from,to) UTC hours in which people use an all-purpose cluster. */
-  busyHours: [number, number];
+  /** When people use an all-purpose cluster (its `business_hours`). */
+  busyHours: WorkingHours;
   /** A job cluster whose launch fails: the scenario's own wording for the run's error, if it gave one. */
   launchMessage: string | undefined;
   /** Spot nodes reclaimed and not yet replaced: the fault, and whether the driver went with them. */
@@ -77,6 +78,8 @@ export interface SpotReclaim {
 const MAX_EVENTS = 500;
 const MAX_JOB_CLUSTERS = 2000;
 const MINUTE = 60_000;
+/** A job cluster works whenever it runs. */
+const ALWAYS = new WorkingHours([0, 24]);
 
 /** All-purpose and job clusters: lifecycle, events, SCD2 rows, node timeline and billing. */
 export class ClusterFleet {
@@ -148,7 +151,7 @@ export class ClusterFleet {
       runName: undefined,
       photon: false,
       unresponsive: undefined,
-      busyHours: [8, 18],
+      busyHours: new WorkingHours(spec.business_hours),
       launchMessage: undefined,
       spotLost: undefined,
       baselineCores: 0,
@@ -218,7 +221,7 @@ export class ClusterFleet {
       runName: opts.runName,
       photon: opts.spec.runtime_engine === 'PHOTON',
       unresponsive: undefined,
-      busyHours: [0, 24],
+      busyHours: ALWAYS,
       launchMessage: opts.launchMessage,
       spotLost: undefined,
       baselineCores: clusterCores(opts.spec),
@@ -287,10 +290,19 @@ export class ClusterFleet {
       if (c.source === 'JOB') continue;
       if (c.state === 'RUNNING' || c.state === 'RESIZING' || c.state === 'RESTARTING')
         this.#accrue(c, hourStart);
-      const hour = new Date(hourStart).getUTCHours();
-      if (c.state === 'RUNNING') this.#autoscale(c, hour >= c.busyHours[0] && hour < c.busyHours[1]);
-      if (hour === c.busyHours[0] && c.state === 'TERMINATED' && c.terminationReason?.code === 'INACTIVITY') {
-        this.ctx.at(hourStart + this.ctx.prng.int(0, 40) * MINUTE, () => {
+      if (c.state === 'RUNNING') this.#autoscale(c, c.busyHours.contains(hourStart));
+      const opens = c.busyHours.opensIn(hourStart);
+      // Local working hours may begin or end within the hour (09:30 in Kolkata): the load follows then.
+      for (const turn of [opens, c.busyHours.closesIn(hourStart)]) {
+        if (turn === undefined || turn === hourStart) continue;
+        this.ctx.at(turn, () => {
+          if (c.state !== 'RUNNING') return;
+          this.#accrue(c, turn);
+          this.#autoscale(c, c.busyHours.contains(turn));
+        });
+      }
+      if (opens !== undefined && c.state === 'TERMINATED' && c.terminationReason?.code === 'INACTIVITY') {
+        this.ctx.at(opens + this.ctx.prng.int(0, 40) * MINUTE, () => {
           if (c.state === 'TERMINATED') this.start(c.clusterId, c.owner);
         });
       }
@@ -370,9 +382,7 @@ export class ClusterFleet {
     if (to <= from) return;
     this.#bill(c, from, to);
     if (this.#nodeTimeline !== 'off') {
-      const hour = new Date(from).getUTCHours();
-      const busy = hour >= c.busyHours[0] && hour < c.busyHours[1];
-      this.#nodeRows(c, from, to, busy ? 45 : 3, undefined);
+      this.#nodeRows(c, from, to, c.busyHours.contains(from) ? 45 : 3, undefined);
     }
     c.billedTo = to;
   }
@@ -383,14 +393,11 @@ export class ClusterFleet {
     // People stop using the cluster at the end of the working day; it then idles until auto-termination.
     const ctx = this.ctx;
     const now = ctx.now();
-    const d = new Date(now);
-    let idleFrom = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), c.busyHours[1]);
-    if (idleFrom < now) idleFrom = now;
+    const idleFrom = Math.max(c.busyHours.closingOf(now), now);
     const started = c.startTime;
     ctx.at(idleFrom + mins * MINUTE, () => {
       if (c.state !== 'RUNNING' || c.startTime !== started) return;
-      const h = new Date(ctx.now()).getUTCHours();
-      if (h >= c.busyHours[0] && h < c.busyHours[1]) return;
+      if (c.busyHours.contains(ctx.now())) return;
       this.#terminateNow(c, {
         code: 'INACTIVITY',
         type: 'SUCCESS',

@@ -1,3 +1,5 @@
+import { parseDurationMinutes } from '../../domain/duration.js';
+import { resolveInstant } from '../scenario/instant.js';
 import type { ScenarioJob } from '../scenario/schema.js';
 import type { JobSettings, JobState, RunState } from './model.js';
 import type { SimContext } from './sim-context.js';
@@ -255,11 +257,36 @@ export class JobTriggers {
       ctx.at(at, () => {
         if (!live()) return;
         const hour = new Date(at).getUTCHours();
-        if (hour >= from && hour < to) this.#changed(job, at);
+        if (hour >= from && hour < to) this.#fileLanded(job, at, live);
         land(at);
       });
     };
     land(Math.max(ctx.now(), ctx.startMs));
+  }
+
+  /**
+   * A file is due in the watched location: a late_arrival fault holds it back (`delay` later, `until` an
+   * instant, or for good with `skip`); the arrivals after it keep their own times.
+   */
+  #fileLanded(job: JobState, at: number, live: () => boolean): void {
+    const ctx = this.ctx;
+    const name = job.spec?.name ?? job.settings.name;
+    const [late] = ctx.activeForJob(name, at, (f) => f.kind === 'late_arrival');
+    if (late === undefined) {
+      this.#changed(job, at);
+      return;
+    }
+    ctx.hit(late, at, {});
+    const { delay, until, skip } = late.fault;
+    if (skip) return;
+    const landsAt =
+      until !== undefined
+        ? resolveInstant(until, ctx.scenarioStartMs)
+        : at + (parseDurationMinutes(delay ?? '') ?? 0) * 60_000;
+    if (landsAt >= ctx.endMs) return;
+    ctx.at(Math.max(landsAt, at), () => {
+      if (live()) this.#changed(job, ctx.now());
+    });
   }
 
   #tableUpdated(job: JobState, table: string, at: number): void {

@@ -4,6 +4,7 @@ import { RUNAWAY_QUERY_DEFAULT, statementTypeOf } from './error-texts.js';
 import type { FaultState } from './model.js';
 import { type SimContext, isTransient } from './sim-context.js';
 import { invalidParam } from './sim-api-error.js';
+import { type WorkSpan, WorkingHours } from './working-hours.js';
 
 type WarehouseStateName = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'DELETED';
 
@@ -52,6 +53,8 @@ export interface QueryRecord {
 export interface WarehouseState {
   id: string;
   spec: ScenarioWarehouse;
+  /** When dashboards refresh and people query (`business_hours`). */
+  hours: WorkingHours;
   config: WarehouseConfig;
   creator: string;
   state: WarehouseStateName;
@@ -148,6 +151,7 @@ export class WarehouseFleet {
       const w: WarehouseState = {
         id,
         spec,
+        hours: new WorkingHours(spec.business_hours),
         creator: spec.owner,
         config: {
           name: spec.name,
@@ -216,36 +220,39 @@ export class WarehouseFleet {
 
   /** Called at each UTC hour: bill the past hour and schedule this hour's dashboard/BI queries. */
   onHour(hourStart: number): void {
-    const ctx = this.ctx;
     for (const w of this.byId.values()) {
       if (w.state === 'RUNNING') this.#billTo(w, hourStart);
-      const hour = new Date(hourStart).getUTCHours();
-      const [from, to] = w.spec.business_hours;
-      if (hour < from || hour >= to) continue;
-      if (w.spec.load) this.#scheduleLoad(w, w.spec.load, hourStart);
-      if (w.spec.queries_per_hour <= 0) continue;
-      const n = Math.max(0, Math.round(ctx.prng.jitter(w.spec.queries_per_hour, 0.3)));
-      const starts: number[] = [];
-      for (let i = 0; i < n; i++) starts.push(hourStart + Math.floor(ctx.prng.next() * 3_600_000));
-      starts.sort((a, b) => a - b);
-      for (const at of starts) {
-        ctx.at(at, () => {
-          if (this.isSuppressed(w, at) || w.state === 'DELETED') return;
-          const [type, text] = ctx.prng.pick(QUERY_TEXTS);
-          const heavy = ctx.prng.chance(0.02);
-          const ms = heavy
-            ? ctx.prng.int(120_000, 900_000)
-            : 300 + Math.floor(-Math.log(1 - ctx.prng.next()) * 2500);
-          this.runQuery(w, {
-            text,
-            statementType: type,
-            user: w.spec.users.length > 0 ? ctx.prng.pick(w.spec.users) : w.spec.owner,
-            durationMs: ms,
-            readBytes: heavy ? ctx.prng.int(20, 400) * 1e9 : ctx.prng.int(1, 500) * 1e6,
-            client: ctx.prng.pick(CLIENTS),
-          });
+      for (const span of w.hours.within(hourStart)) this.#scheduleSpan(w, span);
+    }
+  }
+
+  /** Dashboard/BI queries in one working part of an hour (all of it but where working hours begin or end). */
+  #scheduleSpan(w: WarehouseState, span: WorkSpan): void {
+    const ctx = this.ctx;
+    const share = (span.to - span.from) / HOUR;
+    if (w.spec.load) this.#scheduleLoad(w, w.spec.load, span);
+    if (w.spec.queries_per_hour <= 0) return;
+    const n = Math.max(0, Math.round(ctx.prng.jitter(w.spec.queries_per_hour * share, 0.3)));
+    const starts: number[] = [];
+    for (let i = 0; i < n; i++) starts.push(span.from + Math.floor(ctx.prng.next() * (span.to - span.from)));
+    starts.sort((a, b) => a - b);
+    for (const at of starts) {
+      ctx.at(at, () => {
+        if (this.isSuppressed(w, at) || w.state === 'DELETED') return;
+        const [type, text] = ctx.prng.pick(QUERY_TEXTS);
+        const heavy = ctx.prng.chance(0.02);
+        const ms = heavy
+          ? ctx.prng.int(120_000, 900_000)
+          : 300 + Math.floor(-Math.log(1 - ctx.prng.next()) * 2500);
+        this.runQuery(w, {
+          text,
+          statementType: type,
+          user: w.spec.users.length > 0 ? ctx.prng.pick(w.spec.users) : w.spec.owner,
+          durationMs: ms,
+          readBytes: heavy ? ctx.prng.int(20, 400) * 1e9 : ctx.prng.int(1, 500) * 1e6,
+          client: ctx.prng.pick(CLIENTS),
         });
-      }
+      });
     }
   }
 
@@ -386,13 +393,13 @@ export class WarehouseFleet {
   }
 
   /** This hour's dashboard refreshes and ad-hoc queries on a warehouse with a load model. */
-  #scheduleLoad(w: WarehouseState, load: WarehouseLoad, hourStart: number): void {
+  #scheduleLoad(w: WarehouseState, load: WarehouseLoad, span: WorkSpan): void {
     const ctx = this.ctx;
     const user = () => (w.spec.users.length > 0 ? ctx.prng.pick(w.spec.users) : w.spec.owner);
     for (const d of load.dashboards) {
       const every = d.refresh_minutes * 60_000;
       const dashboardId = dashboardIdOf(w.spec.name, d.name);
-      for (let at = Math.ceil(hourStart / every) * every; at < hourStart + HOUR; at += every) {
+      for (let at = Math.ceil(span.from / every) * every; at < span.to; at += every) {
         const durations = Array.from({ length: d.queries }, () => statementMs(ctx, d.duration));
         const by = user();
         ctx.at(at, () => {
@@ -412,9 +419,10 @@ export class WarehouseFleet {
       }
     }
     if (load.adhoc && load.adhoc.queries_per_hour > 0) {
-      const n = Math.max(0, Math.round(ctx.prng.jitter(load.adhoc.queries_per_hour, 0.3)));
+      const share = (span.to - span.from) / HOUR;
+      const n = Math.max(0, Math.round(ctx.prng.jitter(load.adhoc.queries_per_hour * share, 0.3)));
       for (let i = 0; i < n; i++) {
-        const at = hourStart + Math.floor(ctx.prng.next() * HOUR);
+        const at = span.from + Math.floor(ctx.prng.next() * (span.to - span.from));
         const ms = statementMs(ctx, load.adhoc.duration);
         const [type, text] = ctx.prng.pick(QUERY_TEXTS);
         const by = user();

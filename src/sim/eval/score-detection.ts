@@ -156,6 +156,8 @@ const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> 
   // A hung update raises no error: what shows it is its flows' silence, or the update running past
   // its own normal time (both a duration_anomaly of the pipeline).
   pipeline_hang: ['duration_anomaly'],
+  // Files that come late hold back the run: what shows it is a table's writer not started in time.
+  late_arrival: ['sla_at_risk', 'sla_missed'],
 };
 
 /**

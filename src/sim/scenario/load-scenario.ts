@@ -129,6 +129,7 @@ const TARGET_NEEDS: Record<
   server_error: 'none',
   query_storm: 'warehouse',
   pipeline_hang: 'pipeline',
+  late_arrival: 'job',
 };
 
 function duplicates(values: readonly string[]): Map<string, number> {
@@ -328,6 +329,7 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
     if (fault.query !== undefined && fault.kind !== 'runaway_query') {
       add([...at, 'query'], 'only a runaway_query fault takes a query');
     }
+    lateArrivalIssues(fault, jobs, startMs, (path, message) => add([...at, ...path], message));
     if (target.job !== undefined) {
       const job = jobs.get(target.job);
       if (!job) add([...at, 'target', 'job'], `"${target.job}" is not one of jobs[].name`);
@@ -384,6 +386,29 @@ function checkReferences(s: Scenario): ScenarioIssue[] {
     checkTruth(fault, startMs, s.history !== undefined, (path, message) => add([...at, ...path], message));
   });
   return issues;
+}
+
+/** A late_arrival holds back a file-arrival job's files one way: later, until an instant, or for good. */
+function lateArrivalIssues(
+  fault: Scenario['faults'][number],
+  jobs: ReadonlyMap<string, Scenario['jobs'][number]>,
+  startMs: number,
+  add: (path: PropertyKey[], message: string) => void,
+): void {
+  const ways = (['delay', 'until', 'skip'] as const).filter((w) => fault[w] !== undefined);
+  if (fault.kind !== 'late_arrival') {
+    for (const way of ways) add([way], 'only a late_arrival fault takes delay, until or skip');
+    return;
+  }
+  if (ways.length !== 1) add([], 'a late_arrival fault takes exactly one of delay, until or skip: true');
+  const job = fault.target.job === undefined ? undefined : jobs.get(fault.target.job);
+  if (job !== undefined && job.trigger?.file_arrival === undefined)
+    add(['target', 'job'], `job "${job.name}" has no trigger.file_arrival whose files could come late`);
+  if (
+    fault.until !== undefined &&
+    resolveInstant(fault.until, startMs) <= resolveInstant(fault.start, startMs)
+  )
+    add(['until'], 'must be after start');
 }
 
 /** Ground truth that contradicts itself, or a fault inside the healthy history, cannot be scored. */

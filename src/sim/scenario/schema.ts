@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_AGE_LIMIT_MINUTES, parseDurationMinutes } from '../../domain/duration.js';
 import { errorCategorySchema, failureActionSchema } from '../../domain/error-label.js';
-import { parseQuartzSchedule } from '../../domain/quartz-schedule.js';
+import { knownZone, parseQuartzSchedule } from '../../domain/quartz-schedule.js';
 import { severitySchema } from '../../domain/severity.js';
 
 /**
@@ -52,6 +52,7 @@ const FAULT_KINDS = [
   'server_error',
   'query_storm',
   'pipeline_hang',
+  'late_arrival',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -351,6 +352,49 @@ const pipelineSchema = z.strictObject({
   continuous: z.boolean().default(false),
 });
 
+const clockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a local time like "09:30" (00:00 to 24:00)');
+
+/**
+ * Working hours: whole UTC hours `[from, to)` as `[8, 18]`, or local times in a time zone
+ * (`{from: "09:30", to: "19:30", timezone: "Asia/Kolkata"}`), which follow the zone's daylight saving and
+ * may run past midnight (`to` before `from`).
+ */
+const businessHoursSchema = z.union(
+  [
+    z
+      .tuple([z.number().int().min(0).max(23), z.number().int().min(1).max(24)])
+      .refine(([from, to]) => from !== to, 'two different hours like [8, 18]'),
+    z
+      .strictObject({
+        from: clockTime,
+        to: clockTime,
+        timezone: z.string().min(1).max(64).default('UTC'),
+      })
+      .superRefine((h, ctx) => {
+        if (!knownZone(h.timezone))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['timezone'],
+            message: 'a known IANA time zone like "UTC", "Europe/Berlin" or "Asia/Kolkata"',
+          });
+        if (h.from === '24:00')
+          ctx.addIssue({ code: 'custom', path: ['from'], message: 'a time before 24:00, like "09:30"' });
+        else if (minutesOfDay(h.from) === minutesOfDay(h.to))
+          ctx.addIssue({ code: 'custom', path: ['to'], message: 'a time other than from' });
+      }),
+  ],
+  'UTC hours like [8, 18] or local times like {from: "09:30", to: "19:30", timezone: "Asia/Kolkata"}',
+);
+export type BusinessHours = z.infer<typeof businessHoursSchema>;
+
+/** Minutes since midnight of an `HH:MM` clock time. */
+export function minutesOfDay(hhmm: string): number {
+  const [hh, mm] = hhmm.split(':').map(Number);
+  return (hh ?? 0) * 60 + (mm ?? 0);
+}
+
 const clusterSchema = z.strictObject({
   name,
   team: z.string().min(1),
@@ -360,6 +404,8 @@ const clusterSchema = z.strictObject({
   spark_version: z.string().default('15.4.x-scala2.12'),
   autotermination_minutes: z.number().int().min(0).max(43_200).default(120),
   state: z.enum(['RUNNING', 'TERMINATED']).default('RUNNING'),
+  /** When people use the cluster: it scales up and restarts in these hours and idles outside them. */
+  business_hours: businessHoursSchema.default([8, 18]),
   ...computeKeys,
 });
 
@@ -417,10 +463,8 @@ const warehouseSchema = z.strictObject({
   type: z.enum(['PRO', 'CLASSIC', 'SERVERLESS']).default('PRO'),
   tags: z.record(z.string(), z.string()).default({}),
   queries_per_hour: z.number().min(0).max(100_000).default(0),
-  /** UTC hours [from, to) in which queries arrive; outside them the warehouse idles and auto-stops. */
-  business_hours: z
-    .tuple([z.number().int().min(0).max(23), z.number().int().min(1).max(24)])
-    .default([8, 18]),
+  /** When queries arrive; outside these hours the warehouse idles and auto-stops. */
+  business_hours: businessHoursSchema.default([8, 18]),
   users: z.array(email).max(1000).default([]),
   /** Dashboards, ad-hoc queries and a concurrency limit per cluster; without it statements never wait. */
   load: warehouseLoadSchema.optional(),
@@ -475,6 +519,16 @@ const faultSchema = z.strictObject({
       read_bytes: z.number().int().min(0).max(1e18).optional(),
     })
     .optional(),
+  /** late_arrival: how much later each file held back lands (`2h10m`, `90m`). */
+  delay: z
+    .string()
+    .max(40)
+    .refine((text) => parseDurationMinutes(text) !== undefined, 'a delay like "2h10m", "90m" or "1d"')
+    .optional(),
+  /** late_arrival: the files held back all land at this instant instead. */
+  until: instantSchema.optional(),
+  /** late_arrival: the files held back never land. */
+  skip: z.literal(true).optional(),
   /** Multiplier for duration_spike/timeout (×duration), row_count_drop (×rows), cost_spike (×workers). */
   factor: z.number().positive().max(10_000).optional(),
   /**

@@ -315,6 +315,37 @@ describe('cluster availability in the REST views and system tables', () => {
     ]);
   });
 
+  it('follows working hours in local time through a daylight-saving change, scaling at the half hour where the zone says', () => {
+    const resizesIn = (hours: ClusterInput['business_hours'], start: string) => {
+      const scenario = scenarioWith((s) => {
+        sharedCluster({ autoscale: { min_workers: 1, max_workers: 6 }, business_hours: hours })(s);
+        s.start = start;
+        s.duration_hours = 48;
+      });
+      const ws = new SimWorkspace({ scenario, seed: 7, sink: new MemorySink() });
+      ws.advanceTo(Date.parse(start) + 48 * HOUR);
+      return cluster(ws)
+        .events.filter((e) => e.type === 'RESIZING')
+        .map((e) => [new Date(e.timestamp).toISOString().slice(5, 16), e.details.target_num_workers]);
+    };
+    // New York leaves summer time on Sunday 1 November 2026: 09:00 is 13:00 UTC on Saturday, 14:00 after.
+    expect(
+      resizesIn({ from: '09:00', to: '17:00', timezone: 'America/New_York' }, '2026-10-31T00:00:00Z'),
+    ).toEqual([
+      ['10-31T13:00', 6],
+      ['10-31T21:00', 1],
+      ['11-01T14:00', 6],
+      ['11-01T22:00', 1],
+    ]);
+    // Kolkata is UTC+5:30 all year: 09:00 to 18:00 there is 03:30 to 12:30 UTC.
+    expect(
+      resizesIn({ from: '09:00', to: '18:00', timezone: 'Asia/Kolkata' }, '2026-11-20T00:00:00Z').slice(0, 2),
+    ).toEqual([
+      ['11-20T03:30', 6],
+      ['11-20T12:30', 1],
+    ]);
+  });
+
   it('refuses an autoscale range whose minimum is above its maximum', () => {
     expect(() => scenarioWith(sharedCluster({ autoscale: { min_workers: 5, max_workers: 2 } }))).toThrow(
       /min_workers must not exceed max_workers/,

@@ -139,6 +139,60 @@ describe('Job triggers', () => {
     );
   });
 
+  it('starts a file-arrival job when its late file comes: delay later, at until, or never with skip', () => {
+    const starts = (late: Record<string, unknown> | undefined) => {
+      const { ws } = workspace((s) => {
+        s.duration_hours = 24;
+        s.jobs?.push(
+          consumer({
+            trigger: {
+              file_arrival: {
+                url: 's3://acme-landing/orders/',
+                // One file a day, at 05:00.
+                arrivals: { every_minutes: 60, jitter: 0, hours: [5, 6] },
+              },
+            },
+          }),
+        );
+        if (late)
+          s.faults = [
+            {
+              id: 'late-file',
+              kind: 'late_arrival',
+              target: { job: 'consumer' },
+              start: '+4h',
+              end: '+6h',
+              expected: { category: 'dependency', severity: 'P2', action: 'NOTIFY_OWNER' },
+              ...late,
+            },
+          ];
+      });
+      ws.advanceTo(START + 24 * HOUR);
+      const truth = ws.faults()[0];
+      return {
+        at: runsOf(ws, 'consumer').map((r) => (r.startTime - START) / MIN),
+        heldAt: truth?.first_affected_ms === undefined ? undefined : (truth.first_affected_ms - START) / MIN,
+      };
+    };
+    const onTime = starts(undefined);
+    expect(onTime.at).toHaveLength(1);
+    expect(onTime.at[0]).toBeGreaterThanOrEqual(5 * 60);
+    expect(onTime.at[0]).toBeLessThan(5 * 60 + 10);
+
+    const delayed = starts({ delay: '2h10m' });
+    expect(delayed.at).toEqual([(onTime.at[0] ?? 0) + 130]);
+    expect(delayed.heldAt).toBe(5 * 60);
+
+    const held = starts({ until: '+9h' });
+    expect(held.at).toHaveLength(1);
+    expect(held.at[0]).toBeGreaterThanOrEqual(9 * 60);
+    expect(held.at[0]).toBeLessThan(9 * 60 + 10);
+
+    const never = starts({ skip: true });
+    expect(never.at).toEqual([]);
+    expect(never.heldAt).toBe(5 * 60);
+  });
+
   it('fires a periodic trigger every interval', () => {
     const { ws } = workspace((s) => {
       s.jobs?.push(consumer({ trigger: { periodic: { interval: 2, unit: 'HOURS' } } }));

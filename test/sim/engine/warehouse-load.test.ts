@@ -163,6 +163,39 @@ describe('Warehouse load model', () => {
     expect(rows.filter((r) => r.waiting_at_capacity_duration_ms === 0).length).toBeGreaterThan(0);
   });
 
+  it('runs dashboards and people only in local working hours, from the half hour the zone begins them', () => {
+    const { ws, sink } = workspace((s) => {
+      s.warehouses = [
+        bi({
+          // 03:30 to 12:30 UTC.
+          business_hours: { from: '09:00', to: '18:00', timezone: 'Asia/Kolkata' },
+          queries_per_hour: 20,
+          load: {
+            dashboards: [{ name: 'exec-kpis', refresh_minutes: 15, queries: 2 }],
+            adhoc: { queries_per_hour: 30 },
+          },
+        }),
+      ];
+    });
+    ws.advanceTo(START + 24 * HOUR);
+    const starts = history(sink).map((r) => ({
+      at: ((r as unknown as { start_time: number }).start_time - START) / MIN,
+      dashboard: r.query_source.dashboard_id !== null,
+    }));
+    const opens = 3 * 60 + 30;
+    const closes = 12 * 60 + 30;
+    expect(starts.length).toBeGreaterThan(0);
+    expect(starts.filter((q) => q.at < opens || q.at >= closes)).toEqual([]);
+    // 9 working hours × 4 refreshes × 2 statements, the first at 03:30.
+    const dashboards = starts.filter((q) => q.dashboard);
+    expect(dashboards).toHaveLength(72);
+    expect(Math.min(...dashboards.map((q) => q.at))).toBe(opens);
+    const others = starts.filter((q) => !q.dashboard);
+    expect(others.some((q) => q.at < opens + 30)).toBe(true);
+    expect(others.length).toBeGreaterThan(9 * 50 * 0.6);
+    expect(others.length).toBeLessThan(9 * 50 * 1.4);
+  });
+
   it('adds ad-hoc queries from the SQL editor at the scenario rate', () => {
     const { ws, sink } = workspace((s) => {
       s.warehouses = [bi({ load: { adhoc: { queries_per_hour: 30 } } })];

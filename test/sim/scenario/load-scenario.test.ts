@@ -527,6 +527,146 @@ describe('parseScenario', () => {
       for (const kind of ['query_storm', 'pipeline_hang']) expect(doc).toContain(`| \`${kind}\``);
     });
 
+    it('takes working hours in local time with a zone on warehouses and clusters, and keeps whole UTC hours', () => {
+      const doc = baseScenario();
+      const kolkata = { from: '09:30', to: '19:30', timezone: 'Asia/Kolkata' };
+      doc.warehouses = [
+        { name: 'bi', team: 'finance', owner: 'alice@example.com', business_hours: kolkata },
+        { name: 'old', team: 'finance', owner: 'alice@example.com', business_hours: [2, 17] },
+      ];
+      doc.clusters = [
+        {
+          name: 'shared',
+          team: 'finance',
+          owner: 'alice@example.com',
+          business_hours: { from: '22:00', to: '06:00' },
+        },
+        { name: 'plain', team: 'finance', owner: 'alice@example.com' },
+      ];
+      const valid = validateScenario(doc, 'x.yaml');
+      expect(valid.warehouses.map((w) => w.business_hours)).toEqual([kolkata, [2, 17]]);
+      expect(valid.clusters.map((c) => c.business_hours)).toEqual([
+        { from: '22:00', to: '06:00', timezone: 'UTC' },
+        [8, 18],
+      ]);
+    });
+
+    it('refuses malformed, hostile or empty working hours at the field that is wrong', () => {
+      const refused = (hours: unknown) => {
+        const doc = baseScenario();
+        doc.clusters = [
+          {
+            name: 'shared',
+            team: 'finance',
+            owner: 'alice@example.com',
+            business_hours: hours as [number, number],
+          },
+        ];
+        return errorOf(() => validateScenario(doc, 'x.yaml')).message;
+      };
+      expect(refused({ from: '9:30', to: '19:30', timezone: 'Asia/Kolkata' })).toContain(
+        'clusters[0].business_hours.from: a local time like "09:30"',
+      );
+      expect(refused({ from: '09:30', to: '25:00' })).toContain(
+        'clusters[0].business_hours.to: a local time',
+      );
+      expect(refused({ from: '09:30', to: '19:30', timezone: 'Mars/Olympus_Mons' })).toContain(
+        'clusters[0].business_hours.timezone: a known IANA time zone',
+      );
+      expect(refused({ from: '09:30', to: '19:30', timezone: '../../etc/passwd\u0000' })).toContain(
+        'clusters[0].business_hours.timezone',
+      );
+      expect(refused({ from: '09:30', to: '09:30' })).toContain(
+        'clusters[0].business_hours.to: a time other than from',
+      );
+      expect(refused({ from: '24:00', to: '09:30' })).toContain('clusters[0].business_hours.from');
+      expect(refused([9, 9])).toContain('clusters[0].business_hours: two different hours');
+      expect(refused({ from: '09:30', to: '19:30', tz: 'UTC' })).toContain('"tz"');
+      expect(refused('nine to five')).toContain(
+        'clusters[0].business_hours: UTC hours like [8, 18] or local times',
+      );
+    });
+
+    it('takes a late file as delay, until or skip on a file-arrival job, and refuses it on any other', () => {
+      const expected = { category: 'dependency', severity: 'P2', action: 'NOTIFY_OWNER' } as const;
+      const scenario = (faults: NonNullable<ScenarioInput['faults']>) => {
+        const doc = baseScenario();
+        doc.jobs?.push(
+          job({
+            trigger: { file_arrival: { url: 's3://landing/orders/', arrivals: { every_minutes: 60 } } },
+          }),
+        );
+        doc.faults = faults;
+        return doc;
+      };
+      const late = (id: string, extra: Record<string, unknown>) => ({
+        id,
+        kind: 'late_arrival' as const,
+        target: { job: 'consumer' },
+        start: '+4h',
+        expected,
+        ...extra,
+      });
+      const valid = validateScenario(
+        scenario([late('a', { delay: '2h10m' }), late('b', { until: '+9h' }), late('c', { skip: true })]),
+        'x.yaml',
+      );
+      expect(valid.faults.map((f) => [f.delay, f.until, f.skip])).toEqual([
+        ['2h10m', undefined, undefined],
+        [undefined, '+9h', undefined],
+        [undefined, undefined, true],
+      ]);
+
+      const e = errorOf(() =>
+        validateScenario(
+          scenario([
+            late('none', {}),
+            late('two', { delay: '1h', skip: true }),
+            late('scheduled', { target: { job: 'orders_etl' }, delay: '1h' }),
+            late('ghost', { target: { job: 'ghost' }, delay: '1h' }),
+            late('early', { until: '+2h' }),
+            {
+              id: 'elsewhere',
+              kind: 'task_error',
+              target: { job: 'orders_etl' },
+              start: '+1h',
+              expected,
+              delay: '1h',
+            },
+            late('a', { delay: '1h' }),
+            late('a', { delay: '2h' }),
+          ]),
+          'x.yaml',
+        ),
+      );
+      expect(e.message).toContain(
+        'faults[0]: a late_arrival fault takes exactly one of delay, until or skip',
+      );
+      expect(e.message).toContain(
+        'faults[1]: a late_arrival fault takes exactly one of delay, until or skip',
+      );
+      expect(e.message).toContain(
+        'faults[2].target.job: job "orders_etl" has no trigger.file_arrival whose files could come late',
+      );
+      expect(e.message).toContain('faults[3].target.job: "ghost" is not one of jobs[].name');
+      expect(e.message).toContain('faults[4].until: must be after start');
+      expect(e.message).toContain('faults[5].delay: only a late_arrival fault takes delay, until or skip');
+      expect(e.message).toContain('faults[7].id: duplicate id "a"');
+      const shape = errorOf(() =>
+        validateScenario(
+          scenario([
+            late('bad-delay', { delay: 'soon; rm -rf /' }),
+            late('no-skip', { skip: false }),
+            late('bad-until', { until: 'tomorrow' }),
+          ]),
+          'x.yaml',
+        ),
+      );
+      expect(shape.message).toContain('faults[0].delay: a delay like "2h10m"');
+      expect(shape.message).toContain('faults[1].skip');
+      expect(shape.message).toContain('faults[2].until: an ISO instant');
+    });
+
     it('needs a warehouse for a query storm and a pipeline for a hang', () => {
       const doc = baseScenario();
       const expected = { category: 'capacity', severity: 'P3', action: 'RETRY_WITH_NEW_PARAMS' } as const;

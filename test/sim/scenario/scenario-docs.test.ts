@@ -57,3 +57,33 @@ describe('docs/scenarios.md on object permissions', () => {
     });
   });
 });
+
+describe('docs/scenarios.md on late files and working hours', () => {
+  it('shows a late file on a file-arrival job and working hours in local time that are valid in a scenario', () => {
+    const [triggers] = examplesUnder('### Triggers');
+    const [late] = examplesUnder('**A file delivered late**');
+    const s = baseScenario();
+    const jobs = (parse(triggers ?? '') as { jobs: { team: string }[] }).jobs;
+    s.jobs = [...(s.jobs ?? []), ...(jobs.map((j) => ({ ...j, team: 'finance' })) as [])];
+    s.faults = (parse(late ?? '') as { faults: [] }).faults;
+    const table = doc.slice(doc.indexOf('### Working hours'), doc.indexOf('### Warehouse load'));
+    const forms = [...table.matchAll(/`business_hours: (.+?)`/g)].map((m) => parse(m[1] ?? ''));
+    s.clusters = forms.map((business_hours, i) => ({
+      name: `shared-${i}`,
+      team: 'finance',
+      owner: 'alice@example.com',
+      business_hours,
+    }));
+    const valid = validateScenario(s, 'docs/scenarios.md');
+    expect(valid.faults[0]).toMatchObject({
+      kind: 'late_arrival',
+      target: { job: 'orders_ingest' },
+      delay: '2h10m',
+    });
+    expect(valid.clusters.map((c) => c.business_hours)).toEqual([
+      [2, 17],
+      { from: '09:30', to: '19:30', timezone: 'Asia/Kolkata' },
+    ]);
+    expect(doc).toContain('| `late_arrival`');
+  });
+});

@@ -11,7 +11,7 @@ import { baseScenario } from '../sim/fixtures.js';
 /**
  * A table held to no SLA, written every six hours by a job that a table update upstream starts: when the
  * pipeline upstream fails, the table not refreshed since is named on that pipeline's incident; when
- * nothing upstream is wrong (its owner cancelled the refresh), the same stale table raises nothing.
+ * nothing upstream is wrong (its scheduled writer missed a start), the same stale table raises nothing.
  */
 
 let dir: string;
@@ -126,9 +126,23 @@ describe('a table its writer has stopped refreshing', () => {
 
   it('raises nothing when nothing upstream of it is wrong', async () => {
     const s = sixHourly();
-    // Its owner cancels the 06:00 refresh: the feed updated, the KPIs are as stale as above.
-    s.cancellations = [{ job: 'kpis_refresh', at: '+6h' }];
-    const r = await replay('cancelled.json', s);
+    // The same KPIs on a schedule of their own, at 20 past the feed's hours, and the 06:20 start never
+    // comes (a missed trigger): the feed is healthy, the KPIs as stale as above.
+    const kpis = s.jobs?.find((j) => j.name === 'kpis_refresh');
+    if (kpis === undefined) throw new Error('no KPIs job');
+    delete kpis.trigger;
+    kpis.schedule = { quartz_cron_expression: '0 20 0/6 * * ?', timezone_id: 'UTC' };
+    s.faults = [
+      {
+        id: 'missed-start',
+        kind: 'stale_table',
+        target: { table: KPIS },
+        start: '+5h',
+        end: '+10h',
+        expected: { category: 'dependency', severity: 'P4', action: 'NOTIFY_OWNER' },
+      },
+    ];
+    const r = await replay('missed.json', s);
     try {
       expect(r.overdue).toContain('set_aside');
       expect(r.overdue).not.toContain('joined');

@@ -43,7 +43,7 @@ export function detectOverdueTables(
       );
       if (every === undefined) return;
       const last = at[at.length - 1]!;
-      const due = last + every + Math.max(MIN_MARGIN_MS, every / 4);
+      const due = Math.round(last + every + Math.max(MIN_MARGIN_MS, every / 4));
       if (now < due || now - last > GIVE_UP_INTERVALS * every) return;
       const at0 = key.indexOf(':');
       const workspaceId = key.slice(0, at0);
@@ -64,7 +64,7 @@ export function detectOverdueTables(
         },
         evidence: [
           {
-            label: `Downstream ${table} not refreshed since ${utcMinute(last)} (usually every ${spanText(every)})`,
+            label: `Downstream ${table} not refreshed since ${utcMinute(last)} (usually every ${spanText(roughly(every))})`,
           },
         ],
       });
@@ -96,4 +96,10 @@ function oneWriteEach(times: readonly number[]): number[] {
     else out.push(t);
   }
   return out;
+}
+
+/** An interval as people say it: whole hours from two hours up, else to five minutes ("every 24 h", not "24 h 4 min"). */
+function roughly(ms: number): number {
+  const unit = ms >= 2 * 3_600_000 ? 3_600_000 : 5 * 60_000;
+  return Math.max(unit, Math.round(ms / unit) * unit);
 }

@@ -17,6 +17,7 @@ const KNOWN_SIGNAL_KINDS = [
   'zero_rows',
   'sla_missed',
   'sla_at_risk',
+  'table_overdue',
   'pipeline_failed',
   'cluster_event',
   'warehouse_queueing',

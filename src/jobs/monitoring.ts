@@ -479,7 +479,7 @@ export function createMonitoringStages(
       log.warn({ signalId: signal.id, reason: outcome.reason }, 'signal could not be stored');
       return undefined;
     }
-    if (outcome.kind === 'duplicate') return undefined;
+    if (outcome.kind === 'duplicate' || outcome.kind === 'set_aside') return undefined;
     deps.metrics?.signals.inc({ kind: signal.kind });
     if (outcome.kind === 'opened') {
       deps.metrics?.incidentsOpened.inc({ severity: outcome.incident.severity });

@@ -12,6 +12,7 @@ import {
   CONSEQUENCE_KINDS,
   causeRank,
   FAILURE_KINDS,
+  JOIN_ONLY_KINDS,
   pickRootCause,
   SPEND_CAUSE_KINDS,
   SPEND_KINDS,
@@ -352,6 +353,7 @@ class Linker {
   /** Whether the signal, linked to `member` by `link`, joins its incident (last active at `activity`). */
   joins(member: Signal, link: LinkKind, activity: number | undefined): boolean {
     if (link === 'spent_on') return this.#duringSpend(member);
+    if (JOIN_ONLY_KINDS.has(this.signal.kind)) return this.#heldBack(member, link, activity);
     return this.#inTime(member, link, activity) && !this.#newRootCause(member, link, activity);
   }
 
@@ -398,6 +400,20 @@ class Linker {
   }
 
   /**
+   * Whether `member` explains why the table of a join-only signal (`table_overdue`) has not been written:
+   * its writer's failure or one upstream of it by lineage (a run or update that failed, or runs far past
+   * its usual time), since the table's last write and within the consequence horizon of the incident's
+   * activity. Anything else the graph ties to the table (a reader's failure, another table late) does not.
+   */
+  #heldBack(member: Signal, link: LinkKind, activity: number | undefined): boolean {
+    if (link !== 'downstream' && link !== 'same_subject') return false;
+    if (!FAILURE_KINDS.has(member.kind) && member.kind !== 'duration_anomaly') return false;
+    const s = this.signal;
+    if (member.subject.type === 'table' || member.occurredAt < (s.metrics.lastRefreshedAt ?? 0)) return false;
+    return Math.abs(s.occurredAt - (activity ?? member.occurredAt)) <= this.#horizonMs;
+  }
+
+  /**
    * A team's spend and what made the resource spend more belong together when that began within the
    * consequence horizon before the spend's period (`metrics.periodHours`, an hour by default) and before
    * the period ended (give or take the window): a warehouse left idle from 18:45 explains the rise of
@@ -431,6 +447,7 @@ const LATE_KINDS: ReadonlySet<string> = new Set([
   'run_skipped',
   'sla_at_risk',
   'sla_missed',
+  'table_overdue',
 ]);
 
 /**

@@ -25,6 +25,7 @@ const CAUSE_RANK: Readonly<Record<string, number>> = {
   zero_rows: 5,
   sla_at_risk: 6,
   sla_missed: 7,
+  table_overdue: 7,
   cost_anomaly: 8,
   budget_exceeded: 8,
 };
@@ -36,7 +37,14 @@ export const CONSEQUENCE_KINDS: ReadonlySet<string> = new Set([
   'zero_rows',
   'sla_at_risk',
   'sla_missed',
+  'table_overdue',
 ]);
+
+/**
+ * Kinds that are evidence only on an incident about their cause and open none of their own: a table
+ * not written for longer than usual is idle as often as it is held back.
+ */
+export const JOIN_ONLY_KINDS: ReadonlySet<string> = new Set(['table_overdue']);
 
 /** Runs and updates that broke: the kinds that can be a root cause of their own. */
 export const FAILURE_KINDS: ReadonlySet<string> = new Set([

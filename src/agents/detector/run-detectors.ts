@@ -8,6 +8,7 @@ import { detectCostProblems } from './detect-cost.js';
 import { detectAclChanges } from './detect-acl-changes.js';
 import { detectGrantChanges } from './detect-grant-changes.js';
 import { type DurationBaselines, detectDurationAnomalies } from './detect-duration-anomaly.js';
+import { detectOverdueTables } from './detect-overdue-tables.js';
 import { detectPipelineFailures } from './detect-pipeline-failures.js';
 import { detectRowCountAnomalies, type RowCountBaselines } from './detect-row-counts.js';
 import { detectRunFailures } from './detect-run-failures.js';
@@ -112,6 +113,9 @@ export function runDetectors(
       minHistoryRuns: t.min_history_runs,
       updates: inputs.pipelineUpdates ?? [],
     }),
+  );
+  run('overdue_tables', () =>
+    detectOverdueTables(next.rowCounts, inputs.slas ?? [], now, { minHistoryRuns: t.min_history_runs }),
   );
   run('clusters', () => detectClusterEvents(inputs.clusterEvents ?? [], now, classify));
   run('warehouses', () => detectWarehouseProblems(inputs.warehouses ?? [], t, now));

@@ -18,7 +18,7 @@ import type { GraphView } from '../correlator/dependency-graph.js';
 import { incidentTitle } from '../correlator/incident-title.js';
 import { linkQueryKeys } from '../correlator/link-keys.js';
 import { REMEDIATION_INFO, remediationKindSchema } from '../remediation/remediation-kind.js';
-import { STANDING_CAUSE_KINDS } from '../correlator/root-cause.js';
+import { JOIN_ONLY_KINDS, STANDING_CAUSE_KINDS } from '../correlator/root-cause.js';
 import { type SignalFootprint, signalFootprint } from '../correlator/signal-footprint.js';
 import { withSignalEdges } from '../correlator/signal-nodes.js';
 import { triageFacts } from '../correlator/triage-facts.js';
@@ -51,6 +51,8 @@ export type SignalOutcome =
   | { kind: 'duplicate'; incidentId: string }
   | { kind: 'opened'; incident: Incident; recurring: boolean }
   | { kind: 'joined'; incident: Incident; rootCauseChanged: boolean }
+  /** A signal that only joins (a table overdue) found no open incident about its cause: not stored. */
+  | { kind: 'set_aside' }
   /** The incident could not be written (validation); reported, not retried. */
   | { kind: 'rejected'; reason: string };
 
@@ -63,6 +65,7 @@ export function incidentIdOf(outcome: SignalOutcome): string | null {
     case 'duplicate':
       return outcome.incidentId;
     case 'rejected':
+    case 'set_aside':
       return null;
   }
 }
@@ -131,6 +134,8 @@ async function correlateAndStore(
       now,
     );
   }
+  // Evidence that only joins an incident about its cause opens none, and reopens none.
+  if (JOIN_ONLY_KINDS.has(signal.kind)) return { kind: 'set_aside' };
 
   // A signal is part of one incident. One whose incident has been resolved since (a detector judging a
   // window again hands the same signal out once more) is a duplicate too: an incident opened for it
@@ -406,7 +411,7 @@ async function joinIncident(
         incidentId,
         at: now,
         phase: 'ANALYZE',
-        summary: `Joined: ${signal.kind.replaceAll('_', ' ')} on ${signal.subject.name ?? signal.subject.id}`,
+        summary: `Joined: ${joinedWords(signal)}`,
         data: { signalId: signal.id },
         dedupKey: `join:${signal.id}`,
       },
@@ -429,6 +434,15 @@ async function joinIncident(
     return { kind: 'joined', incident: updated.value, rootCauseChanged: rootChanged };
   }
   return { kind: 'rejected', reason: `Incident ${incidentId} kept changing under concurrent writers` };
+}
+
+/**
+ * What a joined signal adds, in words: its kind and subject, or, for evidence that only joins (a table
+ * overdue), the evidence itself ("downstream x not refreshed since 04:20 UTC (usually every 24 h)").
+ */
+function joinedWords(signal: Signal): string {
+  const said = JOIN_ONLY_KINDS.has(signal.kind) ? signal.evidence[0]?.label : undefined;
+  return said ?? `${signal.kind.replaceAll('_', ' ')} on ${signal.subject.name ?? signal.subject.id}`;
 }
 
 /**

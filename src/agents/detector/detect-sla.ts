@@ -59,43 +59,26 @@ export function detectSlaBreaches(
   const sink = new DetectorSink();
   for (const sla of slas) {
     sink.guard(`table:${sla.table}`, () => {
+      const upstream = runs.filter(
+        (r) => r.workspaceId === sla.workspaceId && sla.upstreamJobIds.includes(r.jobId),
+      );
       const deadline = sla.deadline;
       if (deadline === undefined) {
-        if (sla.maxAgeMinutes !== undefined) detectMaxAge(sink, sla, sla.maxAgeMinutes, runs, now, options);
+        if (sla.maxAgeMinutes !== undefined)
+          detectMaxAge(sink, sla, sla.maxAgeMinutes, upstream, now, options);
         return;
       }
       const { previous, next } = deadlinesAround(now, deadline, sla.timezone);
       const day = next - previous;
       const refreshed = (deadline: number) =>
         sla.lastRefreshedAt !== undefined && sla.lastRefreshedAt > deadline - day;
-      const upstream = runs.filter(
-        (r) => r.workspaceId === sla.workspaceId && sla.upstreamJobIds.includes(r.jobId),
-      );
-      const refs = slaRefs(sla);
-      const severity = slaSeverity(sla);
 
       if (!refreshed(previous)) {
-        const minutesLate = Math.floor((now - previous) / 60_000);
-        sink.emit(`table:${sla.table}`, {
-          dedupKey: `${sla.workspaceId}:sla-missed:${sla.table}:${previous}`,
-          workspaceId: sla.workspaceId,
-          kind: 'sla_missed',
-          severityHint: severity,
-          observedAt: now,
-          occurredAt: previous,
-          subject: { type: 'table', id: sla.table, name: sla.table },
-          refs,
-          metrics: { deadline: previous, minutesLate, upstreamJobs: sla.upstreamJobIds.length },
-          evidence: [
-            {
-              label: `Not refreshed by ${deadline} ${sla.timezone}${
-                sla.lastRefreshedAt !== undefined
-                  ? `; last refresh ${new Date(sla.lastRefreshedAt).toISOString()}`
-                  : ''
-              }`,
-            },
-          ],
-        });
+        const last =
+          sla.lastRefreshedAt !== undefined
+            ? `; last refresh ${new Date(sla.lastRefreshedAt).toISOString()}`
+            : '';
+        emitMissed(sink, sla, previous, now, `Not refreshed by ${deadline} ${sla.timezone}${last}`, {});
         return;
       }
 
@@ -122,6 +105,34 @@ function slaRefs(sla: TableSla): { tablesWritten: string[]; team?: string } {
 /** An SLA's own severity hint: P1 for a financial-critical table, else P2 (triage refines it). */
 function slaSeverity(sla: TableSla): 'P1' | 'P2' {
   return sla.criticality?.toLowerCase() === 'financial-critical' ? 'P1' : 'P2';
+}
+
+/** An `sla_missed` signal for the table that was due at `due`, with its evidence in words. */
+function emitMissed(
+  sink: DetectorSink,
+  sla: TableSla,
+  due: number,
+  now: number,
+  label: string,
+  metrics: Readonly<Record<string, number>>,
+): void {
+  sink.emit(`table:${sla.table}`, {
+    dedupKey: `${sla.workspaceId}:sla-missed:${sla.table}:${due}`,
+    workspaceId: sla.workspaceId,
+    kind: 'sla_missed',
+    severityHint: slaSeverity(sla),
+    observedAt: now,
+    occurredAt: due,
+    subject: { type: 'table', id: sla.table, name: sla.table },
+    refs: slaRefs(sla),
+    metrics: {
+      deadline: due,
+      minutesLate: Math.floor((now - due) / 60_000),
+      upstreamJobs: sla.upstreamJobIds.length,
+      ...metrics,
+    },
+    evidence: [{ label }],
+  });
 }
 
 /**
@@ -196,7 +207,7 @@ function detectMaxAge(
   sink: DetectorSink,
   sla: TableSla,
   maxAgeMinutes: number,
-  runs: readonly RunObservation[],
+  upstream: readonly RunObservation[],
   now: number,
   options: SlaOptions,
 ): void {
@@ -207,31 +218,12 @@ function detectMaxAge(
   const metrics = { maxAgeMinutes, ageMinutes: Math.floor(age / 60_000), lastRefreshedAt: written };
   const words = maxAgeText(maxAgeMinutes, age);
   if (now >= due) {
-    sink.emit(`table:${sla.table}`, {
-      dedupKey: `${sla.workspaceId}:sla-missed:${sla.table}:${due}`,
-      workspaceId: sla.workspaceId,
-      kind: 'sla_missed',
-      severityHint: slaSeverity(sla),
-      observedAt: now,
-      occurredAt: due,
-      subject: { type: 'table', id: sla.table, name: sla.table },
-      refs: slaRefs(sla),
-      metrics: {
-        deadline: due,
-        minutesLate: Math.floor((now - due) / 60_000),
-        upstreamJobs: sla.upstreamJobIds.length,
-        ...metrics,
-      },
-      evidence: [{ label: `${sentence(words)}; last refresh ${utcMinute(written)}` }],
-    });
+    emitMissed(sink, sla, due, now, `${sentence(words)}; last refresh ${utcMinute(written)}`, metrics);
     return;
   }
   const warnAfterMinutes =
     sla.warnAfterMinutes ?? Math.max(0, maxAgeMinutes - (options.atRiskMinutes ?? SLA_WARNING_MINUTES));
   if (age < warnAfterMinutes * 60_000) return;
-  const upstream = runs.filter(
-    (r) => r.workspaceId === sla.workspaceId && sla.upstreamJobIds.includes(r.jobId),
-  );
   const evidence = evidenceAgainstRefresh(
     sla,
     upstream,

@@ -47,9 +47,9 @@ export function spanText(ms: number): string {
 
 /**
  * A maximum-age SLA in words, as a card, the digest and an answer say it: "must be at most 2 h old; 2 h 40
- * min old now", or without an age known, "must be at most 2 h old".
+ * min old now" (a day judged whole says "… old at worst"), or without an age known, "must be at most 2 h old".
  */
-export function maxAgeText(maxAgeMinutes: number, ageMs?: number): string {
+export function maxAgeText(maxAgeMinutes: number, ageMs?: number, when: 'now' | 'at worst' = 'now'): string {
   const promise = `must be at most ${spanText(maxAgeMinutes * MINUTE)} old`;
-  return ageMs === undefined ? promise : `${promise}; ${spanText(ageMs)} old now`;
+  return ageMs === undefined ? promise : `${promise}; ${spanText(ageMs)} old ${when}`;
 }

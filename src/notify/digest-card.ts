@@ -2,7 +2,7 @@ import type { DigestCardView, DigestSection } from '../cards/card-views.js';
 import type { CostChart } from '../cards/cost-chart.js';
 import { digestChartOf } from '../cards/digest-chart.js';
 import type { ShownSql } from '../agents/reporter/digest-queries.js';
-import { spanText } from '../domain/duration.js';
+import { maxAgeText } from '../domain/duration.js';
 import type {
   CostReport,
   DailyDigest,
@@ -49,9 +49,8 @@ const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('
 function slaItemText(i: SlaFigures['items'][number]): string {
   if (i.maxAgeMinutes === null)
     return `due ${utc(i.deadlineAt)}${i.landedAt === null ? '' : `, landed ${utc(i.landedAt)}`}`;
-  const worst = `${spanText(i.oldestMs ?? 0)} old at worst`;
   const when = i.status === 'missed' ? `, too old from ${utc(i.deadlineAt)}` : '';
-  return `must be at most ${spanText(i.maxAgeMinutes * 60_000)} old; ${worst}${when}`;
+  return `${maxAgeText(i.maxAgeMinutes, i.oldestMs ?? 0, 'at worst')}${when}`;
 }
 
 /** "45 s", "12 min", "3 h 5 min". */

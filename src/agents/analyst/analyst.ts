@@ -7,7 +7,7 @@ import type { AskContextRepository } from '../../store/ask-context-repository.js
 import type { IncidentRepository } from '../../store/incident-repository.js';
 import { readSlaCompliance, type SlaCompliance } from '../sla/read-sla-compliance.js';
 import type { SlaPromise, SlaVerdict } from '../sla/sla-compliance.js';
-import { maxAgeText, spanText } from '../../domain/duration.js';
+import { maxAgeText } from '../../domain/duration.js';
 import { WarehouseError } from '../../databricks/warehouse.js';
 import { runGuarded } from './guarded-query.js';
 import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './running-queries.js';
@@ -887,7 +887,7 @@ function slaMissRows(read: SlaCompliance, slots: Slots, owned: ReadonlySet<strin
  */
 function slaWords(promise: SlaPromise | undefined, verdict: SlaVerdict): string | null {
   if (verdict.maxAgeMinutes !== null)
-    return `${maxAgeText(verdict.maxAgeMinutes)}; ${spanText(verdict.oldestMs ?? 0)} old at worst`;
+    return maxAgeText(verdict.maxAgeMinutes, verdict.oldestMs ?? 0, 'at worst');
   return promise?.deadline === undefined ? null : `refreshed by ${promise.deadline} ${promise.timezone}`;
 }
 

@@ -1887,6 +1887,19 @@ describe("kinds the unseen13 round read, in other tools' words", () => {
     }
   });
 
+  it('reads a value Python could not convert as the data, and a bare ValueError as an argument or setting', () => {
+    for (const message of [
+      "ValueError: invalid literal for int() with base 10: 'N/A'",
+      "ValueError: could not convert string to float: '12,5'",
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+    }
+    expect(verdict('ValueError: max_workers must be a positive integer, got -1')).toMatchObject({
+      category: 'config',
+      action: 'NOTIFY_OWNER',
+    });
+  });
+
   it('reads a program a tool looks for and cannot find as one to install', () => {
     for (const message of [
       'Error: Unable to find the kubectl binary. Is kubectl installed and on your PATH?',

@@ -220,7 +220,10 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   `config` and 24 `dependency` by the first labels). Labelled twice: the labellers agree on 78
  *   categories and 85 actions (85.7 % / 93.4 %). Measured once, on the code of the round that moved
  *   `unseen12` into tune: 56 and 77 of 91 (61.5 % / 84.6 %), 5 given up, no needless retry; where the
- *   labellers agree, 51 of 78 (65.4 %) and 73 of 85 (85.9 %). Nothing was chosen on it.
+ *   labellers agree, 51 of 78 (65.4 %) and 73 of 85 (85.9 %). Nothing was chosen on it. Measured once
+ *   more on the code of the round that moved `unseen13` into tune, after all of it was chosen: 58 and 77
+ *   of 91 (63.7 % / 84.6 %), 4 given up, no needless retry; where the labellers agree, 52 of 78 (66.7 %)
+ *   and 74 of 85 (87.1 %).
  */
 interface CorpusRow {
   id: string;
@@ -303,12 +306,13 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on `unseen14` (56 and 77 of 91 right, 5 given up, no needless retry; 51 of
- * 78 and 73 of 85 where its labellers agree), rounded towards failing: measured once, on the code of the
- * round that moved `unseen12` into tune, after everything in it had been chosen.
+ * What the classifier reaches on `unseen14` (58 and 77 of 91 right, 4 given up, no needless retry; 52 of
+ * 78 and 74 of 85 where its labellers agree), rounded towards failing: measured once on the code of the
+ * round that moved `unseen13` into tune, after everything in it had been chosen (56 and 77, 5 given up,
+ * 51 and 73 on the code of the round before).
  */
-const UNSEEN14_FLOOR = { category: 0.615, action: 0.846, unknown: 0.055, needlessRetries: 0 } as const;
-const UNSEEN14_AGREED_FLOOR = { category: 0.653, action: 0.858 } as const;
+const UNSEEN14_FLOOR = { category: 0.637, action: 0.846, unknown: 0.044, needlessRetries: 0 } as const;
+const UNSEEN14_AGREED_FLOOR = { category: 0.666, action: 0.87 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -320,7 +324,8 @@ const UNSEEN14_AGREED_FLOOR = { category: 0.653, action: 0.858 } as const;
  * 93.5 % / 91.6 %; 0.91 for actions just after the 88 `u11a-`/`u11b-` rows joined the same way
  * (93.4 % / 91.4 % with them), 0.915 again once that round's rules reached 93.7 % / 91.6 %. The 91
  * `u12a-`/`u12b-` rows joined without lowering either (93.4 % / 91.7 % with them, 94.0 % / 91.9 %
- * once that round's rules were read from their misses).
+ * once that round's rules were read from their misses), and the 85 `u13a-`/`u13b-` rows the same way
+ * (93.7 % / 91.5 % with them, 94.4 % / 91.8 % after that round's rules).
  */
 const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 

@@ -879,7 +879,7 @@ describe('stable wordings the unseen5 round read', () => {
       'concurrency',
       'RETRY',
     ],
-    ['java.io.IOException: Too many open files', 'config', 'NOTIFY_OWNER'],
+    ['java.io.IOException: Too many open files', 'resource', 'RETRY_WITH_NEW_PARAMS'],
     ['kafka.errors.NoBrokersAvailable: NoBrokersAvailable', 'network', 'NOTIFY_OWNER'],
     [
       'google.api_core.exceptions.ServiceUnavailable: 503 The service is currently unavailable.',
@@ -1776,5 +1776,150 @@ describe("kinds the unseen12 round read, in other tools' words", () => {
         'QueryError: the executor cannot accept new tasks at the moment, please retry the operation later',
       ),
     ).toMatchObject({ category: 'network', action: 'RETRY' });
+  });
+});
+
+describe("kinds the unseen13 round read, in other tools' words", () => {
+  it('reads an expired JWT as an expired credential, inside a Terraform wrapper too', () => {
+    for (const message of [
+      'jwt.exceptions.ExpiredSignatureError: Signature has expired',
+      'Error: cannot read secret scope: token validation failed: JWT is expired (exp 1700000000)',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it("reads a driver's failed OAuth exchange as access, not the transport that carried it", () => {
+    expect(
+      verdict(
+        'java.sql.SQLTransientConnectionException: Communication link failure: OAuth token request failed for client 7f3e (invalid_client)',
+      ),
+    ).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+  });
+
+  it('retries a service that says it is still starting and asks to be called later', () => {
+    for (const message of [
+      'ERROR: The scheduler is not ready yet. Please try again later.',
+      'HttpError 409: Workspace not yet fully initialised, retry later',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'network', action: 'RETRY' });
+    }
+  });
+
+  it("reads Go's failure to parse a value as a setting, not as code that does not parse", () => {
+    for (const message of [
+      'Error: invalid value for "max_workers": strconv.Atoi: parsing "eight": invalid syntax',
+      'failed to load config: strconv.ParseBool: parsing "yes please": invalid syntax',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it("retries Delta's conflicting commit quoted alone, whatever operation won the race", () => {
+    expect(
+      verdict(
+        'Conflicting commit: {"timestamp":1700000000000,"operation":"MERGE","operationParameters":{"predicate":"t.id = s.id"},"readVersion":41,"isolationLevel":"WriteSerializable"}',
+      ),
+    ).toMatchObject({ category: 'concurrency', action: 'RETRY' });
+  });
+
+  it('runs out of file descriptors as a resource to raise, not a setting to fix', () => {
+    for (const message of [
+      'OSError: [Errno 24] Too many open files: /tmp/spark-local/part-00017.parquet',
+      "Error: EMFILE: too many open files, open '/home/runner/work/app/node_modules/x.js'",
+    ]) {
+      expect(verdict(message), message).toMatchObject({
+        category: 'resource',
+        action: 'RETRY_WITH_NEW_PARAMS',
+      });
+    }
+  });
+
+  it('reads an HTTP 500 in a request log line as the service failing', () => {
+    expect(
+      verdict('10.0.0.4 - - [12/Mar/2024:10:01:02 +0000] "POST /api/2.1/jobs/run-now HTTP/1.1" 500 312'),
+    ).toMatchObject({ category: 'unknown', action: 'ESCALATE' });
+    // …and a request that answered 200 is no failure of the service.
+    expect(verdict('"GET /api/2.0/clusters/get HTTP/1.1" 200 1043').rule).not.toBe(
+      'http.server_error_response',
+    );
+  });
+
+  it('reads values of different types merged into one inferred schema as the data', () => {
+    expect(
+      verdict(
+        'pyspark.errors.exceptions.base.PySparkTypeError: [CANNOT_MERGE_TYPE] Can not merge type `LongType` and `StringType`.',
+      ),
+    ).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+  });
+
+  it("raises the stack for the JVM's stack overflow, a deep plan or object rather than wrong code", () => {
+    expect(
+      verdict(
+        'Exception in thread "dag-scheduler-event-loop" java.lang.StackOverflowError\n\tat scala.collection.TraversableLike.map(TraversableLike.scala:238)\n\tat org.apache.spark.sql.catalyst.trees.TreeNode.mapChildren(TreeNode.scala:331)',
+      ),
+    ).toMatchObject({ category: 'resource', action: 'RETRY_WITH_NEW_PARAMS' });
+  });
+
+  it('reads a credential or token that was not found as access, not a missing object', () => {
+    for (const message of [
+      'com.example.auth.GcpCredentialsNotFoundException: no application default credentials on this node',
+      'java.io.IOException: Could not find AAD token for the current user',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it('tells the owner when a worker process Spark started never connected back', () => {
+    expect(
+      verdict(
+        'org.apache.spark.SparkException: R worker failed\nCaused by: java.net.SocketTimeoutException: Accept timed out\n\tat java.net.ServerSocket.implAccept(ServerSocket.java:545)\n\tat org.apache.spark.api.r.RRunner.compute(RRunner.scala:72)',
+      ),
+    ).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads an external shuffle service that is not there as the setup, not lost memory', () => {
+    for (const message of [
+      'ExecutorLostFailure (executor 4 exited caused by one of the running tasks) Reason: Unable to create executor due to Unable to register with external shuffle server due to : java.util.concurrent.TimeoutException: Timeout waiting for task.',
+      'org.apache.hadoop.yarn.exceptions.InvalidAuxServiceException: The auxService:spark_shuffle does not exist',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it('reads a value Python could not convert as the data, and a bare ValueError as an argument or setting', () => {
+    for (const message of [
+      "ValueError: invalid literal for int() with base 10: 'N/A'",
+      "ValueError: could not convert string to float: '12,5'",
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+    }
+    expect(verdict('ValueError: max_workers must be a positive integer, got -1')).toMatchObject({
+      category: 'config',
+      action: 'NOTIFY_OWNER',
+    });
+  });
+
+  it('reads a program a tool looks for and cannot find as one to install', () => {
+    for (const message of [
+      'Error: Unable to find the kubectl binary. Is kubectl installed and on your PATH?',
+      "subprocess failed: command 'terraform' not found; it may not have been installed by the setup step",
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it('reads a value in the data that does not parse as the data, and the same words at startup as a setting', () => {
+    for (const message of [
+      'java.text.ParseException: Unparseable date: "31/02/2023"\n\tat java.text.DateFormat.parse(DateFormat.java:366)',
+      'org.apache.spark.SparkException: Job aborted due to stage failure: Task 2 in stage 5.0 failed 4 times, most recent failure: Lost task 2.3 in stage 5.0: java.lang.NumberFormatException: For input string: "N/A"\n\tat java.lang.Long.parseLong(Long.java:589)',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'data_quality', action: 'NOTIFY_OWNER' });
+    }
+    expect(
+      verdict(
+        'Exception in thread "main" java.lang.NumberFormatException: For input string: "4g"\n\tat java.lang.Integer.parseInt(Integer.java:580)\n\tat org.apache.spark.SparkConf.getInt(SparkConf.scala:410)',
+      ).category,
+    ).toBe('config');
   });
 });

@@ -207,7 +207,12 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   (76.6 %). Nothing was chosen on it; nobody has read its messages. Measured once more on the code
  *   of the round that moved `unseen12` into tune, after all of it was chosen: 91 and 89 of 137
  *   (66.4 % / 65.0 %), 4 given up, 4 needless retries; where the labellers agree, 82 of 106 (77.4 %)
- *   and 83 of 107 (77.6 %).
+ *   and 83 of 107 (77.6 %). It joined the tune set (ids `u13a-`, `u13b-`, each keeping its
+ *   `second_label`) in the round after, measured by `unseen14`: only the 87 rows whose two labellers
+ *   agree on both category and action were candidates, and 85 joined: one was left out for
+ *   contradicting earlier rows of the same wording (a "cannot resolve … due to data type mismatch:
+ *   cannot cast", `syntax` for the owner in eight earlier rows) and its agreed needless retry (a Hive
+ *   metastore client that cannot be instantiated, a blip to retry in an earlier row of that wording).
  * - `unseen14`: 91 messages gathered blind after that round, by two people who never read the
  *   classifier, from threads no other row cites (70 from Databricks' own tools, the Terraform provider,
  *   Azure Data Factory and Synapse, delta-rs, koalas and dbt; 21 more from a second gatherer who found
@@ -215,18 +220,21 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   `config` and 24 `dependency` by the first labels). Labelled twice: the labellers agree on 78
  *   categories and 85 actions (85.7 % / 93.4 %). Measured once, on the code of the round that moved
  *   `unseen12` into tune: 56 and 77 of 91 (61.5 % / 84.6 %), 5 given up, no needless retry; where the
- *   labellers agree, 51 of 78 (65.4 %) and 73 of 85 (85.9 %). Nothing was chosen on it.
+ *   labellers agree, 51 of 78 (65.4 %) and 73 of 85 (85.9 %). Nothing was chosen on it. Measured once
+ *   more on the code of the round that moved `unseen13` into tune, after all of it was chosen: 58 and 77
+ *   of 91 (63.7 % / 84.6 %), 4 given up, no needless retry; where the labellers agree, 52 of 78 (66.7 %)
+ *   and 74 of 85 (87.1 %).
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen13' | 'unseen14';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen14';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
-  /** A second, independent labeller's answer (`u11a-` … `u12b-`, `unseen13`, `unseen14`): how far two careful people agree. */
+  /** A second, independent labeller's answer (`u11a-` … `u13b-`, `unseen14`): how far two careful people agree. */
   second_label?: { category: string; action: string };
 }
 
@@ -239,7 +247,6 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
-const unseen13Rows = rows.filter((r) => r.split === 'unseen13');
 const unseen14Rows = rows.filter((r) => r.split === 'unseen14');
 
 /** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
@@ -299,20 +306,13 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on `unseen13` (91 and 89 of 137 right, 4 given up, 4 needless retries;
- * 82 of 106 and 83 of 107 where its labellers agree), rounded towards failing: measured once on the
- * code of the round that moved `unseen12` into tune, after everything in it had been chosen (89 and
- * 88, 5 needless retries, 80 and 82 on the code before).
+ * What the classifier reaches on `unseen14` (58 and 77 of 91 right, 4 given up, no needless retry; 52 of
+ * 78 and 74 of 85 where its labellers agree), rounded towards failing: measured once on the code of the
+ * round that moved `unseen13` into tune, after everything in it had been chosen (56 and 77, 5 given up,
+ * 51 and 73 on the code of the round before).
  */
-const UNSEEN13_FLOOR = { category: 0.664, action: 0.649, unknown: 0.03, needlessRetries: 4 } as const;
-const UNSEEN13_AGREED_FLOOR = { category: 0.773, action: 0.775 } as const;
-/**
- * What the classifier reaches on `unseen14` (56 and 77 of 91 right, 5 given up, no needless retry; 51 of
- * 78 and 73 of 85 where its labellers agree), rounded towards failing: measured once, on the code of the
- * round that moved `unseen12` into tune, after everything in it had been chosen.
- */
-const UNSEEN14_FLOOR = { category: 0.615, action: 0.846, unknown: 0.055, needlessRetries: 0 } as const;
-const UNSEEN14_AGREED_FLOOR = { category: 0.653, action: 0.858 } as const;
+const UNSEEN14_FLOOR = { category: 0.637, action: 0.846, unknown: 0.044, needlessRetries: 0 } as const;
+const UNSEEN14_AGREED_FLOOR = { category: 0.666, action: 0.87 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -324,7 +324,8 @@ const UNSEEN14_AGREED_FLOOR = { category: 0.653, action: 0.858 } as const;
  * 93.5 % / 91.6 %; 0.91 for actions just after the 88 `u11a-`/`u11b-` rows joined the same way
  * (93.4 % / 91.4 % with them), 0.915 again once that round's rules reached 93.7 % / 91.6 %. The 91
  * `u12a-`/`u12b-` rows joined without lowering either (93.4 % / 91.7 % with them, 94.0 % / 91.9 %
- * once that round's rules were read from their misses).
+ * once that round's rules were read from their misses), and the 85 `u13a-`/`u13b-` rows the same way
+ * (93.7 % / 91.5 % with them, 94.4 % / 91.8 % after that round's rules).
  */
 const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 
@@ -413,7 +414,6 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
-const unseen13 = evaluate(unseen13Rows);
 const unseen14 = evaluate(unseen14Rows);
 
 console.info(
@@ -422,7 +422,6 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
-    ...summary('unseen13', unseen13),
     ...summary('unseen14', unseen14),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
@@ -443,7 +442,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen13', 'unseen14'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen14'], row.id).toContain(row.split);
     }
   });
 
@@ -455,7 +454,7 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-` … `u12b-` rows were gathered
+    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-` … `u13b-` rows were gathered
     // blind, as measured sets, so they are not rows written from holdout repositories and do not count here.
     // `fresh-` rows, measured as a set before they joined, count here too (the benchmark's blind tally leaves them out).
     const blind = (r: CorpusRow): boolean => r.id.startsWith('fresh-') || gatheredBlind(r.id);
@@ -584,10 +583,6 @@ function keepsItsAgreedFloor(split: string, subset: readonly CorpusRow[], floor:
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
-});
-
-describe('classifier accuracy on a further set gathered blind and labelled twice (unseen13)', () => {
-  measuredSplit('unseen13', unseen13Rows, unseen13, UNSEEN13_FLOOR, UNSEEN13_AGREED_FLOOR);
 });
 
 describe('classifier accuracy on a set gathered blind and labelled twice after the unseen12 round (unseen14)', () => {

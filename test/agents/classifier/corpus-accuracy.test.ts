@@ -224,17 +224,27 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   more on the code of the round that moved `unseen13` into tune, after all of it was chosen: 58 and 77
  *   of 91 (63.7 % / 84.6 %), 4 given up, no needless retry; where the labellers agree, 52 of 78 (66.7 %)
  *   and 74 of 85 (87.1 %).
+ * - `unseen15`: 146 messages gathered blind after the round that moved `unseen13` into tune, by two
+ *   people who never read the classifier: 80 from outside issue threads (Databricks knowledge-base
+ *   articles, Microsoft Learn troubleshooting pages, the Databricks community forum, question-and-answer
+ *   sites, blogs; some plain Spark on HDInsight, Synapse and Data Factory) and 66 from issue threads in
+ *   repositories no earlier gatherer reached; one repeated an earlier row's message and one repeated
+ *   another of its own, leaving 144 (`config` 37, `dependency` 28, `permission` 16 by the first
+ *   labels). Labelled twice: the labellers agree on 120 categories and 125 actions (83.3 % / 86.8 %).
+ *   Measured once, on the code of the round that moved `unseen13` into tune: 92 and 108 of 144
+ *   (63.9 % / 75.0 %), 4 given up, 8 needless retries; where the labellers agree, 86 of 120 (71.7 %)
+ *   and 105 of 125 (84.0 %). Nothing was chosen on it.
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen14';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen14' | 'unseen15';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
-  /** A second, independent labeller's answer (`u11a-` … `u13b-`, `unseen14`): how far two careful people agree. */
+  /** A second, independent labeller's answer (`u11a-` … `u13b-`, `unseen14`, `unseen15`): how far two careful people agree. */
   second_label?: { category: string; action: string };
 }
 
@@ -248,6 +258,7 @@ const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
 const unseen14Rows = rows.filter((r) => r.split === 'unseen14');
+const unseen15Rows = rows.filter((r) => r.split === 'unseen15');
 
 /** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
 function agreedRows(subset: readonly CorpusRow[]): { category: CorpusRow[]; action: CorpusRow[] } {
@@ -313,6 +324,14 @@ const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetr
  */
 const UNSEEN14_FLOOR = { category: 0.637, action: 0.846, unknown: 0.044, needlessRetries: 0 } as const;
 const UNSEEN14_AGREED_FLOOR = { category: 0.666, action: 0.87 } as const;
+/**
+ * What the classifier reaches on `unseen15` (92 and 108 of 144 right, 4 given up, 8 needless retries;
+ * 86 of 120 and 105 of 125 where its labellers agree), rounded towards failing: measured once on the
+ * code of the round that moved `unseen13` into tune, before anything was chosen on it. Its needless
+ * retries are a floor to come down from, not a target: the round that reads them will lower it.
+ */
+const UNSEEN15_FLOOR = { category: 0.638, action: 0.75, unknown: 0.028, needlessRetries: 8 } as const;
+const UNSEEN15_AGREED_FLOOR = { category: 0.716, action: 0.84 } as const;
 /**
  * Tune targets are higher: most of these are the messages the patterns were written from. The
  * category target was 0.95 until the 122 `u7-` rows joined as learned examples with no rules read
@@ -415,6 +434,7 @@ const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
 const unseen14 = evaluate(unseen14Rows);
+const unseen15 = evaluate(unseen15Rows);
 
 console.info(
   [
@@ -423,6 +443,7 @@ console.info(
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
     ...summary('unseen14', unseen14),
+    ...summary('unseen15', unseen15),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
 );
@@ -442,7 +463,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen14'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen14', 'unseen15'], row.id).toContain(row.split);
     }
   });
 
@@ -587,6 +608,10 @@ describe('classifier accuracy on a second set gathered blind in the issue-16 rou
 
 describe('classifier accuracy on a set gathered blind and labelled twice after the unseen12 round (unseen14)', () => {
   measuredSplit('unseen14', unseen14Rows, unseen14, UNSEEN14_FLOOR, UNSEEN14_AGREED_FLOOR);
+});
+
+describe('classifier accuracy on a set gathered blind and labelled twice after the unseen13 round, half of it outside issue threads (unseen15)', () => {
+  measuredSplit('unseen15', unseen15Rows, unseen15, UNSEEN15_FLOOR, UNSEEN15_AGREED_FLOOR);
 });
 
 describe('classifier accuracy on the messages the patterns were written from (tune)', () => {

@@ -2026,6 +2026,15 @@ describe("kinds the unseen14 round read, in other tools' words", () => {
     }
   });
 
+  it('reads a listed mismatch between required and installed library versions as the libraries', () => {
+    for (const message of [
+      "2024/03/02 WARNING mlflow.pyfunc: Detected one or more mismatches between the model's dependencies and the current Python environment:\n - xgboost (current: 1.7.6, required: xgboost==2.0.3)\nTypeError: __init__() got an unexpected keyword argument 'device'",
+      'ERROR: great-expectations 0.18.8 has requirement numpy<2, but you have numpy 2.0.1.',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    }
+  });
+
   it('reads a Spark ML parameter a saved stage names and this version lacks as a library version mismatch', () => {
     expect(
       verdict(

@@ -9,7 +9,7 @@
 // on the training side. Each fold's learned layer is trained on the other nine, and the whole
 // classifier (rules, then the learned layer where they give up or only guess) answers the fold. The
 // rules were written from these rows, so the rules-side figures are an upper bound; the rows gathered
-// blind (`u4-` … `u10-`, `u11a-` … `u13b-`, `unseen-`, `unseen3-`) are the closest to new text and are shown apart.
+// blind (`u4-` … `u10-`, `u11a-` … `u14b-`, `unseen-`, `unseen3-`) are the closest to new text and are shown apart.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';

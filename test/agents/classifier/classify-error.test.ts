@@ -1923,3 +1923,123 @@ describe("kinds the unseen13 round read, in other tools' words", () => {
     ).toBe('config');
   });
 });
+
+describe("kinds the unseen14 round read, in other tools' words", () => {
+  it('tells the owner about throttling whose limit is their plan or setting, and retries a throttle that names its wait', () => {
+    for (const message of [
+      'HTTP 429: You have hit the request limit of your current plan (100 calls/min). Upgrade your plan at https://example.com/billing to continue.',
+      'RESOURCE_EXHAUSTED: rate limit exceeded for model endpoint "scoring". Increase the rate limit in the endpoint settings or contact your account team to raise it.',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ action: 'NOTIFY_OWNER' });
+    }
+    expect(
+      verdict(
+        '429 Too Many Requests: the token rate limit of your current S0 pricing tier was exceeded. Please retry after 12 seconds. See https://aka.ms/quota if you would like to further increase the default rate limit.',
+      ),
+    ).toMatchObject({ category: 'network', action: 'RETRY' });
+  });
+
+  it('reads a host name DNS says does not exist as a setting, however each platform words it', () => {
+    for (const message of [
+      "System.Net.WebException: The remote name could not be resolved: 'adb-1234.azuredatabricks.nett'",
+      'ping: bad.example.internal: Name does not resolve',
+      "wget: unable to resolve host address 'pypi.orgg'",
+      'dns.resolver.NXDOMAIN: The DNS query name does not exist: warehouse.corp.example.',
+      'Error: queryA ENOTFOUND dbc-12ab.cloud.databricks.comm',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it("reads the operating system's EAGAIN when starting a process or thread as a limit to raise, not a service to retry", () => {
+    for (const message of [
+      'bash: fork: retry: Resource temporarily unavailable',
+      'java.io.IOException: Cannot run program "Rscript": error=11, Resource temporarily unavailable',
+      "RuntimeError: can't start new thread: [Errno 11] Resource temporarily unavailable",
+    ]) {
+      expect(verdict(message), message).toMatchObject({
+        category: 'resource',
+        action: 'RETRY_WITH_NEW_PARAMS',
+      });
+    }
+  });
+
+  it('reads an unavailability that names memory as its cause as memory, not a blip', () => {
+    for (const message of [
+      'HTTP 503 Service Unavailable: model server is unresponsive after running out of memory while loading the model',
+      'Error: the SQL gateway is temporarily unavailable due to memory pressure on the coordinator',
+    ]) {
+      expect(verdict(message), message).toMatchObject({
+        category: 'resource',
+        action: 'RETRY_WITH_NEW_PARAMS',
+      });
+    }
+  });
+
+  it('does not retry a closed connection whose cause is the request itself or a missing client certificate', () => {
+    expect(
+      verdict('ECONNRESET: socket hang up — nginx answered 431 Request Header Fields Too Large'),
+    ).toMatchObject({
+      category: 'config',
+      action: 'NOTIFY_OWNER',
+    });
+    expect(
+      verdict(
+        'Connection closed by peer: the broker requires a client certificate (mutual TLS) and none was sent',
+      ),
+    ).toMatchObject({ category: 'network', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a token issued for another audience or issuer as access', () => {
+    for (const message of [
+      "jwt.exceptions.InvalidAudienceError: Audience doesn't match",
+      'Error 400 io.jsonwebtoken.IncorrectClaimException: Expected iss claim to be: https://sts.windows.net/x/, but was: https://login.example.com/',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it('reads "only the owner or an admin may" as a grant, and a key vault the service cannot use as access', () => {
+    for (const message of [
+      'PERMISSION_DENIED: Only workspace admins are allowed to create instance pools.',
+      'Error: cannot update pipeline: Only the owner of the pipeline can change its run_as identity',
+      'Failed to create the secret scope: the service could not access the Azure Key Vault kv-prod-01 (check its access policies)',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'permission', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it('reads a core quota the message asks to raise as capacity for the owner', () => {
+    expect(
+      verdict(
+        'Bad Request (400): the requested pool needs 32 vCPUs but the subscription has a 16 vCPU limit; raise your vCPU quota or request fewer nodes.',
+      ),
+    ).toMatchObject({ category: 'capacity', action: 'NOTIFY_OWNER' });
+  });
+
+  it('reads a value a tool refuses while listing the ones it takes as a setting', () => {
+    for (const message of [
+      "Invalid write mode provided: 'upsertt'. Expected one of: 'append', 'overwrite', 'merge'",
+      "ValueError: unknown compression codec 'zstdd', must be one of gzip, snappy, zstd",
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'config', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it('reads a listed mismatch between required and installed library versions as the libraries', () => {
+    for (const message of [
+      "2024/03/02 WARNING mlflow.pyfunc: Detected one or more mismatches between the model's dependencies and the current Python environment:\n - xgboost (current: 1.7.6, required: xgboost==2.0.3)\nTypeError: __init__() got an unexpected keyword argument 'device'",
+      'ERROR: great-expectations 0.18.8 has requirement numpy<2, but you have numpy 2.0.1.',
+    ]) {
+      expect(verdict(message), message).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+    }
+  });
+
+  it('reads a Spark ML parameter a saved stage names and this version lacks as a library version mismatch', () => {
+    expect(
+      verdict(
+        'py4j.protocol.Py4JJavaError: An error occurred while calling o88.load.\n: java.util.NoSuchElementException: Param handleInvalidRows does not exist.\n\tat org.apache.spark.ml.param.Params.$anonfun$getParam$2(params.scala:705)',
+      ),
+    ).toMatchObject({ category: 'dependency', action: 'NOTIFY_OWNER' });
+  });
+});

@@ -223,7 +223,13 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   labellers agree, 51 of 78 (65.4 %) and 73 of 85 (85.9 %). Nothing was chosen on it. Measured once
  *   more on the code of the round that moved `unseen13` into tune, after all of it was chosen: 58 and 77
  *   of 91 (63.7 % / 84.6 %), 4 given up, no needless retry; where the labellers agree, 52 of 78 (66.7 %)
- *   and 74 of 85 (87.1 %).
+ *   and 74 of 85 (87.1 %). It joined the tune set (ids `u14a-`, `u14b-`, each keeping its
+ *   `second_label`) in the round after, measured by `unseen15`: only the 74 rows whose two labellers
+ *   agree on both category and action were candidates, and 68 joined; six were left out for
+ *   contradicting earlier rows of the same wording (the Go SDK's "invalid character '<' looking for
+ *   beginning of value", "Finding instances for new nodes" as a plain retry, delta-rs's "Not a Delta
+ *   table: No snapshot or version 0 found", py4j's "Method …([]) does not exist", "query parameters
+ *   are not supported", and the Terraform provider's "permissions for … are …, but have to be …").
  * - `unseen15`: 146 messages gathered blind after the round that moved `unseen13` into tune, by two
  *   people who never read the classifier: 80 from outside issue threads (Databricks knowledge-base
  *   articles, Microsoft Learn troubleshooting pages, the Databricks community forum, question-and-answer
@@ -233,18 +239,20 @@ import { gatheredBlind } from '../../support/blind-corpus-rows.js';
  *   labels). Labelled twice: the labellers agree on 120 categories and 125 actions (83.3 % / 86.8 %).
  *   Measured once, on the code of the round that moved `unseen13` into tune: 92 and 108 of 144
  *   (63.9 % / 75.0 %), 4 given up, 8 needless retries; where the labellers agree, 86 of 120 (71.7 %)
- *   and 105 of 125 (84.0 %). Nothing was chosen on it.
+ *   and 105 of 125 (84.0 %). Nothing was chosen on it. Measured once more on the code of the round
+ *   that moved `unseen14` into tune, after all of it was chosen: the same counts, row for row in each
+ *   (92 and 108 of 144, 4 given up, 8 needless retries; 86 of 120 and 105 of 125).
  */
 interface CorpusRow {
   id: string;
-  split: 'tune' | 'holdout' | 'unseen2' | 'unseen14' | 'unseen15';
+  split: 'tune' | 'holdout' | 'unseen2' | 'unseen15';
   message: string;
   error_code?: string;
   termination_code?: string;
   expected_category: string;
   expected_action: string;
   source: string;
-  /** A second, independent labeller's answer (`u11a-` … `u13b-`, `unseen14`, `unseen15`): how far two careful people agree. */
+  /** A second, independent labeller's answer (`u11a-` … `u14b-`, `unseen15`): how far two careful people agree. */
   second_label?: { category: string; action: string };
 }
 
@@ -257,7 +265,6 @@ const rows: CorpusRow[] = readFileSync(CORPUS_PATH, 'utf8')
 const tuneRows = rows.filter((r) => r.split === 'tune');
 const holdoutRows = rows.filter((r) => r.split === 'holdout');
 const unseen2Rows = rows.filter((r) => r.split === 'unseen2');
-const unseen14Rows = rows.filter((r) => r.split === 'unseen14');
 const unseen15Rows = rows.filter((r) => r.split === 'unseen15');
 
 /** Rows labelled twice whose two labellers agree on the category, and those agreeing on the action. */
@@ -317,18 +324,12 @@ const HOLDOUT_FLOOR = { category: 0.941, action: 0.958, unknown: 0.006, needless
  */
 const UNSEEN2_FLOOR = { category: 0.949, action: 0.999, unknown: 0, needlessRetries: 0 } as const;
 /**
- * What the classifier reaches on `unseen14` (58 and 77 of 91 right, 4 given up, no needless retry; 52 of
- * 78 and 74 of 85 where its labellers agree), rounded towards failing: measured once on the code of the
- * round that moved `unseen13` into tune, after everything in it had been chosen (56 and 77, 5 given up,
- * 51 and 73 on the code of the round before).
- */
-const UNSEEN14_FLOOR = { category: 0.637, action: 0.846, unknown: 0.044, needlessRetries: 0 } as const;
-const UNSEEN14_AGREED_FLOOR = { category: 0.666, action: 0.87 } as const;
-/**
  * What the classifier reaches on `unseen15` (92 and 108 of 144 right, 4 given up, 8 needless retries;
  * 86 of 120 and 105 of 125 where its labellers agree), rounded towards failing: measured once on the
- * code of the round that moved `unseen13` into tune, before anything was chosen on it. Its needless
- * retries are a floor to come down from, not a target: the round that reads them will lower it.
+ * code of the round that moved `unseen13` into tune, before anything was chosen on it, and again,
+ * unchanged, on the code of the round that moved `unseen14` into tune, after all of it was chosen (its
+ * rules for lasting causes behind blip wording changed none of these answers). Its needless retries
+ * are a floor to come down from, not a target.
  */
 const UNSEEN15_FLOOR = { category: 0.638, action: 0.75, unknown: 0.028, needlessRetries: 8 } as const;
 const UNSEEN15_AGREED_FLOOR = { category: 0.716, action: 0.84 } as const;
@@ -343,8 +344,9 @@ const UNSEEN15_AGREED_FLOOR = { category: 0.716, action: 0.84 } as const;
  * 93.5 % / 91.6 %; 0.91 for actions just after the 88 `u11a-`/`u11b-` rows joined the same way
  * (93.4 % / 91.4 % with them), 0.915 again once that round's rules reached 93.7 % / 91.6 %. The 91
  * `u12a-`/`u12b-` rows joined without lowering either (93.4 % / 91.7 % with them, 94.0 % / 91.9 %
- * once that round's rules were read from their misses), and the 85 `u13a-`/`u13b-` rows the same way
- * (93.7 % / 91.5 % with them, 94.4 % / 91.8 % after that round's rules).
+ * once that round's rules were read from their misses), the 85 `u13a-`/`u13b-` rows the same way
+ * (93.7 % / 91.5 % with them, 94.4 % / 91.8 % after that round's rules), and the 68 `u14a-`/`u14b-`
+ * rows the same way (94.2 % / 91.9 % with them, 94.4 % / 91.9 % after that round's rules).
  */
 const TUNE_TARGETS = { category: 0.93, action: 0.915, unknown: 0.02 } as const;
 
@@ -433,7 +435,6 @@ const describeMiss = (o: Outcome): string =>
 const tune = evaluate(tuneRows);
 const holdout = evaluate(holdoutRows);
 const unseen2 = evaluate(unseen2Rows);
-const unseen14 = evaluate(unseen14Rows);
 const unseen15 = evaluate(unseen15Rows);
 
 console.info(
@@ -442,7 +443,6 @@ console.info(
     ...tune.misses.map((o) => `  tune miss ${describeMiss(o)}`),
     ...summary('holdout', holdout),
     ...summary('unseen2', unseen2),
-    ...summary('unseen14', unseen14),
     ...summary('unseen15', unseen15),
     // Holdout and unseen rows stay unread: only how many, never which, so the patterns cannot be fitted to them.
   ].join('\n'),
@@ -463,7 +463,7 @@ describe('the labelled corpus of real error messages', () => {
     for (const row of rows) {
       expect(row.source.length, row.id).toBeGreaterThan(0);
       expect(row.message.trim().length, row.id).toBeGreaterThan(0);
-      expect(['tune', 'holdout', 'unseen2', 'unseen14', 'unseen15'], row.id).toContain(row.split);
+      expect(['tune', 'holdout', 'unseen2', 'unseen15'], row.id).toContain(row.split);
     }
   });
 
@@ -475,7 +475,7 @@ describe('the labelled corpus of real error messages', () => {
     // Tune rows written as `owner/repo#N` before the split was made share a repository with the
     // holdout in 20 cases (the Terraform provider, ucx, …); the check once read only full URLs and
     // missed them. They stay, counted; no tune row may add to them.
-    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-` … `u13b-` rows were gathered
+    // The former `fresh-`, `unseen-`, `unseen3-`, `u4-` … `u10-`, `u11a-` … `u14b-` rows were gathered
     // blind, as measured sets, so they are not rows written from holdout repositories and do not count here.
     // `fresh-` rows, measured as a set before they joined, count here too (the benchmark's blind tally leaves them out).
     const blind = (r: CorpusRow): boolean => r.id.startsWith('fresh-') || gatheredBlind(r.id);
@@ -604,10 +604,6 @@ function keepsItsAgreedFloor(split: string, subset: readonly CorpusRow[], floor:
 
 describe('classifier accuracy on a second set gathered blind in the issue-16 round (unseen2)', () => {
   measuredSplit('unseen2', unseen2Rows, unseen2, UNSEEN2_FLOOR);
-});
-
-describe('classifier accuracy on a set gathered blind and labelled twice after the unseen12 round (unseen14)', () => {
-  measuredSplit('unseen14', unseen14Rows, unseen14, UNSEEN14_FLOOR, UNSEEN14_AGREED_FLOOR);
 });
 
 describe('classifier accuracy on a set gathered blind and labelled twice after the unseen13 round, half of it outside issue threads (unseen15)', () => {

@@ -34,8 +34,11 @@ export function embeddedDatabricks(
 
 /**
  * The bot on an embedded workspace as the in-process tests run it: on the workspace's clock, silent,
- * its queue inline. `options`: what a test changes — environment (surfaces' fakes), policy, the
- * client's tries or fetch, webhook credentials (none by default).
+ * its queue inline, its Slack and Teams sends unspaced. The fakes keep no rate, and a second's gap
+ * between two sends to one Slack channel was most of what a test with cards on three surfaces waited
+ * for; the spacing has tests of its own (test/bot/slack/send-queue.test.ts and its Teams twin).
+ * `options`: what a test changes — environment (surfaces' fakes), policy, the client's tries or
+ * fetch, webhook credentials (none by default).
  */
 export function embeddedBotApp(
   embedded: EmbeddedWorkspace,
@@ -55,6 +58,7 @@ export function embeddedBotApp(
     databricks: embeddedDatabricks(embedded, options.client),
     store,
     queue: { kind: 'inline' },
+    sendSleep: async () => {},
     webhookCredentials: options.webhookCredentials ?? null,
   });
 }

@@ -96,6 +96,8 @@ async function startApp(store: Store, clock: ManualClock): Promise<Running> {
     },
     store,
     queue: { kind: 'inline' },
+    // The fakes keep no rate: the sends go out unspaced and retry without waiting, in the order they would.
+    sendSleep: async () => {},
     webhookCredentials: null,
     workspaceStatus: () => ({
       mode: 'workspace',

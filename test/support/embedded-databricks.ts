@@ -43,8 +43,9 @@ export const unspacedSends: Sleep = async () => {};
 
 /**
  * The bot on an embedded workspace as the in-process tests run it: on the workspace's clock, silent,
- * its queue inline, its Slack and Teams sends unspaced (`unspacedSends`). `options`: what a test changes — environment (surfaces' fakes), policy, the client's tries or
- * fetch, webhook credentials (none by default).
+ * its queue inline, its Slack and Teams sends unspaced (`unspacedSends`). `options`: what a test
+ * changes — environment (surfaces' fakes), policy, the client's tries or fetch, webhook credentials
+ * (none by default).
  */
 export function embeddedBotApp(
   embedded: EmbeddedWorkspace,

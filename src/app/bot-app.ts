@@ -33,6 +33,7 @@ import type { Logger } from '../config/logger.js';
 import { type Policy, workspaceEntry } from '../config/policy.js';
 import type { DatabricksClient } from '../databricks/rest/databricks-client.js';
 import type { Warehouse } from '../databricks/warehouse.js';
+import type { Sleep } from '../bot/channel-send-queue.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Incident } from '../domain/incident.js';
 import type { Signal } from '../domain/signal.js';
@@ -127,6 +128,12 @@ export interface BotAppOptions {
   workspaceName?: string;
   /** Workspace time after which a scheduled post says it was sent late (default 15 minutes). */
   postLateAfterMs?: number;
+  /**
+   * How the Slack and Teams send queues wait, on the wall clock: between two sends to one channel (the
+   * platform's rate) and before retrying a throttled send. Default a real timer; tests whose fake
+   * platforms have no rate to keep pass one that returns at once.
+   */
+  sendSleep?: Sleep;
 }
 
 /**
@@ -483,6 +490,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
           logger: logger.child({ module: 'slack' }),
           clock,
           wallClock,
+          ...(options.sendSleep === undefined ? {} : { sleep: options.sendSleep }),
         })
       : null;
   const teamsEnv = teamsSettings();
@@ -493,6 +501,7 @@ export async function createBotApp(options: BotAppOptions): Promise<BotApp> {
         incidentCard,
         clock,
         wallClock,
+        ...(options.sendSleep === undefined ? {} : { sleep: options.sendSleep }),
         logger: logger.child({ module: 'teams' }),
         ...(env.TEAMS_OPENID_METADATA_URL ? { openIdMetadataUrl: env.TEAMS_OPENID_METADATA_URL } : {}),
         ...(env.TEAMS_TOKEN_URL ? { tokenUrl: env.TEAMS_TOKEN_URL } : {}),

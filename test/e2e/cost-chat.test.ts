@@ -17,6 +17,7 @@ import { channelMessage } from '../fixtures/teams/activities.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
 import { decodePng } from '../support/png.js';
+import { unspacedSends } from '../support/embedded-databricks.js';
 
 /**
  * `/dbx cost` on every surface against what `dbxops sim export` writes for the demo: a signed Slack
@@ -81,6 +82,7 @@ beforeAll(async () => {
     },
     store,
     queue: { kind: 'inline' },
+    sendSleep: unspacedSends,
     webhookCredentials: null,
     consoleUrl: url,
     workspaceStatus: () => ({ mode: 'workspace', name: 'demo', host: 'demo', now: DEMO_END, speed: 1 }),

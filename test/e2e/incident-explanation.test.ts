@@ -17,6 +17,7 @@ import { CHANNEL_ID } from '../fixtures/teams/activities.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeChatCompletions, startFakeChatCompletions } from '../support/fake-chat-completions.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
+import { unspacedSends } from '../support/embedded-databricks.js';
 
 /**
  * With a model configured, a new incident's card is posted at once on Slack, Teams and the console,
@@ -93,6 +94,7 @@ async function startApp(store: Store, clock: ManualClock): Promise<Running> {
     },
     store,
     queue: { kind: 'inline' },
+    sendSleep: unspacedSends,
     webhookCredentials: null,
     workspaceStatus: () => ({ mode: 'workspace', name: 'ws', host: 'ws', now: clock.now(), speed: 1 }),
   });

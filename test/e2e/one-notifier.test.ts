@@ -19,6 +19,7 @@ import { CHANNEL_ID, cardAction } from '../fixtures/teams/activities.js';
 import { type FakeBotConnector, startFakeBotConnector } from '../support/fake-bot-connector.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack-server.js';
 import { createTestDatabase, dropTestDatabase } from '../support/test-database.js';
+import { unspacedSends } from '../support/embedded-databricks.js';
 
 /**
  * The one outbound path, end to end: an incident card reaches Slack (fake Web API), Teams (fake Bot
@@ -96,6 +97,7 @@ async function startApp(store: Store, clock: ManualClock): Promise<Running> {
     },
     store,
     queue: { kind: 'inline' },
+    sendSleep: unspacedSends,
     webhookCredentials: null,
     workspaceStatus: () => ({
       mode: 'workspace',

@@ -1,4 +1,5 @@
 import { type BotApp, type BotAppOptions, createBotApp } from '../../src/app/bot-app.js';
+import type { Sleep } from '../../src/bot/channel-send-queue.js';
 import type { EmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/config/logger.js';
@@ -33,9 +34,18 @@ export function embeddedDatabricks(
 }
 
 /**
+ * `BotAppOptions.sendSleep` for a bot whose Slack and Teams are the fakes: the sends go out unspaced and
+ * retry at once, in the order they would. The fakes keep no rate, and a second's gap between two sends
+ * to one Slack channel was most of what a test with cards on three surfaces waited for; the spacing
+ * has tests of its own (test/bot/slack/send-queue.test.ts and its Teams twin).
+ */
+export const unspacedSends: Sleep = async () => {};
+
+/**
  * The bot on an embedded workspace as the in-process tests run it: on the workspace's clock, silent,
- * its queue inline. `options`: what a test changes — environment (surfaces' fakes), policy, the
- * client's tries or fetch, webhook credentials (none by default).
+ * its queue inline, its Slack and Teams sends unspaced (`unspacedSends`). `options`: what a test
+ * changes — environment (surfaces' fakes), policy, the client's tries or fetch, webhook credentials
+ * (none by default).
  */
 export function embeddedBotApp(
   embedded: EmbeddedWorkspace,
@@ -55,6 +65,7 @@ export function embeddedBotApp(
     databricks: embeddedDatabricks(embedded, options.client),
     store,
     queue: { kind: 'inline' },
+    sendSleep: unspacedSends,
     webhookCredentials: options.webhookCredentials ?? null,
   });
 }

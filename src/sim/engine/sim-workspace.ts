@@ -1066,11 +1066,15 @@ export class SimWorkspace {
     }
     if (keys.size === 0) throw invalidParam('No tasks to repair: set rerun_tasks or rerun_all_failed_tasks.');
     if (opts.rerunDependents || opts.rerunAllFailed) {
+      // Tasks after the repaired ones run again when they did not succeed (skipped, or never started in a
+      // cancelled run); one that succeeded is kept unless `rerun_dependent_tasks` asks for it too, as in
+      // Databricks, where only that flag reruns "tasks that depend on them, even if previously successful".
+      const succeeded = (key: string) => SUCCESSFUL.has(run.latest.get(key)?.result ?? '');
       let grew = true;
       while (grew) {
         grew = false;
         for (const t of settings.tasks) {
-          if (keys.has(t.task_key)) continue;
+          if (keys.has(t.task_key) || (!opts.rerunDependents && succeeded(t.task_key))) continue;
           if ((t.depends_on ?? []).some((d) => keys.has(d.task_key))) {
             keys.add(t.task_key);
             grew = true;

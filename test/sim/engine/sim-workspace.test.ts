@@ -324,6 +324,58 @@ describe('SimWorkspace reactions to remediations', () => {
     expect(() => ws.repairRun(run.runId, { user: 'x', rerunTasks: ['load'] })).toThrow(/latest repair ID/);
   });
 
+  it('repairs the failed tasks and leaves a later task that succeeded alone, unless dependents are asked for', () => {
+    // The first run succeeds; a repair of transform alone then fails it (its source went missing), so
+    // load's latest attempt is still the one that succeeded.
+    const failedTransformOnly = () => {
+      const { ws } = workspace((s) => {
+        s.faults = [
+          {
+            id: 'missing-source',
+            kind: 'task_error',
+            target: { job: 'orders_etl', task: 'transform' },
+            start: '+0.5h',
+            end: '+1.25h',
+            expected: { category: 'missing_object', severity: 'P3', action: 'NOTIFY_OWNER' },
+          },
+        ];
+      });
+      ws.advanceTo(START + 40 * MIN);
+      const run = firstRun(ws);
+      expect(run.result).toBe('SUCCESS');
+      const repairId = ws.repairRun(run.runId, { user: 'oncall@example.com', rerunTasks: ['transform'] });
+      ws.advanceTo(START + 90 * MIN);
+      expect(run.result).toBe('FAILED');
+      return { ws, run, repairId };
+    };
+    const runsOf = (ws: SimWorkspace, runId: number, key: string) =>
+      taskStates(ws, runId).filter((t) => t.startsWith(`${key}#`));
+    // Once the source is back: a repair of all failed tasks, as dbxops sends it.
+    const repairAllFailed = (failed: ReturnType<typeof failedTransformOnly>, rerunDependents: boolean) => {
+      failed.ws.repairRun(failed.run.runId, {
+        user: 'oncall@example.com',
+        rerunAllFailed: true,
+        rerunDependents,
+        latestRepairId: failed.repairId,
+      });
+      failed.ws.advanceTo(START + 130 * MIN);
+    };
+
+    const allFailed = failedTransformOnly();
+    repairAllFailed(allFailed, false);
+    expect(allFailed.run.result).toBe('SUCCESS');
+    expect(runsOf(allFailed.ws, allFailed.run.runId, 'transform')).toHaveLength(3);
+    expect(runsOf(allFailed.ws, allFailed.run.runId, 'load')).toEqual(['load#0:TERMINATED/SUCCESS']);
+
+    const withDependents = failedTransformOnly();
+    repairAllFailed(withDependents, true);
+    expect(withDependents.run.result).toBe('SUCCESS');
+    expect(runsOf(withDependents.ws, withDependents.run.runId, 'load')).toEqual([
+      'load#0:TERMINATED/SUCCESS',
+      'load#1:TERMINATED/SUCCESS',
+    ]);
+  });
+
   it("fails a repair again while the error's cause stays, whatever answer the scenario expects", () => {
     const { ws } = workspace((s) => {
       s.faults = [

@@ -345,9 +345,9 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     if (intent === 'long_queries_now' && deps.databricks !== undefined) {
       let rows: Row[];
       try {
-        rows = (await runningQueries(deps.databricks, ctx.nowMs, ctx.longQueryMinutes)).filter(
-          (r) => slots.warehouse === undefined || r.warehouse_id === slots.warehouse.id,
-        );
+        rows = (
+          await runningQueries(deps.databricks, ctx.nowMs, slots.counted ? 0 : ctx.longQueryMinutes)
+        ).filter((r) => slots.warehouse === undefined || r.warehouse_id === slots.warehouse.id);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
         return refused(question, `Databricks could not list the running queries: ${why}`, 'warehouse_error', {

@@ -210,7 +210,7 @@ const C = {
     "auto.?term(?:inat|\\b)|never terminat|don'?t terminat|do not terminat|without terminat|no terminat|terminate automatically|never shut|run forever|keep running|always on|never stop",
   ),
   now: concept(
-    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
+    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|in.flight|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
   ),
   /** Something running too long at this moment, whatever it is: "running long", "stuck", "hung". */
   longRunning: concept(
@@ -218,7 +218,7 @@ const C = {
   ),
   /** Words that mean "at this moment" even beside a period ("stuck since this morning"). */
   nowOnly: concept(
-    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
+    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|in.flight|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
     'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used|ran|runs|selected)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
@@ -815,7 +815,8 @@ function findNames(text: string, names: WorkspaceNames): Found {
         }
       }
       if (found.warehouse === undefined && may('warehouse')) {
-        const m = matchName(typed, names.warehouses, (w) => w.name);
+        // "The bi warehouse": beside its kind word, a whole word inside one warehouse's name.
+        const m = nameOrWordPart(typed, names.warehouses, (w) => w.name, !exactOnly && kind === 'warehouse');
         if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.warehouse = { ...m, typed };
       }
       if (found.cluster === undefined && may('cluster')) {
@@ -1175,6 +1176,13 @@ const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b
 const COUNT_OF_QUERIES =
   /\b(?:how many|number of|count of|total)\s+(?:\w+\s+)?(?:quer(?:y|ies)|statements)\b|\bquery counts?\b|\bcount (?:the |all )?(?:quer(?:y|ies)|statements)\b/i;
 
+/** Said in the present ("are running", "queued", "in flight"): at this moment, when no period is named. */
+const RUNNING_NOW_TENSE =
+  /\b(?:is|are|being)\s+(?:still\s+)?(?:running|executing)\b|\bqueu(?:ed|e?ing)\b|\bin (?:the )?queue\b|\bin.flight\b/i;
+
+/** Running long, not merely running: "how many queries are stuck" counts those past the threshold. */
+const RUNNING_LONG = /\blong\b|\blonger\b|\bstuck\b|\bhung\b|\bhanging\b|\bforever\b|\bages\b/i;
+
 /** Decides the intent from the concepts present and the names found. */
 /** Both sides of Photon, or its part of the whole, asked for. */
 const PHOTON_SPLIT =
@@ -1216,7 +1224,11 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // question says "now" itself ("stuck since this morning").
   const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
   // "How many queries ran on finance_wh": counted — the queries and the people who ran them.
-  if (COUNT_OF_QUERIES.test(text) && !has(text, 'nowOnly') && !table) return 'expensive_users';
+  // "How many queries are running right now", "… are queued on marketing_bi": those running at the moment, counted.
+  if (COUNT_OF_QUERIES.test(text) && !table)
+    return runningNow(text) && (has(text, 'nowOnly') || RUNNING_NOW_TENSE.test(text))
+      ? 'long_queries_now'
+      : 'expensive_users';
   // "Whose queries are slowest", "which users run the longest queries": the people are ranked.
   if (slowestPeople(text, found) && !has(text, 'nowOnly')) return 'expensive_users';
   // "Who's running the largest queries" ranks them; "the biggest queries running right now" does not.
@@ -1781,6 +1793,8 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     slots.product = 'SQL';
   if (intent === 'expensive_users' && slowestPeople(words, found)) slots.bySlowness = true;
   else if (intent === 'expensive_users' && found.user === undefined && COUNT_OF_QUERIES.test(words))
+    slots.counted = true;
+  else if (intent === 'long_queries_now' && COUNT_OF_QUERIES.test(words) && !RUNNING_LONG.test(words))
     slots.counted = true;
   if (products.serverless) slots.serverless = true;
   // Photon against the rest, or its share, is a split of the spend, not spend narrowed to Photon.

@@ -122,7 +122,8 @@ export function matchWordPart<T>(
   const wanted = normaliseName(typed)
     .split(/[_.]/)
     .filter((w) => w !== '');
-  if (wanted.length === 0 || wanted.join('').length < MIN_PREFIX) return { kind: 'none' };
+  // A whole word is no prefix: two letters beside a kind word name one ("the bi warehouse" is marketing_bi).
+  if (wanted.length === 0 || wanted.join('').length < 2) return { kind: 'none' };
   const fits = items.filter((item) => {
     const parts = normaliseName(nameOf(item)).split(/[_.]/);
     return parts.some((_, i) => wanted.every((w, j) => parts[i + j] === w));

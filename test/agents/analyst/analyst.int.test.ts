@@ -598,28 +598,18 @@ describe('the questions settings in dbxops.yaml', () => {
 });
 
 describe('queries running long right now', () => {
-  it('come from the Query History API, which holds running statements, and show that call', async () => {
-    const now = demo.clock.now();
+  /** An analyst whose workspace's Query History API answers with `queries`, running or queued now. */
+  async function withRunning<T>(
+    queries: readonly Record<string, unknown>[],
+    use: (analyst: Analyst) => Promise<T>,
+  ): Promise<T> {
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname !== '/api/2.0/sql/history/queries') return void res.writeHead(404).end();
       expect(url.searchParams.getAll('filter_by.statuses')).toEqual(['RUNNING', 'QUEUED']);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          res: [
-            { query_id: 'q-short', status: 'QUEUED', query_start_time_ms: now - 5 * 60_000 },
-            {
-              query_id: 'q-long',
-              status: 'RUNNING',
-              user_name: 'alice@acme.example',
-              warehouse_id: 'dd04b5cc4a1c5eea',
-              query_start_time_ms: now - 95 * 60_000,
-              query_text: 'SELECT e.*, s.* FROM main.marketing.events e CROSS JOIN main.marketing.sessions s',
-            },
-          ],
-          has_next_page: false,
-        }),
-      );
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ res: queries, has_next_page: false }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
@@ -628,22 +618,85 @@ describe('queries running long right now', () => {
         auth: patAuth('dapi-test'),
         retry: { maxAttempts: 1 },
       });
-      const answer = await createAnalyst({
-        warehouse: demo.warehouse,
-        workspaceId: demo.workspaceId,
-        clock: demo.clock,
-        wallClock,
-        policy: defaultPolicy(),
-        databricks,
-      }).ask({ text: 'any stuck queries at the moment?' });
-      expect(answer.summary).toBe(
-        '1 query running longer than 30 min; the longest 95 min by alice@acme.example.',
+      return await use(
+        createAnalyst({
+          warehouse: demo.warehouse,
+          workspaceId: demo.workspaceId,
+          clock: demo.clock,
+          wallClock,
+          policy: defaultPolicy(),
+          databricks,
+        }),
       );
-      expect(answer.rows.map((r) => r[0])).toEqual(['q-long']);
-      expect(answer.sql).toContain('GET /api/2.0/sql/history/queries');
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  }
+
+  const now = () => demo.clock.now();
+  const running = () => [
+    { query_id: 'q-short', status: 'QUEUED', query_start_time_ms: now() - 5 * 60_000 },
+    {
+      query_id: 'q-long',
+      status: 'RUNNING',
+      user_name: 'alice@acme.example',
+      warehouse_id: 'dd04b5cc4a1c5eea',
+      query_start_time_ms: now() - 95 * 60_000,
+      query_text: 'SELECT e.*, s.* FROM main.marketing.events e CROSS JOIN main.marketing.sessions s',
+    },
+    {
+      query_id: 'q-new',
+      status: 'RUNNING',
+      user_name: 'bob@acme.example',
+      warehouse_id: 'dd04b5cc4a1c5eea',
+      query_start_time_ms: now() - 60_000,
+    },
+  ];
+
+  it('come from the Query History API, which holds running statements, and show that call', async () => {
+    const answer = await withRunning(running(), (a) => a.ask({ text: 'any stuck queries at the moment?' }));
+    expect(answer.summary).toBe(
+      '1 query running longer than 30 min; the longest 95 min by alice@acme.example.',
+    );
+    expect(answer.rows.map((r) => r[0])).toEqual(['q-long']);
+    expect(answer.sql).toContain('GET /api/2.0/sql/history/queries');
+  });
+
+  it('counts every query running or queued when asked how many, not only those running long', async () => {
+    await withRunning(running(), async (analyst) => {
+      for (const text of [
+        'how many queries r running atm',
+        'number of statements in flight right now?',
+        'count of queries currently executing',
+        'how many queries are queued or running at the moment',
+      ]) {
+        const answer = await analyst.ask({ text });
+        expect(answer.intent, text).toBe('long_queries_now');
+        expect(answer.summary, text).toBe(
+          '2 queries running now, 1 more queued; the longest 95 min by alice@acme.example.',
+        );
+        expect(answer.rows.map((r) => r[0])).toEqual(['q-long', 'q-short', 'q-new']);
+      }
+      // Running long is still asked as such, counted or not.
+      const long = await analyst.ask({ text: 'how many queries are running long rn' });
+      expect(long.summary).toMatch(/^1 query running longer than 30 min/);
+    });
+  });
+
+  it('says none is running when the workspace runs nothing, and keeps the warehouse named by a word of it', async () => {
+    const answer = await withRunning([], (a) =>
+      a.ask({ text: 'how many queries are executing on the bi warehouse right now' }),
+    );
+    expect(answer.summary).toBe('No query on warehouse marketing_bi is running or queued now.');
+  });
+
+  it('reads the count of running queries from the query history on a workspace with no REST API', async () => {
+    const answer = await ask('how many queries are queued on marketing_bi');
+    expect(answer.intent).toBe('long_queries_now');
+    expect(answer.summary).toBe('No query on warehouse marketing_bi is running or queued now.');
+    expect(answer.sql).toContain("execution_status IN ('RUNNING', 'QUEUED', 'STARTED')");
+    // A count of what ran in a period is still the query history's count of finished queries.
+    expect((await ask('how many queries ran on marketing_bi yesterday')).intent).toBe('expensive_users');
   });
 });
 

@@ -6,7 +6,7 @@ import {
   normaliseName,
   withinTypos,
 } from './name-match.js';
-import { withNamesSpelt } from './name-words.js';
+import { type TableSpelt, tablesSpeltOut, withNamesSpelt } from './name-words.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -1620,9 +1620,32 @@ function withInitialsOfJobs(question: string, names: WorkspaceNames): string {
 }
 
 /** Routes one question. */
+/** What tables answer rather than jobs: who read or changed it, what it feeds, whether it is fresh, a table or dataset said. */
+const asksOfTables = (text: string): boolean =>
+  has(text, 'access') ||
+  has(text, 'downstream') ||
+  has(text, 'sla') ||
+  /\b(?:quer(?:y|ies|ying)|tables?|datasets?|data)\b/i.test(text);
+
+/**
+ * A table named word for word by its schema's and its own words ("marketing events" for
+ * `main.marketing.events`), when the question asks what tables answer, is that table — even where the
+ * same words shorten a job's name (`mkt_events_ingest`): the table is typed as it is, the job only
+ * loosely. Otherwise the words are left to the jobs (tables do not run); the reading is said either way.
+ */
+function withTablesSpelt(question: string, names: WorkspaceNames): { text: string; tables: TableSpelt[] } {
+  const tables = tablesSpeltOut(question, names.tables);
+  if (tables.length === 0 || !asksOfTables(question)) return { text: question, tables: [] };
+  let text = question;
+  for (const t of [...tables].reverse()) text = `${text.slice(0, t.start)}${t.table}${text.slice(t.end)}`;
+  return { text, tables };
+}
+
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
+  const joinedUp = withInitialsOfJobs(asked.replace(JOINED, ' and '), names);
+  const ofTables = withTablesSpelt(joinedUp, names);
   const spelt = withNamesSpelt(
-    withInitialsOfJobs(asked.replace(JOINED, ' and '), names),
+    ofTables.text,
     [
       ...names.jobs.map((j) => ({ kind: 'job' as const, name: j.name })),
       ...names.warehouses.map((w) => ({ kind: 'warehouse' as const, name: w.name })),
@@ -1681,8 +1704,14 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     }
   }
   // A further team read from its abbreviation is said too ("finance vs mktg"), and so is a name typed loosely.
+  // Words a job was read from that also spell a table say so: the person sees which one was meant.
+  const sameWords = tablesSpeltOut(joinedUp, names.tables);
   const readAs = [
-    ...spelt.read,
+    ...ofTables.tables.map((t) => `"${t.typed}" read as table ${t.table}`),
+    ...spelt.read.map((r) => {
+      const table = sameWords.find((t) => r.startsWith(`"${t.typed}" read as `));
+      return table === undefined ? r : `${r}, the job, not the table ${table.table}`;
+    }),
     ...(assumed === undefined ? [] : [assumed]),
     ...(found.moreTeams ?? [])
       .filter((t) => !norm(t.item).includes(norm(t.typed)))

@@ -172,3 +172,60 @@ export function withNamesSpelt<K extends string>(
   }
   return { text, read };
 }
+
+/** A table named by the words of its schema and name, typed with spaces ("marketing events"). */
+export interface TableSpelt {
+  /** The words as typed. */
+  readonly typed: string;
+  readonly table: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Tables named word for word by their schema's and their own name's words, as people say a dataset
+ * ("marketing events" is `main.marketing.events`, "finance daily revenue" `main.finance.daily_revenue`):
+ * two words or more, each typed as the table has it, in a row and ending the table's name — a run that
+ * fits several tables names none of them. Dotted names are read as they are elsewhere.
+ */
+export function tablesSpeltOut(question: string, tables: readonly string[]): TableSpelt[] {
+  const words = [...question.matchAll(/(?<![\w.])[A-Za-z0-9]+(?![\w.])/g)].map((m) => ({
+    word: m[0].toLowerCase(),
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
+  // Each table's schema and name, as words: `main.finance.daily_revenue` → finance daily revenue.
+  const keyed = new Map<string, string[]>();
+  for (const table of tables) {
+    const parts = table.toLowerCase().split('.');
+    if (parts.length < 2) continue;
+    const key = parts
+      .slice(-2)
+      .join('_')
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== '')
+      .join(' ');
+    keyed.set(key, [...(keyed.get(key) ?? []), table]);
+  }
+  // No run is longer than the longest table's words: a long question is read in linear time.
+  const longest = Math.max(0, ...[...keyed.keys()].map((k) => k.split(' ').length));
+  const out: TableSpelt[] = [];
+  for (let i = 0; i < words.length; i++) {
+    for (let j = Math.min(words.length, i + longest); j >= i + 2; j--) {
+      const run = words.slice(i, j);
+      // Words of one name are typed side by side: joined by spaces, never by punctuation.
+      if (run.some((w, k) => k > 0 && !/^\s+$/.test(question.slice(run[k - 1]!.end, w.start)))) continue;
+      const found = keyed.get(run.map((w) => w.word).join(' '));
+      if (found?.length !== 1) continue;
+      out.push({
+        typed: question.slice(run[0]!.start, run.at(-1)!.end),
+        table: found[0]!,
+        start: run[0]!.start,
+        end: run.at(-1)!.end,
+      });
+      i = j - 1;
+      break;
+    }
+  }
+  return out;
+}

@@ -1358,3 +1358,40 @@ describe('counts, weeks compared and periods the history does not cover', () => 
     expect(answer.sql).toMatch(/min\(/i);
   });
 });
+
+describe('a table and a job named by the same words', () => {
+  it('is the table, typed word for word, when the question asks what tables answer, and says so', async () => {
+    for (const [question, intent] of [
+      ['who wrote to marketing events last night', 'table_access'],
+      ['what feeds off marketing events', 'downstream'],
+      ['is the marketing events dataset up to date', 'sla_misses'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe(intent);
+      // The answer is of the table, and then says how its words were read.
+      expect(answer.summary.split(' ("')[0], question).toContain('main.marketing.events');
+      expect(answer.summary, question).toContain('("marketing events" read as table main.marketing.events.)');
+    }
+  });
+
+  it('is the job writing it when the question asks about runs or names no ask, and says the table was not meant', async () => {
+    for (const [question, intent] of [
+      ['marketing events, yesterday?', 'job_status'],
+      ['did marketing events blow up overnight', 'failures'],
+      ['marketing events taking longer than usual?', 'job_duration'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe(intent);
+      expect(answer.summary, question).toContain('mkt_events_ingest');
+      expect(answer.summary, question).toContain(
+        '"marketing events" read as mkt_events_ingest, the job, not the table main.marketing.events',
+      );
+    }
+  });
+
+  it('binds the table read from its words as a parameter, whatever else the question holds', async () => {
+    const answer = await ask("who touched marketing events'; DROP TABLE main.marketing.events; --");
+    expect(answer.sql ?? '').not.toMatch(/DROP/i);
+    expect(answer.sql ?? '').not.toContain("'main.marketing.events'");
+  });
+});

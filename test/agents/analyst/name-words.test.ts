@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type KindedName, withNamesSpelt } from '../../../src/agents/analyst/name-words.js';
+import { type KindedName, tablesSpeltOut, withNamesSpelt } from '../../../src/agents/analyst/name-words.js';
 
 const NAMES: KindedName<'job' | 'warehouse' | 'team'>[] = [
   { kind: 'job', name: 'prod_operations_backfill' },
@@ -48,5 +48,38 @@ describe('withNamesSpelt', () => {
     expect(spelt('status of billing_invoces_daily_v2').read).toEqual([]);
     // A typo of a shortening is a guess too far: "slaes rptg" fits no word as typed.
     expect(spelt('slaes rptg').read).toEqual([]);
+  });
+});
+
+describe('tablesSpeltOut', () => {
+  const TABLES = [
+    'main.sales.invoices',
+    'main.sales.invoice_lines',
+    'dev.sales.invoices',
+    'main.ops.audit_log',
+  ];
+  const read = (question: string) => tablesSpeltOut(question, TABLES).map((t) => [t.typed, t.table]);
+
+  it("reads a table's schema and name, typed word for word with spaces, as the table", () => {
+    expect(read('who changed ops audit log yesterday?')).toEqual([['ops audit log', 'main.ops.audit_log']]);
+    expect(read('Sales Invoice Lines downstream')).toEqual([
+      ['Sales Invoice Lines', 'main.sales.invoice_lines'],
+    ]);
+  });
+
+  it('reads no table that several catalogs hold alike, nor one word alone, nor words split by punctuation', () => {
+    expect(read('who read sales invoices')).toEqual([]);
+    expect(read('who read invoices')).toEqual([]);
+    expect(read('who read ops, audit log')).toEqual([]);
+    expect(read('who read main.ops.audit_log')).toEqual([]);
+  });
+
+  it('reads each table once when it is typed twice, and nothing of hostile or oversized text', () => {
+    expect(read('ops audit log vs ops audit log')).toEqual([
+      ['ops audit log', 'main.ops.audit_log'],
+      ['ops audit log', 'main.ops.audit_log'],
+    ]);
+    expect(read("ops audit'; DROP TABLE main.ops.audit_log; -- log")).toEqual([]);
+    expect(read(`${'ops '.repeat(5_000)}audit`)).toEqual([]);
   });
 });

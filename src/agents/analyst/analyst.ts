@@ -674,6 +674,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
         assumed = routed.assumed;
         secondAsk = routed.secondAsk;
       } else if (routed.kind === 'follow_up' || (routed.kind === 'unknown' && found !== undefined)) {
+        if (routed.kind === 'follow_up') assumed = routed.assumed;
         const previous = await deps.contexts?.find(contextKeys);
         const parsedSlots = slotsSchema.safeParse(previous?.slots);
         const previousIntent = INTENTS.find((i) => i === previous?.intent);

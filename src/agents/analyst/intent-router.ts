@@ -6,7 +6,7 @@ import {
   normaliseName,
   withinTypos,
 } from './name-match.js';
-import { type TableSpelt, tablesSpeltOut, withNamesSpelt } from './name-words.js';
+import { type TableSpelt, tablesSpeltOut, withNamesSpelt, withWordsSpelt } from './name-words.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -145,7 +145,12 @@ export type Routed =
       readonly unknownName?: UnknownName;
     }
   /** Only a name or only a period ("and last week?", "what about marketing?"): a follow-up. */
-  | { readonly kind: 'follow_up'; readonly slots: Slots }
+  | {
+      readonly kind: 'follow_up';
+      readonly slots: Slots;
+      /** How a loosely typed name was read ("ordrs" as "orders"), for the answer to say. */
+      readonly assumed?: string;
+    }
   | { readonly kind: 'unknown' };
 
 const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`, 'i');
@@ -711,7 +716,10 @@ const CADENCE_WORDS = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly'
  * cadence words and the router's own words are English too often ("daily spend", "hourly failures").
  */
 function jobByItsOwnWord(text: string, names: WorkspaceNames): Found | undefined {
-  const aboutRuns = has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration');
+  // A name alone ("sessionize?") asks how it is doing, as a job named in full alone does.
+  const alone = tokensOf(text).filter((t) => !STOP_WORDS.has(t)).length === 1;
+  const aboutRuns =
+    alone || has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration');
   if (!aboutRuns || has(text, 'access') || has(text, 'downstream') || has(text, 'sla')) return undefined;
   // A kind word says what the word beside it names ("the orders pipeline"), and was read so already.
   if (tokensOf(text).some((t) => kindWord(t) !== undefined)) return undefined;
@@ -1644,18 +1652,31 @@ function withTablesSpelt(question: string, names: WorkspaceNames): { text: strin
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
   const joinedUp = withInitialsOfJobs(asked.replace(JOINED, ' and '), names);
   const ofTables = withTablesSpelt(joinedUp, names);
-  const spelt = withNamesSpelt(
-    ofTables.text,
-    [
-      ...names.jobs.map((j) => ({ kind: 'job' as const, name: j.name })),
-      ...names.warehouses.map((w) => ({ kind: 'warehouse' as const, name: w.name })),
-      ...names.clusters.map((c) => ({ kind: 'cluster' as const, name: c.name })),
-      ...names.pipelines.map((p) => ({ kind: 'pipeline' as const, name: p.name })),
-      ...names.teams.map((t) => ({ kind: 'team' as const, name: t })),
-    ],
-    (word) =>
-      STOP_WORDS.has(word) || CHAT_SHORTHAND.has(word) || SPELT_WORD_SET.has(word) || isConceptWord(word),
-  );
+  const kinded = [
+    ...names.jobs.map((j) => ({ kind: 'job' as const, name: j.name })),
+    ...names.warehouses.map((w) => ({ kind: 'warehouse' as const, name: w.name })),
+    ...names.clusters.map((c) => ({ kind: 'cluster' as const, name: c.name })),
+    ...names.pipelines.map((p) => ({ kind: 'pipeline' as const, name: p.name })),
+    ...names.teams.map((t) => ({ kind: 'team' as const, name: t })),
+  ];
+  const plain = (word: string) =>
+    STOP_WORDS.has(word) || CHAT_SHORTHAND.has(word) || SPELT_WORD_SET.has(word) || isConceptWord(word);
+  const names_ = withNamesSpelt(ofTables.text, kinded, plain);
+  // Then one word alone misspelt from a word of the names ("finanse", "ordrs"), put right — tables'
+  // words too — and the names matched as if typed so.
+  const lone =
+    names_.ambiguous === undefined
+      ? withWordsSpelt(
+          names_.text,
+          [...kinded, ...names.tables.map((t) => ({ kind: 'table' as const, name: t }))],
+          plain,
+        )
+      : undefined;
+  const spelt = {
+    text: lone?.text ?? names_.text,
+    read: [...names_.read, ...(lone?.read ?? [])],
+    ambiguous: names_.ambiguous ?? lone?.ambiguous,
+  };
   if (spelt.ambiguous !== undefined) {
     const { typed, candidates } = spelt.ambiguous;
     const kinds = new Set(candidates.map((c) => c.kind));
@@ -1837,11 +1858,13 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     Object.keys(slots).length > 0 &&
     tokensOf(words).every((t) => STOP_WORDS.has(t) || FRAGMENT_WORDS.has(t))
   )
-    return { kind: 'follow_up', slots };
+    return { kind: 'follow_up', slots, ...(assumed === undefined ? {} : { assumed }) };
   if (intent === undefined) {
     const named = slots.teams !== undefined || slots.jobs !== undefined || slots.table !== undefined;
     const words = tokensOf(text).filter((t) => !STOP_WORDS.has(t));
-    return named || words.length === 0 ? { kind: 'follow_up', slots } : { kind: 'unknown' };
+    return named || words.length === 0
+      ? { kind: 'follow_up', slots, ...(assumed === undefined ? {} : { assumed }) }
+      : { kind: 'unknown' };
   }
   // Jobs of a period named with no one job ("the 3am jobs"), or a person's jobs: every job's runs then.
   const everyJob =
@@ -1849,8 +1872,8 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     (runsOfPeriod(words, found, options.hasPeriod === true) || found.user !== undefined);
   if (NEEDS_JOB.has(intent) && slots.jobs === undefined && !everyJob) {
     return intent === 'why_failed'
-      ? { kind: 'intent', intent: 'failures', slots }
-      : { kind: 'follow_up', slots };
+      ? { kind: 'intent', intent: 'failures', slots, ...(assumed === undefined ? {} : { assumed }) }
+      : { kind: 'follow_up', slots, ...(assumed === undefined ? {} : { assumed }) };
   }
   if (NEEDS_TABLE.has(intent) && slots.table === undefined) return { kind: 'unknown' };
   return { kind: 'intent', intent, slots, ...(assumed === undefined ? {} : { assumed }) };

@@ -53,7 +53,7 @@ const NEAREST = 5;
  * Edits between two strings (insert, delete, substitute, swap two neighbours): how far a typo is from
  * a name. Stops counting past `max`, so ranking thousands of job names stays cheap.
  */
-function editDistance(a: string, b: string, max: number): number {
+export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   let before = new Array<number>(b.length + 1).fill(0);
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -1,4 +1,4 @@
-import { withinTypos } from './name-match.js';
+import { editDistance, withinTypos } from './name-match.js';
 
 /** A name of the workspace and the kind of thing it names. */
 export interface KindedName<K extends string> {
@@ -228,4 +228,64 @@ export function tablesSpeltOut(question: string, tables: readonly string[]): Tab
     }
   }
   return out;
+}
+
+/** Candidates offered at most when one misspelt word fits several names' words. */
+const MAX_OFFERED = 8;
+
+/**
+ * A lone word misspelt from a word of the workspace's names ("finanse", "ordrs", "platfrm") put right,
+ * so the names are matched as if typed so: a word of five letters or more, letters only, that is no
+ * name's word nor starts one, and is one typo away (same first letter, one edit, two from seven
+ * letters) from exactly one distinct word of the names. Several such words are no guess: the names
+ * holding them are offered. `plain(word)` tells the words never to bend, as for `withNamesSpelt`.
+ */
+export function withWordsSpelt<K extends string>(
+  question: string,
+  names: readonly KindedName<K>[],
+  plain: (word: string) => boolean,
+): NamesSpelt<K> {
+  const wordsOf = names.map((n) =>
+    n.name
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== ''),
+  );
+  // Every fit keeps the first letter: the words are kept by theirs.
+  const byLetter = new Map<string, Set<string>>();
+  for (const w of wordsOf.flat()) byLetter.set(w[0] ?? '', (byLetter.get(w[0] ?? '') ?? new Set()).add(w));
+  const near = (typed: string) => [...(byLetter.get(typed[0] ?? '') ?? [])];
+  const known = (typed: string) => near(typed).some((w) => w.startsWith(typed) || typed.startsWith(w));
+  let text = question;
+  const read: string[] = [];
+  const seen = new Map<string, string | undefined>();
+  // From the end, so the earlier offsets still hold; a word joined to others by `_`, `-` or `.` is part
+  // of a name already read whole, or of none.
+  // Four letters are one edit from too many English words ("date" from "data").
+  const lone = [...question.matchAll(/(?<![\w.-])[A-Za-z]{5,}(?![\w.-])/g)].reverse();
+  for (const m of lone) {
+    const typed = m[0].toLowerCase();
+    if (plain(typed) || known(typed)) continue;
+    if (!seen.has(typed)) {
+      const within = near(typed).filter((w) => w.length >= 4 && withinTypos(typed, w));
+      // The nearest words only: "sessionze" is one edit from "sessionize", two from "sessions".
+      const distance = (w: string) => editDistance(typed, w, 2);
+      const least = Math.min(...within.map(distance));
+      const fits = within.filter((w) => distance(w) === least);
+      if (fits.length > 1) {
+        const candidates = names.filter((_, i) => wordsOf[i]?.some((w) => fits.includes(w)));
+        return {
+          text: question,
+          read: [],
+          ambiguous: { typed: m[0], candidates: candidates.slice(0, MAX_OFFERED) },
+        };
+      }
+      seen.set(typed, fits[0]);
+    }
+    const word = seen.get(typed);
+    if (word === undefined) continue;
+    text = `${text.slice(0, m.index)}${word}${text.slice(m.index + m[0].length)}`;
+    if (!read.includes(`"${m[0]}" read as "${word}"`)) read.unshift(`"${m[0]}" read as "${word}"`);
+  }
+  return { text, read };
 }

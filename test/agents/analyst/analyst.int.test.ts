@@ -1395,3 +1395,25 @@ describe('a table and a job named by the same words', () => {
     expect(answer.sql ?? '').not.toContain("'main.marketing.events'");
   });
 });
+
+describe('one misspelt word alone', () => {
+  it('is read as the one name word it is a typo of, and the answer says how it was read', async () => {
+    for (const [question, intent, name, read] of [
+      ['fianance?', 'failures', 'team finance', '"fianance" read as "finance"'],
+      ['did paymnts blow up', 'failures', 'finance_payments_hourly', '"paymnts" read as "payments"'],
+      ['markting spend yday', 'spend_by_team', 'team marketing', '"markting" read as "marketing"'],
+      ['sesionize', 'job_status', 'mkt_sessionize', '"sesionize" read as "sessionize"'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe(intent);
+      expect(answer.summary, question).toContain(name);
+      expect(answer.summary, question).toContain(`(${read}.)`);
+    }
+  });
+
+  it('binds the name it was read as, whatever hostile text is typed around it', async () => {
+    const answer = await ask("markting' OR 1=1; -- spend yesterday");
+    expect(answer.sql ?? '').not.toContain('1=1');
+    expect(answer.sql ?? '').not.toContain("'marketing'");
+  });
+});

@@ -94,6 +94,8 @@ export interface Slots {
   readonly pipeline?: ComputeRef;
   /** Failures of one kind the system tables themselves tell apart ("timeouts", "cluster errors"). */
   readonly errorKind?: ErrorKind;
+  /** "Is the 6am SLA going to be met": today's deadlines told as they stand, not the misses so far. */
+  readonly forecast?: boolean;
 }
 
 /**
@@ -106,7 +108,7 @@ export const ERROR_KINDS = ['timeout', 'cluster'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** The filters a question can carry, each an answer must keep or decline. */
-export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness' | 'byPhoton' | 'counted'>;
+export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness' | 'byPhoton' | 'counted' | 'forecast'>;
 
 export type Routed =
   | {
@@ -353,6 +355,8 @@ const UNCOVERED: readonly {
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
     nearestByAsk: true,
+    // Whether today's deadlines will be kept is told from the runs so far (`sla-forecast.ts`).
+    notFor: ['sla_misses'],
   },
   {
     // The system tables hold what Databricks bills, in DBUs: not another platform's bill, nor the cloud's.
@@ -1191,6 +1195,13 @@ const RUNNING_NOW_TENSE =
 /** Running long, not merely running: "how many queries are stuck" counts those past the threshold. */
 const RUNNING_LONG = /\blong\b|\blonger\b|\bstuck\b|\bhung\b|\bhanging\b|\bforever\b|\bages\b/i;
 
+/**
+ * An SLA asked about ahead of its deadline: "is the 6am SLA going to be met", "will orders make its
+ * 06:00 deadline", "which SLAs are at risk", "are we on track for the revenue sla".
+ */
+const SLA_AHEAD =
+  /\b(?:will|going to|gonna|gona|goin to)\b|\b(?:on track|at risk|in danger|in jeopardy|on course|make it|be met|be on time|be late|still make|likely)\b|\bare we (?:ok|okay|good|fine)\b/i;
+
 /** Decides the intent from the concepts present and the names found. */
 /** Both sides of Photon, or its part of the whole, asked for. */
 const PHOTON_SPLIT =
@@ -1841,6 +1852,12 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     slots.product = 'JOBS';
   else if (intent === 'spend_by_team' && has(words, 'warehouse') && found.warehouse === undefined)
     slots.product = 'SQL';
+  if (intent === 'sla_misses' && SLA_AHEAD.test(words)) {
+    // Tomorrow's or next week's deadlines are not told from today's runs.
+    if (/\btomorrow|\bnext (?:week|wk|month)\b/i.test(words))
+      return { kind: 'uncovered', subject: 'forecasts', nearest: ['sla_misses', 'failures'] };
+    slots.forecast = true;
+  }
   if (intent === 'expensive_users' && slowestPeople(words, found)) slots.bySlowness = true;
   else if (intent === 'expensive_users' && found.user === undefined && COUNT_OF_QUERIES.test(words))
     slots.counted = true;

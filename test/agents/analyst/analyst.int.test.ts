@@ -391,10 +391,11 @@ describe('the analyst with bad input', () => {
   });
 
   it('says a name matches nothing, instead of answering for everything, and offers the nearest as buttons', async () => {
-    const answer = await ask('what failed for team finanse last night?');
+    // A word joined to another by "_" is read whole: no one word of it is put right.
+    const answer = await ask('what failed for team finanse_eu last night?');
     expect(answer.outcome).toBe('unknown_name');
     expect(answer.summary).toBe(
-      'No team named "finanse" in this workspace\'s system tables; the nearest: finance.',
+      'No team named "finanse_eu" in this workspace\'s system tables; the nearest: finance.',
     );
     expect(answer.sql).toBeNull();
     expect(answer.rows).toEqual([]);
@@ -745,13 +746,11 @@ describe('people, team abbreviations, DLT pipelines and kinds of failure', () =>
     expect(answer.summary).toMatch(/^bob@acme\.example ran \d+ queries yesterday/);
   });
 
-  it('says a misspelt team is no team, with the team as the nearest, instead of answering for all', async () => {
+  it('reads a misspelt team as the one team it is a typo of, says so, and never answers for all', async () => {
     const answer = await ask('finnce cost');
-    expect(answer.outcome).toBe('unknown_name');
-    expect(answer.summary).toBe(
-      'No team named "finnce" in this workspace\'s system tables; the nearest: finance.',
-    );
-    expect(answer.followUps.map((f) => f.question)).toEqual(['finance cost']);
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.summary).toMatch(/^Spend of team finance the past 7 days: /);
+    expect(answer.summary).toContain('("finnce" read as "finance".)');
   });
 
   it('refuses a person typed with SQL in it, and an oversized address, without running what it did not write', async () => {
@@ -1065,16 +1064,14 @@ describe('Photon, misspelt teams beside a decline, hours as a period, two days c
     expect(bare.summary).toMatch(/^The billing data does not cover last week .*Photon compute is unknown/);
   });
 
-  it('says a misspelt team is no team, with the nearest, also where the rest of the question is declined', async () => {
+  it('reads a misspelt team beside other names, and still declines what no intent answers', async () => {
     const declined = await ask('jobs with the most retries for markting');
     expect(declined.outcome).toBe('unanswerable');
-    expect(declined.summary).toMatch(
-      /^No team named "markting" in this workspace's system tables; the nearest: marketing\. I can't answer questions about retries/,
-    );
-    expect(declined.followUps.map((f) => f.question)).toContain('jobs with the most retries for marketing');
+    expect(declined.summary).toMatch(/^I can't answer questions about retries/);
     const beside = await ask('how much did markting spend on finance_wh yesterday');
-    expect(beside.outcome).toBe('unknown_name');
-    expect(beside.summary).toContain('No team named "markting"');
+    expect(beside.summary).toBe(
+      'No spend of team marketing on warehouse finance_wh yesterday. ("markting" read as "marketing".)',
+    );
   });
 
   it('reads a clock time before a noun ("the 3am jobs") as the hour from it, and lists the runs of that hour', async () => {
@@ -1126,13 +1123,14 @@ describe('Photon, misspelt teams beside a decline, hours as a period, two days c
 });
 
 describe('the kinds the sixth list of questions found', () => {
-  it('says a misspelt team joined to a known one is no team, rather than answering for the known one alone', async () => {
+  it('reads a misspelt team joined to a known one as the team, rather than answering for the known one alone', async () => {
     const answer = await ask('spend for finanse and marketing yesterday');
-    expect(answer.outcome).toBe('unknown_name');
-    expect(answer.summary).toBe(
-      'No team named "finanse" in this workspace\'s system tables; the nearest: finance.',
-    );
-    expect(answer.followUps.map((f) => f.question)).toEqual(['spend for finance and marketing yesterday']);
+    expect(answer.summary).toMatch(/^Spend of teams finance and marketing yesterday: /);
+    expect(answer.summary).toContain('("finanse" read as "finance".)');
+    // Joined to another word, it is no word of a name: said so, never answered for marketing alone.
+    const joined = await ask('spend for finanse_eu and marketing yesterday');
+    expect(joined.outcome).toBe('unknown_name');
+    expect(joined.summary).toContain('"finanse_eu"');
   });
 
   it("says a table's full name that the workspace lacks is none, with the nearest tables, when asked who read it", async () => {
@@ -1299,12 +1297,10 @@ describe('a DLT pipeline named in a money question, or misspelt', () => {
     expect(answer.sql).not.toContain('billing_origin_product = :product');
   });
 
-  it('says a misspelt pipeline before its kind word is no pipeline, with the nearest', async () => {
+  it('reads a misspelt pipeline before its kind word as the pipeline, and says so', async () => {
     const answer = await ask('clickstrem pipeline status');
-    expect(answer.outcome).toBe('unknown_name');
-    expect(answer.summary).toBe(
-      'No pipeline named "clickstrem" in this workspace\'s system tables; the nearest: clickstream_dlt.',
-    );
+    expect(answer.intent).toBe('pipeline_status');
+    expect(answer.summary).toMatch(/^clickstream_dlt: .*\("clickstrem" read as "clickstream"\.\)$/);
   });
 });
 
@@ -1415,5 +1411,41 @@ describe('one misspelt word alone', () => {
     const answer = await ask("markting' OR 1=1; -- spend yesterday");
     expect(answer.sql ?? '').not.toContain('1=1');
     expect(answer.sql ?? '').not.toContain("'marketing'");
+  });
+});
+
+describe('whether an SLA will be kept', () => {
+  it("tells today's deadline as it stands, not the misses so far, however the question is put", async () => {
+    for (const question of [
+      'r we gonna make the 6am sla?',
+      'is the 06:00 deadline on track',
+      'will daily revenue land on time today',
+      'any SLAs at risk rn',
+      'will the orders job make its 6 AM deadline',
+    ]) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe('sla_misses');
+      // At the demo's end (Sunday 00:00 UTC) the writer has not yet run: six hours left, nothing against it.
+      expect(answer.summary, question).toBe(
+        "Today's SLA main.finance.daily_revenue (by 06:00 UTC): on track — not refreshed yet, nothing against it; 6 h before 06:00 UTC.",
+      );
+      expect(answer.columns).toEqual(['table', 'job', 'team', 'deadline', 'status', 'evidence']);
+      expect(answer.sql).toContain('job_id IN (:j0');
+    }
+  });
+
+  it('says no SLA is due at a clock time none has, and still counts misses when misses are asked', async () => {
+    expect((await ask('is the 7:15am sla going to be met?')).summary).toBe(
+      'No SLA is due at 07:15 for what was asked.',
+    );
+    expect((await ask('which SLAs did we miss this week')).summary).toMatch(/^1 SLA miss this week/);
+    // Tomorrow's deadline is not told from today's runs.
+    expect((await ask('will we make the 6am sla tomorrow')).outcome).toBe('unanswerable');
+  });
+
+  it('binds what it reads, whatever hostile or doubled text the question holds', async () => {
+    const answer = await ask("will the 6am sla be met'; DROP TABLE main.finance.daily_revenue; -- 6am 6am");
+    expect(answer.sql ?? '').not.toMatch(/DROP/i);
+    if (answer.outcome === 'answered') expect(answer.summary).toContain('06:00');
   });
 });

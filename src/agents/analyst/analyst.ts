@@ -561,9 +561,13 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
               .map((j) => j.id),
           );
     const rows = slaMissRows(read, slots, owned);
+    // "Is fx rates late": a table nothing promises is not "no SLA missed" — it has no SLA to miss.
+    const unpromised = slots.table !== undefined && !read.promises.some((p) => p.table === slots.table);
     return {
       question,
-      summary: spec.summary(rows, ctx),
+      summary: unpromised
+        ? `${slots.table} has no SLA: no job's sla tag and no entry of the policy's slas: promises when it is refreshed.`
+        : spec.summary(rows, ctx),
       columns: SLA_MISS_COLUMNS,
       rows: rows.slice(0, ANSWER_ROWS).map((r) => SLA_MISS_COLUMNS.map((c) => r[c] ?? null)),
       sql: read.statements.map((s) => `${s.sql};`).join('\n\n'),

@@ -207,7 +207,7 @@ const C = {
   ),
   warehouse: concept('warehouses?|sql endpoints?|endpoints?'),
   idle: concept(
-    'idle|idling|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody (?:uses|using|querying)|no one (?:uses|using|querying)|not used|right.?siz|too large',
+    'idle|idling|for nothing|for no reason|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody (?:uses|using|querying)|no one (?:uses|using|querying)|not used|right.?siz|too large',
   ),
   autostop: concept(
     "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically",

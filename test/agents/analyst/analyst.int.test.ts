@@ -1449,3 +1449,44 @@ describe('whether an SLA will be kept', () => {
     if (answer.outcome === 'answered') expect(answer.summary).toContain('06:00');
   });
 });
+
+describe('questions of the twelfth round, as on-call engineers and managers type them', () => {
+  it('answers each with the intent and the names it asks', async () => {
+    const cases: readonly (readonly [string, string, string])[] = [
+      ['wat broke on fin side overnight', 'failures', 'team finance'],
+      ['gl close y u fail', 'why_failed', 'finance_gl_close'],
+      ['hw much did mktg burn sat vs sun', 'spend_by_team', 'team marketing'],
+      ['anything stuck on platfrm adhoc rn', 'long_queries_now', 'platform_adhoc'],
+      ['who changed finance orders since fri', 'table_access', 'main.finance.orders'],
+      ['cost of clickstrem pipeline this wk', 'spend_by_team', 'clickstream_dlt'],
+      ['paymnts hourly failures last 24h', 'failures', 'finance_payments_hourly'],
+      ['is fx rates late', 'sla_misses', 'main.finance.fx_rates has no SLA'],
+      ['how many jobs failed yday by team', 'failures', 'across 3 teams'],
+      ['whats downstream of fx rates', 'downstream', 'main.finance.fx_rates'],
+      ['top 5 priciest queries on fin wh yesterday', 'expensive_queries', 'finance_wh'],
+      ['which warehouse is burning money for nothing', 'idle_warehouses', 'platform_adhoc'],
+      [
+        'runs of gl close between 1am and 5am yesterday UTC',
+        'job_status',
+        'between 01:00 and 05:00 yesterday',
+      ],
+      ['sessionize slower this wk vs last?', 'job_duration', 'mkt_sessionize'],
+      ['r we gonna hit the daily revenue sla', 'sla_misses', 'on track'],
+    ];
+    for (const [question, intent, said] of cases) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe(intent);
+      expect(answer.summary, question).toContain(said);
+    }
+  });
+
+  it('says a table nothing promises has no SLA, rather than that it missed none', async () => {
+    for (const question of [
+      'is main.finance.payments stale?',
+      'did the payments table miss its sla this week',
+    ]) {
+      const answer = await ask(question);
+      expect(answer.summary, question).toMatch(/^main\.finance\.payments has no SLA/);
+    }
+  });
+});

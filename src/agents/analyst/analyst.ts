@@ -617,6 +617,15 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
         (owner === undefined ||
           jobs.some((j) => p.writerJobIds.includes(j.id) && j.owners?.includes(owner) === true)),
     );
+    // A named job or table that keeps no deadline: whether it will finish on time is no SLA's to tell;
+    // its status and usual duration are offered, as for any question about its future.
+    if (promises.length === 0 && (slots.jobs !== undefined || slots.table !== undefined))
+      return fallback(
+        question,
+        "I can't answer questions about forecasts yet",
+        ['job_status', 'job_duration'],
+        slots.jobs?.map((j) => j.name),
+      );
     const writers = [...new Set(promises.flatMap((p) => p.writerJobIds))];
     const statements: string[] = [];
     const upstreamOf = new Map<string, string[]>();

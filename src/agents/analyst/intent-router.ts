@@ -6,7 +6,13 @@ import {
   normaliseName,
   withinTypos,
 } from './name-match.js';
-import { type TableSpelt, tablesSpeltOut, withNamesSpelt, withWordsSpelt } from './name-words.js';
+import {
+  type KindedName,
+  type TableSpelt,
+  tablesSpeltOut,
+  withNamesSpelt,
+  withWordsSpelt,
+} from './name-words.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -1639,6 +1645,30 @@ function withInitialsOfJobs(question: string, names: WorkspaceNames): string {
 }
 
 /** Routes one question. */
+type NameKindListed = 'job' | 'warehouse' | 'cluster' | 'pipeline' | 'team';
+interface KindedNames {
+  readonly kinded: readonly KindedName<NameKindListed>[];
+  readonly withTables: readonly KindedName<NameKindListed | 'table'>[];
+}
+/** The names are read for every question, several times over: listed once per workspace's names. */
+const kindedNames = new WeakMap<WorkspaceNames, KindedNames>();
+
+function kindedNamesOf(names: WorkspaceNames): KindedNames {
+  const cached = kindedNames.get(names);
+  if (cached !== undefined) return cached;
+  const kinded = [
+    ...names.jobs.map((j) => ({ kind: 'job' as const, name: j.name })),
+    ...names.warehouses.map((w) => ({ kind: 'warehouse' as const, name: w.name })),
+    ...names.clusters.map((c) => ({ kind: 'cluster' as const, name: c.name })),
+    ...names.pipelines.map((p) => ({ kind: 'pipeline' as const, name: p.name })),
+    ...names.teams.map((t) => ({ kind: 'team' as const, name: t })),
+  ];
+  const withTables = [...kinded, ...names.tables.map((t) => ({ kind: 'table' as const, name: t }))];
+  const built = { kinded, withTables };
+  kindedNames.set(names, built);
+  return built;
+}
+
 /** What tables answer rather than jobs: who read or changed it, what it feeds, whether it is fresh, a table or dataset said. */
 const asksOfTables = (text: string): boolean =>
   has(text, 'access') ||
@@ -1663,26 +1693,13 @@ function withTablesSpelt(question: string, names: WorkspaceNames): { text: strin
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
   const joinedUp = withInitialsOfJobs(asked.replace(JOINED, ' and '), names);
   const ofTables = withTablesSpelt(joinedUp, names);
-  const kinded = [
-    ...names.jobs.map((j) => ({ kind: 'job' as const, name: j.name })),
-    ...names.warehouses.map((w) => ({ kind: 'warehouse' as const, name: w.name })),
-    ...names.clusters.map((c) => ({ kind: 'cluster' as const, name: c.name })),
-    ...names.pipelines.map((p) => ({ kind: 'pipeline' as const, name: p.name })),
-    ...names.teams.map((t) => ({ kind: 'team' as const, name: t })),
-  ];
+  const { kinded, withTables } = kindedNamesOf(names);
   const plain = (word: string) =>
     STOP_WORDS.has(word) || CHAT_SHORTHAND.has(word) || SPELT_WORD_SET.has(word) || isConceptWord(word);
   const names_ = withNamesSpelt(ofTables.text, kinded, plain);
   // Then one word alone misspelt from a word of the names ("finanse", "ordrs"), put right — tables'
   // words too — and the names matched as if typed so.
-  const lone =
-    names_.ambiguous === undefined
-      ? withWordsSpelt(
-          names_.text,
-          [...kinded, ...names.tables.map((t) => ({ kind: 'table' as const, name: t }))],
-          plain,
-        )
-      : undefined;
+  const lone = names_.ambiguous === undefined ? withWordsSpelt(names_.text, withTables, plain) : undefined;
   const spelt = {
     text: lone?.text ?? names_.text,
     read: [...names_.read, ...(lone?.read ?? [])],

@@ -182,18 +182,12 @@ export interface TableSpelt {
   readonly end: number;
 }
 
-/**
- * Tables named word for word by their schema's and their own name's words, as people say a dataset
- * ("marketing events" is `main.marketing.events`, "finance daily revenue" `main.finance.daily_revenue`):
- * two words or more, each typed as the table has it, in a row and ending the table's name — a run that
- * fits several tables names none of them. Dotted names are read as they are elsewhere.
- */
-export function tablesSpeltOut(question: string, tables: readonly string[]): TableSpelt[] {
-  const words = [...question.matchAll(/(?<![\w.])[A-Za-z0-9]+(?![\w.])/g)].map((m) => ({
-    word: m[0].toLowerCase(),
-    start: m.index,
-    end: m.index + m[0].length,
-  }));
+/** Each workspace's names are read for every question: their keys are built once per list. */
+const tableKeys = new WeakMap<readonly string[], { keyed: Map<string, string[]>; longest: number }>();
+
+function tableKeysOf(tables: readonly string[]): { keyed: Map<string, string[]>; longest: number } {
+  const cached = tableKeys.get(tables);
+  if (cached !== undefined) return cached;
   // Each table's schema and name, as words: `main.finance.daily_revenue` → finance daily revenue.
   const keyed = new Map<string, string[]>();
   for (const table of tables) {
@@ -208,7 +202,26 @@ export function tablesSpeltOut(question: string, tables: readonly string[]): Tab
     keyed.set(key, [...(keyed.get(key) ?? []), table]);
   }
   // No run is longer than the longest table's words: a long question is read in linear time.
-  const longest = Math.max(0, ...[...keyed.keys()].map((k) => k.split(' ').length));
+  let longest = 0;
+  for (const k of keyed.keys()) longest = Math.max(longest, k.split(' ').length);
+  const built = { keyed, longest };
+  tableKeys.set(tables, built);
+  return built;
+}
+
+/**
+ * Tables named word for word by their schema's and their own name's words, as people say a dataset
+ * ("marketing events" is `main.marketing.events`, "finance daily revenue" `main.finance.daily_revenue`):
+ * two words or more, each typed as the table has it, in a row and ending the table's name — a run that
+ * fits several tables names none of them. Dotted names are read as they are elsewhere.
+ */
+export function tablesSpeltOut(question: string, tables: readonly string[]): TableSpelt[] {
+  const words = [...question.matchAll(/(?<![\w.])[A-Za-z0-9]+(?![\w.])/g)].map((m) => ({
+    word: m[0].toLowerCase(),
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
+  const { keyed, longest } = tableKeysOf(tables);
   const out: TableSpelt[] = [];
   for (let i = 0; i < words.length; i++) {
     for (let j = Math.min(words.length, i + longest); j >= i + 2; j--) {
@@ -230,6 +243,31 @@ export function tablesSpeltOut(question: string, tables: readonly string[]): Tab
   return out;
 }
 
+const wordIndexes = new WeakMap<
+  readonly KindedName<string>[],
+  { wordsOf: string[][]; byLetter: Map<string, string[]> }
+>();
+
+/** The names' words, and the distinct ones by first letter (every fit keeps it), built once per list. */
+function wordIndexOf(names: readonly KindedName<string>[]): {
+  wordsOf: string[][];
+  byLetter: Map<string, string[]>;
+} {
+  const cached = wordIndexes.get(names);
+  if (cached !== undefined) return cached;
+  const wordsOf = names.map((n) =>
+    n.name
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== ''),
+  );
+  const sets = new Map<string, Set<string>>();
+  for (const w of wordsOf.flat()) sets.set(w[0] ?? '', (sets.get(w[0] ?? '') ?? new Set()).add(w));
+  const built = { wordsOf, byLetter: new Map([...sets].map(([letter, set]) => [letter, [...set]])) };
+  wordIndexes.set(names, built);
+  return built;
+}
+
 /** Candidates offered at most when one misspelt word fits several names' words. */
 const MAX_OFFERED = 8;
 
@@ -245,16 +283,8 @@ export function withWordsSpelt<K extends string>(
   names: readonly KindedName<K>[],
   plain: (word: string) => boolean,
 ): NamesSpelt<K> {
-  const wordsOf = names.map((n) =>
-    n.name
-      .toLowerCase()
-      .split(/[^a-z0-9]+/)
-      .filter((w) => w !== ''),
-  );
-  // Every fit keeps the first letter: the words are kept by theirs.
-  const byLetter = new Map<string, Set<string>>();
-  for (const w of wordsOf.flat()) byLetter.set(w[0] ?? '', (byLetter.get(w[0] ?? '') ?? new Set()).add(w));
-  const near = (typed: string) => [...(byLetter.get(typed[0] ?? '') ?? [])];
+  const { wordsOf, byLetter } = wordIndexOf(names);
+  const near = (typed: string) => byLetter.get(typed[0] ?? '') ?? [];
   const known = (typed: string) => near(typed).some((w) => w.startsWith(typed) || typed.startsWith(w));
   let text = question;
   const read: string[] = [];

@@ -1213,8 +1213,9 @@ describe('the kinds the sixth list of questions found', () => {
   });
 
   it("offers a named job's status and usual duration when asked about its future, not the spend answers", async () => {
+    // A job that keeps an SLA is told by it ("whether an SLA will be kept", below); one that keeps none is not.
     for (const [question, job] of [
-      ['will finance_orders_daily finish on time', 'finance_orders_daily'],
+      ['will finance_gl_close finish on time', 'finance_gl_close'],
       ['is the gl close job going to be late tonight', 'finance_gl_close'],
     ] as const) {
       const answer = await ask(question);
@@ -1422,6 +1423,7 @@ describe('whether an SLA will be kept', () => {
       'will daily revenue land on time today',
       'any SLAs at risk rn',
       'will the orders job make its 6 AM deadline',
+      'will finance_orders_daily finish on time',
     ]) {
       const answer = await ask(question);
       expect(answer.intent, question).toBe('sla_misses');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Policy } from '../../config/policy.js';
 import type { DatabricksClient } from '../../databricks/rest/databricks-client.js';
-import type { SqlValue, Warehouse } from '../../databricks/warehouse.js';
+import type { SqlParam, SqlValue, Warehouse } from '../../databricks/warehouse.js';
 import type { Clock } from '../../domain/clock.js';
 import type { AskContextRepository } from '../../store/ask-context-repository.js';
 import type { IncidentRepository } from '../../store/incident-repository.js';
@@ -9,7 +9,16 @@ import { readSlaCompliance, type SlaCompliance } from '../sla/read-sla-complianc
 import type { SlaPromise, SlaVerdict } from '../sla/sla-compliance.js';
 import { maxAgeText } from '../../domain/duration.js';
 import { WarehouseError } from '../../databricks/warehouse.js';
+import { dateParam, tsParam } from '../collector/sql-row.js';
 import { runGuarded } from './guarded-query.js';
+import {
+  type ForecastStatus,
+  forecastSlas,
+  runsOfSlices,
+  SLA_FORECAST_RUNS,
+  SLA_UPSTREAM,
+  type SlaForecast,
+} from './sla-forecast.js';
 import { RUNNING_QUERIES_CALL, RUNNING_QUERY_COLUMNS, runningQueries } from './running-queries.js';
 import {
   BILLING_COVERAGE,
@@ -133,6 +142,7 @@ const SECRET_REQUEST =
 const NAMES_TTL_MS = 5 * 60_000;
 /** Jobs answered one by one in a question naming several ("status of a, b and c"). */
 const MAX_JOBS_AT_ONCE = 5;
+const DAY_MS = 86_400_000;
 /** Rows carried on an answer; renderers show fewer. */
 const ANSWER_ROWS = 50;
 
@@ -164,6 +174,7 @@ const slotsSchema: z.ZodType<Slots> = z.preprocess(
     byPhoton: z.boolean().optional(),
     bySlowness: z.boolean().optional(),
     counted: z.boolean().optional(),
+    forecast: z.boolean().optional(),
     user: z.string().optional(),
     pipeline: z.object({ id: z.string(), name: z.string() }).optional(),
     errorKind: z.enum(ERROR_KINDS).optional(),
@@ -345,9 +356,9 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     if (intent === 'long_queries_now' && deps.databricks !== undefined) {
       let rows: Row[];
       try {
-        rows = (await runningQueries(deps.databricks, ctx.nowMs, ctx.longQueryMinutes)).filter(
-          (r) => slots.warehouse === undefined || r.warehouse_id === slots.warehouse.id,
-        );
+        rows = (
+          await runningQueries(deps.databricks, ctx.nowMs, slots.counted ? 0 : ctx.longQueryMinutes)
+        ).filter((r) => slots.warehouse === undefined || r.warehouse_id === slots.warehouse.id);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
         return refused(question, `Databricks could not list the running queries: ${why}`, 'warehouse_error', {
@@ -367,6 +378,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
         period: null,
       };
     }
+    if (spec.query === undefined && slots.forecast === true) return slaForecast(question, slots, ctx);
     if (spec.query === undefined) return slaMisses(question, slots, period, ctx);
     const built = spec.query(ctx);
     // Every template filters each system table by `:workspace_id`; it is bound here, once for all.
@@ -549,9 +561,13 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
               .map((j) => j.id),
           );
     const rows = slaMissRows(read, slots, owned);
+    // "Is fx rates late": a table nothing promises is not "no SLA missed" — it has no SLA to miss.
+    const unpromised = slots.table !== undefined && !read.promises.some((p) => p.table === slots.table);
     return {
       question,
-      summary: spec.summary(rows, ctx),
+      summary: unpromised
+        ? `${slots.table} has no SLA: no job's sla tag and no entry of the policy's slas: promises when it is refreshed.`
+        : spec.summary(rows, ctx),
       columns: SLA_MISS_COLUMNS,
       rows: rows.slice(0, ANSWER_ROWS).map((r) => SLA_MISS_COLUMNS.map((c) => r[c] ?? null)),
       sql: read.statements.map((s) => `${s.sql};`).join('\n\n'),
@@ -559,6 +575,142 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       intent: 'sla_misses',
       outcome: 'answered',
       period,
+    };
+  }
+
+  /**
+   * "Is the 6am SLA going to be met": today's deadline of each SLA the question narrows to (its team,
+   * table, writer, owner, or the clock time said), told from the runs so far of its writers and of the
+   * jobs upstream of them (`sla-forecast.ts`).
+   */
+  async function slaForecast(question: string, slots: Slots, ctx: IntentContext): Promise<Answer> {
+    const failed = (why: string) =>
+      refused(question, `Databricks could not run the query: ${why}`, 'warehouse_error', {
+        intent: 'sla_misses',
+      });
+    let read: SlaCompliance;
+    try {
+      read = await readSlaCompliance(deps.warehouse, {
+        policySlas: deps.policy.slas,
+        workspaceId: deps.workspaceId,
+        from: ctx.nowMs - DAY_MS,
+        to: ctx.nowMs,
+        timeoutMs: deps.policy.ask.timeout_seconds * 1000,
+      });
+    } catch (error) {
+      if (!(error instanceof WarehouseError)) throw error;
+      return failed(error.message);
+    }
+    const jobs = (await workspaceNames(ctx.nowMs)).jobs;
+    const owner = slots.user;
+    // A table that promises no deadline itself ("will orders make its 06:00 deadline") is asked about by
+    // the job of its word: the SLAs that job's runs keep.
+    const tableWord = slots.table?.split('.').at(-1) ?? '';
+    const byTable = read.promises.some((p) => p.table === slots.table)
+      ? (id: string, table: string) => table === slots.table || id === ''
+      : (id: string) => `_${jobs.find((j) => j.id === id)?.name ?? ''}_`.includes(`_${tableWord}_`);
+    const promises = read.promises.filter(
+      (p) =>
+        (slots.teams === undefined || (p.team !== undefined && slots.teams.includes(p.team))) &&
+        (slots.table === undefined || p.writerJobIds.some((id) => byTable(id, p.table))) &&
+        (slots.jobs === undefined || slots.jobs.some((j) => p.writerJobIds.includes(j.id))) &&
+        (owner === undefined ||
+          jobs.some((j) => p.writerJobIds.includes(j.id) && j.owners?.includes(owner) === true)),
+    );
+    // A named job or table that keeps no deadline: whether it will finish on time is no SLA's to tell;
+    // its status and usual duration are offered, as for any question about its future.
+    if (promises.length === 0 && (slots.jobs !== undefined || slots.table !== undefined))
+      return fallback(
+        question,
+        "I can't answer questions about forecasts yet",
+        ['job_status', 'job_duration'],
+        slots.jobs?.map((j) => j.name),
+      );
+    const writers = [...new Set(promises.flatMap((p) => p.writerJobIds))];
+    const statements: string[] = [];
+    const upstreamOf = new Map<string, string[]>();
+    if (writers.length > 0) {
+      const params: Record<string, SqlParam> = {
+        workspace_id: deps.workspaceId,
+        lineage_since: dateParam(ctx.nowMs - 30 * DAY_MS),
+      };
+      writers.forEach((id, i) => {
+        params[`w${i}`] = id;
+      });
+      const lineage = await runGuarded(deps.warehouse, SLA_UPSTREAM(writers.length), params, guard);
+      if (!lineage.ok) return failed(lineage.userMessage);
+      statements.push(lineage.value.guarded.sql);
+      for (const r of lineage.value.result.rows) {
+        const writer = String(r.writer ?? '');
+        const upstream = String(r.upstream ?? '');
+        if (writer === '' || upstream === '' || upstream === writer) continue;
+        upstreamOf.set(writer, [...(upstreamOf.get(writer) ?? []), upstream]);
+      }
+    }
+    const involved = [...new Set([...writers, ...[...upstreamOf.values()].flat()])];
+    let slices: { job_id: string; run_id: string; start: number; end: number; result: string | null }[] = [];
+    if (involved.length > 0) {
+      const params: Record<string, SqlParam> = {
+        workspace_id: deps.workspaceId,
+        since: tsParam(ctx.nowMs - 8 * DAY_MS),
+      };
+      involved.forEach((id, i) => {
+        params[`j${i}`] = id;
+      });
+      const runs = await runGuarded(deps.warehouse, SLA_FORECAST_RUNS(involved.length), params, guard);
+      if (!runs.ok) return failed(runs.userMessage);
+      statements.push(runs.value.guarded.sql);
+      slices = runs.value.result.rows.flatMap((r) => {
+        const start = Date.parse(String(r.period_start_time ?? ''));
+        const end = Date.parse(String(r.period_end_time ?? ''));
+        return Number.isNaN(start) || Number.isNaN(end)
+          ? []
+          : [
+              {
+                job_id: String(r.job_id),
+                run_id: String(r.run_id),
+                start,
+                end,
+                result:
+                  r.result_state === null || r.result_state === undefined ? null : String(r.result_state),
+              },
+            ];
+      });
+    }
+    const names = new Map(jobs.map((j) => [j.id, j.name]));
+    const forecasts = forecastSlas({
+      promises,
+      runs: runsOfSlices(slices),
+      upstreamOf,
+      name: (id) => names.get(id) ?? read.jobNames.get(id) ?? id,
+      nowMs: ctx.nowMs,
+      clock: clockAsked(question),
+    });
+    const rows: Row[] = forecasts.map((f) => ({
+      table: f.table,
+      job: f.job,
+      team: f.team,
+      deadline: `${f.deadline} ${f.timezone}`,
+      status: FORECAST_WORDS[f.status],
+      evidence: f.evidence,
+    }));
+    return {
+      question,
+      summary: forecastSummary(forecasts, clockAsked(question)),
+      columns: FORECAST_COLUMNS,
+      rows: rows.slice(0, ANSWER_ROWS).map((r) => FORECAST_COLUMNS.map((c) => r[c] ?? null)),
+      sql: [...read.statements.map((s) => s.sql), ...statements].map((s) => `${s};`).join('\n\n'),
+      followUps: forecasts.some((f) => f.status !== 'on_time' && f.status !== 'on_track' && f.job !== null)
+        ? [
+            {
+              label: `Why did ${forecasts.find((f) => f.status === 'at_risk' || f.status === 'missed')?.job} fail?`,
+              question: `why did ${forecasts.find((f) => f.status === 'at_risk' || f.status === 'missed')?.job} fail?`,
+            },
+          ]
+        : [{ label: 'SLA misses this week', question: 'which SLAs did we miss this week?' }],
+      intent: 'sla_misses',
+      outcome: 'answered',
+      period: null,
     };
   }
 
@@ -674,6 +826,7 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
         assumed = routed.assumed;
         secondAsk = routed.secondAsk;
       } else if (routed.kind === 'follow_up' || (routed.kind === 'unknown' && found !== undefined)) {
+        if (routed.kind === 'follow_up') assumed = routed.assumed;
         const previous = await deps.contexts?.find(contextKeys);
         const parsedSlots = slotsSchema.safeParse(previous?.slots);
         const previousIntent = INTENTS.find((i) => i === previous?.intent);
@@ -854,6 +1007,51 @@ function askedWith(question: string, typed: string, names: readonly string[]): F
 }
 
 const SLA_MISS_COLUMNS = ['table', 'job', 'team', 'deadline', 'sla'];
+
+const FORECAST_COLUMNS = ['table', 'job', 'team', 'deadline', 'status', 'evidence'];
+const FORECAST_WORDS: Readonly<Record<ForecastStatus, string>> = {
+  on_time: 'on time',
+  on_track: 'on track',
+  at_risk: 'at risk',
+  missed: 'missed',
+};
+
+/**
+ * The deadline's time of day a question names ("the 6am SLA", "its 06:00 deadline", "the 9:30 sla"),
+ * as `HH:MM`; undefined when it names none or none a clock shows.
+ */
+function clockAsked(question: string): string | undefined {
+  const m =
+    /\b([01]?\d|2[0-3])[:.h]([0-5]\d)\s*(am|pm)?\b/i.exec(question) ??
+    /\b(1[0-2]|0?\d)\s*(am|pm)\b/i.exec(question);
+  if (m === null) return undefined;
+  const hasMinutes = m.length === 4;
+  let hour = Number(m[1]);
+  const minute = hasMinutes ? Number(m[2]) : 0;
+  const half = (hasMinutes ? m[3] : m[2])?.toLowerCase();
+  if (half !== undefined && hour > 12) return undefined;
+  if (half === 'pm' && hour < 12) hour += 12;
+  if (half === 'am' && hour === 12) hour = 0;
+  return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+}
+
+/** "main.finance.daily_revenue (by 06:00 UTC): at risk — finance_orders_daily failed at 03:12 UTC; …". */
+function forecastSummary(forecasts: readonly SlaForecast[], clock: string | undefined): string {
+  if (forecasts.length === 0)
+    return clock === undefined
+      ? 'No SLA with a daily deadline is promised for what was asked.'
+      : `No SLA is due at ${clock} for what was asked.`;
+  const counts = (['missed', 'at_risk', 'on_track', 'on_time'] as const)
+    .map((s) => [s, forecasts.filter((f) => f.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${FORECAST_WORDS[s]}`)
+    .join(', ');
+  const each = forecasts
+    .slice(0, 3)
+    .map((f) => `${f.table} (by ${f.deadline} ${f.timezone}): ${FORECAST_WORDS[f.status]} — ${f.evidence}`)
+    .join('; ');
+  return forecasts.length === 1 ? `Today's SLA ${each}.` : `Today's SLAs: ${counts}. ${each}.`;
+}
 
 /** The missed deadlines, newest first, of the teams, jobs or owner's jobs (`owned`, their ids) the question names. */
 function slaMissRows(read: SlaCompliance, slots: Slots, owned: ReadonlySet<string> | undefined): Row[] {

@@ -809,8 +809,10 @@ ORDER BY cluster_name`,
     defaultHours: 24,
     usesPeriod: false,
     example: 'which queries are running long right now?',
+    // Counted ("how many queries are running right now"), every statement running or queued counts,
+    // however long it has run: the count of running queries, not of those running long.
     query: ({ slots, nowMs, longQueryMinutes }) => ({
-      sql: `SELECT statement_id, executed_by, compute.warehouse_id AS warehouse_id, start_time,
+      sql: `SELECT statement_id, executed_by, execution_status AS status, compute.warehouse_id AS warehouse_id, start_time,
        round((unix_timestamp(:now) - unix_timestamp(start_time)) / 60.0, 1) AS minutes,
        substr(statement_text, 1, 120) AS statement
 FROM system.query.history
@@ -819,15 +821,23 @@ WHERE workspace_id = :workspace_id AND execution_status IN ('RUNNING', 'QUEUED',
 ORDER BY start_time`,
       params: {
         now: ts(nowMs),
-        long_since: ts(nowMs - longQueryMinutes * 60_000),
+        long_since: ts(slots.counted ? nowMs + 1 : nowMs - longQueryMinutes * 60_000),
         recent: ts(nowMs - 7 * 86_400_000),
         ...slotParams(slots),
       },
     }),
-    summary: (rows, { slots, longQueryMinutes }) =>
-      rows.length === 0
+    summary: (rows, { slots, longQueryMinutes }) => {
+      if (slots.counted) {
+        if (rows.length === 0) return `No query${scope(slots)} is running or queued now.`;
+        const queued = rows.filter((r) => str(r.status) === 'QUEUED').length;
+        return `${plural(rows.length - queued, 'query', 'queries')}${scope(slots)} running now${
+          queued === 0 ? '' : `, ${queued} more queued`
+        }; the longest ${num(rows[0]?.minutes)} min by ${str(rows[0]?.executed_by)}.`;
+      }
+      return rows.length === 0
         ? `No query${scope(slots)} has been running longer than ${longQueryMinutes} min.`
-        : `${plural(rows.length, 'query', 'queries')}${scope(slots)} running longer than ${longQueryMinutes} min; the longest ${num(rows[0]?.minutes)} min by ${str(rows[0]?.executed_by)}.`,
+        : `${plural(rows.length, 'query', 'queries')}${scope(slots)} running longer than ${longQueryMinutes} min; the longest ${num(rows[0]?.minutes)} min by ${str(rows[0]?.executed_by)}.`;
+    },
     followUps: () => [ask('Most expensive queries', 'most expensive queries today')],
   },
 

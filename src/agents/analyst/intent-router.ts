@@ -6,7 +6,13 @@ import {
   normaliseName,
   withinTypos,
 } from './name-match.js';
-import { withNamesSpelt } from './name-words.js';
+import {
+  type KindedName,
+  type TableSpelt,
+  tablesSpeltOut,
+  withNamesSpelt,
+  withWordsSpelt,
+} from './name-words.js';
 import type { WorkspaceNames } from './workspace-names.js';
 
 /**
@@ -94,6 +100,8 @@ export interface Slots {
   readonly pipeline?: ComputeRef;
   /** Failures of one kind the system tables themselves tell apart ("timeouts", "cluster errors"). */
   readonly errorKind?: ErrorKind;
+  /** "Is the 6am SLA going to be met": today's deadlines told as they stand, not the misses so far. */
+  readonly forecast?: boolean;
 }
 
 /**
@@ -106,7 +114,7 @@ export const ERROR_KINDS = ['timeout', 'cluster'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** The filters a question can carry, each an answer must keep or decline. */
-export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness' | 'byPhoton' | 'counted'>;
+export type Filter = Exclude<keyof Slots, 'byTeam' | 'bySlowness' | 'byPhoton' | 'counted' | 'forecast'>;
 
 export type Routed =
   | {
@@ -145,7 +153,12 @@ export type Routed =
       readonly unknownName?: UnknownName;
     }
   /** Only a name or only a period ("and last week?", "what about marketing?"): a follow-up. */
-  | { readonly kind: 'follow_up'; readonly slots: Slots }
+  | {
+      readonly kind: 'follow_up';
+      readonly slots: Slots;
+      /** How a loosely typed name was read ("ordrs" as "orders"), for the answer to say. */
+      readonly assumed?: string;
+    }
   | { readonly kind: 'unknown' };
 
 const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`, 'i');
@@ -200,7 +213,7 @@ const C = {
   ),
   warehouse: concept('warehouses?|sql endpoints?|endpoints?'),
   idle: concept(
-    'idle|idling|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody (?:uses|using|querying)|no one (?:uses|using|querying)|not used|right.?siz|too large',
+    'idle|idling|for nothing|for no reason|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody (?:uses|using|querying)|no one (?:uses|using|querying)|not used|right.?siz|too large',
   ),
   autostop: concept(
     "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically",
@@ -210,7 +223,7 @@ const C = {
     "auto.?term(?:inat|\\b)|never terminat|don'?t terminat|do not terminat|without terminat|no terminat|terminate automatically|never shut|run forever|keep running|always on|never stop",
   ),
   now: concept(
-    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
+    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|in.flight|still running|running|ongoing|stuck|hung|hanging|long.running|longest',
   ),
   /** Something running too long at this moment, whatever it is: "running long", "stuck", "hung". */
   longRunning: concept(
@@ -218,7 +231,7 @@ const C = {
   ),
   /** Words that mean "at this moment" even beside a period ("stuck since this morning"). */
   nowOnly: concept(
-    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|still running|ongoing|stuck|hung|hanging',
+    'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|in.flight|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
     'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used|ran|runs|selected)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
@@ -348,6 +361,8 @@ const UNCOVERED: readonly {
     ),
     nearest: ['spend_by_team', 'expensive_jobs'],
     nearestByAsk: true,
+    // Whether today's deadlines will be kept is told from the runs so far (`sla-forecast.ts`).
+    notFor: ['sla_misses'],
   },
   {
     // The system tables hold what Databricks bills, in DBUs: not another platform's bill, nor the cloud's.
@@ -711,7 +726,10 @@ const CADENCE_WORDS = new Set(['hourly', 'daily', 'nightly', 'weekly', 'monthly'
  * cadence words and the router's own words are English too often ("daily spend", "hourly failures").
  */
 function jobByItsOwnWord(text: string, names: WorkspaceNames): Found | undefined {
-  const aboutRuns = has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration');
+  // A name alone ("sessionize?") asks how it is doing, as a job named in full alone does.
+  const alone = tokensOf(text).filter((t) => !STOP_WORDS.has(t)).length === 1;
+  const aboutRuns =
+    alone || has(text, 'fail') || has(text, 'why') || has(text, 'status') || has(text, 'duration');
   if (!aboutRuns || has(text, 'access') || has(text, 'downstream') || has(text, 'sla')) return undefined;
   // A kind word says what the word beside it names ("the orders pipeline"), and was read so already.
   if (tokensOf(text).some((t) => kindWord(t) !== undefined)) return undefined;
@@ -815,7 +833,8 @@ function findNames(text: string, names: WorkspaceNames): Found {
         }
       }
       if (found.warehouse === undefined && may('warehouse')) {
-        const m = matchName(typed, names.warehouses, (w) => w.name);
+        // "The bi warehouse": beside its kind word, a whole word inside one warehouse's name.
+        const m = nameOrWordPart(typed, names.warehouses, (w) => w.name, !exactOnly && kind === 'warehouse');
         if (m.kind !== 'none' && (!exactOnly || exactRef(typed, m))) found.warehouse = { ...m, typed };
       }
       if (found.cluster === undefined && may('cluster')) {
@@ -1175,6 +1194,20 @@ const WHAT_RUNS = /\b(?:what|anything|who)(?:'?s| is| are)? (?:still )?running\b
 const COUNT_OF_QUERIES =
   /\b(?:how many|number of|count of|total)\s+(?:\w+\s+)?(?:quer(?:y|ies)|statements)\b|\bquery counts?\b|\bcount (?:the |all )?(?:quer(?:y|ies)|statements)\b/i;
 
+/** Said in the present ("are running", "queued", "in flight"): at this moment, when no period is named. */
+const RUNNING_NOW_TENSE =
+  /\b(?:is|are|being)\s+(?:still\s+)?(?:running|executing)\b|\bqueu(?:ed|e?ing)\b|\bin (?:the )?queue\b|\bin.flight\b/i;
+
+/** Running long, not merely running: "how many queries are stuck" counts those past the threshold. */
+const RUNNING_LONG = /\blong\b|\blonger\b|\bstuck\b|\bhung\b|\bhanging\b|\bforever\b|\bages\b/i;
+
+/**
+ * An SLA asked about ahead of its deadline: "is the 6am SLA going to be met", "will orders make its
+ * 06:00 deadline", "which SLAs are at risk", "are we on track for the revenue sla".
+ */
+const SLA_AHEAD =
+  /\b(?:will|going to|gonna|gona|goin to)\b|\b(?:on track|at risk|in danger|in jeopardy|on course|make it|be met|be on time|be late|still make|likely)\b|\bare we (?:ok|okay|good|fine)\b/i;
+
 /** Decides the intent from the concepts present and the names found. */
 /** Both sides of Photon, or its part of the whole, asked for. */
 const PHOTON_SPLIT =
@@ -1216,7 +1249,11 @@ function chooseIntent(text: string, found: Found, hasPeriod: boolean): IntentNam
   // question says "now" itself ("stuck since this morning").
   const runningNow = (t: string) => !hasPeriod || has(t, 'nowOnly');
   // "How many queries ran on finance_wh": counted — the queries and the people who ran them.
-  if (COUNT_OF_QUERIES.test(text) && !has(text, 'nowOnly') && !table) return 'expensive_users';
+  // "How many queries are running right now", "… are queued on marketing_bi": those running at the moment, counted.
+  if (COUNT_OF_QUERIES.test(text) && !table)
+    return runningNow(text) && (has(text, 'nowOnly') || RUNNING_NOW_TENSE.test(text))
+      ? 'long_queries_now'
+      : 'expensive_users';
   // "Whose queries are slowest", "which users run the longest queries": the people are ranked.
   if (slowestPeople(text, found) && !has(text, 'nowOnly')) return 'expensive_users';
   // "Who's running the largest queries" ranks them; "the biggest queries running right now" does not.
@@ -1608,19 +1645,66 @@ function withInitialsOfJobs(question: string, names: WorkspaceNames): string {
 }
 
 /** Routes one question. */
+type NameKindListed = 'job' | 'warehouse' | 'cluster' | 'pipeline' | 'team';
+interface KindedNames {
+  readonly kinded: readonly KindedName<NameKindListed>[];
+  readonly withTables: readonly KindedName<NameKindListed | 'table'>[];
+}
+/** The names are read for every question, several times over: listed once per workspace's names. */
+const kindedNames = new WeakMap<WorkspaceNames, KindedNames>();
+
+function kindedNamesOf(names: WorkspaceNames): KindedNames {
+  const cached = kindedNames.get(names);
+  if (cached !== undefined) return cached;
+  const kinded = [
+    ...names.jobs.map((j) => ({ kind: 'job' as const, name: j.name })),
+    ...names.warehouses.map((w) => ({ kind: 'warehouse' as const, name: w.name })),
+    ...names.clusters.map((c) => ({ kind: 'cluster' as const, name: c.name })),
+    ...names.pipelines.map((p) => ({ kind: 'pipeline' as const, name: p.name })),
+    ...names.teams.map((t) => ({ kind: 'team' as const, name: t })),
+  ];
+  const withTables = [...kinded, ...names.tables.map((t) => ({ kind: 'table' as const, name: t }))];
+  const built = { kinded, withTables };
+  kindedNames.set(names, built);
+  return built;
+}
+
+/** What tables answer rather than jobs: who read or changed it, what it feeds, whether it is fresh, a table or dataset said. */
+const asksOfTables = (text: string): boolean =>
+  has(text, 'access') ||
+  has(text, 'downstream') ||
+  has(text, 'sla') ||
+  /\b(?:quer(?:y|ies|ying)|tables?|datasets?|data)\b/i.test(text);
+
+/**
+ * A table named word for word by its schema's and its own words ("marketing events" for
+ * `main.marketing.events`), when the question asks what tables answer, is that table — even where the
+ * same words shorten a job's name (`mkt_events_ingest`): the table is typed as it is, the job only
+ * loosely. Otherwise the words are left to the jobs (tables do not run); the reading is said either way.
+ */
+function withTablesSpelt(question: string, names: WorkspaceNames): { text: string; tables: TableSpelt[] } {
+  const tables = tablesSpeltOut(question, names.tables);
+  if (tables.length === 0 || !asksOfTables(question)) return { text: question, tables: [] };
+  let text = question;
+  for (const t of [...tables].reverse()) text = `${text.slice(0, t.start)}${t.table}${text.slice(t.end)}`;
+  return { text, tables };
+}
+
 function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): Routed {
-  const spelt = withNamesSpelt(
-    withInitialsOfJobs(asked.replace(JOINED, ' and '), names),
-    [
-      ...names.jobs.map((j) => ({ kind: 'job' as const, name: j.name })),
-      ...names.warehouses.map((w) => ({ kind: 'warehouse' as const, name: w.name })),
-      ...names.clusters.map((c) => ({ kind: 'cluster' as const, name: c.name })),
-      ...names.pipelines.map((p) => ({ kind: 'pipeline' as const, name: p.name })),
-      ...names.teams.map((t) => ({ kind: 'team' as const, name: t })),
-    ],
-    (word) =>
-      STOP_WORDS.has(word) || CHAT_SHORTHAND.has(word) || SPELT_WORD_SET.has(word) || isConceptWord(word),
-  );
+  const joinedUp = withInitialsOfJobs(asked.replace(JOINED, ' and '), names);
+  const ofTables = withTablesSpelt(joinedUp, names);
+  const { kinded, withTables } = kindedNamesOf(names);
+  const plain = (word: string) =>
+    STOP_WORDS.has(word) || CHAT_SHORTHAND.has(word) || SPELT_WORD_SET.has(word) || isConceptWord(word);
+  const names_ = withNamesSpelt(ofTables.text, kinded, plain);
+  // Then one word alone misspelt from a word of the names ("finanse", "ordrs"), put right — tables'
+  // words too — and the names matched as if typed so.
+  const lone = names_.ambiguous === undefined ? withWordsSpelt(names_.text, withTables, plain) : undefined;
+  const spelt = {
+    text: lone?.text ?? names_.text,
+    read: [...names_.read, ...(lone?.read ?? [])],
+    ambiguous: names_.ambiguous ?? lone?.ambiguous,
+  };
   if (spelt.ambiguous !== undefined) {
     const { typed, candidates } = spelt.ambiguous;
     const kinds = new Set(candidates.map((c) => c.kind));
@@ -1669,8 +1753,14 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     }
   }
   // A further team read from its abbreviation is said too ("finance vs mktg"), and so is a name typed loosely.
+  // Words a job was read from that also spell a table say so: the person sees which one was meant.
+  const sameWords = tablesSpeltOut(joinedUp, names.tables);
   const readAs = [
-    ...spelt.read,
+    ...ofTables.tables.map((t) => `"${t.typed}" read as table ${t.table}`),
+    ...spelt.read.map((r) => {
+      const table = sameWords.find((t) => r.startsWith(`"${t.typed}" read as `));
+      return table === undefined ? r : `${r}, the job, not the table ${table.table}`;
+    }),
     ...(assumed === undefined ? [] : [assumed]),
     ...(found.moreTeams ?? [])
       .filter((t) => !norm(t.item).includes(norm(t.typed)))
@@ -1779,8 +1869,16 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     slots.product = 'JOBS';
   else if (intent === 'spend_by_team' && has(words, 'warehouse') && found.warehouse === undefined)
     slots.product = 'SQL';
+  if (intent === 'sla_misses' && SLA_AHEAD.test(words)) {
+    // Tomorrow's or next week's deadlines are not told from today's runs.
+    if (/\btomorrow|\bnext (?:week|wk|month)\b/i.test(words))
+      return { kind: 'uncovered', subject: 'forecasts', nearest: ['sla_misses', 'failures'] };
+    slots.forecast = true;
+  }
   if (intent === 'expensive_users' && slowestPeople(words, found)) slots.bySlowness = true;
   else if (intent === 'expensive_users' && found.user === undefined && COUNT_OF_QUERIES.test(words))
+    slots.counted = true;
+  else if (intent === 'long_queries_now' && COUNT_OF_QUERIES.test(words) && !RUNNING_LONG.test(words))
     slots.counted = true;
   if (products.serverless) slots.serverless = true;
   // Photon against the rest, or its share, is a split of the spend, not spend narrowed to Photon.
@@ -1794,11 +1892,13 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     Object.keys(slots).length > 0 &&
     tokensOf(words).every((t) => STOP_WORDS.has(t) || FRAGMENT_WORDS.has(t))
   )
-    return { kind: 'follow_up', slots };
+    return { kind: 'follow_up', slots, ...(assumed === undefined ? {} : { assumed }) };
   if (intent === undefined) {
     const named = slots.teams !== undefined || slots.jobs !== undefined || slots.table !== undefined;
     const words = tokensOf(text).filter((t) => !STOP_WORDS.has(t));
-    return named || words.length === 0 ? { kind: 'follow_up', slots } : { kind: 'unknown' };
+    return named || words.length === 0
+      ? { kind: 'follow_up', slots, ...(assumed === undefined ? {} : { assumed }) }
+      : { kind: 'unknown' };
   }
   // Jobs of a period named with no one job ("the 3am jobs"), or a person's jobs: every job's runs then.
   const everyJob =
@@ -1806,8 +1906,8 @@ function routeOne(asked: string, names: WorkspaceNames, options: RouteOptions): 
     (runsOfPeriod(words, found, options.hasPeriod === true) || found.user !== undefined);
   if (NEEDS_JOB.has(intent) && slots.jobs === undefined && !everyJob) {
     return intent === 'why_failed'
-      ? { kind: 'intent', intent: 'failures', slots }
-      : { kind: 'follow_up', slots };
+      ? { kind: 'intent', intent: 'failures', slots, ...(assumed === undefined ? {} : { assumed }) }
+      : { kind: 'follow_up', slots, ...(assumed === undefined ? {} : { assumed }) };
   }
   if (NEEDS_TABLE.has(intent) && slots.table === undefined) return { kind: 'unknown' };
   return { kind: 'intent', intent, slots, ...(assumed === undefined ? {} : { assumed }) };

@@ -53,7 +53,7 @@ const NEAREST = 5;
  * Edits between two strings (insert, delete, substitute, swap two neighbours): how far a typo is from
  * a name. Stops counting past `max`, so ranking thousands of job names stays cheap.
  */
-function editDistance(a: string, b: string, max: number): number {
+export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   let before = new Array<number>(b.length + 1).fill(0);
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -122,7 +122,8 @@ export function matchWordPart<T>(
   const wanted = normaliseName(typed)
     .split(/[_.]/)
     .filter((w) => w !== '');
-  if (wanted.length === 0 || wanted.join('').length < MIN_PREFIX) return { kind: 'none' };
+  // A whole word is no prefix: two letters beside a kind word name one ("the bi warehouse" is marketing_bi).
+  if (wanted.length === 0 || wanted.join('').length < 2) return { kind: 'none' };
   const fits = items.filter((item) => {
     const parts = normaliseName(nameOf(item)).split(/[_.]/);
     return parts.some((_, i) => wanted.every((w, j) => parts[i + j] === w));

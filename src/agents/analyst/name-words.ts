@@ -1,4 +1,4 @@
-import { withinTypos } from './name-match.js';
+import { editDistance, withinTypos } from './name-match.js';
 
 /** A name of the workspace and the kind of thing it names. */
 export interface KindedName<K extends string> {
@@ -169,6 +169,153 @@ export function withNamesSpelt<K extends string>(
     const typed = typedOf(r);
     text = `${text.slice(0, (tokens[r.first] as Token).start)}${name}${text.slice((tokens[r.first + r.count - 1] as Token).end)}`;
     read.unshift(`"${typed}" read as ${name}`);
+  }
+  return { text, read };
+}
+
+/** A table named by the words of its schema and name, typed with spaces ("marketing events"). */
+export interface TableSpelt {
+  /** The words as typed. */
+  readonly typed: string;
+  readonly table: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Each workspace's names are read for every question: their keys are built once per list. */
+const tableKeys = new WeakMap<readonly string[], { keyed: Map<string, string[]>; longest: number }>();
+
+function tableKeysOf(tables: readonly string[]): { keyed: Map<string, string[]>; longest: number } {
+  const cached = tableKeys.get(tables);
+  if (cached !== undefined) return cached;
+  // Each table's schema and name, as words: `main.finance.daily_revenue` → finance daily revenue.
+  const keyed = new Map<string, string[]>();
+  for (const table of tables) {
+    const parts = table.toLowerCase().split('.');
+    if (parts.length < 2) continue;
+    const key = parts
+      .slice(-2)
+      .join('_')
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== '')
+      .join(' ');
+    keyed.set(key, [...(keyed.get(key) ?? []), table]);
+  }
+  // No run is longer than the longest table's words: a long question is read in linear time.
+  let longest = 0;
+  for (const k of keyed.keys()) longest = Math.max(longest, k.split(' ').length);
+  const built = { keyed, longest };
+  tableKeys.set(tables, built);
+  return built;
+}
+
+/**
+ * Tables named word for word by their schema's and their own name's words, as people say a dataset
+ * ("marketing events" is `main.marketing.events`, "finance daily revenue" `main.finance.daily_revenue`):
+ * two words or more, each typed as the table has it, in a row and ending the table's name — a run that
+ * fits several tables names none of them. Dotted names are read as they are elsewhere.
+ */
+export function tablesSpeltOut(question: string, tables: readonly string[]): TableSpelt[] {
+  const words = [...question.matchAll(/(?<![\w.])[A-Za-z0-9]+(?![\w.])/g)].map((m) => ({
+    word: m[0].toLowerCase(),
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
+  const { keyed, longest } = tableKeysOf(tables);
+  const out: TableSpelt[] = [];
+  for (let i = 0; i < words.length; i++) {
+    for (let j = Math.min(words.length, i + longest); j >= i + 2; j--) {
+      const run = words.slice(i, j);
+      // Words of one name are typed side by side: joined by spaces, never by punctuation.
+      if (run.some((w, k) => k > 0 && !/^\s+$/.test(question.slice(run[k - 1]!.end, w.start)))) continue;
+      const found = keyed.get(run.map((w) => w.word).join(' '));
+      if (found?.length !== 1) continue;
+      out.push({
+        typed: question.slice(run[0]!.start, run.at(-1)!.end),
+        table: found[0]!,
+        start: run[0]!.start,
+        end: run.at(-1)!.end,
+      });
+      i = j - 1;
+      break;
+    }
+  }
+  return out;
+}
+
+const wordIndexes = new WeakMap<
+  readonly KindedName<string>[],
+  { wordsOf: string[][]; byLetter: Map<string, string[]> }
+>();
+
+/** The names' words, and the distinct ones by first letter (every fit keeps it), built once per list. */
+function wordIndexOf(names: readonly KindedName<string>[]): {
+  wordsOf: string[][];
+  byLetter: Map<string, string[]>;
+} {
+  const cached = wordIndexes.get(names);
+  if (cached !== undefined) return cached;
+  const wordsOf = names.map((n) =>
+    n.name
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== ''),
+  );
+  const sets = new Map<string, Set<string>>();
+  for (const w of wordsOf.flat()) sets.set(w[0] ?? '', (sets.get(w[0] ?? '') ?? new Set()).add(w));
+  const built = { wordsOf, byLetter: new Map([...sets].map(([letter, set]) => [letter, [...set]])) };
+  wordIndexes.set(names, built);
+  return built;
+}
+
+/** Candidates offered at most when one misspelt word fits several names' words. */
+const MAX_OFFERED = 8;
+
+/**
+ * A lone word misspelt from a word of the workspace's names ("finanse", "ordrs", "platfrm") put right,
+ * so the names are matched as if typed so: a word of five letters or more, letters only, that is no
+ * name's word nor starts one, and is one typo away (same first letter, one edit, two from seven
+ * letters) from exactly one distinct word of the names. Several such words are no guess: the names
+ * holding them are offered. `plain(word)` tells the words never to bend, as for `withNamesSpelt`.
+ */
+export function withWordsSpelt<K extends string>(
+  question: string,
+  names: readonly KindedName<K>[],
+  plain: (word: string) => boolean,
+): NamesSpelt<K> {
+  const { wordsOf, byLetter } = wordIndexOf(names);
+  const near = (typed: string) => byLetter.get(typed[0] ?? '') ?? [];
+  const known = (typed: string) => near(typed).some((w) => w.startsWith(typed) || typed.startsWith(w));
+  let text = question;
+  const read: string[] = [];
+  const seen = new Map<string, string | undefined>();
+  // From the end, so the earlier offsets still hold; a word joined to others by `_`, `-` or `.` is part
+  // of a name already read whole, or of none.
+  // Four letters are one edit from too many English words ("date" from "data").
+  const lone = [...question.matchAll(/(?<![\w.-])[A-Za-z]{5,}(?![\w.-])/g)].reverse();
+  for (const m of lone) {
+    const typed = m[0].toLowerCase();
+    if (plain(typed) || known(typed)) continue;
+    if (!seen.has(typed)) {
+      const within = near(typed).filter((w) => w.length >= 4 && withinTypos(typed, w));
+      // The nearest words only: "sessionze" is one edit from "sessionize", two from "sessions".
+      const distance = (w: string) => editDistance(typed, w, 2);
+      const least = Math.min(...within.map(distance));
+      const fits = within.filter((w) => distance(w) === least);
+      if (fits.length > 1) {
+        const candidates = names.filter((_, i) => wordsOf[i]?.some((w) => fits.includes(w)));
+        return {
+          text: question,
+          read: [],
+          ambiguous: { typed: m[0], candidates: candidates.slice(0, MAX_OFFERED) },
+        };
+      }
+      seen.set(typed, fits[0]);
+    }
+    const word = seen.get(typed);
+    if (word === undefined) continue;
+    text = `${text.slice(0, m.index)}${word}${text.slice(m.index + m[0].length)}`;
+    if (!read.includes(`"${m[0]}" read as "${word}"`)) read.unshift(`"${m[0]}" read as "${word}"`);
   }
   return { text, read };
 }

@@ -14,13 +14,17 @@ export const RUNNING_QUERIES_CALL =
 export const RUNNING_QUERY_COLUMNS = [
   'statement_id',
   'executed_by',
+  'status',
   'warehouse_id',
   'start_time',
   'minutes',
   'statement',
 ];
 
-/** The statements running or queued for at least `minMinutes` at `nowMs` (workspace clock), longest first. */
+/**
+ * The statements running or queued for at least `minMinutes` at `nowMs` (workspace clock), longest first;
+ * 0 lists every one ("how many queries are running right now").
+ */
 export async function runningQueries(
   client: DatabricksClient,
   nowMs: number,
@@ -40,6 +44,7 @@ export async function runningQueries(
     rows.push({
       statement_id: q.query_id,
       executed_by: q.user_name ?? null,
+      status: q.status ?? null,
       warehouse_id: q.warehouse_id ?? q.endpoint_id ?? null,
       start_time: new Date(start).toISOString(),
       minutes,

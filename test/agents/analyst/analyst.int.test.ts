@@ -391,10 +391,11 @@ describe('the analyst with bad input', () => {
   });
 
   it('says a name matches nothing, instead of answering for everything, and offers the nearest as buttons', async () => {
-    const answer = await ask('what failed for team finanse last night?');
+    // A word joined to another by "_" is read whole: no one word of it is put right.
+    const answer = await ask('what failed for team finanse_eu last night?');
     expect(answer.outcome).toBe('unknown_name');
     expect(answer.summary).toBe(
-      'No team named "finanse" in this workspace\'s system tables; the nearest: finance.',
+      'No team named "finanse_eu" in this workspace\'s system tables; the nearest: finance.',
     );
     expect(answer.sql).toBeNull();
     expect(answer.rows).toEqual([]);
@@ -598,28 +599,18 @@ describe('the questions settings in dbxops.yaml', () => {
 });
 
 describe('queries running long right now', () => {
-  it('come from the Query History API, which holds running statements, and show that call', async () => {
-    const now = demo.clock.now();
+  /** An analyst whose workspace's Query History API answers with `queries`, running or queued now. */
+  async function withRunning<T>(
+    queries: readonly Record<string, unknown>[],
+    use: (analyst: Analyst) => Promise<T>,
+  ): Promise<T> {
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname !== '/api/2.0/sql/history/queries') return void res.writeHead(404).end();
       expect(url.searchParams.getAll('filter_by.statuses')).toEqual(['RUNNING', 'QUEUED']);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          res: [
-            { query_id: 'q-short', status: 'QUEUED', query_start_time_ms: now - 5 * 60_000 },
-            {
-              query_id: 'q-long',
-              status: 'RUNNING',
-              user_name: 'alice@acme.example',
-              warehouse_id: 'dd04b5cc4a1c5eea',
-              query_start_time_ms: now - 95 * 60_000,
-              query_text: 'SELECT e.*, s.* FROM main.marketing.events e CROSS JOIN main.marketing.sessions s',
-            },
-          ],
-          has_next_page: false,
-        }),
-      );
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ res: queries, has_next_page: false }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
@@ -628,22 +619,85 @@ describe('queries running long right now', () => {
         auth: patAuth('dapi-test'),
         retry: { maxAttempts: 1 },
       });
-      const answer = await createAnalyst({
-        warehouse: demo.warehouse,
-        workspaceId: demo.workspaceId,
-        clock: demo.clock,
-        wallClock,
-        policy: defaultPolicy(),
-        databricks,
-      }).ask({ text: 'any stuck queries at the moment?' });
-      expect(answer.summary).toBe(
-        '1 query running longer than 30 min; the longest 95 min by alice@acme.example.',
+      return await use(
+        createAnalyst({
+          warehouse: demo.warehouse,
+          workspaceId: demo.workspaceId,
+          clock: demo.clock,
+          wallClock,
+          policy: defaultPolicy(),
+          databricks,
+        }),
       );
-      expect(answer.rows.map((r) => r[0])).toEqual(['q-long']);
-      expect(answer.sql).toContain('GET /api/2.0/sql/history/queries');
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  }
+
+  const now = () => demo.clock.now();
+  const running = () => [
+    { query_id: 'q-short', status: 'QUEUED', query_start_time_ms: now() - 5 * 60_000 },
+    {
+      query_id: 'q-long',
+      status: 'RUNNING',
+      user_name: 'alice@acme.example',
+      warehouse_id: 'dd04b5cc4a1c5eea',
+      query_start_time_ms: now() - 95 * 60_000,
+      query_text: 'SELECT e.*, s.* FROM main.marketing.events e CROSS JOIN main.marketing.sessions s',
+    },
+    {
+      query_id: 'q-new',
+      status: 'RUNNING',
+      user_name: 'bob@acme.example',
+      warehouse_id: 'dd04b5cc4a1c5eea',
+      query_start_time_ms: now() - 60_000,
+    },
+  ];
+
+  it('come from the Query History API, which holds running statements, and show that call', async () => {
+    const answer = await withRunning(running(), (a) => a.ask({ text: 'any stuck queries at the moment?' }));
+    expect(answer.summary).toBe(
+      '1 query running longer than 30 min; the longest 95 min by alice@acme.example.',
+    );
+    expect(answer.rows.map((r) => r[0])).toEqual(['q-long']);
+    expect(answer.sql).toContain('GET /api/2.0/sql/history/queries');
+  });
+
+  it('counts every query running or queued when asked how many, not only those running long', async () => {
+    await withRunning(running(), async (analyst) => {
+      for (const text of [
+        'how many queries r running atm',
+        'number of statements in flight right now?',
+        'count of queries currently executing',
+        'how many queries are queued or running at the moment',
+      ]) {
+        const answer = await analyst.ask({ text });
+        expect(answer.intent, text).toBe('long_queries_now');
+        expect(answer.summary, text).toBe(
+          '2 queries running now, 1 more queued; the longest 95 min by alice@acme.example.',
+        );
+        expect(answer.rows.map((r) => r[0])).toEqual(['q-long', 'q-short', 'q-new']);
+      }
+      // Running long is still asked as such, counted or not.
+      const long = await analyst.ask({ text: 'how many queries are running long rn' });
+      expect(long.summary).toMatch(/^1 query running longer than 30 min/);
+    });
+  });
+
+  it('says none is running when the workspace runs nothing, and keeps the warehouse named by a word of it', async () => {
+    const answer = await withRunning([], (a) =>
+      a.ask({ text: 'how many queries are executing on the bi warehouse right now' }),
+    );
+    expect(answer.summary).toBe('No query on warehouse marketing_bi is running or queued now.');
+  });
+
+  it('reads the count of running queries from the query history on a workspace with no REST API', async () => {
+    const answer = await ask('how many queries are queued on marketing_bi');
+    expect(answer.intent).toBe('long_queries_now');
+    expect(answer.summary).toBe('No query on warehouse marketing_bi is running or queued now.');
+    expect(answer.sql).toContain("execution_status IN ('RUNNING', 'QUEUED', 'STARTED')");
+    // A count of what ran in a period is still the query history's count of finished queries.
+    expect((await ask('how many queries ran on marketing_bi yesterday')).intent).toBe('expensive_users');
   });
 });
 
@@ -692,13 +746,11 @@ describe('people, team abbreviations, DLT pipelines and kinds of failure', () =>
     expect(answer.summary).toMatch(/^bob@acme\.example ran \d+ queries yesterday/);
   });
 
-  it('says a misspelt team is no team, with the team as the nearest, instead of answering for all', async () => {
+  it('reads a misspelt team as the one team it is a typo of, says so, and never answers for all', async () => {
     const answer = await ask('finnce cost');
-    expect(answer.outcome).toBe('unknown_name');
-    expect(answer.summary).toBe(
-      'No team named "finnce" in this workspace\'s system tables; the nearest: finance.',
-    );
-    expect(answer.followUps.map((f) => f.question)).toEqual(['finance cost']);
+    expect(answer.intent).toBe('spend_by_team');
+    expect(answer.summary).toMatch(/^Spend of team finance the past 7 days: /);
+    expect(answer.summary).toContain('("finnce" read as "finance".)');
   });
 
   it('refuses a person typed with SQL in it, and an oversized address, without running what it did not write', async () => {
@@ -1012,16 +1064,14 @@ describe('Photon, misspelt teams beside a decline, hours as a period, two days c
     expect(bare.summary).toMatch(/^The billing data does not cover last week .*Photon compute is unknown/);
   });
 
-  it('says a misspelt team is no team, with the nearest, also where the rest of the question is declined', async () => {
+  it('reads a misspelt team beside other names, and still declines what no intent answers', async () => {
     const declined = await ask('jobs with the most retries for markting');
     expect(declined.outcome).toBe('unanswerable');
-    expect(declined.summary).toMatch(
-      /^No team named "markting" in this workspace's system tables; the nearest: marketing\. I can't answer questions about retries/,
-    );
-    expect(declined.followUps.map((f) => f.question)).toContain('jobs with the most retries for marketing');
+    expect(declined.summary).toMatch(/^I can't answer questions about retries/);
     const beside = await ask('how much did markting spend on finance_wh yesterday');
-    expect(beside.outcome).toBe('unknown_name');
-    expect(beside.summary).toContain('No team named "markting"');
+    expect(beside.summary).toBe(
+      'No spend of team marketing on warehouse finance_wh yesterday. ("markting" read as "marketing".)',
+    );
   });
 
   it('reads a clock time before a noun ("the 3am jobs") as the hour from it, and lists the runs of that hour', async () => {
@@ -1073,13 +1123,14 @@ describe('Photon, misspelt teams beside a decline, hours as a period, two days c
 });
 
 describe('the kinds the sixth list of questions found', () => {
-  it('says a misspelt team joined to a known one is no team, rather than answering for the known one alone', async () => {
+  it('reads a misspelt team joined to a known one as the team, rather than answering for the known one alone', async () => {
     const answer = await ask('spend for finanse and marketing yesterday');
-    expect(answer.outcome).toBe('unknown_name');
-    expect(answer.summary).toBe(
-      'No team named "finanse" in this workspace\'s system tables; the nearest: finance.',
-    );
-    expect(answer.followUps.map((f) => f.question)).toEqual(['spend for finance and marketing yesterday']);
+    expect(answer.summary).toMatch(/^Spend of teams finance and marketing yesterday: /);
+    expect(answer.summary).toContain('("finanse" read as "finance".)');
+    // Joined to another word, it is no word of a name: said so, never answered for marketing alone.
+    const joined = await ask('spend for finanse_eu and marketing yesterday');
+    expect(joined.outcome).toBe('unknown_name');
+    expect(joined.summary).toContain('"finanse_eu"');
   });
 
   it("says a table's full name that the workspace lacks is none, with the nearest tables, when asked who read it", async () => {
@@ -1162,8 +1213,9 @@ describe('the kinds the sixth list of questions found', () => {
   });
 
   it("offers a named job's status and usual duration when asked about its future, not the spend answers", async () => {
+    // A job that keeps an SLA is told by it ("whether an SLA will be kept", below); one that keeps none is not.
     for (const [question, job] of [
-      ['will finance_orders_daily finish on time', 'finance_orders_daily'],
+      ['will finance_gl_close finish on time', 'finance_gl_close'],
       ['is the gl close job going to be late tonight', 'finance_gl_close'],
     ] as const) {
       const answer = await ask(question);
@@ -1246,12 +1298,10 @@ describe('a DLT pipeline named in a money question, or misspelt', () => {
     expect(answer.sql).not.toContain('billing_origin_product = :product');
   });
 
-  it('says a misspelt pipeline before its kind word is no pipeline, with the nearest', async () => {
+  it('reads a misspelt pipeline before its kind word as the pipeline, and says so', async () => {
     const answer = await ask('clickstrem pipeline status');
-    expect(answer.outcome).toBe('unknown_name');
-    expect(answer.summary).toBe(
-      'No pipeline named "clickstrem" in this workspace\'s system tables; the nearest: clickstream_dlt.',
-    );
+    expect(answer.intent).toBe('pipeline_status');
+    expect(answer.summary).toMatch(/^clickstream_dlt: .*\("clickstrem" read as "clickstream"\.\)$/);
   });
 });
 
@@ -1303,5 +1353,142 @@ describe('counts, weeks compared and periods the history does not cover', () => 
       'No failed runs on Tuesday: the run history starts 2026-11-20 00:00 UTC, so Tuesday is not covered.',
     );
     expect(answer.sql).toMatch(/min\(/i);
+  });
+});
+
+describe('a table and a job named by the same words', () => {
+  it('is the table, typed word for word, when the question asks what tables answer, and says so', async () => {
+    for (const [question, intent] of [
+      ['who wrote to marketing events last night', 'table_access'],
+      ['what feeds off marketing events', 'downstream'],
+      ['is the marketing events dataset up to date', 'sla_misses'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe(intent);
+      // The answer is of the table, and then says how its words were read.
+      expect(answer.summary.split(' ("')[0], question).toContain('main.marketing.events');
+      expect(answer.summary, question).toContain('("marketing events" read as table main.marketing.events.)');
+    }
+  });
+
+  it('is the job writing it when the question asks about runs or names no ask, and says the table was not meant', async () => {
+    for (const [question, intent] of [
+      ['marketing events, yesterday?', 'job_status'],
+      ['did marketing events blow up overnight', 'failures'],
+      ['marketing events taking longer than usual?', 'job_duration'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe(intent);
+      expect(answer.summary, question).toContain('mkt_events_ingest');
+      expect(answer.summary, question).toContain(
+        '"marketing events" read as mkt_events_ingest, the job, not the table main.marketing.events',
+      );
+    }
+  });
+
+  it('binds the table read from its words as a parameter, whatever else the question holds', async () => {
+    const answer = await ask("who touched marketing events'; DROP TABLE main.marketing.events; --");
+    expect(answer.sql ?? '').not.toMatch(/DROP/i);
+    expect(answer.sql ?? '').not.toContain("'main.marketing.events'");
+  });
+});
+
+describe('one misspelt word alone', () => {
+  it('is read as the one name word it is a typo of, and the answer says how it was read', async () => {
+    for (const [question, intent, name, read] of [
+      ['fianance?', 'failures', 'team finance', '"fianance" read as "finance"'],
+      ['did paymnts blow up', 'failures', 'finance_payments_hourly', '"paymnts" read as "payments"'],
+      ['markting spend yday', 'spend_by_team', 'team marketing', '"markting" read as "marketing"'],
+      ['sesionize', 'job_status', 'mkt_sessionize', '"sesionize" read as "sessionize"'],
+    ] as const) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe(intent);
+      expect(answer.summary, question).toContain(name);
+      expect(answer.summary, question).toContain(`(${read}.)`);
+    }
+  });
+
+  it('binds the name it was read as, whatever hostile text is typed around it', async () => {
+    const answer = await ask("markting' OR 1=1; -- spend yesterday");
+    expect(answer.sql ?? '').not.toContain('1=1');
+    expect(answer.sql ?? '').not.toContain("'marketing'");
+  });
+});
+
+describe('whether an SLA will be kept', () => {
+  it("tells today's deadline as it stands, not the misses so far, however the question is put", async () => {
+    for (const question of [
+      'r we gonna make the 6am sla?',
+      'is the 06:00 deadline on track',
+      'will daily revenue land on time today',
+      'any SLAs at risk rn',
+      'will the orders job make its 6 AM deadline',
+      'will finance_orders_daily finish on time',
+    ]) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe('sla_misses');
+      // At the demo's end (Sunday 00:00 UTC) the writer has not yet run: six hours left, nothing against it.
+      expect(answer.summary, question).toBe(
+        "Today's SLA main.finance.daily_revenue (by 06:00 UTC): on track — not refreshed yet, nothing against it; 6 h before 06:00 UTC.",
+      );
+      expect(answer.columns).toEqual(['table', 'job', 'team', 'deadline', 'status', 'evidence']);
+      expect(answer.sql).toContain('job_id IN (:j0');
+    }
+  });
+
+  it('says no SLA is due at a clock time none has, and still counts misses when misses are asked', async () => {
+    expect((await ask('is the 7:15am sla going to be met?')).summary).toBe(
+      'No SLA is due at 07:15 for what was asked.',
+    );
+    expect((await ask('which SLAs did we miss this week')).summary).toMatch(/^1 SLA miss this week/);
+    // Tomorrow's deadline is not told from today's runs.
+    expect((await ask('will we make the 6am sla tomorrow')).outcome).toBe('unanswerable');
+  });
+
+  it('binds what it reads, whatever hostile or doubled text the question holds', async () => {
+    const answer = await ask("will the 6am sla be met'; DROP TABLE main.finance.daily_revenue; -- 6am 6am");
+    expect(answer.sql ?? '').not.toMatch(/DROP/i);
+    if (answer.outcome === 'answered') expect(answer.summary).toContain('06:00');
+  });
+});
+
+describe('questions of the twelfth round, as on-call engineers and managers type them', () => {
+  it('answers each with the intent and the names it asks', async () => {
+    const cases: readonly (readonly [string, string, string])[] = [
+      ['wat broke on fin side overnight', 'failures', 'team finance'],
+      ['gl close y u fail', 'why_failed', 'finance_gl_close'],
+      ['hw much did mktg burn sat vs sun', 'spend_by_team', 'team marketing'],
+      ['anything stuck on platfrm adhoc rn', 'long_queries_now', 'platform_adhoc'],
+      ['who changed finance orders since fri', 'table_access', 'main.finance.orders'],
+      ['cost of clickstrem pipeline this wk', 'spend_by_team', 'clickstream_dlt'],
+      ['paymnts hourly failures last 24h', 'failures', 'finance_payments_hourly'],
+      ['is fx rates late', 'sla_misses', 'main.finance.fx_rates has no SLA'],
+      ['how many jobs failed yday by team', 'failures', 'across 3 teams'],
+      ['whats downstream of fx rates', 'downstream', 'main.finance.fx_rates'],
+      ['top 5 priciest queries on fin wh yesterday', 'expensive_queries', 'finance_wh'],
+      ['which warehouse is burning money for nothing', 'idle_warehouses', 'platform_adhoc'],
+      [
+        'runs of gl close between 1am and 5am yesterday UTC',
+        'job_status',
+        'between 01:00 and 05:00 yesterday',
+      ],
+      ['sessionize slower this wk vs last?', 'job_duration', 'mkt_sessionize'],
+      ['r we gonna hit the daily revenue sla', 'sla_misses', 'on track'],
+    ];
+    for (const [question, intent, said] of cases) {
+      const answer = await ask(question);
+      expect(answer.intent, question).toBe(intent);
+      expect(answer.summary, question).toContain(said);
+    }
+  });
+
+  it('says a table nothing promises has no SLA, rather than that it missed none', async () => {
+    for (const question of [
+      'is main.finance.payments stale?',
+      'did the payments table miss its sla this week',
+    ]) {
+      const answer = await ask(question);
+      expect(answer.summary, question).toMatch(/^main\.finance\.payments has no SLA/);
+    }
   });
 });

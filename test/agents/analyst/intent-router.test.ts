@@ -101,12 +101,12 @@ describe('routeQuestion matches names forgivingly', () => {
   });
 
   it('flags a name that matches nothing, with the nearest names of its kind', () => {
+    // One word one typo from exactly one word of the names is read as it, and said (below).
     expect(route('what failed for team finanse last night')).toEqual({
-      kind: 'unknown_name',
-      what: 'team',
-      typed: 'finanse',
-      nearest: ['finance'],
+      kind: 'intent',
       intent: 'failures',
+      slots: { teams: ['finance'] },
+      assumed: '"finanse" read as "finance"',
     });
     const table = route('who read main.finance.ordrs');
     expect(table).toMatchObject({ kind: 'unknown_name', what: 'table' });

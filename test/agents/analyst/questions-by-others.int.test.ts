@@ -207,6 +207,7 @@ describe('questions phrased by others, on the demo scenario', () => {
       eighth: new Map(),
       ninth: new Map(),
       tenth: new Map(),
+      eleventh: new Map(),
     };
     const sizes: Record<Half, number> = {
       tune: 0,
@@ -220,6 +221,7 @@ describe('questions phrased by others, on the demo scenario', () => {
       eighth: 0,
       ninth: 0,
       tenth: 0,
+      eleventh: 0,
     };
     const lines: string[] = [];
     for (const [index, question] of QUESTIONS_BY_OTHERS.entries()) {
@@ -260,5 +262,8 @@ describe('questions phrased by others, on the demo scenario', () => {
     expect(tally.ninth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Written blind after the ninth round and measured before any fix made against it: 31 of 40; then tuned on.
     expect(tally.tenth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
+    // Written blind after the tenth round and measured once, before any fix made against it, on the code as
+    // of main 35cc416: 33 of 40 (5 wrong and confident, 2 missed). Not tuned on.
+    expect(tally.eleventh.get('right') ?? 0).toBeGreaterThanOrEqual(33);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openAsBlob } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -126,12 +126,12 @@ async function scratchPglite(
   // In PGlite's in-memory file system unless given a directory (PGlite's `NodeFS`).
   const where = dir === undefined ? {} : { dataDir: dir };
   const template = cacheDir === null ? undefined : await pristineClusterPath(cacheDir);
-  const bytes = template ? await readFile(template).catch(() => undefined) : undefined;
-  if (bytes) {
+  const cluster = await keptCluster(template);
+  if (cluster) {
     try {
       return await PGlite.create({
         ...where,
-        loadDataDir: new Blob([bytes]),
+        loadDataDir: cluster,
         postgresqlconf: SCRATCH_SETTINGS,
       });
     } catch {
@@ -161,6 +161,20 @@ async function scratchPglite(
     }
   }
   return db;
+}
+
+/**
+ * The kept cluster as a Blob backed by its file, not by its bytes: PGlite keeps its options for as long
+ * as the store is open, and a Blob of the bytes held a copy of the compressed cluster (~4 MB) all that
+ * time. Undefined when there is none (`openAsBlob` throws at once for a missing file).
+ */
+async function keptCluster(path: string | undefined): Promise<Blob | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await openAsBlob(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

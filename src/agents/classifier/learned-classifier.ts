@@ -108,31 +108,13 @@ export function trainLearnedClassifier(
   });
   if (labels.length === 0) return () => null;
 
-  // Per token, how many examples of each label hold it; per label, how many tokens its examples hold.
-  const exampleTokens = examples.map((e) => new Set(errorTokens(e.message, codesOf(e))));
-  const docCounts = new Array<number>(labels.length).fill(0);
-  const tokenTotals = new Array<number>(labels.length).fill(0);
-  const counts = new Map<string, Float64Array>();
-  exampleTokens.forEach((tokens, i) => {
-    const c = labelOf[i] ?? 0;
-    docCounts[c] = (docCounts[c] ?? 0) + 1;
-    tokenTotals[c] = (tokenTotals[c] ?? 0) + tokens.size;
-    for (const token of tokens) {
-      let row = counts.get(token);
-      if (row === undefined) {
-        row = new Float64Array(labels.length);
-        counts.set(token, row);
-      }
-      row[c] = (row[c] ?? 0) + 1;
-    }
-  });
+  const exampleTokens = examples.map((e) => errorTokens(e.message, codesOf(e)));
+  const counts = countTokens(exampleTokens, labelOf, labels.length);
   // The pairs, the categories and the actions are each scored by naive Bayes over the same counts,
   // pooled by what they share (a category's counts are its pairs' summed, and an action's likewise).
   const pairs = pooledBayes(
     labels.map((_, c) => c),
     labels.length,
-    docCounts,
-    tokenTotals,
     counts,
     options.alpha,
   );
@@ -143,8 +125,6 @@ export function trainLearnedClassifier(
   const categoryModel = pooledBayes(
     labels.map((l) => categories.indexOf(l.category)),
     categories.length,
-    docCounts,
-    tokenTotals,
     counts,
     options.alpha,
   );
@@ -156,15 +136,13 @@ export function trainLearnedClassifier(
   const actionModel = pooledBayes(
     labels.map((l) => actions.indexOf(l.action)),
     actions.length,
-    docCounts,
-    tokenTotals,
     counts,
     options.alpha,
   );
 
   return (message, codes = []) => {
     const tokens = errorTokens(typeof message === 'string' ? message : '', codes).filter((t) =>
-      counts.has(t),
+      counts.index.has(t),
     );
     if (tokens.length < MIN_KNOWN_TOKENS) return null;
     const probabilities = softmax(pairs(tokens).map((s) => s / options.temperature));
@@ -205,7 +183,7 @@ export function trainLearnedClassifier(
       action,
       confidence: best,
       retryProbability: retryIndex === undefined ? 0 : (probabilities[retryIndex] ?? 0),
-      nearest: nearestExample(new Set(tokens), examples, exampleTokens, { category, action }),
+      nearest: nearestExample(tokens, counts, examples, { category, action }),
     };
   };
 }
@@ -218,15 +196,78 @@ function codesOf(example: {
 }
 
 /**
+ * What naive Bayes is trained on, with one row of per-label counts per token in one flat array (row
+ * `index.get(token)`, `labels` wide) rather than a typed array per token: the shipped examples hold
+ * ~28,500 distinct tokens, and a `Float64Array` per token and model was ~114,000 typed arrays — ~50 MB
+ * of V8 heap and their native backing stores, held by every process that classified one error (the
+ * demo eval's largest live object). Counts are whole numbers, exact in 32 bits and in any order of
+ * summing, so the scores are the same to the last bit.
+ */
+interface TokenCounts {
+  /** Each distinct token's row, numbered in order of first appearance. */
+  readonly index: ReadonlyMap<string, number>;
+  readonly labels: number;
+  /** `rows[index.get(token) * labels + c]`: how many examples of label `c` hold the token. */
+  readonly rows: Uint32Array;
+  /** Per label, how many examples it has and how many distinct tokens they hold in all. */
+  readonly docCounts: readonly number[];
+  readonly tokenTotals: readonly number[];
+  /** Per example, the rows of its distinct tokens (`exampleRows.subarray(exampleStart[i], exampleStart[i + 1])`). */
+  readonly exampleRows: Uint32Array;
+  readonly exampleStart: Uint32Array;
+}
+
+function countTokens(
+  exampleTokens: readonly string[][],
+  labelOf: readonly number[],
+  labels: number,
+): TokenCounts {
+  const index = new Map<string, number>();
+  const exampleStart = new Uint32Array(exampleTokens.length + 1);
+  const distinct: number[] = [];
+  exampleTokens.forEach((tokens, i) => {
+    for (const token of new Set(tokens)) {
+      let row = index.get(token);
+      if (row === undefined) {
+        row = index.size;
+        index.set(token, row);
+      }
+      distinct.push(row);
+    }
+    exampleStart[i + 1] = distinct.length;
+  });
+  const rows = new Uint32Array(index.size * labels);
+  const docCounts = new Array<number>(labels).fill(0);
+  const tokenTotals = new Array<number>(labels).fill(0);
+  labelOf.forEach((c, i) => {
+    const from = exampleStart[i] ?? 0;
+    const to = exampleStart[i + 1] ?? 0;
+    docCounts[c] = (docCounts[c] ?? 0) + 1;
+    tokenTotals[c] = (tokenTotals[c] ?? 0) + (to - from);
+    for (let k = from; k < to; k += 1) {
+      const cell = (distinct[k] ?? 0) * labels + c;
+      rows[cell] = (rows[cell] ?? 0) + 1;
+    }
+  });
+  return {
+    index,
+    labels,
+    rows,
+    docCounts,
+    tokenTotals,
+    exampleRows: Uint32Array.from(distinct),
+    exampleStart,
+  };
+}
+
+/**
  * Multinomial naive Bayes over groups of labels, each group's counts its labels' summed: the
  * log-scores of a token list per group (prior plus each token's log-likelihood).
  */
 function pooledBayes(
   groupOf: readonly number[],
   groups: number,
-  docCounts: readonly number[],
-  tokenTotals: readonly number[],
-  counts: ReadonlyMap<string, Float64Array>,
+  counts: TokenCounts,
   alpha: number,
 ): (tokens: readonly string[]) => number[] {
   const sum = (perLabel: ArrayLike<number>): Float64Array => {
@@ -237,19 +278,19 @@ function pooledBayes(
     }
     return out;
   };
-  const documents = docCounts.reduce((a, n) => a + n, 0);
-  const logPrior = Array.from(sum(docCounts), (n) => Math.log(n / documents));
+  const documents = counts.docCounts.reduce((a, n) => a + n, 0);
+  const logPrior = Array.from(sum(counts.docCounts), (n) => Math.log(n / documents));
   // log P(token | group) = log(count + alpha) − log(total + alpha·V): the second term once per group.
-  const logDenominator = Array.from(sum(tokenTotals), (n) => Math.log(n + alpha * counts.size));
-  const grouped = new Map<string, Float64Array>();
-  for (const [token, row] of counts) grouped.set(token, sum(row));
+  const logDenominator = Array.from(sum(counts.tokenTotals), (n) => Math.log(n + alpha * counts.index.size));
+  const { index, labels, rows } = counts;
   return (tokens) => {
     const scores = [...logPrior];
     for (const token of tokens) {
-      const row = grouped.get(token);
+      const row = index.get(token);
       if (row === undefined) continue;
+      const grouped = sum(rows.subarray(row * labels, (row + 1) * labels));
       for (let g = 0; g < groups; g += 1) {
-        scores[g] = (scores[g] ?? 0) + Math.log((row[g] ?? 0) + alpha) - (logDenominator[g] ?? 0);
+        scores[g] = (scores[g] ?? 0) + Math.log((grouped[g] ?? 0) + alpha) - (logDenominator[g] ?? 0);
       }
     }
     return scores;
@@ -287,23 +328,28 @@ function chooseAction(
   return action;
 }
 
-/** The example of `label` sharing the largest share of tokens with the input (cosine over token sets). */
+/**
+ * The example of `label` sharing the largest share of tokens with the input (cosine over token sets);
+ * `tokens` are known ones, each with a row in `counts`.
+ */
 function nearestExample(
-  tokens: ReadonlySet<string>,
+  tokens: readonly string[],
+  counts: TokenCounts,
   examples: readonly LearnedExample[],
-  exampleTokens: readonly ReadonlySet<string>[],
   label: Label,
 ): LearnedExample | null {
+  const input = new Set(tokens.map((t) => counts.index.get(t)));
   let best: LearnedExample | null = null;
   let bestScore = 0;
   examples.forEach((example, i) => {
     if (example.category !== label.category) return;
-    const other = exampleTokens[i];
-    if (other === undefined || other.size === 0) return;
+    const from = counts.exampleStart[i] ?? 0;
+    const size = (counts.exampleStart[i + 1] ?? 0) - from;
+    if (size === 0) return;
     let shared = 0;
-    for (const token of tokens) if (other.has(token)) shared += 1;
+    for (let k = from; k < from + size; k += 1) if (input.has(counts.exampleRows[k])) shared += 1;
     const sameAction = example.action === label.action ? 1e-9 : 0;
-    const score = shared / Math.sqrt(tokens.size * other.size) + sameAction;
+    const score = shared / Math.sqrt(input.size * size) + sameAction;
     if (score > bestScore) {
       bestScore = score;
       best = example;

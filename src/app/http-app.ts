@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -104,16 +104,62 @@ export function loopbackReachableUrl(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
 }
 
-/** A port nothing listens on right now (for `PORT=0`, when the port must be known before listening). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+/**
+ * A port bound and listening from now on, for a server that must be known by its URL before it can
+ * serve (the embedded workspace, or a test's simulator, needs the webhook URL first). Probing for a
+ * free port and listening on it later left it to any process that bound it in between (EADDRINUSE under
+ * load); a socket held from the start cannot be taken. Connections that arrive before `serve` wait,
+ * paused, and are handed to the server with the socket.
+ */
+export interface ReservedPort {
+  readonly port: number;
+  /** Serves `server` on the reserved socket, with the connections that waited for it. */
+  serve(server: Server): Promise<AddressInfo>;
+  /** Gives the port up unserved (a start-up that failed); nothing once `serve` has taken it. */
+  release(): Promise<void>;
+}
+
+/** Binds `host` on a port the system picks and holds it until `serve` or `release`. */
+export function reservePort(host = '127.0.0.1'): Promise<ReservedPort> {
   return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
+    const holder = createNetServer({ pauseOnConnect: true });
+    const waiting: Socket[] = [];
+    const wait = (socket: Socket) => waiting.push(socket);
+    holder.on('connection', wait);
+    holder.once('error', reject);
+    holder.listen(0, host, () => {
+      holder.off('error', reject);
+      const { port } = holder.address() as AddressInfo;
+      let state: 'held' | 'served' | 'released' = 'held';
+      resolve({
+        port,
+        serve: (server) =>
+          new Promise((served, failed) => {
+            if (state !== 'held') {
+              failed(new Error(`port ${port} was already ${state}`));
+              return;
+            }
+            state = 'served';
+            server.once('error', failed);
+            // The listening handle itself moves to `server` (Node's listen(handle)): the port is never free.
+            server.listen(holder, () => {
+              server.off('error', failed);
+              holder.off('connection', wait);
+              for (const socket of waiting.splice(0)) {
+                server.emit('connection', socket);
+                socket.resume();
+              }
+              served(server.address() as AddressInfo);
+            });
+          }),
+        release: () =>
+          new Promise((released) => {
+            if (state !== 'held') return released();
+            state = 'released';
+            for (const socket of waiting.splice(0)) socket.destroy();
+            holder.close(() => released());
+          }),
+      });
     });
   });
 }

@@ -24,7 +24,7 @@ import { type BotApp, createBotApp, type ProcessRole, type WatchedWorkspace } fr
 import { localOperator } from './console-auth-setup.js';
 import { withEmbeddedOperator } from './embedded-operator.js';
 import type { EmbeddedWorkspace } from './embedded-workspace.js';
-import { createHttpApp, freePort, listen, loopbackReachableUrl } from './http-app.js';
+import { createHttpApp, listen, loopbackReachableUrl, type ReservedPort, reservePort } from './http-app.js';
 import { monitoringReadiness, type Readiness } from './readiness.js';
 import { WEBHOOK_PATH } from './databricks-webhook-route.js';
 import { embeddedWorkspaceStatus, realWorkspaceStatus, withMonitoringHealth } from './workspace-status.js';
@@ -62,11 +62,16 @@ export interface RunningDbxops {
  * `web` serves HTTP and updates the cards (the console lives where its cards are posted) and posts the
  * scheduled digests; `worker` takes in webhooks, polls, correlates and remediates, and serves only
  * `/healthz`, `/readyz` and `/metrics`.
+ *
+ * `listenOn` is a port the caller bound already, because it had to give the URL to someone first (a
+ * workspace's webhook destination): dbxops serves on it instead of `PORT`, and gives it up if it fails
+ * to start.
  */
 export async function startDbxops(
   env: Env = loadEnv(),
   logger: Logger = createLogger({ level: env.LOG_LEVEL }),
   role: ProcessRole = 'all',
+  listenOn?: ReservedPort,
 ): Promise<RunningDbxops> {
   // Before anything starts: a console others can reach must know who they are.
   assertConsoleExposure(env);
@@ -101,8 +106,10 @@ export async function startDbxops(
       : acceptAnyone
         ? null
         : refuseAll();
-    // The simulator needs the webhook URL before the server listens: settle PORT=0 on a real port now.
-    const port = env.PORT === 0 ? await freePort(env.HOST) : env.PORT;
+    // The simulator needs the webhook URL before the server listens: PORT=0 binds a port now and holds it.
+    const reserved = listenOn ?? (env.PORT === 0 ? await reservePort(env.HOST) : undefined);
+    if (reserved !== undefined) cleanups.push(() => reserved.release());
+    const port = reserved?.port ?? env.PORT;
     const publicUrl = loopbackReachableUrl(env.HOST, port);
 
     let embedded: EmbeddedWorkspace | null = null;
@@ -300,7 +307,8 @@ export async function startDbxops(
       ready: readiness,
       onError: (error) => logger.error({ err: error }, 'request failed'),
     });
-    await listen(server, port, env.HOST);
+    if (reserved !== undefined) await reserved.serve(server);
+    else await listen(server, port, env.HOST);
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     if (role !== 'worker') await app.slack?.start();
     embedded?.server.sim.startClock();

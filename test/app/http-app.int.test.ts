@@ -1,7 +1,14 @@
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHttpApp, listen, loopbackReachableUrl, readBody } from '../../src/app/http-app.js';
+import { createServer as createNetServer } from 'node:net';
+import {
+  createHttpApp,
+  listen,
+  loopbackReachableUrl,
+  readBody,
+  reservePort,
+} from '../../src/app/http-app.js';
 import { createMetrics } from '../../src/jobs/metrics.js';
 
 let server: Server | undefined;
@@ -119,6 +126,42 @@ describe('createHttpApp', () => {
     expect(outcomes[0]).toMatch(/^failed: /);
     expect((await fetch(`${url}/in`, { method: 'POST', body: 'x'.repeat(10) })).status).toBe(200);
     expect(outcomes[1]).toBe('read 10');
+  });
+});
+
+/** What binding `port` on loopback gives another server: its error code, or 'bound'. */
+function bindAgain(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const other = createNetServer();
+    other.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    other.listen(port, '127.0.0.1', () => other.close(() => resolve('bound')));
+  });
+}
+
+describe('reservePort', () => {
+  it('holds its port from the start, so nothing else binds it before the server serves on it', async () => {
+    const reserved = await reservePort('127.0.0.1');
+    expect(await bindAgain(reserved.port)).toBe('EADDRINUSE');
+    // A webhook sent before dbxops serves waits for it instead of being refused.
+    const early = fetch(`http://127.0.0.1:${reserved.port}/slack/events`, { method: 'POST' });
+    const app = createHttpApp({
+      routes: [{ path: '/slack/events', listener: (_q, s) => void s.end('slack') }],
+    });
+    server = app;
+    expect((await reserved.serve(app)).port).toBe(reserved.port);
+    expect(await (await early).text()).toBe('slack');
+    expect(await bindAgain(reserved.port)).toBe('EADDRINUSE');
+    // Released after serving, it stays the server's.
+    await reserved.release();
+    expect(await (await fetch(`http://127.0.0.1:${reserved.port}/healthz`)).text()).toBe('ok\n');
+  });
+
+  it('gives its port up when released unserved, and cannot then serve', async () => {
+    const reserved = await reservePort('127.0.0.1');
+    await reserved.release();
+    await reserved.release();
+    expect(await bindAgain(reserved.port)).toBe('bound');
+    await expect(reserved.serve(createHttpApp({ routes: [] }))).rejects.toThrow(/already released/);
   });
 });
 

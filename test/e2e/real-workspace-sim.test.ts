@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
-import { freePort } from '../../src/app/http-app.js';
+import { type ReservedPort, reservePort } from '../../src/app/http-app.js';
 import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
 import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { loadEnv } from '../../src/config/env.js';
@@ -46,17 +46,21 @@ describe.each([
     let sim: EmbeddedWorkspace | undefined;
     let running: RunningDbxops | undefined;
     let dataDir = '';
+    let reserved: ReservedPort | undefined;
     let cleanup = () => {};
 
     afterEach(async () => {
       cleanup();
       await running?.stop();
+      await reserved?.release();
       await sim?.close();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
     it(`opens incidents and reports ${expected.join(', ')} within two minutes`, async () => {
-      const port = await freePort('127.0.0.1');
+      // Held from here on: the simulator needs the webhook URL before dbxops serves on it.
+      reserved = await reservePort('127.0.0.1');
+      const { port } = reserved;
       sim = await serveDemoOverTls({
         atHour,
         webhook: { url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, ...WEBHOOK },
@@ -73,7 +77,7 @@ describe.each([
         DBXOPS_WEBHOOK_PASSWORD: WEBHOOK.password,
       });
       const started = Date.now();
-      running = await startDbxops(env, createLogger({ level: 'silent' }));
+      running = await startDbxops(env, createLogger({ level: 'silent' }), 'all', reserved);
       expect(running.embedded).toBeNull();
       const workspaceId = sim.workspace.workspaceId;
       const seenKinds = new Set<string>();

@@ -8,7 +8,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { manifestTimes, nameIndex } from '../../src/app/eval-command.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
-import { freePort } from '../../src/app/http-app.js';
+import { reservePort } from '../../src/app/http-app.js';
 import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { defaultPolicy } from '../../src/config/policy.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -201,7 +201,11 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
     onTestFailed(() => {
       for (const p of processes) process.stdout.write(`--- ${p.name}\n${p.output().slice(-4_000)}\n`);
     });
-    const webPort = await freePort('127.0.0.1');
+    // Held while Redis, PostgreSQL and the fakes bind their own ports (Redis tries free ones), so none of
+    // them takes it; the web process is another process and binds it by number, so it is let go only
+    // just before that process starts.
+    const webReserved = await reservePort('127.0.0.1');
+    const webPort = webReserved.port;
     [redis, databaseUrl, slack, connector] = await Promise.all([
       startRedisServer(),
       createTestDatabase(),
@@ -259,6 +263,7 @@ describe('dbxops web and two workers through a SIGKILL and a Redis restart', () 
       e.on('failed', ({ jobId }) => finished.set(jobId, 'failed'));
     }
 
+    await webReserved.release();
     const web = spawnDbxops('web', 'web', env(webPort));
     const first = spawnDbxops('worker-1', 'worker', env(0));
     processes.push(web, first);

@@ -7,7 +7,7 @@ import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
-import { freePort } from '../../src/app/http-app.js';
+import { type ReservedPort, reservePort } from '../../src/app/http-app.js';
 import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
 import { suggestRemediations } from '../../src/agents/remediation/suggest-remediations.js';
 import { encodeButtonValue } from '../../src/cards/button-value.js';
@@ -125,19 +125,23 @@ async function deliver(url: string, path: string, body: string, who: { username:
 describe('one dbxops watching several workspaces', () => {
   const sims: EmbeddedWorkspace[] = [];
   let running: RunningDbxops | undefined;
+  let reserved: ReservedPort | undefined;
   let dir = '';
   let restoreEnv = () => {};
 
   afterEach(async () => {
     await running?.stop();
     running = undefined;
+    await reserved?.release();
     for (const sim of sims.splice(0)) await sim.close();
     restoreEnv();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('watches two workspaces, each with its own incidents, webhook path and answers, and correlates nothing across them', async () => {
-    const port = await freePort('127.0.0.1');
+    // Held from here on: the simulators need the webhook URL before dbxops serves on it.
+    reserved = await reservePort('127.0.0.1');
+    const { port } = reserved;
     const acme = await startSim('scenarios/demo.yaml', port, { path: WEBHOOK_PATH, ...ACME });
     sims.push(acme);
     const northlightId = '7301928465019283';
@@ -186,7 +190,7 @@ describe('one dbxops watching several workspaces', () => {
       DBXOPS_WEBHOOK_PASSWORD: ACME.password,
     });
     const started = Date.now();
-    running = await startDbxops(env, createLogger({ level: 'silent' }));
+    running = await startDbxops(env, createLogger({ level: 'silent' }), 'all', reserved);
     const url = running.url;
 
     // Each workspace's webhook path takes its own notifications, with its own credentials only.
@@ -324,7 +328,9 @@ describe('one dbxops watching several workspaces', () => {
   }, 300_000);
 
   it('names a misconfigured workspace in /readyz, the logs and the console while the other goes on', async () => {
-    const port = await freePort('127.0.0.1');
+    // Held from here on: the simulators need the webhook URL before dbxops serves on it.
+    reserved = await reservePort('127.0.0.1');
+    const { port } = reserved;
     const acme = await startSim('scenarios/demo.yaml', port, { path: WEBHOOK_PATH, ...ACME });
     sims.push(acme);
     const acmeId = acme.workspace.workspaceId;
@@ -367,7 +373,7 @@ describe('one dbxops watching several workspaces', () => {
     destination.on('data', (chunk: Buffer) =>
       lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)),
     );
-    running = await startDbxops(env, createLogger({ level: 'warn', destination }));
+    running = await startDbxops(env, createLogger({ level: 'warn', destination }), 'all', reserved);
     const url = running.url;
 
     type Ready = { ok: boolean; failed: string[]; checks: Record<string, string> };

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type EmbeddedWorkspace, startEmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
-import { freePort } from '../../src/app/http-app.js';
+import { type ReservedPort, reservePort } from '../../src/app/http-app.js';
 import { type RunningDbxops, startDbxops } from '../../src/app/start-command.js';
 import { WEBHOOK_PATH } from '../../src/app/databricks-webhook-route.js';
 import { loadEnv } from '../../src/config/env.js';
@@ -29,6 +29,7 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
   let redis: RedisServerHandle | undefined;
   let databaseUrl: string | undefined;
   let web: RunningDbxops | undefined;
+  let reserved: ReservedPort | undefined;
   let worker: RunningDbxops | undefined;
 
   /** A process of the deployment on `port` (0: any free one), on the first test's Redis, store and workspace. */
@@ -49,13 +50,16 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
   afterAll(async () => {
     await worker?.stop();
     await web?.stop();
+    await reserved?.release();
     await sim?.close();
     await redis?.stop();
     if (databaseUrl) await dropTestDatabase(databaseUrl);
   });
 
   it('the worker watches the workspace and the web process shows its incidents on the console', async () => {
-    const webPort = await freePort('127.0.0.1');
+    // Held from here on: the simulator needs the webhook URL before the web process serves on it.
+    reserved = await reservePort('127.0.0.1');
+    const webPort = reserved.port;
     [redis, databaseUrl] = await Promise.all([startRedisServer(), createTestDatabase()]);
     sim = await startEmbeddedWorkspace({
       scenario: { file: 'scenarios/demo.yaml' },
@@ -70,7 +74,7 @@ describe('dbxops web and dbxops worker on one Redis and one PostgreSQL', () => {
       setDefaultCACertificates([...getCACertificates('default'), caCert]);
     const logger = createLogger({ level: 'silent' });
     worker = await startDbxops(env(0), logger, 'worker');
-    web = await startDbxops(env(webPort), logger, 'web');
+    web = await startDbxops(env(webPort), logger, 'web', reserved);
 
     // The web process takes the webhooks; the worker serves health and metrics only.
     expect((await fetch(`${worker.url}${WEBHOOK_PATH}`, { method: 'POST' })).status).toBe(404);

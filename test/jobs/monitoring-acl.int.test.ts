@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BotApp } from '../../src/app/bot-app.js';
 import type { EmbeddedWorkspace } from '../../src/app/embedded-workspace.js';
 import type { Incident } from '../../src/domain/incident.js';
+import { renderIncidentCardHtml } from '../../src/cards/html-cards.js';
+import { renderIncidentCardSlack } from '../../src/cards/slack-cards.js';
+import { renderIncidentCardTeams } from '../../src/cards/teams-cards.js';
 import type { Signal } from '../../src/domain/signal.js';
 import { incidentCardView } from '../../src/handlers/incident-card-view.js';
 import { scenarioWith } from '../sim/fixtures.js';
@@ -109,7 +112,7 @@ describe('a cluster permission taken away', () => {
     expect(incident.severity).toBe('P3');
   });
 
-  it('names on the card who changed which permission on what, and when, and suggests no retry', async () => {
+  it('names on the card who changed which permission on which cluster, by its name, and when, and suggests no retry', async () => {
     const [{ incident, signals }] = (await incidentsWith(aclChangeOn('shared-etl'))) as [
       { incident: Incident; signals: Signal[] },
     ];
@@ -118,13 +121,21 @@ describe('a cluster permission taken away', () => {
       .toISOString()
       .slice(0, 16)
       .replace('T', ' ');
-    const view = incidentCardView(incident, { rootSignal: root, nowMs: embedded.workspace.now() });
-    expect(view.rootCause.evidence.errorExcerpt).toBe(
-      `finance-etl's permission on cluster ${clusterId('shared-etl')} removed by bob@example.com at ${when} UTC`,
-    );
-    expect(incident.title).toBe(
-      `${root!.refs.principal}'s permission on cluster ${clusterId('shared-etl')} removed`,
-    );
+    const now = embedded.workspace.now();
+    const view = incidentCardView(incident, { rootSignal: root, nowMs: now });
+    // The audit row gives the cluster's id only; the card names it as people know it, the id beside.
+    const change = `finance-etl's permission on cluster shared-etl (${clusterId('shared-etl')}) removed by bob@example.com at ${when} UTC`;
+    expect(view.rootCause.evidence.errorExcerpt).toBe(change);
+    expect(incident.title).toBe("finance-etl's permission on cluster shared-etl removed");
+    // Each surface shows that same card: what was changed, by its name, by whom and when.
+    for (const rendered of [
+      JSON.stringify(renderIncidentCardSlack(view, now)),
+      JSON.stringify(renderIncidentCardTeams(view, now)),
+      renderIncidentCardHtml(view, now).replaceAll('&#39;', "'"),
+    ]) {
+      expect(rendered).toContain("finance-etl's permission on cluster shared-etl removed");
+      expect(rendered).toContain(change);
+    }
     expect(view.remediations.map((r) => r.id)).not.toContain('rerun');
     expect(view.remediations.map((r) => r.id)).not.toContain('repair');
   });

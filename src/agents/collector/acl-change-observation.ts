@@ -22,6 +22,8 @@ export const aclChangeObservationSchema = z.object({
   objectType: z.enum(['cluster', 'job', 'pipeline']),
   /** `request_params.resourceId`: the cluster, job or pipeline id. */
   objectId: z.string().min(1).max(256),
+  /** The cluster's, job's or pipeline's name, when the workspace still names it (the audit row gives only the id). */
+  objectName: z.string().min(1).max(512).optional(),
   /** The user, group or service principal whose level changed, by name when the row gives one, else by id. */
   principal: z.string().min(1).max(512),
   /** `request_params.aclPermissionSet`: the level the principal holds after the change, in the ACL service's words. */

@@ -344,7 +344,10 @@ export async function pollSystemTables(
         );
       }
     }
-    out.aclChanges = await Promise.all(out.aclChanges.map((c) => withPrincipalName(deps, c)));
+    const objectNames = new Map<string, Promise<string | undefined>>();
+    out.aclChanges = await Promise.all(
+      out.aclChanges.map(async (c) => withObjectName(deps, objectNames, await withPrincipalName(deps, c))),
+    );
   });
 
   // Warehouse state and running queries share the REST query-history snapshot.
@@ -846,6 +849,40 @@ async function withPrincipalName(
     return name === undefined ? change : { ...change, principal: name };
   } catch {
     return change;
+  }
+}
+
+/**
+ * The change with the name of the cluster, job or pipeline it was made on: the audit row gives only its
+ * id, and a card saying "job 812734" leaves the reader to look it up. Read once per object and poll; a
+ * name is a bonus, so an object since deleted, or one this principal may not read, keeps its id alone.
+ */
+async function withObjectName(
+  deps: CollectorDeps,
+  names: Map<string, Promise<string | undefined>>,
+  change: AclChangeObservation,
+): Promise<AclChangeObservation> {
+  const key = `${change.objectType}:${change.objectId}`;
+  let name = names.get(key);
+  if (name === undefined) {
+    name = objectName(deps, change).catch(() => undefined);
+    names.set(key, name);
+  }
+  const found = await name;
+  return found === undefined || found === '' ? change : { ...change, objectName: found.slice(0, 512) };
+}
+
+async function objectName(deps: CollectorDeps, change: AclChangeObservation): Promise<string | undefined> {
+  const { client } = deps;
+  switch (change.objectType) {
+    case 'job': {
+      const id = Number(change.objectId);
+      return Number.isSafeInteger(id) ? (await client.jobs.getJob(id)).settings?.name : undefined;
+    }
+    case 'cluster':
+      return (await client.clusters.getCluster(change.objectId)).cluster_name;
+    case 'pipeline':
+      return (await client.pipelines.getPipeline(change.objectId)).name;
   }
 }
 

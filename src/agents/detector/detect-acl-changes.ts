@@ -42,7 +42,11 @@ export function detectAclChanges(changes: readonly AclChangeObservation[], now: 
       const level = (change.level ?? '').toLowerCase().replace(/[^a-z]/g, '');
       const removed = NOTHING_LEFT.has(level);
       if (!removed && !(change.objectType !== 'cluster' && VIEW_ONLY.has(level))) return;
-      const what = `${change.objectType} ${change.objectId}`;
+      // By name, as people know it, with the id the audit row and the Permissions API use beside it.
+      const what =
+        change.objectName !== undefined
+          ? `${change.objectType} ${change.objectName} (${change.objectId})`
+          : `${change.objectType} ${change.objectId}`;
       const outcome = removed ? 'removed' : `set to ${change.level}`;
       const by = change.actor !== undefined ? ` by ${change.actor}` : '';
       sink.emit(subject, {
@@ -52,7 +56,11 @@ export function detectAclChanges(changes: readonly AclChangeObservation[], now: 
         severityHint: 'P4',
         observedAt: now,
         occurredAt: change.at,
-        subject: { type: change.objectType, id: change.objectId },
+        subject: {
+          type: change.objectType,
+          id: change.objectId,
+          ...(change.objectName !== undefined ? { name: change.objectName } : {}),
+        },
         refs: {
           principal: change.principal,
           ...(removed || change.level === undefined ? {} : { privileges: [change.level] }),

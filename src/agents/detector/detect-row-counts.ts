@@ -1,11 +1,14 @@
 import type { Thresholds } from '../../config/policy.js';
 import { DetectorSink, type DetectorOutput } from './detector-output.js';
 import type { TableLoadObservation, TableSla } from './observations.js';
-import { median, outlierMads, recordSamples, type SampleWindow } from './sample-window.js';
+import {
+  median,
+  outlierMads,
+  outsideLogPrediction,
+  recordSamples,
+  type SampleWindow,
+} from './sample-window.js';
 import { nextDueAt } from './sla-due.js';
-
-/** How far from the median, in MADs, a load past a short baseline's range must also be. */
-const SHORT_BASELINE_MADS = 3;
 
 /**
  * Per writer of a table (`rowCountKey`): its recent loads as `[loadId, loadedAt, rowsWritten]`, zeros
@@ -144,9 +147,14 @@ export function detectRowCountAnomalies(
       // the bound alone judges.
       const short = history.length < 2 * thresholds.min_history_runs;
       const beyondNoise = !short && distance > outlierMads(history.length) * mad;
-      // While the baseline is short, a load past the threshold beyond every load it holds, and three MADs
-      // from their median, is a change.
-      const pastRange = (beyond: boolean) => short && beyond && distance > SHORT_BASELINE_MADS * mad;
+      // While the baseline is short, a change must be so both relatively and statistically: past the
+      // threshold beyond every load it holds, and outside what so few loads cannot rule out as the feed's
+      // own spread (`outsideLogPrediction`, never narrower than a Poisson count's). Being under the fewest
+      // of seven loads is one chance in eight, and a few loads that bunched say little of how far the feed
+      // goes: seven of a ±30 % feed that all fell between 2,395 and 3,254 rows put its floor at 1,916 by
+      // the range alone, and a load of 1,821, within the feed's spread, paged as a drop.
+      const pastRange = (beyond: boolean) =>
+        short && beyond && outsideLogPrediction(history, load.rowsWritten, 1 / Math.sqrt(med));
       const drop =
         ratio < 1 - thresholds.row_count_drop &&
         (beyondNoise || pastRange(load.rowsWritten < fewest * (1 - thresholds.row_count_drop)));

@@ -71,3 +71,21 @@ function t999(df: number): number {
 export function outlierMads(n: number): number {
   return t999(n - 1) * 1.4826 * Math.sqrt(1 + 1 / n);
 }
+
+/**
+ * Whether `value` lies outside the 99.9 % Student's t prediction bound, on either side, of a few positive
+ * `values` taken as multiplicative noise: on their logarithms, t(n−1) · s · √(1 + 1/n), with s their
+ * sample standard deviation and never below `minLogSd`. For a handful of values, where a MAD (three of
+ * five alike) can come out near zero by chance: the standard deviation uses every value, and t widens the
+ * bound by how poorly so few measure their own spread (5.6 standard deviations for seven values). On
+ * logarithms a feed's ±30 % reads as a spread of its own size whether it writes thousands or millions,
+ * and a bound under zero rows cannot happen. Needs at least two values.
+ */
+export function outsideLogPrediction(values: readonly number[], value: number, minLogSd = 0): boolean {
+  const logs = values.map(Math.log);
+  const n = logs.length;
+  const mean = logs.reduce((a, b) => a + b, 0) / n;
+  const variance = logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+  const sd = Math.max(Math.sqrt(variance), minLogSd);
+  return Math.abs(Math.log(value) - mean) > t999(n - 1) * sd * Math.sqrt(1 + 1 / n);
+}

@@ -151,6 +151,7 @@ describe('pollSystemTables on a simulated workspace', () => {
   });
   it('reads a cluster, job or pipeline ACL change, and rejects one without an object or principal, once', async () => {
     await h.advanceTo(START + 2 * HOUR + 10 * MIN);
+    const job = h.workspace.listJobs()[0]!;
     const row = (
       id: string,
       action: string,
@@ -176,10 +177,10 @@ describe('pollSystemTables on a simulated workspace', () => {
       row('acl-3', 'changeJobAcl', 'jobs', { resourceId: '42', aclPermissionSet: 'None' }),
       row('acl-4', 'changeJobAcl', 'jobs', { resourceId: '42', targetUserId: 'x'.repeat(5_000) }),
       row('acl-5', 'changeClusterAcl', 'clusters', null),
-      // A group by its SCIM id: named as ACLs name it.
+      // A group by its SCIM id: named as ACLs name it; and a job the workspace has, by its name.
       row('acl-7', 'changeJobAcl', 'jobs', {
         targetUserId: scimId('finance-etl'),
-        resourceId: '42',
+        resourceId: String(job.jobId),
         aclPermissionSet: 'View',
       }),
       // Not an ACL change dbxops reads: left to the services that own it.
@@ -201,6 +202,8 @@ describe('pollSystemTables on a simulated workspace', () => {
       expect.objectContaining({
         eventId: 'acl-7',
         objectType: 'job',
+        objectId: String(job.jobId),
+        objectName: job.settings.name,
         principal: 'finance-etl',
         level: 'View',
       }),

@@ -46,6 +46,22 @@ describe('detectAclChanges', () => {
     expect(incidentTitle(s!)).toBe("etl-sp's permission on cluster 0101-020000-abcd1234 removed");
   });
 
+  it('names the cluster, job or pipeline by its name where the workspace gave one, keeping its id beside', () => {
+    const out = detectAclChanges(
+      [change({ objectType: 'job', objectId: '42', objectName: 'nightly_orders', level: 'None' })],
+      NOW,
+    );
+    const [s] = out.signals;
+    expect(s!.subject).toEqual({ type: 'job', id: '42', name: 'nightly_orders' });
+    expect(s!.evidence[0]!.excerpt).toBe(
+      "etl-sp's permission on job nightly_orders (42) removed by bob@acme.example at 2026-11-20 01:30 UTC",
+    );
+    expect(s!.classification?.fixHint).toBe(
+      'If the change was not intended: give etl-sp CAN_MANAGE_RUN on job nightly_orders (42) again (PATCH /api/2.0/permissions/jobs/42)',
+    );
+    expect(incidentTitle(s!)).toBe("etl-sp's permission on job nightly_orders removed");
+  });
+
   it('reports a job or pipeline left only to view, in the words of the change', () => {
     const out = detectAclChanges([change({ objectType: 'job', objectId: '42', level: 'View' })], NOW);
     expect(out.signals.map((s) => incidentTitle(s))).toEqual(["etl-sp's permission on job 42 set to View"]);

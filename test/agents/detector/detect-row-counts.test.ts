@@ -5,6 +5,7 @@ import {
   tableLoadObservationSchema,
   tableSlaSchema,
 } from '../../../src/agents/detector/observations.js';
+import { Prng } from '../../../src/sim/engine/prng.js';
 import { DAY, HOUR, MIN, T0, thresholds, WS } from './observation-factory.js';
 
 const TABLE = 'main.sales.orders';
@@ -110,15 +111,46 @@ describe('detectRowCountAnomalies', () => {
     expect(real.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
   });
 
-  it('calls a load under the fewest rows the job ever wrote, by more than row_count_drop, a drop while its spread is still uncertain', () => {
-    // Six loads of a feed with ±20 % jitter: the prediction bound is 9 MADs wide, 38,000 rows either side
-    // of the median; half the usual is still under every one of them by more than the threshold.
+  it('calls a load far under the fewest rows the job ever wrote a drop while its spread is still uncertain', () => {
+    // Six loads of a feed with ±20 % jitter: what so few loads cannot rule out as its spread reaches down
+    // to about 19,600 rows, so a third of the usual is a drop; under the fewest by more than the
+    // threshold is not enough on its own.
     const noisy = hourly([44_000, 36_000, 41_000, 47_000, 35_000, 42_000]);
     const next = (rows: number) => atHour(6, rows);
-    const half = detectRowCountAnomalies([...noisy, next(20_000)], {}, thresholds(), T0 + 7 * HOUR);
-    expect(half.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
-    const low = detectRowCountAnomalies([...noisy, next(29_000)], {}, thresholds(), T0 + 7 * HOUR);
+    const third = detectRowCountAnomalies([...noisy, next(13_000)], {}, thresholds(), T0 + 7 * HOUR);
+    expect(third.signals.map((s) => s.kind)).toEqual(['row_count_drop']);
+    const low = detectRowCountAnomalies([...noisy, next(27_000)], {}, thresholds(), T0 + 7 * HOUR);
     expect(low.signals).toEqual([]);
+  });
+
+  it('does not call an ordinary load of a ±30 % feed a drop because its week of loads all ran high', () => {
+    // Nightly fraud flags, 2,600 rows ± 30 %: seven loads between 2,395 and 3,254, then 1,821 — under
+    // the fewest by more than the threshold, yet inside the feed's spread. A fifth of the usual is a drop.
+    const week = [2_395, 3_254, 2_980, 3_105, 2_710, 3_190, 2_860].map((rows, d) => load(d, rows));
+    const ordinary = detectRowCountAnomalies([...week, load(7, 1_821)], {}, thresholds(), T0 + 8 * DAY);
+    expect(ordinary.signals).toEqual([]);
+    const real = detectRowCountAnomalies([...week, load(7, 520)], {}, thresholds(), T0 + 8 * DAY);
+    expect(real.signals.map((s) => [s.kind, s.metrics.rowsWritten])).toEqual([['row_count_drop', 520]]);
+  });
+
+  it('pages for almost none of the young writers of noisy feeds, and finds a real drop in nearly all', () => {
+    // Two thousand nightly writers of 2,600 rows ± 30 %, each judged on its loads 6 to 10 (five to nine
+    // before them), as when dbxops first watches a workspace with a week of history.
+    const prng = new Prng(21);
+    const writers = 2_000;
+    let paged = 0;
+    let found = 0;
+    for (let w = 0; w < writers; w += 1) {
+      const rows = Array.from({ length: 10 }, () => Math.round(prng.jitter(2_600, 0.3)));
+      const loads = rows.map((n, d) => ({ ...load(d, n), jobId: `${w}` }));
+      if (detectRowCountAnomalies(loads, {}, thresholds(), T0 + 10 * DAY).signals.length > 0) paged += 1;
+      // The same writer's tenth load at a tenth of its usual: a feed that broke.
+      const broken = [...loads.slice(0, 9), { ...loads[9]!, rowsWritten: Math.round(prng.jitter(260, 0.3)) }];
+      const judged = detectRowCountAnomalies(broken, {}, thresholds(), T0 + 10 * DAY).signals;
+      if (judged.some((s) => s.refs.runId === 'r9' && s.kind === 'row_count_drop')) found += 1;
+    }
+    expect(paged / writers).toBeLessThan(0.01);
+    expect(found / writers).toBeGreaterThan(0.99);
   });
 
   it('leaves alone the oldest loads a first poll reads of a frequent writer: their predecessors fell out of the window', () => {

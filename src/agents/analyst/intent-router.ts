@@ -166,7 +166,7 @@ const concept = (pattern: string) => new RegExp(`(?:^|[^a-z0-9_])(?:${pattern})`
 // Stems, matched at the start of a word: "fail" covers fail/failed/failing/failure(s).
 const C = {
   fail: concept(
-    "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|blow(?:s|ing|n)? up|(?:go|goes|going|went|gone) (?:boom|bang|kaput|pop)\\b|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident",
+    "fail|break|broke|broken|error|errored|crash|flak(?:y|iness)|die[ds]?\\b|red\\b|didn'?t (?:succeed|finish|complete|run)|(?:could ?n.?t|can.?t|failed to|did ?n.?t) (?:get|start|launch|acquire) (?:a |the )?cluster|did not (?:succeed|finish|complete)|unsuccessful|blew up|blow(?:s|ing|n)? up|(?:go|goes|going|went|gone) (?:boom|bang|kaput|pop)\\b|went wrong|go(?:ne)? wrong|timed? ?out|problem|issue|incident|(?:fall|falls|falling|fallen|fell|keel(?:s|ed)?|topple[sd]?) over\\b|fell down|f[ae]ll(?:s|ing|en)? (?:flat|apart)\\b|fall(?:s|ing|en)? down\\b|tank(?:s|ed)?\\b|bomb(?:s|ed)? out\\b|(?:choke|choked|chokes)\\b",
   ),
   why: concept(
     'why|y\\b|cause|reason|root|what happened|what went wrong|explain|how come|diagnos|error messages?|error (?:msgs?|text|output|details?)\\b|exceptions?\\b|what error|which error|what(?:.?s| is| was) (?:the|its|that) (?:\\w+ )?(?:error|exception)\\b|stack ?traces?',
@@ -216,7 +216,7 @@ const C = {
     'idle|idling|for nothing|for no reason|shut (?:down|off)|turn(?:ed)? off|switch(?:ed)? off|unused|doing nothing|nothing to do|not doing anything|no (?:work|load|queries|activity|traffic)|left (?:on|running)|wast|oversized|too big|over.?provision|underused|under.?utili|sitting|nobody (?:uses|using|querying)|no one (?:uses|using|querying)|not used|right.?siz|too large',
   ),
   autostop: concept(
-    "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically",
+    "auto.?stop|never stop|always on|don'?t stop|do not stop|without stop|no stop|stop automatically|(?:never|don'?t|do not|doesn'?t|does not|won'?t|will not|can'?t|never get) (?:shut|turn|switch|spin|power)(?:s|ting)? (?:themselves |itself )?(?:down|off)|(?:stop|shut down|turn off|switch off|spin down|power down)s? (?:on (?:its|their) own|by (?:itself|themselves)|when idle)",
   ),
   cluster: concept('clusters?|all.purpose|compute\\b'),
   autoterm: concept(
@@ -234,7 +234,7 @@ const C = {
     'right now|currently|now\\b|rn\\b|atm\\b|at the moment|in progress|in.flight|still running|ongoing|stuck|hung|hanging',
   ),
   access: concept(
-    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used|ran|runs|selected)|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
+    'who (?:read|reads|accessed|queried|touched|changed|modified|altered|wrote|granted|revoked|updated|dropped|used|ran|runs|selected)|(?:mess|fiddl|tamper|meddl|screw|muck|play|twiddl)(?:ed|ing)? (?:(?:around |about )?with|around)\\b|tweak(?:s|ed|ing)?\\b|read(?:s|ing)?\\b|accessed|access|queried|touch(?:es|ed)?\\b|change[sd]?\\b|changed|modified|altered|wrote|written|grant|revok|permission|writes\\b|updated|used\\b|modif(?:y|ies|ying)|edit(?:s|ed|ing)?\\b|overwr|delet(?:e|ed|es|ing)\\b|truncat|insert(?:s|ed|ing)?\\b|writ(?:e|es|ing) (?:to|into)\\b',
   ),
   downstream: concept(
     'downstream|what else (?:breaks|fails|is affected|goes down)|depend|consumer|lineage|impact|affected|feeds?\\b|fed\\b|blast radius|breaks? if|what uses|who uses|uses\\b|built from|derived',
@@ -289,7 +289,7 @@ const UNCOVERED: readonly {
   {
     subject: 'who owns something',
     pattern: concept(
-      "owns?\\b|owners?\\b|owned by|ownership|who(?:'s| is) responsible|maintainers?|maintained by|who (?:created|made|set up|built)\\b",
+      "(?<!\\bon (?:its|their|his|her|my|our|your) )owns?\\b|owners?\\b|owned by|ownership|who(?:'s| is) responsible|maintainers?|maintained by|who (?:created|made|set up|built)\\b",
     ),
     nearest: ['table_access', 'downstream'],
     notWithPerson: true,
@@ -299,7 +299,7 @@ const UNCOVERED: readonly {
     // log, read by who read or changed a table), so that is the nearest answer.
     subject: 'privileges: who may read or change something',
     pattern: concept(
-      'who (?:still |currently |now |else )?(?:has|have|had|holds?|got|keeps?) (?:select|modify|read|write|usage|manage|all privileges|access|permissions?|privileges?|rights?|grants?)\\b|who (?:can|could|may|is allowed to|are allowed to) (?:read|query|select|write|modify|access|see)\\b|(?:has|have|had) (?:select|modify) (?:on|to|for)\\b|(?:current|effective|existing) (?:grants|permissions|privileges|acls?)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add)ed (?:the |its |their )?)privileges?\\b|show grants|access rights|acls?\\b|(?:which|what) (?:groups?|users?|people|principals?|service principals?|accounts?|identities|roles?) (?:still )?(?:can|could|may|are allowed to|have access|has access)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add|edit)ed (?:the |its |their |any )?)grants (?:on|for|of|to)\\b|show (?:me )?(?:the |all )?(?:grants|permissions|privileges)\\b',
+      'who (?:still |currently |now |else )?(?:has|have|had|holds?|got|keeps?) (?:select|modify|read|write|usage|manage|all privileges|access|permissions?|privileges?|rights?|grants?)\\b|who (?:can|could|may|is allowed to|are allowed to) (?:read|query|select|write|modify|access|see)\\b|(?:has|have|had) (?:select|modify) (?:on|to|for)\\b|(?:current|effective|existing) (?:grants|permissions|privileges|acls?)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add|edit|mess|fiddl|tamper|tweak|alter|meddl|touch|play|screw|muck|fidget|hack|fudg|twiddl)(?:ed|ing) (?:(?:around |about )?with |up |around )?(?:the |its |their |any )?)privileges?\\b|show grants|access rights|acls?\\b|(?:which|what) (?:groups?|users?|people|principals?|service principals?|accounts?|identities|roles?) (?:still )?(?:can|could|may|are allowed to|have access|has access)\\b|(?<!(?:chang|grant|revok|updat|modifi|remov|add|edit|mess|fiddl|tamper|tweak|alter|meddl|touch|play|screw|muck|fidget|hack|fudg|twiddl)(?:ed|ing) (?:(?:around |about )?with |up |around )?(?:the |its |their |any )?)grants (?:on|for|of|to)\\b|show (?:me )?(?:the |all )?(?:grants|permissions|privileges)\\b',
     ),
     nearest: ['table_access', 'downstream'],
   },

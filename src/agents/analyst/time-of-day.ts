@@ -92,13 +92,7 @@ export function findTimeOfDay(text: string): FoundTimeOfDay | undefined {
   const lead = (word.toLowerCase() === 'at' && opened?.[1] !== undefined ? opened[1] : word).toLowerCase();
   // "At 3am" is no instant a run ends on: the hour from it.
   const window: DayWindow =
-    lead === 'at' || lead === 'around'
-      ? { kind: 'between', from: time.minutes, to: (time.minutes + 60) % (24 * 60) }
-      : lead === 'since'
-        ? { kind: 'since', from: time.minutes }
-        : lead === 'after' || lead === 'from'
-          ? { kind: 'after', from: time.minutes }
-          : { kind: 'before', to: time.minutes };
+    lead === 'at' || lead === 'around' ? hourFrom(time.minutes) : windowOpenedBy(lead, time.minutes);
   return { ok: true, window, index: since.index, length: whole.length };
 }
 
@@ -117,12 +111,31 @@ function clockTimeAlone(text: string): FoundTimeOfDay | undefined {
   const [whole, typed = ''] = match;
   const time = readClockTime(typed);
   if (!time.ok) return { ok: false, typed: whole.trim(), reason: time.reason };
+  // "Since the 14:00 hotfix", "after the 3pm deploy": the time names an event the earlier word opens a
+  // stretch from or to, as "since the deploy at 14:00" does; only with no such word is it the hour.
+  const lead = EVENT_OPENED.exec(text.slice(0, match.index))?.[1]?.toLowerCase();
   return {
     ok: true,
-    window: { kind: 'between', from: time.minutes, to: (time.minutes + 60) % (24 * 60) },
+    window: lead === undefined ? hourFrom(time.minutes) : windowOpenedBy(lead, time.minutes),
     index: match.index,
     length: whole.length,
   };
+}
+
+/** "since the", "after our", "before yesterday's" a few words before a time; "from the 3am batch" is the hour. */
+const EVENT_OPENED = /\b(since|after|before|until|till)\s+(?:[a-z'’-]+\s+){1,3}$/i;
+
+const hourFrom = (minutes: number): DayWindow => ({
+  kind: 'between',
+  from: minutes,
+  to: (minutes + 60) % (24 * 60),
+});
+
+/** The stretch a word opens at a time: "since" runs to now, "after"/"from" to the day's end, "before" from its start. */
+function windowOpenedBy(lead: string, minutes: number): DayWindow {
+  if (lead === 'since') return { kind: 'since', from: minutes };
+  if (lead === 'after' || lead === 'from') return { kind: 'after', from: minutes };
+  return { kind: 'before', to: minutes };
 }
 
 /** The hours of a part of the day, as "this morning" already counts them: from midnight to noon. */

@@ -701,9 +701,20 @@ const CHOICE_WORDS =
   /\b(?:which|more|less|worse|better|higher|lower|bigger|smaller|cheaper|pricier|most|least)\b/i;
 /** "Week over week", "wow", "w/w": a period held against the one before it. */
 const OVER_THE_ONE_BEFORE = /\b(?:week|wk)\s*(?:over|on)\s*(?:week|wk)\b|\bwow\b|\bw\/w\b/i;
-/** "vs last week", "against the prior week", "compared with the previous day": the one before, named alone. */
+/**
+ * "vs last week", "against the prior wk", "compared with the previous day": the one before, named alone,
+ * its unit as chat shortens it too.
+ */
 const AGAINST_THE_LAST =
-  /\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior|preceding)\s+(day|week|month)\b/i;
+  /\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior|preceding)\s+(day|week|wk|month|mo|mth)\b/i;
+const UNIT_SPELT: Readonly<Record<string, 'day' | 'week' | 'month'>> = {
+  day: 'day',
+  week: 'week',
+  wk: 'week',
+  month: 'month',
+  mo: 'month',
+  mth: 'month',
+};
 /** "Yesterday vs the day before": the period just before the one named. */
 const THE_ONE_BEFORE =
   /\b(?:vs\.?|versus|against|than|compared (?:to|with))\s+(?:the\s+)?(?:last|previous|prior|preceding)(?:\s+one)?\s*(?:[?!.,;]|$)|\b(?:the\s+)?(?:\d+\s+|two\s+|three\s+)?(?:days?|weeks?|wks?|months?|period|one)\s+before\b(?!\s+(?:yesterday|last))|\b(?:previous|prior)\s+(?:day|week|month|period)\b/i;
@@ -722,7 +733,7 @@ export function findComparedPeriods(
   const onlyBefore = AGAINST_THE_LAST.exec(text);
   if (onlyBefore !== null) {
     const rest = cut(text, onlyBefore.index, onlyBefore[0].length);
-    const unit = (onlyBefore[1] ?? 'week').toLowerCase();
+    const unit = UNIT_SPELT[(onlyBefore[1] ?? 'week').toLowerCase()] ?? 'week';
     const before = findPeriod(`last ${unit}`, ctx);
     if (findPeriod(rest, ctx) === undefined && before !== undefined && !('problem' in before)) {
       const period =

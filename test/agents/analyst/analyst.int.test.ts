@@ -273,6 +273,15 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
       // Acting outside the workspace is no question either.
       'could you raise a ticket about the fx rates failures',
       'email the spend numbers to the finance team',
+      // A rerun in other words than "rerun" or "restart".
+      'could someone fire finance_fx_rates off again',
+      'pls re-trigger finance_orders_daily from the load step',
+      'give mkt_sessionize another go',
+      'try finance_orders_daily again',
+      // A setting changed in other words than "disable" or "remove".
+      'bump the auto stop on marketing_bi to 30 mins',
+      'can u change max workers on mkt-analysts-shared to 8 pls',
+      'please lower finance_wh auto-stop to five minutes',
     ]) {
       const answer = await ask(question);
       expect(answer.outcome).toBe('refused');
@@ -285,6 +294,16 @@ describe('questions phrased by others: the kinds of wrong answers it no longer g
     expect((await ask('retry counts per job this week')).outcome).toBe('unanswerable');
     expect((await ask('drop in spend yesterday?')).outcome).toBe('answered');
     expect((await ask('post-deploy failures yesterday')).outcome).not.toBe('refused');
+    // The same verbs asking what happened, or naming a change, are questions.
+    for (const question of [
+      'did finance_orders_daily run again after the fix',
+      'who set auto stop to 0 on marketing_bi',
+      'change in spend vs last week',
+      'set of jobs that failed yesterday',
+      'kick off time of finance_orders_daily',
+      'do we have failures again',
+    ])
+      expect((await ask(question)).outcome).not.toBe('refused');
   });
 
   it('keeps a product filter on spend: serverless, with its figure and its SQL', async () => {

@@ -617,6 +617,44 @@ describe('routeQuestion with several names and people', () => {
     expect(kindOf('who changed the permissions on main.finance.orders')).toBe('table_access');
   });
 
+  it('answers who changed a grant in loose words ("messed with", "fiddled with") from the audit log', () => {
+    expect(route('who fiddled with the permissions on main.finance.orders yesterday')).toMatchObject({
+      kind: 'intent',
+      intent: 'table_access',
+      slots: { table: 'main.finance.orders' },
+    });
+    expect(kindOf('somebody tampered with the grants for the raw_orders table?')).toBe('table_access');
+    expect(kindOf('who has been mucking about with privileges on main.marketing.sessions')).toBe(
+      'table_access',
+    );
+    // Who holds a privilege now is still declined.
+    expect(route('who still has grants on main.finance.orders')).toMatchObject({ kind: 'uncovered' });
+  });
+
+  it('reads a job falling over, keeling over or tanking as its failures', () => {
+    expect(route('how often has finance_fx_rates fallen over this week')).toMatchObject({
+      kind: 'intent',
+      intent: 'failures',
+      slots: { jobs: [{ name: 'finance_fx_rates' }] },
+    });
+    expect(kindOf('did the orders daily job keel over last night')).toBe('failures');
+    expect(kindOf('what fell over for marketing yesterday')).toBe('failures');
+    expect(kindOf('count of times mkt_sessionize tanked on sat')).toBe('failures');
+    // "Over" of a period or of a cost is no falling over.
+    expect(kindOf('finance_fx_rates runs over the past week')).toBe('job_status');
+  });
+
+  it('reads warehouses that never stop on their own as having no auto-stop, not as who owns them', () => {
+    for (const question of [
+      'which warehouses never turn themselves off',
+      "any sql warehouse that doesn't shut down by itself",
+      'warehouses that wont spin down when idle',
+    ])
+      expect(kindOf(question)).toBe('warehouses_without_autostop');
+    expect(kindOf('clusters that never shut down on their own')).toBe('clusters_without_autotermination');
+    expect(route('who owns finance_wh')).toMatchObject({ kind: 'uncovered', subject: 'who owns something' });
+  });
+
   it('declines a budget overrun, a projection at the current rate and a share of runs by its sign', () => {
     expect(route('are we burning through the finance budget')).toMatchObject({ kind: 'uncovered' });
     expect(route('did marketing exceed its budget')).toMatchObject({ kind: 'uncovered' });

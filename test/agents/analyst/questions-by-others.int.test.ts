@@ -263,7 +263,7 @@ describe('questions phrased by others, on the demo scenario', () => {
     // Written blind after the ninth round and measured before any fix made against it: 31 of 40; then tuned on.
     expect(tally.tenth.get('right') ?? 0).toBeGreaterThanOrEqual(40);
     // Written blind after the tenth round and measured once, before any fix made against it, on the code as
-    // of main 35cc416: 33 of 40 (5 wrong and confident, 2 missed). Not tuned on.
-    expect(tally.eleventh.get('right') ?? 0).toBeGreaterThanOrEqual(33);
+    // of main 35cc416: 33 of 40 (5 wrong and confident, 2 missed); then 40 after the fixes of its seven kinds.
+    expect(tally.eleventh.get('right') ?? 0).toBeGreaterThanOrEqual(40);
   }, 120_000);
 });

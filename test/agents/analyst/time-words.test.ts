@@ -719,6 +719,37 @@ describe('findPeriod on time words typed in a hurry', () => {
       end: '2026-12-08T03:00:00.000Z',
     });
   });
+
+  it('reads a clock time before an event\'s noun after "since", "after" or "before" as where the stretch starts or ends', () => {
+    expect(period('since the 9:00 rollback did anything break')).toMatchObject({
+      start: '2026-12-09T09:00:00.000Z',
+      end: '2026-12-09T10:30:00.000Z',
+    });
+    // "Since our 3pm patch", asked before 3pm, is yesterday's afternoon up to now.
+    expect(period('any errors since our 3pm patch')).toMatchObject({
+      start: '2026-12-08T15:00:00.000Z',
+      end: '2026-12-09T10:30:00.000Z',
+    });
+    expect(period('failures after the 02:00 maintenance window yesterday')).toMatchObject({
+      start: '2026-12-08T02:00:00.000Z',
+      end: '2026-12-09T00:00:00.000Z',
+    });
+    expect(period("what broke before yesterday's 6am deploy")).toMatchObject({
+      start: '2026-12-08T00:00:00.000Z',
+      end: '2026-12-08T06:00:00.000Z',
+    });
+    // With no such word, or "from" (what a batch started at), the time is still the hour from it.
+    expect(period('the 3am jobs yesterday')).toMatchObject({ end: '2026-12-08T04:00:00.000Z' });
+    expect(period('what failed from the 3am batch yesterday')).toMatchObject({
+      start: '2026-12-08T03:00:00.000Z',
+      end: '2026-12-08T04:00:00.000Z',
+    });
+    // Hostile or malformed times are said to be unreadable, never read as another hour.
+    for (const typed of ['since the 25:00 hotfix', 'since the 14:99 hotfix', 'after the 13pm deploy'])
+      expect(findPeriod(typed, { nowMs: NOW, timeZone: 'UTC' })).toMatchObject({
+        problem: expect.anything(),
+      });
+  });
 });
 
 describe('previousPeriod and recentPeriod', () => {
@@ -793,6 +824,18 @@ describe('findComparedPeriods, the one before named alone', () => {
       against: '2026-11-30T00:00:00.000Z',
     });
     expect(compared('failure counts against the prior week')).toEqual(compared('failures vs last week'));
+  });
+
+  it('reads the one before in chat\'s short units ("vs last wk", "vs prior mth") as this one against it', () => {
+    expect(compared('is the bill up vs last wk')).toEqual(compared('is the bill up vs last week'));
+    expect(compared('marketing spend compared to the previous wk')).toEqual({
+      period: '2026-12-07T00:00:00.000Z',
+      against: '2026-11-30T00:00:00.000Z',
+    });
+    expect(compared('are dbus higher than prior mth')).toEqual(compared('dbus higher than last month'));
+    expect(compared('are dbus higher than prior mth')).toMatchObject({ period: '2026-12-01T00:00:00.000Z' });
+    // "Last wk" with no comparing word is last week alone.
+    expect(compared('spend last wk')).toBeUndefined();
   });
 
   it('reads "this week vs last" as this week against last week', () => {

@@ -144,6 +144,7 @@ async function correlateAndStore(
   if (holder !== undefined) return { kind: 'duplicate', incidentId: holder };
 
   const cameBack =
+    (await joinStillOpen(deps, footprint, decision.summary, now)) ??
     (await reopenAfterFix(deps, footprint, decision.summary, now)) ??
     (await reopenLinked(deps, footprint, graph, queryKeys, now));
   if (cameBack !== undefined) return cameBack;
@@ -205,6 +206,55 @@ async function correlateAndStore(
     return joinIncident(deps, incident.id, footprint, decision.summary, false, now);
   }
   return { kind: 'opened', incident, recurring: recurrence.issue !== null };
+}
+
+/**
+ * The same kind of problem on the same subject as the root cause of an incident still open, worded or
+ * classified differently, seen less than `thresholds.reopen_window_minutes` after that incident last saw
+ * it — a warehouse queueing at its one cluster, then again 40 minutes later while the scale-out to a
+ * second is on its way — is that incident's problem going on: the signal joins it, its timeline says when
+ * the problem was last seen, and its card is updated instead of a second one posting. The same
+ * fingerprint joins its unresolved incident whenever it comes (the store keeps one per fingerprint), and
+ * a problem that comes back after its incident was resolved reopens it within this window
+ * (`reopenAfterFix`): one whose incident nobody resolved must not fare worse. Past the window it is a new
+ * occurrence, as there.
+ */
+async function joinStillOpen(
+  deps: HandleSignalDeps,
+  footprint: SignalFootprint,
+  summary: IncidentSummary,
+  now: number,
+): Promise<SignalOutcome | undefined> {
+  const { signal } = footprint;
+  const windowMs = deps.policy.thresholds.reopen_window_minutes * 60_000;
+  if (windowMs === 0) return undefined;
+  const open = await deps.incidents.findOpenByCorrelationKey(signal.workspaceId, summary.correlationKey);
+  if (open.length === 0) return undefined;
+  const signals = await deps.incidents.listSignalsOf(open.map((i) => i.id));
+  const lastSeen = (incidentId: string) =>
+    Math.max(
+      ...(signals.get(incidentId) ?? [])
+        .filter((s) => sameKindAndSubject(s, signal))
+        .map((s) => s.occurredAt),
+    );
+  const recent = open.filter((i) => Math.abs(signal.occurredAt - lastSeen(i.id)) < windowMs);
+  const ongoing = await firstSameProblem(deps.incidents, recent, signal, summary.fingerprint);
+  if (ongoing === undefined) return undefined;
+  const minutes = Math.round(Math.abs(signal.occurredAt - lastSeen(ongoing.id)) / 60_000);
+  await deps.incidents.addTimelineEntry({
+    incidentId: ongoing.id,
+    at: now,
+    phase: 'DISCOVER',
+    summary: `Seen again ${minutes} min after it was last seen, while this incident is still open: ${summary.title}`,
+    data: { signalId: signal.id, kind: signal.kind },
+    dedupKey: `seen-again:${signal.id}`,
+  });
+  return joinIncident(deps, ongoing.id, footprint, summary, false, now);
+}
+
+/** Whether two signals say the same kind of thing about the same subject. */
+function sameKindAndSubject(a: Signal, b: Signal): boolean {
+  return a.kind === b.kind && a.subject.type === b.subject.type && a.subject.id === b.subject.id;
 }
 
 /**
@@ -331,12 +381,7 @@ async function firstSameProblem(
   const signals = await repo.listSignalsOf(candidates.map((i) => i.id));
   return candidates.find((i) => {
     const root = signals.get(i.id)?.find((s) => s.id === i.rootCauseSignalId);
-    return (
-      root !== undefined &&
-      root.kind === signal.kind &&
-      root.subject.type === signal.subject.type &&
-      root.subject.id === signal.subject.id
-    );
+    return root !== undefined && sameKindAndSubject(root, signal);
   });
 }
 

@@ -717,7 +717,7 @@ describe('handleSignal with thresholds.reopen_window_minutes: what follows from 
   const WH = 'a1b2c3d4e5f60718';
   /** The storm: dashboards queue on the one-cluster warehouse from 09:00. */
   const STORM = DEADLINE + 3 * HOUR;
-  const queueing = (at: number, clusters: number) => {
+  const queueing = (at: number, clusters: number, maxClusters = clusters) => {
     const [signal] = detectWarehouseProblems(
       [
         warehouseObservationSchema.parse({
@@ -727,7 +727,7 @@ describe('handleSignal with thresholds.reopen_window_minutes: what follows from 
           state: 'RUNNING',
           autoStopMins: 10,
           numClusters: clusters,
-          maxNumClusters: clusters,
+          maxNumClusters: maxClusters,
           queuedQueries: 14,
           runningQueries: 12,
         }),
@@ -819,6 +819,56 @@ describe('handleSignal with thresholds.reopen_window_minutes: what follows from 
       expect(await d.incidents.listOpen({ workspaceId: WS })).toHaveLength(1);
     } finally {
       await own.close();
+    }
+  });
+
+  // Queueing at its one cluster is capacity to raise; at one of two it is still scaling, unclassified:
+  // two fingerprints, the store's one open incident per fingerprint does not tie them.
+  it('joins the queue coming back 40 minutes after it drained, while the warehouse scales out, to its incident still open', async () => {
+    const { store: own, deps: d, clock: c } = await freshStore(STORM + MINUTE);
+    try {
+      const first = await handleSignal(d, queueing(STORM + MINUTE, 1));
+      if (first.kind !== 'opened') throw new Error(`expected an incident, got ${first.kind}`);
+      c.set(STORM + 41 * MINUTE);
+      const back = await handleSignal(d, queueing(STORM + 41 * MINUTE, 1, 2));
+      expect(back.kind).toBe('joined');
+      expect(incidentIdOf(back)).toBe(first.incident.id);
+      expect(cardToUpdate(back, d.policy)?.id).toBe(first.incident.id);
+      expect(await d.incidents.listOpen({ workspaceId: WS })).toHaveLength(1);
+      const said = (await d.incidents.timeline(first.incident.id)).map((e) => e.summary);
+      expect(said).toContainEqual(
+        expect.stringMatching(
+          /^Seen again 40 min after it was last seen, while this incident is still open: /,
+        ),
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('opens a second incident for that queue past the window, or at any gap when the window is 0, though the first is still open', async () => {
+    for (const [window, gapMinutes] of [
+      [120, 180],
+      [0, 40],
+    ] as const) {
+      const {
+        store: own,
+        deps: d,
+        clock: c,
+      } = await freshStore(STORM + MINUTE, {
+        reopen_window_minutes: window,
+      });
+      try {
+        const first = await handleSignal(d, queueing(STORM + MINUTE, 1));
+        if (first.kind !== 'opened') throw new Error(`expected an incident, got ${first.kind}`);
+        const at = STORM + (1 + gapMinutes) * MINUTE;
+        c.set(at);
+        const again = await handleSignal(d, queueing(at, 1, 2));
+        expect(again.kind, `window ${window}, ${gapMinutes} min later`).toBe('opened');
+        expect(await d.incidents.listOpen({ workspaceId: WS })).toHaveLength(2);
+      } finally {
+        await own.close();
+      }
     }
   });
 

@@ -79,6 +79,12 @@ const triageConditionSchema = z
       .describe(
         "the root cause is a run's own error (true), not a cluster's event, a warehouse's load, a cost or a data signal (false)",
       ),
+    stalled: z
+      .boolean()
+      .optional()
+      .describe(
+        'a run or pipeline update of the incident stopped reporting progress, found by its silence (true), or none did (false)',
+      ),
     transient: z
       .boolean()
       .nullable()
@@ -150,7 +156,9 @@ const DEFAULT_TRIAGE = {
   // data an SLA within a day depends on (a zero-row streak). A conflict or a blip its own retry fixes is
   // labelled RETRY and stays P4, as does a cluster's or a capacity blip that passes by itself, and a job
   // that still reads an object someone removed while nothing reads what it writes (housekeeping left
-  // over: the digest lists it).
+  // over: the digest lists it). A run or update found stalled by its silence is told too, with no deadline
+  // near: a hang does not pass by itself, and what queues behind it waits until someone restarts it (a
+  // slow run that still reports progress is no stall, and stays P4 unless something else raises it).
   P3: {
     when: [
       { repeated: true, transient: false },
@@ -178,6 +186,7 @@ const DEFAULT_TRIAGE = {
       { action: 'NOTIFY_OWNER', criticality: ['critical', 'high', 'financial-critical'] },
       { jobs_failed_above: 1 },
       { blast_radius_above: 10 },
+      { stalled: true },
     ],
     response_minutes: 240,
     escalation_minutes: 1440,

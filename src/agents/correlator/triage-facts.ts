@@ -23,6 +23,7 @@ export function triageFacts(
       signals.filter((s) => FAILURE_KINDS.has(s.kind) && s.refs.jobId !== undefined).map((s) => s.refs.jobId),
     ).size,
     failedRun: FAILURE_KINDS.has(summary.rootSignal.kind),
+    stalled: signals.some(isStall),
     transient: classification?.transient ?? null,
     repeated: context.repeated,
     costRatio: costRatios.length > 0 ? Math.max(...costRatios) : null,
@@ -45,6 +46,15 @@ function rootClassification(root: Signal, signals: readonly Signal[]): Signal['c
     .map((s) => s.classification)
     .filter((c): c is NonNullable<Signal['classification']> => c !== undefined);
   return onIt.find((c) => !c.transient) ?? onIt[0];
+}
+
+/**
+ * A run or update found stalled: the detector's `duration_anomaly` of something still running whose
+ * progress reports stopped (it carries how long they have been quiet). One that only runs longer than
+ * usual carries no quiet minutes: a slow run that keeps reporting is no stall.
+ */
+function isStall(s: Signal): boolean {
+  return s.kind === 'duration_anomaly' && s.metrics.quietMinutes !== undefined;
 }
 
 /** Signals about an SLA's deadline itself: the table is late, or about to be. */

@@ -349,8 +349,9 @@ function pastUsual(
 
 /**
  * What an upstream job that has not started this cycle says against the refresh: that it usually has by
- * now (`usualStartBy`, from its successful runs' starts), a grace of `START_GRACE_MS` ago. Undefined when
- * it has started (any run of it since the previous deadline), or starts at no regular time.
+ * now (`usualStartBy`, from its successful runs' starts: scheduled, or started by a file that lands at
+ * about the same time every day), its grace ago. Undefined when it has started (any run of it since the
+ * previous deadline), or starts at no regular time.
  */
 function notStarted(
   sla: TableSla,
@@ -368,11 +369,12 @@ function notStarted(
   if (!runs.some((r) => r.tablesWritten.includes(sla.table))) return undefined;
   if (runs.some((r) => r.startTime > cycle.previous)) return undefined;
   if ((starts?.samples ?? []).some(([, at]) => at > cycle.previous)) return undefined;
-  const by = usualStartBy(starts, cycle.previous, cycle.next, deadline, sla.timezone);
-  if (by === undefined || now < by + START_GRACE_MS) return undefined;
+  const usual = usualStartBy(starts, cycle.previous, cycle.next, deadline, sla.timezone);
+  if (usual === undefined || now < usual.by + usual.graceMs) return undefined;
   const name = runs.find((r) => r.jobName !== undefined)?.jobName ?? `job ${jobId}`;
+  const clock = (at: number) => localClock(at, sla.timezone);
   return {
-    label: `Upstream ${name} usually starts by ${localClock(by, sla.timezone)} and has not started today`,
+    label: `Upstream ${name} usually starts by ${clock(usual.by)} and has not started today (at ${clock(now)}; deadline ${clock(cycle.next)})`,
     refs: { jobId },
     rank: 3,
   };

@@ -9,23 +9,49 @@ import { deadlinesAround } from '../../domain/zoned-time.js';
  * deadline leads by two hours on every day, across a DST change too.
  */
 
-/** Cycles looked back on: a week, so a job that skips weekends or a weekday shows the gap. */
+/** Cycles looked back on to know a daily writer: a week, so a job that skips weekends or a weekday shows the gap. */
 const CYCLES = 7;
+/**
+ * Cycles whose starts say when it has usually started by: two weeks, where the samples reach back so
+ * far. A week can hold six early days of a file that lands any time in its hour; two seldom do.
+ */
+const LOOK_BACK = 2 * CYCLES;
 /** Of those, the cycles it must have started in: all but one (a failed run leaves no sample). */
 const MIN_STARTED = CYCLES - 1;
 /** How much later than its median start the writer may have started on all but its latest day, to be regular. */
 const MAX_SPREAD_MS = 30 * 60_000;
-/** Grace past the usual start before not having started is evidence. */
+/**
+ * Or the window all but its earliest and latest days' starts fell within, to be regular: two hours, so a
+ * job started by a file that lands any time in an hour-long window (06:00 one day, 06:55 the next) is
+ * still awaited; a job run by hand whenever someone gets to it is not.
+ */
+const MAX_WINDOW_MS = 2 * 3_600_000;
+/** Least grace past the usual start before not having started is evidence. */
 export const START_GRACE_MS = 15 * 60_000;
+
+/** When a writer has usually started by in a cycle, and how long past it not having started is evidence. */
+export interface UsualStart {
+  /** The instant, in the cycle judged, by which it has usually started (its second-latest start of the week). */
+  readonly by: number;
+  /**
+   * The grace past `by`: `START_GRACE_MS`, or half of how much later than its median start `by` lies,
+   * when that is more. A writer whose start wanders within a window (a file that lands between 06:00 and
+   * 07:00) is given the more, so a day late within its window is no evidence on a healthy morning.
+   */
+  readonly graceMs: number;
+}
 
 const DAY_MS = 86_400_000;
 
 /**
  * The instant of the cycle ending at `next` by which the job of `starts` (its successful runs,
  * `[runId, startTime, seconds]`) has usually started: the second-latest of its first starts over the last
- * week of cycles, so one late day is forgiven. Undefined unless it is a daily writer: started in six of
- * the last seven cycles, in the cycle a week before this one (so a job that skips Sundays is not awaited
- * on one), and on all but its latest day within half an hour of its median start.
+ * two weeks of cycles (as far as the samples reach), so one late day is forgiven, with the grace past it
+ * (`UsualStart`). Undefined unless it
+ * is a daily writer: started in six of the last seven cycles, in the cycle a week before this one (so a
+ * job that skips Sundays is not awaited on one), and either on all but its latest day within half an hour
+ * of its median start, or on all but its earliest and latest days within two hours of each other —
+ * scheduled, or started by a file that lands at about the same time every day.
  */
 export function usualStartBy(
   starts: SampleWindow | undefined,
@@ -33,16 +59,17 @@ export function usualStartBy(
   next: number,
   deadline: string,
   timeZone: string,
-): number | undefined {
+): UsualStart | undefined {
   const samples = starts?.samples ?? [];
   if (samples.length < MIN_STARTED) return undefined;
   // The deadlines closing each past cycle, newest first: `ends[k]` closes cycle k + 1 back.
   const ends = [previous];
-  for (let k = 1; k <= CYCLES; k++)
+  for (let k = 1; k <= LOOK_BACK; k++)
     ends.push(deadlinesAround(previous - k * DAY_MS + 3 * 3_600_000, deadline, timeZone).previous);
   const leads: number[] = [];
+  let lastWeek = 0;
   let weekAgo = false;
-  for (let k = 0; k < CYCLES; k++) {
+  for (let k = 0; k < LOOK_BACK; k++) {
     const end = ends[k]!;
     const begin = ends[k + 1]!;
     let first: number | undefined;
@@ -50,14 +77,17 @@ export function usualStartBy(
       if (at > begin && at <= end && (first === undefined || at < first)) first = at;
     if (first === undefined) continue;
     leads.push(end - first);
+    if (k < CYCLES) lastWeek++;
     if (k === CYCLES - 1) weekAgo = true;
   }
-  if (leads.length < MIN_STARTED || !weekAgo) return undefined;
+  if (lastWeek < MIN_STARTED || !weekAgo) return undefined;
   // Smallest lead first: the latest starts.
   leads.sort((a, b) => a - b);
   const by = leads[1]!;
-  if (median(leads) - by > MAX_SPREAD_MS) return undefined;
-  return next - by;
+  const spread = median(leads) - by;
+  const window = leads[leads.length - 2]! - by;
+  if (spread > MAX_SPREAD_MS && window > MAX_WINDOW_MS) return undefined;
+  return { by: next - by, graceMs: Math.max(START_GRACE_MS, spread / 2) };
 }
 
 /** Of a writer's gaps between starts, the share that must lie within a quarter of their median, to be regular. */

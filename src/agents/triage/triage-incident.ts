@@ -18,6 +18,12 @@ export interface TriageFacts {
    * job's next run meets again.
    */
   failedRun: boolean;
+  /**
+   * A run or pipeline update of the incident is stalled: still running, but silent far past the gaps it
+   * usually leaves between progress reports (`pipeline-stall.ts`). A hang does not pass by itself, unlike
+   * a slow run that keeps reporting: someone must restart it.
+   */
+  stalled: boolean;
   /** Whether the root cause is transient (a retry would plausibly fix it); null when not classified. */
   transient: boolean | null;
   /** The same fingerprint was seen before (another day, or still recurring). */
@@ -95,6 +101,7 @@ function conditionHolds(condition: TriageCondition, facts: TriageFacts): boolean
     checks.push(facts.blastRadius > condition.blast_radius_above);
   if (condition.jobs_failed_above !== undefined) checks.push(facts.jobsFailed > condition.jobs_failed_above);
   if (condition.failed_run !== undefined) checks.push(facts.failedRun === condition.failed_run);
+  if (condition.stalled !== undefined) checks.push(facts.stalled === condition.stalled);
   // `transient: null` holds for a root cause nobody classified: unknown is neither a blip nor lasting.
   if (condition.transient !== undefined) checks.push(facts.transient === condition.transient);
   if (condition.repeated !== undefined) checks.push(facts.repeated === condition.repeated);
@@ -124,6 +131,8 @@ function describeCondition(severity: Severity, c: TriageCondition, f: TriageFact
     parts.push(`blast radius ${f.blastRadius} > ${c.blast_radius_above}`);
   if (c.jobs_failed_above !== undefined) parts.push(`${f.jobsFailed} jobs failed together`);
   if (c.failed_run !== undefined) parts.push(c.failed_run ? "the run's own error" : 'not a run failure');
+  if (c.stalled !== undefined)
+    parts.push(c.stalled ? 'stalled: no progress reported, someone must restart it' : 'not stalled');
   if (c.repeated !== undefined) parts.push(c.repeated ? 'seen before' : 'first occurrence');
   if (c.transient !== undefined)
     parts.push(c.transient === null ? 'not classified' : c.transient ? 'transient' : 'not transient');

@@ -267,7 +267,7 @@ describe('detectSlaBreaches', () => {
         metrics: { deadline: LAB_DEADLINE, minutesLeft: 100 },
       });
       expect(risk?.evidence[0]?.label).toMatch(
-        /^Upstream central_lab_transfer usually starts by 06:0[0-4] CET and has not started today$/,
+        /^Upstream central_lab_transfer usually starts by 06:0[0-4] CET and has not started today \(at 06:20 CET; deadline 08:00 CET\)$/,
       );
     });
 
@@ -329,6 +329,39 @@ describe('detectSlaBreaches', () => {
         (d) => ![3, 4, 10, 11].includes(d),
       );
       expect(atRisk(SIX_CET + 90 * MIN, [yesterday], fromWednesday)).toEqual([]);
+    });
+
+    describe('a writer started by a file that lands any time within an hour', () => {
+      /** The file lands at 06:00 or by 06:58, either on any day; the load starts two minutes later. */
+      const landing = (rng: Prng) =>
+        (rng.chance(0.5) ? rng.int(0, 3 * MIN) : rng.int(50 * MIN, 58 * MIN)) + 2 * MIN;
+
+      it('is awaited: told at risk once half an hour past its latest usual start, naming it and the deadline', () => {
+        const files = history(landing);
+        expect(atRisk(SIX_CET + 70 * MIN, [yesterday], files)).toEqual([]);
+        const [risk] = atRisk(SIX_CET + 100 * MIN, [yesterday], files);
+        expect(risk?.evidence[0]?.label).toMatch(
+          /^Upstream central_lab_transfer usually starts by 0[67]:\d\d CET and has not started today \(at 07:40 CET; deadline 08:00 CET\)$/,
+        );
+      });
+
+      it('is not told at risk on any healthy morning of a month, however late in its hour the file lands', () => {
+        const rng = new Prng(23);
+        const starts = Array.from({ length: 44 }, () => landing(rng));
+        const told: number[] = [];
+        for (let day = 14; day < starts.length; day++) {
+          const judged = (day - 14) * DAY;
+          const samples = starts
+            .slice(day - 14, day)
+            .map((at, i) => [`f${i}`, SIX_CET + judged - (14 - i) * DAY + at, 8 * 60] as const);
+          const options = { durations: { [`${WS}:${LAB_JOB}`]: { samples } }, minHistoryRuns: 5 };
+          const last = { ...yesterday, startTime: samples.at(-1)![1], endTime: samples.at(-1)![1] + 8 * MIN };
+          const table = lab({ lastRefreshedAt: last.endTime });
+          for (let at = SIX_CET + judged; at < SIX_CET + judged + starts[day]!; at += 5 * MIN)
+            if (atRisk(at, [last], options, table).length > 0) told.push(day);
+        }
+        expect(told).toEqual([]);
+      });
     });
 
     it('still awaits a daily writer that had one day without a successful run last week', () => {

@@ -5,7 +5,11 @@ import { pollSystemTables } from '../../../src/agents/collector/poll-system-tabl
 import { readBaselineHistory } from '../../../src/agents/collector/read-baseline-history.js';
 import { Detection } from '../../../src/agents/detector/detection.js';
 import { defaultPolicy } from '../../../src/config/policy.js';
-import type { SignalDraft } from '../../../src/domain/signal.js';
+import { makeSignal, type SignalDraft } from '../../../src/domain/signal.js';
+import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
+import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
+import { triageFacts } from '../../../src/agents/correlator/triage-facts.js';
+import { triageIncident } from '../../../src/agents/triage/triage-incident.js';
 import type { Scenario, ScenarioInput } from '../../../src/sim/scenario/schema.js';
 import { startHarness } from '../collector/collector-harness.js';
 import { scenarioWith } from '../../sim/fixtures.js';
@@ -151,5 +155,20 @@ describe('a continuous pipeline that stalls', () => {
     expect(first.observedAt).toBeGreaterThan(START + 3 * HOUR + 10 * MIN);
     expect(first.observedAt).toBeLessThanOrEqual(START + 3 * HOUR + 26 * MIN);
     expect(labels(first)).toMatch(/no flow progress for 2\d min \(usually every 5 min\)/);
+    // No deadline below it and nothing downstream, yet it does not pass by itself: someone is told.
+    const made = makeSignal(first);
+    if (!made.ok) throw new Error(made.userMessage);
+    const facts = triageFacts(
+      summariseIncident([made.value], new DependencyGraph()),
+      [made.value],
+      first.observedAt,
+      {
+        repeated: false,
+      },
+    );
+    expect(triageIncident(facts, defaultPolicy().triage)).toMatchObject({
+      severity: 'P3',
+      reason: expect.stringContaining('stalled'),
+    });
   }, 120_000);
 });

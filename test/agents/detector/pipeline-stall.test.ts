@@ -7,6 +7,10 @@ import {
   tableSlaSchema,
 } from '../../../src/agents/detector/observations.js';
 import { defaultPolicy } from '../../../src/config/policy.js';
+import { summariseIncident } from '../../../src/agents/correlator/correlate.js';
+import { DependencyGraph } from '../../../src/agents/correlator/dependency-graph.js';
+import { triageFacts } from '../../../src/agents/correlator/triage-facts.js';
+import { triageIncident } from '../../../src/agents/triage/triage-incident.js';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -102,5 +106,30 @@ describe('an update whose flows fall silent', () => {
   it('is judged by its duration alone when its event log could not be read', () => {
     const unread = update({ updateId: 'tonight', progress: { gaps: [] } });
     expect(judge(unread, NIGHT + 10 * MIN)).toEqual([]);
+  });
+});
+
+describe('how triage tells a pipeline update with no deadline below it', () => {
+  /** The update's own signal at `now`, triaged alone with the default policy. */
+  function triaged(tonight: PipelineUpdateObservation, now: number) {
+    const past = detectPipelineFailures(pastNights(), NIGHT - MIN, { thresholds });
+    const signals = detectPipelineFailures([tonight], now, { thresholds, durations: past.durations }).signals;
+    const facts = triageFacts(summariseIncident(signals, new DependencyGraph()), signals, now, {
+      repeated: false,
+    });
+    return triageIncident(facts, defaultPolicy().triage);
+  }
+
+  it('tells someone (P3) of a stalled update, which only a restart clears, and says it is stalled', () => {
+    const quiet = update({ updateId: 'tonight', progress: { quietSince: NIGHT + 3 * MIN, gaps: [] } });
+    const d = triaged(quiet, NIGHT + 8 * MIN);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toContain('stalled');
+  });
+
+  it('leaves a slow update that still reports progress at P4', () => {
+    const now = NIGHT + 40 * MIN;
+    const reporting = update({ updateId: 'tonight', progress: { quietSince: now - 50_000, gaps: [] } });
+    expect(triaged(reporting, now).severity).toBe('P4');
   });
 });

@@ -8,6 +8,7 @@ const calm: TriageFacts = {
   blastRadius: 0,
   jobsFailed: 1,
   failedRun: true,
+  stalled: false,
   transient: true,
   repeated: false,
   costRatio: null,
@@ -64,6 +65,14 @@ describe('triageIncident with the default policy', () => {
     );
     expect(unknown).toMatchObject({ severity: 'P2', reason: 'P2: blast radius 30 > 10, not classified' });
     expect(triageIncident({ ...calm, blastRadius: 30, slaMinutesLeft: 90 }, policy).severity).toBe('P2');
+  });
+
+  it('tells someone (P3) of a stalled run or update with no deadline near, and not of a merely slow one', () => {
+    const hung = { ...calm, failedRun: false, transient: null, category: null, action: null };
+    const d = triageIncident({ ...hung, stalled: true }, policy);
+    expect(d.severity).toBe('P3');
+    expect(d.reason).toBe('P3: stalled: no progress reported, someone must restart it');
+    expect(triageIncident({ ...hung, stalled: false }, policy).severity).toBe('P4');
   });
 
   it('makes a repeated non-transient failure a P3, but not a repeated transient one', () => {
@@ -213,6 +222,7 @@ triage:
     ['{ blast_radius_above: 3 }', { blastRadius: 4 }, { blastRadius: 3 }],
     ['{ jobs_failed_above: 2 }', { jobsFailed: 3 }, { jobsFailed: 2 }],
     ['{ failed_run: false }', { failedRun: false }, { failedRun: true }],
+    ['{ stalled: true }', { stalled: true }, { stalled: false }],
     ['{ transient: false }', { transient: false }, { transient: true }],
     ['{ transient: null }', { transient: null }, { transient: false }],
     ['{ repeated: true }', { repeated: true }, { repeated: false }],

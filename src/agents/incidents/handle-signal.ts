@@ -238,7 +238,7 @@ async function joinStillOpen(
         .map((s) => s.occurredAt),
     );
   const recent = open.filter((i) => Math.abs(signal.occurredAt - lastSeen(i.id)) < windowMs);
-  const ongoing = await firstSameProblem(deps.incidents, recent, signal, summary.fingerprint);
+  const ongoing = sameProblemIn(recent, signals, signal, summary.fingerprint);
   if (ongoing === undefined) return undefined;
   const minutes = Math.round(Math.abs(signal.occurredAt - lastSeen(ongoing.id)) / 60_000);
   await deps.incidents.addTimelineEntry({
@@ -376,9 +376,21 @@ async function firstSameProblem(
   signal: Signal,
   fp: string,
 ): Promise<Incident | undefined> {
+  // The fingerprint needs no signals: read them only when it finds nothing.
   const byFingerprint = candidates.find((i) => i.fingerprint === fp);
   if (byFingerprint !== undefined) return byFingerprint;
-  const signals = await repo.listSignalsOf(candidates.map((i) => i.id));
+  return sameProblemIn(candidates, await repo.listSignalsOf(candidates.map((i) => i.id)), signal, fp);
+}
+
+/** `firstSameProblem` over signals already read (each candidate's, by incident id). */
+function sameProblemIn(
+  candidates: readonly Incident[],
+  signals: ReadonlyMap<string, readonly Signal[]>,
+  signal: Signal,
+  fp: string,
+): Incident | undefined {
+  const byFingerprint = candidates.find((i) => i.fingerprint === fp);
+  if (byFingerprint !== undefined) return byFingerprint;
   return candidates.find((i) => {
     const root = signals.get(i.id)?.find((s) => s.id === i.rootCauseSignalId);
     return root !== undefined && sameKindAndSubject(root, signal);

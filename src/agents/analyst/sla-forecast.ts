@@ -1,6 +1,7 @@
 import type { SlaPromise } from '../sla/sla-compliance.js';
 import { SLA_AT_RISK_MINUTES } from '../sla/sla-compliance.js';
 import { localClock, localDate, zonedTime } from '../../domain/zoned-time.js';
+import { median } from '../detector/sample-window.js';
 
 /**
  * "Is the 6am SLA going to be met?": each daily deadline of today, in its SLA's zone, told as it stands
@@ -85,13 +86,6 @@ export interface SlaForecast {
   readonly job: string | null;
 }
 
-const median = (values: readonly number[]): number | undefined => {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
-
 const minutes = (ms: number) => {
   const total = Math.round(ms / MINUTE_MS);
   if (total < 120) return `${total} min`;
@@ -130,7 +124,7 @@ export function forecastSlas(input: {
     if (latest.ended === null) {
       const usual = usualMs(jobId);
       const elapsed = nowMs - latest.started;
-      if (usual !== undefined && (elapsed > usual * LONG_FACTOR || latest.started + usual > deadlineAt))
+      if (!Number.isNaN(usual) && (elapsed > usual * LONG_FACTOR || latest.started + usual > deadlineAt))
         return `${who} has been running ${minutes(elapsed)} (usually ${minutes(usual)})`;
       return undefined;
     }

@@ -42,6 +42,7 @@ import {
   type UnknownName,
 } from './intent-router.js';
 import type { SqlGuardPolicy } from './sql-guard.js';
+import { clockText, readClockTime } from './time-of-day.js';
 import {
   findComparedPeriods,
   findPeriod,
@@ -679,14 +680,16 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
       });
     }
     const names = new Map(jobs.map((j) => [j.id, j.name]));
+    const clock = clockAsked(question);
     const forecasts = forecastSlas({
       promises,
       runs: runsOfSlices(slices),
       upstreamOf,
       name: (id) => names.get(id) ?? read.jobNames.get(id) ?? id,
       nowMs: ctx.nowMs,
-      clock: clockAsked(question),
+      clock,
     });
+    const troubled = forecasts.find((f) => f.status === 'at_risk' || f.status === 'missed');
     const rows: Row[] = forecasts.map((f) => ({
       table: f.table,
       job: f.job,
@@ -697,15 +700,15 @@ export function createAnalyst(deps: AnalystDeps): Analyst {
     }));
     return {
       question,
-      summary: forecastSummary(forecasts, clockAsked(question)),
+      summary: forecastSummary(forecasts, clock),
       columns: FORECAST_COLUMNS,
       rows: rows.slice(0, ANSWER_ROWS).map((r) => FORECAST_COLUMNS.map((c) => r[c] ?? null)),
       sql: [...read.statements.map((s) => s.sql), ...statements].map((s) => `${s};`).join('\n\n'),
       followUps: forecasts.some((f) => f.status !== 'on_time' && f.status !== 'on_track' && f.job !== null)
         ? [
             {
-              label: `Why did ${forecasts.find((f) => f.status === 'at_risk' || f.status === 'missed')?.job} fail?`,
-              question: `why did ${forecasts.find((f) => f.status === 'at_risk' || f.status === 'missed')?.job} fail?`,
+              label: `Why did ${troubled?.job} fail?`,
+              question: `why did ${troubled?.job} fail?`,
             },
           ]
         : [{ label: 'SLA misses this week', question: 'which SLAs did we miss this week?' }],
@@ -1023,17 +1026,12 @@ const FORECAST_WORDS: Readonly<Record<ForecastStatus, string>> = {
  */
 function clockAsked(question: string): string | undefined {
   const m =
-    /\b([01]?\d|2[0-3])[:.h]([0-5]\d)\s*(am|pm)?\b/i.exec(question) ??
-    /\b(1[0-2]|0?\d)\s*(am|pm)\b/i.exec(question);
+    /\b(?:[01]?\d|2[0-3])[:.h][0-5]\d\s*(?:am|pm)?\b/i.exec(question) ??
+    /\b(?:1[0-2]|0?\d)\s*(?:am|pm)\b/i.exec(question);
   if (m === null) return undefined;
-  const hasMinutes = m.length === 4;
-  let hour = Number(m[1]);
-  const minute = hasMinutes ? Number(m[2]) : 0;
-  const half = (hasMinutes ? m[3] : m[2])?.toLowerCase();
-  if (half !== undefined && hour > 12) return undefined;
-  if (half === 'pm' && hour < 12) hour += 12;
-  if (half === 'am' && hour === 12) hour = 0;
-  return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+  // "6h30" as some write it is 6:30 to the clock reader.
+  const time = readClockTime(m[0].replace(/h/i, ':'));
+  return time.ok ? clockText(time.minutes) : undefined;
 }
 
 /** "main.finance.daily_revenue (by 06:00 UTC): at risk — finance_orders_daily failed at 03:12 UTC; …". */
